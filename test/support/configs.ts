@@ -1,0 +1,38 @@
+/** Stack configs for unit tests: a valid base per backend, to be patched into bad ones. */
+export type Raw = Record<string, unknown>;
+
+export function selfHostedBase(): Raw {
+  return {
+    backend: "selfHosted",
+    postgresVersion: "16",
+    region: "us-east-1",
+    replicas: "2",
+    database: "app",
+    user: "app",
+    allowedCidrs: ["10.0.0.0/8"],
+    kubernetes: { namespace: "pg-test" },
+    olap: { enabled: true },
+  };
+}
+
+export function localBase(): Raw {
+  return {
+    backend: "local",
+    postgresVersion: "15",
+    replicas: "2",
+    database: "app",
+    user: "app",
+    allowedCidrs: ["127.0.0.1/32"],
+    olap: { enabled: true },
+  };
+}
+
+/** A deep copy with `patch` applied; `undefined` values delete keys. */
+export function patched(base: Raw, patch: Raw): Raw {
+  const result: Raw = structuredClone(base);
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) delete result[key];
+    else result[key] = value;
+  }
+  return result;
+}

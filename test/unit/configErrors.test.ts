@@ -1,0 +1,185 @@
+/**
+ * Every bad input is refused with a message that names the key, the value and
+ * the fix. One row per distinct mistake; each asserts on the message text.
+ */
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../components/config/errors";
+import { topologyFromConfig } from "../../components/topology/build";
+import { topologyFromPulumiConfig } from "../../components/topology/load";
+import { type Raw, localBase, patched, selfHostedBase } from "../support/configs";
+
+interface Row {
+  mistake: string;
+  config: Raw;
+  /** Substrings the message must contain: the key and value, the problem, the fix. */
+  expect: string[];
+}
+
+const base = selfHostedBase();
+const rows: Row[] = [
+  { mistake: "negative replica count", config: patched(base, { replicas: "-1" }), expect: ['pg-read-replicas:replicas = "-1"', "must be from 1 to 15", "use a whole number from 1 to 15"] },
+  { mistake: "fractional replica count", config: patched(base, { replicas: "2.5" }), expect: ['replicas = "2.5"', "must be a whole number"] },
+  { mistake: "too many replicas", config: patched(base, { replicas: 16 }), expect: ["replicas = 16", "must be from 1 to 15"] },
+  { mistake: "zero replicas", config: patched(base, { replicas: "0" }), expect: ['replicas = "0"', "must be from 1 to 15"] },
+  { mistake: "replica count in words", config: patched(base, { replicas: "three" }), expect: ['replicas = "three"', "must be a number"] },
+  { mistake: "unknown backend", config: patched(base, { backend: "kubernetes" }), expect: ['backend = "kubernetes"', "is not one of selfHosted, aurora, local"] },
+  { mistake: "backend in the wrong case", config: patched(base, { backend: "selfhosted" }), expect: ['backend = "selfhosted"', "did you mean selfHosted?"] },
+  { mistake: "misspelt top-level key", config: patched(base, { replcas: 3 }), expect: ["pg-read-replicas:replcas = 3", "is not a known key", "did you mean replicas?"] },
+  {
+    mistake: "misspelt nested key",
+    config: patched(base, { replication: { walKeepSzie: "1GB" } }),
+    expect: ['replication.walKeepSzie = "1GB"', "did you mean replication.walKeepSize?"],
+  },
+  { mistake: "size without a unit", config: patched(base, { replication: { walKeepSize: "10 gigs" } }), expect: ['replication.walKeepSize = "10 gigs"', "is not a size", "kB, MB, GB or TB"] },
+  { mistake: "size in lower case", config: patched(base, { replication: { maxSlotWalKeepSize: "10gb" } }), expect: ['replication.maxSlotWalKeepSize = "10gb"', "is not a size"] },
+  { mistake: "duration in words", config: patched(base, { verification: { timeout: "5 minutes" } }), expect: ['verification.timeout = "5 minutes"', "is not a duration", "ms, s, m, h or d"] },
+  { mistake: "verification timeout too short", config: patched(base, { verification: { timeout: "10s" } }), expect: ["verification.timeout", "must be from 30s to 1h"] },
+  { mistake: "memory in PostgreSQL units", config: patched(base, { resources: { primary: { memory: "2GB" } } }), expect: ['resources.primary.memory = "2GB"', "Kubernetes writes Gi, not GB"] },
+  { mistake: "CPU in words", config: patched(base, { resources: { replica: { cpu: "two" } } }), expect: ['resources.replica.cpu = "two"', "is not a CPU quantity", "millicores"] },
+  {
+    mistake: "pool size above max client connections",
+    config: patched(base, { pgbouncer: { defaultPoolSize: 90, reservePoolSize: 20, maxClientConn: 100 } }),
+    expect: ["pgbouncer.defaultPoolSize = 90", "exceeds maxClientConn (100)", "raise maxClientConn to at least 110"],
+  },
+  {
+    mistake: "pools open more server connections than a node allows",
+    config: patched(base, { pgbouncer: { defaultPoolSize: 80, instances: 3 } }),
+    expect: ["pgbouncer.defaultPoolSize = 80", "3 × (80 + 5) = 255 server connections", "raise postgresql.maxConnections to at least 265"],
+  },
+  {
+    mistake: "duplicate regions",
+    config: patched(base, {
+      crossRegion: [
+        { region: "eu-west-1", replicas: 1, context: "eu", cidrs: ["10.20.0.0/16"] },
+        { region: "eu-west-1", replicas: 2, context: "eu", cidrs: ["10.20.0.0/16"] },
+      ],
+    }),
+    expect: ['crossRegion[1].region = "eu-west-1"', "repeats crossRegion[0].region", "list each region once"],
+  },
+  {
+    mistake: "cross-region entry in the primary's region",
+    config: patched(base, { crossRegion: [{ region: "us-east-1", replicas: 1, context: "x", cidrs: ["10.20.0.0/16"] }] }),
+    expect: ['crossRegion[0].region = "us-east-1"', "is the primary's own region"],
+  },
+  {
+    mistake: "malformed region",
+    config: patched(base, { crossRegion: [{ region: "EU West", replicas: 1, context: "x", cidrs: ["10.20.0.0/16"] }] }),
+    expect: ['crossRegion[0].region = "EU West"', "is not a region name", "eu-west-1"],
+  },
+  {
+    mistake: "OLAP in a region with nothing to replicate from",
+    config: patched(base, { olap: { enabled: true, region: "ap-south-1" } }),
+    expect: ['olap.region = "ap-south-1"', "has no cluster to replicate from", "add ap-south-1 under crossRegion first"],
+  },
+  { mistake: "CIDR with host bits set", config: patched(base, { allowedCidrs: ["10.0.0.1/8"] }), expect: ['allowedCidrs[0] = "10.0.0.1/8"', "is not a CIDR block", "zero host bits"] },
+  { mistake: "CIDR prefix out of range", config: patched(base, { allowedCidrs: ["10.0.0.0/33"] }), expect: ['allowedCidrs[0] = "10.0.0.0/33"', "is not a CIDR block"] },
+  { mistake: "no client CIDRs", config: patched(base, { allowedCidrs: [] }), expect: ["allowedCidrs = []", "is empty, so no client could connect"] },
+  { mistake: "database name not an identifier", config: patched(base, { database: "App-DB" }), expect: ['database = "App-DB"', "lower-case SQL identifier"] },
+  { mistake: "missing user", config: patched(base, { user: undefined }), expect: ["user = (not set)", "is required", "pulumi config set user app"] },
+  { mistake: "unsupported PostgreSQL version", config: patched(base, { postgresVersion: "14" }), expect: ['postgresVersion = "14"', "use 15, 16 or 17"] },
+  { mistake: "missing PostgreSQL version", config: patched(base, { postgresVersion: undefined }), expect: ["postgresVersion = (not set)", "is required", "never defaulted"] },
+  {
+    mistake: "synchronous commit without synchronous replicas",
+    config: patched(base, { replication: { synchronousCommit: "remote_apply" } }),
+    expect: ["replication.synchronousReplicas = (not set)", "silently behaves as local"],
+  },
+  {
+    mistake: "more synchronous replicas than replicas",
+    config: patched(base, { replication: { synchronousCommit: "remote_write", synchronousReplicas: 3 } }),
+    expect: ["replication.synchronousReplicas = 3", "more than the 2 OLTP replicas", "every commit would wait forever"],
+  },
+  {
+    mistake: "slot WAL limit below wal_keep_size",
+    config: patched(base, { replication: { walKeepSize: "4GB", maxSlotWalKeepSize: "1GB" } }),
+    expect: ['replication.maxSlotWalKeepSize = "1GB"', "below walKeepSize (4GB)", "at least 4GB"],
+  },
+  { mistake: "neither replicas nor capacity", config: patched(base, { replicas: undefined }), expect: ["replicas = (not set)", "is required unless capacity is given"] },
+  {
+    mistake: "capacity needing more replicas than allowed",
+    config: patched(base, { replicas: undefined, capacity: { peakReadQps: 100000, perNodeQps: 1000, safetyFactor: 1.5 } }),
+    expect: ["pg-read-replicas:capacity", "ceil(100000 / 1000 × 1.5) = ceil(150) = 150", "more than the 15"],
+  },
+  {
+    mistake: "safety factor below 1",
+    config: patched(base, { replicas: undefined, capacity: { peakReadQps: 1000, perNodeQps: 500, safetyFactor: 0.5 } }),
+    expect: ["capacity.safetyFactor = 0.5", "must be from 1 to 3"],
+  },
+  { mistake: "selfHosted without a namespace", config: patched(base, { kubernetes: undefined }), expect: ["kubernetes.namespace = (not set)", "is required for backend selfHosted"] },
+  { mistake: "kubernetes block on another backend", config: patched(localBase(), { kubernetes: { namespace: "x" } }), expect: ["pg-read-replicas:kubernetes", "backend local does not use it"] },
+  {
+    mistake: "misspelt PostgreSQL setting",
+    config: patched(base, { olap: { enabled: true, settings: { work_mem_size: "1GB" } } }),
+    expect: ['olap.settings.work_mem_size = "1GB"', "is not a setting stack config may override", "did you mean work_mem?"],
+  },
+  { mistake: "bad value for a PostgreSQL setting", config: patched(base, { olap: { enabled: true, settings: { work_mem: "lots" } } }), expect: ['olap.settings.work_mem = "lots"', "64MB or 2GB"] },
+  {
+    mistake: "cross-region without a way to reach its cluster",
+    config: patched(base, { crossRegion: [{ region: "eu-west-1", replicas: 1, cidrs: ["10.20.0.0/16"] }] }),
+    expect: ["crossRegion[0].context", "needs exactly one of context or kubeconfig"],
+  },
+  {
+    mistake: "cross-region without CIDRs",
+    config: patched(base, { crossRegion: [{ region: "eu-west-1", replicas: 1, context: "eu" }] }),
+    expect: ["crossRegion[0].cidrs = (not set)", "TLS from these addresses", "egress CIDRs of the eu-west-1 cluster"],
+  },
+  {
+    mistake: "cross-region on the local backend",
+    config: patched(localBase(), { crossRegion: [{ region: "eu-west-1", replicas: 1 }] }),
+    expect: ["pg-read-replicas:crossRegion", "not supported by the local backend"],
+  },
+  { mistake: "selfHosted without a region", config: patched(base, { region: undefined }), expect: ["region = (not set)", "is required for backend selfHosted", "pulumi config set region"] },
+  { mistake: "name with upper case", config: patched(base, { name: "PG" }), expect: ['name = "PG"', "must be a DNS label"] },
+  { mistake: "boolean in words", config: patched(base, { olap: { enabled: "yes" } }), expect: ['olap.enabled = "yes"', "must be true or false"] },
+  { mistake: "pool mode misspelt", config: patched(base, { pgbouncer: { poolMode: "transactional" } }), expect: ['pgbouncer.poolMode = "transactional"', "did you mean transaction?"] },
+  {
+    mistake: "StatefulSet name too long for Kubernetes",
+    config: patched(base, {
+      name: "analytics-platform-x",
+      crossRegion: [{ region: "ap-southeast-123456789-extra", replicas: 1, context: "x", cidrs: ["10.1.0.0/16"] }],
+    }),
+    expect: ["crossRegion[0].region", "over Kubernetes' 52", "shorten name"],
+  },
+];
+
+function messageFor(config: Raw): string {
+  try {
+    topologyFromConfig(config);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("config was accepted");
+}
+
+describe("bad stack config is refused with key, value and fix", () => {
+  it("covers at least 25 distinct mistakes", () => {
+    expect(rows.length).toBeGreaterThanOrEqual(25);
+    expect(new Set(rows.map((r) => r.mistake)).size).toBe(rows.length);
+  });
+
+  it.each(rows)("$mistake", ({ config, expect: fragments }) => {
+    const message = messageFor(config);
+    expect(message).toMatch(/nothing was created/);
+    for (const fragment of fragments) expect(message).toContain(fragment);
+    expect(message).toContain("Fix:");
+  });
+
+  it("reports every problem at once, not just the first", () => {
+    const message = messageFor(patched(base, { replicas: "-1", database: "Bad", backend: "nope" }));
+    expect(message).toContain("3 problems");
+    expect(message).toContain("replicas");
+    expect(message).toContain("database");
+    expect(message).toContain("backend");
+  });
+
+  it("flags a key in a misspelt project namespace", () => {
+    expect(() =>
+      topologyFromPulumiConfig({ "pg-read-replica:replicas": "2", ...Object.fromEntries(Object.entries(base).map(([k, v]) => [`pg-read-replicas:${k}`, typeof v === "object" ? JSON.stringify(v) : String(v)])) }),
+    ).toThrow(/pg-read-replica:replicas = "2": is in namespace pg-read-replica, which is not this project's\. Fix: rename it to pg-read-replicas:replicas/);
+  });
+
+  it("accepts the valid base config", () => {
+    expect(() => topologyFromConfig(base)).not.toThrow();
+    expect(() => topologyFromConfig(localBase())).not.toThrow();
+  });
+});
