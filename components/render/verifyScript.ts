@@ -1,0 +1,222 @@
+/**
+ * verify.sh: the deploy gate. Runs the verifier's SQL with psql until every
+ * check passes or the timeout expires; exits non-zero with the reasons, which
+ * is what fails `pulumi up` (the Kubernetes Job fails, the provider reports it).
+ *
+ * Two modes:
+ *  - "primary" (the primary's region): the writer answers as a primary; every
+ *    expected standby, in every region, streams on its own slot within the lag
+ *    bound; a fresh heartbeat written on the writer becomes visible on each local
+ *    reader within maxLag; readers refuse writes; each pool lands on its role.
+ *    On success it writes the final heartbeat $HEARTBEAT_TOKEN for other regions.
+ *  - "replica" (another region): its readers are in recovery, refuse writes, see
+ *    $HEARTBEAT_TOKEN, and its read pool lands on them.
+ *
+ * Inputs (environment): PGUSER, PGPASSWORD, PGDATABASE, HEARTBEAT_TOKEN, optional PGSSLMODE.
+ */
+import type { Endpoint } from "./pgbouncerIni";
+import type { DatabaseNode, Pool, Topology } from "../topology/types";
+import {
+  HEARTBEAT_DDL,
+  IDENTITY_SQL,
+  READ_ONLY_PROBE_SQL,
+  REPLICATION_STATUS_SQL,
+  STANDBY_STATUS_SQL,
+  heartbeatSeenSql,
+  heartbeatWriteSql,
+} from "../verify/sql";
+import { shq } from "./shell";
+
+export interface VerifyTargets {
+  mode: "primary" | "replica";
+  region: string;
+  /** Required in primary mode. */
+  writer?: Endpoint;
+  /** Direct endpoints of the standbys this script can reach (its region's). */
+  readers: ReadonlyArray<{ node: DatabaseNode; endpoint: Endpoint }>;
+  pools: ReadonlyArray<{ pool: Pool; endpoint: Endpoint }>;
+}
+
+/** Which node names a pool may land on, and whether they are standbys. */
+export function poolExpectation(topology: Topology, pool: Pool): { names: string[]; inRecovery: boolean } {
+  if (pool.target === "primary") return { names: [topology.primary.name], inRecovery: false };
+  const names = topology.standbys.filter((s) => s.role === pool.target && s.region === pool.region).map((s) => s.name);
+  return { names, inRecovery: true };
+}
+
+const POOL_SAMPLES = 6;
+
+function writerChecks(topology: Topology, writer: Endpoint): string {
+  const expectations = topology.standbys
+    .map((s) => `  check_streaming ${s.name} ${s.slot} ${s.role} ${s.remote ? "remote" : "local"}`)
+    .join("\n");
+  return `check_writer() {
+  local out
+  if ! out=$(sql ${shq(writer.host)} ${writer.port} ${shq(IDENTITY_SQL)}); then
+    problem "writer ${writer.host}:${writer.port}: cannot query it: $out. Check the primary pod's log and the ${topology.user} user's access (pg_hba)."
+    return 1
+  fi
+  if [ "\${out##*|}" != f ]; then
+    problem "writer ${writer.host}:${writer.port} answered as \${out%%|*}, which is in recovery: the rw endpoint does not reach the primary."
+    return 1
+  fi
+  if ! status=$(sql ${shq(writer.host)} ${writer.port} ${shq(REPLICATION_STATUS_SQL)}); then
+    problem "writer: cannot read pg_stat_replication: $status"
+    return 1
+  fi
+${expectations}
+}
+
+check_streaming() {
+  local name=$1 slot=$2 role=$3 where=$4 line app state got_slot active replay_bytes flush_bytes replay_ms bytes
+  line=$(printf '%s\\n' "$status" | grep "^$name|" || true)
+  if [ -z "$line" ]; then
+    problem "$name: not connected to the writer (absent from pg_stat_replication). Look at that replica's log: seeding, authentication and pg_hba are the usual causes."
+    return
+  fi
+  IFS='|' read -r app state got_slot active replay_bytes flush_bytes replay_ms <<<"$line"
+  if [ "$state" != streaming ]; then problem "$name: state is $state, not streaming."; fi
+  if [ "$got_slot" != "$slot" ] || [ "$active" != t ]; then problem "$name: streams without its slot $slot active (slot: '\${got_slot}', active: $active)."; fi
+  # The OLAP replica may pause replay for long queries by design: hold it to received-and-flushed WAL.
+  bytes=$replay_bytes
+  if [ "$role" = olap ]; then bytes=$flush_bytes; fi
+  if [ "$bytes" -lt 0 ]; then
+    problem "$name: connected but has not reported a WAL position yet."
+  elif [ "$bytes" -gt "$MAX_LAG_BYTES" ]; then
+    problem "$name: lags $bytes bytes behind the writer (bound $MAX_LAG_BYTES)."
+  fi
+  report+=("$name ($role, $where): streaming on $slot, replay lag \${replay_bytes} bytes / \${replay_ms} ms")
+}
+
+write_heartbeat() {
+  local out
+  if ! out=$(sql ${shq(writer.host)} ${writer.port} "$HEARTBEAT_DDL; $(heartbeat_insert "$1")"); then
+    problem "writer: cannot write heartbeat: $out"
+    return 1
+  fi
+}`;
+}
+
+function readerChecks(): string {
+  return `check_reader() {
+  local name=$1 host=$2 port=$3 token=$4 out waited=0
+  if ! out=$(sql "$host" "$port" ${shq(STANDBY_STATUS_SQL)}); then
+    problem "$name ($host:$port): cannot query it: $out"
+    return
+  fi
+  IFS='|' read -r in_recovery receiver pending_bytes lag_ms <<<"$out"
+  if [ "$in_recovery" != t ]; then problem "$name: not in recovery: it is no longer a replica (was it promoted?)."; fi
+  if [ "$receiver" != streaming ]; then problem "$name: WAL receiver is $receiver, not streaming."; fi
+  if out=$(sql "$host" "$port" ${shq(READ_ONLY_PROBE_SQL)}); then
+    problem "$name: accepted a write; replicas must refuse writes."
+  elif ! printf '%s' "$out" | grep -Eq 'read-only transaction|during recovery'; then
+    problem "$name: a write failed, but not as read-only: $out"
+  fi
+  until [ "$(sql "$host" "$port" "$(heartbeat_seen "$token")")" = 1 ]; do
+    if [ "$waited" -ge "$MAX_LAG_MS" ]; then
+      problem "$name: heartbeat $token not visible after \${MAX_LAG_MS} ms (bound). Replay lag: \${lag_ms} ms; check its WAL receiver and disk."
+      return
+    fi
+    sleep 0.2
+    waited=$((waited + 200))
+  done
+}
+
+check_pool() {
+  local pool=$1 host=$2 port=$3 expect_recovery=$4 expected=$5 out name recovery i
+  for i in $(seq 1 ${POOL_SAMPLES}); do
+    if ! out=$(sql "$host" "$port" ${shq(IDENTITY_SQL)}); then
+      problem "pool $pool ($host:$port): cannot query through it: $out. Check the pgbouncer pods' log."
+      return
+    fi
+    name=\${out%%|*}
+    recovery=\${out##*|}
+    case " $expected " in
+      *" $name "*) ;;
+      *) problem "pool $pool landed on $name, which is not one of: $expected."; return ;;
+    esac
+    if [ "$recovery" != "$expect_recovery" ]; then problem "pool $pool landed on $name with in-recovery=$recovery."; return; fi
+  done
+  report+=("pool $pool ($host:$port): lands on $expected")
+}`;
+}
+
+const TOKEN_PLACEHOLDER = "__TOKEN__";
+
+/** Shell wrappers around the verifier's heartbeat SQL; the token was checked to [A-Za-z0-9_-] at start-up. */
+function heartbeatFunctions(): string {
+  return `heartbeat_insert() { local q=${shq(heartbeatWriteSql(TOKEN_PLACEHOLDER))}; printf '%s' "\${q//${TOKEN_PLACEHOLDER}/$1}"; }
+heartbeat_seen() { local q=${shq(heartbeatSeenSql(TOKEN_PLACEHOLDER))}; printf '%s' "\${q//${TOKEN_PLACEHOLDER}/$1}"; }`;
+}
+
+function attempt(topology: Topology, targets: VerifyTargets): string {
+  const readers = targets.readers
+    .map(({ node, endpoint }) => `  check_reader ${node.name} ${shq(endpoint.host)} ${endpoint.port} "$token"`)
+    .join("\n");
+  const pools = targets.pools
+    .map(({ pool, endpoint }) => {
+      const { names, inRecovery } = poolExpectation(topology, pool);
+      return `  check_pool ${pool.name} ${shq(endpoint.host)} ${endpoint.port} ${inRecovery ? "t" : "f"} ${shq(names.join(" "))}`;
+    })
+    .join("\n");
+  if (targets.mode === "primary") {
+    return `attempt() {
+  problems=(); report=()
+  check_writer || return 1
+  token="$HEARTBEAT_TOKEN-a$attempt_number"
+  write_heartbeat "$token" || return 1
+${readers}
+${pools}
+  [ \${#problems[@]} -eq 0 ] && write_heartbeat "$HEARTBEAT_TOKEN"
+}`;
+  }
+  return `attempt() {
+  problems=(); report=()
+  token="$HEARTBEAT_TOKEN"
+${readers}
+${pools}
+  [ \${#problems[@]} -eq 0 ]
+}`;
+}
+
+export function renderVerifyScript(topology: Topology, targets: VerifyTargets): string {
+  if (targets.mode === "primary" && !targets.writer) throw new Error("renderVerifyScript: primary mode needs the writer's endpoint");
+  const { verification } = topology;
+  return `#!/usr/bin/env bash
+# verify.sh (${targets.mode} mode, region ${targets.region}) — generated by pg-read-replicas from topology ${topology.hash}.
+set -uo pipefail
+: "\${PGUSER:?}" "\${PGPASSWORD:?}" "\${PGDATABASE:?}" "\${HEARTBEAT_TOKEN:?}"
+case "$HEARTBEAT_TOKEN" in *[!A-Za-z0-9_-]*) echo "verify: HEARTBEAT_TOKEN may hold only [A-Za-z0-9_-]" >&2; exit 2 ;; esac
+TIMEOUT_S=${Math.ceil(verification.timeoutMs / 1000)}
+MAX_LAG_BYTES=${verification.maxLagBytes}
+MAX_LAG_MS=${verification.maxLagMs}
+HEARTBEAT_DDL=${shq(HEARTBEAT_DDL.join("; "))}
+export PGCONNECT_TIMEOUT=5
+
+sql() { psql -h "$1" -p "$2" -XAtq -F '|' -v ON_ERROR_STOP=1 -c "$3" 2>&1; }
+problem() { problems+=("$1"); }
+
+${heartbeatFunctions()}
+
+${targets.mode === "primary" ? writerChecks(topology, targets.writer!) : ""}
+
+${readerChecks()}
+
+${attempt(topology, targets)}
+
+deadline=$(( $(date +%s) + TIMEOUT_S ))
+attempt_number=1
+until attempt; do
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    echo "verify: FAILED after \${TIMEOUT_S}s (${targets.mode} mode, region ${targets.region}); last attempt found:" >&2
+    printf '  - %s\\n' "\${problems[@]}" >&2
+    exit 1
+  fi
+  echo "verify: attempt $attempt_number not yet passing (\${#problems[@]} problems: \${problems[0]:-}); retrying"
+  attempt_number=$((attempt_number + 1))
+  sleep 3
+done
+echo "verify: PASSED (${targets.mode} mode, region ${targets.region}) after $attempt_number attempt(s)"
+printf '  - %s\\n' "\${report[@]}"
+`;
+}
