@@ -1,0 +1,84 @@
+/**
+ * TLS for self-hosted PostgreSQL: a private CA per stack and a server
+ * certificate per region. Replicas in other regions verify the primary against
+ * this CA (sslmode=verify-ca), so only this stack's primary can serve them WAL.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import type { Topology } from "../topology/types";
+import { names, serviceHost } from "./conventions";
+
+export interface ServerCertificate {
+  certPem: pulumi.Output<string>;
+  keyPem: pulumi.Output<string>;
+  caPem: pulumi.Output<string>;
+}
+
+export interface ClusterTlsArgs {
+  topology: Topology;
+}
+
+const TEN_YEARS_H = 10 * 365 * 24;
+const TWO_YEARS_H = 2 * 365 * 24;
+/** `pulumi up` within 30 days of expiry issues a fresh certificate. */
+const RENEW_BEFORE_H = 30 * 24;
+
+export class ClusterTls extends pulumi.ComponentResource {
+  declare readonly caPem: pulumi.Output<string>;
+  private readonly certificates = new Map<string, ServerCertificate>();
+
+  constructor(name: string, args: ClusterTlsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pg-read-replicas:kubernetes:ClusterTls", name, {}, opts);
+    const { topology } = args;
+    const child = { parent: this };
+    const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+    const ca = new tls.SelfSignedCert(
+      `${name}-ca`,
+      {
+        privateKeyPem: caKey.privateKeyPem,
+        isCaCertificate: true,
+        subject: { commonName: `${topology.name} PostgreSQL CA`, organization: "pg-read-replicas" },
+        validityPeriodHours: TEN_YEARS_H,
+        allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+      },
+      child,
+    );
+    this.caPem = ca.certPem;
+
+    for (const region of topology.regions) {
+      const key = new tls.PrivateKey(`${name}-${region.name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+      const namespace = topology.kubernetes!.namespace;
+      const dnsNames = [
+        serviceHost(names.rwService(topology), namespace),
+        serviceHost(names.roService(topology), namespace),
+        `*.${namespace}.svc.cluster.local`,
+        ...(region.primary ? topology.regions.flatMap((r) => (r.access?.primaryHost ? [r.access.primaryHost] : [])) : []),
+      ];
+      const request = new tls.CertRequest(
+        `${name}-${region.name}-csr`,
+        { privateKeyPem: key.privateKeyPem, subject: { commonName: serviceHost(names.rwService(topology), namespace) }, dnsNames },
+        child,
+      );
+      const cert = new tls.LocallySignedCert(
+        `${name}-${region.name}-cert`,
+        {
+          certRequestPem: request.certRequestPem,
+          caPrivateKeyPem: caKey.privateKeyPem,
+          caCertPem: ca.certPem,
+          validityPeriodHours: TWO_YEARS_H,
+          earlyRenewalHours: RENEW_BEFORE_H,
+          allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
+        },
+        child,
+      );
+      this.certificates.set(region.name, { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem), caPem: ca.certPem });
+    }
+    this.registerOutputs({ caPem: this.caPem });
+  }
+
+  forRegion(region: string): ServerCertificate {
+    const certificate = this.certificates.get(region);
+    if (!certificate) throw new Error(`ClusterTls: no certificate for region ${region}`);
+    return certificate;
+  }
+}

@@ -1,0 +1,84 @@
+/** Labels, in-pod paths and DNS names shared by every Kubernetes manifest. */
+import type { NodeGroup, Pool, Topology } from "../topology/types";
+
+export const LABEL_PREFIX = "pg-read-replicas";
+
+export function baseLabels(topology: Topology, component: "postgresql" | "pgbouncer" | "verify"): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": component,
+    "app.kubernetes.io/instance": topology.name,
+    "app.kubernetes.io/managed-by": "pg-read-replicas",
+  };
+}
+
+/** Selects exactly one group's pods (the StatefulSet selector; immutable once created). */
+export function groupSelector(topology: Topology, group: NodeGroup): Record<string, string> {
+  return { "app.kubernetes.io/instance": topology.name, [`${LABEL_PREFIX}/group`]: group.name };
+}
+
+export function groupLabels(topology: Topology, group: NodeGroup): Record<string, string> {
+  return { ...baseLabels(topology, "postgresql"), ...groupSelector(topology, group), [`${LABEL_PREFIX}/role`]: group.role };
+}
+
+/** Selects every database pod of one role: the rw, ro and olap Services use these. */
+export function roleSelector(topology: Topology, role: NodeGroup["role"]): Record<string, string> {
+  return { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": "postgresql", [`${LABEL_PREFIX}/role`]: role };
+}
+
+export function poolSelector(topology: Topology, pool: Pool): Record<string, string> {
+  return { "app.kubernetes.io/instance": topology.name, [`${LABEL_PREFIX}/pool`]: pool.name };
+}
+
+export const PATHS = {
+  configDir: "/etc/postgresql",
+  postgresqlConf: "/etc/postgresql/postgresql.conf",
+  hbaFile: "/etc/postgresql/pg_hba.conf",
+  tlsDir: "/etc/postgresql/tls",
+  tlsCert: "/etc/postgresql/tls/tls.crt",
+  tlsKey: "/etc/postgresql/tls/tls.key",
+  tlsCa: "/etc/postgresql/tls/ca.crt",
+  scriptsDir: "/etc/pg-read-replicas",
+  initdbDir: "/docker-entrypoint-initdb.d",
+  dataMount: "/var/lib/postgresql/data",
+  pgdata: "/var/lib/postgresql/data/pgdata",
+  replicationPassfile: "/var/lib/postgresql/data/replication.pgpass",
+  socketDir: "/var/run/postgresql",
+  pgbouncerDir: "/etc/pgbouncer",
+} as const;
+
+/** UID/GID of the postgres user in the official postgres images (Debian-based). */
+export const POSTGRES_UID = 999;
+/** UID/GID of the postgres user in the Alpine-based PgBouncer image. */
+export const PGBOUNCER_UID = 70;
+export const POOL_SERVICE_PORT = 5432;
+
+export const names = {
+  rwService: (t: Topology) => `${t.name}-rw`,
+  roService: (t: Topology) => `${t.name}-ro`,
+  olapService: (t: Topology) => `${t.name}-olap`,
+  exposedPrimary: (t: Topology) => `${t.name}-rw-external`,
+  headless: (group: NodeGroup) => `${group.name}-hl`,
+  groupConfig: (group: NodeGroup) => `${group.name}-config`,
+  scripts: (t: Topology) => `${t.name}-scripts`,
+  bootstrap: (t: Topology) => `${t.name}-bootstrap`,
+  credentials: (t: Topology) => `${t.name}-credentials`,
+  tls: (t: Topology) => `${t.name}-tls`,
+  poolConfig: (pool: Pool) => `${pool.service}-config`,
+  poolAuth: (t: Topology) => `${t.name}-pgbouncer-auth`,
+  primaryEndpoint: (t: Topology) => `${t.name}-primary-endpoint`,
+  verifyJob: (t: Topology, region: string) => (region === t.region ? `${t.name}-verify-${t.hash}` : `${t.name}-verify-${region}-${t.hash}`),
+};
+
+export function serviceHost(service: string, namespace: string): string {
+  return `${service}.${namespace}.svc.cluster.local`;
+}
+
+export function podHost(pod: string, group: NodeGroup, namespace: string): string {
+  return `${pod}.${names.headless(group)}.${namespace}.svc.cluster.local`;
+}
+
+export const CREDENTIAL_KEYS = {
+  superuser: "superuser-password",
+  replication: "replication-password",
+  app: "app-password",
+} as const;

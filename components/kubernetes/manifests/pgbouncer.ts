@@ -1,0 +1,78 @@
+/** PgBouncer Deployment and Service for one pool. Pure. */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { Pool, Topology } from "../../topology/types";
+import { PATHS, PGBOUNCER_UID, POOL_SERVICE_PORT, baseLabels, names, poolSelector } from "../conventions";
+
+export function poolLabels(topology: Topology, pool: Pool): Record<string, string> {
+  return { ...baseLabels(topology, "pgbouncer"), ...poolSelector(topology, pool) };
+}
+
+export function pgbouncerDeploymentManifest(
+  topology: Topology,
+  pool: Pool,
+  namespace: string,
+  configHash: pulumi.Input<string>,
+): k8s.apps.v1.DeploymentArgs {
+  const k = topology.kubernetes!;
+  return {
+    metadata: { name: pool.service, namespace, labels: poolLabels(topology, pool) },
+    spec: {
+      replicas: pool.instances,
+      selector: { matchLabels: poolSelector(topology, pool) },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: poolLabels(topology, pool), annotations: { "pg-read-replicas/config-hash": configHash } },
+        spec: {
+          securityContext: { runAsUser: PGBOUNCER_UID, runAsGroup: PGBOUNCER_UID, fsGroup: PGBOUNCER_UID, runAsNonRoot: true },
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: poolSelector(topology, pool) }, topologyKey: "kubernetes.io/hostname" } },
+              ],
+            },
+          },
+          containers: [
+            {
+              name: "pgbouncer",
+              image: k.images.pgbouncer,
+              command: ["pgbouncer", `${PATHS.pgbouncerDir}/pgbouncer.ini`],
+              ports: [{ name: "pgbouncer", containerPort: topology.poolPort }],
+              resources: {
+                requests: { cpu: k.pgbouncerResources.cpu, memory: k.pgbouncerResources.memory },
+                limits: { memory: k.pgbouncerResources.memory },
+              },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+              readinessProbe: { tcpSocket: { port: "pgbouncer" }, periodSeconds: 5 },
+              livenessProbe: { tcpSocket: { port: "pgbouncer" }, periodSeconds: 10, failureThreshold: 6 },
+              volumeMounts: [{ name: "config", mountPath: PATHS.pgbouncerDir, readOnly: true }],
+            },
+          ],
+          volumes: [
+            {
+              name: "config",
+              projected: {
+                defaultMode: 0o440,
+                sources: [
+                  { configMap: { name: names.poolConfig(pool), items: [{ key: "pgbouncer.ini", path: "pgbouncer.ini" }] } },
+                  { secret: { name: names.poolAuth(topology), items: [{ key: "userlist.txt", path: "userlist.txt" }] } },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function pgbouncerServiceManifest(topology: Topology, pool: Pool, namespace: string): k8s.core.v1.ServiceArgs {
+  return {
+    metadata: { name: pool.service, namespace, labels: poolLabels(topology, pool) },
+    spec: {
+      type: "ClusterIP",
+      selector: poolSelector(topology, pool),
+      ports: [{ name: "postgres", port: POOL_SERVICE_PORT, targetPort: "pgbouncer" }],
+    },
+  };
+}

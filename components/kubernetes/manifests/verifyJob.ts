@@ -1,0 +1,51 @@
+/** The verification Job: runs verify.sh with psql; its failure fails `pulumi up`. Pure. */
+import type * as k8s from "@pulumi/kubernetes";
+import type { Topology } from "../../topology/types";
+import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, baseLabels, names } from "../conventions";
+
+/** Extra time the provider waits beyond the script's own timeout (image pull, scheduling). */
+export const JOB_AWAIT_MARGIN_S = 300;
+
+export function verifyJobManifest(topology: Topology, region: string, namespace: string, scriptConfigMap: string): k8s.batch.v1.JobArgs {
+  const timeoutS = Math.ceil(topology.verification.timeoutMs / 1000);
+  return {
+    metadata: {
+      // Named by the topology hash: a Job runs only when created, so every change re-verifies.
+      name: names.verifyJob(topology, region),
+      namespace,
+      labels: baseLabels(topology, "verify"),
+      // @pulumi/kubernetes awaits a Job until Complete (failing the update on Failed); default 10 min.
+      annotations: { "pulumi.com/timeoutSeconds": String(timeoutS + JOB_AWAIT_MARGIN_S) },
+    },
+    spec: {
+      // The script polls and retries itself; a second pod would only repeat its verdict.
+      backoffLimit: 0,
+      activeDeadlineSeconds: timeoutS + 120,
+      template: {
+        metadata: { labels: baseLabels(topology, "verify") },
+        spec: {
+          restartPolicy: "Never",
+          securityContext: { runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, runAsNonRoot: true },
+          containers: [
+            {
+              name: "verify",
+              image: topology.kubernetes!.images.postgres,
+              command: ["bash", `${PATHS.scriptsDir}/verify.sh`],
+              env: [
+                { name: "PGUSER", value: topology.user },
+                { name: "PGDATABASE", value: topology.database },
+                { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.app } } },
+                { name: "HEARTBEAT_TOKEN", valueFrom: { secretKeyRef: { name: names.credentials(topology), key: "heartbeat-token" } } },
+                { name: "PGSSLMODE", value: topology.access.requireTls ? "require" : "prefer" },
+              ],
+              resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+              volumeMounts: [{ name: "script", mountPath: PATHS.scriptsDir }],
+            },
+          ],
+          volumes: [{ name: "script", configMap: { name: scriptConfigMap, defaultMode: 0o555 } }],
+        },
+      },
+    },
+  };
+}

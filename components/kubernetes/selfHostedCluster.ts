@@ -1,0 +1,142 @@
+/**
+ * The self-hosted backend: PostgreSQL and PgBouncer on Kubernetes, the
+ * primary's region on the ambient provider and every other region on its own
+ * cluster through its own provider.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { type Endpoint, type StackOutputValues, type StackOutputs, toOutputValues } from "../outputs";
+import type { Region, Topology } from "../topology/types";
+import { ClusterTls } from "./clusterTls";
+import { POOL_SERVICE_PORT, names, podHost, serviceHost } from "./conventions";
+import { RegionDeployment } from "./regionDeployment";
+
+export interface SelfHostedClusterArgs {
+  /** Plain: the topology decides which resources exist. */
+  topology: Topology;
+}
+
+/** The generated password, marked secret here rather than trusting every consumer to. */
+function password(name: string, parent: pulumi.Resource): pulumi.Output<string> {
+  // No special characters: these passwords travel through conninfo strings, passfiles and userlists.
+  return pulumi.secret(new random.RandomPassword(name, { length: 32, special: false }, { parent }).result);
+}
+
+export class SelfHostedCluster extends pulumi.ComponentResource {
+  declare readonly outputs: StackOutputValues;
+  declare readonly regions: RegionDeployment[];
+  declare readonly providers: Record<string, k8s.Provider>;
+
+  constructor(name: string, args: SelfHostedClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pg-read-replicas:kubernetes:SelfHostedCluster", name, {}, opts);
+    const { topology } = args;
+    if (topology.backend !== "selfHosted" || !topology.kubernetes) {
+      throw new Error(`SelfHostedCluster needs a selfHosted topology (got backend ${topology.backend})`);
+    }
+    const app = password(`${name}-app-password`, this);
+    const credentials = {
+      superuser: password(`${name}-superuser-password`, this),
+      replication: password(`${name}-replication-password`, this),
+      app,
+      // A new token whenever the topology changes, so each verification proves fresh replication.
+      heartbeatToken: new random.RandomId(`${name}-heartbeat`, { byteLength: 6, keepers: { topology: topology.hash } }, { parent: this }).hex.apply(
+        (hex) => `${topology.hash}-${hex}`,
+      ),
+    };
+    const tls = new ClusterTls(`${name}-tls`, { topology }, { parent: this });
+
+    const [home, ...others] = topology.regions;
+    const primary = new RegionDeployment(
+      `${name}-${home!.name}`,
+      { topology, region: home!, credentials, certificate: tls.forRegion(home!.name) },
+      { parent: this },
+    );
+    this.providers = {};
+    this.regions = [primary];
+    for (const region of others) {
+      const provider = this.providerFor(name, region);
+      this.providers[region.name] = provider;
+      this.regions.push(
+        new RegionDeployment(
+          `${name}-${region.name}`,
+          {
+            topology,
+            region,
+            credentials,
+            certificate: tls.forRegion(region.name),
+            primaryEndpoint: this.primaryEndpointFor(topology, region, primary),
+            verifyAfter: [primary.verification.job],
+          },
+          { parent: this, providers: [provider] },
+        ),
+      );
+    }
+    this.outputs = toOutputValues(stackOutputs(topology), app);
+    this.registerOutputs({ writer: this.outputs.writer, topologyHash: this.outputs.topologyHash });
+  }
+
+  private providerFor(name: string, region: Region): k8s.Provider {
+    const access = region.access!;
+    return new k8s.Provider(
+      `${name}-${region.name}-cluster`,
+      {
+        ...(access.context !== undefined ? { context: access.context } : {}),
+        // Contents or path: either way it grants cluster access, so it is kept secret.
+        ...(access.kubeconfig !== undefined ? { kubeconfig: pulumi.secret(access.kubeconfig) } : {}),
+      },
+      { parent: this },
+    );
+  }
+
+  /** A configured host wins; otherwise the exposed primary's load balancer address. */
+  private primaryEndpointFor(topology: Topology, region: Region, primary: RegionDeployment): pulumi.Input<Endpoint> {
+    if (region.access?.primaryHost) return { host: region.access.primaryHost, port: topology.port };
+    const exposed = primary.exposedPrimary!;
+    return exposed.status.apply((status) => {
+      const ingress = status?.loadBalancer?.ingress?.[0];
+      const host = ingress?.hostname || ingress?.ip;
+      if (!host) {
+        throw new Error(
+          `${names.exposedPrimary(topology)} has no load balancer address for ${region.name}'s replicas; set crossRegion[].primaryHost to the address they should use`,
+        );
+      }
+      return { host, port: topology.port };
+    });
+  }
+}
+
+/** StackOutputs for Kubernetes: in-cluster DNS names of Services and pods. */
+export function stackOutputs(topology: Topology): Omit<StackOutputs, "password"> {
+  const namespace = topology.kubernetes!.namespace;
+  const endpoint = (service: string, port = topology.port): Endpoint => ({ host: serviceHost(service, namespace), port });
+  const groups = topology.regions.flatMap((r) => r.groups);
+  const poolEndpoint = (service: string) => endpoint(service, POOL_SERVICE_PORT);
+  return {
+    backend: "selfHosted",
+    database: topology.database,
+    user: topology.user,
+    writer: endpoint(names.rwService(topology)),
+    readerEndpoint: endpoint(names.roService(topology)),
+    readers: topology.standbys.map((node) => ({
+      name: node.name,
+      region: node.region,
+      role: node.role as "oltp" | "olap",
+      host: podHost(node.name, groups.find((g) => g.name === node.group)!, namespace),
+      port: topology.port,
+    })),
+    pools: {
+      write: poolEndpoint(topology.pools.write.service),
+      read: poolEndpoint(topology.pools.read.service),
+      ...(topology.pools.olap ? { olap: poolEndpoint(topology.pools.olap.service) } : {}),
+    },
+    regions: topology.regions.map((region) => ({
+      region: region.name,
+      primary: region.primary,
+      readerEndpoint: endpoint(names.roService(topology)),
+      readPool: poolEndpoint(region.pools.find((p) => p.name === "read")!.service),
+    })),
+    topologyHash: topology.hash,
+    ...(topology.capacity ? { capacity: { requiredReplicas: topology.capacity.requiredReplicas, formula: topology.capacity.formula } } : {}),
+  };
+}

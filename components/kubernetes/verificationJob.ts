@@ -1,0 +1,37 @@
+/** The deploy gate on Kubernetes: verify.sh in a ConfigMap, run by a Job that depends on every workload. */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { type VerifyTargets, renderVerifyScript } from "../render/verifyScript";
+import type { Topology } from "../topology/types";
+import { baseLabels, names } from "./conventions";
+import { verifyJobManifest } from "./manifests/verifyJob";
+
+export interface VerificationJobArgs {
+  topology: Topology;
+  targets: VerifyTargets;
+  /** Everything that must exist and be ready before verification starts. */
+  waitFor: pulumi.Resource[];
+}
+
+export class VerificationJob extends pulumi.ComponentResource {
+  declare readonly job: k8s.batch.v1.Job;
+  declare readonly script: string;
+
+  constructor(name: string, args: VerificationJobArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pg-read-replicas:kubernetes:VerificationJob", name, {}, opts);
+    const { topology, targets } = args;
+    const namespace = topology.kubernetes!.namespace;
+    const jobName = names.verifyJob(topology, targets.region);
+    this.script = renderVerifyScript(topology, targets);
+    const script = new k8s.core.v1.ConfigMap(
+      `${name}-script`,
+      { metadata: { name: jobName, namespace, labels: baseLabels(topology, "verify") }, data: { "verify.sh": this.script } },
+      { parent: this, dependsOn: args.waitFor },
+    );
+    this.job = new k8s.batch.v1.Job(name, verifyJobManifest(topology, targets.region, namespace, jobName), {
+      parent: this,
+      dependsOn: [...args.waitFor, script],
+    });
+    this.registerOutputs({ job: this.job.metadata.name });
+  }
+}

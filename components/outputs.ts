@@ -1,0 +1,62 @@
+/**
+ * StackOutputs: one shape for every backend. The verifier, the integration
+ * suite, the routing client and the benchmarks read only this, from
+ * `pulumi stack output --json --show-secrets` or from the local runner's file.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Backend, StandbyRole } from "./topology/types";
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface Reader extends Endpoint {
+  name: string;
+  region: string;
+  role: StandbyRole;
+}
+
+export interface RegionOutputs {
+  region: string;
+  primary: boolean;
+  readerEndpoint: Endpoint;
+  readPool: Endpoint;
+}
+
+export interface StackOutputs {
+  backend: Backend;
+  database: string;
+  user: string;
+  /** A Pulumi secret in stack outputs. */
+  password: string;
+  writer: Endpoint;
+  /** Load-balanced over OLTP replicas only (never the OLAP replica). */
+  readerEndpoint: Endpoint;
+  readers: Reader[];
+  pools: { write: Endpoint; read: Endpoint; olap?: Endpoint };
+  /** Beyond the contract: per-region endpoints, the topology hash, the capacity arithmetic. */
+  regions: RegionOutputs[];
+  topologyHash: string;
+  capacity?: { requiredReplicas: number; formula: string };
+}
+
+/** Stack outputs as Pulumi exports them: one key each, so only the password is a secret. */
+export type StackOutputValues = { [K in keyof StackOutputs]-?: pulumi.Output<StackOutputs[K]> };
+
+/** Splits plain outputs into per-key Outputs, the password marked secret. */
+export function toOutputValues(plain: Omit<StackOutputs, "password">, password: pulumi.Input<string>): StackOutputValues {
+  return {
+    backend: pulumi.output(plain.backend),
+    database: pulumi.output(plain.database),
+    user: pulumi.output(plain.user),
+    password: pulumi.secret(password),
+    writer: pulumi.output(plain.writer),
+    readerEndpoint: pulumi.output(plain.readerEndpoint),
+    readers: pulumi.output(plain.readers),
+    pools: pulumi.output(plain.pools),
+    regions: pulumi.output(plain.regions),
+    topologyHash: pulumi.output(plain.topologyHash),
+    capacity: pulumi.output(plain.capacity),
+  } as StackOutputValues;
+}

@@ -1,0 +1,157 @@
+/**
+ * Pulumi mocks that remember everything: each registration's type, name,
+ * inputs (with secrets still marked), parent, dependencies and provider.
+ * The SDK's MockMonitor keeps only URN and state; the graph assertions
+ * (what the verification Job waits for, which provider a region uses) need more.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
+import * as stateModule from "@pulumi/pulumi/runtime/state";
+
+/** The SDK's runtime store; exported by runtime/state.js but absent from its typings. */
+interface Store {
+  settings: { rpcDone: Promise<unknown> };
+  supportsSecrets: boolean;
+  supportsResourceReferences: boolean;
+  supportsOutputValues: boolean;
+  supportsAliasSpecs: boolean;
+  supportsTransforms: boolean;
+}
+const getStore = (stateModule as unknown as { getStore(): Store }).getStore;
+
+export const PROJECT = "pg-read-replicas";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+export interface Registered {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  inputs: Record<string, any>;
+  /** Inputs as sent, secret values still wrapped: see isSecretValue. */
+  rawInputs: Record<string, unknown>;
+  parent: string;
+  dependencies: string[];
+  provider: string;
+}
+
+type Request = {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+  getProvider(): string;
+  getCustom(): boolean;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+};
+
+function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  switch (type) {
+    case "random:index/randomPassword:RandomPassword":
+      return { ...inputs, result: `mock-${name}` };
+    case "random:index/randomId:RandomId":
+      return { ...inputs, hex: "a1b2c3d4e5f6" };
+    case "tls:index/privateKey:PrivateKey":
+      return { ...inputs, privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock ${name}\n-----END PRIVATE KEY-----\n` };
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\nmock ${name}\n-----END CERTIFICATE-----\n` };
+    case "tls:index/certRequest:CertRequest":
+      return { ...inputs, certRequestPem: `mock csr ${name}` };
+    case "kubernetes:core/v1:Service":
+      if (inputs.spec?.type === "LoadBalancer") {
+        return { ...inputs, status: { loadBalancer: { ingress: [{ hostname: `${inputs.metadata?.name}.lb.example.com` }] } } };
+      }
+      return inputs;
+    default:
+      return inputs;
+  }
+}
+
+class RecordingMonitor extends MockMonitor {
+  readonly registered = new Map<string, Registered>();
+
+  constructor() {
+    super({
+      newResource: (args: pulumi.runtime.MockResourceArgs) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
+      call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
+    });
+  }
+
+  override async registerResource(req: Request, callback: (err: unknown, res: unknown) => void): Promise<void> {
+    const urn = (this as unknown as { newUrn(parent: string, type: string, name: string): string }).newUrn(
+      req.getParent(),
+      req.getType(),
+      req.getName(),
+    );
+    const rawInputs = req.getObject()?.toJavaScript() ?? {};
+    this.registered.set(urn, {
+      urn,
+      type: req.getType(),
+      name: req.getName(),
+      custom: req.getCustom(),
+      inputs: unwrapSecrets(rawInputs) as Record<string, any>,
+      rawInputs,
+      parent: req.getParent(),
+      dependencies: req.getDependenciesList(),
+      provider: req.getProvider(),
+    });
+    return super.registerResource(req as never, callback);
+  }
+}
+
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (record[SIG_KEY] === SECRET_SIG) return unwrapSecrets(record.value);
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+/** True when a raw input value was sent as a Pulumi secret. */
+export function isSecretValue(raw: unknown): boolean {
+  return Boolean(raw && typeof raw === "object" && (raw as Record<string, unknown>)[SIG_KEY] === SECRET_SIG);
+}
+
+let monitor: RecordingMonitor;
+
+export function installMocks(stack = "test"): void {
+  monitor = new RecordingMonitor();
+  setMockOptions(monitor, PROJECT, stack, false);
+  const store = getStore();
+  store.supportsSecrets = true;
+  store.supportsResourceReferences = true;
+  store.supportsOutputValues = false;
+  store.supportsAliasSpecs = true;
+  store.supportsTransforms = false;
+}
+
+/** Waits until every outstanding registration has completed. */
+export async function settle(): Promise<void> {
+  const settings = getStore().settings;
+  let previous: Promise<unknown>;
+  do {
+    previous = settings.rpcDone;
+    await previous;
+    await new Promise((resolve) => setImmediate(resolve));
+  } while (settings.rpcDone !== previous);
+}
+
+export function registered(): Registered[] {
+  return [...monitor.registered.values()];
+}
+
+export function setStackConfig(config: Record<string, string>, secretKeys: string[] = []): void {
+  pulumi.runtime.setAllConfig(config, secretKeys);
+}
+
+/** Resolves an Output's value (and whether it is secret) under mocks. */
+export async function resolve<T>(output: pulumi.Output<T>): Promise<{ value: T; secret: boolean }> {
+  const value = await new Promise<T>((done) => output.apply((v) => done(v)));
+  const secret = await pulumi.isSecret(output);
+  return { value, secret };
+}

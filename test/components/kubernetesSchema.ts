@@ -1,0 +1,47 @@
+/**
+ * Validates registered Kubernetes objects against the Kubernetes OpenAPI schema
+ * (kubernetes-models), so a malformed manifest fails a test instead of a deploy.
+ */
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { Namespace } from "kubernetes-models/v1/Namespace";
+import { Secret } from "kubernetes-models/v1/Secret";
+import { Service } from "kubernetes-models/v1/Service";
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
+import { Job } from "kubernetes-models/batch/v1/Job";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import type { Registered } from "./harness";
+
+interface Validatable {
+  validate(): void;
+}
+
+const MODELS: Record<string, new (data: never) => Validatable> = {
+  "kubernetes:core/v1:ConfigMap": ConfigMap,
+  "kubernetes:core/v1:Namespace": Namespace,
+  "kubernetes:core/v1:Secret": Secret,
+  "kubernetes:core/v1:Service": Service,
+  "kubernetes:apps/v1:Deployment": Deployment,
+  "kubernetes:apps/v1:StatefulSet": StatefulSet,
+  "kubernetes:batch/v1:Job": Job,
+  "kubernetes:policy/v1:PodDisruptionBudget": PodDisruptionBudget,
+};
+
+export function isKubernetesObject(resource: Registered): boolean {
+  return resource.custom && resource.type.startsWith("kubernetes:") && !resource.type.startsWith("kubernetes:index");
+}
+
+/** Throws with the resource's name and the schema's complaint. */
+export function validateKubernetesObject(resource: Registered): void {
+  const Model = MODELS[resource.type];
+  if (!Model) throw new Error(`no schema model registered for ${resource.type} (${resource.name}); add it to MODELS`);
+  const { apiVersion, kind, metadata, spec, data, stringData, type } = resource.inputs;
+  const object = Object.fromEntries(
+    Object.entries({ apiVersion, kind, metadata, spec, data, stringData, type }).filter(([, value]) => value !== undefined),
+  );
+  try {
+    new Model(object as never).validate();
+  } catch (error) {
+    throw new Error(`${resource.type} ${resource.name} fails the Kubernetes schema: ${(error as Error).message}`);
+  }
+}

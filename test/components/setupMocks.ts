@@ -1,0 +1,3 @@
+import { installMocks } from "./harness";
+
+installMocks();
