@@ -15,6 +15,15 @@ export interface Reader extends Endpoint {
   name: string;
   region: string;
   role: StandbyRole;
+  /** Physical slot on the writer (self-hosted and local; Aurora readers have none). */
+  slot?: string;
+}
+
+/** The bounds a deploy is verified against, so `verify --outputs` checks the same ones. */
+export interface VerificationBounds {
+  timeoutMs: number;
+  maxLagBytes: number;
+  maxLagMs: number;
 }
 
 export interface RegionOutputs {
@@ -39,6 +48,7 @@ export interface StackOutputs {
   regions: RegionOutputs[];
   topologyHash: string;
   capacity?: { requiredReplicas: number; formula: string };
+  verification: VerificationBounds;
 }
 
 /** Stack outputs as Pulumi exports them: one key each, so only the password is a secret. */
@@ -58,5 +68,6 @@ export function toOutputValues(plain: Omit<StackOutputs, "password">, password: 
     regions: pulumi.output(plain.regions),
     topologyHash: pulumi.output(plain.topologyHash),
     capacity: pulumi.output(plain.capacity),
+    verification: pulumi.output(plain.verification),
   } as StackOutputValues;
 }

@@ -121,6 +121,14 @@ export function parseCidr(text: string): Cidr | undefined {
   return undefined;
 }
 
+/** Whether `outer` contains every address of `inner` (IPv4 only; IPv6 never contains IPv4). */
+export function cidrContains(outer: Cidr, inner: Cidr): boolean {
+  if (outer.family !== 4 || inner.family !== 4 || outer.prefix > inner.prefix) return false;
+  const address = (cidr: Cidr) => ipv4ToInt(cidr.text.split("/")[0]!)!;
+  const hostBits = 32 - outer.prefix;
+  return Math.floor(address(outer) / 2 ** hostBits) === Math.floor(address(inner) / 2 ** hostBits);
+}
+
 export function isOpenToEveryone(cidr: Cidr): boolean {
   return cidr.prefix === 0;
 }

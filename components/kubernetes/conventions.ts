@@ -33,6 +33,7 @@ export const PATHS = {
   configDir: "/etc/postgresql",
   postgresqlConf: "/etc/postgresql/postgresql.conf",
   hbaFile: "/etc/postgresql/pg_hba.conf",
+  identFile: "/etc/postgresql/pg_ident.conf",
   tlsDir: "/etc/postgresql/tls",
   tlsCert: "/etc/postgresql/tls/tls.crt",
   tlsKey: "/etc/postgresql/tls/tls.key",

@@ -2,6 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { renderPgHba } from "../render/pgHba";
+import { renderPgIdent } from "../render/pgIdent";
 import { renderPostgresqlConf } from "../render/postgresqlConf";
 import type { NodeGroup, Topology } from "../topology/types";
 import { PATHS, baseLabels, names } from "./conventions";
@@ -18,14 +19,16 @@ export interface DatabaseGroupArgs {
   waitFor?: pulumi.Resource[];
 }
 
-export function renderGroupFiles(topology: Topology, group: NodeGroup): { "postgresql.conf": string; "pg_hba.conf": string } {
+export function renderGroupFiles(topology: Topology, group: NodeGroup): Record<"postgresql.conf" | "pg_hba.conf" | "pg_ident.conf", string> {
   return {
     "postgresql.conf": renderPostgresqlConf(topology, group, topology.port, {
       hbaFile: PATHS.hbaFile,
+      identFile: PATHS.identFile,
       socketDirectory: PATHS.socketDir,
       ssl: { certFile: PATHS.tlsCert, keyFile: PATHS.tlsKey },
     }),
     "pg_hba.conf": renderPgHba(topology, group.region),
+    "pg_ident.conf": renderPgIdent(topology),
   };
 }
 
@@ -51,7 +54,7 @@ export class DatabaseGroup extends pulumi.ComponentResource {
       name,
       statefulSetManifest(topology, group, {
         namespace,
-        configHash: contentHash(files["postgresql.conf"], files["pg_hba.conf"]),
+        configHash: contentHash(files["postgresql.conf"], files["pg_hba.conf"], files["pg_ident.conf"]),
       }),
       { parent: this, dependsOn: [...waitFor, config, this.headlessService] },
     );

@@ -124,6 +124,7 @@ export function stackOutputs(topology: Topology): Omit<StackOutputs, "password">
       role: node.role as "oltp" | "olap",
       host: podHost(node.name, groups.find((g) => g.name === node.group)!, namespace),
       port: topology.port,
+      slot: node.slot!,
     })),
     pools: {
       write: poolEndpoint(topology.pools.write.service),
@@ -137,6 +138,7 @@ export function stackOutputs(topology: Topology): Omit<StackOutputs, "password">
       readPool: poolEndpoint(region.pools.find((p) => p.name === "read")!.service),
     })),
     topologyHash: topology.hash,
+    verification: { ...topology.verification },
     ...(topology.capacity ? { capacity: { requiredReplicas: topology.capacity.requiredReplicas, formula: topology.capacity.formula } } : {}),
   };
 }

@@ -6,6 +6,7 @@ import type { NodeGroup, Topology } from "../topology/types";
 
 export interface ServerPaths {
   hbaFile: string;
+  identFile: string;
   socketDirectory: string;
   /** Present when the backend provides a server certificate. */
   ssl?: { certFile: string; keyFile: string };
@@ -30,6 +31,7 @@ export function renderPostgresqlConf(topology: Topology, group: NodeGroup, port:
     "",
     line("port", String(port)),
     line("hba_file", paths.hbaFile),
+    line("ident_file", paths.identFile),
     line("unix_socket_directories", paths.socketDirectory),
   ];
   const ssl = paths.ssl

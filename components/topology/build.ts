@@ -204,6 +204,12 @@ function hashOf(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 10);
 }
 
+/** Recomputes a topology's hash from its contents, to check one read back from a file. */
+export function topologyHash(topology: Topology): string {
+  const { hash: _hash, ...rest } = topology;
+  return hashOf(rest);
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === "object" && !Object.isFrozen(value)) {
     Object.freeze(value);

@@ -14,6 +14,11 @@ export function poolSizing(config: StackConfig, pool: PoolName): PoolSizing {
   };
 }
 
+/** The local backend runs one PgBouncer per pool; clusters run two for availability. */
+export function poolInstancesDefault(config: StackConfig): number {
+  return config.backend === "local" ? 1 : DEFAULTS.pgbouncer.instances;
+}
+
 export function buildPool(config: StackConfig, name: string, pool: PoolName, region: string): Pool {
   const settings = config.pgbouncer ?? {};
   const readStatementTimeoutMs = settings.readStatementTimeout ?? DEFAULTS.pgbouncer.readStatementTimeoutMs;
@@ -30,6 +35,6 @@ export function buildPool(config: StackConfig, name: string, pool: PoolName, reg
     ...(pool === "read" ? { statementTimeoutMs: readStatementTimeoutMs } : {}),
     serverLifetimeS: pool === "read" ? 300 : 3600,
     serverRoundRobin: pool === "read",
-    instances: settings.instances ?? DEFAULTS.pgbouncer.instances,
+    instances: settings.instances ?? poolInstancesDefault(config),
   };
 }

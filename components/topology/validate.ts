@@ -5,11 +5,11 @@
  */
 import type { ConfigIssue } from "../config/errors";
 import { MAX_REPLICAS, type StackConfig } from "../config/schema";
-import { formatPostgresSize, isOpenToEveryone, parseCidr } from "../config/units";
+import { cidrContains, formatPostgresSize, isOpenToEveryone, parseCidr } from "../config/units";
 import { requiredReplicas } from "./capacity";
 import { CONNECTION_HEADROOM, DEFAULTS } from "./defaults";
 import { MAX_GROUP_NAME, replicaGroupName } from "./names";
-import { poolSizing } from "./pools";
+import { poolInstancesDefault, poolSizing } from "./pools";
 
 export interface Findings {
   issues: ConfigIssue[];
@@ -181,7 +181,7 @@ const walRules: Rule = (config, { issues }) => {
 
 const poolRules: Rule = (config, { issues }) => {
   const maxConnections = config.postgresql?.maxConnections ?? DEFAULTS.maxConnections;
-  const instances = config.pgbouncer?.instances ?? DEFAULTS.pgbouncer.instances;
+  const instances = config.pgbouncer?.instances ?? poolInstancesDefault(config);
   for (const pool of ["write", "read", "olap"] as const) {
     const sizing = poolSizing(config, pool);
     const given = config.pgbouncer?.pools?.[pool] ?? {};
@@ -265,6 +265,29 @@ const nameRules: Rule = (config, { issues }) => {
   }
 };
 
+const localRules: Rule = (config, { issues }) => {
+  if (config.backend !== "local") return;
+  if ((config.pgbouncer?.instances ?? 1) > 1) {
+    issues.push({
+      key: "pgbouncer.instances",
+      value: config.pgbouncer?.instances,
+      problem: "must be 1 for the local backend, which runs one PgBouncer per pool on this machine",
+      fix: "remove pgbouncer.instances from the local stack",
+    });
+  }
+  const loopback = parseCidr("127.0.0.1/32")!;
+  for (const [key, list] of [["allowedCidrs", config.allowedCidrs], ["replicationCidrs", config.replicationCidrs ?? config.allowedCidrs]] as const) {
+    if (list.length > 0 && !list.some((text) => cidrContains(parseCidr(text)!, loopback))) {
+      issues.push({
+        key,
+        value: list,
+        problem: "does not admit 127.0.0.1, where every local server and pool connects from",
+        fix: `add "127.0.0.1/32" to ${key}`,
+      });
+    }
+  }
+};
+
 const tlsRules: Rule = (config, { issues }) => {
   if (config.backend === "local" && config.requireTls) {
     issues.push({
@@ -278,6 +301,7 @@ const tlsRules: Rule = (config, { issues }) => {
 
 const RULES: Rule[] = [
   nameRules,
+  localRules,
   tlsRules,
   replicaCount,
   regionRules,

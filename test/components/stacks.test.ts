@@ -112,12 +112,13 @@ describe("dev stack", () => {
     expect(writer).toEqual({ value: { host: "pg-rw.pg-dev.svc.cluster.local", port: 5432 }, secret: false });
     expect((await resolve(program.readerEndpoint)).value.host).toBe("pg-ro.pg-dev.svc.cluster.local");
     expect((await resolve(program.readers)).value).toEqual([
-      { name: "pg-replica-0", region: "us-east-1", role: "oltp", host: "pg-replica-0.pg-replica-hl.pg-dev.svc.cluster.local", port: 5432 },
+      { name: "pg-replica-0", region: "us-east-1", role: "oltp", host: "pg-replica-0.pg-replica-hl.pg-dev.svc.cluster.local", port: 5432, slot: "pg_replica_0" },
     ]);
     const pools = (await resolve(program.pools)).value;
     expect(pools.write.host).toBe("pg-pool-write.pg-dev.svc.cluster.local");
     expect(pools.olap).toBeUndefined();
     expect((await resolve(program.backend)).value).toBe("selfHosted");
+    expect((await resolve(program.verification)).value).toEqual({ timeoutMs: 180_000, maxLagBytes: 100 * 1024 * 1024, maxLagMs: 5000 });
   });
 });
 

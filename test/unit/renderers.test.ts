@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { renderBootstrapSql } from "../../components/render/bootstrapSql";
 import { renderPgHba } from "../../components/render/pgHba";
+import { renderPgIdent } from "../../components/render/pgIdent";
 import { renderPgbouncerIni, renderUserlist } from "../../components/render/pgbouncerIni";
 import { renderPostgresqlConf, quoteSetting } from "../../components/render/postgresqlConf";
 import { renderSeedReplicaScript } from "../../components/render/seedReplicaScript";
@@ -12,7 +13,7 @@ import { patched, selfHostedBase } from "../support/configs";
 
 const build = (patch: Record<string, unknown> = {}): Topology => topologyFromConfig(patched(selfHostedBase(), patch)).topology;
 const group = (t: Topology, name: string) => t.regions.flatMap((r) => r.groups).find((g) => g.name === name)!;
-const paths = { hbaFile: "/etc/postgresql/pg_hba.conf", socketDirectory: "/var/run/postgresql" };
+const paths = { hbaFile: "/etc/postgresql/pg_hba.conf", identFile: "/etc/postgresql/pg_ident.conf", socketDirectory: "/var/run/postgresql" };
 
 function confValues(text: string): Map<string, string> {
   const values = new Map<string, string>();
@@ -62,7 +63,7 @@ describe("pg_hba.conf", () => {
     const hba = renderPgHba(build());
     expect(hba).not.toMatch(/\btrust\b/);
     expect(hba).not.toMatch(/\bmd5\b/);
-    expect(rules(hba)).toContain("local     all          postgres     peer");
+    expect(rules(hba)).toContain("local     all          postgres     peer map=admins");
     expect(rules(hba).filter((l) => l.startsWith("host")).every((l) => /scram-sha-256$|reject$/.test(l))).toBe(true);
     expect(rules(hba).some((l) => /^host\S*\s+\S+\s+postgres\s/.test(l))).toBe(false);
   });
@@ -91,6 +92,15 @@ describe("pg_hba.conf", () => {
     const remote = rules(renderPgHba(t, "eu-west-1"));
     expect(remote).toContain("host      app          app          10.21.0.0/16           scram-sha-256");
     expect(remote.some((l) => l.includes("replication"))).toBe(false);
+  });
+
+  it("maps only the listed OS users to the superuser", () => {
+    const t = build();
+    expect(renderPgIdent(t).split("\n").filter((l) => l.startsWith("admins"))).toEqual(["admins   postgres         postgres"]);
+    expect(renderPgIdent(t, ["alice"]).split("\n").filter((l) => l.startsWith("admins"))).toEqual([
+      "admins   postgres         postgres",
+      "admins   alice            postgres",
+    ]);
   });
 
   it("rejects every plain-text connection when requireTls is set", () => {

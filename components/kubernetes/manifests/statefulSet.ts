@@ -124,6 +124,7 @@ function postgresContainer(topology: Topology, group: NodeGroup): k8s.types.inpu
       { name: "data", mountPath: PATHS.dataMount },
       { name: "config", mountPath: PATHS.configDir + "/postgresql.conf", subPath: "postgresql.conf" },
       { name: "config", mountPath: PATHS.hbaFile, subPath: "pg_hba.conf" },
+      { name: "config", mountPath: PATHS.identFile, subPath: "pg_ident.conf" },
       { name: "tls", mountPath: PATHS.tlsDir, readOnly: true },
       ...(group.role === "primary" ? [{ name: "bootstrap", mountPath: PATHS.initdbDir }] : []),
     ],

@@ -1,0 +1,183 @@
+/**
+ * pg-read-replicas: the local backend (up, status, down), the verifier for any
+ * stack's outputs, and promotion of a local replica to writer.
+ */
+import { writeFileSync } from "node:fs";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from "listr2";
+import { ConfigError } from "../components/config/errors";
+import { StackFileError, readStackConfig } from "../components/config/stackFile";
+import { parseDuration } from "../components/config/units";
+import { MissingBinaryError } from "../components/local/binaries";
+import { CommandError } from "../components/local/exec";
+import { IdentityError } from "../components/local/identity";
+import { canInstallWithApt, installHint, installWithApt, missingPackages } from "../components/local/install";
+import { LocalError, LocalRunner, type Step } from "../components/local/runner";
+import { StateError } from "../components/local/state";
+import { collectStatus } from "../components/local/status";
+import { TopologyJsonError, topologyFromJson } from "../components/topology/fromJson";
+import { topologyFromPulumiConfig } from "../components/topology/load";
+import type { Topology } from "../components/topology/types";
+import { OutputsFileError, readOutputsFile } from "../components/verify/outputsFile";
+import { verifyStack } from "../components/verify/verifier";
+import { DEFAULT_STACKS_DIR, defaultStateDir } from "./paths";
+import { connectHelp, statusTable, verificationTable } from "./render";
+import { serveReaderEndpoint } from "./serveReaderEndpoint";
+
+/** Errors whose message is the whole story: printed without a stack trace. */
+const EXPECTED = [CommandError, ConfigError, StackFileError, LocalError, MissingBinaryError, IdentityError, OutputsFileError, StateError, TopologyJsonError, InvalidArgumentError];
+
+const stderr = (text: string) => process.stderr.write(`${text}\n`);
+
+function durationOption(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError("use a duration such as 90s or 5m");
+  return ms;
+}
+
+interface StackOptions {
+  stack: string;
+  stateDir?: string;
+  stacksDir: string;
+}
+
+function runnerFor(options: StackOptions): LocalRunner {
+  return new LocalRunner(options.stack, options.stateDir ?? defaultStateDir(options.stack));
+}
+
+function loadTopology(options: StackOptions & { fromEnv?: boolean }): Topology {
+  if (options.fromEnv) return topologyFromJson(process.env.PG_READ_REPLICAS_TOPOLOGY, "PG_READ_REPLICAS_TOPOLOGY");
+  const { topology, warnings } = topologyFromPulumiConfig(readStackConfig(options.stacksDir, options.stack), `stack ${options.stack} config`);
+  for (const warning of warnings) stderr(`warning: ${warning}`);
+  return topology;
+}
+
+/** Progress on stderr, so stdout stays clean for --json. */
+async function runWithProgress(runner: LocalRunner, steps: Step[]): Promise<void> {
+  const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
+  await runner.runSteps(steps, async (step) => {
+    const list = new Listr([{ title: step.title, task: step.run }], {
+      renderer: "default",
+      fallbackRenderer: "simple",
+      rendererOptions: { logger, timer: PRESET_TIMER },
+      fallbackRendererOptions: { logger, timer: PRESET_TIMER },
+      registerSignalListeners: false,
+      exitOnError: true,
+    });
+    await list.run();
+  });
+}
+
+async function ensureBinaries(topology: Topology, install: boolean): Promise<void> {
+  const missing = missingPackages(topology.postgresVersion);
+  if (missing.length === 0) return;
+  if (!install || !canInstallWithApt()) throw new MissingBinaryError(`missing: ${missing.join(", ")}. ${installHint(missing)}`);
+  stderr(`Installing ${missing.join(", ")} with apt-get...`);
+  await installWithApt(missing);
+}
+
+async function localUp(options: StackOptions & { outputs?: string; json?: boolean; install: boolean; fromEnv?: boolean }): Promise<void> {
+  const topology = loadTopology(options);
+  await ensureBinaries(topology, options.install);
+  const runner = runnerFor(options);
+  const plan = runner.planUp(topology);
+  await runWithProgress(runner, plan.steps);
+  const result = plan.result();
+  if (options.outputs) writeFileSync(options.outputs, `${JSON.stringify(result.outputs, null, 2)}\n`, { mode: 0o600 });
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(result.outputs)}\n`);
+    return;
+  }
+  const state = runner.state()!;
+  console.log(statusTable(await collectStatus(state)));
+  console.log(connectHelp(result.outputs, options.outputs ?? result.outputsFile, options.stack));
+}
+
+async function localStatus(options: StackOptions & { json?: boolean }): Promise<void> {
+  const runner = runnerFor(options);
+  const state = runner.state();
+  if (!state) throw new LocalError(`no local stack ${options.stack} at ${runner.layout.root}; start one with: pg-read-replicas local up --stack ${options.stack}`);
+  const rows = await collectStatus(state);
+  console.log(options.json ? JSON.stringify(rows, null, 2) : statusTable(rows));
+}
+
+async function localDown(options: StackOptions): Promise<void> {
+  const runner = runnerFor(options);
+  const { removed } = await runner.down();
+  stderr(removed ? `Stopped every process of stack ${options.stack} and removed ${runner.layout.root}.` : `Nothing to do: no local stack ${options.stack} at ${runner.layout.root}.`);
+}
+
+async function verify(options: { outputs: string; timeout?: number; json?: boolean; sslmode: "disable" | "require" }): Promise<void> {
+  const outputs = readOutputsFile(options.outputs);
+  const report = await verifyStack(outputs, {
+    ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
+    sslmode: options.sslmode,
+    onAttempt: (attempt, r) => {
+      if (!r.ok) stderr(`attempt ${attempt}: ${r.problems.length} problem(s), first: ${r.problems[0]}`);
+    },
+  });
+  console.log(options.json ? JSON.stringify(report, null, 2) : verificationTable(report));
+  if (!report.ok) process.exitCode = 1;
+}
+
+async function promote(options: StackOptions & { replica?: string; force?: boolean }): Promise<void> {
+  const runner = runnerFor(options);
+  const result = await runner.promote({ ...(options.replica ? { replica: options.replica } : {}), ...(options.force ? { force: true } : {}) });
+  stderr(`Promoted ${result.promoted} to writer (${result.formerWriter} retired); ${result.followers.join(", ") || "no replicas"} now follow it; the write pool points at it.`);
+  const report = await verifyStack(result.outputs);
+  console.log(verificationTable(report));
+  if (!report.ok) process.exitCode = 1;
+}
+
+function stackOptions(command: Command): Command {
+  return command
+    .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", "local")
+    .option("--state-dir <dir>", "where local data and logs live (default .pg-read-replicas/<stack>, or $PG_READ_REPLICAS_STATE_DIR)")
+    .option("--stacks-dir <dir>", "directory of Pulumi.<stack>.yaml files", DEFAULT_STACKS_DIR);
+}
+
+export function program(): Command {
+  const root = new Command("pg-read-replicas").description("PostgreSQL read replicas: local topology, verification, promotion.").showHelpAfterError();
+  const local = root.command("local").description("run a stack's topology on this machine with real PostgreSQL and PgBouncer");
+  stackOptions(local.command("up").description("start (or resume) the topology, verify it, print status and outputs"))
+    .option("--outputs <file>", "also write the StackOutputs JSON here")
+    .option("--json", "print only the StackOutputs JSON on stdout")
+    .option("--no-install", "never install PostgreSQL/PgBouncer with apt-get")
+    .addOption(new Option("--from-env", "read the topology from $PG_READ_REPLICAS_TOPOLOGY (used by the Pulumi local backend)").hideHelp())
+    .action(localUp);
+  stackOptions(local.command("status").description("role, endpoint, state, replay lag and slot of every server and pool"))
+    .option("--json", "print rows as JSON")
+    .action(localStatus);
+  stackOptions(local.command("down").description("stop everything the topology started and remove its data")).action(localDown);
+  local
+    .command("serve-reader-endpoint", { hidden: true })
+    .requiredOption("--state-dir <dir>")
+    .action((options: { stateDir: string }) => serveReaderEndpoint(options.stateDir));
+  root
+    .command("verify")
+    .description("prove replication streams end to end for any stack's outputs")
+    .requiredOption("--outputs <file>", "pulumi stack output --json --show-secrets, or local up's outputs file")
+    .option("--timeout <duration>", "poll for up to this long (default: the stack's verification.timeout)", durationOption)
+    .addOption(new Option("--sslmode <mode>", "TLS to the servers").choices(["disable", "require"]).default("disable"))
+    .option("--json", "print the report as JSON")
+    .action(verify);
+  stackOptions(root.command("promote").description("make a local replica the writer (the writer must be stopped) and repoint the write pool"))
+    .option("--replica <name>", "which OLTP replica (default: the most advanced)")
+    .option("--force", "stop the current writer first")
+    .action(promote);
+  return root;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (error) {
+    if (EXPECTED.some((kind) => error instanceof kind)) {
+      stderr(`pg-read-replicas: ${(error as Error).message}`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+}
+

@@ -1,0 +1,56 @@
+/** Tables and reports for the terminal. */
+import Table from "cli-table3";
+import type { StatusRow } from "../components/local/status";
+import type { StackOutputs } from "../components/outputs";
+import type { VerificationReport } from "../components/verify/verifier";
+
+const dash = (value: number | undefined) => (value === undefined ? "-" : String(value));
+
+export function statusTable(rows: readonly StatusRow[]): string {
+  const table = new Table({ head: ["role", "name", "endpoint", "state", "replay lag (bytes)", "replay lag (ms)", "slot"], style: { head: [], border: [] } });
+  for (const row of rows) table.push([row.role, row.name, row.endpoint, row.state, dash(row.lagBytes), dash(row.lagMs), row.slot ?? "-"]);
+  return table.toString();
+}
+
+export function verificationTable(report: VerificationReport): string {
+  const replicas = new Table({
+    head: ["replica", "role", "state", "slot", "replay lag (bytes)", "replay lag (ms)", "read-only", "heartbeat (ms)", "problems"],
+    style: { head: [], border: [] },
+  });
+  for (const r of report.replicas) {
+    replicas.push([
+      r.name,
+      r.role,
+      r.state ?? "-",
+      r.slot ? `${r.slot}${r.slotActive ? "" : " (inactive)"}` : "-",
+      dash(r.replayLagBytes),
+      dash(r.replayLagMs),
+      r.readOnly === undefined ? "-" : r.readOnly ? "yes" : "NO",
+      dash(r.heartbeatVisibleMs),
+      r.problems.length === 0 ? "none" : r.problems.join("\n"),
+    ]);
+  }
+  const pools = new Table({ head: ["pool", "endpoint", "landed on", "problems"], style: { head: [], border: [] } });
+  for (const p of report.pools) {
+    const landed = Object.entries(p.landedOn).map(([name, count]) => `${name} ×${count}`).join(", ") || "-";
+    pools.push([p.pool, `${p.endpoint.host}:${p.endpoint.port}`, landed, p.problems.length === 0 ? "none" : p.problems.join("\n")]);
+  }
+  const verdict = report.ok
+    ? `verified in ${report.elapsedMs} ms (${report.attempts} attempt${report.attempts === 1 ? "" : "s"})`
+    : `NOT verified after ${report.elapsedMs} ms (${report.attempts} attempts)`;
+  const writer = report.writer.problems.length > 0 ? `\nwriter: ${report.writer.problems.join("; ")}` : "";
+  return `${verdict}${writer}\n${replicas.toString()}\n${pools.toString()}`;
+}
+
+export function connectHelp(outputs: StackOutputs, outputsFile: string, stack: string): string {
+  const url = (port: number) => `postgresql://${outputs.user}@127.0.0.1:${port}/${outputs.database}`;
+  return [
+    `Outputs (StackOutputs JSON): ${outputsFile}`,
+    `Password: jq -r .password ${outputsFile}`,
+    `Connect:   write pool  psql ${url(outputs.pools.write.port)}`,
+    `           read pool   psql ${url(outputs.pools.read.port)}`,
+    ...(outputs.pools.olap ? [`           olap pool   psql ${url(outputs.pools.olap.port)}`] : []),
+    `Check:     pg-read-replicas verify --outputs ${outputsFile}`,
+    `Tear down: pg-read-replicas local down --stack ${stack}`,
+  ].join("\n");
+}

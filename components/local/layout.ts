@@ -1,0 +1,55 @@
+/** Where everything of one local stack lives under its state directory. */
+import { join } from "node:path";
+
+export class Layout {
+  constructor(readonly root: string) {}
+
+  get stateFile(): string {
+    return join(this.root, "state.json");
+  }
+  get outputsFile(): string {
+    return join(this.root, "outputs.json");
+  }
+  get socketDir(): string {
+    return join(this.root, "run");
+  }
+  get logDir(): string {
+    return join(this.root, "logs");
+  }
+  get hbaFile(): string {
+    return join(this.root, "pg_hba.conf");
+  }
+  get identFile(): string {
+    return join(this.root, "pg_ident.conf");
+  }
+  get scriptsDir(): string {
+    return join(this.root, "scripts");
+  }
+  nodeDir(node: string): string {
+    return join(this.root, "nodes", node);
+  }
+  dataDir(node: string): string {
+    return join(this.nodeDir(node), "data");
+  }
+  confFile(node: string): string {
+    return join(this.nodeDir(node), "postgresql.conf");
+  }
+  passfile(node: string): string {
+    return join(this.nodeDir(node), "replication.pgpass");
+  }
+  poolDir(pool: string): string {
+    return join(this.root, "pools", pool);
+  }
+  poolIni(pool: string): string {
+    return join(this.poolDir(pool), "pgbouncer.ini");
+  }
+  poolUserlist(pool: string): string {
+    return join(this.poolDir(pool), "userlist.txt");
+  }
+  log(name: string): string {
+    return join(this.logDir, `${name}.log`);
+  }
+}
+
+/** Unix socket paths are limited to 107 bytes; PostgreSQL appends /.s.PGSQL.<port>. */
+export const MAX_SOCKET_DIR_LENGTH = 90;

@@ -1,0 +1,115 @@
+/**
+ * One local PostgreSQL node: initdb, seeding through the rendered seed script,
+ * start and stop through pg_ctl, superuser SQL over its socket. Every file it
+ * boots from is the renderer's output, with only port and paths substituted.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { renderBootstrapSql } from "../render/bootstrapSql";
+import { renderPostgresqlConf } from "../render/postgresqlConf";
+import type { DatabaseNode, NodeGroup, Topology } from "../topology/types";
+import { type RunOptions, run } from "./exec";
+import { ensureDir, writeOwnedFile } from "./files";
+import type { RunAs } from "./identity";
+import type { Layout } from "./layout";
+import { LOOPBACK } from "./ports";
+
+export interface NodeContext {
+  topology: Topology;
+  layout: Layout;
+  runAs: RunAs;
+  pgBin: string;
+  passwords: { app: string; replication: string };
+}
+
+const tool = (ctx: NodeContext, name: string) => join(ctx.pgBin, name);
+const options = (ctx: NodeContext, extra: Partial<RunOptions> = {}): RunOptions => ({
+  runAs: ctx.runAs,
+  env: { PATH: `${ctx.pgBin}:${process.env.PATH ?? "/usr/bin:/bin"}`, ...extra.env },
+  ...(extra.input !== undefined ? { input: extra.input } : {}),
+  timeoutMs: extra.timeoutMs ?? 120_000,
+});
+
+export function groupOf(topology: Topology, node: DatabaseNode): NodeGroup {
+  return topology.regions.flatMap((r) => r.groups).find((g) => g.name === node.group)!;
+}
+
+export function writeNodeConfig(ctx: NodeContext, node: DatabaseNode, port: number): void {
+  ensureDir(ctx.layout.nodeDir(node.name), ctx.runAs);
+  const conf = renderPostgresqlConf(ctx.topology, groupOf(ctx.topology, node), port, {
+    hbaFile: ctx.layout.hbaFile,
+    identFile: ctx.layout.identFile,
+    socketDirectory: ctx.layout.socketDir,
+  });
+  writeOwnedFile(ctx.layout.confFile(node.name), conf, ctx.runAs);
+}
+
+export async function initPrimary(ctx: NodeContext, node: DatabaseNode): Promise<void> {
+  await run(
+    tool(ctx, "initdb"),
+    ["-D", ctx.layout.dataDir(node.name), "-U", "postgres", "--auth-local=peer", "--auth-host=scram-sha-256", "--locale=C.UTF-8", "--encoding=UTF8"],
+    options(ctx),
+  );
+}
+
+/** The bootstrap SQL, as the Kubernetes primary runs it at first start; passwords via the environment. */
+export async function bootstrapPrimary(ctx: NodeContext, port: number): Promise<void> {
+  const script = join(ctx.layout.scriptsDir, "bootstrap.sql");
+  writeOwnedFile(script, renderBootstrapSql(ctx.topology), ctx.runAs);
+  await superuserSql(ctx, port, ["-f", script], { APP_PASSWORD: ctx.passwords.app, REPLICATION_PASSWORD: ctx.passwords.replication });
+}
+
+/** Runs the rendered seed-replica.sh exactly as the Kubernetes init container does. */
+export async function seedReplica(ctx: NodeContext, node: DatabaseNode, primaryPort: number): Promise<void> {
+  ensureDir(ctx.layout.nodeDir(node.name), ctx.runAs);
+  await run("bash", [join(ctx.layout.scriptsDir, "seed-replica.sh")], options(ctx, {
+    env: {
+      NODE_NAME: node.name,
+      PGDATA: ctx.layout.dataDir(node.name),
+      PRIMARY_HOST: LOOPBACK,
+      PRIMARY_PORT: String(primaryPort),
+      REPLICATION_PASSWORD: ctx.passwords.replication,
+      PASSFILE: ctx.layout.passfile(node.name),
+      PRIMARY_SSLMODE: "disable",
+      SEED_WAIT_SECONDS: "60",
+    },
+    timeoutMs: 30 * 60_000,
+  }));
+}
+
+export async function startNode(ctx: NodeContext, node: DatabaseNode): Promise<void> {
+  const serverOptions = `-c config_file='${ctx.layout.confFile(node.name)}' -c cluster_name='${node.name}'`;
+  await run(
+    tool(ctx, "pg_ctl"),
+    ["-D", ctx.layout.dataDir(node.name), "-l", ctx.layout.log(node.name), "-o", serverOptions, "-w", "-t", "120", "start"],
+    options(ctx),
+  );
+}
+
+export async function stopNode(ctx: NodeContext, node: DatabaseNode, mode: "fast" | "immediate" = "fast"): Promise<void> {
+  if (!existsSync(join(ctx.layout.dataDir(node.name), "postmaster.pid"))) return;
+  await run(tool(ctx, "pg_ctl"), ["-D", ctx.layout.dataDir(node.name), "-m", mode, "-w", "-t", "60", "stop"], options(ctx)).catch(async (error) => {
+    if (mode === "fast") await stopNode(ctx, node, "immediate");
+    else throw error;
+  });
+}
+
+export async function nodeIsRunning(ctx: NodeContext, node: DatabaseNode): Promise<boolean> {
+  if (!existsSync(ctx.layout.dataDir(node.name))) return false;
+  try {
+    await run(tool(ctx, "pg_ctl"), ["-D", ctx.layout.dataDir(node.name), "status"], options(ctx));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** psql as the database superuser over the node's socket (peer authentication, pg_ident's admins map). */
+export async function superuserSql(ctx: NodeContext, port: number, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const { stdout } = await run(
+    tool(ctx, "psql"),
+    ["-h", ctx.layout.socketDir, "-p", String(port), "-U", "postgres", "-d", "postgres", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", ...args],
+    options(ctx, { env }),
+  );
+  return stdout.trim();
+}

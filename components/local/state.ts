@@ -1,0 +1,65 @@
+/**
+ * state.json: what `local up` created, so status, down and promote need no
+ * recomputation. The topology is stored whole; its hash is checked on read.
+ */
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { z } from "zod";
+import { topologyHash } from "../topology/build";
+import type { Topology } from "../topology/types";
+import type { Layout } from "./layout";
+
+const runAs = z.object({ user: z.string(), uid: z.number(), gid: z.number(), home: z.string(), switchUser: z.boolean() });
+
+const stateSchema = z.object({
+  version: z.literal(1),
+  stack: z.string(),
+  phase: z.enum(["creating", "ready"]),
+  topology: z.record(z.string(), z.unknown()),
+  runAs,
+  binaries: z.object({ pgBin: z.string(), pgbouncer: z.string() }),
+  passwords: z.object({ app: z.string(), replication: z.string() }),
+  ports: z.object({
+    nodes: z.record(z.string(), z.number()),
+    pools: z.record(z.string(), z.number()),
+    readerEndpoint: z.number(),
+  }),
+  /** The node currently acting as writer; changes on promote. */
+  writer: z.string(),
+  /** Former writers after a promote: never started again as they are (that would be a second writer). */
+  retired: z.array(z.string()),
+  pids: z.object({ pools: z.record(z.string(), z.number()), readerEndpoint: z.number().optional() }),
+  createdAt: z.string(),
+});
+
+export type LocalState = Omit<z.output<typeof stateSchema>, "topology"> & { topology: Topology };
+
+export class StateError extends Error {
+  override name = "StateError";
+}
+
+export function readState(layout: Layout): LocalState | undefined {
+  if (!existsSync(layout.stateFile)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(layout.stateFile, "utf8"));
+  } catch (error) {
+    throw new StateError(`${layout.stateFile} is not valid JSON (${(error as Error).message}); run local down to remove this state.`);
+  }
+  const result = stateSchema.safeParse(parsed);
+  if (!result.success) {
+    throw new StateError(`${layout.stateFile} is not a state file this version understands (${result.error.issues[0]?.message}); run local down to remove it.`);
+  }
+  const topology = result.data.topology as unknown as Topology;
+  if (topologyHash(topology) !== topology.hash) {
+    throw new StateError(`${layout.stateFile} holds a topology whose contents do not match its hash; it was edited by hand. Run local down to start fresh.`);
+  }
+  return { ...result.data, topology };
+}
+
+/** Written atomically and readable only by its owner: it holds passwords. */
+export function writeState(layout: Layout, state: LocalState): void {
+  const temporary = `${layout.stateFile}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(temporary, 0o600);
+  renameSync(temporary, layout.stateFile);
+}

@@ -1,0 +1,289 @@
+/**
+ * The verifier every backend uses: given StackOutputs, proves replication is
+ * streaming end to end. It runs the same SQL as the Kubernetes Job (verify/sql.ts)
+ * and polls until every check passes or the timeout expires.
+ *
+ * Per attempt: the writer answers as a primary; every expected reader streams on
+ * its slot within the byte bound; a fresh heartbeat written on the writer becomes
+ * visible on every reader within maxLag; every reader refuses writes; every pool
+ * lands only on the role it serves.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import type { Endpoint, Reader, StackOutputs, VerificationBounds } from "../outputs";
+import {
+  HEARTBEAT_DDL,
+  IDENTITY_SQL,
+  READ_ONLY_PROBE_SQL,
+  READ_ONLY_REFUSAL,
+  REPLICATION_STATUS_SQL,
+  STANDBY_STATUS_SQL,
+  heartbeatSeenSql,
+  heartbeatWriteSql,
+} from "./sql";
+
+export type SslMode = "disable" | "require";
+
+export interface VerifyOptions extends Partial<VerificationBounds> {
+  /** Concurrent connections per pool; each must land on the pool's role. */
+  poolSamples?: number;
+  heartbeatToken?: string;
+  retryDelayMs?: number;
+  sslmode?: SslMode;
+  onAttempt?: (attempt: number, report: VerificationReport) => void;
+}
+
+export interface ReplicaReport {
+  name: string;
+  role: Reader["role"];
+  region: string;
+  endpoint: Endpoint;
+  state?: string;
+  slot?: string;
+  slotActive?: boolean;
+  replayLagBytes?: number;
+  flushLagBytes?: number;
+  replayLagMs?: number;
+  inRecovery?: boolean;
+  receiver?: string;
+  readOnly?: boolean;
+  heartbeatVisibleMs?: number;
+  problems: string[];
+}
+
+export interface PoolReport {
+  pool: "write" | "read" | "olap";
+  endpoint: Endpoint;
+  expected: string[];
+  landedOn: Record<string, number>;
+  problems: string[];
+}
+
+export interface VerificationReport {
+  ok: boolean;
+  attempts: number;
+  elapsedMs: number;
+  writer: { endpoint: Endpoint; name?: string; problems: string[] };
+  replicas: ReplicaReport[];
+  pools: PoolReport[];
+  problems: string[];
+}
+
+interface Context {
+  outputs: StackOutputs;
+  bounds: VerificationBounds;
+  sslmode: SslMode;
+  poolSamples: number;
+}
+
+function clientFor(ctx: Context, endpoint: Endpoint): pg.Client {
+  return new pg.Client({
+    host: endpoint.host,
+    port: endpoint.port,
+    database: ctx.outputs.database,
+    user: ctx.outputs.user,
+    password: ctx.outputs.password,
+    connectionTimeoutMillis: 5000,
+    // Client-side: PgBouncer refuses statement_timeout as a startup parameter.
+    query_timeout: 15_000,
+    application_name: "pg-read-replicas-verify",
+    ssl: ctx.sslmode === "require" ? { rejectUnauthorized: false } : false,
+  });
+}
+
+/** Runs one statement on a fresh connection; the error message is kept for reporting. */
+export async function queryOnce(ctx: Pick<Context, "outputs" | "sslmode">, endpoint: Endpoint, sql: string): Promise<unknown[][]> {
+  const client = clientFor({ ...ctx, bounds: { timeoutMs: 0, maxLagBytes: 0, maxLagMs: 0 }, poolSamples: 0 }, endpoint);
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    const result = await client.query({ text: sql, rowMode: "array" });
+    const results = Array.isArray(result) ? result : [result];
+    return results.flatMap((r: pg.QueryArrayResult) => r.rows ?? []);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
+const at = (e: Endpoint) => `${e.host}:${e.port}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function checkWriter(ctx: Context, report: VerificationReport): Promise<boolean> {
+  const { writer } = ctx.outputs;
+  try {
+    const [[name, inRecovery]] = (await queryOnce(ctx, writer, IDENTITY_SQL)) as [[string, boolean]];
+    report.writer.name = name;
+    if (inRecovery) {
+      report.writer.problems.push(`writer ${at(writer)} answered as ${name}, which is in recovery: the writer endpoint does not reach the primary (after a failover, repoint it).`);
+    }
+  } catch (error) {
+    report.writer.problems.push(`writer ${at(writer)}: cannot query it: ${describe(error)}. Check the primary is running and the ${ctx.outputs.user} user's access.`);
+  }
+  return report.writer.problems.length === 0;
+}
+
+async function checkStreaming(ctx: Context, report: VerificationReport): Promise<void> {
+  let rows: unknown[][];
+  try {
+    rows = await queryOnce(ctx, ctx.outputs.writer, REPLICATION_STATUS_SQL);
+  } catch (error) {
+    report.writer.problems.push(`writer: cannot read pg_stat_replication: ${describe(error)}`);
+    return;
+  }
+  const byName = new Map(rows.map((row) => [row[0] as string, row]));
+  for (const replica of report.replicas) {
+    const row = byName.get(replica.name);
+    if (!row) {
+      replica.problems.push(`${replica.name}: not connected to the writer (absent from pg_stat_replication). Look at its log: seeding, authentication and pg_hba are the usual causes.`);
+      continue;
+    }
+    const [, state, slot, active, replayBytes, flushBytes, replayMs] = row as [string, string, string, boolean, string, string, string];
+    Object.assign(replica, {
+      state,
+      slot,
+      slotActive: active,
+      replayLagBytes: Number(replayBytes),
+      flushLagBytes: Number(flushBytes),
+      replayLagMs: Number(replayMs),
+    });
+    if (state !== "streaming") replica.problems.push(`${replica.name}: state is ${state}, not streaming.`);
+    const expectedSlot = ctx.outputs.readers.find((r) => r.name === replica.name)?.slot;
+    if (!active || (expectedSlot !== undefined && slot !== expectedSlot)) {
+      replica.problems.push(`${replica.name}: streams without its slot ${expectedSlot ?? "(any)"} active (slot: '${slot}', active: ${active}).`);
+    }
+    // The OLAP replica may pause replay for long queries by design: hold it to flushed WAL.
+    const lag = replica.role === "olap" ? replica.flushLagBytes! : replica.replayLagBytes!;
+    if (lag < 0) replica.problems.push(`${replica.name}: connected but has not reported a WAL position yet.`);
+    else if (lag > ctx.bounds.maxLagBytes) replica.problems.push(`${replica.name}: lags ${lag} bytes behind the writer (bound ${ctx.bounds.maxLagBytes}).`);
+  }
+}
+
+async function checkReader(ctx: Context, replica: ReplicaReport, token: string, writtenAt: number): Promise<void> {
+  try {
+    const [[inRecovery, receiver]] = (await queryOnce(ctx, replica.endpoint, STANDBY_STATUS_SQL)) as [[boolean, string]];
+    replica.inRecovery = inRecovery;
+    replica.receiver = receiver;
+    if (!inRecovery) replica.problems.push(`${replica.name}: not in recovery: it is no longer a replica (was it promoted?).`);
+    if (receiver !== "streaming") replica.problems.push(`${replica.name}: WAL receiver is ${receiver}, not streaming.`);
+  } catch (error) {
+    replica.problems.push(`${replica.name} (${at(replica.endpoint)}): cannot query it: ${describe(error)}`);
+    return;
+  }
+  replica.readOnly = await refusesWrites(ctx, replica.endpoint);
+  if (replica.readOnly === undefined) replica.problems.push(`${replica.name}: a write failed, but not as read-only.`);
+  else if (!replica.readOnly) replica.problems.push(`${replica.name}: accepted a write; replicas must refuse writes.`);
+  while (true) {
+    const [[seen]] = (await queryOnce(ctx, replica.endpoint, heartbeatSeenSql(token)).catch(() => [[0]])) as [[string | number]];
+    const waited = Date.now() - writtenAt;
+    if (Number(seen) === 1) {
+      replica.heartbeatVisibleMs = waited;
+      return;
+    }
+    if (waited >= ctx.bounds.maxLagMs) {
+      replica.problems.push(`${replica.name}: heartbeat not visible after ${ctx.bounds.maxLagMs} ms (bound); check its WAL receiver, its disk, and for the OLAP replica a long query holding replay.`);
+      return;
+    }
+    await sleep(50);
+  }
+}
+
+/** true: refused as read-only; false: accepted; undefined: failed for another reason. */
+async function refusesWrites(ctx: Context, endpoint: Endpoint): Promise<boolean | undefined> {
+  try {
+    await queryOnce(ctx, endpoint, READ_ONLY_PROBE_SQL);
+    return false;
+  } catch (error) {
+    return READ_ONLY_REFUSAL.test(describe(error)) ? true : undefined;
+  }
+}
+
+function poolExpectations(outputs: StackOutputs): Array<{ pool: PoolReport["pool"]; endpoint: Endpoint; names: string[]; inRecovery: boolean }> {
+  const home = outputs.regions.find((r) => r.primary)?.region;
+  const oltp = outputs.readers.filter((r) => r.role === "oltp" && r.region === home).map((r) => r.name);
+  const olap = outputs.readers.filter((r) => r.role === "olap").map((r) => r.name);
+  const expectations: Array<{ pool: PoolReport["pool"]; endpoint: Endpoint; names: string[]; inRecovery: boolean }> = [
+    { pool: "write", endpoint: outputs.pools.write, names: [], inRecovery: false },
+    { pool: "read", endpoint: outputs.pools.read, names: oltp, inRecovery: true },
+  ];
+  if (outputs.pools.olap) expectations.push({ pool: "olap", endpoint: outputs.pools.olap, names: olap, inRecovery: true });
+  return expectations;
+}
+
+async function checkPools(ctx: Context, report: VerificationReport): Promise<void> {
+  for (const expectation of poolExpectations(ctx.outputs)) {
+    const expected = expectation.pool === "write" ? [report.writer.name ?? "(the writer)"] : expectation.names;
+    const pool: PoolReport = { pool: expectation.pool, endpoint: expectation.endpoint, expected, landedOn: {}, problems: [] };
+    report.pools.push(pool);
+    // Concurrent clients force the pooler to use several server connections.
+    const samples = await Promise.allSettled(
+      Array.from({ length: ctx.poolSamples }, () => queryOnce(ctx, expectation.endpoint, IDENTITY_SQL)),
+    );
+    for (const sample of samples) {
+      if (sample.status === "rejected") {
+        pool.problems.push(`pool ${pool.pool} (${at(pool.endpoint)}): cannot query through it: ${describe(sample.reason)}. Check the PgBouncer log.`);
+        break;
+      }
+      const [[name, inRecovery]] = sample.value as [[string, boolean]];
+      pool.landedOn[name] = (pool.landedOn[name] ?? 0) + 1;
+      if (inRecovery !== expectation.inRecovery || !expected.includes(name)) {
+        pool.problems.push(`pool ${pool.pool} landed on ${name} (in recovery: ${inRecovery}), which is not one of: ${expected.join(", ")}.`);
+        break;
+      }
+    }
+  }
+}
+
+async function writeHeartbeat(ctx: Context, report: VerificationReport, token: string): Promise<number | undefined> {
+  try {
+    await queryOnce(ctx, ctx.outputs.writer, `${HEARTBEAT_DDL.join(";\n")};\n${heartbeatWriteSql(token)}`);
+    return Date.now();
+  } catch (error) {
+    report.writer.problems.push(`writer: cannot write the heartbeat: ${describe(error)}`);
+    return undefined;
+  }
+}
+
+async function attempt(ctx: Context, token: string): Promise<VerificationReport> {
+  const report: VerificationReport = {
+    ok: false,
+    attempts: 0,
+    elapsedMs: 0,
+    writer: { endpoint: ctx.outputs.writer, problems: [] },
+    replicas: ctx.outputs.readers.map((r) => ({ name: r.name, role: r.role, region: r.region, endpoint: { host: r.host, port: r.port }, problems: [] })),
+    pools: [],
+    problems: [],
+  };
+  if (await checkWriter(ctx, report)) {
+    await checkStreaming(ctx, report);
+    const writtenAt = await writeHeartbeat(ctx, report, token);
+    if (writtenAt !== undefined) await Promise.all(report.replicas.map((replica) => checkReader(ctx, replica, token, writtenAt)));
+    await checkPools(ctx, report);
+  }
+  report.problems = [...report.writer.problems, ...report.replicas.flatMap((r) => r.problems), ...report.pools.flatMap((p) => p.problems)];
+  report.ok = report.problems.length === 0;
+  return report;
+}
+
+export async function verifyStack(outputs: StackOutputs, options: VerifyOptions = {}): Promise<VerificationReport> {
+  const ctx: Context = {
+    outputs,
+    bounds: {
+      timeoutMs: options.timeoutMs ?? outputs.verification.timeoutMs,
+      maxLagBytes: options.maxLagBytes ?? outputs.verification.maxLagBytes,
+      maxLagMs: options.maxLagMs ?? outputs.verification.maxLagMs,
+    },
+    sslmode: options.sslmode ?? "disable",
+    poolSamples: options.poolSamples ?? 12,
+  };
+  const base = options.heartbeatToken ?? `verify-${randomBytes(6).toString("hex")}`;
+  const started = Date.now();
+  for (let number = 1; ; number++) {
+    const report = await attempt(ctx, `${base}-a${number}`);
+    report.attempts = number;
+    report.elapsedMs = Date.now() - started;
+    options.onAttempt?.(number, report);
+    if (report.ok || Date.now() - started >= ctx.bounds.timeoutMs) return report;
+    await sleep(options.retryDelayMs ?? 1000);
+  }
+}
