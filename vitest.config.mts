@@ -1,7 +1,16 @@
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
+
+/** Integration files run in name order: routing first, faults (which stop servers) after, the CLI last. */
+class NameOrderSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    return [...files].sort((a, b) => a.moduleId.localeCompare(b.moduleId));
+  }
+}
 
 export default defineConfig({
   test: {
+    sequence: { sequencer: NameOrderSequencer },
     projects: [
       {
         test: { name: "unit", include: ["test/unit/**/*.test.ts"] },
@@ -14,6 +23,17 @@ export default defineConfig({
           // Each file builds whole resource graphs; Pulumi's runtime state is per process.
           pool: "forks",
           testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          globalSetup: ["test/integration/globalSetup.ts"],
+          // One shared topology: files run one after another, in name order.
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
         },
       },
     ],

@@ -6,7 +6,7 @@
  * the run is interrupted, everything started is stopped again.
  */
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import type { StackOutputs } from "../outputs";
@@ -14,10 +14,10 @@ import { renderPgHba } from "../render/pgHba";
 import { renderPgIdent } from "../render/pgIdent";
 import { renderSeedReplicaScript } from "../render/seedReplicaScript";
 import type { DatabaseNode, Topology } from "../topology/types";
-import { ensureSlotsSql } from "../verify/sql";
-import { type VerificationReport, verifyStack } from "../verify/verifier";
+import { HEARTBEAT_DDL, IDENTITY_SQL, ensureSlotsSql, heartbeatWriteSql } from "../verify/sql";
+import { type VerificationReport, queryOnce, verifyStack } from "../verify/verifier";
 import { findBinaries } from "./binaries";
-import { isAlive, sleep, spawnDaemon, stopProcess } from "./exec";
+import { isAlive, run, sleep, spawnDaemon, stopProcess } from "./exec";
 import { ensureDir, writeOwnedFile } from "./files";
 import { type RunAs, resolveRunAs } from "./identity";
 import { Layout, MAX_SOCKET_DIR_LENGTH } from "./layout";
@@ -253,6 +253,7 @@ export class LocalRunner {
     const binaries = findBinaries(topology.postgresVersion, this.env);
     const runAs = resolveRunAs();
     this.prepareDirectories(runAs);
+    await this.requireReachable(runAs);
     const ports = await freePorts(topology.standbys.length + 1 + 4);
     const take = () => ports.shift()!;
     const nodes: Record<string, number> = { [topology.primary.name]: take() };
@@ -293,6 +294,19 @@ export class LocalRunner {
     }
     for (const dir of [this.layout.socketDir, this.layout.logDir, this.layout.scriptsDir, join(this.layout.root, "nodes"), join(this.layout.root, "pools")]) {
       ensureDir(dir, runAs);
+    }
+  }
+
+  /** The servers run as runAs: every parent of the state directory must let that user through. */
+  private async requireReachable(runAs: RunAs): Promise<void> {
+    try {
+      await run("test", ["-w", this.layout.root, "-a", "-x", this.layout.root], { runAs });
+    } catch {
+      const blocking = ancestors(this.layout.root).find((dir) => !otherUsersCanEnter(dir));
+      throw new LocalError(
+        `${runAs.user} cannot reach the state directory ${this.layout.root}${blocking ? ` (${blocking} is not searchable by other users)` : ""}; ` +
+          `chmod o+x the blocking directory or pass a --state-dir under /tmp.`,
+      );
     }
   }
 
@@ -376,6 +390,12 @@ export class LocalRunner {
     writeState(this.layout, state);
   }
 
+  /** Superuser SQL on one node over its socket (CHECKPOINT, slot inspection). */
+  async superuserQuery(name: string, sql: string): Promise<string> {
+    const state = this.requireState();
+    return superuserSql(this.nodeContext(state), state.ports.nodes[this.nodeByName(state, name).name]!, ["-c", sql]);
+  }
+
   outputs(): StackOutputs {
     return localOutputs(this.requireState());
   }
@@ -411,7 +431,31 @@ export class LocalRunner {
     this.repointWritePool(state);
     const outputs = localOutputs(state);
     writeOwnedFile(this.layout.outputsFile, `${JSON.stringify(outputs, null, 2)}\n`, { ...state.runAs, switchUser: false });
-    return { promoted: target.name, formerWriter: oldWriter.name, followers: followers.map((f) => f.name), outputs };
+    const writeThroughPoolMs = await this.proveWriteThroughPool(outputs, target.name);
+    return { promoted: target.name, formerWriter: oldWriter.name, followers: followers.map((f) => f.name), outputs, writeThroughPoolMs };
+  }
+
+  /**
+   * A pool still pinned to the old writer answers "read-only transaction" or nothing at all:
+   * promotion is done only when a write through the write pool lands on the new writer.
+   */
+  private async proveWriteThroughPool(outputs: StackOutputs, writer: string): Promise<number> {
+    const started = Date.now();
+    const token = `promote-${randomBytes(4).toString("hex")}`;
+    let last = "";
+    while (Date.now() - started < 60_000) {
+      try {
+        const sqlText = `${HEARTBEAT_DDL.join(";\n")};\n${heartbeatWriteSql(token)};\n${IDENTITY_SQL}`;
+        const rows = await queryOnce({ outputs, sslmode: "disable" }, outputs.pools.write, sqlText);
+        const [name, inRecovery] = rows[rows.length - 1] as [string, boolean];
+        if (name === writer && !inRecovery) return Date.now() - started;
+        last = `landed on ${name} (in recovery: ${inRecovery})`;
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      await sleep(250);
+    }
+    throw new LocalError(`promoted ${writer}, but a write through the write pool still fails after 60s (${last}); see ${this.layout.log("pg-pool-write")}`);
   }
 
   /** The most advanced OLTP replica (highest received LSN) loses the least. */
@@ -481,6 +525,8 @@ export interface PromoteResult {
   formerWriter: string;
   followers: string[];
   outputs: StackOutputs;
+  /** How long after repointing a write through the write pool first succeeded. */
+  writeThroughPoolMs: number;
 }
 
 export class VerificationFailed extends LocalError {
@@ -498,6 +544,20 @@ export function allNodes(topology: Topology): DatabaseNode[] {
 
 function poolsOf(topology: Topology) {
   return [topology.pools.write, topology.pools.read, ...(topology.pools.olap ? [topology.pools.olap] : [])];
+}
+
+function ancestors(path: string): string[] {
+  const result: string[] = [];
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) result.unshift(dir);
+  return result;
+}
+
+function otherUsersCanEnter(dir: string): boolean {
+  try {
+    return (statSync(dir).mode & 0o001) !== 0;
+  } catch {
+    return false;
+  }
 }
 
 function secret(): string {

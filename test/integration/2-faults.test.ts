@@ -1,0 +1,203 @@
+/**
+ * Faults against the topology this suite booted: a replica stopped and back,
+ * its slot's WAL bound, a long analytic query, and promotion after the primary
+ * stops. Skipped with STACK_OUTPUTS: these stop servers.
+ */
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { renderVerifyScript } from "../../components/render/verifyScript";
+import { verifyStack } from "../../components/verify/verifier";
+import { client, endpointOf, eventually, external, generateWal, olapReaders, oltpReaders, outputs, runner, sql, stateDir } from "./support";
+
+const MB = 1024 * 1024;
+const STOPPED = "it-replica-1";
+
+interface SlotRow {
+  active: boolean;
+  wal_status: string;
+  retained: string;
+  safe_wal_size: string | null;
+}
+
+async function slot(name: string): Promise<SlotRow> {
+  const [row] = await sql<SlotRow>(
+    outputs.writer,
+    "SELECT active, wal_status, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint AS retained, safe_wal_size FROM pg_replication_slots WHERE slot_name = $1",
+    [name],
+  );
+  return row!;
+}
+
+async function readPoolLandings(count: number): Promise<Set<string>> {
+  const rows = await Promise.all(Array.from({ length: count }, () => sql<{ name: string }>(outputs.pools.read, "SELECT current_setting('cluster_name') AS name, pg_sleep(0.01)")));
+  return new Set(rows.map(([row]) => row!.name));
+}
+
+describe.skipIf(external).sequential("faults", () => {
+  describe("a replica stopped", () => {
+    it("is reported by name while the writer keeps taking writes", async () => {
+      await runner().stopNodeByName(STOPPED);
+      const report = await verifyStack(outputs, { timeoutMs: 2000, retryDelayMs: 500 });
+      expect(report.ok).toBe(false);
+      const stopped = report.replicas.find((r) => r.name === STOPPED)!;
+      expect(stopped.problems.join("\n")).toMatch(/it-replica-1: not connected to the writer \(absent from pg_stat_replication\)/);
+      for (const other of report.replicas.filter((r) => r.name !== STOPPED)) expect(other.problems, other.name).toEqual([]);
+      await sql(outputs.pools.write, "CREATE TABLE IF NOT EXISTS during_outage (id serial PRIMARY KEY)");
+      await sql(outputs.pools.write, "INSERT INTO during_outage DEFAULT VALUES");
+    });
+
+    it("leaves the reader endpoint, so the read pool keeps serving from the others", async () => {
+      await eventually("the read pool avoiding the stopped replica", 10_000, async () => {
+        const landed = await readPoolLandings(20);
+        return landed.has(STOPPED) ? undefined : landed;
+      });
+      expect(await readPoolLandings(40)).toEqual(new Set(["it-replica-0"]));
+    });
+
+    it("fails the Kubernetes verification script, naming the replica", async () => {
+      const state = runner().state()!;
+      const script = renderVerifyScript(state.topology, {
+        mode: "primary",
+        region: state.topology.region,
+        writer: outputs.writer,
+        readers: state.topology.standbys.map((node) => ({ node, endpoint: { host: "127.0.0.1", port: state.ports.nodes[node.name]! } })),
+        pools: [],
+      }).replace(/^TIMEOUT_S=\d+$/m, "TIMEOUT_S=3");
+      const path = join(stateDir!, "verify-job-fault.sh");
+      writeFileSync(path, script);
+      const failure = await promisify(execFile)("bash", [path], {
+        env: { PATH: `${state.binaries.pgBin}:${process.env.PATH}`, PGUSER: outputs.user, PGPASSWORD: outputs.password, PGDATABASE: outputs.database, HEARTBEAT_TOKEN: "itest-fault" },
+      }).then(() => undefined, (error: { code: number; stderr: string }) => error);
+      expect(failure?.code).toBe(1);
+      expect(failure?.stderr).toMatch(/verify: FAILED after 3s/);
+      expect(failure?.stderr).toMatch(/it-replica-1: not connected to the writer/);
+    });
+
+    it("keeps its slot holding the WAL it needs, within max_slot_wal_keep_size", async () => {
+      const before = await slot("it_replica_1");
+      expect(before.active).toBe(false);
+      await generateWal(24);
+      const after = await slot("it_replica_1");
+      expect(after.active).toBe(false);
+      expect(["reserved", "extended"]).toContain(after.wal_status);
+      expect(Number(after.retained)).toBeGreaterThanOrEqual(Number(before.retained) + 20 * MB);
+      // safe_wal_size: how much more WAL may be written before this slot is given up (64MB bound).
+      expect(Number(after.safe_wal_size)).toBeGreaterThan(0);
+      expect(Number(after.safe_wal_size) + Number(after.retained)).toBeLessThanOrEqual(64 * MB + 16 * MB);
+    });
+
+    it("catches up when started again, and verification passes", async () => {
+      await runner().startNodeByName(STOPPED);
+      const report = await verifyStack(outputs, { timeoutMs: 60_000 });
+      expect(report.problems).toEqual([]);
+      expect((await slot("it_replica_1")).active).toBe(true);
+      const rows = await sql(endpointOf(outputs.readers.find((r) => r.name === STOPPED)!), "SELECT count(*)::int AS n FROM during_outage");
+      expect(rows[0]!.n).toBe(1);
+    });
+  });
+
+  describe("a replica stopped past max_slot_wal_keep_size", () => {
+    it("loses its slot instead of filling the primary's disk, and is re-seeded", async () => {
+      await runner().stopNodeByName(STOPPED);
+      await generateWal(96);
+      await eventually("slot it_replica_1 invalidated", 60_000, async () => {
+        await runner().superuserQuery("it-primary-0", "CHECKPOINT");
+        return (await slot("it_replica_1")).wal_status === "lost" ? true : undefined;
+      });
+      await runner().reseed(STOPPED);
+      const report = await verifyStack(outputs, { timeoutMs: 60_000 });
+      expect(report.problems).toEqual([]);
+      expect((await slot("it_replica_1")).wal_status).toBe("reserved");
+    });
+  });
+
+  describe("a long analytic query on the OLAP replica", () => {
+    it("is not cancelled, holds only the OLAP replica's replay, and leaves OLTP replicas current", async () => {
+      const [olap] = olapReaders();
+      await sql(outputs.pools.write, "CREATE TABLE olap_conflict (id int PRIMARY KEY, v int)");
+      await sql(outputs.pools.write, "INSERT INTO olap_conflict SELECT g, 0 FROM generate_series(1, 20000) g");
+      await sql(outputs.pools.write, "CREATE TABLE olap_marker (token text PRIMARY KEY)");
+      await eventually("the table on the OLAP replica", 10_000, async () => {
+        const rows = await sql(endpointOf(olap!), "SELECT count(*)::int AS n FROM olap_conflict");
+        return rows[0]!.n === 20000 ? true : undefined;
+      });
+
+      const analytic = client(endpointOf(olap!));
+      await analytic.connect();
+      await analytic.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
+      await analytic.query("SELECT sum(v) FROM olap_conflict");
+      // Dead rows the analytic snapshot still sees, removed by VACUUM on the primary: a recovery conflict on the OLAP replica.
+      await sql(outputs.pools.write, "UPDATE olap_conflict SET v = v + 1");
+      // OLTP replicas' hot_standby_feedback (sent every second) must move past the UPDATE before VACUUM may remove its dead rows.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await sql(outputs.writer, "VACUUM olap_conflict");
+      await eventually("the OLAP replica's replay waiting on the analytic query", 15_000, async () => {
+        const [row] = await sql<{ wait_event: string | null }>(endpointOf(olap!), "SELECT wait_event FROM pg_stat_activity WHERE backend_type = 'startup'");
+        return row?.wait_event === "RecoveryConflictSnapshot" ? true : undefined;
+      });
+      const started = Date.now();
+      await sql(outputs.pools.write, "INSERT INTO olap_marker VALUES ('after-vacuum')");
+
+      for (const reader of oltpReaders()) {
+        await eventually(`the marker on ${reader.name}`, outputs.verification.maxLagMs, async () =>
+          (await sql(endpointOf(reader), "SELECT 1 FROM olap_marker WHERE token = 'after-vacuum'")).length === 1 ? true : undefined,
+        );
+      }
+      expect(Date.now() - started).toBeLessThanOrEqual(outputs.verification.maxLagMs);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const onOlap = await sql(endpointOf(olap!), "SELECT 1 FROM olap_marker WHERE token = 'after-vacuum'");
+      expect(onOlap, "OLAP replay should wait for the analytic query").toHaveLength(0);
+      const [status] = await sql<{ replay: string; flush: string }>(
+        outputs.writer,
+        "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint AS replay, pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn)::bigint AS flush FROM pg_stat_replication WHERE application_name = $1",
+        [olap!.name],
+      );
+      expect(Number(status!.replay)).toBeGreaterThan(0);
+      expect(Number(status!.flush)).toBeLessThan(Number(status!.replay));
+
+      const result = await analytic.query("SELECT sum(v)::int AS total FROM olap_conflict");
+      expect(result.rows[0].total).toBe(0);
+      await analytic.query("COMMIT");
+      await analytic.end();
+      await eventually("the OLAP replica catching up", 10_000, async () =>
+        (await sql(endpointOf(olap!), "SELECT 1 FROM olap_marker WHERE token = 'after-vacuum'")).length === 1 ? true : undefined,
+      );
+    });
+  });
+
+  describe("the primary stopped", () => {
+    it("lets promote turn a replica into the writer, repoint the write pool, and lose no replicated row", async () => {
+      await sql(outputs.pools.write, "CREATE TABLE before_failover (id int PRIMARY KEY)");
+      await sql(outputs.pools.write, "INSERT INTO before_failover SELECT generate_series(1, 500)");
+      for (const reader of oltpReaders()) {
+        await eventually(`500 rows on ${reader.name}`, 10_000, async () =>
+          (await sql(endpointOf(reader), "SELECT count(*)::int AS n FROM before_failover"))[0]!.n === 500 ? true : undefined,
+        );
+      }
+      await runner().stopNodeByName("it-primary-0", "immediate");
+      // PgBouncer queues the client (query_wait_timeout) while no writer answers; give up after 3s.
+      await expect(sql(outputs.pools.write, "INSERT INTO before_failover VALUES (501)", [], 3000)).rejects.toThrow();
+
+      const result = await runner().promote();
+      expect(["it-replica-0", "it-replica-1"]).toContain(result.promoted);
+      expect(result.formerWriter).toBe("it-primary-0");
+      expect(result.writeThroughPoolMs).toBeLessThan(60_000);
+
+      const [landed] = await sql<{ name: string; in_recovery: boolean }>(
+        outputs.pools.write,
+        "INSERT INTO before_failover VALUES (501) RETURNING current_setting('cluster_name') AS name, pg_is_in_recovery() AS in_recovery",
+      );
+      expect(landed).toEqual({ name: result.promoted, in_recovery: false });
+      expect((await sql(outputs.pools.write, "SELECT count(*)::int AS n FROM before_failover"))[0]!.n).toBe(501);
+
+      const after = runner().outputs();
+      expect(after.writer.port).toBe(outputs.readers.find((r) => r.name === result.promoted)!.port);
+      const report = await verifyStack(after, { timeoutMs: 60_000 });
+      expect(report.problems).toEqual([]);
+      expect(await readPoolLandings(30)).not.toContain(result.promoted);
+    });
+  });
+});

@@ -1,0 +1,68 @@
+/** Helpers shared by the integration tests: the injected outputs, SQL on any endpoint, the local runner. */
+import { inject } from "vitest";
+import pg from "pg";
+import { LocalRunner } from "../../components/local/runner";
+import type { Endpoint, StackOutputs } from "../../components/outputs";
+
+export const outputs: StackOutputs = inject("outputs");
+export const stateDir = inject("stateDir");
+/** Fault tests stop servers: only against the topology this suite booted. */
+export const external = stateDir === null;
+
+export function runner(): LocalRunner {
+  if (!stateDir) throw new Error("no local topology in STACK_OUTPUTS mode");
+  return new LocalRunner("itest", stateDir);
+}
+
+export function client(endpoint: Endpoint, queryTimeoutMs?: number): pg.Client {
+  const c = new pg.Client({
+    ...(queryTimeoutMs !== undefined ? { query_timeout: queryTimeoutMs } : {}),
+    host: endpoint.host,
+    port: endpoint.port,
+    database: outputs.database,
+    user: outputs.user,
+    password: outputs.password,
+    connectionTimeoutMillis: 5000,
+  });
+  c.on("error", () => undefined);
+  return c;
+}
+
+/** One statement on a fresh connection; returns rows as objects. */
+export async function sql<T = Record<string, unknown>>(endpoint: Endpoint, text: string, values: unknown[] = [], queryTimeoutMs?: number): Promise<T[]> {
+  const c = client(endpoint, queryTimeoutMs);
+  await c.connect();
+  try {
+    return (await c.query(text, values)).rows as T[];
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ""}`);
+}
+
+export const oltpReaders = () => outputs.readers.filter((r) => r.role === "oltp" && r.region === outputs.regions.find((x) => x.primary)?.region);
+export const olapReaders = () => outputs.readers.filter((r) => r.role === "olap");
+export const endpointOf = (reader: { host: string; port: number }): Endpoint => ({ host: reader.host, port: reader.port });
+
+/** Roughly `megabytes` of WAL on the writer. */
+export async function generateWal(megabytes: number): Promise<void> {
+  await sql(outputs.writer, "CREATE TABLE IF NOT EXISTS wal_filler (id bigserial PRIMARY KEY, pad text)");
+  const rowsPerMb = 900;
+  for (let done = 0; done < megabytes; done += 16) {
+    await sql(outputs.writer, "INSERT INTO wal_filler (pad) SELECT repeat(md5(random()::text), 32) FROM generate_series(1, $1)", [rowsPerMb * 16]);
+  }
+}
