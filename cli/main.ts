@@ -78,9 +78,10 @@ async function ensureBinaries(topology: Topology, install: boolean): Promise<voi
 
 async function localUp(options: StackOptions & { outputs?: string; json?: boolean; install: boolean; fromEnv?: boolean }): Promise<void> {
   const topology = loadTopology(options);
-  await ensureBinaries(topology, options.install);
   const runner = runnerFor(options);
+  // Planning checks the backend and any existing state before anything is installed or started.
   const plan = runner.planUp(topology);
+  await ensureBinaries(topology, options.install);
   await runWithProgress(runner, plan.steps);
   const result = plan.result();
   if (options.outputs) writeFileSync(options.outputs, `${JSON.stringify(result.outputs, null, 2)}\n`, { mode: 0o600 });

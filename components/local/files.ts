@@ -1,5 +1,5 @@
 /** Files and directories the servers read or write, owned by the RunAs identity. */
-import { chmodSync, chownSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import type { RunAs } from "./identity";
 
 function own(path: string, runAs: RunAs): void {
@@ -7,7 +7,7 @@ function own(path: string, runAs: RunAs): void {
 }
 
 export function ensureDir(path: string, runAs: RunAs, mode = 0o700): void {
-  mkdirSync(path, { recursive: true, mode });
+  if (!existsSync(path)) mkdirSync(path, { mode });
   chmodSync(path, mode);
   own(path, runAs);
 }

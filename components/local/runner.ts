@@ -286,8 +286,7 @@ export class LocalRunner {
       throw new LocalError(`state directory ${this.layout.root} is too deep for PostgreSQL's Unix sockets (${this.layout.socketDir.length} > ${MAX_SOCKET_DIR_LENGTH} characters); pass a shorter --state-dir.`);
     }
     try {
-      mkdirSync(dirname(this.layout.root), { recursive: true });
-      accessSync(dirname(this.layout.root), constants.W_OK);
+      makeParents(this.layout.root);
       ensureDir(this.layout.root, runAs);
     } catch (error) {
       throw new LocalError(`cannot create the state directory ${this.layout.root} (${(error as Error).message}); pass a writable --state-dir or set PG_READ_REPLICAS_STATE_DIR.`);
@@ -544,6 +543,22 @@ export function allNodes(topology: Topology): DatabaseNode[] {
 
 function poolsOf(topology: Topology) {
   return [topology.pools.write, topology.pools.read, ...(topology.pools.olap ? [topology.pools.olap] : [])];
+}
+
+/**
+ * Creates the missing parents one level at a time. (Node's recursive mkdirSync
+ * spins forever under some pseudo-filesystems such as /proc.)
+ */
+function makeParents(path: string): void {
+  const missing: string[] = [];
+  let dir = dirname(path);
+  while (!existsSync(dir)) {
+    missing.unshift(dir);
+    dir = dirname(dir);
+  }
+  if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
+  accessSync(dir, constants.W_OK);
+  for (const next of missing) mkdirSync(next);
 }
 
 function ancestors(path: string): string[] {

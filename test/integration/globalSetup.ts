@@ -3,7 +3,7 @@
  * STACK_OUTPUTS=<file>, uses an already deployed stack's outputs instead
  * (then only the checks that need no server stopped run).
  */
-import { chmodSync, mkdtempSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
@@ -22,6 +22,7 @@ declare module "vitest" {
 }
 
 let runner: LocalRunner | undefined;
+let parent: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   const external = process.env.STACK_OUTPUTS;
@@ -31,7 +32,7 @@ export async function setup(project: TestProject): Promise<void> {
     return;
   }
   // mkdtemp makes a 0700 directory; the servers run as postgres and must get through it.
-  const parent = mkdtempSync(join(tmpdir(), "pgrr-it-"));
+  parent = mkdtempSync(join(tmpdir(), "pgrr-it-"));
   chmodSync(parent, 0o755);
   const stateDir = join(parent, "s");
   runner = new LocalRunner("itest", stateDir);
@@ -42,4 +43,5 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await runner?.down();
+  if (parent) rmSync(parent, { recursive: true, force: true });
 }

@@ -1,0 +1,211 @@
+/**
+ * The CLI as a user runs it (bin/pg-read-replicas.cjs): bad input gets a clear
+ * error naming the fix; verify passes on a healthy stack and names the culprit
+ * on a broken one; an interrupted `local up` leaves no process running.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { LocalRunner } from "../../components/local/runner";
+import { external, outputs, runner, stateDir } from "./support";
+
+const BIN = join(__dirname, "../../bin/pg-read-replicas.cjs");
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 240_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "pgrr-cli-"));
+chmodSync(scratch, 0o755);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A small local stack in its own stacks directory, as a user would write one. */
+function smallStack(name: string): { stacksDir: string; stateDir: string } {
+  const stacksDir = join(scratch, `stacks-${name}`);
+  mkdirSync(stacksDir, { recursive: true });
+  writeFileSync(
+    join(stacksDir, `Pulumi.${name}.yaml`),
+    [
+      "config:",
+      "  pg-read-replicas:backend: local",
+      "  pg-read-replicas:postgresVersion: 15",
+      `  pg-read-replicas:name: ${name}`,
+      "  pg-read-replicas:replicas: 1",
+      "  pg-read-replicas:database: app",
+      "  pg-read-replicas:user: app",
+      "  pg-read-replicas:allowedCidrs: [127.0.0.1/32]",
+      "  pg-read-replicas:olap: { enabled: false }",
+      "  pg-read-replicas:resources: { primary: { memory: 256Mi }, replica: { memory: 256Mi } }",
+      "",
+    ].join("\n"),
+  );
+  return { stacksDir, stateDir: join(scratch, `state-${name}`) };
+}
+
+/** Server processes whose command line mentions `dir` (postgres shows its data directory, pgbouncer its ini). */
+function processesUnder(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (cmdline.includes(dir) && !cmdline.includes("vitest")) found.push(`${pid}: ${cmdline}`);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return found;
+}
+
+describe("bad input to the CLI", () => {
+  it("names an unknown stack and lists the known ones", async () => {
+    const result = await cli(["local", "up", "--stack", "nope"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/stack nope: no file .*Pulumi\.nope\.yaml\. Known stacks: dev, local, prod, staging; create it or pass one of those with --stack\./);
+  });
+
+  it("refuses a stack of another backend", async () => {
+    const result = await cli(["local", "up", "--stack", "dev", "--state-dir", join(scratch, "dev")]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("stack dev uses backend selfHosted; local up realises only stacks with backend: local");
+  });
+
+  it("says which binaries are missing and how to install them", async () => {
+    const result = await cli(["local", "up", "--no-install", "--state-dir", join(scratch, "nobin")], { PG_READ_REPLICAS_PG_BINDIR: "/nonexistent/bin" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("missing: postgresql-15. Install them first: sudo apt-get install postgresql-15");
+  });
+
+  it("says when the state directory cannot be created", async () => {
+    const result = await cli(["local", "up", "--state-dir", "/proc/pgrr-nope/state"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/cannot create the state directory \/proc\/pgrr-nope\/state .*pass a writable --state-dir/);
+  });
+
+  it("names what is wrong with an outputs file", async () => {
+    const notJson = join(scratch, "not.json");
+    writeFileSync(notJson, "{ writer:");
+    expect((await cli(["verify", "--outputs", notJson])).stderr).toMatch(/not\.json is not valid JSON/);
+
+    const partial = join(scratch, "partial.json");
+    writeFileSync(partial, JSON.stringify({ ...outputs, writer: undefined, pools: { read: outputs.pools.read } }));
+    const result = await cli(["verify", "--outputs", partial]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("is not a pg-read-replicas outputs file");
+    expect(result.stderr).toMatch(/- writer: /);
+    expect(result.stderr).toMatch(/- pools\.write: /);
+
+    const hidden = join(scratch, "hidden.json");
+    writeFileSync(hidden, JSON.stringify({ ...outputs, password: "[secret]" }));
+    expect((await cli(["verify", "--outputs", hidden])).stderr).toContain("export the outputs with: pulumi stack output --json --show-secrets");
+
+    expect((await cli(["verify", "--outputs", join(scratch, "absent.json")])).stderr).toContain("absent.json does not exist");
+  });
+
+  it("refuses a malformed duration", async () => {
+    const result = await cli(["verify", "--outputs", "x.json", "--timeout", "soon"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("use a duration such as 90s or 5m");
+  });
+
+  it("says when there is no local stack to report on", async () => {
+    const result = await cli(["local", "status", "--state-dir", join(scratch, "none")]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("no local stack local at");
+  });
+});
+
+describe("verify from the command line", () => {
+  const outputsFile = () => (external ? process.env.STACK_OUTPUTS! : runner().layout.outputsFile);
+
+  it("passes on a healthy stack", async () => {
+    const result = await cli(["verify", "--outputs", outputsFile(), "--timeout", "60s"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^verified in \d+ ms/);
+  });
+
+  it.skipIf(external)("names the culprit on a broken one", async () => {
+    const broken = runner().outputs().readers.find((r) => r.role === "oltp")!.name;
+    await runner().stopNodeByName(broken);
+    try {
+      const result = await cli(["verify", "--outputs", outputsFile(), "--timeout", "2s"]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/^NOT verified after/);
+      expect(result.stdout).toContain(`${broken}: not connected to the writer`);
+      expect(result.stderr).toContain(`${broken}: not connected to the writer`);
+    } finally {
+      await runner().startNodeByName(broken);
+    }
+  });
+});
+
+describe.skipIf(external)("local up on a stack of its own", () => {
+  it("refuses to resume when a recorded port has been taken, and leaves nothing running", async () => {
+    const stack = smallStack("porty");
+    const up = await cli(["local", "up", "--stack", "porty", "--stacks-dir", stack.stacksDir, "--state-dir", stack.stateDir]);
+    expect(up.code, up.stderr).toBe(0);
+    const local = new LocalRunner("porty", stack.stateDir);
+    const state = local.state()!;
+    await local.stopEverything();
+    const blocker = createServer();
+    const port = state.ports.nodes["porty-replica-0"]!;
+    await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
+    try {
+      const again = await cli(["local", "up", "--stack", "porty", "--stacks-dir", stack.stacksDir, "--state-dir", stack.stateDir]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain(`port ${port}, recorded for porty-replica-0, is in use by another process. Stop that process, or run local down to start over with new ports.`);
+      expect(processesUnder(stack.stateDir)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+    const resumed = await cli(["local", "up", "--stack", "porty", "--stacks-dir", stack.stacksDir, "--state-dir", stack.stateDir, "--json"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout).backend).toBe("local");
+    const down = await cli(["local", "down", "--stack", "porty", "--state-dir", stack.stateDir]);
+    expect(down.stderr).toContain("Stopped every process of stack porty");
+    expect(processesUnder(stack.stateDir)).toEqual([]);
+  });
+
+  it("stops everything it started when interrupted half-way", async () => {
+    const stack = smallStack("halt");
+    const child: ChildProcess = spawn(process.execPath, [BIN, "local", "up", "--stack", "halt", "--stacks-dir", stack.stacksDir, "--state-dir", stack.stateDir], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr!.on("data", (chunk) => (stderr += chunk));
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (stderr.includes("Seed halt-replica-0")) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 20);
+    });
+    expect(processesUnder(stack.stateDir).length).toBeGreaterThan(0);
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain("pg-read-replicas: interrupted");
+    expect(processesUnder(stack.stateDir)).toEqual([]);
+    await cli(["local", "down", "--stack", "halt", "--state-dir", stack.stateDir]);
+  });
+});
+
+describe("the suite's own topology", () => {
+  it("keeps its state where the suite said", () => {
+    if (!external) expect(runner().layout.root).toBe(stateDir);
+  });
+});
