@@ -20,7 +20,7 @@ import { topologyFromPulumiConfig } from "../components/topology/load";
 import type { Topology } from "../components/topology/types";
 import { OutputsFileError, readOutputsFile } from "../components/verify/outputsFile";
 import { verifyStack } from "../components/verify/verifier";
-import { DEFAULT_STACKS_DIR, defaultStateDir } from "./paths";
+import { DEFAULT_STACKS_DIR, defaultStateDir } from "../components/local/paths";
 import { connectHelp, statusTable, verificationTable } from "./render";
 import { serveReaderEndpoint } from "./serveReaderEndpoint";
 

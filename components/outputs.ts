@@ -55,7 +55,9 @@ export interface StackOutputs {
 export type StackOutputValues = { [K in keyof StackOutputs]-?: pulumi.Output<StackOutputs[K]> };
 
 /** Splits plain outputs into per-key Outputs, the password marked secret. */
-export function toOutputValues(plain: Omit<StackOutputs, "password">, password: pulumi.Input<string>): StackOutputValues {
+export type StackOutputInputs = { [K in keyof Omit<StackOutputs, "password">]-?: pulumi.Input<StackOutputs[K]> };
+
+export function toOutputValues(plain: StackOutputInputs | Omit<StackOutputs, "password">, password: pulumi.Input<string>): StackOutputValues {
   return {
     backend: pulumi.output(plain.backend),
     database: pulumi.output(plain.database),

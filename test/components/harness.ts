@@ -21,6 +21,20 @@ interface Store {
 const getStore = (stateModule as unknown as { getStore(): Store }).getStore;
 
 export const PROJECT = "pg-read-replicas";
+
+export const MOCK_LOCAL_OUTPUTS = {
+  backend: "local",
+  database: "app",
+  user: "app",
+  password: "local-secret",
+  writer: { host: "127.0.0.1", port: 41001 },
+  readerEndpoint: { host: "127.0.0.1", port: 41010 },
+  readers: [{ name: "pg-replica-0", region: "local", role: "oltp", host: "127.0.0.1", port: 41002, slot: "pg_replica_0" }],
+  pools: { write: { host: "127.0.0.1", port: 41020 }, read: { host: "127.0.0.1", port: 41021 } },
+  regions: [{ region: "local", primary: true, readerEndpoint: { host: "127.0.0.1", port: 41010 }, readPool: { host: "127.0.0.1", port: 41021 } }],
+  topologyHash: "0123456789",
+  verification: { timeoutMs: 120000, maxLagBytes: 104857600, maxLagMs: 5000 },
+};
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
@@ -60,6 +74,9 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
       return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\nmock ${name}\n-----END CERTIFICATE-----\n` };
     case "tls:index/certRequest:CertRequest":
       return { ...inputs, certRequestPem: `mock csr ${name}` };
+    case "command:local:Command":
+      // What `local up --json` prints: the StackOutputs the program parses.
+      return { ...inputs, stdout: JSON.stringify(MOCK_LOCAL_OUTPUTS) };
     case "kubernetes:core/v1:Service":
       if (inputs.spec?.type === "LoadBalancer") {
         return { ...inputs, status: { loadBalancer: { ingress: [{ hostname: `${inputs.metadata?.name}.lb.example.com` }] } } };

@@ -1,0 +1,41 @@
+/** `backend: local` in the Pulumi program: one Command running the local runner with the program's topology. */
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { readStackConfig } from "../../components/config/stackFile";
+import { topologyHash } from "../../components/topology/build";
+import type { Topology } from "../../components/topology/types";
+import { MOCK_LOCAL_OUTPUTS, type Registered, installMocks, registered, resolve, setStackConfig, settle } from "./harness";
+
+describe("the local stack under Pulumi", () => {
+  let program: typeof import("../../infra/index.js");
+  let command: Registered;
+
+  beforeAll(async () => {
+    installMocks("local");
+    setStackConfig(readStackConfig("stacks", "local"));
+    vi.resetModules();
+    program = await import("../../infra/index.js");
+    await settle();
+    const commands = registered().filter((r) => r.type === "command:local:Command");
+    expect(commands).toHaveLength(1);
+    command = commands[0]!;
+  });
+
+  it("runs local up with the program's own topology, and local down on destroy", () => {
+    const { create, delete: remove, environment, triggers } = command.inputs;
+    expect(create).toMatch(/bin\/pg-read-replicas\.cjs' local up --from-env --json --stack 'local' --state-dir '.*\/\.pg-read-replicas\/local'$/);
+    expect(remove).toMatch(/bin\/pg-read-replicas\.cjs' local down --stack 'local' --state-dir '.*\/\.pg-read-replicas\/local'$/);
+    const topology = JSON.parse(environment.PG_READ_REPLICAS_TOPOLOGY) as Topology;
+    expect(topology.backend).toBe("local");
+    expect(topology.standbys.map((s) => s.name)).toEqual(["pg-replica-0", "pg-replica-1", "pg-olap-0"]);
+    expect(topologyHash(topology)).toBe(topology.hash);
+    expect(triggers).toEqual([topology.hash]);
+    expect(registered().filter((r) => r.type.startsWith("kubernetes:"))).toHaveLength(0);
+  });
+
+  it("exports the runner's StackOutputs, only the password secret", async () => {
+    expect(await resolve(program.password)).toEqual({ value: "local-secret", secret: true });
+    expect(await resolve(program.writer)).toEqual({ value: MOCK_LOCAL_OUTPUTS.writer, secret: false });
+    expect((await resolve(program.pools)).value).toEqual(MOCK_LOCAL_OUTPUTS.pools);
+    expect((await resolve(program.backend)).value).toBe("local");
+  });
+});
