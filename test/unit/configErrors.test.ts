@@ -127,6 +127,16 @@ const rows: Row[] = [
     config: patched(localBase(), { crossRegion: [{ region: "eu-west-1", replicas: 1 }] }),
     expect: ["pg-read-replicas:crossRegion", "not supported by the local backend"],
   },
+  {
+    mistake: "local stack that does not admit 127.0.0.1",
+    config: patched(localBase(), { allowedCidrs: ["10.0.0.0/8"] }),
+    expect: ['allowedCidrs = ["10.0.0.0/8"]', "does not admit 127.0.0.1", 'add "127.0.0.1/32" to allowedCidrs'],
+  },
+  {
+    mistake: "several PgBouncers per pool on the local backend",
+    config: patched(localBase(), { pgbouncer: { instances: 2 } }),
+    expect: ["pgbouncer.instances = 2", "must be 1 for the local backend"],
+  },
   { mistake: "selfHosted without a region", config: patched(base, { region: undefined }), expect: ["region = (not set)", "is required for backend selfHosted", "pulumi config set region"] },
   { mistake: "name with upper case", config: patched(base, { name: "PG" }), expect: ['name = "PG"', "must be a DNS label"] },
   { mistake: "boolean in words", config: patched(base, { olap: { enabled: "yes" } }), expect: ['olap.enabled = "yes"', "must be true or false"] },

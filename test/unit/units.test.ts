@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  cidrContains,
   formatPostgresSize,
   parseByteQuantity,
   parseCidr,
@@ -45,6 +46,17 @@ describe("value formats", () => {
     expect(parseCidr("10.0.0.0/8")).toEqual({ text: "10.0.0.0/8", family: 4, prefix: 8 });
     expect(parseCidr("fd00::/64")?.family).toBe(6);
     for (const bad of ["10.0.0.1/8", "10.0.0.0/33", "10.0.0.0", "300.0.0.0/8", "10.0.0.0/8/1"]) expect(parseCidr(bad)).toBeUndefined();
+  });
+});
+
+describe("CIDR containment", () => {
+  const c = (text: string) => parseCidr(text)!;
+  it("holds for addresses inside the block only", () => {
+    expect(cidrContains(c("127.0.0.0/8"), c("127.0.0.1/32"))).toBe(true);
+    expect(cidrContains(c("0.0.0.0/0"), c("127.0.0.1/32"))).toBe(true);
+    expect(cidrContains(c("10.0.0.0/8"), c("127.0.0.1/32"))).toBe(false);
+    expect(cidrContains(c("127.0.0.1/32"), c("127.0.0.0/8"))).toBe(false);
+    expect(cidrContains(c("::/0"), c("127.0.0.1/32"))).toBe(false);
   });
 });
 
