@@ -2,9 +2,12 @@
  * pg-read-replicas: the local backend (up, status, down), the verifier for any
  * stack's outputs, and promotion of a local replica to writer.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from "listr2";
+import { awsAuroraApi } from "../components/aurora/awsApi";
+import { checkAurora } from "../components/aurora/check";
+import { EXPECTATION_ENV, ExpectationError, parseExpectation } from "../components/aurora/checkCommand";
 import { ConfigError } from "../components/config/errors";
 import { StackFileError, readStackConfig } from "../components/config/stackFile";
 import { parseDuration } from "../components/config/units";
@@ -21,11 +24,11 @@ import type { Topology } from "../components/topology/types";
 import { OutputsFileError, readOutputsFile } from "../components/verify/outputsFile";
 import { verifyStack } from "../components/verify/verifier";
 import { DEFAULT_STACKS_DIR, defaultStateDir } from "../components/local/paths";
-import { connectHelp, statusTable, verificationTable } from "./render";
+import { auroraReportText, connectHelp, statusTable, verificationTable } from "./render";
 import { serveReaderEndpoint } from "./serveReaderEndpoint";
 
 /** Errors whose message is the whole story: printed without a stack trace. */
-const EXPECTED = [CommandError, ConfigError, StackFileError, LocalError, MissingBinaryError, IdentityError, OutputsFileError, StateError, TopologyJsonError, InvalidArgumentError];
+const EXPECTED = [ExpectationError, CommandError, ConfigError, StackFileError, LocalError, MissingBinaryError, IdentityError, OutputsFileError, StateError, TopologyJsonError, InvalidArgumentError];
 
 const stderr = (text: string) => process.stderr.write(`${text}\n`);
 
@@ -130,6 +133,18 @@ async function promote(options: StackOptions & { replica?: string; force?: boole
   if (!report.ok) process.exitCode = 1;
 }
 
+async function auroraCheck(options: { expect?: string; json?: boolean }): Promise<void> {
+  const text = options.expect ? readFileSync(options.expect, "utf8") : process.env[EXPECTATION_ENV];
+  const expectation = parseExpectation(text, options.expect ?? EXPECTATION_ENV);
+  const report = await checkAurora(expectation, awsAuroraApi());
+  if (options.json) console.log(JSON.stringify(report, null, 2));
+  else console.log(auroraReportText(report));
+  if (!report.ok) {
+    stderr(`pg-read-replicas: Aurora is not ready after ${report.attempts} attempts:\n  - ${report.problems.join("\n  - ")}`);
+    process.exitCode = 1;
+  }
+}
+
 function stackOptions(command: Command): Command {
   return command
     .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", "local")
@@ -162,6 +177,13 @@ export function program(): Command {
     .addOption(new Option("--sslmode <mode>", "TLS to the servers").choices(["disable", "require"]).default("disable"))
     .option("--json", "print the report as JSON")
     .action(verify);
+  root
+    .command("aurora-check")
+    .description("fail unless every Aurora instance is available in its role and replicating within the bound (run by pulumi up)")
+    .option("--from-env", `read the expectation from $${EXPECTATION_ENV} (the default)`)
+    .option("--expect <file>", "read the expectation from a file instead")
+    .option("--json", "print the report as JSON")
+    .action(auroraCheck);
   stackOptions(root.command("promote").description("make a local replica the writer (the writer must be stopped) and repoint the write pool"))
     .option("--replica <name>", "which OLTP replica (default: the most advanced)")
     .option("--force", "stop the current writer first")

@@ -1,5 +1,6 @@
 /** Tables and reports for the terminal. */
 import Table from "cli-table3";
+import type { AuroraCheckReport } from "../components/aurora/check";
 import type { StatusRow } from "../components/local/status";
 import type { StackOutputs } from "../components/outputs";
 import type { VerificationReport } from "../components/verify/verifier";
@@ -53,4 +54,11 @@ export function connectHelp(outputs: StackOutputs, outputsFile: string, stack: s
     `Check:     pg-read-replicas verify --outputs ${outputsFile}`,
     `Tear down: pg-read-replicas local down --stack ${stack}`,
   ].join("\n");
+}
+
+export function auroraReportText(report: AuroraCheckReport): string {
+  const table = new Table({ head: ["region", "instance", "role", "status", "AuroraReplicaLag (ms)"], style: { head: [], border: [] } });
+  for (const i of report.instances) table.push([i.region, i.id, i.role, i.status, dash(i.lagMs)]);
+  for (const r of report.regions) table.push([r.region, "(secondary cluster)", "global", "-", dash(r.lagMs)]);
+  return `${report.ok ? "Aurora verified" : "Aurora NOT verified"} after ${report.attempts} attempt(s)\n${table.toString()}`;
 }

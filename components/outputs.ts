@@ -49,6 +49,8 @@ export interface StackOutputs {
   topologyHash: string;
   capacity?: { requiredReplicas: number; formula: string };
   verification: VerificationBounds;
+  /** What the backend does differently from the topology, or cannot do, in words; empty when nothing. */
+  notes: string[];
 }
 
 /** Stack outputs as Pulumi exports them: one key each, so only the password is a secret. */
@@ -71,5 +73,6 @@ export function toOutputValues(plain: StackOutputInputs | Omit<StackOutputs, "pa
     topologyHash: pulumi.output(plain.topologyHash),
     capacity: pulumi.output(plain.capacity),
     verification: pulumi.output(plain.verification),
+    notes: pulumi.output(plain.notes),
   } as StackOutputValues;
 }

@@ -1,11 +1,19 @@
 /** The top-level component: realises a Topology on the backend it names. */
 import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
+import { AuroraCluster } from "./aurora/auroraCluster";
+import { describeNote } from "./aurora/notes";
 import { SelfHostedCluster } from "./kubernetes/selfHostedCluster";
+import { CLI_ENTRY } from "./local/runner";
 import { LocalDeployment } from "./local/localDeployment";
 import { PROJECT_ROOT } from "./local/paths";
 import type { StackOutputValues } from "./outputs";
 import type { Topology } from "./topology/types";
+
+/** Names AWS wants unique per account: the topology's name and the stack's, lower-case, at most 40 characters. */
+function identifierPrefix(name: string): string {
+  return `${name}-${pulumi.getStack()}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").slice(0, 40).replace(/-$/, "");
+}
 
 export interface PgReadReplicasArgs {
   /** Plain: the topology decides which resources exist. */
@@ -27,10 +35,12 @@ export class PgReadReplicas extends pulumi.ComponentResource {
       case "local":
         this.outputs = new LocalDeployment(name, { topology, stateDir: args.localStateDir ?? join(PROJECT_ROOT, ".pg-read-replicas", pulumi.getStack()) }, { parent: this }).outputs;
         break;
-      case "aurora":
-        throw new pulumi.RunError(
-          `backend ${topology.backend} is not available in this version of pg-read-replicas; use backend selfHosted (see the README's backend table).`,
-        );
+      case "aurora": {
+        const aurora = new AuroraCluster(name, { topology, identifierPrefix: identifierPrefix(topology.name), cli: CLI_ENTRY }, { parent: this });
+        for (const note of topology.aurora!.notes.filter((n) => n.fromStackConfig)) pulumi.log.warn(describeNote(note), this);
+        this.outputs = aurora.outputs;
+        break;
+      }
     }
     this.registerOutputs({ topologyHash: this.outputs.topologyHash });
   }

@@ -233,14 +233,81 @@ const verification = z.strictObject({
   maxLag: duration.optional(),
 });
 
+function awsId(prefix: string, what: string) {
+  return z.string().transform((raw, ctx) => {
+    if (!new RegExp(`^${prefix}-[0-9a-f]{8,17}$`).test(raw)) return fail(ctx, raw, `is not ${what}`, `write an AWS ${what} such as ${prefix}-0123456789abcdef0`);
+    return raw;
+  });
+}
+
+const instanceClass = z.string().transform((raw, ctx) => {
+  if (!/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(raw) && raw !== "db.serverless") {
+    return fail(ctx, raw, "is not an RDS instance class", "write a class such as db.r6g.large or db.serverless");
+  }
+  return raw;
+});
+
+const kmsKey = z.string().transform((raw, ctx) => {
+  if (!/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f-]{36})$/.test(raw)) {
+    return fail(ctx, raw, "is not a KMS key", "write a KMS key ARN, key id or alias/name");
+  }
+  return raw;
+});
+
 const crossRegionEntry = z.strictObject({
   region,
   replicas: wholeNumber(1, MAX_REPLICAS, 1),
+  // selfHosted
   context: z.string().min(1).optional(),
   kubeconfig: z.string().min(1).optional(),
   cidrs: cidrList.optional(),
   allowedCidrs: cidrList.optional(),
   primaryHost: z.string().min(1).optional(),
+  // aurora
+  vpcId: awsId("vpc", "VPC id").optional(),
+  subnetIds: z.array(awsId("subnet", "subnet id")).optional(),
+  kmsKeyId: kmsKey.optional(),
+  instanceClass: instanceClass.optional(),
+});
+
+const aurora = z.strictObject({
+  engineVersion: z.string().transform((raw, ctx) => {
+    if (!/^\d+\.\d+$/.test(raw)) return fail(ctx, raw, "is not an Aurora PostgreSQL engine version", "write major.minor, such as 16.8");
+    return raw;
+  }),
+  vpcId: awsId("vpc", "VPC id"),
+  subnetIds: z.array(awsId("subnet", "subnet id")),
+  allowedSecurityGroupIds: z.array(awsId("sg", "security group id")).optional(),
+  instanceClass: z.strictObject({ writer: instanceClass, reader: instanceClass.optional(), olap: instanceClass.optional() }),
+  kmsKeyId: kmsKey.optional(),
+  deletionProtection: bool.optional(),
+  skipFinalSnapshot: bool.optional(),
+  backupRetentionDays: wholeNumber(1, 35, 7).optional(),
+  performanceInsights: bool.optional(),
+  monitoringInterval: scalar
+    .transform((raw, ctx) => {
+      const value = Number(raw);
+      if (![0, 1, 5, 10, 15, 30, 60].includes(value)) return fail(ctx, raw, "is not an enhanced monitoring interval", "use 0 (off), 1, 5, 10, 15, 30 or 60");
+      return value;
+    })
+    .optional(),
+  autoMinorVersionUpgrade: bool.optional(),
+  proxy: z
+    .strictObject({
+      enabled: bool.optional(),
+      requireTls: bool.optional(),
+      maxConnectionsPercent: wholeNumber(1, 100, 90).optional(),
+      idleClientTimeout: duration.optional(),
+    })
+    .optional(),
+  autoscaling: z
+    .strictObject({
+      minReaders: wholeNumber(0, MAX_REPLICAS, 1),
+      maxReaders: wholeNumber(1, MAX_REPLICAS, 6),
+      metric: z.enum(["cpu", "connections"]).optional(),
+      target: positiveNumber(1, 100_000, 60).optional(),
+    })
+    .optional(),
 });
 
 const kubernetes = z.strictObject({
@@ -276,6 +343,7 @@ export const stackConfigSchema = z.strictObject({
   verification: verification.optional(),
   crossRegion: z.array(crossRegionEntry).optional(),
   kubernetes: kubernetes.optional(),
+  aurora: aurora.optional(),
 });
 
 /** Stack config after shape and unit checks: sizes in bytes, durations in ms. */

@@ -139,6 +139,7 @@ export function stackOutputs(topology: Topology): Omit<StackOutputs, "password">
     })),
     topologyHash: topology.hash,
     verification: { ...topology.verification },
+    notes: [],
     ...(topology.capacity ? { capacity: { requiredReplicas: topology.capacity.requiredReplicas, formula: topology.capacity.formula } } : {}),
   };
 }

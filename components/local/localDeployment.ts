@@ -59,5 +59,6 @@ function eachKey(plain: pulumi.Output<StackOutputs>): StackOutputInputs {
     topologyHash: key("topologyHash"),
     capacity: key("capacity"),
     verification: key("verification"),
+    notes: key("notes"),
   };
 }

@@ -25,6 +25,7 @@ export function localOutputs(state: LocalState): StackOutputs {
     regions: [{ region: topology.region, primary: true, readerEndpoint: endpoint(ports.readerEndpoint), readPool: endpoint(ports.pools.read!) }],
     topologyHash: topology.hash,
     verification: { ...topology.verification },
+    notes: [],
     ...(topology.capacity ? { capacity: { requiredReplicas: topology.capacity.requiredReplicas, formula: topology.capacity.formula } } : {}),
   };
 }

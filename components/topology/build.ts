@@ -8,7 +8,8 @@ import { DEFAULTS, resolveNodeResources } from "./defaults";
 import { nodeName, olapGroupName, primaryGroupName, replicaGroupName, slotName } from "./names";
 import { buildPool } from "./pools";
 import { DEFAULT_MAX_PARALLEL_WORKERS, settingsFor } from "./settings";
-import type { DatabaseNode, NodeGroup, NodeRole, Pool, Region, Topology } from "./types";
+import { auroraClusterParameters, auroraParametersFor } from "../aurora/parameters";
+import type { AuroraSettings, DatabaseNode, NodeGroup, NodeRole, Pool, Region, Topology } from "./types";
 import { oltpReplicaCount, primaryRegion, validateStackConfig } from "./validate";
 
 export interface BuiltTopology {
@@ -178,6 +179,7 @@ export function buildTopology(config: StackConfig): Topology {
     ...(config.capacity
       ? { capacity: requiredReplicas(config.capacity.peakReadQps, config.capacity.perNodeQps, config.capacity.safetyFactor) }
       : {}),
+    ...(config.aurora ? { aurora: auroraSettings(config, groups) } : {}),
     ...(config.kubernetes
       ? {
           kubernetes: {
@@ -198,6 +200,59 @@ export function buildTopology(config: StackConfig): Topology {
       : {}),
   };
   return deepFreeze({ ...withoutHash, hash: hashOf(withoutHash) });
+}
+
+function auroraSettings(config: StackConfig, groups: NodeGroup[]): AuroraSettings {
+  const a = config.aurora!;
+  const roles = { writer: "primary", reader: "oltp", olap: "olap" } as const;
+  const mapped = Object.fromEntries(
+    Object.entries(roles).map(([key, role]) => {
+      const group = groups.find((g) => g.role === role && !g.remote);
+      return [key, group ? auroraParametersFor(role, group.settings) : { parameters: [], notes: [] }];
+    }),
+  ) as Record<keyof typeof roles, ReturnType<typeof auroraParametersFor>>;
+  const readerClass = a.instanceClass.reader ?? a.instanceClass.writer;
+  return {
+    engineVersion: a.engineVersion,
+    family: `aurora-postgresql${a.engineVersion.split(".")[0]}`,
+    vpcId: a.vpcId,
+    subnetIds: a.subnetIds,
+    allowedSecurityGroupIds: a.allowedSecurityGroupIds ?? [],
+    ...(a.kmsKeyId !== undefined ? { kmsKeyId: a.kmsKeyId } : {}),
+    instanceClass: { writer: a.instanceClass.writer, reader: readerClass, ...(a.instanceClass.olap ? { olap: a.instanceClass.olap } : {}) },
+    deletionProtection: a.deletionProtection ?? true,
+    skipFinalSnapshot: a.skipFinalSnapshot ?? false,
+    backupRetentionDays: a.backupRetentionDays ?? 7,
+    performanceInsights: a.performanceInsights ?? false,
+    monitoringInterval: a.monitoringInterval ?? 0,
+    autoMinorVersionUpgrade: a.autoMinorVersionUpgrade ?? true,
+    proxy: {
+      enabled: a.proxy?.enabled ?? true,
+      requireTls: a.proxy?.requireTls ?? true,
+      maxConnectionsPercent: a.proxy?.maxConnectionsPercent ?? 90,
+      idleClientTimeoutS: Math.round((a.proxy?.idleClientTimeout ?? 1_800_000) / 1000),
+    },
+    ...(a.autoscaling
+      ? { autoscaling: { minReaders: a.autoscaling.minReaders, maxReaders: a.autoscaling.maxReaders, metric: a.autoscaling.metric ?? "cpu", target: a.autoscaling.target ?? 60 } }
+      : {}),
+    promotionTiers: { oltp: 1, olap: 15 },
+    parameters: {
+      cluster: auroraClusterParameters(config.requireTls ?? false),
+      writer: mapped.writer.parameters,
+      reader: mapped.reader.parameters,
+      olap: mapped.olap.parameters,
+    },
+    notes: [...mapped.writer.notes, ...mapped.reader.notes, ...mapped.olap.notes],
+    secondaries: (config.crossRegion ?? []).map((entry) => ({
+      region: entry.region,
+      vpcId: entry.vpcId!,
+      subnetIds: entry.subnetIds!,
+      kmsKeyId: entry.kmsKeyId!,
+      readerClass: entry.instanceClass ?? readerClass,
+      replicas: entry.replicas,
+      allowedCidrs: entry.allowedCidrs ?? config.allowedCidrs,
+    })),
+  };
 }
 
 function hashOf(value: unknown): string {

@@ -136,6 +136,58 @@ export interface KubernetesSettings {
   pgbouncerResources: { cpu: string; memory: string };
 }
 
+export interface AuroraParameterSpec {
+  name: string;
+  value: string;
+  applyMethod: "immediate" | "pending-reboot";
+}
+
+export interface AuroraNote {
+  role: NodeRole | "cluster";
+  setting: string;
+  value: string;
+  outcome: "skipped" | "mapped";
+  reason: string;
+  auroraValue?: string;
+  fromStackConfig: boolean;
+}
+
+export interface AuroraSecondary {
+  region: string;
+  vpcId: string;
+  subnetIds: readonly string[];
+  kmsKeyId: string;
+  readerClass: string;
+  replicas: number;
+  /** Clients of this region's readers. */
+  allowedCidrs: readonly string[];
+}
+
+export interface AuroraSettings {
+  engineVersion: string;
+  /** Parameter group family, e.g. aurora-postgresql16. */
+  family: string;
+  vpcId: string;
+  subnetIds: readonly string[];
+  allowedSecurityGroupIds: readonly string[];
+  kmsKeyId?: string;
+  instanceClass: { writer: string; reader: string; olap?: string };
+  deletionProtection: boolean;
+  skipFinalSnapshot: boolean;
+  backupRetentionDays: number;
+  performanceInsights: boolean;
+  monitoringInterval: number;
+  autoMinorVersionUpgrade: boolean;
+  proxy: { enabled: boolean; requireTls: boolean; maxConnectionsPercent: number; idleClientTimeoutS: number };
+  autoscaling?: { minReaders: number; maxReaders: number; metric: "cpu" | "connections"; target: number };
+  /** Failover prefers the lowest tier: OLTP readers first, the OLAP reader last. */
+  promotionTiers: { oltp: number; olap: number };
+  parameters: { cluster: readonly AuroraParameterSpec[]; writer: readonly AuroraParameterSpec[]; reader: readonly AuroraParameterSpec[]; olap: readonly AuroraParameterSpec[] };
+  /** Every setting not sent as it is, and why. */
+  notes: readonly AuroraNote[];
+  secondaries: readonly AuroraSecondary[];
+}
+
 export interface Topology {
   name: string;
   backend: Backend;
@@ -155,6 +207,7 @@ export interface Topology {
   verification: Verification;
   capacity?: Capacity;
   kubernetes?: KubernetesSettings;
+  aurora?: AuroraSettings;
   /** Short hash of everything above: changes whenever anything that needs re-verifying changes. */
   hash: string;
 }

@@ -299,8 +299,136 @@ const tlsRules: Rule = (config, { issues }) => {
   }
 };
 
+/** Aurora caps a cluster at 15 read replicas; the OLAP reader counts among them. */
+export const AURORA_MAX_READERS = 15;
+/** Aurora Global Database: at most 5 secondary regions. */
+export const AURORA_MAX_SECONDARY_REGIONS = 5;
+/**
+ * The oldest minor Aurora still offers for new clusters, per major (AWS retires old
+ * minors over time; raise these when it does). The deploy-time check confirms against AWS.
+ */
+export const AURORA_MINOR_FLOOR: Record<number, number> = { 15: 10, 16: 8, 17: 4 };
+const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
+const auroraRules: Rule = (config, { issues }) => {
+  if (config.backend !== "aurora") {
+    if (config.aurora) {
+      issues.push({ key: "aurora", value: config.aurora, problem: `is set but backend ${config.backend} does not use it`, fix: "remove the aurora block, or set backend to aurora" });
+    }
+    (config.crossRegion ?? []).forEach((entry, index) => {
+      for (const key of ["vpcId", "subnetIds", "kmsKeyId", "instanceClass"] as const) {
+        if (entry[key] !== undefined) {
+          issues.push({ key: `crossRegion[${index}].${key}`, value: entry[key], problem: "applies only to backend aurora", fix: `remove it; ${config.backend} regions are reached through context or kubeconfig` });
+        }
+      }
+    });
+    return;
+  }
+  const a = config.aurora;
+  if (!a) {
+    issues.push({ key: "aurora", value: undefined, problem: "is required for backend aurora", fix: "set aurora.engineVersion, aurora.vpcId, aurora.subnetIds and aurora.instanceClass.writer (see the README's Aurora keys)" });
+    return;
+  }
+  for (const key of ["pgbouncer", "resources"] as const) {
+    if (config[key]) {
+      const instead = key === "pgbouncer" ? "RDS Proxy settings live under aurora.proxy" : "instance sizes live under aurora.instanceClass";
+      issues.push({ key, value: config[key], problem: "is not used by backend aurora", fix: `remove it; ${instead}` });
+    }
+  }
+  if (config.region !== undefined && !AWS_REGION.test(config.region)) {
+    issues.push({ key: "region", value: config.region, problem: "is not an AWS region", fix: "use an AWS region such as us-east-1" });
+  }
+  const [major, minor] = a.engineVersion.split(".").map(Number) as [number, number];
+  if (major !== config.postgresVersion) {
+    issues.push({ key: "aurora.engineVersion", value: a.engineVersion, problem: `is PostgreSQL ${major}, but postgresVersion is ${config.postgresVersion}`, fix: `use a ${config.postgresVersion}.x version, or change postgresVersion` });
+  } else if (minor < (AURORA_MINOR_FLOOR[major] ?? Infinity)) {
+    issues.push({
+      key: "aurora.engineVersion",
+      value: a.engineVersion,
+      problem: `is not offered by Aurora for new clusters (the oldest ${major}.x still offered is ${major}.${AURORA_MINOR_FLOOR[major]})`,
+      fix: `use ${major}.${AURORA_MINOR_FLOOR[major]} or later; aws rds describe-db-engine-versions --engine aurora-postgresql lists them`,
+    });
+  }
+  subnetRule("aurora.subnetIds", a.subnetIds, issues);
+  if (config.olap?.enabled && !a.instanceClass.olap) {
+    issues.push({ key: "aurora.instanceClass.olap", value: undefined, problem: "is required when olap.enabled is true", fix: "set aurora.instanceClass.olap, e.g. db.r6g.xlarge (analytics wants memory)" });
+  }
+  if (config.olap?.region !== undefined && config.olap.region !== config.region) {
+    issues.push({ key: "olap.region", value: config.olap.region, problem: "must be the primary's region on Aurora: the OLAP reader joins the primary cluster", fix: "remove olap.region" });
+  }
+  const readers = (oltpReplicaCount(config) ?? 0) + (config.olap?.enabled ? 1 : 0);
+  if (readers > AURORA_MAX_READERS) {
+    issues.push({
+      key: "replicas",
+      value: config.replicas ?? config.capacity,
+      problem: `makes ${readers} readers${config.olap?.enabled ? " (the OLAP reader included)" : ""}, more than the ${AURORA_MAX_READERS} an Aurora cluster allows`,
+      fix: `use at most ${AURORA_MAX_READERS - (config.olap?.enabled ? 1 : 0)} replicas, or spread reads over crossRegion clusters`,
+    });
+  }
+  const mode = config.replication?.synchronousCommit;
+  if ((mode !== undefined && SYNCHRONOUS_MODES.has(mode)) || (config.replication?.synchronousReplicas ?? 0) > 0) {
+    issues.push({
+      key: "replication.synchronousCommit",
+      value: mode,
+      problem: "does not apply on Aurora: a commit is acknowledged once 4 of 6 storage copies in 3 zones have it, and readers share that storage",
+      fix: "remove replication.synchronousCommit and synchronousReplicas from the Aurora stack",
+    });
+  }
+  autoscalingRules(config, readers, issues);
+  auroraRegionRules(config, issues);
+};
+
+function subnetRule(key: string, subnets: readonly string[] | undefined, issues: ConfigIssue[]): void {
+  if (!subnets || subnets.length < 2 || new Set(subnets).size !== subnets.length) {
+    issues.push({ key, value: subnets, problem: "needs at least two distinct subnets (an RDS subnet group spans two availability zones)", fix: "list private subnets in at least two zones" });
+  }
+}
+
+function autoscalingRules(config: StackConfig, readers: number, issues: ConfigIssue[]): void {
+  const scaling = config.aurora?.autoscaling;
+  if (!scaling) return;
+  if (scaling.minReaders > scaling.maxReaders) {
+    issues.push({ key: "aurora.autoscaling.minReaders", value: scaling.minReaders, problem: `is above maxReaders (${scaling.maxReaders})`, fix: "lower minReaders or raise maxReaders" });
+  }
+  if (scaling.maxReaders > AURORA_MAX_READERS) {
+    issues.push({ key: "aurora.autoscaling.maxReaders", value: scaling.maxReaders, problem: `is above the ${AURORA_MAX_READERS} readers an Aurora cluster allows`, fix: `use at most ${AURORA_MAX_READERS}` });
+  } else if (scaling.maxReaders <= readers) {
+    issues.push({
+      key: "aurora.autoscaling.maxReaders",
+      value: scaling.maxReaders,
+      problem: `is not above the ${readers} readers the stack already declares (Application Auto Scaling counts them all), so it would never add one`,
+      fix: `raise it above ${readers}, or remove aurora.autoscaling`,
+    });
+  }
+}
+
+function auroraRegionRules(config: StackConfig, issues: ConfigIssue[]): void {
+  const entries = config.crossRegion ?? [];
+  if (entries.length > AURORA_MAX_SECONDARY_REGIONS) {
+    issues.push({ key: "crossRegion", value: entries.map((e) => e.region), problem: `lists ${entries.length} regions; an Aurora Global Database has at most ${AURORA_MAX_SECONDARY_REGIONS} secondaries`, fix: "keep at most 5" });
+  }
+  entries.forEach((entry, index) => {
+    const base = `crossRegion[${index}]`;
+    if (!AWS_REGION.test(entry.region)) issues.push({ key: `${base}.region`, value: entry.region, problem: "is not an AWS region", fix: "use an AWS region such as eu-west-1" });
+    for (const key of ["context", "kubeconfig", "cidrs", "primaryHost"] as const) {
+      if (entry[key] !== undefined) issues.push({ key: `${base}.${key}`, value: entry[key], problem: "applies only to backend selfHosted", fix: "remove it; Aurora secondaries replicate through the Global Database" });
+    }
+    if (!entry.vpcId) issues.push({ key: `${base}.vpcId`, value: undefined, problem: `is required: the ${entry.region} secondary cluster lives in a VPC of that region`, fix: "set the VPC id of that region" });
+    subnetRule(`${base}.subnetIds`, entry.subnetIds, issues);
+    if (!entry.kmsKeyId) {
+      issues.push({
+        key: `${base}.kmsKeyId`,
+        value: undefined,
+        problem: "is required: storage is encrypted, and an encrypted secondary needs a KMS key in its own region",
+        fix: `set a KMS key of ${entry.region} (a multi-Region replica key, or alias/aws/rds)`,
+      });
+    }
+  });
+}
+
 const RULES: Rule[] = [
   nameRules,
+  auroraRules,
   localRules,
   tlsRules,
   replicaCount,

@@ -21,6 +21,7 @@ const outputsSchema = z.object({
   topologyHash: z.string(),
   capacity: z.object({ requiredReplicas: z.number(), formula: z.string() }).optional(),
   verification: z.object({ timeoutMs: z.number().positive(), maxLagBytes: z.number().nonnegative(), maxLagMs: z.number().positive() }),
+  notes: z.array(z.string()).default([]),
 });
 
 export class OutputsFileError extends Error {

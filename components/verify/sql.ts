@@ -51,6 +51,17 @@ export function ensureSlotsSql(slots: readonly string[]): string {
 
 /** Identity of whatever server answered: used on direct endpoints and through pools. */
 export const IDENTITY_SQL = "SELECT current_setting('cluster_name'), pg_is_in_recovery()";
+/** On Aurora the identity is the instance identifier. */
+export const AURORA_IDENTITY_SQL = "SELECT aurora_db_instance_identifier(), pg_is_in_recovery()";
+
+/**
+ * On an Aurora writer: its readers, in REPLICATION_STATUS_SQL's row shape. Aurora readers
+ * share storage, so there is no slot and no byte lag; replica_lag_in_msec is the time lag.
+ */
+export const AURORA_REPLICA_STATUS_SQL = `SELECT server_id, 'streaming', '', true, 0::bigint, 0::bigint, coalesce(replica_lag_in_msec, 0)::bigint
+FROM aurora_replica_status()
+WHERE session_id <> 'MASTER_SESSION_ID'
+ORDER BY server_id`;
 
 /**
  * On the writer: one row per connected standby with its slot and lag.

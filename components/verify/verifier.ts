@@ -12,6 +12,8 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { Endpoint, Reader, StackOutputs, VerificationBounds } from "../outputs";
 import {
+  AURORA_IDENTITY_SQL,
+  AURORA_REPLICA_STATUS_SQL,
   HEARTBEAT_DDL,
   IDENTITY_SQL,
   READ_ONLY_PROBE_SQL,
@@ -69,6 +71,13 @@ export interface VerificationReport {
   problems: string[];
 }
 
+/** The SQL that differs by backend: Aurora names instances and reports replicas its own way. */
+function dialect(outputs: StackOutputs) {
+  return outputs.backend === "aurora"
+    ? { identity: AURORA_IDENTITY_SQL, replication: AURORA_REPLICA_STATUS_SQL }
+    : { identity: IDENTITY_SQL, replication: REPLICATION_STATUS_SQL };
+}
+
 interface Context {
   outputs: StackOutputs;
   bounds: VerificationBounds;
@@ -112,7 +121,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function checkWriter(ctx: Context, report: VerificationReport): Promise<boolean> {
   const { writer } = ctx.outputs;
   try {
-    const [[name, inRecovery]] = (await queryOnce(ctx, writer, IDENTITY_SQL)) as [[string, boolean]];
+    const [[name, inRecovery]] = (await queryOnce(ctx, writer, dialect(ctx.outputs).identity)) as [[string, boolean]];
     report.writer.name = name;
     if (inRecovery) {
       report.writer.problems.push(`writer ${at(writer)} answered as ${name}, which is in recovery: the writer endpoint does not reach the primary (after a failover, repoint it).`);
@@ -126,13 +135,16 @@ async function checkWriter(ctx: Context, report: VerificationReport): Promise<bo
 async function checkStreaming(ctx: Context, report: VerificationReport): Promise<void> {
   let rows: unknown[][];
   try {
-    rows = await queryOnce(ctx, ctx.outputs.writer, REPLICATION_STATUS_SQL);
+    rows = await queryOnce(ctx, ctx.outputs.writer, dialect(ctx.outputs).replication);
   } catch (error) {
     report.writer.problems.push(`writer: cannot read pg_stat_replication: ${describe(error)}`);
     return;
   }
   const byName = new Map(rows.map((row) => [row[0] as string, row]));
-  for (const replica of report.replicas) {
+  // Aurora's writer reports only its own cluster's readers; other regions are proven by the heartbeat.
+  const home = ctx.outputs.regions.find((r) => r.primary)?.region;
+  const streaming = ctx.outputs.backend === "aurora" ? report.replicas.filter((r) => r.region === home) : report.replicas;
+  for (const replica of streaming) {
     const row = byName.get(replica.name);
     if (!row) {
       replica.problems.push(`${replica.name}: not connected to the writer (absent from pg_stat_replication). Look at its log: seeding, authentication and pg_hba are the usual causes.`);
@@ -217,7 +229,7 @@ async function checkPools(ctx: Context, report: VerificationReport): Promise<voi
     report.pools.push(pool);
     // Concurrent clients force the pooler to use several server connections.
     const samples = await Promise.allSettled(
-      Array.from({ length: ctx.poolSamples }, () => queryOnce(ctx, expectation.endpoint, IDENTITY_SQL)),
+      Array.from({ length: ctx.poolSamples }, () => queryOnce(ctx, expectation.endpoint, dialect(ctx.outputs).identity)),
     );
     for (const sample of samples) {
       if (sample.status === "rejected") {

@@ -34,6 +34,7 @@ export const MOCK_LOCAL_OUTPUTS = {
   regions: [{ region: "local", primary: true, readerEndpoint: { host: "127.0.0.1", port: 41010 }, readPool: { host: "127.0.0.1", port: 41021 } }],
   topologyHash: "0123456789",
   verification: { timeoutMs: 120000, maxLagBytes: 104857600, maxLagMs: 5000 },
+  notes: [],
 };
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -49,6 +50,7 @@ export interface Registered {
   parent: string;
   dependencies: string[];
   provider: string;
+  ignoreChanges: string[];
 }
 
 type Request = {
@@ -58,6 +60,7 @@ type Request = {
   getDependenciesList(): string[];
   getProvider(): string;
   getCustom(): boolean;
+  getIgnorechangesList(): string[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 };
 
@@ -77,6 +80,25 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     case "command:local:Command":
       // What `local up --json` prints: the StackOutputs the program parses.
       return { ...inputs, stdout: JSON.stringify(MOCK_LOCAL_OUTPUTS) };
+    case "aws:rds/cluster:Cluster":
+      return { ...inputs, clusterIdentifier: `${name}-abc123`, endpoint: `${name}.cluster-xyz.rds.amazonaws.com`, readerEndpoint: `${name}.cluster-ro-xyz.rds.amazonaws.com` };
+    case "aws:rds/clusterInstance:ClusterInstance":
+      return { ...inputs, identifier: `${name}-abc123`, endpoint: `${name}-abc123.xyz.rds.amazonaws.com` };
+    case "aws:rds/clusterEndpoint:ClusterEndpoint":
+      return { ...inputs, endpoint: `${inputs.clusterEndpointIdentifier}.cluster-custom-xyz.rds.amazonaws.com` };
+    case "aws:rds/proxy:Proxy":
+      return { ...inputs, name: `${name}-abc123`, endpoint: `${name}.proxy-xyz.rds.amazonaws.com` };
+    case "aws:rds/proxyEndpoint:ProxyEndpoint":
+      return { ...inputs, endpoint: `${inputs.dbProxyEndpointName}.endpoint.proxy-xyz.rds.amazonaws.com` };
+    case "aws:rds/globalCluster:GlobalCluster":
+    case "aws:rds/subnetGroup:SubnetGroup":
+    case "aws:rds/parameterGroup:ParameterGroup":
+    case "aws:rds/clusterParameterGroup:ClusterParameterGroup":
+    case "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup":
+      return { ...inputs, name: `${name}-abc123` };
+    case "aws:secretsmanager/secret:Secret":
+    case "aws:iam/role:Role":
+      return { ...inputs, name: `${name}-abc123`, arn: `arn:aws:${type.split(":")[1]!.split("/")[0]}::111122223333:${name}` };
     case "kubernetes:core/v1:Service":
       if (inputs.spec?.type === "LoadBalancer") {
         return { ...inputs, status: { loadBalancer: { ingress: [{ hostname: `${inputs.metadata?.name}.lb.example.com` }] } } };
@@ -114,6 +136,7 @@ class RecordingMonitor extends MockMonitor {
       parent: req.getParent(),
       dependencies: req.getDependenciesList(),
       provider: req.getProvider(),
+      ignoreChanges: req.getIgnorechangesList(),
     });
     return super.registerResource(req as never, callback);
   }

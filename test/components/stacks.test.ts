@@ -72,7 +72,7 @@ describe.each(["dev", "staging", "prod"])("stack %s: every Kubernetes object pas
 describe("the schema check catches a malformed manifest", () => {
   it("rejects a Service whose port is not a number", () => {
     const broken = {
-      urn: "x", type: K.service, name: "broken", custom: true, parent: "", dependencies: [], provider: "", rawInputs: {},
+      urn: "x", type: K.service, name: "broken", custom: true, parent: "", dependencies: [], provider: "", ignoreChanges: [], rawInputs: {},
       inputs: { apiVersion: "v1", kind: "Service", metadata: { name: "broken" }, spec: { ports: [{ port: "five" }] } },
     } satisfies Registered;
     expect(() => validateKubernetesObject(broken)).toThrow(/Service broken fails the Kubernetes schema/);

@@ -36,3 +36,30 @@ export function patched(base: Raw, patch: Raw): Raw {
   }
   return result;
 }
+
+export function auroraBase(): Raw {
+  return {
+    backend: "aurora",
+    postgresVersion: "16",
+    region: "us-east-1",
+    replicas: "2",
+    database: "app",
+    user: "app",
+    allowedCidrs: ["10.0.0.0/16"],
+    olap: { enabled: true },
+    aurora: {
+      engineVersion: "16.8",
+      vpcId: "vpc-0a1b2c3d4e5f60001",
+      subnetIds: ["subnet-0a1b2c3d4e5f60011", "subnet-0a1b2c3d4e5f60012"],
+      instanceClass: { writer: "db.r6g.large", olap: "db.r6g.xlarge" },
+    },
+  };
+}
+
+export const auroraSecondary = {
+  region: "eu-west-1",
+  replicas: 1,
+  vpcId: "vpc-0a1b2c3d4e5f60003",
+  subnetIds: ["subnet-0a1b2c3d4e5f60031", "subnet-0a1b2c3d4e5f60032"],
+  kmsKeyId: "alias/aws/rds",
+};

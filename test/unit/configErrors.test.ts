@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../components/config/errors";
 import { topologyFromConfig } from "../../components/topology/build";
 import { topologyFromPulumiConfig } from "../../components/topology/load";
-import { type Raw, localBase, patched, selfHostedBase } from "../support/configs";
+import { type Raw, auroraBase, auroraSecondary, localBase, patched, selfHostedBase } from "../support/configs";
 
 interface Row {
   mistake: string;
@@ -16,7 +16,67 @@ interface Row {
 }
 
 const base = selfHostedBase();
+const aurora = auroraBase();
+const withAurora = (changes: Record<string, unknown>) => patched(aurora, { aurora: { ...(aurora.aurora as object), ...changes } });
 const rows: Row[] = [
+  {
+    mistake: "more Aurora readers than a cluster allows",
+    config: patched(aurora, { replicas: "15" }),
+    expect: ['replicas = 15', "makes 16 readers (the OLAP reader included), more than the 15 an Aurora cluster allows", "use at most 14 replicas"],
+  },
+  {
+    mistake: "an Aurora engine version no longer offered",
+    config: withAurora({ engineVersion: "16.2" }),
+    expect: ['aurora.engineVersion = "16.2"', "is not offered by Aurora for new clusters", "use 16.8 or later"],
+  },
+  {
+    mistake: "an Aurora engine version of another major",
+    config: withAurora({ engineVersion: "15.12" }),
+    expect: ['aurora.engineVersion = "15.12"', "is PostgreSQL 15, but postgresVersion is 16"],
+  },
+  { mistake: "a malformed Aurora engine version", config: withAurora({ engineVersion: "latest" }), expect: ['aurora.engineVersion = "latest"', "write major.minor, such as 16.8"] },
+  {
+    mistake: "an OLAP reader without an instance class",
+    config: withAurora({ instanceClass: { writer: "db.r6g.large" } }),
+    expect: ["aurora.instanceClass.olap = (not set)", "is required when olap.enabled is true"],
+  },
+  { mistake: "a malformed instance class", config: withAurora({ instanceClass: { writer: "r6g.large", olap: "db.r6g.xlarge" } }), expect: ['aurora.instanceClass.writer = "r6g.large"', "db.r6g.large"] },
+  {
+    mistake: "an Aurora secondary in the primary's region",
+    config: patched(aurora, { crossRegion: [{ ...auroraSecondary, region: "us-east-1" }] }),
+    expect: ['crossRegion[0].region = "us-east-1"', "is the primary's own region"],
+  },
+  {
+    mistake: "an encrypted Aurora secondary without a KMS key",
+    config: patched(aurora, { crossRegion: [{ ...auroraSecondary, kmsKeyId: undefined }] }),
+    expect: ["crossRegion[0].kmsKeyId = (not set)", "an encrypted secondary needs a KMS key in its own region"],
+  },
+  {
+    mistake: "Kubernetes keys on an Aurora secondary",
+    config: patched(aurora, { crossRegion: [{ ...auroraSecondary, context: "eu" }] }),
+    expect: ['crossRegion[0].context = "eu"', "applies only to backend selfHosted"],
+  },
+  {
+    mistake: "Aurora keys on a Kubernetes region",
+    config: patched(base, { crossRegion: [{ region: "eu-west-1", replicas: 1, context: "eu", cidrs: ["10.20.0.0/16"], vpcId: "vpc-0a1b2c3d4e5f60003" }] }),
+    expect: ['crossRegion[0].vpcId = "vpc-0a1b2c3d4e5f60003"', "applies only to backend aurora"],
+  },
+  { mistake: "a single subnet for Aurora", config: withAurora({ subnetIds: ["subnet-0a1b2c3d4e5f60011"] }), expect: ["aurora.subnetIds", "needs at least two distinct subnets"] },
+  { mistake: "a malformed VPC id", config: withAurora({ vpcId: "my-vpc" }), expect: ['aurora.vpcId = "my-vpc"', "vpc-0123456789abcdef0"] },
+  { mistake: "Aurora without its block", config: patched(aurora, { aurora: undefined }), expect: ["aurora = (not set)", "is required for backend aurora"] },
+  { mistake: "PgBouncer settings on Aurora", config: patched(aurora, { pgbouncer: { defaultPoolSize: 10 } }), expect: ["pg-read-replicas:pgbouncer", "RDS Proxy settings live under aurora.proxy"] },
+  {
+    mistake: "synchronous standbys on Aurora",
+    config: patched(aurora, { replication: { synchronousCommit: "remote_apply", synchronousReplicas: 1 } }),
+    expect: ['replication.synchronousCommit = "remote_apply"', "does not apply on Aurora"],
+  },
+  {
+    mistake: "reader autoscaling that could never add a reader",
+    config: withAurora({ autoscaling: { minReaders: 1, maxReaders: 3 } }),
+    expect: ["aurora.autoscaling.maxReaders = 3", "is not above the 3 readers the stack already declares"],
+  },
+  { mistake: "an enhanced monitoring interval RDS does not offer", config: withAurora({ monitoringInterval: 20 }), expect: ["aurora.monitoringInterval = 20", "use 0 (off), 1, 5, 10, 15, 30 or 60"] },
+  { mistake: "a region that is not an AWS region on Aurora", config: patched(aurora, { region: "east" }), expect: ['region = "east"', "is not an AWS region"] },
   { mistake: "negative replica count", config: patched(base, { replicas: "-1" }), expect: ['pg-read-replicas:replicas = "-1"', "must be from 1 to 15", "use a whole number from 1 to 15"] },
   { mistake: "fractional replica count", config: patched(base, { replicas: "2.5" }), expect: ['replicas = "2.5"', "must be a whole number"] },
   { mistake: "too many replicas", config: patched(base, { replicas: 16 }), expect: ["replicas = 16", "must be from 1 to 15"] },
@@ -191,5 +251,6 @@ describe("bad stack config is refused with key, value and fix", () => {
   it("accepts the valid base config", () => {
     expect(() => topologyFromConfig(base)).not.toThrow();
     expect(() => topologyFromConfig(localBase())).not.toThrow();
+    expect(() => topologyFromConfig(patched(aurora, { crossRegion: [auroraSecondary] }))).not.toThrow();
   });
 });
