@@ -5,24 +5,10 @@
  * parameter, or a note saying why not (surfaced in outputs and the deploy log).
  */
 import { parseDuration, parsePostgresSize } from "../config/units";
-import type { NodeRole, Setting } from "../topology/types";
+import type { AuroraNote, AuroraParameterSpec, NodeRole, Setting } from "../topology/types";
 
-export interface AuroraParameter {
-  name: string;
-  value: string;
-  applyMethod: "immediate" | "pending-reboot";
-}
-
-export interface AuroraSettingNote {
-  role: NodeRole | "cluster";
-  setting: string;
-  value: string;
-  outcome: "skipped" | "mapped";
-  reason: string;
-  auroraValue?: string;
-  /** The setting came from stack config (an override), not the product's defaults. */
-  fromStackConfig: boolean;
-}
+type AuroraParameter = AuroraParameterSpec;
+type AuroraSettingNote = AuroraNote;
 
 type Unit = "int" | "real" | "kB" | "8kB" | "ms" | "bool" | "enum";
 

@@ -149,6 +149,7 @@ export interface AuroraNote {
   outcome: "skipped" | "mapped";
   reason: string;
   auroraValue?: string;
+  /** The setting came from stack config (an override), not the product's defaults. */
   fromStackConfig: boolean;
 }
 

@@ -3,25 +3,11 @@
  * stack's config: counts, endpoint membership, promotion tiers, parameter groups
  * per role, regions' providers, secrets, protections, pools and the deploy check.
  */
-import { beforeAll, describe, expect, it, vi } from "vitest";
-import { readStackConfig } from "../../components/config/stackFile";
-import { type Registered, installMocks, isSecretValue, registered, resolve, setStackConfig, settle } from "./harness";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type ProgramRun, type Registered, isSecretValue, resolve, runProgram } from "./harness";
 
-type Program = typeof import("../../infra/index.js");
-
-interface Run {
-  program: Program;
-  resources: Registered[];
-}
-
-async function runStack(stack: string): Promise<Run> {
-  installMocks(stack);
-  setStackConfig(readStackConfig("stacks", stack));
-  vi.resetModules();
-  const program = await import("../../infra/index.js");
-  await settle();
-  return { program, resources: registered() };
-}
+type Run = ProgramRun;
+const runStack = runProgram;
 
 const T = {
   cluster: "aws:rds/cluster:Cluster",

@@ -5,6 +5,8 @@
  * (what the verification Job waits for, which provider a region uses) need more.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { vi } from "vitest";
+import { readStackConfig } from "../../components/config/stackFile";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import * as stateModule from "@pulumi/pulumi/runtime/state";
@@ -194,4 +196,19 @@ export async function resolve<T>(output: pulumi.Output<T>): Promise<{ value: T; 
   const value = await new Promise<T>((done) => output.apply((v) => done(v)));
   const secret = await pulumi.isSecret(output);
   return { value, secret };
+}
+
+export interface ProgramRun {
+  program: typeof import("../../infra/index.js");
+  resources: Registered[];
+}
+
+/** Runs the Pulumi program with a stack file's config, as the CLI would pass it. */
+export async function runProgram(stack: string): Promise<ProgramRun> {
+  installMocks(stack);
+  setStackConfig(readStackConfig("stacks", stack));
+  vi.resetModules();
+  const program = await import("../../infra/index.js");
+  await settle();
+  return { program, resources: registered() };
 }

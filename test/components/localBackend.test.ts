@@ -1,20 +1,15 @@
 /** `backend: local` in the Pulumi program: one Command running the local runner with the program's topology. */
-import { beforeAll, describe, expect, it, vi } from "vitest";
-import { readStackConfig } from "../../components/config/stackFile";
+import { beforeAll, describe, expect, it } from "vitest";
 import { topologyHash } from "../../components/topology/build";
 import type { Topology } from "../../components/topology/types";
-import { MOCK_LOCAL_OUTPUTS, type Registered, installMocks, registered, resolve, setStackConfig, settle } from "./harness";
+import { MOCK_LOCAL_OUTPUTS, type Registered, registered, resolve, runProgram } from "./harness";
 
 describe("the local stack under Pulumi", () => {
   let program: typeof import("../../infra/index.js");
   let command: Registered;
 
   beforeAll(async () => {
-    installMocks("local");
-    setStackConfig(readStackConfig("stacks", "local"));
-    vi.resetModules();
-    program = await import("../../infra/index.js");
-    await settle();
+    ({ program } = await runProgram("local"));
     const commands = registered().filter((r) => r.type === "command:local:Command");
     expect(commands).toHaveLength(1);
     command = commands[0]!;

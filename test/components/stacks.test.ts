@@ -5,24 +5,11 @@
 import { parse as parseIni } from "node:querystring";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { readStackConfig } from "../../components/config/stackFile";
-import { type Registered, installMocks, isSecretValue, registered, resolve, setStackConfig, settle } from "./harness";
+import { type ProgramRun, type Registered, installMocks, isSecretValue, registered, resolve, runProgram, setStackConfig, settle } from "./harness";
 import { isKubernetesObject, validateKubernetesObject } from "./kubernetesSchema";
 
-type Program = typeof import("../../infra/index.js");
-
-interface Run {
-  program: Program;
-  resources: Registered[];
-}
-
-async function runStack(stack: string): Promise<Run> {
-  installMocks(stack);
-  setStackConfig(readStackConfig("stacks", stack));
-  vi.resetModules();
-  const program = await import("../../infra/index.js");
-  await settle();
-  return { program, resources: registered() };
-}
+type Run = ProgramRun;
+const runStack = runProgram;
 
 const K = {
   statefulSet: "kubernetes:apps/v1:StatefulSet",

@@ -8,9 +8,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { renderVerifyScript } from "../../components/render/verifyScript";
 import { verifyStack } from "../../components/verify/verifier";
-import { endpointOf, eventually, external, olapReaders, oltpReaders, outputs, runner, sql, stateDir } from "./support";
+import { endpointOf, eventually, external, localJobScript, olapReaders, oltpReaders, outputs, sql, stateDir } from "./support";
 
 const run = promisify(execFile);
 
@@ -118,22 +117,10 @@ describe("per-role settings", () => {
 
 describe.skipIf(external)("the Kubernetes verification Job's script", () => {
   it("passes against these servers, run with bash and psql as the Job runs it", async () => {
-    const state = runner().state()!;
-    const script = renderVerifyScript(state.topology, {
-      mode: "primary",
-      region: state.topology.region,
-      writer: outputs.writer,
-      readers: state.topology.standbys.map((node) => ({ node, endpoint: { host: "127.0.0.1", port: state.ports.nodes[node.name]! } })),
-      pools: [state.topology.pools.write, state.topology.pools.read, state.topology.pools.olap!].map((pool) => ({
-        pool,
-        endpoint: { host: "127.0.0.1", port: state.ports.pools[pool.name]! },
-      })),
-    });
+    const { script, env } = localJobScript({ pools: true });
     const path = join(stateDir!, "verify-job.sh");
     writeFileSync(path, script);
-    const { stdout } = await run("bash", [path], {
-      env: { PATH: `${state.binaries.pgBin}:${process.env.PATH}`, PGUSER: outputs.user, PGPASSWORD: outputs.password, PGDATABASE: outputs.database, HEARTBEAT_TOKEN: "itest-job" },
-    });
+    const { stdout } = await run("bash", [path], { env: { ...env, HEARTBEAT_TOKEN: "itest-job" } });
     expect(stdout).toContain("verify: PASSED (primary mode");
     expect(stdout).toContain("it-replica-1 (oltp, local): streaming on it_replica_1");
     expect(stdout).toContain("pool olap (127.0.0.1:");

@@ -8,9 +8,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { renderVerifyScript } from "../../components/render/verifyScript";
 import { verifyStack } from "../../components/verify/verifier";
-import { client, endpointOf, eventually, external, generateWal, olapReaders, oltpReaders, outputs, runner, sql, stateDir } from "./support";
+import { client, endpointOf, eventually, external, generateWal, localJobScript, olapReaders, oltpReaders, outputs, runner, sql, stateDir } from "./support";
 
 const MB = 1024 * 1024;
 const STOPPED = "it-replica-1";
@@ -58,19 +57,13 @@ describe.skipIf(external).sequential("faults", () => {
     });
 
     it("fails the Kubernetes verification script, naming the replica", async () => {
-      const state = runner().state()!;
-      const script = renderVerifyScript(state.topology, {
-        mode: "primary",
-        region: state.topology.region,
-        writer: outputs.writer,
-        readers: state.topology.standbys.map((node) => ({ node, endpoint: { host: "127.0.0.1", port: state.ports.nodes[node.name]! } })),
-        pools: [],
-      }).replace(/^TIMEOUT_S=\d+$/m, "TIMEOUT_S=3");
+      const { script, env } = localJobScript({ pools: false, timeoutS: 3 });
       const path = join(stateDir!, "verify-job-fault.sh");
       writeFileSync(path, script);
-      const failure = await promisify(execFile)("bash", [path], {
-        env: { PATH: `${state.binaries.pgBin}:${process.env.PATH}`, PGUSER: outputs.user, PGPASSWORD: outputs.password, PGDATABASE: outputs.database, HEARTBEAT_TOKEN: "itest-fault" },
-      }).then(() => undefined, (error: { code: number; stderr: string }) => error);
+      const failure = await promisify(execFile)("bash", [path], { env: { ...env, HEARTBEAT_TOKEN: "itest-fault" } }).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      );
       expect(failure?.code).toBe(1);
       expect(failure?.stderr).toMatch(/verify: FAILED after 3s/);
       expect(failure?.stderr).toMatch(/it-replica-1: not connected to the writer/);

@@ -127,6 +127,32 @@ describe("bad input to the CLI", () => {
   });
 });
 
+describe("the Aurora check from the command line", () => {
+  it("refuses a missing or malformed expectation", async () => {
+    const missing = await cli(["aurora-check", "--from-env"], { PG_READ_REPLICAS_AURORA_EXPECT: "" });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("PG_READ_REPLICAS_AURORA_EXPECT is empty; the Aurora check runs from pulumi up, which sets it.");
+    const malformed = await cli(["aurora-check"], { PG_READ_REPLICAS_AURORA_EXPECT: JSON.stringify({ timeoutMs: 1, maxLagMs: 5000, clusters: [] }) });
+    expect(malformed.stderr).toMatch(/is not an Aurora check expectation: clusters: /);
+  });
+
+  it("fails pulumi up's check, naming cluster and region, when AWS cannot be reached", async () => {
+    const expectation = { timeoutMs: 1, maxLagMs: 5000, clusters: [{ region: "us-east-1", clusterId: "pg-cluster", primary: true, readers: [] }] };
+    const result = await cli(["aurora-check"], {
+      PG_READ_REPLICAS_AURORA_EXPECT: JSON.stringify(expectation),
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_ACCESS_KEY_ID: "",
+      AWS_SECRET_ACCESS_KEY: "",
+      AWS_PROFILE: "pg-read-replicas-none",
+      AWS_CONFIG_FILE: "/nonexistent",
+      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("Aurora NOT verified after 1 attempt(s)");
+    expect(result.stderr).toMatch(/cluster pg-cluster in us-east-1: the AWS API failed: /);
+  });
+});
+
 describe("verify from the command line", () => {
   const outputsFile = () => (external ? process.env.STACK_OUTPUTS! : runner().layout.outputsFile);
 

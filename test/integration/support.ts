@@ -2,6 +2,7 @@
 import { inject } from "vitest";
 import pg from "pg";
 import { LocalRunner } from "../../components/local/runner";
+import { renderVerifyScript } from "../../components/render/verifyScript";
 import type { Endpoint, StackOutputs } from "../../components/outputs";
 
 export const outputs: StackOutputs = inject("outputs");
@@ -65,4 +66,23 @@ export async function generateWal(megabytes: number): Promise<void> {
   for (let done = 0; done < megabytes; done += 16) {
     await sql(outputs.writer, "INSERT INTO wal_filler (pad) SELECT repeat(md5(random()::text), 32) FROM generate_series(1, $1)", [rowsPerMb * 16]);
   }
+}
+
+/** The Kubernetes Job's verify.sh, rendered for this suite's local servers (optionally with a shorter timeout). */
+export function localJobScript(options: { pools: boolean; timeoutS?: number }): { script: string; env: Record<string, string> } {
+  const state = runner().state()!;
+  const { topology } = state;
+  const pools = options.pools ? [topology.pools.write, topology.pools.read, ...(topology.pools.olap ? [topology.pools.olap] : [])] : [];
+  let script = renderVerifyScript(topology, {
+    mode: "primary",
+    region: topology.region,
+    writer: outputs.writer,
+    readers: topology.standbys.map((node) => ({ node, endpoint: { host: "127.0.0.1", port: state.ports.nodes[node.name]! } })),
+    pools: pools.map((pool) => ({ pool, endpoint: { host: "127.0.0.1", port: state.ports.pools[pool.name]! } })),
+  });
+  if (options.timeoutS !== undefined) script = script.replace(/^TIMEOUT_S=\d+$/m, `TIMEOUT_S=${options.timeoutS}`);
+  return {
+    script,
+    env: { PATH: `${state.binaries.pgBin}:${process.env.PATH}`, PGUSER: outputs.user, PGPASSWORD: outputs.password, PGDATABASE: outputs.database },
+  };
 }
