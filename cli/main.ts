@@ -3,6 +3,7 @@
  * stack's outputs, and promotion of a local replica to writer.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { isAbsolute, relative } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from "listr2";
 import { awsAuroraApi } from "../components/aurora/awsApi";
@@ -55,6 +56,14 @@ function loadTopology(options: StackOptions & { fromEnv?: boolean }): Topology {
   return topology;
 }
 
+/** How the user ran us, so printed commands can be pasted back: ./bin/pg-read-replicas.cjs or an installed bin. */
+function invokedAs(): string {
+  const script = process.argv[1] ?? "pg-read-replicas";
+  if (!script.endsWith(".cjs")) return "pg-read-replicas";
+  const relativePath = relative(process.cwd(), script);
+  return relativePath.startsWith(".") || isAbsolute(relativePath) ? relativePath : `./${relativePath}`;
+}
+
 /** Progress on stderr, so stdout stays clean for --json. */
 async function runWithProgress(runner: LocalRunner, steps: Step[]): Promise<void> {
   const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
@@ -94,7 +103,7 @@ async function localUp(options: StackOptions & { outputs?: string; json?: boolea
   }
   const state = runner.state()!;
   console.log(statusTable(await collectStatus(state)));
-  console.log(connectHelp(result.outputs, options.outputs ?? result.outputsFile, options.stack));
+  console.log(connectHelp(result.outputs, options.outputs ?? result.outputsFile, options.stack, invokedAs()));
 }
 
 async function localStatus(options: StackOptions & { json?: boolean }): Promise<void> {

@@ -43,7 +43,7 @@ export function verificationTable(report: VerificationReport): string {
   return `${verdict}${writer}\n${replicas.toString()}\n${pools.toString()}`;
 }
 
-export function connectHelp(outputs: StackOutputs, outputsFile: string, stack: string): string {
+export function connectHelp(outputs: StackOutputs, outputsFile: string, stack: string, command = "pg-read-replicas"): string {
   const url = (port: number) => `postgresql://${outputs.user}@127.0.0.1:${port}/${outputs.database}`;
   return [
     `Outputs (StackOutputs JSON): ${outputsFile}`,
@@ -51,8 +51,8 @@ export function connectHelp(outputs: StackOutputs, outputsFile: string, stack: s
     `Connect:   write pool  psql ${url(outputs.pools.write.port)}`,
     `           read pool   psql ${url(outputs.pools.read.port)}`,
     ...(outputs.pools.olap ? [`           olap pool   psql ${url(outputs.pools.olap.port)}`] : []),
-    `Check:     pg-read-replicas verify --outputs ${outputsFile}`,
-    `Tear down: pg-read-replicas local down --stack ${stack}`,
+    `Check:     ${command} verify --outputs ${outputsFile}`,
+    `Tear down: ${command} local down --stack ${stack}`,
   ].join("\n");
 }
 
