@@ -348,6 +348,3 @@ export const stackConfigSchema = z.strictObject({
 
 /** Stack config after shape and unit checks: sizes in bytes, durations in ms. */
 export type StackConfig = z.output<typeof stackConfigSchema>;
-export type CrossRegionConfig = z.output<typeof crossRegionEntry>;
-
-export const TOP_LEVEL_KEYS = Object.keys(stackConfigSchema.shape);

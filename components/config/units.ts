@@ -72,14 +72,6 @@ export function formatPostgresSize(bytes: number): string {
   return `${Math.ceil(bytes / 1024)}kB`;
 }
 
-/** Formats milliseconds for postgresql.conf / pgbouncer (largest whole unit). */
-export function formatPostgresDuration(ms: number): string {
-  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}min`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}
-
 function ipv4ToInt(text: string): number | undefined {
   const parts = text.split(".");
   if (parts.length !== 4) return undefined;

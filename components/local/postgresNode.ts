@@ -30,7 +30,7 @@ const options = (ctx: NodeContext, extra: Partial<RunOptions> = {}): RunOptions 
   timeoutMs: extra.timeoutMs ?? 120_000,
 });
 
-export function groupOf(topology: Topology, node: DatabaseNode): NodeGroup {
+function groupOf(topology: Topology, node: DatabaseNode): NodeGroup {
   return topology.regions.flatMap((r) => r.groups).find((g) => g.name === node.group)!;
 }
 

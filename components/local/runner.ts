@@ -234,8 +234,7 @@ export class LocalRunner {
           const state = ctx.state!;
           state.phase = "ready";
           writeState(this.layout, state);
-          const outputs = localOutputs(state);
-          writeOwnedFile(this.layout.outputsFile, `${JSON.stringify(outputs, null, 2)}\n`, { ...state.runAs, switchUser: false });
+          const outputs = this.writeOutputs(state);
           ctx.result = { outputs, outputsFile: this.layout.outputsFile, report: ctx.report!, started: ctx.started };
         },
       },
@@ -395,6 +394,13 @@ export class LocalRunner {
     return superuserSql(this.nodeContext(state), state.ports.nodes[this.nodeByName(state, name).name]!, ["-c", sql]);
   }
 
+  /** outputs.json: owned by whoever runs the CLI (it holds the application password, mode 0600). */
+  private writeOutputs(state: LocalState): StackOutputs {
+    const outputs = localOutputs(state);
+    writeOwnedFile(this.layout.outputsFile, `${JSON.stringify(outputs, null, 2)}\n`, { ...state.runAs, switchUser: false });
+    return outputs;
+  }
+
   outputs(): StackOutputs {
     return localOutputs(this.requireState());
   }
@@ -428,8 +434,7 @@ export class LocalRunner {
     state.writer = target.name;
     writeState(this.layout, state);
     this.repointWritePool(state);
-    const outputs = localOutputs(state);
-    writeOwnedFile(this.layout.outputsFile, `${JSON.stringify(outputs, null, 2)}\n`, { ...state.runAs, switchUser: false });
+    const outputs = this.writeOutputs(state);
     const writeThroughPoolMs = await this.proveWriteThroughPool(outputs, target.name);
     return { promoted: target.name, formerWriter: oldWriter.name, followers: followers.map((f) => f.name), outputs, writeThroughPoolMs };
   }

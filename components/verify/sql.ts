@@ -78,15 +78,6 @@ FROM pg_stat_replication r
 LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid
 ORDER BY r.application_name`;
 
-/** On the writer: the slots this topology expects, and whether each is held by a connected standby. */
-export function slotStatusSql(slots: readonly string[]): string {
-  return `SELECT wanted, coalesce(s.active, false), coalesce(s.wal_status, 'missing'),
-       coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn), 0)::bigint
-FROM unnest(${sqlTextArray(slots)}) AS wanted
-LEFT JOIN pg_replication_slots s ON s.slot_name = wanted
-ORDER BY wanted`;
-}
-
 /**
  * On a standby: recovery state, WAL receiver state, bytes received but not yet
  * replayed, and time lag (0 when fully replayed, so an idle primary reads as 0).

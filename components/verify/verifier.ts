@@ -85,24 +85,24 @@ interface Context {
   poolSamples: number;
 }
 
-function clientFor(ctx: Context, endpoint: Endpoint): pg.Client {
+function clientFor(outputs: StackOutputs, sslmode: SslMode, endpoint: Endpoint): pg.Client {
   return new pg.Client({
     host: endpoint.host,
     port: endpoint.port,
-    database: ctx.outputs.database,
-    user: ctx.outputs.user,
-    password: ctx.outputs.password,
+    database: outputs.database,
+    user: outputs.user,
+    password: outputs.password,
     connectionTimeoutMillis: 5000,
     // Client-side: PgBouncer refuses statement_timeout as a startup parameter.
     query_timeout: 15_000,
     application_name: "pg-read-replicas-verify",
-    ssl: ctx.sslmode === "require" ? { rejectUnauthorized: false } : false,
+    ssl: sslmode === "require" ? { rejectUnauthorized: false } : false,
   });
 }
 
-/** Runs one statement on a fresh connection; the error message is kept for reporting. */
+/** Runs one statement (or a simple-protocol batch) on a fresh connection; returns the rows of every result. */
 export async function queryOnce(ctx: Pick<Context, "outputs" | "sslmode">, endpoint: Endpoint, sql: string): Promise<unknown[][]> {
-  const client = clientFor({ ...ctx, bounds: { timeoutMs: 0, maxLagBytes: 0, maxLagMs: 0 }, poolSamples: 0 }, endpoint);
+  const client = clientFor(ctx.outputs, ctx.sslmode, endpoint);
   client.on("error", () => undefined);
   try {
     await client.connect();
