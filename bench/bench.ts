@@ -23,7 +23,7 @@ import { freePorts } from "../components/local/ports";
 import { LocalRunner } from "../components/local/runner";
 import { topologyFromPulumiConfig } from "../components/topology/load";
 import { readStackConfig } from "../components/config/stackFile";
-import { DEFAULT_STACKS_DIR } from "../components/local/paths";
+import { DEFAULT_STACKS_DIR } from "../components/paths";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const RATES = (process.env.BENCH_RATES ?? "200,1000").split(",").map(Number);

@@ -8,28 +8,23 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from "listr2";
 import { awsAuroraApi } from "../components/aurora/awsApi";
 import { checkAurora } from "../components/aurora/check";
-import { EXPECTATION_ENV, ExpectationError, parseExpectation } from "../components/aurora/checkCommand";
-import { ConfigError } from "../components/config/errors";
-import { StackFileError, readStackConfig } from "../components/config/stackFile";
+import { EXPECTATION_ENV, parseExpectation } from "../components/aurora/checkCommand";
+import { readStackConfig } from "../components/config/stackFile";
 import { parseDuration } from "../components/config/units";
 import { MissingBinaryError } from "../components/local/binaries";
-import { CommandError } from "../components/local/exec";
-import { IdentityError } from "../components/local/identity";
 import { canInstallWithApt, installHint, installWithApt, missingPackages } from "../components/local/install";
 import { LocalError, LocalRunner, type Step } from "../components/local/runner";
-import { StateError } from "../components/local/state";
 import { collectStatus } from "../components/local/status";
-import { TopologyJsonError, topologyFromJson } from "../components/topology/fromJson";
+import { topologyFromJson } from "../components/topology/fromJson";
 import { topologyFromPulumiConfig } from "../components/topology/load";
 import type { Topology } from "../components/topology/types";
-import { OutputsFileError, readOutputsFile } from "../components/verify/outputsFile";
+import { readOutputsFile } from "../components/verify/outputsFile";
 import { verifyStack } from "../components/verify/verifier";
-import { DEFAULT_STACKS_DIR, defaultStateDir } from "../components/local/paths";
+import { DEFAULT_STACKS_DIR, defaultStateDir } from "../components/paths";
+import { UserError } from "../components/errors";
 import { auroraReportText, connectHelp, statusTable, verificationTable } from "./render";
 import { serveReaderEndpoint } from "./serveReaderEndpoint";
 
-/** Errors whose message is the whole story: printed without a stack trace. */
-const EXPECTED = [ExpectationError, CommandError, ConfigError, StackFileError, LocalError, MissingBinaryError, IdentityError, OutputsFileError, StateError, TopologyJsonError, InvalidArgumentError];
 
 const stderr = (text: string) => process.stderr.write(`${text}\n`);
 
@@ -204,7 +199,8 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program().parseAsync(argv);
   } catch (error) {
-    if (EXPECTED.some((kind) => error instanceof kind)) {
+    // Errors whose message is the whole story are printed without a stack trace.
+    if (error instanceof UserError || error instanceof InvalidArgumentError) {
       stderr(`pg-read-replicas: ${(error as Error).message}`);
       process.exitCode = 1;
       return;

@@ -9,7 +9,7 @@ import { Layout } from "../components/local/layout";
 import { readState } from "../components/local/state";
 import { localOutputs } from "../components/local/outputs";
 import { queryOnce } from "../components/verify/verifier";
-import { readinessSql } from "../components/verify/sql";
+import { readinessSql } from "../components/sql/replicationSql";
 
 export async function serveReaderEndpoint(stateDir: string): Promise<void> {
   const state = readState(new Layout(stateDir));

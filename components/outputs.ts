@@ -4,7 +4,7 @@
  * `pulumi stack output --json --show-secrets` or from the local runner's file.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Backend, StandbyRole } from "./topology/types";
+import type { Backend, StandbyRole, Topology } from "./topology/types";
 
 export interface Endpoint {
   host: string;
@@ -75,4 +75,17 @@ export function toOutputValues(plain: StackOutputInputs | Omit<StackOutputs, "pa
     verification: pulumi.output(plain.verification),
     notes: pulumi.output(plain.notes),
   } as StackOutputValues;
+}
+
+/** The keys every backend fills the same way, from the Topology alone. */
+export type CommonOutputs = Pick<StackOutputs, "database" | "user" | "topologyHash" | "verification" | "capacity">;
+
+export function commonOutputs(topology: Topology): CommonOutputs {
+  return {
+    database: topology.database,
+    user: topology.user,
+    topologyHash: topology.hash,
+    verification: { ...topology.verification },
+    ...(topology.capacity ? { capacity: { requiredReplicas: topology.capacity.requiredReplicas, formula: topology.capacity.formula } } : {}),
+  };
 }

@@ -3,11 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
 import { AuroraCluster } from "./aurora/auroraCluster";
 import { describeNote } from "./aurora/notes";
+import { auroraParameterPlan } from "./aurora/parameters";
 import { SelfHostedCluster } from "./kubernetes/selfHostedCluster";
-import { CLI_ENTRY } from "./local/runner";
 import { LocalDeployment } from "./local/localDeployment";
-import { PROJECT_ROOT } from "./local/paths";
 import type { StackOutputValues } from "./outputs";
+import { CLI_ENTRY, PROJECT_ROOT } from "./paths";
 import type { Topology } from "./topology/types";
 
 /** Names AWS wants unique per account: the topology's name and the stack's, lower-case, at most 40 characters. */
@@ -27,21 +27,25 @@ export class PgReadReplicas extends pulumi.ComponentResource {
 
   constructor(name: string, args: PgReadReplicasArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:index:PgReadReplicas", name, {}, opts);
+    this.outputs = this.realise(name, args);
+    this.registerOutputs({ topologyHash: this.outputs.topologyHash });
+  }
+
+  private realise(name: string, args: PgReadReplicasArgs): StackOutputValues {
     const { topology } = args;
     switch (topology.backend) {
       case "selfHosted":
-        this.outputs = new SelfHostedCluster(name, { topology }, { parent: this }).outputs;
-        break;
-      case "local":
-        this.outputs = new LocalDeployment(name, { topology, stateDir: args.localStateDir ?? join(PROJECT_ROOT, ".pg-read-replicas", pulumi.getStack()) }, { parent: this }).outputs;
-        break;
+        return new SelfHostedCluster(name, { topology }, { parent: this }).outputs;
+      case "local": {
+        const stateDir = args.localStateDir ?? join(PROJECT_ROOT, ".pg-read-replicas", pulumi.getStack());
+        return new LocalDeployment(name, { topology, stateDir }, { parent: this }).outputs;
+      }
       case "aurora": {
         const aurora = new AuroraCluster(name, { topology, identifierPrefix: identifierPrefix(topology.name), cli: CLI_ENTRY }, { parent: this });
-        for (const note of topology.aurora!.notes.filter((n) => n.fromStackConfig)) pulumi.log.warn(describeNote(note), this);
-        this.outputs = aurora.outputs;
-        break;
+        // A setting the user asked for that Aurora manages or bounds: said at deploy time, not only in outputs.
+        for (const note of auroraParameterPlan(topology).notes.filter((n) => n.fromStackConfig)) pulumi.log.warn(describeNote(note), this);
+        return aurora.outputs;
       }
     }
-    this.registerOutputs({ topologyHash: this.outputs.topologyHash });
   }
 }

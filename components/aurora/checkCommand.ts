@@ -1,4 +1,5 @@
 /** The command the Aurora check runs: this project's CLI with the expectation handed over as JSON. */
+import { UserError } from "../errors";
 import { z } from "zod";
 import { shq } from "../render/shell";
 import type { AuroraExpectation } from "./check";
@@ -28,7 +29,7 @@ const expectationSchema = z.object({
     .min(1),
 });
 
-export class ExpectationError extends Error {
+export class ExpectationError extends UserError {
   override name = "ExpectationError";
 }
 

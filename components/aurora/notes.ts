@@ -1,5 +1,7 @@
 /** What Aurora does differently from the Topology, in words for the stack outputs and the deploy log. */
-import type { AuroraNote, Topology } from "../topology/types";
+import { ROLES } from "../topology/roles";
+import type { AuroraTopology } from "../topology/types";
+import { type AuroraNote, auroraParameterPlan } from "./parameters";
 
 const ROLE_NAMES = { primary: "writer", oltp: "OLTP readers", olap: "OLAP reader", cluster: "cluster" } as const;
 
@@ -21,8 +23,8 @@ function mergedNotes(notes: readonly AuroraNote[]): string[] {
   return [...groups.values()].map(({ note, roles }) => describeNote(note, roles));
 }
 
-export function auroraNotes(topology: Topology, proxyReadOnlyEndpoint: string | undefined): string[] {
-  const aurora = topology.aurora!;
+export function auroraNotes(topology: AuroraTopology, proxyReadOnlyEndpoint: string | undefined): string[] {
+  const aurora = topology.aurora;
   const olap = topology.standbys.some((s) => s.role === "olap");
   const notes: string[] = [];
   if (!aurora.proxy.enabled) {
@@ -34,7 +36,7 @@ export function auroraNotes(topology: Topology, proxyReadOnlyEndpoint: string | 
   }
   if (olap) {
     notes.push(
-      `Failover prefers OLTP readers (promotion tier ${aurora.promotionTiers.oltp}) over the OLAP reader (tier ${aurora.promotionTiers.olap}); Aurora still promotes the OLAP reader when no other reader is healthy, and the deploy check then fails with the command to fail back.`,
+      `Failover prefers OLTP readers (promotion tier ${ROLES.oltp.promotionTier}) over the OLAP reader (tier ${ROLES.olap.promotionTier}); Aurora still promotes the OLAP reader when no other reader is healthy, and the deploy check then fails with the command to fail back.`,
     );
   }
   if (aurora.autoscaling) {
@@ -45,6 +47,6 @@ export function auroraNotes(topology: Topology, proxyReadOnlyEndpoint: string | 
   for (const secondary of aurora.secondaries) {
     notes.push(`${secondary.region}: no RDS Proxy there; its readPool is that secondary cluster's reader endpoint.`);
   }
-  notes.push(...mergedNotes(aurora.notes));
+  notes.push(...mergedNotes(auroraParameterPlan(topology).notes));
   return notes;
 }

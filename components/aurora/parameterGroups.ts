@@ -1,30 +1,42 @@
-/** Parameter groups from the Topology: one for the cluster, one per instance role. */
+/** Parameter groups from the parameter plan: one for the cluster, one per instance role present. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AuroraSettings } from "../topology/types";
+import type { AuroraParameterPlan, InstanceRole } from "./parameters";
 
-export type InstanceRole = "writer" | "reader" | "olap";
+export interface AuroraParameterGroupsArgs {
+  family: string;
+  plan: AuroraParameterPlan;
+  roles: readonly InstanceRole[];
+}
 
 export class AuroraParameterGroups extends pulumi.ComponentResource {
   declare readonly cluster: aws.rds.ClusterParameterGroup;
-  declare readonly instance: Partial<Record<InstanceRole, aws.rds.ParameterGroup>>;
+  private readonly instance = new Map<InstanceRole, aws.rds.ParameterGroup>();
 
-  constructor(name: string, args: { aurora: AuroraSettings; roles: readonly InstanceRole[] }, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: AuroraParameterGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:aurora:ParameterGroups", name, {}, opts);
-    const { aurora } = args;
+    const { family, plan } = args;
     this.cluster = new aws.rds.ClusterParameterGroup(
       `${name}-cluster`,
-      { family: aurora.family, description: "pg-read-replicas: cluster settings", parameters: aurora.parameters.cluster.map((p) => ({ ...p })) },
+      { family, description: "pg-read-replicas: cluster settings", parameters: plan.cluster.map((p) => ({ ...p })) },
       { parent: this },
     );
-    this.instance = {};
     for (const role of args.roles) {
-      this.instance[role] = new aws.rds.ParameterGroup(
-        `${name}-${role}`,
-        { family: aurora.family, description: `pg-read-replicas: ${role} instance settings`, parameters: aurora.parameters[role].map((p) => ({ ...p })) },
-        { parent: this },
+      this.instance.set(
+        role,
+        new aws.rds.ParameterGroup(
+          `${name}-${role}`,
+          { family, description: `pg-read-replicas: ${role} instance settings`, parameters: plan.instance[role].map((p) => ({ ...p })) },
+          { parent: this },
+        ),
       );
     }
     this.registerOutputs({ cluster: this.cluster.name });
+  }
+
+  forRole(role: InstanceRole): aws.rds.ParameterGroup {
+    const group = this.instance.get(role);
+    if (!group) throw new Error(`AuroraParameterGroups: no instance parameter group for ${role}; pass it in roles`);
+    return group;
   }
 }

@@ -5,13 +5,18 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AuroraSecondary, AuroraSettings, Topology } from "../topology/types";
+import { ROLES } from "../topology/roles";
+import type { AuroraSecondary, AuroraTopology } from "../topology/types";
+import { ENGINE, versionDriftIgnored } from "./instances";
 import { AuroraNetwork } from "./network";
 import { AuroraParameterGroups } from "./parameterGroups";
+import type { AuroraParameterPlan } from "./parameters";
 
 export interface AuroraSecondaryRegionArgs {
-  topology: Topology;
+  topology: AuroraTopology;
   secondary: AuroraSecondary;
+  /** The primary cluster's parameter plan: a secondary's readers run the OLTP readers' settings. */
+  plan: AuroraParameterPlan;
   globalClusterIdentifier: pulumi.Input<string>;
   /** The primary's writer: a secondary can join only once the primary cluster has one. */
   primaryWriter: pulumi.Resource;
@@ -20,11 +25,13 @@ export interface AuroraSecondaryRegionArgs {
 export class AuroraSecondaryRegion extends pulumi.ComponentResource {
   declare readonly cluster: aws.rds.Cluster;
   declare readonly readers: aws.rds.ClusterInstance[];
+  declare readonly region: string;
 
   constructor(name: string, args: AuroraSecondaryRegionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:aurora:SecondaryRegion", name, {}, opts);
     const { topology, secondary } = args;
-    const aurora = topology.aurora as AuroraSettings;
+    const { aurora } = topology;
+    this.region = secondary.region;
     const child = { parent: this };
     const network = new AuroraNetwork(
       `${name}-net`,
@@ -38,11 +45,11 @@ export class AuroraSecondaryRegion extends pulumi.ComponentResource {
       },
       child,
     );
-    const parameters = new AuroraParameterGroups(`${name}-params`, { aurora, roles: ["reader"] }, child);
+    const parameters = new AuroraParameterGroups(`${name}-params`, { family: aurora.family, plan: args.plan, roles: ["reader"] }, child);
     this.cluster = new aws.rds.Cluster(
       `${name}-cluster`,
       {
-        engine: "aurora-postgresql",
+        engine: ENGINE,
         engineVersion: aurora.engineVersion,
         globalClusterIdentifier: args.globalClusterIdentifier,
         dbSubnetGroupName: network.subnetGroup.name,
@@ -59,7 +66,7 @@ export class AuroraSecondaryRegion extends pulumi.ComponentResource {
         parent: this,
         dependsOn: [args.primaryWriter],
         // The provider reports the source cluster here once joined; re-applying it would try to detach.
-        ignoreChanges: ["replicationSourceIdentifier", ...(aurora.autoMinorVersionUpgrade ? ["engineVersion"] : [])],
+        ignoreChanges: ["replicationSourceIdentifier", ...versionDriftIgnored(aurora)],
       },
     );
     this.readers = Array.from(
@@ -69,16 +76,16 @@ export class AuroraSecondaryRegion extends pulumi.ComponentResource {
           `${name}-reader-${ordinal}`,
           {
             clusterIdentifier: this.cluster.id,
-            engine: "aurora-postgresql",
+            engine: ENGINE,
             engineVersion: aurora.engineVersion,
             instanceClass: secondary.readerClass,
-            dbParameterGroupName: parameters.instance.reader!.name,
+            dbParameterGroupName: parameters.forRole("reader").name,
             dbSubnetGroupName: network.subnetGroup.name,
-            promotionTier: aurora.promotionTiers.oltp,
+            promotionTier: ROLES.oltp.promotionTier,
             publiclyAccessible: false,
             autoMinorVersionUpgrade: aurora.autoMinorVersionUpgrade,
           },
-          { parent: this, ignoreChanges: aurora.autoMinorVersionUpgrade ? ["engineVersion"] : [] },
+          { parent: this, ignoreChanges: versionDriftIgnored(aurora) },
         ),
     );
     this.registerOutputs({ readerEndpoint: this.cluster.readerEndpoint });

@@ -1,3 +1,5 @@
+import { UserError } from "../errors";
+
 /** One problem in stack config: which key, what it holds, what is wrong, how to fix it. */
 export interface ConfigIssue {
   /** Dotted path under the project namespace, e.g. `replication.walKeepSize` or `crossRegion[1].region`. */
@@ -22,7 +24,7 @@ export function formatIssue(issue: ConfigIssue): string {
 }
 
 /** Thrown before any resource is created; lists every problem found, not just the first. */
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   constructor(
     readonly issues: readonly ConfigIssue[],
     readonly source = "stack config",

@@ -1,350 +1,255 @@
 /**
- * The shape of stack config (`pg-read-replicas:*` keys), field by field.
- * Values may arrive as strings (`pulumi config set replicas 3` stores "3") or as
- * YAML-typed values (numbers, booleans, objects); both are accepted, and every
- * refusal carries its own fix. Cross-field rules live in validate.ts.
+ * Stack config (`pg-read-replicas:*` keys), one schema per backend, each key
+ * beside its default and description. Static defaults are the schema's own
+ * prefaults; defaults computed from other keys are applied once, in resolve.ts,
+ * and documented here as `derivedDefault`. The README's config reference is
+ * generated from this file (config/reference.ts) and tested against it.
  */
 import { z } from "zod";
-import { closestKey } from "./errors";
-import { OVERRIDABLE_GUCS, gucValueProblem, normaliseGucValue } from "./gucs";
 import {
-  BYTE_QUANTITY_HINT,
-  CPU_HINT,
-  DURATION_HINT,
-  SIZE_HINT,
-  parseByteQuantity,
-  parseCidr,
-  parseCpuQuantity,
-  parseDuration,
-  parsePostgresSize,
-} from "./units";
-
-/** Raised inside transforms; `fix` travels in params so the formatter can print it. */
-function fail(ctx: z.RefinementCtx, input: unknown, problem: string, fix: string): never {
-  ctx.addIssue({ code: "custom", message: problem, input, params: { fix } });
-  return z.NEVER as never;
-}
-
-const scalar = z.union([z.string(), z.number(), z.boolean()]);
+  auroraEngineVersion,
+  awsId,
+  basebackupRate,
+  bool,
+  byteQuantity,
+  cidrList,
+  cpu,
+  dnsLabel,
+  doc,
+  duration,
+  gucOverrides,
+  instanceClass,
+  kmsKey,
+  monitoringInterval,
+  positiveNumber,
+  postgresVersion,
+  region,
+  size,
+  sqlIdentifier,
+  wholeNumber,
+} from "./fields";
 
 export const MAX_REPLICAS = 15;
-
-function wholeNumber(min: number, max: number, example: number) {
-  return scalar.transform((raw, ctx) => {
-    const text = String(raw).trim();
-    if (!/^-?\d+(\.\d+)?$/.test(text)) {
-      return fail(ctx, raw, "must be a number", `use a whole number from ${min} to ${max}, e.g. ${example}`);
-    }
-    const value = Number(text);
-    if (!Number.isInteger(value)) {
-      return fail(ctx, raw, "must be a whole number", `use a whole number from ${min} to ${max}, e.g. ${example}`);
-    }
-    if (value < min || value > max) {
-      return fail(ctx, raw, `must be from ${min} to ${max}`, `use a whole number from ${min} to ${max}, e.g. ${example}`);
-    }
-    return value;
-  });
-}
-
-function positiveNumber(min: number, max: number, example: number) {
-  return scalar.transform((raw, ctx) => {
-    const text = String(raw).trim();
-    const value = Number(text);
-    if (text === "" || !Number.isFinite(value)) {
-      return fail(ctx, raw, "must be a number", `use a number from ${min} to ${max}, e.g. ${example}`);
-    }
-    if (value < min || value > max) {
-      return fail(ctx, raw, `must be from ${min} to ${max}`, `use a number from ${min} to ${max}, e.g. ${example}`);
-    }
-    return value;
-  });
-}
-
-const bool = scalar.transform((raw, ctx) => {
-  if (raw === true || raw === "true") return true;
-  if (raw === false || raw === "false") return false;
-  return fail(ctx, raw, "must be true or false", "write true or false");
-});
-
-function parsedWith<T>(parse: (text: string) => T | undefined, problem: string, hint: string) {
-  return scalar.transform((raw, ctx) => {
-    const value = parse(String(raw));
-    if (value === undefined) return fail(ctx, raw, problem, `write ${hint}`);
-    return value;
-  });
-}
-
-/** Bytes, from PostgreSQL size syntax. */
-const size = parsedWith(parsePostgresSize, "is not a size", SIZE_HINT);
-/** Milliseconds. */
-const duration = parsedWith(parseDuration, "is not a duration", DURATION_HINT);
-const cpu = scalar.transform((raw, ctx) => {
-  const millicores = parseCpuQuantity(String(raw));
-  if (millicores === undefined || millicores === 0) return fail(ctx, raw, "is not a CPU quantity", `write ${CPU_HINT}`);
-  return String(raw);
-});
-const byteQuantity = scalar.transform((raw, ctx) => {
-  const bytes = parseByteQuantity(String(raw));
-  if (bytes === undefined || bytes === 0) {
-    const hint = /^\d+\s*[KMGT]B$/i.test(String(raw)) ? `${BYTE_QUANTITY_HINT} (Kubernetes writes Gi, not GB)` : BYTE_QUANTITY_HINT;
-    return fail(ctx, raw, "is not a Kubernetes quantity", `write ${hint}`);
-  }
-  return String(raw);
-});
-
-const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-function sqlIdentifier(what: string) {
-  return z.string().transform((raw, ctx) => {
-    if (!SQL_IDENTIFIER.test(raw)) {
-      return fail(ctx, raw, `is not a usable ${what} name: it must be a lower-case SQL identifier`, "use letters a-z, digits and _, starting with a letter, at most 63 characters");
-    }
-    return raw;
-  });
-}
-
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-function dnsLabel(maxLength: number) {
-  return z.string().transform((raw, ctx) => {
-    if (!DNS_LABEL.test(raw) || raw.length > maxLength) {
-      return fail(ctx, raw, "must be a DNS label", `use lower-case letters, digits and -, starting with a letter, at most ${maxLength} characters`);
-    }
-    return raw;
-  });
-}
-
-const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$|^[a-z][a-z0-9]*$/;
-const region = z.string().transform((raw, ctx) => {
-  if (!REGION.test(raw) || raw.length > 30) {
-    return fail(ctx, raw, "is not a region name", "use a region name such as us-east-1 or eu-west-1 (lower-case letters, digits and -)");
-  }
-  return raw;
-});
-
-const cidr = z.string().transform((raw, ctx) => {
-  const parsed = parseCidr(raw);
-  if (!parsed) {
-    return fail(ctx, raw, "is not a CIDR block", "write an address with a prefix length and zero host bits, such as 10.0.0.0/8 or 192.168.1.0/24");
-  }
-  return parsed.text;
-});
-const cidrList = z.array(cidr);
-
-function unknownGucFix(name: string): string {
-  const suggestion = closestKey(name, Object.keys(OVERRIDABLE_GUCS));
-  const lead = suggestion ? `did you mean ${suggestion}? ` : "";
-  return `${lead}Overridable settings are listed in the README (Config reference); replication, ports, paths and TLS are set by the topology`;
-}
-
-/** Overrides of PostgreSQL settings, checked against the table of settings we allow. */
-const gucOverrides = z.record(z.string(), scalar).transform((raw, ctx) => {
-  const result: Record<string, string> = {};
-  for (const [name, rawValue] of Object.entries(raw)) {
-    const type = OVERRIDABLE_GUCS[name];
-    if (!type) {
-      ctx.addIssue({
-        code: "custom",
-        message: "is not a setting stack config may override",
-        input: rawValue,
-        path: [name],
-        params: { fix: unknownGucFix(name) },
-      });
-      continue;
-    }
-    const value = String(rawValue);
-    const problem = gucValueProblem(type, value);
-    if (problem) {
-      ctx.addIssue({ code: "custom", message: `is not a valid value for ${name}`, input: rawValue, path: [name], params: { fix: problem } });
-      continue;
-    }
-    result[name] = normaliseGucValue(type, value);
-  }
-  return result;
-});
+export const BACKENDS = ["selfHosted", "aurora", "local"] as const;
+export type Backend = (typeof BACKENDS)[number];
 
 const capacity = z.strictObject({
-  peakReadQps: positiveNumber(1, 10_000_000, 12000),
-  perNodeQps: positiveNumber(1, 10_000_000, 4000),
-  safetyFactor: positiveNumber(1, 3, 1.3),
+  peakReadQps: doc(positiveNumber(1, 10_000_000, 12000), "peak reads per second the replicas must serve"),
+  perNodeQps: doc(positiveNumber(1, 10_000_000, 4000), "reads per second one replica sustains, measured under your query mix"),
+  safetyFactor: doc(positiveNumber(1, 3, 1.3), "headroom for connection overhead, WAL apply and failover, typically 1.3–1.5"),
 });
 
-const nodeResources = z.strictObject({
-  cpu: cpu.optional(),
-  memory: byteQuantity.optional(),
-  storage: byteQuantity.optional(),
-});
-const poolerResources = z.strictObject({ cpu: cpu.optional(), memory: byteQuantity.optional() });
-
-const resources = z.strictObject({
-  primary: nodeResources.optional(),
-  replica: nodeResources.optional(),
-  olap: nodeResources.optional(),
-  pgbouncer: poolerResources.optional(),
-});
-
-const olap = z.strictObject({
-  enabled: bool,
-  region: region.optional(),
-  settings: gucOverrides.optional(),
-});
-
-const postgresql = z.strictObject({
-  maxConnections: wholeNumber(20, 10_000, 200).optional(),
-  primary: gucOverrides.optional(),
-  replica: gucOverrides.optional(),
-});
-
-const poolSizing = z.strictObject({
-  defaultPoolSize: wholeNumber(1, 10_000, 20).optional(),
-  maxClientConn: wholeNumber(1, 100_000, 1000).optional(),
-  reservePoolSize: wholeNumber(0, 10_000, 5).optional(),
-});
-
-const pgbouncer = z.strictObject({
-  poolMode: z.enum(["session", "transaction", "statement"]).optional(),
-  defaultPoolSize: wholeNumber(1, 10_000, 20).optional(),
-  maxClientConn: wholeNumber(1, 100_000, 1000).optional(),
-  reservePoolSize: wholeNumber(0, 10_000, 5).optional(),
-  reservePoolTimeout: duration.optional(),
-  readStatementTimeout: duration.optional(),
-  instances: wholeNumber(1, 20, 2).optional(),
-  pools: z
-    .strictObject({ write: poolSizing.optional(), read: poolSizing.optional(), olap: poolSizing.optional() })
-    .optional(),
-});
-
-const replication = z.strictObject({
-  synchronousCommit: z.enum(["off", "local", "on", "remote_write", "remote_apply"]).optional(),
-  synchronousReplicas: wholeNumber(0, MAX_REPLICAS, 1).optional(),
-  walKeepSize: size.optional(),
-  maxSlotWalKeepSize: size.optional(),
-  maxLagBytes: size.optional(),
-  basebackupMaxRate: z
-    .string()
-    .transform((raw, ctx) => {
-      if (!/^\d+[kM]$/.test(raw)) return fail(ctx, raw, "is not a pg_basebackup rate", "write kilobytes or megabytes per second such as 500k or 100M");
-      return raw;
+function nodeResources(defaults: { cpu: string; memory: string; storage: string }, who: string) {
+  return z
+    .strictObject({
+      cpu: doc(cpu.prefault(defaults.cpu), `CPU request of ${who} (no CPU limit: throttling turns spikes into lag)`),
+      memory: doc(byteQuantity.prefault(defaults.memory), `memory of ${who}; shared_buffers is ¼ and effective_cache_size ¾ of it`),
+      storage: doc(byteQuantity.prefault(defaults.storage), `data volume of ${who}`),
     })
-    .optional(),
-});
-
-const verification = z.strictObject({
-  timeout: duration.optional(),
-  maxLagBytes: size.optional(),
-  maxLag: duration.optional(),
-});
-
-function awsId(prefix: string, what: string) {
-  return z.string().transform((raw, ctx) => {
-    if (!new RegExp(`^${prefix}-[0-9a-f]{8,17}$`).test(raw)) return fail(ctx, raw, `is not ${what}`, `write an AWS ${what} such as ${prefix}-0123456789abcdef0`);
-    return raw;
-  });
+    .prefault({});
 }
 
-const instanceClass = z.string().transform((raw, ctx) => {
-  if (!/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(raw) && raw !== "db.serverless") {
-    return fail(ctx, raw, "is not an RDS instance class", "write a class such as db.r6g.large or db.serverless");
-  }
-  return raw;
+const resources = z
+  .strictObject({
+    primary: nodeResources({ cpu: "1", memory: "2Gi", storage: "20Gi" }, "the primary"),
+    replica: nodeResources({ cpu: "1", memory: "2Gi", storage: "20Gi" }, "each OLTP replica"),
+    olap: nodeResources({ cpu: "2", memory: "4Gi", storage: "20Gi" }, "the OLAP replica"),
+    pgbouncer: z
+      .strictObject({
+        cpu: doc(cpu.prefault("100m"), "CPU request of each PgBouncer pod"),
+        memory: doc(byteQuantity.prefault("128Mi"), "memory of each PgBouncer pod"),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+const olap = z.strictObject({
+  enabled: doc(bool, "run the OLAP replica and its pool"),
+  region: doc(region.optional(), "where the OLAP replica runs: the primary's region or a crossRegion region", "the primary's region"),
+  settings: doc(gucOverrides.prefault({}), "overrides of the OLAP replica's PostgreSQL settings (see the settings registry)"),
 });
 
-const kmsKey = z.string().transform((raw, ctx) => {
-  if (!/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f-]{36})$/.test(raw)) {
-    return fail(ctx, raw, "is not a KMS key", "write a KMS key ARN, key id or alias/name");
-  }
-  return raw;
+const postgresql = z
+  .strictObject({
+    maxConnections: doc(wholeNumber(20, 10_000, 200).prefault(200), "max_connections on every node (standbys must match the primary)"),
+    primary: doc(gucOverrides.prefault({}), "overrides of the primary's PostgreSQL settings"),
+    replica: doc(gucOverrides.prefault({}), "overrides of the OLTP replicas' PostgreSQL settings"),
+  })
+  .prefault({});
+
+const poolSizing = z.strictObject({
+  defaultPoolSize: doc(wholeNumber(1, 10_000, 20).optional(), "server connections per pool and database", "pgbouncer.defaultPoolSize"),
+  maxClientConn: doc(wholeNumber(1, 100_000, 1000).optional(), "client connections a pool accepts", "pgbouncer.maxClientConn"),
+  reservePoolSize: doc(wholeNumber(0, 10_000, 5).optional(), "extra server connections when clients wait", "pgbouncer.reservePoolSize"),
 });
 
-const crossRegionEntry = z.strictObject({
-  region,
-  replicas: wholeNumber(1, MAX_REPLICAS, 1),
-  // selfHosted
-  context: z.string().min(1).optional(),
-  kubeconfig: z.string().min(1).optional(),
-  cidrs: cidrList.optional(),
-  allowedCidrs: cidrList.optional(),
-  primaryHost: z.string().min(1).optional(),
-  // aurora
-  vpcId: awsId("vpc", "VPC id").optional(),
-  subnetIds: z.array(awsId("subnet", "subnet id")).optional(),
-  kmsKeyId: kmsKey.optional(),
-  instanceClass: instanceClass.optional(),
-});
-
-const aurora = z.strictObject({
-  engineVersion: z.string().transform((raw, ctx) => {
-    if (!/^\d+\.\d+$/.test(raw)) return fail(ctx, raw, "is not an Aurora PostgreSQL engine version", "write major.minor, such as 16.8");
-    return raw;
-  }),
-  vpcId: awsId("vpc", "VPC id"),
-  subnetIds: z.array(awsId("subnet", "subnet id")),
-  allowedSecurityGroupIds: z.array(awsId("sg", "security group id")).optional(),
-  instanceClass: z.strictObject({ writer: instanceClass, reader: instanceClass.optional(), olap: instanceClass.optional() }),
-  kmsKeyId: kmsKey.optional(),
-  deletionProtection: bool.optional(),
-  skipFinalSnapshot: bool.optional(),
-  backupRetentionDays: wholeNumber(1, 35, 7).optional(),
-  performanceInsights: bool.optional(),
-  monitoringInterval: scalar
-    .transform((raw, ctx) => {
-      const value = Number(raw);
-      if (![0, 1, 5, 10, 15, 30, 60].includes(value)) return fail(ctx, raw, "is not an enhanced monitoring interval", "use 0 (off), 1, 5, 10, 15, 30 or 60");
-      return value;
-    })
-    .optional(),
-  autoMinorVersionUpgrade: bool.optional(),
-  proxy: z
+function pgbouncer(defaultInstances: number) {
+  return z
     .strictObject({
-      enabled: bool.optional(),
-      requireTls: bool.optional(),
-      maxConnectionsPercent: wholeNumber(1, 100, 90).optional(),
-      idleClientTimeout: duration.optional(),
+      poolMode: doc(z.enum(["session", "transaction", "statement"]).prefault("transaction"), "PgBouncer pool_mode of every pool"),
+      defaultPoolSize: doc(wholeNumber(1, 10_000, 20).prefault(20), "server connections per pool"),
+      maxClientConn: doc(wholeNumber(1, 100_000, 1000).prefault(1000), "client connections per pool"),
+      reservePoolSize: doc(wholeNumber(0, 10_000, 5).prefault(5), "extra server connections when clients wait"),
+      reservePoolTimeout: doc(duration.prefault("3s"), "how long a client waits before the reserve is used"),
+      readStatementTimeout: doc(duration.prefault("30s"), "statement_timeout on the read pool's server connections"),
+      instances: doc(
+        wholeNumber(1, 20, 2).prefault(defaultInstances),
+        "PgBouncer pods per pool; each pool's instances × (pool + reserve) must fit a node's maxConnections − 10",
+      ),
+      pools: z
+        .strictObject({
+          write: doc(poolSizing.prefault({}), "sizing of the write pool"),
+          read: doc(poolSizing.prefault({}), "sizing of the read pool"),
+          olap: doc(poolSizing.prefault({}), "sizing of the OLAP pool"),
+        })
+        .prefault({}),
     })
-    .optional(),
-  autoscaling: z
-    .strictObject({
-      minReaders: wholeNumber(0, MAX_REPLICAS, 1),
-      maxReaders: wholeNumber(1, MAX_REPLICAS, 6),
-      metric: z.enum(["cpu", "connections"]).optional(),
-      target: positiveNumber(1, 100_000, 60).optional(),
-    })
-    .optional(),
+    .prefault({});
+}
+
+const replication = z
+  .strictObject({
+    synchronousCommit: doc(z.enum(["off", "local", "on", "remote_write", "remote_apply"]).prefault("local"), "synchronous_commit on the primary"),
+    synchronousReplicas: doc(wholeNumber(0, MAX_REPLICAS, 1).prefault(0), "commits wait for ANY k primary-region OLTP replicas; ≥ 1 for on/remote_*"),
+    walKeepSize: doc(size.prefault("1GB"), "wal_keep_size"),
+    maxSlotWalKeepSize: doc(size.prefault("10GB"), "WAL a stopped replica's slot may pin; must be ≥ walKeepSize"),
+    maxLagBytes: doc(size.prefault("100MB"), "past this replay lag a replica leaves the read Service and pool"),
+    basebackupMaxRate: doc(basebackupRate.prefault("100M"), "throttles seeding so it does not starve the primary"),
+  })
+  .prefault({});
+
+const verification = z
+  .strictObject({
+    timeout: doc(duration.prefault("5m"), "how long the deploy gate polls, 30s–1h"),
+    maxLagBytes: doc(size.optional(), "replay lag bound the gate checks", "replication.maxLagBytes"),
+    maxLag: doc(duration.prefault("5s"), "a heartbeat must reach every reader within this"),
+  })
+  .prefault({});
+
+const common = {
+  name: doc(dnsLabel(20).prefault("pg"), "prefix of every object name"),
+  postgresVersion: doc(postgresVersion, "15, 16 or 17; never defaulted (a major upgrade needs a data migration)"),
+  database: doc(sqlIdentifier("database"), "application database (a lower-case SQL identifier)"),
+  user: doc(sqlIdentifier("user"), "application user (a lower-case SQL identifier)"),
+  replicas: doc(wholeNumber(1, MAX_REPLICAS, 2).optional(), "OLTP replicas in the primary's region, 1–15", "from capacity"),
+  capacity: doc(capacity.optional(), "replicas = ceil(peakReadQps / perNodeQps × safetyFactor); with replicas also set, replicas wins and a warning shows if it is lower"),
+  allowedCidrs: doc(cidrList, "client CIDRs: pg_hba admits the application user to its database from these"),
+  replicationCidrs: doc(cidrList.optional(), "where in-region replicas connect from", "allowedCidrs"),
+  olap: doc(olap.optional(), "the OLAP replica (absent: none)"),
+  postgresql,
+  verification,
+};
+
+const selfHostedRegion = z.strictObject({
+  region: doc(region, "the region's name"),
+  replicas: doc(wholeNumber(1, MAX_REPLICAS, 1), "OLTP replicas in that region"),
+  context: doc(z.string().min(1).optional(), "kubeconfig context of that region's cluster (one of context or kubeconfig)"),
+  kubeconfig: doc(z.string().min(1).optional(), "kubeconfig path or contents for that region's cluster"),
+  cidrs: doc(cidrList, "where that cluster reaches the primary from; replication is TLS-only from these"),
+  allowedCidrs: doc(cidrList.optional(), "clients of that region's replicas", "its cidrs"),
+  primaryHost: doc(z.string().min(1).optional(), "host that region's replicas reach the primary at", "the exposed Service's load balancer"),
 });
 
 const kubernetes = z.strictObject({
-  namespace: dnsLabel(63),
-  createNamespace: bool.optional(),
-  storageClass: z.string().min(1).optional(),
-  antiAffinity: z.enum(["preferred", "required"]).optional(),
-  images: z.strictObject({ postgres: z.string().min(1).optional(), pgbouncer: z.string().min(1).optional() }).optional(),
+  namespace: doc(dnsLabel(63), "namespace of every object (per region)"),
+  createNamespace: doc(bool.prefault(true), "create the namespace"),
+  storageClass: doc(z.string().min(1).optional(), "storage class of the data volumes", "the cluster's default"),
+  antiAffinity: doc(z.enum(["preferred", "required"]).prefault("preferred"), "required: at most one database pod per node"),
+  images: z
+    .strictObject({
+      postgres: doc(z.string().min(1).optional(), "PostgreSQL image", "postgres:<postgresVersion>-bookworm"),
+      pgbouncer: doc(z.string().min(1).prefault("edoburu/pgbouncer:v1.25.1-p0"), "PgBouncer image"),
+    })
+    .prefault({}),
 });
 
-export const stackConfigSchema = z.strictObject({
-  backend: z.enum(["selfHosted", "aurora", "local"]),
-  name: dnsLabel(20).optional(),
-  replicas: wholeNumber(1, MAX_REPLICAS, 2).optional(),
-  capacity: capacity.optional(),
-  postgresVersion: scalar
-    .transform((raw, ctx) => {
-      const text = String(raw);
-      if (!["15", "16", "17"].includes(text)) return fail(ctx, raw, "is not a supported PostgreSQL major version", "use 15, 16 or 17");
-      return Number(text) as 15 | 16 | 17;
-    }),
-  database: sqlIdentifier("database"),
-  user: sqlIdentifier("user"),
-  region: region.optional(),
-  allowedCidrs: cidrList,
-  replicationCidrs: cidrList.optional(),
-  requireTls: bool.optional(),
-  resources: resources.optional(),
-  olap: olap.optional(),
-  postgresql: postgresql.optional(),
-  pgbouncer: pgbouncer.optional(),
-  replication: replication.optional(),
-  verification: verification.optional(),
-  crossRegion: z.array(crossRegionEntry).optional(),
-  kubernetes: kubernetes.optional(),
-  aurora: aurora.optional(),
+export const selfHostedConfigSchema = z.strictObject({
+  backend: z.literal("selfHosted"),
+  ...common,
+  region: doc(region, "the primary's region"),
+  requireTls: doc(bool.prefault(false), "refuse every plain-text connection"),
+  resources,
+  pgbouncer: pgbouncer(2),
+  replication,
+  crossRegion: doc(z.array(selfHostedRegion).prefault([]), "replicas in other regions, each on its own Kubernetes cluster"),
+  kubernetes,
 });
 
-/** Stack config after shape and unit checks: sizes in bytes, durations in ms. */
-export type StackConfig = z.output<typeof stackConfigSchema>;
+const auroraRegion = z.strictObject({
+  region: doc(region, "an AWS region for a Global Database secondary"),
+  replicas: doc(wholeNumber(1, MAX_REPLICAS, 1), "readers in that region"),
+  vpcId: doc(awsId("vpc", "VPC id"), "VPC of that region"),
+  subnetIds: doc(z.array(awsId("subnet", "subnet id")), "subnets of that region, in two zones or more"),
+  kmsKeyId: doc(kmsKey, "KMS key of that region (storage is encrypted)"),
+  instanceClass: doc(instanceClass.optional(), "reader instance class there", "aurora.instanceClass.reader"),
+  allowedCidrs: doc(cidrList.optional(), "clients of that region's readers", "allowedCidrs"),
+});
+
+const aurora = z.strictObject({
+  engineVersion: doc(auroraEngineVersion, "major.minor, the major equal to postgresVersion"),
+  vpcId: doc(awsId("vpc", "VPC id"), "VPC of the cluster"),
+  subnetIds: doc(z.array(awsId("subnet", "subnet id")), "at least two subnets in different zones"),
+  allowedSecurityGroupIds: doc(z.array(awsId("sg", "security group id")).prefault([]), "security groups admitted besides allowedCidrs"),
+  instanceClass: z.strictObject({
+    writer: doc(instanceClass, "writer instance class, e.g. db.r6g.large"),
+    reader: doc(instanceClass.optional(), "OLTP reader instance class", "instanceClass.writer"),
+    olap: doc(instanceClass.optional(), "OLAP reader instance class; required with OLAP"),
+  }),
+  kmsKeyId: doc(kmsKey.optional(), "KMS key for storage and the proxy's secret", "the account's RDS key"),
+  deletionProtection: doc(bool.prefault(true), "turn off only for scratch stacks"),
+  skipFinalSnapshot: doc(bool.prefault(false), "turn on only for scratch stacks"),
+  backupRetentionDays: doc(wholeNumber(1, 35, 7).prefault(7), "automated backups kept, 1–35 days"),
+  performanceInsights: doc(bool.prefault(false), "Performance Insights on every instance"),
+  monitoringInterval: doc(monitoringInterval.prefault(0), "enhanced monitoring seconds (0: off); creates its IAM role"),
+  autoMinorVersionUpgrade: doc(bool.prefault(true), "then engineVersion changes are ignored after creation"),
+  proxy: z
+    .strictObject({
+      enabled: doc(bool.prefault(true), "RDS Proxy for the write pool"),
+      requireTls: doc(bool.prefault(true), "clients must use TLS to the proxy"),
+      maxConnectionsPercent: doc(wholeNumber(1, 100, 90).prefault(90), "share of max_connections the proxy may use"),
+      idleClientTimeout: doc(duration.prefault("30m"), "idle client connections are closed after this"),
+    })
+    .prefault({}),
+  autoscaling: doc(
+    z
+      .strictObject({
+        minReaders: doc(wholeNumber(0, MAX_REPLICAS, 1), "fewest readers (every reader counts, OLAP included)"),
+        maxReaders: doc(wholeNumber(1, MAX_REPLICAS, 6), "most readers; must exceed the declared readers"),
+        metric: doc(z.enum(["cpu", "connections"]).prefault("cpu"), "what the readers scale on"),
+        target: doc(positiveNumber(1, 100_000, 60).prefault(60), "target value of the metric"),
+      })
+      .optional(),
+    "reader autoscaling (absent: off)",
+  ),
+});
+
+export const auroraConfigSchema = z.strictObject({
+  backend: z.literal("aurora"),
+  ...common,
+  region: doc(region, "the primary's region (an AWS region)"),
+  requireTls: doc(bool.prefault(false), "rds.force_ssl: refuse plain-text connections"),
+  // Aurora readers share the writer's storage: no WAL streaming settings apply (every key is refused with why).
+  replication: z.strictObject({}).optional(),
+  crossRegion: doc(z.array(auroraRegion).prefault([]), "Aurora Global Database secondaries"),
+  aurora,
+});
+
+export const localConfigSchema = z.strictObject({
+  backend: z.literal("local"),
+  ...common,
+  region: doc(region.prefault("local"), "a label for this machine's single region"),
+  resources,
+  pgbouncer: pgbouncer(1),
+  replication,
+});
+
+export const BACKEND_SCHEMAS = { selfHosted: selfHostedConfigSchema, aurora: auroraConfigSchema, local: localConfigSchema } as const;
+
+/** The backend-independent keys, to report their problems even when `backend` itself is wrong. */
+export const commonConfigSchema = z.looseObject(common);
+
+export type SelfHostedConfig = z.output<typeof selfHostedConfigSchema>;
+export type AuroraConfig = z.output<typeof auroraConfigSchema>;
+export type LocalConfig = z.output<typeof localConfigSchema>;
+/** Stack config after shape and unit checks: sizes in bytes, durations in ms, static defaults filled. */
+export type StackConfig = SelfHostedConfig | AuroraConfig | LocalConfig;

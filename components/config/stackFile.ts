@@ -1,10 +1,11 @@
 /** Reads stacks/Pulumi.<stack>.yaml the way the Pulumi CLI would hand it to the program. */
+import { UserError } from "../errors";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { encodeConfigValue } from "./rawConfig";
 
-export class StackFileError extends Error {
+export class StackFileError extends UserError {
   override name = "StackFileError";
 }
 

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { Topology } from "../topology/types";
+import type { SelfHostedTopology } from "../topology/types";
 import { names, serviceHost } from "./conventions";
 
 export interface ServerCertificate {
@@ -15,7 +15,7 @@ export interface ServerCertificate {
 }
 
 export interface ClusterTlsArgs {
-  topology: Topology;
+  topology: SelfHostedTopology;
 }
 
 const TEN_YEARS_H = 10 * 365 * 24;
@@ -47,16 +47,17 @@ export class ClusterTls extends pulumi.ComponentResource {
 
     for (const region of topology.regions) {
       const key = new tls.PrivateKey(`${name}-${region.name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
-      const namespace = topology.kubernetes!.namespace;
+      const namespace = topology.kubernetes.namespace;
+      const rw = serviceHost(names.roleService(topology, "primary"), namespace);
       const dnsNames = [
-        serviceHost(names.rwService(topology), namespace),
-        serviceHost(names.roService(topology), namespace),
+        rw,
+        serviceHost(names.roleService(topology, "oltp"), namespace),
         `*.${namespace}.svc.cluster.local`,
-        ...(region.primary ? topology.regions.flatMap((r) => (r.access?.primaryHost ? [r.access.primaryHost] : [])) : []),
+        ...(region.primary ? topology.regions.flatMap((r) => (!r.primary && r.access.primaryHost ? [r.access.primaryHost] : [])) : []),
       ];
       const request = new tls.CertRequest(
         `${name}-${region.name}-csr`,
-        { privateKeyPem: key.privateKeyPem, subject: { commonName: serviceHost(names.rwService(topology), namespace) }, dnsNames },
+        { privateKeyPem: key.privateKeyPem, subject: { commonName: rw }, dnsNames },
         child,
       );
       const cert = new tls.LocallySignedCert(

@@ -1,5 +1,8 @@
 /** Labels, in-pod paths and DNS names shared by every Kubernetes manifest. */
-import type { NodeGroup, Pool, Topology } from "../topology/types";
+import { ROLES } from "../topology/roles";
+import type { NodeGroup, NodeRole, Pool, SelfHostedTopology } from "../topology/types";
+
+type Topology = SelfHostedTopology;
 
 export const LABEL_PREFIX = "pg-read-replicas";
 
@@ -21,7 +24,7 @@ export function groupLabels(topology: Topology, group: NodeGroup): Record<string
 }
 
 /** Selects every database pod of one role: the rw, ro and olap Services use these. */
-export function roleSelector(topology: Topology, role: NodeGroup["role"]): Record<string, string> {
+export function roleSelector(topology: Topology, role: NodeRole): Record<string, string> {
   return { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": "postgresql", [`${LABEL_PREFIX}/role`]: role };
 }
 
@@ -54,9 +57,8 @@ export const PGBOUNCER_UID = 70;
 export const POOL_SERVICE_PORT = 5432;
 
 export const names = {
-  rwService: (t: Topology) => `${t.name}-rw`,
-  roService: (t: Topology) => `${t.name}-ro`,
-  olapService: (t: Topology) => `${t.name}-olap`,
+  /** The Service selecting every ready pod of a role: `<name>-rw`, `-ro`, `-olap`. */
+  roleService: (t: Topology, role: NodeRole) => `${t.name}-${ROLES[role].service}`,
   exposedPrimary: (t: Topology) => `${t.name}-rw-external`,
   headless: (group: NodeGroup) => `${group.name}-hl`,
   groupConfig: (group: NodeGroup) => `${group.name}-config`,
@@ -82,4 +84,5 @@ export const CREDENTIAL_KEYS = {
   superuser: "superuser-password",
   replication: "replication-password",
   app: "app-password",
+  heartbeatToken: "heartbeat-token",
 } as const;

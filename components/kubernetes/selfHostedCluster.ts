@@ -6,15 +6,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { type Endpoint, type StackOutputValues, type StackOutputs, toOutputValues } from "../outputs";
-import type { Region, Topology } from "../topology/types";
+import { type Endpoint, type StackOutputValues, type StackOutputs, commonOutputs, toOutputValues } from "../outputs";
+import { groupOf } from "../topology/queries";
+import type { RemoteRegion, SelfHostedTopology } from "../topology/types";
 import { ClusterTls } from "./clusterTls";
 import { POOL_SERVICE_PORT, names, podHost, serviceHost } from "./conventions";
 import { RegionDeployment } from "./regionDeployment";
 
 export interface SelfHostedClusterArgs {
   /** Plain: the topology decides which resources exist. */
-  topology: Topology;
+  topology: SelfHostedTopology;
 }
 
 /** The generated password, marked secret here rather than trusting every consumer to. */
@@ -31,9 +32,6 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
   constructor(name: string, args: SelfHostedClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:kubernetes:SelfHostedCluster", name, {}, opts);
     const { topology } = args;
-    if (topology.backend !== "selfHosted" || !topology.kubernetes) {
-      throw new Error(`SelfHostedCluster needs a selfHosted topology (got backend ${topology.backend})`);
-    }
     const app = password(`${name}-app-password`, this);
     const credentials = {
       superuser: password(`${name}-superuser-password`, this),
@@ -46,15 +44,12 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
     };
     const tls = new ClusterTls(`${name}-tls`, { topology }, { parent: this });
 
-    const [home, ...others] = topology.regions;
-    const primary = new RegionDeployment(
-      `${name}-${home!.name}`,
-      { topology, region: home!, credentials, certificate: tls.forRegion(home!.name) },
-      { parent: this },
-    );
+    const home = topology.regions.find((region) => region.primary) ?? topology.regions[0];
+    if (!home) throw new Error("SelfHostedCluster: a topology always has the primary's region");
+    const primary = new RegionDeployment(`${name}-${home.name}`, { topology, region: home, credentials, certificate: tls.forRegion(home.name) }, { parent: this });
     this.providers = {};
     this.regions = [primary];
-    for (const region of others) {
+    for (const region of topology.regions.filter((r): r is RemoteRegion => !r.primary)) {
       const provider = this.providerFor(name, region);
       this.providers[region.name] = provider;
       this.regions.push(
@@ -76,8 +71,8 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
     this.registerOutputs({ writer: this.outputs.writer, topologyHash: this.outputs.topologyHash });
   }
 
-  private providerFor(name: string, region: Region): k8s.Provider {
-    const access = region.access!;
+  private providerFor(name: string, region: RemoteRegion): k8s.Provider {
+    const access = region.access;
     return new k8s.Provider(
       `${name}-${region.name}-cluster`,
       {
@@ -90,9 +85,10 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
   }
 
   /** A configured host wins; otherwise the exposed primary's load balancer address. */
-  private primaryEndpointFor(topology: Topology, region: Region, primary: RegionDeployment): pulumi.Input<Endpoint> {
-    if (region.access?.primaryHost) return { host: region.access.primaryHost, port: topology.port };
-    const exposed = primary.exposedPrimary!;
+  private primaryEndpointFor(topology: SelfHostedTopology, region: RemoteRegion, primary: RegionDeployment): pulumi.Input<Endpoint> {
+    if (region.access.primaryHost) return { host: region.access.primaryHost, port: topology.port };
+    const exposed = primary.exposedPrimary;
+    if (!exposed) throw new Error(`SelfHostedCluster: ${region.name} has replicas, so the primary's region exposes its primary`);
     return exposed.status.apply((status) => {
       const ingress = status?.loadBalancer?.ingress?.[0];
       const host = ingress?.hostname || ingress?.ip;
@@ -107,39 +103,36 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
 }
 
 /** StackOutputs for Kubernetes: in-cluster DNS names of Services and pods. */
-export function stackOutputs(topology: Topology): Omit<StackOutputs, "password"> {
-  const namespace = topology.kubernetes!.namespace;
+export function stackOutputs(topology: SelfHostedTopology): Omit<StackOutputs, "password"> {
+  const namespace = topology.kubernetes.namespace;
   const endpoint = (service: string, port = topology.port): Endpoint => ({ host: serviceHost(service, namespace), port });
-  const groups = topology.regions.flatMap((r) => r.groups);
   const poolEndpoint = (service: string) => endpoint(service, POOL_SERVICE_PORT);
+  const { write, read, olap } = topology.pools;
+  const readerEndpoint = endpoint(names.roleService(topology, "oltp"));
   return {
+    ...commonOutputs(topology),
     backend: "selfHosted",
-    database: topology.database,
-    user: topology.user,
-    writer: endpoint(names.rwService(topology)),
-    readerEndpoint: endpoint(names.roService(topology)),
+    writer: endpoint(names.roleService(topology, "primary")),
+    readerEndpoint,
     readers: topology.standbys.map((node) => ({
       name: node.name,
       region: node.region,
-      role: node.role as "oltp" | "olap",
-      host: podHost(node.name, groups.find((g) => g.name === node.group)!, namespace),
+      role: node.role,
+      host: podHost(node.name, groupOf(topology, node), namespace),
       port: topology.port,
-      slot: node.slot!,
+      slot: node.slot,
     })),
     pools: {
-      write: poolEndpoint(topology.pools.write.service),
-      read: poolEndpoint(topology.pools.read.service),
-      ...(topology.pools.olap ? { olap: poolEndpoint(topology.pools.olap.service) } : {}),
+      write: poolEndpoint(write.service),
+      read: poolEndpoint(read.service),
+      ...(olap ? { olap: poolEndpoint(olap.service) } : {}),
     },
     regions: topology.regions.map((region) => ({
       region: region.name,
       primary: region.primary,
-      readerEndpoint: endpoint(names.roService(topology)),
-      readPool: poolEndpoint(region.pools.find((p) => p.name === "read")!.service),
+      readerEndpoint,
+      readPool: poolEndpoint(region.pools.find((p) => p.name === "read")?.service ?? read.service),
     })),
-    topologyHash: topology.hash,
-    verification: { ...topology.verification },
     notes: [],
-    ...(topology.capacity ? { capacity: { requiredReplicas: topology.capacity.requiredReplicas, formula: topology.capacity.formula } } : {}),
   };
 }

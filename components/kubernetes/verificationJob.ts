@@ -2,12 +2,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type VerifyTargets, renderVerifyScript } from "../render/verifyScript";
-import type { Topology } from "../topology/types";
-import { baseLabels, names } from "./conventions";
+import type { SelfHostedTopology } from "../topology/types";
+import { names } from "./conventions";
+import { verifyScriptConfigMap } from "./manifests/configMaps";
 import { verifyJobManifest } from "./manifests/verifyJob";
 
 export interface VerificationJobArgs {
-  topology: Topology;
+  topology: SelfHostedTopology;
   targets: VerifyTargets;
   /** Everything that must exist and be ready before verification starts. */
   waitFor: pulumi.Resource[];
@@ -20,15 +21,13 @@ export class VerificationJob extends pulumi.ComponentResource {
   constructor(name: string, args: VerificationJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:kubernetes:VerificationJob", name, {}, opts);
     const { topology, targets } = args;
-    const namespace = topology.kubernetes!.namespace;
     const jobName = names.verifyJob(topology, targets.region);
     this.script = renderVerifyScript(topology, targets);
-    const script = new k8s.core.v1.ConfigMap(
-      `${name}-script`,
-      { metadata: { name: jobName, namespace, labels: baseLabels(topology, "verify") }, data: { "verify.sh": this.script } },
-      { parent: this, dependsOn: args.waitFor },
-    );
-    this.job = new k8s.batch.v1.Job(name, verifyJobManifest(topology, targets.region, namespace, jobName), {
+    const script = new k8s.core.v1.ConfigMap(`${name}-script`, verifyScriptConfigMap(topology, jobName, this.script), {
+      parent: this,
+      dependsOn: args.waitFor,
+    });
+    this.job = new k8s.batch.v1.Job(name, verifyJobManifest(topology, targets.region, jobName), {
       parent: this,
       dependsOn: [...args.waitFor, script],
     });

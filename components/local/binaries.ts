@@ -2,6 +2,7 @@
  * Locating PostgreSQL (of the topology's major version) and PgBouncer.
  * PG_READ_REPLICAS_PG_BINDIR and PG_READ_REPLICAS_PGBOUNCER override the search.
  */
+import { UserError } from "../errors";
 import { accessSync, constants, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -10,7 +11,7 @@ export interface Binaries {
   pgbouncer: string;
 }
 
-export class MissingBinaryError extends Error {
+export class MissingBinaryError extends UserError {
   override name = "MissingBinaryError";
 }
 

@@ -1,9 +1,10 @@
 /** Running PostgreSQL's tools and the servers as the RunAs identity. */
+import { UserError } from "../errors";
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import type { RunAs } from "./identity";
 
-export class CommandError extends Error {
+export class CommandError extends UserError {
   override name = "CommandError";
   constructor(
     readonly command: string,

@@ -3,6 +3,7 @@
  * the CLI runs as root they run as the `postgres` system user; otherwise as the
  * invoking user.
  */
+import { UserError } from "../errors";
 import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 
@@ -15,7 +16,7 @@ export interface RunAs {
   switchUser: boolean;
 }
 
-export class IdentityError extends Error {
+export class IdentityError extends UserError {
   override name = "IdentityError";
 }
 

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type StackOutputInputs, type StackOutputValues, type StackOutputs, toOutputValues } from "../outputs";
 import type { Topology } from "../topology/types";
 import { localCommands } from "./commands";
-import { CLI_ENTRY } from "./runner";
+import { CLI_ENTRY } from "../paths";
 
 export interface LocalDeploymentArgs {
   /** Plain: handed to the CLI whole, so the runner realises exactly what the program computed. */

@@ -1,5 +1,7 @@
 /** Loopback ports: free ones chosen at run time, and checks that recorded ones are still free. */
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
+import { LocalError } from "./errors";
+import { isAlive, sleep } from "./exec";
 
 export const LOOPBACK = "127.0.0.1";
 
@@ -23,4 +25,23 @@ export function portIsFree(port: number): Promise<boolean> {
     server.once("error", () => resolve(false));
     server.listen(port, LOOPBACK, () => server.close(() => resolve(true)));
   });
+}
+
+/** Waits until something listens on the port; fails early if the process died, pointing at its log. */
+export async function waitForPort(port: number, pid: number | undefined, what: string, log: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (pid !== undefined && !isAlive(pid)) throw new LocalError(`${what} exited at start; see ${log}`);
+    const open = await new Promise<boolean>((resolvePromise) => {
+      const socket = connect(port, LOOPBACK);
+      socket.once("connect", () => {
+        socket.destroy();
+        resolvePromise(true);
+      });
+      socket.once("error", () => resolvePromise(false));
+    });
+    if (open) return;
+    await sleep(100);
+  }
+  throw new LocalError(`${what} did not listen on ${LOOPBACK}:${port} within 20s; see ${log}`);
 }

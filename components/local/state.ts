@@ -4,8 +4,9 @@
  */
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { z } from "zod";
-import { topologyHash } from "../topology/build";
-import type { Topology } from "../topology/types";
+import { topologyHash } from "../topology/hash";
+import type { LocalTopology } from "../topology/types";
+import { UserError } from "../errors";
 import type { Layout } from "./layout";
 
 const runAs = z.object({ user: z.string(), uid: z.number(), gid: z.number(), home: z.string(), switchUser: z.boolean() });
@@ -31,9 +32,9 @@ const stateSchema = z.object({
   createdAt: z.string(),
 });
 
-export type LocalState = Omit<z.output<typeof stateSchema>, "topology"> & { topology: Topology };
+export type LocalState = Omit<z.output<typeof stateSchema>, "topology"> & { topology: LocalTopology };
 
-export class StateError extends Error {
+export class StateError extends UserError {
   override name = "StateError";
 }
 
@@ -49,7 +50,8 @@ export function readState(layout: Layout): LocalState | undefined {
   if (!result.success) {
     throw new StateError(`${layout.stateFile} is not a state file this version understands (${result.error.issues[0]?.message}); run local down to remove it.`);
   }
-  const topology = result.data.topology as unknown as Topology;
+  const topology = result.data.topology as unknown as LocalTopology;
+  if (topology.backend !== "local") throw new StateError(`${layout.stateFile} holds a ${String(topology.backend)} topology; only local ones run here. Run local down to remove it.`);
   if (topologyHash(topology) !== topology.hash) {
     throw new StateError(`${layout.stateFile} holds a topology whose contents do not match its hash; it was edited by hand. Run local down to start fresh.`);
   }

@@ -1,11 +1,11 @@
 /** What `local status` shows: each server's role, endpoint, state, replay lag and slot; each pool's target. */
 import type { Endpoint } from "../outputs";
-import { IDENTITY_SQL, REPLICATION_STATUS_SQL } from "../verify/sql";
+import { IDENTITY_SQL, REPLICATION_STATUS_SQL } from "../sql/replicationSql";
 import { queryOnce } from "../verify/verifier";
 import { isAlive } from "./exec";
 import { localOutputs } from "./outputs";
 import { LOOPBACK } from "./ports";
-import { allNodes } from "./runner";
+import { allNodes } from "../topology/queries";
 import type { LocalState } from "./state";
 
 export interface StatusRow {
@@ -50,7 +50,7 @@ export async function collectStatus(state: LocalState): Promise<StatusRow[]> {
       name: node.name,
       endpoint: at(port),
       state: row ? streamState : reachable ? "running, not streaming" : "DOWN",
-      ...(row ? { lagBytes: Number(replayBytes), lagMs: Number(replayMs), slot } : { slot: `${node.slot} (inactive)` }),
+      ...(row ? { lagBytes: Number(replayBytes), lagMs: Number(replayMs), slot } : { slot: `${"slot" in node ? node.slot : "-"} (inactive)` }),
     });
   }
   rows.push({

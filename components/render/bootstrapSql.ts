@@ -6,7 +6,7 @@
  * in a command line or in this file.
  */
 import type { Topology } from "../topology/types";
-import { HEARTBEAT_DDL, ensureSlotsSql } from "../verify/sql";
+import { HEARTBEAT_DDL, ensureSlotsSql } from "../sql/replicationSql";
 
 function requireEnv(variable: string, env: string): string[] {
   return [

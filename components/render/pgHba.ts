@@ -33,7 +33,7 @@ export function renderPgHba(topology: Topology, regionName: string = topology.re
     lines.push(format(["hostnossl", "all", "all", "0.0.0.0/0", "reject"]), format(["hostnossl", "all", "all", "::/0", "reject"]));
   }
   if (region.primary) {
-    const remote = topology.regions.flatMap((r) => (r.access ? r.access.cidrs : []));
+    const remote = topology.regions.flatMap((r) => (r.primary ? [] : r.access.cidrs));
     if (remote.length > 0) {
       lines.push("# Other regions replicate over the WAN: TLS or nothing.");
       for (const cidr of remote) lines.push(format(["hostnossl", "all", "all", cidr, "reject"]));
@@ -42,7 +42,7 @@ export function renderPgHba(topology: Topology, regionName: string = topology.re
     lines.push("# Streaming replication, from the replication CIDRs only.");
     for (const cidr of access.replicationCidrs) lines.push(format([hostType, "replication", replication.user, cidr, "scram-sha-256"]));
   }
-  const clients = region.primary ? access.clientCidrs : region.access!.allowedCidrs;
+  const clients = region.primary ? access.clientCidrs : region.access.allowedCidrs;
   lines.push("# The application user, to its own database, from this region's client CIDRs only.");
   for (const cidr of clients) lines.push(format([hostType, database, user, cidr, "scram-sha-256"]));
   lines.push("# Anything else is refused: PostgreSQL rejects what no line matches.", "");

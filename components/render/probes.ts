@@ -1,6 +1,6 @@
 /** Probe commands for database containers; they query over the local socket as the postgres OS user. */
 import type { NodeRole, Topology } from "../topology/types";
-import { readinessSql } from "../verify/sql";
+import { readinessSql } from "../sql/replicationSql";
 import { shq } from "./shell";
 
 export function readinessCommand(topology: Topology, role: NodeRole, socketDirectory: string): string[] {

@@ -24,7 +24,7 @@ import {
   STANDBY_STATUS_SQL,
   heartbeatSeenSql,
   heartbeatWriteSql,
-} from "../verify/sql";
+} from "../sql/replicationSql";
 import { shq } from "./shell";
 
 export interface VerifyTargets {

@@ -1,16 +1,27 @@
-/** Stack config → Topology: parse, validate, then assemble every name, node, pool and setting once. */
-import { createHash } from "node:crypto";
+/** Stack config → Topology: parse, resolve defaults, validate, then assemble every name, node, pool and setting once. */
 import { ConfigError } from "../config/errors";
 import { parseStackConfig } from "../config/parse";
-import { MAX_REPLICAS, type StackConfig } from "../config/schema";
-import { requiredReplicas } from "./capacity";
-import { DEFAULTS, resolveNodeResources } from "./defaults";
+import { type ResolvedAurora, type ResolvedConfig, type ResolvedSelfHosted, resolveConfig } from "../config/resolve";
+import { MAX_REPLICAS } from "../config/schema";
+import { hashed } from "./hash";
 import { nodeName, olapGroupName, primaryGroupName, replicaGroupName, slotName } from "./names";
 import { buildPool } from "./pools";
+import { ROLES } from "./roles";
 import { DEFAULT_MAX_PARALLEL_WORKERS, settingsFor } from "./settings";
-import { auroraClusterParameters, auroraParametersFor } from "../aurora/parameters";
-import type { AuroraSettings, DatabaseNode, NodeGroup, NodeRole, Pool, Region, Topology } from "./types";
-import { oltpReplicaCount, primaryRegion, validateStackConfig } from "./validate";
+import type {
+  AuroraSettings,
+  KubernetesSettings,
+  NodeGroup,
+  Pool,
+  PrimaryGroup,
+  Region,
+  RemoteAccess,
+  StandbyGroup,
+  StandbyNode,
+  StandbyRole,
+  Topology,
+} from "./types";
+import { validateConfig } from "./validate";
 
 export interface BuiltTopology {
   topology: Topology;
@@ -22,253 +33,200 @@ export interface BuiltTopology {
 export function topologyFromConfig(raw: Record<string, unknown>, source = "stack config"): BuiltTopology {
   const parsed = parseStackConfig(raw);
   if (!parsed.ok) throw new ConfigError(parsed.issues, source);
-  const findings = validateStackConfig(parsed.config);
+  const config = resolveConfig(parsed.config);
+  const findings = validateConfig(config);
   if (findings.issues.length > 0) throw new ConfigError(findings.issues, source);
-  return { topology: buildTopology(parsed.config), warnings: findings.warnings };
+  return { topology: buildTopology(config), warnings: findings.warnings };
 }
 
-interface GroupPlan {
+interface StandbyPlan {
   name: string;
-  role: NodeRole;
+  role: StandbyRole;
   region: string;
   remote: boolean;
   count: number;
 }
 
-function planGroups(config: StackConfig, name: string, home: string): GroupPlan[] {
-  const olapRegion = config.olap?.enabled ? (config.olap.region ?? home) : undefined;
-  const plans: GroupPlan[] = [
-    { name: primaryGroupName(name), role: "primary", region: home, remote: false, count: 1 },
-    { name: replicaGroupName(name, home, false), role: "oltp", region: home, remote: false, count: oltpReplicaCount(config)! },
+function standbyPlans(config: ResolvedConfig): StandbyPlan[] {
+  const { name, region: home, olap } = config;
+  const olapIn = (region: string, remote: boolean): StandbyPlan[] =>
+    olap.enabled && olap.region === region ? [{ name: olapGroupName(name), role: "olap", region, remote, count: 1 }] : [];
+  return [
+    { name: replicaGroupName(name, home, false), role: "oltp", region: home, remote: false, count: config.replicas.count },
+    ...olapIn(home, false),
+    ...remoteRegions(config).flatMap((entry): StandbyPlan[] => [
+      { name: replicaGroupName(name, entry.name, true), role: "oltp", region: entry.name, remote: true, count: entry.replicas },
+      ...olapIn(entry.name, true),
+    ]),
   ];
-  if (olapRegion === home) plans.push({ name: olapGroupName(name), role: "olap", region: home, remote: false, count: 1 });
-  for (const entry of config.crossRegion ?? []) {
-    plans.push({ name: replicaGroupName(name, entry.region, true), role: "oltp", region: entry.region, remote: true, count: entry.replicas });
-    if (olapRegion === entry.region) plans.push({ name: olapGroupName(name), role: "olap", region: entry.region, remote: true, count: 1 });
-  }
-  return plans;
 }
 
-function membersOf(plan: GroupPlan): DatabaseNode[] {
-  return Array.from({ length: plan.count }, (_, ordinal) => {
+function standbyMembers(plan: Pick<StandbyPlan, "name" | "role" | "region" | "remote">, count: number): StandbyNode[] {
+  return Array.from({ length: count }, (_, ordinal) => {
     const node = nodeName(plan.name, ordinal);
-    return {
-      name: node,
-      role: plan.role,
-      group: plan.name,
-      ordinal,
-      region: plan.region,
-      remote: plan.remote,
-      ...(plan.role === "primary" ? {} : { slot: slotName(node) }),
-    };
+    return { name: node, role: plan.role, group: plan.name, ordinal, region: plan.region, remote: plan.remote, slot: slotName(node) };
   });
 }
 
 /** synchronous_standby_names needs double quotes around names containing "-". */
-function synchronousStandbyNames(config: StackConfig, plans: GroupPlan[]): string | undefined {
-  const wanted = config.replication?.synchronousReplicas ?? DEFAULTS.replication.synchronousReplicas;
-  if (wanted === 0) return undefined;
-  const local = plans.find((p) => p.role === "oltp" && !p.remote)!;
-  const names = membersOf({ ...local, count: MAX_REPLICAS }).map((n) => `"${n.name}"`);
+function synchronousStandbyNames(config: ResolvedConfig, plans: StandbyPlan[]): string | undefined {
+  const wanted = config.replication.synchronousReplicas;
+  const local = plans.find((p) => p.role === "oltp" && !p.remote);
+  if (wanted === 0 || !local) return undefined;
+  // Every name the group may scale to, so scaling never changes (and restarts) the primary.
+  const names = standbyMembers(local, MAX_REPLICAS).map((n) => `"${n.name}"`);
   return `ANY ${wanted} (${names.join(", ")})`;
 }
 
-function maxWorkerProcesses(config: StackConfig): number {
-  const requested = [config.postgresql?.primary, config.postgresql?.replica, config.olap?.settings]
-    .map((overrides) => Number(overrides?.max_parallel_workers ?? DEFAULT_MAX_PARALLEL_WORKERS));
-  return Math.max(8, ...requested);
+function maxWorkerProcesses(config: ResolvedConfig): number {
+  const overrides = [config.overrides.primary, config.overrides.replica, config.olap.enabled ? config.olap.settings : {}];
+  return Math.max(8, ...overrides.map((o) => Number(o.max_parallel_workers ?? DEFAULT_MAX_PARALLEL_WORKERS)));
 }
 
-function groupFrom(config: StackConfig, plan: GroupPlan, standbyCount: number, syncNames: string | undefined): NodeGroup {
-  const resourceRole = plan.role === "oltp" ? "replica" : plan.role;
-  const resources = resolveNodeResources(config, resourceRole);
-  const overrides =
-    plan.role === "primary" ? config.postgresql?.primary : plan.role === "oltp" ? config.postgresql?.replica : config.olap?.settings;
-  const settings = settingsFor({
-    role: plan.role,
-    memoryBytes: resources.memoryBytes,
-    maxConnections: config.postgresql?.maxConnections ?? DEFAULTS.maxConnections,
-    standbyCount,
+interface GroupContext {
+  config: ResolvedConfig;
+  standbyCount: number;
+  synchronousStandbyNames?: string;
+}
+
+function settingsOf(ctx: GroupContext, role: NodeGroup["role"]) {
+  const { config } = ctx;
+  const overrides = role === "primary" ? config.overrides.primary : role === "oltp" ? config.overrides.replica : config.olap.enabled ? config.olap.settings : {};
+  return settingsFor({
+    role,
+    memoryBytes: config.resources[ROLES[role].configKey].memoryBytes,
+    maxConnections: config.maxConnections,
+    standbyCount: ctx.standbyCount,
     maxWorkerProcesses: maxWorkerProcesses(config),
-    walKeepSizeBytes: config.replication?.walKeepSize ?? DEFAULTS.replication.walKeepSizeBytes,
-    maxSlotWalKeepSizeBytes: config.replication?.maxSlotWalKeepSize ?? DEFAULTS.replication.maxSlotWalKeepSizeBytes,
-    synchronousCommit: config.replication?.synchronousCommit ?? DEFAULTS.replication.synchronousCommit,
-    ...(syncNames !== undefined ? { synchronousStandbyNames: syncNames } : {}),
-    overrides: overrides ?? {},
-  });
-  return { name: plan.name, role: plan.role, region: plan.region, remote: plan.remote, members: membersOf(plan), resources, settings };
-}
-
-function regionsFrom(config: StackConfig, name: string, home: string, groups: NodeGroup[]): Region[] {
-  const olapGroup = groups.find((g) => g.role === "olap");
-  const regionNames = [home, ...(config.crossRegion ?? []).map((e) => e.region)];
-  return regionNames.map((regionName) => {
-    const entry = config.crossRegion?.find((e) => e.region === regionName);
-    const pools: Pool[] = regionName === home ? [buildPool(config, name, "write", home)] : [];
-    pools.push(buildPool(config, name, "read", regionName));
-    if (olapGroup?.region === regionName) pools.push(buildPool(config, name, "olap", regionName));
-    return {
-      name: regionName,
-      primary: regionName === home,
-      groups: groups.filter((g) => g.region === regionName),
-      pools,
-      ...(entry
-        ? {
-            access: {
-              ...(entry.context !== undefined ? { context: entry.context } : {}),
-              ...(entry.kubeconfig !== undefined ? { kubeconfig: entry.kubeconfig } : {}),
-              cidrs: entry.cidrs ?? [],
-              allowedCidrs: entry.allowedCidrs ?? entry.cidrs ?? [],
-              ...(entry.primaryHost !== undefined ? { primaryHost: entry.primaryHost } : {}),
-            },
-          }
-        : {}),
-    };
+    walKeepSizeBytes: config.replication.walKeepSizeBytes,
+    maxSlotWalKeepSizeBytes: config.replication.maxSlotWalKeepSizeBytes,
+    synchronousCommit: config.replication.synchronousCommit,
+    ...(ctx.synchronousStandbyNames !== undefined ? { synchronousStandbyNames: ctx.synchronousStandbyNames } : {}),
+    overrides,
   });
 }
 
-export function buildTopology(config: StackConfig): Topology {
-  const name = config.name ?? DEFAULTS.name;
-  const home = primaryRegion(config)!;
-  const plans = planGroups(config, name, home);
-  const standbyCount = plans.filter((p) => p.role !== "primary").reduce((sum, p) => sum + p.count, 0);
-  const syncNames = synchronousStandbyNames(config, plans);
-  const groups = plans.map((plan) => groupFrom(config, plan, standbyCount, syncNames));
-  const regions = regionsFrom(config, name, home, groups);
-  const allPools = regions.flatMap((r) => r.pools);
-  const homePools = regions[0]!.pools;
-  const olapPool = allPools.find((p) => p.name === "olap");
-  const replication = config.replication ?? {};
-  const withoutHash: Omit<Topology, "hash"> = {
+function primaryGroup(ctx: GroupContext): PrimaryGroup {
+  const { config } = ctx;
+  const name = primaryGroupName(config.name);
+  return {
     name,
-    backend: config.backend,
+    role: "primary",
+    region: config.region,
+    remote: false,
+    members: [{ name: nodeName(name, 0), role: "primary", group: name, ordinal: 0, region: config.region, remote: false }],
+    resources: config.resources.primary,
+    settings: settingsOf(ctx, "primary"),
+  };
+}
+
+function standbyGroup(ctx: GroupContext, plan: StandbyPlan): StandbyGroup {
+  const { name, role, region, remote, count } = plan;
+  return {
+    name,
+    role,
+    region,
+    remote,
+    members: standbyMembers(plan, count),
+    resources: ctx.config.resources[ROLES[role].configKey],
+    settings: settingsOf(ctx, role),
+  };
+}
+
+/** Every region but the primary's: how its cluster is reached and who may connect there. */
+function remoteRegions(config: ResolvedConfig): Array<{ name: string; replicas: number; access: RemoteAccess }> {
+  switch (config.backend) {
+    case "selfHosted":
+      return config.crossRegion.map(({ region, replicas, context, kubeconfig, cidrs, allowedCidrs, primaryHost }) => ({
+        name: region,
+        replicas,
+        access: {
+          ...(context !== undefined ? { context } : {}),
+          ...(kubeconfig !== undefined ? { kubeconfig } : {}),
+          cidrs,
+          allowedCidrs,
+          ...(primaryHost !== undefined ? { primaryHost } : {}),
+        },
+      }));
+    case "aurora":
+      // Secondaries replicate through the Global Database; only their clients need listing.
+      return config.crossRegion.map(({ region, replicas, allowedCidrs }) => ({ name: region, replicas, access: { cidrs: [], allowedCidrs } }));
+    case "local":
+      return [];
+  }
+}
+
+function regionsFrom(config: ResolvedConfig, groups: NodeGroup[]): Region[] {
+  const poolsFor = (region: string, home: boolean): Pool[] => [
+    ...(home ? [buildPool(config, "write", region)] : []),
+    buildPool(config, "read", region),
+    ...(config.olap.enabled && config.olap.region === region ? [buildPool(config, "olap", region)] : []),
+  ];
+  const inRegion = (region: string) => groups.filter((g) => g.region === region);
+  return [
+    { name: config.region, primary: true, groups: inRegion(config.region), pools: poolsFor(config.region, true) },
+    ...remoteRegions(config).map(({ name, access }): Region => ({ name, primary: false, groups: inRegion(name), pools: poolsFor(name, false), access })),
+  ];
+}
+
+function kubernetesSettings(config: ResolvedSelfHosted): KubernetesSettings {
+  return { ...config.kubernetes, pgbouncerResources: config.resources.pgbouncer };
+}
+
+function auroraSettings(config: ResolvedAurora): AuroraSettings {
+  const { aurora } = config;
+  const { autoscaling, kmsKeyId, ...rest } = aurora;
+  return {
+    ...rest,
+    family: `aurora-postgresql${aurora.engineVersion.split(".")[0]}`,
+    ...(kmsKeyId !== undefined ? { kmsKeyId } : {}),
+    ...(autoscaling ? { autoscaling } : {}),
+    secondaries: config.crossRegion.map(({ instanceClass, ...entry }) => ({ ...entry, readerClass: instanceClass })),
+  };
+}
+
+export function buildTopology(config: ResolvedConfig): Topology {
+  const plans = standbyPlans(config);
+  const standbyCount = plans.reduce((sum, p) => sum + p.count, 0);
+  const syncNames = synchronousStandbyNames(config, plans);
+  const ctx: GroupContext = { config, standbyCount, ...(syncNames !== undefined ? { synchronousStandbyNames: syncNames } : {}) };
+  const primary = primaryGroup(ctx);
+  const standbyGroups = plans.map((plan) => standbyGroup(ctx, plan));
+  const regions = regionsFrom(config, [primary, ...standbyGroups]);
+  const home = regions[0];
+  const pool = (name: Pool["name"]) => home?.pools.find((p) => p.name === name);
+  const olapPool = regions.flatMap((r) => r.pools).find((p) => p.name === "olap");
+  const write = pool("write");
+  const read = pool("read");
+  if (!write || !read) throw new Error("buildTopology: the primary's region always has a write and a read pool");
+  const base = {
+    name: config.name,
     postgresVersion: config.postgresVersion,
     database: config.database,
     user: config.user,
-    port: 5432,
-    poolPort: 6432,
-    region: home,
-    primary: groups[0]!.members[0]!,
-    standbys: groups.filter((g) => g.role !== "primary").flatMap((g) => g.members),
+    port: config.ports.postgres,
+    poolPort: config.ports.pool,
+    region: config.region,
+    primary: primary.members[0],
+    standbys: standbyGroups.flatMap((g) => g.members),
     regions,
-    pools: {
-      write: homePools.find((p) => p.name === "write")!,
-      read: homePools.find((p) => p.name === "read")!,
-      ...(olapPool ? { olap: olapPool } : {}),
-    },
+    pools: { write, read, ...(olapPool ? { olap: olapPool } : {}) },
     access: {
       clientCidrs: config.allowedCidrs,
-      replicationCidrs: config.replicationCidrs ?? config.allowedCidrs,
-      requireTls: config.requireTls ?? false,
+      replicationCidrs: config.replicationCidrs,
+      requireTls: config.requireTls,
       tls: config.backend === "selfHosted",
     },
-    replication: {
-      user: "replicator",
-      synchronousCommit: replication.synchronousCommit ?? DEFAULTS.replication.synchronousCommit,
-      synchronousReplicas: replication.synchronousReplicas ?? DEFAULTS.replication.synchronousReplicas,
-      walKeepSizeBytes: replication.walKeepSize ?? DEFAULTS.replication.walKeepSizeBytes,
-      maxSlotWalKeepSizeBytes: replication.maxSlotWalKeepSize ?? DEFAULTS.replication.maxSlotWalKeepSizeBytes,
-      maxLagBytes: replication.maxLagBytes ?? DEFAULTS.replication.maxLagBytes,
-      basebackupMaxRate: replication.basebackupMaxRate ?? DEFAULTS.replication.basebackupMaxRate,
-    },
-    verification: {
-      timeoutMs: config.verification?.timeout ?? DEFAULTS.verification.timeoutMs,
-      maxLagBytes: config.verification?.maxLagBytes ?? replication.maxLagBytes ?? DEFAULTS.replication.maxLagBytes,
-      maxLagMs: config.verification?.maxLag ?? DEFAULTS.verification.maxLagMs,
-    },
-    ...(config.capacity
-      ? { capacity: requiredReplicas(config.capacity.peakReadQps, config.capacity.perNodeQps, config.capacity.safetyFactor) }
-      : {}),
-    ...(config.aurora ? { aurora: auroraSettings(config, groups) } : {}),
-    ...(config.kubernetes
-      ? {
-          kubernetes: {
-            namespace: config.kubernetes.namespace,
-            createNamespace: config.kubernetes.createNamespace ?? DEFAULTS.kubernetes.createNamespace,
-            ...(config.kubernetes.storageClass !== undefined ? { storageClass: config.kubernetes.storageClass } : {}),
-            antiAffinity: config.kubernetes.antiAffinity ?? DEFAULTS.kubernetes.antiAffinity,
-            images: {
-              postgres: config.kubernetes.images?.postgres ?? DEFAULTS.kubernetes.postgresImage(config.postgresVersion),
-              pgbouncer: config.kubernetes.images?.pgbouncer ?? DEFAULTS.kubernetes.pgbouncerImage,
-            },
-            pgbouncerResources: {
-              cpu: config.resources?.pgbouncer?.cpu ?? DEFAULTS.resources.pgbouncer.cpu,
-              memory: config.resources?.pgbouncer?.memory ?? DEFAULTS.resources.pgbouncer.memory,
-            },
-          },
-        }
-      : {}),
+    replication: { user: config.replicationUser, ...config.replication },
+    verification: config.verification,
+    ...(config.capacity ? { capacity: config.capacity } : {}),
   };
-  return deepFreeze({ ...withoutHash, hash: hashOf(withoutHash) });
-}
-
-function auroraSettings(config: StackConfig, groups: NodeGroup[]): AuroraSettings {
-  const a = config.aurora!;
-  const roles = { writer: "primary", reader: "oltp", olap: "olap" } as const;
-  const mapped = Object.fromEntries(
-    Object.entries(roles).map(([key, role]) => {
-      const group = groups.find((g) => g.role === role && !g.remote);
-      return [key, group ? auroraParametersFor(role, group.settings) : { parameters: [], notes: [] }];
-    }),
-  ) as Record<keyof typeof roles, ReturnType<typeof auroraParametersFor>>;
-  const readerClass = a.instanceClass.reader ?? a.instanceClass.writer;
-  return {
-    engineVersion: a.engineVersion,
-    family: `aurora-postgresql${a.engineVersion.split(".")[0]}`,
-    vpcId: a.vpcId,
-    subnetIds: a.subnetIds,
-    allowedSecurityGroupIds: a.allowedSecurityGroupIds ?? [],
-    ...(a.kmsKeyId !== undefined ? { kmsKeyId: a.kmsKeyId } : {}),
-    instanceClass: { writer: a.instanceClass.writer, reader: readerClass, ...(a.instanceClass.olap ? { olap: a.instanceClass.olap } : {}) },
-    deletionProtection: a.deletionProtection ?? true,
-    skipFinalSnapshot: a.skipFinalSnapshot ?? false,
-    backupRetentionDays: a.backupRetentionDays ?? 7,
-    performanceInsights: a.performanceInsights ?? false,
-    monitoringInterval: a.monitoringInterval ?? 0,
-    autoMinorVersionUpgrade: a.autoMinorVersionUpgrade ?? true,
-    proxy: {
-      enabled: a.proxy?.enabled ?? true,
-      requireTls: a.proxy?.requireTls ?? true,
-      maxConnectionsPercent: a.proxy?.maxConnectionsPercent ?? 90,
-      idleClientTimeoutS: Math.round((a.proxy?.idleClientTimeout ?? 1_800_000) / 1000),
-    },
-    ...(a.autoscaling
-      ? { autoscaling: { minReaders: a.autoscaling.minReaders, maxReaders: a.autoscaling.maxReaders, metric: a.autoscaling.metric ?? "cpu", target: a.autoscaling.target ?? 60 } }
-      : {}),
-    promotionTiers: { oltp: 1, olap: 15 },
-    parameters: {
-      cluster: auroraClusterParameters(config.requireTls ?? false),
-      writer: mapped.writer.parameters,
-      reader: mapped.reader.parameters,
-      olap: mapped.olap.parameters,
-    },
-    notes: [...mapped.writer.notes, ...mapped.reader.notes, ...mapped.olap.notes],
-    secondaries: (config.crossRegion ?? []).map((entry) => ({
-      region: entry.region,
-      vpcId: entry.vpcId!,
-      subnetIds: entry.subnetIds!,
-      kmsKeyId: entry.kmsKeyId!,
-      readerClass: entry.instanceClass ?? readerClass,
-      replicas: entry.replicas,
-      allowedCidrs: entry.allowedCidrs ?? config.allowedCidrs,
-    })),
-  };
-}
-
-function hashOf(value: unknown): string {
-  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 10);
-}
-
-/** Recomputes a topology's hash from its contents, to check one read back from a file. */
-export function topologyHash(topology: Topology): string {
-  const { hash: _hash, ...rest } = topology;
-  return hashOf(rest);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
+  switch (config.backend) {
+    case "selfHosted":
+      return hashed({ ...base, backend: "selfHosted", kubernetes: kubernetesSettings(config) });
+    case "aurora":
+      return hashed({ ...base, backend: "aurora", aurora: auroraSettings(config) });
+    case "local":
+      return hashed({ ...base, backend: "local" });
   }
-  return value;
 }

@@ -1,8 +1,9 @@
 /** A Topology handed over as JSON (by the Pulumi local backend): accepted only if its hash matches its contents. */
-import { topologyHash } from "./build";
+import { UserError } from "../errors";
+import { topologyHash } from "./hash";
 import type { Topology } from "./types";
 
-export class TopologyJsonError extends Error {
+export class TopologyJsonError extends UserError {
   override name = "TopologyJsonError";
 }
 

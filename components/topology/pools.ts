@@ -1,40 +1,31 @@
-/** PgBouncer pool definitions: sizing from config with per-pool overrides, and the pools a region serves. */
-import type { StackConfig } from "../config/schema";
-import { DEFAULTS } from "./defaults";
+/** PgBouncer pool definitions: sizing resolved per pool, and the pools a region serves. */
+import type { ResolvedConfig } from "../config/resolve";
 import { poolServiceName } from "./names";
-import type { Pool, PoolName, PoolSizing } from "./types";
+import { POOL_TARGET } from "./roles";
+import type { Pool, PoolName } from "./types";
 
-export function poolSizing(config: StackConfig, pool: PoolName): PoolSizing {
-  const global = config.pgbouncer ?? {};
-  const own = config.pgbouncer?.pools?.[pool] ?? {};
-  return {
-    defaultPoolSize: own.defaultPoolSize ?? global.defaultPoolSize ?? DEFAULTS.pgbouncer.defaultPoolSize,
-    maxClientConn: own.maxClientConn ?? global.maxClientConn ?? DEFAULTS.pgbouncer.maxClientConn,
-    reservePoolSize: own.reservePoolSize ?? global.reservePoolSize ?? DEFAULTS.pgbouncer.reservePoolSize,
-  };
-}
+/**
+ * How long a server connection lives. The read pool's is short so replicas added
+ * by a scale-out (or back after a fault) receive connections within minutes.
+ */
+const SERVER_LIFETIME_S: Record<PoolName, number> = { write: 3600, read: 300, olap: 3600 };
 
-/** The local backend runs one PgBouncer per pool; clusters run two for availability. */
-export function poolInstancesDefault(config: StackConfig): number {
-  return config.backend === "local" ? 1 : DEFAULTS.pgbouncer.instances;
-}
-
-export function buildPool(config: StackConfig, name: string, pool: PoolName, region: string): Pool {
-  const settings = config.pgbouncer ?? {};
-  const readStatementTimeoutMs = settings.readStatementTimeout ?? DEFAULTS.pgbouncer.readStatementTimeoutMs;
+export function buildPool(config: ResolvedConfig, pool: PoolName, region: string): Pool {
+  const { pgbouncer } = config;
+  const { configKey: _configKey, ...sizing } = pgbouncer.pools[pool];
   return {
     name: pool,
-    service: poolServiceName(name, pool),
+    service: poolServiceName(config.name, pool),
     region,
-    target: pool === "write" ? "primary" : pool === "read" ? "oltp" : "olap",
-    poolMode: settings.poolMode ?? DEFAULTS.pgbouncer.poolMode,
-    ...poolSizing(config, pool),
-    reservePoolTimeoutMs: settings.reservePoolTimeout ?? DEFAULTS.pgbouncer.reservePoolTimeoutMs,
+    target: POOL_TARGET[pool],
+    poolMode: pgbouncer.poolMode,
+    ...sizing,
+    reservePoolTimeoutMs: pgbouncer.reservePoolTimeoutMs,
     // OLTP reads get a statement timeout so one runaway query cannot pin a pooled
     // connection; analytics and writes are not cut short.
-    ...(pool === "read" ? { statementTimeoutMs: readStatementTimeoutMs } : {}),
-    serverLifetimeS: pool === "read" ? 300 : 3600,
+    ...(pool === "read" ? { statementTimeoutMs: pgbouncer.readStatementTimeoutMs } : {}),
+    serverLifetimeS: SERVER_LIFETIME_S[pool],
     serverRoundRobin: pool === "read",
-    instances: settings.instances ?? poolInstancesDefault(config),
+    instances: pgbouncer.instances,
   };
 }

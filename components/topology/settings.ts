@@ -4,7 +4,11 @@
  * carries its reason, which the renderer writes next to it.
  */
 import { formatPostgresSize } from "../config/units";
+import { type GucName, isGucName } from "../settings/registry";
 import type { NodeRole, Setting, SynchronousCommit } from "./types";
+
+/** A setting as the product decides it; `source` is added when overrides are applied. */
+type Default = Omit<Setting, "source">;
 
 export interface SettingsContext {
   role: NodeRole;
@@ -28,7 +32,7 @@ function fractionOfMemory(memoryBytes: number, fraction: number): string {
 }
 
 /** Settings every node shares. Several must be identical: a standby refuses to start with less than its primary. */
-function common(ctx: SettingsContext): Setting[] {
+function common(ctx: SettingsContext): Default[] {
   // Fixed headroom, not the current count: scaling replicas must not change (and restart) the primary.
   const senders = Math.max(MIN_WAL_SENDERS, ctx.standbyCount + 4);
   return [
@@ -59,8 +63,8 @@ function common(ctx: SettingsContext): Setting[] {
   ];
 }
 
-function primary(ctx: SettingsContext): Setting[] {
-  const settings: Setting[] = [
+function primary(ctx: SettingsContext): Default[] {
+  const settings: Default[] = [
     {
       name: "synchronous_commit",
       value: ctx.synchronousCommit,
@@ -80,14 +84,14 @@ function primary(ctx: SettingsContext): Setting[] {
   return settings;
 }
 
-function standby(): Setting[] {
+function standby(): Default[] {
   return [
     { name: "default_transaction_read_only", value: "on", why: "defence in depth: a write routed here by mistake fails even before recovery would refuse it" },
     { name: "wal_receiver_status_interval", value: "1s", why: "keeps replay positions in the primary's pg_stat_replication fresh to the second" },
   ];
 }
 
-function oltpReplica(): Setting[] {
+function oltpReplica(): Default[] {
   return [
     ...standby(),
     {
@@ -111,7 +115,7 @@ function oltpReplica(): Setting[] {
  * and are unaffected, and WAL keeps arriving here, so the primary retains nothing
  * for this replica while its replay waits.
  */
-function olapReplica(): Setting[] {
+function olapReplica(): Default[] {
   return [
     ...standby(),
     { name: "hot_standby_feedback", value: "off", why: "long analytic queries would otherwise hold back vacuum on the primary for their whole run and bloat it" },
@@ -131,12 +135,15 @@ function olapReplica(): Setting[] {
   ];
 }
 
-function applyOverrides(settings: Setting[], overrides: Readonly<Record<string, string>>): Setting[] {
-  const result = settings.map((setting) =>
-    setting.name in overrides ? { name: setting.name, value: overrides[setting.name]!, why: "set in stack config" } : setting,
-  );
+function applyOverrides(settings: Default[], overrides: Readonly<Record<string, string>>): Setting[] {
+  const overridden = (name: GucName, value: string): Setting => ({ name, value, source: "stackConfig", why: "set in stack config" });
+  const result = settings.map((setting): Setting => {
+    const value = overrides[setting.name];
+    return value === undefined ? { ...setting, source: "default" } : overridden(setting.name, value);
+  });
   for (const [name, value] of Object.entries(overrides)) {
-    if (!settings.some((s) => s.name === name)) result.push({ name, value, why: "set in stack config" });
+    // The schema admits only registry names here.
+    if (isGucName(name) && !settings.some((s) => s.name === name)) result.push(overridden(name, value));
   }
   return result;
 }

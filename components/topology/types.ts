@@ -1,53 +1,73 @@
 /**
  * The Topology: every decision about a deployment, computed once from stack
  * config. Renderers, backends and the local runner read it; none of them
- * decides names, counts, slots or settings on its own.
+ * decides names, counts, slots or settings on its own. It is a union by
+ * backend: the Kubernetes or Aurora part exists exactly when that backend is
+ * chosen, and a standby always has its slot.
  */
+import type { NodeResources } from "../config/resolve";
+import type { GucName } from "../settings/registry";
 
+export type { NodeResources } from "../config/resolve";
 export type Backend = "selfHosted" | "aurora" | "local";
-export type NodeRole = "primary" | "oltp" | "olap";
-export type StandbyRole = Exclude<NodeRole, "primary">;
+export type StandbyRole = "oltp" | "olap";
+export type NodeRole = "primary" | StandbyRole;
 export type SynchronousCommit = "off" | "local" | "on" | "remote_write" | "remote_apply";
 export type PoolMode = "session" | "transaction" | "statement";
 export type PoolName = "write" | "read" | "olap";
 
-/** One PostgreSQL server. `name` is its pod name, cluster_name and replication application_name. */
-export interface DatabaseNode {
+interface NodeBase {
+  /** Pod name, cluster_name and replication application_name. */
   name: string;
-  role: NodeRole;
   /** The StatefulSet (or local group) the node belongs to. */
   group: string;
   ordinal: number;
   region: string;
+}
+
+export interface PrimaryNode extends NodeBase {
+  role: "primary";
+  remote: false;
+}
+
+export interface StandbyNode extends NodeBase {
+  role: StandbyRole;
   /** In a region other than the primary's: streams over TLS through the exposed primary. */
   remote: boolean;
-  /** Physical replication slot on the primary; standbys only. */
-  slot?: string;
+  /** Its physical replication slot on the primary. */
+  slot: string;
 }
 
-export interface NodeResources {
-  cpu: string;
-  memory: string;
-  memoryBytes: number;
-  storage: string;
-}
+export type DatabaseNode = PrimaryNode | StandbyNode;
 
-/** One postgresql.conf line: setting, value and, where it is not obvious, why. */
+/** One postgresql.conf line: setting, value, where it came from and, where it is not obvious, why. */
 export interface Setting {
-  name: string;
+  name: GucName;
   value: string;
+  source: "default" | "stackConfig";
   why?: string;
 }
 
-export interface NodeGroup {
+interface GroupBase {
   name: string;
-  role: NodeRole;
   region: string;
-  remote: boolean;
-  members: readonly DatabaseNode[];
   resources: NodeResources;
   settings: readonly Setting[];
 }
+
+export interface PrimaryGroup extends GroupBase {
+  role: "primary";
+  remote: false;
+  members: readonly [PrimaryNode];
+}
+
+export interface StandbyGroup extends GroupBase {
+  role: StandbyRole;
+  remote: boolean;
+  members: readonly StandbyNode[];
+}
+
+export type NodeGroup = PrimaryGroup | StandbyGroup;
 
 export interface PoolSizing {
   defaultPoolSize: number;
@@ -85,14 +105,23 @@ export interface RemoteAccess {
   primaryHost?: string;
 }
 
-export interface Region {
+interface RegionBase {
   name: string;
-  primary: boolean;
   groups: readonly NodeGroup[];
   /** The read pool (and the OLAP pool, if the OLAP replica lives here) serving this region. */
   pools: readonly Pool[];
-  access?: RemoteAccess;
 }
+
+export interface HomeRegion extends RegionBase {
+  primary: true;
+}
+
+export interface RemoteRegion extends RegionBase {
+  primary: false;
+  access: RemoteAccess;
+}
+
+export type Region = HomeRegion | RemoteRegion;
 
 export interface Capacity {
   peakReadQps: number;
@@ -136,23 +165,6 @@ export interface KubernetesSettings {
   pgbouncerResources: { cpu: string; memory: string };
 }
 
-export interface AuroraParameterSpec {
-  name: string;
-  value: string;
-  applyMethod: "immediate" | "pending-reboot";
-}
-
-export interface AuroraNote {
-  role: NodeRole | "cluster";
-  setting: string;
-  value: string;
-  outcome: "skipped" | "mapped";
-  reason: string;
-  auroraValue?: string;
-  /** The setting came from stack config (an override), not the product's defaults. */
-  fromStackConfig: boolean;
-}
-
 export interface AuroraSecondary {
   region: string;
   vpcId: string;
@@ -181,34 +193,42 @@ export interface AuroraSettings {
   autoMinorVersionUpgrade: boolean;
   proxy: { enabled: boolean; requireTls: boolean; maxConnectionsPercent: number; idleClientTimeoutS: number };
   autoscaling?: { minReaders: number; maxReaders: number; metric: "cpu" | "connections"; target: number };
-  /** Failover prefers the lowest tier: OLTP readers first, the OLAP reader last. */
-  promotionTiers: { oltp: number; olap: number };
-  parameters: { cluster: readonly AuroraParameterSpec[]; writer: readonly AuroraParameterSpec[]; reader: readonly AuroraParameterSpec[]; olap: readonly AuroraParameterSpec[] };
-  /** Every setting not sent as it is, and why. */
-  notes: readonly AuroraNote[];
   secondaries: readonly AuroraSecondary[];
 }
 
-export interface Topology {
+interface TopologyBase {
   name: string;
-  backend: Backend;
   postgresVersion: 15 | 16 | 17;
   database: string;
   user: string;
   port: number;
   poolPort: number;
   region: string;
-  primary: DatabaseNode;
+  primary: PrimaryNode;
   /** Every standby, OLTP and OLAP, in every region, in a stable order. */
-  standbys: readonly DatabaseNode[];
+  standbys: readonly StandbyNode[];
   regions: readonly Region[];
   pools: { write: Pool; read: Pool; olap?: Pool };
   access: Access;
   replication: Replication;
   verification: Verification;
   capacity?: Capacity;
-  kubernetes?: KubernetesSettings;
-  aurora?: AuroraSettings;
   /** Short hash of everything above: changes whenever anything that needs re-verifying changes. */
   hash: string;
 }
+
+export interface SelfHostedTopology extends TopologyBase {
+  backend: "selfHosted";
+  kubernetes: KubernetesSettings;
+}
+
+export interface AuroraTopology extends TopologyBase {
+  backend: "aurora";
+  aurora: AuroraSettings;
+}
+
+export interface LocalTopology extends TopologyBase {
+  backend: "local";
+}
+
+export type Topology = SelfHostedTopology | AuroraTopology | LocalTopology;

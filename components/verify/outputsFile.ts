@@ -2,6 +2,7 @@
  * Reads a StackOutputs file: `pulumi stack output --json --show-secrets` or the
  * local runner's outputs.json. Anything missing or malformed is named.
  */
+import { UserError } from "../errors";
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import type { StackOutputs } from "../outputs";
@@ -24,7 +25,7 @@ const outputsSchema = z.object({
   notes: z.array(z.string()).default([]),
 });
 
-export class OutputsFileError extends Error {
+export class OutputsFileError extends UserError {
   override name = "OutputsFileError";
 }
 

@@ -1,6 +1,6 @@
 /**
  * The verifier every backend uses: given StackOutputs, proves replication is
- * streaming end to end. It runs the same SQL as the Kubernetes Job (verify/sql.ts)
+ * streaming end to end. It runs the same SQL as the Kubernetes Job (sql/replicationSql.ts)
  * and polls until every check passes or the timeout expires.
  *
  * Per attempt: the writer answers as a primary; every expected reader streams on
@@ -22,7 +22,7 @@ import {
   STANDBY_STATUS_SQL,
   heartbeatSeenSql,
   heartbeatWriteSql,
-} from "./sql";
+} from "../sql/replicationSql";
 
 export type SslMode = "disable" | "require";
 

@@ -1,6 +1,6 @@
 /** `backend: local` in the Pulumi program: one Command running the local runner with the program's topology. */
 import { beforeAll, describe, expect, it } from "vitest";
-import { topologyHash } from "../../components/topology/build";
+import { topologyHash } from "../../components/topology/hash";
 import type { Topology } from "../../components/topology/types";
 import { MOCK_LOCAL_OUTPUTS, type Registered, registered, resolve, runProgram } from "./harness";
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { localCommands } from "../../components/local/commands";
-import { CLI_ENTRY } from "../../components/local/runner";
+import { CLI_ENTRY } from "../../components/paths";
 import { topologyFromConfig } from "../../components/topology/build";
 import { parseOutputs } from "../../components/verify/outputsFile";
 import { verifyStack } from "../../components/verify/verifier";

@@ -1,9 +1,10 @@
 /** Topology settings → Aurora parameter groups: units converted, bounds applied, nothing dropped unannounced. */
 import { describe, expect, it } from "vitest";
 import { auroraClusterParameters, auroraParametersFor } from "../../components/aurora/parameters";
-import type { Setting } from "../../components/topology/types";
+import type { MappableSetting } from "../../components/aurora/parameters";
 
-const settings = (pairs: Record<string, string>, why?: string): Setting[] => Object.entries(pairs).map(([name, value]) => ({ name, value, ...(why ? { why } : {}) }));
+const settings = (pairs: Record<string, string>, source: MappableSetting["source"] = "default"): MappableSetting[] =>
+  Object.entries(pairs).map(([name, value]) => ({ name, value, source }));
 
 describe("Aurora parameters", () => {
   it("converts sizes to Aurora's units (kB, 8kB pages), durations to ms, booleans to 1/0", () => {
@@ -35,7 +36,7 @@ describe("Aurora parameters", () => {
   });
 
   it("skips what Aurora manages itself, with the reason, and flags overrides from stack config", () => {
-    const { parameters, notes } = auroraParametersFor("oltp", [...settings({ wal_level: "replica", shared_buffers: "512MB" }), ...settings({ checkpoint_timeout: "15min" }, "set in stack config")]);
+    const { parameters, notes } = auroraParametersFor("oltp", [...settings({ wal_level: "replica", shared_buffers: "512MB" }), ...settings({ checkpoint_timeout: "15min" }, "stackConfig")]);
     expect(parameters).toEqual([]);
     expect(notes.map((n) => [n.setting, n.outcome, n.fromStackConfig])).toEqual([
       ["wal_level", "skipped", false],

@@ -112,7 +112,8 @@ describe("topology", () => {
     ]);
     const eu = topology.regions.find((r) => r.name === "eu-west-1")!;
     expect(eu.pools.map((p) => p.name)).toEqual(["read"]);
-    expect(eu.access).toMatchObject({ context: "eu", cidrs: ["10.20.0.0/16"], allowedCidrs: ["10.20.0.0/16"] });
+    expect(eu.primary).toBe(false);
+    expect(!eu.primary && eu.access).toMatchObject({ context: "eu", cidrs: ["10.20.0.0/16"], allowedCidrs: ["10.20.0.0/16"] });
   });
 
   it("defines transaction pools by default, read pool with a statement timeout and round robin", () => {
@@ -134,7 +135,8 @@ describe("topology", () => {
   it("labels the local backend's single region and needs no kubernetes block", () => {
     const topology = build(localBase());
     expect(topology.region).toBe("local");
-    expect(topology.kubernetes).toBeUndefined();
+    expect(topology.backend).toBe("local");
+    expect("kubernetes" in topology).toBe(false);
     expect(topology.access.tls).toBe(false);
   });
 });

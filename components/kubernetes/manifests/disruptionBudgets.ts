@@ -1,6 +1,6 @@
 /** PodDisruptionBudgets. Pure. */
 import type * as k8s from "@pulumi/kubernetes";
-import type { NodeGroup, Pool, Topology } from "../../topology/types";
+import type { NodeGroup, Pool, SelfHostedTopology } from "../../topology/types";
 import { baseLabels, groupSelector, poolSelector } from "../conventions";
 
 /**
@@ -10,18 +10,18 @@ import { baseLabels, groupSelector, poolSelector } from "../conventions";
  * Replica groups: one pod at a time. Single-pod groups (the OLAP replica) get none:
  * a budget of one would only block drains.
  */
-export function groupDisruptionBudget(topology: Topology, group: NodeGroup, namespace: string): k8s.policy.v1.PodDisruptionBudgetArgs | undefined {
-  const metadata = { name: group.name, namespace, labels: baseLabels(topology, "postgresql") };
+export function groupDisruptionBudget(topology: SelfHostedTopology, group: NodeGroup): k8s.policy.v1.PodDisruptionBudgetArgs | undefined {
+  const metadata = { name: group.name, namespace: topology.kubernetes.namespace, labels: baseLabels(topology, "postgresql") };
   const selector = { matchLabels: groupSelector(topology, group) };
   if (group.role === "primary") return { metadata, spec: { selector, maxUnavailable: 0 } };
   if (group.members.length < 2) return undefined;
   return { metadata, spec: { selector, maxUnavailable: 1 } };
 }
 
-export function poolDisruptionBudget(topology: Topology, pool: Pool, namespace: string): k8s.policy.v1.PodDisruptionBudgetArgs | undefined {
+export function poolDisruptionBudget(topology: SelfHostedTopology, pool: Pool): k8s.policy.v1.PodDisruptionBudgetArgs | undefined {
   if (pool.instances < 2) return undefined;
   return {
-    metadata: { name: pool.service, namespace, labels: baseLabels(topology, "pgbouncer") },
+    metadata: { name: pool.service, namespace: topology.kubernetes.namespace, labels: baseLabels(topology, "pgbouncer") },
     spec: { selector: { matchLabels: poolSelector(topology, pool) }, maxUnavailable: 1 },
   };
 }

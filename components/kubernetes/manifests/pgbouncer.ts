@@ -1,22 +1,19 @@
 /** PgBouncer Deployment and Service for one pool. Pure. */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Pool, Topology } from "../../topology/types";
+import type { Pool, SelfHostedTopology } from "../../topology/types";
+
+type Topology = SelfHostedTopology;
 import { PATHS, PGBOUNCER_UID, POOL_SERVICE_PORT, baseLabels, names, poolSelector } from "../conventions";
 
 export function poolLabels(topology: Topology, pool: Pool): Record<string, string> {
   return { ...baseLabels(topology, "pgbouncer"), ...poolSelector(topology, pool) };
 }
 
-export function pgbouncerDeploymentManifest(
-  topology: Topology,
-  pool: Pool,
-  namespace: string,
-  configHash: pulumi.Input<string>,
-): k8s.apps.v1.DeploymentArgs {
-  const k = topology.kubernetes!;
+export function pgbouncerDeploymentManifest(topology: Topology, pool: Pool, configHash: pulumi.Input<string>): k8s.apps.v1.DeploymentArgs {
+  const k = topology.kubernetes;
   return {
-    metadata: { name: pool.service, namespace, labels: poolLabels(topology, pool) },
+    metadata: { name: pool.service, namespace: k.namespace, labels: poolLabels(topology, pool) },
     spec: {
       replicas: pool.instances,
       selector: { matchLabels: poolSelector(topology, pool) },
@@ -66,9 +63,9 @@ export function pgbouncerDeploymentManifest(
   };
 }
 
-export function pgbouncerServiceManifest(topology: Topology, pool: Pool, namespace: string): k8s.core.v1.ServiceArgs {
+export function pgbouncerServiceManifest(topology: Topology, pool: Pool): k8s.core.v1.ServiceArgs {
   return {
-    metadata: { name: pool.service, namespace, labels: poolLabels(topology, pool) },
+    metadata: { name: pool.service, namespace: topology.kubernetes.namespace, labels: poolLabels(topology, pool) },
     spec: {
       type: "ClusterIP",
       selector: poolSelector(topology, pool),

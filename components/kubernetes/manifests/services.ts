@@ -1,12 +1,12 @@
 /** Services for database groups and roles. Pure. */
 import type * as k8s from "@pulumi/kubernetes";
-import type { NodeGroup, NodeRole, Topology } from "../../topology/types";
+import type { NodeGroup, NodeRole, SelfHostedTopology } from "../../topology/types";
 import { baseLabels, groupSelector, names, roleSelector } from "../conventions";
 
 /** Headless: gives each pod of a group a stable DNS name (pod.group-hl.ns.svc). */
-export function headlessServiceManifest(topology: Topology, group: NodeGroup, namespace: string): k8s.core.v1.ServiceArgs {
+export function headlessServiceManifest(topology: SelfHostedTopology, group: NodeGroup): k8s.core.v1.ServiceArgs {
   return {
-    metadata: { name: names.headless(group), namespace, labels: baseLabels(topology, "postgresql") },
+    metadata: { name: names.headless(group), namespace: topology.kubernetes.namespace, labels: baseLabels(topology, "postgresql") },
     spec: {
       clusterIP: "None",
       // Seeding and verification must reach pods before they are ready.
@@ -17,20 +17,14 @@ export function headlessServiceManifest(topology: Topology, group: NodeGroup, na
   };
 }
 
-const ROLE_SERVICE: Record<NodeRole, (t: Topology) => string> = {
-  primary: names.rwService,
-  oltp: names.roService,
-  olap: names.olapService,
-};
-
 /**
  * rw → the primary; ro → OLTP replicas only (the OLAP replica's role label differs, so it
  * can never be an endpoint here); olap → the OLAP replica. Endpoints follow readiness, so a
  * replica not streaming or lagging past the bound leaves ro until it recovers.
  */
-export function roleServiceManifest(topology: Topology, role: NodeRole, namespace: string): k8s.core.v1.ServiceArgs {
+export function roleServiceManifest(topology: SelfHostedTopology, role: NodeRole): k8s.core.v1.ServiceArgs {
   return {
-    metadata: { name: ROLE_SERVICE[role](topology), namespace, labels: baseLabels(topology, "postgresql") },
+    metadata: { name: names.roleService(topology, role), namespace: topology.kubernetes.namespace, labels: baseLabels(topology, "postgresql") },
     spec: {
       type: "ClusterIP",
       selector: roleSelector(topology, role),
@@ -40,9 +34,9 @@ export function roleServiceManifest(topology: Topology, role: NodeRole, namespac
 }
 
 /** The primary, reachable from other regions' clusters only, for their replicas (TLS enforced by pg_hba). */
-export function exposedPrimaryManifest(topology: Topology, namespace: string, sourceRanges: readonly string[]): k8s.core.v1.ServiceArgs {
+export function exposedPrimaryManifest(topology: SelfHostedTopology, sourceRanges: readonly string[]): k8s.core.v1.ServiceArgs {
   return {
-    metadata: { name: names.exposedPrimary(topology), namespace, labels: baseLabels(topology, "postgresql") },
+    metadata: { name: names.exposedPrimary(topology), namespace: topology.kubernetes.namespace, labels: baseLabels(topology, "postgresql") },
     spec: {
       type: "LoadBalancer",
       loadBalancerSourceRanges: [...sourceRanges],

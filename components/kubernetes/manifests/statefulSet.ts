@@ -1,7 +1,9 @@
 /** StatefulSet for one database group (primary, OLTP replicas or OLAP replica). Pure. */
 import type * as k8s from "@pulumi/kubernetes";
 import { livenessCommand, readinessCommand } from "../../render/probes";
-import type { NodeGroup, Topology } from "../../topology/types";
+import type { NodeGroup, SelfHostedTopology } from "../../topology/types";
+
+type Topology = SelfHostedTopology;
 import {
   CREDENTIAL_KEYS,
   PATHS,
@@ -12,11 +14,6 @@ import {
   serviceHost,
 } from "../conventions";
 
-export interface StatefulSetContext {
-  namespace: string;
-  /** Hash of the group's postgresql.conf and pg_hba.conf: a change rolls the pods. */
-  configHash: string;
-}
 
 type Env = k8s.types.input.core.v1.EnvVar;
 
@@ -32,11 +29,11 @@ function postgresArgs(): string[] {
   return ["postgres", "-c", `config_file=${PATHS.postgresqlConf}`, "-c", "cluster_name=$(POD_NAME)"];
 }
 
-function primaryHostEnv(topology: Topology, group: NodeGroup, namespace: string): Env[] {
+function primaryHostEnv(topology: Topology, group: NodeGroup): Env[] {
   if (!group.remote) {
     const sslmode = topology.access.requireTls ? "require" : "prefer";
     return [
-      { name: "PRIMARY_HOST", value: serviceHost(names.rwService(topology), namespace) },
+      { name: "PRIMARY_HOST", value: serviceHost(names.roleService(topology, "primary"), topology.kubernetes.namespace) },
       { name: "PRIMARY_PORT", value: String(topology.port) },
       { name: "PRIMARY_SSLMODE", value: sslmode },
     ];
@@ -51,17 +48,17 @@ function primaryHostEnv(topology: Topology, group: NodeGroup, namespace: string)
   ];
 }
 
-function seedContainer(topology: Topology, group: NodeGroup, ctx: StatefulSetContext): k8s.types.input.core.v1.Container {
+function seedContainer(topology: Topology, group: NodeGroup): k8s.types.input.core.v1.Container {
   return {
     name: "seed-replica",
-    image: topology.kubernetes!.images.postgres,
+    image: topology.kubernetes.images.postgres,
     command: ["bash", `${PATHS.scriptsDir}/seed-replica.sh`],
     env: [
       { ...podNameEnv, name: "NODE_NAME" },
       { name: "PGDATA", value: PATHS.pgdata },
       { name: "PASSFILE", value: PATHS.replicationPassfile },
       secretEnv(topology, "REPLICATION_PASSWORD", CREDENTIAL_KEYS.replication),
-      ...primaryHostEnv(topology, group, ctx.namespace),
+      ...primaryHostEnv(topology, group),
     ],
     resources: containerResources(group),
     securityContext: containerSecurity(),
@@ -97,7 +94,7 @@ function postgresContainer(topology: Topology, group: NodeGroup): k8s.types.inpu
       : [];
   return {
     name: "postgres",
-    image: topology.kubernetes!.images.postgres,
+    image: topology.kubernetes.images.postgres,
     args: postgresArgs(),
     env: [podNameEnv, { name: "PGDATA", value: PATHS.pgdata }, ...primaryEnv],
     ports: [{ name: "postgres", containerPort: topology.port }],
@@ -137,7 +134,7 @@ function antiAffinity(topology: Topology): k8s.types.input.core.v1.Affinity {
     topologyKey: "kubernetes.io/hostname",
   };
   // Spread every database pod (primary and replicas) over nodes: losing one node loses one server.
-  return topology.kubernetes!.antiAffinity === "required"
+  return topology.kubernetes.antiAffinity === "required"
     ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }
     : { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
 }
@@ -154,11 +151,11 @@ function volumes(topology: Topology, group: NodeGroup): k8s.types.input.core.v1.
   ];
 }
 
-export function statefulSetManifest(topology: Topology, group: NodeGroup, ctx: StatefulSetContext): k8s.apps.v1.StatefulSetArgs {
+/** `configHash`: of the group's rendered files, so a changed file rolls the pods. */
+export function statefulSetManifest(topology: Topology, group: NodeGroup, configHash: string): k8s.apps.v1.StatefulSetArgs {
   const k = topology.kubernetes;
-  if (!k) throw new Error("statefulSetManifest: topology has no kubernetes settings");
   return {
-    metadata: { name: group.name, namespace: ctx.namespace, labels: groupLabels(topology, group) },
+    metadata: { name: group.name, namespace: k.namespace, labels: groupLabels(topology, group) },
     spec: {
       serviceName: names.headless(group),
       replicas: group.members.length,
@@ -168,13 +165,13 @@ export function statefulSetManifest(topology: Topology, group: NodeGroup, ctx: S
       template: {
         metadata: {
           labels: groupLabels(topology, group),
-          annotations: { "pg-read-replicas/config-hash": ctx.configHash },
+          annotations: { "pg-read-replicas/config-hash": configHash },
         },
         spec: {
           securityContext: { runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, runAsNonRoot: true },
           terminationGracePeriodSeconds: 60,
           affinity: antiAffinity(topology),
-          ...(group.role === "primary" ? {} : { initContainers: [seedContainer(topology, group, ctx)] }),
+          ...(group.role === "primary" ? {} : { initContainers: [seedContainer(topology, group)] }),
           containers: [postgresContainer(topology, group)],
           volumes: volumes(topology, group),
         },

@@ -1,12 +1,13 @@
 /** The verification Job: runs verify.sh with psql; its failure fails `pulumi up`. Pure. */
 import type * as k8s from "@pulumi/kubernetes";
-import type { Topology } from "../../topology/types";
+import type { SelfHostedTopology } from "../../topology/types";
 import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, baseLabels, names } from "../conventions";
 
 /** Extra time the provider waits beyond the script's own timeout (image pull, scheduling). */
 export const JOB_AWAIT_MARGIN_S = 300;
 
-export function verifyJobManifest(topology: Topology, region: string, namespace: string, scriptConfigMap: string): k8s.batch.v1.JobArgs {
+export function verifyJobManifest(topology: SelfHostedTopology, region: string, scriptConfigMap: string): k8s.batch.v1.JobArgs {
+  const namespace = topology.kubernetes.namespace;
   const timeoutS = Math.ceil(topology.verification.timeoutMs / 1000);
   return {
     metadata: {
@@ -29,13 +30,13 @@ export function verifyJobManifest(topology: Topology, region: string, namespace:
           containers: [
             {
               name: "verify",
-              image: topology.kubernetes!.images.postgres,
+              image: topology.kubernetes.images.postgres,
               command: ["bash", `${PATHS.scriptsDir}/verify.sh`],
               env: [
                 { name: "PGUSER", value: topology.user },
                 { name: "PGDATABASE", value: topology.database },
                 { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.app } } },
-                { name: "HEARTBEAT_TOKEN", valueFrom: { secretKeyRef: { name: names.credentials(topology), key: "heartbeat-token" } } },
+                { name: "HEARTBEAT_TOKEN", valueFrom: { secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.heartbeatToken } } },
                 { name: "PGSSLMODE", value: topology.access.requireTls ? "require" : "prefer" },
               ],
               resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },

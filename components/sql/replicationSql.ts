@@ -9,6 +9,8 @@
  * now() - pg_last_xact_replay_timestamp() grows forever on an idle primary.
  */
 
+import type { StandbyRole } from "../topology/types";
+
 export const HEARTBEAT_SCHEMA = "replication_check";
 export const HEARTBEAT_TABLE = `${HEARTBEAT_SCHEMA}.heartbeat`;
 
@@ -99,7 +101,7 @@ export const READ_ONLY_REFUSAL = /read-only transaction|during recovery/;
  * (latest_end_lsn). OLAP: in recovery and streaming; its replay may pause for
  * long queries by design, so no lag bound applies.
  */
-export function readinessSql(role: "oltp" | "olap", maxLagBytes: number): string {
+export function readinessSql(role: StandbyRole, maxLagBytes: number): string {
   const base = "pg_is_in_recovery() AND coalesce((SELECT status = 'streaming' FROM pg_stat_wal_receiver), false)";
   if (role === "olap") return `SELECT ${base}`;
   return `SELECT ${base} AND coalesce(pg_wal_lsn_diff((SELECT latest_end_lsn FROM pg_stat_wal_receiver), pg_last_wal_replay_lsn()), 0) <= ${maxLagBytes}`;

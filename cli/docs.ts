@@ -1,0 +1,9 @@
+/** `npm run docs`: rewrites the README's config reference from the schemas. */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { withConfigReference } from "../components/config/reference";
+import { PROJECT_ROOT } from "../components/paths";
+
+const readme = join(PROJECT_ROOT, "README.md");
+writeFileSync(readme, withConfigReference(readFileSync(readme, "utf8")));
+console.log(`rewrote the config reference in ${readme}`);

@@ -1,0 +1,32 @@
+/** What the deploy check expects to find, from the Topology and the identifiers AWS assigned. Pure. */
+import type { AuroraTopology, DatabaseNode } from "../topology/types";
+import type { AuroraExpectation } from "./check";
+
+export interface CreatedIdentifiers {
+  clusterId: string;
+  /** Identifiers of the primary cluster's instances, in the order of `nodes`. */
+  instanceIds: readonly string[];
+  /** Per secondary region, in the Topology's order: its cluster and its readers. */
+  secondaries: ReadonlyArray<{ clusterId: string; readerIds: readonly string[] }>;
+}
+
+export function auroraExpectation(topology: AuroraTopology, nodes: readonly DatabaseNode[], ids: CreatedIdentifiers): AuroraExpectation {
+  const readers = nodes.flatMap((node, index) => {
+    const id = ids.instanceIds[index];
+    return node.role === "primary" || id === undefined ? [] : [{ id, role: node.role }];
+  });
+  const writerIndex = nodes.findIndex((node) => node.role === "primary");
+  const declaredWriter = ids.instanceIds[writerIndex];
+  return {
+    timeoutMs: topology.verification.timeoutMs,
+    maxLagMs: topology.verification.maxLagMs,
+    clusters: [
+      { region: topology.region, clusterId: ids.clusterId, primary: true, ...(declaredWriter !== undefined ? { declaredWriter } : {}), readers },
+      ...topology.aurora.secondaries.flatMap((secondary, index) => {
+        const created = ids.secondaries[index];
+        if (!created) return [];
+        return [{ region: secondary.region, clusterId: created.clusterId, primary: false, readers: created.readerIds.map((id) => ({ id, role: "oltp" as const })) }];
+      }),
+    ],
+  };
+}

@@ -1,0 +1,51 @@
+/** StackOutputs for Aurora, from the endpoints AWS assigns. */
+import * as pulumi from "@pulumi/pulumi";
+import { type Endpoint, type Reader, type StackOutputValues, commonOutputs, toOutputValues } from "../outputs";
+import type { AuroraTopology, DatabaseNode } from "../topology/types";
+import { auroraNotes } from "./notes";
+
+export interface CreatedEndpoints {
+  writer: pulumi.Input<string>;
+  /** OLTP readers only: the custom endpoint excluding the OLAP reader, or the cluster's reader endpoint. */
+  oltpReader: pulumi.Input<string>;
+  olap?: pulumi.Input<string>;
+  proxy?: { write: pulumi.Input<string>; readOnly: pulumi.Input<string> };
+  instances: ReadonlyArray<{ node: DatabaseNode; identifier: pulumi.Input<string>; endpoint: pulumi.Input<string> }>;
+  secondaries: ReadonlyArray<{ region: string; readerEndpoint: pulumi.Input<string>; readers: ReadonlyArray<{ identifier: pulumi.Input<string>; endpoint: pulumi.Input<string> }> }>;
+}
+
+export function auroraStackOutputs(topology: AuroraTopology, created: CreatedEndpoints, password: pulumi.Input<string>): StackOutputValues {
+  const port = topology.port;
+  const at = (host: pulumi.Input<string>): pulumi.Output<Endpoint> => pulumi.output(host).apply((h) => ({ host: h, port }));
+  const readerEndpoint = at(created.oltpReader);
+  // With an OLAP reader, the proxy's READ_ONLY endpoint would reach it too: reads use the OLTP endpoint.
+  const readPool = created.olap !== undefined || !created.proxy ? readerEndpoint : at(created.proxy.readOnly);
+  const reader = (identifier: pulumi.Input<string>, endpoint: pulumi.Input<string>, region: string, role: Reader["role"]): pulumi.Output<Reader> =>
+    pulumi.all([identifier, endpoint]).apply(([name, host]) => ({ name, region, role, host, port }));
+  const readers = [
+    ...created.instances.flatMap(({ node, identifier, endpoint }) => (node.role === "primary" ? [] : [reader(identifier, endpoint, topology.region, node.role)])),
+    ...created.secondaries.flatMap((s) => s.readers.map((r) => reader(r.identifier, r.endpoint, s.region, "oltp"))),
+  ];
+  const regions = pulumi.all([
+    pulumi.all([readerEndpoint, readPool]).apply(([endpoint, pool]) => ({ region: topology.region, primary: true, readerEndpoint: endpoint, readPool: pool })),
+    ...created.secondaries.map((s) => at(s.readerEndpoint).apply((endpoint) => ({ region: s.region, primary: false, readerEndpoint: endpoint, readPool: endpoint }))),
+  ]);
+  const pools = pulumi
+    .all([at(created.proxy ? created.proxy.write : created.writer), readPool, created.olap !== undefined ? at(created.olap) : undefined])
+    .apply(([write, read, olap]) => ({ write, read, ...(olap ? { olap } : {}) }));
+  const common = commonOutputs(topology);
+  return toOutputValues(
+    {
+      ...common,
+      capacity: pulumi.output(common.capacity),
+      backend: "aurora",
+      writer: at(created.writer),
+      readerEndpoint,
+      readers: pulumi.all(readers),
+      pools,
+      regions,
+      notes: created.proxy ? pulumi.output(created.proxy.readOnly).apply((ro) => auroraNotes(topology, ro)) : auroraNotes(topology, undefined),
+    },
+    password,
+  );
+}

@@ -1,0 +1,276 @@
+/**
+ * Defaults, applied once. The schema fills every static default as it parses;
+ * this step fills the ones computed from other keys (replicationCidrs from
+ * allowedCidrs, a pool's sizing from the global pgbouncer sizing, the reader
+ * class from the writer's, images from the PostgreSQL version, the replica count
+ * from capacity). Validation and the topology builder read only the result: plain
+ * fields, nothing optional that has a default.
+ */
+import { requiredReplicas } from "../topology/capacity";
+import type { Capacity } from "../topology/types";
+import { type AuroraConfig, type LocalConfig, type SelfHostedConfig, type StackConfig, selfHostedConfigSchema } from "./schema";
+import { parseByteQuantity } from "./units";
+
+export type PoolName = "write" | "read" | "olap";
+export type ResourceRole = "primary" | "replica" | "olap";
+
+export interface PoolSizing {
+  defaultPoolSize: number;
+  maxClientConn: number;
+  reservePoolSize: number;
+  /** Where the sizing was set, for messages: `pgbouncer.pools.read` or `pgbouncer`. */
+  configKey: string;
+}
+
+export interface ResolvedPgbouncer {
+  poolMode: "session" | "transaction" | "statement";
+  reservePoolTimeoutMs: number;
+  readStatementTimeoutMs: number;
+  instances: number;
+  pools: Record<PoolName, PoolSizing>;
+}
+
+export interface NodeResources {
+  cpu: string;
+  memory: string;
+  memoryBytes: number;
+  storage: string;
+}
+
+export interface ResolvedReplication {
+  synchronousCommit: "off" | "local" | "on" | "remote_write" | "remote_apply";
+  synchronousReplicas: number;
+  walKeepSizeBytes: number;
+  maxSlotWalKeepSizeBytes: number;
+  maxLagBytes: number;
+  basebackupMaxRate: string;
+}
+
+export type OlapChoice = { enabled: false } | { enabled: true; region: string; settings: Readonly<Record<string, string>> };
+
+interface ResolvedCommon {
+  name: string;
+  postgresVersion: 15 | 16 | 17;
+  database: string;
+  user: string;
+  region: string;
+  /** OLTP replicas in the primary's region, and whether `replicas` or `capacity` decided it. */
+  replicas: { count: number; from: "replicas" | "capacity" };
+  capacity?: Capacity;
+  allowedCidrs: readonly string[];
+  replicationCidrs: readonly string[];
+  requireTls: boolean;
+  olap: OlapChoice;
+  /** The olap block as given, for rules that must tell "not set" from "disabled". */
+  olapGiven?: { enabled: boolean; region?: string };
+  maxConnections: number;
+  overrides: { primary: Readonly<Record<string, string>>; replica: Readonly<Record<string, string>> };
+  resources: Record<ResourceRole, NodeResources> & { pgbouncer: { cpu: string; memory: string } };
+  pgbouncer: ResolvedPgbouncer;
+  replication: ResolvedReplication;
+  verification: { timeoutMs: number; maxLagBytes: number; maxLagMs: number };
+  ports: { postgres: number; pool: number };
+  /** The role standbys stream as. */
+  replicationUser: string;
+}
+
+export interface SelfHostedRegionEntry {
+  region: string;
+  replicas: number;
+  context?: string;
+  kubeconfig?: string;
+  cidrs: readonly string[];
+  allowedCidrs: readonly string[];
+  primaryHost?: string;
+}
+
+export interface ResolvedSelfHosted extends ResolvedCommon {
+  backend: "selfHosted";
+  crossRegion: readonly SelfHostedRegionEntry[];
+  kubernetes: {
+    namespace: string;
+    createNamespace: boolean;
+    storageClass?: string;
+    antiAffinity: "preferred" | "required";
+    images: { postgres: string; pgbouncer: string };
+  };
+}
+
+export interface AuroraRegionEntry {
+  region: string;
+  replicas: number;
+  vpcId: string;
+  subnetIds: readonly string[];
+  kmsKeyId: string;
+  instanceClass: string;
+  allowedCidrs: readonly string[];
+}
+
+export type ResolvedAuroraBlock = Omit<AuroraConfig["aurora"], "instanceClass" | "proxy"> & {
+  instanceClass: { writer: string; reader: string; olap?: string };
+  proxy: { enabled: boolean; requireTls: boolean; maxConnectionsPercent: number; idleClientTimeoutS: number };
+};
+
+export interface ResolvedAurora extends ResolvedCommon {
+  backend: "aurora";
+  crossRegion: readonly AuroraRegionEntry[];
+  aurora: ResolvedAuroraBlock;
+}
+
+export interface ResolvedLocal extends ResolvedCommon {
+  backend: "local";
+  crossRegion: readonly never[];
+}
+
+export type ResolvedConfig = ResolvedSelfHosted | ResolvedAurora | ResolvedLocal;
+
+/** Fixed by the product, not by stack config. */
+export const FIXED = {
+  ports: { postgres: 5432, pool: 6432 },
+  replicationUser: "replicator",
+} as const;
+
+/**
+ * Aurora takes no resources, pgbouncer or replication keys; the per-role settings it maps
+ * still derive from them, so they hold the schema's own defaults.
+ */
+function auroraPlaceholders(): Pick<SelfHostedConfig, "resources" | "pgbouncer" | "replication"> {
+  const shape = selfHostedConfigSchema.shape;
+  return { resources: shape.resources.parse(undefined), pgbouncer: shape.pgbouncer.parse(undefined), replication: shape.replication.parse(undefined) };
+}
+
+function nodeResources(given: { cpu: string; memory: string; storage: string }): NodeResources {
+  return { ...given, memoryBytes: parseByteQuantity(given.memory) ?? 0 };
+}
+
+function resolvePgbouncer(given: SelfHostedConfig["pgbouncer"]): ResolvedPgbouncer {
+  const sizing = (pool: PoolName): PoolSizing => {
+    const own = given.pools[pool];
+    return {
+      defaultPoolSize: own.defaultPoolSize ?? given.defaultPoolSize,
+      maxClientConn: own.maxClientConn ?? given.maxClientConn,
+      reservePoolSize: own.reservePoolSize ?? given.reservePoolSize,
+      configKey: own.defaultPoolSize !== undefined ? `pgbouncer.pools.${pool}` : "pgbouncer",
+    };
+  };
+  return {
+    poolMode: given.poolMode,
+    reservePoolTimeoutMs: given.reservePoolTimeout,
+    readStatementTimeoutMs: given.readStatementTimeout,
+    instances: given.instances,
+    pools: { write: sizing("write"), read: sizing("read"), olap: sizing("olap") },
+  };
+}
+
+function resolveReplication(given: SelfHostedConfig["replication"]): ResolvedReplication {
+  return {
+    synchronousCommit: given.synchronousCommit,
+    synchronousReplicas: given.synchronousReplicas,
+    walKeepSizeBytes: given.walKeepSize,
+    maxSlotWalKeepSizeBytes: given.maxSlotWalKeepSize,
+    maxLagBytes: given.maxLagBytes,
+    basebackupMaxRate: given.basebackupMaxRate,
+  };
+}
+
+function replicaCount(config: StackConfig): ResolvedCommon["replicas"] {
+  if (config.replicas !== undefined) return { count: config.replicas, from: "replicas" };
+  if (!config.capacity) throw new Error("resolveConfig: parseStackConfig lets no config through without replicas or capacity");
+  const { peakReadQps, perNodeQps, safetyFactor } = config.capacity;
+  return { count: requiredReplicas(peakReadQps, perNodeQps, safetyFactor).requiredReplicas, from: "capacity" };
+}
+
+function resolveCommon(
+  config: StackConfig,
+  parts: Pick<SelfHostedConfig, "resources" | "pgbouncer" | "replication">,
+  requireTls: boolean,
+): ResolvedCommon {
+  const replication = resolveReplication(parts.replication);
+  const olap: OlapChoice = config.olap?.enabled
+    ? { enabled: true, region: config.olap.region ?? config.region, settings: config.olap.settings }
+    : { enabled: false };
+  return {
+    name: config.name,
+    postgresVersion: config.postgresVersion,
+    database: config.database,
+    user: config.user,
+    region: config.region,
+    replicas: replicaCount(config),
+    ...(config.capacity
+      ? { capacity: requiredReplicas(config.capacity.peakReadQps, config.capacity.perNodeQps, config.capacity.safetyFactor) }
+      : {}),
+    allowedCidrs: config.allowedCidrs,
+    replicationCidrs: config.replicationCidrs ?? config.allowedCidrs,
+    requireTls,
+    olap,
+    ...(config.olap ? { olapGiven: { enabled: config.olap.enabled, ...(config.olap.region !== undefined ? { region: config.olap.region } : {}) } } : {}),
+    maxConnections: config.postgresql.maxConnections,
+    overrides: { primary: config.postgresql.primary, replica: config.postgresql.replica },
+    resources: {
+      primary: nodeResources(parts.resources.primary),
+      replica: nodeResources(parts.resources.replica),
+      olap: nodeResources(parts.resources.olap),
+      pgbouncer: parts.resources.pgbouncer,
+    },
+    pgbouncer: resolvePgbouncer(parts.pgbouncer),
+    replication,
+    verification: {
+      timeoutMs: config.verification.timeout,
+      maxLagBytes: config.verification.maxLagBytes ?? replication.maxLagBytes,
+      maxLagMs: config.verification.maxLag,
+    },
+    ports: { ...FIXED.ports },
+    replicationUser: FIXED.replicationUser,
+  };
+}
+
+function resolveSelfHosted(config: SelfHostedConfig): ResolvedSelfHosted {
+  const { kubernetes } = config;
+  return {
+    ...resolveCommon(config, config, config.requireTls),
+    backend: "selfHosted",
+    crossRegion: config.crossRegion.map((entry) => ({ ...entry, allowedCidrs: entry.allowedCidrs ?? entry.cidrs })),
+    kubernetes: {
+      namespace: kubernetes.namespace,
+      createNamespace: kubernetes.createNamespace,
+      ...(kubernetes.storageClass !== undefined ? { storageClass: kubernetes.storageClass } : {}),
+      antiAffinity: kubernetes.antiAffinity,
+      images: { postgres: kubernetes.images.postgres ?? `postgres:${config.postgresVersion}-bookworm`, pgbouncer: kubernetes.images.pgbouncer },
+    },
+  };
+}
+
+function resolveAurora(config: AuroraConfig): ResolvedAurora {
+  const { aurora } = config;
+  const readerClass = aurora.instanceClass.reader ?? aurora.instanceClass.writer;
+  return {
+    ...resolveCommon(config, auroraPlaceholders(), config.requireTls),
+    backend: "aurora",
+    crossRegion: config.crossRegion.map((entry) => ({ ...entry, instanceClass: entry.instanceClass ?? readerClass, allowedCidrs: entry.allowedCidrs ?? config.allowedCidrs })),
+    aurora: {
+      ...aurora,
+      instanceClass: { writer: aurora.instanceClass.writer, reader: readerClass, ...(aurora.instanceClass.olap ? { olap: aurora.instanceClass.olap } : {}) },
+      proxy: {
+        enabled: aurora.proxy.enabled,
+        requireTls: aurora.proxy.requireTls,
+        maxConnectionsPercent: aurora.proxy.maxConnectionsPercent,
+        idleClientTimeoutS: Math.round(aurora.proxy.idleClientTimeout / 1000),
+      },
+    },
+  };
+}
+
+function resolveLocal(config: LocalConfig): ResolvedLocal {
+  return { ...resolveCommon(config, config, false), backend: "local", crossRegion: [] };
+}
+
+export function resolveConfig(config: StackConfig): ResolvedConfig {
+  switch (config.backend) {
+    case "selfHosted":
+      return resolveSelfHosted(config);
+    case "aurora":
+      return resolveAurora(config);
+    case "local":
+      return resolveLocal(config);
+  }
+}

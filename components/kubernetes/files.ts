@@ -1,0 +1,32 @@
+/** The rendered files a cluster mounts, with in-pod paths substituted. Pure. */
+import { renderPgHba } from "../render/pgHba";
+import { renderPgIdent } from "../render/pgIdent";
+import { renderPgbouncerIni } from "../render/pgbouncerIni";
+import { renderPostgresqlConf } from "../render/postgresqlConf";
+import type { NodeGroup, Pool, SelfHostedTopology } from "../topology/types";
+import { PATHS, names, serviceHost } from "./conventions";
+
+export type GroupFiles = Record<"postgresql.conf" | "pg_hba.conf" | "pg_ident.conf", string>;
+
+export function renderGroupFiles(topology: SelfHostedTopology, group: NodeGroup): GroupFiles {
+  return {
+    "postgresql.conf": renderPostgresqlConf(topology, group, topology.port, {
+      hbaFile: PATHS.hbaFile,
+      identFile: PATHS.identFile,
+      socketDirectory: PATHS.socketDir,
+      ssl: { certFile: PATHS.tlsCert, keyFile: PATHS.tlsKey },
+    }),
+    "pg_hba.conf": renderPgHba(topology, group.region),
+    "pg_ident.conf": renderPgIdent(topology),
+  };
+}
+
+/** A pool's pgbouncer.ini: its server connections go to the Service of the role it serves. */
+export function renderPoolIni(topology: SelfHostedTopology, pool: Pool): string {
+  return renderPgbouncerIni(topology, pool, {
+    target: { host: serviceHost(names.roleService(topology, pool.target), topology.kubernetes.namespace), port: topology.port },
+    listen: { host: "*", port: topology.poolPort },
+    authFile: `${PATHS.pgbouncerDir}/userlist.txt`,
+    serverTlsMode: topology.access.requireTls ? "require" : "prefer",
+  });
+}

@@ -1,0 +1,46 @@
+/** Secrets: generated passwords, the region's server certificate, PgBouncer's userlist. Pure. */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { renderUserlist } from "../../render/pgbouncerIni";
+import type { SelfHostedTopology } from "../../topology/types";
+import type { ServerCertificate } from "../clusterTls";
+import { CREDENTIAL_KEYS, baseLabels, names } from "../conventions";
+
+export interface RegionCredentials {
+  superuser: pulumi.Input<string>;
+  replication: pulumi.Input<string>;
+  app: pulumi.Input<string>;
+  heartbeatToken: pulumi.Input<string>;
+}
+
+function metadata(topology: SelfHostedTopology, name: string, component: "postgresql" | "pgbouncer") {
+  return { name, namespace: topology.kubernetes.namespace, labels: baseLabels(topology, component) };
+}
+
+export function credentialsSecret(topology: SelfHostedTopology, credentials: RegionCredentials, withSuperuser: boolean): k8s.core.v1.SecretArgs {
+  return {
+    metadata: metadata(topology, names.credentials(topology), "postgresql"),
+    stringData: {
+      [CREDENTIAL_KEYS.replication]: credentials.replication,
+      [CREDENTIAL_KEYS.app]: credentials.app,
+      [CREDENTIAL_KEYS.heartbeatToken]: credentials.heartbeatToken,
+      // The superuser password exists only where the primary was initialised.
+      ...(withSuperuser ? { [CREDENTIAL_KEYS.superuser]: credentials.superuser } : {}),
+    },
+  };
+}
+
+export function tlsSecret(topology: SelfHostedTopology, certificate: ServerCertificate): k8s.core.v1.SecretArgs {
+  return {
+    metadata: metadata(topology, names.tls(topology), "postgresql"),
+    type: "kubernetes.io/tls",
+    stringData: { "tls.crt": certificate.certPem, "tls.key": certificate.keyPem, "ca.crt": certificate.caPem },
+  };
+}
+
+export function poolAuthSecret(topology: SelfHostedTopology, appPassword: pulumi.Input<string>): k8s.core.v1.SecretArgs {
+  return {
+    metadata: metadata(topology, names.poolAuth(topology), "pgbouncer"),
+    stringData: { "userlist.txt": pulumi.output(appPassword).apply((password) => renderUserlist(topology.user, password)) },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * Promotion: the most advanced OLTP replica becomes the writer, the others
+ * follow it, the write pool is repointed, and promotion is done only when a
+ * write through the write pool lands on the new writer.
+ */
+import { randomBytes } from "node:crypto";
+import type { StackOutputs } from "../outputs";
+import { HEARTBEAT_DDL, IDENTITY_SQL, ensureSlotsSql, heartbeatWriteSql } from "../sql/replicationSql";
+import type { StandbyNode } from "../topology/types";
+import { queryOnce } from "../verify/verifier";
+import { nodeByName, nodeContext, poolContext, poolPortOf, portOf } from "./contexts";
+import { LocalError } from "./errors";
+import { isAlive, sleep } from "./exec";
+import type { Layout } from "./layout";
+import { reloadPool, writePoolFiles } from "./pgbouncerProcess";
+import { LOOPBACK } from "./ports";
+import { nodeIsRunning, stopNode, superuserSql } from "./postgresNode";
+import { type LocalState, writeState } from "./state";
+
+export interface PromoteResult {
+  promoted: string;
+  formerWriter: string;
+  followers: string[];
+  outputs: StackOutputs;
+  /** How long after repointing a write through the write pool first succeeded. */
+  writeThroughPoolMs: number;
+}
+
+export interface PromoteOptions {
+  replica?: string;
+  force?: boolean;
+}
+
+export async function promote(layout: Layout, state: LocalState, options: PromoteOptions, writeOutputs: (state: LocalState) => StackOutputs): Promise<PromoteResult> {
+  const node = nodeContext(layout, state);
+  const oldWriter = nodeByName(state, state.writer);
+  if ((await nodeIsRunning(node, oldWriter)) && !options.force) {
+    throw new LocalError(`the writer ${oldWriter.name} is still running; promoting a replica now would leave two writers. Stop it first (or pass --force to stop it for you).`);
+  }
+  if (options.force) await stopNode(node, oldWriter, "immediate");
+  const target = await choosePromotionTarget(layout, state, options.replica);
+  const port = portOf(state, target);
+  await superuserSql(node, port, ["-c", "SELECT pg_promote(true, 60)"]);
+  // The replica's postgresql.conf keeps default_transaction_read_only = on; a writer must accept writes.
+  await superuserSql(node, port, [
+    "-c", "ALTER SYSTEM SET default_transaction_read_only = off",
+    "-c", "ALTER SYSTEM RESET primary_conninfo",
+    "-c", "ALTER SYSTEM RESET primary_slot_name",
+    "-c", "SELECT pg_reload_conf()",
+  ]);
+  const followers = state.topology.standbys.filter((s) => s.name !== target.name && !state.retired.includes(s.name));
+  await superuserSql(node, port, ["-c", ensureSlotsSql(followers.map((f) => f.slot))]);
+  for (const follower of followers) await follow(layout, state, follower, port);
+  state.retired.push(oldWriter.name);
+  state.writer = target.name;
+  writeState(layout, state);
+  repointWritePool(layout, state);
+  const outputs = writeOutputs(state);
+  const writeThroughPoolMs = await proveWriteThroughPool(layout, outputs, target.name);
+  return { promoted: target.name, formerWriter: oldWriter.name, followers: followers.map((f) => f.name), outputs, writeThroughPoolMs };
+}
+
+/**
+ * A pool still pinned to the old writer answers "read-only transaction" or nothing at all:
+ * promotion is done only when a write through the write pool lands on the new writer.
+ */
+async function proveWriteThroughPool(layout: Layout, outputs: StackOutputs, writer: string): Promise<number> {
+  const started = Date.now();
+  const token = `promote-${randomBytes(4).toString("hex")}`;
+  let last = "";
+  while (Date.now() - started < 60_000) {
+    try {
+      const sqlText = `${HEARTBEAT_DDL.join(";\n")};\n${heartbeatWriteSql(token)};\n${IDENTITY_SQL}`;
+      const rows = await queryOnce({ outputs, sslmode: "disable" }, outputs.pools.write, sqlText);
+      const [name, inRecovery] = rows[rows.length - 1] ?? [];
+      if (name === writer && inRecovery === false) return Date.now() - started;
+      last = `landed on ${String(name)} (in recovery: ${String(inRecovery)})`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await sleep(250);
+  }
+  throw new LocalError(`promoted ${writer}, but a write through the write pool still fails after 60s (${last}); see ${layout.log("pg-pool-write")}`);
+}
+
+/** The most advanced OLTP replica (highest received LSN) loses the least. */
+async function choosePromotionTarget(layout: Layout, state: LocalState, wanted?: string): Promise<StandbyNode> {
+  const node = nodeContext(layout, state);
+  const candidates = state.topology.standbys.filter((s) => s.role === "oltp" && !state.retired.includes(s.name) && s.name !== state.writer);
+  if (wanted !== undefined) {
+    const chosen = candidates.find((c) => c.name === wanted);
+    if (!chosen) throw new LocalError(`${wanted} cannot be promoted; OLTP replicas: ${candidates.map((c) => c.name).join(", ")}`);
+    return chosen;
+  }
+  let best: { node: StandbyNode; lsn: bigint } | undefined;
+  for (const candidate of candidates) {
+    const text = await superuserSql(node, portOf(state, candidate), ["-c", "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::bigint"]).catch(() => undefined);
+    if (!text) continue;
+    const lsn = BigInt(text);
+    if (!best || lsn > best.lsn) best = { node: candidate, lsn };
+  }
+  if (!best) throw new LocalError("no OLTP replica is running to promote; start one (local up) first.");
+  return best.node;
+}
+
+/** Points a standby at the new writer; primary_conninfo reloads without a restart (PostgreSQL 13+). */
+async function follow(layout: Layout, state: LocalState, follower: StandbyNode, writerPort: number): Promise<void> {
+  const node = nodeContext(layout, state);
+  if (!(await nodeIsRunning(node, follower))) return;
+  const conninfo = `host=${LOOPBACK} port=${writerPort} user=${state.topology.replication.user} passfile=${layout.passfile(follower.name)} application_name=${follower.name} sslmode=disable`;
+  await superuserSql(node, portOf(state, follower), ["-c", `ALTER SYSTEM SET primary_conninfo = '${conninfo}'`, "-c", "SELECT pg_reload_conf()"]);
+}
+
+function repointWritePool(layout: Layout, state: LocalState): void {
+  const write = state.topology.pools.write;
+  writePoolFiles(poolContext(layout, state), write, poolPortOf(state, write), portOf(state, state.writer));
+  const pid = state.pids.pools.write;
+  if (pid !== undefined && isAlive(pid)) reloadPool(pid);
+}
+

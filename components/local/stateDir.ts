@@ -1,0 +1,64 @@
+/** The state directory: created step by step, owned by the servers' user, reachable by it. */
+import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { LocalError } from "./errors";
+import { run } from "./exec";
+import { ensureDir } from "./files";
+import type { RunAs } from "./identity";
+import { type Layout, MAX_SOCKET_DIR_LENGTH } from "./layout";
+
+/**
+ * Creates the missing parents one level at a time. (Node's recursive mkdirSync
+ * spins forever under some pseudo-filesystems such as /proc.)
+ */
+function makeParents(path: string): void {
+  const missing: string[] = [];
+  let dir = dirname(path);
+  while (!existsSync(dir)) {
+    missing.unshift(dir);
+    dir = dirname(dir);
+  }
+  if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
+  accessSync(dir, constants.W_OK);
+  for (const next of missing) mkdirSync(next);
+}
+
+function ancestors(path: string): string[] {
+  const result: string[] = [];
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) result.unshift(dir);
+  return result;
+}
+
+function otherUsersCanEnter(dir: string): boolean {
+  try {
+    return (statSync(dir).mode & 0o001) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+export function prepareDirectories(layout: Layout, runAs: RunAs): void {
+  if (layout.socketDir.length > MAX_SOCKET_DIR_LENGTH) {
+    throw new LocalError(`state directory ${layout.root} is too deep for PostgreSQL's Unix sockets (${layout.socketDir.length} > ${MAX_SOCKET_DIR_LENGTH} characters); pass a shorter --state-dir.`);
+  }
+  try {
+    makeParents(layout.root);
+    ensureDir(layout.root, runAs);
+  } catch (error) {
+    throw new LocalError(`cannot create the state directory ${layout.root} (${(error as Error).message}); pass a writable --state-dir or set PG_READ_REPLICAS_STATE_DIR.`);
+  }
+  for (const dir of [layout.socketDir, layout.logDir, layout.scriptsDir, join(layout.root, "nodes"), join(layout.root, "pools")]) ensureDir(dir, runAs);
+}
+
+/** The servers run as runAs: every parent of the state directory must let that user through. */
+export async function requireReachable(layout: Layout, runAs: RunAs): Promise<void> {
+  try {
+    await run("test", ["-w", layout.root, "-a", "-x", layout.root], { runAs });
+  } catch {
+    const blocking = ancestors(layout.root).find((dir) => !otherUsersCanEnter(dir));
+    throw new LocalError(
+      `${runAs.user} cannot reach the state directory ${layout.root}${blocking ? ` (${blocking} is not searchable by other users)` : ""}; ` +
+        `chmod o+x the blocking directory or pass a --state-dir under /tmp.`,
+    );
+  }
+}

@@ -1,0 +1,46 @@
+/** Stopping a local stack: pools and the reader endpoint first, then replicas, the writer last. */
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { allNodes } from "../topology/queries";
+import { nodeByName, nodeContext } from "./contexts";
+import { stopProcess } from "./exec";
+import type { Layout } from "./layout";
+import { stopPool } from "./pgbouncerProcess";
+import { stopNode } from "./postgresNode";
+import { type LocalState, StateError, readState } from "./state";
+
+export async function stopEverything(layout: Layout, state: LocalState): Promise<void> {
+  await Promise.all(Object.values(state.pids.pools).map((pid) => stopPool(pid)));
+  await stopProcess(state.pids.readerEndpoint);
+  const node = nodeContext(layout, state);
+  const writer = nodeByName(state, state.writer);
+  await Promise.all(allNodes(state.topology).filter((n) => n.name !== writer.name).map((member) => stopNode(node, member)));
+  await stopNode(node, writer);
+}
+
+/** Without a readable state file: stop any server whose data directory is under the state root. */
+async function stopOrphanServers(layout: Layout): Promise<void> {
+  const nodesDir = join(layout.root, "nodes");
+  if (!existsSync(nodesDir)) return;
+  for (const name of readdirSync(nodesDir)) {
+    const pidFile = join(nodesDir, name, "data", "postmaster.pid");
+    if (!existsSync(pidFile)) continue;
+    const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+    await stopProcess(pid, "SIGINT", 30_000);
+  }
+}
+
+/** Stops whatever runs and removes the state directory; also when the state file is unreadable. */
+export async function tearDown(layout: Layout): Promise<{ removed: boolean }> {
+  if (!existsSync(layout.root)) return { removed: false };
+  let state: LocalState | undefined;
+  try {
+    state = readState(layout);
+  } catch (error) {
+    if (!(error instanceof StateError)) throw error;
+  }
+  if (state) await stopEverything(layout, state);
+  else await stopOrphanServers(layout);
+  rmSync(layout.root, { recursive: true, force: true });
+  return { removed: true };
+}

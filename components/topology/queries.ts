@@ -1,0 +1,50 @@
+/** Small questions asked of a Topology, answered in one place. */
+import type { DatabaseNode, HomeRegion, NodeGroup, NodeRole, Pool, StandbyNode, Topology } from "./types";
+
+export class TopologyLookupError extends Error {
+  override name = "TopologyLookupError";
+}
+
+export function allNodes(topology: Topology): DatabaseNode[] {
+  return [topology.primary, ...topology.standbys];
+}
+
+export function allGroups(topology: Topology): NodeGroup[] {
+  return topology.regions.flatMap((region) => region.groups);
+}
+
+/** Every pool of every region: write, read and OLAP of the primary's region, then other regions' read pools. */
+export function allPools(topology: Topology): Pool[] {
+  return topology.regions.flatMap((region) => region.pools);
+}
+
+/** The primary's region's pools in a stable order: write, read, olap. */
+export function homePools(topology: Topology): Pool[] {
+  const { write, read, olap } = topology.pools;
+  return olap ? [write, read, olap] : [write, read];
+}
+
+export function homeRegion(topology: Topology): HomeRegion {
+  const home = topology.regions.find((region): region is HomeRegion => region.primary);
+  if (!home) throw new TopologyLookupError(`topology ${topology.hash} has no primary region`);
+  return home;
+}
+
+export function groupOf(topology: Topology, node: DatabaseNode): NodeGroup {
+  const group = allGroups(topology).find((candidate) => candidate.name === node.group);
+  if (!group) throw new TopologyLookupError(`node ${node.name} names group ${node.group}, which topology ${topology.hash} lacks`);
+  return group;
+}
+
+export function nodeNamed(topology: Topology, name: string): DatabaseNode | undefined {
+  return allNodes(topology).find((node) => node.name === name);
+}
+
+export function standbysOf(topology: Topology, role: NodeRole, region?: string): StandbyNode[] {
+  return topology.standbys.filter((node) => node.role === role && (region === undefined || node.region === region));
+}
+
+/** The nodes a pool may land on: the writer, or its region's standbys of its role. */
+export function poolMembers(topology: Topology, pool: Pool): DatabaseNode[] {
+  return pool.target === "primary" ? [topology.primary] : standbysOf(topology, pool.target, pool.region);
+}

@@ -1,0 +1,179 @@
+/** Rules every backend shares. */
+import type { ResolvedConfig } from "../../config/resolve";
+import { MAX_REPLICAS } from "../../config/schema";
+import { formatPostgresSize, isOpenToEveryone, parseCidr } from "../../config/units";
+import { MAX_GROUP_NAME, replicaGroupName } from "../names";
+import { POOL_NAMES } from "../roles";
+import { type Check, SYNCHRONOUS_MODES } from "./rule";
+
+/** Server connections kept free on every node for admins, probes and the verifier. */
+export const CONNECTION_HEADROOM = 10;
+
+function replicaCount(config: ResolvedConfig): Check {
+  return ({ issues, warnings }) => {
+    const capacity = config.capacity;
+    if (!capacity) return;
+    if (config.replicas.from === "capacity" && capacity.requiredReplicas > MAX_REPLICAS) {
+      issues.push({
+        key: "capacity",
+        value: { peakReadQps: capacity.peakReadQps, perNodeQps: capacity.perNodeQps, safetyFactor: capacity.safetyFactor },
+        problem: `needs ${capacity.formula} replicas, more than the ${MAX_REPLICAS} one primary can feed`,
+        fix: "raise perNodeQps with larger replicas, or split the read load across clusters",
+      });
+    }
+    if (config.replicas.from === "replicas" && config.replicas.count < capacity.requiredReplicas) {
+      warnings.push(`replicas is ${config.replicas.count}, below what capacity asks for: ${capacity.formula}`);
+    }
+  };
+}
+
+function regions(config: ResolvedConfig): Check {
+  return ({ issues }) => {
+    const seen = new Map<string, number>();
+    config.crossRegion.forEach((entry, index) => {
+      const key = `crossRegion[${index}].region`;
+      if (entry.region === config.region) {
+        issues.push({ key, value: entry.region, problem: "is the primary's own region", fix: "list only regions other than the primary's; add same-region replicas with replicas" });
+      }
+      const first = seen.get(entry.region);
+      if (first !== undefined) issues.push({ key, value: entry.region, problem: `repeats crossRegion[${first}].region`, fix: "list each region once and set its replicas count there" });
+      else seen.set(entry.region, index);
+    });
+  };
+}
+
+function olap(config: ResolvedConfig): Check {
+  return ({ issues }) => {
+    const given = config.olapGiven;
+    if (given?.region === undefined || given.region === config.region) return;
+    if (!config.crossRegion.some((entry) => entry.region === given.region)) {
+      const available = [config.region, ...config.crossRegion.map((e) => e.region)].join(", ");
+      issues.push({
+        key: "olap.region",
+        value: given.region,
+        problem: "has no cluster to replicate from: it is neither the primary's region nor a crossRegion entry",
+        fix: `use one of ${available}, or add ${given.region} under crossRegion first`,
+      });
+    }
+    if (!given.enabled) issues.push({ key: "olap.region", value: given.region, problem: "is set while olap.enabled is false", fix: "remove olap.region or set olap.enabled to true" });
+  };
+}
+
+function synchronous(config: ResolvedConfig): Check {
+  return ({ issues }) => {
+    const { synchronousCommit: mode, synchronousReplicas: wanted } = config.replication;
+    const available = config.replicas.count;
+    if (SYNCHRONOUS_MODES.has(mode) && wanted === 0) {
+      issues.push({
+        key: "replication.synchronousReplicas",
+        value: undefined,
+        problem: `must be at least 1 when synchronousCommit is ${mode}: without synchronous standbys PostgreSQL silently behaves as local`,
+        fix: "set replication.synchronousReplicas to 1, or synchronousCommit to local",
+      });
+    }
+    if (!SYNCHRONOUS_MODES.has(mode) && wanted > 0) {
+      issues.push({
+        key: "replication.synchronousReplicas",
+        value: wanted,
+        problem: `has no effect with synchronousCommit ${mode}`,
+        fix: "set replication.synchronousCommit to remote_write, on or remote_apply, or synchronousReplicas to 0",
+      });
+    }
+    if (wanted > available) {
+      issues.push({
+        key: "replication.synchronousReplicas",
+        value: wanted,
+        problem: `is more than the ${available} OLTP replicas in the primary's region: every commit would wait forever`,
+        fix: `set it to at most ${available}, or raise replicas`,
+      });
+    }
+  };
+}
+
+function wal(config: ResolvedConfig): Check {
+  return ({ issues }) => {
+    const { walKeepSizeBytes: keep, maxSlotWalKeepSizeBytes: slotLimit } = config.replication;
+    if (slotLimit >= keep) return;
+    issues.push({
+      key: "replication.maxSlotWalKeepSize",
+      value: formatPostgresSize(slotLimit),
+      problem: `is below walKeepSize (${formatPostgresSize(keep)}): slots would be invalidated while the WAL they need is still on disk`,
+      fix: `raise replication.maxSlotWalKeepSize to at least ${formatPostgresSize(keep)}`,
+    });
+  };
+}
+
+/** PgBouncer pools (selfHosted and local; Aurora pools through RDS Proxy). */
+export function pools(config: ResolvedConfig): Check {
+  return ({ issues }) => {
+    const { instances } = config.pgbouncer;
+    const budget = config.maxConnections - CONNECTION_HEADROOM;
+    for (const pool of POOL_NAMES) {
+      const { defaultPoolSize, reservePoolSize, maxClientConn, configKey } = config.pgbouncer.pools[pool];
+      if (defaultPoolSize + reservePoolSize > maxClientConn) {
+        issues.push({
+          key: `${configKey}.defaultPoolSize`,
+          value: defaultPoolSize,
+          problem: `plus reservePoolSize (${reservePoolSize}) exceeds maxClientConn (${maxClientConn}) for the ${pool} pool`,
+          fix: `lower defaultPoolSize or raise maxClientConn to at least ${defaultPoolSize + reservePoolSize}`,
+        });
+      }
+      // The read pool reaches replicas through a load-balanced Service: all of its
+      // server connections can land on one replica, so each replica must fit them all.
+      const serverConnections = instances * (defaultPoolSize + reservePoolSize);
+      if (serverConnections > budget && (pool !== "olap" || config.olap.enabled)) {
+        issues.push({
+          key: `${configKey}.defaultPoolSize`,
+          value: defaultPoolSize,
+          problem: `lets the ${pool} pool open ${instances} × (${defaultPoolSize} + ${reservePoolSize}) = ${serverConnections} server connections, more than the ${budget} a node allows (max_connections ${config.maxConnections} minus ${CONNECTION_HEADROOM} kept for admins and checks)`,
+          fix: `lower pool sizes or pgbouncer.instances, or raise postgresql.maxConnections to at least ${serverConnections + CONNECTION_HEADROOM}`,
+        });
+      }
+    }
+  };
+}
+
+function access(config: ResolvedConfig): Check {
+  return ({ issues, warnings }) => {
+    if (config.allowedCidrs.length === 0) {
+      issues.push({ key: "allowedCidrs", value: [], problem: "is empty, so no client could connect", fix: 'list the CIDRs your applications connect from, e.g. ["10.0.0.0/8"]' });
+    }
+    for (const [key, list] of [["allowedCidrs", config.allowedCidrs], ["replicationCidrs", config.replicationCidrs]] as const) {
+      for (const text of list) {
+        const parsed = parseCidr(text);
+        if (parsed && isOpenToEveryone(parsed)) warnings.push(`${key} contains ${text}: the database accepts password logins from any address`);
+      }
+    }
+  };
+}
+
+function verification(config: ResolvedConfig): Check {
+  return ({ issues }) => {
+    const { timeoutMs, maxLagMs } = config.verification;
+    if (timeoutMs < 30_000 || timeoutMs > 3_600_000) {
+      issues.push({ key: "verification.timeout", value: `${timeoutMs}ms`, problem: "must be from 30s to 1h", fix: "use a duration such as 5m" });
+    }
+    if (maxLagMs < 100) {
+      issues.push({ key: "verification.maxLag", value: `${maxLagMs}ms`, problem: "is below 100ms, which no network meets reliably", fix: "use at least 1s" });
+    }
+  };
+}
+
+function names(config: ResolvedConfig): Check {
+  return ({ issues }) => {
+    config.crossRegion.forEach((entry, index) => {
+      const group = replicaGroupName(config.name, entry.region, true);
+      if (group.length <= MAX_GROUP_NAME) return;
+      issues.push({
+        key: `crossRegion[${index}].region`,
+        value: entry.region,
+        problem: `makes the StatefulSet name ${group} (${group.length} characters), over Kubernetes' ${MAX_GROUP_NAME}`,
+        fix: "shorten name (pulumi config set name pg) or use a shorter region name",
+      });
+    });
+  };
+}
+
+export function commonRules(config: ResolvedConfig): Check[] {
+  return [names(config), replicaCount(config), regions(config), olap(config), synchronous(config), wal(config), access(config), verification(config)];
+}

@@ -1,0 +1,20 @@
+/**
+ * Rules that relate one config key to another, run on the resolved config.
+ * Field-level shape and unit checks are in config/schema.ts; these report in the
+ * same form, so the user sees one list of problems.
+ */
+import type { ResolvedConfig } from "../../config/resolve";
+import { auroraRules } from "./aurora";
+import { commonRules } from "./common";
+import { localRules } from "./local";
+import { selfHostedRules } from "./selfHosted";
+import type { Findings } from "./rule";
+
+export type { Findings } from "./rule";
+
+export function validateConfig(config: ResolvedConfig): Findings {
+  const findings: Findings = { issues: [], warnings: [] };
+  const backendRules = config.backend === "aurora" ? auroraRules(config) : config.backend === "local" ? localRules(config) : selfHostedRules(config);
+  for (const check of [...commonRules(config), ...backendRules]) check(findings);
+  return findings;
+}
