@@ -8,7 +8,7 @@ import { ReaderEndpoint } from "../components/local/readerEndpoint";
 import { Layout } from "../components/local/layout";
 import { readState } from "../components/local/state";
 import { localOutputs } from "../components/local/outputs";
-import { queryOnce } from "../components/verify/verifier";
+import { queryOnce } from "../components/verify/client";
 import { readinessSql } from "../components/sql/replicationSql";
 
 export async function serveReaderEndpoint(stateDir: string): Promise<void> {

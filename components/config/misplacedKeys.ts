@@ -38,8 +38,8 @@ const EXPLANATIONS: Partial<Record<Backend, Record<string, Explanation>>> = {
   },
 };
 
-function blockExplanation(key: string, backend: Backend, owner: Backend): Explanation {
-  return { problem: `is set but backend ${backend} does not use it`, fix: `remove the ${key} block, or set backend to ${owner}` };
+function blockExplanation(key: string, backend: Backend, owners: readonly Backend[]): Explanation {
+  return { problem: `is set but backend ${backend} does not use it`, fix: `remove the ${key} block, or set backend to ${owners.join(" or ")}` };
 }
 
 function entryExplanation(backend: Backend, owner: Backend): Explanation {
@@ -60,7 +60,7 @@ export function misplacedKey(backend: Backend, path: readonly PropertyKey[]): Ex
   const owners = BACKENDS.filter((other) => other !== backend && schemaAt(BACKEND_SCHEMAS[other], path) !== undefined);
   const owner = owners[0];
   if (!owner) return undefined;
-  if (path.length === 1) return blockExplanation(generic, backend, owners.length === 1 ? owner : (owners.join(" or ") as Backend));
+  if (path.length === 1) return blockExplanation(generic, backend, owners);
   return entryExplanation(backend, owner);
 }
 

@@ -6,8 +6,7 @@
  * from capacity). Validation and the topology builder read only the result: plain
  * fields, nothing optional that has a default.
  */
-import { requiredReplicas } from "../topology/capacity";
-import type { Capacity } from "../topology/types";
+import { type Capacity, requiredReplicas } from "./capacity";
 import { type AuroraConfig, type LocalConfig, type SelfHostedConfig, type StackConfig, selfHostedConfigSchema } from "./schema";
 import { parseByteQuantity } from "./units";
 

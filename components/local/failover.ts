@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { StackOutputs } from "../outputs";
 import { HEARTBEAT_DDL, IDENTITY_SQL, ensureSlotsSql, heartbeatWriteSql } from "../sql/replicationSql";
 import type { StandbyNode } from "../topology/types";
-import { queryOnce } from "../verify/verifier";
+import { queryOnce } from "../verify/client";
 import { nodeByName, nodeContext, poolContext, poolPortOf, portOf } from "./contexts";
 import { LocalError } from "./errors";
 import { isAlive, sleep } from "./exec";

@@ -7,7 +7,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { renderBootstrapSql } from "../render/bootstrapSql";
 import { renderPostgresqlConf } from "../render/postgresqlConf";
-import type { DatabaseNode, NodeGroup, Topology } from "../topology/types";
+import { groupOf } from "../topology/queries";
+import type { DatabaseNode, Topology } from "../topology/types";
 import { type RunOptions, run } from "./exec";
 import { ensureDir, writeOwnedFile } from "./files";
 import type { RunAs } from "./identity";
@@ -29,10 +30,6 @@ const options = (ctx: NodeContext, extra: Partial<RunOptions> = {}): RunOptions 
   ...(extra.input !== undefined ? { input: extra.input } : {}),
   timeoutMs: extra.timeoutMs ?? 120_000,
 });
-
-function groupOf(topology: Topology, node: DatabaseNode): NodeGroup {
-  return topology.regions.flatMap((r) => r.groups).find((g) => g.name === node.group)!;
-}
 
 export function writeNodeConfig(ctx: NodeContext, node: DatabaseNode, port: number): void {
   ensureDir(ctx.layout.nodeDir(node.name), ctx.runAs);

@@ -1,7 +1,8 @@
 /** What `local status` shows: each server's role, endpoint, state, replay lag and slot; each pool's target. */
 import type { Endpoint } from "../outputs";
 import { IDENTITY_SQL, REPLICATION_STATUS_SQL } from "../sql/replicationSql";
-import { queryOnce } from "../verify/verifier";
+import { queryOnce } from "../verify/client";
+import { portOf } from "./contexts";
 import { isAlive } from "./exec";
 import { localOutputs } from "./outputs";
 import { LOOPBACK } from "./ports";
@@ -23,7 +24,7 @@ export async function collectStatus(state: LocalState): Promise<StatusRow[]> {
   const ctx = { outputs, sslmode: "disable" as const };
   const at = (port: number) => `${LOOPBACK}:${port}`;
   const replication = new Map<string, unknown[]>();
-  const writerPort = state.ports.nodes[state.writer]!;
+  const writerPort = portOf(state, state.writer);
   const writerUp = await queryOnce(ctx, { host: LOOPBACK, port: writerPort }, REPLICATION_STATUS_SQL)
     .then((rows) => {
       for (const row of rows) replication.set(row[0] as string, row);
@@ -33,7 +34,7 @@ export async function collectStatus(state: LocalState): Promise<StatusRow[]> {
 
   const rows: StatusRow[] = [];
   for (const node of allNodes(state.topology)) {
-    const port = state.ports.nodes[node.name]!;
+    const port = portOf(state, node);
     if (node.name === state.writer) {
       rows.push({ role: "writer", name: node.name, endpoint: at(port), state: writerUp ? "accepting writes" : "DOWN" });
       continue;

@@ -14,9 +14,16 @@ export interface ServerPaths {
 
 const UNQUOTED = /^(-?\d+(\.\d+)?([a-zA-Z]+)?|[a-z_][a-z0-9_]*)$/;
 
-/** postgresql.conf quoting: numbers, units and simple identifiers bare; anything else in single quotes. */
+/**
+ * postgresql.conf quoting: numbers, units and simple identifiers bare; anything else in
+ * single quotes. Inside quotes PostgreSQL's config lexer (guc-file.l, GUC_scanstr) reads
+ * backslash escapes and refuses a raw newline, so backslashes, quotes and line breaks are
+ * escaped for it to read back exactly the value given.
+ */
 export function quoteSetting(value: string): string {
-  return UNQUOTED.test(value) ? value : `'${value.replace(/'/g, "''")}'`;
+  if (UNQUOTED.test(value)) return value;
+  const escaped = value.replace(/\\/g, "\\\\").replace(/'/g, "''").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+  return `'${escaped}'`;
 }
 
 function line(name: string, value: string, why?: string): string {

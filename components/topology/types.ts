@@ -5,10 +5,12 @@
  * backend: the Kubernetes or Aurora part exists exactly when that backend is
  * chosen, and a standby always has its slot.
  */
+import type { Capacity } from "../config/capacity";
 import type { NodeResources } from "../config/resolve";
 import type { GucName } from "../settings/registry";
 
 export type { NodeResources } from "../config/resolve";
+export type { Capacity } from "../config/capacity";
 export type Backend = "selfHosted" | "aurora" | "local";
 export type StandbyRole = "oltp" | "olap";
 export type NodeRole = "primary" | StandbyRole;
@@ -123,14 +125,6 @@ export interface RemoteRegion extends RegionBase {
 
 export type Region = HomeRegion | RemoteRegion;
 
-export interface Capacity {
-  peakReadQps: number;
-  perNodeQps: number;
-  safetyFactor: number;
-  requiredReplicas: number;
-  /** The arithmetic, spelled out for stack outputs: "ceil(12000 / 4000 × 1.3) = ceil(3.9) = 4". */
-  formula: string;
-}
 
 export interface Access {
   clientCidrs: readonly string[];

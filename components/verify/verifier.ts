@@ -9,7 +9,6 @@
  * lands only on the role it serves.
  */
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import type { Endpoint, Reader, StackOutputs, VerificationBounds } from "../outputs";
 import {
   AURORA_IDENTITY_SQL,
@@ -23,8 +22,10 @@ import {
   heartbeatSeenSql,
   heartbeatWriteSql,
 } from "../sql/replicationSql";
+import { type SslMode, queryOnce } from "./client";
 
-export type SslMode = "disable" | "require";
+export type { SslMode } from "./client";
+
 
 export interface VerifyOptions extends Partial<VerificationBounds> {
   /** Concurrent connections per pool; each must land on the pool's role. */
@@ -85,35 +86,6 @@ interface Context {
   poolSamples: number;
 }
 
-function clientFor(outputs: StackOutputs, sslmode: SslMode, endpoint: Endpoint): pg.Client {
-  return new pg.Client({
-    host: endpoint.host,
-    port: endpoint.port,
-    database: outputs.database,
-    user: outputs.user,
-    password: outputs.password,
-    connectionTimeoutMillis: 5000,
-    // Client-side: PgBouncer refuses statement_timeout as a startup parameter.
-    query_timeout: 15_000,
-    application_name: "pg-read-replicas-verify",
-    ssl: sslmode === "require" ? { rejectUnauthorized: false } : false,
-  });
-}
-
-/** Runs one statement (or a simple-protocol batch) on a fresh connection; returns the rows of every result. */
-export async function queryOnce(ctx: Pick<Context, "outputs" | "sslmode">, endpoint: Endpoint, sql: string): Promise<unknown[][]> {
-  const client = clientFor(ctx.outputs, ctx.sslmode, endpoint);
-  client.on("error", () => undefined);
-  try {
-    await client.connect();
-    const result = await client.query({ text: sql, rowMode: "array" });
-    const results = Array.isArray(result) ? result : [result];
-    return results.flatMap((r: pg.QueryArrayResult) => r.rows ?? []);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 const at = (e: Endpoint) => `${e.host}:${e.port}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -165,7 +137,7 @@ async function checkStreaming(ctx: Context, report: VerificationReport): Promise
       replica.problems.push(`${replica.name}: streams without its slot ${expectedSlot ?? "(any)"} active (slot: '${slot}', active: ${active}).`);
     }
     // The OLAP replica may pause replay for long queries by design: hold it to flushed WAL.
-    const lag = replica.role === "olap" ? replica.flushLagBytes! : replica.replayLagBytes!;
+    const lag = Number(replica.role === "olap" ? flushBytes : replayBytes);
     if (lag < 0) replica.problems.push(`${replica.name}: connected but has not reported a WAL position yet.`);
     else if (lag > ctx.bounds.maxLagBytes) replica.problems.push(`${replica.name}: lags ${lag} bytes behind the writer (bound ${ctx.bounds.maxLagBytes}).`);
   }

@@ -4,46 +4,19 @@
  * per role, regions' providers, secrets, protections, pools and the deploy check.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { type ProgramRun, type Registered, isSecretValue, resolve, runProgram } from "./harness";
+import { TYPES, ofType, one, providerUrn } from "../support/graph";
+import { type ProgramRun, type Registered, isSecretValue, resolve, runProgram } from "../support/pulumiMocks";
 
-type Run = ProgramRun;
-const runStack = runProgram;
-
-const T = {
-  cluster: "aws:rds/cluster:Cluster",
-  instance: "aws:rds/clusterInstance:ClusterInstance",
-  endpoint: "aws:rds/clusterEndpoint:ClusterEndpoint",
-  global: "aws:rds/globalCluster:GlobalCluster",
-  parameterGroup: "aws:rds/parameterGroup:ParameterGroup",
-  clusterParameterGroup: "aws:rds/clusterParameterGroup:ClusterParameterGroup",
-  proxy: "aws:rds/proxy:Proxy",
-  proxyEndpoint: "aws:rds/proxyEndpoint:ProxyEndpoint",
-  proxyTarget: "aws:rds/proxyTarget:ProxyTarget",
-  secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
-  securityGroup: "aws:ec2/securityGroup:SecurityGroup",
-  provider: "pulumi:providers:aws",
-  scalingTarget: "aws:appautoscaling/target:Target",
-  scalingPolicy: "aws:appautoscaling/policy:Policy",
-  command: "command:local:Command",
-};
-
-const of = (run: Run, type: string) => run.resources.filter((r) => r.type === type);
-const one = (run: Run, type: string, name: string) => {
-  const found = of(run, type).filter((r) => r.name === name);
-  if (found.length !== 1) throw new Error(`expected one ${type} ${name}, found ${found.length}: ${of(run, type).map((r) => r.name).join(", ")}`);
-  return found[0]!;
-};
-const providerUrn = (r: Registered) => r.provider.slice(0, r.provider.lastIndexOf("::"));
 const parameters = (r: Registered) => Object.fromEntries((r.inputs.parameters as Array<{ name: string; value: string }>).map((p) => [p.name, p.value]));
 
 describe("aurora-prod", () => {
-  let run: Run;
+  let run: ProgramRun;
   beforeAll(async () => {
-    run = await runStack("aurora-prod");
+    run = await runProgram("aurora-prod");
   });
 
   it("has a writer, three OLTP readers and the OLAP reader in us-east-1, and two readers in eu-west-1", () => {
-    const names = of(run, T.instance).map((r) => r.name).sort();
+    const names = ofType(run, TYPES.instance).map((r) => r.name).sort();
     expect(names).toEqual([
       "pg-eu-west-1-reader-0",
       "pg-eu-west-1-reader-1",
@@ -53,33 +26,33 @@ describe("aurora-prod", () => {
       "pg-pg-replica-1",
       "pg-pg-replica-2",
     ]);
-    expect(one(run, T.instance, "pg-pg-olap-0").inputs.instanceClass).toBe("db.r6g.4xlarge");
-    expect(one(run, T.instance, "pg-pg-replica-0").inputs.instanceClass).toBe("db.r6g.xlarge");
-    expect(one(run, T.instance, "pg-pg-primary-0").inputs.instanceClass).toBe("db.r6g.2xlarge");
+    expect(one(run, TYPES.instance, "pg-pg-olap-0").inputs.instanceClass).toBe("db.r6g.4xlarge");
+    expect(one(run, TYPES.instance, "pg-pg-replica-0").inputs.instanceClass).toBe("db.r6g.xlarge");
+    expect(one(run, TYPES.instance, "pg-pg-primary-0").inputs.instanceClass).toBe("db.r6g.2xlarge");
   });
 
   it("orders failover: OLTP readers before the OLAP reader", () => {
-    expect(one(run, T.instance, "pg-pg-primary-0").inputs.promotionTier).toBe(0);
-    for (const reader of ["pg-pg-replica-0", "pg-pg-replica-1", "pg-pg-replica-2"]) expect(one(run, T.instance, reader).inputs.promotionTier).toBe(1);
-    expect(one(run, T.instance, "pg-pg-olap-0").inputs.promotionTier).toBe(15);
+    expect(one(run, TYPES.instance, "pg-pg-primary-0").inputs.promotionTier).toBe(0);
+    for (const reader of ["pg-pg-replica-0", "pg-pg-replica-1", "pg-pg-replica-2"]) expect(one(run, TYPES.instance, reader).inputs.promotionTier).toBe(1);
+    expect(one(run, TYPES.instance, "pg-pg-olap-0").inputs.promotionTier).toBe(15);
   });
 
   it("creates the declared writer first", () => {
-    const writer = one(run, T.instance, "pg-pg-primary-0");
-    for (const reader of ["pg-pg-replica-0", "pg-pg-olap-0"]) expect(one(run, T.instance, reader).dependencies).toContain(writer.urn);
+    const writer = one(run, TYPES.instance, "pg-pg-primary-0");
+    for (const reader of ["pg-pg-replica-0", "pg-pg-olap-0"]) expect(one(run, TYPES.instance, reader).dependencies).toContain(writer.urn);
   });
 
   it("keeps the OLAP reader out of the OLTP endpoint and alone in its own", () => {
     const olapId = "pg-pg-olap-0-abc123";
-    const oltp = one(run, T.endpoint, "pg-oltp").inputs;
-    const olap = one(run, T.endpoint, "pg-olap").inputs;
+    const oltp = one(run, TYPES.endpoint, "pg-oltp").inputs;
+    const olap = one(run, TYPES.endpoint, "pg-olap").inputs;
     expect(oltp).toMatchObject({ customEndpointType: "READER", excludedMembers: [olapId], clusterEndpointIdentifier: "pg-aurora-prod-oltp" });
     expect(oltp.staticMembers).toBeUndefined();
     expect(olap).toMatchObject({ customEndpointType: "READER", staticMembers: [olapId] });
   });
 
   it("gives each role its own parameter group, with the analytic settings on the OLAP reader only", () => {
-    const byName = (n: string) => parameters(one(run, T.parameterGroup, n));
+    const byName = (n: string) => parameters(one(run, TYPES.parameterGroup, n));
     const olap = byName("pg-params-olap");
     expect(olap.work_mem).toBe(String(256 * 1024));
     expect(olap.max_parallel_workers_per_gather).toBe("4");
@@ -89,10 +62,10 @@ describe("aurora-prod", () => {
     expect(reader.work_mem).toBeUndefined();
     expect(reader.max_standby_streaming_delay).toBe("5000");
     expect(byName("pg-params-writer").max_connections).toBe("1000");
-    expect(one(run, T.instance, "pg-pg-olap-0").inputs.dbParameterGroupName).toBe("pg-params-olap-abc123");
-    expect(one(run, T.instance, "pg-pg-replica-1").inputs.dbParameterGroupName).toBe("pg-params-reader-abc123");
-    expect(parameters(one(run, T.clusterParameterGroup, "pg-params-cluster"))["rds.force_ssl"]).toBe("1");
-    for (const group of of(run, T.parameterGroup)) expect(group.inputs.family).toBe("aurora-postgresql16");
+    expect(one(run, TYPES.instance, "pg-pg-olap-0").inputs.dbParameterGroupName).toBe("pg-params-olap-abc123");
+    expect(one(run, TYPES.instance, "pg-pg-replica-1").inputs.dbParameterGroupName).toBe("pg-params-reader-abc123");
+    expect(parameters(one(run, TYPES.clusterParameterGroup, "pg-params-cluster"))["rds.force_ssl"]).toBe("1");
+    for (const group of ofType(run, TYPES.parameterGroup)) expect(group.inputs.family).toBe("aurora-postgresql16");
   });
 
   it("reports every setting Aurora does not take as it is, in the notes output", async () => {
@@ -106,27 +79,27 @@ describe("aurora-prod", () => {
   });
 
   it("runs each region through a provider for that region", () => {
-    const providers = of(run, T.provider);
+    const providers = ofType(run, TYPES.awsProvider);
     const regionOf = new Map(providers.map((p) => [p.urn, p.inputs.region]));
     expect([...regionOf.values()].sort()).toEqual(["eu-west-1", "us-east-1"]);
-    expect(regionOf.get(providerUrn(one(run, T.cluster, "pg-cluster")))).toBe("us-east-1");
-    expect(regionOf.get(providerUrn(one(run, T.instance, "pg-pg-olap-0")))).toBe("us-east-1");
-    expect(regionOf.get(providerUrn(one(run, T.cluster, "pg-eu-west-1-cluster")))).toBe("eu-west-1");
-    for (const reader of ["pg-eu-west-1-reader-0", "pg-eu-west-1-reader-1"]) expect(regionOf.get(providerUrn(one(run, T.instance, reader)))).toBe("eu-west-1");
+    expect(regionOf.get(providerUrn(one(run, TYPES.cluster, "pg-cluster")))).toBe("us-east-1");
+    expect(regionOf.get(providerUrn(one(run, TYPES.instance, "pg-pg-olap-0")))).toBe("us-east-1");
+    expect(regionOf.get(providerUrn(one(run, TYPES.cluster, "pg-eu-west-1-cluster")))).toBe("eu-west-1");
+    for (const reader of ["pg-eu-west-1-reader-0", "pg-eu-west-1-reader-1"]) expect(regionOf.get(providerUrn(one(run, TYPES.instance, reader)))).toBe("eu-west-1");
   });
 
   it("joins eu-west-1 to the Global Database without credentials, after the primary's writer, ignoring its replication source", () => {
-    const global = one(run, T.global, "pg-global").inputs;
+    const global = one(run, TYPES.global, "pg-global").inputs;
     expect(global).toMatchObject({ globalClusterIdentifier: "pg-aurora-prod-global", engine: "aurora-postgresql", storageEncrypted: true });
-    const primary = one(run, T.cluster, "pg-cluster");
+    const primary = one(run, TYPES.cluster, "pg-cluster");
     expect(primary.inputs.globalClusterIdentifier).toBe("pg-global-id");
-    const secondary = one(run, T.cluster, "pg-eu-west-1-cluster");
+    const secondary = one(run, TYPES.cluster, "pg-eu-west-1-cluster");
     expect(secondary.inputs.globalClusterIdentifier).toBe("pg-global-id");
     expect(secondary.inputs.masterUsername).toBeUndefined();
     expect(secondary.inputs.masterPassword).toBeUndefined();
     expect(secondary.inputs.databaseName).toBeUndefined();
     expect(secondary.inputs.kmsKeyId).toMatch(/^arn:aws:kms:eu-west-1:/);
-    expect(secondary.dependencies).toContain(one(run, T.instance, "pg-pg-primary-0").urn);
+    expect(secondary.dependencies).toContain(one(run, TYPES.instance, "pg-pg-primary-0").urn);
     expect(secondary.ignoreChanges).toContain("replicationSourceIdentifier");
     expect(secondary.ignoreChanges).toContain("engineVersion");
     expect(secondary.inputs.availabilityZones).toBeUndefined();
@@ -134,7 +107,7 @@ describe("aurora-prod", () => {
   });
 
   it("protects production data: deletion protection, a final snapshot, encryption with the stack's key", () => {
-    const cluster = one(run, T.cluster, "pg-cluster").inputs;
+    const cluster = one(run, TYPES.cluster, "pg-cluster").inputs;
     expect(cluster).toMatchObject({
       deletionProtection: true,
       skipFinalSnapshot: false,
@@ -143,12 +116,12 @@ describe("aurora-prod", () => {
       kmsKeyId: "alias/pg-prod",
       backupRetentionPeriod: 14,
     });
-    expect(one(run, T.instance, "pg-pg-replica-0").inputs).toMatchObject({ performanceInsightsEnabled: true, monitoringInterval: 60, publiclyAccessible: false });
+    expect(one(run, TYPES.instance, "pg-pg-replica-0").inputs).toMatchObject({ performanceInsightsEnabled: true, monitoringInterval: 60, publiclyAccessible: false });
   });
 
   it("keeps passwords secret: the master password, the proxy's credentials and the password output", async () => {
-    expect(isSecretValue(one(run, T.cluster, "pg-cluster").rawInputs.masterPassword)).toBe(true);
-    const version = of(run, T.secretVersion)[0]!;
+    expect(isSecretValue(one(run, TYPES.cluster, "pg-cluster").rawInputs.masterPassword)).toBe(true);
+    const version = ofType(run, TYPES.secretVersion)[0]!;
     expect(isSecretValue(version.rawInputs.secretString)).toBe(true);
     expect(JSON.parse(version.inputs.secretString)).toEqual({ username: "app", password: "mock-pg-master-password" });
     expect(await resolve(run.program.password)).toEqual({ value: "mock-pg-master-password", secret: true });
@@ -156,23 +129,23 @@ describe("aurora-prod", () => {
   });
 
   it("admits PostgreSQL only from the configured CIDR, security group and itself", () => {
-    const primary = of(run, T.securityGroup).find((g) => g.name === "pg-net")!.inputs;
+    const primary = ofType(run, TYPES.securityGroup).find((g) => g.name === "pg-net")!.inputs;
     expect(primary.ingress).toEqual([
       expect.objectContaining({ fromPort: 5432, toPort: 5432, protocol: "tcp", cidrBlocks: ["10.0.0.0/16"] }),
       expect.objectContaining({ securityGroups: ["sg-0a1b2c3d4e5f60029"] }),
       expect.objectContaining({ self: true }),
     ]);
     expect(JSON.stringify(primary)).not.toContain("0.0.0.0/0");
-    const eu = of(run, T.securityGroup).find((g) => g.name === "pg-eu-west-1-net")!.inputs;
+    const eu = ofType(run, TYPES.securityGroup).find((g) => g.name === "pg-eu-west-1-net")!.inputs;
     expect(eu.ingress[0].cidrBlocks).toEqual(["10.20.0.0/16"]);
   });
 
   it("maps pools onto RDS Proxy and the custom endpoints, never sending OLTP reads to the OLAP reader", async () => {
-    const proxy = of(run, T.proxy)[0]!.inputs;
+    const proxy = ofType(run, TYPES.proxy)[0]!.inputs;
     expect(proxy).toMatchObject({ engineFamily: "POSTGRESQL", requireTls: true });
     expect(proxy.auths[0]).toMatchObject({ authScheme: "SECRETS", clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256" });
-    expect(of(run, T.proxyEndpoint)[0]!.inputs.targetRole).toBe("READ_ONLY");
-    expect(of(run, T.proxyTarget)[0]!.inputs.dbClusterIdentifier).toBe("pg-cluster-abc123");
+    expect(ofType(run, TYPES.proxyEndpoint)[0]!.inputs.targetRole).toBe("READ_ONLY");
+    expect(ofType(run, TYPES.proxyTarget)[0]!.inputs.dbClusterIdentifier).toBe("pg-cluster-abc123");
     const pools = (await resolve(run.program.pools)).value;
     expect(pools.write.host).toBe("pg-proxy.proxy-xyz.rds.amazonaws.com");
     expect(pools.read.host).toBe("pg-aurora-prod-oltp.cluster-custom-xyz.rds.amazonaws.com");
@@ -201,16 +174,16 @@ describe("aurora-prod", () => {
   });
 
   it("scales readers between the configured bounds on reader CPU", () => {
-    const target = of(run, T.scalingTarget)[0]!.inputs;
+    const target = ofType(run, TYPES.scalingTarget)[0]!.inputs;
     expect(target).toMatchObject({ serviceNamespace: "rds", scalableDimension: "rds:cluster:ReadReplicaCount", resourceId: "cluster:pg-cluster-abc123", minCapacity: 4, maxCapacity: 10 });
-    const policy = of(run, T.scalingPolicy)[0]!.inputs.targetTrackingScalingPolicyConfiguration;
+    const policy = ofType(run, TYPES.scalingPolicy)[0]!.inputs.targetTrackingScalingPolicyConfiguration;
     expect(policy).toMatchObject({ targetValue: 60, predefinedMetricSpecification: { predefinedMetricType: "RDSReaderAverageCPUUtilization" } });
   });
 
   it("fails pulumi up through a check that runs after every instance, with the expectation as JSON", () => {
-    const check = of(run, T.command)[0]!;
+    const check = ofType(run, TYPES.command)[0]!;
     expect(check.inputs.create).toMatch(/bin\/pg-read-replicas\.cjs' aurora-check --from-env$/);
-    for (const name of ["pg-pg-primary-0", "pg-pg-olap-0", "pg-eu-west-1-reader-1"]) expect(check.dependencies).toContain(one(run, T.instance, name).urn);
+    for (const name of ["pg-pg-primary-0", "pg-pg-olap-0", "pg-eu-west-1-reader-1"]) expect(check.dependencies).toContain(one(run, TYPES.instance, name).urn);
     const expectation = JSON.parse(check.inputs.environment.PG_READ_REPLICAS_AURORA_EXPECT);
     expect(expectation.maxLagMs).toBe(5000);
     expect(expectation.timeoutMs).toBe(15 * 60_000);
@@ -221,21 +194,21 @@ describe("aurora-prod", () => {
 });
 
 describe("aurora-dev", () => {
-  let run: Run;
+  let run: ProgramRun;
   beforeAll(async () => {
-    run = await runStack("aurora-dev");
+    run = await runProgram("aurora-dev");
   });
 
   it("has a writer and one reader, no OLAP endpoints, no Global Database", () => {
-    expect(of(run, T.instance).map((r) => r.name).sort()).toEqual(["pg-pg-primary-0", "pg-pg-replica-0"]);
-    expect(of(run, T.endpoint)).toHaveLength(0);
-    expect(of(run, T.global)).toHaveLength(0);
-    expect(of(run, T.provider).map((p) => p.inputs.region)).toEqual(["us-east-1"]);
-    expect(of(run, T.scalingTarget)).toHaveLength(0);
+    expect(ofType(run, TYPES.instance).map((r) => r.name).sort()).toEqual(["pg-pg-primary-0", "pg-pg-replica-0"]);
+    expect(ofType(run, TYPES.endpoint)).toHaveLength(0);
+    expect(ofType(run, TYPES.global)).toHaveLength(0);
+    expect(ofType(run, TYPES.awsProvider).map((p) => p.inputs.region)).toEqual(["us-east-1"]);
+    expect(ofType(run, TYPES.scalingTarget)).toHaveLength(0);
   });
 
   it("drops the protections only because the stack says so", () => {
-    const cluster = one(run, T.cluster, "pg-cluster").inputs;
+    const cluster = one(run, TYPES.cluster, "pg-cluster").inputs;
     expect(cluster).toMatchObject({ deletionProtection: false, skipFinalSnapshot: true, storageEncrypted: true });
     expect(cluster.finalSnapshotIdentifier).toBeUndefined();
   });

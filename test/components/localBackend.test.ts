@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { topologyHash } from "../../components/topology/hash";
 import type { Topology } from "../../components/topology/types";
-import { MOCK_LOCAL_OUTPUTS, type Registered, registered, resolve, runProgram } from "./harness";
+import { MOCK_LOCAL_OUTPUTS, type Registered, registered, resolve, runProgram } from "../support/pulumiMocks";
 
 describe("the local stack under Pulumi", () => {
   let program: typeof import("../../infra/index.js");

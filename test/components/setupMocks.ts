@@ -1,3 +1,3 @@
-import { installMocks } from "./harness";
+import { installMocks } from "../support/pulumiMocks";
 
 installMocks();

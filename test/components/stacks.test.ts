@@ -5,51 +5,22 @@
 import { parse as parseIni } from "node:querystring";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { readStackConfig } from "../../components/config/stackFile";
-import { type ProgramRun, type Registered, installMocks, isSecretValue, registered, resolve, runProgram, setStackConfig, settle } from "./harness";
-import { isKubernetesObject, validateKubernetesObject } from "./kubernetesSchema";
+import { TYPES, envOf, k8sNames, k8sObject, ofType, providerUrn } from "../support/graph";
+import { isKubernetesObject, validateKubernetesObject } from "../support/kubernetesSchema";
+import { type ProgramRun, type Registered, installMocks, isSecretValue, registered, resolve, runProgram, setStackConfig, settle } from "../support/pulumiMocks";
 
-type Run = ProgramRun;
-const runStack = runProgram;
-
-const K = {
-  statefulSet: "kubernetes:apps/v1:StatefulSet",
-  deployment: "kubernetes:apps/v1:Deployment",
-  service: "kubernetes:core/v1:Service",
-  configMap: "kubernetes:core/v1:ConfigMap",
-  secret: "kubernetes:core/v1:Secret",
-  job: "kubernetes:batch/v1:Job",
-  pdb: "kubernetes:policy/v1:PodDisruptionBudget",
-  provider: "pulumi:providers:kubernetes",
-};
-
-function objects(run: Run, type: string): Registered[] {
-  return run.resources.filter((r) => r.type === type);
-}
-
-function object(run: Run, type: string, k8sName: string, namespaceOwner?: string): Registered {
-  const found = objects(run, type).filter((r) => r.inputs.metadata?.name === k8sName && (!namespaceOwner || r.name.startsWith(namespaceOwner)));
-  if (found.length !== 1) throw new Error(`expected one ${type} named ${k8sName}, found ${found.length}`);
-  return found[0]!;
-}
-
-function names(run: Run, type: string): string[] {
-  return objects(run, type).map((r) => r.inputs.metadata.name).sort();
-}
-
-function pgbouncerTargetIn(run: Run, pool: string, owner?: string): string {
-  const ini = object(run, K.configMap, `${pool}-config`, owner).inputs.data["pgbouncer.ini"] as string;
+function pgbouncerTarget(run: ProgramRun, pool: string, owner?: string): string {
+  const ini = k8sObject(run, TYPES.configMap, `${pool}-config`, owner).inputs.data["pgbouncer.ini"] as string;
   return /^app = host=(\S+)/m.exec(ini)![1]!;
 }
 
-const pgbouncerTarget = (run: Run, pool: string) => pgbouncerTargetIn(run, pool);
-
-function conf(run: Run, group: string, owner?: string): string {
-  return object(run, K.configMap, `${group}-config`, owner).inputs.data["postgresql.conf"] as string;
+function conf(run: ProgramRun, group: string, owner?: string): string {
+  return k8sObject(run, TYPES.configMap, `${group}-config`, owner).inputs.data["postgresql.conf"] as string;
 }
 
 describe.each(["dev", "staging", "prod"])("stack %s: every Kubernetes object passes the Kubernetes schema", (stack) => {
   it("validates", async () => {
-    const run = await runStack(stack);
+    const run = await runProgram(stack);
     const kube = run.resources.filter(isKubernetesObject);
     expect(kube.length).toBeGreaterThan(20);
     for (const resource of kube) validateKubernetesObject(resource);
@@ -59,7 +30,7 @@ describe.each(["dev", "staging", "prod"])("stack %s: every Kubernetes object pas
 describe("the schema check catches a malformed manifest", () => {
   it("rejects a Service whose port is not a number", () => {
     const broken = {
-      urn: "x", type: K.service, name: "broken", custom: true, parent: "", dependencies: [], provider: "", ignoreChanges: [], rawInputs: {},
+      urn: "x", type: TYPES.service, name: "broken", custom: true, parent: "", dependencies: [], provider: "", ignoreChanges: [], rawInputs: {},
       inputs: { apiVersion: "v1", kind: "Service", metadata: { name: "broken" }, spec: { ports: [{ port: "five" }] } },
     } satisfies Registered;
     expect(() => validateKubernetesObject(broken)).toThrow(/Service broken fails the Kubernetes schema/);
@@ -67,25 +38,25 @@ describe("the schema check catches a malformed manifest", () => {
 });
 
 describe("dev stack", () => {
-  let run: Run;
+  let run: ProgramRun;
   beforeAll(async () => {
-    run = await runStack("dev");
+    run = await runProgram("dev");
   });
 
   it("has a primary and one replica, no OLAP replica and no OLAP pool", () => {
-    expect(names(run, K.statefulSet)).toEqual(["pg-primary", "pg-replica"]);
-    expect(object(run, K.statefulSet, "pg-replica").inputs.spec.replicas).toBe(1);
-    expect(names(run, K.deployment)).toEqual(["pg-pool-read", "pg-pool-write"]);
+    expect(k8sNames(run, TYPES.statefulSet)).toEqual(["pg-primary", "pg-replica"]);
+    expect(k8sObject(run, TYPES.statefulSet, "pg-replica").inputs.spec.replicas).toBe(1);
+    expect(k8sNames(run, TYPES.deployment)).toEqual(["pg-pool-read", "pg-pool-write"]);
   });
 
   it("points the pools at the rw and ro Services", () => {
     expect(pgbouncerTarget(run, "pg-pool-write")).toBe("pg-rw.pg-dev.svc.cluster.local");
     expect(pgbouncerTarget(run, "pg-pool-read")).toBe("pg-ro.pg-dev.svc.cluster.local");
-    expect(object(run, K.deployment, "pg-pool-read").inputs.spec.replicas).toBe(1);
+    expect(k8sObject(run, TYPES.deployment, "pg-pool-read").inputs.spec.replicas).toBe(1);
   });
 
   it("sizes pods and volumes from config", () => {
-    const primary = object(run, K.statefulSet, "pg-primary").inputs.spec;
+    const primary = k8sObject(run, TYPES.statefulSet, "pg-primary").inputs.spec;
     expect(primary.template.spec.containers[0].resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "512Mi" } });
     expect(primary.volumeClaimTemplates[0].spec.resources.requests.storage).toBe("5Gi");
     expect(conf(run, "pg-primary")).toMatch(/^shared_buffers = 128MB/m);
@@ -110,26 +81,26 @@ describe("dev stack", () => {
 });
 
 describe("staging stack", () => {
-  let run: Run;
+  let run: ProgramRun;
   beforeAll(async () => {
-    run = await runStack("staging");
+    run = await runProgram("staging");
   });
 
   it("has two OLTP replicas with their own slots and a separate OLAP replica", () => {
-    expect(names(run, K.statefulSet)).toEqual(["pg-olap", "pg-primary", "pg-replica"]);
-    expect(object(run, K.statefulSet, "pg-replica").inputs.spec.replicas).toBe(2);
-    const seed = object(run, K.configMap, "pg-scripts").inputs.data["seed-replica.sh"] as string;
+    expect(k8sNames(run, TYPES.statefulSet)).toEqual(["pg-olap", "pg-primary", "pg-replica"]);
+    expect(k8sObject(run, TYPES.statefulSet, "pg-replica").inputs.spec.replicas).toBe(2);
+    const seed = k8sObject(run, TYPES.configMap, "pg-scripts").inputs.data["seed-replica.sh"] as string;
     expect(seed).toContain("pg-replica-0) SLOT=pg_replica_0 ;;");
     expect(seed).toContain("pg-replica-1) SLOT=pg_replica_1 ;;");
     expect(seed).toContain("pg-olap-0) SLOT=pg_olap_0 ;;");
   });
 
   it("keeps the OLAP replica out of the ro Service and the read pool", () => {
-    const selector = (name: string) => object(run, K.service, name).inputs.spec.selector;
+    const selector = (name: string) => k8sObject(run, TYPES.service, name).inputs.spec.selector;
     expect(selector("pg-rw")["pg-read-replicas/role"]).toBe("primary");
     expect(selector("pg-ro")["pg-read-replicas/role"]).toBe("oltp");
     expect(selector("pg-olap")["pg-read-replicas/role"]).toBe("olap");
-    const olapPods = object(run, K.statefulSet, "pg-olap").inputs.spec.template.metadata.labels;
+    const olapPods = k8sObject(run, TYPES.statefulSet, "pg-olap").inputs.spec.template.metadata.labels;
     expect(olapPods["pg-read-replicas/role"]).toBe("olap");
     const roSelector = selector("pg-ro");
     expect(Object.entries(roSelector).every(([k, v]) => olapPods[k] === v)).toBe(false);
@@ -138,10 +109,10 @@ describe("staging stack", () => {
   });
 
   it("seeds replicas with pg_basebackup from the rw Service and starts them as read-only hot standbys", () => {
-    const pod = object(run, K.statefulSet, "pg-replica").inputs.spec.template.spec;
+    const pod = k8sObject(run, TYPES.statefulSet, "pg-replica").inputs.spec.template.spec;
     const init = pod.initContainers[0];
     expect(init.command).toEqual(["bash", "/etc/pg-read-replicas/seed-replica.sh"]);
-    const env = Object.fromEntries(init.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+    const env = envOf(init);
     expect(env.PRIMARY_HOST).toBe("pg-rw.pg-staging.svc.cluster.local");
     expect(conf(run, "pg-replica")).toMatch(/^default_transaction_read_only = on/m);
     expect(conf(run, "pg-replica")).toMatch(/^hot_standby = on/m);
@@ -150,53 +121,53 @@ describe("staging stack", () => {
 
   it("takes a replica out of the ro Service when it is not in recovery or lags past the bound", () => {
     const unquote = (command: string[]) => command.join(" ").replace(/'\\''/g, "'");
-    const probe = unquote(object(run, K.statefulSet, "pg-replica").inputs.spec.template.spec.containers[0].readinessProbe.exec.command);
+    const probe = unquote(k8sObject(run, TYPES.statefulSet, "pg-replica").inputs.spec.template.spec.containers[0].readinessProbe.exec.command);
     expect(probe).toContain("pg_is_in_recovery()");
     expect(probe).toContain("status = 'streaming'");
     expect(probe).toContain(`<= ${100 * 1024 * 1024}`);
-    const olapProbe = unquote(object(run, K.statefulSet, "pg-olap").inputs.spec.template.spec.containers[0].readinessProbe.exec.command);
+    const olapProbe = unquote(k8sObject(run, TYPES.statefulSet, "pg-olap").inputs.spec.template.spec.containers[0].readinessProbe.exec.command);
     expect(olapProbe).not.toContain("<=");
   });
 
   it("budgets disruptions: never the primary voluntarily, one replica at a time", () => {
-    expect(object(run, K.pdb, "pg-primary").inputs.spec.maxUnavailable).toBe(0);
-    expect(object(run, K.pdb, "pg-replica").inputs.spec.maxUnavailable).toBe(1);
-    expect(names(run, K.pdb)).not.toContain("pg-olap");
-    expect(names(run, K.pdb)).toContain("pg-pool-read");
+    expect(k8sObject(run, TYPES.pdb, "pg-primary").inputs.spec.maxUnavailable).toBe(0);
+    expect(k8sObject(run, TYPES.pdb, "pg-replica").inputs.spec.maxUnavailable).toBe(1);
+    expect(k8sNames(run, TYPES.pdb)).not.toContain("pg-olap");
+    expect(k8sNames(run, TYPES.pdb)).toContain("pg-pool-read");
   });
 
   it("spreads database pods over nodes", () => {
-    const affinity = object(run, K.statefulSet, "pg-replica").inputs.spec.template.spec.affinity.podAntiAffinity;
+    const affinity = k8sObject(run, TYPES.statefulSet, "pg-replica").inputs.spec.template.spec.affinity.podAntiAffinity;
     expect(affinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe("kubernetes.io/hostname");
   });
 
   it("keeps every password in Secrets, sent as Pulumi secrets", () => {
     // @pulumi/kubernetes sends a Secret's whole stringData as one Pulumi secret.
-    const credentials = object(run, K.secret, "pg-credentials");
+    const credentials = k8sObject(run, TYPES.secret, "pg-credentials");
     expect(isSecretValue(credentials.rawInputs.stringData)).toBe(true);
     expect(Object.keys(credentials.inputs.stringData).sort()).toEqual(["app-password", "heartbeat-token", "replication-password", "superuser-password"]);
     expect(credentials.inputs.stringData["app-password"]).toBe("mock-pg-app-password");
-    expect(isSecretValue(object(run, K.secret, "pg-pgbouncer-auth").rawInputs.stringData)).toBe(true);
-    expect(object(run, K.secret, "pg-pgbouncer-auth").inputs.stringData["userlist.txt"]).toBe('"app" "mock-pg-app-password"\n');
-    for (const map of objects(run, K.configMap)) expect(JSON.stringify(map.inputs)).not.toContain("mock-pg-app-password");
+    expect(isSecretValue(k8sObject(run, TYPES.secret, "pg-pgbouncer-auth").rawInputs.stringData)).toBe(true);
+    expect(k8sObject(run, TYPES.secret, "pg-pgbouncer-auth").inputs.stringData["userlist.txt"]).toBe('"app" "mock-pg-app-password"\n');
+    for (const map of ofType(run, TYPES.configMap)) expect(JSON.stringify(map.inputs)).not.toContain("mock-pg-app-password");
   });
 
   it("runs the verification Job after every database workload, pool and Service", () => {
-    const job = objects(run, K.job)[0]!;
+    const job = ofType(run, TYPES.job)[0]!;
     const hash = job.inputs.metadata.name.replace("pg-verify-", "");
     expect(hash).toMatch(/^[0-9a-f]{10}$/);
     const mustWaitFor = [
-      ...objects(run, K.statefulSet),
-      ...objects(run, K.deployment),
-      object(run, K.service, "pg-rw"),
-      object(run, K.service, "pg-ro"),
-      object(run, K.service, "pg-pool-read"),
-      object(run, K.secret, "pg-credentials"),
+      ...ofType(run, TYPES.statefulSet),
+      ...ofType(run, TYPES.deployment),
+      k8sObject(run, TYPES.service, "pg-rw"),
+      k8sObject(run, TYPES.service, "pg-ro"),
+      k8sObject(run, TYPES.service, "pg-pool-read"),
+      k8sObject(run, TYPES.secret, "pg-credentials"),
     ];
     for (const resource of mustWaitFor) expect(job.dependencies, resource.name).toContain(resource.urn);
     expect(job.inputs.spec.backoffLimit).toBe(0);
     expect(job.inputs.metadata.annotations["pulumi.com/timeoutSeconds"]).toBe(String(300 + 300));
-    const script = object(run, K.configMap, job.inputs.metadata.name).inputs.data["verify.sh"] as string;
+    const script = k8sObject(run, TYPES.configMap, job.inputs.metadata.name).inputs.data["verify.sh"] as string;
     for (const name of ["pg-replica-0", "pg-replica-1", "pg-olap-0"]) expect(script).toContain(`check_streaming ${name} `);
     expect(script).toContain("check_pool read 'pg-pool-read.pg-staging.svc.cluster.local' 5432 t 'pg-replica-0 pg-replica-1'");
     expect(script).toContain("check_pool olap 'pg-pool-olap.pg-staging.svc.cluster.local' 5432 t 'pg-olap-0'");
@@ -206,50 +177,48 @@ describe("staging stack", () => {
   it("parents every child to a component and uses no provider but the default", () => {
     const components = new Set(run.resources.filter((r) => !r.custom).map((r) => r.urn));
     for (const resource of run.resources.filter((r) => r.custom)) expect(components.has(resource.parent), resource.name).toBe(true);
-    expect(objects(run, K.provider)).toHaveLength(0);
+    expect(ofType(run, TYPES.kubernetesProvider)).toHaveLength(0);
   });
 });
 
 describe("prod stack", () => {
-  let run: Run;
+  let run: ProgramRun;
   beforeAll(async () => {
-    run = await runStack("prod");
+    run = await runProgram("prod");
   });
 
   it("derives three OLTP replicas from capacity and reports the arithmetic", async () => {
-    expect(object(run, K.statefulSet, "pg-replica").inputs.spec.replicas).toBe(3);
+    expect(k8sObject(run, TYPES.statefulSet, "pg-replica").inputs.spec.replicas).toBe(3);
     expect((await resolve(run.program.capacity)).value).toEqual({ requiredReplicas: 3, formula: "ceil(10000 / 4500 × 1.3) = ceil(2.889) = 3" });
   });
 
   it("creates eu-west-1's replicas through that region's own kubernetes provider", () => {
-    const providers = objects(run, K.provider);
+    const providers = ofType(run, TYPES.kubernetesProvider);
     expect(providers).toHaveLength(1);
     expect(providers[0]!.inputs.context).toBe("prod-eu-west-1");
-    // A provider reference is "<urn>::<id>", and URNs contain "::" themselves.
-    const providerRef = (r: Registered) => r.provider.slice(0, r.provider.lastIndexOf("::"));
-    const remote = object(run, K.statefulSet, "pg-replica-eu-west-1");
+    const remote = k8sObject(run, TYPES.statefulSet, "pg-replica-eu-west-1");
     expect(remote.inputs.spec.replicas).toBe(2);
-    expect(providerRef(remote)).toBe(providers[0]!.urn);
+    expect(providerUrn(remote)).toBe(providers[0]!.urn);
     expect(remote.provider).toBe(`${providers[0]!.urn}::${providers[0]!.name}-id`);
-    expect(object(run, K.statefulSet, "pg-primary").provider).toBe("");
-    const euObjects = run.resources.filter((r) => r.custom && r.type !== K.provider && r.name.startsWith("pg-eu-west-1"));
+    expect(k8sObject(run, TYPES.statefulSet, "pg-primary").provider).toBe("");
+    const euObjects = run.resources.filter((r) => r.custom && r.type !== TYPES.kubernetesProvider && r.name.startsWith("pg-eu-west-1"));
     expect(euObjects.length).toBeGreaterThan(5);
-    for (const resource of euObjects) expect(providerRef(resource), resource.name).toBe(providers[0]!.urn);
+    for (const resource of euObjects) expect(providerUrn(resource), resource.name).toBe(providers[0]!.urn);
   });
 
   it("streams eu-west-1 from the exposed primary over verified TLS, each replica on its own slot", () => {
-    const exposed = object(run, K.service, "pg-rw-external");
+    const exposed = k8sObject(run, TYPES.service, "pg-rw-external");
     expect(exposed.inputs.spec.type).toBe("LoadBalancer");
     expect(exposed.inputs.spec.loadBalancerSourceRanges).toEqual(["10.20.0.0/16"]);
-    const endpoint = object(run, K.configMap, "pg-primary-endpoint");
+    const endpoint = k8sObject(run, TYPES.configMap, "pg-primary-endpoint");
     expect(endpoint.inputs.data).toEqual({ host: "pg-rw-external.lb.example.com", port: "5432" });
-    const init = object(run, K.statefulSet, "pg-replica-eu-west-1").inputs.spec.template.spec.initContainers[0];
-    const env = Object.fromEntries(init.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+    const init = k8sObject(run, TYPES.statefulSet, "pg-replica-eu-west-1").inputs.spec.template.spec.initContainers[0];
+    const env = envOf(init);
     expect(env.PRIMARY_SSLMODE).toBe("verify-ca");
     expect(env.PRIMARY_SSLROOTCERT).toBe("/etc/postgresql/tls/ca.crt");
-    const seed = object(run, K.configMap, "pg-scripts", "pg-eu-west-1").inputs.data["seed-replica.sh"] as string;
+    const seed = k8sObject(run, TYPES.configMap, "pg-scripts", "pg-eu-west-1").inputs.data["seed-replica.sh"] as string;
     expect(seed).toContain("pg-replica-eu-west-1-1) SLOT=pg_replica_eu_west_1_1 ;;");
-    const hba = object(run, K.configMap, "pg-primary-config").inputs.data["pg_hba.conf"] as string;
+    const hba = k8sObject(run, TYPES.configMap, "pg-primary-config").inputs.data["pg_hba.conf"] as string;
     expect(hba).toMatch(/^hostssl\s+replication\s+replicator\s+10\.20\.0\.0\/16\s+scram-sha-256$/m);
   });
 
@@ -266,20 +235,20 @@ describe("prod stack", () => {
     expect(primaryConf).toMatch(/^synchronous_standby_names = 'ANY 1 \("pg-replica-0"/m);
     expect(primaryConf).toMatch(/^ssl = on/m);
     expect(primaryConf).toMatch(/^commit_delay = 10/m);
-    const hba = object(run, K.configMap, "pg-primary-config").inputs.data["pg_hba.conf"] as string;
+    const hba = k8sObject(run, TYPES.configMap, "pg-primary-config").inputs.data["pg_hba.conf"] as string;
     expect(hba).toMatch(/^hostnossl\s+all\s+all\s+0\.0\.0\.0\/0\s+reject$/m);
-    const affinity = object(run, K.statefulSet, "pg-primary").inputs.spec.template.spec.affinity.podAntiAffinity;
+    const affinity = k8sObject(run, TYPES.statefulSet, "pg-primary").inputs.spec.template.spec.affinity.podAntiAffinity;
     expect(affinity.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
     expect(conf(run, "pg-olap", "pg-us-east-1")).toMatch(/^work_mem = 256MB\s+# set in stack config/m);
   });
 
   it("verifies eu-west-1 after the primary region, awaiting its heartbeat", () => {
-    const jobs = objects(run, K.job);
+    const jobs = ofType(run, TYPES.job);
     const primaryJob = jobs.find((j) => !j.inputs.metadata.name.includes("eu-west-1"))!;
     const remoteJob = jobs.find((j) => j.inputs.metadata.name.includes("eu-west-1"))!;
     expect(remoteJob.dependencies).toContain(primaryJob.urn);
-    expect(remoteJob.dependencies).toContain(object(run, K.statefulSet, "pg-replica-eu-west-1").urn);
-    const script = object(run, K.configMap, remoteJob.inputs.metadata.name).inputs.data["verify.sh"] as string;
+    expect(remoteJob.dependencies).toContain(k8sObject(run, TYPES.statefulSet, "pg-replica-eu-west-1").urn);
+    const script = k8sObject(run, TYPES.configMap, remoteJob.inputs.metadata.name).inputs.data["verify.sh"] as string;
     expect(script).toContain("replica mode, region eu-west-1");
     expect(script).toContain("check_reader pg-replica-eu-west-1-0");
     expect(script).not.toContain("check_reader pg-replica-0 ");
@@ -288,21 +257,21 @@ describe("prod stack", () => {
   it("issues a server certificate per region from one CA and mounts it into every database pod", () => {
     expect(run.resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert")).toHaveLength(1);
     expect(run.resources.filter((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert")).toHaveLength(2);
-    const tlsSecrets = objects(run, K.secret).filter((s) => s.inputs.metadata.name === "pg-tls");
+    const tlsSecrets = ofType(run, TYPES.secret).filter((s) => s.inputs.metadata.name === "pg-tls");
     expect(tlsSecrets).toHaveLength(2);
     for (const secret of tlsSecrets) {
       expect(isSecretValue(secret.rawInputs.stringData)).toBe(true);
       expect(secret.inputs.stringData["tls.key"]).toContain("BEGIN PRIVATE KEY");
     }
-    const remote = object(run, K.statefulSet, "pg-replica-eu-west-1").inputs.spec.template.spec;
+    const remote = k8sObject(run, TYPES.statefulSet, "pg-replica-eu-west-1").inputs.spec.template.spec;
     expect(remote.volumes.find((v: { name: string }) => v.name === "tls").secret.secretName).toBe("pg-tls");
   });
 
   it("scales pgbouncer to three instances per pool", () => {
-    for (const pool of ["pg-pool-write", "pg-pool-read", "pg-pool-olap"]) expect(object(run, K.deployment, pool, "pg-us-east-1").inputs.spec.replicas).toBe(3);
-    expect(object(run, K.deployment, "pg-pool-read", "pg-eu-west-1").inputs.spec.replicas).toBe(3);
-    expect(pgbouncerTargetIn(run, "pg-pool-read", "pg-eu-west-1")).toBe("pg-ro.pg-prod.svc.cluster.local");
-    const ini = object(run, K.configMap, "pg-pool-read-config", "pg-us-east-1").inputs.data["pgbouncer.ini"] as string;
+    for (const pool of ["pg-pool-write", "pg-pool-read", "pg-pool-olap"]) expect(k8sObject(run, TYPES.deployment, pool, "pg-us-east-1").inputs.spec.replicas).toBe(3);
+    expect(k8sObject(run, TYPES.deployment, "pg-pool-read", "pg-eu-west-1").inputs.spec.replicas).toBe(3);
+    expect(pgbouncerTarget(run, "pg-pool-read", "pg-eu-west-1")).toBe("pg-ro.pg-prod.svc.cluster.local");
+    const ini = k8sObject(run, TYPES.configMap, "pg-pool-read-config", "pg-us-east-1").inputs.data["pgbouncer.ini"] as string;
     const values = parseIni(ini.replace(/^[;[].*$/gm, "").trim(), "\n", " = ");
     expect(values.default_pool_size).toBe("50");
     expect(values.max_client_conn).toBe("10000");

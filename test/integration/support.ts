@@ -4,6 +4,7 @@ import pg from "pg";
 import { LocalRunner } from "../../components/local/runner";
 import { renderVerifyScript } from "../../components/render/verifyScript";
 import type { Endpoint, StackOutputs } from "../../components/outputs";
+import { stackClient } from "../../components/verify/client";
 
 export const outputs: StackOutputs = inject("outputs");
 export const stateDir = inject("stateDir");
@@ -16,17 +17,7 @@ export function runner(): LocalRunner {
 }
 
 export function client(endpoint: Endpoint, queryTimeoutMs?: number): pg.Client {
-  const c = new pg.Client({
-    ...(queryTimeoutMs !== undefined ? { query_timeout: queryTimeoutMs } : {}),
-    host: endpoint.host,
-    port: endpoint.port,
-    database: outputs.database,
-    user: outputs.user,
-    password: outputs.password,
-    connectionTimeoutMillis: 5000,
-  });
-  c.on("error", () => undefined);
-  return c;
+  return stackClient(outputs, endpoint, { ...(queryTimeoutMs !== undefined ? { queryTimeoutMs } : {}), applicationName: "pg-read-replicas-test" });
 }
 
 /** One statement on a fresh connection; returns rows as objects. */

@@ -8,7 +8,7 @@ import {
   parseDuration,
   parsePostgresSize,
 } from "../../components/config/units";
-import { requiredReplicas } from "../../components/topology/capacity";
+import { requiredReplicas } from "../../components/config/capacity";
 
 describe("value formats", () => {
   it("reads PostgreSQL sizes with their units and refuses anything else", () => {

@@ -10,7 +10,7 @@ import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
-import type { Registered } from "./harness";
+import type { Registered } from "./pulumiMocks";
 
 interface Validatable {
   validate(): void;

@@ -1,4 +1,12 @@
-import type { Capacity } from "./types";
+/** The capacity formula's inputs and its answer, spelled out for stack outputs. */
+export interface Capacity {
+  peakReadQps: number;
+  perNodeQps: number;
+  safetyFactor: number;
+  requiredReplicas: number;
+  /** The arithmetic: "ceil(12000 / 4000 × 1.3) = ceil(3.9) = 4". */
+  formula: string;
+}
 
 /**
  * Required replicas = ceil(peak read QPS / sustainable QPS per node × safety factor).
