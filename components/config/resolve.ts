@@ -19,6 +19,8 @@ export interface PoolSizing {
   reservePoolSize: number;
   /** Where the sizing was set, for messages: `pgbouncer.pools.read` or `pgbouncer`. */
   configKey: string;
+  /** How long a server connection lives before PgBouncer replaces it. */
+  serverLifetimeS: number;
 }
 
 export interface ResolvedPgbouncer {
@@ -127,6 +129,11 @@ export type ResolvedConfig = ResolvedSelfHosted | ResolvedAurora | ResolvedLocal
 export const FIXED = {
   ports: { postgres: 5432, pool: 6432 },
   replicationUser: "replicator",
+  /**
+   * Server connection lifetimes per pool. The read pool's is short so replicas added by a
+   * scale-out (or back after a fault) receive connections within minutes.
+   */
+  serverLifetimeS: { write: 3600, read: 300, olap: 3600 },
 } as const;
 
 /**
@@ -150,6 +157,7 @@ function resolvePgbouncer(given: SelfHostedConfig["pgbouncer"]): ResolvedPgbounc
       maxClientConn: own.maxClientConn ?? given.maxClientConn,
       reservePoolSize: own.reservePoolSize ?? given.reservePoolSize,
       configKey: own.defaultPoolSize !== undefined ? `pgbouncer.pools.${pool}` : "pgbouncer",
+      serverLifetimeS: FIXED.serverLifetimeS[pool],
     };
   };
   return {

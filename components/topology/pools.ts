@@ -4,12 +4,6 @@ import { poolServiceName } from "./names";
 import { POOL_TARGET } from "./roles";
 import type { Pool, PoolName } from "./types";
 
-/**
- * How long a server connection lives. The read pool's is short so replicas added
- * by a scale-out (or back after a fault) receive connections within minutes.
- */
-const SERVER_LIFETIME_S: Record<PoolName, number> = { write: 3600, read: 300, olap: 3600 };
-
 export function buildPool(config: ResolvedConfig, pool: PoolName, region: string): Pool {
   const { pgbouncer } = config;
   const { configKey: _configKey, ...sizing } = pgbouncer.pools[pool];
@@ -24,7 +18,6 @@ export function buildPool(config: ResolvedConfig, pool: PoolName, region: string
     // OLTP reads get a statement timeout so one runaway query cannot pin a pooled
     // connection; analytics and writes are not cut short.
     ...(pool === "read" ? { statementTimeoutMs: pgbouncer.readStatementTimeoutMs } : {}),
-    serverLifetimeS: SERVER_LIFETIME_S[pool],
     serverRoundRobin: pool === "read",
     instances: pgbouncer.instances,
   };
