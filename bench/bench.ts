@@ -5,7 +5,9 @@
  *
  *   1. time from `local up` to verified streaming (primary, 2 replicas, OLAP, 3 pools)
  *   2. replay lag p50/p99/max per replica under fixed-rate pgbench writes (write pool)
- *   3. select-only TPS through the read pool vs the same clients on one replica
+ *   3. select-only TPS with the same clients: directly on one replica; through PgBouncer
+ *      alone in front of that replica; through the product's read pool (PgBouncer over
+ *      the ready replicas' host list); directly on a bare baseline replica
  *
  * BENCH_SECONDS (default 30) and BENCH_RATES (default 200,1000) tune the load.
  * Prints a table and writes bench-results/bench-<timestamp>.json.
@@ -19,8 +21,11 @@ import { findBinaries } from "../components/local/binaries";
 import { run } from "../components/local/exec";
 import { ensureDir } from "../components/local/files";
 import { type RunAs, resolveRunAs } from "../components/local/identity";
-import { freePorts } from "../components/local/ports";
+import { freePorts } from "../components/local/addresses";
 import { LocalRunner } from "../components/local/runner";
+import { poolContext } from "../components/local/contexts";
+import { startPool, stopPool, writePoolFiles } from "../components/local/pgbouncerProcess";
+import { waitForListener } from "../components/local/readiness";
 import { topologyFromPulumiConfig } from "../components/topology/load";
 import { readStackConfig } from "../components/config/stackFile";
 import { DEFAULT_STACKS_DIR } from "../components/paths";
@@ -35,8 +40,8 @@ interface Target {
   connection: { host: string; port: number; user: string; password?: string; database: string };
   writePath: { host: string; port: number };
   readPath: { host: string; port: number };
-  /** The product's reader endpoint without PgBouncer in front (undefined for the bare baseline). */
-  readerEndpoint?: { host: string; port: number };
+  /** PgBouncer alone (the product's read-pool settings) in front of oneReplica; undefined for the bare baseline. */
+  pgbouncerAlone?: { host: string; port: number };
   oneReplica: { host: string; port: number };
   replicas: string[];
 }
@@ -172,8 +177,8 @@ async function measure(pgBin: string, runAs: RunAs, target: Target) {
   const selectArgs = ["-S", "-n", "-c", String(CLIENTS), "-j", "2", "-T", String(Math.max(10, Math.floor(SECONDS / 2)))];
   const throughRead = (await pgbench(pgBin, runAs, target, target.readPath, selectArgs)).tps;
   const direct = (await pgbench(pgBin, runAs, target, target.oneReplica, selectArgs)).tps;
-  const endpointOnly = target.readerEndpoint ? (await pgbench(pgBin, runAs, target, target.readerEndpoint, selectArgs)).tps : undefined;
-  return { lag, select: { throughReadPath: throughRead, directOnOneReplica: direct, ...(endpointOnly !== undefined ? { throughReaderEndpointOnly: endpointOnly } : {}) } };
+  const alone = target.pgbouncerAlone ? (await pgbench(pgBin, runAs, target, target.pgbouncerAlone, selectArgs)).tps : undefined;
+  return { lag, select: { throughReadPath: throughRead, directOnOneReplica: direct, ...(alone !== undefined ? { pgbouncerAloneOnOneReplica: alone } : {}) } };
 }
 
 async function main(): Promise<void> {
@@ -184,6 +189,7 @@ async function main(): Promise<void> {
   const { pgBin } = findBinaries(topology.postgresVersion);
   const runner = new LocalRunner("bench", join(root, "product"));
   let baseline: Awaited<ReturnType<typeof bareBaseline>> | undefined;
+  let alone: Awaited<ReturnType<typeof pgbouncerAlone>> | undefined;
   try {
     process.stderr.write("bench: local up (product)...\n");
     const upStarted = Date.now();
@@ -191,13 +197,15 @@ async function main(): Promise<void> {
     const productUpMs = Date.now() - upStarted;
     process.stderr.write("bench: bare baseline...\n");
     baseline = await bareBaseline(pgBin, runAs, join(root, "bare"));
+    const oneReplica = { host: outputs.readers[0]!.host, port: outputs.readers[0]!.port };
+    alone = await pgbouncerAlone(runner, oneReplica);
     const product: Target = {
       label: "product",
       connection: { ...outputs.writer, user: outputs.user, password: outputs.password, database: outputs.database },
       writePath: outputs.pools.write,
       readPath: outputs.pools.read,
-      readerEndpoint: outputs.readerEndpoint,
-      oneReplica: { host: outputs.readers[0]!.host, port: outputs.readers[0]!.port },
+      pgbouncerAlone: alone.endpoint,
+      oneReplica,
       replicas: outputs.readers.map((r) => r.name),
     };
     process.stderr.write(`bench: load on the product (${RATES.join(", ")} TPS, ${SECONDS}s each)...\n`);
@@ -218,10 +226,27 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`\nJSON: ${file}`);
   } finally {
+    await alone?.stop();
     await runner.down().catch(() => undefined);
     await baseline?.stop();
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/**
+ * PgBouncer alone in front of one replica, with the product's read-pool settings (the same
+ * rendered ini, the target one replica instead of the host list): what the read pool costs on top.
+ */
+async function pgbouncerAlone(runner: LocalRunner, replica: { host: string; port: number }) {
+  const state = runner.state()!;
+  const [port] = await freePorts(1);
+  const endpoint = { host: "127.0.0.1", port: port! };
+  const pool = { ...state.topology.pools.read, service: "bench-pgbouncer-alone" };
+  const ctx = poolContext(runner.layout, state);
+  writePoolFiles(ctx, pool, endpoint, replica);
+  const pid = startPool(ctx, pool);
+  await waitForListener(endpoint, pid, "PgBouncer alone", runner.layout.log(pool.service));
+  return { endpoint, stop: () => stopPool(pid) };
 }
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
@@ -242,8 +267,9 @@ function print(result: {
   ]);
   up.push(["select-only TPS, directly on one replica", fmt(product.select.directOnOneReplica), fmt(bare.select.directOnOneReplica), fmt(product.select.directOnOneReplica / bare.select.directOnOneReplica, 2)]);
   up.push(["pooler overhead: read pool TPS / direct TPS", fmt(product.select.throughReadPath / product.select.directOnOneReplica, 2), "-", "-"]);
-  const endpointOnly = product.select.throughReaderEndpointOnly ?? 0;
-  up.push(["select-only TPS, reader endpoint without PgBouncer", fmt(endpointOnly), "-", fmt(endpointOnly / product.select.directOnOneReplica, 2)]);
+  const alone = product.select.pgbouncerAloneOnOneReplica ?? 0;
+  up.push(["select-only TPS, PgBouncer alone in front of one replica", fmt(alone), "-", fmt(alone / product.select.directOnOneReplica, 2)]);
+  up.push(["read pool TPS / PgBouncer-alone TPS (goal ≥ 0.9)", fmt(product.select.throughReadPath / alone, 2), "-", "-"]);
   console.log(up.toString());
   const lag = new Table({
     head: ["rate", "replica", "achieved TPS", "lag p50/p99/max (bytes)", "lag p50/p99/max (ms)", "bare p99 bytes", "bare p99 ms"],
@@ -267,6 +293,14 @@ function print(result: {
     }
   }
   console.log(lag.toString());
+  const ratios = new Table({ head: ["goal", "figure", "ratio"], style: { head: [], border: [] } });
+  ratios.push(["≥ 0.9", "read pool TPS / PgBouncer-alone TPS", fmt(product.select.throughReadPath / alone, 2)]);
+  ratios.push(["≤ 1.5", "up → verified, product / bare", fmt(result.upToVerifiedMs.ratio, 2)]);
+  for (const rate of RATES) {
+    const worst = (figures: typeof product) => Math.max(...Object.values(figures.lag[rate]!.replicas).map((s) => s.p99Ms));
+    ratios.push([rate === Math.max(...RATES) ? "≤ 1.3" : "-", `replay lag p99 (ms) at ${rate}/s, worst replica, product / bare`, fmt(worst(product) / Math.max(worst(bare), 0.001), 2)]);
+  }
+  console.log(ratios.toString());
 }
 
 void main().catch((error) => {

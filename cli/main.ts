@@ -11,8 +11,6 @@ import { checkAurora } from "../components/aurora/check";
 import { EXPECTATION_ENV, parseExpectation } from "../components/aurora/checkCommand";
 import { readStackConfig } from "../components/config/stackFile";
 import { parseDuration } from "../components/config/units";
-import { MissingBinaryError } from "../components/local/binaries";
-import { canInstallWithApt, installHint, installWithApt, missingPackages } from "../components/local/install";
 import { LocalError, LocalRunner, type Step } from "../components/local/runner";
 import { collectStatus } from "../components/local/status";
 import { topologyFromJson } from "../components/topology/fromJson";
@@ -22,8 +20,9 @@ import { readOutputsFile } from "../components/verify/outputsFile";
 import { verifyStack } from "../components/verify/verifier";
 import { DEFAULT_STACKS_DIR, defaultStateDir } from "../components/paths";
 import { UserError } from "../components/errors";
+import { shq } from "../components/render/shell";
 import { auroraReportText, connectHelp, statusTable, verificationTable } from "./render";
-import { serveReaderEndpoint } from "./serveReaderEndpoint";
+import { serveReadPool } from "../components/local/readPoolDaemon";
 
 
 const stderr = (text: string) => process.stderr.write(`${text}\n`);
@@ -59,6 +58,16 @@ function invokedAs(): string {
   return relativePath.startsWith(".") || isAbsolute(relativePath) ? relativePath : `./${relativePath}`;
 }
 
+/** The stack options as the user gave them, to paste back into printed commands. */
+function stackArgs(options: StackOptions): string {
+  const quote = (text: string) => (/^[\w./@:=-]+$/.test(text) ? text : shq(text));
+  return [
+    `--stack ${quote(options.stack)}`,
+    ...(options.stateDir !== undefined ? [`--state-dir ${quote(options.stateDir)}`] : []),
+    ...(options.stacksDir !== DEFAULT_STACKS_DIR ? [`--stacks-dir ${quote(options.stacksDir)}`] : []),
+  ].join(" ");
+}
+
 /** Progress on stderr, so stdout stays clean for --json. */
 async function runWithProgress(runner: LocalRunner, steps: Step[]): Promise<void> {
   const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
@@ -75,20 +84,11 @@ async function runWithProgress(runner: LocalRunner, steps: Step[]): Promise<void
   });
 }
 
-async function ensureBinaries(topology: Topology, install: boolean): Promise<void> {
-  const missing = missingPackages(topology.postgresVersion);
-  if (missing.length === 0) return;
-  if (!install || !canInstallWithApt()) throw new MissingBinaryError(`missing: ${missing.join(", ")}. ${installHint(missing)}`);
-  stderr(`Installing ${missing.join(", ")} with apt-get...`);
-  await installWithApt(missing);
-}
-
 async function localUp(options: StackOptions & { outputs?: string; json?: boolean; install: boolean; fromEnv?: boolean }): Promise<void> {
   const topology = loadTopology(options);
   const runner = runnerFor(options);
-  // Planning checks the backend and any existing state before anything is installed or started.
-  const plan = runner.planUp(topology);
-  await ensureBinaries(topology, options.install);
+  // Planning checks the backend, any existing state and what this machine lacks before anything is installed or started.
+  const plan = runner.planUp(topology, { install: options.install });
   await runWithProgress(runner, plan.steps);
   const result = plan.result();
   if (options.outputs) writeFileSync(options.outputs, `${JSON.stringify(result.outputs, null, 2)}\n`, { mode: 0o600 });
@@ -98,7 +98,7 @@ async function localUp(options: StackOptions & { outputs?: string; json?: boolea
   }
   const state = runner.state()!;
   console.log(statusTable(await collectStatus(state)));
-  console.log(connectHelp(result.outputs, options.outputs ?? result.outputsFile, options.stack, invokedAs()));
+  console.log(connectHelp(result.outputs, options.outputs ?? result.outputsFile, stackArgs(options), invokedAs()));
 }
 
 async function localStatus(options: StackOptions & { json?: boolean }): Promise<void> {
@@ -162,7 +162,7 @@ export function program(): Command {
   stackOptions(local.command("up").description("start (or resume) the topology, verify it, print status and outputs"))
     .option("--outputs <file>", "also write the StackOutputs JSON here")
     .option("--json", "print only the StackOutputs JSON on stdout")
-    .option("--no-install", "never install PostgreSQL/PgBouncer with apt-get")
+    .option("--no-install", "never install PostgreSQL with apt-get or build PgBouncer; fail with the commands instead")
     .addOption(new Option("--from-env", "read the topology from $PG_READ_REPLICAS_TOPOLOGY (used by the Pulumi local backend)").hideHelp())
     .action(localUp);
   stackOptions(local.command("status").description("role, endpoint, state, replay lag and slot of every server and pool"))
@@ -170,9 +170,9 @@ export function program(): Command {
     .action(localStatus);
   stackOptions(local.command("down").description("stop everything the topology started and remove its data")).action(localDown);
   local
-    .command("serve-reader-endpoint", { hidden: true })
+    .command("serve-read-pool", { hidden: true })
     .requiredOption("--state-dir <dir>")
-    .action((options: { stateDir: string }) => serveReaderEndpoint(options.stateDir));
+    .action((options: { stateDir: string }) => serveReadPool(options.stateDir, (message) => console.log(`${new Date().toISOString()} ${message}`)));
   root
     .command("verify")
     .description("prove replication streams end to end for any stack's outputs")

@@ -43,16 +43,18 @@ export function verificationTable(report: VerificationReport): string {
   return `${verdict}${writer}\n${replicas.toString()}\n${pools.toString()}`;
 }
 
-export function connectHelp(outputs: StackOutputs, outputsFile: string, stack: string, command = "pg-read-replicas"): string {
-  const url = (port: number) => `postgresql://${outputs.user}@127.0.0.1:${port}/${outputs.database}`;
+/** `stackArgs`: the --stack/--state-dir/--stacks-dir the user gave, so printed commands act on the same stack. */
+export function connectHelp(outputs: StackOutputs, outputsFile: string, stackArgs: string, command = "pg-read-replicas"): string {
+  const url = (endpoint: { host: string; port: number }) => `postgresql://${outputs.user}@${endpoint.host}:${endpoint.port}/${outputs.database}`;
   return [
     `Outputs (StackOutputs JSON): ${outputsFile}`,
     `Password: jq -r .password ${outputsFile}`,
-    `Connect:   write pool  psql ${url(outputs.pools.write.port)}`,
-    `           read pool   psql ${url(outputs.pools.read.port)}`,
-    ...(outputs.pools.olap ? [`           olap pool   psql ${url(outputs.pools.olap.port)}`] : []),
+    `Connect:   write pool  psql ${url(outputs.pools.write)}`,
+    `           read pool   psql ${url(outputs.pools.read)}`,
+    ...(outputs.pools.olap ? [`           olap pool   psql ${url(outputs.pools.olap)}`] : []),
+    `Status:    ${command} local status ${stackArgs}`,
     `Check:     ${command} verify --outputs ${outputsFile}`,
-    `Tear down: ${command} local down --stack ${stack}`,
+    `Tear down: ${command} local down ${stackArgs}`,
   ].join("\n");
 }
 

@@ -10,7 +10,7 @@ export type GroupFiles = Record<"postgresql.conf" | "pg_hba.conf" | "pg_ident.co
 
 export function renderGroupFiles(topology: SelfHostedTopology, group: NodeGroup): GroupFiles {
   return {
-    "postgresql.conf": renderPostgresqlConf(topology, group, topology.port, {
+    "postgresql.conf": renderPostgresqlConf(topology, group, { port: topology.port, listenAddresses: "*" }, {
       hbaFile: PATHS.hbaFile,
       identFile: PATHS.identFile,
       socketDirectory: PATHS.socketDir,

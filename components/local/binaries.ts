@@ -1,21 +1,33 @@
 /**
- * Locating PostgreSQL (of the topology's major version) and PgBouncer.
- * PG_READ_REPLICAS_PG_BINDIR and PG_READ_REPLICAS_PGBOUNCER override the search.
+ * Locating PostgreSQL (of the topology's major version) and a PgBouncer new
+ * enough for what the rendered pgbouncer.ini asks (prepared statements in
+ * transaction pooling need 1.21). PG_READ_REPLICAS_PG_BINDIR and
+ * PG_READ_REPLICAS_PGBOUNCER override the search.
  */
-import { UserError } from "../errors";
+import { execFileSync } from "node:child_process";
 import { accessSync, constants, existsSync, readdirSync } from "node:fs";
+import { userInfo } from "node:os";
 import { join } from "node:path";
+import { UserError } from "../errors";
 
 export interface Binaries {
   pgBin: string;
   pgbouncer: string;
+  /** As `pgbouncer --version` prints it, e.g. 1.24.1. */
+  pgbouncerVersion: string;
 }
 
 export class MissingBinaryError extends UserError {
   override name = "MissingBinaryError";
 }
 
+/** `max_prepared_statements` (protocol-level prepared statements in transaction pooling) arrived in 1.21. */
+export const MIN_PGBOUNCER: readonly [number, number] = [1, 21];
+/** The series built from Debian 13's source package when the system's PgBouncer is older. */
+export const BUILT_PGBOUNCER_SERIES = "1.24";
+
 const PG_TOOLS = ["initdb", "pg_ctl", "postgres", "psql", "pg_basebackup", "pg_isready"];
+const SYSTEM_PGBOUNCERS = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer", "/usr/local/bin/pgbouncer"];
 
 function executable(path: string): boolean {
   try {
@@ -39,20 +51,65 @@ export function findPostgres(version: number, env: NodeJS.ProcessEnv = process.e
   }
   const installed = installedPostgresVersions();
   const lookedIn = candidates.join(", ");
-  const hint = installed.length > 0
-    ? `Installed here: PostgreSQL ${installed.join(", ")}; set postgresVersion to one of those in the stack, or install ${version}.`
-    : `Install it: apt-get install postgresql-${version} (Debian/Ubuntu; add the PGDG repository for versions your release lacks).`;
+  const hint =
+    installed.length > 0
+      ? `Installed here: PostgreSQL ${installed.join(", ")}; set postgresVersion to one of those in the stack, or install ${version}.`
+      : `Install it: apt-get install postgresql-${version} (Debian/Ubuntu; add the PGDG repository for versions your release lacks).`;
   throw new MissingBinaryError(`PostgreSQL ${version} binaries not found (looked in ${lookedIn} for ${PG_TOOLS.join(", ")}). ${hint}`);
 }
 
-export function findPgbouncer(env: NodeJS.ProcessEnv = process.env): string {
+/** Where PgBouncer builds are cached: shared by every stack and checkout on this machine. */
+export function pgbouncerCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.PG_READ_REPLICAS_CACHE_DIR ?? (userInfo().uid === 0 ? "/var/cache/pg-read-replicas" : join(env.XDG_CACHE_HOME ?? join(userInfo().homedir, ".cache"), "pg-read-replicas"));
+  return join(base, `pgbouncer-${BUILT_PGBOUNCER_SERIES}`);
+}
+
+/** The version a PgBouncer binary reports ("PgBouncer 1.24.1" on its first line), or undefined if it does not run. */
+export function pgbouncerVersion(path: string): string | undefined {
+  try {
+    const out = execFileSync(path, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 });
+    return /^PgBouncer (\d+\.\d+\.\d+)/.exec(out)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+export function isRecentEnough(version: string): boolean {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  return major > MIN_PGBOUNCER[0] || (major === MIN_PGBOUNCER[0] && minor >= MIN_PGBOUNCER[1]);
+}
+
+export interface PgbouncerSearch {
+  found?: { path: string; version: string };
+  /** Every candidate looked at and what it was, for the error message. */
+  rejected: string[];
+}
+
+/** The first PgBouncer ≥ 1.21: the override, then this machine's cached build, then the system's. */
+export function searchPgbouncer(env: NodeJS.ProcessEnv = process.env): PgbouncerSearch {
   const override = env.PG_READ_REPLICAS_PGBOUNCER;
-  const candidates = override ? [override] : ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer", "/usr/local/bin/pgbouncer"];
-  const found = candidates.find(executable);
+  const candidates = override ? [override] : [join(pgbouncerCacheDir(env), "bin", "pgbouncer"), ...SYSTEM_PGBOUNCERS];
+  const rejected: string[] = [];
+  for (const path of candidates) {
+    if (!executable(path)) continue;
+    const version = pgbouncerVersion(path);
+    if (version && isRecentEnough(version)) return { found: { path, version }, rejected };
+    rejected.push(`${path} is ${version ? `PgBouncer ${version}` : "not a working PgBouncer"}`);
+  }
+  return { rejected };
+}
+
+export function findPgbouncer(env: NodeJS.ProcessEnv = process.env): { path: string; version: string } {
+  const { found, rejected } = searchPgbouncer(env);
   if (found) return found;
-  throw new MissingBinaryError(`PgBouncer not found (looked at ${candidates.join(", ")}). Install it: apt-get install pgbouncer.`);
+  const seen = rejected.length > 0 ? ` (${rejected.join("; ")})` : "";
+  throw new MissingBinaryError(
+    `no PgBouncer ${MIN_PGBOUNCER.join(".")} or newer found${seen}: transaction pooling needs it for prepared statements. ` +
+      `Run pg-read-replicas local up as root to build ${BUILT_PGBOUNCER_SERIES} from Debian 13's source, or point PG_READ_REPLICAS_PGBOUNCER at one.`,
+  );
 }
 
 export function findBinaries(version: number, env: NodeJS.ProcessEnv = process.env): Binaries {
-  return { pgBin: findPostgres(version, env), pgbouncer: findPgbouncer(env) };
+  const pgbouncer = findPgbouncer(env);
+  return { pgBin: findPostgres(version, env), pgbouncer: pgbouncer.path, pgbouncerVersion: pgbouncer.version };
 }

@@ -1,4 +1,5 @@
 /** What the node and pool helpers need from a local stack's state, and lookups over it. */
+import type { Endpoint } from "../outputs";
 import { allNodes, homePools, standbysOf } from "../topology/queries";
 import type { DatabaseNode, Pool } from "../topology/types";
 import { LocalError } from "./errors";
@@ -8,11 +9,20 @@ import type { NodeContext } from "./postgresNode";
 import type { LocalState } from "./state";
 
 export function nodeContext(layout: Layout, state: LocalState): NodeContext {
-  return { topology: state.topology, layout, runAs: state.runAs, pgBin: state.binaries.pgBin, passwords: state.passwords };
+  const nodes = allNodes(state.topology);
+  return {
+    topology: state.topology,
+    layout,
+    runAs: state.runAs,
+    pgBin: state.binaries.pgBin,
+    passwords: state.passwords,
+    endpointOf: (node) => endpointOf(state, node),
+    socketDirOf: (node) => layout.nodeSocketDir(nodes.findIndex((n) => n.name === node.name)),
+  };
 }
 
 export function poolContext(layout: Layout, state: LocalState): PoolContext {
-  return { topology: state.topology, layout, runAs: state.runAs, pgbouncer: state.binaries.pgbouncer, appPassword: state.passwords.app };
+  return { topology: state.topology, layout, runAs: state.runAs, pgbouncer: state.binaries.pgbouncer, passwords: state.passwords };
 }
 
 export function nodeByName(state: LocalState, name: string): DatabaseNode {
@@ -26,32 +36,44 @@ export function liveNodes(state: LocalState): DatabaseNode[] {
   return allNodes(state.topology).filter((n) => !state.retired.includes(n.name));
 }
 
-export function portOf(state: LocalState, node: DatabaseNode | string): number {
+export function endpointOf(state: LocalState, node: DatabaseNode | string): Endpoint {
   const name = typeof node === "string" ? node : node.name;
-  const port = state.ports.nodes[name];
-  if (port === undefined) throw new LocalError(`state of stack ${state.stack} has no port for ${name}; run local down and up again`);
-  return port;
+  const endpoint = state.endpoints.nodes[name];
+  if (!endpoint) throw new LocalError(`state of stack ${state.stack} has no address for ${name}; run local down and up again`);
+  return endpoint;
 }
 
-export function poolPortOf(state: LocalState, pool: Pool): number {
-  const port = state.ports.pools[pool.name];
-  if (port === undefined) throw new LocalError(`state of stack ${state.stack} has no port for the ${pool.name} pool; run local down and up again`);
-  return port;
+export function poolEndpointOf(state: LocalState, pool: Pool): Endpoint {
+  const endpoint = state.endpoints.pools[pool.name];
+  if (!endpoint) throw new LocalError(`state of stack ${state.stack} has no address for the ${pool.name} pool; run local down and up again`);
+  return endpoint;
 }
 
 export { homePools as poolsOf };
 
-/** Where a pool's server connections go: the current writer, the reader endpoint, or the OLAP replica. */
-export function poolTarget(state: LocalState, pool: Pool): number {
+/** The OLTP replicas a read pool may send to (retired ones excluded), in a stable order. */
+export function readPoolCandidates(state: LocalState, pool: Pool): DatabaseNode[] {
+  return standbysOf(state.topology, "oltp", pool.region).filter((node) => node.name !== state.writer && !state.retired.includes(node.name));
+}
+
+/**
+ * Where a pool's server connections go: the current writer, the OLAP replica, or the read
+ * pool's host list (`ready`: the replicas passing the readiness check; all candidates at start).
+ */
+export function poolTarget(state: LocalState, pool: Pool, ready?: readonly string[]): Endpoint {
   switch (pool.target) {
     case "primary":
-      return portOf(state, state.writer);
-    case "oltp":
-      return state.ports.readerEndpoint;
+      return endpointOf(state, state.writer);
+    case "oltp": {
+      const members = readPoolCandidates(state, pool).filter((node) => ready === undefined || ready.includes(node.name));
+      const [first] = members;
+      if (!first) throw new LocalError(`stack ${state.stack}: the ${pool.name} pool has no replica to send to`);
+      return { host: members.map((node) => endpointOf(state, node).host).join(","), port: endpointOf(state, first).port };
+    }
     case "olap": {
       const [olap] = standbysOf(state.topology, "olap", pool.region);
       if (!olap) throw new LocalError(`stack ${state.stack} has an OLAP pool but no OLAP replica in ${pool.region}`);
-      return portOf(state, olap);
+      return endpointOf(state, olap);
     }
   }
 }

@@ -8,12 +8,11 @@ import type { StackOutputs } from "../outputs";
 import { HEARTBEAT_DDL, IDENTITY_SQL, ensureSlotsSql, heartbeatWriteSql } from "../sql/replicationSql";
 import type { StandbyNode } from "../topology/types";
 import { queryOnce } from "../verify/client";
-import { nodeByName, nodeContext, poolContext, poolPortOf, portOf } from "./contexts";
+import { endpointOf, nodeByName, nodeContext, poolContext, poolEndpointOf } from "./contexts";
 import { LocalError } from "./errors";
 import { isAlive, sleep } from "./exec";
 import type { Layout } from "./layout";
 import { reloadPool, writePoolFiles } from "./pgbouncerProcess";
-import { LOOPBACK } from "./ports";
 import { nodeIsRunning, stopNode, superuserSql } from "./postgresNode";
 import { type LocalState, writeState } from "./state";
 
@@ -39,18 +38,17 @@ export async function promote(layout: Layout, state: LocalState, options: Promot
   }
   if (options.force) await stopNode(node, oldWriter, "immediate");
   const target = await choosePromotionTarget(layout, state, options.replica);
-  const port = portOf(state, target);
-  await superuserSql(node, port, ["-c", "SELECT pg_promote(true, 60)"]);
+  await superuserSql(node, target, ["-c", "SELECT pg_promote(true, 60)"]);
   // The replica's postgresql.conf keeps default_transaction_read_only = on; a writer must accept writes.
-  await superuserSql(node, port, [
+  await superuserSql(node, target, [
     "-c", "ALTER SYSTEM SET default_transaction_read_only = off",
     "-c", "ALTER SYSTEM RESET primary_conninfo",
     "-c", "ALTER SYSTEM RESET primary_slot_name",
     "-c", "SELECT pg_reload_conf()",
   ]);
   const followers = state.topology.standbys.filter((s) => s.name !== target.name && !state.retired.includes(s.name));
-  await superuserSql(node, port, ["-c", ensureSlotsSql(followers.map((f) => f.slot))]);
-  for (const follower of followers) await follow(layout, state, follower, port);
+  await superuserSql(node, target, ["-c", ensureSlotsSql(followers.map((f) => f.slot))]);
+  for (const follower of followers) await follow(layout, state, follower, target);
   state.retired.push(oldWriter.name);
   state.writer = target.name;
   writeState(layout, state);
@@ -94,7 +92,7 @@ async function choosePromotionTarget(layout: Layout, state: LocalState, wanted?:
   }
   let best: { node: StandbyNode; lsn: bigint } | undefined;
   for (const candidate of candidates) {
-    const text = await superuserSql(node, portOf(state, candidate), ["-c", "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::bigint"]).catch(() => undefined);
+    const text = await superuserSql(node, candidate, ["-c", "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::bigint"]).catch(() => undefined);
     if (!text) continue;
     const lsn = BigInt(text);
     if (!best || lsn > best.lsn) best = { node: candidate, lsn };
@@ -104,16 +102,17 @@ async function choosePromotionTarget(layout: Layout, state: LocalState, wanted?:
 }
 
 /** Points a standby at the new writer; primary_conninfo reloads without a restart (PostgreSQL 13+). */
-async function follow(layout: Layout, state: LocalState, follower: StandbyNode, writerPort: number): Promise<void> {
+async function follow(layout: Layout, state: LocalState, follower: StandbyNode, writer: StandbyNode): Promise<void> {
   const node = nodeContext(layout, state);
   if (!(await nodeIsRunning(node, follower))) return;
-  const conninfo = `host=${LOOPBACK} port=${writerPort} user=${state.topology.replication.user} passfile=${layout.passfile(follower.name)} application_name=${follower.name} sslmode=disable`;
-  await superuserSql(node, portOf(state, follower), ["-c", `ALTER SYSTEM SET primary_conninfo = '${conninfo}'`, "-c", "SELECT pg_reload_conf()"]);
+  const { host, port } = endpointOf(state, writer);
+  const conninfo = `host=${host} port=${port} user=${state.topology.replication.user} passfile=${layout.passfile(follower.name)} application_name=${follower.name} sslmode=disable`;
+  await superuserSql(node, follower, ["-c", `ALTER SYSTEM SET primary_conninfo = '${conninfo}'`, "-c", "SELECT pg_reload_conf()"]);
 }
 
 function repointWritePool(layout: Layout, state: LocalState): void {
   const write = state.topology.pools.write;
-  writePoolFiles(poolContext(layout, state), write, poolPortOf(state, write), portOf(state, state.writer));
+  writePoolFiles(poolContext(layout, state), write, poolEndpointOf(state, write), endpointOf(state, state.writer));
   const pid = state.pids.pools.write;
   if (pid !== undefined && isAlive(pid)) reloadPool(pid);
 }

@@ -13,6 +13,10 @@ export class Layout {
   get socketDir(): string {
     return join(this.root, "run");
   }
+  /** Every node listens on the same port (PgBouncer host lists need one): each needs its own socket directory. */
+  nodeSocketDir(index: number): string {
+    return join(this.socketDir, String(index));
+  }
   get logDir(): string {
     return join(this.root, "logs");
   }

@@ -1,26 +1,28 @@
-/** StackOutputs for the local backend, from its state: loopback endpoints and the current writer. */
+/**
+ * StackOutputs for the local backend, from its state. There is no ro Service
+ * here: the read pool itself is what balances over the ready OLTP replicas, so it
+ * is also the reader endpoint.
+ */
 import { type StackOutputs, commonOutputs } from "../outputs";
-import { poolPortOf, portOf } from "./contexts";
-import { LOOPBACK } from "./ports";
+import { endpointOf, poolEndpointOf } from "./contexts";
 import type { LocalState } from "./state";
 
 export function localOutputs(state: LocalState): StackOutputs {
   const { topology } = state;
-  const endpoint = (port: number) => ({ host: LOOPBACK, port });
   const readers = topology.standbys
     .filter((node) => node.name !== state.writer && !state.retired.includes(node.name))
-    .map((node) => ({ name: node.name, region: node.region, role: node.role, ...endpoint(portOf(state, node)), slot: node.slot }));
+    .map((node) => ({ name: node.name, region: node.region, role: node.role, ...endpointOf(state, node), slot: node.slot }));
   const { write, read, olap } = topology.pools;
-  const readPool = endpoint(poolPortOf(state, read));
+  const readPool = poolEndpointOf(state, read);
   return {
     ...commonOutputs(topology),
     backend: "local",
     password: state.passwords.app,
-    writer: endpoint(portOf(state, state.writer)),
-    readerEndpoint: endpoint(state.ports.readerEndpoint),
+    writer: endpointOf(state, state.writer),
+    readerEndpoint: readPool,
     readers,
-    pools: { write: endpoint(poolPortOf(state, write)), read: readPool, ...(olap ? { olap: endpoint(poolPortOf(state, olap)) } : {}) },
-    regions: [{ region: topology.region, primary: true, readerEndpoint: endpoint(state.ports.readerEndpoint), readPool }],
-    notes: [],
+    pools: { write: poolEndpointOf(state, write), read: readPool, ...(olap ? { olap: poolEndpointOf(state, olap) } : {}) },
+    regions: [{ region: topology.region, primary: true, readerEndpoint: readPool, readPool }],
+    notes: ["readerEndpoint is the read pool: locally PgBouncer balances over the ready OLTP replicas itself, kept current by the read pool controller."],
   };
 }

@@ -1,30 +1,44 @@
-/** Local PgBouncer pools: the rendered pgbouncer.ini with loopback ports and local paths. */
+/** Local PgBouncer pools: the rendered pgbouncer.ini with local addresses and paths, one process per pool. */
+import { renameSync } from "node:fs";
+import type { Endpoint } from "../outputs";
 import { renderPgbouncerIni, renderUserlist } from "../render/pgbouncerIni";
 import type { Pool, Topology } from "../topology/types";
 import { spawnDaemon, stopProcess } from "./exec";
 import { ensureDir, writeOwnedFile } from "./files";
 import type { RunAs } from "./identity";
 import type { Layout } from "./layout";
-import { LOOPBACK } from "./ports";
+
+/** The admin-console login of local pools: the read pool controller reloads and drains with it. */
+export const POOL_ADMIN_USER = "pgrr_admin";
 
 export interface PoolContext {
   topology: Topology;
   layout: Layout;
   runAs: RunAs;
   pgbouncer: string;
-  appPassword: string;
+  passwords: { app: string; poolAdmin: string };
 }
 
-export function writePoolFiles(ctx: PoolContext, pool: Pool, listenPort: number, targetPort: number): void {
-  ensureDir(ctx.layout.poolDir(pool.service), ctx.runAs);
-  writeOwnedFile(ctx.layout.poolUserlist(pool.service), renderUserlist(ctx.topology.user, ctx.appPassword), ctx.runAs);
-  const ini = renderPgbouncerIni(ctx.topology, pool, {
-    target: { host: LOOPBACK, port: targetPort },
-    listen: { host: LOOPBACK, port: listenPort },
+export function renderLocalPoolIni(ctx: PoolContext, pool: Pool, listen: Endpoint, target: Endpoint): string {
+  return renderPgbouncerIni(ctx.topology, pool, {
+    target,
+    listen,
     authFile: ctx.layout.poolUserlist(pool.service),
     serverTlsMode: "disable",
+    adminUser: POOL_ADMIN_USER,
   });
-  writeOwnedFile(ctx.layout.poolIni(pool.service), ini, ctx.runAs);
+}
+
+/**
+ * Writes pgbouncer.ini and userlist.txt. The ini is replaced by rename, so a PgBouncer
+ * reloading at that moment reads the old file or the new one, never half of one.
+ */
+export function writePoolFiles(ctx: PoolContext, pool: Pool, listen: Endpoint, target: Endpoint): void {
+  ensureDir(ctx.layout.poolDir(pool.service), ctx.runAs);
+  writeOwnedFile(ctx.layout.poolUserlist(pool.service), renderUserlist(ctx.topology.user, ctx.passwords.app, [POOL_ADMIN_USER, ctx.passwords.poolAdmin]), ctx.runAs);
+  const next = `${ctx.layout.poolIni(pool.service)}.new`;
+  writeOwnedFile(next, renderLocalPoolIni(ctx, pool, listen, target), ctx.runAs);
+  renameSync(next, ctx.layout.poolIni(pool.service));
 }
 
 /** Runs in the foreground of its own session (no pidfile needed); returns its pid. */

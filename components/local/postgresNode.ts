@@ -12,8 +12,8 @@ import type { DatabaseNode, Topology } from "../topology/types";
 import { type RunOptions, run } from "./exec";
 import { ensureDir, writeOwnedFile } from "./files";
 import type { RunAs } from "./identity";
+import type { Endpoint } from "../outputs";
 import type { Layout } from "./layout";
-import { LOOPBACK } from "./ports";
 
 export interface NodeContext {
   topology: Topology;
@@ -21,6 +21,8 @@ export interface NodeContext {
   runAs: RunAs;
   pgBin: string;
   passwords: { app: string; replication: string };
+  endpointOf: (node: DatabaseNode) => Endpoint;
+  socketDirOf: (node: DatabaseNode) => string;
 }
 
 const tool = (ctx: NodeContext, name: string) => join(ctx.pgBin, name);
@@ -31,12 +33,15 @@ const options = (ctx: NodeContext, extra: Partial<RunOptions> = {}): RunOptions 
   timeoutMs: extra.timeoutMs ?? 120_000,
 });
 
-export function writeNodeConfig(ctx: NodeContext, node: DatabaseNode, port: number): void {
+/** The rendered postgresql.conf with this node's own address, the shared port and its socket directory. */
+export function writeNodeConfig(ctx: NodeContext, node: DatabaseNode): void {
   ensureDir(ctx.layout.nodeDir(node.name), ctx.runAs);
-  const conf = renderPostgresqlConf(ctx.topology, groupOf(ctx.topology, node), port, {
+  ensureDir(ctx.socketDirOf(node), ctx.runAs);
+  const { host, port } = ctx.endpointOf(node);
+  const conf = renderPostgresqlConf(ctx.topology, groupOf(ctx.topology, node), { port, listenAddresses: host }, {
     hbaFile: ctx.layout.hbaFile,
     identFile: ctx.layout.identFile,
-    socketDirectory: ctx.layout.socketDir,
+    socketDirectory: ctx.socketDirOf(node),
   });
   writeOwnedFile(ctx.layout.confFile(node.name), conf, ctx.runAs);
 }
@@ -50,21 +55,21 @@ export async function initPrimary(ctx: NodeContext, node: DatabaseNode): Promise
 }
 
 /** The bootstrap SQL, as the Kubernetes primary runs it at first start; passwords via the environment. */
-export async function bootstrapPrimary(ctx: NodeContext, port: number): Promise<void> {
+export async function bootstrapPrimary(ctx: NodeContext, primary: DatabaseNode): Promise<void> {
   const script = join(ctx.layout.scriptsDir, "bootstrap.sql");
   writeOwnedFile(script, renderBootstrapSql(ctx.topology), ctx.runAs);
-  await superuserSql(ctx, port, ["-f", script], { APP_PASSWORD: ctx.passwords.app, REPLICATION_PASSWORD: ctx.passwords.replication });
+  await superuserSql(ctx, primary, ["-f", script], { APP_PASSWORD: ctx.passwords.app, REPLICATION_PASSWORD: ctx.passwords.replication });
 }
 
 /** Runs the rendered seed-replica.sh exactly as the Kubernetes init container does. */
-export async function seedReplica(ctx: NodeContext, node: DatabaseNode, primaryPort: number): Promise<void> {
+export async function seedReplica(ctx: NodeContext, node: DatabaseNode, primary: Endpoint): Promise<void> {
   ensureDir(ctx.layout.nodeDir(node.name), ctx.runAs);
   await run("bash", [join(ctx.layout.scriptsDir, "seed-replica.sh")], options(ctx, {
     env: {
       NODE_NAME: node.name,
       PGDATA: ctx.layout.dataDir(node.name),
-      PRIMARY_HOST: LOOPBACK,
-      PRIMARY_PORT: String(primaryPort),
+      PRIMARY_HOST: primary.host,
+      PRIMARY_PORT: String(primary.port),
       REPLICATION_PASSWORD: ctx.passwords.replication,
       PASSFILE: ctx.layout.passfile(node.name),
       PRIMARY_SSLMODE: "disable",
@@ -102,10 +107,10 @@ export async function nodeIsRunning(ctx: NodeContext, node: DatabaseNode): Promi
 }
 
 /** psql as the database superuser over the node's socket (peer authentication, pg_ident's admins map). */
-export async function superuserSql(ctx: NodeContext, port: number, args: string[], env: Record<string, string> = {}): Promise<string> {
+export async function superuserSql(ctx: NodeContext, node: DatabaseNode, args: string[], env: Record<string, string> = {}): Promise<string> {
   const { stdout } = await run(
     tool(ctx, "psql"),
-    ["-h", ctx.layout.socketDir, "-p", String(port), "-U", "postgres", "-d", "postgres", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", ...args],
+    ["-h", ctx.socketDirOf(node), "-p", String(ctx.endpointOf(node).port), "-U", "postgres", "-d", "postgres", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", ...args],
     options(ctx, { env }),
   );
   return stdout.trim();

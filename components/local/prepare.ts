@@ -1,4 +1,4 @@
-/** Before any process starts: binaries, identity, directories, ports, passwords, and the state file. */
+/** Before any process starts: binaries, identity, directories, addresses, passwords, and the state file. */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { renderPgHba } from "../render/pgHba";
@@ -6,11 +6,11 @@ import { renderPgIdent } from "../render/pgIdent";
 import { renderSeedReplicaScript } from "../render/seedReplicaScript";
 import { allNodes, homePools } from "../topology/queries";
 import type { LocalTopology } from "../topology/types";
+import { LOOPBACK, freePorts, nodeEndpoints } from "./addresses";
 import { findBinaries } from "./binaries";
 import { writeOwnedFile } from "./files";
 import { resolveRunAs } from "./identity";
 import type { Layout } from "./layout";
-import { freePorts } from "./ports";
 import { type LocalState, writeState } from "./state";
 import { prepareDirectories, requireReachable } from "./stateDir";
 
@@ -23,26 +23,19 @@ export async function prepareState(stack: string, topology: LocalTopology, layou
   const runAs = resolveRunAs();
   prepareDirectories(layout, runAs);
   await requireReachable(layout, runAs);
-  const nodes = allNodes(topology);
   const pools = homePools(topology);
-  const ports = await freePorts(nodes.length + pools.length + 1);
-  const take = () => {
-    const port = ports.shift();
-    if (port === undefined) throw new Error("prepareState: freePorts returned fewer ports than asked");
-    return port;
-  };
+  const poolPorts = await freePorts(pools.length);
   const state: LocalState = {
-    version: 1,
+    version: 2,
     stack,
     phase: "creating",
     topology,
     runAs,
-    binaries,
-    passwords: { app: secret(), replication: secret() },
-    ports: {
-      nodes: Object.fromEntries(nodes.map((node) => [node.name, take()])),
-      pools: Object.fromEntries(pools.map((pool) => [pool.name, take()])),
-      readerEndpoint: take(),
+    binaries: { pgBin: binaries.pgBin, pgbouncer: binaries.pgbouncer, pgbouncerVersion: binaries.pgbouncerVersion },
+    passwords: { app: secret(), replication: secret(), poolAdmin: secret() },
+    endpoints: {
+      nodes: await nodeEndpoints(allNodes(topology).map((node) => node.name)),
+      pools: Object.fromEntries(pools.map((pool, index) => [pool.name, { host: LOOPBACK, port: poolPorts[index] ?? 0 }])),
     },
     writer: topology.primary.name,
     retired: [],

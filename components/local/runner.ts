@@ -9,7 +9,7 @@
 import { resolve } from "node:path";
 import type { StackOutputs } from "../outputs";
 import type { Topology } from "../topology/types";
-import { nodeByName, nodeContext, portOf } from "./contexts";
+import { endpointOf, nodeByName, nodeContext } from "./contexts";
 import { LocalError } from "./errors";
 import { type PromoteOptions, type PromoteResult, promote } from "./failover";
 import { writeOwnedFile } from "./files";
@@ -47,7 +47,7 @@ export class LocalRunner {
   }
 
   /** The steps `up` will take: a fresh topology, or bringing an existing one back to running. */
-  planUp(topology: Topology): { steps: Step[]; result: () => UpResult } {
+  planUp(topology: Topology, options: { install: boolean } = { install: true }): { steps: Step[]; result: () => UpResult } {
     if (topology.backend !== "local") {
       throw new LocalError(`stack ${this.stack} uses backend ${topology.backend}; local up realises only stacks with backend: local (see stacks/Pulumi.local.yaml).`);
     }
@@ -64,6 +64,7 @@ export class LocalRunner {
       env: this.env,
       topology,
       started: ready ? "resumed" : "created",
+      install: options.install,
       writeOutputs: (state) => this.writeOutputs(state),
       removeLeftover: async () => {
         await this.stopEverything();
@@ -148,9 +149,9 @@ export class LocalRunner {
     if (member.name === state.writer) throw new LocalError(`${name} is the writer; only replicas are re-seeded.`);
     await stopNode(node, member);
     rmSync(this.layout.dataDir(name), { recursive: true, force: true });
-    const writerPort = portOf(state, state.writer);
-    await superuserSql(node, writerPort, ["-c", `SELECT pg_drop_replication_slot('${member.slot}') FROM pg_replication_slots WHERE slot_name = '${member.slot}' AND NOT active`]);
-    await seedReplica(node, member, writerPort);
+    const writer = nodeByName(state, state.writer);
+    await superuserSql(node, writer, ["-c", `SELECT pg_drop_replication_slot('${member.slot}') FROM pg_replication_slots WHERE slot_name = '${member.slot}' AND NOT active`]);
+    await seedReplica(node, member, endpointOf(state, writer));
     await startNode(node, member);
     state.retired = state.retired.filter((r) => r !== name);
     writeState(this.layout, state);
@@ -159,7 +160,7 @@ export class LocalRunner {
   /** Superuser SQL on one node over its socket (CHECKPOINT, slot inspection). */
   async superuserQuery(name: string, sql: string): Promise<string> {
     const state = this.requireState();
-    return superuserSql(nodeContext(this.layout, state), portOf(state, name), ["-c", sql]);
+    return superuserSql(nodeContext(this.layout, state), nodeByName(state, name), ["-c", sql]);
   }
 
   /** outputs.json: owned by whoever runs the CLI (it holds the application password, mode 0600). */

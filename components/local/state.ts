@@ -4,31 +4,29 @@
  */
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { z } from "zod";
+import { UserError } from "../errors";
 import { topologyHash } from "../topology/hash";
 import type { LocalTopology } from "../topology/types";
-import { UserError } from "../errors";
 import type { Layout } from "./layout";
 
 const runAs = z.object({ user: z.string(), uid: z.number(), gid: z.number(), home: z.string(), switchUser: z.boolean() });
+const endpoint = z.object({ host: z.string(), port: z.number() });
 
 const stateSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
   stack: z.string(),
   phase: z.enum(["creating", "ready"]),
   topology: z.record(z.string(), z.unknown()),
   runAs,
-  binaries: z.object({ pgBin: z.string(), pgbouncer: z.string() }),
-  passwords: z.object({ app: z.string(), replication: z.string() }),
-  ports: z.object({
-    nodes: z.record(z.string(), z.number()),
-    pools: z.record(z.string(), z.number()),
-    readerEndpoint: z.number(),
-  }),
+  binaries: z.object({ pgBin: z.string(), pgbouncer: z.string(), pgbouncerVersion: z.string() }),
+  /** poolAdmin: the read pool controller's admin-console login (RELOAD, KILL_CLIENT). */
+  passwords: z.object({ app: z.string(), replication: z.string(), poolAdmin: z.string() }),
+  endpoints: z.object({ nodes: z.record(z.string(), endpoint), pools: z.record(z.string(), endpoint) }),
   /** The node currently acting as writer; changes on promote. */
   writer: z.string(),
   /** Former writers after a promote: never started again as they are (that would be a second writer). */
   retired: z.array(z.string()),
-  pids: z.object({ pools: z.record(z.string(), z.number()), readerEndpoint: z.number().optional() }),
+  pids: z.object({ pools: z.record(z.string(), z.number()), readPoolController: z.number().optional() }),
   createdAt: z.string(),
 });
 

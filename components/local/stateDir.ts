@@ -38,8 +38,8 @@ function otherUsersCanEnter(dir: string): boolean {
 }
 
 export function prepareDirectories(layout: Layout, runAs: RunAs): void {
-  if (layout.socketDir.length > MAX_SOCKET_DIR_LENGTH) {
-    throw new LocalError(`state directory ${layout.root} is too deep for PostgreSQL's Unix sockets (${layout.socketDir.length} > ${MAX_SOCKET_DIR_LENGTH} characters); pass a shorter --state-dir.`);
+  if (layout.nodeSocketDir(999).length > MAX_SOCKET_DIR_LENGTH) {
+    throw new LocalError(`state directory ${layout.root} is too deep for PostgreSQL's Unix sockets (${layout.nodeSocketDir(999).length} > ${MAX_SOCKET_DIR_LENGTH} characters); pass a shorter --state-dir.`);
   }
   try {
     makeParents(layout.root);

@@ -1,12 +1,17 @@
-/** What `local status` shows: each server's role, endpoint, state, replay lag and slot; each pool's target. */
+/**
+ * What `local status` shows: each server's role, address, state, replay lag and
+ * slot; each pool's target as PgBouncer itself reports it (for the read pool, the
+ * ready replicas the controller keeps in its host list); which PgBouncer runs.
+ */
 import type { Endpoint } from "../outputs";
 import { IDENTITY_SQL, REPLICATION_STATUS_SQL } from "../sql/replicationSql";
+import { allNodes } from "../topology/queries";
 import { queryOnce } from "../verify/client";
-import { portOf } from "./contexts";
+import { endpointOf, poolEndpointOf, poolsOf } from "./contexts";
 import { isAlive } from "./exec";
 import { localOutputs } from "./outputs";
-import { LOOPBACK } from "./ports";
-import { allNodes } from "../topology/queries";
+import { showDatabaseHosts } from "./pgbouncerAdmin";
+import { POOL_ADMIN_USER } from "./pgbouncerProcess";
 import type { LocalState } from "./state";
 
 export interface StatusRow {
@@ -19,56 +24,66 @@ export interface StatusRow {
   slot?: string;
 }
 
-export async function collectStatus(state: LocalState): Promise<StatusRow[]> {
-  const outputs = localOutputs(state);
-  const ctx = { outputs, sslmode: "disable" as const };
-  const at = (port: number) => `${LOOPBACK}:${port}`;
-  const replication = new Map<string, unknown[]>();
-  const writerPort = portOf(state, state.writer);
-  const writerUp = await queryOnce(ctx, { host: LOOPBACK, port: writerPort }, REPLICATION_STATUS_SQL)
-    .then((rows) => {
-      for (const row of rows) replication.set(row[0] as string, row);
-      return true;
-    })
-    .catch(() => false);
+type QueryContext = Parameters<typeof queryOnce>[0];
+const at = (endpoint: Endpoint) => `${endpoint.host}:${endpoint.port}`;
 
+async function replicationRows(ctx: QueryContext, writer: Endpoint): Promise<Map<string, unknown[]> | undefined> {
+  const rows = await queryOnce(ctx, writer, REPLICATION_STATUS_SQL).catch(() => undefined);
+  return rows && new Map(rows.map((row) => [String(row[0]), row]));
+}
+
+async function nodeRows(state: LocalState, ctx: QueryContext): Promise<StatusRow[]> {
+  const replication = await replicationRows(ctx, endpointOf(state, state.writer));
   const rows: StatusRow[] = [];
   for (const node of allNodes(state.topology)) {
-    const port = portOf(state, node);
+    const endpoint = at(endpointOf(state, node));
     if (node.name === state.writer) {
-      rows.push({ role: "writer", name: node.name, endpoint: at(port), state: writerUp ? "accepting writes" : "DOWN" });
-      continue;
+      rows.push({ role: "writer", name: node.name, endpoint, state: replication ? "accepting writes" : "DOWN" });
+    } else if (state.retired.includes(node.name) || node.role === "primary") {
+      rows.push({ role: "retired", name: node.name, endpoint, state: "former writer (re-seed to rejoin)" });
+    } else {
+      const row = replication?.get(node.name);
+      const reachable = row !== undefined || (await reachableAt(ctx, endpointOf(state, node)));
+      const [, streamState, slot, , replayBytes, , replayMs] = (row ?? []).map(String);
+      rows.push({
+        role: node.role,
+        name: node.name,
+        endpoint,
+        state: row ? (streamState ?? "?") : reachable ? "running, not streaming" : "DOWN",
+        ...(row ? { lagBytes: Number(replayBytes), lagMs: Number(replayMs), ...(slot !== undefined ? { slot } : {}) } : { slot: `${node.slot} (inactive)` }),
+      });
     }
-    if (state.retired.includes(node.name)) {
-      rows.push({ role: "retired", name: node.name, endpoint: at(port), state: "former writer (re-seed to rejoin)" });
-      continue;
-    }
-    const row = replication.get(node.name);
-    const reachable = row ? true : await reachableAt(ctx, { host: LOOPBACK, port });
-    const [, streamState, slot, , replayBytes, , replayMs] = (row ?? []) as [string, string, string, boolean, string, string, string];
-    rows.push({
-      role: node.role,
-      name: node.name,
-      endpoint: at(port),
-      state: row ? streamState : reachable ? "running, not streaming" : "DOWN",
-      ...(row ? { lagBytes: Number(replayBytes), lagMs: Number(replayMs), slot } : { slot: `${"slot" in node ? node.slot : "-"} (inactive)` }),
-    });
-  }
-  rows.push({
-    role: "endpoint",
-    name: "reader endpoint (ro)",
-    endpoint: at(state.ports.readerEndpoint),
-    state: isAlive(state.pids.readerEndpoint) ? "listening" : "DOWN",
-  });
-  for (const [pool, port] of Object.entries(state.ports.pools)) {
-    const identity = await queryOnce(ctx, { host: LOOPBACK, port }, IDENTITY_SQL).catch(() => undefined);
-    const landed = identity ? `up → ${String(identity[0]![0])}` : "DOWN";
-    rows.push({ role: "pool", name: `${pool} pool`, endpoint: at(port), state: landed });
   }
   return rows;
 }
 
-async function reachableAt(ctx: Parameters<typeof queryOnce>[0], endpoint: Endpoint): Promise<boolean> {
+async function poolRows(state: LocalState, ctx: QueryContext): Promise<StatusRow[]> {
+  const rows: StatusRow[] = [];
+  const login = { user: POOL_ADMIN_USER, password: state.passwords.poolAdmin };
+  for (const pool of poolsOf(state.topology)) {
+    const endpoint = poolEndpointOf(state, pool);
+    const identity = await queryOnce(ctx, endpoint, IDENTITY_SQL).catch(() => undefined);
+    const hosts = await showDatabaseHosts(endpoint, login).catch(() => undefined);
+    const targets = hosts?.[state.topology.database];
+    const landed = identity ? `up → ${String(identity[0]?.[0])}${targets ? ` (hosts ${targets})` : ""}` : "DOWN";
+    rows.push({ role: "pool", name: `${pool.name} pool`, endpoint: at(endpoint), state: landed });
+  }
+  rows.push({
+    role: "controller",
+    name: "read pool controller",
+    endpoint: "-",
+    state: isAlive(state.pids.readPoolController) ? "running (ro endpoints: ready OLTP replicas)" : "DOWN",
+  });
+  rows.push({ role: "binary", name: "PgBouncer", endpoint: "-", state: `${state.binaries.pgbouncerVersion} (${state.binaries.pgbouncer})` });
+  return rows;
+}
+
+export async function collectStatus(state: LocalState): Promise<StatusRow[]> {
+  const ctx: QueryContext = { outputs: localOutputs(state), sslmode: "disable" };
+  return [...(await nodeRows(state, ctx)), ...(await poolRows(state, ctx))];
+}
+
+async function reachableAt(ctx: QueryContext, endpoint: Endpoint): Promise<boolean> {
   return queryOnce(ctx, endpoint, "SELECT 1")
     .then(() => true)
     .catch(() => false);

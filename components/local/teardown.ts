@@ -1,4 +1,4 @@
-/** Stopping a local stack: pools and the reader endpoint first, then replicas, the writer last. */
+/** Stopping a local stack: the read pool controller and pools first, then replicas, the writer last. */
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { allNodes } from "../topology/queries";
@@ -10,8 +10,8 @@ import { stopNode } from "./postgresNode";
 import { type LocalState, StateError, readState } from "./state";
 
 export async function stopEverything(layout: Layout, state: LocalState): Promise<void> {
+  await stopProcess(state.pids.readPoolController);
   await Promise.all(Object.values(state.pids.pools).map((pid) => stopPool(pid)));
-  await stopProcess(state.pids.readerEndpoint);
   const node = nodeContext(layout, state);
   const writer = nodeByName(state, state.writer);
   await Promise.all(allNodes(state.topology).filter((n) => n.name !== writer.name).map((member) => stopNode(node, member)));

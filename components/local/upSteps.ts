@@ -6,22 +6,22 @@
 import type { StackOutputs } from "../outputs";
 import type { LocalTopology } from "../topology/types";
 import { type VerificationReport, verifyStack } from "../verify/verifier";
-import { liveNodes, nodeContext, poolContext, poolPortOf, poolTarget, poolsOf, portOf } from "./contexts";
+import { endpointIsFree } from "./addresses";
+import { endpointOf, liveNodes, nodeContext, poolContext, poolEndpointOf, poolTarget, poolsOf } from "./contexts";
 import { LocalError, VerificationFailed } from "./errors";
 import { isAlive, spawnDaemon } from "./exec";
 import type { Layout } from "./layout";
 import { localOutputs } from "./outputs";
 import { startPool, writePoolFiles } from "./pgbouncerProcess";
-import { portIsFree, waitForPort } from "./ports";
+import { type ProvisionStep, provisionSteps } from "./provision";
+import { waitForListener } from "./readiness";
 import { bootstrapPrimary, initPrimary, nodeIsRunning, seedReplica, startNode, writeNodeConfig } from "./postgresNode";
 import { prepareState } from "./prepare";
 import { type LocalState, writeState } from "./state";
 import { CLI_ENTRY } from "../paths";
+import type { Endpoint } from "../outputs";
 
-export interface Step {
-  title: string;
-  run: () => Promise<void>;
-}
+export type Step = ProvisionStep;
 
 export interface UpResult {
   outputs: StackOutputs;
@@ -44,6 +44,8 @@ export interface UpContext {
   writeOutputs: (state: LocalState) => StackOutputs;
   /** Stops and removes what a failed earlier run left. */
   removeLeftover: () => Promise<void>;
+  /** Install PostgreSQL / build PgBouncer when missing (apt, as root). */
+  install: boolean;
 }
 
 function stateOf(ctx: UpContext): LocalState {
@@ -51,9 +53,9 @@ function stateOf(ctx: UpContext): LocalState {
   return ctx.state;
 }
 
-async function requirePortFree(port: number, what: string): Promise<void> {
-  if (!(await portIsFree(port))) {
-    throw new LocalError(`port ${port}, recorded for ${what}, is in use by another process. Stop that process, or run local down to start over with new ports.`);
+async function requireFree(endpoint: Endpoint, what: string): Promise<void> {
+  if (!(await endpointIsFree(endpoint))) {
+    throw new LocalError(`${endpoint.host}:${endpoint.port}, recorded for ${what}, is in use by another process. Stop that process, or run local down to start over with new addresses.`);
   }
 }
 
@@ -61,6 +63,7 @@ export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
   const { topology, layout } = ctx;
   const primary = topology.primary;
   return [
+    ...provisionSteps(topology.postgresVersion, { install: ctx.install }, ctx.env),
     {
       title: `Check PostgreSQL ${topology.postgresVersion}, PgBouncer and the state directory`,
       run: async () => {
@@ -74,27 +77,34 @@ export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
         const state = stateOf(ctx);
         const node = nodeContext(layout, state);
         await initPrimary(node, primary);
-        writeNodeConfig(node, primary, portOf(state, primary));
+        writeNodeConfig(node, primary);
         await startNode(node, primary);
-        await bootstrapPrimary(node, portOf(state, primary));
+        await bootstrapPrimary(node, primary);
       },
     },
-    ...topology.standbys.map((standby) => ({
-      title: `Seed ${standby.name} (${standby.role}) with pg_basebackup on slot ${standby.slot}`,
+    {
+      // In parallel: local data is small, so seeding one at a time (as a StatefulSet does, to spare a
+      // large primary) would only add up the waits. Each replica still runs seed-replica.sh on its own slot.
+      title: `Seed ${topology.standbys.map((s) => `${s.name} (${s.role}, slot ${s.slot})`).join(", ")} with pg_basebackup`,
       run: async () => {
         const state = stateOf(ctx);
         const node = nodeContext(layout, state);
-        await seedReplica(node, standby, portOf(state, primary));
-        writeNodeConfig(node, standby, portOf(state, standby));
-        await startNode(node, standby);
+        await Promise.all(
+          topology.standbys.map(async (standby) => {
+            await seedReplica(node, standby, endpointOf(state, primary));
+            writeNodeConfig(node, standby);
+            await startNode(node, standby);
+          }),
+        );
       },
-    })),
+    },
     ...serviceSteps(ctx),
   ];
 }
 
 export function resumeSteps(ctx: UpContext, state: LocalState): Step[] {
   return [
+    ...provisionSteps(state.topology.postgresVersion, { install: ctx.install }, ctx.env),
     {
       title: "Start any stopped servers",
       run: async () => {
@@ -102,7 +112,7 @@ export function resumeSteps(ctx: UpContext, state: LocalState): Step[] {
         const node = nodeContext(ctx.layout, state);
         for (const member of liveNodes(state)) {
           if (await nodeIsRunning(node, member)) continue;
-          await requirePortFree(portOf(state, member), member.name);
+          await requireFree(endpointOf(state, member), member.name);
           await startNode(node, member);
         }
       },
@@ -115,36 +125,33 @@ function serviceSteps(ctx: UpContext): Step[] {
   const { layout } = ctx;
   return [
     {
-      title: "Start the reader endpoint (the ro Service: ready OLTP replicas only)",
-      run: async () => {
-        const state = stateOf(ctx);
-        if (!isAlive(state.pids.readerEndpoint)) {
-          await requirePortFree(state.ports.readerEndpoint, "the reader endpoint");
-          state.pids.readerEndpoint = spawnDaemon(process.execPath, [CLI_ENTRY, "local", "serve-reader-endpoint", "--state-dir", layout.root], {
-            runAs: { ...state.runAs, switchUser: false },
-            env: { PG_READ_REPLICAS_DAEMON: "1" },
-            logFile: layout.log("reader-endpoint"),
-          });
-          writeState(layout, state);
-        }
-        await waitForPort(state.ports.readerEndpoint, state.pids.readerEndpoint, "reader endpoint", layout.log("reader-endpoint"));
-      },
-    },
-    {
-      title: "Start the PgBouncer pools",
+      title: "Start the PgBouncer pools (the read pool over every OLTP replica's own address)",
       run: async () => {
         const state = stateOf(ctx);
         const pools = poolContext(layout, state);
         for (const pool of poolsOf(state.topology)) {
-          writePoolFiles(pools, pool, poolPortOf(state, pool), poolTarget(state, pool));
+          writePoolFiles(pools, pool, poolEndpointOf(state, pool), poolTarget(state, pool));
           if (isAlive(state.pids.pools[pool.name])) continue;
-          await requirePortFree(poolPortOf(state, pool), `the ${pool.name} pool`);
+          await requireFree(poolEndpointOf(state, pool), `the ${pool.name} pool`);
           state.pids.pools[pool.name] = startPool(pools, pool);
           writeState(layout, state);
         }
         for (const pool of poolsOf(state.topology)) {
-          await waitForPort(poolPortOf(state, pool), state.pids.pools[pool.name], pool.service, layout.log(pool.service));
+          await waitForListener(poolEndpointOf(state, pool), state.pids.pools[pool.name], pool.service, layout.log(pool.service));
         }
+      },
+    },
+    {
+      title: "Start the read pool controller (keeps the read pool on ready OLTP replicas, as the ro Service's endpoints)",
+      run: async () => {
+        const state = stateOf(ctx);
+        if (isAlive(state.pids.readPoolController)) return;
+        state.pids.readPoolController = spawnDaemon(process.execPath, [CLI_ENTRY, "local", "serve-read-pool", "--state-dir", layout.root], {
+          runAs: { ...state.runAs, switchUser: false },
+          env: { PG_READ_REPLICAS_DAEMON: "1" },
+          logFile: layout.log("read-pool-controller"),
+        });
+        writeState(layout, state);
       },
     },
     {

@@ -1,7 +1,8 @@
 /**
  * pgbouncer.ini for one pool. Backends substitute the target endpoint, the
  * listen address/port and the auth file path; everything else is the Topology's.
- * Settings used here exist in PgBouncer 1.18 (the local runner's) and later.
+ * Needs PgBouncer 1.21 or later (max_prepared_statements); the cluster image runs 1.25,
+ * the local runner 1.24 (built from Debian 13's source when the system's is older).
  */
 import type { Pool, Topology } from "../topology/types";
 
@@ -11,12 +12,17 @@ export interface Endpoint {
 }
 
 export interface PoolerPlacement {
-  /** Where the pool's server connections go: a Service (Kubernetes) or a node/proxy (local). */
+  /**
+   * Where the pool's server connections go: a Service (Kubernetes), or the ready nodes
+   * themselves (local: a comma-separated host list, all on one port, as PgBouncer requires).
+   */
   target: Endpoint;
   listen: Endpoint;
   authFile: string;
   /** libpq sslmode for server connections. */
   serverTlsMode: "disable" | "prefer" | "require";
+  /** A user allowed the admin console (RELOAD, KILL_CLIENT): the local read pool's controller. */
+  adminUser?: string;
 }
 
 const DESCRIPTIONS: Record<Pool["name"], string> = {
@@ -58,12 +64,16 @@ export function renderPgbouncerIni(topology: Topology, pool: Pool, placement: Po
     "auth_type = scram-sha-256",
     `auth_file = ${placement.authFile}`,
     `stats_users = ${topology.user}`,
+    ...(placement.adminUser ? [`admin_users = ${placement.adminUser}`] : []),
     `pool_mode = ${pool.poolMode}`,
     `max_client_conn = ${pool.maxClientConn}`,
     `default_pool_size = ${pool.defaultPoolSize}`,
     `reserve_pool_size = ${pool.reservePoolSize}`,
     `reserve_pool_timeout = ${pool.reservePoolTimeoutMs / 1000}`,
     ...resetQuery(pool),
+    "; Protocol-level prepared statements (drivers such as postgres.js and JDBC use them) survive",
+    "; transaction pooling: PgBouncer re-prepares them on whichever server connection a client gets.",
+    "max_prepared_statements = 200",
     "; After a failed server login PgBouncer waits this long before trying again (default 15s):",
     "; kept short so a pool reaches a new writer or a restarted replica within seconds.",
     "server_login_retry = 2",
@@ -82,7 +92,7 @@ export function renderPgbouncerIni(topology: Topology, pool: Pool, placement: Po
 }
 
 /** userlist.txt: PgBouncer authenticates clients against it and logs in to PostgreSQL with it. */
-export function renderUserlist(user: string, password: string): string {
+export function renderUserlist(user: string, password: string, ...more: ReadonlyArray<readonly [user: string, password: string]>): string {
   const quote = (text: string) => `"${text.replace(/"/g, '""')}"`;
-  return `${quote(user)} ${quote(password)}\n`;
+  return [[user, password] as const, ...more].map(([name, secret]) => `${quote(name)} ${quote(secret)}\n`).join("");
 }

@@ -36,7 +36,6 @@ function common(ctx: SettingsContext): Default[] {
   // Fixed headroom, not the current count: scaling replicas must not change (and restart) the primary.
   const senders = Math.max(MIN_WAL_SENDERS, ctx.standbyCount + 4);
   return [
-    { name: "listen_addresses", value: "*" },
     { name: "max_connections", value: String(ctx.maxConnections), why: "same on every node: a standby refuses to start with fewer than its primary" },
     { name: "superuser_reserved_connections", value: "3" },
     { name: "password_encryption", value: "scram-sha-256" },

@@ -8,6 +8,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { showDatabaseHosts } from "../../components/local/pgbouncerAdmin";
+import { POOL_ADMIN_USER } from "../../components/local/pgbouncerProcess";
 import { verifyStack } from "../../components/verify/verifier";
 import { client, endpointOf, eventually, external, generateWal, localJobScript, olapReaders, oltpReaders, outputs, runner, sql, stateDir } from "./support";
 
@@ -30,6 +32,13 @@ async function slot(name: string): Promise<SlotRow> {
   return row!;
 }
 
+/** The host list PgBouncer itself uses for the read pool (SHOW DATABASES on its admin console). */
+async function readPoolHosts(): Promise<string[]> {
+  const state = runner().state()!;
+  const hosts = await showDatabaseHosts(outputs.pools.read, { user: POOL_ADMIN_USER, password: state.passwords.poolAdmin });
+  return (hosts[outputs.database] ?? "").split(",");
+}
+
 async function readPoolLandings(count: number): Promise<Set<string>> {
   const rows = await Promise.all(Array.from({ length: count }, () => sql<{ name: string }>(outputs.pools.read, "SELECT current_setting('cluster_name') AS name, pg_sleep(0.01)")));
   return new Set(rows.map(([row]) => row!.name));
@@ -48,11 +57,11 @@ describe.skipIf(external).sequential("faults", () => {
       await sql(outputs.pools.write, "INSERT INTO during_outage DEFAULT VALUES");
     });
 
-    it("leaves the reader endpoint, so the read pool keeps serving from the others", async () => {
-      await eventually("the read pool avoiding the stopped replica", 10_000, async () => {
-        const landed = await readPoolLandings(20);
-        return landed.has(STOPPED) ? undefined : landed;
-      });
+    it("leaves the read pool's host list, so the read pool keeps serving from the others", async () => {
+      const stopped = outputs.readers.find((r) => r.name === STOPPED)!;
+      await eventually("the controller dropping the stopped replica from the read pool", 10_000, async () =>
+        (await readPoolHosts()).includes(stopped.host) ? undefined : true,
+      );
       expect(await readPoolLandings(40)).toEqual(new Set(["it-replica-0"]));
     });
 
@@ -104,6 +113,39 @@ describe.skipIf(external).sequential("faults", () => {
       const report = await verifyStack(outputs, { timeoutMs: 60_000 });
       expect(report.problems).toEqual([]);
       expect((await slot("it_replica_1")).wal_status).toBe("reserved");
+    });
+  });
+
+  describe("a replica lagging past replication.maxLagBytes", () => {
+    const LAGGING = "it-replica-0";
+    it("leaves the read pool, its open transaction is cut within the drain bound, and it comes back once replayed", async () => {
+      const lagging = outputs.readers.find((r) => r.name === LAGGING)!;
+      // A client holding a transaction on the replica about to fall behind.
+      const held = client(outputs.pools.read);
+      await held.connect();
+      await held.query("BEGIN");
+      await eventually(`a read-pool transaction on ${LAGGING}`, 10_000, async () => {
+        const { rows } = await held.query("SELECT current_setting('cluster_name') AS name");
+        if (rows[0].name === LAGGING) return true;
+        await held.query("ROLLBACK");
+        await held.query("BEGIN");
+        return undefined;
+      });
+      await runner().superuserQuery(LAGGING, "SELECT pg_wal_replay_pause()");
+      await generateWal(24); // past the 16MB bound of this suite's topology
+      await eventually(`${LAGGING} out of the read pool's host list`, 15_000, async () => ((await readPoolHosts()).includes(lagging.host) ? undefined : true));
+      expect(await readPoolLandings(30)).toEqual(new Set(["it-replica-1"]));
+      // Its remaining client is disconnected after the controller's drain period, not left on stale data.
+      await eventually("the held transaction on the lagging replica cut", 15_000, async () =>
+        held.query("SELECT 1").then(
+          () => undefined,
+          () => true,
+        ),
+      );
+      await held.end().catch(() => undefined);
+      await runner().superuserQuery(LAGGING, "SELECT pg_wal_replay_resume()");
+      await eventually(`${LAGGING} back in the read pool`, 30_000, async () => ((await readPoolHosts()).includes(lagging.host) ? true : undefined));
+      await eventually("reads reaching both OLTP replicas again", 30_000, async () => ((await readPoolLandings(40)).size === 2 ? true : undefined));
     });
   });
 
@@ -187,10 +229,12 @@ describe.skipIf(external).sequential("faults", () => {
       expect((await sql(outputs.pools.write, "SELECT count(*)::int AS n FROM before_failover"))[0]!.n).toBe(501);
 
       const after = runner().outputs();
-      expect(after.writer.port).toBe(outputs.readers.find((r) => r.name === result.promoted)!.port);
+      const promoted = outputs.readers.find((r) => r.name === result.promoted)!;
+      expect(after.writer).toEqual({ host: promoted.host, port: promoted.port });
       const report = await verifyStack(after, { timeoutMs: 60_000 });
       expect(report.problems).toEqual([]);
       expect(await readPoolLandings(30)).not.toContain(result.promoted);
+      await eventually("the promoted replica out of the read pool's host list", 10_000, async () => ((await readPoolHosts()).includes(promoted.host) ? undefined : true));
     });
   });
 });

@@ -85,7 +85,14 @@ describe("bad input to the CLI", () => {
   it("says which binaries are missing and how to install them", async () => {
     const result = await cli(["local", "up", "--no-install", "--state-dir", join(scratch, "nobin")], { PG_READ_REPLICAS_PG_BINDIR: "/nonexistent/bin" });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("missing: postgresql-15. Install them first: sudo apt-get install postgresql-15");
+    expect(result.stderr).toContain("missing: postgresql-15 (install it: sudo apt-get install postgresql-15)");
+  });
+
+  it("refuses a PgBouncer too old for prepared statements and says how to build one", async () => {
+    const result = await cli(["local", "up", "--no-install", "--state-dir", join(scratch, "oldbouncer")], { PG_READ_REPLICAS_PGBOUNCER: "/usr/sbin/pgbouncer" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/missing: PgBouncer 1\.21 or newer \(\/usr\/sbin\/pgbouncer is PgBouncer 1\.18\.\d+\)/);
+    expect(result.stderr).toMatch(/build 1\.24 from Debian 13's source: sudo bash \S+\/scripts\/build-pgbouncer\.sh /);
   });
 
   it("says when the state directory cannot be created", async () => {
@@ -183,16 +190,19 @@ describe.skipIf(external)("local up on a stack of its own", () => {
     const stack = smallStack("porty");
     const up = await cli(["local", "up", "--stack", "porty", "--stacks-dir", stack.stacksDir, "--state-dir", stack.stateDir]);
     expect(up.code, up.stderr).toBe(0);
+    // Printed follow-up commands act on this same stack: they carry the directories it was given.
+    expect(up.stdout).toContain(`local down --stack porty --state-dir ${stack.stateDir} --stacks-dir ${stack.stacksDir}`);
+    expect(up.stdout).toContain(`local status --stack porty --state-dir ${stack.stateDir} --stacks-dir ${stack.stacksDir}`);
     const local = new LocalRunner("porty", stack.stateDir);
     const state = local.state()!;
     await local.stopEverything();
     const blocker = createServer();
-    const port = state.ports.nodes["porty-replica-0"]!;
-    await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
+    const { host, port } = state.endpoints.nodes["porty-replica-0"]!;
+    await new Promise<void>((resolve) => blocker.listen(port, host, resolve));
     try {
       const again = await cli(["local", "up", "--stack", "porty", "--stacks-dir", stack.stacksDir, "--state-dir", stack.stateDir]);
       expect(again.code).toBe(1);
-      expect(again.stderr).toContain(`port ${port}, recorded for porty-replica-0, is in use by another process. Stop that process, or run local down to start over with new ports.`);
+      expect(again.stderr).toContain(`${host}:${port}, recorded for porty-replica-0, is in use by another process. Stop that process, or run local down to start over with new addresses.`);
       expect(processesUnder(stack.stateDir)).toEqual([]);
     } finally {
       await new Promise((resolve) => blocker.close(resolve));

@@ -68,8 +68,8 @@ export function localJobScript(options: { pools: boolean; timeoutS?: number }): 
     mode: "primary",
     region: topology.region,
     writer: outputs.writer,
-    readers: topology.standbys.map((node) => ({ node, endpoint: { host: "127.0.0.1", port: state.ports.nodes[node.name]! } })),
-    pools: pools.map((pool) => ({ pool, endpoint: { host: "127.0.0.1", port: state.ports.pools[pool.name]! } })),
+    readers: topology.standbys.map((node) => ({ node, endpoint: state.endpoints.nodes[node.name]! })),
+    pools: pools.map((pool) => ({ pool, endpoint: state.endpoints.pools[pool.name]! })),
   });
   if (options.timeoutS !== undefined) script = script.replace(/^TIMEOUT_S=\d+$/m, `TIMEOUT_S=${options.timeoutS}`);
   return {

@@ -27,7 +27,7 @@ function confValues(text: string): Map<string, string> {
 describe("postgresql.conf", () => {
   it("renders each role's settings, the substituted port and paths, and the reason beside non-obvious ones", () => {
     const t = build();
-    const olap = renderPostgresqlConf(t, group(t, "pg-olap"), 6543, paths);
+    const olap = renderPostgresqlConf(t, group(t, "pg-olap"), { port: 6543, listenAddresses: "*" }, paths);
     const values = confValues(olap);
     expect(values.get("port")).toBe("6543");
     expect(values.get("hba_file")).toBe("'/etc/postgresql/pg_hba.conf'");
@@ -40,7 +40,7 @@ describe("postgresql.conf", () => {
 
   it("turns TLS on with the certificate paths a backend provides", () => {
     const t = build();
-    const values = confValues(renderPostgresqlConf(t, group(t, "pg-primary"), 5432, { ...paths, ssl: { certFile: "/tls/tls.crt", keyFile: "/tls/tls.key" } }));
+    const values = confValues(renderPostgresqlConf(t, group(t, "pg-primary"), { port: 5432, listenAddresses: "127.0.0.1" }, { ...paths, ssl: { certFile: "/tls/tls.crt", keyFile: "/tls/tls.key" } }));
     expect(values.get("ssl")).toBe("on");
     expect(values.get("ssl_cert_file")).toBe("'/tls/tls.crt'");
     expect(values.get("ssl_min_protocol_version")).toBe("'TLSv1.2'");
@@ -132,6 +132,16 @@ describe("pgbouncer.ini", () => {
     expect(values.get("reserve_pool_timeout")).toBe("3");
     expect(values.get("server_reset_query")).toBe("");
     expect(values.get("auth_type")).toBe("scram-sha-256");
+  });
+
+  it("keeps prepared statements across transaction pooling, and grants the admin console only when a backend asks", () => {
+    const t = build();
+    const cluster = ini(renderPgbouncerIni(t, t.pools.read, placement));
+    expect(cluster.get("max_prepared_statements")).toBe("200");
+    expect(cluster.has("admin_users")).toBe(false);
+    const local = ini(renderPgbouncerIni(t, t.pools.read, { ...placement, target: { host: "127.9.9.2,127.9.9.3", port: 25000 }, adminUser: "pgrr_admin" }));
+    expect(local.get("admin_users")).toBe("pgrr_admin");
+    expect(renderPgbouncerIni(t, t.pools.read, { ...placement, target: { host: "127.9.9.2,127.9.9.3", port: 25000 } })).toMatch(/^app = host=127\.9\.9\.2,127\.9\.9\.3 port=25000 /m);
   });
 
   it("resets sessions with DISCARD ALL in session mode", () => {

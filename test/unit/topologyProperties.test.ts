@@ -36,7 +36,7 @@ const setting = (topology: Topology, group: { settings: readonly { name: string;
 function renderedFiles(topology: Topology): string[] {
   const paths = { hbaFile: "/h", identFile: "/i", socketDirectory: "/s" };
   const files = [
-    ...allGroups(topology).map((group) => renderPostgresqlConf(topology, group, topology.port, paths)),
+    ...allGroups(topology).map((group) => renderPostgresqlConf(topology, group, { port: topology.port, listenAddresses: "*" }, paths)),
     ...topology.regions.map((region) => renderPgHba(topology, region.name)),
     ...allPools(topology).map((pool) => renderPgbouncerIni(topology, pool, { target: { host: "t", port: 1 }, listen: { host: "l", port: 2 }, authFile: "/a", serverTlsMode: "disable" })),
     renderBootstrapSql(topology),

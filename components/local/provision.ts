@@ -1,0 +1,83 @@
+/**
+ * What this machine needs before a stack can run, as progress steps: PostgreSQL
+ * from apt, and PgBouncer ≥ 1.21 built from Debian 13's source package when the
+ * system's is older (Debian 12 has 1.18). Both the CLI and the test suites
+ * provision through here, so `npm test` on a fresh machine needs no other set-up.
+ */
+import { existsSync } from "node:fs";
+import { userInfo } from "node:os";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../paths";
+import { BUILT_PGBOUNCER_SERIES, MissingBinaryError, findPostgres, pgbouncerCacheDir, searchPgbouncer } from "./binaries";
+import { run } from "./exec";
+import type { RunAs } from "./identity";
+
+export interface ProvisionStep {
+  title: string;
+  run: () => Promise<void>;
+}
+
+const ROOT: RunAs = { user: "root", uid: 0, gid: 0, home: "/root", switchUser: false };
+export const BUILD_SCRIPT = join(PROJECT_ROOT, "scripts", "build-pgbouncer.sh");
+
+function canUseApt(): boolean {
+  return userInfo().uid === 0 && existsSync("/usr/bin/apt-get");
+}
+
+async function aptInstall(packages: readonly string[]): Promise<void> {
+  const env = { DEBIAN_FRONTEND: "noninteractive" };
+  await run("/usr/bin/apt-get", ["update", "-qq"], { runAs: ROOT, env, timeoutMs: 10 * 60_000 });
+  try {
+    await run("/usr/bin/apt-get", ["install", "-y", "-qq", ...packages], { runAs: ROOT, env, timeoutMs: 20 * 60_000 });
+  } catch (error) {
+    throw new MissingBinaryError(
+      `apt-get could not install ${packages.join(" ")}: ${(error as Error).message.split("\n").slice(-3).join(" ")}. ` +
+        "If your release lacks that PostgreSQL version, add the PGDG apt repository (https://www.postgresql.org/download/linux/debian/) or set postgresVersion to one it has.",
+    );
+  }
+}
+
+function postgresMissing(version: number, env: NodeJS.ProcessEnv): boolean {
+  try {
+    findPostgres(version, env);
+    return false;
+  } catch (error) {
+    if (error instanceof MissingBinaryError) return true;
+    throw error;
+  }
+}
+
+/**
+ * The steps that make PostgreSQL `version` and a recent PgBouncer available; empty when both are.
+ * Refuses at once, with the command to run, when they are missing and `install` is off or we are not root.
+ */
+export function provisionSteps(version: number, options: { install: boolean }, env: NodeJS.ProcessEnv = process.env): ProvisionStep[] {
+  const steps: ProvisionStep[] = [];
+  const needPostgres = postgresMissing(version, env);
+  const pgbouncer = searchPgbouncer(env);
+  const mayInstall = options.install && canUseApt() && env.PG_READ_REPLICAS_PGBOUNCER === undefined;
+  if (!mayInstall && (needPostgres || !pgbouncer.found)) {
+    const fixes = [
+      ...(needPostgres ? [`postgresql-${version} (install it: sudo apt-get install postgresql-${version})`] : []),
+      ...(pgbouncer.found
+        ? []
+        : [
+            `PgBouncer 1.21 or newer${pgbouncer.rejected.length > 0 ? ` (${pgbouncer.rejected.join("; ")})` : ""} ` +
+              `(build ${BUILT_PGBOUNCER_SERIES} from Debian 13's source: sudo bash ${BUILD_SCRIPT} ${pgbouncerCacheDir(env)})`,
+          ]),
+    ];
+    throw new MissingBinaryError(`missing: ${fixes.join("; ")}. Or run this command as root, without --no-install, to have it done.`);
+  }
+  if (needPostgres) steps.push({ title: `Install PostgreSQL ${version} with apt-get`, run: () => aptInstall([`postgresql-${version}`]) });
+  if (!pgbouncer.found) {
+    const cache = pgbouncerCacheDir(env);
+    const why = pgbouncer.rejected.length > 0 ? `${pgbouncer.rejected.join("; ")}, too old for prepared statements` : "none installed";
+    steps.push({
+      title: `Build PgBouncer ${BUILT_PGBOUNCER_SERIES} from Debian 13's source (${why}; cached in ${cache})`,
+      run: async () => {
+        await run("bash", [BUILD_SCRIPT, cache], { runAs: ROOT, env: { DEBIAN_FRONTEND: "noninteractive" }, timeoutMs: 20 * 60_000 });
+      },
+    });
+  }
+  return steps;
+}
