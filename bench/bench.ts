@@ -9,7 +9,8 @@
  *      alone in front of that replica; through the product's read pool (PgBouncer over
  *      the ready replicas' host list); directly on a bare baseline replica
  *
- * BENCH_SECONDS (default 30) and BENCH_RATES (default 200,1000) tune the load.
+ * BENCH_SECONDS (default 30), BENCH_RATES (default 200,1000) and BENCH_ROUNDS (default 3) tune
+ * the load; every figure is the median of its rounds, product and bare alternating.
  * Prints a table and writes bench-results/bench-<timestamp>.json.
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -29,10 +30,14 @@ import { waitForListener } from "../components/local/readiness";
 import { topologyFromPulumiConfig } from "../components/topology/load";
 import { readStackConfig } from "../components/config/stackFile";
 import { DEFAULT_STACKS_DIR } from "../components/paths";
+import type { Topology } from "../components/topology/types";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const RATES = (process.env.BENCH_RATES ?? "200,1000").split(",").map(Number);
 const CLIENTS = 8;
+/** Each figure is measured this many times, product and bare alternating, and the median reported. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const LAG_SAMPLE_MS = 25;
 
 interface Target {
   label: string;
@@ -71,7 +76,7 @@ async function pgbench(pgBin: string, runAs: RunAs, target: Target, endpoint: { 
   return { tps, output: stdout };
 }
 
-/** Samples every replica's replay lag on the writer every 100 ms while `load` runs. */
+/** Samples every replica's replay lag on the writer every LAG_SAMPLE_MS while `load` runs. */
 async function lagUnderLoad(target: Target, load: () => Promise<unknown>): Promise<Record<string, LagStats>> {
   const client = new pg.Client({ ...target.connection, host: target.connection.host, port: target.connection.port });
   await client.connect();
@@ -89,7 +94,7 @@ async function lagUnderLoad(target: Target, load: () => Promise<unknown>): Promi
           entry.ms.push(Number(row.ms));
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, LAG_SAMPLE_MS));
     }
   })();
   try {
@@ -163,22 +168,53 @@ async function caughtUp(target: Target): Promise<void> {
   }
 }
 
-async function measure(pgBin: string, runAs: RunAs, target: Target) {
-  await pgbench(pgBin, runAs, target, target.connection, ["-i", "-s", "10", "-q"]);
-  const lag: Record<number, { tps: number; replicas: Record<string, LagStats> }> = {};
-  for (const rate of RATES) {
-    await caughtUp(target);
-    let tps = 0;
-    const replicas = await lagUnderLoad(target, async () => {
-      tps = (await pgbench(pgBin, runAs, target, target.writePath, ["-c", String(CLIENTS), "-j", "2", "-R", String(rate), "-T", String(SECONDS), "-n"])).tps;
-    });
-    lag[rate] = { tps, replicas };
+type LagRun = { tps: number; replicas: Record<string, LagStats> };
+const worstP99Ms = (run: LagRun) => Math.max(...Object.values(run.replicas).map((s) => s.p99Ms));
+
+/** One fixed-rate write run with the replicas' lag sampled throughout. */
+async function lagRun(pgBin: string, runAs: RunAs, target: Target, rate: number): Promise<LagRun> {
+  await caughtUp(target);
+  let tps = 0;
+  const replicas = await lagUnderLoad(target, async () => {
+    tps = (await pgbench(pgBin, runAs, target, target.writePath, ["-c", String(CLIENTS), "-j", "2", "-R", String(rate), "-T", String(SECONDS), "-n"])).tps;
+  });
+  return { tps, replicas };
+}
+
+/** Interleaved rounds, median of each: on a shared 2-core machine one run alone drifts by ±10%. */
+async function selects(pgBin: string, runAs: RunAs, target: Target) {
+  const selectArgs = ["-S", "-n", "-c", String(CLIENTS), "-j", "2", "-T", String(Math.max(5, Math.floor(SECONDS / 4)))];
+  const paths = { throughReadPath: target.readPath, directOnOneReplica: target.oneReplica, ...(target.pgbouncerAlone ? { pgbouncerAloneOnOneReplica: target.pgbouncerAlone } : {}) };
+  const runs: Record<string, number[]> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, endpoint] of Object.entries(paths)) (runs[name] ??= []).push((await pgbench(pgBin, runAs, target, endpoint, selectArgs)).tps);
   }
-  const selectArgs = ["-S", "-n", "-c", String(CLIENTS), "-j", "2", "-T", String(Math.max(10, Math.floor(SECONDS / 2)))];
-  const throughRead = (await pgbench(pgBin, runAs, target, target.readPath, selectArgs)).tps;
-  const direct = (await pgbench(pgBin, runAs, target, target.oneReplica, selectArgs)).tps;
-  const alone = target.pgbouncerAlone ? (await pgbench(pgBin, runAs, target, target.pgbouncerAlone, selectArgs)).tps : undefined;
-  return { lag, select: { throughReadPath: throughRead, directOnOneReplica: direct, ...(alone !== undefined ? { pgbouncerAloneOnOneReplica: alone } : {}) } };
+  return {
+    throughReadPath: median(runs.throughReadPath),
+    directOnOneReplica: median(runs.directOnOneReplica),
+    ...(runs.pgbouncerAloneOnOneReplica ? { pgbouncerAloneOnOneReplica: median(runs.pgbouncerAloneOnOneReplica) } : {}),
+    rounds: runs,
+  };
+}
+
+const median = (values: number[] = []) => percentile(values, 50);
+
+/** `local up` to verified, and the bare baseline to streaming, alternately ROUNDS times each (both torn down after). */
+async function upTimes(pgBin: string, runAs: RunAs, root: string, topology: Topology) {
+  const product: number[] = [];
+  const bare: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const runner = new LocalRunner("bench-up", join(root, `up-${round}`));
+    const started = Date.now();
+    await runner.up(topology);
+    product.push(Date.now() - started);
+    await runner.down();
+    const baseline = await bareBaseline(pgBin, runAs, join(root, `bare-up-${round}`));
+    bare.push(baseline.upMs);
+    await baseline.stop();
+    rmSync(join(root, `bare-up-${round}`), { recursive: true, force: true });
+  }
+  return { product: median(product), bare: median(bare), ratio: median(product) / median(bare), rounds: { product, bare } };
 }
 
 async function main(): Promise<void> {
@@ -191,11 +227,10 @@ async function main(): Promise<void> {
   let baseline: Awaited<ReturnType<typeof bareBaseline>> | undefined;
   let alone: Awaited<ReturnType<typeof pgbouncerAlone>> | undefined;
   try {
-    process.stderr.write("bench: local up (product)...\n");
-    const upStarted = Date.now();
+    process.stderr.write(`bench: local up → verified vs bare, ${ROUNDS} rounds each...\n`);
+    const upToVerifiedMs = await upTimes(pgBin, runAs, root, topology);
+    process.stderr.write("bench: product and bare baseline side by side...\n");
     const { outputs } = await runner.up(topology);
-    const productUpMs = Date.now() - upStarted;
-    process.stderr.write("bench: bare baseline...\n");
     baseline = await bareBaseline(pgBin, runAs, join(root, "bare"));
     const oneReplica = { host: outputs.readers[0]!.host, port: outputs.readers[0]!.port };
     alone = await pgbouncerAlone(runner, oneReplica);
@@ -208,17 +243,24 @@ async function main(): Promise<void> {
       oneReplica,
       replicas: outputs.readers.map((r) => r.name),
     };
-    process.stderr.write(`bench: load on the product (${RATES.join(", ")} TPS, ${SECONDS}s each)...\n`);
-    const productFigures = await measure(pgBin, runAs, product);
-    process.stderr.write("bench: load on the baseline...\n");
-    const bareFigures = await measure(pgBin, runAs, baseline.target);
+    for (const target of [product, baseline.target]) await pgbench(pgBin, runAs, target, target.connection, ["-i", "-s", "10", "-q"]);
+    const lag: Record<number, { product: LagRun[]; bare: LagRun[] }> = {};
+    for (const rate of RATES) {
+      lag[rate] = { product: [], bare: [] };
+      for (let round = 0; round < ROUNDS; round++) {
+        process.stderr.write(`bench: ${rate}/s writes for ${SECONDS}s, round ${round + 1} of ${ROUNDS} (product, then bare)...\n`);
+        lag[rate]!.product.push(await lagRun(pgBin, runAs, product, rate));
+        lag[rate]!.bare.push(await lagRun(pgBin, runAs, baseline.target, rate));
+      }
+    }
+    process.stderr.write("bench: select-only TPS...\n");
     const result = {
       when: new Date().toISOString(),
       machine: { cpus: (await import("node:os")).cpus().length },
-      settings: { seconds: SECONDS, rates: RATES, clients: CLIENTS, pgbenchScale: 10 },
-      upToVerifiedMs: { product: productUpMs, bare: baseline.upMs, ratio: productUpMs / baseline.upMs },
-      product: productFigures,
-      bare: bareFigures,
+      settings: { seconds: SECONDS, rates: RATES, clients: CLIENTS, pgbenchScale: 10, rounds: ROUNDS },
+      upToVerifiedMs,
+      lag,
+      select: { product: await selects(pgBin, runAs, product), bare: await selects(pgBin, runAs, baseline.target) },
     };
     print(result);
     mkdirSync("bench-results", { recursive: true });
@@ -253,52 +295,35 @@ const fmt = (n: number, digits = 0) => n.toFixed(digits);
 
 function print(result: {
   upToVerifiedMs: { product: number; bare: number; ratio: number };
-  product: Awaited<ReturnType<typeof measure>>;
-  bare: Awaited<ReturnType<typeof measure>>;
+  lag: Record<number, { product: LagRun[]; bare: LagRun[] }>;
+  select: { product: Awaited<ReturnType<typeof selects>>; bare: Awaited<ReturnType<typeof selects>> };
 }): void {
-  const up = new Table({ head: ["figure", "product", "bare baseline", "ratio"], style: { head: [], border: [] } });
-  up.push(["local up → verified streaming (ms)", fmt(result.upToVerifiedMs.product), fmt(result.upToVerifiedMs.bare), fmt(result.upToVerifiedMs.ratio, 2)]);
-  const { product, bare } = result;
-  up.push([
-    "select-only TPS, read pool (product) / replica (bare)",
-    fmt(product.select.throughReadPath),
-    fmt(bare.select.throughReadPath),
-    fmt(product.select.throughReadPath / bare.select.throughReadPath, 2),
-  ]);
-  up.push(["select-only TPS, directly on one replica", fmt(product.select.directOnOneReplica), fmt(bare.select.directOnOneReplica), fmt(product.select.directOnOneReplica / bare.select.directOnOneReplica, 2)]);
-  up.push(["pooler overhead: read pool TPS / direct TPS", fmt(product.select.throughReadPath / product.select.directOnOneReplica, 2), "-", "-"]);
-  const alone = product.select.pgbouncerAloneOnOneReplica ?? 0;
-  up.push(["select-only TPS, PgBouncer alone in front of one replica", fmt(alone), "-", fmt(alone / product.select.directOnOneReplica, 2)]);
-  up.push(["read pool TPS / PgBouncer-alone TPS (goal ≥ 0.9)", fmt(product.select.throughReadPath / alone, 2), "-", "-"]);
-  console.log(up.toString());
-  const lag = new Table({
-    head: ["rate", "replica", "achieved TPS", "lag p50/p99/max (bytes)", "lag p50/p99/max (ms)", "bare p99 bytes", "bare p99 ms"],
-    style: { head: [], border: [] },
-  });
+  const { product, bare } = result.select;
+  const alone = product.pgbouncerAloneOnOneReplica ?? 0;
+  const figures = new Table({ head: ["figure (median of rounds)", "product", "bare baseline", "ratio"], style: { head: [], border: [] } });
+  figures.push(["local up → verified streaming (ms)", fmt(result.upToVerifiedMs.product), fmt(result.upToVerifiedMs.bare), fmt(result.upToVerifiedMs.ratio, 2)]);
+  figures.push(["select-only TPS, directly on one replica", fmt(product.directOnOneReplica), fmt(bare.directOnOneReplica), fmt(product.directOnOneReplica / bare.directOnOneReplica, 2)]);
+  figures.push(["select-only TPS, PgBouncer alone in front of one replica", fmt(alone), "-", fmt(alone / product.directOnOneReplica, 2)]);
+  figures.push(["select-only TPS, read pool (product) / one replica (bare)", fmt(product.throughReadPath), fmt(bare.throughReadPath), fmt(product.throughReadPath / bare.throughReadPath, 2)]);
+  console.log(figures.toString());
+  const lag = new Table({ head: ["rate", "round", "system", "achieved TPS", "worst replica lag p50/p99/max (ms)", "worst p99 (bytes)"], style: { head: [], border: [] } });
   for (const rate of RATES) {
-    const p = product.lag[rate]!;
-    const b = bare.lag[rate]!;
-    const bareP99Bytes = Math.max(...Object.values(b.replicas).map((s) => s.p99Bytes));
-    const bareP99Ms = Math.max(...Object.values(b.replicas).map((s) => s.p99Ms));
-    for (const [name, s] of Object.entries(p.replicas)) {
-      lag.push([
-        `${rate}/s`,
-        name,
-        `${fmt(p.tps)} (bare ${fmt(b.tps)})`,
-        `${s.p50Bytes} / ${s.p99Bytes} / ${s.maxBytes}`,
-        `${fmt(s.p50Ms, 1)} / ${fmt(s.p99Ms, 1)} / ${fmt(s.maxMs, 1)}`,
-        String(bareP99Bytes),
-        fmt(bareP99Ms, 1),
-      ]);
+    for (const [system, runs] of Object.entries(result.lag[rate]!)) {
+      runs.forEach((run, round) => {
+        const stats = Object.values(run.replicas);
+        const worst = stats.reduce((a, b) => (b.p99Ms > a.p99Ms ? b : a), stats[0]!);
+        lag.push([`${rate}/s`, String(round + 1), system, fmt(run.tps), `${fmt(worst.p50Ms, 1)} / ${fmt(worst.p99Ms, 1)} / ${fmt(worst.maxMs, 1)}`, String(Math.max(...stats.map((s) => s.p99Bytes)))]);
+      });
     }
   }
   console.log(lag.toString());
   const ratios = new Table({ head: ["goal", "figure", "ratio"], style: { head: [], border: [] } });
-  ratios.push(["≥ 0.9", "read pool TPS / PgBouncer-alone TPS", fmt(product.select.throughReadPath / alone, 2)]);
+  ratios.push(["≥ 0.9", "read pool TPS / PgBouncer-alone TPS", fmt(product.throughReadPath / alone, 2)]);
   ratios.push(["≤ 1.5", "up → verified, product / bare", fmt(result.upToVerifiedMs.ratio, 2)]);
   for (const rate of RATES) {
-    const worst = (figures: typeof product) => Math.max(...Object.values(figures.lag[rate]!.replicas).map((s) => s.p99Ms));
-    ratios.push([rate === Math.max(...RATES) ? "≤ 1.3" : "-", `replay lag p99 (ms) at ${rate}/s, worst replica, product / bare`, fmt(worst(product) / Math.max(worst(bare), 0.001), 2)]);
+    const p = median(result.lag[rate]!.product.map(worstP99Ms));
+    const b = median(result.lag[rate]!.bare.map(worstP99Ms));
+    ratios.push([rate === Math.max(...RATES) ? "≤ 1.3" : "-", `replay lag p99 at ${rate}/s, worst replica, median of rounds: ${fmt(p, 1)} / ${fmt(b, 1)} ms`, fmt(p / Math.max(b, 0.001), 2)]);
   }
   console.log(ratios.toString());
 }

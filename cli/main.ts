@@ -131,7 +131,10 @@ async function verify(options: { outputs: string; timeout?: number; json?: boole
 async function promote(options: StackOptions & { replica?: string; force?: boolean }): Promise<void> {
   const runner = runnerFor(options);
   const result = await runner.promote({ ...(options.replica ? { replica: options.replica } : {}), ...(options.force ? { force: true } : {}) });
-  stderr(`Promoted ${result.promoted} to writer (${result.formerWriter} retired); ${result.followers.join(", ") || "no replicas"} now follow it; a write through the write pool landed on it ${result.writeThroughPoolMs} ms after repointing.`);
+  stderr(
+    `Promoted ${result.promoted} to writer (${result.formerWriter} retired); ${result.followers.join(", ") || "no replicas"} now follow it; ${result.synchronous}; ` +
+      `a write through the write pool landed on it ${result.writeThroughPoolMs} ms after repointing.`,
+  );
   const report = await verifyStack(result.outputs);
   console.log(verificationTable(report));
   if (!report.ok) process.exitCode = 1;

@@ -15,7 +15,7 @@ export function statusTable(rows: readonly StatusRow[]): string {
 
 export function verificationTable(report: VerificationReport): string {
   const replicas = new Table({
-    head: ["replica", "role", "state", "slot", "replay lag (bytes)", "replay lag (ms)", "read-only", "heartbeat (ms)", "problems"],
+    head: ["replica", "role", "state", "sync", "slot", "replay lag (bytes)", "replay lag (ms)", "read-only", "heartbeat (ms)", "problems"],
     style: { head: [], border: [] },
   });
   for (const r of report.replicas) {
@@ -23,6 +23,7 @@ export function verificationTable(report: VerificationReport): string {
       r.name,
       r.role,
       r.state ?? "-",
+      r.sync ?? "-",
       r.slot ? `${r.slot}${r.slotActive ? "" : " (inactive)"}` : "-",
       dash(r.replayLagBytes),
       dash(r.replayLagMs),

@@ -51,6 +51,8 @@ export interface StackOutputs {
   verification: VerificationBounds;
   /** What the backend does differently from the topology, or cannot do, in words; empty when nothing. */
   notes: string[];
+  /** Whether servers and pools refuse plain text, and the CA their certificates chain to (public). */
+  tls?: { required: boolean; caPem?: string };
 }
 
 /** Stack outputs as Pulumi exports them: one key each, so only the password is a secret. */
@@ -74,6 +76,7 @@ export function toOutputValues(plain: StackOutputInputs | Omit<StackOutputs, "pa
     capacity: pulumi.output(plain.capacity),
     verification: pulumi.output(plain.verification),
     notes: pulumi.output(plain.notes),
+    tls: pulumi.output(plain.tls),
   } as StackOutputValues;
 }
 

@@ -45,6 +45,8 @@ export function auroraStackOutputs(topology: AuroraTopology, created: CreatedEnd
       pools,
       regions,
       notes: created.proxy ? pulumi.output(created.proxy.readOnly).apply((ro) => auroraNotes(topology, ro)) : auroraNotes(topology, undefined),
+      // rds.force_ssl; Aurora's certificates chain to the RDS CA bundle, which clients fetch from AWS.
+      tls: { required: topology.access.requireTls },
     },
     password,
   );

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { type ConfigIssue, closestKey } from "./errors";
 import { misplacedKey } from "./misplacedKeys";
 import { BACKENDS, BACKEND_SCHEMAS, type Backend, type StackConfig, commonConfigSchema } from "./schema";
-import { formatPath, genericPath, knownKeysAt, valueAt } from "./schemaPaths";
+import { descriptionAt, formatPath, genericPath, knownKeysAt, valueAt } from "./schemaPaths";
 
 interface MissingContext {
   backend: string;
@@ -93,20 +93,38 @@ function unknownKeys(issue: z.core.$ZodIssue & { code: "unrecognized_keys" }, ra
   });
 }
 
+/** `[2]` → `, e.g. replicas: 2`: the one value a one-element list most likely meant. */
+function singleValueExample(key: string, input: unknown): string {
+  const [only, ...rest] = Array.isArray(input) ? input : [];
+  return rest.length === 0 && only !== undefined && typeof only !== "object" ? `, e.g. ${key}: ${String(only)}` : ", without brackets or braces";
+}
+
+function shapeOf(value: unknown): string {
+  return Array.isArray(value) ? "a list" : value !== null && typeof value === "object" ? "a map of keys" : `${typeof value} ${JSON.stringify(value)}`;
+}
+
 function toConfigIssues(issue: z.core.$ZodIssue, raw: unknown, backend: Backend): ConfigIssue[] {
   const key = formatPath(issue.path);
   const input = "input" in issue ? issue.input : valueAt(raw, issue.path);
   if (issue.code === "unrecognized_keys") return unknownKeys(issue, raw, backend);
   if (input === undefined) return [missing(issue, raw, backend)];
+  const meaning = descriptionAt(BACKEND_SCHEMAS[backend], issue.path);
+  const about = meaning ? ` (${key}: ${meaning})` : "";
   switch (issue.code) {
+    case "invalid_union":
+      // Scalar keys accept text, numbers or true/false; anything else arrives here.
+      return [{ key, value: input, problem: `must be a single value, not ${shapeOf(input)}`, fix: `write one value${about}${singleValueExample(key, input)}` }];
     case "invalid_value": {
       const options = issue.values.map(String);
       const suggestion = typeof input === "string" ? closestKey(input, options) : undefined;
       const fix = suggestion ? `did you mean ${suggestion}? Use one of ${options.join(", ")}` : `use one of ${options.join(", ")}`;
       return [{ key, value: input, problem: `is not one of ${options.join(", ")}`, fix }];
     }
-    case "invalid_type":
-      return [{ key, value: input, problem: `must be ${article(issue.expected)}`, fix: `write ${article(issue.expected)} here` }];
+    case "invalid_type": {
+      const expected = article(issue.expected);
+      const example = issue.expected === "array" && typeof input !== "object" ? `, e.g. [${JSON.stringify(input)}]` : "";
+      return [{ key, value: input, problem: `must be ${expected}, not ${shapeOf(input)}`, fix: `write ${expected} here${example}${about}` }];
+    }
     case "too_small":
       return [{ key, value: input, problem: "is empty", fix: "give at least one value" }];
     case "custom": {

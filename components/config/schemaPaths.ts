@@ -53,3 +53,16 @@ export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   }
   return current;
 }
+
+/** The description a key's schema carries (config/fields.ts `doc`), if any. */
+export function descriptionAt(root: z.ZodType, path: readonly PropertyKey[]): string | undefined {
+  let current = schemaAt(root, path);
+  while (current) {
+    const meta = z.globalRegistry.get(current) as { description?: string } | undefined;
+    if (meta?.description) return meta.description;
+    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodPrefault) current = current.unwrap() as z.ZodType;
+    else if (current instanceof z.ZodPipe) current = current.in as z.ZodType;
+    else return undefined;
+  }
+  return undefined;
+}

@@ -3,6 +3,7 @@ import { renderPgHba } from "../render/pgHba";
 import { renderPgIdent } from "../render/pgIdent";
 import { renderPgbouncerIni } from "../render/pgbouncerIni";
 import { renderPostgresqlConf } from "../render/postgresqlConf";
+import { serverTlsMode } from "../render/tlsModes";
 import type { NodeGroup, Pool, SelfHostedTopology } from "../topology/types";
 import { PATHS, names, serviceHost } from "./conventions";
 
@@ -27,6 +28,7 @@ export function renderPoolIni(topology: SelfHostedTopology, pool: Pool): string 
     target: { host: serviceHost(names.roleService(topology, pool.target), topology.kubernetes.namespace), port: topology.port },
     listen: { host: "*", port: topology.poolPort },
     authFile: `${PATHS.pgbouncerDir}/userlist.txt`,
-    serverTlsMode: topology.access.requireTls ? "require" : "prefer",
+    serverTlsMode: serverTlsMode(topology),
+    clientTls: { certFile: `${PATHS.pgbouncerDir}/tls/tls.crt`, keyFile: `${PATHS.pgbouncerDir}/tls/tls.key` },
   });
 }

@@ -67,7 +67,11 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
         ),
       );
     }
-    this.outputs = toOutputValues(stackOutputs(topology), app);
+    const plain = stackOutputs(topology);
+    this.outputs = toOutputValues(
+      { ...plain, capacity: pulumi.output(plain.capacity), tls: tls.caPem.apply((caPem) => ({ required: topology.access.requireTls, caPem })) },
+      app,
+    );
     this.registerOutputs({ writer: this.outputs.writer, topologyHash: this.outputs.topologyHash });
   }
 
@@ -134,5 +138,6 @@ export function stackOutputs(topology: SelfHostedTopology): Omit<StackOutputs, "
       readPool: poolEndpoint(region.pools.find((p) => p.name === "read")?.service ?? read.service),
     })),
     notes: [],
+    tls: { required: topology.access.requireTls },
   };
 }

@@ -1,15 +1,23 @@
 /** What the node and pool helpers need from a local stack's state, and lookups over it. */
 import type { Endpoint } from "../outputs";
-import { allNodes, homePools, standbysOf } from "../topology/queries";
+import { serverTlsMode } from "../render/tlsModes";
+import { allNodes, allPools, standbysOf } from "../topology/queries";
 import type { DatabaseNode, Pool } from "../topology/types";
 import { LocalError } from "./errors";
 import type { Layout } from "./layout";
-import type { PoolContext } from "./pgbouncerProcess";
+import type { AdminLogin } from "./pgbouncerAdmin";
+import { POOL_ADMIN_USER, type PoolContext } from "./pgbouncerProcess";
 import type { NodeContext } from "./postgresNode";
 import type { LocalState } from "./state";
 
+/** The network namespace a region runs in, when regions have their own (as root). */
+export function netnsOf(state: LocalState, region: string): string | undefined {
+  return state.network.kind === "namespaces" ? state.network.regions.find((r) => r.region === region)?.namespace : undefined;
+}
+
 export function nodeContext(layout: Layout, state: LocalState): NodeContext {
   const nodes = allNodes(state.topology);
+  const tls = state.tls;
   return {
     topology: state.topology,
     layout,
@@ -18,11 +26,24 @@ export function nodeContext(layout: Layout, state: LocalState): NodeContext {
     passwords: state.passwords,
     endpointOf: (node) => endpointOf(state, node),
     socketDirOf: (node) => layout.nodeSocketDir(nodes.findIndex((n) => n.name === node.name)),
+    netnsOf: (node) => netnsOf(state, node.region),
+    ...(tls ? { tls: { caFile: tls.caFile, forRegion: (region: string) => tls.regions[region] } } : {}),
   };
 }
 
 export function poolContext(layout: Layout, state: LocalState): PoolContext {
-  return { topology: state.topology, layout, runAs: state.runAs, pgbouncer: state.binaries.pgbouncer, passwords: state.passwords };
+  const tls = state.tls;
+  return {
+    topology: state.topology,
+    layout,
+    runAs: state.runAs,
+    pgbouncer: state.binaries.pgbouncer,
+    passwords: state.passwords,
+    serverTlsMode: serverTlsMode(state.topology),
+    keyOf: (pool) => poolKey(state, pool),
+    netnsOf: (pool) => netnsOf(state, pool.region),
+    ...(tls ? { clientTls: (pool: Pool) => tls.regions[pool.region] } : {}),
+  };
 }
 
 export function nodeByName(state: LocalState, name: string): DatabaseNode {
@@ -43,15 +64,21 @@ export function endpointOf(state: LocalState, node: DatabaseNode | string): Endp
   return endpoint;
 }
 
+/** Pools are named per region: the primary region's by their name, another region's as `read@<region>`. */
+export function poolKey(state: LocalState, pool: Pool): string {
+  return pool.region === state.topology.region ? pool.name : `${pool.name}@${pool.region}`;
+}
+
 export function poolEndpointOf(state: LocalState, pool: Pool): Endpoint {
-  const endpoint = state.endpoints.pools[pool.name];
-  if (!endpoint) throw new LocalError(`state of stack ${state.stack} has no address for the ${pool.name} pool; run local down and up again`);
+  const endpoint = state.endpoints.pools[poolKey(state, pool)];
+  if (!endpoint) throw new LocalError(`state of stack ${state.stack} has no address for pool ${poolKey(state, pool)}; run local down and up again`);
   return endpoint;
 }
 
-export { homePools as poolsOf };
+/** Every pool of every region. */
+export const poolsOf = allPools;
 
-/** The OLTP replicas a read pool may send to (retired ones excluded), in a stable order. */
+/** The OLTP replicas a read pool may send to (retired ones and the writer excluded), in a stable order. */
 export function readPoolCandidates(state: LocalState, pool: Pool): DatabaseNode[] {
   return standbysOf(state.topology, "oltp", pool.region).filter((node) => node.name !== state.writer && !state.retired.includes(node.name));
 }
@@ -67,7 +94,7 @@ export function poolTarget(state: LocalState, pool: Pool, ready?: readonly strin
     case "oltp": {
       const members = readPoolCandidates(state, pool).filter((node) => ready === undefined || ready.includes(node.name));
       const [first] = members;
-      if (!first) throw new LocalError(`stack ${state.stack}: the ${pool.name} pool has no replica to send to`);
+      if (!first) throw new LocalError(`stack ${state.stack}: the ${poolKey(state, pool)} pool has no replica to send to`);
       return { host: members.map((node) => endpointOf(state, node).host).join(","), port: endpointOf(state, first).port };
     }
     case "olap": {
@@ -76,4 +103,10 @@ export function poolTarget(state: LocalState, pool: Pool, ready?: readonly strin
       return endpointOf(state, olap);
     }
   }
+}
+
+/** The read pool controller's login to a pool's admin console (over TLS when the stack requires it). */
+export function poolAdminLogin(state: LocalState): AdminLogin {
+  const required = state.topology.access.requireTls;
+  return { user: POOL_ADMIN_USER, password: state.passwords.poolAdmin, ...(required ? { ssl: { rejectUnauthorized: false } } : {}) };
 }

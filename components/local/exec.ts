@@ -19,6 +19,8 @@ export class CommandError extends UserError {
 
 export interface RunOptions {
   runAs: RunAs;
+  /** Run inside this network namespace (root only): `ip netns exec`, then drop to runAs. */
+  netns?: string;
   env?: Record<string, string | undefined>;
   input?: string;
   cwd?: string;
@@ -42,12 +44,23 @@ function identityOptions(runAs: RunAs): Pick<SpawnOptions, "uid" | "gid"> {
   return runAs.switchUser ? { uid: runAs.uid, gid: runAs.gid } : {};
 }
 
+/**
+ * The command line and identity to spawn. Entering a namespace needs root, so inside one
+ * the process starts as root and setpriv drops to runAs before exec (same pid throughout).
+ */
+function invocation(command: string, args: readonly string[], options: RunOptions): { file: string; argv: string[]; identity: Pick<SpawnOptions, "uid" | "gid"> } {
+  if (!options.netns) return { file: command, argv: [...args], identity: identityOptions(options.runAs) };
+  const drop = options.runAs.switchUser ? ["setpriv", `--reuid=${options.runAs.uid}`, `--regid=${options.runAs.gid}`, "--clear-groups", "--"] : [];
+  return { file: "ip", argv: ["netns", "exec", options.netns, ...drop, command, ...args], identity: {} };
+}
+
 /** Runs to completion; resolves with its output, rejects with a CommandError carrying stderr. */
 export function run(command: string, args: readonly string[], options: RunOptions): Promise<{ stdout: string; stderr: string }> {
   const label = [command.split("/").pop(), ...args.slice(0, 3)].join(" ");
+  const { file, argv, identity } = invocation(command, args, options);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, {
-      ...identityOptions(options.runAs),
+    const child = spawn(file, argv, {
+      ...identity,
       env: environment(options.runAs, options.env),
       cwd: options.cwd ?? "/",
       stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
@@ -70,10 +83,11 @@ export function run(command: string, args: readonly string[], options: RunOption
 /** Starts a long-running process in its own session, output appended to logFile; returns its pid. */
 export function spawnDaemon(command: string, args: readonly string[], options: RunOptions & { logFile: string }): number {
   const log = openSync(options.logFile, "a");
+  const { file, argv, identity } = invocation(command, args, options);
   let child: ChildProcess;
   try {
-    child = spawn(command, args, {
-      ...identityOptions(options.runAs),
+    child = spawn(file, argv, {
+      ...identity,
       env: environment(options.runAs, options.env),
       cwd: options.cwd ?? "/",
       detached: true,

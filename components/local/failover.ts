@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { StackOutputs } from "../outputs";
 import { HEARTBEAT_DDL, IDENTITY_SQL, ensureSlotsSql, heartbeatWriteSql } from "../sql/replicationSql";
+import { replicationSslMode } from "../render/tlsModes";
 import type { StandbyNode } from "../topology/types";
 import { queryOnce } from "../verify/client";
 import { endpointOf, nodeByName, nodeContext, poolContext, poolEndpointOf } from "./contexts";
@@ -20,6 +21,8 @@ export interface PromoteResult {
   promoted: string;
   formerWriter: string;
   followers: string[];
+  /** The new writer's synchronous_standby_names, or why commits are now asynchronous. */
+  synchronous: string;
   outputs: StackOutputs;
   /** How long after repointing a write through the write pool first succeeded. */
   writeThroughPoolMs: number;
@@ -39,14 +42,18 @@ export async function promote(layout: Layout, state: LocalState, options: Promot
   if (options.force) await stopNode(node, oldWriter, "immediate");
   const target = await choosePromotionTarget(layout, state, options.replica);
   await superuserSql(node, target, ["-c", "SELECT pg_promote(true, 60)"]);
+  const followers = state.topology.standbys.filter((s) => s.name !== target.name && !state.retired.includes(s.name));
+  const synchronous = synchronousAfterPromotion(state, followers);
   // The replica's postgresql.conf keeps default_transaction_read_only = on; a writer must accept writes.
+  // It also lacks the primary's synchronous settings: the stack's are carried over, naming the survivors.
   await superuserSql(node, target, [
     "-c", "ALTER SYSTEM SET default_transaction_read_only = off",
     "-c", "ALTER SYSTEM RESET primary_conninfo",
     "-c", "ALTER SYSTEM RESET primary_slot_name",
+    "-c", `ALTER SYSTEM SET synchronous_commit = '${synchronous.commit}'`,
+    "-c", `ALTER SYSTEM SET synchronous_standby_names = '${synchronous.names.replace(/'/g, "''")}'`,
     "-c", "SELECT pg_reload_conf()",
   ]);
-  const followers = state.topology.standbys.filter((s) => s.name !== target.name && !state.retired.includes(s.name));
   await superuserSql(node, target, ["-c", ensureSlotsSql(followers.map((f) => f.slot))]);
   for (const follower of followers) await follow(layout, state, follower, target);
   state.retired.push(oldWriter.name);
@@ -55,7 +62,22 @@ export async function promote(layout: Layout, state: LocalState, options: Promot
   repointWritePool(layout, state);
   const outputs = writeOutputs(state);
   const writeThroughPoolMs = await proveWriteThroughPool(layout, outputs, target.name);
-  return { promoted: target.name, formerWriter: oldWriter.name, followers: followers.map((f) => f.name), outputs, writeThroughPoolMs };
+  return { promoted: target.name, formerWriter: oldWriter.name, followers: followers.map((f) => f.name), synchronous: synchronous.description, outputs, writeThroughPoolMs };
+}
+
+/**
+ * The stack's synchronous commit on the new writer: ANY k of the primary region's surviving OLTP
+ * replicas (k capped at how many survive, so commits never wait for a standby that is gone).
+ */
+function synchronousAfterPromotion(state: LocalState, followers: readonly StandbyNode[]): { commit: string; names: string; description: string } {
+  const { synchronousCommit, synchronousReplicas } = state.topology.replication;
+  if (synchronousReplicas === 0) return { commit: synchronousCommit, names: "", description: `asynchronous, as the stack (synchronous_commit = ${synchronousCommit})` };
+  const survivors = followers.filter((f) => f.role === "oltp" && !f.remote).map((f) => f.name);
+  const k = Math.min(synchronousReplicas, survivors.length);
+  if (k === 0) return { commit: "local", names: "", description: "asynchronous: no OLTP replica of the primary region survives to be synchronous" };
+  const names = `ANY ${k} (${survivors.map((n) => `"${n}"`).join(", ")})`;
+  const capped = k < synchronousReplicas ? ` (the stack asks for ${synchronousReplicas}; only ${survivors.length} survive)` : "";
+  return { commit: synchronousCommit, names, description: `synchronous_commit = ${synchronousCommit}, synchronous_standby_names = ${names}${capped}` };
 }
 
 /**
@@ -84,7 +106,8 @@ async function proveWriteThroughPool(layout: Layout, outputs: StackOutputs, writ
 /** The most advanced OLTP replica (highest received LSN) loses the least. */
 async function choosePromotionTarget(layout: Layout, state: LocalState, wanted?: string): Promise<StandbyNode> {
   const node = nodeContext(layout, state);
-  const candidates = state.topology.standbys.filter((s) => s.role === "oltp" && !state.retired.includes(s.name) && s.name !== state.writer);
+  // The writer stays in the primary's region: its pg_hba admits the replicas, its pools serve writes there.
+  const candidates = state.topology.standbys.filter((s) => s.role === "oltp" && !s.remote && !state.retired.includes(s.name) && s.name !== state.writer);
   if (wanted !== undefined) {
     const chosen = candidates.find((c) => c.name === wanted);
     if (!chosen) throw new LocalError(`${wanted} cannot be promoted; OLTP replicas: ${candidates.map((c) => c.name).join(", ")}`);
@@ -106,7 +129,9 @@ async function follow(layout: Layout, state: LocalState, follower: StandbyNode, 
   const node = nodeContext(layout, state);
   if (!(await nodeIsRunning(node, follower))) return;
   const { host, port } = endpointOf(state, writer);
-  const conninfo = `host=${host} port=${port} user=${state.topology.replication.user} passfile=${layout.passfile(follower.name)} application_name=${follower.name} sslmode=disable`;
+  const sslmode = replicationSslMode(state.topology, follower);
+  const rootCert = sslmode === "verify-ca" && state.tls ? ` sslrootcert=${state.tls.caFile}` : "";
+  const conninfo = `host=${host} port=${port} user=${state.topology.replication.user} passfile=${layout.passfile(follower.name)} application_name=${follower.name} sslmode=${sslmode}${rootCert}`;
   await superuserSql(node, follower, ["-c", `ALTER SYSTEM SET primary_conninfo = '${conninfo}'`, "-c", "SELECT pg_reload_conf()"]);
 }
 

@@ -20,11 +20,15 @@ export class Layout {
   get logDir(): string {
     return join(this.root, "logs");
   }
-  get hbaFile(): string {
-    return join(this.root, "pg_hba.conf");
+  /** pg_hba.conf differs per region (its clients, and the primary's replication rules). */
+  hbaFile(region: string): string {
+    return join(this.root, `pg_hba.${region}.conf`);
   }
   get identFile(): string {
     return join(this.root, "pg_ident.conf");
+  }
+  get tlsDir(): string {
+    return join(this.root, "tls");
   }
   get scriptsDir(): string {
     return join(this.root, "scripts");

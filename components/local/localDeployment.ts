@@ -60,5 +60,6 @@ function eachKey(plain: pulumi.Output<StackOutputs>): StackOutputInputs {
     capacity: key("capacity"),
     verification: key("verification"),
     notes: key("notes"),
+    tls: key("tls"),
   };
 }

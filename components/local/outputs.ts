@@ -3,6 +3,7 @@
  * here: the read pool itself is what balances over the ready OLTP replicas, so it
  * is also the reader endpoint.
  */
+import { readFileSync } from "node:fs";
 import { type StackOutputs, commonOutputs } from "../outputs";
 import { endpointOf, poolEndpointOf } from "./contexts";
 import type { LocalState } from "./state";
@@ -22,7 +23,15 @@ export function localOutputs(state: LocalState): StackOutputs {
     readerEndpoint: readPool,
     readers,
     pools: { write: poolEndpointOf(state, write), read: readPool, ...(olap ? { olap: poolEndpointOf(state, olap) } : {}) },
-    regions: [{ region: topology.region, primary: true, readerEndpoint: readPool, readPool }],
-    notes: ["readerEndpoint is the read pool: locally PgBouncer balances over the ready OLTP replicas itself, kept current by the read pool controller."],
+    regions: topology.regions.map((region) => {
+      const regionRead = region.pools.find((pool) => pool.name === "read") ?? read;
+      const endpoint = poolEndpointOf(state, regionRead);
+      return { region: region.name, primary: region.primary, readerEndpoint: endpoint, readPool: endpoint };
+    }),
+    notes: [
+      "readerEndpoint is the read pool: locally PgBouncer balances over the ready OLTP replicas itself, kept current by the read pool controller.",
+      ...(state.rehearsal ? [`rehearsal of a selfHosted stack; changed to fit this machine: ${state.rehearsal.changes.join("; ")}`] : []),
+    ],
+    tls: { required: topology.access.requireTls, ...(state.tls ? { caPem: readFileSync(state.tls.caFile, "utf8") } : {}) },
   };
 }

@@ -8,6 +8,8 @@ import type { Endpoint } from "../outputs";
 export interface AdminLogin {
   user: string;
   password: string;
+  /** TLS, when the pool requires it (client_tls_sslmode = require). */
+  ssl?: pg.ClientConfig["ssl"];
 }
 
 export interface ServerConnection {
@@ -28,7 +30,7 @@ export interface ClientConnection {
 }
 
 async function withConsole<T>(endpoint: Endpoint, login: AdminLogin, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ ...endpoint, database: "pgbouncer", user: login.user, password: login.password, connectionTimeoutMillis: 5000 });
+  const client = new pg.Client({ ...endpoint, database: "pgbouncer", user: login.user, password: login.password, connectionTimeoutMillis: 5000, ssl: login.ssl ?? false });
   client.on("error", () => undefined);
   await client.connect();
   try {

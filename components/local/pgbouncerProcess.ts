@@ -17,15 +17,23 @@ export interface PoolContext {
   runAs: RunAs;
   pgbouncer: string;
   passwords: { app: string; poolAdmin: string };
+  serverTlsMode: "disable" | "prefer" | "require";
+  /** A pool's name in the state, files and logs (unique across regions). */
+  keyOf: (pool: Pool) => string;
+  netnsOf: (pool: Pool) => string | undefined;
+  /** The certificate of the pool's region, when the stack has TLS. */
+  clientTls?: (pool: Pool) => { certFile: string; keyFile: string } | undefined;
 }
 
 export function renderLocalPoolIni(ctx: PoolContext, pool: Pool, listen: Endpoint, target: Endpoint): string {
+  const clientTls = ctx.clientTls?.(pool);
   return renderPgbouncerIni(ctx.topology, pool, {
     target,
     listen,
-    authFile: ctx.layout.poolUserlist(pool.service),
-    serverTlsMode: "disable",
+    authFile: ctx.layout.poolUserlist(ctx.keyOf(pool)),
+    serverTlsMode: ctx.serverTlsMode,
     adminUser: POOL_ADMIN_USER,
+    ...(clientTls ? { clientTls } : {}),
   });
 }
 
@@ -34,16 +42,22 @@ export function renderLocalPoolIni(ctx: PoolContext, pool: Pool, listen: Endpoin
  * reloading at that moment reads the old file or the new one, never half of one.
  */
 export function writePoolFiles(ctx: PoolContext, pool: Pool, listen: Endpoint, target: Endpoint): void {
-  ensureDir(ctx.layout.poolDir(pool.service), ctx.runAs);
-  writeOwnedFile(ctx.layout.poolUserlist(pool.service), renderUserlist(ctx.topology.user, ctx.passwords.app, [POOL_ADMIN_USER, ctx.passwords.poolAdmin]), ctx.runAs);
-  const next = `${ctx.layout.poolIni(pool.service)}.new`;
+  const key = ctx.keyOf(pool);
+  ensureDir(ctx.layout.poolDir(key), ctx.runAs);
+  writeOwnedFile(ctx.layout.poolUserlist(key), renderUserlist(ctx.topology.user, ctx.passwords.app, [POOL_ADMIN_USER, ctx.passwords.poolAdmin]), ctx.runAs);
+  const next = `${ctx.layout.poolIni(key)}.new`;
   writeOwnedFile(next, renderLocalPoolIni(ctx, pool, listen, target), ctx.runAs);
-  renameSync(next, ctx.layout.poolIni(pool.service));
+  renameSync(next, ctx.layout.poolIni(key));
 }
 
-/** Runs in the foreground of its own session (no pidfile needed); returns its pid. */
+/** Runs in the foreground of its own session, in its region's namespace if it has one; returns its pid. */
 export function startPool(ctx: PoolContext, pool: Pool): number {
-  return spawnDaemon(ctx.pgbouncer, [ctx.layout.poolIni(pool.service)], { runAs: ctx.runAs, logFile: ctx.layout.log(pool.service) });
+  const netns = ctx.netnsOf(pool);
+  return spawnDaemon(ctx.pgbouncer, [ctx.layout.poolIni(ctx.keyOf(pool))], { runAs: ctx.runAs, logFile: ctx.layout.log(`pool-${ctx.keyOf(pool)}`), ...(netns ? { netns } : {}) });
+}
+
+export function poolLog(ctx: Pick<PoolContext, "layout" | "keyOf">, pool: Pool): string {
+  return ctx.layout.log(`pool-${ctx.keyOf(pool)}`);
 }
 
 /** SIGINT is PgBouncer's safe shutdown: it waits for clients' transactions to finish. */

@@ -3,13 +3,14 @@
  * start and stop through pg_ctl, superuser SQL over its socket. Every file it
  * boots from is the renderer's output, with only port and paths substituted.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderBootstrapSql } from "../render/bootstrapSql";
 import { renderPostgresqlConf } from "../render/postgresqlConf";
+import { replicationSslMode } from "../render/tlsModes";
 import { groupOf } from "../topology/queries";
 import type { DatabaseNode, Topology } from "../topology/types";
-import { type RunOptions, run } from "./exec";
+import { type RunOptions, isAlive, run } from "./exec";
 import { ensureDir, writeOwnedFile } from "./files";
 import type { RunAs } from "./identity";
 import type { Endpoint } from "../outputs";
@@ -23,6 +24,14 @@ export interface NodeContext {
   passwords: { app: string; replication: string };
   endpointOf: (node: DatabaseNode) => Endpoint;
   socketDirOf: (node: DatabaseNode) => string;
+  netnsOf: (node: DatabaseNode) => string | undefined;
+  /** The stack's CA and each region's server certificate, when the topology has TLS. */
+  tls?: { caFile: string; forRegion: (region: string) => { certFile: string; keyFile: string } | undefined };
+}
+
+function inNamespace(ctx: NodeContext, node: DatabaseNode): Partial<RunOptions> {
+  const netns = ctx.netnsOf(node);
+  return netns ? { netns } : {};
 }
 
 const tool = (ctx: NodeContext, name: string) => join(ctx.pgBin, name);
@@ -30,6 +39,7 @@ const options = (ctx: NodeContext, extra: Partial<RunOptions> = {}): RunOptions 
   runAs: ctx.runAs,
   env: { PATH: `${ctx.pgBin}:${process.env.PATH ?? "/usr/bin:/bin"}`, ...extra.env },
   ...(extra.input !== undefined ? { input: extra.input } : {}),
+  ...(extra.netns !== undefined ? { netns: extra.netns } : {}),
   timeoutMs: extra.timeoutMs ?? 120_000,
 });
 
@@ -38,10 +48,12 @@ export function writeNodeConfig(ctx: NodeContext, node: DatabaseNode): void {
   ensureDir(ctx.layout.nodeDir(node.name), ctx.runAs);
   ensureDir(ctx.socketDirOf(node), ctx.runAs);
   const { host, port } = ctx.endpointOf(node);
+  const certificate = ctx.tls?.forRegion(node.region);
   const conf = renderPostgresqlConf(ctx.topology, groupOf(ctx.topology, node), { port, listenAddresses: host }, {
-    hbaFile: ctx.layout.hbaFile,
+    hbaFile: ctx.layout.hbaFile(node.region),
     identFile: ctx.layout.identFile,
     socketDirectory: ctx.socketDirOf(node),
+    ...(certificate ? { ssl: certificate } : {}),
   });
   writeOwnedFile(ctx.layout.confFile(node.name), conf, ctx.runAs);
 }
@@ -64,6 +76,7 @@ export async function bootstrapPrimary(ctx: NodeContext, primary: DatabaseNode):
 /** Runs the rendered seed-replica.sh exactly as the Kubernetes init container does. */
 export async function seedReplica(ctx: NodeContext, node: DatabaseNode, primary: Endpoint): Promise<void> {
   ensureDir(ctx.layout.nodeDir(node.name), ctx.runAs);
+  const sslmode = replicationSslMode(ctx.topology, node);
   await run("bash", [join(ctx.layout.scriptsDir, "seed-replica.sh")], options(ctx, {
     env: {
       NODE_NAME: node.name,
@@ -72,10 +85,12 @@ export async function seedReplica(ctx: NodeContext, node: DatabaseNode, primary:
       PRIMARY_PORT: String(primary.port),
       REPLICATION_PASSWORD: ctx.passwords.replication,
       PASSFILE: ctx.layout.passfile(node.name),
-      PRIMARY_SSLMODE: "disable",
+      PRIMARY_SSLMODE: sslmode,
+      ...(sslmode === "verify-ca" && ctx.tls ? { PRIMARY_SSLROOTCERT: ctx.tls.caFile } : {}),
       SEED_WAIT_SECONDS: "60",
     },
     timeoutMs: 30 * 60_000,
+    ...inNamespace(ctx, node),
   }));
 }
 
@@ -84,12 +99,20 @@ export async function startNode(ctx: NodeContext, node: DatabaseNode): Promise<v
   await run(
     tool(ctx, "pg_ctl"),
     ["-D", ctx.layout.dataDir(node.name), "-l", ctx.layout.log(node.name), "-o", serverOptions, "-w", "-t", "120", "start"],
-    options(ctx),
+    options(ctx, inNamespace(ctx, node)),
   );
 }
 
+/** The postmaster's pid from its lock file, if the file names a live process (a crashed one leaves the file behind). */
+export function livePostmaster(ctx: NodeContext, node: DatabaseNode): number | undefined {
+  const lock = join(ctx.layout.dataDir(node.name), "postmaster.pid");
+  if (!existsSync(lock)) return undefined;
+  const pid = Number(readFileSync(lock, "utf8").split("\n")[0]);
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+}
+
 export async function stopNode(ctx: NodeContext, node: DatabaseNode, mode: "fast" | "immediate" = "fast"): Promise<void> {
-  if (!existsSync(join(ctx.layout.dataDir(node.name), "postmaster.pid"))) return;
+  if (livePostmaster(ctx, node) === undefined) return;
   await run(tool(ctx, "pg_ctl"), ["-D", ctx.layout.dataDir(node.name), "-m", mode, "-w", "-t", "60", "stop"], options(ctx)).catch(async (error) => {
     if (mode === "fast") await stopNode(ctx, node, "immediate");
     else throw error;

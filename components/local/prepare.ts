@@ -1,55 +1,123 @@
-/** Before any process starts: binaries, identity, directories, addresses, passwords, and the state file. */
+/**
+ * Before any server starts: binaries, identity, directories, the network (region
+ * namespaces as root), addresses, certificates, passwords, and the state file,
+ * written before anything is created so `local down` can always undo it.
+ */
 import { randomBytes } from "node:crypto";
+import { userInfo } from "node:os";
 import { join } from "node:path";
+import type { Endpoint } from "../outputs";
 import { renderPgHba } from "../render/pgHba";
 import { renderPgIdent } from "../render/pgIdent";
 import { renderSeedReplicaScript } from "../render/seedReplicaScript";
-import { allNodes, homePools } from "../topology/queries";
-import type { LocalTopology } from "../topology/types";
+import { allNodes, allPools, nodesIn } from "../topology/queries";
+import type { LocalTopology, SelfHostedTopology } from "../topology/types";
 import { LOOPBACK, freePorts, nodeEndpoints } from "./addresses";
 import { findBinaries } from "./binaries";
 import { writeOwnedFile } from "./files";
 import { resolveRunAs } from "./identity";
 import type { Layout } from "./layout";
+import { type NetworkPlan, createNetwork, planNamespaces, poolEndpoint, regionNet, serverEndpoint } from "./network";
+import { rehearsalTopology } from "./rehearsal";
 import { type LocalState, writeState } from "./state";
 import { prepareDirectories, requireReachable } from "./stateDir";
+import { makeCertificates } from "./tls";
+
+/** What `local up` realises: the local backend's own topology, or a selfHosted stack's, rehearsed. */
+export type UpSource =
+  | { kind: "local"; topology: LocalTopology }
+  | { kind: "rehearsal"; topology: SelfHostedTopology; postgresVersion: 15 | 16 | 17; versionChange?: string };
+
+/** The PostgreSQL major the servers run: the topology's, or what a rehearsal falls back to. */
+export function runVersion(source: UpSource): 15 | 16 | 17 {
+  return source.kind === "rehearsal" ? source.postgresVersion : source.topology.postgresVersion;
+}
 
 function secret(): string {
   return randomBytes(24).toString("base64url");
 }
 
-export async function prepareState(stack: string, topology: LocalTopology, layout: Layout, env: NodeJS.ProcessEnv): Promise<LocalState> {
-  const binaries = findBinaries(topology.postgresVersion, env);
+/** Namespaces when this is a rehearsal of a stack with regions and we are root; loopback otherwise, and why. */
+async function planNetwork(source: UpSource, layout: Layout): Promise<NetworkPlan> {
+  if (source.kind === "local") return { kind: "loopback", reason: "backend local: one region on loopback" };
+  if (userInfo().uid !== 0) return { kind: "loopback", reason: "not root: every region shares loopback, so pg_hba's per-region rules are not exercised" };
+  return planNamespaces(layout.root, source.topology.regions.map((r) => r.name));
+}
+
+async function endpointsFor(topology: LocalTopology, network: NetworkPlan, poolKeyOf: (region: string, name: string) => string) {
+  const pools = allPools(topology);
+  if (network.kind === "loopback") {
+    const ports = await freePorts(pools.length);
+    return {
+      nodes: await nodeEndpoints(allNodes(topology).map((node) => node.name)),
+      pools: Object.fromEntries(pools.map((pool, index) => [poolKeyOf(pool.region, pool.name), { host: LOOPBACK, port: ports[index] ?? 0 }])),
+    };
+  }
+  const nodes: Record<string, Endpoint> = {};
+  const poolEndpoints: Record<string, Endpoint> = {};
+  for (const region of topology.regions) {
+    const net = regionNet(network, region.name);
+    nodesIn(region).forEach((node, k) => (nodes[node.name] = serverEndpoint(net, k)));
+    region.pools.forEach((pool, k) => (poolEndpoints[poolKeyOf(pool.region, pool.name)] = poolEndpoint(net, k)));
+  }
+  return { nodes, pools: poolEndpoints };
+}
+
+/** Each region's addresses: servers and pools, for its interface and its certificate. */
+function regionAddresses(state: LocalState): Record<string, string[]> {
+  const byRegion: Record<string, string[]> = {};
+  for (const region of state.topology.regions) {
+    const nodes = nodesIn(region).map((node) => state.endpoints.nodes[node.name]?.host ?? "");
+    const pools = region.pools.map((pool) => state.endpoints.pools[pool.region === state.topology.region ? pool.name : `${pool.name}@${pool.region}`]?.host ?? "");
+    byRegion[region.name] = [...new Set([...nodes, ...pools].filter(Boolean))];
+  }
+  return byRegion;
+}
+
+export async function prepareState(stack: string, source: UpSource, layout: Layout, env: NodeJS.ProcessEnv): Promise<LocalState> {
+  const binaries = findBinaries(runVersion(source), env);
   const runAs = resolveRunAs();
   prepareDirectories(layout, runAs);
   await requireReachable(layout, runAs);
-  const pools = homePools(topology);
-  const poolPorts = await freePorts(pools.length);
+  const network = await planNetwork(source, layout);
+  const rehearsed =
+    source.kind === "rehearsal"
+      ? rehearsalTopology(source.topology, network, { postgresVersion: source.postgresVersion, ...(source.versionChange ? { versionChange: source.versionChange } : {}) })
+      : { topology: source.topology, changes: [] };
+  const topology = rehearsed.topology;
+  const poolKeyOf = (region: string, name: string) => (region === topology.region ? name : `${name}@${region}`);
   const state: LocalState = {
-    version: 2,
+    version: 3,
     stack,
     phase: "creating",
     topology,
+    ...(source.kind === "rehearsal" ? { rehearsal: { sourceHash: source.topology.hash, changes: rehearsed.changes } } : {}),
+    network,
     runAs,
     binaries: { pgBin: binaries.pgBin, pgbouncer: binaries.pgbouncer, pgbouncerVersion: binaries.pgbouncerVersion },
     passwords: { app: secret(), replication: secret(), poolAdmin: secret() },
-    endpoints: {
-      nodes: await nodeEndpoints(allNodes(topology).map((node) => node.name)),
-      pools: Object.fromEntries(pools.map((pool, index) => [pool.name, { host: LOOPBACK, port: poolPorts[index] ?? 0 }])),
-    },
+    endpoints: await endpointsFor(topology, network, poolKeyOf),
     writer: topology.primary.name,
     retired: [],
     pids: { pools: {} },
     createdAt: new Date().toISOString(),
   };
+  // Recorded before anything exists, so a crash half-way leaves nothing local down cannot find.
   writeState(layout, state);
+  const addresses = regionAddresses(state);
+  if (network.kind === "namespaces") await createNetwork(network, addresses);
+  if (topology.access.tls) {
+    const withLoopback = network.kind === "loopback" ? Object.fromEntries(Object.entries(addresses).map(([r, list]) => [r, [...list, LOOPBACK]])) : addresses;
+    state.tls = await makeCertificates(layout, runAs, topology.name, withLoopback);
+    writeState(layout, state);
+  }
   writeRenderedFiles(layout, state);
   return state;
 }
 
 function writeRenderedFiles(layout: Layout, state: LocalState): void {
   const { topology, runAs } = state;
-  writeOwnedFile(layout.hbaFile, renderPgHba(topology), runAs);
+  for (const region of topology.regions) writeOwnedFile(layout.hbaFile(region.name), renderPgHba(topology, region.name), runAs);
   writeOwnedFile(layout.identFile, renderPgIdent(topology, [runAs.user]), runAs);
   writeOwnedFile(join(layout.scriptsDir, "seed-replica.sh"), renderSeedReplicaScript(topology), runAs, 0o700);
 }

@@ -4,6 +4,7 @@
  * system's is older (Debian 12 has 1.18). Both the CLI and the test suites
  * provision through here, so `npm test` on a fresh machine needs no other set-up.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
@@ -80,4 +81,28 @@ export function provisionSteps(version: number, options: { install: boolean }, e
     });
   }
   return steps;
+}
+
+/** Whether apt here can install this PostgreSQL major (the release or a configured repository has it). */
+function aptHas(version: number): boolean {
+  try {
+    const out = execFileSync("apt-cache", ["policy", `postgresql-${version}`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 20_000 });
+    return /Candidate: (?!\(none\))/.test(out);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The PostgreSQL major a rehearsal runs: the stack's own when it is installed or apt can
+ * install it; otherwise the newest this machine has or can get (Debian 12: 15), said as a change.
+ */
+export function rehearsalVersion(version: 15 | 16 | 17, env: NodeJS.ProcessEnv = process.env): { version: 15 | 16 | 17; change?: string } {
+  if (!postgresMissing(version, env) || aptHas(version)) return { version };
+  const fallback = ([17, 16, 15] as const).find((candidate) => !postgresMissing(candidate, env) || aptHas(candidate));
+  if (!fallback) return { version };
+  return {
+    version: fallback,
+    change: `PostgreSQL ${version} → ${fallback}: this machine has no ${version} (Debian 12 ships 15; add the PGDG repository to rehearse ${version}); the rendered settings are the same for 15–17`,
+  };
 }

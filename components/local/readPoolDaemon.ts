@@ -5,13 +5,13 @@
  */
 import { readinessSql } from "../sql/replicationSql";
 import { queryOnce } from "../verify/client";
-import { endpointOf, poolContext, poolEndpointOf, poolTarget, poolsOf, readPoolCandidates } from "./contexts";
+import { endpointOf, poolAdminLogin, poolContext, poolEndpointOf, poolKey, poolTarget, poolsOf, readPoolCandidates } from "./contexts";
 import { LocalError } from "./errors";
 import { sleep } from "./exec";
 import { Layout } from "./layout";
 import { localOutputs } from "./outputs";
 import { adminCommand, killClientsOn, showDatabaseHosts } from "./pgbouncerAdmin";
-import { POOL_ADMIN_USER, writePoolFiles } from "./pgbouncerProcess";
+import { writePoolFiles } from "./pgbouncerProcess";
 import { ReadPoolController } from "./readPoolController";
 import { type LocalState, readState } from "./state";
 
@@ -31,7 +31,7 @@ export async function serveReadPool(stateDir: string, log: (message: string) => 
   const controllers = poolsOf(state.topology)
     .filter((pool) => pool.target === "oltp")
     .map((pool) => {
-      const admin = () => ({ endpoint: poolEndpointOf(state, pool), login: { user: POOL_ADMIN_USER, password: state.passwords.poolAdmin } });
+      const admin = () => ({ endpoint: poolEndpointOf(state, pool), login: poolAdminLogin(state) });
       const hostOf = (name: string) => endpointOf(state, name).host;
       const controller = new ReadPoolController(
         {
@@ -46,12 +46,12 @@ export async function serveReadPool(stateDir: string, log: (message: string) => 
             await adminCommand(endpoint, login, "RELOAD");
             const hosts = await showDatabaseHosts(endpoint, login);
             // A refused ini is half-applied silently: say so, the next change retries.
-            if (hosts[state.topology.database] !== target.host) log(`${pool.service}: after RELOAD PgBouncer uses ${hosts[state.topology.database]}, not ${target.host}; see its log`);
+            if (hosts[state.topology.database] !== target.host) log(`${poolKey(state, pool)}: after RELOAD PgBouncer uses ${hosts[state.topology.database]}, not ${target.host}; see its log`);
           },
           drain: (names) => killClientsOn(admin().endpoint, admin().login, names.map(hostOf)),
           pause: () => adminCommand(admin().endpoint, admin().login, `KILL ${state.topology.database}`),
           resume: () => adminCommand(admin().endpoint, admin().login, `RESUME ${state.topology.database}`),
-          log: (message) => log(`${pool.service}: ${message}`),
+          log: (message) => log(`${poolKey(state, pool)}: ${message}`),
           now: Date.now,
         },
         readPoolCandidates(state, pool).map((node) => node.name),
@@ -59,11 +59,11 @@ export async function serveReadPool(stateDir: string, log: (message: string) => 
       );
       return { pool, controller };
     });
-  log(`controlling ${controllers.map((c) => c.pool.service).join(", ")} every ${READ_POOL_TICK_MS} ms`);
+  log(`controlling ${controllers.map((c) => poolKey(state, c.pool)).join(", ")} every ${READ_POOL_TICK_MS} ms`);
   for (;;) {
     state = readState(layout) ?? state;
     for (const { pool, controller } of controllers) {
-      await controller.tick(readPoolCandidates(state, pool).map((node) => node.name)).catch((error) => log(`${pool.service}: ${(error as Error).message}`));
+      await controller.tick(readPoolCandidates(state, pool).map((node) => node.name)).catch((error) => log(`${poolKey(state, pool)}: ${(error as Error).message}`));
     }
     await sleep(READ_POOL_TICK_MS);
   }

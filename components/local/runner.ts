@@ -14,16 +14,34 @@ import { LocalError } from "./errors";
 import { type PromoteOptions, type PromoteResult, promote } from "./failover";
 import { writeOwnedFile } from "./files";
 import { Layout } from "./layout";
+import { rehearsalVersion } from "./provision";
+import { setRegionLink } from "./network";
 import { localOutputs } from "./outputs";
 import { seedReplica, startNode, stopNode, superuserSql } from "./postgresNode";
 import { type LocalState, readState, writeState } from "./state";
 import { stopEverything, tearDown } from "./teardown";
-import { type Step, type UpContext, type UpResult, createSteps, resumeSteps } from "./upSteps";
+import { type Step, type UpContext, type UpResult, type UpSource, createSteps, resumeSteps } from "./upSteps";
 import { rmSync } from "node:fs";
 
 export { LocalError, VerificationFailed } from "./errors";
 export type { PromoteResult } from "./failover";
 export type { Step, UpResult } from "./upSteps";
+
+function upSource(stack: string, topology: Topology): UpSource {
+  switch (topology.backend) {
+    case "local":
+      return { kind: "local", topology };
+    case "selfHosted": {
+      const run = rehearsalVersion(topology.postgresVersion);
+      return { kind: "rehearsal", topology, postgresVersion: run.version, ...(run.change ? { versionChange: run.change } : {}) };
+    }
+    case "aurora":
+      throw new LocalError(
+        `stack ${stack} uses backend aurora, which cannot be rehearsed here: Aurora is not the open-source PostgreSQL server and replicates through its storage. ` +
+          "npm test checks its graph against AWS's documented behaviour instead; rehearse a selfHosted stack, or run the local stack.",
+      );
+  }
+}
 
 export class LocalRunner {
   readonly layout: Layout;
@@ -46,15 +64,17 @@ export class LocalRunner {
     return state;
   }
 
-  /** The steps `up` will take: a fresh topology, or bringing an existing one back to running. */
+  /**
+   * The steps `up` will take: a fresh topology, or bringing an existing one back to running. A
+   * local stack runs as it is; a selfHosted one is rehearsed (rehearsal.ts); Aurora is refused.
+   */
   planUp(topology: Topology, options: { install: boolean } = { install: true }): { steps: Step[]; result: () => UpResult } {
-    if (topology.backend !== "local") {
-      throw new LocalError(`stack ${this.stack} uses backend ${topology.backend}; local up realises only stacks with backend: local (see stacks/Pulumi.local.yaml).`);
-    }
+    const source = upSource(this.stack, topology);
     const existing = this.state();
-    if (existing && existing.topology.hash !== topology.hash) {
+    const existingSource = existing?.rehearsal?.sourceHash ?? existing?.topology.hash;
+    if (existing && existingSource !== topology.hash) {
       throw new LocalError(
-        `${this.layout.root} holds stack ${existing.stack} from a different topology (${existing.topology.hash}, now ${topology.hash}). Run pg-read-replicas local down --stack ${this.stack} first; it deletes the local data.`,
+        `${this.layout.root} holds stack ${existing.stack} from a different topology (${existingSource}, now ${topology.hash}). Run pg-read-replicas local down --stack ${this.stack} first; it deletes the local data.`,
       );
     }
     const ready = existing?.phase === "ready" ? existing : undefined;
@@ -62,13 +82,12 @@ export class LocalRunner {
       stack: this.stack,
       layout: this.layout,
       env: this.env,
-      topology,
+      source,
       started: ready ? "resumed" : "created",
       install: options.install,
       writeOutputs: (state) => this.writeOutputs(state),
       removeLeftover: async () => {
-        await this.stopEverything();
-        rmSync(this.layout.root, { recursive: true, force: true });
+        await this.down();
       },
     };
     const steps = ready ? resumeSteps(ctx, ready) : createSteps(ctx, existing !== undefined);
@@ -115,7 +134,7 @@ export class LocalRunner {
     if (state) await stopEverything(this.layout, state);
   }
 
-  down(): Promise<{ removed: boolean }> {
+  down(): Promise<{ removed: boolean; namespaces: string[] }> {
     return tearDown(this.layout);
   }
 
@@ -155,6 +174,13 @@ export class LocalRunner {
     await startNode(node, member);
     state.retired = state.retired.filter((r) => r !== name);
     writeState(this.layout, state);
+  }
+
+  /** The partition drill: cuts a region's link (down) or restores it; needs the regions in namespaces (root). */
+  async setRegionLink(region: string, up: boolean): Promise<void> {
+    const state = this.requireState();
+    if (state.network.kind !== "namespaces") throw new LocalError(`stack ${this.stack} runs its regions on loopback (${state.network.reason}); there is no link to cut`);
+    await setRegionLink(state.network, region, up);
   }
 
   /** Superuser SQL on one node over its socket (CHECKPOINT, slot inspection). */

@@ -11,12 +11,31 @@ import type { Layout } from "./layout";
 
 const runAs = z.object({ user: z.string(), uid: z.number(), gid: z.number(), home: z.string(), switchUser: z.boolean() });
 const endpoint = z.object({ host: z.string(), port: z.number() });
+const regionNet = z.object({ region: z.string(), namespace: z.string(), cidr: z.string(), octets: z.tuple([z.number(), z.number(), z.number()]) });
+const network = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("loopback"), reason: z.string() }),
+  z.object({
+    kind: z.literal("namespaces"),
+    id: z.string(),
+    hub: z.string(),
+    clientCidr: z.string(),
+    hostAddress: z.string(),
+    hubAddress: z.string(),
+    block: z.string(),
+    regions: z.array(regionNet),
+  }),
+]);
 
 const stateSchema = z.object({
-  version: z.literal(2),
+  version: z.literal(3),
   stack: z.string(),
   phase: z.enum(["creating", "ready"]),
   topology: z.record(z.string(), z.unknown()),
+  /** A selfHosted stack realised here: its own topology's hash, and what had to change to fit. */
+  rehearsal: z.object({ sourceHash: z.string(), changes: z.array(z.string()) }).optional(),
+  network,
+  /** The stack's CA and each region's server certificate, when its topology has TLS. */
+  tls: z.object({ caFile: z.string(), regions: z.record(z.string(), z.object({ certFile: z.string(), keyFile: z.string() })) }).optional(),
   runAs,
   binaries: z.object({ pgBin: z.string(), pgbouncer: z.string(), pgbouncerVersion: z.string() }),
   /** poolAdmin: the read pool controller's admin-console login (RELOAD, KILL_CLIENT). */

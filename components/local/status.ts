@@ -7,11 +7,10 @@ import type { Endpoint } from "../outputs";
 import { IDENTITY_SQL, REPLICATION_STATUS_SQL } from "../sql/replicationSql";
 import { allNodes } from "../topology/queries";
 import { queryOnce } from "../verify/client";
-import { endpointOf, poolEndpointOf, poolsOf } from "./contexts";
+import { endpointOf, poolAdminLogin, poolEndpointOf, poolKey, poolsOf } from "./contexts";
 import { isAlive } from "./exec";
 import { localOutputs } from "./outputs";
 import { showDatabaseHosts } from "./pgbouncerAdmin";
-import { POOL_ADMIN_USER } from "./pgbouncerProcess";
 import type { LocalState } from "./state";
 
 export interface StatusRow {
@@ -44,12 +43,12 @@ async function nodeRows(state: LocalState, ctx: QueryContext): Promise<StatusRow
     } else {
       const row = replication?.get(node.name);
       const reachable = row !== undefined || (await reachableAt(ctx, endpointOf(state, node)));
-      const [, streamState, slot, , replayBytes, , replayMs] = (row ?? []).map(String);
+      const [, streamState, slot, , replayBytes, , replayMs, sync] = (row ?? []).map(String);
       rows.push({
         role: node.role,
         name: node.name,
         endpoint,
-        state: row ? (streamState ?? "?") : reachable ? "running, not streaming" : "DOWN",
+        state: row ? `${streamState ?? "?"} (${sync ?? "?"})` : reachable ? "running, not streaming" : "DOWN",
         ...(row ? { lagBytes: Number(replayBytes), lagMs: Number(replayMs), ...(slot !== undefined ? { slot } : {}) } : { slot: `${node.slot} (inactive)` }),
       });
     }
@@ -59,14 +58,14 @@ async function nodeRows(state: LocalState, ctx: QueryContext): Promise<StatusRow
 
 async function poolRows(state: LocalState, ctx: QueryContext): Promise<StatusRow[]> {
   const rows: StatusRow[] = [];
-  const login = { user: POOL_ADMIN_USER, password: state.passwords.poolAdmin };
+  const login = poolAdminLogin(state);
   for (const pool of poolsOf(state.topology)) {
     const endpoint = poolEndpointOf(state, pool);
     const identity = await queryOnce(ctx, endpoint, IDENTITY_SQL).catch(() => undefined);
     const hosts = await showDatabaseHosts(endpoint, login).catch(() => undefined);
     const targets = hosts?.[state.topology.database];
     const landed = identity ? `up → ${String(identity[0]?.[0])}${targets ? ` (hosts ${targets})` : ""}` : "DOWN";
-    rows.push({ role: "pool", name: `${pool.name} pool`, endpoint: at(endpoint), state: landed });
+    rows.push({ role: "pool", name: `${poolKey(state, pool)} pool`, endpoint: at(endpoint), state: landed });
   }
   rows.push({
     role: "controller",
@@ -78,9 +77,21 @@ async function poolRows(state: LocalState, ctx: QueryContext): Promise<StatusRow
   return rows;
 }
 
+/** How the regions are wired, and what a rehearsal had to change to fit this machine. */
+function stackRows(state: LocalState): StatusRow[] {
+  const network =
+    state.network.kind === "namespaces"
+      ? `namespaces: ${state.network.regions.map((r) => `${r.region} ${r.cidr}`).join(", ")}; clients from ${state.network.clientCidr}`
+      : `loopback (${state.network.reason})`;
+  return [
+    { role: "network", name: "regions", endpoint: "-", state: network },
+    ...(state.rehearsal?.changes ?? []).map((change) => ({ role: "rehearsal", name: "changed to fit", endpoint: "-", state: change })),
+  ];
+}
+
 export async function collectStatus(state: LocalState): Promise<StatusRow[]> {
-  const ctx: QueryContext = { outputs: localOutputs(state), sslmode: "disable" };
-  return [...(await nodeRows(state, ctx)), ...(await poolRows(state, ctx))];
+  const ctx: QueryContext = { outputs: localOutputs(state) };
+  return [...(await nodeRows(state, ctx)), ...(await poolRows(state, ctx)), ...stackRows(state)];
 }
 
 async function reachableAt(ctx: QueryContext, endpoint: Endpoint): Promise<boolean> {

@@ -1,10 +1,12 @@
 /** Stopping a local stack: the read pool controller and pools first, then replicas, the writer last. */
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { allNodes } from "../topology/queries";
 import { nodeByName, nodeContext } from "./contexts";
 import { stopProcess } from "./exec";
 import type { Layout } from "./layout";
+import { removeNetwork } from "./network";
 import { stopPool } from "./pgbouncerProcess";
 import { stopNode } from "./postgresNode";
 import { type LocalState, StateError, readState } from "./state";
@@ -30,9 +32,13 @@ async function stopOrphanServers(layout: Layout): Promise<void> {
   }
 }
 
-/** Stops whatever runs and removes the state directory; also when the state file is unreadable. */
-export async function tearDown(layout: Layout): Promise<{ removed: boolean }> {
-  if (!existsSync(layout.root)) return { removed: false };
+/**
+ * Stops whatever runs, deletes the stack's network namespaces (with their links and routes) and
+ * removes the state directory; also after a crash, and when the state file is unreadable.
+ */
+export async function tearDown(layout: Layout): Promise<{ removed: boolean; namespaces: string[] }> {
+  const namespaces = async () => (userInfo().uid === 0 ? removeNetwork(layout.root) : []);
+  if (!existsSync(layout.root)) return { removed: false, namespaces: await namespaces() };
   let state: LocalState | undefined;
   try {
     state = readState(layout);
@@ -41,6 +47,7 @@ export async function tearDown(layout: Layout): Promise<{ removed: boolean }> {
   }
   if (state) await stopEverything(layout, state);
   else await stopOrphanServers(layout);
+  const removed = await namespaces();
   rmSync(layout.root, { recursive: true, force: true });
-  return { removed: true };
+  return { removed: true, namespaces: removed };
 }

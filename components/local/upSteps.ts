@@ -3,25 +3,24 @@
  * initialised, seeded and started; an existing one is brought back to running.
  * Either way the pools start and replication is verified end to end.
  */
-import type { StackOutputs } from "../outputs";
-import type { LocalTopology } from "../topology/types";
+import type { Endpoint, StackOutputs } from "../outputs";
+import { CLI_ENTRY } from "../paths";
 import { type VerificationReport, verifyStack } from "../verify/verifier";
 import { endpointIsFree } from "./addresses";
-import { endpointOf, liveNodes, nodeContext, poolContext, poolEndpointOf, poolTarget, poolsOf } from "./contexts";
+import { endpointOf, liveNodes, nodeContext, poolContext, poolEndpointOf, poolKey, poolTarget, poolsOf } from "./contexts";
 import { LocalError, VerificationFailed } from "./errors";
 import { isAlive, spawnDaemon } from "./exec";
 import type { Layout } from "./layout";
 import { localOutputs } from "./outputs";
-import { startPool, writePoolFiles } from "./pgbouncerProcess";
+import { poolLog, startPool, writePoolFiles } from "./pgbouncerProcess";
+import { bootstrapPrimary, initPrimary, nodeIsRunning, seedReplica, startNode, writeNodeConfig } from "./postgresNode";
+import { type UpSource, prepareState, runVersion } from "./prepare";
 import { type ProvisionStep, provisionSteps } from "./provision";
 import { waitForListener } from "./readiness";
-import { bootstrapPrimary, initPrimary, nodeIsRunning, seedReplica, startNode, writeNodeConfig } from "./postgresNode";
-import { prepareState } from "./prepare";
 import { type LocalState, writeState } from "./state";
-import { CLI_ENTRY } from "../paths";
-import type { Endpoint } from "../outputs";
 
 export type Step = ProvisionStep;
+export type { UpSource } from "./prepare";
 
 export interface UpResult {
   outputs: StackOutputs;
@@ -35,7 +34,7 @@ export interface UpContext {
   stack: string;
   layout: Layout;
   env: NodeJS.ProcessEnv;
-  topology: LocalTopology;
+  source: UpSource;
   started: "created" | "resumed";
   state?: LocalState;
   report?: VerificationReport;
@@ -53,22 +52,24 @@ function stateOf(ctx: UpContext): LocalState {
   return ctx.state;
 }
 
-async function requireFree(endpoint: Endpoint, what: string): Promise<void> {
-  if (!(await endpointIsFree(endpoint))) {
-    throw new LocalError(`${endpoint.host}:${endpoint.port}, recorded for ${what}, is in use by another process. Stop that process, or run local down to start over with new addresses.`);
-  }
+/** Loopback addresses are shared with the rest of the machine; a region namespace's are the stack's alone. */
+async function requireFree(state: LocalState, endpoint: Endpoint, what: string): Promise<void> {
+  if (state.network.kind === "namespaces" || (await endpointIsFree(endpoint))) return;
+  throw new LocalError(`${endpoint.host}:${endpoint.port}, recorded for ${what}, is in use by another process. Stop that process, or run local down to start over with new addresses.`);
 }
 
 export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
-  const { topology, layout } = ctx;
+  const { layout } = ctx;
+  const { topology } = ctx.source;
   const primary = topology.primary;
+  const rehearsing = ctx.source.kind === "rehearsal" ? ` (rehearsing backend ${ctx.source.topology.backend} stack ${ctx.stack})` : "";
   return [
-    ...provisionSteps(topology.postgresVersion, { install: ctx.install }, ctx.env),
+    ...provisionSteps(runVersion(ctx.source), { install: ctx.install }, ctx.env),
     {
-      title: `Check PostgreSQL ${topology.postgresVersion}, PgBouncer and the state directory`,
+      title: `Check PostgreSQL ${runVersion(ctx.source)}, PgBouncer, the state directory${topology.regions.length > 1 ? ", the regions' networks" : ""}${topology.access.tls ? " and certificates" : ""}${rehearsing}`,
       run: async () => {
         if (leftover) await ctx.removeLeftover();
-        ctx.state = await prepareState(ctx.stack, topology, layout, ctx.env);
+        ctx.state = await prepareState(ctx.stack, ctx.source, layout, ctx.env);
       },
     },
     {
@@ -76,22 +77,22 @@ export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
       run: async () => {
         const state = stateOf(ctx);
         const node = nodeContext(layout, state);
-        await initPrimary(node, primary);
-        writeNodeConfig(node, primary);
-        await startNode(node, primary);
-        await bootstrapPrimary(node, primary);
+        await initPrimary(node, state.topology.primary);
+        writeNodeConfig(node, state.topology.primary);
+        await startNode(node, state.topology.primary);
+        await bootstrapPrimary(node, state.topology.primary);
       },
     },
     {
       // In parallel: local data is small, so seeding one at a time (as a StatefulSet does, to spare a
       // large primary) would only add up the waits. Each replica still runs seed-replica.sh on its own slot.
-      title: `Seed ${topology.standbys.map((s) => `${s.name} (${s.role}, slot ${s.slot})`).join(", ")} with pg_basebackup`,
+      title: `Seed ${topology.standbys.map((s) => `${s.name} (${s.role}${s.remote ? `, ${s.region}` : ""}, slot ${s.slot})`).join(", ")} with pg_basebackup`,
       run: async () => {
         const state = stateOf(ctx);
         const node = nodeContext(layout, state);
         await Promise.all(
-          topology.standbys.map(async (standby) => {
-            await seedReplica(node, standby, endpointOf(state, primary));
+          state.topology.standbys.map(async (standby) => {
+            await seedReplica(node, standby, endpointOf(state, state.topology.primary));
             writeNodeConfig(node, standby);
             await startNode(node, standby);
           }),
@@ -112,7 +113,7 @@ export function resumeSteps(ctx: UpContext, state: LocalState): Step[] {
         const node = nodeContext(ctx.layout, state);
         for (const member of liveNodes(state)) {
           if (await nodeIsRunning(node, member)) continue;
-          await requireFree(endpointOf(state, member), member.name);
+          await requireFree(state, endpointOf(state, member), member.name);
           await startNode(node, member);
         }
       },
@@ -125,24 +126,25 @@ function serviceSteps(ctx: UpContext): Step[] {
   const { layout } = ctx;
   return [
     {
-      title: "Start the PgBouncer pools (the read pool over every OLTP replica's own address)",
+      title: "Start the PgBouncer pools (each read pool over its region's OLTP replicas' own addresses)",
       run: async () => {
         const state = stateOf(ctx);
         const pools = poolContext(layout, state);
         for (const pool of poolsOf(state.topology)) {
+          const key = poolKey(state, pool);
           writePoolFiles(pools, pool, poolEndpointOf(state, pool), poolTarget(state, pool));
-          if (isAlive(state.pids.pools[pool.name])) continue;
-          await requireFree(poolEndpointOf(state, pool), `the ${pool.name} pool`);
-          state.pids.pools[pool.name] = startPool(pools, pool);
+          if (isAlive(state.pids.pools[key])) continue;
+          await requireFree(state, poolEndpointOf(state, pool), `the ${key} pool`);
+          state.pids.pools[key] = startPool(pools, pool);
           writeState(layout, state);
         }
         for (const pool of poolsOf(state.topology)) {
-          await waitForListener(poolEndpointOf(state, pool), state.pids.pools[pool.name], pool.service, layout.log(pool.service));
+          await waitForListener(poolEndpointOf(state, pool), state.pids.pools[poolKey(state, pool)], `pool ${poolKey(state, pool)}`, poolLog(pools, pool));
         }
       },
     },
     {
-      title: "Start the read pool controller (keeps the read pool on ready OLTP replicas, as the ro Service's endpoints)",
+      title: "Start the read pool controller (keeps each read pool on its ready OLTP replicas, as the ro Service's endpoints)",
       run: async () => {
         const state = stateOf(ctx);
         if (isAlive(state.pids.readPoolController)) return;

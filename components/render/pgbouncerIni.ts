@@ -23,6 +23,18 @@ export interface PoolerPlacement {
   serverTlsMode: "disable" | "prefer" | "require";
   /** A user allowed the admin console (RELOAD, KILL_CLIENT): the local read pool's controller. */
   adminUser?: string;
+  /** The server certificate clients see; without it the pool offers no TLS (PgBouncer's default). */
+  clientTls?: { certFile: string; keyFile: string };
+}
+
+/** TLS towards clients: required when the stack requires it, offered whenever a certificate is mounted. */
+function clientTlsLines(topology: Topology, placement: PoolerPlacement): string[] {
+  if (!placement.clientTls) return ["; No certificate mounted: clients connect in plain text.", "client_tls_sslmode = disable"];
+  return [
+    `client_tls_sslmode = ${topology.access.requireTls ? "require" : "prefer"}`,
+    `client_tls_cert_file = ${placement.clientTls.certFile}`,
+    `client_tls_key_file = ${placement.clientTls.keyFile}`,
+  ];
 }
 
 const DESCRIPTIONS: Record<Pool["name"], string> = {
@@ -83,6 +95,7 @@ export function renderPgbouncerIni(topology: Topology, pool: Pool, placement: Po
     "server_idle_timeout = 600",
     `server_round_robin = ${pool.serverRoundRobin ? 1 : 0}`,
     `server_tls_sslmode = ${placement.serverTlsMode}`,
+    ...clientTlsLines(topology, placement),
     "; JDBC and some drivers send extra_float_digits at startup; PgBouncer would refuse the client otherwise.",
     "ignore_startup_parameters = extra_float_digits",
     "log_connections = 0",

@@ -67,13 +67,13 @@ ${expectations}
 }
 
 check_streaming() {
-  local name=$1 slot=$2 role=$3 where=$4 line app state got_slot active replay_bytes flush_bytes replay_ms bytes
+  local name=$1 slot=$2 role=$3 where=$4 line app state got_slot active replay_bytes flush_bytes replay_ms sync bytes
   line=$(printf '%s\\n' "$status" | grep "^$name|" || true)
   if [ -z "$line" ]; then
     problem "$name: not connected to the writer (absent from pg_stat_replication). Look at that replica's log: seeding, authentication and pg_hba are the usual causes."
     return
   fi
-  IFS='|' read -r app state got_slot active replay_bytes flush_bytes replay_ms <<<"$line"
+  IFS='|' read -r app state got_slot active replay_bytes flush_bytes replay_ms sync <<<"$line"
   if [ "$state" != streaming ]; then problem "$name: state is $state, not streaming."; fi
   if [ "$got_slot" != "$slot" ] || [ "$active" != t ]; then problem "$name: streams without its slot $slot active (slot: '\${got_slot}', active: $active)."; fi
   # The OLAP replica may pause replay for long queries by design: hold it to received-and-flushed WAL.
@@ -84,7 +84,7 @@ check_streaming() {
   elif [ "$bytes" -gt "$MAX_LAG_BYTES" ]; then
     problem "$name: lags $bytes bytes behind the writer (bound $MAX_LAG_BYTES)."
   fi
-  report+=("$name ($role, $where): streaming on $slot, replay lag \${replay_bytes} bytes / \${replay_ms} ms")
+  report+=("$name ($role, $where): streaming on $slot ($sync), replay lag \${replay_bytes} bytes / \${replay_ms} ms")
 }
 
 write_heartbeat() {

@@ -60,14 +60,15 @@ export const AURORA_IDENTITY_SQL = "SELECT aurora_db_instance_identifier(), pg_i
  * On an Aurora writer: its readers, in REPLICATION_STATUS_SQL's row shape. Aurora readers
  * share storage, so there is no slot and no byte lag; replica_lag_in_msec is the time lag.
  */
-export const AURORA_REPLICA_STATUS_SQL = `SELECT server_id, 'streaming', '', true, 0::bigint, 0::bigint, coalesce(replica_lag_in_msec, 0)::bigint
+export const AURORA_REPLICA_STATUS_SQL = `SELECT server_id, 'streaming', '', true, 0::bigint, 0::bigint, coalesce(replica_lag_in_msec, 0)::bigint, 'async'::text
 FROM aurora_replica_status()
 WHERE session_id <> 'MASTER_SESSION_ID'
 ORDER BY server_id`;
 
 /**
- * On the writer: one row per connected standby with its slot and lag.
- * replay_lag is NULL once an idle standby has caught up; NULL means 0 here.
+ * On the writer: one row per connected standby with its slot, lag and sync_state
+ * (sync, quorum, potential or async). replay_lag is NULL once an idle standby has
+ * caught up; NULL means 0 here.
  */
 export const REPLICATION_STATUS_SQL = `SELECT r.application_name,
        r.state,
@@ -75,7 +76,8 @@ export const REPLICATION_STATUS_SQL = `SELECT r.application_name,
        coalesce(s.active, false),
        coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn), -1)::bigint,
        coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), r.flush_lsn), -1)::bigint,
-       coalesce((extract(epoch FROM r.replay_lag) * 1000)::bigint, 0)
+       coalesce((extract(epoch FROM r.replay_lag) * 1000)::bigint, 0),
+       r.sync_state
 FROM pg_stat_replication r
 LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid
 ORDER BY r.application_name`;

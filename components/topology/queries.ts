@@ -1,5 +1,5 @@
 /** Small questions asked of a Topology, answered in one place. */
-import type { DatabaseNode, HomeRegion, NodeGroup, NodeRole, Pool, StandbyNode, Topology } from "./types";
+import type { DatabaseNode, HomeRegion, NodeGroup, NodeRole, Pool, Region, StandbyNode, Topology } from "./types";
 
 export class TopologyLookupError extends Error {
   override name = "TopologyLookupError";
@@ -47,4 +47,9 @@ export function standbysOf(topology: Topology, role: NodeRole, region?: string):
 /** The nodes a pool may land on: the writer, or its region's standbys of its role. */
 export function poolMembers(topology: Topology, pool: Pool): DatabaseNode[] {
   return pool.target === "primary" ? [topology.primary] : standbysOf(topology, pool.target, pool.region);
+}
+
+/** The servers of one region, primary first where it has one. */
+export function nodesIn(region: Region): DatabaseNode[] {
+  return region.groups.flatMap((group): DatabaseNode[] => [...group.members]);
 }

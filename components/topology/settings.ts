@@ -31,6 +31,11 @@ function fractionOfMemory(memoryBytes: number, fraction: number): string {
   return formatPostgresSize(Math.max(16, Math.floor((memoryBytes * fraction) / MB)) * MB);
 }
 
+/** The settings derived from a node's memory limit (a rehearsal on a small machine scales these down). */
+export function memorySettings(memoryBytes: number): Record<"shared_buffers" | "effective_cache_size", string> {
+  return { shared_buffers: fractionOfMemory(memoryBytes, 0.25), effective_cache_size: fractionOfMemory(memoryBytes, 0.75) };
+}
+
 /** Settings every node shares. Several must be identical: a standby refuses to start with less than its primary. */
 function common(ctx: SettingsContext): Default[] {
   // Fixed headroom, not the current count: scaling replicas must not change (and restart) the primary.
@@ -39,8 +44,8 @@ function common(ctx: SettingsContext): Default[] {
     { name: "max_connections", value: String(ctx.maxConnections), why: "same on every node: a standby refuses to start with fewer than its primary" },
     { name: "superuser_reserved_connections", value: "3" },
     { name: "password_encryption", value: "scram-sha-256" },
-    { name: "shared_buffers", value: fractionOfMemory(ctx.memoryBytes, 0.25), why: "a quarter of the memory limit" },
-    { name: "effective_cache_size", value: fractionOfMemory(ctx.memoryBytes, 0.75), why: "planner hint: three quarters of the memory limit" },
+    { name: "shared_buffers", value: memorySettings(ctx.memoryBytes).shared_buffers, why: "a quarter of the memory limit" },
+    { name: "effective_cache_size", value: memorySettings(ctx.memoryBytes).effective_cache_size, why: "planner hint: three quarters of the memory limit" },
     { name: "wal_level", value: "replica" },
     {
       name: "max_wal_senders",

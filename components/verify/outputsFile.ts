@@ -23,6 +23,7 @@ const outputsSchema = z.object({
   capacity: z.object({ requiredReplicas: z.number(), formula: z.string() }).optional(),
   verification: z.object({ timeoutMs: z.number().positive(), maxLagBytes: z.number().nonnegative(), maxLagMs: z.number().positive() }),
   notes: z.array(z.string()).default([]),
+  tls: z.object({ required: z.boolean(), caPem: z.string().optional() }).optional(),
 });
 
 export class OutputsFileError extends UserError {

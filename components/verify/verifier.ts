@@ -47,6 +47,8 @@ export interface ReplicaReport {
   replayLagBytes?: number;
   flushLagBytes?: number;
   replayLagMs?: number;
+  /** How the writer counts it for synchronous commit: sync, quorum, potential or async. */
+  sync?: string;
   inRecovery?: boolean;
   receiver?: string;
   readOnly?: boolean;
@@ -82,7 +84,8 @@ function dialect(outputs: StackOutputs) {
 interface Context {
   outputs: StackOutputs;
   bounds: VerificationBounds;
-  sslmode: SslMode;
+  /** Undefined: as the outputs say (TLS when the stack requires it). */
+  sslmode?: SslMode;
   poolSamples: number;
 }
 
@@ -122,7 +125,7 @@ async function checkStreaming(ctx: Context, report: VerificationReport): Promise
       replica.problems.push(`${replica.name}: not connected to the writer (absent from pg_stat_replication). Look at its log: seeding, authentication and pg_hba are the usual causes.`);
       continue;
     }
-    const [, state, slot, active, replayBytes, flushBytes, replayMs] = row as [string, string, string, boolean, string, string, string];
+    const [, state, slot, active, replayBytes, flushBytes, replayMs, sync] = row as [string, string, string, boolean, string, string, string, string];
     Object.assign(replica, {
       state,
       slot,
@@ -130,6 +133,7 @@ async function checkStreaming(ctx: Context, report: VerificationReport): Promise
       replayLagBytes: Number(replayBytes),
       flushLagBytes: Number(flushBytes),
       replayLagMs: Number(replayMs),
+      sync,
     });
     if (state !== "streaming") replica.problems.push(`${replica.name}: state is ${state}, not streaming.`);
     const expectedSlot = ctx.outputs.readers.find((r) => r.name === replica.name)?.slot;
@@ -257,7 +261,7 @@ export async function verifyStack(outputs: StackOutputs, options: VerifyOptions 
       maxLagBytes: options.maxLagBytes ?? outputs.verification.maxLagBytes,
       maxLagMs: options.maxLagMs ?? outputs.verification.maxLagMs,
     },
-    sslmode: options.sslmode ?? "disable",
+    ...(options.sslmode ? { sslmode: options.sslmode } : {}),
     poolSamples: options.poolSamples ?? 12,
   };
   const base = options.heartbeatToken ?? `verify-${randomBytes(6).toString("hex")}`;

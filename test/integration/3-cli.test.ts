@@ -4,7 +4,7 @@
  * on a broken one; an interrupted `local up` leaves no process running.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,10 +76,11 @@ describe("bad input to the CLI", () => {
     expect(result.stderr).toMatch(/stack nope: no file .*Pulumi\.nope\.yaml\. Known stacks: aurora-dev, aurora-prod, dev, local, prod, staging; create it or pass one of those with --stack\./);
   });
 
-  it("refuses a stack of another backend", async () => {
-    const result = await cli(["local", "up", "--stack", "dev", "--state-dir", join(scratch, "dev")]);
+  it("refuses to rehearse an Aurora stack, saying why", async () => {
+    const result = await cli(["local", "up", "--stack", "aurora-dev", "--state-dir", join(scratch, "aurora")]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("stack dev uses backend selfHosted; local up realises only stacks with backend: local");
+    expect(result.stderr).toContain("stack aurora-dev uses backend aurora, which cannot be rehearsed here");
+    expect(existsSync(join(scratch, "aurora"))).toBe(false);
   });
 
   it("says which binaries are missing and how to install them", async () => {

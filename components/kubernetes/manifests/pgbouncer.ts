@@ -53,6 +53,8 @@ export function pgbouncerDeploymentManifest(topology: Topology, pool: Pool, conf
                 sources: [
                   { configMap: { name: names.poolConfig(pool), items: [{ key: "pgbouncer.ini", path: "pgbouncer.ini" }] } },
                   { secret: { name: names.poolAuth(topology), items: [{ key: "userlist.txt", path: "userlist.txt" }] } },
+                  // The region's server certificate: clients reach the pool over TLS (client_tls_*), required with requireTls.
+                  { secret: { name: names.tls(topology), items: [{ key: "tls.crt", path: "tls/tls.crt" }, { key: "tls.key", path: "tls/tls.key" }] } },
                 ],
               },
             },

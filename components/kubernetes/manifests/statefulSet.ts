@@ -1,6 +1,7 @@
 /** StatefulSet for one database group (primary, OLTP replicas or OLAP replica). Pure. */
 import type * as k8s from "@pulumi/kubernetes";
 import { livenessCommand, readinessCommand } from "../../render/probes";
+import { replicationSslMode } from "../../render/tlsModes";
 import type { NodeGroup, SelfHostedTopology } from "../../topology/types";
 
 type Topology = SelfHostedTopology;
@@ -30,8 +31,9 @@ function postgresArgs(): string[] {
 }
 
 function primaryHostEnv(topology: Topology, group: NodeGroup): Env[] {
+  const [member] = group.members;
+  const sslmode = member ? replicationSslMode(topology, member) : "require";
   if (!group.remote) {
-    const sslmode = topology.access.requireTls ? "require" : "prefer";
     return [
       { name: "PRIMARY_HOST", value: serviceHost(names.roleService(topology, "primary"), topology.kubernetes.namespace) },
       { name: "PRIMARY_PORT", value: String(topology.port) },
@@ -43,7 +45,7 @@ function primaryHostEnv(topology: Topology, group: NodeGroup): Env[] {
   return [
     { name: "PRIMARY_HOST", valueFrom: { configMapKeyRef: { name: endpoint, key: "host" } } },
     { name: "PRIMARY_PORT", valueFrom: { configMapKeyRef: { name: endpoint, key: "port" } } },
-    { name: "PRIMARY_SSLMODE", value: "verify-ca" },
+    { name: "PRIMARY_SSLMODE", value: sslmode },
     { name: "PRIMARY_SSLROOTCERT", value: PATHS.tlsCa },
   ];
 }

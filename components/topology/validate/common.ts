@@ -1,5 +1,6 @@
 /** Rules every backend shares. */
 import type { ResolvedConfig } from "../../config/resolve";
+import { reservedDatabase, reservedUser } from "../../config/reservedNames";
 import { MAX_REPLICAS } from "../../config/schema";
 import { formatPostgresSize, isOpenToEveryone, parseCidr } from "../../config/units";
 import { MAX_GROUP_NAME, replicaGroupName } from "../names";
@@ -159,6 +160,15 @@ function verification(config: ResolvedConfig): Check {
   };
 }
 
+function identifiers(config: ResolvedConfig): Check {
+  return ({ issues }) => {
+    const user = reservedUser(config.user, config.replicationUser);
+    if (user) issues.push({ key: "user", value: config.user, problem: user.why, fix: "choose an application user of your own, e.g. app" });
+    const database = reservedDatabase(config.database);
+    if (database) issues.push({ key: "database", value: config.database, problem: database.why, fix: "choose an application database of your own, e.g. app" });
+  };
+}
+
 function names(config: ResolvedConfig): Check {
   return ({ issues }) => {
     config.crossRegion.forEach((entry, index) => {
@@ -175,5 +185,5 @@ function names(config: ResolvedConfig): Check {
 }
 
 export function commonRules(config: ResolvedConfig): Check[] {
-  return [names(config), replicaCount(config), regions(config), olap(config), synchronous(config), wal(config), access(config), verification(config)];
+  return [identifiers(config), names(config), replicaCount(config), regions(config), olap(config), synchronous(config), wal(config), access(config), verification(config)];
 }
