@@ -115,11 +115,11 @@ async function localDown(options: StackOptions): Promise<void> {
   stderr(removed ? `Stopped every process of stack ${options.stack} and removed ${runner.layout.root}.` : `Nothing to do: no local stack ${options.stack} at ${runner.layout.root}.`);
 }
 
-async function verify(options: { outputs: string; timeout?: number; json?: boolean; sslmode: "disable" | "require" }): Promise<void> {
+async function verify(options: { outputs: string; timeout?: number; json?: boolean; sslmode?: "disable" | "require" }): Promise<void> {
   const outputs = readOutputsFile(options.outputs);
   const report = await verifyStack(outputs, {
     ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
-    sslmode: options.sslmode,
+    ...(options.sslmode ? { sslmode: options.sslmode } : {}),
     onAttempt: (attempt, r) => {
       if (!r.ok) stderr(`attempt ${attempt}: ${r.problems.length} problem(s), first: ${r.problems[0]}`);
     },
@@ -181,7 +181,7 @@ export function program(): Command {
     .description("prove replication streams end to end for any stack's outputs")
     .requiredOption("--outputs <file>", "pulumi stack output --json --show-secrets, or local up's outputs file")
     .option("--timeout <duration>", "poll for up to this long (default: the stack's verification.timeout)", durationOption)
-    .addOption(new Option("--sslmode <mode>", "TLS to the servers").choices(["disable", "require"]).default("disable"))
+    .addOption(new Option("--sslmode <mode>", "TLS to the servers (default: required when the outputs say the stack requires it)").choices(["disable", "require"]))
     .option("--json", "print the report as JSON")
     .action(verify);
   root

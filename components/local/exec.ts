@@ -1,7 +1,7 @@
 /** Running PostgreSQL's tools and the servers as the RunAs identity. */
 import { UserError } from "../errors";
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import type { RunAs } from "./identity";
 
 export class CommandError extends UserError {
@@ -101,13 +101,23 @@ export function spawnDaemon(command: string, args: readonly string[], options: R
   return child.pid;
 }
 
+/**
+ * Whether a process runs. A killed daemon whose parent is init stays a zombie until init
+ * reaps it, and some inits never do: a zombie answers kill(pid, 0) but is dead.
+ */
 export function isAlive(pid: number | undefined): boolean {
   if (pid === undefined) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ..."; the state follows the last ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
   }
 }
 

@@ -91,7 +91,7 @@ async function proveWriteThroughPool(layout: Layout, outputs: StackOutputs, writ
   while (Date.now() - started < 60_000) {
     try {
       const sqlText = `${HEARTBEAT_DDL.join(";\n")};\n${heartbeatWriteSql(token)};\n${IDENTITY_SQL}`;
-      const rows = await queryOnce({ outputs, sslmode: "disable" }, outputs.pools.write, sqlText);
+      const rows = await queryOnce({ outputs }, outputs.pools.write, sqlText);
       const [name, inRecovery] = rows[rows.length - 1] ?? [];
       if (name === writer && inRecovery === false) return Date.now() - started;
       last = `landed on ${String(name)} (in recovery: ${String(inRecovery)})`;

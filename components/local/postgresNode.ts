@@ -119,14 +119,9 @@ export async function stopNode(ctx: NodeContext, node: DatabaseNode, mode: "fast
   });
 }
 
+/** A live postmaster owns the data directory (pg_ctl status would count a zombie as running). */
 export async function nodeIsRunning(ctx: NodeContext, node: DatabaseNode): Promise<boolean> {
-  if (!existsSync(ctx.layout.dataDir(node.name))) return false;
-  try {
-    await run(tool(ctx, "pg_ctl"), ["-D", ctx.layout.dataDir(node.name), "status"], options(ctx));
-    return true;
-  } catch {
-    return false;
-  }
+  return livePostmaster(ctx, node) !== undefined;
 }
 
 /** psql as the database superuser over the node's socket (peer authentication, pg_ident's admins map). */

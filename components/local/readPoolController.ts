@@ -32,6 +32,8 @@ export interface ReadPoolStatus {
 export class ReadPoolController {
   private ready: string[];
   private paused = false;
+  /** The first tick applies what it sees whatever came before (a restarted controller may find a pool paused). */
+  private settled = false;
   /** Replicas removed from the list, and when: their remaining clients are cut after drainMs. */
   private readonly draining = new Map<string, number>();
 
@@ -58,7 +60,8 @@ export class ReadPoolController {
   private async applyChange(ready: string[]): Promise<void> {
     const removed = this.ready.filter((name) => !ready.includes(name));
     const added = ready.filter((name) => !this.ready.includes(name));
-    if (removed.length === 0 && added.length === 0 && !(this.paused && ready.length > 0)) return;
+    if (this.settled && removed.length === 0 && added.length === 0 && !(this.paused && ready.length > 0)) return;
+    this.settled = true;
     for (const name of removed) this.draining.set(name, this.actions.now());
     for (const name of added) this.draining.delete(name);
     if (ready.length === 0) {
@@ -68,10 +71,8 @@ export class ReadPoolController {
     } else {
       this.actions.log(`ready: ${ready.join(", ")}${added.length ? `; added ${added.join(", ")}` : ""}${removed.length ? `; removed ${removed.join(", ")}` : ""}`);
       await this.actions.apply(ready);
-      if (this.paused) {
-        await this.actions.resume();
-        this.paused = false;
-      }
+      await this.actions.resume();
+      this.paused = false;
     }
     this.ready = ready;
   }

@@ -28,6 +28,7 @@ function requireState(layout: Layout): LocalState {
 export async function serveReadPool(stateDir: string, log: (message: string) => void): Promise<never> {
   const layout = new Layout(stateDir);
   let state = requireState(layout);
+  const lastReason = new Map<string, string>();
   const controllers = poolsOf(state.topology)
     .filter((pool) => pool.target === "oltp")
     .map((pool) => {
@@ -36,8 +37,16 @@ export async function serveReadPool(stateDir: string, log: (message: string) => 
       const controller = new ReadPoolController(
         {
           probe: async (name) => {
-            const rows = await queryOnce({ outputs: localOutputs(state), sslmode: "disable" }, endpointOf(state, name), readinessSql("oltp", state.topology.replication.maxLagBytes));
-            return rows[0]?.[0] === true;
+            try {
+              const rows = await queryOnce({ outputs: localOutputs(state) }, endpointOf(state, name), readinessSql("oltp", state.topology.replication.maxLagBytes));
+              return rows[0]?.[0] === true;
+            } catch (error) {
+              // Why a replica is not ready, said once per reason so the log shows causes, not noise.
+              const reason = `${name} not ready: ${(error as Error).message.split("\n")[0]}`;
+              if (lastReason.get(name) !== reason) log(`${poolKey(state, pool)}: ${reason}`);
+              lastReason.set(name, reason);
+              return false;
+            }
           },
           apply: async (ready) => {
             const target = poolTarget(state, pool, ready);
@@ -50,7 +59,10 @@ export async function serveReadPool(stateDir: string, log: (message: string) => 
           },
           drain: (names) => killClientsOn(admin().endpoint, admin().login, names.map(hostOf)),
           pause: () => adminCommand(admin().endpoint, admin().login, `KILL ${state.topology.database}`),
-          resume: () => adminCommand(admin().endpoint, admin().login, `RESUME ${state.topology.database}`),
+          // RESUME of a database that is not paused is an error PgBouncer may answer: nothing to undo then.
+          resume: () => adminCommand(admin().endpoint, admin().login, `RESUME ${state.topology.database}`).catch((error) => {
+            if (!/not paused/i.test((error as Error).message)) throw error;
+          }),
           log: (message) => log(`${poolKey(state, pool)}: ${message}`),
           now: Date.now,
         },

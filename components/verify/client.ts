@@ -5,7 +5,7 @@ import type { Endpoint, StackOutputs } from "../outputs";
 export type SslMode = "disable" | "require";
 
 /** TLS as the stack asks: verified against its CA when the outputs carry one (libpq's verify-ca: no host name check). */
-function sslFor(outputs: Pick<StackOutputs, "tls">, sslmode: SslMode | undefined): pg.ClientConfig["ssl"] {
+export function sslFor(outputs: Pick<StackOutputs, "tls">, sslmode: SslMode | undefined): pg.ClientConfig["ssl"] {
   const mode = sslmode ?? (outputs.tls?.required ? "require" : "disable");
   if (mode === "disable") return false;
   const ca = outputs.tls?.caPem;

@@ -7,6 +7,7 @@
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
 import type { Endpoint } from "../../components/outputs";
+import { sslFor } from "../../components/verify/client";
 import { client, outputs } from "./support";
 
 const CLIENTS = 24;
@@ -19,7 +20,18 @@ function pools(): Array<[string, Endpoint]> {
 
 describe.each(pools())("the %s pool with prepared statements", (pool, endpoint) => {
   it(`serves postgres.js (prepare: true) from ${CLIENTS} concurrent clients, ${SHAPES} statement shapes`, async () => {
-    const sql = postgres({ host: endpoint.host, port: endpoint.port, database: outputs.database, username: outputs.user, password: outputs.password, max: CLIENTS, idle_timeout: 2, connect_timeout: 10 });
+    const ssl = sslFor(outputs, undefined);
+    const sql = postgres({
+      host: endpoint.host,
+      port: endpoint.port,
+      database: outputs.database,
+      username: outputs.user,
+      password: outputs.password,
+      max: CLIENTS,
+      idle_timeout: 2,
+      connect_timeout: 10,
+      ...(ssl ? { ssl: ssl as object } : {}),
+    });
     try {
       const results = await Promise.all(
         Array.from({ length: CLIENTS * ROUNDS }, async (_, i) => {

@@ -2,6 +2,14 @@
 import { describe, expect, it } from "vitest";
 import { ReadPoolController } from "../../components/local/readPoolController";
 
+/** A controller past its first tick, with the calls that tick made forgotten. */
+async function settled(initial: string[], drainMs = 3000) {
+  const h = harness(initial, drainMs);
+  await h.controller.tick(initial);
+  h.calls.length = 0;
+  return h;
+}
+
 function harness(initial: string[], drainMs = 3000) {
   const ready = new Set(initial);
   const calls: string[] = [];
@@ -26,39 +34,39 @@ function harness(initial: string[], drainMs = 3000) {
 }
 
 describe("read pool controller", () => {
-  it("changes nothing while every replica stays ready", async () => {
+  it("applies what it sees on its first tick (a restarted controller may find the pool paused), then nothing while every replica stays ready", async () => {
     const { controller, calls } = harness(["a", "b"]);
     await controller.tick(["a", "b"]);
     await controller.tick(["a", "b"]);
-    expect(calls).toEqual([]);
+    expect(calls).toEqual(["apply a,b", "resume"]);
   });
 
   it("drops a replica that stops being ready at once, and drains its clients only after the bound", async () => {
-    const { controller, ready, calls, advance } = harness(["a", "b"]);
+    const { controller, ready, calls, advance } = await settled(["a", "b"]);
     ready.delete("b");
     await controller.tick(["a", "b"]);
-    expect(calls).toEqual(["apply a"]);
+    expect(calls).toEqual(["apply a", "resume"]);
     advance(2999);
     await controller.tick(["a", "b"]);
-    expect(calls).toEqual(["apply a"]);
+    expect(calls).toEqual(["apply a", "resume"]);
     advance(1);
     await controller.tick(["a", "b"]);
-    expect(calls).toEqual(["apply a", "drain b"]);
+    expect(calls).toEqual(["apply a", "resume", "drain b"]);
     expect(controller.status()).toEqual({ ready: ["a"], paused: false, draining: [] });
   });
 
   it("takes a replica back when it is ready again, cancelling its drain", async () => {
-    const { controller, ready, calls, advance } = harness(["a", "b"]);
+    const { controller, ready, calls, advance } = await settled(["a", "b"]);
     ready.delete("b");
     await controller.tick(["a", "b"]);
     ready.add("b");
     advance(5000);
     await controller.tick(["a", "b"]);
-    expect(calls).toEqual(["apply a", "apply a,b"]);
+    expect(calls).toEqual(["apply a", "resume", "apply a,b", "resume"]);
   });
 
   it("pauses the pool when no replica is ready and resumes it with the first one back", async () => {
-    const { controller, ready, calls } = harness(["a", "b"]);
+    const { controller, ready, calls } = await settled(["a", "b"]);
     ready.clear();
     await controller.tick(["a", "b"]);
     expect(calls).toEqual(["pause"]);
@@ -92,8 +100,8 @@ describe("read pool controller", () => {
   });
 
   it("follows the candidates: a promoted replica leaves the list", async () => {
-    const { controller, calls } = harness(["a", "b"]);
+    const { controller, calls } = await settled(["a", "b"]);
     await controller.tick(["a"]);
-    expect(calls).toEqual(["apply a"]);
+    expect(calls).toEqual(["apply a", "resume"]);
   });
 });
