@@ -77,7 +77,7 @@ describe("routing through the pools", () => {
     }
   });
 
-  it("lands OLAP pool connections on the OLAP replica only", async () => {
+  it.skipIf(!outputs.pools.olap)("lands OLAP pool connections on the OLAP replica only", async () => {
     const olap = olapReaders().map((r) => r.name);
     expect(olap.length).toBeGreaterThan(0);
     const rows = await Promise.all(Array.from({ length: 30 }, () => sql<{ name: string }>(outputs.pools.olap!, "SELECT current_setting('cluster_name') AS name, pg_sleep(0.01)")));
@@ -95,22 +95,30 @@ describe("per-role settings", () => {
   const show = async (reader: { host: string; port: number }, name: string) =>
     (await sql<Record<string, string>>(endpointOf(reader), `SHOW ${name}`))[0]![name];
 
-  it("puts the analytic settings and the no-cancel policy in effect on the OLAP replica", async () => {
+  // Against any stack: the roles' policies, and analytic memory on the OLAP replica above the OLTP replicas'
+  // (stack config may raise work_mem, as prod does). The suite's own topology also gets exact defaults.
+  it.skipIf(!outputs.pools.olap)("puts the analytic settings and the no-cancel policy in effect on the OLAP replica", async () => {
     const [olap] = olapReaders();
-    expect(await show(olap!, "work_mem")).toBe("128MB");
+    const [oltp] = oltpReaders();
+    const bytes = async (reader: { host: string; port: number }) =>
+      Number((await sql<{ b: string }>(endpointOf(reader), "SELECT setting::bigint * 1024 AS b FROM pg_settings WHERE name = 'work_mem'"))[0]!.b);
+    expect(await bytes(olap!)).toBeGreaterThan(await bytes(oltp!));
     expect(await show(olap!, "max_parallel_workers_per_gather")).toBe("4");
     expect(await show(olap!, "enable_partitionwise_join")).toBe("on");
     expect(await show(olap!, "hot_standby_feedback")).toBe("off");
     expect(await show(olap!, "max_standby_streaming_delay")).toBe("-1");
+    if (!external) expect(await show(olap!, "work_mem")).toBe("128MB");
   });
 
-  it("keeps them off the OLTP replicas", async () => {
+  it("keeps the OLTP replicas fresh, feedback on, read-only", async () => {
     for (const reader of oltpReaders()) {
-      expect(await show(reader, "work_mem"), reader.name).toBe("4MB");
-      expect(await show(reader, "max_parallel_workers_per_gather"), reader.name).toBe("2");
       expect(await show(reader, "hot_standby_feedback"), reader.name).toBe("on");
       expect(await show(reader, "max_standby_streaming_delay"), reader.name).toBe("5s");
       expect(await show(reader, "default_transaction_read_only"), reader.name).toBe("on");
+      if (!external) {
+        expect(await show(reader, "work_mem"), reader.name).toBe("4MB");
+        expect(await show(reader, "max_parallel_workers_per_gather"), reader.name).toBe("2");
+      }
     }
   });
 });
