@@ -36,6 +36,7 @@ export interface NodeResources {
   memory: string;
   memoryBytes: number;
   storage: string;
+  storageBytes: number;
 }
 
 export interface ResolvedReplication {
@@ -45,6 +46,8 @@ export interface ResolvedReplication {
   maxSlotWalKeepSizeBytes: number;
   maxLagBytes: number;
   basebackupMaxRate: string;
+  /** The same rate in bytes per second (pg_basebackup's k and M are 1024 and 1024²). */
+  basebackupBytesPerS: number;
 }
 
 export type OlapChoice = { enabled: false } | { enabled: true; region: string; settings: Readonly<Record<string, string>> };
@@ -94,6 +97,9 @@ export interface ResolvedSelfHosted extends ResolvedCommon {
     storageClass?: string;
     antiAffinity: "preferred" | "required";
     images: { postgres: string; pgbouncer: string };
+    /** The writer pod (the primary's, unless a failover made another). */
+    writer: string;
+    loadBalancerAnnotations: Readonly<Record<string, string>>;
   };
 }
 
@@ -146,7 +152,7 @@ function auroraPlaceholders(): Pick<SelfHostedConfig, "resources" | "pgbouncer" 
 }
 
 function nodeResources(given: { cpu: string; memory: string; storage: string }): NodeResources {
-  return { ...given, memoryBytes: parseByteQuantity(given.memory) ?? 0 };
+  return { ...given, memoryBytes: parseByteQuantity(given.memory) ?? 0, storageBytes: parseByteQuantity(given.storage) ?? 0 };
 }
 
 function resolvePgbouncer(given: SelfHostedConfig["pgbouncer"]): ResolvedPgbouncer {
@@ -177,6 +183,7 @@ function resolveReplication(given: SelfHostedConfig["replication"]): ResolvedRep
     maxSlotWalKeepSizeBytes: given.maxSlotWalKeepSize,
     maxLagBytes: given.maxLagBytes,
     basebackupMaxRate: given.basebackupMaxRate,
+    basebackupBytesPerS: Number(given.basebackupMaxRate.slice(0, -1)) * (given.basebackupMaxRate.endsWith("M") ? 1024 * 1024 : 1024),
   };
 }
 
@@ -243,6 +250,8 @@ function resolveSelfHosted(config: SelfHostedConfig): ResolvedSelfHosted {
       ...(kubernetes.storageClass !== undefined ? { storageClass: kubernetes.storageClass } : {}),
       antiAffinity: kubernetes.antiAffinity,
       images: { postgres: kubernetes.images.postgres ?? `postgres:${config.postgresVersion}-bookworm`, pgbouncer: kubernetes.images.pgbouncer },
+      writer: kubernetes.writer ?? `${config.name}-primary-0`,
+      loadBalancerAnnotations: kubernetes.loadBalancerAnnotations,
     },
   };
 }

@@ -30,6 +30,17 @@ import {
 } from "./fields";
 
 export const MAX_REPLICAS = 15;
+
+/**
+ * The exposed primary must stay private: each cloud's controller reads its own annotation and
+ * ignores the others'. AWS in-tree controller and AWS Load Balancer Controller, GKE, AKS.
+ */
+export const INTERNAL_LOAD_BALANCER: Readonly<Record<string, string>> = {
+  "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+  "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+  "networking.gke.io/load-balancer-type": "Internal",
+  "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+};
 export const BACKENDS = ["selfHosted", "aurora", "local"] as const;
 export type Backend = (typeof BACKENDS)[number];
 
@@ -161,6 +172,15 @@ const kubernetes = z.strictObject({
       pgbouncer: doc(z.string().min(1).prefault("edoburu/pgbouncer:v1.25.1-p0"), "PgBouncer image"),
     })
     .prefault({}),
+  writer: doc(
+    z.string().min(1).optional(),
+    "the pod that is the writer: after `pg-read-replicas kubernetes failover --to <pod>`, that pod (the rw Service follows it; the old primary's StatefulSet stays at 0)",
+    "<name>-primary-0",
+  ),
+  loadBalancerAnnotations: doc(
+    z.record(z.string(), z.string()).prefault(INTERNAL_LOAD_BALANCER),
+    "annotations of the Service exposing the primary to other regions (default: internal on AWS, GKE and Azure)",
+  ),
 });
 
 export const selfHostedConfigSchema = z.strictObject({

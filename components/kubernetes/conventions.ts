@@ -1,4 +1,5 @@
 /** Labels, in-pod paths and DNS names shared by every Kubernetes manifest. */
+import { PGBOUNCER_IMAGE, POSTGRES_IMAGE } from "./facts";
 import { ROLES } from "../topology/roles";
 import type { NodeGroup, NodeRole, Pool, SelfHostedTopology } from "../topology/types";
 
@@ -42,7 +43,11 @@ export const PATHS = {
   tlsKey: "/etc/postgresql/tls/tls.key",
   tlsCa: "/etc/postgresql/tls/ca.crt",
   scriptsDir: "/etc/pg-read-replicas",
-  initdbDir: "/docker-entrypoint-initdb.d",
+  seedScript: "/etc/pg-read-replicas/seed-replica.sh",
+  startGuardScript: "/etc/pg-read-replicas/start-guard.sh",
+  bootstrapScript: "/etc/pg-read-replicas/bootstrap.sh",
+  bootstrapSql: "/etc/pg-read-replicas/bootstrap.sql",
+  shm: "/dev/shm",
   dataMount: "/var/lib/postgresql/data",
   pgdata: "/var/lib/postgresql/data/pgdata",
   replicationPassfile: "/var/lib/postgresql/data/replication.pgpass",
@@ -51,9 +56,9 @@ export const PATHS = {
 } as const;
 
 /** UID/GID of the postgres user in the official postgres images (Debian-based). */
-export const POSTGRES_UID = 999;
+export const POSTGRES_UID = POSTGRES_IMAGE.uid.value;
 /** UID/GID of the postgres user in the Alpine-based PgBouncer image. */
-export const PGBOUNCER_UID = 70;
+export const PGBOUNCER_UID = PGBOUNCER_IMAGE.uid.value;
 export const POOL_SERVICE_PORT = 5432;
 
 export const names = {
@@ -63,7 +68,8 @@ export const names = {
   headless: (group: NodeGroup) => `${group.name}-hl`,
   groupConfig: (group: NodeGroup) => `${group.name}-config`,
   scripts: (t: Topology) => `${t.name}-scripts`,
-  bootstrap: (t: Topology) => `${t.name}-bootstrap`,
+  /** Written by `pg-read-replicas kubernetes failover`: which pod may start as the writer. */
+  fence: (t: Topology) => `${t.name}-fence`,
   credentials: (t: Topology) => `${t.name}-credentials`,
   tls: (t: Topology) => `${t.name}-tls`,
   poolConfig: (pool: Pool) => `${pool.service}-config`,
@@ -74,6 +80,14 @@ export const names = {
 
 export function serviceHost(service: string, namespace: string): string {
   return `${service}.${namespace}.svc.cluster.local`;
+}
+
+/** The label the StatefulSet controller puts on each of its pods. */
+export const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
+
+/** Selects the writer pod: the rw Service and the exposed primary follow a failover through it. */
+export function writerSelector(topology: Topology): Record<string, string> {
+  return { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": "postgresql", [POD_NAME_LABEL]: topology.kubernetes.writer };
 }
 
 export function podHost(pod: string, group: NodeGroup, namespace: string): string {

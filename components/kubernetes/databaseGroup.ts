@@ -1,18 +1,25 @@
-/** One database group on Kubernetes: its config, headless Service, StatefulSet and disruption budget. */
+/**
+ * One database group on Kubernetes: its config, headless Service, StatefulSet,
+ * disruption budget, and the claims of its pods grown to the configured storage.
+ */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeGroup, SelfHostedTopology } from "../topology/types";
-import { renderGroupFiles } from "./files";
+import { type Scripts, renderGroupFiles } from "./files";
 import { contentHash } from "./hash";
 import { groupConfigMap } from "./manifests/configMaps";
 import { groupDisruptionBudget } from "./manifests/disruptionBudgets";
 import { headlessServiceManifest } from "./manifests/services";
-import { statefulSetManifest } from "./manifests/statefulSet";
+import { dataClaimPatch, replicaCount, statefulSetManifest } from "./manifests/statefulSet";
 
 export interface DatabaseGroupArgs {
   /** Plain, not an Input: the group's shape decides which resources exist. */
   topology: SelfHostedTopology;
   group: NodeGroup;
+  /** The region's scripts, hashed into the pods so a changed script rolls them. */
+  scripts: Scripts;
+  /** Hash of the passwords the pods read at start (secret). */
+  credentialsHash: pulumi.Input<string>;
   /** Resources every child must wait for (the namespace, secrets, the primary). */
   waitFor?: pulumi.Resource[];
 }
@@ -30,10 +37,20 @@ export class DatabaseGroup extends pulumi.ComponentResource {
 
     const config = new k8s.core.v1.ConfigMap(`${name}-config`, groupConfigMap(topology, group, files), child);
     this.headlessService = new k8s.core.v1.Service(`${name}-hl`, headlessServiceManifest(topology, group), child);
-    const configHash = contentHash(files["postgresql.conf"], files["pg_hba.conf"], files["pg_ident.conf"]);
-    this.statefulSet = new k8s.apps.v1.StatefulSet(name, statefulSetManifest(topology, group, configHash), {
+    const configHash = contentHash(...Object.values(files), ...Object.values(args.scripts).filter((text): text is string => text !== undefined));
+    this.statefulSet = new k8s.apps.v1.StatefulSet(name, statefulSetManifest(topology, group, { config: configHash, credentials: args.credentialsHash }), {
       parent: this,
       dependsOn: [...waitFor, config, this.headlessService],
+      // volumeClaimTemplates are force-new: a changed storage size would delete and recreate the
+      // StatefulSet (an outage) and still leave the existing claims at their old size.
+      ignoreChanges: ["spec.volumeClaimTemplates"],
+    });
+    // Claims exist once the StatefulSet is ready; growing them needs a StorageClass with allowVolumeExpansion.
+    group.members.slice(0, replicaCount(topology, group)).forEach((member) => {
+      new k8s.core.v1.PersistentVolumeClaimPatch(`${name}-data-${member.ordinal}`, dataClaimPatch(topology, group, member.name), {
+        parent: this,
+        dependsOn: [this.statefulSet],
+      });
     });
     const budget = groupDisruptionBudget(topology, group);
     if (budget) new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, budget, child);

@@ -1,10 +1,15 @@
 /** The rendered files a cluster mounts, with in-pod paths substituted. Pure. */
+import { renderBootstrapSql } from "../render/bootstrapSql";
 import { renderPgHba } from "../render/pgHba";
 import { renderPgIdent } from "../render/pgIdent";
 import { renderPgbouncerIni } from "../render/pgbouncerIni";
 import { renderPostgresqlConf } from "../render/postgresqlConf";
+import { renderSeedReplicaScript } from "../render/seedReplicaScript";
+import { renderStartGuardScript } from "../render/startGuardScript";
+import { renderWriterBootstrapScript } from "../render/writerBootstrapScript";
 import { serverTlsMode } from "../render/tlsModes";
-import type { NodeGroup, Pool, SelfHostedTopology } from "../topology/types";
+import type { NodeGroup, Pool, Region, SelfHostedTopology } from "../topology/types";
+import { BOOTSTRAP_WAIT_S } from "./manifests/databasePod";
 import { PATHS, names, serviceHost } from "./conventions";
 
 export type GroupFiles = Record<"postgresql.conf" | "pg_hba.conf" | "pg_ident.conf", string>;
@@ -31,4 +36,17 @@ export function renderPoolIni(topology: SelfHostedTopology, pool: Pool): string 
     serverTlsMode: serverTlsMode(topology),
     clientTls: { certFile: `${PATHS.pgbouncerDir}/tls/tls.crt`, keyFile: `${PATHS.pgbouncerDir}/tls/tls.key` },
   });
+}
+
+export type Scripts = Partial<Record<"seed-replica.sh" | "start-guard.sh" | "bootstrap.sh" | "bootstrap.sql", string>>;
+
+/** The scripts every database pod of a region mounts; the bootstrap only where a writer may run. */
+export function renderScripts(topology: SelfHostedTopology, region: Region): Scripts {
+  const common = { "seed-replica.sh": renderSeedReplicaScript(topology), "start-guard.sh": renderStartGuardScript(names.fence(topology)) };
+  if (!region.primary) return common;
+  return {
+    ...common,
+    "bootstrap.sh": renderWriterBootstrapScript({ socketDir: PATHS.socketDir, bootstrapSql: PATHS.bootstrapSql, port: topology.port, waitSeconds: BOOTSTRAP_WAIT_S }),
+    "bootstrap.sql": renderBootstrapSql(topology),
+  };
 }

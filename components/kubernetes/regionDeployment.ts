@@ -10,9 +10,12 @@ import type { VerifyTargets } from "../render/verifyScript";
 import type { NodeRole, Region, SelfHostedTopology } from "../topology/types";
 import type { ServerCertificate } from "./clusterTls";
 import { POOL_SERVICE_PORT, baseLabels, names, podHost, serviceHost } from "./conventions";
+import { servingStandbys } from "../topology/queries";
 import { DatabaseGroup } from "./databaseGroup";
 import { contentHash } from "./hash";
-import { bootstrapConfigMap, primaryEndpointConfigMap, seedScriptConfigMap } from "./manifests/configMaps";
+import { type Scripts, renderScripts } from "./files";
+import { fenceConfigMap, primaryEndpointConfigMap, scriptsConfigMap } from "./manifests/configMaps";
+import { databaseNetworkPolicy, poolNetworkPolicy } from "./manifests/networkPolicies";
 import { type RegionCredentials, credentialsSecret, poolAuthSecret, tlsSecret } from "./manifests/secrets";
 import { exposedPrimaryManifest, roleServiceManifest } from "./manifests/services";
 import { PgBouncerPool } from "./pgbouncerPool";
@@ -50,8 +53,13 @@ export class RegionDeployment extends pulumi.ComponentResource {
       new k8s.core.v1.Secret(`${name}-tls`, tlsSecret(topology, args.certificate), child(namespace)),
       new k8s.core.v1.Secret(`${name}-pgbouncer-auth`, poolAuthSecret(topology, args.credentials.app), child(namespace)),
     ];
-    const base = [...namespace, ...secrets];
-    const configs = this.configMaps(name, args, base);
+    const policies = [
+      new k8s.networking.v1.NetworkPolicy(`${name}-netpol-postgresql`, databaseNetworkPolicy(topology, region), child(namespace)),
+      new k8s.networking.v1.NetworkPolicy(`${name}-netpol-pgbouncer`, poolNetworkPolicy(topology, region), child(namespace)),
+    ];
+    const base = [...namespace, ...secrets, ...policies];
+    const scripts = renderScripts(topology, region);
+    const configs = this.configMaps(name, args, scripts, base);
     const roles = new Set<NodeRole>(region.groups.map((g) => g.role));
     const services = [...roles].map((role) => new k8s.core.v1.Service(`${name}-svc-${role}`, roleServiceManifest(topology, role), child(base)));
     const remoteCidrs = topology.regions.flatMap((r) => (r.primary ? [] : r.access.cidrs));
@@ -62,10 +70,14 @@ export class RegionDeployment extends pulumi.ComponentResource {
     const ready: pulumi.Resource[] = [...base, ...configs, ...services];
     this.groups = [];
     let primary: DatabaseGroup | undefined;
+    // A rotated password rolls the pods: the writer's bootstrap re-applies it, replicas rewrite their passfile.
+    const credentialsHash = pulumi.secret(
+      pulumi.all([args.credentials.app, args.credentials.replication]).apply(([app, replication]) => contentHash(app, replication)),
+    );
     for (const group of region.groups) {
       // Replicas seed from a running primary: in its region, create them after it is ready.
       const waitFor = primary ? [...ready, primary.statefulSet] : ready;
-      const created = new DatabaseGroup(`${name}-${group.name}`, { topology, group, waitFor }, { parent: this });
+      const created = new DatabaseGroup(`${name}-${group.name}`, { topology, group, scripts, credentialsHash, waitFor }, { parent: this });
       if (group.role === "primary") primary = created;
       this.groups.push(created);
     }
@@ -82,21 +94,27 @@ export class RegionDeployment extends pulumi.ComponentResource {
     this.registerOutputs({ verification: this.verification.job.metadata.name });
   }
 
-  private configMaps(name: string, args: RegionDeploymentArgs, waitFor: pulumi.Resource[]): pulumi.Resource[] {
+  private configMaps(name: string, args: RegionDeploymentArgs, scripts: Scripts, waitFor: pulumi.Resource[]): pulumi.Resource[] {
     const { topology, region, primaryEndpoint } = args;
     const opts = { parent: this, dependsOn: waitFor };
-    const seed = new k8s.core.v1.ConfigMap(`${name}-scripts`, seedScriptConfigMap(topology), opts);
-    if (region.primary) return [seed, new k8s.core.v1.ConfigMap(`${name}-bootstrap`, bootstrapConfigMap(topology), opts)];
+    const scriptMap = new k8s.core.v1.ConfigMap(`${name}-scripts`, scriptsConfigMap(topology, scripts), opts);
+    if (region.primary) {
+      // Only `pg-read-replicas kubernetes failover` moves the fence; a stale kubernetes.writer must not move it back.
+      return [scriptMap, new k8s.core.v1.ConfigMap(`${name}-fence`, fenceConfigMap(topology), { ...opts, ignoreChanges: ["data"] })];
+    }
     if (!primaryEndpoint) throw new Error(`RegionDeployment ${region.name}: a replica-only region needs primaryEndpoint`);
-    return [seed, new k8s.core.v1.ConfigMap(`${name}-primary-endpoint`, primaryEndpointConfigMap(topology, pulumi.output(primaryEndpoint)), opts)];
+    return [scriptMap, new k8s.core.v1.ConfigMap(`${name}-primary-endpoint`, primaryEndpointConfigMap(topology, pulumi.output(primaryEndpoint)), opts)];
   }
 }
 
 /** What a region's verification Job checks: its readers and pools, and in the primary's region the writer. */
 export function verifyTargets(topology: SelfHostedTopology, region: Region): VerifyTargets {
   const namespace = topology.kubernetes.namespace;
+  const serving = new Set(servingStandbys(topology).map((node) => node.name));
   const readers = region.groups.flatMap((group) =>
-    group.role === "primary" ? [] : group.members.map((node) => ({ node, endpoint: { host: podHost(node.name, group, namespace), port: topology.port } })),
+    group.role === "primary"
+      ? []
+      : group.members.filter((node) => serving.has(node.name)).map((node) => ({ node, endpoint: { host: podHost(node.name, group, namespace), port: topology.port } })),
   );
   const pools = region.pools.map((pool) => ({ pool, endpoint: { host: serviceHost(pool.service, namespace), port: POOL_SERVICE_PORT } }));
   if (!region.primary) return { mode: "replica", region: region.name, readers, pools };

@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { type Endpoint, type StackOutputValues, type StackOutputs, commonOutputs, toOutputValues } from "../outputs";
-import { groupOf } from "../topology/queries";
+import { groupOf, servingStandbys } from "../topology/queries";
 import type { RemoteRegion, SelfHostedTopology } from "../topology/types";
 import { ClusterTls } from "./clusterTls";
 import { POOL_SERVICE_PORT, names, podHost, serviceHost } from "./conventions";
@@ -118,7 +118,7 @@ export function stackOutputs(topology: SelfHostedTopology): Omit<StackOutputs, "
     backend: "selfHosted",
     writer: endpoint(names.roleService(topology, "primary")),
     readerEndpoint,
-    readers: topology.standbys.map((node) => ({
+    readers: servingStandbys(topology).map((node) => ({
       name: node.name,
       region: node.region,
       role: node.role,

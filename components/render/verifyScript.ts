@@ -15,7 +15,7 @@
  * Inputs (environment): PGUSER, PGPASSWORD, PGDATABASE, HEARTBEAT_TOKEN, optional PGSSLMODE.
  */
 import type { Endpoint } from "./pgbouncerIni";
-import { poolMembers } from "../topology/queries";
+import { poolMembers, servingStandbys } from "../topology/queries";
 import type { Pool, StandbyNode, Topology } from "../topology/types";
 import {
   HEARTBEAT_DDL,
@@ -46,7 +46,10 @@ export function poolExpectation(topology: Topology, pool: Pool): { names: string
 const POOL_SAMPLES = 6;
 
 function writerChecks(topology: Topology, writer: Endpoint): string {
-  const expectations = topology.standbys
+  // Only this region's standbys: another region's are created by its own cluster's deployment,
+  // which this Job does not wait for; that region's Job checks them (and waits for this one).
+  const expectations = servingStandbys(topology)
+    .filter((s) => !s.remote)
     .map((s) => `  check_streaming ${s.name} ${s.slot} ${s.role} ${s.remote ? "remote" : "local"}`)
     .join("\n");
   return `check_writer() {
@@ -98,14 +101,15 @@ write_heartbeat() {
 
 function readerChecks(): string {
   return `check_reader() {
-  local name=$1 host=$2 port=$3 token=$4 out waited=0
+  local name=$1 host=$2 port=$3 token=$4 slot=$5 out waited=0
   if ! out=$(sql "$host" "$port" ${shq(STANDBY_STATUS_SQL)}); then
     problem "$name ($host:$port): cannot query it: $out"
     return
   fi
-  IFS='|' read -r in_recovery receiver pending_bytes lag_ms <<<"$out"
+  IFS='|' read -r in_recovery receiver pending_bytes lag_ms receiver_slot <<<"$out"
   if [ "$in_recovery" != t ]; then problem "$name: not in recovery: it is no longer a replica (was it promoted?)."; fi
   if [ "$receiver" != streaming ]; then problem "$name: WAL receiver is $receiver, not streaming."; fi
+  if [ "$receiver" = streaming ] && [ "$receiver_slot" != "$slot" ]; then problem "$name: streams on slot '$receiver_slot', not its own $slot."; fi
   if out=$(sql "$host" "$port" ${shq(READ_ONLY_PROBE_SQL)}); then
     problem "$name: accepted a write; replicas must refuse writes."
   elif ! printf '%s' "$out" | grep -Eq 'read-only transaction|during recovery'; then
@@ -150,7 +154,7 @@ heartbeat_seen() { local q=${shq(heartbeatSeenSql(TOKEN_PLACEHOLDER))}; printf '
 
 function attempt(topology: Topology, targets: VerifyTargets): string {
   const readers = targets.readers
-    .map(({ node, endpoint }) => `  check_reader ${node.name} ${shq(endpoint.host)} ${endpoint.port} "$token"`)
+    .map(({ node, endpoint }) => `  check_reader ${node.name} ${shq(endpoint.host)} ${endpoint.port} "$token" ${node.slot}`)
     .join("\n");
   const pools = targets.pools
     .map(({ pool, endpoint }) => {

@@ -90,12 +90,21 @@ export const STANDBY_STATUS_SQL = `SELECT pg_is_in_recovery(),
        coalesce((SELECT status FROM pg_stat_wal_receiver), 'stopped'),
        coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)::bigint,
        CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
-            ELSE coalesce((extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::bigint, 0) END`;
+            ELSE coalesce((extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::bigint, 0) END,
+       coalesce((SELECT slot_name FROM pg_stat_wal_receiver), '')`;
 
 /** A write that must be refused on every reader; rolled back should a misconfigured server accept it. */
 export const READ_ONLY_PROBE_SQL = `BEGIN; CREATE TABLE ${HEARTBEAT_SCHEMA}.read_only_probe (id int); ROLLBACK`;
 /** How PostgreSQL words the refusal (read-only transaction, or recovery). */
 export const READ_ONLY_REFUSAL = /read-only transaction|during recovery/;
+
+/**
+ * Readiness of the writer: not in recovery, and bootstrapped (the application's database exists;
+ * on Kubernetes the bootstrap runs after the server starts, so a fresh primary is not ready before it).
+ */
+export function writerReadinessSql(database: string): string {
+  return `SELECT NOT pg_is_in_recovery() AND EXISTS (SELECT FROM pg_database WHERE datname = '${database.replace(/'/g, "''")}')`;
+}
 
 /**
  * Readiness of a standby for its Service. OLTP: in recovery, streaming, and

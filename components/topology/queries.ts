@@ -44,9 +44,25 @@ export function standbysOf(topology: Topology, role: NodeRole, region?: string):
   return topology.standbys.filter((node) => node.role === role && (region === undefined || node.region === region));
 }
 
+/**
+ * The standbys that serve as standbys: all of them, except on Kubernetes after
+ * `pg-read-replicas kubernetes failover`, when one OLTP replica's pod is the writer.
+ */
+export function servingStandbys(topology: Topology): StandbyNode[] {
+  const writer = writerName(topology);
+  return topology.standbys.filter((node) => node.name !== writer);
+}
+
+/** The node that accepts writes: the primary, or on Kubernetes the pod a failover promoted. */
+export function writerName(topology: Topology): string {
+  return topology.backend === "selfHosted" ? topology.kubernetes.writer : topology.primary.name;
+}
+
 /** The nodes a pool may land on: the writer, or its region's standbys of its role. */
 export function poolMembers(topology: Topology, pool: Pool): DatabaseNode[] {
-  return pool.target === "primary" ? [topology.primary] : standbysOf(topology, pool.target, pool.region);
+  if (pool.target === "primary") return [nodeNamed(topology, writerName(topology)) ?? topology.primary];
+  const writer = writerName(topology);
+  return standbysOf(topology, pool.target, pool.region).filter((node) => node.name !== writer);
 }
 
 /** The servers of one region, primary first where it has one. */

@@ -142,6 +142,7 @@ export interface Replication {
   maxSlotWalKeepSizeBytes: number;
   maxLagBytes: number;
   basebackupMaxRate: string;
+  basebackupBytesPerS: number;
 }
 
 export interface Verification {
@@ -157,6 +158,9 @@ export interface KubernetesSettings {
   antiAffinity: "preferred" | "required";
   images: { postgres: string; pgbouncer: string };
   pgbouncerResources: { cpu: string; memory: string };
+  /** The writer pod: the primary's, or the OLTP replica a failover promoted (the primary's StatefulSet is then at 0). */
+  writer: string;
+  loadBalancerAnnotations: Readonly<Record<string, string>>;
 }
 
 export interface AuroraSecondary {

@@ -97,7 +97,7 @@ describe("staging stack", () => {
 
   it("keeps the OLAP replica out of the ro Service and the read pool", () => {
     const selector = (name: string) => k8sObject(run, TYPES.service, name).inputs.spec.selector;
-    expect(selector("pg-rw")["pg-read-replicas/role"]).toBe("primary");
+    expect(selector("pg-rw")["statefulset.kubernetes.io/pod-name"]).toBe("pg-primary-0");
     expect(selector("pg-ro")["pg-read-replicas/role"]).toBe("oltp");
     expect(selector("pg-olap")["pg-read-replicas/role"]).toBe("olap");
     const olapPods = k8sObject(run, TYPES.statefulSet, "pg-olap").inputs.spec.template.metadata.labels;
@@ -110,7 +110,7 @@ describe("staging stack", () => {
 
   it("seeds replicas with pg_basebackup from the rw Service and starts them as read-only hot standbys", () => {
     const pod = k8sObject(run, TYPES.statefulSet, "pg-replica").inputs.spec.template.spec;
-    const init = pod.initContainers[0];
+    const init = pod.initContainers.find((c: { name: string }) => c.name === "seed-replica");
     expect(init.command).toEqual(["bash", "/etc/pg-read-replicas/seed-replica.sh"]);
     const env = envOf(init);
     expect(env.PRIMARY_HOST).toBe("pg-rw.pg-staging.svc.cluster.local");
@@ -212,7 +212,9 @@ describe("prod stack", () => {
     expect(exposed.inputs.spec.loadBalancerSourceRanges).toEqual(["10.20.0.0/16"]);
     const endpoint = k8sObject(run, TYPES.configMap, "pg-primary-endpoint");
     expect(endpoint.inputs.data).toEqual({ host: "pg-rw-external.lb.example.com", port: "5432" });
-    const init = k8sObject(run, TYPES.statefulSet, "pg-replica-eu-west-1").inputs.spec.template.spec.initContainers[0];
+    const init = k8sObject(run, TYPES.statefulSet, "pg-replica-eu-west-1").inputs.spec.template.spec.initContainers.find(
+      (c: { name: string }) => c.name === "seed-replica",
+    );
     const env = envOf(init);
     expect(env.PRIMARY_SSLMODE).toBe("verify-ca");
     expect(env.PRIMARY_SSLROOTCERT).toBe("/etc/postgresql/tls/ca.crt");

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LocalRunner } from "../../components/local/runner";
+import { isAlive, sleep } from "../../components/local/exec";
 import type { StackOutputs } from "../../components/outputs";
 import { topologyFromConfig } from "../../components/topology/build";
 import { stackClient } from "../../components/verify/client";
@@ -64,10 +65,13 @@ async function crashAndPromote(name: string, replication: Record<string, unknown
     await setup.end();
     const state = runner.state()!;
     const primary = state.topology.primary.name;
+    let killed = 0;
     const acknowledged = await writeUntilCrash(outputs, () => {
-      const pid = Number(readFileSync(join(runner.layout.dataDir(primary), "postmaster.pid"), "utf8").split("\n")[0]);
-      process.kill(pid, "SIGKILL");
+      killed = Number(readFileSync(join(runner.layout.dataDir(primary), "postmaster.pid"), "utf8").split("\n")[0]);
+      process.kill(killed, "SIGKILL");
     });
+    // SIGKILL is delivered asynchronously: promote refuses while the old writer still runs.
+    while (isAlive(killed)) await sleep(50);
     const result = await runner.promote();
     const reader = stackClient(result.outputs, result.outputs.pools.write);
     await reader.connect();

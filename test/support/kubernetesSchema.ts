@@ -10,6 +10,7 @@ import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import type { Registered } from "./pulumiMocks";
 
 interface Validatable {
@@ -25,7 +26,11 @@ const MODELS: Record<string, new (data: never) => Validatable> = {
   "kubernetes:apps/v1:StatefulSet": StatefulSet,
   "kubernetes:batch/v1:Job": Job,
   "kubernetes:policy/v1:PodDisruptionBudget": PodDisruptionBudget,
+  "kubernetes:networking.k8s.io/v1:NetworkPolicy": NetworkPolicy,
 };
+
+/** Patch resources carry only the fields they set (server-side apply), so the full schema does not apply. */
+const PATCH_TYPE = /Patch$/;
 
 export function isKubernetesObject(resource: Registered): boolean {
   return resource.custom && resource.type.startsWith("kubernetes:") && !resource.type.startsWith("kubernetes:index");
@@ -33,6 +38,7 @@ export function isKubernetesObject(resource: Registered): boolean {
 
 /** Throws with the resource's name and the schema's complaint. */
 export function validateKubernetesObject(resource: Registered): void {
+  if (PATCH_TYPE.test(resource.type)) return validatePatch(resource);
   const Model = MODELS[resource.type];
   if (!Model) throw new Error(`no schema model registered for ${resource.type} (${resource.name}); add it to MODELS`);
   const { apiVersion, kind, metadata, spec, data, stringData, type } = resource.inputs;
@@ -44,4 +50,11 @@ export function validateKubernetesObject(resource: Registered): void {
   } catch (error) {
     throw new Error(`${resource.type} ${resource.name} fails the Kubernetes schema: ${(error as Error).message}`);
   }
+}
+
+/** A patch names an existing object and must set something. */
+function validatePatch(resource: Registered): void {
+  const { metadata, spec } = resource.inputs as { metadata?: { name?: string; namespace?: string }; spec?: object };
+  if (!metadata?.name || !metadata.namespace) throw new Error(`${resource.type} ${resource.name}: a patch needs metadata.name and metadata.namespace`);
+  if (!spec || Object.keys(spec).length === 0) throw new Error(`${resource.type} ${resource.name}: a patch with an empty spec changes nothing`);
 }

@@ -201,7 +201,9 @@ describe("bootstrap SQL and scripts", () => {
     const replica = renderVerifyScript(t, { mode: "replica", region: "eu-west-1", readers, pools: [] });
     bashSyntaxOk(primary);
     bashSyntaxOk(replica);
-    expect(primary).toContain("check_streaming pg-replica-eu-west-1-0 pg_replica_eu_west_1_0 oltp remote");
+    // Another region's standbys are checked by that region's Job (the primary's does not wait for them).
+    expect(primary).toContain("check_streaming pg-replica-0 pg_replica_0 oltp local");
+    expect(primary).not.toContain("check_streaming pg-replica-eu-west-1-0");
     expect(replica).not.toContain("check_writer");
     // Primary mode without the writer's endpoint is refused by the compiler (npm test runs tsc).
     // @ts-expect-error writer is required in primary mode

@@ -2,11 +2,9 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "../../outputs";
-import { renderBootstrapSql } from "../../render/bootstrapSql";
-import { renderSeedReplicaScript } from "../../render/seedReplicaScript";
 import type { NodeGroup, Pool, SelfHostedTopology } from "../../topology/types";
 import { baseLabels, names } from "../conventions";
-import type { GroupFiles } from "../files";
+import type { GroupFiles, Scripts } from "../files";
 
 type Component = Parameters<typeof baseLabels>[1];
 
@@ -18,12 +16,17 @@ export function groupConfigMap(topology: SelfHostedTopology, group: NodeGroup, f
   return { metadata: metadata(topology, names.groupConfig(group)), data: files };
 }
 
-export function seedScriptConfigMap(topology: SelfHostedTopology): k8s.core.v1.ConfigMapArgs {
-  return { metadata: metadata(topology, names.scripts(topology)), data: { "seed-replica.sh": renderSeedReplicaScript(topology) } };
+export function scriptsConfigMap(topology: SelfHostedTopology, scripts: Scripts): k8s.core.v1.ConfigMapArgs {
+  return { metadata: metadata(topology, names.scripts(topology)), data: { ...scripts } };
 }
 
-export function bootstrapConfigMap(topology: SelfHostedTopology): k8s.core.v1.ConfigMapArgs {
-  return { metadata: metadata(topology, names.bootstrap(topology)), data: { "bootstrap.sql": renderBootstrapSql(topology) } };
+/**
+ * Which pod may start as the writer. Created once with the configured writer; afterwards only
+ * `pg-read-replicas kubernetes failover` changes it (the component ignores changes to its data),
+ * so a `pulumi up` with a stale kubernetes.writer cannot let the old primary back in.
+ */
+export function fenceConfigMap(topology: SelfHostedTopology): k8s.core.v1.ConfigMapArgs {
+  return { metadata: metadata(topology, names.fence(topology)), data: { writer: topology.kubernetes.writer } };
 }
 
 /** Other regions only: the exposed primary's address, read by their seed containers. */

@@ -4,7 +4,12 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Pool, SelfHostedTopology } from "../../topology/types";
 
 type Topology = SelfHostedTopology;
-import { PATHS, PGBOUNCER_UID, POOL_SERVICE_PORT, baseLabels, names, poolSelector } from "../conventions";
+import { CREDENTIAL_KEYS, PATHS, PGBOUNCER_UID, POOL_SERVICE_PORT, baseLabels, names, poolSelector } from "../conventions";
+
+/** Logs in to the pool's admin console as the stats user: the same auth path as every client. */
+export function poolReadinessCommand(topology: Topology): string[] {
+  return ["psql", "-h", "127.0.0.1", "-p", String(topology.poolPort), "-U", topology.user, "-d", "pgbouncer", "-XAtq", "-c", "SHOW VERSION"];
+}
 
 export function poolLabels(topology: Topology, pool: Pool): Record<string, string> {
   return { ...baseLabels(topology, "pgbouncer"), ...poolSelector(topology, pool) };
@@ -21,7 +26,13 @@ export function pgbouncerDeploymentManifest(topology: Topology, pool: Pool, conf
       template: {
         metadata: { labels: poolLabels(topology, pool), annotations: { "pg-read-replicas/config-hash": configHash } },
         spec: {
-          securityContext: { runAsUser: PGBOUNCER_UID, runAsGroup: PGBOUNCER_UID, fsGroup: PGBOUNCER_UID, runAsNonRoot: true },
+          securityContext: {
+            runAsUser: PGBOUNCER_UID,
+            runAsGroup: PGBOUNCER_UID,
+            fsGroup: PGBOUNCER_UID,
+            runAsNonRoot: true,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
           affinity: {
             podAntiAffinity: {
               preferredDuringSchedulingIgnoredDuringExecution: [
@@ -40,7 +51,13 @@ export function pgbouncerDeploymentManifest(topology: Topology, pool: Pool, conf
                 limits: { memory: k.pgbouncerResources.memory },
               },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-              readinessProbe: { tcpSocket: { port: "pgbouncer" }, periodSeconds: 5 },
+              // The probe's login: a pool whose userlist or TLS is broken must not receive clients.
+              env: [
+                { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.app } } },
+                { name: "PGSSLMODE", value: topology.access.requireTls ? "require" : "prefer" },
+                { name: "PGCONNECT_TIMEOUT", value: "3" },
+              ],
+              readinessProbe: { exec: { command: poolReadinessCommand(topology) }, periodSeconds: 5, timeoutSeconds: 4 },
               livenessProbe: { tcpSocket: { port: "pgbouncer" }, periodSeconds: 10, failureThreshold: 6 },
               volumeMounts: [{ name: "config", mountPath: PATHS.pgbouncerDir, readOnly: true }],
             },

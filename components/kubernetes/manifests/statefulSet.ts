@@ -1,183 +1,69 @@
 /** StatefulSet for one database group (primary, OLTP replicas or OLAP replica). Pure. */
 import type * as k8s from "@pulumi/kubernetes";
-import { livenessCommand, readinessCommand } from "../../render/probes";
-import { replicationSslMode } from "../../render/tlsModes";
+import type * as pulumi from "@pulumi/pulumi";
 import type { NodeGroup, SelfHostedTopology } from "../../topology/types";
+import { groupLabels, groupSelector, names } from "../conventions";
+import { databasePodSpec } from "./databasePod";
 
 type Topology = SelfHostedTopology;
-import {
-  CREDENTIAL_KEYS,
-  PATHS,
-  POSTGRES_UID,
-  groupLabels,
-  groupSelector,
-  names,
-  serviceHost,
-} from "../conventions";
 
+/** The provider's default await; seeding a large primary's copy takes longer. */
+export const DEFAULT_AWAIT_S = 600;
 
-type Env = k8s.types.input.core.v1.EnvVar;
-
-function secretEnv(topology: Topology, name: string, key: string): Env {
-  return { name, valueFrom: { secretKeyRef: { name: names.credentials(topology), key } } };
+export interface PodHashes {
+  /** Of the group's rendered files and scripts: a changed file rolls the pods. */
+  config: string;
+  /** Of the passwords the pods read at start: a rotation rolls them (bootstrap re-applies, passfiles are rewritten). */
+  credentials: pulumi.Input<string>;
 }
 
-const podNameEnv: Env = { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } };
-
-function postgresArgs(): string[] {
-  // $(POD_NAME) is expanded by the kubelet: each server's cluster_name is its pod name,
-  // which is also its replication application_name.
-  return ["postgres", "-c", `config_file=${PATHS.postgresqlConf}`, "-c", "cluster_name=$(POD_NAME)"];
+/** After a failover the primary's StatefulSet stays at zero: its data directory is the old writer's. */
+export function replicaCount(topology: Topology, group: NodeGroup): number {
+  if (group.role === "primary") return topology.kubernetes.writer === group.members[0].name ? 1 : 0;
+  return group.members.length;
 }
 
-function primaryHostEnv(topology: Topology, group: NodeGroup): Env[] {
-  const [member] = group.members;
-  const sslmode = member ? replicationSslMode(topology, member) : "require";
-  if (!group.remote) {
-    return [
-      { name: "PRIMARY_HOST", value: serviceHost(names.roleService(topology, "primary"), topology.kubernetes.namespace) },
-      { name: "PRIMARY_PORT", value: String(topology.port) },
-      { name: "PRIMARY_SSLMODE", value: sslmode },
-    ];
-  }
-  // Across regions: through the exposed primary, TLS verified against this stack's own CA.
-  const endpoint = names.primaryEndpoint(topology);
-  return [
-    { name: "PRIMARY_HOST", valueFrom: { configMapKeyRef: { name: endpoint, key: "host" } } },
-    { name: "PRIMARY_PORT", valueFrom: { configMapKeyRef: { name: endpoint, key: "port" } } },
-    { name: "PRIMARY_SSLMODE", value: sslmode },
-    { name: "PRIMARY_SSLROOTCERT", value: PATHS.tlsCa },
-  ];
+/** The promoted pod is a writer in a replica group: it never passes that group's (standby) readiness. */
+export function holdsPromotedWriter(topology: Topology, group: NodeGroup): boolean {
+  return group.role !== "primary" && group.members.some((member) => member.name === topology.kubernetes.writer);
 }
 
-function seedContainer(topology: Topology, group: NodeGroup): k8s.types.input.core.v1.Container {
+/**
+ * OrderedReady seeds one replica after another, each a full copy throttled to
+ * basebackupMaxRate: the await must outlast all of them.
+ */
+export function awaitSeconds(topology: Topology, group: NodeGroup): number {
+  if (group.role === "primary") return DEFAULT_AWAIT_S;
+  const perReplica = Math.ceil(group.resources.storageBytes / topology.replication.basebackupBytesPerS);
+  return DEFAULT_AWAIT_S + group.members.length * perReplica;
+}
+
+function annotations(topology: Topology, group: NodeGroup): Record<string, string> {
   return {
-    name: "seed-replica",
-    image: topology.kubernetes.images.postgres,
-    command: ["bash", `${PATHS.scriptsDir}/seed-replica.sh`],
-    env: [
-      { ...podNameEnv, name: "NODE_NAME" },
-      { name: "PGDATA", value: PATHS.pgdata },
-      { name: "PASSFILE", value: PATHS.replicationPassfile },
-      secretEnv(topology, "REPLICATION_PASSWORD", CREDENTIAL_KEYS.replication),
-      ...primaryHostEnv(topology, group),
-    ],
-    resources: containerResources(group),
-    securityContext: containerSecurity(),
-    volumeMounts: [
-      { name: "data", mountPath: PATHS.dataMount },
-      { name: "scripts", mountPath: PATHS.scriptsDir },
-      { name: "tls", mountPath: PATHS.tlsDir, readOnly: true },
-    ],
+    "pulumi.com/timeoutSeconds": String(awaitSeconds(topology, group)),
+    // The verification Job checks the promoted writer and every standby; this group can never be all-Ready.
+    ...(holdsPromotedWriter(topology, group) ? { "pulumi.com/skipAwait": "true" } : {}),
   };
 }
 
-function containerResources(group: NodeGroup): k8s.types.input.core.v1.ResourceRequirements {
-  // No CPU limit: throttling a database under load turns short spikes into replication lag.
-  return {
-    requests: { cpu: group.resources.cpu, memory: group.resources.memory },
-    limits: { memory: group.resources.memory },
-  };
-}
-
-function containerSecurity(): k8s.types.input.core.v1.SecurityContext {
-  return { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
-}
-
-function postgresContainer(topology: Topology, group: NodeGroup): k8s.types.input.core.v1.Container {
-  const primaryEnv: Env[] =
-    group.role === "primary"
-      ? [
-          // Read only at first start, by the image's initdb and our bootstrap.sql (via \getenv).
-          secretEnv(topology, "POSTGRES_PASSWORD", CREDENTIAL_KEYS.superuser),
-          secretEnv(topology, "APP_PASSWORD", CREDENTIAL_KEYS.app),
-          secretEnv(topology, "REPLICATION_PASSWORD", CREDENTIAL_KEYS.replication),
-        ]
-      : [];
-  return {
-    name: "postgres",
-    image: topology.kubernetes.images.postgres,
-    args: postgresArgs(),
-    env: [podNameEnv, { name: "PGDATA", value: PATHS.pgdata }, ...primaryEnv],
-    ports: [{ name: "postgres", containerPort: topology.port }],
-    resources: containerResources(group),
-    securityContext: containerSecurity(),
-    startupProbe: {
-      exec: { command: livenessCommand(PATHS.socketDir) },
-      periodSeconds: 5,
-      failureThreshold: 120,
-    },
-    readinessProbe: {
-      exec: { command: readinessCommand(topology, group.role, PATHS.socketDir) },
-      periodSeconds: 5,
-      timeoutSeconds: 4,
-      failureThreshold: 2,
-    },
-    livenessProbe: {
-      exec: { command: livenessCommand(PATHS.socketDir) },
-      periodSeconds: 10,
-      timeoutSeconds: 5,
-      failureThreshold: 6,
-    },
-    volumeMounts: [
-      { name: "data", mountPath: PATHS.dataMount },
-      { name: "config", mountPath: PATHS.configDir + "/postgresql.conf", subPath: "postgresql.conf" },
-      { name: "config", mountPath: PATHS.hbaFile, subPath: "pg_hba.conf" },
-      { name: "config", mountPath: PATHS.identFile, subPath: "pg_ident.conf" },
-      { name: "tls", mountPath: PATHS.tlsDir, readOnly: true },
-      ...(group.role === "primary" ? [{ name: "bootstrap", mountPath: PATHS.initdbDir }] : []),
-    ],
-  };
-}
-
-function antiAffinity(topology: Topology): k8s.types.input.core.v1.Affinity {
-  const term = {
-    labelSelector: { matchLabels: { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": "postgresql" } },
-    topologyKey: "kubernetes.io/hostname",
-  };
-  // Spread every database pod (primary and replicas) over nodes: losing one node loses one server.
-  return topology.kubernetes.antiAffinity === "required"
-    ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }
-    : { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
-}
-
-function volumes(topology: Topology, group: NodeGroup): k8s.types.input.core.v1.Volume[] {
-  return [
-    { name: "config", configMap: { name: names.groupConfig(group) } },
-    // Every region has its own server certificate from this stack's CA (tls.crt, tls.key, ca.crt).
-    // 0640 with fsGroup: PostgreSQL accepts a root-owned key only if it is not group-writable or world-readable.
-    { name: "tls", secret: { secretName: names.tls(topology), defaultMode: 0o640 } },
-    ...(group.role === "primary"
-      ? [{ name: "bootstrap", configMap: { name: names.bootstrap(topology) } }]
-      : [{ name: "scripts", configMap: { name: names.scripts(topology), defaultMode: 0o555 } }]),
-  ];
-}
-
-/** `configHash`: of the group's rendered files, so a changed file rolls the pods. */
-export function statefulSetManifest(topology: Topology, group: NodeGroup, configHash: string): k8s.apps.v1.StatefulSetArgs {
+export function statefulSetManifest(topology: Topology, group: NodeGroup, hashes: PodHashes): k8s.apps.v1.StatefulSetArgs {
   const k = topology.kubernetes;
   return {
-    metadata: { name: group.name, namespace: k.namespace, labels: groupLabels(topology, group) },
+    metadata: { name: group.name, namespace: k.namespace, labels: groupLabels(topology, group), annotations: annotations(topology, group) },
     spec: {
       serviceName: names.headless(group),
-      replicas: group.members.length,
+      replicas: replicaCount(topology, group),
       // One at a time: each replica's base backup is throttled, and they never stack up on the primary.
       podManagementPolicy: "OrderedReady",
       selector: { matchLabels: groupSelector(topology, group) },
       template: {
         metadata: {
           labels: groupLabels(topology, group),
-          annotations: { "pg-read-replicas/config-hash": configHash },
+          annotations: { "pg-read-replicas/config-hash": hashes.config, "pg-read-replicas/credentials-hash": hashes.credentials },
         },
-        spec: {
-          securityContext: { runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, runAsNonRoot: true },
-          terminationGracePeriodSeconds: 60,
-          affinity: antiAffinity(topology),
-          ...(group.role === "primary" ? {} : { initContainers: [seedContainer(topology, group)] }),
-          containers: [postgresContainer(topology, group)],
-          volumes: volumes(topology, group),
-        },
+        spec: databasePodSpec(topology, group),
       },
+      // Force-new in the provider: the component ignores later changes here and grows the PVCs in place instead.
       volumeClaimTemplates: [
         {
           metadata: { name: "data" },
@@ -189,5 +75,18 @@ export function statefulSetManifest(topology: Topology, group: NodeGroup, config
         },
       ],
     },
+  };
+}
+
+/** The PVC the StatefulSet made for one pod (`<template>-<pod>`), grown to the group's storage. */
+export function dataClaimPatch(topology: Topology, group: NodeGroup, pod: string): k8s.core.v1.PersistentVolumeClaimPatchArgs {
+  return {
+    metadata: {
+      name: `data-${pod}`,
+      namespace: topology.kubernetes.namespace,
+      // The StatefulSet controller created the claim and owns its fields.
+      annotations: { "pulumi.com/patchForce": "true" },
+    },
+    spec: { resources: { requests: { storage: group.resources.storage } } },
   };
 }

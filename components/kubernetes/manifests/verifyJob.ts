@@ -16,7 +16,12 @@ export function verifyJobManifest(topology: SelfHostedTopology, region: string, 
       namespace,
       labels: baseLabels(topology, "verify"),
       // @pulumi/kubernetes awaits a Job until Complete (failing the update on Failed); default 10 min.
-      annotations: { "pulumi.com/timeoutSeconds": String(timeoutS + JOB_AWAIT_MARGIN_S) },
+      annotations: {
+        "pulumi.com/timeoutSeconds": String(timeoutS + JOB_AWAIT_MARGIN_S),
+        // A Job that failed stays Failed; without this the next `up` would re-await the old verdict
+        // instead of verifying again.
+        "pulumi.com/replaceUnready": "true",
+      },
     },
     spec: {
       // The script polls and retries itself; a second pod would only repeat its verdict.
@@ -26,7 +31,7 @@ export function verifyJobManifest(topology: SelfHostedTopology, region: string, 
         metadata: { labels: baseLabels(topology, "verify") },
         spec: {
           restartPolicy: "Never",
-          securityContext: { runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, runAsNonRoot: true },
+          securityContext: { runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
           containers: [
             {
               name: "verify",

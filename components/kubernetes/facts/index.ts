@@ -1,0 +1,7 @@
+/** Facts the Kubernetes manifests rely on, each with its source. Tests check every example stack against them. */
+export { type Fact } from "./fact";
+export { KUBELET, POD_SECURITY_RESTRICTED } from "./kubelet";
+export { PGBOUNCER_IMAGE } from "./pgbouncerImage";
+export { POSTGRES } from "./postgres";
+export { POSTGRES_IMAGE } from "./postgresImage";
+export { PULUMI_KUBERNETES } from "./pulumiProvider";

@@ -1,0 +1,30 @@
+/**
+ * The official postgres image (docker-library/postgres, Debian bookworm variants),
+ * as read at commit 6edb0a8c (16 and 17 share one docker-entrypoint.sh).
+ */
+import { fact } from "./fact";
+
+const REPO = "github:docker-library/postgres@6edb0a8c";
+
+export const POSTGRES_IMAGE = {
+  uid: fact(999, `${REPO} 17/bookworm/Dockerfile (groupadd -r postgres --gid=999; useradd -r -g postgres --uid=999)`),
+  gid: fact(999, `${REPO} 17/bookworm/Dockerfile`),
+  /** Where the server binaries are: on PATH in the image. */
+  binDir: fact((major: number) => `/usr/lib/postgresql/${major}/bin`, `${REPO} 17/bookworm/Dockerfile (ENV PATH $PATH:/usr/lib/postgresql/$PG_MAJOR/bin)`),
+  entrypoint: fact("docker-entrypoint.sh", `${REPO} 17/bookworm/Dockerfile (ENTRYPOINT ["docker-entrypoint.sh"], CMD ["postgres"])`),
+  /** The entrypoint initialises only when the first argument is `postgres` (or a flag). */
+  initialisesWhenFirstArg: fact("postgres", `${REPO} docker-entrypoint.sh _main (if [ "$1" = 'postgres' ] && ! _pg_want_help "$@")`),
+  /** ... and only when PG_VERSION is missing or empty: initdb and /docker-entrypoint-initdb.d run once per data directory. */
+  initialisesOnlyWithout: fact("PG_VERSION", `${REPO} docker-entrypoint.sh docker_setup_env ([ -s "$PGDATA/PG_VERSION" ] sets DATABASE_ALREADY_EXISTS); docker-library/docs postgres/content.md ("scripts in /docker-entrypoint-initdb.d are only run if you start the container with a data directory that is empty")`),
+  initdbDir: fact("/docker-entrypoint-initdb.d", `${REPO} docker-entrypoint.sh (docker_process_init_files /docker-entrypoint-initdb.d/*)`),
+  /** The temporary server that runs initdb.d gets the container's args plus these, so our config file applies during init. */
+  tempServerExtraArgs: fact(["-c", "listen_addresses=''", "-p", "5432"], `${REPO} docker-entrypoint.sh docker_temp_server_start (set -- "$@" -c listen_addresses='' -p "\${PGPORT:-5432}")`),
+  /** Needs a superuser password on an empty data directory unless POSTGRES_HOST_AUTH_METHOD=trust. */
+  requiresPasswordEnv: fact("POSTGRES_PASSWORD", `${REPO} docker-entrypoint.sh docker_verify_minimum_env`),
+  /** chmod 700 of PGDATA on every start (not chown when non-root): undoes the kubelet's group bits on the data directory itself. */
+  chmodsPgdataOnStart: fact("0700", `${REPO} docker-entrypoint.sh docker_create_db_directories (mkdir -p "$PGDATA"; chmod 00700 "$PGDATA" || :)`),
+  /** The container stops with SIGINT: PostgreSQL's fast shutdown (a shutdown checkpoint, clients disconnected). */
+  stopSignal: fact("SIGINT", `${REPO} 17/bookworm/Dockerfile (STOPSIGNAL SIGINT); runtimes use the image's stop signal: kubernetes/enhancements keps/sig-node/4960-container-stop-signals/README.md`),
+  /** Default /dev/shm of a container; parallel queries use it through dynamic_shared_memory_type = posix. */
+  devShmBytes: fact(64 * 1024 * 1024, "github:docker-library/docs postgres/content.md (default /dev/shm 64MB; 'could not resize shared memory segment'); containerd internal/cri/server/podsandbox/helpers_linux.go defaultShmSize"),
+} as const;

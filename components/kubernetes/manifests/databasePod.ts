@@ -1,0 +1,199 @@
+/**
+ * The pod template of a database group: init containers (start guard, seeding),
+ * the PostgreSQL container with its probes and bootstrap hook, and volumes. Pure.
+ * The facts each choice relies on are in ../facts, with their sources.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import { livenessCommand, readinessCommand } from "../../render/probes";
+import { replicationSslMode } from "../../render/tlsModes";
+import type { NodeGroup, SelfHostedTopology } from "../../topology/types";
+import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, names, serviceHost } from "../conventions";
+
+type Topology = SelfHostedTopology;
+type Env = k8s.types.input.core.v1.EnvVar;
+type Container = k8s.types.input.core.v1.Container;
+
+/** How long the bootstrap hook waits for the server: first initdb, or crash recovery of a large primary. */
+export const BOOTSTRAP_WAIT_S = 900;
+/** /dev/shm (parallel query's dynamic shared memory) may use up to this share of the memory limit. */
+const SHM_FRACTION_OF_MEMORY = 0.5;
+/** A fast shutdown ends with a checkpoint of the dirty buffers; assume disks write at least this fast. */
+const SHUTDOWN_WRITE_BYTES_PER_S = 64 * 1024 * 1024;
+const MiB = 1024 * 1024;
+
+function secretEnv(topology: Topology, name: string, key: string): Env {
+  return { name, valueFrom: { secretKeyRef: { name: names.credentials(topology), key } } };
+}
+
+const podNameEnv: Env = { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } };
+
+/** Groups whose pods may be the writer: the primary's, and the OLTP replicas of its region (failover targets). */
+export function mayBeWriter(group: NodeGroup): boolean {
+  return group.role === "primary" || (group.role === "oltp" && !group.remote);
+}
+
+function postgresArgs(): string[] {
+  // $(POD_NAME) is expanded by the kubelet: each server's cluster_name is its pod name,
+  // which is also its replication application_name.
+  return ["postgres", "-c", `config_file=${PATHS.postgresqlConf}`, "-c", "cluster_name=$(POD_NAME)"];
+}
+
+function primaryHostEnv(topology: Topology, group: NodeGroup): Env[] {
+  const [member] = group.members;
+  const sslmode = member ? replicationSslMode(topology, member) : "require";
+  if (!group.remote) {
+    // The rw Service follows the writer, so replicas follow a failover on their next start.
+    return [
+      { name: "PRIMARY_HOST", value: serviceHost(names.roleService(topology, "primary"), topology.kubernetes.namespace) },
+      { name: "PRIMARY_PORT", value: String(topology.port) },
+      { name: "PRIMARY_SSLMODE", value: sslmode },
+    ];
+  }
+  // Across regions: through the exposed primary, TLS verified against this stack's own CA.
+  const endpoint = names.primaryEndpoint(topology);
+  return [
+    { name: "PRIMARY_HOST", valueFrom: { configMapKeyRef: { name: endpoint, key: "host" } } },
+    { name: "PRIMARY_PORT", valueFrom: { configMapKeyRef: { name: endpoint, key: "port" } } },
+    { name: "PRIMARY_SSLMODE", value: sslmode },
+    { name: "PRIMARY_SSLROOTCERT", value: PATHS.tlsCa },
+  ];
+}
+
+function containerResources(group: NodeGroup): k8s.types.input.core.v1.ResourceRequirements {
+  // No CPU limit: throttling a database under load turns short spikes into replication lag.
+  return { requests: { cpu: group.resources.cpu, memory: group.resources.memory }, limits: { memory: group.resources.memory } };
+}
+
+function containerSecurity(): k8s.types.input.core.v1.SecurityContext {
+  return { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+}
+
+const dataMount = { name: "data", mountPath: PATHS.dataMount };
+const scriptsMount = { name: "scripts", mountPath: PATHS.scriptsDir, readOnly: true };
+
+function startGuardContainer(topology: Topology): Container {
+  return {
+    name: "start-guard",
+    image: topology.kubernetes.images.postgres,
+    command: ["bash", PATHS.startGuardScript],
+    env: [
+      podNameEnv,
+      { name: "PGDATA", value: PATHS.pgdata },
+      { name: "CONFIGURED_WRITER", value: topology.kubernetes.writer },
+      // Optional: only the primary's cluster has a fence (other regions never hold a writer).
+      { name: "FENCED_WRITER", valueFrom: { configMapKeyRef: { name: names.fence(topology), key: "writer", optional: true } } },
+    ],
+    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+    securityContext: containerSecurity(),
+    volumeMounts: [dataMount, scriptsMount],
+  };
+}
+
+function seedContainer(topology: Topology, group: NodeGroup): Container {
+  return {
+    name: "seed-replica",
+    image: topology.kubernetes.images.postgres,
+    command: ["bash", PATHS.seedScript],
+    env: [
+      { ...podNameEnv, name: "NODE_NAME" },
+      { name: "PGDATA", value: PATHS.pgdata },
+      { name: "PASSFILE", value: PATHS.replicationPassfile },
+      secretEnv(topology, "REPLICATION_PASSWORD", CREDENTIAL_KEYS.replication),
+      ...primaryHostEnv(topology, group),
+    ],
+    resources: containerResources(group),
+    securityContext: containerSecurity(),
+    volumeMounts: [dataMount, scriptsMount, { name: "tls", mountPath: PATHS.tlsDir, readOnly: true }],
+  };
+}
+
+function writerEnv(topology: Topology, group: NodeGroup): Env[] {
+  if (!mayBeWriter(group)) return [];
+  return [
+    // The image's initdb reads POSTGRES_PASSWORD once, on an empty data directory.
+    ...(group.role === "primary" ? [secretEnv(topology, "POSTGRES_PASSWORD", CREDENTIAL_KEYS.superuser)] : []),
+    // bootstrap.sql reads these with \getenv on every start of a writer.
+    secretEnv(topology, "APP_PASSWORD", CREDENTIAL_KEYS.app),
+    secretEnv(topology, "REPLICATION_PASSWORD", CREDENTIAL_KEYS.replication),
+  ];
+}
+
+function postgresContainer(topology: Topology, group: NodeGroup): Container {
+  return {
+    name: "postgres",
+    image: topology.kubernetes.images.postgres,
+    args: postgresArgs(),
+    env: [podNameEnv, { name: "PGDATA", value: PATHS.pgdata }, ...writerEnv(topology, group)],
+    ports: [{ name: "postgres", containerPort: topology.port }],
+    resources: containerResources(group),
+    securityContext: containerSecurity(),
+    ...(mayBeWriter(group) ? { lifecycle: { postStart: { exec: { command: ["bash", PATHS.bootstrapScript] } } } } : {}),
+    startupProbe: { exec: { command: livenessCommand(PATHS.socketDir) }, periodSeconds: 5, failureThreshold: 120 },
+    readinessProbe: {
+      exec: { command: readinessCommand(topology, group.role, PATHS.socketDir) },
+      periodSeconds: 5,
+      timeoutSeconds: 4,
+      failureThreshold: 2,
+    },
+    livenessProbe: { exec: { command: livenessCommand(PATHS.socketDir) }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+    volumeMounts: [
+      dataMount,
+      { name: "config", mountPath: PATHS.postgresqlConf, subPath: "postgresql.conf" },
+      { name: "config", mountPath: PATHS.hbaFile, subPath: "pg_hba.conf" },
+      { name: "config", mountPath: PATHS.identFile, subPath: "pg_ident.conf" },
+      { name: "tls", mountPath: PATHS.tlsDir, readOnly: true },
+      scriptsMount,
+      { name: "shm", mountPath: PATHS.shm },
+    ],
+  };
+}
+
+function antiAffinity(topology: Topology): k8s.types.input.core.v1.Affinity {
+  const term = {
+    labelSelector: { matchLabels: { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": "postgresql" } },
+    topologyKey: "kubernetes.io/hostname",
+  };
+  // Spread every database pod (primary and replicas) over nodes: losing one node loses one server.
+  return topology.kubernetes.antiAffinity === "required"
+    ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }
+    : { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
+}
+
+function volumes(topology: Topology, group: NodeGroup): k8s.types.input.core.v1.Volume[] {
+  const shmBytes = Math.max(64 * MiB, Math.floor((group.resources.memoryBytes * SHM_FRACTION_OF_MEMORY) / MiB) * MiB);
+  return [
+    { name: "config", configMap: { name: names.groupConfig(group) } },
+    // Every region has its own server certificate from this stack's CA (tls.crt, tls.key, ca.crt).
+    // 0640 with fsGroup: PostgreSQL accepts a root-owned key only if it is not group-writable or world-readable.
+    { name: "tls", secret: { secretName: names.tls(topology), defaultMode: 0o640 } },
+    { name: "scripts", configMap: { name: names.scripts(topology), defaultMode: 0o555 } },
+    // The runtime's /dev/shm is 64 MiB: parallel queries (the OLAP replica's above all) would fail
+    // with "could not resize shared memory segment". Memory-backed, so it counts toward the limit.
+    { name: "shm", emptyDir: { medium: "Memory", sizeLimit: `${shmBytes / MiB}Mi` } },
+  ];
+}
+
+/** Room for a fast shutdown's checkpoint of up to shared_buffers (a quarter of memory) of dirty pages. */
+export function shutdownGraceSeconds(group: NodeGroup): number {
+  return 60 + Math.ceil(group.resources.memoryBytes / 4 / SHUTDOWN_WRITE_BYTES_PER_S);
+}
+
+export function databasePodSpec(topology: Topology, group: NodeGroup): k8s.types.input.core.v1.PodSpec {
+  return {
+    securityContext: {
+      runAsUser: POSTGRES_UID,
+      runAsGroup: POSTGRES_UID,
+      fsGroup: POSTGRES_UID,
+      // Only when the volume's root does not already carry fsGroup: no walk over every file of a
+      // large volume on each start, and no group bits added to files PostgreSQL wants private.
+      fsGroupChangePolicy: "OnRootMismatch",
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    terminationGracePeriodSeconds: shutdownGraceSeconds(group),
+    affinity: antiAffinity(topology),
+    initContainers: [startGuardContainer(topology), ...(group.role === "primary" ? [] : [seedContainer(topology, group)])],
+    containers: [postgresContainer(topology, group)],
+    volumes: volumes(topology, group),
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * NetworkPolicies per role, ingress only. Database pods: from this stack's pools,
+ * verification Jobs and other database pods (replication), from the client and
+ * replication CIDRs pg_hba admits, and from monitoring. Pools: from the client
+ * CIDRs, verification and monitoring. pg_hba still decides who may log in; these
+ * decide who may connect at all. Pure.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type { Region, SelfHostedTopology } from "../../topology/types";
+import { LABEL_PREFIX, baseLabels } from "../conventions";
+
+type Topology = SelfHostedTopology;
+type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+
+/** Pods in any namespace carrying this label may scrape or query the stack (exporters, dashboards). */
+export const MONITORING_LABEL = { [`${LABEL_PREFIX}/access`]: "monitoring" } as const;
+
+function component(topology: Topology, name: "postgresql" | "pgbouncer" | "verify"): Record<string, string> {
+  return { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": name };
+}
+
+const monitoring: Peer = { namespaceSelector: {}, podSelector: { matchLabels: { ...MONITORING_LABEL } } };
+
+function cidrs(blocks: readonly string[]): Peer[] {
+  return [...new Set(blocks)].map((cidr) => ({ ipBlock: { cidr } }));
+}
+
+/** Who connects to a region's clients' side: the primary's region admits clientCidrs, another its allowedCidrs. */
+function clientCidrs(topology: Topology, region: Region): readonly string[] {
+  return region.primary ? topology.access.clientCidrs : region.access.allowedCidrs;
+}
+
+function replicationCidrs(topology: Topology, region: Region): readonly string[] {
+  if (!region.primary) return [];
+  return [...topology.access.replicationCidrs, ...topology.regions.flatMap((r) => (r.primary ? [] : r.access.cidrs))];
+}
+
+function policy(topology: Topology, name: string, podLabels: Record<string, string>, port: number | string, from: Peer[]): k8s.networking.v1.NetworkPolicyArgs {
+  return {
+    metadata: { name, namespace: topology.kubernetes.namespace, labels: baseLabels(topology, "postgresql") },
+    spec: { podSelector: { matchLabels: podLabels }, policyTypes: ["Ingress"], ingress: [{ from, ports: [{ protocol: "TCP", port }] }] },
+  };
+}
+
+export function databaseNetworkPolicy(topology: Topology, region: Region): k8s.networking.v1.NetworkPolicyArgs {
+  const from: Peer[] = [
+    { podSelector: { matchLabels: component(topology, "pgbouncer") } },
+    { podSelector: { matchLabels: component(topology, "verify") } },
+    { podSelector: { matchLabels: component(topology, "postgresql") } },
+    monitoring,
+    ...cidrs([...clientCidrs(topology, region), ...replicationCidrs(topology, region)]),
+  ];
+  return policy(topology, `${topology.name}-postgresql`, component(topology, "postgresql"), topology.port, from);
+}
+
+export function poolNetworkPolicy(topology: Topology, region: Region): k8s.networking.v1.NetworkPolicyArgs {
+  const from: Peer[] = [{ podSelector: { matchLabels: component(topology, "verify") } }, monitoring, ...cidrs(clientCidrs(topology, region))];
+  return policy(topology, `${topology.name}-pgbouncer`, component(topology, "pgbouncer"), topology.poolPort, from);
+}
