@@ -23,6 +23,7 @@ import { UserError } from "../components/errors";
 import { shq } from "../components/render/shell";
 import { auroraReportText, connectHelp, statusTable, verificationTable } from "./render";
 import { serveReadPool } from "../components/local/readPoolDaemon";
+import { registerKubernetesCommands } from "./kubernetes";
 
 
 const stderr = (text: string) => process.stderr.write(`${text}\n`);
@@ -195,6 +196,7 @@ export function program(): Command {
     .option("--replica <name>", "which OLTP replica (default: the most advanced)")
     .option("--force", "stop the current writer first")
     .action(promote);
+  registerKubernetesCommands(root);
   return root;
 }
 

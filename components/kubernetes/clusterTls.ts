@@ -53,6 +53,8 @@ export class ClusterTls extends pulumi.ComponentResource {
         rw,
         serviceHost(names.roleService(topology, "oltp"), namespace),
         `*.${namespace}.svc.cluster.local`,
+        // A wildcard matches one label only (RFC 6125; libpq too): each headless Service's pod names need their own.
+        ...region.groups.map((group) => `*.${names.headless(group)}.${namespace}.svc.cluster.local`),
         ...(region.primary ? topology.regions.flatMap((r) => (!r.primary && r.access.primaryHost ? [r.access.primaryHost] : [])) : []),
       ];
       const request = new tls.CertRequest(

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type { StackOutputs } from "../outputs";
-import { HEARTBEAT_DDL, IDENTITY_SQL, ensureSlotsSql, heartbeatWriteSql } from "../sql/replicationSql";
+import { PROMOTE_SQL, promotedWriterSql, synchronousAfterPromotion } from "../failover/promotion";
+import { HEARTBEAT_DDL, IDENTITY_SQL, heartbeatWriteSql } from "../sql/replicationSql";
 import { replicationSslMode } from "../render/tlsModes";
 import type { StandbyNode } from "../topology/types";
 import { queryOnce } from "../verify/client";
@@ -41,20 +42,10 @@ export async function promote(layout: Layout, state: LocalState, options: Promot
   }
   if (options.force) await stopNode(node, oldWriter, "immediate");
   const target = await choosePromotionTarget(layout, state, options.replica);
-  await superuserSql(node, target, ["-c", "SELECT pg_promote(true, 60)"]);
+  await superuserSql(node, target, ["-c", PROMOTE_SQL]);
   const followers = state.topology.standbys.filter((s) => s.name !== target.name && !state.retired.includes(s.name));
-  const synchronous = synchronousAfterPromotion(state, followers);
-  // The replica's postgresql.conf keeps default_transaction_read_only = on; a writer must accept writes.
-  // It also lacks the primary's synchronous settings: the stack's are carried over, naming the survivors.
-  await superuserSql(node, target, [
-    "-c", "ALTER SYSTEM SET default_transaction_read_only = off",
-    "-c", "ALTER SYSTEM RESET primary_conninfo",
-    "-c", "ALTER SYSTEM RESET primary_slot_name",
-    "-c", `ALTER SYSTEM SET synchronous_commit = '${synchronous.commit}'`,
-    "-c", `ALTER SYSTEM SET synchronous_standby_names = '${synchronous.names.replace(/'/g, "''")}'`,
-    "-c", "SELECT pg_reload_conf()",
-  ]);
-  await superuserSql(node, target, ["-c", ensureSlotsSql(followers.map((f) => f.slot))]);
+  const synchronous = synchronousAfterPromotion(state.topology, followers);
+  await superuserSql(node, target, promotedWriterSql(synchronous, followers).flatMap((statement) => ["-c", statement]));
   for (const follower of followers) await follow(layout, state, follower, target);
   state.retired.push(oldWriter.name);
   state.writer = target.name;
@@ -63,21 +54,6 @@ export async function promote(layout: Layout, state: LocalState, options: Promot
   const outputs = writeOutputs(state);
   const writeThroughPoolMs = await proveWriteThroughPool(layout, outputs, target.name);
   return { promoted: target.name, formerWriter: oldWriter.name, followers: followers.map((f) => f.name), synchronous: synchronous.description, outputs, writeThroughPoolMs };
-}
-
-/**
- * The stack's synchronous commit on the new writer: ANY k of the primary region's surviving OLTP
- * replicas (k capped at how many survive, so commits never wait for a standby that is gone).
- */
-function synchronousAfterPromotion(state: LocalState, followers: readonly StandbyNode[]): { commit: string; names: string; description: string } {
-  const { synchronousCommit, synchronousReplicas } = state.topology.replication;
-  if (synchronousReplicas === 0) return { commit: synchronousCommit, names: "", description: `asynchronous, as the stack (synchronous_commit = ${synchronousCommit})` };
-  const survivors = followers.filter((f) => f.role === "oltp" && !f.remote).map((f) => f.name);
-  const k = Math.min(synchronousReplicas, survivors.length);
-  if (k === 0) return { commit: "local", names: "", description: "asynchronous: no OLTP replica of the primary region survives to be synchronous" };
-  const names = `ANY ${k} (${survivors.map((n) => `"${n}"`).join(", ")})`;
-  const capped = k < synchronousReplicas ? ` (the stack asks for ${synchronousReplicas}; only ${survivors.length} survive)` : "";
-  return { commit: synchronousCommit, names, description: `synchronous_commit = ${synchronousCommit}, synchronous_standby_names = ${names}${capped}` };
 }
 
 /**

@@ -62,7 +62,7 @@ async function ip(args: string[]): Promise<string> {
 }
 
 /** 198.18.0.0/15 split into /21 blocks; the first one free on this host, starting from the stack's own. */
-async function freeBlock(id: string): Promise<[number, number, number]> {
+export async function freeBlock(id: string): Promise<[number, number, number]> {
   const used = `${await ip(["-4", "route", "show"])}\n${await ip(["-4", "-o", "addr", "show"])}`;
   const start = parseInt(id, 16) % 64;
   for (let step = 0; step < 64; step++) {

@@ -123,6 +123,7 @@ function readerChecks(): string {
     sleep 0.2
     waited=$((waited + 200))
   done
+  report+=("$name ($host:$port): in recovery, WAL receiver $receiver on $receiver_slot, heartbeat seen within \${waited} ms")
 }
 
 check_pool() {

@@ -209,6 +209,13 @@ describe("prod stack", () => {
   it("streams eu-west-1 from the exposed primary over verified TLS, each replica on its own slot", () => {
     const exposed = k8sObject(run, TYPES.service, "pg-rw-external");
     expect(exposed.inputs.spec.type).toBe("LoadBalancer");
+    // Internal by default on every cloud, and the client's address kept so pg_hba's per-region rules match.
+    expect(exposed.inputs.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-internal"]).toBe("true");
+    expect(exposed.inputs.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"]).toBe("internal");
+    expect(exposed.inputs.spec.externalTrafficPolicy).toBe("Local");
+    expect(exposed.inputs.spec.selector["statefulset.kubernetes.io/pod-name"]).toBe("pg-primary-0");
+    const csr = run.resources.find((r) => r.type === "tls:index/certRequest:CertRequest" && r.name.includes("us-east-1"))!;
+    expect(csr.inputs.dnsNames).toContain("*.pg-replica-hl.pg-prod.svc.cluster.local");
     expect(exposed.inputs.spec.loadBalancerSourceRanges).toEqual(["10.20.0.0/16"]);
     const endpoint = k8sObject(run, TYPES.configMap, "pg-primary-endpoint");
     expect(endpoint.inputs.data).toEqual({ host: "pg-rw-external.lb.example.com", port: "5432" });

@@ -11,6 +11,15 @@ export const POSTGRES_IMAGE = {
   gid: fact(999, `${REPO} 17/bookworm/Dockerfile`),
   /** Where the server binaries are: on PATH in the image. */
   binDir: fact((major: number) => `/usr/lib/postgresql/${major}/bin`, `${REPO} 17/bookworm/Dockerfile (ENV PATH $PATH:/usr/lib/postgresql/$PG_MAJOR/bin)`),
+  /** The entrypoint script, byte for byte (15, 16 and 17 bookworm share it); the harness runs a vendored copy. */
+  entrypointSha256: fact("1a6ff568c79cb847cffc4172b22a1f501cef05001b0b09751f48323683fb64a2", `${REPO} 15/bookworm/docker-entrypoint.sh`),
+  /** ENV of the image the entrypoint relies on (LANG for initdb's locale). */
+  env: fact({ LANG: "en_US.utf8", PG_MAJOR: "15" } as Record<string, string>, `${REPO} 15/bookworm/Dockerfile (ENV LANG en_US.utf8; ENV PG_MAJOR 15)`),
+  /** Directories the image creates, with owner and mode: the socket directory and the (empty) init directory. */
+  directories: fact(
+    { "/var/run/postgresql": { owner: "postgres", mode: 0o3777 }, "/docker-entrypoint-initdb.d": { owner: "root", mode: 0o755 }, "/var/lib/postgresql": { owner: "postgres", mode: 0o1777 } } as Record<string, { owner: "postgres" | "root"; mode: number }>,
+    `${REPO} 15/bookworm/Dockerfile (install --owner postgres --mode 3777 /var/run/postgresql; install --owner postgres --mode 1777 /var/lib/postgresql; mkdir /docker-entrypoint-initdb.d)`,
+  ),
   entrypoint: fact("docker-entrypoint.sh", `${REPO} 17/bookworm/Dockerfile (ENTRYPOINT ["docker-entrypoint.sh"], CMD ["postgres"])`),
   /** The entrypoint initialises only when the first argument is `postgres` (or a flag). */
   initialisesWhenFirstArg: fact("postgres", `${REPO} docker-entrypoint.sh _main (if [ "$1" = 'postgres' ] && ! _pg_want_help "$@")`),

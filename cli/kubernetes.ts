@@ -1,0 +1,51 @@
+/** `pg-read-replicas kubernetes …`: operations on a self-hosted stack's cluster, through kubectl. */
+import type { Command } from "commander";
+import { failover } from "../components/kubernetes/failover/failover";
+import { kubectlOps } from "../components/kubernetes/failover/kubectl";
+import { readStackConfig } from "../components/config/stackFile";
+import { UserError } from "../components/errors";
+import { DEFAULT_STACKS_DIR } from "../components/paths";
+import { topologyFromPulumiConfig } from "../components/topology/load";
+import type { SelfHostedTopology } from "../components/topology/types";
+
+interface FailoverCliOptions {
+  stack: string;
+  stacksDir: string;
+  to?: string;
+  context?: string;
+  timeout: string;
+}
+
+function selfHostedTopology(options: FailoverCliOptions): SelfHostedTopology {
+  const { topology } = topologyFromPulumiConfig(readStackConfig(options.stacksDir, options.stack), `stack ${options.stack} config`);
+  if (topology.backend !== "selfHosted") {
+    throw new UserError(`stack ${options.stack} uses the ${topology.backend} backend; kubernetes failover is for selfHosted stacks (Aurora fails over itself; local stacks use pg-read-replicas promote)`);
+  }
+  return topology;
+}
+
+async function runFailover(options: FailoverCliOptions): Promise<void> {
+  const topology = selfHostedTopology(options);
+  const config = readStackConfig(options.stacksDir, options.stack);
+  const context = options.context ?? config["kubernetes:context"];
+  const timeoutS = Number(options.timeout);
+  if (!Number.isInteger(timeoutS) || timeoutS <= 0) throw new UserError(`--timeout ${options.timeout}: give whole seconds, such as 300`);
+  const ops = kubectlOps({ ...(context ? { context } : {}), namespace: topology.kubernetes.namespace, timeoutS });
+  const result = await failover(topology, ops, { ...(options.to ? { to: options.to } : {}), log: (line) => process.stderr.write(`${line}\n`) });
+  console.log(`${result.to} is the writer; ${result.from} is fenced and stopped. ${result.synchronous}.`);
+  console.log("Now record it in the stack's config, so pulumi up keeps it so (the primary's StatefulSet stays at zero):");
+  for (const line of result.next) console.log(`  ${line}${line.startsWith("pulumi") ? ` --stack ${options.stack}` : ""}`);
+}
+
+export function registerKubernetesCommands(root: Command): void {
+  const kubernetes = root.command("kubernetes").description("operate a selfHosted stack's cluster (uses kubectl)");
+  kubernetes
+    .command("failover")
+    .description("fence the writer, promote an OLTP replica, point rw and the write pool at it, prove a write")
+    .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", "dev")
+    .option("--stacks-dir <dir>", "directory of Pulumi.<stack>.yaml files", DEFAULT_STACKS_DIR)
+    .option("--to <pod>", "the OLTP replica pod to promote (default: the most advanced)")
+    .option("--context <name>", "kubeconfig context (default: the stack's kubernetes:context)")
+    .option("--timeout <seconds>", "how long to wait for the old writer to stop and the write pool to roll", "300")
+    .action(runFailover);
+}

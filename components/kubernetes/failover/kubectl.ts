@@ -1,0 +1,89 @@
+/** ClusterOps carried out with kubectl; each operation's argv comes from a pure function (tested as text). */
+import { execFile } from "node:child_process";
+import { UserError } from "../../errors";
+import { PATHS } from "../conventions";
+import type { ClusterOps } from "./ops";
+
+export interface KubectlTarget {
+  context?: string;
+  namespace: string;
+  /** How long to wait for a pod to go or a rollout to finish. */
+  timeoutS: number;
+}
+
+export class KubectlError extends UserError {
+  override name = "KubectlError";
+}
+
+/** Every argv the failover sends to kubectl. */
+export const kubectlArgs = {
+  base: (t: KubectlTarget) => [...(t.context ? ["--context", t.context] : []), "--namespace", t.namespace],
+  getConfigMap: (name: string) => ["get", "configmap", name, "--ignore-not-found", "-o", "jsonpath={.data}"],
+  patchConfigMap: (name: string, data: Record<string, string>) => ["patch", "configmap", name, "--type", "merge", "-p", JSON.stringify({ data })],
+  scale: (statefulSet: string) => ["scale", "statefulset", statefulSet, "--replicas=0"],
+  waitGone: (pod: string, timeoutS: number) => ["wait", "--for=delete", `pod/${pod}`, `--timeout=${timeoutS}s`],
+  deletePod: (pod: string, timeoutS: number) => ["delete", "pod", pod, "--wait=true", `--timeout=${timeoutS}s`],
+  getService: (name: string) => ["get", "service", name, "--ignore-not-found", "-o", "name"],
+  // A JSON merge patch replaces the selector map only when the old keys are removed: null deletes them.
+  patchService: (name: string, selector: Record<string, string | null>, publish: boolean) => [
+    "patch", "service", name, "--type", "merge", "-p", JSON.stringify({ spec: { selector, publishNotReadyAddresses: publish } }),
+  ],
+  sql: (pod: string, statements: readonly string[]) => [
+    "exec", pod, "-c", "postgres", "--", "psql", "-h", PATHS.socketDir, "-U", "postgres", "-d", "postgres", "-XAtq", "-v", "ON_ERROR_STOP=1",
+    ...statements.flatMap((statement) => ["-c", statement]),
+  ],
+  rolloutRestart: (deployment: string) => ["rollout", "restart", `deployment/${deployment}`],
+  rolloutStatus: (deployment: string, timeoutS: number) => ["rollout", "status", `deployment/${deployment}`, `--timeout=${timeoutS}s`],
+  exec: (deployment: string, command: readonly string[]) => ["exec", `deployment/${deployment}`, "--", ...command],
+  getSelector: (name: string) => ["get", "service", name, "-o", "jsonpath={.spec.selector}"],
+};
+
+export type KubectlRunner = (args: readonly string[]) => Promise<string>;
+
+export function kubectlRunner(binary = "kubectl"): KubectlRunner {
+  return (args) =>
+    new Promise((resolve, reject) => {
+      execFile(binary, [...args], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+        if (error) reject(new KubectlError(`kubectl ${args.join(" ")} failed: ${stderr.trim() || error.message}`));
+        else resolve(stdout);
+      });
+    });
+}
+
+export function kubectlOps(target: KubectlTarget, run: KubectlRunner = kubectlRunner()): ClusterOps {
+  const k = (args: readonly string[]) => run([...kubectlArgs.base(target), ...args]);
+  return {
+    async readConfigMap(name) {
+      const out = (await k(kubectlArgs.getConfigMap(name))).trim();
+      return out ? (JSON.parse(out) as Record<string, string>) : undefined;
+    },
+    async patchConfigMap(name, data) {
+      await k(kubectlArgs.patchConfigMap(name, data));
+    },
+    async scaleStatefulSetToZero(name, pod) {
+      await k(kubectlArgs.scale(name));
+      await k(kubectlArgs.waitGone(pod, target.timeoutS));
+    },
+    async deletePod(pod) {
+      await k(kubectlArgs.deletePod(pod, target.timeoutS));
+    },
+    async serviceExists(name) {
+      return (await k(kubectlArgs.getService(name))).trim() !== "";
+    },
+    async patchService(name, selector, publish) {
+      const current = JSON.parse((await k(kubectlArgs.getSelector(name))).trim() || "{}") as Record<string, string>;
+      const removed = Object.fromEntries(Object.keys(current).filter((key) => !(key in selector)).map((key) => [key, null]));
+      await k(kubectlArgs.patchService(name, { ...removed, ...selector }, publish));
+    },
+    async sql(pod, statements) {
+      return (await k(kubectlArgs.sql(pod, statements))).trim();
+    },
+    async rolloutRestart(deployment) {
+      await k(kubectlArgs.rolloutRestart(deployment));
+      await k(kubectlArgs.rolloutStatus(deployment, target.timeoutS));
+    },
+    async execInDeployment(deployment, command) {
+      return (await k(kubectlArgs.exec(deployment, command))).trim();
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * Boots a stack's rendered objects in the harness: its own network, the stack
+ * rendered with this network's CIDRs (the only change to its config), real
+ * certificates from a CA made here in place of the mocks' placeholders.
+ */
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Layout } from "../../components/local/layout";
+import { makeCertificates } from "../../components/local/tls";
+import { Harness } from "./cluster";
+import { imageRuntimes } from "./images";
+import { HarnessNet } from "./net";
+import { type ClusterObjects, clustersOf, renderStack } from "./objects";
+
+export interface BootedStack {
+  harness: Harness;
+  net: HarnessNet;
+  clusters: ClusterObjects[];
+  regions: string[];
+  /** The stack's name (resource prefix) and namespace. */
+  name: string;
+  caPem: string;
+  /** The config the stack was rendered with (the harness's CIDRs in place). */
+  config: Record<string, string>;
+  /** Renders the stack again with more config changed, as the next `pulumi up` would, and returns its objects. */
+  rerender(edit: (config: Record<string, string>) => void): Promise<ClusterObjects[]>;
+  teardown(): Promise<void>;
+}
+
+function postgresIdentity(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
+  return { uid: id("-u"), gid: id("-g") };
+}
+
+/** The stack's CIDRs replaced by the harness's: each region's pods, and the host (where the tests connect from). */
+function withHarnessCidrs(config: Record<string, string>, net: HarnessNet): Record<string, string> {
+  const edited = { ...config };
+  const set = (key: string, value: unknown) => (edited[`pg-read-replicas:${key}`] = JSON.stringify(value));
+  set("allowedCidrs", [net.podCidr(0), net.hostCidr]);
+  if (config["pg-read-replicas:replicationCidrs"]) set("replicationCidrs", [net.podCidr(0)]);
+  const cross = config["pg-read-replicas:crossRegion"];
+  if (cross) {
+    const regions = JSON.parse(cross) as Array<Record<string, unknown>>;
+    set("crossRegion", regions.map((region, i) => ({ ...region, cidrs: [net.podCidr(1 + i)], allowedCidrs: [net.podCidr(1 + i), net.hostCidr] })));
+  }
+  return edited;
+}
+
+function regionsOf(config: Record<string, string>): string[] {
+  const home = config["pg-read-replicas:region"] ?? "us-east-1";
+  const cross = config["pg-read-replicas:crossRegion"];
+  return [home, ...(cross ? (JSON.parse(cross) as Array<{ region: string }>).map((r) => r.region) : [])];
+}
+
+/** Image paths the containers mount under must exist on the host as mount points (each container gets its own copy). */
+function ensureMountPoints(paths: readonly string[]): string[] {
+  const created = paths.filter((path) => !existsSync(path));
+  for (const path of created) mkdirSync(path, { recursive: true });
+  return created;
+}
+
+/** nftables does kube-proxy's part; installed from Debian's packages when missing, as local up installs PostgreSQL. */
+function ensureNft(): void {
+  try {
+    execFileSync("nft", ["--version"], { stdio: "ignore" });
+  } catch {
+    execFileSync("apt-get", ["install", "-y", "--no-install-recommends", "nftables"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  }
+}
+
+export async function bootStack(stack: string, postgresMajor = 15): Promise<BootedStack> {
+  if (process.getuid?.() !== 0) throw new Error("the Kubernetes harness needs root: network namespaces, mounts and nftables");
+  ensureNft();
+  const root = mkdtempSync(join(tmpdir(), `pgrh-${stack}-`));
+  chmodSync(root, 0o755);
+  const net = new HarnessNet();
+  try {
+    return await boot(stack, postgresMajor, root, net);
+  } catch (error) {
+    await net.destroy();
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function boot(stack: string, postgresMajor: number, root: string, net: HarnessNet): Promise<BootedStack> {
+  await net.create();
+  let config: Record<string, string> = {};
+  const run = await renderStack(stack, (original) => (config = withHarnessCidrs(original, net)));
+  const regions = regionsOf(config);
+  const clusters = clustersOf(run, regions);
+  const name = config["pg-read-replicas:name"] ?? "pg";
+  const tls = await makeCertificates({ tlsDir: join(root, "tls") } as Layout, { user: "root", uid: 0, gid: 0, home: "/root", switchUser: false }, stack, Object.fromEntries(regions.map((r) => [r, []])));
+  const caPem = readFileSync(tls.caFile, "utf8");
+  clusters.forEach((cluster) => {
+    const secret = cluster.secrets.get(`${name}-tls`);
+    if (!secret) throw new Error(`no ${name}-tls Secret in ${cluster.region}`);
+    const files = tls.regions[cluster.region]!;
+    cluster.secrets.set(`${name}-tls`, { "tls.crt": readFileSync(files.certFile, "utf8"), "tls.key": readFileSync(files.keyFile, "utf8"), "ca.crt": caPem });
+  });
+  const images = imageRuntimes(root, postgresMajor);
+  const created = ensureMountPoints([...new Set([...Object.keys(images.postgres.directories), ...Object.keys(images.pgbouncer.directories)])]);
+  const harness = new Harness({ clusters, net, root, images, identity: postgresIdentity() });
+  return {
+    harness,
+    net,
+    clusters,
+    regions,
+    name,
+    caPem,
+    config,
+    async rerender(edit) {
+      const next = await renderStack(stack, () => {
+        const copy = { ...config };
+        edit(copy);
+        return copy;
+      });
+      return clustersOf(next, regions);
+    },
+    async teardown() {
+      await harness.stopAll();
+      await net.destroy();
+      for (const path of created) rmdirSync(path);
+      // PG_READ_REPLICAS_HARNESS_KEEP=1 keeps the pods' logs and volumes for a look after a failure.
+      if (process.env.PG_READ_REPLICAS_HARNESS_KEEP === "1") console.log(`harness files kept in ${root}`);
+      else rmSync(root, { recursive: true, force: true });
+    },
+  };
+}

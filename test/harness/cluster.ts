@@ -1,0 +1,185 @@
+/**
+ * A stack's rendered objects brought to life here, one cluster per region:
+ * StatefulSets' pods in order (each Ready before the next, OrderedReady),
+ * Deployments, Jobs; Services as virtual IPs that follow readiness, headless
+ * and load balancer names in every pod's hosts file.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { serviceHost } from "../../components/kubernetes/conventions";
+import { type ImageRuntime } from "./images";
+import type { Backend, HarnessNet } from "./net";
+import type { ClusterObjects, ServiceObject, Workload } from "./objects";
+import { type Identity, Pod } from "./pod";
+
+interface ClusterPod {
+  pod: Pod;
+  cluster: number;
+  workload: Workload;
+  ready: boolean;
+}
+
+export interface ClusterOptions {
+  clusters: ClusterObjects[];
+  net: HarnessNet;
+  root: string;
+  images: Record<"postgres" | "pgbouncer", ImageRuntime>;
+  identity: Identity;
+}
+
+function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  const entries = Object.entries(selector);
+  return entries.length > 0 && entries.every(([key, value]) => labels[key] === value);
+}
+
+export class Harness {
+  readonly pods = new Map<string, ClusterPod>();
+  private readonly vips = new Map<string, string>();
+
+  constructor(private readonly options: ClusterOptions) {
+    options.clusters.forEach((objects, cluster) => {
+      for (const service of objects.services) {
+        if (service.clusterIP !== "None") this.vips.set(`${cluster}/${service.name}`, options.net.allocateVip(cluster));
+      }
+    });
+  }
+
+  cluster(region: string): number {
+    const index = this.options.clusters.findIndex((c) => c.region === region);
+    if (index < 0) throw new Error(`no cluster for region ${region}`);
+    return index;
+  }
+
+  objects(cluster: number): ClusterObjects {
+    return this.options.clusters[cluster]!;
+  }
+
+  workload(cluster: number, name: string): Workload {
+    const found = this.objects(cluster).workloads.find((w) => w.name === name);
+    if (!found) throw new Error(`cluster ${this.objects(cluster).region} has no workload ${name}: ${this.objects(cluster).workloads.map((w) => w.name).join(", ")}`);
+    return found;
+  }
+
+  /** The Service's virtual IP, as a client in the cluster (or the host) connects to it. */
+  serviceAddress(cluster: number, service: string): string {
+    const vip = this.vips.get(`${cluster}/${service}`);
+    if (!vip) throw new Error(`no Service ${service} with a cluster IP in ${this.objects(cluster).region}`);
+    return vip;
+  }
+
+  pod(name: string): Pod {
+    const found = this.pods.get(name);
+    if (!found) throw new Error(`no pod ${name}`);
+    return found.pod;
+  }
+
+  private async createPod(cluster: number, workload: Workload, name: string): Promise<ClusterPod> {
+    const existing = this.pods.get(name);
+    if (existing) return existing;
+    const net = await this.options.net.addPod(cluster);
+    const dir = join(this.options.root, "pods", name);
+    mkdirSync(dir, { recursive: true });
+    const claims = Object.fromEntries(workload.volumeClaimTemplates.map((t) => [t.metadata.name, join(this.options.root, "claims", `${t.metadata.name}-${name}`)]));
+    const pod = new Pod({ name, template: workload.template, objects: this.objects(cluster), net, dir, claims, images: this.options.images, identity: this.options.identity });
+    const entry = { pod, cluster, workload, ready: false };
+    this.pods.set(name, entry);
+    await this.sync();
+    return entry;
+  }
+
+  /** OrderedReady: pod k starts when pods 0..k-1 are Ready. */
+  async startStatefulSet(cluster: number, name: string, timeoutMs = 300_000): Promise<Pod[]> {
+    const workload = this.workload(cluster, name);
+    const pods: Pod[] = [];
+    for (let ordinal = 0; ordinal < workload.replicas; ordinal++) {
+      const entry = await this.createPod(cluster, workload, `${name}-${ordinal}`);
+      await entry.pod.start();
+      await this.waitReady(entry.pod.name, timeoutMs);
+      pods.push(entry.pod);
+    }
+    return pods;
+  }
+
+  async startDeployment(cluster: number, name: string, timeoutMs = 120_000): Promise<Pod> {
+    const entry = await this.createPod(cluster, this.workload(cluster, name), `${name}-h${cluster}`);
+    await entry.pod.start();
+    await this.waitReady(entry.pod.name, timeoutMs);
+    return entry.pod;
+  }
+
+  async runJob(cluster: number, name: string): Promise<{ code: number; output: string }> {
+    const entry = await this.createPod(cluster, this.workload(cluster, name), `${name}-h${cluster}`);
+    return entry.pod.runJob();
+  }
+
+  async restart(name: string, options: Parameters<Pod["start"]>[0] = {}): Promise<void> {
+    const entry = this.pods.get(name);
+    if (!entry) throw new Error(`no pod ${name}`);
+    await entry.pod.stop();
+    await this.sync();
+    await entry.pod.start(options);
+  }
+
+  async waitReady(name: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const entry = this.pods.get(name)!;
+    while (Date.now() < deadline) {
+      await this.sync();
+      if (entry.ready) return;
+      if (!entry.pod.running()) throw new Error(`${name} exited before it was Ready. Its log:\n${entry.pod.tail()}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    throw new Error(`${name} not Ready after ${timeoutMs} ms. Its log:\n${entry.pod.tail()}`);
+  }
+
+  /** Readiness of every pod, then Service endpoints and names, as the endpoints controller and kube-proxy would. */
+  async sync(): Promise<void> {
+    for (const entry of this.pods.values()) entry.ready = entry.workload.kind !== "Job" && (await entry.pod.ready());
+    const rules: Array<{ vip: string; port: number; backends: Backend[] }> = [];
+    this.options.clusters.forEach((objects, cluster) => {
+      for (const service of objects.services.filter((s) => s.clusterIP !== "None")) {
+        const vip = this.serviceAddress(cluster, service.name);
+        for (const port of service.ports) rules.push({ vip, port: port.port, backends: this.endpoints(cluster, service, port.targetPort) });
+      }
+    });
+    await this.options.net.programServices(rules);
+    this.options.clusters.forEach((_, cluster) => this.options.net.writeHosts(cluster, this.names(cluster)));
+  }
+
+  private endpoints(cluster: number, service: ServiceObject, targetPort: number | string): Backend[] {
+    return [...this.pods.values()]
+      .filter((e) => e.cluster === cluster && e.workload.kind !== "Job" && matches(service.selector, e.pod.labels))
+      .filter((e) => e.ready || (service.publishNotReadyAddresses && e.pod.running()))
+      .map((e) => {
+        const ports = e.workload.template.spec.containers.flatMap((c) => c.ports ?? []);
+        const port = typeof targetPort === "number" ? targetPort : ports.find((p) => p.name === targetPort)?.containerPort;
+        if (port === undefined) throw new Error(`Service ${service.name}: pod ${e.pod.name} has no port named ${targetPort}`);
+        return { address: e.pod.address, port };
+      });
+  }
+
+  /** Cluster DNS as a hosts file: Services, headless pod names, and every cluster's load balancer names. */
+  private names(cluster: number): Array<[string, string]> {
+    const { namespace, services } = this.objects(cluster);
+    const entries: Array<[string, string]> = [];
+    for (const service of services) {
+      if (service.clusterIP !== "None") {
+        entries.push([this.serviceAddress(cluster, service.name), serviceHost(service.name, namespace)]);
+        continue;
+      }
+      for (const e of this.pods.values()) {
+        if (e.cluster === cluster && matches(service.selector, e.pod.labels)) entries.push([e.pod.address, `${e.pod.name}.${serviceHost(service.name, namespace)}`]);
+      }
+    }
+    this.options.clusters.forEach((objects, other) => {
+      for (const service of objects.services) {
+        if (service.loadBalancerHost) entries.push([this.serviceAddress(other, service.name), service.loadBalancerHost]);
+      }
+    });
+    return entries;
+  }
+
+  async stopAll(): Promise<void> {
+    for (const entry of [...this.pods.values()].reverse()) await entry.pod.stop(30_000);
+  }
+}

@@ -1,0 +1,50 @@
+/** The failover's cluster operations carried out on the harness (kubectl's stand-in). */
+import type { ClusterOps } from "../../components/kubernetes/failover/ops";
+import type { Harness } from "./cluster";
+
+export function harnessOps(harness: Harness, cluster = 0): ClusterOps {
+  const objects = harness.objects(cluster);
+  const podOf = (deployment: string) => harness.pod(`${deployment}-h${cluster}`);
+  return {
+    async readConfigMap(name) {
+      const data = objects.configMaps.get(name);
+      return data ? { ...data } : undefined;
+    },
+    async patchConfigMap(name, data) {
+      const existing = objects.configMaps.get(name);
+      if (!existing) throw new Error(`configmaps "${name}" not found`);
+      Object.assign(existing, data);
+    },
+    async scaleStatefulSetToZero(name) {
+      for (const [podName, entry] of harness.pods) if (entry.cluster === cluster && entry.workload.name === name) await harness.pod(podName).stop();
+      await harness.sync();
+    },
+    async deletePod(pod) {
+      await harness.restart(pod).catch(() => undefined);
+    },
+    async serviceExists(name) {
+      return objects.services.some((s) => s.name === name);
+    },
+    async patchService(name, selector, publish) {
+      const service = objects.services.find((s) => s.name === name);
+      if (!service) throw new Error(`services "${name}" not found`);
+      service.selector = { ...selector };
+      service.publishNotReadyAddresses = publish;
+      await harness.sync();
+    },
+    async sql(pod, statements) {
+      const result = await harness.pod(pod).exec(["psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "postgres", "-XAtq", "-v", "ON_ERROR_STOP=1", ...statements.flatMap((s) => ["-c", s])], 120_000);
+      if (result.code !== 0) throw new Error(`exec ${pod}: ${result.output}`);
+      return result.output;
+    },
+    async rolloutRestart(deployment) {
+      await harness.restart(podOf(deployment).name);
+      await harness.waitReady(podOf(deployment).name, 120_000);
+    },
+    async execInDeployment(deployment, command) {
+      const result = await podOf(deployment).exec([...command], 60_000);
+      if (result.code !== 0) throw new Error(`exec deployment/${deployment}: ${result.output}`);
+      return result.output;
+    },
+  };
+}

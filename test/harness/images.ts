@@ -1,0 +1,72 @@
+/**
+ * The two images as the harness runs them from this machine's packages: the
+ * entrypoint, environment and directories the image provides (from the facts),
+ * and what stands in for the image's binaries (Debian's PostgreSQL, the
+ * PgBouncer built here). Differences are listed in HARNESS_LIMITS.
+ */
+import { mkdirSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { PGBOUNCER_IMAGE, POSTGRES_IMAGE } from "../../components/kubernetes/facts";
+import { findPgbouncer, findPostgres } from "../../components/local/binaries";
+
+export interface ImageRuntime {
+  entrypoint: string[];
+  env: Record<string, string>;
+  /** Directories of the image's filesystem the containers write to or mount under, each private per container. */
+  directories: Record<string, { owner: "postgres" | "root"; mode: number }>;
+  stopSignal: NodeJS.Signals;
+}
+
+const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+export const VENDORED_ENTRYPOINT = join(__dirname, "vendor", "docker-entrypoint.sh");
+
+/** A directory of stand-ins named as in the image, first on PATH. */
+function binDir(root: string, name: string, links: Record<string, string>): string {
+  const dir = join(root, "images", name);
+  mkdirSync(dir, { recursive: true });
+  for (const [command, target] of Object.entries(links)) symlinkSync(target, join(dir, command));
+  return dir;
+}
+
+export function imageRuntimes(root: string, postgresMajor: number): Record<"postgres" | "pgbouncer", ImageRuntime> {
+  const pgBin = findPostgres(postgresMajor);
+  const postgresBin = binDir(root, "postgres", { "docker-entrypoint.sh": VENDORED_ENTRYPOINT });
+  const pgbouncerBin = binDir(root, "pgbouncer", { pgbouncer: findPgbouncer().path });
+  return {
+    postgres: {
+      entrypoint: [POSTGRES_IMAGE.entrypoint.value],
+      env: {
+        PATH: `${postgresBin}:${SYSTEM_PATH}:${pgBin}`,
+        ...POSTGRES_IMAGE.env.value,
+        PG_MAJOR: String(postgresMajor),
+        // The image generates en_US.utf8; Debian here has only C.UTF-8.
+        LANG: "C.UTF-8",
+      },
+      directories: { ...POSTGRES_IMAGE.directories.value, "/etc/postgresql": { owner: "root", mode: 0o755 }, "/etc/pg-read-replicas": { owner: "root", mode: 0o755 } },
+      stopSignal: POSTGRES_IMAGE.stopSignal.value as NodeJS.Signals,
+    },
+    pgbouncer: {
+      entrypoint: ["/entrypoint.sh"],
+      // psql for the readiness probe comes from Debian's client, as the image's from Alpine's.
+      env: { PATH: `${pgbouncerBin}:${SYSTEM_PATH}:${pgBin}` },
+      directories: { "/etc/pgbouncer": { owner: "postgres", mode: 0o755 } },
+      stopSignal: "SIGTERM",
+    },
+  };
+}
+
+export function imageOf(reference: string): "postgres" | "pgbouncer" {
+  if (/^(docker\.io\/)?(library\/)?postgres:/.test(reference)) return "postgres";
+  if (reference.includes("pgbouncer")) return "pgbouncer";
+  throw new Error(`image ${reference}: the harness knows the postgres and PgBouncer images only`);
+}
+
+/** What the harness does not reproduce, for the closing note and the test's output. */
+export const HARNESS_LIMITS = [
+  `images: Debian's PostgreSQL and PgBouncer ${"stand in"} for the images' (same major; PgBouncer built here vs ${PGBOUNCER_IMAGE.version.value}); LANG C.UTF-8 for en_US.utf8`,
+  "users: the image uids (999, 70) map to this machine's postgres user",
+  "kube-proxy: DNAT from Service IPs in one hub namespace; no SNAT, so externalTrafficPolicy Cluster is not emulated",
+  "NetworkPolicies are not enforced (no CNI); their peers are checked against the pods' labels instead",
+  "one PgBouncer pod per pool, whatever instances says; readOnlyRootFilesystem and seccomp are not enforced",
+  "Secret and ConfigMap volumes are plain files (no ..data symlink swap); a changed ConfigMap reaches pods only at restart",
+];

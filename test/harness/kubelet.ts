@@ -1,0 +1,99 @@
+/**
+ * What the kubelet does to a pod's volumes and environment, as far as the
+ * manifests rely on it: volume files with their modes and owners, fsGroup's
+ * recursive change (kubernetes pkg/volume/volume_linux.go), env from fields,
+ * Secrets and ConfigMaps, and $(VAR) expansion in command and args.
+ */
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { KUBELET } from "../../components/kubernetes/facts";
+import type { ClusterObjects, Container, Volume } from "./objects";
+
+export type FsGroupPolicy = "Always" | "OnRootMismatch";
+
+/** The kubelet's fsGroup change on a writable volume: group to fsGroup, files |0660, directories |2770. */
+export function applyFsGroup(root: string, gid: number, policy: FsGroupPolicy): boolean {
+  if (policy === "OnRootMismatch" && !rootMismatch(root, gid)) return false;
+  const walk = (path: string): void => {
+    const info = lstatSync(path);
+    if (info.isSymbolicLink()) return;
+    chownSync(path, info.uid, gid);
+    const mask = info.isDirectory() ? KUBELET.fsGroupDirMask.value : KUBELET.fsGroupFileMask.value;
+    chmodSync(path, (info.mode & 0o7777) | mask);
+    if (info.isDirectory()) for (const entry of readdirSync(path)) walk(join(path, entry));
+  };
+  walk(root);
+  return true;
+}
+
+/** volume_linux.go requiresPermissionChange: the root's gid, its ug+rwx bits and setgid. */
+function rootMismatch(root: string, gid: number): boolean {
+  const info = statSync(root);
+  return info.gid !== gid || (info.mode & 0o770) !== 0o770 || (info.mode & 0o2000) === 0;
+}
+
+function writeVolumeFile(path: string, text: string, mode: number, gid: number): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+  // Read-only volumes (Secret, ConfigMap, projected): owner root, group fsGroup, mode |0440.
+  chownSync(path, 0, gid);
+  chmodSync(path, mode | 0o440);
+}
+
+function lookup(objects: ClusterObjects, kind: "configMap" | "secret", name: string): Record<string, string> {
+  const found = (kind === "configMap" ? objects.configMaps : objects.secrets).get(name);
+  if (!found) throw new Error(`the pod mounts ${kind} ${name}, which the stack does not create in ${objects.region}`);
+  return found;
+}
+
+/** Writes a Secret, ConfigMap or projected volume's files into `dir`. */
+export function materializeVolume(volume: Volume, objects: ClusterObjects, dir: string, gid: number): void {
+  mkdirSync(dir, { recursive: true });
+  if (volume.configMap) {
+    const data = lookup(objects, "configMap", volume.configMap.name);
+    const items = volume.configMap.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+    for (const { key, path } of items) writeVolumeFile(join(dir, path), data[key]!, volume.configMap.defaultMode ?? KUBELET.secretDefaultMode.value, gid);
+  } else if (volume.secret) {
+    const data = lookup(objects, "secret", volume.secret.secretName);
+    for (const [key, text] of Object.entries(data)) writeVolumeFile(join(dir, key), text, volume.secret.defaultMode ?? KUBELET.secretDefaultMode.value, gid);
+  } else if (volume.projected) {
+    for (const source of volume.projected.sources) {
+      const [kind, ref] = source.configMap ? (["configMap", source.configMap] as const) : (["secret", source.secret!] as const);
+      const data = lookup(objects, kind, ref.name);
+      for (const { key, path } of ref.items) {
+        if (data[key] === undefined) throw new Error(`${kind} ${ref.name} has no key ${key}`);
+        writeVolumeFile(join(dir, path), data[key], volume.projected.defaultMode ?? KUBELET.secretDefaultMode.value, gid);
+      }
+    }
+  } else {
+    throw new Error(`volume ${volume.name}: the harness materialises only configMap, secret and projected here`);
+  }
+}
+
+/** A container's environment as the kubelet builds it (fieldRef supports metadata.name). */
+export function containerEnv(container: Container, objects: ClusterObjects, podName: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const variable of container.env ?? []) {
+    const from = variable.valueFrom;
+    if (variable.value !== undefined) env[variable.name] = expand(variable.value, env);
+    else if (from?.fieldRef) {
+      if (from.fieldRef.fieldPath !== "metadata.name") throw new Error(`fieldRef ${from.fieldRef.fieldPath} is not emulated`);
+      env[variable.name] = podName;
+    } else {
+      const [kind, ref] = from?.secretKeyRef ? (["secret", from.secretKeyRef] as const) : (["configMap", from!.configMapKeyRef!] as const);
+      const source = (kind === "secret" ? objects.secrets : objects.configMaps).get(ref.name);
+      const value = source?.[ref.key];
+      if (value === undefined) {
+        if (ref.optional) continue;
+        throw new Error(`env ${variable.name}: ${kind} ${ref.name} key ${ref.key} is missing and not optional: the container would not start (CreateContainerConfigError)`);
+      }
+      env[variable.name] = value;
+    }
+  }
+  return env;
+}
+
+/** $(VAR) from the container's env; $$ escapes; unknown references stay as written (as in Kubernetes). */
+export function expand(text: string, env: Record<string, string>): string {
+  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (match, name: string | undefined) => (match === "$$" ? "$" : (env[name!] ?? match)));
+}

@@ -1,0 +1,236 @@
+/**
+ * One pod, run the way the kubelet runs it: volumes prepared, init containers
+ * in order to completion, then the main container (the image's entrypoint with
+ * the manifest's args), its postStart hook, readiness by its own exec probe.
+ * Each container runs in the pod's network namespace, in a mount namespace of
+ * its own where the image's directories are private and every volumeMount is
+ * bound at its mountPath, as the pod's user with the fsGroup as supplementary
+ * group, no capabilities and no_new_privs.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { chownSync, chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { isAlive } from "../../components/local/exec";
+import { type FsGroupPolicy, applyFsGroup, containerEnv, expand, materializeVolume } from "./kubelet";
+import { type ImageRuntime, imageOf } from "./images";
+import type { PodNet } from "./net";
+import type { ClusterObjects, Container, PodTemplate } from "./objects";
+
+export interface Identity {
+  uid: number;
+  gid: number;
+}
+
+export interface PodOptions {
+  name: string;
+  template: PodTemplate;
+  objects: ClusterObjects;
+  net: PodNet;
+  /** The pod's directory on this host: volumes, private image directories, logs. */
+  dir: string;
+  /** Persistent claims by volume name (the StatefulSet's `data-<pod>`), kept across restarts. */
+  claims: Record<string, string>;
+  images: Record<"postgres" | "pgbouncer", ImageRuntime>;
+  /** The pod's user and group (the image's uid maps to this machine's postgres user). */
+  identity: Identity;
+}
+
+export interface ExecResult {
+  code: number;
+  output: string;
+}
+
+/** Image paths are kept as the manifests name them; each maps to a private directory per container. */
+function anchorOf(mountPath: string, image: ImageRuntime): string | undefined {
+  return Object.keys(image.directories).find((dir) => mountPath === dir || mountPath.startsWith(`${dir}/`));
+}
+
+export class Pod {
+  private main?: ChildProcess;
+  private exited?: Promise<number>;
+  readonly log: string;
+
+  constructor(readonly options: PodOptions) {
+    this.log = join(options.dir, "pod.log");
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  get address(): string {
+    return this.options.net.address;
+  }
+
+  get labels(): Record<string, string> {
+    return { ...this.options.template.metadata.labels, "statefulset.kubernetes.io/pod-name": this.name };
+  }
+
+  running(): boolean {
+    return this.main?.pid !== undefined && isAlive(this.main.pid) && this.main.exitCode === null;
+  }
+
+  /** Volumes as the kubelet prepares them on each start; fsGroup as the pod asks, unless a test overrides it. */
+  private prepareVolumes(fsGroupPolicy?: FsGroupPolicy): void {
+    const { template, objects, dir, claims, identity } = this.options;
+    const security = template.spec.securityContext;
+    for (const volume of template.spec.volumes) {
+      if (volume.emptyDir) continue;
+      materializeVolume(volume, objects, join(dir, "volumes", volume.name), identity.gid);
+    }
+    for (const [name, path] of Object.entries(claims)) {
+      if (!existsSync(path)) mkdirSync(path, { recursive: true, mode: 0o755 }); // a fresh filesystem's root: root 0755
+      if (security.fsGroup !== undefined) {
+        applyFsGroup(path, identity.gid, fsGroupPolicy ?? ((security.fsGroupChangePolicy as FsGroupPolicy | undefined) ?? "Always"));
+      }
+      void name;
+    }
+  }
+
+  private volumeSource(name: string): { path: string } | { tmpfs: string } {
+    const claim = this.options.claims[name];
+    if (claim) return { path: claim };
+    const volume = this.options.template.spec.volumes.find((v) => v.name === name);
+    if (!volume) throw new Error(`${this.name}: mounts volume ${name}, which the pod does not declare`);
+    if (volume.emptyDir) {
+      if (volume.emptyDir.medium !== "Memory") throw new Error(`${this.name}: only memory-backed emptyDir volumes are emulated`);
+      return { tmpfs: volume.emptyDir.sizeLimit ?? "64Mi" };
+    }
+    return { path: join(this.options.dir, "volumes", name) };
+  }
+
+  /** The root script: private image directories, then each mount, then drop to the pod's user and exec. */
+  private containerScript(container: Container): string {
+    const image = this.options.images[imageOf(container.image)];
+    const lines = ["set -e"];
+    const rootfs = join(this.options.dir, "rootfs", container.name);
+    for (const [dir, { owner, mode }] of Object.entries(image.directories)) {
+      const private_ = join(rootfs, dir);
+      if (!existsSync(private_)) {
+        mkdirSync(private_, { recursive: true });
+        chownSync(private_, owner === "postgres" ? this.options.identity.uid : 0, owner === "postgres" ? this.options.identity.gid : 0);
+        chmodSync(private_, mode);
+      }
+      if (!existsSync(dir)) throw new Error(`${dir} must exist on this host as a mount point (the harness's setup creates it)`);
+      lines.push(`mount --bind ${private_} ${dir}`);
+    }
+    for (const mount of container.volumeMounts ?? []) {
+      const source = this.volumeSource(mount.name);
+      if ("tmpfs" in source) {
+        lines.push(`mount -t tmpfs -o size=${source.tmpfs.replace(/i$/, "")},mode=1777 tmpfs ${mount.mountPath}`);
+        continue;
+      }
+      const anchor = anchorOf(mount.mountPath, image);
+      if (!anchor) throw new Error(`${this.name}/${container.name}: mountPath ${mount.mountPath} is outside the image directories the harness knows`);
+      const target = join(rootfs, anchor, relative(anchor, mount.mountPath));
+      const from = mount.subPath ? join(source.path, mount.subPath) : source.path;
+      if (statSync(from).isDirectory()) mkdirSync(target, { recursive: true });
+      else if (!existsSync(target)) writeFileSync(target, "");
+      lines.push(`mount --bind ${from} ${mount.mountPath}`);
+      if (mount.readOnly) lines.push(`mount -o remount,bind,ro ${mount.mountPath}`);
+    }
+    const { uid, gid } = this.options.identity;
+    lines.push(`exec setpriv --reuid=${uid} --regid=${gid} --groups=${gid} --no-new-privs --inh-caps=-all --bounding-set=-all -- "$@"`);
+    return lines.join("\n");
+  }
+
+  private argv(container: Container, env: Record<string, string>, command?: string[]): string[] {
+    if (command) return command;
+    const image = this.options.images[imageOf(container.image)];
+    const base = container.command ?? image.entrypoint;
+    return [...base.map((part) => expand(part, env)), ...(container.args ?? []).map((part) => expand(part, env))];
+  }
+
+  private spawn(container: Container, command?: string[], log = this.log): ChildProcess {
+    const image = this.options.images[imageOf(container.image)];
+    const env = { ...image.env, ...containerEnv(container, this.options.objects, this.name) };
+    const fd = openSync(log, "a");
+    writeFileSync(fd, `--- ${new Date().toISOString()} ${container.name}${command ? ` exec ${command.join(" ")}` : ""}\n`);
+    const child = spawn("ip", ["netns", "exec", this.options.net.namespace, "bash", "-c", this.containerScript(container), "container", ...this.argv(container, env, command)], {
+      env,
+      stdio: ["ignore", fd, fd],
+    });
+    closeSync(fd);
+    return child;
+  }
+
+  private runToEnd(container: Container, command?: string[], timeoutMs = 600_000, log = this.log): Promise<number> {
+    const child = this.spawn(container, command, log);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+      child.on("exit", (code, signal) => {
+        clearTimeout(timer);
+        resolve(code ?? (signal ? 128 : 1));
+      });
+    });
+  }
+
+  /** Init containers in order (each must succeed), then the main container and its postStart hook. */
+  async start(options: { fsGroupPolicy?: FsGroupPolicy } = {}): Promise<void> {
+    this.prepareVolumes(options.fsGroupPolicy);
+    for (const init of this.options.template.spec.initContainers ?? []) {
+      const code = await this.runToEnd(init);
+      if (code !== 0) throw new Error(`${this.name}: init container ${init.name} exited ${code} (Init:Error). Its log:\n${this.tail()}`);
+    }
+    const [container] = this.options.template.spec.containers;
+    if (!container) throw new Error(`${this.name}: no container`);
+    this.main = this.spawn(container);
+    const main = this.main;
+    this.exited = new Promise((resolve) => main.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+    const hook = container.lifecycle?.postStart?.exec.command;
+    if (hook) {
+      const result = await this.exec(hook);
+      // A failed postStart hook kills the container (FailedPostStartHook).
+      if (result.code !== 0) {
+        await this.stop();
+        throw new Error(`${this.name}: postStart hook exited ${result.code}: ${result.output}`);
+      }
+    }
+  }
+
+  /** Runs a command in the main container's context (probes, hooks, kubectl exec); its output goes to exec.log. */
+  async exec(command: string[], timeoutMs = 600_000): Promise<ExecResult> {
+    const [container] = this.options.template.spec.containers;
+    const log = join(this.options.dir, "exec.log");
+    const before = existsSync(log) ? readFileSync(log, "utf8").length : 0;
+    const code = await this.runToEnd(container!, command, timeoutMs, log);
+    return { code, output: readFileSync(log, "utf8").slice(before).replace(/^--- .*\n/, "").trim() };
+  }
+
+  /** psql as the superuser over the server's socket, in the postgres container (like kubectl exec). */
+  async psql(sql: string): Promise<string> {
+    const result = await this.exec(["psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "postgres", "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql], 60_000);
+    if (result.code !== 0) throw new Error(`${this.name}: psql failed: ${result.output}`);
+    return result.output;
+  }
+
+  /** For Jobs: the main container run to its end. */
+  async runJob(): Promise<ExecResult> {
+    this.prepareVolumes();
+    const [container] = this.options.template.spec.containers;
+    const code = await this.runToEnd(container!);
+    return { code, output: this.tail(200) };
+  }
+
+  async ready(): Promise<boolean> {
+    if (!this.running()) return false;
+    const probe = this.options.template.spec.containers[0]?.readinessProbe?.exec?.command;
+    if (!probe) return true;
+    return (await this.exec(probe, 10_000)).code === 0;
+  }
+
+  /** The image's stop signal, then SIGKILL after the grace period. */
+  async stop(graceMs = 120_000): Promise<void> {
+    if (!this.main || !this.running()) return;
+    const [container] = this.options.template.spec.containers;
+    this.main.kill(this.options.images[imageOf(container!.image)].stopSignal);
+    const timer = setTimeout(() => this.main?.kill("SIGKILL"), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  tail(lines = 60): string {
+    if (!existsSync(this.log)) return "(no log)";
+    return readFileSync(this.log, "utf8").split("\n").slice(-lines).join("\n");
+  }
+}

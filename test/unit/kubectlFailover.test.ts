@@ -1,0 +1,49 @@
+/**
+ * The failover's kubectl commands, as text: the harness test runs the same
+ * procedure against real servers through ClusterOps; this checks what a real
+ * cluster would be sent, and in which order.
+ */
+import { describe, expect, it } from "vitest";
+import { kubectlArgs, kubectlOps } from "../../components/kubernetes/failover/kubectl";
+
+describe("kubectl argv for the failover", () => {
+  it("patches the fence and Services with JSON merge patches that replace the selector", async () => {
+    const sent: string[][] = [];
+    const ops = kubectlOps({ context: "prod-us-east-1", namespace: "pg-prod", timeoutS: 300 }, async (args) => {
+      sent.push([...args]);
+      if (args.includes("jsonpath={.spec.selector}")) return JSON.stringify({ "app.kubernetes.io/instance": "pg", "pg-read-replicas/role": "primary" });
+      return "";
+    });
+    await ops.patchConfigMap("pg-fence", { writer: "pg-replica-1" });
+    await ops.patchService("pg-rw", { "app.kubernetes.io/instance": "pg", "statefulset.kubernetes.io/pod-name": "pg-replica-1" }, true);
+    expect(sent[0]).toEqual(["--context", "prod-us-east-1", "--namespace", "pg-prod", "patch", "configmap", "pg-fence", "--type", "merge", "-p", '{"data":{"writer":"pg-replica-1"}}']);
+    const patch = JSON.parse(sent[2]!.at(-1)!);
+    // The old role key is removed (null), the pod-name key set: the Service then selects exactly one pod.
+    expect(patch).toEqual({
+      spec: { selector: { "pg-read-replicas/role": null, "app.kubernetes.io/instance": "pg", "statefulset.kubernetes.io/pod-name": "pg-replica-1" }, publishNotReadyAddresses: true },
+    });
+  });
+
+  it("waits for the old writer's pod to be gone after scaling its StatefulSet to zero", async () => {
+    const sent: string[][] = [];
+    const ops = kubectlOps({ namespace: "pg-dev", timeoutS: 120 }, async (args) => (sent.push([...args]), ""));
+    await ops.scaleStatefulSetToZero("pg-primary", "pg-primary-0");
+    expect(sent).toEqual([
+      ["--namespace", "pg-dev", "scale", "statefulset", "pg-primary", "--replicas=0"],
+      ["--namespace", "pg-dev", "wait", "--for=delete", "pod/pg-primary-0", "--timeout=120s"],
+    ]);
+  });
+
+  it("runs SQL in the postgres container over its socket, one -c per statement", () => {
+    expect(kubectlArgs.sql("pg-replica-0", ["SELECT 1", "SELECT 2"])).toEqual([
+      "exec", "pg-replica-0", "-c", "postgres", "--", "psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "postgres", "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", "SELECT 1", "-c", "SELECT 2",
+    ]);
+  });
+
+  it("reports a failing kubectl with its stderr", async () => {
+    const ops = kubectlOps({ namespace: "pg-dev", timeoutS: 10 }, async () => {
+      throw new Error('kubectl failed: Error from server (NotFound): configmaps "pg-fence" not found');
+    });
+    await expect(ops.patchConfigMap("pg-fence", { writer: "x" })).rejects.toThrow(/NotFound/);
+  });
+});
