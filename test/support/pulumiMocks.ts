@@ -225,10 +225,13 @@ export interface ProgramRun {
   resources: Registered[];
 }
 
-/** Runs the Pulumi program with a stack file's config, as the CLI would pass it. */
-export async function runProgram(stack: string): Promise<ProgramRun> {
+/**
+ * Runs the Pulumi program with a stack file's config, as the CLI would pass it;
+ * `patch` replaces whole keys ("pg-read-replicas:aurora" → its new value as a string).
+ */
+export async function runProgram(stack: string, patch: Record<string, string> = {}): Promise<ProgramRun> {
   installMocks(stack);
-  setStackConfig(readStackConfig("stacks", stack));
+  setStackConfig({ ...readStackConfig("stacks", stack), ...patch });
   vi.resetModules();
   const program = await import("../../infra/index.js");
   await settle();
