@@ -51,8 +51,8 @@ export class ExpectationError extends UserError {
   override name = "ExpectationError";
 }
 
-function parsed<T>(text: string | undefined, source: string, schema: z.ZodType<T>, what: string): T {
-  if (!text) throw new ExpectationError(`${source} is empty; the Aurora ${what} runs from pulumi, which sets it.`);
+function parsed<T>(text: string | undefined, source: string, schema: z.ZodType<T>, what: { name: string; runBy: string }): T {
+  if (!text) throw new ExpectationError(`${source} is empty; the Aurora ${what.name} runs from ${what.runBy}, which sets it.`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -60,14 +60,14 @@ function parsed<T>(text: string | undefined, source: string, schema: z.ZodType<T
     throw new ExpectationError(`${source} is not JSON: ${(error as Error).message}`);
   }
   const result = schema.safeParse(value);
-  if (!result.success) throw new ExpectationError(`${source} is not an Aurora ${what} input: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!result.success) throw new ExpectationError(`${source} is not an Aurora ${what.name} input: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   return result.data;
 }
 
 export function parseExpectation(text: string | undefined, source: string): AuroraExpectation {
-  return parsed(text, source, expectationSchema, "check") as AuroraExpectation;
+  return parsed(text, source, expectationSchema, { name: "check", runBy: "pulumi up" }) as AuroraExpectation;
 }
 
 export function parseCleanupTarget(text: string | undefined, source: string): CleanupTarget {
-  return parsed(text, source, cleanupSchema, "cleanup");
+  return parsed(text, source, cleanupSchema, { name: "cleanup", runBy: "pulumi destroy" });
 }
