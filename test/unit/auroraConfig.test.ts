@@ -104,3 +104,10 @@ describe("Aurora stack config against AWS's facts", () => {
     expect(warnings.join("\n")).toMatch(/on a tie Aurora promotes the largest instance, so with every OLTP reader \(tier 1\) down, the OLAP reader \(db\.r6g\.4xlarge\) becomes writer/);
   });
 });
+
+describe("major upgrades", () => {
+  it("warns that allowMajorVersionUpgrade with automatic minors is for the upgrade only", () => {
+    const { warnings } = topologyFromConfig(withAurora({ allowMajorVersionUpgrade: true }));
+    expect(warnings.join("\n")).toMatch(/once AWS has upgraded a minor on its own, pulumi up would try to go back.*Remove it after the major upgrade/);
+  });
+});
