@@ -8,7 +8,8 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from "listr2";
 import { awsAuroraApi } from "../components/aurora/awsApi";
 import { checkAurora } from "../components/aurora/check";
-import { EXPECTATION_ENV, parseExpectation } from "../components/aurora/checkCommand";
+import { removeAutoscaledReaders } from "../components/aurora/autoscaledReaders";
+import { CLEANUP_ENV, EXPECTATION_ENV, parseCleanupTarget, parseExpectation } from "../components/aurora/checkCommand";
 import { readStackConfig } from "../components/config/stackFile";
 import { parseDuration } from "../components/config/units";
 import { LocalError, LocalRunner, type Step } from "../components/local/runner";
@@ -153,6 +154,12 @@ async function auroraCheck(options: { expect?: string; json?: boolean }): Promis
   }
 }
 
+async function auroraRemoveAutoscaled(): Promise<void> {
+  const target = parseCleanupTarget(process.env[CLEANUP_ENV], CLEANUP_ENV);
+  const removed = await removeAutoscaledReaders(target, awsAuroraApi(), { log: stderr });
+  stderr(removed.length === 0 ? `pg-read-replicas: ${target.clusterId} has no autoscaled readers.` : `pg-read-replicas: removed ${removed.join(", ")}.`);
+}
+
 function stackOptions(command: Command): Command {
   return command
     .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", "local")
@@ -192,6 +199,11 @@ export function program(): Command {
     .option("--expect <file>", "read the expectation from a file instead")
     .option("--json", "print the report as JSON")
     .action(auroraCheck);
+  root
+    .command("aurora-remove-autoscaled", { hidden: true })
+    .description("delete the readers Application Auto Scaling added to a cluster, so it can be deleted (run by pulumi destroy)")
+    .option("--from-env", `read the cluster from $${CLEANUP_ENV} (the default)`)
+    .action(auroraRemoveAutoscaled);
   stackOptions(root.command("promote").description("make a local replica the writer (the writer must be stopped) and repoint the write pool"))
     .option("--replica <name>", "which OLTP replica (default: the most advanced)")
     .option("--force", "stop the current writer first")

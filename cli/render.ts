@@ -62,6 +62,7 @@ export function connectHelp(outputs: StackOutputs, outputsFile: string, stackArg
 export function auroraReportText(report: AuroraCheckReport): string {
   const table = new Table({ head: ["region", "instance", "role", "status", "AuroraReplicaLag (ms)"], style: { head: [], border: [] } });
   for (const i of report.instances) table.push([i.region, i.id, i.role, i.status, dash(i.lagMs)]);
-  for (const r of report.regions) table.push([r.region, "(secondary cluster)", "global", "-", dash(r.lagMs)]);
+  for (const r of report.regions) table.push([r.region, `(secondary cluster${r.metric ? `, ${r.metric}` : ""})`, "global", "-", dash(r.lagMs)]);
+  for (const t of report.proxyTargets) table.push(["(RDS Proxy)", t.id, t.role, t.reason ? `${t.state}: ${t.reason}` : t.state, "-"]);
   return `${report.ok ? "Aurora verified" : "Aurora NOT verified"} after ${report.attempts} attempt(s)\n${table.toString()}`;
 }

@@ -4,30 +4,33 @@
  * pools, optional reader autoscaling, a Global Database secondary per extra
  * region, and a check that fails `pulumi up` unless everything is available
  * and replicating within the bound. Arguments come from plain functions
- * (instances.ts, autoscaling.ts, expectation.ts, outputs.ts); this wires them.
+ * (instances.ts, versions.ts, identifiers.ts, autoscaling.ts, expectation.ts,
+ * outputs.ts); this wires them.
  */
 import * as aws from "@pulumi/aws";
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { StackOutputValues } from "../outputs";
 import { ROLES } from "../topology/roles";
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
-import { scalingPolicyArgs, scalingTargetArgs } from "./autoscaling";
-import { auroraCheckCommand } from "./checkCommand";
-import { auroraExpectation } from "./expectation";
-import { ENGINE, clusterArgs, instanceArgs, primaryClusterNodes, versionDriftIgnored } from "./instances";
+import { generatedPassword, managedPassword, managedSecretArn } from "./credentials";
+import { deployCheck } from "./deployCheck";
+import { clusterIdentifier } from "./identifiers";
+import { ENGINE, clusterArgs, instanceArgs, primaryClusterNodes } from "./instances";
+import { postgresLogGroup } from "./logGroup";
 import { AuroraNetwork } from "./network";
 import { auroraStackOutputs } from "./outputs";
 import { AuroraParameterGroups } from "./parameterGroups";
 import { auroraParameterPlan } from "./parameters";
 import { AuroraProxy } from "./proxy";
+import { readerScaling } from "./readerScaling";
 import { AuroraSecondaryRegion } from "./secondaryRegion";
+import { versionPolicy } from "./versions";
 
 export interface AuroraClusterArgs {
   /** Plain: the topology decides which resources exist. */
   topology: AuroraTopology;
-  /** Unique per AWS account (custom endpoint, global cluster and snapshot names), e.g. "<name>-<stack>". */
+  /** Unique per AWS account (cluster, custom endpoint and global cluster names), e.g. "<name>-<stack>". */
   identifierPrefix: string;
   /** Where the check command runs the CLI from. */
   cli: string;
@@ -51,8 +54,7 @@ export class AuroraCluster extends pulumi.ComponentResource {
     this.providers = { [topology.region]: home };
     const inPrimary = { parent: this, provider: home };
 
-    // Generated and kept as a Pulumi secret: the outputs carry it, RDS Proxy reads it from Secrets Manager.
-    const password = pulumi.secret(new random.RandomPassword(`${name}-master-password`, { length: 32, special: false }, { parent: this }).result);
+    const generated = aurora.manageMasterUserPassword ? undefined : generatedPassword(name, { parent: this });
     const network = new AuroraNetwork(
       `${name}-net`,
       {
@@ -67,30 +69,42 @@ export class AuroraCluster extends pulumi.ComponentResource {
     );
     const nodes = primaryClusterNodes(topology);
     const plan = auroraParameterPlan(topology);
+    const versions = versionPolicy(aurora);
     const roles = [...new Set(nodes.map((node) => ROLES[node.role].aurora))];
-    const parameters = new AuroraParameterGroups(`${name}-params`, { family: aurora.family, plan, roles }, inPrimary);
+    const parameters = new AuroraParameterGroups(`${name}-params`, { family: aurora.family, plan, roles, ignoreChanges: versions.parameterGroups }, inPrimary);
     const monitoringRole = aurora.monitoringInterval > 0 ? this.monitoringRole(name) : undefined;
-    const ignoreVersion = versionDriftIgnored(aurora);
     const global =
       aurora.secondaries.length > 0
         ? new aws.rds.GlobalCluster(
             `${name}-global`,
             { globalClusterIdentifier: `${prefix}-global`, engine: ENGINE, engineVersion: aurora.engineVersion, storageEncrypted: true, deletionProtection: aurora.deletionProtection },
-            { ...inPrimary, ignoreChanges: ignoreVersion },
+            // The upgrades of a Global Database go through here (versions.ts); its fixed name must be freed before a replacement.
+            { ...inPrimary, deleteBeforeReplace: true, ignoreChanges: versions.global },
           )
         : undefined;
+    // Renewed with every input that would replace the cluster, so a replacement never reuses a name.
+    const suffix = new random.RandomId(
+      `${name}-cluster-id`,
+      { byteLength: 4, keepers: { kmsKeyId: aurora.kmsKeyId ?? "", database: topology.database, user: topology.user, subnetGroup: network.subnetGroup.name } },
+      { parent: this },
+    );
+    const clusterId = suffix.hex.apply((hex) => clusterIdentifier(prefix, hex));
+    const logGroup = postgresLogGroup(name, clusterId, aurora.logRetentionDays, inPrimary);
     this.cluster = new aws.rds.Cluster(
       `${name}-cluster`,
       clusterArgs(topology, {
-        identifierPrefix: prefix,
-        password,
+        clusterId,
+        ...(generated ? { password: generated } : {}),
         subnetGroupName: network.subnetGroup.name,
         securityGroupId: network.securityGroup.id,
         parameterGroupName: parameters.cluster.name,
+        writerParameterGroupName: parameters.forRole("writer").name,
+        versions,
         ...(global ? { globalClusterId: global.id } : {}),
       }),
-      { ...inPrimary, ignoreChanges: ignoreVersion },
+      { ...inPrimary, dependsOn: [logGroup], ignoreChanges: versions.cluster },
     );
+    const password = generated ?? managedPassword(name, aurora, this.cluster, inPrimary);
 
     const instances: Instance[] = [];
     for (const node of nodes) {
@@ -102,7 +116,7 @@ export class AuroraCluster extends pulumi.ComponentResource {
       });
       // The first instance created becomes the writer: readers wait for it.
       const dependsOn = instances[0] ? [instances[0].resource] : [];
-      instances.push({ node, resource: new aws.rds.ClusterInstance(`${name}-${node.name}`, args, { ...inPrimary, dependsOn, ignoreChanges: ignoreVersion }) });
+      instances.push({ node, resource: new aws.rds.ClusterInstance(`${name}-${node.name}`, args, { ...inPrimary, dependsOn }) });
     }
     const writer = instances[0];
     if (!writer) throw new Error("AuroraCluster: the primary cluster always has its writer");
@@ -113,8 +127,8 @@ export class AuroraCluster extends pulumi.ComponentResource {
           `${name}-proxy`,
           {
             aurora,
-            user: topology.user,
-            password,
+            region: topology.region,
+            credentials: generated ? { kind: "generated", user: topology.user, password: generated } : { kind: "managed", secretArn: managedSecretArn(this.cluster) },
             clusterIdentifier: this.cluster.clusterIdentifier,
             securityGroupId: network.securityGroup.id,
             waitFor: instances.map((i) => i.resource),
@@ -123,11 +137,19 @@ export class AuroraCluster extends pulumi.ComponentResource {
         )
       : undefined;
     if (aurora.autoscaling) {
-      const target = new aws.appautoscaling.Target(`${name}-readers`, scalingTargetArgs(aurora.autoscaling, this.cluster.clusterIdentifier), {
-        ...inPrimary,
-        dependsOn: instances.map((i) => i.resource),
-      });
-      new aws.appautoscaling.Policy(`${name}-readers`, scalingPolicyArgs(aurora.autoscaling, target), inPrimary);
+      const oltpReaders = instances.filter((i) => i.node.role === "oltp").map((i) => i.resource.identifier);
+      readerScaling(
+        name,
+        {
+          scaling: aurora.autoscaling,
+          cli: args.cli,
+          region: topology.region,
+          cluster: this.cluster,
+          instances: instances.map((i) => i.resource),
+          ...(olap ? { oltpReaderIds: pulumi.all(oltpReaders) } : {}),
+        },
+        inPrimary,
+      );
     }
     const secondaries = aurora.secondaries.map((secondary) => {
       const provider = new aws.Provider(`${name}-${secondary.region}`, { region: secondary.region as aws.Region }, { parent: this });
@@ -135,15 +157,25 @@ export class AuroraCluster extends pulumi.ComponentResource {
       if (!global) throw new Error("AuroraCluster: secondaries join the global cluster created with them");
       return new AuroraSecondaryRegion(
         `${name}-${secondary.region}`,
-        { topology, secondary, plan, globalClusterIdentifier: global.id, primaryWriter: writer.resource },
+        { topology, secondary, plan, versions, identifierPrefix: prefix, globalClusterIdentifier: global.id, primaryWriter: writer.resource },
         { parent: this, providers: [provider] },
       );
     });
 
-    this.check(name, args.cli, topology, nodes, instances, secondaries, [
-      ...(proxy ? [proxy] : []),
-      ...(endpoints ? [endpoints.oltp, endpoints.olap] : []),
-    ]);
+    deployCheck(
+      name,
+      {
+        cli: args.cli,
+        topology,
+        nodes,
+        cluster: this.cluster,
+        instances: instances.map((i) => i.resource),
+        secondaries,
+        ...(proxy ? { proxyName: proxy.proxy.name } : {}),
+        alsoWaitFor: [...(proxy ? [proxy] : []), ...(endpoints ? [endpoints.oltp, endpoints.olap] : [])],
+      },
+      { parent: this },
+    );
     this.outputs = auroraStackOutputs(
       topology,
       {
@@ -157,50 +189,21 @@ export class AuroraCluster extends pulumi.ComponentResource {
           readerEndpoint: s.cluster.readerEndpoint,
           readers: s.readers.map((r) => ({ identifier: r.identifier, endpoint: r.endpoint })),
         })),
+        ...(aurora.manageMasterUserPassword ? { masterSecretArn: managedSecretArn(this.cluster) } : {}),
       },
       password,
     );
     this.registerOutputs({ clusterIdentifier: this.cluster.clusterIdentifier });
   }
 
-  /** The deploy gate: the CLI's aurora-check, re-run whenever the topology or an identifier changes. */
-  private check(
-    name: string,
-    cli: string,
-    topology: AuroraTopology,
-    nodes: DatabaseNode[],
-    instances: Instance[],
-    secondaries: AuroraSecondaryRegion[],
-    alsoWaitFor: pulumi.Resource[],
-  ): void {
-    const ids = pulumi
-      .all([
-        this.cluster.clusterIdentifier,
-        pulumi.all(instances.map((i) => i.resource.identifier)),
-        pulumi.all(secondaries.map((s) => pulumi.all([s.cluster.clusterIdentifier, pulumi.all(s.readers.map((r) => r.identifier))]))),
-      ])
-      .apply(([clusterId, instanceIds, remote]) => ({ clusterId, instanceIds, secondaries: remote.map(([id, readerIds]) => ({ clusterId: id, readerIds })) }));
-    const expectation = ids.apply((created) => auroraExpectation(topology, nodes, created));
-    const check = auroraCheckCommand(cli);
-    new command.local.Command(
-      `${name}-check`,
-      {
-        create: check.create,
-        update: check.create,
-        environment: expectation.apply((e) => check.environment(e)),
-        triggers: [topology.hash, expectation.apply((e) => JSON.stringify(e.clusters))],
-      },
-      { parent: this, dependsOn: [...instances.map((i) => i.resource), ...secondaries.flatMap((s) => [s.cluster, ...s.readers]), ...alsoWaitFor] },
-    );
-  }
-
   /**
    * The cluster's reader endpoint would send OLTP reads to the OLAP reader too. OLTP reads
    * get a READER endpoint that excludes it (readers added later, autoscaled ones included,
    * join it automatically); analytics get one whose only member is the OLAP reader.
+   * Their names are fixed (not auto-named): a replacement must delete the old one first.
    */
   private customEndpoints(name: string, prefix: string, olap: Instance, instances: Instance[], opts: pulumi.CustomResourceOptions) {
-    const waitFor = { ...opts, dependsOn: instances.map((i) => i.resource) };
+    const waitFor = { ...opts, dependsOn: instances.map((i) => i.resource), deleteBeforeReplace: true };
     const endpoint = (suffix: string, members: Pick<aws.rds.ClusterEndpointArgs, "excludedMembers" | "staticMembers">) =>
       new aws.rds.ClusterEndpoint(
         `${name}-${suffix}`,

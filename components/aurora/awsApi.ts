@@ -1,16 +1,34 @@
 /** The Aurora check's AWS calls, through the AWS SDK v3 (default credential chain). */
-import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
-import { DBClusterNotFoundFault, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
-import type { AuroraApi, AuroraMetric, ClusterDescription, InstanceDescription } from "./check";
+import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
+import {
+  DBClusterNotFoundFault,
+  DBInstanceNotFoundFault,
+  DeleteDBInstanceCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBProxyTargetsCommand,
+  InvalidDBInstanceStateFault,
+  RDSClient,
+} from "@aws-sdk/client-rds";
+import type { AuroraApi, ClusterDescription, Dimension, InstanceDescription, ProxyTargetDescription } from "./check";
 
 /** CloudWatch publishes RDS metrics each minute; five minutes spans a fresh instance's first datapoints. */
 const METRIC_WINDOW_MS = 5 * 60_000;
 
+function perRegion<T>(make: (region: string) => T): (region: string) => T {
+  const clients = new Map<string, T>();
+  return (region) => {
+    const existing = clients.get(region);
+    if (existing) return existing;
+    const client = make(region);
+    clients.set(region, client);
+    return client;
+  };
+}
+
 export function awsAuroraApi(): AuroraApi {
-  const rds = new Map<string, RDSClient>();
-  const cloudwatch = new Map<string, CloudWatchClient>();
-  const rdsIn = (region: string) => rds.get(region) ?? rds.set(region, new RDSClient({ region })).get(region)!;
-  const cloudwatchIn = (region: string) => cloudwatch.get(region) ?? cloudwatch.set(region, new CloudWatchClient({ region })).get(region)!;
+  const rdsIn = perRegion((region) => new RDSClient({ region }));
+  const cloudwatchIn = perRegion((region) => new CloudWatchClient({ region }));
 
   return {
     async describeCluster(region, clusterId): Promise<ClusterDescription | undefined> {
@@ -20,7 +38,12 @@ export function awsAuroraApi(): AuroraApi {
         if (!cluster) return undefined;
         return {
           status: cluster.Status ?? "unknown",
-          members: (cluster.DBClusterMembers ?? []).map((m) => ({ id: m.DBInstanceIdentifier ?? "", isWriter: m.IsClusterWriter ?? false })),
+          engineVersion: cluster.EngineVersion ?? "unknown",
+          members: (cluster.DBClusterMembers ?? []).map((m) => ({
+            id: m.DBInstanceIdentifier ?? "",
+            isWriter: m.IsClusterWriter ?? false,
+            ...(m.DBClusterParameterGroupStatus ? { parameterGroupStatus: m.DBClusterParameterGroupStatus } : {}),
+          })),
         };
       } catch (error) {
         if (error instanceof DBClusterNotFoundFault) return undefined;
@@ -29,15 +52,42 @@ export function awsAuroraApi(): AuroraApi {
     },
     async describeInstances(region, clusterId): Promise<InstanceDescription[]> {
       const { DBInstances } = await rdsIn(region).send(new DescribeDBInstancesCommand({ Filters: [{ Name: "db-cluster-id", Values: [clusterId] }] }));
-      return (DBInstances ?? []).map((i) => ({ id: i.DBInstanceIdentifier ?? "", status: i.DBInstanceStatus ?? "unknown" }));
+      return (DBInstances ?? []).map((i) => ({
+        id: i.DBInstanceIdentifier ?? "",
+        status: i.DBInstanceStatus ?? "unknown",
+        parameterGroups: (i.DBParameterGroups ?? []).map((g) => ({ name: g.DBParameterGroupName ?? "", status: g.ParameterApplyStatus ?? "unknown" })),
+      }));
     },
-    async maxMetric(region, metric: AuroraMetric, dimension) {
+    async describeProxyTargets(region, proxyName): Promise<ProxyTargetDescription[]> {
+      const { Targets } = await rdsIn(region).send(new DescribeDBProxyTargetsCommand({ DBProxyName: proxyName, TargetGroupName: "default" }));
+      return (Targets ?? []).map((t) => ({
+        id: t.RdsResourceId ?? t.TrackedClusterId ?? t.Endpoint ?? "",
+        type: t.Type ?? "unknown",
+        ...(t.Role ? { role: t.Role } : {}),
+        ...(t.TargetHealth?.State ? { state: t.TargetHealth.State } : {}),
+        ...(t.TargetHealth?.Reason ? { reason: t.TargetHealth.Reason } : {}),
+        ...(t.TargetHealth?.Description ? { description: t.TargetHealth.Description } : {}),
+      }));
+    },
+    async listMetricDimensions(region, metric, having): Promise<Dimension[][]> {
+      const sets: Dimension[][] = [];
+      let token: string | undefined;
+      do {
+        const page = await cloudwatchIn(region).send(
+          new ListMetricsCommand({ Namespace: "AWS/RDS", MetricName: metric, Dimensions: having.map((d) => ({ Name: d.name, Value: d.value })), NextToken: token }),
+        );
+        for (const m of page.Metrics ?? []) sets.push((m.Dimensions ?? []).map((d) => ({ name: d.Name ?? "", value: d.Value ?? "" })));
+        token = page.NextToken;
+      } while (token);
+      return sets;
+    },
+    async maxMetric(region, metric, dimensions) {
       const end = new Date();
       const { Datapoints } = await cloudwatchIn(region).send(
         new GetMetricStatisticsCommand({
           Namespace: "AWS/RDS",
           MetricName: metric,
-          Dimensions: [{ Name: dimension.name, Value: dimension.value }],
+          Dimensions: dimensions.map((d) => ({ Name: d.name, Value: d.value })),
           StartTime: new Date(end.getTime() - METRIC_WINDOW_MS),
           EndTime: end,
           Period: 60,
@@ -46,6 +96,15 @@ export function awsAuroraApi(): AuroraApi {
       );
       const values = (Datapoints ?? []).map((d) => d.Maximum).filter((v): v is number => typeof v === "number");
       return values.length === 0 ? undefined : Math.max(...values);
+    },
+    async deleteInstance(region, instanceId) {
+      try {
+        await rdsIn(region).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: instanceId }));
+      } catch (error) {
+        // Already gone, or already being deleted: what the caller wants.
+        if (error instanceof DBInstanceNotFoundFault || error instanceof InvalidDBInstanceStateFault) return;
+        throw error;
+      }
     },
   };
 }

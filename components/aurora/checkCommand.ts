@@ -1,10 +1,16 @@
-/** The command the Aurora check runs: this project's CLI with the expectation handed over as JSON. */
+/**
+ * The commands the Aurora component runs through @pulumi/command: the deploy
+ * check (this project's CLI, the expectation handed over as JSON), and the
+ * removal of autoscaled readers before the cluster is deleted.
+ */
 import { UserError } from "../errors";
 import { z } from "zod";
 import { shq } from "../render/shell";
 import type { AuroraExpectation } from "./check";
+import type { CleanupTarget } from "./autoscaledReaders";
 
 export const EXPECTATION_ENV = "PG_READ_REPLICAS_AURORA_EXPECT";
+export const CLEANUP_ENV = "PG_READ_REPLICAS_AURORA_CLUSTER";
 
 export function auroraCheckCommand(cli: string, node = process.execPath) {
   return {
@@ -13,9 +19,19 @@ export function auroraCheckCommand(cli: string, node = process.execPath) {
   };
 }
 
+export function autoscaledReadersCleanupCommand(cli: string, node = process.execPath) {
+  return {
+    delete: `${shq(node)} ${shq(cli)} aurora-remove-autoscaled --from-env`,
+    environment: (target: CleanupTarget): Record<string, string> => ({ [CLEANUP_ENV]: JSON.stringify(target) }),
+  };
+}
+
 const expectationSchema = z.object({
   timeoutMs: z.number().positive(),
   maxLagMs: z.number().positive(),
+  postgresVersion: z.number().int(),
+  majorUpgrade: z.enum(["held", "applied", "global"]),
+  proxy: z.object({ region: z.string().min(1), name: z.string().min(1) }).optional(),
   clusters: z
     .array(
       z.object({
@@ -29,19 +45,29 @@ const expectationSchema = z.object({
     .min(1),
 });
 
+const cleanupSchema = z.object({ region: z.string().min(1), clusterId: z.string().min(1) });
+
 export class ExpectationError extends UserError {
   override name = "ExpectationError";
 }
 
-export function parseExpectation(text: string | undefined, source: string): AuroraExpectation {
-  if (!text) throw new ExpectationError(`${source} is empty; the Aurora check runs from pulumi up, which sets it.`);
+function parsed<T>(text: string | undefined, source: string, schema: z.ZodType<T>, what: { name: string; runBy: string }): T {
+  if (!text) throw new ExpectationError(`${source} is empty; the Aurora ${what.name} runs from ${what.runBy}, which sets it.`);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     throw new ExpectationError(`${source} is not JSON: ${(error as Error).message}`);
   }
-  const result = expectationSchema.safeParse(value);
-  if (!result.success) throw new ExpectationError(`${source} is not an Aurora check expectation: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  return result.data as AuroraExpectation;
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ExpectationError(`${source} is not an Aurora ${what.name} input: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  return result.data;
+}
+
+export function parseExpectation(text: string | undefined, source: string): AuroraExpectation {
+  return parsed(text, source, expectationSchema, { name: "check", runBy: "pulumi up" }) as AuroraExpectation;
+}
+
+export function parseCleanupTarget(text: string | undefined, source: string): CleanupTarget {
+  return parsed(text, source, cleanupSchema, { name: "cleanup", runBy: "pulumi destroy" });
 }

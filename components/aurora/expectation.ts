@@ -1,6 +1,7 @@
 /** What the deploy check expects to find, from the Topology and the identifiers AWS assigned. Pure. */
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
 import type { AuroraExpectation } from "./check";
+import { versionPolicy } from "./versions";
 
 export interface CreatedIdentifiers {
   clusterId: string;
@@ -8,6 +9,13 @@ export interface CreatedIdentifiers {
   instanceIds: readonly string[];
   /** Per secondary region, in the Topology's order: its cluster and its readers. */
   secondaries: ReadonlyArray<{ clusterId: string; readerIds: readonly string[] }>;
+  /** RDS Proxy's name, when the stack has one. */
+  proxyName?: string;
+}
+
+function majorUpgrade(topology: AuroraTopology): AuroraExpectation["majorUpgrade"] {
+  if (topology.aurora.secondaries.length > 0) return "global";
+  return versionPolicy(topology.aurora).parameterGroups.includes("family") ? "held" : "applied";
 }
 
 export function auroraExpectation(topology: AuroraTopology, nodes: readonly DatabaseNode[], ids: CreatedIdentifiers): AuroraExpectation {
@@ -20,6 +28,9 @@ export function auroraExpectation(topology: AuroraTopology, nodes: readonly Data
   return {
     timeoutMs: topology.verification.timeoutMs,
     maxLagMs: topology.verification.maxLagMs,
+    postgresVersion: topology.postgresVersion,
+    majorUpgrade: majorUpgrade(topology),
+    ...(ids.proxyName !== undefined ? { proxy: { region: topology.region, name: ids.proxyName } } : {}),
     clusters: [
       { region: topology.region, clusterId: ids.clusterId, primary: true, ...(declaredWriter !== undefined ? { declaredWriter } : {}), readers },
       ...topology.aurora.secondaries.flatMap((secondary, index) => {

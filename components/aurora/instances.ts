@@ -1,8 +1,10 @@
 /** Aurora instance and cluster arguments from the Topology. Pure: tests call these directly. */
 import type * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { ROLES } from "../topology/roles";
 import type { AuroraSettings, AuroraTopology, DatabaseNode } from "../topology/types";
+import { finalSnapshotIdentifier } from "./identifiers";
+import type { VersionPolicy } from "./versions";
 
 export const ENGINE = "aurora-postgresql";
 
@@ -28,41 +30,75 @@ export function instanceClassOf(aurora: AuroraSettings, node: DatabaseNode): str
   return aurora.instanceClass[role];
 }
 
+/** What every instance shares, in the primary region and in secondaries. */
+export function commonInstanceArgs(aurora: AuroraSettings): Partial<aws.rds.ClusterInstanceArgs> {
+  return {
+    engine: ENGINE,
+    // No engineVersion: an instance runs its cluster's version, and upgrades happen on the cluster.
+    publiclyAccessible: false,
+    autoMinorVersionUpgrade: aurora.autoMinorVersionUpgrade,
+    applyImmediately: aurora.applyImmediately,
+    ...(aurora.caCertIdentifier !== undefined ? { caCertIdentifier: aurora.caCertIdentifier } : {}),
+    ...(aurora.preferredMaintenanceWindow !== undefined ? { preferredMaintenanceWindow: aurora.preferredMaintenanceWindow } : {}),
+  };
+}
+
 export function instanceArgs(topology: AuroraTopology, node: DatabaseNode, ctx: InstanceContext): aws.rds.ClusterInstanceArgs {
   const { aurora } = topology;
   return {
-    clusterIdentifier: ctx.clusterId,
+    ...commonInstanceArgs(aurora),
     engine: ENGINE,
-    engineVersion: aurora.engineVersion,
+    clusterIdentifier: ctx.clusterId,
     instanceClass: instanceClassOf(aurora, node),
     dbParameterGroupName: ctx.parameterGroupName,
     dbSubnetGroupName: ctx.subnetGroupName,
     // Failover promotes the lowest tier: OLTP readers (1) before the OLAP reader (15).
     promotionTier: ROLES[node.role].promotionTier,
-    publiclyAccessible: false,
-    autoMinorVersionUpgrade: aurora.autoMinorVersionUpgrade,
     performanceInsightsEnabled: aurora.performanceInsights,
     ...(ctx.monitoringRoleArn !== undefined ? { monitoringInterval: aurora.monitoringInterval, monitoringRoleArn: ctx.monitoringRoleArn } : {}),
   };
 }
 
 export interface ClusterContext {
-  identifierPrefix: string;
-  password: pulumi.Input<string>;
+  /** The cluster's identifier (random suffix included: identifiers.ts). */
+  clusterId: pulumi.Input<string>;
+  /** A generated password, or none when RDS manages it in Secrets Manager. */
+  password?: pulumi.Input<string>;
   subnetGroupName: pulumi.Input<string>;
   securityGroupId: pulumi.Input<string>;
   parameterGroupName: pulumi.Input<string>;
+  /** The writer's instance parameter group, sent with a major upgrade. */
+  writerParameterGroupName: pulumi.Input<string>;
+  versions: VersionPolicy;
   globalClusterId?: pulumi.Input<string>;
+}
+
+/** Settings the cluster takes from aurora.*, beyond storage and credentials. */
+function operations(aurora: AuroraSettings): Partial<aws.rds.ClusterArgs> {
+  return {
+    applyImmediately: aurora.applyImmediately,
+    iamDatabaseAuthenticationEnabled: aurora.iamDatabaseAuthentication,
+    ...(aurora.preferredMaintenanceWindow !== undefined ? { preferredMaintenanceWindow: aurora.preferredMaintenanceWindow } : {}),
+    ...(aurora.preferredBackupWindow !== undefined ? { preferredBackupWindow: aurora.preferredBackupWindow } : {}),
+  };
+}
+
+function credentials(topology: AuroraTopology, ctx: ClusterContext): Partial<aws.rds.ClusterArgs> {
+  const { aurora } = topology;
+  if (aurora.manageMasterUserPassword) {
+    return { masterUsername: topology.user, manageMasterUserPassword: true, ...(aurora.kmsKeyId ? { masterUserSecretKmsKeyId: aurora.kmsKeyId } : {}) };
+  }
+  return { masterUsername: topology.user, ...(ctx.password !== undefined ? { masterPassword: ctx.password } : {}) };
 }
 
 export function clusterArgs(topology: AuroraTopology, ctx: ClusterContext): aws.rds.ClusterArgs {
   const { aurora } = topology;
   return {
+    clusterIdentifier: ctx.clusterId,
     engine: ENGINE,
     engineVersion: aurora.engineVersion,
     databaseName: topology.database,
-    masterUsername: topology.user,
-    masterPassword: ctx.password,
+    ...credentials(topology, ctx),
     port: topology.port,
     dbSubnetGroupName: ctx.subnetGroupName,
     vpcSecurityGroupIds: [ctx.securityGroupId],
@@ -71,16 +107,18 @@ export function clusterArgs(topology: AuroraTopology, ctx: ClusterContext): aws.
     ...(aurora.kmsKeyId ? { kmsKeyId: aurora.kmsKeyId } : {}),
     deletionProtection: aurora.deletionProtection,
     skipFinalSnapshot: aurora.skipFinalSnapshot,
-    ...(aurora.skipFinalSnapshot ? {} : { finalSnapshotIdentifier: `${ctx.identifierPrefix}-final` }),
+    ...(aurora.skipFinalSnapshot ? {} : { finalSnapshotIdentifier: pulumiApply(ctx.clusterId, finalSnapshotIdentifier) }),
     backupRetentionPeriod: aurora.backupRetentionDays,
     copyTagsToSnapshot: true,
     enabledCloudwatchLogsExports: ["postgresql"],
+    ...operations(aurora),
+    ...(ctx.versions.allowMajorVersionUpgrade ? { allowMajorVersionUpgrade: true, dbInstanceParameterGroupName: ctx.writerParameterGroupName } : {}),
     ...(ctx.globalClusterId !== undefined ? { globalClusterIdentifier: ctx.globalClusterId } : {}),
     // availabilityZones is left unset: Aurora picks three, and a declared list that drifts forces replacement.
   };
 }
 
-/** With automatic minor upgrades, AWS moves engineVersion under us: a diff there must not replace anything. */
-export function versionDriftIgnored(aurora: AuroraSettings): string[] {
-  return aurora.autoMinorVersionUpgrade ? ["engineVersion"] : [];
+/** Plain strings stay plain (unit tests read them directly); Outputs are mapped. */
+function pulumiApply(value: pulumi.Input<string>, map: (text: string) => string): pulumi.Input<string> {
+  return typeof value === "string" ? map(value) : pulumi.output(value).apply(map);
 }

@@ -1,7 +1,10 @@
 /** What Aurora does differently from the Topology, in words for the stack outputs and the deploy log. */
 import { ROLES } from "../topology/roles";
 import type { AuroraTopology } from "../topology/types";
+import { scalingMetric } from "./autoscaling";
+import { AUTOSCALING } from "./facts/limits";
 import { type AuroraNote, auroraParameterPlan } from "./parameters";
+import { versionPolicy } from "./versions";
 
 const ROLE_NAMES = { primary: "writer", oltp: "OLTP readers", olap: "OLAP reader", cluster: "cluster" } as const;
 
@@ -23,30 +26,69 @@ function mergedNotes(notes: readonly AuroraNote[]): string[] {
   return [...groups.values()].map(({ note, roles }) => describeNote(note, roles));
 }
 
-export function auroraNotes(topology: AuroraTopology, proxyReadOnlyEndpoint: string | undefined): string[] {
-  const aurora = topology.aurora;
-  const olap = topology.standbys.some((s) => s.role === "olap");
-  const notes: string[] = [];
-  if (!aurora.proxy.enabled) {
-    notes.push("RDS Proxy is disabled (aurora.proxy.enabled: false): pools.write is the cluster endpoint and pools.read the reader endpoint, without connection pooling.");
-  } else if (olap) {
+function poolNotes(topology: AuroraTopology, olap: boolean, proxyReadOnlyEndpoint: string | undefined): string[] {
+  if (!topology.aurora.proxy.enabled) {
+    return ["RDS Proxy is disabled (aurora.proxy.enabled: false): pools.write is the cluster endpoint and pools.read the reader endpoint, without connection pooling."];
+  }
+  return olap
+    ? [
+        `pools.read is the OLTP custom endpoint, not RDS Proxy: a proxy's READ_ONLY endpoint cannot exclude a reader, so ${proxyReadOnlyEndpoint ?? "it"} would send OLTP reads to the OLAP reader too. pools.write is RDS Proxy.`,
+      ]
+    : [];
+}
+
+function scalingNotes(topology: AuroraTopology, olap: boolean): string[] {
+  const scaling = topology.aurora.autoscaling;
+  if (!scaling) return [];
+  const metric = scalingMetric(scaling);
+  return [
+    `Autoscaled readers (${scaling.minReaders}–${scaling.maxReaders} readers in all) join the OLTP reader endpoint automatically; Application Auto Scaling only removes readers it added, never the OLAP reader, and pulumi destroy removes the ones left before deleting the cluster.`,
+    olap
+      ? `Autoscaling tracks ${metric} averaged over the declared OLTP readers, not Aurora's all-reader average, so analytic load on the OLAP reader does not add OLTP readers (after a failover the promoted reader's writer load counts in that average until it is replaced).`
+      : `Autoscaling tracks Aurora's ${metric === "CPUUtilization" ? "RDSReaderAverageCPUUtilization" : "RDSReaderAverageDatabaseConnections"}: every reader is an OLTP reader.`,
+    `Autoscaled readers get the writer's class (${topology.aurora.instanceClass.writer}) and promotion tier ${AUTOSCALING.addedReaderTier.value}.${
+      olap ? " The OLAP reader is tier 15 too, and on a tie Aurora promotes the largest instance: with every OLTP reader down, the larger of them becomes writer." : ""
+    }`,
+  ];
+}
+
+function operationsNotes(topology: AuroraTopology, masterSecretArn: string | undefined): string[] {
+  const { aurora } = topology;
+  const notes = [versionPolicy(aurora).explanation];
+  if (!aurora.applyImmediately) {
     notes.push(
-      `pools.read is the OLTP custom endpoint, not RDS Proxy: a proxy's READ_ONLY endpoint cannot exclude a reader, so ${proxyReadOnlyEndpoint ?? "it"} would send OLTP reads to the OLAP reader too. pools.write is RDS Proxy.`,
+      "aurora.applyImmediately is false: instance class, engine version and other cluster changes wait for the maintenance window; parameter groups change at once, and static ones (max_connections, max_worker_processes) still need a reboot, which the deploy check names.",
     );
   }
+  if (aurora.manageMasterUserPassword) {
+    notes.push(
+      `RDS keeps the master password in Secrets Manager${masterSecretArn ? ` (${masterSecretArn})` : ""} and rotates it${
+        aurora.masterPasswordRotationDays !== undefined ? ` every ${aurora.masterPasswordRotationDays} days` : " every 7 days"
+      }; RDS Proxy logs in with that secret, and the password output is its value at the last pulumi up: after a rotation, read the secret.`,
+    );
+  }
+  return notes;
+}
+
+export interface NoteContext {
+  proxyReadOnlyEndpoint?: string | undefined;
+  masterSecretArn?: string | undefined;
+}
+
+export function auroraNotes(topology: AuroraTopology, context: NoteContext = {}): string[] {
+  const aurora = topology.aurora;
+  const olap = topology.standbys.some((s) => s.role === "olap");
+  const notes: string[] = [...poolNotes(topology, olap, context.proxyReadOnlyEndpoint)];
   if (olap) {
     notes.push(
       `Failover prefers OLTP readers (promotion tier ${ROLES.oltp.promotionTier}) over the OLAP reader (tier ${ROLES.olap.promotionTier}); Aurora still promotes the OLAP reader when no other reader is healthy, and the deploy check then fails with the command to fail back.`,
     );
   }
-  if (aurora.autoscaling) {
-    notes.push(
-      `Autoscaled readers (${aurora.autoscaling.minReaders}–${aurora.autoscaling.maxReaders}) join the OLTP reader endpoint automatically; Application Auto Scaling only removes readers it added, never the OLAP reader.`,
-    );
-  }
+  notes.push(...scalingNotes(topology, olap));
   for (const secondary of aurora.secondaries) {
     notes.push(`${secondary.region}: no RDS Proxy there; its readPool is that secondary cluster's reader endpoint.`);
   }
+  notes.push(...operationsNotes(topology, context.masterSecretArn));
   notes.push(...mergedNotes(auroraParameterPlan(topology).notes));
   return notes;
 }

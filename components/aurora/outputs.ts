@@ -12,6 +12,8 @@ export interface CreatedEndpoints {
   proxy?: { write: pulumi.Input<string>; readOnly: pulumi.Input<string> };
   instances: ReadonlyArray<{ node: DatabaseNode; identifier: pulumi.Input<string>; endpoint: pulumi.Input<string> }>;
   secondaries: ReadonlyArray<{ region: string; readerEndpoint: pulumi.Input<string>; readers: ReadonlyArray<{ identifier: pulumi.Input<string>; endpoint: pulumi.Input<string> }> }>;
+  /** The RDS-managed master secret, when RDS manages the password. */
+  masterSecretArn?: pulumi.Input<string>;
 }
 
 export function auroraStackOutputs(topology: AuroraTopology, created: CreatedEndpoints, password: pulumi.Input<string>): StackOutputValues {
@@ -44,7 +46,9 @@ export function auroraStackOutputs(topology: AuroraTopology, created: CreatedEnd
       readers: pulumi.all(readers),
       pools,
       regions,
-      notes: created.proxy ? pulumi.output(created.proxy.readOnly).apply((ro) => auroraNotes(topology, ro)) : auroraNotes(topology, undefined),
+      notes: pulumi
+        .all([created.proxy?.readOnly, created.masterSecretArn])
+        .apply(([readOnly, masterSecretArn]) => auroraNotes(topology, { proxyReadOnlyEndpoint: readOnly, masterSecretArn })),
       // rds.force_ssl; Aurora's certificates chain to the RDS CA bundle, which clients fetch from AWS.
       tls: { required: topology.access.requireTls },
     },

@@ -1,4 +1,4 @@
-/** Parameter groups from the parameter plan: one for the cluster, one per instance role present. */
+/** Aurora parameter groups: one for the cluster, one per instance role present. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AuroraParameterPlan, InstanceRole } from "./parameters";
@@ -7,6 +7,8 @@ export interface AuroraParameterGroupsArgs {
   family: string;
   plan: AuroraParameterPlan;
   roles: readonly InstanceRole[];
+  /** `family` while the engine's major is held (versions.ts): a new family would not fit the running engine. */
+  ignoreChanges?: string[];
 }
 
 export class AuroraParameterGroups extends pulumi.ComponentResource {
@@ -16,10 +18,11 @@ export class AuroraParameterGroups extends pulumi.ComponentResource {
   constructor(name: string, args: AuroraParameterGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:aurora:ParameterGroups", name, {}, opts);
     const { family, plan } = args;
+    const child = { parent: this, ...(args.ignoreChanges && args.ignoreChanges.length > 0 ? { ignoreChanges: args.ignoreChanges } : {}) };
     this.cluster = new aws.rds.ClusterParameterGroup(
       `${name}-cluster`,
       { family, description: "pg-read-replicas: cluster settings", parameters: plan.cluster.map((p) => ({ ...p })) },
-      { parent: this },
+      child,
     );
     for (const role of args.roles) {
       this.instance.set(
@@ -27,7 +30,7 @@ export class AuroraParameterGroups extends pulumi.ComponentResource {
         new aws.rds.ParameterGroup(
           `${name}-${role}`,
           { family, description: `pg-read-replicas: ${role} instance settings`, parameters: plan.instance[role].map((p) => ({ ...p })) },
-          { parent: this },
+          child,
         ),
       );
     }

@@ -1,7 +1,8 @@
 /**
  * The Topology's per-role PostgreSQL settings as Aurora parameter groups.
- * Aurora takes some settings as they are (in its own units), manages others
- * itself, and bounds a few; the settings registry says which. Every setting ends
+ * The settings registry says how a setting travels (its unit, or why Aurora
+ * keeps it); AWS's facts say where it may go (cluster or instance group),
+ * whether it is modifiable, its apply type and its bounds. Every setting ends
  * in exactly one place: a parameter, or a note saying why not (surfaced in
  * outputs and the deploy log).
  */
@@ -9,6 +10,7 @@ import { parseDuration, parsePostgresSize } from "../config/units";
 import { type AuroraMapping, gucSpec } from "../settings/registry";
 import { ROLES } from "../topology/roles";
 import type { AuroraTopology, NodeRole, Setting } from "../topology/types";
+import { type ParameterFact, applyMethodFor, levelAllows, parameterFact, valueAllowed } from "./facts/parameters";
 
 export interface AuroraParameter {
   name: string;
@@ -51,29 +53,39 @@ function convert(value: string, mapping: Converted): string | undefined {
   }
 }
 
-/** Aurora's accepted range: -1 (wait forever) and values above it become the maximum, values below it the minimum. */
+/** Aurora's accepted range: -1 (wait forever, no limit) and values above it become the maximum, values below it the minimum. */
 function bounded(value: string, range: readonly [number, number]): string {
   const [min, max] = range;
   const number = Number(value);
-  return String(number === -1 || number > max ? max : number < min ? min : number);
+  return String((number === -1 && min > -1) || number > max ? max : number < min ? min : number);
 }
 
 export interface RoleParameters {
+  /** For the role's instance parameter group. */
   parameters: AuroraParameter[];
+  /** Cluster-only parameters (taken from the writer's settings). */
+  clusterParameters: AuroraParameter[];
   notes: AuroraNote[];
 }
 
-/** One role's settings: the instance parameters Aurora gets, and a note for everything else. */
 /** A setting to map: the Topology's, or any name and value (unknown names are noted as having no equivalent). */
 export type MappableSetting = Pick<Setting, "value" | "source"> & { name: string };
 
+/** Why a setting cannot be sent as it is, or undefined when its fact lets it through. */
+function refusal(fact: ParameterFact, mapping: Converted, fromStackConfig: boolean): string | undefined {
+  if (mapping.sizedByAurora && !fromStackConfig) return `Aurora sizes it from the instance class (${fact.auroraDefault ?? "its own default"}); set it in stack config to override`;
+  if (!fact.modifiable) return "AWS marks it not modifiable in Aurora PostgreSQL parameter groups";
+  if (fact.level === "none") return "AWS's Aurora PostgreSQL parameter reference lists it in neither the cluster nor the instance parameter group; set it per role or database (ALTER ROLE ... SET)";
+  return undefined;
+}
+
+/** One role's settings: the parameters Aurora gets, and a note for everything else. */
 export function auroraParametersFor(role: NodeRole, settings: readonly MappableSetting[]): RoleParameters {
-  const parameters: AuroraParameter[] = [];
-  const notes: AuroraNote[] = [];
+  const result: RoleParameters = { parameters: [], clusterParameters: [], notes: [] };
   for (const setting of settings) {
     const fromStackConfig = setting.source === "stackConfig";
     const note = (outcome: AuroraNote["outcome"], reason: string, auroraValue?: string) =>
-      notes.push({ role, setting: setting.name, value: setting.value, outcome, reason, fromStackConfig, ...(auroraValue !== undefined ? { auroraValue } : {}) });
+      result.notes.push({ role, setting: setting.name, value: setting.value, outcome, reason, fromStackConfig, ...(auroraValue !== undefined ? { auroraValue } : {}) });
     const mapping = gucSpec(setting.name)?.aurora;
     if (!mapping) {
       note("skipped", "Aurora PostgreSQL has no equivalent parameter");
@@ -83,30 +95,40 @@ export function auroraParametersFor(role: NodeRole, settings: readonly MappableS
       note("skipped", mapping.managed);
       continue;
     }
+    const fact = parameterFact(setting.name);
+    // A registry entry that maps to Aurora without a fact is a bug: facts.test checks the registry.
+    if (!fact) throw new Error(`auroraParametersFor: ${setting.name} maps to Aurora but has no entry in components/aurora/facts/parameters.ts`);
+    const refused = refusal(fact, mapping, fromStackConfig);
+    if (refused) {
+      note("skipped", refused);
+      continue;
+    }
     let value = convert(setting.value, mapping);
     if (value === undefined) {
       note("skipped", `the value cannot be expressed in Aurora's unit (${mapping.unit})`);
       continue;
     }
-    if (mapping.range) {
-      const limited = bounded(value, mapping.range);
-      if (limited !== value) {
-        const [min, max] = mapping.range;
-        note("mapped", `Aurora accepts ${min}–${max}${mapping.unit === "ms" ? " ms" : ""}; ${setting.value} becomes its nearest bound`, limited);
-        value = limited;
-      }
+    if (fact.range && !valueAllowed(fact, value)) {
+      const limited = bounded(value, fact.range);
+      const [min, max] = fact.range;
+      note("mapped", `Aurora accepts ${min}–${max}${mapping.unit === "ms" ? " ms" : ""}; ${setting.value} becomes its nearest bound`, limited);
+      value = limited;
     }
-    parameters.push({ name: setting.name, value, applyMethod: mapping.static ? "pending-reboot" : "immediate" });
+    if (!valueAllowed(fact, value)) {
+      note("skipped", `Aurora accepts only ${fact.values?.join(", ")}`);
+      continue;
+    }
+    const parameter = { name: setting.name, value, applyMethod: applyMethodFor(fact) };
+    if (levelAllows(fact.level, "instance")) result.parameters.push(parameter);
+    else if (role === "primary") result.clusterParameters.push(parameter);
+    else note("skipped", "AWS takes it only in the cluster parameter group, where the writer's value applies to every instance");
   }
-  return { parameters, notes };
+  return result;
 }
 
-/** Settings for the whole cluster: password hashing, and TLS when the stack requires it. */
+/** Settings for the whole cluster that do not come from a role: TLS when the stack requires it. */
 export function auroraClusterParameters(requireTls: boolean): AuroraParameter[] {
-  return [
-    { name: "password_encryption", value: "scram-sha-256", applyMethod: "immediate" },
-    ...(requireTls ? [{ name: "rds.force_ssl", value: "1", applyMethod: "immediate" as const }] : []),
-  ];
+  return requireTls ? [{ name: "rds.force_ssl", value: "1", applyMethod: "immediate" }] : [];
 }
 
 export type InstanceRole = (typeof ROLES)[NodeRole]["aurora"];
@@ -122,13 +144,13 @@ export function auroraParameterPlan(topology: AuroraTopology): AuroraParameterPl
   const local = topology.regions.flatMap((region) => (region.primary ? region.groups : []));
   const forRole = (role: NodeRole): RoleParameters => {
     const group = local.find((g) => g.role === role);
-    return group ? auroraParametersFor(role, group.settings) : { parameters: [], notes: [] };
+    return group ? auroraParametersFor(role, group.settings) : { parameters: [], clusterParameters: [], notes: [] };
   };
   const writer = forRole("primary");
   const reader = forRole("oltp");
   const olap = forRole("olap");
   return {
-    cluster: auroraClusterParameters(topology.access.requireTls),
+    cluster: [...writer.clusterParameters, ...auroraClusterParameters(topology.access.requireTls)],
     instance: { writer: writer.parameters, reader: reader.parameters, olap: olap.parameters },
     notes: [...writer.notes, ...reader.notes, ...olap.notes],
   };

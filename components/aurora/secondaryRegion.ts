@@ -1,22 +1,29 @@
 /**
  * A secondary region of the Aurora Global Database: its own network, a cluster
  * that joins the global cluster (no credentials, no database name: both come
- * from the primary) and its readers. Children run through that region's provider.
+ * from the primary), its log group and its readers. Children run through that
+ * region's provider.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { ROLES } from "../topology/roles";
 import type { AuroraSecondary, AuroraTopology } from "../topology/types";
-import { ENGINE, versionDriftIgnored } from "./instances";
+import { clusterIdentifier } from "./identifiers";
+import { ENGINE, commonInstanceArgs } from "./instances";
+import { postgresLogGroup } from "./logGroup";
 import { AuroraNetwork } from "./network";
 import { AuroraParameterGroups } from "./parameterGroups";
 import type { AuroraParameterPlan } from "./parameters";
+import type { VersionPolicy } from "./versions";
 
 export interface AuroraSecondaryRegionArgs {
   topology: AuroraTopology;
   secondary: AuroraSecondary;
   /** The primary cluster's parameter plan: a secondary's readers run the OLTP readers' settings. */
   plan: AuroraParameterPlan;
+  versions: VersionPolicy;
+  identifierPrefix: string;
   globalClusterIdentifier: pulumi.Input<string>;
   /** The primary's writer: a secondary can join only once the primary cluster has one. */
   primaryWriter: pulumi.Resource;
@@ -45,10 +52,19 @@ export class AuroraSecondaryRegion extends pulumi.ComponentResource {
       },
       child,
     );
-    const parameters = new AuroraParameterGroups(`${name}-params`, { family: aurora.family, plan: args.plan, roles: ["reader"] }, child);
+    const parameters = new AuroraParameterGroups(
+      `${name}-params`,
+      { family: aurora.family, plan: args.plan, roles: ["reader"], ignoreChanges: args.versions.parameterGroups },
+      child,
+    );
+    // Renewed with every input that would replace the cluster, so a replacement never reuses a name.
+    const suffix = new random.RandomId(`${name}-cluster-id`, { byteLength: 4, keepers: { kmsKeyId: secondary.kmsKeyId, subnetGroup: network.subnetGroup.name } }, child);
+    const clusterId = suffix.hex.apply((hex) => clusterIdentifier(args.identifierPrefix, hex, secondary.region));
+    const logGroup = postgresLogGroup(name, clusterId, aurora.logRetentionDays, child);
     this.cluster = new aws.rds.Cluster(
       `${name}-cluster`,
       {
+        clusterIdentifier: clusterId,
         engine: ENGINE,
         engineVersion: aurora.engineVersion,
         globalClusterIdentifier: args.globalClusterIdentifier,
@@ -61,12 +77,15 @@ export class AuroraSecondaryRegion extends pulumi.ComponentResource {
         // A secondary holds no data of its own: the primary's final snapshot covers it.
         skipFinalSnapshot: true,
         enabledCloudwatchLogsExports: ["postgresql"],
+        applyImmediately: aurora.applyImmediately,
+        ...(aurora.preferredMaintenanceWindow !== undefined ? { preferredMaintenanceWindow: aurora.preferredMaintenanceWindow } : {}),
       },
       {
         parent: this,
-        dependsOn: [args.primaryWriter],
+        dependsOn: [args.primaryWriter, logGroup],
         // The provider reports the source cluster here once joined; re-applying it would try to detach.
-        ignoreChanges: ["replicationSourceIdentifier", ...versionDriftIgnored(aurora)],
+        // engineVersion moves with the global cluster (versions.ts).
+        ignoreChanges: ["replicationSourceIdentifier", ...args.versions.cluster],
       },
     );
     this.readers = Array.from(
@@ -75,17 +94,15 @@ export class AuroraSecondaryRegion extends pulumi.ComponentResource {
         new aws.rds.ClusterInstance(
           `${name}-reader-${ordinal}`,
           {
-            clusterIdentifier: this.cluster.id,
+            ...commonInstanceArgs(aurora),
             engine: ENGINE,
-            engineVersion: aurora.engineVersion,
+            clusterIdentifier: this.cluster.id,
             instanceClass: secondary.readerClass,
             dbParameterGroupName: parameters.forRole("reader").name,
             dbSubnetGroupName: network.subnetGroup.name,
             promotionTier: ROLES.oltp.promotionTier,
-            publiclyAccessible: false,
-            autoMinorVersionUpgrade: aurora.autoMinorVersionUpgrade,
           },
-          { parent: this, ignoreChanges: versionDriftIgnored(aurora) },
+          child,
         ),
     );
     this.registerOutputs({ readerEndpoint: this.cluster.readerEndpoint });

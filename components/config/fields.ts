@@ -172,13 +172,6 @@ export const instanceClass = z.string().transform((raw, ctx) => {
   return raw;
 });
 
-export const kmsKey = z.string().transform((raw, ctx) => {
-  if (!/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f-]{36})$/.test(raw)) {
-    return fail(ctx, raw, "is not a KMS key", "write a KMS key ARN, key id or alias/name");
-  }
-  return raw;
-});
-
 export const postgresVersion = scalar.transform((raw, ctx) => {
   const text = String(raw);
   if (!["15", "16", "17"].includes(text)) return fail(ctx, raw, "is not a supported PostgreSQL major version", "use 15, 16 or 17");

@@ -68,6 +68,8 @@ interface ResolvedCommon {
   /** The olap block as given, for rules that must tell "not set" from "disabled". */
   olapGiven?: { enabled: boolean; region?: string };
   maxConnections: number;
+  /** postgresql.maxConnections was set in stack config (Aurora keeps its own formula otherwise). */
+  maxConnectionsGiven: boolean;
   overrides: { primary: Readonly<Record<string, string>>; replica: Readonly<Record<string, string>> };
   resources: Record<ResourceRole, NodeResources> & { pgbouncer: { cpu: string; memory: string } };
   pgbouncer: ResolvedPgbouncer;
@@ -130,6 +132,9 @@ export interface ResolvedLocal extends ResolvedCommon {
 }
 
 export type ResolvedConfig = ResolvedSelfHosted | ResolvedAurora | ResolvedLocal;
+
+/** Static defaults that the schema cannot prefault because their provenance matters. */
+export const DEFAULTS = { maxConnections: 200 } as const;
 
 /** Fixed by the product, not by stack config. */
 export const FIXED = {
@@ -218,7 +223,8 @@ function resolveCommon(
     requireTls,
     olap,
     ...(config.olap ? { olapGiven: { enabled: config.olap.enabled, ...(config.olap.region !== undefined ? { region: config.olap.region } : {}) } } : {}),
-    maxConnections: config.postgresql.maxConnections,
+    maxConnections: config.postgresql.maxConnections ?? DEFAULTS.maxConnections,
+    maxConnectionsGiven: config.postgresql.maxConnections !== undefined,
     overrides: { primary: config.postgresql.primary, replica: config.postgresql.replica },
     resources: {
       primary: nodeResources(parts.resources.primary),

@@ -19,7 +19,6 @@ import {
   duration,
   gucOverrides,
   instanceClass,
-  kmsKey,
   monitoringInterval,
   positiveNumber,
   postgresVersion,
@@ -28,6 +27,7 @@ import {
   sqlIdentifier,
   wholeNumber,
 } from "./fields";
+import { backupWindow, caCertificate, kmsKeyArn, logRetentionDays, maintenanceWindow } from "./auroraFields";
 
 export const MAX_REPLICAS = 15;
 
@@ -82,7 +82,11 @@ const olap = z.strictObject({
 
 const postgresql = z
   .strictObject({
-    maxConnections: doc(wholeNumber(20, 10_000, 200).prefault(200), "max_connections on every node (standbys must match the primary)"),
+    maxConnections: doc(
+      wholeNumber(20, 10_000, 200).optional(),
+      "max_connections on every node (standbys must match the primary); on Aurora only sent when set here",
+      "200; aurora: Aurora's LEAST(DBInstanceClassMemory/9531392, 5000)",
+    ),
     primary: doc(gucOverrides.prefault({}), "overrides of the primary's PostgreSQL settings"),
     replica: doc(gucOverrides.prefault({}), "overrides of the OLTP replicas' PostgreSQL settings"),
   })
@@ -200,7 +204,7 @@ const auroraRegion = z.strictObject({
   replicas: doc(wholeNumber(1, MAX_REPLICAS, 1), "readers in that region"),
   vpcId: doc(awsId("vpc", "VPC id"), "VPC of that region"),
   subnetIds: doc(z.array(awsId("subnet", "subnet id")), "subnets of that region, in two zones or more"),
-  kmsKeyId: doc(kmsKey, "KMS key of that region (storage is encrypted)"),
+  kmsKeyId: doc(kmsKeyArn, "KMS key ARN in that region (storage is encrypted)"),
   instanceClass: doc(instanceClass.optional(), "reader instance class there", "aurora.instanceClass.reader"),
   allowedCidrs: doc(cidrList.optional(), "clients of that region's readers", "allowedCidrs"),
 });
@@ -215,13 +219,22 @@ const aurora = z.strictObject({
     reader: doc(instanceClass.optional(), "OLTP reader instance class", "instanceClass.writer"),
     olap: doc(instanceClass.optional(), "OLAP reader instance class; required with OLAP"),
   }),
-  kmsKeyId: doc(kmsKey.optional(), "KMS key for storage and the proxy's secret", "the account's RDS key"),
+  kmsKeyId: doc(kmsKeyArn.optional(), "KMS key ARN in the primary's region: storage, the proxy's secret, the managed master secret", "the account's RDS key"),
   deletionProtection: doc(bool.prefault(true), "turn off only for scratch stacks"),
   skipFinalSnapshot: doc(bool.prefault(false), "turn on only for scratch stacks"),
   backupRetentionDays: doc(wholeNumber(1, 35, 7).prefault(7), "automated backups kept, 1–35 days"),
   performanceInsights: doc(bool.prefault(false), "Performance Insights on every instance"),
   monitoringInterval: doc(monitoringInterval.prefault(0), "enhanced monitoring seconds (0: off); creates its IAM role"),
-  autoMinorVersionUpgrade: doc(bool.prefault(true), "then engineVersion changes are ignored after creation"),
+  autoMinorVersionUpgrade: doc(bool.prefault(true), "AWS applies minor upgrades in the maintenance window (no effect with crossRegion: a Global Database upgrades through engineVersion)"),
+  allowMajorVersionUpgrade: doc(bool.prefault(false), "let a change of postgresVersion and engineVersion upgrade the cluster in place"),
+  applyImmediately: doc(bool.prefault(false), "apply cluster and instance changes during pulumi up (may restart instances) instead of in the maintenance window"),
+  preferredMaintenanceWindow: doc(maintenanceWindow.optional(), "weekly maintenance window, ddd:hh24:mi-ddd:hh24:mi in UTC", "a 30-minute window AWS picks"),
+  preferredBackupWindow: doc(backupWindow.optional(), "daily backup window, hh24:mi-hh24:mi in UTC, apart from the maintenance window", "a 30-minute window AWS picks"),
+  caCertIdentifier: doc(caCertificate.optional(), "CA of every instance's server certificate", "the region's default CA for new instances"),
+  manageMasterUserPassword: doc(bool.prefault(false), "RDS keeps the master password in Secrets Manager and rotates it; RDS Proxy reads that secret (not with crossRegion)"),
+  masterPasswordRotationDays: doc(wholeNumber(1, 1000, 7).optional(), "days between rotations of the managed master password", "7 (RDS's schedule)"),
+  logRetentionDays: doc(logRetentionDays.prefault(30), "days the /aws/rds/cluster/<id>/postgresql log group keeps events (0: never expire)"),
+  iamDatabaseAuthentication: doc(bool.prefault(false), "IAM database authentication (grant rds_iam to the roles that use it)"),
   proxy: z
     .strictObject({
       enabled: doc(bool.prefault(true), "RDS Proxy for the write pool"),

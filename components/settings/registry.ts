@@ -11,9 +11,18 @@
 
 export type GucType = "size" | "duration" | "integer" | "real" | "bool" | "string" | { oneOf: readonly string[] };
 
-/** How a setting travels to an Aurora parameter group. */
+/**
+ * How a setting travels to an Aurora parameter group: its unit there, or why
+ * Aurora keeps it. Where AWS takes the parameter (cluster or instance group),
+ * whether it is modifiable, its apply type and its bounds are AWS's facts, kept
+ * with their sources in components/aurora/facts/parameters.ts.
+ */
 export type AuroraMapping =
-  | { unit: "int" | "real" | "kB" | "8kB" | "ms" | "bool" | "enum"; static?: boolean; range?: readonly [number, number] }
+  | {
+      unit: "int" | "real" | "kB" | "8kB" | "ms" | "bool" | "enum";
+      /** Aurora sizes it from the instance class: the product's default is not sent, a stack config value is. */
+      sizedByAurora?: true;
+    }
   | { managed: string };
 
 export interface GucSpec {
@@ -30,9 +39,9 @@ const NO_CHECKPOINTS = "Aurora storage has no checkpoints of this kind";
 export const GUCS = {
   // connections and memory
   listen_addresses: { type: "string", aurora: { managed: "RDS manages networking" } },
-  max_connections: { type: "integer", aurora: { unit: "int", static: true } },
+  max_connections: { type: "integer", aurora: { unit: "int", sizedByAurora: true } },
   superuser_reserved_connections: { type: "integer", aurora: { managed: "RDS reserves its own administrative connections" } },
-  password_encryption: { type: { oneOf: ["scram-sha-256", "md5"] }, aurora: { managed: "set once for the whole cluster (cluster parameter group)" } },
+  password_encryption: { type: { oneOf: ["scram-sha-256", "md5"] }, aurora: { managed: "Aurora PostgreSQL 14 and later hash passwords with scram-sha-256 by default" } },
   shared_buffers: { type: "size", overridable: true, aurora: { managed: "Aurora sizes it from the instance class" } },
   effective_cache_size: { type: "size", overridable: true, aurora: { managed: "Aurora sizes it from the instance class" } },
   work_mem: { type: "size", overridable: true, aurora: { unit: "kB" } },
@@ -45,7 +54,7 @@ export const GUCS = {
   default_statistics_target: { type: "integer", overridable: true, aurora: { unit: "int" } },
   jit: { type: "bool", overridable: true, aurora: { unit: "bool" } },
   // parallelism
-  max_worker_processes: { type: "integer", aurora: { unit: "int", static: true } },
+  max_worker_processes: { type: "integer", aurora: { unit: "int", sizedByAurora: true } },
   max_parallel_workers_per_gather: { type: "integer", overridable: true, aurora: { unit: "int" } },
   max_parallel_workers: { type: "integer", overridable: true, aurora: { unit: "int" } },
   max_parallel_maintenance_workers: { type: "integer", overridable: true, aurora: { unit: "int" } },
@@ -60,7 +69,10 @@ export const GUCS = {
   wal_keep_size: { type: "size", aurora: { managed: "Aurora storage keeps what readers need" } },
   max_slot_wal_keep_size: { type: "size", aurora: { managed: "Aurora readers use no replication slots" } },
   wal_log_hints: { type: "bool", aurora: { managed: "failed writers are replaced by Aurora, not rewound" } },
-  synchronous_commit: { type: { oneOf: ["off", "local", "on", "remote_write", "remote_apply"] }, aurora: { unit: "enum" } },
+  synchronous_commit: {
+    type: { oneOf: ["off", "local", "on", "remote_write", "remote_apply"] },
+    aurora: { managed: "Aurora acknowledges a commit once 4 of 6 storage copies in 3 zones have it; readers are not synchronous standbys, and Aurora's default (on) stays" },
+  },
   synchronous_standby_names: { type: "string" },
   log_replication_commands: { type: "bool", aurora: { managed: "no replication protocol connections on Aurora" } },
   // commit path (primary)
@@ -75,7 +87,7 @@ export const GUCS = {
   default_transaction_read_only: { type: "bool", aurora: { managed: "Aurora readers refuse writes by construction" } },
   wal_receiver_status_interval: { type: "duration", aurora: { managed: "Aurora readers have no WAL receiver" } },
   hot_standby_feedback: { type: "bool", overridable: true, aurora: { managed: "Aurora readers share the writer's storage; this setting is not applied there" } },
-  max_standby_streaming_delay: { type: "duration", overridable: true, aurora: { unit: "ms", range: [1000, 30000] } },
+  max_standby_streaming_delay: { type: "duration", overridable: true, aurora: { unit: "ms" } },
   max_standby_archive_delay: { type: "duration", overridable: true, aurora: { managed: "Aurora readers never replay from an archive" } },
   // session guards
   statement_timeout: { type: "duration", overridable: true, aurora: { unit: "ms" } },

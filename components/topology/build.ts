@@ -96,6 +96,7 @@ function settingsOf(ctx: GroupContext, role: NodeGroup["role"]) {
     role,
     memoryBytes: config.resources[ROLES[role].configKey].memoryBytes,
     maxConnections: config.maxConnections,
+    maxConnectionsFromStackConfig: config.maxConnectionsGiven,
     standbyCount: ctx.standbyCount,
     maxWorkerProcesses: maxWorkerProcesses(config),
     walKeepSizeBytes: config.replication.walKeepSizeBytes,

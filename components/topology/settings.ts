@@ -7,13 +7,15 @@ import { formatPostgresSize } from "../config/units";
 import { type GucName, isGucName } from "../settings/registry";
 import type { NodeRole, Setting, SynchronousCommit } from "./types";
 
-/** A setting as the product decides it; `source` is added when overrides are applied. */
-type Default = Omit<Setting, "source">;
+/** A setting as the product decides it; `source` is "default" unless set here or by an override. */
+type Default = Omit<Setting, "source"> & { source?: Setting["source"] };
 
 export interface SettingsContext {
   role: NodeRole;
   memoryBytes: number;
   maxConnections: number;
+  /** max_connections came from stack config (postgresql.maxConnections). */
+  maxConnectionsFromStackConfig: boolean;
   standbyCount: number;
   maxWorkerProcesses: number;
   walKeepSizeBytes: number;
@@ -41,7 +43,12 @@ function common(ctx: SettingsContext): Default[] {
   // Fixed headroom, not the current count: scaling replicas must not change (and restart) the primary.
   const senders = Math.max(MIN_WAL_SENDERS, ctx.standbyCount + 4);
   return [
-    { name: "max_connections", value: String(ctx.maxConnections), why: "same on every node: a standby refuses to start with fewer than its primary" },
+    {
+      name: "max_connections",
+      value: String(ctx.maxConnections),
+      ...(ctx.maxConnectionsFromStackConfig ? { source: "stackConfig" as const } : {}),
+      why: "same on every node: a standby refuses to start with fewer than its primary",
+    },
     { name: "superuser_reserved_connections", value: "3" },
     { name: "password_encryption", value: "scram-sha-256" },
     { name: "shared_buffers", value: memorySettings(ctx.memoryBytes).shared_buffers, why: "a quarter of the memory limit" },
@@ -143,7 +150,7 @@ function applyOverrides(settings: Default[], overrides: Readonly<Record<string, 
   const overridden = (name: GucName, value: string): Setting => ({ name, value, source: "stackConfig", why: "set in stack config" });
   const result = settings.map((setting): Setting => {
     const value = overrides[setting.name];
-    return value === undefined ? { ...setting, source: "default" } : overridden(setting.name, value);
+    return value === undefined ? { ...setting, source: setting.source ?? "default" } : overridden(setting.name, value);
   });
   for (const [name, value] of Object.entries(overrides)) {
     // The schema admits only registry names here.

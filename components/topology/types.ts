@@ -189,6 +189,16 @@ export interface AuroraSettings {
   performanceInsights: boolean;
   monitoringInterval: number;
   autoMinorVersionUpgrade: boolean;
+  allowMajorVersionUpgrade: boolean;
+  applyImmediately: boolean;
+  preferredMaintenanceWindow?: string;
+  preferredBackupWindow?: string;
+  caCertIdentifier?: string;
+  /** RDS keeps the master password in Secrets Manager (never with secondaries). */
+  manageMasterUserPassword: boolean;
+  masterPasswordRotationDays?: number;
+  logRetentionDays: number;
+  iamDatabaseAuthentication: boolean;
   proxy: { enabled: boolean; requireTls: boolean; maxConnectionsPercent: number; idleClientTimeoutS: number };
   autoscaling?: { minReaders: number; maxReaders: number; metric: "cpu" | "connections"; target: number };
   secondaries: readonly AuroraSecondary[];

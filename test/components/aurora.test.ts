@@ -111,9 +111,10 @@ describe("aurora-prod", () => {
     expect(cluster).toMatchObject({
       deletionProtection: true,
       skipFinalSnapshot: false,
-      finalSnapshotIdentifier: "pg-aurora-prod-final",
+      clusterIdentifier: "pg-aurora-prod-a1b2c3d4",
+      finalSnapshotIdentifier: "pg-aurora-prod-a1b2c3d4-final",
       storageEncrypted: true,
-      kmsKeyId: "alias/pg-prod",
+      kmsKeyId: "arn:aws:kms:us-east-1:111122223333:key/mrk-0a1b2c3d4e5f40008a9b0c1d2e3f4a5b",
       backupRetentionPeriod: 14,
     });
     expect(one(run, TYPES.instance, "pg-pg-replica-0").inputs).toMatchObject({ performanceInsightsEnabled: true, monitoringInterval: 60, publiclyAccessible: false });
@@ -145,13 +146,13 @@ describe("aurora-prod", () => {
     expect(proxy).toMatchObject({ engineFamily: "POSTGRESQL", requireTls: true });
     expect(proxy.auths[0]).toMatchObject({ authScheme: "SECRETS", clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256" });
     expect(ofType(run, TYPES.proxyEndpoint)[0]!.inputs.targetRole).toBe("READ_ONLY");
-    expect(ofType(run, TYPES.proxyTarget)[0]!.inputs.dbClusterIdentifier).toBe("pg-cluster-abc123");
+    expect(ofType(run, TYPES.proxyTarget)[0]!.inputs.dbClusterIdentifier).toBe("pg-aurora-prod-a1b2c3d4");
     const pools = (await resolve(run.program.pools)).value;
     expect(pools.write.host).toBe("pg-proxy.proxy-xyz.rds.amazonaws.com");
     expect(pools.read.host).toBe("pg-aurora-prod-oltp.cluster-custom-xyz.rds.amazonaws.com");
     expect(pools.olap!.host).toBe("pg-aurora-prod-olap.cluster-custom-xyz.rds.amazonaws.com");
     expect((await resolve(run.program.readerEndpoint)).value.host).toBe("pg-aurora-prod-oltp.cluster-custom-xyz.rds.amazonaws.com");
-    expect((await resolve(run.program.writer)).value.host).toBe("pg-cluster.cluster-xyz.rds.amazonaws.com");
+    expect((await resolve(run.program.writer)).value.host).toBe("pg-aurora-prod-a1b2c3d4.cluster-xyz.rds.amazonaws.com");
   });
 
   it("lists every reader with its region and role", async () => {
@@ -168,28 +169,44 @@ describe("aurora-prod", () => {
     expect(regions[1]).toEqual({
       region: "eu-west-1",
       primary: false,
-      readerEndpoint: { host: "pg-eu-west-1-cluster.cluster-ro-xyz.rds.amazonaws.com", port: 5432 },
-      readPool: { host: "pg-eu-west-1-cluster.cluster-ro-xyz.rds.amazonaws.com", port: 5432 },
+      readerEndpoint: { host: "pg-aurora-prod-eu-west-1-a1b2c3d4.cluster-ro-xyz.rds.amazonaws.com", port: 5432 },
+      readPool: { host: "pg-aurora-prod-eu-west-1-a1b2c3d4.cluster-ro-xyz.rds.amazonaws.com", port: 5432 },
     });
   });
 
-  it("scales readers between the configured bounds on reader CPU", () => {
+  it("scales readers between the configured bounds on the OLTP readers' CPU, leaving the OLAP reader's load out", () => {
     const target = ofType(run, TYPES.scalingTarget)[0]!.inputs;
-    expect(target).toMatchObject({ serviceNamespace: "rds", scalableDimension: "rds:cluster:ReadReplicaCount", resourceId: "cluster:pg-cluster-abc123", minCapacity: 4, maxCapacity: 10 });
+    expect(target).toMatchObject({ serviceNamespace: "rds", scalableDimension: "rds:cluster:ReadReplicaCount", resourceId: "cluster:pg-aurora-prod-a1b2c3d4", minCapacity: 4, maxCapacity: 10 });
     const policy = ofType(run, TYPES.scalingPolicy)[0]!.inputs.targetTrackingScalingPolicyConfiguration;
-    expect(policy).toMatchObject({ targetValue: 60, predefinedMetricSpecification: { predefinedMetricType: "RDSReaderAverageCPUUtilization" } });
+    expect(policy.targetValue).toBe(60);
+    expect(policy.predefinedMetricSpecification).toBeUndefined();
+    const queries = policy.customizedMetricSpecification.metrics as Array<{ id: string; expression?: string; metricStat?: { metric: { metricName: string; dimensions: Array<{ value: string }> } } }>;
+    const averaged = queries.filter((q) => q.metricStat).map((q) => q.metricStat!.metric.dimensions[0]!.value);
+    expect(averaged).toEqual(["pg-pg-replica-0-abc123", "pg-pg-replica-1-abc123", "pg-pg-replica-2-abc123"]);
+    expect(queries.every((q) => !q.metricStat || q.metricStat.metric.metricName === "CPUUtilization")).toBe(true);
+    expect(queries.at(-1)).toMatchObject({ expression: "AVG([r0, r1, r2])", returnData: true });
+  });
+
+  it("removes autoscaled readers before the cluster is deleted: the target waits for the remover, the remover for the cluster", () => {
+    const remover = ofType(run, TYPES.command).find((c) => c.name === "pg-autoscaled-readers")!;
+    expect(remover.inputs.create).toBeUndefined();
+    expect(remover.inputs.delete).toMatch(/aurora-remove-autoscaled --from-env$/);
+    expect(JSON.parse(remover.inputs.environment.PG_READ_REPLICAS_AURORA_CLUSTER)).toEqual({ region: "us-east-1", clusterId: "pg-aurora-prod-a1b2c3d4" });
+    expect(remover.dependencies).toContain(one(run, TYPES.cluster, "pg-cluster").urn);
+    expect(ofType(run, TYPES.scalingTarget)[0]!.dependencies).toContain(remover.urn);
   });
 
   it("fails pulumi up through a check that runs after every instance, with the expectation as JSON", () => {
-    const check = ofType(run, TYPES.command)[0]!;
+    const check = ofType(run, TYPES.command).find((c) => c.name === "pg-check")!;
     expect(check.inputs.create).toMatch(/bin\/pg-read-replicas\.cjs' aurora-check --from-env$/);
     for (const name of ["pg-pg-primary-0", "pg-pg-olap-0", "pg-eu-west-1-reader-1"]) expect(check.dependencies).toContain(one(run, TYPES.instance, name).urn);
     const expectation = JSON.parse(check.inputs.environment.PG_READ_REPLICAS_AURORA_EXPECT);
     expect(expectation.maxLagMs).toBe(5000);
     expect(expectation.timeoutMs).toBe(15 * 60_000);
-    expect(expectation.clusters[0]).toMatchObject({ region: "us-east-1", clusterId: "pg-cluster-abc123", primary: true, declaredWriter: "pg-pg-primary-0-abc123" });
+    expect(expectation.clusters[0]).toMatchObject({ region: "us-east-1", clusterId: "pg-aurora-prod-a1b2c3d4", primary: true, declaredWriter: "pg-pg-primary-0-abc123" });
     expect(expectation.clusters[0].readers).toContainEqual({ id: "pg-pg-olap-0-abc123", role: "olap" });
-    expect(expectation.clusters[1]).toMatchObject({ region: "eu-west-1", clusterId: "pg-eu-west-1-cluster-abc123", primary: false });
+    expect(expectation.clusters[1]).toMatchObject({ region: "eu-west-1", clusterId: "pg-aurora-prod-eu-west-1-a1b2c3d4", primary: false });
+    expect(expectation).toMatchObject({ postgresVersion: 16, majorUpgrade: "global", proxy: { region: "us-east-1", name: "pg-proxy-abc123" } });
   });
 });
 
@@ -217,6 +234,6 @@ describe("aurora-dev", () => {
     const pools = (await resolve(run.program.pools)).value;
     expect(pools.read.host).toMatch(/-ro\.endpoint\.proxy-xyz\.rds\.amazonaws\.com$/);
     expect(pools.olap).toBeUndefined();
-    expect((await resolve(run.program.readerEndpoint)).value.host).toBe("pg-cluster.cluster-ro-xyz.rds.amazonaws.com");
+    expect((await resolve(run.program.readerEndpoint)).value.host).toBe("pg-aurora-dev-a1b2c3d4.cluster-ro-xyz.rds.amazonaws.com");
   });
 });

@@ -30,7 +30,7 @@ describe.each(["dev", "staging", "prod"])("stack %s: every Kubernetes object pas
 describe("the schema check catches a malformed manifest", () => {
   it("rejects a Service whose port is not a number", () => {
     const broken = {
-      urn: "x", type: TYPES.service, name: "broken", custom: true, parent: "", dependencies: [], provider: "", ignoreChanges: [], rawInputs: {},
+      urn: "x", type: TYPES.service, name: "broken", custom: true, parent: "", dependencies: [], provider: "", ignoreChanges: [], deleteBeforeReplace: false, rawInputs: {},
       inputs: { apiVersion: "v1", kind: "Service", metadata: { name: "broken" }, spec: { ports: [{ port: "five" }] } },
     } satisfies Registered;
     expect(() => validateKubernetesObject(broken)).toThrow(/Service broken fails the Kubernetes schema/);

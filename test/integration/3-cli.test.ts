@@ -141,11 +141,14 @@ describe("the Aurora check from the command line", () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("PG_READ_REPLICAS_AURORA_EXPECT is empty; the Aurora check runs from pulumi up, which sets it.");
     const malformed = await cli(["aurora-check"], { PG_READ_REPLICAS_AURORA_EXPECT: JSON.stringify({ timeoutMs: 1, maxLagMs: 5000, clusters: [] }) });
-    expect(malformed.stderr).toMatch(/is not an Aurora check expectation: clusters: /);
+    expect(malformed.stderr).toMatch(/is not an Aurora check input: .*clusters: /);
+    const cleanup = await cli(["aurora-remove-autoscaled"], { PG_READ_REPLICAS_AURORA_CLUSTER: "" });
+    expect(cleanup.code).toBe(1);
+    expect(cleanup.stderr).toContain("PG_READ_REPLICAS_AURORA_CLUSTER is empty; the Aurora cleanup runs from pulumi destroy, which sets it.");
   });
 
   it("fails pulumi up's check, naming cluster and region, when AWS cannot be reached", async () => {
-    const expectation = { timeoutMs: 1, maxLagMs: 5000, clusters: [{ region: "us-east-1", clusterId: "pg-cluster", primary: true, readers: [] }] };
+    const expectation = { timeoutMs: 1, maxLagMs: 5000, postgresVersion: 16, majorUpgrade: "held", clusters: [{ region: "us-east-1", clusterId: "pg-cluster", primary: true, readers: [] }] };
     const result = await cli(["aurora-check"], {
       PG_READ_REPLICAS_AURORA_EXPECT: JSON.stringify(expectation),
       AWS_EC2_METADATA_DISABLED: "true",

@@ -112,12 +112,12 @@ export const auroraConfig = fc
         subnetIds: ["subnet-0a1b2c3d4e5f60011", "subnet-0a1b2c3d4e5f60012"],
         instanceClass: { writer: "db.r6g.large", ...(withOlapClass ? { olap: "db.r6g.xlarge" } : {}) },
       },
-      crossRegion: Array.from({ length: secondaries }, (_, index) => ({
-        region: ["eu-west-1", "ap-south-1"][index],
+      crossRegion: ["eu-west-1", "ap-south-1"].slice(0, secondaries).map((region) => ({
+        region,
         replicas: 1,
         vpcId: "vpc-0a1b2c3d4e5f60003",
         subnetIds: ["subnet-0a1b2c3d4e5f60031", "subnet-0a1b2c3d4e5f60032"],
-        kmsKeyId: "arn:aws:kms:eu-west-1:111122223333:key/0a1b2c3d-4e5f-6789-0abc-def012345678",
+        kmsKeyId: `arn:aws:kms:${region}:111122223333:key/0a1b2c3d-4e5f-6789-0abc-def012345678`,
       })),
     };
   });

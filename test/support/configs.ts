@@ -61,5 +61,5 @@ export const auroraSecondary = {
   replicas: 1,
   vpcId: "vpc-0a1b2c3d4e5f60003",
   subnetIds: ["subnet-0a1b2c3d4e5f60031", "subnet-0a1b2c3d4e5f60032"],
-  kmsKeyId: "alias/aws/rds",
+  kmsKeyId: "arn:aws:kms:eu-west-1:111122223333:key/mrk-0a1b2c3d4e5f40008a9b0c1d2e3f4a5b",
 };

@@ -38,6 +38,11 @@ export const MOCK_LOCAL_OUTPUTS = {
   verification: { timeoutMs: 120000, maxLagBytes: 104857600, maxLagMs: 5000 },
   notes: [],
 };
+/** What a random.RandomId resolves to under these mocks. */
+export function mockRandomHex(byteLength: unknown): string {
+  return "a1b2c3d4e5f6a7b8".slice(0, 2 * Number(byteLength ?? 6));
+}
+
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
@@ -53,6 +58,7 @@ export interface Registered {
   dependencies: string[];
   provider: string;
   ignoreChanges: string[];
+  deleteBeforeReplace: boolean;
 }
 
 type Request = {
@@ -63,6 +69,7 @@ type Request = {
   getProvider(): string;
   getCustom(): boolean;
   getIgnorechangesList(): string[];
+  getDeletebeforereplace(): boolean;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 };
 
@@ -71,7 +78,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     case "random:index/randomPassword:RandomPassword":
       return { ...inputs, result: `mock-${name}` };
     case "random:index/randomId:RandomId":
-      return { ...inputs, hex: "a1b2c3d4e5f6" };
+      return { ...inputs, hex: mockRandomHex(inputs.byteLength) };
     case "tls:index/privateKey:PrivateKey":
       return { ...inputs, privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock ${name}\n-----END PRIVATE KEY-----\n` };
     case "tls:index/selfSignedCert:SelfSignedCert":
@@ -82,8 +89,18 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     case "command:local:Command":
       // What `local up --json` prints: the StackOutputs the program parses.
       return { ...inputs, stdout: JSON.stringify(MOCK_LOCAL_OUTPUTS) };
-    case "aws:rds/cluster:Cluster":
-      return { ...inputs, clusterIdentifier: `${name}-abc123`, endpoint: `${name}.cluster-xyz.rds.amazonaws.com`, readerEndpoint: `${name}.cluster-ro-xyz.rds.amazonaws.com` };
+    case "aws:rds/cluster:Cluster": {
+      const id = inputs.clusterIdentifier ?? `${name}-abc123`;
+      return {
+        ...inputs,
+        clusterIdentifier: id,
+        endpoint: `${id}.cluster-xyz.rds.amazonaws.com`,
+        readerEndpoint: `${id}.cluster-ro-xyz.rds.amazonaws.com`,
+        ...(inputs.manageMasterUserPassword
+          ? { masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:us-east-1:111122223333:secret:rds!cluster-${id}-AbCdEf`, kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "", secretStatus: "active" }] }
+          : {}),
+      };
+    }
     case "aws:rds/clusterInstance:ClusterInstance":
       return { ...inputs, identifier: `${name}-abc123`, endpoint: `${name}-abc123.xyz.rds.amazonaws.com` };
     case "aws:rds/clusterEndpoint:ClusterEndpoint":
@@ -99,8 +116,9 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     case "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup":
       return { ...inputs, name: `${name}-abc123` };
     case "aws:secretsmanager/secret:Secret":
+      return { ...inputs, name: `${name}-abc123`, arn: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${name}-AbCdEf` };
     case "aws:iam/role:Role":
-      return { ...inputs, name: `${name}-abc123`, arn: `arn:aws:${type.split(":")[1]!.split("/")[0]}::111122223333:${name}` };
+      return { ...inputs, name: `${name}-abc123`, arn: `arn:aws:iam::111122223333:role/${name}-abc123` };
     case "kubernetes:core/v1:Service":
       if (inputs.spec?.type === "LoadBalancer") {
         return { ...inputs, status: { loadBalancer: { ingress: [{ hostname: `${inputs.metadata?.name}.lb.example.com` }] } } };
@@ -117,7 +135,10 @@ class RecordingMonitor extends MockMonitor {
   constructor() {
     super({
       newResource: (args: pulumi.runtime.MockResourceArgs) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
-      call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
+      call: (args: pulumi.runtime.MockCallArgs) =>
+        args.token === "aws:secretsmanager/getSecretVersion:getSecretVersion"
+          ? { ...args.inputs, secretString: JSON.stringify({ username: "app", password: "mock-managed-password" }) }
+          : args.inputs,
     });
   }
 
@@ -139,6 +160,7 @@ class RecordingMonitor extends MockMonitor {
       dependencies: req.getDependenciesList(),
       provider: req.getProvider(),
       ignoreChanges: req.getIgnorechangesList(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
     });
     return super.registerResource(req as never, callback);
   }
@@ -203,10 +225,13 @@ export interface ProgramRun {
   resources: Registered[];
 }
 
-/** Runs the Pulumi program with a stack file's config, as the CLI would pass it. */
-export async function runProgram(stack: string): Promise<ProgramRun> {
+/**
+ * Runs the Pulumi program with a stack file's config, as the CLI would pass it;
+ * `patch` replaces whole keys ("pg-read-replicas:aurora" → its new value as a string).
+ */
+export async function runProgram(stack: string, patch: Record<string, string> = {}): Promise<ProgramRun> {
   installMocks(stack);
-  setStackConfig(readStackConfig("stacks", stack));
+  setStackConfig({ ...readStackConfig("stacks", stack), ...patch });
   vi.resetModules();
   const program = await import("../../infra/index.js");
   await settle();

@@ -1,12 +1,15 @@
-/** Rules of the Aurora backend: what AWS refuses or what would never take effect. */
+/** Rules of the Aurora backend: what AWS refuses or what would never take effect. Limits come from the Aurora facts. */
+import { LIMITS } from "../../aurora/facts/limits";
+import { kmsKeyArnRegion } from "../../aurora/facts/provider";
 import type { ResolvedAurora } from "../../config/resolve";
 import type { ConfigIssue } from "../../config/errors";
+import { auroraOptionRules } from "./auroraOptions";
 import type { Check } from "./rule";
 
 /** Aurora caps a cluster at 15 read replicas; the OLAP reader counts among them. */
-export const AURORA_MAX_READERS = 15;
-/** Aurora Global Database: at most 5 secondary regions. */
-export const AURORA_MAX_SECONDARY_REGIONS = 5;
+export const AURORA_MAX_READERS = LIMITS.readersPerCluster.value;
+/** Aurora Global Database: at most 10 secondary regions (the 2023 guide said 5). */
+export const AURORA_MAX_SECONDARY_REGIONS = LIMITS.secondaryRegions.value;
 /**
  * The oldest minor Aurora still offers for new clusters, per major (AWS retires old
  * minors over time; raise these when it does). The deploy-time check confirms against AWS.
@@ -23,6 +26,16 @@ function readerCount(config: ResolvedAurora): number {
   return config.replicas.count + (config.olap.enabled ? 1 : 0);
 }
 
+/** Readers the primary cluster may have: 15, less one per Global Database secondary region. */
+export function primaryReaderLimit(config: ResolvedAurora): number {
+  return config.crossRegion.length === 0 ? AURORA_MAX_READERS : LIMITS.primaryReadersWithSecondaries.value(config.crossRegion.length);
+}
+
+function limitWhy(config: ResolvedAurora): string {
+  const secondaries = config.crossRegion.length;
+  return secondaries === 0 ? `the ${AURORA_MAX_READERS} an Aurora cluster allows` : `the ${primaryReaderLimit(config)} a Global Database primary with ${secondaries} secondary region${secondaries > 1 ? "s" : ""} allows (15 − ${secondaries})`;
+}
+
 function cluster(config: ResolvedAurora): Check {
   return ({ issues }) => {
     const { aurora } = config;
@@ -35,12 +48,13 @@ function cluster(config: ResolvedAurora): Check {
       issues.push({ key: "olap.region", value: config.olapGiven.region, problem: "must be the primary's region on Aurora: the OLAP reader joins the primary cluster", fix: "remove olap.region" });
     }
     const readers = readerCount(config);
-    if (readers > AURORA_MAX_READERS) {
+    const limit = primaryReaderLimit(config);
+    if (readers > limit) {
       issues.push({
         key: "replicas",
         value: config.replicas.count,
-        problem: `makes ${readers} readers${config.olap.enabled ? " (the OLAP reader included)" : ""}, more than the ${AURORA_MAX_READERS} an Aurora cluster allows`,
-        fix: `use at most ${AURORA_MAX_READERS - (config.olap.enabled ? 1 : 0)} replicas, or spread reads over crossRegion clusters`,
+        problem: `makes ${readers} readers${config.olap.enabled ? " (the OLAP reader included)" : ""}, more than ${limitWhy(config)}`,
+        fix: `use at most ${limit - (config.olap.enabled ? 1 : 0)} replicas, or spread reads over crossRegion clusters`,
       });
     }
   };
@@ -69,11 +83,12 @@ function autoscaling(config: ResolvedAurora): Check {
     const scaling = config.aurora.autoscaling;
     if (!scaling) return;
     const readers = readerCount(config);
+    const limit = primaryReaderLimit(config);
     if (scaling.minReaders > scaling.maxReaders) {
       issues.push({ key: "aurora.autoscaling.minReaders", value: scaling.minReaders, problem: `is above maxReaders (${scaling.maxReaders})`, fix: "lower minReaders or raise maxReaders" });
     }
-    if (scaling.maxReaders > AURORA_MAX_READERS) {
-      issues.push({ key: "aurora.autoscaling.maxReaders", value: scaling.maxReaders, problem: `is above the ${AURORA_MAX_READERS} readers an Aurora cluster allows`, fix: `use at most ${AURORA_MAX_READERS}` });
+    if (scaling.maxReaders > limit) {
+      issues.push({ key: "aurora.autoscaling.maxReaders", value: scaling.maxReaders, problem: `is above ${limitWhy(config)}`, fix: `use at most ${limit}` });
     } else if (scaling.maxReaders <= readers) {
       issues.push({
         key: "aurora.autoscaling.maxReaders",
@@ -85,20 +100,38 @@ function autoscaling(config: ResolvedAurora): Check {
   };
 }
 
+/** A key ARN must name the region whose storage it encrypts. */
+function keyRegionIssue(key: string, arn: string | undefined, region: string): ConfigIssue[] {
+  if (arn === undefined) return [];
+  const keyRegion = kmsKeyArnRegion(arn);
+  if (keyRegion === undefined || keyRegion === region) return [];
+  return [{ key, value: arn, problem: `is a key in ${keyRegion}, but it encrypts storage in ${region}`, fix: `use a key of ${region} (for a multi-Region key, the ARN of its ${region} replica)` }];
+}
+
 function secondaries(config: ResolvedAurora): Check {
   return ({ issues }) => {
     const entries = config.crossRegion;
+    issues.push(...keyRegionIssue("aurora.kmsKeyId", config.aurora.kmsKeyId, config.region));
     if (entries.length > AURORA_MAX_SECONDARY_REGIONS) {
-      issues.push({ key: "crossRegion", value: entries.map((e) => e.region), problem: `lists ${entries.length} regions; an Aurora Global Database has at most ${AURORA_MAX_SECONDARY_REGIONS} secondaries`, fix: "keep at most 5" });
+      issues.push({
+        key: "crossRegion",
+        value: entries.map((e) => e.region),
+        problem: `lists ${entries.length} regions; an Aurora Global Database has at most ${AURORA_MAX_SECONDARY_REGIONS} secondaries`,
+        fix: `keep at most ${AURORA_MAX_SECONDARY_REGIONS}`,
+      });
     }
     entries.forEach((entry, index) => {
       const base = `crossRegion[${index}]`;
       if (!AWS_REGION.test(entry.region)) issues.push({ key: `${base}.region`, value: entry.region, problem: "is not an AWS region", fix: "use an AWS region such as eu-west-1" });
       issues.push(...subnetIssue(`${base}.subnetIds`, entry.subnetIds));
+      issues.push(...keyRegionIssue(`${base}.kmsKeyId`, entry.kmsKeyId, entry.region));
+      if (entry.replicas > LIMITS.readersPerSecondaryCluster.value) {
+        issues.push({ key: `${base}.replicas`, value: entry.replicas, problem: `is above the ${LIMITS.readersPerSecondaryCluster.value} readers a secondary cluster allows`, fix: "use fewer readers there" });
+      }
     });
   };
 }
 
 export function auroraRules(config: ResolvedAurora): Check[] {
-  return [cluster(config), engineVersion(config), autoscaling(config), secondaries(config)];
+  return [cluster(config), engineVersion(config), autoscaling(config), secondaries(config), ...auroraOptionRules(config)];
 }

@@ -1,0 +1,89 @@
+/**
+ * Aurora options that relate to other keys: the managed master password and
+ * Global Database, windows that must not overlap, major upgrades, and the
+ * promotion order autoscaled readers end up in.
+ */
+import { AUTOSCALING, GLOBAL_DATABASE } from "../../aurora/facts/limits";
+import type { ResolvedAurora } from "../../config/resolve";
+import { parseBackupWindow, parseMaintenanceWindow, windowsOverlap } from "../../config/windows";
+import type { Check } from "./rule";
+
+function managedPassword(config: ResolvedAurora): Check {
+  return ({ issues }) => {
+    const { aurora } = config;
+    if (aurora.manageMasterUserPassword && config.crossRegion.length > 0) {
+      issues.push({
+        key: "aurora.manageMasterUserPassword",
+        value: true,
+        problem: `is ${GLOBAL_DATABASE.managedMasterPassword.value} for clusters in an Aurora Global Database, and crossRegion makes this stack one`,
+        fix: "remove aurora.manageMasterUserPassword (the product then generates the password and keeps it as a Pulumi secret), or remove crossRegion",
+      });
+    }
+    if (aurora.masterPasswordRotationDays !== undefined && !aurora.manageMasterUserPassword) {
+      issues.push({
+        key: "aurora.masterPasswordRotationDays",
+        value: aurora.masterPasswordRotationDays,
+        problem: "rotates the RDS-managed master password, which is off",
+        fix: "set aurora.manageMasterUserPassword: true, or remove aurora.masterPasswordRotationDays",
+      });
+    }
+  };
+}
+
+function windows(config: ResolvedAurora): Check {
+  return ({ issues }) => {
+    const { preferredBackupWindow: backupText, preferredMaintenanceWindow: maintenanceText } = config.aurora;
+    if (backupText === undefined || maintenanceText === undefined) return;
+    const backup = parseBackupWindow(backupText);
+    const maintenance = parseMaintenanceWindow(maintenanceText);
+    if (backup && maintenance && windowsOverlap(backup, maintenance)) {
+      issues.push({
+        key: "aurora.preferredBackupWindow",
+        value: backupText,
+        problem: `overlaps the maintenance window ${maintenanceText} (RDS refuses a backup window that conflicts with it)`,
+        fix: "move one of them, e.g. preferredBackupWindow 03:00-04:00 with preferredMaintenanceWindow sun:05:00-sun:06:00",
+      });
+    }
+  };
+}
+
+function versions(config: ResolvedAurora): Check {
+  return ({ warnings }) => {
+    const { allowMajorVersionUpgrade, autoMinorVersionUpgrade } = config.aurora;
+    if (!allowMajorVersionUpgrade) return;
+    if (config.crossRegion.length > 0) {
+      warnings.push("aurora.allowMajorVersionUpgrade has no effect with crossRegion: a Global Database takes a major upgrade through its global cluster when engineVersion changes.");
+    } else if (autoMinorVersionUpgrade) {
+      warnings.push(
+        "aurora.allowMajorVersionUpgrade applies aurora.engineVersion as written: once AWS has upgraded a minor on its own, pulumi up would try to go back to the configured one. Remove it after the major upgrade.",
+      );
+    }
+  };
+}
+
+/** db.r6g.4xlarge → 8 (xlarge 4, Nxlarge 4 + N); undefined for names it cannot rank. */
+export function instanceSizeRank(instanceClass: string): number | undefined {
+  const size = instanceClass.split(".")[2];
+  const named = ["micro", "small", "medium", "large", "xlarge"].indexOf(size ?? "");
+  if (named >= 0) return named;
+  const multiple = /^(\d+)xlarge$/.exec(size ?? "");
+  return multiple ? 4 + Number(multiple[1]) : undefined;
+}
+
+function promotion(config: ResolvedAurora): Check {
+  return ({ warnings }) => {
+    const { autoscaling, instanceClass } = config.aurora;
+    if (!autoscaling || !config.olap.enabled || !instanceClass.olap) return;
+    const olap = instanceSizeRank(instanceClass.olap);
+    const writer = instanceSizeRank(instanceClass.writer);
+    if (olap === undefined || writer === undefined || olap <= writer) return;
+    warnings.push(
+      `Autoscaled readers get the writer's class (${instanceClass.writer}) and promotion tier ${AUTOSCALING.addedReaderTier.value}, the OLAP reader's tier; on a tie Aurora promotes the largest instance, ` +
+        `so with every OLTP reader (tier 1) down, the OLAP reader (${instanceClass.olap}) becomes writer before any autoscaled reader. aurora-check then fails with the command to fail back.`,
+    );
+  };
+}
+
+export function auroraOptionRules(config: ResolvedAurora): Check[] {
+  return [managedPassword(config), windows(config), versions(config), promotion(config)];
+}
