@@ -7,23 +7,17 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readStackConfig } from "../../components/config/stackFile";
 import { parseByteQuantity } from "../../components/config/units";
 import { PATHS } from "../../components/kubernetes/conventions";
 import { KUBELET, PGBOUNCER_IMAGE, POD_SECURITY_RESTRICTED, POSTGRES, POSTGRES_IMAGE, PULUMI_KUBERNETES } from "../../components/kubernetes/facts";
 import { TYPES, ofType } from "../support/graph";
-import { type ProgramRun, type Registered, installMocks, registered, setStackConfig, settle } from "../support/pulumiMocks";
-import { vi } from "vitest";
+import { type ProgramRun, type Registered, runProgram } from "../support/pulumiMocks";
 
 async function render(stack: string, edit: (config: Record<string, string>) => void = () => undefined): Promise<ProgramRun> {
-  installMocks(stack);
-  const config = readStackConfig("stacks", stack);
-  edit(config);
-  setStackConfig(config);
-  vi.resetModules();
-  const program = await import("../../infra/index.js");
-  await settle();
-  return { program, resources: registered() };
+  return runProgram(stack, (config) => {
+    edit(config);
+    return config;
+  });
 }
 
 type Pod = { metadata: { labels: Record<string, string> }; spec: any };

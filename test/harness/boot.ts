@@ -12,7 +12,8 @@ import { makeCertificates } from "../../components/local/tls";
 import { Harness } from "./cluster";
 import { imageRuntimes } from "./images";
 import { HarnessNet } from "./net";
-import { type ClusterObjects, clustersOf, renderStack } from "./objects";
+import { runProgram } from "../support/pulumiMocks";
+import { type ClusterObjects, clustersOf } from "./objects";
 
 export interface BootedStack {
   harness: Harness;
@@ -88,7 +89,7 @@ export async function bootStack(stack: string, postgresMajor = 15): Promise<Boot
 async function boot(stack: string, postgresMajor: number, root: string, net: HarnessNet): Promise<BootedStack> {
   await net.create();
   let config: Record<string, string> = {};
-  const run = await renderStack(stack, (original) => (config = withHarnessCidrs(original, net)));
+  const run = await runProgram(stack, (original) => (config = withHarnessCidrs(original, net)));
   const regions = regionsOf(config);
   const clusters = clustersOf(run, regions);
   const name = config["pg-read-replicas:name"] ?? "pg";
@@ -112,7 +113,7 @@ async function boot(stack: string, postgresMajor: number, root: string, net: Har
     caPem,
     config,
     async rerender(edit) {
-      const next = await renderStack(stack, () => {
+      const next = await runProgram(stack, () => {
         const copy = { ...config };
         edit(copy);
         return copy;

@@ -3,10 +3,8 @@
  * them (under mocks), sorted into the clusters they are sent to: the ambient
  * provider's (the primary's region) and one per remote region's provider.
  */
-import { readStackConfig } from "../../components/config/stackFile";
 import { TYPES, providerUrn } from "../support/graph";
-import { type ProgramRun, type Registered, installMocks, registered, setStackConfig, settle } from "../support/pulumiMocks";
-import { vi } from "vitest";
+import type { ProgramRun, Registered } from "../support/pulumiMocks";
 
 // The shapes the harness reads; the schema tests check the full objects.
 export interface Container {
@@ -78,15 +76,6 @@ export interface ClusterObjects {
 
 const KIND_OF: Record<string, Workload["kind"]> = { [TYPES.statefulSet]: "StatefulSet", [TYPES.deployment]: "Deployment", [TYPES.job]: "Job" };
 
-/** Runs the program with a stack's config, changed by `edit` (the harness's own addresses). */
-export async function renderStack(stack: string, edit: (config: Record<string, string>) => Record<string, string>): Promise<ProgramRun> {
-  installMocks(stack);
-  setStackConfig(edit(readStackConfig("stacks", stack)));
-  vi.resetModules();
-  const program = await import("../../infra/index.js");
-  await settle();
-  return { program, resources: registered() };
-}
 
 function workload(resource: Registered): Workload {
   const { metadata, spec } = resource.inputs;

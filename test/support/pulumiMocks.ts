@@ -229,9 +229,13 @@ export interface ProgramRun {
  * Runs the Pulumi program with a stack file's config, as the CLI would pass it;
  * `patch` replaces whole keys ("pg-read-replicas:aurora" → its new value as a string).
  */
-export async function runProgram(stack: string, patch: Record<string, string> = {}): Promise<ProgramRun> {
+export async function runProgram(
+  stack: string,
+  patch: Record<string, string> | ((config: Record<string, string>) => Record<string, string>) = {},
+): Promise<ProgramRun> {
   installMocks(stack);
-  setStackConfig({ ...readStackConfig("stacks", stack), ...patch });
+  const config = readStackConfig("stacks", stack);
+  setStackConfig(typeof patch === "function" ? patch(config) : { ...config, ...patch });
   vi.resetModules();
   const program = await import("../../infra/index.js");
   await settle();
