@@ -22,8 +22,11 @@ import { verifyStack } from "../components/verify/verifier";
 import { DEFAULT_STACKS_DIR, defaultStateDir } from "../components/paths";
 import { UserError } from "../components/errors";
 import { shq } from "../components/render/shell";
-import { auroraReportText, connectHelp, statusTable, verificationTable } from "./render";
+import { alertsTable, auroraReportText, connectHelp, monitoringHelp, statusTable, verificationTable } from "./render";
+import { activeAlerts, prometheusUrl } from "../components/local/monitoring";
+import type { LocalState } from "../components/local/state";
 import { serveReadPool } from "../components/local/readPoolDaemon";
+import { servePoolExporter } from "../components/local/poolExporterDaemon";
 import { registerKubernetesCommands } from "./kubernetes";
 
 
@@ -101,6 +104,17 @@ async function localUp(options: StackOptions & { outputs?: string; json?: boolea
   const state = runner.state()!;
   console.log(statusTable(await collectStatus(state)));
   console.log(connectHelp(result.outputs, options.outputs ?? result.outputsFile, stackArgs(options), invokedAs()));
+  if (result.prometheusUrl) console.log(monitoringHelp(result.prometheusUrl, runner.layout.monitoringDir));
+}
+
+/** The stack's alerts, said after its status table. */
+async function alertsOf(state: LocalState): Promise<string> {
+  if (!state.monitoring) return "Monitoring is off for this stack (monitoring.enabled: false).";
+  try {
+    return alertsTable(await activeAlerts(state), prometheusUrl(state.monitoring.prometheus));
+  } catch (error) {
+    return `Alerts: Prometheus at ${prometheusUrl(state.monitoring.prometheus)} did not answer (${(error as Error).message}); local up starts it again.`;
+  }
 }
 
 async function localStatus(options: StackOptions & { json?: boolean }): Promise<void> {
@@ -108,7 +122,12 @@ async function localStatus(options: StackOptions & { json?: boolean }): Promise<
   const state = runner.state();
   if (!state) throw new LocalError(`no local stack ${options.stack} at ${runner.layout.root}; start one with: pg-read-replicas local up --stack ${options.stack}`);
   const rows = await collectStatus(state);
-  console.log(options.json ? JSON.stringify(rows, null, 2) : statusTable(rows));
+  if (options.json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
+  console.log(statusTable(rows));
+  console.log(await alertsOf(state));
 }
 
 async function localDown(options: StackOptions): Promise<void> {
@@ -180,6 +199,10 @@ export function program(): Command {
     .option("--json", "print rows as JSON")
     .action(localStatus);
   stackOptions(local.command("down").description("stop everything the topology started and remove its data")).action(localDown);
+  local
+    .command("serve-pool-exporter", { hidden: true })
+    .requiredOption("--state-dir <dir>")
+    .action((options: { stateDir: string }) => servePoolExporter(options.stateDir, (message) => console.log(`${new Date().toISOString()} ${message}`)));
   local
     .command("serve-read-pool", { hidden: true })
     .requiredOption("--state-dir <dir>")

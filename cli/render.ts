@@ -1,4 +1,5 @@
 /** Tables and reports for the terminal. */
+import type { FiringAlert } from "../components/local/monitoring";
 import Table from "cli-table3";
 import type { AuroraCheckReport } from "../components/aurora/check";
 import type { StatusRow } from "../components/local/status";
@@ -65,4 +66,18 @@ export function auroraReportText(report: AuroraCheckReport): string {
   for (const r of report.regions) table.push([r.region, `(secondary cluster${r.metric ? `, ${r.metric}` : ""})`, "global", "-", dash(r.lagMs)]);
   for (const t of report.proxyTargets) table.push(["(RDS Proxy)", t.id, t.role, t.reason ? `${t.state}: ${t.reason}` : t.state, "-"]);
   return `${report.ok ? "Aurora verified" : "Aurora NOT verified"} after ${report.attempts} attempt(s)\n${table.toString()}`;
+}
+
+export function monitoringHelp(url: string, monitoringDir: string): string {
+  return [
+    `Prometheus: ${url} (alerts: ${url}/alerts). Rules, queries file and prometheus.yml are in ${monitoringDir}.`,
+    `Grafana: import ${monitoringDir}/dashboard.json, with this Prometheus as its data source.`,
+  ].join("\n");
+}
+
+export function alertsTable(alerts: readonly FiringAlert[], url: string): string {
+  if (alerts.length === 0) return `Alerts: none pending or firing (${url}/alerts).`;
+  const table = new Table({ head: ["alert", "state", "severity", "since", "summary"] });
+  for (const alert of alerts) table.push([alert.name, alert.state, alert.severity, alert.activeAt.replace(/\.\d+Z$/, "Z"), alert.summary]);
+  return `Alerts (${url}/alerts):\n${table.toString()}`;
 }

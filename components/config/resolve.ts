@@ -90,8 +90,17 @@ export interface SelfHostedRegionEntry {
   primaryHost?: string;
 }
 
+/** Prometheus-based monitoring (selfHosted and local): the exporters, the rules' bounds. */
+export interface ResolvedPrometheusMonitoring {
+  enabled: boolean;
+  user: string;
+  scrapeIntervalMs: number;
+  olapReplayPausedForMs: number;
+}
+
 export interface ResolvedSelfHosted extends ResolvedCommon {
   backend: "selfHosted";
+  monitoring: ResolvedPrometheusMonitoring;
   crossRegion: readonly SelfHostedRegionEntry[];
   kubernetes: {
     namespace: string;
@@ -102,6 +111,13 @@ export interface ResolvedSelfHosted extends ResolvedCommon {
     /** The writer pod (the primary's, unless a failover made another). */
     writer: string;
     loadBalancerAnnotations: Readonly<Record<string, string>>;
+    monitoring: {
+      prometheusOperator: boolean;
+      releaseLabel: string;
+      grafanaDashboard: boolean;
+      scrapers: Readonly<Record<string, string>>;
+      images: { postgresExporter: string; pgbouncerExporter: string };
+    };
   };
 }
 
@@ -122,12 +138,14 @@ export type ResolvedAuroraBlock = Omit<AuroraConfig["aurora"], "instanceClass" |
 
 export interface ResolvedAurora extends ResolvedCommon {
   backend: "aurora";
+  alarms: { enabled: boolean; snsTopicArn?: string; createSnsTopic: boolean };
   crossRegion: readonly AuroraRegionEntry[];
   aurora: ResolvedAuroraBlock;
 }
 
 export interface ResolvedLocal extends ResolvedCommon {
   backend: "local";
+  monitoring: ResolvedPrometheusMonitoring;
   crossRegion: readonly never[];
 }
 
@@ -140,6 +158,8 @@ export const DEFAULTS = { maxConnections: 200 } as const;
 export const FIXED = {
   ports: { postgres: 5432, pool: 6432 },
   replicationUser: "replicator",
+  /** postgres_exporter's role: pg_monitor, nothing else. */
+  monitoringUser: "pgrr_monitor",
   /**
    * Server connection lifetimes per pool. The read pool's is short so replicas added by a
    * scale-out (or back after a fault) receive connections within minutes.
@@ -258,8 +278,20 @@ function resolveSelfHosted(config: SelfHostedConfig): ResolvedSelfHosted {
       images: { postgres: kubernetes.images.postgres ?? `postgres:${config.postgresVersion}-bookworm`, pgbouncer: kubernetes.images.pgbouncer },
       writer: kubernetes.writer ?? `${config.name}-primary-0`,
       loadBalancerAnnotations: kubernetes.loadBalancerAnnotations,
+      monitoring: {
+        prometheusOperator: config.monitoring.prometheusOperator,
+        releaseLabel: config.monitoring.releaseLabel,
+        grafanaDashboard: config.monitoring.grafanaDashboard,
+        scrapers: config.monitoring.scrapers,
+        images: config.monitoring.images,
+      },
     },
+    monitoring: prometheusMonitoring(config.monitoring),
   };
+}
+
+function prometheusMonitoring(given: LocalConfig["monitoring"]): ResolvedPrometheusMonitoring {
+  return { enabled: given.enabled, user: FIXED.monitoringUser, scrapeIntervalMs: given.scrapeInterval, olapReplayPausedForMs: given.olapReplayPausedFor };
 }
 
 function resolveAurora(config: AuroraConfig): ResolvedAurora {
@@ -268,6 +300,11 @@ function resolveAurora(config: AuroraConfig): ResolvedAurora {
   return {
     ...resolveCommon(config, auroraPlaceholders(), config.requireTls),
     backend: "aurora",
+    alarms: {
+      enabled: config.monitoring.enabled,
+      ...(config.monitoring.snsTopicArn !== undefined ? { snsTopicArn: config.monitoring.snsTopicArn } : {}),
+      createSnsTopic: config.monitoring.createSnsTopic,
+    },
     crossRegion: config.crossRegion.map((entry) => ({ ...entry, instanceClass: entry.instanceClass ?? readerClass, allowedCidrs: entry.allowedCidrs ?? config.allowedCidrs })),
     aurora: {
       ...aurora,
@@ -283,7 +320,7 @@ function resolveAurora(config: AuroraConfig): ResolvedAurora {
 }
 
 function resolveLocal(config: LocalConfig): ResolvedLocal {
-  return { ...resolveCommon(config, config, false), backend: "local", crossRegion: [] };
+  return { ...resolveCommon(config, config, false), backend: "local", crossRegion: [], monitoring: prometheusMonitoring(config.monitoring) };
 }
 
 export function resolveConfig(config: StackConfig): ResolvedConfig {

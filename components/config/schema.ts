@@ -29,6 +29,7 @@ import {
 } from "./fields";
 import { backupWindow, caCertificate, kmsKeyArn, logRetentionDays, maintenanceWindow } from "./auroraFields";
 
+import { auroraMonitoring, localMonitoring, selfHostedMonitoring } from "./monitoringFields";
 export const MAX_REPLICAS = 15;
 
 /**
@@ -197,6 +198,7 @@ export const selfHostedConfigSchema = z.strictObject({
   replication,
   crossRegion: doc(z.array(selfHostedRegion).prefault([]), "replicas in other regions, each on its own Kubernetes cluster"),
   kubernetes,
+  monitoring: selfHostedMonitoring,
 });
 
 const auroraRegion = z.strictObject({
@@ -265,6 +267,7 @@ export const auroraConfigSchema = z.strictObject({
   replication: z.strictObject({}).optional(),
   crossRegion: doc(z.array(auroraRegion).prefault([]), "Aurora Global Database secondaries"),
   aurora,
+  monitoring: auroraMonitoring,
 });
 
 export const localConfigSchema = z.strictObject({
@@ -274,6 +277,7 @@ export const localConfigSchema = z.strictObject({
   resources,
   pgbouncer: pgbouncer(1),
   replication,
+  monitoring: localMonitoring,
 });
 
 export const BACKEND_SCHEMAS = { selfHosted: selfHostedConfigSchema, aurora: auroraConfigSchema, local: localConfigSchema } as const;

@@ -48,6 +48,7 @@ export const PATHS = {
   bootstrapScript: "/etc/pg-read-replicas/bootstrap.sh",
   bootstrapSql: "/etc/pg-read-replicas/bootstrap.sql",
   shm: "/dev/shm",
+  exporterQueries: "/etc/pg-read-replicas/queries.yaml",
   dataMount: "/var/lib/postgresql/data",
   pgdata: "/var/lib/postgresql/data/pgdata",
   replicationPassfile: "/var/lib/postgresql/data/replication.pgpass",
@@ -99,4 +100,5 @@ export const CREDENTIAL_KEYS = {
   replication: "replication-password",
   app: "app-password",
   heartbeatToken: "heartbeat-token",
+  monitor: "monitor-password",
 } as const;

@@ -1,5 +1,7 @@
 /** The rendered files a cluster mounts, with in-pod paths substituted. Pure. */
+import { renderExporterQueries } from "../monitoring/exporterQueries";
 import { renderBootstrapSql } from "../render/bootstrapSql";
+import { prometheusMonitoring } from "../topology/queries";
 import { renderPgHba } from "../render/pgHba";
 import { renderPgIdent } from "../render/pgIdent";
 import { renderPgbouncerIni } from "../render/pgbouncerIni";
@@ -38,11 +40,15 @@ export function renderPoolIni(topology: SelfHostedTopology, pool: Pool): string 
   });
 }
 
-export type Scripts = Partial<Record<"seed-replica.sh" | "start-guard.sh" | "bootstrap.sh" | "bootstrap.sql", string>>;
+export type Scripts = Partial<Record<"seed-replica.sh" | "start-guard.sh" | "bootstrap.sh" | "bootstrap.sql" | "queries.yaml", string>>;
 
 /** The scripts every database pod of a region mounts; the bootstrap only where a writer may run. */
 export function renderScripts(topology: SelfHostedTopology, region: Region): Scripts {
-  const common = { "seed-replica.sh": renderSeedReplicaScript(topology), "start-guard.sh": renderStartGuardScript(names.fence(topology)) };
+  const common = {
+    "seed-replica.sh": renderSeedReplicaScript(topology),
+    "start-guard.sh": renderStartGuardScript(names.fence(topology)),
+    ...(prometheusMonitoring(topology) ? { "queries.yaml": renderExporterQueries() } : {}),
+  };
   if (!region.primary) return common;
   return {
     ...common,

@@ -72,7 +72,7 @@ export class RegionDeployment extends pulumi.ComponentResource {
     let primary: DatabaseGroup | undefined;
     // A rotated password rolls the pods: the writer's bootstrap re-applies it, replicas rewrite their passfile.
     const credentialsHash = pulumi.secret(
-      pulumi.all([args.credentials.app, args.credentials.replication]).apply(([app, replication]) => contentHash(app, replication)),
+      pulumi.all([args.credentials.app, args.credentials.replication, args.credentials.monitor]).apply(([app, replication, monitor]) => contentHash(app, replication, monitor)),
     );
     for (const group of region.groups) {
       // Replicas seed from a running primary: in its region, create them after it is ready.

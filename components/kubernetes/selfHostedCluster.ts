@@ -36,6 +36,7 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
     const credentials = {
       superuser: password(`${name}-superuser-password`, this),
       replication: password(`${name}-replication-password`, this),
+      monitor: password(`${name}-monitor-password`, this),
       app,
       // A new token whenever the topology changes, so each verification proves fresh replication.
       heartbeatToken: new random.RandomId(`${name}-heartbeat`, { byteLength: 6, keepers: { topology: topology.hash } }, { parent: this }).hex.apply(

@@ -33,6 +33,10 @@ export class Layout {
   get scriptsDir(): string {
     return join(this.root, "scripts");
   }
+  /** The exporters' queries file, the rules, prometheus.yml and Prometheus's data. */
+  get monitoringDir(): string {
+    return join(this.root, "monitoring");
+  }
   nodeDir(node: string): string {
     return join(this.root, "nodes", node);
   }

@@ -3,6 +3,7 @@
  * Rows are read by column name: 1.24 added columns in the middle of SHOW SERVERS.
  */
 import pg from "pg";
+import type { ConsoleRows, Row } from "../monitoring/pgbouncerMetrics";
 import type { Endpoint } from "../outputs";
 
 export interface AdminLogin {
@@ -83,4 +84,13 @@ export async function killClientsOn(endpoint: Endpoint, login: AdminLogin, hosts
   const ids = clients.filter((c) => servers.some((s) => s.link === c.ptr)).map((c) => c.id);
   for (const id of ids) await adminCommand(endpoint, login, `KILL_CLIENT ${id}`);
   return ids.length;
+}
+
+/** What the PgBouncer exporter reads on each scrape, in one console session. */
+export function consoleRows(endpoint: Endpoint, login: AdminLogin): Promise<ConsoleRows> {
+  return withConsole(endpoint, login, async (client) => {
+    const show = async (what: string) => (await client.query(`SHOW ${what}`)).rows as Row[];
+    const version = String((await show("VERSION"))[0]?.version ?? "");
+    return { version, pools: await show("POOLS"), databases: await show("DATABASES"), statsTotals: await show("STATS_TOTALS"), lists: await show("LISTS"), config: await show("CONFIG") };
+  });
 }

@@ -21,7 +21,7 @@ export interface NodeContext {
   layout: Layout;
   runAs: RunAs;
   pgBin: string;
-  passwords: { app: string; replication: string };
+  passwords: { app: string; replication: string; monitor: string };
   endpointOf: (node: DatabaseNode) => Endpoint;
   socketDirOf: (node: DatabaseNode) => string;
   netnsOf: (node: DatabaseNode) => string | undefined;
@@ -70,7 +70,11 @@ export async function initPrimary(ctx: NodeContext, node: DatabaseNode): Promise
 export async function bootstrapPrimary(ctx: NodeContext, primary: DatabaseNode): Promise<void> {
   const script = join(ctx.layout.scriptsDir, "bootstrap.sql");
   writeOwnedFile(script, renderBootstrapSql(ctx.topology), ctx.runAs);
-  await superuserSql(ctx, primary, ["-f", script], { APP_PASSWORD: ctx.passwords.app, REPLICATION_PASSWORD: ctx.passwords.replication });
+  await superuserSql(ctx, primary, ["-f", script], {
+    APP_PASSWORD: ctx.passwords.app,
+    REPLICATION_PASSWORD: ctx.passwords.replication,
+    MONITOR_PASSWORD: ctx.passwords.monitor,
+  });
 }
 
 /** Runs the rendered seed-replica.sh exactly as the Kubernetes init container does. */

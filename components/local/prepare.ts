@@ -95,7 +95,7 @@ export async function prepareState(stack: string, source: UpSource, layout: Layo
     network,
     runAs,
     binaries: { pgBin: binaries.pgBin, pgbouncer: binaries.pgbouncer, pgbouncerVersion: binaries.pgbouncerVersion },
-    passwords: { app: secret(), replication: secret(), poolAdmin: secret() },
+    passwords: { app: secret(), replication: secret(), poolAdmin: secret(), monitor: secret() },
     endpoints: await endpointsFor(topology, network, poolKeyOf),
     writer: topology.primary.name,
     retired: [],

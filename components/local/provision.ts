@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { PROJECT_ROOT } from "../paths";
 import { BUILT_PGBOUNCER_SERIES, MissingBinaryError, findPostgres, pgbouncerCacheDir, searchPgbouncer } from "./binaries";
 import { run } from "./exec";
+import { MONITORING_BINARIES } from "./monitoring";
 import type { RunAs } from "./identity";
 
 export interface ProvisionStep {
@@ -29,7 +30,8 @@ async function aptInstall(packages: readonly string[]): Promise<void> {
   const env = { DEBIAN_FRONTEND: "noninteractive" };
   await run("/usr/bin/apt-get", ["update", "-qq"], { runAs: ROOT, env, timeoutMs: 10 * 60_000 });
   try {
-    await run("/usr/bin/apt-get", ["install", "-y", "-qq", ...packages], { runAs: ROOT, env, timeoutMs: 20 * 60_000 });
+    // Without recommends: prometheus would pull in node-exporter and its collectors.
+    await run("/usr/bin/apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], { runAs: ROOT, env, timeoutMs: 20 * 60_000 });
   } catch (error) {
     throw new MissingBinaryError(
       `apt-get could not install ${packages.join(" ")}: ${(error as Error).message.split("\n").slice(-3).join(" ")}. ` +
@@ -52,13 +54,22 @@ function postgresMissing(version: number, env: NodeJS.ProcessEnv): boolean {
  * The steps that make PostgreSQL `version` and a recent PgBouncer available; empty when both are.
  * Refuses at once, with the command to run, when they are missing and `install` is off or we are not root.
  */
-export function provisionSteps(version: number, options: { install: boolean }, env: NodeJS.ProcessEnv = process.env): ProvisionStep[] {
+/** Debian's packages for monitoring: Prometheus (and promtool), postgres_exporter. */
+export const MONITORING_PACKAGES = ["prometheus", "prometheus-postgres-exporter"] as const;
+
+function monitoringMissing(): boolean {
+  return !Object.values(MONITORING_BINARIES).every((path) => existsSync(path));
+}
+
+export function provisionSteps(version: number, options: { install: boolean; monitoring?: boolean }, env: NodeJS.ProcessEnv = process.env): ProvisionStep[] {
   const steps: ProvisionStep[] = [];
   const needPostgres = postgresMissing(version, env);
+  const needMonitoring = options.monitoring === true && monitoringMissing();
   const pgbouncer = searchPgbouncer(env);
   const mayInstall = options.install && canUseApt() && env.PG_READ_REPLICAS_PGBOUNCER === undefined;
-  if (!mayInstall && (needPostgres || !pgbouncer.found)) {
+  if (!mayInstall && (needPostgres || !pgbouncer.found || needMonitoring)) {
     const fixes = [
+      ...(needMonitoring ? [`Prometheus and postgres_exporter for monitoring (install them: sudo apt-get install --no-install-recommends ${MONITORING_PACKAGES.join(" ")}; or set monitoring.enabled: false)`] : []),
       ...(needPostgres ? [`postgresql-${version} (install it: sudo apt-get install postgresql-${version})`] : []),
       ...(pgbouncer.found
         ? []
@@ -70,6 +81,7 @@ export function provisionSteps(version: number, options: { install: boolean }, e
     throw new MissingBinaryError(`missing: ${fixes.join("; ")}. Or run this command as root, without --no-install, to have it done.`);
   }
   if (needPostgres) steps.push({ title: `Install PostgreSQL ${version} with apt-get`, run: () => aptInstall([`postgresql-${version}`]) });
+  if (needMonitoring) steps.push({ title: `Install ${MONITORING_PACKAGES.join(" and ")} with apt-get (monitoring)`, run: () => aptInstall(MONITORING_PACKAGES) });
   if (!pgbouncer.found) {
     const cache = pgbouncerCacheDir(env);
     const why = pgbouncer.rejected.length > 0 ? `${pgbouncer.rejected.join("; ")}, too old for prepared statements` : "none installed";

@@ -73,7 +73,7 @@ export function rehearsalTopology(source: SelfHostedTopology, network: NetworkPl
     return { ...region, groups, pools, access: { cidrs: translated.cidrs, allowedCidrs: translated.allowedCidrs } };
   });
   changes.add(`clients ${source.access.clientCidrs.join(", ")} → ${cidrs.client.join(", ")}; replication ${source.access.replicationCidrs.join(", ")} → ${cidrs.replication.join(", ")}`);
-  changes.add(`Kubernetes objects (namespace ${source.kubernetes.namespace}, volumes, images, scheduling) are not rehearsed; npm test checks them under Pulumi's mocks`);
+  changes.add(`Kubernetes objects (namespace ${source.kubernetes.namespace}, volumes, images, scheduling) are not rehearsed here; npm test runs them in its Kubernetes harness`);
   const home = regions.find((r) => r.primary);
   const pool = (name: "write" | "read" | "olap") => regions.flatMap((r) => r.pools).find((p) => p.name === name && (name === "olap" || p.region === source.region));
   const write = pool("write");

@@ -39,13 +39,22 @@ const stateSchema = z.object({
   runAs,
   binaries: z.object({ pgBin: z.string(), pgbouncer: z.string(), pgbouncerVersion: z.string() }),
   /** poolAdmin: the read pool controller's admin-console login (RELOAD, KILL_CLIENT). */
-  passwords: z.object({ app: z.string(), replication: z.string(), poolAdmin: z.string() }),
+  passwords: z.object({ app: z.string(), replication: z.string(), poolAdmin: z.string(), monitor: z.string() }),
   endpoints: z.object({ nodes: z.record(z.string(), endpoint), pools: z.record(z.string(), endpoint) }),
   /** The node currently acting as writer; changes on promote. */
   writer: z.string(),
   /** Former writers after a promote: never started again as they are (that would be a second writer). */
   retired: z.array(z.string()),
   pids: z.object({ pools: z.record(z.string(), z.number()), readPoolController: z.number().optional() }),
+  /** Exporters and Prometheus, when the topology's monitoring is on: where they listen and their pids. */
+  monitoring: z
+    .object({
+      prometheus: endpoint,
+      exporters: z.record(z.string(), endpoint),
+      poolExporters: z.record(z.string(), endpoint),
+      pids: z.object({ prometheus: z.number().optional(), poolExporter: z.number().optional(), exporters: z.record(z.string(), z.number()) }),
+    })
+    .optional(),
   createdAt: z.string(),
 });
 

@@ -7,11 +7,13 @@ import { nodeByName, nodeContext } from "./contexts";
 import { stopProcess } from "./exec";
 import type { Layout } from "./layout";
 import { removeNetwork } from "./network";
+import { stopMonitoring } from "./monitoring";
 import { stopPool } from "./pgbouncerProcess";
 import { stopNode } from "./postgresNode";
 import { type LocalState, StateError, readState } from "./state";
 
 export async function stopEverything(layout: Layout, state: LocalState): Promise<void> {
+  await stopMonitoring(state);
   await stopProcess(state.pids.readPoolController);
   await Promise.all(Object.values(state.pids.pools).map((pid) => stopPool(pid)));
   const node = nodeContext(layout, state);

@@ -18,12 +18,16 @@ import { type UpSource, prepareState, runVersion } from "./prepare";
 import { type ProvisionStep, provisionSteps } from "./provision";
 import { waitForListener } from "./readiness";
 import { type LocalState, writeState } from "./state";
+import { monitoringEnabled, startMonitoring } from "./monitoring";
+import { prometheusMonitoring } from "../topology/queries";
 
 export type Step = ProvisionStep;
 export type { UpSource } from "./prepare";
 
 export interface UpResult {
   outputs: StackOutputs;
+  /** The stack's Prometheus, when monitoring is on. */
+  prometheusUrl?: string;
   outputsFile: string;
   report: VerificationReport;
   started: "created" | "resumed";
@@ -45,6 +49,8 @@ export interface UpContext {
   removeLeftover: () => Promise<void>;
   /** Install PostgreSQL / build PgBouncer when missing (apt, as root). */
   install: boolean;
+  /** Where the stack's Prometheus answers, once monitoring has started. */
+  prometheusUrl?: string;
 }
 
 function stateOf(ctx: UpContext): LocalState {
@@ -64,7 +70,7 @@ export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
   const primary = topology.primary;
   const rehearsing = ctx.source.kind === "rehearsal" ? ` (rehearsing backend ${ctx.source.topology.backend} stack ${ctx.stack})` : "";
   return [
-    ...provisionSteps(runVersion(ctx.source), { install: ctx.install }, ctx.env),
+    ...provisionSteps(runVersion(ctx.source), { install: ctx.install, monitoring: prometheusMonitoring(topology) !== undefined }, ctx.env),
     {
       title: `Check PostgreSQL ${runVersion(ctx.source)}, PgBouncer, the state directory${topology.regions.length > 1 ? ", the regions' networks" : ""}${topology.access.tls ? " and certificates" : ""}${rehearsing}`,
       run: async () => {
@@ -105,7 +111,7 @@ export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
 
 export function resumeSteps(ctx: UpContext, state: LocalState): Step[] {
   return [
-    ...provisionSteps(state.topology.postgresVersion, { install: ctx.install }, ctx.env),
+    ...provisionSteps(state.topology.postgresVersion, { install: ctx.install, monitoring: monitoringEnabled(state) }, ctx.env),
     {
       title: "Start any stopped servers",
       run: async () => {
@@ -164,6 +170,7 @@ function serviceSteps(ctx: UpContext): Step[] {
         ctx.report = report;
       },
     },
+    ...monitoringSteps(ctx),
     {
       title: "Write the stack outputs",
       run: async () => {
@@ -172,7 +179,20 @@ function serviceSteps(ctx: UpContext): Step[] {
         writeState(layout, state);
         const outputs = ctx.writeOutputs(state);
         if (!ctx.report) throw new Error("local up: outputs are written only after verification");
-        ctx.result = { outputs, outputsFile: layout.outputsFile, report: ctx.report, started: ctx.started };
+        ctx.result = { outputs, outputsFile: layout.outputsFile, report: ctx.report, started: ctx.started, ...(ctx.prometheusUrl ? { prometheusUrl: ctx.prometheusUrl } : {}) };
+      },
+    },
+  ];
+}
+
+function monitoringSteps(ctx: UpContext): Step[] {
+  const monitoring = prometheusMonitoring(ctx.source.topology);
+  if (!monitoring) return [];
+  return [
+    {
+      title: `Start monitoring: postgres_exporter beside each server, the PgBouncer exporter, Prometheus with the stack's alert rules (scrape every ${monitoring.scrapeIntervalMs / 1000}s)`,
+      run: async () => {
+        ctx.prometheusUrl = await startMonitoring(ctx.layout, stateOf(ctx));
       },
     },
   ];

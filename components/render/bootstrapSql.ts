@@ -7,6 +7,7 @@
  */
 import type { Topology } from "../topology/types";
 import { HEARTBEAT_DDL, ensureSlotsSql } from "../sql/replicationSql";
+import { prometheusMonitoring } from "../topology/queries";
 
 function requireEnv(variable: string, env: string): string[] {
   return [
@@ -22,6 +23,18 @@ function ensureRole(role: string, attributes: string, passwordVariable: string):
   return [
     `SELECT format('CREATE ROLE %I WITH ${attributes}', '${role}') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') \\gexec`,
     `ALTER ROLE ${role} WITH ${attributes} PASSWORD :'${passwordVariable}';`,
+  ];
+}
+
+/** postgres_exporter's role: reads statistics (pg_monitor), nothing else. */
+function monitoringRole(topology: Topology): string[] {
+  const monitoring = prometheusMonitoring(topology);
+  if (!monitoring) return [];
+  return [
+    "-- The exporters' role: pg_monitor reads replication, WAL and activity statistics; no data access.",
+    ...requireEnv("monitor_password", "MONITOR_PASSWORD"),
+    ...ensureRole(monitoring.user, "LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB", "monitor_password"),
+    `GRANT pg_monitor TO ${monitoring.user};`,
   ];
 }
 
@@ -44,6 +57,7 @@ export function renderBootstrapSql(topology: Topology): string {
     ...ensureRole(user, "LOGIN NOSUPERUSER NOCREATEROLE", "app_password"),
     `GRANT pg_monitor TO ${user};`,
     `SELECT 'CREATE DATABASE ${database} OWNER ${user}' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '${database}') \\gexec`,
+    ...monitoringRole(topology),
     "",
     "-- One physical slot per expected standby.",
     `SELECT count(*) AS slots_created FROM (${ensureSlotsSql(slots)}) AS created;`,

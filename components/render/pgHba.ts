@@ -5,6 +5,7 @@
  * clients its primary did.
  */
 import type { Topology } from "../topology/types";
+import { prometheusMonitoring } from "../topology/queries";
 import { ADMIN_MAP } from "./pgIdent";
 
 type Row = [type: string, database: string, user: string, address: string, method: string];
@@ -41,6 +42,11 @@ export function renderPgHba(topology: Topology, regionName: string = topology.re
     }
     lines.push("# Streaming replication, from the replication CIDRs only.");
     for (const cidr of access.replicationCidrs) lines.push(format([hostType, "replication", replication.user, cidr, "scram-sha-256"]));
+  }
+  const monitoring = prometheusMonitoring(topology);
+  if (monitoring) {
+    lines.push("# The exporter beside each server (its own pod, or this machine), to the postgres database only.");
+    lines.push(format([hostType, "postgres", monitoring.user, "samehost", "scram-sha-256"]));
   }
   const clients = region.primary ? access.clientCidrs : region.access.allowedCidrs;
   lines.push("# The application user, to its own database, from this region's client CIDRs only.");

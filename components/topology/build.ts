@@ -183,6 +183,7 @@ function auroraSettings(config: ResolvedAurora): AuroraSettings {
     ...(kmsKeyId !== undefined ? { kmsKeyId } : {}),
     ...(autoscaling ? { autoscaling } : {}),
     secondaries: config.crossRegion.map(({ instanceClass, ...entry }) => ({ ...entry, readerClass: instanceClass })),
+    alarms: config.alarms,
   };
 }
 
@@ -224,10 +225,10 @@ export function buildTopology(config: ResolvedConfig): Topology {
   };
   switch (config.backend) {
     case "selfHosted":
-      return hashed({ ...base, backend: "selfHosted", kubernetes: kubernetesSettings(config) });
+      return hashed({ ...base, backend: "selfHosted", kubernetes: kubernetesSettings(config), monitoring: config.monitoring });
     case "aurora":
       return hashed({ ...base, backend: "aurora", aurora: auroraSettings(config) });
     case "local":
-      return hashed({ ...base, backend: "local" });
+      return hashed({ ...base, backend: "local", monitoring: config.monitoring });
   }
 }

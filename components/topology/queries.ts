@@ -1,5 +1,5 @@
 /** Small questions asked of a Topology, answered in one place. */
-import type { DatabaseNode, HomeRegion, NodeGroup, NodeRole, Pool, Region, StandbyNode, Topology } from "./types";
+import type { DatabaseNode, HomeRegion, NodeGroup, NodeRole, Pool, PrometheusMonitoring, Region, StandbyNode, Topology } from "./types";
 
 export class TopologyLookupError extends Error {
   override name = "TopologyLookupError";
@@ -56,6 +56,11 @@ export function servingStandbys(topology: Topology): StandbyNode[] {
 /** The node that accepts writes: the primary, or on Kubernetes the pod a failover promoted. */
 export function writerName(topology: Topology): string {
   return topology.backend === "selfHosted" ? topology.kubernetes.writer : topology.primary.name;
+}
+
+/** Prometheus-based monitoring, when the backend has it and the stack turns it on. */
+export function prometheusMonitoring(topology: Topology): PrometheusMonitoring | undefined {
+  return topology.backend !== "aurora" && topology.monitoring.enabled ? topology.monitoring : undefined;
 }
 
 /** The nodes a pool may land on: the writer, or its region's standbys of its role. */

@@ -161,6 +161,30 @@ export interface KubernetesSettings {
   /** The writer pod: the primary's, or the OLTP replica a failover promoted (the primary's StatefulSet is then at 0). */
   writer: string;
   loadBalancerAnnotations: Readonly<Record<string, string>>;
+  monitoring: KubernetesMonitoring;
+}
+
+/** Prometheus-based monitoring (selfHosted and local): exporters, their role, the rules' bounds. */
+export interface PrometheusMonitoring {
+  enabled: boolean;
+  /** postgres_exporter's role (pg_monitor only). */
+  user: string;
+  scrapeIntervalMs: number;
+  olapReplayPausedForMs: number;
+}
+
+export interface KubernetesMonitoring {
+  prometheusOperator: boolean;
+  releaseLabel: string;
+  grafanaDashboard: boolean;
+  scrapers: Readonly<Record<string, string>>;
+  images: { postgresExporter: string; pgbouncerExporter: string };
+}
+
+export interface AuroraAlarms {
+  enabled: boolean;
+  snsTopicArn?: string;
+  createSnsTopic: boolean;
 }
 
 export interface AuroraSecondary {
@@ -201,6 +225,7 @@ export interface AuroraSettings {
   iamDatabaseAuthentication: boolean;
   proxy: { enabled: boolean; requireTls: boolean; maxConnectionsPercent: number; idleClientTimeoutS: number };
   autoscaling?: { minReaders: number; maxReaders: number; metric: "cpu" | "connections"; target: number };
+  alarms: AuroraAlarms;
   secondaries: readonly AuroraSecondary[];
 }
 
@@ -228,6 +253,7 @@ interface TopologyBase {
 export interface SelfHostedTopology extends TopologyBase {
   backend: "selfHosted";
   kubernetes: KubernetesSettings;
+  monitoring: PrometheusMonitoring;
 }
 
 export interface AuroraTopology extends TopologyBase {
@@ -237,6 +263,7 @@ export interface AuroraTopology extends TopologyBase {
 
 export interface LocalTopology extends TopologyBase {
   backend: "local";
+  monitoring: PrometheusMonitoring;
 }
 
 export type Topology = SelfHostedTopology | AuroraTopology | LocalTopology;

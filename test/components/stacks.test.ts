@@ -145,7 +145,7 @@ describe("staging stack", () => {
     // @pulumi/kubernetes sends a Secret's whole stringData as one Pulumi secret.
     const credentials = k8sObject(run, TYPES.secret, "pg-credentials");
     expect(isSecretValue(credentials.rawInputs.stringData)).toBe(true);
-    expect(Object.keys(credentials.inputs.stringData).sort()).toEqual(["app-password", "heartbeat-token", "replication-password", "superuser-password"]);
+    expect(Object.keys(credentials.inputs.stringData).sort()).toEqual(["app-password", "heartbeat-token", "monitor-password", "replication-password", "superuser-password"]);
     expect(credentials.inputs.stringData["app-password"]).toBe("mock-pg-app-password");
     expect(isSecretValue(k8sObject(run, TYPES.secret, "pg-pgbouncer-auth").rawInputs.stringData)).toBe(true);
     expect(k8sObject(run, TYPES.secret, "pg-pgbouncer-auth").inputs.stringData["userlist.txt"]).toBe('"app" "mock-pg-app-password"\n');

@@ -8,6 +8,7 @@ import { livenessCommand, readinessCommand } from "../../render/probes";
 import { replicationSslMode } from "../../render/tlsModes";
 import type { NodeGroup, SelfHostedTopology } from "../../topology/types";
 import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, names, serviceHost } from "../conventions";
+import { postgresExporterContainer } from "./exporters";
 
 type Topology = SelfHostedTopology;
 type Env = k8s.types.input.core.v1.EnvVar;
@@ -115,6 +116,7 @@ function writerEnv(topology: Topology, group: NodeGroup): Env[] {
     // bootstrap.sql reads these with \getenv on every start of a writer.
     secretEnv(topology, "APP_PASSWORD", CREDENTIAL_KEYS.app),
     secretEnv(topology, "REPLICATION_PASSWORD", CREDENTIAL_KEYS.replication),
+    ...(topology.monitoring.enabled ? [secretEnv(topology, "MONITOR_PASSWORD", CREDENTIAL_KEYS.monitor)] : []),
   ];
 }
 
@@ -193,7 +195,7 @@ export function databasePodSpec(topology: Topology, group: NodeGroup): k8s.types
     terminationGracePeriodSeconds: shutdownGraceSeconds(group),
     affinity: antiAffinity(topology),
     initContainers: [startGuardContainer(topology), ...(group.role === "primary" ? [] : [seedContainer(topology, group)])],
-    containers: [postgresContainer(topology, group)],
+    containers: [postgresContainer(topology, group), ...(topology.monitoring.enabled ? [postgresExporterContainer(topology, topology.monitoring)] : [])],
     volumes: volumes(topology, group),
   };
 }

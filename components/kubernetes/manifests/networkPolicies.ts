@@ -7,6 +7,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type { Region, SelfHostedTopology } from "../../topology/types";
+import { EXPORTER_PORTS } from "../../monitoring/targets";
 import { LABEL_PREFIX, baseLabels } from "../conventions";
 
 type Topology = SelfHostedTopology;
@@ -35,10 +36,20 @@ function replicationCidrs(topology: Topology, region: Region): readonly string[]
   return [...topology.access.replicationCidrs, ...topology.regions.flatMap((r) => (r.primary ? [] : r.access.cidrs))];
 }
 
-function policy(topology: Topology, name: string, podLabels: Record<string, string>, port: number | string, from: Peer[]): k8s.networking.v1.NetworkPolicyArgs {
+/** Prometheus (pods with the scrapers' labels, any namespace) reaches the exporter's port. */
+function scrapeRule(topology: Topology, port: number) {
+  if (!topology.monitoring.enabled) return [];
+  return [{ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { ...topology.kubernetes.monitoring.scrapers } } }], ports: [{ protocol: "TCP", port }] }];
+}
+
+function policy(topology: Topology, name: string, podLabels: Record<string, string>, port: number | string, from: Peer[], metricsPort: number): k8s.networking.v1.NetworkPolicyArgs {
   return {
     metadata: { name, namespace: topology.kubernetes.namespace, labels: baseLabels(topology, "postgresql") },
-    spec: { podSelector: { matchLabels: podLabels }, policyTypes: ["Ingress"], ingress: [{ from, ports: [{ protocol: "TCP", port }] }] },
+    spec: {
+      podSelector: { matchLabels: podLabels },
+      policyTypes: ["Ingress"],
+      ingress: [{ from, ports: [{ protocol: "TCP", port }] }, ...scrapeRule(topology, metricsPort)],
+    },
   };
 }
 
@@ -50,10 +61,10 @@ export function databaseNetworkPolicy(topology: Topology, region: Region): k8s.n
     monitoring,
     ...cidrs([...clientCidrs(topology, region), ...replicationCidrs(topology, region)]),
   ];
-  return policy(topology, `${topology.name}-postgresql`, component(topology, "postgresql"), topology.port, from);
+  return policy(topology, `${topology.name}-postgresql`, component(topology, "postgresql"), topology.port, from, EXPORTER_PORTS.postgres);
 }
 
 export function poolNetworkPolicy(topology: Topology, region: Region): k8s.networking.v1.NetworkPolicyArgs {
   const from: Peer[] = [{ podSelector: { matchLabels: component(topology, "verify") } }, monitoring, ...cidrs(clientCidrs(topology, region))];
-  return policy(topology, `${topology.name}-pgbouncer`, component(topology, "pgbouncer"), topology.poolPort, from);
+  return policy(topology, `${topology.name}-pgbouncer`, component(topology, "pgbouncer"), topology.poolPort, from, EXPORTER_PORTS.pgbouncer);
 }

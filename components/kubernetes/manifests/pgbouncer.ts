@@ -4,6 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Pool, SelfHostedTopology } from "../../topology/types";
 
 type Topology = SelfHostedTopology;
+import { pgbouncerExporterContainer } from "./exporters";
 import { CREDENTIAL_KEYS, PATHS, PGBOUNCER_UID, POOL_SERVICE_PORT, baseLabels, names, poolSelector } from "../conventions";
 
 /** Logs in to the pool's admin console as the stats user: the same auth path as every client. */
@@ -61,6 +62,7 @@ export function pgbouncerDeploymentManifest(topology: Topology, pool: Pool, conf
               livenessProbe: { tcpSocket: { port: "pgbouncer" }, periodSeconds: 10, failureThreshold: 6 },
               volumeMounts: [{ name: "config", mountPath: PATHS.pgbouncerDir, readOnly: true }],
             },
+            ...(topology.monitoring.enabled ? [pgbouncerExporterContainer(topology)] : []),
           ],
           volumes: [
             {

@@ -11,6 +11,7 @@ export interface RegionCredentials {
   replication: pulumi.Input<string>;
   app: pulumi.Input<string>;
   heartbeatToken: pulumi.Input<string>;
+  monitor: pulumi.Input<string>;
 }
 
 function metadata(topology: SelfHostedTopology, name: string, component: "postgresql" | "pgbouncer") {
@@ -24,6 +25,7 @@ export function credentialsSecret(topology: SelfHostedTopology, credentials: Reg
       [CREDENTIAL_KEYS.replication]: credentials.replication,
       [CREDENTIAL_KEYS.app]: credentials.app,
       [CREDENTIAL_KEYS.heartbeatToken]: credentials.heartbeatToken,
+      [CREDENTIAL_KEYS.monitor]: credentials.monitor,
       // The superuser password exists only where the primary was initialised.
       ...(withSuperuser ? { [CREDENTIAL_KEYS.superuser]: credentials.superuser } : {}),
     },
