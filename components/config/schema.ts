@@ -12,6 +12,7 @@ import {
   basebackupRate,
   bool,
   byteQuantity,
+  changeId,
   cidrList,
   cpu,
   dnsLabel,
@@ -20,6 +21,7 @@ import {
   gucOverrides,
   instanceClass,
   kmsKey,
+  labelMap,
   monitoringInterval,
   positiveNumber,
   postgresVersion,
@@ -138,6 +140,11 @@ const common = {
   olap: doc(olap.optional(), "the OLAP replica (absent: none)"),
   postgresql,
   verification,
+  changeId: doc(
+    changeId.optional(),
+    "the change (e.g. pull request number) a per-change preview stack belongs to: appended to kubernetes.namespace, labelled pg-read-replicas/change on every object (see Preview stacks)",
+  ),
+  labels: doc(labelMap.prefault({}), "labels on every Kubernetes object and tags on every AWS resource, e.g. pg-read-replicas/expires (Kubernetes label syntax)"),
 };
 
 const selfHostedRegion = z.strictObject({

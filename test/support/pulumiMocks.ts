@@ -203,10 +203,13 @@ export interface ProgramRun {
   resources: Registered[];
 }
 
-/** Runs the Pulumi program with a stack file's config, as the CLI would pass it. */
-export async function runProgram(stack: string): Promise<ProgramRun> {
-  installMocks(stack);
-  setStackConfig(readStackConfig("stacks", stack));
+/**
+ * Runs the Pulumi program with a stack file's config, as the CLI would pass it; `config`
+ * replaces whole keys (a per-change stack is its template's config plus changeId and labels).
+ */
+export async function runProgram(stack: string, config: Record<string, string> = {}, stackName = stack): Promise<ProgramRun> {
+  installMocks(stackName);
+  setStackConfig({ ...readStackConfig("stacks", stack), ...config });
   vi.resetModules();
   const program = await import("../../infra/index.js");
   await settle();

@@ -4,10 +4,11 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Pool, SelfHostedTopology } from "../../topology/types";
 
 type Topology = SelfHostedTopology;
-import { PATHS, PGBOUNCER_UID, POOL_SERVICE_PORT, baseLabels, names, poolSelector } from "../conventions";
+import { PATHS, PGBOUNCER_UID, POOL_SERVICE_PORT, baseLabels, names, ownLabels, poolSelector } from "../conventions";
 
-export function poolLabels(topology: Topology, pool: Pool): Record<string, string> {
-  return { ...baseLabels(topology, "pgbouncer"), ...poolSelector(topology, pool) };
+/** The Deployment's and Service's labels, or with `pod` its pods' (without the stack's labels; see baseLabels). */
+export function poolLabels(topology: Topology, pool: Pool, scope: "object" | "pod" = "object"): Record<string, string> {
+  return { ...(scope === "pod" ? ownLabels(topology, "pgbouncer") : baseLabels(topology, "pgbouncer")), ...poolSelector(topology, pool) };
 }
 
 export function pgbouncerDeploymentManifest(topology: Topology, pool: Pool, configHash: pulumi.Input<string>): k8s.apps.v1.DeploymentArgs {
@@ -19,7 +20,7 @@ export function pgbouncerDeploymentManifest(topology: Topology, pool: Pool, conf
       selector: { matchLabels: poolSelector(topology, pool) },
       strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: { labels: poolLabels(topology, pool), annotations: { "pg-read-replicas/config-hash": configHash } },
+        metadata: { labels: poolLabels(topology, pool, "pod"), annotations: { "pg-read-replicas/config-hash": configHash } },
         spec: {
           securityContext: { runAsUser: PGBOUNCER_UID, runAsGroup: PGBOUNCER_UID, fsGroup: PGBOUNCER_UID, runAsNonRoot: true },
           affinity: {

@@ -166,7 +166,7 @@ export function statefulSetManifest(topology: Topology, group: NodeGroup, config
       selector: { matchLabels: groupSelector(topology, group) },
       template: {
         metadata: {
-          labels: groupLabels(topology, group),
+          labels: groupLabels(topology, group, "pod"),
           annotations: { "pg-read-replicas/config-hash": configHash },
         },
         spec: {

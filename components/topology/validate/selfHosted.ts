@@ -17,6 +17,30 @@ function regionAccess(config: ResolvedSelfHosted): Check {
   };
 }
 
+/** A per-change stack lives in a namespace of its own: one the stack creates, with a name Kubernetes accepts. */
+function perChangeNamespace(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    const { changeId, kubernetes } = config;
+    if (changeId === undefined) return;
+    if (kubernetes.namespace.length > 63) {
+      issues.push({
+        key: "changeId",
+        value: changeId,
+        problem: `makes the namespace ${kubernetes.namespace} (${kubernetes.namespace.length} characters), over Kubernetes' 63`,
+        fix: "use a shorter change id or kubernetes.namespace",
+      });
+    }
+    if (!kubernetes.createNamespace) {
+      issues.push({
+        key: "kubernetes.createNamespace",
+        value: false,
+        problem: `is false, but changeId gives this stack its own namespace ${kubernetes.namespace}, which nothing else creates`,
+        fix: "set kubernetes.createNamespace to true for per-change stacks",
+      });
+    }
+  };
+}
+
 export function selfHostedRules(config: ResolvedSelfHosted): Check[] {
-  return [regionAccess(config), pools(config)];
+  return [regionAccess(config), pools(config), perChangeNamespace(config)];
 }
