@@ -45,6 +45,8 @@ export interface UpContext {
   removeLeftover: () => Promise<void>;
   /** Install PostgreSQL / build PgBouncer when missing (apt, as root). */
   install: boolean;
+  /** Stops the verification's polling when the run is interrupted. */
+  signal?: AbortSignal;
 }
 
 function stateOf(ctx: UpContext): LocalState {
@@ -159,7 +161,8 @@ function serviceSteps(ctx: UpContext): Step[] {
     {
       title: "Verify replication is streaming end to end",
       run: async () => {
-        const report = await verifyStack(localOutputs(stateOf(ctx)));
+        const report = await verifyStack(localOutputs(stateOf(ctx)), ctx.signal ? { signal: ctx.signal } : {});
+        if (ctx.signal?.aborted) throw new LocalError("interrupted");
         if (!report.ok) throw new VerificationFailed(report, layout.logDir);
         ctx.report = report;
       },

@@ -9,7 +9,7 @@ import { instantiateTemplate } from "../../components/preview/template";
 import { readStackConfig } from "../../components/config/stackFile";
 import { TYPES, ofType, one, providerUrn } from "../support/graph";
 import { isKubernetesObject, validateKubernetesObject } from "../support/kubernetesSchema";
-import { type ProgramRun, type Registered, runProgram } from "../support/pulumiMocks";
+import { type ProgramRun, type Registered, resolve, runProgram } from "../support/pulumiMocks";
 
 const EXPIRES = new Date("2030-01-02T03:04:05Z");
 const perChange = (template: string, id: string) => instantiateTemplate(readStackConfig("stacks", template), { id, expires: EXPIRES }).config;
@@ -52,6 +52,12 @@ describe("the selfHosted preview template as stack pr-42", () => {
     const keys = new Set(kubernetesObjects(run).flatMap((r) => [...Object.keys(r.inputs.metadata.labels ?? {}), ...Object.keys(podTemplateLabels(r) ?? {})]));
     for (const key of Object.keys(STACK_LABELS)) keys.delete(key);
     expect([...keys].filter((key) => !(key in PRODUCT_LABEL_KEYS))).toEqual([]);
+  });
+
+  it("exports TLS as required, with the CA, so the verifier and the suite connect to it as the cluster demands", async () => {
+    const tls = (await resolve(run.program.tls)).value;
+    expect(tls?.required).toBe(true);
+    expect(tls?.caPem).toContain("BEGIN CERTIFICATE");
   });
 
   it("shares no namespace with another change's preview", async () => {
