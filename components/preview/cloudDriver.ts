@@ -37,7 +37,10 @@ const NEEDS = "--cloud needs the Pulumi CLI on PATH (https://www.pulumi.com/docs
 /** Pulumi's LocalWorkspace, its failures explained (usually: no Pulumi CLI, or not logged in). */
 export async function pulumiAutomation(): Promise<Automation> {
   const explain = (error: unknown): never => {
-    throw new PreviewError(`${(error as Error).message.split("\n")[0]}\n${NEEDS}.`);
+    // The Automation API's CommandError starts with "code: -2"; the line that says what happened comes later.
+    const lines = (error as Error).message.split("\n").map((line) => line.replace(/^\s*(stderr|err\?):\s*/, "").trim());
+    const said = lines.find((line) => line !== "" && !/^(code|stdout):/.test(line)) ?? lines[0];
+    throw new PreviewError(`${NEEDS}; Pulumi's Automation API said: ${said}`);
   };
   return {
     createOrSelectStack: (args) => LocalWorkspace.createOrSelectStack(args).catch(explain),

@@ -129,7 +129,7 @@ export async function runIntegrationSuite(outputsFile: string, options: SuiteOpt
     const stop = () => void stopGroup(child, exited);
     options.signal.addEventListener("abort", stop, { once: true });
     const code = await exited.finally(() => options.signal.removeEventListener("abort", stop));
-    if (options.signal.aborted) return { ok: false, passed: 0, failed: 0, skipped: 0, total: 0, failures: [], problem: "interrupted: the suite was stopped" };
+    if (options.signal.aborted) return { ok: false, passed: 0, failed: 0, skipped: 0, total: 0, failures: [], problem: "the suite was stopped" };
     if (!existsSync(reportFile)) {
       return { ok: false, passed: 0, failed: 0, skipped: 0, total: 0, failures: [], problem: `the suite exited with code ${code} without writing its report; its output is above` };
     }

@@ -86,6 +86,8 @@ export function previewMarkdown(result: PreviewResult): string {
     "",
     ...stepsTable(result),
   ];
+  const failed = result.steps.filter((step) => step.error && step.name !== "teardown" && step.error.includes("\n"));
+  for (const step of failed) lines.push("", `### ${step.title}: ${step.status}`, "", "```", step.error ?? "", "```");
   if (result.deployed.length > 0) lines.push("", "### Deployed", "", ...result.deployed.map((line) => `- ${line}`));
   if (result.notes.length > 0) {
     lines.push("", `<details><summary>${result.notes.length} difference(s) from the stack's own deployment</summary>`, "", ...result.notes.map((n) => `- ${n}`), "", "</details>");

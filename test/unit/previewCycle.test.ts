@@ -65,9 +65,11 @@ describe("a preview run", () => {
 
   it("tears down even when the stack could not be created (bad config)", async () => {
     const calls: string[] = [];
-    const result = await run(fakeDriver(calls, { prepare: new Error("stack pr-42 config has 1 problem; nothing was created") }));
+    const problem = 'stack pr-42 config has 1 problem; nothing was created:\n  - pg-read-replicas:replicas = "-1": must be from 1 to 15. Fix: use a whole number from 1 to 15, e.g. 2.';
+    const result = await run(fakeDriver(calls, { prepare: new Error(problem) }));
     expect(calls).toEqual(["prepare", "teardown", "release"]);
-    expect(result.steps[0]!.error).toContain("nothing was created");
+    // The table shows the first line; the whole error follows it.
+    expect(previewMarkdown(result)).toContain(`### Create stack pr-42 from template pr: failed\n\n\`\`\`\n${problem}\n\`\`\``);
   });
 
   it("shows which replica is not streaming and why, when the deploy's gate fails verification", async () => {
@@ -125,7 +127,7 @@ describe("a preview run", () => {
     const calls: string[] = [];
     const suite = (_file: string, _log: unknown, signal: AbortSignal) =>
       new Promise<typeof PASSED_SUITE>((resolve) => {
-        signal.addEventListener("abort", () => (calls.push("suite stopped"), resolve({ ...PASSED_SUITE, ok: false, problem: "interrupted: the suite was stopped" })));
+        signal.addEventListener("abort", () => (calls.push("suite stopped"), resolve({ ...PASSED_SUITE, ok: false, problem: "the suite was stopped" })));
         setTimeout(() => controller.abort("SIGINT"), 10);
       });
     const result = await run(fakeDriver(calls), { keep: true, signal: controller.signal, deps: deps({ suite }) });

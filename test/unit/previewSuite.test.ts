@@ -72,7 +72,7 @@ describe("running the suite", () => {
     while (!lines.some((line) => line.includes("worker "))) await new Promise((resolve) => setTimeout(resolve, 20));
     const worker = Number(lines.find((line) => line.includes("worker "))!.trim().split(" ")[1]);
     controller.abort("SIGINT");
-    expect(await running).toMatchObject({ ok: false, problem: "interrupted: the suite was stopped" });
+    expect(await running).toMatchObject({ ok: false, problem: "the suite was stopped" });
     await new Promise((resolve) => setTimeout(resolve, 200));
     const alive = (() => {
       try {
