@@ -89,6 +89,10 @@ async function previewDown(options: PreviewOptions, automation: () => Promise<Au
   const { stack } = identityOf(options);
   if (options.cloud) {
     const pulumiStack = await (await automation()).selectStack({ stackName: stack, workDir: PROJECT_ROOT });
+    if (!pulumiStack) {
+      stderr(`Nothing to do: no Pulumi stack ${stack}.`);
+      return;
+    }
     const removed = await removeCloudPreview(pulumiStack, stack, stderr);
     stderr(`Removed ${removed.join("; ")}.`);
     return;

@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { readStackConfig } from "../config/stackFile";
 import { PROJECT_ROOT } from "../paths";
 import { topologyFromPulumiConfig } from "../topology/load";
@@ -29,7 +29,8 @@ export interface AutomationStack {
 /** The part of LocalWorkspace the cycle uses. */
 export interface Automation {
   createOrSelectStack(args: { stackName: string; workDir: string }): Promise<AutomationStack>;
-  selectStack(args: { stackName: string; workDir: string }): Promise<AutomationStack>;
+  /** Undefined when there is no such stack. */
+  selectStack(args: { stackName: string; workDir: string }): Promise<AutomationStack | undefined>;
 }
 
 const NEEDS = "--cloud needs the Pulumi CLI on PATH (https://www.pulumi.com/docs/install/) and a logged-in backend (PULUMI_ACCESS_TOKEN, or pulumi login)";
@@ -44,7 +45,7 @@ export async function pulumiAutomation(): Promise<Automation> {
   };
   return {
     createOrSelectStack: (args) => LocalWorkspace.createOrSelectStack(args).catch(explain),
-    selectStack: (args) => LocalWorkspace.selectStack(args).catch(explain),
+    selectStack: (args) => LocalWorkspace.selectStack(args).catch((error: unknown) => (error instanceof StackNotFoundError ? undefined : explain(error))),
   };
 }
 

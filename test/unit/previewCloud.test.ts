@@ -6,7 +6,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { Command } from "commander";
+import { describe, expect, it, vi } from "vitest";
+import { previewCommands } from "../../cli/preview";
 import { type Automation, type AutomationStack, cloudDriver } from "../../components/preview/cloudDriver";
 import { type PreviewResult, runPreview } from "../../components/preview/cycle";
 import { PROJECT_ROOT } from "../../components/paths";
@@ -129,5 +131,36 @@ describe("preview run --cloud, through the Automation API", () => {
     } finally {
       rmSync(stacksDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("preview down --cloud", () => {
+  async function down(fake: Fake, present = true): Promise<string> {
+    const root = new Command("pg-read-replicas").exitOverride();
+    const automation = async (): Promise<Automation> => {
+      const real = await fake.automation();
+      return { ...real, selectStack: async (args) => (fake.calls.push(`selectStack ${args.stackName}`), present ? real.selectStack(args) : undefined) };
+    };
+    previewCommands(root, automation);
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (written.push(String(chunk)), true));
+    try {
+      await root.parseAsync(["node", "cli", "preview", "down", "--id", "42", "--cloud"]);
+    } finally {
+      spy.mockRestore();
+    }
+    return written.join("");
+  }
+
+  it("destroys and removes the change's stack", async () => {
+    const fake = fakePulumi();
+    expect(await down(fake)).toContain("Removed every resource of Pulumi stack pr-42, and the stack.");
+    expect(fake.calls).toEqual(["selectStack pr-42", "destroy", "removeStack pr-42"]);
+  });
+
+  it("has nothing to do when the stack is gone (its run tore it down)", async () => {
+    const fake = fakePulumi();
+    expect(await down(fake, false)).toContain("Nothing to do: no Pulumi stack pr-42.");
+    expect(fake.calls).toEqual(["selectStack pr-42"]);
   });
 });
