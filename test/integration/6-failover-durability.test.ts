@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { isAlive } from "../../components/local/exec";
 import { LocalRunner } from "../../components/local/runner";
 import type { StackOutputs } from "../../components/outputs";
 import { topologyFromConfig } from "../../components/topology/build";
@@ -64,10 +65,13 @@ async function crashAndPromote(name: string, replication: Record<string, unknown
     await setup.end();
     const state = runner.state()!;
     const primary = state.topology.primary.name;
+    let killed = 0;
     const acknowledged = await writeUntilCrash(outputs, () => {
-      const pid = Number(readFileSync(join(runner.layout.dataDir(primary), "postmaster.pid"), "utf8").split("\n")[0]);
-      process.kill(pid, "SIGKILL");
+      killed = Number(readFileSync(join(runner.layout.dataDir(primary), "postmaster.pid"), "utf8").split("\n")[0]);
+      process.kill(killed, "SIGKILL");
     });
+    // SIGKILL is delivered, not instant: on a loaded machine the postmaster can outlive the writers' errors briefly.
+    for (const deadline = Date.now() + 10_000; isAlive(killed) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
     const result = await runner.promote();
     const reader = stackClient(result.outputs, result.outputs.pools.write);
     await reader.connect();
