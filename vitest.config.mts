@@ -36,6 +36,16 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      {
+        // Whole preview cycles through the CLI, each with the integration suite inside: slow,
+        // so outside `npm test`; `npm run test:preview` and .ci/run run them.
+        test: {
+          name: "preview",
+          include: ["test/preview/**/*.test.ts"],
+          fileParallelism: false,
+          testTimeout: 600_000,
+        },
+      },
     ],
   },
 });

@@ -3,7 +3,6 @@
  * stack's outputs, and promotion of a local replica to writer.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { isAbsolute, relative } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from "listr2";
 import { awsAuroraApi } from "../components/aurora/awsApi";
@@ -11,7 +10,6 @@ import { checkAurora } from "../components/aurora/check";
 import { removeAutoscaledReaders } from "../components/aurora/autoscaledReaders";
 import { CLEANUP_ENV, EXPECTATION_ENV, parseCleanupTarget, parseExpectation } from "../components/aurora/checkCommand";
 import { readStackConfig } from "../components/config/stackFile";
-import { parseDuration } from "../components/config/units";
 import { LocalError, LocalRunner, type Step } from "../components/local/runner";
 import { collectStatus } from "../components/local/status";
 import { topologyFromJson } from "../components/topology/fromJson";
@@ -21,22 +19,16 @@ import { readOutputsFile } from "../components/verify/outputsFile";
 import { verifyStack } from "../components/verify/verifier";
 import { DEFAULT_STACKS_DIR, defaultStateDir } from "../components/paths";
 import { UserError } from "../components/errors";
-import { shq } from "../components/render/shell";
 import { alertsTable, auroraReportText, connectHelp, monitoringHelp, statusTable, verificationTable } from "./render";
 import { activeAlerts, prometheusUrl } from "../components/local/monitoring";
 import type { LocalState } from "../components/local/state";
+import { durationOption, invokedAs, quote, stderr } from "./shared";
+import { previewCommands } from "./preview";
 import { serveReadPool } from "../components/local/readPoolDaemon";
 import { servePoolExporter } from "../components/local/poolExporterDaemon";
 import { registerKubernetesCommands } from "./kubernetes";
 
 
-const stderr = (text: string) => process.stderr.write(`${text}\n`);
-
-function durationOption(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new InvalidArgumentError("use a duration such as 90s or 5m");
-  return ms;
-}
 
 interface StackOptions {
   stack: string;
@@ -55,17 +47,8 @@ function loadTopology(options: StackOptions & { fromEnv?: boolean }): Topology {
   return topology;
 }
 
-/** How the user ran us, so printed commands can be pasted back: ./bin/pg-read-replicas.cjs or an installed bin. */
-function invokedAs(): string {
-  const script = process.argv[1] ?? "pg-read-replicas";
-  if (!script.endsWith(".cjs")) return "pg-read-replicas";
-  const relativePath = relative(process.cwd(), script);
-  return relativePath.startsWith(".") || isAbsolute(relativePath) ? relativePath : `./${relativePath}`;
-}
-
 /** The stack options as the user gave them, to paste back into printed commands. */
 function stackArgs(options: StackOptions): string {
-  const quote = (text: string) => (/^[\w./@:=-]+$/.test(text) ? text : shq(text));
   return [
     `--stack ${quote(options.stack)}`,
     ...(options.stateDir !== undefined ? [`--state-dir ${quote(options.stateDir)}`] : []),
@@ -227,6 +210,7 @@ export function program(): Command {
     .description("delete the readers Application Auto Scaling added to a cluster, so it can be deleted (run by pulumi destroy)")
     .option("--from-env", `read the cluster from $${CLEANUP_ENV} (the default)`)
     .action(auroraRemoveAutoscaled);
+  previewCommands(root);
   stackOptions(root.command("promote").description("make a local replica the writer (the writer must be stopped) and repoint the write pool"))
     .option("--replica <name>", "which OLTP replica (default: the most advanced)")
     .option("--force", "stop the current writer first")

@@ -22,5 +22,5 @@ for (const warning of warnings) pulumi.log.warn(warning);
 
 const deployment = new PgReadReplicas(topology.name, { topology });
 
-export const { backend, database, user, password, writer, readerEndpoint, readers, pools, regions, topologyHash, capacity, verification, notes } =
+export const { backend, database, user, password, writer, readerEndpoint, readers, pools, regions, topologyHash, capacity, verification, notes, tls } =
   deployment.outputs;

@@ -41,6 +41,15 @@ interface Instance {
   resource: aws.rds.ClusterInstance;
 }
 
+/**
+ * Every AWS resource goes through one of these providers, so the stack's labels (the change a
+ * preview belongs to, its expiry) become tags on all of them through `defaultTags`.
+ */
+function providerArgs(topology: AuroraTopology, region: string): aws.ProviderArgs {
+  const tags = Object.keys(topology.labels).length > 0 ? { defaultTags: { tags: { ...topology.labels } } } : {};
+  return { region: region as aws.Region, ...tags };
+}
+
 export class AuroraCluster extends pulumi.ComponentResource {
   declare readonly outputs: StackOutputValues;
   declare readonly cluster: aws.rds.Cluster;
@@ -50,7 +59,7 @@ export class AuroraCluster extends pulumi.ComponentResource {
     super("pg-read-replicas:aurora:AuroraCluster", name, {}, opts);
     const { topology, identifierPrefix: prefix } = args;
     const { aurora } = topology;
-    const home = new aws.Provider(`${name}-${topology.region}`, { region: topology.region as aws.Region }, { parent: this });
+    const home = new aws.Provider(`${name}-${topology.region}`, providerArgs(topology, topology.region), { parent: this });
     this.providers = { [topology.region]: home };
     const inPrimary = { parent: this, provider: home };
 
@@ -152,7 +161,7 @@ export class AuroraCluster extends pulumi.ComponentResource {
       );
     }
     const secondaries = aurora.secondaries.map((secondary) => {
-      const provider = new aws.Provider(`${name}-${secondary.region}`, { region: secondary.region as aws.Region }, { parent: this });
+      const provider = new aws.Provider(`${name}-${secondary.region}`, providerArgs(topology, secondary.region), { parent: this });
       this.providers[secondary.region] = provider;
       if (!global) throw new Error("AuroraCluster: secondaries join the global cluster created with them");
       return new AuroraSecondaryRegion(

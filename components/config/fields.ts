@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { closestKey } from "./errors";
+import { CHANGE_ID_RULE, PRODUCT_LABEL_KEYS, changeIdProblem, labelKeyProblem, labelValueProblem } from "./labels";
 import { OVERRIDABLE_GUC_NAMES, gucSpec } from "../settings/registry";
 import { gucValueProblem, normaliseGucValue } from "../settings/values";
 import {
@@ -192,4 +193,34 @@ export const monitoringInterval = scalar.transform((raw, ctx) => {
 export const auroraEngineVersion = z.string().transform((raw, ctx) => {
   if (!/^\d+\.\d+$/.test(raw)) return fail(ctx, raw, "is not an Aurora PostgreSQL engine version", "write major.minor, such as 16.8");
   return raw;
+});
+
+/** Labels for every Kubernetes object and AWS resource (config/labels.ts): Kubernetes syntax, the product's own keys refused. */
+export const labelMap = z.record(z.string(), scalar).transform((raw, ctx) => {
+  const result: Record<string, string> = {};
+  for (const [key, rawValue] of Object.entries(raw)) {
+    const value = String(rawValue);
+    const keyProblem = labelKeyProblem(key);
+    const owned = PRODUCT_LABEL_KEYS[key];
+    const valueProblem = labelValueProblem(value);
+    if (keyProblem) {
+      ctx.addIssue({ code: "custom", message: `key ${JSON.stringify(key)} ${keyProblem}`, input: rawValue, path: [key], params: { fix: "use a key such as team or example.com/cost-center" } });
+    } else if (owned) {
+      const fix = key.endsWith("/change") ? "set changeId instead" : "remove it; use a key of your own";
+      ctx.addIssue({ code: "custom", message: `is a label the product sets itself: ${owned}`, input: rawValue, path: [key], params: { fix } });
+    } else if (valueProblem) {
+      ctx.addIssue({ code: "custom", message: valueProblem, input: rawValue, path: [key], params: { fix: "quote a value such as 20250603T120000Z or team-data" } });
+    } else {
+      result[key] = value;
+    }
+  }
+  return result;
+});
+
+/** A change (pull request) id: lower-case letters, digits and -, so it can end a namespace name and be a label value. */
+export const changeId = scalar.transform((raw, ctx) => {
+  const text = String(raw);
+  const problem = changeIdProblem(text);
+  if (problem) return fail(ctx, raw, problem, `use ${CHANGE_ID_RULE}`);
+  return text;
 });

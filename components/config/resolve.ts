@@ -7,6 +7,7 @@
  * fields, nothing optional that has a default.
  */
 import { type Capacity, requiredReplicas } from "./capacity";
+import { CHANGE_LABEL } from "./labels";
 import { type AuroraConfig, type LocalConfig, type SelfHostedConfig, type StackConfig, selfHostedConfigSchema } from "./schema";
 import { parseByteQuantity } from "./units";
 
@@ -78,6 +79,10 @@ interface ResolvedCommon {
   ports: { postgres: number; pool: number };
   /** The role standbys stream as. */
   replicationUser: string;
+  /** The change a per-change (preview) stack belongs to. */
+  changeId?: string;
+  /** Every Kubernetes object's labels and every AWS resource's tags; the change label included. */
+  labels: Readonly<Record<string, string>>;
 }
 
 export interface SelfHostedRegionEntry {
@@ -261,6 +266,8 @@ function resolveCommon(
     },
     ports: { ...FIXED.ports },
     replicationUser: FIXED.replicationUser,
+    ...(config.changeId !== undefined ? { changeId: config.changeId } : {}),
+    labels: { ...config.labels, ...(config.changeId !== undefined ? { [CHANGE_LABEL]: config.changeId } : {}) },
   };
 }
 
@@ -271,7 +278,8 @@ function resolveSelfHosted(config: SelfHostedConfig): ResolvedSelfHosted {
     backend: "selfHosted",
     crossRegion: config.crossRegion.map((entry) => ({ ...entry, allowedCidrs: entry.allowedCidrs ?? entry.cidrs })),
     kubernetes: {
-      namespace: kubernetes.namespace,
+      // A per-change stack gets a namespace of its own, so previews of different changes never meet.
+      namespace: config.changeId !== undefined ? `${kubernetes.namespace}-${config.changeId}` : kubernetes.namespace,
       createNamespace: kubernetes.createNamespace,
       ...(kubernetes.storageClass !== undefined ? { storageClass: kubernetes.storageClass } : {}),
       antiAffinity: kubernetes.antiAffinity,

@@ -12,6 +12,7 @@ import {
   basebackupRate,
   bool,
   byteQuantity,
+  changeId,
   cidrList,
   cpu,
   dnsLabel,
@@ -19,6 +20,7 @@ import {
   duration,
   gucOverrides,
   instanceClass,
+  labelMap,
   monitoringInterval,
   positiveNumber,
   postgresVersion,
@@ -154,6 +156,11 @@ const common = {
   olap: doc(olap.optional(), "the OLAP replica (absent: none)"),
   postgresql,
   verification,
+  changeId: doc(
+    changeId.optional(),
+    "the change (e.g. pull request number) a per-change preview stack belongs to: appended to kubernetes.namespace, labelled pg-read-replicas/change on every object (see Preview stacks)",
+  ),
+  labels: doc(labelMap.prefault({}), "labels on every Kubernetes object and tags on every AWS resource, e.g. pg-read-replicas/expires (Kubernetes label syntax)"),
 };
 
 const selfHostedRegion = z.strictObject({

@@ -7,7 +7,10 @@ type Topology = SelfHostedTopology;
 
 export const LABEL_PREFIX = "pg-read-replicas";
 
-export function baseLabels(topology: Topology, component: "postgresql" | "pgbouncer" | "verify"): Record<string, string> {
+type Component = "postgresql" | "pgbouncer" | "verify";
+
+/** The product's own labels: what pod templates carry. */
+export function ownLabels(topology: Topology, component: Component): Record<string, string> {
   return {
     "app.kubernetes.io/name": component,
     "app.kubernetes.io/instance": topology.name,
@@ -15,13 +18,24 @@ export function baseLabels(topology: Topology, component: "postgresql" | "pgboun
   };
 }
 
+/**
+ * An object's labels: the stack's own (config `labels`, the change) and the product's. Pod
+ * templates carry only the product's: a label in a template is part of the pod spec, so a
+ * preview's refreshed expiry would restart every database pod (and a Job's template is immutable).
+ */
+export function baseLabels(topology: Topology, component: Component): Record<string, string> {
+  return { ...topology.labels, ...ownLabels(topology, component) };
+}
+
 /** Selects exactly one group's pods (the StatefulSet selector; immutable once created). */
 export function groupSelector(topology: Topology, group: NodeGroup): Record<string, string> {
   return { "app.kubernetes.io/instance": topology.name, [`${LABEL_PREFIX}/group`]: group.name };
 }
 
-export function groupLabels(topology: Topology, group: NodeGroup): Record<string, string> {
-  return { ...baseLabels(topology, "postgresql"), ...groupSelector(topology, group), [`${LABEL_PREFIX}/role`]: group.role };
+/** The StatefulSet's labels, or with `pod` its pods' (without the stack's labels; see baseLabels). */
+export function groupLabels(topology: Topology, group: NodeGroup, scope: "object" | "pod" = "object"): Record<string, string> {
+  const base = scope === "pod" ? ownLabels(topology, "postgresql") : baseLabels(topology, "postgresql");
+  return { ...base, ...groupSelector(topology, group), [`${LABEL_PREFIX}/role`]: group.role };
 }
 
 /** Selects every database pod of one role: the rw, ro and olap Services use these. */

@@ -68,7 +68,7 @@ export class LocalRunner {
    * The steps `up` will take: a fresh topology, or bringing an existing one back to running. A
    * local stack runs as it is; a selfHosted one is rehearsed (rehearsal.ts); Aurora is refused.
    */
-  planUp(topology: Topology, options: { install: boolean } = { install: true }): { steps: Step[]; result: () => UpResult } {
+  planUp(topology: Topology, options: { install: boolean; signal?: AbortSignal } = { install: true }): { steps: Step[]; result: () => UpResult } {
     const source = upSource(this.stack, topology);
     const existing = this.state();
     const existingSource = existing?.rehearsal?.sourceHash ?? existing?.topology.hash;
@@ -85,6 +85,7 @@ export class LocalRunner {
       source,
       started: ready ? "resumed" : "created",
       install: options.install,
+      ...(options.signal ? { signal: options.signal } : {}),
       writeOutputs: (state) => this.writeOutputs(state),
       removeLeftover: async () => {
         await this.down();

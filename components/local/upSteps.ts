@@ -51,6 +51,8 @@ export interface UpContext {
   install: boolean;
   /** Where the stack's Prometheus answers, once monitoring has started. */
   prometheusUrl?: string;
+  /** Stops the verification's polling when the run is interrupted. */
+  signal?: AbortSignal;
 }
 
 function stateOf(ctx: UpContext): LocalState {
@@ -165,7 +167,8 @@ function serviceSteps(ctx: UpContext): Step[] {
     {
       title: "Verify replication is streaming end to end",
       run: async () => {
-        const report = await verifyStack(localOutputs(stateOf(ctx)));
+        const report = await verifyStack(localOutputs(stateOf(ctx)), ctx.signal ? { signal: ctx.signal } : {});
+        if (ctx.signal?.aborted) throw new LocalError("interrupted");
         if (!report.ok) throw new VerificationFailed(report, layout.logDir);
         ctx.report = report;
       },

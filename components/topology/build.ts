@@ -222,6 +222,7 @@ export function buildTopology(config: ResolvedConfig): Topology {
     replication: { user: config.replicationUser, ...config.replication },
     verification: config.verification,
     ...(config.capacity ? { capacity: config.capacity } : {}),
+    labels: config.labels,
   };
   switch (config.backend) {
     case "selfHosted":

@@ -246,6 +246,8 @@ interface TopologyBase {
   replication: Replication;
   verification: Verification;
   capacity?: Capacity;
+  /** On every Kubernetes object and, as tags, every AWS resource (stack config labels and changeId). */
+  labels: Readonly<Record<string, string>>;
   /** Short hash of everything above: changes whenever anything that needs re-verifying changes. */
   hash: string;
 }

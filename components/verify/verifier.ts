@@ -34,6 +34,8 @@ export interface VerifyOptions extends Partial<VerificationBounds> {
   retryDelayMs?: number;
   sslmode?: SslMode;
   onAttempt?: (attempt: number, report: VerificationReport) => void;
+  /** Stops polling (the last attempt's report is returned), e.g. when a preview run is interrupted. */
+  signal?: AbortSignal;
 }
 
 export interface ReplicaReport {
@@ -271,7 +273,7 @@ export async function verifyStack(outputs: StackOutputs, options: VerifyOptions 
     report.attempts = number;
     report.elapsedMs = Date.now() - started;
     options.onAttempt?.(number, report);
-    if (report.ok || Date.now() - started >= ctx.bounds.timeoutMs) return report;
+    if (report.ok || Date.now() - started >= ctx.bounds.timeoutMs || options.signal?.aborted) return report;
     await sleep(options.retryDelayMs ?? 1000);
   }
 }

@@ -73,7 +73,7 @@ describe("bad input to the CLI", () => {
   it("names an unknown stack and lists the known ones", async () => {
     const result = await cli(["local", "up", "--stack", "nope"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/stack nope: no file .*Pulumi\.nope\.yaml\. Known stacks: aurora-dev, aurora-prod, dev, local, prod, staging; create it or pass one of those with --stack\./);
+    expect(result.stderr).toMatch(/stack nope: no file .*Pulumi\.nope\.yaml\. Known stacks: aurora-dev, aurora-pr, aurora-prod, dev, local, pr, prod, staging; create it or pass one of those with --stack\./);
   });
 
   it("refuses to rehearse an Aurora stack, saying why", async () => {

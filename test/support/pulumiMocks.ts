@@ -226,14 +226,16 @@ export interface ProgramRun {
 }
 
 /**
- * Runs the Pulumi program with a stack file's config, as the CLI would pass it;
- * `patch` replaces whole keys ("pg-read-replicas:aurora" → its new value as a string).
+ * Runs the Pulumi program with a stack file's config, as the CLI would pass it; `patch`
+ * replaces whole keys (a per-change stack is its template's config plus changeId and labels),
+ * or, as a function, edits the config.
  */
 export async function runProgram(
   stack: string,
   patch: Record<string, string> | ((config: Record<string, string>) => Record<string, string>) = {},
+  stackName = stack,
 ): Promise<ProgramRun> {
-  installMocks(stack);
+  installMocks(stackName);
   const config = readStackConfig("stacks", stack);
   setStackConfig(typeof patch === "function" ? patch(config) : { ...config, ...patch });
   vi.resetModules();

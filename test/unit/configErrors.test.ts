@@ -217,6 +217,42 @@ const rows: Row[] = [
     }),
     expect: ["crossRegion[0].region", "over Kubernetes' 52", "shorten name"],
   },
+  {
+    mistake: "a label key that is not a Kubernetes label key",
+    config: patched(base, { labels: { "Team Name": "data" } }),
+    expect: ['labels.Team Name = "data"', 'key "Team Name" is not a label name', "example.com/cost-center"],
+  },
+  {
+    mistake: "a label key with a prefix that is not a DNS subdomain",
+    config: patched(base, { labels: { "Example.com/team": "data" } }),
+    expect: ['labels.Example.com/team = "data"', "has a prefix that is not a DNS subdomain"],
+  },
+  {
+    mistake: "a label value with a colon (a timestamp as ISO 8601 extended)",
+    config: patched(base, { labels: { "pg-read-replicas/expires": "2025-06-03T12:00:00Z" } }),
+    expect: ['labels.pg-read-replicas/expires = "2025-06-03T12:00:00Z"', "is not a label value", "20250603T120000Z"],
+  },
+  {
+    mistake: "a label the product's selectors rely on",
+    config: patched(base, { labels: { "app.kubernetes.io/instance": "other" } }),
+    expect: ['labels.app.kubernetes.io/instance = "other"', "is a label the product sets itself: Services and StatefulSets select pods by it", "use a key of your own"],
+  },
+  {
+    mistake: "the change label set by hand",
+    config: patched(base, { labels: { "pg-read-replicas/change": "42" } }),
+    expect: ['labels.pg-read-replicas/change = "42"', "it is set from changeId", "set changeId instead"],
+  },
+  { mistake: "a change id with upper case", config: patched(base, { changeId: "PR-42" }), expect: ['changeId = "PR-42"', "is not a change id", "e.g. a pull request number such as 42"] },
+  {
+    mistake: "a change id that makes the namespace too long",
+    config: patched(base, { changeId: "feature-branch-12345", kubernetes: { namespace: "n".repeat(50) } }),
+    expect: ['changeId = "feature-branch-12345"', "(71 characters), over Kubernetes' 63", "use a shorter change id"],
+  },
+  {
+    mistake: "a change id in a namespace the stack does not create",
+    config: patched(base, { changeId: "42", kubernetes: { namespace: "pg-pr", createNamespace: false } }),
+    expect: ["kubernetes.createNamespace = false", "changeId gives this stack its own namespace pg-pr-42, which nothing else creates"],
+  },
 ];
 
 function messageFor(config: Raw): string {

@@ -5,15 +5,16 @@ import type { Pool, SelfHostedTopology } from "../../topology/types";
 
 type Topology = SelfHostedTopology;
 import { pgbouncerExporterContainer } from "./exporters";
-import { CREDENTIAL_KEYS, PATHS, PGBOUNCER_UID, POOL_SERVICE_PORT, baseLabels, names, poolSelector } from "../conventions";
+import { CREDENTIAL_KEYS, PATHS, PGBOUNCER_UID, POOL_SERVICE_PORT, baseLabels, names, ownLabels, poolSelector } from "../conventions";
 
 /** Logs in to the pool's admin console as the stats user: the same auth path as every client. */
 export function poolReadinessCommand(topology: Topology): string[] {
   return ["psql", "-h", "127.0.0.1", "-p", String(topology.poolPort), "-U", topology.user, "-d", "pgbouncer", "-XAtq", "-c", "SHOW VERSION"];
 }
 
-export function poolLabels(topology: Topology, pool: Pool): Record<string, string> {
-  return { ...baseLabels(topology, "pgbouncer"), ...poolSelector(topology, pool) };
+/** The Deployment's and Service's labels, or with `pod` its pods' (without the stack's labels; see baseLabels). */
+export function poolLabels(topology: Topology, pool: Pool, scope: "object" | "pod" = "object"): Record<string, string> {
+  return { ...(scope === "pod" ? ownLabels(topology, "pgbouncer") : baseLabels(topology, "pgbouncer")), ...poolSelector(topology, pool) };
 }
 
 export function pgbouncerDeploymentManifest(topology: Topology, pool: Pool, configHash: pulumi.Input<string>): k8s.apps.v1.DeploymentArgs {
@@ -25,7 +26,7 @@ export function pgbouncerDeploymentManifest(topology: Topology, pool: Pool, conf
       selector: { matchLabels: poolSelector(topology, pool) },
       strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: { labels: poolLabels(topology, pool), annotations: { "pg-read-replicas/config-hash": configHash } },
+        metadata: { labels: poolLabels(topology, pool, "pod"), annotations: { "pg-read-replicas/config-hash": configHash } },
         spec: {
           securityContext: {
             runAsUser: PGBOUNCER_UID,

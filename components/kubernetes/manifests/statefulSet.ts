@@ -2,7 +2,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { NodeGroup, SelfHostedTopology } from "../../topology/types";
-import { groupLabels, groupSelector, names } from "../conventions";
+import { baseLabels, groupLabels, groupSelector, names } from "../conventions";
 import { databasePodSpec } from "./databasePod";
 
 type Topology = SelfHostedTopology;
@@ -58,7 +58,7 @@ export function statefulSetManifest(topology: Topology, group: NodeGroup, hashes
       selector: { matchLabels: groupSelector(topology, group) },
       template: {
         metadata: {
-          labels: groupLabels(topology, group),
+          labels: groupLabels(topology, group, "pod"),
           annotations: { "pg-read-replicas/config-hash": hashes.config, "pg-read-replicas/credentials-hash": hashes.credentials },
         },
         spec: databasePodSpec(topology, group),
@@ -84,6 +84,7 @@ export function dataClaimPatch(topology: Topology, group: NodeGroup, pod: string
     metadata: {
       name: `data-${pod}`,
       namespace: topology.kubernetes.namespace,
+      labels: baseLabels(topology, "postgresql"),
       // The StatefulSet controller created the claim and owns its fields.
       annotations: { "pulumi.com/patchForce": "true" },
     },

@@ -1,7 +1,7 @@
 /** The verification Job: runs verify.sh with psql; its failure fails `pulumi up`. Pure. */
 import type * as k8s from "@pulumi/kubernetes";
 import type { SelfHostedTopology } from "../../topology/types";
-import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, baseLabels, names } from "../conventions";
+import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, baseLabels, names, ownLabels } from "../conventions";
 
 /** Extra time the provider waits beyond the script's own timeout (image pull, scheduling). */
 export const JOB_AWAIT_MARGIN_S = 300;
@@ -28,7 +28,7 @@ export function verifyJobManifest(topology: SelfHostedTopology, region: string, 
       backoffLimit: 0,
       activeDeadlineSeconds: timeoutS + 120,
       template: {
-        metadata: { labels: baseLabels(topology, "verify") },
+        metadata: { labels: ownLabels(topology, "verify") },
         spec: {
           restartPolicy: "Never",
           securityContext: { runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },

@@ -29,9 +29,34 @@ function writer(config: ResolvedSelfHosted): Check {
       problem: "is neither the primary's pod nor an OLTP replica pod of the primary's region",
       fix: `use ${primary} or the replica pg-read-replicas kubernetes failover promoted (one of ${replicas.join(", ")})`,
     });
+
+  };
+}
+
+/** A per-change stack lives in a namespace of its own: one the stack creates, with a name Kubernetes accepts. */
+function perChangeNamespace(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    const { changeId, kubernetes } = config;
+    if (changeId === undefined) return;
+    if (kubernetes.namespace.length > 63) {
+      issues.push({
+        key: "changeId",
+        value: changeId,
+        problem: `makes the namespace ${kubernetes.namespace} (${kubernetes.namespace.length} characters), over Kubernetes' 63`,
+        fix: "use a shorter change id or kubernetes.namespace",
+      });
+    }
+    if (!kubernetes.createNamespace) {
+      issues.push({
+        key: "kubernetes.createNamespace",
+        value: false,
+        problem: `is false, but changeId gives this stack its own namespace ${kubernetes.namespace}, which nothing else creates`,
+        fix: "set kubernetes.createNamespace to true for per-change stacks",
+      });
+    }
   };
 }
 
 export function selfHostedRules(config: ResolvedSelfHosted): Check[] {
-  return [regionAccess(config), pools(config), writer(config)];
+  return [regionAccess(config), pools(config), writer(config), perChangeNamespace(config)];
 }

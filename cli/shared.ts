@@ -1,0 +1,24 @@
+/** Small pieces every command uses: stderr lines, duration options, commands to paste back. */
+import { isAbsolute, relative } from "node:path";
+import { InvalidArgumentError } from "commander";
+import { parseDuration } from "../components/config/units";
+import { shq } from "../components/render/shell";
+
+export const stderr = (text: string) => process.stderr.write(`${text}\n`);
+
+export function durationOption(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError("use a duration such as 90s or 5m");
+  return ms;
+}
+
+/** How the user ran us, so printed commands can be pasted back: ./bin/pg-read-replicas.cjs or an installed bin. */
+export function invokedAs(): string {
+  const script = process.argv[1] ?? "pg-read-replicas";
+  if (!script.endsWith(".cjs")) return "pg-read-replicas";
+  const relativePath = relative(process.cwd(), script);
+  return relativePath.startsWith(".") || isAbsolute(relativePath) ? relativePath : `./${relativePath}`;
+}
+
+/** A word as typed, quoted for the shell only when it needs it. */
+export const quote = (text: string) => (/^[\w./@:=-]+$/.test(text) ? text : shq(text));

@@ -1,0 +1,161 @@
+/**
+ * The CI examples in examples/ci/ parse, and ask only for what exists: the GitHub Actions
+ * workflow runs pg-read-replicas commands and options the CLI has, on the right events, one
+ * preview per pull request at a time, and comments the summary file the run writes; the
+ * Pulumi Deployments settings use only fields the Pulumi CLI's deployment file knows and set
+ * only config keys the schema has, with an expiry in the label format the product writes.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Command } from "commander";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { program } from "../../cli/main";
+import { selfHostedConfigSchema } from "../../components/config/schema";
+import { expiryLabelValue } from "../../components/config/labels";
+import { SUMMARY_MARKER } from "../../components/preview/summary";
+
+const EXAMPLES = join(__dirname, "../../examples/ci");
+
+interface Step {
+  name?: string;
+  run?: string;
+  uses?: string;
+  if?: string;
+  with?: Record<string, string>;
+}
+interface Job {
+  if?: string;
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  steps: Step[];
+}
+interface Workflow {
+  on: { pull_request: { types: string[] } };
+  jobs: Record<string, Job>;
+}
+
+const workflow = parse(readFileSync(join(EXAMPLES, "github-actions/preview.yml"), "utf8")) as Workflow;
+
+/** Shell words of one command line, with `${{ ... }}` expressions standing for a value. */
+function words(line: string): string[] {
+  const text = line.replace(/\$\{\{[^}]*\}\}/g, "42");
+  return [...text.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+}
+
+/** Every invocation of the CLI in the workflow: the job, the subcommand path and its options. */
+function invocations(): Array<{ job: string; path: string[]; options: string[] }> {
+  return Object.entries(workflow.jobs).flatMap(([job, { steps }]) =>
+    steps.flatMap((step) =>
+      (step.run ?? "")
+        .split("\n")
+        .filter((line) => line.includes("pg-read-replicas.cjs"))
+        .map((line) => {
+          const args = words(line.slice(line.indexOf("pg-read-replicas.cjs") + "pg-read-replicas.cjs".length));
+          const firstOption = args.findIndex((arg) => arg.startsWith("--"));
+          return { job, path: args.slice(0, firstOption), options: args.slice(firstOption).filter((arg) => arg.startsWith("--")) };
+        }),
+    ),
+  );
+}
+
+function commandAt(path: string[]): Command {
+  let command: Command = program();
+  for (const name of path) {
+    const next = command.commands.find((c) => c.name() === name);
+    if (!next) throw new Error(`the CLI has no command ${path.join(" ")}`);
+    command = next as Command;
+  }
+  return command;
+}
+
+describe("the GitHub Actions workflow", () => {
+  it("runs on pull requests opened, updated, reopened and closed", () => {
+    expect(workflow.on.pull_request.types.sort()).toEqual(["closed", "opened", "reopened", "synchronize"]);
+  });
+
+  it("invokes only commands and options the CLI has, with every required option", () => {
+    const calls = invocations();
+    expect(calls.map((c) => `${c.job}: ${c.path.join(" ")}`)).toEqual(["rehearse: preview run", "cloud: preview run", "down: preview down"]);
+    for (const call of calls) {
+      const command = commandAt(call.path);
+      const known = command.options.map((o) => o.long);
+      for (const option of call.options) expect(known, `${call.path.join(" ")} ${option}`).toContain(option);
+      for (const required of command.options.filter((o) => o.mandatory)) expect(call.options).toContain(required.long);
+    }
+  });
+
+  it("previews on open and update, removes on close, one run per pull request at a time", () => {
+    const { rehearse, cloud, down } = workflow.jobs;
+    expect(rehearse!.if).toContain("github.event.action != 'closed'");
+    expect(cloud!.if).toContain("github.event.action != 'closed'");
+    expect(down!.if).toContain("github.event.action == 'closed'");
+    for (const job of Object.values(workflow.jobs)) expect(job.concurrency?.group).toContain("${{ github.event.pull_request.number }}");
+    // A Pulumi update or destroy is never cut short; a rehearsal is interrupted and tears down.
+    expect(cloud!.concurrency?.["cancel-in-progress"]).toBe(false);
+    expect(down!.concurrency?.group).toBe(cloud!.concurrency?.group);
+    expect(rehearse!.concurrency?.["cancel-in-progress"]).toBe(true);
+  });
+
+  it("comments, even after a failed run, the summary file the run wrote, found again by its marker", () => {
+    for (const name of ["rehearse", "cloud"]) {
+      const steps = workflow.jobs[name]!.steps;
+      const run = invocations().find((c) => c.job === name)!;
+      const summaryFile = words(steps.find((s) => s.run?.includes("preview run"))!.run!).at(-1);
+      expect(run.options).toContain("--summary");
+      const comment = steps.find((s) => s.uses?.startsWith("actions/github-script@"))!;
+      expect(comment.if).toBe("always()");
+      expect(comment.with!.script).toContain(`"${summaryFile}"`);
+      expect(comment.with!.script).toContain(SUMMARY_MARKER);
+      expect(comment.with!.script).toContain("updateComment");
+    }
+  });
+});
+
+/**
+ * The deployment file's fields, from the Pulumi CLI: ProjectStackDeployment wraps DeploymentSettings
+ * under `settings` (sdk/go/common/workspace/project.go); the fields are the yaml tags of
+ * DeploymentSettings, DeploymentSettingsGitHub, SourceContextGit, OperationContext and
+ * OperationContextOptions in pulumi/pulumi sdk/go/common/apitype/deployments.go.
+ */
+const DEPLOYMENT_FILE_FIELDS: Record<string, string[]> = {
+  "": ["settings"],
+  settings: ["tag", "executorContext", "sourceContext", "gitHub", "operationContext", "agentPoolID"],
+  "settings.sourceContext": ["git"],
+  "settings.sourceContext.git": ["repoUrl", "branch", "repoDir", "commit", "gitAuth"],
+  "settings.gitHub": ["repository", "pullRequestTemplate", "deployCommits", "previewPullRequests", "deployPullRequest", "paths"],
+  "settings.operationContext": ["oidc", "preRunCommands", "environmentVariables", "options"],
+  "settings.operationContext.options": ["skipInstallDependencies", "skipIntermediateDeployments", "shell", "deleteAfterDestroy", "remediateIfDriftDetected"],
+};
+
+describe("the Pulumi Deployments review-stack settings", () => {
+  const file = parse(readFileSync(join(EXAMPLES, "pulumi-deployments/Pulumi.pr.deploy.yaml"), "utf8")) as Record<string, unknown>;
+  const settings = file.settings as { gitHub: Record<string, unknown>; operationContext: { preRunCommands: string[] } };
+
+  it("uses only fields the Pulumi CLI's deployment file has", () => {
+    for (const [path, fields] of Object.entries(DEPLOYMENT_FILE_FIELDS)) {
+      const value = path === "" ? file : (path.split(".").reduce<unknown>((at, key) => (at as Record<string, unknown>)?.[key], file) as Record<string, unknown> | undefined);
+      if (value === undefined) continue;
+      for (const key of Object.keys(value)) expect(fields, `${path || "(top)"}.${key}`).toContain(key);
+    }
+  });
+
+  it("makes stack pr the review-stack template, deploying pull requests only", () => {
+    expect(settings.gitHub).toMatchObject({ pullRequestTemplate: true, deployCommits: false });
+  });
+
+  it("gives each review stack its change id and an expiry, through config keys the schema has", () => {
+    const sets = settings.operationContext.preRunCommands.filter((c) => c.startsWith("pulumi config set"));
+    const keys = sets.map((c) => /pg-read-replicas:(\w+)/.exec(c)![1]!);
+    expect(keys).toEqual(["changeId", "labels"]);
+    for (const key of keys) expect(Object.keys(selfHostedConfigSchema.shape)).toContain(key);
+    expect(sets[1]).toContain('labels["pg-read-replicas/expires"]');
+  });
+
+  it("writes the expiry as the product does (GNU date's format matches expiryLabelValue)", () => {
+    const format = /\+(%Y%m%dT%H%M%SZ)/.exec(settings.operationContext.preRunCommands.join("\n"))![1]!;
+    const at = new Date("2031-07-08T09:10:11Z");
+    const written = execFileSync("date", ["-u", "-d", `@${at.getTime() / 1000}`, `+${format}`], { encoding: "utf8" }).trim();
+    expect(written).toBe(expiryLabelValue(at));
+  });
+});
