@@ -13,7 +13,7 @@ import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, END_PRIMARY_READ, END_REPLICA_R
 import { bytesBehind, reached } from "./token";
 
 export type Consistency = "eventual" | "bounded" | "read-your-writes" | "primary";
-export type FallbackReason = "wait_timeout" | "lag_over_bound" | "not_in_recovery" | "replica_unavailable";
+export type FallbackReason = "wait_timeout" | "lag_over_bound" | "not_in_recovery" | "no_replay_position" | "replica_unavailable";
 
 export interface Route {
   target: "replica" | "primary" | "olap";
@@ -108,7 +108,6 @@ export class Router {
     const gated = gate.required !== undefined;
     let delay = Math.max(1, this.options.pollIntervalMs);
     let attempts = 0;
-    let passedOver: { lagMs?: number; bytesBehind: number } | undefined;
     for (;;) {
       attempts++;
       const waited = () => Math.round(performance.now() - started);
@@ -116,16 +115,18 @@ export class Router {
       if (opened instanceof Error) return this.unavailable(work, opened, { attempts, gated, waitedMs: waited() });
       const { conn, status } = opened;
       const lagMs = status.lag_ms ?? undefined;
-      if (!status.in_recovery || status.replay_lsn === null) {
+      // A standby with no replay position (none replayed yet; or not PostgreSQL's WAL replay) cannot prove a token.
+      const unfit = !status.in_recovery ? "not_in_recovery" : gated && status.replay_lsn === null ? "no_replay_position" : undefined;
+      if (unfit) {
         await this.abandon(conn);
-        return this.primary(work, { fallback: "not_in_recovery", attempts, gated, waitedMs: waited(), ...(lagMs !== undefined ? { lagMs } : {}) });
+        return this.primary(work, { fallback: unfit, attempts, gated, waitedMs: waited(), ...(lagMs !== undefined ? { lagMs } : {}) });
       }
-      if (reached(status.replay_lsn, gate.required)) {
+      if (status.replay_lsn === null || reached(status.replay_lsn, gate.required)) {
         const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ);
         return { result, seen, route: { target: "replica", server: status.server, waitedMs: waited(), attempts, gated, ...(lagMs !== undefined ? { lagMs } : {}) } };
       }
       await this.abandon(conn);
-      passedOver = { bytesBehind: bytesBehind(status.replay_lsn, gate.required), ...(lagMs !== undefined ? { lagMs } : {}) };
+      const passedOver = { bytesBehind: bytesBehind(status.replay_lsn, gate.required), ...(lagMs !== undefined ? { lagMs } : {}) };
       if (performance.now() + delay - started > gate.waitMs) {
         return this.primary(work, { fallback: gate.lagReason, attempts, gated, waitedMs: waited(), ...passedOver });
       }
