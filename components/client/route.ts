@@ -23,6 +23,7 @@ export interface Route {
   lagMs?: number;
   /** How far that replica was behind the required position when passed over. */
   bytesBehind?: number;
+  /** Time spent on replicas that were behind (checks and pauses) before this route was taken. */
   waitedMs: number;
   /** Read-pool transactions opened. */
   attempts: number;
@@ -110,6 +111,7 @@ export class Router {
     let attempts = 0;
     for (;;) {
       attempts++;
+      const attemptStarted = performance.now();
       const waited = () => Math.round(performance.now() - started);
       const opened = await this.open(this.read).catch((error: unknown) => error as Error);
       if (opened instanceof Error) return this.unavailable(work, opened, { attempts, gated, waitedMs: waited() });
@@ -123,7 +125,9 @@ export class Router {
       }
       if (status.replay_lsn === null || reached(status.replay_lsn, gate.required)) {
         const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ);
-        return { result, seen, route: { target: "replica", server: status.server, waitedMs: waited(), attempts, gated, ...(lagMs !== undefined ? { lagMs } : {}) } };
+        // Waited: the checks that failed and the pauses between them, not this last check.
+        const waitedMs = Math.round(attemptStarted - started);
+        return { result, seen, route: { target: "replica", server: status.server, waitedMs, attempts, gated, ...(lagMs !== undefined ? { lagMs } : {}) } };
       }
       await this.abandon(conn);
       const passedOver = { bytesBehind: bytesBehind(status.replay_lsn, gate.required), ...(lagMs !== undefined ? { lagMs } : {}) };
