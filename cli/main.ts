@@ -27,6 +27,7 @@ import { previewCommands } from "./preview";
 import { serveReadPool } from "../components/local/readPoolDaemon";
 import { servePoolExporter } from "../components/local/poolExporterDaemon";
 import { registerKubernetesCommands } from "./kubernetes";
+import { connectionUrls, shellExports } from "../components/client/urls";
 
 
 
@@ -113,6 +114,15 @@ async function localStatus(options: StackOptions & { json?: boolean }): Promise<
   console.log(await alertsOf(state));
 }
 
+/** The client's environment for a local stack: eval "$(pg-read-replicas local env)". */
+async function localEnv(options: StackOptions): Promise<void> {
+  const runner = runnerFor(options);
+  const state = runner.state();
+  if (!state) throw new LocalError(`no local stack ${options.stack} at ${runner.layout.root}; start one with: pg-read-replicas local up ${stackArgs(options)}`);
+  // Locally the stack's CA is a file at hand, so TLS URLs verify against it.
+  process.stdout.write(shellExports(connectionUrls(runner.outputs(), state.tls ? { sslrootcert: state.tls.caFile } : {})));
+}
+
 async function localDown(options: StackOptions): Promise<void> {
   const runner = runnerFor(options);
   const { removed } = await runner.down();
@@ -181,6 +191,9 @@ export function program(): Command {
   stackOptions(local.command("status").description("role, endpoint, state, replay lag and slot of every server and pool"))
     .option("--json", "print rows as JSON")
     .action(localStatus);
+  stackOptions(local.command("env").description("print DATABASE_PRIMARY_URL, DATABASE_REPLICA_URL, DATABASE_OLAP_URL as shell exports (they hold the password)")).action(
+    localEnv,
+  );
   stackOptions(local.command("down").description("stop everything the topology started and remove its data")).action(localDown);
   local
     .command("serve-pool-exporter", { hidden: true })

@@ -4,6 +4,7 @@
  * `pulumi stack output --json --show-secrets` or from the local runner's file.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { type ConnectionUrls, connectionUrls } from "./client/urls";
 import type { Backend, StandbyRole, Topology } from "./topology/types";
 
 export interface Endpoint {
@@ -53,15 +54,26 @@ export interface StackOutputs {
   notes: string[];
   /** Whether servers and pools refuse plain text, and the CA their certificates chain to (public). */
   tls?: { required: boolean; caPem?: string };
+  /**
+   * postgresql:// URLs of the write, read and OLAP pools (DATABASE_PRIMARY_URL, DATABASE_REPLICA_URL,
+   * DATABASE_OLAP_URL for the client). They hold the password: a Pulumi secret, like it.
+   */
+  connectionUrls: ConnectionUrls;
 }
 
-/** Stack outputs as Pulumi exports them: one key each, so only the password is a secret. */
+/** What a backend computes; the password and the URLs made from it are added as secrets. */
+export type PlainOutputs = Omit<StackOutputs, "password" | "connectionUrls">;
+
+/** Stack outputs as Pulumi exports them: one key each, so only the password and the URLs holding it are secret. */
 export type StackOutputValues = { [K in keyof StackOutputs]-?: pulumi.Output<StackOutputs[K]> };
 
 /** Splits plain outputs into per-key Outputs, the password marked secret. */
-export type StackOutputInputs = { [K in keyof Omit<StackOutputs, "password">]-?: pulumi.Input<StackOutputs[K]> };
+export type StackOutputInputs = { [K in keyof PlainOutputs]-?: pulumi.Input<StackOutputs[K]> };
 
-export function toOutputValues(plain: StackOutputInputs | Omit<StackOutputs, "password">, password: pulumi.Input<string>): StackOutputValues {
+export function toOutputValues(plain: StackOutputInputs | PlainOutputs, password: pulumi.Input<string>): StackOutputValues {
+  const urls = pulumi
+    .all([plain.database, plain.user, password, plain.pools, plain.tls])
+    .apply(([database, user, secret, pools, tls]) => connectionUrls({ database, user, password: secret, pools, ...(tls ? { tls } : {}) }));
   return {
     backend: pulumi.output(plain.backend),
     database: pulumi.output(plain.database),
@@ -77,6 +89,7 @@ export function toOutputValues(plain: StackOutputInputs | Omit<StackOutputs, "pa
     verification: pulumi.output(plain.verification),
     notes: pulumi.output(plain.notes),
     tls: pulumi.output(plain.tls),
+    connectionUrls: pulumi.secret(urls),
   } as StackOutputValues;
 }
 

@@ -22,5 +22,6 @@ for (const warning of warnings) pulumi.log.warn(warning);
 
 const deployment = new PgReadReplicas(topology.name, { topology });
 
-export const { backend, database, user, password, writer, readerEndpoint, readers, pools, regions, topologyHash, capacity, verification, notes, tls } =
+// password and connectionUrls are secrets; `pulumi stack output --json --show-secrets` gives the file every tool here reads.
+export const { backend, database, user, password, writer, readerEndpoint, readers, pools, regions, topologyHash, capacity, verification, notes, tls, connectionUrls } =
   deployment.outputs;

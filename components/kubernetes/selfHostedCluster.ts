@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { type Endpoint, type StackOutputValues, type StackOutputs, commonOutputs, toOutputValues } from "../outputs";
+import { type Endpoint, type PlainOutputs, type StackOutputValues, commonOutputs, toOutputValues } from "../outputs";
 import { groupOf, servingStandbys } from "../topology/queries";
 import type { RemoteRegion, SelfHostedTopology } from "../topology/types";
 import { ClusterTls } from "./clusterTls";
@@ -108,7 +108,7 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
 }
 
 /** StackOutputs for Kubernetes: in-cluster DNS names of Services and pods. */
-export function stackOutputs(topology: SelfHostedTopology): Omit<StackOutputs, "password"> {
+export function stackOutputs(topology: SelfHostedTopology): PlainOutputs {
   const namespace = topology.kubernetes.namespace;
   const endpoint = (service: string, port = topology.port): Endpoint => ({ host: serviceHost(service, namespace), port });
   const poolEndpoint = (service: string) => endpoint(service, POOL_SERVICE_PORT);

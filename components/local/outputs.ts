@@ -4,11 +4,18 @@
  * is also the reader endpoint.
  */
 import { readFileSync } from "node:fs";
-import { type StackOutputs, commonOutputs } from "../outputs";
+import { connectionUrls } from "../client/urls";
+import { type PlainOutputs, type StackOutputs, commonOutputs } from "../outputs";
 import { endpointOf, poolEndpointOf } from "./contexts";
 import type { LocalState } from "./state";
 
 export function localOutputs(state: LocalState): StackOutputs {
+  const plain = plainOutputs(state);
+  const password = state.passwords.app;
+  return { ...plain, password, connectionUrls: connectionUrls({ ...plain, password }) };
+}
+
+function plainOutputs(state: LocalState): PlainOutputs {
   const { topology } = state;
   const readers = topology.standbys
     .filter((node) => node.name !== state.writer && !state.retired.includes(node.name))
@@ -18,7 +25,6 @@ export function localOutputs(state: LocalState): StackOutputs {
   return {
     ...commonOutputs(topology),
     backend: "local",
-    password: state.passwords.app,
     writer: endpointOf(state, state.writer),
     readerEndpoint: readPool,
     readers,

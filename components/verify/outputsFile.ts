@@ -6,6 +6,7 @@ import { UserError } from "../errors";
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import type { StackOutputs } from "../outputs";
+import { connectionUrls } from "../client/urls";
 
 const endpoint = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) });
 
@@ -24,6 +25,8 @@ const outputsSchema = z.object({
   verification: z.object({ timeoutMs: z.number().positive(), maxLagBytes: z.number().nonnegative(), maxLagMs: z.number().positive() }),
   notes: z.array(z.string()).default([]),
   tls: z.object({ required: z.boolean(), caPem: z.string().optional() }).optional(),
+  // Optional: files written before the client existed lack it; it is derived from the pools then.
+  connectionUrls: z.object({ primary: z.string(), replica: z.string(), olap: z.string().optional() }).optional(),
 });
 
 export class OutputsFileError extends UserError {
@@ -41,7 +44,8 @@ export function parseOutputs(value: unknown, source: string): StackOutputs {
       `${source} is not a pg-read-replicas outputs file:\n  - ${problems.join("\n  - ")}\nCreate it with pulumi stack output --json --show-secrets, or use the file local up printed.`,
     );
   }
-  return result.data as StackOutputs;
+  const { connectionUrls: urls, ...rest } = result.data;
+  return { ...rest, connectionUrls: urls ?? connectionUrls(rest) } as StackOutputs;
 }
 
 export function readOutputsFile(path: string): StackOutputs {

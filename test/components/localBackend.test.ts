@@ -27,7 +27,7 @@ describe("the local stack under Pulumi", () => {
     expect(registered().filter((r) => r.type.startsWith("kubernetes:"))).toHaveLength(0);
   });
 
-  it("exports the runner's StackOutputs, only the password secret", async () => {
+  it("exports the runner's StackOutputs, the password secret (connectionUrls too: connectionUrls.test.ts)", async () => {
     expect(await resolve(program.password)).toEqual({ value: "local-secret", secret: true });
     expect(await resolve(program.writer)).toEqual({ value: MOCK_LOCAL_OUTPUTS.writer, secret: false });
     expect((await resolve(program.pools)).value).toEqual(MOCK_LOCAL_OUTPUTS.pools);

@@ -62,7 +62,7 @@ describe("dev stack", () => {
     expect(conf(run, "pg-primary")).toMatch(/^shared_buffers = 128MB/m);
   });
 
-  it("exports the contract's keys, with only the password secret", async () => {
+  it("exports the contract's keys, the password secret (connectionUrls too: connectionUrls.test.ts)", async () => {
     const { program } = run;
     const password = await resolve(program.password);
     expect(password).toEqual({ value: "mock-pg-app-password", secret: true });

@@ -18,6 +18,10 @@ export const FAKE_OUTPUTS: StackOutputs = {
   verification: { timeoutMs: 60_000, maxLagBytes: 1 << 20, maxLagMs: 5000 },
   notes: [],
   tls: { required: true },
+  connectionUrls: {
+    primary: "postgresql://app:secret@pg-pool-write.pg-pr-42.svc.cluster.local:5432/app?sslmode=require",
+    replica: "postgresql://app:secret@pg-pool-read.pg-pr-42.svc.cluster.local:5432/app?sslmode=require",
+  },
 };
 
 export function report(problems: Record<string, string[]> = {}): VerificationReport {

@@ -1,0 +1,167 @@
+/**
+ * npm run bench:client: what the LSN gate buys over the seeds' 5-second sticky window, in
+ * the same run on the `local` stack (primary, 2 OLTP replicas, pools). Sessions write their
+ * row, read it back at once and keep reading rows over the next seconds (clientWorkload.ts);
+ * four routings of the same workload alternate, ROUNDS times each, every figure the median
+ * of its rounds. Reported: the fraction of reads replicas served, stale reads (a session's
+ * own row older than its last write), reads that went back in time, and the read latency
+ * the gate adds over unchecked replica reads.
+ *
+ * BENCH_CLIENT_SECONDS (default 15) per run, BENCH_CLIENT_GAPS (mean seconds between a
+ * session's writes, default 1.5,5), BENCH_CLIENT_SESSIONS (16), BENCH_CLIENT_READ_EVERY_MS
+ * (100), BENCH_ROUNDS (3). Writes bench-results/bench-client-<time>.json.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import Table from "cli-table3";
+import pg from "pg";
+import { readStackConfig } from "../components/config/stackFile";
+import { LocalRunner } from "../components/local/runner";
+import { DEFAULT_STACKS_DIR } from "../components/paths";
+import { topologyFromPulumiConfig } from "../components/topology/load";
+import { type RunResult, Routes, STICKY_WINDOW_MS, STRATEGIES, type StrategyName, type Workload, runWorkload } from "./clientWorkload";
+
+const SECONDS = Number(process.env.BENCH_CLIENT_SECONDS ?? 15);
+const GAPS_S = (process.env.BENCH_CLIENT_GAPS ?? "1.5,5").split(",").map(Number);
+const SESSIONS = Number(process.env.BENCH_CLIENT_SESSIONS ?? 16);
+const READ_EVERY_MS = Number(process.env.BENCH_CLIENT_READ_EVERY_MS ?? 100);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const TABLE = "bench_client_rows";
+
+const percentile = (values: number[], p: number) => {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+const median = (values: number[]) => percentile(values, 50);
+
+interface Figures {
+  reads: number;
+  replicaShare: number;
+  stale: number;
+  wentBack: number;
+  p50Ms: number;
+  p99Ms: number;
+  replicaP50Ms: number;
+  replicaP99Ms: number;
+  waitP50Ms: number;
+  waitP99Ms: number;
+  fallbacks: Record<string, number>;
+}
+
+function figuresOf(run: RunResult): Figures {
+  return {
+    reads: run.reads,
+    replicaShare: run.reads ? run.replicaReads / run.reads : 0,
+    stale: run.stale,
+    wentBack: run.wentBack,
+    p50Ms: percentile(run.latencyMs, 50),
+    p99Ms: percentile(run.latencyMs, 99),
+    replicaP50Ms: percentile(run.replicaLatencyMs, 50),
+    replicaP99Ms: percentile(run.replicaLatencyMs, 99),
+    waitP50Ms: percentile(run.waitedMs, 50),
+    waitP99Ms: percentile(run.waitedMs, 99),
+    fallbacks: run.fallbacks,
+  };
+}
+
+/** Median of each figure over the rounds; stale and went-back reads are summed (any is a failure). */
+function combine(rounds: Figures[]): Figures & { rounds: Figures[] } {
+  const of = (key: keyof Omit<Figures, "fallbacks">) => median(rounds.map((r) => r[key]));
+  const fallbacks: Record<string, number> = {};
+  for (const r of rounds) for (const [k, v] of Object.entries(r.fallbacks)) fallbacks[k] = (fallbacks[k] ?? 0) + v;
+  return {
+    reads: of("reads"),
+    replicaShare: of("replicaShare"),
+    stale: rounds.reduce((s, r) => s + r.stale, 0),
+    wentBack: rounds.reduce((s, r) => s + r.wentBack, 0),
+    p50Ms: of("p50Ms"),
+    p99Ms: of("p99Ms"),
+    replicaP50Ms: of("replicaP50Ms"),
+    replicaP99Ms: of("replicaP99Ms"),
+    waitP50Ms: of("waitP50Ms"),
+    waitP99Ms: of("waitP99Ms"),
+    fallbacks,
+    rounds,
+  };
+}
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), "pgrr-bench-client-"));
+  chmodSync(root, 0o755);
+  const { topology } = topologyFromPulumiConfig(readStackConfig(DEFAULT_STACKS_DIR, "local"));
+  const runner = new LocalRunner("bench-client", join(root, "product"));
+  let routes: Routes | undefined;
+  try {
+    process.stderr.write("bench:client: local up (the local stack)...\n");
+    const { outputs } = await runner.up(topology);
+    const setup = new pg.Client({ ...outputs.pools.write, database: outputs.database, user: outputs.user, password: outputs.password });
+    await setup.connect();
+    await setup.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (id text PRIMARY KEY, version int NOT NULL)`);
+    await setup.query(`INSERT INTO ${TABLE} SELECT 's' || g, 0 FROM generate_series(0, $1 - 1) g ON CONFLICT DO NOTHING`, [SESSIONS]);
+    await setup.end();
+    routes = new Routes(outputs, SESSIONS);
+    process.stderr.write("bench:client: warm-up (pool connections opened, not measured)...\n");
+    for (const strategy of STRATEGIES) await runWorkload(routes, strategy, { sessions: SESSIONS, seconds: 1, meanWriteGapMs: 1000, readEveryMs: READ_EVERY_MS, table: TABLE });
+    const results: Array<{ gapS: number; byStrategy: Record<StrategyName, ReturnType<typeof combine>> }> = [];
+    for (const gapS of GAPS_S) {
+      const workload: Workload = { sessions: SESSIONS, seconds: SECONDS, meanWriteGapMs: gapS * 1000, readEveryMs: READ_EVERY_MS, table: TABLE };
+      const runs = Object.fromEntries(STRATEGIES.map((s) => [s, [] as Figures[]])) as Record<StrategyName, Figures[]>;
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const strategy of STRATEGIES) {
+          process.stderr.write(`bench:client: mean write gap ${gapS}s, ${strategy}, round ${round + 1} of ${ROUNDS} (${SECONDS}s)...\n`);
+          runs[strategy].push(figuresOf(await runWorkload(routes, strategy, workload)));
+        }
+      }
+      results.push({ gapS, byStrategy: Object.fromEntries(STRATEGIES.map((s) => [s, combine(runs[s])])) as Record<StrategyName, ReturnType<typeof combine>> });
+    }
+    const report = {
+      when: new Date().toISOString(),
+      machine: { cpus: cpus().length },
+      settings: { seconds: SECONDS, gapsS: GAPS_S, sessions: SESSIONS, readEveryMs: READ_EVERY_MS, rounds: ROUNDS, stickyWindowMs: STICKY_WINDOW_MS, gateMaxWaitMs: 250 },
+      results,
+    };
+    print(report.results);
+    mkdirSync("bench-results", { recursive: true });
+    const file = join("bench-results", `bench-client-${report.when.replace(/[:.]/g, "-")}.json`);
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nJSON: ${file}`);
+  } finally {
+    await routes?.close();
+    await runner.down().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
+const ms = (n: number) => n.toFixed(2);
+
+function print(results: Array<{ gapS: number; byStrategy: Record<StrategyName, ReturnType<typeof combine>> }>): void {
+  const table = new Table({
+    head: ["mean write gap", "routing", "reads/run", "served by replicas", "stale reads", "went back", "read p50 / p99 (ms)", "fallbacks to primary (all rounds)"],
+    style: { head: [], border: [] },
+  });
+  for (const { gapS: gap, byStrategy } of results) {
+    for (const strategy of STRATEGIES) {
+      const f = byStrategy[strategy];
+      const fallbacks = Object.entries(f.fallbacks).map(([k, v]) => `${k} ${v}`).join(", ") || "-";
+      table.push([`${gap} s`, strategy, String(f.reads), pct(f.replicaShare), String(f.stale), String(f.wentBack), `${ms(f.p50Ms)} / ${ms(f.p99Ms)}`, fallbacks]);
+    }
+  }
+  console.log(table.toString());
+  const goals = new Table({ head: ["goal", "figure", "value"], style: { head: [], border: [] } });
+  for (const { gapS: gap, byStrategy: r } of results) {
+    const ratio = r["sticky-5s"].replicaShare > 0 ? r.gate.replicaShare / r["sticky-5s"].replicaShare : Infinity;
+    goals.push(["≥ 20", `gate / sticky-5s, share of reads served by replicas (gap ${gap} s): ${pct(r.gate.replicaShare)} / ${pct(r["sticky-5s"].replicaShare)}`, ratio === Infinity ? "∞" : ratio.toFixed(1)]);
+    goals.push(["0", `stale reads, gate + sticky-5s, all rounds (gap ${gap} s); unchecked for contrast: ${r.unchecked.stale}`, String(r.gate.stale + r["sticky-5s"].stale)]);
+    goals.push(["-", `gate's added latency over unchecked replica reads, p50 / p99 (gap ${gap} s)`, `${ms(r.gate.p50Ms - r.unchecked.p50Ms)} / ${ms(r.gate.p99Ms - r.unchecked.p99Ms)} ms`]);
+    goals.push(["-", `of which waiting on replicas behind the token (failed checks + pauses), p50 / p99 (gap ${gap} s)`, `${ms(r.gate.waitP50Ms)} / ${ms(r.gate.waitP99Ms)} ms`]);
+  }
+  console.log(goals.toString());
+}
+
+void main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

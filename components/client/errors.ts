@@ -1,0 +1,33 @@
+/** What the client refuses or cannot do, each naming the pool or input and what to change. */
+import { UserError } from "../errors";
+
+/** Bad configuration: missing or malformed URLs, outputs without pools, an OLAP read on a stack without OLAP. */
+export class ClientConfigError extends UserError {
+  override name = "ClientConfigError";
+}
+
+/** The read pool could not be reached (or answered too slowly) and the client was told not to fall back. */
+export class ReplicaUnavailableError extends Error {
+  override name = "ReplicaUnavailableError";
+}
+
+/** Neither a replica nor the primary could serve; `cause` holds the primary's error. */
+export class NoServerError extends Error {
+  override name = "NoServerError";
+}
+
+/** A write that did not commit although its function returned: the transaction had already failed inside. */
+export class WriteNotCommittedError extends Error {
+  override name = "WriteNotCommittedError";
+}
+
+/** A pool answered from a server of the wrong role (a writer in recovery, an OLAP pool on a primary). */
+export class WrongServerError extends Error {
+  override name = "WrongServerError";
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map(describeError).join("; ");
+  const e = error as { code?: string; message?: string };
+  return [e.code, e.message].filter(Boolean).join(" ") || String(error);
+}

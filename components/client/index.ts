@@ -1,0 +1,16 @@
+/**
+ * pg-read-replicas/client: reads routed to replicas without stale reads.
+ *
+ *   const db = ReplicaClient.fromEnv();               // or fromOutputsFile("outputs.json")
+ *   const { token } = await db.write((tx) => tx.query("UPDATE ..."));
+ *   const { result } = await db.read((tx) => tx.query("SELECT ..."), { token });
+ */
+export { ReplicaClient, DEFAULTS, type ClientOptions, type ReadOptions, type ReadResult, type WriteOptions, type WriteResult } from "./replicaClient";
+export { Session } from "./session";
+export type { Consistency, FallbackReason, Queryable, Route, Work } from "./route";
+export type { Isolation } from "./sql";
+export { type CausalityToken, TokenError, mergeTokens, normalizeToken, parseToken, formatLsn } from "./token";
+export { ClientConfigError, NoServerError, ReplicaUnavailableError, WriteNotCommittedError, WrongServerError } from "./errors";
+export { type ClientTargets, targetsFromEnv, targetsFromOutputs, targetsFromOutputsFile } from "./targets";
+export { type ConnectionUrls, ENV_NAMES, connectionUrls, shellExports } from "./urls";
+export { INSTRUMENTATION_SCOPE, METRICS } from "./telemetry";

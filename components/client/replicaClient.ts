@@ -1,0 +1,224 @@
+/**
+ * The read/write routing client. Writes go through the write pool and return a causality
+ * token (the writer's WAL position after COMMIT). Reads choose their consistency:
+ *
+ *   eventual          any replica in recovery, through the read pool
+ *   bounded           a replica at most maxStalenessMs behind the writer, else the primary
+ *   read-your-writes  a replica that has replayed the token, waiting up to maxWaitMs, else the primary
+ *   primary           the writer, read-only
+ *
+ * Analytic reads go to the OLAP pool. Every result carries the merged token, so a stateless
+ * service can hand it back in a header or cookie; a Session keeps it for you.
+ */
+import pg from "pg";
+import { ClientConfigError, NoServerError, WriteNotCommittedError, describeError } from "./errors";
+import { PrimaryPositions } from "./positions";
+import { type Consistency, type NamedPool, type Queryable, type Route, Router, type Work } from "./route";
+import { COMMIT_WRITE, type Isolation, PRIMARY_POSITION, beginWrite } from "./sql";
+import { type ClientTargets, type PoolTarget, targetsFromEnv, targetsFromOutputs, targetsFromOutputsFile } from "./targets";
+import { Telemetry, type TelemetryOptions } from "./telemetry";
+import { type CausalityToken, mergeTokens } from "./token";
+import { Session } from "./session";
+
+export interface ClientOptions extends TelemetryOptions {
+  /** How long a read-your-writes read waits for a replica to reach its token before the primary serves it. */
+  maxWaitMs?: number;
+  /** First pause between checks of a replica that is behind; doubles up to 20 ms. */
+  pollIntervalMs?: number;
+  /** The bound of `bounded` reads. */
+  maxStalenessMs?: number;
+  /** How long the read pool may take to connect and answer the check before it counts as unavailable. */
+  replicaTimeoutMs?: number;
+  /** When the read pool cannot be reached: serve from the primary (counted and traced), or throw. */
+  onReplicaUnavailable?: "primary" | "error";
+  /** Connections per pool (each is a client connection to PgBouncer). */
+  poolSize?: number;
+  connectionTimeoutMs?: number;
+  applicationName?: string;
+}
+
+export const DEFAULTS = {
+  maxWaitMs: 250,
+  pollIntervalMs: 2,
+  maxStalenessMs: 1000,
+  replicaTimeoutMs: 2000,
+  onReplicaUnavailable: "primary",
+  poolSize: 10,
+  connectionTimeoutMs: 5000,
+  applicationName: "pg-read-replicas-client",
+} as const satisfies Required<Omit<ClientOptions, keyof TelemetryOptions>>;
+
+export interface ReadOptions {
+  /** Default read-your-writes: with no token that is any replica; with one, a replica that has replayed it. */
+  consistency?: Consistency;
+  /** From an earlier write() or read(); "" and null count as none. A malformed token is refused before any I/O. */
+  token?: string | null;
+  maxWaitMs?: number;
+  maxStalenessMs?: number;
+}
+
+export interface ReadResult<T> {
+  result: T;
+  /** The given token merged with what this read saw: pass it to the next read for monotonic reads. */
+  token: CausalityToken | undefined;
+  route: Route;
+}
+
+export interface WriteOptions {
+  token?: string | null;
+  isolation?: Isolation;
+}
+
+export interface WriteResult<T> {
+  result: T;
+  /** The writer's position after COMMIT, merged with the given token. */
+  token: CausalityToken;
+}
+
+function checkOptions(options: ClientOptions): void {
+  const numbers = ["maxWaitMs", "pollIntervalMs", "maxStalenessMs", "replicaTimeoutMs", "poolSize", "connectionTimeoutMs"] as const;
+  for (const key of numbers) {
+    const value = options[key];
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new ClientConfigError(`client option ${key} = ${String(value)}: use a number ≥ 0`);
+  }
+  if (options.onReplicaUnavailable !== undefined && !["primary", "error"].includes(options.onReplicaUnavailable)) {
+    throw new ClientConfigError(`client option onReplicaUnavailable = ${JSON.stringify(options.onReplicaUnavailable)}: use "primary" or "error"`);
+  }
+}
+
+function resultsOf(value: unknown): pg.QueryResult[] {
+  return (Array.isArray(value) ? value : [value]) as pg.QueryResult[];
+}
+
+export class ReplicaClient {
+  private readonly settings: Required<Omit<ClientOptions, keyof TelemetryOptions>>;
+  private readonly pools: { write: NamedPool; read: NamedPool; olap?: NamedPool };
+  private readonly router: Router;
+  private readonly telemetry: Telemetry;
+  private readonly positions: PrimaryPositions;
+
+  static fromOutputs(outputs: unknown, options: ClientOptions = {}): ReplicaClient {
+    return new ReplicaClient(targetsFromOutputs(outputs), options);
+  }
+
+  static fromOutputsFile(path: string, options: ClientOptions = {}): ReplicaClient {
+    return new ReplicaClient(targetsFromOutputsFile(path), options);
+  }
+
+  /** DATABASE_PRIMARY_URL, DATABASE_REPLICA_URL and, optionally, DATABASE_OLAP_URL. */
+  static fromEnv(env: NodeJS.ProcessEnv = process.env, options: ClientOptions = {}): ReplicaClient {
+    return new ReplicaClient(targetsFromEnv(env), options);
+  }
+
+  constructor(targets: ClientTargets, options: ClientOptions = {}) {
+    checkOptions(options);
+    const { tracerProvider, meterProvider, ...rest } = options;
+    const settings = { ...DEFAULTS, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) } as ReplicaClient["settings"];
+    this.settings = settings;
+    const open = (target: PoolTarget, connectionTimeoutMillis: number): NamedPool => {
+      const pool = new pg.Pool({ ...target.config, max: settings.poolSize, connectionTimeoutMillis, application_name: settings.applicationName });
+      // An idle connection dropped by the server or pooler is replaced on next use; without a listener it would crash the process.
+      pool.on("error", () => undefined);
+      return { pool, label: target.label };
+    };
+    this.pools = {
+      write: open(targets.write, settings.connectionTimeoutMs),
+      read: open(targets.read, settings.replicaTimeoutMs),
+      ...(targets.olap ? { olap: open(targets.olap, settings.connectionTimeoutMs) } : {}),
+    };
+    this.router = new Router(this.pools.write, this.pools.read, this.pools.olap, settings);
+    this.telemetry = new Telemetry({ ...(tracerProvider ? { tracerProvider } : {}), ...(meterProvider ? { meterProvider } : {}) });
+    this.positions = new PrimaryPositions(async () => (await this.pools.write.pool.query(PRIMARY_POSITION)).rows[0].lsn as string);
+  }
+
+  /** Runs `work` in a transaction on the writer and returns its result with the commit's causality token. */
+  async write<T>(work: Work<T>, options: WriteOptions = {}): Promise<WriteResult<T>> {
+    const given = mergeTokens(options.token);
+    return this.telemetry.span("db.write", { "db.routing.target": "primary", "db.routed_to_primary": true }, async (span) => {
+      const conn = await this.pools.write.pool.connect().catch((error: unknown) => {
+        throw new NoServerError(`the write pool ${this.pools.write.label} is unavailable (${describeError(error)}); nothing was written.`, { cause: error });
+      });
+      let committed: { command: string; lsn: string; at: number };
+      try {
+        await conn.query(beginWrite(options.isolation));
+        const result = await work(conn);
+        const at = Date.now();
+        const [commit, position] = resultsOf(await conn.query(COMMIT_WRITE));
+        committed = { command: commit?.command ?? "", lsn: position?.rows[0]?.lsn as string, at };
+        conn.release();
+        if (committed.command !== "COMMIT") {
+          throw new WriteNotCommittedError(
+            `the write was rolled back, not committed (COMMIT answered ${committed.command}): a statement inside it failed and its error was caught. Nothing was written; no token was issued.`,
+          );
+        }
+        this.positions.record(committed.at, committed.lsn);
+        span.setAttribute("db.causality_token", committed.lsn);
+        return { result, token: mergeTokens(given, committed.lsn)! };
+      } catch (error) {
+        if (error instanceof WriteNotCommittedError) throw error;
+        const rolledBack = await conn.query("ROLLBACK").then(
+          () => true,
+          () => false,
+        );
+        conn.release(rolledBack ? undefined : (error as Error));
+        throw error;
+      }
+    });
+  }
+
+  /** Reads with the chosen consistency (default read-your-writes) and returns the result, the merged token and the route. */
+  async read<T>(work: Work<T>, options: ReadOptions = {}): Promise<ReadResult<T>> {
+    const consistency = options.consistency ?? "read-your-writes";
+    if (!["eventual", "bounded", "read-your-writes", "primary"].includes(consistency)) {
+      throw new ClientConfigError(`consistency ${JSON.stringify(consistency)}: use eventual, bounded, read-your-writes or primary`);
+    }
+    const token = mergeTokens(options.token);
+    return this.telemetry.span("db.read", { "db.consistency": consistency }, async (span) => {
+      const served = await this.route(work, consistency, token, options);
+      this.telemetry.routed(span, consistency, served.route);
+      return { result: served.result, token: mergeTokens(token, served.seen), route: served.route };
+    });
+  }
+
+  /** An analytic read on the OLAP replica (eventually consistent; long scans are what it is for). */
+  async analytic<T>(work: Work<T>, options: { token?: string | null } = {}): Promise<ReadResult<T>> {
+    const token = mergeTokens(options.token);
+    if (!this.pools.olap) {
+      throw new ClientConfigError("analytic read: this client has no OLAP pool (set DATABASE_OLAP_URL, or use a stack with olap.enabled: true); no read was made.");
+    }
+    return this.telemetry.span("db.analytic", { "db.consistency": "eventual" }, async (span) => {
+      const served = await this.router.olap(work);
+      this.telemetry.routed(span, "eventual", served.route);
+      return { result: served.result, token: mergeTokens(token, served.seen), route: served.route };
+    });
+  }
+
+  /** A session: its token follows every write and read, so its reads see its writes and never go back in time. */
+  session(token?: string | null): Session {
+    return new Session(this, token);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.pools).map((p) => p.pool.end()));
+  }
+
+  private async route<T>(work: Work<T>, consistency: Consistency, token: string | undefined, options: ReadOptions) {
+    switch (consistency) {
+      case "primary":
+        return this.router.primary(work, { waitedMs: 0, attempts: 0, gated: false });
+      case "eventual":
+        return this.router.replica(work, { required: undefined, waitMs: 0, lagReason: "lag_over_bound" });
+      case "read-your-writes":
+        return this.router.replica(work, { required: token, waitMs: options.maxWaitMs ?? this.settings.maxWaitMs, lagReason: "wait_timeout" });
+      case "bounded": {
+        const bound = options.maxStalenessMs ?? this.settings.maxStalenessMs;
+        const position = await this.positions.requiredFor(bound).catch((error: unknown) => {
+          throw new NoServerError(`bounded read: the writer's position could not be read through ${this.pools.write.label} (${describeError(error)}); no read was made.`, { cause: error });
+        });
+        return this.router.replica(work, { required: mergeTokens(token, position), waitMs: 0, lagReason: "lag_over_bound" });
+      }
+    }
+  }
+}
+
+export type { Queryable };

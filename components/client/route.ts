@@ -1,0 +1,222 @@
+/**
+ * Where one read runs. A replica read is one transaction on one read-pool connection: the
+ * position check and the caller's statements share it, so a transaction-mode pooler cannot
+ * move them apart. A replica behind the required position is let go at once (ROLLBACK frees
+ * its server connection for other reads) and asked again after a short pause: each retry is a
+ * new transaction, which the read pool may place on another replica. After the wait bound the
+ * read goes to the primary. A server that is not in recovery is never read from on the
+ * read or OLAP pools, and the write pool must answer from one that is not.
+ */
+import type pg from "pg";
+import { ReplicaUnavailableError, NoServerError, WrongServerError, describeError } from "./errors";
+import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, END_PRIMARY_READ, END_REPLICA_READ } from "./sql";
+import { bytesBehind, reached } from "./token";
+
+export type Consistency = "eventual" | "bounded" | "read-your-writes" | "primary";
+export type FallbackReason = "wait_timeout" | "lag_over_bound" | "not_in_recovery" | "no_replay_position" | "replica_unavailable";
+
+export interface Route {
+  target: "replica" | "primary" | "olap";
+  /** The server that ran the read: cluster_name, or its address. */
+  server: string;
+  /** Time lag (ms) of the replica that served, or of the last one passed over. */
+  lagMs?: number;
+  /** How far that replica was behind the required position when passed over. */
+  bytesBehind?: number;
+  /** Time spent on replicas that were behind (checks and pauses) before this route was taken. */
+  waitedMs: number;
+  /** Read-pool transactions opened. */
+  attempts: number;
+  /** Whether a position was required. */
+  gated: boolean;
+  fallback?: FallbackReason;
+}
+
+/** What the caller's function gets: a connection inside the read's (or write's) transaction. */
+export type Queryable = Pick<pg.ClientBase, "query">;
+export type Work<T> = (tx: Queryable) => Promise<T>;
+
+export interface Served<T> {
+  result: T;
+  /** The position the read saw at most (its server's replay or insert position at the end). */
+  seen: string | undefined;
+  route: Route;
+}
+
+export interface NamedPool {
+  pool: pg.Pool;
+  label: string;
+}
+
+export interface RouterOptions {
+  pollIntervalMs: number;
+  /** How long the read pool may take to open a transaction and answer the check. */
+  replicaTimeoutMs: number;
+  onReplicaUnavailable: "primary" | "error";
+}
+
+export interface Gate {
+  /** The position the replica must have replayed; undefined: any replica in recovery. */
+  required: string | undefined;
+  waitMs: number;
+  /** Why the primary serves when no replica reached the position in time. */
+  lagReason: "wait_timeout" | "lag_over_bound";
+}
+
+interface ReplicaStatus {
+  in_recovery: boolean;
+  replay_lsn: string | null;
+  lag_ms: number | null;
+  server: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const MAX_POLL_MS = 20;
+
+/** Results of a multi-statement message: node-postgres returns an array of them. */
+function resultsOf(value: unknown): pg.QueryResult[] {
+  return (Array.isArray(value) ? value : [value]) as pg.QueryResult[];
+}
+
+/** Runs the caller's statements and the closing message; on any failure rolls back and drops the connection if it is unusable. */
+async function runAndClose<T>(conn: pg.PoolClient, work: Work<T>, end: string): Promise<{ result: T; seen: string | undefined }> {
+  try {
+    const result = await work(conn);
+    const [position] = resultsOf(await conn.query(end));
+    conn.release();
+    return { result, seen: position?.rows[0]?.lsn ?? undefined };
+  } catch (error) {
+    const rolledBack = await conn.query("ROLLBACK").then(
+      () => true,
+      () => false,
+    );
+    conn.release(rolledBack ? undefined : (error as Error));
+    throw error;
+  }
+}
+
+export class Router {
+  constructor(
+    private readonly write: NamedPool,
+    private readonly read: NamedPool,
+    private readonly olapPool: NamedPool | undefined,
+    private readonly options: RouterOptions,
+  ) {}
+
+  /** A read on a replica that has replayed `gate.required`, or on the primary once the wait is over. */
+  async replica<T>(work: Work<T>, gate: Gate): Promise<Served<T>> {
+    const started = performance.now();
+    const gated = gate.required !== undefined;
+    let delay = Math.max(1, this.options.pollIntervalMs);
+    let attempts = 0;
+    for (;;) {
+      attempts++;
+      const attemptStarted = performance.now();
+      const waited = () => Math.round(performance.now() - started);
+      const opened = await this.open(this.read).catch((error: unknown) => error as Error);
+      if (opened instanceof Error) return this.unavailable(work, opened, { attempts, gated, waitedMs: waited() });
+      const { conn, status } = opened;
+      const lagMs = status.lag_ms ?? undefined;
+      // A standby with no replay position (none replayed yet; or not PostgreSQL's WAL replay) cannot prove a token.
+      const unfit = !status.in_recovery ? "not_in_recovery" : gated && status.replay_lsn === null ? "no_replay_position" : undefined;
+      if (unfit) {
+        await this.abandon(conn);
+        return this.primary(work, { fallback: unfit, attempts, gated, waitedMs: waited(), ...(lagMs !== undefined ? { lagMs } : {}) });
+      }
+      if (status.replay_lsn === null || reached(status.replay_lsn, gate.required)) {
+        const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ);
+        // Waited: the checks that failed and the pauses between them, not this last check.
+        const waitedMs = Math.round(attemptStarted - started);
+        return { result, seen, route: { target: "replica", server: status.server, waitedMs, attempts, gated, ...(lagMs !== undefined ? { lagMs } : {}) } };
+      }
+      await this.abandon(conn);
+      const passedOver = { bytesBehind: bytesBehind(status.replay_lsn, gate.required), ...(lagMs !== undefined ? { lagMs } : {}) };
+      if (performance.now() + delay - started > gate.waitMs) {
+        return this.primary(work, { fallback: gate.lagReason, attempts, gated, waitedMs: waited(), ...passedOver });
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, MAX_POLL_MS);
+    }
+  }
+
+  /** A read-only transaction on the writer, through the write pool. */
+  async primary<T>(work: Work<T>, route: Omit<Route, "target" | "server">): Promise<Served<T>> {
+    const { conn, server } = await this.openPrimary();
+    const { result, seen } = await runAndClose(conn, work, END_PRIMARY_READ);
+    return { result, seen, route: { ...route, target: "primary", server } };
+  }
+
+  private async openPrimary(): Promise<{ conn: pg.PoolClient; server: string }> {
+    const conn = await this.write.pool.connect();
+    try {
+      const [, check] = resultsOf(await conn.query(BEGIN_PRIMARY_READ));
+      const row = check?.rows[0] as { in_recovery: boolean; server: string };
+      if (row.in_recovery) {
+        throw new WrongServerError(
+          `the write pool ${this.write.label} answered from ${row.server}, which is in recovery (a replica): no read was made. ` +
+            "After a failover the write pool must point at the new writer (pg-read-replicas promote does this locally).",
+        );
+      }
+      return { conn, server: row.server };
+    } catch (error) {
+      await conn.query("ROLLBACK").catch(() => undefined);
+      conn.release(error as Error);
+      throw error;
+    }
+  }
+
+  /** Analytic reads: the OLAP pool, never the primary (a long scan there is what the OLAP replica exists to avoid). */
+  async olap<T>(work: Work<T>): Promise<Served<T>> {
+    if (!this.olapPool) throw new Error("no OLAP pool"); // the client checks first, with a clear message
+    const started = performance.now();
+    const pool = this.olapPool;
+    const { conn, status } = await this.open(pool).catch((error: unknown) => {
+      throw new ReplicaUnavailableError(`the OLAP pool ${pool.label} is unavailable (${describeError(error)}); no analytic read was made.`, { cause: error });
+    });
+    if (!status.in_recovery) {
+      await this.abandon(conn);
+      throw new WrongServerError(`the OLAP pool ${pool.label} answered from ${status.server}, which is not in recovery: no analytic read was made on a writer.`);
+    }
+    const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ);
+    const lag = status.lag_ms !== null ? { lagMs: status.lag_ms } : {};
+    return { result, seen, route: { target: "olap", server: status.server, waitedMs: Math.round(performance.now() - started), attempts: 1, gated: false, ...lag } };
+  }
+
+  /** Opens a read transaction and reads the server's status in the same message, within the replica timeout. */
+  private async open(target: NamedPool): Promise<{ conn: pg.PoolClient; status: ReplicaStatus }> {
+    const conn = await target.pool.connect();
+    try {
+      const [, check] = resultsOf(await conn.query({ text: BEGIN_REPLICA_READ, query_timeout: this.options.replicaTimeoutMs } as pg.QueryConfig));
+      return { conn, status: check?.rows[0] as ReplicaStatus };
+    } catch (error) {
+      // A timed-out message may still be queued in the pooler: this connection cannot be reused.
+      conn.release(error as Error);
+      throw error;
+    }
+  }
+
+  private async abandon(conn: pg.PoolClient): Promise<void> {
+    try {
+      await conn.query("ROLLBACK");
+      conn.release();
+    } catch (error) {
+      conn.release(error as Error);
+    }
+  }
+
+  private async unavailable<T>(work: Work<T>, error: Error, route: Omit<Route, "target" | "server">): Promise<Served<T>> {
+    const why = `the read pool ${this.read.label} is unavailable (${describeError(error)})`;
+    if (this.options.onReplicaUnavailable === "error") {
+      throw new ReplicaUnavailableError(`${why}; no read was made (onReplicaUnavailable: "error").`, { cause: error });
+    }
+    let opened: Awaited<ReturnType<Router["openPrimary"]>>;
+    try {
+      opened = await this.openPrimary();
+    } catch (primaryError) {
+      if (primaryError instanceof WrongServerError) throw primaryError;
+      throw new NoServerError(`${why}, and the write pool ${this.write.label} failed too (${describeError(primaryError)}); no read was made.`, { cause: primaryError });
+    }
+    const { result, seen } = await runAndClose(opened.conn, work, END_PRIMARY_READ);
+    return { result, seen, route: { ...route, fallback: "replica_unavailable", target: "primary", server: opened.server } };
+  }
+}

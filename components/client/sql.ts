@@ -1,0 +1,70 @@
+/**
+ * The client's SQL. Each constant is one simple-protocol message (statements separated by
+ * semicolons), so through a transaction-mode PgBouncer it runs on one server connection:
+ * PgBouncer hands the server back only at the ReadyForQuery that ends a message outside a
+ * transaction block.
+ *
+ * Why the token is read after COMMIT: a replica shows a transaction once it has replayed
+ * the transaction's commit record, and pg_last_wal_replay_lsn() is the end of the last
+ * record replayed (set after the record is applied: lastReplayedEndRecPtr in PostgreSQL's
+ * xlogrecovery.c). Any position read before COMMIT lies before that commit record, so a
+ * replica exactly there still hides the write. pg_current_wal_insert_lsn() read after
+ * COMMIT, on the writer, is at or past the end of the commit record: the insert position
+ * only moves forward, and the record was inserted before COMMIT returned. (The write
+ * position, pg_current_wal_lsn(), can still be behind it under synchronous_commit = off.)
+ * test/integration/1-client-token.test.ts checks this against the commit record itself
+ * with pg_walinspect.
+ *
+ * One correction keeps idle replicas usable: when the insert position is at the start of a
+ * WAL page, pg_current_wal_insert_lsn() points past the page header (24 bytes; 40 on the
+ * first page of a segment), while a replica that replayed everything reports the page
+ * start, and would never reach the token until more WAL is written. No record can end
+ * inside a page header, so the page start is the same requirement. (Header sizes are those
+ * of 64-bit builds, where MAXALIGN is 8.)
+ */
+
+/** Who answered: cluster_name where set (every server this product runs), else its address. */
+const SERVER = "coalesce(nullif(current_setting('cluster_name'), ''), host(inet_server_addr()) || ':' || inet_server_port(), 'local socket')";
+
+/** The writer's insert position, moved back over a page header it points past (see above). */
+export const WRITER_POSITION = `(SELECT CASE WHEN (w.p - '0/0'::pg_lsn) % w.segment = 40 THEN w.p - 40
+                                            WHEN (w.p - '0/0'::pg_lsn) % w.page = 24 THEN w.p - 24
+                                            ELSE w.p END
+        FROM (SELECT pg_current_wal_insert_lsn() AS p,
+                     current_setting('wal_block_size')::numeric AS page,
+                     (SELECT setting::numeric FROM pg_settings WHERE name = 'wal_segment_size') AS segment) AS w)`;
+
+/**
+ * Opens a read on whatever server the read pool hands out and says where that server is.
+ * READ COMMITTED on purpose: every later statement takes a new snapshot, after this check,
+ * so it sees at least the replayed position checked here. (Under REPEATABLE READ the one
+ * snapshot is taken as this statement starts, possibly before replay reached the position
+ * the statement reports.) Time lag is 0 when all received WAL is replayed, because
+ * now() - pg_last_xact_replay_timestamp() grows forever on an idle primary.
+ */
+export const BEGIN_REPLICA_READ = `BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT pg_is_in_recovery() AS in_recovery,
+       pg_last_wal_replay_lsn()::text AS replay_lsn,
+       CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+            ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000 END::float8 AS lag_ms,
+       ${SERVER} AS server`;
+
+/** Ends a replica read, reporting the replayed position its statements saw at most (monotonic reads). */
+export const END_REPLICA_READ = "SELECT pg_last_wal_replay_lsn()::text AS lsn; COMMIT";
+
+/** Opens a read on the writer through the write pool; a writer in recovery is refused by the caller. */
+export const BEGIN_PRIMARY_READ = `BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT pg_is_in_recovery() AS in_recovery, ${SERVER} AS server`;
+
+/** Ends a primary read with the position its statements saw at most. */
+export const END_PRIMARY_READ = `SELECT ${WRITER_POSITION}::text AS lsn; COMMIT`;
+
+export type Isolation = "read committed" | "repeatable read" | "serializable";
+
+export const beginWrite = (isolation: Isolation = "read committed") => `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} READ WRITE`;
+
+/** Commits and reads the token on the same server connection, in the same message (see above). */
+export const COMMIT_WRITE = `COMMIT; SELECT ${WRITER_POSITION}::text AS lsn`;
+
+/** The writer's position now: bounded reads require a replica to have replayed a recent one. */
+export const PRIMARY_POSITION = `SELECT ${WRITER_POSITION}::text AS lsn`;

@@ -1,0 +1,55 @@
+/**
+ * Connection URLs in libpq's form, one per pool, under the seeds' variable names. They
+ * hold the password, so Pulumi exports them as a secret and `local env` prints them only
+ * on request. The primary URL is the write pool: every write (and every primary read) goes
+ * through the transaction-mode pooler in front of the writer, as the application's own would.
+ */
+import type { Endpoint, StackOutputs } from "../outputs";
+import { shq } from "../render/shell";
+
+export interface ConnectionUrls {
+  /** The write pool (PgBouncer, or RDS Proxy/the writer endpoint on Aurora). */
+  primary: string;
+  /** The read pool: OLTP replicas only. */
+  replica: string;
+  /** The OLAP pool, when the stack has an OLAP replica. */
+  olap?: string;
+}
+
+export const ENV_NAMES = { primary: "DATABASE_PRIMARY_URL", replica: "DATABASE_REPLICA_URL", olap: "DATABASE_OLAP_URL" } as const;
+
+export type UrlSource = Pick<StackOutputs, "database" | "user" | "password" | "pools"> & { tls?: StackOutputs["tls"] };
+
+export interface UrlOptions {
+  /** A CA file on this machine: URLs then verify the server's certificate against it (sslmode=verify-ca). */
+  sslrootcert?: string;
+}
+
+function hostPart(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
+export function connectionUrl(source: UrlSource, endpoint: Endpoint, options: UrlOptions = {}): string {
+  const credentials = `${encodeURIComponent(source.user)}:${encodeURIComponent(source.password)}`;
+  const base = `postgresql://${credentials}@${hostPart(endpoint.host)}:${endpoint.port}/${encodeURIComponent(source.database)}`;
+  if (!source.tls?.required) return base;
+  // libpq's sslmode=require encrypts without checking the certificate; with the stack's CA at hand, verify against it.
+  const params = options.sslrootcert ? `sslmode=verify-ca&sslrootcert=${encodeURIComponent(options.sslrootcert)}` : "sslmode=require";
+  return `${base}?${params}`;
+}
+
+export function connectionUrls(source: UrlSource, options: UrlOptions = {}): ConnectionUrls {
+  const { write, read, olap } = source.pools;
+  return {
+    primary: connectionUrl(source, write, options),
+    replica: connectionUrl(source, read, options),
+    ...(olap ? { olap: connectionUrl(source, olap, options) } : {}),
+  };
+}
+
+/** `export NAME='url'` lines for a POSIX shell; without an OLAP pool its variable is unset, not left from another stack. */
+export function shellExports(urls: ConnectionUrls): string {
+  const lines = [`export ${ENV_NAMES.primary}=${shq(urls.primary)}`, `export ${ENV_NAMES.replica}=${shq(urls.replica)}`];
+  lines.push(urls.olap ? `export ${ENV_NAMES.olap}=${shq(urls.olap)}` : `unset ${ENV_NAMES.olap}`);
+  return `${lines.join("\n")}\n`;
+}
