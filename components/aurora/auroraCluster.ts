@@ -14,6 +14,7 @@ import type { StackOutputValues } from "../outputs";
 import { ROLES } from "../topology/roles";
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
 import { generatedPassword, managedPassword, managedSecretArn } from "./credentials";
+import { auroraAlarms, auroraDashboard } from "./alarms";
 import { deployCheck } from "./deployCheck";
 import { clusterIdentifier } from "./identifiers";
 import { ENGINE, clusterArgs, instanceArgs, primaryClusterNodes } from "./instances";
@@ -170,6 +171,17 @@ export class AuroraCluster extends pulumi.ComponentResource {
         { parent: this, providers: [provider] },
       );
     });
+
+    if (aurora.alarms.enabled) {
+      const alarmArgs = {
+        topology,
+        prefix,
+        instances: instances.map((i) => ({ node: i.node, identifier: i.resource.identifier })),
+        secondaries: secondaries.map((s) => ({ region: s.region, clusterIdentifier: s.cluster.clusterIdentifier, provider: this.providers[s.region]! })),
+      };
+      auroraAlarms(`${name}-alarm`, alarmArgs, inPrimary);
+      auroraDashboard(`${name}-dashboard`, alarmArgs, pulumi.all(instances.map((i) => i.resource.identifier)), inPrimary);
+    }
 
     deployCheck(
       name,

@@ -16,6 +16,7 @@ import { contentHash } from "./hash";
 import { type Scripts, renderScripts } from "./files";
 import { fenceConfigMap, primaryEndpointConfigMap, scriptsConfigMap } from "./manifests/configMaps";
 import { databaseNetworkPolicy, poolNetworkPolicy } from "./manifests/networkPolicies";
+import { dashboardConfigMap, podMonitors, prometheusRule } from "./manifests/monitoringObjects";
 import { type RegionCredentials, credentialsSecret, poolAuthSecret, tlsSecret } from "./manifests/secrets";
 import { exposedPrimaryManifest, roleServiceManifest } from "./manifests/services";
 import { PgBouncerPool } from "./pgbouncerPool";
@@ -91,7 +92,24 @@ export class RegionDeployment extends pulumi.ComponentResource {
       { topology, targets: verifyTargets(topology, region), waitFor: [...ready, ...workloads, ...(args.verifyAfter ?? [])] },
       { parent: this },
     );
+    this.monitoringObjects(name, args, base);
     this.registerOutputs({ verification: this.verification.job.metadata.name });
+  }
+
+  /** PodMonitors everywhere, the rules and the dashboard in the primary's region (where the writer's metrics are). */
+  private monitoringObjects(name: string, args: RegionDeploymentArgs, waitFor: pulumi.Resource[]): void {
+    const { topology, region } = args;
+    const settings = topology.kubernetes.monitoring;
+    if (!topology.monitoring.enabled) return;
+    const opts = { parent: this, dependsOn: waitFor };
+    if (settings.prometheusOperator) {
+      for (const monitor of podMonitors(topology, region)) new k8s.apiextensions.CustomResource(`${name}-${monitor.metadata.name}-monitor`, monitor, opts);
+      if (region.primary) {
+        const rule = prometheusRule(topology);
+        new k8s.apiextensions.CustomResource(`${name}-alerts`, rule, opts);
+      }
+    }
+    if (settings.grafanaDashboard && region.primary) new k8s.core.v1.ConfigMap(`${name}-dashboard`, dashboardConfigMap(topology), opts);
   }
 
   private configMaps(name: string, args: RegionDeploymentArgs, scripts: Scripts, waitFor: pulumi.Resource[]): pulumi.Resource[] {

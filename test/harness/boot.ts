@@ -4,7 +4,7 @@
  * certificates from a CA made here in place of the mocks' placeholders.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Layout } from "../../components/local/layout";
@@ -55,11 +55,13 @@ function regionsOf(config: Record<string, string>): string[] {
   return [home, ...(cross ? (JSON.parse(cross) as Array<{ region: string }>).map((r) => r.region) : [])];
 }
 
-/** Image paths the containers mount under must exist on the host as mount points (each container gets its own copy). */
-function ensureMountPoints(paths: readonly string[]): string[] {
-  const created = paths.filter((path) => !existsSync(path));
-  for (const path of created) mkdirSync(path, { recursive: true });
-  return created;
+/**
+ * Image paths the containers mount under must exist on the host as mount points (each container
+ * gets its own private copy). Created empty when missing and left in place: another harness run
+ * on this machine may be using them.
+ */
+function ensureMountPoints(paths: readonly string[]): void {
+  for (const path of paths.filter((p) => !existsSync(p))) mkdirSync(path, { recursive: true });
 }
 
 /** nftables does kube-proxy's part; installed from Debian's packages when missing, as local up installs PostgreSQL. */
@@ -102,7 +104,7 @@ async function boot(stack: string, postgresMajor: number, root: string, net: Har
     cluster.secrets.set(`${name}-tls`, { "tls.crt": readFileSync(files.certFile, "utf8"), "tls.key": readFileSync(files.keyFile, "utf8"), "ca.crt": caPem });
   });
   const images = imageRuntimes(root, postgresMajor);
-  const created = ensureMountPoints([...new Set([...Object.keys(images.postgres.directories), ...Object.keys(images.pgbouncer.directories)])]);
+  ensureMountPoints([...new Set([...Object.keys(images.postgres.directories), ...Object.keys(images.pgbouncer.directories)])]);
   const harness = new Harness({ clusters, net, root, images, identity: postgresIdentity() });
   return {
     harness,
@@ -123,7 +125,6 @@ async function boot(stack: string, postgresMajor: number, root: string, net: Har
     async teardown() {
       await harness.stopAll();
       await net.destroy();
-      for (const path of created) rmdirSync(path);
       // PG_READ_REPLICAS_HARNESS_KEEP=1 keeps the pods' logs and volumes for a look after a failure.
       if (process.env.PG_READ_REPLICAS_HARNESS_KEEP === "1") console.log(`harness files kept in ${root}`);
       else rmSync(root, { recursive: true, force: true });

@@ -11,6 +11,9 @@ import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+// ESM-only: fine in tests (vitest loads them as ESM), never from code the Pulumi program or CLI loads.
+import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
+import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import type { Registered } from "./pulumiMocks";
 
 interface Validatable {
@@ -27,6 +30,8 @@ const MODELS: Record<string, new (data: never) => Validatable> = {
   "kubernetes:batch/v1:Job": Job,
   "kubernetes:policy/v1:PodDisruptionBudget": PodDisruptionBudget,
   "kubernetes:networking.k8s.io/v1:NetworkPolicy": NetworkPolicy,
+  "kubernetes:monitoring.coreos.com/v1:PodMonitor": PodMonitor,
+  "kubernetes:monitoring.coreos.com/v1:PrometheusRule": PrometheusRule,
 };
 
 /** Patch resources carry only the fields they set (server-side apply), so the full schema does not apply. */

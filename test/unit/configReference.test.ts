@@ -3,6 +3,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { configReference, withConfigReference } from "../../components/config/reference";
 import { PROJECT_ROOT } from "../../components/paths";
+import { alertRules } from "../../components/monitoring/alertRules";
+import { topologyFromConfig } from "../../components/topology/build";
+import { localBase } from "../support/configs";
 
 describe("config reference", () => {
   it("in the README equals the one generated from the schemas (npm run docs rewrites it)", () => {
@@ -24,5 +27,16 @@ describe("config reference", () => {
     expect(byKey.get("pgbouncer.instances")?.defaults).toEqual({ selfHosted: "2", local: "1" });
     expect(byKey.get("replicationCidrs")?.defaults.aurora).toBe("allowedCidrs");
     expect(byKey.get("aurora.engineVersion")?.backends).toEqual(["aurora"]);
+  });
+});
+
+describe("the README's runbook", () => {
+  it("has a section for every alert the rules ship", () => {
+    const topology = topologyFromConfig(localBase()).topology;
+    if (topology.backend !== "local") throw new Error("localBase is a local stack");
+    const readme = readFileSync(`${PROJECT_ROOT}/README.md`, "utf8");
+    const alerts = alertRules(topology).flatMap((g) => g.rules.flatMap((r) => ("alert" in r ? [r.alert] : [])));
+    expect(alerts.length).toBeGreaterThan(15);
+    expect(alerts.filter((alert) => !readme.includes(`\n#### ${alert}\n`))).toEqual([]);
   });
 });

@@ -1,0 +1,170 @@
+/**
+ * CloudWatch alarms and a dashboard for an Aurora stack: replica lag per reader
+ * (the verification bound), global replication lag per secondary region, and per
+ * instance connections, CPU and free local storage. Every metric is queried under
+ * a dimension set AWS publishes it with (facts/metrics.ts); the global lag, whose
+ * set no source settles, through a Metrics Insights query that needs none.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AuroraTopology, DatabaseNode } from "../topology/types";
+import { METRIC_FACTS } from "./facts/metrics";
+
+export interface AlarmedInstance {
+  node: DatabaseNode;
+  identifier: pulumi.Input<string>;
+}
+
+export interface AlarmedSecondary {
+  region: string;
+  clusterIdentifier: pulumi.Input<string>;
+  provider: aws.Provider;
+}
+
+export interface AlarmsArgs {
+  topology: AuroraTopology;
+  prefix: string;
+  instances: readonly AlarmedInstance[];
+  secondaries: readonly AlarmedSecondary[];
+}
+
+const NAMESPACE = "AWS/RDS";
+/** Aurora's local storage holds temporary files and logs: below this, sorts and logging start to fail. */
+export const FREE_LOCAL_STORAGE_FLOOR_BYTES = 2 * 1024 ** 3;
+export const CPU_CEILING_PERCENT = 85;
+/** Share of max_connections (when the stack sets it; Aurora's own formula is per instance class otherwise). */
+export const CONNECTIONS_SHARE = 0.85;
+
+type Metric = keyof typeof METRIC_FACTS;
+
+function instanceAlarm(
+  name: string,
+  metric: Metric,
+  instance: AlarmedInstance,
+  settings: { threshold: number; comparison: string; statistic: string; periods: number; description: string },
+  actions: pulumi.Input<string>[],
+  opts: pulumi.CustomResourceOptions,
+): aws.cloudwatch.MetricAlarm {
+  return new aws.cloudwatch.MetricAlarm(
+    name,
+    {
+      name,
+      namespace: NAMESPACE,
+      metricName: metric,
+      dimensions: { DBInstanceIdentifier: instance.identifier },
+      statistic: settings.statistic,
+      period: 60,
+      evaluationPeriods: settings.periods,
+      datapointsToAlarm: settings.periods,
+      threshold: settings.threshold,
+      comparisonOperator: settings.comparison,
+      // An instance that stops reporting (deleted, stopped) is its own problem, not a false all-clear.
+      treatMissingData: "breaching",
+      alarmDescription: settings.description,
+      alarmActions: actions,
+      okActions: actions,
+    },
+    opts,
+  );
+}
+
+export function auroraAlarms(name: string, args: AlarmsArgs, opts: pulumi.ComponentResourceOptions & { provider: aws.Provider }): { topicArn?: pulumi.Output<string>; alarms: aws.cloudwatch.MetricAlarm[] } {
+  const { topology, prefix } = args;
+  const alarmsSettings = topology.aurora.alarms;
+  const topic = alarmsSettings.createSnsTopic ? new aws.sns.Topic(`${name}-alarms`, { name: `${prefix}-alarms` }, opts) : undefined;
+  const topicArn = topic?.arn ?? (alarmsSettings.snsTopicArn ? pulumi.output(alarmsSettings.snsTopicArn) : undefined);
+  const actions = topicArn ? [topicArn] : [];
+  const maxLagMs = topology.verification.maxLagMs;
+  const alarms: aws.cloudwatch.MetricAlarm[] = [];
+  for (const instance of args.instances) {
+    const id = `${prefix}-${instance.node.name}`;
+    if (instance.node.role !== "primary") {
+      alarms.push(
+        instanceAlarm(`${id}-replica-lag`, "AuroraReplicaLag", instance, {
+          threshold: maxLagMs,
+          comparison: "GreaterThanThreshold",
+          statistic: "Maximum",
+          periods: 3,
+          description: `${instance.node.name} replays more than verification.maxLag (${maxLagMs} ms) behind the writer for 3 minutes: it serves stale reads. See the README's runbook (AuroraReplicaLag).`,
+        }, actions, opts),
+      );
+    }
+    alarms.push(
+      instanceAlarm(`${id}-cpu`, "CPUUtilization", instance, {
+        threshold: CPU_CEILING_PERCENT,
+        comparison: "GreaterThanThreshold",
+        statistic: "Average",
+        periods: 10,
+        description: `${instance.node.name} uses more than ${CPU_CEILING_PERCENT}% CPU for 10 minutes.`,
+      }, actions, opts),
+      instanceAlarm(`${id}-free-local-storage`, "FreeLocalStorage", instance, {
+        threshold: FREE_LOCAL_STORAGE_FLOOR_BYTES,
+        comparison: "LessThanThreshold",
+        statistic: "Minimum",
+        periods: 5,
+        description: `${instance.node.name} has under 2 GiB of local storage (temporary files, logs).`,
+      }, actions, opts),
+    );
+    const maxConnections = maxConnectionsOf(topology);
+    if (maxConnections !== undefined) {
+      alarms.push(
+        instanceAlarm(`${id}-connections`, "DatabaseConnections", instance, {
+          threshold: Math.floor(maxConnections * CONNECTIONS_SHARE),
+          comparison: "GreaterThanThreshold",
+          statistic: "Maximum",
+          periods: 5,
+          description: `${instance.node.name} holds over ${CONNECTIONS_SHARE * 100}% of max_connections (${maxConnections}).`,
+        }, actions, opts),
+      );
+    }
+  }
+  for (const secondary of args.secondaries) {
+    // CloudWatch answers only for a dimension set exactly as published, and no source settles this one's:
+    // a Metrics Insights query filters by the cluster without naming the set (alarms accept such queries).
+    const query = pulumi.interpolate`SELECT MAX(AuroraGlobalDBReplicationLag) FROM "${NAMESPACE}" WHERE DBClusterIdentifier = '${secondary.clusterIdentifier}'`;
+    alarms.push(
+      new aws.cloudwatch.MetricAlarm(
+        `${prefix}-${secondary.region}-global-lag`,
+        {
+          name: `${prefix}-${secondary.region}-global-lag`,
+          metricQueries: [{ id: "lag", expression: query, period: 60, returnData: true }],
+          evaluationPeriods: 3,
+          datapointsToAlarm: 3,
+          threshold: maxLagMs,
+          comparisonOperator: "GreaterThanThreshold",
+          treatMissingData: "breaching",
+          alarmDescription: `${secondary.region} replicates more than verification.maxLag (${maxLagMs} ms) behind the primary region for 3 minutes.`,
+          alarmActions: actions,
+          okActions: actions,
+        },
+        { ...opts, provider: secondary.provider },
+      ),
+    );
+  }
+  return { ...(topicArn ? { topicArn } : {}), alarms };
+}
+
+function maxConnectionsOf(topology: AuroraTopology): number | undefined {
+  const setting = topology.regions[0]?.groups[0]?.settings.find((s) => s.name === "max_connections");
+  return setting && setting.source === "stackConfig" ? Number(setting.value) : undefined;
+}
+
+/** The dashboard: lag per reader and per secondary, connections, CPU and local storage per instance. */
+export function auroraDashboard(name: string, args: AlarmsArgs, identifiers: pulumi.Output<string[]>, opts: pulumi.ComponentResourceOptions & { provider: aws.Provider }): aws.cloudwatch.Dashboard {
+  const region = args.topology.region;
+  const body = identifiers.apply((ids) => {
+    const per = (metric: Metric, stat: string, only?: (i: number) => boolean) =>
+      ids.filter((_, i) => (only ? only(i) : true)).map((id) => [NAMESPACE, metric, "DBInstanceIdentifier", id, { stat }]);
+    const widget = (title: string, metrics: unknown[], y: number, x: number) => ({ type: "metric", x, y, width: 12, height: 6, properties: { title, region, metrics, period: 60 } });
+    const readers = (i: number) => args.instances[i]?.node.role !== "primary";
+    return JSON.stringify({
+      widgets: [
+        widget("AuroraReplicaLag per reader (ms)", per("AuroraReplicaLag", "Maximum", readers), 0, 0),
+        widget("DatabaseConnections", per("DatabaseConnections", "Maximum"), 0, 12),
+        widget("CPUUtilization (%)", per("CPUUtilization", "Average"), 6, 0),
+        widget("FreeLocalStorage (bytes)", per("FreeLocalStorage", "Minimum"), 6, 12),
+      ],
+    });
+  });
+  return new aws.cloudwatch.Dashboard(name, { dashboardName: `${args.prefix}-replication`, dashboardBody: body }, opts);
+}

@@ -1,0 +1,62 @@
+/**
+ * Aurora's CloudWatch alarms under mocks, checked against the metric facts:
+ * every alarm on a metric AWS publishes, under a dimension set it publishes it
+ * with; replica lag per reader at verification.maxLag; global lag per secondary
+ * in that secondary's region; the SNS topic wired when asked for.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { METRIC_FACTS, publishedDimensionSet } from "../../components/aurora/facts/metrics";
+import { TYPES, ofType, providerUrn } from "../support/graph";
+import { type ProgramRun, runProgram } from "../support/pulumiMocks";
+
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+
+describe.each(["aurora-dev", "aurora-prod"])("%s alarms", (stack) => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram(stack);
+  });
+
+  it("alarm only on published metrics, under a published dimension set", () => {
+    const alarms = ofType(run, ALARM);
+    expect(alarms.length).toBeGreaterThan(3);
+    for (const alarm of alarms.filter((a) => a.inputs.metricName)) {
+      const metric = alarm.inputs.metricName as keyof typeof METRIC_FACTS;
+      expect(Object.keys(METRIC_FACTS), alarm.name).toContain(metric);
+      expect(publishedDimensionSet(metric, Object.keys(alarm.inputs.dimensions)), `${alarm.name}: ${Object.keys(alarm.inputs.dimensions)}`).toBe(true);
+      expect(alarm.inputs.namespace).toBe("AWS/RDS");
+    }
+  });
+
+  it("watches every reader's replica lag at verification.maxLag, and no writer's", () => {
+    const lag = ofType(run, ALARM).filter((a) => a.inputs.metricName === "AuroraReplicaLag");
+    const instances = ofType(run, TYPES.instance).filter((i) => !i.name.includes("eu-west") && !i.name.includes("us-west"));
+    const readers = instances.filter((i) => !i.name.endsWith("-primary-0"));
+    expect(lag).toHaveLength(readers.length);
+    for (const alarm of lag) expect(alarm.inputs.threshold).toBe(5000);
+  });
+});
+
+describe("aurora-prod's global lag", () => {
+  it("is alarmed in each secondary's own region, through a query that names no dimension set", async () => {
+    const run = await runProgram("aurora-prod");
+    const global = ofType(run, ALARM).filter((a) => a.name.endsWith("-global-lag"));
+    const secondaries = ofType(run, TYPES.cluster).filter((c) => c.inputs.globalClusterIdentifier && c.inputs.masterUsername === undefined);
+    expect(global.length).toBe(secondaries.length);
+    expect(global.length).toBeGreaterThan(0);
+    for (const alarm of global) {
+      expect(alarm.inputs.metricQueries[0].expression).toMatch(/^SELECT MAX\(AuroraGlobalDBReplicationLag\) FROM "AWS\/RDS" WHERE DBClusterIdentifier = '.+'$/);
+      const homeProvider = providerUrn(ofType(run, TYPES.cluster).find((c) => c.inputs.masterUsername !== undefined || c.inputs.manageMasterUserPassword)!);
+      expect(providerUrn(alarm)).not.toBe(homeProvider);
+    }
+  });
+
+  it("notifies an SNS topic when the stack creates one", async () => {
+    const run = await runProgram("aurora-dev", { "pg-read-replicas:monitoring": JSON.stringify({ createSnsTopic: true }) });
+    const [topic] = ofType(run, "aws:sns/topic:Topic");
+    expect(topic).toBeDefined();
+    for (const alarm of ofType(run, ALARM)) expect(alarm.inputs.alarmActions).toHaveLength(1);
+    const quiet = await runProgram("aurora-dev", { "pg-read-replicas:monitoring": JSON.stringify({ enabled: false }) });
+    expect(ofType(quiet, ALARM)).toHaveLength(0);
+  });
+});
