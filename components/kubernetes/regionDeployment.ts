@@ -52,7 +52,7 @@ export class RegionDeployment extends pulumi.ComponentResource {
     const secrets = [
       new k8s.core.v1.Secret(`${name}-credentials`, credentialsSecret(topology, args.credentials, region.primary), child(namespace)),
       new k8s.core.v1.Secret(`${name}-tls`, tlsSecret(topology, args.certificate), child(namespace)),
-      new k8s.core.v1.Secret(`${name}-pgbouncer-auth`, poolAuthSecret(topology, args.credentials.app), child(namespace)),
+      new k8s.core.v1.Secret(`${name}-pgbouncer-auth`, poolAuthSecret(topology, args.credentials), child(namespace)),
     ];
     const policies = [
       new k8s.networking.v1.NetworkPolicy(`${name}-netpol-postgresql`, databaseNetworkPolicy(topology, region), child(namespace)),
@@ -83,7 +83,7 @@ export class RegionDeployment extends pulumi.ComponentResource {
       this.groups.push(created);
     }
 
-    const authHash = pulumi.secret(pulumi.output(args.credentials.app).apply((password) => contentHash(password)));
+    const authHash = pulumi.secret(pulumi.all([args.credentials.app, args.credentials.monitor]).apply(([app, monitor]) => contentHash(app, monitor)));
     this.pools = region.pools.map((pool) => new PgBouncerPool(`${name}-${pool.service}`, { topology, pool, authHash, waitFor: ready }, { parent: this }));
 
     const workloads = [...this.groups.map((g) => g.statefulSet), ...this.pools.flatMap((p) => [p.deployment, p.service])];

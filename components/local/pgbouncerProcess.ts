@@ -2,6 +2,7 @@
 import { renameSync } from "node:fs";
 import type { Endpoint } from "../outputs";
 import { renderPgbouncerIni, renderUserlist } from "../render/pgbouncerIni";
+import { prometheusMonitoring } from "../topology/queries";
 import type { Pool, Topology } from "../topology/types";
 import { spawnDaemon, stopProcess } from "./exec";
 import { ensureDir, writeOwnedFile } from "./files";
@@ -16,7 +17,7 @@ export interface PoolContext {
   layout: Layout;
   runAs: RunAs;
   pgbouncer: string;
-  passwords: { app: string; poolAdmin: string };
+  passwords: { app: string; poolAdmin: string; monitor: string };
   serverTlsMode: "disable" | "prefer" | "require";
   /** A pool's name in the state, files and logs (unique across regions). */
   keyOf: (pool: Pool) => string;
@@ -44,7 +45,9 @@ export function renderLocalPoolIni(ctx: PoolContext, pool: Pool, listen: Endpoin
 export function writePoolFiles(ctx: PoolContext, pool: Pool, listen: Endpoint, target: Endpoint): void {
   const key = ctx.keyOf(pool);
   ensureDir(ctx.layout.poolDir(key), ctx.runAs);
-  writeOwnedFile(ctx.layout.poolUserlist(key), renderUserlist(ctx.topology.user, ctx.passwords.app, [POOL_ADMIN_USER, ctx.passwords.poolAdmin]), ctx.runAs);
+  const monitoring = prometheusMonitoring(ctx.topology);
+  const logins: Array<readonly [string, string]> = [[POOL_ADMIN_USER, ctx.passwords.poolAdmin], ...(monitoring ? [[monitoring.user, ctx.passwords.monitor] as const] : [])];
+  writeOwnedFile(ctx.layout.poolUserlist(key), renderUserlist(ctx.topology.user, ctx.passwords.app, ...logins), ctx.runAs);
   const next = `${ctx.layout.poolIni(key)}.new`;
   writeOwnedFile(next, renderLocalPoolIni(ctx, pool, listen, target), ctx.runAs);
   renameSync(next, ctx.layout.poolIni(key));

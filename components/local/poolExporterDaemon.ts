@@ -16,9 +16,10 @@ export async function servePoolExporter(stateDir: string, log: (message: string)
   const layout = new Layout(stateDir);
   const state = readState(layout);
   if (!state?.monitoring) throw new LocalError(`serve-pool-exporter: no monitoring in the state in ${stateDir}`);
+  // The monitoring role, a stats user of every pool, as the exporter sidecars log in on Kubernetes.
   const login = {
-    user: state.topology.user,
-    password: state.passwords.app,
+    user: state.topology.monitoring.user,
+    password: state.passwords.monitor,
     ...(state.topology.access.requireTls ? { ssl: { rejectUnauthorized: false } } : {}),
   };
   const listeners = poolsOf(state.topology).map((pool) => {

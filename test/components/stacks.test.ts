@@ -148,7 +148,7 @@ describe("staging stack", () => {
     expect(Object.keys(credentials.inputs.stringData).sort()).toEqual(["app-password", "heartbeat-token", "monitor-password", "replication-password", "superuser-password"]);
     expect(credentials.inputs.stringData["app-password"]).toBe("mock-pg-app-password");
     expect(isSecretValue(k8sObject(run, TYPES.secret, "pg-pgbouncer-auth").rawInputs.stringData)).toBe(true);
-    expect(k8sObject(run, TYPES.secret, "pg-pgbouncer-auth").inputs.stringData["userlist.txt"]).toBe('"app" "mock-pg-app-password"\n');
+    expect(k8sObject(run, TYPES.secret, "pg-pgbouncer-auth").inputs.stringData["userlist.txt"]).toBe('"app" "mock-pg-app-password"\n"pgrr_monitor" "mock-pg-monitor-password"\n');
     for (const map of ofType(run, TYPES.configMap)) expect(JSON.stringify(map.inputs)).not.toContain("mock-pg-app-password");
   });
 

@@ -180,7 +180,8 @@ describe.skipIf(external)("the prod stack's manifests, run as the kubelet runs t
     const rotated = { app: "rotated-app-password", replication: "rotated-replication-password" };
     for (const cluster of stack.regions.keys()) {
       Object.assign(secret(stack, cluster, "pg-credentials"), { "app-password": rotated.app, "replication-password": rotated.replication });
-      Object.assign(secret(stack, cluster, "pg-pgbouncer-auth"), { "userlist.txt": renderUserlist("app", rotated.app) });
+      const monitor = secret(stack, cluster, "pg-credentials")["monitor-password"]!;
+      Object.assign(secret(stack, cluster, "pg-pgbouncer-auth"), { "userlist.txt": renderUserlist("app", rotated.app, ["pgrr_monitor", monitor]) });
     }
     expect(credentials["app-password"]).toBe(rotated.app);
     // The credentials hash in the pod templates rolls every database pod, the writer first; the pools roll on the userlist hash.

@@ -36,17 +36,18 @@ export function postgresExporterContainer(topology: SelfHostedTopology, monitori
   };
 }
 
-export function pgbouncerExporterContainer(topology: SelfHostedTopology): Container {
+export function pgbouncerExporterContainer(topology: SelfHostedTopology, monitoring: PrometheusMonitoring): Container {
   return {
     name: "pgbouncer-exporter",
     image: topology.kubernetes.monitoring.images.pgbouncerExporter,
     args: [`--web.listen-address=:${EXPORTER_PORTS.pgbouncer}`, "--log.level=warn"],
     env: [
-      { name: "PGBOUNCER_PASSWORD", valueFrom: { secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.app } } },
-      // The stats user on the console over the pod's loopback; the kubelet expands $(PGBOUNCER_PASSWORD) (generated passwords are alphanumeric).
+      { name: "PGBOUNCER_PASSWORD", valueFrom: { secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.monitor } } },
+      // The monitoring role (a stats user) on the console over the pod's loopback; the kubelet expands
+      // $(PGBOUNCER_PASSWORD) (generated passwords are alphanumeric).
       {
         name: PGBOUNCER_EXPORTER.connectionEnv.value,
-        value: `postgres://${topology.user}:$(PGBOUNCER_PASSWORD)@127.0.0.1:${topology.poolPort}/pgbouncer?sslmode=require`,
+        value: `postgres://${monitoring.user}:$(PGBOUNCER_PASSWORD)@127.0.0.1:${topology.poolPort}/pgbouncer?sslmode=require`,
       },
     ],
     ports: [{ name: "metrics", containerPort: EXPORTER_PORTS.pgbouncer }],

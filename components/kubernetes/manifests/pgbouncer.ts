@@ -63,7 +63,7 @@ export function pgbouncerDeploymentManifest(topology: Topology, pool: Pool, conf
               livenessProbe: { tcpSocket: { port: "pgbouncer" }, periodSeconds: 10, failureThreshold: 6 },
               volumeMounts: [{ name: "config", mountPath: PATHS.pgbouncerDir, readOnly: true }],
             },
-            ...(topology.monitoring.enabled ? [pgbouncerExporterContainer(topology)] : []),
+            ...(topology.monitoring.enabled ? [pgbouncerExporterContainer(topology, topology.monitoring)] : []),
           ],
           volumes: [
             {

@@ -40,9 +40,10 @@ export function tlsSecret(topology: SelfHostedTopology, certificate: ServerCerti
   };
 }
 
-export function poolAuthSecret(topology: SelfHostedTopology, appPassword: pulumi.Input<string>): k8s.core.v1.SecretArgs {
-  return {
-    metadata: metadata(topology, names.poolAuth(topology), "pgbouncer"),
-    stringData: { "userlist.txt": pulumi.output(appPassword).apply((password) => renderUserlist(topology.user, password)) },
-  };
+/** PgBouncer's logins: the application user, and the exporter's role (a stats user) when monitoring is on. */
+export function poolAuthSecret(topology: SelfHostedTopology, credentials: Pick<RegionCredentials, "app" | "monitor">): k8s.core.v1.SecretArgs {
+  const userlist = pulumi.all([credentials.app, credentials.monitor]).apply(([app, monitor]) =>
+    topology.monitoring.enabled ? renderUserlist(topology.user, app, [topology.monitoring.user, monitor]) : renderUserlist(topology.user, app),
+  );
+  return { metadata: metadata(topology, names.poolAuth(topology), "pgbouncer"), stringData: { "userlist.txt": userlist } };
 }
