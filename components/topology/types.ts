@@ -6,10 +6,10 @@
  * chosen, and a standby always has its slot.
  */
 import type { Capacity } from "../config/capacity";
-import type { NodeResources } from "../config/resolve";
+import type { KubernetesEngine, NodeResources } from "../config/resolve";
 import type { GucName } from "../settings/registry";
 
-export type { NodeResources } from "../config/resolve";
+export type { KubernetesEngine, NodeResources } from "../config/resolve";
 export type { Capacity } from "../config/capacity";
 export type Backend = "selfHosted" | "aurora" | "local";
 export type StandbyRole = "oltp" | "olap";
@@ -161,6 +161,8 @@ export interface KubernetesSettings {
   /** The writer pod: the primary's, or the OLTP replica a failover promoted (the primary's StatefulSet is then at 0). */
   writer: string;
   loadBalancerAnnotations: Readonly<Record<string, string>>;
+  /** statefulset: this project's workloads; cloudnative-pg: the operator's Clusters and Poolers. */
+  engine: KubernetesEngine;
 }
 
 export interface AuroraSecondary {

@@ -11,7 +11,10 @@ import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { Cluster } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster";
+import { Pooler } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Pooler";
 import type { Registered } from "./pulumiMocks";
+import { assertTargetedCnpgFields } from "./cnpgSchema";
 
 interface Validatable {
   validate(): void;
@@ -27,13 +30,17 @@ const MODELS: Record<string, new (data: never) => Validatable> = {
   "kubernetes:batch/v1:Job": Job,
   "kubernetes:policy/v1:PodDisruptionBudget": PodDisruptionBudget,
   "kubernetes:networking.k8s.io/v1:NetworkPolicy": NetworkPolicy,
+  // CloudNativePG's CRDs (their OpenAPI schema as of 1.29.0; 1.30.0's changes are checked by assertTargetedCnpgFields).
+  "kubernetes:postgresql.cnpg.io/v1:Cluster": Cluster,
+  "kubernetes:postgresql.cnpg.io/v1:Pooler": Pooler,
 };
 
 /** Patch resources carry only the fields they set (server-side apply), so the full schema does not apply. */
 const PATCH_TYPE = /Patch$/;
 
+/** Objects sent to the Kubernetes API (a Helm release is not one: the chart's own objects are). */
 export function isKubernetesObject(resource: Registered): boolean {
-  return resource.custom && resource.type.startsWith("kubernetes:") && !resource.type.startsWith("kubernetes:index");
+  return resource.custom && resource.type.startsWith("kubernetes:") && !resource.type.startsWith("kubernetes:index") && !resource.type.startsWith("kubernetes:helm.sh/");
 }
 
 /** Throws with the resource's name and the schema's complaint. */
@@ -47,6 +54,7 @@ export function validateKubernetesObject(resource: Registered): void {
   );
   try {
     new Model(object as never).validate();
+    if (resource.type.startsWith("kubernetes:postgresql.cnpg.io/")) assertTargetedCnpgFields(object as { kind: string; spec?: unknown });
   } catch (error) {
     throw new Error(`${resource.type} ${resource.name} fails the Kubernetes schema: ${(error as Error).message}`);
   }

@@ -20,6 +20,17 @@ function regionAccess(config: ResolvedSelfHosted): Check {
 /** After a failover the writer is an OLTP replica of the primary's region: one that exists. */
 function writer(config: ResolvedSelfHosted): Check {
   return ({ issues }) => {
+    if (config.kubernetes.engine.name === "cloudnative-pg") {
+      if (config.kubernetes.writerGiven) {
+        issues.push({
+          key: "kubernetes.writer",
+          value: config.kubernetes.writer,
+          problem: "is for the statefulset engine: CloudNativePG elects the writer itself and moves it on failover",
+          fix: "remove kubernetes.writer (the rw Service follows the operator's primary), or use kubernetes.engine statefulset",
+        });
+      }
+      return;
+    }
     const primary = `${config.name}-primary-0`;
     const replicas = Array.from({ length: config.replicas.count }, (_, i) => `${config.name}-replica-${i}`);
     if (config.kubernetes.writer === primary || replicas.includes(config.kubernetes.writer)) return;
@@ -32,6 +43,17 @@ function writer(config: ResolvedSelfHosted): Check {
   };
 }
 
+/** One resources block per CloudNativePG Cluster: every instance of the main one is sized as the primary. */
+function engineSizing(config: ResolvedSelfHosted): Check {
+  return ({ warnings }) => {
+    if (config.kubernetes.engine.name !== "cloudnative-pg") return;
+    const { primary, replica } = config.resources;
+    if (primary.cpu !== replica.cpu || primary.memory !== replica.memory || primary.storage !== replica.storage) {
+      warnings.push("kubernetes.engine cloudnative-pg sizes every instance of the main Cluster as resources.primary (any of them may become the primary); resources.replica applies to no instance there");
+    }
+  };
+}
+
 export function selfHostedRules(config: ResolvedSelfHosted): Check[] {
-  return [regionAccess(config), pools(config), writer(config)];
+  return [regionAccess(config), pools(config), writer(config), engineSizing(config)];
 }
