@@ -120,6 +120,11 @@ async function checkStreaming(ctx: Context, report: VerificationReport): Promise
   const home = ctx.outputs.regions.find((r) => r.primary)?.region;
   const streaming = ctx.outputs.backend === "aurora" ? report.replicas.filter((r) => r.region === home) : report.replicas;
   for (const replica of streaming) {
+    const cluster = ctx.outputs.readers.find((r) => r.name === replica.name)?.cluster;
+    if (cluster?.kind === "instances") {
+      checkInstances(ctx, replica, rows, cluster);
+      continue;
+    }
     const row = byName.get(replica.name);
     if (!row) {
       replica.problems.push(`${replica.name}: not connected to the writer (absent from pg_stat_replication). Look at its log: seeding, authentication and pg_hba are the usual causes.`);
@@ -137,7 +142,8 @@ async function checkStreaming(ctx: Context, report: VerificationReport): Promise
     });
     if (state !== "streaming") replica.problems.push(`${replica.name}: state is ${state}, not streaming.`);
     const expectedSlot = ctx.outputs.readers.find((r) => r.name === replica.name)?.slot;
-    if (!active || (expectedSlot !== undefined && slot !== expectedSlot)) {
+    // A replica cluster's designated primary streams without a slot (CloudNativePG has none for it).
+    if (cluster?.kind !== "replicaCluster" && (!active || (expectedSlot !== undefined && slot !== expectedSlot))) {
       replica.problems.push(`${replica.name}: streams without its slot ${expectedSlot ?? "(any)"} active (slot: '${slot}', active: ${active}).`);
     }
     // The OLAP replica may pause replay for long queries by design: hold it to flushed WAL.
@@ -145,6 +151,24 @@ async function checkStreaming(ctx: Context, report: VerificationReport): Promise
     if (lag < 0) replica.problems.push(`${replica.name}: connected but has not reported a WAL position yet.`);
     else if (lag > ctx.bounds.maxLagBytes) replica.problems.push(`${replica.name}: lags ${lag} bytes behind the writer (bound ${ctx.bounds.maxLagBytes}).`);
   }
+}
+
+/** An operator's instances <name>-<n>: as many as expected, each streaming on its own slot within the bound. */
+function checkInstances(ctx: Context, replica: ReplicaReport, rows: unknown[][], cluster: { count: number; slotPrefix: string }): void {
+  const pattern = new RegExp(`^${replica.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-\\d+$`);
+  const mine = rows.filter((row) => pattern.test(String(row[0])));
+  if (mine.length < cluster.count) replica.problems.push(`${replica.name}: ${mine.length} of its ${cluster.count} standbys stream from the writer; look at the Cluster's status and its pods' logs.`);
+  for (const row of mine) {
+    const [app, state, slot, active, replayBytes] = row as [string, string, string, boolean, string];
+    const wanted = `${cluster.slotPrefix}${app.replace(/-/g, "_")}`;
+    if (state !== "streaming") replica.problems.push(`${app}: state is ${state}, not streaming.`);
+    if (!active || slot !== wanted) replica.problems.push(`${app}: streams without its slot ${wanted} active (slot: '${slot}', active: ${active}).`);
+    const lag = Number(replayBytes);
+    if (lag < 0) replica.problems.push(`${app}: connected but has not reported a WAL position yet.`);
+    else if (lag > ctx.bounds.maxLagBytes) replica.problems.push(`${app}: lags ${lag} bytes behind the writer (bound ${ctx.bounds.maxLagBytes}).`);
+  }
+  const worst = mine.reduce((max, row) => Math.max(max, Number(row[4])), 0);
+  Object.assign(replica, { state: mine.length > 0 ? "streaming" : undefined, replayLagBytes: worst });
 }
 
 async function checkReader(ctx: Context, replica: ReplicaReport, token: string, writtenAt: number): Promise<void> {

@@ -8,7 +8,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type { SelfHostedTopology } from "../../topology/types";
 import { CNPG_OPERATOR } from "./facts/operator";
 
-type Schema = { properties?: Record<string, Schema>; items?: Schema };
+type Schema = { type?: string; properties?: Record<string, Schema>; items?: Schema };
 interface CrdShape {
   spec?: { versions?: Array<{ name?: string; schema?: { openAPIV3Schema?: Schema } }> };
 }

@@ -11,6 +11,8 @@ import { CNPG_OPERATOR } from "./facts/operator";
 import { clusterParameters, realisedElsewhere } from "./parameters";
 import { clusterPlans, cnpgNames } from "./plan";
 
+const SLOT_PREFIX = CNPG_OPERATOR.instanceNaming.value.slotPrefix;
+
 function notes(topology: SelfHostedTopology): string[] {
   const plans = topology.regions.flatMap((region) => clusterPlans(topology, region));
   const replicaClusters = plans.filter((p) => p.kind === "replica").map((p) => p.name);
@@ -47,8 +49,8 @@ export function cnpgStackOutputs(topology: SelfHostedTopology): Omit<StackOutput
   const readers = topology.regions.flatMap((region) =>
     clusterPlans(topology, region).map((plan) =>
       plan.kind === "main"
-        ? { name: plan.name, region: region.name, role: "oltp" as const, ...endpoint(plan.name, "ro") }
-        : { name: plan.name, region: region.name, role: plan.role, ...endpoint(plan.name, "r") },
+        ? { name: plan.name, region: region.name, role: "oltp" as const, ...endpoint(plan.name, "ro"), cluster: { kind: "instances" as const, count: plan.instances - 1, slotPrefix: SLOT_PREFIX } }
+        : { name: plan.name, region: region.name, role: plan.role, ...endpoint(plan.name, "r"), cluster: { kind: "replicaCluster" as const } },
     ),
   );
   return {

@@ -45,21 +45,22 @@ export function poolerParameters(topology: SelfHostedTopology, pool: Pool): Reco
   };
 }
 
-/** What the Pooler would refuse: a pool mode it lacks, a parameter outside its allow-list. */
+/** A pool mode the Pooler lacks (a config rule: checked before the topology is built). */
+export function poolModeIssue(poolMode: string): ConfigIssue | undefined {
+  if (CNPG_POOLER.poolModes.value.includes(poolMode)) return undefined;
+  return {
+    key: "pgbouncer.poolMode",
+    value: poolMode,
+    problem: `CloudNativePG's Pooler takes only ${CNPG_POOLER.poolModes.value.join(" or ")} pooling`,
+    fix: "use transaction (or session), or kubernetes.engine statefulset",
+  };
+}
+
+/** Parameters outside the Pooler's allow-list (its webhook would refuse the Pooler). */
 export function poolerIssues(topology: SelfHostedTopology, pool: Pool): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  if (!CNPG_POOLER.poolModes.value.includes(pool.poolMode)) {
-    issues.push({
-      key: "pgbouncer.poolMode",
-      value: pool.poolMode,
-      problem: `CloudNativePG's Pooler takes only ${CNPG_POOLER.poolModes.value.join(" or ")} pooling`,
-      fix: "use transaction (or session), or kubernetes.engine statefulset",
-    });
-  }
-  for (const name of Object.keys(poolerParameters(topology, pool)).filter((n) => !poolerParameterAllowed(n))) {
-    issues.push({ key: "kubernetes.engine", value: "cloudnative-pg", problem: `PgBouncer's ${name} is not a parameter CloudNativePG's Pooler accepts`, fix: "use kubernetes.engine statefulset" });
-  }
-  return issues;
+  return Object.keys(poolerParameters(topology, pool))
+    .filter((name) => !poolerParameterAllowed(name))
+    .map((name) => ({ key: "kubernetes.engine", value: "cloudnative-pg", problem: `PgBouncer's ${name} is not a parameter CloudNativePG's Pooler accepts`, fix: "use kubernetes.engine statefulset" }));
 }
 
 export function poolerManifest(topology: SelfHostedTopology, pool: Pool): PoolerManifest {

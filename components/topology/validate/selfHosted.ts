@@ -1,5 +1,6 @@
 /** Rules of the Kubernetes backend. */
 import type { ResolvedSelfHosted } from "../../config/resolve";
+import { poolModeIssue } from "../../kubernetes/cnpg/pooler";
 import { pools } from "./common";
 import type { Check } from "./rule";
 
@@ -21,6 +22,8 @@ function regionAccess(config: ResolvedSelfHosted): Check {
 function writer(config: ResolvedSelfHosted): Check {
   return ({ issues }) => {
     if (config.kubernetes.engine.name === "cloudnative-pg") {
+      const poolMode = poolModeIssue(config.pgbouncer.poolMode);
+      if (poolMode) issues.push(poolMode);
       if (config.kubernetes.writerGiven) {
         issues.push({
           key: "kubernetes.writer",
