@@ -12,6 +12,7 @@ import { type ClusterPlan, clusterPlans, poolerTarget } from "../../components/k
 import { poolerParameters } from "../../components/kubernetes/cnpg/pooler";
 import { GUCS } from "../../components/settings/registry";
 import { topologyFromConfig } from "../../components/topology/build";
+import { instanceProblems } from "../../components/verify/verifier";
 import type { SelfHostedTopology, Setting } from "../../components/topology/types";
 import { patched, selfHostedBase } from "../support/configs";
 import { INSTALLED_CNPG_CRD } from "../support/pulumiMocks";
@@ -181,5 +182,19 @@ describe("the operator check", () => {
     const old = structuredClone(INSTALLED_CNPG_CRD);
     delete (old.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.probes.properties.readiness.properties as Record<string, unknown>).maximumLag;
     expect(crdProblem(topology, old, "test")).toMatch(/older than 1\.26\.0: its CRD clusters\.postgresql\.cnpg\.io lacks spec\.probes\.readiness\.maximumLag/);
+  });
+});
+
+describe("verify --outputs on a CloudNativePG stack", () => {
+  const row = (app: string, slot: string, active = true, lag = "0") => [app, "streaming", slot, active, lag, "0", "0", "quorum"];
+  it("counts the operator's instances of a Cluster and holds each to its own slot and the lag bound", () => {
+    const cluster = { count: 2, slotPrefix: "_cnpg_" };
+    expect(instanceProblems("pg", [row("pg-2", "_cnpg_pg_2"), row("pg-3", "_cnpg_pg_3"), row("pg-olap", "", false)], cluster, 1000)).toEqual({ problems: [], worstLagBytes: 0, found: 2 });
+    const bad = instanceProblems("pg", [row("pg-2", "_cnpg_pg_3", true, "5000")], cluster, 1000);
+    expect(bad.problems).toEqual([
+      "pg: 1 of its 2 standbys stream from the writer; look at the Cluster's status and its pods' logs.",
+      "pg-2: streams without its slot _cnpg_pg_2 active (slot: '_cnpg_pg_3', active: true).",
+      "pg-2: lags 5000 bytes behind the writer (bound 1000).",
+    ]);
   });
 });
