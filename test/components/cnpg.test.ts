@@ -119,6 +119,8 @@ describe("prod-cnpg", () => {
     expect([euPool.inputs.spec.cluster.name, euPool.inputs.spec.type]).toEqual(["pg-eu-west-1", "r"]);
     const exposed = named(run, TYPES.service, "pg-rw-external");
     expect(exposed.inputs.spec.selector).toEqual({ "cnpg.io/cluster": "pg", "cnpg.io/instanceRole": "primary" });
+    // The instances name their port "postgresql": target it by number, as the operator's Services do.
+    expect(exposed.inputs.spec.ports).toEqual([{ name: "postgres", port: 5432, targetPort: CNPG_OPERATOR.postgresPort.value.number }]);
     // The same CA and streaming_replica certificate in both clusters.
     for (const name of ["pg-tls-ca", "pg-tls-replication"]) {
       const secrets = ofType(run, TYPES.secret).filter((s) => s.inputs.metadata.name === name);
@@ -126,6 +128,18 @@ describe("prod-cnpg", () => {
       expect(secrets[0]!.inputs.stringData).toEqual(secrets[1]!.inputs.stringData);
       expect(isSecretValue(secrets[0]!.rawInputs.stringData), name).toBe(true);
     }
+  });
+
+  it("admits the operator to the instance manager, monitoring to the metrics, the stack's pods and clients to PostgreSQL", () => {
+    const policy = named(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "pg-postgresql", "pg-us-east-1").inputs.spec;
+    expect(policy.podSelector.matchLabels).toEqual({ "pg-read-replicas/stack": "pg", "cnpg.io/podRole": "instance" });
+    const rule = (port: number) => policy.ingress.find((r: { ports: Array<{ port: number }> }) => r.ports[0]!.port === port);
+    expect(rule(CNPG_OPERATOR.statusPort.value).from).toContainEqual({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "cnpg-system" } } });
+    expect(rule(CNPG_OPERATOR.metricsPort.value).from).toEqual([{ namespaceSelector: {}, podSelector: { matchLabels: { "pg-read-replicas/access": "monitoring" } } }]);
+    const postgres = rule(5432).from;
+    expect(postgres).toContainEqual({ podSelector: { matchLabels: { "pg-read-replicas/stack": "pg" } } });
+    expect(postgres).toContainEqual({ ipBlock: { cidr: "10.20.0.0/16" } });
+    expect(named(run, CLUSTER, "pg").inputs.spec.inheritedMetadata.labels).toEqual({ "pg-read-replicas/stack": "pg" });
   });
 
   it("gives every pool the product's PgBouncer settings, within the Pooler's allow-list", () => {

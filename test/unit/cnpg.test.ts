@@ -132,6 +132,17 @@ describe("the engine's config rules", () => {
     expect(issues[0]!.fix).toBe("use transaction (or session), or kubernetes.engine statefulset");
   });
 
+  it("refuses a region whose Cluster name another Cluster or Pooler has, or that the operator finds too long", () => {
+    const region = (name: string) => ({ region: name, replicas: 1, context: "eu", cidrs: ["10.20.0.0/16"] });
+    // A name of 20 and a region of 30 characters make a Cluster name of 51.
+    const issues = issuesOf(cnpg({ name: "p".repeat(20), crossRegion: [region("olap"), region("pool-read"), region(`eu-${"x".repeat(27)}`), region("eu-west-1")] }));
+    const mine = issues.filter((i) => i.problem.includes("CloudNativePG Cluster"));
+    expect(mine.map((i) => i.key)).toEqual(["crossRegion[0].region", "crossRegion[1].region", "crossRegion[2].region"]);
+    expect(mine[0]!.problem).toContain("which another Cluster or Pooler of the stack already has");
+    expect(mine[2]!.problem).toContain("longer than the operator's limit of 50 characters");
+    expect(issues.map((i) => i.key)).not.toContain("crossRegion[3].region");
+  });
+
   it("warns when replicas are sized apart from the primary: every instance is sized as the primary", () => {
     const { warnings } = topologyFromConfig(cnpg({ resources: { replica: { memory: "1Gi" } } }));
     expect(warnings.join("\n")).toContain("sizes every instance of the main Cluster as resources.primary");

@@ -54,7 +54,7 @@ function policy(topology: SelfHostedTopology, name: string, pods: Record<string,
 }
 
 /**
- * Instances: PostgreSQL from poolers, the verification Job, other instances and the region's
+ * Instances: PostgreSQL from the stack's own pods, the verification Job and the region's
  * client (and, on the primary's side, other regions') CIDRs; the instance manager's status port
  * from the operator (it calls every instance) and other instances; metrics from monitoring.
  */
@@ -62,9 +62,10 @@ export function instanceNetworkPolicy(topology: SelfHostedTopology, region: Regi
   const remote = region.primary ? topology.regions.flatMap((r) => (r.primary ? [] : r.access.cidrs)) : [];
   const instances: Peer = { podSelector: { matchLabels: podsOf(topology, "instance") } };
   const postgres: Peer[] = [
-    { podSelector: { matchLabels: podsOf(topology, "pooler") } },
+    // Every pod the operator runs for this stack's Clusters and Poolers: instances, poolers, and the
+    // bootstrap Jobs that clone a replica cluster (inheritedMetadata puts the stack label on all of them).
+    { podSelector: { matchLabels: stackLabel(topology) } },
     { podSelector: { matchLabels: { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": "verify" } } },
-    instances,
     monitoring,
     ...cidrs([...clientCidrs(topology, region), ...topology.access.replicationCidrs, ...remote]),
   ];

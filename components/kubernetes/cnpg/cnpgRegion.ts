@@ -102,7 +102,8 @@ export class CnpgRegion extends pulumi.ComponentResource {
       const labels = CNPG_OPERATOR.labels.value;
       // The main Cluster's primary, whichever instance the operator elected (what its -rw selects).
       const selector = { [labels.cluster]: cnpgNames.main(topology), [labels.instanceRole]: labels.primary };
-      this.exposedPrimary = new k8s.core.v1.Service(`${name}-rw-external`, { ...exposed, spec: { ...exposed.spec, selector } }, child(ready));
+      const ports = [{ name: "postgres", port: topology.port, targetPort: CNPG_OPERATOR.postgresPort.value.number }];
+      this.exposedPrimary = new k8s.core.v1.Service(`${name}-rw-external`, { ...exposed, spec: { ...exposed.spec, selector, ports } }, child(ready));
     }
 
     this.poolers = region.pools.map((pool) => {

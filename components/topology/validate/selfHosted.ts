@@ -1,6 +1,9 @@
 /** Rules of the Kubernetes backend. */
 import type { ResolvedSelfHosted } from "../../config/resolve";
 import { poolModeIssue } from "../../kubernetes/cnpg/pooler";
+import { CNPG_OPERATOR } from "../../kubernetes/cnpg/facts/operator";
+import { poolServiceName } from "../names";
+import { POOL_NAMES } from "../roles";
 import { pools } from "./common";
 import type { Check } from "./rule";
 
@@ -46,6 +49,24 @@ function writer(config: ResolvedSelfHosted): Check {
   };
 }
 
+/** CloudNativePG names: a Cluster name is a DNS-1035 label of at most 50 characters, and no Pooler may share a Cluster's name. */
+function clusterNames(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    if (config.kubernetes.engine.name !== "cloudnative-pg") return;
+    const taken = new Set([`${config.name}-olap`, ...POOL_NAMES.map((pool) => poolServiceName(config.name, pool))]);
+    config.crossRegion.forEach((entry, index) => {
+      const cluster = `${config.name}-${entry.region}`;
+      if (cluster.length <= CNPG_OPERATOR.clusterNameMaxLength.value && !taken.has(cluster)) return;
+      issues.push({
+        key: `crossRegion[${index}].region`,
+        value: entry.region,
+        problem: `names that region's CloudNativePG Cluster ${cluster}, which ${taken.has(cluster) ? "another Cluster or Pooler of the stack already has" : `is longer than the operator's limit of ${CNPG_OPERATOR.clusterNameMaxLength.value} characters`}`,
+        fix: "use a shorter region name that is not olap or pool-<write|read|olap>, or a shorter name",
+      });
+    });
+  };
+}
+
 /** One resources block per CloudNativePG Cluster: every instance of the main one is sized as the primary. */
 function engineSizing(config: ResolvedSelfHosted): Check {
   return ({ warnings }) => {
@@ -58,5 +79,5 @@ function engineSizing(config: ResolvedSelfHosted): Check {
 }
 
 export function selfHostedRules(config: ResolvedSelfHosted): Check[] {
-  return [regionAccess(config), pools(config), writer(config), engineSizing(config)];
+  return [regionAccess(config), pools(config), writer(config), engineSizing(config), clusterNames(config)];
 }

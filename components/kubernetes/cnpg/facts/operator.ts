@@ -39,6 +39,10 @@ export const CNPG_OPERATOR = {
     { cluster: "cnpg.io/cluster", instanceRole: "cnpg.io/instanceRole", primary: "primary", podRole: "cnpg.io/podRole", pooler: "cnpg.io/poolerName" },
     `${REPO} pkg/utils/labels_annotations.go:79, 92, 104, 112; pkg/specs/pods.go:68 (ClusterRoleLabelPrimary = "primary"); pkg/specs/services.go (-rw selector: cnpg.io/cluster + cnpg.io/instanceRole=primary)`,
   ),
+  /** The instances' PostgreSQL port is named "postgresql" (not "postgres"): the operator's own Services target it by number. */
+  postgresPort: fact({ name: "postgresql", number: 5432 }, `${REPO} pkg/specs/pods.go:262-267; pkg/specs/services.go:35-44 (TargetPort: intstr.FromInt32(postgres.ServerPort))`),
+  /** spec.inheritedMetadata: "Metadata that will be inherited by all objects related to the Cluster" (pods and Jobs included). */
+  inheritedMetadata: fact(true, `${REPO} api/v1/cluster_types.go:217-219`),
   /** The instance manager's HTTP port: the operator calls every instance on it (status, promote, backups). */
   statusPort: fact(8000, `${REPO} pkg/management/url/url.go:79 (StatusPort); pkg/management/postgres/webserver/client/remote/instance.go:320`),
   metricsPort: fact(9187, `${REPO} pkg/management/url/url.go:34 (PostgresMetricsPort)`),
@@ -66,6 +70,8 @@ export const CNPG_OPERATOR = {
     { replicationUser: "streaming_replica" },
     `${REPO} docs/src/certificates.md:119-135, 260-285; internal/webhook/v1/cluster_webhook.go:531-572 (serverTLSSecret needs serverCASecret; replicationTLSSecret needs clientCASecret)`,
   ),
+  /** A Cluster's name: a DNS-1035 label of at most 50 characters. */
+  clusterNameMaxLength: fact(50, `${REPO} internal/webhook/v1/cluster_webhook.go:1839-1857 ('the maximum length of a cluster name is 50 characters')`),
   /** Reserved role names that managed roles may not use. */
   reservedRoles: fact(["postgres", "streaming_replica"], `${REPO} pkg/postgres/roles.go:24-50 (also cnpg_* and pg_* prefixes)`),
 } as const;
