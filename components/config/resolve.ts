@@ -9,7 +9,7 @@
 import { type Capacity, requiredReplicas } from "./capacity";
 import { type AuroraConfig, type LocalConfig, type SelfHostedConfig, type StackConfig, selfHostedConfigSchema } from "./schema";
 import { parseByteQuantity } from "./units";
-import { CNPG_OPERATOR } from "../kubernetes/cnpg/facts/operator";
+import { type ResolvedKubernetes, resolveKubernetes } from "./kubernetes";
 
 export type PoolName = "write" | "read" | "olap";
 export type ResourceRole = "primary" | "replica" | "olap";
@@ -91,27 +91,12 @@ export interface SelfHostedRegionEntry {
   primaryHost?: string;
 }
 
-/** Who runs PostgreSQL on Kubernetes: this project's StatefulSets, or the CloudNativePG operator. */
-export type KubernetesEngine =
-  | { name: "statefulset" }
-  | { name: "cloudnative-pg"; installOperator: boolean; operatorNamespace: string };
+export type { KubernetesEngine } from "./kubernetes";
 
 export interface ResolvedSelfHosted extends ResolvedCommon {
   backend: "selfHosted";
   crossRegion: readonly SelfHostedRegionEntry[];
-  kubernetes: {
-    namespace: string;
-    createNamespace: boolean;
-    storageClass?: string;
-    antiAffinity: "preferred" | "required";
-    images: { postgres: string; pgbouncer: string };
-    /** The writer pod (the primary's, unless a failover made another). */
-    writer: string;
-    /** kubernetes.writer was set in stack config (the cloudnative-pg engine elects its writer itself). */
-    writerGiven: boolean;
-    loadBalancerAnnotations: Readonly<Record<string, string>>;
-    engine: KubernetesEngine;
-  };
+  kubernetes: ResolvedKubernetes;
 }
 
 export interface AuroraRegionEntry {
@@ -253,36 +238,12 @@ function resolveCommon(
   };
 }
 
-/** Each engine runs its own images: CloudNativePG's instance manager needs the operator's PostgreSQL and PgBouncer images. */
-function defaultImages(config: SelfHostedConfig): { postgres: string; pgbouncer: string } {
-  const given = config.kubernetes.images;
-  if (config.kubernetes.engine === "cloudnative-pg") {
-    const images = CNPG_OPERATOR.images.value;
-    return { postgres: given.postgres ?? images.postgres[config.postgresVersion], pgbouncer: given.pgbouncer ?? images.pgbouncer };
-  }
-  return { postgres: given.postgres ?? `postgres:${config.postgresVersion}-bookworm`, pgbouncer: given.pgbouncer ?? "edoburu/pgbouncer:v1.25.1-p0" };
-}
-
 function resolveSelfHosted(config: SelfHostedConfig): ResolvedSelfHosted {
-  const { kubernetes } = config;
   return {
     ...resolveCommon(config, config, config.requireTls),
     backend: "selfHosted",
     crossRegion: config.crossRegion.map((entry) => ({ ...entry, allowedCidrs: entry.allowedCidrs ?? entry.cidrs })),
-    kubernetes: {
-      namespace: kubernetes.namespace,
-      createNamespace: kubernetes.createNamespace,
-      ...(kubernetes.storageClass !== undefined ? { storageClass: kubernetes.storageClass } : {}),
-      antiAffinity: kubernetes.antiAffinity,
-      images: defaultImages(config),
-      writer: kubernetes.writer ?? `${config.name}-primary-0`,
-      writerGiven: kubernetes.writer !== undefined,
-      loadBalancerAnnotations: kubernetes.loadBalancerAnnotations,
-      engine:
-        kubernetes.engine === "cloudnative-pg"
-          ? { name: "cloudnative-pg", installOperator: kubernetes.cloudnativePg.installOperator, operatorNamespace: kubernetes.cloudnativePg.operatorNamespace }
-          : { name: "statefulset" },
-    },
+    kubernetes: resolveKubernetes(config),
   };
 }
 

@@ -79,7 +79,10 @@ describe("prod-cnpg", () => {
     expect(spec.bootstrap.initdb).toEqual({ database: "app", owner: "app", secret: { name: "pg-app-user" } });
     expect(spec.managed.roles).toEqual([{ name: "app", ensure: "present", login: true, inRoles: ["pg_monitor"], passwordSecret: { name: "pg-app-user" } }]);
     expect(spec.certificates).toEqual({ serverCASecret: "pg-tls-ca", serverTLSSecret: "pg-tls", clientCASecret: "pg-tls-ca", replicationTLSSecret: "pg-tls-replication" });
-    expect(named(run, CLUSTER, "pg").inputs.metadata.annotations["pulumi.com/waitFor"]).toBe("condition=Ready");
+    const annotations = named(run, CLUSTER, "pg").inputs.metadata.annotations;
+    expect(annotations["pulumi.com/waitFor"]).toBe("condition=Ready");
+    // Three clones of 500 Gi at basebackupMaxRate (100M = 100 MiB/s) on top of the provider's 600 s.
+    expect(annotations["pulumi.com/timeoutSeconds"]).toBe(String(600 + 3 * 5120));
   });
 
   it("sends the product's settings as parameters, none that the operator manages", () => {

@@ -12,7 +12,7 @@ import { type ClusterPlan, clusterPlans, poolerTarget } from "../../components/k
 import { poolerParameters } from "../../components/kubernetes/cnpg/pooler";
 import { GUCS } from "../../components/settings/registry";
 import { topologyFromConfig } from "../../components/topology/build";
-import { instanceProblems } from "../../components/verify/verifier";
+import { instanceProblems } from "../../components/verify/instances";
 import type { SelfHostedTopology, Setting } from "../../components/topology/types";
 import { patched, selfHostedBase } from "../support/configs";
 import { INSTALLED_CNPG_CRD } from "../support/pulumiMocks";

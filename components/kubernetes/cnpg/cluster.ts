@@ -9,6 +9,7 @@ import type { Endpoint } from "../../outputs";
 import type { Region, SelfHostedTopology } from "../../topology/types";
 import { baseLabels } from "../conventions";
 import { hbaLines, stackLabel } from "./access";
+import { PULUMI_KUBERNETES } from "../facts";
 import { CNPG_OPERATOR } from "./facts/operator";
 import { clusterParameters } from "./parameters";
 import { type ClusterPlan, cnpgNames } from "./plan";
@@ -23,6 +24,12 @@ export interface ClusterManifest {
   spec: ClusterSpec;
 }
 
+/** The provider's default await, plus a full clone per standby at the configured rate (the operator does not throttle; faster is fine). */
+export function awaitSeconds(topology: SelfHostedTopology, plan: ClusterPlan): number {
+  const clones = plan.kind === "main" ? plan.instances - 1 : plan.instances;
+  return PULUMI_KUBERNETES.defaultAwaitSeconds.value + clones * Math.ceil(plan.resources.storageBytes / topology.replication.basebackupBytesPerS);
+}
+
 /** The name replica clusters give the main Cluster in externalClusters. */
 export const SOURCE = "primary";
 
@@ -31,8 +38,9 @@ export function clusterMetadata(topology: SelfHostedTopology, plan: ClusterPlan)
     name: plan.name,
     namespace: topology.kubernetes.namespace,
     labels: { ...baseLabels(topology, "postgresql"), ...stackLabel(topology) },
-    // @pulumi/kubernetes awaits a custom resource only when told what to wait for.
-    annotations: { "pulumi.com/waitFor": CNPG_OPERATOR.readyCondition.value },
+    // @pulumi/kubernetes awaits a custom resource only when told what to wait for, and as long as
+    // cloning every standby takes (one after another), at no less than basebackupMaxRate.
+    annotations: { "pulumi.com/waitFor": CNPG_OPERATOR.readyCondition.value, "pulumi.com/timeoutSeconds": String(awaitSeconds(topology, plan)) },
   };
 }
 

@@ -28,6 +28,7 @@ function notes(topology: SelfHostedTopology): string[] {
       `replica clusters (${replicaClusters.join(", ")}) stream without a replication slot (CloudNativePG has none for them): the primary keeps WAL for them only up to wal_keep_size`,
     );
   }
+  lines.push(`replication.basebackupMaxRate (${topology.replication.basebackupMaxRate}) does not throttle the operator's clones (its pg_basebackup has no --max-rate); Pulumi awaits each Cluster as if it did`);
   if (topology.regions.some((r) => !r.primary)) lines.push("CloudNativePG does no failover across Kubernetes clusters: another region's replica cluster is promoted declaratively");
   if (read.statementTimeoutMs !== undefined) {
     lines.push(`the read pool's statement timeout is PgBouncer's query_timeout (${Math.ceil(read.statementTimeoutMs / 1000)} s): a Pooler has only the * database, so no connect_query`);

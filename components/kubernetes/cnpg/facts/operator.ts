@@ -51,6 +51,8 @@ export const CNPG_OPERATOR = {
     { slotPrefix: "_cnpg_" },
     `${REPO} pkg/management/postgres/conninfo.go:40 (application_name=<pod>); api/v1/cluster_types.go:1304-1370 (slotPrefix default _cnpg_); pkg/management/postgres/instance_replica.go:72-75 (GetSlotNameFromInstanceName)`,
   ),
+  /** Instances are cloned by pg_basebackup without --max-rate: replication.basebackupMaxRate cannot throttle them. */
+  cloneUnthrottled: fact(true, `${REPO} pkg/management/postgres/join.go:40-70 (ClonePgData: pg_basebackup -D -v -w -d, no --max-rate)`),
   /** A replica cluster's designated primary streams from its source without a replication slot. */
   replicaClusterHasNoSlot: fact(
     true,
