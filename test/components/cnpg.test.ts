@@ -124,6 +124,10 @@ describe("prod-cnpg", () => {
     expect(exposed.inputs.spec.selector).toEqual({ "cnpg.io/cluster": "pg", "cnpg.io/instanceRole": "primary" });
     // The instances name their port "postgresql": target it by number, as the operator's Services do.
     expect(exposed.inputs.spec.ports).toEqual([{ name: "postgres", port: 5432, targetPort: CNPG_OPERATOR.postgresPort.value.number }]);
+    // The operator reads ca.key and tls.key as SEC1 EC keys: what @pulumi/tls writes for ECDSA only.
+    const keys = run.resources.filter((r) => r.type === "tls:index/privateKey:PrivateKey");
+    expect(keys.length).toBeGreaterThanOrEqual(4);
+    for (const key of keys) expect(key.inputs.algorithm, `${key.name}: ${CNPG_OPERATOR.ecKeys.source}`).toBe("ECDSA");
     // The same CA and streaming_replica certificate in both clusters.
     for (const name of ["pg-tls-ca", "pg-tls-replication"]) {
       const secrets = ofType(run, TYPES.secret).filter((s) => s.inputs.metadata.name === name);

@@ -74,6 +74,11 @@ export const CNPG_OPERATOR = {
   ),
   /** A Cluster's name: a DNS-1035 label of at most 50 characters. */
   clusterNameMaxLength: fact(50, `${REPO} internal/webhook/v1/cluster_webhook.go:1839-1857 ('the maximum length of a cluster name is 50 characters')`),
+  /** The operator parses ca.key and tls.key as SEC1 EC keys, which is what @pulumi/tls writes for ECDSA (private_key_pem). */
+  ecKeys: fact(
+    "EC PRIVATE KEY",
+    `${REPO} pkg/certs/certs.go:88-95 (x509.ParseECPrivateKey); github:hashicorp/terraform-provider-tls@d72d90e1 internal/provider/resource_private_key.go:202-211 (ECDSA: x509.MarshalECPrivateKey)`,
+  ),
   /** Reserved role names that managed roles may not use. */
   reservedRoles: fact(["postgres", "streaming_replica"], `${REPO} pkg/postgres/roles.go:24-50 (also cnpg_* and pg_* prefixes)`),
 } as const;
