@@ -21,6 +21,11 @@ function selfHostedTopology(options: FailoverCliOptions): SelfHostedTopology {
   if (topology.backend !== "selfHosted") {
     throw new UserError(`stack ${options.stack} uses the ${topology.backend} backend; kubernetes failover is for selfHosted stacks (Aurora fails over itself; local stacks use pg-read-replicas promote)`);
   }
+  if (topology.kubernetes.engine.name === "cloudnative-pg") {
+    throw new UserError(
+      `stack ${options.stack} runs on CloudNativePG (kubernetes.engine cloudnative-pg): the operator fails over by itself; for a planned switchover use its plugin (kubectl cnpg promote ${topology.name} <instance> -n ${topology.kubernetes.namespace})`,
+    );
+  }
   return topology;
 }
 

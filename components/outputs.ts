@@ -18,6 +18,12 @@ export interface Reader extends Endpoint {
   role: StandbyRole;
   /** Physical slot on the writer (self-hosted and local; Aurora readers have none). */
   slot?: string;
+  /**
+   * The cloudnative-pg engine: this reader is a Cluster's Service. Either the operator's
+   * instances <name>-<n> stream on its slots <slotPrefix><name>_<n> (`count` of them), or a
+   * replica cluster's designated primary streams as <name>, without a slot.
+   */
+  cluster?: { kind: "instances"; count: number; slotPrefix: string } | { kind: "replicaCluster" };
 }
 
 /** The bounds a deploy is verified against, so `verify --outputs` checks the same ones. */

@@ -10,6 +10,7 @@ import { type Capacity, requiredReplicas } from "./capacity";
 import { CHANGE_LABEL } from "./labels";
 import { type AuroraConfig, type LocalConfig, type SelfHostedConfig, type StackConfig, selfHostedConfigSchema } from "./schema";
 import { parseByteQuantity } from "./units";
+import { type ResolvedKubernetes, resolveKubernetes } from "./kubernetes";
 
 export type PoolName = "write" | "read" | "olap";
 export type ResourceRole = "primary" | "replica" | "olap";
@@ -102,28 +103,13 @@ export interface ResolvedPrometheusMonitoring {
   scrapeIntervalMs: number;
   olapReplayPausedForMs: number;
 }
+export type { KubernetesEngine } from "./kubernetes";
 
 export interface ResolvedSelfHosted extends ResolvedCommon {
   backend: "selfHosted";
   monitoring: ResolvedPrometheusMonitoring;
   crossRegion: readonly SelfHostedRegionEntry[];
-  kubernetes: {
-    namespace: string;
-    createNamespace: boolean;
-    storageClass?: string;
-    antiAffinity: "preferred" | "required";
-    images: { postgres: string; pgbouncer: string };
-    /** The writer pod (the primary's, unless a failover made another). */
-    writer: string;
-    loadBalancerAnnotations: Readonly<Record<string, string>>;
-    monitoring: {
-      prometheusOperator: boolean;
-      releaseLabel: string;
-      grafanaDashboard: boolean;
-      scrapers: Readonly<Record<string, string>>;
-      images: { postgresExporter: string; pgbouncerExporter: string };
-    };
-  };
+  kubernetes: ResolvedKubernetes;
 }
 
 export interface AuroraRegionEntry {
@@ -272,28 +258,11 @@ function resolveCommon(
 }
 
 function resolveSelfHosted(config: SelfHostedConfig): ResolvedSelfHosted {
-  const { kubernetes } = config;
   return {
     ...resolveCommon(config, config, config.requireTls),
     backend: "selfHosted",
     crossRegion: config.crossRegion.map((entry) => ({ ...entry, allowedCidrs: entry.allowedCidrs ?? entry.cidrs })),
-    kubernetes: {
-      // A per-change stack gets a namespace of its own, so previews of different changes never meet.
-      namespace: config.changeId !== undefined ? `${kubernetes.namespace}-${config.changeId}` : kubernetes.namespace,
-      createNamespace: kubernetes.createNamespace,
-      ...(kubernetes.storageClass !== undefined ? { storageClass: kubernetes.storageClass } : {}),
-      antiAffinity: kubernetes.antiAffinity,
-      images: { postgres: kubernetes.images.postgres ?? `postgres:${config.postgresVersion}-bookworm`, pgbouncer: kubernetes.images.pgbouncer },
-      writer: kubernetes.writer ?? `${config.name}-primary-0`,
-      loadBalancerAnnotations: kubernetes.loadBalancerAnnotations,
-      monitoring: {
-        prometheusOperator: config.monitoring.prometheusOperator,
-        releaseLabel: config.monitoring.releaseLabel,
-        grafanaDashboard: config.monitoring.grafanaDashboard,
-        scrapers: config.monitoring.scrapers,
-        images: config.monitoring.images,
-      },
-    },
+    kubernetes: resolveKubernetes(config),
     monitoring: prometheusMonitoring(config.monitoring),
   };
 }

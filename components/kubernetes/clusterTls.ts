@@ -25,7 +25,10 @@ const RENEW_BEFORE_H = 30 * 24;
 
 export class ClusterTls extends pulumi.ComponentResource {
   declare readonly caPem: pulumi.Output<string>;
+  /** The CA's key, for an operator that signs its own client certificates with it (CloudNativePG's poolers). */
+  declare readonly caKeyPem: pulumi.Output<string>;
   private readonly certificates = new Map<string, ServerCertificate>();
+  private readonly ca: { keyPem: pulumi.Output<string>; certPem: pulumi.Output<string> };
 
   constructor(name: string, args: ClusterTlsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:kubernetes:ClusterTls", name, {}, opts);
@@ -44,6 +47,8 @@ export class ClusterTls extends pulumi.ComponentResource {
       child,
     );
     this.caPem = ca.certPem;
+    this.caKeyPem = pulumi.secret(caKey.privateKeyPem);
+    this.ca = { keyPem: caKey.privateKeyPem, certPem: ca.certPem };
 
     for (const region of topology.regions) {
       const key = new tls.PrivateKey(`${name}-${region.name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
@@ -77,6 +82,26 @@ export class ClusterTls extends pulumi.ComponentResource {
       this.certificates.set(region.name, { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem), caPem: ca.certPem });
     }
     this.registerOutputs({ caPem: this.caPem });
+  }
+
+  /** A client certificate for `commonName` from the same CA (PostgreSQL's cert authentication maps the CN to the role). */
+  clientCertificate(name: string, commonName: string): ServerCertificate {
+    const child = { parent: this };
+    const key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+    const request = new tls.CertRequest(`${name}-csr`, { privateKeyPem: key.privateKeyPem, subject: { commonName } }, child);
+    const cert = new tls.LocallySignedCert(
+      `${name}-cert`,
+      {
+        certRequestPem: request.certRequestPem,
+        caPrivateKeyPem: this.ca.keyPem,
+        caCertPem: this.ca.certPem,
+        validityPeriodHours: TWO_YEARS_H,
+        earlyRenewalHours: RENEW_BEFORE_H,
+        allowedUses: ["client_auth", "digital_signature", "key_encipherment"],
+      },
+      child,
+    );
+    return { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem), caPem: this.ca.certPem };
   }
 
   forRegion(region: string): ServerCertificate {

@@ -8,10 +8,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { type Endpoint, type PlainOutputs, type StackOutputValues, commonOutputs, toOutputValues } from "../outputs";
 import { groupOf, servingStandbys } from "../topology/queries";
-import type { RemoteRegion, SelfHostedTopology } from "../topology/types";
+import type { Region, RemoteRegion, SelfHostedTopology } from "../topology/types";
 import { ClusterTls } from "./clusterTls";
+import { CnpgRegion } from "./cnpg/cnpgRegion";
+import { cnpgStackOutputs } from "./cnpg/outputs";
 import { POOL_SERVICE_PORT, names, podHost, serviceHost } from "./conventions";
-import { RegionDeployment } from "./regionDeployment";
+import { RegionDeployment, type RegionDeploymentArgs } from "./regionDeployment";
+
+/** One region on either engine: what other regions need of it. */
+type RegionStack = RegionDeployment | CnpgRegion;
 
 export interface SelfHostedClusterArgs {
   /** Plain: the topology decides which resources exist. */
@@ -26,7 +31,7 @@ function password(name: string, parent: pulumi.Resource): pulumi.Output<string> 
 
 export class SelfHostedCluster extends pulumi.ComponentResource {
   declare readonly outputs: StackOutputValues;
-  declare readonly regions: RegionDeployment[];
+  declare readonly regions: RegionStack[];
   declare readonly providers: Record<string, k8s.Provider>;
 
   constructor(name: string, args: SelfHostedClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -47,28 +52,25 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
 
     const home = topology.regions.find((region) => region.primary) ?? topology.regions[0];
     if (!home) throw new Error("SelfHostedCluster: a topology always has the primary's region");
-    const primary = new RegionDeployment(`${name}-${home.name}`, { topology, region: home, credentials, certificate: tls.forRegion(home.name) }, { parent: this });
+    // CloudNativePG's replica clusters authenticate as streaming_replica with a certificate from the stack's CA.
+    const replicationCertificate = topology.kubernetes.engine.name === "cloudnative-pg" ? tls.clientCertificate(`${name}-tls-streaming-replica`, "streaming_replica") : undefined;
+    const deploy = (region: Region, extra: Pick<RegionDeploymentArgs, "primaryEndpoint" | "verifyAfter">, after: pulumi.Resource[], opts: pulumi.ComponentResourceOptions): RegionStack => {
+      const regionName = `${name}-${region.name}`;
+      if (!replicationCertificate) return new RegionDeployment(regionName, { topology, region, credentials, certificate: tls.forRegion(region.name), ...extra }, opts);
+      const certificates = { server: tls.forRegion(region.name), replication: replicationCertificate, caPem: tls.caPem, caKeyPem: tls.caKeyPem };
+      return new CnpgRegion(regionName, { topology, region, credentials, certificates, ...extra, after }, opts);
+    };
+    const primary = deploy(home, {}, [], { parent: this });
     this.providers = {};
     this.regions = [primary];
     for (const region of topology.regions.filter((r): r is RemoteRegion => !r.primary)) {
       const provider = this.providerFor(name, region);
       this.providers[region.name] = provider;
-      this.regions.push(
-        new RegionDeployment(
-          `${name}-${region.name}`,
-          {
-            topology,
-            region,
-            credentials,
-            certificate: tls.forRegion(region.name),
-            primaryEndpoint: this.primaryEndpointFor(topology, region, primary),
-            verifyAfter: [primary.verification.job],
-          },
-          { parent: this, providers: [provider] },
-        ),
-      );
+      const extra = { primaryEndpoint: this.primaryEndpointFor(topology, region, primary), verifyAfter: [primary.verification.job] };
+      const after = primary instanceof CnpgRegion ? primary.clusters.slice(0, 1) : [];
+      this.regions.push(deploy(region, extra, after, { parent: this, providers: [provider] }));
     }
-    const plain = stackOutputs(topology);
+    const plain = topology.kubernetes.engine.name === "cloudnative-pg" ? cnpgStackOutputs(topology) : stackOutputs(topology);
     this.outputs = toOutputValues(
       { ...plain, capacity: pulumi.output(plain.capacity), tls: tls.caPem.apply((caPem) => ({ required: topology.access.requireTls, caPem })) },
       app,
@@ -90,7 +92,7 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
   }
 
   /** A configured host wins; otherwise the exposed primary's load balancer address. */
-  private primaryEndpointFor(topology: SelfHostedTopology, region: RemoteRegion, primary: RegionDeployment): pulumi.Input<Endpoint> {
+  private primaryEndpointFor(topology: SelfHostedTopology, region: RemoteRegion, primary: RegionStack): pulumi.Input<Endpoint> {
     if (region.access.primaryHost) return { host: region.access.primaryHost, port: topology.port };
     const exposed = primary.exposedPrimary;
     if (!exposed) throw new Error(`SelfHostedCluster: ${region.name} has replicas, so the primary's region exposes its primary`);

@@ -74,6 +74,9 @@ export function rehearsalTopology(source: SelfHostedTopology, network: NetworkPl
   });
   changes.add(`clients ${source.access.clientCidrs.join(", ")} → ${cidrs.client.join(", ")}; replication ${source.access.replicationCidrs.join(", ")} → ${cidrs.replication.join(", ")}`);
   changes.add(`Kubernetes objects (namespace ${source.kubernetes.namespace}, volumes, images, scheduling) are not rehearsed here; npm test runs them in its Kubernetes harness`);
+  if (source.kubernetes.engine.name === "cloudnative-pg") {
+    changes.add("kubernetes.engine cloudnative-pg: the topology runs as this project's processes; the operator (its failover, one parameter set per Cluster, its Poolers) is not rehearsed; npm test checks its Clusters and Poolers against its CRD schemas and facts");
+  }
   const home = regions.find((r) => r.primary);
   const pool = (name: "write" | "read" | "olap") => regions.flatMap((r) => r.pools).find((p) => p.name === name && (name === "olap" || p.region === source.region));
   const write = pool("write");

@@ -27,16 +27,46 @@ import {
   heartbeatWriteSql,
 } from "../sql/replicationSql";
 import { shq } from "./shell";
+import { OPERATOR_STREAMING_CHECKS } from "./verifyOperatorChecks";
+
+/** A standby reached directly: it must stream on its own slot. */
+export interface NodeReader {
+  node: StandbyNode;
+  endpoint: Endpoint;
+}
+
+/**
+ * Standbys behind one Service (CloudNativePG names its instances itself): every
+ * sample may land on another, and each must stream on a slot matching slotPattern
+ * (a shell glob; "" for a replica cluster, which streams without a slot).
+ */
+export interface ServiceReader {
+  label: string;
+  endpoint: Endpoint;
+  slotPattern: string;
+}
+
+/** What the writer's pg_stat_replication must show: one standby by name, an operator's instances, or a replica cluster. */
+export type StreamingExpectation =
+  | { kind: "node"; node: StandbyNode }
+  | { kind: "instances"; cluster: string; count: number; slotPrefix: string; role: StandbyNode["role"] }
+  | { kind: "replicaCluster"; applicationName: string; role: StandbyNode["role"] };
 
 interface TargetsBase {
   region: string;
-  /** Direct endpoints of the standbys this script can reach (its region's). */
-  readers: ReadonlyArray<{ node: StandbyNode; endpoint: Endpoint }>;
-  pools: ReadonlyArray<{ pool: Pool; endpoint: Endpoint }>;
+  /** Endpoints of the standbys this script can reach (its region's). */
+  readers: ReadonlyArray<NodeReader | ServiceReader>;
+  /** `expect` replaces the topology's own answer (poolExpectation) where identities are not node names. */
+  pools: ReadonlyArray<{ pool: Pool; endpoint: Endpoint; expect?: { names: string[]; inRecovery: boolean } }>;
 }
 
-/** The primary's region checks the writer too; another region checks only its own readers and pools. */
-export type VerifyTargets = (TargetsBase & { mode: "primary"; writer: Endpoint }) | (TargetsBase & { mode: "replica" });
+/**
+ * The primary's region checks the writer too; another region checks only its own readers and pools.
+ * `streaming` replaces the default expectation (every serving standby of this region, by name).
+ */
+export type VerifyTargets =
+  | (TargetsBase & { mode: "primary"; writer: Endpoint; streaming?: readonly StreamingExpectation[] })
+  | (TargetsBase & { mode: "replica" });
 
 /** Which node names a pool may land on, and whether they are standbys. */
 export function poolExpectation(topology: Topology, pool: Pool): { names: string[]; inRecovery: boolean } {
@@ -45,13 +75,27 @@ export function poolExpectation(topology: Topology, pool: Pool): { names: string
 
 const POOL_SAMPLES = 6;
 
-function writerChecks(topology: Topology, writer: Endpoint): string {
+function streamingLine(expectation: StreamingExpectation): string {
+  switch (expectation.kind) {
+    case "node":
+      return `  check_streaming ${expectation.node.name} ${expectation.node.slot} ${expectation.node.role} ${expectation.node.remote ? "remote" : "local"}`;
+    case "instances":
+      return `  check_instances ${shq(expectation.cluster)} ${expectation.count} ${shq(expectation.slotPrefix)} ${expectation.role}`;
+    case "replicaCluster":
+      return `  check_replica_cluster ${shq(expectation.applicationName)} ${expectation.role}`;
+  }
+}
+
+function writerChecks(topology: Topology, writer: Endpoint, streaming?: readonly StreamingExpectation[]): string {
   // Only this region's standbys: another region's are created by its own cluster's deployment,
   // which this Job does not wait for; that region's Job checks them (and waits for this one).
-  const expectations = servingStandbys(topology)
-    .filter((s) => !s.remote)
-    .map((s) => `  check_streaming ${s.name} ${s.slot} ${s.role} ${s.remote ? "remote" : "local"}`)
-    .join("\n");
+  const expected: StreamingExpectation[] = streaming
+    ? [...streaming]
+    : servingStandbys(topology)
+        .filter((s) => !s.remote)
+        .map((node) => ({ kind: "node", node }));
+  const expectations = expected.map(streamingLine).join("\n");
+  const operatorChecks = expected.some((e) => e.kind !== "node") ? OPERATOR_STREAMING_CHECKS : "";
   return `check_writer() {
   local out
   if ! out=$(sql ${shq(writer.host)} ${writer.port} ${shq(IDENTITY_SQL)}); then
@@ -96,7 +140,7 @@ write_heartbeat() {
     problem "writer: cannot write heartbeat: $out"
     return 1
   fi
-}`;
+}${operatorChecks}`;
 }
 
 function readerChecks(): string {
@@ -109,7 +153,8 @@ function readerChecks(): string {
   IFS='|' read -r in_recovery receiver pending_bytes lag_ms receiver_slot <<<"$out"
   if [ "$in_recovery" != t ]; then problem "$name: not in recovery: it is no longer a replica (was it promoted?)."; fi
   if [ "$receiver" != streaming ]; then problem "$name: WAL receiver is $receiver, not streaming."; fi
-  if [ "$receiver" = streaming ] && [ "$receiver_slot" != "$slot" ]; then problem "$name: streams on slot '$receiver_slot', not its own $slot."; fi
+  # $slot is a name, or a pattern for standbys behind one Service (operator-named instances).
+  if [ "$receiver" = streaming ] && [[ "$receiver_slot" != $slot ]]; then problem "$name: streams on slot '$receiver_slot', not its own \${slot:-(none: a replica cluster streams without one)}."; fi
   if out=$(sql "$host" "$port" ${shq(READ_ONLY_PROBE_SQL)}); then
     problem "$name: accepted a write; replicas must refuse writes."
   elif ! printf '%s' "$out" | grep -Eq 'read-only transaction|during recovery'; then
@@ -153,13 +198,16 @@ function heartbeatFunctions(): string {
 heartbeat_seen() { local q=${shq(heartbeatSeenSql(TOKEN_PLACEHOLDER))}; printf '%s' "\${q//${TOKEN_PLACEHOLDER}/$1}"; }`;
 }
 
+function readerLine(reader: NodeReader | ServiceReader): string {
+  if ("node" in reader) return `  check_reader ${reader.node.name} ${shq(reader.endpoint.host)} ${reader.endpoint.port} "$token" ${reader.node.slot}`;
+  return `  check_reader ${shq(reader.label)} ${shq(reader.endpoint.host)} ${reader.endpoint.port} "$token" ${shq(reader.slotPattern)}`;
+}
+
 function attempt(topology: Topology, targets: VerifyTargets): string {
-  const readers = targets.readers
-    .map(({ node, endpoint }) => `  check_reader ${node.name} ${shq(endpoint.host)} ${endpoint.port} "$token" ${node.slot}`)
-    .join("\n");
+  const readers = targets.readers.map(readerLine).join("\n");
   const pools = targets.pools
-    .map(({ pool, endpoint }) => {
-      const { names, inRecovery } = poolExpectation(topology, pool);
+    .map(({ pool, endpoint, expect }) => {
+      const { names, inRecovery } = expect ?? poolExpectation(topology, pool);
       return `  check_pool ${pool.name} ${shq(endpoint.host)} ${endpoint.port} ${inRecovery ? "t" : "f"} ${shq(names.join(" "))}`;
     })
     .join("\n");
@@ -201,7 +249,7 @@ problem() { problems+=("$1"); }
 
 ${heartbeatFunctions()}
 
-${targets.mode === "primary" ? writerChecks(topology, targets.writer) : ""}
+${targets.mode === "primary" ? writerChecks(topology, targets.writer, targets.streaming) : ""}
 
 ${readerChecks()}
 

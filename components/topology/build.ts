@@ -21,7 +21,7 @@ import type {
   StandbyRole,
   Topology,
 } from "./types";
-import { validateConfig } from "./validate";
+import { validateConfig, validateTopology } from "./validate";
 
 export interface BuiltTopology {
   topology: Topology;
@@ -36,7 +36,11 @@ export function topologyFromConfig(raw: Record<string, unknown>, source = "stack
   const config = resolveConfig(parsed.config);
   const findings = validateConfig(config);
   if (findings.issues.length > 0) throw new ConfigError(findings.issues, source);
-  return { topology: buildTopology(config), warnings: findings.warnings };
+  const topology = buildTopology(config);
+  // Rules about what the built settings become on a backend (CloudNativePG's managed parameters).
+  const late = validateTopology(topology);
+  if (late.length > 0) throw new ConfigError(late, source);
+  return { topology, warnings: findings.warnings };
 }
 
 interface StandbyPlan {
@@ -171,7 +175,8 @@ function regionsFrom(config: ResolvedConfig, groups: NodeGroup[]): Region[] {
 }
 
 function kubernetesSettings(config: ResolvedSelfHosted): KubernetesSettings {
-  return { ...config.kubernetes, pgbouncerResources: config.resources.pgbouncer };
+  const { writerGiven: _writerGiven, ...kubernetes } = config.kubernetes;
+  return { ...kubernetes, pgbouncerResources: config.resources.pgbouncer };
 }
 
 function auroraSettings(config: ResolvedAurora): AuroraSettings {

@@ -6,10 +6,10 @@
  * chosen, and a standby always has its slot.
  */
 import type { Capacity } from "../config/capacity";
-import type { NodeResources } from "../config/resolve";
+import type { KubernetesEngine, NodeResources } from "../config/resolve";
 import type { GucName } from "../settings/registry";
 
-export type { NodeResources } from "../config/resolve";
+export type { KubernetesEngine, NodeResources } from "../config/resolve";
 export type { Capacity } from "../config/capacity";
 export type Backend = "selfHosted" | "aurora" | "local";
 export type StandbyRole = "oltp" | "olap";
@@ -162,6 +162,8 @@ export interface KubernetesSettings {
   writer: string;
   loadBalancerAnnotations: Readonly<Record<string, string>>;
   monitoring: KubernetesMonitoring;
+  /** statefulset: this project's workloads; cloudnative-pg: the operator's Clusters and Poolers. */
+  engine: KubernetesEngine;
 }
 
 /** Prometheus-based monitoring (selfHosted and local): exporters, their role, the rules' bounds. */

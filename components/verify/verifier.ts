@@ -23,6 +23,7 @@ import {
   heartbeatWriteSql,
 } from "../sql/replicationSql";
 import { type SslMode, queryOnce } from "./client";
+import { instanceProblems } from "./instances";
 
 export type { SslMode } from "./client";
 
@@ -122,6 +123,11 @@ async function checkStreaming(ctx: Context, report: VerificationReport): Promise
   const home = ctx.outputs.regions.find((r) => r.primary)?.region;
   const streaming = ctx.outputs.backend === "aurora" ? report.replicas.filter((r) => r.region === home) : report.replicas;
   for (const replica of streaming) {
+    const cluster = ctx.outputs.readers.find((r) => r.name === replica.name)?.cluster;
+    if (cluster?.kind === "instances") {
+      checkInstances(ctx, replica, rows, cluster);
+      continue;
+    }
     const row = byName.get(replica.name);
     if (!row) {
       replica.problems.push(`${replica.name}: not connected to the writer (absent from pg_stat_replication). Look at its log: seeding, authentication and pg_hba are the usual causes.`);
@@ -139,7 +145,8 @@ async function checkStreaming(ctx: Context, report: VerificationReport): Promise
     });
     if (state !== "streaming") replica.problems.push(`${replica.name}: state is ${state}, not streaming.`);
     const expectedSlot = ctx.outputs.readers.find((r) => r.name === replica.name)?.slot;
-    if (!active || (expectedSlot !== undefined && slot !== expectedSlot)) {
+    // A replica cluster's designated primary streams without a slot (CloudNativePG has none for it).
+    if (cluster?.kind !== "replicaCluster" && (!active || (expectedSlot !== undefined && slot !== expectedSlot))) {
       replica.problems.push(`${replica.name}: streams without its slot ${expectedSlot ?? "(any)"} active (slot: '${slot}', active: ${active}).`);
     }
     // The OLAP replica may pause replay for long queries by design: hold it to flushed WAL.
@@ -147,6 +154,12 @@ async function checkStreaming(ctx: Context, report: VerificationReport): Promise
     if (lag < 0) replica.problems.push(`${replica.name}: connected but has not reported a WAL position yet.`);
     else if (lag > ctx.bounds.maxLagBytes) replica.problems.push(`${replica.name}: lags ${lag} bytes behind the writer (bound ${ctx.bounds.maxLagBytes}).`);
   }
+}
+
+function checkInstances(ctx: Context, replica: ReplicaReport, rows: unknown[][], cluster: { count: number; slotPrefix: string }): void {
+  const { problems, worstLagBytes, found } = instanceProblems(replica.name, rows, cluster, ctx.bounds.maxLagBytes);
+  replica.problems.push(...problems);
+  Object.assign(replica, { ...(found > 0 ? { state: "streaming" } : {}), replayLagBytes: worstLagBytes });
 }
 
 async function checkReader(ctx: Context, replica: ReplicaReport, token: string, writtenAt: number): Promise<void> {

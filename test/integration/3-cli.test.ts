@@ -73,7 +73,14 @@ describe("bad input to the CLI", () => {
   it("names an unknown stack and lists the known ones", async () => {
     const result = await cli(["local", "up", "--stack", "nope"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/stack nope: no file .*Pulumi\.nope\.yaml\. Known stacks: aurora-dev, aurora-pr, aurora-prod, dev, local, pr, prod, staging; create it or pass one of those with --stack\./);
+    expect(result.stderr).toMatch(/stack nope: no file .*Pulumi\.nope\.yaml\. Known stacks: aurora-dev, aurora-pr, aurora-prod, dev, local, pr, prod, prod-cnpg, staging; create it or pass one of those with --stack\./);
+  });
+
+  it("refuses kubernetes failover on a CloudNativePG stack: the operator fails over itself", async () => {
+    const result = await cli(["kubernetes", "failover", "--stack", "prod-cnpg"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("stack prod-cnpg runs on CloudNativePG (kubernetes.engine cloudnative-pg): the operator fails over by itself");
+    expect(result.stderr).toContain("kubectl cnpg promote pg <instance> -n pg-prod");
   });
 
   it("refuses to rehearse an Aurora stack, saying why", async () => {

@@ -14,7 +14,10 @@ import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPol
 // ESM-only: fine in tests (vitest loads them as ESM), never from code the Pulumi program or CLI loads.
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
+import { Cluster } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster";
+import { Pooler } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Pooler";
 import type { Registered } from "./pulumiMocks";
+import { assertTargetedCnpgFields } from "./cnpgSchema";
 
 interface Validatable {
   validate(): void;
@@ -32,13 +35,17 @@ const MODELS: Record<string, new (data: never) => Validatable> = {
   "kubernetes:networking.k8s.io/v1:NetworkPolicy": NetworkPolicy,
   "kubernetes:monitoring.coreos.com/v1:PodMonitor": PodMonitor,
   "kubernetes:monitoring.coreos.com/v1:PrometheusRule": PrometheusRule,
+  // CloudNativePG's CRDs (their OpenAPI schema as of 1.29.0; 1.30.0's changes are checked by assertTargetedCnpgFields).
+  "kubernetes:postgresql.cnpg.io/v1:Cluster": Cluster,
+  "kubernetes:postgresql.cnpg.io/v1:Pooler": Pooler,
 };
 
 /** Patch resources carry only the fields they set (server-side apply), so the full schema does not apply. */
 const PATCH_TYPE = /Patch$/;
 
+/** Objects sent to the Kubernetes API (a Helm release is not one: the chart's own objects are). */
 export function isKubernetesObject(resource: Registered): boolean {
-  return resource.custom && resource.type.startsWith("kubernetes:") && !resource.type.startsWith("kubernetes:index");
+  return resource.custom && resource.type.startsWith("kubernetes:") && !resource.type.startsWith("kubernetes:index") && !resource.type.startsWith("kubernetes:helm.sh/");
 }
 
 /** Throws with the resource's name and the schema's complaint. */
@@ -52,6 +59,7 @@ export function validateKubernetesObject(resource: Registered): void {
   );
   try {
     new Model(object as never).validate();
+    if (resource.type.startsWith("kubernetes:postgresql.cnpg.io/")) assertTargetedCnpgFields(object as { kind: string; spec?: unknown });
   } catch (error) {
     throw new Error(`${resource.type} ${resource.name} fails the Kubernetes schema: ${(error as Error).message}`);
   }

@@ -73,6 +73,31 @@ type Request = {
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 };
 
+/** What reading clusters.postgresql.cnpg.io returns where CloudNativePG 1.30 is installed (only the paths the stack checks). */
+const leaf = { type: "string" };
+export const INSTALLED_CNPG_CRD = {
+  metadata: { name: "clusters.postgresql.cnpg.io" },
+  spec: {
+    versions: [
+      {
+        name: "v1",
+        schema: {
+          openAPIV3Schema: {
+            properties: {
+              spec: {
+                properties: {
+                  probes: { properties: { readiness: { properties: { type: leaf, maximumLag: leaf } } } },
+                  postgresql: { properties: { synchronous: { properties: { method: leaf, number: leaf, dataDurability: leaf } } } },
+                },
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
+};
+
 function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
   switch (type) {
     case "random:index/randomPassword:RandomPassword":
@@ -119,6 +144,9 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
       return { ...inputs, name: `${name}-abc123`, arn: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${name}-AbCdEf` };
     case "aws:iam/role:Role":
       return { ...inputs, name: `${name}-abc123`, arn: `arn:aws:iam::111122223333:role/${name}-abc123` };
+    case "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition":
+      // A read (.get) of an installed CRD: the operator's, with the fields the stack checks for.
+      return { ...inputs, ...INSTALLED_CNPG_CRD };
     case "kubernetes:core/v1:Service":
       if (inputs.spec?.type === "LoadBalancer") {
         return { ...inputs, status: { loadBalancer: { ingress: [{ hostname: `${inputs.metadata?.name}.lb.example.com` }] } } };

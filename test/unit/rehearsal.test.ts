@@ -85,3 +85,13 @@ describe("the bootstrap under synchronous commit", () => {
     expect(lines[connect + 1]).toBe("SET synchronous_commit = local;");
   });
 });
+
+describe("rehearsing prod-cnpg", () => {
+  it("rehearses prod's topology with this project's processes, and says the operator is not rehearsed", () => {
+    const { topology, changes } = rehearsalTopology(stack("prod-cnpg"), namespaces, { postgresVersion: 15 });
+    const prod = rehearsalTopology(stack("prod"), namespaces, { postgresVersion: 15 }).topology;
+    expect(topology.standbys.map((s) => s.name)).toEqual(prod.standbys.map((s) => s.name));
+    expect(changes.join("\n")).toContain("kubernetes.engine cloudnative-pg: the topology runs as this project's processes; the operator");
+    expect(rehearsalTopology(stack("prod"), namespaces, { postgresVersion: 15 }).changes.join("\n")).not.toContain("cloudnative-pg");
+  });
+});

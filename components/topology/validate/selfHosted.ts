@@ -1,5 +1,9 @@
 /** Rules of the Kubernetes backend. */
 import type { ResolvedSelfHosted } from "../../config/resolve";
+import { poolModeIssue } from "../../kubernetes/cnpg/pooler";
+import { CNPG_OPERATOR } from "../../kubernetes/cnpg/facts/operator";
+import { poolServiceName } from "../names";
+import { POOL_NAMES } from "../roles";
 import { pools } from "./common";
 import type { Check } from "./rule";
 
@@ -20,6 +24,19 @@ function regionAccess(config: ResolvedSelfHosted): Check {
 /** After a failover the writer is an OLTP replica of the primary's region: one that exists. */
 function writer(config: ResolvedSelfHosted): Check {
   return ({ issues }) => {
+    if (config.kubernetes.engine.name === "cloudnative-pg") {
+      const poolMode = poolModeIssue(config.pgbouncer.poolMode);
+      if (poolMode) issues.push(poolMode);
+      if (config.kubernetes.writerGiven) {
+        issues.push({
+          key: "kubernetes.writer",
+          value: config.kubernetes.writer,
+          problem: "is for the statefulset engine: CloudNativePG elects the writer itself and moves it on failover",
+          fix: "remove kubernetes.writer (the rw Service follows the operator's primary), or use kubernetes.engine statefulset",
+        });
+      }
+      return;
+    }
     const primary = `${config.name}-primary-0`;
     const replicas = Array.from({ length: config.replicas.count }, (_, i) => `${config.name}-replica-${i}`);
     if (config.kubernetes.writer === primary || replicas.includes(config.kubernetes.writer)) return;
@@ -57,6 +74,35 @@ function perChangeNamespace(config: ResolvedSelfHosted): Check {
   };
 }
 
+/** CloudNativePG names: a Cluster name is a DNS-1035 label of at most 50 characters, and no Pooler may share a Cluster's name. */
+function clusterNames(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    if (config.kubernetes.engine.name !== "cloudnative-pg") return;
+    const taken = new Set([`${config.name}-olap`, ...POOL_NAMES.map((pool) => poolServiceName(config.name, pool))]);
+    config.crossRegion.forEach((entry, index) => {
+      const cluster = `${config.name}-${entry.region}`;
+      if (cluster.length <= CNPG_OPERATOR.clusterNameMaxLength.value && !taken.has(cluster)) return;
+      issues.push({
+        key: `crossRegion[${index}].region`,
+        value: entry.region,
+        problem: `names that region's CloudNativePG Cluster ${cluster}, which ${taken.has(cluster) ? "another Cluster or Pooler of the stack already has" : `is longer than the operator's limit of ${CNPG_OPERATOR.clusterNameMaxLength.value} characters`}`,
+        fix: "use a shorter region name that is not olap or pool-<write|read|olap>, or a shorter name",
+      });
+    });
+  };
+}
+
+/** One resources block per CloudNativePG Cluster: every instance of the main one is sized as the primary. */
+function engineSizing(config: ResolvedSelfHosted): Check {
+  return ({ warnings }) => {
+    if (config.kubernetes.engine.name !== "cloudnative-pg") return;
+    const { primary, replica } = config.resources;
+    if (primary.cpu !== replica.cpu || primary.memory !== replica.memory || primary.storage !== replica.storage) {
+      warnings.push("kubernetes.engine cloudnative-pg sizes every instance of the main Cluster as resources.primary (any of them may become the primary); resources.replica applies to no instance there");
+    }
+  };
+}
+
 export function selfHostedRules(config: ResolvedSelfHosted): Check[] {
-  return [regionAccess(config), pools(config), writer(config), perChangeNamespace(config)];
+  return [regionAccess(config), pools(config), writer(config), perChangeNamespace(config), engineSizing(config), clusterNames(config)];
 }

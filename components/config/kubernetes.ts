@@ -1,0 +1,68 @@
+/** The kubernetes block of a selfHosted stack, resolved once: the engine that runs PostgreSQL, and the images each needs. */
+import { CNPG_OPERATOR } from "../kubernetes/cnpg/facts/operator";
+import type { SelfHostedConfig } from "./schema";
+
+/** Who runs PostgreSQL on Kubernetes: this project's StatefulSets, or the CloudNativePG operator. */
+export type KubernetesEngine =
+  | { name: "statefulset" }
+  | { name: "cloudnative-pg"; installOperator: boolean; operatorNamespace: string };
+
+export interface ResolvedKubernetes {
+  namespace: string;
+  createNamespace: boolean;
+  storageClass?: string;
+  antiAffinity: "preferred" | "required";
+  images: { postgres: string; pgbouncer: string };
+  /** The writer pod (the primary's, unless a failover made another). */
+  writer: string;
+  /** kubernetes.writer was set in stack config (the cloudnative-pg engine elects its writer itself). */
+  writerGiven: boolean;
+  loadBalancerAnnotations: Readonly<Record<string, string>>;
+  engine: KubernetesEngine;
+  monitoring: {
+    prometheusOperator: boolean;
+    releaseLabel: string;
+    grafanaDashboard: boolean;
+    scrapers: Readonly<Record<string, string>>;
+    images: { postgresExporter: string; pgbouncerExporter: string };
+  };
+}
+
+function engineOf(config: SelfHostedConfig): KubernetesEngine {
+  const { engine, cloudnativePg } = config.kubernetes;
+  if (engine === "statefulset") return { name: "statefulset" };
+  return { name: "cloudnative-pg", installOperator: cloudnativePg.installOperator, operatorNamespace: cloudnativePg.operatorNamespace };
+}
+
+/** Each engine runs its own images: CloudNativePG's instance manager needs the operator's PostgreSQL and PgBouncer images. */
+function imagesOf(config: SelfHostedConfig): { postgres: string; pgbouncer: string } {
+  const given = config.kubernetes.images;
+  if (config.kubernetes.engine === "cloudnative-pg") {
+    const images = CNPG_OPERATOR.images.value;
+    return { postgres: given.postgres ?? images.postgres[config.postgresVersion], pgbouncer: given.pgbouncer ?? images.pgbouncer };
+  }
+  return { postgres: given.postgres ?? `postgres:${config.postgresVersion}-bookworm`, pgbouncer: given.pgbouncer ?? "edoburu/pgbouncer:v1.25.1-p0" };
+}
+
+export function resolveKubernetes(config: SelfHostedConfig): ResolvedKubernetes {
+  const { kubernetes } = config;
+  return {
+    // A per-change stack gets a namespace of its own, so previews of different changes never meet.
+    namespace: config.changeId !== undefined ? `${kubernetes.namespace}-${config.changeId}` : kubernetes.namespace,
+    createNamespace: kubernetes.createNamespace,
+    ...(kubernetes.storageClass !== undefined ? { storageClass: kubernetes.storageClass } : {}),
+    antiAffinity: kubernetes.antiAffinity,
+    images: imagesOf(config),
+    writer: kubernetes.writer ?? `${config.name}-primary-0`,
+    writerGiven: kubernetes.writer !== undefined,
+    loadBalancerAnnotations: kubernetes.loadBalancerAnnotations,
+    engine: engineOf(config),
+    monitoring: {
+      prometheusOperator: config.monitoring.prometheusOperator,
+      releaseLabel: config.monitoring.releaseLabel,
+      grafanaDashboard: config.monitoring.grafanaDashboard,
+      scrapers: config.monitoring.scrapers,
+      images: config.monitoring.images,
+    },
+  };
+}

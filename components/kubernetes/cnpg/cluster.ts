@@ -1,0 +1,133 @@
+/**
+ * postgresql.cnpg.io/v1 Cluster manifests: the main Cluster (the primary and the
+ * primary region's OLTP replicas, failover by the operator) and replica clusters
+ * (the OLAP replica; other regions' replicas) streaming from it. Pure: every value
+ * is plain, the source host included (the component resolves it first).
+ */
+import type { ICluster } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster";
+import type { Endpoint } from "../../outputs";
+import type { Region, SelfHostedTopology } from "../../topology/types";
+import { baseLabels } from "../conventions";
+import { hbaLines, stackLabel } from "./access";
+import { PULUMI_KUBERNETES } from "../facts";
+import { CNPG_OPERATOR } from "./facts/operator";
+import { clusterParameters } from "./parameters";
+import { type ClusterPlan, cnpgNames } from "./plan";
+
+export type ClusterSpec = NonNullable<ICluster["spec"]>;
+
+/** What the Pulumi program registers: a CustomResource's apiVersion, kind, metadata and spec. */
+export interface ClusterManifest {
+  apiVersion: ICluster["apiVersion"];
+  kind: ICluster["kind"];
+  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> };
+  spec: ClusterSpec;
+}
+
+/** The provider's default await, plus a full clone per standby at the configured rate (the operator does not throttle; faster is fine). */
+export function awaitSeconds(topology: SelfHostedTopology, plan: ClusterPlan): number {
+  const clones = plan.kind === "main" ? plan.instances - 1 : plan.instances;
+  return PULUMI_KUBERNETES.defaultAwaitSeconds.value + clones * Math.ceil(plan.resources.storageBytes / topology.replication.basebackupBytesPerS);
+}
+
+/** The name replica clusters give the main Cluster in externalClusters. */
+export const SOURCE = "primary";
+
+export function clusterMetadata(topology: SelfHostedTopology, plan: ClusterPlan): ClusterManifest["metadata"] {
+  return {
+    name: plan.name,
+    namespace: topology.kubernetes.namespace,
+    labels: { ...baseLabels(topology, "postgresql"), ...stackLabel(topology) },
+    // @pulumi/kubernetes awaits a custom resource only when told what to wait for, and as long as
+    // cloning every standby takes (one after another), at no less than basebackupMaxRate.
+    annotations: { "pulumi.com/waitFor": CNPG_OPERATOR.readyCondition.value, "pulumi.com/timeoutSeconds": String(awaitSeconds(topology, plan)) },
+  };
+}
+
+/** Spec fields every Cluster of the stack shares: image, sizing, placement, certificates, labels. */
+function common(topology: SelfHostedTopology, plan: ClusterPlan, region: Region): ClusterSpec {
+  const k = topology.kubernetes;
+  const { resources } = plan;
+  const planned = clusterParameters(plan);
+  if (planned.issues.length > 0) throw new Error(`cloudnative-pg: ${plan.name} has unvalidated parameter issues: ${planned.issues.map((i) => i.key).join(", ")}`);
+  return {
+    instances: plan.instances,
+    imageName: k.images.postgres,
+    enableSuperuserAccess: false,
+    inheritedMetadata: { labels: stackLabel(topology) },
+    postgresql: { parameters: planned.parameters, pg_hba: hbaLines(topology, region) },
+    affinity: { enablePodAntiAffinity: true, podAntiAffinityType: k.antiAffinity, topologyKey: "kubernetes.io/hostname" },
+    storage: { size: resources.storage, resizeInUseVolumes: true, ...(k.storageClass !== undefined ? { storageClass: k.storageClass } : {}) },
+    // No CPU limit: throttling turns spikes into replication lag.
+    resources: { requests: { cpu: resources.cpu, memory: resources.memory }, limits: { memory: resources.memory } },
+    // The stack's own CA: replica clusters in other Kubernetes clusters trust the same one and
+    // authenticate with the same streaming_replica certificate, which the stack creates in each.
+    certificates: {
+      serverCASecret: cnpgNames.caSecret(topology),
+      serverTLSSecret: cnpgNames.serverSecret(topology),
+      clientCASecret: cnpgNames.caSecret(topology),
+      replicationTLSSecret: cnpgNames.replicationSecret(topology),
+    },
+    replicationSlots: { highAvailability: { enabled: true }, updateInterval: 30 },
+  };
+}
+
+/** Replicas leave -ro (and the read Pooler) past the lag bound; the OLAP replica may pause replay by design, so it has none. */
+function readiness(topology: SelfHostedTopology, role: "oltp" | "olap"): ClusterSpec["probes"] {
+  return { readiness: role === "oltp" ? { type: "streaming", maximumLag: String(topology.replication.maxLagBytes) } : { type: "streaming" } };
+}
+
+export function mainClusterManifest(topology: SelfHostedTopology, plan: Extract<ClusterPlan, { kind: "main" }>, region: Region): ClusterManifest {
+  const base = common(topology, plan, region);
+  const { synchronousReplicas } = topology.replication;
+  return {
+    apiVersion: "postgresql.cnpg.io/v1",
+    kind: "Cluster",
+    metadata: clusterMetadata(topology, plan),
+    spec: {
+      ...base,
+      postgresql: {
+        ...base.postgresql,
+        // Quorum over the main Cluster's own instances: the OLAP and remote replica clusters are never waited for.
+        ...(synchronousReplicas > 0 ? { synchronous: { method: "any", number: synchronousReplicas, dataDurability: "required" } } : {}),
+      },
+      probes: readiness(topology, "oltp"),
+      bootstrap: { initdb: { database: topology.database, owner: topology.user, secret: { name: cnpgNames.appSecret(topology) } } },
+      // initdb runs once; the managed role keeps the password (and pg_monitor, which the verifier needs) in step with the Secret.
+      managed: { roles: [{ name: topology.user, ensure: "present", login: true, inRoles: ["pg_monitor"], passwordSecret: { name: cnpgNames.appSecret(topology) } }] },
+    },
+  };
+}
+
+export function replicaClusterManifest(topology: SelfHostedTopology, plan: Extract<ClusterPlan, { kind: "replica" }>, region: Region, source: Endpoint): ClusterManifest {
+  const replicationSecret = cnpgNames.replicationSecret(topology);
+  return {
+    apiVersion: "postgresql.cnpg.io/v1",
+    kind: "Cluster",
+    metadata: clusterMetadata(topology, plan),
+    spec: {
+      ...common(topology, plan, region),
+      probes: readiness(topology, plan.role),
+      bootstrap: { pg_basebackup: { source: SOURCE, database: topology.database, owner: topology.user, secret: { name: cnpgNames.appSecret(topology) } } },
+      replica: { enabled: true, source: SOURCE },
+      externalClusters: [
+        {
+          name: SOURCE,
+          connectionParameters: {
+            host: source.host,
+            port: String(source.port),
+            user: CNPG_OPERATOR.userCertificates.value.replicationUser,
+            dbname: "postgres",
+            // The stack's CA, as the StatefulSet engine's remote replicas verify it.
+            sslmode: "verify-ca",
+            // How the writer's pg_stat_replication names this replica cluster (the verification Job looks for it).
+            application_name: plan.name,
+          },
+          sslCert: { name: replicationSecret, key: "tls.crt" },
+          sslKey: { name: replicationSecret, key: "tls.key" },
+          sslRootCert: { name: cnpgNames.caSecret(topology), key: "ca.crt" },
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * Everything of one region on the cloudnative-pg engine: the operator (checked or
+ * installed), Secrets, NetworkPolicies, the region's Clusters and Poolers, and the
+ * same verification Job as the StatefulSet engine. The primary's region also
+ * exposes the main Cluster's primary to other regions when any exist.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { Endpoint } from "../../outputs";
+import type { Region, SelfHostedTopology } from "../../topology/types";
+import type { ServerCertificate } from "../clusterTls";
+import { baseLabels, serviceHost } from "../conventions";
+import { type RegionCredentials, credentialsSecret } from "../manifests/secrets";
+import { exposedPrimaryManifest } from "../manifests/services";
+import { VerificationJob } from "../verificationJob";
+import { instanceNetworkPolicy, poolerNetworkPolicy } from "./access";
+import { type ClusterManifest, clusterMetadata, mainClusterManifest, replicaClusterManifest } from "./cluster";
+import { CNPG_OPERATOR } from "./facts/operator";
+import { crdProblem, operatorRelease } from "./operator";
+import { type ClusterPlan, clusterPlans, cnpgNames, poolerTarget } from "./plan";
+import { poolerManifest } from "./pooler";
+import { appUserSecret, caSecret, certificateSecret } from "./secrets";
+import { cnpgVerifyTargets } from "./verify";
+
+export interface CnpgCertificates {
+  server: ServerCertificate;
+  /** streaming_replica's client certificate, the same in every region. */
+  replication: ServerCertificate;
+  caPem: pulumi.Input<string>;
+  caKeyPem: pulumi.Input<string>;
+}
+
+export interface CnpgRegionArgs {
+  topology: SelfHostedTopology;
+  region: Region;
+  credentials: RegionCredentials;
+  certificates: CnpgCertificates;
+  /** Other regions only: where their replica clusters reach the primary. */
+  primaryEndpoint?: pulumi.Input<Endpoint>;
+  /** Other regions only: the main Cluster (their replica clusters seed from it) and the primary region's Job. */
+  after?: pulumi.Resource[];
+  verifyAfter?: pulumi.Resource[];
+}
+
+export class CnpgRegion extends pulumi.ComponentResource {
+  declare readonly verification: VerificationJob;
+  declare readonly exposedPrimary?: k8s.core.v1.Service;
+  declare readonly clusters: k8s.apiextensions.CustomResource[];
+  declare readonly poolers: k8s.apiextensions.CustomResource[];
+
+  constructor(name: string, args: CnpgRegionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pg-read-replicas:kubernetes:CnpgRegion", name, {}, opts);
+    const { topology, region, certificates } = args;
+    if (topology.kubernetes.engine.name !== "cloudnative-pg") throw new Error("CnpgRegion: the topology's engine is not cloudnative-pg");
+    const engine = topology.kubernetes.engine;
+    const child = (dependsOn: pulumi.Resource[] = []) => ({ parent: this, dependsOn });
+
+    const namespace = topology.kubernetes.createNamespace
+      ? [new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: topology.kubernetes.namespace, labels: baseLabels(topology, "postgresql") } }, child())]
+      : [];
+    const operator = engine.installOperator
+      ? [new k8s.helm.v3.Release(`${name}-cloudnative-pg`, operatorRelease(topology, engine.operatorNamespace), child())]
+      : [];
+    // Without an install, the CRD the operator registers must be there, and new enough: read at preview, before anything is created.
+    const crdCheck = engine.installOperator
+      ? pulumi.output(undefined)
+      : k8s.apiextensions.v1.CustomResourceDefinition.get(`${name}-cloudnative-pg-operator`, CNPG_OPERATOR.crds.value.cluster, { parent: this }).spec.apply((spec) => {
+          const problem = crdProblem(topology, { spec: spec as never }, `region ${region.name}'s cluster`);
+          if (problem) throw new Error(problem);
+          return undefined;
+        });
+
+    const base = [...namespace, ...operator];
+    const secrets = [
+      new k8s.core.v1.Secret(`${name}-app-user`, appUserSecret(topology, args.credentials.app), child(base)),
+      new k8s.core.v1.Secret(`${name}-tls-ca`, caSecret(topology, certificates.caPem, certificates.caKeyPem), child(base)),
+      new k8s.core.v1.Secret(`${name}-tls`, certificateSecret(topology, cnpgNames.serverSecret(topology), certificates.server), child(base)),
+      new k8s.core.v1.Secret(`${name}-tls-replication`, certificateSecret(topology, cnpgNames.replicationSecret(topology), certificates.replication), child(base)),
+      // The verification Job's password and heartbeat token, as on the StatefulSet engine.
+      new k8s.core.v1.Secret(`${name}-credentials`, credentialsSecret(topology, args.credentials, false), child(base)),
+    ];
+    const policies = [
+      new k8s.networking.v1.NetworkPolicy(`${name}-netpol-postgresql`, instanceNetworkPolicy(topology, region, engine.operatorNamespace), child(base)),
+      new k8s.networking.v1.NetworkPolicy(`${name}-netpol-pgbouncer`, poolerNetworkPolicy(topology, region), child(base)),
+    ];
+    const ready = [...base, ...secrets, ...policies];
+
+    this.clusters = [];
+    const byName = new Map<string, k8s.apiextensions.CustomResource>();
+    for (const plan of clusterPlans(topology, region)) {
+      // In the primary's region, replica clusters seed from the main Cluster once it is Ready.
+      const main = byName.get(cnpgNames.main(topology));
+      const waitFor = [...ready, ...(main ? [main] : []), ...(args.after ?? [])];
+      const cluster = this.cluster(name, args, plan, crdCheck, waitFor);
+      byName.set(plan.name, cluster);
+      this.clusters.push(cluster);
+    }
+
+    const remoteCidrs = topology.regions.flatMap((r) => (r.primary ? [] : r.access.cidrs));
+    if (region.primary && remoteCidrs.length > 0) {
+      const exposed = exposedPrimaryManifest(topology, remoteCidrs);
+      const labels = CNPG_OPERATOR.labels.value;
+      // The main Cluster's primary, whichever instance the operator elected (what its -rw selects).
+      const selector = { [labels.cluster]: cnpgNames.main(topology), [labels.instanceRole]: labels.primary };
+      const ports = [{ name: "postgres", port: topology.port, targetPort: CNPG_OPERATOR.postgresPort.value.number }];
+      this.exposedPrimary = new k8s.core.v1.Service(`${name}-rw-external`, { ...exposed, spec: { ...exposed.spec, selector, ports } }, child(ready));
+    }
+
+    this.poolers = region.pools.map((pool) => {
+      const target = byName.get(poolerTarget(topology, pool).cluster);
+      const manifest = poolerManifest(topology, pool);
+      return new k8s.apiextensions.CustomResource(`${name}-${pool.service}`, manifest, child([...ready, ...(target ? [target] : [])]));
+    });
+
+    this.verification = new VerificationJob(
+      `${name}-verify`,
+      { topology, targets: cnpgVerifyTargets(topology, region), waitFor: [...ready, ...this.clusters, ...this.poolers, ...(args.verifyAfter ?? [])] },
+      { parent: this },
+    );
+    this.registerOutputs({ verification: this.verification.job.metadata.name });
+  }
+
+  private cluster(name: string, args: CnpgRegionArgs, plan: ClusterPlan, check: pulumi.Output<undefined>, waitFor: pulumi.Resource[]): k8s.apiextensions.CustomResource {
+    const { topology, region } = args;
+    const inRegion = { host: serviceHost(cnpgNames.service(cnpgNames.main(topology), "rw"), topology.kubernetes.namespace), port: topology.port };
+    const source = plan.kind === "replica" && plan.remote ? args.primaryEndpoint : inRegion;
+    if (!source) throw new Error(`CnpgRegion ${region.name}: a replica-only region needs primaryEndpoint`);
+    const manifest = pulumi.all([pulumi.output(source), check]).apply(([endpoint]): ClusterManifest =>
+      plan.kind === "main" ? mainClusterManifest(topology, plan, region) : replicaClusterManifest(topology, plan, region, endpoint),
+    );
+    return new k8s.apiextensions.CustomResource(
+      `${name}-${plan.name}`,
+      { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: clusterMetadata(topology, plan), spec: manifest.spec },
+      { parent: this, dependsOn: waitFor },
+    );
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The operator prerequisite: either the stack installs CloudNativePG from its Helm
+ * chart, or it reads the installed Cluster CRD and refuses to go on, naming the
+ * operator and what to do, when it is missing or too old for the fields the
+ * manifests use. Pure parts here; the component reads and installs.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type { SelfHostedTopology } from "../../topology/types";
+import { CNPG_OPERATOR } from "./facts/operator";
+
+type Schema = { type?: string; properties?: Record<string, Schema>; items?: Schema };
+interface CrdShape {
+  spec?: { versions?: Array<{ name?: string; schema?: { openAPIV3Schema?: Schema } }> };
+}
+
+function install(topology: SelfHostedTopology): string {
+  const { repo, chart, version } = CNPG_OPERATOR.helm.value;
+  const namespace = topology.kubernetes.engine.name === "cloudnative-pg" ? topology.kubernetes.engine.operatorNamespace : "cnpg-system";
+  return `install CloudNativePG ${CNPG_OPERATOR.version.value} (helm repo add cnpg ${repo} && helm upgrade --install cnpg --namespace ${namespace} --create-namespace --version ${version} cnpg/${chart}), or set pg-read-replicas:kubernetes.cloudnativePg.installOperator to true`;
+}
+
+function has(schema: Schema | undefined, path: readonly string[]): boolean {
+  let node = schema;
+  for (const key of path) {
+    node = node?.properties?.[key];
+    if (!node) return false;
+  }
+  return true;
+}
+
+/** Why the installed CRD cannot take this stack's Clusters, or undefined when it can. */
+export function crdProblem(topology: SelfHostedTopology, crd: CrdShape | undefined, cluster: string): string | undefined {
+  const name = CNPG_OPERATOR.crds.value.cluster;
+  const v1 = crd?.spec?.versions?.find((v) => v.name === "v1");
+  if (!v1) return `the CloudNativePG operator is not installed in ${cluster}: its CRD ${name} (postgresql.cnpg.io/v1) is missing. Fix: ${install(topology)}`;
+  const schema = v1.schema?.openAPIV3Schema;
+  const missing = CNPG_OPERATOR.requiredCrdFields.value.find((field) => !has(schema, field.path));
+  if (missing) {
+    return `the CloudNativePG operator in ${cluster} is older than ${missing.since}: its CRD ${name} lacks ${missing.path.join(".")}, which this stack renders (it targets ${CNPG_OPERATOR.version.value}). Fix: upgrade it: ${install(topology)}`;
+  }
+  return undefined;
+}
+
+/** The operator from its chart, in the namespace stack config names (its CRDs come with it). */
+export function operatorRelease(topology: SelfHostedTopology, namespace: string): k8s.helm.v3.ReleaseArgs {
+  const { repo, chart, version } = CNPG_OPERATOR.helm.value;
+  return {
+    name: "cnpg",
+    chart,
+    version,
+    repositoryOpts: { repo },
+    namespace,
+    createNamespace: true,
+    // Clusters are created only once the operator (and its webhooks) are up.
+    skipAwait: false,
+    description: `CloudNativePG for ${topology.name}`,
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * StackOutputs on the cloudnative-pg engine: the same keys and meanings as the
+ * StatefulSet engine's. Readers are Services (the operator names and replaces
+ * instances itself, and elects the writer): the main Cluster's -ro for its OLTP
+ * replicas, each replica cluster's -r. Notes say what differs from the topology. Pure.
+ */
+import { type Endpoint, type PlainOutputs, commonOutputs } from "../../outputs";
+import type { SelfHostedTopology } from "../../topology/types";
+import { POOL_SERVICE_PORT, serviceHost } from "../conventions";
+import { CNPG_OPERATOR } from "./facts/operator";
+import { clusterParameters, realisedElsewhere } from "./parameters";
+import { clusterPlans, cnpgNames } from "./plan";
+
+const SLOT_PREFIX = CNPG_OPERATOR.instanceNaming.value.slotPrefix;
+
+function notes(topology: SelfHostedTopology): string[] {
+  const plans = topology.regions.flatMap((region) => clusterPlans(topology, region));
+  const replicaClusters = plans.filter((p) => p.kind === "replica").map((p) => p.name);
+  const read = topology.pools.read;
+  const lines = [
+    `kubernetes.engine cloudnative-pg: CloudNativePG ${CNPG_OPERATOR.version.value} elects the writer of Cluster ${cnpgNames.main(topology)} and fails over automatically (with fencing) among its instances; ${cnpgNames.service(cnpgNames.main(topology), "rw")} and the write pool follow it`,
+    "readers are the Clusters' Services: the operator names instances <cluster>-<n> and streams them on its own HA slots (_cnpg_*)",
+    ...realisedElsewhere(),
+    ...[...new Set(plans.flatMap((plan) => clusterParameters(plan).notes))],
+  ];
+  if (replicaClusters.length > 0) {
+    lines.push(
+      `replica clusters (${replicaClusters.join(", ")}) stream without a replication slot (CloudNativePG has none for them): the primary keeps WAL for them only up to wal_keep_size`,
+    );
+  }
+  lines.push(`replication.basebackupMaxRate (${topology.replication.basebackupMaxRate}) does not throttle the operator's clones (its pg_basebackup has no --max-rate); Pulumi awaits each Cluster as if it did`);
+  if (topology.regions.some((r) => !r.primary)) lines.push("CloudNativePG does no failover across Kubernetes clusters: another region's replica cluster is promoted declaratively");
+  if (read.statementTimeoutMs !== undefined) {
+    lines.push(`the read pool's statement timeout is PgBouncer's query_timeout (${Math.ceil(read.statementTimeoutMs / 1000)} s): a Pooler has only the * database, so no connect_query`);
+  }
+  const primary = topology.regions.flatMap((r) => r.groups).find((g) => g.role === "primary");
+  const replica = topology.regions.flatMap((r) => r.groups).find((g) => g.role === "oltp" && !g.remote);
+  if (primary && replica && JSON.stringify(primary.resources) !== JSON.stringify(replica.resources)) {
+    lines.push("resources.replica does not apply to the main Cluster: every instance may become the primary, so each is sized as resources.primary");
+  }
+  return lines;
+}
+
+export function cnpgStackOutputs(topology: SelfHostedTopology): PlainOutputs {
+  const namespace = topology.kubernetes.namespace;
+  const endpoint = (cluster: string, type: "rw" | "ro" | "r"): Endpoint => ({ host: serviceHost(cnpgNames.service(cluster, type), namespace), port: topology.port });
+  const poolEndpoint = (service: string): Endpoint => ({ host: serviceHost(service, namespace), port: POOL_SERVICE_PORT });
+  const main = cnpgNames.main(topology);
+  const { write, read, olap } = topology.pools;
+  const readers = topology.regions.flatMap((region) =>
+    clusterPlans(topology, region).map((plan) =>
+      plan.kind === "main"
+        ? { name: plan.name, region: region.name, role: "oltp" as const, ...endpoint(plan.name, "ro"), cluster: { kind: "instances" as const, count: plan.instances - 1, slotPrefix: SLOT_PREFIX } }
+        : { name: plan.name, region: region.name, role: plan.role, ...endpoint(plan.name, "r"), cluster: { kind: "replicaCluster" as const } },
+    ),
+  );
+  return {
+    ...commonOutputs(topology),
+    backend: "selfHosted",
+    writer: endpoint(main, "rw"),
+    readerEndpoint: endpoint(main, "ro"),
+    readers,
+    pools: { write: poolEndpoint(write.service), read: poolEndpoint(read.service), ...(olap ? { olap: poolEndpoint(olap.service) } : {}) },
+    regions: topology.regions.map((region) => ({
+      region: region.name,
+      primary: region.primary,
+      readerEndpoint: region.primary ? endpoint(main, "ro") : endpoint(cnpgNames.region(topology, region.name), "r"),
+      readPool: poolEndpoint(region.pools.find((p) => p.name === "read")?.service ?? read.service),
+    })),
+    notes: notes(topology),
+    tls: { required: topology.access.requireTls },
+  };
+}

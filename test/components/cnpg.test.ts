@@ -1,0 +1,201 @@
+/**
+ * Both engines render every selfHosted example stack under Pulumi's mocks; on the
+ * cloudnative-pg engine every Cluster and Pooler passes CloudNativePG's CRD schema
+ * (and 1.30's changes to it), and prod-cnpg realises prod's topology as Clusters
+ * (the OLAP replica and eu-west-1 as replica clusters) and Poolers.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { readStackConfig } from "../../components/config/stackFile";
+import { CNPG_OPERATOR, managedParameter, poolerParameterAllowed } from "../../components/kubernetes/cnpg/facts";
+import { TYPES, k8sObject, ofType, providerUrn } from "../support/graph";
+import { isKubernetesObject, validateKubernetesObject } from "../support/kubernetesSchema";
+import { type ProgramRun, type Registered, isSecretValue, resolve, runProgram } from "../support/pulumiMocks";
+
+const CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
+const POOLER = "kubernetes:postgresql.cnpg.io/v1:Pooler";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+
+/** The stack's own config with kubernetes.engine (and optionally more kubernetes keys) replaced. */
+function withEngine(stack: string, engine: string, more: Record<string, unknown> = {}): Record<string, string> {
+  const kubernetes = JSON.parse(readStackConfig("stacks", stack)["pg-read-replicas:kubernetes"]!) as Record<string, unknown>;
+  return { "pg-read-replicas:kubernetes": JSON.stringify({ ...kubernetes, engine, ...more }) };
+}
+
+const named = (run: ProgramRun, type: string, name: string, owner?: string): Registered => k8sObject(run, type, name, owner);
+
+describe.each([
+  ["dev", "statefulset"],
+  ["dev", "cloudnative-pg"],
+  ["staging", "statefulset"],
+  ["staging", "cloudnative-pg"],
+  ["prod", "cloudnative-pg"],
+  ["prod-cnpg", "statefulset"],
+  ["prod-cnpg", "cloudnative-pg"],
+])("stack %s on engine %s", (stack, engine) => {
+  it("renders, every object passing its schema (CloudNativePG's CRDs for Clusters and Poolers)", async () => {
+    const run = await runProgram(stack, withEngine(stack, engine));
+    const kube = run.resources.filter(isKubernetesObject);
+    for (const resource of kube) validateKubernetesObject(resource);
+    const workloads = ofType(run, TYPES.statefulSet).length + ofType(run, TYPES.deployment).length;
+    if (engine === "statefulset") {
+      expect(ofType(run, CLUSTER)).toHaveLength(0);
+      expect(workloads).toBeGreaterThan(2);
+    } else {
+      expect(workloads).toBe(0);
+      expect(ofType(run, CLUSTER).length).toBeGreaterThanOrEqual(1);
+      expect(ofType(run, POOLER).length).toBeGreaterThanOrEqual(2);
+    }
+    expect(ofType(run, TYPES.job).length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("the schema check catches a malformed Cluster", () => {
+  const cluster = (spec: Record<string, unknown>): Registered => ({
+    urn: "x", type: CLUSTER, name: "broken", custom: true, parent: "", dependencies: [], provider: "", ignoreChanges: [], deleteBeforeReplace: false, rawInputs: {},
+    inputs: { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: { name: "broken" }, spec: { instances: 2, storage: { size: "1Gi" }, ...spec } },
+  });
+  it("rejects a probe type the CRD does not have, and a field only 1.30 has", () => {
+    expect(() => validateKubernetesObject(cluster({ probes: { readiness: { type: "tcp" } } }))).toThrow(/readiness\/type must be equal to one of the allowed values/);
+    expect(() => validateKubernetesObject(cluster({ primaryLease: { leaseDurationSeconds: 15 } }))).toThrow(/uses spec\.primaryLease, which CloudNativePG 1\.30 changed/);
+  });
+});
+
+describe("prod-cnpg", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram("prod-cnpg");
+  });
+
+  it("runs the primary and the three OLTP replicas as one Cluster the operator fails over", () => {
+    const spec = named(run, CLUSTER, "pg").inputs.spec;
+    expect(spec.instances).toBe(4);
+    expect(spec.postgresql.synchronous).toEqual({ method: "any", number: 1, dataDurability: "required" });
+    expect(spec.probes.readiness).toEqual({ type: "streaming", maximumLag: String(64 * 1024 * 1024) });
+    expect(spec.replicationSlots.highAvailability.enabled).toBe(true);
+    expect(spec.affinity).toEqual({ enablePodAntiAffinity: true, podAntiAffinityType: "required", topologyKey: "kubernetes.io/hostname" });
+    expect(spec.storage).toEqual({ size: "500Gi", storageClass: "gp3-encrypted", resizeInUseVolumes: true });
+    expect(spec.resources).toEqual({ requests: { cpu: "4", memory: "16Gi" }, limits: { memory: "16Gi" } });
+    expect(spec.imageName).toBe(CNPG_OPERATOR.images.value.postgres[15]);
+    expect(spec.bootstrap.initdb).toEqual({ database: "app", owner: "app", secret: { name: "pg-app-user" } });
+    expect(spec.managed.roles).toEqual([{ name: "app", ensure: "present", login: true, inRoles: ["pg_monitor"], passwordSecret: { name: "pg-app-user" } }]);
+    expect(spec.certificates).toEqual({ serverCASecret: "pg-tls-ca", serverTLSSecret: "pg-tls", clientCASecret: "pg-tls-ca", replicationTLSSecret: "pg-tls-replication" });
+    const annotations = named(run, CLUSTER, "pg").inputs.metadata.annotations;
+    expect(annotations["pulumi.com/waitFor"]).toBe("condition=Ready");
+    // Three clones of 500 Gi at basebackupMaxRate (100M = 100 MiB/s) on top of the provider's 600 s.
+    expect(annotations["pulumi.com/timeoutSeconds"]).toBe(String(600 + 3 * 5120));
+  });
+
+  it("sends the product's settings as parameters, none that the operator manages", () => {
+    const parameters = named(run, CLUSTER, "pg").inputs.spec.postgresql.parameters as Record<string, string>;
+    expect(parameters).toMatchObject({ commit_delay: "10", synchronous_commit: "remote_write", max_connections: "400", wal_keep_size: "2GB", max_slot_wal_keep_size: "20GB" });
+    for (const cluster of ofType(run, CLUSTER)) {
+      expect(Object.keys(cluster.inputs.spec.postgresql.parameters).filter((name) => managedParameter(name) !== undefined), cluster.name).toEqual([]);
+    }
+    const hba = named(run, CLUSTER, "pg").inputs.spec.postgresql.pg_hba as string[];
+    expect(hba).toEqual(["hostnossl all all 0.0.0.0/0 reject", "hostnossl all all ::/0 reject", "hostssl app app 10.0.0.0/16 scram-sha-256", "host all all 0.0.0.0/0 reject", "host all all ::/0 reject"]);
+  });
+
+  it("runs the OLAP replica as its own replica cluster with its analytic settings, never behind the read pool", () => {
+    const olap = named(run, CLUSTER, "pg-olap").inputs.spec;
+    expect(olap.instances).toBe(1);
+    expect(olap.replica).toEqual({ enabled: true, source: "primary" });
+    expect(olap.bootstrap.pg_basebackup.source).toBe("primary");
+    expect(olap.externalClusters[0].connectionParameters).toMatchObject({ host: "pg-rw.pg-prod.svc.cluster.local", user: "streaming_replica", sslmode: "verify-ca", application_name: "pg-olap" });
+    expect(olap.postgresql.parameters).toMatchObject({ hot_standby_feedback: "off", max_standby_streaming_delay: "-1", work_mem: "256MB" });
+    expect(olap.probes.readiness).toEqual({ type: "streaming" });
+    const read = named(run, POOLER, "pg-pool-read", "pg-us-east-1").inputs.spec;
+    // -ro selects the replicas of Cluster pg only: the OLAP instance belongs to pg-olap.
+    expect([read.cluster.name, read.type]).toEqual(["pg", "ro"]);
+    expect(named(run, POOLER, "pg-pool-olap").inputs.spec.cluster.name).toBe("pg-olap");
+    expect(named(run, CLUSTER, "pg").inputs.spec.instances).toBe(1 + 3);
+  });
+
+  it("creates eu-west-1's replica cluster and read pool through that region's provider, streaming from the exposed primary", () => {
+    const [provider] = ofType(run, TYPES.kubernetesProvider);
+    const eu = named(run, CLUSTER, "pg-eu-west-1");
+    expect(providerUrn(eu)).toBe(provider!.urn);
+    expect(eu.inputs.spec.instances).toBe(2);
+    expect(eu.inputs.spec.externalClusters[0].connectionParameters).toMatchObject({ host: "pg-rw-external.lb.example.com", sslmode: "verify-ca", application_name: "pg-eu-west-1" });
+    expect(eu.dependencies).toContain(named(run, CLUSTER, "pg").urn);
+    const euPool = named(run, POOLER, "pg-pool-read", "pg-eu-west-1");
+    expect(providerUrn(euPool)).toBe(provider!.urn);
+    expect([euPool.inputs.spec.cluster.name, euPool.inputs.spec.type]).toEqual(["pg-eu-west-1", "r"]);
+    const exposed = named(run, TYPES.service, "pg-rw-external");
+    expect(exposed.inputs.spec.selector).toEqual({ "cnpg.io/cluster": "pg", "cnpg.io/instanceRole": "primary" });
+    // The instances name their port "postgresql": target it by number, as the operator's Services do.
+    expect(exposed.inputs.spec.ports).toEqual([{ name: "postgres", port: 5432, targetPort: CNPG_OPERATOR.postgresPort.value.number }]);
+    // The operator reads ca.key and tls.key as SEC1 EC keys: what @pulumi/tls writes for ECDSA only.
+    const keys = run.resources.filter((r) => r.type === "tls:index/privateKey:PrivateKey");
+    expect(keys.length).toBeGreaterThanOrEqual(4);
+    for (const key of keys) expect(key.inputs.algorithm, `${key.name}: ${CNPG_OPERATOR.ecKeys.source}`).toBe("ECDSA");
+    // The same CA and streaming_replica certificate in both clusters.
+    for (const name of ["pg-tls-ca", "pg-tls-replication"]) {
+      const secrets = ofType(run, TYPES.secret).filter((s) => s.inputs.metadata.name === name);
+      expect(secrets, name).toHaveLength(2);
+      expect(secrets[0]!.inputs.stringData).toEqual(secrets[1]!.inputs.stringData);
+      expect(isSecretValue(secrets[0]!.rawInputs.stringData), name).toBe(true);
+    }
+  });
+
+  it("admits the operator to the instance manager, monitoring to the metrics, the stack's pods and clients to PostgreSQL", () => {
+    const policy = named(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "pg-postgresql", "pg-us-east-1").inputs.spec;
+    expect(policy.podSelector.matchLabels).toEqual({ "pg-read-replicas/stack": "pg", "cnpg.io/podRole": "instance" });
+    const rule = (port: number) => policy.ingress.find((r: { ports: Array<{ port: number }> }) => r.ports[0]!.port === port);
+    expect(rule(CNPG_OPERATOR.statusPort.value).from).toContainEqual({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "cnpg-system" } } });
+    expect(rule(CNPG_OPERATOR.metricsPort.value).from).toEqual([{ namespaceSelector: {}, podSelector: { matchLabels: { "pg-read-replicas/access": "monitoring" } } }]);
+    const postgres = rule(5432).from;
+    expect(postgres).toContainEqual({ podSelector: { matchLabels: { "pg-read-replicas/stack": "pg" } } });
+    expect(postgres).toContainEqual({ ipBlock: { cidr: "10.20.0.0/16" } });
+    expect(named(run, CLUSTER, "pg").inputs.spec.inheritedMetadata.labels).toEqual({ "pg-read-replicas/stack": "pg" });
+  });
+
+  it("gives every pool the product's PgBouncer settings, within the Pooler's allow-list", () => {
+    for (const pooler of ofType(run, POOLER)) {
+      const { pgbouncer, instances } = pooler.inputs.spec;
+      expect(instances, pooler.name).toBe(3);
+      expect(pgbouncer.poolMode).toBe("transaction");
+      expect(Object.keys(pgbouncer.parameters).filter((name) => !poolerParameterAllowed(name)), pooler.name).toEqual([]);
+      expect(pgbouncer.parameters).toMatchObject({ default_pool_size: "50", max_client_conn: "10000", client_tls_sslmode: "require" });
+    }
+  });
+
+  it("verifies with the same Job, after every Cluster and Pooler, knowing the operator's names", () => {
+    const job = ofType(run, TYPES.job).find((j) => !j.inputs.metadata.name.includes("eu-west-1"))!;
+    for (const resource of [...ofType(run, CLUSTER), ...ofType(run, POOLER)].filter((r) => r.name.startsWith("pg-us-east-1"))) {
+      expect(job.dependencies, resource.name).toContain(resource.urn);
+    }
+    const script = k8sObject(run, TYPES.configMap, job.inputs.metadata.name).inputs.data["verify.sh"] as string;
+    expect(script).toContain("check_instances 'pg' 3 '_cnpg_' oltp");
+    expect(script).toContain("check_replica_cluster 'pg-olap' olap");
+    expect(script).toContain("check_pool read 'pg-pool-read.pg-prod.svc.cluster.local' 5432 t 'pg'");
+    const remote = ofType(run, TYPES.job).find((j) => j.inputs.metadata.name.includes("eu-west-1"))!;
+    expect(remote.dependencies).toContain(job.urn);
+  });
+
+  it("exports the same contract as prod, with Services as readers and notes on what differs", async () => {
+    const { program } = run;
+    expect((await resolve(program.writer)).value).toEqual({ host: "pg-rw.pg-prod.svc.cluster.local", port: 5432 });
+    expect((await resolve(program.readerEndpoint)).value.host).toBe("pg-ro.pg-prod.svc.cluster.local");
+    const readers = (await resolve(program.readers)).value;
+    expect(readers.map((r) => [r.name, r.role, r.region, r.host])).toEqual([
+      ["pg", "oltp", "us-east-1", "pg-ro.pg-prod.svc.cluster.local"],
+      ["pg-olap", "olap", "us-east-1", "pg-olap-r.pg-prod.svc.cluster.local"],
+      ["pg-eu-west-1", "oltp", "eu-west-1", "pg-eu-west-1-r.pg-prod.svc.cluster.local"],
+    ]);
+    const pools = (await resolve(program.pools)).value;
+    expect(pools.write.host).toBe("pg-pool-write.pg-prod.svc.cluster.local");
+    const notes = (await resolve(program.notes)).value.join("\n");
+    expect(notes).toContain("without a replication slot");
+    expect(notes).toContain("query_timeout (30 s)");
+    expect((await resolve(program.password)).secret).toBe(true);
+  });
+
+  it("checks the operator is installed, or installs it from its chart in every region", async () => {
+    expect(ofType(run, RELEASE)).toHaveLength(0);
+    const installing = await runProgram("prod-cnpg", withEngine("prod-cnpg", "cloudnative-pg", { cloudnativePg: { installOperator: true } }));
+    const releases = ofType(installing, RELEASE);
+    expect(releases).toHaveLength(2);
+    expect(releases[0]!.inputs).toMatchObject({ chart: "cloudnative-pg", version: "0.29.0", repositoryOpts: { repo: "https://cloudnative-pg.github.io/charts" }, namespace: "cnpg-system" });
+    expect(named(installing, CLUSTER, "pg").dependencies).toContain(releases.find((r) => r.name.startsWith("pg-us-east-1"))!.urn);
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * The cloudnative-pg engine's pure parts: settings as Cluster parameters (every
+ * parameter CloudNativePG manages refused with key, value and fix), the Pooler's
+ * allow-list, the operator check, and the config rules of the engine.
+ */
+import { describe, expect, it } from "vitest";
+import { ConfigError, type ConfigIssue } from "../../components/config/errors";
+import { CNPG_OPERATOR, CNPG_PARAMETERS, CNPG_POOLER, managedParameter, poolerParameterAllowed } from "../../components/kubernetes/cnpg/facts";
+import { crdProblem } from "../../components/kubernetes/cnpg/operator";
+import { clusterParameters } from "../../components/kubernetes/cnpg/parameters";
+import { type ClusterPlan, clusterPlans, poolerTarget } from "../../components/kubernetes/cnpg/plan";
+import { poolerParameters } from "../../components/kubernetes/cnpg/pooler";
+import { GUCS } from "../../components/settings/registry";
+import { topologyFromConfig } from "../../components/topology/build";
+import { instanceProblems } from "../../components/verify/instances";
+import type { SelfHostedTopology, Setting } from "../../components/topology/types";
+import { patched, selfHostedBase } from "../support/configs";
+import { INSTALLED_CNPG_CRD } from "../support/pulumiMocks";
+
+function cnpg(patch: Record<string, unknown> = {}): Record<string, unknown> {
+  const base = selfHostedBase();
+  return patched(base, { kubernetes: { ...(base.kubernetes as object), engine: "cloudnative-pg" }, ...patch });
+}
+
+function build(patch: Record<string, unknown> = {}): SelfHostedTopology {
+  const { topology } = topologyFromConfig(cnpg(patch));
+  if (topology.backend !== "selfHosted") throw new Error("selfHosted expected");
+  return topology;
+}
+
+function issuesOf(config: Record<string, unknown>): ConfigIssue[] {
+  try {
+    topologyFromConfig(config);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.issues];
+    throw error;
+  }
+  return [];
+}
+
+function mainPlan(topology: SelfHostedTopology): Extract<ClusterPlan, { kind: "main" }> {
+  const plan = clusterPlans(topology, topology.regions[0]!).find((p) => p.kind === "main");
+  if (plan?.kind !== "main") throw new Error("no main Cluster");
+  return plan;
+}
+
+/** The main plan with one more setting on the primary, as if the product or stack config produced it. */
+function withPrimarySetting(topology: SelfHostedTopology, setting: Setting): Extract<ClusterPlan, { kind: "main" }> {
+  const plan = mainPlan(topology);
+  return { ...plan, primary: { ...plan.primary, settings: [...plan.primary.settings, setting] } };
+}
+
+describe("CloudNativePG's managed parameters", () => {
+  it("refuses a parameter the operator fixes, naming key, value and fix", () => {
+    const plan = withPrimarySetting(build(), { name: "shared_preload_libraries" as never, value: "pg_stat_statements", source: "stackConfig" });
+    const { parameters, issues } = clusterParameters(plan);
+    expect(parameters).not.toHaveProperty("shared_preload_libraries");
+    expect(issues).toEqual([
+      {
+        key: "postgresql.primary.shared_preload_libraries",
+        value: "pg_stat_statements",
+        problem: `shared_preload_libraries = pg_stat_statements is a parameter CloudNativePG manages itself: its webhook refuses the Cluster ("Can't set fixed configuration parameter")`,
+        fix: "remove shared_preload_libraries from postgresql.primary (the operator sets it), or use kubernetes.engine statefulset",
+      },
+    ]);
+  });
+
+  it("refuses every fixed and blocked parameter, never passing one through", () => {
+    const topology = build();
+    const managed = [...CNPG_PARAMETERS.fixed.value, ...CNPG_PARAMETERS.blocked.value];
+    expect(managed).toHaveLength(65);
+    for (const name of managed) {
+      const { parameters, issues } = clusterParameters(withPrimarySetting(topology, { name: name as never, value: "x", source: "default" }));
+      if (name === "hot_standby" || name === "synchronous_standby_names") {
+        // The product's own value of these is realised by the operator (mandatory setting, synchronous stanza).
+        expect(parameters, name).not.toHaveProperty(name);
+        continue;
+      }
+      expect(parameters, name).not.toHaveProperty(name);
+      expect(issues.map((i) => [i.key, i.fix]), name).toContainEqual(["kubernetes.engine", "use kubernetes.engine statefulset, which writes this setting itself"]);
+    }
+  });
+
+  it("leaves stack config no way to reach a managed parameter: none is overridable", () => {
+    const overridable = Object.entries(GUCS).filter(([, spec]) => "overridable" in spec).map(([name]) => name);
+    expect(overridable.length).toBeGreaterThan(20);
+    expect(overridable.filter((name) => managedParameter(name) !== undefined)).toEqual([]);
+  });
+
+  it("maps the product's settings: one set for the main Cluster, synchronous_standby_names and hot_standby realised by the operator", () => {
+    const topology = build({ replication: { synchronousCommit: "remote_write", synchronousReplicas: 1 } });
+    const { parameters, issues, notes } = clusterParameters(mainPlan(topology));
+    expect(issues).toEqual([]);
+    expect(Object.keys(parameters).filter((name) => managedParameter(name) !== undefined)).toEqual([]);
+    expect(parameters).toMatchObject({ synchronous_commit: "remote_write", wal_level: "replica", wal_log_hints: "on", hot_standby_feedback: "on", max_standby_streaming_delay: "5s" });
+    // The primary would refuse writes: replicas refuse them anyway, being in recovery.
+    expect(parameters).not.toHaveProperty("default_transaction_read_only");
+    expect(notes.join("\n")).toContain("default_transaction_read_only");
+  });
+
+  it("gives the OLAP replica cluster its own analytic settings", () => {
+    const topology = build({ olap: { enabled: true, settings: { work_mem: "256MB" } } });
+    const olap = clusterPlans(topology, topology.regions[0]!).find((p) => p.kind === "replica" && p.role === "olap")!;
+    const { parameters, issues } = clusterParameters(olap);
+    expect(issues).toEqual([]);
+    expect(parameters).toMatchObject({ hot_standby_feedback: "off", max_standby_streaming_delay: "-1", work_mem: "256MB", default_transaction_read_only: "on" });
+  });
+
+  it("refuses replica settings that would reach the primary too, and WAL sizes the webhook refuses", () => {
+    const issues = issuesOf(cnpg({ postgresql: { replica: { work_mem: "64MB" }, primary: { min_wal_size: "2GB", max_wal_size: "1GB" } } }));
+    expect(issues.map((i) => i.key)).toEqual(expect.arrayContaining(["postgresql.replica.work_mem", "postgresql.primary.min_wal_size"]));
+    const workMem = issues.find((i) => i.key === "postgresql.replica.work_mem")!;
+    expect(workMem.problem).toContain("one parameter set to every instance");
+    expect(workMem.fix).toBe("set work_mem to the same value in postgresql.primary and postgresql.replica, or use kubernetes.engine statefulset");
+    // The same overrides are fine on the StatefulSet engine, where each role has its own file.
+    expect(issuesOf(patched(selfHostedBase(), { postgresql: { replica: { work_mem: "64MB" } } }))).toEqual([]);
+  });
+
+  it("accepts a replica setting the primary has too, and standby-only ones", () => {
+    expect(issuesOf(cnpg({ postgresql: { primary: { work_mem: "64MB" }, replica: { work_mem: "64MB", max_standby_streaming_delay: "10s" } } }))).toEqual([]);
+  });
+});
+
+describe("the engine's config rules", () => {
+  it("refuses kubernetes.writer (the operator elects the writer) and statement pooling (the Pooler lacks it)", () => {
+    const base = cnpg();
+    const issues = issuesOf(patched(base, { kubernetes: { ...(base.kubernetes as object), writer: "pg-replica-0" }, pgbouncer: { poolMode: "statement" } }));
+    expect(issues.map((i) => [i.key, i.value])).toEqual([
+      ["pgbouncer.poolMode", "statement"],
+      ["kubernetes.writer", "pg-replica-0"],
+    ]);
+    expect(issues[0]!.fix).toBe("use transaction (or session), or kubernetes.engine statefulset");
+  });
+
+  it("refuses a region whose Cluster name another Cluster or Pooler has, or that the operator finds too long", () => {
+    const region = (name: string) => ({ region: name, replicas: 1, context: "eu", cidrs: ["10.20.0.0/16"] });
+    // A name of 20 and a region of 30 characters make a Cluster name of 51.
+    const issues = issuesOf(cnpg({ name: "p".repeat(20), crossRegion: [region("olap"), region("pool-read"), region(`eu-${"x".repeat(27)}`), region("eu-west-1")] }));
+    const mine = issues.filter((i) => i.problem.includes("CloudNativePG Cluster"));
+    expect(mine.map((i) => i.key)).toEqual(["crossRegion[0].region", "crossRegion[1].region", "crossRegion[2].region"]);
+    expect(mine[0]!.problem).toContain("which another Cluster or Pooler of the stack already has");
+    expect(mine[2]!.problem).toContain("longer than the operator's limit of 50 characters");
+    expect(issues.map((i) => i.key)).not.toContain("crossRegion[3].region");
+  });
+
+  it("warns when replicas are sized apart from the primary: every instance is sized as the primary", () => {
+    const { warnings } = topologyFromConfig(cnpg({ resources: { replica: { memory: "1Gi" } } }));
+    expect(warnings.join("\n")).toContain("sizes every instance of the main Cluster as resources.primary");
+  });
+
+  it("defaults the images to the operator's, by PostgreSQL major", () => {
+    const topology = build();
+    expect(topology.kubernetes.images).toEqual({ postgres: CNPG_OPERATOR.images.value.postgres[16], pgbouncer: CNPG_OPERATOR.images.value.pgbouncer });
+    expect(topologyFromConfig(selfHostedBase()).topology).toMatchObject({ kubernetes: { images: { postgres: "postgres:16-bookworm", pgbouncer: "edoburu/pgbouncer:v1.25.1-p0" }, engine: { name: "statefulset" } } });
+  });
+});
+
+describe("Poolers", () => {
+  it("sends only parameters the Pooler's allow-list has, with the product's pool settings", () => {
+    const topology = build();
+    for (const pool of [topology.pools.write, topology.pools.read, topology.pools.olap!]) {
+      const parameters = poolerParameters(topology, pool);
+      expect(Object.keys(parameters).filter((name) => !poolerParameterAllowed(name)), pool.name).toEqual([]);
+      expect(CNPG_POOLER.allowedParameters.value).toHaveLength(57);
+    }
+    expect(poolerParameters(topology, topology.pools.read)).toMatchObject({ query_timeout: "30", server_round_robin: "1", server_lifetime: "300" });
+  });
+
+  it("points the read pool at the main Cluster's replicas only and the OLAP pool at the OLAP Cluster", () => {
+    const topology = build();
+    expect(poolerTarget(topology, topology.pools.write)).toEqual({ cluster: "pg", type: "rw" });
+    expect(poolerTarget(topology, topology.pools.read)).toEqual({ cluster: "pg", type: "ro" });
+    expect(poolerTarget(topology, topology.pools.olap!)).toEqual({ cluster: "pg-olap", type: "r" });
+    // The OLAP replica is no instance of the main Cluster, whose -ro is all the read pool reaches.
+    expect(mainPlan(topology).instances).toBe(1 + topology.standbys.filter((s) => s.role === "oltp").length);
+  });
+});
+
+describe("the operator check", () => {
+  const topology = build();
+  it("passes an installed 1.30 CRD", () => {
+    expect(crdProblem(topology, INSTALLED_CNPG_CRD, "test")).toBeUndefined();
+  });
+
+  it("names the operator and how to install it when its CRD is missing", () => {
+    const problem = crdProblem(topology, undefined, "region us-east-1's cluster");
+    expect(problem).toContain("the CloudNativePG operator is not installed in region us-east-1's cluster: its CRD clusters.postgresql.cnpg.io");
+    expect(problem).toContain("helm upgrade --install cnpg --namespace cnpg-system --create-namespace --version 0.29.0 cnpg/cloudnative-pg");
+    expect(problem).toContain("kubernetes.cloudnativePg.installOperator");
+  });
+
+  it("refuses an operator too old for the fields the stack renders", () => {
+    const old = structuredClone(INSTALLED_CNPG_CRD);
+    delete (old.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.probes.properties.readiness.properties as Record<string, unknown>).maximumLag;
+    expect(crdProblem(topology, old, "test")).toMatch(/older than 1\.26\.0: its CRD clusters\.postgresql\.cnpg\.io lacks spec\.probes\.readiness\.maximumLag/);
+  });
+});
+
+describe("verify --outputs on a CloudNativePG stack", () => {
+  const row = (app: string, slot: string, active = true, lag = "0") => [app, "streaming", slot, active, lag, "0", "0", "quorum"];
+  it("counts the operator's instances of a Cluster and holds each to its own slot and the lag bound", () => {
+    const cluster = { count: 2, slotPrefix: "_cnpg_" };
+    expect(instanceProblems("pg", [row("pg-2", "_cnpg_pg_2"), row("pg-3", "_cnpg_pg_3"), row("pg-olap", "", false)], cluster, 1000)).toEqual({ problems: [], worstLagBytes: 0, found: 2 });
+    const bad = instanceProblems("pg", [row("pg-2", "_cnpg_pg_3", true, "5000")], cluster, 1000);
+    expect(bad.problems).toEqual([
+      "pg: 1 of its 2 standbys stream from the writer; look at the Cluster's status and its pods' logs.",
+      "pg-2: streams without its slot _cnpg_pg_2 active (slot: '_cnpg_pg_3', active: true).",
+      "pg-2: lags 5000 bytes behind the writer (bound 1000).",
+    ]);
+  });
+});
