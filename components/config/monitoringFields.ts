@@ -48,3 +48,16 @@ export const auroraMonitoring = z
     createSnsTopic: doc(bool.prefault(false), "create an SNS topic for the alarms (subscribe to it yourself)"),
   })
   .prefault({});
+
+/** Prometheus-based monitoring (selfHosted and local): the exporters, the rules' bounds. */
+export interface ResolvedPrometheusMonitoring {
+  enabled: boolean;
+  user: string;
+  scrapeIntervalMs: number;
+  olapReplayPausedForMs: number;
+}
+
+/** Defaults are the schema's; the exporters' role name is fixed (resolve.ts FIXED). */
+export function resolvePrometheusMonitoring(given: z.output<typeof localMonitoring>, user: string): ResolvedPrometheusMonitoring {
+  return { enabled: given.enabled, user, scrapeIntervalMs: given.scrapeInterval, olapReplayPausedForMs: given.olapReplayPausedFor };
+}

@@ -10,7 +10,9 @@ import { type Capacity, requiredReplicas } from "./capacity";
 import { CHANGE_LABEL } from "./labels";
 import { type AuroraConfig, type LocalConfig, type SelfHostedConfig, type StackConfig, selfHostedConfigSchema } from "./schema";
 import { parseByteQuantity } from "./units";
+import { type ResolvedPrometheusMonitoring, resolvePrometheusMonitoring } from "./monitoringFields";
 import { type ResolvedKubernetes, resolveKubernetes } from "./kubernetes";
+import { type ResolvedReplication, resolveReplication } from "./replication";
 
 export type PoolName = "write" | "read" | "olap";
 export type ResourceRole = "primary" | "replica" | "olap";
@@ -39,17 +41,6 @@ export interface NodeResources {
   memoryBytes: number;
   storage: string;
   storageBytes: number;
-}
-
-export interface ResolvedReplication {
-  synchronousCommit: "off" | "local" | "on" | "remote_write" | "remote_apply";
-  synchronousReplicas: number;
-  walKeepSizeBytes: number;
-  maxSlotWalKeepSizeBytes: number;
-  maxLagBytes: number;
-  basebackupMaxRate: string;
-  /** The same rate in bytes per second (pg_basebackup's k and M are 1024 and 1024²). */
-  basebackupBytesPerS: number;
 }
 
 export type OlapChoice = { enabled: false } | { enabled: true; region: string; settings: Readonly<Record<string, string>> };
@@ -96,14 +87,9 @@ export interface SelfHostedRegionEntry {
   primaryHost?: string;
 }
 
-/** Prometheus-based monitoring (selfHosted and local): the exporters, the rules' bounds. */
-export interface ResolvedPrometheusMonitoring {
-  enabled: boolean;
-  user: string;
-  scrapeIntervalMs: number;
-  olapReplayPausedForMs: number;
-}
 export type { KubernetesEngine } from "./kubernetes";
+export type { ResolvedPrometheusMonitoring } from "./monitoringFields";
+export type { ResolvedReplication } from "./replication";
 
 export interface ResolvedSelfHosted extends ResolvedCommon {
   backend: "selfHosted";
@@ -191,18 +177,6 @@ function resolvePgbouncer(given: SelfHostedConfig["pgbouncer"]): ResolvedPgbounc
   };
 }
 
-function resolveReplication(given: SelfHostedConfig["replication"]): ResolvedReplication {
-  return {
-    synchronousCommit: given.synchronousCommit,
-    synchronousReplicas: given.synchronousReplicas,
-    walKeepSizeBytes: given.walKeepSize,
-    maxSlotWalKeepSizeBytes: given.maxSlotWalKeepSize,
-    maxLagBytes: given.maxLagBytes,
-    basebackupMaxRate: given.basebackupMaxRate,
-    basebackupBytesPerS: Number(given.basebackupMaxRate.slice(0, -1)) * (given.basebackupMaxRate.endsWith("M") ? 1024 * 1024 : 1024),
-  };
-}
-
 function replicaCount(config: StackConfig): ResolvedCommon["replicas"] {
   if (config.replicas !== undefined) return { count: config.replicas, from: "replicas" };
   if (!config.capacity) throw new Error("resolveConfig: parseStackConfig lets no config through without replicas or capacity");
@@ -263,12 +237,8 @@ function resolveSelfHosted(config: SelfHostedConfig): ResolvedSelfHosted {
     backend: "selfHosted",
     crossRegion: config.crossRegion.map((entry) => ({ ...entry, allowedCidrs: entry.allowedCidrs ?? entry.cidrs })),
     kubernetes: resolveKubernetes(config),
-    monitoring: prometheusMonitoring(config.monitoring),
+    monitoring: resolvePrometheusMonitoring(config.monitoring, FIXED.monitoringUser),
   };
-}
-
-function prometheusMonitoring(given: LocalConfig["monitoring"]): ResolvedPrometheusMonitoring {
-  return { enabled: given.enabled, user: FIXED.monitoringUser, scrapeIntervalMs: given.scrapeInterval, olapReplayPausedForMs: given.olapReplayPausedFor };
 }
 
 function resolveAurora(config: AuroraConfig): ResolvedAurora {
@@ -297,7 +267,7 @@ function resolveAurora(config: AuroraConfig): ResolvedAurora {
 }
 
 function resolveLocal(config: LocalConfig): ResolvedLocal {
-  return { ...resolveCommon(config, config, false), backend: "local", crossRegion: [], monitoring: prometheusMonitoring(config.monitoring) };
+  return { ...resolveCommon(config, config, false), backend: "local", crossRegion: [], monitoring: resolvePrometheusMonitoring(config.monitoring, FIXED.monitoringUser) };
 }
 
 export function resolveConfig(config: StackConfig): ResolvedConfig {

@@ -1,0 +1,48 @@
+/** The `kubernetes` block of a selfHosted stack's config: namespace, scheduling, engine, images, writer, load balancer. */
+import { z } from "zod";
+import { bool, doc, dnsLabel } from "./fields";
+
+export const KUBERNETES_ENGINES = ["statefulset", "cloudnative-pg"] as const;
+
+/**
+ * The exposed primary must stay private: each cloud's controller reads its own annotation and
+ * ignores the others'. AWS in-tree controller and AWS Load Balancer Controller, GKE, AKS.
+ */
+export const INTERNAL_LOAD_BALANCER: Readonly<Record<string, string>> = {
+  "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+  "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+  "networking.gke.io/load-balancer-type": "Internal",
+  "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+};
+
+export const kubernetes = z.strictObject({
+  namespace: doc(dnsLabel(63), "namespace of every object (per region)"),
+  createNamespace: doc(bool.prefault(true), "create the namespace"),
+  storageClass: doc(z.string().min(1).optional(), "storage class of the data volumes", "the cluster's default"),
+  antiAffinity: doc(z.enum(["preferred", "required"]).prefault("preferred"), "required: at most one database pod per node"),
+  engine: doc(
+    z.enum(KUBERNETES_ENGINES).prefault("statefulset"),
+    "statefulset: this project's StatefulSets, failover by `pg-read-replicas kubernetes failover`; cloudnative-pg: CloudNativePG 1.30 Clusters and Poolers, automatic failover by the operator (which must be installed, or set kubernetes.cloudnativePg.installOperator)",
+  ),
+  cloudnativePg: z
+    .strictObject({
+      installOperator: doc(bool.prefault(false), "cloudnative-pg engine: install the operator from its Helm chart (cloudnative-pg 0.29.0) in every region's cluster; false: the stack checks it is installed"),
+      operatorNamespace: doc(dnsLabel(63).prefault("cnpg-system"), "cloudnative-pg engine: namespace of the operator (where installOperator puts it)"),
+    })
+    .prefault({}),
+  images: z
+    .strictObject({
+      postgres: doc(z.string().min(1).optional(), "PostgreSQL image", "postgres:<postgresVersion>-bookworm; cloudnative-pg: ghcr.io/cloudnative-pg/postgresql:<minor>-system-trixie"),
+      pgbouncer: doc(z.string().min(1).optional(), "PgBouncer image", "edoburu/pgbouncer:v1.25.1-p0; cloudnative-pg: ghcr.io/cloudnative-pg/pgbouncer:1.25.1"),
+    })
+    .prefault({}),
+  writer: doc(
+    z.string().min(1).optional(),
+    "statefulset engine: the pod that is the writer: after `pg-read-replicas kubernetes failover --to <pod>`, that pod (the rw Service follows it; the old primary's StatefulSet stays at 0)",
+    "<name>-primary-0",
+  ),
+  loadBalancerAnnotations: doc(
+    z.record(z.string(), z.string()).prefault(INTERNAL_LOAD_BALANCER),
+    "annotations of the Service exposing the primary to other regions (default: internal on AWS, GKE and Azure)",
+  ),
+});
