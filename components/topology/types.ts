@@ -7,6 +7,7 @@
  */
 import type { Capacity } from "../config/capacity";
 import type { KubernetesEngine, NodeResources } from "../config/resolve";
+import type { ResolvedReplication } from "../config/replication";
 import type { GucName } from "../settings/registry";
 
 export type { KubernetesEngine, NodeResources } from "../config/resolve";
@@ -14,7 +15,7 @@ export type { Capacity } from "../config/capacity";
 export type Backend = "selfHosted" | "aurora" | "local";
 export type StandbyRole = "oltp" | "olap";
 export type NodeRole = "primary" | StandbyRole;
-export type SynchronousCommit = "off" | "local" | "on" | "remote_write" | "remote_apply";
+export type SynchronousCommit = ResolvedReplication["synchronousCommit"];
 export type PoolMode = "session" | "transaction" | "statement";
 export type PoolName = "write" | "read" | "olap";
 
@@ -134,15 +135,9 @@ export interface Access {
   tls: boolean;
 }
 
-export interface Replication {
+/** The resolved replication settings plus the role standbys stream as. */
+export interface Replication extends ResolvedReplication {
   user: string;
-  synchronousCommit: SynchronousCommit;
-  synchronousReplicas: number;
-  walKeepSizeBytes: number;
-  maxSlotWalKeepSizeBytes: number;
-  maxLagBytes: number;
-  basebackupMaxRate: string;
-  basebackupBytesPerS: number;
 }
 
 export interface Verification {
