@@ -54,7 +54,7 @@ export function connectHelp(outputs: StackOutputs, outputsFile: string, stackArg
     `Connect:   write pool  psql ${url(outputs.pools.write)}`,
     `           read pool   psql ${url(outputs.pools.read)}`,
     ...(outputs.pools.olap ? [`           olap pool   psql ${url(outputs.pools.olap)}`] : []),
-    `Client:    eval "$(${command} local env ${stackArgs})"   # DATABASE_PRIMARY_URL, DATABASE_REPLICA_URL, DATABASE_OLAP_URL`,
+    `Client:    eval "$(${command} local env ${stackArgs})"   # DATABASE_PRIMARY_URL, DATABASE_REPLICA_URL${outputs.pools.olap ? ", DATABASE_OLAP_URL" : ""}`,
     `Status:    ${command} local status ${stackArgs}`,
     `Check:     ${command} verify --outputs ${outputsFile}`,
     `Tear down: ${command} local down ${stackArgs}`,
