@@ -20,7 +20,7 @@ import { verifyStack } from "../components/verify/verifier";
 import { DEFAULT_STACKS_DIR, defaultStateDir } from "../components/paths";
 import { UserError } from "../components/errors";
 import { alertsTable, auroraReportText, connectHelp, monitoringHelp, statusTable, verificationTable } from "./render";
-import { activeAlerts, prometheusUrl } from "../components/local/monitoring";
+import { activeAlerts, alertsPageUrl, prometheusUrl } from "../components/local/monitoring";
 import type { LocalState } from "../components/local/state";
 import { durationOption, invokedAs, quote, stderr } from "./shared";
 import { previewCommands } from "./preview";
@@ -88,14 +88,15 @@ async function localUp(options: StackOptions & { outputs?: string; json?: boolea
   const state = runner.state()!;
   console.log(statusTable(await collectStatus(state)));
   console.log(connectHelp(result.outputs, options.outputs ?? result.outputsFile, stackArgs(options), invokedAs()));
-  if (result.prometheusUrl) console.log(monitoringHelp(result.prometheusUrl, runner.layout.monitoringDir));
+  if (result.prometheusUrl) console.log(monitoringHelp(result.prometheusUrl, await alertsPageUrl(result.prometheusUrl), runner.layout.monitoringDir));
 }
 
 /** The stack's alerts, said after its status table. */
 async function alertsOf(state: LocalState): Promise<string> {
   if (!state.monitoring) return "Monitoring is off for this stack (monitoring.enabled: false).";
   try {
-    return alertsTable(await activeAlerts(state), prometheusUrl(state.monitoring.prometheus));
+    const url = prometheusUrl(state.monitoring.prometheus);
+    return alertsTable(await activeAlerts(state), await alertsPageUrl(url));
   } catch (error) {
     return `Alerts: Prometheus at ${prometheusUrl(state.monitoring.prometheus)} did not answer (${(error as Error).message}); local up starts it again.`;
   }

@@ -69,16 +69,16 @@ export function auroraReportText(report: AuroraCheckReport): string {
   return `${report.ok ? "Aurora verified" : "Aurora NOT verified"} after ${report.attempts} attempt(s)\n${table.toString()}`;
 }
 
-export function monitoringHelp(url: string, monitoringDir: string): string {
+export function monitoringHelp(url: string, alertsPage: string, monitoringDir: string): string {
   return [
-    `Prometheus: ${url} (alerts: ${url}/alerts). Rules, queries file and prometheus.yml are in ${monitoringDir}.`,
+    `Prometheus: ${url} (alerts: ${alertsPage}). Rules, queries file and prometheus.yml are in ${monitoringDir}.`,
     `Grafana: import ${monitoringDir}/dashboard.json, with this Prometheus as its data source.`,
   ].join("\n");
 }
 
-export function alertsTable(alerts: readonly FiringAlert[], url: string): string {
-  if (alerts.length === 0) return `Alerts: none pending or firing (${url}/alerts).`;
-  const table = new Table({ head: ["alert", "state", "severity", "since", "summary"] });
+export function alertsTable(alerts: readonly FiringAlert[], alertsPage: string): string {
+  if (alerts.length === 0) return `Alerts: none pending or firing (${alertsPage}).`;
+  const table = new Table({ head: ["alert", "state", "severity", "since", "summary"], style: { head: [], border: [] } });
   for (const alert of alerts) table.push([alert.name, alert.state, alert.severity, alert.activeAt.replace(/\.\d+Z$/, "Z"), alert.summary]);
-  return `Alerts (${url}/alerts):\n${table.toString()}`;
+  return `Alerts (${alertsPage}):\n${table.toString()}`;
 }

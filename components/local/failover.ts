@@ -40,6 +40,8 @@ export async function promote(layout: Layout, state: LocalState, options: Promot
   if ((await nodeIsRunning(node, oldWriter)) && !options.force) {
     throw new LocalError(`the writer ${oldWriter.name} is still running; promoting a replica now would leave two writers. Stop it first (or pass --force to stop it for you).`);
   }
+  // A wrong --replica must fail before --force stops the writer, or the stack is left without one.
+  if (options.replica !== undefined) namedCandidate(state, options.replica);
   if (options.force) await stopNode(node, oldWriter, "immediate");
   const target = await choosePromotionTarget(layout, state, options.replica);
   await superuserSql(node, target, ["-c", PROMOTE_SQL]);
@@ -79,16 +81,27 @@ async function proveWriteThroughPool(layout: Layout, outputs: StackOutputs, writ
   throw new LocalError(`promoted ${writer}, but a write through the write pool still fails after 60s (${last}); see ${layout.log("pg-pool-write")}`);
 }
 
+/** The writer stays in the primary's region: its pg_hba admits the replicas, its pools serve writes there. */
+function promotionCandidates(state: LocalState): StandbyNode[] {
+  return state.topology.standbys.filter((s) => s.role === "oltp" && !s.remote && !state.retired.includes(s.name) && s.name !== state.writer);
+}
+
+function namedCandidate(state: LocalState, wanted: string): StandbyNode {
+  const candidates = promotionCandidates(state);
+  const chosen = candidates.find((c) => c.name === wanted);
+  if (!chosen) {
+    throw new LocalError(
+      `--replica ${wanted} cannot be promoted: only an OLTP replica in the primary's region can become the writer (${candidates.map((c) => c.name).join(", ") || "none left"}). Nothing was changed; the writer ${state.writer} still runs if it did.`,
+    );
+  }
+  return chosen;
+}
+
 /** The most advanced OLTP replica (highest received LSN) loses the least. */
 async function choosePromotionTarget(layout: Layout, state: LocalState, wanted?: string): Promise<StandbyNode> {
   const node = nodeContext(layout, state);
-  // The writer stays in the primary's region: its pg_hba admits the replicas, its pools serve writes there.
-  const candidates = state.topology.standbys.filter((s) => s.role === "oltp" && !s.remote && !state.retired.includes(s.name) && s.name !== state.writer);
-  if (wanted !== undefined) {
-    const chosen = candidates.find((c) => c.name === wanted);
-    if (!chosen) throw new LocalError(`${wanted} cannot be promoted; OLTP replicas: ${candidates.map((c) => c.name).join(", ")}`);
-    return chosen;
-  }
+  if (wanted !== undefined) return namedCandidate(state, wanted);
+  const candidates = promotionCandidates(state);
   let best: { node: StandbyNode; lsn: bigint } | undefined;
   for (const candidate of candidates) {
     const text = await superuserSql(node, candidate, ["-c", "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::bigint"]).catch(() => undefined);

@@ -51,7 +51,7 @@ function writeFiles(layout: Layout, state: LocalState, monitoring: Monitoring): 
   ensureDir(f.dir, state.runAs, 0o755);
   ensureDir(f.data, state.runAs);
   writeOwnedFile(f.queries, renderExporterQueries(), state.runAs, 0o644);
-  writeOwnedFile(f.rules, renderAlertRules(state.topology), state.runAs, 0o644);
+  writeOwnedFile(f.rules, renderAlertRules(state.topology, { writer: state.writer, retired: state.retired }), state.runAs, 0o644);
   writeOwnedFile(join(f.dir, "dashboard.json"), dashboardJson(state.topology.name), state.runAs, 0o644);
   const cluster = { [TARGET_LABELS.cluster]: state.topology.name };
   const postgres = liveNodes(state).map((node) => ({
@@ -104,7 +104,8 @@ export async function startMonitoring(layout: Layout, state: LocalState): Promis
       logFile: layout.log("pool-exporter"),
     });
   }
-  if (!isAlive(monitoring.pids.prometheus)) {
+  if (isAlive(monitoring.pids.prometheus)) await reloadPrometheus(monitoring.prometheus);
+  else {
     const { host, port } = monitoring.prometheus;
     monitoring.pids.prometheus = spawnDaemon(
       MONITORING_BINARIES.prometheus,
@@ -118,6 +119,41 @@ export async function startMonitoring(layout: Layout, state: LocalState): Promis
     await waitForListener(monitoring.poolExporters[poolKey(state, pool)]!, monitoring.pids.poolExporter, `the pool exporter for ${poolKey(state, pool)}`, layout.log("pool-exporter"));
   }
   return prometheusUrl(monitoring.prometheus);
+}
+
+/** Prometheus re-reads its config and rules (started with --web.enable-lifecycle). */
+async function reloadPrometheus(endpoint: Endpoint): Promise<void> {
+  const response = await fetch(`${prometheusUrl(endpoint)}/-/reload`, { method: "POST", signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new LocalError(`Prometheus refused to reload its rules (${response.status}: ${(await response.text()).trim()})`);
+}
+
+/**
+ * After a promotion: rules and scrape targets follow the new writer, and the retired
+ * writer's exporter stops (it would only report that it cannot reach its server).
+ */
+export async function refreshMonitoring(layout: Layout, state: LocalState): Promise<void> {
+  const monitoring = state.monitoring;
+  if (!monitoring) return;
+  for (const name of state.retired) {
+    await stopProcess(monitoring.pids.exporters[name], "SIGTERM", 10_000);
+    delete monitoring.pids.exporters[name];
+  }
+  writeFiles(layout, state, monitoring);
+  writeState(layout, state);
+  if (isAlive(monitoring.pids.prometheus)) await reloadPrometheus(monitoring.prometheus);
+}
+
+/**
+ * The alerts page: Debian's Prometheus ships only the classic UI (its package has no React
+ * build), whose pages live under /classic/ and whose root redirects there; upstream's is /alerts.
+ */
+export async function alertsPageUrl(prometheus: string): Promise<string> {
+  try {
+    const root = await fetch(`${prometheus}/`, { redirect: "manual", signal: AbortSignal.timeout(3000) });
+    return (root.headers.get("location") ?? "").includes("/classic/") ? `${prometheus}/classic/alerts` : `${prometheus}/alerts`;
+  } catch {
+    return `${prometheus}/alerts`;
+  }
 }
 
 export function prometheusUrl(endpoint: Endpoint): string {

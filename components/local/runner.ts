@@ -14,6 +14,7 @@ import { LocalError } from "./errors";
 import { type PromoteOptions, type PromoteResult, promote } from "./failover";
 import { writeOwnedFile } from "./files";
 import { Layout } from "./layout";
+import { refreshMonitoring } from "./monitoring";
 import { rehearsalVersion } from "./provision";
 import { setRegionLink } from "./network";
 import { localOutputs } from "./outputs";
@@ -139,8 +140,11 @@ export class LocalRunner {
     return tearDown(this.layout);
   }
 
-  promote(options: PromoteOptions = {}): Promise<PromoteResult> {
-    return promote(this.layout, this.requireState(), options, (state) => this.writeOutputs(state));
+  async promote(options: PromoteOptions = {}): Promise<PromoteResult> {
+    const state = this.requireState();
+    const result = await promote(this.layout, state, options, (promoted) => this.writeOutputs(promoted));
+    await refreshMonitoring(this.layout, state);
+    return result;
   }
 
   outputs(): StackOutputs {

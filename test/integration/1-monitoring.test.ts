@@ -6,7 +6,7 @@
  * informational alert and nothing about the OLTP replicas.
  */
 import { describe, expect, it } from "vitest";
-import { prometheusUrl } from "../../components/local/monitoring";
+import { alertsPageUrl, prometheusUrl } from "../../components/local/monitoring";
 import { alertRules } from "../../components/monitoring/alertRules";
 import { dashboardQueries } from "../../components/monitoring/dashboard";
 import { metricSelectors } from "../../components/monitoring/selectors";
@@ -60,6 +60,13 @@ describe.skipIf(external)("monitoring, from the local Prometheus scraping the re
     for (const panel of dashboardQueries(topology.name)) if ((await query(url, panel)).length === 0) emptyPanels.push(panel);
     expect(emptyPanels).toEqual([]);
     expect(selectors.length).toBeGreaterThan(30);
+  });
+
+  it("prints an alerts page this Prometheus serves", async () => {
+    const { url } = prometheus();
+    const page = await fetch(await alertsPageUrl(url));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("PgReplicaNotStreaming");
   });
 
   it("fires PgReplicaNotStreaming for a stopped replica within its `for` plus two scrapes, and resolves once it is back", async () => {

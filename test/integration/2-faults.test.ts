@@ -8,7 +8,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { prometheusUrl } from "../../components/local/monitoring";
 import { showDatabaseHosts } from "../../components/local/pgbouncerAdmin";
+import { TARGET_LABELS } from "../../components/monitoring/targets";
 import { POOL_ADMIN_USER } from "../../components/local/pgbouncerProcess";
 import { verifyStack } from "../../components/verify/verifier";
 import { client, endpointOf, eventually, external, generateWal, localJobScript, olapReaders, oltpReaders, outputs, runner, sql, stateDir } from "./support";
@@ -42,6 +44,33 @@ async function readPoolHosts(): Promise<string[]> {
 async function readPoolLandings(count: number): Promise<Set<string>> {
   const rows = await Promise.all(Array.from({ length: count }, () => sql<{ name: string }>(outputs.pools.read, "SELECT current_setting('cluster_name') AS name, pg_sleep(0.01)")));
   return new Set(rows.map(([row]) => row!.name));
+}
+
+interface PrometheusAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: string;
+}
+
+/** After promote, the local Prometheus treats the promoted node as the writer and no longer scrapes the retired one. */
+async function expectMonitoringToFollow(writer: string, retired: string): Promise<void> {
+  const state = runner().state()!;
+  if (!state.monitoring) return;
+  const url = prometheusUrl(state.monitoring.prometheus);
+  const rules = (await (await fetch(`${url}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: Array<{ name: string; annotations?: Record<string, string> }> }> } };
+  const notInRecovery = rules.data.groups.flatMap((g) => g.rules).find((r) => r.name === "PgReplicaNotInRecovery");
+  expect(notInRecovery?.annotations?.description).toContain(`the writer is ${writer}`);
+  // Prometheus hands new targets to its scrape manager at most every 5 s after a reload.
+  await eventually(`${retired} no longer scraped`, 20_000, async () => {
+    const targets = (await (await fetch(`${url}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ labels: Record<string, string> }> } };
+    return targets.data.activeTargets.some((t) => t.labels[TARGET_LABELS.node] === retired) ? undefined : true;
+  });
+  // Two evaluations after the reload: a rule still naming the promoted node a replica would be pending by now.
+  await new Promise((resolve) => setTimeout(resolve, 2 * state.topology.monitoring.scrapeIntervalMs + 1000));
+  const active = ((await (await fetch(`${url}/api/v1/alerts`)).json()) as { data: { alerts: PrometheusAlert[] } }).data.alerts;
+  const roleAlerts = ["PgReplicaNotInRecovery", "PgMoreThanOneWriter", "PgFewerStreamingReplicasThanDeclared", "PgExporterCannotReachPostgres"];
+  const aboutWriter = active.filter((a) => roleAlerts.includes(a.labels.alertname ?? "") || (a.labels.alertname === "PgReplicaNotStreaming" && Object.values(a.labels).includes(writer)));
+  expect(aboutWriter.map((a) => `${a.labels.alertname} ${a.state}`)).toEqual([]);
 }
 
 describe.skipIf(external).sequential("faults", () => {
@@ -203,6 +232,16 @@ describe.skipIf(external).sequential("faults", () => {
     });
   });
 
+  describe("promote --force naming a replica that cannot be promoted", () => {
+    it("refuses before stopping the writer, which keeps taking writes", async () => {
+      const olap = olapReaders()[0]!;
+      await expect(runner().promote({ replica: olap.name, force: true })).rejects.toThrow(new RegExp(`--replica ${olap.name} cannot be promoted.*Nothing was changed`));
+      await sql(outputs.pools.write, "CREATE TABLE after_refused_promote (id int)");
+      const [row] = await sql<{ name: string }>(outputs.pools.write, "INSERT INTO after_refused_promote VALUES (1) RETURNING current_setting('cluster_name') AS name");
+      expect(row!.name).toBe("it-primary-0");
+    });
+  });
+
   describe("the primary stopped", () => {
     it("lets promote turn a replica into the writer, repoint the write pool, and lose no replicated row", async () => {
       await sql(outputs.pools.write, "CREATE TABLE before_failover (id int PRIMARY KEY)");
@@ -235,6 +274,7 @@ describe.skipIf(external).sequential("faults", () => {
       expect(report.problems).toEqual([]);
       expect(await readPoolLandings(30)).not.toContain(result.promoted);
       await eventually("the promoted replica out of the read pool's host list", 10_000, async () => ((await readPoolHosts()).includes(promoted.host) ? undefined : true));
+      await expectMonitoringToFollow(result.promoted, result.formerWriter);
     });
   });
 });
