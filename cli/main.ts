@@ -22,7 +22,7 @@ import { UserError } from "../components/errors";
 import { alertsTable, auroraReportText, connectHelp, monitoringHelp, statusTable, verificationTable } from "./render";
 import { activeAlerts, alertsPageUrl, prometheusUrl } from "../components/local/monitoring";
 import type { LocalState } from "../components/local/state";
-import { durationOption, invokedAs, quote, stderr } from "./shared";
+import { durationOption, invokedAs, keepGoingWhenOutputCloses, quote, stderr } from "./shared";
 import { previewCommands } from "./preview";
 import { serveReadPool } from "../components/local/readPoolDaemon";
 import { servePoolExporter } from "../components/local/poolExporterDaemon";
@@ -234,6 +234,7 @@ export function program(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  keepGoingWhenOutputCloses();
   try {
     await program().parseAsync(argv);
   } catch (error) {

@@ -6,6 +6,19 @@ import { shq } from "../components/render/shell";
 
 export const stderr = (text: string) => process.stderr.write(`${text}\n`);
 
+/**
+ * A reader that goes away (`| head`) must not kill a command halfway: an unhandled EPIPE on
+ * stdout or stderr would end `preview run` before its teardown, or `local up` with servers
+ * half-started. The output is dropped; the work, and the exit code, go on.
+ */
+export function keepGoingWhenOutputCloses(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+    });
+  }
+}
+
 export function durationOption(value: string): number {
   const ms = parseDuration(value);
   if (ms === undefined) throw new InvalidArgumentError("use a duration such as 90s or 5m");

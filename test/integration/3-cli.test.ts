@@ -251,6 +251,26 @@ describe.skipIf(external)("local up on a stack of its own", () => {
   });
 });
 
+describe.skipIf(external)("a reader that goes away (| head)", () => {
+  it("does not stop local up half-way: it finishes, and the stack runs", async () => {
+    const stack = smallStack("headed");
+    const child: ChildProcess = spawn(process.execPath, [BIN, "local", "up", "--stack", "headed", "--stacks-dir", stack.stacksDir, "--state-dir", stack.stateDir], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // Close both pipes after the first line, as `| head -1` does: every later write meets EPIPE.
+    await new Promise<void>((resolve) => child.stderr!.once("data", () => resolve()));
+    child.stdout!.destroy();
+    child.stderr!.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).toBe(0);
+    expect(existsSync(join(stack.stateDir, "outputs.json"))).toBe(true);
+    expect(processesUnder(stack.stateDir).length).toBeGreaterThan(2);
+    const down = await cli(["local", "down", "--stack", "headed", "--state-dir", stack.stateDir]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(processesUnder(stack.stateDir)).toEqual([]);
+  });
+});
+
 describe("the suite's own topology", () => {
   it("keeps its state where the suite said", () => {
     if (!external) expect(runner().layout.root).toBe(stateDir);
