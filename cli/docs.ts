@@ -5,5 +5,11 @@ import { withConfigReference } from "../components/config/reference";
 import { PROJECT_ROOT } from "../components/paths";
 
 const readme = join(PROJECT_ROOT, "README.md");
-writeFileSync(readme, withConfigReference(readFileSync(readme, "utf8")));
-console.log(`rewrote the config reference in ${readme}`);
+const before = readFileSync(readme, "utf8");
+const after = withConfigReference(before);
+if (after === before) {
+  console.log(`the config reference in ${readme} is up to date`);
+} else {
+  writeFileSync(readme, after);
+  console.log(`rewrote the config reference in ${readme}`);
+}

@@ -105,7 +105,7 @@ async function alertsOf(state: LocalState): Promise<string> {
 async function localStatus(options: StackOptions & { json?: boolean }): Promise<void> {
   const runner = runnerFor(options);
   const state = runner.state();
-  if (!state) throw new LocalError(`no local stack ${options.stack} at ${runner.layout.root}; start one with: pg-read-replicas local up --stack ${options.stack}`);
+  if (!state) throw new LocalError(`no local stack ${options.stack} at ${runner.layout.root} (one started with --state-dir is found only with the same --state-dir); start one with: ${invokedAs()} local up ${stackArgs(options)}`);
   const rows = await collectStatus(state);
   if (options.json) {
     console.log(JSON.stringify(rows, null, 2));
@@ -119,7 +119,7 @@ async function localStatus(options: StackOptions & { json?: boolean }): Promise<
 async function localEnv(options: StackOptions): Promise<void> {
   const runner = runnerFor(options);
   const state = runner.state();
-  if (!state) throw new LocalError(`no local stack ${options.stack} at ${runner.layout.root}; start one with: pg-read-replicas local up ${stackArgs(options)}`);
+  if (!state) throw new LocalError(`no local stack ${options.stack} at ${runner.layout.root} (one started with --state-dir is found only with the same --state-dir); start one with: ${invokedAs()} local up ${stackArgs(options)}`);
   // Locally the stack's CA is a file at hand, so TLS URLs verify against it.
   process.stdout.write(shellExports(connectionUrls(runner.outputs(), state.tls ? { sslrootcert: state.tls.caFile } : {})));
 }

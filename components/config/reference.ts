@@ -48,28 +48,31 @@ function shown(value: unknown): string {
   return String(value);
 }
 
-function defaultText(peeled: Peeled): string {
+/** `required` says when: a key inside an optional block is required only once that block is given. */
+function defaultText(peeled: Peeled, requiredWhen: string): string {
   if (peeled.doc?.derivedDefault !== undefined) return peeled.doc.derivedDefault;
   if (peeled.prefault !== undefined) return shown(peeled.prefault);
-  return peeled.optional ? "—" : "required";
+  if (peeled.optional) return "—";
+  return requiredWhen ? `required ${requiredWhen}` : "required";
 }
 
-function walk(schema: z.ZodType, key: string, backend: Backend, rows: Map<string, ReferenceRow>): void {
+function walk(schema: z.ZodType, key: string, backend: Backend, rows: Map<string, ReferenceRow>, requiredWhen = ""): void {
   const peeled = peel(schema);
   const { inner } = peeled;
   if (inner instanceof z.ZodObject && !(peeled.doc && !hasDocumentedChildren(inner))) {
+    const childrenWhen = key && peeled.optional && peeled.prefault === undefined ? `when \`${key}\` is set` : requiredWhen;
     for (const [child, childSchema] of Object.entries(inner.shape as Record<string, z.ZodType>)) {
-      walk(childSchema, key ? `${key}.${child}` : child, backend, rows);
+      walk(childSchema, key ? `${key}.${child}` : child, backend, rows, childrenWhen);
     }
     return;
   }
   if (inner instanceof z.ZodArray && peel(inner.element as z.ZodType).inner instanceof z.ZodObject) {
-    if (peeled.doc) record(rows, key, backend, defaultText(peeled), peeled.doc.description);
-    walk(inner.element as z.ZodType, `${key}[]`, backend, rows);
+    if (peeled.doc) record(rows, key, backend, defaultText(peeled, requiredWhen), peeled.doc.description);
+    walk(inner.element as z.ZodType, `${key}[]`, backend, rows, "in each entry");
     return;
   }
   if (!peeled.doc) return;
-  record(rows, key, backend, defaultText(peeled), peeled.doc.description);
+  record(rows, key, backend, defaultText(peeled, requiredWhen), peeled.doc.description);
 }
 
 function hasDocumentedChildren(object: z.ZodObject): boolean {

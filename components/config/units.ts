@@ -28,6 +28,14 @@ const DURATION_UNITS_MS: Record<string, number> = {
   d: 86_400_000,
 };
 
+/** Milliseconds in the largest unit that divides them, as a user would write them: 10000 → "10s". */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
+    if (ms !== 0 && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
 /** Durations such as "500ms", "30s", "5m", "5min", "2h". Returns milliseconds. */
 export function parseDuration(text: string): number | undefined {
   const match = /^(\d+)\s*(ms|s|min|m|h|d)$/.exec(text.trim());

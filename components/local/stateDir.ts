@@ -58,7 +58,7 @@ export async function requireReachable(layout: Layout, runAs: RunAs): Promise<vo
     const blocking = ancestors(layout.root).find((dir) => !otherUsersCanEnter(dir));
     throw new LocalError(
       `${runAs.user} cannot reach the state directory ${layout.root}${blocking ? ` (${blocking} is not searchable by other users)` : ""}; ` +
-        `chmod o+x the blocking directory or pass a --state-dir under /tmp.`,
+        `chmod o+x ${blocking ?? "each parent directory"}, or pass a --state-dir whose parents other users can enter (e.g. mktemp -d, then chmod 755 it).`,
     );
   }
 }

@@ -49,7 +49,11 @@ export function parseOutputs(value: unknown, source: string): StackOutputs {
 }
 
 export function readOutputsFile(path: string): StackOutputs {
-  if (!existsSync(path)) throw new OutputsFileError(`${path} does not exist; create it with pulumi stack output --json --show-secrets > ${path}`);
+  if (!existsSync(path)) {
+    throw new OutputsFileError(
+      `${path} does not exist; for a deployed stack create it with pulumi stack output --json --show-secrets > ${path}, for a local one local up writes it (and local down removes it)`,
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(path, "utf8"));

@@ -93,7 +93,7 @@ const rows: Row[] = [
   { mistake: "size without a unit", config: patched(base, { replication: { walKeepSize: "10 gigs" } }), expect: ['replication.walKeepSize = "10 gigs"', "is not a size", "kB, MB, GB or TB"] },
   { mistake: "size in lower case", config: patched(base, { replication: { maxSlotWalKeepSize: "10gb" } }), expect: ['replication.maxSlotWalKeepSize = "10gb"', "is not a size"] },
   { mistake: "duration in words", config: patched(base, { verification: { timeout: "5 minutes" } }), expect: ['verification.timeout = "5 minutes"', "is not a duration", "ms, s, m, h or d"] },
-  { mistake: "verification timeout too short", config: patched(base, { verification: { timeout: "10s" } }), expect: ["verification.timeout", "must be from 30s to 1h"] },
+  { mistake: "verification timeout too short", config: patched(base, { verification: { timeout: "10s" } }), expect: ['verification.timeout = "10s"', "must be from 30s to 1h"] },
   { mistake: "memory in PostgreSQL units", config: patched(base, { resources: { primary: { memory: "2GB" } } }), expect: ['resources.primary.memory = "2GB"', "Kubernetes writes Gi, not GB"] },
   { mistake: "CPU in words", config: patched(base, { resources: { replica: { cpu: "two" } } }), expect: ['resources.replica.cpu = "two"', "is not a CPU quantity", "millicores"] },
   {

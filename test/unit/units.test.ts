@@ -1,6 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   cidrContains,
+  formatDuration,
   formatPostgresSize,
   parseByteQuantity,
   parseCidr,
@@ -76,5 +78,12 @@ describe("capacity formula", () => {
 
   it("never returns fewer than one replica", () => {
     expect(requiredReplicas(10, 10000, 1.3).requiredReplicas).toBe(1);
+  });
+});
+
+describe("formatDuration", () => {
+  it("writes milliseconds as a user would, and reads back to the same value", () => {
+    expect([formatDuration(10_000), formatDuration(90_000), formatDuration(7_200_000), formatDuration(1500), formatDuration(0)]).toEqual(["10s", "90s", "2h", "1500ms", "0ms"]);
+    fc.assert(fc.property(fc.nat({ max: 100 * 3_600_000 }), (ms) => parseDuration(formatDuration(ms)) === ms));
   });
 });

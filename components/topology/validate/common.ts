@@ -2,7 +2,7 @@
 import type { ResolvedConfig } from "../../config/resolve";
 import { reservedDatabase, reservedUser } from "../../config/reservedNames";
 import { MAX_REPLICAS } from "../../config/schema";
-import { formatPostgresSize, isOpenToEveryone, parseCidr } from "../../config/units";
+import { formatDuration, formatPostgresSize, isOpenToEveryone, parseCidr } from "../../config/units";
 import { MAX_GROUP_NAME, replicaGroupName } from "../names";
 import { POOL_NAMES } from "../roles";
 import { type Check, SYNCHRONOUS_MODES } from "./rule";
@@ -152,10 +152,10 @@ function verification(config: ResolvedConfig): Check {
   return ({ issues }) => {
     const { timeoutMs, maxLagMs } = config.verification;
     if (timeoutMs < 30_000 || timeoutMs > 3_600_000) {
-      issues.push({ key: "verification.timeout", value: `${timeoutMs}ms`, problem: "must be from 30s to 1h", fix: "use a duration such as 5m" });
+      issues.push({ key: "verification.timeout", value: formatDuration(timeoutMs), problem: "must be from 30s to 1h", fix: "use a duration such as 5m" });
     }
     if (maxLagMs < 100) {
-      issues.push({ key: "verification.maxLag", value: `${maxLagMs}ms`, problem: "is below 100ms, which no network meets reliably", fix: "use at least 1s" });
+      issues.push({ key: "verification.maxLag", value: formatDuration(maxLagMs), problem: "is below 100ms, which no network meets reliably", fix: "use at least 1s" });
     }
   };
 }
