@@ -1,5 +1,6 @@
 /** Rules of the Kubernetes backend. */
 import type { ResolvedSelfHosted } from "../../config/resolve";
+import { imageIssue } from "../../kubernetes/cnpg/image";
 import { poolModeIssue } from "../../kubernetes/cnpg/pooler";
 import { CNPG_OPERATOR } from "../../kubernetes/cnpg/facts/operator";
 import { poolServiceName } from "../names";
@@ -92,6 +93,15 @@ function clusterNames(config: ResolvedSelfHosted): Check {
   };
 }
 
+/** CloudNativePG reads the PostgreSQL version from the image's tag and refuses a Cluster whose image has none. */
+function engineImage(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    if (config.kubernetes.engine.name !== "cloudnative-pg") return;
+    const issue = imageIssue(config.kubernetes.images.postgres);
+    if (issue) issues.push(issue);
+  };
+}
+
 /** One resources block per CloudNativePG Cluster: every instance of the main one is sized as the primary. */
 function engineSizing(config: ResolvedSelfHosted): Check {
   return ({ warnings }) => {
@@ -104,5 +114,5 @@ function engineSizing(config: ResolvedSelfHosted): Check {
 }
 
 export function selfHostedRules(config: ResolvedSelfHosted): Check[] {
-  return [regionAccess(config), pools(config), writer(config), perChangeNamespace(config), engineSizing(config), clusterNames(config)];
+  return [regionAccess(config), pools(config), writer(config), perChangeNamespace(config), engineSizing(config), engineImage(config), clusterNames(config)];
 }
