@@ -14,10 +14,18 @@ import { type ProgramRun, type Registered, isSecretValue, resolve, runProgram } 
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
-/** The stack's own config with kubernetes.engine (and optionally more kubernetes keys) replaced. */
+/**
+ * The stack's own config with kubernetes.engine (and optionally more kubernetes keys) replaced; on cloudnative-pg
+ * without the statefulset engine's monitoring objects (prod's), which that engine refuses.
+ */
 function withEngine(stack: string, engine: string, more: Record<string, unknown> = {}): Record<string, string> {
-  const kubernetes = JSON.parse(readStackConfig("stacks", stack)["pg-read-replicas:kubernetes"]!) as Record<string, unknown>;
-  return { "pg-read-replicas:kubernetes": JSON.stringify({ ...kubernetes, engine, ...more }) };
+  const config = readStackConfig("stacks", stack);
+  const kubernetes = JSON.parse(config["pg-read-replicas:kubernetes"]!) as Record<string, unknown>;
+  const patch = { "pg-read-replicas:kubernetes": JSON.stringify({ ...kubernetes, engine, ...more }) };
+  const monitoring = config["pg-read-replicas:monitoring"];
+  if (engine !== "cloudnative-pg" || monitoring === undefined) return patch;
+  const { prometheusOperator: _operator, grafanaDashboard: _dashboard, ...rest } = JSON.parse(monitoring) as Record<string, unknown>;
+  return { ...patch, "pg-read-replicas:monitoring": JSON.stringify(rest) };
 }
 
 const named = (run: ProgramRun, type: string, name: string, owner?: string): Registered => k8sObject(run, type, name, owner);

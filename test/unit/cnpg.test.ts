@@ -133,6 +133,20 @@ describe("the engine's config rules", () => {
     expect(issues[0]!.fix).toBe("use transaction (or session), or kubernetes.engine statefulset");
   });
 
+  it("refuses the kube-prometheus-stack objects and the dashboard, which it would not create, unless monitoring is off", () => {
+    // Found by generatedStacks.test.ts: these keys were accepted on cloudnative-pg and silently created nothing.
+    const monitoring = { prometheusOperator: true, grafanaDashboard: true };
+    const issues = issuesOf(cnpg({ monitoring }));
+    expect(issues.map((i) => [i.key, i.value])).toEqual([
+      ["monitoring.prometheusOperator", true],
+      ["monitoring.grafanaDashboard", true],
+    ]);
+    expect(issues[0]!.problem).toMatch(/^is for the statefulset engine: on cloudnative-pg the stack creates no PodMonitors or PrometheusRule/);
+    expect(issues[0]!.fix).toMatch(/port 9187.*or use kubernetes\.engine statefulset$/);
+    expect(issuesOf(cnpg({ monitoring: { ...monitoring, enabled: false } }))).toEqual([]);
+    expect(issuesOf(patched(selfHostedBase(), { monitoring }))).toEqual([]);
+  });
+
   it("refuses a region whose Cluster name another Cluster or Pooler has, or that the operator finds too long", () => {
     const region = (name: string) => ({ region: name, replicas: 1, context: "eu", cidrs: ["10.20.0.0/16"] });
     // A name of 20 and a region of 30 characters make a Cluster name of 51.
