@@ -15,6 +15,7 @@ import {
   expectIamConditionsThatMatch,
   expectLogGroups,
   expectParametersAwsTakes,
+  expectRdsIdentifiers,
   expectReplaceableNames,
   expectScalingDimensions,
   expectWithinLimits,
@@ -37,6 +38,8 @@ describe.each(Object.entries(STACKS))("stack %s against AWS's facts", (stack, { 
     expectIamConditionsThatMatch(run, region));
 
   it("gives every fixed name a way through a create-before-delete replacement", () => expectReplaceableNames(run));
+
+  it("names clusters, endpoints and snapshots as RDS's API takes identifiers", () => expectRdsIdentifiers(run));
 
   it("stays within Aurora's limits: readers per cluster (15 − secondaries for a Global Database primary), secondary regions, custom endpoints, tiers", () =>
     expectWithinLimits(run));

@@ -9,6 +9,7 @@ import { readStackConfig } from "../../components/config/stackFile";
 import { CNPG_OPERATOR } from "../../components/kubernetes/cnpg/facts";
 import { CLUSTER, POOLER, expectClustersTheWebhookTakes, expectEcKeys, expectPoolersTheWebhookTakes } from "../support/cnpgFacts";
 import { TYPES, k8sObject, ofType, providerUrn } from "../support/graph";
+import { kubernetesNameProblems } from "../support/kubernetesNames";
 import { isKubernetesObject, validateKubernetesObject } from "../support/kubernetesSchema";
 import { type ProgramRun, type Registered, isSecretValue, resolve, runProgram } from "../support/pulumiMocks";
 
@@ -39,10 +40,11 @@ describe.each([
   ["prod-cnpg", "statefulset"],
   ["prod-cnpg", "cloudnative-pg"],
 ])("stack %s on engine %s", (stack, engine) => {
-  it("renders, every object passing its schema (CloudNativePG's CRDs for Clusters and Poolers)", async () => {
+  it("renders, every object passing its schema (CloudNativePG's CRDs for Clusters and Poolers) and the API server's name rules", async () => {
     const run = await runProgram(stack, withEngine(stack, engine));
     const kube = run.resources.filter(isKubernetesObject);
     for (const resource of kube) validateKubernetesObject(resource);
+    expect(kube.filter((r) => !/Patch$/.test(r.type)).flatMap(kubernetesNameProblems)).toEqual([]);
     const workloads = ofType(run, TYPES.statefulSet).length + ofType(run, TYPES.deployment).length;
     if (engine === "statefulset") {
       expect(ofType(run, CLUSTER)).toHaveLength(0);

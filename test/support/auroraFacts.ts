@@ -175,6 +175,32 @@ export function expectAlarmDimensions(run: ProgramRun): void {
   }
 }
 
+/**
+ * RDS identifiers as its API takes them (CreateDBCluster DBClusterIdentifier, CreateGlobalCluster, CreateDBClusterEndpoint,
+ * CreateDBProxyEndpoint, the final snapshot): letters, digits and hyphens, a letter first, no "--", no trailing "-";
+ * at most 63 (a snapshot 255). Names derive from the stack's name, which may hold _ and . and be long.
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html
+ */
+export function expectRdsIdentifiers(run: ProgramRun): void {
+  const fields: Array<[string, string, number]> = [
+    [TYPES.cluster, "clusterIdentifier", 63],
+    [TYPES.cluster, "finalSnapshotIdentifier", 255],
+    [TYPES.global, "globalClusterIdentifier", 63],
+    [TYPES.endpoint, "clusterEndpointIdentifier", 63],
+    [TYPES.proxyEndpoint, "dbProxyEndpointName", 63],
+  ];
+  for (const [type, field, max] of fields) {
+    for (const resource of ofType(run, type)) {
+      const value = resource.inputs[field];
+      if (value === undefined) continue;
+      const where = `${resource.name}.${field} = ${value}`;
+      expect(value, where).toMatch(/^[a-zA-Z][a-zA-Z0-9-]*$/);
+      expect(value.length, where).toBeLessThanOrEqual(max);
+      expect(value.includes("--") || value.endsWith("-"), where).toBe(false);
+    }
+  }
+}
+
 /** A fake AWS where the expected topology is healthy and metrics are published only under the facts' dimension sets. */
 function fakeFor(expectation: AuroraExpectation): FakeAws {
   const primaryRegion = expectation.clusters.find((c) => c.primary)!.region;
@@ -216,6 +242,7 @@ export async function expectAuroraFacts(run: ProgramRun, region: string, major: 
   expectArns(run);
   expectIamConditionsThatMatch(run, region);
   expectReplaceableNames(run);
+  expectRdsIdentifiers(run);
   expectWithinLimits(run);
   expectEngineVersionPlacement(run);
   expectLogGroups(run);
