@@ -82,7 +82,7 @@ export class AuroraCluster extends pulumi.ComponentResource {
     const versions = versionPolicy(aurora);
     const roles = [...new Set(nodes.map((node) => ROLES[node.role].aurora))];
     const parameters = new AuroraParameterGroups(`${name}-params`, { family: aurora.family, plan, roles, ignoreChanges: versions.parameterGroups }, inPrimary);
-    const monitoringRole = aurora.monitoringInterval > 0 ? this.monitoringRole(name) : undefined;
+    const monitoringRole = aurora.monitoringInterval > 0 ? this.monitoringRole(name, home) : undefined;
     const global =
       aurora.secondaries.length > 0
         ? new aws.rds.GlobalCluster(
@@ -234,16 +234,18 @@ export class AuroraCluster extends pulumi.ComponentResource {
     return { oltp: endpoint("oltp", { excludedMembers: [olap.resource.identifier] }), olap: endpoint("olap", { staticMembers: [olap.resource.identifier] }) };
   }
 
-  private monitoringRole(name: string): aws.iam.Role {
+  /** IAM is global, but the role still goes through the stack's provider: its credentials, and the labels as tags. */
+  private monitoringRole(name: string, provider: aws.Provider): aws.iam.Role {
+    const opts = { parent: this, provider };
     const role = new aws.iam.Role(
       `${name}-monitoring`,
       {
         description: "pg-read-replicas: RDS enhanced monitoring",
         assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
       },
-      { parent: this },
+      opts,
     );
-    new aws.iam.RolePolicyAttachment(`${name}-monitoring`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" }, { parent: this });
+    new aws.iam.RolePolicyAttachment(`${name}-monitoring`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" }, opts);
     return role;
   }
 }

@@ -23,9 +23,9 @@ export const localMonitoring = z.strictObject(prometheus).prefault({});
 export const selfHostedMonitoring = z
   .strictObject({
     ...prometheus,
-    prometheusOperator: doc(bool.prefault(false), "create PodMonitors and a PrometheusRule (kube-prometheus-stack must be installed)"),
+    prometheusOperator: doc(bool.prefault(false), "create PodMonitors and a PrometheusRule (kube-prometheus-stack must be installed); statefulset engine only"),
     releaseLabel: doc(z.string().min(1).prefault("kube-prometheus-stack"), "the `release` label the operator's Prometheus selects monitors and rules by (its Helm release name)"),
-    grafanaDashboard: doc(bool.prefault(false), "a ConfigMap labelled grafana_dashboard=1 holding the dashboard, for Grafana's sidecar"),
+    grafanaDashboard: doc(bool.prefault(false), "a ConfigMap labelled grafana_dashboard=1 holding the dashboard, for Grafana's sidecar; statefulset engine only"),
     scrapers: doc(
       z.record(z.string(), z.string()).prefault({ "app.kubernetes.io/name": "prometheus" }),
       "labels of the pods (any namespace) the NetworkPolicies let scrape the exporters",

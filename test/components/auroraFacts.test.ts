@@ -4,69 +4,25 @@
  * with its source): every parameter at a level and value AWS takes, every key
  * an ARN where the provider wants one, IAM conditions that can match, fixed
  * names that survive a replacement, limits, versions, log groups, and every
- * metric query with a dimension set CloudWatch publishes.
+ * metric query with a dimension set CloudWatch publishes. The checks are in
+ * test/support/auroraFacts.ts, shared with generatedStacks.test.ts.
  */
-import { beforeAll, describe, expect, it } from "vitest";
-import { type AuroraExpectation, checkAuroraOnce } from "../../components/aurora/check";
+import { beforeAll, describe, it } from "vitest";
 import {
-  ARN_FIELDS,
-  CA_CERTIFICATES,
-  EXACT_STRING_OPERATORS,
-  FINAL_SNAPSHOT,
-  FIXED_IDENTIFIERS,
-  LIMITS,
-  LOG_RETENTION_DAYS,
-  applyMethodFor,
-  isArn,
-  kmsKeyArnRegion,
-  levelAllows,
-  parameterFact,
-  postgresLogGroupName,
-  publishedDimensionSet,
-  secretsManagerViaService,
-  valueAllowed,
-} from "../../components/aurora/facts";
-import { TYPES, ofType, providerUrn } from "../support/graph";
-import { type ProgramRun, type Registered, mockRandomHex, runProgram } from "../support/pulumiMocks";
-import { type FakeAws, fakeAuroraApi } from "../support/fakeAurora";
+  expectArns,
+  expectDeployCheckQueries,
+  expectEngineVersionPlacement,
+  expectIamConditionsThatMatch,
+  expectLogGroups,
+  expectParametersAwsTakes,
+  expectRdsIdentifiers,
+  expectReplaceableNames,
+  expectScalingDimensions,
+  expectWithinLimits,
+} from "../support/auroraFacts";
+import { type ProgramRun, runProgram } from "../support/pulumiMocks";
 
 const STACKS = { "aurora-dev": { region: "us-east-1", major: 16 }, "aurora-prod": { region: "us-east-1", major: 16 } } as const;
-
-function regionOf(run: ProgramRun, resource: Registered): string | undefined {
-  return run.resources.find((r) => r.urn === providerUrn(resource))?.inputs.region;
-}
-
-/** Values at a path such as "auths[].secretArn". */
-function valuesAt(inputs: Record<string, any>, path: string): unknown[] {
-  return path.split(".").reduce<unknown[]>((values, part) => {
-    const list = part.endsWith("[]");
-    const key = list ? part.slice(0, -2) : part;
-    return values.flatMap((value) => {
-      const next = (value as Record<string, unknown> | undefined)?.[key];
-      return list ? ((next as unknown[] | undefined) ?? []) : next === undefined ? [] : [next];
-    });
-  }, [inputs]);
-}
-
-/** A fake AWS where the expected topology is healthy and metrics are published only under the facts' dimension sets. */
-function fakeFor(expectation: AuroraExpectation): FakeAws {
-  const primaryRegion = expectation.clusters.find((c) => c.primary)!.region;
-  const aws: FakeAws = { clusters: {}, metrics: [], proxyTargets: [], deleted: [], setMetric: () => {} };
-  for (const cluster of expectation.clusters) {
-    const ids = [...(cluster.declaredWriter ? [cluster.declaredWriter] : []), ...cluster.readers.map((r) => r.id)];
-    aws.clusters[`${cluster.region}/${cluster.clusterId}`] = {
-      cluster: { status: "available", engineVersion: `${expectation.postgresVersion}.8`, members: ids.map((id) => ({ id, isWriter: id === cluster.declaredWriter, parameterGroupStatus: "in-sync" })) },
-      instances: ids.map((id) => ({ id, status: "available", parameterGroups: [{ name: "group", status: "in-sync" }] })),
-    };
-    for (const reader of cluster.readers) aws.metrics.push({ region: cluster.region, metric: "AuroraReplicaLag", dimensions: [{ name: "DBInstanceIdentifier", value: reader.id }], value: 10 });
-    if (!cluster.primary) {
-      const dimensions = [{ name: "DBClusterIdentifier", value: cluster.clusterId }, { name: "SourceRegion", value: primaryRegion }];
-      aws.metrics.push({ region: cluster.region, metric: "AuroraGlobalDBReplicationLag", dimensions, value: 100 });
-    }
-  }
-  aws.proxyTargets = [{ id: expectation.clusters[0]!.declaredWriter!, type: "RDS_INSTANCE", role: "READ_WRITE", state: "AVAILABLE" }];
-  return aws;
-}
 
 describe.each(Object.entries(STACKS))("stack %s against AWS's facts", (stack, { region, major }) => {
   let run: ProgramRun;
@@ -74,128 +30,25 @@ describe.each(Object.entries(STACKS))("stack %s against AWS's facts", (stack, { 
     run = await runProgram(stack);
   });
 
-  it("puts every parameter in a group AWS takes it in, modifiable, within its values, with the apply method RDS requires", () => {
-    const groups = [...ofType(run, TYPES.parameterGroup).map((g) => ["instance", g] as const), ...ofType(run, TYPES.clusterParameterGroup).map((g) => ["cluster", g] as const)];
-    expect(groups.length).toBeGreaterThan(1);
-    for (const [level, group] of groups) {
-      expect(group.inputs.family, group.name).toBe(`aurora-postgresql${major}`);
-      for (const parameter of group.inputs.parameters as Array<{ name: string; value: string; applyMethod: string }>) {
-        const where = `${group.name}: ${parameter.name} = ${parameter.value}`;
-        const fact = parameterFact(parameter.name);
-        expect(fact, `${where} has no fact`).toBeDefined();
-        expect(levelAllows(fact!.level, level), `${where}: AWS takes it at ${fact!.level} level, not ${level}`).toBe(true);
-        expect(fact!.modifiable, `${where} is not modifiable`).toBe(true);
-        expect(valueAllowed(fact!, parameter.value), `${where} is outside ${fact!.range ?? fact!.values}`).toBe(true);
-        expect(parameter.applyMethod, where).toBe(applyMethodFor(fact!));
-        expect(fact!.families[major as 16], where).toBeDefined();
-      }
-    }
-  });
+  it("puts every parameter in a group AWS takes it in, modifiable, within its values, with the apply method RDS requires", () => expectParametersAwsTakes(run, major));
 
-  it("sends an ARN wherever the provider validates one, and a KMS key ARN of the resource's own region for keys", () => {
-    for (const field of ARN_FIELDS) {
-      for (const resource of ofType(run, field.type)) {
-        for (const value of valuesAt(resource.inputs, field.field)) {
-          expect(typeof value === "string" && isArn(value), `${resource.name}.${field.field} = ${String(value)}`).toBe(true);
-          if (field.kind === "key") expect(kmsKeyArnRegion(value as string), `${resource.name}.${field.field}`).toBe(regionOf(run, resource));
-        }
-      }
-    }
-    for (const global of ofType(run, TYPES.global)) expect(global.inputs.kmsKeyId).toBeUndefined();
-  });
+  it("sends an ARN wherever the provider validates one, and a KMS key ARN of the resource's own region for keys", () => expectArns(run));
 
-  it("writes IAM conditions that can match: no wildcard under StringEquals, kms:ViaService naming this region's Secrets Manager, a key ARN as the resource", () => {
-    for (const policy of ofType(run, "aws:iam/rolePolicy:RolePolicy")) {
-      for (const statement of JSON.parse(policy.inputs.policy).Statement as Array<Record<string, any>>) {
-        for (const [operator, conditions] of Object.entries<Record<string, string | string[]>>(statement.Condition ?? {})) {
-          for (const [key, value] of Object.entries(conditions)) {
-            const values = [value].flat();
-            if (EXACT_STRING_OPERATORS.includes(operator)) for (const v of values) expect(v, `${policy.name} ${operator} ${key}`).not.toMatch(/[*?]/);
-            if (key === "kms:ViaService") expect(values).toEqual([secretsManagerViaService(region)]);
-          }
-        }
-        if ([statement.Action].flat().includes("kms:Decrypt")) expect(kmsKeyArnRegion(statement.Resource), policy.name).toBe(region);
-      }
-    }
-  });
+  it("writes IAM conditions that can match: no wildcard under StringEquals, kms:ViaService naming this region's Secrets Manager, a key ARN as the resource", () =>
+    expectIamConditionsThatMatch(run, region));
 
-  it("gives every fixed name a way through a create-before-delete replacement", () => {
-    const hexes = ofType(run, "random:index/randomId:RandomId").map((r) => mockRandomHex(r.inputs.byteLength));
-    expect(hexes.length).toBeGreaterThan(0);
-    const random = (value: unknown) => typeof value === "string" && hexes.some((hex) => value.includes(hex));
-    for (const fixed of FIXED_IDENTIFIERS) {
-      for (const resource of ofType(run, fixed.type)) {
-        const value = resource.inputs[fixed.field];
-        expect(resource.deleteBeforeReplace || random(value), `${resource.name}.${fixed.field} = ${value}`).toBe(true);
-      }
-    }
-    for (const cluster of ofType(run, FINAL_SNAPSHOT.type)) {
-      if (cluster.inputs.clusterIdentifier !== undefined) expect(random(cluster.inputs.clusterIdentifier), cluster.name).toBe(true);
-      if (!cluster.inputs.skipFinalSnapshot) expect(random(cluster.inputs[FINAL_SNAPSHOT.field]), cluster.name).toBe(true);
-    }
-  });
+  it("gives every fixed name a way through a create-before-delete replacement", () => expectReplaceableNames(run));
 
-  it("stays within Aurora's limits: readers per cluster (15 − secondaries for a Global Database primary), secondary regions, custom endpoints, tiers", () => {
-    const clusters = ofType(run, TYPES.cluster);
-    const primary = clusters.find((c) => c.inputs.masterUsername !== undefined)!;
-    const secondaries = clusters.filter((c) => c !== primary);
-    const instancesOf = (cluster: Registered) => ofType(run, TYPES.instance).filter((i) => i.inputs.clusterIdentifier === `${cluster.name}-id`);
-    const scaling = ofType(run, TYPES.scalingTarget)[0]?.inputs.maxCapacity ?? 0;
-    const primaryReaders = Math.max(instancesOf(primary).length - 1, scaling);
-    expect(primaryReaders).toBeLessThanOrEqual(secondaries.length === 0 ? LIMITS.readersPerCluster.value : LIMITS.primaryReadersWithSecondaries.value(secondaries.length));
-    expect(secondaries.length).toBeLessThanOrEqual(LIMITS.secondaryRegions.value);
-    for (const secondary of secondaries) expect(instancesOf(secondary).length).toBeLessThanOrEqual(LIMITS.readersPerSecondaryCluster.value);
-    expect(ofType(run, TYPES.endpoint).length).toBeLessThanOrEqual(LIMITS.customEndpointsPerCluster.value);
-    for (const instance of ofType(run, TYPES.instance)) {
-      const [low, high] = LIMITS.promotionTiers.value;
-      expect(instance.inputs.promotionTier).toBeGreaterThanOrEqual(low);
-      expect(instance.inputs.promotionTier).toBeLessThanOrEqual(high);
-      if (instance.inputs.caCertIdentifier !== undefined) expect(CA_CERTIFICATES.value).toContain(instance.inputs.caCertIdentifier);
-    }
-  });
+  it("names clusters, endpoints and snapshots as RDS's API takes identifiers", () => expectRdsIdentifiers(run));
 
-  it("lets the engine version move where AWS moves it: through the global cluster, never on instances", () => {
-    for (const instance of ofType(run, TYPES.instance)) expect(instance.inputs.engineVersion, instance.name).toBeUndefined();
-    const global = ofType(run, TYPES.global)[0];
-    if (global) {
-      expect(global.ignoreChanges).not.toContain("engineVersion");
-      for (const cluster of ofType(run, TYPES.cluster)) expect(cluster.ignoreChanges, cluster.name).toContain("engineVersion");
-    }
-  });
+  it("stays within Aurora's limits: readers per cluster (15 − secondaries for a Global Database primary), secondary regions, custom endpoints, tiers", () =>
+    expectWithinLimits(run));
 
-  it("creates each cluster's postgresql log group first, under the name RDS writes to, with a retention CloudWatch takes", () => {
-    const groups = ofType(run, "aws:cloudwatch/logGroup:LogGroup");
-    for (const cluster of ofType(run, TYPES.cluster)) {
-      const group = groups.find((g) => g.inputs.name === postgresLogGroupName(cluster.inputs.clusterIdentifier));
-      expect(group, cluster.name).toBeDefined();
-      expect(cluster.dependencies).toContain(group!.urn);
-      expect(LOG_RETENTION_DAYS.value).toContain(group!.inputs.retentionInDays);
-      expect(regionOf(run, group!)).toBe(regionOf(run, cluster));
-    }
-  });
+  it("lets the engine version move where AWS moves it: through the global cluster, never on instances", () => expectEngineVersionPlacement(run));
 
-  it("scales on metrics with the dimensions CloudWatch publishes them under", () => {
-    for (const policy of ofType(run, TYPES.scalingPolicy)) {
-      const custom = policy.inputs.targetTrackingScalingPolicyConfiguration.customizedMetricSpecification;
-      for (const query of (custom?.metrics ?? []) as Array<{ metricStat?: { metric: { metricName: string; dimensions: Array<{ name: string }> } } }>) {
-        if (!query.metricStat) continue;
-        const { metricName, dimensions } = query.metricStat.metric;
-        expect(publishedDimensionSet(metricName as "CPUUtilization", dimensions.map((d) => d.name)), metricName).toBe(true);
-      }
-    }
-  });
+  it("creates each cluster's postgresql log group first, under the name RDS writes to, with a retention CloudWatch takes", () => expectLogGroups(run));
 
-  it("runs its deploy check's CloudWatch queries only under published dimension sets, and finds their datapoints", async () => {
-    const check = ofType(run, TYPES.command).find((c) => c.inputs.create?.includes("aurora-check"))!;
-    const expectation = JSON.parse(check.inputs.environment.PG_READ_REPLICAS_AURORA_EXPECT) as AuroraExpectation;
-    const api = fakeAuroraApi(fakeFor(expectation));
-    const report = await checkAuroraOnce(expectation, api);
-    expect(report.problems).toEqual([]);
-    const queries = api.calls.filter((c) => c.startsWith("maxMetric ")).map((c) => c.split(" "));
-    expect(queries.length).toBeGreaterThan(0);
-    for (const [, , metric, dimensions] of queries) {
-      const names = dimensions!.split(",").map((d) => d.split("=")[0]!);
-      expect(publishedDimensionSet(metric as "AuroraReplicaLag", names), `${metric} by ${names.join(", ")}`).toBe(true);
-    }
-  });
+  it("scales on metrics with the dimensions CloudWatch publishes them under", () => expectScalingDimensions(run));
+
+  it("runs its deploy check's CloudWatch queries only under published dimension sets, and finds their datapoints", () => expectDeployCheckQueries(run));
 });

@@ -6,19 +6,27 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { readStackConfig } from "../../components/config/stackFile";
-import { CNPG_OPERATOR, managedParameter, poolerParameterAllowed } from "../../components/kubernetes/cnpg/facts";
+import { CNPG_OPERATOR } from "../../components/kubernetes/cnpg/facts";
+import { CLUSTER, POOLER, expectClustersTheWebhookTakes, expectEcKeys, expectPoolersTheWebhookTakes } from "../support/cnpgFacts";
 import { TYPES, k8sObject, ofType, providerUrn } from "../support/graph";
+import { kubernetesNameProblems } from "../support/kubernetesNames";
 import { isKubernetesObject, validateKubernetesObject } from "../support/kubernetesSchema";
 import { type ProgramRun, type Registered, isSecretValue, resolve, runProgram } from "../support/pulumiMocks";
 
-const CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
-const POOLER = "kubernetes:postgresql.cnpg.io/v1:Pooler";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
-/** The stack's own config with kubernetes.engine (and optionally more kubernetes keys) replaced. */
+/**
+ * The stack's own config with kubernetes.engine (and optionally more kubernetes keys) replaced; on cloudnative-pg
+ * without the statefulset engine's monitoring objects (prod's), which that engine refuses.
+ */
 function withEngine(stack: string, engine: string, more: Record<string, unknown> = {}): Record<string, string> {
-  const kubernetes = JSON.parse(readStackConfig("stacks", stack)["pg-read-replicas:kubernetes"]!) as Record<string, unknown>;
-  return { "pg-read-replicas:kubernetes": JSON.stringify({ ...kubernetes, engine, ...more }) };
+  const config = readStackConfig("stacks", stack);
+  const kubernetes = JSON.parse(config["pg-read-replicas:kubernetes"]!) as Record<string, unknown>;
+  const patch = { "pg-read-replicas:kubernetes": JSON.stringify({ ...kubernetes, engine, ...more }) };
+  const monitoring = config["pg-read-replicas:monitoring"];
+  if (engine !== "cloudnative-pg" || monitoring === undefined) return patch;
+  const { prometheusOperator: _operator, grafanaDashboard: _dashboard, ...rest } = JSON.parse(monitoring) as Record<string, unknown>;
+  return { ...patch, "pg-read-replicas:monitoring": JSON.stringify(rest) };
 }
 
 const named = (run: ProgramRun, type: string, name: string, owner?: string): Registered => k8sObject(run, type, name, owner);
@@ -32,10 +40,11 @@ describe.each([
   ["prod-cnpg", "statefulset"],
   ["prod-cnpg", "cloudnative-pg"],
 ])("stack %s on engine %s", (stack, engine) => {
-  it("renders, every object passing its schema (CloudNativePG's CRDs for Clusters and Poolers)", async () => {
+  it("renders, every object passing its schema (CloudNativePG's CRDs for Clusters and Poolers) and the API server's name rules", async () => {
     const run = await runProgram(stack, withEngine(stack, engine));
     const kube = run.resources.filter(isKubernetesObject);
     for (const resource of kube) validateKubernetesObject(resource);
+    expect(kube.filter((r) => !/Patch$/.test(r.type)).flatMap(kubernetesNameProblems)).toEqual([]);
     const workloads = ofType(run, TYPES.statefulSet).length + ofType(run, TYPES.deployment).length;
     if (engine === "statefulset") {
       expect(ofType(run, CLUSTER)).toHaveLength(0);
@@ -44,6 +53,9 @@ describe.each([
       expect(workloads).toBe(0);
       expect(ofType(run, CLUSTER).length).toBeGreaterThanOrEqual(1);
       expect(ofType(run, POOLER).length).toBeGreaterThanOrEqual(2);
+      expectClustersTheWebhookTakes(run);
+      expectPoolersTheWebhookTakes(run);
+      expectEcKeys(run);
     }
     expect(ofType(run, TYPES.job).length).toBeGreaterThanOrEqual(1);
   });
@@ -88,9 +100,7 @@ describe("prod-cnpg", () => {
   it("sends the product's settings as parameters, none that the operator manages", () => {
     const parameters = named(run, CLUSTER, "pg").inputs.spec.postgresql.parameters as Record<string, string>;
     expect(parameters).toMatchObject({ commit_delay: "10", synchronous_commit: "remote_write", max_connections: "400", wal_keep_size: "2GB", max_slot_wal_keep_size: "20GB" });
-    for (const cluster of ofType(run, CLUSTER)) {
-      expect(Object.keys(cluster.inputs.spec.postgresql.parameters).filter((name) => managedParameter(name) !== undefined), cluster.name).toEqual([]);
-    }
+    expectClustersTheWebhookTakes(run);
     const hba = named(run, CLUSTER, "pg").inputs.spec.postgresql.pg_hba as string[];
     expect(hba).toEqual(["hostnossl all all 0.0.0.0/0 reject", "hostnossl all all ::/0 reject", "hostssl app app 10.0.0.0/16 scram-sha-256", "host all all 0.0.0.0/0 reject", "host all all ::/0 reject"]);
   });
@@ -124,10 +134,8 @@ describe("prod-cnpg", () => {
     expect(exposed.inputs.spec.selector).toEqual({ "cnpg.io/cluster": "pg", "cnpg.io/instanceRole": "primary" });
     // The instances name their port "postgresql": target it by number, as the operator's Services do.
     expect(exposed.inputs.spec.ports).toEqual([{ name: "postgres", port: 5432, targetPort: CNPG_OPERATOR.postgresPort.value.number }]);
-    // The operator reads ca.key and tls.key as SEC1 EC keys: what @pulumi/tls writes for ECDSA only.
-    const keys = run.resources.filter((r) => r.type === "tls:index/privateKey:PrivateKey");
-    expect(keys.length).toBeGreaterThanOrEqual(4);
-    for (const key of keys) expect(key.inputs.algorithm, `${key.name}: ${CNPG_OPERATOR.ecKeys.source}`).toBe("ECDSA");
+    expect(run.resources.filter((r) => r.type === "tls:index/privateKey:PrivateKey").length).toBeGreaterThanOrEqual(4);
+    expectEcKeys(run);
     // The same CA and streaming_replica certificate in both clusters.
     for (const name of ["pg-tls-ca", "pg-tls-replication"]) {
       const secrets = ofType(run, TYPES.secret).filter((s) => s.inputs.metadata.name === name);
@@ -154,9 +162,9 @@ describe("prod-cnpg", () => {
       const { pgbouncer, instances } = pooler.inputs.spec;
       expect(instances, pooler.name).toBe(3);
       expect(pgbouncer.poolMode).toBe("transaction");
-      expect(Object.keys(pgbouncer.parameters).filter((name) => !poolerParameterAllowed(name)), pooler.name).toEqual([]);
       expect(pgbouncer.parameters).toMatchObject({ default_pool_size: "50", max_client_conn: "10000", client_tls_sslmode: "require" });
     }
+    expectPoolersTheWebhookTakes(run);
   });
 
   it("verifies with the same Job, after every Cluster and Pooler, knowing the operator's names", () => {

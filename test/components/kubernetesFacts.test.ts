@@ -7,10 +7,19 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseByteQuantity } from "../../components/config/units";
-import { PATHS } from "../../components/kubernetes/conventions";
 import { KUBELET, PGBOUNCER_IMAGE, POD_SECURITY_RESTRICTED, POSTGRES, POSTGRES_IMAGE, PULUMI_KUBERNETES } from "../../components/kubernetes/facts";
 import { TYPES, ofType } from "../support/graph";
+import {
+  expectDatabasePodsAsTheImageExpects,
+  expectDevShm,
+  expectPgbouncerPods,
+  expectPodSecurityRestricted,
+  expectRetriedVerification,
+  expectServerKeyMode,
+  expectShutdownTime,
+  templateOf,
+  workloads,
+} from "../support/kubernetesFacts";
 import { type ProgramRun, type Registered, runProgram } from "../support/pulumiMocks";
 
 async function render(stack: string, edit: (config: Record<string, string>) => void = () => undefined): Promise<ProgramRun> {
@@ -20,11 +29,6 @@ async function render(stack: string, edit: (config: Record<string, string>) => v
   });
 }
 
-type Pod = { metadata: { labels: Record<string, string> }; spec: any };
-const workloads = (run: ProgramRun) => [...ofType(run, TYPES.statefulSet), ...ofType(run, TYPES.deployment), ...ofType(run, TYPES.job)];
-const templateOf = (resource: Registered): Pod => resource.inputs.spec.template;
-const containersOf = (pod: Pod): any[] => [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
-
 describe.each(["dev", "staging", "prod"])("stack %s against the facts", (stack) => {
   let run: ProgramRun;
   it("renders", async () => {
@@ -32,97 +36,19 @@ describe.each(["dev", "staging", "prod"])("stack %s against the facts", (stack) 
     expect(workloads(run).length).toBeGreaterThan(3);
   });
 
-  it("meets Pod Security restricted on every pod", () => {
-    const allowedVolumes = new Set(POD_SECURITY_RESTRICTED.volumeTypes.value);
-    for (const resource of workloads(run)) {
-      const pod = templateOf(resource);
-      const where = `${resource.type} ${resource.inputs.metadata.name}`;
-      expect(pod.spec.securityContext.runAsNonRoot, where).toBe(POD_SECURITY_RESTRICTED.runAsNonRoot.value);
-      expect(pod.spec.securityContext.runAsUser, where).not.toBe(POD_SECURITY_RESTRICTED.rootUidForbidden.value);
-      expect(POD_SECURITY_RESTRICTED.seccompProfiles.value, where).toContain(pod.spec.securityContext.seccompProfile?.type);
-      for (const container of containersOf(pod)) {
-        expect(container.securityContext?.allowPrivilegeEscalation, `${where} ${container.name}`).toBe(POD_SECURITY_RESTRICTED.allowPrivilegeEscalation.value);
-        expect(container.securityContext?.capabilities?.drop, `${where} ${container.name}`).toContain(POD_SECURITY_RESTRICTED.dropCapabilities.value);
-        for (const added of container.securityContext?.capabilities?.add ?? []) expect(POD_SECURITY_RESTRICTED.addableCapabilities.value).toContain(added);
-      }
-      for (const volume of pod.spec.volumes ?? []) {
-        const types = Object.keys(volume).filter((key) => key !== "name");
-        for (const type of types) expect(allowedVolumes.has(type), `${where} volume ${volume.name}: ${type}`).toBe(true);
-      }
-    }
-  });
+  it("meets Pod Security restricted on every pod", () => expectPodSecurityRestricted(run));
 
-  it("runs the database pods as the image expects: its uid, its entrypoint, bootstrap outside initdb.d", () => {
-    for (const resource of ofType(run, TYPES.statefulSet)) {
-      const pod = templateOf(resource);
-      const where = resource.inputs.metadata.name;
-      expect(pod.spec.securityContext.runAsUser, where).toBe(POSTGRES_IMAGE.uid.value);
-      // With fsGroup, the default policy (Always) ORs group bits into every file on each mount: the passfile, and a 500 Gi walk.
-      expect(KUBELET.fsGroupChangePolicies.value).toContain(pod.spec.securityContext.fsGroupChangePolicy);
-      expect(pod.spec.securityContext.fsGroupChangePolicy, where).toBe("OnRootMismatch");
-      const postgres = pod.spec.containers.find((c: any) => c.name === "postgres");
-      expect(postgres.command, `${where}: the image's entrypoint must run`).toBeUndefined();
-      expect(postgres.args[0], where).toBe(POSTGRES_IMAGE.initialisesWhenFirstArg.value);
-      const mounts: string[] = containersOf(pod).flatMap((c) => (c.volumeMounts ?? []).map((m: any) => m.mountPath));
-      // initdb.d runs once per data directory: a rotated password would never reach the roles.
-      expect(mounts, where).not.toContain(POSTGRES_IMAGE.initdbDir.value);
-      const isPrimary = resource.inputs.metadata.name.endsWith("-primary");
-      const env = postgres.env.map((e: any) => e.name);
-      if (isPrimary) expect(env, where).toContain(POSTGRES_IMAGE.requiresPasswordEnv.value);
-      if (isPrimary) expect(postgres.lifecycle?.postStart?.exec?.command, where).toEqual(["bash", PATHS.bootstrapScript]);
-    }
-  });
+  it("runs the database pods as the image expects: its uid, its entrypoint, bootstrap outside initdb.d", () => expectDatabasePodsAsTheImageExpects(run));
 
-  it("gives every database pod a memory-backed /dev/shm larger than the runtime's, within its memory limit", () => {
-    for (const resource of ofType(run, TYPES.statefulSet)) {
-      const pod = templateOf(resource);
-      const postgres = pod.spec.containers.find((c: any) => c.name === "postgres");
-      const mount = postgres.volumeMounts.find((m: any) => m.mountPath === "/dev/shm");
-      expect(mount, resource.inputs.metadata.name).toBeDefined();
-      const volume = pod.spec.volumes.find((v: any) => v.name === mount.name);
-      expect(volume.emptyDir.medium).toBe("Memory");
-      const size = parseByteQuantity(volume.emptyDir.sizeLimit)!;
-      expect(size).toBeGreaterThan(POSTGRES_IMAGE.devShmBytes.value);
-      expect(KUBELET.memoryEmptyDirCountsToLimit.value).toBe(true);
-      expect(size).toBeLessThanOrEqual(parseByteQuantity(postgres.resources.limits.memory)!);
-    }
-  });
+  it("gives every database pod a memory-backed /dev/shm larger than the runtime's, within its memory limit", () => expectDevShm(run));
 
-  it("gives a fast shutdown (the image's stop signal) time to checkpoint shared_buffers before SIGKILL", () => {
-    expect(POSTGRES_IMAGE.stopSignal.value).toBe(POSTGRES.fastShutdownSignal.value);
-    for (const resource of ofType(run, TYPES.statefulSet)) {
-      const pod = templateOf(resource);
-      const memory = parseByteQuantity(pod.spec.containers[0].resources.limits.memory)!;
-      // A quarter of memory in dirty buffers, written at no less than 64 MiB/s, after a minute for clients.
-      expect(pod.spec.terminationGracePeriodSeconds, resource.inputs.metadata.name).toBeGreaterThanOrEqual(60 + memory / 4 / (64 * 1024 * 1024));
-    }
-  });
+  it("gives a fast shutdown (the image's stop signal) time to checkpoint shared_buffers before SIGKILL", () => expectShutdownTime(run));
 
-  it("mounts the server key with a mode PostgreSQL accepts from a root-owned file", () => {
-    for (const resource of ofType(run, TYPES.statefulSet)) {
-      const tls = templateOf(resource).spec.volumes.find((v: any) => v.name === "tls");
-      expect(tls.secret.defaultMode | 0o440).toBeLessThanOrEqual(POSTGRES.rootOwnedKeyMaxMode.value);
-    }
-  });
+  it("mounts the server key with a mode PostgreSQL accepts from a root-owned file", () => expectServerKeyMode(run));
 
-  it("runs PgBouncer as the image's user and binary, Ready only when a login through it works", () => {
-    for (const resource of ofType(run, TYPES.deployment)) {
-      const pod = templateOf(resource);
-      expect(pod.spec.securityContext.runAsUser).toBe(PGBOUNCER_IMAGE.uid.value);
-      const [container] = pod.spec.containers;
-      expect(PGBOUNCER_IMAGE.binary.value.endsWith(`/${container.command[0]}`)).toBe(true);
-      expect(container.readinessProbe.tcpSocket).toBeUndefined();
-      expect(PGBOUNCER_IMAGE.clientTools.value).toContain(container.readinessProbe.exec.command[0]);
-    }
-  });
+  it("runs PgBouncer as the image's user and binary, Ready only when a login through it works", () => expectPgbouncerPods(run));
 
-  it("re-runs a failed verification on the next up, and waits long enough for seeding", () => {
-    for (const job of ofType(run, TYPES.job)) expect(job.inputs.metadata.annotations[PULUMI_KUBERNETES.replaceUnreadyAnnotation.value]).toBe("true");
-    for (const set of ofType(run, TYPES.statefulSet)) {
-      const timeout = Number(set.inputs.metadata.annotations[PULUMI_KUBERNETES.timeoutAnnotation.value]);
-      expect(timeout).toBeGreaterThanOrEqual(PULUMI_KUBERNETES.defaultAwaitSeconds.value);
-    }
-  });
+  it("re-runs a failed verification on the next up, and waits long enough for seeding", () => expectRetriedVerification(run));
 
   it("never replaces a StatefulSet when storage, storage class, memory or replica counts change", async () => {
     const before = Object.fromEntries(ofType(run, TYPES.statefulSet).map((r) => [r.name, r]));

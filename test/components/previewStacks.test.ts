@@ -83,7 +83,7 @@ describe("the Aurora preview template as stack aurora-pr-42", () => {
     run = await runProgram("aurora-pr", perChange("aurora-pr", "42"), "aurora-pr-42");
   });
 
-  it("tags every AWS resource with the change and its expiry, through its region's provider", () => {
+  function expectTaggedThroughProviders(run: ProgramRun): void {
     const providers = ofType(run, TYPES.awsProvider);
     expect(providers.map((p) => p.inputs.region).sort()).toEqual(["eu-west-1", "us-east-1"]);
     for (const provider of providers) expect(JSON.parse(provider.inputs.defaultTags).tags).toEqual(STACK_LABELS);
@@ -91,6 +91,19 @@ describe("the Aurora preview template as stack aurora-pr-42", () => {
     const awsResources = run.resources.filter((r) => r.custom && r.type.startsWith("aws:"));
     expect(awsResources.length).toBeGreaterThan(15);
     for (const resource of awsResources) expect(tagged.has(providerUrn(resource)), `${resource.type} ${resource.name}`).toBe(true);
+  }
+
+  it("tags every AWS resource with the change and its expiry, through its region's provider", () => expectTaggedThroughProviders(run));
+
+  it("does so for the enhanced monitoring role too", async () => {
+    // Found by generatedStacks.test.ts: with aurora.monitoringInterval above 0 the role and its policy attachment went through
+    // the default provider, untagged (and needing aws:region of their own).
+    const config = perChange("aurora-pr", "42");
+    const aurora = { ...JSON.parse(config["pg-read-replicas:aurora"]!), monitoringInterval: 60 };
+    const monitored = await runProgram("aurora-pr", { ...config, "pg-read-replicas:aurora": JSON.stringify(aurora) }, "aurora-pr-42");
+    expect(ofType(monitored, "aws:iam/role:Role").map((r) => r.name)).toContain("pg-monitoring");
+    expect(ofType(monitored, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toHaveLength(1);
+    expectTaggedThroughProviders(monitored);
   });
 
   it("leaves nothing behind on destroy: no deletion protection, no final snapshot", () => {

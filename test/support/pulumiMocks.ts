@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
+import { encodeConfigValue } from "../../components/config/rawConfig";
 import { readStackConfig } from "../../components/config/stackFile";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
@@ -263,9 +264,20 @@ export async function runProgram(
   patch: Record<string, string> | ((config: Record<string, string>) => Record<string, string>) = {},
   stackName = stack,
 ): Promise<ProgramRun> {
-  installMocks(stackName);
   const config = readStackConfig("stacks", stack);
-  setStackConfig(typeof patch === "function" ? patch(config) : { ...config, ...patch });
+  return runWithConfig(typeof patch === "function" ? patch(config) : { ...config, ...patch }, stackName);
+}
+
+/** Stack config as YAML would give it (any key, any value) to "pg-read-replicas:<key>" → string, as the CLI passes it. */
+export function pulumiConfigOf(raw: Record<string, unknown>): Record<string, string> {
+  const given = Object.entries(raw).filter(([, value]) => value !== undefined);
+  return Object.fromEntries(given.map(([key, value]) => [`${PROJECT}:${key}`, encodeConfigValue(value)]));
+}
+
+/** Runs the Pulumi program with exactly this config ("pg-read-replicas:<key>" → string), no stack file involved. */
+export async function runWithConfig(config: Record<string, string>, stackName: string): Promise<ProgramRun> {
+  installMocks(stackName);
+  setStackConfig(config);
   vi.resetModules();
   const program = await import("../../infra/index.js");
   await settle();

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, type ConfigIssue } from "../../components/config/errors";
 import { CNPG_OPERATOR, CNPG_PARAMETERS, CNPG_POOLER, managedParameter, poolerParameterAllowed } from "../../components/kubernetes/cnpg/facts";
+import { imageProblem, imageTag } from "../../components/kubernetes/cnpg/image";
 import { crdProblem } from "../../components/kubernetes/cnpg/operator";
 import { clusterParameters } from "../../components/kubernetes/cnpg/parameters";
 import { type ClusterPlan, clusterPlans, poolerTarget } from "../../components/kubernetes/cnpg/plan";
@@ -132,6 +133,20 @@ describe("the engine's config rules", () => {
     expect(issues[0]!.fix).toBe("use transaction (or session), or kubernetes.engine statefulset");
   });
 
+  it("refuses the kube-prometheus-stack objects and the dashboard, which it would not create, unless monitoring is off", () => {
+    // Found by generatedStacks.test.ts: these keys were accepted on cloudnative-pg and silently created nothing.
+    const monitoring = { prometheusOperator: true, grafanaDashboard: true };
+    const issues = issuesOf(cnpg({ monitoring }));
+    expect(issues.map((i) => [i.key, i.value])).toEqual([
+      ["monitoring.prometheusOperator", true],
+      ["monitoring.grafanaDashboard", true],
+    ]);
+    expect(issues[0]!.problem).toMatch(/^is for the statefulset engine: on cloudnative-pg the stack creates no PodMonitors or PrometheusRule/);
+    expect(issues[0]!.fix).toMatch(/port 9187.*or use kubernetes\.engine statefulset$/);
+    expect(issuesOf(cnpg({ monitoring: { ...monitoring, enabled: false } }))).toEqual([]);
+    expect(issuesOf(patched(selfHostedBase(), { monitoring }))).toEqual([]);
+  });
+
   it("refuses a region whose Cluster name another Cluster or Pooler has, or that the operator finds too long", () => {
     const region = (name: string) => ({ region: name, replicas: 1, context: "eu", cidrs: ["10.20.0.0/16"] });
     // A name of 20 and a region of 30 characters make a Cluster name of 51.
@@ -152,6 +167,30 @@ describe("the engine's config rules", () => {
     const topology = build();
     expect(topology.kubernetes.images).toEqual({ postgres: CNPG_OPERATOR.images.value.postgres[16], pgbouncer: CNPG_OPERATOR.images.value.pgbouncer });
     expect(topologyFromConfig(selfHostedBase()).topology).toMatchObject({ kubernetes: { images: { postgres: "postgres:16-bookworm", pgbouncer: "edoburu/pgbouncer:v1.25.1-p0" }, engine: { name: "statefulset" } } });
+  });
+});
+
+describe("kubernetes.images.postgres on cloudnative-pg", () => {
+  // Found by generatedStacks.test.ts: these configs were accepted and rendered a Cluster the operator's webhook refuses.
+  it.each([
+    ["postgres:latest", /tag latest/],
+    ["registry.example.com/postgresql", /tag latest \(or none/],
+    ["registry.example.com/postgresql@sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9", /digest alone/],
+    ["registry.example.com:5000/postgresql:bookworm", /tag bookworm, which does not start with a PostgreSQL version/],
+    ["postgres:12.20", /PostgreSQL 12, older than the 13/],
+  ])("refuses %s, whose tag the operator cannot read a supported version from", (image, problem) => {
+    const issues = issuesOf(cnpg({ kubernetes: { namespace: "pg-test", engine: "cloudnative-pg", images: { postgres: image } } }));
+    expect(issues).toEqual([expect.objectContaining({ key: "kubernetes.images.postgres", value: image, problem: expect.stringMatching(problem) })]);
+    expect(issues[0]!.problem).toContain("the operator's webhook refuses such a Cluster");
+  });
+
+  it("takes a version tag, with or without a registry port or a digest after it, and leaves the statefulset engine's images alone", () => {
+    for (const image of ["registry.example.com:5000/postgresql:16.10-system-trixie", "ghcr.io/cloudnative-pg/postgresql:17.6@sha256:0a1b2c3d4e5f6071", "postgres:16", "library/postgres:15.4-bookworm"]) {
+      expect(imageProblem(image), image).toBeUndefined();
+    }
+    expect(imageTag("localhost:5000/postgresql")).toBe("latest");
+    expect(build({ kubernetes: { namespace: "pg-test", engine: "cloudnative-pg", images: { postgres: "postgres:16.4" } } }).kubernetes.images.postgres).toBe("postgres:16.4");
+    expect(issuesOf(patched(selfHostedBase(), { kubernetes: { namespace: "pg-test", images: { postgres: "postgres:latest" } } }))).toEqual([]);
   });
 });
 

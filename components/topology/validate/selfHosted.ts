@@ -1,5 +1,6 @@
 /** Rules of the Kubernetes backend. */
 import type { ResolvedSelfHosted } from "../../config/resolve";
+import { imageIssue } from "../../kubernetes/cnpg/image";
 import { poolModeIssue } from "../../kubernetes/cnpg/pooler";
 import { CNPG_OPERATOR } from "../../kubernetes/cnpg/facts/operator";
 import { poolServiceName } from "../names";
@@ -92,6 +93,37 @@ function clusterNames(config: ResolvedSelfHosted): Check {
   };
 }
 
+/** CloudNativePG reads the PostgreSQL version from the image's tag and refuses a Cluster whose image has none. */
+function engineImage(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    if (config.kubernetes.engine.name !== "cloudnative-pg") return;
+    const issue = imageIssue(config.kubernetes.images.postgres);
+    if (issue) issues.push(issue);
+  };
+}
+
+/**
+ * The operator's objects for kube-prometheus-stack and the dashboard are the statefulset engine's: their rules and
+ * panels read the exporter sidecars' metrics (pgrr_*, pgbouncer_*), which CloudNativePG's pods do not carry, and the
+ * cloudnative-pg engine creates none of them. Refused like kubernetes.writer, rather than ignored.
+ */
+function engineMonitoring(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    const { monitoring } = config.kubernetes;
+    if (config.kubernetes.engine.name !== "cloudnative-pg" || !config.monitoring.enabled) return;
+    const objects = { prometheusOperator: "PodMonitors or PrometheusRule", grafanaDashboard: "Grafana dashboard" } as const;
+    for (const key of ["prometheusOperator", "grafanaDashboard"] as const) {
+      if (!monitoring[key]) continue;
+      issues.push({
+        key: `monitoring.${key}`,
+        value: true,
+        problem: `is for the statefulset engine: on cloudnative-pg the stack creates no ${objects[key]} (they read the exporter sidecars' pgrr_* and pgbouncer_* metrics, which the operator's pods do not have)`,
+        fix: `remove monitoring.${key} (CloudNativePG exports its own metrics on port ${CNPG_OPERATOR.metricsPort.value}, which the NetworkPolicies admit to pods labelled pg-read-replicas/access: monitoring), or use kubernetes.engine statefulset`,
+      });
+    }
+  };
+}
+
 /** One resources block per CloudNativePG Cluster: every instance of the main one is sized as the primary. */
 function engineSizing(config: ResolvedSelfHosted): Check {
   return ({ warnings }) => {
@@ -104,5 +136,5 @@ function engineSizing(config: ResolvedSelfHosted): Check {
 }
 
 export function selfHostedRules(config: ResolvedSelfHosted): Check[] {
-  return [regionAccess(config), pools(config), writer(config), perChangeNamespace(config), engineSizing(config), clusterNames(config)];
+  return [regionAccess(config), pools(config), writer(config), perChangeNamespace(config), engineSizing(config), engineImage(config), engineMonitoring(config), clusterNames(config)];
 }

@@ -79,6 +79,15 @@ export const CNPG_OPERATOR = {
     "EC PRIVATE KEY",
     `${REPO} pkg/certs/certs.go:88-95 (x509.ParseECPrivateKey); github:hashicorp/terraform-provider-tls@d72d90e1 internal/provider/resource_private_key.go:202-211 (ECDSA: x509.MarshalECPrivateKey)`,
   ),
+  /**
+   * The operator reads the PostgreSQL version from spec.imageName's tag, so its webhook refuses an image without a
+   * version tag: none (which means latest), latest, a digest alone, or a tag not starting with the version; and majors
+   * below 13. A digest may follow a version tag (name:16.10@sha256:…).
+   */
+  imageTag: fact(
+    { minimumMajor: 13 },
+    `${REPO} internal/webhook/v1/cluster_webhook.go:769-810 (validateImageName), :1058-1070 (Versions 13 or newer); api/v1/cluster_funcs.go:468-489 (GetPostgresqlMajorVersion); github:cloudnative-pg/machinery@v0.5.0 pkg/image/reference/imagename.go (New: no tag and no digest is latest), pkg/postgres/version/version.go (FromTag)`,
+  ),
   /** Reserved role names that managed roles may not use. */
   reservedRoles: fact(["postgres", "streaming_replica"], `${REPO} pkg/postgres/roles.go:24-50 (also cnpg_* and pg_* prefixes)`),
 } as const;
