@@ -34,7 +34,7 @@ export const kubernetes = z.strictObject({
     .strictObject({
       postgres: doc(
         z.string().min(1).optional(),
-        "PostgreSQL image; cloudnative-pg: its tag must start with the PostgreSQL version (the operator reads the version from it), e.g. 16.10-system-trixie",
+        "PostgreSQL image; cloudnative-pg: its tag must start with the PostgreSQL version, of postgresVersion's major (the operator reads the version from it), e.g. 16.10-system-trixie",
         "postgres:<postgresVersion>-bookworm; cloudnative-pg: ghcr.io/cloudnative-pg/postgresql:<minor>-system-trixie",
       ),
       pgbouncer: doc(z.string().min(1).optional(), "PgBouncer image", "edoburu/pgbouncer:v1.25.1-p0; cloudnative-pg: ghcr.io/cloudnative-pg/pgbouncer:1.25.1"),

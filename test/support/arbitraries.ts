@@ -96,7 +96,10 @@ const monitoring = fc.option(
 );
 const kubernetesEngines = ["statefulset", "cloudnative-pg"] as const;
 /** PostgreSQL images: tagged with their version (a registry port or a digest after the tag too), or not (a moving tag, a digest alone, none). */
-const VERSIONED_IMAGES = ["registry.example.com/postgres:16.4-bookworm", "registry.example.com:5000/postgresql:17.6-system-trixie@sha256:0a1b2c3d4e5f6071"];
+const VERSIONED_IMAGES = [
+  (major: string) => `registry.example.com/postgres:${major}.4-bookworm`,
+  (major: string) => `registry.example.com:5000/postgresql:${major}.6-system-trixie@sha256:0a1b2c3d4e5f6071`,
+];
 const UNVERSIONED_IMAGES = ["postgres:latest", "registry.example.com/postgresql@sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f9", "registry.example.com/postgresql", "postgres:bookworm"];
 
 /** kubernetes.writer (a pod name, finished once the stack's name is known) only on the statefulset engine; the operator's keys only on cloudnative-pg. */
@@ -158,7 +161,9 @@ export function selfHostedConfigOn(engine: (typeof kubernetesEngines)[number]) {
       const entries = mistakes.regions ? crossRegion : crossRegion.filter((entry, index) => crossRegion.findIndex((e) => e.region === entry.region) === index);
       const { createNamespace, images: imageChoice, ...kube } = kubernetes as Raw & { images?: { postgres?: boolean; pgbouncer?: string } };
       const keepNamespaceChoice = mistakes.namespace || rest.changeId === undefined;
-      const chosen = imageChoice?.postgres === undefined ? undefined : cnpg || imageChoice.postgres ? images.versioned : images.unversioned;
+      // Of the stack's own major, as the operator requires.
+      const versioned = images.versioned(String(flat.postgresVersion));
+      const chosen = imageChoice?.postgres === undefined ? undefined : cnpg || imageChoice.postgres ? versioned : images.unversioned;
       const postgresImage = cnpg && mistakes.image ? images.unversioned : chosen;
       const keptImages = { ...(imageChoice?.pgbouncer ? { pgbouncer: imageChoice.pgbouncer } : {}), ...(postgresImage ? { postgres: postgresImage } : {}) };
       const { prometheusOperator: _operator, grafanaDashboard: _dashboard, enabled, ...engineMonitoring } = monitoring ?? {};

@@ -192,6 +192,15 @@ describe("kubernetes.images.postgres on cloudnative-pg", () => {
     expect(build({ kubernetes: { namespace: "pg-test", engine: "cloudnative-pg", images: { postgres: "postgres:16.4" } } }).kubernetes.images.postgres).toBe("postgres:16.4");
     expect(issuesOf(patched(selfHostedBase(), { kubernetes: { namespace: "pg-test", images: { postgres: "postgres:latest" } } }))).toEqual([]);
   });
+
+  it("refuses an image of another major than postgresVersion, naming both", () => {
+    const image = "ghcr.io/cloudnative-pg/postgresql:15.8-system-bookworm";
+    const issues = issuesOf(cnpg({ kubernetes: { namespace: "pg-test", engine: "cloudnative-pg", images: { postgres: image } } }));
+    expect(issues).toEqual([
+      expect.objectContaining({ key: "kubernetes.images.postgres", value: image, problem: "has the tag 15.8-system-bookworm, PostgreSQL 15, but postgresVersion is 16" }),
+    ]);
+    expect(issues[0]!.fix).toContain("use an image of PostgreSQL 16");
+  });
 });
 
 describe("Poolers", () => {

@@ -30,14 +30,30 @@ export function imageProblem(image: string): string | undefined {
   return Number(major) < minimumMajor ? `has the tag ${tag}: PostgreSQL ${major}, older than the ${minimumMajor} CloudNativePG supports` : undefined;
 }
 
-/** kubernetes.images.postgres on the cloudnative-pg engine, as a ConfigIssue when the operator's webhook would refuse the Cluster. */
-export function imageIssue(image: string): ConfigIssue | undefined {
+/**
+ * kubernetes.images.postgres on the cloudnative-pg engine, as a ConfigIssue when the operator's
+ * webhook would refuse the Cluster, or when the image runs another major than postgresVersion
+ * (the operator would run that major on settings and data meant for postgresVersion).
+ */
+export function imageIssue(image: string, postgresVersion: number): ConfigIssue | undefined {
   const problem = imageProblem(image);
-  if (problem === undefined) return undefined;
+  if (problem === undefined) return majorIssue(image, postgresVersion);
   return {
     key: "kubernetes.images.postgres",
     value: image,
     problem: `${problem}; the operator's webhook refuses such a Cluster`,
     fix: "tag the image with its PostgreSQL version, e.g. registry.example.com/postgresql:16.10-system-trixie (a digest may follow: …:16.10-system-trixie@sha256:…), or remove it to use the operator's image",
+  };
+}
+
+function majorIssue(image: string, postgresVersion: number): ConfigIssue | undefined {
+  const tag = imageTag(image);
+  const major = Number(/^\d+/.exec(tag)?.[0]);
+  if (major === postgresVersion) return undefined;
+  return {
+    key: "kubernetes.images.postgres",
+    value: image,
+    problem: `has the tag ${tag}, PostgreSQL ${major}, but postgresVersion is ${postgresVersion}`,
+    fix: `use an image of PostgreSQL ${postgresVersion} (a tag starting ${postgresVersion}.), or change postgresVersion (a major upgrade needs a data migration)`,
   };
 }

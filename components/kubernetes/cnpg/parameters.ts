@@ -92,7 +92,8 @@ function walSizeIssues(parameters: Record<string, string>, storageBytes: number,
     issues.push({
       key: `${block}.max_wal_size`,
       value: parameters.max_wal_size ?? DEFAULT_WAL_SIZES.max_wal_size,
-      problem: `must be below the Cluster's volume (${storageBytes} bytes): CloudNativePG's webhook refuses the Cluster (${CNPG_PARAMETERS.walSizeRule.value})`,
+      // Our rule, not the webhook's (it checks only a separate walStorage): WAL shares the data volume here.
+      problem: `must be below the Cluster's volume (${storageBytes} bytes): the WAL lives on the data volume, and up to max_wal_size of it would fill that volume`,
       fix: "lower max_wal_size or raise the storage of that role under resources",
     });
   }

@@ -97,7 +97,7 @@ function clusterNames(config: ResolvedSelfHosted): Check {
 function engineImage(config: ResolvedSelfHosted): Check {
   return ({ issues }) => {
     if (config.kubernetes.engine.name !== "cloudnative-pg") return;
-    const issue = imageIssue(config.kubernetes.images.postgres);
+    const issue = imageIssue(config.kubernetes.images.postgres, config.postgresVersion);
     if (issue) issues.push(issue);
   };
 }

@@ -50,8 +50,11 @@ export const CNPG_PARAMETERS = {
   walLevels: fact(["replica", "logical"], "github:cloudnative-pg/cloudnative-pg@v1.30.0 internal/webhook/v1/cluster_webhook.go:1104-1127"),
   /** "`wal_log_hints` must be set to `on` when `instances` > 1". */
   walLogHintsWithReplicas: fact("on", "github:cloudnative-pg/cloudnative-pg@v1.30.0 internal/webhook/v1/cluster_webhook.go:1169-1175"),
-  /** min_wal_size < max_wal_size, and each below the WAL volume (the data volume when there is no separate WAL volume). */
-  walSizeRule: fact("min_wal_size < max_wal_size < storage.size", "github:cloudnative-pg/cloudnative-pg@v1.30.0 internal/webhook/v1/cluster_webhook.go:1208-1292"),
+  /**
+   * min_wal_size < max_wal_size, and max_wal_size below spec.walStorage's size; without a
+   * separate WAL volume (as we render) the webhook compares with no volume at all.
+   */
+  walSizeRule: fact("min_wal_size < max_wal_size < walStorage.size (when walStorage is set)", "github:cloudnative-pg/cloudnative-pg@v1.30.0 internal/webhook/v1/cluster_webhook.go:1178-1292"),
   /** synchronous_standby_names is built from spec.postgresql.synchronous: ANY/FIRST n over the Cluster's own pods. */
   synchronousStanza: fact(
     "spec.postgresql.synchronous {method: any|first, number, dataDurability}",
