@@ -1,5 +1,20 @@
 /** Stack configs for unit tests: a valid base per backend, to be patched into bad ones. */
+import { expect } from "vitest";
+import { ConfigError } from "../../components/config/errors";
+import { topologyFromConfig } from "../../components/topology/build";
+
 export type Raw = Record<string, unknown>;
+
+/** The ConfigError a config is refused with; fails the test when it is accepted. */
+export function refusalMessage(config: Raw): string {
+  try {
+    topologyFromConfig(config);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("config was accepted");
+}
 
 export function selfHostedBase(): Raw {
   return {
