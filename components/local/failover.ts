@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { StackOutputs } from "../outputs";
 import { PROMOTE_SQL, promotedWriterSql, synchronousAfterPromotion } from "../failover/promotion";
 import { HEARTBEAT_DDL, IDENTITY_SQL, heartbeatWriteSql } from "../sql/replicationSql";
+import { REPLICATION_CONNECT_TIMEOUT_S } from "../render/seedReplicaScript";
 import { replicationSslMode } from "../render/tlsModes";
 import type { StandbyNode } from "../topology/types";
 import { queryOnce } from "../verify/client";
@@ -120,7 +121,7 @@ async function follow(layout: Layout, state: LocalState, follower: StandbyNode, 
   const { host, port } = endpointOf(state, writer);
   const sslmode = replicationSslMode(state.topology, follower);
   const rootCert = sslmode === "verify-ca" && state.tls ? ` sslrootcert=${state.tls.caFile}` : "";
-  const conninfo = `host=${host} port=${port} user=${state.topology.replication.user} passfile=${layout.passfile(follower.name)} application_name=${follower.name} sslmode=${sslmode}${rootCert}`;
+  const conninfo = `host=${host} port=${port} user=${state.topology.replication.user} passfile=${layout.passfile(follower.name)} application_name=${follower.name} sslmode=${sslmode}${rootCert} connect_timeout=${REPLICATION_CONNECT_TIMEOUT_S}`;
   await superuserSql(node, follower, ["-c", `ALTER SYSTEM SET primary_conninfo = '${conninfo}'`, "-c", "SELECT pg_reload_conf()"]);
 }
 

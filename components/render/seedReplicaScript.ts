@@ -11,6 +11,9 @@
 import type { Topology } from "../topology/types";
 import { shq } from "./shell";
 
+/** libpq connect_timeout of every standby's connection to its writer (seeding, streaming, after a promotion). */
+export const REPLICATION_CONNECT_TIMEOUT_S = 10;
+
 export function renderSeedReplicaScript(topology: Topology): string {
   const cases = topology.standbys.map((s) => `  ${s.name}) SLOT=${s.slot} ;;`);
   const expected = topology.standbys.map((s) => s.name).join(" ");
@@ -33,7 +36,9 @@ esac
 escaped=$(printf '%s' "$REPLICATION_PASSWORD" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/:/\\\\:/g')
 rm -f "$PASSFILE"
 (umask 077 && printf '*:*:*:%s:%s\\n' ${shq(user)} "$escaped" > "$PASSFILE")
-conninfo="host=$PRIMARY_HOST port=$PRIMARY_PORT user=${user} passfile=$PASSFILE application_name=$NODE_NAME sslmode=$PRIMARY_SSLMODE"
+# connect_timeout: a writer address that drops packets (a gone pod's IP, a load balancer without a healthy
+# target) would otherwise hold the WAL receiver in connect() for the kernel's SYN retries, about two minutes.
+conninfo="host=$PRIMARY_HOST port=$PRIMARY_PORT user=${user} passfile=$PASSFILE application_name=$NODE_NAME sslmode=$PRIMARY_SSLMODE connect_timeout=${REPLICATION_CONNECT_TIMEOUT_S}"
 if [ -n "\${PRIMARY_SSLROOTCERT:-}" ]; then conninfo="$conninfo sslrootcert=$PRIMARY_SSLROOTCERT"; fi
 
 write_standby_settings() {
