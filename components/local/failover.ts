@@ -42,9 +42,9 @@ export async function promote(layout: Layout, state: LocalState, options: Promot
     throw new LocalError(`the writer ${oldWriter.name} is still running; promoting a replica now would leave two writers. Stop it first (or pass --force to stop it for you).`);
   }
   // A wrong --replica must fail before --force stops the writer, or the stack is left without one.
-  if (options.replica !== undefined) namedCandidate(state, options.replica);
+  const named = options.replica !== undefined ? namedCandidate(state, options.replica) : undefined;
   if (options.force) await stopNode(node, oldWriter, "immediate");
-  const target = await choosePromotionTarget(layout, state, options.replica);
+  const target = named ?? (await mostAdvancedCandidate(layout, state));
   await superuserSql(node, target, ["-c", PROMOTE_SQL]);
   const followers = state.topology.standbys.filter((s) => s.name !== target.name && !state.retired.includes(s.name));
   const synchronous = synchronousAfterPromotion(state.topology, followers);
@@ -99,9 +99,8 @@ function namedCandidate(state: LocalState, wanted: string): StandbyNode {
 }
 
 /** The most advanced OLTP replica (highest received LSN) loses the least. */
-async function choosePromotionTarget(layout: Layout, state: LocalState, wanted?: string): Promise<StandbyNode> {
+async function mostAdvancedCandidate(layout: Layout, state: LocalState): Promise<StandbyNode> {
   const node = nodeContext(layout, state);
-  if (wanted !== undefined) return namedCandidate(state, wanted);
   const candidates = promotionCandidates(state);
   let best: { node: StandbyNode; lsn: bigint } | undefined;
   for (const candidate of candidates) {

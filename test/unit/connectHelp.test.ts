@@ -2,24 +2,13 @@
 import { describe, expect, it } from "vitest";
 import { connectHelp } from "../../cli/render";
 import type { StackOutputs } from "../../components/outputs";
+import { FAKE_OUTPUTS } from "../support/previewFakes";
 
+/** The preview fixture's outputs, renamed and with or without an OLAP pool. */
 function outputs(withOlap: boolean): StackOutputs {
   const pool = (port: number) => ({ host: "127.0.0.1", port });
-  return {
-    backend: "local",
-    database: "orders_db",
-    user: "orders_svc",
-    password: "secret-not-printed",
-    writer: { host: "127.0.1.1", port: 5432 },
-    readerEndpoint: pool(6002),
-    readers: [],
-    pools: { write: pool(6001), read: pool(6002), ...(withOlap ? { olap: pool(6003) } : {}) },
-    regions: [],
-    topologyHash: "0123456789",
-    verification: { timeoutMs: 60_000, maxLagBytes: 1024, maxLagMs: 5000 },
-    notes: [],
-    connectionUrls: { primary: "postgresql://x", replica: "postgresql://y" },
-  };
+  const pools = { write: pool(6001), read: pool(6002) };
+  return { ...FAKE_OUTPUTS, database: "orders_db", user: "orders_svc", password: "secret-not-printed", pools: withOlap ? { ...pools, olap: pool(6003) } : pools };
 }
 
 describe("connectHelp", () => {
