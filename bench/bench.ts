@@ -29,7 +29,7 @@ import { startPool, stopPool, writePoolFiles } from "../components/local/pgbounc
 import { waitForListener } from "../components/local/readiness";
 import { topologyFromPulumiConfig } from "../components/topology/load";
 import { readStackConfig } from "../components/config/stackFile";
-import { DEFAULT_STACKS_DIR } from "../components/paths";
+import { DEFAULT_STACKS_DIR } from "../components/ground/paths";
 import type { Topology } from "../components/topology/types";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);

@@ -18,7 +18,7 @@ import Table from "cli-table3";
 import pg from "pg";
 import { readStackConfig } from "../components/config/stackFile";
 import { LocalRunner } from "../components/local/runner";
-import { DEFAULT_STACKS_DIR } from "../components/paths";
+import { DEFAULT_STACKS_DIR } from "../components/ground/paths";
 import { topologyFromPulumiConfig } from "../components/topology/load";
 import { type RunResult, Routes, STICKY_WINDOW_MS, STRATEGIES, type StrategyName, type Workload, runWorkload } from "./clientWorkload";
 

@@ -12,7 +12,7 @@
  */
 import pg from "pg";
 import { ReplicaClient, type Session } from "pg-read-replicas/client";
-import type { StackOutputs } from "../components/outputs";
+import type { StackOutputs } from "../components/contract/stackOutputs";
 
 export const STRATEGIES = ["gate", "sticky-5s", "primary", "unchecked"] as const;
 export type StrategyName = (typeof STRATEGIES)[number];

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { withConfigReference } from "../components/config/reference";
-import { PROJECT_ROOT } from "../components/paths";
+import { PROJECT_ROOT } from "../components/ground/paths";
 
 const readme = join(PROJECT_ROOT, "README.md");
 const before = readFileSync(readme, "utf8");

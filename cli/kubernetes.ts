@@ -3,8 +3,8 @@ import type { Command } from "commander";
 import { failover } from "../components/kubernetes/failover/failover";
 import { kubectlOps } from "../components/kubernetes/failover/kubectl";
 import { readStackConfig } from "../components/config/stackFile";
-import { UserError } from "../components/errors";
-import { DEFAULT_STACKS_DIR } from "../components/paths";
+import { UserError } from "../components/ground/errors";
+import { DEFAULT_STACKS_DIR } from "../components/ground/paths";
 import { topologyFromPulumiConfig } from "../components/topology/load";
 import type { SelfHostedTopology } from "../components/topology/types";
 

@@ -15,10 +15,10 @@ import { collectStatus } from "../components/local/status";
 import { topologyFromJson } from "../components/topology/fromJson";
 import { topologyFromPulumiConfig } from "../components/topology/load";
 import type { Topology } from "../components/topology/types";
-import { readOutputsFile } from "../components/verify/outputsFile";
+import { readOutputsFile } from "../components/contract/outputsFile";
 import { verifyStack } from "../components/verify/verifier";
-import { DEFAULT_STACKS_DIR, defaultStateDir } from "../components/paths";
-import { UserError } from "../components/errors";
+import { DEFAULT_STACKS_DIR, defaultStateDir } from "../components/ground/paths";
+import { UserError } from "../components/ground/errors";
 import { alertsTable, auroraReportText, connectHelp, monitoringHelp, statusTable, verificationTable } from "./render";
 import { activeAlerts, alertsPageUrl, prometheusUrl } from "../components/local/monitoring";
 import type { LocalState } from "../components/local/state";
@@ -27,7 +27,7 @@ import { previewCommands } from "./preview";
 import { serveReadPool } from "../components/local/readPoolDaemon";
 import { servePoolExporter } from "../components/local/poolExporterDaemon";
 import { registerKubernetesCommands } from "./kubernetes";
-import { connectionUrls, shellExports } from "../components/client/urls";
+import { connectionUrls, shellExports } from "../components/contract/urls";
 
 
 

@@ -7,7 +7,7 @@ import { localDriver, localPreviewRunner, removeLocalPreview } from "../componen
 import { runIntegrationSuite } from "../components/preview/suite";
 import { previewMarkdown } from "../components/preview/summary";
 import { checkChangeId, previewStackName } from "../components/preview/template";
-import { DEFAULT_STACKS_DIR, PROJECT_ROOT } from "../components/paths";
+import { DEFAULT_STACKS_DIR, PROJECT_ROOT } from "../components/ground/paths";
 import { verifyStack } from "../components/verify/verifier";
 import { durationOption, invokedAs, quote, stderr } from "./shared";
 

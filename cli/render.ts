@@ -3,7 +3,7 @@ import type { FiringAlert } from "../components/local/monitoring";
 import Table from "cli-table3";
 import type { AuroraCheckReport } from "../components/aurora/check";
 import type { StatusRow } from "../components/local/status";
-import type { StackOutputs } from "../components/outputs";
+import type { StackOutputs } from "../components/contract/stackOutputs";
 import type { VerificationReport } from "../components/verify/verifier";
 
 const dash = (value: number | undefined) => (value === undefined ? "-" : String(value));

@@ -1,8 +1,8 @@
 /** Small pieces every command uses: stderr lines, duration options, commands to paste back. */
 import { isAbsolute, relative } from "node:path";
 import { InvalidArgumentError } from "commander";
-import { parseDuration } from "../components/config/units";
-import { shq } from "../components/render/shell";
+import { parseDuration } from "../components/ground/units";
+import { shq } from "../components/ground/shell";
 
 export const stderr = (text: string) => process.stderr.write(`${text}\n`);
 

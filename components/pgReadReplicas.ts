@@ -6,8 +6,8 @@ import { describeNote } from "./aurora/notes";
 import { auroraParameterPlan } from "./aurora/parameters";
 import { SelfHostedCluster } from "./kubernetes/selfHostedCluster";
 import { LocalDeployment } from "./local/localDeployment";
-import type { StackOutputValues } from "./outputs";
-import { CLI_ENTRY, PROJECT_ROOT } from "./paths";
+import type { StackOutputValues } from "./outputs/pulumiOutputs";
+import { CLI_ENTRY, PROJECT_ROOT } from "./ground/paths";
 import type { Topology } from "./topology/types";
 
 /** Names AWS wants unique per account: the topology's name and the stack's, lower-case, at most 40 characters. */

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../components/config/errors";
+import { STACK_OUTPUT_KEYS, type StackOutputKey } from "../components/contract/stackOutputs";
 import { PgReadReplicas } from "../components/pgReadReplicas";
 import { topologyFromPulumiConfig } from "../components/topology/load";
 
@@ -22,6 +23,7 @@ for (const warning of warnings) pulumi.log.warn(warning);
 
 const deployment = new PgReadReplicas(topology.name, { topology });
 
-// password and connectionUrls are secrets; `pulumi stack output --json --show-secrets` gives the file every tool here reads.
-export const { backend, database, user, password, writer, readerEndpoint, readers, pools, regions, topologyHash, capacity, verification, notes, tls, connectionUrls } =
-  deployment.outputs;
+// Exactly the contract's keys, in its order: `pulumi stack output --json --show-secrets` is then a
+// StackOutputs file (password and connectionUrls are secrets). Assigned to CommonJS `exports`,
+// which is what the Pulumi runtime reads, because named exports cannot be derived from a list.
+for (const key of STACK_OUTPUT_KEYS) (exports as Record<StackOutputKey, unknown>)[key] = deployment.outputs[key];

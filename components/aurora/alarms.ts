@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
-import { METRIC_FACTS } from "./facts/metrics";
+import { METRIC_FACTS } from "../facts/aws/metrics";
 
 export interface AlarmedInstance {
   node: DatabaseNode;

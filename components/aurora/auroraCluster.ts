@@ -10,7 +10,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { StackOutputValues } from "../outputs";
+import type { StackOutputValues } from "../outputs/pulumiOutputs";
 import { ROLES } from "../topology/roles";
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
 import { generatedPassword, managedPassword, managedSecretArn } from "./credentials";

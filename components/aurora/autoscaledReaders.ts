@@ -6,7 +6,7 @@
  * depends on the cluster and that the scalable target depends on, so it runs
  * after autoscaling stops and before the cluster goes.
  */
-import { UserError } from "../errors";
+import { UserError } from "../ground/errors";
 import { isAutoscaledReader } from "./autoscaling";
 import type { AuroraApi } from "./check";
 

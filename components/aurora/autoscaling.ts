@@ -12,8 +12,8 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AuroraSettings } from "../topology/types";
-import { AUTOSCALING } from "./facts/limits";
-import type { MetricName } from "./facts/metrics";
+import { AUTOSCALING } from "../facts/aws/limits";
+import type { MetricName } from "../facts/aws/metrics";
 
 type Scaling = NonNullable<AuroraSettings["autoscaling"]>;
 

@@ -2,7 +2,7 @@
 import { ROLES } from "../topology/roles";
 import type { AuroraTopology } from "../topology/types";
 import { scalingMetric } from "./autoscaling";
-import { AUTOSCALING } from "./facts/limits";
+import { AUTOSCALING } from "../facts/aws/limits";
 import { type AuroraNote, auroraParameterPlan } from "./parameters";
 import { versionPolicy } from "./versions";
 

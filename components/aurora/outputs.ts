@@ -1,6 +1,8 @@
 /** StackOutputs for Aurora, from the endpoints AWS assigns. */
 import * as pulumi from "@pulumi/pulumi";
-import { type Endpoint, type Reader, type StackOutputValues, commonOutputs, toOutputValues } from "../outputs";
+import { type Endpoint, type Reader } from "../contract/stackOutputs";
+import { type StackOutputValues, toOutputValues } from "../outputs/pulumiOutputs";
+import { commonOutputs } from "../outputs/commonOutputs";
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
 import { auroraNotes } from "./notes";
 

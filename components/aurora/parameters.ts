@@ -6,11 +6,11 @@
  * in exactly one place: a parameter, or a note saying why not (surfaced in
  * outputs and the deploy log).
  */
-import { parseDuration, parsePostgresSize } from "../config/units";
+import { parseDuration, parsePostgresSize } from "../ground/units";
 import { type AuroraMapping, gucSpec } from "../settings/registry";
 import { ROLES } from "../topology/roles";
 import type { AuroraTopology, NodeRole, Setting } from "../topology/types";
-import { type ParameterFact, applyMethodFor, levelAllows, parameterFact, valueAllowed } from "./facts/parameters";
+import { type ParameterFact, applyMethodFor, levelAllows, parameterFact, valueAllowed } from "../facts/aws/parameters";
 
 export interface AuroraParameter {
   name: string;
@@ -97,7 +97,7 @@ export function auroraParametersFor(role: NodeRole, settings: readonly MappableS
     }
     const fact = parameterFact(setting.name);
     // A registry entry that maps to Aurora without a fact is a bug: facts.test checks the registry.
-    if (!fact) throw new Error(`auroraParametersFor: ${setting.name} maps to Aurora but has no entry in components/aurora/facts/parameters.ts`);
+    if (!fact) throw new Error(`auroraParametersFor: ${setting.name} maps to Aurora but has no entry in components/facts/aws/parameters.ts`);
     const refused = refusal(fact, mapping, fromStackConfig);
     if (refused) {
       note("skipped", refused);

@@ -9,7 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AuroraSettings } from "../topology/types";
-import { secretsManagerViaService } from "./facts/provider";
+import { secretsManagerViaService } from "../facts/aws/provider";
 
 /** Where the proxy's credentials come from. */
 export type ProxyCredentials =

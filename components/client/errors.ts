@@ -1,5 +1,5 @@
 /** What the client refuses or cannot do, each naming the pool or input and what to change. */
-import { UserError } from "../errors";
+import { UserError } from "../ground/errors";
 
 /** Bad configuration: missing or malformed URLs, outputs without pools, an OLAP read on a stack without OLAP. */
 export class ClientConfigError extends UserError {

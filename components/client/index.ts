@@ -12,5 +12,6 @@ export type { Isolation } from "./sql";
 export { type CausalityToken, TokenError, mergeTokens, normalizeToken, parseToken, formatLsn } from "./token";
 export { ClientConfigError, NoServerError, ReplicaUnavailableError, WriteNotCommittedError, WrongServerError } from "./errors";
 export { type ClientTargets, targetsFromEnv, targetsFromOutputs, targetsFromOutputsFile } from "./targets";
-export { type ConnectionUrls, ENV_NAMES, connectionUrls, shellExports } from "./urls";
+export { ENV_NAMES, connectionUrls, shellExports } from "../contract/urls";
+export type { ConnectionUrls, Endpoint, StackOutputs } from "../contract/stackOutputs";
 export { INSTRUMENTATION_SCOPE, METRICS } from "./telemetry";

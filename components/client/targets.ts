@@ -4,11 +4,11 @@
  */
 import { parse as parseConnectionString } from "pg-connection-string";
 import type pg from "pg";
-import type { Endpoint, StackOutputs } from "../outputs";
-import { parseOutputs, readOutputsFile } from "../verify/outputsFile";
-import { sslFor } from "../verify/client";
+import type { Endpoint, StackOutputs } from "../contract/stackOutputs";
+import { parseOutputs, readOutputsFile } from "../contract/outputsFile";
+import { sslFor } from "../contract/connection";
 import { ClientConfigError } from "./errors";
-import { ENV_NAMES } from "./urls";
+import { ENV_NAMES } from "../contract/urls";
 
 export interface PoolTarget {
   /** host:port/database, for messages and spans: never the password. */

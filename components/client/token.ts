@@ -4,7 +4,7 @@
  * and SQL can cast it (`'16/B374D848'::pg_lsn`). Merging takes the later position:
  * a read gated on the merge has seen every write that produced its parts.
  */
-import { UserError } from "../errors";
+import { UserError } from "../ground/errors";
 
 export type CausalityToken = string;
 

@@ -1,11 +1,11 @@
 /**
  * Schema fields that only the Aurora backend takes, checked against AWS's
- * facts (components/aurora/facts): KMS keys as key ARNs, maintenance and backup
+ * facts (components/facts/aws): KMS keys as key ARNs, maintenance and backup
  * windows, CA identifiers, log retention values.
  */
 import { z } from "zod";
-import { CA_CERTIFICATES, LOG_RETENTION_DAYS } from "../aurora/facts/limits";
-import { kmsKeyArnRegion } from "../aurora/facts/provider";
+import { CA_CERTIFICATES, LOG_RETENTION_DAYS } from "../facts/aws/limits";
+import { kmsKeyArnRegion } from "../facts/aws/provider";
 import { fail, scalar } from "./fields";
 import { MINIMUM_WINDOW_MINUTES, minutes, parseBackupWindow, parseMaintenanceWindow } from "./windows";
 

@@ -1,4 +1,4 @@
-import { UserError } from "../errors";
+import { UserError } from "../ground/errors";
 
 /** One problem in stack config: which key, what it holds, what is wrong, how to fix it. */
 export interface ConfigIssue {

@@ -18,7 +18,7 @@ import {
   parseCpuQuantity,
   parseDuration,
   parsePostgresSize,
-} from "./units";
+} from "../ground/units";
 
 /** What the README's config reference shows for a key: its meaning, and a default computed from other keys. */
 export interface FieldDoc {

@@ -1,5 +1,5 @@
 /** The kubernetes block of a selfHosted stack, resolved once: the engine that runs PostgreSQL, and the images each needs. */
-import { CNPG_OPERATOR } from "../kubernetes/cnpg/facts/operator";
+import { CNPG_OPERATOR } from "../facts/cnpg/operator";
 import type { SelfHostedConfig } from "./schema";
 
 /** Who runs PostgreSQL on Kubernetes: this project's StatefulSets, or the CloudNativePG operator. */

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { bool, doc, duration } from "./fields";
 
-/** Images pinned by tag: the exporters' metric names are part of what the rules rely on (components/monitoring/facts). */
+/** Images pinned by tag: the exporters' metric names are part of what the rules rely on (components/facts/exporters). */
 export const EXPORTER_IMAGES = {
   postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.17.1",
   pgbouncerExporter: "quay.io/prometheuscommunity/pgbouncer-exporter:v0.12.1",

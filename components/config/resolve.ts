@@ -9,7 +9,7 @@
 import { type Capacity, requiredReplicas } from "./capacity";
 import { CHANGE_LABEL } from "./labels";
 import { type AuroraConfig, type LocalConfig, type SelfHostedConfig, type StackConfig, selfHostedConfigSchema } from "./schema";
-import { parseByteQuantity } from "./units";
+import { parseByteQuantity } from "../ground/units";
 import { type ResolvedPrometheusMonitoring, resolvePrometheusMonitoring } from "./monitoringFields";
 import { type ResolvedKubernetes, resolveKubernetes } from "./kubernetes";
 import { type ResolvedReplication, resolveReplication } from "./replication";

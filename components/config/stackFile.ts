@@ -1,5 +1,5 @@
 /** Reads stacks/Pulumi.<stack>.yaml the way the Pulumi CLI would hand it to the program. */
-import { UserError } from "../errors";
+import { UserError } from "../ground/errors";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";

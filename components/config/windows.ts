@@ -4,7 +4,7 @@
  * never overlapping the weekly maintenance window. Pure: the schema parses with
  * these, validation checks the overlap.
  */
-import { WINDOWS } from "../aurora/facts/limits";
+import { WINDOWS } from "../facts/aws/limits";
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 const DAY_MINUTES = 24 * 60;

@@ -1,5 +1,5 @@
 /** Labels, in-pod paths and DNS names shared by every Kubernetes manifest. */
-import { PGBOUNCER_IMAGE, POSTGRES_IMAGE } from "./facts";
+import { PGBOUNCER_IMAGE, POSTGRES_IMAGE } from "../facts/kubernetes";
 import { ROLES } from "../topology/roles";
 import type { NodeGroup, NodeRole, Pool, SelfHostedTopology } from "../topology/types";
 

@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Endpoint } from "../outputs";
+import type { Endpoint } from "../contract/stackOutputs";
 import type { VerifyTargets } from "../render/verifyScript";
 import type { NodeRole, Region, SelfHostedTopology } from "../topology/types";
 import type { ServerCertificate } from "./clusterTls";

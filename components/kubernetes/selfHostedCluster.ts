@@ -6,7 +6,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { type Endpoint, type PlainOutputs, type StackOutputValues, commonOutputs, toOutputValues } from "../outputs";
+import { type Endpoint, type PlainOutputs } from "../contract/stackOutputs";
+import { type StackOutputValues, toOutputValues } from "../outputs/pulumiOutputs";
+import { commonOutputs } from "../outputs/commonOutputs";
 import { groupOf, servingStandbys } from "../topology/queries";
 import type { Region, RemoteRegion, SelfHostedTopology } from "../topology/types";
 import { ClusterTls } from "./clusterTls";

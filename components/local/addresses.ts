@@ -6,7 +6,7 @@
  */
 import { randomInt } from "node:crypto";
 import { createServer } from "node:net";
-import type { Endpoint } from "../outputs";
+import type { Endpoint } from "../contract/stackOutputs";
 import { LocalError } from "./errors";
 
 export const LOOPBACK = "127.0.0.1";

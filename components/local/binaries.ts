@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { accessSync, constants, existsSync, readdirSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
-import { UserError } from "../errors";
+import { UserError } from "../ground/errors";
 
 export interface Binaries {
   pgBin: string;

@@ -3,7 +3,7 @@
  * program's Topology handed over as JSON, and `local down`. Pure, so the
  * integration suite can run exactly what `pulumi up -s local` would.
  */
-import { shq } from "../render/shell";
+import { shq } from "../ground/shell";
 import type { Topology } from "../topology/types";
 
 export interface LocalCommands {

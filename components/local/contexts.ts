@@ -1,5 +1,5 @@
 /** What the node and pool helpers need from a local stack's state, and lookups over it. */
-import type { Endpoint } from "../outputs";
+import type { Endpoint } from "../contract/stackOutputs";
 import { serverTlsMode } from "../render/tlsModes";
 import { allNodes, allPools, standbysOf } from "../topology/queries";
 import type { DatabaseNode, Pool } from "../topology/types";

@@ -1,4 +1,4 @@
-import { UserError } from "../errors";
+import { UserError } from "../ground/errors";
 import type { VerificationReport } from "../verify/verifier";
 
 export class LocalError extends UserError {

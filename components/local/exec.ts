@@ -1,5 +1,5 @@
 /** Running PostgreSQL's tools and the servers as the RunAs identity. */
-import { UserError } from "../errors";
+import { UserError } from "../ground/errors";
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import type { RunAs } from "./identity";

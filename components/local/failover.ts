@@ -4,13 +4,13 @@
  * write through the write pool lands on the new writer.
  */
 import { randomBytes } from "node:crypto";
-import type { StackOutputs } from "../outputs";
+import type { StackOutputs } from "../contract/stackOutputs";
 import { PROMOTE_SQL, promotedWriterSql, synchronousAfterPromotion } from "../failover/promotion";
 import { HEARTBEAT_DDL, IDENTITY_SQL, heartbeatWriteSql } from "../sql/replicationSql";
 import { REPLICATION_CONNECT_TIMEOUT_S } from "../render/seedReplicaScript";
 import { replicationSslMode } from "../render/tlsModes";
 import type { StandbyNode } from "../topology/types";
-import { queryOnce } from "../verify/client";
+import { queryOnce } from "../contract/connection";
 import { endpointOf, nodeByName, nodeContext, poolContext, poolEndpointOf } from "./contexts";
 import { LocalError } from "./errors";
 import { isAlive, sleep } from "./exec";

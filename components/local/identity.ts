@@ -3,7 +3,7 @@
  * the CLI runs as root they run as the `postgres` system user; otherwise as the
  * invoking user.
  */
-import { UserError } from "../errors";
+import { UserError } from "../ground/errors";
 import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 

@@ -5,10 +5,11 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { type StackOutputInputs, type StackOutputValues, type StackOutputs, toOutputValues } from "../outputs";
+import { type StackOutputs } from "../contract/stackOutputs";
+import { type StackOutputInputs, type StackOutputValues, toOutputValues } from "../outputs/pulumiOutputs";
 import type { Topology } from "../topology/types";
 import { localCommands } from "./commands";
-import { CLI_ENTRY } from "../paths";
+import { CLI_ENTRY } from "../ground/paths";
 
 export interface LocalDeploymentArgs {
   /** Plain: handed to the CLI whole, so the runner realises exactly what the program computed. */

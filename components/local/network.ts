@@ -12,7 +12,7 @@
  * X.Y.(t+1+i).0/24 (hub .1, servers .10 and up, pools .200 and up).
  */
 import { createHash } from "node:crypto";
-import type { Endpoint } from "../outputs";
+import type { Endpoint } from "../contract/stackOutputs";
 import { LocalError } from "./errors";
 import { run } from "./exec";
 import type { RunAs } from "./identity";

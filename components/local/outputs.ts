@@ -4,8 +4,9 @@
  * is also the reader endpoint.
  */
 import { readFileSync } from "node:fs";
-import { connectionUrls } from "../client/urls";
-import { type PlainOutputs, type StackOutputs, commonOutputs } from "../outputs";
+import { connectionUrls } from "../contract/urls";
+import { type PlainOutputs, type StackOutputs } from "../contract/stackOutputs";
+import { commonOutputs } from "../outputs/commonOutputs";
 import { endpointOf, poolEndpointOf } from "./contexts";
 import type { LocalState } from "./state";
 

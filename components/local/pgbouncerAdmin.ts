@@ -4,7 +4,7 @@
  */
 import pg from "pg";
 import type { ConsoleRows, Row } from "../monitoring/pgbouncerMetrics";
-import type { Endpoint } from "../outputs";
+import type { Endpoint } from "../contract/stackOutputs";
 
 export interface AdminLogin {
   user: string;

@@ -1,6 +1,6 @@
 /** Local PgBouncer pools: the rendered pgbouncer.ini with local addresses and paths, one process per pool. */
 import { renameSync } from "node:fs";
-import type { Endpoint } from "../outputs";
+import type { Endpoint } from "../contract/stackOutputs";
 import { renderPgbouncerIni, renderUserlist } from "../render/pgbouncerIni";
 import { prometheusMonitoring } from "../topology/queries";
 import type { Pool, Topology } from "../topology/types";

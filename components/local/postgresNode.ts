@@ -13,7 +13,7 @@ import type { DatabaseNode, Topology } from "../topology/types";
 import { type RunOptions, isAlive, run } from "./exec";
 import { ensureDir, writeOwnedFile } from "./files";
 import type { RunAs } from "./identity";
-import type { Endpoint } from "../outputs";
+import type { Endpoint } from "../contract/stackOutputs";
 import type { Layout } from "./layout";
 
 export interface NodeContext {

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
 import { join } from "node:path";
-import type { Endpoint } from "../outputs";
+import type { Endpoint } from "../contract/stackOutputs";
 import { renderPgHba } from "../render/pgHba";
 import { renderPgIdent } from "../render/pgIdent";
 import { renderSeedReplicaScript } from "../render/seedReplicaScript";

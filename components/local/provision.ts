@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../paths";
+import { PROJECT_ROOT } from "../ground/paths";
 import { BUILT_PGBOUNCER_SERIES, MissingBinaryError, findPostgres, pgbouncerCacheDir, searchPgbouncer } from "./binaries";
 import { run } from "./exec";
 import { MONITORING_BINARIES } from "./monitoring";

@@ -4,7 +4,7 @@
  * drives each read pool's ReadPoolController with the real probe, ini and admin console.
  */
 import { readinessSql } from "../sql/replicationSql";
-import { queryOnce } from "../verify/client";
+import { queryOnce } from "../contract/connection";
 import { endpointOf, poolAdminLogin, poolContext, poolEndpointOf, poolKey, poolTarget, poolsOf, readPoolCandidates } from "./contexts";
 import { LocalError } from "./errors";
 import { sleep } from "./exec";

@@ -1,6 +1,6 @@
 /** Waiting for a process to listen, failing early (with its log) if it died. */
 import { connect } from "node:net";
-import type { Endpoint } from "../outputs";
+import type { Endpoint } from "../contract/stackOutputs";
 import { LocalError } from "./errors";
 import { isAlive, sleep } from "./exec";
 

@@ -9,7 +9,7 @@
  *    or loopback (otherwise), so pg_hba keeps its shape with addresses that exist here;
  *  - Kubernetes objects themselves (namespace, volumes, scheduling) are not rehearsed.
  */
-import { formatPostgresSize, parseByteQuantity } from "../config/units";
+import { formatPostgresSize, parseByteQuantity } from "../ground/units";
 import { hashed } from "../topology/hash";
 import { memorySettings } from "../topology/settings";
 import type { LocalTopology, NodeGroup, NodeResources, Region, SelfHostedTopology } from "../topology/types";

@@ -7,7 +7,7 @@
  * If any step of `up` fails or the run is interrupted, everything started is stopped again.
  */
 import { resolve } from "node:path";
-import type { StackOutputs } from "../outputs";
+import type { StackOutputs } from "../contract/stackOutputs";
 import type { Topology } from "../topology/types";
 import { endpointOf, nodeByName, nodeContext } from "./contexts";
 import { LocalError } from "./errors";

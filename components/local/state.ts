@@ -4,7 +4,7 @@
  */
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { z } from "zod";
-import { UserError } from "../errors";
+import { UserError } from "../ground/errors";
 import { topologyHash } from "../topology/hash";
 import type { LocalTopology } from "../topology/types";
 import type { Layout } from "./layout";

@@ -3,10 +3,10 @@
  * slot; each pool's target as PgBouncer itself reports it (for the read pool, the
  * ready replicas the controller keeps in its host list); which PgBouncer runs.
  */
-import type { Endpoint } from "../outputs";
+import type { Endpoint } from "../contract/stackOutputs";
 import { IDENTITY_SQL, REPLICATION_STATUS_SQL } from "../sql/replicationSql";
 import { allNodes } from "../topology/queries";
-import { queryOnce } from "../verify/client";
+import { queryOnce } from "../contract/connection";
 import { endpointOf, poolAdminLogin, poolEndpointOf, poolKey, poolsOf } from "./contexts";
 import { isAlive } from "./exec";
 import { localOutputs } from "./outputs";

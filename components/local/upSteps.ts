@@ -3,8 +3,8 @@
  * initialised, seeded and started; an existing one is brought back to running.
  * Either way the pools start and replication is verified end to end.
  */
-import type { Endpoint, StackOutputs } from "../outputs";
-import { CLI_ENTRY } from "../paths";
+import type { Endpoint, StackOutputs } from "../contract/stackOutputs";
+import { CLI_ENTRY } from "../ground/paths";
 import { type VerificationReport, verifyStack } from "../verify/verifier";
 import { endpointIsFree } from "./addresses";
 import { endpointOf, liveNodes, nodeContext, poolContext, poolEndpointOf, poolKey, poolTarget, poolsOf } from "./contexts";

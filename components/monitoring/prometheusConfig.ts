@@ -3,7 +3,7 @@
  * labelled as the PodMonitors label them on Kubernetes, and its rules file.
  */
 import { stringify } from "yaml";
-import type { Endpoint } from "../outputs";
+import type { Endpoint } from "../contract/stackOutputs";
 import { promDuration } from "./alertRules";
 import { JOBS, TARGET_LABELS } from "./targets";
 

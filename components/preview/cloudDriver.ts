@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalWorkspace, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { readStackConfig } from "../config/stackFile";
-import { PROJECT_ROOT } from "../paths";
+import { PROJECT_ROOT } from "../ground/paths";
 import { topologyFromPulumiConfig } from "../topology/load";
-import { readOutputsFile } from "../verify/outputsFile";
+import { readOutputsFile } from "../contract/outputsFile";
 import type { Deployed, Log, PreviewDriver, PreviewIdentity } from "./cycle";
 import { PreviewError, instantiateTemplate } from "./template";
 

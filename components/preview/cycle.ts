@@ -5,7 +5,7 @@
  * --keep, which otherwise leaves the stack up). A driver per mode does what differs: the
  * local one rehearses the stack on this machine, the cloud one deploys it through Pulumi.
  */
-import type { StackOutputs } from "../outputs";
+import type { StackOutputs } from "../contract/stackOutputs";
 import type { Topology } from "../topology/types";
 import type { VerificationReport } from "../verify/verifier";
 import { describeTopology } from "./describe";

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { readStackConfig } from "../config/stackFile";
 import { leftoversOf } from "../local/leftovers";
 import { LocalRunner } from "../local/runner";
-import { defaultStateDir } from "../paths";
+import { defaultStateDir } from "../ground/paths";
 import { topologyFromPulumiConfig } from "../topology/load";
 import type { Deployed, Log, PreviewDriver, PreviewIdentity } from "./cycle";
 import { PreviewError, instantiateTemplate } from "./template";

@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { z } from "zod";
-import { PROJECT_ROOT } from "../paths";
+import { PROJECT_ROOT } from "../ground/paths";
 
 export interface SuiteFailure {
   /** The test file, relative to the project. */

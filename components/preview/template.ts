@@ -6,7 +6,7 @@
  */
 import { CHANGE_ID_RULE, EXPIRES_LABEL, changeIdProblem, expiryLabelValue } from "../config/labels";
 import { CONFIG_NAMESPACE } from "../config/errors";
-import { UserError } from "../errors";
+import { UserError } from "../ground/errors";
 
 export class PreviewError extends UserError {
   override name = "PreviewError";

@@ -1,7 +1,7 @@
 /** Probe commands for database containers; they query over the local socket as the postgres OS user. */
 import type { NodeRole, Topology } from "../topology/types";
 import { readinessSql, writerReadinessSql } from "../sql/replicationSql";
-import { shq } from "./shell";
+import { shq } from "../ground/shell";
 
 export function readinessCommand(topology: Topology, role: NodeRole, socketDirectory: string): string[] {
   const sql = role === "primary" ? writerReadinessSql(topology.database) : readinessSql(role, topology.replication.maxLagBytes);

@@ -9,7 +9,7 @@
  * optional SEED_WAIT_SECONDS (default 600).
  */
 import type { Topology } from "../topology/types";
-import { shq } from "./shell";
+import { shq } from "../ground/shell";
 
 /** libpq connect_timeout of every standby's connection to its writer (seeding, streaming, after a promotion). */
 export const REPLICATION_CONNECT_TIMEOUT_S = 10;

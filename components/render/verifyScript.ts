@@ -26,7 +26,7 @@ import {
   heartbeatSeenSql,
   heartbeatWriteSql,
 } from "../sql/replicationSql";
-import { shq } from "./shell";
+import { shq } from "../ground/shell";
 import { OPERATOR_STREAMING_CHECKS } from "./verifyOperatorChecks";
 
 /** A standby reached directly: it must stream on its own slot. */

@@ -15,7 +15,7 @@ export type GucType = "size" | "duration" | "integer" | "real" | "bool" | "strin
  * How a setting travels to an Aurora parameter group: its unit there, or why
  * Aurora keeps it. Where AWS takes the parameter (cluster or instance group),
  * whether it is modifiable, its apply type and its bounds are AWS's facts, kept
- * with their sources in components/aurora/facts/parameters.ts.
+ * with their sources in components/facts/aws/parameters.ts.
  */
 export type AuroraMapping =
   | {

@@ -1,5 +1,5 @@
 /** Checking and normalising setting values as stack config gives them. */
-import { parseDuration, parsePostgresSize } from "../config/units";
+import { parseDuration, parsePostgresSize } from "../ground/units";
 import type { GucType } from "./registry";
 
 const BOOL_VALUES = new Set(["on", "off", "true", "false"]);

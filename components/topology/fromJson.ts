@@ -1,5 +1,5 @@
 /** A Topology handed over as JSON (by the Pulumi local backend): accepted only if its hash matches its contents. */
-import { UserError } from "../errors";
+import { UserError } from "../ground/errors";
 import { topologyHash } from "./hash";
 import type { Topology } from "./types";
 

@@ -3,7 +3,7 @@
  * analytics guidance the product was specified from; each non-obvious choice
  * carries its reason, which the renderer writes next to it.
  */
-import { formatPostgresSize } from "../config/units";
+import { formatPostgresSize } from "../ground/units";
 import { type GucName, isGucName } from "../settings/registry";
 import type { NodeRole, Setting, SynchronousCommit } from "./types";
 

@@ -9,7 +9,7 @@
  * lands only on the role it serves.
  */
 import { randomBytes } from "node:crypto";
-import type { Endpoint, Reader, StackOutputs, VerificationBounds } from "../outputs";
+import type { Endpoint, Reader, StackOutputs, VerificationBounds } from "../contract/stackOutputs";
 import {
   AURORA_IDENTITY_SQL,
   AURORA_REPLICA_STATUS_SQL,
@@ -22,10 +22,10 @@ import {
   heartbeatSeenSql,
   heartbeatWriteSql,
 } from "../sql/replicationSql";
-import { type SslMode, queryOnce } from "./client";
+import { type SslMode, queryOnce } from "../contract/connection";
 import { instanceProblems } from "./instances";
 
-export type { SslMode } from "./client";
+export type { SslMode } from "../contract/connection";
 
 
 export interface VerifyOptions extends Partial<VerificationBounds> {

@@ -1,6 +1,6 @@
 /**
  * Both Aurora example stacks' whole graphs, run under mocks, checked against
- * AWS's documented behaviour as encoded in components/aurora/facts (each fact
+ * AWS's documented behaviour as encoded in components/facts/aws (each fact
  * with its source): every parameter at a level and value AWS takes, every key
  * an ARN where the provider wants one, IAM conditions that can match, fixed
  * names that survive a replacement, limits, versions, log groups, and every

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { readStackConfig } from "../../components/config/stackFile";
-import { CNPG_OPERATOR } from "../../components/kubernetes/cnpg/facts";
+import { CNPG_OPERATOR } from "../../components/facts/cnpg";
 import { CLUSTER, POOLER, expectClustersTheWebhookTakes, expectEcKeys, expectPoolersTheWebhookTakes } from "../support/cnpgFacts";
 import { TYPES, k8sObject, ofType, providerUrn } from "../support/graph";
 import { kubernetesNameProblems } from "../support/kubernetesNames";

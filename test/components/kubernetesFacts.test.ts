@@ -1,13 +1,13 @@
 /**
  * Every example stack's manifests checked against the facts they rely on
- * (components/kubernetes/facts: the images, the kubelet, Pod Security
+ * (components/facts/kubernetes: the images, the kubelet, Pod Security
  * admission, the Pulumi provider), each fact with its source.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { KUBELET, PGBOUNCER_IMAGE, POD_SECURITY_RESTRICTED, POSTGRES, POSTGRES_IMAGE, PULUMI_KUBERNETES } from "../../components/kubernetes/facts";
+import { KUBELET, PGBOUNCER_IMAGE, POD_SECURITY_RESTRICTED, POSTGRES, POSTGRES_IMAGE, PULUMI_KUBERNETES } from "../../components/facts/kubernetes";
 import { TYPES, ofType } from "../support/graph";
 import {
   expectDatabasePodsAsTheImageExpects,

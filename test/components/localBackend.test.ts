@@ -1,11 +1,12 @@
 /** `backend: local` in the Pulumi program: one Command running the local runner with the program's topology. */
+import type { StackOutputValues } from "../../components/outputs/pulumiOutputs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { topologyHash } from "../../components/topology/hash";
 import type { Topology } from "../../components/topology/types";
 import { MOCK_LOCAL_OUTPUTS, type Registered, registered, resolve, runProgram } from "../support/pulumiMocks";
 
 describe("the local stack under Pulumi", () => {
-  let program: typeof import("../../infra/index.js");
+  let program: StackOutputValues;
   let command: Registered;
 
   beforeAll(async () => {

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { alertRules } from "../../components/monitoring/alertRules";
 import { dashboardQueries } from "../../components/monitoring/dashboard";
 import { exporterMetrics } from "../../components/monitoring/exporterQueries";
-import { PGBOUNCER_EXPORTER, POSTGRES_EXPORTER } from "../../components/monitoring/facts/exporters";
+import { PGBOUNCER_EXPORTER, POSTGRES_EXPORTER } from "../../components/facts/exporters/exporters";
 import { pgbouncerExposition } from "../../components/monitoring/pgbouncerMetrics";
 import { metricSelectors } from "../../components/monitoring/selectors";
 import { topologyFromPulumiConfig } from "../../components/topology/load";

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { PGBOUNCER_IMAGE, POSTGRES_IMAGE } from "../../components/kubernetes/facts";
+import { PGBOUNCER_IMAGE, POSTGRES_IMAGE } from "../../components/facts/kubernetes";
 import { findPgbouncer, findPostgres } from "../../components/local/binaries";
 
 export interface ImageRuntime {

@@ -6,7 +6,7 @@
  */
 import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { KUBELET } from "../../components/kubernetes/facts";
+import { KUBELET } from "../../components/facts/kubernetes";
 import type { ClusterObjects, Container, Volume } from "./objects";
 
 export type FsGroupPolicy = "Always" | "OnRootMismatch";

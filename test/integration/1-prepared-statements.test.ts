@@ -6,8 +6,8 @@
  */
 import postgres from "postgres";
 import { describe, expect, it } from "vitest";
-import type { Endpoint } from "../../components/outputs";
-import { sslFor } from "../../components/verify/client";
+import type { Endpoint } from "../../components/contract/stackOutputs";
+import { sslFor } from "../../components/contract/connection";
 import { client, outputs } from "./support";
 
 const CLIENTS = 24;

@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isAlive } from "../../components/local/exec";
 import { LocalRunner } from "../../components/local/runner";
-import type { StackOutputs } from "../../components/outputs";
+import type { StackOutputs } from "../../components/contract/stackOutputs";
 import { topologyFromConfig } from "../../components/topology/build";
-import { stackClient } from "../../components/verify/client";
+import { stackClient } from "../../components/contract/connection";
 import { localBase, patched } from "../support/configs";
 import { external } from "./support";
 

@@ -11,9 +11,9 @@ import { readStackConfig } from "../../components/config/stackFile";
 import { run } from "../../components/local/exec";
 import { namespacePrefix } from "../../components/local/network";
 import { LocalRunner } from "../../components/local/runner";
-import type { StackOutputs } from "../../components/outputs";
+import type { StackOutputs } from "../../components/contract/stackOutputs";
 import { topologyFromPulumiConfig } from "../../components/topology/load";
-import { stackClient } from "../../components/verify/client";
+import { stackClient } from "../../components/contract/connection";
 import { verifyStack } from "../../components/verify/verifier";
 import { external } from "./support";
 

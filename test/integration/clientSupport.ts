@@ -1,7 +1,7 @@
 /** Helpers for the routing client's tests: clients on the stack's pools or on one server, versioned rows, replay paused. */
 import { randomBytes } from "node:crypto";
 import { type ClientOptions, type ClientTargets, type Queryable, ReplicaClient, targetsFromOutputs } from "pg-read-replicas/client";
-import type { Endpoint } from "../../components/outputs";
+import type { Endpoint } from "../../components/contract/stackOutputs";
 import { eventually, outputs, runner, sql } from "./support";
 
 const opened: ReplicaClient[] = [];

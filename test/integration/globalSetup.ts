@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { LocalRunner } from "../../components/local/runner";
-import type { StackOutputs } from "../../components/outputs";
+import type { StackOutputs } from "../../components/contract/stackOutputs";
 import { topologyFromConfig } from "../../components/topology/build";
-import { readOutputsFile } from "../../components/verify/outputsFile";
+import { readOutputsFile } from "../../components/contract/outputsFile";
 import { integrationConfig } from "./topologyConfig";
 
 declare module "vitest" {

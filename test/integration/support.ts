@@ -3,8 +3,8 @@ import { inject } from "vitest";
 import pg from "pg";
 import { LocalRunner } from "../../components/local/runner";
 import { renderVerifyScript } from "../../components/render/verifyScript";
-import type { Endpoint, StackOutputs } from "../../components/outputs";
-import { stackClient } from "../../components/verify/client";
+import type { Endpoint, StackOutputs } from "../../components/contract/stackOutputs";
+import { stackClient } from "../../components/contract/connection";
 
 export const outputs: StackOutputs = inject("outputs");
 export const stateDir = inject("stateDir");

@@ -1,5 +1,5 @@
 /**
- * AWS's documented behaviour (components/aurora/facts, each fact with its source) as checks
+ * AWS's documented behaviour (components/facts/aws, each fact with its source) as checks
  * of one recorded run, so the Aurora example stacks (auroraFacts.test.ts, auroraAlarms.test.ts)
  * and generated configs (generatedStacks.test.ts) are held to the same.
  */
@@ -22,8 +22,8 @@ import {
   publishedDimensionSet,
   secretsManagerViaService,
   valueAllowed,
-} from "../../components/aurora/facts";
-import { METRIC_FACTS } from "../../components/aurora/facts/metrics";
+} from "../../components/facts/aws";
+import { METRIC_FACTS } from "../../components/facts/aws/metrics";
 import { type FakeAws, fakeAuroraApi } from "./fakeAurora";
 import { TYPES, ofType, providerUrn } from "./graph";
 import { type ProgramRun, type Registered, mockRandomHex } from "./pulumiMocks";

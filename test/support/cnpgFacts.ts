@@ -1,10 +1,10 @@
 /**
- * What CloudNativePG's webhooks refuse (components/kubernetes/cnpg/facts), checked on the
+ * What CloudNativePG's webhooks refuse (components/facts/cnpg), checked on the
  * Clusters and Poolers of one recorded run: the schema (kubernetesSchema.ts) cannot see these.
  */
 import { expect } from "vitest";
-import { parseByteQuantity, parsePostgresSize } from "../../components/config/units";
-import { CNPG_OPERATOR, CNPG_PARAMETERS, CNPG_POOLER, managedParameter, poolerParameterAllowed } from "../../components/kubernetes/cnpg/facts";
+import { parseByteQuantity, parsePostgresSize } from "../../components/ground/units";
+import { CNPG_OPERATOR, CNPG_PARAMETERS, CNPG_POOLER, managedParameter, poolerParameterAllowed } from "../../components/facts/cnpg";
 import { ofType } from "./graph";
 import type { ProgramRun } from "./pulumiMocks";
 

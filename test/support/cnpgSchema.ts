@@ -2,9 +2,9 @@
  * Holds a rendered CloudNativePG object to the targeted operator version (1.30.0):
  * the CRD schema package checks 1.29.0's OpenAPI schema, so a field that 1.30 removed,
  * or that only 1.30 has (which the package would let through unchecked), fails here.
- * The list of changes is components/kubernetes/cnpg/facts/schema.ts, with its source.
+ * The list of changes is components/facts/cnpg/schema.ts, with its source.
  */
-import { CNPG_SCHEMA } from "../../components/kubernetes/cnpg/facts";
+import { CNPG_SCHEMA } from "../../components/facts/cnpg";
 
 /** Every dot path present in a value ("spec.template.spec.containers" for arrays' items too). */
 export function fieldPaths(value: unknown, prefix = ""): string[] {

@@ -4,7 +4,7 @@
  * ListMetrics returns the sets that carry the dimensions asked for.
  */
 import type { AuroraApi, ClusterDescription, Dimension, InstanceDescription, ProxyTargetDescription } from "../../components/aurora/check";
-import type { MetricName } from "../../components/aurora/facts/metrics";
+import type { MetricName } from "../../components/facts/aws/metrics";
 
 export interface FakeCluster {
   cluster?: ClusterDescription;

@@ -1,12 +1,12 @@
 /**
- * The Kubernetes facts (components/kubernetes/facts: the images, the kubelet, Pod Security
+ * The Kubernetes facts (components/facts/kubernetes: the images, the kubelet, Pod Security
  * admission, the Pulumi provider) as checks of one recorded run, so example stacks
  * (kubernetesFacts.test.ts) and generated configs (generatedStacks.test.ts) are held to the same.
  */
 import { expect } from "vitest";
-import { parseByteQuantity } from "../../components/config/units";
+import { parseByteQuantity } from "../../components/ground/units";
 import { PATHS } from "../../components/kubernetes/conventions";
-import { KUBELET, PGBOUNCER_IMAGE, POD_SECURITY_RESTRICTED, POSTGRES, POSTGRES_IMAGE, PULUMI_KUBERNETES } from "../../components/kubernetes/facts";
+import { KUBELET, PGBOUNCER_IMAGE, POD_SECURITY_RESTRICTED, POSTGRES, POSTGRES_IMAGE, PULUMI_KUBERNETES } from "../../components/facts/kubernetes";
 import { TYPES, ofType } from "./graph";
 import type { ProgramRun, Registered } from "./pulumiMocks";
 

@@ -1,5 +1,5 @@
 /** Stand-ins for the preview cycle's collaborators: outputs, a verifier report, a suite result. */
-import type { StackOutputs } from "../../components/outputs";
+import type { StackOutputs } from "../../components/contract/stackOutputs";
 import type { CycleDeps } from "../../components/preview/cycle";
 import type { SuiteResult } from "../../components/preview/suite";
 import type { VerificationReport } from "../../components/verify/verifier";

@@ -4,6 +4,8 @@
  * The SDK's MockMonitor keeps only URN and state; the graph assertions
  * (what the verification Job waits for, which provider a region uses) need more.
  */
+import { STACK_OUTPUT_KEYS } from "../../components/contract/stackOutputs";
+import type { StackOutputValues } from "../../components/outputs/pulumiOutputs";
 import * as pulumi from "@pulumi/pulumi";
 import { vi } from "vitest";
 import { encodeConfigValue } from "../../components/config/rawConfig";
@@ -250,7 +252,7 @@ export async function resolve<T>(output: pulumi.Output<T>): Promise<{ value: T; 
 }
 
 export interface ProgramRun {
-  program: typeof import("../../infra/index.js");
+  program: StackOutputValues;
   resources: Registered[];
 }
 
@@ -274,12 +276,23 @@ export function pulumiConfigOf(raw: Record<string, unknown>): Record<string, str
   return Object.fromEntries(given.map(([key, value]) => [`${PROJECT}:${key}`, encodeConfigValue(value)]));
 }
 
+/**
+ * The program assigns the contract's keys to CommonJS exports; vitest hands them over as the
+ * module's members (plus `default`, the exports object itself). Anything else exported, or a
+ * key missing, is a break of the contract.
+ */
+function programExports(module: object): StackOutputValues {
+  const exported = Object.keys(module).filter((key) => key !== "default");
+  if (exported.join() !== STACK_OUTPUT_KEYS.join()) throw new Error(`the program exports ${exported.join(", ")}; the contract's keys are ${STACK_OUTPUT_KEYS.join(", ")}`);
+  return Object.fromEntries(STACK_OUTPUT_KEYS.map((key) => [key, (module as Record<string, unknown>)[key]])) as StackOutputValues;
+}
+
 /** Runs the Pulumi program with exactly this config ("pg-read-replicas:<key>" → string), no stack file involved. */
 export async function runWithConfig(config: Record<string, string>, stackName: string): Promise<ProgramRun> {
   installMocks(stackName);
   setStackConfig(config);
   vi.resetModules();
-  const program = await import("../../infra/index.js");
+  const program = programExports(await import("../../infra/index.js"));
   await settle();
   return { program, resources: registered() };
 }

@@ -1,6 +1,6 @@
 /** The Aurora facts themselves: every fact names a source that says where to read it, and the settings registry has a fact for everything it sends to Aurora. */
 import { describe, expect, it } from "vitest";
-import { AUTOSCALING, CA_CERTIFICATES, GLOBAL_DATABASE, LIMITS, LOG_RETENTION_DAYS, METRIC_FACTS, PARAMETER_FACTS, SOURCES, parameterFact } from "../../components/aurora/facts";
+import { AUTOSCALING, CA_CERTIFICATES, GLOBAL_DATABASE, LIMITS, LOG_RETENTION_DAYS, METRIC_FACTS, PARAMETER_FACTS, SOURCES, parameterFact } from "../../components/facts/aws";
 import { GUCS, type GucSpec } from "../../components/settings/registry";
 
 const SUPPORTED_MAJORS = [15, 16, 17] as const;

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { ClientConfigError, ReplicaClient, connectionUrls, shellExports, targetsFromEnv, targetsFromOutputs } from "pg-read-replicas/client";
 import { PrimaryPositions } from "../../components/client/positions";
-import { OutputsFileError } from "../../components/verify/outputsFile";
+import { OutputsFileError } from "../../components/contract/outputsFile";
 
 const outputs = {
   backend: "local",

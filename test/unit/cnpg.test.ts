@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ConfigError, type ConfigIssue } from "../../components/config/errors";
-import { CNPG_OPERATOR, CNPG_PARAMETERS, CNPG_POOLER, managedParameter, poolerParameterAllowed } from "../../components/kubernetes/cnpg/facts";
+import { CNPG_OPERATOR, CNPG_PARAMETERS, CNPG_POOLER, managedParameter, poolerParameterAllowed } from "../../components/facts/cnpg";
 import { imageProblem, imageTag } from "../../components/kubernetes/cnpg/image";
 import { crdProblem } from "../../components/kubernetes/cnpg/operator";
 import { clusterParameters } from "../../components/kubernetes/cnpg/parameters";

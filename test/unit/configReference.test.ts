@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { configReference, withConfigReference } from "../../components/config/reference";
-import { PROJECT_ROOT } from "../../components/paths";
+import { PROJECT_ROOT } from "../../components/ground/paths";
 import { alertRules } from "../../components/monitoring/alertRules";
 import { topologyFromConfig } from "../../components/topology/build";
 import { localBase } from "../support/configs";

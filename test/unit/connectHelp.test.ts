@@ -1,7 +1,7 @@
 /** What `local up` prints after the status table: every command acts on the same stack, and names only the pools it has. */
 import { describe, expect, it } from "vitest";
 import { connectHelp } from "../../cli/render";
-import type { StackOutputs } from "../../components/outputs";
+import type { StackOutputs } from "../../components/contract/stackOutputs";
 import { FAKE_OUTPUTS } from "../support/previewFakes";
 
 /** The preview fixture's outputs, renamed and with or without an OLAP pool. */

@@ -11,7 +11,7 @@ import { describe, expect, it, vi } from "vitest";
 import { previewCommands } from "../../cli/preview";
 import { type Automation, type AutomationStack, cloudDriver } from "../../components/preview/cloudDriver";
 import { type PreviewResult, runPreview } from "../../components/preview/cycle";
-import { PROJECT_ROOT } from "../../components/paths";
+import { PROJECT_ROOT } from "../../components/ground/paths";
 import { FAKE_OUTPUTS, deps } from "../support/previewFakes";
 
 const IDENTITY = { template: "pr", id: "42", stack: "pr-42" };

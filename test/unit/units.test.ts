@@ -9,7 +9,7 @@ import {
   parseCpuQuantity,
   parseDuration,
   parsePostgresSize,
-} from "../../components/config/units";
+} from "../../components/ground/units";
 import { requiredReplicas } from "../../components/config/capacity";
 
 describe("value formats", () => {

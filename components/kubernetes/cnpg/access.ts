@@ -10,8 +10,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import type { Region, SelfHostedTopology } from "../../topology/types";
 import { LABEL_PREFIX, baseLabels } from "../conventions";
 import { MONITORING_LABEL } from "../manifests/networkPolicies";
-import { CNPG_OPERATOR } from "./facts/operator";
-import { CNPG_POOLER } from "./facts/pooler";
+import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
+import { CNPG_POOLER } from "../../facts/cnpg/pooler";
 
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 

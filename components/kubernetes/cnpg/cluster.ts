@@ -5,12 +5,12 @@
  * is plain, the source host included (the component resolves it first).
  */
 import type { ICluster } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster";
-import type { Endpoint } from "../../outputs";
+import type { Endpoint } from "../../contract/stackOutputs";
 import type { Region, SelfHostedTopology } from "../../topology/types";
 import { baseLabels } from "../conventions";
 import { hbaLines, stackLabel } from "./access";
-import { PULUMI_KUBERNETES } from "../facts";
-import { CNPG_OPERATOR } from "./facts/operator";
+import { PULUMI_KUBERNETES } from "../../facts/kubernetes";
+import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 import { clusterParameters } from "./parameters";
 import { type ClusterPlan, cnpgNames } from "./plan";
 

@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Endpoint } from "../../outputs";
+import type { Endpoint } from "../../contract/stackOutputs";
 import type { Region, SelfHostedTopology } from "../../topology/types";
 import type { ServerCertificate } from "../clusterTls";
 import { baseLabels, serviceHost } from "../conventions";
@@ -15,7 +15,7 @@ import { exposedPrimaryManifest } from "../manifests/services";
 import { VerificationJob } from "../verificationJob";
 import { instanceNetworkPolicy, poolerNetworkPolicy } from "./access";
 import { type ClusterManifest, clusterMetadata, mainClusterManifest, replicaClusterManifest } from "./cluster";
-import { CNPG_OPERATOR } from "./facts/operator";
+import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 import { crdProblem, operatorRelease } from "./operator";
 import { type ClusterPlan, clusterPlans, cnpgNames, poolerTarget } from "./plan";
 import { poolerManifest } from "./pooler";

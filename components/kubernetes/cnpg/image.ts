@@ -5,7 +5,7 @@
  * exists. Pure.
  */
 import type { ConfigIssue } from "../../config/errors";
-import { CNPG_OPERATOR } from "./facts/operator";
+import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 
 /** The tag the operator reads: `latest` when there is neither tag nor digest, "" for a digest alone. */
 export function imageTag(image: string): string {

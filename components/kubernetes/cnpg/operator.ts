@@ -6,7 +6,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type { SelfHostedTopology } from "../../topology/types";
-import { CNPG_OPERATOR } from "./facts/operator";
+import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 
 type Schema = { type?: string; properties?: Record<string, Schema>; items?: Schema };
 interface CrdShape {

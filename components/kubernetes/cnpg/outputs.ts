@@ -4,10 +4,11 @@
  * instances itself, and elects the writer): the main Cluster's -ro for its OLTP
  * replicas, each replica cluster's -r. Notes say what differs from the topology. Pure.
  */
-import { type Endpoint, type PlainOutputs, commonOutputs } from "../../outputs";
+import { type Endpoint, type PlainOutputs } from "../../contract/stackOutputs";
+import { commonOutputs } from "../../outputs/commonOutputs";
 import type { SelfHostedTopology } from "../../topology/types";
 import { POOL_SERVICE_PORT, serviceHost } from "../conventions";
-import { CNPG_OPERATOR } from "./facts/operator";
+import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 import { clusterParameters, realisedElsewhere } from "./parameters";
 import { clusterPlans, cnpgNames } from "./plan";
 

@@ -6,9 +6,9 @@
  * silently dropped. Pure.
  */
 import type { ConfigIssue } from "../../config/errors";
-import { parsePostgresSize } from "../../config/units";
+import { parsePostgresSize } from "../../ground/units";
 import type { Setting } from "../../topology/types";
-import { CNPG_PARAMETERS, managedParameter } from "./facts/parameters";
+import { CNPG_PARAMETERS, managedParameter } from "../../facts/cnpg/parameters";
 import type { ClusterPlan } from "./plan";
 
 export interface ParameterPlan {

@@ -8,7 +8,7 @@ import type { ConfigIssue } from "../../config/errors";
 import type { Pool, SelfHostedTopology } from "../../topology/types";
 import { LABEL_PREFIX, baseLabels } from "../conventions";
 import { stackLabel } from "./access";
-import { CNPG_POOLER, poolerParameterAllowed } from "./facts/pooler";
+import { CNPG_POOLER, poolerParameterAllowed } from "../../facts/cnpg/pooler";
 import { poolerTarget } from "./plan";
 
 export type PoolerSpec = IPooler["spec"];

@@ -8,7 +8,7 @@
 import type { ServiceReader, StreamingExpectation, VerifyTargets } from "../../render/verifyScript";
 import type { Pool, Region, SelfHostedTopology } from "../../topology/types";
 import { POOL_SERVICE_PORT, serviceHost } from "../conventions";
-import { CNPG_OPERATOR } from "./facts/operator";
+import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 import { type ClusterPlan, clusterPlans, cnpgNames, poolerTarget } from "./plan";
 
 const SLOT_PREFIX = CNPG_OPERATOR.instanceNaming.value.slotPrefix;

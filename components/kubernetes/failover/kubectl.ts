@@ -1,6 +1,6 @@
 /** ClusterOps carried out with kubectl; each operation's argv comes from a pure function (tested as text). */
 import { execFile } from "node:child_process";
-import { UserError } from "../../errors";
+import { UserError } from "../../ground/errors";
 import { PATHS } from "../conventions";
 import type { ClusterOps } from "./ops";
 

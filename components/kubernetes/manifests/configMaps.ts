@@ -1,7 +1,7 @@
 /** ConfigMaps: rendered files and scripts, and where other regions reach the primary. Pure. */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Endpoint } from "../../outputs";
+import type { Endpoint } from "../../contract/stackOutputs";
 import type { NodeGroup, Pool, SelfHostedTopology } from "../../topology/types";
 import { baseLabels, names } from "../conventions";
 import type { GroupFiles, Scripts } from "../files";

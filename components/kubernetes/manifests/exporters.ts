@@ -5,7 +5,7 @@
  * them; everything else through the environment (facts/exporters.ts). Pure.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { POSTGRES_EXPORTER, PGBOUNCER_EXPORTER } from "../../monitoring/facts/exporters";
+import { POSTGRES_EXPORTER, PGBOUNCER_EXPORTER } from "../../facts/exporters/exporters";
 import { EXPORTER_PORTS } from "../../monitoring/targets";
 import type { PrometheusMonitoring, SelfHostedTopology } from "../../topology/types";
 import { CREDENTIAL_KEYS, PATHS, names } from "../conventions";

@@ -1,6 +1,6 @@
 /** Rules of the Aurora backend: what AWS refuses or what would never take effect. Limits come from the Aurora facts. */
-import { LIMITS } from "../../aurora/facts/limits";
-import { kmsKeyArnRegion } from "../../aurora/facts/provider";
+import { LIMITS } from "../../facts/aws/limits";
+import { kmsKeyArnRegion } from "../../facts/aws/provider";
 import type { ResolvedAurora } from "../../config/resolve";
 import type { ConfigIssue } from "../../config/errors";
 import { auroraOptionRules } from "./auroraOptions";

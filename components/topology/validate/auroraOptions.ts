@@ -3,7 +3,7 @@
  * Global Database, windows that must not overlap, major upgrades, and the
  * promotion order autoscaled readers end up in.
  */
-import { AUTOSCALING, GLOBAL_DATABASE } from "../../aurora/facts/limits";
+import { AUTOSCALING, GLOBAL_DATABASE } from "../../facts/aws/limits";
 import type { ResolvedAurora } from "../../config/resolve";
 import { parseBackupWindow, parseMaintenanceWindow, windowsOverlap } from "../../config/windows";
 import type { Check } from "./rule";

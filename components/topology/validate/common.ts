@@ -2,7 +2,7 @@
 import type { ResolvedConfig } from "../../config/resolve";
 import { reservedDatabase, reservedUser } from "../../config/reservedNames";
 import { MAX_REPLICAS } from "../../config/schema";
-import { formatDuration, formatPostgresSize, isOpenToEveryone, parseCidr } from "../../config/units";
+import { formatDuration, formatPostgresSize, isOpenToEveryone, parseCidr } from "../../ground/units";
 import { MAX_GROUP_NAME, replicaGroupName } from "../names";
 import { POOL_NAMES } from "../roles";
 import { type Check, SYNCHRONOUS_MODES } from "./rule";

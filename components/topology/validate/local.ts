@@ -1,6 +1,6 @@
 /** Rules of the local backend, which runs every server and pool on this machine. */
 import type { ResolvedLocal } from "../../config/resolve";
-import { cidrContains, parseCidr } from "../../config/units";
+import { cidrContains, parseCidr } from "../../ground/units";
 import { pools } from "./common";
 import type { Check } from "./rule";
 

@@ -2,7 +2,7 @@
 import type { ResolvedSelfHosted } from "../../config/resolve";
 import { imageIssue } from "../../kubernetes/cnpg/image";
 import { poolModeIssue } from "../../kubernetes/cnpg/pooler";
-import { CNPG_OPERATOR } from "../../kubernetes/cnpg/facts/operator";
+import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 import { poolServiceName } from "../names";
 import { POOL_NAMES } from "../roles";
 import { pools } from "./common";

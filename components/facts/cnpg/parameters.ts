@@ -5,7 +5,7 @@
  * configuration parameter"). Read at tag v1.30.0; the map is the same in v1.27.4,
  * v1.28.4 and v1.29.2.
  */
-import { fact } from "../../facts/fact";
+import { fact } from "../kubernetes/fact";
 
 const CONFIGURATION = "github:cloudnative-pg/cloudnative-pg@v1.30.0 pkg/postgres/configuration.go";
 

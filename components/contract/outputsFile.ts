@@ -2,31 +2,15 @@
  * Reads a StackOutputs file: `pulumi stack output --json --show-secrets` or the
  * local runner's outputs.json. Anything missing or malformed is named.
  */
-import { UserError } from "../errors";
+import { UserError } from "../ground/errors";
 import { existsSync, readFileSync } from "node:fs";
-import { z } from "zod";
-import type { StackOutputs } from "../outputs";
-import { connectionUrls } from "../client/urls";
+import { type StackOutputs, stackOutputsSchema } from "./stackOutputs";
+import { connectionUrls } from "./urls";
 
-const endpoint = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) });
-
-const outputsSchema = z.object({
-  backend: z.enum(["selfHosted", "aurora", "local"]),
-  database: z.string().min(1),
-  user: z.string().min(1),
-  password: z.string().min(1),
-  writer: endpoint,
-  readerEndpoint: endpoint,
-  readers: z.array(endpoint.extend({ name: z.string(), region: z.string(), role: z.enum(["oltp", "olap"]), slot: z.string().optional() })),
-  pools: z.object({ write: endpoint, read: endpoint, olap: endpoint.optional() }),
-  regions: z.array(z.object({ region: z.string(), primary: z.boolean(), readerEndpoint: endpoint, readPool: endpoint })),
-  topologyHash: z.string(),
-  capacity: z.object({ requiredReplicas: z.number(), formula: z.string() }).optional(),
-  verification: z.object({ timeoutMs: z.number().positive(), maxLagBytes: z.number().nonnegative(), maxLagMs: z.number().positive() }),
-  notes: z.array(z.string()).default([]),
-  tls: z.object({ required: z.boolean(), caPem: z.string().optional() }).optional(),
-  // Optional: files written before the client existed lack it; it is derived from the pools then.
-  connectionUrls: z.object({ primary: z.string(), replica: z.string(), olap: z.string().optional() }).optional(),
+/** An outputs file: files written before the client existed lack connectionUrls, and older ones notes. */
+const outputsFileSchema = stackOutputsSchema.extend({
+  notes: stackOutputsSchema.shape.notes.default([]),
+  connectionUrls: stackOutputsSchema.shape.connectionUrls.optional(),
 });
 
 export class OutputsFileError extends UserError {
@@ -37,7 +21,7 @@ export function parseOutputs(value: unknown, source: string): StackOutputs {
   if (value && typeof value === "object" && (value as { password?: unknown }).password === "[secret]") {
     throw new OutputsFileError(`${source}: password is "[secret]"; export the outputs with: pulumi stack output --json --show-secrets > ${source}`);
   }
-  const result = outputsSchema.safeParse(value);
+  const result = outputsFileSchema.safeParse(value);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(top level)"}: ${issue.message}`);
     throw new OutputsFileError(
@@ -45,7 +29,7 @@ export function parseOutputs(value: unknown, source: string): StackOutputs {
     );
   }
   const { connectionUrls: urls, ...rest } = result.data;
-  return { ...rest, connectionUrls: urls ?? connectionUrls(rest) } as StackOutputs;
+  return { ...rest, connectionUrls: urls ?? connectionUrls(rest) };
 }
 
 export function readOutputsFile(path: string): StackOutputs {

@@ -3,7 +3,7 @@
  * resources the manifests rely on. Sources: cloudnative-pg/cloudnative-pg at tag
  * v1.30.0 and cloudnative-pg/charts at tag cloudnative-pg-v0.29.0.
  */
-import { fact } from "../../facts/fact";
+import { fact } from "../kubernetes/fact";
 
 const REPO = "github:cloudnative-pg/cloudnative-pg@v1.30.0";
 const CHARTS = "github:cloudnative-pg/charts@cloudnative-pg-v0.29.0";

@@ -1,7 +1,7 @@
 /** Where this checkout keeps its CLI, stacks and local state. */
 import { join, resolve } from "node:path";
 
-export const PROJECT_ROOT = resolve(__dirname, "..");
+export const PROJECT_ROOT = resolve(__dirname, "../..");
 /** The CLI entry: the Pulumi local backend and the Aurora check run it; `local up` starts daemons with it. */
 export const CLI_ENTRY = join(PROJECT_ROOT, "bin", "pg-read-replicas.cjs");
 export const DEFAULT_STACKS_DIR = join(PROJECT_ROOT, "stacks");

@@ -4,17 +4,9 @@
  * on request. The primary URL is the write pool: every write (and every primary read) goes
  * through the transaction-mode pooler in front of the writer, as the application's own would.
  */
-import type { Endpoint, StackOutputs } from "../outputs";
-import { shq } from "../render/shell";
+import type { ConnectionUrls, Endpoint, StackOutputs } from "./stackOutputs";
+import { shq } from "../ground/shell";
 
-export interface ConnectionUrls {
-  /** The write pool (PgBouncer, or RDS Proxy/the writer endpoint on Aurora). */
-  primary: string;
-  /** The read pool: OLTP replicas only. */
-  replica: string;
-  /** The OLAP pool, when the stack has an OLAP replica. */
-  olap?: string;
-}
 
 export const ENV_NAMES = { primary: "DATABASE_PRIMARY_URL", replica: "DATABASE_REPLICA_URL", olap: "DATABASE_OLAP_URL" } as const;
 

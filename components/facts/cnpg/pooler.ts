@@ -3,7 +3,7 @@
  * allow-list: any other key is "Invalid or reserved parameter"), and the ones the
  * operator writes itself. Read at tag v1.30.0; the allow-list is the same since v1.27.
  */
-import { fact } from "../../facts/fact";
+import { fact } from "../kubernetes/fact";
 
 const REPO = "github:cloudnative-pg/cloudnative-pg@v1.30.0";
 

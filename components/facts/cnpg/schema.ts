@@ -7,7 +7,7 @@
  * tests can hold every rendered object to the targeted version: it may use no field
  * 1.30 removed, and none that only 1.30 has (the schema package would not check it).
  */
-import { fact } from "../../facts/fact";
+import { fact } from "../kubernetes/fact";
 
 const CRDS = "github:cloudnative-pg/cloudnative-pg config/crd/bases/postgresql.cnpg.io_clusters.yaml, postgresql.cnpg.io_poolers.yaml at v1.29.0 and v1.30.0";
 

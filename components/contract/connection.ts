@@ -1,6 +1,6 @@
 /** Connections the verifier (and the status table, promote, the tests) open to any endpoint of a stack. */
 import pg from "pg";
-import type { Endpoint, StackOutputs } from "../outputs";
+import type { Endpoint, StackOutputs } from "./stackOutputs";
 
 export type SslMode = "disable" | "require";
 
