@@ -27,7 +27,7 @@ import { LocalRunner } from "../components/local/runner";
 import { poolContext } from "../components/local/contexts";
 import { startPool, stopPool, writePoolFiles } from "../components/local/pgbouncerProcess";
 import { waitForListener } from "../components/local/readiness";
-import { topologyFromPulumiConfig } from "../components/topology/load";
+import { topologyFromPulumiConfig } from "../components/pipeline/loadTopology";
 import { readStackConfig } from "../components/config/stackFile";
 import { DEFAULT_STACKS_DIR } from "../components/ground/paths";
 import type { Topology } from "../components/topology/types";

@@ -19,7 +19,7 @@ import pg from "pg";
 import { readStackConfig } from "../components/config/stackFile";
 import { LocalRunner } from "../components/local/runner";
 import { DEFAULT_STACKS_DIR } from "../components/ground/paths";
-import { topologyFromPulumiConfig } from "../components/topology/load";
+import { topologyFromPulumiConfig } from "../components/pipeline/loadTopology";
 import { type RunResult, Routes, STICKY_WINDOW_MS, STRATEGIES, type StrategyName, type Workload, runWorkload } from "./clientWorkload";
 
 const SECONDS = Number(process.env.BENCH_CLIENT_SECONDS ?? 15);

@@ -1,11 +1,11 @@
 /** `pg-read-replicas kubernetes …`: operations on a self-hosted stack's cluster, through kubectl. */
 import type { Command } from "commander";
-import { failover } from "../components/kubernetes/failover/failover";
-import { kubectlOps } from "../components/kubernetes/failover/kubectl";
+import { failover } from "../components/kubernetes/statefulset/failover/failover";
+import { kubectlOps } from "../components/kubernetes/statefulset/failover/kubectl";
 import { readStackConfig } from "../components/config/stackFile";
 import { UserError } from "../components/ground/errors";
 import { DEFAULT_STACKS_DIR } from "../components/ground/paths";
-import { topologyFromPulumiConfig } from "../components/topology/load";
+import { topologyFromPulumiConfig } from "../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../components/topology/types";
 
 interface FailoverCliOptions {

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../components/config/errors";
 import { STACK_OUTPUT_KEYS, type StackOutputKey } from "../components/contract/stackOutputs";
 import { PgReadReplicas } from "../components/pgReadReplicas";
-import { topologyFromPulumiConfig } from "../components/topology/load";
+import { topologyFromPulumiConfig } from "../components/pipeline/loadTopology";
 
 function loadTopology() {
   try {

@@ -3,7 +3,7 @@ import type * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
-import { auroraCheckCommand } from "./checkCommand";
+import { auroraCheckCommand } from "./check/handover";
 import { auroraExpectation } from "./expectation";
 
 export interface DeployCheckArgs {

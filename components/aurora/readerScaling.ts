@@ -9,7 +9,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { AuroraSettings } from "../topology/types";
 import { scalingPolicyArgs, scalingTargetArgs } from "./autoscaling";
-import { autoscaledReadersCleanupCommand } from "./checkCommand";
+import { autoscaledReadersCleanupCommand } from "./check/handover";
 
 export interface ReaderScalingArgs {
   scaling: NonNullable<AuroraSettings["autoscaling"]>;

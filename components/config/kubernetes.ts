@@ -1,11 +1,10 @@
 /** The kubernetes block of a selfHosted stack, resolved once: the engine that runs PostgreSQL, and the images each needs. */
-import { CNPG_OPERATOR } from "../facts/cnpg/operator";
+import { CNPG_IMAGES, STATEFULSET_IMAGES } from "../facts/images";
 import type { SelfHostedConfig } from "./schema";
 
 /** Who runs PostgreSQL on Kubernetes: this project's StatefulSets, or the CloudNativePG operator. */
-export type KubernetesEngine =
-  | { name: "statefulset" }
-  | { name: "cloudnative-pg"; installOperator: boolean; operatorNamespace: string };
+export type KubernetesEngine = { name: "statefulset" } | CnpgEngine;
+export type CnpgEngine = { name: "cloudnative-pg"; installOperator: boolean; operatorNamespace: string };
 
 export interface ResolvedKubernetes {
   namespace: string;
@@ -38,10 +37,9 @@ function engineOf(config: SelfHostedConfig): KubernetesEngine {
 function imagesOf(config: SelfHostedConfig): { postgres: string; pgbouncer: string } {
   const given = config.kubernetes.images;
   if (config.kubernetes.engine === "cloudnative-pg") {
-    const images = CNPG_OPERATOR.images.value;
-    return { postgres: given.postgres ?? images.postgres[config.postgresVersion], pgbouncer: given.pgbouncer ?? images.pgbouncer };
+    return { postgres: given.postgres ?? CNPG_IMAGES.postgres[config.postgresVersion], pgbouncer: given.pgbouncer ?? CNPG_IMAGES.pgbouncer };
   }
-  return { postgres: given.postgres ?? `postgres:${config.postgresVersion}-bookworm`, pgbouncer: given.pgbouncer ?? "edoburu/pgbouncer:v1.25.1-p0" };
+  return { postgres: given.postgres ?? STATEFULSET_IMAGES.postgres(config.postgresVersion), pgbouncer: given.pgbouncer ?? STATEFULSET_IMAGES.pgbouncer };
 }
 
 export function resolveKubernetes(config: SelfHostedConfig): ResolvedKubernetes {

@@ -4,13 +4,8 @@
  * alarms on Aurora.
  */
 import { z } from "zod";
+import { EXPORTER_IMAGES } from "../facts/images";
 import { bool, doc, duration } from "./fields";
-
-/** Images pinned by tag: the exporters' metric names are part of what the rules rely on (components/facts/exporters). */
-export const EXPORTER_IMAGES = {
-  postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.17.1",
-  pgbouncerExporter: "quay.io/prometheuscommunity/pgbouncer-exporter:v0.12.1",
-} as const;
 
 const prometheus = {
   enabled: doc(bool.prefault(true), "exporters beside every server and pool, alert rules (and locally a Prometheus)"),

@@ -87,7 +87,7 @@ export interface SelfHostedRegionEntry {
   primaryHost?: string;
 }
 
-export type { KubernetesEngine } from "./kubernetes";
+export type { CnpgEngine, KubernetesEngine } from "./kubernetes";
 export type { ResolvedPrometheusMonitoring } from "./monitoringFields";
 export type { ResolvedReplication } from "./replication";
 

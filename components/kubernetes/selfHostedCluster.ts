@@ -6,19 +6,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { type Endpoint, type PlainOutputs } from "../contract/stackOutputs";
+import type { Endpoint } from "../contract/stackOutputs";
 import { type StackOutputValues, toOutputValues } from "../outputs/pulumiOutputs";
-import { commonOutputs } from "../outputs/commonOutputs";
-import { groupOf, servingStandbys } from "../topology/queries";
-import type { Region, RemoteRegion, SelfHostedTopology } from "../topology/types";
+import type { RemoteRegion, SelfHostedTopology } from "../topology/types";
 import { ClusterTls } from "./clusterTls";
-import { CnpgRegion } from "./cnpg/cnpgRegion";
-import { cnpgStackOutputs } from "./cnpg/outputs";
-import { POOL_SERVICE_PORT, names, podHost, serviceHost } from "./conventions";
-import { RegionDeployment, type RegionDeploymentArgs } from "./regionDeployment";
-
-/** One region on either engine: what other regions need of it. */
-type RegionStack = RegionDeployment | CnpgRegion;
+import { names } from "./conventions";
+import { type RegionStack, engineFor } from "./engines";
 
 export interface SelfHostedClusterArgs {
   /** Plain: the topology decides which resources exist. */
@@ -51,28 +44,20 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
       ),
     };
     const tls = new ClusterTls(`${name}-tls`, { topology }, { parent: this });
+    const engine = engineFor(topology, name, tls);
 
-    const home = topology.regions.find((region) => region.primary) ?? topology.regions[0];
+    const home = topology.regions.find((region) => region.primary);
     if (!home) throw new Error("SelfHostedCluster: a topology always has the primary's region");
-    // CloudNativePG's replica clusters authenticate as streaming_replica with a certificate from the stack's CA.
-    const replicationCertificate = topology.kubernetes.engine.name === "cloudnative-pg" ? tls.clientCertificate(`${name}-tls-streaming-replica`, "streaming_replica") : undefined;
-    const deploy = (region: Region, extra: Pick<RegionDeploymentArgs, "primaryEndpoint" | "verifyAfter">, after: pulumi.Resource[], opts: pulumi.ComponentResourceOptions): RegionStack => {
-      const regionName = `${name}-${region.name}`;
-      if (!replicationCertificate) return new RegionDeployment(regionName, { topology, region, credentials, certificate: tls.forRegion(region.name), ...extra }, opts);
-      const certificates = { server: tls.forRegion(region.name), replication: replicationCertificate, caPem: tls.caPem, caKeyPem: tls.caKeyPem };
-      return new CnpgRegion(regionName, { topology, region, credentials, certificates, ...extra, after }, opts);
-    };
-    const primary = deploy(home, {}, [], { parent: this });
+    const primary = engine.deployRegion(`${name}-${home.name}`, { topology, region: home, credentials }, { parent: this });
     this.providers = {};
     this.regions = [primary];
     for (const region of topology.regions.filter((r): r is RemoteRegion => !r.primary)) {
       const provider = this.providerFor(name, region);
       this.providers[region.name] = provider;
-      const extra = { primaryEndpoint: this.primaryEndpointFor(topology, region, primary), verifyAfter: [primary.verification.job] };
-      const after = primary instanceof CnpgRegion ? primary.clusters.slice(0, 1) : [];
-      this.regions.push(deploy(region, extra, after, { parent: this, providers: [provider] }));
+      const remote = { primaryEndpoint: this.primaryEndpointFor(topology, region, primary), primary };
+      this.regions.push(engine.deployRegion(`${name}-${region.name}`, { topology, region, credentials, remote }, { parent: this, providers: [provider] }));
     }
-    const plain = topology.kubernetes.engine.name === "cloudnative-pg" ? cnpgStackOutputs(topology) : stackOutputs(topology);
+    const plain = engine.outputs(topology);
     this.outputs = toOutputValues(
       { ...plain, capacity: pulumi.output(plain.capacity), tls: tls.caPem.apply((caPem) => ({ required: topology.access.requireTls, caPem })) },
       app,
@@ -109,40 +94,4 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
       return { host, port: topology.port };
     });
   }
-}
-
-/** StackOutputs for Kubernetes: in-cluster DNS names of Services and pods. */
-export function stackOutputs(topology: SelfHostedTopology): PlainOutputs {
-  const namespace = topology.kubernetes.namespace;
-  const endpoint = (service: string, port = topology.port): Endpoint => ({ host: serviceHost(service, namespace), port });
-  const poolEndpoint = (service: string) => endpoint(service, POOL_SERVICE_PORT);
-  const { write, read, olap } = topology.pools;
-  const readerEndpoint = endpoint(names.roleService(topology, "oltp"));
-  return {
-    ...commonOutputs(topology),
-    backend: "selfHosted",
-    writer: endpoint(names.roleService(topology, "primary")),
-    readerEndpoint,
-    readers: servingStandbys(topology).map((node) => ({
-      name: node.name,
-      region: node.region,
-      role: node.role,
-      host: podHost(node.name, groupOf(topology, node), namespace),
-      port: topology.port,
-      slot: node.slot,
-    })),
-    pools: {
-      write: poolEndpoint(write.service),
-      read: poolEndpoint(read.service),
-      ...(olap ? { olap: poolEndpoint(olap.service) } : {}),
-    },
-    regions: topology.regions.map((region) => ({
-      region: region.name,
-      primary: region.primary,
-      readerEndpoint,
-      readPool: poolEndpoint(region.pools.find((p) => p.name === "read")?.service ?? read.service),
-    })),
-    notes: [],
-    tls: { required: topology.access.requireTls },
-  };
 }

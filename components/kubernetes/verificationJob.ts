@@ -4,8 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type VerifyTargets, renderVerifyScript } from "../render/verifyScript";
 import type { SelfHostedTopology } from "../topology/types";
 import { names } from "./conventions";
-import { verifyScriptConfigMap } from "./manifests/configMaps";
-import { verifyJobManifest } from "./manifests/verifyJob";
+import { verifyJobManifest, verifyScriptConfigMap } from "./manifests/verifyJob";
 
 export interface VerificationJobArgs {
   topology: SelfHostedTopology;

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { LocalWorkspace, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { readStackConfig } from "../config/stackFile";
 import { PROJECT_ROOT } from "../ground/paths";
-import { topologyFromPulumiConfig } from "../topology/load";
+import { topologyFromPulumiConfig } from "../pipeline/loadTopology";
 import { readOutputsFile } from "../contract/outputsFile";
 import type { Deployed, Log, PreviewDriver, PreviewIdentity } from "./cycle";
 import { PreviewError, instantiateTemplate } from "./template";

@@ -10,7 +10,7 @@ import { readStackConfig } from "../config/stackFile";
 import { leftoversOf } from "../local/leftovers";
 import { LocalRunner } from "../local/runner";
 import { defaultStateDir } from "../ground/paths";
-import { topologyFromPulumiConfig } from "../topology/load";
+import { topologyFromPulumiConfig } from "../pipeline/loadTopology";
 import type { Deployed, Log, PreviewDriver, PreviewIdentity } from "./cycle";
 import { PreviewError, instantiateTemplate } from "./template";
 

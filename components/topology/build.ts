@@ -1,7 +1,5 @@
-/** Stack config → Topology: parse, resolve defaults, validate, then assemble every name, node, pool and setting once. */
-import { ConfigError } from "../config/errors";
-import { parseStackConfig } from "../config/parse";
-import { type ResolvedAurora, type ResolvedConfig, type ResolvedSelfHosted, resolveConfig } from "../config/resolve";
+/** Resolved (and admitted) config → Topology: every name, node, pool and setting assembled once. */
+import type { ResolvedAurora, ResolvedConfig, ResolvedSelfHosted } from "../config/resolve";
 import { MAX_REPLICAS } from "../config/schema";
 import { hashed } from "./hash";
 import { nodeName, olapGroupName, primaryGroupName, replicaGroupName, slotName } from "./names";
@@ -21,27 +19,6 @@ import type {
   StandbyRole,
   Topology,
 } from "./types";
-import { validateConfig, validateTopology } from "./validate";
-
-export interface BuiltTopology {
-  topology: Topology;
-  /** Non-fatal findings (e.g. fewer replicas than capacity asks for) to show the user. */
-  warnings: string[];
-}
-
-/** The one entry point: raw config values (strings or YAML-typed) to a frozen Topology, or a ConfigError. */
-export function topologyFromConfig(raw: Record<string, unknown>, source = "stack config"): BuiltTopology {
-  const parsed = parseStackConfig(raw);
-  if (!parsed.ok) throw new ConfigError(parsed.issues, source);
-  const config = resolveConfig(parsed.config);
-  const findings = validateConfig(config);
-  if (findings.issues.length > 0) throw new ConfigError(findings.issues, source);
-  const topology = buildTopology(config);
-  // Rules about what the built settings become on a backend (CloudNativePG's managed parameters).
-  const late = validateTopology(topology);
-  if (late.length > 0) throw new ConfigError(late, source);
-  return { topology, warnings: findings.warnings };
-}
 
 interface StandbyPlan {
   name: string;

@@ -10,7 +10,7 @@ import type { KubernetesEngine, NodeResources } from "../config/resolve";
 import type { ResolvedReplication } from "../config/replication";
 import type { GucName } from "../settings/registry";
 
-export type { KubernetesEngine, NodeResources } from "../config/resolve";
+export type { CnpgEngine, KubernetesEngine, NodeResources } from "../config/resolve";
 export type { Capacity } from "../config/capacity";
 export type Backend = "selfHosted" | "aurora" | "local";
 export type StandbyRole = "oltp" | "olap";

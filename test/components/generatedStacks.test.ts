@@ -12,7 +12,7 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { ConfigError } from "../../components/config/errors";
-import { type BuiltTopology, topologyFromConfig } from "../../components/topology/build";
+import { type BuiltTopology, topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { Topology } from "../../components/topology/types";
 import { auroraConfig, selfHostedConfigOn, stackName } from "../support/arbitraries";
 import { expectAuroraFacts } from "../support/auroraFacts";

@@ -11,7 +11,7 @@ import { exporterMetrics } from "../../components/monitoring/exporterQueries";
 import { PGBOUNCER_EXPORTER, POSTGRES_EXPORTER } from "../../components/facts/exporters/exporters";
 import { pgbouncerExposition } from "../../components/monitoring/pgbouncerMetrics";
 import { metricSelectors } from "../../components/monitoring/selectors";
-import { topologyFromPulumiConfig } from "../../components/topology/load";
+import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import { readStackConfig } from "../../components/config/stackFile";
 import type { SelfHostedTopology } from "../../components/topology/types";
 import { TYPES, k8sObject, ofType } from "../support/graph";

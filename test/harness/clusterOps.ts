@@ -1,5 +1,5 @@
 /** The failover's cluster operations carried out on the harness (kubectl's stand-in). */
-import type { ClusterOps } from "../../components/kubernetes/failover/ops";
+import type { ClusterOps } from "../../components/kubernetes/statefulset/failover/ops";
 import type { Harness } from "./cluster";
 
 export function harnessOps(harness: Harness, cluster = 0): ClusterOps {

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { MONITORING_BINARIES } from "../../components/local/monitoring";
 import { renderAlertRules } from "../../components/monitoring/alertRules";
-import { topologyFromConfig } from "../../components/topology/build";
+import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { LocalTopology } from "../../components/topology/types";
 import { integrationConfig } from "./topologyConfig";
 

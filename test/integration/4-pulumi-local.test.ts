@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { localCommands } from "../../components/local/commands";
 import { CLI_ENTRY } from "../../components/ground/paths";
-import { topologyFromConfig } from "../../components/topology/build";
+import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import { parseOutputs } from "../../components/contract/outputsFile";
 import { verifyStack } from "../../components/verify/verifier";
 import { localBase, patched } from "../support/configs";

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { isAlive } from "../../components/local/exec";
 import { LocalRunner } from "../../components/local/runner";
 import type { StackOutputs } from "../../components/contract/stackOutputs";
-import { topologyFromConfig } from "../../components/topology/build";
+import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import { stackClient } from "../../components/contract/connection";
 import { localBase, patched } from "../support/configs";
 import { external } from "./support";

@@ -12,7 +12,7 @@ import { run } from "../../components/local/exec";
 import { namespacePrefix } from "../../components/local/network";
 import { LocalRunner } from "../../components/local/runner";
 import type { StackOutputs } from "../../components/contract/stackOutputs";
-import { topologyFromPulumiConfig } from "../../components/topology/load";
+import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import { stackClient } from "../../components/contract/connection";
 import { verifyStack } from "../../components/verify/verifier";
 import { external } from "./support";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { LocalRunner } from "../../components/local/runner";
 import type { StackOutputs } from "../../components/contract/stackOutputs";
-import { topologyFromConfig } from "../../components/topology/build";
+import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import { readOutputsFile } from "../../components/contract/outputsFile";
 import { integrationConfig } from "./topologyConfig";
 

@@ -4,7 +4,7 @@
  * and generated configs (generatedStacks.test.ts) are held to the same.
  */
 import { expect } from "vitest";
-import { type AuroraExpectation, checkAuroraOnce } from "../../components/aurora/check";
+import { type AuroraExpectation, checkAuroraOnce } from "../../components/aurora/check/check";
 import {
   ARN_FIELDS,
   CA_CERTIFICATES,

@@ -1,7 +1,7 @@
 /** Stack configs for unit tests: a valid base per backend, to be patched into bad ones. */
 import { expect } from "vitest";
 import { ConfigError } from "../../components/config/errors";
-import { topologyFromConfig } from "../../components/topology/build";
+import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 
 export type Raw = Record<string, unknown>;
 

@@ -3,7 +3,7 @@
  * metric answers only for the exact dimension set it was published with, and
  * ListMetrics returns the sets that carry the dimensions asked for.
  */
-import type { AuroraApi, ClusterDescription, Dimension, InstanceDescription, ProxyTargetDescription } from "../../components/aurora/check";
+import type { AuroraApi, ClusterDescription, Dimension, InstanceDescription, ProxyTargetDescription } from "../../components/aurora/check/check";
 import type { MetricName } from "../../components/facts/aws/metrics";
 
 export interface FakeCluster {

@@ -1,6 +1,6 @@
 /** The Aurora deploy gate against a fake AWS API: the passing case and each way it fails. */
 import { describe, expect, it } from "vitest";
-import { type AuroraExpectation, checkAurora, checkAuroraOnce } from "../../components/aurora/check";
+import { type AuroraExpectation, checkAurora, checkAuroraOnce } from "../../components/aurora/check/check";
 import { type FakeAws, fakeAuroraApi, healthyAws } from "../support/fakeAurora";
 
 const expectation: AuroraExpectation = {

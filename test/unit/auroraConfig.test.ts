@@ -5,7 +5,7 @@
  * the value, the problem and the fix.
  */
 import { describe, expect, it } from "vitest";
-import { topologyFromConfig } from "../../components/topology/build";
+import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import { type Raw, auroraBase, auroraSecondary, patched, refusalMessage } from "../support/configs";
 
 const aurora = auroraBase();

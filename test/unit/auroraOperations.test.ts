@@ -1,10 +1,10 @@
 /** Day-2 behaviour of the Aurora backend, as plain functions: who moves the engine version, and the removal of autoscaled readers before a destroy. */
 import { describe, expect, it } from "vitest";
-import { removeAutoscaledReaders } from "../../components/aurora/autoscaledReaders";
+import { removeAutoscaledReaders } from "../../components/aurora/check/autoscaledReaders";
 import { clusterArgs } from "../../components/aurora/instances";
 import { versionPolicy } from "../../components/aurora/versions";
 import { parseBackupWindow, parseMaintenanceWindow, windowsOverlap } from "../../components/config/windows";
-import { topologyFromConfig } from "../../components/topology/build";
+import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { AuroraTopology } from "../../components/topology/types";
 import { fakeAuroraApi, healthyAws } from "../support/fakeAurora";
 import { auroraBase, auroraSecondary, patched } from "../support/configs";

@@ -4,7 +4,7 @@ import { auroraExpectation } from "../../components/aurora/expectation";
 import { clusterIdentifier } from "../../components/aurora/identifiers";
 import { clusterArgs, instanceArgs, primaryClusterNodes } from "../../components/aurora/instances";
 import { versionPolicy } from "../../components/aurora/versions";
-import { topologyFromConfig } from "../../components/topology/build";
+import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { AuroraTopology } from "../../components/topology/types";
 import { auroraBase, auroraSecondary, patched } from "../support/configs";
 

@@ -12,9 +12,9 @@ import { clusterParameters } from "../../components/kubernetes/cnpg/parameters";
 import { type ClusterPlan, clusterPlans, poolerTarget } from "../../components/kubernetes/cnpg/plan";
 import { poolerParameters } from "../../components/kubernetes/cnpg/pooler";
 import { GUCS } from "../../components/settings/registry";
-import { topologyFromConfig } from "../../components/topology/build";
+import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import { instanceProblems } from "../../components/verify/instances";
-import type { SelfHostedTopology, Setting } from "../../components/topology/types";
+import type { CnpgEngine, SelfHostedTopology, Setting } from "../../components/topology/types";
 import { patched, selfHostedBase } from "../support/configs";
 import { INSTALLED_CNPG_CRD } from "../support/pulumiMocks";
 
@@ -224,14 +224,21 @@ describe("Poolers", () => {
   });
 });
 
+/** The engine of a cloudnative-pg stack, narrowed as the engine table hands it to the region. */
+function cnpgEngine(topology: SelfHostedTopology): CnpgEngine {
+  const { engine } = topology.kubernetes;
+  if (engine.name !== "cloudnative-pg") throw new Error("not a cloudnative-pg stack");
+  return engine;
+}
+
 describe("the operator check", () => {
   const topology = build();
   it("passes an installed 1.30 CRD", () => {
-    expect(crdProblem(topology, INSTALLED_CNPG_CRD, "test")).toBeUndefined();
+    expect(crdProblem(cnpgEngine(topology), INSTALLED_CNPG_CRD, "test")).toBeUndefined();
   });
 
   it("names the operator and how to install it when its CRD is missing", () => {
-    const problem = crdProblem(topology, undefined, "region us-east-1's cluster");
+    const problem = crdProblem(cnpgEngine(topology), undefined, "region us-east-1's cluster");
     expect(problem).toContain("the CloudNativePG operator is not installed in region us-east-1's cluster: its CRD clusters.postgresql.cnpg.io");
     expect(problem).toContain("helm upgrade --install cnpg --namespace cnpg-system --create-namespace --version 0.29.0 cnpg/cloudnative-pg");
     expect(problem).toContain("kubernetes.cloudnativePg.installOperator");
@@ -240,7 +247,7 @@ describe("the operator check", () => {
   it("refuses an operator too old for the fields the stack renders", () => {
     const old = structuredClone(INSTALLED_CNPG_CRD);
     delete (old.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.probes.properties.readiness.properties as Record<string, unknown>).maximumLag;
-    expect(crdProblem(topology, old, "test")).toMatch(/older than 1\.26\.0: its CRD clusters\.postgresql\.cnpg\.io lacks spec\.probes\.readiness\.maximumLag/);
+    expect(crdProblem(cnpgEngine(topology), old, "test")).toMatch(/older than 1\.26\.0: its CRD clusters\.postgresql\.cnpg\.io lacks spec\.probes\.readiness\.maximumLag/);
   });
 });
 

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cnpgVerifyTargets } from "../../components/kubernetes/cnpg/verify";
 import { renderVerifyScript } from "../../components/render/verifyScript";
-import { topologyFromConfig } from "../../components/topology/build";
+import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import { patched, selfHostedBase } from "../support/configs";
 
 const dir = mkdtempSync(join(tmpdir(), "cnpg-verify-"));

@@ -3,8 +3,8 @@
  * the fix. One row per distinct mistake; each asserts on the message text.
  */
 import { describe, expect, it } from "vitest";
-import { topologyFromConfig } from "../../components/topology/build";
-import { topologyFromPulumiConfig } from "../../components/topology/load";
+import { topologyFromConfig } from "../../components/pipeline/loadTopology";
+import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import { type Raw, auroraBase, auroraSecondary, localBase, patched, selfHostedBase, refusalMessage } from "../support/configs";
 
 interface Row {

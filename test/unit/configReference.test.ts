@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { configReference, withConfigReference } from "../../components/config/reference";
 import { PROJECT_ROOT } from "../../components/ground/paths";
 import { alertRules } from "../../components/monitoring/alertRules";
-import { topologyFromConfig } from "../../components/topology/build";
+import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import { localBase } from "../support/configs";
 
 describe("config reference", () => {

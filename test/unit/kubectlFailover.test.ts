@@ -4,7 +4,7 @@
  * cluster would be sent, and in which order.
  */
 import { describe, expect, it } from "vitest";
-import { kubectlArgs, kubectlOps } from "../../components/kubernetes/failover/kubectl";
+import { kubectlArgs, kubectlOps } from "../../components/kubernetes/statefulset/failover/kubectl";
 
 describe("kubectl argv for the failover", () => {
   it("patches the fence and Services with JSON merge patches that replace the selector", async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { LocalError, VerificationFailed } from "../../components/local/errors";
 import { type PreviewDriver, type PreviewResult, runPreview } from "../../components/preview/cycle";
 import { previewMarkdown } from "../../components/preview/summary";
-import { topologyFromConfig } from "../../components/topology/build";
+import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import { patched, selfHostedBase } from "../support/configs";
 import { FAKE_OUTPUTS, PASSED_SUITE, deps, report } from "../support/previewFakes";
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { expiryLabelValue, labelValueProblem } from "../../components/config/labels";
 import { instantiateTemplate, previewStackName } from "../../components/preview/template";
-import { topologyFromPulumiConfig } from "../../components/topology/load";
+import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 
 const TEMPLATE = {
   "pg-read-replicas:backend": "selfHosted",

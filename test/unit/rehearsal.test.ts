@@ -5,7 +5,7 @@ import type { NamespacePlan } from "../../components/local/network";
 import { rehearsalTopology } from "../../components/local/rehearsal";
 import { renderBootstrapSql } from "../../components/render/bootstrapSql";
 import { renderPgHba } from "../../components/render/pgHba";
-import { topologyFromPulumiConfig } from "../../components/topology/load";
+import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import { allGroups } from "../../components/topology/queries";
 import type { SelfHostedTopology } from "../../components/topology/types";
 

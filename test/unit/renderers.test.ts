@@ -7,7 +7,7 @@ import { renderPgbouncerIni, renderUserlist } from "../../components/render/pgbo
 import { renderPostgresqlConf, quoteSetting } from "../../components/render/postgresqlConf";
 import { renderSeedReplicaScript } from "../../components/render/seedReplicaScript";
 import { type VerifyTargets, renderVerifyScript } from "../../components/render/verifyScript";
-import { topologyFromConfig } from "../../components/topology/build";
+import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { Topology } from "../../components/topology/types";
 import { patched, selfHostedBase } from "../support/configs";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { topologyFromConfig } from "../../components/topology/build";
+import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { Setting, Topology } from "../../components/topology/types";
 import { localBase, patched, selfHostedBase } from "../support/configs";
 

@@ -13,7 +13,7 @@ import { renderPostgresqlConf } from "../../components/render/postgresqlConf";
 import { renderSeedReplicaScript } from "../../components/render/seedReplicaScript";
 import { renderVerifyScript } from "../../components/render/verifyScript";
 import { CONNECTION_HEADROOM } from "../../components/topology/validate/common";
-import { topologyFromConfig } from "../../components/topology/build";
+import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import { allGroups, allPools } from "../../components/topology/queries";
 import type { Topology } from "../../components/topology/types";
 import { anyConfig, localConfig, selfHostedConfig } from "../support/arbitraries";

@@ -3,6 +3,7 @@
  * resources the manifests rely on. Sources: cloudnative-pg/cloudnative-pg at tag
  * v1.30.0 and cloudnative-pg/charts at tag cloudnative-pg-v0.29.0.
  */
+import { CNPG_IMAGES } from "../images";
 import { fact } from "../kubernetes/fact";
 
 const REPO = "github:cloudnative-pg/cloudnative-pg@v1.30.0";
@@ -26,10 +27,7 @@ export const CNPG_OPERATOR = {
   ),
   /** Default images of the release; tags are versions (the webhook refuses latest and digest-only names). */
   images: fact(
-    {
-      postgres: { 15: "ghcr.io/cloudnative-pg/postgresql:15.14-system-trixie", 16: "ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie", 17: "ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie" },
-      pgbouncer: "ghcr.io/cloudnative-pg/pgbouncer:1.25.1",
-    } as const,
+    CNPG_IMAGES,
     `${REPO} docs/src/image_catalog.md:106-112 (15.14/16.10/17.6-system-trixie); pkg/versions/versions.go:35 (DefaultPgbouncerImage); internal/webhook/v1/cluster_webhook.go:771-810 (tag must be a version)`,
   ),
   /** The Cluster's own Services: -rw (the primary, or a replica cluster's designated primary), -ro (replicas only), -r (every instance). */

@@ -3,7 +3,7 @@
  * postgres_exporter (local), the pinned images (Kubernetes). The rules and the
  * dashboard may use only metrics every one of them produces.
  */
-import { EXPORTER_IMAGES } from "../../config/monitoringFields";
+import { EXPORTER_IMAGES, tagVersion } from "../images";
 
 interface ExporterFact<T> {
   value: T;
@@ -12,7 +12,7 @@ interface ExporterFact<T> {
 const fact = <T>(value: T, source: string): ExporterFact<T> => ({ value, source });
 
 export const POSTGRES_EXPORTER = {
-  versions: fact({ debian: "0.11.1", image: EXPORTER_IMAGES.postgresExporter.split(":v")[1]! }, "Debian 12 prometheus-postgres-exporter 0.11.1-3+b5; components/config/monitoringFields.ts"),
+  versions: fact({ debian: "0.11.1", image: tagVersion(EXPORTER_IMAGES.postgresExporter) }, "Debian 12 prometheus-postgres-exporter 0.11.1-3+b5; components/facts/images.ts"),
   /** The queries file names each metric <namespace>_<column> in both versions. */
   queriesFileNaming: fact("<namespace>_<column>", "github:prometheus-community/postgres_exporter v0.11.1 cmd/postgres_exporter/queries.go and v0.17.1 (makeDescMap: fmt.Sprintf(\"%s_%s\", namespace, columnName))"),
   /** Read through this environment variable in both versions (flags differ between them and unknown flags are fatal). */
@@ -24,7 +24,7 @@ export const POSTGRES_EXPORTER = {
 } as const;
 
 export const PGBOUNCER_EXPORTER = {
-  version: fact(EXPORTER_IMAGES.pgbouncerExporter.split(":v")[1]!, "components/config/monitoringFields.ts"),
+  version: fact(tagVersion(EXPORTER_IMAGES.pgbouncerExporter), "components/facts/images.ts"),
   /** Every metric name v0.12.1 emits (collector.go: pgbouncer_<SHOW namespace>_<metric>). */
   metrics: fact(
     [

@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "../../contract/stackOutputs";
-import type { Region, SelfHostedTopology } from "../../topology/types";
+import type { CnpgEngine, Region, SelfHostedTopology } from "../../topology/types";
 import type { ServerCertificate } from "../clusterTls";
 import { baseLabels, serviceHost } from "../conventions";
 import { type RegionCredentials, credentialsSecret } from "../manifests/secrets";
@@ -32,6 +32,8 @@ export interface CnpgCertificates {
 
 export interface CnpgRegionArgs {
   topology: SelfHostedTopology;
+  /** The topology's engine, narrowed: the engine table hands it over. */
+  engine: CnpgEngine;
   region: Region;
   credentials: RegionCredentials;
   certificates: CnpgCertificates;
@@ -51,8 +53,7 @@ export class CnpgRegion extends pulumi.ComponentResource {
   constructor(name: string, args: CnpgRegionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:kubernetes:CnpgRegion", name, {}, opts);
     const { topology, region, certificates } = args;
-    if (topology.kubernetes.engine.name !== "cloudnative-pg") throw new Error("CnpgRegion: the topology's engine is not cloudnative-pg");
-    const engine = topology.kubernetes.engine;
+    const { engine } = args;
     const child = (dependsOn: pulumi.Resource[] = []) => ({ parent: this, dependsOn });
 
     const namespace = topology.kubernetes.createNamespace
@@ -65,7 +66,7 @@ export class CnpgRegion extends pulumi.ComponentResource {
     const crdCheck = engine.installOperator
       ? pulumi.output(undefined)
       : k8s.apiextensions.v1.CustomResourceDefinition.get(`${name}-cloudnative-pg-operator`, CNPG_OPERATOR.crds.value.cluster, { parent: this }).spec.apply((spec) => {
-          const problem = crdProblem(topology, { spec: spec as never }, `region ${region.name}'s cluster`);
+          const problem = crdProblem(engine, { spec: spec as never }, `region ${region.name}'s cluster`);
           if (problem) throw new Error(problem);
           return undefined;
         });

@@ -5,7 +5,7 @@
  * manifests use. Pure parts here; the component reads and installs.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import type { SelfHostedTopology } from "../../topology/types";
+import type { CnpgEngine, SelfHostedTopology } from "../../topology/types";
 import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 
 type Schema = { type?: string; properties?: Record<string, Schema>; items?: Schema };
@@ -13,9 +13,9 @@ interface CrdShape {
   spec?: { versions?: Array<{ name?: string; schema?: { openAPIV3Schema?: Schema } }> };
 }
 
-function install(topology: SelfHostedTopology): string {
+function install(engine: CnpgEngine): string {
   const { repo, chart, version } = CNPG_OPERATOR.helm.value;
-  const namespace = topology.kubernetes.engine.name === "cloudnative-pg" ? topology.kubernetes.engine.operatorNamespace : "cnpg-system";
+  const namespace = engine.operatorNamespace;
   return `install CloudNativePG ${CNPG_OPERATOR.version.value} (helm repo add cnpg ${repo} && helm upgrade --install cnpg --namespace ${namespace} --create-namespace --version ${version} cnpg/${chart}), or set pg-read-replicas:kubernetes.cloudnativePg.installOperator to true`;
 }
 
@@ -29,14 +29,14 @@ function has(schema: Schema | undefined, path: readonly string[]): boolean {
 }
 
 /** Why the installed CRD cannot take this stack's Clusters, or undefined when it can. */
-export function crdProblem(topology: SelfHostedTopology, crd: CrdShape | undefined, cluster: string): string | undefined {
+export function crdProblem(engine: CnpgEngine, crd: CrdShape | undefined, cluster: string): string | undefined {
   const name = CNPG_OPERATOR.crds.value.cluster;
   const v1 = crd?.spec?.versions?.find((v) => v.name === "v1");
-  if (!v1) return `the CloudNativePG operator is not installed in ${cluster}: its CRD ${name} (postgresql.cnpg.io/v1) is missing. Fix: ${install(topology)}`;
+  if (!v1) return `the CloudNativePG operator is not installed in ${cluster}: its CRD ${name} (postgresql.cnpg.io/v1) is missing. Fix: ${install(engine)}`;
   const schema = v1.schema?.openAPIV3Schema;
   const missing = CNPG_OPERATOR.requiredCrdFields.value.find((field) => !has(schema, field.path));
   if (missing) {
-    return `the CloudNativePG operator in ${cluster} is older than ${missing.since}: its CRD ${name} lacks ${missing.path.join(".")}, which this stack renders (it targets ${CNPG_OPERATOR.version.value}). Fix: upgrade it: ${install(topology)}`;
+    return `the CloudNativePG operator in ${cluster} is older than ${missing.since}: its CRD ${name} lacks ${missing.path.join(".")}, which this stack renders (it targets ${CNPG_OPERATOR.version.value}). Fix: upgrade it: ${install(engine)}`;
   }
   return undefined;
 }

@@ -1,16 +1,22 @@
 /**
- * What CloudNativePG would refuse of a built topology, as ConfigIssues before any
- * resource exists: parameters it manages or rules its webhooks enforce (per Cluster),
- * and pool settings its Pooler cannot take. Pure.
+ * Admission rules of the cloudnative-pg engine: what CloudNativePG would refuse, as ConfigIssues
+ * before any resource exists. Of the resolved config: names, images, the writer and pool mode;
+ * of the built topology: parameters it manages or its webhooks refuse (per Cluster), and pool
+ * settings its Pooler cannot take. Pure.
  */
 import type { ConfigIssue } from "../../config/errors";
+import type { ResolvedSelfHosted } from "../../config/resolve";
+import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
+import { poolServiceName } from "../../topology/names";
+import { POOL_NAMES } from "../../topology/roles";
+import type { Check } from "../../topology/validate/rule";
+import { imageIssue } from "./image";
 import type { SelfHostedTopology } from "../../topology/types";
 import { clusterParameters } from "./parameters";
 import { clusterPlans } from "./plan";
-import { poolerIssues } from "./pooler";
+import { poolModeIssue, poolerIssues } from "./pooler";
 
-export function cloudnativePgIssues(topology: SelfHostedTopology): ConfigIssue[] {
-  if (topology.kubernetes.engine.name !== "cloudnative-pg") return [];
+export function cnpgTopologyIssues(topology: SelfHostedTopology): ConfigIssue[] {
   const issues = topology.regions.flatMap((region) => [
     ...clusterPlans(topology, region).flatMap((plan) => clusterParameters(plan).issues),
     ...region.pools.flatMap((pool) => poolerIssues(topology, pool)),
@@ -22,4 +28,82 @@ export function cloudnativePgIssues(topology: SelfHostedTopology): ConfigIssue[]
     seen.add(id);
     return true;
   });
+}
+
+/** CloudNativePG elects the writer itself, and its Pooler has no statement mode. */
+function writerAndPoolMode(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    const poolMode = poolModeIssue(config.pgbouncer.poolMode);
+    if (poolMode) issues.push(poolMode);
+    if (config.kubernetes.writerGiven) {
+      issues.push({
+        key: "kubernetes.writer",
+        value: config.kubernetes.writer,
+        problem: "is for the statefulset engine: CloudNativePG elects the writer itself and moves it on failover",
+        fix: "remove kubernetes.writer (the rw Service follows the operator's primary), or use kubernetes.engine statefulset",
+      });
+    }
+  };
+}
+
+/** CloudNativePG names: a Cluster name is a DNS-1035 label of at most 50 characters, and no Pooler may share a Cluster's name. */
+function clusterNames(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    const taken = new Set([`${config.name}-olap`, ...POOL_NAMES.map((pool) => poolServiceName(config.name, pool))]);
+    config.crossRegion.forEach((entry, index) => {
+      const cluster = `${config.name}-${entry.region}`;
+      if (cluster.length <= CNPG_OPERATOR.clusterNameMaxLength.value && !taken.has(cluster)) return;
+      issues.push({
+        key: `crossRegion[${index}].region`,
+        value: entry.region,
+        problem: `names that region's CloudNativePG Cluster ${cluster}, which ${taken.has(cluster) ? "another Cluster or Pooler of the stack already has" : `is longer than the operator's limit of ${CNPG_OPERATOR.clusterNameMaxLength.value} characters`}`,
+        fix: "use a shorter region name that is not olap or pool-<write|read|olap>, or a shorter name",
+      });
+    });
+  };
+}
+
+/** CloudNativePG reads the PostgreSQL version from the image's tag and refuses a Cluster whose image has none. */
+function engineImage(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    const issue = imageIssue(config.kubernetes.images.postgres, config.postgresVersion);
+    if (issue) issues.push(issue);
+  };
+}
+
+/**
+ * The operator's objects for kube-prometheus-stack and the dashboard are the statefulset engine's: their rules and
+ * panels read the exporter sidecars' metrics (pgrr_*, pgbouncer_*), which CloudNativePG's pods do not carry, and the
+ * cloudnative-pg engine creates none of them. Refused like kubernetes.writer, rather than ignored.
+ */
+function engineMonitoring(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    const { monitoring } = config.kubernetes;
+    if (!config.monitoring.enabled) return;
+    const objects = { prometheusOperator: "PodMonitors or PrometheusRule", grafanaDashboard: "Grafana dashboard" } as const;
+    for (const key of ["prometheusOperator", "grafanaDashboard"] as const) {
+      if (!monitoring[key]) continue;
+      issues.push({
+        key: `monitoring.${key}`,
+        value: true,
+        problem: `is for the statefulset engine: on cloudnative-pg the stack creates no ${objects[key]} (they read the exporter sidecars' pgrr_* and pgbouncer_* metrics, which the operator's pods do not have)`,
+        fix: `remove monitoring.${key} (CloudNativePG exports its own metrics on port ${CNPG_OPERATOR.metricsPort.value}, which the NetworkPolicies admit to pods labelled pg-read-replicas/access: monitoring), or use kubernetes.engine statefulset`,
+      });
+    }
+  };
+}
+
+/** One resources block per CloudNativePG Cluster: every instance of the main one is sized as the primary. */
+function engineSizing(config: ResolvedSelfHosted): Check {
+  return ({ warnings }) => {
+    const { primary, replica } = config.resources;
+    if (primary.cpu !== replica.cpu || primary.memory !== replica.memory || primary.storage !== replica.storage) {
+      warnings.push("kubernetes.engine cloudnative-pg sizes every instance of the main Cluster as resources.primary (any of them may become the primary); resources.replica applies to no instance there");
+    }
+  };
+}
+
+/** What CloudNativePG's webhooks and managed settings refuse of the resolved config. */
+export function cnpgRules(config: ResolvedSelfHosted): Check[] {
+  return [writerAndPoolMode(config), engineSizing(config), engineImage(config), engineMonitoring(config), clusterNames(config)];
 }

@@ -6,6 +6,11 @@ import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, baseLabels, names, ownLabels } fr
 /** Extra time the provider waits beyond the script's own timeout (image pull, scheduling). */
 export const JOB_AWAIT_MARGIN_S = 300;
 
+/** verify.sh, which the Job mounts. */
+export function verifyScriptConfigMap(topology: SelfHostedTopology, name: string, script: string): k8s.core.v1.ConfigMapArgs {
+  return { metadata: { name, namespace: topology.kubernetes.namespace, labels: baseLabels(topology, "verify") }, data: { "verify.sh": script } };
+}
+
 export function verifyJobManifest(topology: SelfHostedTopology, region: string, scriptConfigMap: string): k8s.batch.v1.JobArgs {
   const namespace = topology.kubernetes.namespace;
   const timeoutS = Math.ceil(topology.verification.timeoutMs / 1000);

@@ -5,10 +5,10 @@
  * them; everything else through the environment (facts/exporters.ts). Pure.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { POSTGRES_EXPORTER, PGBOUNCER_EXPORTER } from "../../facts/exporters/exporters";
-import { EXPORTER_PORTS } from "../../monitoring/targets";
-import type { PrometheusMonitoring, SelfHostedTopology } from "../../topology/types";
-import { CREDENTIAL_KEYS, PATHS, names } from "../conventions";
+import { POSTGRES_EXPORTER, PGBOUNCER_EXPORTER } from "../../../facts/exporters/exporters";
+import { EXPORTER_PORTS } from "../../../monitoring/targets";
+import type { PrometheusMonitoring, SelfHostedTopology } from "../../../topology/types";
+import { CREDENTIAL_KEYS, PATHS, names } from "../../conventions";
 
 type Container = k8s.types.input.core.v1.Container;
 

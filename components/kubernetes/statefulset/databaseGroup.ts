@@ -4,12 +4,12 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeGroup, SelfHostedTopology } from "../topology/types";
+import type { NodeGroup, SelfHostedTopology } from "../../topology/types";
 import { type Scripts, renderGroupFiles } from "./files";
 import { contentHash } from "./hash";
 import { groupConfigMap } from "./manifests/configMaps";
 import { groupDisruptionBudget } from "./manifests/disruptionBudgets";
-import { headlessServiceManifest } from "./manifests/services";
+import { headlessServiceManifest } from "../manifests/services";
 import { dataClaimPatch, replicaCount, statefulSetManifest } from "./manifests/statefulSet";
 
 export interface DatabaseGroupArgs {

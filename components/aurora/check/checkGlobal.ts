@@ -10,7 +10,7 @@
  */
 import type { AuroraApi, AuroraCheckReport, AuroraExpectation, AuroraExpectedCluster, Dimension } from "./check";
 import { problem } from "./check";
-import type { MetricName } from "../facts/aws/metrics";
+import type { MetricName } from "../../facts/aws/metrics";
 
 const GLOBAL_LAG_METRICS: readonly MetricName[] = ["AuroraGlobalDBProgressLag", "AuroraGlobalDBReplicationLag"];
 

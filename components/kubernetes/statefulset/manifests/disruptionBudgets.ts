@@ -1,7 +1,7 @@
 /** PodDisruptionBudgets. Pure. */
 import type * as k8s from "@pulumi/kubernetes";
-import type { NodeGroup, Pool, SelfHostedTopology } from "../../topology/types";
-import { baseLabels, groupSelector, poolSelector } from "../conventions";
+import type { NodeGroup, Pool, SelfHostedTopology } from "../../../topology/types";
+import { baseLabels, groupSelector, poolSelector } from "../../conventions";
 
 /**
  * Primary: never evicted voluntarily. There is no automatic failover, so a node

@@ -6,8 +6,8 @@
  * depends on the cluster and that the scalable target depends on, so it runs
  * after autoscaling stops and before the cluster goes.
  */
-import { UserError } from "../ground/errors";
-import { isAutoscaledReader } from "./autoscaling";
+import { UserError } from "../../ground/errors";
+import { isAutoscaledReader } from "../autoscaling";
 import type { AuroraApi } from "./check";
 
 export interface CleanupTarget {

@@ -5,24 +5,24 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Endpoint } from "../contract/stackOutputs";
-import type { VerifyTargets } from "../render/verifyScript";
-import type { NodeRole, Region, SelfHostedTopology } from "../topology/types";
-import type { ServerCertificate } from "./clusterTls";
-import { POOL_SERVICE_PORT, baseLabels, names, podHost, serviceHost } from "./conventions";
-import { servingStandbys } from "../topology/queries";
+import type { Endpoint } from "../../contract/stackOutputs";
+import type { VerifyTargets } from "../../render/verifyScript";
+import type { NodeRole, Region, SelfHostedTopology } from "../../topology/types";
+import type { ServerCertificate } from "../clusterTls";
+import { POOL_SERVICE_PORT, baseLabels, names, podHost, serviceHost } from "../conventions";
+import { servingStandbys } from "../../topology/queries";
 import { DatabaseGroup } from "./databaseGroup";
 import { contentHash } from "./hash";
 import { type Scripts, renderScripts } from "./files";
 import { fenceConfigMap, primaryEndpointConfigMap, scriptsConfigMap } from "./manifests/configMaps";
-import { databaseNetworkPolicy, poolNetworkPolicy } from "./manifests/networkPolicies";
+import { databaseNetworkPolicy, poolNetworkPolicy } from "../manifests/networkPolicies";
 import { dashboardConfigMap, podMonitors, prometheusRule } from "./manifests/monitoringObjects";
-import { type RegionCredentials, credentialsSecret, poolAuthSecret, tlsSecret } from "./manifests/secrets";
-import { exposedPrimaryManifest, roleServiceManifest } from "./manifests/services";
+import { type RegionCredentials, credentialsSecret, poolAuthSecret, tlsSecret } from "../manifests/secrets";
+import { exposedPrimaryManifest, roleServiceManifest } from "../manifests/services";
 import { PgBouncerPool } from "./pgbouncerPool";
-import { VerificationJob } from "./verificationJob";
+import { VerificationJob } from "../verificationJob";
 
-export type { RegionCredentials } from "./manifests/secrets";
+export type { RegionCredentials } from "../manifests/secrets";
 
 export interface RegionDeploymentArgs {
   topology: SelfHostedTopology;

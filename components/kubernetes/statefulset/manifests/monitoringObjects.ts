@@ -4,11 +4,11 @@
  * PrometheusRule in the primary's, and the dashboard ConfigMap for Grafana's
  * sidecar. Plain specs: the prometheus-operator models validate them in tests.
  */
-import { alertRules } from "../../monitoring/alertRules";
-import { dashboardJson } from "../../monitoring/dashboard";
-import { JOBS, TARGET_LABELS } from "../../monitoring/targets";
-import type { Region, SelfHostedTopology } from "../../topology/types";
-import { LABEL_PREFIX, baseLabels } from "../conventions";
+import { alertRules } from "../../../monitoring/alertRules";
+import { dashboardJson } from "../../../monitoring/dashboard";
+import { JOBS, TARGET_LABELS } from "../../../monitoring/targets";
+import type { Region, SelfHostedTopology } from "../../../topology/types";
+import { LABEL_PREFIX, baseLabels } from "../../conventions";
 
 type Topology = SelfHostedTopology;
 

@@ -1,18 +1,18 @@
 /** The rendered files a cluster mounts, with in-pod paths substituted. Pure. */
-import { renderExporterQueries } from "../monitoring/exporterQueries";
-import { renderBootstrapSql } from "../render/bootstrapSql";
-import { prometheusMonitoring } from "../topology/queries";
-import { renderPgHba } from "../render/pgHba";
-import { renderPgIdent } from "../render/pgIdent";
-import { renderPgbouncerIni } from "../render/pgbouncerIni";
-import { renderPostgresqlConf } from "../render/postgresqlConf";
-import { renderSeedReplicaScript } from "../render/seedReplicaScript";
-import { renderStartGuardScript } from "../render/startGuardScript";
-import { renderWriterBootstrapScript } from "../render/writerBootstrapScript";
-import { serverTlsMode } from "../render/tlsModes";
-import type { NodeGroup, Pool, Region, SelfHostedTopology } from "../topology/types";
+import { renderExporterQueries } from "../../monitoring/exporterQueries";
+import { renderBootstrapSql } from "../../render/bootstrapSql";
+import { prometheusMonitoring } from "../../topology/queries";
+import { renderPgHba } from "../../render/pgHba";
+import { renderPgIdent } from "../../render/pgIdent";
+import { renderPgbouncerIni } from "../../render/pgbouncerIni";
+import { renderPostgresqlConf } from "../../render/postgresqlConf";
+import { renderSeedReplicaScript } from "../../render/seedReplicaScript";
+import { renderStartGuardScript } from "../../render/startGuardScript";
+import { renderWriterBootstrapScript } from "../../render/writerBootstrapScript";
+import { serverTlsMode } from "../../render/tlsModes";
+import type { NodeGroup, Pool, Region, SelfHostedTopology } from "../../topology/types";
 import { BOOTSTRAP_WAIT_S } from "./manifests/databasePod";
-import { PATHS, names, serviceHost } from "./conventions";
+import { PATHS, names, serviceHost } from "../conventions";
 
 export type GroupFiles = Record<"postgresql.conf" | "pg_hba.conf" | "pg_ident.conf", string>;
 

@@ -1,7 +1,7 @@
 /** ClusterOps carried out with kubectl; each operation's argv comes from a pure function (tested as text). */
 import { execFile } from "node:child_process";
-import { UserError } from "../../ground/errors";
-import { PATHS } from "../conventions";
+import { UserError } from "../../../ground/errors";
+import { PATHS } from "../../conventions";
 import type { ClusterOps } from "./ops";
 
 export interface KubectlTarget {

@@ -5,7 +5,7 @@
  */
 import type { AuroraApi, AuroraCheckReport } from "./check";
 import { problem } from "./check";
-import { secretsManagerViaService } from "../facts/aws/provider";
+import { secretsManagerViaService } from "../../facts/aws/provider";
 
 function fixFor(reason: string | undefined, region: string): string {
   switch (reason) {

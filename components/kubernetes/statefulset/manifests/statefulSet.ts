@@ -1,8 +1,8 @@
 /** StatefulSet for one database group (primary, OLTP replicas or OLAP replica). Pure. */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { NodeGroup, SelfHostedTopology } from "../../topology/types";
-import { baseLabels, groupLabels, groupSelector, names } from "../conventions";
+import type { NodeGroup, SelfHostedTopology } from "../../../topology/types";
+import { baseLabels, groupLabels, groupSelector, names } from "../../conventions";
 import { databasePodSpec } from "./databasePod";
 
 type Topology = SelfHostedTopology;

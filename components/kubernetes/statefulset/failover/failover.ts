@@ -13,12 +13,12 @@
  * Then the stack's config is told (kubernetes.writer), so `pulumi up` keeps it so.
  */
 import { randomBytes } from "node:crypto";
-import { UserError } from "../../ground/errors";
-import { PROMOTE_SQL, RECEIVED_LSN_SQL, promotedWriterSql, synchronousAfterPromotion } from "../../failover/promotion";
-import { HEARTBEAT_DDL, IDENTITY_SQL, heartbeatWriteSql } from "../../sql/replicationSql";
-import { homeRegion, standbysOf } from "../../topology/queries";
-import type { SelfHostedTopology, StandbyNode } from "../../topology/types";
-import { names, writerSelector } from "../conventions";
+import { UserError } from "../../../ground/errors";
+import { PROMOTE_SQL, RECEIVED_LSN_SQL, promotedWriterSql, synchronousAfterPromotion } from "../../../failover/promotion";
+import { HEARTBEAT_DDL, IDENTITY_SQL, heartbeatWriteSql } from "../../../sql/replicationSql";
+import { homeRegion, standbysOf } from "../../../topology/queries";
+import type { SelfHostedTopology, StandbyNode } from "../../../topology/types";
+import { names, writerSelector } from "../../conventions";
 import type { ClusterOps } from "./ops";
 
 export class FailoverError extends UserError {

@@ -1,9 +1,9 @@
 /** ConfigMaps: rendered files and scripts, and where other regions reach the primary. Pure. */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Endpoint } from "../../contract/stackOutputs";
-import type { NodeGroup, Pool, SelfHostedTopology } from "../../topology/types";
-import { baseLabels, names } from "../conventions";
+import type { Endpoint } from "../../../contract/stackOutputs";
+import type { NodeGroup, Pool, SelfHostedTopology } from "../../../topology/types";
+import { baseLabels, names } from "../../conventions";
 import type { GroupFiles, Scripts } from "../files";
 
 type Component = Parameters<typeof baseLabels>[1];
@@ -36,8 +36,4 @@ export function primaryEndpointConfigMap(topology: SelfHostedTopology, endpoint:
 
 export function poolConfigMap(topology: SelfHostedTopology, pool: Pool, ini: string): k8s.core.v1.ConfigMapArgs {
   return { metadata: metadata(topology, names.poolConfig(pool), "pgbouncer"), data: { "pgbouncer.ini": ini } };
-}
-
-export function verifyScriptConfigMap(topology: SelfHostedTopology, name: string, script: string): k8s.core.v1.ConfigMapArgs {
-  return { metadata: metadata(topology, name, "verify"), data: { "verify.sh": script } };
 }

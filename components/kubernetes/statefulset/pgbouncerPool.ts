@@ -1,7 +1,7 @@
 /** One PgBouncer pool on Kubernetes: pgbouncer.ini, Deployment, Service and disruption budget. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Pool, SelfHostedTopology } from "../topology/types";
+import type { Pool, SelfHostedTopology } from "../../topology/types";
 import { renderPoolIni } from "./files";
 import { contentHash } from "./hash";
 import { poolConfigMap } from "./manifests/configMaps";

@@ -3,10 +3,10 @@
  * Global Database, windows that must not overlap, major upgrades, and the
  * promotion order autoscaled readers end up in.
  */
-import { AUTOSCALING, GLOBAL_DATABASE } from "../../facts/aws/limits";
-import type { ResolvedAurora } from "../../config/resolve";
-import { parseBackupWindow, parseMaintenanceWindow, windowsOverlap } from "../../config/windows";
-import type { Check } from "./rule";
+import { AUTOSCALING, GLOBAL_DATABASE } from "../facts/aws/limits";
+import type { ResolvedAurora } from "../config/resolve";
+import { parseBackupWindow, parseMaintenanceWindow, windowsOverlap } from "../config/windows";
+import type { Check } from "../topology/validate/rule";
 
 function managedPassword(config: ResolvedAurora): Check {
   return ({ issues }) => {

@@ -1,11 +1,11 @@
 /** PgBouncer Deployment and Service for one pool. Pure. */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Pool, SelfHostedTopology } from "../../topology/types";
+import type { Pool, SelfHostedTopology } from "../../../topology/types";
 
 type Topology = SelfHostedTopology;
 import { pgbouncerExporterContainer } from "./exporters";
-import { CREDENTIAL_KEYS, PATHS, PGBOUNCER_UID, POOL_SERVICE_PORT, baseLabels, names, ownLabels, poolSelector } from "../conventions";
+import { CREDENTIAL_KEYS, PATHS, PGBOUNCER_UID, POOL_SERVICE_PORT, baseLabels, names, ownLabels, poolSelector } from "../../conventions";
 
 /** Logs in to the pool's admin console as the stats user: the same auth path as every client. */
 export function poolReadinessCommand(topology: Topology): string[] {

@@ -12,7 +12,7 @@
 import { checkCluster } from "./checkCluster";
 import { checkSecondaryLag } from "./checkGlobal";
 import { checkProxy } from "./checkProxy";
-import type { MetricName } from "../facts/aws/metrics";
+import type { MetricName } from "../../facts/aws/metrics";
 
 export interface AuroraExpectedReader {
   id: string;

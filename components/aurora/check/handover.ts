@@ -3,9 +3,9 @@
  * check (this project's CLI, the expectation handed over as JSON), and the
  * removal of autoscaled readers before the cluster is deleted.
  */
-import { UserError } from "../ground/errors";
+import { UserError } from "../../ground/errors";
 import { z } from "zod";
-import { shq } from "../ground/shell";
+import { shq } from "../../ground/shell";
 import type { AuroraExpectation } from "./check";
 import type { CleanupTarget } from "./autoscaledReaders";
 

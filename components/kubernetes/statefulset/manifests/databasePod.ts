@@ -4,10 +4,10 @@
  * The facts each choice relies on are in ../facts, with their sources.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { livenessCommand, readinessCommand } from "../../render/probes";
-import { replicationSslMode } from "../../render/tlsModes";
-import type { NodeGroup, SelfHostedTopology } from "../../topology/types";
-import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, names, serviceHost } from "../conventions";
+import { livenessCommand, readinessCommand } from "../../../render/probes";
+import { replicationSslMode } from "../../../render/tlsModes";
+import type { NodeGroup, SelfHostedTopology } from "../../../topology/types";
+import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, names, serviceHost } from "../../conventions";
 import { postgresExporterContainer } from "./exporters";
 
 type Topology = SelfHostedTopology;

@@ -1,8 +1,8 @@
 /** Rules of the local backend, which runs every server and pool on this machine. */
-import type { ResolvedLocal } from "../../config/resolve";
-import { cidrContains, parseCidr } from "../../ground/units";
-import { pools } from "./common";
-import type { Check } from "./rule";
+import type { ResolvedLocal } from "../config/resolve";
+import { cidrContains, parseCidr } from "../ground/units";
+import { pools } from "../topology/validate/common";
+import type { Check } from "../topology/validate/rule";
 
 function onePoolerEach(config: ResolvedLocal): Check {
   return ({ issues }) => {

@@ -1,10 +1,10 @@
 /** Rules of the Aurora backend: what AWS refuses or what would never take effect. Limits come from the Aurora facts. */
-import { LIMITS } from "../../facts/aws/limits";
-import { kmsKeyArnRegion } from "../../facts/aws/provider";
-import type { ResolvedAurora } from "../../config/resolve";
-import type { ConfigIssue } from "../../config/errors";
-import { auroraOptionRules } from "./auroraOptions";
-import type { Check } from "./rule";
+import { LIMITS } from "../facts/aws/limits";
+import { kmsKeyArnRegion } from "../facts/aws/provider";
+import type { ResolvedAurora } from "../config/resolve";
+import type { ConfigIssue } from "../config/errors";
+import { auroraOptionRules } from "./validateOptions";
+import type { Check } from "../topology/validate/rule";
 
 /** Aurora caps a cluster at 15 read replicas; the OLAP reader counts among them. */
 export const AURORA_MAX_READERS = LIMITS.readersPerCluster.value;

@@ -4,7 +4,7 @@
  */
 import type { AuroraApi, AuroraCheckReport, AuroraExpectation, AuroraExpectedCluster, ClusterDescription, InstanceDescription } from "./check";
 import { problem } from "./check";
-import { majorOf } from "./versions";
+import { majorOf } from "../versions";
 
 function writerProblems(expected: AuroraExpectedCluster, writers: string[], statuses: Map<string, string>, report: AuroraCheckReport): void {
   const { region, clusterId } = expected;

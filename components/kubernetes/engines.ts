@@ -1,0 +1,61 @@
+/**
+ * The engines that run a selfHosted stack on Kubernetes, each realised by its own folder
+ * (statefulset/, cnpg/) and chosen here, once: how a region is deployed and what the stack
+ * outputs. Admission rules are chosen the same way in validate.ts.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { Endpoint, PlainOutputs } from "../contract/stackOutputs";
+import type { Region, SelfHostedTopology } from "../topology/types";
+import type { ClusterTls } from "./clusterTls";
+import type { RegionCredentials } from "./manifests/secrets";
+import { CnpgRegion } from "./cnpg/cnpgRegion";
+import { cnpgStackOutputs } from "./cnpg/outputs";
+import { statefulsetStackOutputs } from "./statefulset/outputs";
+import { RegionDeployment } from "./statefulset/regionDeployment";
+
+/** One region on either engine: what other regions need of it. */
+export type RegionStack = RegionDeployment | CnpgRegion;
+
+export interface RegionArgs {
+  topology: SelfHostedTopology;
+  region: Region;
+  credentials: RegionCredentials;
+  /** Other regions only: where their replicas reach the primary, and the primary region's stack to follow. */
+  remote?: { primaryEndpoint: pulumi.Input<Endpoint>; primary: RegionStack };
+}
+
+export interface Engine {
+  deployRegion(name: string, args: RegionArgs, opts: pulumi.ComponentResourceOptions): RegionStack;
+  outputs(topology: SelfHostedTopology): PlainOutputs;
+}
+
+/** The args both engines' regions take: another region follows the primary region's address and verification. */
+function regionArgs({ remote, ...shared }: RegionArgs) {
+  return { ...shared, ...(remote ? { primaryEndpoint: remote.primaryEndpoint, verifyAfter: [remote.primary.verification.job] } : {}) };
+}
+
+/** `name` prefixes the resources an engine shares between regions (CloudNativePG's replication certificate). */
+export function engineFor(topology: SelfHostedTopology, name: string, tls: ClusterTls): Engine {
+  const { engine } = topology.kubernetes;
+  switch (engine.name) {
+    case "statefulset":
+      return {
+        deployRegion: (regionName, args, opts) =>
+          new RegionDeployment(regionName, { ...regionArgs(args), certificate: tls.forRegion(args.region.name) }, opts),
+        outputs: statefulsetStackOutputs,
+      };
+    case "cloudnative-pg": {
+      // Replica clusters authenticate as streaming_replica with a certificate from the stack's CA.
+      const replication = tls.clientCertificate(`${name}-tls-streaming-replica`, "streaming_replica");
+      return {
+        deployRegion: (regionName, args, opts) => {
+          const certificates = { server: tls.forRegion(args.region.name), replication, caPem: tls.caPem, caKeyPem: tls.caKeyPem };
+          // Other regions' replica clusters seed from the primary region's main Cluster.
+          const after = args.remote?.primary instanceof CnpgRegion ? args.remote.primary.clusters.slice(0, 1) : [];
+          return new CnpgRegion(regionName, { ...regionArgs(args), engine, certificates, after }, opts);
+        },
+        outputs: cnpgStackOutputs,
+      };
+    }
+  }
+}

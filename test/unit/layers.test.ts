@@ -1,0 +1,142 @@
+/**
+ * The floor plan: every file of components/ sits on a layer and imports only from layers below
+ * it (or its own folder). Read from the sources' import declarations, so a rule that runs back
+ * up fails here before it costs a future change. The README's layout section states the same table.
+ */
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import ts from "typescript";
+import { describe, expect, it } from "vitest";
+
+const ROOT = resolve(__dirname, "../..");
+const COMPONENTS = join(ROOT, "components");
+
+/** Lowest first. A folder imports its own files and any folder of a lower rank, never one of its rank or above. */
+const LAYERS: ReadonlyArray<readonly string[]> = [
+  ["ground", "facts"],
+  // The settings registry sits under config: the schema checks stack config's settings against it.
+  ["settings"],
+  ["config"],
+  ["topology"],
+  ["contract", "sql"],
+  ["render", "monitoring", "failover", "verify", "client", "outputs"],
+  ["aurora", "kubernetes", "local"],
+  ["pipeline"],
+  ["pgReadReplicas.ts", "preview"],
+];
+
+/** Beyond the ranks: who may import what, however low it sits. */
+const ONLY: Readonly<Record<string, readonly string[]>> = {
+  // A leaf: StackOutputs, its file and URLs must not change with the model or the deploy tool.
+  contract: ["ground"],
+  // The routing client ships to applications: the contract, and the ground's error base.
+  client: ["contract", "ground"],
+  facts: ["facts"],
+  ground: ["ground"],
+};
+
+/** Packages a layer must not pull in (at any depth it is a leaf of the deploy tool or not). */
+const FORBIDDEN_PACKAGES: Readonly<Record<string, RegExp>> = {
+  contract: /^@pulumi\//,
+  client: /^@pulumi\//,
+  facts: /^@pulumi\//,
+  config: /^@pulumi\//,
+  topology: /^@pulumi\//,
+  settings: /^@pulumi\//,
+};
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+/** The top folder of components/ a file belongs to (or the file itself at the top). */
+function area(path: string): string {
+  return relative(COMPONENTS, path).split("/")[0]!;
+}
+
+function rank(name: string): number {
+  const found = LAYERS.findIndex((layer) => layer.includes(name));
+  if (found < 0) throw new Error(`components/${name} is on no layer: add it to LAYERS here and to the README's layout`);
+  return found;
+}
+
+interface Import {
+  from: string;
+  specifier: string;
+  target?: string;
+}
+
+function importsOf(path: string): Import[] {
+  const info = ts.preProcessFile(readFileSync(path, "utf8"), true, true);
+  return info.importedFiles.map(({ fileName }) => {
+    if (!fileName.startsWith(".")) return { from: path, specifier: fileName };
+    const base = resolve(dirname(path), fileName);
+    const target = [`${base}.ts`, join(base, "index.ts"), base].find((candidate) => {
+      try {
+        return statSync(candidate).isFile();
+      } catch {
+        return false;
+      }
+    });
+    return { from: path, specifier: fileName, ...(target ? { target } : {}) };
+  });
+}
+
+const ALL = files(COMPONENTS).map((path) => ({ path, imports: importsOf(path) }));
+const where = (i: Import) => `${relative(ROOT, i.from)} imports ${i.specifier}`;
+
+describe("the layers of components/", () => {
+  it("every relative import resolves to a file", () => {
+    expect(ALL.flatMap((f) => f.imports.filter((i) => i.specifier.startsWith(".") && !i.target).map(where))).toEqual([]);
+  });
+
+  it("no file imports its own layer's other folders or a layer above it", () => {
+    const upward = ALL.flatMap(({ path, imports }) =>
+      imports
+        .filter((i) => i.target?.startsWith(COMPONENTS))
+        .filter((i) => area(i.target!) !== area(path) && rank(area(i.target!)) >= rank(area(path)))
+        .map((i) => `${where(i)} (${area(i.target!)} is not below ${area(path)})`),
+    );
+    expect(upward).toEqual([]);
+  });
+
+  it("leaves import only what they are allowed to", () => {
+    const wrong = ALL.flatMap(({ path, imports }) => {
+      const allowed = ONLY[area(path)];
+      const forbidden = FORBIDDEN_PACKAGES[area(path)];
+      return imports.flatMap((i) => {
+        if (i.target?.startsWith(COMPONENTS) && allowed && area(i.target) !== area(path) && !allowed.includes(area(i.target))) return [where(i)];
+        if (!i.specifier.startsWith(".") && forbidden?.test(i.specifier)) return [where(i)];
+        return [];
+      });
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it("nothing under components/ reaches into test/, cli/, infra/ or bench/", () => {
+    const outside = ALL.flatMap(({ imports }) => imports.filter((i) => i.target && !i.target.startsWith(COMPONENTS)).map(where));
+    expect(outside).toEqual([]);
+  });
+
+  it("the Kubernetes engines sit side by side; only the engine table reaches into them from the wing's top", () => {
+    const engine = (path: string) => /components\/kubernetes\/(statefulset|cnpg)\//.exec(path)?.[1];
+    const switches = new Set(["components/kubernetes/engines.ts", "components/kubernetes/validate.ts"]);
+    const crossing = ALL.flatMap(({ path, imports }) =>
+      imports
+        .filter((i) => i.target && engine(i.target) !== undefined && engine(path) !== engine(i.target))
+        .filter(() => !switches.has(relative(ROOT, path)))
+        .map(where),
+    );
+    expect(crossing).toEqual([]);
+  });
+
+  it("facts live in components/facts/ only", () => {
+    const elsewhere = files(COMPONENTS)
+      .map((path) => relative(COMPONENTS, path))
+      .filter((path) => /(^|\/)facts\//.test(path) && !path.startsWith("facts/"));
+    expect(elsewhere).toEqual([]);
+  });
+});
