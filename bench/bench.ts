@@ -66,10 +66,25 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 };
 
-async function pgbench(pgBin: string, runAs: RunAs, target: Target, endpoint: { host: string; port: number }, args: string[]): Promise<{ tps: number; output: string }> {
+async function pgbench(
+  pgBin: string,
+  runAs: RunAs,
+  target: Target,
+  endpoint: { host: string; port: number },
+  args: string[],
+): Promise<{ tps: number; output: string }> {
   const { stdout } = await run(
     join(pgBin, "pgbench"),
-    ["-h", endpoint.host, "-p", String(endpoint.port), "-U", target.connection.user, ...args, target.connection.database],
+    [
+      "-h",
+      endpoint.host,
+      "-p",
+      String(endpoint.port),
+      "-U",
+      target.connection.user,
+      ...args,
+      target.connection.database,
+    ],
     { runAs, env: { PGPASSWORD: target.connection.password ?? "" }, timeoutMs: (SECONDS + 120) * 1000 },
   );
   const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1] ?? "0");
@@ -80,7 +95,9 @@ async function pgbench(pgBin: string, runAs: RunAs, target: Target, endpoint: { 
 async function lagUnderLoad(target: Target, load: () => Promise<unknown>): Promise<Record<string, LagStats>> {
   const client = new pg.Client({ ...target.connection, host: target.connection.host, port: target.connection.port });
   await client.connect();
-  const samples = new Map<string, { bytes: number[]; ms: number[] }>(target.replicas.map((r) => [r, { bytes: [], ms: [] }]));
+  const samples = new Map<string, { bytes: number[]; ms: number[] }>(
+    target.replicas.map((r) => [r, { bytes: [], ms: [] }]),
+  );
   let running = true;
   const sampler = (async () => {
     while (running) {
@@ -107,32 +124,83 @@ async function lagUnderLoad(target: Target, load: () => Promise<unknown>): Promi
   return Object.fromEntries(
     [...samples].map(([name, { bytes, ms }]) => [
       name,
-      { p50Bytes: percentile(bytes, 50), p99Bytes: percentile(bytes, 99), maxBytes: Math.max(0, ...bytes), p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99), maxMs: Math.max(0, ...ms) },
+      {
+        p50Bytes: percentile(bytes, 50),
+        p99Bytes: percentile(bytes, 99),
+        maxBytes: Math.max(0, ...bytes),
+        p50Ms: percentile(ms, 50),
+        p99Ms: percentile(ms, 99),
+        maxMs: Math.max(0, ...ms),
+      },
     ]),
   );
 }
 
 /** Primary + 3 replicas the way the guides do it: initdb, pg_basebackup -R, defaults, no pooler. */
-async function bareBaseline(pgBin: string, runAs: RunAs, root: string): Promise<{ target: Target; upMs: number; stop: () => Promise<void> }> {
+async function bareBaseline(
+  pgBin: string,
+  runAs: RunAs,
+  root: string,
+): Promise<{ target: Target; upMs: number; stop: () => Promise<void> }> {
   ensureDir(root, runAs, 0o755);
   const names = ["bare-primary", "bare-replica-0", "bare-replica-1", "bare-replica-2"];
   const ports = await freePorts(names.length);
   const started = Date.now();
   const data = (name: string) => join(root, name);
   const pgctl = (name: string, port: number) =>
-    run(join(pgBin, "pg_ctl"), ["-D", data(name), "-l", join(root, `${name}.log`), "-o", `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c cluster_name=${name}`, "-w", "start"], { runAs });
+    run(
+      join(pgBin, "pg_ctl"),
+      [
+        "-D",
+        data(name),
+        "-l",
+        join(root, `${name}.log`),
+        "-o",
+        `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c cluster_name=${name}`,
+        "-w",
+        "start",
+      ],
+      { runAs },
+    );
   await run(join(pgBin, "initdb"), ["-D", data(names[0]!), "-U", "postgres"], { runAs });
   await pgctl(names[0]!, ports[0]!);
   for (const [index, name] of names.slice(1).entries()) {
-    await run(join(pgBin, "pg_basebackup"), ["-h", "127.0.0.1", "-p", String(ports[0]), "-U", "postgres", "-D", data(name), "-R", "-X", "stream", `--checkpoint=fast`], { runAs });
+    await run(
+      join(pgBin, "pg_basebackup"),
+      [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(ports[0]),
+        "-U",
+        "postgres",
+        "-D",
+        data(name),
+        "-R",
+        "-X",
+        "stream",
+        `--checkpoint=fast`,
+      ],
+      { runAs },
+    );
     // pg_basebackup -R sets no application_name; name each stream so lag can be read per replica.
-    await run("sh", ["-c", `sed -i "s/^primary_conninfo = '/primary_conninfo = 'application_name=${name} /" ${data(name)}/postgresql.auto.conf`], { runAs });
+    await run(
+      "sh",
+      [
+        "-c",
+        `sed -i "s/^primary_conninfo = '/primary_conninfo = 'application_name=${name} /" ${data(name)}/postgresql.auto.conf`,
+      ],
+      { runAs },
+    );
     await pgctl(name, ports[index + 1]!);
   }
   const connection = { host: "127.0.0.1", port: ports[0]!, user: "postgres", database: "postgres" };
   const client = new pg.Client(connection);
   await client.connect();
-  while ((await client.query("SELECT count(*)::int AS n FROM pg_stat_replication WHERE state = 'streaming'")).rows[0].n < 3) await new Promise((r) => setTimeout(r, 50));
+  while (
+    (await client.query("SELECT count(*)::int AS n FROM pg_stat_replication WHERE state = 'streaming'")).rows[0].n < 3
+  )
+    await new Promise((r) => setTimeout(r, 50));
   await client.end();
   const upMs = Date.now() - started;
   return {
@@ -146,7 +214,8 @@ async function bareBaseline(pgBin: string, runAs: RunAs, root: string): Promise<
       replicas: names.slice(1),
     },
     stop: async () => {
-      for (const name of [...names].reverse()) await run(join(pgBin, "pg_ctl"), ["-D", data(name), "-m", "fast", "stop"], { runAs }).catch(() => undefined);
+      for (const name of [...names].reverse())
+        await run(join(pgBin, "pg_ctl"), ["-D", data(name), "-m", "fast", "stop"], { runAs }).catch(() => undefined);
     },
   };
 }
@@ -158,7 +227,9 @@ async function caughtUp(target: Target): Promise<void> {
   try {
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
-      const { rows } = await client.query("SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0)::bigint AS behind, count(*)::int AS n FROM pg_stat_replication");
+      const { rows } = await client.query(
+        "SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0)::bigint AS behind, count(*)::int AS n FROM pg_stat_replication",
+      );
       if (Number(rows[0].behind) === 0 && rows[0].n === target.replicas.length) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -176,7 +247,19 @@ async function lagRun(pgBin: string, runAs: RunAs, target: Target, rate: number)
   await caughtUp(target);
   let tps = 0;
   const replicas = await lagUnderLoad(target, async () => {
-    tps = (await pgbench(pgBin, runAs, target, target.writePath, ["-c", String(CLIENTS), "-j", "2", "-R", String(rate), "-T", String(SECONDS), "-n"])).tps;
+    tps = (
+      await pgbench(pgBin, runAs, target, target.writePath, [
+        "-c",
+        String(CLIENTS),
+        "-j",
+        "2",
+        "-R",
+        String(rate),
+        "-T",
+        String(SECONDS),
+        "-n",
+      ])
+    ).tps;
   });
   return { tps, replicas };
 }
@@ -184,10 +267,15 @@ async function lagRun(pgBin: string, runAs: RunAs, target: Target, rate: number)
 /** Interleaved rounds, median of each: on a shared 2-core machine one run alone drifts by ±10%. */
 async function selects(pgBin: string, runAs: RunAs, target: Target) {
   const selectArgs = ["-S", "-n", "-c", String(CLIENTS), "-j", "2", "-T", String(Math.max(5, Math.floor(SECONDS / 4)))];
-  const paths = { throughReadPath: target.readPath, directOnOneReplica: target.oneReplica, ...(target.pgbouncerAlone ? { pgbouncerAloneOnOneReplica: target.pgbouncerAlone } : {}) };
+  const paths = {
+    throughReadPath: target.readPath,
+    directOnOneReplica: target.oneReplica,
+    ...(target.pgbouncerAlone ? { pgbouncerAloneOnOneReplica: target.pgbouncerAlone } : {}),
+  };
   const runs: Record<string, number[]> = {};
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, endpoint] of Object.entries(paths)) (runs[name] ??= []).push((await pgbench(pgBin, runAs, target, endpoint, selectArgs)).tps);
+    for (const [name, endpoint] of Object.entries(paths))
+      (runs[name] ??= []).push((await pgbench(pgBin, runAs, target, endpoint, selectArgs)).tps);
   }
   return {
     throughReadPath: median(runs.throughReadPath),
@@ -214,7 +302,12 @@ async function upTimes(pgBin: string, runAs: RunAs, root: string, topology: Topo
     await baseline.stop();
     rmSync(join(root, `bare-up-${round}`), { recursive: true, force: true });
   }
-  return { product: median(product), bare: median(bare), ratio: median(product) / median(bare), rounds: { product, bare } };
+  return {
+    product: median(product),
+    bare: median(bare),
+    ratio: median(product) / median(bare),
+    rounds: { product, bare },
+  };
 }
 
 async function main(): Promise<void> {
@@ -243,12 +336,15 @@ async function main(): Promise<void> {
       oneReplica,
       replicas: outputs.readers.map((r) => r.name),
     };
-    for (const target of [product, baseline.target]) await pgbench(pgBin, runAs, target, target.connection, ["-i", "-s", "10", "-q"]);
+    for (const target of [product, baseline.target])
+      await pgbench(pgBin, runAs, target, target.connection, ["-i", "-s", "10", "-q"]);
     const lag: Record<number, { product: LagRun[]; bare: LagRun[] }> = {};
     for (const rate of RATES) {
       lag[rate] = { product: [], bare: [] };
       for (let round = 0; round < ROUNDS; round++) {
-        process.stderr.write(`bench: ${rate}/s writes for ${SECONDS}s, round ${round + 1} of ${ROUNDS} (product, then bare)...\n`);
+        process.stderr.write(
+          `bench: ${rate}/s writes for ${SECONDS}s, round ${round + 1} of ${ROUNDS} (product, then bare)...\n`,
+        );
         lag[rate]!.product.push(await lagRun(pgBin, runAs, product, rate));
         lag[rate]!.bare.push(await lagRun(pgBin, runAs, baseline.target, rate));
       }
@@ -300,19 +396,52 @@ function print(result: {
 }): void {
   const { product, bare } = result.select;
   const alone = product.pgbouncerAloneOnOneReplica ?? 0;
-  const figures = new Table({ head: ["figure (median of rounds)", "product", "bare baseline", "ratio"], style: { head: [], border: [] } });
-  figures.push(["local up → verified streaming (ms)", fmt(result.upToVerifiedMs.product), fmt(result.upToVerifiedMs.bare), fmt(result.upToVerifiedMs.ratio, 2)]);
-  figures.push(["select-only TPS, directly on one replica", fmt(product.directOnOneReplica), fmt(bare.directOnOneReplica), fmt(product.directOnOneReplica / bare.directOnOneReplica, 2)]);
-  figures.push(["select-only TPS, PgBouncer alone in front of one replica", fmt(alone), "-", fmt(alone / product.directOnOneReplica, 2)]);
-  figures.push(["select-only TPS, read pool (product) / one replica (bare)", fmt(product.throughReadPath), fmt(bare.throughReadPath), fmt(product.throughReadPath / bare.throughReadPath, 2)]);
+  const figures = new Table({
+    head: ["figure (median of rounds)", "product", "bare baseline", "ratio"],
+    style: { head: [], border: [] },
+  });
+  figures.push([
+    "local up → verified streaming (ms)",
+    fmt(result.upToVerifiedMs.product),
+    fmt(result.upToVerifiedMs.bare),
+    fmt(result.upToVerifiedMs.ratio, 2),
+  ]);
+  figures.push([
+    "select-only TPS, directly on one replica",
+    fmt(product.directOnOneReplica),
+    fmt(bare.directOnOneReplica),
+    fmt(product.directOnOneReplica / bare.directOnOneReplica, 2),
+  ]);
+  figures.push([
+    "select-only TPS, PgBouncer alone in front of one replica",
+    fmt(alone),
+    "-",
+    fmt(alone / product.directOnOneReplica, 2),
+  ]);
+  figures.push([
+    "select-only TPS, read pool (product) / one replica (bare)",
+    fmt(product.throughReadPath),
+    fmt(bare.throughReadPath),
+    fmt(product.throughReadPath / bare.throughReadPath, 2),
+  ]);
   console.log(figures.toString());
-  const lag = new Table({ head: ["rate", "round", "system", "achieved TPS", "worst replica lag p50/p99/max (ms)", "worst p99 (bytes)"], style: { head: [], border: [] } });
+  const lag = new Table({
+    head: ["rate", "round", "system", "achieved TPS", "worst replica lag p50/p99/max (ms)", "worst p99 (bytes)"],
+    style: { head: [], border: [] },
+  });
   for (const rate of RATES) {
     for (const [system, runs] of Object.entries(result.lag[rate]!)) {
       runs.forEach((run, round) => {
         const stats = Object.values(run.replicas);
         const worst = stats.reduce((a, b) => (b.p99Ms > a.p99Ms ? b : a), stats[0]!);
-        lag.push([`${rate}/s`, String(round + 1), system, fmt(run.tps), `${fmt(worst.p50Ms, 1)} / ${fmt(worst.p99Ms, 1)} / ${fmt(worst.maxMs, 1)}`, String(Math.max(...stats.map((s) => s.p99Bytes)))]);
+        lag.push([
+          `${rate}/s`,
+          String(round + 1),
+          system,
+          fmt(run.tps),
+          `${fmt(worst.p50Ms, 1)} / ${fmt(worst.p99Ms, 1)} / ${fmt(worst.maxMs, 1)}`,
+          String(Math.max(...stats.map((s) => s.p99Bytes))),
+        ]);
       });
     }
   }
@@ -323,7 +452,11 @@ function print(result: {
   for (const rate of RATES) {
     const p = median(result.lag[rate]!.product.map(worstP99Ms));
     const b = median(result.lag[rate]!.bare.map(worstP99Ms));
-    ratios.push([rate === Math.max(...RATES) ? "≤ 1.3" : "-", `replay lag p99 at ${rate}/s, worst replica, median of rounds: ${fmt(p, 1)} / ${fmt(b, 1)} ms`, fmt(p / Math.max(b, 0.001), 2)]);
+    ratios.push([
+      rate === Math.max(...RATES) ? "≤ 1.3" : "-",
+      `replay lag p99 at ${rate}/s, worst replica, median of rounds: ${fmt(p, 1)} / ${fmt(b, 1)} ms`,
+      fmt(p / Math.max(b, 0.001), 2),
+    ]);
   }
   console.log(ratios.toString());
 }

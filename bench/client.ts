@@ -20,7 +20,15 @@ import { readStackConfig } from "../components/config/stackFile";
 import { LocalRunner } from "../components/local/runner";
 import { DEFAULT_STACKS_DIR } from "../components/ground/paths";
 import { topologyFromPulumiConfig } from "../components/pipeline/loadTopology";
-import { type RunResult, Routes, STICKY_WINDOW_MS, STRATEGIES, type StrategyName, type Workload, runWorkload } from "./clientWorkload";
+import {
+  type RunResult,
+  Routes,
+  STICKY_WINDOW_MS,
+  STRATEGIES,
+  type StrategyName,
+  type Workload,
+  runWorkload,
+} from "./clientWorkload";
 
 const SECONDS = Number(process.env.BENCH_CLIENT_SECONDS ?? 15);
 const GAPS_S = (process.env.BENCH_CLIENT_GAPS ?? "1.5,5").split(",").map(Number);
@@ -96,30 +104,67 @@ async function main(): Promise<void> {
   try {
     process.stderr.write("bench:client: local up (the local stack)...\n");
     const { outputs } = await runner.up(topology);
-    const setup = new pg.Client({ ...outputs.pools.write, database: outputs.database, user: outputs.user, password: outputs.password });
+    const setup = new pg.Client({
+      ...outputs.pools.write,
+      database: outputs.database,
+      user: outputs.user,
+      password: outputs.password,
+    });
     await setup.connect();
     await setup.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (id text PRIMARY KEY, version int NOT NULL)`);
-    await setup.query(`INSERT INTO ${TABLE} SELECT 's' || g, 0 FROM generate_series(0, $1 - 1) g ON CONFLICT DO NOTHING`, [SESSIONS]);
+    await setup.query(
+      `INSERT INTO ${TABLE} SELECT 's' || g, 0 FROM generate_series(0, $1 - 1) g ON CONFLICT DO NOTHING`,
+      [SESSIONS],
+    );
     await setup.end();
     routes = new Routes(outputs, SESSIONS);
     process.stderr.write("bench:client: warm-up (pool connections opened, not measured)...\n");
-    for (const strategy of STRATEGIES) await runWorkload(routes, strategy, { sessions: SESSIONS, seconds: 1, meanWriteGapMs: 1000, readEveryMs: READ_EVERY_MS, table: TABLE });
+    for (const strategy of STRATEGIES)
+      await runWorkload(routes, strategy, {
+        sessions: SESSIONS,
+        seconds: 1,
+        meanWriteGapMs: 1000,
+        readEveryMs: READ_EVERY_MS,
+        table: TABLE,
+      });
     const results: Array<{ gapS: number; byStrategy: Record<StrategyName, ReturnType<typeof combine>> }> = [];
     for (const gapS of GAPS_S) {
-      const workload: Workload = { sessions: SESSIONS, seconds: SECONDS, meanWriteGapMs: gapS * 1000, readEveryMs: READ_EVERY_MS, table: TABLE };
+      const workload: Workload = {
+        sessions: SESSIONS,
+        seconds: SECONDS,
+        meanWriteGapMs: gapS * 1000,
+        readEveryMs: READ_EVERY_MS,
+        table: TABLE,
+      };
       const runs = Object.fromEntries(STRATEGIES.map((s) => [s, [] as Figures[]])) as Record<StrategyName, Figures[]>;
       for (let round = 0; round < ROUNDS; round++) {
         for (const strategy of STRATEGIES) {
-          process.stderr.write(`bench:client: mean write gap ${gapS}s, ${strategy}, round ${round + 1} of ${ROUNDS} (${SECONDS}s)...\n`);
+          process.stderr.write(
+            `bench:client: mean write gap ${gapS}s, ${strategy}, round ${round + 1} of ${ROUNDS} (${SECONDS}s)...\n`,
+          );
           runs[strategy].push(figuresOf(await runWorkload(routes, strategy, workload)));
         }
       }
-      results.push({ gapS, byStrategy: Object.fromEntries(STRATEGIES.map((s) => [s, combine(runs[s])])) as Record<StrategyName, ReturnType<typeof combine>> });
+      results.push({
+        gapS,
+        byStrategy: Object.fromEntries(STRATEGIES.map((s) => [s, combine(runs[s])])) as Record<
+          StrategyName,
+          ReturnType<typeof combine>
+        >,
+      });
     }
     const report = {
       when: new Date().toISOString(),
       machine: { cpus: cpus().length },
-      settings: { seconds: SECONDS, gapsS: GAPS_S, sessions: SESSIONS, readEveryMs: READ_EVERY_MS, rounds: ROUNDS, stickyWindowMs: STICKY_WINDOW_MS, gateMaxWaitMs: 250 },
+      settings: {
+        seconds: SECONDS,
+        gapsS: GAPS_S,
+        sessions: SESSIONS,
+        readEveryMs: READ_EVERY_MS,
+        rounds: ROUNDS,
+        stickyWindowMs: STICKY_WINDOW_MS,
+        gateMaxWaitMs: 250,
+      },
       results,
     };
     print(report.results);
@@ -139,24 +184,61 @@ const ms = (n: number) => n.toFixed(2);
 
 function print(results: Array<{ gapS: number; byStrategy: Record<StrategyName, ReturnType<typeof combine>> }>): void {
   const table = new Table({
-    head: ["mean write gap", "routing", "reads/run", "served by replicas", "stale reads", "went back", "read p50 / p99 (ms)", "fallbacks to primary (all rounds)"],
+    head: [
+      "mean write gap",
+      "routing",
+      "reads/run",
+      "served by replicas",
+      "stale reads",
+      "went back",
+      "read p50 / p99 (ms)",
+      "fallbacks to primary (all rounds)",
+    ],
     style: { head: [], border: [] },
   });
   for (const { gapS: gap, byStrategy } of results) {
     for (const strategy of STRATEGIES) {
       const f = byStrategy[strategy];
-      const fallbacks = Object.entries(f.fallbacks).map(([k, v]) => `${k} ${v}`).join(", ") || "-";
-      table.push([`${gap} s`, strategy, String(f.reads), pct(f.replicaShare), String(f.stale), String(f.wentBack), `${ms(f.p50Ms)} / ${ms(f.p99Ms)}`, fallbacks]);
+      const fallbacks =
+        Object.entries(f.fallbacks)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ") || "-";
+      table.push([
+        `${gap} s`,
+        strategy,
+        String(f.reads),
+        pct(f.replicaShare),
+        String(f.stale),
+        String(f.wentBack),
+        `${ms(f.p50Ms)} / ${ms(f.p99Ms)}`,
+        fallbacks,
+      ]);
     }
   }
   console.log(table.toString());
   const goals = new Table({ head: ["goal", "figure", "value"], style: { head: [], border: [] } });
   for (const { gapS: gap, byStrategy: r } of results) {
     const ratio = r["sticky-5s"].replicaShare > 0 ? r.gate.replicaShare / r["sticky-5s"].replicaShare : Infinity;
-    goals.push(["≥ 20", `gate / sticky-5s, share of reads served by replicas (gap ${gap} s): ${pct(r.gate.replicaShare)} / ${pct(r["sticky-5s"].replicaShare)}`, ratio === Infinity ? "∞" : ratio.toFixed(1)]);
-    goals.push(["0", `stale reads, gate + sticky-5s, all rounds (gap ${gap} s); unchecked for contrast: ${r.unchecked.stale}`, String(r.gate.stale + r["sticky-5s"].stale)]);
-    goals.push(["-", `gate's added latency over unchecked replica reads, p50 / p99 (gap ${gap} s)`, `${ms(r.gate.p50Ms - r.unchecked.p50Ms)} / ${ms(r.gate.p99Ms - r.unchecked.p99Ms)} ms`]);
-    goals.push(["-", `of which waiting on replicas behind the token (failed checks + pauses), p50 / p99 (gap ${gap} s)`, `${ms(r.gate.waitP50Ms)} / ${ms(r.gate.waitP99Ms)} ms`]);
+    goals.push([
+      "≥ 20",
+      `gate / sticky-5s, share of reads served by replicas (gap ${gap} s): ${pct(r.gate.replicaShare)} / ${pct(r["sticky-5s"].replicaShare)}`,
+      ratio === Infinity ? "∞" : ratio.toFixed(1),
+    ]);
+    goals.push([
+      "0",
+      `stale reads, gate + sticky-5s, all rounds (gap ${gap} s); unchecked for contrast: ${r.unchecked.stale}`,
+      String(r.gate.stale + r["sticky-5s"].stale),
+    ]);
+    goals.push([
+      "-",
+      `gate's added latency over unchecked replica reads, p50 / p99 (gap ${gap} s)`,
+      `${ms(r.gate.p50Ms - r.unchecked.p50Ms)} / ${ms(r.gate.p99Ms - r.unchecked.p99Ms)} ms`,
+    ]);
+    goals.push([
+      "-",
+      `of which waiting on replicas behind the token (failed checks + pauses), p50 / p99 (gap ${gap} s)`,
+      `${ms(r.gate.waitP50Ms)} / ${ms(r.gate.waitP99Ms)} ms`,
+    ]);
   }
   console.log(goals.toString());
 }

@@ -51,7 +51,8 @@ interface SessionRouter {
   read(id: string): Promise<Routed>;
 }
 
-const UPSERT = (table: string) => `INSERT INTO ${table} (id, version) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET version = excluded.version`;
+const UPSERT = (table: string) =>
+  `INSERT INTO ${table} (id, version) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET version = excluded.version`;
 const SELECT = (table: string) => `SELECT version FROM ${table} WHERE id = $1`;
 
 /** The connections a run needs: the client and plain pools on the same endpoints, each as large as the client's. */
@@ -61,7 +62,11 @@ export class Routes {
   readonly read: pg.Pool;
 
   constructor(outputs: StackOutputs, poolSize: number) {
-    this.client = ReplicaClient.fromOutputs(outputs, { poolSize, maxWaitMs: 250, applicationName: "pg-read-replicas-bench" });
+    this.client = ReplicaClient.fromOutputs(outputs, {
+      poolSize,
+      maxWaitMs: 250,
+      applicationName: "pg-read-replicas-bench",
+    });
     const base = { database: outputs.database, user: outputs.user, password: outputs.password, max: poolSize };
     this.write = new pg.Pool({ ...base, ...outputs.pools.write });
     this.read = new pg.Pool({ ...base, ...outputs.pools.read });
@@ -72,8 +77,12 @@ export class Routes {
   }
 
   router(strategy: StrategyName, table: string): SessionRouter {
-    const plainWrite = async (id: string, version: number) => void (await this.write.query(UPSERT(table), [id, version]));
-    const plainRead = async (pool: pg.Pool, id: string, replica: boolean): Promise<Routed> => ({ version: (await pool.query(SELECT(table), [id])).rows[0]?.version, replica });
+    const plainWrite = async (id: string, version: number) =>
+      void (await this.write.query(UPSERT(table), [id, version]));
+    const plainRead = async (pool: pg.Pool, id: string, replica: boolean): Promise<Routed> => ({
+      version: (await pool.query(SELECT(table), [id])).rows[0]?.version,
+      replica,
+    });
     switch (strategy) {
       case "gate": {
         const session: Session = this.client.session();
@@ -81,7 +90,12 @@ export class Routes {
           write: async (id, version) => void (await session.write((tx) => tx.query(UPSERT(table), [id, version]))),
           read: async (id) => {
             const { result, route } = await session.read((tx) => tx.query(SELECT(table), [id]));
-            return { version: result.rows[0]?.version, replica: route.target === "replica", waitedMs: route.waitedMs, ...(route.fallback ? { fallback: route.fallback } : {}) };
+            return {
+              version: result.rows[0]?.version,
+              replica: route.target === "replica",
+              waitedMs: route.waitedMs,
+              ...(route.fallback ? { fallback: route.fallback } : {}),
+            };
           },
         };
       }
@@ -92,7 +106,10 @@ export class Routes {
             await plainWrite(id, version);
             lastWrite = performance.now();
           },
-          read: (id) => (performance.now() - lastWrite < STICKY_WINDOW_MS ? plainRead(this.write, id, false) : plainRead(this.read, id, true)),
+          read: (id) =>
+            performance.now() - lastWrite < STICKY_WINDOW_MS
+              ? plainRead(this.write, id, false)
+              : plainRead(this.read, id, true),
         };
       }
       case "primary":
@@ -109,7 +126,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
 const gap = (meanMs: number) => -Math.log(1 - Math.random()) * meanMs;
 
 export async function runWorkload(routes: Routes, strategy: StrategyName, workload: Workload): Promise<RunResult> {
-  const result: RunResult = { reads: 0, replicaReads: 0, stale: 0, wentBack: 0, writes: 0, latencyMs: [], replicaLatencyMs: [], waitedMs: [], fallbacks: {} };
+  const result: RunResult = {
+    reads: 0,
+    replicaReads: 0,
+    stale: 0,
+    wentBack: 0,
+    writes: 0,
+    latencyMs: [],
+    replicaLatencyMs: [],
+    waitedMs: [],
+    fallbacks: {},
+  };
   const end = performance.now() + workload.seconds * 1000;
   const ids = Array.from({ length: workload.sessions }, (_, s) => `s${s}`);
   // Every row restarts at version 0, so runs do not see each other's versions.

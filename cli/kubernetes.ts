@@ -17,9 +17,14 @@ interface FailoverCliOptions {
 }
 
 function selfHostedTopology(options: FailoverCliOptions): SelfHostedTopology {
-  const { topology } = topologyFromPulumiConfig(readStackConfig(options.stacksDir, options.stack), `stack ${options.stack} config`);
+  const { topology } = topologyFromPulumiConfig(
+    readStackConfig(options.stacksDir, options.stack),
+    `stack ${options.stack} config`,
+  );
   if (topology.backend !== "selfHosted") {
-    throw new UserError(`stack ${options.stack} uses the ${topology.backend} backend; kubernetes failover is for selfHosted stacks (Aurora fails over itself; local stacks use pg-read-replicas promote)`);
+    throw new UserError(
+      `stack ${options.stack} uses the ${topology.backend} backend; kubernetes failover is for selfHosted stacks (Aurora fails over itself; local stacks use pg-read-replicas promote)`,
+    );
   }
   if (topology.kubernetes.engine.name === "cloudnative-pg") {
     throw new UserError(
@@ -34,12 +39,19 @@ async function runFailover(options: FailoverCliOptions): Promise<void> {
   const config = readStackConfig(options.stacksDir, options.stack);
   const context = options.context ?? config["kubernetes:context"];
   const timeoutS = Number(options.timeout);
-  if (!Number.isInteger(timeoutS) || timeoutS <= 0) throw new UserError(`--timeout ${options.timeout}: give whole seconds, such as 300`);
+  if (!Number.isInteger(timeoutS) || timeoutS <= 0)
+    throw new UserError(`--timeout ${options.timeout}: give whole seconds, such as 300`);
   const ops = kubectlOps({ ...(context ? { context } : {}), namespace: topology.kubernetes.namespace, timeoutS });
-  const result = await failover(topology, ops, { ...(options.to ? { to: options.to } : {}), log: (line) => process.stderr.write(`${line}\n`) });
+  const result = await failover(topology, ops, {
+    ...(options.to ? { to: options.to } : {}),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
   console.log(`${result.to} is the writer; ${result.from} is fenced and stopped. ${result.synchronous}.`);
-  console.log("Now record it in the stack's config, so pulumi up keeps it so (the primary's StatefulSet stays at zero):");
-  for (const line of result.next) console.log(`  ${line}${line.startsWith("pulumi") ? ` --stack ${options.stack}` : ""}`);
+  console.log(
+    "Now record it in the stack's config, so pulumi up keeps it so (the primary's StatefulSet stays at zero):",
+  );
+  for (const line of result.next)
+    console.log(`  ${line}${line.startsWith("pulumi") ? ` --stack ${options.stack}` : ""}`);
 }
 
 export function registerKubernetesCommands(root: Command): void {

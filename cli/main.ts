@@ -8,7 +8,12 @@ import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from "listr2";
 import { awsAuroraApi } from "../components/aurora/check/awsApi";
 import { checkAurora } from "../components/aurora/check/check";
 import { removeAutoscaledReaders } from "../components/aurora/check/autoscaledReaders";
-import { CLEANUP_ENV, EXPECTATION_ENV, parseCleanupTarget, parseExpectation } from "../components/aurora/check/handover";
+import {
+  CLEANUP_ENV,
+  EXPECTATION_ENV,
+  parseCleanupTarget,
+  parseExpectation,
+} from "../components/aurora/check/handover";
 import { readStackConfig } from "../components/config/stackFile";
 import { LocalError, LocalRunner, type Step } from "../components/local/runner";
 import { collectStatus } from "../components/local/status";
@@ -29,8 +34,6 @@ import { servePoolExporter } from "../components/local/poolExporterDaemon";
 import { registerKubernetesCommands } from "./kubernetes";
 import { connectionUrls, shellExports } from "../components/contract/urls";
 
-
-
 interface StackOptions {
   stack: string;
   stateDir?: string;
@@ -43,7 +46,10 @@ function runnerFor(options: StackOptions): LocalRunner {
 
 function loadTopology(options: StackOptions & { fromEnv?: boolean }): Topology {
   if (options.fromEnv) return topologyFromJson(process.env.PG_READ_REPLICAS_TOPOLOGY, "PG_READ_REPLICAS_TOPOLOGY");
-  const { topology, warnings } = topologyFromPulumiConfig(readStackConfig(options.stacksDir, options.stack), `stack ${options.stack} config`);
+  const { topology, warnings } = topologyFromPulumiConfig(
+    readStackConfig(options.stacksDir, options.stack),
+    `stack ${options.stack} config`,
+  );
   for (const warning of warnings) stderr(`warning: ${warning}`);
   return topology;
 }
@@ -73,10 +79,13 @@ async function runWithProgress(runner: LocalRunner, steps: Step[]): Promise<void
   });
 }
 
-async function localUp(options: StackOptions & { outputs?: string; json?: boolean; install: boolean; fromEnv?: boolean }): Promise<void> {
+async function localUp(
+  options: StackOptions & { outputs?: string; json?: boolean; install: boolean; fromEnv?: boolean },
+): Promise<void> {
   const topology = loadTopology(options);
   const runner = runnerFor(options);
-  // Planning checks the backend, any existing state and what this machine lacks before anything is installed or started.
+  // Planning checks the backend, any existing state and what this machine lacks before anything is installed or
+  // started.
   const plan = runner.planUp(topology, { install: options.install });
   await runWithProgress(runner, plan.steps);
   const result = plan.result();
@@ -88,7 +97,10 @@ async function localUp(options: StackOptions & { outputs?: string; json?: boolea
   const state = runner.state()!;
   console.log(statusTable(await collectStatus(state)));
   console.log(connectHelp(result.outputs, options.outputs ?? result.outputsFile, stackArgs(options), invokedAs()));
-  if (result.prometheusUrl) console.log(monitoringHelp(result.prometheusUrl, await alertsPageUrl(result.prometheusUrl), runner.layout.monitoringDir));
+  if (result.prometheusUrl)
+    console.log(
+      monitoringHelp(result.prometheusUrl, await alertsPageUrl(result.prometheusUrl), runner.layout.monitoringDir),
+    );
 }
 
 /** The stack's alerts, said after its status table. */
@@ -105,7 +117,10 @@ async function alertsOf(state: LocalState): Promise<string> {
 async function localStatus(options: StackOptions & { json?: boolean }): Promise<void> {
   const runner = runnerFor(options);
   const state = runner.state();
-  if (!state) throw new LocalError(`no local stack ${options.stack} at ${runner.layout.root} (one started with --state-dir is found only with the same --state-dir); start one with: ${invokedAs()} local up ${stackArgs(options)}`);
+  if (!state)
+    throw new LocalError(
+      `no local stack ${options.stack} at ${runner.layout.root} (one started with --state-dir is found only with the same --state-dir); start one with: ${invokedAs()} local up ${stackArgs(options)}`,
+    );
   const rows = await collectStatus(state);
   if (options.json) {
     console.log(JSON.stringify(rows, null, 2));
@@ -119,18 +134,32 @@ async function localStatus(options: StackOptions & { json?: boolean }): Promise<
 async function localEnv(options: StackOptions): Promise<void> {
   const runner = runnerFor(options);
   const state = runner.state();
-  if (!state) throw new LocalError(`no local stack ${options.stack} at ${runner.layout.root} (one started with --state-dir is found only with the same --state-dir); start one with: ${invokedAs()} local up ${stackArgs(options)}`);
+  if (!state)
+    throw new LocalError(
+      `no local stack ${options.stack} at ${runner.layout.root} (one started with --state-dir is found only with the same --state-dir); start one with: ${invokedAs()} local up ${stackArgs(options)}`,
+    );
   // Locally the stack's CA is a file at hand, so TLS URLs verify against it.
-  process.stdout.write(shellExports(connectionUrls(runner.outputs(), state.tls ? { sslrootcert: state.tls.caFile } : {})));
+  process.stdout.write(
+    shellExports(connectionUrls(runner.outputs(), state.tls ? { sslrootcert: state.tls.caFile } : {})),
+  );
 }
 
 async function localDown(options: StackOptions): Promise<void> {
   const runner = runnerFor(options);
   const { removed } = await runner.down();
-  stderr(removed ? `Stopped every process of stack ${options.stack} and removed ${runner.layout.root}.` : `Nothing to do: no local stack ${options.stack} at ${runner.layout.root}.`);
+  stderr(
+    removed
+      ? `Stopped every process of stack ${options.stack} and removed ${runner.layout.root}.`
+      : `Nothing to do: no local stack ${options.stack} at ${runner.layout.root}.`,
+  );
 }
 
-async function verify(options: { outputs: string; timeout?: number; json?: boolean; sslmode?: "disable" | "require" }): Promise<void> {
+async function verify(options: {
+  outputs: string;
+  timeout?: number;
+  json?: boolean;
+  sslmode?: "disable" | "require";
+}): Promise<void> {
   const outputs = readOutputsFile(options.outputs);
   const report = await verifyStack(outputs, {
     ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
@@ -145,7 +174,10 @@ async function verify(options: { outputs: string; timeout?: number; json?: boole
 
 async function promote(options: StackOptions & { replica?: string; force?: boolean }): Promise<void> {
   const runner = runnerFor(options);
-  const result = await runner.promote({ ...(options.replica ? { replica: options.replica } : {}), ...(options.force ? { force: true } : {}) });
+  const result = await runner.promote({
+    ...(options.replica ? { replica: options.replica } : {}),
+    ...(options.force ? { force: true } : {}),
+  });
   stderr(
     `Promoted ${result.promoted} to writer (${result.formerWriter} retired); ${result.followers.join(", ") || "no replicas"} now follow it; ${result.synchronous}; ` +
       `a write through the write pool landed on it ${result.writeThroughPoolMs} ms after repointing.`,
@@ -162,7 +194,9 @@ async function auroraCheck(options: { expect?: string; json?: boolean }): Promis
   if (options.json) console.log(JSON.stringify(report, null, 2));
   else console.log(auroraReportText(report));
   if (!report.ok) {
-    stderr(`pg-read-replicas: Aurora is not ready after ${report.attempts} attempts:\n  - ${report.problems.join("\n  - ")}`);
+    stderr(
+      `pg-read-replicas: Aurora is not ready after ${report.attempts} attempts:\n  - ${report.problems.join("\n  - ")}`,
+    );
     process.exitCode = 1;
   }
 }
@@ -170,62 +204,107 @@ async function auroraCheck(options: { expect?: string; json?: boolean }): Promis
 async function auroraRemoveAutoscaled(): Promise<void> {
   const target = parseCleanupTarget(process.env[CLEANUP_ENV], CLEANUP_ENV);
   const removed = await removeAutoscaledReaders(target, awsAuroraApi(), { log: stderr });
-  stderr(removed.length === 0 ? `pg-read-replicas: ${target.clusterId} has no autoscaled readers.` : `pg-read-replicas: removed ${removed.join(", ")}.`);
+  stderr(
+    removed.length === 0
+      ? `pg-read-replicas: ${target.clusterId} has no autoscaled readers.`
+      : `pg-read-replicas: removed ${removed.join(", ")}.`,
+  );
 }
 
 function stackOptions(command: Command): Command {
   return command
     .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", "local")
-    .option("--state-dir <dir>", "where local data and logs live (default .pg-read-replicas/<stack>, or $PG_READ_REPLICAS_STATE_DIR)")
+    .option(
+      "--state-dir <dir>",
+      "where local data and logs live (default .pg-read-replicas/<stack>, or $PG_READ_REPLICAS_STATE_DIR)",
+    )
     .option("--stacks-dir <dir>", "directory of Pulumi.<stack>.yaml files", DEFAULT_STACKS_DIR);
 }
 
 export function program(): Command {
-  const root = new Command("pg-read-replicas").description("PostgreSQL read replicas: local topology, verification, promotion.").showHelpAfterError();
-  const local = root.command("local").description("run a stack's topology on this machine with real PostgreSQL and PgBouncer");
+  const root = new Command("pg-read-replicas")
+    .description("PostgreSQL read replicas: local topology, verification, promotion.")
+    .showHelpAfterError();
+  const local = root
+    .command("local")
+    .description("run a stack's topology on this machine with real PostgreSQL and PgBouncer");
   stackOptions(local.command("up").description("start (or resume) the topology, verify it, print status and outputs"))
     .option("--outputs <file>", "also write the StackOutputs JSON here")
     .option("--json", "print only the StackOutputs JSON on stdout")
     .option("--no-install", "never install PostgreSQL with apt-get or build PgBouncer; fail with the commands instead")
-    .addOption(new Option("--from-env", "read the topology from $PG_READ_REPLICAS_TOPOLOGY (used by the Pulumi local backend)").hideHelp())
+    .addOption(
+      new Option(
+        "--from-env",
+        "read the topology from $PG_READ_REPLICAS_TOPOLOGY (used by the Pulumi local backend)",
+      ).hideHelp(),
+    )
     .action(localUp);
-  stackOptions(local.command("status").description("role, endpoint, state, replay lag and slot of every server and pool"))
+  stackOptions(
+    local.command("status").description("role, endpoint, state, replay lag and slot of every server and pool"),
+  )
     .option("--json", "print rows as JSON")
     .action(localStatus);
-  stackOptions(local.command("env").description("print DATABASE_PRIMARY_URL, DATABASE_REPLICA_URL, DATABASE_OLAP_URL as shell exports (they hold the password)")).action(
-    localEnv,
+  stackOptions(
+    local
+      .command("env")
+      .description(
+        "print DATABASE_PRIMARY_URL, DATABASE_REPLICA_URL, DATABASE_OLAP_URL as shell exports (they hold the password)",
+      ),
+  ).action(localEnv);
+  stackOptions(local.command("down").description("stop everything the topology started and remove its data")).action(
+    localDown,
   );
-  stackOptions(local.command("down").description("stop everything the topology started and remove its data")).action(localDown);
   local
     .command("serve-pool-exporter", { hidden: true })
     .requiredOption("--state-dir <dir>")
-    .action((options: { stateDir: string }) => servePoolExporter(options.stateDir, (message) => console.log(`${new Date().toISOString()} ${message}`)));
+    .action((options: { stateDir: string }) =>
+      servePoolExporter(options.stateDir, (message) => console.log(`${new Date().toISOString()} ${message}`)),
+    );
   local
     .command("serve-read-pool", { hidden: true })
     .requiredOption("--state-dir <dir>")
-    .action((options: { stateDir: string }) => serveReadPool(options.stateDir, (message) => console.log(`${new Date().toISOString()} ${message}`)));
+    .action((options: { stateDir: string }) =>
+      serveReadPool(options.stateDir, (message) => console.log(`${new Date().toISOString()} ${message}`)),
+    );
   root
     .command("verify")
     .description("prove replication streams end to end for any stack's outputs")
     .requiredOption("--outputs <file>", "pulumi stack output --json --show-secrets, or local up's outputs file")
-    .option("--timeout <duration>", "poll for up to this long (default: the stack's verification.timeout)", durationOption)
-    .addOption(new Option("--sslmode <mode>", "TLS to the servers (default: required when the outputs say the stack requires it)").choices(["disable", "require"]))
+    .option(
+      "--timeout <duration>",
+      "poll for up to this long (default: the stack's verification.timeout)",
+      durationOption,
+    )
+    .addOption(
+      new Option(
+        "--sslmode <mode>",
+        "TLS to the servers (default: required when the outputs say the stack requires it)",
+      ).choices(["disable", "require"]),
+    )
     .option("--json", "print the report as JSON")
     .action(verify);
   root
     .command("aurora-check")
-    .description("fail unless every Aurora instance is available in its role and replicating within the bound (run by pulumi up)")
+    .description(
+      "fail unless every Aurora instance is available in its role and replicating within the bound (run by pulumi up)",
+    )
     .option("--from-env", `read the expectation from $${EXPECTATION_ENV} (the default)`)
     .option("--expect <file>", "read the expectation from a file instead")
     .option("--json", "print the report as JSON")
     .action(auroraCheck);
   root
     .command("aurora-remove-autoscaled", { hidden: true })
-    .description("delete the readers Application Auto Scaling added to a cluster, so it can be deleted (run by pulumi destroy)")
+    .description(
+      "delete the readers Application Auto Scaling added to a cluster, so it can be deleted (run by pulumi destroy)",
+    )
     .option("--from-env", `read the cluster from $${CLEANUP_ENV} (the default)`)
     .action(auroraRemoveAutoscaled);
   previewCommands(root);
-  stackOptions(root.command("promote").description("make a local replica the writer (the writer must be stopped) and repoint the write pool"))
+  stackOptions(
+    root
+      .command("promote")
+      .description("make a local replica the writer (the writer must be stopped) and repoint the write pool"),
+  )
     .option("--replica <name>", "which OLTP replica (default: the most advanced)")
     .option("--force", "stop the current writer first")
     .action(promote);
@@ -247,4 +326,3 @@ export async function main(argv: string[]): Promise<void> {
     throw error;
   }
 }
-

@@ -45,7 +45,10 @@ function downCommand(options: PreviewOptions): string {
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
-async function previewRun(options: PreviewOptions & { keep?: boolean; ttl: number; summary?: string; install: boolean }, automation: () => Promise<Automation>): Promise<number> {
+async function previewRun(
+  options: PreviewOptions & { keep?: boolean; ttl: number; summary?: string; install: boolean },
+  automation: () => Promise<Automation>,
+): Promise<number> {
   const identity = identityOf(options);
   const cleanupCommand = downCommand(options);
   const controller = new AbortController();
@@ -63,7 +66,14 @@ async function previewRun(options: PreviewOptions & { keep?: boolean; ttl: numbe
     const expires = new Date(Date.now() + options.ttl);
     const driver = options.cloud
       ? cloudDriver({ ...identity, stacksDir: options.stacksDir, expires, automation })
-      : localDriver({ ...identity, stacksDir: options.stacksDir, ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}), expires, install: options.install, signal: controller.signal });
+      : localDriver({
+          ...identity,
+          stacksDir: options.stacksDir,
+          ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
+          expires,
+          install: options.install,
+          signal: controller.signal,
+        });
     const result = await runPreview(driver, identity, {
       keep: options.keep ?? false,
       signal: controller.signal,
@@ -71,7 +81,12 @@ async function previewRun(options: PreviewOptions & { keep?: boolean; ttl: numbe
       cleanupCommand,
       deps: {
         verify: (outputs, signal) =>
-          verifyStack(outputs, { signal, onAttempt: (attempt, report) => !report.ok && stderr(`  attempt ${attempt}: ${report.problems.length} problem(s), first: ${report.problems[0]}`) }),
+          verifyStack(outputs, {
+            signal,
+            onAttempt: (attempt, report) =>
+              !report.ok &&
+              stderr(`  attempt ${attempt}: ${report.problems.length} problem(s), first: ${report.problems[0]}`),
+          }),
         suite: (outputsFile, log, signal) => runIntegrationSuite(outputsFile, { log, signal }),
       },
     });
@@ -103,25 +118,48 @@ async function previewDown(options: PreviewOptions, automation: () => Promise<Au
 
 function previewOptions(command: Command): Command {
   return command
-    .option("--stack <template>", "the preview template in stacks/ (Pulumi.<template>.yaml); the stack is <template>-<id>", "pr")
+    .option(
+      "--stack <template>",
+      "the preview template in stacks/ (Pulumi.<template>.yaml); the stack is <template>-<id>",
+      "pr",
+    )
     .requiredOption("--id <id>", "the change: a pull request number, or lower-case letters, digits and -", idOption)
     .option("--stacks-dir <dir>", "directory of Pulumi.<stack>.yaml files", DEFAULT_STACKS_DIR)
-    .option("--state-dir <dir>", "where the local preview's data and logs live (default .pg-read-replicas/<template>-<id>)")
-    .option("--cloud", "through Pulumi's Automation API (needs the Pulumi CLI and cloud credentials) instead of rehearsing it here");
+    .option(
+      "--state-dir <dir>",
+      "where the local preview's data and logs live (default .pg-read-replicas/<template>-<id>)",
+    )
+    .option(
+      "--cloud",
+      "through Pulumi's Automation API (needs the Pulumi CLI and cloud credentials) instead of rehearsing it here",
+    );
 }
 
 /** `automation` is Pulumi's LocalWorkspace; a test hands in another. */
 export function previewCommands(root: Command, automation: () => Promise<Automation> = pulumiAutomation): void {
-  const preview = root.command("preview").description("a per-change stack from a template: deploy, verify, run the integration suite, tear down");
-  previewOptions(preview.command("run").description("the whole cycle for one change; always tears down (unless --keep), also on failure or interrupt"))
-    .option("--keep", "leave the stack up for inspection (an interrupted run still tears down); remove it later with preview down")
-    .addOption(new Option("--ttl <duration>", "labels the stack to expire this long from now").default(durationOption(DEFAULT_TTL), DEFAULT_TTL).argParser(durationOption))
+  const preview = root
+    .command("preview")
+    .description("a per-change stack from a template: deploy, verify, run the integration suite, tear down");
+  previewOptions(
+    preview
+      .command("run")
+      .description("the whole cycle for one change; always tears down (unless --keep), also on failure or interrupt"),
+  )
+    .option(
+      "--keep",
+      "leave the stack up for inspection (an interrupted run still tears down); remove it later with preview down",
+    )
+    .addOption(
+      new Option("--ttl <duration>", "labels the stack to expire this long from now")
+        .default(durationOption(DEFAULT_TTL), DEFAULT_TTL)
+        .argParser(durationOption),
+    )
     .option("--summary <file>", "also write the summary (Markdown) here, e.g. for a pull request comment")
     .option("--no-install", "never install PostgreSQL with apt-get or build PgBouncer; fail with the commands instead")
     .action(async (options: PreviewOptions & { keep?: boolean; ttl: number; summary?: string; install: boolean }) => {
       process.exitCode = await previewRun(options, automation);
     });
-  previewOptions(preview.command("down").description("remove a preview left by --keep or by a teardown that did not finish")).action((options: PreviewOptions) =>
-    previewDown(options, automation),
-  );
+  previewOptions(
+    preview.command("down").description("remove a preview left by --keep or by a teardown that did not finish"),
+  ).action((options: PreviewOptions) => previewDown(options, automation));
 }

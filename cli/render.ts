@@ -9,14 +9,29 @@ import type { VerificationReport } from "../components/verify/verifier";
 const dash = (value: number | undefined) => (value === undefined ? "-" : String(value));
 
 export function statusTable(rows: readonly StatusRow[]): string {
-  const table = new Table({ head: ["role", "name", "endpoint", "state", "replay lag (bytes)", "replay lag (ms)", "slot"], style: { head: [], border: [] } });
-  for (const row of rows) table.push([row.role, row.name, row.endpoint, row.state, dash(row.lagBytes), dash(row.lagMs), row.slot ?? "-"]);
+  const table = new Table({
+    head: ["role", "name", "endpoint", "state", "replay lag (bytes)", "replay lag (ms)", "slot"],
+    style: { head: [], border: [] },
+  });
+  for (const row of rows)
+    table.push([row.role, row.name, row.endpoint, row.state, dash(row.lagBytes), dash(row.lagMs), row.slot ?? "-"]);
   return table.toString();
 }
 
 export function verificationTable(report: VerificationReport): string {
   const replicas = new Table({
-    head: ["replica", "role", "state", "sync", "slot", "replay lag (bytes)", "replay lag (ms)", "read-only", "heartbeat (ms)", "problems"],
+    head: [
+      "replica",
+      "role",
+      "state",
+      "sync",
+      "slot",
+      "replay lag (bytes)",
+      "replay lag (ms)",
+      "read-only",
+      "heartbeat (ms)",
+      "problems",
+    ],
     style: { head: [], border: [] },
   });
   for (const r of report.replicas) {
@@ -35,8 +50,16 @@ export function verificationTable(report: VerificationReport): string {
   }
   const pools = new Table({ head: ["pool", "endpoint", "landed on", "problems"], style: { head: [], border: [] } });
   for (const p of report.pools) {
-    const landed = Object.entries(p.landedOn).map(([name, count]) => `${name} ×${count}`).join(", ") || "-";
-    pools.push([p.pool, `${p.endpoint.host}:${p.endpoint.port}`, landed, p.problems.length === 0 ? "none" : p.problems.join("\n")]);
+    const landed =
+      Object.entries(p.landedOn)
+        .map(([name, count]) => `${name} ×${count}`)
+        .join(", ") || "-";
+    pools.push([
+      p.pool,
+      `${p.endpoint.host}:${p.endpoint.port}`,
+      landed,
+      p.problems.length === 0 ? "none" : p.problems.join("\n"),
+    ]);
   }
   const verdict = report.ok
     ? `verified in ${report.elapsedMs} ms (${report.attempts} attempt${report.attempts === 1 ? "" : "s"})`
@@ -46,8 +69,14 @@ export function verificationTable(report: VerificationReport): string {
 }
 
 /** `stackArgs`: the --stack/--state-dir/--stacks-dir the user gave, so printed commands act on the same stack. */
-export function connectHelp(outputs: StackOutputs, outputsFile: string, stackArgs: string, command = "pg-read-replicas"): string {
-  const url = (endpoint: { host: string; port: number }) => `postgresql://${outputs.user}@${endpoint.host}:${endpoint.port}/${outputs.database}`;
+export function connectHelp(
+  outputs: StackOutputs,
+  outputsFile: string,
+  stackArgs: string,
+  command = "pg-read-replicas",
+): string {
+  const url = (endpoint: { host: string; port: number }) =>
+    `postgresql://${outputs.user}@${endpoint.host}:${endpoint.port}/${outputs.database}`;
   return [
     `Outputs (StackOutputs JSON): ${outputsFile}`,
     `Password: jq -r .password ${outputsFile}`,
@@ -62,10 +91,15 @@ export function connectHelp(outputs: StackOutputs, outputsFile: string, stackArg
 }
 
 export function auroraReportText(report: AuroraCheckReport): string {
-  const table = new Table({ head: ["region", "instance", "role", "status", "AuroraReplicaLag (ms)"], style: { head: [], border: [] } });
+  const table = new Table({
+    head: ["region", "instance", "role", "status", "AuroraReplicaLag (ms)"],
+    style: { head: [], border: [] },
+  });
   for (const i of report.instances) table.push([i.region, i.id, i.role, i.status, dash(i.lagMs)]);
-  for (const r of report.regions) table.push([r.region, `(secondary cluster${r.metric ? `, ${r.metric}` : ""})`, "global", "-", dash(r.lagMs)]);
-  for (const t of report.proxyTargets) table.push(["(RDS Proxy)", t.id, t.role, t.reason ? `${t.state}: ${t.reason}` : t.state, "-"]);
+  for (const r of report.regions)
+    table.push([r.region, `(secondary cluster${r.metric ? `, ${r.metric}` : ""})`, "global", "-", dash(r.lagMs)]);
+  for (const t of report.proxyTargets)
+    table.push(["(RDS Proxy)", t.id, t.role, t.reason ? `${t.state}: ${t.reason}` : t.state, "-"]);
   return `${report.ok ? "Aurora verified" : "Aurora NOT verified"} after ${report.attempts} attempt(s)\n${table.toString()}`;
 }
 
@@ -78,7 +112,11 @@ export function monitoringHelp(url: string, alertsPage: string, monitoringDir: s
 
 export function alertsTable(alerts: readonly FiringAlert[], alertsPage: string): string {
   if (alerts.length === 0) return `Alerts: none pending or firing (${alertsPage}).`;
-  const table = new Table({ head: ["alert", "state", "severity", "since", "summary"], style: { head: [], border: [] } });
-  for (const alert of alerts) table.push([alert.name, alert.state, alert.severity, alert.activeAt.replace(/\.\d+Z$/, "Z"), alert.summary]);
+  const table = new Table({
+    head: ["alert", "state", "severity", "since", "summary"],
+    style: { head: [], border: [] },
+  });
+  for (const alert of alerts)
+    table.push([alert.name, alert.state, alert.severity, alert.activeAt.replace(/\.\d+Z$/, "Z"), alert.summary]);
   return `Alerts (${alertsPage}):\n${table.toString()}`;
 }

@@ -12,7 +12,12 @@ import type { Topology } from "./topology/types";
 
 /** Names AWS wants unique per account: the topology's name and the stack's, lower-case, at most 40 characters. */
 function identifierPrefix(name: string): string {
-  return `${name}-${pulumi.getStack()}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").slice(0, 40).replace(/-$/, "");
+  return `${name}-${pulumi.getStack()}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .replace(/-+/g, "-")
+    .slice(0, 40)
+    .replace(/-$/, "");
 }
 
 export interface PgReadReplicasArgs {
@@ -41,9 +46,14 @@ export class PgReadReplicas extends pulumi.ComponentResource {
         return new LocalDeployment(name, { topology, stateDir }, { parent: this }).outputs;
       }
       case "aurora": {
-        const aurora = new AuroraCluster(name, { topology, identifierPrefix: identifierPrefix(topology.name), cli: CLI_ENTRY }, { parent: this });
+        const aurora = new AuroraCluster(
+          name,
+          { topology, identifierPrefix: identifierPrefix(topology.name), cli: CLI_ENTRY },
+          { parent: this },
+        );
         // A setting the user asked for that Aurora manages or bounds: said at deploy time, not only in outputs.
-        for (const note of auroraParameterPlan(topology).notes.filter((n) => n.fromStackConfig)) pulumi.log.warn(describeNote(note), this);
+        for (const note of auroraParameterPlan(topology).notes.filter((n) => n.fromStackConfig))
+          pulumi.log.warn(describeNote(note), this);
         return aurora.outputs;
       }
     }

@@ -68,10 +68,16 @@ function instanceAlarm(
   );
 }
 
-export function auroraAlarms(name: string, args: AlarmsArgs, opts: pulumi.ComponentResourceOptions & { provider: aws.Provider }): { topicArn?: pulumi.Output<string>; alarms: aws.cloudwatch.MetricAlarm[] } {
+export function auroraAlarms(
+  name: string,
+  args: AlarmsArgs,
+  opts: pulumi.ComponentResourceOptions & { provider: aws.Provider },
+): { topicArn?: pulumi.Output<string>; alarms: aws.cloudwatch.MetricAlarm[] } {
   const { topology, prefix } = args;
   const alarmsSettings = topology.aurora.alarms;
-  const topic = alarmsSettings.createSnsTopic ? new aws.sns.Topic(`${name}-alarms`, { name: `${prefix}-alarms` }, opts) : undefined;
+  const topic = alarmsSettings.createSnsTopic
+    ? new aws.sns.Topic(`${name}-alarms`, { name: `${prefix}-alarms` }, opts)
+    : undefined;
   const topicArn = topic?.arn ?? (alarmsSettings.snsTopicArn ? pulumi.output(alarmsSettings.snsTopicArn) : undefined);
   const actions = topicArn ? [topicArn] : [];
   const maxLagMs = topology.verification.maxLagMs;
@@ -80,41 +86,69 @@ export function auroraAlarms(name: string, args: AlarmsArgs, opts: pulumi.Compon
     const id = `${prefix}-${instance.node.name}`;
     if (instance.node.role !== "primary") {
       alarms.push(
-        instanceAlarm(`${id}-replica-lag`, "AuroraReplicaLag", instance, {
-          threshold: maxLagMs,
-          comparison: "GreaterThanThreshold",
-          statistic: "Maximum",
-          periods: 3,
-          description: `${instance.node.name} replays more than verification.maxLag (${maxLagMs} ms) behind the writer for 3 minutes: it serves stale reads. See the README's runbook (AuroraReplicaLag).`,
-        }, actions, opts),
+        instanceAlarm(
+          `${id}-replica-lag`,
+          "AuroraReplicaLag",
+          instance,
+          {
+            threshold: maxLagMs,
+            comparison: "GreaterThanThreshold",
+            statistic: "Maximum",
+            periods: 3,
+            description: `${instance.node.name} replays more than verification.maxLag (${maxLagMs} ms) behind the writer for 3 minutes: it serves stale reads. See the README's runbook (AuroraReplicaLag).`,
+          },
+          actions,
+          opts,
+        ),
       );
     }
     alarms.push(
-      instanceAlarm(`${id}-cpu`, "CPUUtilization", instance, {
-        threshold: CPU_CEILING_PERCENT,
-        comparison: "GreaterThanThreshold",
-        statistic: "Average",
-        periods: 10,
-        description: `${instance.node.name} uses more than ${CPU_CEILING_PERCENT}% CPU for 10 minutes.`,
-      }, actions, opts),
-      instanceAlarm(`${id}-free-local-storage`, "FreeLocalStorage", instance, {
-        threshold: FREE_LOCAL_STORAGE_FLOOR_BYTES,
-        comparison: "LessThanThreshold",
-        statistic: "Minimum",
-        periods: 5,
-        description: `${instance.node.name} has under 2 GiB of local storage (temporary files, logs).`,
-      }, actions, opts),
+      instanceAlarm(
+        `${id}-cpu`,
+        "CPUUtilization",
+        instance,
+        {
+          threshold: CPU_CEILING_PERCENT,
+          comparison: "GreaterThanThreshold",
+          statistic: "Average",
+          periods: 10,
+          description: `${instance.node.name} uses more than ${CPU_CEILING_PERCENT}% CPU for 10 minutes.`,
+        },
+        actions,
+        opts,
+      ),
+      instanceAlarm(
+        `${id}-free-local-storage`,
+        "FreeLocalStorage",
+        instance,
+        {
+          threshold: FREE_LOCAL_STORAGE_FLOOR_BYTES,
+          comparison: "LessThanThreshold",
+          statistic: "Minimum",
+          periods: 5,
+          description: `${instance.node.name} has under 2 GiB of local storage (temporary files, logs).`,
+        },
+        actions,
+        opts,
+      ),
     );
     const maxConnections = maxConnectionsOf(topology);
     if (maxConnections !== undefined) {
       alarms.push(
-        instanceAlarm(`${id}-connections`, "DatabaseConnections", instance, {
-          threshold: Math.floor(maxConnections * CONNECTIONS_SHARE),
-          comparison: "GreaterThanThreshold",
-          statistic: "Maximum",
-          periods: 5,
-          description: `${instance.node.name} holds over ${CONNECTIONS_SHARE * 100}% of max_connections (${maxConnections}).`,
-        }, actions, opts),
+        instanceAlarm(
+          `${id}-connections`,
+          "DatabaseConnections",
+          instance,
+          {
+            threshold: Math.floor(maxConnections * CONNECTIONS_SHARE),
+            comparison: "GreaterThanThreshold",
+            statistic: "Maximum",
+            periods: 5,
+            description: `${instance.node.name} holds over ${CONNECTIONS_SHARE * 100}% of max_connections (${maxConnections}).`,
+          },
+          actions,
+          opts,
+        ),
       );
     }
   }
@@ -150,12 +184,26 @@ function maxConnectionsOf(topology: AuroraTopology): number | undefined {
 }
 
 /** The dashboard: lag per reader and per secondary, connections, CPU and local storage per instance. */
-export function auroraDashboard(name: string, args: AlarmsArgs, identifiers: pulumi.Output<string[]>, opts: pulumi.ComponentResourceOptions & { provider: aws.Provider }): aws.cloudwatch.Dashboard {
+export function auroraDashboard(
+  name: string,
+  args: AlarmsArgs,
+  identifiers: pulumi.Output<string[]>,
+  opts: pulumi.ComponentResourceOptions & { provider: aws.Provider },
+): aws.cloudwatch.Dashboard {
   const region = args.topology.region;
   const body = identifiers.apply((ids) => {
     const per = (metric: Metric, stat: string, only?: (i: number) => boolean) =>
-      ids.filter((_, i) => (only ? only(i) : true)).map((id) => [NAMESPACE, metric, "DBInstanceIdentifier", id, { stat }]);
-    const widget = (title: string, metrics: unknown[], y: number, x: number) => ({ type: "metric", x, y, width: 12, height: 6, properties: { title, region, metrics, period: 60 } });
+      ids
+        .filter((_, i) => (only ? only(i) : true))
+        .map((id) => [NAMESPACE, metric, "DBInstanceIdentifier", id, { stat }]);
+    const widget = (title: string, metrics: unknown[], y: number, x: number) => ({
+      type: "metric",
+      x,
+      y,
+      width: 12,
+      height: 6,
+      properties: { title, region, metrics, period: 60 },
+    });
     const readers = (i: number) => args.instances[i]?.node.role !== "primary";
     return JSON.stringify({
       widgets: [

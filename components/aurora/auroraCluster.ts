@@ -60,7 +60,9 @@ export class AuroraCluster extends pulumi.ComponentResource {
     super("pg-read-replicas:aurora:AuroraCluster", name, {}, opts);
     const { topology, identifierPrefix: prefix } = args;
     const { aurora } = topology;
-    const home = new aws.Provider(`${name}-${topology.region}`, providerArgs(topology, topology.region), { parent: this });
+    const home = new aws.Provider(`${name}-${topology.region}`, providerArgs(topology, topology.region), {
+      parent: this,
+    });
     this.providers = { [topology.region]: home };
     const inPrimary = { parent: this, provider: home };
 
@@ -81,21 +83,40 @@ export class AuroraCluster extends pulumi.ComponentResource {
     const plan = auroraParameterPlan(topology);
     const versions = versionPolicy(aurora);
     const roles = [...new Set(nodes.map((node) => ROLES[node.role].aurora))];
-    const parameters = new AuroraParameterGroups(`${name}-params`, { family: aurora.family, plan, roles, ignoreChanges: versions.parameterGroups }, inPrimary);
+    const parameters = new AuroraParameterGroups(
+      `${name}-params`,
+      { family: aurora.family, plan, roles, ignoreChanges: versions.parameterGroups },
+      inPrimary,
+    );
     const monitoringRole = aurora.monitoringInterval > 0 ? this.monitoringRole(name, home) : undefined;
     const global =
       aurora.secondaries.length > 0
         ? new aws.rds.GlobalCluster(
             `${name}-global`,
-            { globalClusterIdentifier: `${prefix}-global`, engine: ENGINE, engineVersion: aurora.engineVersion, storageEncrypted: true, deletionProtection: aurora.deletionProtection },
-            // The upgrades of a Global Database go through here (versions.ts); its fixed name must be freed before a replacement.
+            {
+              globalClusterIdentifier: `${prefix}-global`,
+              engine: ENGINE,
+              engineVersion: aurora.engineVersion,
+              storageEncrypted: true,
+              deletionProtection: aurora.deletionProtection,
+            },
+            // The upgrades of a Global Database go through here (versions.ts); its fixed name must be freed before a
+            // replacement.
             { ...inPrimary, deleteBeforeReplace: true, ignoreChanges: versions.global },
           )
         : undefined;
     // Renewed with every input that would replace the cluster, so a replacement never reuses a name.
     const suffix = new random.RandomId(
       `${name}-cluster-id`,
-      { byteLength: 4, keepers: { kmsKeyId: aurora.kmsKeyId ?? "", database: topology.database, user: topology.user, subnetGroup: network.subnetGroup.name } },
+      {
+        byteLength: 4,
+        keepers: {
+          kmsKeyId: aurora.kmsKeyId ?? "",
+          database: topology.database,
+          user: topology.user,
+          subnetGroup: network.subnetGroup.name,
+        },
+      },
       { parent: this },
     );
     const clusterId = suffix.hex.apply((hex) => clusterIdentifier(prefix, hex));
@@ -126,7 +147,10 @@ export class AuroraCluster extends pulumi.ComponentResource {
       });
       // The first instance created becomes the writer: readers wait for it.
       const dependsOn = instances[0] ? [instances[0].resource] : [];
-      instances.push({ node, resource: new aws.rds.ClusterInstance(`${name}-${node.name}`, args, { ...inPrimary, dependsOn }) });
+      instances.push({
+        node,
+        resource: new aws.rds.ClusterInstance(`${name}-${node.name}`, args, { ...inPrimary, dependsOn }),
+      });
     }
     const writer = instances[0];
     if (!writer) throw new Error("AuroraCluster: the primary cluster always has its writer");
@@ -138,7 +162,9 @@ export class AuroraCluster extends pulumi.ComponentResource {
           {
             aurora,
             region: topology.region,
-            credentials: generated ? { kind: "generated", user: topology.user, password: generated } : { kind: "managed", secretArn: managedSecretArn(this.cluster) },
+            credentials: generated
+              ? { kind: "generated", user: topology.user, password: generated }
+              : { kind: "managed", secretArn: managedSecretArn(this.cluster) },
             clusterIdentifier: this.cluster.clusterIdentifier,
             securityGroupId: network.securityGroup.id,
             waitFor: instances.map((i) => i.resource),
@@ -162,12 +188,22 @@ export class AuroraCluster extends pulumi.ComponentResource {
       );
     }
     const secondaries = aurora.secondaries.map((secondary) => {
-      const provider = new aws.Provider(`${name}-${secondary.region}`, providerArgs(topology, secondary.region), { parent: this });
+      const provider = new aws.Provider(`${name}-${secondary.region}`, providerArgs(topology, secondary.region), {
+        parent: this,
+      });
       this.providers[secondary.region] = provider;
       if (!global) throw new Error("AuroraCluster: secondaries join the global cluster created with them");
       return new AuroraSecondaryRegion(
         `${name}-${secondary.region}`,
-        { topology, secondary, plan, versions, identifierPrefix: prefix, globalClusterIdentifier: global.id, primaryWriter: writer.resource },
+        {
+          topology,
+          secondary,
+          plan,
+          versions,
+          identifierPrefix: prefix,
+          globalClusterIdentifier: global.id,
+          primaryWriter: writer.resource,
+        },
         { parent: this, providers: [provider] },
       );
     });
@@ -177,10 +213,19 @@ export class AuroraCluster extends pulumi.ComponentResource {
         topology,
         prefix,
         instances: instances.map((i) => ({ node: i.node, identifier: i.resource.identifier })),
-        secondaries: secondaries.map((s) => ({ region: s.region, clusterIdentifier: s.cluster.clusterIdentifier, provider: this.providers[s.region]! })),
+        secondaries: secondaries.map((s) => ({
+          region: s.region,
+          clusterIdentifier: s.cluster.clusterIdentifier,
+          provider: this.providers[s.region]!,
+        })),
       };
       auroraAlarms(`${name}-alarm`, alarmArgs, inPrimary);
-      auroraDashboard(`${name}-dashboard`, alarmArgs, pulumi.all(instances.map((i) => i.resource.identifier)), inPrimary);
+      auroraDashboard(
+        `${name}-dashboard`,
+        alarmArgs,
+        pulumi.all(instances.map((i) => i.resource.identifier)),
+        inPrimary,
+      );
     }
 
     deployCheck(
@@ -204,7 +249,11 @@ export class AuroraCluster extends pulumi.ComponentResource {
         oltpReader: endpoints ? endpoints.oltp.endpoint : this.cluster.readerEndpoint,
         ...(endpoints ? { olap: endpoints.olap.endpoint } : {}),
         ...(proxy ? { proxy: { write: proxy.proxy.endpoint, readOnly: proxy.readOnly.endpoint } } : {}),
-        instances: instances.map((i) => ({ node: i.node, identifier: i.resource.identifier, endpoint: i.resource.endpoint })),
+        instances: instances.map((i) => ({
+          node: i.node,
+          identifier: i.resource.identifier,
+          endpoint: i.resource.endpoint,
+        })),
         secondaries: secondaries.map((s) => ({
           region: s.region,
           readerEndpoint: s.cluster.readerEndpoint,
@@ -223,15 +272,32 @@ export class AuroraCluster extends pulumi.ComponentResource {
    * join it automatically); analytics get one whose only member is the OLAP reader.
    * Their names are fixed (not auto-named): a replacement must delete the old one first.
    */
-  private customEndpoints(name: string, prefix: string, olap: Instance, instances: Instance[], opts: pulumi.CustomResourceOptions) {
+  private customEndpoints(
+    name: string,
+    prefix: string,
+    olap: Instance,
+    instances: Instance[],
+    opts: pulumi.CustomResourceOptions,
+  ) {
     const waitFor = { ...opts, dependsOn: instances.map((i) => i.resource), deleteBeforeReplace: true };
-    const endpoint = (suffix: string, members: Pick<aws.rds.ClusterEndpointArgs, "excludedMembers" | "staticMembers">) =>
+    const endpoint = (
+      suffix: string,
+      members: Pick<aws.rds.ClusterEndpointArgs, "excludedMembers" | "staticMembers">,
+    ) =>
       new aws.rds.ClusterEndpoint(
         `${name}-${suffix}`,
-        { clusterIdentifier: this.cluster.id, clusterEndpointIdentifier: `${prefix}-${suffix}`, customEndpointType: "READER", ...members },
+        {
+          clusterIdentifier: this.cluster.id,
+          clusterEndpointIdentifier: `${prefix}-${suffix}`,
+          customEndpointType: "READER",
+          ...members,
+        },
         waitFor,
       );
-    return { oltp: endpoint("oltp", { excludedMembers: [olap.resource.identifier] }), olap: endpoint("olap", { staticMembers: [olap.resource.identifier] }) };
+    return {
+      oltp: endpoint("oltp", { excludedMembers: [olap.resource.identifier] }),
+      olap: endpoint("olap", { staticMembers: [olap.resource.identifier] }),
+    };
   }
 
   /** IAM is global, but the role still goes through the stack's provider: its credentials, and the labels as tags. */
@@ -241,11 +307,20 @@ export class AuroraCluster extends pulumi.ComponentResource {
       `${name}-monitoring`,
       {
         description: "pg-read-replicas: RDS enhanced monitoring",
-        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" },
+          ],
+        }),
       },
       opts,
     );
-    new aws.iam.RolePolicyAttachment(`${name}-monitoring`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" }, opts);
+    new aws.iam.RolePolicyAttachment(
+      `${name}-monitoring`,
+      { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" },
+      opts,
+    );
     return role;
   }
 }

@@ -17,7 +17,10 @@ import type { MetricName } from "../facts/aws/metrics";
 
 type Scaling = NonNullable<AuroraSettings["autoscaling"]>;
 
-export function scalingTargetArgs(scaling: Scaling, clusterIdentifier: pulumi.Input<string>): aws.appautoscaling.TargetArgs {
+export function scalingTargetArgs(
+  scaling: Scaling,
+  clusterIdentifier: pulumi.Input<string>,
+): aws.appautoscaling.TargetArgs {
   return {
     serviceNamespace: "rds",
     scalableDimension: "rds:cluster:ReadReplicaCount",
@@ -34,14 +37,28 @@ export function scalingMetric(scaling: Scaling): MetricName {
 type Tracking = aws.types.input.appautoscaling.PolicyTargetTrackingScalingPolicyConfiguration;
 
 /** The average of one metric over the given readers, as a metric-math query. */
-export function oltpAverage(metric: MetricName, readerIds: readonly string[]): NonNullable<Tracking["customizedMetricSpecification"]> {
+export function oltpAverage(
+  metric: MetricName,
+  readerIds: readonly string[],
+): NonNullable<Tracking["customizedMetricSpecification"]> {
   const queries = readerIds.map((id, index) => ({
     id: `r${index}`,
-    metricStat: { metric: { namespace: "AWS/RDS", metricName: metric, dimensions: [{ name: "DBInstanceIdentifier", value: id }] }, stat: "Average" },
+    metricStat: {
+      metric: { namespace: "AWS/RDS", metricName: metric, dimensions: [{ name: "DBInstanceIdentifier", value: id }] },
+      stat: "Average",
+    },
     returnData: false,
   }));
   return {
-    metrics: [...queries, { id: "oltp", expression: `AVG([${queries.map((q) => q.id).join(", ")}])`, label: `${metric}, average over the OLTP readers`, returnData: true }],
+    metrics: [
+      ...queries,
+      {
+        id: "oltp",
+        expression: `AVG([${queries.map((q) => q.id).join(", ")}])`,
+        label: `${metric}, average over the OLTP readers`,
+        returnData: true,
+      },
+    ],
   };
 }
 
@@ -56,14 +73,28 @@ export function scalingPolicyArgs(
 ): aws.appautoscaling.PolicyArgs {
   const metric: Pick<Tracking, "customizedMetricSpecification" | "predefinedMetricSpecification"> =
     oltpReaderIds === undefined
-      ? { predefinedMetricSpecification: { predefinedMetricType: scaling.metric === "cpu" ? "RDSReaderAverageCPUUtilization" : "RDSReaderAverageDatabaseConnections" } }
-      : { customizedMetricSpecification: pulumi.output(oltpReaderIds).apply((ids) => oltpAverage(scalingMetric(scaling), ids)) as Tracking["customizedMetricSpecification"] };
+      ? {
+          predefinedMetricSpecification: {
+            predefinedMetricType:
+              scaling.metric === "cpu" ? "RDSReaderAverageCPUUtilization" : "RDSReaderAverageDatabaseConnections",
+          },
+        }
+      : {
+          customizedMetricSpecification: pulumi
+            .output(oltpReaderIds)
+            .apply((ids) => oltpAverage(scalingMetric(scaling), ids)) as Tracking["customizedMetricSpecification"],
+        };
   return {
     policyType: "TargetTrackingScaling",
     serviceNamespace: target.serviceNamespace,
     scalableDimension: target.scalableDimension,
     resourceId: target.resourceId,
-    targetTrackingScalingPolicyConfiguration: { ...metric, targetValue: scaling.target, scaleInCooldown: 300, scaleOutCooldown: 300 },
+    targetTrackingScalingPolicyConfiguration: {
+      ...metric,
+      targetValue: scaling.target,
+      scaleInCooldown: 300,
+      scaleOutCooldown: 300,
+    },
   };
 }
 

@@ -11,7 +11,9 @@ import * as random from "@pulumi/random";
 import type { AuroraSettings } from "../topology/types";
 
 export function generatedPassword(name: string, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
-  return pulumi.secret(new random.RandomPassword(`${name}-master-password`, { length: 32, special: false }, opts).result);
+  return pulumi.secret(
+    new random.RandomPassword(`${name}-master-password`, { length: 32, special: false }, opts).result,
+  );
 }
 
 /** The ARN of the secret RDS created for the cluster's master user. */
@@ -29,11 +31,23 @@ function passwordIn(secretString: string | undefined): string {
 }
 
 /** The managed secret's password as it is now, and its rotation schedule when the stack sets one. */
-export function managedPassword(name: string, aurora: AuroraSettings, cluster: aws.rds.Cluster, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
+export function managedPassword(
+  name: string,
+  aurora: AuroraSettings,
+  cluster: aws.rds.Cluster,
+  opts: pulumi.CustomResourceOptions,
+): pulumi.Output<string> {
   const secretArn = managedSecretArn(cluster);
   if (aurora.masterPasswordRotationDays !== undefined) {
-    new aws.secretsmanager.SecretRotation(`${name}-master-rotation`, { secretId: secretArn, rotationRules: { automaticallyAfterDays: aurora.masterPasswordRotationDays } }, opts);
+    new aws.secretsmanager.SecretRotation(
+      `${name}-master-rotation`,
+      { secretId: secretArn, rotationRules: { automaticallyAfterDays: aurora.masterPasswordRotationDays } },
+      opts,
+    );
   }
-  const version = aws.secretsmanager.getSecretVersionOutput({ secretId: secretArn }, { parent: opts.parent, provider: opts.provider });
+  const version = aws.secretsmanager.getSecretVersionOutput(
+    { secretId: secretArn },
+    { parent: opts.parent, provider: opts.provider },
+  );
   return pulumi.secret(version.secretString.apply(passwordIn));
 }

@@ -18,12 +18,20 @@ export interface DeployCheckArgs {
   alsoWaitFor: pulumi.Resource[];
 }
 
-export function deployCheck(name: string, args: DeployCheckArgs, opts: pulumi.CustomResourceOptions): command.local.Command {
+export function deployCheck(
+  name: string,
+  args: DeployCheckArgs,
+  opts: pulumi.CustomResourceOptions,
+): command.local.Command {
   const ids = pulumi
     .all([
       args.cluster.clusterIdentifier,
       pulumi.all(args.instances.map((i) => i.identifier)),
-      pulumi.all(args.secondaries.map((s) => pulumi.all([s.cluster.clusterIdentifier, pulumi.all(s.readers.map((r) => r.identifier))]))),
+      pulumi.all(
+        args.secondaries.map((s) =>
+          pulumi.all([s.cluster.clusterIdentifier, pulumi.all(s.readers.map((r) => r.identifier))]),
+        ),
+      ),
       args.proxyName,
     ])
     .apply(([clusterId, instanceIds, remote, proxyName]) => ({
@@ -40,8 +48,18 @@ export function deployCheck(name: string, args: DeployCheckArgs, opts: pulumi.Cu
       create: check.create,
       update: check.create,
       environment: expectation.apply((e) => check.environment(e)),
-      triggers: [args.topology.hash, expectation.apply((e) => JSON.stringify({ clusters: e.clusters, proxy: e.proxy }))],
+      triggers: [
+        args.topology.hash,
+        expectation.apply((e) => JSON.stringify({ clusters: e.clusters, proxy: e.proxy })),
+      ],
     },
-    { ...opts, dependsOn: [...args.instances, ...args.secondaries.flatMap((s) => [s.cluster, ...s.readers]), ...args.alsoWaitFor] },
+    {
+      ...opts,
+      dependsOn: [
+        ...args.instances,
+        ...args.secondaries.flatMap((s) => [s.cluster, ...s.readers]),
+        ...args.alsoWaitFor,
+      ],
+    },
   );
 }

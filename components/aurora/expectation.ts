@@ -18,7 +18,11 @@ function majorUpgrade(topology: AuroraTopology): AuroraExpectation["majorUpgrade
   return versionPolicy(topology.aurora).parameterGroups.includes("family") ? "held" : "applied";
 }
 
-export function auroraExpectation(topology: AuroraTopology, nodes: readonly DatabaseNode[], ids: CreatedIdentifiers): AuroraExpectation {
+export function auroraExpectation(
+  topology: AuroraTopology,
+  nodes: readonly DatabaseNode[],
+  ids: CreatedIdentifiers,
+): AuroraExpectation {
   const readers = nodes.flatMap((node, index) => {
     const id = ids.instanceIds[index];
     return node.role === "primary" || id === undefined ? [] : [{ id, role: node.role }];
@@ -32,11 +36,24 @@ export function auroraExpectation(topology: AuroraTopology, nodes: readonly Data
     majorUpgrade: majorUpgrade(topology),
     ...(ids.proxyName !== undefined ? { proxy: { region: topology.region, name: ids.proxyName } } : {}),
     clusters: [
-      { region: topology.region, clusterId: ids.clusterId, primary: true, ...(declaredWriter !== undefined ? { declaredWriter } : {}), readers },
+      {
+        region: topology.region,
+        clusterId: ids.clusterId,
+        primary: true,
+        ...(declaredWriter !== undefined ? { declaredWriter } : {}),
+        readers,
+      },
       ...topology.aurora.secondaries.flatMap((secondary, index) => {
         const created = ids.secondaries[index];
         if (!created) return [];
-        return [{ region: secondary.region, clusterId: created.clusterId, primary: false, readers: created.readerIds.map((id) => ({ id, role: "oltp" as const })) }];
+        return [
+          {
+            region: secondary.region,
+            clusterId: created.clusterId,
+            primary: false,
+            readers: created.readerIds.map((id) => ({ id, role: "oltp" as const })),
+          },
+        ];
       }),
     ],
   };

@@ -13,7 +13,11 @@
 const MAX_CLUSTER_IDENTIFIER = 63;
 
 function tidy(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-|-$/g, "");
 }
 
 /** `<prefix>[-<region>]-<suffix>`, the prefix shortened so the whole fits 63 characters. */

@@ -39,11 +39,17 @@ export function commonInstanceArgs(aurora: AuroraSettings): Partial<aws.rds.Clus
     autoMinorVersionUpgrade: aurora.autoMinorVersionUpgrade,
     applyImmediately: aurora.applyImmediately,
     ...(aurora.caCertIdentifier !== undefined ? { caCertIdentifier: aurora.caCertIdentifier } : {}),
-    ...(aurora.preferredMaintenanceWindow !== undefined ? { preferredMaintenanceWindow: aurora.preferredMaintenanceWindow } : {}),
+    ...(aurora.preferredMaintenanceWindow !== undefined
+      ? { preferredMaintenanceWindow: aurora.preferredMaintenanceWindow }
+      : {}),
   };
 }
 
-export function instanceArgs(topology: AuroraTopology, node: DatabaseNode, ctx: InstanceContext): aws.rds.ClusterInstanceArgs {
+export function instanceArgs(
+  topology: AuroraTopology,
+  node: DatabaseNode,
+  ctx: InstanceContext,
+): aws.rds.ClusterInstanceArgs {
   const { aurora } = topology;
   return {
     ...commonInstanceArgs(aurora),
@@ -55,7 +61,9 @@ export function instanceArgs(topology: AuroraTopology, node: DatabaseNode, ctx: 
     // Failover promotes the lowest tier: OLTP readers (1) before the OLAP reader (15).
     promotionTier: ROLES[node.role].promotionTier,
     performanceInsightsEnabled: aurora.performanceInsights,
-    ...(ctx.monitoringRoleArn !== undefined ? { monitoringInterval: aurora.monitoringInterval, monitoringRoleArn: ctx.monitoringRoleArn } : {}),
+    ...(ctx.monitoringRoleArn !== undefined
+      ? { monitoringInterval: aurora.monitoringInterval, monitoringRoleArn: ctx.monitoringRoleArn }
+      : {}),
   };
 }
 
@@ -78,7 +86,9 @@ function operations(aurora: AuroraSettings): Partial<aws.rds.ClusterArgs> {
   return {
     applyImmediately: aurora.applyImmediately,
     iamDatabaseAuthenticationEnabled: aurora.iamDatabaseAuthentication,
-    ...(aurora.preferredMaintenanceWindow !== undefined ? { preferredMaintenanceWindow: aurora.preferredMaintenanceWindow } : {}),
+    ...(aurora.preferredMaintenanceWindow !== undefined
+      ? { preferredMaintenanceWindow: aurora.preferredMaintenanceWindow }
+      : {}),
     ...(aurora.preferredBackupWindow !== undefined ? { preferredBackupWindow: aurora.preferredBackupWindow } : {}),
   };
 }
@@ -86,7 +96,11 @@ function operations(aurora: AuroraSettings): Partial<aws.rds.ClusterArgs> {
 function credentials(topology: AuroraTopology, ctx: ClusterContext): Partial<aws.rds.ClusterArgs> {
   const { aurora } = topology;
   if (aurora.manageMasterUserPassword) {
-    return { masterUsername: topology.user, manageMasterUserPassword: true, ...(aurora.kmsKeyId ? { masterUserSecretKmsKeyId: aurora.kmsKeyId } : {}) };
+    return {
+      masterUsername: topology.user,
+      manageMasterUserPassword: true,
+      ...(aurora.kmsKeyId ? { masterUserSecretKmsKeyId: aurora.kmsKeyId } : {}),
+    };
   }
   return { masterUsername: topology.user, ...(ctx.password !== undefined ? { masterPassword: ctx.password } : {}) };
 }
@@ -107,12 +121,16 @@ export function clusterArgs(topology: AuroraTopology, ctx: ClusterContext): aws.
     ...(aurora.kmsKeyId ? { kmsKeyId: aurora.kmsKeyId } : {}),
     deletionProtection: aurora.deletionProtection,
     skipFinalSnapshot: aurora.skipFinalSnapshot,
-    ...(aurora.skipFinalSnapshot ? {} : { finalSnapshotIdentifier: pulumiApply(ctx.clusterId, finalSnapshotIdentifier) }),
+    ...(aurora.skipFinalSnapshot
+      ? {}
+      : { finalSnapshotIdentifier: pulumiApply(ctx.clusterId, finalSnapshotIdentifier) }),
     backupRetentionPeriod: aurora.backupRetentionDays,
     copyTagsToSnapshot: true,
     enabledCloudwatchLogsExports: ["postgresql"],
     ...operations(aurora),
-    ...(ctx.versions.allowMajorVersionUpgrade ? { allowMajorVersionUpgrade: true, dbInstanceParameterGroupName: ctx.writerParameterGroupName } : {}),
+    ...(ctx.versions.allowMajorVersionUpgrade
+      ? { allowMajorVersionUpgrade: true, dbInstanceParameterGroupName: ctx.writerParameterGroupName }
+      : {}),
     ...(ctx.globalClusterId !== undefined ? { globalClusterIdentifier: ctx.globalClusterId } : {}),
     // availabilityZones is left unset: Aurora picks three, and a declared list that drifts forces replacement.
   };

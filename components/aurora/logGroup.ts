@@ -7,7 +7,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { postgresLogGroupName } from "../facts/aws/limits";
 
-export function postgresLogGroup(name: string, clusterId: pulumi.Input<string>, retentionInDays: number, opts: pulumi.CustomResourceOptions): aws.cloudwatch.LogGroup {
+export function postgresLogGroup(
+  name: string,
+  clusterId: pulumi.Input<string>,
+  retentionInDays: number,
+  opts: pulumi.CustomResourceOptions,
+): aws.cloudwatch.LogGroup {
   return new aws.cloudwatch.LogGroup(
     `${name}-postgresql-log`,
     { name: pulumi.output(clusterId).apply(postgresLogGroupName), retentionInDays },

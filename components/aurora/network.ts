@@ -24,7 +24,11 @@ export class AuroraNetwork extends pulumi.ComponentResource {
     const port = { protocol: "tcp", fromPort: args.port, toPort: args.port };
     const v4 = args.allowedCidrs.filter((c) => !c.includes(":"));
     const v6 = args.allowedCidrs.filter((c) => c.includes(":"));
-    this.subnetGroup = new aws.rds.SubnetGroup(name, { subnetIds: [...args.subnetIds], description: args.description }, { parent: this });
+    this.subnetGroup = new aws.rds.SubnetGroup(
+      name,
+      { subnetIds: [...args.subnetIds], description: args.description },
+      { parent: this },
+    );
     this.securityGroup = new aws.ec2.SecurityGroup(
       name,
       {
@@ -33,7 +37,15 @@ export class AuroraNetwork extends pulumi.ComponentResource {
         ingress: [
           ...(v4.length > 0 ? [{ ...port, cidrBlocks: v4, description: "PostgreSQL from allowedCidrs" }] : []),
           ...(v6.length > 0 ? [{ ...port, ipv6CidrBlocks: v6, description: "PostgreSQL from allowedCidrs" }] : []),
-          ...(args.allowedSecurityGroupIds.length > 0 ? [{ ...port, securityGroups: [...args.allowedSecurityGroupIds], description: "PostgreSQL from allowedSecurityGroupIds" }] : []),
+          ...(args.allowedSecurityGroupIds.length > 0
+            ? [
+                {
+                  ...port,
+                  securityGroups: [...args.allowedSecurityGroupIds],
+                  description: "PostgreSQL from allowedSecurityGroupIds",
+                },
+              ]
+            : []),
           { ...port, self: true, description: "RDS Proxy to the cluster" },
         ],
         egress: [{ ...port, self: true, description: "RDS Proxy to the cluster" }],

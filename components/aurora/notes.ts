@@ -18,7 +18,14 @@ export function describeNote(note: AuroraNote, roles: readonly AuroraNote["role"
 function mergedNotes(notes: readonly AuroraNote[]): string[] {
   const groups = new Map<string, { note: AuroraNote; roles: AuroraNote["role"][] }>();
   for (const note of notes) {
-    const key = JSON.stringify([note.setting, note.value, note.outcome, note.reason, note.auroraValue, note.fromStackConfig]);
+    const key = JSON.stringify([
+      note.setting,
+      note.value,
+      note.outcome,
+      note.reason,
+      note.auroraValue,
+      note.fromStackConfig,
+    ]);
     const group = groups.get(key);
     if (group) group.roles.push(note.role);
     else groups.set(key, { note, roles: [note.role] });
@@ -28,7 +35,9 @@ function mergedNotes(notes: readonly AuroraNote[]): string[] {
 
 function poolNotes(topology: AuroraTopology, olap: boolean, proxyReadOnlyEndpoint: string | undefined): string[] {
   if (!topology.aurora.proxy.enabled) {
-    return ["RDS Proxy is disabled (aurora.proxy.enabled: false): pools.write is the cluster endpoint and pools.read the reader endpoint, without connection pooling."];
+    return [
+      "RDS Proxy is disabled (aurora.proxy.enabled: false): pools.write is the cluster endpoint and pools.read the reader endpoint, without connection pooling.",
+    ];
   }
   return olap
     ? [
@@ -47,7 +56,9 @@ function scalingNotes(topology: AuroraTopology, olap: boolean): string[] {
       ? `Autoscaling tracks ${metric} averaged over the declared OLTP readers, not Aurora's all-reader average, so analytic load on the OLAP reader does not add OLTP readers (after a failover the promoted reader's writer load counts in that average until it is replaced).`
       : `Autoscaling tracks Aurora's ${metric === "CPUUtilization" ? "RDSReaderAverageCPUUtilization" : "RDSReaderAverageDatabaseConnections"}: every reader is an OLTP reader.`,
     `Autoscaled readers get the writer's class (${topology.aurora.instanceClass.writer}) and promotion tier ${AUTOSCALING.addedReaderTier.value}.${
-      olap ? " The OLAP reader is tier 15 too, and on a tie Aurora promotes the largest instance: with every OLTP reader down, the larger of them becomes writer." : ""
+      olap
+        ? " The OLAP reader is tier 15 too, and on a tie Aurora promotes the largest instance: with every OLTP reader down, the larger of them becomes writer."
+        : ""
     }`,
   ];
 }
@@ -63,7 +74,9 @@ function operationsNotes(topology: AuroraTopology, masterSecretArn: string | und
   if (aurora.manageMasterUserPassword) {
     notes.push(
       `RDS keeps the master password in Secrets Manager${masterSecretArn ? ` (${masterSecretArn})` : ""} and rotates it${
-        aurora.masterPasswordRotationDays !== undefined ? ` every ${aurora.masterPasswordRotationDays} days` : " every 7 days"
+        aurora.masterPasswordRotationDays !== undefined
+          ? ` every ${aurora.masterPasswordRotationDays} days`
+          : " every 7 days"
       }; RDS Proxy logs in with that secret, and the password output is its value at the last pulumi up: after a rotation, read the secret.`,
     );
   }

@@ -13,29 +13,61 @@ export interface CreatedEndpoints {
   olap?: pulumi.Input<string>;
   proxy?: { write: pulumi.Input<string>; readOnly: pulumi.Input<string> };
   instances: ReadonlyArray<{ node: DatabaseNode; identifier: pulumi.Input<string>; endpoint: pulumi.Input<string> }>;
-  secondaries: ReadonlyArray<{ region: string; readerEndpoint: pulumi.Input<string>; readers: ReadonlyArray<{ identifier: pulumi.Input<string>; endpoint: pulumi.Input<string> }> }>;
+  secondaries: ReadonlyArray<{
+    region: string;
+    readerEndpoint: pulumi.Input<string>;
+    readers: ReadonlyArray<{ identifier: pulumi.Input<string>; endpoint: pulumi.Input<string> }>;
+  }>;
   /** The RDS-managed master secret, when RDS manages the password. */
   masterSecretArn?: pulumi.Input<string>;
 }
 
-export function auroraStackOutputs(topology: AuroraTopology, created: CreatedEndpoints, password: pulumi.Input<string>): StackOutputValues {
+export function auroraStackOutputs(
+  topology: AuroraTopology,
+  created: CreatedEndpoints,
+  password: pulumi.Input<string>,
+): StackOutputValues {
   const port = topology.port;
-  const at = (host: pulumi.Input<string>): pulumi.Output<Endpoint> => pulumi.output(host).apply((h) => ({ host: h, port }));
+  const at = (host: pulumi.Input<string>): pulumi.Output<Endpoint> =>
+    pulumi.output(host).apply((h) => ({ host: h, port }));
   const readerEndpoint = at(created.oltpReader);
   // With an OLAP reader, the proxy's READ_ONLY endpoint would reach it too: reads use the OLTP endpoint.
   const readPool = created.olap !== undefined || !created.proxy ? readerEndpoint : at(created.proxy.readOnly);
-  const reader = (identifier: pulumi.Input<string>, endpoint: pulumi.Input<string>, region: string, role: Reader["role"]): pulumi.Output<Reader> =>
+  const reader = (
+    identifier: pulumi.Input<string>,
+    endpoint: pulumi.Input<string>,
+    region: string,
+    role: Reader["role"],
+  ): pulumi.Output<Reader> =>
     pulumi.all([identifier, endpoint]).apply(([name, host]) => ({ name, region, role, host, port }));
   const readers = [
-    ...created.instances.flatMap(({ node, identifier, endpoint }) => (node.role === "primary" ? [] : [reader(identifier, endpoint, topology.region, node.role)])),
+    ...created.instances.flatMap(({ node, identifier, endpoint }) =>
+      node.role === "primary" ? [] : [reader(identifier, endpoint, topology.region, node.role)],
+    ),
     ...created.secondaries.flatMap((s) => s.readers.map((r) => reader(r.identifier, r.endpoint, s.region, "oltp"))),
   ];
   const regions = pulumi.all([
-    pulumi.all([readerEndpoint, readPool]).apply(([endpoint, pool]) => ({ region: topology.region, primary: true, readerEndpoint: endpoint, readPool: pool })),
-    ...created.secondaries.map((s) => at(s.readerEndpoint).apply((endpoint) => ({ region: s.region, primary: false, readerEndpoint: endpoint, readPool: endpoint }))),
+    pulumi.all([readerEndpoint, readPool]).apply(([endpoint, pool]) => ({
+      region: topology.region,
+      primary: true,
+      readerEndpoint: endpoint,
+      readPool: pool,
+    })),
+    ...created.secondaries.map((s) =>
+      at(s.readerEndpoint).apply((endpoint) => ({
+        region: s.region,
+        primary: false,
+        readerEndpoint: endpoint,
+        readPool: endpoint,
+      })),
+    ),
   ]);
   const pools = pulumi
-    .all([at(created.proxy ? created.proxy.write : created.writer), readPool, created.olap !== undefined ? at(created.olap) : undefined])
+    .all([
+      at(created.proxy ? created.proxy.write : created.writer),
+      readPool,
+      created.olap !== undefined ? at(created.olap) : undefined,
+    ])
     .apply(([write, read, olap]) => ({ write, read, ...(olap ? { olap } : {}) }));
   const common = commonOutputs(topology);
   return toOutputValues(
@@ -50,7 +82,9 @@ export function auroraStackOutputs(topology: AuroraTopology, created: CreatedEnd
       regions,
       notes: pulumi
         .all([created.proxy?.readOnly, created.masterSecretArn])
-        .apply(([readOnly, masterSecretArn]) => auroraNotes(topology, { proxyReadOnlyEndpoint: readOnly, masterSecretArn })),
+        .apply(([readOnly, masterSecretArn]) =>
+          auroraNotes(topology, { proxyReadOnlyEndpoint: readOnly, masterSecretArn }),
+        ),
       // rds.force_ssl; Aurora's certificates chain to the RDS CA bundle, which clients fetch from AWS.
       tls: { required: topology.access.requireTls },
     },

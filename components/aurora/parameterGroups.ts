@@ -18,7 +18,10 @@ export class AuroraParameterGroups extends pulumi.ComponentResource {
   constructor(name: string, args: AuroraParameterGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:aurora:ParameterGroups", name, {}, opts);
     const { family, plan } = args;
-    const child = { parent: this, ...(args.ignoreChanges && args.ignoreChanges.length > 0 ? { ignoreChanges: args.ignoreChanges } : {}) };
+    const child = {
+      parent: this,
+      ...(args.ignoreChanges && args.ignoreChanges.length > 0 ? { ignoreChanges: args.ignoreChanges } : {}),
+    };
     this.cluster = new aws.rds.ClusterParameterGroup(
       `${name}-cluster`,
       { family, description: "pg-read-replicas: cluster settings", parameters: plan.cluster.map((p) => ({ ...p })) },
@@ -29,7 +32,11 @@ export class AuroraParameterGroups extends pulumi.ComponentResource {
         role,
         new aws.rds.ParameterGroup(
           `${name}-${role}`,
-          { family, description: `pg-read-replicas: ${role} instance settings`, parameters: plan.instance[role].map((p) => ({ ...p })) },
+          {
+            family,
+            description: `pg-read-replicas: ${role} instance settings`,
+            parameters: plan.instance[role].map((p) => ({ ...p })),
+          },
           child,
         ),
       );

@@ -53,7 +53,10 @@ function convert(value: string, mapping: Converted): string | undefined {
   }
 }
 
-/** Aurora's accepted range: -1 (wait forever, no limit) and values above it become the maximum, values below it the minimum. */
+/**
+ * Aurora's accepted range: -1 (wait forever, no limit) and values above it become the maximum, values below it the
+ * minimum.
+ */
 function bounded(value: string, range: readonly [number, number]): string {
   const [min, max] = range;
   const number = Number(value);
@@ -73,9 +76,11 @@ export type MappableSetting = Pick<Setting, "value" | "source"> & { name: string
 
 /** Why a setting cannot be sent as it is, or undefined when its fact lets it through. */
 function refusal(fact: ParameterFact, mapping: Converted, fromStackConfig: boolean): string | undefined {
-  if (mapping.sizedByAurora && !fromStackConfig) return `Aurora sizes it from the instance class (${fact.auroraDefault ?? "its own default"}); set it in stack config to override`;
+  if (mapping.sizedByAurora && !fromStackConfig)
+    return `Aurora sizes it from the instance class (${fact.auroraDefault ?? "its own default"}); set it in stack config to override`;
   if (!fact.modifiable) return "AWS marks it not modifiable in Aurora PostgreSQL parameter groups";
-  if (fact.level === "none") return "AWS's Aurora PostgreSQL parameter reference lists it in neither the cluster nor the instance parameter group; set it per role or database (ALTER ROLE ... SET)";
+  if (fact.level === "none")
+    return "AWS's Aurora PostgreSQL parameter reference lists it in neither the cluster nor the instance parameter group; set it per role or database (ALTER ROLE ... SET)";
   return undefined;
 }
 
@@ -85,7 +90,15 @@ export function auroraParametersFor(role: NodeRole, settings: readonly MappableS
   for (const setting of settings) {
     const fromStackConfig = setting.source === "stackConfig";
     const note = (outcome: AuroraNote["outcome"], reason: string, auroraValue?: string) =>
-      result.notes.push({ role, setting: setting.name, value: setting.value, outcome, reason, fromStackConfig, ...(auroraValue !== undefined ? { auroraValue } : {}) });
+      result.notes.push({
+        role,
+        setting: setting.name,
+        value: setting.value,
+        outcome,
+        reason,
+        fromStackConfig,
+        ...(auroraValue !== undefined ? { auroraValue } : {}),
+      });
     const mapping = gucSpec(setting.name)?.aurora;
     if (!mapping) {
       note("skipped", "Aurora PostgreSQL has no equivalent parameter");
@@ -97,7 +110,10 @@ export function auroraParametersFor(role: NodeRole, settings: readonly MappableS
     }
     const fact = parameterFact(setting.name);
     // A registry entry that maps to Aurora without a fact is a bug: facts.test checks the registry.
-    if (!fact) throw new Error(`auroraParametersFor: ${setting.name} maps to Aurora but has no entry in components/facts/aws/parameters.ts`);
+    if (!fact)
+      throw new Error(
+        `auroraParametersFor: ${setting.name} maps to Aurora but has no entry in components/facts/aws/parameters.ts`,
+      );
     const refused = refusal(fact, mapping, fromStackConfig);
     if (refused) {
       note("skipped", refused);
@@ -111,7 +127,11 @@ export function auroraParametersFor(role: NodeRole, settings: readonly MappableS
     if (fact.range && !valueAllowed(fact, value)) {
       const limited = bounded(value, fact.range);
       const [min, max] = fact.range;
-      note("mapped", `Aurora accepts ${min}–${max}${mapping.unit === "ms" ? " ms" : ""}; ${setting.value} becomes its nearest bound`, limited);
+      note(
+        "mapped",
+        `Aurora accepts ${min}–${max}${mapping.unit === "ms" ? " ms" : ""}; ${setting.value} becomes its nearest bound`,
+        limited,
+      );
       value = limited;
     }
     if (!valueAllowed(fact, value)) {
@@ -121,7 +141,11 @@ export function auroraParametersFor(role: NodeRole, settings: readonly MappableS
     const parameter = { name: setting.name, value, applyMethod: applyMethodFor(fact) };
     if (levelAllows(fact.level, "instance")) result.parameters.push(parameter);
     else if (role === "primary") result.clusterParameters.push(parameter);
-    else note("skipped", "AWS takes it only in the cluster parameter group, where the writer's value applies to every instance");
+    else
+      note(
+        "skipped",
+        "AWS takes it only in the cluster parameter group, where the writer's value applies to every instance",
+      );
   }
   return result;
 }

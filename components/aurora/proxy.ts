@@ -39,7 +39,14 @@ export function proxyRolePolicy(secretArn: string, kmsKeyArn: string | undefined
     Statement: [
       { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: secretArn },
       ...(kmsKeyArn
-        ? [{ Effect: "Allow", Action: ["kms:Decrypt"], Resource: kmsKeyArn, Condition: { StringEquals: { "kms:ViaService": secretsManagerViaService(region) } } }]
+        ? [
+            {
+              Effect: "Allow",
+              Action: ["kms:Decrypt"],
+              Resource: kmsKeyArn,
+              Condition: { StringEquals: { "kms:ViaService": secretsManagerViaService(region) } },
+            },
+          ]
         : []),
     ],
   });
@@ -54,16 +61,26 @@ export class AuroraProxy extends pulumi.ComponentResource {
     super("pg-read-replicas:aurora:Proxy", name, {}, opts);
     const { aurora } = args;
     const child = { parent: this };
-    this.secretArn = args.credentials.kind === "managed" ? pulumi.output(args.credentials.secretArn) : this.ownSecret(name, args.credentials, aurora.kmsKeyId);
+    this.secretArn =
+      args.credentials.kind === "managed"
+        ? pulumi.output(args.credentials.secretArn)
+        : this.ownSecret(name, args.credentials, aurora.kmsKeyId);
     const role = new aws.iam.Role(
       `${name}-role`,
       {
         description: "pg-read-replicas: lets RDS Proxy read its credentials",
-        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
       },
       child,
     );
-    new aws.iam.RolePolicy(`${name}-read-secret`, { role: role.id, policy: this.secretArn.apply((arn) => proxyRolePolicy(arn, aurora.kmsKeyId, args.region)) }, child);
+    new aws.iam.RolePolicy(
+      `${name}-read-secret`,
+      { role: role.id, policy: this.secretArn.apply((arn) => proxyRolePolicy(arn, aurora.kmsKeyId, args.region)) },
+      child,
+    );
     const network = { vpcSubnetIds: [...aurora.subnetIds], vpcSecurityGroupIds: [args.securityGroupId] };
     this.proxy = new aws.rds.Proxy(
       `${name}`,
@@ -72,14 +89,27 @@ export class AuroraProxy extends pulumi.ComponentResource {
         roleArn: role.arn,
         requireTls: aurora.proxy.requireTls,
         idleClientTimeout: aurora.proxy.idleClientTimeoutS,
-        auths: [{ authScheme: "SECRETS", secretArn: this.secretArn, iamAuth: "DISABLED", clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256" }],
+        auths: [
+          {
+            authScheme: "SECRETS",
+            secretArn: this.secretArn,
+            iamAuth: "DISABLED",
+            clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
+          },
+        ],
         ...network,
       },
       child,
     );
     const targetGroup = new aws.rds.ProxyDefaultTargetGroup(
       `${name}-targets`,
-      { dbProxyName: this.proxy.name, connectionPoolConfig: { maxConnectionsPercent: aurora.proxy.maxConnectionsPercent, connectionBorrowTimeout: 120 } },
+      {
+        dbProxyName: this.proxy.name,
+        connectionPoolConfig: {
+          maxConnectionsPercent: aurora.proxy.maxConnectionsPercent,
+          connectionBorrowTimeout: 120,
+        },
+      },
       child,
     );
     new aws.rds.ProxyTarget(
@@ -89,7 +119,12 @@ export class AuroraProxy extends pulumi.ComponentResource {
     );
     this.readOnly = new aws.rds.ProxyEndpoint(
       `${name}-ro`,
-      { dbProxyName: this.proxy.name, dbProxyEndpointName: this.proxy.name.apply((n) => `${n}-ro`.slice(0, 63)), targetRole: "READ_ONLY", ...network },
+      {
+        dbProxyName: this.proxy.name,
+        dbProxyEndpointName: this.proxy.name.apply((n) => `${n}-ro`.slice(0, 63)),
+        targetRole: "READ_ONLY",
+        ...network,
+      },
       // Its name is fixed by the proxy's: a replacement must free it first.
       { parent: this, deleteBeforeReplace: true },
     );
@@ -97,18 +132,29 @@ export class AuroraProxy extends pulumi.ComponentResource {
   }
 
   /** A secret of the product's own, encrypted with the stack's key when it has one. */
-  private ownSecret(name: string, credentials: Extract<ProxyCredentials, { kind: "generated" }>, kmsKeyId: string | undefined): pulumi.Output<string> {
+  private ownSecret(
+    name: string,
+    credentials: Extract<ProxyCredentials, { kind: "generated" }>,
+    kmsKeyId: string | undefined,
+  ): pulumi.Output<string> {
     const child = { parent: this };
     const secret = new aws.secretsmanager.Secret(
       `${name}-auth`,
-      { description: "pg-read-replicas: application credentials RDS Proxy logs in with", ...(kmsKeyId ? { kmsKeyId } : {}) },
+      {
+        description: "pg-read-replicas: application credentials RDS Proxy logs in with",
+        ...(kmsKeyId ? { kmsKeyId } : {}),
+      },
       child,
     );
     new aws.secretsmanager.SecretVersion(
       `${name}-auth`,
       {
         secretId: secret.id,
-        secretString: pulumi.secret(pulumi.output(credentials.password).apply((password) => JSON.stringify({ username: credentials.user, password }))),
+        secretString: pulumi.secret(
+          pulumi
+            .output(credentials.password)
+            .apply((password) => JSON.stringify({ username: credentials.user, password })),
+        ),
       },
       child,
     );

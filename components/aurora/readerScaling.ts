@@ -22,17 +22,30 @@ export interface ReaderScalingArgs {
   oltpReaderIds?: pulumi.Input<string[]>;
 }
 
-export function readerScaling(name: string, args: ReaderScalingArgs, opts: pulumi.CustomResourceOptions): aws.appautoscaling.Target {
+export function readerScaling(
+  name: string,
+  args: ReaderScalingArgs,
+  opts: pulumi.CustomResourceOptions,
+): aws.appautoscaling.Target {
   const cleanup = autoscaledReadersCleanupCommand(args.cli);
   const remover = new command.local.Command(
     `${name}-autoscaled-readers`,
-    { delete: cleanup.delete, environment: args.cluster.clusterIdentifier.apply((clusterId) => cleanup.environment({ region: args.region, clusterId })) },
+    {
+      delete: cleanup.delete,
+      environment: args.cluster.clusterIdentifier.apply((clusterId) =>
+        cleanup.environment({ region: args.region, clusterId }),
+      ),
+    },
     { parent: opts.parent, dependsOn: [args.cluster] },
   );
-  const target = new aws.appautoscaling.Target(`${name}-readers`, scalingTargetArgs(args.scaling, args.cluster.clusterIdentifier), {
-    ...opts,
-    dependsOn: [...args.instances, remover],
-  });
+  const target = new aws.appautoscaling.Target(
+    `${name}-readers`,
+    scalingTargetArgs(args.scaling, args.cluster.clusterIdentifier),
+    {
+      ...opts,
+      dependsOn: [...args.instances, remover],
+    },
+  );
   new aws.appautoscaling.Policy(`${name}-readers`, scalingPolicyArgs(args.scaling, target, args.oltpReaderIds), opts);
   return target;
 }

@@ -58,7 +58,11 @@ export class AuroraSecondaryRegion extends pulumi.ComponentResource {
       child,
     );
     // Renewed with every input that would replace the cluster, so a replacement never reuses a name.
-    const suffix = new random.RandomId(`${name}-cluster-id`, { byteLength: 4, keepers: { kmsKeyId: secondary.kmsKeyId, subnetGroup: network.subnetGroup.name } }, child);
+    const suffix = new random.RandomId(
+      `${name}-cluster-id`,
+      { byteLength: 4, keepers: { kmsKeyId: secondary.kmsKeyId, subnetGroup: network.subnetGroup.name } },
+      child,
+    );
     const clusterId = suffix.hex.apply((hex) => clusterIdentifier(args.identifierPrefix, hex, secondary.region));
     const logGroup = postgresLogGroup(name, clusterId, aurora.logRetentionDays, child);
     this.cluster = new aws.rds.Cluster(
@@ -78,7 +82,9 @@ export class AuroraSecondaryRegion extends pulumi.ComponentResource {
         skipFinalSnapshot: true,
         enabledCloudwatchLogsExports: ["postgresql"],
         applyImmediately: aurora.applyImmediately,
-        ...(aurora.preferredMaintenanceWindow !== undefined ? { preferredMaintenanceWindow: aurora.preferredMaintenanceWindow } : {}),
+        ...(aurora.preferredMaintenanceWindow !== undefined
+          ? { preferredMaintenanceWindow: aurora.preferredMaintenanceWindow }
+          : {}),
       },
       {
         parent: this,

@@ -19,7 +19,14 @@ const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 function subnetIssue(key: string, subnets: readonly string[]): ConfigIssue[] {
   if (subnets.length >= 2 && new Set(subnets).size === subnets.length) return [];
-  return [{ key, value: subnets, problem: "needs at least two distinct subnets (an RDS subnet group spans two availability zones)", fix: "list private subnets in at least two zones" }];
+  return [
+    {
+      key,
+      value: subnets,
+      problem: "needs at least two distinct subnets (an RDS subnet group spans two availability zones)",
+      fix: "list private subnets in at least two zones",
+    },
+  ];
 }
 
 function readerCount(config: ResolvedAurora): number {
@@ -28,24 +35,44 @@ function readerCount(config: ResolvedAurora): number {
 
 /** Readers the primary cluster may have: 15, less one per Global Database secondary region. */
 export function primaryReaderLimit(config: ResolvedAurora): number {
-  return config.crossRegion.length === 0 ? AURORA_MAX_READERS : LIMITS.primaryReadersWithSecondaries.value(config.crossRegion.length);
+  return config.crossRegion.length === 0
+    ? AURORA_MAX_READERS
+    : LIMITS.primaryReadersWithSecondaries.value(config.crossRegion.length);
 }
 
 function limitWhy(config: ResolvedAurora): string {
   const secondaries = config.crossRegion.length;
-  return secondaries === 0 ? `the ${AURORA_MAX_READERS} an Aurora cluster allows` : `the ${primaryReaderLimit(config)} a Global Database primary with ${secondaries} secondary region${secondaries > 1 ? "s" : ""} allows (15 − ${secondaries})`;
+  return secondaries === 0
+    ? `the ${AURORA_MAX_READERS} an Aurora cluster allows`
+    : `the ${primaryReaderLimit(config)} a Global Database primary with ${secondaries} secondary region${secondaries > 1 ? "s" : ""} allows (15 − ${secondaries})`;
 }
 
 function cluster(config: ResolvedAurora): Check {
   return ({ issues }) => {
     const { aurora } = config;
-    if (!AWS_REGION.test(config.region)) issues.push({ key: "region", value: config.region, problem: "is not an AWS region", fix: "use an AWS region such as us-east-1" });
+    if (!AWS_REGION.test(config.region))
+      issues.push({
+        key: "region",
+        value: config.region,
+        problem: "is not an AWS region",
+        fix: "use an AWS region such as us-east-1",
+      });
     issues.push(...subnetIssue("aurora.subnetIds", aurora.subnetIds));
     if (config.olap.enabled && !aurora.instanceClass.olap) {
-      issues.push({ key: "aurora.instanceClass.olap", value: undefined, problem: "is required when olap.enabled is true", fix: "set aurora.instanceClass.olap, e.g. db.r6g.xlarge (analytics wants memory)" });
+      issues.push({
+        key: "aurora.instanceClass.olap",
+        value: undefined,
+        problem: "is required when olap.enabled is true",
+        fix: "set aurora.instanceClass.olap, e.g. db.r6g.xlarge (analytics wants memory)",
+      });
     }
     if (config.olapGiven?.region !== undefined && config.olapGiven.region !== config.region) {
-      issues.push({ key: "olap.region", value: config.olapGiven.region, problem: "must be the primary's region on Aurora: the OLAP reader joins the primary cluster", fix: "remove olap.region" });
+      issues.push({
+        key: "olap.region",
+        value: config.olapGiven.region,
+        problem: "must be the primary's region on Aurora: the OLAP reader joins the primary cluster",
+        fix: "remove olap.region",
+      });
     }
     const readers = readerCount(config);
     const limit = primaryReaderLimit(config);
@@ -66,7 +93,12 @@ function engineVersion(config: ResolvedAurora): Check {
     const [major, minor] = version.split(".").map(Number);
     const floor = major === undefined ? undefined : AURORA_MINOR_FLOOR[major];
     if (major !== config.postgresVersion) {
-      issues.push({ key: "aurora.engineVersion", value: version, problem: `is PostgreSQL ${major}, but postgresVersion is ${config.postgresVersion}`, fix: `use a ${config.postgresVersion}.x version, or change postgresVersion` });
+      issues.push({
+        key: "aurora.engineVersion",
+        value: version,
+        problem: `is PostgreSQL ${major}, but postgresVersion is ${config.postgresVersion}`,
+        fix: `use a ${config.postgresVersion}.x version, or change postgresVersion`,
+      });
     } else if (floor !== undefined && minor !== undefined && minor < floor) {
       issues.push({
         key: "aurora.engineVersion",
@@ -85,10 +117,20 @@ function autoscaling(config: ResolvedAurora): Check {
     const readers = readerCount(config);
     const limit = primaryReaderLimit(config);
     if (scaling.minReaders > scaling.maxReaders) {
-      issues.push({ key: "aurora.autoscaling.minReaders", value: scaling.minReaders, problem: `is above maxReaders (${scaling.maxReaders})`, fix: "lower minReaders or raise maxReaders" });
+      issues.push({
+        key: "aurora.autoscaling.minReaders",
+        value: scaling.minReaders,
+        problem: `is above maxReaders (${scaling.maxReaders})`,
+        fix: "lower minReaders or raise maxReaders",
+      });
     }
     if (scaling.maxReaders > limit) {
-      issues.push({ key: "aurora.autoscaling.maxReaders", value: scaling.maxReaders, problem: `is above ${limitWhy(config)}`, fix: `use at most ${limit}` });
+      issues.push({
+        key: "aurora.autoscaling.maxReaders",
+        value: scaling.maxReaders,
+        problem: `is above ${limitWhy(config)}`,
+        fix: `use at most ${limit}`,
+      });
     } else if (scaling.maxReaders <= readers) {
       issues.push({
         key: "aurora.autoscaling.maxReaders",
@@ -105,7 +147,14 @@ function keyRegionIssue(key: string, arn: string | undefined, region: string): C
   if (arn === undefined) return [];
   const keyRegion = kmsKeyArnRegion(arn);
   if (keyRegion === undefined || keyRegion === region) return [];
-  return [{ key, value: arn, problem: `is a key in ${keyRegion}, but it encrypts storage in ${region}`, fix: `use a key of ${region} (for a multi-Region key, the ARN of its ${region} replica)` }];
+  return [
+    {
+      key,
+      value: arn,
+      problem: `is a key in ${keyRegion}, but it encrypts storage in ${region}`,
+      fix: `use a key of ${region} (for a multi-Region key, the ARN of its ${region} replica)`,
+    },
+  ];
 }
 
 function secondaries(config: ResolvedAurora): Check {
@@ -122,16 +171,33 @@ function secondaries(config: ResolvedAurora): Check {
     }
     entries.forEach((entry, index) => {
       const base = `crossRegion[${index}]`;
-      if (!AWS_REGION.test(entry.region)) issues.push({ key: `${base}.region`, value: entry.region, problem: "is not an AWS region", fix: "use an AWS region such as eu-west-1" });
+      if (!AWS_REGION.test(entry.region))
+        issues.push({
+          key: `${base}.region`,
+          value: entry.region,
+          problem: "is not an AWS region",
+          fix: "use an AWS region such as eu-west-1",
+        });
       issues.push(...subnetIssue(`${base}.subnetIds`, entry.subnetIds));
       issues.push(...keyRegionIssue(`${base}.kmsKeyId`, entry.kmsKeyId, entry.region));
       if (entry.replicas > LIMITS.readersPerSecondaryCluster.value) {
-        issues.push({ key: `${base}.replicas`, value: entry.replicas, problem: `is above the ${LIMITS.readersPerSecondaryCluster.value} readers a secondary cluster allows`, fix: "use fewer readers there" });
+        issues.push({
+          key: `${base}.replicas`,
+          value: entry.replicas,
+          problem: `is above the ${LIMITS.readersPerSecondaryCluster.value} readers a secondary cluster allows`,
+          fix: "use fewer readers there",
+        });
       }
     });
   };
 }
 
 export function auroraRules(config: ResolvedAurora): Check[] {
-  return [cluster(config), engineVersion(config), autoscaling(config), secondaries(config), ...auroraOptionRules(config)];
+  return [
+    cluster(config),
+    engineVersion(config),
+    autoscaling(config),
+    secondaries(config),
+    ...auroraOptionRules(config),
+  ];
 }

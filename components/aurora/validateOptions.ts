@@ -52,7 +52,9 @@ function versions(config: ResolvedAurora): Check {
     const { allowMajorVersionUpgrade, autoMinorVersionUpgrade } = config.aurora;
     if (!allowMajorVersionUpgrade) return;
     if (config.crossRegion.length > 0) {
-      warnings.push("aurora.allowMajorVersionUpgrade has no effect with crossRegion: a Global Database takes a major upgrade through its global cluster when engineVersion changes.");
+      warnings.push(
+        "aurora.allowMajorVersionUpgrade has no effect with crossRegion: a Global Database takes a major upgrade through its global cluster when engineVersion changes.",
+      );
     } else if (autoMinorVersionUpgrade) {
       warnings.push(
         "aurora.allowMajorVersionUpgrade applies aurora.engineVersion as written: once AWS has upgraded a minor on its own, pulumi up would try to go back to the configured one. Remove it after the major upgrade.",

@@ -5,12 +5,26 @@
  *   const { token } = await db.write((tx) => tx.query("UPDATE ..."));
  *   const { result } = await db.read((tx) => tx.query("SELECT ..."), { token });
  */
-export { ReplicaClient, DEFAULTS, type ClientOptions, type ReadOptions, type ReadResult, type WriteOptions, type WriteResult } from "./replicaClient";
+export {
+  ReplicaClient,
+  DEFAULTS,
+  type ClientOptions,
+  type ReadOptions,
+  type ReadResult,
+  type WriteOptions,
+  type WriteResult,
+} from "./replicaClient";
 export { Session } from "./session";
 export type { Consistency, FallbackReason, Queryable, Route, Work } from "./route";
 export type { Isolation } from "./sql";
 export { type CausalityToken, TokenError, mergeTokens, normalizeToken, parseToken, formatLsn } from "./token";
-export { ClientConfigError, NoServerError, ReplicaUnavailableError, WriteNotCommittedError, WrongServerError } from "./errors";
+export {
+  ClientConfigError,
+  NoServerError,
+  ReplicaUnavailableError,
+  WriteNotCommittedError,
+  WrongServerError,
+} from "./errors";
 export { type ClientTargets, targetsFromEnv, targetsFromOutputs, targetsFromOutputsFile } from "./targets";
 export { ENV_NAMES, connectionUrls, shellExports } from "../contract/urls";
 export type { ConnectionUrls, Endpoint, StackOutputs } from "../contract/stackOutputs";

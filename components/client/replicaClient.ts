@@ -15,7 +15,13 @@ import { ClientConfigError, NoServerError, WriteNotCommittedError, describeError
 import { PrimaryPositions } from "./positions";
 import { type Consistency, type NamedPool, type Queryable, type Route, Router, type Work } from "./route";
 import { COMMIT_WRITE, type Isolation, PRIMARY_POSITION, beginWrite } from "./sql";
-import { type ClientTargets, type PoolTarget, targetsFromEnv, targetsFromOutputs, targetsFromOutputsFile } from "./targets";
+import {
+  type ClientTargets,
+  type PoolTarget,
+  targetsFromEnv,
+  targetsFromOutputs,
+  targetsFromOutputsFile,
+} from "./targets";
 import { Telemetry, type TelemetryOptions } from "./telemetry";
 import { type CausalityToken, mergeTokens } from "./token";
 import { Session } from "./session";
@@ -76,13 +82,23 @@ export interface WriteResult<T> {
 }
 
 function checkOptions(options: ClientOptions): void {
-  const numbers = ["maxWaitMs", "pollIntervalMs", "maxStalenessMs", "replicaTimeoutMs", "poolSize", "connectionTimeoutMs"] as const;
+  const numbers = [
+    "maxWaitMs",
+    "pollIntervalMs",
+    "maxStalenessMs",
+    "replicaTimeoutMs",
+    "poolSize",
+    "connectionTimeoutMs",
+  ] as const;
   for (const key of numbers) {
     const value = options[key];
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new ClientConfigError(`client option ${key} = ${String(value)}: use a number ≥ 0`);
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0))
+      throw new ClientConfigError(`client option ${key} = ${String(value)}: use a number ≥ 0`);
   }
   if (options.onReplicaUnavailable !== undefined && !["primary", "error"].includes(options.onReplicaUnavailable)) {
-    throw new ClientConfigError(`client option onReplicaUnavailable = ${JSON.stringify(options.onReplicaUnavailable)}: use "primary" or "error"`);
+    throw new ClientConfigError(
+      `client option onReplicaUnavailable = ${JSON.stringify(options.onReplicaUnavailable)}: use "primary" or "error"`,
+    );
   }
 }
 
@@ -113,11 +129,20 @@ export class ReplicaClient {
   constructor(targets: ClientTargets, options: ClientOptions = {}) {
     checkOptions(options);
     const { tracerProvider, meterProvider, ...rest } = options;
-    const settings = { ...DEFAULTS, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) } as ReplicaClient["settings"];
+    const settings = {
+      ...DEFAULTS,
+      ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
+    } as ReplicaClient["settings"];
     this.settings = settings;
     const open = (target: PoolTarget, connectionTimeoutMillis: number): NamedPool => {
-      const pool = new pg.Pool({ ...target.config, max: settings.poolSize, connectionTimeoutMillis, application_name: settings.applicationName });
-      // An idle connection dropped by the server or pooler is replaced on next use; without a listener it would crash the process.
+      const pool = new pg.Pool({
+        ...target.config,
+        max: settings.poolSize,
+        connectionTimeoutMillis,
+        application_name: settings.applicationName,
+      });
+      // An idle connection dropped by the server or pooler is replaced on next use; without a listener it would crash
+      // the process.
       pool.on("error", () => undefined);
       return { pool, label: target.label };
     };
@@ -127,50 +152,67 @@ export class ReplicaClient {
       ...(targets.olap ? { olap: open(targets.olap, settings.connectionTimeoutMs) } : {}),
     };
     this.router = new Router(this.pools.write, this.pools.read, this.pools.olap, settings);
-    this.telemetry = new Telemetry({ ...(tracerProvider ? { tracerProvider } : {}), ...(meterProvider ? { meterProvider } : {}) });
-    this.positions = new PrimaryPositions(async () => (await this.pools.write.pool.query(PRIMARY_POSITION)).rows[0].lsn as string);
+    this.telemetry = new Telemetry({
+      ...(tracerProvider ? { tracerProvider } : {}),
+      ...(meterProvider ? { meterProvider } : {}),
+    });
+    this.positions = new PrimaryPositions(
+      async () => (await this.pools.write.pool.query(PRIMARY_POSITION)).rows[0].lsn as string,
+    );
   }
 
   /** Runs `work` in a transaction on the writer and returns its result with the commit's causality token. */
   async write<T>(work: Work<T>, options: WriteOptions = {}): Promise<WriteResult<T>> {
     const given = mergeTokens(options.token);
-    return this.telemetry.span("db.write", { "db.routing.target": "primary", "db.routed_to_primary": true }, async (span) => {
-      const conn = await this.pools.write.pool.connect().catch((error: unknown) => {
-        throw new NoServerError(`the write pool ${this.pools.write.label} is unavailable (${describeError(error)}); nothing was written.`, { cause: error });
-      });
-      let committed: { command: string; lsn: string; at: number };
-      try {
-        await conn.query(beginWrite(options.isolation));
-        const result = await work(conn);
-        const at = Date.now();
-        const [commit, position] = resultsOf(await conn.query(COMMIT_WRITE));
-        committed = { command: commit?.command ?? "", lsn: position?.rows[0]?.lsn as string, at };
-        conn.release();
-        if (committed.command !== "COMMIT") {
-          throw new WriteNotCommittedError(
-            `the write was rolled back, not committed (COMMIT answered ${committed.command}): a statement inside it failed and its error was caught. Nothing was written; no token was issued.`,
+    return this.telemetry.span(
+      "db.write",
+      { "db.routing.target": "primary", "db.routed_to_primary": true },
+      async (span) => {
+        const conn = await this.pools.write.pool.connect().catch((error: unknown) => {
+          throw new NoServerError(
+            `the write pool ${this.pools.write.label} is unavailable (${describeError(error)}); nothing was written.`,
+            { cause: error },
           );
+        });
+        let committed: { command: string; lsn: string; at: number };
+        try {
+          await conn.query(beginWrite(options.isolation));
+          const result = await work(conn);
+          const at = Date.now();
+          const [commit, position] = resultsOf(await conn.query(COMMIT_WRITE));
+          committed = { command: commit?.command ?? "", lsn: position?.rows[0]?.lsn as string, at };
+          conn.release();
+          if (committed.command !== "COMMIT") {
+            throw new WriteNotCommittedError(
+              `the write was rolled back, not committed (COMMIT answered ${committed.command}): a statement inside it failed and its error was caught. Nothing was written; no token was issued.`,
+            );
+          }
+          this.positions.record(committed.at, committed.lsn);
+          span.setAttribute("db.causality_token", committed.lsn);
+          return { result, token: mergeTokens(given, committed.lsn)! };
+        } catch (error) {
+          if (error instanceof WriteNotCommittedError) throw error;
+          const rolledBack = await conn.query("ROLLBACK").then(
+            () => true,
+            () => false,
+          );
+          conn.release(rolledBack ? undefined : (error as Error));
+          throw error;
         }
-        this.positions.record(committed.at, committed.lsn);
-        span.setAttribute("db.causality_token", committed.lsn);
-        return { result, token: mergeTokens(given, committed.lsn)! };
-      } catch (error) {
-        if (error instanceof WriteNotCommittedError) throw error;
-        const rolledBack = await conn.query("ROLLBACK").then(
-          () => true,
-          () => false,
-        );
-        conn.release(rolledBack ? undefined : (error as Error));
-        throw error;
-      }
-    });
+      },
+    );
   }
 
-  /** Reads with the chosen consistency (default read-your-writes) and returns the result, the merged token and the route. */
+  /**
+   * Reads with the chosen consistency (default read-your-writes) and returns the result, the merged token and the
+   * route.
+   */
   async read<T>(work: Work<T>, options: ReadOptions = {}): Promise<ReadResult<T>> {
     const consistency = options.consistency ?? "read-your-writes";
     if (!["eventual", "bounded", "read-your-writes", "primary"].includes(consistency)) {
-      throw new ClientConfigError(`consistency ${JSON.stringify(consistency)}: use eventual, bounded, read-your-writes or primary`);
+      throw new ClientConfigError(
+        `consistency ${JSON.stringify(consistency)}: use eventual, bounded, read-your-writes or primary`,
+      );
     }
     const token = mergeTokens(options.token);
     return this.telemetry.span("db.read", { "db.consistency": consistency }, async (span) => {
@@ -184,7 +226,9 @@ export class ReplicaClient {
   async analytic<T>(work: Work<T>, options: { token?: string | null } = {}): Promise<ReadResult<T>> {
     const token = mergeTokens(options.token);
     if (!this.pools.olap) {
-      throw new ClientConfigError("analytic read: this client has no OLAP pool (set DATABASE_OLAP_URL, or use a stack with olap.enabled: true); no read was made.");
+      throw new ClientConfigError(
+        "analytic read: this client has no OLAP pool (set DATABASE_OLAP_URL, or use a stack with olap.enabled: true); no read was made.",
+      );
     }
     return this.telemetry.span("db.analytic", { "db.consistency": "eventual" }, async (span) => {
       const served = await this.router.olap(work);
@@ -209,13 +253,24 @@ export class ReplicaClient {
       case "eventual":
         return this.router.replica(work, { required: undefined, waitMs: 0, lagReason: "lag_over_bound" });
       case "read-your-writes":
-        return this.router.replica(work, { required: token, waitMs: options.maxWaitMs ?? this.settings.maxWaitMs, lagReason: "wait_timeout" });
+        return this.router.replica(work, {
+          required: token,
+          waitMs: options.maxWaitMs ?? this.settings.maxWaitMs,
+          lagReason: "wait_timeout",
+        });
       case "bounded": {
         const bound = options.maxStalenessMs ?? this.settings.maxStalenessMs;
         const position = await this.positions.requiredFor(bound).catch((error: unknown) => {
-          throw new NoServerError(`bounded read: the writer's position could not be read through ${this.pools.write.label} (${describeError(error)}); no read was made.`, { cause: error });
+          throw new NoServerError(
+            `bounded read: the writer's position could not be read through ${this.pools.write.label} (${describeError(error)}); no read was made.`,
+            { cause: error },
+          );
         });
-        return this.router.replica(work, { required: mergeTokens(token, position), waitMs: 0, lagReason: "lag_over_bound" });
+        return this.router.replica(work, {
+          required: mergeTokens(token, position),
+          waitMs: 0,
+          lagReason: "lag_over_bound",
+        });
       }
     }
   }

@@ -13,7 +13,8 @@ import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, END_PRIMARY_READ, END_REPLICA_R
 import { bytesBehind, reached } from "./token";
 
 export type Consistency = "eventual" | "bounded" | "read-your-writes" | "primary";
-export type FallbackReason = "wait_timeout" | "lag_over_bound" | "not_in_recovery" | "no_replay_position" | "replica_unavailable";
+export type FallbackReason =
+  "wait_timeout" | "lag_over_bound" | "not_in_recovery" | "no_replay_position" | "replica_unavailable";
 
 export interface Route {
   target: "replica" | "primary" | "olap";
@@ -78,8 +79,15 @@ function resultsOf(value: unknown): pg.QueryResult[] {
   return (Array.isArray(value) ? value : [value]) as pg.QueryResult[];
 }
 
-/** Runs the caller's statements and the closing message; on any failure rolls back and drops the connection if it is unusable. */
-async function runAndClose<T>(conn: pg.PoolClient, work: Work<T>, end: string): Promise<{ result: T; seen: string | undefined }> {
+/**
+ * Runs the caller's statements and the closing message; on any failure rolls back and drops the connection if it is
+ * unusable.
+ */
+async function runAndClose<T>(
+  conn: pg.PoolClient,
+  work: Work<T>,
+  end: string,
+): Promise<{ result: T; seen: string | undefined }> {
   try {
     const result = await work(conn);
     const [position] = resultsOf(await conn.query(end));
@@ -118,19 +126,43 @@ export class Router {
       const { conn, status } = opened;
       const lagMs = status.lag_ms ?? undefined;
       // A standby with no replay position (none replayed yet; or not PostgreSQL's WAL replay) cannot prove a token.
-      const unfit = !status.in_recovery ? "not_in_recovery" : gated && status.replay_lsn === null ? "no_replay_position" : undefined;
+      const unfit = !status.in_recovery
+        ? "not_in_recovery"
+        : gated && status.replay_lsn === null
+          ? "no_replay_position"
+          : undefined;
       if (unfit) {
         await this.abandon(conn);
-        return this.primary(work, { fallback: unfit, attempts, gated, waitedMs: waited(), ...(lagMs !== undefined ? { lagMs } : {}) });
+        return this.primary(work, {
+          fallback: unfit,
+          attempts,
+          gated,
+          waitedMs: waited(),
+          ...(lagMs !== undefined ? { lagMs } : {}),
+        });
       }
       if (status.replay_lsn === null || reached(status.replay_lsn, gate.required)) {
         const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ);
         // Waited: the checks that failed and the pauses between them, not this last check.
         const waitedMs = Math.round(attemptStarted - started);
-        return { result, seen, route: { target: "replica", server: status.server, waitedMs, attempts, gated, ...(lagMs !== undefined ? { lagMs } : {}) } };
+        return {
+          result,
+          seen,
+          route: {
+            target: "replica",
+            server: status.server,
+            waitedMs,
+            attempts,
+            gated,
+            ...(lagMs !== undefined ? { lagMs } : {}),
+          },
+        };
       }
       await this.abandon(conn);
-      const passedOver = { bytesBehind: bytesBehind(status.replay_lsn, gate.required), ...(lagMs !== undefined ? { lagMs } : {}) };
+      const passedOver = {
+        bytesBehind: bytesBehind(status.replay_lsn, gate.required),
+        ...(lagMs !== undefined ? { lagMs } : {}),
+      };
       if (performance.now() + delay - started > gate.waitMs) {
         return this.primary(work, { fallback: gate.lagReason, attempts, gated, waitedMs: waited(), ...passedOver });
       }
@@ -171,22 +203,40 @@ export class Router {
     const started = performance.now();
     const pool = this.olapPool;
     const { conn, status } = await this.open(pool).catch((error: unknown) => {
-      throw new ReplicaUnavailableError(`the OLAP pool ${pool.label} is unavailable (${describeError(error)}); no analytic read was made.`, { cause: error });
+      throw new ReplicaUnavailableError(
+        `the OLAP pool ${pool.label} is unavailable (${describeError(error)}); no analytic read was made.`,
+        { cause: error },
+      );
     });
     if (!status.in_recovery) {
       await this.abandon(conn);
-      throw new WrongServerError(`the OLAP pool ${pool.label} answered from ${status.server}, which is not in recovery: no analytic read was made on a writer.`);
+      throw new WrongServerError(
+        `the OLAP pool ${pool.label} answered from ${status.server}, which is not in recovery: no analytic read was made on a writer.`,
+      );
     }
     const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ);
     const lag = status.lag_ms !== null ? { lagMs: status.lag_ms } : {};
-    return { result, seen, route: { target: "olap", server: status.server, waitedMs: Math.round(performance.now() - started), attempts: 1, gated: false, ...lag } };
+    return {
+      result,
+      seen,
+      route: {
+        target: "olap",
+        server: status.server,
+        waitedMs: Math.round(performance.now() - started),
+        attempts: 1,
+        gated: false,
+        ...lag,
+      },
+    };
   }
 
   /** Opens a read transaction and reads the server's status in the same message, within the replica timeout. */
   private async open(target: NamedPool): Promise<{ conn: pg.PoolClient; status: ReplicaStatus }> {
     const conn = await target.pool.connect();
     try {
-      const [, check] = resultsOf(await conn.query({ text: BEGIN_REPLICA_READ, query_timeout: this.options.replicaTimeoutMs } as pg.QueryConfig));
+      const [, check] = resultsOf(
+        await conn.query({ text: BEGIN_REPLICA_READ, query_timeout: this.options.replicaTimeoutMs } as pg.QueryConfig),
+      );
       return { conn, status: check?.rows[0] as ReplicaStatus };
     } catch (error) {
       // A timed-out message may still be queued in the pooler: this connection cannot be reused.
@@ -204,7 +254,11 @@ export class Router {
     }
   }
 
-  private async unavailable<T>(work: Work<T>, error: Error, route: Omit<Route, "target" | "server">): Promise<Served<T>> {
+  private async unavailable<T>(
+    work: Work<T>,
+    error: Error,
+    route: Omit<Route, "target" | "server">,
+  ): Promise<Served<T>> {
     const why = `the read pool ${this.read.label} is unavailable (${describeError(error)})`;
     if (this.options.onReplicaUnavailable === "error") {
       throw new ReplicaUnavailableError(`${why}; no read was made (onReplicaUnavailable: "error").`, { cause: error });
@@ -214,9 +268,16 @@ export class Router {
       opened = await this.openPrimary();
     } catch (primaryError) {
       if (primaryError instanceof WrongServerError) throw primaryError;
-      throw new NoServerError(`${why}, and the write pool ${this.write.label} failed too (${describeError(primaryError)}); no read was made.`, { cause: primaryError });
+      throw new NoServerError(
+        `${why}, and the write pool ${this.write.label} failed too (${describeError(primaryError)}); no read was made.`,
+        { cause: primaryError },
+      );
     }
     const { result, seen } = await runAndClose(opened.conn, work, END_PRIMARY_READ);
-    return { result, seen, route: { ...route, fallback: "replica_unavailable", target: "primary", server: opened.server } };
+    return {
+      result,
+      seen,
+      route: { ...route, fallback: "replica_unavailable", target: "primary", server: opened.server },
+    };
   }
 }

@@ -24,7 +24,8 @@
  */
 
 /** Who answered: cluster_name where set (every server this product runs), else its address. */
-const SERVER = "coalesce(nullif(current_setting('cluster_name'), ''), host(inet_server_addr()) || ':' || inet_server_port(), 'local socket')";
+const SERVER =
+  "coalesce(nullif(current_setting('cluster_name'), ''), host(inet_server_addr()) || ':' || inet_server_port(), 'local socket')";
 
 /** The writer's insert position, moved back over a page header it points past (see above). */
 export const WRITER_POSITION = `(SELECT CASE WHEN (w.p - '0/0'::pg_lsn) % w.segment = 40 THEN w.p - 40
@@ -61,7 +62,8 @@ export const END_PRIMARY_READ = `SELECT ${WRITER_POSITION}::text AS lsn; COMMIT`
 
 export type Isolation = "read committed" | "repeatable read" | "serializable";
 
-export const beginWrite = (isolation: Isolation = "read committed") => `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} READ WRITE`;
+export const beginWrite = (isolation: Isolation = "read committed") =>
+  `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} READ WRITE`;
 
 /** Commits and reads the token on the same server connection, in the same message (see above). */
 export const COMMIT_WRITE = `COMMIT; SELECT ${WRITER_POSITION}::text AS lsn`;

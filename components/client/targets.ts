@@ -57,18 +57,24 @@ function redacted(url: string): string {
 
 function fromUrl(name: string, url: string): PoolTarget {
   if (!/^postgres(ql)?:\/\//.test(url)) {
-    throw new ClientConfigError(`${name} = ${JSON.stringify(redacted(url))} is not a PostgreSQL URL: use postgresql://user:password@host:port/database`);
+    throw new ClientConfigError(
+      `${name} = ${JSON.stringify(redacted(url))} is not a PostgreSQL URL: use postgresql://user:password@host:port/database`,
+    );
   }
   let parsed: ReturnType<typeof parseConnectionString>;
   try {
     // libpq's meaning of sslmode (require: encrypted, not verified), as psql and the URLs we print expect.
     parsed = parseConnectionString(url, { useLibpqCompat: true });
   } catch (error) {
-    throw new ClientConfigError(`${name} = ${JSON.stringify(redacted(url))} cannot be read: ${(error as Error).message}`);
+    throw new ClientConfigError(
+      `${name} = ${JSON.stringify(redacted(url))} cannot be read: ${(error as Error).message}`,
+    );
   }
   const missing = [!parsed.host && "host", !parsed.database && "database", !parsed.user && "user"].filter(Boolean);
   if (missing.length > 0) {
-    throw new ClientConfigError(`${name} = ${JSON.stringify(redacted(url))} has no ${missing.join(", ")}: use postgresql://user:password@host:port/database`);
+    throw new ClientConfigError(
+      `${name} = ${JSON.stringify(redacted(url))} has no ${missing.join(", ")}: use postgresql://user:password@host:port/database`,
+    );
   }
   const port = parsed.port ? Number(parsed.port) : 5432;
   return {
@@ -91,7 +97,7 @@ export function targetsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientTarg
     throw new ClientConfigError(
       `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: the client needs the write pool's and the read pool's URLs ` +
         "(a replica URL equal to the primary's would send every read to the primary; say so explicitly if that is meant). " +
-        "For a local stack: eval \"$(pg-read-replicas local env --stack <stack>)\"; for a deployed one: pulumi stack output connectionUrls --show-secrets.",
+        'For a local stack: eval "$(pg-read-replicas local env --stack <stack>)"; for a deployed one: pulumi stack output connectionUrls --show-secrets.',
     );
   }
   const olap = env[ENV_NAMES.olap];

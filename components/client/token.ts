@@ -19,7 +19,8 @@ const LSN_TEXT = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/;
 export function parseToken(token: string): bigint {
   const match = typeof token === "string" ? LSN_TEXT.exec(token) : null;
   if (!match) {
-    const shown = typeof token === "string" ? JSON.stringify(token.length > 40 ? `${token.slice(0, 40)}…` : token) : String(token);
+    const shown =
+      typeof token === "string" ? JSON.stringify(token.length > 40 ? `${token.slice(0, 40)}…` : token) : String(token);
     throw new TokenError(
       `${shown} is not a causality token: expected a WAL position such as 0/3000148 (two hex numbers of up to 8 digits, as write() returns and pg_lsn prints); ` +
         "no read was made. Pass the token exactly as a previous write() or read() returned it, or none.",

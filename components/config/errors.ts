@@ -53,7 +53,9 @@ export function editDistance(a: string, b: string): number {
 
 export function closestKey(key: string, known: readonly string[]): string | undefined {
   // A known name inside the misspelt one ("work_mem_size" → "work_mem") is the likeliest intent.
-  const contained = known.filter((candidate) => candidate.length >= 4 && key.toLowerCase().includes(candidate.toLowerCase()));
+  const contained = known.filter(
+    (candidate) => candidate.length >= 4 && key.toLowerCase().includes(candidate.toLowerCase()),
+  );
   if (contained.length > 0) return contained.sort((a, b) => b.length - a.length)[0];
   let best: string | undefined;
   let bestDistance = Infinity;

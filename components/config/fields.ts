@@ -90,7 +90,9 @@ export const cpu = scalar.transform((raw, ctx) => {
 export const byteQuantity = scalar.transform((raw, ctx) => {
   const bytes = parseByteQuantity(String(raw));
   if (bytes === undefined || bytes === 0) {
-    const hint = /^\d+\s*[KMGT]B$/i.test(String(raw)) ? `${BYTE_QUANTITY_HINT} (Kubernetes writes Gi, not GB)` : BYTE_QUANTITY_HINT;
+    const hint = /^\d+\s*[KMGT]B$/i.test(String(raw))
+      ? `${BYTE_QUANTITY_HINT} (Kubernetes writes Gi, not GB)`
+      : BYTE_QUANTITY_HINT;
     return fail(ctx, raw, "is not a Kubernetes quantity", `write ${hint}`);
   }
   return String(raw);
@@ -100,7 +102,12 @@ const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 export function sqlIdentifier(what: string) {
   return z.string().transform((raw, ctx) => {
     if (!SQL_IDENTIFIER.test(raw)) {
-      return fail(ctx, raw, `is not a usable ${what} name: it must be a lower-case SQL identifier`, "use letters a-z, digits and _, starting with a letter, at most 63 characters");
+      return fail(
+        ctx,
+        raw,
+        `is not a usable ${what} name: it must be a lower-case SQL identifier`,
+        "use letters a-z, digits and _, starting with a letter, at most 63 characters",
+      );
     }
     return raw;
   });
@@ -110,7 +117,12 @@ const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 export function dnsLabel(maxLength: number) {
   return z.string().transform((raw, ctx) => {
     if (!DNS_LABEL.test(raw) || raw.length > maxLength) {
-      return fail(ctx, raw, "must be a DNS label", `use lower-case letters, digits and -, starting with a letter, at most ${maxLength} characters`);
+      return fail(
+        ctx,
+        raw,
+        "must be a DNS label",
+        `use lower-case letters, digits and -, starting with a letter, at most ${maxLength} characters`,
+      );
     }
     return raw;
   });
@@ -119,7 +131,12 @@ export function dnsLabel(maxLength: number) {
 const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$|^[a-z][a-z0-9]*$/;
 export const region = z.string().transform((raw, ctx) => {
   if (!REGION.test(raw) || raw.length > 30) {
-    return fail(ctx, raw, "is not a region name", "use a region name such as us-east-1 or eu-west-1 (lower-case letters, digits and -)");
+    return fail(
+      ctx,
+      raw,
+      "is not a region name",
+      "use a region name such as us-east-1 or eu-west-1 (lower-case letters, digits and -)",
+    );
   }
   return raw;
 });
@@ -127,7 +144,12 @@ export const region = z.string().transform((raw, ctx) => {
 export const cidr = z.string().transform((raw, ctx) => {
   const parsed = parseCidr(raw);
   if (!parsed) {
-    return fail(ctx, raw, "is not a CIDR block", "write an address with a prefix length and zero host bits, such as 10.0.0.0/8 or 192.168.1.0/24");
+    return fail(
+      ctx,
+      raw,
+      "is not a CIDR block",
+      "write an address with a prefix length and zero host bits, such as 10.0.0.0/8 or 192.168.1.0/24",
+    );
   }
   return parsed.text;
 });
@@ -145,13 +167,25 @@ export const gucOverrides = z.record(z.string(), scalar).transform((raw, ctx) =>
   for (const [name, rawValue] of Object.entries(raw)) {
     const spec = gucSpec(name);
     if (!spec || !("overridable" in spec)) {
-      ctx.addIssue({ code: "custom", message: "is not a setting stack config may override", input: rawValue, path: [name], params: { fix: unknownGucFix(name) } });
+      ctx.addIssue({
+        code: "custom",
+        message: "is not a setting stack config may override",
+        input: rawValue,
+        path: [name],
+        params: { fix: unknownGucFix(name) },
+      });
       continue;
     }
     const value = String(rawValue);
     const problem = gucValueProblem(spec.type, value);
     if (problem) {
-      ctx.addIssue({ code: "custom", message: `is not a valid value for ${name}`, input: rawValue, path: [name], params: { fix: problem } });
+      ctx.addIssue({
+        code: "custom",
+        message: `is not a valid value for ${name}`,
+        input: rawValue,
+        path: [name],
+        params: { fix: problem },
+      });
       continue;
     }
     result[name] = normaliseGucValue(spec.type, value);
@@ -161,7 +195,8 @@ export const gucOverrides = z.record(z.string(), scalar).transform((raw, ctx) =>
 
 export function awsId(prefix: string, what: string) {
   return z.string().transform((raw, ctx) => {
-    if (!new RegExp(`^${prefix}-[0-9a-f]{8,17}$`).test(raw)) return fail(ctx, raw, `is not ${what}`, `write an AWS ${what} such as ${prefix}-0123456789abcdef0`);
+    if (!new RegExp(`^${prefix}-[0-9a-f]{8,17}$`).test(raw))
+      return fail(ctx, raw, `is not ${what}`, `write an AWS ${what} such as ${prefix}-0123456789abcdef0`);
     return raw;
   });
 }
@@ -175,27 +210,39 @@ export const instanceClass = z.string().transform((raw, ctx) => {
 
 export const postgresVersion = scalar.transform((raw, ctx) => {
   const text = String(raw);
-  if (!["15", "16", "17"].includes(text)) return fail(ctx, raw, "is not a supported PostgreSQL major version", "use 15, 16 or 17");
+  if (!["15", "16", "17"].includes(text))
+    return fail(ctx, raw, "is not a supported PostgreSQL major version", "use 15, 16 or 17");
   return Number(text) as 15 | 16 | 17;
 });
 
 export const basebackupRate = z.string().transform((raw, ctx) => {
-  if (!/^\d+[kM]$/.test(raw)) return fail(ctx, raw, "is not a pg_basebackup rate", "write kilobytes or megabytes per second such as 500k or 100M");
+  if (!/^\d+[kM]$/.test(raw))
+    return fail(
+      ctx,
+      raw,
+      "is not a pg_basebackup rate",
+      "write kilobytes or megabytes per second such as 500k or 100M",
+    );
   return raw;
 });
 
 export const monitoringInterval = scalar.transform((raw, ctx) => {
   const value = Number(raw);
-  if (![0, 1, 5, 10, 15, 30, 60].includes(value)) return fail(ctx, raw, "is not an enhanced monitoring interval", "use 0 (off), 1, 5, 10, 15, 30 or 60");
+  if (![0, 1, 5, 10, 15, 30, 60].includes(value))
+    return fail(ctx, raw, "is not an enhanced monitoring interval", "use 0 (off), 1, 5, 10, 15, 30 or 60");
   return value;
 });
 
 export const auroraEngineVersion = z.string().transform((raw, ctx) => {
-  if (!/^\d+\.\d+$/.test(raw)) return fail(ctx, raw, "is not an Aurora PostgreSQL engine version", "write major.minor, such as 16.8");
+  if (!/^\d+\.\d+$/.test(raw))
+    return fail(ctx, raw, "is not an Aurora PostgreSQL engine version", "write major.minor, such as 16.8");
   return raw;
 });
 
-/** Labels for every Kubernetes object and AWS resource (config/labels.ts): Kubernetes syntax, the product's own keys refused. */
+/**
+ * Labels for every Kubernetes object and AWS resource (config/labels.ts): Kubernetes syntax, the product's own keys
+ * refused.
+ */
 export const labelMap = z.record(z.string(), scalar).transform((raw, ctx) => {
   const result: Record<string, string> = {};
   for (const [key, rawValue] of Object.entries(raw)) {
@@ -204,12 +251,30 @@ export const labelMap = z.record(z.string(), scalar).transform((raw, ctx) => {
     const owned = PRODUCT_LABEL_KEYS[key];
     const valueProblem = labelValueProblem(value);
     if (keyProblem) {
-      ctx.addIssue({ code: "custom", message: `key ${JSON.stringify(key)} ${keyProblem}`, input: rawValue, path: [key], params: { fix: "use a key such as team or example.com/cost-center" } });
+      ctx.addIssue({
+        code: "custom",
+        message: `key ${JSON.stringify(key)} ${keyProblem}`,
+        input: rawValue,
+        path: [key],
+        params: { fix: "use a key such as team or example.com/cost-center" },
+      });
     } else if (owned) {
       const fix = key.endsWith("/change") ? "set changeId instead" : "remove it; use a key of your own";
-      ctx.addIssue({ code: "custom", message: `is a label the product sets itself: ${owned}`, input: rawValue, path: [key], params: { fix } });
+      ctx.addIssue({
+        code: "custom",
+        message: `is a label the product sets itself: ${owned}`,
+        input: rawValue,
+        path: [key],
+        params: { fix },
+      });
     } else if (valueProblem) {
-      ctx.addIssue({ code: "custom", message: valueProblem, input: rawValue, path: [key], params: { fix: "quote a value such as 20250603T120000Z or team-data" } });
+      ctx.addIssue({
+        code: "custom",
+        message: valueProblem,
+        input: rawValue,
+        path: [key],
+        params: { fix: "quote a value such as 20250603T120000Z or team-data" },
+      });
     } else {
       result[key] = value;
     }
@@ -217,7 +282,9 @@ export const labelMap = z.record(z.string(), scalar).transform((raw, ctx) => {
   return result;
 });
 
-/** A change (pull request) id: lower-case letters, digits and -, so it can end a namespace name and be a label value. */
+/**
+ * A change (pull request) id: lower-case letters, digits and -, so it can end a namespace name and be a label value.
+ */
 export const changeId = scalar.transform((raw, ctx) => {
   const text = String(raw);
   const problem = changeIdProblem(text);

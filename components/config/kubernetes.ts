@@ -1,4 +1,7 @@
-/** The kubernetes block of a selfHosted stack, resolved once: the engine that runs PostgreSQL, and the images each needs. */
+/**
+ * The kubernetes block of a selfHosted stack, resolved once: the engine that runs PostgreSQL, and the images each
+ * needs.
+ */
 import { CNPG_IMAGES, STATEFULSET_IMAGES } from "../facts/images";
 import type { SelfHostedConfig } from "./schema";
 
@@ -30,16 +33,29 @@ export interface ResolvedKubernetes {
 function engineOf(config: SelfHostedConfig): KubernetesEngine {
   const { engine, cloudnativePg } = config.kubernetes;
   if (engine === "statefulset") return { name: "statefulset" };
-  return { name: "cloudnative-pg", installOperator: cloudnativePg.installOperator, operatorNamespace: cloudnativePg.operatorNamespace };
+  return {
+    name: "cloudnative-pg",
+    installOperator: cloudnativePg.installOperator,
+    operatorNamespace: cloudnativePg.operatorNamespace,
+  };
 }
 
-/** Each engine runs its own images: CloudNativePG's instance manager needs the operator's PostgreSQL and PgBouncer images. */
+/**
+ * Each engine runs its own images: CloudNativePG's instance manager needs the operator's PostgreSQL and PgBouncer
+ * images.
+ */
 function imagesOf(config: SelfHostedConfig): { postgres: string; pgbouncer: string } {
   const given = config.kubernetes.images;
   if (config.kubernetes.engine === "cloudnative-pg") {
-    return { postgres: given.postgres ?? CNPG_IMAGES.postgres[config.postgresVersion], pgbouncer: given.pgbouncer ?? CNPG_IMAGES.pgbouncer };
+    return {
+      postgres: given.postgres ?? CNPG_IMAGES.postgres[config.postgresVersion],
+      pgbouncer: given.pgbouncer ?? CNPG_IMAGES.pgbouncer,
+    };
   }
-  return { postgres: given.postgres ?? STATEFULSET_IMAGES.postgres(config.postgresVersion), pgbouncer: given.pgbouncer ?? STATEFULSET_IMAGES.pgbouncer };
+  return {
+    postgres: given.postgres ?? STATEFULSET_IMAGES.postgres(config.postgresVersion),
+    pgbouncer: given.pgbouncer ?? STATEFULSET_IMAGES.pgbouncer,
+  };
 }
 
 export function resolveKubernetes(config: SelfHostedConfig): ResolvedKubernetes {

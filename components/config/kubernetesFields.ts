@@ -1,4 +1,6 @@
-/** The `kubernetes` block of a selfHosted stack's config: namespace, scheduling, engine, images, writer, load balancer. */
+/**
+ * The `kubernetes` block of a selfHosted stack's config: namespace, scheduling, engine, images, writer, load balancer.
+ */
 import { z } from "zod";
 import { bool, doc, dnsLabel } from "./fields";
 
@@ -19,15 +21,24 @@ export const kubernetes = z.strictObject({
   namespace: doc(dnsLabel(63), "namespace of every object (per region)"),
   createNamespace: doc(bool.prefault(true), "create the namespace"),
   storageClass: doc(z.string().min(1).optional(), "storage class of the data volumes", "the cluster's default"),
-  antiAffinity: doc(z.enum(["preferred", "required"]).prefault("preferred"), "required: at most one database pod per node"),
+  antiAffinity: doc(
+    z.enum(["preferred", "required"]).prefault("preferred"),
+    "required: at most one database pod per node",
+  ),
   engine: doc(
     z.enum(KUBERNETES_ENGINES).prefault("statefulset"),
     "statefulset: this project's StatefulSets, failover by `pg-read-replicas kubernetes failover`; cloudnative-pg: CloudNativePG 1.30 Clusters and Poolers, automatic failover by the operator (which must be installed, or set kubernetes.cloudnativePg.installOperator)",
   ),
   cloudnativePg: z
     .strictObject({
-      installOperator: doc(bool.prefault(false), "cloudnative-pg engine: install the operator from its Helm chart (cloudnative-pg 0.29.0) in every region's cluster; false: the stack checks it is installed"),
-      operatorNamespace: doc(dnsLabel(63).prefault("cnpg-system"), "cloudnative-pg engine: namespace of the operator (where installOperator puts it)"),
+      installOperator: doc(
+        bool.prefault(false),
+        "cloudnative-pg engine: install the operator from its Helm chart (cloudnative-pg 0.29.0) in every region's cluster; false: the stack checks it is installed",
+      ),
+      operatorNamespace: doc(
+        dnsLabel(63).prefault("cnpg-system"),
+        "cloudnative-pg engine: namespace of the operator (where installOperator puts it)",
+      ),
     })
     .prefault({}),
   images: z
@@ -37,7 +48,11 @@ export const kubernetes = z.strictObject({
         "PostgreSQL image; cloudnative-pg: its tag must start with the PostgreSQL version, of postgresVersion's major (the operator reads the version from it), e.g. 16.10-system-trixie",
         "postgres:<postgresVersion>-bookworm; cloudnative-pg: ghcr.io/cloudnative-pg/postgresql:<minor>-system-trixie",
       ),
-      pgbouncer: doc(z.string().min(1).optional(), "PgBouncer image", "edoburu/pgbouncer:v1.25.1-p0; cloudnative-pg: ghcr.io/cloudnative-pg/pgbouncer:1.25.1"),
+      pgbouncer: doc(
+        z.string().min(1).optional(),
+        "PgBouncer image",
+        "edoburu/pgbouncer:v1.25.1-p0; cloudnative-pg: ghcr.io/cloudnative-pg/pgbouncer:1.25.1",
+      ),
     })
     .prefault({}),
   writer: doc(

@@ -46,16 +46,22 @@ export function labelKeyProblem(key: string): string | undefined {
 /** Why `value` is not a label value, or undefined when it is one. */
 export function labelValueProblem(value: string): string | undefined {
   if (value === "") return undefined;
-  return value.length > 63 || !NAME.test(value) ? "is not a label value: at most 63 letters, digits, -, _ and ., starting and ending with a letter or digit" : undefined;
+  return value.length > 63 || !NAME.test(value)
+    ? "is not a label value: at most 63 letters, digits, -, _ and ., starting and ending with a letter or digit"
+    : undefined;
 }
 
 /** `2025-06-03T12:00:00Z` → `20250603T120000Z`: ISO 8601 basic format, a valid label value. */
 export function expiryLabelValue(at: Date): string {
-  return at.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
+  return at
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z")
+    .replace(/[-:]/g, "");
 }
 
 const CHANGE_ID = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-export const CHANGE_ID_RULE = "at most 20 lower-case letters, digits and -, starting and ending with a letter or digit, e.g. a pull request number such as 42";
+export const CHANGE_ID_RULE =
+  "at most 20 lower-case letters, digits and -, starting and ending with a letter or digit, e.g. a pull request number such as 42";
 
 /** Why `id` cannot name a change (it ends a namespace name and is a label value), or undefined. */
 export function changeIdProblem(id: string): string | undefined {

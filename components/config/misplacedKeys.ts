@@ -10,13 +10,20 @@ interface Explanation {
   fix: string;
 }
 
-const AURORA_STORAGE = "a commit is acknowledged once 4 of 6 storage copies in 3 zones have it, and readers share that storage";
+const AURORA_STORAGE =
+  "a commit is acknowledged once 4 of 6 storage copies in 3 zones have it, and readers share that storage";
 
 /** Specific explanations, by backend and generic key path; anything else falls back to "applies only to backend X". */
 const EXPLANATIONS: Partial<Record<Backend, Record<string, Explanation>>> = {
   aurora: {
-    pgbouncer: { problem: "is not used by backend aurora", fix: "remove it; RDS Proxy settings live under aurora.proxy" },
-    resources: { problem: "is not used by backend aurora", fix: "remove it; instance sizes live under aurora.instanceClass" },
+    pgbouncer: {
+      problem: "is not used by backend aurora",
+      fix: "remove it; RDS Proxy settings live under aurora.proxy",
+    },
+    resources: {
+      problem: "is not used by backend aurora",
+      fix: "remove it; instance sizes live under aurora.instanceClass",
+    },
     "replication.synchronousCommit": {
       problem: `does not apply on Aurora: ${AURORA_STORAGE}`,
       fix: "remove replication.synchronousCommit and synchronousReplicas from the Aurora stack",
@@ -39,7 +46,10 @@ const EXPLANATIONS: Partial<Record<Backend, Record<string, Explanation>>> = {
 };
 
 function blockExplanation(key: string, backend: Backend, owners: readonly Backend[]): Explanation {
-  return { problem: `is set but backend ${backend} does not use it`, fix: `remove the ${key} block, or set backend to ${owners.join(" or ")}` };
+  return {
+    problem: `is set but backend ${backend} does not use it`,
+    fix: `remove the ${key} block, or set backend to ${owners.join(" or ")}`,
+  };
 }
 
 function entryExplanation(backend: Backend, owner: Backend): Explanation {
@@ -55,7 +65,9 @@ function entryExplanation(backend: Backend, owner: Backend): Explanation {
 /** Why a key unknown to `backend` is there, when another backend knows it; undefined for plain typos. */
 export function misplacedKey(backend: Backend, path: readonly PropertyKey[]): Explanation | undefined {
   const generic = genericPath(path);
-  const specific = EXPLANATIONS[backend]?.[generic] ?? (generic.startsWith("replication.") && backend === "aurora" ? auroraReplication(generic) : undefined);
+  const specific =
+    EXPLANATIONS[backend]?.[generic] ??
+    (generic.startsWith("replication.") && backend === "aurora" ? auroraReplication(generic) : undefined);
   if (specific) return specific;
   const owners = BACKENDS.filter((other) => other !== backend && schemaAt(BACKEND_SCHEMAS[other], path) !== undefined);
   const owner = owners[0];

@@ -9,8 +9,14 @@ import { bool, doc, duration } from "./fields";
 
 const prometheus = {
   enabled: doc(bool.prefault(true), "exporters beside every server and pool, alert rules (and locally a Prometheus)"),
-  scrapeInterval: doc(duration.prefault("15s"), "how often Prometheus scrapes the exporters (and evaluates the rules locally)"),
-  olapReplayPausedFor: doc(duration.prefault("5m"), "how long the OLAP replica's replay may wait for analytic queries before the informational alert"),
+  scrapeInterval: doc(
+    duration.prefault("15s"),
+    "how often Prometheus scrapes the exporters (and evaluates the rules locally)",
+  ),
+  olapReplayPausedFor: doc(
+    duration.prefault("5m"),
+    "how long the OLAP replica's replay may wait for analytic queries before the informational alert",
+  ),
 };
 
 export const localMonitoring = z.strictObject(prometheus).prefault({});
@@ -18,23 +24,43 @@ export const localMonitoring = z.strictObject(prometheus).prefault({});
 export const selfHostedMonitoring = z
   .strictObject({
     ...prometheus,
-    prometheusOperator: doc(bool.prefault(false), "create PodMonitors and a PrometheusRule (kube-prometheus-stack must be installed); statefulset engine only"),
-    releaseLabel: doc(z.string().min(1).prefault("kube-prometheus-stack"), "the `release` label the operator's Prometheus selects monitors and rules by (its Helm release name)"),
-    grafanaDashboard: doc(bool.prefault(false), "a ConfigMap labelled grafana_dashboard=1 holding the dashboard, for Grafana's sidecar; statefulset engine only"),
+    prometheusOperator: doc(
+      bool.prefault(false),
+      "create PodMonitors and a PrometheusRule (kube-prometheus-stack must be installed); statefulset engine only",
+    ),
+    releaseLabel: doc(
+      z.string().min(1).prefault("kube-prometheus-stack"),
+      "the `release` label the operator's Prometheus selects monitors and rules by (its Helm release name)",
+    ),
+    grafanaDashboard: doc(
+      bool.prefault(false),
+      "a ConfigMap labelled grafana_dashboard=1 holding the dashboard, for Grafana's sidecar; statefulset engine only",
+    ),
     scrapers: doc(
       z.record(z.string(), z.string()).prefault({ "app.kubernetes.io/name": "prometheus" }),
       "labels of the pods (any namespace) the NetworkPolicies let scrape the exporters",
     ),
     images: z
       .strictObject({
-        postgresExporter: doc(z.string().min(1).prefault(EXPORTER_IMAGES.postgresExporter), "postgres_exporter image (a sidecar in every database pod)"),
-        pgbouncerExporter: doc(z.string().min(1).prefault(EXPORTER_IMAGES.pgbouncerExporter), "pgbouncer_exporter image (a sidecar in every pool pod)"),
+        postgresExporter: doc(
+          z.string().min(1).prefault(EXPORTER_IMAGES.postgresExporter),
+          "postgres_exporter image (a sidecar in every database pod)",
+        ),
+        pgbouncerExporter: doc(
+          z.string().min(1).prefault(EXPORTER_IMAGES.pgbouncerExporter),
+          "pgbouncer_exporter image (a sidecar in every pool pod)",
+        ),
       })
       .prefault({}),
   })
   .prefault({});
 
-const snsTopicArn = z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, "is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)");
+const snsTopicArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/,
+    "is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)",
+  );
 
 export const auroraMonitoring = z
   .strictObject({
@@ -53,6 +79,14 @@ export interface ResolvedPrometheusMonitoring {
 }
 
 /** Defaults are the schema's; the exporters' role name is fixed (resolve.ts FIXED). */
-export function resolvePrometheusMonitoring(given: z.output<typeof localMonitoring>, user: string): ResolvedPrometheusMonitoring {
-  return { enabled: given.enabled, user, scrapeIntervalMs: given.scrapeInterval, olapReplayPausedForMs: given.olapReplayPausedFor };
+export function resolvePrometheusMonitoring(
+  given: z.output<typeof localMonitoring>,
+  user: string,
+): ResolvedPrometheusMonitoring {
+  return {
+    enabled: given.enabled,
+    user,
+    scrapeIntervalMs: given.scrapeInterval,
+    olapReplayPausedForMs: given.olapReplayPausedFor,
+  };
 }

@@ -29,15 +29,27 @@ const text = (value: string) => () => value;
 /** What to say about a required key that is missing, by generic key path. */
 const REQUIRED: Record<string, MissingText> = {
   backend: { fix: text("pulumi config set backend selfHosted (or aurora, local)") },
-  postgresVersion: { fix: text("pulumi config set postgresVersion 16 (a major version is never defaulted: changing it needs a data migration)") },
+  postgresVersion: {
+    fix: text(
+      "pulumi config set postgresVersion 16 (a major version is never defaulted: changing it needs a data migration)",
+    ),
+  },
   database: { fix: text("pulumi config set database app") },
   user: { fix: text("pulumi config set user app") },
-  region: { problem: ({ backend }) => `is required for backend ${backend}`, fix: text("pulumi config set region us-east-1 (the region of the primary)") },
+  region: {
+    problem: ({ backend }) => `is required for backend ${backend}`,
+    fix: text("pulumi config set region us-east-1 (the region of the primary)"),
+  },
   allowedCidrs: { fix: text("pulumi config set --path 'allowedCidrs[0]' 10.0.0.0/8") },
-  "kubernetes.namespace": { problem: text("is required for backend selfHosted"), fix: text("pulumi config set --path kubernetes.namespace pg-dev") },
+  "kubernetes.namespace": {
+    problem: text("is required for backend selfHosted"),
+    fix: text("pulumi config set --path kubernetes.namespace pg-dev"),
+  },
   aurora: {
     problem: text("is required for backend aurora"),
-    fix: text("set aurora.engineVersion, aurora.vpcId, aurora.subnetIds and aurora.instanceClass.writer (see the README's Aurora keys)"),
+    fix: text(
+      "set aurora.engineVersion, aurora.vpcId, aurora.subnetIds and aurora.instanceClass.writer (see the README's Aurora keys)",
+    ),
   },
   "olap.enabled": { fix: text("pulumi config set --path olap.enabled true") },
   "crossRegion[].region": { fix: text("give each crossRegion entry a region, e.g. eu-west-1") },
@@ -46,17 +58,23 @@ const REQUIRED: Record<string, MissingText> = {
     problem: text("is required: the primary admits replication from that region only over TLS from these addresses"),
     fix: ({ key, region }) => `set ${key} to the egress CIDRs of the ${region} cluster, e.g. ["10.20.0.0/16"]`,
   },
-  "crossRegion[].vpcId": { problem: ({ region }) => `is required: the ${region} secondary cluster lives in a VPC of that region`, fix: text("set the VPC id of that region") },
+  "crossRegion[].vpcId": {
+    problem: ({ region }) => `is required: the ${region} secondary cluster lives in a VPC of that region`,
+    fix: text("set the VPC id of that region"),
+  },
   "crossRegion[].subnetIds": {
     problem: text("is required: an RDS subnet group spans two availability zones"),
     fix: text("list private subnets in at least two zones of that region"),
   },
   "crossRegion[].kmsKeyId": {
     problem: text("is required: storage is encrypted, and an encrypted secondary needs a KMS key in its own region"),
-    fix: ({ region }) => `set a KMS key of ${region} (the ARN of a multi-Region replica key, or of that region's aws/rds key)`,
+    fix: ({ region }) =>
+      `set a KMS key of ${region} (the ARN of a multi-Region replica key, or of that region's aws/rds key)`,
   },
   "capacity.peakReadQps": { fix: text("set capacity.peakReadQps to the peak reads per second you must serve") },
-  "capacity.perNodeQps": { fix: text("set capacity.perNodeQps to what one replica sustains, measured under your query mix") },
+  "capacity.perNodeQps": {
+    fix: text("set capacity.perNodeQps to what one replica sustains, measured under your query mix"),
+  },
   "capacity.safetyFactor": { fix: text("set capacity.safetyFactor, typically 1.3 to 1.5") },
 };
 
@@ -76,7 +94,11 @@ function missing(issue: z.core.$ZodIssue, raw: unknown, backend: string): Config
   return { key, value: undefined, problem: said?.problem?.(ctx) ?? "is required", fix: said?.fix(ctx) ?? `set ${key}` };
 }
 
-function unknownKeys(issue: z.core.$ZodIssue & { code: "unrecognized_keys" }, raw: unknown, backend: Backend): ConfigIssue[] {
+function unknownKeys(
+  issue: z.core.$ZodIssue & { code: "unrecognized_keys" },
+  raw: unknown,
+  backend: Backend,
+): ConfigIssue[] {
   const known = knownKeysAt(BACKEND_SCHEMAS[backend], issue.path);
   return issue.keys.map((unknownKey) => {
     const path = [...issue.path, unknownKey];
@@ -88,7 +110,9 @@ function unknownKeys(issue: z.core.$ZodIssue & { code: "unrecognized_keys" }, ra
       key: formatPath(path),
       value,
       problem: "is not a known key",
-      fix: suggestion ? `did you mean ${formatPath([...issue.path, suggestion])}? Rename it` : `remove it; known keys here are ${known.join(", ")}`,
+      fix: suggestion
+        ? `did you mean ${formatPath([...issue.path, suggestion])}? Rename it`
+        : `remove it; known keys here are ${known.join(", ")}`,
     };
   });
 }
@@ -96,11 +120,17 @@ function unknownKeys(issue: z.core.$ZodIssue & { code: "unrecognized_keys" }, ra
 /** `[2]` → `, e.g. replicas: 2`: the one value a one-element list most likely meant. */
 function singleValueExample(key: string, input: unknown): string {
   const [only, ...rest] = Array.isArray(input) ? input : [];
-  return rest.length === 0 && only !== undefined && typeof only !== "object" ? `, e.g. ${key}: ${String(only)}` : ", without brackets or braces";
+  return rest.length === 0 && only !== undefined && typeof only !== "object"
+    ? `, e.g. ${key}: ${String(only)}`
+    : ", without brackets or braces";
 }
 
 function shapeOf(value: unknown): string {
-  return Array.isArray(value) ? "a list" : value !== null && typeof value === "object" ? "a map of keys" : `${typeof value} ${JSON.stringify(value)}`;
+  return Array.isArray(value)
+    ? "a list"
+    : value !== null && typeof value === "object"
+      ? "a map of keys"
+      : `${typeof value} ${JSON.stringify(value)}`;
 }
 
 function toConfigIssues(issue: z.core.$ZodIssue, raw: unknown, backend: Backend): ConfigIssue[] {
@@ -113,17 +143,34 @@ function toConfigIssues(issue: z.core.$ZodIssue, raw: unknown, backend: Backend)
   switch (issue.code) {
     case "invalid_union":
       // Scalar keys accept text, numbers or true/false; anything else arrives here.
-      return [{ key, value: input, problem: `must be a single value, not ${shapeOf(input)}`, fix: `write one value${about}${singleValueExample(key, input)}` }];
+      return [
+        {
+          key,
+          value: input,
+          problem: `must be a single value, not ${shapeOf(input)}`,
+          fix: `write one value${about}${singleValueExample(key, input)}`,
+        },
+      ];
     case "invalid_value": {
       const options = issue.values.map(String);
       const suggestion = typeof input === "string" ? closestKey(input, options) : undefined;
-      const fix = suggestion ? `did you mean ${suggestion}? Use one of ${options.join(", ")}` : `use one of ${options.join(", ")}`;
+      const fix = suggestion
+        ? `did you mean ${suggestion}? Use one of ${options.join(", ")}`
+        : `use one of ${options.join(", ")}`;
       return [{ key, value: input, problem: `is not one of ${options.join(", ")}`, fix }];
     }
     case "invalid_type": {
       const expected = article(issue.expected);
-      const example = issue.expected === "array" && typeof input !== "object" ? `, e.g. [${JSON.stringify(input)}]` : "";
-      return [{ key, value: input, problem: `must be ${expected}, not ${shapeOf(input)}`, fix: `write ${expected} here${example}${about}` }];
+      const example =
+        issue.expected === "array" && typeof input !== "object" ? `, e.g. [${JSON.stringify(input)}]` : "";
+      return [
+        {
+          key,
+          value: input,
+          problem: `must be ${expected}, not ${shapeOf(input)}`,
+          fix: `write ${expected} here${example}${about}`,
+        },
+      ];
     }
     case "too_small":
       return [{ key, value: input, problem: "is empty", fix: "give at least one value" }];
@@ -138,7 +185,13 @@ function toConfigIssues(issue: z.core.$ZodIssue, raw: unknown, backend: Backend)
 
 function backendIssue(raw: Record<string, unknown>): ConfigIssue {
   const value = raw.backend;
-  if (value === undefined) return { key: "backend", value, problem: "is required", fix: "pulumi config set backend selfHosted (or aurora, local)" };
+  if (value === undefined)
+    return {
+      key: "backend",
+      value,
+      problem: "is required",
+      fix: "pulumi config set backend selfHosted (or aurora, local)",
+    };
   const suggestion = typeof value === "string" ? closestKey(value, BACKENDS) : undefined;
   const options = BACKENDS.join(", ");
   return {
@@ -172,7 +225,8 @@ export function parseStackConfig(raw: Record<string, unknown>): ParseResult {
     return { ok: false, issues: [backendIssue(raw), ...rest] };
   }
   const result = BACKEND_SCHEMAS[backend].safeParse(raw, { reportInput: true });
-  if (!result.success) return { ok: false, issues: result.error.issues.flatMap((issue) => toConfigIssues(issue, raw, backend)) };
+  if (!result.success)
+    return { ok: false, issues: result.error.issues.flatMap((issue) => toConfigIssues(issue, raw, backend)) };
   const issues = replicaCountIssue(result.data);
   return issues.length > 0 ? { ok: false, issues } : { ok: true, config: result.data };
 }

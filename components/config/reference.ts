@@ -56,11 +56,18 @@ function defaultText(peeled: Peeled, requiredWhen: string): string {
   return requiredWhen ? `required ${requiredWhen}` : "required";
 }
 
-function walk(schema: z.ZodType, key: string, backend: Backend, rows: Map<string, ReferenceRow>, requiredWhen = ""): void {
+function walk(
+  schema: z.ZodType,
+  key: string,
+  backend: Backend,
+  rows: Map<string, ReferenceRow>,
+  requiredWhen = "",
+): void {
   const peeled = peel(schema);
   const { inner } = peeled;
   if (inner instanceof z.ZodObject && !(peeled.doc && !hasDocumentedChildren(inner))) {
-    const childrenWhen = key && peeled.optional && peeled.prefault === undefined ? `when \`${key}\` is set` : requiredWhen;
+    const childrenWhen =
+      key && peeled.optional && peeled.prefault === undefined ? `when \`${key}\` is set` : requiredWhen;
     for (const [child, childSchema] of Object.entries(inner.shape as Record<string, z.ZodType>)) {
       walk(childSchema, key ? `${key}.${child}` : child, backend, rows, childrenWhen);
     }
@@ -76,10 +83,18 @@ function walk(schema: z.ZodType, key: string, backend: Backend, rows: Map<string
 }
 
 function hasDocumentedChildren(object: z.ZodObject): boolean {
-  return Object.values(object.shape as Record<string, z.ZodType>).some((child) => peel(child).doc !== undefined || peel(child).inner instanceof z.ZodObject);
+  return Object.values(object.shape as Record<string, z.ZodType>).some(
+    (child) => peel(child).doc !== undefined || peel(child).inner instanceof z.ZodObject,
+  );
 }
 
-function record(rows: Map<string, ReferenceRow>, key: string, backend: Backend, fallback: string, description: string): void {
+function record(
+  rows: Map<string, ReferenceRow>,
+  key: string,
+  backend: Backend,
+  fallback: string,
+  description: string,
+): void {
   const row = rows.get(key) ?? { key, backends: [], defaults: {}, descriptions: {} };
   row.backends.push(backend);
   row.defaults[backend] = fallback;
@@ -105,20 +120,30 @@ const cell = (text: string) => text.replace(/\|/g, "\\|");
 
 /** The markdown table the README embeds between its config-reference markers. */
 export function configReferenceMarkdown(): string {
-  const lines = ["| key | backends | default | meaning |", "|-----|----------|---------|---------|", "| `backend` | — | required | `selfHosted`, `aurora` or `local`; decides which keys below apply |"];
+  const lines = [
+    "| key | backends | default | meaning |",
+    "|-----|----------|---------|---------|",
+    "| `backend` | — | required | `selfHosted`, `aurora` or `local`; decides which keys below apply |",
+  ];
   for (const row of configReference()) {
     const backends = row.backends.length === BACKENDS.length ? "all" : row.backends.join(", ");
-    lines.push(`| \`${row.key}\` | ${backends} | ${cell(perBackend(row, row.defaults))} | ${cell(perBackend(row, row.descriptions))} |`);
+    lines.push(
+      `| \`${row.key}\` | ${backends} | ${cell(perBackend(row, row.defaults))} | ${cell(perBackend(row, row.descriptions))} |`,
+    );
   }
   return lines.join("\n");
 }
 
-export const REFERENCE_MARKERS = { start: "<!-- config-reference:start -->", end: "<!-- config-reference:end -->" } as const;
+export const REFERENCE_MARKERS = {
+  start: "<!-- config-reference:start -->",
+  end: "<!-- config-reference:end -->",
+} as const;
 
 /** The README with its config reference replaced by the generated one. */
 export function withConfigReference(readme: string): string {
   const start = readme.indexOf(REFERENCE_MARKERS.start);
   const end = readme.indexOf(REFERENCE_MARKERS.end);
-  if (start < 0 || end < start) throw new Error(`README has no ${REFERENCE_MARKERS.start} … ${REFERENCE_MARKERS.end} block`);
+  if (start < 0 || end < start)
+    throw new Error(`README has no ${REFERENCE_MARKERS.start} … ${REFERENCE_MARKERS.end} block`);
   return `${readme.slice(0, start + REFERENCE_MARKERS.start.length)}\n${configReferenceMarkdown()}\n${readme.slice(end)}`;
 }

@@ -20,6 +20,7 @@ export function resolveReplication(given: SelfHostedConfig["replication"]): Reso
     maxSlotWalKeepSizeBytes: given.maxSlotWalKeepSize,
     maxLagBytes: given.maxLagBytes,
     basebackupMaxRate: given.basebackupMaxRate,
-    basebackupBytesPerS: Number(given.basebackupMaxRate.slice(0, -1)) * (given.basebackupMaxRate.endsWith("M") ? 1024 * 1024 : 1024),
+    basebackupBytesPerS:
+      Number(given.basebackupMaxRate.slice(0, -1)) * (given.basebackupMaxRate.endsWith("M") ? 1024 * 1024 : 1024),
   };
 }

@@ -6,15 +6,107 @@
  * Keywords: PostgreSQL's SQL Key Words appendix (reserved, and reserved-can-be-function-or-type).
  */
 export const RESERVED_KEYWORDS: ReadonlySet<string> = new Set([
-  "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization", "binary", "both", "case", "cast",
-  "check", "collate", "collation", "column", "concurrently", "constraint", "create", "cross", "current_catalog", "current_date",
-  "current_role", "current_schema", "current_time", "current_timestamp", "current_user", "default", "deferrable", "desc", "distinct",
-  "do", "else", "end", "except", "false", "fetch", "for", "foreign", "freeze", "from", "full", "grant", "group", "having", "ilike", "in",
-  "initially", "inner", "intersect", "into", "is", "isnull", "join", "lateral", "leading", "left", "like", "limit", "localtime",
-  "localtimestamp", "natural", "not", "notnull", "null", "offset", "on", "only", "or", "order", "outer", "overlaps", "placing",
-  "primary", "references", "returning", "right", "select", "session_user", "similar", "some", "symmetric", "system_user", "table",
-  "tablesample", "then", "to", "trailing", "true", "union", "unique", "user", "using", "variadic", "verbose", "when", "where",
-  "window", "with",
+  "all",
+  "analyse",
+  "analyze",
+  "and",
+  "any",
+  "array",
+  "as",
+  "asc",
+  "asymmetric",
+  "authorization",
+  "binary",
+  "both",
+  "case",
+  "cast",
+  "check",
+  "collate",
+  "collation",
+  "column",
+  "concurrently",
+  "constraint",
+  "create",
+  "cross",
+  "current_catalog",
+  "current_date",
+  "current_role",
+  "current_schema",
+  "current_time",
+  "current_timestamp",
+  "current_user",
+  "default",
+  "deferrable",
+  "desc",
+  "distinct",
+  "do",
+  "else",
+  "end",
+  "except",
+  "false",
+  "fetch",
+  "for",
+  "foreign",
+  "freeze",
+  "from",
+  "full",
+  "grant",
+  "group",
+  "having",
+  "ilike",
+  "in",
+  "initially",
+  "inner",
+  "intersect",
+  "into",
+  "is",
+  "isnull",
+  "join",
+  "lateral",
+  "leading",
+  "left",
+  "like",
+  "limit",
+  "localtime",
+  "localtimestamp",
+  "natural",
+  "not",
+  "notnull",
+  "null",
+  "offset",
+  "on",
+  "only",
+  "or",
+  "order",
+  "outer",
+  "overlaps",
+  "placing",
+  "primary",
+  "references",
+  "returning",
+  "right",
+  "select",
+  "session_user",
+  "similar",
+  "some",
+  "symmetric",
+  "system_user",
+  "table",
+  "tablesample",
+  "then",
+  "to",
+  "trailing",
+  "true",
+  "union",
+  "unique",
+  "user",
+  "using",
+  "variadic",
+  "verbose",
+  "when",
+  "where",
+  "window",
+  "with",
 ]);
 
 export interface ReservedName {
@@ -23,8 +115,12 @@ export interface ReservedName {
 
 /** Why `name` may not be the application user, or undefined when it may. */
 export function reservedUser(name: string, replicationUser: string): ReservedName | undefined {
-  if (name === "postgres") return { why: "is the built-in superuser; the bootstrap would make it an ordinary login and lock administration out" };
-  if (name === replicationUser) return { why: "is the replication role; sharing it would overwrite the replication password and break seeding" };
+  if (name === "postgres")
+    return {
+      why: "is the built-in superuser; the bootstrap would make it an ordinary login and lock administration out",
+    };
+  if (name === replicationUser)
+    return { why: "is the replication role; sharing it would overwrite the replication password and break seeding" };
   if (name.startsWith("pg_")) return { why: "starts with pg_, which PostgreSQL reserves for its own roles" };
   if (name === "public" || name === "none") return { why: `is a role name PostgreSQL reserves (${name})` };
   if (name === "pgbouncer" || name === "pgrr_admin") return { why: "is reserved for PgBouncer's admin console" };
@@ -34,8 +130,10 @@ export function reservedUser(name: string, replicationUser: string): ReservedNam
 
 /** Why `name` may not be the application database, or undefined when it may. */
 export function reservedDatabase(name: string): ReservedName | undefined {
-  if (name === "postgres" || name === "template0" || name === "template1") return { why: "is one of PostgreSQL's built-in databases" };
-  if (name === "pgbouncer") return { why: "is PgBouncer's admin console: clients asking for it through a pool would never reach PostgreSQL" };
+  if (name === "postgres" || name === "template0" || name === "template1")
+    return { why: "is one of PostgreSQL's built-in databases" };
+  if (name === "pgbouncer")
+    return { why: "is PgBouncer's admin console: clients asking for it through a pool would never reach PostgreSQL" };
   if (RESERVED_KEYWORDS.has(name)) return { why: "is a reserved SQL key word" };
   return undefined;
 }

@@ -8,7 +8,13 @@
  */
 import { type Capacity, requiredReplicas } from "./capacity";
 import { CHANGE_LABEL } from "./labels";
-import { type AuroraConfig, type LocalConfig, type SelfHostedConfig, type StackConfig, selfHostedConfigSchema } from "./schema";
+import {
+  type AuroraConfig,
+  type LocalConfig,
+  type SelfHostedConfig,
+  type StackConfig,
+  selfHostedConfigSchema,
+} from "./schema";
 import { parseByteQuantity } from "../ground/units";
 import { type ResolvedPrometheusMonitoring, resolvePrometheusMonitoring } from "./monitoringFields";
 import { type ResolvedKubernetes, resolveKubernetes } from "./kubernetes";
@@ -43,7 +49,8 @@ export interface NodeResources {
   storageBytes: number;
 }
 
-export type OlapChoice = { enabled: false } | { enabled: true; region: string; settings: Readonly<Record<string, string>> };
+export type OlapChoice =
+  { enabled: false } | { enabled: true; region: string; settings: Readonly<Record<string, string>> };
 
 interface ResolvedCommon {
   name: string;
@@ -150,11 +157,19 @@ export const FIXED = {
  */
 function auroraPlaceholders(): Pick<SelfHostedConfig, "resources" | "pgbouncer" | "replication"> {
   const shape = selfHostedConfigSchema.shape;
-  return { resources: shape.resources.parse(undefined), pgbouncer: shape.pgbouncer.parse(undefined), replication: shape.replication.parse(undefined) };
+  return {
+    resources: shape.resources.parse(undefined),
+    pgbouncer: shape.pgbouncer.parse(undefined),
+    replication: shape.replication.parse(undefined),
+  };
 }
 
 function nodeResources(given: { cpu: string; memory: string; storage: string }): NodeResources {
-  return { ...given, memoryBytes: parseByteQuantity(given.memory) ?? 0, storageBytes: parseByteQuantity(given.storage) ?? 0 };
+  return {
+    ...given,
+    memoryBytes: parseByteQuantity(given.memory) ?? 0,
+    storageBytes: parseByteQuantity(given.storage) ?? 0,
+  };
 }
 
 function resolvePgbouncer(given: SelfHostedConfig["pgbouncer"]): ResolvedPgbouncer {
@@ -179,7 +194,8 @@ function resolvePgbouncer(given: SelfHostedConfig["pgbouncer"]): ResolvedPgbounc
 
 function replicaCount(config: StackConfig): ResolvedCommon["replicas"] {
   if (config.replicas !== undefined) return { count: config.replicas, from: "replicas" };
-  if (!config.capacity) throw new Error("resolveConfig: parseStackConfig lets no config through without replicas or capacity");
+  if (!config.capacity)
+    throw new Error("resolveConfig: parseStackConfig lets no config through without replicas or capacity");
   const { peakReadQps, perNodeQps, safetyFactor } = config.capacity;
   return { count: requiredReplicas(peakReadQps, perNodeQps, safetyFactor).requiredReplicas, from: "capacity" };
 }
@@ -201,13 +217,26 @@ function resolveCommon(
     region: config.region,
     replicas: replicaCount(config),
     ...(config.capacity
-      ? { capacity: requiredReplicas(config.capacity.peakReadQps, config.capacity.perNodeQps, config.capacity.safetyFactor) }
+      ? {
+          capacity: requiredReplicas(
+            config.capacity.peakReadQps,
+            config.capacity.perNodeQps,
+            config.capacity.safetyFactor,
+          ),
+        }
       : {}),
     allowedCidrs: config.allowedCidrs,
     replicationCidrs: config.replicationCidrs ?? config.allowedCidrs,
     requireTls,
     olap,
-    ...(config.olap ? { olapGiven: { enabled: config.olap.enabled, ...(config.olap.region !== undefined ? { region: config.olap.region } : {}) } } : {}),
+    ...(config.olap
+      ? {
+          olapGiven: {
+            enabled: config.olap.enabled,
+            ...(config.olap.region !== undefined ? { region: config.olap.region } : {}),
+          },
+        }
+      : {}),
     maxConnections: config.postgresql.maxConnections ?? DEFAULTS.maxConnections,
     maxConnectionsGiven: config.postgresql.maxConnections !== undefined,
     overrides: { primary: config.postgresql.primary, replica: config.postgresql.replica },
@@ -252,10 +281,18 @@ function resolveAurora(config: AuroraConfig): ResolvedAurora {
       ...(config.monitoring.snsTopicArn !== undefined ? { snsTopicArn: config.monitoring.snsTopicArn } : {}),
       createSnsTopic: config.monitoring.createSnsTopic,
     },
-    crossRegion: config.crossRegion.map((entry) => ({ ...entry, instanceClass: entry.instanceClass ?? readerClass, allowedCidrs: entry.allowedCidrs ?? config.allowedCidrs })),
+    crossRegion: config.crossRegion.map((entry) => ({
+      ...entry,
+      instanceClass: entry.instanceClass ?? readerClass,
+      allowedCidrs: entry.allowedCidrs ?? config.allowedCidrs,
+    })),
     aurora: {
       ...aurora,
-      instanceClass: { writer: aurora.instanceClass.writer, reader: readerClass, ...(aurora.instanceClass.olap ? { olap: aurora.instanceClass.olap } : {}) },
+      instanceClass: {
+        writer: aurora.instanceClass.writer,
+        reader: readerClass,
+        ...(aurora.instanceClass.olap ? { olap: aurora.instanceClass.olap } : {}),
+      },
       proxy: {
         enabled: aurora.proxy.enabled,
         requireTls: aurora.proxy.requireTls,
@@ -267,7 +304,12 @@ function resolveAurora(config: AuroraConfig): ResolvedAurora {
 }
 
 function resolveLocal(config: LocalConfig): ResolvedLocal {
-  return { ...resolveCommon(config, config, false), backend: "local", crossRegion: [], monitoring: resolvePrometheusMonitoring(config.monitoring, FIXED.monitoringUser) };
+  return {
+    ...resolveCommon(config, config, false),
+    backend: "local",
+    crossRegion: [],
+    monitoring: resolvePrometheusMonitoring(config.monitoring, FIXED.monitoringUser),
+  };
 }
 
 export function resolveConfig(config: StackConfig): ResolvedConfig {

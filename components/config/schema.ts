@@ -40,15 +40,24 @@ export type Backend = (typeof BACKENDS)[number];
 
 const capacity = z.strictObject({
   peakReadQps: doc(positiveNumber(1, 10_000_000, 12000), "peak reads per second the replicas must serve"),
-  perNodeQps: doc(positiveNumber(1, 10_000_000, 4000), "reads per second one replica sustains, measured under your query mix"),
-  safetyFactor: doc(positiveNumber(1, 3, 1.3), "headroom for connection overhead, WAL apply and failover, typically 1.3–1.5"),
+  perNodeQps: doc(
+    positiveNumber(1, 10_000_000, 4000),
+    "reads per second one replica sustains, measured under your query mix",
+  ),
+  safetyFactor: doc(
+    positiveNumber(1, 3, 1.3),
+    "headroom for connection overhead, WAL apply and failover, typically 1.3–1.5",
+  ),
 });
 
 function nodeResources(defaults: { cpu: string; memory: string; storage: string }, who: string) {
   return z
     .strictObject({
       cpu: doc(cpu.prefault(defaults.cpu), `CPU request of ${who} (no CPU limit: throttling turns spikes into lag)`),
-      memory: doc(byteQuantity.prefault(defaults.memory), `memory of ${who}; shared_buffers is ¼ and effective_cache_size ¾ of it`),
+      memory: doc(
+        byteQuantity.prefault(defaults.memory),
+        `memory of ${who}; shared_buffers is ¼ and effective_cache_size ¾ of it`,
+      ),
       storage: doc(byteQuantity.prefault(defaults.storage), `data volume of ${who}`),
     })
     .prefault({});
@@ -70,8 +79,15 @@ const resources = z
 
 const olap = z.strictObject({
   enabled: doc(bool, "run the OLAP replica and its pool"),
-  region: doc(region.optional(), "where the OLAP replica runs: the primary's region or a crossRegion region", "the primary's region"),
-  settings: doc(gucOverrides.prefault({}), "overrides of the OLAP replica's PostgreSQL settings (see the settings registry)"),
+  region: doc(
+    region.optional(),
+    "where the OLAP replica runs: the primary's region or a crossRegion region",
+    "the primary's region",
+  ),
+  settings: doc(
+    gucOverrides.prefault({}),
+    "overrides of the OLAP replica's PostgreSQL settings (see the settings registry)",
+  ),
 });
 
 const postgresql = z
@@ -87,15 +103,30 @@ const postgresql = z
   .prefault({});
 
 const poolSizing = z.strictObject({
-  defaultPoolSize: doc(wholeNumber(1, 10_000, 20).optional(), "server connections per pool and database", "pgbouncer.defaultPoolSize"),
-  maxClientConn: doc(wholeNumber(1, 100_000, 1000).optional(), "client connections a pool accepts", "pgbouncer.maxClientConn"),
-  reservePoolSize: doc(wholeNumber(0, 10_000, 5).optional(), "extra server connections when clients wait", "pgbouncer.reservePoolSize"),
+  defaultPoolSize: doc(
+    wholeNumber(1, 10_000, 20).optional(),
+    "server connections per pool and database",
+    "pgbouncer.defaultPoolSize",
+  ),
+  maxClientConn: doc(
+    wholeNumber(1, 100_000, 1000).optional(),
+    "client connections a pool accepts",
+    "pgbouncer.maxClientConn",
+  ),
+  reservePoolSize: doc(
+    wholeNumber(0, 10_000, 5).optional(),
+    "extra server connections when clients wait",
+    "pgbouncer.reservePoolSize",
+  ),
 });
 
 function pgbouncer(defaultInstances: number) {
   return z
     .strictObject({
-      poolMode: doc(z.enum(["session", "transaction", "statement"]).prefault("transaction"), "PgBouncer pool_mode of every pool"),
+      poolMode: doc(
+        z.enum(["session", "transaction", "statement"]).prefault("transaction"),
+        "PgBouncer pool_mode of every pool",
+      ),
       defaultPoolSize: doc(wholeNumber(1, 10_000, 20).prefault(20), "server connections per pool"),
       maxClientConn: doc(wholeNumber(1, 100_000, 1000).prefault(1000), "client connections per pool"),
       reservePoolSize: doc(wholeNumber(0, 10_000, 5).prefault(5), "extra server connections when clients wait"),
@@ -118,8 +149,14 @@ function pgbouncer(defaultInstances: number) {
 
 const replication = z
   .strictObject({
-    synchronousCommit: doc(z.enum(["off", "local", "on", "remote_write", "remote_apply"]).prefault("local"), "synchronous_commit on the primary"),
-    synchronousReplicas: doc(wholeNumber(0, MAX_REPLICAS, 1).prefault(0), "commits wait for ANY k primary-region OLTP replicas; ≥ 1 for on/remote_*"),
+    synchronousCommit: doc(
+      z.enum(["off", "local", "on", "remote_write", "remote_apply"]).prefault("local"),
+      "synchronous_commit on the primary",
+    ),
+    synchronousReplicas: doc(
+      wholeNumber(0, MAX_REPLICAS, 1).prefault(0),
+      "commits wait for ANY k primary-region OLTP replicas; ≥ 1 for on/remote_*",
+    ),
     walKeepSize: doc(size.prefault("1GB"), "wal_keep_size"),
     maxSlotWalKeepSize: doc(size.prefault("10GB"), "WAL a stopped replica's slot may pin; must be ≥ walKeepSize"),
     maxLagBytes: doc(size.prefault("100MB"), "past this replay lag a replica leaves the read Service and pool"),
@@ -140,8 +177,15 @@ const common = {
   postgresVersion: doc(postgresVersion, "15, 16 or 17; never defaulted (a major upgrade needs a data migration)"),
   database: doc(sqlIdentifier("database"), "application database (a lower-case SQL identifier)"),
   user: doc(sqlIdentifier("user"), "application user (a lower-case SQL identifier)"),
-  replicas: doc(wholeNumber(1, MAX_REPLICAS, 2).optional(), "OLTP replicas in the primary's region, 1–15", "from capacity"),
-  capacity: doc(capacity.optional(), "replicas = ceil(peakReadQps / perNodeQps × safetyFactor); with replicas also set, replicas wins and a warning shows if it is lower"),
+  replicas: doc(
+    wholeNumber(1, MAX_REPLICAS, 2).optional(),
+    "OLTP replicas in the primary's region, 1–15",
+    "from capacity",
+  ),
+  capacity: doc(
+    capacity.optional(),
+    "replicas = ceil(peakReadQps / perNodeQps × safetyFactor); with replicas also set, replicas wins and a warning shows if it is lower",
+  ),
   allowedCidrs: doc(cidrList, "client CIDRs: pg_hba admits the application user to its database from these"),
   replicationCidrs: doc(cidrList.optional(), "where in-region replicas connect from", "allowedCidrs"),
   olap: doc(olap.optional(), "the OLAP replica (absent: none)"),
@@ -151,17 +195,27 @@ const common = {
     changeId.optional(),
     "the change (e.g. pull request number) a per-change preview stack belongs to: appended to kubernetes.namespace, labelled pg-read-replicas/change on every object (see Preview stacks)",
   ),
-  labels: doc(labelMap.prefault({}), "labels on every Kubernetes object and tags on every AWS resource, e.g. pg-read-replicas/expires (Kubernetes label syntax)"),
+  labels: doc(
+    labelMap.prefault({}),
+    "labels on every Kubernetes object and tags on every AWS resource, e.g. pg-read-replicas/expires (Kubernetes label syntax)",
+  ),
 };
 
 const selfHostedRegion = z.strictObject({
   region: doc(region, "the region's name"),
   replicas: doc(wholeNumber(1, MAX_REPLICAS, 1), "OLTP replicas in that region"),
-  context: doc(z.string().min(1).optional(), "kubeconfig context of that region's cluster (one of context or kubeconfig)"),
+  context: doc(
+    z.string().min(1).optional(),
+    "kubeconfig context of that region's cluster (one of context or kubeconfig)",
+  ),
   kubeconfig: doc(z.string().min(1).optional(), "kubeconfig path or contents for that region's cluster"),
   cidrs: doc(cidrList, "where that cluster reaches the primary from; replication is TLS-only from these"),
   allowedCidrs: doc(cidrList.optional(), "clients of that region's replicas", "its cidrs"),
-  primaryHost: doc(z.string().min(1).optional(), "host that region's replicas reach the primary at", "the exposed Service's load balancer"),
+  primaryHost: doc(
+    z.string().min(1).optional(),
+    "host that region's replicas reach the primary at",
+    "the exposed Service's load balancer",
+  ),
 });
 
 export const selfHostedConfigSchema = z.strictObject({
@@ -172,7 +226,10 @@ export const selfHostedConfigSchema = z.strictObject({
   resources,
   pgbouncer: pgbouncer(2),
   replication,
-  crossRegion: doc(z.array(selfHostedRegion).prefault([]), "replicas in other regions, each on its own Kubernetes cluster"),
+  crossRegion: doc(
+    z.array(selfHostedRegion).prefault([]),
+    "replicas in other regions, each on its own Kubernetes cluster",
+  ),
   kubernetes,
   monitoring: selfHostedMonitoring,
 });
@@ -191,28 +248,69 @@ const aurora = z.strictObject({
   engineVersion: doc(auroraEngineVersion, "major.minor, the major equal to postgresVersion"),
   vpcId: doc(awsId("vpc", "VPC id"), "VPC of the cluster"),
   subnetIds: doc(z.array(awsId("subnet", "subnet id")), "at least two subnets in different zones"),
-  allowedSecurityGroupIds: doc(z.array(awsId("sg", "security group id")).prefault([]), "security groups admitted besides allowedCidrs"),
+  allowedSecurityGroupIds: doc(
+    z.array(awsId("sg", "security group id")).prefault([]),
+    "security groups admitted besides allowedCidrs",
+  ),
   instanceClass: z.strictObject({
     writer: doc(instanceClass, "writer instance class, e.g. db.r6g.large"),
     reader: doc(instanceClass.optional(), "OLTP reader instance class", "instanceClass.writer"),
     olap: doc(instanceClass.optional(), "OLAP reader instance class; required with OLAP"),
   }),
-  kmsKeyId: doc(kmsKeyArn.optional(), "KMS key ARN in the primary's region: storage, the proxy's secret, the managed master secret", "the account's RDS key"),
+  kmsKeyId: doc(
+    kmsKeyArn.optional(),
+    "KMS key ARN in the primary's region: storage, the proxy's secret, the managed master secret",
+    "the account's RDS key",
+  ),
   deletionProtection: doc(bool.prefault(true), "turn off only for scratch stacks"),
   skipFinalSnapshot: doc(bool.prefault(false), "turn on only for scratch stacks"),
   backupRetentionDays: doc(wholeNumber(1, 35, 7).prefault(7), "automated backups kept, 1–35 days"),
   performanceInsights: doc(bool.prefault(false), "Performance Insights on every instance"),
   monitoringInterval: doc(monitoringInterval.prefault(0), "enhanced monitoring seconds (0: off); creates its IAM role"),
-  autoMinorVersionUpgrade: doc(bool.prefault(true), "AWS applies minor upgrades in the maintenance window (no effect with crossRegion: a Global Database upgrades through engineVersion)"),
-  allowMajorVersionUpgrade: doc(bool.prefault(false), "let a change of postgresVersion and engineVersion upgrade the cluster in place"),
-  applyImmediately: doc(bool.prefault(false), "apply cluster and instance changes during pulumi up (may restart instances) instead of in the maintenance window"),
-  preferredMaintenanceWindow: doc(maintenanceWindow.optional(), "weekly maintenance window, ddd:hh24:mi-ddd:hh24:mi in UTC", "a 30-minute window AWS picks"),
-  preferredBackupWindow: doc(backupWindow.optional(), "daily backup window, hh24:mi-hh24:mi in UTC, apart from the maintenance window", "a 30-minute window AWS picks"),
-  caCertIdentifier: doc(caCertificate.optional(), "CA of every instance's server certificate", "the region's default CA for new instances"),
-  manageMasterUserPassword: doc(bool.prefault(false), "RDS keeps the master password in Secrets Manager and rotates it; RDS Proxy reads that secret (not with crossRegion)"),
-  masterPasswordRotationDays: doc(wholeNumber(1, 1000, 7).optional(), "days between rotations of the managed master password", "7 (RDS's schedule)"),
-  logRetentionDays: doc(logRetentionDays.prefault(30), "days the /aws/rds/cluster/<id>/postgresql log group keeps events (0: never expire)"),
-  iamDatabaseAuthentication: doc(bool.prefault(false), "IAM database authentication (grant rds_iam to the roles that use it)"),
+  autoMinorVersionUpgrade: doc(
+    bool.prefault(true),
+    "AWS applies minor upgrades in the maintenance window (no effect with crossRegion: a Global Database upgrades through engineVersion)",
+  ),
+  allowMajorVersionUpgrade: doc(
+    bool.prefault(false),
+    "let a change of postgresVersion and engineVersion upgrade the cluster in place",
+  ),
+  applyImmediately: doc(
+    bool.prefault(false),
+    "apply cluster and instance changes during pulumi up (may restart instances) instead of in the maintenance window",
+  ),
+  preferredMaintenanceWindow: doc(
+    maintenanceWindow.optional(),
+    "weekly maintenance window, ddd:hh24:mi-ddd:hh24:mi in UTC",
+    "a 30-minute window AWS picks",
+  ),
+  preferredBackupWindow: doc(
+    backupWindow.optional(),
+    "daily backup window, hh24:mi-hh24:mi in UTC, apart from the maintenance window",
+    "a 30-minute window AWS picks",
+  ),
+  caCertIdentifier: doc(
+    caCertificate.optional(),
+    "CA of every instance's server certificate",
+    "the region's default CA for new instances",
+  ),
+  manageMasterUserPassword: doc(
+    bool.prefault(false),
+    "RDS keeps the master password in Secrets Manager and rotates it; RDS Proxy reads that secret (not with crossRegion)",
+  ),
+  masterPasswordRotationDays: doc(
+    wholeNumber(1, 1000, 7).optional(),
+    "days between rotations of the managed master password",
+    "7 (RDS's schedule)",
+  ),
+  logRetentionDays: doc(
+    logRetentionDays.prefault(30),
+    "days the /aws/rds/cluster/<id>/postgresql log group keeps events (0: never expire)",
+  ),
+  iamDatabaseAuthentication: doc(
+    bool.prefault(false),
+    "IAM database authentication (grant rds_iam to the roles that use it)",
+  ),
   proxy: z
     .strictObject({
       enabled: doc(bool.prefault(true), "RDS Proxy for the write pool"),
@@ -256,7 +354,11 @@ export const localConfigSchema = z.strictObject({
   monitoring: localMonitoring,
 });
 
-export const BACKEND_SCHEMAS = { selfHosted: selfHostedConfigSchema, aurora: auroraConfigSchema, local: localConfigSchema } as const;
+export const BACKEND_SCHEMAS = {
+  selfHosted: selfHostedConfigSchema,
+  aurora: auroraConfigSchema,
+  local: localConfigSchema,
+} as const;
 
 /** The backend-independent keys, to report their problems even when `backend` itself is wrong. */
 export const commonConfigSchema = z.looseObject(common);

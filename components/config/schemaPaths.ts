@@ -19,7 +19,8 @@ export function genericPath(path: readonly PropertyKey[]): string {
 export function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
   for (;;) {
-    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodPrefault) current = current.unwrap() as z.ZodType;
+    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodPrefault)
+      current = current.unwrap() as z.ZodType;
     else if (current instanceof z.ZodPipe) current = current.in as z.ZodType;
     else return current;
   }
@@ -31,7 +32,8 @@ export function schemaAt(root: z.ZodType, path: readonly PropertyKey[]): z.ZodTy
   for (const segment of path) {
     if (!schema) return undefined;
     const shape: z.ZodType = unwrap(schema);
-    if (typeof segment === "number" || segment === "") schema = shape instanceof z.ZodArray ? (shape.element as z.ZodType) : undefined;
+    if (typeof segment === "number" || segment === "")
+      schema = shape instanceof z.ZodArray ? (shape.element as z.ZodType) : undefined;
     else if (shape instanceof z.ZodObject) schema = (shape.shape as Record<string, z.ZodType>)[String(segment)];
     else schema = undefined;
   }
@@ -60,7 +62,8 @@ export function descriptionAt(root: z.ZodType, path: readonly PropertyKey[]): st
   while (current) {
     const meta = z.globalRegistry.get(current) as { description?: string } | undefined;
     if (meta?.description) return meta.description;
-    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodPrefault) current = current.unwrap() as z.ZodType;
+    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodPrefault)
+      current = current.unwrap() as z.ZodType;
     else if (current instanceof z.ZodPipe) current = current.in as z.ZodType;
     else return undefined;
   }

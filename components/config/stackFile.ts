@@ -26,7 +26,9 @@ export function readStackConfig(stacksDir: string, stack: string): Record<string
   const path = stackFilePath(stacksDir, stack);
   if (!existsSync(path)) {
     const known = listStacks(stacksDir);
-    throw new StackFileError(`stack ${stack}: no file ${path}. Known stacks: ${known.join(", ") || "(none)"}; create it or pass one of those with --stack.`);
+    throw new StackFileError(
+      `stack ${stack}: no file ${path}. Known stacks: ${known.join(", ") || "(none)"}; create it or pass one of those with --stack.`,
+    );
   }
   let document: unknown;
   try {
@@ -41,7 +43,9 @@ export function readStackConfig(stacksDir: string, stack: string): Record<string
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
     if (value !== null && typeof value === "object" && "secure" in (value as object)) {
-      throw new StackFileError(`stack ${stack}: ${key} is encrypted (secure:); only the Pulumi CLI can decrypt it. Use a plain value for this stack or run it through pulumi.`);
+      throw new StackFileError(
+        `stack ${stack}: ${key} is encrypted (secure:); only the Pulumi CLI can decrypt it. Use a plain value for this stack or run it through pulumi.`,
+      );
     }
     result[key] = encodeConfigValue(value);
   }

@@ -58,7 +58,11 @@ export function minutes(window: Span): number {
 
 /** Whether any day's backup window meets the weekly maintenance window (both as minutes of the week, wrapping). */
 export function windowsOverlap(backup: Span, maintenance: Span): boolean {
-  const weekly = (s: Span): Span[] => [s, { start: s.start - WEEK_MINUTES, end: s.end - WEEK_MINUTES }, { start: s.start + WEEK_MINUTES, end: s.end + WEEK_MINUTES }];
+  const weekly = (s: Span): Span[] => [
+    s,
+    { start: s.start - WEEK_MINUTES, end: s.end - WEEK_MINUTES },
+    { start: s.start + WEEK_MINUTES, end: s.end + WEEK_MINUTES },
+  ];
   for (let day = 0; day < 7; day++) {
     const daily = { start: backup.start + day * DAY_MINUTES, end: backup.end + day * DAY_MINUTES };
     if (weekly(maintenance).some((m) => daily.start < m.end && m.start < daily.end)) return true;

@@ -4,7 +4,9 @@ import type { Endpoint, StackOutputs } from "./stackOutputs";
 
 export type SslMode = "disable" | "require";
 
-/** TLS as the stack asks: verified against its CA when the outputs carry one (libpq's verify-ca: no host name check). */
+/**
+ * TLS as the stack asks: verified against its CA when the outputs carry one (libpq's verify-ca: no host name check).
+ */
 export function sslFor(outputs: Pick<StackOutputs, "tls">, sslmode: SslMode | undefined): pg.ClientConfig["ssl"] {
   const mode = sslmode ?? (outputs.tls?.required ? "require" : "disable");
   if (mode === "disable") return false;
@@ -19,8 +21,15 @@ export interface ClientOptions {
   applicationName?: string;
 }
 
-/** A client for the application user of `outputs` at `endpoint`; errors after connect are swallowed (the query reports them). */
-export function stackClient(outputs: Pick<StackOutputs, "database" | "user" | "password" | "tls">, endpoint: Endpoint, options: ClientOptions = {}): pg.Client {
+/**
+ * A client for the application user of `outputs` at `endpoint`; errors after connect are swallowed (the query reports
+ * them).
+ */
+export function stackClient(
+  outputs: Pick<StackOutputs, "database" | "user" | "password" | "tls">,
+  endpoint: Endpoint,
+  options: ClientOptions = {},
+): pg.Client {
   const client = new pg.Client({
     host: endpoint.host,
     port: endpoint.port,
@@ -37,8 +46,16 @@ export function stackClient(outputs: Pick<StackOutputs, "database" | "user" | "p
 }
 
 /** Runs one statement (or a simple-protocol batch) on a fresh connection; returns the rows of every result. */
-export async function queryOnce(ctx: { outputs: StackOutputs; sslmode?: SslMode }, endpoint: Endpoint, sql: string): Promise<unknown[][]> {
-  const client = stackClient(ctx.outputs, endpoint, { ...(ctx.sslmode ? { sslmode: ctx.sslmode } : {}), queryTimeoutMs: 15_000, applicationName: "pg-read-replicas-verify" });
+export async function queryOnce(
+  ctx: { outputs: StackOutputs; sslmode?: SslMode },
+  endpoint: Endpoint,
+  sql: string,
+): Promise<unknown[][]> {
+  const client = stackClient(ctx.outputs, endpoint, {
+    ...(ctx.sslmode ? { sslmode: ctx.sslmode } : {}),
+    queryTimeoutMs: 15_000,
+    applicationName: "pg-read-replicas-verify",
+  });
   try {
     await client.connect();
     const result = await client.query({ text: sql, rowMode: "array" });

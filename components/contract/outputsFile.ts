@@ -19,7 +19,9 @@ export class OutputsFileError extends UserError {
 
 export function parseOutputs(value: unknown, source: string): StackOutputs {
   if (value && typeof value === "object" && (value as { password?: unknown }).password === "[secret]") {
-    throw new OutputsFileError(`${source}: password is "[secret]"; export the outputs with: pulumi stack output --json --show-secrets > ${source}`);
+    throw new OutputsFileError(
+      `${source}: password is "[secret]"; export the outputs with: pulumi stack output --json --show-secrets > ${source}`,
+    );
   }
   const result = outputsFileSchema.safeParse(value);
   if (!result.success) {

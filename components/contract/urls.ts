@@ -7,8 +7,11 @@
 import type { ConnectionUrls, Endpoint, StackOutputs } from "./stackOutputs";
 import { shq } from "../ground/shell";
 
-
-export const ENV_NAMES = { primary: "DATABASE_PRIMARY_URL", replica: "DATABASE_REPLICA_URL", olap: "DATABASE_OLAP_URL" } as const;
+export const ENV_NAMES = {
+  primary: "DATABASE_PRIMARY_URL",
+  replica: "DATABASE_REPLICA_URL",
+  olap: "DATABASE_OLAP_URL",
+} as const;
 
 export type UrlSource = Pick<StackOutputs, "database" | "user" | "password" | "pools"> & { tls?: StackOutputs["tls"] };
 
@@ -26,7 +29,9 @@ export function connectionUrl(source: UrlSource, endpoint: Endpoint, options: Ur
   const base = `postgresql://${credentials}@${hostPart(endpoint.host)}:${endpoint.port}/${encodeURIComponent(source.database)}`;
   if (!source.tls?.required) return base;
   // libpq's sslmode=require encrypts without checking the certificate; with the stack's CA at hand, verify against it.
-  const params = options.sslrootcert ? `sslmode=verify-ca&sslrootcert=${encodeURIComponent(options.sslrootcert)}` : "sslmode=require";
+  const params = options.sslrootcert
+    ? `sslmode=verify-ca&sslrootcert=${encodeURIComponent(options.sslrootcert)}`
+    : "sslmode=require";
   return `${base}?${params}`;
 }
 
@@ -39,9 +44,14 @@ export function connectionUrls(source: UrlSource, options: UrlOptions = {}): Con
   };
 }
 
-/** `export NAME='url'` lines for a POSIX shell; without an OLAP pool its variable is unset, not left from another stack. */
+/**
+ * `export NAME='url'` lines for a POSIX shell; without an OLAP pool its variable is unset, not left from another stack.
+ */
 export function shellExports(urls: ConnectionUrls): string {
-  const lines = [`export ${ENV_NAMES.primary}=${shq(urls.primary)}`, `export ${ENV_NAMES.replica}=${shq(urls.replica)}`];
+  const lines = [
+    `export ${ENV_NAMES.primary}=${shq(urls.primary)}`,
+    `export ${ENV_NAMES.replica}=${shq(urls.replica)}`,
+  ];
   lines.push(urls.olap ? `export ${ENV_NAMES.olap}=${shq(urls.olap)}` : `unset ${ENV_NAMES.olap}`);
   return `${lines.join("\n")}\n`;
 }

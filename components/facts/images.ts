@@ -11,7 +11,11 @@ export const STATEFULSET_IMAGES = {
 
 /** The cloudnative-pg engine: the operator's own images (facts/cnpg/operator.ts has the release they come from). */
 export const CNPG_IMAGES = {
-  postgres: { 15: "ghcr.io/cloudnative-pg/postgresql:15.14-system-trixie", 16: "ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie", 17: "ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie" },
+  postgres: {
+    15: "ghcr.io/cloudnative-pg/postgresql:15.14-system-trixie",
+    16: "ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie",
+    17: "ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie",
+  },
   pgbouncer: "ghcr.io/cloudnative-pg/pgbouncer:1.25.1",
 } as const;
 

@@ -20,13 +20,28 @@ export interface SynchronousPlan {
  */
 export function synchronousAfterPromotion(topology: Topology, followers: readonly StandbyNode[]): SynchronousPlan {
   const { synchronousCommit, synchronousReplicas } = topology.replication;
-  if (synchronousReplicas === 0) return { commit: synchronousCommit, names: "", description: `asynchronous, as the stack (synchronous_commit = ${synchronousCommit})` };
+  if (synchronousReplicas === 0)
+    return {
+      commit: synchronousCommit,
+      names: "",
+      description: `asynchronous, as the stack (synchronous_commit = ${synchronousCommit})`,
+    };
   const survivors = followers.filter((f) => f.role === "oltp" && !f.remote).map((f) => f.name);
   const k = Math.min(synchronousReplicas, survivors.length);
-  if (k === 0) return { commit: "local", names: "", description: "asynchronous: no OLTP replica of the primary region survives to be synchronous" };
+  if (k === 0)
+    return {
+      commit: "local",
+      names: "",
+      description: "asynchronous: no OLTP replica of the primary region survives to be synchronous",
+    };
   const names = `ANY ${k} (${survivors.map((n) => `"${n}"`).join(", ")})`;
-  const capped = k < synchronousReplicas ? ` (the stack asks for ${synchronousReplicas}; only ${survivors.length} survive)` : "";
-  return { commit: synchronousCommit, names, description: `synchronous_commit = ${synchronousCommit}, synchronous_standby_names = ${names}${capped}` };
+  const capped =
+    k < synchronousReplicas ? ` (the stack asks for ${synchronousReplicas}; only ${survivors.length} survive)` : "";
+  return {
+    commit: synchronousCommit,
+    names,
+    description: `synchronous_commit = ${synchronousCommit}, synchronous_standby_names = ${names}${capped}`,
+  };
 }
 
 /**

@@ -30,7 +30,11 @@ const DURATION_UNITS_MS: Record<string, number> = {
 
 /** Milliseconds in the largest unit that divides them, as a user would write them: 10000 → "10s". */
 export function formatDuration(ms: number): string {
-  for (const [unit, size] of [["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
+  for (const [unit, size] of [
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+  ] as const) {
     if (ms !== 0 && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;

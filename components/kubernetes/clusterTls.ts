@@ -60,7 +60,9 @@ export class ClusterTls extends pulumi.ComponentResource {
         `*.${namespace}.svc.cluster.local`,
         // A wildcard matches one label only (RFC 6125; libpq too): each headless Service's pod names need their own.
         ...region.groups.map((group) => `*.${names.headless(group)}.${namespace}.svc.cluster.local`),
-        ...(region.primary ? topology.regions.flatMap((r) => (!r.primary && r.access.primaryHost ? [r.access.primaryHost] : [])) : []),
+        ...(region.primary
+          ? topology.regions.flatMap((r) => (!r.primary && r.access.primaryHost ? [r.access.primaryHost] : []))
+          : []),
       ];
       const request = new tls.CertRequest(
         `${name}-${region.name}-csr`,
@@ -79,16 +81,26 @@ export class ClusterTls extends pulumi.ComponentResource {
         },
         child,
       );
-      this.certificates.set(region.name, { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem), caPem: ca.certPem });
+      this.certificates.set(region.name, {
+        certPem: cert.certPem,
+        keyPem: pulumi.secret(key.privateKeyPem),
+        caPem: ca.certPem,
+      });
     }
     this.registerOutputs({ caPem: this.caPem });
   }
 
-  /** A client certificate for `commonName` from the same CA (PostgreSQL's cert authentication maps the CN to the role). */
+  /**
+   * A client certificate for `commonName` from the same CA (PostgreSQL's cert authentication maps the CN to the role).
+   */
   clientCertificate(name: string, commonName: string): ServerCertificate {
     const child = { parent: this };
     const key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
-    const request = new tls.CertRequest(`${name}-csr`, { privateKeyPem: key.privateKeyPem, subject: { commonName } }, child);
+    const request = new tls.CertRequest(
+      `${name}-csr`,
+      { privateKeyPem: key.privateKeyPem, subject: { commonName } },
+      child,
+    );
     const cert = new tls.LocallySignedCert(
       `${name}-cert`,
       {

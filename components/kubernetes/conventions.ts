@@ -33,14 +33,22 @@ export function groupSelector(topology: Topology, group: NodeGroup): Record<stri
 }
 
 /** The StatefulSet's labels, or with `pod` its pods' (without the stack's labels; see baseLabels). */
-export function groupLabels(topology: Topology, group: NodeGroup, scope: "object" | "pod" = "object"): Record<string, string> {
+export function groupLabels(
+  topology: Topology,
+  group: NodeGroup,
+  scope: "object" | "pod" = "object",
+): Record<string, string> {
   const base = scope === "pod" ? ownLabels(topology, "postgresql") : baseLabels(topology, "postgresql");
   return { ...base, ...groupSelector(topology, group), [`${LABEL_PREFIX}/role`]: group.role };
 }
 
 /** Selects every database pod of one role: the rw, ro and olap Services use these. */
 export function roleSelector(topology: Topology, role: NodeRole): Record<string, string> {
-  return { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": "postgresql", [`${LABEL_PREFIX}/role`]: role };
+  return {
+    "app.kubernetes.io/instance": topology.name,
+    "app.kubernetes.io/name": "postgresql",
+    [`${LABEL_PREFIX}/role`]: role,
+  };
 }
 
 export function poolSelector(topology: Topology, pool: Pool): Record<string, string> {
@@ -90,7 +98,8 @@ export const names = {
   poolConfig: (pool: Pool) => `${pool.service}-config`,
   poolAuth: (t: Topology) => `${t.name}-pgbouncer-auth`,
   primaryEndpoint: (t: Topology) => `${t.name}-primary-endpoint`,
-  verifyJob: (t: Topology, region: string) => (region === t.region ? `${t.name}-verify-${t.hash}` : `${t.name}-verify-${region}-${t.hash}`),
+  verifyJob: (t: Topology, region: string) =>
+    region === t.region ? `${t.name}-verify-${t.hash}` : `${t.name}-verify-${region}-${t.hash}`,
 };
 
 export function serviceHost(service: string, namespace: string): string {
@@ -102,7 +111,11 @@ export const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
 
 /** Selects the writer pod: the rw Service and the exposed primary follow a failover through it. */
 export function writerSelector(topology: Topology): Record<string, string> {
-  return { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": "postgresql", [POD_NAME_LABEL]: topology.kubernetes.writer };
+  return {
+    "app.kubernetes.io/instance": topology.name,
+    "app.kubernetes.io/name": "postgresql",
+    [POD_NAME_LABEL]: topology.kubernetes.writer,
+  };
 }
 
 export function podHost(pod: string, group: NodeGroup, namespace: string): string {

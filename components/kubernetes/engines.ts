@@ -31,7 +31,10 @@ export interface Engine {
 
 /** The args both engines' regions take: another region follows the primary region's address and verification. */
 function regionArgs({ remote, ...shared }: RegionArgs) {
-  return { ...shared, ...(remote ? { primaryEndpoint: remote.primaryEndpoint, verifyAfter: [remote.primary.verification.job] } : {}) };
+  return {
+    ...shared,
+    ...(remote ? { primaryEndpoint: remote.primaryEndpoint, verifyAfter: [remote.primary.verification.job] } : {}),
+  };
 }
 
 /** `name` prefixes the resources an engine shares between regions (CloudNativePG's replication certificate). */
@@ -49,7 +52,12 @@ export function engineFor(topology: SelfHostedTopology, name: string, tls: Clust
       const replication = tls.clientCertificate(`${name}-tls-streaming-replica`, "streaming_replica");
       return {
         deployRegion: (regionName, args, opts) => {
-          const certificates = { server: tls.forRegion(args.region.name), replication, caPem: tls.caPem, caKeyPem: tls.caKeyPem };
+          const certificates = {
+            server: tls.forRegion(args.region.name),
+            replication,
+            caPem: tls.caPem,
+            caKeyPem: tls.caKeyPem,
+          };
           // Other regions' replica clusters seed from the primary region's main Cluster.
           const after = args.remote?.primary instanceof CnpgRegion ? args.remote.primary.clusters.slice(0, 1) : [];
           return new CnpgRegion(regionName, { ...regionArgs(args), engine, certificates, after }, opts);

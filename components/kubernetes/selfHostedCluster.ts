@@ -39,27 +39,43 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
       monitor: password(`${name}-monitor-password`, this),
       app,
       // A new token whenever the topology changes, so each verification proves fresh replication.
-      heartbeatToken: new random.RandomId(`${name}-heartbeat`, { byteLength: 6, keepers: { topology: topology.hash } }, { parent: this }).hex.apply(
-        (hex) => `${topology.hash}-${hex}`,
-      ),
+      heartbeatToken: new random.RandomId(
+        `${name}-heartbeat`,
+        { byteLength: 6, keepers: { topology: topology.hash } },
+        { parent: this },
+      ).hex.apply((hex) => `${topology.hash}-${hex}`),
     };
     const tls = new ClusterTls(`${name}-tls`, { topology }, { parent: this });
     const engine = engineFor(topology, name, tls);
 
     const home = topology.regions.find((region) => region.primary);
     if (!home) throw new Error("SelfHostedCluster: a topology always has the primary's region");
-    const primary = engine.deployRegion(`${name}-${home.name}`, { topology, region: home, credentials }, { parent: this });
+    const primary = engine.deployRegion(
+      `${name}-${home.name}`,
+      { topology, region: home, credentials },
+      { parent: this },
+    );
     this.providers = {};
     this.regions = [primary];
     for (const region of topology.regions.filter((r): r is RemoteRegion => !r.primary)) {
       const provider = this.providerFor(name, region);
       this.providers[region.name] = provider;
       const remote = { primaryEndpoint: this.primaryEndpointFor(topology, region, primary), primary };
-      this.regions.push(engine.deployRegion(`${name}-${region.name}`, { topology, region, credentials, remote }, { parent: this, providers: [provider] }));
+      this.regions.push(
+        engine.deployRegion(
+          `${name}-${region.name}`,
+          { topology, region, credentials, remote },
+          { parent: this, providers: [provider] },
+        ),
+      );
     }
     const plain = engine.outputs(topology);
     this.outputs = toOutputValues(
-      { ...plain, capacity: pulumi.output(plain.capacity), tls: tls.caPem.apply((caPem) => ({ required: topology.access.requireTls, caPem })) },
+      {
+        ...plain,
+        capacity: pulumi.output(plain.capacity),
+        tls: tls.caPem.apply((caPem) => ({ required: topology.access.requireTls, caPem })),
+      },
       app,
     );
     this.registerOutputs({ writer: this.outputs.writer, topologyHash: this.outputs.topologyHash });
@@ -79,10 +95,15 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
   }
 
   /** A configured host wins; otherwise the exposed primary's load balancer address. */
-  private primaryEndpointFor(topology: SelfHostedTopology, region: RemoteRegion, primary: RegionStack): pulumi.Input<Endpoint> {
+  private primaryEndpointFor(
+    topology: SelfHostedTopology,
+    region: RemoteRegion,
+    primary: RegionStack,
+  ): pulumi.Input<Endpoint> {
     if (region.access.primaryHost) return { host: region.access.primaryHost, port: topology.port };
     const exposed = primary.exposedPrimary;
-    if (!exposed) throw new Error(`SelfHostedCluster: ${region.name} has replicas, so the primary's region exposes its primary`);
+    if (!exposed)
+      throw new Error(`SelfHostedCluster: ${region.name} has replicas, so the primary's region exposes its primary`);
     return exposed.status.apply((status) => {
       const ingress = status?.loadBalancer?.ingress?.[0];
       const host = ingress?.hostname || ingress?.ip;

@@ -21,7 +21,6 @@ function regionAccess(config: ResolvedSelfHosted): Check {
   };
 }
 
-
 /** A per-change stack lives in a namespace of its own: one the stack creates, with a name Kubernetes accepts. */
 function perChangeNamespace(config: ResolvedSelfHosted): Check {
   return ({ issues }) => {
@@ -45,10 +44,6 @@ function perChangeNamespace(config: ResolvedSelfHosted): Check {
     }
   };
 }
-
-
-
-
 
 /** Each engine's own rules, chosen once. */
 function engineRules(config: ResolvedSelfHosted): Check[] {

@@ -52,7 +52,10 @@ export async function nodeEndpoints(names: readonly string[]): Promise<Record<st
     const port = randomInt(20_000, 40_000);
     const hosts = names.map((_, index) => `${block}.${index + 1}`);
     const free = await Promise.all(hosts.map((host) => canBind(host, port)));
-    if (free.every(Boolean)) return Object.fromEntries(names.map((name, index) => [name, { host: hosts[index]!, port }]));
+    if (free.every(Boolean))
+      return Object.fromEntries(names.map((name, index) => [name, { host: hosts[index]!, port }]));
   }
-  throw new LocalError("found no free port shared by a block of loopback addresses after 40 tries; is something listening on every 127.x address?");
+  throw new LocalError(
+    "found no free port shared by a block of loopback addresses after 40 tries; is something listening on every 127.x address?",
+  );
 }

@@ -40,7 +40,9 @@ function executable(path: string): boolean {
 
 function installedPostgresVersions(): string[] {
   if (!existsSync("/usr/lib/postgresql")) return [];
-  return readdirSync("/usr/lib/postgresql").filter((v) => executable(join("/usr/lib/postgresql", v, "bin", "postgres")));
+  return readdirSync("/usr/lib/postgresql").filter((v) =>
+    executable(join("/usr/lib/postgresql", v, "bin", "postgres")),
+  );
 }
 
 export function findPostgres(version: number, env: NodeJS.ProcessEnv = process.env): string {
@@ -55,19 +57,29 @@ export function findPostgres(version: number, env: NodeJS.ProcessEnv = process.e
     installed.length > 0
       ? `Installed here: PostgreSQL ${installed.join(", ")}; set postgresVersion to one of those in the stack, or install ${version}.`
       : `Install it: apt-get install postgresql-${version} (Debian/Ubuntu; add the PGDG repository for versions your release lacks).`;
-  throw new MissingBinaryError(`PostgreSQL ${version} binaries not found (looked in ${lookedIn} for ${PG_TOOLS.join(", ")}). ${hint}`);
+  throw new MissingBinaryError(
+    `PostgreSQL ${version} binaries not found (looked in ${lookedIn} for ${PG_TOOLS.join(", ")}). ${hint}`,
+  );
 }
 
 /** Where PgBouncer builds are cached: shared by every stack and checkout on this machine. */
 export function pgbouncerCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.PG_READ_REPLICAS_CACHE_DIR ?? (userInfo().uid === 0 ? "/var/cache/pg-read-replicas" : join(env.XDG_CACHE_HOME ?? join(userInfo().homedir, ".cache"), "pg-read-replicas"));
+  const base =
+    env.PG_READ_REPLICAS_CACHE_DIR ??
+    (userInfo().uid === 0
+      ? "/var/cache/pg-read-replicas"
+      : join(env.XDG_CACHE_HOME ?? join(userInfo().homedir, ".cache"), "pg-read-replicas"));
   return join(base, `pgbouncer-${BUILT_PGBOUNCER_SERIES}`);
 }
 
 /** The version a PgBouncer binary reports ("PgBouncer 1.24.1" on its first line), or undefined if it does not run. */
 export function pgbouncerVersion(path: string): string | undefined {
   try {
-    const out = execFileSync(path, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 });
+    const out = execFileSync(path, ["--version"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 10_000,
+    });
     return /^PgBouncer (\d+\.\d+\.\d+)/.exec(out)?.[1];
   } catch {
     return undefined;

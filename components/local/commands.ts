@@ -12,7 +12,13 @@ export interface LocalCommands {
   environment: Record<string, string>;
 }
 
-export function localCommands(topology: Topology, stack: string, stateDir: string, cli: string, node = process.execPath): LocalCommands {
+export function localCommands(
+  topology: Topology,
+  stack: string,
+  stateDir: string,
+  cli: string,
+  node = process.execPath,
+): LocalCommands {
   const base = `${shq(node)} ${shq(cli)} local`;
   const where = `--stack ${shq(stack)} --state-dir ${shq(stateDir)}`;
   return {

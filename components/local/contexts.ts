@@ -12,7 +12,9 @@ import type { LocalState } from "./state";
 
 /** The network namespace a region runs in, when regions have their own (as root). */
 export function netnsOf(state: LocalState, region: string): string | undefined {
-  return state.network.kind === "namespaces" ? state.network.regions.find((r) => r.region === region)?.namespace : undefined;
+  return state.network.kind === "namespaces"
+    ? state.network.regions.find((r) => r.region === region)?.namespace
+    : undefined;
 }
 
 export function nodeContext(layout: Layout, state: LocalState): NodeContext {
@@ -48,7 +50,12 @@ export function poolContext(layout: Layout, state: LocalState): PoolContext {
 
 export function nodeByName(state: LocalState, name: string): DatabaseNode {
   const node = allNodes(state.topology).find((n) => n.name === name);
-  if (!node) throw new LocalError(`no node ${name} in stack ${state.stack}; nodes: ${allNodes(state.topology).map((n) => n.name).join(", ")}`);
+  if (!node)
+    throw new LocalError(
+      `no node ${name} in stack ${state.stack}; nodes: ${allNodes(state.topology)
+        .map((n) => n.name)
+        .join(", ")}`,
+    );
   return node;
 }
 
@@ -60,7 +67,8 @@ export function liveNodes(state: LocalState): DatabaseNode[] {
 export function endpointOf(state: LocalState, node: DatabaseNode | string): Endpoint {
   const name = typeof node === "string" ? node : node.name;
   const endpoint = state.endpoints.nodes[name];
-  if (!endpoint) throw new LocalError(`state of stack ${state.stack} has no address for ${name}; run local down and up again`);
+  if (!endpoint)
+    throw new LocalError(`state of stack ${state.stack} has no address for ${name}; run local down and up again`);
   return endpoint;
 }
 
@@ -71,7 +79,10 @@ export function poolKey(state: LocalState, pool: Pool): string {
 
 export function poolEndpointOf(state: LocalState, pool: Pool): Endpoint {
   const endpoint = state.endpoints.pools[poolKey(state, pool)];
-  if (!endpoint) throw new LocalError(`state of stack ${state.stack} has no address for pool ${poolKey(state, pool)}; run local down and up again`);
+  if (!endpoint)
+    throw new LocalError(
+      `state of stack ${state.stack} has no address for pool ${poolKey(state, pool)}; run local down and up again`,
+    );
   return endpoint;
 }
 
@@ -80,7 +91,9 @@ export const poolsOf = allPools;
 
 /** The OLTP replicas a read pool may send to (retired ones and the writer excluded), in a stable order. */
 export function readPoolCandidates(state: LocalState, pool: Pool): DatabaseNode[] {
-  return standbysOf(state.topology, "oltp", pool.region).filter((node) => node.name !== state.writer && !state.retired.includes(node.name));
+  return standbysOf(state.topology, "oltp", pool.region).filter(
+    (node) => node.name !== state.writer && !state.retired.includes(node.name),
+  );
 }
 
 /**
@@ -92,10 +105,16 @@ export function poolTarget(state: LocalState, pool: Pool, ready?: readonly strin
     case "primary":
       return endpointOf(state, state.writer);
     case "oltp": {
-      const members = readPoolCandidates(state, pool).filter((node) => ready === undefined || ready.includes(node.name));
+      const members = readPoolCandidates(state, pool).filter(
+        (node) => ready === undefined || ready.includes(node.name),
+      );
       const [first] = members;
-      if (!first) throw new LocalError(`stack ${state.stack}: the ${poolKey(state, pool)} pool has no replica to send to`);
-      return { host: members.map((node) => endpointOf(state, node).host).join(","), port: endpointOf(state, first).port };
+      if (!first)
+        throw new LocalError(`stack ${state.stack}: the ${poolKey(state, pool)} pool has no replica to send to`);
+      return {
+        host: members.map((node) => endpointOf(state, node).host).join(","),
+        port: endpointOf(state, first).port,
+      };
     }
     case "olap": {
       const [olap] = standbysOf(state.topology, "olap", pool.region);
@@ -108,5 +127,9 @@ export function poolTarget(state: LocalState, pool: Pool, ready?: readonly strin
 /** The read pool controller's login to a pool's admin console (over TLS when the stack requires it). */
 export function poolAdminLogin(state: LocalState): AdminLogin {
   const required = state.topology.access.requireTls;
-  return { user: POOL_ADMIN_USER, password: state.passwords.poolAdmin, ...(required ? { ssl: { rejectUnauthorized: false } } : {}) };
+  return {
+    user: POOL_ADMIN_USER,
+    password: state.passwords.poolAdmin,
+    ...(required ? { ssl: { rejectUnauthorized: false } } : {}),
+  };
 }

@@ -10,6 +10,8 @@ export class VerificationFailed extends LocalError {
     readonly report: VerificationReport,
     logDir: string,
   ) {
-    super(`replication did not verify within the timeout:\n  - ${report.problems.join("\n  - ")}\nServer and pool logs: ${logDir}`);
+    super(
+      `replication did not verify within the timeout:\n  - ${report.problems.join("\n  - ")}\nServer and pool logs: ${logDir}`,
+    );
   }
 }

@@ -48,14 +48,24 @@ function identityOptions(runAs: RunAs): Pick<SpawnOptions, "uid" | "gid"> {
  * The command line and identity to spawn. Entering a namespace needs root, so inside one
  * the process starts as root and setpriv drops to runAs before exec (same pid throughout).
  */
-function invocation(command: string, args: readonly string[], options: RunOptions): { file: string; argv: string[]; identity: Pick<SpawnOptions, "uid" | "gid"> } {
+function invocation(
+  command: string,
+  args: readonly string[],
+  options: RunOptions,
+): { file: string; argv: string[]; identity: Pick<SpawnOptions, "uid" | "gid"> } {
   if (!options.netns) return { file: command, argv: [...args], identity: identityOptions(options.runAs) };
-  const drop = options.runAs.switchUser ? ["setpriv", `--reuid=${options.runAs.uid}`, `--regid=${options.runAs.gid}`, "--clear-groups", "--"] : [];
+  const drop = options.runAs.switchUser
+    ? ["setpriv", `--reuid=${options.runAs.uid}`, `--regid=${options.runAs.gid}`, "--clear-groups", "--"]
+    : [];
   return { file: "ip", argv: ["netns", "exec", options.netns, ...drop, command, ...args], identity: {} };
 }
 
 /** Runs to completion; resolves with its output, rejects with a CommandError carrying stderr. */
-export function run(command: string, args: readonly string[], options: RunOptions): Promise<{ stdout: string; stderr: string }> {
+export function run(
+  command: string,
+  args: readonly string[],
+  options: RunOptions,
+): Promise<{ stdout: string; stderr: string }> {
   const label = [command.split("/").pop(), ...args.slice(0, 3)].join(" ");
   const { file, argv, identity } = invocation(command, args, options);
   return new Promise((resolvePromise, reject) => {
@@ -71,7 +81,9 @@ export function run(command: string, args: readonly string[], options: RunOption
     child.stdout!.on("data", (chunk) => (stdout += chunk));
     child.stderr!.on("data", (chunk) => (stderr += chunk));
     child.on("error", (error) => reject(new CommandError(label, null, `${error.message}`, "")));
-    child.on("close", (code) => (code === 0 ? resolvePromise({ stdout, stderr }) : reject(new CommandError(label, code, stderr, stdout))));
+    child.on("close", (code) =>
+      code === 0 ? resolvePromise({ stdout, stderr }) : reject(new CommandError(label, code, stderr, stdout)),
+    );
     if (child.stdin) {
       // A child may exit before reading its input; that is its exit code's business, not an EPIPE crash.
       child.stdin.on("error", () => undefined);
@@ -81,7 +93,11 @@ export function run(command: string, args: readonly string[], options: RunOption
 }
 
 /** Starts a long-running process in its own session, output appended to logFile; returns its pid. */
-export function spawnDaemon(command: string, args: readonly string[], options: RunOptions & { logFile: string }): number {
+export function spawnDaemon(
+  command: string,
+  args: readonly string[],
+  options: RunOptions & { logFile: string },
+): number {
   const log = openSync(options.logFile, "a");
   const { file, argv, identity } = invocation(command, args, options);
   let child: ChildProcess;
@@ -122,7 +138,11 @@ export function isAlive(pid: number | undefined): boolean {
 }
 
 /** Signals a process and waits for it to exit (escalating to SIGKILL after graceMs). */
-export async function stopProcess(pid: number | undefined, signal: NodeJS.Signals = "SIGTERM", graceMs = 10_000): Promise<void> {
+export async function stopProcess(
+  pid: number | undefined,
+  signal: NodeJS.Signals = "SIGTERM",
+  graceMs = 10_000,
+): Promise<void> {
   if (!isAlive(pid)) return;
   process.kill(pid!, signal);
   const deadline = Date.now() + graceMs;

@@ -35,11 +35,18 @@ export interface PromoteOptions {
   force?: boolean;
 }
 
-export async function promote(layout: Layout, state: LocalState, options: PromoteOptions, writeOutputs: (state: LocalState) => StackOutputs): Promise<PromoteResult> {
+export async function promote(
+  layout: Layout,
+  state: LocalState,
+  options: PromoteOptions,
+  writeOutputs: (state: LocalState) => StackOutputs,
+): Promise<PromoteResult> {
   const node = nodeContext(layout, state);
   const oldWriter = nodeByName(state, state.writer);
   if ((await nodeIsRunning(node, oldWriter)) && !options.force) {
-    throw new LocalError(`the writer ${oldWriter.name} is still running; promoting a replica now would leave two writers. Stop it first (or pass --force to stop it for you).`);
+    throw new LocalError(
+      `the writer ${oldWriter.name} is still running; promoting a replica now would leave two writers. Stop it first (or pass --force to stop it for you).`,
+    );
   }
   // A wrong --replica must fail before --force stops the writer, or the stack is left without one.
   const named = options.replica !== undefined ? namedCandidate(state, options.replica) : undefined;
@@ -48,7 +55,11 @@ export async function promote(layout: Layout, state: LocalState, options: Promot
   await superuserSql(node, target, ["-c", PROMOTE_SQL]);
   const followers = state.topology.standbys.filter((s) => s.name !== target.name && !state.retired.includes(s.name));
   const synchronous = synchronousAfterPromotion(state.topology, followers);
-  await superuserSql(node, target, promotedWriterSql(synchronous, followers).flatMap((statement) => ["-c", statement]));
+  await superuserSql(
+    node,
+    target,
+    promotedWriterSql(synchronous, followers).flatMap((statement) => ["-c", statement]),
+  );
   for (const follower of followers) await follow(layout, state, follower, target);
   state.retired.push(oldWriter.name);
   state.writer = target.name;
@@ -56,7 +67,14 @@ export async function promote(layout: Layout, state: LocalState, options: Promot
   repointWritePool(layout, state);
   const outputs = writeOutputs(state);
   const writeThroughPoolMs = await proveWriteThroughPool(layout, outputs, target.name);
-  return { promoted: target.name, formerWriter: oldWriter.name, followers: followers.map((f) => f.name), synchronous: synchronous.description, outputs, writeThroughPoolMs };
+  return {
+    promoted: target.name,
+    formerWriter: oldWriter.name,
+    followers: followers.map((f) => f.name),
+    synchronous: synchronous.description,
+    outputs,
+    writeThroughPoolMs,
+  };
 }
 
 /**
@@ -79,12 +97,16 @@ async function proveWriteThroughPool(layout: Layout, outputs: StackOutputs, writ
     }
     await sleep(250);
   }
-  throw new LocalError(`promoted ${writer}, but a write through the write pool still fails after 60s (${last}); see ${layout.log("pg-pool-write")}`);
+  throw new LocalError(
+    `promoted ${writer}, but a write through the write pool still fails after 60s (${last}); see ${layout.log("pg-pool-write")}`,
+  );
 }
 
 /** The writer stays in the primary's region: its pg_hba admits the replicas, its pools serve writes there. */
 function promotionCandidates(state: LocalState): StandbyNode[] {
-  return state.topology.standbys.filter((s) => s.role === "oltp" && !s.remote && !state.retired.includes(s.name) && s.name !== state.writer);
+  return state.topology.standbys.filter(
+    (s) => s.role === "oltp" && !s.remote && !state.retired.includes(s.name) && s.name !== state.writer,
+  );
 }
 
 function namedCandidate(state: LocalState, wanted: string): StandbyNode {
@@ -104,7 +126,10 @@ async function mostAdvancedCandidate(layout: Layout, state: LocalState): Promise
   const candidates = promotionCandidates(state);
   let best: { node: StandbyNode; lsn: bigint } | undefined;
   for (const candidate of candidates) {
-    const text = await superuserSql(node, candidate, ["-c", "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::bigint"]).catch(() => undefined);
+    const text = await superuserSql(node, candidate, [
+      "-c",
+      "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::bigint",
+    ]).catch(() => undefined);
     if (!text) continue;
     const lsn = BigInt(text);
     if (!best || lsn > best.lsn) best = { node: candidate, lsn };
@@ -121,7 +146,12 @@ async function follow(layout: Layout, state: LocalState, follower: StandbyNode, 
   const sslmode = replicationSslMode(state.topology, follower);
   const rootCert = sslmode === "verify-ca" && state.tls ? ` sslrootcert=${state.tls.caFile}` : "";
   const conninfo = `host=${host} port=${port} user=${state.topology.replication.user} passfile=${layout.passfile(follower.name)} application_name=${follower.name} sslmode=${sslmode}${rootCert} connect_timeout=${REPLICATION_CONNECT_TIMEOUT_S}`;
-  await superuserSql(node, follower, ["-c", `ALTER SYSTEM SET primary_conninfo = '${conninfo}'`, "-c", "SELECT pg_reload_conf()"]);
+  await superuserSql(node, follower, [
+    "-c",
+    `ALTER SYSTEM SET primary_conninfo = '${conninfo}'`,
+    "-c",
+    "SELECT pg_reload_conf()",
+  ]);
 }
 
 function repointWritePool(layout: Layout, state: LocalState): void {
@@ -130,4 +160,3 @@ function repointWritePool(layout: Layout, state: LocalState): void {
   const pid = state.pids.pools.write;
   if (pid !== undefined && isAlive(pid)) reloadPool(pid);
 }
-

@@ -29,7 +29,8 @@ function passwdEntry(user: string): { uid: number; gid: number; home: string } |
   }
   for (const line of text.split("\n")) {
     const [name, , uid, gid, , home] = line.split(":");
-    if (name === user && uid !== undefined && gid !== undefined) return { uid: Number(uid), gid: Number(gid), home: home ?? "/" };
+    if (name === user && uid !== undefined && gid !== undefined)
+      return { uid: Number(uid), gid: Number(gid), home: home ?? "/" };
   }
   return undefined;
 }

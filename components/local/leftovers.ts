@@ -13,7 +13,7 @@ const ROOT = { user: "root", uid: 0, gid: 0, home: "/root", switchUser: false };
 /** This process and those that started it (a shell, sudo): their command lines may name the directory too. */
 function ownLineage(): Set<number> {
   const lineage = new Set<number>();
-  for (let pid = process.pid; pid > 1 && !lineage.has(pid); ) {
+  for (let pid = process.pid; pid > 1 && !lineage.has(pid);) {
     lineage.add(pid);
     try {
       // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces and parentheses.

@@ -23,7 +23,9 @@ export class LocalDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: LocalDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:local:LocalDeployment", name, {}, opts);
     const stack = pulumi.getStack();
-    const commands = pulumi.output(args.stateDir).apply((stateDir) => localCommands(args.topology, stack, stateDir, CLI_ENTRY));
+    const commands = pulumi
+      .output(args.stateDir)
+      .apply((stateDir) => localCommands(args.topology, stack, stateDir, CLI_ENTRY));
     const up = new command.local.Command(
       `${name}-up`,
       {
@@ -37,7 +39,10 @@ export class LocalDeployment extends pulumi.ComponentResource {
       { parent: this, additionalSecretOutputs: ["stdout"], deleteBeforeReplace: true },
     );
     const plain = up.stdout.apply((stdout) => JSON.parse(stdout) as StackOutputs);
-    this.outputs = toOutputValues(eachKey(plain), plain.apply((o) => o.password));
+    this.outputs = toOutputValues(
+      eachKey(plain),
+      plain.apply((o) => o.password),
+    );
     this.registerOutputs({ topologyHash: this.outputs.topologyHash });
   }
 }

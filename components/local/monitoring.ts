@@ -22,11 +22,18 @@ import { waitForListener } from "./readiness";
 import { type LocalState, writeState } from "./state";
 import { join } from "node:path";
 
-export const MONITORING_BINARIES = { postgresExporter: "/usr/bin/prometheus-postgres-exporter", prometheus: "/usr/bin/prometheus", promtool: "/usr/bin/promtool" } as const;
+export const MONITORING_BINARIES = {
+  postgresExporter: "/usr/bin/prometheus-postgres-exporter",
+  prometheus: "/usr/bin/prometheus",
+  promtool: "/usr/bin/promtool",
+} as const;
 
 type Monitoring = NonNullable<LocalState["monitoring"]>;
 
-/** Exporters listen on their server's own address (as a sidecar on its pod's), pools' exporter and Prometheus on loopback. */
+/**
+ * Exporters listen on their server's own address (as a sidecar on its pod's), pools' exporter and Prometheus on
+ * loopback.
+ */
 async function plan(state: LocalState): Promise<Monitoring> {
   const nodes = liveNodes(state);
   const pools = poolsOf(state.topology);
@@ -36,14 +43,22 @@ async function plan(state: LocalState): Promise<Monitoring> {
   return {
     prometheus: { host: LOOPBACK, port: prometheusPort! },
     exporters: Object.fromEntries(nodes.map((n) => [n.name, { host: endpointOf(state, n).host, port: exporterPort }])),
-    poolExporters: Object.fromEntries(pools.map((p, i) => [poolKey(state, p), { host: LOOPBACK, port: poolPorts[i]! }])),
+    poolExporters: Object.fromEntries(
+      pools.map((p, i) => [poolKey(state, p), { host: LOOPBACK, port: poolPorts[i]! }]),
+    ),
     pids: { exporters: {} },
   };
 }
 
 function files(layout: Layout) {
   const dir = layout.monitoringDir;
-  return { dir, queries: join(dir, "queries.yaml"), rules: join(dir, "rules.yml"), config: join(dir, "prometheus.yml"), data: join(dir, "prometheus-data") };
+  return {
+    dir,
+    queries: join(dir, "queries.yaml"),
+    rules: join(dir, "rules.yml"),
+    config: join(dir, "prometheus.yml"),
+    data: join(dir, "prometheus-data"),
+  };
 }
 
 function writeFiles(layout: Layout, state: LocalState, monitoring: Monitoring): void {
@@ -51,18 +66,38 @@ function writeFiles(layout: Layout, state: LocalState, monitoring: Monitoring): 
   ensureDir(f.dir, state.runAs, 0o755);
   ensureDir(f.data, state.runAs);
   writeOwnedFile(f.queries, renderExporterQueries(), state.runAs, 0o644);
-  writeOwnedFile(f.rules, renderAlertRules(state.topology, { writer: state.writer, retired: state.retired }), state.runAs, 0o644);
+  writeOwnedFile(
+    f.rules,
+    renderAlertRules(state.topology, { writer: state.writer, retired: state.retired }),
+    state.runAs,
+    0o644,
+  );
   writeOwnedFile(join(f.dir, "dashboard.json"), dashboardJson(state.topology.name), state.runAs, 0o644);
   const cluster = { [TARGET_LABELS.cluster]: state.topology.name };
   const postgres = liveNodes(state).map((node) => ({
     endpoint: monitoring.exporters[node.name]!,
-    labels: { ...cluster, [TARGET_LABELS.role]: node.role, [TARGET_LABELS.node]: node.name, [TARGET_LABELS.region]: node.region },
+    labels: {
+      ...cluster,
+      [TARGET_LABELS.role]: node.role,
+      [TARGET_LABELS.node]: node.name,
+      [TARGET_LABELS.region]: node.region,
+    },
   }));
   const pgbouncer = poolsOf(state.topology).map((pool) => ({
     endpoint: monitoring.poolExporters[poolKey(state, pool)]!,
     labels: { ...cluster, [TARGET_LABELS.pool]: pool.name, [TARGET_LABELS.region]: pool.region },
   }));
-  writeOwnedFile(f.config, renderPrometheusConfig({ scrapeIntervalMs: state.topology.monitoring.scrapeIntervalMs, rulesFile: f.rules, postgres, pgbouncer }), state.runAs, 0o644);
+  writeOwnedFile(
+    f.config,
+    renderPrometheusConfig({
+      scrapeIntervalMs: state.topology.monitoring.scrapeIntervalMs,
+      rulesFile: f.rules,
+      postgres,
+      pgbouncer,
+    }),
+    state.runAs,
+    0o644,
+  );
 }
 
 function dataSourceUri(state: LocalState, endpoint: Endpoint): string {
@@ -85,46 +120,71 @@ export async function startMonitoring(layout: Layout, state: LocalState): Promis
     if (isAlive(monitoring.pids.exporters[node.name])) continue;
     const listen = monitoring.exporters[node.name]!;
     const netns = netnsOf(state, node.region);
-    monitoring.pids.exporters[node.name] = spawnDaemon(MONITORING_BINARIES.postgresExporter, [`--web.listen-address=${listen.host}:${listen.port}`, "--log.level=warn"], {
-      runAs: state.runAs,
-      ...(netns ? { netns } : {}),
-      env: {
-        DATA_SOURCE_URI: dataSourceUri(state, endpointOf(state, node)),
-        DATA_SOURCE_USER: state.topology.monitoring.user,
-        DATA_SOURCE_PASS: state.passwords.monitor,
-        PG_EXPORTER_EXTEND_QUERY_PATH: f.queries,
+    monitoring.pids.exporters[node.name] = spawnDaemon(
+      MONITORING_BINARIES.postgresExporter,
+      [`--web.listen-address=${listen.host}:${listen.port}`, "--log.level=warn"],
+      {
+        runAs: state.runAs,
+        ...(netns ? { netns } : {}),
+        env: {
+          DATA_SOURCE_URI: dataSourceUri(state, endpointOf(state, node)),
+          DATA_SOURCE_USER: state.topology.monitoring.user,
+          DATA_SOURCE_PASS: state.passwords.monitor,
+          PG_EXPORTER_EXTEND_QUERY_PATH: f.queries,
+        },
+        logFile: layout.log(`exporter-${node.name}`),
       },
-      logFile: layout.log(`exporter-${node.name}`),
-    });
+    );
   }
   if (!isAlive(monitoring.pids.poolExporter)) {
-    monitoring.pids.poolExporter = spawnDaemon(process.execPath, [CLI_ENTRY, "local", "serve-pool-exporter", "--state-dir", layout.root], {
-      runAs: { ...state.runAs, switchUser: false },
-      env: { PG_READ_REPLICAS_DAEMON: "1" },
-      logFile: layout.log("pool-exporter"),
-    });
+    monitoring.pids.poolExporter = spawnDaemon(
+      process.execPath,
+      [CLI_ENTRY, "local", "serve-pool-exporter", "--state-dir", layout.root],
+      {
+        runAs: { ...state.runAs, switchUser: false },
+        env: { PG_READ_REPLICAS_DAEMON: "1" },
+        logFile: layout.log("pool-exporter"),
+      },
+    );
   }
   if (isAlive(monitoring.pids.prometheus)) await reloadPrometheus(monitoring.prometheus);
   else {
     const { host, port } = monitoring.prometheus;
     monitoring.pids.prometheus = spawnDaemon(
       MONITORING_BINARIES.prometheus,
-      [`--config.file=${f.config}`, `--storage.tsdb.path=${f.data}`, `--web.listen-address=${host}:${port}`, "--web.enable-lifecycle", "--log.level=warn"],
+      [
+        `--config.file=${f.config}`,
+        `--storage.tsdb.path=${f.data}`,
+        `--web.listen-address=${host}:${port}`,
+        "--web.enable-lifecycle",
+        "--log.level=warn",
+      ],
       { runAs: state.runAs, logFile: layout.log("prometheus") },
     );
   }
   writeState(layout, state);
   await waitForListener(monitoring.prometheus, monitoring.pids.prometheus, "Prometheus", layout.log("prometheus"));
   for (const pool of poolsOf(state.topology)) {
-    await waitForListener(monitoring.poolExporters[poolKey(state, pool)]!, monitoring.pids.poolExporter, `the pool exporter for ${poolKey(state, pool)}`, layout.log("pool-exporter"));
+    await waitForListener(
+      monitoring.poolExporters[poolKey(state, pool)]!,
+      monitoring.pids.poolExporter,
+      `the pool exporter for ${poolKey(state, pool)}`,
+      layout.log("pool-exporter"),
+    );
   }
   return prometheusUrl(monitoring.prometheus);
 }
 
 /** Prometheus re-reads its config and rules (started with --web.enable-lifecycle). */
 async function reloadPrometheus(endpoint: Endpoint): Promise<void> {
-  const response = await fetch(`${prometheusUrl(endpoint)}/-/reload`, { method: "POST", signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new LocalError(`Prometheus refused to reload its rules (${response.status}: ${(await response.text()).trim()})`);
+  const response = await fetch(`${prometheusUrl(endpoint)}/-/reload`, {
+    method: "POST",
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok)
+    throw new LocalError(
+      `Prometheus refused to reload its rules (${response.status}: ${(await response.text()).trim()})`,
+    );
 }
 
 /**
@@ -150,7 +210,9 @@ export async function refreshMonitoring(layout: Layout, state: LocalState): Prom
 export async function alertsPageUrl(prometheus: string): Promise<string> {
   try {
     const root = await fetch(`${prometheus}/`, { redirect: "manual", signal: AbortSignal.timeout(3000) });
-    return (root.headers.get("location") ?? "").includes("/classic/") ? `${prometheus}/classic/alerts` : `${prometheus}/alerts`;
+    return (root.headers.get("location") ?? "").includes("/classic/")
+      ? `${prometheus}/classic/alerts`
+      : `${prometheus}/alerts`;
   } catch {
     return `${prometheus}/alerts`;
   }
@@ -163,7 +225,11 @@ export function prometheusUrl(endpoint: Endpoint): string {
 export async function stopMonitoring(state: LocalState): Promise<void> {
   const pids = state.monitoring?.pids;
   if (!pids) return;
-  await Promise.all([pids.prometheus, pids.poolExporter, ...Object.values(pids.exporters)].map((pid) => stopProcess(pid, "SIGTERM", 10_000)));
+  await Promise.all(
+    [pids.prometheus, pids.poolExporter, ...Object.values(pids.exporters)].map((pid) =>
+      stopProcess(pid, "SIGTERM", 10_000),
+    ),
+  );
 }
 
 export interface FiringAlert {
@@ -177,10 +243,29 @@ export interface FiringAlert {
 /** The stack's alerts that are pending or firing, from its Prometheus. */
 export async function activeAlerts(state: LocalState): Promise<FiringAlert[]> {
   if (!state.monitoring) return [];
-  const response = await fetch(`${prometheusUrl(state.monitoring.prometheus)}/api/v1/alerts`, { signal: AbortSignal.timeout(5000) });
+  const response = await fetch(`${prometheusUrl(state.monitoring.prometheus)}/api/v1/alerts`, {
+    signal: AbortSignal.timeout(5000),
+  });
   if (!response.ok) throw new LocalError(`Prometheus answered ${response.status} for /api/v1/alerts`);
-  const body = (await response.json()) as { data: { alerts: Array<{ labels: Record<string, string>; annotations: Record<string, string>; state: string; activeAt: string }> } };
+  const body = (await response.json()) as {
+    data: {
+      alerts: Array<{
+        labels: Record<string, string>;
+        annotations: Record<string, string>;
+        state: string;
+        activeAt: string;
+      }>;
+    };
+  };
   return body.data.alerts
-    .filter((a) => a.labels[TARGET_LABELS.cluster] === undefined || a.labels[TARGET_LABELS.cluster] === state.topology.name)
-    .map((a) => ({ name: a.labels.alertname ?? "?", state: a.state as FiringAlert["state"], severity: a.labels.severity ?? "", summary: a.annotations.summary ?? "", activeAt: a.activeAt }));
+    .filter(
+      (a) => a.labels[TARGET_LABELS.cluster] === undefined || a.labels[TARGET_LABELS.cluster] === state.topology.name,
+    )
+    .map((a) => ({
+      name: a.labels.alertname ?? "?",
+      state: a.state as FiringAlert["state"],
+      severity: a.labels.severity ?? "",
+      summary: a.annotations.summary ?? "",
+      activeAt: a.activeAt,
+    }));
 }

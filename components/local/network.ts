@@ -48,7 +48,9 @@ export interface LoopbackPlan {
 
 export type NetworkPlan = NamespacePlan | LoopbackPlan;
 
-/** Names derive from the state directory, so a crashed run's namespaces are found and removed by the next `local down`. */
+/**
+ * Names derive from the state directory, so a crashed run's namespaces are found and removed by the next `local down`.
+ */
 export function networkId(stateRoot: string): string {
   return createHash("sha256").update(stateRoot).digest("hex").slice(0, 6);
 }
@@ -69,10 +71,14 @@ export async function freeBlock(id: string): Promise<[number, number, number]> {
     const index = (start + step) % 64;
     const second = 18 + Math.floor((index * 8) / 256);
     const third = (index * 8) % 256;
-    const taken = Array.from({ length: 8 }, (_, k) => `198.${second}.${third + k}.`).some((prefix) => used.includes(prefix));
+    const taken = Array.from({ length: 8 }, (_, k) => `198.${second}.${third + k}.`).some((prefix) =>
+      used.includes(prefix),
+    );
     if (!taken) return [198, second, third];
   }
-  throw new LocalError("no free /21 left in 198.18.0.0/15 for this stack's regions; run local down on other stacks first");
+  throw new LocalError(
+    "no free /21 left in 198.18.0.0/15 for this stack's regions; run local down on other stacks first",
+  );
 }
 
 export async function planNamespaces(stateRoot: string, regions: readonly string[]): Promise<NamespacePlan> {
@@ -88,7 +94,12 @@ export async function planNamespaces(stateRoot: string, regions: readonly string
     hostAddress: `${a}.${b}.${t}.1`,
     hubAddress: `${a}.${b}.${t}.2`,
     block: `${a}.${b}.${t}.0/21`,
-    regions: regions.map((region, index) => ({ region, namespace: `${prefix}r${index}`, cidr: `${a}.${b}.${t + 1 + index}.0/24`, octets: [a, b, t + 1 + index] })),
+    regions: regions.map((region, index) => ({
+      region,
+      namespace: `${prefix}r${index}`,
+      cidr: `${a}.${b}.${t + 1 + index}.0/24`,
+      octets: [a, b, t + 1 + index],
+    })),
   };
 }
 
@@ -134,7 +145,8 @@ export async function createNetwork(plan: NamespacePlan, addresses: Record<strin
     await ip(["-n", net.namespace, "link", "set", regionEnd, "name", "eth0"]);
     await ip(["-n", plan.hub, "addr", "add", `${gateway}/24`, "dev", `r${index}`]);
     await ip(["-n", plan.hub, "link", "set", `r${index}`, "up"]);
-    for (const address of addresses[net.region] ?? []) await ip(["-n", net.namespace, "addr", "add", `${address}/24`, "dev", "eth0"]);
+    for (const address of addresses[net.region] ?? [])
+      await ip(["-n", net.namespace, "addr", "add", `${address}/24`, "dev", "eth0"]);
     await ip(["-n", net.namespace, "link", "set", "eth0", "up"]);
     await ip(["-n", net.namespace, "route", "add", "default", "via", gateway]);
   }

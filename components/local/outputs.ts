@@ -20,7 +20,13 @@ function plainOutputs(state: LocalState): PlainOutputs {
   const { topology } = state;
   const readers = topology.standbys
     .filter((node) => node.name !== state.writer && !state.retired.includes(node.name))
-    .map((node) => ({ name: node.name, region: node.region, role: node.role, ...endpointOf(state, node), slot: node.slot }));
+    .map((node) => ({
+      name: node.name,
+      region: node.region,
+      role: node.role,
+      ...endpointOf(state, node),
+      slot: node.slot,
+    }));
   const { write, read, olap } = topology.pools;
   const readPool = poolEndpointOf(state, read);
   return {
@@ -29,7 +35,11 @@ function plainOutputs(state: LocalState): PlainOutputs {
     writer: endpointOf(state, state.writer),
     readerEndpoint: readPool,
     readers,
-    pools: { write: poolEndpointOf(state, write), read: readPool, ...(olap ? { olap: poolEndpointOf(state, olap) } : {}) },
+    pools: {
+      write: poolEndpointOf(state, write),
+      read: readPool,
+      ...(olap ? { olap: poolEndpointOf(state, olap) } : {}),
+    },
     regions: topology.regions.map((region) => {
       const regionRead = region.pools.find((pool) => pool.name === "read") ?? read;
       const endpoint = poolEndpointOf(state, regionRead);
@@ -37,8 +47,13 @@ function plainOutputs(state: LocalState): PlainOutputs {
     }),
     notes: [
       "readerEndpoint is the read pool: locally PgBouncer balances over the ready OLTP replicas itself, kept current by the read pool controller.",
-      ...(state.rehearsal ? [`rehearsal of a selfHosted stack; changed to fit this machine: ${state.rehearsal.changes.join("; ")}`] : []),
+      ...(state.rehearsal
+        ? [`rehearsal of a selfHosted stack; changed to fit this machine: ${state.rehearsal.changes.join("; ")}`]
+        : []),
     ],
-    tls: { required: topology.access.requireTls, ...(state.tls ? { caPem: readFileSync(state.tls.caFile, "utf8") } : {}) },
+    tls: {
+      required: topology.access.requireTls,
+      ...(state.tls ? { caPem: readFileSync(state.tls.caFile, "utf8") } : {}),
+    },
   };
 }

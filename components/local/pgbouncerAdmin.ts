@@ -30,8 +30,19 @@ export interface ClientConnection {
   database: string;
 }
 
-async function withConsole<T>(endpoint: Endpoint, login: AdminLogin, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ ...endpoint, database: "pgbouncer", user: login.user, password: login.password, connectionTimeoutMillis: 5000, ssl: login.ssl ?? false });
+async function withConsole<T>(
+  endpoint: Endpoint,
+  login: AdminLogin,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({
+    ...endpoint,
+    database: "pgbouncer",
+    user: login.user,
+    password: login.password,
+    connectionTimeoutMillis: 5000,
+    ssl: login.ssl ?? false,
+  });
   client.on("error", () => undefined);
   await client.connect();
   try {
@@ -78,7 +89,9 @@ export function showDatabaseHosts(endpoint: Endpoint, login: AdminLogin): Promis
 
 /** Disconnects the clients served by server connections to `hosts` (KILL_CLIENT, PgBouncer 1.24+). */
 export async function killClientsOn(endpoint: Endpoint, login: AdminLogin, hosts: readonly string[]): Promise<number> {
-  const servers = (await showServers(endpoint, login)).filter((s) => hosts.includes(s.addr) && s.link !== "" && s.link !== "null");
+  const servers = (await showServers(endpoint, login)).filter(
+    (s) => hosts.includes(s.addr) && s.link !== "" && s.link !== "null",
+  );
   if (servers.length === 0) return 0;
   const clients = await showClients(endpoint, login);
   const ids = clients.filter((c) => servers.some((s) => s.link === c.ptr)).map((c) => c.id);
@@ -91,6 +104,13 @@ export function consoleRows(endpoint: Endpoint, login: AdminLogin): Promise<Cons
   return withConsole(endpoint, login, async (client) => {
     const show = async (what: string) => (await client.query(`SHOW ${what}`)).rows as Row[];
     const version = String((await show("VERSION"))[0]?.version ?? "");
-    return { version, pools: await show("POOLS"), databases: await show("DATABASES"), statsTotals: await show("STATS_TOTALS"), lists: await show("LISTS"), config: await show("CONFIG") };
+    return {
+      version,
+      pools: await show("POOLS"),
+      databases: await show("DATABASES"),
+      statsTotals: await show("STATS_TOTALS"),
+      lists: await show("LISTS"),
+      config: await show("CONFIG"),
+    };
   });
 }

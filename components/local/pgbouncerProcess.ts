@@ -46,8 +46,15 @@ export function writePoolFiles(ctx: PoolContext, pool: Pool, listen: Endpoint, t
   const key = ctx.keyOf(pool);
   ensureDir(ctx.layout.poolDir(key), ctx.runAs);
   const monitoring = prometheusMonitoring(ctx.topology);
-  const logins: Array<readonly [string, string]> = [[POOL_ADMIN_USER, ctx.passwords.poolAdmin], ...(monitoring ? [[monitoring.user, ctx.passwords.monitor] as const] : [])];
-  writeOwnedFile(ctx.layout.poolUserlist(key), renderUserlist(ctx.topology.user, ctx.passwords.app, ...logins), ctx.runAs);
+  const logins: Array<readonly [string, string]> = [
+    [POOL_ADMIN_USER, ctx.passwords.poolAdmin],
+    ...(monitoring ? [[monitoring.user, ctx.passwords.monitor] as const] : []),
+  ];
+  writeOwnedFile(
+    ctx.layout.poolUserlist(key),
+    renderUserlist(ctx.topology.user, ctx.passwords.app, ...logins),
+    ctx.runAs,
+  );
   const next = `${ctx.layout.poolIni(key)}.new`;
   writeOwnedFile(next, renderLocalPoolIni(ctx, pool, listen, target), ctx.runAs);
   renameSync(next, ctx.layout.poolIni(key));
@@ -56,7 +63,11 @@ export function writePoolFiles(ctx: PoolContext, pool: Pool, listen: Endpoint, t
 /** Runs in the foreground of its own session, in its region's namespace if it has one; returns its pid. */
 export function startPool(ctx: PoolContext, pool: Pool): number {
   const netns = ctx.netnsOf(pool);
-  return spawnDaemon(ctx.pgbouncer, [ctx.layout.poolIni(ctx.keyOf(pool))], { runAs: ctx.runAs, logFile: ctx.layout.log(`pool-${ctx.keyOf(pool)}`), ...(netns ? { netns } : {}) });
+  return spawnDaemon(ctx.pgbouncer, [ctx.layout.poolIni(ctx.keyOf(pool))], {
+    runAs: ctx.runAs,
+    logFile: ctx.layout.log(`pool-${ctx.keyOf(pool)}`),
+    ...(netns ? { netns } : {}),
+  });
 }
 
 export function poolLog(ctx: Pick<PoolContext, "layout" | "keyOf">, pool: Pool): string {

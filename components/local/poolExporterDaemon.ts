@@ -33,12 +33,17 @@ export async function servePoolExporter(stateDir: string, log: (message: string)
         return;
       }
       consoleRows(poolEndpointOf(state, pool), login)
-        .then((rows) => rows, (error: Error) => {
-          if (error.message !== lastError) log(`${key}: scrape failed: ${error.message}`);
-          lastError = error.message;
-          return undefined;
-        })
-        .then((rows) => response.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" }).end(pgbouncerExposition(rows)));
+        .then(
+          (rows) => rows,
+          (error: Error) => {
+            if (error.message !== lastError) log(`${key}: scrape failed: ${error.message}`);
+            lastError = error.message;
+            return undefined;
+          },
+        )
+        .then((rows) =>
+          response.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" }).end(pgbouncerExposition(rows)),
+        );
     });
     return new Promise<void>((resolve, reject) => {
       server.once("error", reject);

@@ -49,19 +49,33 @@ export function writeNodeConfig(ctx: NodeContext, node: DatabaseNode): void {
   ensureDir(ctx.socketDirOf(node), ctx.runAs);
   const { host, port } = ctx.endpointOf(node);
   const certificate = ctx.tls?.forRegion(node.region);
-  const conf = renderPostgresqlConf(ctx.topology, groupOf(ctx.topology, node), { port, listenAddresses: host }, {
-    hbaFile: ctx.layout.hbaFile(node.region),
-    identFile: ctx.layout.identFile,
-    socketDirectory: ctx.socketDirOf(node),
-    ...(certificate ? { ssl: certificate } : {}),
-  });
+  const conf = renderPostgresqlConf(
+    ctx.topology,
+    groupOf(ctx.topology, node),
+    { port, listenAddresses: host },
+    {
+      hbaFile: ctx.layout.hbaFile(node.region),
+      identFile: ctx.layout.identFile,
+      socketDirectory: ctx.socketDirOf(node),
+      ...(certificate ? { ssl: certificate } : {}),
+    },
+  );
   writeOwnedFile(ctx.layout.confFile(node.name), conf, ctx.runAs);
 }
 
 export async function initPrimary(ctx: NodeContext, node: DatabaseNode): Promise<void> {
   await run(
     tool(ctx, "initdb"),
-    ["-D", ctx.layout.dataDir(node.name), "-U", "postgres", "--auth-local=peer", "--auth-host=scram-sha-256", "--locale=C.UTF-8", "--encoding=UTF8"],
+    [
+      "-D",
+      ctx.layout.dataDir(node.name),
+      "-U",
+      "postgres",
+      "--auth-local=peer",
+      "--auth-host=scram-sha-256",
+      "--locale=C.UTF-8",
+      "--encoding=UTF8",
+    ],
     options(ctx),
   );
 }
@@ -81,28 +95,43 @@ export async function bootstrapPrimary(ctx: NodeContext, primary: DatabaseNode):
 export async function seedReplica(ctx: NodeContext, node: DatabaseNode, primary: Endpoint): Promise<void> {
   ensureDir(ctx.layout.nodeDir(node.name), ctx.runAs);
   const sslmode = replicationSslMode(ctx.topology, node);
-  await run("bash", [join(ctx.layout.scriptsDir, "seed-replica.sh")], options(ctx, {
-    env: {
-      NODE_NAME: node.name,
-      PGDATA: ctx.layout.dataDir(node.name),
-      PRIMARY_HOST: primary.host,
-      PRIMARY_PORT: String(primary.port),
-      REPLICATION_PASSWORD: ctx.passwords.replication,
-      PASSFILE: ctx.layout.passfile(node.name),
-      PRIMARY_SSLMODE: sslmode,
-      ...(sslmode === "verify-ca" && ctx.tls ? { PRIMARY_SSLROOTCERT: ctx.tls.caFile } : {}),
-      SEED_WAIT_SECONDS: "60",
-    },
-    timeoutMs: 30 * 60_000,
-    ...inNamespace(ctx, node),
-  }));
+  await run(
+    "bash",
+    [join(ctx.layout.scriptsDir, "seed-replica.sh")],
+    options(ctx, {
+      env: {
+        NODE_NAME: node.name,
+        PGDATA: ctx.layout.dataDir(node.name),
+        PRIMARY_HOST: primary.host,
+        PRIMARY_PORT: String(primary.port),
+        REPLICATION_PASSWORD: ctx.passwords.replication,
+        PASSFILE: ctx.layout.passfile(node.name),
+        PRIMARY_SSLMODE: sslmode,
+        ...(sslmode === "verify-ca" && ctx.tls ? { PRIMARY_SSLROOTCERT: ctx.tls.caFile } : {}),
+        SEED_WAIT_SECONDS: "60",
+      },
+      timeoutMs: 30 * 60_000,
+      ...inNamespace(ctx, node),
+    }),
+  );
 }
 
 export async function startNode(ctx: NodeContext, node: DatabaseNode): Promise<void> {
   const serverOptions = `-c config_file='${ctx.layout.confFile(node.name)}' -c cluster_name='${node.name}'`;
   await run(
     tool(ctx, "pg_ctl"),
-    ["-D", ctx.layout.dataDir(node.name), "-l", ctx.layout.log(node.name), "-o", serverOptions, "-w", "-t", "120", "start"],
+    [
+      "-D",
+      ctx.layout.dataDir(node.name),
+      "-l",
+      ctx.layout.log(node.name),
+      "-o",
+      serverOptions,
+      "-w",
+      "-t",
+      "120",
+      "start",
+    ],
     options(ctx, inNamespace(ctx, node)),
   );
 }
@@ -115,9 +144,17 @@ export function livePostmaster(ctx: NodeContext, node: DatabaseNode): number | u
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
 }
 
-export async function stopNode(ctx: NodeContext, node: DatabaseNode, mode: "fast" | "immediate" = "fast"): Promise<void> {
+export async function stopNode(
+  ctx: NodeContext,
+  node: DatabaseNode,
+  mode: "fast" | "immediate" = "fast",
+): Promise<void> {
   if (livePostmaster(ctx, node) === undefined) return;
-  await run(tool(ctx, "pg_ctl"), ["-D", ctx.layout.dataDir(node.name), "-m", mode, "-w", "-t", "60", "stop"], options(ctx)).catch(async (error) => {
+  await run(
+    tool(ctx, "pg_ctl"),
+    ["-D", ctx.layout.dataDir(node.name), "-m", mode, "-w", "-t", "60", "stop"],
+    options(ctx),
+  ).catch(async (error) => {
     if (mode === "fast") await stopNode(ctx, node, "immediate");
     else throw error;
   });
@@ -129,10 +166,31 @@ export async function nodeIsRunning(ctx: NodeContext, node: DatabaseNode): Promi
 }
 
 /** psql as the database superuser over the node's socket (peer authentication, pg_ident's admins map). */
-export async function superuserSql(ctx: NodeContext, node: DatabaseNode, args: string[], env: Record<string, string> = {}): Promise<string> {
+export async function superuserSql(
+  ctx: NodeContext,
+  node: DatabaseNode,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<string> {
   const { stdout } = await run(
     tool(ctx, "psql"),
-    ["-h", ctx.socketDirOf(node), "-p", String(ctx.endpointOf(node).port), "-U", "postgres", "-d", "postgres", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", ...args],
+    [
+      "-h",
+      ctx.socketDirOf(node),
+      "-p",
+      String(ctx.endpointOf(node).port),
+      "-U",
+      "postgres",
+      "-d",
+      "postgres",
+      "-X",
+      "-q",
+      "-A",
+      "-t",
+      "-v",
+      "ON_ERROR_STOP=1",
+      ...args,
+    ],
     options(ctx, { env }),
   );
   return stdout.trim();

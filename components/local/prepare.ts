@@ -40,17 +40,30 @@ function secret(): string {
 /** Namespaces when this is a rehearsal of a stack with regions and we are root; loopback otherwise, and why. */
 async function planNetwork(source: UpSource, layout: Layout): Promise<NetworkPlan> {
   if (source.kind === "local") return { kind: "loopback", reason: "backend local: one region on loopback" };
-  if (userInfo().uid !== 0) return { kind: "loopback", reason: "not root: every region shares loopback, so pg_hba's per-region rules are not exercised" };
-  return planNamespaces(layout.root, source.topology.regions.map((r) => r.name));
+  if (userInfo().uid !== 0)
+    return {
+      kind: "loopback",
+      reason: "not root: every region shares loopback, so pg_hba's per-region rules are not exercised",
+    };
+  return planNamespaces(
+    layout.root,
+    source.topology.regions.map((r) => r.name),
+  );
 }
 
-async function endpointsFor(topology: LocalTopology, network: NetworkPlan, poolKeyOf: (region: string, name: string) => string) {
+async function endpointsFor(
+  topology: LocalTopology,
+  network: NetworkPlan,
+  poolKeyOf: (region: string, name: string) => string,
+) {
   const pools = allPools(topology);
   if (network.kind === "loopback") {
     const ports = await freePorts(pools.length);
     return {
       nodes: await nodeEndpoints(allNodes(topology).map((node) => node.name)),
-      pools: Object.fromEntries(pools.map((pool, index) => [poolKeyOf(pool.region, pool.name), { host: LOOPBACK, port: ports[index] ?? 0 }])),
+      pools: Object.fromEntries(
+        pools.map((pool, index) => [poolKeyOf(pool.region, pool.name), { host: LOOPBACK, port: ports[index] ?? 0 }]),
+      ),
     };
   }
   const nodes: Record<string, Endpoint> = {};
@@ -68,13 +81,22 @@ function regionAddresses(state: LocalState): Record<string, string[]> {
   const byRegion: Record<string, string[]> = {};
   for (const region of state.topology.regions) {
     const nodes = nodesIn(region).map((node) => state.endpoints.nodes[node.name]?.host ?? "");
-    const pools = region.pools.map((pool) => state.endpoints.pools[pool.region === state.topology.region ? pool.name : `${pool.name}@${pool.region}`]?.host ?? "");
+    const pools = region.pools.map(
+      (pool) =>
+        state.endpoints.pools[pool.region === state.topology.region ? pool.name : `${pool.name}@${pool.region}`]
+          ?.host ?? "",
+    );
     byRegion[region.name] = [...new Set([...nodes, ...pools].filter(Boolean))];
   }
   return byRegion;
 }
 
-export async function prepareState(stack: string, source: UpSource, layout: Layout, env: NodeJS.ProcessEnv): Promise<LocalState> {
+export async function prepareState(
+  stack: string,
+  source: UpSource,
+  layout: Layout,
+  env: NodeJS.ProcessEnv,
+): Promise<LocalState> {
   const binaries = findBinaries(runVersion(source), env);
   const runAs = resolveRunAs();
   prepareDirectories(layout, runAs);
@@ -82,7 +104,10 @@ export async function prepareState(stack: string, source: UpSource, layout: Layo
   const network = await planNetwork(source, layout);
   const rehearsed =
     source.kind === "rehearsal"
-      ? rehearsalTopology(source.topology, network, { postgresVersion: source.postgresVersion, ...(source.versionChange ? { versionChange: source.versionChange } : {}) })
+      ? rehearsalTopology(source.topology, network, {
+          postgresVersion: source.postgresVersion,
+          ...(source.versionChange ? { versionChange: source.versionChange } : {}),
+        })
       : { topology: source.topology, changes: [] };
   const topology = rehearsed.topology;
   const poolKeyOf = (region: string, name: string) => (region === topology.region ? name : `${name}@${region}`);
@@ -91,7 +116,9 @@ export async function prepareState(stack: string, source: UpSource, layout: Layo
     stack,
     phase: "creating",
     topology,
-    ...(source.kind === "rehearsal" ? { rehearsal: { sourceHash: source.topology.hash, changes: rehearsed.changes } } : {}),
+    ...(source.kind === "rehearsal"
+      ? { rehearsal: { sourceHash: source.topology.hash, changes: rehearsed.changes } }
+      : {}),
     network,
     runAs,
     binaries: { pgBin: binaries.pgBin, pgbouncer: binaries.pgbouncer, pgbouncerVersion: binaries.pgbouncerVersion },
@@ -107,7 +134,10 @@ export async function prepareState(stack: string, source: UpSource, layout: Layo
   const addresses = regionAddresses(state);
   if (network.kind === "namespaces") await createNetwork(network, addresses);
   if (topology.access.tls) {
-    const withLoopback = network.kind === "loopback" ? Object.fromEntries(Object.entries(addresses).map(([r, list]) => [r, [...list, LOOPBACK]])) : addresses;
+    const withLoopback =
+      network.kind === "loopback"
+        ? Object.fromEntries(Object.entries(addresses).map(([r, list]) => [r, [...list, LOOPBACK]]))
+        : addresses;
     state.tls = await makeCertificates(layout, runAs, topology.name, withLoopback);
     writeState(layout, state);
   }
@@ -117,7 +147,8 @@ export async function prepareState(stack: string, source: UpSource, layout: Layo
 
 function writeRenderedFiles(layout: Layout, state: LocalState): void {
   const { topology, runAs } = state;
-  for (const region of topology.regions) writeOwnedFile(layout.hbaFile(region.name), renderPgHba(topology, region.name), runAs);
+  for (const region of topology.regions)
+    writeOwnedFile(layout.hbaFile(region.name), renderPgHba(topology, region.name), runAs);
   writeOwnedFile(layout.identFile, renderPgIdent(topology, [runAs.user]), runAs);
   writeOwnedFile(join(layout.scriptsDir, "seed-replica.sh"), renderSeedReplicaScript(topology), runAs, 0o700);
 }

@@ -9,7 +9,13 @@ import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../ground/paths";
-import { BUILT_PGBOUNCER_SERIES, MissingBinaryError, findPostgres, pgbouncerCacheDir, searchPgbouncer } from "./binaries";
+import {
+  BUILT_PGBOUNCER_SERIES,
+  MissingBinaryError,
+  findPostgres,
+  pgbouncerCacheDir,
+  searchPgbouncer,
+} from "./binaries";
 import { run } from "./exec";
 import { MONITORING_BINARIES } from "./monitoring";
 import type { RunAs } from "./identity";
@@ -31,7 +37,11 @@ async function aptInstall(packages: readonly string[]): Promise<void> {
   await run("/usr/bin/apt-get", ["update", "-qq"], { runAs: ROOT, env, timeoutMs: 10 * 60_000 });
   try {
     // Without recommends: prometheus would pull in node-exporter and its collectors.
-    await run("/usr/bin/apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], { runAs: ROOT, env, timeoutMs: 20 * 60_000 });
+    await run("/usr/bin/apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], {
+      runAs: ROOT,
+      env,
+      timeoutMs: 20 * 60_000,
+    });
   } catch (error) {
     throw new MissingBinaryError(
       `apt-get could not install ${packages.join(" ")}: ${(error as Error).message.split("\n").slice(-3).join(" ")}. ` +
@@ -61,7 +71,11 @@ function monitoringMissing(): boolean {
   return !Object.values(MONITORING_BINARIES).every((path) => existsSync(path));
 }
 
-export function provisionSteps(version: number, options: { install: boolean; monitoring?: boolean }, env: NodeJS.ProcessEnv = process.env): ProvisionStep[] {
+export function provisionSteps(
+  version: number,
+  options: { install: boolean; monitoring?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): ProvisionStep[] {
   const steps: ProvisionStep[] = [];
   const needPostgres = postgresMissing(version, env);
   const needMonitoring = options.monitoring === true && monitoringMissing();
@@ -69,7 +83,11 @@ export function provisionSteps(version: number, options: { install: boolean; mon
   const mayInstall = options.install && canUseApt() && env.PG_READ_REPLICAS_PGBOUNCER === undefined;
   if (!mayInstall && (needPostgres || !pgbouncer.found || needMonitoring)) {
     const fixes = [
-      ...(needMonitoring ? [`Prometheus and postgres_exporter for monitoring (install them: sudo apt-get install --no-install-recommends ${MONITORING_PACKAGES.join(" ")}; or set monitoring.enabled: false)`] : []),
+      ...(needMonitoring
+        ? [
+            `Prometheus and postgres_exporter for monitoring (install them: sudo apt-get install --no-install-recommends ${MONITORING_PACKAGES.join(" ")}; or set monitoring.enabled: false)`,
+          ]
+        : []),
       ...(needPostgres ? [`postgresql-${version} (install it: sudo apt-get install postgresql-${version})`] : []),
       ...(pgbouncer.found
         ? []
@@ -78,17 +96,34 @@ export function provisionSteps(version: number, options: { install: boolean; mon
               `(build ${BUILT_PGBOUNCER_SERIES} from Debian 13's source: sudo bash ${BUILD_SCRIPT} ${pgbouncerCacheDir(env)})`,
           ]),
     ];
-    throw new MissingBinaryError(`missing: ${fixes.join("; ")}. Or run this command as root, without --no-install, to have it done.`);
+    throw new MissingBinaryError(
+      `missing: ${fixes.join("; ")}. Or run this command as root, without --no-install, to have it done.`,
+    );
   }
-  if (needPostgres) steps.push({ title: `Install PostgreSQL ${version} with apt-get`, run: () => aptInstall([`postgresql-${version}`]) });
-  if (needMonitoring) steps.push({ title: `Install ${MONITORING_PACKAGES.join(" and ")} with apt-get (monitoring)`, run: () => aptInstall(MONITORING_PACKAGES) });
+  if (needPostgres)
+    steps.push({
+      title: `Install PostgreSQL ${version} with apt-get`,
+      run: () => aptInstall([`postgresql-${version}`]),
+    });
+  if (needMonitoring)
+    steps.push({
+      title: `Install ${MONITORING_PACKAGES.join(" and ")} with apt-get (monitoring)`,
+      run: () => aptInstall(MONITORING_PACKAGES),
+    });
   if (!pgbouncer.found) {
     const cache = pgbouncerCacheDir(env);
-    const why = pgbouncer.rejected.length > 0 ? `${pgbouncer.rejected.join("; ")}, too old for prepared statements` : "none installed";
+    const why =
+      pgbouncer.rejected.length > 0
+        ? `${pgbouncer.rejected.join("; ")}, too old for prepared statements`
+        : "none installed";
     steps.push({
       title: `Build PgBouncer ${BUILT_PGBOUNCER_SERIES} from Debian 13's source (${why}; cached in ${cache})`,
       run: async () => {
-        await run("bash", [BUILD_SCRIPT, cache], { runAs: ROOT, env: { DEBIAN_FRONTEND: "noninteractive" }, timeoutMs: 20 * 60_000 });
+        await run("bash", [BUILD_SCRIPT, cache], {
+          runAs: ROOT,
+          env: { DEBIAN_FRONTEND: "noninteractive" },
+          timeoutMs: 20 * 60_000,
+        });
       },
     });
   }
@@ -98,7 +133,11 @@ export function provisionSteps(version: number, options: { install: boolean; mon
 /** Whether apt here can install this PostgreSQL major (the release or a configured repository has it). */
 function aptHas(version: number): boolean {
   try {
-    const out = execFileSync("apt-cache", ["policy", `postgresql-${version}`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 20_000 });
+    const out = execFileSync("apt-cache", ["policy", `postgresql-${version}`], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 20_000,
+    });
     return /Candidate: (?!\(none\))/.test(out);
   } catch {
     return false;
@@ -109,7 +148,10 @@ function aptHas(version: number): boolean {
  * The PostgreSQL major a rehearsal runs: the stack's own when it is installed or apt can
  * install it; otherwise the newest this machine has or can get (Debian 12: 15), said as a change.
  */
-export function rehearsalVersion(version: 15 | 16 | 17, env: NodeJS.ProcessEnv = process.env): { version: 15 | 16 | 17; change?: string } {
+export function rehearsalVersion(
+  version: 15 | 16 | 17,
+  env: NodeJS.ProcessEnv = process.env,
+): { version: 15 | 16 | 17; change?: string } {
   if (!postgresMissing(version, env) || aptHas(version)) return { version };
   const fallback = ([17, 16, 15] as const).find((candidate) => !postgresMissing(candidate, env) || aptHas(candidate));
   if (!fallback) return { version };

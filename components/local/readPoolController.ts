@@ -69,7 +69,9 @@ export class ReadPoolController {
       await this.actions.pause();
       this.paused = true;
     } else {
-      this.actions.log(`ready: ${ready.join(", ")}${added.length ? `; added ${added.join(", ")}` : ""}${removed.length ? `; removed ${removed.join(", ")}` : ""}`);
+      this.actions.log(
+        `ready: ${ready.join(", ")}${added.length ? `; added ${added.join(", ")}` : ""}${removed.length ? `; removed ${removed.join(", ")}` : ""}`,
+      );
       await this.actions.apply(ready);
       await this.actions.resume();
       this.paused = false;
@@ -78,7 +80,9 @@ export class ReadPoolController {
   }
 
   private async drainExpired(): Promise<void> {
-    const due = [...this.draining].filter(([, since]) => this.actions.now() - since >= this.drainMs).map(([name]) => name);
+    const due = [...this.draining]
+      .filter(([, since]) => this.actions.now() - since >= this.drainMs)
+      .map(([name]) => name);
     if (due.length === 0) return;
     const cut = await this.actions.drain(due);
     for (const name of due) this.draining.delete(name);

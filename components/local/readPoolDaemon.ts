@@ -5,7 +5,16 @@
  */
 import { readinessSql } from "../sql/replicationSql";
 import { queryOnce } from "../contract/connection";
-import { endpointOf, poolAdminLogin, poolContext, poolEndpointOf, poolKey, poolTarget, poolsOf, readPoolCandidates } from "./contexts";
+import {
+  endpointOf,
+  poolAdminLogin,
+  poolContext,
+  poolEndpointOf,
+  poolKey,
+  poolTarget,
+  poolsOf,
+  readPoolCandidates,
+} from "./contexts";
 import { LocalError } from "./errors";
 import { sleep } from "./exec";
 import { Layout } from "./layout";
@@ -38,7 +47,11 @@ export async function serveReadPool(stateDir: string, log: (message: string) => 
         {
           probe: async (name) => {
             try {
-              const rows = await queryOnce({ outputs: localOutputs(state) }, endpointOf(state, name), readinessSql("oltp", state.topology.replication.maxLagBytes));
+              const rows = await queryOnce(
+                { outputs: localOutputs(state) },
+                endpointOf(state, name),
+                readinessSql("oltp", state.topology.replication.maxLagBytes),
+              );
               return rows[0]?.[0] === true;
             } catch (error) {
               // Why a replica is not ready, said once per reason so the log shows causes, not noise.
@@ -55,14 +68,18 @@ export async function serveReadPool(stateDir: string, log: (message: string) => 
             await adminCommand(endpoint, login, "RELOAD");
             const hosts = await showDatabaseHosts(endpoint, login);
             // A refused ini is half-applied silently: say so, the next change retries.
-            if (hosts[state.topology.database] !== target.host) log(`${poolKey(state, pool)}: after RELOAD PgBouncer uses ${hosts[state.topology.database]}, not ${target.host}; see its log`);
+            if (hosts[state.topology.database] !== target.host)
+              log(
+                `${poolKey(state, pool)}: after RELOAD PgBouncer uses ${hosts[state.topology.database]}, not ${target.host}; see its log`,
+              );
           },
           drain: (names) => killClientsOn(admin().endpoint, admin().login, names.map(hostOf)),
           pause: () => adminCommand(admin().endpoint, admin().login, `KILL ${state.topology.database}`),
           // RESUME of a database that is not paused is an error PgBouncer may answer: nothing to undo then.
-          resume: () => adminCommand(admin().endpoint, admin().login, `RESUME ${state.topology.database}`).catch((error) => {
-            if (!/not paused/i.test((error as Error).message)) throw error;
-          }),
+          resume: () =>
+            adminCommand(admin().endpoint, admin().login, `RESUME ${state.topology.database}`).catch((error) => {
+              if (!/not paused/i.test((error as Error).message)) throw error;
+            }),
           log: (message) => log(`${poolKey(state, pool)}: ${message}`),
           now: Date.now,
         },
@@ -75,7 +92,9 @@ export async function serveReadPool(stateDir: string, log: (message: string) => 
   for (;;) {
     state = readState(layout) ?? state;
     for (const { pool, controller } of controllers) {
-      await controller.tick(readPoolCandidates(state, pool).map((node) => node.name)).catch((error) => log(`${poolKey(state, pool)}: ${(error as Error).message}`));
+      await controller
+        .tick(readPoolCandidates(state, pool).map((node) => node.name))
+        .catch((error) => log(`${poolKey(state, pool)}: ${(error as Error).message}`));
     }
     await sleep(READ_POOL_TICK_MS);
   }

@@ -4,7 +4,12 @@ import type { Endpoint } from "../contract/stackOutputs";
 import { LocalError } from "./errors";
 import { isAlive, sleep } from "./exec";
 
-export async function waitForListener(endpoint: Endpoint, pid: number | undefined, what: string, log: string): Promise<void> {
+export async function waitForListener(
+  endpoint: Endpoint,
+  pid: number | undefined,
+  what: string,
+  log: string,
+): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (pid !== undefined && !isAlive(pid)) throw new LocalError(`${what} exited at start; see ${log}`);

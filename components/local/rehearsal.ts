@@ -32,7 +32,9 @@ function scaledGroup(group: NodeGroup, changes: Set<string>): NodeGroup {
     `${group.name}: memory ${group.resources.memory} → ${REHEARSAL_MEMORY}, so shared_buffers ${derived.shared_buffers} and effective_cache_size ${derived.effective_cache_size} (from ${formatPostgresSize(group.resources.memoryBytes / 4)} and ${formatPostgresSize((group.resources.memoryBytes * 3) / 4)})`,
   );
   const settings = group.settings.map((setting) =>
-    setting.source === "default" && (setting.name === "shared_buffers" || setting.name === "effective_cache_size") ? { ...setting, value: derived[setting.name] } : setting,
+    setting.source === "default" && (setting.name === "shared_buffers" || setting.name === "effective_cache_size")
+      ? { ...setting, value: derived[setting.name] }
+      : setting,
   );
   return { ...group, resources, settings };
 }
@@ -47,42 +49,61 @@ interface CidrMap {
 function cidrMap(source: SelfHostedTopology, network: NetworkPlan): CidrMap {
   if (network.kind === "loopback") {
     // One address space for every region: the remote-only TLS rule cannot tell regions apart, so it is left out.
-    const remote = Object.fromEntries(source.regions.filter((r) => !r.primary).map((r) => [r.name, { cidrs: [], allowedCidrs: ["127.0.0.0/8"] }]));
+    const remote = Object.fromEntries(
+      source.regions.filter((r) => !r.primary).map((r) => [r.name, { cidrs: [], allowedCidrs: ["127.0.0.0/8"] }]),
+    );
     return { client: ["127.0.0.0/8"], replication: ["127.0.0.0/8"], remote };
   }
   const cidrOf = (region: string) => network.regions.find((r) => r.region === region)?.cidr ?? network.clientCidr;
   const home = cidrOf(source.region);
   const remote = Object.fromEntries(
-    source.regions.filter((r) => !r.primary).map((r) => [r.name, { cidrs: [cidrOf(r.name)], allowedCidrs: [cidrOf(r.name), network.clientCidr] }]),
+    source.regions
+      .filter((r) => !r.primary)
+      .map((r) => [r.name, { cidrs: [cidrOf(r.name)], allowedCidrs: [cidrOf(r.name), network.clientCidr] }]),
   );
   return { client: [home, network.clientCidr], replication: [home], remote };
 }
 
-export function rehearsalTopology(source: SelfHostedTopology, network: NetworkPlan, run: { postgresVersion: 15 | 16 | 17; versionChange?: string }): RehearsedTopology {
+export function rehearsalTopology(
+  source: SelfHostedTopology,
+  network: NetworkPlan,
+  run: { postgresVersion: 15 | 16 | 17; versionChange?: string },
+): RehearsedTopology {
   const changes = new Set<string>(run.versionChange ? [run.versionChange] : []);
   const cidrs = cidrMap(source, network);
   const regions = source.regions.map((region): Region => {
     const groups = region.groups.map((group) => scaledGroup(group, changes));
     const pools = region.pools.map((pool) => {
-      if (pool.instances > 1) changes.add(`${pool.service} (${region.name}): ${pool.instances} PgBouncer pods → 1 process`);
+      if (pool.instances > 1)
+        changes.add(`${pool.service} (${region.name}): ${pool.instances} PgBouncer pods → 1 process`);
       return { ...pool, instances: 1 };
     });
     if (region.primary) return { ...region, groups, pools };
     const translated = cidrs.remote[region.name] ?? { cidrs: [], allowedCidrs: [] };
-    changes.add(`${region.name}: replication from ${region.access.cidrs.join(", ")} → ${translated.cidrs.join(", ") || "(loopback: not told apart)"}; clients ${region.access.allowedCidrs.join(", ")} → ${translated.allowedCidrs.join(", ")}`);
+    changes.add(
+      `${region.name}: replication from ${region.access.cidrs.join(", ")} → ${translated.cidrs.join(", ") || "(loopback: not told apart)"}; clients ${region.access.allowedCidrs.join(", ")} → ${translated.allowedCidrs.join(", ")}`,
+    );
     return { ...region, groups, pools, access: { cidrs: translated.cidrs, allowedCidrs: translated.allowedCidrs } };
   });
-  changes.add(`clients ${source.access.clientCidrs.join(", ")} → ${cidrs.client.join(", ")}; replication ${source.access.replicationCidrs.join(", ")} → ${cidrs.replication.join(", ")}`);
-  changes.add(`Kubernetes objects (namespace ${source.kubernetes.namespace}, volumes, images, scheduling) are not rehearsed here; npm test runs them in its Kubernetes harness`);
+  changes.add(
+    `clients ${source.access.clientCidrs.join(", ")} → ${cidrs.client.join(", ")}; replication ${source.access.replicationCidrs.join(", ")} → ${cidrs.replication.join(", ")}`,
+  );
+  changes.add(
+    `Kubernetes objects (namespace ${source.kubernetes.namespace}, volumes, images, scheduling) are not rehearsed here; npm test runs them in its Kubernetes harness`,
+  );
   if (source.kubernetes.engine.name === "cloudnative-pg") {
-    changes.add("kubernetes.engine cloudnative-pg: the topology runs as this project's processes; the operator (its failover, one parameter set per Cluster, its Poolers) is not rehearsed; npm test checks its Clusters and Poolers against its CRD schemas and facts");
+    changes.add(
+      "kubernetes.engine cloudnative-pg: the topology runs as this project's processes; the operator (its failover, one parameter set per Cluster, its Poolers) is not rehearsed; npm test checks its Clusters and Poolers against its CRD schemas and facts",
+    );
   }
   const home = regions.find((r) => r.primary);
-  const pool = (name: "write" | "read" | "olap") => regions.flatMap((r) => r.pools).find((p) => p.name === name && (name === "olap" || p.region === source.region));
+  const pool = (name: "write" | "read" | "olap") =>
+    regions.flatMap((r) => r.pools).find((p) => p.name === name && (name === "olap" || p.region === source.region));
   const write = pool("write");
   const read = pool("read");
   const olap = pool("olap");
-  if (!home || !write || !read) throw new Error("rehearsalTopology: a selfHosted topology always has its primary region and pools");
+  if (!home || !write || !read)
+    throw new Error("rehearsalTopology: a selfHosted topology always has its primary region and pools");
   const { kubernetes: _kubernetes, hash: _hash, backend: _backend, ...rest } = source;
   const topology = hashed({
     ...rest,

@@ -34,7 +34,12 @@ function upSource(stack: string, topology: Topology): UpSource {
       return { kind: "local", topology };
     case "selfHosted": {
       const run = rehearsalVersion(topology.postgresVersion);
-      return { kind: "rehearsal", topology, postgresVersion: run.version, ...(run.change ? { versionChange: run.change } : {}) };
+      return {
+        kind: "rehearsal",
+        topology,
+        postgresVersion: run.version,
+        ...(run.change ? { versionChange: run.change } : {}),
+      };
     }
     case "aurora":
       throw new LocalError(
@@ -61,7 +66,10 @@ export class LocalRunner {
 
   private requireState(): LocalState {
     const state = this.state();
-    if (!state) throw new LocalError(`no local stack ${this.stack} at ${this.layout.root}; start one with: pg-read-replicas local up --stack ${this.stack}`);
+    if (!state)
+      throw new LocalError(
+        `no local stack ${this.stack} at ${this.layout.root}; start one with: pg-read-replicas local up --stack ${this.stack}`,
+      );
     return state;
   }
 
@@ -69,7 +77,10 @@ export class LocalRunner {
    * The steps `up` will take: a fresh topology, or bringing an existing one back to running. A
    * local stack runs as it is; a selfHosted one is rehearsed (rehearsal.ts); Aurora is refused.
    */
-  planUp(topology: Topology, options: { install: boolean; signal?: AbortSignal } = { install: true }): { steps: Step[]; result: () => UpResult } {
+  planUp(
+    topology: Topology,
+    options: { install: boolean; signal?: AbortSignal } = { install: true },
+  ): { steps: Step[]; result: () => UpResult } {
     const source = upSource(this.stack, topology);
     const existing = this.state();
     const existingSource = existing?.rehearsal?.sourceHash ?? existing?.topology.hash;
@@ -160,7 +171,8 @@ export class LocalRunner {
 
   async startNodeByName(name: string): Promise<void> {
     const state = this.requireState();
-    if (state.retired.includes(name)) throw new LocalError(`${name} is a former writer; starting it would create a second writer. Re-seed it instead.`);
+    if (state.retired.includes(name))
+      throw new LocalError(`${name} is a former writer; starting it would create a second writer. Re-seed it instead.`);
     await startNode(nodeContext(this.layout, state), nodeByName(state, name));
   }
 
@@ -174,7 +186,10 @@ export class LocalRunner {
     await stopNode(node, member);
     rmSync(this.layout.dataDir(name), { recursive: true, force: true });
     const writer = nodeByName(state, state.writer);
-    await superuserSql(node, writer, ["-c", `SELECT pg_drop_replication_slot('${member.slot}') FROM pg_replication_slots WHERE slot_name = '${member.slot}' AND NOT active`]);
+    await superuserSql(node, writer, [
+      "-c",
+      `SELECT pg_drop_replication_slot('${member.slot}') FROM pg_replication_slots WHERE slot_name = '${member.slot}' AND NOT active`,
+    ]);
     await seedReplica(node, member, endpointOf(state, writer));
     await startNode(node, member);
     state.retired = state.retired.filter((r) => r !== name);
@@ -184,7 +199,10 @@ export class LocalRunner {
   /** The partition drill: cuts a region's link (down) or restores it; needs the regions in namespaces (root). */
   async setRegionLink(region: string, up: boolean): Promise<void> {
     const state = this.requireState();
-    if (state.network.kind !== "namespaces") throw new LocalError(`stack ${this.stack} runs its regions on loopback (${state.network.reason}); there is no link to cut`);
+    if (state.network.kind !== "namespaces")
+      throw new LocalError(
+        `stack ${this.stack} runs its regions on loopback (${state.network.reason}); there is no link to cut`,
+      );
     await setRegionLink(state.network, region, up);
   }
 
@@ -197,7 +215,10 @@ export class LocalRunner {
   /** outputs.json: owned by whoever runs the CLI (it holds the application password, mode 0600). */
   private writeOutputs(state: LocalState): StackOutputs {
     const outputs = localOutputs(state);
-    writeOwnedFile(this.layout.outputsFile, `${JSON.stringify(outputs, null, 2)}\n`, { ...state.runAs, switchUser: false });
+    writeOwnedFile(this.layout.outputsFile, `${JSON.stringify(outputs, null, 2)}\n`, {
+      ...state.runAs,
+      switchUser: false,
+    });
     return outputs;
   }
 }

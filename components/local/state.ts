@@ -9,9 +9,20 @@ import { topologyHash } from "../topology/hash";
 import type { LocalTopology } from "../topology/types";
 import type { Layout } from "./layout";
 
-const runAs = z.object({ user: z.string(), uid: z.number(), gid: z.number(), home: z.string(), switchUser: z.boolean() });
+const runAs = z.object({
+  user: z.string(),
+  uid: z.number(),
+  gid: z.number(),
+  home: z.string(),
+  switchUser: z.boolean(),
+});
 const endpoint = z.object({ host: z.string(), port: z.number() });
-const regionNet = z.object({ region: z.string(), namespace: z.string(), cidr: z.string(), octets: z.tuple([z.number(), z.number(), z.number()]) });
+const regionNet = z.object({
+  region: z.string(),
+  namespace: z.string(),
+  cidr: z.string(),
+  octets: z.tuple([z.number(), z.number(), z.number()]),
+});
 const network = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("loopback"), reason: z.string() }),
   z.object({
@@ -35,7 +46,12 @@ const stateSchema = z.object({
   rehearsal: z.object({ sourceHash: z.string(), changes: z.array(z.string()) }).optional(),
   network,
   /** The stack's CA and each region's server certificate, when its topology has TLS. */
-  tls: z.object({ caFile: z.string(), regions: z.record(z.string(), z.object({ certFile: z.string(), keyFile: z.string() })) }).optional(),
+  tls: z
+    .object({
+      caFile: z.string(),
+      regions: z.record(z.string(), z.object({ certFile: z.string(), keyFile: z.string() })),
+    })
+    .optional(),
   runAs,
   binaries: z.object({ pgBin: z.string(), pgbouncer: z.string(), pgbouncerVersion: z.string() }),
   /** poolAdmin: the read pool controller's admin-console login (RELOAD, KILL_CLIENT). */
@@ -52,7 +68,11 @@ const stateSchema = z.object({
       prometheus: endpoint,
       exporters: z.record(z.string(), endpoint),
       poolExporters: z.record(z.string(), endpoint),
-      pids: z.object({ prometheus: z.number().optional(), poolExporter: z.number().optional(), exporters: z.record(z.string(), z.number()) }),
+      pids: z.object({
+        prometheus: z.number().optional(),
+        poolExporter: z.number().optional(),
+        exporters: z.record(z.string(), z.number()),
+      }),
     })
     .optional(),
   createdAt: z.string(),
@@ -70,16 +90,25 @@ export function readState(layout: Layout): LocalState | undefined {
   try {
     parsed = JSON.parse(readFileSync(layout.stateFile, "utf8"));
   } catch (error) {
-    throw new StateError(`${layout.stateFile} is not valid JSON (${(error as Error).message}); run local down to remove this state.`);
+    throw new StateError(
+      `${layout.stateFile} is not valid JSON (${(error as Error).message}); run local down to remove this state.`,
+    );
   }
   const result = stateSchema.safeParse(parsed);
   if (!result.success) {
-    throw new StateError(`${layout.stateFile} is not a state file this version understands (${result.error.issues[0]?.message}); run local down to remove it.`);
+    throw new StateError(
+      `${layout.stateFile} is not a state file this version understands (${result.error.issues[0]?.message}); run local down to remove it.`,
+    );
   }
   const topology = result.data.topology as unknown as LocalTopology;
-  if (topology.backend !== "local") throw new StateError(`${layout.stateFile} holds a ${String(topology.backend)} topology; only local ones run here. Run local down to remove it.`);
+  if (topology.backend !== "local")
+    throw new StateError(
+      `${layout.stateFile} holds a ${String(topology.backend)} topology; only local ones run here. Run local down to remove it.`,
+    );
   if (topologyHash(topology) !== topology.hash) {
-    throw new StateError(`${layout.stateFile} holds a topology whose contents do not match its hash; it was edited by hand. Run local down to start fresh.`);
+    throw new StateError(
+      `${layout.stateFile} holds a topology whose contents do not match its hash; it was edited by hand. Run local down to start fresh.`,
+    );
   }
   return { ...result.data, topology };
 }

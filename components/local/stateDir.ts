@@ -39,15 +39,26 @@ function otherUsersCanEnter(dir: string): boolean {
 
 export function prepareDirectories(layout: Layout, runAs: RunAs): void {
   if (layout.nodeSocketDir(999).length > MAX_SOCKET_DIR_LENGTH) {
-    throw new LocalError(`state directory ${layout.root} is too deep for PostgreSQL's Unix sockets (${layout.nodeSocketDir(999).length} > ${MAX_SOCKET_DIR_LENGTH} characters); pass a shorter --state-dir.`);
+    throw new LocalError(
+      `state directory ${layout.root} is too deep for PostgreSQL's Unix sockets (${layout.nodeSocketDir(999).length} > ${MAX_SOCKET_DIR_LENGTH} characters); pass a shorter --state-dir.`,
+    );
   }
   try {
     makeParents(layout.root);
     ensureDir(layout.root, runAs);
   } catch (error) {
-    throw new LocalError(`cannot create the state directory ${layout.root} (${(error as Error).message}); pass a writable --state-dir or set PG_READ_REPLICAS_STATE_DIR.`);
+    throw new LocalError(
+      `cannot create the state directory ${layout.root} (${(error as Error).message}); pass a writable --state-dir or set PG_READ_REPLICAS_STATE_DIR.`,
+    );
   }
-  for (const dir of [layout.socketDir, layout.logDir, layout.scriptsDir, join(layout.root, "nodes"), join(layout.root, "pools")]) ensureDir(dir, runAs);
+  for (const dir of [
+    layout.socketDir,
+    layout.logDir,
+    layout.scriptsDir,
+    join(layout.root, "nodes"),
+    join(layout.root, "pools"),
+  ])
+    ensureDir(dir, runAs);
 }
 
 /** The servers run as runAs: every parent of the state directory must let that user through. */

@@ -49,7 +49,9 @@ async function nodeRows(state: LocalState, ctx: QueryContext): Promise<StatusRow
         name: node.name,
         endpoint,
         state: row ? `${streamState ?? "?"} (${sync ?? "?"})` : reachable ? "running, not streaming" : "DOWN",
-        ...(row ? { lagBytes: Number(replayBytes), lagMs: Number(replayMs), ...(slot !== undefined ? { slot } : {}) } : { slot: `${node.slot} (inactive)` }),
+        ...(row
+          ? { lagBytes: Number(replayBytes), lagMs: Number(replayMs), ...(slot !== undefined ? { slot } : {}) }
+          : { slot: `${node.slot} (inactive)` }),
       });
     }
   }
@@ -73,7 +75,12 @@ async function poolRows(state: LocalState, ctx: QueryContext): Promise<StatusRow
     endpoint: "-",
     state: isAlive(state.pids.readPoolController) ? "running (ro endpoints: ready OLTP replicas)" : "DOWN",
   });
-  rows.push({ role: "binary", name: "PgBouncer", endpoint: "-", state: `${state.binaries.pgbouncerVersion} (${state.binaries.pgbouncer})` });
+  rows.push({
+    role: "binary",
+    name: "PgBouncer",
+    endpoint: "-",
+    state: `${state.binaries.pgbouncerVersion} (${state.binaries.pgbouncer})`,
+  });
   return rows;
 }
 
@@ -85,7 +92,12 @@ function stackRows(state: LocalState): StatusRow[] {
       : `loopback (${state.network.reason})`;
   return [
     { role: "network", name: "regions", endpoint: "-", state: network },
-    ...(state.rehearsal?.changes ?? []).map((change) => ({ role: "rehearsal", name: "changed to fit", endpoint: "-", state: change })),
+    ...(state.rehearsal?.changes ?? []).map((change) => ({
+      role: "rehearsal",
+      name: "changed to fit",
+      endpoint: "-",
+      state: change,
+    })),
   ];
 }
 

@@ -18,7 +18,11 @@ export async function stopEverything(layout: Layout, state: LocalState): Promise
   await Promise.all(Object.values(state.pids.pools).map((pid) => stopPool(pid)));
   const node = nodeContext(layout, state);
   const writer = nodeByName(state, state.writer);
-  await Promise.all(allNodes(state.topology).filter((n) => n.name !== writer.name).map((member) => stopNode(node, member)));
+  await Promise.all(
+    allNodes(state.topology)
+      .filter((n) => n.name !== writer.name)
+      .map((member) => stopNode(node, member)),
+  );
   await stopNode(node, writer);
 }
 

@@ -7,7 +7,16 @@ import type { Endpoint, StackOutputs } from "../contract/stackOutputs";
 import { CLI_ENTRY } from "../ground/paths";
 import { type VerificationReport, verifyStack } from "../verify/verifier";
 import { endpointIsFree } from "./addresses";
-import { endpointOf, liveNodes, nodeContext, poolContext, poolEndpointOf, poolKey, poolTarget, poolsOf } from "./contexts";
+import {
+  endpointOf,
+  liveNodes,
+  nodeContext,
+  poolContext,
+  poolEndpointOf,
+  poolKey,
+  poolTarget,
+  poolsOf,
+} from "./contexts";
 import { LocalError, VerificationFailed } from "./errors";
 import { isAlive, spawnDaemon } from "./exec";
 import type { Layout } from "./layout";
@@ -63,16 +72,23 @@ function stateOf(ctx: UpContext): LocalState {
 /** Loopback addresses are shared with the rest of the machine; a region namespace's are the stack's alone. */
 async function requireFree(state: LocalState, endpoint: Endpoint, what: string): Promise<void> {
   if (state.network.kind === "namespaces" || (await endpointIsFree(endpoint))) return;
-  throw new LocalError(`${endpoint.host}:${endpoint.port}, recorded for ${what}, is in use by another process. Stop that process, or run local down to start over with new addresses.`);
+  throw new LocalError(
+    `${endpoint.host}:${endpoint.port}, recorded for ${what}, is in use by another process. Stop that process, or run local down to start over with new addresses.`,
+  );
 }
 
 export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
   const { layout } = ctx;
   const { topology } = ctx.source;
   const primary = topology.primary;
-  const rehearsing = ctx.source.kind === "rehearsal" ? ` (rehearsing backend ${ctx.source.topology.backend} stack ${ctx.stack})` : "";
+  const rehearsing =
+    ctx.source.kind === "rehearsal" ? ` (rehearsing backend ${ctx.source.topology.backend} stack ${ctx.stack})` : "";
   return [
-    ...provisionSteps(runVersion(ctx.source), { install: ctx.install, monitoring: prometheusMonitoring(topology) !== undefined }, ctx.env),
+    ...provisionSteps(
+      runVersion(ctx.source),
+      { install: ctx.install, monitoring: prometheusMonitoring(topology) !== undefined },
+      ctx.env,
+    ),
     {
       title: `Check PostgreSQL ${runVersion(ctx.source)}, PgBouncer, the state directory${topology.regions.length > 1 ? ", the regions' networks" : ""}${topology.access.tls ? " and certificates" : ""}${rehearsing}`,
       run: async () => {
@@ -113,7 +129,11 @@ export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
 
 export function resumeSteps(ctx: UpContext, state: LocalState): Step[] {
   return [
-    ...provisionSteps(state.topology.postgresVersion, { install: ctx.install, monitoring: monitoringEnabled(state) }, ctx.env),
+    ...provisionSteps(
+      state.topology.postgresVersion,
+      { install: ctx.install, monitoring: monitoringEnabled(state) },
+      ctx.env,
+    ),
     {
       title: "Start any stopped servers",
       run: async () => {
@@ -147,20 +167,30 @@ function serviceSteps(ctx: UpContext): Step[] {
           writeState(layout, state);
         }
         for (const pool of poolsOf(state.topology)) {
-          await waitForListener(poolEndpointOf(state, pool), state.pids.pools[poolKey(state, pool)], `pool ${poolKey(state, pool)}`, poolLog(pools, pool));
+          await waitForListener(
+            poolEndpointOf(state, pool),
+            state.pids.pools[poolKey(state, pool)],
+            `pool ${poolKey(state, pool)}`,
+            poolLog(pools, pool),
+          );
         }
       },
     },
     {
-      title: "Start the read pool controller (keeps each read pool on its ready OLTP replicas, as the ro Service's endpoints)",
+      title:
+        "Start the read pool controller (keeps each read pool on its ready OLTP replicas, as the ro Service's endpoints)",
       run: async () => {
         const state = stateOf(ctx);
         if (isAlive(state.pids.readPoolController)) return;
-        state.pids.readPoolController = spawnDaemon(process.execPath, [CLI_ENTRY, "local", "serve-read-pool", "--state-dir", layout.root], {
-          runAs: { ...state.runAs, switchUser: false },
-          env: { PG_READ_REPLICAS_DAEMON: "1" },
-          logFile: layout.log("read-pool-controller"),
-        });
+        state.pids.readPoolController = spawnDaemon(
+          process.execPath,
+          [CLI_ENTRY, "local", "serve-read-pool", "--state-dir", layout.root],
+          {
+            runAs: { ...state.runAs, switchUser: false },
+            env: { PG_READ_REPLICAS_DAEMON: "1" },
+            logFile: layout.log("read-pool-controller"),
+          },
+        );
         writeState(layout, state);
       },
     },
@@ -182,7 +212,13 @@ function serviceSteps(ctx: UpContext): Step[] {
         writeState(layout, state);
         const outputs = ctx.writeOutputs(state);
         if (!ctx.report) throw new Error("local up: outputs are written only after verification");
-        ctx.result = { outputs, outputsFile: layout.outputsFile, report: ctx.report, started: ctx.started, ...(ctx.prometheusUrl ? { prometheusUrl: ctx.prometheusUrl } : {}) };
+        ctx.result = {
+          outputs,
+          outputsFile: layout.outputsFile,
+          report: ctx.report,
+          started: ctx.started,
+          ...(ctx.prometheusUrl ? { prometheusUrl: ctx.prometheusUrl } : {}),
+        };
       },
     },
   ];

@@ -19,13 +19,21 @@ function onePoolerEach(config: ResolvedLocal): Check {
 function admitsLoopback(config: ResolvedLocal): Check {
   return ({ issues }) => {
     const loopback = parseCidr("127.0.0.1/32");
-    for (const [key, list] of [["allowedCidrs", config.allowedCidrs], ["replicationCidrs", config.replicationCidrs]] as const) {
+    for (const [key, list] of [
+      ["allowedCidrs", config.allowedCidrs],
+      ["replicationCidrs", config.replicationCidrs],
+    ] as const) {
       const admits = list.some((text) => {
         const cidr = parseCidr(text);
         return cidr !== undefined && loopback !== undefined && cidrContains(cidr, loopback);
       });
       if (list.length === 0 || admits) continue;
-      issues.push({ key, value: list, problem: "does not admit 127.0.0.1, where every local server and pool connects from", fix: `add "127.0.0.1/32" to ${key}` });
+      issues.push({
+        key,
+        value: list,
+        problem: "does not admit 127.0.0.1, where every local server and pool connects from",
+        fix: `add "127.0.0.1/32" to ${key}`,
+      });
     }
   };
 }

@@ -14,7 +14,13 @@ import {
   ThresholdsMode,
   VariableRefresh,
 } from "@grafana/grafana-foundation-sdk/dashboard";
-import { BigValueColorMode, LegendDisplayMode, LegendPlacement, ReduceDataOptionsBuilder, VizLegendOptionsBuilder } from "@grafana/grafana-foundation-sdk/common";
+import {
+  BigValueColorMode,
+  LegendDisplayMode,
+  LegendPlacement,
+  ReduceDataOptionsBuilder,
+  VizLegendOptionsBuilder,
+} from "@grafana/grafana-foundation-sdk/common";
 import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as StatPanelBuilder } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TimeseriesPanelBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
@@ -33,7 +39,13 @@ function timeseries(title: string, unit: string, ...targets: DataqueryBuilder[])
     .min(0)
     .height(8)
     .span(12)
-    .legend(new VizLegendOptionsBuilder().showLegend(true).displayMode(LegendDisplayMode.Table).placement(LegendPlacement.Bottom).calcs(["lastNotNull", "max"]));
+    .legend(
+      new VizLegendOptionsBuilder()
+        .showLegend(true)
+        .displayMode(LegendDisplayMode.Table)
+        .placement(LegendPlacement.Bottom)
+        .calcs(["lastNotNull", "max"]),
+    );
   for (const target of targets) panel.withTarget(target);
   return panel;
 }
@@ -76,14 +88,30 @@ export function buildDashboard(defaultCluster: string): DashboardBuilder {
     .withPanel(stat("Standbys streaming", `sum(pgrr_primary_streaming_replicas{${SEL}})`, "none", -1))
     .withPanel(stat("Standbys declared", `count(pgrr:standby_declared{${SEL}})`, "none", -1))
     .withPanel(stat("Servers accepting writes", `count(pgrr_node_in_recovery{${SEL}} == 0)`, "none", 2))
-    .withPanel(stat("Clients waiting (all pools)", `sum(pgbouncer_pools_client_waiting_connections{${SEL}, database!="pgbouncer"})`, "none", 1))
+    .withPanel(
+      stat(
+        "Clients waiting (all pools)",
+        `sum(pgbouncer_pools_client_waiting_connections{${SEL}, database!="pgbouncer"})`,
+        "none",
+        1,
+      ),
+    )
     .withRow(new RowBuilder("Replication"))
-    .withPanel(timeseries("Replay lag per standby (bytes, from the writer)", "bytes", prom(`max by (application_name) (pgrr_replication_replay_lag_bytes{${SEL}})`, "{{application_name}}")))
+    .withPanel(
+      timeseries(
+        "Replay lag per standby (bytes, from the writer)",
+        "bytes",
+        prom(`max by (application_name) (pgrr_replication_replay_lag_bytes{${SEL}})`, "{{application_name}}"),
+      ),
+    )
     .withPanel(
       timeseries(
         "Replay lag per standby (seconds)",
         "s",
-        prom(`max by (application_name) (pgrr_replication_replay_lag_seconds{${SEL}})`, "{{application_name}} (writer's view)"),
+        prom(
+          `max by (application_name) (pgrr_replication_replay_lag_seconds{${SEL}})`,
+          "{{application_name}} (writer's view)",
+        ),
         prom(`pgrr_standby_lag_seconds{${SEL}}`, "{{pg_node}} (standby's view, idle-safe)"),
       ),
     )
@@ -92,7 +120,10 @@ export function buildDashboard(defaultCluster: string): DashboardBuilder {
         "OLAP replica: replay held by analytic queries",
         "s",
         prom(`pgrr_standby_lag_seconds{${SEL}, role="olap"}`, "{{pg_node}} replay delay"),
-        prom(`pgrr_standby_replay_blocked{${SEL}, role="olap"} + pgrr_node_replay_paused{${SEL}, role="olap"}`, "{{pg_node}} replay held (1)"),
+        prom(
+          `pgrr_standby_replay_blocked{${SEL}, role="olap"} + pgrr_node_replay_paused{${SEL}, role="olap"}`,
+          "{{pg_node}} replay held (1)",
+        ),
       ),
     )
     .withPanel(
@@ -114,7 +145,13 @@ export function buildDashboard(defaultCluster: string): DashboardBuilder {
     )
     .withPanel(timeseries("pg_wal size per server", "bytes", prom(`pgrr_wal_dir_bytes{${SEL}}`, "{{pg_node}}")))
     .withRow(new RowBuilder("Load"))
-    .withPanel(timeseries("Transactions per second per server", "ops", prom(`rate(pgrr_database_transactions_total{${SEL}}[$__rate_interval])`, "{{pg_node}} ({{role}})")))
+    .withPanel(
+      timeseries(
+        "Transactions per second per server",
+        "ops",
+        prom(`rate(pgrr_database_transactions_total{${SEL}}[$__rate_interval])`, "{{pg_node}} ({{role}})"),
+      ),
+    )
     .withPanel(
       timeseries(
         "Read distribution across OLTP replicas",
@@ -130,15 +167,24 @@ export function buildDashboard(defaultCluster: string): DashboardBuilder {
       timeseries(
         "Clients active / waiting per pool",
         "none",
-        prom(`sum by (pool) (pgbouncer_pools_client_active_connections{${SEL}, database!="pgbouncer"})`, "{{pool}} active"),
-        prom(`sum by (pool) (pgbouncer_pools_client_waiting_connections{${SEL}, database!="pgbouncer"})`, "{{pool}} waiting"),
+        prom(
+          `sum by (pool) (pgbouncer_pools_client_active_connections{${SEL}, database!="pgbouncer"})`,
+          "{{pool}} active",
+        ),
+        prom(
+          `sum by (pool) (pgbouncer_pools_client_waiting_connections{${SEL}, database!="pgbouncer"})`,
+          "{{pool}} waiting",
+        ),
       ),
     )
     .withPanel(
       timeseries(
         "Server connections per pool",
         "none",
-        prom(`sum by (pool) (pgbouncer_pools_server_active_connections{${SEL}, database!="pgbouncer"})`, "{{pool}} active"),
+        prom(
+          `sum by (pool) (pgbouncer_pools_server_active_connections{${SEL}, database!="pgbouncer"})`,
+          "{{pool}} active",
+        ),
         prom(`sum by (pool) (pgbouncer_pools_server_idle_connections{${SEL}, database!="pgbouncer"})`, "{{pool}} idle"),
         prom(`max by (pool) (pgrr:pgbouncer_pool_utilisation:ratio{${SEL}})`, "{{pool}} share of pool size"),
       ),

@@ -31,8 +31,16 @@ export const EXPORTER_QUERIES: readonly ExporterQuery[] = [
             THEN (pg_get_wal_replay_pause_state() <> 'not paused')::int
             ELSE 0 END AS replay_paused`,
     columns: [
-      { column: "in_recovery", usage: "GAUGE", description: "1 when the server is in recovery (a standby), 0 on the primary" },
-      { column: "replay_paused", usage: "GAUGE", description: "1 when WAL replay was paused with pg_wal_replay_pause() (standby only)" },
+      {
+        column: "in_recovery",
+        usage: "GAUGE",
+        description: "1 when the server is in recovery (a standby), 0 on the primary",
+      },
+      {
+        column: "replay_paused",
+        usage: "GAUGE",
+        description: "1 when WAL replay was paused with pg_wal_replay_pause() (standby only)",
+      },
     ],
   },
   {
@@ -50,13 +58,38 @@ LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid
 WHERE NOT pg_is_in_recovery()`,
     columns: [
       { column: "application_name", usage: "LABEL", description: "application_name of the standby (the node name)" },
-      { column: "slot_name", usage: "LABEL", description: "Physical slot the WAL sender streams from ('' without a slot)" },
-      { column: "state", usage: "LABEL", description: "WAL sender state: startup, catchup, streaming, backup, stopping" },
+      {
+        column: "slot_name",
+        usage: "LABEL",
+        description: "Physical slot the WAL sender streams from ('' without a slot)",
+      },
+      {
+        column: "state",
+        usage: "LABEL",
+        description: "WAL sender state: startup, catchup, streaming, backup, stopping",
+      },
       { column: "sync_state", usage: "LABEL", description: "async, potential, sync or quorum" },
-      { column: "sent_lag_bytes", usage: "GAUGE", description: "Bytes of WAL not yet sent to this standby (-1 when unknown)" },
-      { column: "flush_lag_bytes", usage: "GAUGE", description: "Bytes of WAL not yet flushed by this standby (-1 when unknown)" },
-      { column: "replay_lag_bytes", usage: "GAUGE", description: "Bytes of WAL not yet replayed by this standby (-1 when unknown); 0 when caught up, also on an idle primary" },
-      { column: "replay_lag_seconds", usage: "GAUGE", description: "pg_stat_replication.replay_lag in seconds; NULL (idle, caught up) is reported as 0" },
+      {
+        column: "sent_lag_bytes",
+        usage: "GAUGE",
+        description: "Bytes of WAL not yet sent to this standby (-1 when unknown)",
+      },
+      {
+        column: "flush_lag_bytes",
+        usage: "GAUGE",
+        description: "Bytes of WAL not yet flushed by this standby (-1 when unknown)",
+      },
+      {
+        column: "replay_lag_bytes",
+        usage: "GAUGE",
+        description:
+          "Bytes of WAL not yet replayed by this standby (-1 when unknown); 0 when caught up, also on an idle primary",
+      },
+      {
+        column: "replay_lag_seconds",
+        usage: "GAUGE",
+        description: "pg_stat_replication.replay_lag in seconds; NULL (idle, caught up) is reported as 0",
+      },
     ],
   },
   {
@@ -69,7 +102,11 @@ HAVING NOT pg_is_in_recovery()`,
     columns: [
       { column: "streaming_replicas", usage: "GAUGE", description: "WAL senders in state streaming" },
       { column: "wal_senders", usage: "GAUGE", description: "All WAL senders (any state)" },
-      { column: "wal_written_bytes_total", usage: "COUNTER", description: "Current WAL write position in bytes (rate() = WAL generation rate)" },
+      {
+        column: "wal_written_bytes_total",
+        usage: "COUNTER",
+        description: "Current WAL write position in bytes (rate() = WAL generation rate)",
+      },
     ],
   },
   {
@@ -92,12 +129,33 @@ HAVING NOT pg_is_in_recovery()`,
     AS replay_blocked
 WHERE pg_is_in_recovery()`,
     columns: [
-      { column: "lag_seconds", usage: "GAUGE", description: "Seconds since the last replayed commit, 0 when everything received is replayed (idle-safe; also 0 while disconnected: see wal_receiver_streaming)" },
+      {
+        column: "lag_seconds",
+        usage: "GAUGE",
+        description:
+          "Seconds since the last replayed commit, 0 when everything received is replayed (idle-safe; also 0 while disconnected: see wal_receiver_streaming)",
+      },
       { column: "replay_pending_bytes", usage: "GAUGE", description: "Bytes received but not yet replayed" },
-      { column: "wal_replayed_bytes_total", usage: "COUNTER", description: "Replay position in bytes (rate() = replay speed; flat while replay waits)" },
-      { column: "wal_receiver_streaming", usage: "GAUGE", description: "1 when the WAL receiver is connected and streaming, else 0" },
-      { column: "wal_receiver_last_msg_age_seconds", usage: "GAUGE", description: "Seconds since the last message from the upstream (-1 when no WAL receiver)" },
-      { column: "replay_blocked", usage: "GAUGE", description: "1 when the startup process waits on a recovery conflict (queries holding replay back)" },
+      {
+        column: "wal_replayed_bytes_total",
+        usage: "COUNTER",
+        description: "Replay position in bytes (rate() = replay speed; flat while replay waits)",
+      },
+      {
+        column: "wal_receiver_streaming",
+        usage: "GAUGE",
+        description: "1 when the WAL receiver is connected and streaming, else 0",
+      },
+      {
+        column: "wal_receiver_last_msg_age_seconds",
+        usage: "GAUGE",
+        description: "Seconds since the last message from the upstream (-1 when no WAL receiver)",
+      },
+      {
+        column: "replay_blocked",
+        usage: "GAUGE",
+        description: "1 when the startup process waits on a recovery conflict (queries holding replay back)",
+      },
     ],
   },
   {
@@ -114,9 +172,21 @@ WHERE NOT pg_is_in_recovery()`,
       { column: "slot_name", usage: "LABEL", description: "Slot name" },
       { column: "slot_type", usage: "LABEL", description: "physical or logical" },
       { column: "active", usage: "GAUGE", description: "1 while a consumer streams from the slot" },
-      { column: "retained_bytes", usage: "GAUGE", description: "WAL pinned by the slot: pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)" },
-      { column: "safe_wal_size_bytes", usage: "GAUGE", description: "WAL that can still be written before the slot is in danger of becoming lost (-1: unlimited)" },
-      { column: "max_slot_wal_keep_size_bytes", usage: "GAUGE", description: "max_slot_wal_keep_size in bytes (-1: unlimited)" },
+      {
+        column: "retained_bytes",
+        usage: "GAUGE",
+        description: "WAL pinned by the slot: pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)",
+      },
+      {
+        column: "safe_wal_size_bytes",
+        usage: "GAUGE",
+        description: "WAL that can still be written before the slot is in danger of becoming lost (-1: unlimited)",
+      },
+      {
+        column: "max_slot_wal_keep_size_bytes",
+        usage: "GAUGE",
+        description: "max_slot_wal_keep_size in bytes (-1: unlimited)",
+      },
     ],
   },
   {
@@ -145,7 +215,12 @@ FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'`,
     namespace: "pgrr_database",
     query: `SELECT coalesce(sum(xact_commit + xact_rollback), 0)::float8 AS transactions_total FROM pg_stat_database`,
     columns: [
-      { column: "transactions_total", usage: "COUNTER", description: "Transactions committed or rolled back in every database of the server (rate() = transactions per second)" },
+      {
+        column: "transactions_total",
+        usage: "COUNTER",
+        description:
+          "Transactions committed or rolled back in every database of the server (rate() = transactions per second)",
+      },
     ],
   },
 ];
@@ -155,7 +230,11 @@ export function renderExporterQueries(queries: readonly ExporterQuery[] = EXPORT
   const document = Object.fromEntries(
     queries.map(({ namespace, query, columns }) => [
       namespace,
-      { query, master: true, metrics: columns.map(({ column, usage, description }) => ({ [column]: { usage, description } })) },
+      {
+        query,
+        master: true,
+        metrics: columns.map(({ column, usage, description }) => ({ [column]: { usage, description } })),
+      },
     ]),
   );
   return `# postgres_exporter queries file, generated by pg-read-replicas. Metric names: <namespace>_<column>.\n${stringify(document, { lineWidth: 0 })}`;
@@ -166,7 +245,8 @@ export function exporterMetrics(queries: readonly ExporterQuery[] = EXPORTER_QUE
   const metrics = new Map<string, string[]>();
   for (const { namespace, columns } of queries) {
     const labels = columns.filter((c) => c.usage === "LABEL").map((c) => c.column);
-    for (const column of columns.filter((c) => c.usage !== "LABEL")) metrics.set(`${namespace}_${column.column}`, labels);
+    for (const column of columns.filter((c) => c.usage !== "LABEL"))
+      metrics.set(`${namespace}_${column.column}`, labels);
   }
   return metrics;
 }

@@ -19,7 +19,11 @@ export interface ConsoleRows {
 type Family = { help: string; type: "gauge" | "counter"; samples: string[] };
 
 const POOLS: Record<string, [metric: string, help: string, factor: number]> = {
-  cl_active: ["client_active_connections", "Client connections linked to server connection and able to process queries", 1],
+  cl_active: [
+    "client_active_connections",
+    "Client connections linked to server connection and able to process queries",
+    1,
+  ],
   cl_waiting: ["client_waiting_connections", "Client connections waiting on a server connection", 1],
   sv_active: ["server_active_connections", "Server connections linked to a client connection", 1],
   sv_idle: ["server_idle_connections", "Server connections idle and ready for a client query", 1],
@@ -47,12 +51,32 @@ const STATS_TOTALS: Record<string, [metric: string, help: string, factor: number
   xact_time: ["server_in_transaction_seconds_total", "Seconds spent in transactions", 1e-6],
   wait_time: ["client_wait_seconds_total", "Time spent by clients waiting for a server in seconds", 1e-6],
 };
-const LISTS = ["databases", "users", "pools", "free_clients", "used_clients", "login_clients", "free_servers", "used_servers"];
-const CONFIG: Record<string, string> = { max_client_conn: "config_max_client_connections", max_user_connections: "config_max_user_connections" };
+const LISTS = [
+  "databases",
+  "users",
+  "pools",
+  "free_clients",
+  "used_clients",
+  "login_clients",
+  "free_servers",
+  "used_servers",
+];
+const CONFIG: Record<string, string> = {
+  max_client_conn: "config_max_client_connections",
+  max_user_connections: "config_max_user_connections",
+};
 
-const escape = (value: unknown) => String(value ?? "").replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+const escape = (value: unknown) =>
+  String(value ?? "")
+    .replace(/\\/g, "\\\\")
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, "\\n");
 const labelText = (labels: Record<string, unknown>) =>
-  Object.keys(labels).length === 0 ? "" : `{${Object.entries(labels).map(([k, v]) => `${k}="${escape(v)}"`).join(",")}}`;
+  Object.keys(labels).length === 0
+    ? ""
+    : `{${Object.entries(labels)
+        .map(([k, v]) => `${k}="${escape(v)}"`)
+        .join(",")}}`;
 
 /** The exposition text for one scrape; `rows` undefined when the console could not be read (pgbouncer_up 0). */
 export function pgbouncerExposition(rows: ConsoleRows | undefined): string {
@@ -66,22 +90,44 @@ export function pgbouncerExposition(rows: ConsoleRows | undefined): string {
     add("pgbouncer_version_info", "gauge", "The pgbouncer version info", { version: rows.version ?? "" }, 1);
     for (const row of rows.pools) {
       for (const [column, [metric, help, factor]] of Object.entries(POOLS)) {
-        if (column in row) add(`pgbouncer_pools_${metric}`, "gauge", help, { database: row.database, user: row.user }, Number(row[column]) * factor);
+        if (column in row)
+          add(
+            `pgbouncer_pools_${metric}`,
+            "gauge",
+            help,
+            { database: row.database, user: row.user },
+            Number(row[column]) * factor,
+          );
       }
     }
     for (const row of rows.databases) {
-      const labels = { name: row.name, host: row.host, port: row.port, database: row.database, force_user: row.force_user, pool_mode: row.pool_mode };
+      const labels = {
+        name: row.name,
+        host: row.host,
+        port: row.port,
+        database: row.database,
+        force_user: row.force_user,
+        pool_mode: row.pool_mode,
+      };
       for (const [column, [metric, help]] of Object.entries(DATABASES)) {
         if (column in row) add(`pgbouncer_databases_${metric}`, "gauge", help, labels, Number(row[column]));
       }
     }
     for (const row of rows.statsTotals) {
       for (const [column, [metric, help, factor]] of Object.entries(STATS_TOTALS)) {
-        if (column in row) add(`pgbouncer_stats_totals_${metric}`, "counter", help, { database: row.database }, Number(row[column]) * factor);
+        if (column in row)
+          add(
+            `pgbouncer_stats_totals_${metric}`,
+            "counter",
+            help,
+            { database: row.database },
+            Number(row[column]) * factor,
+          );
       }
     }
     for (const row of rows.lists) {
-      if (LISTS.includes(String(row.list))) add(`pgbouncer_${String(row.list)}`, "gauge", `Count of ${String(row.list)}`, {}, Number(row.items));
+      if (LISTS.includes(String(row.list)))
+        add(`pgbouncer_${String(row.list)}`, "gauge", `Count of ${String(row.list)}`, {}, Number(row.items));
     }
     for (const row of rows.config) {
       const metric = CONFIG[String(row.key)];

@@ -29,7 +29,11 @@ function job(name: string, targets: readonly ScrapeTarget[]) {
 export function renderPrometheusConfig(plan: PrometheusPlan): string {
   const interval = promDuration(plan.scrapeIntervalMs);
   const config = {
-    global: { scrape_interval: interval, evaluation_interval: interval, scrape_timeout: promDuration(Math.min(plan.scrapeIntervalMs, 10_000)) },
+    global: {
+      scrape_interval: interval,
+      evaluation_interval: interval,
+      scrape_timeout: promDuration(Math.min(plan.scrapeIntervalMs, 10_000)),
+    },
     rule_files: [plan.rulesFile],
     scrape_configs: [job(JOBS.postgres, plan.postgres), job(JOBS.pgbouncer, plan.pgbouncer)],
   };

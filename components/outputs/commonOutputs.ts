@@ -10,6 +10,8 @@ export function commonOutputs(topology: Topology): CommonOutputs {
     user: topology.user,
     topologyHash: topology.hash,
     verification: { ...topology.verification },
-    ...(topology.capacity ? { capacity: { requiredReplicas: topology.capacity.requiredReplicas, formula: topology.capacity.formula } } : {}),
+    ...(topology.capacity
+      ? { capacity: { requiredReplicas: topology.capacity.requiredReplicas, formula: topology.capacity.formula } }
+      : {}),
   };
 }

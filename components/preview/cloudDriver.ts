@@ -33,7 +33,8 @@ export interface Automation {
   selectStack(args: { stackName: string; workDir: string }): Promise<AutomationStack | undefined>;
 }
 
-const NEEDS = "--cloud needs the Pulumi CLI on PATH (https://www.pulumi.com/docs/install/) and a logged-in backend (PULUMI_ACCESS_TOKEN, or pulumi login)";
+const NEEDS =
+  "--cloud needs the Pulumi CLI on PATH (https://www.pulumi.com/docs/install/) and a logged-in backend (PULUMI_ACCESS_TOKEN, or pulumi login)";
 
 /** Pulumi's LocalWorkspace, its failures explained (usually: no Pulumi CLI, or not logged in). */
 export async function pulumiAutomation(): Promise<Automation> {
@@ -45,7 +46,10 @@ export async function pulumiAutomation(): Promise<Automation> {
   };
   return {
     createOrSelectStack: (args) => LocalWorkspace.createOrSelectStack(args).catch(explain),
-    selectStack: (args) => LocalWorkspace.selectStack(args).catch((error: unknown) => (error instanceof StackNotFoundError ? undefined : explain(error))),
+    selectStack: (args) =>
+      LocalWorkspace.selectStack(args).catch((error: unknown) =>
+        error instanceof StackNotFoundError ? undefined : explain(error),
+      ),
   };
 }
 
@@ -57,11 +61,19 @@ export interface CloudPreviewOptions extends PreviewIdentity {
   workDir?: string;
 }
 
-/** Pulumi's outputs as the StackOutputs JSON `verify --outputs` and the suite read (the password in plain text, file mode 0600). */
+/**
+ * Pulumi's outputs as the StackOutputs JSON `verify --outputs` and the suite read (the password in plain text, file
+ * mode 0600).
+ */
 export function writeOutputsFile(outputs: Record<string, { value: unknown }>, dir: string): string {
   const file = join(dir, "outputs.json");
-  // An output that resolved to nothing (capacity without the formula) is left out, as `pulumi stack output --json` does.
-  const plain = Object.fromEntries(Object.entries(outputs).flatMap(([key, output]) => (output.value === null || output.value === undefined ? [] : [[key, output.value]])));
+  // An output that resolved to nothing (capacity without the formula) is left out, as `pulumi stack output --json`
+  // does.
+  const plain = Object.fromEntries(
+    Object.entries(outputs).flatMap(([key, output]) =>
+      output.value === null || output.value === undefined ? [] : [[key, output.value]],
+    ),
+  );
   writeFileSync(file, `${JSON.stringify(plain, null, 2)}\n`, { mode: 0o600 });
   readOutputsFile(file);
   return file;
@@ -82,9 +94,16 @@ export function cloudDriver(options: CloudPreviewOptions): PreviewDriver {
     mode: "cloud",
     async prepare(log: Log) {
       const template = readStackConfig(options.stacksDir, options.template);
-      const { config } = instantiateTemplate(template, { id: options.id, expires: options.expires, template: options.template });
+      const { config } = instantiateTemplate(template, {
+        id: options.id,
+        expires: options.expires,
+        template: options.template,
+      });
       // Computed here too: a config problem is reported before Pulumi creates anything.
-      const { topology, warnings } = topologyFromPulumiConfig(config, `stack ${options.stack} config (template ${options.template} with changeId ${options.id})`);
+      const { topology, warnings } = topologyFromPulumiConfig(
+        config,
+        `stack ${options.stack} config (template ${options.template} with changeId ${options.id})`,
+      );
       for (const warning of warnings) log(`warning: ${warning}`);
       const automation = await options.automation();
       stack = await automation.createOrSelectStack({ stackName: options.stack, workDir });

@@ -38,7 +38,10 @@ export interface WithReport {
 
 export interface PreviewDriver {
   readonly mode: "local" | "cloud";
-  /** Creates or selects the stack from its template; its topology is computed here first, so bad config fails before anything exists. */
+  /**
+   * Creates or selects the stack from its template; its topology is computed here first, so bad config fails before
+   * anything exists.
+   */
   prepare(log: Log): Promise<Topology>;
   deploy(log: Log, signal: AbortSignal): Promise<Deployed>;
   /** Removes the stack and all it runs; resolves with what it removed, throws when something remains. */
@@ -84,11 +87,25 @@ export interface CycleOptions {
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-const hasReport = (error: unknown): error is WithReport => typeof error === "object" && error !== null && "report" in error;
+const hasReport = (error: unknown): error is WithReport =>
+  typeof error === "object" && error !== null && "report" in error;
 
-export async function runPreview(driver: PreviewDriver, identity: PreviewIdentity, options: CycleOptions): Promise<PreviewResult> {
+export async function runPreview(
+  driver: PreviewDriver,
+  identity: PreviewIdentity,
+  options: CycleOptions,
+): Promise<PreviewResult> {
   const { log, signal } = options;
-  const result: PreviewResult = { ...identity, mode: driver.mode, deployed: [], notes: [], steps: [], removed: [], cleanupCommand: options.cleanupCommand, ok: false };
+  const result: PreviewResult = {
+    ...identity,
+    mode: driver.mode,
+    deployed: [],
+    notes: [],
+    steps: [],
+    removed: [],
+    cleanupCommand: options.cleanupCommand,
+    ok: false,
+  };
   let deployed: Deployed | undefined;
   const need = () => {
     if (!deployed) throw new Error("preview: a step ran before the stack was deployed");
@@ -117,7 +134,8 @@ export async function runPreview(driver: PreviewDriver, identity: PreviewIdentit
       run: async () => {
         const report = await options.deps.verify(need().outputs, signal);
         result.verification = report;
-        if (!report.ok) throw new Error(`${report.problems.length} problem(s); first: ${report.problems[0] ?? "(none listed)"}`);
+        if (!report.ok)
+          throw new Error(`${report.problems.length} problem(s); first: ${report.problems[0] ?? "(none listed)"}`);
       },
     },
     {
@@ -126,7 +144,10 @@ export async function runPreview(driver: PreviewDriver, identity: PreviewIdentit
       run: async () => {
         const suite = await options.deps.suite(need().outputsFile, log, signal);
         result.suite = suite;
-        if (!suite.ok) throw new Error(suite.problem ?? `${suite.failed} failing check(s); first: ${suite.failures[0]?.test ?? "(none listed)"}`);
+        if (!suite.ok)
+          throw new Error(
+            suite.problem ?? `${suite.failed} failing check(s); first: ${suite.failures[0]?.test ?? "(none listed)"}`,
+          );
       },
     },
   ];
@@ -145,7 +166,13 @@ export async function runPreview(driver: PreviewDriver, identity: PreviewIdentit
     } catch (error) {
       stopped = true;
       if (hasReport(error)) result.verification = error.report;
-      result.steps.push({ name: step.name, title: step.title, status: signal.aborted ? "interrupted" : "failed", ms: Date.now() - started, error: message(error) });
+      result.steps.push({
+        name: step.name,
+        title: step.title,
+        status: signal.aborted ? "interrupted" : "failed",
+        ms: Date.now() - started,
+        error: message(error),
+      });
       log(`✖ ${step.title}: ${message(error).split("\n")[0]}`);
     }
   }

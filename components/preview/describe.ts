@@ -28,11 +28,16 @@ export function describeTopology(topology: Topology): string[] {
     ];
     return `${region.name}${region.primary ? " (primary region)" : ""}: ${parts.join("; ")}`;
   });
-  lines.push(`PostgreSQL ${topology.postgresVersion}; ${synchronous(topology)}; TLS ${topology.access.requireTls ? "required" : "optional"}`);
-  if (topology.backend === "selfHosted") lines.push(`Kubernetes namespace ${topology.kubernetes.namespace} (every region)`);
+  lines.push(
+    `PostgreSQL ${topology.postgresVersion}; ${synchronous(topology)}; TLS ${topology.access.requireTls ? "required" : "optional"}`,
+  );
+  if (topology.backend === "selfHosted")
+    lines.push(`Kubernetes namespace ${topology.kubernetes.namespace} (every region)`);
   if (topology.backend === "aurora") {
     const { deletionProtection, skipFinalSnapshot } = topology.aurora;
-    lines.push(`Aurora: deletion protection ${deletionProtection ? "on" : "off"}, final snapshot ${skipFinalSnapshot ? "skipped" : "taken"}`);
+    lines.push(
+      `Aurora: deletion protection ${deletionProtection ? "on" : "off"}, final snapshot ${skipFinalSnapshot ? "skipped" : "taken"}`,
+    );
   }
   const labels = Object.entries(topology.labels).map(([key, value]) => `${key}=${value}`);
   if (labels.length > 0) lines.push(`labels ${labels.join(", ")}`);

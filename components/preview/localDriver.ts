@@ -50,11 +50,20 @@ export function localDriver(options: LocalPreviewOptions): PreviewDriver {
     mode: "local",
     async prepare(log: Log) {
       const template = readStackConfig(options.stacksDir, options.template);
-      const { config } = instantiateTemplate(template, { id: options.id, expires: options.expires, template: options.template });
-      const { topology, warnings } = topologyFromPulumiConfig(config, `stack ${options.stack} config (template ${options.template} with changeId ${options.id})`);
+      const { config } = instantiateTemplate(template, {
+        id: options.id,
+        expires: options.expires,
+        template: options.template,
+      });
+      const { topology, warnings } = topologyFromPulumiConfig(
+        config,
+        `stack ${options.stack} config (template ${options.template} with changeId ${options.id})`,
+      );
       for (const warning of warnings) log(`warning: ${warning}`);
       if (topology.backend === "aurora") {
-        throw new PreviewError(`template ${options.template} is an Aurora stack, which cannot be rehearsed on this machine; run it with --cloud.`);
+        throw new PreviewError(
+          `template ${options.template} is an Aurora stack, which cannot be rehearsed on this machine; run it with --cloud.`,
+        );
       }
       if (existsSync(runner.layout.root)) {
         // A kept preview of this change, or one an earlier run could not finish: start from nothing.
@@ -73,7 +82,11 @@ export function localDriver(options: LocalPreviewOptions): PreviewDriver {
         await step.run();
       });
       const result = plan.result();
-      return { outputs: result.outputs, outputsFile: result.outputsFile, notes: runner.state()?.rehearsal?.changes ?? [] };
+      return {
+        outputs: result.outputs,
+        outputsFile: result.outputsFile,
+        notes: runner.state()?.rehearsal?.changes ?? [],
+      };
     },
     teardown: () => removeLocalPreview(runner),
   };

@@ -44,14 +44,21 @@ const reportSchema = z.object({
       name: z.string(),
       status: z.string(),
       message: z.string().optional(),
-      assertionResults: z.array(z.object({ fullName: z.string(), status: z.string(), failureMessages: z.array(z.string()) })),
+      assertionResults: z.array(
+        z.object({ fullName: z.string(), status: z.string(), failureMessages: z.array(z.string()) }),
+      ),
     }),
   ),
 });
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
-const firstLine = (text: string) => text.replace(ANSI, "").split("\n").map((line) => line.trim()).find((line) => line !== "") ?? "(no message)";
+const firstLine = (text: string) =>
+  text
+    .replace(ANSI, "")
+    .split("\n")
+    .map((line) => line.trim())
+    .find((line) => line !== "") ?? "(no message)";
 
 /** vitest's JSON report → counts and the failing checks, each with the first line of its failure. */
 export function parseSuiteReport(json: string, root = PROJECT_ROOT): SuiteResult {
@@ -60,9 +67,11 @@ export function parseSuiteReport(json: string, root = PROJECT_ROOT): SuiteResult
   for (const file of report.testResults) {
     const name = relative(root, file.name);
     const failed = file.assertionResults.filter((a) => a.status === "failed");
-    for (const test of failed) failures.push({ file: name, test: test.fullName, message: firstLine(test.failureMessages.join("\n")) });
+    for (const test of failed)
+      failures.push({ file: name, test: test.fullName, message: firstLine(test.failureMessages.join("\n")) });
     // A file that fails before its tests run (an import error, a failing hook) has no failed test of its own.
-    if (file.status === "failed" && failed.length === 0) failures.push({ file: name, test: "(file)", message: firstLine(file.message ?? "") });
+    if (file.status === "failed" && failed.length === 0)
+      failures.push({ file: name, test: "(file)", message: firstLine(file.message ?? "") });
   }
   return {
     ok: report.success && failures.length === 0,
@@ -96,7 +105,10 @@ function stopGroup(child: ChildProcess, exited: Promise<unknown>, graceMs = 10_0
 export interface SuiteOptions {
   log: (line: string) => void;
   signal: AbortSignal;
-  /** The suite's command; the default runs this checkout's vitest on its integration project. Another command writes its JSON report to $SUITE_REPORT. */
+  /**
+   * The suite's command; the default runs this checkout's vitest on its integration project. Another command writes its
+   * JSON report to $SUITE_REPORT.
+   */
   command?: { file: string; args: string[] };
 }
 
@@ -105,7 +117,15 @@ export async function runIntegrationSuite(outputsFile: string, options: SuiteOpt
   const reportFile = join(scratch, "report.json");
   const command = options.command ?? {
     file: process.execPath,
-    args: [vitestEntry(), "run", "--project", "integration", "--reporter=default", "--reporter=json", `--outputFile.json=${reportFile}`],
+    args: [
+      vitestEntry(),
+      "run",
+      "--project",
+      "integration",
+      "--reporter=default",
+      "--reporter=json",
+      `--outputFile.json=${reportFile}`,
+    ],
   };
   try {
     const child = spawn(command.file, command.args, {
@@ -129,18 +149,43 @@ export async function runIntegrationSuite(outputsFile: string, options: SuiteOpt
     const stop = () => void stopGroup(child, exited);
     options.signal.addEventListener("abort", stop, { once: true });
     const code = await exited.finally(() => options.signal.removeEventListener("abort", stop));
-    if (options.signal.aborted) return { ok: false, passed: 0, failed: 0, skipped: 0, total: 0, failures: [], problem: "the suite was stopped" };
+    if (options.signal.aborted)
+      return { ok: false, passed: 0, failed: 0, skipped: 0, total: 0, failures: [], problem: "the suite was stopped" };
     if (!existsSync(reportFile)) {
-      return { ok: false, passed: 0, failed: 0, skipped: 0, total: 0, failures: [], problem: `the suite exited with code ${code} without writing its report; its output is above` };
+      return {
+        ok: false,
+        passed: 0,
+        failed: 0,
+        skipped: 0,
+        total: 0,
+        failures: [],
+        problem: `the suite exited with code ${code} without writing its report; its output is above`,
+      };
     }
     let result: SuiteResult;
     try {
       result = parseSuiteReport(readFileSync(reportFile, "utf8"));
     } catch (error) {
-      return { ok: false, passed: 0, failed: 0, skipped: 0, total: 0, failures: [], problem: `its report is not vitest's JSON report: ${(error as Error).message.split("\n")[0]}` };
+      return {
+        ok: false,
+        passed: 0,
+        failed: 0,
+        skipped: 0,
+        total: 0,
+        failures: [],
+        problem: `its report is not vitest's JSON report: ${(error as Error).message.split("\n")[0]}`,
+      };
     }
     // A non-zero exit with every test passed (an error outside the tests) is still a failure.
-    return code === 0 ? result : { ...result, ok: false, ...(result.failures.length === 0 ? { problem: `the suite exited with code ${code}; its output is above` } : {}) };
+    return code === 0
+      ? result
+      : {
+          ...result,
+          ok: false,
+          ...(result.failures.length === 0
+            ? { problem: `the suite exited with code ${code}; its output is above` }
+            : {}),
+        };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

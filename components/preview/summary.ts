@@ -33,7 +33,10 @@ function stepsTable(result: PreviewResult): string[] {
   return [
     "| step | result | time |",
     "|------|--------|------|",
-    ...result.steps.map((step) => `| ${cell(step.title)} | ${cell(stepResult(step, result))} | ${step.status === "skipped" || step.status === "kept" ? "-" : seconds(step.ms)} |`),
+    ...result.steps.map(
+      (step) =>
+        `| ${cell(step.title)} | ${cell(stepResult(step, result))} | ${step.status === "skipped" || step.status === "kept" ? "-" : seconds(step.ms)} |`,
+    ),
     `| total | | ${seconds(total)} |`,
   ];
 }
@@ -44,14 +47,22 @@ export function verificationMarkdown(report: VerificationReport): string[] {
     : `**Not verified** after ${report.elapsedMs} ms (${report.attempts} attempt${report.attempts === 1 ? "" : "s"}):`;
   const lines = [head, ""];
   if (report.writer.problems.length > 0) lines.push(...report.writer.problems.map((p) => `- writer: ${p}`), "");
-  lines.push("| replica | role | region | state | sync | replay lag (bytes) | heartbeat (ms) | problems |", "|---|---|---|---|---|---|---|---|");
+  lines.push(
+    "| replica | role | region | state | sync | replay lag (bytes) | heartbeat (ms) | problems |",
+    "|---|---|---|---|---|---|---|---|",
+  );
   for (const r of report.replicas) {
-    lines.push(`| ${r.name} | ${r.role} | ${r.region} | ${r.state ?? "-"} | ${r.sync ?? "-"} | ${dash(r.replayLagBytes)} | ${dash(r.heartbeatVisibleMs)} | ${cell(r.problems.join(" ") || "none")} |`);
+    lines.push(
+      `| ${r.name} | ${r.role} | ${r.region} | ${r.state ?? "-"} | ${r.sync ?? "-"} | ${dash(r.replayLagBytes)} | ${dash(r.heartbeatVisibleMs)} | ${cell(r.problems.join(" ") || "none")} |`,
+    );
   }
   if (report.pools.length > 0) {
     lines.push("", "| pool | landed on | problems |", "|---|---|---|");
     for (const p of report.pools) {
-      const landed = Object.entries(p.landedOn).map(([name, count]) => `${name} ×${count}`).join(", ") || "-";
+      const landed =
+        Object.entries(p.landedOn)
+          .map(([name, count]) => `${name} ×${count}`)
+          .join(", ") || "-";
       lines.push(`| ${p.pool} | ${cell(landed)} | ${cell(p.problems.join(" ") || "none")} |`);
     }
   }
@@ -59,7 +70,9 @@ export function verificationMarkdown(report: VerificationReport): string[] {
 }
 
 export function suiteMarkdown(suite: SuiteResult): string[] {
-  const lines = suite.problem ? [`The suite did not complete: ${suite.problem}.`] : [`${suite.passed} passed, ${suite.failed} failed, ${suite.skipped} skipped (of ${suite.total}).`];
+  const lines = suite.problem
+    ? [`The suite did not complete: ${suite.problem}.`]
+    : [`${suite.passed} passed, ${suite.failed} failed, ${suite.skipped} skipped (of ${suite.total}).`];
   if (suite.failures.length > 0) {
     lines.push("", "Failing checks:");
     for (const failure of suite.failures) lines.push(`- \`${failure.file}\` › ${failure.test}: ${failure.message}`);
@@ -69,9 +82,22 @@ export function suiteMarkdown(suite: SuiteResult): string[] {
 
 function teardownMarkdown(result: PreviewResult): string[] {
   const step = result.steps.find((s) => s.name === "teardown");
-  if (step?.status === "kept") return [`Kept for inspection (--keep). Remove it with:`, "", "```sh", result.cleanupCommand, "```"];
+  if (step?.status === "kept")
+    return [`Kept for inspection (--keep). Remove it with:`, "", "```sh", result.cleanupCommand, "```"];
   if (step?.status === "failed") {
-    return [`**Teardown did not finish:**`, "", "```", step.error ?? "", "```", "", "Finish the cleanup with:", "", "```sh", result.cleanupCommand, "```"];
+    return [
+      `**Teardown did not finish:**`,
+      "",
+      "```",
+      step.error ?? "",
+      "```",
+      "",
+      "Finish the cleanup with:",
+      "",
+      "```sh",
+      result.cleanupCommand,
+      "```",
+    ];
   }
   return [result.removed.length > 0 ? `Removed ${result.removed.join("; ")}.` : "Nothing was left to remove."];
 }
@@ -90,7 +116,14 @@ export function previewMarkdown(result: PreviewResult): string {
   for (const step of failed) lines.push("", `### ${step.title}: ${step.status}`, "", "```", step.error ?? "", "```");
   if (result.deployed.length > 0) lines.push("", "### Deployed", "", ...result.deployed.map((line) => `- ${line}`));
   if (result.notes.length > 0) {
-    lines.push("", `<details><summary>${result.notes.length} difference(s) from the stack's own deployment</summary>`, "", ...result.notes.map((n) => `- ${n}`), "", "</details>");
+    lines.push(
+      "",
+      `<details><summary>${result.notes.length} difference(s) from the stack's own deployment</summary>`,
+      "",
+      ...result.notes.map((n) => `- ${n}`),
+      "",
+      "</details>",
+    );
   }
   if (result.verification) lines.push("", "### Verification", "", ...verificationMarkdown(result.verification));
   if (result.suite) lines.push("", "### Integration suite", "", ...suiteMarkdown(result.suite));

@@ -53,7 +53,9 @@ export function instantiateTemplate(
   const template = options.template ?? "pr";
   const id = checkChangeId(options.id);
   if (templateConfig[key("changeId")] !== undefined) {
-    throw new PreviewError(`template ${template} sets ${key("changeId")}; a template leaves it unset, and preview run sets it to each change's id.`);
+    throw new PreviewError(
+      `template ${template} sets ${key("changeId")}; a template leaves it unset, and preview run sets it to each change's id.`,
+    );
   }
   const labels = { [EXPIRES_LABEL]: expiryLabelValue(options.expires) };
   return {

@@ -15,7 +15,10 @@ const WIDTHS = [10, 13, 13, 23];
 /** Columns padded for reading; `local` rows have no address column. */
 function format(row: Row): string {
   const cells = row[0] === "local" ? [row[0], row[1], row[2], row[4]] : row;
-  return cells.map((cell, i) => (i < cells.length - 1 ? cell.padEnd(WIDTHS[i]!) : cell)).join("").trimEnd();
+  return cells
+    .map((cell, i) => (i < cells.length - 1 ? cell.padEnd(WIDTHS[i]!) : cell))
+    .join("")
+    .trimEnd();
 }
 
 export function renderPgHba(topology: Topology, regionName: string = topology.region): string {
@@ -31,17 +34,22 @@ export function renderPgHba(topology: Topology, regionName: string = topology.re
   ];
   if (access.requireTls) {
     lines.push("# requireTls: plain-text connections are refused from everywhere.");
-    lines.push(format(["hostnossl", "all", "all", "0.0.0.0/0", "reject"]), format(["hostnossl", "all", "all", "::/0", "reject"]));
+    lines.push(
+      format(["hostnossl", "all", "all", "0.0.0.0/0", "reject"]),
+      format(["hostnossl", "all", "all", "::/0", "reject"]),
+    );
   }
   if (region.primary) {
     const remote = topology.regions.flatMap((r) => (r.primary ? [] : r.access.cidrs));
     if (remote.length > 0) {
       lines.push("# Other regions replicate over the WAN: TLS or nothing.");
       for (const cidr of remote) lines.push(format(["hostnossl", "all", "all", cidr, "reject"]));
-      for (const cidr of remote) lines.push(format(["hostssl", "replication", replication.user, cidr, "scram-sha-256"]));
+      for (const cidr of remote)
+        lines.push(format(["hostssl", "replication", replication.user, cidr, "scram-sha-256"]));
     }
     lines.push("# Streaming replication, from the replication CIDRs only.");
-    for (const cidr of access.replicationCidrs) lines.push(format([hostType, "replication", replication.user, cidr, "scram-sha-256"]));
+    for (const cidr of access.replicationCidrs)
+      lines.push(format([hostType, "replication", replication.user, cidr, "scram-sha-256"]));
   }
   const monitoring = prometheusMonitoring(topology);
   if (monitoring) {

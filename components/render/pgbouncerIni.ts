@@ -30,7 +30,8 @@ export interface PoolerPlacement {
 
 /** TLS towards clients: required when the stack requires it, offered whenever a certificate is mounted. */
 function clientTlsLines(topology: Topology, placement: PoolerPlacement): string[] {
-  if (!placement.clientTls) return ["; No certificate mounted: clients connect in plain text.", "client_tls_sslmode = disable"];
+  if (!placement.clientTls)
+    return ["; No certificate mounted: clients connect in plain text.", "client_tls_sslmode = disable"];
   return [
     `client_tls_sslmode = ${topology.access.requireTls ? "require" : "prefer"}`,
     `client_tls_cert_file = ${placement.clientTls.certFile}`,
@@ -50,9 +51,15 @@ const DESCRIPTIONS: Record<Pool["name"], string> = {
  */
 function resetQuery(pool: Pool): string[] {
   if (pool.poolMode === "session") {
-    return ["; session pooling hands a server connection to the next client: wipe its session state", "server_reset_query = DISCARD ALL"];
+    return [
+      "; session pooling hands a server connection to the next client: wipe its session state",
+      "server_reset_query = DISCARD ALL",
+    ];
   }
-  return [`; ${pool.poolMode} pooling never runs a reset query: clients must not rely on session state`, "server_reset_query ="];
+  return [
+    `; ${pool.poolMode} pooling never runs a reset query: clients must not rely on session state`,
+    "server_reset_query =",
+  ];
 }
 
 function databaseLine(topology: Topology, pool: Pool, target: Endpoint): string {
@@ -112,7 +119,11 @@ export function renderPgbouncerIni(topology: Topology, pool: Pool, placement: Po
 }
 
 /** userlist.txt: PgBouncer authenticates clients against it and logs in to PostgreSQL with it. */
-export function renderUserlist(user: string, password: string, ...more: ReadonlyArray<readonly [user: string, password: string]>): string {
+export function renderUserlist(
+  user: string,
+  password: string,
+  ...more: ReadonlyArray<readonly [user: string, password: string]>
+): string {
   const quote = (text: string) => `"${text.replace(/"/g, '""')}"`;
   return [[user, password] as const, ...more].map(([name, secret]) => `${quote(name)} ${quote(secret)}\n`).join("");
 }

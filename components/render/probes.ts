@@ -4,7 +4,8 @@ import { readinessSql, writerReadinessSql } from "../sql/replicationSql";
 import { shq } from "../ground/shell";
 
 export function readinessCommand(topology: Topology, role: NodeRole, socketDirectory: string): string[] {
-  const sql = role === "primary" ? writerReadinessSql(topology.database) : readinessSql(role, topology.replication.maxLagBytes);
+  const sql =
+    role === "primary" ? writerReadinessSql(topology.database) : readinessSql(role, topology.replication.maxLagBytes);
   return ["bash", "-c", `psql -h ${shq(socketDirectory)} -U postgres -d postgres -XAtq -c ${shq(sql)} | grep -qx t`];
 }
 

@@ -37,4 +37,3 @@ check_replica_cluster() {
   elif [ "$bytes" -gt "$MAX_LAG_BYTES" ]; then problem "$name: lags $bytes bytes behind the writer (bound $MAX_LAG_BYTES)."; fi
   report+=("$name ($role, replica cluster): streaming without a slot ($sync), replay lag \${replay_bytes} bytes / \${replay_ms} ms")
 }`;
-

@@ -46,7 +46,9 @@ export interface ServiceReader {
   slotPattern: string;
 }
 
-/** What the writer's pg_stat_replication must show: one standby by name, an operator's instances, or a replica cluster. */
+/**
+ * What the writer's pg_stat_replication must show: one standby by name, an operator's instances, or a replica cluster.
+ */
 export type StreamingExpectation =
   | { kind: "node"; node: StandbyNode }
   | { kind: "instances"; cluster: string; count: number; slotPrefix: string; role: StandbyNode["role"] }
@@ -199,7 +201,8 @@ heartbeat_seen() { local q=${shq(heartbeatSeenSql(TOKEN_PLACEHOLDER))}; printf '
 }
 
 function readerLine(reader: NodeReader | ServiceReader): string {
-  if ("node" in reader) return `  check_reader ${reader.node.name} ${shq(reader.endpoint.host)} ${reader.endpoint.port} "$token" ${reader.node.slot}`;
+  if ("node" in reader)
+    return `  check_reader ${reader.node.name} ${shq(reader.endpoint.host)} ${reader.endpoint.port} "$token" ${reader.node.slot}`;
   return `  check_reader ${shq(reader.label)} ${shq(reader.endpoint.host)} ${reader.endpoint.port} "$token" ${shq(reader.slotPattern)}`;
 }
 

@@ -40,10 +40,20 @@ export const GUCS = {
   // connections and memory
   listen_addresses: { type: "string", aurora: { managed: "RDS manages networking" } },
   max_connections: { type: "integer", aurora: { unit: "int", sizedByAurora: true } },
-  superuser_reserved_connections: { type: "integer", aurora: { managed: "RDS reserves its own administrative connections" } },
-  password_encryption: { type: { oneOf: ["scram-sha-256", "md5"] }, aurora: { managed: "Aurora PostgreSQL 14 and later hash passwords with scram-sha-256 by default" } },
+  superuser_reserved_connections: {
+    type: "integer",
+    aurora: { managed: "RDS reserves its own administrative connections" },
+  },
+  password_encryption: {
+    type: { oneOf: ["scram-sha-256", "md5"] },
+    aurora: { managed: "Aurora PostgreSQL 14 and later hash passwords with scram-sha-256 by default" },
+  },
   shared_buffers: { type: "size", overridable: true, aurora: { managed: "Aurora sizes it from the instance class" } },
-  effective_cache_size: { type: "size", overridable: true, aurora: { managed: "Aurora sizes it from the instance class" } },
+  effective_cache_size: {
+    type: "size",
+    overridable: true,
+    aurora: { managed: "Aurora sizes it from the instance class" },
+  },
   work_mem: { type: "size", overridable: true, aurora: { unit: "kB" } },
   maintenance_work_mem: { type: "size", overridable: true, aurora: { unit: "kB" } },
   temp_buffers: { type: "size", overridable: true, aurora: { unit: "8kB" } },
@@ -71,14 +81,21 @@ export const GUCS = {
   wal_log_hints: { type: "bool", aurora: { managed: "failed writers are replaced by Aurora, not rewound" } },
   synchronous_commit: {
     type: { oneOf: ["off", "local", "on", "remote_write", "remote_apply"] },
-    aurora: { managed: "Aurora acknowledges a commit once 4 of 6 storage copies in 3 zones have it; readers are not synchronous standbys, and Aurora's default (on) stays" },
+    aurora: {
+      managed:
+        "Aurora acknowledges a commit once 4 of 6 storage copies in 3 zones have it; readers are not synchronous standbys, and Aurora's default (on) stays",
+    },
   },
   synchronous_standby_names: { type: "string" },
   log_replication_commands: { type: "bool", aurora: { managed: "no replication protocol connections on Aurora" } },
   // commit path (primary)
   commit_delay: { type: "integer", overridable: true, aurora: { unit: "int" } },
   commit_siblings: { type: "integer", overridable: true, aurora: { unit: "int" } },
-  wal_compression: { type: { oneOf: ["on", "off", "pglz", "lz4", "zstd"] }, overridable: true, aurora: { managed: "Aurora storage writes its own log format" } },
+  wal_compression: {
+    type: { oneOf: ["on", "off", "pglz", "lz4", "zstd"] },
+    overridable: true,
+    aurora: { managed: "Aurora storage writes its own log format" },
+  },
   checkpoint_timeout: { type: "duration", overridable: true, aurora: { managed: NO_CHECKPOINTS } },
   max_wal_size: { type: "size", overridable: true, aurora: { managed: NO_CHECKPOINTS } },
   min_wal_size: { type: "size", overridable: true, aurora: { managed: NO_CHECKPOINTS } },
@@ -86,9 +103,17 @@ export const GUCS = {
   hot_standby: { type: "bool", aurora: { managed: "Aurora readers always serve reads" } },
   default_transaction_read_only: { type: "bool", aurora: { managed: "Aurora readers refuse writes by construction" } },
   wal_receiver_status_interval: { type: "duration", aurora: { managed: "Aurora readers have no WAL receiver" } },
-  hot_standby_feedback: { type: "bool", overridable: true, aurora: { managed: "Aurora readers share the writer's storage; this setting is not applied there" } },
+  hot_standby_feedback: {
+    type: "bool",
+    overridable: true,
+    aurora: { managed: "Aurora readers share the writer's storage; this setting is not applied there" },
+  },
   max_standby_streaming_delay: { type: "duration", overridable: true, aurora: { unit: "ms" } },
-  max_standby_archive_delay: { type: "duration", overridable: true, aurora: { managed: "Aurora readers never replay from an archive" } },
+  max_standby_archive_delay: {
+    type: "duration",
+    overridable: true,
+    aurora: { managed: "Aurora readers never replay from an archive" },
+  },
   // session guards
   statement_timeout: { type: "duration", overridable: true, aurora: { unit: "ms" } },
   idle_in_transaction_session_timeout: { type: "duration", overridable: true, aurora: { unit: "ms" } },
@@ -111,4 +136,6 @@ export function gucSpec(name: string): GucSpec | undefined {
   return isGucName(name) ? GUCS[name] : undefined;
 }
 
-export const OVERRIDABLE_GUC_NAMES: readonly GucName[] = (Object.keys(GUCS) as GucName[]).filter((name) => "overridable" in GUCS[name]);
+export const OVERRIDABLE_GUC_NAMES: readonly GucName[] = (Object.keys(GUCS) as GucName[]).filter(
+  (name) => "overridable" in GUCS[name],
+);

@@ -31,12 +31,26 @@ interface StandbyPlan {
 function standbyPlans(config: ResolvedConfig): StandbyPlan[] {
   const { name, region: home, olap } = config;
   const olapIn = (region: string, remote: boolean): StandbyPlan[] =>
-    olap.enabled && olap.region === region ? [{ name: olapGroupName(name), role: "olap", region, remote, count: 1 }] : [];
+    olap.enabled && olap.region === region
+      ? [{ name: olapGroupName(name), role: "olap", region, remote, count: 1 }]
+      : [];
   return [
-    { name: replicaGroupName(name, home, false), role: "oltp", region: home, remote: false, count: config.replicas.count },
+    {
+      name: replicaGroupName(name, home, false),
+      role: "oltp",
+      region: home,
+      remote: false,
+      count: config.replicas.count,
+    },
     ...olapIn(home, false),
     ...remoteRegions(config).flatMap((entry): StandbyPlan[] => [
-      { name: replicaGroupName(name, entry.name, true), role: "oltp", region: entry.name, remote: true, count: entry.replicas },
+      {
+        name: replicaGroupName(name, entry.name, true),
+        role: "oltp",
+        region: entry.name,
+        remote: true,
+        count: entry.replicas,
+      },
       ...olapIn(entry.name, true),
     ]),
   ];
@@ -45,7 +59,15 @@ function standbyPlans(config: ResolvedConfig): StandbyPlan[] {
 function standbyMembers(plan: Pick<StandbyPlan, "name" | "role" | "region" | "remote">, count: number): StandbyNode[] {
   return Array.from({ length: count }, (_, ordinal) => {
     const node = nodeName(plan.name, ordinal);
-    return { name: node, role: plan.role, group: plan.name, ordinal, region: plan.region, remote: plan.remote, slot: slotName(node) };
+    return {
+      name: node,
+      role: plan.role,
+      group: plan.name,
+      ordinal,
+      region: plan.region,
+      remote: plan.remote,
+      slot: slotName(node),
+    };
   });
 }
 
@@ -60,7 +82,11 @@ function synchronousStandbyNames(config: ResolvedConfig, plans: StandbyPlan[]): 
 }
 
 function maxWorkerProcesses(config: ResolvedConfig): number {
-  const overrides = [config.overrides.primary, config.overrides.replica, config.olap.enabled ? config.olap.settings : {}];
+  const overrides = [
+    config.overrides.primary,
+    config.overrides.replica,
+    config.olap.enabled ? config.olap.settings : {},
+  ];
   return Math.max(8, ...overrides.map((o) => Number(o.max_parallel_workers ?? DEFAULT_MAX_PARALLEL_WORKERS)));
 }
 
@@ -72,7 +98,14 @@ interface GroupContext {
 
 function settingsOf(ctx: GroupContext, role: NodeGroup["role"]) {
   const { config } = ctx;
-  const overrides = role === "primary" ? config.overrides.primary : role === "oltp" ? config.overrides.replica : config.olap.enabled ? config.olap.settings : {};
+  const overrides =
+    role === "primary"
+      ? config.overrides.primary
+      : role === "oltp"
+        ? config.overrides.replica
+        : config.olap.enabled
+          ? config.olap.settings
+          : {};
   return settingsFor({
     role,
     memoryBytes: config.resources[ROLES[role].configKey].memoryBytes,
@@ -96,7 +129,9 @@ function primaryGroup(ctx: GroupContext): PrimaryGroup {
     role: "primary",
     region: config.region,
     remote: false,
-    members: [{ name: nodeName(name, 0), role: "primary", group: name, ordinal: 0, region: config.region, remote: false }],
+    members: [
+      { name: nodeName(name, 0), role: "primary", group: name, ordinal: 0, region: config.region, remote: false },
+    ],
     resources: config.resources.primary,
     settings: settingsOf(ctx, "primary"),
   };
@@ -132,7 +167,11 @@ function remoteRegions(config: ResolvedConfig): Array<{ name: string; replicas: 
       }));
     case "aurora":
       // Secondaries replicate through the Global Database; only their clients need listing.
-      return config.crossRegion.map(({ region, replicas, allowedCidrs }) => ({ name: region, replicas, access: { cidrs: [], allowedCidrs } }));
+      return config.crossRegion.map(({ region, replicas, allowedCidrs }) => ({
+        name: region,
+        replicas,
+        access: { cidrs: [], allowedCidrs },
+      }));
     case "local":
       return [];
   }
@@ -147,7 +186,13 @@ function regionsFrom(config: ResolvedConfig, groups: NodeGroup[]): Region[] {
   const inRegion = (region: string) => groups.filter((g) => g.region === region);
   return [
     { name: config.region, primary: true, groups: inRegion(config.region), pools: poolsFor(config.region, true) },
-    ...remoteRegions(config).map(({ name, access }): Region => ({ name, primary: false, groups: inRegion(name), pools: poolsFor(name, false), access })),
+    ...remoteRegions(config).map(({ name, access }): Region => ({
+      name,
+      primary: false,
+      groups: inRegion(name),
+      pools: poolsFor(name, false),
+      access,
+    })),
   ];
 }
 
@@ -173,7 +218,11 @@ export function buildTopology(config: ResolvedConfig): Topology {
   const plans = standbyPlans(config);
   const standbyCount = plans.reduce((sum, p) => sum + p.count, 0);
   const syncNames = synchronousStandbyNames(config, plans);
-  const ctx: GroupContext = { config, standbyCount, ...(syncNames !== undefined ? { synchronousStandbyNames: syncNames } : {}) };
+  const ctx: GroupContext = {
+    config,
+    standbyCount,
+    ...(syncNames !== undefined ? { synchronousStandbyNames: syncNames } : {}),
+  };
   const primary = primaryGroup(ctx);
   const standbyGroups = plans.map((plan) => standbyGroup(ctx, plan));
   const regions = regionsFrom(config, [primary, ...standbyGroups]);
@@ -208,7 +257,12 @@ export function buildTopology(config: ResolvedConfig): Topology {
   };
   switch (config.backend) {
     case "selfHosted":
-      return hashed({ ...base, backend: "selfHosted", kubernetes: kubernetesSettings(config), monitoring: config.monitoring });
+      return hashed({
+        ...base,
+        backend: "selfHosted",
+        kubernetes: kubernetesSettings(config),
+        monitoring: config.monitoring,
+      });
     case "aurora":
       return hashed({ ...base, backend: "aurora", aurora: auroraSettings(config) });
     case "local":

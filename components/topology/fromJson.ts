@@ -8,7 +8,8 @@ export class TopologyJsonError extends UserError {
 }
 
 export function topologyFromJson(text: string | undefined, source: string): Topology {
-  if (!text) throw new TopologyJsonError(`${source} is empty; it must hold the topology JSON the Pulumi program computed.`);
+  if (!text)
+    throw new TopologyJsonError(`${source} is empty; it must hold the topology JSON the Pulumi program computed.`);
   let value: Topology;
   try {
     value = JSON.parse(text) as Topology;
@@ -16,7 +17,9 @@ export function topologyFromJson(text: string | undefined, source: string): Topo
     throw new TopologyJsonError(`${source} is not JSON: ${(error as Error).message}`);
   }
   if (typeof value?.hash !== "string" || topologyHash(value) !== value.hash) {
-    throw new TopologyJsonError(`${source} does not hold a topology whose contents match its hash; pass the JSON the program produced, unedited.`);
+    throw new TopologyJsonError(
+      `${source} does not hold a topology whose contents match its hash; pass the JSON the program produced, unedited.`,
+    );
   }
   return value;
 }

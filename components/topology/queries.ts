@@ -1,5 +1,15 @@
 /** Small questions asked of a Topology, answered in one place. */
-import type { DatabaseNode, HomeRegion, NodeGroup, NodeRole, Pool, PrometheusMonitoring, Region, StandbyNode, Topology } from "./types";
+import type {
+  DatabaseNode,
+  HomeRegion,
+  NodeGroup,
+  NodeRole,
+  Pool,
+  PrometheusMonitoring,
+  Region,
+  StandbyNode,
+  Topology,
+} from "./types";
 
 export class TopologyLookupError extends Error {
   override name = "TopologyLookupError";
@@ -32,7 +42,8 @@ export function homeRegion(topology: Topology): HomeRegion {
 
 export function groupOf(topology: Topology, node: DatabaseNode): NodeGroup {
   const group = allGroups(topology).find((candidate) => candidate.name === node.group);
-  if (!group) throw new TopologyLookupError(`node ${node.name} names group ${node.group}, which topology ${topology.hash} lacks`);
+  if (!group)
+    throw new TopologyLookupError(`node ${node.name} names group ${node.group}, which topology ${topology.hash} lacks`);
   return group;
 }
 

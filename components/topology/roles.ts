@@ -22,12 +22,22 @@ export interface RoleNames {
 
 export const ROLES = {
   primary: { configKey: "primary", aurora: "writer", service: "rw", pool: "write", promotionTier: 0, label: "writer" },
-  oltp: { configKey: "replica", aurora: "reader", service: "ro", pool: "read", promotionTier: 1, label: "OLTP replica" },
+  oltp: {
+    configKey: "replica",
+    aurora: "reader",
+    service: "ro",
+    pool: "read",
+    promotionTier: 1,
+    label: "OLTP replica",
+  },
   olap: { configKey: "olap", aurora: "olap", service: "olap", pool: "olap", promotionTier: 15, label: "OLAP replica" },
 } as const satisfies Record<NodeRole, RoleNames>;
 
 /** The role a pool's server connections land on. */
-export const POOL_TARGET = { write: "primary", read: "oltp", olap: "olap" } as const satisfies Record<PoolName, NodeRole>;
+export const POOL_TARGET = { write: "primary", read: "oltp", olap: "olap" } as const satisfies Record<
+  PoolName,
+  NodeRole
+>;
 
 export const NODE_ROLES = ["primary", "oltp", "olap"] as const satisfies readonly NodeRole[];
 export const POOL_NAMES = ["write", "read", "olap"] as const satisfies readonly PoolName[];

@@ -35,7 +35,10 @@ function fractionOfMemory(memoryBytes: number, fraction: number): string {
 
 /** The settings derived from a node's memory limit (a rehearsal on a small machine scales these down). */
 export function memorySettings(memoryBytes: number): Record<"shared_buffers" | "effective_cache_size", string> {
-  return { shared_buffers: fractionOfMemory(memoryBytes, 0.25), effective_cache_size: fractionOfMemory(memoryBytes, 0.75) };
+  return {
+    shared_buffers: fractionOfMemory(memoryBytes, 0.25),
+    effective_cache_size: fractionOfMemory(memoryBytes, 0.75),
+  };
 }
 
 /** Settings every node shares. Several must be identical: a standby refuses to start with less than its primary. */
@@ -51,23 +54,43 @@ function common(ctx: SettingsContext): Default[] {
     },
     { name: "superuser_reserved_connections", value: "3" },
     { name: "password_encryption", value: "scram-sha-256" },
-    { name: "shared_buffers", value: memorySettings(ctx.memoryBytes).shared_buffers, why: "a quarter of the memory limit" },
-    { name: "effective_cache_size", value: memorySettings(ctx.memoryBytes).effective_cache_size, why: "planner hint: three quarters of the memory limit" },
+    {
+      name: "shared_buffers",
+      value: memorySettings(ctx.memoryBytes).shared_buffers,
+      why: "a quarter of the memory limit",
+    },
+    {
+      name: "effective_cache_size",
+      value: memorySettings(ctx.memoryBytes).effective_cache_size,
+      why: "planner hint: three quarters of the memory limit",
+    },
     { name: "wal_level", value: "replica" },
     {
       name: "max_wal_senders",
       value: String(senders),
       why: "room for every standby plus re-seeding (pg_basebackup streams WAL on a second connection); fixed so scaling never restarts the primary",
     },
-    { name: "max_replication_slots", value: String(senders), why: "one slot per standby, plus spares; same on every node" },
-    { name: "max_worker_processes", value: String(ctx.maxWorkerProcesses), why: "same on every node: a standby refuses to start with fewer than its primary" },
+    {
+      name: "max_replication_slots",
+      value: String(senders),
+      why: "one slot per standby, plus spares; same on every node",
+    },
+    {
+      name: "max_worker_processes",
+      value: String(ctx.maxWorkerProcesses),
+      why: "same on every node: a standby refuses to start with fewer than its primary",
+    },
     { name: "wal_keep_size", value: formatPostgresSize(ctx.walKeepSizeBytes) },
     {
       name: "max_slot_wal_keep_size",
       value: formatPostgresSize(ctx.maxSlotWalKeepSizeBytes),
       why: "bounds the WAL a stopped replica's slot can pin; past it the slot is invalidated and that replica must be re-seeded, instead of the primary's disk filling",
     },
-    { name: "wal_log_hints", value: "on", why: "lets pg_rewind turn a failed old primary into a replica instead of re-seeding it" },
+    {
+      name: "wal_log_hints",
+      value: "on",
+      why: "lets pg_rewind turn a failed old primary into a replica instead of re-seeding it",
+    },
     { name: "hot_standby", value: "on" },
     { name: "log_replication_commands", value: "on" },
     { name: "log_line_prefix", value: "%m [%p] %q%u@%d " },
@@ -97,8 +120,16 @@ function primary(ctx: SettingsContext): Default[] {
 
 function standby(): Default[] {
   return [
-    { name: "default_transaction_read_only", value: "on", why: "defence in depth: a write routed here by mistake fails even before recovery would refuse it" },
-    { name: "wal_receiver_status_interval", value: "1s", why: "keeps replay positions in the primary's pg_stat_replication fresh to the second" },
+    {
+      name: "default_transaction_read_only",
+      value: "on",
+      why: "defence in depth: a write routed here by mistake fails even before recovery would refuse it",
+    },
+    {
+      name: "wal_receiver_status_interval",
+      value: "1s",
+      why: "keeps replay positions in the primary's pg_stat_replication fresh to the second",
+    },
   ];
 }
 
@@ -129,25 +160,42 @@ function oltpReplica(): Default[] {
 function olapReplica(): Default[] {
   return [
     ...standby(),
-    { name: "hot_standby_feedback", value: "off", why: "long analytic queries would otherwise hold back vacuum on the primary for their whole run and bloat it" },
+    {
+      name: "hot_standby_feedback",
+      value: "off",
+      why: "long analytic queries would otherwise hold back vacuum on the primary for their whole run and bloat it",
+    },
     {
       name: "max_standby_streaming_delay",
       value: "-1",
       why: "replay waits for conflicting analytic queries instead of cancelling them; this replica may fall behind during a long query, OLTP replicas do not",
     },
     { name: "max_standby_archive_delay", value: "-1" },
-    { name: "idle_in_transaction_session_timeout", value: "10min", why: "a forgotten open transaction would otherwise hold replay back indefinitely" },
+    {
+      name: "idle_in_transaction_session_timeout",
+      value: "10min",
+      why: "a forgotten open transaction would otherwise hold replay back indefinitely",
+    },
     { name: "work_mem", value: "128MB", why: "per sort or hash: sized for aggregations; watch the session count" },
     { name: "maintenance_work_mem", value: "2GB" },
     { name: "effective_io_concurrency", value: "200", why: "SSD-backed storage" },
-    { name: "max_parallel_workers_per_gather", value: "4", why: "parallel sequential scans for full-table aggregations" },
+    {
+      name: "max_parallel_workers_per_gather",
+      value: "4",
+      why: "parallel sequential scans for full-table aggregations",
+    },
     { name: "enable_partitionwise_join", value: "on" },
     { name: "enable_partitionwise_aggregate", value: "on" },
   ];
 }
 
 function applyOverrides(settings: Default[], overrides: Readonly<Record<string, string>>): Setting[] {
-  const overridden = (name: GucName, value: string): Setting => ({ name, value, source: "stackConfig", why: "set in stack config" });
+  const overridden = (name: GucName, value: string): Setting => ({
+    name,
+    value,
+    source: "stackConfig",
+    why: "set in stack config",
+  });
   const result = settings.map((setting): Setting => {
     const value = overrides[setting.name];
     return value === undefined ? { ...setting, source: setting.source ?? "default" } : overridden(setting.name, value);
@@ -166,4 +214,3 @@ export function settingsFor(ctx: SettingsContext): Setting[] {
 
 /** The default the OLAP role gives max_parallel_workers: PostgreSQL's own default of 8. */
 export const DEFAULT_MAX_PARALLEL_WORKERS = 8;
-

@@ -126,7 +126,6 @@ export interface RemoteRegion extends RegionBase {
 
 export type Region = HomeRegion | RemoteRegion;
 
-
 export interface Access {
   clientCidrs: readonly string[];
   replicationCidrs: readonly string[];
@@ -153,7 +152,9 @@ export interface KubernetesSettings {
   antiAffinity: "preferred" | "required";
   images: { postgres: string; pgbouncer: string };
   pgbouncerResources: { cpu: string; memory: string };
-  /** The writer pod: the primary's, or the OLTP replica a failover promoted (the primary's StatefulSet is then at 0). */
+  /**
+   * The writer pod: the primary's, or the OLTP replica a failover promoted (the primary's StatefulSet is then at 0).
+   */
   writer: string;
   loadBalancerAnnotations: Readonly<Record<string, string>>;
   monitoring: KubernetesMonitoring;

@@ -27,7 +27,6 @@ import { instanceProblems } from "./instances";
 
 export type { SslMode } from "../contract/connection";
 
-
 export interface VerifyOptions extends Partial<VerificationBounds> {
   /** Concurrent connections per pool; each must land on the pool's role. */
   poolSamples?: number;
@@ -102,10 +101,14 @@ async function checkWriter(ctx: Context, report: VerificationReport): Promise<bo
     const [[name, inRecovery]] = (await queryOnce(ctx, writer, dialect(ctx.outputs).identity)) as [[string, boolean]];
     report.writer.name = name;
     if (inRecovery) {
-      report.writer.problems.push(`writer ${at(writer)} answered as ${name}, which is in recovery: the writer endpoint does not reach the primary (after a failover, repoint it).`);
+      report.writer.problems.push(
+        `writer ${at(writer)} answered as ${name}, which is in recovery: the writer endpoint does not reach the primary (after a failover, repoint it).`,
+      );
     }
   } catch (error) {
-    report.writer.problems.push(`writer ${at(writer)}: cannot query it: ${describe(error)}. Check the primary is running and the ${ctx.outputs.user} user's access.`);
+    report.writer.problems.push(
+      `writer ${at(writer)}: cannot query it: ${describe(error)}. Check the primary is running and the ${ctx.outputs.user} user's access.`,
+    );
   }
   return report.writer.problems.length === 0;
 }
@@ -121,7 +124,8 @@ async function checkStreaming(ctx: Context, report: VerificationReport): Promise
   const byName = new Map(rows.map((row) => [row[0] as string, row]));
   // Aurora's writer reports only its own cluster's readers; other regions are proven by the heartbeat.
   const home = ctx.outputs.regions.find((r) => r.primary)?.region;
-  const streaming = ctx.outputs.backend === "aurora" ? report.replicas.filter((r) => r.region === home) : report.replicas;
+  const streaming =
+    ctx.outputs.backend === "aurora" ? report.replicas.filter((r) => r.region === home) : report.replicas;
   for (const replica of streaming) {
     const cluster = ctx.outputs.readers.find((r) => r.name === replica.name)?.cluster;
     if (cluster?.kind === "instances") {
@@ -130,10 +134,21 @@ async function checkStreaming(ctx: Context, report: VerificationReport): Promise
     }
     const row = byName.get(replica.name);
     if (!row) {
-      replica.problems.push(`${replica.name}: not connected to the writer (absent from pg_stat_replication). Look at its log: seeding, authentication and pg_hba are the usual causes.`);
+      replica.problems.push(
+        `${replica.name}: not connected to the writer (absent from pg_stat_replication). Look at its log: seeding, authentication and pg_hba are the usual causes.`,
+      );
       continue;
     }
-    const [, state, slot, active, replayBytes, flushBytes, replayMs, sync] = row as [string, string, string, boolean, string, string, string, string];
+    const [, state, slot, active, replayBytes, flushBytes, replayMs, sync] = row as [
+      string,
+      string,
+      string,
+      boolean,
+      string,
+      string,
+      string,
+      string,
+    ];
     Object.assign(replica, {
       state,
       slot,
@@ -147,16 +162,24 @@ async function checkStreaming(ctx: Context, report: VerificationReport): Promise
     const expectedSlot = ctx.outputs.readers.find((r) => r.name === replica.name)?.slot;
     // A replica cluster's designated primary streams without a slot (CloudNativePG has none for it).
     if (cluster?.kind !== "replicaCluster" && (!active || (expectedSlot !== undefined && slot !== expectedSlot))) {
-      replica.problems.push(`${replica.name}: streams without its slot ${expectedSlot ?? "(any)"} active (slot: '${slot}', active: ${active}).`);
+      replica.problems.push(
+        `${replica.name}: streams without its slot ${expectedSlot ?? "(any)"} active (slot: '${slot}', active: ${active}).`,
+      );
     }
     // The OLAP replica may pause replay for long queries by design: hold it to flushed WAL.
     const lag = Number(replica.role === "olap" ? flushBytes : replayBytes);
     if (lag < 0) replica.problems.push(`${replica.name}: connected but has not reported a WAL position yet.`);
-    else if (lag > ctx.bounds.maxLagBytes) replica.problems.push(`${replica.name}: lags ${lag} bytes behind the writer (bound ${ctx.bounds.maxLagBytes}).`);
+    else if (lag > ctx.bounds.maxLagBytes)
+      replica.problems.push(`${replica.name}: lags ${lag} bytes behind the writer (bound ${ctx.bounds.maxLagBytes}).`);
   }
 }
 
-function checkInstances(ctx: Context, replica: ReplicaReport, rows: unknown[][], cluster: { count: number; slotPrefix: string }): void {
+function checkInstances(
+  ctx: Context,
+  replica: ReplicaReport,
+  rows: unknown[][],
+  cluster: { count: number; slotPrefix: string },
+): void {
   const { problems, worstLagBytes, found } = instanceProblems(replica.name, rows, cluster, ctx.bounds.maxLagBytes);
   replica.problems.push(...problems);
   Object.assign(replica, { ...(found > 0 ? { state: "streaming" } : {}), replayLagBytes: worstLagBytes });
@@ -164,10 +187,13 @@ function checkInstances(ctx: Context, replica: ReplicaReport, rows: unknown[][],
 
 async function checkReader(ctx: Context, replica: ReplicaReport, token: string, writtenAt: number): Promise<void> {
   try {
-    const [[inRecovery, receiver]] = (await queryOnce(ctx, replica.endpoint, STANDBY_STATUS_SQL)) as [[boolean, string]];
+    const [[inRecovery, receiver]] = (await queryOnce(ctx, replica.endpoint, STANDBY_STATUS_SQL)) as [
+      [boolean, string],
+    ];
     replica.inRecovery = inRecovery;
     replica.receiver = receiver;
-    if (!inRecovery) replica.problems.push(`${replica.name}: not in recovery: it is no longer a replica (was it promoted?).`);
+    if (!inRecovery)
+      replica.problems.push(`${replica.name}: not in recovery: it is no longer a replica (was it promoted?).`);
     if (receiver !== "streaming") replica.problems.push(`${replica.name}: WAL receiver is ${receiver}, not streaming.`);
   } catch (error) {
     replica.problems.push(`${replica.name} (${at(replica.endpoint)}): cannot query it: ${describe(error)}`);
@@ -177,14 +203,18 @@ async function checkReader(ctx: Context, replica: ReplicaReport, token: string, 
   if (replica.readOnly === undefined) replica.problems.push(`${replica.name}: a write failed, but not as read-only.`);
   else if (!replica.readOnly) replica.problems.push(`${replica.name}: accepted a write; replicas must refuse writes.`);
   while (true) {
-    const [[seen]] = (await queryOnce(ctx, replica.endpoint, heartbeatSeenSql(token)).catch(() => [[0]])) as [[string | number]];
+    const [[seen]] = (await queryOnce(ctx, replica.endpoint, heartbeatSeenSql(token)).catch(() => [[0]])) as [
+      [string | number],
+    ];
     const waited = Date.now() - writtenAt;
     if (Number(seen) === 1) {
       replica.heartbeatVisibleMs = waited;
       return;
     }
     if (waited >= ctx.bounds.maxLagMs) {
-      replica.problems.push(`${replica.name}: heartbeat not visible after ${ctx.bounds.maxLagMs} ms (bound); check its WAL receiver, its disk, and for the OLAP replica a long query holding replay.`);
+      replica.problems.push(
+        `${replica.name}: heartbeat not visible after ${ctx.bounds.maxLagMs} ms (bound); check its WAL receiver, its disk, and for the OLAP replica a long query holding replay.`,
+      );
       return;
     }
     await sleep(50);
@@ -201,7 +231,9 @@ async function refusesWrites(ctx: Context, endpoint: Endpoint): Promise<boolean 
   }
 }
 
-function poolExpectations(outputs: StackOutputs): Array<{ pool: PoolReport["pool"]; endpoint: Endpoint; names: string[]; inRecovery: boolean }> {
+function poolExpectations(
+  outputs: StackOutputs,
+): Array<{ pool: PoolReport["pool"]; endpoint: Endpoint; names: string[]; inRecovery: boolean }> {
   const home = outputs.regions.find((r) => r.primary)?.region;
   const oltp = outputs.readers.filter((r) => r.role === "oltp" && r.region === home).map((r) => r.name);
   const olap = outputs.readers.filter((r) => r.role === "olap").map((r) => r.name);
@@ -209,28 +241,41 @@ function poolExpectations(outputs: StackOutputs): Array<{ pool: PoolReport["pool
     { pool: "write", endpoint: outputs.pools.write, names: [], inRecovery: false },
     { pool: "read", endpoint: outputs.pools.read, names: oltp, inRecovery: true },
   ];
-  if (outputs.pools.olap) expectations.push({ pool: "olap", endpoint: outputs.pools.olap, names: olap, inRecovery: true });
+  if (outputs.pools.olap)
+    expectations.push({ pool: "olap", endpoint: outputs.pools.olap, names: olap, inRecovery: true });
   return expectations;
 }
 
 async function checkPools(ctx: Context, report: VerificationReport): Promise<void> {
   for (const expectation of poolExpectations(ctx.outputs)) {
     const expected = expectation.pool === "write" ? [report.writer.name ?? "(the writer)"] : expectation.names;
-    const pool: PoolReport = { pool: expectation.pool, endpoint: expectation.endpoint, expected, landedOn: {}, problems: [] };
+    const pool: PoolReport = {
+      pool: expectation.pool,
+      endpoint: expectation.endpoint,
+      expected,
+      landedOn: {},
+      problems: [],
+    };
     report.pools.push(pool);
     // Concurrent clients force the pooler to use several server connections.
     const samples = await Promise.allSettled(
-      Array.from({ length: ctx.poolSamples }, () => queryOnce(ctx, expectation.endpoint, dialect(ctx.outputs).identity)),
+      Array.from({ length: ctx.poolSamples }, () =>
+        queryOnce(ctx, expectation.endpoint, dialect(ctx.outputs).identity),
+      ),
     );
     for (const sample of samples) {
       if (sample.status === "rejected") {
-        pool.problems.push(`pool ${pool.pool} (${at(pool.endpoint)}): cannot query through it: ${describe(sample.reason)}. Check the PgBouncer log.`);
+        pool.problems.push(
+          `pool ${pool.pool} (${at(pool.endpoint)}): cannot query through it: ${describe(sample.reason)}. Check the PgBouncer log.`,
+        );
         break;
       }
       const [[name, inRecovery]] = sample.value as [[string, boolean]];
       pool.landedOn[name] = (pool.landedOn[name] ?? 0) + 1;
       if (inRecovery !== expectation.inRecovery || !expected.includes(name)) {
-        pool.problems.push(`pool ${pool.pool} landed on ${name} (in recovery: ${inRecovery}), which is not one of: ${expected.join(", ")}.`);
+        pool.problems.push(
+          `pool ${pool.pool} landed on ${name} (in recovery: ${inRecovery}), which is not one of: ${expected.join(", ")}.`,
+        );
         break;
       }
     }
@@ -253,17 +298,28 @@ async function attempt(ctx: Context, token: string): Promise<VerificationReport>
     attempts: 0,
     elapsedMs: 0,
     writer: { endpoint: ctx.outputs.writer, problems: [] },
-    replicas: ctx.outputs.readers.map((r) => ({ name: r.name, role: r.role, region: r.region, endpoint: { host: r.host, port: r.port }, problems: [] })),
+    replicas: ctx.outputs.readers.map((r) => ({
+      name: r.name,
+      role: r.role,
+      region: r.region,
+      endpoint: { host: r.host, port: r.port },
+      problems: [],
+    })),
     pools: [],
     problems: [],
   };
   if (await checkWriter(ctx, report)) {
     await checkStreaming(ctx, report);
     const writtenAt = await writeHeartbeat(ctx, report, token);
-    if (writtenAt !== undefined) await Promise.all(report.replicas.map((replica) => checkReader(ctx, replica, token, writtenAt)));
+    if (writtenAt !== undefined)
+      await Promise.all(report.replicas.map((replica) => checkReader(ctx, replica, token, writtenAt)));
     await checkPools(ctx, report);
   }
-  report.problems = [...report.writer.problems, ...report.replicas.flatMap((r) => r.problems), ...report.pools.flatMap((p) => p.problems)];
+  report.problems = [
+    ...report.writer.problems,
+    ...report.replicas.flatMap((r) => r.problems),
+    ...report.pools.flatMap((p) => p.problems),
+  ];
   report.ok = report.problems.length === 0;
   return report;
 }

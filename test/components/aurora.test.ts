@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { TYPES, ofType, one, providerUrn } from "../support/graph";
 import { type ProgramRun, type Registered, isSecretValue, resolve, runProgram } from "../support/pulumiMocks";
 
-const parameters = (r: Registered) => Object.fromEntries((r.inputs.parameters as Array<{ name: string; value: string }>).map((p) => [p.name, p.value]));
+const parameters = (r: Registered) =>
+  Object.fromEntries((r.inputs.parameters as Array<{ name: string; value: string }>).map((p) => [p.name, p.value]));
 
 describe("aurora-prod", () => {
   let run: ProgramRun;
@@ -16,7 +17,9 @@ describe("aurora-prod", () => {
   });
 
   it("has a writer, three OLTP readers and the OLAP reader in us-east-1, and two readers in eu-west-1", () => {
-    const names = ofType(run, TYPES.instance).map((r) => r.name).sort();
+    const names = ofType(run, TYPES.instance)
+      .map((r) => r.name)
+      .sort();
     expect(names).toEqual([
       "pg-eu-west-1-reader-0",
       "pg-eu-west-1-reader-1",
@@ -33,20 +36,26 @@ describe("aurora-prod", () => {
 
   it("orders failover: OLTP readers before the OLAP reader", () => {
     expect(one(run, TYPES.instance, "pg-pg-primary-0").inputs.promotionTier).toBe(0);
-    for (const reader of ["pg-pg-replica-0", "pg-pg-replica-1", "pg-pg-replica-2"]) expect(one(run, TYPES.instance, reader).inputs.promotionTier).toBe(1);
+    for (const reader of ["pg-pg-replica-0", "pg-pg-replica-1", "pg-pg-replica-2"])
+      expect(one(run, TYPES.instance, reader).inputs.promotionTier).toBe(1);
     expect(one(run, TYPES.instance, "pg-pg-olap-0").inputs.promotionTier).toBe(15);
   });
 
   it("creates the declared writer first", () => {
     const writer = one(run, TYPES.instance, "pg-pg-primary-0");
-    for (const reader of ["pg-pg-replica-0", "pg-pg-olap-0"]) expect(one(run, TYPES.instance, reader).dependencies).toContain(writer.urn);
+    for (const reader of ["pg-pg-replica-0", "pg-pg-olap-0"])
+      expect(one(run, TYPES.instance, reader).dependencies).toContain(writer.urn);
   });
 
   it("keeps the OLAP reader out of the OLTP endpoint and alone in its own", () => {
     const olapId = "pg-pg-olap-0-abc123";
     const oltp = one(run, TYPES.endpoint, "pg-oltp").inputs;
     const olap = one(run, TYPES.endpoint, "pg-olap").inputs;
-    expect(oltp).toMatchObject({ customEndpointType: "READER", excludedMembers: [olapId], clusterEndpointIdentifier: "pg-aurora-prod-oltp" });
+    expect(oltp).toMatchObject({
+      customEndpointType: "READER",
+      excludedMembers: [olapId],
+      clusterEndpointIdentifier: "pg-aurora-prod-oltp",
+    });
     expect(oltp.staticMembers).toBeUndefined();
     expect(olap).toMatchObject({ customEndpointType: "READER", staticMembers: [olapId] });
   });
@@ -73,7 +82,9 @@ describe("aurora-prod", () => {
     expect(notes).toContain(
       "OLAP reader: max_standby_streaming_delay = -1 applied as 30000: Aurora accepts 1000–30000 ms; -1 becomes its nearest bound.",
     );
-    expect(notes.some((n) => n.startsWith("writer, OLTP readers, OLAP reader: wal_level = replica not applied"))).toBe(true);
+    expect(notes.some((n) => n.startsWith("writer, OLTP readers, OLAP reader: wal_level = replica not applied"))).toBe(
+      true,
+    );
     expect(notes.some((n) => n.includes("hot_standby_feedback = off not applied"))).toBe(true);
     expect(notes.some((n) => n.startsWith("pools.read is the OLTP custom endpoint, not RDS Proxy"))).toBe(true);
   });
@@ -85,12 +96,17 @@ describe("aurora-prod", () => {
     expect(regionOf.get(providerUrn(one(run, TYPES.cluster, "pg-cluster")))).toBe("us-east-1");
     expect(regionOf.get(providerUrn(one(run, TYPES.instance, "pg-pg-olap-0")))).toBe("us-east-1");
     expect(regionOf.get(providerUrn(one(run, TYPES.cluster, "pg-eu-west-1-cluster")))).toBe("eu-west-1");
-    for (const reader of ["pg-eu-west-1-reader-0", "pg-eu-west-1-reader-1"]) expect(regionOf.get(providerUrn(one(run, TYPES.instance, reader)))).toBe("eu-west-1");
+    for (const reader of ["pg-eu-west-1-reader-0", "pg-eu-west-1-reader-1"])
+      expect(regionOf.get(providerUrn(one(run, TYPES.instance, reader)))).toBe("eu-west-1");
   });
 
   it("joins eu-west-1 to the Global Database without credentials, after the primary's writer, ignoring its replication source", () => {
     const global = one(run, TYPES.global, "pg-global").inputs;
-    expect(global).toMatchObject({ globalClusterIdentifier: "pg-aurora-prod-global", engine: "aurora-postgresql", storageEncrypted: true });
+    expect(global).toMatchObject({
+      globalClusterIdentifier: "pg-aurora-prod-global",
+      engine: "aurora-postgresql",
+      storageEncrypted: true,
+    });
     const primary = one(run, TYPES.cluster, "pg-cluster");
     expect(primary.inputs.globalClusterIdentifier).toBe("pg-global-id");
     const secondary = one(run, TYPES.cluster, "pg-eu-west-1-cluster");
@@ -117,7 +133,11 @@ describe("aurora-prod", () => {
       kmsKeyId: "arn:aws:kms:us-east-1:111122223333:key/mrk-0a1b2c3d4e5f40008a9b0c1d2e3f4a5b",
       backupRetentionPeriod: 14,
     });
-    expect(one(run, TYPES.instance, "pg-pg-replica-0").inputs).toMatchObject({ performanceInsightsEnabled: true, monitoringInterval: 60, publiclyAccessible: false });
+    expect(one(run, TYPES.instance, "pg-pg-replica-0").inputs).toMatchObject({
+      performanceInsightsEnabled: true,
+      monitoringInterval: 60,
+      publiclyAccessible: false,
+    });
   });
 
   it("keeps passwords secret: the master password, the proxy's credentials and the password output", async () => {
@@ -151,8 +171,12 @@ describe("aurora-prod", () => {
     expect(pools.write.host).toBe("pg-proxy.proxy-xyz.rds.amazonaws.com");
     expect(pools.read.host).toBe("pg-aurora-prod-oltp.cluster-custom-xyz.rds.amazonaws.com");
     expect(pools.olap!.host).toBe("pg-aurora-prod-olap.cluster-custom-xyz.rds.amazonaws.com");
-    expect((await resolve(run.program.readerEndpoint)).value.host).toBe("pg-aurora-prod-oltp.cluster-custom-xyz.rds.amazonaws.com");
-    expect((await resolve(run.program.writer)).value.host).toBe("pg-aurora-prod-a1b2c3d4.cluster-xyz.rds.amazonaws.com");
+    expect((await resolve(run.program.readerEndpoint)).value.host).toBe(
+      "pg-aurora-prod-oltp.cluster-custom-xyz.rds.amazonaws.com",
+    );
+    expect((await resolve(run.program.writer)).value.host).toBe(
+      "pg-aurora-prod-a1b2c3d4.cluster-xyz.rds.amazonaws.com",
+    );
   });
 
   it("lists every reader with its region and role", async () => {
@@ -176,11 +200,21 @@ describe("aurora-prod", () => {
 
   it("scales readers between the configured bounds on the OLTP readers' CPU, leaving the OLAP reader's load out", () => {
     const target = ofType(run, TYPES.scalingTarget)[0]!.inputs;
-    expect(target).toMatchObject({ serviceNamespace: "rds", scalableDimension: "rds:cluster:ReadReplicaCount", resourceId: "cluster:pg-aurora-prod-a1b2c3d4", minCapacity: 4, maxCapacity: 10 });
+    expect(target).toMatchObject({
+      serviceNamespace: "rds",
+      scalableDimension: "rds:cluster:ReadReplicaCount",
+      resourceId: "cluster:pg-aurora-prod-a1b2c3d4",
+      minCapacity: 4,
+      maxCapacity: 10,
+    });
     const policy = ofType(run, TYPES.scalingPolicy)[0]!.inputs.targetTrackingScalingPolicyConfiguration;
     expect(policy.targetValue).toBe(60);
     expect(policy.predefinedMetricSpecification).toBeUndefined();
-    const queries = policy.customizedMetricSpecification.metrics as Array<{ id: string; expression?: string; metricStat?: { metric: { metricName: string; dimensions: Array<{ value: string }> } } }>;
+    const queries = policy.customizedMetricSpecification.metrics as Array<{
+      id: string;
+      expression?: string;
+      metricStat?: { metric: { metricName: string; dimensions: Array<{ value: string }> } };
+    }>;
     const averaged = queries.filter((q) => q.metricStat).map((q) => q.metricStat!.metric.dimensions[0]!.value);
     expect(averaged).toEqual(["pg-pg-replica-0-abc123", "pg-pg-replica-1-abc123", "pg-pg-replica-2-abc123"]);
     expect(queries.every((q) => !q.metricStat || q.metricStat.metric.metricName === "CPUUtilization")).toBe(true);
@@ -191,7 +225,10 @@ describe("aurora-prod", () => {
     const remover = ofType(run, TYPES.command).find((c) => c.name === "pg-autoscaled-readers")!;
     expect(remover.inputs.create).toBeUndefined();
     expect(remover.inputs.delete).toMatch(/aurora-remove-autoscaled --from-env$/);
-    expect(JSON.parse(remover.inputs.environment.PG_READ_REPLICAS_AURORA_CLUSTER)).toEqual({ region: "us-east-1", clusterId: "pg-aurora-prod-a1b2c3d4" });
+    expect(JSON.parse(remover.inputs.environment.PG_READ_REPLICAS_AURORA_CLUSTER)).toEqual({
+      region: "us-east-1",
+      clusterId: "pg-aurora-prod-a1b2c3d4",
+    });
     expect(remover.dependencies).toContain(one(run, TYPES.cluster, "pg-cluster").urn);
     expect(ofType(run, TYPES.scalingTarget)[0]!.dependencies).toContain(remover.urn);
   });
@@ -199,14 +236,28 @@ describe("aurora-prod", () => {
   it("fails pulumi up through a check that runs after every instance, with the expectation as JSON", () => {
     const check = ofType(run, TYPES.command).find((c) => c.name === "pg-check")!;
     expect(check.inputs.create).toMatch(/bin\/pg-read-replicas\.cjs' aurora-check --from-env$/);
-    for (const name of ["pg-pg-primary-0", "pg-pg-olap-0", "pg-eu-west-1-reader-1"]) expect(check.dependencies).toContain(one(run, TYPES.instance, name).urn);
+    for (const name of ["pg-pg-primary-0", "pg-pg-olap-0", "pg-eu-west-1-reader-1"])
+      expect(check.dependencies).toContain(one(run, TYPES.instance, name).urn);
     const expectation = JSON.parse(check.inputs.environment.PG_READ_REPLICAS_AURORA_EXPECT);
     expect(expectation.maxLagMs).toBe(5000);
     expect(expectation.timeoutMs).toBe(15 * 60_000);
-    expect(expectation.clusters[0]).toMatchObject({ region: "us-east-1", clusterId: "pg-aurora-prod-a1b2c3d4", primary: true, declaredWriter: "pg-pg-primary-0-abc123" });
+    expect(expectation.clusters[0]).toMatchObject({
+      region: "us-east-1",
+      clusterId: "pg-aurora-prod-a1b2c3d4",
+      primary: true,
+      declaredWriter: "pg-pg-primary-0-abc123",
+    });
     expect(expectation.clusters[0].readers).toContainEqual({ id: "pg-pg-olap-0-abc123", role: "olap" });
-    expect(expectation.clusters[1]).toMatchObject({ region: "eu-west-1", clusterId: "pg-aurora-prod-eu-west-1-a1b2c3d4", primary: false });
-    expect(expectation).toMatchObject({ postgresVersion: 16, majorUpgrade: "global", proxy: { region: "us-east-1", name: "pg-proxy-abc123" } });
+    expect(expectation.clusters[1]).toMatchObject({
+      region: "eu-west-1",
+      clusterId: "pg-aurora-prod-eu-west-1-a1b2c3d4",
+      primary: false,
+    });
+    expect(expectation).toMatchObject({
+      postgresVersion: 16,
+      majorUpgrade: "global",
+      proxy: { region: "us-east-1", name: "pg-proxy-abc123" },
+    });
   });
 });
 
@@ -217,7 +268,11 @@ describe("aurora-dev", () => {
   });
 
   it("has a writer and one reader, no OLAP endpoints, no Global Database", () => {
-    expect(ofType(run, TYPES.instance).map((r) => r.name).sort()).toEqual(["pg-pg-primary-0", "pg-pg-replica-0"]);
+    expect(
+      ofType(run, TYPES.instance)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["pg-pg-primary-0", "pg-pg-replica-0"]);
     expect(ofType(run, TYPES.endpoint)).toHaveLength(0);
     expect(ofType(run, TYPES.global)).toHaveLength(0);
     expect(ofType(run, TYPES.awsProvider).map((p) => p.inputs.region)).toEqual(["us-east-1"]);
@@ -234,6 +289,8 @@ describe("aurora-dev", () => {
     const pools = (await resolve(run.program.pools)).value;
     expect(pools.read.host).toMatch(/-ro\.endpoint\.proxy-xyz\.rds\.amazonaws\.com$/);
     expect(pools.olap).toBeUndefined();
-    expect((await resolve(run.program.readerEndpoint)).value.host).toBe("pg-aurora-dev-a1b2c3d4.cluster-ro-xyz.rds.amazonaws.com");
+    expect((await resolve(run.program.readerEndpoint)).value.host).toBe(
+      "pg-aurora-dev-a1b2c3d4.cluster-ro-xyz.rds.amazonaws.com",
+    );
   });
 });

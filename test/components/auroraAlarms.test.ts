@@ -22,7 +22,9 @@ describe.each(["aurora-dev", "aurora-prod"])("%s alarms", (stack) => {
 
   it("watches every reader's replica lag at verification.maxLag, and no writer's", () => {
     const lag = ofType(run, ALARM).filter((a) => a.inputs.metricName === "AuroraReplicaLag");
-    const instances = ofType(run, TYPES.instance).filter((i) => !i.name.includes("eu-west") && !i.name.includes("us-west"));
+    const instances = ofType(run, TYPES.instance).filter(
+      (i) => !i.name.includes("eu-west") && !i.name.includes("us-west"),
+    );
     const readers = instances.filter((i) => !i.name.endsWith("-primary-0"));
     expect(lag).toHaveLength(readers.length);
     for (const alarm of lag) expect(alarm.inputs.threshold).toBe(5000);
@@ -33,18 +35,28 @@ describe("aurora-prod's global lag", () => {
   it("is alarmed in each secondary's own region, through a query that names no dimension set", async () => {
     const run = await runProgram("aurora-prod");
     const global = ofType(run, ALARM).filter((a) => a.name.endsWith("-global-lag"));
-    const secondaries = ofType(run, TYPES.cluster).filter((c) => c.inputs.globalClusterIdentifier && c.inputs.masterUsername === undefined);
+    const secondaries = ofType(run, TYPES.cluster).filter(
+      (c) => c.inputs.globalClusterIdentifier && c.inputs.masterUsername === undefined,
+    );
     expect(global.length).toBe(secondaries.length);
     expect(global.length).toBeGreaterThan(0);
     for (const alarm of global) {
-      expect(alarm.inputs.metricQueries[0].expression).toMatch(/^SELECT MAX\(AuroraGlobalDBReplicationLag\) FROM "AWS\/RDS" WHERE DBClusterIdentifier = '.+'$/);
-      const homeProvider = providerUrn(ofType(run, TYPES.cluster).find((c) => c.inputs.masterUsername !== undefined || c.inputs.manageMasterUserPassword)!);
+      expect(alarm.inputs.metricQueries[0].expression).toMatch(
+        /^SELECT MAX\(AuroraGlobalDBReplicationLag\) FROM "AWS\/RDS" WHERE DBClusterIdentifier = '.+'$/,
+      );
+      const homeProvider = providerUrn(
+        ofType(run, TYPES.cluster).find(
+          (c) => c.inputs.masterUsername !== undefined || c.inputs.manageMasterUserPassword,
+        )!,
+      );
       expect(providerUrn(alarm)).not.toBe(homeProvider);
     }
   });
 
   it("notifies an SNS topic when the stack creates one", async () => {
-    const run = await runProgram("aurora-dev", { "pg-read-replicas:monitoring": JSON.stringify({ createSnsTopic: true }) });
+    const run = await runProgram("aurora-dev", {
+      "pg-read-replicas:monitoring": JSON.stringify({ createSnsTopic: true }),
+    });
     const [topic] = ofType(run, "aws:sns/topic:Topic");
     expect(topic).toBeDefined();
     for (const alarm of ofType(run, ALARM)) expect(alarm.inputs.alarmActions).toHaveLength(1);

@@ -22,7 +22,10 @@ import {
 } from "../support/auroraFacts";
 import { type ProgramRun, runProgram } from "../support/pulumiMocks";
 
-const STACKS = { "aurora-dev": { region: "us-east-1", major: 16 }, "aurora-prod": { region: "us-east-1", major: 16 } } as const;
+const STACKS = {
+  "aurora-dev": { region: "us-east-1", major: 16 },
+  "aurora-prod": { region: "us-east-1", major: 16 },
+} as const;
 
 describe.each(Object.entries(STACKS))("stack %s against AWS's facts", (stack, { region, major }) => {
   let run: ProgramRun;
@@ -30,9 +33,11 @@ describe.each(Object.entries(STACKS))("stack %s against AWS's facts", (stack, { 
     run = await runProgram(stack);
   });
 
-  it("puts every parameter in a group AWS takes it in, modifiable, within its values, with the apply method RDS requires", () => expectParametersAwsTakes(run, major));
+  it("puts every parameter in a group AWS takes it in, modifiable, within its values, with the apply method RDS requires", () =>
+    expectParametersAwsTakes(run, major));
 
-  it("sends an ARN wherever the provider validates one, and a KMS key ARN of the resource's own region for keys", () => expectArns(run));
+  it("sends an ARN wherever the provider validates one, and a KMS key ARN of the resource's own region for keys", () =>
+    expectArns(run));
 
   it("writes IAM conditions that can match: no wildcard under StringEquals, kms:ViaService naming this region's Secrets Manager, a key ARN as the resource", () =>
     expectIamConditionsThatMatch(run, region));
@@ -44,11 +49,14 @@ describe.each(Object.entries(STACKS))("stack %s against AWS's facts", (stack, { 
   it("stays within Aurora's limits: readers per cluster (15 − secondaries for a Global Database primary), secondary regions, custom endpoints, tiers", () =>
     expectWithinLimits(run));
 
-  it("lets the engine version move where AWS moves it: through the global cluster, never on instances", () => expectEngineVersionPlacement(run));
+  it("lets the engine version move where AWS moves it: through the global cluster, never on instances", () =>
+    expectEngineVersionPlacement(run));
 
-  it("creates each cluster's postgresql log group first, under the name RDS writes to, with a retention CloudWatch takes", () => expectLogGroups(run));
+  it("creates each cluster's postgresql log group first, under the name RDS writes to, with a retention CloudWatch takes", () =>
+    expectLogGroups(run));
 
   it("scales on metrics with the dimensions CloudWatch publishes them under", () => expectScalingDimensions(run));
 
-  it("runs its deploy check's CloudWatch queries only under published dimension sets, and finds their datapoints", () => expectDeployCheckQueries(run));
+  it("runs its deploy check's CloudWatch queries only under published dimension sets, and finds their datapoints", () =>
+    expectDeployCheckQueries(run));
 });

@@ -12,8 +12,12 @@ import { TYPES, ofType, one } from "../support/graph";
 import { type ProgramRun, isSecretValue, resolve, runProgram } from "../support/pulumiMocks";
 
 const KEY = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-4e5f-6789-0abc-def012345678";
-const devAurora = (parse(readFileSync("stacks/Pulumi.aurora-dev.yaml", "utf8")) as { config: Record<string, Record<string, unknown>> }).config["pg-read-replicas:aurora"]!;
-const withAurora = (changes: Record<string, unknown>) => ({ "pg-read-replicas:aurora": encodeConfigValue({ ...devAurora, ...changes }) });
+const devAurora = (
+  parse(readFileSync("stacks/Pulumi.aurora-dev.yaml", "utf8")) as { config: Record<string, Record<string, unknown>> }
+).config["pg-read-replicas:aurora"]!;
+const withAurora = (changes: Record<string, unknown>) => ({
+  "pg-read-replicas:aurora": encodeConfigValue({ ...devAurora, ...changes }),
+});
 
 describe("aurora-dev with an RDS-managed master password and the operational options", () => {
   let run: ProgramRun;
@@ -36,7 +40,12 @@ describe("aurora-dev with an RDS-managed master password and the operational opt
 
   it("sends no password and lets RDS keep it under the stack's key", () => {
     const cluster = one(run, TYPES.cluster, "pg-cluster").inputs;
-    expect(cluster).toMatchObject({ manageMasterUserPassword: true, masterUserSecretKmsKeyId: KEY, iamDatabaseAuthenticationEnabled: true, applyImmediately: true });
+    expect(cluster).toMatchObject({
+      manageMasterUserPassword: true,
+      masterUserSecretKmsKeyId: KEY,
+      iamDatabaseAuthenticationEnabled: true,
+      applyImmediately: true,
+    });
     expect(cluster.masterPassword).toBeUndefined();
     expect(ofType(run, "random:index/randomPassword:RandomPassword")).toHaveLength(0);
   });
@@ -48,23 +57,45 @@ describe("aurora-dev with an RDS-managed master password and the operational opt
     const policy = JSON.parse(ofType(run, "aws:iam/rolePolicy:RolePolicy")[0]!.inputs.policy);
     expect(policy.Statement).toEqual([
       { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: managed },
-      { Effect: "Allow", Action: ["kms:Decrypt"], Resource: KEY, Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } } },
+      {
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: KEY,
+        Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } },
+      },
     ]);
   });
 
   it("rotates on the stack's schedule and exports the secret's current password as a secret", async () => {
-    expect(ofType(run, "aws:secretsmanager/secretRotation:SecretRotation")[0]!.inputs).toMatchObject({ rotationRules: { automaticallyAfterDays: 14 } });
+    expect(ofType(run, "aws:secretsmanager/secretRotation:SecretRotation")[0]!.inputs).toMatchObject({
+      rotationRules: { automaticallyAfterDays: 14 },
+    });
     expect(await resolve(run.program.password)).toEqual({ value: "mock-managed-password", secret: true });
     const notes = (await resolve(run.program.notes)).value;
-    expect(notes.some((n) => n.startsWith("RDS keeps the master password in Secrets Manager (arn:aws:secretsmanager:") && n.includes("every 14 days"))).toBe(true);
+    expect(
+      notes.some(
+        (n) =>
+          n.startsWith("RDS keeps the master password in Secrets Manager (arn:aws:secretsmanager:") &&
+          n.includes("every 14 days"),
+      ),
+    ).toBe(true);
   });
 
   it("applies windows, the CA and applyImmediately on every instance, and the log retention", () => {
     for (const instance of ofType(run, TYPES.instance)) {
-      expect(instance.inputs).toMatchObject({ caCertIdentifier: "rds-ca-rsa4096-g1", applyImmediately: true, preferredMaintenanceWindow: "sun:05:00-sun:06:00" });
+      expect(instance.inputs).toMatchObject({
+        caCertIdentifier: "rds-ca-rsa4096-g1",
+        applyImmediately: true,
+        preferredMaintenanceWindow: "sun:05:00-sun:06:00",
+      });
     }
-    expect(one(run, TYPES.cluster, "pg-cluster").inputs).toMatchObject({ preferredBackupWindow: "03:00-04:00", preferredMaintenanceWindow: "sun:05:00-sun:06:00" });
-    expect(ofType(run, "aws:cloudwatch/logGroup:LogGroup")[0]!.inputs).toEqual(expect.objectContaining({ name: "/aws/rds/cluster/pg-aurora-dev-a1b2c3d4/postgresql", retentionInDays: 90 }));
+    expect(one(run, TYPES.cluster, "pg-cluster").inputs).toMatchObject({
+      preferredBackupWindow: "03:00-04:00",
+      preferredMaintenanceWindow: "sun:05:00-sun:06:00",
+    });
+    expect(ofType(run, "aws:cloudwatch/logGroup:LogGroup")[0]!.inputs).toEqual(
+      expect.objectContaining({ name: "/aws/rds/cluster/pg-aurora-dev-a1b2c3d4/postgresql", retentionInDays: 90 }),
+    );
   });
 });
 
@@ -89,21 +120,31 @@ describe("aurora-dev as shipped", () => {
 
   it("holds engine changes while AWS applies minors, family included, and says how a major goes through", async () => {
     expect(one(run, TYPES.cluster, "pg-cluster").ignoreChanges).toEqual(["engineVersion"]);
-    for (const group of [...ofType(run, TYPES.parameterGroup), ...ofType(run, TYPES.clusterParameterGroup)]) expect(group.ignoreChanges).toEqual(["family"]);
+    for (const group of [...ofType(run, TYPES.parameterGroup), ...ofType(run, TYPES.clusterParameterGroup)])
+      expect(group.ignoreChanges).toEqual(["family"]);
     const notes = (await resolve(run.program.notes)).value;
-    expect(notes.some((n) => n.includes("a new postgresVersion waits for aurora.allowMajorVersionUpgrade: true"))).toBe(true);
+    expect(notes.some((n) => n.includes("a new postgresVersion waits for aurora.allowMajorVersionUpgrade: true"))).toBe(
+      true,
+    );
   });
 });
 
 describe("aurora-dev upgrading its major in place", () => {
   let run: ProgramRun;
   beforeAll(async () => {
-    run = await runProgram("aurora-dev", { "pg-read-replicas:postgresVersion": "17", ...withAurora({ engineVersion: "17.4", allowMajorVersionUpgrade: true }) });
+    run = await runProgram("aurora-dev", {
+      "pg-read-replicas:postgresVersion": "17",
+      ...withAurora({ engineVersion: "17.4", allowMajorVersionUpgrade: true }),
+    });
   });
 
   it("sends the new version with allowMajorVersionUpgrade and the new family's writer group, ignoring nothing", () => {
     const cluster = one(run, TYPES.cluster, "pg-cluster");
-    expect(cluster.inputs).toMatchObject({ engineVersion: "17.4", allowMajorVersionUpgrade: true, dbInstanceParameterGroupName: "pg-params-writer-abc123" });
+    expect(cluster.inputs).toMatchObject({
+      engineVersion: "17.4",
+      allowMajorVersionUpgrade: true,
+      dbInstanceParameterGroupName: "pg-params-writer-abc123",
+    });
     expect(cluster.ignoreChanges).toEqual([]);
     for (const group of ofType(run, TYPES.parameterGroup)) expect(group.inputs.family).toBe("aurora-postgresql17");
   });

@@ -7,7 +7,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { readStackConfig } from "../../components/config/stackFile";
 import { CNPG_OPERATOR } from "../../components/facts/cnpg";
-import { CLUSTER, POOLER, expectClustersTheWebhookTakes, expectEcKeys, expectPoolersTheWebhookTakes } from "../support/cnpgFacts";
+import {
+  CLUSTER,
+  POOLER,
+  expectClustersTheWebhookTakes,
+  expectEcKeys,
+  expectPoolersTheWebhookTakes,
+} from "../support/cnpgFacts";
 import { TYPES, k8sObject, ofType, providerUrn } from "../support/graph";
 import { kubernetesNameProblems } from "../support/kubernetesNames";
 import { isKubernetesObject, validateKubernetesObject } from "../support/kubernetesSchema";
@@ -25,11 +31,16 @@ function withEngine(stack: string, engine: string, more: Record<string, unknown>
   const patch = { "pg-read-replicas:kubernetes": JSON.stringify({ ...kubernetes, engine, ...more }) };
   const monitoring = config["pg-read-replicas:monitoring"];
   if (engine !== "cloudnative-pg" || monitoring === undefined) return patch;
-  const { prometheusOperator: _operator, grafanaDashboard: _dashboard, ...rest } = JSON.parse(monitoring) as Record<string, unknown>;
+  const {
+    prometheusOperator: _operator,
+    grafanaDashboard: _dashboard,
+    ...rest
+  } = JSON.parse(monitoring) as Record<string, unknown>;
   return { ...patch, "pg-read-replicas:monitoring": JSON.stringify(rest) };
 }
 
-const named = (run: ProgramRun, type: string, name: string, owner?: string): Registered => k8sObject(run, type, name, owner);
+const named = (run: ProgramRun, type: string, name: string, owner?: string): Registered =>
+  k8sObject(run, type, name, owner);
 
 describe.each([
   ["dev", "statefulset"],
@@ -63,12 +74,30 @@ describe.each([
 
 describe("the schema check catches a malformed Cluster", () => {
   const cluster = (spec: Record<string, unknown>): Registered => ({
-    urn: "x", type: CLUSTER, name: "broken", custom: true, parent: "", dependencies: [], provider: "", ignoreChanges: [], deleteBeforeReplace: false, rawInputs: {},
-    inputs: { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: { name: "broken" }, spec: { instances: 2, storage: { size: "1Gi" }, ...spec } },
+    urn: "x",
+    type: CLUSTER,
+    name: "broken",
+    custom: true,
+    parent: "",
+    dependencies: [],
+    provider: "",
+    ignoreChanges: [],
+    deleteBeforeReplace: false,
+    rawInputs: {},
+    inputs: {
+      apiVersion: "postgresql.cnpg.io/v1",
+      kind: "Cluster",
+      metadata: { name: "broken" },
+      spec: { instances: 2, storage: { size: "1Gi" }, ...spec },
+    },
   });
   it("rejects a probe type the CRD does not have, and a field only 1.30 has", () => {
-    expect(() => validateKubernetesObject(cluster({ probes: { readiness: { type: "tcp" } } }))).toThrow(/readiness\/type must be equal to one of the allowed values/);
-    expect(() => validateKubernetesObject(cluster({ primaryLease: { leaseDurationSeconds: 15 } }))).toThrow(/uses spec\.primaryLease, which CloudNativePG 1\.30 changed/);
+    expect(() => validateKubernetesObject(cluster({ probes: { readiness: { type: "tcp" } } }))).toThrow(
+      /readiness\/type must be equal to one of the allowed values/,
+    );
+    expect(() => validateKubernetesObject(cluster({ primaryLease: { leaseDurationSeconds: 15 } }))).toThrow(
+      /uses spec\.primaryLease, which CloudNativePG 1\.30 changed/,
+    );
   });
 });
 
@@ -84,13 +113,24 @@ describe("prod-cnpg", () => {
     expect(spec.postgresql.synchronous).toEqual({ method: "any", number: 1, dataDurability: "required" });
     expect(spec.probes.readiness).toEqual({ type: "streaming", maximumLag: String(64 * 1024 * 1024) });
     expect(spec.replicationSlots.highAvailability.enabled).toBe(true);
-    expect(spec.affinity).toEqual({ enablePodAntiAffinity: true, podAntiAffinityType: "required", topologyKey: "kubernetes.io/hostname" });
+    expect(spec.affinity).toEqual({
+      enablePodAntiAffinity: true,
+      podAntiAffinityType: "required",
+      topologyKey: "kubernetes.io/hostname",
+    });
     expect(spec.storage).toEqual({ size: "500Gi", storageClass: "gp3-encrypted", resizeInUseVolumes: true });
     expect(spec.resources).toEqual({ requests: { cpu: "4", memory: "16Gi" }, limits: { memory: "16Gi" } });
     expect(spec.imageName).toBe(CNPG_OPERATOR.images.value.postgres[15]);
     expect(spec.bootstrap.initdb).toEqual({ database: "app", owner: "app", secret: { name: "pg-app-user" } });
-    expect(spec.managed.roles).toEqual([{ name: "app", ensure: "present", login: true, inRoles: ["pg_monitor"], passwordSecret: { name: "pg-app-user" } }]);
-    expect(spec.certificates).toEqual({ serverCASecret: "pg-tls-ca", serverTLSSecret: "pg-tls", clientCASecret: "pg-tls-ca", replicationTLSSecret: "pg-tls-replication" });
+    expect(spec.managed.roles).toEqual([
+      { name: "app", ensure: "present", login: true, inRoles: ["pg_monitor"], passwordSecret: { name: "pg-app-user" } },
+    ]);
+    expect(spec.certificates).toEqual({
+      serverCASecret: "pg-tls-ca",
+      serverTLSSecret: "pg-tls",
+      clientCASecret: "pg-tls-ca",
+      replicationTLSSecret: "pg-tls-replication",
+    });
     const annotations = named(run, CLUSTER, "pg").inputs.metadata.annotations;
     expect(annotations["pulumi.com/waitFor"]).toBe("condition=Ready");
     // Three clones of 500 Gi at basebackupMaxRate (100M = 100 MiB/s) on top of the provider's 600 s.
@@ -99,10 +139,22 @@ describe("prod-cnpg", () => {
 
   it("sends the product's settings as parameters, none that the operator manages", () => {
     const parameters = named(run, CLUSTER, "pg").inputs.spec.postgresql.parameters as Record<string, string>;
-    expect(parameters).toMatchObject({ commit_delay: "10", synchronous_commit: "remote_write", max_connections: "400", wal_keep_size: "2GB", max_slot_wal_keep_size: "20GB" });
+    expect(parameters).toMatchObject({
+      commit_delay: "10",
+      synchronous_commit: "remote_write",
+      max_connections: "400",
+      wal_keep_size: "2GB",
+      max_slot_wal_keep_size: "20GB",
+    });
     expectClustersTheWebhookTakes(run);
     const hba = named(run, CLUSTER, "pg").inputs.spec.postgresql.pg_hba as string[];
-    expect(hba).toEqual(["hostnossl all all 0.0.0.0/0 reject", "hostnossl all all ::/0 reject", "hostssl app app 10.0.0.0/16 scram-sha-256", "host all all 0.0.0.0/0 reject", "host all all ::/0 reject"]);
+    expect(hba).toEqual([
+      "hostnossl all all 0.0.0.0/0 reject",
+      "hostnossl all all ::/0 reject",
+      "hostssl app app 10.0.0.0/16 scram-sha-256",
+      "host all all 0.0.0.0/0 reject",
+      "host all all ::/0 reject",
+    ]);
   });
 
   it("runs the OLAP replica as its own replica cluster with its analytic settings, never behind the read pool", () => {
@@ -110,8 +162,17 @@ describe("prod-cnpg", () => {
     expect(olap.instances).toBe(1);
     expect(olap.replica).toEqual({ enabled: true, source: "primary" });
     expect(olap.bootstrap.pg_basebackup.source).toBe("primary");
-    expect(olap.externalClusters[0].connectionParameters).toMatchObject({ host: "pg-rw.pg-prod.svc.cluster.local", user: "streaming_replica", sslmode: "verify-ca", application_name: "pg-olap" });
-    expect(olap.postgresql.parameters).toMatchObject({ hot_standby_feedback: "off", max_standby_streaming_delay: "-1", work_mem: "256MB" });
+    expect(olap.externalClusters[0].connectionParameters).toMatchObject({
+      host: "pg-rw.pg-prod.svc.cluster.local",
+      user: "streaming_replica",
+      sslmode: "verify-ca",
+      application_name: "pg-olap",
+    });
+    expect(olap.postgresql.parameters).toMatchObject({
+      hot_standby_feedback: "off",
+      max_standby_streaming_delay: "-1",
+      work_mem: "256MB",
+    });
     expect(olap.probes.readiness).toEqual({ type: "streaming" });
     const read = named(run, POOLER, "pg-pool-read", "pg-us-east-1").inputs.spec;
     // -ro selects the replicas of Cluster pg only: the OLAP instance belongs to pg-olap.
@@ -125,7 +186,11 @@ describe("prod-cnpg", () => {
     const eu = named(run, CLUSTER, "pg-eu-west-1");
     expect(providerUrn(eu)).toBe(provider!.urn);
     expect(eu.inputs.spec.instances).toBe(2);
-    expect(eu.inputs.spec.externalClusters[0].connectionParameters).toMatchObject({ host: "pg-rw-external.lb.example.com", sslmode: "verify-ca", application_name: "pg-eu-west-1" });
+    expect(eu.inputs.spec.externalClusters[0].connectionParameters).toMatchObject({
+      host: "pg-rw-external.lb.example.com",
+      sslmode: "verify-ca",
+      application_name: "pg-eu-west-1",
+    });
     expect(eu.dependencies).toContain(named(run, CLUSTER, "pg").urn);
     const euPool = named(run, POOLER, "pg-pool-read", "pg-eu-west-1");
     expect(providerUrn(euPool)).toBe(provider!.urn);
@@ -133,7 +198,9 @@ describe("prod-cnpg", () => {
     const exposed = named(run, TYPES.service, "pg-rw-external");
     expect(exposed.inputs.spec.selector).toEqual({ "cnpg.io/cluster": "pg", "cnpg.io/instanceRole": "primary" });
     // The instances name their port "postgresql": target it by number, as the operator's Services do.
-    expect(exposed.inputs.spec.ports).toEqual([{ name: "postgres", port: 5432, targetPort: CNPG_OPERATOR.postgresPort.value.number }]);
+    expect(exposed.inputs.spec.ports).toEqual([
+      { name: "postgres", port: 5432, targetPort: CNPG_OPERATOR.postgresPort.value.number },
+    ]);
     expect(run.resources.filter((r) => r.type === "tls:index/privateKey:PrivateKey").length).toBeGreaterThanOrEqual(4);
     expectEcKeys(run);
     // The same CA and streaming_replica certificate in both clusters.
@@ -146,11 +213,17 @@ describe("prod-cnpg", () => {
   });
 
   it("admits the operator to the instance manager, monitoring to the metrics, the stack's pods and clients to PostgreSQL", () => {
-    const policy = named(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "pg-postgresql", "pg-us-east-1").inputs.spec;
+    const policy = named(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "pg-postgresql", "pg-us-east-1").inputs
+      .spec;
     expect(policy.podSelector.matchLabels).toEqual({ "pg-read-replicas/stack": "pg", "cnpg.io/podRole": "instance" });
-    const rule = (port: number) => policy.ingress.find((r: { ports: Array<{ port: number }> }) => r.ports[0]!.port === port);
-    expect(rule(CNPG_OPERATOR.statusPort.value).from).toContainEqual({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "cnpg-system" } } });
-    expect(rule(CNPG_OPERATOR.metricsPort.value).from).toEqual([{ namespaceSelector: {}, podSelector: { matchLabels: { "pg-read-replicas/access": "monitoring" } } }]);
+    const rule = (port: number) =>
+      policy.ingress.find((r: { ports: Array<{ port: number }> }) => r.ports[0]!.port === port);
+    expect(rule(CNPG_OPERATOR.statusPort.value).from).toContainEqual({
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "cnpg-system" } },
+    });
+    expect(rule(CNPG_OPERATOR.metricsPort.value).from).toEqual([
+      { namespaceSelector: {}, podSelector: { matchLabels: { "pg-read-replicas/access": "monitoring" } } },
+    ]);
     const postgres = rule(5432).from;
     expect(postgres).toContainEqual({ podSelector: { matchLabels: { "pg-read-replicas/stack": "pg" } } });
     expect(postgres).toContainEqual({ ipBlock: { cidr: "10.20.0.0/16" } });
@@ -162,14 +235,20 @@ describe("prod-cnpg", () => {
       const { pgbouncer, instances } = pooler.inputs.spec;
       expect(instances, pooler.name).toBe(3);
       expect(pgbouncer.poolMode).toBe("transaction");
-      expect(pgbouncer.parameters).toMatchObject({ default_pool_size: "50", max_client_conn: "10000", client_tls_sslmode: "require" });
+      expect(pgbouncer.parameters).toMatchObject({
+        default_pool_size: "50",
+        max_client_conn: "10000",
+        client_tls_sslmode: "require",
+      });
     }
     expectPoolersTheWebhookTakes(run);
   });
 
   it("verifies with the same Job, after every Cluster and Pooler, knowing the operator's names", () => {
     const job = ofType(run, TYPES.job).find((j) => !j.inputs.metadata.name.includes("eu-west-1"))!;
-    for (const resource of [...ofType(run, CLUSTER), ...ofType(run, POOLER)].filter((r) => r.name.startsWith("pg-us-east-1"))) {
+    for (const resource of [...ofType(run, CLUSTER), ...ofType(run, POOLER)].filter((r) =>
+      r.name.startsWith("pg-us-east-1"),
+    )) {
       expect(job.dependencies, resource.name).toContain(resource.urn);
     }
     const script = k8sObject(run, TYPES.configMap, job.inputs.metadata.name).inputs.data["verify.sh"] as string;
@@ -200,10 +279,20 @@ describe("prod-cnpg", () => {
 
   it("checks the operator is installed, or installs it from its chart in every region", async () => {
     expect(ofType(run, RELEASE)).toHaveLength(0);
-    const installing = await runProgram("prod-cnpg", withEngine("prod-cnpg", "cloudnative-pg", { cloudnativePg: { installOperator: true } }));
+    const installing = await runProgram(
+      "prod-cnpg",
+      withEngine("prod-cnpg", "cloudnative-pg", { cloudnativePg: { installOperator: true } }),
+    );
     const releases = ofType(installing, RELEASE);
     expect(releases).toHaveLength(2);
-    expect(releases[0]!.inputs).toMatchObject({ chart: "cloudnative-pg", version: "0.29.0", repositoryOpts: { repo: "https://cloudnative-pg.github.io/charts" }, namespace: "cnpg-system" });
-    expect(named(installing, CLUSTER, "pg").dependencies).toContain(releases.find((r) => r.name.startsWith("pg-us-east-1"))!.urn);
+    expect(releases[0]!.inputs).toMatchObject({
+      chart: "cloudnative-pg",
+      version: "0.29.0",
+      repositoryOpts: { repo: "https://cloudnative-pg.github.io/charts" },
+      namespace: "cnpg-system",
+    });
+    expect(named(installing, CLUSTER, "pg").dependencies).toContain(
+      releases.find((r) => r.name.startsWith("pg-us-east-1"))!.urn,
+    );
   });
 });

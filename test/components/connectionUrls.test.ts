@@ -13,7 +13,10 @@ describe.each(["dev", "staging", "prod", "aurora-dev", "aurora-prod", "local"])(
     const password = (await resolve(program.password)).value;
     const pools = (await resolve(program.pools)).value;
     const tls = (await resolve(program.tls)).value;
-    const { database, user } = { database: (await resolve(program.database)).value, user: (await resolve(program.user)).value };
+    const { database, user } = {
+      database: (await resolve(program.database)).value,
+      user: (await resolve(program.user)).value,
+    };
     const expected = (endpoint: { host: string; port: number }) =>
       `postgresql://${user}:${encodeURIComponent(password)}@${endpoint.host}:${endpoint.port}/${database}${tls?.required ? "?sslmode=require" : ""}`;
     expect(urls.value.primary).toBe(expected(pools.write));

@@ -16,7 +16,12 @@ import { type BuiltTopology, topologyFromConfig } from "../../components/pipelin
 import type { Topology } from "../../components/topology/types";
 import { auroraConfig, selfHostedConfigOn, stackName } from "../support/arbitraries";
 import { expectAuroraFacts } from "../support/auroraFacts";
-import { expectClustersTheWebhookTakes, expectEcKeys, expectPoolersTheWebhookTakes, imageNameProblem } from "../support/cnpgFacts";
+import {
+  expectClustersTheWebhookTakes,
+  expectEcKeys,
+  expectPoolersTheWebhookTakes,
+  imageNameProblem,
+} from "../support/cnpgFacts";
 import type { Raw } from "../support/configs";
 import { KUBERNETES_FACT_CHECKS } from "../support/kubernetesFacts";
 import { kubernetesNameProblems } from "../support/kubernetesNames";
@@ -83,7 +88,11 @@ const kubernetesChecks: Check = (run, raw, topology) => {
 };
 
 const BACKENDS: Array<{ backend: string; config: fc.Arbitrary<Raw>; check: Check }> = [
-  { backend: "selfHosted on the statefulset engine", config: selfHostedConfigOn("statefulset"), check: kubernetesChecks },
+  {
+    backend: "selfHosted on the statefulset engine",
+    config: selfHostedConfigOn("statefulset"),
+    check: kubernetesChecks,
+  },
   {
     backend: "selfHosted on the cloudnative-pg engine",
     config: selfHostedConfigOn("cloudnative-pg"),
@@ -105,30 +114,65 @@ const BACKENDS: Array<{ backend: string; config: fc.Arbitrary<Raw>; check: Check
 ];
 
 describe("generated stack configs, run as the whole program under mocks", () => {
-  it.each(BACKENDS)("$backend: what validation accepts runs, registers what it implies, and renders only what the APIs take", async ({ config, check }) => {
-    const tally = { generated: 0, accepted: 0 };
-    await fc.assert(
-      fc.asyncProperty(config, stackName, async (raw, stack) => {
-        tally.generated++;
-        const built = accepted(raw);
-        fc.pre(built !== undefined);
-        tally.accepted++;
-        const run = await render(raw, stack);
-        await check(run, raw, built!.topology);
-      }),
-      // Each run costs a whole program: stop at the first counterexample rather than shrink it for minutes.
-      { numRuns: RUNS, endOnFailure: true },
-    );
-    expect(tally.accepted).toBe(RUNS);
-    expect(tally.accepted / tally.generated).toBeGreaterThan(MIN_ACCEPTANCE);
-  }, 120_000);
+  it.each(BACKENDS)(
+    "$backend: what validation accepts runs, registers what it implies, and renders only what the APIs take",
+    async ({ config, check }) => {
+      const tally = { generated: 0, accepted: 0 };
+      await fc.assert(
+        fc.asyncProperty(config, stackName, async (raw, stack) => {
+          tally.generated++;
+          const built = accepted(raw);
+          fc.pre(built !== undefined);
+          tally.accepted++;
+          const run = await render(raw, stack);
+          await check(run, raw, built!.topology);
+        }),
+        // Each run costs a whole program: stop at the first counterexample rather than shrink it for minutes.
+        { numRuns: RUNS, endOnFailure: true },
+      );
+      expect(tally.accepted).toBe(RUNS);
+      expect(tally.accepted / tally.generated).toBeGreaterThan(MIN_ACCEPTANCE);
+    },
+    120_000,
+  );
 });
 
 describe("the checks catch what they are for", () => {
   it("finds a name, a port name or a mount the API server refuses", () => {
-    const pod = { metadata: { labels: { app: "x" } }, spec: { volumes: [{ name: "data", emptyDir: {} }], containers: [{ name: "postgres", ports: [{ name: "postgres-exporter", containerPort: 9187 }], volumeMounts: [{ name: "tls", mountPath: "/tls" }], readinessProbe: { tcpSocket: { port: "pg" } } }] } };
-    const broken = { urn: "x", type: "kubernetes:apps/v1:Deployment", name: "broken", custom: true, parent: "", dependencies: [], provider: "", ignoreChanges: [], deleteBeforeReplace: false, rawInputs: {} };
-    const problems = kubernetesNameProblems({ ...broken, inputs: { kind: "Deployment", metadata: { name: "Broken_Pool", namespace: "ns", labels: { team: "a b" } }, spec: { template: pod } } });
+    const pod = {
+      metadata: { labels: { app: "x" } },
+      spec: {
+        volumes: [{ name: "data", emptyDir: {} }],
+        containers: [
+          {
+            name: "postgres",
+            ports: [{ name: "postgres-exporter", containerPort: 9187 }],
+            volumeMounts: [{ name: "tls", mountPath: "/tls" }],
+            readinessProbe: { tcpSocket: { port: "pg" } },
+          },
+        ],
+      },
+    };
+    const broken = {
+      urn: "x",
+      type: "kubernetes:apps/v1:Deployment",
+      name: "broken",
+      custom: true,
+      parent: "",
+      dependencies: [],
+      provider: "",
+      ignoreChanges: [],
+      deleteBeforeReplace: false,
+      rawInputs: {},
+    };
+    const problems = kubernetesNameProblems({
+      ...broken,
+      inputs: {
+        kind: "Deployment",
+        metadata: { name: "Broken_Pool", namespace: "ns", labels: { team: "a b" } },
+        spec: { template: pod },
+      },
+    });
     expect(problems).toEqual([
       "Deployment Broken_Pool: name",
       "Deployment Broken_Pool: label team = a b",
@@ -139,7 +183,13 @@ describe("the checks catch what they are for", () => {
   });
 
   it("reads an image's version tag as CloudNativePG's webhook does", () => {
-    for (const accepted of ["ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie", "postgres:13.3.2.1-1", "localhost:5000/pg:17@sha256:0a1b", "postgres:15beta1"]) expect(imageNameProblem(accepted), accepted).toBeUndefined();
+    for (const accepted of [
+      "ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie",
+      "postgres:13.3.2.1-1",
+      "localhost:5000/pg:17@sha256:0a1b",
+      "postgres:15beta1",
+    ])
+      expect(imageNameProblem(accepted), accepted).toBeUndefined();
     expect(imageNameProblem("postgres")).toMatch(/latest/);
     expect(imageNameProblem("localhost:5000/pg")).toMatch(/latest/);
     expect(imageNameProblem("registry.example.com/pg@sha256:0a1b")).toMatch(/sha/);

@@ -7,7 +7,14 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { KUBELET, PGBOUNCER_IMAGE, POD_SECURITY_RESTRICTED, POSTGRES, POSTGRES_IMAGE, PULUMI_KUBERNETES } from "../../components/facts/kubernetes";
+import {
+  KUBELET,
+  PGBOUNCER_IMAGE,
+  POD_SECURITY_RESTRICTED,
+  POSTGRES,
+  POSTGRES_IMAGE,
+  PULUMI_KUBERNETES,
+} from "../../components/facts/kubernetes";
 import { TYPES, ofType } from "../support/graph";
 import {
   expectDatabasePodsAsTheImageExpects,
@@ -22,7 +29,10 @@ import {
 } from "../support/kubernetesFacts";
 import { type ProgramRun, type Registered, runProgram } from "../support/pulumiMocks";
 
-async function render(stack: string, edit: (config: Record<string, string>) => void = () => undefined): Promise<ProgramRun> {
+async function render(
+  stack: string,
+  edit: (config: Record<string, string>) => void = () => undefined,
+): Promise<ProgramRun> {
   return runProgram(stack, (config) => {
     edit(config);
     return config;
@@ -38,27 +48,34 @@ describe.each(["dev", "staging", "prod"])("stack %s against the facts", (stack) 
 
   it("meets Pod Security restricted on every pod", () => expectPodSecurityRestricted(run));
 
-  it("runs the database pods as the image expects: its uid, its entrypoint, bootstrap outside initdb.d", () => expectDatabasePodsAsTheImageExpects(run));
+  it("runs the database pods as the image expects: its uid, its entrypoint, bootstrap outside initdb.d", () =>
+    expectDatabasePodsAsTheImageExpects(run));
 
-  it("gives every database pod a memory-backed /dev/shm larger than the runtime's, within its memory limit", () => expectDevShm(run));
+  it("gives every database pod a memory-backed /dev/shm larger than the runtime's, within its memory limit", () =>
+    expectDevShm(run));
 
-  it("gives a fast shutdown (the image's stop signal) time to checkpoint shared_buffers before SIGKILL", () => expectShutdownTime(run));
+  it("gives a fast shutdown (the image's stop signal) time to checkpoint shared_buffers before SIGKILL", () =>
+    expectShutdownTime(run));
 
   it("mounts the server key with a mode PostgreSQL accepts from a root-owned file", () => expectServerKeyMode(run));
 
-  it("runs PgBouncer as the image's user and binary, Ready only when a login through it works", () => expectPgbouncerPods(run));
+  it("runs PgBouncer as the image's user and binary, Ready only when a login through it works", () =>
+    expectPgbouncerPods(run));
 
-  it("re-runs a failed verification on the next up, and waits long enough for seeding", () => expectRetriedVerification(run));
+  it("re-runs a failed verification on the next up, and waits long enough for seeding", () =>
+    expectRetriedVerification(run));
 
   it("never replaces a StatefulSet when storage, storage class, memory or replica counts change", async () => {
     const before = Object.fromEntries(ofType(run, TYPES.statefulSet).map((r) => [r.name, r]));
     const changed = await render(stack, (config) => {
       const resources = JSON.parse(config["pg-read-replicas:resources"]!);
-      for (const role of ["primary", "replica", "olap"]) if (resources[role]) resources[role] = { ...resources[role], storage: "900Gi", memory: "3Gi" };
+      for (const role of ["primary", "replica", "olap"])
+        if (resources[role]) resources[role] = { ...resources[role], storage: "900Gi", memory: "3Gi" };
       config["pg-read-replicas:resources"] = JSON.stringify(resources);
       const kubernetes = JSON.parse(config["pg-read-replicas:kubernetes"]!);
       config["pg-read-replicas:kubernetes"] = JSON.stringify({ ...kubernetes, storageClass: "another-class" });
-      if (config["pg-read-replicas:replicas"]) config["pg-read-replicas:replicas"] = String(Number(config["pg-read-replicas:replicas"]) + 1);
+      if (config["pg-read-replicas:replicas"])
+        config["pg-read-replicas:replicas"] = String(Number(config["pg-read-replicas:replicas"]) + 1);
     });
     const forceNew = PULUMI_KUBERNETES.forceNewFields.value.StatefulSet!;
     for (const set of ofType(changed, TYPES.statefulSet)) {
@@ -79,10 +96,20 @@ describe.each(["dev", "staging", "prod"])("stack %s against the facts", (stack) 
   });
 });
 
-/** NetworkPolicy ingress as the API defines it: a pod selected by any policy admits what some rule's peer and port admit. */
-function admits(policies: Registered[], target: Record<string, string>, port: number, source: { labels?: Record<string, string>; ip?: string }): boolean {
-  const selects = (selector: { matchLabels?: Record<string, string> } | undefined, labels: Record<string, string> | undefined) =>
-    labels !== undefined && Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+/**
+ * NetworkPolicy ingress as the API defines it: a pod selected by any policy admits what some rule's peer and port
+ * admit.
+ */
+function admits(
+  policies: Registered[],
+  target: Record<string, string>,
+  port: number,
+  source: { labels?: Record<string, string>; ip?: string },
+): boolean {
+  const selects = (
+    selector: { matchLabels?: Record<string, string> } | undefined,
+    labels: Record<string, string> | undefined,
+  ) => labels !== undefined && Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
   const inCidr = (ip: string, cidr: string) => {
     const [base, bits] = cidr.split("/");
     const toInt = (a: string) => a.split(".").reduce((n, octet) => (n << 8) + Number(octet), 0) >>> 0;
@@ -96,7 +123,9 @@ function admits(policies: Registered[], target: Record<string, string>, port: nu
       (rule: any) =>
         rule.ports.some((p: any) => p.port === port) &&
         rule.from.some((peer: any) =>
-          peer.ipBlock ? source.ip !== undefined && inCidr(source.ip, peer.ipBlock.cidr) : selects(peer.podSelector, source.labels) && (peer.namespaceSelector === undefined || true),
+          peer.ipBlock
+            ? source.ip !== undefined && inCidr(source.ip, peer.ipBlock.cidr)
+            : selects(peer.podSelector, source.labels) && (peer.namespaceSelector === undefined || true),
         ),
     ),
   );
@@ -105,8 +134,11 @@ function admits(policies: Registered[], target: Record<string, string>, port: nu
 describe("NetworkPolicies admit every connection the stack makes, and nothing from elsewhere", () => {
   it("on prod: pools and verification to the servers, replicas to the primary, clients to the pools, the other region's replicas to the exposed primary", async () => {
     const run = await render("prod");
-    const home = run.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && !r.name.includes("eu-west-1"));
-    const pod = (kind: string) => templateOf(workloads(run).find((w) => w.inputs.metadata.name === kind)!).metadata.labels;
+    const home = run.resources.filter(
+      (r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && !r.name.includes("eu-west-1"),
+    );
+    const pod = (kind: string) =>
+      templateOf(workloads(run).find((w) => w.inputs.metadata.name === kind)!).metadata.labels;
     const db = pod("pg-primary");
     expect(admits(home, db, 5432, { labels: pod("pg-pool-write") })).toBe(true);
     expect(admits(home, db, 5432, { labels: pod("pg-replica") })).toBe(true);
@@ -128,8 +160,16 @@ describe("the vendored image entrypoint the harness runs", () => {
 
 describe("every fact names its source", () => {
   it("has a non-empty source on each fact", () => {
-    for (const group of [KUBELET, PGBOUNCER_IMAGE, POD_SECURITY_RESTRICTED, POSTGRES, POSTGRES_IMAGE, PULUMI_KUBERNETES]) {
-      for (const [name, fact] of Object.entries(group)) expect((fact as { source: string }).source.length, name).toBeGreaterThan(20);
+    for (const group of [
+      KUBELET,
+      PGBOUNCER_IMAGE,
+      POD_SECURITY_RESTRICTED,
+      POSTGRES,
+      POSTGRES_IMAGE,
+      PULUMI_KUBERNETES,
+    ]) {
+      for (const [name, fact] of Object.entries(group))
+        expect((fact as { source: string }).source.length, name).toBeGreaterThan(20);
     }
   });
 });

@@ -18,8 +18,12 @@ describe("the local stack under Pulumi", () => {
 
   it("runs local up with the program's own topology, and local down on destroy", () => {
     const { create, delete: remove, environment, triggers } = command.inputs;
-    expect(create).toMatch(/bin\/pg-read-replicas\.cjs' local up --from-env --json --stack 'local' --state-dir '.*\/\.pg-read-replicas\/local'$/);
-    expect(remove).toMatch(/bin\/pg-read-replicas\.cjs' local down --stack 'local' --state-dir '.*\/\.pg-read-replicas\/local'$/);
+    expect(create).toMatch(
+      /bin\/pg-read-replicas\.cjs' local up --from-env --json --stack 'local' --state-dir '.*\/\.pg-read-replicas\/local'$/,
+    );
+    expect(remove).toMatch(
+      /bin\/pg-read-replicas\.cjs' local down --stack 'local' --state-dir '.*\/\.pg-read-replicas\/local'$/,
+    );
     const topology = JSON.parse(environment.PG_READ_REPLICAS_TOPOLOGY) as Topology;
     expect(topology.backend).toBe("local");
     expect(topology.standbys.map((s) => s.name)).toEqual(["pg-replica-0", "pg-replica-1", "pg-olap-0"]);

@@ -31,14 +31,18 @@ describe("prod's monitoring objects", () => {
 
   it("puts an exporter beside every database server and every pool, reading the stack's queries file", () => {
     for (const set of ofType(run, TYPES.statefulSet)) {
-      const exporter = set.inputs.spec.template.spec.containers.find((c: { name: string }) => c.name === "postgres-exporter");
+      const exporter = set.inputs.spec.template.spec.containers.find(
+        (c: { name: string }) => c.name === "postgres-exporter",
+      );
       expect(exporter, set.name).toBeDefined();
       const env = Object.fromEntries(exporter.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
       expect(env[POSTGRES_EXPORTER.queriesFileEnv.value]).toBe("/etc/pg-read-replicas/queries.yaml");
       expect(env.DATA_SOURCE_USER).toBe("pgrr_monitor");
     }
     for (const deployment of ofType(run, TYPES.deployment)) {
-      expect(deployment.inputs.spec.template.spec.containers.map((c: { name: string }) => c.name)).toContain("pgbouncer-exporter");
+      expect(deployment.inputs.spec.template.spec.containers.map((c: { name: string }) => c.name)).toContain(
+        "pgbouncer-exporter",
+      );
     }
     const scripts = k8sObject(run, TYPES.configMap, "pg-scripts", "pg-us-east-1").inputs.data["queries.yaml"] as string;
     for (const metric of exporterMetrics().keys()) expect(scripts).toContain(metric.split("_").slice(0, 2).join("_"));
@@ -61,24 +65,80 @@ describe("prod's monitoring objects", () => {
 
   it("refuses a malformed monitor (the schema check is not a formality)", () => {
     const [monitor] = ofType(run, POD_MONITOR);
-    const broken: Registered = { ...monitor!, inputs: { ...monitor!.inputs, spec: { ...monitor!.inputs.spec, podMetricsEndpoints: [{ port: "metrics", interval: "every 5 seconds" }] } } };
+    const broken: Registered = {
+      ...monitor!,
+      inputs: {
+        ...monitor!.inputs,
+        spec: { ...monitor!.inputs.spec, podMetricsEndpoints: [{ port: "metrics", interval: "every 5 seconds" }] },
+      },
+    };
     expect(() => validateKubernetesObject(broken)).toThrow(/interval/);
   });
 
   it("reads only metrics the shipped exporters produce (queries file, exporters' own, pgbouncer_exporter's, the rules' recordings)", () => {
     const recorded = alertRules(topology).flatMap((g) => g.rules.flatMap((r) => ("record" in r ? [r.record] : [])));
-    const produced = new Set([...exporterMetrics().keys(), ...POSTGRES_EXPORTER.ownMetrics.value, ...PGBOUNCER_EXPORTER.metrics.value, "up", ...recorded]);
-    const expressions = [...alertRules(topology).flatMap((g) => g.rules.map((r) => r.expr)), ...dashboardQueries(topology.name)];
-    const used = new Set(expressions.flatMap(metricSelectors).map((selector) => selector.slice(0, selector.indexOf("{"))));
+    const produced = new Set([
+      ...exporterMetrics().keys(),
+      ...POSTGRES_EXPORTER.ownMetrics.value,
+      ...PGBOUNCER_EXPORTER.metrics.value,
+      "up",
+      ...recorded,
+    ]);
+    const expressions = [
+      ...alertRules(topology).flatMap((g) => g.rules.map((r) => r.expr)),
+      ...dashboardQueries(topology.name),
+    ];
+    const used = new Set(
+      expressions.flatMap(metricSelectors).map((selector) => selector.slice(0, selector.indexOf("{"))),
+    );
     expect([...used].filter((metric) => !produced.has(metric))).toEqual([]);
   });
 
   it("serves from the local PgBouncer exporter only names pgbouncer_exporter v0.12.1 has", () => {
     const text = pgbouncerExposition({
       version: "PgBouncer 1.24.1",
-      pools: [{ database: "app", user: "app", cl_active: 1, cl_waiting: 0, sv_active: 1, sv_idle: 0, sv_used: 0, sv_tested: 0, sv_login: 0, maxwait: 0 }],
-      databases: [{ name: "app", host: "h", port: 5432, database: "app", force_user: "", pool_mode: "transaction", pool_size: 20, reserve_pool_size: 5, max_connections: 0, current_connections: 1, paused: 0, disabled: 0 }],
-      statsTotals: [{ database: "app", query_count: 3, xact_count: 3, bytes_received: 1, bytes_sent: 1, query_time: 1000, xact_time: 1000, wait_time: 0 }],
+      pools: [
+        {
+          database: "app",
+          user: "app",
+          cl_active: 1,
+          cl_waiting: 0,
+          sv_active: 1,
+          sv_idle: 0,
+          sv_used: 0,
+          sv_tested: 0,
+          sv_login: 0,
+          maxwait: 0,
+        },
+      ],
+      databases: [
+        {
+          name: "app",
+          host: "h",
+          port: 5432,
+          database: "app",
+          force_user: "",
+          pool_mode: "transaction",
+          pool_size: 20,
+          reserve_pool_size: 5,
+          max_connections: 0,
+          current_connections: 1,
+          paused: 0,
+          disabled: 0,
+        },
+      ],
+      statsTotals: [
+        {
+          database: "app",
+          query_count: 3,
+          xact_count: 3,
+          bytes_received: 1,
+          bytes_sent: 1,
+          query_time: 1000,
+          xact_time: 1000,
+          wait_time: 0,
+        },
+      ],
       lists: [{ list: "used_clients", items: 1 }],
       config: [{ key: "max_client_conn", value: "100" }],
     });

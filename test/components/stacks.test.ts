@@ -7,7 +7,17 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { readStackConfig } from "../../components/config/stackFile";
 import { TYPES, envOf, k8sNames, k8sObject, ofType, providerUrn } from "../support/graph";
 import { isKubernetesObject, validateKubernetesObject } from "../support/kubernetesSchema";
-import { type ProgramRun, type Registered, installMocks, isSecretValue, registered, resolve, runProgram, setStackConfig, settle } from "../support/pulumiMocks";
+import {
+  type ProgramRun,
+  type Registered,
+  installMocks,
+  isSecretValue,
+  registered,
+  resolve,
+  runProgram,
+  setStackConfig,
+  settle,
+} from "../support/pulumiMocks";
 
 function pgbouncerTarget(run: ProgramRun, pool: string, owner?: string): string {
   const ini = k8sObject(run, TYPES.configMap, `${pool}-config`, owner).inputs.data["pgbouncer.ini"] as string;
@@ -30,7 +40,16 @@ describe.each(["dev", "staging", "prod"])("stack %s: every Kubernetes object pas
 describe("the schema check catches a malformed manifest", () => {
   it("rejects a Service whose port is not a number", () => {
     const broken = {
-      urn: "x", type: TYPES.service, name: "broken", custom: true, parent: "", dependencies: [], provider: "", ignoreChanges: [], deleteBeforeReplace: false, rawInputs: {},
+      urn: "x",
+      type: TYPES.service,
+      name: "broken",
+      custom: true,
+      parent: "",
+      dependencies: [],
+      provider: "",
+      ignoreChanges: [],
+      deleteBeforeReplace: false,
+      rawInputs: {},
       inputs: { apiVersion: "v1", kind: "Service", metadata: { name: "broken" }, spec: { ports: [{ port: "five" }] } },
     } satisfies Registered;
     expect(() => validateKubernetesObject(broken)).toThrow(/Service broken fails the Kubernetes schema/);
@@ -57,7 +76,10 @@ describe("dev stack", () => {
 
   it("sizes pods and volumes from config", () => {
     const primary = k8sObject(run, TYPES.statefulSet, "pg-primary").inputs.spec;
-    expect(primary.template.spec.containers[0].resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "512Mi" } });
+    expect(primary.template.spec.containers[0].resources).toEqual({
+      requests: { cpu: "250m", memory: "512Mi" },
+      limits: { memory: "512Mi" },
+    });
     expect(primary.volumeClaimTemplates[0].spec.resources.requests.storage).toBe("5Gi");
     expect(conf(run, "pg-primary")).toMatch(/^shared_buffers = 128MB/m);
   });
@@ -70,13 +92,24 @@ describe("dev stack", () => {
     expect(writer).toEqual({ value: { host: "pg-rw.pg-dev.svc.cluster.local", port: 5432 }, secret: false });
     expect((await resolve(program.readerEndpoint)).value.host).toBe("pg-ro.pg-dev.svc.cluster.local");
     expect((await resolve(program.readers)).value).toEqual([
-      { name: "pg-replica-0", region: "us-east-1", role: "oltp", host: "pg-replica-0.pg-replica-hl.pg-dev.svc.cluster.local", port: 5432, slot: "pg_replica_0" },
+      {
+        name: "pg-replica-0",
+        region: "us-east-1",
+        role: "oltp",
+        host: "pg-replica-0.pg-replica-hl.pg-dev.svc.cluster.local",
+        port: 5432,
+        slot: "pg_replica_0",
+      },
     ]);
     const pools = (await resolve(program.pools)).value;
     expect(pools.write.host).toBe("pg-pool-write.pg-dev.svc.cluster.local");
     expect(pools.olap).toBeUndefined();
     expect((await resolve(program.backend)).value).toBe("selfHosted");
-    expect((await resolve(program.verification)).value).toEqual({ timeoutMs: 180_000, maxLagBytes: 100 * 1024 * 1024, maxLagMs: 5000 });
+    expect((await resolve(program.verification)).value).toEqual({
+      timeoutMs: 180_000,
+      maxLagBytes: 100 * 1024 * 1024,
+      maxLagMs: 5000,
+    });
   });
 });
 
@@ -121,11 +154,16 @@ describe("staging stack", () => {
 
   it("takes a replica out of the ro Service when it is not in recovery or lags past the bound", () => {
     const unquote = (command: string[]) => command.join(" ").replace(/'\\''/g, "'");
-    const probe = unquote(k8sObject(run, TYPES.statefulSet, "pg-replica").inputs.spec.template.spec.containers[0].readinessProbe.exec.command);
+    const probe = unquote(
+      k8sObject(run, TYPES.statefulSet, "pg-replica").inputs.spec.template.spec.containers[0].readinessProbe.exec
+        .command,
+    );
     expect(probe).toContain("pg_is_in_recovery()");
     expect(probe).toContain("status = 'streaming'");
     expect(probe).toContain(`<= ${100 * 1024 * 1024}`);
-    const olapProbe = unquote(k8sObject(run, TYPES.statefulSet, "pg-olap").inputs.spec.template.spec.containers[0].readinessProbe.exec.command);
+    const olapProbe = unquote(
+      k8sObject(run, TYPES.statefulSet, "pg-olap").inputs.spec.template.spec.containers[0].readinessProbe.exec.command,
+    );
     expect(olapProbe).not.toContain("<=");
   });
 
@@ -138,18 +176,29 @@ describe("staging stack", () => {
 
   it("spreads database pods over nodes", () => {
     const affinity = k8sObject(run, TYPES.statefulSet, "pg-replica").inputs.spec.template.spec.affinity.podAntiAffinity;
-    expect(affinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe("kubernetes.io/hostname");
+    expect(affinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe(
+      "kubernetes.io/hostname",
+    );
   });
 
   it("keeps every password in Secrets, sent as Pulumi secrets", () => {
     // @pulumi/kubernetes sends a Secret's whole stringData as one Pulumi secret.
     const credentials = k8sObject(run, TYPES.secret, "pg-credentials");
     expect(isSecretValue(credentials.rawInputs.stringData)).toBe(true);
-    expect(Object.keys(credentials.inputs.stringData).sort()).toEqual(["app-password", "heartbeat-token", "monitor-password", "replication-password", "superuser-password"]);
+    expect(Object.keys(credentials.inputs.stringData).sort()).toEqual([
+      "app-password",
+      "heartbeat-token",
+      "monitor-password",
+      "replication-password",
+      "superuser-password",
+    ]);
     expect(credentials.inputs.stringData["app-password"]).toBe("mock-pg-app-password");
     expect(isSecretValue(k8sObject(run, TYPES.secret, "pg-pgbouncer-auth").rawInputs.stringData)).toBe(true);
-    expect(k8sObject(run, TYPES.secret, "pg-pgbouncer-auth").inputs.stringData["userlist.txt"]).toBe('"app" "mock-pg-app-password"\n"pgrr_monitor" "mock-pg-monitor-password"\n');
-    for (const map of ofType(run, TYPES.configMap)) expect(JSON.stringify(map.inputs)).not.toContain("mock-pg-app-password");
+    expect(k8sObject(run, TYPES.secret, "pg-pgbouncer-auth").inputs.stringData["userlist.txt"]).toBe(
+      '"app" "mock-pg-app-password"\n"pgrr_monitor" "mock-pg-monitor-password"\n',
+    );
+    for (const map of ofType(run, TYPES.configMap))
+      expect(JSON.stringify(map.inputs)).not.toContain("mock-pg-app-password");
   });
 
   it("runs the verification Job after every database workload, pool and Service", () => {
@@ -168,15 +217,19 @@ describe("staging stack", () => {
     expect(job.inputs.spec.backoffLimit).toBe(0);
     expect(job.inputs.metadata.annotations["pulumi.com/timeoutSeconds"]).toBe(String(300 + 300));
     const script = k8sObject(run, TYPES.configMap, job.inputs.metadata.name).inputs.data["verify.sh"] as string;
-    for (const name of ["pg-replica-0", "pg-replica-1", "pg-olap-0"]) expect(script).toContain(`check_streaming ${name} `);
-    expect(script).toContain("check_pool read 'pg-pool-read.pg-staging.svc.cluster.local' 5432 t 'pg-replica-0 pg-replica-1'");
+    for (const name of ["pg-replica-0", "pg-replica-1", "pg-olap-0"])
+      expect(script).toContain(`check_streaming ${name} `);
+    expect(script).toContain(
+      "check_pool read 'pg-pool-read.pg-staging.svc.cluster.local' 5432 t 'pg-replica-0 pg-replica-1'",
+    );
     expect(script).toContain("check_pool olap 'pg-pool-olap.pg-staging.svc.cluster.local' 5432 t 'pg-olap-0'");
     expect(script).toContain("check_pool write 'pg-pool-write.pg-staging.svc.cluster.local' 5432 f 'pg-primary-0'");
   });
 
   it("parents every child to a component and uses no provider but the default", () => {
     const components = new Set(run.resources.filter((r) => !r.custom).map((r) => r.urn));
-    for (const resource of run.resources.filter((r) => r.custom)) expect(components.has(resource.parent), resource.name).toBe(true);
+    for (const resource of run.resources.filter((r) => r.custom))
+      expect(components.has(resource.parent), resource.name).toBe(true);
     expect(ofType(run, TYPES.kubernetesProvider)).toHaveLength(0);
   });
 });
@@ -189,7 +242,10 @@ describe("prod stack", () => {
 
   it("derives three OLTP replicas from capacity and reports the arithmetic", async () => {
     expect(k8sObject(run, TYPES.statefulSet, "pg-replica").inputs.spec.replicas).toBe(3);
-    expect((await resolve(run.program.capacity)).value).toEqual({ requiredReplicas: 3, formula: "ceil(10000 / 4500 × 1.3) = ceil(2.889) = 3" });
+    expect((await resolve(run.program.capacity)).value).toEqual({
+      requiredReplicas: 3,
+      formula: "ceil(10000 / 4500 × 1.3) = ceil(2.889) = 3",
+    });
   });
 
   it("creates eu-west-1's replicas through that region's own kubernetes provider", () => {
@@ -201,7 +257,9 @@ describe("prod stack", () => {
     expect(providerUrn(remote)).toBe(providers[0]!.urn);
     expect(remote.provider).toBe(`${providers[0]!.urn}::${providers[0]!.name}-id`);
     expect(k8sObject(run, TYPES.statefulSet, "pg-primary").provider).toBe("");
-    const euObjects = run.resources.filter((r) => r.custom && r.type !== TYPES.kubernetesProvider && r.name.startsWith("pg-eu-west-1"));
+    const euObjects = run.resources.filter(
+      (r) => r.custom && r.type !== TYPES.kubernetesProvider && r.name.startsWith("pg-eu-west-1"),
+    );
     expect(euObjects.length).toBeGreaterThan(5);
     for (const resource of euObjects) expect(providerUrn(resource), resource.name).toBe(providers[0]!.urn);
   });
@@ -214,14 +272,18 @@ describe("prod stack", () => {
     expect(exposed.inputs.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"]).toBe("internal");
     expect(exposed.inputs.spec.externalTrafficPolicy).toBe("Local");
     expect(exposed.inputs.spec.selector["statefulset.kubernetes.io/pod-name"]).toBe("pg-primary-0");
-    const csr = run.resources.find((r) => r.type === "tls:index/certRequest:CertRequest" && r.name.includes("us-east-1"))!;
+    const csr = run.resources.find(
+      (r) => r.type === "tls:index/certRequest:CertRequest" && r.name.includes("us-east-1"),
+    )!;
     expect(csr.inputs.dnsNames).toContain("*.pg-replica-hl.pg-prod.svc.cluster.local");
     expect(exposed.inputs.spec.loadBalancerSourceRanges).toEqual(["10.20.0.0/16"]);
     const endpoint = k8sObject(run, TYPES.configMap, "pg-primary-endpoint");
     expect(endpoint.inputs.data).toEqual({ host: "pg-rw-external.lb.example.com", port: "5432" });
-    const init = k8sObject(run, TYPES.statefulSet, "pg-replica-eu-west-1").inputs.spec.template.spec.initContainers.find(
-      (c: { name: string }) => c.name === "seed-replica",
-    );
+    const init = k8sObject(
+      run,
+      TYPES.statefulSet,
+      "pg-replica-eu-west-1",
+    ).inputs.spec.template.spec.initContainers.find((c: { name: string }) => c.name === "seed-replica");
     const env = envOf(init);
     expect(env.PRIMARY_SSLMODE).toBe("verify-ca");
     expect(env.PRIMARY_SSLROOTCERT).toBe("/etc/postgresql/tls/ca.crt");
@@ -233,9 +295,15 @@ describe("prod stack", () => {
 
   it("lists remote replicas in the outputs with their region", async () => {
     const readers = (await resolve(run.program.readers)).value;
-    expect(readers.filter((r) => r.region === "eu-west-1").map((r) => r.name)).toEqual(["pg-replica-eu-west-1-0", "pg-replica-eu-west-1-1"]);
+    expect(readers.filter((r) => r.region === "eu-west-1").map((r) => r.name)).toEqual([
+      "pg-replica-eu-west-1-0",
+      "pg-replica-eu-west-1-1",
+    ]);
     const regions = (await resolve(run.program.regions)).value;
-    expect(regions.map((r) => [r.region, r.primary])).toEqual([["us-east-1", true], ["eu-west-1", false]]);
+    expect(regions.map((r) => [r.region, r.primary])).toEqual([
+      ["us-east-1", true],
+      ["eu-west-1", false],
+    ]);
   });
 
   it("is stricter: synchronous commit to a local replica, TLS required, one database pod per node", () => {
@@ -277,10 +345,13 @@ describe("prod stack", () => {
   });
 
   it("scales pgbouncer to three instances per pool", () => {
-    for (const pool of ["pg-pool-write", "pg-pool-read", "pg-pool-olap"]) expect(k8sObject(run, TYPES.deployment, pool, "pg-us-east-1").inputs.spec.replicas).toBe(3);
+    for (const pool of ["pg-pool-write", "pg-pool-read", "pg-pool-olap"])
+      expect(k8sObject(run, TYPES.deployment, pool, "pg-us-east-1").inputs.spec.replicas).toBe(3);
     expect(k8sObject(run, TYPES.deployment, "pg-pool-read", "pg-eu-west-1").inputs.spec.replicas).toBe(3);
     expect(pgbouncerTarget(run, "pg-pool-read", "pg-eu-west-1")).toBe("pg-ro.pg-prod.svc.cluster.local");
-    const ini = k8sObject(run, TYPES.configMap, "pg-pool-read-config", "pg-us-east-1").inputs.data["pgbouncer.ini"] as string;
+    const ini = k8sObject(run, TYPES.configMap, "pg-pool-read-config", "pg-us-east-1").inputs.data[
+      "pgbouncer.ini"
+    ] as string;
     const values = parseIni(ini.replace(/^[;[].*$/gm, "").trim(), "\n", " = ");
     expect(values.default_pool_size).toBe("50");
     expect(values.max_client_conn).toBe("10000");
@@ -295,7 +366,9 @@ describe("bad config", () => {
     config["pg-read-replicas:replicas"] = "-2";
     setStackConfig(config);
     vi.resetModules();
-    await expect(import("../../infra/index.js")).rejects.toThrow(/pg-read-replicas:replicas = "-2": must be from 1 to 15\. Fix: use a whole number/);
+    await expect(import("../../infra/index.js")).rejects.toThrow(
+      /pg-read-replicas:replicas = "-2": must be from 1 to 15\. Fix: use a whole number/,
+    );
     await settle();
     expect(registered()).toHaveLength(0);
   });

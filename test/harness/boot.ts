@@ -44,7 +44,14 @@ function withHarnessCidrs(config: Record<string, string>, net: HarnessNet): Reco
   const cross = config["pg-read-replicas:crossRegion"];
   if (cross) {
     const regions = JSON.parse(cross) as Array<Record<string, unknown>>;
-    set("crossRegion", regions.map((region, i) => ({ ...region, cidrs: [net.podCidr(1 + i)], allowedCidrs: [net.podCidr(1 + i), net.hostCidr] })));
+    set(
+      "crossRegion",
+      regions.map((region, i) => ({
+        ...region,
+        cidrs: [net.podCidr(1 + i)],
+        allowedCidrs: [net.podCidr(1 + i), net.hostCidr],
+      })),
+    );
   }
   return edited;
 }
@@ -69,12 +76,16 @@ function ensureNft(): void {
   try {
     execFileSync("nft", ["--version"], { stdio: "ignore" });
   } catch {
-    execFileSync("apt-get", ["install", "-y", "--no-install-recommends", "nftables"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    execFileSync("apt-get", ["install", "-y", "--no-install-recommends", "nftables"], {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
   }
 }
 
 export async function bootStack(stack: string, postgresMajor = 15): Promise<BootedStack> {
-  if (process.getuid?.() !== 0) throw new Error("the Kubernetes harness needs root: network namespaces, mounts and nftables");
+  if (process.getuid?.() !== 0)
+    throw new Error("the Kubernetes harness needs root: network namespaces, mounts and nftables");
   ensureNft();
   const root = mkdtempSync(join(tmpdir(), `pgrh-${stack}-`));
   chmodSync(root, 0o755);
@@ -95,16 +106,27 @@ async function boot(stack: string, postgresMajor: number, root: string, net: Har
   const regions = regionsOf(config);
   const clusters = clustersOf(run, regions);
   const name = config["pg-read-replicas:name"] ?? "pg";
-  const tls = await makeCertificates({ tlsDir: join(root, "tls") } as Layout, { user: "root", uid: 0, gid: 0, home: "/root", switchUser: false }, stack, Object.fromEntries(regions.map((r) => [r, []])));
+  const tls = await makeCertificates(
+    { tlsDir: join(root, "tls") } as Layout,
+    { user: "root", uid: 0, gid: 0, home: "/root", switchUser: false },
+    stack,
+    Object.fromEntries(regions.map((r) => [r, []])),
+  );
   const caPem = readFileSync(tls.caFile, "utf8");
   clusters.forEach((cluster) => {
     const secret = cluster.secrets.get(`${name}-tls`);
     if (!secret) throw new Error(`no ${name}-tls Secret in ${cluster.region}`);
     const files = tls.regions[cluster.region]!;
-    cluster.secrets.set(`${name}-tls`, { "tls.crt": readFileSync(files.certFile, "utf8"), "tls.key": readFileSync(files.keyFile, "utf8"), "ca.crt": caPem });
+    cluster.secrets.set(`${name}-tls`, {
+      "tls.crt": readFileSync(files.certFile, "utf8"),
+      "tls.key": readFileSync(files.keyFile, "utf8"),
+      "ca.crt": caPem,
+    });
   });
   const images = imageRuntimes(root, postgresMajor);
-  ensureMountPoints([...new Set([...Object.keys(images.postgres.directories), ...Object.keys(images.pgbouncer.directories)])]);
+  ensureMountPoints([
+    ...new Set([...Object.keys(images.postgres.directories), ...Object.keys(images.pgbouncer.directories)]),
+  ]);
   const harness = new Harness({ clusters, net, root, images, identity: postgresIdentity() });
   return {
     harness,

@@ -56,7 +56,12 @@ export class Harness {
 
   workload(cluster: number, name: string): Workload {
     const found = this.objects(cluster).workloads.find((w) => w.name === name);
-    if (!found) throw new Error(`cluster ${this.objects(cluster).region} has no workload ${name}: ${this.objects(cluster).workloads.map((w) => w.name).join(", ")}`);
+    if (!found)
+      throw new Error(
+        `cluster ${this.objects(cluster).region} has no workload ${name}: ${this.objects(cluster)
+          .workloads.map((w) => w.name)
+          .join(", ")}`,
+      );
     return found;
   }
 
@@ -79,8 +84,22 @@ export class Harness {
     const net = await this.options.net.addPod(cluster);
     const dir = join(this.options.root, "pods", name);
     mkdirSync(dir, { recursive: true });
-    const claims = Object.fromEntries(workload.volumeClaimTemplates.map((t) => [t.metadata.name, join(this.options.root, "claims", `${t.metadata.name}-${name}`)]));
-    const pod = new Pod({ name, template: workload.template, objects: this.objects(cluster), net, dir, claims, images: this.options.images, identity: this.options.identity });
+    const claims = Object.fromEntries(
+      workload.volumeClaimTemplates.map((t) => [
+        t.metadata.name,
+        join(this.options.root, "claims", `${t.metadata.name}-${name}`),
+      ]),
+    );
+    const pod = new Pod({
+      name,
+      template: workload.template,
+      objects: this.objects(cluster),
+      net,
+      dir,
+      claims,
+      images: this.options.images,
+      identity: this.options.identity,
+    });
     const entry = { pod, cluster, workload, ready: false };
     this.pods.set(name, entry);
     await this.sync();
@@ -139,7 +158,8 @@ export class Harness {
     this.options.clusters.forEach((objects, cluster) => {
       for (const service of objects.services.filter((s) => s.clusterIP !== "None")) {
         const vip = this.serviceAddress(cluster, service.name);
-        for (const port of service.ports) rules.push({ vip, port: port.port, backends: this.endpoints(cluster, service, port.targetPort) });
+        for (const port of service.ports)
+          rules.push({ vip, port: port.port, backends: this.endpoints(cluster, service, port.targetPort) });
       }
     });
     await this.options.net.programServices(rules);
@@ -152,8 +172,10 @@ export class Harness {
       .filter((e) => e.ready || (service.publishNotReadyAddresses && e.pod.running()))
       .map((e) => {
         const ports = e.workload.template.spec.containers.flatMap((c) => c.ports ?? []);
-        const port = typeof targetPort === "number" ? targetPort : ports.find((p) => p.name === targetPort)?.containerPort;
-        if (port === undefined) throw new Error(`Service ${service.name}: pod ${e.pod.name} has no port named ${targetPort}`);
+        const port =
+          typeof targetPort === "number" ? targetPort : ports.find((p) => p.name === targetPort)?.containerPort;
+        if (port === undefined)
+          throw new Error(`Service ${service.name}: pod ${e.pod.name} has no port named ${targetPort}`);
         return { address: e.pod.address, port };
       });
   }
@@ -168,12 +190,14 @@ export class Harness {
         continue;
       }
       for (const e of this.pods.values()) {
-        if (e.cluster === cluster && matches(service.selector, e.pod.labels)) entries.push([e.pod.address, `${e.pod.name}.${serviceHost(service.name, namespace)}`]);
+        if (e.cluster === cluster && matches(service.selector, e.pod.labels))
+          entries.push([e.pod.address, `${e.pod.name}.${serviceHost(service.name, namespace)}`]);
       }
     }
     this.options.clusters.forEach((objects, other) => {
       for (const service of objects.services) {
-        if (service.loadBalancerHost) entries.push([this.serviceAddress(other, service.name), service.loadBalancerHost]);
+        if (service.loadBalancerHost)
+          entries.push([this.serviceAddress(other, service.name), service.loadBalancerHost]);
       }
     });
     return entries;

@@ -16,7 +16,8 @@ export function harnessOps(harness: Harness, cluster = 0): ClusterOps {
       Object.assign(existing, data);
     },
     async scaleStatefulSetToZero(name) {
-      for (const [podName, entry] of harness.pods) if (entry.cluster === cluster && entry.workload.name === name) await harness.pod(podName).stop();
+      for (const [podName, entry] of harness.pods)
+        if (entry.cluster === cluster && entry.workload.name === name) await harness.pod(podName).stop();
       await harness.sync();
     },
     async deletePod(pod) {
@@ -33,7 +34,24 @@ export function harnessOps(harness: Harness, cluster = 0): ClusterOps {
       await harness.sync();
     },
     async sql(pod, statements) {
-      const result = await harness.pod(pod).exec(["psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "postgres", "-XAtq", "-v", "ON_ERROR_STOP=1", ...statements.flatMap((s) => ["-c", s])], 120_000);
+      const result = await harness
+        .pod(pod)
+        .exec(
+          [
+            "psql",
+            "-h",
+            "/var/run/postgresql",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-XAtq",
+            "-v",
+            "ON_ERROR_STOP=1",
+            ...statements.flatMap((s) => ["-c", s]),
+          ],
+          120_000,
+        );
       if (result.code !== 0) throw new Error(`exec ${pod}: ${result.output}`);
       return result.output;
     },

@@ -42,7 +42,11 @@ export function imageRuntimes(root: string, postgresMajor: number): Record<"post
         // The image generates en_US.utf8; Debian here has only C.UTF-8.
         LANG: "C.UTF-8",
       },
-      directories: { ...POSTGRES_IMAGE.directories.value, "/etc/postgresql": { owner: "root", mode: 0o755 }, "/etc/pg-read-replicas": { owner: "root", mode: 0o755 } },
+      directories: {
+        ...POSTGRES_IMAGE.directories.value,
+        "/etc/postgresql": { owner: "root", mode: 0o755 },
+        "/etc/pg-read-replicas": { owner: "root", mode: 0o755 },
+      },
       stopSignal: POSTGRES_IMAGE.stopSignal.value as NodeJS.Signals,
     },
     pgbouncer: {

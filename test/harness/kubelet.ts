@@ -52,17 +52,31 @@ export function materializeVolume(volume: Volume, objects: ClusterObjects, dir: 
   if (volume.configMap) {
     const data = lookup(objects, "configMap", volume.configMap.name);
     const items = volume.configMap.items ?? Object.keys(data).map((key) => ({ key, path: key }));
-    for (const { key, path } of items) writeVolumeFile(join(dir, path), data[key]!, volume.configMap.defaultMode ?? KUBELET.secretDefaultMode.value, gid);
+    for (const { key, path } of items)
+      writeVolumeFile(
+        join(dir, path),
+        data[key]!,
+        volume.configMap.defaultMode ?? KUBELET.secretDefaultMode.value,
+        gid,
+      );
   } else if (volume.secret) {
     const data = lookup(objects, "secret", volume.secret.secretName);
-    for (const [key, text] of Object.entries(data)) writeVolumeFile(join(dir, key), text, volume.secret.defaultMode ?? KUBELET.secretDefaultMode.value, gid);
+    for (const [key, text] of Object.entries(data))
+      writeVolumeFile(join(dir, key), text, volume.secret.defaultMode ?? KUBELET.secretDefaultMode.value, gid);
   } else if (volume.projected) {
     for (const source of volume.projected.sources) {
-      const [kind, ref] = source.configMap ? (["configMap", source.configMap] as const) : (["secret", source.secret!] as const);
+      const [kind, ref] = source.configMap
+        ? (["configMap", source.configMap] as const)
+        : (["secret", source.secret!] as const);
       const data = lookup(objects, kind, ref.name);
       for (const { key, path } of ref.items) {
         if (data[key] === undefined) throw new Error(`${kind} ${ref.name} has no key ${key}`);
-        writeVolumeFile(join(dir, path), data[key], volume.projected.defaultMode ?? KUBELET.secretDefaultMode.value, gid);
+        writeVolumeFile(
+          join(dir, path),
+          data[key],
+          volume.projected.defaultMode ?? KUBELET.secretDefaultMode.value,
+          gid,
+        );
       }
     }
   } else {
@@ -77,15 +91,20 @@ export function containerEnv(container: Container, objects: ClusterObjects, podN
     const from = variable.valueFrom;
     if (variable.value !== undefined) env[variable.name] = expand(variable.value, env);
     else if (from?.fieldRef) {
-      if (from.fieldRef.fieldPath !== "metadata.name") throw new Error(`fieldRef ${from.fieldRef.fieldPath} is not emulated`);
+      if (from.fieldRef.fieldPath !== "metadata.name")
+        throw new Error(`fieldRef ${from.fieldRef.fieldPath} is not emulated`);
       env[variable.name] = podName;
     } else {
-      const [kind, ref] = from?.secretKeyRef ? (["secret", from.secretKeyRef] as const) : (["configMap", from!.configMapKeyRef!] as const);
+      const [kind, ref] = from?.secretKeyRef
+        ? (["secret", from.secretKeyRef] as const)
+        : (["configMap", from!.configMapKeyRef!] as const);
       const source = (kind === "secret" ? objects.secrets : objects.configMaps).get(ref.name);
       const value = source?.[ref.key];
       if (value === undefined) {
         if (ref.optional) continue;
-        throw new Error(`env ${variable.name}: ${kind} ${ref.name} key ${ref.key} is missing and not optional: the container would not start (CreateContainerConfigError)`);
+        throw new Error(
+          `env ${variable.name}: ${kind} ${ref.name} key ${ref.key} is missing and not optional: the container would not start (CreateContainerConfigError)`,
+        );
       }
       env[variable.name] = value;
     }
@@ -95,5 +114,7 @@ export function containerEnv(container: Container, objects: ClusterObjects, podN
 
 /** $(VAR) from the container's env; $$ escapes; unknown references stay as written (as in Kubernetes). */
 export function expand(text: string, env: Record<string, string>): string {
-  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (match, name: string | undefined) => (match === "$$" ? "$" : (env[name!] ?? match)));
+  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (match, name: string | undefined) =>
+    match === "$$" ? "$" : (env[name!] ?? match),
+  );
 }

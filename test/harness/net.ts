@@ -78,7 +78,11 @@ export class HarnessNet {
     const n = this.nextPod.get(cluster) ?? 10;
     this.nextPod.set(cluster, n + 1);
     const index = this.pods.length;
-    const pod: PodNet = { namespace: `pgrh-${this.id}-p${index}`, address: `${this.prefix(1 + cluster)}.${n}`, cluster };
+    const pod: PodNet = {
+      namespace: `pgrh-${this.id}-p${index}`,
+      address: `${this.prefix(1 + cluster)}.${n}`,
+      cluster,
+    };
     const [hubEnd, podEnd] = [`pgrh${this.id}p${index}a`, `pgrh${this.id}p${index}b`];
     const gateway = `${this.prefix(1 + cluster)}.1`;
     await sh("ip", ["netns", "add", pod.namespace]);
@@ -111,11 +115,14 @@ export class HarnessNet {
   /** Rewritten in place: `ip netns exec` bind-mounts the file, so its inode must stay. */
   writeHosts(cluster: number, entries: ReadonlyArray<[address: string, name: string]>): void {
     const text = ["127.0.0.1 localhost", ...entries.map(([address, name]) => `${address} ${name}`), ""].join("\n");
-    for (const pod of this.pods.filter((p) => p.cluster === cluster)) writeFileSync(`/etc/netns/${pod.namespace}/hosts`, text);
+    for (const pod of this.pods.filter((p) => p.cluster === cluster))
+      writeFileSync(`/etc/netns/${pod.namespace}/hosts`, text);
   }
 
   /** kube-proxy: each VIP port to its ready endpoints, at random; no endpoints, no route (refused at once). */
-  async programServices(rules: ReadonlyArray<{ vip: string; port: number; backends: readonly Backend[] }>): Promise<void> {
+  async programServices(
+    rules: ReadonlyArray<{ vip: string; port: number; backends: readonly Backend[] }>,
+  ): Promise<void> {
     const lines = rules
       .filter((rule) => rule.backends.length > 0)
       .map(({ vip, port, backends }) =>
@@ -125,7 +132,9 @@ export class HarnessNet {
       );
     const ruleset = `table ip harness\ndelete table ip harness\ntable ip harness {\n  chain pre {\n    type nat hook prerouting priority dstnat; policy accept;\n${lines.map((l) => `    ${l}`).join("\n")}\n  }\n}\n`;
     await new Promise<void>((resolve, reject) => {
-      const child = execFile("ip", ["netns", "exec", this.hub, "nft", "-f", "-"], (error, _out, stderr) => (error ? reject(new Error(`nft: ${stderr}`)) : resolve()));
+      const child = execFile("ip", ["netns", "exec", this.hub, "nft", "-f", "-"], (error, _out, stderr) =>
+        error ? reject(new Error(`nft: ${stderr}`)) : resolve(),
+      );
       child.stdin!.end(ruleset);
     });
   }

@@ -17,7 +17,11 @@ export interface Container {
   volumeMounts?: Array<{ name: string; mountPath: string; subPath?: string; readOnly?: boolean }>;
   readinessProbe?: { exec?: { command: string[] } };
   lifecycle?: { postStart?: { exec: { command: string[] } } };
-  securityContext?: { allowPrivilegeEscalation?: boolean; capabilities?: { drop?: string[] }; readOnlyRootFilesystem?: boolean };
+  securityContext?: {
+    allowPrivilegeEscalation?: boolean;
+    capabilities?: { drop?: string[] };
+    readOnlyRootFilesystem?: boolean;
+  };
 }
 export interface EnvVar {
   name: string;
@@ -32,7 +36,13 @@ export interface Volume {
   name: string;
   configMap?: { name: string; defaultMode?: number; items?: Array<{ key: string; path: string }> };
   secret?: { secretName: string; defaultMode?: number };
-  projected?: { defaultMode?: number; sources: Array<{ configMap?: { name: string; items: Array<{ key: string; path: string }> }; secret?: { name: string; items: Array<{ key: string; path: string }> } }> };
+  projected?: {
+    defaultMode?: number;
+    sources: Array<{
+      configMap?: { name: string; items: Array<{ key: string; path: string }> };
+      secret?: { name: string; items: Array<{ key: string; path: string }> };
+    }>;
+  };
   emptyDir?: { medium?: string; sizeLimit?: string };
 }
 export interface PodSpec {
@@ -74,8 +84,11 @@ export interface ClusterObjects {
   services: ServiceObject[];
 }
 
-const KIND_OF: Record<string, Workload["kind"]> = { [TYPES.statefulSet]: "StatefulSet", [TYPES.deployment]: "Deployment", [TYPES.job]: "Job" };
-
+const KIND_OF: Record<string, Workload["kind"]> = {
+  [TYPES.statefulSet]: "StatefulSet",
+  [TYPES.deployment]: "Deployment",
+  [TYPES.job]: "Job",
+};
 
 function workload(resource: Registered): Workload {
   const { metadata, spec } = resource.inputs;
@@ -107,11 +120,15 @@ export function clustersOf(run: ProgramRun, regions: readonly string[]): Cluster
   const providers = run.resources.filter((r) => r.type === TYPES.kubernetesProvider);
   const regionOf = (resource: Registered): string => {
     const urn = providerUrn(resource);
-    const remote = regions.slice(1).find((region) => providers.some((p) => p.urn === urn && p.name.endsWith(`-${region}-cluster`)));
+    const remote = regions
+      .slice(1)
+      .find((region) => providers.some((p) => p.urn === urn && p.name.endsWith(`-${region}-cluster`)));
     return remote ?? regions[0]!;
   };
   return regions.map((region) => {
-    const mine = run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:") && regionOf(r) === region);
+    const mine = run.resources.filter(
+      (r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:") && regionOf(r) === region,
+    );
     const of = (type: string) => mine.filter((r) => r.type === type);
     const namespace = of(TYPES.statefulSet)[0]?.inputs.metadata.namespace as string;
     return {

@@ -8,7 +8,17 @@
  * group, no capabilities and no_new_privs.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { chownSync, chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  chownSync,
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join, relative } from "node:path";
 import { isAlive } from "../../components/local/exec";
 import { type FsGroupPolicy, applyFsGroup, containerEnv, expand, materializeVolume } from "./kubelet";
@@ -81,7 +91,11 @@ export class Pod {
     for (const [name, path] of Object.entries(claims)) {
       if (!existsSync(path)) mkdirSync(path, { recursive: true, mode: 0o755 }); // a fresh filesystem's root: root 0755
       if (security.fsGroup !== undefined) {
-        applyFsGroup(path, identity.gid, fsGroupPolicy ?? ((security.fsGroupChangePolicy as FsGroupPolicy | undefined) ?? "Always"));
+        applyFsGroup(
+          path,
+          identity.gid,
+          fsGroupPolicy ?? (security.fsGroupChangePolicy as FsGroupPolicy | undefined) ?? "Always",
+        );
       }
       void name;
     }
@@ -93,7 +107,8 @@ export class Pod {
     const volume = this.options.template.spec.volumes.find((v) => v.name === name);
     if (!volume) throw new Error(`${this.name}: mounts volume ${name}, which the pod does not declare`);
     if (volume.emptyDir) {
-      if (volume.emptyDir.medium !== "Memory") throw new Error(`${this.name}: only memory-backed emptyDir volumes are emulated`);
+      if (volume.emptyDir.medium !== "Memory")
+        throw new Error(`${this.name}: only memory-backed emptyDir volumes are emulated`);
       return { tmpfs: volume.emptyDir.sizeLimit ?? "64Mi" };
     }
     return { path: join(this.options.dir, "volumes", name) };
@@ -108,10 +123,15 @@ export class Pod {
       const private_ = join(rootfs, dir);
       if (!existsSync(private_)) {
         mkdirSync(private_, { recursive: true });
-        chownSync(private_, owner === "postgres" ? this.options.identity.uid : 0, owner === "postgres" ? this.options.identity.gid : 0);
+        chownSync(
+          private_,
+          owner === "postgres" ? this.options.identity.uid : 0,
+          owner === "postgres" ? this.options.identity.gid : 0,
+        );
         chmodSync(private_, mode);
       }
-      if (!existsSync(dir)) throw new Error(`${dir} must exist on this host as a mount point (the harness's setup creates it)`);
+      if (!existsSync(dir))
+        throw new Error(`${dir} must exist on this host as a mount point (the harness's setup creates it)`);
       lines.push(`mount --bind ${private_} ${dir}`);
     }
     for (const mount of container.volumeMounts ?? []) {
@@ -121,7 +141,10 @@ export class Pod {
         continue;
       }
       const anchor = anchorOf(mount.mountPath, image);
-      if (!anchor) throw new Error(`${this.name}/${container.name}: mountPath ${mount.mountPath} is outside the image directories the harness knows`);
+      if (!anchor)
+        throw new Error(
+          `${this.name}/${container.name}: mountPath ${mount.mountPath} is outside the image directories the harness knows`,
+        );
       const target = join(rootfs, anchor, relative(anchor, mount.mountPath));
       const from = mount.subPath ? join(source.path, mount.subPath) : source.path;
       if (statSync(from).isDirectory()) mkdirSync(target, { recursive: true });
@@ -130,7 +153,9 @@ export class Pod {
       if (mount.readOnly) lines.push(`mount -o remount,bind,ro ${mount.mountPath}`);
     }
     const { uid, gid } = this.options.identity;
-    lines.push(`exec setpriv --reuid=${uid} --regid=${gid} --groups=${gid} --no-new-privs --inh-caps=-all --bounding-set=-all -- "$@"`);
+    lines.push(
+      `exec setpriv --reuid=${uid} --regid=${gid} --groups=${gid} --no-new-privs --inh-caps=-all --bounding-set=-all -- "$@"`,
+    );
     return lines.join("\n");
   }
 
@@ -145,11 +170,27 @@ export class Pod {
     const image = this.options.images[imageOf(container.image)];
     const env = { ...image.env, ...containerEnv(container, this.options.objects, this.name) };
     const fd = openSync(log, "a");
-    writeFileSync(fd, `--- ${new Date().toISOString()} ${container.name}${command ? ` exec ${command.join(" ")}` : ""}\n`);
-    const child = spawn("ip", ["netns", "exec", this.options.net.namespace, "bash", "-c", this.containerScript(container), "container", ...this.argv(container, env, command)], {
-      env,
-      stdio: ["ignore", fd, fd],
-    });
+    writeFileSync(
+      fd,
+      `--- ${new Date().toISOString()} ${container.name}${command ? ` exec ${command.join(" ")}` : ""}\n`,
+    );
+    const child = spawn(
+      "ip",
+      [
+        "netns",
+        "exec",
+        this.options.net.namespace,
+        "bash",
+        "-c",
+        this.containerScript(container),
+        "container",
+        ...this.argv(container, env, command),
+      ],
+      {
+        env,
+        stdio: ["ignore", fd, fd],
+      },
+    );
     closeSync(fd);
     return child;
   }
@@ -170,7 +211,10 @@ export class Pod {
     this.prepareVolumes(options.fsGroupPolicy);
     for (const init of this.options.template.spec.initContainers ?? []) {
       const code = await this.runToEnd(init);
-      if (code !== 0) throw new Error(`${this.name}: init container ${init.name} exited ${code} (Init:Error). Its log:\n${this.tail()}`);
+      if (code !== 0)
+        throw new Error(
+          `${this.name}: init container ${init.name} exited ${code} (Init:Error). Its log:\n${this.tail()}`,
+        );
     }
     const [container] = this.options.template.spec.containers;
     if (!container) throw new Error(`${this.name}: no container`);
@@ -194,12 +238,34 @@ export class Pod {
     const log = join(this.options.dir, "exec.log");
     const before = existsSync(log) ? readFileSync(log, "utf8").length : 0;
     const code = await this.runToEnd(container!, command, timeoutMs, log);
-    return { code, output: readFileSync(log, "utf8").slice(before).replace(/^--- .*\n/, "").trim() };
+    return {
+      code,
+      output: readFileSync(log, "utf8")
+        .slice(before)
+        .replace(/^--- .*\n/, "")
+        .trim(),
+    };
   }
 
   /** psql as the superuser over the server's socket, in the postgres container (like kubectl exec). */
   async psql(sql: string): Promise<string> {
-    const result = await this.exec(["psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "postgres", "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql], 60_000);
+    const result = await this.exec(
+      [
+        "psql",
+        "-h",
+        "/var/run/postgresql",
+        "-U",
+        "postgres",
+        "-d",
+        "postgres",
+        "-XAtq",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
+        sql,
+      ],
+      60_000,
+    );
     if (result.code !== 0) throw new Error(`${this.name}: psql failed: ${result.output}`);
     return result.output;
   }

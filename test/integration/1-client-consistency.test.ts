@@ -6,7 +6,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ReplicaClient, type Route, WrongServerError, parseToken } from "pg-read-replicas/client";
-import { clientWith, closeClients, pauseReplay, readAll, readVersion, replayed, resumeReplay, versionedTable, writeVersion } from "./clientSupport";
+import {
+  clientWith,
+  closeClients,
+  pauseReplay,
+  readAll,
+  readVersion,
+  replayed,
+  resumeReplay,
+  versionedTable,
+  writeVersion,
+} from "./clientSupport";
 import { endpointOf, eventually, external, olapReaders, oltpReaders, outputs, sql } from "./support";
 
 const SESSIONS = 6;
@@ -18,7 +28,10 @@ interface Tally {
   routes: Route[];
 }
 
-/** SESSIONS sessions, each writing its own row ITERATIONS times and reading it (and every other row) back after each write. */
+/**
+ * SESSIONS sessions, each writing its own row ITERATIONS times and reading it (and every other row) back after each
+ * write.
+ */
 async function writeThenRead(db: ReplicaClient, table: string): Promise<Tally> {
   const tally: Tally = { stale: 0, backwards: 0, routes: [] };
   await Promise.all(
@@ -57,7 +70,9 @@ describe("read-your-writes through the stack's pools", () => {
     expect(tally.backwards).toBe(0);
     // Healthy replicas serve the reads; the primary only when one is slower than the wait bound.
     expect(tally.routes.filter((r) => r.target === "replica").length).toBeGreaterThan(tally.routes.length / 2);
-    if (!external) for (const route of tally.routes.filter((r) => r.target === "replica")) expect(oltpReaders().map((r) => r.name)).toContain(route.server);
+    if (!external)
+      for (const route of tally.routes.filter((r) => r.target === "replica"))
+        expect(oltpReaders().map((r) => r.name)).toContain(route.server);
   });
 
   it("gates reads of one client instance with tokens from another (two app pods)", async () => {
@@ -79,7 +94,9 @@ describe("read-your-writes through the stack's pools", () => {
     expect(primary.route.target).toBe("primary");
     expect(primary.route.fallback).toBeUndefined();
     expect(primary.result.rows[0].r).toBe(false);
-    await expect(db.read((tx) => writeVersion(tx, table, "x", 1), { consistency: "primary" })).rejects.toThrow(/read-only transaction/);
+    await expect(db.read((tx) => writeVersion(tx, table, "x", 1), { consistency: "primary" })).rejects.toThrow(
+      /read-only transaction/,
+    );
     expect((await db.read((tx) => readVersion(tx, table, "x"), { consistency: "primary" })).result).toBeUndefined();
   });
 
@@ -101,7 +118,9 @@ describe("read-your-writes through the stack's pools", () => {
     expect(read.route).toMatchObject({ target: "primary", fallback: "not_in_recovery" });
     await expect(db.analytic((tx) => tx.query("SELECT 1"))).rejects.toThrow(WrongServerError);
     const replicaAsWriter = clientWith({}, { write: endpointOf(oltpReaders()[0]!), read: outputs.writer });
-    await expect(replicaAsWriter.read((tx) => tx.query("SELECT 1"), { consistency: "primary" })).rejects.toThrow(/is in recovery \(a replica\): no read was made/);
+    await expect(replicaAsWriter.read((tx) => tx.query("SELECT 1"), { consistency: "primary" })).rejects.toThrow(
+      /is in recovery \(a replica\): no read was made/,
+    );
   });
 });
 
@@ -110,7 +129,11 @@ describe.skipIf(external).sequential("with one replica's replay paused", () => {
   let table: string;
   beforeAll(async () => {
     table = await versionedTable("paused");
-    await eventually(`the table on ${paused.name}`, 10_000, async () => (await sql(endpointOf(paused), `SELECT count(*) FROM ${table}`)).length);
+    await eventually(
+      `the table on ${paused.name}`,
+      10_000,
+      async () => (await sql(endpointOf(paused), `SELECT count(*) FROM ${table}`)).length,
+    );
     await pauseReplay(paused.name);
   });
   afterAll(async () => {
@@ -142,7 +165,8 @@ describe.skipIf(external).sequential("with one replica's replay paused", () => {
   it("lets bounded reads leave the paused replica once its lag exceeds the bound, and use the current one", async () => {
     const onPaused = clientWith({ maxStalenessMs: 200 }, { read: endpointOf(paused) });
     await onPaused.write((tx) => writeVersion(tx, table, "bounded", 1));
-    await new Promise((resolve) => setTimeout(resolve, 500)); // past the bound: the paused replica now misses a write older than 200 ms
+    // Past the bound: the paused replica now misses a write older than 200 ms.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     for (let i = 0; i < 10; i++) {
       const read = await onPaused.read((tx) => readVersion(tx, table, "bounded"), { consistency: "bounded" });
       expect(read.route).toMatchObject({ target: "primary", fallback: "lag_over_bound" });
@@ -155,14 +179,19 @@ describe.skipIf(external).sequential("with one replica's replay paused", () => {
     });
     expect(served.result).toBe(1);
     const pooled = clientWith({ maxStalenessMs: 200 });
-    for (let i = 0; i < 30; i++) expect((await pooled.read((tx) => tx.query("SELECT 1"), { consistency: "bounded" })).route.server).not.toBe(paused.name);
+    for (let i = 0; i < 30; i++)
+      expect((await pooled.read((tx) => tx.query("SELECT 1"), { consistency: "bounded" })).route.server).not.toBe(
+        paused.name,
+      );
   });
 
   it("goes back to the replica once replay resumes", async () => {
     const db = clientWith({ maxWaitMs: 2000 }, { read: endpointOf(paused) });
     const before = await replayed(endpointOf(paused));
     await resumeReplay(paused.name);
-    await eventually(`${paused.name} replaying again`, 10_000, async () => ((await replayed(endpointOf(paused))) !== before ? true : undefined));
+    await eventually(`${paused.name} replaying again`, 10_000, async () =>
+      (await replayed(endpointOf(paused))) !== before ? true : undefined,
+    );
     for (let version = 1; version <= 20; version++) {
       const { token } = await db.write((tx) => writeVersion(tx, table, "resumed", version));
       const read = await db.read((tx) => readVersion(tx, table, "resumed"), { token });

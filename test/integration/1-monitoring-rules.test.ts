@@ -38,16 +38,31 @@ function healthy(minutes: number, except: (series: string) => boolean = () => fa
     { series: `pgrr_node_in_recovery{${C}, pg_node="it-primary-0", role="primary"}`, values: steady(0) },
     { series: `pgrr_primary_streaming_replicas{${C}, pg_node="it-primary-0"}`, values: steady(STANDBYS.length) },
     ...STANDBYS.flatMap((name, i) => [
-      { series: `pgrr_replication_replay_lag_bytes{${C}, application_name="${name}", state="streaming"}`, values: steady(0) },
-      { series: `pgrr_replication_replay_lag_seconds{${C}, application_name="${name}", state="streaming"}`, values: steady(0) },
+      {
+        series: `pgrr_replication_replay_lag_bytes{${C}, application_name="${name}", state="streaming"}`,
+        values: steady(0),
+      },
+      {
+        series: `pgrr_replication_replay_lag_seconds{${C}, application_name="${name}", state="streaming"}`,
+        values: steady(0),
+      },
       { series: `pgrr_slot_active{${C}, slot_name="${SLOTS[i]}", slot_type="physical"}`, values: steady(1) },
-      { series: `pgrr_node_in_recovery{${C}, pg_node="${name}", role="${name.includes("olap") ? "olap" : "oltp"}"}`, values: steady(1) },
+      {
+        series: `pgrr_node_in_recovery{${C}, pg_node="${name}", role="${name.includes("olap") ? "olap" : "oltp"}"}`,
+        values: steady(1),
+      },
       { series: `pgrr_standby_wal_receiver_streaming{${C}, pg_node="${name}"}`, values: steady(1) },
       // An idle primary: everything received is replayed, so the standby's time lag is 0, however old the last commit.
       { series: `pgrr_standby_lag_seconds{${C}, pg_node="${name}"}`, values: steady(0) },
     ]),
-    { series: `pgbouncer_pools_server_active_connections{${C}, pool="read", instance="p", database="app"}`, values: steady(1) },
-    { series: `pgbouncer_pools_client_waiting_connections{${C}, pool="read", instance="p", database="app"}`, values: steady(0) },
+    {
+      series: `pgbouncer_pools_server_active_connections{${C}, pool="read", instance="p", database="app"}`,
+      values: steady(1),
+    },
+    {
+      series: `pgbouncer_pools_client_waiting_connections{${C}, pool="read", instance="p", database="app"}`,
+      values: steady(0),
+    },
   ];
   return series.filter((s) => !except(s.series));
 }
@@ -81,13 +96,28 @@ function promtoolTest(name: string, series: Series[], checks: Check[]): void {
 
 describe("the alert rules, under promtool", () => {
   it("pass promtool check rules", () => {
-    const out = execFileSync(MONITORING_BINARIES.promtool, ["check", "rules", join(dir, "rules.yml")], { encoding: "utf8" });
+    const out = execFileSync(MONITORING_BINARIES.promtool, ["check", "rules", join(dir, "rules.yml")], {
+      encoding: "utf8",
+    });
     expect(out).toMatch(/SUCCESS: \d+ rules found/);
   });
 
   it("stay silent on a healthy, idle stack (no lag alert while the last commit grows old)", () => {
-    const alerts = ["PgReplicaNotStreaming", "PgReplicationStreamingInterrupted", "PgReplicationLagHigh", "PgReplicationLagBytesHigh", "PgFewerStreamingReplicasThanDeclared", "PgReplicationSlotInactive", "PgMoreThanOneWriter", "PgbouncerClientsWaiting"];
-    promtoolTest("idle", healthy(15), alerts.map((alert) => ({ alert, at: "14m", firing: false })));
+    const alerts = [
+      "PgReplicaNotStreaming",
+      "PgReplicationStreamingInterrupted",
+      "PgReplicationLagHigh",
+      "PgReplicationLagBytesHigh",
+      "PgFewerStreamingReplicasThanDeclared",
+      "PgReplicationSlotInactive",
+      "PgMoreThanOneWriter",
+      "PgbouncerClientsWaiting",
+    ];
+    promtoolTest(
+      "idle",
+      healthy(15),
+      alerts.map((alert) => ({ alert, at: "14m", firing: false })),
+    );
   });
 
   it("name the replica that stops streaming, after its `for`, and count fewer than declared", () => {
@@ -103,10 +133,17 @@ describe("the alert rules, under promtool", () => {
   });
 
   it("fire on lag past verification.maxLag for an OLTP replica, never for the OLAP replica", () => {
-    const lagging = (s: string) => s.startsWith("pgrr_replication_replay_lag_seconds") && (s.includes("it-replica-0") || s.includes("it-olap-0"));
+    const lagging = (s: string) =>
+      s.startsWith("pgrr_replication_replay_lag_seconds") && (s.includes("it-replica-0") || s.includes("it-olap-0"));
     const series = healthy(5, lagging);
-    series.push({ series: `pgrr_replication_replay_lag_seconds{${C}, application_name="it-replica-0", state="streaming"}`, values: "9x60" });
-    series.push({ series: `pgrr_replication_replay_lag_seconds{${C}, application_name="it-olap-0", state="streaming"}`, values: "900x60" });
+    series.push({
+      series: `pgrr_replication_replay_lag_seconds{${C}, application_name="it-replica-0", state="streaming"}`,
+      values: "9x60",
+    });
+    series.push({
+      series: `pgrr_replication_replay_lag_seconds{${C}, application_name="it-olap-0", state="streaming"}`,
+      values: "900x60",
+    });
     promtoolTest("lag", series, [
       { alert: "PgReplicationLagHigh", at: "2m", firing: true, labels: 'application_name="it-replica-0"' },
       { alert: "PgReplicationLagHigh", at: "2m", firing: false, labels: 'application_name="it-olap-0"' },
@@ -116,7 +153,10 @@ describe("the alert rules, under promtool", () => {
   it("fire at once on a second writer, and on a lost slot", () => {
     const series = healthy(3, (s) => s.includes('pgrr_node_in_recovery{pgrr_cluster="it", pg_node="it-replica-0"'));
     series.push({ series: `pgrr_node_in_recovery{${C}, pg_node="it-replica-0", role="oltp"}`, values: "0x36" });
-    series.push({ series: `pgrr_slot_wal_status_current{${C}, slot_name="it_olap_0", wal_status="lost"}`, values: "1x36" });
+    series.push({
+      series: `pgrr_slot_wal_status_current{${C}, slot_name="it_olap_0", wal_status="lost"}`,
+      values: "1x36",
+    });
     promtoolTest("writers", series, [
       { alert: "PgMoreThanOneWriter", at: "1m", firing: true },
       { alert: "PgReplicaNotInRecovery", at: "1m", firing: true, labels: 'pg_node="it-replica-0"' },
@@ -126,8 +166,14 @@ describe("the alert rules, under promtool", () => {
 
   it("fire on clients waiting and a saturated pool, and on an exporter that is down", () => {
     const series = healthy(5, (s) => s.startsWith("pgbouncer_") || s.startsWith("up{"));
-    series.push({ series: `pgbouncer_pools_client_waiting_connections{${C}, pool="read", instance="p", database="app"}`, values: "3x60" });
-    series.push({ series: `pgbouncer_pools_server_active_connections{${C}, pool="read", instance="p", database="app"}`, values: `${topology.pools.read.defaultPoolSize}x60` });
+    series.push({
+      series: `pgbouncer_pools_client_waiting_connections{${C}, pool="read", instance="p", database="app"}`,
+      values: "3x60",
+    });
+    series.push({
+      series: `pgbouncer_pools_server_active_connections{${C}, pool="read", instance="p", database="app"}`,
+      values: `${topology.pools.read.defaultPoolSize}x60`,
+    });
     series.push({ series: `up{${C}, job="pgrr-postgres", pg_node="it-primary-0"}`, values: "0x60" });
     promtoolTest("pools", series, [
       { alert: "PgbouncerClientsWaiting", at: "2m", firing: true, labels: 'pool="read"' },

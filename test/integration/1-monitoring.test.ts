@@ -21,7 +21,11 @@ interface Alert {
 function prometheus(): { url: string; topology: LocalTopology; scrapeMs: number } {
   const state = runner().state()!;
   if (!state.monitoring) throw new Error("the suite's topology runs without monitoring");
-  return { url: prometheusUrl(state.monitoring.prometheus), topology: state.topology, scrapeMs: state.topology.monitoring.scrapeIntervalMs };
+  return {
+    url: prometheusUrl(state.monitoring.prometheus),
+    topology: state.topology,
+    scrapeMs: state.topology.monitoring.scrapeIntervalMs,
+  };
 }
 
 async function query(url: string, expr: string): Promise<unknown[]> {
@@ -37,10 +41,17 @@ async function alerts(url: string): Promise<Alert[]> {
 }
 
 const firing = (all: Alert[], name: string, labels: Record<string, string> = {}) =>
-  all.some((a) => a.labels.alertname === name && a.state === "firing" && Object.entries(labels).every(([k, v]) => a.labels[k] === v));
+  all.some(
+    (a) =>
+      a.labels.alertname === name &&
+      a.state === "firing" &&
+      Object.entries(labels).every(([k, v]) => a.labels[k] === v),
+  );
 
 function forMs(topology: LocalTopology, alert: string): number {
-  const rule = alertRules(topology).flatMap((g) => g.rules).find((r) => "alert" in r && r.alert === alert);
+  const rule = alertRules(topology)
+    .flatMap((g) => g.rules)
+    .find((r) => "alert" in r && r.alert === alert);
   if (!rule || !("alert" in rule) || !rule.for) throw new Error(`no alert ${alert} with a for`);
   const match = /^(\d+)([smh])$/.exec(rule.for)!;
   return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "s" | "m" | "h"];
@@ -51,13 +62,17 @@ describe.skipIf(external)("monitoring, from the local Prometheus scraping the re
     const { url, topology, scrapeMs } = prometheus();
     // Right after up, Prometheus needs a few scrapes for rate() over its window.
     await new Promise((resolve) => setTimeout(resolve, 3 * scrapeMs));
-    const expressions = [...alertRules(topology).flatMap((g) => g.rules.map((r) => r.expr)), ...dashboardQueries(topology.name)];
+    const expressions = [
+      ...alertRules(topology).flatMap((g) => g.rules.map((r) => r.expr)),
+      ...dashboardQueries(topology.name),
+    ];
     const selectors = [...new Set(expressions.flatMap(metricSelectors))];
     const empty: string[] = [];
     for (const selector of selectors) if ((await query(url, selector)).length === 0) empty.push(selector);
     expect(empty, "selectors with no series (a metric that does not exist, or a renamed label)").toEqual([]);
     const emptyPanels: string[] = [];
-    for (const panel of dashboardQueries(topology.name)) if ((await query(url, panel)).length === 0) emptyPanels.push(panel);
+    for (const panel of dashboardQueries(topology.name))
+      if ((await query(url, panel)).length === 0) emptyPanels.push(panel);
     expect(emptyPanels).toEqual([]);
     expect(selectors.length).toBeGreaterThan(30);
   });
@@ -76,8 +91,12 @@ describe.skipIf(external)("monitoring, from the local Prometheus scraping the re
     await runner().stopNodeByName(replica);
     const stopped = Date.now();
     try {
-      await eventually(`PgReplicaNotStreaming for ${replica}`, bound, async () => (firing(await alerts(url), "PgReplicaNotStreaming", { application_name: replica }) ? true : undefined));
-      console.log(`monitoring: PgReplicaNotStreaming fired ${Date.now() - stopped} ms after ${replica} stopped (for ${forMs(topology, "PgReplicaNotStreaming")} ms, scrape ${scrapeMs} ms)`);
+      await eventually(`PgReplicaNotStreaming for ${replica}`, bound, async () =>
+        firing(await alerts(url), "PgReplicaNotStreaming", { application_name: replica }) ? true : undefined,
+      );
+      console.log(
+        `monitoring: PgReplicaNotStreaming fired ${Date.now() - stopped} ms after ${replica} stopped (for ${forMs(topology, "PgReplicaNotStreaming")} ms, scrape ${scrapeMs} ms)`,
+      );
       const now = await alerts(url);
       expect(firing(now, "PgReplicaNotStreaming", { application_name: "it-replica-0" })).toBe(false);
     } finally {
@@ -97,7 +116,9 @@ describe.skipIf(external)("monitoring, from the local Prometheus scraping the re
     await sql(outputs.pools.write, "CREATE TABLE monitoring_conflict (id int PRIMARY KEY, v int)");
     await sql(outputs.pools.write, "INSERT INTO monitoring_conflict SELECT g, 0 FROM generate_series(1, 5000) g");
     await eventually("the table on the OLAP replica", 10_000, async () =>
-      (await sql<{ n: number }>(olapEndpoint, "SELECT count(*)::int AS n FROM monitoring_conflict"))[0]?.n === 5000 ? true : undefined,
+      (await sql<{ n: number }>(olapEndpoint, "SELECT count(*)::int AS n FROM monitoring_conflict"))[0]?.n === 5000
+        ? true
+        : undefined,
     );
     const analytic = client(olapEndpoint);
     await analytic.connect();
@@ -109,11 +130,18 @@ describe.skipIf(external)("monitoring, from the local Prometheus scraping the re
       await new Promise((resolve) => setTimeout(resolve, 2500));
       await sql(outputs.writer, "VACUUM monitoring_conflict");
       const bound = topology.monitoring.olapReplayPausedForMs + 3 * scrapeMs;
-      await eventually("PgOlapReplayPaused", bound + 10_000, async () => (firing(await alerts(url), "PgOlapReplayPaused", { pg_node: olap.name, severity: "info" }) ? true : undefined));
+      await eventually("PgOlapReplayPaused", bound + 10_000, async () =>
+        firing(await alerts(url), "PgOlapReplayPaused", { pg_node: olap.name, severity: "info" }) ? true : undefined,
+      );
       const now = await alerts(url);
-      const aboutOltp = now.filter((a) => a.labels.alertname !== "PgOlapReplayPaused" && Object.values(a.labels).some((v) => /it-replica-\d/.test(v)));
+      const aboutOltp = now.filter(
+        (a) =>
+          a.labels.alertname !== "PgOlapReplayPaused" && Object.values(a.labels).some((v) => /it-replica-\d/.test(v)),
+      );
       expect(aboutOltp.map((a) => `${a.labels.alertname} ${a.state}`)).toEqual([]);
-      expect(now.filter((a) => a.state === "firing" && a.labels.severity !== "info").map((a) => a.labels.alertname)).toEqual([]);
+      expect(
+        now.filter((a) => a.state === "firing" && a.labels.severity !== "info").map((a) => a.labels.alertname),
+      ).toEqual([]);
     } finally {
       await analytic.query("COMMIT").catch(() => undefined);
       await analytic.end();

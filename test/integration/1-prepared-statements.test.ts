@@ -37,7 +37,9 @@ describe.each(pools())("the %s pool with prepared statements", (pool, endpoint) 
         Array.from({ length: CLIENTS * ROUNDS }, async (_, i) => {
           const shape = i % SHAPES;
           // Each shape is its own statement text, so postgres.js prepares SHAPES statements per connection.
-          const rows = await sql.unsafe(`SELECT $1::int + ${shape} AS value, pg_is_in_recovery() AS standby`, [i], { prepare: true });
+          const rows = await sql.unsafe(`SELECT $1::int + ${shape} AS value, pg_is_in_recovery() AS standby`, [i], {
+            prepare: true,
+          });
           return { expected: i + shape, got: rows[0]?.value, standby: rows[0]?.standby };
         }),
       );

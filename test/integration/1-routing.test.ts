@@ -9,7 +9,17 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { verifyStack } from "../../components/verify/verifier";
-import { endpointOf, eventually, external, localJobScript, olapReaders, oltpReaders, outputs, sql, stateDir } from "./support";
+import {
+  endpointOf,
+  eventually,
+  external,
+  localJobScript,
+  olapReaders,
+  oltpReaders,
+  outputs,
+  sql,
+  stateDir,
+} from "./support";
 
 const run = promisify(execFile);
 
@@ -34,7 +44,10 @@ describe("a topology with OLTP replicas and an OLAP replica", () => {
 describe("routing through the pools", () => {
   const table = `routing_${randomBytes(4).toString("hex")}`;
   beforeAll(async () => {
-    await sql(outputs.pools.write, `CREATE TABLE ${table} (token text PRIMARY KEY, written_at timestamptz DEFAULT clock_timestamp())`);
+    await sql(
+      outputs.pools.write,
+      `CREATE TABLE ${table} (token text PRIMARY KEY, written_at timestamptz DEFAULT clock_timestamp())`,
+    );
   });
 
   it("makes a write through the write pool visible through the read pool within the lag bound", async () => {
@@ -54,7 +67,10 @@ describe("routing through the pools", () => {
     for (let batch = 0; batch < 10; batch++) {
       const rows = await Promise.all(
         Array.from({ length: 20 }, () =>
-          sql<{ name: string; in_recovery: boolean }>(outputs.pools.read, "SELECT current_setting('cluster_name') AS name, pg_is_in_recovery() AS in_recovery, pg_sleep(0.01)"),
+          sql<{ name: string; in_recovery: boolean }>(
+            outputs.pools.read,
+            "SELECT current_setting('cluster_name') AS name, pg_is_in_recovery() AS in_recovery, pg_sleep(0.01)",
+          ),
         ),
       );
       for (const [row] of rows) {
@@ -68,24 +84,37 @@ describe("routing through the pools", () => {
   });
 
   it("refuses writes through the read pool", async () => {
-    await expect(sql(outputs.pools.read, `INSERT INTO ${table} (token) VALUES ('through-read-pool')`)).rejects.toThrow(/read-only transaction/);
+    await expect(sql(outputs.pools.read, `INSERT INTO ${table} (token) VALUES ('through-read-pool')`)).rejects.toThrow(
+      /read-only transaction/,
+    );
   });
 
   it("refuses writes directly on every replica", async () => {
     for (const reader of outputs.readers) {
-      await expect(sql(endpointOf(reader), `INSERT INTO ${table} (token) VALUES ('direct')`), reader.name).rejects.toThrow(/read-only transaction/);
+      await expect(
+        sql(endpointOf(reader), `INSERT INTO ${table} (token) VALUES ('direct')`),
+        reader.name,
+      ).rejects.toThrow(/read-only transaction/);
     }
   });
 
   it.skipIf(!outputs.pools.olap)("lands OLAP pool connections on the OLAP replica only", async () => {
     const olap = olapReaders().map((r) => r.name);
     expect(olap.length).toBeGreaterThan(0);
-    const rows = await Promise.all(Array.from({ length: 30 }, () => sql<{ name: string }>(outputs.pools.olap!, "SELECT current_setting('cluster_name') AS name, pg_sleep(0.01)")));
+    const rows = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        sql<{ name: string }>(outputs.pools.olap!, "SELECT current_setting('cluster_name') AS name, pg_sleep(0.01)"),
+      ),
+    );
     expect(new Set(rows.map(([row]) => row!.name))).toEqual(new Set(olap));
   });
 
   it("keeps the OLAP replica out of the reader endpoint", async () => {
-    const rows = await Promise.all(Array.from({ length: 30 }, () => sql<{ name: string }>(outputs.readerEndpoint, "SELECT current_setting('cluster_name') AS name")));
+    const rows = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        sql<{ name: string }>(outputs.readerEndpoint, "SELECT current_setting('cluster_name') AS name"),
+      ),
+    );
     const olap = olapReaders().map((r) => r.name);
     for (const [row] of rows) expect(olap).not.toContain(row!.name);
   });
@@ -97,18 +126,28 @@ describe("per-role settings", () => {
 
   // Against any stack: the roles' policies, and analytic memory on the OLAP replica above the OLTP replicas'
   // (stack config may raise work_mem, as prod does). The suite's own topology also gets exact defaults.
-  it.skipIf(!outputs.pools.olap)("puts the analytic settings and the no-cancel policy in effect on the OLAP replica", async () => {
-    const [olap] = olapReaders();
-    const [oltp] = oltpReaders();
-    const bytes = async (reader: { host: string; port: number }) =>
-      Number((await sql<{ b: string }>(endpointOf(reader), "SELECT setting::bigint * 1024 AS b FROM pg_settings WHERE name = 'work_mem'"))[0]!.b);
-    expect(await bytes(olap!)).toBeGreaterThan(await bytes(oltp!));
-    expect(await show(olap!, "max_parallel_workers_per_gather")).toBe("4");
-    expect(await show(olap!, "enable_partitionwise_join")).toBe("on");
-    expect(await show(olap!, "hot_standby_feedback")).toBe("off");
-    expect(await show(olap!, "max_standby_streaming_delay")).toBe("-1");
-    if (!external) expect(await show(olap!, "work_mem")).toBe("128MB");
-  });
+  it.skipIf(!outputs.pools.olap)(
+    "puts the analytic settings and the no-cancel policy in effect on the OLAP replica",
+    async () => {
+      const [olap] = olapReaders();
+      const [oltp] = oltpReaders();
+      const bytes = async (reader: { host: string; port: number }) =>
+        Number(
+          (
+            await sql<{ b: string }>(
+              endpointOf(reader),
+              "SELECT setting::bigint * 1024 AS b FROM pg_settings WHERE name = 'work_mem'",
+            )
+          )[0]!.b,
+        );
+      expect(await bytes(olap!)).toBeGreaterThan(await bytes(oltp!));
+      expect(await show(olap!, "max_parallel_workers_per_gather")).toBe("4");
+      expect(await show(olap!, "enable_partitionwise_join")).toBe("on");
+      expect(await show(olap!, "hot_standby_feedback")).toBe("off");
+      expect(await show(olap!, "max_standby_streaming_delay")).toBe("-1");
+      if (!external) expect(await show(olap!, "work_mem")).toBe("128MB");
+    },
+  );
 
   it("keeps the OLTP replicas fresh, feedback on, read-only", async () => {
     for (const reader of oltpReaders()) {

@@ -13,7 +13,20 @@ import { showDatabaseHosts } from "../../components/local/pgbouncerAdmin";
 import { TARGET_LABELS } from "../../components/monitoring/targets";
 import { POOL_ADMIN_USER } from "../../components/local/pgbouncerProcess";
 import { verifyStack } from "../../components/verify/verifier";
-import { client, endpointOf, eventually, external, generateWal, localJobScript, olapReaders, oltpReaders, outputs, runner, sql, stateDir } from "./support";
+import {
+  client,
+  endpointOf,
+  eventually,
+  external,
+  generateWal,
+  localJobScript,
+  olapReaders,
+  oltpReaders,
+  outputs,
+  runner,
+  sql,
+  stateDir,
+} from "./support";
 
 const MB = 1024 * 1024;
 const STOPPED = "it-replica-1";
@@ -37,12 +50,19 @@ async function slot(name: string): Promise<SlotRow> {
 /** The host list PgBouncer itself uses for the read pool (SHOW DATABASES on its admin console). */
 async function readPoolHosts(): Promise<string[]> {
   const state = runner().state()!;
-  const hosts = await showDatabaseHosts(outputs.pools.read, { user: POOL_ADMIN_USER, password: state.passwords.poolAdmin });
+  const hosts = await showDatabaseHosts(outputs.pools.read, {
+    user: POOL_ADMIN_USER,
+    password: state.passwords.poolAdmin,
+  });
   return (hosts[outputs.database] ?? "").split(",");
 }
 
 async function readPoolLandings(count: number): Promise<Set<string>> {
-  const rows = await Promise.all(Array.from({ length: count }, () => sql<{ name: string }>(outputs.pools.read, "SELECT current_setting('cluster_name') AS name, pg_sleep(0.01)")));
+  const rows = await Promise.all(
+    Array.from({ length: count }, () =>
+      sql<{ name: string }>(outputs.pools.read, "SELECT current_setting('cluster_name') AS name, pg_sleep(0.01)"),
+    ),
+  );
   return new Set(rows.map(([row]) => row!.name));
 }
 
@@ -52,7 +72,11 @@ interface PrometheusAlert {
   state: string;
 }
 
-type RuleGroups = { data: { groups: Array<{ lastEvaluation: string; rules: Array<{ name: string; annotations?: Record<string, string> }> }> } };
+type RuleGroups = {
+  data: {
+    groups: Array<{ lastEvaluation: string; rules: Array<{ name: string; annotations?: Record<string, string> }> }>;
+  };
+};
 
 /** After promote, the local Prometheus treats the promoted node as the writer and no longer scrapes the retired one. */
 async function expectMonitoringToFollow(writer: string, retired: string): Promise<void> {
@@ -61,11 +85,15 @@ async function expectMonitoringToFollow(writer: string, retired: string): Promis
   const url = prometheusUrl(state.monitoring.prometheus);
   const reloadedBy = Date.now();
   const rules = async () => (await (await fetch(`${url}/api/v1/rules`)).json()) as RuleGroups;
-  const notInRecovery = (await rules()).data.groups.flatMap((g) => g.rules).find((r) => r.name === "PgReplicaNotInRecovery");
+  const notInRecovery = (await rules()).data.groups
+    .flatMap((g) => g.rules)
+    .find((r) => r.name === "PgReplicaNotInRecovery");
   expect(notInRecovery?.annotations?.description).toContain(`the writer is ${writer}`);
   // Prometheus hands new targets to its scrape manager at most every 5 s after a reload.
   await eventually(`${retired} no longer scraped`, 20_000, async () => {
-    const targets = (await (await fetch(`${url}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ labels: Record<string, string> }> } };
+    const targets = (await (await fetch(`${url}/api/v1/targets`)).json()) as {
+      data: { activeTargets: Array<{ labels: Record<string, string> }> };
+    };
     return targets.data.activeTargets.some((t) => t.labels[TARGET_LABELS.node] === retired) ? undefined : true;
   });
   // Every group evaluated twice since the reload (on Prometheus's clock, the same as ours): a rule still
@@ -74,10 +102,15 @@ async function expectMonitoringToFollow(writer: string, retired: string): Promis
   await eventually("two rule evaluations after the reload", 60_000, async () =>
     (await rules()).data.groups.every((g) => Date.parse(g.lastEvaluation) > twice) ? true : undefined,
   );
-  const active = ((await (await fetch(`${url}/api/v1/alerts`)).json()) as { data: { alerts: PrometheusAlert[] } }).data.alerts;
+  const active = ((await (await fetch(`${url}/api/v1/alerts`)).json()) as { data: { alerts: PrometheusAlert[] } }).data
+    .alerts;
   // Alerts about roles; the retired writer's own (its exporter could not reach it) end with its series, not here.
   const roleAlerts = ["PgReplicaNotInRecovery", "PgMoreThanOneWriter", "PgFewerStreamingReplicasThanDeclared"];
-  const aboutWriter = active.filter((a) => roleAlerts.includes(a.labels.alertname ?? "") || (a.labels.alertname === "PgReplicaNotStreaming" && Object.values(a.labels).includes(writer)));
+  const aboutWriter = active.filter(
+    (a) =>
+      roleAlerts.includes(a.labels.alertname ?? "") ||
+      (a.labels.alertname === "PgReplicaNotStreaming" && Object.values(a.labels).includes(writer)),
+  );
   expect(aboutWriter.map((a) => `${a.labels.alertname} ${a.state} ${JSON.stringify(a.labels)}`)).toEqual([]);
 }
 
@@ -88,8 +121,11 @@ describe.skipIf(external).sequential("faults", () => {
       const report = await verifyStack(outputs, { timeoutMs: 2000, retryDelayMs: 500 });
       expect(report.ok).toBe(false);
       const stopped = report.replicas.find((r) => r.name === STOPPED)!;
-      expect(stopped.problems.join("\n")).toMatch(/it-replica-1: not connected to the writer \(absent from pg_stat_replication\)/);
-      for (const other of report.replicas.filter((r) => r.name !== STOPPED)) expect(other.problems, other.name).toEqual([]);
+      expect(stopped.problems.join("\n")).toMatch(
+        /it-replica-1: not connected to the writer \(absent from pg_stat_replication\)/,
+      );
+      for (const other of report.replicas.filter((r) => r.name !== STOPPED))
+        expect(other.problems, other.name).toEqual([]);
       await sql(outputs.pools.write, "CREATE TABLE IF NOT EXISTS during_outage (id serial PRIMARY KEY)");
       await sql(outputs.pools.write, "INSERT INTO during_outage DEFAULT VALUES");
     });
@@ -106,7 +142,9 @@ describe.skipIf(external).sequential("faults", () => {
       const { script, env } = localJobScript({ pools: false, timeoutS: 3 });
       const path = join(stateDir!, "verify-job-fault.sh");
       writeFileSync(path, script);
-      const failure = await promisify(execFile)("bash", [path], { env: { ...env, HEARTBEAT_TOKEN: "itest-fault" } }).then(
+      const failure = await promisify(execFile)("bash", [path], {
+        env: { ...env, HEARTBEAT_TOKEN: "itest-fault" },
+      }).then(
         () => undefined,
         (error: { code: number; stderr: string }) => error,
       );
@@ -133,7 +171,10 @@ describe.skipIf(external).sequential("faults", () => {
       const report = await verifyStack(outputs, { timeoutMs: 60_000 });
       expect(report.problems).toEqual([]);
       expect((await slot("it_replica_1")).active).toBe(true);
-      const rows = await sql(endpointOf(outputs.readers.find((r) => r.name === STOPPED)!), "SELECT count(*)::int AS n FROM during_outage");
+      const rows = await sql(
+        endpointOf(outputs.readers.find((r) => r.name === STOPPED)!),
+        "SELECT count(*)::int AS n FROM during_outage",
+      );
       expect(rows[0]!.n).toBe(1);
     });
   });
@@ -170,7 +211,9 @@ describe.skipIf(external).sequential("faults", () => {
       });
       await runner().superuserQuery(LAGGING, "SELECT pg_wal_replay_pause()");
       await generateWal(24); // past the 16MB bound of this suite's topology
-      await eventually(`${LAGGING} out of the read pool's host list`, 15_000, async () => ((await readPoolHosts()).includes(lagging.host) ? undefined : true));
+      await eventually(`${LAGGING} out of the read pool's host list`, 15_000, async () =>
+        (await readPoolHosts()).includes(lagging.host) ? undefined : true,
+      );
       expect(await readPoolLandings(30)).toEqual(new Set(["it-replica-1"]));
       // Its remaining client is disconnected after the controller's drain period, not left on stale data.
       await eventually("the held transaction on the lagging replica cut", 15_000, async () =>
@@ -181,8 +224,12 @@ describe.skipIf(external).sequential("faults", () => {
       );
       await held.end().catch(() => undefined);
       await runner().superuserQuery(LAGGING, "SELECT pg_wal_replay_resume()");
-      await eventually(`${LAGGING} back in the read pool`, 30_000, async () => ((await readPoolHosts()).includes(lagging.host) ? true : undefined));
-      await eventually("reads reaching both OLTP replicas again", 30_000, async () => ((await readPoolLandings(40)).size === 2 ? true : undefined));
+      await eventually(`${LAGGING} back in the read pool`, 30_000, async () =>
+        (await readPoolHosts()).includes(lagging.host) ? true : undefined,
+      );
+      await eventually("reads reaching both OLTP replicas again", 30_000, async () =>
+        (await readPoolLandings(40)).size === 2 ? true : undefined,
+      );
     });
   });
 
@@ -201,13 +248,18 @@ describe.skipIf(external).sequential("faults", () => {
       await analytic.connect();
       await analytic.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
       await analytic.query("SELECT sum(v) FROM olap_conflict");
-      // Dead rows the analytic snapshot still sees, removed by VACUUM on the primary: a recovery conflict on the OLAP replica.
+      // Dead rows the analytic snapshot still sees, removed by VACUUM on the primary: a recovery conflict on the OLAP
+      // replica.
       await sql(outputs.pools.write, "UPDATE olap_conflict SET v = v + 1");
-      // OLTP replicas' hot_standby_feedback (sent every second) must move past the UPDATE before VACUUM may remove its dead rows.
+      // OLTP replicas' hot_standby_feedback (sent every second) must move past the UPDATE before VACUUM may remove its
+      // dead rows.
       await new Promise((resolve) => setTimeout(resolve, 2500));
       await sql(outputs.writer, "VACUUM olap_conflict");
       await eventually("the OLAP replica's replay waiting on the analytic query", 15_000, async () => {
-        const [row] = await sql<{ wait_event: string | null }>(endpointOf(olap!), "SELECT wait_event FROM pg_stat_activity WHERE backend_type = 'startup'");
+        const [row] = await sql<{ wait_event: string | null }>(
+          endpointOf(olap!),
+          "SELECT wait_event FROM pg_stat_activity WHERE backend_type = 'startup'",
+        );
         return row?.wait_event === "RecoveryConflictSnapshot" ? true : undefined;
       });
       const started = Date.now();
@@ -215,7 +267,9 @@ describe.skipIf(external).sequential("faults", () => {
 
       for (const reader of oltpReaders()) {
         await eventually(`the marker on ${reader.name}`, outputs.verification.maxLagMs, async () =>
-          (await sql(endpointOf(reader), "SELECT 1 FROM olap_marker WHERE token = 'after-vacuum'")).length === 1 ? true : undefined,
+          (await sql(endpointOf(reader), "SELECT 1 FROM olap_marker WHERE token = 'after-vacuum'")).length === 1
+            ? true
+            : undefined,
         );
       }
       expect(Date.now() - started).toBeLessThanOrEqual(outputs.verification.maxLagMs);
@@ -235,7 +289,9 @@ describe.skipIf(external).sequential("faults", () => {
       await analytic.query("COMMIT");
       await analytic.end();
       await eventually("the OLAP replica catching up", 10_000, async () =>
-        (await sql(endpointOf(olap!), "SELECT 1 FROM olap_marker WHERE token = 'after-vacuum'")).length === 1 ? true : undefined,
+        (await sql(endpointOf(olap!), "SELECT 1 FROM olap_marker WHERE token = 'after-vacuum'")).length === 1
+          ? true
+          : undefined,
       );
     });
   });
@@ -243,9 +299,14 @@ describe.skipIf(external).sequential("faults", () => {
   describe("promote --force naming a replica that cannot be promoted", () => {
     it("refuses before stopping the writer, which keeps taking writes", async () => {
       const olap = olapReaders()[0]!;
-      await expect(runner().promote({ replica: olap.name, force: true })).rejects.toThrow(new RegExp(`--replica ${olap.name} cannot be promoted.*Nothing was changed`));
+      await expect(runner().promote({ replica: olap.name, force: true })).rejects.toThrow(
+        new RegExp(`--replica ${olap.name} cannot be promoted.*Nothing was changed`),
+      );
       await sql(outputs.pools.write, "CREATE TABLE after_refused_promote (id int)");
-      const [row] = await sql<{ name: string }>(outputs.pools.write, "INSERT INTO after_refused_promote VALUES (1) RETURNING current_setting('cluster_name') AS name");
+      const [row] = await sql<{ name: string }>(
+        outputs.pools.write,
+        "INSERT INTO after_refused_promote VALUES (1) RETURNING current_setting('cluster_name') AS name",
+      );
       expect(row!.name).toBe("it-primary-0");
     });
   });
@@ -256,7 +317,9 @@ describe.skipIf(external).sequential("faults", () => {
       await sql(outputs.pools.write, "INSERT INTO before_failover SELECT generate_series(1, 500)");
       for (const reader of oltpReaders()) {
         await eventually(`500 rows on ${reader.name}`, 10_000, async () =>
-          (await sql(endpointOf(reader), "SELECT count(*)::int AS n FROM before_failover"))[0]!.n === 500 ? true : undefined,
+          (await sql(endpointOf(reader), "SELECT count(*)::int AS n FROM before_failover"))[0]!.n === 500
+            ? true
+            : undefined,
         );
       }
       await runner().stopNodeByName("it-primary-0", "immediate");
@@ -281,7 +344,9 @@ describe.skipIf(external).sequential("faults", () => {
       const report = await verifyStack(after, { timeoutMs: 60_000 });
       expect(report.problems).toEqual([]);
       expect(await readPoolLandings(30)).not.toContain(result.promoted);
-      await eventually("the promoted replica out of the read pool's host list", 10_000, async () => ((await readPoolHosts()).includes(promoted.host) ? undefined : true));
+      await eventually("the promoted replica out of the read pool's host list", 10_000, async () =>
+        (await readPoolHosts()).includes(promoted.host) ? undefined : true,
+      );
       await expectMonitoringToFollow(result.promoted, result.formerWriter);
     });
   });

@@ -4,7 +4,16 @@
  * on a broken one; an interrupted `local up` leaves no process running.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,9 +31,14 @@ interface Result {
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 240_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, ...env }, timeout: 240_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -73,13 +87,17 @@ describe("bad input to the CLI", () => {
   it("names an unknown stack and lists the known ones", async () => {
     const result = await cli(["local", "up", "--stack", "nope"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/stack nope: no file .*Pulumi\.nope\.yaml\. Known stacks: aurora-dev, aurora-pr, aurora-prod, dev, local, pr, prod, prod-cnpg, staging; create it or pass one of those with --stack\./);
+    expect(result.stderr).toMatch(
+      /stack nope: no file .*Pulumi\.nope\.yaml\. Known stacks: aurora-dev, aurora-pr, aurora-prod, dev, local, pr, prod, prod-cnpg, staging; create it or pass one of those with --stack\./,
+    );
   });
 
   it("refuses kubernetes failover on a CloudNativePG stack: the operator fails over itself", async () => {
     const result = await cli(["kubernetes", "failover", "--stack", "prod-cnpg"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("stack prod-cnpg runs on CloudNativePG (kubernetes.engine cloudnative-pg): the operator fails over by itself");
+    expect(result.stderr).toContain(
+      "stack prod-cnpg runs on CloudNativePG (kubernetes.engine cloudnative-pg): the operator fails over by itself",
+    );
     expect(result.stderr).toContain("kubectl cnpg promote pg <instance> -n pg-prod");
   });
 
@@ -91,7 +109,9 @@ describe("bad input to the CLI", () => {
   });
 
   it("says which binaries are missing and how to install them", async () => {
-    const result = await cli(["local", "up", "--no-install", "--state-dir", join(scratch, "nobin")], { PG_READ_REPLICAS_PG_BINDIR: "/nonexistent/bin" });
+    const result = await cli(["local", "up", "--no-install", "--state-dir", join(scratch, "nobin")], {
+      PG_READ_REPLICAS_PG_BINDIR: "/nonexistent/bin",
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("missing: postgresql-15 (install it: sudo apt-get install postgresql-15)");
   });
@@ -99,8 +119,14 @@ describe("bad input to the CLI", () => {
   it("refuses a PgBouncer too old for prepared statements and says how to build one", async () => {
     // A stand-in that answers --version as Debian 12's PgBouncer does: the test needs no package installed.
     const oldBouncer = join(scratch, "pgbouncer-1.18");
-    writeFileSync(oldBouncer, "#!/bin/sh\nprintf 'PgBouncer 1.18.0\\nlibevent 2.1.12-stable\\nadns: c-ares 1.18.1\\ntls: OpenSSL 3.0.15\\n'\n", { mode: 0o755 });
-    const result = await cli(["local", "up", "--no-install", "--state-dir", join(scratch, "oldbouncer")], { PG_READ_REPLICAS_PGBOUNCER: oldBouncer });
+    writeFileSync(
+      oldBouncer,
+      "#!/bin/sh\nprintf 'PgBouncer 1.18.0\\nlibevent 2.1.12-stable\\nadns: c-ares 1.18.1\\ntls: OpenSSL 3.0.15\\n'\n",
+      { mode: 0o755 },
+    );
+    const result = await cli(["local", "up", "--no-install", "--state-dir", join(scratch, "oldbouncer")], {
+      PG_READ_REPLICAS_PGBOUNCER: oldBouncer,
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`missing: PgBouncer 1.21 or newer (${oldBouncer} is PgBouncer 1.18.0)`);
     expect(result.stderr).toMatch(/build 1\.24 from Debian 13's source: sudo bash \S+\/scripts\/build-pgbouncer\.sh /);
@@ -109,7 +135,9 @@ describe("bad input to the CLI", () => {
   it("says when the state directory cannot be created", async () => {
     const result = await cli(["local", "up", "--state-dir", "/proc/pgrr-nope/state"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/cannot create the state directory \/proc\/pgrr-nope\/state .*pass a writable --state-dir/);
+    expect(result.stderr).toMatch(
+      /cannot create the state directory \/proc\/pgrr-nope\/state .*pass a writable --state-dir/,
+    );
   });
 
   it("names what is wrong with an outputs file", async () => {
@@ -127,9 +155,13 @@ describe("bad input to the CLI", () => {
 
     const hidden = join(scratch, "hidden.json");
     writeFileSync(hidden, JSON.stringify({ ...outputs, password: "[secret]" }));
-    expect((await cli(["verify", "--outputs", hidden])).stderr).toContain("export the outputs with: pulumi stack output --json --show-secrets");
+    expect((await cli(["verify", "--outputs", hidden])).stderr).toContain(
+      "export the outputs with: pulumi stack output --json --show-secrets",
+    );
 
-    expect((await cli(["verify", "--outputs", join(scratch, "absent.json")])).stderr).toContain("absent.json does not exist");
+    expect((await cli(["verify", "--outputs", join(scratch, "absent.json")])).stderr).toContain(
+      "absent.json does not exist",
+    );
   });
 
   it("refuses a malformed duration", async () => {
@@ -149,16 +181,28 @@ describe("the Aurora check from the command line", () => {
   it("refuses a missing or malformed expectation", async () => {
     const missing = await cli(["aurora-check", "--from-env"], { PG_READ_REPLICAS_AURORA_EXPECT: "" });
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain("PG_READ_REPLICAS_AURORA_EXPECT is empty; the Aurora check runs from pulumi up, which sets it.");
-    const malformed = await cli(["aurora-check"], { PG_READ_REPLICAS_AURORA_EXPECT: JSON.stringify({ timeoutMs: 1, maxLagMs: 5000, clusters: [] }) });
+    expect(missing.stderr).toContain(
+      "PG_READ_REPLICAS_AURORA_EXPECT is empty; the Aurora check runs from pulumi up, which sets it.",
+    );
+    const malformed = await cli(["aurora-check"], {
+      PG_READ_REPLICAS_AURORA_EXPECT: JSON.stringify({ timeoutMs: 1, maxLagMs: 5000, clusters: [] }),
+    });
     expect(malformed.stderr).toMatch(/is not an Aurora check input: .*clusters: /);
     const cleanup = await cli(["aurora-remove-autoscaled"], { PG_READ_REPLICAS_AURORA_CLUSTER: "" });
     expect(cleanup.code).toBe(1);
-    expect(cleanup.stderr).toContain("PG_READ_REPLICAS_AURORA_CLUSTER is empty; the Aurora cleanup runs from pulumi destroy, which sets it.");
+    expect(cleanup.stderr).toContain(
+      "PG_READ_REPLICAS_AURORA_CLUSTER is empty; the Aurora cleanup runs from pulumi destroy, which sets it.",
+    );
   });
 
   it("fails pulumi up's check, naming cluster and region, when AWS cannot be reached", async () => {
-    const expectation = { timeoutMs: 1, maxLagMs: 5000, postgresVersion: 16, majorUpgrade: "held", clusters: [{ region: "us-east-1", clusterId: "pg-cluster", primary: true, readers: [] }] };
+    const expectation = {
+      timeoutMs: 1,
+      maxLagMs: 5000,
+      postgresVersion: 16,
+      majorUpgrade: "held",
+      clusters: [{ region: "us-east-1", clusterId: "pg-cluster", primary: true, readers: [] }],
+    };
     const result = await cli(["aurora-check"], {
       PG_READ_REPLICAS_AURORA_EXPECT: JSON.stringify(expectation),
       AWS_EC2_METADATA_DISABLED: "true",
@@ -185,7 +229,9 @@ describe("verify from the command line", () => {
   });
 
   it.skipIf(external)("names the culprit on a broken one", async () => {
-    const broken = runner().outputs().readers.find((r) => r.role === "oltp")!.name;
+    const broken = runner()
+      .outputs()
+      .readers.find((r) => r.role === "oltp")!.name;
     await runner().stopNodeByName(broken);
     try {
       const result = await cli(["verify", "--outputs", outputsFile(), "--timeout", "2s"]);
@@ -202,11 +248,24 @@ describe("verify from the command line", () => {
 describe.skipIf(external)("local up on a stack of its own", () => {
   it("refuses to resume when a recorded port has been taken, and leaves nothing running", async () => {
     const stack = smallStack("porty");
-    const up = await cli(["local", "up", "--stack", "porty", "--stacks-dir", stack.stacksDir, "--state-dir", stack.stateDir]);
+    const up = await cli([
+      "local",
+      "up",
+      "--stack",
+      "porty",
+      "--stacks-dir",
+      stack.stacksDir,
+      "--state-dir",
+      stack.stateDir,
+    ]);
     expect(up.code, up.stderr).toBe(0);
     // Printed follow-up commands act on this same stack: they carry the directories it was given.
-    expect(up.stdout).toContain(`local down --stack porty --state-dir ${stack.stateDir} --stacks-dir ${stack.stacksDir}`);
-    expect(up.stdout).toContain(`local status --stack porty --state-dir ${stack.stateDir} --stacks-dir ${stack.stacksDir}`);
+    expect(up.stdout).toContain(
+      `local down --stack porty --state-dir ${stack.stateDir} --stacks-dir ${stack.stacksDir}`,
+    );
+    expect(up.stdout).toContain(
+      `local status --stack porty --state-dir ${stack.stateDir} --stacks-dir ${stack.stacksDir}`,
+    );
     const local = new LocalRunner("porty", stack.stateDir);
     const state = local.state()!;
     await local.stopEverything();
@@ -214,14 +273,35 @@ describe.skipIf(external)("local up on a stack of its own", () => {
     const { host, port } = state.endpoints.nodes["porty-replica-0"]!;
     await new Promise<void>((resolve) => blocker.listen(port, host, resolve));
     try {
-      const again = await cli(["local", "up", "--stack", "porty", "--stacks-dir", stack.stacksDir, "--state-dir", stack.stateDir]);
+      const again = await cli([
+        "local",
+        "up",
+        "--stack",
+        "porty",
+        "--stacks-dir",
+        stack.stacksDir,
+        "--state-dir",
+        stack.stateDir,
+      ]);
       expect(again.code).toBe(1);
-      expect(again.stderr).toContain(`${host}:${port}, recorded for porty-replica-0, is in use by another process. Stop that process, or run local down to start over with new addresses.`);
+      expect(again.stderr).toContain(
+        `${host}:${port}, recorded for porty-replica-0, is in use by another process. Stop that process, or run local down to start over with new addresses.`,
+      );
       expect(processesUnder(stack.stateDir)).toEqual([]);
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
-    const resumed = await cli(["local", "up", "--stack", "porty", "--stacks-dir", stack.stacksDir, "--state-dir", stack.stateDir, "--json"]);
+    const resumed = await cli([
+      "local",
+      "up",
+      "--stack",
+      "porty",
+      "--stacks-dir",
+      stack.stacksDir,
+      "--state-dir",
+      stack.stateDir,
+      "--json",
+    ]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout).backend).toBe("local");
     const down = await cli(["local", "down", "--stack", "porty", "--state-dir", stack.stateDir]);
@@ -231,9 +311,13 @@ describe.skipIf(external)("local up on a stack of its own", () => {
 
   it("stops everything it started when interrupted half-way", async () => {
     const stack = smallStack("halt");
-    const child: ChildProcess = spawn(process.execPath, [BIN, "local", "up", "--stack", "halt", "--stacks-dir", stack.stacksDir, "--state-dir", stack.stateDir], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [BIN, "local", "up", "--stack", "halt", "--stacks-dir", stack.stacksDir, "--state-dir", stack.stateDir],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stderr = "";
     child.stderr!.on("data", (chunk) => (stderr += chunk));
     await new Promise<void>((resolve) => {
@@ -257,9 +341,13 @@ describe.skipIf(external)("local up on a stack of its own", () => {
 describe.skipIf(external)("a reader that goes away (| head)", () => {
   it("does not stop local up half-way: it finishes, and the stack runs", async () => {
     const stack = smallStack("headed");
-    const child: ChildProcess = spawn(process.execPath, [BIN, "local", "up", "--stack", "headed", "--stacks-dir", stack.stacksDir, "--state-dir", stack.stateDir], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [BIN, "local", "up", "--stack", "headed", "--stacks-dir", stack.stacksDir, "--state-dir", stack.stateDir],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     // Close both pipes after the first line, as `| head -1` does: every later write meets EPIPE.
     await new Promise<void>((resolve) => child.stderr!.once("data", () => resolve()));
     child.stdout!.destroy();

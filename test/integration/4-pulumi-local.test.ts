@@ -23,7 +23,9 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe.skipIf(external)("pulumi up -s local's commands", () => {
   it("bring a verified topology up, print its outputs as JSON, and take it down", async () => {
-    const { topology } = topologyFromConfig(patched(localBase(), { name: "pl", replicas: "1", olap: { enabled: false } }));
+    const { topology } = topologyFromConfig(
+      patched(localBase(), { name: "pl", replicas: "1", olap: { enabled: false } }),
+    );
     const stateDir = join(scratch, "state");
     const commands = localCommands(topology, "pl", stateDir, CLI_ENTRY);
     const created = await sh(commands.create, { env: { ...process.env, ...commands.environment } });
@@ -35,8 +37,15 @@ describe.skipIf(external)("pulumi up -s local's commands", () => {
     const again = await sh(commands.create, { env: { ...process.env, ...commands.environment } });
     expect(JSON.parse(again.stdout).writer).toEqual(outputs.writer);
 
-    const edited = { ...commands.environment, PG_READ_REPLICAS_TOPOLOGY: commands.environment.PG_READ_REPLICAS_TOPOLOGY!.replace('"replicas"', '"replicaz"').replace(/"database":"app"/, '"database":"other"') };
-    const refused = await sh(commands.create, { env: { ...process.env, ...edited } }).catch((error: { stderr: string }) => error);
+    const edited = {
+      ...commands.environment,
+      PG_READ_REPLICAS_TOPOLOGY: commands.environment
+        .PG_READ_REPLICAS_TOPOLOGY!.replace('"replicas"', '"replicaz"')
+        .replace(/"database":"app"/, '"database":"other"'),
+    };
+    const refused = await sh(commands.create, { env: { ...process.env, ...edited } }).catch(
+      (error: { stderr: string }) => error,
+    );
     expect((refused as { stderr: string }).stderr).toContain("does not hold a topology whose contents match its hash");
 
     const deleted = await sh(commands.delete);

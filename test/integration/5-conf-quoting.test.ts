@@ -26,11 +26,15 @@ async function readBack(value: string): Promise<string> {
 
 describe("postgresql.conf quoting against a real PostgreSQL", () => {
   it("reads back exactly the value written, for awkward and generated values", async () => {
-    for (const value of ["C:\\new", "it's", "a\nb", "%m [%p] %q%u@%d ", "tab\there"]) expect(await readBack(value)).toBe(value);
+    for (const value of ["C:\\new", "it's", "a\nb", "%m [%p] %q%u@%d ", "tab\there"])
+      expect(await readBack(value)).toBe(value);
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: "grapheme-ascii", maxLength: 24 }).filter((s) => !s.includes("\0")), async (value) => {
-        expect(await readBack(value)).toBe(value);
-      }),
+      fc.asyncProperty(
+        fc.string({ unit: "grapheme-ascii", maxLength: 24 }).filter((s) => !s.includes("\0")),
+        async (value) => {
+          expect(await readBack(value)).toBe(value);
+        },
+      ),
       { numRuns: 40 },
     );
   });

@@ -57,7 +57,12 @@ async function crashAndPromote(name: string, replication: Record<string, unknown
   chmodSync(parent, 0o755);
   const runner = new LocalRunner(name, join(parent, "s"));
   try {
-    const config = patched(localBase(), { name, olap: { enabled: false }, replication, resources: { primary: { memory: "256Mi" }, replica: { memory: "256Mi" } } });
+    const config = patched(localBase(), {
+      name,
+      olap: { enabled: false },
+      replication,
+      resources: { primary: { memory: "256Mi" }, replica: { memory: "256Mi" } },
+    });
     const { outputs } = await runner.up(topologyFromConfig(config).topology);
     const setup = stackClient(outputs, outputs.pools.write);
     await setup.connect();
@@ -71,14 +76,17 @@ async function crashAndPromote(name: string, replication: Record<string, unknown
       process.kill(killed, "SIGKILL");
     });
     // SIGKILL is delivered, not instant: on a loaded machine the postmaster can outlive the writers' errors briefly.
-    for (const deadline = Date.now() + 10_000; isAlive(killed) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const deadline = Date.now() + 10_000; isAlive(killed) && Date.now() < deadline;)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const result = await runner.promote();
     const reader = stackClient(result.outputs, result.outputs.pools.write);
     await reader.connect();
     const present = new Set((await reader.query<{ id: number }>("SELECT id FROM acked")).rows.map((r) => r.id));
     await reader.end();
     const lost = acknowledged.filter((id) => !present.has(id));
-    console.log(`failover durability (${name}): ${acknowledged.length} commits acknowledged before SIGKILL, ${lost.length} lost after promoting ${result.promoted}; ${result.synchronous}`);
+    console.log(
+      `failover durability (${name}): ${acknowledged.length} commits acknowledged before SIGKILL, ${lost.length} lost after promoting ${result.promoted}; ${result.synchronous}`,
+    );
     return { acknowledged, lost, promoted: result.promoted, synchronous: result.synchronous };
   } finally {
     const down = await runner.down();
@@ -93,7 +101,9 @@ describe.skipIf(external).sequential("failover after the primary is killed", () 
     expect(crash.acknowledged.length).toBeGreaterThan(100);
     expect(crash.lost).toEqual([]);
     const survivor = ["durable-replica-0", "durable-replica-1"].find((n) => n !== crash.promoted);
-    expect(crash.synchronous).toBe(`synchronous_commit = remote_write, synchronous_standby_names = ANY 1 ("${survivor}")`);
+    expect(crash.synchronous).toBe(
+      `synchronous_commit = remote_write, synchronous_standby_names = ANY 1 ("${survivor}")`,
+    );
   });
 
   it("on an asynchronous stack, counts what the crash lost (printed) and still promotes a writer", async () => {

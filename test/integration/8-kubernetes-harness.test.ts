@@ -27,10 +27,13 @@ async function bootAll(stack: BootedStack): Promise<void> {
   for (const [cluster] of stack.regions.entries()) {
     const sets = harness.objects(cluster).workloads.filter((w) => w.kind === "StatefulSet");
     // The primary's group first: replicas seed from it (the component orders them the same way).
-    for (const set of [...sets].sort((a, b) => Number(b.name.endsWith("-primary")) - Number(a.name.endsWith("-primary")))) {
+    for (const set of [...sets].sort(
+      (a, b) => Number(b.name.endsWith("-primary")) - Number(a.name.endsWith("-primary")),
+    )) {
       await harness.startStatefulSet(cluster, set.name);
     }
-    for (const deployment of harness.objects(cluster).workloads.filter((w) => w.kind === "Deployment")) await harness.startDeployment(cluster, deployment.name);
+    for (const deployment of harness.objects(cluster).workloads.filter((w) => w.kind === "Deployment"))
+      await harness.startDeployment(cluster, deployment.name);
   }
 }
 
@@ -52,7 +55,12 @@ function secret(stack: BootedStack, cluster: number, name: string): Record<strin
 }
 
 /** A client on the host, as an application in allowedCidrs would connect through a pool's Service. */
-async function throughPool(stack: BootedStack, service: string, ssl: boolean, password?: string): Promise<{ server: string; encrypted: boolean }> {
+async function throughPool(
+  stack: BootedStack,
+  service: string,
+  ssl: boolean,
+  password?: string,
+): Promise<{ server: string; encrypted: boolean }> {
   const client = new pg.Client({
     host: stack.harness.serviceAddress(0, service),
     port: 5432,
@@ -73,8 +81,17 @@ async function throughPool(stack: BootedStack, service: string, ssl: boolean, pa
 }
 
 async function streaming(stack: BootedStack, primary: string): Promise<Record<string, string>> {
-  const rows = await stack.harness.pod(primary).psql("SELECT application_name || '=' || state || ':' || coalesce(s.slot_name, '') FROM pg_stat_replication r LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid");
-  return Object.fromEntries(rows.split("\n").filter(Boolean).map((line) => line.split("=") as [string, string]));
+  const rows = await stack.harness
+    .pod(primary)
+    .psql(
+      "SELECT application_name || '=' || state || ':' || coalesce(s.slot_name, '') FROM pg_stat_replication r LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid",
+    );
+  return Object.fromEntries(
+    rows
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.split("=") as [string, string]),
+  );
 }
 
 async function eventuallyStreaming(stack: BootedStack, primary: string, replica: string, slot: string): Promise<void> {
@@ -85,7 +102,9 @@ async function eventuallyStreaming(stack: BootedStack, primary: string, replica:
     if (seen[replica] === `streaming:${slot}`) return;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  throw new Error(`${replica} is not streaming on ${slot}: ${JSON.stringify(seen)}. Its log:\n${stack.harness.pod(replica).tail(30)}`);
+  throw new Error(
+    `${replica} is not streaming on ${slot}: ${JSON.stringify(seen)}. Its log:\n${stack.harness.pod(replica).tail(30)}`,
+  );
 }
 
 describe.skipIf(external).each(["dev", "staging"])("the %s stack's manifests, run as the kubelet runs them", (name) => {
@@ -97,14 +116,18 @@ describe.skipIf(external).each(["dev", "staging"])("the %s stack's manifests, ru
   afterAll(async () => stack?.teardown(), 120_000);
 
   it("initialises the primary through the image's entrypoint and passes its verification Job", async () => {
-    expect(stack.harness.pod(`${stack.name}-primary-0`).tail(400)).toMatch(/PostgreSQL init process complete; ready for start up/);
+    expect(stack.harness.pod(`${stack.name}-primary-0`).tail(400)).toMatch(
+      /PostgreSQL init process complete; ready for start up/,
+    );
     const [output] = await verifyAll(stack);
     console.log(`${name} (harness): ${output}`);
   });
 
   it("serves the write and read pools to a client in allowedCidrs", async () => {
     expect((await throughPool(stack, `${stack.name}-pool-write`, false)).server).toBe(`${stack.name}-primary-0`);
-    expect((await throughPool(stack, `${stack.name}-pool-read`, false)).server).toMatch(new RegExp(`^${stack.name}-replica-\\d$`));
+    expect((await throughPool(stack, `${stack.name}-pool-read`, false)).server).toMatch(
+      new RegExp(`^${stack.name}-replica-\\d$`),
+    );
   });
 
   it("keeps a pool whose logins fail out of its Service (its readiness probe logs in)", async () => {
@@ -149,7 +172,13 @@ describe.skipIf(external)("the prod stack's manifests, run as the kubelet runs t
   });
 
   it("gives parallel queries more than the runtime's 64 MiB of /dev/shm", async () => {
-    const result = await stack.harness.pod("pg-olap-0").exec(["bash", "-c", "dd if=/dev/zero of=/dev/shm/harness bs=1M count=200 status=none && rm /dev/shm/harness && df -m /dev/shm | tail -1"]);
+    const result = await stack.harness
+      .pod("pg-olap-0")
+      .exec([
+        "bash",
+        "-c",
+        "dd if=/dev/zero of=/dev/shm/harness bs=1M count=200 status=none && rm /dev/shm/harness && df -m /dev/shm | tail -1",
+      ]);
     expect(result.code, result.output).toBe(0);
   });
 
@@ -171,7 +200,9 @@ describe.skipIf(external)("the prod stack's manifests, run as the kubelet runs t
     await stack.harness.pod(primary).psql("SELECT pg_drop_replication_slot('pg_replica_1')");
     await stack.harness.restart(replica);
     await stack.harness.waitReady(replica, 120_000);
-    expect(stack.harness.pod(replica).tail(200)).toMatch(/slot pg_replica_1 is gone on the primary .*re-seeding pg-replica-1/);
+    expect(stack.harness.pod(replica).tail(200)).toMatch(
+      /slot pg_replica_1 is gone on the primary .*re-seeding pg-replica-1/,
+    );
     await eventuallyStreaming(stack, primary, replica, "pg_replica_1");
   });
 
@@ -179,12 +210,18 @@ describe.skipIf(external)("the prod stack's manifests, run as the kubelet runs t
     const credentials = secret(stack, 0, "pg-credentials");
     const rotated = { app: "rotated-app-password", replication: "rotated-replication-password" };
     for (const cluster of stack.regions.keys()) {
-      Object.assign(secret(stack, cluster, "pg-credentials"), { "app-password": rotated.app, "replication-password": rotated.replication });
+      Object.assign(secret(stack, cluster, "pg-credentials"), {
+        "app-password": rotated.app,
+        "replication-password": rotated.replication,
+      });
       const monitor = secret(stack, cluster, "pg-credentials")["monitor-password"]!;
-      Object.assign(secret(stack, cluster, "pg-pgbouncer-auth"), { "userlist.txt": renderUserlist("app", rotated.app, ["pgrr_monitor", monitor]) });
+      Object.assign(secret(stack, cluster, "pg-pgbouncer-auth"), {
+        "userlist.txt": renderUserlist("app", rotated.app, ["pgrr_monitor", monitor]),
+      });
     }
     expect(credentials["app-password"]).toBe(rotated.app);
-    // The credentials hash in the pod templates rolls every database pod, the writer first; the pools roll on the userlist hash.
+    // The credentials hash in the pod templates rolls every database pod, the writer first; the pools roll on the
+    // userlist hash.
     for (const [name, entry] of stack.harness.pods) {
       if (entry.workload.kind === "Job") continue;
       await stack.harness.restart(name);
@@ -200,7 +237,9 @@ describe.skipIf(external)("the prod stack's manifests, run as the kubelet runs t
     expect(fence).toEqual({ writer: primary });
     await stack.harness.pod(primary).stop();
     fence.writer = "pg-replica-0";
-    await expect(stack.harness.restart(primary)).rejects.toThrow(/start-guard exited 1[\s\S]*refusing to start a second writer/);
+    await expect(stack.harness.restart(primary)).rejects.toThrow(
+      /start-guard exited 1[\s\S]*refusing to start a second writer/,
+    );
     fence.writer = primary;
     await stack.harness.restart(primary);
     await stack.harness.waitReady(primary, 120_000);
@@ -214,14 +253,21 @@ describe.skipIf(external)("the prod stack's manifests, run as the kubelet runs t
     expect(result.from).toBe(primary);
     const writer = result.to;
     expect(writer).toMatch(/^pg-replica-\d$/);
-    expect((await throughPool(stack, "pg-pool-write", true, secret(stack, 0, "pg-credentials")["app-password"])).server).toBe(writer);
+    expect(
+      (await throughPool(stack, "pg-pool-write", true, secret(stack, 0, "pg-credentials")["app-password"])).server,
+    ).toBe(writer);
     // The old primary's data directory can never start as a second writer, whatever starts its pod.
     await expect(stack.harness.restart(primary)).rejects.toThrow(/refusing to start a second writer/);
-    for (const follower of topology.standbys.filter((s) => s.name !== writer && !s.remote)) await eventuallyStreaming(stack, writer, follower.name, follower.slot);
+    for (const follower of topology.standbys.filter((s) => s.name !== writer && !s.remote))
+      await eventuallyStreaming(stack, writer, follower.name, follower.slot);
 
-    // `pulumi config set --path kubernetes.writer <pod>` and `pulumi up`: the next render agrees with the cluster and verifies it.
+    // `pulumi config set --path kubernetes.writer <pod>` and `pulumi up`: the next render agrees with the cluster and
+    // verifies it.
     const next = await stack.rerender((config) => {
-      config["pg-read-replicas:kubernetes"] = JSON.stringify({ ...JSON.parse(config["pg-read-replicas:kubernetes"]!), writer });
+      config["pg-read-replicas:kubernetes"] = JSON.stringify({
+        ...JSON.parse(config["pg-read-replicas:kubernetes"]!),
+        writer,
+      });
     });
     expect(next[0]!.workloads.find((w) => w.name === "pg-primary")!.replicas).toBe(0);
     expect(next[0]!.configMaps.get("pg-fence")).toEqual({ writer }); // as created; the component ignores later changes to it
@@ -229,15 +275,21 @@ describe.skipIf(external)("the prod stack's manifests, run as the kubelet runs t
     expect(rw.selector["statefulset.kubernetes.io/pod-name"]).toBe(writer);
     for (const [cluster, objects] of next.entries()) {
       const current = stack.harness.objects(cluster);
-      for (const [name, data] of objects.configMaps) if (name.startsWith("pg-verify")) current.configMaps.set(name, data);
-      Object.assign(current.secrets.get("pg-credentials")!, { "heartbeat-token": objects.secrets.get("pg-credentials")!["heartbeat-token"] });
+      for (const [name, data] of objects.configMaps)
+        if (name.startsWith("pg-verify")) current.configMaps.set(name, data);
+      Object.assign(current.secrets.get("pg-credentials")!, {
+        "heartbeat-token": objects.secrets.get("pg-credentials")!["heartbeat-token"],
+      });
       current.workloads.push(...objects.workloads.filter((w) => w.kind === "Job"));
     }
     for (const [cluster, objects] of next.entries()) {
       const job = objects.workloads.find((w) => w.kind === "Job")!;
       const verified = await stack.harness.runJob(cluster, job.name);
       expect(verified.code, verified.output).toBe(0);
-      if (cluster === 0) expect(verified.output).toContain(`pool write (pg-pool-write.pg-prod.svc.cluster.local:5432): lands on ${writer}`);
+      if (cluster === 0)
+        expect(verified.output).toContain(
+          `pool write (pg-pool-write.pg-prod.svc.cluster.local:5432): lands on ${writer}`,
+        );
     }
   }, 400_000);
 });

@@ -1,15 +1,29 @@
-/** Helpers for the routing client's tests: clients on the stack's pools or on one server, versioned rows, replay paused. */
+/**
+ * Helpers for the routing client's tests: clients on the stack's pools or on one server, versioned rows, replay paused.
+ */
 import { randomBytes } from "node:crypto";
-import { type ClientOptions, type ClientTargets, type Queryable, ReplicaClient, targetsFromOutputs } from "pg-read-replicas/client";
+import {
+  type ClientOptions,
+  type ClientTargets,
+  type Queryable,
+  ReplicaClient,
+  targetsFromOutputs,
+} from "pg-read-replicas/client";
 import type { Endpoint } from "../../components/contract/stackOutputs";
 import { eventually, outputs, runner, sql } from "./support";
 
 const opened: ReplicaClient[] = [];
 
 /** The stack's own pools, or with the read (or OLAP) pool replaced by one server or any endpoint. */
-export function clientWith(options: ClientOptions = {}, replace: { read?: Endpoint; olap?: Endpoint; write?: Endpoint } = {}): ReplicaClient {
+export function clientWith(
+  options: ClientOptions = {},
+  replace: { read?: Endpoint; olap?: Endpoint; write?: Endpoint } = {},
+): ReplicaClient {
   const base = targetsFromOutputs(outputs);
-  const at = (endpoint: Endpoint) => ({ label: `${endpoint.host}:${endpoint.port}/${outputs.database}`, config: { ...base.write.config, host: endpoint.host, port: endpoint.port } });
+  const at = (endpoint: Endpoint) => ({
+    label: `${endpoint.host}:${endpoint.port}/${outputs.database}`,
+    config: { ...base.write.config, host: endpoint.host, port: endpoint.port },
+  });
   const targets: ClientTargets = {
     write: replace.write ? at(replace.write) : base.write,
     read: replace.read ? at(replace.read) : base.read,
@@ -32,7 +46,10 @@ export async function versionedTable(prefix: string): Promise<string> {
 }
 
 export async function writeVersion(tx: Queryable, table: string, id: string, version: number): Promise<void> {
-  await tx.query(`INSERT INTO ${table} (id, version) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET version = excluded.version`, [id, version]);
+  await tx.query(
+    `INSERT INTO ${table} (id, version) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET version = excluded.version`,
+    [id, version],
+  );
 }
 
 export async function readVersion(tx: Queryable, table: string, id: string): Promise<number | undefined> {
@@ -48,7 +65,9 @@ export async function readAll(tx: Queryable, table: string): Promise<Map<string,
 export async function pauseReplay(name: string): Promise<void> {
   await runner().superuserQuery(name, "SELECT pg_wal_replay_pause()");
   await eventually(`${name}'s replay paused`, 10_000, async () =>
-    (await runner().superuserQuery(name, "SELECT pg_get_wal_replay_pause_state()")).trim() === "paused" ? true : undefined,
+    (await runner().superuserQuery(name, "SELECT pg_get_wal_replay_pause_state()")).trim() === "paused"
+      ? true
+      : undefined,
   );
 }
 

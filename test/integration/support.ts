@@ -17,11 +17,19 @@ export function runner(): LocalRunner {
 }
 
 export function client(endpoint: Endpoint, queryTimeoutMs?: number): pg.Client {
-  return stackClient(outputs, endpoint, { ...(queryTimeoutMs !== undefined ? { queryTimeoutMs } : {}), applicationName: "pg-read-replicas-test" });
+  return stackClient(outputs, endpoint, {
+    ...(queryTimeoutMs !== undefined ? { queryTimeoutMs } : {}),
+    applicationName: "pg-read-replicas-test",
+  });
 }
 
 /** One statement on a fresh connection; returns rows as objects. */
-export async function sql<T = Record<string, unknown>>(endpoint: Endpoint, text: string, values: unknown[] = [], queryTimeoutMs?: number): Promise<T[]> {
+export async function sql<T = Record<string, unknown>>(
+  endpoint: Endpoint,
+  text: string,
+  values: unknown[] = [],
+  queryTimeoutMs?: number,
+): Promise<T[]> {
   const c = client(endpoint, queryTimeoutMs);
   await c.connect();
   try {
@@ -43,27 +51,42 @@ export async function eventually<T>(what: string, timeoutMs: number, probe: () =
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${what} did not happen within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ""}`);
+  throw new Error(
+    `${what} did not happen within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ""}`,
+  );
 }
 
-export const oltpReaders = () => outputs.readers.filter((r) => r.role === "oltp" && r.region === outputs.regions.find((x) => x.primary)?.region);
+export const oltpReaders = () =>
+  outputs.readers.filter((r) => r.role === "oltp" && r.region === outputs.regions.find((x) => x.primary)?.region);
 export const olapReaders = () => outputs.readers.filter((r) => r.role === "olap");
-export const endpointOf = (reader: { host: string; port: number }): Endpoint => ({ host: reader.host, port: reader.port });
+export const endpointOf = (reader: { host: string; port: number }): Endpoint => ({
+  host: reader.host,
+  port: reader.port,
+});
 
 /** Roughly `megabytes` of WAL on the writer. */
 export async function generateWal(megabytes: number): Promise<void> {
   await sql(outputs.writer, "CREATE TABLE IF NOT EXISTS wal_filler (id bigserial PRIMARY KEY, pad text)");
   const rowsPerMb = 900;
   for (let done = 0; done < megabytes; done += 16) {
-    await sql(outputs.writer, "INSERT INTO wal_filler (pad) SELECT repeat(md5(random()::text), 32) FROM generate_series(1, $1)", [rowsPerMb * 16]);
+    await sql(
+      outputs.writer,
+      "INSERT INTO wal_filler (pad) SELECT repeat(md5(random()::text), 32) FROM generate_series(1, $1)",
+      [rowsPerMb * 16],
+    );
   }
 }
 
 /** The Kubernetes Job's verify.sh, rendered for this suite's local servers (optionally with a shorter timeout). */
-export function localJobScript(options: { pools: boolean; timeoutS?: number }): { script: string; env: Record<string, string> } {
+export function localJobScript(options: { pools: boolean; timeoutS?: number }): {
+  script: string;
+  env: Record<string, string>;
+} {
   const state = runner().state()!;
   const { topology } = state;
-  const pools = options.pools ? [topology.pools.write, topology.pools.read, ...(topology.pools.olap ? [topology.pools.olap] : [])] : [];
+  const pools = options.pools
+    ? [topology.pools.write, topology.pools.read, ...(topology.pools.olap ? [topology.pools.olap] : [])]
+    : [];
   let script = renderVerifyScript(topology, {
     mode: "primary",
     region: topology.region,
@@ -74,6 +97,11 @@ export function localJobScript(options: { pools: boolean; timeoutS?: number }): 
   if (options.timeoutS !== undefined) script = script.replace(/^TIMEOUT_S=\d+$/m, `TIMEOUT_S=${options.timeoutS}`);
   return {
     script,
-    env: { PATH: `${state.binaries.pgBin}:${process.env.PATH}`, PGUSER: outputs.user, PGPASSWORD: outputs.password, PGDATABASE: outputs.database },
+    env: {
+      PATH: `${state.binaries.pgBin}:${process.env.PATH}`,
+      PGUSER: outputs.user,
+      PGPASSWORD: outputs.password,
+      PGDATABASE: outputs.database,
+    },
   };
 }

@@ -1,4 +1,6 @@
-/** The integration topology: two OLTP replicas and the OLAP replica, with WAL limits small enough to reach in a test. */
+/**
+ * The integration topology: two OLTP replicas and the OLAP replica, with WAL limits small enough to reach in a test.
+ */
 import { localBase, patched } from "../support/configs";
 
 export function integrationConfig(): Record<string, unknown> {

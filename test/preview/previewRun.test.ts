@@ -6,7 +6,16 @@
  * namespace of it remains (checked here independently of the CLI's own check).
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -30,9 +39,14 @@ interface Result {
 
 function cli(args: string[]): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: ENV, timeout: 540_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: ENV, timeout: 540_000, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -56,7 +70,8 @@ function namespacesOf(stateDir: string): string[] {
 }
 
 const state = (id: string) => join(scratch, `state-${id}`);
-const run = (id: string, ...extra: string[]) => cli(["preview", "run", "--stack", "pr", "--id", id, "--state-dir", state(id), ...extra]);
+const run = (id: string, ...extra: string[]) =>
+  cli(["preview", "run", "--stack", "pr", "--id", id, "--state-dir", state(id), ...extra]);
 
 describe.skipIf(userInfo().uid !== 0).sequential("preview run, as CI runs it", () => {
   it("passes for two changes side by side, each leaving nothing behind once removed", async () => {
@@ -65,7 +80,9 @@ describe.skipIf(userInfo().uid !== 0).sequential("preview run, as CI runs it", (
     expect(kept.code, kept.stdout + kept.stderr).toBe(0);
     expect(kept.stdout).toContain("## Preview `pr-a`: passed");
     expect(readFileSync(summaryFile, "utf8")).toBe(kept.stdout);
-    expect(kept.stdout).toMatch(/\| Run the integration suite against the stack's outputs \| passed: \d+ passed, 0 failed, \d+ skipped \|/);
+    expect(kept.stdout).toMatch(
+      /\| Run the integration suite against the stack's outputs \| passed: \d+ passed, 0 failed, \d+ skipped \|/,
+    );
     expect(kept.stdout).toContain(`preview down --stack pr --id a --state-dir ${state("a")}`);
     expect(namespacesOf(state("a"))).toHaveLength(3);
 
@@ -86,7 +103,10 @@ describe.skipIf(userInfo().uid !== 0).sequential("preview run, as CI runs it", (
     // A read pool that admits one client: valid config, but the deploy's verification cannot get through it.
     const stacksDir = join(scratch, "broken");
     const template = readFileSync(TEMPLATE, "utf8")
-      .replace("    instances: 1\n", "    instances: 1\n    pools:\n      read: { maxClientConn: 1, defaultPoolSize: 1, reservePoolSize: 0 }\n")
+      .replace(
+        "    instances: 1\n",
+        "    instances: 1\n    pools:\n      read: { maxClientConn: 1, defaultPoolSize: 1, reservePoolSize: 0 }\n",
+      )
       .replace("    timeout: 5m\n", "    timeout: 30s\n");
     expect(template).toContain("maxClientConn: 1");
     mkdirSync(stacksDir);
@@ -94,14 +114,22 @@ describe.skipIf(userInfo().uid !== 0).sequential("preview run, as CI runs it", (
     const result = await run("broken", "--stacks-dir", stacksDir);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("## Preview `pr-broken`: FAILED");
-    expect(result.stdout).toMatch(/\| Deploy pr-broken \(rehearse it on this machine\) \| failed: replication did not verify within the timeout: \|/);
-    expect(result.stdout).toMatch(/\| read \| - \| pool read \([\d.]+:6432\): cannot query through it: no more connections allowed \(max_client_conn\)\. Check the PgBouncer log\. \|/);
+    expect(result.stdout).toMatch(
+      /\| Deploy pr-broken \(rehearse it on this machine\) \| failed: replication did not verify within the timeout: \|/,
+    );
+    expect(result.stdout).toMatch(
+      /\| read \| - \| pool read \([\d.]+:6432\): cannot query through it: no more connections allowed \(max_client_conn\)\. Check the PgBouncer log\. \|/,
+    );
     expect(result.stdout).toMatch(/\| Tear down pr-broken \| passed \|/);
     expect(leftovers(state("broken"))).toEqual([]);
   });
 
   it("tears down when interrupted during the integration suite", async () => {
-    const child: ChildProcess = spawn(process.execPath, [BIN, "preview", "run", "--stack", "pr", "--id", "halt", "--state-dir", state("halt")], { env: ENV, stdio: ["ignore", "pipe", "pipe"] });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [BIN, "preview", "run", "--stack", "pr", "--id", "halt", "--state-dir", state("halt")],
+      { env: ENV, stdio: ["ignore", "pipe", "pipe"] },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (chunk) => (stdout += chunk));
@@ -117,7 +145,9 @@ describe.skipIf(userInfo().uid !== 0).sequential("preview run, as CI runs it", (
     expect(await exited).toBe(130);
     expect(stderr).toContain("SIGINT: stopping, then tearing down pr-halt");
     expect(stdout).toContain("## Preview `pr-halt`: interrupted (SIGINT)");
-    expect(stdout).toMatch(/\| Run the integration suite against the stack's outputs \| interrupted: the suite was stopped \|/);
+    expect(stdout).toMatch(
+      /\| Run the integration suite against the stack's outputs \| interrupted: the suite was stopped \|/,
+    );
     expect(stdout).toMatch(/\| Tear down pr-halt \| passed \|/);
     expect(leftovers(state("halt"))).toEqual([]);
   });

@@ -36,19 +36,25 @@ export function regionOf(run: ProgramRun, resource: Registered): string | undefi
 
 /** Values at a path such as "auths[].secretArn". */
 function valuesAt(inputs: Record<string, any>, path: string): unknown[] {
-  return path.split(".").reduce<unknown[]>((values, part) => {
-    const list = part.endsWith("[]");
-    const key = list ? part.slice(0, -2) : part;
-    return values.flatMap((value) => {
-      const next = (value as Record<string, unknown> | undefined)?.[key];
-      return list ? ((next as unknown[] | undefined) ?? []) : next === undefined ? [] : [next];
-    });
-  }, [inputs]);
+  return path.split(".").reduce<unknown[]>(
+    (values, part) => {
+      const list = part.endsWith("[]");
+      const key = list ? part.slice(0, -2) : part;
+      return values.flatMap((value) => {
+        const next = (value as Record<string, unknown> | undefined)?.[key];
+        return list ? ((next as unknown[] | undefined) ?? []) : next === undefined ? [] : [next];
+      });
+    },
+    [inputs],
+  );
 }
 
 /** Every parameter in a group AWS takes it in, modifiable, within its values, with the apply method RDS requires. */
 export function expectParametersAwsTakes(run: ProgramRun, major: number): void {
-  const groups = [...ofType(run, TYPES.parameterGroup).map((g) => ["instance", g] as const), ...ofType(run, TYPES.clusterParameterGroup).map((g) => ["cluster", g] as const)];
+  const groups = [
+    ...ofType(run, TYPES.parameterGroup).map((g) => ["instance", g] as const),
+    ...ofType(run, TYPES.clusterParameterGroup).map((g) => ["cluster", g] as const),
+  ];
   expect(groups.length).toBeGreaterThan(1);
   for (const [level, group] of groups) {
     expect(group.inputs.family, group.name).toBe(`aurora-postgresql${major}`);
@@ -56,7 +62,9 @@ export function expectParametersAwsTakes(run: ProgramRun, major: number): void {
       const where = `${group.name}: ${parameter.name} = ${parameter.value}`;
       const fact = parameterFact(parameter.name);
       expect(fact, `${where} has no fact`).toBeDefined();
-      expect(levelAllows(fact!.level, level), `${where}: AWS takes it at ${fact!.level} level, not ${level}`).toBe(true);
+      expect(levelAllows(fact!.level, level), `${where}: AWS takes it at ${fact!.level} level, not ${level}`).toBe(
+        true,
+      );
       expect(fact!.modifiable, `${where} is not modifiable`).toBe(true);
       expect(valueAllowed(fact!, parameter.value), `${where} is outside ${fact!.range ?? fact!.values}`).toBe(true);
       expect(parameter.applyMethod, where).toBe(applyMethodFor(fact!));
@@ -70,26 +78,36 @@ export function expectArns(run: ProgramRun): void {
   for (const field of ARN_FIELDS) {
     for (const resource of ofType(run, field.type)) {
       for (const value of valuesAt(resource.inputs, field.field)) {
-        expect(typeof value === "string" && isArn(value), `${resource.name}.${field.field} = ${String(value)}`).toBe(true);
-        if (field.kind === "key") expect(kmsKeyArnRegion(value as string), `${resource.name}.${field.field}`).toBe(regionOf(run, resource));
+        expect(typeof value === "string" && isArn(value), `${resource.name}.${field.field} = ${String(value)}`).toBe(
+          true,
+        );
+        if (field.kind === "key")
+          expect(kmsKeyArnRegion(value as string), `${resource.name}.${field.field}`).toBe(regionOf(run, resource));
       }
     }
   }
   for (const global of ofType(run, TYPES.global)) expect(global.inputs.kmsKeyId).toBeUndefined();
 }
 
-/** IAM conditions that can match: no wildcard under StringEquals, kms:ViaService naming this region's Secrets Manager, a key ARN as the resource. */
+/**
+ * IAM conditions that can match: no wildcard under StringEquals, kms:ViaService naming this region's Secrets Manager, a
+ * key ARN as the resource.
+ */
 export function expectIamConditionsThatMatch(run: ProgramRun, region: string): void {
   for (const policy of ofType(run, "aws:iam/rolePolicy:RolePolicy")) {
     for (const statement of JSON.parse(policy.inputs.policy).Statement as Array<Record<string, any>>) {
-      for (const [operator, conditions] of Object.entries<Record<string, string | string[]>>(statement.Condition ?? {})) {
+      for (const [operator, conditions] of Object.entries<Record<string, string | string[]>>(
+        statement.Condition ?? {},
+      )) {
         for (const [key, value] of Object.entries(conditions)) {
           const values = [value].flat();
-          if (EXACT_STRING_OPERATORS.includes(operator)) for (const v of values) expect(v, `${policy.name} ${operator} ${key}`).not.toMatch(/[*?]/);
+          if (EXACT_STRING_OPERATORS.includes(operator))
+            for (const v of values) expect(v, `${policy.name} ${operator} ${key}`).not.toMatch(/[*?]/);
           if (key === "kms:ViaService") expect(values).toEqual([secretsManagerViaService(region)]);
         }
       }
-      if ([statement.Action].flat().includes("kms:Decrypt")) expect(kmsKeyArnRegion(statement.Resource), policy.name).toBe(region);
+      if ([statement.Action].flat().includes("kms:Decrypt"))
+        expect(kmsKeyArnRegion(statement.Resource), policy.name).toBe(region);
     }
   }
 }
@@ -106,42 +124,58 @@ export function expectReplaceableNames(run: ProgramRun): void {
     }
   }
   for (const cluster of ofType(run, FINAL_SNAPSHOT.type)) {
-    if (cluster.inputs.clusterIdentifier !== undefined) expect(random(cluster.inputs.clusterIdentifier), cluster.name).toBe(true);
-    if (!cluster.inputs.skipFinalSnapshot) expect(random(cluster.inputs[FINAL_SNAPSHOT.field]), cluster.name).toBe(true);
+    if (cluster.inputs.clusterIdentifier !== undefined)
+      expect(random(cluster.inputs.clusterIdentifier), cluster.name).toBe(true);
+    if (!cluster.inputs.skipFinalSnapshot)
+      expect(random(cluster.inputs[FINAL_SNAPSHOT.field]), cluster.name).toBe(true);
   }
 }
 
-/** Aurora's limits: readers per cluster (15 − secondaries for a Global Database primary), secondary regions, custom endpoints, tiers. */
+/**
+ * Aurora's limits: readers per cluster (15 − secondaries for a Global Database primary), secondary regions, custom
+ * endpoints, tiers.
+ */
 export function expectWithinLimits(run: ProgramRun): void {
   const clusters = ofType(run, TYPES.cluster);
   const primary = clusters.find((c) => c.inputs.masterUsername !== undefined)!;
   const secondaries = clusters.filter((c) => c !== primary);
-  const instancesOf = (cluster: Registered) => ofType(run, TYPES.instance).filter((i) => i.inputs.clusterIdentifier === `${cluster.name}-id`);
+  const instancesOf = (cluster: Registered) =>
+    ofType(run, TYPES.instance).filter((i) => i.inputs.clusterIdentifier === `${cluster.name}-id`);
   const scaling = ofType(run, TYPES.scalingTarget)[0]?.inputs.maxCapacity ?? 0;
   const primaryReaders = Math.max(instancesOf(primary).length - 1, scaling);
-  expect(primaryReaders).toBeLessThanOrEqual(secondaries.length === 0 ? LIMITS.readersPerCluster.value : LIMITS.primaryReadersWithSecondaries.value(secondaries.length));
+  expect(primaryReaders).toBeLessThanOrEqual(
+    secondaries.length === 0
+      ? LIMITS.readersPerCluster.value
+      : LIMITS.primaryReadersWithSecondaries.value(secondaries.length),
+  );
   expect(secondaries.length).toBeLessThanOrEqual(LIMITS.secondaryRegions.value);
-  for (const secondary of secondaries) expect(instancesOf(secondary).length).toBeLessThanOrEqual(LIMITS.readersPerSecondaryCluster.value);
+  for (const secondary of secondaries)
+    expect(instancesOf(secondary).length).toBeLessThanOrEqual(LIMITS.readersPerSecondaryCluster.value);
   expect(ofType(run, TYPES.endpoint).length).toBeLessThanOrEqual(LIMITS.customEndpointsPerCluster.value);
   for (const instance of ofType(run, TYPES.instance)) {
     const [low, high] = LIMITS.promotionTiers.value;
     expect(instance.inputs.promotionTier).toBeGreaterThanOrEqual(low);
     expect(instance.inputs.promotionTier).toBeLessThanOrEqual(high);
-    if (instance.inputs.caCertIdentifier !== undefined) expect(CA_CERTIFICATES.value).toContain(instance.inputs.caCertIdentifier);
+    if (instance.inputs.caCertIdentifier !== undefined)
+      expect(CA_CERTIFICATES.value).toContain(instance.inputs.caCertIdentifier);
   }
 }
 
 /** The engine version moves where AWS moves it: through the global cluster, never on instances. */
 export function expectEngineVersionPlacement(run: ProgramRun): void {
-  for (const instance of ofType(run, TYPES.instance)) expect(instance.inputs.engineVersion, instance.name).toBeUndefined();
+  for (const instance of ofType(run, TYPES.instance))
+    expect(instance.inputs.engineVersion, instance.name).toBeUndefined();
   const global = ofType(run, TYPES.global)[0];
   if (global) {
     expect(global.ignoreChanges).not.toContain("engineVersion");
-    for (const cluster of ofType(run, TYPES.cluster)) expect(cluster.ignoreChanges, cluster.name).toContain("engineVersion");
+    for (const cluster of ofType(run, TYPES.cluster))
+      expect(cluster.ignoreChanges, cluster.name).toContain("engineVersion");
   }
 }
 
-/** Each cluster's postgresql log group exists first, under the name RDS writes to, with a retention CloudWatch takes. */
+/**
+ * Each cluster's postgresql log group exists first, under the name RDS writes to, with a retention CloudWatch takes.
+ */
 export function expectLogGroups(run: ProgramRun): void {
   const groups = ofType(run, "aws:cloudwatch/logGroup:LogGroup");
   for (const cluster of ofType(run, TYPES.cluster)) {
@@ -157,10 +191,18 @@ export function expectLogGroups(run: ProgramRun): void {
 export function expectScalingDimensions(run: ProgramRun): void {
   for (const policy of ofType(run, TYPES.scalingPolicy)) {
     const custom = policy.inputs.targetTrackingScalingPolicyConfiguration.customizedMetricSpecification;
-    for (const query of (custom?.metrics ?? []) as Array<{ metricStat?: { metric: { metricName: string; dimensions: Array<{ name: string }> } } }>) {
+    for (const query of (custom?.metrics ?? []) as Array<{
+      metricStat?: { metric: { metricName: string; dimensions: Array<{ name: string }> } };
+    }>) {
       if (!query.metricStat) continue;
       const { metricName, dimensions } = query.metricStat.metric;
-      expect(publishedDimensionSet(metricName as "CPUUtilization", dimensions.map((d) => d.name)), metricName).toBe(true);
+      expect(
+        publishedDimensionSet(
+          metricName as "CPUUtilization",
+          dimensions.map((d) => d.name),
+        ),
+        metricName,
+      ).toBe(true);
     }
   }
 }
@@ -170,13 +212,17 @@ export function expectAlarmDimensions(run: ProgramRun): void {
   for (const alarm of ofType(run, ALARM).filter((a) => a.inputs.metricName)) {
     const metric = alarm.inputs.metricName as keyof typeof METRIC_FACTS;
     expect(Object.keys(METRIC_FACTS), alarm.name).toContain(metric);
-    expect(publishedDimensionSet(metric, Object.keys(alarm.inputs.dimensions)), `${alarm.name}: ${Object.keys(alarm.inputs.dimensions)}`).toBe(true);
+    expect(
+      publishedDimensionSet(metric, Object.keys(alarm.inputs.dimensions)),
+      `${alarm.name}: ${Object.keys(alarm.inputs.dimensions)}`,
+    ).toBe(true);
     expect(alarm.inputs.namespace).toBe("AWS/RDS");
   }
 }
 
 /**
- * RDS identifiers as its API takes them (CreateDBCluster DBClusterIdentifier, CreateGlobalCluster, CreateDBClusterEndpoint,
+ * RDS identifiers as its API takes them (CreateDBCluster DBClusterIdentifier, CreateGlobalCluster,
+ * CreateDBClusterEndpoint,
  * CreateDBProxyEndpoint, the final snapshot): letters, digits and hyphens, a letter first, no "--", no trailing "-";
  * at most 63 (a snapshot 255). Names derive from the stack's name, which may hold _ and . and be long.
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html
@@ -208,16 +254,35 @@ function fakeFor(expectation: AuroraExpectation): FakeAws {
   for (const cluster of expectation.clusters) {
     const ids = [...(cluster.declaredWriter ? [cluster.declaredWriter] : []), ...cluster.readers.map((r) => r.id)];
     aws.clusters[`${cluster.region}/${cluster.clusterId}`] = {
-      cluster: { status: "available", engineVersion: `${expectation.postgresVersion}.8`, members: ids.map((id) => ({ id, isWriter: id === cluster.declaredWriter, parameterGroupStatus: "in-sync" })) },
-      instances: ids.map((id) => ({ id, status: "available", parameterGroups: [{ name: "group", status: "in-sync" }] })),
+      cluster: {
+        status: "available",
+        engineVersion: `${expectation.postgresVersion}.8`,
+        members: ids.map((id) => ({ id, isWriter: id === cluster.declaredWriter, parameterGroupStatus: "in-sync" })),
+      },
+      instances: ids.map((id) => ({
+        id,
+        status: "available",
+        parameterGroups: [{ name: "group", status: "in-sync" }],
+      })),
     };
-    for (const reader of cluster.readers) aws.metrics.push({ region: cluster.region, metric: "AuroraReplicaLag", dimensions: [{ name: "DBInstanceIdentifier", value: reader.id }], value: 10 });
+    for (const reader of cluster.readers)
+      aws.metrics.push({
+        region: cluster.region,
+        metric: "AuroraReplicaLag",
+        dimensions: [{ name: "DBInstanceIdentifier", value: reader.id }],
+        value: 10,
+      });
     if (!cluster.primary) {
-      const dimensions = [{ name: "DBClusterIdentifier", value: cluster.clusterId }, { name: "SourceRegion", value: primaryRegion }];
+      const dimensions = [
+        { name: "DBClusterIdentifier", value: cluster.clusterId },
+        { name: "SourceRegion", value: primaryRegion },
+      ];
       aws.metrics.push({ region: cluster.region, metric: "AuroraGlobalDBReplicationLag", dimensions, value: 100 });
     }
   }
-  aws.proxyTargets = [{ id: expectation.clusters[0]!.declaredWriter!, type: "RDS_INSTANCE", role: "READ_WRITE", state: "AVAILABLE" }];
+  aws.proxyTargets = [
+    { id: expectation.clusters[0]!.declaredWriter!, type: "RDS_INSTANCE", role: "READ_WRITE", state: "AVAILABLE" },
+  ];
   return aws;
 }
 

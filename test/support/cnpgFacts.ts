@@ -4,31 +4,47 @@
  */
 import { expect } from "vitest";
 import { parseByteQuantity, parsePostgresSize } from "../../components/ground/units";
-import { CNPG_OPERATOR, CNPG_PARAMETERS, CNPG_POOLER, managedParameter, poolerParameterAllowed } from "../../components/facts/cnpg";
+import {
+  CNPG_OPERATOR,
+  CNPG_PARAMETERS,
+  CNPG_POOLER,
+  managedParameter,
+  poolerParameterAllowed,
+} from "../../components/facts/cnpg";
 import { ofType } from "./graph";
 import type { ProgramRun } from "./pulumiMocks";
 
 export const CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
 export const POOLER = "kubernetes:postgresql.cnpg.io/v1:Pooler";
 
-/** No parameter the operator manages; names, wal_level, wal_log_hints and WAL sizes as its Cluster webhook wants them. */
+/**
+ * No parameter the operator manages; names, wal_level, wal_log_hints and WAL sizes as its Cluster webhook wants them.
+ */
 export function expectClustersTheWebhookTakes(run: ProgramRun): void {
   for (const cluster of ofType(run, CLUSTER)) {
     const { metadata, spec } = cluster.inputs;
     const where = `Cluster ${metadata.name}`;
     expect(metadata.name.length, where).toBeLessThanOrEqual(CNPG_OPERATOR.clusterNameMaxLength.value);
     const parameters = spec.postgresql.parameters as Record<string, string>;
-    expect(Object.keys(parameters).filter((name) => managedParameter(name) !== undefined), where).toEqual([]);
+    expect(
+      Object.keys(parameters).filter((name) => managedParameter(name) !== undefined),
+      where,
+    ).toEqual([]);
     for (const name of Object.keys(parameters)) expect(name, where).toMatch(CNPG_PARAMETERS.namePattern.value);
-    if (parameters.wal_level !== undefined) expect(CNPG_PARAMETERS.walLevels.value, where).toContain(parameters.wal_level);
+    if (parameters.wal_level !== undefined)
+      expect(CNPG_PARAMETERS.walLevels.value, where).toContain(parameters.wal_level);
     if (spec.instances > 1) expect(parameters.wal_log_hints, where).toBe(CNPG_PARAMETERS.walLogHintsWithReplicas.value);
     // min_wal_size < max_wal_size (PostgreSQL's defaults where unset); each set one below a separate WAL volume's size.
     const min = parsePostgresSize(parameters.min_wal_size ?? "80MB")!;
     const max = parsePostgresSize(parameters.max_wal_size ?? "1GB")!;
     expect(min, `${where} min_wal_size`).toBeLessThan(max);
     const wal = spec.walStorage?.size === undefined ? undefined : parseByteQuantity(spec.walStorage.size)!;
-    for (const [name, value] of [["min_wal_size", min], ["max_wal_size", max]] as const) {
-      if (wal !== undefined && parameters[name] !== undefined) expect(value, `${where} ${name} against the WAL volume`).toBeLessThan(wal);
+    for (const [name, value] of [
+      ["min_wal_size", min],
+      ["max_wal_size", max],
+    ] as const) {
+      if (wal !== undefined && parameters[name] !== undefined)
+        expect(value, `${where} ${name} against the WAL volume`).toBeLessThan(wal);
     }
     const imageProblem = imageNameProblem(spec.imageName);
     expect(imageProblem, `${where} imageName ${spec.imageName}`).toBeUndefined();
@@ -44,7 +60,11 @@ export function expectClustersTheWebhookTakes(run: ProgramRun): void {
  */
 export function imageNameProblem(imageName: string | undefined): string | undefined {
   if (imageName === undefined || imageName === "") return undefined;
-  let name = !imageName.includes("/") ? `docker.io/library/${imageName}` : /^[^./:]+((\.[^./:]+)+(:[0-9]+)?|:[0-9]+)\//.test(imageName) ? imageName : `docker.io/${imageName}`;
+  let name = !imageName.includes("/")
+    ? `docker.io/library/${imageName}`
+    : /^[^./:]+((\.[^./:]+)+(:[0-9]+)?|:[0-9]+)\//.test(imageName)
+      ? imageName
+      : `docker.io/${imageName}`;
   const digest = /@sha256:[a-fA-F0-9]+$/.exec(name);
   if (digest) name = name.slice(0, -digest[0].length);
   const tag = /:([^/]+)$/.exec(name)?.[1] ?? (digest ? "" : "latest");
@@ -60,21 +80,35 @@ export function imageNameProblem(imageName: string | undefined): string | undefi
 /** Allowed parameters, modes and types; a Cluster to point at; no Pooler taking over one of a Cluster's Services. */
 export function expectPoolersTheWebhookTakes(run: ProgramRun): void {
   const clusters = ofType(run, CLUSTER).map((c) => c.inputs.metadata.name as string);
-  const services = new Set(clusters.flatMap((name) => Object.values(CNPG_OPERATOR.services.value).map((suffix) => `${name}${suffix}`)));
+  const services = new Set(
+    clusters.flatMap((name) => Object.values(CNPG_OPERATOR.services.value).map((suffix) => `${name}${suffix}`)),
+  );
   for (const pooler of ofType(run, POOLER)) {
     const { metadata, spec } = pooler.inputs;
     const where = `Pooler ${metadata.name}`;
-    expect(Object.keys(spec.pgbouncer.parameters).filter((name) => !poolerParameterAllowed(name)), where).toEqual([]);
+    expect(
+      Object.keys(spec.pgbouncer.parameters).filter((name) => !poolerParameterAllowed(name)),
+      where,
+    ).toEqual([]);
     expect(CNPG_POOLER.poolModes.value, where).toContain(spec.pgbouncer.poolMode);
     expect(CNPG_POOLER.types.value, where).toContain(spec.type);
     expect(clusters, where).toContain(spec.cluster.name);
-    expect(metadata.name, `${where}: "the pooler resource cannot have the same name of a cluster"`).not.toBe(spec.cluster.name);
-    expect(services.has(metadata.name), `${where} takes over a Cluster's Service (${CNPG_POOLER.nameClash.source})`).toBe(false);
-    expect(spec.template.spec.containers.map((c: { name: string }) => c.name), where).toContain(CNPG_POOLER.containerName.value);
+    expect(metadata.name, `${where}: "the pooler resource cannot have the same name of a cluster"`).not.toBe(
+      spec.cluster.name,
+    );
+    expect(
+      services.has(metadata.name),
+      `${where} takes over a Cluster's Service (${CNPG_POOLER.nameClash.source})`,
+    ).toBe(false);
+    expect(
+      spec.template.spec.containers.map((c: { name: string }) => c.name),
+      where,
+    ).toContain(CNPG_POOLER.containerName.value);
   }
 }
 
 /** The operator reads ca.key and tls.key as SEC1 EC keys: what @pulumi/tls writes for ECDSA only. */
 export function expectEcKeys(run: ProgramRun): void {
-  for (const key of ofType(run, "tls:index/privateKey:PrivateKey")) expect(key.inputs.algorithm, `${key.name}: ${CNPG_OPERATOR.ecKeys.source}`).toBe("ECDSA");
+  for (const key of ofType(run, "tls:index/privateKey:PrivateKey"))
+    expect(key.inputs.algorithm, `${key.name}: ${CNPG_OPERATOR.ecKeys.source}`).toBe("ECDSA");
 }

@@ -19,8 +19,14 @@ export function fieldPaths(value: unknown, prefix = ""): string[] {
 export function assertTargetedCnpgFields(object: { kind: string; spec?: unknown }): void {
   const kind = object.kind as "Cluster" | "Pooler";
   const paths = fieldPaths(object.spec, "spec");
-  for (const changed of [...(CNPG_SCHEMA.addedIn130.value[kind] ?? []), ...(CNPG_SCHEMA.removedIn130.value[kind] ?? [])]) {
+  for (const changed of [
+    ...(CNPG_SCHEMA.addedIn130.value[kind] ?? []),
+    ...(CNPG_SCHEMA.removedIn130.value[kind] ?? []),
+  ]) {
     const used = paths.find((path) => path === changed || path.startsWith(`${changed}.`));
-    if (used) throw new Error(`${kind} uses ${used}, which CloudNativePG 1.30 changed (${CNPG_SCHEMA.addedIn130.source}); the schema package (1.29) cannot check it`);
+    if (used)
+      throw new Error(
+        `${kind} uses ${used}, which CloudNativePG 1.30 changed (${CNPG_SCHEMA.addedIn130.source}); the schema package (1.29) cannot check it`,
+      );
   }
 }

@@ -3,7 +3,13 @@
  * metric answers only for the exact dimension set it was published with, and
  * ListMetrics returns the sets that carry the dimensions asked for.
  */
-import type { AuroraApi, ClusterDescription, Dimension, InstanceDescription, ProxyTargetDescription } from "../../components/aurora/check/check";
+import type {
+  AuroraApi,
+  ClusterDescription,
+  Dimension,
+  InstanceDescription,
+  ProxyTargetDescription,
+} from "../../components/aurora/check/check";
 import type { MetricName } from "../../components/facts/aws/metrics";
 
 export interface FakeCluster {
@@ -53,12 +59,19 @@ export function fakeAuroraApi(aws: FakeAws): AuroraApi & { calls: string[] } {
     async listMetricDimensions(region, metric, having) {
       calls.push(`listMetrics ${region} ${metric} ${key(having)}`);
       return aws.metrics
-        .filter((m) => m.region === region && m.metric === metric && having.every((h) => m.dimensions.some((d) => d.name === h.name && d.value === h.value)))
+        .filter(
+          (m) =>
+            m.region === region &&
+            m.metric === metric &&
+            having.every((h) => m.dimensions.some((d) => d.name === h.name && d.value === h.value)),
+        )
         .map((m) => m.dimensions);
     },
     async maxMetric(region, metric, dimensions) {
       calls.push(`maxMetric ${region} ${metric} ${key(dimensions)}`);
-      return aws.metrics.find((m) => m.region === region && m.metric === metric && key(m.dimensions) === key(dimensions))?.value;
+      return aws.metrics.find(
+        (m) => m.region === region && m.metric === metric && key(m.dimensions) === key(dimensions),
+      )?.value;
     },
     async deleteInstance(region, id) {
       calls.push(`deleteInstance ${region} ${id}`);
@@ -70,8 +83,17 @@ export function fakeAuroraApi(aws: FakeAws): AuroraApi & { calls: string[] } {
   };
 }
 
-const inSync = (id: string, group: string): InstanceDescription => ({ id, status: "available", parameterGroups: [{ name: group, status: "in-sync" }] });
-const perInstance = (region: string, id: string, value: number): PublishedMetric => ({ region, metric: "AuroraReplicaLag", dimensions: [{ name: "DBInstanceIdentifier", value: id }], value });
+const inSync = (id: string, group: string): InstanceDescription => ({
+  id,
+  status: "available",
+  parameterGroups: [{ name: group, status: "in-sync" }],
+});
+const perInstance = (region: string, id: string, value: number): PublishedMetric => ({
+  region,
+  metric: "AuroraReplicaLag",
+  dimensions: [{ name: "DBInstanceIdentifier", value: id }],
+  value,
+});
 
 /** us-east-1/pg-cluster (writer, two OLTP readers, OLAP) and eu-west-1/pg-eu (one reader), all well. */
 export function healthyAws(): FakeAws {
@@ -88,7 +110,12 @@ export function healthyAws(): FakeAws {
             { id: "pg-olap-0", isWriter: false, parameterGroupStatus: "in-sync" },
           ],
         },
-        instances: [inSync("pg-primary-0", "pg-params-writer"), inSync("pg-replica-0", "pg-params-reader"), inSync("pg-replica-1", "pg-params-reader"), inSync("pg-olap-0", "pg-params-olap")],
+        instances: [
+          inSync("pg-primary-0", "pg-params-writer"),
+          inSync("pg-replica-0", "pg-params-reader"),
+          inSync("pg-replica-1", "pg-params-reader"),
+          inSync("pg-olap-0", "pg-params-olap"),
+        ],
       },
       "eu-west-1/pg-eu": {
         cluster: { status: "available", engineVersion: "16.8", members: [{ id: "pg-eu-replica-0", isWriter: false }] },
@@ -117,7 +144,9 @@ export function healthyAws(): FakeAws {
     ],
     deleted: [],
     setMetric(region, metric, id, value) {
-      const found = aws.metrics.find((m) => m.region === region && m.metric === metric && m.dimensions.some((d) => d.value === id));
+      const found = aws.metrics.find(
+        (m) => m.region === region && m.metric === metric && m.dimensions.some((d) => d.value === id),
+      );
       if (!found) throw new Error(`fake AWS: no ${metric} published for ${id} in ${region}`);
       found.value = value;
     },

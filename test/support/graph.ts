@@ -34,19 +34,28 @@ export function ofType(run: ProgramRun, type: string): Registered[] {
 /** The one resource of a type with this Pulumi name. */
 export function one(run: ProgramRun, type: string, name: string): Registered {
   const found = ofType(run, type).filter((r) => r.name === name);
-  if (found.length !== 1) throw new Error(`expected one ${type} ${name}, found ${found.length}: ${ofType(run, type).map((r) => r.name).join(", ")}`);
+  if (found.length !== 1)
+    throw new Error(
+      `expected one ${type} ${name}, found ${found.length}: ${ofType(run, type)
+        .map((r) => r.name)
+        .join(", ")}`,
+    );
   return found[0]!;
 }
 
 /** The one Kubernetes object of a type with this metadata.name (optionally under a region's component). */
 export function k8sObject(run: ProgramRun, type: string, k8sName: string, owner?: string): Registered {
-  const found = ofType(run, type).filter((r) => r.inputs.metadata?.name === k8sName && (!owner || r.name.startsWith(owner)));
+  const found = ofType(run, type).filter(
+    (r) => r.inputs.metadata?.name === k8sName && (!owner || r.name.startsWith(owner)),
+  );
   if (found.length !== 1) throw new Error(`expected one ${type} named ${k8sName}, found ${found.length}`);
   return found[0]!;
 }
 
 export function k8sNames(run: ProgramRun, type: string): string[] {
-  return ofType(run, type).map((r) => r.inputs.metadata.name).sort();
+  return ofType(run, type)
+    .map((r) => r.inputs.metadata.name)
+    .sort();
 }
 
 /** A provider reference is "<urn>::<id>", and URNs contain "::" themselves. */

@@ -6,12 +6,23 @@
 import { expect } from "vitest";
 import { parseByteQuantity } from "../../components/ground/units";
 import { PATHS } from "../../components/kubernetes/conventions";
-import { KUBELET, PGBOUNCER_IMAGE, POD_SECURITY_RESTRICTED, POSTGRES, POSTGRES_IMAGE, PULUMI_KUBERNETES } from "../../components/facts/kubernetes";
+import {
+  KUBELET,
+  PGBOUNCER_IMAGE,
+  POD_SECURITY_RESTRICTED,
+  POSTGRES,
+  POSTGRES_IMAGE,
+  PULUMI_KUBERNETES,
+} from "../../components/facts/kubernetes";
 import { TYPES, ofType } from "./graph";
 import type { ProgramRun, Registered } from "./pulumiMocks";
 
 type Pod = { metadata: { labels: Record<string, string> }; spec: any };
-export const workloads = (run: ProgramRun) => [...ofType(run, TYPES.statefulSet), ...ofType(run, TYPES.deployment), ...ofType(run, TYPES.job)];
+export const workloads = (run: ProgramRun) => [
+  ...ofType(run, TYPES.statefulSet),
+  ...ofType(run, TYPES.deployment),
+  ...ofType(run, TYPES.job),
+];
 export const templateOf = (resource: Registered): Pod => resource.inputs.spec.template;
 const containersOf = (pod: Pod): any[] => [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
 
@@ -22,11 +33,18 @@ export function expectPodSecurityRestricted(run: ProgramRun): void {
     const where = `${resource.type} ${resource.inputs.metadata.name}`;
     expect(pod.spec.securityContext.runAsNonRoot, where).toBe(POD_SECURITY_RESTRICTED.runAsNonRoot.value);
     expect(pod.spec.securityContext.runAsUser, where).not.toBe(POD_SECURITY_RESTRICTED.rootUidForbidden.value);
-    expect(POD_SECURITY_RESTRICTED.seccompProfiles.value, where).toContain(pod.spec.securityContext.seccompProfile?.type);
+    expect(POD_SECURITY_RESTRICTED.seccompProfiles.value, where).toContain(
+      pod.spec.securityContext.seccompProfile?.type,
+    );
     for (const container of containersOf(pod)) {
-      expect(container.securityContext?.allowPrivilegeEscalation, `${where} ${container.name}`).toBe(POD_SECURITY_RESTRICTED.allowPrivilegeEscalation.value);
-      expect(container.securityContext?.capabilities?.drop, `${where} ${container.name}`).toContain(POD_SECURITY_RESTRICTED.dropCapabilities.value);
-      for (const added of container.securityContext?.capabilities?.add ?? []) expect(POD_SECURITY_RESTRICTED.addableCapabilities.value).toContain(added);
+      expect(container.securityContext?.allowPrivilegeEscalation, `${where} ${container.name}`).toBe(
+        POD_SECURITY_RESTRICTED.allowPrivilegeEscalation.value,
+      );
+      expect(container.securityContext?.capabilities?.drop, `${where} ${container.name}`).toContain(
+        POD_SECURITY_RESTRICTED.dropCapabilities.value,
+      );
+      for (const added of container.securityContext?.capabilities?.add ?? [])
+        expect(POD_SECURITY_RESTRICTED.addableCapabilities.value).toContain(added);
     }
     for (const volume of pod.spec.volumes ?? []) {
       const types = Object.keys(volume).filter((key) => key !== "name");
@@ -41,7 +59,8 @@ export function expectDatabasePodsAsTheImageExpects(run: ProgramRun): void {
     const pod = templateOf(resource);
     const where = resource.inputs.metadata.name;
     expect(pod.spec.securityContext.runAsUser, where).toBe(POSTGRES_IMAGE.uid.value);
-    // With fsGroup, the default policy (Always) ORs group bits into every file on each mount: the passfile, and a 500 Gi walk.
+    // With fsGroup, the default policy (Always) ORs group bits into every file on each mount: the passfile, and a 500
+    // Gi walk.
     expect(KUBELET.fsGroupChangePolicies.value).toContain(pod.spec.securityContext.fsGroupChangePolicy);
     expect(pod.spec.securityContext.fsGroupChangePolicy, where).toBe("OnRootMismatch");
     const postgres = pod.spec.containers.find((c: any) => c.name === "postgres");
@@ -80,7 +99,9 @@ export function expectShutdownTime(run: ProgramRun): void {
     const pod = templateOf(resource);
     const memory = parseByteQuantity(pod.spec.containers[0].resources.limits.memory)!;
     // A quarter of memory in dirty buffers, written at no less than 64 MiB/s, after a minute for clients.
-    expect(pod.spec.terminationGracePeriodSeconds, resource.inputs.metadata.name).toBeGreaterThanOrEqual(60 + memory / 4 / (64 * 1024 * 1024));
+    expect(pod.spec.terminationGracePeriodSeconds, resource.inputs.metadata.name).toBeGreaterThanOrEqual(
+      60 + memory / 4 / (64 * 1024 * 1024),
+    );
   }
 }
 
@@ -106,7 +127,8 @@ export function expectPgbouncerPods(run: ProgramRun): void {
 
 /** A failed verification re-runs on the next up; StatefulSets wait long enough for seeding. */
 export function expectRetriedVerification(run: ProgramRun): void {
-  for (const job of ofType(run, TYPES.job)) expect(job.inputs.metadata.annotations[PULUMI_KUBERNETES.replaceUnreadyAnnotation.value]).toBe("true");
+  for (const job of ofType(run, TYPES.job))
+    expect(job.inputs.metadata.annotations[PULUMI_KUBERNETES.replaceUnreadyAnnotation.value]).toBe("true");
   for (const set of ofType(run, TYPES.statefulSet)) {
     const timeout = Number(set.inputs.metadata.annotations[PULUMI_KUBERNETES.timeoutAnnotation.value]);
     expect(timeout).toBeGreaterThanOrEqual(PULUMI_KUBERNETES.defaultAwaitSeconds.value);

@@ -25,10 +25,12 @@ function qualifiedKey(key: string): boolean {
   return (slash < 0 || subdomain(key.slice(0, slash))) && name.length <= 63 && QUALIFIED_NAME.test(name);
 }
 
-const labelValue = (value: unknown) => typeof value === "string" && (value === "" || (value.length <= 63 && QUALIFIED_NAME.test(value)));
+const labelValue = (value: unknown) =>
+  typeof value === "string" && (value === "" || (value.length <= 63 && QUALIFIED_NAME.test(value)));
 
 /** IANA_SVC_NAME: at most 15 of a-z, 0-9 and -, at least one letter, no leading, trailing or double -. */
-const portName = (name: string) => name.length <= 15 && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name) && /[a-z]/.test(name) && !name.includes("--");
+const portName = (name: string) =>
+  name.length <= 15 && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name) && /[a-z]/.test(name) && !name.includes("--");
 
 function labels(where: string, map: Record<string, unknown> | undefined, problems: string[]): void {
   for (const [key, value] of Object.entries(map ?? {})) {
@@ -38,7 +40,12 @@ function labels(where: string, map: Record<string, unknown> | undefined, problem
 }
 
 /** `claims`: a StatefulSet's volumeClaimTemplates, volumes of each of its pods. */
-function podSpec(where: string, template: { metadata?: { labels?: Record<string, unknown> }; spec: any }, claims: string[], problems: string[]): void {
+function podSpec(
+  where: string,
+  template: { metadata?: { labels?: Record<string, unknown> }; spec: any },
+  claims: string[],
+  problems: string[],
+): void {
   labels(`${where} pod template`, template.metadata?.labels, problems);
   const volumes = new Set<string>([...(template.spec.volumes ?? []).map((v: { name: string }) => v.name), ...claims]);
   for (const volume of volumes) if (!label(volume)) problems.push(`${where}: volume name ${volume}`);
@@ -54,10 +61,12 @@ function podSpec(where: string, template: { metadata?: { labels?: Record<string,
       if (!portName(port.name)) problems.push(`${at}: port name ${port.name}`);
       ports.add(port.name);
     }
-    for (const mount of container.volumeMounts ?? []) if (!volumes.has(mount.name)) problems.push(`${at}: mounts ${mount.name}, which is no volume of the pod`);
+    for (const mount of container.volumeMounts ?? [])
+      if (!volumes.has(mount.name)) problems.push(`${at}: mounts ${mount.name}, which is no volume of the pod`);
     for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) {
       const port = probe?.httpGet?.port ?? probe?.tcpSocket?.port;
-      if (typeof port === "string" && !ports.has(port)) problems.push(`${at}: a probe names port ${port}, which the container does not declare`);
+      if (typeof port === "string" && !ports.has(port))
+        problems.push(`${at}: a probe names port ${port}, which the container does not declare`);
     }
   }
 }
@@ -68,18 +77,28 @@ export function kubernetesNameProblems(resource: Registered): string[] {
   const { kind, metadata, spec, data, stringData } = resource.inputs as Record<string, any>;
   const where = `${kind} ${metadata?.name}`;
   const name: string = metadata?.name ?? "";
-  const nameOk = kind === "Service" ? name.length <= 63 && DNS1035_LABEL.test(name) : kind === "Namespace" ? label(name) : subdomain(name);
+  const nameOk =
+    kind === "Service"
+      ? name.length <= 63 && DNS1035_LABEL.test(name)
+      : kind === "Namespace"
+        ? label(name)
+        : subdomain(name);
   if (!nameOk) problems.push(`${where}: name`);
-  if (metadata?.namespace !== undefined && !label(metadata.namespace)) problems.push(`${where}: namespace ${metadata.namespace}`);
+  if (metadata?.namespace !== undefined && !label(metadata.namespace))
+    problems.push(`${where}: namespace ${metadata.namespace}`);
   labels(where, metadata?.labels, problems);
-  for (const key of Object.keys(metadata?.annotations ?? {})) if (!qualifiedKey(key)) problems.push(`${where}: annotation key ${key}`);
-  for (const key of Object.keys({ ...data, ...stringData })) if (key.length > 253 || !CONFIG_MAP_KEY.test(key)) problems.push(`${where}: data key ${key}`);
+  for (const key of Object.keys(metadata?.annotations ?? {}))
+    if (!qualifiedKey(key)) problems.push(`${where}: annotation key ${key}`);
+  for (const key of Object.keys({ ...data, ...stringData }))
+    if (key.length > 253 || !CONFIG_MAP_KEY.test(key)) problems.push(`${where}: data key ${key}`);
   if (kind === "Service") {
     for (const port of spec?.ports ?? []) {
       if (port.name !== undefined && !label(port.name)) problems.push(`${where}: port name ${port.name}`);
-      if (typeof port.targetPort === "string" && !portName(port.targetPort)) problems.push(`${where}: targetPort ${port.targetPort}`);
+      if (typeof port.targetPort === "string" && !portName(port.targetPort))
+        problems.push(`${where}: targetPort ${port.targetPort}`);
     }
-    if ((spec?.ports ?? []).length > 1 && spec.ports.some((p: { name?: string }) => !p.name)) problems.push(`${where}: several ports, not all named`);
+    if ((spec?.ports ?? []).length > 1 && spec.ports.some((p: { name?: string }) => !p.name))
+      problems.push(`${where}: several ports, not all named`);
   }
   if (spec?.selector?.matchLabels) labels(`${where} selector`, spec.selector.matchLabels, problems);
   else if (kind === "Service" && spec?.selector) labels(`${where} selector`, spec.selector, problems);

@@ -45,7 +45,12 @@ const PATCH_TYPE = /Patch$/;
 
 /** Objects sent to the Kubernetes API (a Helm release is not one: the chart's own objects are). */
 export function isKubernetesObject(resource: Registered): boolean {
-  return resource.custom && resource.type.startsWith("kubernetes:") && !resource.type.startsWith("kubernetes:index") && !resource.type.startsWith("kubernetes:helm.sh/");
+  return (
+    resource.custom &&
+    resource.type.startsWith("kubernetes:") &&
+    !resource.type.startsWith("kubernetes:index") &&
+    !resource.type.startsWith("kubernetes:helm.sh/")
+  );
 }
 
 /** Throws with the resource's name and the schema's complaint. */
@@ -55,11 +60,14 @@ export function validateKubernetesObject(resource: Registered): void {
   if (!Model) throw new Error(`no schema model registered for ${resource.type} (${resource.name}); add it to MODELS`);
   const { apiVersion, kind, metadata, spec, data, stringData, type } = resource.inputs;
   const object = Object.fromEntries(
-    Object.entries({ apiVersion, kind, metadata, spec, data, stringData, type }).filter(([, value]) => value !== undefined),
+    Object.entries({ apiVersion, kind, metadata, spec, data, stringData, type }).filter(
+      ([, value]) => value !== undefined,
+    ),
   );
   try {
     new Model(object as never).validate();
-    if (resource.type.startsWith("kubernetes:postgresql.cnpg.io/")) assertTargetedCnpgFields(object as { kind: string; spec?: unknown });
+    if (resource.type.startsWith("kubernetes:postgresql.cnpg.io/"))
+      assertTargetedCnpgFields(object as { kind: string; spec?: unknown });
   } catch (error) {
     throw new Error(`${resource.type} ${resource.name} fails the Kubernetes schema: ${(error as Error).message}`);
   }
@@ -68,6 +76,8 @@ export function validateKubernetesObject(resource: Registered): void {
 /** A patch names an existing object and must set something. */
 function validatePatch(resource: Registered): void {
   const { metadata, spec } = resource.inputs as { metadata?: { name?: string; namespace?: string }; spec?: object };
-  if (!metadata?.name || !metadata.namespace) throw new Error(`${resource.type} ${resource.name}: a patch needs metadata.name and metadata.namespace`);
-  if (!spec || Object.keys(spec).length === 0) throw new Error(`${resource.type} ${resource.name}: a patch with an empty spec changes nothing`);
+  if (!metadata?.name || !metadata.namespace)
+    throw new Error(`${resource.type} ${resource.name}: a patch needs metadata.name and metadata.namespace`);
+  if (!spec || Object.keys(spec).length === 0)
+    throw new Error(`${resource.type} ${resource.name}: a patch with an empty spec changes nothing`);
 }

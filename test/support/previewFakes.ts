@@ -11,8 +11,20 @@ export const FAKE_OUTPUTS: StackOutputs = {
   password: "secret",
   writer: { host: "pg-rw.pg-pr-42.svc.cluster.local", port: 5432 },
   readerEndpoint: { host: "pg-ro.pg-pr-42.svc.cluster.local", port: 5432 },
-  readers: [{ name: "pg-replica-0", region: "us-east-1", role: "oltp", host: "pg-replica-0.pg-replica-hl.pg-pr-42.svc.cluster.local", port: 5432, slot: "pg_replica_0" }],
-  pools: { write: { host: "pg-pool-write.pg-pr-42.svc.cluster.local", port: 5432 }, read: { host: "pg-pool-read.pg-pr-42.svc.cluster.local", port: 5432 } },
+  readers: [
+    {
+      name: "pg-replica-0",
+      region: "us-east-1",
+      role: "oltp",
+      host: "pg-replica-0.pg-replica-hl.pg-pr-42.svc.cluster.local",
+      port: 5432,
+      slot: "pg_replica_0",
+    },
+  ],
+  pools: {
+    write: { host: "pg-pool-write.pg-pr-42.svc.cluster.local", port: 5432 },
+    read: { host: "pg-pool-read.pg-pr-42.svc.cluster.local", port: 5432 },
+  },
   regions: [],
   topologyHash: "0123456789",
   verification: { timeoutMs: 60_000, maxLagBytes: 1 << 20, maxLagMs: 5000 },
@@ -26,11 +38,34 @@ export const FAKE_OUTPUTS: StackOutputs = {
 
 export function report(problems: Record<string, string[]> = {}): VerificationReport {
   const replicas = [
-    { name: "pg-replica-0", role: "oltp" as const, region: "us-east-1", endpoint: FAKE_OUTPUTS.readers[0]!, state: "streaming", sync: "quorum", replayLagBytes: 0, problems: problems["pg-replica-0"] ?? [] },
-    { name: "pg-replica-eu-west-1-0", role: "oltp" as const, region: "eu-west-1", endpoint: FAKE_OUTPUTS.readers[0]!, problems: problems["pg-replica-eu-west-1-0"] ?? [] },
+    {
+      name: "pg-replica-0",
+      role: "oltp" as const,
+      region: "us-east-1",
+      endpoint: FAKE_OUTPUTS.readers[0]!,
+      state: "streaming",
+      sync: "quorum",
+      replayLagBytes: 0,
+      problems: problems["pg-replica-0"] ?? [],
+    },
+    {
+      name: "pg-replica-eu-west-1-0",
+      role: "oltp" as const,
+      region: "eu-west-1",
+      endpoint: FAKE_OUTPUTS.readers[0]!,
+      problems: problems["pg-replica-eu-west-1-0"] ?? [],
+    },
   ];
   const all = replicas.flatMap((r) => r.problems);
-  return { ok: all.length === 0, attempts: 3, elapsedMs: 2000, writer: { endpoint: FAKE_OUTPUTS.writer, problems: [] }, replicas, pools: [], problems: all };
+  return {
+    ok: all.length === 0,
+    attempts: 3,
+    elapsedMs: 2000,
+    writer: { endpoint: FAKE_OUTPUTS.writer, problems: [] },
+    replicas,
+    pools: [],
+    problems: all,
+  };
 }
 
 export const PASSED_SUITE: SuiteResult = { ok: true, passed: 28, failed: 0, skipped: 20, total: 48, failures: [] };

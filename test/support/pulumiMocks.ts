@@ -34,9 +34,18 @@ export const MOCK_LOCAL_OUTPUTS = {
   password: "local-secret",
   writer: { host: "127.0.0.1", port: 41001 },
   readerEndpoint: { host: "127.0.0.1", port: 41010 },
-  readers: [{ name: "pg-replica-0", region: "local", role: "oltp", host: "127.0.0.1", port: 41002, slot: "pg_replica_0" }],
+  readers: [
+    { name: "pg-replica-0", region: "local", role: "oltp", host: "127.0.0.1", port: 41002, slot: "pg_replica_0" },
+  ],
   pools: { write: { host: "127.0.0.1", port: 41020 }, read: { host: "127.0.0.1", port: 41021 } },
-  regions: [{ region: "local", primary: true, readerEndpoint: { host: "127.0.0.1", port: 41010 }, readPool: { host: "127.0.0.1", port: 41021 } }],
+  regions: [
+    {
+      region: "local",
+      primary: true,
+      readerEndpoint: { host: "127.0.0.1", port: 41010 },
+      readPool: { host: "127.0.0.1", port: 41021 },
+    },
+  ],
   topologyHash: "0123456789",
   verification: { timeoutMs: 120000, maxLagBytes: 104857600, maxLagMs: 5000 },
   notes: [],
@@ -76,7 +85,10 @@ type Request = {
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 };
 
-/** What reading clusters.postgresql.cnpg.io returns where CloudNativePG 1.30 is installed (only the paths the stack checks). */
+/**
+ * What reading clusters.postgresql.cnpg.io returns where CloudNativePG 1.30 is installed (only the paths the stack
+ * checks).
+ */
 const leaf = { type: "string" };
 export const INSTALLED_CNPG_CRD = {
   metadata: { name: "clusters.postgresql.cnpg.io" },
@@ -90,7 +102,9 @@ export const INSTALLED_CNPG_CRD = {
               spec: {
                 properties: {
                   probes: { properties: { readiness: { properties: { type: leaf, maximumLag: leaf } } } },
-                  postgresql: { properties: { synchronous: { properties: { method: leaf, number: leaf, dataDurability: leaf } } } },
+                  postgresql: {
+                    properties: { synchronous: { properties: { method: leaf, number: leaf, dataDurability: leaf } } },
+                  },
                 },
               },
             },
@@ -125,7 +139,15 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
         endpoint: `${id}.cluster-xyz.rds.amazonaws.com`,
         readerEndpoint: `${id}.cluster-ro-xyz.rds.amazonaws.com`,
         ...(inputs.manageMasterUserPassword
-          ? { masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:us-east-1:111122223333:secret:rds!cluster-${id}-AbCdEf`, kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "", secretStatus: "active" }] }
+          ? {
+              masterUserSecrets: [
+                {
+                  secretArn: `arn:aws:secretsmanager:us-east-1:111122223333:secret:rds!cluster-${id}-AbCdEf`,
+                  kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "",
+                  secretStatus: "active",
+                },
+              ],
+            }
           : {}),
       };
     }
@@ -144,7 +166,11 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     case "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup":
       return { ...inputs, name: `${name}-abc123` };
     case "aws:secretsmanager/secret:Secret":
-      return { ...inputs, name: `${name}-abc123`, arn: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${name}-AbCdEf` };
+      return {
+        ...inputs,
+        name: `${name}-abc123`,
+        arn: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${name}-AbCdEf`,
+      };
     case "aws:iam/role:Role":
       return { ...inputs, name: `${name}-abc123`, arn: `arn:aws:iam::111122223333:role/${name}-abc123` };
     case "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition":
@@ -152,7 +178,10 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
       return { ...inputs, ...INSTALLED_CNPG_CRD };
     case "kubernetes:core/v1:Service":
       if (inputs.spec?.type === "LoadBalancer") {
-        return { ...inputs, status: { loadBalancer: { ingress: [{ hostname: `${inputs.metadata?.name}.lb.example.com` }] } } };
+        return {
+          ...inputs,
+          status: { loadBalancer: { ingress: [{ hostname: `${inputs.metadata?.name}.lb.example.com` }] } },
+        };
       }
       return inputs;
     default:
@@ -165,7 +194,10 @@ class RecordingMonitor extends MockMonitor {
 
   constructor() {
     super({
-      newResource: (args: pulumi.runtime.MockResourceArgs) => ({ id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) }),
+      newResource: (args: pulumi.runtime.MockResourceArgs) => ({
+        id: `${args.name}-id`,
+        state: mockState(args.type, args.name, args.inputs),
+      }),
       call: (args: pulumi.runtime.MockCallArgs) =>
         args.token === "aws:secretsmanager/getSecretVersion:getSecretVersion"
           ? { ...args.inputs, secretString: JSON.stringify({ username: "app", password: "mock-managed-password" }) }
@@ -270,7 +302,9 @@ export async function runProgram(
   return runWithConfig(typeof patch === "function" ? patch(config) : { ...config, ...patch }, stackName);
 }
 
-/** Stack config as YAML would give it (any key, any value) to "pg-read-replicas:<key>" → string, as the CLI passes it. */
+/**
+ * Stack config as YAML would give it (any key, any value) to "pg-read-replicas:<key>" → string, as the CLI passes it.
+ */
 export function pulumiConfigOf(raw: Record<string, unknown>): Record<string, string> {
   const given = Object.entries(raw).filter(([, value]) => value !== undefined);
   return Object.fromEntries(given.map(([key, value]) => [`${PROJECT}:${key}`, encodeConfigValue(value)]));
@@ -283,8 +317,13 @@ export function pulumiConfigOf(raw: Record<string, unknown>): Record<string, str
  */
 function programExports(module: object): StackOutputValues {
   const exported = Object.keys(module).filter((key) => key !== "default");
-  if (exported.join() !== STACK_OUTPUT_KEYS.join()) throw new Error(`the program exports ${exported.join(", ")}; the contract's keys are ${STACK_OUTPUT_KEYS.join(", ")}`);
-  return Object.fromEntries(STACK_OUTPUT_KEYS.map((key) => [key, (module as Record<string, unknown>)[key]])) as StackOutputValues;
+  if (exported.join() !== STACK_OUTPUT_KEYS.join())
+    throw new Error(
+      `the program exports ${exported.join(", ")}; the contract's keys are ${STACK_OUTPUT_KEYS.join(", ")}`,
+    );
+  return Object.fromEntries(
+    STACK_OUTPUT_KEYS.map((key) => [key, (module as Record<string, unknown>)[key]]),
+  ) as StackOutputValues;
 }
 
 /** Runs the Pulumi program with exactly this config ("pg-read-replicas:<key>" → string), no stack file involved. */

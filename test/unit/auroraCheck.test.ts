@@ -44,14 +44,28 @@ describe("the Aurora check", () => {
     // The fake answers GetMetricStatistics only for an exact published set ({DBClusterIdentifier, SourceRegion} here),
     // as CloudWatch does: the former query by DBClusterIdentifier alone would see no datapoint.
     const api = fakeAuroraApi(healthyAws());
-    expect(await api.maxMetric("eu-west-1", "AuroraGlobalDBReplicationLag", [{ name: "DBClusterIdentifier", value: "pg-eu" }])).toBeUndefined();
+    expect(
+      await api.maxMetric("eu-west-1", "AuroraGlobalDBReplicationLag", [
+        { name: "DBClusterIdentifier", value: "pg-eu" },
+      ]),
+    ).toBeUndefined();
     await checkAuroraOnce(expectation, api);
-    expect(api.calls).toContain("maxMetric eu-west-1 AuroraGlobalDBReplicationLag DBClusterIdentifier=pg-eu,SourceRegion=us-east-1");
+    expect(api.calls).toContain(
+      "maxMetric eu-west-1 AuroraGlobalDBReplicationLag DBClusterIdentifier=pg-eu,SourceRegion=us-east-1",
+    );
   });
 
   it("prefers AuroraGlobalDBProgressLag where it is published", async () => {
     const aws = healthyAws();
-    aws.metrics.push({ region: "eu-west-1", metric: "AuroraGlobalDBProgressLag", dimensions: [{ name: "DBClusterIdentifier", value: "pg-eu" }, { name: "SourceRegion", value: "us-east-1" }], value: 900 });
+    aws.metrics.push({
+      region: "eu-west-1",
+      metric: "AuroraGlobalDBProgressLag",
+      dimensions: [
+        { name: "DBClusterIdentifier", value: "pg-eu" },
+        { name: "SourceRegion", value: "us-east-1" },
+      ],
+      value: 900,
+    });
     const report = await checkAuroraOnce(expectation, fakeAuroraApi(aws));
     expect(report.regions).toEqual([{ region: "eu-west-1", lagMs: 900, metric: "AuroraGlobalDBProgressLag" }]);
   });
@@ -59,23 +73,45 @@ describe("the Aurora check", () => {
   it("falls back to the set keyed by SourceRegion alone, and says the figure is aggregated", async () => {
     const aws = healthyAws();
     aws.metrics = aws.metrics.filter((m) => m.metric !== "AuroraGlobalDBReplicationLag");
-    aws.metrics.push({ region: "eu-west-1", metric: "AuroraGlobalDBReplicationLag", dimensions: [{ name: "SourceRegion", value: "us-east-1" }], value: 7000 });
+    aws.metrics.push({
+      region: "eu-west-1",
+      metric: "AuroraGlobalDBReplicationLag",
+      dimensions: [{ name: "SourceRegion", value: "us-east-1" }],
+      value: 7000,
+    });
     const report = await checkAuroraOnce(expectation, fakeAuroraApi(aws));
-    expect(report.problems).toEqual(["region eu-west-1 lags 7000 ms behind the primary (AuroraGlobalDBReplicationLag (by SourceRegion us-east-1: every global database from there into eu-west-1); bound 5000 ms)."]);
+    expect(report.problems).toEqual([
+      "region eu-west-1 lags 7000 ms behind the primary (AuroraGlobalDBReplicationLag (by SourceRegion us-east-1: every global database from there into eu-west-1); bound 5000 ms).",
+    ]);
   });
 
   it("accepts another OLTP reader as writer after a failover", async () => {
     const aws = healthyAws();
-    primary(aws).cluster!.members = primary(aws).cluster!.members.map((m) => ({ ...m, isWriter: m.id === "pg-replica-0" }));
+    primary(aws).cluster!.members = primary(aws).cluster!.members.map((m) => ({
+      ...m,
+      isWriter: m.id === "pg-replica-0",
+    }));
     const report = await checkAuroraOnce(expectation, fakeAuroraApi(aws));
     expect(report.problems).toEqual([]);
     expect(report.instances.find((i) => i.role === "writer")?.id).toBe("pg-replica-0");
   });
 
   const failures: Array<[string, (aws: FakeAws) => void, RegExp]> = [
-    ["a missing cluster", (aws) => delete aws.clusters["us-east-1/pg-cluster"], /cluster pg-cluster in us-east-1 does not exist/],
-    ["a cluster not available", (aws) => (primary(aws).cluster!.status = "modifying"), /cluster pg-cluster in us-east-1 is modifying, not available/],
-    ["an instance not available", (aws) => (instance(aws, "pg-replica-1").status = "creating"), /instance pg-replica-1 in us-east-1 is creating, not available/],
+    [
+      "a missing cluster",
+      (aws) => delete aws.clusters["us-east-1/pg-cluster"],
+      /cluster pg-cluster in us-east-1 does not exist/,
+    ],
+    [
+      "a cluster not available",
+      (aws) => (primary(aws).cluster!.status = "modifying"),
+      /cluster pg-cluster in us-east-1 is modifying, not available/,
+    ],
+    [
+      "an instance not available",
+      (aws) => (instance(aws, "pg-replica-1").status = "creating"),
+      /instance pg-replica-1 in us-east-1 is creating, not available/,
+    ],
     [
       "an instance missing from the cluster",
       (aws) => (primary(aws).cluster!.members = primary(aws).cluster!.members.filter((m) => m.id !== "pg-replica-0")),
@@ -83,7 +119,11 @@ describe("the Aurora check", () => {
     ],
     [
       "the OLAP reader promoted to writer",
-      (aws) => (primary(aws).cluster!.members = primary(aws).cluster!.members.map((m) => ({ ...m, isWriter: m.id === "pg-olap-0" }))),
+      (aws) =>
+        (primary(aws).cluster!.members = primary(aws).cluster!.members.map((m) => ({
+          ...m,
+          isWriter: m.id === "pg-olap-0",
+        }))),
       /the OLAP reader pg-olap-0 in us-east-1 is the writer after a failover.*--target-db-instance-identifier pg-replica-0/,
     ],
     [
@@ -91,9 +131,21 @@ describe("the Aurora check", () => {
       (aws) => (primary(aws).cluster!.members = primary(aws).cluster!.members.map((m) => ({ ...m, isWriter: false }))),
       /cluster pg-cluster in us-east-1 has 0 writers \(none\)/,
     ],
-    ["a reader lagging past the bound", (aws) => aws.setMetric("us-east-1", "AuroraReplicaLag", "pg-replica-1", 9000), /reader pg-replica-1 in us-east-1 lags 9000 ms \(bound 5000 ms\)/],
-    ["a reader with no lag datapoint", (aws) => aws.setMetric("us-east-1", "AuroraReplicaLag", "pg-olap-0", undefined), /reader pg-olap-0 in us-east-1: no AuroraReplicaLag datapoint/],
-    ["a secondary region lagging", (aws) => aws.setMetric("eu-west-1", "AuroraGlobalDBReplicationLag", "pg-eu", 12000), /region eu-west-1 lags 12000 ms behind the primary \(AuroraGlobalDBReplicationLag; bound 5000 ms\)/],
+    [
+      "a reader lagging past the bound",
+      (aws) => aws.setMetric("us-east-1", "AuroraReplicaLag", "pg-replica-1", 9000),
+      /reader pg-replica-1 in us-east-1 lags 9000 ms \(bound 5000 ms\)/,
+    ],
+    [
+      "a reader with no lag datapoint",
+      (aws) => aws.setMetric("us-east-1", "AuroraReplicaLag", "pg-olap-0", undefined),
+      /reader pg-olap-0 in us-east-1: no AuroraReplicaLag datapoint/,
+    ],
+    [
+      "a secondary region lagging",
+      (aws) => aws.setMetric("eu-west-1", "AuroraGlobalDBReplicationLag", "pg-eu", 12000),
+      /region eu-west-1 lags 12000 ms behind the primary \(AuroraGlobalDBReplicationLag; bound 5000 ms\)/,
+    ],
     [
       "a secondary region not replicating",
       (aws) => (aws.metrics = aws.metrics.filter((m) => !m.metric.startsWith("AuroraGlobalDB"))),
@@ -106,7 +158,8 @@ describe("the Aurora check", () => {
     ],
     [
       "a parameter group waiting for a reboot",
-      (aws) => (instance(aws, "pg-primary-0").parameterGroups = [{ name: "pg-params-writer", status: "pending-reboot" }]),
+      (aws) =>
+        (instance(aws, "pg-primary-0").parameterGroups = [{ name: "pg-params-writer", status: "pending-reboot" }]),
       /instance pg-primary-0 in us-east-1: parameter group pg-params-writer is pending-reboot, not in-sync.*Fix: aws rds reboot-db-instance --db-instance-identifier pg-primary-0 --region us-east-1/,
     ],
     [
@@ -116,7 +169,13 @@ describe("the Aurora check", () => {
     ],
     [
       "a proxy that cannot log in",
-      (aws) => (aws.proxyTargets[1] = { ...aws.proxyTargets[1]!, state: "UNAVAILABLE", reason: "AUTH_FAILURE", description: "Proxy does not have any registered credentials" }),
+      (aws) =>
+        (aws.proxyTargets[1] = {
+          ...aws.proxyTargets[1]!,
+          state: "UNAVAILABLE",
+          reason: "AUTH_FAILURE",
+          description: "Proxy does not have any registered credentials",
+        }),
       /RDS Proxy pg-proxy in us-east-1: target pg-primary-0 \(READ_WRITE\) is UNAVAILABLE \(AUTH_FAILURE: Proxy does not have any registered credentials\), not AVAILABLE\. Fix: .*secretsmanager\.us-east-1\.amazonaws\.com/,
     ],
     [
@@ -124,7 +183,11 @@ describe("the Aurora check", () => {
       (aws) => (aws.proxyTargets[1] = { ...aws.proxyTargets[1]!, state: "UNAVAILABLE", reason: "CONNECTION_FAILED" }),
       /target pg-primary-0 \(READ_WRITE\) is UNAVAILABLE \(CONNECTION_FAILED\), not AVAILABLE\. Fix: the proxy cannot reach the instance: its security group/,
     ],
-    ["a proxy with no instance targets", (aws) => (aws.proxyTargets = aws.proxyTargets.filter((t) => t.type !== "RDS_INSTANCE")), /RDS Proxy pg-proxy in us-east-1 has no instance targets registered yet/],
+    [
+      "a proxy with no instance targets",
+      (aws) => (aws.proxyTargets = aws.proxyTargets.filter((t) => t.type !== "RDS_INSTANCE")),
+      /RDS Proxy pg-proxy in us-east-1 has no instance targets registered yet/,
+    ],
     [
       "a major the upgrade did not reach",
       (aws) => (primary(aws).cluster!.engineVersion = "15.10"),
@@ -143,8 +206,13 @@ describe("the Aurora check", () => {
   it("names allowMajorVersionUpgrade when the stack holds the major back", async () => {
     const aws = healthyAws();
     primary(aws).cluster!.engineVersion = "16.9";
-    const report = await checkAuroraOnce({ ...expectation, postgresVersion: 17, majorUpgrade: "held" }, fakeAuroraApi(aws));
-    expect(report.problems.join("\n")).toMatch(/runs PostgreSQL 16\.9, but postgresVersion is 17\. Fix: set aurora\.allowMajorVersionUpgrade: true/);
+    const report = await checkAuroraOnce(
+      { ...expectation, postgresVersion: 17, majorUpgrade: "held" },
+      fakeAuroraApi(aws),
+    );
+    expect(report.problems.join("\n")).toMatch(
+      /runs PostgreSQL 16\.9, but postgresVersion is 17\. Fix: set aurora\.allowMajorVersionUpgrade: true/,
+    );
   });
 
   it("reports an AWS API failure by cluster and region instead of crashing", async () => {
@@ -153,7 +221,9 @@ describe("the Aurora check", () => {
       throw new Error("AccessDenied: rds:DescribeDBClusters");
     };
     const report = await checkAuroraOnce(expectation, api);
-    expect(report.problems[0]).toBe("cluster pg-cluster in us-east-1: the AWS API failed: AccessDenied: rds:DescribeDBClusters");
+    expect(report.problems[0]).toBe(
+      "cluster pg-cluster in us-east-1: the AWS API failed: AccessDenied: rds:DescribeDBClusters",
+    );
   });
 
   it("polls until the cluster settles, within the timeout", async () => {
@@ -179,7 +249,10 @@ describe("the Aurora check", () => {
     const aws = healthyAws();
     aws.setMetric("us-east-1", "AuroraReplicaLag", "pg-replica-0", 60_000);
     let clock = 0;
-    const report = await checkAurora({ ...expectation, timeoutMs: 45_000 }, fakeAuroraApi(aws), { now: () => clock, sleep: async (ms) => void (clock += ms) });
+    const report = await checkAurora({ ...expectation, timeoutMs: 45_000 }, fakeAuroraApi(aws), {
+      now: () => clock,
+      sleep: async (ms) => void (clock += ms),
+    });
     expect(report.ok).toBe(false);
     expect(report.attempts).toBe(4);
     expect(report.problems).toEqual(["reader pg-replica-0 in us-east-1 lags 60000 ms (bound 5000 ms)."]);
@@ -189,7 +262,10 @@ describe("the Aurora check", () => {
     const aws = healthyAws();
     instance(aws, "pg-olap-0").parameterGroups = [{ name: "pg-params-olap", status: "pending-reboot" }];
     let clock = 0;
-    const report = await checkAurora({ ...expectation, timeoutMs: 15 * 60_000 }, fakeAuroraApi(aws), { now: () => clock, sleep: async (ms) => void (clock += ms) });
+    const report = await checkAurora({ ...expectation, timeoutMs: 15 * 60_000 }, fakeAuroraApi(aws), {
+      now: () => clock,
+      sleep: async (ms) => void (clock += ms),
+    });
     expect(report.attempts).toBe(1);
     expect(report.needsAction).toHaveLength(1);
   });

@@ -1,6 +1,19 @@
-/** The Aurora facts themselves: every fact names a source that says where to read it, and the settings registry has a fact for everything it sends to Aurora. */
+/**
+ * The Aurora facts themselves: every fact names a source that says where to read it, and the settings registry has a
+ * fact for everything it sends to Aurora.
+ */
 import { describe, expect, it } from "vitest";
-import { AUTOSCALING, CA_CERTIFICATES, GLOBAL_DATABASE, LIMITS, LOG_RETENTION_DAYS, METRIC_FACTS, PARAMETER_FACTS, SOURCES, parameterFact } from "../../components/facts/aws";
+import {
+  AUTOSCALING,
+  CA_CERTIFICATES,
+  GLOBAL_DATABASE,
+  LIMITS,
+  LOG_RETENTION_DAYS,
+  METRIC_FACTS,
+  PARAMETER_FACTS,
+  SOURCES,
+  parameterFact,
+} from "../../components/facts/aws";
 import { GUCS, type GucSpec } from "../../components/settings/registry";
 
 const SUPPORTED_MAJORS = [15, 16, 17] as const;
@@ -26,7 +39,8 @@ describe("the Aurora facts", () => {
       if (!spec.aurora || "managed" in spec.aurora) continue;
       const fact = parameterFact(name);
       expect(fact, `${name} maps to Aurora without a fact`).toBeDefined();
-      for (const major of SUPPORTED_MAJORS) expect(["verified", "assumed-from-14"], `${name} ${major}`).toContain(fact!.families[major]);
+      for (const major of SUPPORTED_MAJORS)
+        expect(["verified", "assumed-from-14"], `${name} ${major}`).toContain(fact!.families[major]);
       if (spec.aurora.sizedByAurora) expect(fact!.auroraDefault, `${name}: Aurora's formula`).toMatch(/DBInstance/);
     }
   });
@@ -35,7 +49,8 @@ describe("the Aurora facts", () => {
     expect(parameterFact("max_connections")!.auroraDefault).toBe("LEAST({DBInstanceClassMemory/9531392},5000)");
     expect(parameterFact("max_worker_processes")!.auroraDefault).toBe("GREATEST(${DBInstanceVCPU*2},8)");
     expect(parameterFact("synchronous_commit")!.level).toBe("cluster");
-    for (const name of ["jit", "lock_timeout", "commit_delay", "commit_siblings"]) expect(parameterFact(name)!.level, name).toBe("none");
+    for (const name of ["jit", "lock_timeout", "commit_delay", "commit_siblings"])
+      expect(parameterFact(name)!.level, name).toBe("none");
   });
 
   it("keep the Global Database limits of the current guide: 10 secondary regions, 15 − s primary readers", () => {

@@ -1,4 +1,7 @@
-/** Day-2 behaviour of the Aurora backend, as plain functions: who moves the engine version, and the removal of autoscaled readers before a destroy. */
+/**
+ * Day-2 behaviour of the Aurora backend, as plain functions: who moves the engine version, and the removal of
+ * autoscaled readers before a destroy.
+ */
 import { describe, expect, it } from "vitest";
 import { removeAutoscaledReaders } from "../../components/aurora/check/autoscaledReaders";
 import { clusterArgs } from "../../components/aurora/instances";
@@ -10,7 +13,9 @@ import { fakeAuroraApi, healthyAws } from "../support/fakeAurora";
 import { auroraBase, auroraSecondary, patched } from "../support/configs";
 
 function aurora(patch: Record<string, unknown> = {}, block: Record<string, unknown> = {}): AuroraTopology {
-  const { topology } = topologyFromConfig(patched(auroraBase(), { ...patch, aurora: { ...(auroraBase().aurora as object), ...block } }));
+  const { topology } = topologyFromConfig(
+    patched(auroraBase(), { ...patch, aurora: { ...(auroraBase().aurora as object), ...block } }),
+  );
   if (topology.backend !== "aurora") throw new Error("expected an Aurora topology");
   return topology;
 }
@@ -18,12 +23,21 @@ function aurora(patch: Record<string, unknown> = {}, block: Record<string, unkno
 describe("engine versions", () => {
   it("upgrades a Global Database through its global cluster: members ignore engineVersion, the global cluster does not", () => {
     const policy = versionPolicy(aurora({ crossRegion: [auroraSecondary] }).aurora);
-    expect(policy).toMatchObject({ global: [], cluster: ["engineVersion"], parameterGroups: [], allowMajorVersionUpgrade: false });
+    expect(policy).toMatchObject({
+      global: [],
+      cluster: ["engineVersion"],
+      parameterGroups: [],
+      allowMajorVersionUpgrade: false,
+    });
     expect(policy.explanation).toMatch(/no automatic minor upgrades here/);
   });
 
   it("with automatic minors on one region, ignores the engine's drift and holds the parameter-group family with it", () => {
-    expect(versionPolicy(aurora().aurora)).toMatchObject({ cluster: ["engineVersion"], parameterGroups: ["family"], allowMajorVersionUpgrade: false });
+    expect(versionPolicy(aurora().aurora)).toMatchObject({
+      cluster: ["engineVersion"],
+      parameterGroups: ["family"],
+      allowMajorVersionUpgrade: false,
+    });
   });
 
   it("applies a major upgrade in place when allowed, with the new family's writer group", () => {
@@ -39,11 +53,19 @@ describe("engine versions", () => {
       writerParameterGroupName: "writer-pg",
       versions: policy,
     });
-    expect(args).toMatchObject({ allowMajorVersionUpgrade: true, dbInstanceParameterGroupName: "writer-pg", engineVersion: "16.8" });
+    expect(args).toMatchObject({
+      allowMajorVersionUpgrade: true,
+      dbInstanceParameterGroupName: "writer-pg",
+      engineVersion: "16.8",
+    });
   });
 
   it("applies engineVersion as set without automatic minors", () => {
-    expect(versionPolicy(aurora({}, { autoMinorVersionUpgrade: false }).aurora)).toMatchObject({ cluster: [], parameterGroups: [], allowMajorVersionUpgrade: false });
+    expect(versionPolicy(aurora({}, { autoMinorVersionUpgrade: false }).aurora)).toMatchObject({
+      cluster: [],
+      parameterGroups: [],
+      allowMajorVersionUpgrade: false,
+    });
   });
 });
 
@@ -53,7 +75,9 @@ describe("autoscaled readers before a destroy", () => {
     const cluster = aws.clusters["us-east-1/pg-cluster"]!.cluster!;
     cluster.members.push({ id: "application-autoscaling-61aabbcc-4e2f-4c65-b620-ab7421abc123", isWriter: false });
     const api = fakeAuroraApi(aws);
-    const removed = await removeAutoscaledReaders({ region: "us-east-1", clusterId: "pg-cluster" }, api, { sleep: async () => {} });
+    const removed = await removeAutoscaledReaders({ region: "us-east-1", clusterId: "pg-cluster" }, api, {
+      sleep: async () => {},
+    });
     expect(removed).toEqual(["application-autoscaling-61aabbcc-4e2f-4c65-b620-ab7421abc123"]);
     expect(aws.deleted).toEqual(removed);
     expect(cluster.members.map((m) => m.id)).toEqual(["pg-primary-0", "pg-replica-0", "pg-replica-1", "pg-olap-0"]);
@@ -61,20 +85,31 @@ describe("autoscaled readers before a destroy", () => {
 
   it("does nothing when the cluster is gone or has none", async () => {
     const aws = healthyAws();
-    expect(await removeAutoscaledReaders({ region: "us-east-1", clusterId: "pg-cluster" }, fakeAuroraApi(aws))).toEqual([]);
+    expect(await removeAutoscaledReaders({ region: "us-east-1", clusterId: "pg-cluster" }, fakeAuroraApi(aws))).toEqual(
+      [],
+    );
     expect(await removeAutoscaledReaders({ region: "us-east-1", clusterId: "gone" }, fakeAuroraApi(aws))).toEqual([]);
     expect(aws.deleted).toEqual([]);
   });
 
   it("names the manual command when a reader will not go", async () => {
     const aws = healthyAws();
-    aws.clusters["us-east-1/pg-cluster"]!.cluster!.members.push({ id: "application-autoscaling-stuck", isWriter: false });
+    aws.clusters["us-east-1/pg-cluster"]!.cluster!.members.push({
+      id: "application-autoscaling-stuck",
+      isWriter: false,
+    });
     const api = fakeAuroraApi(aws);
     api.deleteInstance = async () => {};
     let clock = 0;
     await expect(
-      removeAutoscaledReaders({ region: "us-east-1", clusterId: "pg-cluster" }, api, { timeoutMs: 60_000, now: () => clock, sleep: async (ms) => void (clock += ms) }),
-    ).rejects.toThrow(/application-autoscaling-stuck.*aws rds delete-db-instance --db-instance-identifier <id> --region us-east-1/);
+      removeAutoscaledReaders({ region: "us-east-1", clusterId: "pg-cluster" }, api, {
+        timeoutMs: 60_000,
+        now: () => clock,
+        sleep: async (ms) => void (clock += ms),
+      }),
+    ).rejects.toThrow(
+      /application-autoscaling-stuck.*aws rds delete-db-instance --db-instance-identifier <id> --region us-east-1/,
+    );
   });
 });
 
@@ -83,6 +118,8 @@ describe("maintenance and backup windows", () => {
     const sunday = parseMaintenanceWindow("sun:23:30-mon:00:30")!;
     expect(windowsOverlap(parseBackupWindow("00:00-00:45")!, sunday)).toBe(true);
     expect(windowsOverlap(parseBackupWindow("23:00-23:30")!, sunday)).toBe(false);
-    expect(windowsOverlap(parseBackupWindow("23:45-00:15")!, parseMaintenanceWindow("wed:00:00-wed:01:00")!)).toBe(true);
+    expect(windowsOverlap(parseBackupWindow("23:45-00:15")!, parseMaintenanceWindow("wed:00:00-wed:01:00")!)).toBe(
+      true,
+    );
   });
 });

@@ -51,7 +51,10 @@ describe("Aurora plans", () => {
 
   it("names the final snapshot after the cluster's own (random-suffixed) identifier, unless the stack skips it", () => {
     const topology = aurora();
-    expect(clusterArgs(topology, base(topology))).toMatchObject({ clusterIdentifier: "pg-x-0a1b2c3d", finalSnapshotIdentifier: "pg-x-0a1b2c3d-final" });
+    expect(clusterArgs(topology, base(topology))).toMatchObject({
+      clusterIdentifier: "pg-x-0a1b2c3d",
+      finalSnapshotIdentifier: "pg-x-0a1b2c3d-final",
+    });
     const scratch = aurora({ aurora: { ...(auroraBase().aurora as object), skipFinalSnapshot: true } });
     expect(clusterArgs(scratch, base(scratch)).finalSnapshotIdentifier).toBeUndefined();
   });
@@ -81,16 +84,26 @@ describe("Aurora plans", () => {
       iamDatabaseAuthenticationEnabled: true,
     });
     const writer = instanceArgs(topology, topology.primary, ctx);
-    expect(writer).toMatchObject({ caCertIdentifier: "rds-ca-ecc384-g1", applyImmediately: true, preferredMaintenanceWindow: "sun:05:00-sun:06:00" });
+    expect(writer).toMatchObject({
+      caCertIdentifier: "rds-ca-ecc384-g1",
+      applyImmediately: true,
+      preferredMaintenanceWindow: "sun:05:00-sun:06:00",
+    });
     expect(writer.engineVersion).toBeUndefined();
   });
 
   it("lets RDS manage the master password: no password sent, the secret under the stack's key", () => {
     const key = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-4e5f-6789-0abc-def012345678";
-    const topology = aurora({ aurora: { ...(auroraBase().aurora as object), manageMasterUserPassword: true, kmsKeyId: key } });
+    const topology = aurora({
+      aurora: { ...(auroraBase().aurora as object), manageMasterUserPassword: true, kmsKeyId: key },
+    });
     const { password: _unused, ...context } = base(topology);
     const args = clusterArgs(topology, context);
-    expect(args).toMatchObject({ manageMasterUserPassword: true, masterUserSecretKmsKeyId: key, masterUsername: "app" });
+    expect(args).toMatchObject({
+      manageMasterUserPassword: true,
+      masterUserSecretKmsKeyId: key,
+      masterUsername: "app",
+    });
     expect(args.masterPassword).toBeUndefined();
   });
 
@@ -103,7 +116,17 @@ describe("Aurora plans", () => {
       secondaries: [{ clusterId: "eu", readerIds: ["eu0"] }],
     });
     expect(expectation.clusters).toEqual([
-      { region: "us-east-1", clusterId: "main", primary: true, declaredWriter: "w", readers: [{ id: "r0", role: "oltp" }, { id: "r1", role: "oltp" }, { id: "o", role: "olap" }] },
+      {
+        region: "us-east-1",
+        clusterId: "main",
+        primary: true,
+        declaredWriter: "w",
+        readers: [
+          { id: "r0", role: "oltp" },
+          { id: "r1", role: "oltp" },
+          { id: "o", role: "olap" },
+        ],
+      },
       { region: "eu-west-1", clusterId: "eu", primary: false, readers: [{ id: "eu0", role: "oltp" }] },
     ]);
     expect(expectation.maxLagMs).toBe(topology.verification.maxLagMs);

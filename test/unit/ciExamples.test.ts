@@ -53,7 +53,11 @@ function invocations(): Array<{ job: string; path: string[]; options: string[] }
         .map((line) => {
           const args = words(line.slice(line.indexOf("pg-read-replicas.cjs") + "pg-read-replicas.cjs".length));
           const firstOption = args.findIndex((arg) => arg.startsWith("--"));
-          return { job, path: args.slice(0, firstOption), options: args.slice(firstOption).filter((arg) => arg.startsWith("--")) };
+          return {
+            job,
+            path: args.slice(0, firstOption),
+            options: args.slice(firstOption).filter((arg) => arg.startsWith("--")),
+          };
         }),
     ),
   );
@@ -76,7 +80,11 @@ describe("the GitHub Actions workflow", () => {
 
   it("invokes only commands and options the CLI has, with every required option", () => {
     const calls = invocations();
-    expect(calls.map((c) => `${c.job}: ${c.path.join(" ")}`)).toEqual(["rehearse: preview run", "cloud: preview run", "down: preview down"]);
+    expect(calls.map((c) => `${c.job}: ${c.path.join(" ")}`)).toEqual([
+      "rehearse: preview run",
+      "cloud: preview run",
+      "down: preview down",
+    ]);
     for (const call of calls) {
       const command = commandAt(call.path);
       const known = command.options.map((o) => o.long);
@@ -90,7 +98,8 @@ describe("the GitHub Actions workflow", () => {
     expect(rehearse!.if).toContain("github.event.action != 'closed'");
     expect(cloud!.if).toContain("github.event.action != 'closed'");
     expect(down!.if).toContain("github.event.action == 'closed'");
-    for (const job of Object.values(workflow.jobs)) expect(job.concurrency?.group).toContain("${{ github.event.pull_request.number }}");
+    for (const job of Object.values(workflow.jobs))
+      expect(job.concurrency?.group).toContain("${{ github.event.pull_request.number }}");
     // A Pulumi update or destroy is never cut short; a rehearsal is interrupted and tears down.
     expect(cloud!.concurrency?.["cancel-in-progress"]).toBe(false);
     expect(down!.concurrency?.group).toBe(cloud!.concurrency?.group);
@@ -123,18 +132,38 @@ const DEPLOYMENT_FILE_FIELDS: Record<string, string[]> = {
   settings: ["tag", "executorContext", "sourceContext", "gitHub", "operationContext", "agentPoolID"],
   "settings.sourceContext": ["git"],
   "settings.sourceContext.git": ["repoUrl", "branch", "repoDir", "commit", "gitAuth"],
-  "settings.gitHub": ["repository", "pullRequestTemplate", "deployCommits", "previewPullRequests", "deployPullRequest", "paths"],
+  "settings.gitHub": [
+    "repository",
+    "pullRequestTemplate",
+    "deployCommits",
+    "previewPullRequests",
+    "deployPullRequest",
+    "paths",
+  ],
   "settings.operationContext": ["oidc", "preRunCommands", "environmentVariables", "options"],
-  "settings.operationContext.options": ["skipInstallDependencies", "skipIntermediateDeployments", "shell", "deleteAfterDestroy", "remediateIfDriftDetected"],
+  "settings.operationContext.options": [
+    "skipInstallDependencies",
+    "skipIntermediateDeployments",
+    "shell",
+    "deleteAfterDestroy",
+    "remediateIfDriftDetected",
+  ],
 };
 
 describe("the Pulumi Deployments review-stack settings", () => {
-  const file = parse(readFileSync(join(EXAMPLES, "pulumi-deployments/Pulumi.pr.deploy.yaml"), "utf8")) as Record<string, unknown>;
+  const file = parse(readFileSync(join(EXAMPLES, "pulumi-deployments/Pulumi.pr.deploy.yaml"), "utf8")) as Record<
+    string,
+    unknown
+  >;
   const settings = file.settings as { gitHub: Record<string, unknown>; operationContext: { preRunCommands: string[] } };
 
   it("uses only fields the Pulumi CLI's deployment file has", () => {
     for (const [path, fields] of Object.entries(DEPLOYMENT_FILE_FIELDS)) {
-      const value = path === "" ? file : (path.split(".").reduce<unknown>((at, key) => (at as Record<string, unknown>)?.[key], file) as Record<string, unknown> | undefined);
+      const value =
+        path === ""
+          ? file
+          : (path.split(".").reduce<unknown>((at, key) => (at as Record<string, unknown>)?.[key], file) as
+              Record<string, unknown> | undefined);
       if (value === undefined) continue;
       for (const key of Object.keys(value)) expect(fields, `${path || "(top)"}.${key}`).toContain(key);
     }
@@ -155,7 +184,9 @@ describe("the Pulumi Deployments review-stack settings", () => {
   it("writes the expiry as the product does (GNU date's format matches expiryLabelValue)", () => {
     const format = /\+(%Y%m%dT%H%M%SZ)/.exec(settings.operationContext.preRunCommands.join("\n"))![1]!;
     const at = new Date("2031-07-08T09:10:11Z");
-    const written = execFileSync("date", ["-u", "-d", `@${at.getTime() / 1000}`, `+${format}`], { encoding: "utf8" }).trim();
+    const written = execFileSync("date", ["-u", "-d", `@${at.getTime() / 1000}`, `+${format}`], {
+      encoding: "utf8",
+    }).trim();
     expect(written).toBe(expiryLabelValue(at));
   });
 });

@@ -1,7 +1,17 @@
-/** The client's configuration: URLs from outputs, shell exports, env vars and outputs refused with reasons, the bounded-read sampler. */
+/**
+ * The client's configuration: URLs from outputs, shell exports, env vars and outputs refused with reasons, the
+ * bounded-read sampler.
+ */
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { ClientConfigError, ReplicaClient, connectionUrls, shellExports, targetsFromEnv, targetsFromOutputs } from "pg-read-replicas/client";
+import {
+  ClientConfigError,
+  ReplicaClient,
+  connectionUrls,
+  shellExports,
+  targetsFromEnv,
+  targetsFromOutputs,
+} from "pg-read-replicas/client";
 import { PrimaryPositions } from "../../components/client/positions";
 import { OutputsFileError } from "../../components/contract/outputsFile";
 
@@ -13,7 +23,11 @@ const outputs = {
   writer: { host: "127.0.0.1", port: 5432 },
   readerEndpoint: { host: "127.0.0.1", port: 6433 },
   readers: [{ name: "r0", region: "local", role: "oltp", host: "127.0.1.2", port: 5432 }],
-  pools: { write: { host: "127.0.0.1", port: 6432 }, read: { host: "127.0.0.1", port: 6433 }, olap: { host: "127.0.0.1", port: 6434 } },
+  pools: {
+    write: { host: "127.0.0.1", port: 6432 },
+    read: { host: "127.0.0.1", port: 6433 },
+    olap: { host: "127.0.0.1", port: 6434 },
+  },
   regions: [],
   topologyHash: "h",
   verification: { timeoutMs: 1000, maxLagBytes: 1, maxLagMs: 1000 },
@@ -28,7 +42,14 @@ describe("connection URLs", () => {
       replica: "postgresql://app:p%40ss'word%2Fx@127.0.0.1:6433/app",
       olap: "postgresql://app:p%40ss'word%2Fx@127.0.0.1:6434/app",
     });
-    const printed = execFileSync("bash", ["-c", `${shellExports(urls)}\nprintf '%s\\n' "$DATABASE_PRIMARY_URL" "$DATABASE_REPLICA_URL" "$DATABASE_OLAP_URL"`], { encoding: "utf8" });
+    const printed = execFileSync(
+      "bash",
+      [
+        "-c",
+        `${shellExports(urls)}\nprintf '%s\\n' "$DATABASE_PRIMARY_URL" "$DATABASE_REPLICA_URL" "$DATABASE_OLAP_URL"`,
+      ],
+      { encoding: "utf8" },
+    );
     expect(printed.trim().split("\n")).toEqual([urls.primary, urls.replica, urls.olap]);
     expect(shellExports({ primary: "a", replica: "b" })).toMatch(/^unset DATABASE_OLAP_URL$/m);
   });
@@ -36,13 +57,21 @@ describe("connection URLs", () => {
   it("ask for TLS when the stack requires it, verified when a CA file is at hand", () => {
     const tls = { ...outputs, tls: { required: true } };
     expect(connectionUrls(tls).primary).toMatch(/\?sslmode=require$/);
-    expect(connectionUrls(tls, { sslrootcert: "/s/ca.crt" }).primary).toMatch(/\?sslmode=verify-ca&sslrootcert=%2Fs%2Fca\.crt$/);
+    expect(connectionUrls(tls, { sslrootcert: "/s/ca.crt" }).primary).toMatch(
+      /\?sslmode=verify-ca&sslrootcert=%2Fs%2Fca\.crt$/,
+    );
   });
 
   it("are read back by the client into the same pools, the password decoded, TLS as libpq means it", () => {
     const urls = connectionUrls({ ...outputs, tls: { required: true } });
     const targets = targetsFromEnv({ DATABASE_PRIMARY_URL: urls.primary, DATABASE_REPLICA_URL: urls.replica });
-    expect(targets.write.config).toMatchObject({ host: "127.0.0.1", port: 6432, database: "app", user: "app", password: "p@ss'word/x" });
+    expect(targets.write.config).toMatchObject({
+      host: "127.0.0.1",
+      port: 6432,
+      database: "app",
+      user: "app",
+      password: "p@ss'word/x",
+    });
     expect(targets.read.label).toBe("127.0.0.1:6433/app");
     expect(targets.olap).toBeUndefined();
     // sslmode=require: encrypted, certificate not verified (libpq), not node-postgres's verify-full.
@@ -52,15 +81,23 @@ describe("connection URLs", () => {
 
 describe("configuration refused with the reason", () => {
   it("names missing variables and the command that prints them", () => {
-    expect(() => targetsFromEnv({})).toThrow(/DATABASE_PRIMARY_URL and DATABASE_REPLICA_URL are not set.*local env --stack/);
-    expect(() => targetsFromEnv({ DATABASE_PRIMARY_URL: "postgresql://a:b@h/db" })).toThrow(/^DATABASE_REPLICA_URL is not set/);
+    expect(() => targetsFromEnv({})).toThrow(
+      /DATABASE_PRIMARY_URL and DATABASE_REPLICA_URL are not set.*local env --stack/,
+    );
+    expect(() => targetsFromEnv({ DATABASE_PRIMARY_URL: "postgresql://a:b@h/db" })).toThrow(
+      /^DATABASE_REPLICA_URL is not set/,
+    );
     expect(() => ReplicaClient.fromEnv({})).toThrow(ClientConfigError);
   });
 
   it("names a malformed URL without printing its password", () => {
     const env = { DATABASE_PRIMARY_URL: "postgresql://a:b@h/db", DATABASE_REPLICA_URL: "mysql://app:hunter2@h/db" };
-    expect(() => targetsFromEnv(env)).toThrow(/DATABASE_REPLICA_URL = "mysql:\/\/app:\*\*\*@h\/db" is not a PostgreSQL URL/);
-    expect(() => targetsFromEnv({ ...env, DATABASE_REPLICA_URL: "postgresql://app:hunter2@h" })).toThrow(/has no database/);
+    expect(() => targetsFromEnv(env)).toThrow(
+      /DATABASE_REPLICA_URL = "mysql:\/\/app:\*\*\*@h\/db" is not a PostgreSQL URL/,
+    );
+    expect(() => targetsFromEnv({ ...env, DATABASE_REPLICA_URL: "postgresql://app:hunter2@h" })).toThrow(
+      /has no database/,
+    );
     try {
       targetsFromEnv(env);
     } catch (error) {
@@ -71,14 +108,20 @@ describe("configuration refused with the reason", () => {
   it("refuses outputs without pools, naming the missing keys", () => {
     const { pools: _pools, ...withoutPools } = outputs;
     expect(() => targetsFromOutputs(withoutPools)).toThrow(OutputsFileError);
-    expect(() => ReplicaClient.fromOutputs(withoutPools)).toThrow(/pools: .*\n.*Create it with pulumi stack output --json --show-secrets/);
-    expect(() => ReplicaClient.fromOutputs({ ...outputs, pools: { write: outputs.pools.write } })).toThrow(/pools\.read/);
+    expect(() => ReplicaClient.fromOutputs(withoutPools)).toThrow(
+      /pools: .*\n.*Create it with pulumi stack output --json --show-secrets/,
+    );
+    expect(() => ReplicaClient.fromOutputs({ ...outputs, pools: { write: outputs.pools.write } })).toThrow(
+      /pools\.read/,
+    );
     expect(() => ReplicaClient.fromOutputs({ ...outputs, password: "[secret]" })).toThrow(/--show-secrets/);
   });
 
   it("refuses nonsense options", () => {
     expect(() => ReplicaClient.fromOutputs(outputs, { maxWaitMs: -1 })).toThrow(/maxWaitMs = -1: use a number ≥ 0/);
-    expect(() => ReplicaClient.fromOutputs(outputs, { onReplicaUnavailable: "maybe" as never })).toThrow(/onReplicaUnavailable/);
+    expect(() => ReplicaClient.fromOutputs(outputs, { onReplicaUnavailable: "maybe" as never })).toThrow(
+      /onReplicaUnavailable/,
+    );
   });
 });
 
@@ -87,10 +130,13 @@ describe("the writer's position for bounded reads", () => {
     let now = 1000;
     let asked = 0;
     let position = 0x100;
-    const positions = new PrimaryPositions(async () => {
-      asked++;
-      return `0/${(position += 0x100).toString(16)}`;
-    }, () => now);
+    const positions = new PrimaryPositions(
+      async () => {
+        asked++;
+        return `0/${(position += 0x100).toString(16)}`;
+      },
+      () => now,
+    );
     const [a, b] = await Promise.all([positions.requiredFor(1000), positions.requiredFor(1000)]);
     expect([a, b, asked]).toEqual(["0/200", "0/200", 1]);
     now += 400; // newest sample 400 ms old: still within half the bound

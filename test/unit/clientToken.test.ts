@@ -46,10 +46,27 @@ describe("causality tokens", () => {
   });
 
   it("refuse anything else with a message that names the input and the form expected", () => {
-    const bad = ["", "0", "0/", "/0", "0/0/0", "G/0", "0/123456789", "123456789/0", " 0/1", "0/1 ", "0x0/1", "-1/0", "0/1;DROP TABLE x", "lsn:0/1"];
+    const bad = [
+      "",
+      "0",
+      "0/",
+      "/0",
+      "0/0/0",
+      "G/0",
+      "0/123456789",
+      "123456789/0",
+      " 0/1",
+      "0/1 ",
+      "0x0/1",
+      "-1/0",
+      "0/1;DROP TABLE x",
+      "lsn:0/1",
+    ];
     for (const text of bad.filter(Boolean)) {
       expect(() => parseToken(text), text).toThrow(TokenError);
-      expect(() => mergeTokens("0/1", text), text).toThrow(/is not a causality token: expected a WAL position such as 0\/3000148/);
+      expect(() => mergeTokens("0/1", text), text).toThrow(
+        /is not a causality token: expected a WAL position such as 0\/3000148/,
+      );
     }
     expect(() => parseToken("")).toThrow(TokenError);
     expect(() => parseToken("x".repeat(500))).toThrow(/"x{40}…" is not a causality token/);

@@ -5,7 +5,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { ConfigError, type ConfigIssue } from "../../components/config/errors";
-import { CNPG_OPERATOR, CNPG_PARAMETERS, CNPG_POOLER, managedParameter, poolerParameterAllowed } from "../../components/facts/cnpg";
+import {
+  CNPG_OPERATOR,
+  CNPG_PARAMETERS,
+  CNPG_POOLER,
+  managedParameter,
+  poolerParameterAllowed,
+} from "../../components/facts/cnpg";
 import { imageProblem, imageTag } from "../../components/kubernetes/cnpg/image";
 import { crdProblem } from "../../components/kubernetes/cnpg/operator";
 import { clusterParameters } from "../../components/kubernetes/cnpg/parameters";
@@ -53,7 +59,11 @@ function withPrimarySetting(topology: SelfHostedTopology, setting: Setting): Ext
 
 describe("CloudNativePG's managed parameters", () => {
   it("refuses a parameter the operator fixes, naming key, value and fix", () => {
-    const plan = withPrimarySetting(build(), { name: "shared_preload_libraries" as never, value: "pg_stat_statements", source: "stackConfig" });
+    const plan = withPrimarySetting(build(), {
+      name: "shared_preload_libraries" as never,
+      value: "pg_stat_statements",
+      source: "stackConfig",
+    });
     const { parameters, issues } = clusterParameters(plan);
     expect(parameters).not.toHaveProperty("shared_preload_libraries");
     expect(issues).toEqual([
@@ -71,19 +81,26 @@ describe("CloudNativePG's managed parameters", () => {
     const managed = [...CNPG_PARAMETERS.fixed.value, ...CNPG_PARAMETERS.blocked.value];
     expect(managed).toHaveLength(65);
     for (const name of managed) {
-      const { parameters, issues } = clusterParameters(withPrimarySetting(topology, { name: name as never, value: "x", source: "default" }));
+      const { parameters, issues } = clusterParameters(
+        withPrimarySetting(topology, { name: name as never, value: "x", source: "default" }),
+      );
       if (name === "hot_standby" || name === "synchronous_standby_names") {
         // The product's own value of these is realised by the operator (mandatory setting, synchronous stanza).
         expect(parameters, name).not.toHaveProperty(name);
         continue;
       }
       expect(parameters, name).not.toHaveProperty(name);
-      expect(issues.map((i) => [i.key, i.fix]), name).toContainEqual(["kubernetes.engine", "use kubernetes.engine statefulset, which writes this setting itself"]);
+      expect(
+        issues.map((i) => [i.key, i.fix]),
+        name,
+      ).toContainEqual(["kubernetes.engine", "use kubernetes.engine statefulset, which writes this setting itself"]);
     }
   });
 
   it("leaves stack config no way to reach a managed parameter: none is overridable", () => {
-    const overridable = Object.entries(GUCS).filter(([, spec]) => "overridable" in spec).map(([name]) => name);
+    const overridable = Object.entries(GUCS)
+      .filter(([, spec]) => "overridable" in spec)
+      .map(([name]) => name);
     expect(overridable.length).toBeGreaterThan(20);
     expect(overridable.filter((name) => managedParameter(name) !== undefined)).toEqual([]);
   });
@@ -93,7 +110,13 @@ describe("CloudNativePG's managed parameters", () => {
     const { parameters, issues, notes } = clusterParameters(mainPlan(topology));
     expect(issues).toEqual([]);
     expect(Object.keys(parameters).filter((name) => managedParameter(name) !== undefined)).toEqual([]);
-    expect(parameters).toMatchObject({ synchronous_commit: "remote_write", wal_level: "replica", wal_log_hints: "on", hot_standby_feedback: "on", max_standby_streaming_delay: "5s" });
+    expect(parameters).toMatchObject({
+      synchronous_commit: "remote_write",
+      wal_level: "replica",
+      wal_log_hints: "on",
+      hot_standby_feedback: "on",
+      max_standby_streaming_delay: "5s",
+    });
     // The primary would refuse writes: replicas refuse them anyway, being in recovery.
     expect(parameters).not.toHaveProperty("default_transaction_read_only");
     expect(notes.join("\n")).toContain("default_transaction_read_only");
@@ -104,28 +127,53 @@ describe("CloudNativePG's managed parameters", () => {
     const olap = clusterPlans(topology, topology.regions[0]!).find((p) => p.kind === "replica" && p.role === "olap")!;
     const { parameters, issues } = clusterParameters(olap);
     expect(issues).toEqual([]);
-    expect(parameters).toMatchObject({ hot_standby_feedback: "off", max_standby_streaming_delay: "-1", work_mem: "256MB", default_transaction_read_only: "on" });
+    expect(parameters).toMatchObject({
+      hot_standby_feedback: "off",
+      max_standby_streaming_delay: "-1",
+      work_mem: "256MB",
+      default_transaction_read_only: "on",
+    });
   });
 
   it("refuses replica settings that would reach the primary too, and WAL sizes the webhook refuses", () => {
-    const issues = issuesOf(cnpg({ postgresql: { replica: { work_mem: "64MB" }, primary: { min_wal_size: "2GB", max_wal_size: "1GB" } } }));
-    expect(issues.map((i) => i.key)).toEqual(expect.arrayContaining(["postgresql.replica.work_mem", "postgresql.primary.min_wal_size"]));
+    const issues = issuesOf(
+      cnpg({ postgresql: { replica: { work_mem: "64MB" }, primary: { min_wal_size: "2GB", max_wal_size: "1GB" } } }),
+    );
+    expect(issues.map((i) => i.key)).toEqual(
+      expect.arrayContaining(["postgresql.replica.work_mem", "postgresql.primary.min_wal_size"]),
+    );
     const workMem = issues.find((i) => i.key === "postgresql.replica.work_mem")!;
     expect(workMem.problem).toContain("one parameter set to every instance");
-    expect(workMem.fix).toBe("set work_mem to the same value in postgresql.primary and postgresql.replica, or use kubernetes.engine statefulset");
+    expect(workMem.fix).toBe(
+      "set work_mem to the same value in postgresql.primary and postgresql.replica, or use kubernetes.engine statefulset",
+    );
     // The same overrides are fine on the StatefulSet engine, where each role has its own file.
     expect(issuesOf(patched(selfHostedBase(), { postgresql: { replica: { work_mem: "64MB" } } }))).toEqual([]);
   });
 
   it("accepts a replica setting the primary has too, and standby-only ones", () => {
-    expect(issuesOf(cnpg({ postgresql: { primary: { work_mem: "64MB" }, replica: { work_mem: "64MB", max_standby_streaming_delay: "10s" } } }))).toEqual([]);
+    expect(
+      issuesOf(
+        cnpg({
+          postgresql: {
+            primary: { work_mem: "64MB" },
+            replica: { work_mem: "64MB", max_standby_streaming_delay: "10s" },
+          },
+        }),
+      ),
+    ).toEqual([]);
   });
 });
 
 describe("the engine's config rules", () => {
   it("refuses kubernetes.writer (the operator elects the writer) and statement pooling (the Pooler lacks it)", () => {
     const base = cnpg();
-    const issues = issuesOf(patched(base, { kubernetes: { ...(base.kubernetes as object), writer: "pg-replica-0" }, pgbouncer: { poolMode: "statement" } }));
+    const issues = issuesOf(
+      patched(base, {
+        kubernetes: { ...(base.kubernetes as object), writer: "pg-replica-0" },
+        pgbouncer: { poolMode: "statement" },
+      }),
+    );
     expect(issues.map((i) => [i.key, i.value])).toEqual([
       ["pgbouncer.poolMode", "statement"],
       ["kubernetes.writer", "pg-replica-0"],
@@ -141,7 +189,9 @@ describe("the engine's config rules", () => {
       ["monitoring.prometheusOperator", true],
       ["monitoring.grafanaDashboard", true],
     ]);
-    expect(issues[0]!.problem).toMatch(/^is for the statefulset engine: on cloudnative-pg the stack creates no PodMonitors or PrometheusRule/);
+    expect(issues[0]!.problem).toMatch(
+      /^is for the statefulset engine: on cloudnative-pg the stack creates no PodMonitors or PrometheusRule/,
+    );
     expect(issues[0]!.fix).toMatch(/port 9187.*or use kubernetes\.engine statefulset$/);
     expect(issuesOf(cnpg({ monitoring: { ...monitoring, enabled: false } }))).toEqual([]);
     expect(issuesOf(patched(selfHostedBase(), { monitoring }))).toEqual([]);
@@ -150,7 +200,12 @@ describe("the engine's config rules", () => {
   it("refuses a region whose Cluster name another Cluster or Pooler has, or that the operator finds too long", () => {
     const region = (name: string) => ({ region: name, replicas: 1, context: "eu", cidrs: ["10.20.0.0/16"] });
     // A name of 20 and a region of 30 characters make a Cluster name of 51.
-    const issues = issuesOf(cnpg({ name: "p".repeat(20), crossRegion: [region("olap"), region("pool-read"), region(`eu-${"x".repeat(27)}`), region("eu-west-1")] }));
+    const issues = issuesOf(
+      cnpg({
+        name: "p".repeat(20),
+        crossRegion: [region("olap"), region("pool-read"), region(`eu-${"x".repeat(27)}`), region("eu-west-1")],
+      }),
+    );
     const mine = issues.filter((i) => i.problem.includes("CloudNativePG Cluster"));
     expect(mine.map((i) => i.key)).toEqual(["crossRegion[0].region", "crossRegion[1].region", "crossRegion[2].region"]);
     expect(mine[0]!.problem).toContain("which another Cluster or Pooler of the stack already has");
@@ -165,39 +220,77 @@ describe("the engine's config rules", () => {
 
   it("defaults the images to the operator's, by PostgreSQL major", () => {
     const topology = build();
-    expect(topology.kubernetes.images).toEqual({ postgres: CNPG_OPERATOR.images.value.postgres[16], pgbouncer: CNPG_OPERATOR.images.value.pgbouncer });
-    expect(topologyFromConfig(selfHostedBase()).topology).toMatchObject({ kubernetes: { images: { postgres: "postgres:16-bookworm", pgbouncer: "edoburu/pgbouncer:v1.25.1-p0" }, engine: { name: "statefulset" } } });
+    expect(topology.kubernetes.images).toEqual({
+      postgres: CNPG_OPERATOR.images.value.postgres[16],
+      pgbouncer: CNPG_OPERATOR.images.value.pgbouncer,
+    });
+    expect(topologyFromConfig(selfHostedBase()).topology).toMatchObject({
+      kubernetes: {
+        images: { postgres: "postgres:16-bookworm", pgbouncer: "edoburu/pgbouncer:v1.25.1-p0" },
+        engine: { name: "statefulset" },
+      },
+    });
   });
 });
 
 describe("kubernetes.images.postgres on cloudnative-pg", () => {
-  // Found by generatedStacks.test.ts: these configs were accepted and rendered a Cluster the operator's webhook refuses.
+  // Found by generatedStacks.test.ts: these configs were accepted and rendered a Cluster the operator's webhook
+  // refuses.
   it.each([
     ["postgres:latest", /tag latest/],
     ["registry.example.com/postgresql", /tag latest \(or none/],
-    ["registry.example.com/postgresql@sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9", /digest alone/],
+    [
+      "registry.example.com/postgresql@sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+      /digest alone/,
+    ],
     ["registry.example.com:5000/postgresql:bookworm", /tag bookworm, which does not start with a PostgreSQL version/],
     ["postgres:12.20", /PostgreSQL 12, older than the 13/],
   ])("refuses %s, whose tag the operator cannot read a supported version from", (image, problem) => {
-    const issues = issuesOf(cnpg({ kubernetes: { namespace: "pg-test", engine: "cloudnative-pg", images: { postgres: image } } }));
-    expect(issues).toEqual([expect.objectContaining({ key: "kubernetes.images.postgres", value: image, problem: expect.stringMatching(problem) })]);
+    const issues = issuesOf(
+      cnpg({ kubernetes: { namespace: "pg-test", engine: "cloudnative-pg", images: { postgres: image } } }),
+    );
+    expect(issues).toEqual([
+      expect.objectContaining({
+        key: "kubernetes.images.postgres",
+        value: image,
+        problem: expect.stringMatching(problem),
+      }),
+    ]);
     expect(issues[0]!.problem).toContain("the operator's webhook refuses such a Cluster");
   });
 
   it("takes a version tag, with or without a registry port or a digest after it, and leaves the statefulset engine's images alone", () => {
-    for (const image of ["registry.example.com:5000/postgresql:16.10-system-trixie", "ghcr.io/cloudnative-pg/postgresql:17.6@sha256:0a1b2c3d4e5f6071", "postgres:16", "library/postgres:15.4-bookworm"]) {
+    for (const image of [
+      "registry.example.com:5000/postgresql:16.10-system-trixie",
+      "ghcr.io/cloudnative-pg/postgresql:17.6@sha256:0a1b2c3d4e5f6071",
+      "postgres:16",
+      "library/postgres:15.4-bookworm",
+    ]) {
       expect(imageProblem(image), image).toBeUndefined();
     }
     expect(imageTag("localhost:5000/postgresql")).toBe("latest");
-    expect(build({ kubernetes: { namespace: "pg-test", engine: "cloudnative-pg", images: { postgres: "postgres:16.4" } } }).kubernetes.images.postgres).toBe("postgres:16.4");
-    expect(issuesOf(patched(selfHostedBase(), { kubernetes: { namespace: "pg-test", images: { postgres: "postgres:latest" } } }))).toEqual([]);
+    expect(
+      build({ kubernetes: { namespace: "pg-test", engine: "cloudnative-pg", images: { postgres: "postgres:16.4" } } })
+        .kubernetes.images.postgres,
+    ).toBe("postgres:16.4");
+    expect(
+      issuesOf(
+        patched(selfHostedBase(), { kubernetes: { namespace: "pg-test", images: { postgres: "postgres:latest" } } }),
+      ),
+    ).toEqual([]);
   });
 
   it("refuses an image of another major than postgresVersion, naming both", () => {
     const image = "ghcr.io/cloudnative-pg/postgresql:15.8-system-bookworm";
-    const issues = issuesOf(cnpg({ kubernetes: { namespace: "pg-test", engine: "cloudnative-pg", images: { postgres: image } } }));
+    const issues = issuesOf(
+      cnpg({ kubernetes: { namespace: "pg-test", engine: "cloudnative-pg", images: { postgres: image } } }),
+    );
     expect(issues).toEqual([
-      expect.objectContaining({ key: "kubernetes.images.postgres", value: image, problem: "has the tag 15.8-system-bookworm, PostgreSQL 15, but postgresVersion is 16" }),
+      expect.objectContaining({
+        key: "kubernetes.images.postgres",
+        value: image,
+        problem: "has the tag 15.8-system-bookworm, PostgreSQL 15, but postgresVersion is 16",
+      }),
     ]);
     expect(issues[0]!.fix).toContain("use an image of PostgreSQL 16");
   });
@@ -208,10 +301,17 @@ describe("Poolers", () => {
     const topology = build();
     for (const pool of [topology.pools.write, topology.pools.read, topology.pools.olap!]) {
       const parameters = poolerParameters(topology, pool);
-      expect(Object.keys(parameters).filter((name) => !poolerParameterAllowed(name)), pool.name).toEqual([]);
+      expect(
+        Object.keys(parameters).filter((name) => !poolerParameterAllowed(name)),
+        pool.name,
+      ).toEqual([]);
       expect(CNPG_POOLER.allowedParameters.value).toHaveLength(57);
     }
-    expect(poolerParameters(topology, topology.pools.read)).toMatchObject({ query_timeout: "30", server_round_robin: "1", server_lifetime: "300" });
+    expect(poolerParameters(topology, topology.pools.read)).toMatchObject({
+      query_timeout: "30",
+      server_round_robin: "1",
+      server_lifetime: "300",
+    });
   });
 
   it("points the read pool at the main Cluster's replicas only and the OLAP pool at the OLAP Cluster", () => {
@@ -239,23 +339,48 @@ describe("the operator check", () => {
 
   it("names the operator and how to install it when its CRD is missing", () => {
     const problem = crdProblem(cnpgEngine(topology), undefined, "region us-east-1's cluster");
-    expect(problem).toContain("the CloudNativePG operator is not installed in region us-east-1's cluster: its CRD clusters.postgresql.cnpg.io");
-    expect(problem).toContain("helm upgrade --install cnpg --namespace cnpg-system --create-namespace --version 0.29.0 cnpg/cloudnative-pg");
+    expect(problem).toContain(
+      "the CloudNativePG operator is not installed in region us-east-1's cluster: its CRD clusters.postgresql.cnpg.io",
+    );
+    expect(problem).toContain(
+      "helm upgrade --install cnpg --namespace cnpg-system --create-namespace --version 0.29.0 cnpg/cloudnative-pg",
+    );
     expect(problem).toContain("kubernetes.cloudnativePg.installOperator");
   });
 
   it("refuses an operator too old for the fields the stack renders", () => {
     const old = structuredClone(INSTALLED_CNPG_CRD);
-    delete (old.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.probes.properties.readiness.properties as Record<string, unknown>).maximumLag;
-    expect(crdProblem(cnpgEngine(topology), old, "test")).toMatch(/older than 1\.26\.0: its CRD clusters\.postgresql\.cnpg\.io lacks spec\.probes\.readiness\.maximumLag/);
+    delete (
+      old.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.probes.properties.readiness
+        .properties as Record<string, unknown>
+    ).maximumLag;
+    expect(crdProblem(cnpgEngine(topology), old, "test")).toMatch(
+      /older than 1\.26\.0: its CRD clusters\.postgresql\.cnpg\.io lacks spec\.probes\.readiness\.maximumLag/,
+    );
   });
 });
 
 describe("verify --outputs on a CloudNativePG stack", () => {
-  const row = (app: string, slot: string, active = true, lag = "0") => [app, "streaming", slot, active, lag, "0", "0", "quorum"];
+  const row = (app: string, slot: string, active = true, lag = "0") => [
+    app,
+    "streaming",
+    slot,
+    active,
+    lag,
+    "0",
+    "0",
+    "quorum",
+  ];
   it("counts the operator's instances of a Cluster and holds each to its own slot and the lag bound", () => {
     const cluster = { count: 2, slotPrefix: "_cnpg_" };
-    expect(instanceProblems("pg", [row("pg-2", "_cnpg_pg_2"), row("pg-3", "_cnpg_pg_3"), row("pg-olap", "", false)], cluster, 1000)).toEqual({ problems: [], worstLagBytes: 0, found: 2 });
+    expect(
+      instanceProblems(
+        "pg",
+        [row("pg-2", "_cnpg_pg_2"), row("pg-3", "_cnpg_pg_3"), row("pg-olap", "", false)],
+        cluster,
+        1000,
+      ),
+    ).toEqual({ problems: [], worstLagBytes: 0, found: 2 });
     const bad = instanceProblems("pg", [row("pg-2", "_cnpg_pg_3", true, "5000")], cluster, 1000);
     expect(bad.problems).toEqual([
       "pg: 1 of its 2 standbys stream from the writer; look at the Cluster's status and its pods' logs.",

@@ -50,20 +50,30 @@ install("date", FAKE_DATE);
 install("sleep", "#!/bin/sh\nexit 0\n");
 
 const base = selfHostedBase();
-const { topology } = topologyFromConfig(patched(base, { kubernetes: { ...(base.kubernetes as object), engine: "cloudnative-pg" } }));
+const { topology } = topologyFromConfig(
+  patched(base, { kubernetes: { ...(base.kubernetes as object), engine: "cloudnative-pg" } }),
+);
 if (topology.backend !== "selfHosted") throw new Error("selfHosted expected");
 const script = renderVerifyScript(topology, cnpgVerifyTargets(topology, topology.regions[0]!));
 writeFileSync(join(dir, "verify.sh"), script);
 
 function run(env: Record<string, string>) {
   const result = spawnSync("bash", [join(dir, "verify.sh")], {
-    env: { PATH: `${dir}:${process.env.PATH}`, PGUSER: "app", PGPASSWORD: "x", PGDATABASE: "app", HEARTBEAT_TOKEN: "t0", ...env },
+    env: {
+      PATH: `${dir}:${process.env.PATH}`,
+      PGUSER: "app",
+      PGPASSWORD: "x",
+      PGDATABASE: "app",
+      HEARTBEAT_TOKEN: "t0",
+      ...env,
+    },
     encoding: "utf8",
   });
   return { status: result.status, out: result.stdout + result.stderr };
 }
 
-const STREAMING = "pg-2|streaming|_cnpg_pg_2|t|0|0|0|quorum;pg-3|streaming|_cnpg_pg_3|t|0|0|0|quorum;pg-olap|streaming||f|0|0|0|async";
+const STREAMING =
+  "pg-2|streaming|_cnpg_pg_2|t|0|0|0|quorum;pg-3|streaming|_cnpg_pg_3|t|0|0|0|quorum;pg-olap|streaming||f|0|0|0|async";
 
 describe("verify.sh on CloudNativePG", () => {
   it("passes when the operator's instances stream on their slots, the OLAP replica cluster without one, and each pool lands on its Cluster", () => {
@@ -75,7 +85,10 @@ describe("verify.sh on CloudNativePG", () => {
   });
 
   it("fails, naming each, when an instance is missing, one streams without its slot, or the read pool reaches the OLAP Cluster", () => {
-    const { status, out } = run({ STATUS: "pg-2|streaming||f|0|0|0|async;pg-olap|streaming||f|0|0|0|async", READ_POOL_LANDS_ON: "pg-olap|t" });
+    const { status, out } = run({
+      STATUS: "pg-2|streaming||f|0|0|0|async;pg-olap|streaming||f|0|0|0|async",
+      READ_POOL_LANDS_ON: "pg-olap|t",
+    });
     expect(status).toBe(1);
     expect(out).toContain("pg: 1 of its 2 standbys stream from the writer");
     expect(out).toContain("pg-2: streams without its slot _cnpg_pg_2 active");
@@ -83,7 +96,10 @@ describe("verify.sh on CloudNativePG", () => {
   });
 
   it("fails when the OLAP replica cluster is not streaming to the writer", () => {
-    const { status, out } = run({ STATUS: "pg-2|streaming|_cnpg_pg_2|t|0|0|0|quorum;pg-3|streaming|_cnpg_pg_3|t|0|0|0|quorum", READ_POOL_LANDS_ON: "pg|t" });
+    const { status, out } = run({
+      STATUS: "pg-2|streaming|_cnpg_pg_2|t|0|0|0|quorum;pg-3|streaming|_cnpg_pg_3|t|0|0|0|quorum",
+      READ_POOL_LANDS_ON: "pg|t",
+    });
     expect(status).toBe(1);
     expect(out).toContain("pg-olap: the replica cluster's designated primary is not connected to the writer");
   });

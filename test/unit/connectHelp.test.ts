@@ -1,4 +1,6 @@
-/** What `local up` prints after the status table: every command acts on the same stack, and names only the pools it has. */
+/**
+ * What `local up` prints after the status table: every command acts on the same stack, and names only the pools it has.
+ */
 import { describe, expect, it } from "vitest";
 import { connectHelp } from "../../cli/render";
 import type { StackOutputs } from "../../components/contract/stackOutputs";
@@ -8,7 +10,13 @@ import { FAKE_OUTPUTS } from "../support/previewFakes";
 function outputs(withOlap: boolean): StackOutputs {
   const pool = (port: number) => ({ host: "127.0.0.1", port });
   const pools = { write: pool(6001), read: pool(6002) };
-  return { ...FAKE_OUTPUTS, database: "orders_db", user: "orders_svc", password: "secret-not-printed", pools: withOlap ? { ...pools, olap: pool(6003) } : pools };
+  return {
+    ...FAKE_OUTPUTS,
+    database: "orders_db",
+    user: "orders_svc",
+    password: "secret-not-printed",
+    pools: withOlap ? { ...pools, olap: pool(6003) } : pools,
+  };
 }
 
 describe("connectHelp", () => {
@@ -24,7 +32,8 @@ describe("connectHelp", () => {
 
   it("carries the stack arguments into every follow-up command and never prints the password", () => {
     const text = connectHelp(outputs(true), "/tmp/s/outputs.json", args);
-    for (const verb of ["local env", "local status", "local down"]) expect(text).toContain(`pg-read-replicas ${verb} ${args}`);
+    for (const verb of ["local env", "local status", "local down"])
+      expect(text).toContain(`pg-read-replicas ${verb} ${args}`);
     expect(text).not.toContain("secret-not-printed");
   });
 });

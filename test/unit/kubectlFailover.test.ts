@@ -11,16 +11,40 @@ describe("kubectl argv for the failover", () => {
     const sent: string[][] = [];
     const ops = kubectlOps({ context: "prod-us-east-1", namespace: "pg-prod", timeoutS: 300 }, async (args) => {
       sent.push([...args]);
-      if (args.includes("jsonpath={.spec.selector}")) return JSON.stringify({ "app.kubernetes.io/instance": "pg", "pg-read-replicas/role": "primary" });
+      if (args.includes("jsonpath={.spec.selector}"))
+        return JSON.stringify({ "app.kubernetes.io/instance": "pg", "pg-read-replicas/role": "primary" });
       return "";
     });
     await ops.patchConfigMap("pg-fence", { writer: "pg-replica-1" });
-    await ops.patchService("pg-rw", { "app.kubernetes.io/instance": "pg", "statefulset.kubernetes.io/pod-name": "pg-replica-1" }, true);
-    expect(sent[0]).toEqual(["--context", "prod-us-east-1", "--namespace", "pg-prod", "patch", "configmap", "pg-fence", "--type", "merge", "-p", '{"data":{"writer":"pg-replica-1"}}']);
+    await ops.patchService(
+      "pg-rw",
+      { "app.kubernetes.io/instance": "pg", "statefulset.kubernetes.io/pod-name": "pg-replica-1" },
+      true,
+    );
+    expect(sent[0]).toEqual([
+      "--context",
+      "prod-us-east-1",
+      "--namespace",
+      "pg-prod",
+      "patch",
+      "configmap",
+      "pg-fence",
+      "--type",
+      "merge",
+      "-p",
+      '{"data":{"writer":"pg-replica-1"}}',
+    ]);
     const patch = JSON.parse(sent[2]!.at(-1)!);
     // The old role key is removed (null), the pod-name key set: the Service then selects exactly one pod.
     expect(patch).toEqual({
-      spec: { selector: { "pg-read-replicas/role": null, "app.kubernetes.io/instance": "pg", "statefulset.kubernetes.io/pod-name": "pg-replica-1" }, publishNotReadyAddresses: true },
+      spec: {
+        selector: {
+          "pg-read-replicas/role": null,
+          "app.kubernetes.io/instance": "pg",
+          "statefulset.kubernetes.io/pod-name": "pg-replica-1",
+        },
+        publishNotReadyAddresses: true,
+      },
     });
   });
 
@@ -36,7 +60,25 @@ describe("kubectl argv for the failover", () => {
 
   it("runs SQL in the postgres container over its socket, one -c per statement", () => {
     expect(kubectlArgs.sql("pg-replica-0", ["SELECT 1", "SELECT 2"])).toEqual([
-      "exec", "pg-replica-0", "-c", "postgres", "--", "psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "postgres", "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", "SELECT 1", "-c", "SELECT 2",
+      "exec",
+      "pg-replica-0",
+      "-c",
+      "postgres",
+      "--",
+      "psql",
+      "-h",
+      "/var/run/postgresql",
+      "-U",
+      "postgres",
+      "-d",
+      "postgres",
+      "-XAtq",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-c",
+      "SELECT 1",
+      "-c",
+      "SELECT 2",
     ]);
   });
 

@@ -90,7 +90,9 @@ const where = (i: Import) => `${relative(ROOT, i.from)} imports ${i.specifier}`;
 
 describe("the layers of components/", () => {
   it("every relative import resolves to a file", () => {
-    expect(ALL.flatMap((f) => f.imports.filter((i) => i.specifier.startsWith(".") && !i.target).map(where))).toEqual([]);
+    expect(ALL.flatMap((f) => f.imports.filter((i) => i.specifier.startsWith(".") && !i.target).map(where))).toEqual(
+      [],
+    );
   });
 
   it("no file imports its own layer's other folders or a layer above it", () => {
@@ -108,7 +110,13 @@ describe("the layers of components/", () => {
       const allowed = ONLY[area(path)];
       const forbidden = FORBIDDEN_PACKAGES[area(path)];
       return imports.flatMap((i) => {
-        if (i.target?.startsWith(COMPONENTS) && allowed && area(i.target) !== area(path) && !allowed.includes(area(i.target))) return [where(i)];
+        if (
+          i.target?.startsWith(COMPONENTS) &&
+          allowed &&
+          area(i.target) !== area(path) &&
+          !allowed.includes(area(i.target))
+        )
+          return [where(i)];
         if (!i.specifier.startsWith(".") && forbidden?.test(i.specifier)) return [where(i)];
         return [];
       });
@@ -117,7 +125,9 @@ describe("the layers of components/", () => {
   });
 
   it("nothing under components/ reaches into test/, cli/, infra/ or bench/", () => {
-    const outside = ALL.flatMap(({ imports }) => imports.filter((i) => i.target && !i.target.startsWith(COMPONENTS)).map(where));
+    const outside = ALL.flatMap(({ imports }) =>
+      imports.filter((i) => i.target && !i.target.startsWith(COMPONENTS)).map(where),
+    );
     expect(outside).toEqual([]);
   });
 

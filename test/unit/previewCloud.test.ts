@@ -38,7 +38,12 @@ function fakePulumi(fail: { createOrSelectStack?: Error; up?: Error; destroy?: E
     },
     outputs: async () => {
       fake.calls.push("outputs");
-      return Object.fromEntries(Object.entries({ ...FAKE_OUTPUTS, capacity: undefined }).map(([key, value]) => [key, { value, secret: key === "password" }]));
+      return Object.fromEntries(
+        Object.entries({ ...FAKE_OUTPUTS, capacity: undefined }).map(([key, value]) => [
+          key,
+          { value, secret: key === "password" },
+        ]),
+      );
     },
     destroy: async () => {
       fake.calls.push("destroy");
@@ -61,7 +66,12 @@ function fakePulumi(fail: { createOrSelectStack?: Error; up?: Error; destroy?: E
 }
 
 async function cycle(fake: Fake, suiteSaw: string[] = []): Promise<PreviewResult> {
-  const driver = cloudDriver({ ...IDENTITY, stacksDir: `${PROJECT_ROOT}/stacks`, expires: EXPIRES, automation: fake.automation });
+  const driver = cloudDriver({
+    ...IDENTITY,
+    stacksDir: `${PROJECT_ROOT}/stacks`,
+    expires: EXPIRES,
+    automation: fake.automation,
+  });
   return runPreview(driver, IDENTITY, {
     keep: false,
     signal: new AbortController().signal,
@@ -81,15 +91,28 @@ describe("preview run --cloud, through the Automation API", () => {
     const fake = fakePulumi();
     const suiteSaw: string[] = [];
     const result = await cycle(fake, suiteSaw);
-    expect(fake.calls).toEqual([`createOrSelectStack pr-42 ${PROJECT_ROOT}`, "setAllConfig", "up", "outputs", "destroy", "removeStack pr-42"]);
+    expect(fake.calls).toEqual([
+      `createOrSelectStack pr-42 ${PROJECT_ROOT}`,
+      "setAllConfig",
+      "up",
+      "outputs",
+      "destroy",
+      "removeStack pr-42",
+    ]);
     expect(result.ok).toBe(true);
     expect(fake.config).toMatchObject({
       "pg-read-replicas:backend": { value: "selfHosted" },
       "pg-read-replicas:changeId": { value: "42" },
       "kubernetes:context": { value: "preview-us-east-1" },
-      "pg-read-replicas:labels": { value: JSON.stringify({ "pg-read-replicas/purpose": "preview", "pg-read-replicas/expires": "20300102T030405Z" }) },
+      "pg-read-replicas:labels": {
+        value: JSON.stringify({
+          "pg-read-replicas/purpose": "preview",
+          "pg-read-replicas/expires": "20300102T030405Z",
+        }),
+      },
     });
-    // The suite read the outputs as `pulumi stack output --json --show-secrets` writes them, readable by this user only, removed afterwards.
+    // The suite read the outputs as `pulumi stack output --json --show-secrets` writes them, readable by this user
+    // only, removed afterwards.
     const [text, mode, file] = suiteSaw;
     expect(JSON.parse(text!)).toEqual(FAKE_OUTPUTS);
     expect(mode).toBe(String(0o600));
@@ -97,14 +120,27 @@ describe("preview run --cloud, through the Automation API", () => {
   });
 
   it("destroys and removes the stack when the update fails", async () => {
-    const fake = fakePulumi({ up: new Error("kubernetes:batch/v1:Job pg-verify-89b44d01a8: Job has reached the specified backoff limit") });
+    const fake = fakePulumi({
+      up: new Error("kubernetes:batch/v1:Job pg-verify-89b44d01a8: Job has reached the specified backoff limit"),
+    });
     const result = await cycle(fake);
-    expect(fake.calls).toEqual([`createOrSelectStack pr-42 ${PROJECT_ROOT}`, "setAllConfig", "up", "destroy", "removeStack pr-42"]);
-    expect(result.steps.find((s) => s.name === "deploy")).toMatchObject({ status: "failed", error: expect.stringContaining("backoff limit") });
+    expect(fake.calls).toEqual([
+      `createOrSelectStack pr-42 ${PROJECT_ROOT}`,
+      "setAllConfig",
+      "up",
+      "destroy",
+      "removeStack pr-42",
+    ]);
+    expect(result.steps.find((s) => s.name === "deploy")).toMatchObject({
+      status: "failed",
+      error: expect.stringContaining("backoff limit"),
+    });
   });
 
   it("touches nothing when the stack cannot be created (no Pulumi CLI), and reports why", async () => {
-    const fake = fakePulumi({ createOrSelectStack: new Error("Failed to run command: pulumi version (spawn pulumi ENOENT)") });
+    const fake = fakePulumi({
+      createOrSelectStack: new Error("Failed to run command: pulumi version (spawn pulumi ENOENT)"),
+    });
     const result = await cycle(fake);
     expect(fake.calls).toEqual([`createOrSelectStack pr-42 ${PROJECT_ROOT}`]);
     expect(result.steps.map((s) => s.status)).toEqual(["failed", "skipped", "skipped", "skipped", "passed"]);
@@ -115,18 +151,26 @@ describe("preview run --cloud, through the Automation API", () => {
     const fake = fakePulumi({ destroy: new Error("the Kubernetes cluster is unreachable") });
     const result = await cycle(fake);
     expect(fake.calls.slice(-1)).toEqual(["destroy"]);
-    expect(result.steps.find((s) => s.name === "teardown")).toMatchObject({ status: "failed", error: "the Kubernetes cluster is unreachable" });
+    expect(result.steps.find((s) => s.name === "teardown")).toMatchObject({
+      status: "failed",
+      error: "the Kubernetes cluster is unreachable",
+    });
     expect(result.ok).toBe(false);
   });
 
   it("refuses a config problem before Pulumi is asked for anything", async () => {
     const stacksDir = mkdtempSync(join(tmpdir(), "pgrr-stacks-"));
     try {
-      const template = readFileSync(`${PROJECT_ROOT}/stacks/Pulumi.pr.yaml`, "utf8").replace("pg-read-replicas:replicas: 2", "pg-read-replicas:replicas: -1");
+      const template = readFileSync(`${PROJECT_ROOT}/stacks/Pulumi.pr.yaml`, "utf8").replace(
+        "pg-read-replicas:replicas: 2",
+        "pg-read-replicas:replicas: -1",
+      );
       writeFileSync(join(stacksDir, "Pulumi.pr.yaml"), template);
       const fake = fakePulumi();
       const driver = cloudDriver({ ...IDENTITY, stacksDir, expires: EXPIRES, automation: fake.automation });
-      await expect(driver.prepare(() => undefined)).rejects.toThrow(/stack pr-42 config \(template pr with changeId 42\) has 1 problem; nothing was created:\n {2}- pg-read-replicas:replicas = "-1": must be from 1 to 15/);
+      await expect(driver.prepare(() => undefined)).rejects.toThrow(
+        /stack pr-42 config \(template pr with changeId 42\) has 1 problem; nothing was created:\n {2}- pg-read-replicas:replicas = "-1": must be from 1 to 15/,
+      );
       expect(fake.calls).toEqual([]);
     } finally {
       rmSync(stacksDir, { recursive: true, force: true });
@@ -139,7 +183,13 @@ describe("preview down --cloud", () => {
     const root = new Command("pg-read-replicas").exitOverride();
     const automation = async (): Promise<Automation> => {
       const real = await fake.automation();
-      return { ...real, selectStack: async (args) => (fake.calls.push(`selectStack ${args.stackName}`), present ? real.selectStack(args) : undefined) };
+      return {
+        ...real,
+        selectStack: async (args) => (
+          fake.calls.push(`selectStack ${args.stackName}`),
+          present ? real.selectStack(args) : undefined
+        ),
+      };
     };
     previewCommands(root, automation);
     const written: string[] = [];

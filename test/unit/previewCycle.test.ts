@@ -14,7 +14,10 @@ const IDENTITY = { template: "pr", id: "42", stack: "pr-42" };
 const CLEANUP = "pg-read-replicas preview down --stack pr --id 42";
 const TOPOLOGY = topologyFromConfig(patched(selfHostedBase(), { changeId: "42" })).topology;
 
-function fakeDriver(calls: string[], fail: Partial<Record<"prepare" | "deploy" | "teardown", Error>> = {}): PreviewDriver {
+function fakeDriver(
+  calls: string[],
+  fail: Partial<Record<"prepare" | "deploy" | "teardown", Error>> = {},
+): PreviewDriver {
   const step = async <T>(name: "prepare" | "deploy" | "teardown", value: T): Promise<T> => {
     calls.push(name);
     if (fail[name]) throw fail[name];
@@ -23,14 +26,24 @@ function fakeDriver(calls: string[], fail: Partial<Record<"prepare" | "deploy" |
   return {
     mode: "local",
     prepare: () => step("prepare", TOPOLOGY),
-    deploy: () => step("deploy", { outputs: FAKE_OUTPUTS, outputsFile: "/tmp/outputs.json", notes: ["memory 2Gi → 512Mi"] }),
+    deploy: () =>
+      step("deploy", { outputs: FAKE_OUTPUTS, outputsFile: "/tmp/outputs.json", notes: ["memory 2Gi → 512Mi"] }),
     teardown: () => step("teardown", ["everything"]),
     release: () => void calls.push("release"),
   };
 }
 
-async function run(driver: PreviewDriver, options: { keep?: boolean; signal?: AbortSignal; deps?: ReturnType<typeof deps> } = {}): Promise<PreviewResult> {
-  return runPreview(driver, IDENTITY, { keep: options.keep ?? false, signal: options.signal ?? new AbortController().signal, log: () => undefined, cleanupCommand: CLEANUP, deps: options.deps ?? deps() });
+async function run(
+  driver: PreviewDriver,
+  options: { keep?: boolean; signal?: AbortSignal; deps?: ReturnType<typeof deps> } = {},
+): Promise<PreviewResult> {
+  return runPreview(driver, IDENTITY, {
+    keep: options.keep ?? false,
+    signal: options.signal ?? new AbortController().signal,
+    log: () => undefined,
+    cleanupCommand: CLEANUP,
+    deps: options.deps ?? deps(),
+  });
 }
 
 const statuses = (result: PreviewResult) => Object.fromEntries(result.steps.map((s) => [s.name, s.status]));
@@ -44,13 +57,30 @@ describe("a preview run", () => {
         suite: async (file) => (calls.push(`suite ${file}`), PASSED_SUITE),
       }),
     });
-    expect(calls).toEqual(["prepare", "deploy", `verify ${FAKE_OUTPUTS.writer.host}`, "suite /tmp/outputs.json", "teardown", "release"]);
+    expect(calls).toEqual([
+      "prepare",
+      "deploy",
+      `verify ${FAKE_OUTPUTS.writer.host}`,
+      "suite /tmp/outputs.json",
+      "teardown",
+      "release",
+    ]);
     expect(result.ok).toBe(true);
-    expect(statuses(result)).toEqual({ prepare: "passed", deploy: "passed", verify: "passed", suite: "passed", teardown: "passed" });
+    expect(statuses(result)).toEqual({
+      prepare: "passed",
+      deploy: "passed",
+      verify: "passed",
+      suite: "passed",
+      teardown: "passed",
+    });
     const summary = previewMarkdown(result);
     expect(summary).toContain("## Preview `pr-42`: passed");
-    expect(summary).toContain("| Run the integration suite against the stack's outputs | passed: 28 passed, 0 failed, 20 skipped |");
-    expect(summary).toContain("- us-east-1 (primary region): primary pg-primary-0; OLTP replicas pg-replica-0, pg-replica-1; OLAP replica pg-olap-0; pools write, read, olap");
+    expect(summary).toContain(
+      "| Run the integration suite against the stack's outputs | passed: 28 passed, 0 failed, 20 skipped |",
+    );
+    expect(summary).toContain(
+      "- us-east-1 (primary region): primary pg-primary-0; OLTP replicas pg-replica-0, pg-replica-1; OLAP replica pg-olap-0; pools write, read, olap",
+    );
     expect(summary).toContain("Kubernetes namespace pg-test-42");
   });
 
@@ -59,27 +89,42 @@ describe("a preview run", () => {
     const result = await run(fakeDriver(calls, { deploy: new LocalError("pg_basebackup failed") }));
     expect(calls).toEqual(["prepare", "deploy", "teardown", "release"]);
     expect(result.ok).toBe(false);
-    expect(statuses(result)).toEqual({ prepare: "passed", deploy: "failed", verify: "skipped", suite: "skipped", teardown: "passed" });
+    expect(statuses(result)).toEqual({
+      prepare: "passed",
+      deploy: "failed",
+      verify: "skipped",
+      suite: "skipped",
+      teardown: "passed",
+    });
     expect(previewMarkdown(result)).toContain("| failed: pg_basebackup failed |");
   });
 
   it("tears down even when the stack could not be created (bad config)", async () => {
     const calls: string[] = [];
-    const problem = 'stack pr-42 config has 1 problem; nothing was created:\n  - pg-read-replicas:replicas = "-1": must be from 1 to 15. Fix: use a whole number from 1 to 15, e.g. 2.';
+    const problem =
+      'stack pr-42 config has 1 problem; nothing was created:\n  - pg-read-replicas:replicas = "-1": must be from 1 to 15. Fix: use a whole number from 1 to 15, e.g. 2.';
     const result = await run(fakeDriver(calls, { prepare: new Error(problem) }));
     expect(calls).toEqual(["prepare", "teardown", "release"]);
     // The table shows the first line; the whole error follows it.
-    expect(previewMarkdown(result)).toContain(`### Create stack pr-42 from template pr: failed\n\n\`\`\`\n${problem}\n\`\`\``);
+    expect(previewMarkdown(result)).toContain(
+      `### Create stack pr-42 from template pr: failed\n\n\`\`\`\n${problem}\n\`\`\``,
+    );
   });
 
   it("shows which replica is not streaming and why, when the deploy's gate fails verification", async () => {
-    const failing = report({ "pg-replica-eu-west-1-0": ["pg-replica-eu-west-1-0: not connected to the writer (absent from pg_stat_replication)."] });
+    const failing = report({
+      "pg-replica-eu-west-1-0": [
+        "pg-replica-eu-west-1-0: not connected to the writer (absent from pg_stat_replication).",
+      ],
+    });
     const calls: string[] = [];
     const result = await run(fakeDriver(calls, { deploy: new VerificationFailed(failing, "/state/logs") }));
     expect(result.verification).toBe(failing);
     const summary = previewMarkdown(result);
     expect(summary).toContain("**Not verified** after 2000 ms (3 attempts):");
-    expect(summary).toMatch(/\| pg-replica-eu-west-1-0 \| oltp \| eu-west-1 \| - \| - \| - \| - \| pg-replica-eu-west-1-0: not connected to the writer/);
+    expect(summary).toMatch(
+      /\| pg-replica-eu-west-1-0 \| oltp \| eu-west-1 \| - \| - \| - \| - \| pg-replica-eu-west-1-0: not connected to the writer/,
+    );
     expect(calls).toContain("teardown");
   });
 
@@ -91,20 +136,39 @@ describe("a preview run", () => {
   });
 
   it("lists each failing check of the suite", async () => {
-    const suite = { ok: false, passed: 26, failed: 2, skipped: 20, total: 48, failures: [
-      { file: "test/integration/1-routing.test.ts", test: "routing > read pool lands only on OLTP replicas", message: "AssertionError: expected 'pg-olap-0' to be one of [pg-replica-0]" },
-      { file: "test/integration/5-conf-quoting.test.ts", test: "(file)", message: "Error: connect ECONNREFUSED" },
-    ] };
+    const suite = {
+      ok: false,
+      passed: 26,
+      failed: 2,
+      skipped: 20,
+      total: 48,
+      failures: [
+        {
+          file: "test/integration/1-routing.test.ts",
+          test: "routing > read pool lands only on OLTP replicas",
+          message: "AssertionError: expected 'pg-olap-0' to be one of [pg-replica-0]",
+        },
+        { file: "test/integration/5-conf-quoting.test.ts", test: "(file)", message: "Error: connect ECONNREFUSED" },
+      ],
+    };
     const result = await run(fakeDriver([]), { deps: deps({ suite: async () => suite }) });
     expect(statuses(result)).toMatchObject({ suite: "failed", teardown: "passed" });
     const summary = previewMarkdown(result);
     expect(summary).toContain("26 passed, 2 failed, 20 skipped (of 48).");
-    expect(summary).toContain("- `test/integration/1-routing.test.ts` › routing > read pool lands only on OLTP replicas: AssertionError: expected 'pg-olap-0' to be one of [pg-replica-0]");
+    expect(summary).toContain(
+      "- `test/integration/1-routing.test.ts` › routing > read pool lands only on OLTP replicas: AssertionError: expected 'pg-olap-0' to be one of [pg-replica-0]",
+    );
     expect(summary).toContain("- `test/integration/5-conf-quoting.test.ts` › (file): Error: connect ECONNREFUSED");
   });
 
   it("reports a teardown that did not finish on its own, with the command that finishes it", async () => {
-    const result = await run(fakeDriver([], { teardown: new Error("still running after local down:\n  - process 123: postgres -D /state/nodes/pg-primary-0/data") }));
+    const result = await run(
+      fakeDriver([], {
+        teardown: new Error(
+          "still running after local down:\n  - process 123: postgres -D /state/nodes/pg-primary-0/data",
+        ),
+      }),
+    );
     expect(result.ok).toBe(false);
     expect(statuses(result)).toMatchObject({ suite: "passed", teardown: "failed" });
     const summary = previewMarkdown(result);
@@ -127,7 +191,13 @@ describe("a preview run", () => {
     const calls: string[] = [];
     const suite = (_file: string, _log: unknown, signal: AbortSignal) =>
       new Promise<typeof PASSED_SUITE>((resolve) => {
-        signal.addEventListener("abort", () => (calls.push("suite stopped"), resolve({ ...PASSED_SUITE, ok: false, problem: "the suite was stopped" })));
+        signal.addEventListener(
+          "abort",
+          () => (
+            calls.push("suite stopped"),
+            resolve({ ...PASSED_SUITE, ok: false, problem: "the suite was stopped" })
+          ),
+        );
         setTimeout(() => controller.abort("SIGINT"), 10);
       });
     const result = await run(fakeDriver(calls), { keep: true, signal: controller.signal, deps: deps({ suite }) });
@@ -149,7 +219,13 @@ describe("a preview run", () => {
       return deployed;
     };
     const result = await run(driver, { signal: controller.signal });
-    expect(statuses(result)).toEqual({ prepare: "passed", deploy: "passed", verify: "skipped", suite: "skipped", teardown: "passed" });
+    expect(statuses(result)).toEqual({
+      prepare: "passed",
+      deploy: "passed",
+      verify: "skipped",
+      suite: "skipped",
+      teardown: "passed",
+    });
     expect(result.interrupted).toBe("SIGTERM");
   });
 });

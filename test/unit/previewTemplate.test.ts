@@ -21,11 +21,18 @@ describe("a preview template for one change", () => {
   it("adds changeId and the expiry to the template's config and labels", () => {
     const { config, labels } = instantiateTemplate(TEMPLATE, { id: "42", expires: EXPIRES });
     expect(config["pg-read-replicas:changeId"]).toBe("42");
-    expect(JSON.parse(config["pg-read-replicas:labels"]!)).toEqual({ team: "data", "pg-read-replicas/expires": "20300102T030405Z" });
+    expect(JSON.parse(config["pg-read-replicas:labels"]!)).toEqual({
+      team: "data",
+      "pg-read-replicas/expires": "20300102T030405Z",
+    });
     expect(labels).toEqual({ "pg-read-replicas/expires": "20300102T030405Z" });
     const { topology } = topologyFromPulumiConfig(config);
     expect(topology.backend === "selfHosted" && topology.kubernetes.namespace).toBe("pg-pr-42");
-    expect(topology.labels).toEqual({ team: "data", "pg-read-replicas/expires": "20300102T030405Z", "pg-read-replicas/change": "42" });
+    expect(topology.labels).toEqual({
+      team: "data",
+      "pg-read-replicas/expires": "20300102T030405Z",
+      "pg-read-replicas/change": "42",
+    });
     expect(previewStackName("pr", "42")).toBe("pr-42");
   });
 
@@ -37,10 +44,16 @@ describe("a preview template for one change", () => {
   });
 
   it("refuses a template that sets changeId itself, and an id that cannot name a namespace", () => {
-    expect(() => instantiateTemplate({ ...TEMPLATE, "pg-read-replicas:changeId": "7" }, { id: "42", expires: EXPIRES })).toThrow(
+    expect(() =>
+      instantiateTemplate({ ...TEMPLATE, "pg-read-replicas:changeId": "7" }, { id: "42", expires: EXPIRES }),
+    ).toThrow(
       "template pr sets pg-read-replicas:changeId; a template leaves it unset, and preview run sets it to each change's id.",
     );
-    expect(() => instantiateTemplate(TEMPLATE, { id: "feature/x", expires: EXPIRES })).toThrow('--id "feature/x" is not a change id');
-    expect(() => instantiateTemplate({ ...TEMPLATE, "pg-read-replicas:labels": "team" }, { id: "42", expires: EXPIRES })).toThrow("must be a map of labels");
+    expect(() => instantiateTemplate(TEMPLATE, { id: "feature/x", expires: EXPIRES })).toThrow(
+      '--id "feature/x" is not a change id',
+    );
+    expect(() =>
+      instantiateTemplate({ ...TEMPLATE, "pg-read-replicas:labels": "team" }, { id: "42", expires: EXPIRES }),
+    ).toThrow("must be a map of labels");
   });
 });

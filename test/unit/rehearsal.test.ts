@@ -28,7 +28,8 @@ const namespaces: NamespacePlan = {
     { region: "eu-west-1", namespace: "pgrr-abc123-r1", cidr: "198.18.10.0/24", octets: [198, 18, 10] },
   ],
 };
-const setting = (groups: ReturnType<typeof allGroups>, group: string, name: string) => groups.find((g) => g.name === group)?.settings.find((s) => s.name === name)?.value;
+const setting = (groups: ReturnType<typeof allGroups>, group: string, name: string) =>
+  groups.find((g) => g.name === group)?.settings.find((s) => s.name === name)?.value;
 
 describe("rehearsing prod", () => {
   const source = stack("prod");
@@ -36,10 +37,14 @@ describe("rehearsing prod", () => {
 
   it("keeps nodes, slots, roles, regions, synchronous commit and TLS as the cluster gets them", () => {
     expect(topology.backend).toBe("local");
-    expect(topology.standbys.map((s) => [s.name, s.slot, s.region])).toEqual(source.standbys.map((s) => [s.name, s.slot, s.region]));
+    expect(topology.standbys.map((s) => [s.name, s.slot, s.region])).toEqual(
+      source.standbys.map((s) => [s.name, s.slot, s.region]),
+    );
     expect(topology.replication).toEqual(source.replication);
     expect(topology.access).toMatchObject({ requireTls: true, tls: true });
-    expect(setting(allGroups(topology), "pg-primary", "synchronous_standby_names")).toBe(setting(allGroups(source), "pg-primary", "synchronous_standby_names"));
+    expect(setting(allGroups(topology), "pg-primary", "synchronous_standby_names")).toBe(
+      setting(allGroups(source), "pg-primary", "synchronous_standby_names"),
+    );
     expect(setting(allGroups(topology), "pg-olap", "work_mem")).toBe("256MB");
     expect(topology.hash).not.toBe(source.hash);
   });
@@ -48,7 +53,9 @@ describe("rehearsing prod", () => {
     expect(setting(allGroups(source), "pg-primary", "shared_buffers")).toBe("4GB");
     expect(setting(allGroups(topology), "pg-primary", "shared_buffers")).toBe("128MB");
     expect(topology.regions.flatMap((r) => r.pools).every((p) => p.instances === 1)).toBe(true);
-    expect(changes).toContain("pg-primary: memory 16Gi → 512Mi, so shared_buffers 128MB and effective_cache_size 384MB (from 4GB and 12GB)");
+    expect(changes).toContain(
+      "pg-primary: memory 16Gi → 512Mi, so shared_buffers 128MB and effective_cache_size 384MB (from 4GB and 12GB)",
+    );
     expect(changes.some((c) => c.startsWith("pg-pool-read (us-east-1): 3 PgBouncer pods → 1 process"))).toBe(true);
   });
 
@@ -59,11 +66,16 @@ describe("rehearsing prod", () => {
     expect(hba).toMatch(/^hostssl\s+replication\s+replicator\s+198\.18\.9\.0\/24\s+scram-sha-256$/m);
     expect(hba).toMatch(/^hostnossl\s+all\s+all\s+0\.0\.0\.0\/0\s+reject$/m);
     expect(hba).not.toContain("10.0.0.0/16");
-    expect(changes).toContain("eu-west-1: replication from 10.20.0.0/16 → 198.18.10.0/24; clients 10.20.0.0/16 → 198.18.10.0/24, 198.18.8.0/24");
+    expect(changes).toContain(
+      "eu-west-1: replication from 10.20.0.0/16 → 198.18.10.0/24; clients 10.20.0.0/16 → 198.18.10.0/24, 198.18.8.0/24",
+    );
   });
 
   it("says when it runs another PostgreSQL major than the stack", () => {
-    const fallback = rehearsalTopology(source, namespaces, { postgresVersion: 15, versionChange: "PostgreSQL 16 → 15: …" });
+    const fallback = rehearsalTopology(source, namespaces, {
+      postgresVersion: 15,
+      versionChange: "PostgreSQL 16 → 15: …",
+    });
     expect(fallback.changes[0]).toBe("PostgreSQL 16 → 15: …");
   });
 
@@ -91,7 +103,11 @@ describe("rehearsing prod-cnpg", () => {
     const { topology, changes } = rehearsalTopology(stack("prod-cnpg"), namespaces, { postgresVersion: 15 });
     const prod = rehearsalTopology(stack("prod"), namespaces, { postgresVersion: 15 }).topology;
     expect(topology.standbys.map((s) => s.name)).toEqual(prod.standbys.map((s) => s.name));
-    expect(changes.join("\n")).toContain("kubernetes.engine cloudnative-pg: the topology runs as this project's processes; the operator");
-    expect(rehearsalTopology(stack("prod"), namespaces, { postgresVersion: 15 }).changes.join("\n")).not.toContain("cloudnative-pg");
+    expect(changes.join("\n")).toContain(
+      "kubernetes.engine cloudnative-pg: the topology runs as this project's processes; the operator",
+    );
+    expect(rehearsalTopology(stack("prod"), namespaces, { postgresVersion: 15 }).changes.join("\n")).not.toContain(
+      "cloudnative-pg",
+    );
   });
 });

@@ -11,9 +11,14 @@ import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { Topology } from "../../components/topology/types";
 import { patched, selfHostedBase } from "../support/configs";
 
-const build = (patch: Record<string, unknown> = {}): Topology => topologyFromConfig(patched(selfHostedBase(), patch)).topology;
+const build = (patch: Record<string, unknown> = {}): Topology =>
+  topologyFromConfig(patched(selfHostedBase(), patch)).topology;
 const group = (t: Topology, name: string) => t.regions.flatMap((r) => r.groups).find((g) => g.name === name)!;
-const paths = { hbaFile: "/etc/postgresql/pg_hba.conf", identFile: "/etc/postgresql/pg_ident.conf", socketDirectory: "/var/run/postgresql" };
+const paths = {
+  hbaFile: "/etc/postgresql/pg_hba.conf",
+  identFile: "/etc/postgresql/pg_ident.conf",
+  socketDirectory: "/var/run/postgresql",
+};
 
 function confValues(text: string): Map<string, string> {
   const values = new Map<string, string>();
@@ -40,7 +45,14 @@ describe("postgresql.conf", () => {
 
   it("turns TLS on with the certificate paths a backend provides", () => {
     const t = build();
-    const values = confValues(renderPostgresqlConf(t, group(t, "pg-primary"), { port: 5432, listenAddresses: "127.0.0.1" }, { ...paths, ssl: { certFile: "/tls/tls.crt", keyFile: "/tls/tls.key" } }));
+    const values = confValues(
+      renderPostgresqlConf(
+        t,
+        group(t, "pg-primary"),
+        { port: 5432, listenAddresses: "127.0.0.1" },
+        { ...paths, ssl: { certFile: "/tls/tls.crt", keyFile: "/tls/tls.key" } },
+      ),
+    );
     expect(values.get("ssl")).toBe("on");
     expect(values.get("ssl_cert_file")).toBe("'/tls/tls.crt'");
     expect(values.get("ssl_min_protocol_version")).toBe("'TLSv1.2'");
@@ -64,7 +76,11 @@ describe("pg_hba.conf", () => {
     expect(hba).not.toMatch(/\btrust\b/);
     expect(hba).not.toMatch(/\bmd5\b/);
     expect(rules(hba)).toContain("local     all          postgres     peer map=admins");
-    expect(rules(hba).filter((l) => l.startsWith("host")).every((l) => /scram-sha-256$|reject$/.test(l))).toBe(true);
+    expect(
+      rules(hba)
+        .filter((l) => l.startsWith("host"))
+        .every((l) => /scram-sha-256$|reject$/.test(l)),
+    ).toBe(true);
     expect(rules(hba).some((l) => /^host\S*\s+\S+\s+postgres\s/.test(l))).toBe(false);
   });
 
@@ -83,7 +99,11 @@ describe("pg_hba.conf", () => {
   });
 
   it("forces TLS for other regions' replication, rejecting plain text from them first", () => {
-    const t = build({ crossRegion: [{ region: "eu-west-1", replicas: 1, context: "eu", cidrs: ["10.20.0.0/16"], allowedCidrs: ["10.21.0.0/16"] }] });
+    const t = build({
+      crossRegion: [
+        { region: "eu-west-1", replicas: 1, context: "eu", cidrs: ["10.20.0.0/16"], allowedCidrs: ["10.21.0.0/16"] },
+      ],
+    });
     const primary = rules(renderPgHba(t, "us-east-1"));
     const reject = primary.indexOf("hostnossl all          all          10.20.0.0/16           reject");
     const accept = primary.indexOf("hostssl   replication  replicator   10.20.0.0/16           scram-sha-256");
@@ -96,11 +116,16 @@ describe("pg_hba.conf", () => {
 
   it("maps only the listed OS users to the superuser", () => {
     const t = build();
-    expect(renderPgIdent(t).split("\n").filter((l) => l.startsWith("admins"))).toEqual(["admins   postgres         postgres"]);
-    expect(renderPgIdent(t, ["alice"]).split("\n").filter((l) => l.startsWith("admins"))).toEqual([
-      "admins   postgres         postgres",
-      "admins   alice            postgres",
-    ]);
+    expect(
+      renderPgIdent(t)
+        .split("\n")
+        .filter((l) => l.startsWith("admins")),
+    ).toEqual(["admins   postgres         postgres"]);
+    expect(
+      renderPgIdent(t, ["alice"])
+        .split("\n")
+        .filter((l) => l.startsWith("admins")),
+    ).toEqual(["admins   postgres         postgres", "admins   alice            postgres"]);
   });
 
   it("rejects every plain-text connection when requireTls is set", () => {
@@ -111,7 +136,12 @@ describe("pg_hba.conf", () => {
 });
 
 describe("pgbouncer.ini", () => {
-  const placement = { target: { host: "pg-ro.ns.svc.cluster.local", port: 5432 }, listen: { host: "*", port: 6432 }, authFile: "/etc/pgbouncer/userlist.txt", serverTlsMode: "prefer" as const };
+  const placement = {
+    target: { host: "pg-ro.ns.svc.cluster.local", port: 5432 },
+    listen: { host: "*", port: 6432 },
+    authFile: "/etc/pgbouncer/userlist.txt",
+    serverTlsMode: "prefer" as const,
+  };
 
   function ini(text: string): Map<string, string> {
     const values = new Map<string, string>();
@@ -139,9 +169,17 @@ describe("pgbouncer.ini", () => {
     const cluster = ini(renderPgbouncerIni(t, t.pools.read, placement));
     expect(cluster.get("max_prepared_statements")).toBe("200");
     expect(cluster.has("admin_users")).toBe(false);
-    const local = ini(renderPgbouncerIni(t, t.pools.read, { ...placement, target: { host: "127.9.9.2,127.9.9.3", port: 25000 }, adminUser: "pgrr_admin" }));
+    const local = ini(
+      renderPgbouncerIni(t, t.pools.read, {
+        ...placement,
+        target: { host: "127.9.9.2,127.9.9.3", port: 25000 },
+        adminUser: "pgrr_admin",
+      }),
+    );
     expect(local.get("admin_users")).toBe("pgrr_admin");
-    expect(renderPgbouncerIni(t, t.pools.read, { ...placement, target: { host: "127.9.9.2,127.9.9.3", port: 25000 } })).toMatch(/^app = host=127\.9\.9\.2,127\.9\.9\.3 port=25000 /m);
+    expect(
+      renderPgbouncerIni(t, t.pools.read, { ...placement, target: { host: "127.9.9.2,127.9.9.3", port: 25000 } }),
+    ).toMatch(/^app = host=127\.9\.9\.2,127\.9\.9\.3 port=25000 /m);
   });
 
   it("resets sessions with DISCARD ALL in session mode", () => {
@@ -152,7 +190,9 @@ describe("pgbouncer.ini", () => {
   it("points the read pool at its target with a statement timeout and round robin", () => {
     const t = build();
     const text = renderPgbouncerIni(t, t.pools.read, placement);
-    expect(text).toContain("app = host=pg-ro.ns.svc.cluster.local port=5432 dbname=app connect_query='SET statement_timeout = 30000'");
+    expect(text).toContain(
+      "app = host=pg-ro.ns.svc.cluster.local port=5432 dbname=app connect_query='SET statement_timeout = 30000'",
+    );
     expect(ini(text).get("server_round_robin")).toBe("1");
   });
 
@@ -197,7 +237,13 @@ describe("bootstrap SQL and scripts", () => {
   it("renders verify scripts for both modes that bash accepts", () => {
     const t = build({ crossRegion: [{ region: "eu-west-1", replicas: 1, context: "eu", cidrs: ["10.20.0.0/16"] }] });
     const readers = t.standbys.map((node) => ({ node, endpoint: { host: `${node.name}.example`, port: 5432 } }));
-    const primary = renderVerifyScript(t, { mode: "primary", region: "us-east-1", writer: { host: "rw.example", port: 5432 }, readers, pools: [] });
+    const primary = renderVerifyScript(t, {
+      mode: "primary",
+      region: "us-east-1",
+      writer: { host: "rw.example", port: 5432 },
+      readers,
+      pools: [],
+    });
     const replica = renderVerifyScript(t, { mode: "replica", region: "eu-west-1", readers, pools: [] });
     bashSyntaxOk(primary);
     bashSyntaxOk(replica);

@@ -26,22 +26,34 @@ describe("topology", () => {
   });
 
   it("accepts the replica count as the string `pulumi config set replicas 3` stores", () => {
-    expect(build(patched(selfHostedBase(), { replicas: "3" })).standbys.filter((s) => s.role === "oltp")).toHaveLength(3);
+    expect(build(patched(selfHostedBase(), { replicas: "3" })).standbys.filter((s) => s.role === "oltp")).toHaveLength(
+      3,
+    );
     expect(build(patched(selfHostedBase(), { replicas: 3 })).standbys.filter((s) => s.role === "oltp")).toHaveLength(3);
   });
 
   it("derives the replica count from capacity when no count is given", () => {
-    const topology = build(patched(selfHostedBase(), { replicas: undefined, capacity: { peakReadQps: 12000, perNodeQps: 4000, safetyFactor: 1.3 } }));
+    const topology = build(
+      patched(selfHostedBase(), {
+        replicas: undefined,
+        capacity: { peakReadQps: 12000, perNodeQps: 4000, safetyFactor: 1.3 },
+      }),
+    );
     expect(topology.standbys.filter((s) => s.role === "oltp")).toHaveLength(4);
     expect(topology.capacity?.formula).toBe("ceil(12000 / 4000 × 1.3) = ceil(3.9) = 4");
   });
 
   it("keeps an explicit count over capacity and warns when it is below what capacity needs", () => {
     const { topology, warnings } = topologyFromConfig(
-      patched(selfHostedBase(), { replicas: "2", capacity: { peakReadQps: 12000, perNodeQps: 4000, safetyFactor: 1.3 } }),
+      patched(selfHostedBase(), {
+        replicas: "2",
+        capacity: { peakReadQps: 12000, perNodeQps: 4000, safetyFactor: 1.3 },
+      }),
     );
     expect(topology.standbys.filter((s) => s.role === "oltp")).toHaveLength(2);
-    expect(warnings.join("\n")).toContain("replicas is 2, below what capacity asks for: ceil(12000 / 4000 × 1.3) = ceil(3.9) = 4");
+    expect(warnings.join("\n")).toContain(
+      "replicas is 2, below what capacity asks for: ceil(12000 / 4000 × 1.3) = ceil(3.9) = 4",
+    );
   });
 
   it("leaves the OLAP replica out when disabled, and its pool with it", () => {
@@ -65,7 +77,10 @@ describe("topology", () => {
 
   it("applies stack-config overrides per role, normalising durations", () => {
     const topology = build(
-      patched(selfHostedBase(), { olap: { enabled: true, settings: { work_mem: "512MB", statement_timeout: "5m" } }, postgresql: { primary: { commit_delay: 10 } } }),
+      patched(selfHostedBase(), {
+        olap: { enabled: true, settings: { work_mem: "512MB", statement_timeout: "5m" } },
+        postgresql: { primary: { commit_delay: 10 } },
+      }),
     );
     expect(setting(topology, "pg-olap", "work_mem")).toBe("512MB");
     expect(setting(topology, "pg-olap", "statement_timeout")).toBe("300s");
@@ -74,7 +89,12 @@ describe("topology", () => {
   });
 
   it("keeps the settings a standby must match identical on every node", () => {
-    const topology = build(patched(selfHostedBase(), { postgresql: { maxConnections: 300 }, olap: { enabled: true, settings: { max_parallel_workers: 12 } } }));
+    const topology = build(
+      patched(selfHostedBase(), {
+        postgresql: { maxConnections: 300 },
+        olap: { enabled: true, settings: { max_parallel_workers: 12 } },
+      }),
+    );
     for (const name of ["max_connections", "max_wal_senders", "max_replication_slots", "max_worker_processes"]) {
       const values = new Set(topology.regions[0]!.groups.map((g) => g.settings.find((s) => s.name === name)?.value));
       expect(values.size, name).toBe(1);
@@ -84,7 +104,9 @@ describe("topology", () => {
   });
 
   it("sizes shared_buffers and effective_cache_size from each role's memory", () => {
-    const topology = build(patched(selfHostedBase(), { resources: { primary: { memory: "8Gi" }, olap: { memory: "4Gi" } } }));
+    const topology = build(
+      patched(selfHostedBase(), { resources: { primary: { memory: "8Gi" }, olap: { memory: "4Gi" } } }),
+    );
     expect(setting(topology, "pg-primary", "shared_buffers")).toBe("2GB");
     expect(setting(topology, "pg-primary", "effective_cache_size")).toBe("6GB");
     expect(setting(topology, "pg-olap", "shared_buffers")).toBe("1GB");
@@ -92,7 +114,16 @@ describe("topology", () => {
 
   it("names synchronous standbys only among primary-region OLTP replicas, quoted, and stably across scaling", () => {
     const sync = (replicas: string) =>
-      setting(build(patched(selfHostedBase(), { replicas, replication: { synchronousCommit: "remote_write", synchronousReplicas: 1 } })), "pg-primary", "synchronous_standby_names");
+      setting(
+        build(
+          patched(selfHostedBase(), {
+            replicas,
+            replication: { synchronousCommit: "remote_write", synchronousReplicas: 1 },
+          }),
+        ),
+        "pg-primary",
+        "synchronous_standby_names",
+      );
     const names = sync("2")!;
     expect(names).toMatch(/^ANY 1 \("pg-replica-0", "pg-replica-1", .*"pg-replica-14"\)$/);
     expect(names).not.toContain("olap");
@@ -103,7 +134,9 @@ describe("topology", () => {
 
   it("places cross-region replicas in their own groups with their own slots and a read pool per region", () => {
     const topology = build(
-      patched(selfHostedBase(), { crossRegion: [{ region: "eu-west-1", replicas: 2, context: "eu", cidrs: ["10.20.0.0/16"] }] }),
+      patched(selfHostedBase(), {
+        crossRegion: [{ region: "eu-west-1", replicas: 2, context: "eu", cidrs: ["10.20.0.0/16"] }],
+      }),
     );
     const remote = topology.standbys.filter((s) => s.remote);
     expect(remote.map((s) => [s.name, s.slot, s.region])).toEqual([
@@ -113,12 +146,22 @@ describe("topology", () => {
     const eu = topology.regions.find((r) => r.name === "eu-west-1")!;
     expect(eu.pools.map((p) => p.name)).toEqual(["read"]);
     expect(eu.primary).toBe(false);
-    expect(!eu.primary && eu.access).toMatchObject({ context: "eu", cidrs: ["10.20.0.0/16"], allowedCidrs: ["10.20.0.0/16"] });
+    expect(!eu.primary && eu.access).toMatchObject({
+      context: "eu",
+      cidrs: ["10.20.0.0/16"],
+      allowedCidrs: ["10.20.0.0/16"],
+    });
   });
 
   it("defines transaction pools by default, read pool with a statement timeout and round robin", () => {
     const { pools } = build(selfHostedBase());
-    expect(pools.write).toMatchObject({ target: "primary", poolMode: "transaction", defaultPoolSize: 20, reservePoolSize: 5, maxClientConn: 1000 });
+    expect(pools.write).toMatchObject({
+      target: "primary",
+      poolMode: "transaction",
+      defaultPoolSize: 20,
+      reservePoolSize: 5,
+      maxClientConn: 1000,
+    });
     expect(pools.read).toMatchObject({ target: "oltp", statementTimeoutMs: 30_000, serverRoundRobin: true });
     expect(pools.olap).toMatchObject({ target: "olap" });
     expect(pools.write.statementTimeoutMs).toBeUndefined();

@@ -36,9 +36,18 @@ const setting = (topology: Topology, group: { settings: readonly { name: string;
 function renderedFiles(topology: Topology): string[] {
   const paths = { hbaFile: "/h", identFile: "/i", socketDirectory: "/s" };
   const files = [
-    ...allGroups(topology).map((group) => renderPostgresqlConf(topology, group, { port: topology.port, listenAddresses: "*" }, paths)),
+    ...allGroups(topology).map((group) =>
+      renderPostgresqlConf(topology, group, { port: topology.port, listenAddresses: "*" }, paths),
+    ),
     ...topology.regions.map((region) => renderPgHba(topology, region.name)),
-    ...allPools(topology).map((pool) => renderPgbouncerIni(topology, pool, { target: { host: "t", port: 1 }, listen: { host: "l", port: 2 }, authFile: "/a", serverTlsMode: "disable" })),
+    ...allPools(topology).map((pool) =>
+      renderPgbouncerIni(topology, pool, {
+        target: { host: "t", port: 1 },
+        listen: { host: "l", port: 2 },
+        authFile: "/a",
+        serverTlsMode: "disable",
+      }),
+    ),
     renderBootstrapSql(topology),
     renderSeedReplicaScript(topology),
     renderVerifyScript(topology, {
@@ -74,7 +83,8 @@ describe("topology properties", () => {
         const groups = allGroups(topology);
         const primary = groups.find((g) => g.role === "primary")!;
         for (const name of ["max_connections", "max_worker_processes", "max_wal_senders", "max_replication_slots"]) {
-          for (const group of groups) expect(setting(topology, group, name), `${group.name} ${name}`).toBe(setting(topology, primary, name));
+          for (const group of groups)
+            expect(setting(topology, group, name), `${group.name} ${name}`).toBe(setting(topology, primary, name));
         }
       }),
       { numRuns: 200 },
@@ -88,7 +98,9 @@ describe("topology properties", () => {
         if (!topology) return;
         const maxConnections = Number(setting(topology, allGroups(topology)[0]!, "max_connections"));
         for (const pool of allPools(topology)) {
-          expect(pool.instances * (pool.defaultPoolSize + pool.reservePoolSize)).toBeLessThanOrEqual(maxConnections - CONNECTION_HEADROOM);
+          expect(pool.instances * (pool.defaultPoolSize + pool.reservePoolSize)).toBeLessThanOrEqual(
+            maxConnections - CONNECTION_HEADROOM,
+          );
           expect(pool.defaultPoolSize + pool.reservePoolSize).toBeLessThanOrEqual(pool.maxClientConn);
         }
       }),

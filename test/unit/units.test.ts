@@ -17,7 +17,8 @@ describe("value formats", () => {
     expect(parsePostgresSize("512MB")).toBe(512 * 1024 ** 2);
     expect(parsePostgresSize("10GB")).toBe(10 * 1024 ** 3);
     expect(parsePostgresSize("64kB")).toBe(64 * 1024);
-    for (const bad of ["10", "10gb", "10 gigs", "1.5GB", "-1GB", "10GiB"]) expect(parsePostgresSize(bad)).toBeUndefined();
+    for (const bad of ["10", "10gb", "10 gigs", "1.5GB", "-1GB", "10GiB"])
+      expect(parsePostgresSize(bad)).toBeUndefined();
   });
 
   it("formats sizes in the largest whole unit", () => {
@@ -47,7 +48,8 @@ describe("value formats", () => {
   it("reads CIDRs and refuses host bits and bad prefixes", () => {
     expect(parseCidr("10.0.0.0/8")).toEqual({ text: "10.0.0.0/8", family: 4, prefix: 8 });
     expect(parseCidr("fd00::/64")?.family).toBe(6);
-    for (const bad of ["10.0.0.1/8", "10.0.0.0/33", "10.0.0.0", "300.0.0.0/8", "10.0.0.0/8/1"]) expect(parseCidr(bad)).toBeUndefined();
+    for (const bad of ["10.0.0.1/8", "10.0.0.0/33", "10.0.0.0", "300.0.0.0/8", "10.0.0.0/8/1"])
+      expect(parseCidr(bad)).toBeUndefined();
   });
 });
 
@@ -83,7 +85,13 @@ describe("capacity formula", () => {
 
 describe("formatDuration", () => {
   it("writes milliseconds as a user would, and reads back to the same value", () => {
-    expect([formatDuration(10_000), formatDuration(90_000), formatDuration(7_200_000), formatDuration(1500), formatDuration(0)]).toEqual(["10s", "90s", "2h", "1500ms", "0ms"]);
+    expect([
+      formatDuration(10_000),
+      formatDuration(90_000),
+      formatDuration(7_200_000),
+      formatDuration(1500),
+      formatDuration(0),
+    ]).toEqual(["10s", "90s", "2h", "1500ms", "0ms"]);
     fc.assert(fc.property(fc.nat({ max: 100 * 3_600_000 }), (ms) => parseDuration(formatDuration(ms)) === ms));
   });
 });

@@ -24,12 +24,17 @@ export interface CleanupOptions {
 }
 
 /** Deletes the cluster's autoscaled readers and waits until they are gone; returns their identifiers. */
-export async function removeAutoscaledReaders(target: CleanupTarget, api: AuroraApi, options: CleanupOptions = {}): Promise<string[]> {
+export async function removeAutoscaledReaders(
+  target: CleanupTarget,
+  api: AuroraApi,
+  options: CleanupOptions = {},
+): Promise<string[]> {
   const { region, clusterId } = target;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const log = options.log ?? (() => {});
-  const autoscaled = async () => (await api.describeCluster(region, clusterId))?.members.map((m) => m.id).filter(isAutoscaledReader) ?? [];
+  const autoscaled = async () =>
+    (await api.describeCluster(region, clusterId))?.members.map((m) => m.id).filter(isAutoscaledReader) ?? [];
   const found = await autoscaled();
   if (found.length === 0) return [];
   log(`removing ${found.length} autoscaled reader(s) of ${clusterId} in ${region}: ${found.join(", ")}`);

@@ -33,7 +33,9 @@ export function awsAuroraApi(): AuroraApi {
   return {
     async describeCluster(region, clusterId): Promise<ClusterDescription | undefined> {
       try {
-        const { DBClusters } = await rdsIn(region).send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }));
+        const { DBClusters } = await rdsIn(region).send(
+          new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }),
+        );
         const cluster = DBClusters?.[0];
         if (!cluster) return undefined;
         return {
@@ -51,15 +53,22 @@ export function awsAuroraApi(): AuroraApi {
       }
     },
     async describeInstances(region, clusterId): Promise<InstanceDescription[]> {
-      const { DBInstances } = await rdsIn(region).send(new DescribeDBInstancesCommand({ Filters: [{ Name: "db-cluster-id", Values: [clusterId] }] }));
+      const { DBInstances } = await rdsIn(region).send(
+        new DescribeDBInstancesCommand({ Filters: [{ Name: "db-cluster-id", Values: [clusterId] }] }),
+      );
       return (DBInstances ?? []).map((i) => ({
         id: i.DBInstanceIdentifier ?? "",
         status: i.DBInstanceStatus ?? "unknown",
-        parameterGroups: (i.DBParameterGroups ?? []).map((g) => ({ name: g.DBParameterGroupName ?? "", status: g.ParameterApplyStatus ?? "unknown" })),
+        parameterGroups: (i.DBParameterGroups ?? []).map((g) => ({
+          name: g.DBParameterGroupName ?? "",
+          status: g.ParameterApplyStatus ?? "unknown",
+        })),
       }));
     },
     async describeProxyTargets(region, proxyName): Promise<ProxyTargetDescription[]> {
-      const { Targets } = await rdsIn(region).send(new DescribeDBProxyTargetsCommand({ DBProxyName: proxyName, TargetGroupName: "default" }));
+      const { Targets } = await rdsIn(region).send(
+        new DescribeDBProxyTargetsCommand({ DBProxyName: proxyName, TargetGroupName: "default" }),
+      );
       return (Targets ?? []).map((t) => ({
         id: t.RdsResourceId ?? t.TrackedClusterId ?? t.Endpoint ?? "",
         type: t.Type ?? "unknown",
@@ -74,9 +83,15 @@ export function awsAuroraApi(): AuroraApi {
       let token: string | undefined;
       do {
         const page = await cloudwatchIn(region).send(
-          new ListMetricsCommand({ Namespace: "AWS/RDS", MetricName: metric, Dimensions: having.map((d) => ({ Name: d.name, Value: d.value })), NextToken: token }),
+          new ListMetricsCommand({
+            Namespace: "AWS/RDS",
+            MetricName: metric,
+            Dimensions: having.map((d) => ({ Name: d.name, Value: d.value })),
+            NextToken: token,
+          }),
         );
-        for (const m of page.Metrics ?? []) sets.push((m.Dimensions ?? []).map((d) => ({ name: d.Name ?? "", value: d.Value ?? "" })));
+        for (const m of page.Metrics ?? [])
+          sets.push((m.Dimensions ?? []).map((d) => ({ name: d.Name ?? "", value: d.Value ?? "" })));
         token = page.NextToken;
       } while (token);
       return sets;

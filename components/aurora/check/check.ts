@@ -23,7 +23,10 @@ export interface AuroraExpectedCluster {
   region: string;
   clusterId: string;
   primary: boolean;
-  /** The writer as declared; after a failover another instance may be writer, which is fine unless it is the OLAP reader. */
+  /**
+   * The writer as declared; after a failover another instance may be writer, which is fine unless it is the OLAP
+   * reader.
+   */
   declaredWriter?: string;
   readers: AuroraExpectedReader[];
 }
@@ -33,7 +36,10 @@ export interface AuroraExpectation {
   maxLagMs: number;
   /** The major the stack declares (postgresVersion). */
   postgresVersion: number;
-  /** held: the stack ignores engine changes until aurora.allowMajorVersionUpgrade; applied: engineVersion changes are applied. */
+  /**
+   * held: the stack ignores engine changes until aurora.allowMajorVersionUpgrade; applied: engineVersion changes are
+   * applied.
+   */
   majorUpgrade: "held" | "applied" | "global";
   proxy?: { region: string; name: string };
   clusters: AuroraExpectedCluster[];
@@ -72,7 +78,10 @@ export interface AuroraApi {
   describeProxyTargets(region: string, proxyName: string): Promise<ProxyTargetDescription[]>;
   /** The dimension sets CloudWatch has for a metric, among metrics carrying every dimension in `having`. */
   listMetricDimensions(region: string, metric: MetricName, having: Dimension[]): Promise<Dimension[][]>;
-  /** The largest datapoint of the last few minutes for exactly these dimensions, in the metric's unit; undefined when none. */
+  /**
+   * The largest datapoint of the last few minutes for exactly these dimensions, in the metric's unit; undefined when
+   * none.
+   */
   maxMetric(region: string, metric: MetricName, dimensions: Dimension[]): Promise<number | undefined>;
   deleteInstance(region: string, instanceId: string): Promise<void>;
 }
@@ -104,16 +113,23 @@ export async function checkAuroraOnce(exp: AuroraExpectation, api: AuroraApi): P
   for (const cluster of exp.clusters) {
     try {
       await checkCluster(cluster, exp, api, report);
-      if (!cluster.primary && primaryRegion !== undefined) await checkSecondaryLag(cluster, primaryRegion, exp, api, report);
+      if (!cluster.primary && primaryRegion !== undefined)
+        await checkSecondaryLag(cluster, primaryRegion, exp, api, report);
     } catch (error) {
-      problem(report, `cluster ${cluster.clusterId} in ${cluster.region}: the AWS API failed: ${(error as Error).message}`);
+      problem(
+        report,
+        `cluster ${cluster.clusterId} in ${cluster.region}: the AWS API failed: ${(error as Error).message}`,
+      );
     }
   }
   if (exp.proxy) {
     try {
       await checkProxy(exp.proxy, api, report);
     } catch (error) {
-      problem(report, `RDS Proxy ${exp.proxy.name} in ${exp.proxy.region}: the AWS API failed: ${(error as Error).message}`);
+      problem(
+        report,
+        `RDS Proxy ${exp.proxy.name} in ${exp.proxy.region}: the AWS API failed: ${(error as Error).message}`,
+      );
     }
   }
   report.ok = report.problems.length === 0;

@@ -2,14 +2,30 @@
  * One cluster of the deploy gate: members and roles, instance states, the
  * running major, parameter groups in sync, and each reader's AuroraReplicaLag.
  */
-import type { AuroraApi, AuroraCheckReport, AuroraExpectation, AuroraExpectedCluster, ClusterDescription, InstanceDescription } from "./check";
+import type {
+  AuroraApi,
+  AuroraCheckReport,
+  AuroraExpectation,
+  AuroraExpectedCluster,
+  ClusterDescription,
+  InstanceDescription,
+} from "./check";
 import { problem } from "./check";
 import { majorOf } from "../versions";
 
-function writerProblems(expected: AuroraExpectedCluster, writers: string[], statuses: Map<string, string>, report: AuroraCheckReport): void {
+function writerProblems(
+  expected: AuroraExpectedCluster,
+  writers: string[],
+  statuses: Map<string, string>,
+  report: AuroraCheckReport,
+): void {
   const { region, clusterId } = expected;
   if (expected.primary) {
-    if (writers.length !== 1) problem(report, `cluster ${clusterId} in ${region} has ${writers.length} writers (${writers.join(", ") || "none"}); expected exactly one.`);
+    if (writers.length !== 1)
+      problem(
+        report,
+        `cluster ${clusterId} in ${region} has ${writers.length} writers (${writers.join(", ") || "none"}); expected exactly one.`,
+      );
     const olapWriter = expected.readers.find((r) => r.role === "olap" && writers.includes(r.id));
     if (olapWriter) {
       const fallback = expected.readers.find((r) => r.role === "oltp")?.id ?? expected.declaredWriter;
@@ -21,13 +37,23 @@ function writerProblems(expected: AuroraExpectedCluster, writers: string[], stat
       );
     }
     const writer = writers[0];
-    if (writer) report.instances.push({ region, id: writer, role: "writer", status: statuses.get(writer) ?? "unknown" });
+    if (writer)
+      report.instances.push({ region, id: writer, role: "writer", status: statuses.get(writer) ?? "unknown" });
   } else if (writers.length > 0) {
-    problem(report, `secondary cluster ${clusterId} in ${region} has a writer (${writers.join(", ")}): it was detached or promoted from the Global Database.`, true);
+    problem(
+      report,
+      `secondary cluster ${clusterId} in ${region} has a writer (${writers.join(", ")}): it was detached or promoted from the Global Database.`,
+      true,
+    );
   }
 }
 
-function majorProblems(expected: AuroraExpectedCluster, cluster: ClusterDescription, exp: AuroraExpectation, report: AuroraCheckReport): void {
+function majorProblems(
+  expected: AuroraExpectedCluster,
+  cluster: ClusterDescription,
+  exp: AuroraExpectation,
+  report: AuroraCheckReport,
+): void {
   const running = majorOf(cluster.engineVersion);
   if (!Number.isFinite(running) || running === exp.postgresVersion) return;
   const fix =
@@ -36,19 +62,35 @@ function majorProblems(expected: AuroraExpectedCluster, cluster: ClusterDescript
       : exp.majorUpgrade === "global"
         ? "the global cluster's upgrade has not reached it: aws rds describe-global-clusters shows its progress; run pulumi up again once it is done"
         : "run pulumi up again; with aurora.applyImmediately: false the upgrade waits for the maintenance window";
-  problem(report, `cluster ${expected.clusterId} in ${expected.region} runs PostgreSQL ${cluster.engineVersion}, but postgresVersion is ${exp.postgresVersion}. Fix: ${fix}.`, true);
+  problem(
+    report,
+    `cluster ${expected.clusterId} in ${expected.region} runs PostgreSQL ${cluster.engineVersion}, but postgresVersion is ${exp.postgresVersion}. Fix: ${fix}.`,
+    true,
+  );
 }
 
 /** A parameter group that is not in-sync: pending-reboot never resolves by waiting. */
-function parameterProblems(expected: AuroraExpectedCluster, cluster: ClusterDescription, instances: InstanceDescription[], report: AuroraCheckReport): void {
+function parameterProblems(
+  expected: AuroraExpectedCluster,
+  cluster: ClusterDescription,
+  instances: InstanceDescription[],
+  report: AuroraCheckReport,
+): void {
   const { region, clusterId } = expected;
   const reboot = (id: string) => `aws rds reboot-db-instance --db-instance-identifier ${id} --region ${region}`;
   for (const instance of instances) {
     for (const group of instance.parameterGroups) {
       if (group.status === "in-sync") continue;
       const waiting = group.status === "applying";
-      const fix = group.status === "pending-reboot" ? `Fix: ${reboot(instance.id)} (a writer reboot is a brief outage; readers one at a time)` : "Fix: check the group's values with aws rds describe-db-parameters";
-      problem(report, `instance ${instance.id} in ${region}: parameter group ${group.name} is ${group.status}, not in-sync; its settings are not in effect.${waiting ? "" : ` ${fix}.`}`, !waiting);
+      const fix =
+        group.status === "pending-reboot"
+          ? `Fix: ${reboot(instance.id)} (a writer reboot is a brief outage; readers one at a time)`
+          : "Fix: check the group's values with aws rds describe-db-parameters";
+      problem(
+        report,
+        `instance ${instance.id} in ${region}: parameter group ${group.name} is ${group.status}, not in-sync; its settings are not in effect.${waiting ? "" : ` ${fix}.`}`,
+        !waiting,
+      );
     }
   }
   for (const member of cluster.members) {
@@ -62,14 +104,20 @@ function parameterProblems(expected: AuroraExpectedCluster, cluster: ClusterDesc
   }
 }
 
-export async function checkCluster(expected: AuroraExpectedCluster, exp: AuroraExpectation, api: AuroraApi, report: AuroraCheckReport): Promise<void> {
+export async function checkCluster(
+  expected: AuroraExpectedCluster,
+  exp: AuroraExpectation,
+  api: AuroraApi,
+  report: AuroraCheckReport,
+): Promise<void> {
   const { region, clusterId } = expected;
   const cluster = await api.describeCluster(region, clusterId);
   if (!cluster) {
     problem(report, `cluster ${clusterId} in ${region} does not exist.`);
     return;
   }
-  if (cluster.status !== "available") problem(report, `cluster ${clusterId} in ${region} is ${cluster.status}, not available.`);
+  if (cluster.status !== "available")
+    problem(report, `cluster ${clusterId} in ${region} is ${cluster.status}, not available.`);
   const instances = await api.describeInstances(region, clusterId);
   const statuses = new Map(instances.map((i) => [i.id, i.status]));
   const members = new Map(cluster.members.map((m) => [m.id, m]));
@@ -78,7 +126,10 @@ export async function checkCluster(expected: AuroraExpectedCluster, exp: AuroraE
   majorProblems(expected, cluster, exp, report);
   parameterProblems(expected, cluster, instances, report);
 
-  const expectedIds = [...(expected.declaredWriter ? [expected.declaredWriter] : []), ...expected.readers.map((r) => r.id)];
+  const expectedIds = [
+    ...(expected.declaredWriter ? [expected.declaredWriter] : []),
+    ...expected.readers.map((r) => r.id),
+  ];
   for (const id of expectedIds) {
     if (!members.has(id)) {
       problem(report, `instance ${id} is not a member of cluster ${clusterId} in ${region}.`);
@@ -91,8 +142,16 @@ export async function checkCluster(expected: AuroraExpectedCluster, exp: AuroraE
   for (const reader of expected.readers) {
     if (writers.includes(reader.id) || !members.has(reader.id)) continue;
     const lagMs = await api.maxMetric(region, "AuroraReplicaLag", [{ name: "DBInstanceIdentifier", value: reader.id }]);
-    report.instances.push({ region, id: reader.id, role: reader.role, status: statuses.get(reader.id) ?? "unknown", ...(lagMs !== undefined ? { lagMs } : {}) });
-    if (lagMs === undefined) problem(report, `reader ${reader.id} in ${region}: no AuroraReplicaLag datapoint in CloudWatch yet.`);
-    else if (lagMs > exp.maxLagMs) problem(report, `reader ${reader.id} in ${region} lags ${lagMs} ms (bound ${exp.maxLagMs} ms).`);
+    report.instances.push({
+      region,
+      id: reader.id,
+      role: reader.role,
+      status: statuses.get(reader.id) ?? "unknown",
+      ...(lagMs !== undefined ? { lagMs } : {}),
+    });
+    if (lagMs === undefined)
+      problem(report, `reader ${reader.id} in ${region}: no AuroraReplicaLag datapoint in CloudWatch yet.`);
+    else if (lagMs > exp.maxLagMs)
+      problem(report, `reader ${reader.id} in ${region} lags ${lagMs} ms (bound ${exp.maxLagMs} ms).`);
   }
 }

@@ -26,7 +26,11 @@ function fixFor(reason: string | undefined, region: string): string {
 const WAITABLE_STATES = new Set(["REGISTERING"]);
 const WAITABLE_REASONS = new Set(["PENDING_PROXY_CAPACITY", "PROMOTED", "INVALID_REPLICATION_STATE"]);
 
-export async function checkProxy(proxy: { region: string; name: string }, api: AuroraApi, report: AuroraCheckReport): Promise<void> {
+export async function checkProxy(
+  proxy: { region: string; name: string },
+  api: AuroraApi,
+  report: AuroraCheckReport,
+): Promise<void> {
   const { region, name } = proxy;
   const targets = await api.describeProxyTargets(region, name);
   const instances = targets.filter((t) => t.type === "RDS_INSTANCE");
@@ -35,7 +39,12 @@ export async function checkProxy(proxy: { region: string; name: string }, api: A
     // The tracked cluster entry carries no health of its own; its instances do.
     if (target.type === "TRACKED_CLUSTER" && target.state === undefined) continue;
     const state = target.state ?? "unknown";
-    report.proxyTargets.push({ id: target.id, role: target.role ?? "UNKNOWN", state, ...(target.reason ? { reason: target.reason } : {}) });
+    report.proxyTargets.push({
+      id: target.id,
+      role: target.role ?? "UNKNOWN",
+      state,
+      ...(target.reason ? { reason: target.reason } : {}),
+    });
     if (state === "AVAILABLE" || state === "UNUSED") continue;
     const waitable = WAITABLE_STATES.has(state) || WAITABLE_REASONS.has(target.reason ?? "");
     const why = [target.reason, target.description].filter(Boolean).join(": ");

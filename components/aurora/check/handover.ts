@@ -15,7 +15,9 @@ export const CLEANUP_ENV = "PG_READ_REPLICAS_AURORA_CLUSTER";
 export function auroraCheckCommand(cli: string, node = process.execPath) {
   return {
     create: `${shq(node)} ${shq(cli)} aurora-check --from-env`,
-    environment: (expectation: AuroraExpectation): Record<string, string> => ({ [EXPECTATION_ENV]: JSON.stringify(expectation) }),
+    environment: (expectation: AuroraExpectation): Record<string, string> => ({
+      [EXPECTATION_ENV]: JSON.stringify(expectation),
+    }),
   };
 }
 
@@ -51,8 +53,14 @@ export class ExpectationError extends UserError {
   override name = "ExpectationError";
 }
 
-function parsed<T>(text: string | undefined, source: string, schema: z.ZodType<T>, what: { name: string; runBy: string }): T {
-  if (!text) throw new ExpectationError(`${source} is empty; the Aurora ${what.name} runs from ${what.runBy}, which sets it.`);
+function parsed<T>(
+  text: string | undefined,
+  source: string,
+  schema: z.ZodType<T>,
+  what: { name: string; runBy: string },
+): T {
+  if (!text)
+    throw new ExpectationError(`${source} is empty; the Aurora ${what.name} runs from ${what.runBy}, which sets it.`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -60,7 +68,10 @@ function parsed<T>(text: string | undefined, source: string, schema: z.ZodType<T
     throw new ExpectationError(`${source} is not JSON: ${(error as Error).message}`);
   }
   const result = schema.safeParse(value);
-  if (!result.success) throw new ExpectationError(`${source} is not an Aurora ${what.name} input: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!result.success)
+    throw new ExpectationError(
+      `${source} is not an Aurora ${what.name} input: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   return result.data;
 }
 

@@ -33,7 +33,10 @@ export const AUTOSCALING = {
   addedReaderTier: { value: 15, sources: ["autoScaling2023"] },
   /** Their identifiers start with this prefix (and carry the tag application-autoscaling:resourceId = cluster:<id>). */
   addedReaderPrefix: { value: "application-autoscaling-", sources: ["autoScaling2023"] },
-  /** It removes only readers it added; deleting a cluster that still has them fails (nothing in the provider removes them). */
+  /**
+   * It removes only readers it added; deleting a cluster that still has them fails (nothing in the provider removes
+   * them).
+   */
   removesOnlyItsOwn: { value: true, sources: ["autoScaling2023", "tfIssue19536"] },
   /** Same tier: the largest instance is promoted; same size: any. */
   tierTieBreak: { value: "largest instance first", sources: ["highAvailability2023"] },
@@ -47,8 +50,14 @@ export const GLOBAL_DATABASE = {
   managedMasterPassword: { value: "not supported", sources: ["secretsManagerRds"] },
 } as const satisfies Record<string, Fact<unknown>>;
 
-/** CA identifiers for new instances; rds-ca-2019 expired in August 2024. Set per instance: the cluster field is for Multi-AZ DB clusters only. */
-export const CA_CERTIFICATES: Fact<readonly string[]> = { value: ["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"], sources: ["sdkRds", "sslRotation"] };
+/**
+ * CA identifiers for new instances; rds-ca-2019 expired in August 2024. Set per instance: the cluster field is for
+ * Multi-AZ DB clusters only.
+ */
+export const CA_CERTIFICATES: Fact<readonly string[]> = {
+  value: ["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"],
+  sources: ["sdkRds", "sslRotation"],
+};
 
 /** CloudWatch Logs retention (0: never expire, which is what RDS's own log group gets). */
 export const LOG_RETENTION_DAYS: Fact<readonly number[]> = {
@@ -61,7 +70,10 @@ export function postgresLogGroupName(clusterIdentifier: string): string {
   return `/aws/rds/cluster/${clusterIdentifier}/postgresql`;
 }
 
-/** DescribeDBInstances DBParameterGroups[].ParameterApplyStatus; DBClusterParameterGroupStatus is free text with the same words. */
+/**
+ * DescribeDBInstances DBParameterGroups[].ParameterApplyStatus; DBClusterParameterGroupStatus is free text with the
+ * same words.
+ */
 export const PARAMETER_APPLY_STATUS: Fact<readonly string[]> = {
   value: ["applying", "failed-to-apply", "in-sync", "pending-database-upgrade", "pending-reboot"],
   sources: ["sdkRds"],
@@ -70,7 +82,17 @@ export const PARAMETER_APPLY_STATUS: Fact<readonly string[]> = {
 /** DescribeDBProxyTargets TargetHealth. */
 export const PROXY_TARGET_HEALTH = {
   states: { value: ["AVAILABLE", "REGISTERING", "UNAVAILABLE", "UNUSED"], sources: ["sdkRds"] },
-  reasons: { value: ["AUTH_FAILURE", "CONNECTION_FAILED", "INVALID_REPLICATION_STATE", "PENDING_PROXY_CAPACITY", "PROMOTED", "UNREACHABLE"], sources: ["sdkRds"] },
+  reasons: {
+    value: [
+      "AUTH_FAILURE",
+      "CONNECTION_FAILED",
+      "INVALID_REPLICATION_STATE",
+      "PENDING_PROXY_CAPACITY",
+      "PROMOTED",
+      "UNREACHABLE",
+    ],
+    sources: ["sdkRds"],
+  },
 } as const satisfies Record<string, Fact<readonly string[]>>;
 
 /** Window formats of CreateDBCluster: UTC, at least 30 minutes, backup not overlapping maintenance. */

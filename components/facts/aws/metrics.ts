@@ -8,7 +8,8 @@
  */
 import type { SourceId } from "./sources";
 
-export type DimensionName = "DBInstanceIdentifier" | "DBClusterIdentifier" | "Role" | "SourceRegion" | "DatabaseClass" | "EngineName";
+export type DimensionName =
+  "DBInstanceIdentifier" | "DBClusterIdentifier" | "Role" | "SourceRegion" | "DatabaseClass" | "EngineName";
 
 export interface MetricFact {
   level: "instance" | "cluster";
@@ -22,27 +23,59 @@ export interface MetricFact {
   sources: readonly SourceId[];
 }
 
-const PER_INSTANCE: ReadonlyArray<readonly DimensionName[]> = [["DBInstanceIdentifier"], ["DBClusterIdentifier", "Role"]];
+const PER_INSTANCE: ReadonlyArray<readonly DimensionName[]> = [
+  ["DBInstanceIdentifier"],
+  ["DBClusterIdentifier", "Role"],
+];
 const GLOBAL_WHY =
   "AWS's dimension table lists DBClusterIdentifier and SourceRegion without saying which combination the AuroraGlobalDB* metrics carry; AWS's own lab finds AuroraGlobalDBReplicationLag under a 'SourceRegion' group";
-const GLOBAL_SOURCES: readonly SourceId[] = ["metrics2023", "dimensions2023", "metricsCurrentKo", "globalLabCw", "cwGetMetricStatistics"];
+const GLOBAL_SOURCES: readonly SourceId[] = [
+  "metrics2023",
+  "dimensions2023",
+  "metricsCurrentKo",
+  "globalLabCw",
+  "cwGetMetricStatistics",
+];
 
 export const METRIC_FACTS = {
-  AuroraReplicaLag: { level: "instance", unit: "Milliseconds", dimensionSets: PER_INSTANCE, sources: ["metrics2023", "dimensions2023"] },
-  AuroraReplicaLagMaximum: { level: "instance", unit: "Milliseconds", dimensionSets: PER_INSTANCE, sources: ["metrics2023", "dimensions2023"] },
+  AuroraReplicaLag: {
+    level: "instance",
+    unit: "Milliseconds",
+    dimensionSets: PER_INSTANCE,
+    sources: ["metrics2023", "dimensions2023"],
+  },
+  AuroraReplicaLagMaximum: {
+    level: "instance",
+    unit: "Milliseconds",
+    dimensionSets: PER_INSTANCE,
+    sources: ["metrics2023", "dimensions2023"],
+  },
   CPUUtilization: {
     level: "instance",
     unit: "Percent",
     dimensionSets: [...PER_INSTANCE, ["DatabaseClass"], ["EngineName"]],
     sources: ["metrics2023", "dimensions2023", "autoScaling2023"],
   },
-  DatabaseConnections: { level: "instance", unit: "Count", dimensionSets: [...PER_INSTANCE, ["DatabaseClass"], ["EngineName"]], sources: ["metrics2023", "dimensions2023"] },
-  FreeLocalStorage: { level: "instance", unit: "Bytes", dimensionSets: PER_INSTANCE, sources: ["metrics2023", "dimensions2023"] },
+  DatabaseConnections: {
+    level: "instance",
+    unit: "Count",
+    dimensionSets: [...PER_INSTANCE, ["DatabaseClass"], ["EngineName"]],
+    sources: ["metrics2023", "dimensions2023"],
+  },
+  FreeLocalStorage: {
+    level: "instance",
+    unit: "Bytes",
+    dimensionSets: PER_INSTANCE,
+    sources: ["metrics2023", "dimensions2023"],
+  },
   AuroraGlobalDBReplicationLag: {
     level: "cluster",
     unit: "Milliseconds",
     dimensionSets: [],
-    discoverDimensions: { candidates: [["DBClusterIdentifier", "SourceRegion"], ["SourceRegion"], ["DBClusterIdentifier"]], why: GLOBAL_WHY },
+    discoverDimensions: {
+      candidates: [["DBClusterIdentifier", "SourceRegion"], ["SourceRegion"], ["DBClusterIdentifier"]],
+      why: GLOBAL_WHY,
+    },
     secondaryRegionOnly: true,
     sources: GLOBAL_SOURCES,
   },
@@ -50,7 +83,10 @@ export const METRIC_FACTS = {
     level: "cluster",
     unit: "Milliseconds",
     dimensionSets: [],
-    discoverDimensions: { candidates: [["DBClusterIdentifier", "SourceRegion"], ["SourceRegion"], ["DBClusterIdentifier"]], why: GLOBAL_WHY },
+    discoverDimensions: {
+      candidates: [["DBClusterIdentifier", "SourceRegion"], ["SourceRegion"], ["DBClusterIdentifier"]],
+      why: GLOBAL_WHY,
+    },
     secondaryRegionOnly: true,
     sources: [...GLOBAL_SOURCES, "globalSecondaryAvailability"],
   },

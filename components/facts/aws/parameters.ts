@@ -48,16 +48,26 @@ const stat = (level: ParameterLevel, rest: Partial<ParameterFact> = {}) => fact(
 
 export const PARAMETER_FACTS: Readonly<Record<string, ParameterFact>> = {
   // connections and memory (formulas: AuroraPostgreSQL.Managing and the 2023 tables)
-  max_connections: stat("both", { range: [1, 262143], auroraDefault: "LEAST({DBInstanceClassMemory/9531392},5000)", sources: [...LEVELS, "apgManaging"] }),
+  max_connections: stat("both", {
+    range: [1, 262143],
+    auroraDefault: "LEAST({DBInstanceClassMemory/9531392},5000)",
+    sources: [...LEVELS, "apgManaging"],
+  }),
   max_worker_processes: stat("both", { range: [0, 262143], auroraDefault: "GREATEST(${DBInstanceVCPU*2},8)" }),
   max_parallel_workers: dyn("both", { range: [0, 1024], auroraDefault: "GREATEST(${DBInstanceVCPU/2},8)" }),
   max_parallel_workers_per_gather: dyn("both", { range: [0, 1024] }),
   max_parallel_maintenance_workers: dyn("both", { range: [0, 1024] }),
   work_mem: dyn("both", { range: [64, INT_MAX] }),
-  maintenance_work_mem: dyn("both", { range: [1024, INT_MAX], auroraDefault: "GREATEST({DBInstanceClassMemory/63963136*1024},65536)" }),
+  maintenance_work_mem: dyn("both", {
+    range: [1024, INT_MAX],
+    auroraDefault: "GREATEST({DBInstanceClassMemory/63963136*1024},65536)",
+  }),
   temp_buffers: dyn("both", { range: [100, 1073741823] }),
   shared_buffers: stat("both", { range: [16, 1073741823], auroraDefault: "SUM({DBInstanceClassMemory/12038},-50003)" }),
-  effective_cache_size: dyn("both", { range: [1, INT_MAX], auroraDefault: "SUM({DBInstanceClassMemory/12038},-50003)" }),
+  effective_cache_size: dyn("both", {
+    range: [1, INT_MAX],
+    auroraDefault: "SUM({DBInstanceClassMemory/12038},-50003)",
+  }),
   superuser_reserved_connections: stat("both", { modifiable: false, auroraDefault: "3" }),
   listen_addresses: stat("both", { modifiable: false, auroraDefault: "*" }),
   // planner
@@ -72,7 +82,11 @@ export const PARAMETER_FACTS: Readonly<Record<string, ParameterFact>> = {
   enable_partitionwise_join: dyn("both", { values: BOOL }),
   enable_partitionwise_aggregate: dyn("both", { values: BOOL }),
   // commit path and session guards
-  synchronous_commit: dyn("cluster", { values: ["on", "off", "local", "remote_write", "remote_apply"], auroraDefault: "on", unverified: "Aurora's accepted subset of the community values" }),
+  synchronous_commit: dyn("cluster", {
+    values: ["on", "off", "local", "remote_write", "remote_apply"],
+    auroraDefault: "on",
+    unverified: "Aurora's accepted subset of the community values",
+  }),
   commit_delay: dyn("none", { range: [0, 100000] }),
   commit_siblings: dyn("none", { range: [0, 1000] }),
   statement_timeout: dyn("both", { range: [0, INT_MAX] }),
@@ -113,11 +127,16 @@ export const PARAMETER_FACTS: Readonly<Record<string, ParameterFact>> = {
   password_encryption: dyn("cluster", {
     values: ["md5", "scram-sha-256"],
     auroraDefault: "scram-sha-256",
-    unverified: "whether it is modifiable in 15-17 (the 2021 reference said no); the product does not send it, the default already hashes with SCRAM",
+    unverified:
+      "whether it is modifiable in 15-17 (the 2021 reference said no); the product does not send it, the default already hashes with SCRAM",
     sources: ["apgParams2023", "apgParams2021", "apgScram"],
     families: { 15: "verified", 16: "verified", 17: "verified" },
   }),
-  "rds.force_ssl": dyn("cluster", { values: BOOL, auroraDefault: "0", sources: ["apgParams2023", "apgParams2022", "apgSecurity"] }),
+  "rds.force_ssl": dyn("cluster", {
+    values: BOOL,
+    auroraDefault: "0",
+    sources: ["apgParams2023", "apgParams2022", "apgSecurity"],
+  }),
 };
 
 export function parameterFact(name: string): ParameterFact | undefined {

@@ -20,7 +20,12 @@ export const ARN_FIELDS: readonly ArnField[] = [
   { type: "aws:rds/cluster:Cluster", field: "kmsKeyId", kind: "key", sources: ["tfCluster", "tfIssue25713"] },
   { type: "aws:rds/cluster:Cluster", field: "monitoringRoleArn", kind: "any", sources: ["tfCluster"] },
   { type: "aws:rds/cluster:Cluster", field: "performanceInsightsKmsKeyId", kind: "key", sources: ["tfCluster"] },
-  { type: "aws:rds/clusterInstance:ClusterInstance", field: "performanceInsightsKmsKeyId", kind: "key", sources: ["tfClusterInstance"] },
+  {
+    type: "aws:rds/clusterInstance:ClusterInstance",
+    field: "performanceInsightsKmsKeyId",
+    kind: "key",
+    sources: ["tfClusterInstance"],
+  },
   { type: "aws:rds/proxy:Proxy", field: "roleArn", kind: "any", sources: ["tfProxy"] },
   { type: "aws:rds/proxy:Proxy", field: "auths[].secretArn", kind: "any", sources: ["tfProxy"] },
 ];
@@ -38,17 +43,34 @@ export interface FixedIdentifier {
  * name that changes with every replacement.
  */
 export const FIXED_IDENTIFIERS: readonly FixedIdentifier[] = [
-  { type: "aws:rds/clusterEndpoint:ClusterEndpoint", field: "clusterEndpointIdentifier", sources: ["tfClusterEndpoint", "endpoints2023", "bridgeAutoname"] },
-  { type: "aws:rds/globalCluster:GlobalCluster", field: "globalClusterIdentifier", sources: ["tfGlobalCluster", "bridgeAutoname"] },
+  {
+    type: "aws:rds/clusterEndpoint:ClusterEndpoint",
+    field: "clusterEndpointIdentifier",
+    sources: ["tfClusterEndpoint", "endpoints2023", "bridgeAutoname"],
+  },
+  {
+    type: "aws:rds/globalCluster:GlobalCluster",
+    field: "globalClusterIdentifier",
+    sources: ["tfGlobalCluster", "bridgeAutoname"],
+  },
   { type: "aws:rds/proxyEndpoint:ProxyEndpoint", field: "dbProxyEndpointName", sources: ["bridgeAutoname"] },
   { type: "aws:cloudwatch/logGroup:LogGroup", field: "name", sources: ["bridgeAutoname"] },
 ];
 
 /** A final snapshot's name must be new on every destroy: a second destroy of a re-created stack otherwise collides. */
-export const FINAL_SNAPSHOT = { type: "aws:rds/cluster:Cluster", field: "finalSnapshotIdentifier", sources: ["tfCluster", "rdsAuroraModule"] as const };
+export const FINAL_SNAPSHOT = {
+  type: "aws:rds/cluster:Cluster",
+  field: "finalSnapshotIdentifier",
+  sources: ["tfCluster", "rdsAuroraModule"] as const,
+};
 
 /** IAM: StringEquals and StringNotEquals match exactly; * and ? are wildcards only under StringLike / StringNotLike. */
-export const EXACT_STRING_OPERATORS: readonly string[] = ["StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"];
+export const EXACT_STRING_OPERATORS: readonly string[] = [
+  "StringEquals",
+  "StringNotEquals",
+  "StringEqualsIgnoreCase",
+  "StringNotEqualsIgnoreCase",
+];
 export const IAM_SOURCES: readonly SourceId[] = ["iamConditionOperators", "proxySetup2023"];
 
 /** The service RDS Proxy reads its secret through, as kms:ViaService names it: one per region. */
@@ -57,7 +79,8 @@ export function secretsManagerViaService(region: string): string {
 }
 
 const ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):([a-z0-9-]+):([a-z0-9-]*):(\d{12})?:(.+)$/;
-const KEY_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):kms:([a-z0-9-]+):(\d{12}):key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const KEY_ARN =
+  /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):kms:([a-z0-9-]+):(\d{12}):key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 /** What arn.Parse accepts (the provider's verify.ValidARN): partition, service, region, account, resource. */
 export function isArn(value: string): boolean {

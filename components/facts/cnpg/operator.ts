@@ -10,9 +10,15 @@ const REPO = "github:cloudnative-pg/cloudnative-pg@v1.30.0";
 const CHARTS = "github:cloudnative-pg/charts@cloudnative-pg-v0.29.0";
 
 export const CNPG_OPERATOR = {
-  version: fact("1.30.0", `${REPO} pkg/versions/versions.go:26 (Version); docs/src/supported_releases.md:92 (1.30.x supported, Kubernetes 1.34-1.36, PostgreSQL 14-18)`),
+  version: fact(
+    "1.30.0",
+    `${REPO} pkg/versions/versions.go:26 (Version); docs/src/supported_releases.md:92 (1.30.x supported, Kubernetes 1.34-1.36, PostgreSQL 14-18)`,
+  ),
   apiVersion: fact("postgresql.cnpg.io/v1", `${REPO} api/v1/groupversion_info.go`),
-  crds: fact({ cluster: "clusters.postgresql.cnpg.io", pooler: "poolers.postgresql.cnpg.io" }, `${REPO} config/crd/bases/postgresql.cnpg.io_clusters.yaml, postgresql.cnpg.io_poolers.yaml`),
+  crds: fact(
+    { cluster: "clusters.postgresql.cnpg.io", pooler: "poolers.postgresql.cnpg.io" },
+    `${REPO} config/crd/bases/postgresql.cnpg.io_clusters.yaml, postgresql.cnpg.io_poolers.yaml`,
+  ),
   helm: fact(
     { repo: "https://cloudnative-pg.github.io/charts", chart: "cloudnative-pg", version: "0.29.0" },
     `${CHARTS} charts/cloudnative-pg/Chart.yaml (version 0.29.0, appVersion 1.30.0, kubeVersion >=1.29.0-0); README.md:29-36 (helm repo add cnpg …; helm upgrade --install cnpg --namespace cnpg-system --create-namespace cnpg/cloudnative-pg)`,
@@ -30,49 +36,97 @@ export const CNPG_OPERATOR = {
     CNPG_IMAGES,
     `${REPO} docs/src/image_catalog.md:106-112 (15.14/16.10/17.6-system-trixie); pkg/versions/versions.go:35 (DefaultPgbouncerImage); internal/webhook/v1/cluster_webhook.go:771-810 (tag must be a version)`,
   ),
-  /** The Cluster's own Services: -rw (the primary, or a replica cluster's designated primary), -ro (replicas only), -r (every instance). */
-  services: fact({ rw: "-rw", ro: "-ro", r: "-r" }, `${REPO} pkg/specs/services.go:104-165; api/v1/cluster_funcs.go:698-718`),
+  /**
+   * The Cluster's own Services: -rw (the primary, or a replica cluster's designated primary), -ro (replicas only), -r
+   * (every instance).
+   */
+  services: fact(
+    { rw: "-rw", ro: "-ro", r: "-r" },
+    `${REPO} pkg/specs/services.go:104-165; api/v1/cluster_funcs.go:698-718`,
+  ),
   /** Labels on instance pods. */
   labels: fact(
-    { cluster: "cnpg.io/cluster", instanceRole: "cnpg.io/instanceRole", primary: "primary", podRole: "cnpg.io/podRole", pooler: "cnpg.io/poolerName" },
+    {
+      cluster: "cnpg.io/cluster",
+      instanceRole: "cnpg.io/instanceRole",
+      primary: "primary",
+      podRole: "cnpg.io/podRole",
+      pooler: "cnpg.io/poolerName",
+    },
     `${REPO} pkg/utils/labels_annotations.go:79, 92, 104, 112; pkg/specs/pods.go:68 (ClusterRoleLabelPrimary = "primary"); pkg/specs/services.go (-rw selector: cnpg.io/cluster + cnpg.io/instanceRole=primary)`,
   ),
-  /** The instances' PostgreSQL port is named "postgresql" (not "postgres"): the operator's own Services target it by number. */
-  postgresPort: fact({ name: "postgresql", number: 5432 }, `${REPO} pkg/specs/pods.go:262-267; pkg/specs/services.go:35-44 (TargetPort: intstr.FromInt32(postgres.ServerPort))`),
-  /** spec.inheritedMetadata: "Metadata that will be inherited by all objects related to the Cluster" (pods and Jobs included). */
+  /**
+   * The instances' PostgreSQL port is named "postgresql" (not "postgres"): the operator's own Services target it by
+   * number.
+   */
+  postgresPort: fact(
+    { name: "postgresql", number: 5432 },
+    `${REPO} pkg/specs/pods.go:262-267; pkg/specs/services.go:35-44 (TargetPort: intstr.FromInt32(postgres.ServerPort))`,
+  ),
+  /**
+   * spec.inheritedMetadata: "Metadata that will be inherited by all objects related to the Cluster" (pods and Jobs
+   * included).
+   */
   inheritedMetadata: fact(true, `${REPO} api/v1/cluster_types.go:217-219`),
   /** The instance manager's HTTP port: the operator calls every instance on it (status, promote, backups). */
-  statusPort: fact(8000, `${REPO} pkg/management/url/url.go:79 (StatusPort); pkg/management/postgres/webserver/client/remote/instance.go:320`),
+  statusPort: fact(
+    8000,
+    `${REPO} pkg/management/url/url.go:79 (StatusPort); pkg/management/postgres/webserver/client/remote/instance.go:320`,
+  ),
   metricsPort: fact(9187, `${REPO} pkg/management/url/url.go:34 (PostgresMetricsPort)`),
-  /** Instances are pods <cluster>-<serial>; standbys stream with application_name = pod name on slot <slotPrefix><pod name with - as _>. */
+  /**
+   * Instances are pods <cluster>-<serial>; standbys stream with application_name = pod name on slot <slotPrefix><pod
+   * name with - as _>.
+   */
   instanceNaming: fact(
     { slotPrefix: "_cnpg_" },
     `${REPO} pkg/management/postgres/conninfo.go:40 (application_name=<pod>); api/v1/cluster_types.go:1304-1370 (slotPrefix default _cnpg_); pkg/management/postgres/instance_replica.go:72-75 (GetSlotNameFromInstanceName)`,
   ),
   /** Instances are cloned by pg_basebackup without --max-rate: replication.basebackupMaxRate cannot throttle them. */
-  cloneUnthrottled: fact(true, `${REPO} pkg/management/postgres/join.go:40-70 (ClonePgData: pg_basebackup -D -v -w -d, no --max-rate)`),
+  cloneUnthrottled: fact(
+    true,
+    `${REPO} pkg/management/postgres/join.go:40-70 (ClonePgData: pg_basebackup -D -v -w -d, no --max-rate)`,
+  ),
   /** A replica cluster's designated primary streams from its source without a replication slot. */
   replicaClusterHasNoSlot: fact(
     true,
     `${REPO} internal/cmd/manager/instance/pgbasebackup/cmd.go:158-161 ('TODO: Using a replication slot on replica cluster is not supported (yet?)'); pkg/management/postgres/instance_replica.go:94 (UpdateReplicaConfiguration(…, ""))`,
   ),
-  /** cluster_name is fixed to the Cluster's name on every instance; a designated primary's walreceiver reports it as application_name unless connectionParameters set one. */
-  clusterNameIsClusterName: fact(true, `${REPO} pkg/postgres/configuration.go (cluster_name fixed, set to the Cluster name)`),
+  /**
+   * cluster_name is fixed to the Cluster's name on every instance; a designated primary's walreceiver reports it as
+   * application_name unless connectionParameters set one.
+   */
+  clusterNameIsClusterName: fact(
+    true,
+    `${REPO} pkg/postgres/configuration.go (cluster_name fixed, set to the Cluster name)`,
+  ),
   /** The Cluster reports a condition of type Ready; the Pulumi provider awaits it through pulumi.com/waitFor. */
   readyCondition: fact(
     "condition=Ready",
     `${REPO} api/v1/cluster_types.go:1178 (ConditionClusterReady = "Ready"); github:pulumi/pulumi-kubernetes@94977969 provider/pkg/metadata/overrides.go:81-95 (pulumi.com/waitFor: "condition=…")`,
   ),
   /** No automated failover across Kubernetes clusters: a replica cluster is promoted declaratively. */
-  noCrossClusterFailover: fact(true, `${REPO} docs/src/architecture.md:424 ('CloudNativePG cannot perform any cross-cluster automated failover')`),
-  /** User-provided certificates: server (serverTLSSecret + serverCASecret) and client (replicationTLSSecret + clientCASecret). */
+  noCrossClusterFailover: fact(
+    true,
+    `${REPO} docs/src/architecture.md:424 ('CloudNativePG cannot perform any cross-cluster automated failover')`,
+  ),
+  /**
+   * User-provided certificates: server (serverTLSSecret + serverCASecret) and client (replicationTLSSecret +
+   * clientCASecret).
+   */
   userCertificates: fact(
     { replicationUser: "streaming_replica" },
     `${REPO} docs/src/certificates.md:119-135, 260-285; internal/webhook/v1/cluster_webhook.go:531-572 (serverTLSSecret needs serverCASecret; replicationTLSSecret needs clientCASecret)`,
   ),
   /** A Cluster's name: a DNS-1035 label of at most 50 characters. */
-  clusterNameMaxLength: fact(50, `${REPO} internal/webhook/v1/cluster_webhook.go:1839-1857 ('the maximum length of a cluster name is 50 characters')`),
-  /** The operator parses ca.key and tls.key as SEC1 EC keys, which is what @pulumi/tls writes for ECDSA (private_key_pem). */
+  clusterNameMaxLength: fact(
+    50,
+    `${REPO} internal/webhook/v1/cluster_webhook.go:1839-1857 ('the maximum length of a cluster name is 50 characters')`,
+  ),
+  /**
+   * The operator parses ca.key and tls.key as SEC1 EC keys, which is what @pulumi/tls writes for ECDSA
+   * (private_key_pem).
+   */
   ecKeys: fact(
     "EC PRIVATE KEY",
     `${REPO} pkg/certs/certs.go:88-95 (x509.ParseECPrivateKey); github:hashicorp/terraform-provider-tls@d72d90e1 internal/provider/resource_private_key.go:202-211 (ECDSA: x509.MarshalECPrivateKey)`,
@@ -87,5 +141,8 @@ export const CNPG_OPERATOR = {
     `${REPO} internal/webhook/v1/cluster_webhook.go:769-810 (validateImageName), :1058-1070 (Versions 13 or newer); api/v1/cluster_funcs.go:468-489 (GetPostgresqlMajorVersion); github:cloudnative-pg/machinery@v0.5.0 pkg/image/reference/imagename.go (New: no tag and no digest is latest), pkg/postgres/version/version.go (FromTag)`,
   ),
   /** Reserved role names that managed roles may not use. */
-  reservedRoles: fact(["postgres", "streaming_replica"], `${REPO} pkg/postgres/roles.go:24-50 (also cnpg_* and pg_* prefixes)`),
+  reservedRoles: fact(
+    ["postgres", "streaming_replica"],
+    `${REPO} pkg/postgres/roles.go:24-50 (also cnpg_* and pg_* prefixes)`,
+  ),
 } as const;

@@ -9,7 +9,8 @@
  */
 import { fact } from "../kubernetes/fact";
 
-const CRDS = "github:cloudnative-pg/cloudnative-pg config/crd/bases/postgresql.cnpg.io_clusters.yaml, postgresql.cnpg.io_poolers.yaml at v1.29.0 and v1.30.0";
+const CRDS =
+  "github:cloudnative-pg/cloudnative-pg config/crd/bases/postgresql.cnpg.io_clusters.yaml, postgresql.cnpg.io_poolers.yaml at v1.29.0 and v1.30.0";
 
 export const CNPG_SCHEMA = {
   package: fact(
@@ -25,12 +26,21 @@ export const CNPG_SCHEMA = {
     CRDS,
   ),
   /** spec paths 1.30.0 no longer has. */
-  removedIn130: fact({ Cluster: [], Pooler: ["spec.template.spec.workloadRef"] } as Readonly<Record<"Cluster" | "Pooler", readonly string[]>>, CRDS),
-  /** CEL rules 1.30.0 added (the schema package checks no CEL rule at all). */
-  celAddedIn130: fact(
-    { Cluster: [], Pooler: ["spec.cluster: self == oldSelf (immutable)", "spec.pgbouncer: !(has(self.image) && has(self.imageCatalogRef))"] } as Readonly<
+  removedIn130: fact(
+    { Cluster: [], Pooler: ["spec.template.spec.workloadRef"] } as Readonly<
       Record<"Cluster" | "Pooler", readonly string[]>
     >,
+    CRDS,
+  ),
+  /** CEL rules 1.30.0 added (the schema package checks no CEL rule at all). */
+  celAddedIn130: fact(
+    {
+      Cluster: [],
+      Pooler: [
+        "spec.cluster: self == oldSelf (immutable)",
+        "spec.pgbouncer: !(has(self.image) && has(self.imageCatalogRef))",
+      ],
+    } as Readonly<Record<"Cluster" | "Pooler", readonly string[]>>,
     CRDS,
   ),
 } as const;

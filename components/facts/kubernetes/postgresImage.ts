@@ -10,30 +10,76 @@ export const POSTGRES_IMAGE = {
   uid: fact(999, `${REPO} 17/bookworm/Dockerfile (groupadd -r postgres --gid=999; useradd -r -g postgres --uid=999)`),
   gid: fact(999, `${REPO} 17/bookworm/Dockerfile`),
   /** Where the server binaries are: on PATH in the image. */
-  binDir: fact((major: number) => `/usr/lib/postgresql/${major}/bin`, `${REPO} 17/bookworm/Dockerfile (ENV PATH $PATH:/usr/lib/postgresql/$PG_MAJOR/bin)`),
+  binDir: fact(
+    (major: number) => `/usr/lib/postgresql/${major}/bin`,
+    `${REPO} 17/bookworm/Dockerfile (ENV PATH $PATH:/usr/lib/postgresql/$PG_MAJOR/bin)`,
+  ),
   /** The entrypoint script, byte for byte (15, 16 and 17 bookworm share it); the harness runs a vendored copy. */
-  entrypointSha256: fact("1a6ff568c79cb847cffc4172b22a1f501cef05001b0b09751f48323683fb64a2", `${REPO} 15/bookworm/docker-entrypoint.sh`),
+  entrypointSha256: fact(
+    "1a6ff568c79cb847cffc4172b22a1f501cef05001b0b09751f48323683fb64a2",
+    `${REPO} 15/bookworm/docker-entrypoint.sh`,
+  ),
   /** ENV of the image the entrypoint relies on (LANG for initdb's locale). */
-  env: fact({ LANG: "en_US.utf8", PG_MAJOR: "15" } as Record<string, string>, `${REPO} 15/bookworm/Dockerfile (ENV LANG en_US.utf8; ENV PG_MAJOR 15)`),
+  env: fact(
+    { LANG: "en_US.utf8", PG_MAJOR: "15" } as Record<string, string>,
+    `${REPO} 15/bookworm/Dockerfile (ENV LANG en_US.utf8; ENV PG_MAJOR 15)`,
+  ),
   /** Directories the image creates, with owner and mode: the socket directory and the (empty) init directory. */
   directories: fact(
-    { "/var/run/postgresql": { owner: "postgres", mode: 0o3777 }, "/docker-entrypoint-initdb.d": { owner: "root", mode: 0o755 }, "/var/lib/postgresql": { owner: "postgres", mode: 0o1777 } } as Record<string, { owner: "postgres" | "root"; mode: number }>,
+    {
+      "/var/run/postgresql": { owner: "postgres", mode: 0o3777 },
+      "/docker-entrypoint-initdb.d": { owner: "root", mode: 0o755 },
+      "/var/lib/postgresql": { owner: "postgres", mode: 0o1777 },
+    } as Record<string, { owner: "postgres" | "root"; mode: number }>,
     `${REPO} 15/bookworm/Dockerfile (install --owner postgres --mode 3777 /var/run/postgresql; install --owner postgres --mode 1777 /var/lib/postgresql; mkdir /docker-entrypoint-initdb.d)`,
   ),
-  entrypoint: fact("docker-entrypoint.sh", `${REPO} 17/bookworm/Dockerfile (ENTRYPOINT ["docker-entrypoint.sh"], CMD ["postgres"])`),
+  entrypoint: fact(
+    "docker-entrypoint.sh",
+    `${REPO} 17/bookworm/Dockerfile (ENTRYPOINT ["docker-entrypoint.sh"], CMD ["postgres"])`,
+  ),
   /** The entrypoint initialises only when the first argument is `postgres` (or a flag). */
-  initialisesWhenFirstArg: fact("postgres", `${REPO} docker-entrypoint.sh _main (if [ "$1" = 'postgres' ] && ! _pg_want_help "$@")`),
-  /** ... and only when PG_VERSION is missing or empty: initdb and /docker-entrypoint-initdb.d run once per data directory. */
-  initialisesOnlyWithout: fact("PG_VERSION", `${REPO} docker-entrypoint.sh docker_setup_env ([ -s "$PGDATA/PG_VERSION" ] sets DATABASE_ALREADY_EXISTS); docker-library/docs postgres/content.md ("scripts in /docker-entrypoint-initdb.d are only run if you start the container with a data directory that is empty")`),
-  initdbDir: fact("/docker-entrypoint-initdb.d", `${REPO} docker-entrypoint.sh (docker_process_init_files /docker-entrypoint-initdb.d/*)`),
-  /** The temporary server that runs initdb.d gets the container's args plus these, so our config file applies during init. */
-  tempServerExtraArgs: fact(["-c", "listen_addresses=''", "-p", "5432"], `${REPO} docker-entrypoint.sh docker_temp_server_start (set -- "$@" -c listen_addresses='' -p "\${PGPORT:-5432}")`),
+  initialisesWhenFirstArg: fact(
+    "postgres",
+    `${REPO} docker-entrypoint.sh _main (if [ "$1" = 'postgres' ] && ! _pg_want_help "$@")`,
+  ),
+  /**
+   * ... and only when PG_VERSION is missing or empty: initdb and /docker-entrypoint-initdb.d run once per data
+   * directory.
+   */
+  initialisesOnlyWithout: fact(
+    "PG_VERSION",
+    `${REPO} docker-entrypoint.sh docker_setup_env ([ -s "$PGDATA/PG_VERSION" ] sets DATABASE_ALREADY_EXISTS); docker-library/docs postgres/content.md ("scripts in /docker-entrypoint-initdb.d are only run if you start the container with a data directory that is empty")`,
+  ),
+  initdbDir: fact(
+    "/docker-entrypoint-initdb.d",
+    `${REPO} docker-entrypoint.sh (docker_process_init_files /docker-entrypoint-initdb.d/*)`,
+  ),
+  /**
+   * The temporary server that runs initdb.d gets the container's args plus these, so our config file applies during
+   * init.
+   */
+  tempServerExtraArgs: fact(
+    ["-c", "listen_addresses=''", "-p", "5432"],
+    `${REPO} docker-entrypoint.sh docker_temp_server_start (set -- "$@" -c listen_addresses='' -p "\${PGPORT:-5432}")`,
+  ),
   /** Needs a superuser password on an empty data directory unless POSTGRES_HOST_AUTH_METHOD=trust. */
   requiresPasswordEnv: fact("POSTGRES_PASSWORD", `${REPO} docker-entrypoint.sh docker_verify_minimum_env`),
-  /** chmod 700 of PGDATA on every start (not chown when non-root): undoes the kubelet's group bits on the data directory itself. */
-  chmodsPgdataOnStart: fact("0700", `${REPO} docker-entrypoint.sh docker_create_db_directories (mkdir -p "$PGDATA"; chmod 00700 "$PGDATA" || :)`),
+  /**
+   * chmod 700 of PGDATA on every start (not chown when non-root): undoes the kubelet's group bits on the data directory
+   * itself.
+   */
+  chmodsPgdataOnStart: fact(
+    "0700",
+    `${REPO} docker-entrypoint.sh docker_create_db_directories (mkdir -p "$PGDATA"; chmod 00700 "$PGDATA" || :)`,
+  ),
   /** The container stops with SIGINT: PostgreSQL's fast shutdown (a shutdown checkpoint, clients disconnected). */
-  stopSignal: fact("SIGINT", `${REPO} 17/bookworm/Dockerfile (STOPSIGNAL SIGINT); runtimes use the image's stop signal: kubernetes/enhancements keps/sig-node/4960-container-stop-signals/README.md`),
+  stopSignal: fact(
+    "SIGINT",
+    `${REPO} 17/bookworm/Dockerfile (STOPSIGNAL SIGINT); runtimes use the image's stop signal: kubernetes/enhancements keps/sig-node/4960-container-stop-signals/README.md`,
+  ),
   /** Default /dev/shm of a container; parallel queries use it through dynamic_shared_memory_type = posix. */
-  devShmBytes: fact(64 * 1024 * 1024, "github:docker-library/docs postgres/content.md (default /dev/shm 64MB; 'could not resize shared memory segment'); containerd internal/cri/server/podsandbox/helpers_linux.go defaultShmSize"),
+  devShmBytes: fact(
+    64 * 1024 * 1024,
+    "github:docker-library/docs postgres/content.md (default /dev/shm 64MB; 'could not resize shared memory segment'); containerd internal/cri/server/podsandbox/helpers_linux.go defaultShmSize",
+  ),
 } as const;

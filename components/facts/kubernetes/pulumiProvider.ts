@@ -7,7 +7,13 @@ export const PULUMI_KUBERNETES = {
   /** Changing any of these replaces the object (delete before create when the name is kept). */
   forceNewFields: fact(
     {
-      StatefulSet: ["spec.podManagementPolicy", "spec.revisionHistoryLimit", "spec.selector", "spec.serviceName", "spec.volumeClaimTemplates"],
+      StatefulSet: [
+        "spec.podManagementPolicy",
+        "spec.revisionHistoryLimit",
+        "spec.selector",
+        "spec.serviceName",
+        "spec.volumeClaimTemplates",
+      ],
       Deployment: ["spec.selector"],
       Job: ["spec.completions", "spec.parallelism", "spec.selector", "spec.template"],
       Service: ["spec.clusterIP"],
@@ -15,11 +21,20 @@ export const PULUMI_KUBERNETES = {
     } as Record<string, readonly string[]>,
     `${REPO} provider/pkg/provider/diff.go (forceNewProperties); provider.go (same-name replacement is delete-before-replace)`,
   ),
-  defaultAwaitSeconds: fact(600, `${REPO} provider/pkg/await/statefulset.go, job.go, deployment.go (10 minute default)`),
+  defaultAwaitSeconds: fact(
+    600,
+    `${REPO} provider/pkg/await/statefulset.go, job.go, deployment.go (10 minute default)`,
+  ),
   timeoutAnnotation: fact("pulumi.com/timeoutSeconds", `${REPO} provider/pkg/metadata/overrides.go`),
   /** Only Jobs honour replaceUnready; without it a Failed Job is re-awaited (and fails again) on the next update. */
-  replaceUnreadyAnnotation: fact("pulumi.com/replaceUnready", `${REPO} provider/pkg/provider/provider.go (Diff: replaceUnready for Jobs only); pulumi/pulumi pkg/resource/deploy/step_generator.go (unchanged resource with init errors → update step)`),
+  replaceUnreadyAnnotation: fact(
+    "pulumi.com/replaceUnready",
+    `${REPO} provider/pkg/provider/provider.go (Diff: replaceUnready for Jobs only); pulumi/pulumi pkg/resource/deploy/step_generator.go (unchanged resource with init errors → update step)`,
+  ),
   skipAwaitAnnotation: fact("pulumi.com/skipAwait", `${REPO} provider/pkg/metadata/overrides.go`),
   /** Patch resources modify existing objects by server-side apply; fields owned by another manager need patchForce. */
-  patchForceAnnotation: fact("pulumi.com/patchForce", `${REPO} sdk/nodejs/core/v1/persistentVolumeClaimPatch.ts (Patch resources …; 'Conflicts will result in an error by default, but can be forced using the "pulumi.com/patchForce" annotation')`),
+  patchForceAnnotation: fact(
+    "pulumi.com/patchForce",
+    `${REPO} sdk/nodejs/core/v1/persistentVolumeClaimPatch.ts (Patch resources …; 'Conflicts will result in an error by default, but can be forced using the "pulumi.com/patchForce" annotation')`,
+  ),
 } as const;

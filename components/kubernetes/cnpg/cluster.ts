@@ -24,10 +24,16 @@ export interface ClusterManifest {
   spec: ClusterSpec;
 }
 
-/** The provider's default await, plus a full clone per standby at the configured rate (the operator does not throttle; faster is fine). */
+/**
+ * The provider's default await, plus a full clone per standby at the configured rate (the operator does not throttle;
+ * faster is fine).
+ */
 export function awaitSeconds(topology: SelfHostedTopology, plan: ClusterPlan): number {
   const clones = plan.kind === "main" ? plan.instances - 1 : plan.instances;
-  return PULUMI_KUBERNETES.defaultAwaitSeconds.value + clones * Math.ceil(plan.resources.storageBytes / topology.replication.basebackupBytesPerS);
+  return (
+    PULUMI_KUBERNETES.defaultAwaitSeconds.value +
+    clones * Math.ceil(plan.resources.storageBytes / topology.replication.basebackupBytesPerS)
+  );
 }
 
 /** The name replica clusters give the main Cluster in externalClusters. */
@@ -40,7 +46,10 @@ export function clusterMetadata(topology: SelfHostedTopology, plan: ClusterPlan)
     labels: { ...baseLabels(topology, "postgresql"), ...stackLabel(topology) },
     // @pulumi/kubernetes awaits a custom resource only when told what to wait for, and as long as
     // cloning every standby takes (one after another), at no less than basebackupMaxRate.
-    annotations: { "pulumi.com/waitFor": CNPG_OPERATOR.readyCondition.value, "pulumi.com/timeoutSeconds": String(awaitSeconds(topology, plan)) },
+    annotations: {
+      "pulumi.com/waitFor": CNPG_OPERATOR.readyCondition.value,
+      "pulumi.com/timeoutSeconds": String(awaitSeconds(topology, plan)),
+    },
   };
 }
 
@@ -49,15 +58,26 @@ function common(topology: SelfHostedTopology, plan: ClusterPlan, region: Region)
   const k = topology.kubernetes;
   const { resources } = plan;
   const planned = clusterParameters(plan);
-  if (planned.issues.length > 0) throw new Error(`cloudnative-pg: ${plan.name} has unvalidated parameter issues: ${planned.issues.map((i) => i.key).join(", ")}`);
+  if (planned.issues.length > 0)
+    throw new Error(
+      `cloudnative-pg: ${plan.name} has unvalidated parameter issues: ${planned.issues.map((i) => i.key).join(", ")}`,
+    );
   return {
     instances: plan.instances,
     imageName: k.images.postgres,
     enableSuperuserAccess: false,
     inheritedMetadata: { labels: stackLabel(topology) },
     postgresql: { parameters: planned.parameters, pg_hba: hbaLines(topology, region) },
-    affinity: { enablePodAntiAffinity: true, podAntiAffinityType: k.antiAffinity, topologyKey: "kubernetes.io/hostname" },
-    storage: { size: resources.storage, resizeInUseVolumes: true, ...(k.storageClass !== undefined ? { storageClass: k.storageClass } : {}) },
+    affinity: {
+      enablePodAntiAffinity: true,
+      podAntiAffinityType: k.antiAffinity,
+      topologyKey: "kubernetes.io/hostname",
+    },
+    storage: {
+      size: resources.storage,
+      resizeInUseVolumes: true,
+      ...(k.storageClass !== undefined ? { storageClass: k.storageClass } : {}),
+    },
     // No CPU limit: throttling turns spikes into replication lag.
     resources: { requests: { cpu: resources.cpu, memory: resources.memory }, limits: { memory: resources.memory } },
     // The stack's own CA: replica clusters in other Kubernetes clusters trust the same one and
@@ -72,12 +92,24 @@ function common(topology: SelfHostedTopology, plan: ClusterPlan, region: Region)
   };
 }
 
-/** Replicas leave -ro (and the read Pooler) past the lag bound; the OLAP replica may pause replay by design, so it has none. */
+/**
+ * Replicas leave -ro (and the read Pooler) past the lag bound; the OLAP replica may pause replay by design, so it has
+ * none.
+ */
 function readiness(topology: SelfHostedTopology, role: "oltp" | "olap"): ClusterSpec["probes"] {
-  return { readiness: role === "oltp" ? { type: "streaming", maximumLag: String(topology.replication.maxLagBytes) } : { type: "streaming" } };
+  return {
+    readiness:
+      role === "oltp"
+        ? { type: "streaming", maximumLag: String(topology.replication.maxLagBytes) }
+        : { type: "streaming" },
+  };
 }
 
-export function mainClusterManifest(topology: SelfHostedTopology, plan: Extract<ClusterPlan, { kind: "main" }>, region: Region): ClusterManifest {
+export function mainClusterManifest(
+  topology: SelfHostedTopology,
+  plan: Extract<ClusterPlan, { kind: "main" }>,
+  region: Region,
+): ClusterManifest {
   const base = common(topology, plan, region);
   const { synchronousReplicas } = topology.replication;
   return {
@@ -89,17 +121,37 @@ export function mainClusterManifest(topology: SelfHostedTopology, plan: Extract<
       postgresql: {
         ...base.postgresql,
         // Quorum over the main Cluster's own instances: the OLAP and remote replica clusters are never waited for.
-        ...(synchronousReplicas > 0 ? { synchronous: { method: "any", number: synchronousReplicas, dataDurability: "required" } } : {}),
+        ...(synchronousReplicas > 0
+          ? { synchronous: { method: "any", number: synchronousReplicas, dataDurability: "required" } }
+          : {}),
       },
       probes: readiness(topology, "oltp"),
-      bootstrap: { initdb: { database: topology.database, owner: topology.user, secret: { name: cnpgNames.appSecret(topology) } } },
-      // initdb runs once; the managed role keeps the password (and pg_monitor, which the verifier needs) in step with the Secret.
-      managed: { roles: [{ name: topology.user, ensure: "present", login: true, inRoles: ["pg_monitor"], passwordSecret: { name: cnpgNames.appSecret(topology) } }] },
+      bootstrap: {
+        initdb: { database: topology.database, owner: topology.user, secret: { name: cnpgNames.appSecret(topology) } },
+      },
+      // initdb runs once; the managed role keeps the password (and pg_monitor, which the verifier needs) in step with
+      // the Secret.
+      managed: {
+        roles: [
+          {
+            name: topology.user,
+            ensure: "present",
+            login: true,
+            inRoles: ["pg_monitor"],
+            passwordSecret: { name: cnpgNames.appSecret(topology) },
+          },
+        ],
+      },
     },
   };
 }
 
-export function replicaClusterManifest(topology: SelfHostedTopology, plan: Extract<ClusterPlan, { kind: "replica" }>, region: Region, source: Endpoint): ClusterManifest {
+export function replicaClusterManifest(
+  topology: SelfHostedTopology,
+  plan: Extract<ClusterPlan, { kind: "replica" }>,
+  region: Region,
+  source: Endpoint,
+): ClusterManifest {
   const replicationSecret = cnpgNames.replicationSecret(topology);
   return {
     apiVersion: "postgresql.cnpg.io/v1",
@@ -108,7 +160,14 @@ export function replicaClusterManifest(topology: SelfHostedTopology, plan: Extra
     spec: {
       ...common(topology, plan, region),
       probes: readiness(topology, plan.role),
-      bootstrap: { pg_basebackup: { source: SOURCE, database: topology.database, owner: topology.user, secret: { name: cnpgNames.appSecret(topology) } } },
+      bootstrap: {
+        pg_basebackup: {
+          source: SOURCE,
+          database: topology.database,
+          owner: topology.user,
+          secret: { name: cnpgNames.appSecret(topology) },
+        },
+      },
       replica: { enabled: true, source: SOURCE },
       externalClusters: [
         {

@@ -57,15 +57,32 @@ export class CnpgRegion extends pulumi.ComponentResource {
     const child = (dependsOn: pulumi.Resource[] = []) => ({ parent: this, dependsOn });
 
     const namespace = topology.kubernetes.createNamespace
-      ? [new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: topology.kubernetes.namespace, labels: baseLabels(topology, "postgresql") } }, child())]
+      ? [
+          new k8s.core.v1.Namespace(
+            `${name}-ns`,
+            { metadata: { name: topology.kubernetes.namespace, labels: baseLabels(topology, "postgresql") } },
+            child(),
+          ),
+        ]
       : [];
     const operator = engine.installOperator
-      ? [new k8s.helm.v3.Release(`${name}-cloudnative-pg`, operatorRelease(topology, engine.operatorNamespace), child())]
+      ? [
+          new k8s.helm.v3.Release(
+            `${name}-cloudnative-pg`,
+            operatorRelease(topology, engine.operatorNamespace),
+            child(),
+          ),
+        ]
       : [];
-    // Without an install, the CRD the operator registers must be there, and new enough: read at preview, before anything is created.
+    // Without an install, the CRD the operator registers must be there, and new enough: read at preview, before
+    // anything is created.
     const crdCheck = engine.installOperator
       ? pulumi.output(undefined)
-      : k8s.apiextensions.v1.CustomResourceDefinition.get(`${name}-cloudnative-pg-operator`, CNPG_OPERATOR.crds.value.cluster, { parent: this }).spec.apply((spec) => {
+      : k8s.apiextensions.v1.CustomResourceDefinition.get(
+          `${name}-cloudnative-pg-operator`,
+          CNPG_OPERATOR.crds.value.cluster,
+          { parent: this },
+        ).spec.apply((spec) => {
           const problem = crdProblem(engine, { spec: spec as never }, `region ${region.name}'s cluster`);
           if (problem) throw new Error(problem);
           return undefined;
@@ -74,15 +91,35 @@ export class CnpgRegion extends pulumi.ComponentResource {
     const base = [...namespace, ...operator];
     const secrets = [
       new k8s.core.v1.Secret(`${name}-app-user`, appUserSecret(topology, args.credentials.app), child(base)),
-      new k8s.core.v1.Secret(`${name}-tls-ca`, caSecret(topology, certificates.caPem, certificates.caKeyPem), child(base)),
-      new k8s.core.v1.Secret(`${name}-tls`, certificateSecret(topology, cnpgNames.serverSecret(topology), certificates.server), child(base)),
-      new k8s.core.v1.Secret(`${name}-tls-replication`, certificateSecret(topology, cnpgNames.replicationSecret(topology), certificates.replication), child(base)),
+      new k8s.core.v1.Secret(
+        `${name}-tls-ca`,
+        caSecret(topology, certificates.caPem, certificates.caKeyPem),
+        child(base),
+      ),
+      new k8s.core.v1.Secret(
+        `${name}-tls`,
+        certificateSecret(topology, cnpgNames.serverSecret(topology), certificates.server),
+        child(base),
+      ),
+      new k8s.core.v1.Secret(
+        `${name}-tls-replication`,
+        certificateSecret(topology, cnpgNames.replicationSecret(topology), certificates.replication),
+        child(base),
+      ),
       // The verification Job's password and heartbeat token, as on the StatefulSet engine.
       new k8s.core.v1.Secret(`${name}-credentials`, credentialsSecret(topology, args.credentials, false), child(base)),
     ];
     const policies = [
-      new k8s.networking.v1.NetworkPolicy(`${name}-netpol-postgresql`, instanceNetworkPolicy(topology, region, engine.operatorNamespace), child(base)),
-      new k8s.networking.v1.NetworkPolicy(`${name}-netpol-pgbouncer`, poolerNetworkPolicy(topology, region), child(base)),
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-netpol-postgresql`,
+        instanceNetworkPolicy(topology, region, engine.operatorNamespace),
+        child(base),
+      ),
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-netpol-pgbouncer`,
+        poolerNetworkPolicy(topology, region),
+        child(base),
+      ),
     ];
     const ready = [...base, ...secrets, ...policies];
 
@@ -104,34 +141,64 @@ export class CnpgRegion extends pulumi.ComponentResource {
       // The main Cluster's primary, whichever instance the operator elected (what its -rw selects).
       const selector = { [labels.cluster]: cnpgNames.main(topology), [labels.instanceRole]: labels.primary };
       const ports = [{ name: "postgres", port: topology.port, targetPort: CNPG_OPERATOR.postgresPort.value.number }];
-      this.exposedPrimary = new k8s.core.v1.Service(`${name}-rw-external`, { ...exposed, spec: { ...exposed.spec, selector, ports } }, child(ready));
+      this.exposedPrimary = new k8s.core.v1.Service(
+        `${name}-rw-external`,
+        { ...exposed, spec: { ...exposed.spec, selector, ports } },
+        child(ready),
+      );
     }
 
     this.poolers = region.pools.map((pool) => {
       const target = byName.get(poolerTarget(topology, pool).cluster);
       const manifest = poolerManifest(topology, pool);
-      return new k8s.apiextensions.CustomResource(`${name}-${pool.service}`, manifest, child([...ready, ...(target ? [target] : [])]));
+      return new k8s.apiextensions.CustomResource(
+        `${name}-${pool.service}`,
+        manifest,
+        child([...ready, ...(target ? [target] : [])]),
+      );
     });
 
     this.verification = new VerificationJob(
       `${name}-verify`,
-      { topology, targets: cnpgVerifyTargets(topology, region), waitFor: [...ready, ...this.clusters, ...this.poolers, ...(args.verifyAfter ?? [])] },
+      {
+        topology,
+        targets: cnpgVerifyTargets(topology, region),
+        waitFor: [...ready, ...this.clusters, ...this.poolers, ...(args.verifyAfter ?? [])],
+      },
       { parent: this },
     );
     this.registerOutputs({ verification: this.verification.job.metadata.name });
   }
 
-  private cluster(name: string, args: CnpgRegionArgs, plan: ClusterPlan, check: pulumi.Output<undefined>, waitFor: pulumi.Resource[]): k8s.apiextensions.CustomResource {
+  private cluster(
+    name: string,
+    args: CnpgRegionArgs,
+    plan: ClusterPlan,
+    check: pulumi.Output<undefined>,
+    waitFor: pulumi.Resource[],
+  ): k8s.apiextensions.CustomResource {
     const { topology, region } = args;
-    const inRegion = { host: serviceHost(cnpgNames.service(cnpgNames.main(topology), "rw"), topology.kubernetes.namespace), port: topology.port };
+    const inRegion = {
+      host: serviceHost(cnpgNames.service(cnpgNames.main(topology), "rw"), topology.kubernetes.namespace),
+      port: topology.port,
+    };
     const source = plan.kind === "replica" && plan.remote ? args.primaryEndpoint : inRegion;
     if (!source) throw new Error(`CnpgRegion ${region.name}: a replica-only region needs primaryEndpoint`);
-    const manifest = pulumi.all([pulumi.output(source), check]).apply(([endpoint]): ClusterManifest =>
-      plan.kind === "main" ? mainClusterManifest(topology, plan, region) : replicaClusterManifest(topology, plan, region, endpoint),
-    );
+    const manifest = pulumi
+      .all([pulumi.output(source), check])
+      .apply(([endpoint]): ClusterManifest =>
+        plan.kind === "main"
+          ? mainClusterManifest(topology, plan, region)
+          : replicaClusterManifest(topology, plan, region, endpoint),
+      );
     return new k8s.apiextensions.CustomResource(
       `${name}-${plan.name}`,
-      { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: clusterMetadata(topology, plan), spec: manifest.spec },
+      {
+        apiVersion: "postgresql.cnpg.io/v1",
+        kind: "Cluster",
+        metadata: clusterMetadata(topology, plan),
+        spec: manifest.spec,
+      },
       { parent: this, dependsOn: waitFor },
     );
   }

@@ -9,8 +9,13 @@ import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 
 /** The tag the operator reads: `latest` when there is neither tag nor digest, "" for a digest alone. */
 export function imageTag(image: string): string {
-  // Without a registry host, the name is Docker Hub's (library/ for a bare name); a ":" there is then a tag, never a port.
-  const qualified = !image.includes("/") ? `docker.io/library/${image}` : /^[^./:]+((\.[^./:]+)+(:\d+)?|:\d+)\//.test(image) ? image : `docker.io/${image}`;
+  // Without a registry host, the name is Docker Hub's (library/ for a bare name); a ":" there is then a tag, never a
+  // port.
+  const qualified = !image.includes("/")
+    ? `docker.io/library/${image}`
+    : /^[^./:]+((\.[^./:]+)+(:\d+)?|:\d+)\//.test(image)
+      ? image
+      : `docker.io/${image}`;
   const digest = /@sha256:[a-fA-F0-9]+$/.exec(qualified);
   const name = digest ? qualified.slice(0, -digest[0].length) : qualified;
   return /:([^/]+)$/.exec(name)?.[1] ?? (digest ? "" : "latest");
@@ -19,15 +24,19 @@ export function imageTag(image: string): string {
 /** Why the operator would refuse this image, or undefined. */
 export function imageProblem(image: string): string | undefined {
   const tag = imageTag(image);
-  if (tag === "latest") return "has the tag latest (or none, which means latest), from which CloudNativePG cannot tell the PostgreSQL version";
-  if (tag === "") return "is pinned by digest alone, without a tag from which CloudNativePG could tell the PostgreSQL version";
+  if (tag === "latest")
+    return "has the tag latest (or none, which means latest), from which CloudNativePG cannot tell the PostgreSQL version";
+  if (tag === "")
+    return "is pinned by digest alone, without a tag from which CloudNativePG could tell the PostgreSQL version";
   const version = /^(\d\.?)+/.exec(tag)?.[0];
   const [major, minor] = (version ?? "").split(".");
   if (version === undefined || (minor !== undefined && (minor === "" || Number(minor) >= 100))) {
     return `has the tag ${tag}, which does not start with a PostgreSQL version (such as 16.10-system-trixie)`;
   }
   const { minimumMajor } = CNPG_OPERATOR.imageTag.value;
-  return Number(major) < minimumMajor ? `has the tag ${tag}: PostgreSQL ${major}, older than the ${minimumMajor} CloudNativePG supports` : undefined;
+  return Number(major) < minimumMajor
+    ? `has the tag ${tag}: PostgreSQL ${major}, older than the ${minimumMajor} CloudNativePG supports`
+    : undefined;
 }
 
 /**

@@ -32,7 +32,8 @@ function has(schema: Schema | undefined, path: readonly string[]): boolean {
 export function crdProblem(engine: CnpgEngine, crd: CrdShape | undefined, cluster: string): string | undefined {
   const name = CNPG_OPERATOR.crds.value.cluster;
   const v1 = crd?.spec?.versions?.find((v) => v.name === "v1");
-  if (!v1) return `the CloudNativePG operator is not installed in ${cluster}: its CRD ${name} (postgresql.cnpg.io/v1) is missing. Fix: ${install(engine)}`;
+  if (!v1)
+    return `the CloudNativePG operator is not installed in ${cluster}: its CRD ${name} (postgresql.cnpg.io/v1) is missing. Fix: ${install(engine)}`;
   const schema = v1.schema?.openAPIV3Schema;
   const missing = CNPG_OPERATOR.requiredCrdFields.value.find((field) => !has(schema, field.path));
   if (missing) {

@@ -29,30 +29,57 @@ function notes(topology: SelfHostedTopology): string[] {
       `replica clusters (${replicaClusters.join(", ")}) stream without a replication slot (CloudNativePG has none for them): the primary keeps WAL for them only up to wal_keep_size`,
     );
   }
-  lines.push(`replication.basebackupMaxRate (${topology.replication.basebackupMaxRate}) does not throttle the operator's clones (its pg_basebackup has no --max-rate); Pulumi awaits each Cluster as if it did`);
-  if (topology.regions.some((r) => !r.primary)) lines.push("CloudNativePG does no failover across Kubernetes clusters: another region's replica cluster is promoted declaratively");
+  lines.push(
+    `replication.basebackupMaxRate (${topology.replication.basebackupMaxRate}) does not throttle the operator's clones (its pg_basebackup has no --max-rate); Pulumi awaits each Cluster as if it did`,
+  );
+  if (topology.regions.some((r) => !r.primary))
+    lines.push(
+      "CloudNativePG does no failover across Kubernetes clusters: another region's replica cluster is promoted declaratively",
+    );
   if (read.statementTimeoutMs !== undefined) {
-    lines.push(`the read pool's statement timeout is PgBouncer's query_timeout (${Math.ceil(read.statementTimeoutMs / 1000)} s): a Pooler has only the * database, so no connect_query`);
+    lines.push(
+      `the read pool's statement timeout is PgBouncer's query_timeout (${Math.ceil(read.statementTimeoutMs / 1000)} s): a Pooler has only the * database, so no connect_query`,
+    );
   }
   const primary = topology.regions.flatMap((r) => r.groups).find((g) => g.role === "primary");
   const replica = topology.regions.flatMap((r) => r.groups).find((g) => g.role === "oltp" && !g.remote);
   if (primary && replica && JSON.stringify(primary.resources) !== JSON.stringify(replica.resources)) {
-    lines.push("resources.replica does not apply to the main Cluster: every instance may become the primary, so each is sized as resources.primary");
+    lines.push(
+      "resources.replica does not apply to the main Cluster: every instance may become the primary, so each is sized as resources.primary",
+    );
   }
   return lines;
 }
 
 export function cnpgStackOutputs(topology: SelfHostedTopology): PlainOutputs {
   const namespace = topology.kubernetes.namespace;
-  const endpoint = (cluster: string, type: "rw" | "ro" | "r"): Endpoint => ({ host: serviceHost(cnpgNames.service(cluster, type), namespace), port: topology.port });
-  const poolEndpoint = (service: string): Endpoint => ({ host: serviceHost(service, namespace), port: POOL_SERVICE_PORT });
+  const endpoint = (cluster: string, type: "rw" | "ro" | "r"): Endpoint => ({
+    host: serviceHost(cnpgNames.service(cluster, type), namespace),
+    port: topology.port,
+  });
+  const poolEndpoint = (service: string): Endpoint => ({
+    host: serviceHost(service, namespace),
+    port: POOL_SERVICE_PORT,
+  });
   const main = cnpgNames.main(topology);
   const { write, read, olap } = topology.pools;
   const readers = topology.regions.flatMap((region) =>
     clusterPlans(topology, region).map((plan) =>
       plan.kind === "main"
-        ? { name: plan.name, region: region.name, role: "oltp" as const, ...endpoint(plan.name, "ro"), cluster: { kind: "instances" as const, count: plan.instances - 1, slotPrefix: SLOT_PREFIX } }
-        : { name: plan.name, region: region.name, role: plan.role, ...endpoint(plan.name, "r"), cluster: { kind: "replicaCluster" as const } },
+        ? {
+            name: plan.name,
+            region: region.name,
+            role: "oltp" as const,
+            ...endpoint(plan.name, "ro"),
+            cluster: { kind: "instances" as const, count: plan.instances - 1, slotPrefix: SLOT_PREFIX },
+          }
+        : {
+            name: plan.name,
+            region: region.name,
+            role: plan.role,
+            ...endpoint(plan.name, "r"),
+            cluster: { kind: "replicaCluster" as const },
+          },
     ),
   );
   return {
@@ -61,7 +88,11 @@ export function cnpgStackOutputs(topology: SelfHostedTopology): PlainOutputs {
     writer: endpoint(main, "rw"),
     readerEndpoint: endpoint(main, "ro"),
     readers,
-    pools: { write: poolEndpoint(write.service), read: poolEndpoint(read.service), ...(olap ? { olap: poolEndpoint(olap.service) } : {}) },
+    pools: {
+      write: poolEndpoint(write.service),
+      read: poolEndpoint(read.service),
+      ...(olap ? { olap: poolEndpoint(olap.service) } : {}),
+    },
     regions: topology.regions.map((region) => ({
       region: region.name,
       primary: region.primary,

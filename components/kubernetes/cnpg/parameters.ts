@@ -25,9 +25,17 @@ const REALISED_ELSEWHERE: Readonly<Record<string, string>> = {
 };
 
 /** Inert on a primary, so one Cluster-wide set may carry the replicas' values. */
-const STANDBY_ONLY: ReadonlySet<string> = new Set(["hot_standby_feedback", "max_standby_streaming_delay", "max_standby_archive_delay", "wal_receiver_status_interval"]);
+const STANDBY_ONLY: ReadonlySet<string> = new Set([
+  "hot_standby_feedback",
+  "max_standby_streaming_delay",
+  "max_standby_archive_delay",
+  "wal_receiver_status_interval",
+]);
 
-/** Would make the main Cluster's primary refuse writes by default; its replicas refuse writes anyway (they are in recovery). */
+/**
+ * Would make the main Cluster's primary refuse writes by default; its replicas refuse writes anyway (they are in
+ * recovery).
+ */
 const PRIMARY_HARMFUL: ReadonlySet<string> = new Set(["default_transaction_read_only"]);
 
 const DEFAULT_WAL_SIZES = { min_wal_size: "80MB", max_wal_size: "1GB" } as const;
@@ -56,7 +64,9 @@ function mainSettings(plan: Extract<ClusterPlan, { kind: "main" }>, out: Paramet
     const primary = merged.get(replica.name);
     if (primary?.value === replica.value) continue;
     if (PRIMARY_HARMFUL.has(replica.name)) {
-      out.notes.push(`${replica.name} = ${replica.value} is not set on the main Cluster: CloudNativePG applies one set to every instance, and the primary would refuse writes; replicas refuse them anyway, being in recovery`);
+      out.notes.push(
+        `${replica.name} = ${replica.value} is not set on the main Cluster: CloudNativePG applies one set to every instance, and the primary would refuse writes; replicas refuse them anyway, being in recovery`,
+      );
       continue;
     }
     if (STANDBY_ONLY.has(replica.name)) {
@@ -66,7 +76,10 @@ function mainSettings(plan: Extract<ClusterPlan, { kind: "main" }>, out: Paramet
     // A setting the user gave the replicas that the primary would not get (or gets otherwise).
     if (replica.source === "stackConfig" || primary?.source === "stackConfig") {
       out.issues.push({
-        key: replica.source === "stackConfig" ? `postgresql.replica.${replica.name}` : `postgresql.primary.${replica.name}`,
+        key:
+          replica.source === "stackConfig"
+            ? `postgresql.replica.${replica.name}`
+            : `postgresql.primary.${replica.name}`,
         value: replica.source === "stackConfig" ? replica.value : primary?.value,
         problem: `differs between the primary (${primary?.value ?? "not set"}) and the OLTP replicas (${replica.value}); CloudNativePG applies one parameter set to every instance of the main Cluster (any replica may become the primary)`,
         fix: `set ${replica.name} to the same value in postgresql.primary and postgresql.replica, or use kubernetes.engine statefulset`,
@@ -103,7 +116,8 @@ function walSizeIssues(parameters: Record<string, string>, storageBytes: number,
 /** spec.postgresql.parameters of one Cluster, with every problem the operator would refuse it for. */
 export function clusterParameters(plan: ClusterPlan): ParameterPlan {
   const out: ParameterPlan = { parameters: {}, issues: [], notes: [] };
-  const block = plan.kind === "main" ? "postgresql.primary" : plan.role === "olap" ? "olap.settings" : "postgresql.replica";
+  const block =
+    plan.kind === "main" ? "postgresql.primary" : plan.role === "olap" ? "olap.settings" : "postgresql.replica";
   const settings = plan.kind === "main" ? mainSettings(plan, out) : plan.group.settings;
   for (const setting of settings) {
     if (REALISED_ELSEWHERE[setting.name] !== undefined && setting.source === "default") continue;
@@ -115,10 +129,20 @@ export function clusterParameters(plan: ClusterPlan): ParameterPlan {
   }
   const walLevel = out.parameters.wal_level;
   if (walLevel !== undefined && !CNPG_PARAMETERS.walLevels.value.includes(walLevel)) {
-    out.issues.push({ key: "kubernetes.engine", value: "cloudnative-pg", problem: `wal_level = ${walLevel} is refused by CloudNativePG with standbys`, fix: "use wal_level replica or logical" });
+    out.issues.push({
+      key: "kubernetes.engine",
+      value: "cloudnative-pg",
+      problem: `wal_level = ${walLevel} is refused by CloudNativePG with standbys`,
+      fix: "use wal_level replica or logical",
+    });
   }
   if (plan.instances > 1 && out.parameters.wal_log_hints !== CNPG_PARAMETERS.walLogHintsWithReplicas.value) {
-    out.issues.push({ key: "kubernetes.engine", value: "cloudnative-pg", problem: "CloudNativePG requires wal_log_hints = on with more than one instance", fix: "keep wal_log_hints on" });
+    out.issues.push({
+      key: "kubernetes.engine",
+      value: "cloudnative-pg",
+      problem: "CloudNativePG requires wal_log_hints = on with more than one instance",
+      fix: "keep wal_log_hints on",
+    });
   }
   out.issues.push(...walSizeIssues(out.parameters, plan.resources.storageBytes, block));
   return out;
@@ -126,5 +150,7 @@ export function clusterParameters(plan: ClusterPlan): ParameterPlan {
 
 /** Where each realised-elsewhere setting went, for the notes output. */
 export function realisedElsewhere(): string[] {
-  return Object.entries(REALISED_ELSEWHERE).map(([name, how]) => `${name} is not a parameter on cloudnative-pg: ${how}`);
+  return Object.entries(REALISED_ELSEWHERE).map(
+    ([name, how]) => `${name} is not a parameter on cloudnative-pg: ${how}`,
+  );
 }

@@ -7,7 +7,15 @@
  * behind the main Cluster's -ro), and each other region's replicas as a replica
  * cluster streaming through the exposed primary. Pure.
  */
-import type { NodeGroup, NodeResources, Pool, Region, SelfHostedTopology, StandbyGroup, StandbyRole } from "../../topology/types";
+import type {
+  NodeGroup,
+  NodeResources,
+  Pool,
+  Region,
+  SelfHostedTopology,
+  StandbyGroup,
+  StandbyRole,
+} from "../../topology/types";
 
 export type ClusterPlan =
   | {
@@ -57,15 +65,42 @@ export function clusterPlans(topology: SelfHostedTopology, region: Region): Clus
   const oltp = standbyGroup(region, "oltp");
   const primary = region.groups.find((g) => g.role === "primary");
   if (region.primary) {
-    if (!primary || !oltp) throw new Error(`clusterPlans: the primary's region ${region.name} always has the primary and OLTP replicas`);
+    if (!primary || !oltp)
+      throw new Error(`clusterPlans: the primary's region ${region.name} always has the primary and OLTP replicas`);
     // Any instance may become the primary: every instance is sized as the primary.
-    plans.push({ kind: "main", name: cnpgNames.main(topology), region: region.name, instances: 1 + oltp.members.length, primary, replicas: oltp, resources: primary.resources });
+    plans.push({
+      kind: "main",
+      name: cnpgNames.main(topology),
+      region: region.name,
+      instances: 1 + oltp.members.length,
+      primary,
+      replicas: oltp,
+      resources: primary.resources,
+    });
   } else if (oltp) {
-    plans.push({ kind: "replica", name: cnpgNames.region(topology, region.name), region: region.name, role: "oltp", remote: true, instances: oltp.members.length, group: oltp, resources: oltp.resources });
+    plans.push({
+      kind: "replica",
+      name: cnpgNames.region(topology, region.name),
+      region: region.name,
+      role: "oltp",
+      remote: true,
+      instances: oltp.members.length,
+      group: oltp,
+      resources: oltp.resources,
+    });
   }
   const olap = standbyGroup(region, "olap");
   if (olap) {
-    plans.push({ kind: "replica", name: cnpgNames.olap(topology), region: region.name, role: "olap", remote: !region.primary, instances: olap.members.length, group: olap, resources: olap.resources });
+    plans.push({
+      kind: "replica",
+      name: cnpgNames.olap(topology),
+      region: region.name,
+      role: "olap",
+      remote: !region.primary,
+      instances: olap.members.length,
+      group: olap,
+      resources: olap.resources,
+    });
   }
   return plans;
 }

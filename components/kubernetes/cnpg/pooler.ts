@@ -41,7 +41,9 @@ export function poolerParameters(topology: SelfHostedTopology, pool: Pool): Reco
     log_connections: "0",
     log_disconnections: "0",
     // The Pooler has only the `*` database, so no connect_query: PgBouncer cancels a query past this instead.
-    ...(pool.statementTimeoutMs !== undefined ? { query_timeout: String(Math.ceil(pool.statementTimeoutMs / 1000)) } : {}),
+    ...(pool.statementTimeoutMs !== undefined
+      ? { query_timeout: String(Math.ceil(pool.statementTimeoutMs / 1000)) }
+      : {}),
   };
 }
 
@@ -60,7 +62,12 @@ export function poolModeIssue(poolMode: string): ConfigIssue | undefined {
 export function poolerIssues(topology: SelfHostedTopology, pool: Pool): ConfigIssue[] {
   return Object.keys(poolerParameters(topology, pool))
     .filter((name) => !poolerParameterAllowed(name))
-    .map((name) => ({ key: "kubernetes.engine", value: "cloudnative-pg", problem: `PgBouncer's ${name} is not a parameter CloudNativePG's Pooler accepts`, fix: "use kubernetes.engine statefulset" }));
+    .map((name) => ({
+      key: "kubernetes.engine",
+      value: "cloudnative-pg",
+      problem: `PgBouncer's ${name} is not a parameter CloudNativePG's Pooler accepts`,
+      fix: "use kubernetes.engine statefulset",
+    }));
 }
 
 export function poolerManifest(topology: SelfHostedTopology, pool: Pool): PoolerManifest {
@@ -71,12 +78,19 @@ export function poolerManifest(topology: SelfHostedTopology, pool: Pool): Pooler
     apiVersion: "postgresql.cnpg.io/v1",
     kind: "Pooler",
     // Named like the StatefulSet engine's pool Services, never like the Cluster's own (-rw, -ro, -r).
-    metadata: { name: pool.service, namespace: k.namespace, labels: { ...baseLabels(topology, "pgbouncer"), ...podLabels } },
+    metadata: {
+      name: pool.service,
+      namespace: k.namespace,
+      labels: { ...baseLabels(topology, "pgbouncer"), ...podLabels },
+    },
     spec: {
       cluster: { name: target.cluster },
       type: target.type,
       instances: pool.instances,
-      pgbouncer: { poolMode: pool.poolMode === "session" ? "session" : "transaction", parameters: poolerParameters(topology, pool) },
+      pgbouncer: {
+        poolMode: pool.poolMode === "session" ? "session" : "transaction",
+        parameters: poolerParameters(topology, pool),
+      },
       template: {
         metadata: { labels: podLabels },
         spec: {
@@ -84,12 +98,20 @@ export function poolerManifest(topology: SelfHostedTopology, pool: Pool): Pooler
             {
               name: CNPG_POOLER.containerName.value,
               image: k.images.pgbouncer,
-              resources: { requests: { cpu: k.pgbouncerResources.cpu, memory: k.pgbouncerResources.memory }, limits: { memory: k.pgbouncerResources.memory } },
+              resources: {
+                requests: { cpu: k.pgbouncerResources.cpu, memory: k.pgbouncerResources.memory },
+                limits: { memory: k.pgbouncerResources.memory },
+              },
             },
           ],
           affinity: {
             podAntiAffinity: {
-              preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: podLabels }, topologyKey: "kubernetes.io/hostname" } }],
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  weight: 100,
+                  podAffinityTerm: { labelSelector: { matchLabels: podLabels }, topologyKey: "kubernetes.io/hostname" },
+                },
+              ],
             },
           },
         },

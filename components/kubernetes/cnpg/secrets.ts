@@ -15,17 +15,40 @@ import { cnpgNames } from "./plan";
 
 function metadata(topology: SelfHostedTopology, name: string) {
   // cnpg.io/reload: the instances reload a changed certificate or password without a restart.
-  return { name, namespace: topology.kubernetes.namespace, labels: { ...baseLabels(topology, "postgresql"), "cnpg.io/reload": "true" } };
+  return {
+    name,
+    namespace: topology.kubernetes.namespace,
+    labels: { ...baseLabels(topology, "postgresql"), "cnpg.io/reload": "true" },
+  };
 }
 
 export function appUserSecret(topology: SelfHostedTopology, password: pulumi.Input<string>): k8s.core.v1.SecretArgs {
-  return { metadata: metadata(topology, cnpgNames.appSecret(topology)), type: "kubernetes.io/basic-auth", stringData: { username: topology.user, password } };
+  return {
+    metadata: metadata(topology, cnpgNames.appSecret(topology)),
+    type: "kubernetes.io/basic-auth",
+    stringData: { username: topology.user, password },
+  };
 }
 
-export function caSecret(topology: SelfHostedTopology, caPem: pulumi.Input<string>, caKeyPem: pulumi.Input<string>): k8s.core.v1.SecretArgs {
-  return { metadata: metadata(topology, cnpgNames.caSecret(topology)), stringData: { "ca.crt": caPem, "ca.key": caKeyPem } };
+export function caSecret(
+  topology: SelfHostedTopology,
+  caPem: pulumi.Input<string>,
+  caKeyPem: pulumi.Input<string>,
+): k8s.core.v1.SecretArgs {
+  return {
+    metadata: metadata(topology, cnpgNames.caSecret(topology)),
+    stringData: { "ca.crt": caPem, "ca.key": caKeyPem },
+  };
 }
 
-export function certificateSecret(topology: SelfHostedTopology, name: string, certificate: ServerCertificate): k8s.core.v1.SecretArgs {
-  return { metadata: metadata(topology, name), type: "kubernetes.io/tls", stringData: { "tls.crt": certificate.certPem, "tls.key": certificate.keyPem, "ca.crt": certificate.caPem } };
+export function certificateSecret(
+  topology: SelfHostedTopology,
+  name: string,
+  certificate: ServerCertificate,
+): k8s.core.v1.SecretArgs {
+  return {
+    metadata: metadata(topology, name),
+    type: "kubernetes.io/tls",
+    stringData: { "tls.crt": certificate.certPem, "tls.key": certificate.keyPem, "ca.crt": certificate.caPem },
+  };
 }

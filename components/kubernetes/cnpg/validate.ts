@@ -46,7 +46,10 @@ function writerAndPoolMode(config: ResolvedSelfHosted): Check {
   };
 }
 
-/** CloudNativePG names: a Cluster name is a DNS-1035 label of at most 50 characters, and no Pooler may share a Cluster's name. */
+/**
+ * CloudNativePG names: a Cluster name is a DNS-1035 label of at most 50 characters, and no Pooler may share a Cluster's
+ * name.
+ */
 function clusterNames(config: ResolvedSelfHosted): Check {
   return ({ issues }) => {
     const taken = new Set([`${config.name}-olap`, ...POOL_NAMES.map((pool) => poolServiceName(config.name, pool))]);
@@ -80,7 +83,10 @@ function engineMonitoring(config: ResolvedSelfHosted): Check {
   return ({ issues }) => {
     const { monitoring } = config.kubernetes;
     if (!config.monitoring.enabled) return;
-    const objects = { prometheusOperator: "PodMonitors or PrometheusRule", grafanaDashboard: "Grafana dashboard" } as const;
+    const objects = {
+      prometheusOperator: "PodMonitors or PrometheusRule",
+      grafanaDashboard: "Grafana dashboard",
+    } as const;
     for (const key of ["prometheusOperator", "grafanaDashboard"] as const) {
       if (!monitoring[key]) continue;
       issues.push({
@@ -98,12 +104,20 @@ function engineSizing(config: ResolvedSelfHosted): Check {
   return ({ warnings }) => {
     const { primary, replica } = config.resources;
     if (primary.cpu !== replica.cpu || primary.memory !== replica.memory || primary.storage !== replica.storage) {
-      warnings.push("kubernetes.engine cloudnative-pg sizes every instance of the main Cluster as resources.primary (any of them may become the primary); resources.replica applies to no instance there");
+      warnings.push(
+        "kubernetes.engine cloudnative-pg sizes every instance of the main Cluster as resources.primary (any of them may become the primary); resources.replica applies to no instance there",
+      );
     }
   };
 }
 
 /** What CloudNativePG's webhooks and managed settings refuse of the resolved config. */
 export function cnpgRules(config: ResolvedSelfHosted): Check[] {
-  return [writerAndPoolMode(config), engineSizing(config), engineImage(config), engineMonitoring(config), clusterNames(config)];
+  return [
+    writerAndPoolMode(config),
+    engineSizing(config),
+    engineImage(config),
+    engineMonitoring(config),
+    clusterNames(config),
+  ];
 }

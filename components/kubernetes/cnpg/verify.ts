@@ -14,22 +14,40 @@ import { type ClusterPlan, clusterPlans, cnpgNames, poolerTarget } from "./plan"
 const SLOT_PREFIX = CNPG_OPERATOR.instanceNaming.value.slotPrefix;
 
 function readerOf(topology: SelfHostedTopology, plan: ClusterPlan): ServiceReader[] {
-  const endpoint = (type: "ro" | "r") => ({ host: serviceHost(cnpgNames.service(plan.name, type), topology.kubernetes.namespace), port: topology.port });
+  const endpoint = (type: "ro" | "r") => ({
+    host: serviceHost(cnpgNames.service(plan.name, type), topology.kubernetes.namespace),
+    port: topology.port,
+  });
   if (plan.kind === "main") {
     // -ro: the main Cluster's replicas, each on its HA slot.
-    return plan.instances > 1 ? [{ label: cnpgNames.service(plan.name, "ro"), endpoint: endpoint("ro"), slotPattern: `${SLOT_PREFIX}${plan.name.replace(/-/g, "_")}_[0-9]*` }] : [];
+    return plan.instances > 1
+      ? [
+          {
+            label: cnpgNames.service(plan.name, "ro"),
+            endpoint: endpoint("ro"),
+            slotPattern: `${SLOT_PREFIX}${plan.name.replace(/-/g, "_")}_[0-9]*`,
+          },
+        ]
+      : [];
   }
   // -r: every instance of a replica cluster; its designated primary streams without a slot, the others on HA slots.
-  return [{ label: cnpgNames.service(plan.name, "r"), endpoint: endpoint("r"), slotPattern: plan.instances > 1 ? "*" : "" }];
+  return [
+    { label: cnpgNames.service(plan.name, "r"), endpoint: endpoint("r"), slotPattern: plan.instances > 1 ? "*" : "" },
+  ];
 }
 
 function streamingOf(plan: ClusterPlan): StreamingExpectation[] {
-  if (plan.kind === "main") return [{ kind: "instances", cluster: plan.name, count: plan.instances - 1, slotPrefix: SLOT_PREFIX, role: "oltp" }];
+  if (plan.kind === "main")
+    return [
+      { kind: "instances", cluster: plan.name, count: plan.instances - 1, slotPrefix: SLOT_PREFIX, role: "oltp" },
+    ];
   // Other regions' replica clusters are verified by their own region's Job, as on the StatefulSet engine.
   return plan.remote ? [] : [{ kind: "replicaCluster", applicationName: plan.name, role: plan.role }];
 }
 
-/** A pool lands on instances whose cluster_name is its Cluster's name: the writer's, a replica's or the OLAP Cluster's. */
+/**
+ * A pool lands on instances whose cluster_name is its Cluster's name: the writer's, a replica's or the OLAP Cluster's.
+ */
 export function poolExpectationOf(topology: SelfHostedTopology, pool: Pool): { names: string[]; inRecovery: boolean } {
   return { names: [poolerTarget(topology, pool).cluster], inRecovery: pool.target !== "primary" };
 }
@@ -44,6 +62,9 @@ export function cnpgVerifyTargets(topology: SelfHostedTopology, region: Region):
     expect: poolExpectationOf(topology, pool),
   }));
   if (!region.primary) return { mode: "replica", region: region.name, readers, pools };
-  const writer = { host: serviceHost(cnpgNames.service(cnpgNames.main(topology), "rw"), namespace), port: topology.port };
+  const writer = {
+    host: serviceHost(cnpgNames.service(cnpgNames.main(topology), "rw"), namespace),
+    port: topology.port,
+  };
   return { mode: "primary", region: region.name, writer, readers, pools, streaming: plans.flatMap(streamingOf) };
 }

@@ -39,10 +39,22 @@ function replicationCidrs(topology: Topology, region: Region): readonly string[]
 /** Prometheus (pods with the scrapers' labels, any namespace) reaches the exporter's port. */
 function scrapeRule(topology: Topology, port: number) {
   if (!topology.monitoring.enabled) return [];
-  return [{ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { ...topology.kubernetes.monitoring.scrapers } } }], ports: [{ protocol: "TCP", port }] }];
+  return [
+    {
+      from: [{ namespaceSelector: {}, podSelector: { matchLabels: { ...topology.kubernetes.monitoring.scrapers } } }],
+      ports: [{ protocol: "TCP", port }],
+    },
+  ];
 }
 
-function policy(topology: Topology, name: string, podLabels: Record<string, string>, port: number | string, from: Peer[], metricsPort: number): k8s.networking.v1.NetworkPolicyArgs {
+function policy(
+  topology: Topology,
+  name: string,
+  podLabels: Record<string, string>,
+  port: number | string,
+  from: Peer[],
+  metricsPort: number,
+): k8s.networking.v1.NetworkPolicyArgs {
   return {
     metadata: { name, namespace: topology.kubernetes.namespace, labels: baseLabels(topology, "postgresql") },
     spec: {
@@ -61,10 +73,28 @@ export function databaseNetworkPolicy(topology: Topology, region: Region): k8s.n
     monitoring,
     ...cidrs([...clientCidrs(topology, region), ...replicationCidrs(topology, region)]),
   ];
-  return policy(topology, `${topology.name}-postgresql`, component(topology, "postgresql"), topology.port, from, EXPORTER_PORTS.postgres);
+  return policy(
+    topology,
+    `${topology.name}-postgresql`,
+    component(topology, "postgresql"),
+    topology.port,
+    from,
+    EXPORTER_PORTS.postgres,
+  );
 }
 
 export function poolNetworkPolicy(topology: Topology, region: Region): k8s.networking.v1.NetworkPolicyArgs {
-  const from: Peer[] = [{ podSelector: { matchLabels: component(topology, "verify") } }, monitoring, ...cidrs(clientCidrs(topology, region))];
-  return policy(topology, `${topology.name}-pgbouncer`, component(topology, "pgbouncer"), topology.poolPort, from, EXPORTER_PORTS.pgbouncer);
+  const from: Peer[] = [
+    { podSelector: { matchLabels: component(topology, "verify") } },
+    monitoring,
+    ...cidrs(clientCidrs(topology, region)),
+  ];
+  return policy(
+    topology,
+    `${topology.name}-pgbouncer`,
+    component(topology, "pgbouncer"),
+    topology.poolPort,
+    from,
+    EXPORTER_PORTS.pgbouncer,
+  );
 }

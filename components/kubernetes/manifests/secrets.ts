@@ -18,7 +18,11 @@ function metadata(topology: SelfHostedTopology, name: string, component: "postgr
   return { name, namespace: topology.kubernetes.namespace, labels: baseLabels(topology, component) };
 }
 
-export function credentialsSecret(topology: SelfHostedTopology, credentials: RegionCredentials, withSuperuser: boolean): k8s.core.v1.SecretArgs {
+export function credentialsSecret(
+  topology: SelfHostedTopology,
+  credentials: RegionCredentials,
+  withSuperuser: boolean,
+): k8s.core.v1.SecretArgs {
   return {
     metadata: metadata(topology, names.credentials(topology), "postgresql"),
     stringData: {
@@ -41,9 +45,19 @@ export function tlsSecret(topology: SelfHostedTopology, certificate: ServerCerti
 }
 
 /** PgBouncer's logins: the application user, and the exporter's role (a stats user) when monitoring is on. */
-export function poolAuthSecret(topology: SelfHostedTopology, credentials: Pick<RegionCredentials, "app" | "monitor">): k8s.core.v1.SecretArgs {
-  const userlist = pulumi.all([credentials.app, credentials.monitor]).apply(([app, monitor]) =>
-    topology.monitoring.enabled ? renderUserlist(topology.user, app, [topology.monitoring.user, monitor]) : renderUserlist(topology.user, app),
-  );
-  return { metadata: metadata(topology, names.poolAuth(topology), "pgbouncer"), stringData: { "userlist.txt": userlist } };
+export function poolAuthSecret(
+  topology: SelfHostedTopology,
+  credentials: Pick<RegionCredentials, "app" | "monitor">,
+): k8s.core.v1.SecretArgs {
+  const userlist = pulumi
+    .all([credentials.app, credentials.monitor])
+    .apply(([app, monitor]) =>
+      topology.monitoring.enabled
+        ? renderUserlist(topology.user, app, [topology.monitoring.user, monitor])
+        : renderUserlist(topology.user, app),
+    );
+  return {
+    metadata: metadata(topology, names.poolAuth(topology), "pgbouncer"),
+    stringData: { "userlist.txt": userlist },
+  };
 }

@@ -8,7 +8,11 @@ type Topology = SelfHostedTopology;
 /** Headless: gives each pod of a group a stable DNS name (pod.group-hl.ns.svc). */
 export function headlessServiceManifest(topology: Topology, group: NodeGroup): k8s.core.v1.ServiceArgs {
   return {
-    metadata: { name: names.headless(group), namespace: topology.kubernetes.namespace, labels: baseLabels(topology, "postgresql") },
+    metadata: {
+      name: names.headless(group),
+      namespace: topology.kubernetes.namespace,
+      labels: baseLabels(topology, "postgresql"),
+    },
     spec: {
       clusterIP: "None",
       // Seeding and verification must reach pods before they are ready.
@@ -34,7 +38,11 @@ function failedOver(topology: Topology): boolean {
 export function roleServiceManifest(topology: Topology, role: NodeRole): k8s.core.v1.ServiceArgs {
   const writer = role === "primary";
   return {
-    metadata: { name: names.roleService(topology, role), namespace: topology.kubernetes.namespace, labels: baseLabels(topology, "postgresql") },
+    metadata: {
+      name: names.roleService(topology, role),
+      namespace: topology.kubernetes.namespace,
+      labels: baseLabels(topology, "postgresql"),
+    },
     spec: {
       type: "ClusterIP",
       selector: writer ? writerSelector(topology) : roleSelector(topology, role),

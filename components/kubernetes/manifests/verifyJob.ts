@@ -7,11 +7,22 @@ import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, baseLabels, names, ownLabels } fr
 export const JOB_AWAIT_MARGIN_S = 300;
 
 /** verify.sh, which the Job mounts. */
-export function verifyScriptConfigMap(topology: SelfHostedTopology, name: string, script: string): k8s.core.v1.ConfigMapArgs {
-  return { metadata: { name, namespace: topology.kubernetes.namespace, labels: baseLabels(topology, "verify") }, data: { "verify.sh": script } };
+export function verifyScriptConfigMap(
+  topology: SelfHostedTopology,
+  name: string,
+  script: string,
+): k8s.core.v1.ConfigMapArgs {
+  return {
+    metadata: { name, namespace: topology.kubernetes.namespace, labels: baseLabels(topology, "verify") },
+    data: { "verify.sh": script },
+  };
 }
 
-export function verifyJobManifest(topology: SelfHostedTopology, region: string, scriptConfigMap: string): k8s.batch.v1.JobArgs {
+export function verifyJobManifest(
+  topology: SelfHostedTopology,
+  region: string,
+  scriptConfigMap: string,
+): k8s.batch.v1.JobArgs {
   const namespace = topology.kubernetes.namespace;
   const timeoutS = Math.ceil(topology.verification.timeoutMs / 1000);
   return {
@@ -36,7 +47,12 @@ export function verifyJobManifest(topology: SelfHostedTopology, region: string, 
         metadata: { labels: ownLabels(topology, "verify") },
         spec: {
           restartPolicy: "Never",
-          securityContext: { runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+          securityContext: {
+            runAsUser: POSTGRES_UID,
+            runAsGroup: POSTGRES_UID,
+            runAsNonRoot: true,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
           containers: [
             {
               name: "verify",
@@ -45,8 +61,16 @@ export function verifyJobManifest(topology: SelfHostedTopology, region: string, 
               env: [
                 { name: "PGUSER", value: topology.user },
                 { name: "PGDATABASE", value: topology.database },
-                { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.app } } },
-                { name: "HEARTBEAT_TOKEN", valueFrom: { secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.heartbeatToken } } },
+                {
+                  name: "PGPASSWORD",
+                  valueFrom: { secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.app } },
+                },
+                {
+                  name: "HEARTBEAT_TOKEN",
+                  valueFrom: {
+                    secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.heartbeatToken },
+                  },
+                },
                 { name: "PGSSLMODE", value: topology.access.requireTls ? "require" : "prefer" },
               ],
               resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },

@@ -37,20 +37,31 @@ export class DatabaseGroup extends pulumi.ComponentResource {
 
     const config = new k8s.core.v1.ConfigMap(`${name}-config`, groupConfigMap(topology, group, files), child);
     this.headlessService = new k8s.core.v1.Service(`${name}-hl`, headlessServiceManifest(topology, group), child);
-    const configHash = contentHash(...Object.values(files), ...Object.values(args.scripts).filter((text): text is string => text !== undefined));
-    this.statefulSet = new k8s.apps.v1.StatefulSet(name, statefulSetManifest(topology, group, { config: configHash, credentials: args.credentialsHash }), {
-      parent: this,
-      dependsOn: [...waitFor, config, this.headlessService],
-      // volumeClaimTemplates are force-new: a changed storage size would delete and recreate the
-      // StatefulSet (an outage) and still leave the existing claims at their old size.
-      ignoreChanges: ["spec.volumeClaimTemplates"],
-    });
+    const configHash = contentHash(
+      ...Object.values(files),
+      ...Object.values(args.scripts).filter((text): text is string => text !== undefined),
+    );
+    this.statefulSet = new k8s.apps.v1.StatefulSet(
+      name,
+      statefulSetManifest(topology, group, { config: configHash, credentials: args.credentialsHash }),
+      {
+        parent: this,
+        dependsOn: [...waitFor, config, this.headlessService],
+        // volumeClaimTemplates are force-new: a changed storage size would delete and recreate the
+        // StatefulSet (an outage) and still leave the existing claims at their old size.
+        ignoreChanges: ["spec.volumeClaimTemplates"],
+      },
+    );
     // Claims exist once the StatefulSet is ready; growing them needs a StorageClass with allowVolumeExpansion.
     group.members.slice(0, replicaCount(topology, group)).forEach((member) => {
-      new k8s.core.v1.PersistentVolumeClaimPatch(`${name}-data-${member.ordinal}`, dataClaimPatch(topology, group, member.name), {
-        parent: this,
-        dependsOn: [this.statefulSet],
-      });
+      new k8s.core.v1.PersistentVolumeClaimPatch(
+        `${name}-data-${member.ordinal}`,
+        dataClaimPatch(topology, group, member.name),
+        {
+          parent: this,
+          dependsOn: [this.statefulSet],
+        },
+      );
     });
     const budget = groupDisruptionBudget(topology, group);
     if (budget) new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, budget, child);

@@ -18,12 +18,17 @@ export type GroupFiles = Record<"postgresql.conf" | "pg_hba.conf" | "pg_ident.co
 
 export function renderGroupFiles(topology: SelfHostedTopology, group: NodeGroup): GroupFiles {
   return {
-    "postgresql.conf": renderPostgresqlConf(topology, group, { port: topology.port, listenAddresses: "*" }, {
-      hbaFile: PATHS.hbaFile,
-      identFile: PATHS.identFile,
-      socketDirectory: PATHS.socketDir,
-      ssl: { certFile: PATHS.tlsCert, keyFile: PATHS.tlsKey },
-    }),
+    "postgresql.conf": renderPostgresqlConf(
+      topology,
+      group,
+      { port: topology.port, listenAddresses: "*" },
+      {
+        hbaFile: PATHS.hbaFile,
+        identFile: PATHS.identFile,
+        socketDirectory: PATHS.socketDir,
+        ssl: { certFile: PATHS.tlsCert, keyFile: PATHS.tlsKey },
+      },
+    ),
     "pg_hba.conf": renderPgHba(topology, group.region),
     "pg_ident.conf": renderPgIdent(topology),
   };
@@ -32,7 +37,10 @@ export function renderGroupFiles(topology: SelfHostedTopology, group: NodeGroup)
 /** A pool's pgbouncer.ini: its server connections go to the Service of the role it serves. */
 export function renderPoolIni(topology: SelfHostedTopology, pool: Pool): string {
   return renderPgbouncerIni(topology, pool, {
-    target: { host: serviceHost(names.roleService(topology, pool.target), topology.kubernetes.namespace), port: topology.port },
+    target: {
+      host: serviceHost(names.roleService(topology, pool.target), topology.kubernetes.namespace),
+      port: topology.port,
+    },
     listen: { host: "*", port: topology.poolPort },
     authFile: `${PATHS.pgbouncerDir}/userlist.txt`,
     serverTlsMode: serverTlsMode(topology),
@@ -40,7 +48,9 @@ export function renderPoolIni(topology: SelfHostedTopology, pool: Pool): string 
   });
 }
 
-export type Scripts = Partial<Record<"seed-replica.sh" | "start-guard.sh" | "bootstrap.sh" | "bootstrap.sql" | "queries.yaml", string>>;
+export type Scripts = Partial<
+  Record<"seed-replica.sh" | "start-guard.sh" | "bootstrap.sh" | "bootstrap.sql" | "queries.yaml", string>
+>;
 
 /** The scripts every database pod of a region mounts; the bootstrap only where a writer may run. */
 export function renderScripts(topology: SelfHostedTopology, region: Region): Scripts {
@@ -52,7 +62,12 @@ export function renderScripts(topology: SelfHostedTopology, region: Region): Scr
   if (!region.primary) return common;
   return {
     ...common,
-    "bootstrap.sh": renderWriterBootstrapScript({ socketDir: PATHS.socketDir, bootstrapSql: PATHS.bootstrapSql, port: topology.port, waitSeconds: BOOTSTRAP_WAIT_S }),
+    "bootstrap.sh": renderWriterBootstrapScript({
+      socketDir: PATHS.socketDir,
+      bootstrapSql: PATHS.bootstrapSql,
+      port: topology.port,
+      waitSeconds: BOOTSTRAP_WAIT_S,
+    }),
     "bootstrap.sql": renderBootstrapSql(topology),
   };
 }

@@ -7,7 +7,10 @@ import { POOL_SERVICE_PORT, names, podHost, serviceHost } from "../conventions";
 
 export function statefulsetStackOutputs(topology: SelfHostedTopology): PlainOutputs {
   const namespace = topology.kubernetes.namespace;
-  const endpoint = (service: string, port = topology.port): Endpoint => ({ host: serviceHost(service, namespace), port });
+  const endpoint = (service: string, port = topology.port): Endpoint => ({
+    host: serviceHost(service, namespace),
+    port,
+  });
   const poolEndpoint = (service: string) => endpoint(service, POOL_SERVICE_PORT);
   const { write, read, olap } = topology.pools;
   const readerEndpoint = endpoint(names.roleService(topology, "oltp"));

@@ -47,25 +47,49 @@ export class RegionDeployment extends pulumi.ComponentResource {
     const child = (dependsOn: pulumi.Resource[] = []) => ({ parent: this, dependsOn });
 
     const namespace = topology.kubernetes.createNamespace
-      ? [new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: topology.kubernetes.namespace, labels: baseLabels(topology, "postgresql") } }, child())]
+      ? [
+          new k8s.core.v1.Namespace(
+            `${name}-ns`,
+            { metadata: { name: topology.kubernetes.namespace, labels: baseLabels(topology, "postgresql") } },
+            child(),
+          ),
+        ]
       : [];
     const secrets = [
-      new k8s.core.v1.Secret(`${name}-credentials`, credentialsSecret(topology, args.credentials, region.primary), child(namespace)),
+      new k8s.core.v1.Secret(
+        `${name}-credentials`,
+        credentialsSecret(topology, args.credentials, region.primary),
+        child(namespace),
+      ),
       new k8s.core.v1.Secret(`${name}-tls`, tlsSecret(topology, args.certificate), child(namespace)),
       new k8s.core.v1.Secret(`${name}-pgbouncer-auth`, poolAuthSecret(topology, args.credentials), child(namespace)),
     ];
     const policies = [
-      new k8s.networking.v1.NetworkPolicy(`${name}-netpol-postgresql`, databaseNetworkPolicy(topology, region), child(namespace)),
-      new k8s.networking.v1.NetworkPolicy(`${name}-netpol-pgbouncer`, poolNetworkPolicy(topology, region), child(namespace)),
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-netpol-postgresql`,
+        databaseNetworkPolicy(topology, region),
+        child(namespace),
+      ),
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-netpol-pgbouncer`,
+        poolNetworkPolicy(topology, region),
+        child(namespace),
+      ),
     ];
     const base = [...namespace, ...secrets, ...policies];
     const scripts = renderScripts(topology, region);
     const configs = this.configMaps(name, args, scripts, base);
     const roles = new Set<NodeRole>(region.groups.map((g) => g.role));
-    const services = [...roles].map((role) => new k8s.core.v1.Service(`${name}-svc-${role}`, roleServiceManifest(topology, role), child(base)));
+    const services = [...roles].map(
+      (role) => new k8s.core.v1.Service(`${name}-svc-${role}`, roleServiceManifest(topology, role), child(base)),
+    );
     const remoteCidrs = topology.regions.flatMap((r) => (r.primary ? [] : r.access.cidrs));
     if (region.primary && remoteCidrs.length > 0) {
-      this.exposedPrimary = new k8s.core.v1.Service(`${name}-rw-external`, exposedPrimaryManifest(topology, remoteCidrs), child(base));
+      this.exposedPrimary = new k8s.core.v1.Service(
+        `${name}-rw-external`,
+        exposedPrimaryManifest(topology, remoteCidrs),
+        child(base),
+      );
     }
 
     const ready: pulumi.Resource[] = [...base, ...configs, ...services];
@@ -73,23 +97,41 @@ export class RegionDeployment extends pulumi.ComponentResource {
     let primary: DatabaseGroup | undefined;
     // A rotated password rolls the pods: the writer's bootstrap re-applies it, replicas rewrite their passfile.
     const credentialsHash = pulumi.secret(
-      pulumi.all([args.credentials.app, args.credentials.replication, args.credentials.monitor]).apply(([app, replication, monitor]) => contentHash(app, replication, monitor)),
+      pulumi
+        .all([args.credentials.app, args.credentials.replication, args.credentials.monitor])
+        .apply(([app, replication, monitor]) => contentHash(app, replication, monitor)),
     );
     for (const group of region.groups) {
       // Replicas seed from a running primary: in its region, create them after it is ready.
       const waitFor = primary ? [...ready, primary.statefulSet] : ready;
-      const created = new DatabaseGroup(`${name}-${group.name}`, { topology, group, scripts, credentialsHash, waitFor }, { parent: this });
+      const created = new DatabaseGroup(
+        `${name}-${group.name}`,
+        { topology, group, scripts, credentialsHash, waitFor },
+        { parent: this },
+      );
       if (group.role === "primary") primary = created;
       this.groups.push(created);
     }
 
-    const authHash = pulumi.secret(pulumi.all([args.credentials.app, args.credentials.monitor]).apply(([app, monitor]) => contentHash(app, monitor)));
-    this.pools = region.pools.map((pool) => new PgBouncerPool(`${name}-${pool.service}`, { topology, pool, authHash, waitFor: ready }, { parent: this }));
+    const authHash = pulumi.secret(
+      pulumi.all([args.credentials.app, args.credentials.monitor]).apply(([app, monitor]) => contentHash(app, monitor)),
+    );
+    this.pools = region.pools.map(
+      (pool) =>
+        new PgBouncerPool(`${name}-${pool.service}`, { topology, pool, authHash, waitFor: ready }, { parent: this }),
+    );
 
-    const workloads = [...this.groups.map((g) => g.statefulSet), ...this.pools.flatMap((p) => [p.deployment, p.service])];
+    const workloads = [
+      ...this.groups.map((g) => g.statefulSet),
+      ...this.pools.flatMap((p) => [p.deployment, p.service]),
+    ];
     this.verification = new VerificationJob(
       `${name}-verify`,
-      { topology, targets: verifyTargets(topology, region), waitFor: [...ready, ...workloads, ...(args.verifyAfter ?? [])] },
+      {
+        topology,
+        targets: verifyTargets(topology, region),
+        waitFor: [...ready, ...workloads, ...(args.verifyAfter ?? [])],
+      },
       { parent: this },
     );
     this.monitoringObjects(name, args, base);
@@ -103,25 +145,43 @@ export class RegionDeployment extends pulumi.ComponentResource {
     if (!topology.monitoring.enabled) return;
     const opts = { parent: this, dependsOn: waitFor };
     if (settings.prometheusOperator) {
-      for (const monitor of podMonitors(topology, region)) new k8s.apiextensions.CustomResource(`${name}-${monitor.metadata.name}-monitor`, monitor, opts);
+      for (const monitor of podMonitors(topology, region))
+        new k8s.apiextensions.CustomResource(`${name}-${monitor.metadata.name}-monitor`, monitor, opts);
       if (region.primary) {
         const rule = prometheusRule(topology);
         new k8s.apiextensions.CustomResource(`${name}-alerts`, rule, opts);
       }
     }
-    if (settings.grafanaDashboard && region.primary) new k8s.core.v1.ConfigMap(`${name}-dashboard`, dashboardConfigMap(topology), opts);
+    if (settings.grafanaDashboard && region.primary)
+      new k8s.core.v1.ConfigMap(`${name}-dashboard`, dashboardConfigMap(topology), opts);
   }
 
-  private configMaps(name: string, args: RegionDeploymentArgs, scripts: Scripts, waitFor: pulumi.Resource[]): pulumi.Resource[] {
+  private configMaps(
+    name: string,
+    args: RegionDeploymentArgs,
+    scripts: Scripts,
+    waitFor: pulumi.Resource[],
+  ): pulumi.Resource[] {
     const { topology, region, primaryEndpoint } = args;
     const opts = { parent: this, dependsOn: waitFor };
     const scriptMap = new k8s.core.v1.ConfigMap(`${name}-scripts`, scriptsConfigMap(topology, scripts), opts);
     if (region.primary) {
       // Only `pg-read-replicas kubernetes failover` moves the fence; a stale kubernetes.writer must not move it back.
-      return [scriptMap, new k8s.core.v1.ConfigMap(`${name}-fence`, fenceConfigMap(topology), { ...opts, ignoreChanges: ["data"] })];
+      return [
+        scriptMap,
+        new k8s.core.v1.ConfigMap(`${name}-fence`, fenceConfigMap(topology), { ...opts, ignoreChanges: ["data"] }),
+      ];
     }
-    if (!primaryEndpoint) throw new Error(`RegionDeployment ${region.name}: a replica-only region needs primaryEndpoint`);
-    return [scriptMap, new k8s.core.v1.ConfigMap(`${name}-primary-endpoint`, primaryEndpointConfigMap(topology, pulumi.output(primaryEndpoint)), opts)];
+    if (!primaryEndpoint)
+      throw new Error(`RegionDeployment ${region.name}: a replica-only region needs primaryEndpoint`);
+    return [
+      scriptMap,
+      new k8s.core.v1.ConfigMap(
+        `${name}-primary-endpoint`,
+        primaryEndpointConfigMap(topology, pulumi.output(primaryEndpoint)),
+        opts,
+      ),
+    ];
   }
 }
 
@@ -132,9 +192,14 @@ export function verifyTargets(topology: SelfHostedTopology, region: Region): Ver
   const readers = region.groups.flatMap((group) =>
     group.role === "primary"
       ? []
-      : group.members.filter((node) => serving.has(node.name)).map((node) => ({ node, endpoint: { host: podHost(node.name, group, namespace), port: topology.port } })),
+      : group.members
+          .filter((node) => serving.has(node.name))
+          .map((node) => ({ node, endpoint: { host: podHost(node.name, group, namespace), port: topology.port } })),
   );
-  const pools = region.pools.map((pool) => ({ pool, endpoint: { host: serviceHost(pool.service, namespace), port: POOL_SERVICE_PORT } }));
+  const pools = region.pools.map((pool) => ({
+    pool,
+    endpoint: { host: serviceHost(pool.service, namespace), port: POOL_SERVICE_PORT },
+  }));
   if (!region.primary) return { mode: "replica", region: region.name, readers, pools };
   const writer = { host: serviceHost(names.roleService(topology, "primary"), namespace), port: topology.port };
   return { mode: "primary", region: region.name, writer, readers, pools };

@@ -17,7 +17,11 @@ function replicaCount(config: ResolvedConfig): Check {
     if (config.replicas.from === "capacity" && capacity.requiredReplicas > MAX_REPLICAS) {
       issues.push({
         key: "capacity",
-        value: { peakReadQps: capacity.peakReadQps, perNodeQps: capacity.perNodeQps, safetyFactor: capacity.safetyFactor },
+        value: {
+          peakReadQps: capacity.peakReadQps,
+          perNodeQps: capacity.perNodeQps,
+          safetyFactor: capacity.safetyFactor,
+        },
         problem: `needs ${capacity.formula} replicas, more than the ${MAX_REPLICAS} one primary can feed`,
         fix: "raise perNodeQps with larger replicas, or split the read load across clusters",
       });
@@ -34,10 +38,21 @@ function regions(config: ResolvedConfig): Check {
     config.crossRegion.forEach((entry, index) => {
       const key = `crossRegion[${index}].region`;
       if (entry.region === config.region) {
-        issues.push({ key, value: entry.region, problem: "is the primary's own region", fix: "list only regions other than the primary's; add same-region replicas with replicas" });
+        issues.push({
+          key,
+          value: entry.region,
+          problem: "is the primary's own region",
+          fix: "list only regions other than the primary's; add same-region replicas with replicas",
+        });
       }
       const first = seen.get(entry.region);
-      if (first !== undefined) issues.push({ key, value: entry.region, problem: `repeats crossRegion[${first}].region`, fix: "list each region once and set its replicas count there" });
+      if (first !== undefined)
+        issues.push({
+          key,
+          value: entry.region,
+          problem: `repeats crossRegion[${first}].region`,
+          fix: "list each region once and set its replicas count there",
+        });
       else seen.set(entry.region, index);
     });
   };
@@ -56,7 +71,13 @@ function olap(config: ResolvedConfig): Check {
         fix: `use one of ${available}, or add ${given.region} under crossRegion first`,
       });
     }
-    if (!given.enabled) issues.push({ key: "olap.region", value: given.region, problem: "is set while olap.enabled is false", fix: "remove olap.region or set olap.enabled to true" });
+    if (!given.enabled)
+      issues.push({
+        key: "olap.region",
+        value: given.region,
+        problem: "is set while olap.enabled is false",
+        fix: "remove olap.region or set olap.enabled to true",
+      });
   };
 }
 
@@ -137,12 +158,21 @@ export function pools(config: ResolvedConfig): Check {
 function access(config: ResolvedConfig): Check {
   return ({ issues, warnings }) => {
     if (config.allowedCidrs.length === 0) {
-      issues.push({ key: "allowedCidrs", value: [], problem: "is empty, so no client could connect", fix: 'list the CIDRs your applications connect from, e.g. ["10.0.0.0/8"]' });
+      issues.push({
+        key: "allowedCidrs",
+        value: [],
+        problem: "is empty, so no client could connect",
+        fix: 'list the CIDRs your applications connect from, e.g. ["10.0.0.0/8"]',
+      });
     }
-    for (const [key, list] of [["allowedCidrs", config.allowedCidrs], ["replicationCidrs", config.replicationCidrs]] as const) {
+    for (const [key, list] of [
+      ["allowedCidrs", config.allowedCidrs],
+      ["replicationCidrs", config.replicationCidrs],
+    ] as const) {
       for (const text of list) {
         const parsed = parseCidr(text);
-        if (parsed && isOpenToEveryone(parsed)) warnings.push(`${key} contains ${text}: the database accepts password logins from any address`);
+        if (parsed && isOpenToEveryone(parsed))
+          warnings.push(`${key} contains ${text}: the database accepts password logins from any address`);
       }
     }
   };
@@ -152,10 +182,20 @@ function verification(config: ResolvedConfig): Check {
   return ({ issues }) => {
     const { timeoutMs, maxLagMs } = config.verification;
     if (timeoutMs < 30_000 || timeoutMs > 3_600_000) {
-      issues.push({ key: "verification.timeout", value: formatDuration(timeoutMs), problem: "must be from 30s to 1h", fix: "use a duration such as 5m" });
+      issues.push({
+        key: "verification.timeout",
+        value: formatDuration(timeoutMs),
+        problem: "must be from 30s to 1h",
+        fix: "use a duration such as 5m",
+      });
     }
     if (maxLagMs < 100) {
-      issues.push({ key: "verification.maxLag", value: formatDuration(maxLagMs), problem: "is below 100ms, which no network meets reliably", fix: "use at least 1s" });
+      issues.push({
+        key: "verification.maxLag",
+        value: formatDuration(maxLagMs),
+        problem: "is below 100ms, which no network meets reliably",
+        fix: "use at least 1s",
+      });
     }
   };
 }
@@ -163,9 +203,21 @@ function verification(config: ResolvedConfig): Check {
 function identifiers(config: ResolvedConfig): Check {
   return ({ issues }) => {
     const user = reservedUser(config.user, config.replicationUser);
-    if (user) issues.push({ key: "user", value: config.user, problem: user.why, fix: "choose an application user of your own, e.g. app" });
+    if (user)
+      issues.push({
+        key: "user",
+        value: config.user,
+        problem: user.why,
+        fix: "choose an application user of your own, e.g. app",
+      });
     const database = reservedDatabase(config.database);
-    if (database) issues.push({ key: "database", value: config.database, problem: database.why, fix: "choose an application database of your own, e.g. app" });
+    if (database)
+      issues.push({
+        key: "database",
+        value: config.database,
+        problem: database.why,
+        fix: "choose an application database of your own, e.g. app",
+      });
   };
 }
 
@@ -185,5 +237,15 @@ function names(config: ResolvedConfig): Check {
 }
 
 export function commonRules(config: ResolvedConfig): Check[] {
-  return [identifiers(config), names(config), replicaCount(config), regions(config), olap(config), synchronous(config), wal(config), access(config), verification(config)];
+  return [
+    identifiers(config),
+    names(config),
+    replicaCount(config),
+    regions(config),
+    olap(config),
+    synchronous(config),
+    wal(config),
+    access(config),
+    verification(config),
+  ];
 }

@@ -14,7 +14,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { UserError } from "../../../ground/errors";
-import { PROMOTE_SQL, RECEIVED_LSN_SQL, promotedWriterSql, synchronousAfterPromotion } from "../../../failover/promotion";
+import {
+  PROMOTE_SQL,
+  RECEIVED_LSN_SQL,
+  promotedWriterSql,
+  synchronousAfterPromotion,
+} from "../../../failover/promotion";
 import { HEARTBEAT_DDL, IDENTITY_SQL, heartbeatWriteSql } from "../../../sql/replicationSql";
 import { homeRegion, standbysOf } from "../../../topology/queries";
 import type { SelfHostedTopology, StandbyNode } from "../../../topology/types";
@@ -52,10 +57,19 @@ function candidatesFor(topology: SelfHostedTopology, writer: string): StandbyNod
   return standbysOf(topology, "oltp", homeRegion(topology).name).filter((node) => node.name !== writer);
 }
 
-async function chooseTarget(topology: SelfHostedTopology, ops: ClusterOps, candidates: StandbyNode[], wanted: string | undefined, log: (line: string) => void): Promise<StandbyNode> {
+async function chooseTarget(
+  topology: SelfHostedTopology,
+  ops: ClusterOps,
+  candidates: StandbyNode[],
+  wanted: string | undefined,
+  log: (line: string) => void,
+): Promise<StandbyNode> {
   if (wanted !== undefined) {
     const chosen = candidates.find((c) => c.name === wanted);
-    if (!chosen) throw new FailoverError(`--to ${wanted}: not an OLTP replica of the primary's region that could be promoted; choose one of ${candidates.map((c) => c.name).join(", ")}`);
+    if (!chosen)
+      throw new FailoverError(
+        `--to ${wanted}: not an OLTP replica of the primary's region that could be promoted; choose one of ${candidates.map((c) => c.name).join(", ")}`,
+      );
     return chosen;
   }
   let best: { node: StandbyNode; lsn: bigint } | undefined;
@@ -69,7 +83,10 @@ async function chooseTarget(topology: SelfHostedTopology, ops: ClusterOps, candi
     log(`${candidate.name}: received up to byte ${lsn}`);
     if (!best || BigInt(lsn) > best.lsn) best = { node: candidate, lsn: BigInt(lsn) };
   }
-  if (!best) throw new FailoverError(`no OLTP replica of ${topology.region} is running in recovery to promote (${candidates.map((c) => c.name).join(", ")})`);
+  if (!best)
+    throw new FailoverError(
+      `no OLTP replica of ${topology.region} is running in recovery to promote (${candidates.map((c) => c.name).join(", ")})`,
+    );
   void topology;
   return best.node;
 }
@@ -86,10 +103,29 @@ async function repoint(topology: SelfHostedTopology, ops: ClusterOps, target: st
   }
 }
 
-async function proveWrite(topology: SelfHostedTopology, ops: ClusterOps, target: string, timeoutMs: number): Promise<void> {
+async function proveWrite(
+  topology: SelfHostedTopology,
+  ops: ClusterOps,
+  target: string,
+  timeoutMs: number,
+): Promise<void> {
   const token = `failover-${randomBytes(4).toString("hex")}`;
   const sql = [...HEARTBEAT_DDL, heartbeatWriteSql(token), IDENTITY_SQL];
-  const command = ["psql", "-h", "127.0.0.1", "-p", String(topology.poolPort), "-U", topology.user, "-d", topology.database, "-XAtq", "-v", "ON_ERROR_STOP=1", ...sql.flatMap((s) => ["-c", s])];
+  const command = [
+    "psql",
+    "-h",
+    "127.0.0.1",
+    "-p",
+    String(topology.poolPort),
+    "-U",
+    topology.user,
+    "-d",
+    topology.database,
+    "-XAtq",
+    "-v",
+    "ON_ERROR_STOP=1",
+    ...sql.flatMap((s) => ["-c", s]),
+  ];
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
@@ -106,7 +142,11 @@ async function proveWrite(topology: SelfHostedTopology, ops: ClusterOps, target:
   throw new FailoverError(`promoted ${target}, but a write through the write pool does not land on it (${last})`);
 }
 
-export async function failover(topology: SelfHostedTopology, ops: ClusterOps, options: FailoverOptions = {}): Promise<FailoverResult> {
+export async function failover(
+  topology: SelfHostedTopology,
+  ops: ClusterOps,
+  options: FailoverOptions = {},
+): Promise<FailoverResult> {
   const log = options.log ?? (() => undefined);
   const from = await currentWriter(topology, ops);
   const candidates = candidatesFor(topology, from);

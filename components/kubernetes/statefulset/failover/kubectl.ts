@@ -19,21 +19,54 @@ export class KubectlError extends UserError {
 export const kubectlArgs = {
   base: (t: KubectlTarget) => [...(t.context ? ["--context", t.context] : []), "--namespace", t.namespace],
   getConfigMap: (name: string) => ["get", "configmap", name, "--ignore-not-found", "-o", "jsonpath={.data}"],
-  patchConfigMap: (name: string, data: Record<string, string>) => ["patch", "configmap", name, "--type", "merge", "-p", JSON.stringify({ data })],
+  patchConfigMap: (name: string, data: Record<string, string>) => [
+    "patch",
+    "configmap",
+    name,
+    "--type",
+    "merge",
+    "-p",
+    JSON.stringify({ data }),
+  ],
   scale: (statefulSet: string) => ["scale", "statefulset", statefulSet, "--replicas=0"],
   waitGone: (pod: string, timeoutS: number) => ["wait", "--for=delete", `pod/${pod}`, `--timeout=${timeoutS}s`],
   deletePod: (pod: string, timeoutS: number) => ["delete", "pod", pod, "--wait=true", `--timeout=${timeoutS}s`],
   getService: (name: string) => ["get", "service", name, "--ignore-not-found", "-o", "name"],
   // A JSON merge patch replaces the selector map only when the old keys are removed: null deletes them.
   patchService: (name: string, selector: Record<string, string | null>, publish: boolean) => [
-    "patch", "service", name, "--type", "merge", "-p", JSON.stringify({ spec: { selector, publishNotReadyAddresses: publish } }),
+    "patch",
+    "service",
+    name,
+    "--type",
+    "merge",
+    "-p",
+    JSON.stringify({ spec: { selector, publishNotReadyAddresses: publish } }),
   ],
   sql: (pod: string, statements: readonly string[]) => [
-    "exec", pod, "-c", "postgres", "--", "psql", "-h", PATHS.socketDir, "-U", "postgres", "-d", "postgres", "-XAtq", "-v", "ON_ERROR_STOP=1",
+    "exec",
+    pod,
+    "-c",
+    "postgres",
+    "--",
+    "psql",
+    "-h",
+    PATHS.socketDir,
+    "-U",
+    "postgres",
+    "-d",
+    "postgres",
+    "-XAtq",
+    "-v",
+    "ON_ERROR_STOP=1",
     ...statements.flatMap((statement) => ["-c", statement]),
   ],
   rolloutRestart: (deployment: string) => ["rollout", "restart", `deployment/${deployment}`],
-  rolloutStatus: (deployment: string, timeoutS: number) => ["rollout", "status", `deployment/${deployment}`, `--timeout=${timeoutS}s`],
+  rolloutStatus: (deployment: string, timeoutS: number) => [
+    "rollout",
+    "status",
+    `deployment/${deployment}`,
+    `--timeout=${timeoutS}s`,
+  ],
   exec: (deployment: string, command: readonly string[]) => ["exec", `deployment/${deployment}`, "--", ...command],
   getSelector: (name: string) => ["get", "service", name, "-o", "jsonpath={.spec.selector}"],
 };
@@ -72,7 +105,11 @@ export function kubectlOps(target: KubectlTarget, run: KubectlRunner = kubectlRu
     },
     async patchService(name, selector, publish) {
       const current = JSON.parse((await k(kubectlArgs.getSelector(name))).trim() || "{}") as Record<string, string>;
-      const removed = Object.fromEntries(Object.keys(current).filter((key) => !(key in selector)).map((key) => [key, null]));
+      const removed = Object.fromEntries(
+        Object.keys(current)
+          .filter((key) => !(key in selector))
+          .map((key) => [key, null]),
+      );
       await k(kubectlArgs.patchService(name, { ...removed, ...selector }, publish));
     },
     async sql(pod, statements) {

@@ -12,7 +12,11 @@ function metadata(topology: SelfHostedTopology, name: string, component: Compone
   return { name, namespace: topology.kubernetes.namespace, labels: baseLabels(topology, component) };
 }
 
-export function groupConfigMap(topology: SelfHostedTopology, group: NodeGroup, files: GroupFiles): k8s.core.v1.ConfigMapArgs {
+export function groupConfigMap(
+  topology: SelfHostedTopology,
+  group: NodeGroup,
+  files: GroupFiles,
+): k8s.core.v1.ConfigMapArgs {
   return { metadata: metadata(topology, names.groupConfig(group)), data: files };
 }
 
@@ -30,8 +34,14 @@ export function fenceConfigMap(topology: SelfHostedTopology): k8s.core.v1.Config
 }
 
 /** Other regions only: the exposed primary's address, read by their seed containers. */
-export function primaryEndpointConfigMap(topology: SelfHostedTopology, endpoint: pulumi.Output<Endpoint>): k8s.core.v1.ConfigMapArgs {
-  return { metadata: metadata(topology, names.primaryEndpoint(topology)), data: { host: endpoint.host, port: endpoint.port.apply(String) } };
+export function primaryEndpointConfigMap(
+  topology: SelfHostedTopology,
+  endpoint: pulumi.Output<Endpoint>,
+): k8s.core.v1.ConfigMapArgs {
+  return {
+    metadata: metadata(topology, names.primaryEndpoint(topology)),
+    data: { host: endpoint.host, port: endpoint.port.apply(String) },
+  };
 }
 
 export function poolConfigMap(topology: SelfHostedTopology, pool: Pool, ini: string): k8s.core.v1.ConfigMapArgs {

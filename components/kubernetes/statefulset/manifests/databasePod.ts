@@ -45,7 +45,10 @@ function primaryHostEnv(topology: Topology, group: NodeGroup): Env[] {
   if (!group.remote) {
     // The rw Service follows the writer, so replicas follow a failover on their next start.
     return [
-      { name: "PRIMARY_HOST", value: serviceHost(names.roleService(topology, "primary"), topology.kubernetes.namespace) },
+      {
+        name: "PRIMARY_HOST",
+        value: serviceHost(names.roleService(topology, "primary"), topology.kubernetes.namespace),
+      },
       { name: "PRIMARY_PORT", value: String(topology.port) },
       { name: "PRIMARY_SSLMODE", value: sslmode },
     ];
@@ -62,7 +65,10 @@ function primaryHostEnv(topology: Topology, group: NodeGroup): Env[] {
 
 function containerResources(group: NodeGroup): k8s.types.input.core.v1.ResourceRequirements {
   // No CPU limit: throttling a database under load turns short spikes into replication lag.
-  return { requests: { cpu: group.resources.cpu, memory: group.resources.memory }, limits: { memory: group.resources.memory } };
+  return {
+    requests: { cpu: group.resources.cpu, memory: group.resources.memory },
+    limits: { memory: group.resources.memory },
+  };
 }
 
 function containerSecurity(): k8s.types.input.core.v1.SecurityContext {
@@ -82,7 +88,10 @@ function startGuardContainer(topology: Topology): Container {
       { name: "PGDATA", value: PATHS.pgdata },
       { name: "CONFIGURED_WRITER", value: topology.kubernetes.writer },
       // Optional: only the primary's cluster has a fence (other regions never hold a writer).
-      { name: "FENCED_WRITER", valueFrom: { configMapKeyRef: { name: names.fence(topology), key: "writer", optional: true } } },
+      {
+        name: "FENCED_WRITER",
+        valueFrom: { configMapKeyRef: { name: names.fence(topology), key: "writer", optional: true } },
+      },
     ],
     resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
     securityContext: containerSecurity(),
@@ -137,7 +146,12 @@ function postgresContainer(topology: Topology, group: NodeGroup): Container {
       timeoutSeconds: 4,
       failureThreshold: 2,
     },
-    livenessProbe: { exec: { command: livenessCommand(PATHS.socketDir) }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+    livenessProbe: {
+      exec: { command: livenessCommand(PATHS.socketDir) },
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 6,
+    },
     volumeMounts: [
       dataMount,
       { name: "config", mountPath: PATHS.postgresqlConf, subPath: "postgresql.conf" },
@@ -152,13 +166,17 @@ function postgresContainer(topology: Topology, group: NodeGroup): Container {
 
 function antiAffinity(topology: Topology): k8s.types.input.core.v1.Affinity {
   const term = {
-    labelSelector: { matchLabels: { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": "postgresql" } },
+    labelSelector: {
+      matchLabels: { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": "postgresql" },
+    },
     topologyKey: "kubernetes.io/hostname",
   };
   // Spread every database pod (primary and replicas) over nodes: losing one node loses one server.
   return topology.kubernetes.antiAffinity === "required"
     ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }
-    : { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
+    : {
+        podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
+      };
 }
 
 function volumes(topology: Topology, group: NodeGroup): k8s.types.input.core.v1.Volume[] {
@@ -194,8 +212,14 @@ export function databasePodSpec(topology: Topology, group: NodeGroup): k8s.types
     },
     terminationGracePeriodSeconds: shutdownGraceSeconds(group),
     affinity: antiAffinity(topology),
-    initContainers: [startGuardContainer(topology), ...(group.role === "primary" ? [] : [seedContainer(topology, group)])],
-    containers: [postgresContainer(topology, group), ...(topology.monitoring.enabled ? [postgresExporterContainer(topology, topology.monitoring)] : [])],
+    initContainers: [
+      startGuardContainer(topology),
+      ...(group.role === "primary" ? [] : [seedContainer(topology, group)]),
+    ],
+    containers: [
+      postgresContainer(topology, group),
+      ...(topology.monitoring.enabled ? [postgresExporterContainer(topology, topology.monitoring)] : []),
+    ],
     volumes: volumes(topology, group),
   };
 }

@@ -22,7 +22,8 @@ export function postgresExporterContainer(topology: SelfHostedTopology, monitori
     image: topology.kubernetes.monitoring.images.postgresExporter,
     args: [`--web.listen-address=:${EXPORTER_PORTS.postgres}`, "--log.level=warn"],
     env: [
-      // Over the pod's loopback, TLS (lib/pq knows no "prefer"): pg_hba admits the role from the server's own addresses.
+      // Over the pod's loopback, TLS (lib/pq knows no "prefer"): pg_hba admits the role from the server's own
+      // addresses.
       { name: uri!, value: `127.0.0.1:${topology.port}/postgres?sslmode=require` },
       { name: user!, value: monitoring.user },
       { name: pass!, valueFrom: { secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.monitor } } },
@@ -42,7 +43,10 @@ export function pgbouncerExporterContainer(topology: SelfHostedTopology, monitor
     image: topology.kubernetes.monitoring.images.pgbouncerExporter,
     args: [`--web.listen-address=:${EXPORTER_PORTS.pgbouncer}`, "--log.level=warn"],
     env: [
-      { name: "PGBOUNCER_PASSWORD", valueFrom: { secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.monitor } } },
+      {
+        name: "PGBOUNCER_PASSWORD",
+        valueFrom: { secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.monitor } },
+      },
       // The monitoring role (a stats user) on the console over the pod's loopback; the kubelet expands
       // $(PGBOUNCER_PASSWORD) (generated passwords are alphanumeric).
       {

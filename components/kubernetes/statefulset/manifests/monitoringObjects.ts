@@ -40,7 +40,11 @@ function podMonitor(topology: Topology, region: Region, component: "postgresql" 
   return {
     apiVersion: MONITORING_API,
     kind: "PodMonitor",
-    metadata: { name: `${topology.name}-${component}`, namespace: topology.kubernetes.namespace, labels: operatorLabels(topology, component) },
+    metadata: {
+      name: `${topology.name}-${component}`,
+      namespace: topology.kubernetes.namespace,
+      labels: operatorLabels(topology, component),
+    },
     spec: {
       jobLabel: "pgrr_job",
       selector: { matchLabels: { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": component } },
@@ -68,15 +72,25 @@ export function prometheusRule(topology: Topology): CustomObject {
   return {
     apiVersion: MONITORING_API,
     kind: "PrometheusRule",
-    metadata: { name: `${topology.name}-alerts`, namespace: topology.kubernetes.namespace, labels: operatorLabels(topology, "postgresql") },
+    metadata: {
+      name: `${topology.name}-alerts`,
+      namespace: topology.kubernetes.namespace,
+      labels: operatorLabels(topology, "postgresql"),
+    },
     spec: { groups: alertRules(topology) },
   };
 }
 
-/** Grafana's dashboard sidecar (kube-prometheus-stack: label grafana_dashboard "1", any namespace) loads *.json keys. */
+/**
+ * Grafana's dashboard sidecar (kube-prometheus-stack: label grafana_dashboard "1", any namespace) loads *.json keys.
+ */
 export function dashboardConfigMap(topology: Topology) {
   return {
-    metadata: { name: `${topology.name}-dashboard`, namespace: topology.kubernetes.namespace, labels: { ...baseLabels(topology, "postgresql"), grafana_dashboard: "1" } },
+    metadata: {
+      name: `${topology.name}-dashboard`,
+      namespace: topology.kubernetes.namespace,
+      labels: { ...baseLabels(topology, "postgresql"), grafana_dashboard: "1" },
+    },
     data: { "pg-read-replicas.json": dashboardJson(topology.name) },
   };
 }

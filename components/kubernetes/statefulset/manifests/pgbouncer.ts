@@ -5,19 +5,48 @@ import type { Pool, SelfHostedTopology } from "../../../topology/types";
 
 type Topology = SelfHostedTopology;
 import { pgbouncerExporterContainer } from "./exporters";
-import { CREDENTIAL_KEYS, PATHS, PGBOUNCER_UID, POOL_SERVICE_PORT, baseLabels, names, ownLabels, poolSelector } from "../../conventions";
+import {
+  CREDENTIAL_KEYS,
+  PATHS,
+  PGBOUNCER_UID,
+  POOL_SERVICE_PORT,
+  baseLabels,
+  names,
+  ownLabels,
+  poolSelector,
+} from "../../conventions";
 
 /** Logs in to the pool's admin console as the stats user: the same auth path as every client. */
 export function poolReadinessCommand(topology: Topology): string[] {
-  return ["psql", "-h", "127.0.0.1", "-p", String(topology.poolPort), "-U", topology.user, "-d", "pgbouncer", "-XAtq", "-c", "SHOW VERSION"];
+  return [
+    "psql",
+    "-h",
+    "127.0.0.1",
+    "-p",
+    String(topology.poolPort),
+    "-U",
+    topology.user,
+    "-d",
+    "pgbouncer",
+    "-XAtq",
+    "-c",
+    "SHOW VERSION",
+  ];
 }
 
 /** The Deployment's and Service's labels, or with `pod` its pods' (without the stack's labels; see baseLabels). */
 export function poolLabels(topology: Topology, pool: Pool, scope: "object" | "pod" = "object"): Record<string, string> {
-  return { ...(scope === "pod" ? ownLabels(topology, "pgbouncer") : baseLabels(topology, "pgbouncer")), ...poolSelector(topology, pool) };
+  return {
+    ...(scope === "pod" ? ownLabels(topology, "pgbouncer") : baseLabels(topology, "pgbouncer")),
+    ...poolSelector(topology, pool),
+  };
 }
 
-export function pgbouncerDeploymentManifest(topology: Topology, pool: Pool, configHash: pulumi.Input<string>): k8s.apps.v1.DeploymentArgs {
+export function pgbouncerDeploymentManifest(
+  topology: Topology,
+  pool: Pool,
+  configHash: pulumi.Input<string>,
+): k8s.apps.v1.DeploymentArgs {
   const k = topology.kubernetes;
   return {
     metadata: { name: pool.service, namespace: k.namespace, labels: poolLabels(topology, pool) },
@@ -26,7 +55,10 @@ export function pgbouncerDeploymentManifest(topology: Topology, pool: Pool, conf
       selector: { matchLabels: poolSelector(topology, pool) },
       strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: { labels: poolLabels(topology, pool, "pod"), annotations: { "pg-read-replicas/config-hash": configHash } },
+        metadata: {
+          labels: poolLabels(topology, pool, "pod"),
+          annotations: { "pg-read-replicas/config-hash": configHash },
+        },
         spec: {
           securityContext: {
             runAsUser: PGBOUNCER_UID,
@@ -38,7 +70,13 @@ export function pgbouncerDeploymentManifest(topology: Topology, pool: Pool, conf
           affinity: {
             podAntiAffinity: {
               preferredDuringSchedulingIgnoredDuringExecution: [
-                { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: poolSelector(topology, pool) }, topologyKey: "kubernetes.io/hostname" } },
+                {
+                  weight: 100,
+                  podAffinityTerm: {
+                    labelSelector: { matchLabels: poolSelector(topology, pool) },
+                    topologyKey: "kubernetes.io/hostname",
+                  },
+                },
               ],
             },
           },
@@ -52,14 +90,25 @@ export function pgbouncerDeploymentManifest(topology: Topology, pool: Pool, conf
                 requests: { cpu: k.pgbouncerResources.cpu, memory: k.pgbouncerResources.memory },
                 limits: { memory: k.pgbouncerResources.memory },
               },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+              },
               // The probe's login: a pool whose userlist or TLS is broken must not receive clients.
               env: [
-                { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.app } } },
+                {
+                  name: "PGPASSWORD",
+                  valueFrom: { secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.app } },
+                },
                 { name: "PGSSLMODE", value: topology.access.requireTls ? "require" : "prefer" },
                 { name: "PGCONNECT_TIMEOUT", value: "3" },
               ],
-              readinessProbe: { exec: { command: poolReadinessCommand(topology) }, periodSeconds: 5, timeoutSeconds: 4 },
+              readinessProbe: {
+                exec: { command: poolReadinessCommand(topology) },
+                periodSeconds: 5,
+                timeoutSeconds: 4,
+              },
               livenessProbe: { tcpSocket: { port: "pgbouncer" }, periodSeconds: 10, failureThreshold: 6 },
               volumeMounts: [{ name: "config", mountPath: PATHS.pgbouncerDir, readOnly: true }],
             },
@@ -71,10 +120,26 @@ export function pgbouncerDeploymentManifest(topology: Topology, pool: Pool, conf
               projected: {
                 defaultMode: 0o440,
                 sources: [
-                  { configMap: { name: names.poolConfig(pool), items: [{ key: "pgbouncer.ini", path: "pgbouncer.ini" }] } },
-                  { secret: { name: names.poolAuth(topology), items: [{ key: "userlist.txt", path: "userlist.txt" }] } },
-                  // The region's server certificate: clients reach the pool over TLS (client_tls_*), required with requireTls.
-                  { secret: { name: names.tls(topology), items: [{ key: "tls.crt", path: "tls/tls.crt" }, { key: "tls.key", path: "tls/tls.key" }] } },
+                  {
+                    configMap: {
+                      name: names.poolConfig(pool),
+                      items: [{ key: "pgbouncer.ini", path: "pgbouncer.ini" }],
+                    },
+                  },
+                  {
+                    secret: { name: names.poolAuth(topology), items: [{ key: "userlist.txt", path: "userlist.txt" }] },
+                  },
+                  // The region's server certificate: clients reach the pool over TLS (client_tls_*), required with
+                  // requireTls.
+                  {
+                    secret: {
+                      name: names.tls(topology),
+                      items: [
+                        { key: "tls.crt", path: "tls/tls.crt" },
+                        { key: "tls.key", path: "tls/tls.key" },
+                      ],
+                    },
+                  },
                 ],
               },
             },

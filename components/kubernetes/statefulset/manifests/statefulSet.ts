@@ -46,10 +46,19 @@ function annotations(topology: Topology, group: NodeGroup): Record<string, strin
   };
 }
 
-export function statefulSetManifest(topology: Topology, group: NodeGroup, hashes: PodHashes): k8s.apps.v1.StatefulSetArgs {
+export function statefulSetManifest(
+  topology: Topology,
+  group: NodeGroup,
+  hashes: PodHashes,
+): k8s.apps.v1.StatefulSetArgs {
   const k = topology.kubernetes;
   return {
-    metadata: { name: group.name, namespace: k.namespace, labels: groupLabels(topology, group), annotations: annotations(topology, group) },
+    metadata: {
+      name: group.name,
+      namespace: k.namespace,
+      labels: groupLabels(topology, group),
+      annotations: annotations(topology, group),
+    },
     spec: {
       serviceName: names.headless(group),
       replicas: replicaCount(topology, group),
@@ -59,7 +68,10 @@ export function statefulSetManifest(topology: Topology, group: NodeGroup, hashes
       template: {
         metadata: {
           labels: groupLabels(topology, group, "pod"),
-          annotations: { "pg-read-replicas/config-hash": hashes.config, "pg-read-replicas/credentials-hash": hashes.credentials },
+          annotations: {
+            "pg-read-replicas/config-hash": hashes.config,
+            "pg-read-replicas/credentials-hash": hashes.credentials,
+          },
         },
         spec: databasePodSpec(topology, group),
       },
@@ -79,7 +91,11 @@ export function statefulSetManifest(topology: Topology, group: NodeGroup, hashes
 }
 
 /** The PVC the StatefulSet made for one pod (`<template>-<pod>`), grown to the group's storage. */
-export function dataClaimPatch(topology: Topology, group: NodeGroup, pod: string): k8s.core.v1.PersistentVolumeClaimPatchArgs {
+export function dataClaimPatch(
+  topology: Topology,
+  group: NodeGroup,
+  pod: string,
+): k8s.core.v1.PersistentVolumeClaimPatchArgs {
   return {
     metadata: {
       name: `data-${pod}`,
