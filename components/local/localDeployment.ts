@@ -5,7 +5,8 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { type StackOutputs } from "../contract/stackOutputs";
+import { parseOutputs } from "../contract/outputsFile";
+import { SECRET_OUTPUT_KEYS, STACK_OUTPUT_KEYS, type StackOutputs } from "../contract/stackOutputs";
 import { type StackOutputInputs, type StackOutputValues, toOutputValues } from "../outputs/pulumiOutputs";
 import type { Topology } from "../topology/types";
 import { localCommands } from "./commands";
@@ -38,7 +39,8 @@ export class LocalDeployment extends pulumi.ComponentResource {
       // stdout holds the password; the old state must be gone before the new one comes up.
       { parent: this, additionalSecretOutputs: ["stdout"], deleteBeforeReplace: true },
     );
-    const plain = up.stdout.apply((stdout) => JSON.parse(stdout) as StackOutputs);
+    // Read through the contract, as verify --outputs reads the file local up writes.
+    const plain = up.stdout.apply((stdout) => parseOutputs(JSON.parse(stdout), "local up's outputs"));
     this.outputs = toOutputValues(
       eachKey(plain),
       plain.apply((o) => o.password),
@@ -52,20 +54,8 @@ export class LocalDeployment extends pulumi.ComponentResource {
  * password); every other key is unsecreted so endpoints show in `pulumi stack output`.
  */
 function eachKey(plain: pulumi.Output<StackOutputs>): StackOutputInputs {
-  const key = <K extends keyof StackOutputs>(name: K) => pulumi.unsecret(plain.apply((o) => o[name]));
-  return {
-    backend: key("backend"),
-    database: key("database"),
-    user: key("user"),
-    writer: key("writer"),
-    readerEndpoint: key("readerEndpoint"),
-    readers: key("readers"),
-    pools: key("pools"),
-    regions: key("regions"),
-    topologyHash: key("topologyHash"),
-    capacity: key("capacity"),
-    verification: key("verification"),
-    notes: key("notes"),
-    tls: key("tls"),
-  };
+  const plainKeys = STACK_OUTPUT_KEYS.filter((key) => !(SECRET_OUTPUT_KEYS as readonly string[]).includes(key));
+  return Object.fromEntries(
+    plainKeys.map((key) => [key, pulumi.unsecret(plain.apply((outputs) => outputs[key]))]),
+  ) as StackOutputInputs;
 }
