@@ -4,6 +4,7 @@
  * per role, regions' providers, secrets, protections, pools and the deploy check.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { PROXY_SECRET_KEYS } from "../../components/facts/aws";
 import { TYPES, ofType, one, providerUrn } from "../support/graph";
 import { type ProgramRun, type Registered, isSecretValue, resolve, runProgram } from "../support/pulumiMocks";
 
@@ -145,6 +146,7 @@ describe("aurora-prod", () => {
     const version = ofType(run, TYPES.secretVersion)[0]!;
     expect(isSecretValue(version.rawInputs.secretString)).toBe(true);
     expect(JSON.parse(version.inputs.secretString)).toEqual({ username: "app", password: "mock-pg-master-password" });
+    expect(Object.keys(JSON.parse(version.inputs.secretString))).toEqual(PROXY_SECRET_KEYS.value);
     expect(await resolve(run.program.password)).toEqual({ value: "mock-pg-master-password", secret: true });
     expect((await resolve(run.program.writer)).secret).toBe(false);
   });

@@ -8,6 +8,7 @@ import { type AuroraExpectation, checkAuroraOnce } from "../../components/aurora
 import {
   ARN_FIELDS,
   CA_CERTIFICATES,
+  ENGINE_VERSION,
   EXACT_STRING_OPERATORS,
   FINAL_SNAPSHOT,
   FIXED_IDENTIFIERS,
@@ -24,6 +25,7 @@ import {
   valueAllowed,
 } from "../../components/facts/aws";
 import { METRIC_FACTS } from "../../components/facts/aws/metrics";
+import { citations } from "../../components/facts/citation";
 import { type FakeAws, fakeAuroraApi } from "./fakeAurora";
 import { TYPES, ofType, providerUrn } from "./graph";
 import { type ProgramRun, type Registered, mockRandomHex } from "./pulumiMocks";
@@ -101,7 +103,7 @@ export function expectIamConditionsThatMatch(run: ProgramRun, region: string): v
       )) {
         for (const [key, value] of Object.entries(conditions)) {
           const values = [value].flat();
-          if (EXACT_STRING_OPERATORS.includes(operator))
+          if (EXACT_STRING_OPERATORS.value.includes(operator))
             for (const v of values) expect(v, `${policy.name} ${operator} ${key}`).not.toMatch(/[*?]/);
           if (key === "kms:ViaService") expect(values).toEqual([secretsManagerViaService(region)]);
         }
@@ -164,7 +166,10 @@ export function expectWithinLimits(run: ProgramRun): void {
 /** The engine version moves where AWS moves it: through the global cluster, never on instances. */
 export function expectEngineVersionPlacement(run: ProgramRun): void {
   for (const instance of ofType(run, TYPES.instance))
-    expect(instance.inputs.engineVersion, instance.name).toBeUndefined();
+    expect(
+      instance.inputs.engineVersion,
+      `${instance.name}: ${citations(ENGINE_VERSION.setOnInstances)}`,
+    ).toBeUndefined();
   const global = ofType(run, TYPES.global)[0];
   if (global) {
     expect(global.ignoreChanges).not.toContain("engineVersion");

@@ -11,6 +11,7 @@ import {
   managedParameter,
   poolerParameterAllowed,
 } from "../../components/facts/cnpg";
+import { citations } from "../../components/facts/citation";
 import { ofType } from "./graph";
 import type { ProgramRun } from "./pulumiMocks";
 
@@ -98,7 +99,7 @@ export function expectPoolersTheWebhookTakes(run: ProgramRun): void {
     );
     expect(
       services.has(metadata.name),
-      `${where} takes over a Cluster's Service (${CNPG_POOLER.nameClash.source})`,
+      `${where} takes over a Cluster's Service (${citations(CNPG_POOLER.nameClash)})`,
     ).toBe(false);
     expect(
       spec.template.spec.containers.map((c: { name: string }) => c.name),
@@ -110,5 +111,5 @@ export function expectPoolersTheWebhookTakes(run: ProgramRun): void {
 /** The operator reads ca.key and tls.key as SEC1 EC keys: what @pulumi/tls writes for ECDSA only. */
 export function expectEcKeys(run: ProgramRun): void {
   for (const key of ofType(run, "tls:index/privateKey:PrivateKey"))
-    expect(key.inputs.algorithm, `${key.name}: ${CNPG_OPERATOR.ecKeys.source}`).toBe("ECDSA");
+    expect(key.inputs.algorithm, `${key.name}: ${citations(CNPG_OPERATOR.ecKeys)}`).toBe("ECDSA");
 }

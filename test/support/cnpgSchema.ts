@@ -5,6 +5,7 @@
  * The list of changes is components/facts/cnpg/schema.ts, with its source.
  */
 import { CNPG_SCHEMA } from "../../components/facts/cnpg";
+import { citations } from "../../components/facts/citation";
 
 /** Every dot path present in a value ("spec.template.spec.containers" for arrays' items too). */
 export function fieldPaths(value: unknown, prefix = ""): string[] {
@@ -26,7 +27,7 @@ export function assertTargetedCnpgFields(object: { kind: string; spec?: unknown 
     const used = paths.find((path) => path === changed || path.startsWith(`${changed}.`));
     if (used)
       throw new Error(
-        `${kind} uses ${used}, which CloudNativePG 1.30 changed (${CNPG_SCHEMA.addedIn130.source}); the schema package (1.29) cannot check it`,
+        `${kind} uses ${used}, which CloudNativePG 1.30 changed (${citations(CNPG_SCHEMA.addedIn130)}); the schema package (1.29) cannot check it`,
       );
   }
 }

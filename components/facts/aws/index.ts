@@ -1,6 +1,5 @@
-/** AWS facts the Aurora backend relies on, each with its source (sources.ts). */
+/** AWS facts the Aurora backend relies on, each with its sources (in ../sources.ts). */
 export * from "./limits";
 export * from "./metrics";
 export * from "./parameters";
 export * from "./provider";
-export * from "./sources";

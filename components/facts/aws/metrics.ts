@@ -6,7 +6,7 @@
  * with ListMetrics (which matches metrics carrying the given dimensions among
  * others).
  */
-import type { SourceId } from "./sources";
+import { type SourceRef, cite } from "../fact";
 
 export type DimensionName =
   "DBInstanceIdentifier" | "DBClusterIdentifier" | "Role" | "SourceRegion" | "DatabaseClass" | "EngineName";
@@ -20,7 +20,7 @@ export interface MetricFact {
   discoverDimensions?: { candidates: ReadonlyArray<readonly DimensionName[]>; why: string };
   /** Published only in a Global Database's secondary regions. */
   secondaryRegionOnly?: boolean;
-  sources: readonly SourceId[];
+  sources: readonly SourceRef[];
 }
 
 const PER_INSTANCE: ReadonlyArray<readonly DimensionName[]> = [
@@ -29,12 +29,12 @@ const PER_INSTANCE: ReadonlyArray<readonly DimensionName[]> = [
 ];
 const GLOBAL_WHY =
   "AWS's dimension table lists DBClusterIdentifier and SourceRegion without saying which combination the AuroraGlobalDB* metrics carry; AWS's own lab finds AuroraGlobalDBReplicationLag under a 'SourceRegion' group";
-const GLOBAL_SOURCES: readonly SourceId[] = [
-  "metrics2023",
-  "dimensions2023",
-  "metricsCurrentKo",
-  "globalLabCw",
-  "cwGetMetricStatistics",
+const GLOBAL_SOURCES: readonly SourceRef[] = [
+  cite("metrics2023"),
+  cite("dimensions2023"),
+  cite("metricsCurrentKo"),
+  cite("globalLabCw"),
+  cite("cwGetMetricStatistics"),
 ];
 
 export const METRIC_FACTS = {
@@ -42,31 +42,31 @@ export const METRIC_FACTS = {
     level: "instance",
     unit: "Milliseconds",
     dimensionSets: PER_INSTANCE,
-    sources: ["metrics2023", "dimensions2023"],
+    sources: [cite("metrics2023"), cite("dimensions2023")],
   },
   AuroraReplicaLagMaximum: {
     level: "instance",
     unit: "Milliseconds",
     dimensionSets: PER_INSTANCE,
-    sources: ["metrics2023", "dimensions2023"],
+    sources: [cite("metrics2023"), cite("dimensions2023")],
   },
   CPUUtilization: {
     level: "instance",
     unit: "Percent",
     dimensionSets: [...PER_INSTANCE, ["DatabaseClass"], ["EngineName"]],
-    sources: ["metrics2023", "dimensions2023", "autoScaling2023"],
+    sources: [cite("metrics2023"), cite("dimensions2023"), cite("autoScaling2023")],
   },
   DatabaseConnections: {
     level: "instance",
     unit: "Count",
     dimensionSets: [...PER_INSTANCE, ["DatabaseClass"], ["EngineName"]],
-    sources: ["metrics2023", "dimensions2023"],
+    sources: [cite("metrics2023"), cite("dimensions2023")],
   },
   FreeLocalStorage: {
     level: "instance",
     unit: "Bytes",
     dimensionSets: PER_INSTANCE,
-    sources: ["metrics2023", "dimensions2023"],
+    sources: [cite("metrics2023"), cite("dimensions2023")],
   },
   AuroraGlobalDBReplicationLag: {
     level: "cluster",
@@ -88,7 +88,7 @@ export const METRIC_FACTS = {
       why: GLOBAL_WHY,
     },
     secondaryRegionOnly: true,
-    sources: [...GLOBAL_SOURCES, "globalSecondaryAvailability"],
+    sources: [...GLOBAL_SOURCES, cite("globalSecondaryAvailability")],
   },
 } as const satisfies Record<string, MetricFact>;
 

@@ -12,7 +12,7 @@
  * Apply types follow PostgreSQL's GUC context (postmaster = static), which
  * matches every "Static." marker of the 2022 reference.
  */
-import type { SourceId } from "./sources";
+import { type SourceRef, cite } from "../fact";
 
 /** cluster: DB cluster parameter group only; instance: DB parameter group only; none: in neither table. */
 export type ParameterLevel = "cluster" | "instance" | "both" | "none";
@@ -32,11 +32,17 @@ export interface ParameterFact {
   /** A bound or level that no stored source states; kept because the product relied on it before. */
   unverified?: string;
   families: Readonly<Record<Family, FamilyStatus>>;
-  sources: readonly SourceId[];
+  sources: readonly SourceRef[];
 }
 
 const ASSUMED = { 15: "assumed-from-14", 16: "assumed-from-14", 17: "assumed-from-14" } as const;
-const LEVELS: readonly SourceId[] = ["apgParams2023", "apgParams2022", "apgParams2021", "pgGucContext"];
+const LEVELS: readonly SourceRef[] = [
+  cite("apgParams2023"),
+  cite("apgParams2022"),
+  cite("apgParams2021"),
+  cite("pgGucContext"),
+  cite("apgParamsCurrent", undefined, "where 15, 16 and 17 would be confirmed"),
+];
 const INT_MAX = 2147483647;
 const BOOL = ["0", "1"] as const;
 
@@ -51,7 +57,7 @@ export const PARAMETER_FACTS: Readonly<Record<string, ParameterFact>> = {
   max_connections: stat("both", {
     range: [1, 262143],
     auroraDefault: "LEAST({DBInstanceClassMemory/9531392},5000)",
-    sources: [...LEVELS, "apgManaging"],
+    sources: [...LEVELS, cite("apgManaging")],
   }),
   max_worker_processes: stat("both", { range: [0, 262143], auroraDefault: "GREATEST(${DBInstanceVCPU*2},8)" }),
   max_parallel_workers: dyn("both", { range: [0, 1024], auroraDefault: "GREATEST(${DBInstanceVCPU/2},8)" }),
@@ -104,7 +110,7 @@ export const PARAMETER_FACTS: Readonly<Record<string, ParameterFact>> = {
     range: [1000, 30000],
     auroraDefault: "14000",
     unverified: "the 1000-30000 ms bound (community PostgreSQL takes -1 and up); no stored AWS source states it",
-    sources: [...LEVELS, "longRunningReads"],
+    sources: [...LEVELS, cite("longRunningReads")],
   }),
   max_standby_archive_delay: dyn("none", { modifiable: false }),
   hot_standby_feedback: dyn("both", { modifiable: false, auroraDefault: "on" }),
@@ -129,13 +135,13 @@ export const PARAMETER_FACTS: Readonly<Record<string, ParameterFact>> = {
     auroraDefault: "scram-sha-256",
     unverified:
       "whether it is modifiable in 15-17 (the 2021 reference said no); the product does not send it, the default already hashes with SCRAM",
-    sources: ["apgParams2023", "apgParams2021", "apgScram"],
+    sources: [cite("apgParams2023"), cite("apgParams2021"), cite("apgScram")],
     families: { 15: "verified", 16: "verified", 17: "verified" },
   }),
   "rds.force_ssl": dyn("cluster", {
     values: BOOL,
     auroraDefault: "0",
-    sources: ["apgParams2023", "apgParams2022", "apgSecurity"],
+    sources: [cite("apgParams2023"), cite("apgParams2022"), cite("apgSecurity")],
   }),
 };
 

@@ -5,7 +5,7 @@
  * replacement collides with itself), and IAM policy rules the product's
  * policies must respect.
  */
-import type { SourceId } from "./sources";
+import { type Fact, type SourceRef, cite, fact } from "../fact";
 
 export interface ArnField {
   type: string;
@@ -13,27 +13,32 @@ export interface ArnField {
   field: string;
   /** key: a KMS key ARN (an alias ARN passes the provider but RDS reads back the key ARN: perpetual replacement). */
   kind: "any" | "key";
-  sources: readonly SourceId[];
+  sources: readonly SourceRef[];
 }
 
 export const ARN_FIELDS: readonly ArnField[] = [
-  { type: "aws:rds/cluster:Cluster", field: "kmsKeyId", kind: "key", sources: ["tfCluster", "tfIssue25713"] },
-  { type: "aws:rds/cluster:Cluster", field: "monitoringRoleArn", kind: "any", sources: ["tfCluster"] },
-  { type: "aws:rds/cluster:Cluster", field: "performanceInsightsKmsKeyId", kind: "key", sources: ["tfCluster"] },
+  {
+    type: "aws:rds/cluster:Cluster",
+    field: "kmsKeyId",
+    kind: "key",
+    sources: [cite("tfCluster"), cite("tfIssue25713")],
+  },
+  { type: "aws:rds/cluster:Cluster", field: "monitoringRoleArn", kind: "any", sources: [cite("tfCluster")] },
+  { type: "aws:rds/cluster:Cluster", field: "performanceInsightsKmsKeyId", kind: "key", sources: [cite("tfCluster")] },
   {
     type: "aws:rds/clusterInstance:ClusterInstance",
     field: "performanceInsightsKmsKeyId",
     kind: "key",
-    sources: ["tfClusterInstance"],
+    sources: [cite("tfClusterInstance")],
   },
-  { type: "aws:rds/proxy:Proxy", field: "roleArn", kind: "any", sources: ["tfProxy"] },
-  { type: "aws:rds/proxy:Proxy", field: "auths[].secretArn", kind: "any", sources: ["tfProxy"] },
+  { type: "aws:rds/proxy:Proxy", field: "roleArn", kind: "any", sources: [cite("tfProxy")] },
+  { type: "aws:rds/proxy:Proxy", field: "auths[].secretArn", kind: "any", sources: [cite("tfProxy")] },
 ];
 
 export interface FixedIdentifier {
   type: string;
   field: string;
-  sources: readonly SourceId[];
+  sources: readonly SourceRef[];
 }
 
 /**
@@ -46,36 +51,38 @@ export const FIXED_IDENTIFIERS: readonly FixedIdentifier[] = [
   {
     type: "aws:rds/clusterEndpoint:ClusterEndpoint",
     field: "clusterEndpointIdentifier",
-    sources: ["tfClusterEndpoint", "endpoints2023", "bridgeAutoname"],
+    sources: [cite("tfClusterEndpoint"), cite("endpoints2023"), cite("bridgeAutoname")],
   },
   {
     type: "aws:rds/globalCluster:GlobalCluster",
     field: "globalClusterIdentifier",
-    sources: ["tfGlobalCluster", "bridgeAutoname"],
+    sources: [cite("tfGlobalCluster"), cite("bridgeAutoname")],
   },
-  { type: "aws:rds/proxyEndpoint:ProxyEndpoint", field: "dbProxyEndpointName", sources: ["bridgeAutoname"] },
-  { type: "aws:cloudwatch/logGroup:LogGroup", field: "name", sources: ["bridgeAutoname"] },
+  { type: "aws:rds/proxyEndpoint:ProxyEndpoint", field: "dbProxyEndpointName", sources: [cite("bridgeAutoname")] },
+  { type: "aws:cloudwatch/logGroup:LogGroup", field: "name", sources: [cite("bridgeAutoname")] },
 ];
 
 /** A final snapshot's name must be new on every destroy: a second destroy of a re-created stack otherwise collides. */
 export const FINAL_SNAPSHOT = {
   type: "aws:rds/cluster:Cluster",
   field: "finalSnapshotIdentifier",
-  sources: ["tfCluster", "rdsAuroraModule"] as const,
+  sources: [cite("tfCluster"), cite("rdsAuroraModule")],
 };
 
 /** IAM: StringEquals and StringNotEquals match exactly; * and ? are wildcards only under StringLike / StringNotLike. */
-export const EXACT_STRING_OPERATORS: readonly string[] = [
-  "StringEquals",
-  "StringNotEquals",
-  "StringEqualsIgnoreCase",
-  "StringNotEqualsIgnoreCase",
-];
-export const IAM_SOURCES: readonly SourceId[] = ["iamConditionOperators", "proxySetup2023"];
+export const EXACT_STRING_OPERATORS: Fact<readonly string[]> = fact(
+  ["StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"],
+  cite("iamConditionOperators"),
+);
 
 /** The service RDS Proxy reads its secret through, as kms:ViaService names it: one per region. */
+export const SECRETS_MANAGER_VIA_SERVICE: Fact<(region: string) => string> = fact(
+  (region) => `secretsmanager.${region}.amazonaws.com`,
+  cite("proxySetup2023", undefined, "the role's kms:Decrypt on the key ARN with kms:ViaService"),
+);
+
 export function secretsManagerViaService(region: string): string {
-  return `secretsmanager.${region}.amazonaws.com`;
+  return SECRETS_MANAGER_VIA_SERVICE.value(region);
 }
 
 const ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):([a-z0-9-]+):([a-z0-9-]*):(\d{12})?:(.+)$/;

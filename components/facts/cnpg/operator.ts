@@ -3,25 +3,30 @@
  * resources the manifests rely on. Sources: cloudnative-pg/cloudnative-pg at tag
  * v1.30.0 and cloudnative-pg/charts at tag cloudnative-pg-v0.29.0.
  */
+import { cite, fact } from "../fact";
 import { CNPG_IMAGES } from "../images";
-import { fact } from "../kubernetes/fact";
 
-const REPO = "github:cloudnative-pg/cloudnative-pg@v1.30.0";
-const CHARTS = "github:cloudnative-pg/charts@cloudnative-pg-v0.29.0";
+const WEBHOOK = "internal/webhook/v1/cluster_webhook.go";
 
 export const CNPG_OPERATOR = {
   version: fact(
     "1.30.0",
-    `${REPO} pkg/versions/versions.go:26 (Version); docs/src/supported_releases.md:92 (1.30.x supported, Kubernetes 1.34-1.36, PostgreSQL 14-18)`,
+    cite("cnpg", "pkg/versions/versions.go:26", "Version"),
+    cite("cnpg", "docs/src/supported_releases.md:92", "1.30.x supported, Kubernetes 1.34-1.36, PostgreSQL 14-18"),
   ),
-  apiVersion: fact("postgresql.cnpg.io/v1", `${REPO} api/v1/groupversion_info.go`),
+  apiVersion: fact("postgresql.cnpg.io/v1", cite("cnpg", "api/v1/groupversion_info.go")),
   crds: fact(
     { cluster: "clusters.postgresql.cnpg.io", pooler: "poolers.postgresql.cnpg.io" },
-    `${REPO} config/crd/bases/postgresql.cnpg.io_clusters.yaml, postgresql.cnpg.io_poolers.yaml`,
+    cite("cnpg", "config/crd/bases/postgresql.cnpg.io_clusters.yaml, postgresql.cnpg.io_poolers.yaml"),
   ),
   helm: fact(
     { repo: "https://cloudnative-pg.github.io/charts", chart: "cloudnative-pg", version: "0.29.0" },
-    `${CHARTS} charts/cloudnative-pg/Chart.yaml (version 0.29.0, appVersion 1.30.0, kubeVersion >=1.29.0-0); README.md:29-36 (helm repo add cnpg …; helm upgrade --install cnpg --namespace cnpg-system --create-namespace cnpg/cloudnative-pg)`,
+    cite("cnpgCharts", "charts/cloudnative-pg/Chart.yaml", "version 0.29.0, appVersion 1.30.0, kubeVersion >=1.29.0-0"),
+    cite(
+      "cnpgCharts",
+      "README.md:29-36",
+      "helm repo add cnpg …; helm upgrade --install cnpg --namespace cnpg-system --create-namespace cnpg/cloudnative-pg",
+    ),
   ),
   /** Fields this stack renders that older operators lack; the installed CRD must have them. */
   requiredCrdFields: fact(
@@ -29,12 +34,16 @@ export const CNPG_OPERATOR = {
       { path: ["spec", "probes", "readiness", "maximumLag"], since: "1.26.0" },
       { path: ["spec", "postgresql", "synchronous", "dataDurability"], since: "1.25.0" },
     ],
-    `${REPO} api/v1/cluster_types.go:593-605 (ProbeWithStrategy, first in v1.26.0), :1503-1552 (dataDurability, first in v1.25.0); config/crd/bases/postgresql.cnpg.io_clusters.yaml:4924`,
+    cite("cnpg", "api/v1/cluster_types.go:593-605", "ProbeWithStrategy, first in v1.26.0"),
+    cite("cnpg", "api/v1/cluster_types.go:1503-1552", "dataDurability, first in v1.25.0"),
+    cite("cnpg", "config/crd/bases/postgresql.cnpg.io_clusters.yaml:4924"),
   ),
   /** Default images of the release; tags are versions (the webhook refuses latest and digest-only names). */
   images: fact(
     CNPG_IMAGES,
-    `${REPO} docs/src/image_catalog.md:106-112 (15.14/16.10/17.6-system-trixie); pkg/versions/versions.go:35 (DefaultPgbouncerImage); internal/webhook/v1/cluster_webhook.go:771-810 (tag must be a version)`,
+    cite("cnpg", "docs/src/image_catalog.md:106-112", "15.14/16.10/17.6-system-trixie"),
+    cite("cnpg", "pkg/versions/versions.go:35", "DefaultPgbouncerImage"),
+    cite("cnpg", `${WEBHOOK}:771-810`, "tag must be a version"),
   ),
   /**
    * The Cluster's own Services: -rw (the primary, or a replica cluster's designated primary), -ro (replicas only), -r
@@ -42,7 +51,8 @@ export const CNPG_OPERATOR = {
    */
   services: fact(
     { rw: "-rw", ro: "-ro", r: "-r" },
-    `${REPO} pkg/specs/services.go:104-165; api/v1/cluster_funcs.go:698-718`,
+    cite("cnpg", "pkg/specs/services.go:104-165"),
+    cite("cnpg", "api/v1/cluster_funcs.go:698-718"),
   ),
   /** Labels on instance pods. */
   labels: fact(
@@ -53,7 +63,9 @@ export const CNPG_OPERATOR = {
       podRole: "cnpg.io/podRole",
       pooler: "cnpg.io/poolerName",
     },
-    `${REPO} pkg/utils/labels_annotations.go:79, 92, 104, 112; pkg/specs/pods.go:68 (ClusterRoleLabelPrimary = "primary"); pkg/specs/services.go (-rw selector: cnpg.io/cluster + cnpg.io/instanceRole=primary)`,
+    cite("cnpg", "pkg/utils/labels_annotations.go:79, 92, 104, 112"),
+    cite("cnpg", "pkg/specs/pods.go:68", 'ClusterRoleLabelPrimary = "primary"'),
+    cite("cnpg", "pkg/specs/services.go", "-rw selector: cnpg.io/cluster + cnpg.io/instanceRole=primary"),
   ),
   /**
    * The instances' PostgreSQL port is named "postgresql" (not "postgres"): the operator's own Services target it by
@@ -61,36 +73,45 @@ export const CNPG_OPERATOR = {
    */
   postgresPort: fact(
     { name: "postgresql", number: 5432 },
-    `${REPO} pkg/specs/pods.go:262-267; pkg/specs/services.go:35-44 (TargetPort: intstr.FromInt32(postgres.ServerPort))`,
+    cite("cnpg", "pkg/specs/pods.go:262-267"),
+    cite("cnpg", "pkg/specs/services.go:35-44", "TargetPort: intstr.FromInt32(postgres.ServerPort)"),
   ),
   /**
    * spec.inheritedMetadata: "Metadata that will be inherited by all objects related to the Cluster" (pods and Jobs
    * included).
    */
-  inheritedMetadata: fact(true, `${REPO} api/v1/cluster_types.go:217-219`),
+  inheritedMetadata: fact(true, cite("cnpg", "api/v1/cluster_types.go:217-219")),
   /** The instance manager's HTTP port: the operator calls every instance on it (status, promote, backups). */
   statusPort: fact(
     8000,
-    `${REPO} pkg/management/url/url.go:79 (StatusPort); pkg/management/postgres/webserver/client/remote/instance.go:320`,
+    cite("cnpg", "pkg/management/url/url.go:79", "StatusPort"),
+    cite("cnpg", "pkg/management/postgres/webserver/client/remote/instance.go:320"),
   ),
-  metricsPort: fact(9187, `${REPO} pkg/management/url/url.go:34 (PostgresMetricsPort)`),
+  metricsPort: fact(9187, cite("cnpg", "pkg/management/url/url.go:34", "PostgresMetricsPort")),
   /**
    * Instances are pods <cluster>-<serial>; standbys stream with application_name = pod name on slot <slotPrefix><pod
    * name with - as _>.
    */
   instanceNaming: fact(
     { slotPrefix: "_cnpg_" },
-    `${REPO} pkg/management/postgres/conninfo.go:40 (application_name=<pod>); api/v1/cluster_types.go:1304-1370 (slotPrefix default _cnpg_); pkg/management/postgres/instance_replica.go:72-75 (GetSlotNameFromInstanceName)`,
+    cite("cnpg", "pkg/management/postgres/conninfo.go:40", "application_name=<pod>"),
+    cite("cnpg", "api/v1/cluster_types.go:1304-1370", "slotPrefix default _cnpg_"),
+    cite("cnpg", "pkg/management/postgres/instance_replica.go:72-75", "GetSlotNameFromInstanceName"),
   ),
   /** Instances are cloned by pg_basebackup without --max-rate: replication.basebackupMaxRate cannot throttle them. */
   cloneUnthrottled: fact(
     true,
-    `${REPO} pkg/management/postgres/join.go:40-70 (ClonePgData: pg_basebackup -D -v -w -d, no --max-rate)`,
+    cite("cnpg", "pkg/management/postgres/join.go:40-70", "ClonePgData: pg_basebackup -D -v -w -d, no --max-rate"),
   ),
   /** A replica cluster's designated primary streams from its source without a replication slot. */
   replicaClusterHasNoSlot: fact(
     true,
-    `${REPO} internal/cmd/manager/instance/pgbasebackup/cmd.go:158-161 ('TODO: Using a replication slot on replica cluster is not supported (yet?)'); pkg/management/postgres/instance_replica.go:94 (UpdateReplicaConfiguration(…, ""))`,
+    cite(
+      "cnpg",
+      "internal/cmd/manager/instance/pgbasebackup/cmd.go:158-161",
+      "'TODO: Using a replication slot on replica cluster is not supported (yet?)'",
+    ),
+    cite("cnpg", "pkg/management/postgres/instance_replica.go:94", 'UpdateReplicaConfiguration(…, "")'),
   ),
   /**
    * cluster_name is fixed to the Cluster's name on every instance; a designated primary's walreceiver reports it as
@@ -98,17 +119,18 @@ export const CNPG_OPERATOR = {
    */
   clusterNameIsClusterName: fact(
     true,
-    `${REPO} pkg/postgres/configuration.go (cluster_name fixed, set to the Cluster name)`,
+    cite("cnpg", "pkg/postgres/configuration.go", "cluster_name fixed, set to the Cluster name"),
   ),
   /** The Cluster reports a condition of type Ready; the Pulumi provider awaits it through pulumi.com/waitFor. */
   readyCondition: fact(
     "condition=Ready",
-    `${REPO} api/v1/cluster_types.go:1178 (ConditionClusterReady = "Ready"); github:pulumi/pulumi-kubernetes@94977969 provider/pkg/metadata/overrides.go:81-95 (pulumi.com/waitFor: "condition=…")`,
+    cite("cnpg", "api/v1/cluster_types.go:1178", 'ConditionClusterReady = "Ready"'),
+    cite("pulumiKubernetes", "provider/pkg/metadata/overrides.go:81-95", 'pulumi.com/waitFor: "condition=…"'),
   ),
   /** No automated failover across Kubernetes clusters: a replica cluster is promoted declaratively. */
   noCrossClusterFailover: fact(
     true,
-    `${REPO} docs/src/architecture.md:424 ('CloudNativePG cannot perform any cross-cluster automated failover')`,
+    cite("cnpg", "docs/src/architecture.md:424", "'CloudNativePG cannot perform any cross-cluster automated failover'"),
   ),
   /**
    * User-provided certificates: server (serverTLSSecret + serverCASecret) and client (replicationTLSSecret +
@@ -116,12 +138,17 @@ export const CNPG_OPERATOR = {
    */
   userCertificates: fact(
     { replicationUser: "streaming_replica" },
-    `${REPO} docs/src/certificates.md:119-135, 260-285; internal/webhook/v1/cluster_webhook.go:531-572 (serverTLSSecret needs serverCASecret; replicationTLSSecret needs clientCASecret)`,
+    cite("cnpg", "docs/src/certificates.md:119-135, 260-285"),
+    cite(
+      "cnpg",
+      `${WEBHOOK}:531-572`,
+      "serverTLSSecret needs serverCASecret; replicationTLSSecret needs clientCASecret",
+    ),
   ),
   /** A Cluster's name: a DNS-1035 label of at most 50 characters. */
   clusterNameMaxLength: fact(
     50,
-    `${REPO} internal/webhook/v1/cluster_webhook.go:1839-1857 ('the maximum length of a cluster name is 50 characters')`,
+    cite("cnpg", `${WEBHOOK}:1839-1857`, "'the maximum length of a cluster name is 50 characters'"),
   ),
   /**
    * The operator parses ca.key and tls.key as SEC1 EC keys, which is what @pulumi/tls writes for ECDSA
@@ -129,7 +156,8 @@ export const CNPG_OPERATOR = {
    */
   ecKeys: fact(
     "EC PRIVATE KEY",
-    `${REPO} pkg/certs/certs.go:88-95 (x509.ParseECPrivateKey); github:hashicorp/terraform-provider-tls@d72d90e1 internal/provider/resource_private_key.go:202-211 (ECDSA: x509.MarshalECPrivateKey)`,
+    cite("cnpg", "pkg/certs/certs.go:88-95", "x509.ParseECPrivateKey"),
+    cite("tlsProvider", "internal/provider/resource_private_key.go:202-211", "ECDSA: x509.MarshalECPrivateKey"),
   ),
   /**
    * The operator reads the PostgreSQL version from spec.imageName's tag, so its webhook refuses an image without a
@@ -138,11 +166,15 @@ export const CNPG_OPERATOR = {
    */
   imageTag: fact(
     { minimumMajor: 13 },
-    `${REPO} internal/webhook/v1/cluster_webhook.go:769-810 (validateImageName), :1058-1070 (Versions 13 or newer); api/v1/cluster_funcs.go:468-489 (GetPostgresqlMajorVersion); github:cloudnative-pg/machinery@v0.5.0 pkg/image/reference/imagename.go (New: no tag and no digest is latest), pkg/postgres/version/version.go (FromTag)`,
+    cite("cnpg", `${WEBHOOK}:769-810`, "validateImageName"),
+    cite("cnpg", `${WEBHOOK}:1058-1070`, "Versions 13 or newer"),
+    cite("cnpg", "api/v1/cluster_funcs.go:468-489", "GetPostgresqlMajorVersion"),
+    cite("cnpgMachinery", "pkg/image/reference/imagename.go", "New: no tag and no digest is latest"),
+    cite("cnpgMachinery", "pkg/postgres/version/version.go", "FromTag"),
   ),
   /** Reserved role names that managed roles may not use. */
   reservedRoles: fact(
     ["postgres", "streaming_replica"],
-    `${REPO} pkg/postgres/roles.go:24-50 (also cnpg_* and pg_* prefixes)`,
+    cite("cnpg", "pkg/postgres/roles.go:24-50", "also cnpg_* and pg_* prefixes"),
   ),
 } as const;

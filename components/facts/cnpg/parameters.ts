@@ -5,9 +5,10 @@
  * configuration parameter"). Read at tag v1.30.0; the map is the same in v1.27.4,
  * v1.28.4 and v1.29.2.
  */
-import { fact } from "../kubernetes/fact";
+import { cite, fact } from "../fact";
 
-const CONFIGURATION = "github:cloudnative-pg/cloudnative-pg@v1.30.0 pkg/postgres/configuration.go";
+const CONFIGURATION = "pkg/postgres/configuration.go";
+const WEBHOOK = "internal/webhook/v1/cluster_webhook.go";
 
 /** "value is managed by the operator" (fixedConfigurationParameter). */
 const FIXED = [
@@ -87,16 +88,16 @@ export type ManagedParameterKind = "fixed" | "blocked";
 export const CNPG_PARAMETERS = {
   fixed: fact(
     FIXED as readonly string[],
-    `${CONFIGURATION}:485-556 FixedConfigurationParameters (fixedConfigurationParameter, :161-164)`,
+    cite("cnpg", `${CONFIGURATION}:485-556 FixedConfigurationParameters`, "fixedConfigurationParameter, :161-164"),
   ),
   blocked: fact(
     BLOCKED as readonly string[],
-    `${CONFIGURATION}:485-556 FixedConfigurationParameters (blockedConfigurationParameter, :166-169)`,
+    cite("cnpg", `${CONFIGURATION}:485-556 FixedConfigurationParameters`, "blockedConfigurationParameter, :166-169"),
   ),
   /** Fixed and blocked are refused alike, unless the value equals what the operator writes itself. */
   refusal: fact(
     "Can't set fixed configuration parameter",
-    "github:cloudnative-pg/cloudnative-pg@v1.30.0 internal/webhook/v1/cluster_webhook.go:1081-1105 (validateConfiguration)",
+    cite("cnpg", `${WEBHOOK}:1081-1105`, "validateConfiguration"),
   ),
   /**
    * Values the operator always writes (MandatorySettings): hot_standby is one, so the product's hot_standby = on is the
@@ -106,35 +107,31 @@ export const CNPG_PARAMETERS = {
     { hot_standby: "true", listen_addresses: "*", port: "5432", ssl: "on", restart_after_crash: "false" } as Readonly<
       Record<string, string>
     >,
-    `${CONFIGURATION}:558-602 (CnpgConfigurationSettings.MandatorySettings)`,
+    cite("cnpg", `${CONFIGURATION}:558-602`, "CnpgConfigurationSettings.MandatorySettings"),
   ),
   /** A parameter name the webhook accepts at all. */
-  namePattern: fact(
-    /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/,
-    "github:cloudnative-pg/cloudnative-pg@v1.30.0 internal/webhook/v1/cluster_webhook.go:1040",
-  ),
+  namePattern: fact(/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/, cite("cnpg", `${WEBHOOK}:1040`)),
   /** wal_level must be replica or logical with more than one instance or in a replica cluster. */
-  walLevels: fact(
-    ["replica", "logical"],
-    "github:cloudnative-pg/cloudnative-pg@v1.30.0 internal/webhook/v1/cluster_webhook.go:1104-1127",
-  ),
+  walLevels: fact(["replica", "logical"], cite("cnpg", `${WEBHOOK}:1104-1127`)),
   /** "`wal_log_hints` must be set to `on` when `instances` > 1". */
-  walLogHintsWithReplicas: fact(
-    "on",
-    "github:cloudnative-pg/cloudnative-pg@v1.30.0 internal/webhook/v1/cluster_webhook.go:1169-1175",
-  ),
+  walLogHintsWithReplicas: fact("on", cite("cnpg", `${WEBHOOK}:1169-1175`)),
   /**
    * min_wal_size < max_wal_size, and max_wal_size below spec.walStorage's size; without a
    * separate WAL volume (as we render) the webhook compares with no volume at all.
    */
   walSizeRule: fact(
     "min_wal_size < max_wal_size < walStorage.size (when walStorage is set)",
-    "github:cloudnative-pg/cloudnative-pg@v1.30.0 internal/webhook/v1/cluster_webhook.go:1178-1292",
+    cite("cnpg", `${WEBHOOK}:1178-1292`),
   ),
   /** synchronous_standby_names is built from spec.postgresql.synchronous: ANY/FIRST n over the Cluster's own pods. */
   synchronousStanza: fact(
     "spec.postgresql.synchronous {method: any|first, number, dataDurability}",
-    "github:cloudnative-pg/cloudnative-pg@v1.30.0 docs/src/replication.md:140 ('Direct configuration of the synchronous_standby_names option is not permitted'); api/v1/cluster_types.go:1503-1552",
+    cite(
+      "cnpg",
+      "docs/src/replication.md:140",
+      "'Direct configuration of the synchronous_standby_names option is not permitted'",
+    ),
+    cite("cnpg", "api/v1/cluster_types.go:1503-1552"),
   ),
 } as const;
 

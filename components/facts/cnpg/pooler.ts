@@ -3,9 +3,10 @@
  * allow-list: any other key is "Invalid or reserved parameter"), and the ones the
  * operator writes itself. Read at tag v1.30.0; the allow-list is the same since v1.27.
  */
-import { fact } from "../kubernetes/fact";
+import { cite, fact } from "../fact";
 
-const REPO = "github:cloudnative-pg/cloudnative-pg@v1.30.0";
+const CONFIG = "pkg/management/pgbouncer/config/config.go";
+const TYPES = "api/v1/pooler_types.go";
 
 const ALLOWED = [
   "application_name_add_host",
@@ -70,7 +71,8 @@ const ALLOWED = [
 export const CNPG_POOLER = {
   allowedParameters: fact(
     ALLOWED as readonly string[],
-    `${REPO} internal/webhook/v1/pooler_webhook.go:38-97 (AllowedPgbouncerGenericConfigurationParameters); :303-316 refuses the rest`,
+    cite("cnpg", "internal/webhook/v1/pooler_webhook.go:38-97", "AllowedPgbouncerGenericConfigurationParameters"),
+    cite("cnpg", "internal/webhook/v1/pooler_webhook.go:303-316", "refuses the rest"),
   ),
   /** Written by the operator into pgbouncer.ini whatever the Pooler says. */
   operatorForced: fact(
@@ -92,35 +94,41 @@ export const CNPG_POOLER = {
       "server_tls_cert_file",
       "server_tls_key_file",
     ] as readonly string[],
-    `${REPO} pkg/management/pgbouncer/config/config.go:83-94, 131-142, 195-207`,
+    cite("cnpg", `${CONFIG}:83-94, 131-142, 195-207`),
   ),
   /** spec.pgbouncer.poolMode: no statement pooling. */
   poolModes: fact(
     ["session", "transaction"] as readonly string[],
-    `${REPO} api/v1/pooler_types.go (// +kubebuilder:validation:Enum=session;transaction)`,
+    cite("cnpg", TYPES, "// +kubebuilder:validation:Enum=session;transaction"),
   ),
   /** spec.type: rw → <cluster>-rw, ro → <cluster>-ro (replicas only), r → <cluster>-r (every instance; since 1.26). */
   types: fact(
     ["rw", "ro", "r"] as readonly string[],
-    `${REPO} api/v1/pooler_types.go (Enum=rw;ro;r); pkg/management/pgbouncer/config/config.go:83-94 ('* = host=<cluster>-<type>')`,
+    cite("cnpg", TYPES, "Enum=rw;ro;r"),
+    cite("cnpg", `${CONFIG}:83-94`, "'* = host=<cluster>-<type>'"),
   ),
   /** Only the `*` fallback database: no per-database options such as connect_query. */
   onlyFallbackDatabase: fact(
     true,
-    `${REPO} docs/src/connection_pooling.md:81 ('The Pooler resource sets only the * fallback database in PgBouncer')`,
+    cite(
+      "cnpg",
+      "docs/src/connection_pooling.md:81",
+      "'The Pooler resource sets only the * fallback database in PgBouncer'",
+    ),
   ),
   /** PgBouncer listens on 5432 in the Pooler's pods; the Pooler's Service exposes it on 5432. */
-  port: fact(5432, `${REPO} pkg/management/pgbouncer/config/config.go:131-142 (listen_port = 5432)`),
-  metricsPort: fact(9127, `${REPO} pkg/management/url/url.go:37 (PgBouncerMetricsPort)`),
+  port: fact(5432, cite("cnpg", `${CONFIG}:131-142`, "listen_port = 5432")),
+  metricsPort: fact(9127, cite("cnpg", "pkg/management/url/url.go:37", "PgBouncerMetricsPort")),
   /** A Pooler named like one of its Cluster's Services takes that Service over. */
-  nameClash: fact("<cluster>-rw | <cluster>-ro | <cluster>-r", "github:cloudnative-pg/cloudnative-pg issue #4964"),
+  nameClash: fact("<cluster>-rw | <cluster>-ro | <cluster>-r", cite("cnpgIssue4964")),
   /**
    * The container the Pooler's template must name to set its image and resources (template.spec.containers is
    * required).
    */
   containerName: fact(
     "pgbouncer",
-    `${REPO} pkg/specs/pgbouncer/deployments.go (container "pgbouncer"); config/crd/bases/postgresql.cnpg.io_poolers.yaml (template.spec required: containers)`,
+    cite("cnpg", "pkg/specs/pgbouncer/deployments.go", 'container "pgbouncer"'),
+    cite("cnpg", "config/crd/bases/postgresql.cnpg.io_poolers.yaml", "template.spec required: containers"),
   ),
 } as const;
 

@@ -7,15 +7,17 @@
  * tests can hold every rendered object to the targeted version: it may use no field
  * 1.30 removed, and none that only 1.30 has (the schema package would not check it).
  */
-import { fact } from "../kubernetes/fact";
+import { type SourceRef, cite, fact } from "../fact";
 
-const CRDS =
-  "github:cloudnative-pg/cloudnative-pg config/crd/bases/postgresql.cnpg.io_clusters.yaml, postgresql.cnpg.io_poolers.yaml at v1.29.0 and v1.30.0";
+const CRD_FILES = "config/crd/bases/postgresql.cnpg.io_clusters.yaml, postgresql.cnpg.io_poolers.yaml";
+/** The two releases' CRDs, compared path by path. */
+const CRDS: [SourceRef, SourceRef] = [cite("cnpg129", CRD_FILES), cite("cnpg", CRD_FILES)];
 
 export const CNPG_SCHEMA = {
   package: fact(
     { name: "@kubernetes-models/cloudnative-pg", version: "1.0.0", operatorVersion: "1.29.0" },
-    "npm @kubernetes-models/cloudnative-pg@1.0.0 package.json (crd-generate.input: releases/download/v1.29.0/cnpg-1.29.0.yaml); github:tommy351/kubernetes-models-ts third-party/cloudnative-pg",
+    cite("cnpgModelsPackage", "package.json", "crd-generate.input: releases/download/v1.29.0/cnpg-1.29.0.yaml"),
+    cite("kubernetesModels", "third-party/cloudnative-pg"),
   ),
   /** spec paths 1.30.0 added (dot paths, [] for list items): unknown to the 1.29 schema. */
   addedIn130: fact(
@@ -23,14 +25,14 @@ export const CNPG_SCHEMA = {
       Cluster: ["spec.primaryLease"],
       Pooler: ["spec.monitoring.tls", "spec.pgbouncer.image", "spec.pgbouncer.imageCatalogRef"],
     } as Readonly<Record<"Cluster" | "Pooler", readonly string[]>>,
-    CRDS,
+    ...CRDS,
   ),
   /** spec paths 1.30.0 no longer has. */
   removedIn130: fact(
     { Cluster: [], Pooler: ["spec.template.spec.workloadRef"] } as Readonly<
       Record<"Cluster" | "Pooler", readonly string[]>
     >,
-    CRDS,
+    ...CRDS,
   ),
   /** CEL rules 1.30.0 added (the schema package checks no CEL rule at all). */
   celAddedIn130: fact(
@@ -41,6 +43,6 @@ export const CNPG_SCHEMA = {
         "spec.pgbouncer: !(has(self.image) && has(self.imageCatalogRef))",
       ],
     } as Readonly<Record<"Cluster" | "Pooler", readonly string[]>>,
-    CRDS,
+    ...CRDS,
   ),
 } as const;

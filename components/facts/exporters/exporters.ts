@@ -3,48 +3,51 @@
  * postgres_exporter (local), the pinned images (Kubernetes). The rules and the
  * dashboard may use only metrics every one of them produces.
  */
-import { EXPORTER_IMAGES, tagVersion } from "../images";
+import { type SourceRef, cite, fact } from "../fact";
 
-interface ExporterFact<T> {
-  value: T;
-  source: string;
+/** The same file in the version Debian ships and in the pinned image's. */
+function inBoth(at: string, note?: string): [SourceRef, SourceRef] {
+  return [cite("postgresExporter0111", at, note), cite("postgresExporter0171", at, note)];
 }
-const fact = <T>(value: T, source: string): ExporterFact<T> => ({ value, source });
 
 export const POSTGRES_EXPORTER = {
   versions: fact(
-    { debian: "0.11.1", image: tagVersion(EXPORTER_IMAGES.postgresExporter) },
-    "Debian 12 prometheus-postgres-exporter 0.11.1-3+b5; components/facts/images.ts",
+    { debian: "0.11.1", image: "0.17.1" },
+    cite("postgresExporterDebian"),
+    cite("postgresExporter0171", undefined, "the tag pinned in components/facts/images.ts"),
   ),
   /** The queries file names each metric <namespace>_<column> in both versions. */
   queriesFileNaming: fact(
     "<namespace>_<column>",
-    'github:prometheus-community/postgres_exporter v0.11.1 cmd/postgres_exporter/queries.go and v0.17.1 (makeDescMap: fmt.Sprintf("%s_%s", namespace, columnName))',
+    ...inBoth(
+      "cmd/postgres_exporter/queries.go; makeDescMap in postgres_exporter.go",
+      'fmt.Sprintf("%s_%s", namespace, columnName)',
+    ),
   ),
   /**
    * Read through this environment variable in both versions (flags differ between them and unknown flags are fatal).
    */
-  queriesFileEnv: fact(
-    "PG_EXPORTER_EXTEND_QUERY_PATH",
-    "github:prometheus-community/postgres_exporter v0.11.1 and v0.17.1 cmd/postgres_exporter/main.go (kingpin Envar)",
-  ),
+  queriesFileEnv: fact("PG_EXPORTER_EXTEND_QUERY_PATH", ...inBoth("cmd/postgres_exporter/main.go", "kingpin Envar")),
   dataSourceEnv: fact(
     ["DATA_SOURCE_URI", "DATA_SOURCE_USER", "DATA_SOURCE_PASS"],
-    'github:prometheus-community/postgres_exporter v0.11.1 and v0.17.1 cmd/postgres_exporter/datasource.go (os.Getenv("DATA_SOURCE_URI"), DATA_SOURCE_USER, DATA_SOURCE_PASS)',
+    ...inBoth(
+      "cmd/postgres_exporter/datasource.go",
+      'os.Getenv("DATA_SOURCE_URI"), DATA_SOURCE_USER, DATA_SOURCE_PASS',
+    ),
   ),
   /** Produced by both whatever the collectors: the exporter's own health. */
   ownMetrics: fact(
     ["pg_up", "pg_exporter_user_queries_load_error"],
-    "github:prometheus-community/postgres_exporter v0.11.1 and v0.17.1 cmd/postgres_exporter/postgres_exporter.go (Namespace pg, Subsystem exporter, Name user_queries_load_error; pg_up)",
+    ...inBoth(
+      "cmd/postgres_exporter/postgres_exporter.go",
+      "Namespace pg, Subsystem exporter, Name user_queries_load_error; pg_up",
+    ),
   ),
-  defaultPort: fact(
-    9187,
-    "github:prometheus-community/postgres_exporter README.md (--web.listen-address default :9187)",
-  ),
+  defaultPort: fact(9187, cite("postgresExporter0171", "README.md:174-175", "--web.listen-address default :9187")),
 } as const;
 
 export const PGBOUNCER_EXPORTER = {
-  version: fact(tagVersion(EXPORTER_IMAGES.pgbouncerExporter), "components/facts/images.ts"),
+  version: fact("0.12.1", cite("pgbouncerExporter", undefined, "the tag pinned in components/facts/images.ts")),
   /** Every metric name v0.12.1 emits (collector.go: pgbouncer_<SHOW namespace>_<metric>). */
   metrics: fact(
     [
@@ -82,14 +85,27 @@ export const PGBOUNCER_EXPORTER = {
       "pgbouncer_config_max_client_connections",
       "pgbouncer_config_max_user_connections",
     ],
-    "github:prometheus-community/pgbouncer_exporter v0.12.1 collector.go (metricMaps for POOLS, DATABASES, STATS_TOTALS, LISTS, CONFIG; pgbouncer_up, pgbouncer_version_info)",
+    cite(
+      "pgbouncerExporter",
+      "collector.go",
+      "metricMaps for POOLS, DATABASES, STATS_TOTALS, LISTS, CONFIG; pgbouncer_up, pgbouncer_version_info",
+    ),
   ),
   connectionEnv: fact(
     "PGBOUNCER_EXPORTER_CONNECTION_STRING",
-    "github:prometheus-community/pgbouncer_exporter v0.12.1 pgbouncer_exporter.go (--pgBouncer.connectionString, Envar PGBOUNCER_EXPORTER_CONNECTION_STRING)",
+    cite(
+      "pgbouncerExporter",
+      "pgbouncer_exporter.go",
+      "--pgBouncer.connectionString, Envar PGBOUNCER_EXPORTER_CONNECTION_STRING",
+    ),
   ),
   defaultPort: fact(
     9127,
-    "github:prometheus-community/pgbouncer_exporter README.md (--web.listen-address default :9127)",
+    cite("pgbouncerExporter", "README.md:5", "Exports metrics at `9127/metrics`"),
+    cite(
+      "pgbouncerExporter",
+      "pgbouncer_exporter.go:53",
+      'kingpinflag.AddFlags(kingpin.CommandLine, ":9127"): --web.listen-address default :9127',
+    ),
   ),
 } as const;

@@ -1,5 +1,4 @@
-/** Facts the Kubernetes manifests rely on, each with its source. Tests check every example stack against them. */
-export { type Fact } from "./fact";
+/** Facts the Kubernetes manifests rely on, each with its sources. Tests check every example stack against them. */
 export { KUBELET, POD_SECURITY_RESTRICTED } from "./kubelet";
 export { PGBOUNCER_IMAGE } from "./pgbouncerImage";
 export { POSTGRES } from "./postgres";

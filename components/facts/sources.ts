@@ -1,42 +1,152 @@
 /**
- * Where each Aurora fact comes from. Facts name a source by key; a test checks
- * every key resolves here. Repository sources carry the commit that was read,
- * pages their address. No AWS account was used: where a source is an archived
- * copy or a third party's observation, the note says so.
+ * Every document a fact comes from, for every backend: a repository read at a commit or tag (and, when the entry is
+ * one file of it, its path), or a page by address. Facts cite an entry by id with `cite(id, where, what)`; a wrong id
+ * fails the typecheck, and test/unit/facts.test.ts checks that every entry is cited. No AWS account and no image pull
+ * was used: where a source is an archived copy, an installed package or a third party's observation, the note says so.
  */
 
-export interface Source {
-  title: string;
-  url?: string;
-  repo?: string;
-  path?: string;
-  commit?: string;
-  note?: string;
+/** A repository at a commit or tag; `path` when the entry is one file of it. */
+export interface RepoSource {
+  readonly repo: string;
+  readonly ref: string;
+  readonly path?: string;
+  readonly title?: string;
+  readonly note?: string;
 }
+
+/** A page, by its address. */
+export interface PageSource {
+  readonly url: string;
+  readonly title: string;
+  readonly note?: string;
+}
+
+export type Source = RepoSource | PageSource;
 
 const AUG = "awsdocs/amazon-aurora-user-guide";
 const AUG_2023 = "287c60402f2da72238efbe4bd10cc34bb03acfa3";
 const TF = "hashicorp/terraform-provider-aws";
+const POSTGRES_DOCS = "https://www.postgresql.org/docs/current";
 
 export const SOURCES = {
+  // PostgreSQL and PgBouncer
+  postgres: {
+    repo: "postgres/postgres",
+    ref: "REL_15_18",
+    note: "the server this machine runs and the local backend boots (Debian 15.18); the messages cited are in its binary",
+  },
+  pgpassDocs: { url: `${POSTGRES_DOCS}/libpq-pgpass.html`, title: "PostgreSQL: The Password File" },
+  standbyDocs: { url: `${POSTGRES_DOCS}/warm-standby.html`, title: "PostgreSQL: Log-Shipping Standby Servers" },
+  replicationProtocolDocs: {
+    url: `${POSTGRES_DOCS}/protocol-replication.html`,
+    title: "PostgreSQL: Streaming Replication Protocol",
+  },
+  shutdownDocs: { url: `${POSTGRES_DOCS}/server-shutdown.html`, title: "PostgreSQL: Shutting Down the Server" },
+  pgbouncerConfigDocs: { url: "https://www.pgbouncer.org/config.html", title: "PgBouncer: configuration" },
+
+  // Images
+  dockerPostgres: {
+    repo: "docker-library/postgres",
+    ref: "6edb0a8c",
+    note: "the official postgres image: Dockerfiles and docker-entrypoint.sh per major and variant",
+  },
+  dockerPostgresDocs: {
+    repo: "docker-library/docs",
+    ref: "c4a9ba41443427b2ec1d5c4cc01879076aa4a1eb",
+    note: "the postgres image's documentation (Docker Hub page)",
+  },
+  dockerPgbouncer: { repo: "edoburu/docker-pgbouncer", ref: "v1.25.1-p0" },
+
+  // Kubernetes, its runtimes and the Pulumi provider
+  kubernetes: {
+    repo: "kubernetes/kubernetes",
+    ref: "7dd8853fa0291d32159b74e9887a06384747572c",
+    note: "pkg/volume/volume_linux.go as the reference index stores it",
+  },
+  podSecurityAdmission: {
+    repo: "kubernetes/pod-security-admission",
+    ref: "v0.34.0",
+    note: "Kubernetes 1.34.0's staging/src/k8s.io/pod-security-admission, published as its own repository",
+  },
+  kubernetesVolumeApi: {
+    url: "https://kubernetes.io/docs/reference/kubernetes-api/config-and-storage-resources/volume/",
+    title: "Kubernetes API: Volume (EmptyDirVolumeSource, SecretVolumeSource, …)",
+  },
+  kubernetesPodApi: {
+    url: "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/",
+    title: "Kubernetes API: Pod (PodSecurityContext, …)",
+  },
+  lifecycleHooksDocs: {
+    url: "https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/",
+    title: "Kubernetes: Container Lifecycle Hooks",
+  },
+  commandArgsDocs: {
+    url: "https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/",
+    title: "Kubernetes: Define a Command and Arguments for a Container",
+  },
+  kubernetesEnhancements: { repo: "kubernetes/enhancements", ref: "64765b4b02389318f2113119dd9e491479f978a0" },
+  containerd: { repo: "containerd/containerd", ref: "v2.3.4" },
+  pulumiKubernetes: { repo: "pulumi/pulumi-kubernetes", ref: "94977969" },
+  pulumiEngine: { repo: "pulumi/pulumi", ref: "v3.259.0" },
+
+  // CloudNativePG
+  cnpg: { repo: "cloudnative-pg/cloudnative-pg", ref: "v1.30.0" },
+  cnpg129: { repo: "cloudnative-pg/cloudnative-pg", ref: "v1.29.0" },
+  cnpgCharts: { repo: "cloudnative-pg/charts", ref: "cloudnative-pg-v0.29.0" },
+  cnpgMachinery: { repo: "cloudnative-pg/machinery", ref: "v0.5.0" },
+  cnpgIssue4964: {
+    url: "https://github.com/cloudnative-pg/cloudnative-pg/issues/4964",
+    title: "cloudnative-pg/cloudnative-pg issue #4964",
+  },
+  cnpgModelsPackage: {
+    url: "https://www.npmjs.com/package/@kubernetes-models/cloudnative-pg/v/1.0.0",
+    title: "npm @kubernetes-models/cloudnative-pg 1.0.0",
+    note: "read from node_modules",
+  },
+  kubernetesModels: {
+    repo: "tommy351/kubernetes-models-ts",
+    ref: "679e32095f646cfc7677ef4bdf0a4eb0c9967d23",
+    note: "the Version Packages commit that made @kubernetes-models/cloudnative-pg 1.0.0",
+  },
+  tlsProvider: { repo: "hashicorp/terraform-provider-tls", ref: "d72d90e1" },
+
+  // Exporters
+  postgresExporterDebian: {
+    url: "https://packages.debian.org/bookworm/prometheus-postgres-exporter",
+    title: "Debian 12 prometheus-postgres-exporter",
+    note: "0.11.1-3+b5, as installed on this machine (the local backend runs it)",
+  },
+  postgresExporter0111: {
+    repo: "prometheus-community/postgres_exporter",
+    ref: "v0.11.1",
+    note: "the version Debian 12 ships (local backend)",
+  },
+  postgresExporter0171: {
+    repo: "prometheus-community/postgres_exporter",
+    ref: "v0.17.1",
+    note: "the version of the pinned image (Kubernetes)",
+  },
+  pgbouncerExporter: { repo: "prometheus-community/pgbouncer_exporter", ref: "v0.12.1" },
+
+  // AWS: Aurora, RDS Proxy, CloudWatch, IAM, the provider
   apgParams2023: {
     title: "Aurora PostgreSQL parameters (cluster and instance tables, generated from default.aurora-postgresql14)",
     repo: AUG,
     path: "doc_source/AuroraPostgreSQL.Reference.ParameterGroups.md",
-    commit: AUG_2023,
+    ref: AUG_2023,
     note: "the last archived copy (2023-06); the current page's tables for aurora-postgresql15/16/17 were not readable in the stored corpus",
   },
   apgParams2022: {
     title: "Aurora PostgreSQL parameters, aurora-postgresql13 ('Static.' markers)",
     repo: AUG,
     path: "doc_source/AuroraPostgreSQL.Reference.ParameterGroups.md",
-    commit: "4527278326d07063eeb0092f96b90c0ba830be52",
+    ref: "4527278326d07063eeb0092f96b90c0ba830be52",
   },
   apgParams2021: {
     title: "Aurora PostgreSQL reference with a 'Modifiable' column",
     repo: AUG,
     path: "doc_source/AuroraPostgreSQL.Reference.md",
-    commit: "b0b981a0969c5dbf4158ba0dcf8c51222fbbc192",
+    ref: "b0b981a0969c5dbf4158ba0dcf8c51222fbbc192",
   },
   apgParamsCurrent: {
     title: "Amazon Aurora PostgreSQL parameters (current page)",
@@ -46,14 +156,15 @@ export const SOURCES = {
   pgGucContext: {
     title: "PostgreSQL GUC contexts (postmaster = needs a restart)",
     repo: "postgres/postgres",
-    path: "src/backend/utils/misc/guc_tables.c",
-    note: "read with postgres --describe-config (15.18) on this machine",
+    ref: "REL_15_18",
+    path: "src/backend/utils/misc/guc.c",
+    note: "read with postgres --describe-config (15.18) on this machine; from 16 on the tables are in src/backend/utils/misc/guc_tables.c",
   },
   apgManaging: {
     title: "Managing Aurora PostgreSQL: max_connections formula and table",
     repo: AUG,
     path: "doc_source/AuroraPostgreSQL.Managing.md",
-    commit: AUG_2023,
+    ref: AUG_2023,
   },
   apgScram: {
     title:
@@ -64,13 +175,13 @@ export const SOURCES = {
     title: "Aurora PostgreSQL security: rds.force_ssl",
     repo: AUG,
     path: "doc_source/AuroraPostgreSQL.Security.md",
-    commit: AUG_2023,
+    ref: AUG_2023,
   },
   apgReplication: {
     title: "Replication with Aurora PostgreSQL: static parameters need a reboot of each instance",
     repo: AUG,
     path: "doc_source/AuroraPostgreSQL.Replication.md",
-    commit: AUG_2023,
+    ref: AUG_2023,
   },
   longRunningReads: {
     title: "AWS Database Blog: Manage long-running read queries on Aurora PostgreSQL",
@@ -81,13 +192,13 @@ export const SOURCES = {
     title: "Aurora metrics: cluster-level and instance-level tables",
     repo: AUG,
     path: "doc_source/Aurora.AuroraMonitoring.Metrics.md",
-    commit: AUG_2023,
+    ref: AUG_2023,
   },
   dimensions2023: {
     title: "Aurora CloudWatch dimensions",
     repo: AUG,
     path: "doc_source/dimensions.md",
-    commit: AUG_2023,
+    ref: AUG_2023,
   },
   metricsCurrentKo: {
     title: "Aurora metrics (current, Korean): AuroraGlobalDB* 'available only in the secondary AWS Region'",
@@ -108,26 +219,27 @@ export const SOURCES = {
     title:
       "CloudWatch GetMetricStatistics: 'If a specific combination of dimensions was not published, you can't retrieve statistics for it'; ListMetrics matches metrics having the given dimensions among others",
     repo: "aws/aws-sdk-js-v3",
-    path: "clients/client-cloudwatch (GetMetricStatisticsInput.Dimensions, ListMetricsInput.Dimensions)",
-    note: "@aws-sdk/client-cloudwatch 3.x type documentation in node_modules",
+    ref: "v3.1164.0",
+    path: "clients/client-cloudwatch",
+    note: "GetMetricStatisticsInput.Dimensions, ListMetricsInput.Dimensions: @aws-sdk/client-cloudwatch 3.x type documentation in node_modules (3.1164.0)",
   },
   autoScaling2023: {
     title: "Using Aurora Auto Scaling with Aurora replicas",
     repo: AUG,
     path: "doc_source/Aurora.Integrating.AutoScaling.md",
-    commit: "0dfaa41a89d9004396421180fa2e7d2b02b968ca",
+    ref: "0dfaa41a89d9004396421180fa2e7d2b02b968ca",
   },
   highAvailability2023: {
     title: "High availability for Aurora: 15 replicas; promotion tiers and the largest-instance tie-break",
     repo: AUG,
     path: "doc_source/Concepts.AuroraHighAvailability.md",
-    commit: AUG_2023,
+    ref: AUG_2023,
   },
   endpoints2023: {
     title: "Aurora endpoints: custom endpoints, 5 per cluster, identifiers unique per account and region",
     repo: AUG,
     path: "doc_source/Aurora.Overview.Endpoints.md",
-    commit: AUG_2023,
+    ref: AUG_2023,
   },
   globalRequirements: {
     title: "Aurora Global Database configuration requirements: up to 10 secondary Regions; primary readers 15 - s",
@@ -137,13 +249,13 @@ export const SOURCES = {
     title: "Aurora Global Database: automatic minor version upgrade does not apply",
     repo: AUG,
     path: "doc_source/aurora-global-database.md",
-    commit: AUG_2023,
+    ref: AUG_2023,
   },
   upgradePostgres2023: {
     title: "Upgrading Aurora PostgreSQL: global major upgrades upgrade every member",
     repo: AUG,
     path: "doc_source/USER_UpgradeDBInstance.PostgreSQL.md",
-    commit: AUG_2023,
+    ref: AUG_2023,
   },
   secretsManagerRds: {
     title:
@@ -155,7 +267,7 @@ export const SOURCES = {
       "Getting started with RDS Proxy: the role's kms:Decrypt on the key ARN via secretsmanager.<region>.amazonaws.com",
     repo: AUG,
     path: "doc_source/rds-proxy-setup.md",
-    commit: AUG_2023,
+    ref: AUG_2023,
   },
   proxySecrets: {
     title: "RDS Proxy database credentials: a secret with keys username and password",
@@ -164,14 +276,17 @@ export const SOURCES = {
   iamConditionOperators: {
     title: "IAM condition operators: StringEquals is exact matching; only StringLike takes * and ? wildcards",
     repo: "awsdocs/iam-user-guide",
+    ref: "b78cb749f54da00d3e324635a0e027b936160759",
+    note: "the last commit with the guide's text (2023-03) before the repository was archived; the operators table says the same",
     path: "doc_source/reference_policies_elements_condition_operators.md",
   },
   sdkRds: {
     title:
       "@aws-sdk/client-rds 3.1169 model documentation (CreateDBCluster, DBParameterGroupStatus, TargetHealth, DescribeCertificates)",
     repo: "aws/aws-sdk-js-v3",
+    ref: "v3.1169.0",
     path: "clients/client-rds/src/models",
-    note: "read from node_modules/@aws-sdk/client-rds/dist-types",
+    note: "read from node_modules/@aws-sdk/client-rds/dist-types (3.1169.0)",
   },
   sslRotation: {
     title: "Rotating your SSL/TLS certificate: rds-ca-2019 expired August 2024",
@@ -181,47 +296,49 @@ export const SOURCES = {
     title: "Publishing Aurora PostgreSQL logs: /aws/rds/cluster/<cluster>/postgresql, 'Never expire' by default",
     repo: AUG,
     path: "doc_source/AuroraPostgreSQL.CloudWatch.md",
-    commit: AUG_2023,
+    ref: AUG_2023,
   },
   logRetentionValues: {
     title: "CloudWatch Logs retention values (PutRetentionPolicy), as @pulumi/aws 7 documents them",
     repo: "pulumi/pulumi-aws",
+    ref: "v7.48.0",
     path: "sdk/nodejs/cloudwatch/logGroup.ts",
+    note: "read from node_modules/@pulumi/aws (7.48.0)",
   },
   tfCluster: {
     title: "aws_rds_cluster: kms_key_id ValidARN + ForceNew, read back verbatim",
     repo: TF,
     path: "internal/service/rds/cluster.go",
-    commit: "0168cf6844f393420326f1426bf18ed357b56a77",
+    ref: "0168cf6844f393420326f1426bf18ed357b56a77",
   },
   tfClusterInstance: {
     title: "aws_rds_cluster_instance",
     repo: TF,
     path: "internal/service/rds/cluster_instance.go",
-    commit: "01606926a0c0ab9174aec440f976a48b0baee722",
+    ref: "01606926a0c0ab9174aec440f976a48b0baee722",
   },
   tfProxy: {
     title: "aws_db_proxy: role_arn and auth.secret_arn ValidARN",
     repo: TF,
     path: "internal/service/rds/proxy.go",
-    commit: "013f1736b90439e5a19567a87d3e5cd11858c420",
+    ref: "013f1736b90439e5a19567a87d3e5cd11858c420",
   },
   tfClusterEndpoint: {
     title: "aws_rds_cluster_endpoint: identifier ForceNew, not auto-named",
     repo: TF,
     path: "internal/service/rds/cluster_endpoint.go",
-    commit: "0413c661ec1b94f3033c98f3fbd1e8c1b2725589",
+    ref: "0413c661ec1b94f3033c98f3fbd1e8c1b2725589",
   },
   tfGlobalCluster: {
     title: "aws_rds_global_cluster: identifier ForceNew; no kms_key_id",
     repo: TF,
     path: "internal/service/rds/global_cluster.go",
-    commit: "060c26034cb68a176dc23146b1fe6fdc92accba7",
+    ref: "060c26034cb68a176dc23146b1fe6fdc92accba7",
   },
   tfEngineVersion: {
     title: "compareActualEngineVersion: a configured version that differs from the running one becomes a diff",
-    repo: TF,
-    path: "internal/service/rds/engine_version.go",
+    url: "https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/rds/engine_version.go",
+    note: "not pinned: no copy at a commit is stored here; the function was read as the reference index holds it (2026)",
   },
   tfIssue25713: {
     title: "KMS alias with RDS causes forced recreation (alias ARN vs key ARN)",
@@ -235,23 +352,29 @@ export const SOURCES = {
     title:
       "@pulumi/aws 7 GlobalCluster: ignore engineVersion on member clusters when upgrading through the global cluster",
     repo: "pulumi/pulumi-aws",
+    ref: "v7.48.0",
     path: "sdk/nodejs/rds/globalCluster.ts",
+    note: "read from node_modules/@pulumi/aws (7.48.0): Upgrading Engine Versions",
   },
   pulumiClusterInstance: {
     title: "@pulumi/aws 7 ClusterInstance.engineVersion: upgrades happen on the Cluster, not here",
     repo: "pulumi/pulumi-aws",
+    ref: "v7.48.0",
     path: "sdk/nodejs/rds/clusterInstance.ts",
+    note: "read from node_modules/@pulumi/aws (7.48.0)",
   },
   bridgeAutoname: {
     title: "pulumi-terraform-bridge: delete-before-replace only for auto-nameable fields the user set",
     repo: "pulumi/pulumi-terraform-bridge",
+    ref: "v3.136.0",
     path: "pkg/tfbridge/provider.go",
+    note: "Diff: deleteBeforeReplace when nameRequiresDeleteBeforeReplace (schema.go), i.e. an auto-nameable field the autonamer did not fill",
   },
   rdsAuroraModule: {
     title: "terraform-aws-rds-aurora: inputs users expect; random final snapshot suffix before v8",
     repo: "terraform-aws-modules/terraform-aws-rds-aurora",
     path: "variables.tf",
-    commit: "259b5827d159ea73d6f61da802291dceaa2ad2c0",
+    ref: "259b5827d159ea73d6f61da802291dceaa2ad2c0",
   },
 } as const satisfies Record<string, Source>;
 
