@@ -20,7 +20,7 @@ async function stackOutputJson(stack: string): Promise<Record<string, unknown>> 
   const { program } = await runProgram(stack);
   const values: Record<string, unknown> = {};
   for (const key of STACK_OUTPUT_KEYS) {
-    const { value } = await resolve(program[key]);
+    const { value } = await resolve<unknown>(program[key]);
     if (value !== undefined) values[key] = value;
   }
   return JSON.parse(JSON.stringify(values)) as Record<string, unknown>;
