@@ -1,10 +1,9 @@
 /**
  * What promoting an OLTP replica means for its settings, shared by the local
  * runner and `pg-read-replicas kubernetes failover`: the stack's synchronous
- * commit carried over to the survivors, and the ALTER SYSTEM statements that
- * turn a read-only standby's configuration into a writer's. Pure.
+ * commit carried over to the survivors. The statements that apply it are in
+ * sql/promotionSql.ts. Pure.
  */
-import { ensureSlotsSql } from "../sql/replicationSql";
 import type { StandbyNode, Topology } from "../topology/types";
 
 export interface SynchronousPlan {
@@ -43,26 +42,3 @@ export function synchronousAfterPromotion(topology: Topology, followers: readonl
     description: `synchronous_commit = ${synchronousCommit}, synchronous_standby_names = ${names}${capped}`,
   };
 }
-
-/**
- * Run on the promoted server, after pg_promote. Its configuration is a replica's
- * (default_transaction_read_only = on, no synchronous settings); ALTER SYSTEM
- * persists the writer's in its data directory. Each followers' slot is made here,
- * so they keep streaming with their WAL retained.
- */
-export function promotedWriterSql(plan: SynchronousPlan, followers: readonly StandbyNode[]): string[] {
-  return [
-    "ALTER SYSTEM SET default_transaction_read_only = off",
-    "ALTER SYSTEM RESET primary_conninfo",
-    "ALTER SYSTEM RESET primary_slot_name",
-    `ALTER SYSTEM SET synchronous_commit = '${plan.commit}'`,
-    `ALTER SYSTEM SET synchronous_standby_names = '${plan.names.replace(/'/g, "''")}'`,
-    "SELECT pg_reload_conf()",
-    ensureSlotsSql(followers.map((f) => f.slot)),
-  ];
-}
-
-/** Promotion waits (up to 60 s) until the server accepts writes. */
-export const PROMOTE_SQL = "SELECT pg_promote(true, 60)";
-/** How far a standby has received: the most advanced candidate loses the least. */
-export const RECEIVED_LSN_SQL = "SELECT pg_is_in_recovery(), pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::bigint";

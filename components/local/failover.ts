@@ -5,8 +5,14 @@
  */
 import { randomBytes } from "node:crypto";
 import type { StackOutputs } from "../contract/stackOutputs";
-import { PROMOTE_SQL, promotedWriterSql, synchronousAfterPromotion } from "../failover/promotion";
-import { HEARTBEAT_DDL, IDENTITY_SQL, heartbeatWriteSql } from "../sql/replicationSql";
+import { synchronousAfterPromotion } from "../failover/promotion";
+import {
+  PROMOTE_SQL,
+  RECEIVED_BYTES_SQL,
+  followWriterSql,
+  promotedWriterSql,
+  provingWriteSql,
+} from "../sql/promotionSql";
 import { REPLICATION_CONNECT_TIMEOUT_S } from "../render/seedReplicaScript";
 import { replicationSslMode } from "../render/tlsModes";
 import type { StandbyNode } from "../topology/types";
@@ -87,7 +93,7 @@ async function proveWriteThroughPool(layout: Layout, outputs: StackOutputs, writ
   let last = "";
   while (Date.now() - started < 60_000) {
     try {
-      const sqlText = `${HEARTBEAT_DDL.join(";\n")};\n${heartbeatWriteSql(token)};\n${IDENTITY_SQL}`;
+      const sqlText = provingWriteSql(token).join(";\n");
       const rows = await queryOnce({ outputs }, outputs.pools.write, sqlText);
       const [name, inRecovery] = rows[rows.length - 1] ?? [];
       if (name === writer && inRecovery === false) return Date.now() - started;
@@ -126,10 +132,7 @@ async function mostAdvancedCandidate(layout: Layout, state: LocalState): Promise
   const candidates = promotionCandidates(state);
   let best: { node: StandbyNode; lsn: bigint } | undefined;
   for (const candidate of candidates) {
-    const text = await superuserSql(node, candidate, [
-      "-c",
-      "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::bigint",
-    ]).catch(() => undefined);
+    const text = await superuserSql(node, candidate, ["-c", RECEIVED_BYTES_SQL]).catch(() => undefined);
     if (!text) continue;
     const lsn = BigInt(text);
     if (!best || lsn > best.lsn) best = { node: candidate, lsn };
@@ -138,7 +141,7 @@ async function mostAdvancedCandidate(layout: Layout, state: LocalState): Promise
   return best.node;
 }
 
-/** Points a standby at the new writer; primary_conninfo reloads without a restart (PostgreSQL 13+). */
+/** Points a standby at the new writer. */
 async function follow(layout: Layout, state: LocalState, follower: StandbyNode, writer: StandbyNode): Promise<void> {
   const node = nodeContext(layout, state);
   if (!(await nodeIsRunning(node, follower))) return;
@@ -146,12 +149,11 @@ async function follow(layout: Layout, state: LocalState, follower: StandbyNode, 
   const sslmode = replicationSslMode(state.topology, follower);
   const rootCert = sslmode === "verify-ca" && state.tls ? ` sslrootcert=${state.tls.caFile}` : "";
   const conninfo = `host=${host} port=${port} user=${state.topology.replication.user} passfile=${layout.passfile(follower.name)} application_name=${follower.name} sslmode=${sslmode}${rootCert} connect_timeout=${REPLICATION_CONNECT_TIMEOUT_S}`;
-  await superuserSql(node, follower, [
-    "-c",
-    `ALTER SYSTEM SET primary_conninfo = '${conninfo}'`,
-    "-c",
-    "SELECT pg_reload_conf()",
-  ]);
+  await superuserSql(
+    node,
+    follower,
+    followWriterSql(conninfo).flatMap((statement) => ["-c", statement]),
+  );
 }
 
 function repointWritePool(layout: Layout, state: LocalState): void {

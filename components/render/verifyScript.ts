@@ -5,9 +5,10 @@
  *
  * Two modes:
  *  - "primary" (the primary's region): the writer answers as a primary; every
- *    expected standby, in every region, streams on its own slot within the lag
- *    bound; a fresh heartbeat written on the writer becomes visible on each local
- *    reader within maxLag; readers refuse writes; each pool lands on its role.
+ *    expected standby of the region streams on its own slot within the lag
+ *    bound (one statement, sql/streamingSql.ts: the script only prints its
+ *    rows); a fresh heartbeat written on the writer becomes visible on each
+ *    local reader within maxLag; readers refuse writes; each pool lands on its role.
  *    On success it writes the final heartbeat $HEARTBEAT_TOKEN for other regions.
  *  - "replica" (another region): its readers are in recovery, refuse writes, see
  *    $HEARTBEAT_TOKEN, and its read pool lands on them.
@@ -21,13 +22,14 @@ import {
   HEARTBEAT_DDL,
   IDENTITY_SQL,
   READ_ONLY_PROBE_SQL,
-  REPLICATION_STATUS_SQL,
   STANDBY_STATUS_SQL,
   heartbeatSeenSql,
   heartbeatWriteSql,
 } from "../sql/replicationSql";
+import { STREAMING_COLUMNS, type StreamingExpectation, streamingProblemsSql } from "../sql/streamingSql";
 import { shq } from "../ground/shell";
-import { OPERATOR_STREAMING_CHECKS } from "./verifyOperatorChecks";
+
+export type { StreamingExpectation } from "../sql/streamingSql";
 
 /** A standby reached directly: it must stream on its own slot. */
 export interface NodeReader {
@@ -45,14 +47,6 @@ export interface ServiceReader {
   endpoint: Endpoint;
   slotPattern: string;
 }
-
-/**
- * What the writer's pg_stat_replication must show: one standby by name, an operator's instances, or a replica cluster.
- */
-export type StreamingExpectation =
-  | { kind: "node"; node: StandbyNode }
-  | { kind: "instances"; cluster: string; count: number; slotPrefix: string; role: StandbyNode["role"] }
-  | { kind: "replicaCluster"; applicationName: string; role: StandbyNode["role"] };
 
 interface TargetsBase {
   region: string;
@@ -77,29 +71,46 @@ export function poolExpectation(topology: Topology, pool: Pool): { names: string
 
 const POOL_SAMPLES = 6;
 
-function streamingLine(expectation: StreamingExpectation): string {
-  switch (expectation.kind) {
-    case "node":
-      return `  check_streaming ${expectation.node.name} ${expectation.node.slot} ${expectation.node.role} ${expectation.node.remote ? "remote" : "local"}`;
-    case "instances":
-      return `  check_instances ${shq(expectation.cluster)} ${expectation.count} ${shq(expectation.slotPrefix)} ${expectation.role}`;
-    case "replicaCluster":
-      return `  check_replica_cluster ${shq(expectation.applicationName)} ${expectation.role}`;
-  }
+/** A standby of the topology, as the writer must see it stream. */
+export function nodeExpectation(node: StandbyNode): StreamingExpectation {
+  return { kind: "node", name: node.name, slot: node.slot, role: node.role, remote: node.remote };
 }
 
-function writerChecks(topology: Topology, writer: Endpoint, streaming?: readonly StreamingExpectation[]): string {
-  // Only this region's standbys: another region's are created by its own cluster's deployment,
-  // which this Job does not wait for; that region's Job checks them (and waits for this one).
-  const expected: StreamingExpectation[] = streaming
+/**
+ * What this Job expects of the writer's pg_stat_replication: `streaming` when given, else this region's standbys.
+ * Another region's are created by its own cluster's deployment, which this Job does not wait for; that region's Job
+ * checks them (and waits for this one).
+ */
+export function streamingExpectations(
+  topology: Topology,
+  streaming?: readonly StreamingExpectation[],
+): StreamingExpectation[] {
+  return streaming
     ? [...streaming]
     : servingStandbys(topology)
         .filter((s) => !s.remote)
-        .map((node) => ({ kind: "node", node }));
-  const expectations = expected.map(streamingLine).join("\n");
-  const operatorChecks = expected.some((e) => e.kind !== "node") ? OPERATOR_STREAMING_CHECKS : "";
-  return `check_writer() {
-  local out
+        .map(nodeExpectation);
+}
+
+const STREAMING_SQL_END = "END_OF_STREAMING_SQL";
+
+/** The streaming rule's statement, held verbatim by a quoted here-document (readable in the ConfigMap). */
+function streamingStatement(topology: Topology, streaming?: readonly StreamingExpectation[]): string {
+  const statement = streamingProblemsSql(streamingExpectations(topology, streaming), topology.verification.maxLagBytes);
+  if (statement.split("\n").includes(STREAMING_SQL_END))
+    throw new Error(`the streaming statement holds a line ${STREAMING_SQL_END}, which would end its here-document`);
+  return `IFS= read -r -d '' STREAMING_SQL <<'${STREAMING_SQL_END}' || true
+${statement}
+${STREAMING_SQL_END}`;
+}
+
+function writerChecks(topology: Topology, writer: Endpoint, streaming?: readonly StreamingExpectation[]): string {
+  // The rule is the statement's (sql/streamingSql.ts): each row is a problem, or a healthy standby's summary.
+  const skipped = "_ ".repeat(STREAMING_COLUMNS.indexOf("summary"));
+  return `${streamingStatement(topology, streaming)}
+
+check_writer() {
+  local out streaming summary found
   if ! out=$(sql ${shq(writer.host)} ${writer.port} ${shq(IDENTITY_SQL)}); then
     problem "writer ${writer.host}:${writer.port}: cannot query it: $out. Check the primary pod's log and the ${topology.user} user's access (pg_hba)."
     return 1
@@ -108,32 +119,13 @@ function writerChecks(topology: Topology, writer: Endpoint, streaming?: readonly
     problem "writer ${writer.host}:${writer.port} answered as \${out%%|*}, which is in recovery: the rw endpoint does not reach the primary."
     return 1
   fi
-  if ! status=$(sql ${shq(writer.host)} ${writer.port} ${shq(REPLICATION_STATUS_SQL)}); then
-    problem "writer: cannot read pg_stat_replication: $status"
+  if ! streaming=$(sql ${shq(writer.host)} ${writer.port} "$STREAMING_SQL"); then
+    problem "writer: cannot read pg_stat_replication: $streaming"
     return 1
   fi
-${expectations}
-}
-
-check_streaming() {
-  local name=$1 slot=$2 role=$3 where=$4 line app state got_slot active replay_bytes flush_bytes replay_ms sync bytes
-  line=$(printf '%s\\n' "$status" | grep "^$name|" || true)
-  if [ -z "$line" ]; then
-    problem "$name: not connected to the writer (absent from pg_stat_replication). Look at that replica's log: seeding, authentication and pg_hba are the usual causes."
-    return
-  fi
-  IFS='|' read -r app state got_slot active replay_bytes flush_bytes replay_ms sync <<<"$line"
-  if [ "$state" != streaming ]; then problem "$name: state is $state, not streaming."; fi
-  if [ "$got_slot" != "$slot" ] || [ "$active" != t ]; then problem "$name: streams without its slot $slot active (slot: '\${got_slot}', active: $active)."; fi
-  # The OLAP replica may pause replay for long queries by design: hold it to received-and-flushed WAL.
-  bytes=$replay_bytes
-  if [ "$role" = olap ]; then bytes=$flush_bytes; fi
-  if [ "$bytes" -lt 0 ]; then
-    problem "$name: connected but has not reported a WAL position yet."
-  elif [ "$bytes" -gt "$MAX_LAG_BYTES" ]; then
-    problem "$name: lags $bytes bytes behind the writer (bound $MAX_LAG_BYTES)."
-  fi
-  report+=("$name ($role, $where): streaming on $slot ($sync), replay lag \${replay_bytes} bytes / \${replay_ms} ms")
+  while IFS='|' read -r ${skipped}summary found; do
+    if [ -n "$found" ]; then problem "$found"; elif [ -n "$summary" ]; then report+=("$summary"); fi
+  done <<<"$streaming"
 }
 
 write_heartbeat() {
@@ -142,7 +134,7 @@ write_heartbeat() {
     problem "writer: cannot write heartbeat: $out"
     return 1
   fi
-}${operatorChecks}`;
+}`;
 }
 
 function readerChecks(): string {
@@ -242,7 +234,6 @@ set -uo pipefail
 : "\${PGUSER:?}" "\${PGPASSWORD:?}" "\${PGDATABASE:?}" "\${HEARTBEAT_TOKEN:?}"
 case "$HEARTBEAT_TOKEN" in *[!A-Za-z0-9_-]*) echo "verify: HEARTBEAT_TOKEN may hold only [A-Za-z0-9_-]" >&2; exit 2 ;; esac
 TIMEOUT_S=${Math.ceil(verification.timeoutMs / 1000)}
-MAX_LAG_BYTES=${verification.maxLagBytes}
 MAX_LAG_MS=${verification.maxLagMs}
 HEARTBEAT_DDL=${shq(HEARTBEAT_DDL.join("; "))}
 export PGCONNECT_TIMEOUT=5

@@ -1,7 +1,8 @@
 /**
  * The verifier every backend uses: given StackOutputs, proves replication is
- * streaming end to end. It runs the same SQL as the Kubernetes Job (sql/replicationSql.ts)
- * and polls until every check passes or the timeout expires.
+ * streaming end to end. It runs the same SQL as the Kubernetes Job (sql/replicationSql.ts,
+ * and the streaming rule of sql/streamingSql.ts) and polls until every check passes or the
+ * timeout expires.
  *
  * Per attempt: the writer answers as a primary; every expected reader streams on
  * its slot within the byte bound; a fresh heartbeat written on the writer becomes
@@ -9,23 +10,30 @@
  * lands only on the role it serves.
  */
 import { randomBytes } from "node:crypto";
-import type { Endpoint, Reader, StackOutputs, VerificationBounds } from "../contract/stackOutputs";
+import type { Endpoint, StackOutputs, VerificationBounds } from "../contract/stackOutputs";
 import {
   AURORA_IDENTITY_SQL,
-  AURORA_REPLICA_STATUS_SQL,
   HEARTBEAT_DDL,
   IDENTITY_SQL,
   READ_ONLY_PROBE_SQL,
   READ_ONLY_REFUSAL,
-  REPLICATION_STATUS_SQL,
   STANDBY_STATUS_SQL,
   heartbeatSeenSql,
   heartbeatWriteSql,
 } from "../sql/replicationSql";
 import { type SslMode, queryOnce } from "../contract/connection";
-import { instanceProblems } from "./instances";
+import {
+  type PoolReport,
+  type ReplicaReport,
+  type VerificationReport,
+  type VerifyContext,
+  describe,
+  emptyReport,
+} from "./report";
+import { checkStreaming } from "./streaming";
 
 export type { SslMode } from "../contract/connection";
+export type { PoolReport, ReplicaReport, VerificationReport } from "./report";
 
 export interface VerifyOptions extends Partial<VerificationBounds> {
   /** Concurrent connections per pool; each must land on the pool's role. */
@@ -38,67 +46,18 @@ export interface VerifyOptions extends Partial<VerificationBounds> {
   signal?: AbortSignal;
 }
 
-export interface ReplicaReport {
-  name: string;
-  role: Reader["role"];
-  region: string;
-  endpoint: Endpoint;
-  state?: string;
-  slot?: string;
-  slotActive?: boolean;
-  replayLagBytes?: number;
-  flushLagBytes?: number;
-  replayLagMs?: number;
-  /** How the writer counts it for synchronous commit: sync, quorum, potential or async. */
-  sync?: string;
-  inRecovery?: boolean;
-  receiver?: string;
-  readOnly?: boolean;
-  heartbeatVisibleMs?: number;
-  problems: string[];
+/** Aurora names instances its own way. */
+function identitySql(outputs: StackOutputs): string {
+  return outputs.backend === "aurora" ? AURORA_IDENTITY_SQL : IDENTITY_SQL;
 }
 
-export interface PoolReport {
-  pool: "write" | "read" | "olap";
-  endpoint: Endpoint;
-  expected: string[];
-  landedOn: Record<string, number>;
-  problems: string[];
-}
-
-export interface VerificationReport {
-  ok: boolean;
-  attempts: number;
-  elapsedMs: number;
-  writer: { endpoint: Endpoint; name?: string; problems: string[] };
-  replicas: ReplicaReport[];
-  pools: PoolReport[];
-  problems: string[];
-}
-
-/** The SQL that differs by backend: Aurora names instances and reports replicas its own way. */
-function dialect(outputs: StackOutputs) {
-  return outputs.backend === "aurora"
-    ? { identity: AURORA_IDENTITY_SQL, replication: AURORA_REPLICA_STATUS_SQL }
-    : { identity: IDENTITY_SQL, replication: REPLICATION_STATUS_SQL };
-}
-
-interface Context {
-  outputs: StackOutputs;
-  bounds: VerificationBounds;
-  /** Undefined: as the outputs say (TLS when the stack requires it). */
-  sslmode?: SslMode;
-  poolSamples: number;
-}
-
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 const at = (e: Endpoint) => `${e.host}:${e.port}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function checkWriter(ctx: Context, report: VerificationReport): Promise<boolean> {
+async function checkWriter(ctx: VerifyContext, report: VerificationReport): Promise<boolean> {
   const { writer } = ctx.outputs;
   try {
-    const [[name, inRecovery]] = (await queryOnce(ctx, writer, dialect(ctx.outputs).identity)) as [[string, boolean]];
+    const [[name, inRecovery]] = (await queryOnce(ctx, writer, identitySql(ctx.outputs))) as [[string, boolean]];
     report.writer.name = name;
     if (inRecovery) {
       report.writer.problems.push(
@@ -113,79 +72,12 @@ async function checkWriter(ctx: Context, report: VerificationReport): Promise<bo
   return report.writer.problems.length === 0;
 }
 
-async function checkStreaming(ctx: Context, report: VerificationReport): Promise<void> {
-  let rows: unknown[][];
-  try {
-    rows = await queryOnce(ctx, ctx.outputs.writer, dialect(ctx.outputs).replication);
-  } catch (error) {
-    report.writer.problems.push(`writer: cannot read pg_stat_replication: ${describe(error)}`);
-    return;
-  }
-  const byName = new Map(rows.map((row) => [row[0] as string, row]));
-  // Aurora's writer reports only its own cluster's readers; other regions are proven by the heartbeat.
-  const home = ctx.outputs.regions.find((r) => r.primary)?.region;
-  const streaming =
-    ctx.outputs.backend === "aurora" ? report.replicas.filter((r) => r.region === home) : report.replicas;
-  for (const replica of streaming) {
-    const cluster = ctx.outputs.readers.find((r) => r.name === replica.name)?.cluster;
-    if (cluster?.kind === "instances") {
-      checkInstances(ctx, replica, rows, cluster);
-      continue;
-    }
-    const row = byName.get(replica.name);
-    if (!row) {
-      replica.problems.push(
-        `${replica.name}: not connected to the writer (absent from pg_stat_replication). Look at its log: seeding, authentication and pg_hba are the usual causes.`,
-      );
-      continue;
-    }
-    const [, state, slot, active, replayBytes, flushBytes, replayMs, sync] = row as [
-      string,
-      string,
-      string,
-      boolean,
-      string,
-      string,
-      string,
-      string,
-    ];
-    Object.assign(replica, {
-      state,
-      slot,
-      slotActive: active,
-      replayLagBytes: Number(replayBytes),
-      flushLagBytes: Number(flushBytes),
-      replayLagMs: Number(replayMs),
-      sync,
-    });
-    if (state !== "streaming") replica.problems.push(`${replica.name}: state is ${state}, not streaming.`);
-    const expectedSlot = ctx.outputs.readers.find((r) => r.name === replica.name)?.slot;
-    // A replica cluster's designated primary streams without a slot (CloudNativePG has none for it).
-    if (cluster?.kind !== "replicaCluster" && (!active || (expectedSlot !== undefined && slot !== expectedSlot))) {
-      replica.problems.push(
-        `${replica.name}: streams without its slot ${expectedSlot ?? "(any)"} active (slot: '${slot}', active: ${active}).`,
-      );
-    }
-    // The OLAP replica may pause replay for long queries by design: hold it to flushed WAL.
-    const lag = Number(replica.role === "olap" ? flushBytes : replayBytes);
-    if (lag < 0) replica.problems.push(`${replica.name}: connected but has not reported a WAL position yet.`);
-    else if (lag > ctx.bounds.maxLagBytes)
-      replica.problems.push(`${replica.name}: lags ${lag} bytes behind the writer (bound ${ctx.bounds.maxLagBytes}).`);
-  }
-}
-
-function checkInstances(
-  ctx: Context,
+async function checkReader(
+  ctx: VerifyContext,
   replica: ReplicaReport,
-  rows: unknown[][],
-  cluster: { count: number; slotPrefix: string },
-): void {
-  const { problems, worstLagBytes, found } = instanceProblems(replica.name, rows, cluster, ctx.bounds.maxLagBytes);
-  replica.problems.push(...problems);
-  Object.assign(replica, { ...(found > 0 ? { state: "streaming" } : {}), replayLagBytes: worstLagBytes });
-}
-
-async function checkReader(ctx: Context, replica: ReplicaReport, token: string, writtenAt: number): Promise<void> {
+  token: string,
+  writtenAt: number,
+): Promise<void> {
   try {
     const [[inRecovery, receiver]] = (await queryOnce(ctx, replica.endpoint, STANDBY_STATUS_SQL)) as [
       [boolean, string],
@@ -222,7 +114,7 @@ async function checkReader(ctx: Context, replica: ReplicaReport, token: string, 
 }
 
 /** true: refused as read-only; false: accepted; undefined: failed for another reason. */
-async function refusesWrites(ctx: Context, endpoint: Endpoint): Promise<boolean | undefined> {
+async function refusesWrites(ctx: VerifyContext, endpoint: Endpoint): Promise<boolean | undefined> {
   try {
     await queryOnce(ctx, endpoint, READ_ONLY_PROBE_SQL);
     return false;
@@ -246,7 +138,7 @@ function poolExpectations(
   return expectations;
 }
 
-async function checkPools(ctx: Context, report: VerificationReport): Promise<void> {
+async function checkPools(ctx: VerifyContext, report: VerificationReport): Promise<void> {
   for (const expectation of poolExpectations(ctx.outputs)) {
     const expected = expectation.pool === "write" ? [report.writer.name ?? "(the writer)"] : expectation.names;
     const pool: PoolReport = {
@@ -259,9 +151,7 @@ async function checkPools(ctx: Context, report: VerificationReport): Promise<voi
     report.pools.push(pool);
     // Concurrent clients force the pooler to use several server connections.
     const samples = await Promise.allSettled(
-      Array.from({ length: ctx.poolSamples }, () =>
-        queryOnce(ctx, expectation.endpoint, dialect(ctx.outputs).identity),
-      ),
+      Array.from({ length: ctx.poolSamples }, () => queryOnce(ctx, expectation.endpoint, identitySql(ctx.outputs))),
     );
     for (const sample of samples) {
       if (sample.status === "rejected") {
@@ -282,7 +172,11 @@ async function checkPools(ctx: Context, report: VerificationReport): Promise<voi
   }
 }
 
-async function writeHeartbeat(ctx: Context, report: VerificationReport, token: string): Promise<number | undefined> {
+async function writeHeartbeat(
+  ctx: VerifyContext,
+  report: VerificationReport,
+  token: string,
+): Promise<number | undefined> {
   try {
     await queryOnce(ctx, ctx.outputs.writer, `${HEARTBEAT_DDL.join(";\n")};\n${heartbeatWriteSql(token)}`);
     return Date.now();
@@ -292,22 +186,8 @@ async function writeHeartbeat(ctx: Context, report: VerificationReport, token: s
   }
 }
 
-async function attempt(ctx: Context, token: string): Promise<VerificationReport> {
-  const report: VerificationReport = {
-    ok: false,
-    attempts: 0,
-    elapsedMs: 0,
-    writer: { endpoint: ctx.outputs.writer, problems: [] },
-    replicas: ctx.outputs.readers.map((r) => ({
-      name: r.name,
-      role: r.role,
-      region: r.region,
-      endpoint: { host: r.host, port: r.port },
-      problems: [],
-    })),
-    pools: [],
-    problems: [],
-  };
+async function attempt(ctx: VerifyContext, token: string): Promise<VerificationReport> {
+  const report = emptyReport(ctx.outputs);
   if (await checkWriter(ctx, report)) {
     await checkStreaming(ctx, report);
     const writtenAt = await writeHeartbeat(ctx, report, token);
@@ -325,7 +205,7 @@ async function attempt(ctx: Context, token: string): Promise<VerificationReport>
 }
 
 export async function verifyStack(outputs: StackOutputs, options: VerifyOptions = {}): Promise<VerificationReport> {
-  const ctx: Context = {
+  const ctx: VerifyContext = {
     outputs,
     bounds: {
       timeoutMs: options.timeoutMs ?? outputs.verification.timeoutMs,

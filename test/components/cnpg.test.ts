@@ -18,6 +18,7 @@ import { TYPES, k8sObject, ofType, providerUrn } from "../support/graph";
 import { kubernetesNameProblems } from "../support/kubernetesNames";
 import { isKubernetesObject, validateKubernetesObject } from "../support/kubernetesSchema";
 import { type ProgramRun, type Registered, isSecretValue, resolve, runProgram } from "../support/pulumiMocks";
+import { verifierStreamingSql } from "../support/streamingStatement";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -244,7 +245,7 @@ describe("prod-cnpg", () => {
     expectPoolersTheWebhookTakes(run);
   });
 
-  it("verifies with the same Job, after every Cluster and Pooler, knowing the operator's names", () => {
+  it("verifies with the same Job, after every Cluster and Pooler, knowing the operator's names", async () => {
     const job = ofType(run, TYPES.job).find((j) => !j.inputs.metadata.name.includes("eu-west-1"))!;
     for (const resource of [...ofType(run, CLUSTER), ...ofType(run, POOLER)].filter((r) =>
       r.name.startsWith("pg-us-east-1"),
@@ -252,8 +253,9 @@ describe("prod-cnpg", () => {
       expect(job.dependencies, resource.name).toContain(resource.urn);
     }
     const script = k8sObject(run, TYPES.configMap, job.inputs.metadata.name).inputs.data["verify.sh"] as string;
-    expect(script).toContain("check_instances 'pg' 3 '_cnpg_' oltp");
-    expect(script).toContain("check_replica_cluster 'pg-olap' olap");
+    const streaming = await verifierStreamingSql(run);
+    expect(streaming.expected).toEqual(["pg", "pg-olap"]);
+    expect(script).toContain(streaming.sql);
     expect(script).toContain("check_pool read 'pg-pool-read.pg-prod.svc.cluster.local' 5432 t 'pg'");
     const remote = ofType(run, TYPES.job).find((j) => j.inputs.metadata.name.includes("eu-west-1"))!;
     expect(remote.dependencies).toContain(job.urn);

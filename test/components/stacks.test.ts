@@ -18,6 +18,7 @@ import {
   setStackConfig,
   settle,
 } from "../support/pulumiMocks";
+import { verifierStreamingSql } from "../support/streamingStatement";
 
 function pgbouncerTarget(run: ProgramRun, pool: string, owner?: string): string {
   const ini = k8sObject(run, TYPES.configMap, `${pool}-config`, owner).inputs.data["pgbouncer.ini"] as string;
@@ -201,7 +202,7 @@ describe("staging stack", () => {
       expect(JSON.stringify(map.inputs)).not.toContain("mock-pg-app-password");
   });
 
-  it("runs the verification Job after every database workload, pool and Service", () => {
+  it("runs the verification Job after every database workload, pool and Service", async () => {
     const job = ofType(run, TYPES.job)[0]!;
     const hash = job.inputs.metadata.name.replace("pg-verify-", "");
     expect(hash).toMatch(/^[0-9a-f]{10}$/);
@@ -217,8 +218,9 @@ describe("staging stack", () => {
     expect(job.inputs.spec.backoffLimit).toBe(0);
     expect(job.inputs.metadata.annotations["pulumi.com/timeoutSeconds"]).toBe(String(300 + 300));
     const script = k8sObject(run, TYPES.configMap, job.inputs.metadata.name).inputs.data["verify.sh"] as string;
-    for (const name of ["pg-replica-0", "pg-replica-1", "pg-olap-0"])
-      expect(script).toContain(`check_streaming ${name} `);
+    const streaming = await verifierStreamingSql(run);
+    expect(streaming.expected).toEqual(["pg-replica-0", "pg-replica-1", "pg-olap-0"]);
+    expect(script).toContain(streaming.sql);
     expect(script).toContain(
       "check_pool read 'pg-pool-read.pg-staging.svc.cluster.local' 5432 t 'pg-replica-0 pg-replica-1'",
     );

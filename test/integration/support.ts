@@ -2,7 +2,7 @@
 import { inject } from "vitest";
 import pg from "pg";
 import { LocalRunner } from "../../components/local/runner";
-import { renderVerifyScript } from "../../components/render/verifyScript";
+import { type StreamingExpectation, renderVerifyScript } from "../../components/render/verifyScript";
 import type { Endpoint, StackOutputs } from "../../components/contract/stackOutputs";
 import { stackClient } from "../../components/contract/connection";
 
@@ -77,8 +77,15 @@ export async function generateWal(megabytes: number): Promise<void> {
   }
 }
 
-/** The Kubernetes Job's verify.sh, rendered for this suite's local servers (optionally with a shorter timeout). */
-export function localJobScript(options: { pools: boolean; timeoutS?: number }): {
+/**
+ * The Kubernetes Job's verify.sh, rendered for this suite's local servers (optionally with a shorter timeout, or
+ * other streaming expectations than the topology's standbys).
+ */
+export function localJobScript(options: {
+  pools: boolean;
+  timeoutS?: number;
+  streaming?: readonly StreamingExpectation[];
+}): {
   script: string;
   env: Record<string, string>;
 } {
@@ -93,6 +100,7 @@ export function localJobScript(options: { pools: boolean; timeoutS?: number }): 
     writer: outputs.writer,
     readers: topology.standbys.map((node) => ({ node, endpoint: state.endpoints.nodes[node.name]! })),
     pools: pools.map((pool) => ({ pool, endpoint: state.endpoints.pools[pool.name]! })),
+    ...(options.streaming ? { streaming: options.streaming } : {}),
   });
   if (options.timeoutS !== undefined) script = script.replace(/^TIMEOUT_S=\d+$/m, `TIMEOUT_S=${options.timeoutS}`);
   return {

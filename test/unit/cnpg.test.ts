@@ -19,7 +19,6 @@ import { type ClusterPlan, clusterPlans, poolerTarget } from "../../components/k
 import { poolerParameters } from "../../components/kubernetes/cnpg/pooler";
 import { GUCS } from "../../components/settings/registry";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
-import { instanceProblems } from "../../components/verify/instances";
 import type { CnpgEngine, SelfHostedTopology, Setting } from "../../components/topology/types";
 import { patched, selfHostedBase } from "../support/configs";
 import { INSTALLED_CNPG_CRD } from "../support/pulumiMocks";
@@ -357,35 +356,5 @@ describe("the operator check", () => {
     expect(crdProblem(cnpgEngine(topology), old, "test")).toMatch(
       /older than 1\.26\.0: its CRD clusters\.postgresql\.cnpg\.io lacks spec\.probes\.readiness\.maximumLag/,
     );
-  });
-});
-
-describe("verify --outputs on a CloudNativePG stack", () => {
-  const row = (app: string, slot: string, active = true, lag = "0") => [
-    app,
-    "streaming",
-    slot,
-    active,
-    lag,
-    "0",
-    "0",
-    "quorum",
-  ];
-  it("counts the operator's instances of a Cluster and holds each to its own slot and the lag bound", () => {
-    const cluster = { count: 2, slotPrefix: "_cnpg_" };
-    expect(
-      instanceProblems(
-        "pg",
-        [row("pg-2", "_cnpg_pg_2"), row("pg-3", "_cnpg_pg_3"), row("pg-olap", "", false)],
-        cluster,
-        1000,
-      ),
-    ).toEqual({ problems: [], worstLagBytes: 0, found: 2 });
-    const bad = instanceProblems("pg", [row("pg-2", "_cnpg_pg_3", true, "5000")], cluster, 1000);
-    expect(bad.problems).toEqual([
-      "pg: 1 of its 2 standbys stream from the writer; look at the Cluster's status and its pods' logs.",
-      "pg-2: streams without its slot _cnpg_pg_2 active (slot: '_cnpg_pg_3', active: true).",
-      "pg-2: lags 5000 bytes behind the writer (bound 1000).",
-    ]);
   });
 });

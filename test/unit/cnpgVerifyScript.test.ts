@@ -1,16 +1,19 @@
 /**
  * The verification Job's script on the cloudnative-pg engine, run by bash against a
  * fake psql that answers as CloudNativePG's servers do: every instance reports the
- * Cluster's name as cluster_name, standbys <cluster>-<n> stream on _cnpg_<cluster>_<n>,
- * the OLAP replica cluster streams without a slot under its own application_name.
+ * Cluster's name as cluster_name, the read pool lands on the main Cluster. The streaming
+ * rule is one statement (sql/streamingSql.ts) proven against a real PostgreSQL in
+ * test/integration/1-streaming-rule.test.ts; here the fake answers it with rows in its
+ * shape, and the script must send the statement verbatim and print what it returns.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cnpgVerifyTargets } from "../../components/kubernetes/cnpg/verify";
 import { renderVerifyScript } from "../../components/render/verifyScript";
+import { STREAMING_COLUMNS, streamingProblemsSql } from "../../components/sql/streamingSql";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import { patched, selfHostedBase } from "../support/configs";
 
@@ -20,7 +23,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const FAKE_PSQL = `#!/usr/bin/env bash
 while [ $# -gt 0 ]; do case "$1" in -h) host=$2; shift 2 ;; -c) sql=$2; shift 2 ;; *) shift ;; esac; done
 case "$sql" in
-  *pg_stat_replication*) printf '%s\\n' "$STATUS" | tr ';' '\\n'; exit 0 ;;
+  *pg_stat_replication*) printf '%s' "$sql" > "${dir}/streaming.sql"; printf '%s\\n' "$STREAMING" | tr ';' '\\n'; exit 0 ;;
   *read_only_probe*) echo "ERROR:  cannot execute CREATE TABLE in a read-only transaction"; exit 1 ;;
   *"count(*)"*) echo 1; exit 0 ;;
   *pg_stat_wal_receiver*)
@@ -54,7 +57,8 @@ const { topology } = topologyFromConfig(
   patched(base, { kubernetes: { ...(base.kubernetes as object), engine: "cloudnative-pg" } }),
 );
 if (topology.backend !== "selfHosted") throw new Error("selfHosted expected");
-const script = renderVerifyScript(topology, cnpgVerifyTargets(topology, topology.regions[0]!));
+const targets = cnpgVerifyTargets(topology, topology.regions[0]!);
+const script = renderVerifyScript(topology, targets);
 writeFileSync(join(dir, "verify.sh"), script);
 
 function run(env: Record<string, string>) {
@@ -72,35 +76,56 @@ function run(env: Record<string, string>) {
   return { status: result.status, out: result.stdout + result.stderr };
 }
 
-const STREAMING =
-  "pg-2|streaming|_cnpg_pg_2|t|0|0|0|quorum;pg-3|streaming|_cnpg_pg_3|t|0|0|0|quorum;pg-olap|streaming||f|0|0|0|async";
+/** A row of the streaming statement's output, as psql -At prints it. */
+function row(values: Partial<Record<(typeof STREAMING_COLUMNS)[number], string>>): string {
+  return STREAMING_COLUMNS.map((column) => values[column] ?? "").join("|");
+}
+
+const STREAMING = [
+  row({ expectation: "pg", standby: "pg-2", summary: "pg-2 (oltp, instance of pg): streaming on _cnpg_pg_2" }),
+  row({ expectation: "pg", standby: "pg-3", summary: "pg-3 (oltp, instance of pg): streaming on _cnpg_pg_3" }),
+  row({ expectation: "pg-olap", standby: "pg-olap", summary: "pg-olap (olap, replica cluster): streaming without" }),
+].join(";");
 
 describe("verify.sh on CloudNativePG", () => {
-  it("passes when the operator's instances stream on their slots, the OLAP replica cluster without one, and each pool lands on its Cluster", () => {
-    const { status, out } = run({ STATUS: STREAMING, READ_POOL_LANDS_ON: "pg|t" });
+  it("sends the streaming rule's statement for the operator's instances and the OLAP replica cluster, verbatim", () => {
+    run({ STREAMING, READ_POOL_LANDS_ON: "pg|t" });
+    expect(targets.mode === "primary" && targets.streaming).toEqual([
+      { kind: "instances", cluster: "pg", count: 2, slotPrefix: "_cnpg_", role: "oltp" },
+      { kind: "replicaCluster", applicationName: "pg-olap", role: "olap" },
+    ]);
+    const streaming = targets.mode === "primary" ? targets.streaming! : [];
+    expect(readFileSync(join(dir, "streaming.sql"), "utf8")).toBe(
+      `${streamingProblemsSql(streaming, topology.verification.maxLagBytes)}\n`,
+    );
+  });
+
+  it("passes when the statement finds no problem and each pool lands on its Cluster, reporting each standby", () => {
+    const { status, out } = run({ STREAMING, READ_POOL_LANDS_ON: "pg|t" });
     expect(out).toContain("verify: PASSED");
-    expect(out).toContain("pg-2 (oltp, instance of pg): streaming on _cnpg_pg_2");
-    expect(out).toContain("pg-olap (olap, replica cluster): streaming without a slot");
+    expect(out).toContain("  - pg-2 (oltp, instance of pg): streaming on _cnpg_pg_2");
+    expect(out).toContain("  - pg-olap (olap, replica cluster): streaming without");
     expect(status).toBe(0);
   });
 
-  it("fails, naming each, when an instance is missing, one streams without its slot, or the read pool reaches the OLAP Cluster", () => {
+  it("fails with each problem the statement returns, and when the read pool reaches the OLAP Cluster", () => {
     const { status, out } = run({
-      STATUS: "pg-2|streaming||f|0|0|0|async;pg-olap|streaming||f|0|0|0|async",
+      STREAMING: [
+        row({ expectation: "pg", problem: "pg: 1 of its 2 standbys stream from the writer." }),
+        row({
+          expectation: "pg",
+          standby: "pg-2",
+          summary: "unused",
+          problem: "pg-2: streams without its slot (slot: '', active: false).",
+        }),
+        row({ expectation: "pg-olap", standby: "pg-olap", summary: "pg-olap (olap, replica cluster): streaming" }),
+      ].join(";"),
       READ_POOL_LANDS_ON: "pg-olap|t",
     });
     expect(status).toBe(1);
-    expect(out).toContain("pg: 1 of its 2 standbys stream from the writer");
-    expect(out).toContain("pg-2: streams without its slot _cnpg_pg_2 active");
-    expect(out).toContain("pool read landed on pg-olap, which is not one of: pg.");
-  });
-
-  it("fails when the OLAP replica cluster is not streaming to the writer", () => {
-    const { status, out } = run({
-      STATUS: "pg-2|streaming|_cnpg_pg_2|t|0|0|0|quorum;pg-3|streaming|_cnpg_pg_3|t|0|0|0|quorum",
-      READ_POOL_LANDS_ON: "pg|t",
-    });
-    expect(status).toBe(1);
-    expect(out).toContain("pg-olap: the replica cluster's designated primary is not connected to the writer");
+    expect(out).toContain("  - pg: 1 of its 2 standbys stream from the writer.");
+    expect(out).toContain("  - pg-2: streams without its slot (slot: '', active: false).");
+    expect(out).toContain("  - pool read landed on pg-olap, which is not one of: pg.");
+    expect(out).not.toContain("unused");
   });
 });

@@ -6,7 +6,8 @@ import { renderPgIdent } from "../../components/render/pgIdent";
 import { renderPgbouncerIni, renderUserlist } from "../../components/render/pgbouncerIni";
 import { renderPostgresqlConf, quoteSetting } from "../../components/render/postgresqlConf";
 import { renderSeedReplicaScript } from "../../components/render/seedReplicaScript";
-import { type VerifyTargets, renderVerifyScript } from "../../components/render/verifyScript";
+import { type VerifyTargets, renderVerifyScript, streamingExpectations } from "../../components/render/verifyScript";
+import { streamingProblemsSql } from "../../components/sql/streamingSql";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { Topology } from "../../components/topology/types";
 import { patched, selfHostedBase } from "../support/configs";
@@ -248,8 +249,16 @@ describe("bootstrap SQL and scripts", () => {
     bashSyntaxOk(primary);
     bashSyntaxOk(replica);
     // Another region's standbys are checked by that region's Job (the primary's does not wait for them).
-    expect(primary).toContain("check_streaming pg-replica-0 pg_replica_0 oltp local");
-    expect(primary).not.toContain("check_streaming pg-replica-eu-west-1-0");
+    const expected = streamingExpectations(t);
+    expect(expected.map((e) => e.kind === "node" && e.name)).toEqual(["pg-replica-0", "pg-replica-1", "pg-olap-0"]);
+    expect(expected[0]).toEqual({
+      kind: "node",
+      name: "pg-replica-0",
+      slot: "pg_replica_0",
+      role: "oltp",
+      remote: false,
+    });
+    expect(primary).toContain(streamingProblemsSql(expected, t.verification.maxLagBytes));
     expect(replica).not.toContain("check_writer");
     // Primary mode without the writer's endpoint is refused by the compiler (npm test runs tsc).
     // @ts-expect-error writer is required in primary mode

@@ -14,13 +14,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { UserError } from "../../../ground/errors";
-import {
-  PROMOTE_SQL,
-  RECEIVED_LSN_SQL,
-  promotedWriterSql,
-  synchronousAfterPromotion,
-} from "../../../failover/promotion";
-import { HEARTBEAT_DDL, IDENTITY_SQL, heartbeatWriteSql } from "../../../sql/replicationSql";
+import { synchronousAfterPromotion } from "../../../failover/promotion";
+import { PROMOTE_SQL, RECEIVED_LSN_SQL, promotedWriterSql, provingWriteSql } from "../../../sql/promotionSql";
 import { homeRegion, standbysOf } from "../../../topology/queries";
 import type { SelfHostedTopology, StandbyNode } from "../../../topology/types";
 import { names, writerSelector } from "../../conventions";
@@ -110,7 +105,7 @@ async function proveWrite(
   timeoutMs: number,
 ): Promise<void> {
   const token = `failover-${randomBytes(4).toString("hex")}`;
-  const sql = [...HEARTBEAT_DDL, heartbeatWriteSql(token), IDENTITY_SQL];
+  const sql = provingWriteSql(token);
   const command = [
     "psql",
     "-h",
