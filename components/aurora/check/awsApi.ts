@@ -10,7 +10,7 @@ import {
   InvalidDBInstanceStateFault,
   RDSClient,
 } from "@aws-sdk/client-rds";
-import type { AuroraApi, ClusterDescription, Dimension, InstanceDescription, ProxyTargetDescription } from "./check";
+import type { AuroraApi, ClusterDescription, Dimension, InstanceDescription, ProxyTargetDescription } from "./api";
 
 /** CloudWatch publishes RDS metrics each minute; five minutes spans a fresh instance's first datapoints. */
 const METRIC_WINDOW_MS = 5 * 60_000;
