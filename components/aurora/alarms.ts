@@ -9,6 +9,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
 import { METRIC_FACTS } from "../facts/aws/metrics";
+import type { Instance } from "./primaryInstances";
+import type { SecondaryInRegion } from "./secondaryRegion";
 
 export interface AlarmedInstance {
   node: DatabaseNode;
@@ -225,4 +227,30 @@ export function auroraDashboard(
     });
   });
   return new aws.cloudwatch.Dashboard(name, { dashboardName: `${args.prefix}-replication`, dashboardBody: body }, opts);
+}
+
+/** The alarms and the dashboard, when aurora.alarms.enabled. */
+export function createAlarms(
+  name: string,
+  args: {
+    topology: AuroraTopology;
+    prefix: string;
+    instances: readonly Instance[];
+    secondaries: readonly SecondaryInRegion[];
+  },
+  opts: pulumi.ComponentResourceOptions & { provider: aws.Provider },
+): void {
+  if (!args.topology.aurora.alarms.enabled) return;
+  const alarmArgs: AlarmsArgs = {
+    topology: args.topology,
+    prefix: args.prefix,
+    instances: args.instances.map((i) => ({ node: i.node, identifier: i.resource.identifier })),
+    secondaries: args.secondaries.map(({ provider, secondary }) => ({
+      region: secondary.region,
+      clusterIdentifier: secondary.cluster.clusterIdentifier,
+      provider,
+    })),
+  };
+  auroraAlarms(`${name}-alarm`, alarmArgs, opts);
+  auroraDashboard(`${name}-dashboard`, alarmArgs, pulumi.all(args.instances.map((i) => i.resource.identifier)), opts);
 }

@@ -1,10 +1,16 @@
 /** StackOutputs for Aurora, from the endpoints AWS assigns. */
+import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type Endpoint, type Reader } from "../contract/stackOutputs";
 import { type StackOutputValues, toOutputValues } from "../outputs/pulumiOutputs";
 import { commonOutputs } from "../outputs/commonOutputs";
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
+import { type MasterPassword, managedSecretArn } from "./credentials";
+import type { CustomEndpoints } from "./customEndpoints";
 import { auroraNotes } from "./notes";
+import type { Instance } from "./primaryInstances";
+import type { AuroraProxy } from "./proxy";
+import type { AuroraSecondaryRegion } from "./secondaryRegion";
 
 export interface CreatedEndpoints {
   writer: pulumi.Input<string>;
@@ -107,4 +113,43 @@ export function auroraStackOutputs(
     },
     password,
   );
+}
+
+export interface CreatedResources {
+  cluster: aws.rds.Cluster;
+  master: MasterPassword;
+  instances: readonly Instance[];
+  endpoints: CustomEndpoints | undefined;
+  proxy: AuroraProxy | undefined;
+  secondaries: readonly AuroraSecondaryRegion[];
+}
+
+/** The endpoints AWS assigned to what the component created. */
+function endpointsOf(created: CreatedResources): CreatedEndpoints {
+  const { cluster, endpoints, proxy } = created;
+  return {
+    writer: cluster.endpoint,
+    oltpReader: endpoints ? endpoints.oltp.endpoint : cluster.readerEndpoint,
+    ...(endpoints ? { olap: endpoints.olap.endpoint } : {}),
+    ...(proxy ? { proxy: { write: proxy.proxy.endpoint, readOnly: proxy.readOnly.endpoint } } : {}),
+    instances: created.instances.map((i) => ({
+      node: i.node,
+      identifier: i.resource.identifier,
+      endpoint: i.resource.endpoint,
+    })),
+    secondaries: created.secondaries.map((s) => ({
+      region: s.region,
+      readerEndpoint: s.cluster.readerEndpoint,
+      readers: s.readers.map((r) => ({ identifier: r.identifier, endpoint: r.endpoint })),
+    })),
+    ...(created.master.kind === "managed" ? { masterSecretArn: managedSecretArn(cluster) } : {}),
+  };
+}
+
+export function createOutputs(
+  topology: AuroraTopology,
+  created: CreatedResources,
+  password: pulumi.Input<string>,
+): StackOutputValues {
+  return auroraStackOutputs(topology, endpointsOf(created), password);
 }

@@ -8,8 +8,12 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AuroraSettings } from "../topology/types";
+import type { AuroraSettings, AuroraTopology } from "../topology/types";
 import { secretsManagerViaService } from "../facts/aws/provider";
+import { type MasterPassword, managedSecretArn } from "./credentials";
+import type { AuroraNetwork } from "./network";
+import type { Instance } from "./primaryInstances";
+import type { InRegion } from "./regionProvider";
 
 /** Where the proxy's credentials come from. */
 export type ProxyCredentials =
@@ -66,6 +70,41 @@ export class AuroraProxy extends pulumi.ComponentResource {
     createProxyTarget(name, this.proxy, args, this);
     this.readOnly = createReadOnlyEndpoint(name, this.proxy, network, this);
     this.registerOutputs({ endpoint: this.proxy.endpoint, readOnlyEndpoint: this.readOnly.endpoint });
+  }
+}
+
+export interface ProxyArgs {
+  topology: AuroraTopology;
+  master: MasterPassword;
+  cluster: aws.rds.Cluster;
+  network: AuroraNetwork;
+  instances: readonly Instance[];
+}
+
+/** The stack's proxy, when aurora.proxy.enabled: it logs in as the master user, with that password's secret. */
+export function createProxy(name: string, args: ProxyArgs, opts: InRegion): AuroraProxy | undefined {
+  const { topology, cluster } = args;
+  if (!topology.aurora.proxy.enabled) return undefined;
+  return new AuroraProxy(
+    `${name}-proxy`,
+    {
+      aurora: topology.aurora,
+      region: topology.region,
+      credentials: proxyCredentials(topology.user, args.master, cluster),
+      clusterIdentifier: cluster.clusterIdentifier,
+      securityGroupId: args.network.securityGroup.id,
+      waitFor: args.instances.map((i) => i.resource),
+    },
+    opts,
+  );
+}
+
+function proxyCredentials(user: string, master: MasterPassword, cluster: aws.rds.Cluster): ProxyCredentials {
+  switch (master.kind) {
+    case "generated":
+      return { kind: "generated", user, password: master.password };
+    case "managed":
+      return { kind: "managed", secretArn: managedSecretArn(cluster) };
   }
 }
 
