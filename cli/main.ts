@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from "listr2";
 import { awsAuroraApi } from "../components/aurora/check/awsApi";
-import { checkAurora } from "../components/aurora/check/check";
+import { checkAurora } from "../components/aurora/check/checkAurora";
 import { removeAutoscaledReaders } from "../components/aurora/check/autoscaledReaders";
 import {
   CLEANUP_ENV,

@@ -1,7 +1,7 @@
 /** Tables and reports for the terminal. */
 import type { FiringAlert } from "../components/local/monitoring";
 import Table from "cli-table3";
-import type { AuroraCheckReport } from "../components/aurora/check/check";
+import type { AuroraCheckReport } from "../components/aurora/check/report";
 import type { StatusRow } from "../components/local/status";
 import type { StackOutputs } from "../components/contract/stackOutputs";
 import type { VerificationReport } from "../components/verify/verifier";

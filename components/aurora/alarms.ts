@@ -9,6 +9,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
 import { METRIC_FACTS } from "../facts/aws/metrics";
+import type { Instance } from "./primaryInstances";
+import type { SecondaryInRegion } from "./secondaryRegion";
 
 export interface AlarmedInstance {
   node: DatabaseNode;
@@ -37,13 +39,27 @@ export const CONNECTIONS_SHARE = 0.85;
 
 type Metric = keyof typeof METRIC_FACTS;
 
+/** What every alarm of the stack shares: its names' prefix, whom it notifies, and the home region's options. */
+interface AlarmContext {
+  prefix: string;
+  actions: pulumi.Input<string>[];
+  opts: pulumi.CustomResourceOptions & { provider: aws.Provider };
+}
+
+interface InstanceAlarmSettings {
+  threshold: number;
+  comparison: string;
+  statistic: string;
+  periods: number;
+  description: string;
+}
+
 function instanceAlarm(
   name: string,
   metric: Metric,
   instance: AlarmedInstance,
-  settings: { threshold: number; comparison: string; statistic: string; periods: number; description: string },
-  actions: pulumi.Input<string>[],
-  opts: pulumi.CustomResourceOptions,
+  settings: InstanceAlarmSettings,
+  context: AlarmContext,
 ): aws.cloudwatch.MetricAlarm {
   return new aws.cloudwatch.MetricAlarm(
     name,
@@ -61,11 +77,103 @@ function instanceAlarm(
       // An instance that stops reporting (deleted, stopped) is its own problem, not a false all-clear.
       treatMissingData: "breaching",
       alarmDescription: settings.description,
-      alarmActions: actions,
-      okActions: actions,
+      alarmActions: context.actions,
+      okActions: context.actions,
     },
-    opts,
+    context.opts,
   );
+}
+
+/** Replica lag (readers only), CPU, free local storage and, when the stack sets max_connections, connections. */
+function instanceAlarms(
+  instance: AlarmedInstance,
+  topology: AuroraTopology,
+  context: AlarmContext,
+): aws.cloudwatch.MetricAlarm[] {
+  const { name } = instance.node;
+  const alarm = (suffix: string, metric: Metric, settings: InstanceAlarmSettings) =>
+    instanceAlarm(`${context.prefix}-${name}-${suffix}`, metric, instance, settings, context);
+  const maxLagMs = topology.verification.maxLagMs;
+  const maxConnections = maxConnectionsOf(topology);
+  return [
+    ...(instance.node.role !== "primary"
+      ? [
+          alarm("replica-lag", "AuroraReplicaLag", {
+            threshold: maxLagMs,
+            comparison: "GreaterThanThreshold",
+            statistic: "Maximum",
+            periods: 3,
+            description: `${name} replays more than verification.maxLag (${maxLagMs} ms) behind the writer for 3 minutes: it serves stale reads. See the README's runbook (AuroraReplicaLag).`,
+          }),
+        ]
+      : []),
+    alarm("cpu", "CPUUtilization", {
+      threshold: CPU_CEILING_PERCENT,
+      comparison: "GreaterThanThreshold",
+      statistic: "Average",
+      periods: 10,
+      description: `${name} uses more than ${CPU_CEILING_PERCENT}% CPU for 10 minutes.`,
+    }),
+    alarm("free-local-storage", "FreeLocalStorage", {
+      threshold: FREE_LOCAL_STORAGE_FLOOR_BYTES,
+      comparison: "LessThanThreshold",
+      statistic: "Minimum",
+      periods: 5,
+      description: `${name} has under 2 GiB of local storage (temporary files, logs).`,
+    }),
+    ...(maxConnections !== undefined
+      ? [
+          alarm("connections", "DatabaseConnections", {
+            threshold: Math.floor(maxConnections * CONNECTIONS_SHARE),
+            comparison: "GreaterThanThreshold",
+            statistic: "Maximum",
+            periods: 5,
+            description: `${name} holds over ${CONNECTIONS_SHARE * 100}% of max_connections (${maxConnections}).`,
+          }),
+        ]
+      : []),
+  ];
+}
+
+/** A secondary region's replication lag, alarmed in that region. */
+function globalLagAlarm(
+  secondary: AlarmedSecondary,
+  maxLagMs: number,
+  context: AlarmContext,
+): aws.cloudwatch.MetricAlarm {
+  // CloudWatch answers only for a dimension set exactly as published, and no source settles this one's:
+  // a Metrics Insights query filters by the cluster without naming the set (alarms accept such queries).
+  const query = pulumi.interpolate`SELECT MAX(AuroraGlobalDBReplicationLag) FROM "${NAMESPACE}" WHERE DBClusterIdentifier = '${secondary.clusterIdentifier}'`;
+  const name = `${context.prefix}-${secondary.region}-global-lag`;
+  return new aws.cloudwatch.MetricAlarm(
+    name,
+    {
+      name,
+      metricQueries: [{ id: "lag", expression: query, period: 60, returnData: true }],
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      threshold: maxLagMs,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "breaching",
+      alarmDescription: `${secondary.region} replicates more than verification.maxLag (${maxLagMs} ms) behind the primary region for 3 minutes.`,
+      alarmActions: context.actions,
+      okActions: context.actions,
+    },
+    { ...context.opts, provider: secondary.provider },
+  );
+}
+
+/** The topic the alarms notify: one the stack creates, the one it names, or none. */
+function alarmTopicArn(
+  name: string,
+  args: AlarmsArgs,
+  opts: pulumi.CustomResourceOptions,
+): pulumi.Output<string> | undefined {
+  const settings = args.topology.aurora.alarms;
+  const topic = settings.createSnsTopic
+    ? new aws.sns.Topic(`${name}-alarms`, { name: `${args.prefix}-alarms` }, opts)
+    : undefined;
+  return topic?.arn ?? (settings.snsTopicArn ? pulumi.output(settings.snsTopicArn) : undefined);
 }
 
 export function auroraAlarms(
@@ -73,108 +181,12 @@ export function auroraAlarms(
   args: AlarmsArgs,
   opts: pulumi.ComponentResourceOptions & { provider: aws.Provider },
 ): { topicArn?: pulumi.Output<string>; alarms: aws.cloudwatch.MetricAlarm[] } {
-  const { topology, prefix } = args;
-  const alarmsSettings = topology.aurora.alarms;
-  const topic = alarmsSettings.createSnsTopic
-    ? new aws.sns.Topic(`${name}-alarms`, { name: `${prefix}-alarms` }, opts)
-    : undefined;
-  const topicArn = topic?.arn ?? (alarmsSettings.snsTopicArn ? pulumi.output(alarmsSettings.snsTopicArn) : undefined);
-  const actions = topicArn ? [topicArn] : [];
-  const maxLagMs = topology.verification.maxLagMs;
-  const alarms: aws.cloudwatch.MetricAlarm[] = [];
-  for (const instance of args.instances) {
-    const id = `${prefix}-${instance.node.name}`;
-    if (instance.node.role !== "primary") {
-      alarms.push(
-        instanceAlarm(
-          `${id}-replica-lag`,
-          "AuroraReplicaLag",
-          instance,
-          {
-            threshold: maxLagMs,
-            comparison: "GreaterThanThreshold",
-            statistic: "Maximum",
-            periods: 3,
-            description: `${instance.node.name} replays more than verification.maxLag (${maxLagMs} ms) behind the writer for 3 minutes: it serves stale reads. See the README's runbook (AuroraReplicaLag).`,
-          },
-          actions,
-          opts,
-        ),
-      );
-    }
-    alarms.push(
-      instanceAlarm(
-        `${id}-cpu`,
-        "CPUUtilization",
-        instance,
-        {
-          threshold: CPU_CEILING_PERCENT,
-          comparison: "GreaterThanThreshold",
-          statistic: "Average",
-          periods: 10,
-          description: `${instance.node.name} uses more than ${CPU_CEILING_PERCENT}% CPU for 10 minutes.`,
-        },
-        actions,
-        opts,
-      ),
-      instanceAlarm(
-        `${id}-free-local-storage`,
-        "FreeLocalStorage",
-        instance,
-        {
-          threshold: FREE_LOCAL_STORAGE_FLOOR_BYTES,
-          comparison: "LessThanThreshold",
-          statistic: "Minimum",
-          periods: 5,
-          description: `${instance.node.name} has under 2 GiB of local storage (temporary files, logs).`,
-        },
-        actions,
-        opts,
-      ),
-    );
-    const maxConnections = maxConnectionsOf(topology);
-    if (maxConnections !== undefined) {
-      alarms.push(
-        instanceAlarm(
-          `${id}-connections`,
-          "DatabaseConnections",
-          instance,
-          {
-            threshold: Math.floor(maxConnections * CONNECTIONS_SHARE),
-            comparison: "GreaterThanThreshold",
-            statistic: "Maximum",
-            periods: 5,
-            description: `${instance.node.name} holds over ${CONNECTIONS_SHARE * 100}% of max_connections (${maxConnections}).`,
-          },
-          actions,
-          opts,
-        ),
-      );
-    }
-  }
-  for (const secondary of args.secondaries) {
-    // CloudWatch answers only for a dimension set exactly as published, and no source settles this one's:
-    // a Metrics Insights query filters by the cluster without naming the set (alarms accept such queries).
-    const query = pulumi.interpolate`SELECT MAX(AuroraGlobalDBReplicationLag) FROM "${NAMESPACE}" WHERE DBClusterIdentifier = '${secondary.clusterIdentifier}'`;
-    alarms.push(
-      new aws.cloudwatch.MetricAlarm(
-        `${prefix}-${secondary.region}-global-lag`,
-        {
-          name: `${prefix}-${secondary.region}-global-lag`,
-          metricQueries: [{ id: "lag", expression: query, period: 60, returnData: true }],
-          evaluationPeriods: 3,
-          datapointsToAlarm: 3,
-          threshold: maxLagMs,
-          comparisonOperator: "GreaterThanThreshold",
-          treatMissingData: "breaching",
-          alarmDescription: `${secondary.region} replicates more than verification.maxLag (${maxLagMs} ms) behind the primary region for 3 minutes.`,
-          alarmActions: actions,
-          okActions: actions,
-        },
-        { ...opts, provider: secondary.provider },
-      ),
-    );
-  }
+  const topicArn = alarmTopicArn(name, args, opts);
+  const context: AlarmContext = { prefix: args.prefix, actions: topicArn ? [topicArn] : [], opts };
+  const alarms = [
+    ...args.instances.flatMap((instance) => instanceAlarms(instance, args.topology, context)),
+    ...args.secondaries.map((secondary) => globalLagAlarm(secondary, args.topology.verification.maxLagMs, context)),
+  ];
   return { ...(topicArn ? { topicArn } : {}), alarms };
 }
 
@@ -215,4 +227,30 @@ export function auroraDashboard(
     });
   });
   return new aws.cloudwatch.Dashboard(name, { dashboardName: `${args.prefix}-replication`, dashboardBody: body }, opts);
+}
+
+/** The alarms and the dashboard, when aurora.alarms.enabled. */
+export function createAlarms(
+  name: string,
+  args: {
+    topology: AuroraTopology;
+    prefix: string;
+    instances: readonly Instance[];
+    secondaries: readonly SecondaryInRegion[];
+  },
+  opts: pulumi.ComponentResourceOptions & { provider: aws.Provider },
+): void {
+  if (!args.topology.aurora.alarms.enabled) return;
+  const alarmArgs: AlarmsArgs = {
+    topology: args.topology,
+    prefix: args.prefix,
+    instances: args.instances.map((i) => ({ node: i.node, identifier: i.resource.identifier })),
+    secondaries: args.secondaries.map(({ provider, secondary }) => ({
+      region: secondary.region,
+      clusterIdentifier: secondary.cluster.clusterIdentifier,
+      provider,
+    })),
+  };
+  auroraAlarms(`${name}-alarm`, alarmArgs, opts);
+  auroraDashboard(`${name}-dashboard`, alarmArgs, pulumi.all(args.instances.map((i) => i.resource.identifier)), opts);
 }

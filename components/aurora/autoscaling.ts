@@ -12,7 +12,6 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AuroraSettings } from "../topology/types";
-import { AUTOSCALING } from "../facts/aws/limits";
 import type { MetricName } from "../facts/aws/metrics";
 
 type Scaling = NonNullable<AuroraSettings["autoscaling"]>;
@@ -96,9 +95,4 @@ export function scalingPolicyArgs(
       scaleOutCooldown: 300,
     },
   };
-}
-
-/** Readers Application Auto Scaling added: it names them with this prefix. */
-export function isAutoscaledReader(instanceId: string): boolean {
-  return instanceId.startsWith(AUTOSCALING.addedReaderPrefix.value);
 }

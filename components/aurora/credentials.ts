@@ -10,7 +10,19 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { AuroraSettings } from "../topology/types";
 
-export function generatedPassword(name: string, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
+/** Who keeps the master password. */
+export type MasterPassword = { kind: "generated"; password: pulumi.Output<string> } | { kind: "managed" };
+
+export function createMasterPassword(
+  name: string,
+  aurora: AuroraSettings,
+  opts: pulumi.CustomResourceOptions,
+): MasterPassword {
+  if (aurora.manageMasterUserPassword) return { kind: "managed" };
+  return { kind: "generated", password: generatedPassword(name, opts) };
+}
+
+function generatedPassword(name: string, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
   return pulumi.secret(
     new random.RandomPassword(`${name}-master-password`, { length: 32, special: false }, opts).result,
   );
@@ -19,6 +31,22 @@ export function generatedPassword(name: string, opts: pulumi.CustomResourceOptio
 /** The ARN of the secret RDS created for the cluster's master user. */
 export function managedSecretArn(cluster: aws.rds.Cluster): pulumi.Output<string> {
   return cluster.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
+}
+
+/** The password the stack outputs: the generated one, or the managed secret's as it is now. */
+export function masterPasswordOutput(
+  name: string,
+  aurora: AuroraSettings,
+  master: MasterPassword,
+  cluster: aws.rds.Cluster,
+  opts: pulumi.CustomResourceOptions,
+): pulumi.Output<string> {
+  switch (master.kind) {
+    case "generated":
+      return master.password;
+    case "managed":
+      return managedPassword(name, aurora, cluster, opts);
+  }
 }
 
 function passwordIn(secretString: string | undefined): string {
@@ -31,7 +59,7 @@ function passwordIn(secretString: string | undefined): string {
 }
 
 /** The managed secret's password as it is now, and its rotation schedule when the stack sets one. */
-export function managedPassword(
+function managedPassword(
   name: string,
   aurora: AuroraSettings,
   cluster: aws.rds.Cluster,

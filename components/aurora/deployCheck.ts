@@ -2,37 +2,38 @@
 import type * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { AuroraTopology, DatabaseNode } from "../topology/types";
+import type { AuroraTopology } from "../topology/types";
 import { auroraCheckCommand } from "./check/handover";
+import type { CustomEndpoints } from "./customEndpoints";
 import { auroraExpectation } from "./expectation";
+import type { Instance } from "./primaryInstances";
+import type { AuroraProxy } from "./proxy";
+import type { AuroraSecondaryRegion } from "./secondaryRegion";
 
 export interface DeployCheckArgs {
   cli: string;
   topology: AuroraTopology;
-  nodes: readonly DatabaseNode[];
   cluster: aws.rds.Cluster;
-  instances: readonly aws.rds.ClusterInstance[];
-  secondaries: ReadonlyArray<{ cluster: aws.rds.Cluster; readers: readonly aws.rds.ClusterInstance[] }>;
-  proxyName?: pulumi.Input<string>;
-  /** Anything else that must exist first (proxy, endpoints). */
-  alsoWaitFor: pulumi.Resource[];
+  /** The primary region's instances, the writer first. */
+  instances: readonly Instance[];
+  secondaries: readonly AuroraSecondaryRegion[];
+  proxy: AuroraProxy | undefined;
+  /** They must exist before the check runs, like everything else it reads. */
+  endpoints: CustomEndpoints | undefined;
 }
 
-export function deployCheck(
-  name: string,
-  args: DeployCheckArgs,
-  opts: pulumi.CustomResourceOptions,
-): command.local.Command {
-  const ids = pulumi
+/** The identifiers AWS assigned, once all are known. */
+function createdIdentifiers(args: DeployCheckArgs) {
+  return pulumi
     .all([
       args.cluster.clusterIdentifier,
-      pulumi.all(args.instances.map((i) => i.identifier)),
+      pulumi.all(args.instances.map((i) => i.resource.identifier)),
       pulumi.all(
         args.secondaries.map((s) =>
           pulumi.all([s.cluster.clusterIdentifier, pulumi.all(s.readers.map((r) => r.identifier))]),
         ),
       ),
-      args.proxyName,
+      args.proxy?.proxy.name,
     ])
     .apply(([clusterId, instanceIds, remote, proxyName]) => ({
       clusterId,
@@ -40,7 +41,15 @@ export function deployCheck(
       secondaries: remote.map(([id, readerIds]) => ({ clusterId: id, readerIds })),
       ...(proxyName !== undefined ? { proxyName } : {}),
     }));
-  const expectation = ids.apply((created) => auroraExpectation(args.topology, args.nodes, created));
+}
+
+export function createDeployCheck(
+  name: string,
+  args: DeployCheckArgs,
+  opts: pulumi.CustomResourceOptions,
+): command.local.Command {
+  const nodes = args.instances.map((i) => i.node);
+  const expectation = createdIdentifiers(args).apply((created) => auroraExpectation(args.topology, nodes, created));
   const check = auroraCheckCommand(args.cli);
   return new command.local.Command(
     `${name}-check`,
@@ -56,9 +65,10 @@ export function deployCheck(
     {
       ...opts,
       dependsOn: [
-        ...args.instances,
+        ...args.instances.map((i) => i.resource),
         ...args.secondaries.flatMap((s) => [s.cluster, ...s.readers]),
-        ...args.alsoWaitFor,
+        ...(args.proxy ? [args.proxy] : []),
+        ...(args.endpoints ? [args.endpoints.oltp, args.endpoints.olap] : []),
       ],
     },
   );

@@ -1,6 +1,6 @@
 /** What the deploy check expects to find, from the Topology and the identifiers AWS assigned. Pure. */
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
-import type { AuroraExpectation } from "./check/check";
+import type { AuroraExpectation } from "./check/handover";
 import { versionPolicy } from "./versions";
 
 export interface CreatedIdentifiers {

@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { postgresLogGroupName } from "../facts/aws/limits";
 
-export function postgresLogGroup(
+export function createLogGroup(
   name: string,
   clusterId: pulumi.Input<string>,
   retentionInDays: number,

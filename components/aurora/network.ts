@@ -5,6 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AuroraSecondary, AuroraTopology } from "../topology/types";
 
 export interface AuroraNetworkArgs {
   vpcId: string;
@@ -54,4 +55,45 @@ export class AuroraNetwork extends pulumi.ComponentResource {
     );
     this.registerOutputs({ securityGroupId: this.securityGroup.id });
   }
+}
+
+/** The primary region's network: the stack's client CIDRs and security groups. */
+export function createNetwork(
+  name: string,
+  topology: AuroraTopology,
+  opts: pulumi.ComponentResourceOptions,
+): AuroraNetwork {
+  return new AuroraNetwork(
+    `${name}-net`,
+    {
+      vpcId: topology.aurora.vpcId,
+      subnetIds: topology.aurora.subnetIds,
+      allowedCidrs: topology.access.clientCidrs,
+      allowedSecurityGroupIds: topology.aurora.allowedSecurityGroupIds,
+      port: topology.port,
+      description: `pg-read-replicas: ${topology.name}`,
+    },
+    opts,
+  );
+}
+
+/** A secondary region's network: the clients of that region's readers. */
+export function createSecondaryNetwork(
+  name: string,
+  topology: AuroraTopology,
+  secondary: AuroraSecondary,
+  opts: pulumi.ComponentResourceOptions,
+): AuroraNetwork {
+  return new AuroraNetwork(
+    `${name}-net`,
+    {
+      vpcId: secondary.vpcId,
+      subnetIds: secondary.subnetIds,
+      allowedCidrs: secondary.allowedCidrs,
+      allowedSecurityGroupIds: [],
+      port: topology.port,
+      description: `pg-read-replicas: ${topology.name} readers in ${secondary.region}`,
+    },
+    opts,
+  );
 }

@@ -1,10 +1,16 @@
 /** StackOutputs for Aurora, from the endpoints AWS assigns. */
+import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type Endpoint, type Reader } from "../contract/stackOutputs";
 import { type StackOutputValues, toOutputValues } from "../outputs/pulumiOutputs";
 import { commonOutputs } from "../outputs/commonOutputs";
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
+import { type MasterPassword, managedSecretArn } from "./credentials";
+import type { CustomEndpoints } from "./customEndpoints";
 import { auroraNotes } from "./notes";
+import type { Instance } from "./primaryInstances";
+import type { AuroraProxy } from "./proxy";
+import type { AuroraSecondaryRegion } from "./secondaryRegion";
 
 export interface CreatedEndpoints {
   writer: pulumi.Input<string>;
@@ -22,32 +28,34 @@ export interface CreatedEndpoints {
   masterSecretArn?: pulumi.Input<string>;
 }
 
-export function auroraStackOutputs(
-  topology: AuroraTopology,
-  created: CreatedEndpoints,
-  password: pulumi.Input<string>,
-): StackOutputValues {
-  const port = topology.port;
-  const at = (host: pulumi.Input<string>): pulumi.Output<Endpoint> =>
-    pulumi.output(host).apply((h) => ({ host: h, port }));
-  const readerEndpoint = at(created.oltpReader);
-  // With an OLAP reader, the proxy's READ_ONLY endpoint would reach it too: reads use the OLTP endpoint.
-  const readPool = created.olap !== undefined || !created.proxy ? readerEndpoint : at(created.proxy.readOnly);
+type At = (host: pulumi.Input<string>) => pulumi.Output<Endpoint>;
+
+/** Every reader: the primary region's (the writer left out), then each secondary's, all OLTP. */
+function readersOf(topology: AuroraTopology, created: CreatedEndpoints): pulumi.Output<Reader>[] {
   const reader = (
     identifier: pulumi.Input<string>,
     endpoint: pulumi.Input<string>,
     region: string,
     role: Reader["role"],
   ): pulumi.Output<Reader> =>
-    pulumi.all([identifier, endpoint]).apply(([name, host]) => ({ name, region, role, host, port }));
-  const readers = [
+    pulumi.all([identifier, endpoint]).apply(([name, host]) => ({ name, region, role, host, port: topology.port }));
+  return [
     ...created.instances.flatMap(({ node, identifier, endpoint }) =>
       node.role === "primary" ? [] : [reader(identifier, endpoint, topology.region, node.role)],
     ),
     ...created.secondaries.flatMap((s) => s.readers.map((r) => reader(r.identifier, r.endpoint, s.region, "oltp"))),
   ];
-  const regions = pulumi.all([
-    pulumi.all([readerEndpoint, readPool]).apply(([endpoint, pool]) => ({
+}
+
+/** The primary region with its reader endpoint and read pool; each secondary reads through its reader endpoint. */
+function regionsOf(
+  topology: AuroraTopology,
+  created: CreatedEndpoints,
+  primary: { readerEndpoint: pulumi.Output<Endpoint>; readPool: pulumi.Output<Endpoint> },
+  at: At,
+) {
+  return pulumi.all([
+    pulumi.all([primary.readerEndpoint, primary.readPool]).apply(([endpoint, pool]) => ({
       region: topology.region,
       primary: true,
       readerEndpoint: endpoint,
@@ -62,13 +70,28 @@ export function auroraStackOutputs(
       })),
     ),
   ]);
-  const pools = pulumi
+}
+
+/** Writes through the proxy when there is one; the OLAP pool is the OLAP reader's own endpoint. */
+function poolsOf(created: CreatedEndpoints, readPool: pulumi.Output<Endpoint>, at: At) {
+  return pulumi
     .all([
       at(created.proxy ? created.proxy.write : created.writer),
       readPool,
       created.olap !== undefined ? at(created.olap) : undefined,
     ])
     .apply(([write, read, olap]) => ({ write, read, ...(olap ? { olap } : {}) }));
+}
+
+export function auroraStackOutputs(
+  topology: AuroraTopology,
+  created: CreatedEndpoints,
+  password: pulumi.Input<string>,
+): StackOutputValues {
+  const at: At = (host) => pulumi.output(host).apply((h) => ({ host: h, port: topology.port }));
+  const readerEndpoint = at(created.oltpReader);
+  // With an OLAP reader, the proxy's READ_ONLY endpoint would reach it too: reads use the OLTP endpoint.
+  const readPool = created.olap !== undefined || !created.proxy ? readerEndpoint : at(created.proxy.readOnly);
   const common = commonOutputs(topology);
   return toOutputValues(
     {
@@ -77,9 +100,9 @@ export function auroraStackOutputs(
       backend: "aurora",
       writer: at(created.writer),
       readerEndpoint,
-      readers: pulumi.all(readers),
-      pools,
-      regions,
+      readers: pulumi.all(readersOf(topology, created)),
+      pools: poolsOf(created, readPool, at),
+      regions: regionsOf(topology, created, { readerEndpoint, readPool }, at),
       notes: pulumi
         .all([created.proxy?.readOnly, created.masterSecretArn])
         .apply(([readOnly, masterSecretArn]) =>
@@ -90,4 +113,43 @@ export function auroraStackOutputs(
     },
     password,
   );
+}
+
+export interface CreatedResources {
+  cluster: aws.rds.Cluster;
+  master: MasterPassword;
+  instances: readonly Instance[];
+  endpoints: CustomEndpoints | undefined;
+  proxy: AuroraProxy | undefined;
+  secondaries: readonly AuroraSecondaryRegion[];
+}
+
+/** The endpoints AWS assigned to what the component created. */
+function endpointsOf(created: CreatedResources): CreatedEndpoints {
+  const { cluster, endpoints, proxy } = created;
+  return {
+    writer: cluster.endpoint,
+    oltpReader: endpoints ? endpoints.oltp.endpoint : cluster.readerEndpoint,
+    ...(endpoints ? { olap: endpoints.olap.endpoint } : {}),
+    ...(proxy ? { proxy: { write: proxy.proxy.endpoint, readOnly: proxy.readOnly.endpoint } } : {}),
+    instances: created.instances.map((i) => ({
+      node: i.node,
+      identifier: i.resource.identifier,
+      endpoint: i.resource.endpoint,
+    })),
+    secondaries: created.secondaries.map((s) => ({
+      region: s.region,
+      readerEndpoint: s.cluster.readerEndpoint,
+      readers: s.readers.map((r) => ({ identifier: r.identifier, endpoint: r.endpoint })),
+    })),
+    ...(created.master.kind === "managed" ? { masterSecretArn: managedSecretArn(cluster) } : {}),
+  };
+}
+
+export function createOutputs(
+  topology: AuroraTopology,
+  created: CreatedResources,
+  password: pulumi.Input<string>,
+): StackOutputValues {
+  return auroraStackOutputs(topology, endpointsOf(created), password);
 }

@@ -1,7 +1,9 @@
 /** Aurora parameter groups: one for the cluster, one per instance role present. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AuroraSettings } from "../topology/types";
 import type { AuroraParameterPlan, InstanceRole } from "./parameters";
+import type { VersionPolicy } from "./versions";
 
 export interface AuroraParameterGroupsArgs {
   family: string;
@@ -49,4 +51,17 @@ export class AuroraParameterGroups extends pulumi.ComponentResource {
     if (!group) throw new Error(`AuroraParameterGroups: no instance parameter group for ${role}; pass it in roles`);
     return group;
   }
+}
+
+/** The groups for the given instance roles, from the stack's family and parameter plan. */
+export function createParameterGroups(
+  name: string,
+  args: { aurora: AuroraSettings; plan: AuroraParameterPlan; versions: VersionPolicy; roles: readonly InstanceRole[] },
+  opts: pulumi.ComponentResourceOptions,
+): AuroraParameterGroups {
+  return new AuroraParameterGroups(
+    `${name}-params`,
+    { family: args.aurora.family, plan: args.plan, roles: args.roles, ignoreChanges: args.versions.parameterGroups },
+    opts,
+  );
 }

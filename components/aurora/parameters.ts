@@ -84,62 +84,74 @@ function refusal(fact: ParameterFact, mapping: Converted, fromStackConfig: boole
   return undefined;
 }
 
+/** A setting in Aurora's unit with the fact that places it, or why it cannot be sent at all. */
+type Sendable =
+  { kind: "sendable"; fact: ParameterFact; mapping: Converted; value: string } | { kind: "not sent"; reason: string };
+
+function sendable(setting: MappableSetting, fromStackConfig: boolean): Sendable {
+  const notSent = (reason: string): Sendable => ({ kind: "not sent", reason });
+  const mapping = gucSpec(setting.name)?.aurora;
+  if (!mapping) return notSent("Aurora PostgreSQL has no equivalent parameter");
+  if ("managed" in mapping) return notSent(mapping.managed);
+  const fact = parameterFact(setting.name);
+  // A registry entry that maps to Aurora without a fact is a bug: facts.test checks the registry.
+  if (!fact)
+    throw new Error(
+      `auroraParametersFor: ${setting.name} maps to Aurora but has no entry in components/facts/aws/parameters.ts`,
+    );
+  const refused = refusal(fact, mapping, fromStackConfig);
+  if (refused) return notSent(refused);
+  const value = convert(setting.value, mapping);
+  if (value === undefined) return notSent(`the value cannot be expressed in Aurora's unit (${mapping.unit})`);
+  return { kind: "sendable", fact, mapping, value };
+}
+
+type Note = (outcome: AuroraNote["outcome"], reason: string, auroraValue?: string) => void;
+
+function noter(notes: AuroraNote[], role: NodeRole, setting: MappableSetting): Note {
+  return (outcome, reason, auroraValue) =>
+    notes.push({
+      role,
+      setting: setting.name,
+      value: setting.value,
+      outcome,
+      reason,
+      fromStackConfig: setting.source === "stackConfig",
+      ...(auroraValue !== undefined ? { auroraValue } : {}),
+    });
+}
+
+/** The value within the fact's range: a value outside becomes its nearest bound, and is noted. */
+function withinRange(sent: Extract<Sendable, { kind: "sendable" }>, given: string, note: Note): string {
+  const { fact, mapping, value } = sent;
+  if (!fact.range || valueAllowed(fact, value)) return value;
+  const limited = bounded(value, fact.range);
+  const [min, max] = fact.range;
+  note(
+    "mapped",
+    `Aurora accepts ${min}–${max}${mapping.unit === "ms" ? " ms" : ""}; ${given} becomes its nearest bound`,
+    limited,
+  );
+  return limited;
+}
+
 /** One role's settings: the parameters Aurora gets, and a note for everything else. */
 export function auroraParametersFor(role: NodeRole, settings: readonly MappableSetting[]): RoleParameters {
   const result: RoleParameters = { parameters: [], clusterParameters: [], notes: [] };
   for (const setting of settings) {
-    const fromStackConfig = setting.source === "stackConfig";
-    const note = (outcome: AuroraNote["outcome"], reason: string, auroraValue?: string) =>
-      result.notes.push({
-        role,
-        setting: setting.name,
-        value: setting.value,
-        outcome,
-        reason,
-        fromStackConfig,
-        ...(auroraValue !== undefined ? { auroraValue } : {}),
-      });
-    const mapping = gucSpec(setting.name)?.aurora;
-    if (!mapping) {
-      note("skipped", "Aurora PostgreSQL has no equivalent parameter");
+    const note = noter(result.notes, role, setting);
+    const sent = sendable(setting, setting.source === "stackConfig");
+    if (sent.kind === "not sent") {
+      note("skipped", sent.reason);
       continue;
     }
-    if ("managed" in mapping) {
-      note("skipped", mapping.managed);
+    const value = withinRange(sent, setting.value, note);
+    if (!valueAllowed(sent.fact, value)) {
+      note("skipped", `Aurora accepts only ${sent.fact.values?.join(", ")}`);
       continue;
     }
-    const fact = parameterFact(setting.name);
-    // A registry entry that maps to Aurora without a fact is a bug: facts.test checks the registry.
-    if (!fact)
-      throw new Error(
-        `auroraParametersFor: ${setting.name} maps to Aurora but has no entry in components/facts/aws/parameters.ts`,
-      );
-    const refused = refusal(fact, mapping, fromStackConfig);
-    if (refused) {
-      note("skipped", refused);
-      continue;
-    }
-    let value = convert(setting.value, mapping);
-    if (value === undefined) {
-      note("skipped", `the value cannot be expressed in Aurora's unit (${mapping.unit})`);
-      continue;
-    }
-    if (fact.range && !valueAllowed(fact, value)) {
-      const limited = bounded(value, fact.range);
-      const [min, max] = fact.range;
-      note(
-        "mapped",
-        `Aurora accepts ${min}–${max}${mapping.unit === "ms" ? " ms" : ""}; ${setting.value} becomes its nearest bound`,
-        limited,
-      );
-      value = limited;
-    }
-    if (!valueAllowed(fact, value)) {
-      note("skipped", `Aurora accepts only ${fact.values?.join(", ")}`);
-      continue;
-    }
-    const parameter = { name: setting.name, value, applyMethod: applyMethodFor(fact) };
-    if (levelAllows(fact.level, "instance")) result.parameters.push(parameter);
+    const parameter = { name: setting.name, value, applyMethod: applyMethodFor(sent.fact) };
+    if (levelAllows(sent.fact.level, "instance")) result.parameters.push(parameter);
     else if (role === "primary") result.clusterParameters.push(parameter);
     else
       note(

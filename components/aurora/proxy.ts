@@ -8,8 +8,12 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AuroraSettings } from "../topology/types";
+import type { AuroraSettings, AuroraTopology } from "../topology/types";
 import { secretsManagerViaService } from "../facts/aws/provider";
+import { type MasterPassword, managedSecretArn } from "./credentials";
+import type { AuroraNetwork } from "./network";
+import type { Instance } from "./primaryInstances";
+import type { InRegion } from "./regionProvider";
 
 /** Where the proxy's credentials come from. */
 export type ProxyCredentials =
@@ -59,105 +63,190 @@ export class AuroraProxy extends pulumi.ComponentResource {
 
   constructor(name: string, args: AuroraProxyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:aurora:Proxy", name, {}, opts);
-    const { aurora } = args;
-    const child = { parent: this };
-    this.secretArn =
-      args.credentials.kind === "managed"
-        ? pulumi.output(args.credentials.secretArn)
-        : this.ownSecret(name, args.credentials, aurora.kmsKeyId);
-    const role = new aws.iam.Role(
-      `${name}-role`,
-      {
-        description: "pg-read-replicas: lets RDS Proxy read its credentials",
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
-      },
-      child,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-read-secret`,
-      { role: role.id, policy: this.secretArn.apply((arn) => proxyRolePolicy(arn, aurora.kmsKeyId, args.region)) },
-      child,
-    );
-    const network = { vpcSubnetIds: [...aurora.subnetIds], vpcSecurityGroupIds: [args.securityGroupId] };
-    this.proxy = new aws.rds.Proxy(
-      `${name}`,
-      {
-        engineFamily: "POSTGRESQL",
-        roleArn: role.arn,
-        requireTls: aurora.proxy.requireTls,
-        idleClientTimeout: aurora.proxy.idleClientTimeoutS,
-        auths: [
-          {
-            authScheme: "SECRETS",
-            secretArn: this.secretArn,
-            iamAuth: "DISABLED",
-            clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
-          },
-        ],
-        ...network,
-      },
-      child,
-    );
-    const targetGroup = new aws.rds.ProxyDefaultTargetGroup(
-      `${name}-targets`,
-      {
-        dbProxyName: this.proxy.name,
-        connectionPoolConfig: {
-          maxConnectionsPercent: aurora.proxy.maxConnectionsPercent,
-          connectionBorrowTimeout: 120,
-        },
-      },
-      child,
-    );
-    new aws.rds.ProxyTarget(
-      `${name}-cluster`,
-      { dbProxyName: this.proxy.name, targetGroupName: targetGroup.name, dbClusterIdentifier: args.clusterIdentifier },
-      { parent: this, dependsOn: args.waitFor },
-    );
-    this.readOnly = new aws.rds.ProxyEndpoint(
-      `${name}-ro`,
-      {
-        dbProxyName: this.proxy.name,
-        dbProxyEndpointName: this.proxy.name.apply((n) => `${n}-ro`.slice(0, 63)),
-        targetRole: "READ_ONLY",
-        ...network,
-      },
-      // Its name is fixed by the proxy's: a replacement must free it first.
-      { parent: this, deleteBeforeReplace: true },
-    );
+    this.secretArn = proxySecretArn(name, args.credentials, args.aurora.kmsKeyId, this);
+    const role = createProxyRole(name, this.secretArn, args, this);
+    const network = { vpcSubnetIds: [...args.aurora.subnetIds], vpcSecurityGroupIds: [args.securityGroupId] };
+    this.proxy = createRdsProxy(name, { role, secretArn: this.secretArn, network, aurora: args.aurora }, this);
+    createProxyTarget(name, this.proxy, args, this);
+    this.readOnly = createReadOnlyEndpoint(name, this.proxy, network, this);
     this.registerOutputs({ endpoint: this.proxy.endpoint, readOnlyEndpoint: this.readOnly.endpoint });
   }
+}
 
-  /** A secret of the product's own, encrypted with the stack's key when it has one. */
-  private ownSecret(
-    name: string,
-    credentials: Extract<ProxyCredentials, { kind: "generated" }>,
-    kmsKeyId: string | undefined,
-  ): pulumi.Output<string> {
-    const child = { parent: this };
-    const secret = new aws.secretsmanager.Secret(
-      `${name}-auth`,
-      {
-        description: "pg-read-replicas: application credentials RDS Proxy logs in with",
-        ...(kmsKeyId ? { kmsKeyId } : {}),
-      },
-      child,
-    );
-    new aws.secretsmanager.SecretVersion(
-      `${name}-auth`,
-      {
-        secretId: secret.id,
-        secretString: pulumi.secret(
-          pulumi
-            .output(credentials.password)
-            .apply((password) => JSON.stringify({ username: credentials.user, password })),
-        ),
-      },
-      child,
-    );
-    return secret.arn;
+export interface ProxyArgs {
+  topology: AuroraTopology;
+  master: MasterPassword;
+  cluster: aws.rds.Cluster;
+  network: AuroraNetwork;
+  instances: readonly Instance[];
+}
+
+/** The stack's proxy, when aurora.proxy.enabled: it logs in as the master user, with that password's secret. */
+export function createProxy(name: string, args: ProxyArgs, opts: InRegion): AuroraProxy | undefined {
+  const { topology, cluster } = args;
+  if (!topology.aurora.proxy.enabled) return undefined;
+  return new AuroraProxy(
+    `${name}-proxy`,
+    {
+      aurora: topology.aurora,
+      region: topology.region,
+      credentials: proxyCredentials(topology.user, args.master, cluster),
+      clusterIdentifier: cluster.clusterIdentifier,
+      securityGroupId: args.network.securityGroup.id,
+      waitFor: args.instances.map((i) => i.resource),
+    },
+    opts,
+  );
+}
+
+function proxyCredentials(user: string, master: MasterPassword, cluster: aws.rds.Cluster): ProxyCredentials {
+  switch (master.kind) {
+    case "generated":
+      return { kind: "generated", user, password: master.password };
+    case "managed":
+      return { kind: "managed", secretArn: managedSecretArn(cluster) };
   }
+}
+
+type ProxyNetwork = Pick<aws.rds.ProxyArgs, "vpcSubnetIds" | "vpcSecurityGroupIds">;
+
+/** The secret the proxy logs in with: RDS's own, or one the product writes. */
+function proxySecretArn(
+  name: string,
+  credentials: ProxyCredentials,
+  kmsKeyId: string | undefined,
+  parent: pulumi.Resource,
+): pulumi.Output<string> {
+  switch (credentials.kind) {
+    case "managed":
+      return pulumi.output(credentials.secretArn);
+    case "generated":
+      return createProxySecret(name, credentials, kmsKeyId, parent);
+  }
+}
+
+/** A secret of the product's own, encrypted with the stack's key when it has one. */
+function createProxySecret(
+  name: string,
+  credentials: Extract<ProxyCredentials, { kind: "generated" }>,
+  kmsKeyId: string | undefined,
+  parent: pulumi.Resource,
+): pulumi.Output<string> {
+  const secret = new aws.secretsmanager.Secret(
+    `${name}-auth`,
+    {
+      description: "pg-read-replicas: application credentials RDS Proxy logs in with",
+      ...(kmsKeyId ? { kmsKeyId } : {}),
+    },
+    { parent },
+  );
+  new aws.secretsmanager.SecretVersion(
+    `${name}-auth`,
+    {
+      secretId: secret.id,
+      secretString: pulumi.secret(
+        pulumi
+          .output(credentials.password)
+          .apply((password) => JSON.stringify({ username: credentials.user, password })),
+      ),
+    },
+    { parent },
+  );
+  return secret.arn;
+}
+
+/** The role RDS Proxy assumes: it may read its secret, and decrypt it through Secrets Manager in its region only. */
+function createProxyRole(
+  name: string,
+  secretArn: pulumi.Output<string>,
+  args: Pick<AuroraProxyArgs, "aurora" | "region">,
+  parent: pulumi.Resource,
+): aws.iam.Role {
+  const role = new aws.iam.Role(
+    `${name}-role`,
+    {
+      description: "pg-read-replicas: lets RDS Proxy read its credentials",
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+    },
+    { parent },
+  );
+  new aws.iam.RolePolicy(
+    `${name}-read-secret`,
+    { role: role.id, policy: secretArn.apply((arn) => proxyRolePolicy(arn, args.aurora.kmsKeyId, args.region)) },
+    { parent },
+  );
+  return role;
+}
+
+function createRdsProxy(
+  name: string,
+  args: { role: aws.iam.Role; secretArn: pulumi.Output<string>; network: ProxyNetwork; aurora: AuroraSettings },
+  parent: pulumi.Resource,
+): aws.rds.Proxy {
+  return new aws.rds.Proxy(
+    `${name}`,
+    {
+      engineFamily: "POSTGRESQL",
+      roleArn: args.role.arn,
+      requireTls: args.aurora.proxy.requireTls,
+      idleClientTimeout: args.aurora.proxy.idleClientTimeoutS,
+      auths: [
+        {
+          authScheme: "SECRETS",
+          secretArn: args.secretArn,
+          iamAuth: "DISABLED",
+          clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
+        },
+      ],
+      ...args.network,
+    },
+    { parent },
+  );
+}
+
+/** The cluster as the proxy's target, in its default target group (once the instances exist). */
+function createProxyTarget(
+  name: string,
+  proxy: aws.rds.Proxy,
+  args: Pick<AuroraProxyArgs, "aurora" | "clusterIdentifier" | "waitFor">,
+  parent: pulumi.Resource,
+): aws.rds.ProxyTarget {
+  const targetGroup = new aws.rds.ProxyDefaultTargetGroup(
+    `${name}-targets`,
+    {
+      dbProxyName: proxy.name,
+      connectionPoolConfig: {
+        maxConnectionsPercent: args.aurora.proxy.maxConnectionsPercent,
+        connectionBorrowTimeout: 120,
+      },
+    },
+    { parent },
+  );
+  return new aws.rds.ProxyTarget(
+    `${name}-cluster`,
+    { dbProxyName: proxy.name, targetGroupName: targetGroup.name, dbClusterIdentifier: args.clusterIdentifier },
+    { parent, dependsOn: args.waitFor },
+  );
+}
+
+function createReadOnlyEndpoint(
+  name: string,
+  proxy: aws.rds.Proxy,
+  network: ProxyNetwork,
+  parent: pulumi.Resource,
+): aws.rds.ProxyEndpoint {
+  return new aws.rds.ProxyEndpoint(
+    `${name}-ro`,
+    {
+      dbProxyName: proxy.name,
+      dbProxyEndpointName: proxy.name.apply((n) => `${n}-ro`.slice(0, 63)),
+      targetRole: "READ_ONLY",
+      ...network,
+    },
+    // Its name is fixed by the proxy's: a replacement must free it first.
+    { parent, deleteBeforeReplace: true },
+  );
 }

@@ -6,15 +6,16 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { ROLES } from "../topology/roles";
 import type { AuroraSecondary, AuroraTopology } from "../topology/types";
+import { createClusterIdentifier } from "./cluster";
 import { clusterIdentifier } from "./identifiers";
 import { ENGINE, commonInstanceArgs } from "./instances";
-import { postgresLogGroup } from "./logGroup";
-import { AuroraNetwork } from "./network";
-import { AuroraParameterGroups } from "./parameterGroups";
+import { createLogGroup } from "./logGroup";
+import { type AuroraNetwork, createSecondaryNetwork } from "./network";
+import { type AuroraParameterGroups, createParameterGroups } from "./parameterGroups";
 import type { AuroraParameterPlan } from "./parameters";
+import { createRegionProvider } from "./regionProvider";
 import type { VersionPolicy } from "./versions";
 
 export interface AuroraSecondaryRegionArgs {
@@ -37,80 +38,138 @@ export class AuroraSecondaryRegion extends pulumi.ComponentResource {
   constructor(name: string, args: AuroraSecondaryRegionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:aurora:SecondaryRegion", name, {}, opts);
     const { topology, secondary } = args;
-    const { aurora } = topology;
     this.region = secondary.region;
     const child = { parent: this };
-    const network = new AuroraNetwork(
-      `${name}-net`,
-      {
-        vpcId: secondary.vpcId,
-        subnetIds: secondary.subnetIds,
-        allowedCidrs: secondary.allowedCidrs,
-        allowedSecurityGroupIds: [],
-        port: topology.port,
-        description: `pg-read-replicas: ${topology.name} readers in ${secondary.region}`,
-      },
+    const network = createSecondaryNetwork(name, topology, secondary, child);
+    const { plan, versions } = args;
+    const parameters = createParameterGroups(
+      name,
+      { aurora: topology.aurora, plan, versions, roles: ["reader"] },
       child,
     );
-    const parameters = new AuroraParameterGroups(
-      `${name}-params`,
-      { family: aurora.family, plan: args.plan, roles: ["reader"], ignoreChanges: args.versions.parameterGroups },
-      child,
+    const clusterId = createClusterIdentifier(
+      name,
+      { kmsKeyId: secondary.kmsKeyId, subnetGroup: network.subnetGroup.name },
+      (hex) => clusterIdentifier(args.identifierPrefix, hex, secondary.region),
+      this,
     );
-    // Renewed with every input that would replace the cluster, so a replacement never reuses a name.
-    const suffix = new random.RandomId(
-      `${name}-cluster-id`,
-      { byteLength: 4, keepers: { kmsKeyId: secondary.kmsKeyId, subnetGroup: network.subnetGroup.name } },
-      child,
-    );
-    const clusterId = suffix.hex.apply((hex) => clusterIdentifier(args.identifierPrefix, hex, secondary.region));
-    const logGroup = postgresLogGroup(name, clusterId, aurora.logRetentionDays, child);
-    this.cluster = new aws.rds.Cluster(
-      `${name}-cluster`,
-      {
-        clusterIdentifier: clusterId,
-        engine: ENGINE,
-        engineVersion: aurora.engineVersion,
-        globalClusterIdentifier: args.globalClusterIdentifier,
-        dbSubnetGroupName: network.subnetGroup.name,
-        vpcSecurityGroupIds: [network.securityGroup.id],
-        dbClusterParameterGroupName: parameters.cluster.name,
-        storageEncrypted: true,
-        kmsKeyId: secondary.kmsKeyId,
-        deletionProtection: aurora.deletionProtection,
-        // A secondary holds no data of its own: the primary's final snapshot covers it.
-        skipFinalSnapshot: true,
-        enabledCloudwatchLogsExports: ["postgresql"],
-        applyImmediately: aurora.applyImmediately,
-        ...(aurora.preferredMaintenanceWindow !== undefined
-          ? { preferredMaintenanceWindow: aurora.preferredMaintenanceWindow }
-          : {}),
-      },
-      {
-        parent: this,
-        dependsOn: [args.primaryWriter, logGroup],
-        // The provider reports the source cluster here once joined; re-applying it would try to detach.
-        // engineVersion moves with the global cluster (versions.ts).
-        ignoreChanges: ["replicationSourceIdentifier", ...args.versions.cluster],
-      },
-    );
-    this.readers = Array.from(
-      { length: secondary.replicas },
-      (_, ordinal) =>
-        new aws.rds.ClusterInstance(
-          `${name}-reader-${ordinal}`,
-          {
-            ...commonInstanceArgs(aurora),
-            engine: ENGINE,
-            clusterIdentifier: this.cluster.id,
-            instanceClass: secondary.readerClass,
-            dbParameterGroupName: parameters.forRole("reader").name,
-            dbSubnetGroupName: network.subnetGroup.name,
-            promotionTier: ROLES.oltp.promotionTier,
-          },
-          child,
-        ),
-    );
+    const logGroup = createLogGroup(name, clusterId, topology.aurora.logRetentionDays, child);
+    const waitFor = [args.primaryWriter, logGroup];
+    this.cluster = createSecondaryCluster(name, { ...args, clusterId, network, parameters, waitFor }, this);
+    this.readers = createSecondaryReaders(name, { ...args, cluster: this.cluster, network, parameters }, this);
     this.registerOutputs({ readerEndpoint: this.cluster.readerEndpoint });
   }
+}
+
+interface SecondaryClusterArgs extends AuroraSecondaryRegionArgs {
+  clusterId: pulumi.Input<string>;
+  network: AuroraNetwork;
+  parameters: AuroraParameterGroups;
+  /** The primary's writer and the log group the cluster exports to. */
+  waitFor: pulumi.Resource[];
+}
+
+function createSecondaryCluster(name: string, args: SecondaryClusterArgs, parent: pulumi.Resource): aws.rds.Cluster {
+  const { secondary, network } = args;
+  const { aurora } = args.topology;
+  return new aws.rds.Cluster(
+    `${name}-cluster`,
+    {
+      clusterIdentifier: args.clusterId,
+      engine: ENGINE,
+      engineVersion: aurora.engineVersion,
+      globalClusterIdentifier: args.globalClusterIdentifier,
+      dbSubnetGroupName: network.subnetGroup.name,
+      vpcSecurityGroupIds: [network.securityGroup.id],
+      dbClusterParameterGroupName: args.parameters.cluster.name,
+      storageEncrypted: true,
+      kmsKeyId: secondary.kmsKeyId,
+      deletionProtection: aurora.deletionProtection,
+      // A secondary holds no data of its own: the primary's final snapshot covers it.
+      skipFinalSnapshot: true,
+      enabledCloudwatchLogsExports: ["postgresql"],
+      applyImmediately: aurora.applyImmediately,
+      ...(aurora.preferredMaintenanceWindow !== undefined
+        ? { preferredMaintenanceWindow: aurora.preferredMaintenanceWindow }
+        : {}),
+    },
+    {
+      parent,
+      dependsOn: args.waitFor,
+      // The provider reports the source cluster here once joined; re-applying it would try to detach.
+      // engineVersion moves with the global cluster (versions.ts).
+      ignoreChanges: ["replicationSourceIdentifier", ...args.versions.cluster],
+    },
+  );
+}
+
+function createSecondaryReaders(
+  name: string,
+  args: AuroraSecondaryRegionArgs & {
+    cluster: aws.rds.Cluster;
+    network: AuroraNetwork;
+    parameters: AuroraParameterGroups;
+  },
+  parent: pulumi.Resource,
+): aws.rds.ClusterInstance[] {
+  const { secondary } = args;
+  return Array.from(
+    { length: secondary.replicas },
+    (_, ordinal) =>
+      new aws.rds.ClusterInstance(
+        `${name}-reader-${ordinal}`,
+        {
+          ...commonInstanceArgs(args.topology.aurora),
+          engine: ENGINE,
+          clusterIdentifier: args.cluster.id,
+          instanceClass: secondary.readerClass,
+          dbParameterGroupName: args.parameters.forRole("reader").name,
+          dbSubnetGroupName: args.network.subnetGroup.name,
+          promotionTier: ROLES.oltp.promotionTier,
+        },
+        { parent },
+      ),
+  );
+}
+
+/** A secondary region as the primary's component sees it: the region's component and the provider it runs through. */
+export interface SecondaryInRegion {
+  provider: aws.Provider;
+  secondary: AuroraSecondaryRegion;
+}
+
+export interface SecondaryRegionsArgs {
+  topology: AuroraTopology;
+  plan: AuroraParameterPlan;
+  versions: VersionPolicy;
+  prefix: string;
+  global: aws.rds.GlobalCluster | undefined;
+  primaryWriter: pulumi.Resource;
+}
+
+/** One provider and one AuroraSecondaryRegion per secondary the stack declares, children of `parent`. */
+export function createSecondaryRegions(
+  name: string,
+  args: SecondaryRegionsArgs,
+  parent: pulumi.Resource,
+): SecondaryInRegion[] {
+  const { topology, global } = args;
+  return topology.aurora.secondaries.map((secondary) => {
+    const provider = createRegionProvider(name, topology, secondary.region, parent);
+    if (!global) throw new Error("AuroraCluster: secondaries join the global cluster created with them");
+    const component = new AuroraSecondaryRegion(
+      `${name}-${secondary.region}`,
+      {
+        topology,
+        secondary,
+        plan: args.plan,
+        versions: args.versions,
+        identifierPrefix: args.prefix,
+        globalClusterIdentifier: global.id,
+        primaryWriter: args.primaryWriter,
+      },
+      { parent, providers: [provider] },
+    );
+    return { provider, secondary: component };
+  });
 }

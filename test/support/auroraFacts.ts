@@ -4,7 +4,8 @@
  * and generated configs (generatedStacks.test.ts) are held to the same.
  */
 import { expect } from "vitest";
-import { type AuroraExpectation, checkAuroraOnce } from "../../components/aurora/check/check";
+import { checkAuroraOnce } from "../../components/aurora/check/checkAurora";
+import type { AuroraExpectation } from "../../components/aurora/check/handover";
 import {
   ARN_FIELDS,
   CA_CERTIFICATES,

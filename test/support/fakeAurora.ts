@@ -9,7 +9,7 @@ import type {
   Dimension,
   InstanceDescription,
   ProxyTargetDescription,
-} from "../../components/aurora/check/check";
+} from "../../components/aurora/check/api";
 import type { MetricName } from "../../components/facts/aws/metrics";
 
 export interface FakeCluster {

@@ -1,6 +1,7 @@
 /** The Aurora deploy gate against a fake AWS API: the passing case and each way it fails. */
 import { describe, expect, it } from "vitest";
-import { type AuroraExpectation, checkAurora, checkAuroraOnce } from "../../components/aurora/check/check";
+import { checkAurora, checkAuroraOnce } from "../../components/aurora/check/checkAurora";
+import type { AuroraExpectation } from "../../components/aurora/check/handover";
 import { type FakeAws, fakeAuroraApi, healthyAws } from "../support/fakeAurora";
 
 const expectation: AuroraExpectation = {

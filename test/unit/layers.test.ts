@@ -45,6 +45,25 @@ const FORBIDDEN_PACKAGES: Readonly<Record<string, RegExp>> = {
   settings: /^@pulumi\//,
 };
 
+/**
+ * Aurora by lifetime: the deploy-time code runs inside Pulumi, the check-time code (aurora/check/) in the CLI that
+ * `pulumi up` and `pulumi destroy` start. Each must load without the other's packages, at any depth.
+ */
+const AURORA = join(COMPONENTS, "aurora");
+const AURORA_CHECK = join(AURORA, "check");
+const LIFETIMES: ReadonlyArray<{ name: string; holds: (path: string) => boolean; forbidden: RegExp }> = [
+  {
+    name: "deploy time (components/aurora/, outside check/)",
+    holds: (path) => path.startsWith(`${AURORA}/`) && !path.startsWith(`${AURORA_CHECK}/`),
+    forbidden: /^@aws-sdk\//,
+  },
+  {
+    name: "check time (components/aurora/check/)",
+    holds: (path) => path.startsWith(`${AURORA_CHECK}/`),
+    forbidden: /^@pulumi\//,
+  },
+];
+
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -87,6 +106,24 @@ function importsOf(path: string): Import[] {
 
 const ALL = files(COMPONENTS).map((path) => ({ path, imports: importsOf(path) }));
 const where = (i: Import) => `${relative(ROOT, i.from)} imports ${i.specifier}`;
+
+/** Every package import a file reaches through its relative imports, with the chain of files that leads to it. */
+function packagesReached(start: string): Array<{ chain: string[]; specifier: string }> {
+  const byPath = new Map(ALL.map((f) => [f.path, f.imports]));
+  const found: Array<{ chain: string[]; specifier: string }> = [];
+  const seen = new Set([start]);
+  const queue: string[][] = [[start]];
+  for (let chain = queue.shift(); chain; chain = queue.shift()) {
+    for (const i of byPath.get(chain.at(-1)!) ?? []) {
+      if (!i.specifier.startsWith(".")) found.push({ chain, specifier: i.specifier });
+      else if (i.target && !seen.has(i.target)) {
+        seen.add(i.target);
+        queue.push([...chain, i.target]);
+      }
+    }
+  }
+  return found;
+}
 
 describe("the layers of components/", () => {
   it("every relative import resolves to a file", () => {
@@ -141,6 +178,19 @@ describe("the layers of components/", () => {
         .map(where),
     );
     expect(crossing).toEqual([]);
+  });
+
+  it("Aurora's deploy-time code never reaches the AWS SDK, and its check-time code never reaches Pulumi", () => {
+    const reached = LIFETIMES.flatMap(({ name, holds, forbidden }) => {
+      const own = ALL.filter(({ path }) => holds(path));
+      if (own.length === 0) return [`${name}: no files (did the folder move?)`];
+      return own.flatMap(({ path }) =>
+        packagesReached(path)
+          .filter(({ specifier }) => forbidden.test(specifier))
+          .map(({ chain, specifier }) => `${chain.map((p) => relative(ROOT, p)).join(" → ")} imports ${specifier}`),
+      );
+    });
+    expect(reached).toEqual([]);
   });
 
   it("facts live in components/facts/ only", () => {

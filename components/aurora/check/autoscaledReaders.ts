@@ -7,13 +7,9 @@
  * after autoscaling stops and before the cluster goes.
  */
 import { UserError } from "../../ground/errors";
-import { isAutoscaledReader } from "../autoscaling";
-import type { AuroraApi } from "./check";
-
-export interface CleanupTarget {
-  region: string;
-  clusterId: string;
-}
+import { AUTOSCALING } from "../../facts/aws/limits";
+import type { AuroraApi } from "./api";
+import type { CleanupTarget } from "./handover";
 
 export interface CleanupOptions {
   timeoutMs?: number;
@@ -21,6 +17,11 @@ export interface CleanupOptions {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   log?: (line: string) => void;
+}
+
+/** Readers Application Auto Scaling added: it names them with this prefix. */
+export function isAutoscaledReader(instanceId: string): boolean {
+  return instanceId.startsWith(AUTOSCALING.addedReaderPrefix.value);
 }
 
 /** Deletes the cluster's autoscaled readers and waits until they are gone; returns their identifiers. */

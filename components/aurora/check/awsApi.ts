@@ -10,7 +10,8 @@ import {
   InvalidDBInstanceStateFault,
   RDSClient,
 } from "@aws-sdk/client-rds";
-import type { AuroraApi, ClusterDescription, Dimension, InstanceDescription, ProxyTargetDescription } from "./check";
+import type { MetricName } from "../../facts/aws/metrics";
+import type { AuroraApi, ClusterDescription, Dimension, InstanceDescription, ProxyTargetDescription } from "./api";
 
 /** CloudWatch publishes RDS metrics each minute; five minutes spans a fresh instance's first datapoints. */
 const METRIC_WINDOW_MS = 5 * 60_000;
@@ -29,97 +30,118 @@ function perRegion<T>(make: (region: string) => T): (region: string) => T {
 export function awsAuroraApi(): AuroraApi {
   const rdsIn = perRegion((region) => new RDSClient({ region }));
   const cloudwatchIn = perRegion((region) => new CloudWatchClient({ region }));
-
   return {
-    async describeCluster(region, clusterId): Promise<ClusterDescription | undefined> {
-      try {
-        const { DBClusters } = await rdsIn(region).send(
-          new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }),
-        );
-        const cluster = DBClusters?.[0];
-        if (!cluster) return undefined;
-        return {
-          status: cluster.Status ?? "unknown",
-          engineVersion: cluster.EngineVersion ?? "unknown",
-          members: (cluster.DBClusterMembers ?? []).map((m) => ({
-            id: m.DBInstanceIdentifier ?? "",
-            isWriter: m.IsClusterWriter ?? false,
-            ...(m.DBClusterParameterGroupStatus ? { parameterGroupStatus: m.DBClusterParameterGroupStatus } : {}),
-          })),
-        };
-      } catch (error) {
-        if (error instanceof DBClusterNotFoundFault) return undefined;
-        throw error;
-      }
-    },
-    async describeInstances(region, clusterId): Promise<InstanceDescription[]> {
-      const { DBInstances } = await rdsIn(region).send(
-        new DescribeDBInstancesCommand({ Filters: [{ Name: "db-cluster-id", Values: [clusterId] }] }),
-      );
-      return (DBInstances ?? []).map((i) => ({
-        id: i.DBInstanceIdentifier ?? "",
-        status: i.DBInstanceStatus ?? "unknown",
-        parameterGroups: (i.DBParameterGroups ?? []).map((g) => ({
-          name: g.DBParameterGroupName ?? "",
-          status: g.ParameterApplyStatus ?? "unknown",
-        })),
-      }));
-    },
-    async describeProxyTargets(region, proxyName): Promise<ProxyTargetDescription[]> {
-      const { Targets } = await rdsIn(region).send(
-        new DescribeDBProxyTargetsCommand({ DBProxyName: proxyName, TargetGroupName: "default" }),
-      );
-      return (Targets ?? []).map((t) => ({
-        id: t.RdsResourceId ?? t.TrackedClusterId ?? t.Endpoint ?? "",
-        type: t.Type ?? "unknown",
-        ...(t.Role ? { role: t.Role } : {}),
-        ...(t.TargetHealth?.State ? { state: t.TargetHealth.State } : {}),
-        ...(t.TargetHealth?.Reason ? { reason: t.TargetHealth.Reason } : {}),
-        ...(t.TargetHealth?.Description ? { description: t.TargetHealth.Description } : {}),
-      }));
-    },
-    async listMetricDimensions(region, metric, having): Promise<Dimension[][]> {
-      const sets: Dimension[][] = [];
-      let token: string | undefined;
-      do {
-        const page = await cloudwatchIn(region).send(
-          new ListMetricsCommand({
-            Namespace: "AWS/RDS",
-            MetricName: metric,
-            Dimensions: having.map((d) => ({ Name: d.name, Value: d.value })),
-            NextToken: token,
-          }),
-        );
-        for (const m of page.Metrics ?? [])
-          sets.push((m.Dimensions ?? []).map((d) => ({ name: d.Name ?? "", value: d.Value ?? "" })));
-        token = page.NextToken;
-      } while (token);
-      return sets;
-    },
-    async maxMetric(region, metric, dimensions) {
-      const end = new Date();
-      const { Datapoints } = await cloudwatchIn(region).send(
-        new GetMetricStatisticsCommand({
-          Namespace: "AWS/RDS",
-          MetricName: metric,
-          Dimensions: dimensions.map((d) => ({ Name: d.name, Value: d.value })),
-          StartTime: new Date(end.getTime() - METRIC_WINDOW_MS),
-          EndTime: end,
-          Period: 60,
-          Statistics: ["Maximum"],
-        }),
-      );
-      const values = (Datapoints ?? []).map((d) => d.Maximum).filter((v): v is number => typeof v === "number");
-      return values.length === 0 ? undefined : Math.max(...values);
-    },
-    async deleteInstance(region, instanceId) {
-      try {
-        await rdsIn(region).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: instanceId }));
-      } catch (error) {
-        // Already gone, or already being deleted: what the caller wants.
-        if (error instanceof DBInstanceNotFoundFault || error instanceof InvalidDBInstanceStateFault) return;
-        throw error;
-      }
-    },
+    describeCluster: (region, clusterId) => describeCluster(rdsIn(region), clusterId),
+    describeInstances: (region, clusterId) => describeInstances(rdsIn(region), clusterId),
+    describeProxyTargets: (region, proxyName) => describeProxyTargets(rdsIn(region), proxyName),
+    listMetricDimensions: (region, metric, having) => listMetricDimensions(cloudwatchIn(region), metric, having),
+    maxMetric: (region, metric, dimensions) => maxMetric(cloudwatchIn(region), metric, dimensions),
+    deleteInstance: (region, instanceId) => deleteInstance(rdsIn(region), instanceId),
   };
+}
+
+// RDS
+
+async function describeCluster(rds: RDSClient, clusterId: string): Promise<ClusterDescription | undefined> {
+  try {
+    const { DBClusters } = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }));
+    const cluster = DBClusters?.[0];
+    if (!cluster) return undefined;
+    return {
+      status: cluster.Status ?? "unknown",
+      engineVersion: cluster.EngineVersion ?? "unknown",
+      members: (cluster.DBClusterMembers ?? []).map((m) => ({
+        id: m.DBInstanceIdentifier ?? "",
+        isWriter: m.IsClusterWriter ?? false,
+        ...(m.DBClusterParameterGroupStatus ? { parameterGroupStatus: m.DBClusterParameterGroupStatus } : {}),
+      })),
+    };
+  } catch (error) {
+    if (error instanceof DBClusterNotFoundFault) return undefined;
+    throw error;
+  }
+}
+
+async function describeInstances(rds: RDSClient, clusterId: string): Promise<InstanceDescription[]> {
+  const { DBInstances } = await rds.send(
+    new DescribeDBInstancesCommand({ Filters: [{ Name: "db-cluster-id", Values: [clusterId] }] }),
+  );
+  return (DBInstances ?? []).map((i) => ({
+    id: i.DBInstanceIdentifier ?? "",
+    status: i.DBInstanceStatus ?? "unknown",
+    parameterGroups: (i.DBParameterGroups ?? []).map((g) => ({
+      name: g.DBParameterGroupName ?? "",
+      status: g.ParameterApplyStatus ?? "unknown",
+    })),
+  }));
+}
+
+async function describeProxyTargets(rds: RDSClient, proxyName: string): Promise<ProxyTargetDescription[]> {
+  const { Targets } = await rds.send(
+    new DescribeDBProxyTargetsCommand({ DBProxyName: proxyName, TargetGroupName: "default" }),
+  );
+  return (Targets ?? []).map((t) => ({
+    id: t.RdsResourceId ?? t.TrackedClusterId ?? t.Endpoint ?? "",
+    type: t.Type ?? "unknown",
+    ...(t.Role ? { role: t.Role } : {}),
+    ...(t.TargetHealth?.State ? { state: t.TargetHealth.State } : {}),
+    ...(t.TargetHealth?.Reason ? { reason: t.TargetHealth.Reason } : {}),
+    ...(t.TargetHealth?.Description ? { description: t.TargetHealth.Description } : {}),
+  }));
+}
+
+async function deleteInstance(rds: RDSClient, instanceId: string): Promise<void> {
+  try {
+    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: instanceId }));
+  } catch (error) {
+    // Already gone, or already being deleted: what the caller wants.
+    if (error instanceof DBInstanceNotFoundFault || error instanceof InvalidDBInstanceStateFault) return;
+    throw error;
+  }
+}
+
+// CloudWatch
+
+async function listMetricDimensions(
+  cloudwatch: CloudWatchClient,
+  metric: MetricName,
+  having: Dimension[],
+): Promise<Dimension[][]> {
+  const sets: Dimension[][] = [];
+  let token: string | undefined;
+  do {
+    const page = await cloudwatch.send(
+      new ListMetricsCommand({
+        Namespace: "AWS/RDS",
+        MetricName: metric,
+        Dimensions: having.map((d) => ({ Name: d.name, Value: d.value })),
+        NextToken: token,
+      }),
+    );
+    for (const m of page.Metrics ?? [])
+      sets.push((m.Dimensions ?? []).map((d) => ({ name: d.Name ?? "", value: d.Value ?? "" })));
+    token = page.NextToken;
+  } while (token);
+  return sets;
+}
+
+async function maxMetric(
+  cloudwatch: CloudWatchClient,
+  metric: MetricName,
+  dimensions: Dimension[],
+): Promise<number | undefined> {
+  const end = new Date();
+  const { Datapoints } = await cloudwatch.send(
+    new GetMetricStatisticsCommand({
+      Namespace: "AWS/RDS",
+      MetricName: metric,
+      Dimensions: dimensions.map((d) => ({ Name: d.name, Value: d.value })),
+      StartTime: new Date(end.getTime() - METRIC_WINDOW_MS),
+      EndTime: end,
+      Period: 60,
+      Statistics: ["Maximum"],
+    }),
+  );
+  const values = (Datapoints ?? []).map((d) => d.Maximum).filter((v): v is number => typeof v === "number");
+  return values.length === 0 ? undefined : Math.max(...values);
 }

@@ -2,15 +2,9 @@
  * One cluster of the deploy gate: members and roles, instance states, the
  * running major, parameter groups in sync, and each reader's AuroraReplicaLag.
  */
-import type {
-  AuroraApi,
-  AuroraCheckReport,
-  AuroraExpectation,
-  AuroraExpectedCluster,
-  ClusterDescription,
-  InstanceDescription,
-} from "./check";
-import { problem } from "./check";
+import type { AuroraApi, ClusterDescription, InstanceDescription } from "./api";
+import type { AuroraExpectation, AuroraExpectedCluster } from "./handover";
+import { type AuroraCheckReport, problem } from "./report";
 import { majorOf } from "../versions";
 
 function writerProblems(

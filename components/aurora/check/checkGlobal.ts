@@ -8,8 +8,9 @@
  * cluster's identifier, it reads the set keyed by SourceRegion alone, which
  * aggregates every global database replicating from that region into this one.
  */
-import type { AuroraApi, AuroraCheckReport, AuroraExpectation, AuroraExpectedCluster, Dimension } from "./check";
-import { problem } from "./check";
+import type { AuroraApi, Dimension } from "./api";
+import type { AuroraExpectation, AuroraExpectedCluster } from "./handover";
+import { type AuroraCheckReport, problem } from "./report";
 import type { MetricName } from "../../facts/aws/metrics";
 
 const GLOBAL_LAG_METRICS: readonly MetricName[] = ["AuroraGlobalDBProgressLag", "AuroraGlobalDBReplicationLag"];

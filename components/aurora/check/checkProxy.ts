@@ -3,8 +3,8 @@
  * AVAILABLE, or the proxy accepts clients and fails their logins. Each reason
  * AWS reports gets what to look at.
  */
-import type { AuroraApi, AuroraCheckReport } from "./check";
-import { problem } from "./check";
+import type { AuroraApi } from "./api";
+import { type AuroraCheckReport, problem } from "./report";
 import { secretsManagerViaService } from "../../facts/aws/provider";
 
 function fixFor(reason: string | undefined, region: string): string {

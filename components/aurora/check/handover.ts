@@ -1,16 +1,53 @@
 /**
- * The commands the Aurora component runs through @pulumi/command: the deploy
- * check (this project's CLI, the expectation handed over as JSON), and the
- * removal of autoscaled readers before the cluster is deleted.
+ * What the Aurora component hands to check time: the commands it runs through
+ * @pulumi/command (the deploy check, this project's CLI, and the removal of
+ * autoscaled readers before the cluster is deleted), and the JSON they read
+ * from their environment: the expectation and the cleanup target, with the
+ * schemas that parse them.
  */
 import { UserError } from "../../ground/errors";
 import { z } from "zod";
 import { shq } from "../../ground/shell";
-import type { AuroraExpectation } from "./check";
-import type { CleanupTarget } from "./autoscaledReaders";
 
 export const EXPECTATION_ENV = "PG_READ_REPLICAS_AURORA_EXPECT";
 export const CLEANUP_ENV = "PG_READ_REPLICAS_AURORA_CLUSTER";
+
+export interface AuroraExpectedReader {
+  id: string;
+  role: "oltp" | "olap";
+}
+
+export interface AuroraExpectedCluster {
+  region: string;
+  clusterId: string;
+  primary: boolean;
+  /**
+   * The writer as declared; after a failover another instance may be writer, which is fine unless it is the OLAP
+   * reader.
+   */
+  declaredWriter?: string;
+  readers: AuroraExpectedReader[];
+}
+
+export interface AuroraExpectation {
+  timeoutMs: number;
+  maxLagMs: number;
+  /** The major the stack declares (postgresVersion). */
+  postgresVersion: number;
+  /**
+   * held: the stack ignores engine changes until aurora.allowMajorVersionUpgrade; applied: engineVersion changes are
+   * applied.
+   */
+  majorUpgrade: "held" | "applied" | "global";
+  proxy?: { region: string; name: string };
+  clusters: AuroraExpectedCluster[];
+}
+
+/** The cluster whose autoscaled readers the cleanup removes. */
+export interface CleanupTarget {
+  region: string;
+  clusterId: string;
+}
 
 export function auroraCheckCommand(cli: string, node = process.execPath) {
   return {
