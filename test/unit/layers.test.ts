@@ -35,7 +35,7 @@ const ONLY: Readonly<Record<string, readonly string[]>> = {
   ground: ["ground"],
 };
 
-/** Packages a layer must not pull in (at any depth it is a leaf of the deploy tool or not). */
+/** Packages a layer must not pull in, at any depth: the model, the contract and the client load without the deploy tool. */
 const FORBIDDEN_PACKAGES: Readonly<Record<string, RegExp>> = {
   contract: /^@pulumi\//,
   client: /^@pulumi\//,
@@ -142,23 +142,27 @@ describe("the layers of components/", () => {
     expect(upward).toEqual([]);
   });
 
-  it("leaves import only what they are allowed to", () => {
+  it("leaves import only the folders they are allowed to", () => {
     const wrong = ALL.flatMap(({ path, imports }) => {
       const allowed = ONLY[area(path)];
-      const forbidden = FORBIDDEN_PACKAGES[area(path)];
-      return imports.flatMap((i) => {
-        if (
-          i.target?.startsWith(COMPONENTS) &&
-          allowed &&
-          area(i.target) !== area(path) &&
-          !allowed.includes(area(i.target))
-        )
-          return [where(i)];
-        if (!i.specifier.startsWith(".") && forbidden?.test(i.specifier)) return [where(i)];
-        return [];
-      });
+      if (!allowed) return [];
+      return imports
+        .filter((i) => i.target?.startsWith(COMPONENTS) && area(i.target) !== area(path))
+        .filter((i) => !allowed.includes(area(i.target!)))
+        .map(where);
     });
     expect(wrong).toEqual([]);
+  });
+
+  it("the model and the contract never reach Pulumi, at any depth", () => {
+    const reached = ALL.flatMap(({ path }) => {
+      const forbidden = FORBIDDEN_PACKAGES[area(path)];
+      if (!forbidden) return [];
+      return packagesReached(path)
+        .filter(({ specifier }) => forbidden.test(specifier))
+        .map(({ chain, specifier }) => `${chain.map((p) => relative(ROOT, p)).join(" → ")} imports ${specifier}`);
+    });
+    expect(reached).toEqual([]);
   });
 
   it("nothing under components/ reaches into test/, cli/, infra/ or bench/", () => {
