@@ -12,42 +12,36 @@ import { shq } from "../../ground/shell";
 export const EXPECTATION_ENV = "PG_READ_REPLICAS_AURORA_EXPECT";
 export const CLEANUP_ENV = "PG_READ_REPLICAS_AURORA_CLUSTER";
 
-export interface AuroraExpectedReader {
-  id: string;
-  role: "oltp" | "olap";
-}
+const readerSchema = z.object({ id: z.string().min(1), role: z.enum(["oltp", "olap"]) });
 
-export interface AuroraExpectedCluster {
-  region: string;
-  clusterId: string;
-  primary: boolean;
-  /**
-   * The writer as declared; after a failover another instance may be writer, which is fine unless it is the OLAP
-   * reader.
-   */
-  declaredWriter?: string;
-  readers: AuroraExpectedReader[];
-}
+const clusterSchema = z.object({
+  region: z.string().min(1),
+  clusterId: z.string().min(1),
+  primary: z.boolean(),
+  /** The writer as declared; after a failover another instance may be writer: fine unless it is the OLAP one. */
+  declaredWriter: z.string().optional(),
+  readers: z.array(readerSchema),
+});
 
-export interface AuroraExpectation {
-  timeoutMs: number;
-  maxLagMs: number;
+/** What the check expects to find, declared once: the deploy side writes it, the check side parses it. */
+const expectationSchema = z.object({
+  timeoutMs: z.number().positive(),
+  maxLagMs: z.number().positive(),
   /** The major the stack declares (postgresVersion). */
-  postgresVersion: number;
-  /**
-   * held: the stack ignores engine changes until aurora.allowMajorVersionUpgrade; applied: engineVersion changes are
-   * applied.
-   */
-  majorUpgrade: "held" | "applied" | "global";
-  proxy?: { region: string; name: string };
-  clusters: AuroraExpectedCluster[];
-}
+  postgresVersion: z.number().int(),
+  /** held: engine changes wait for aurora.allowMajorVersionUpgrade; applied: engineVersion changes are applied. */
+  majorUpgrade: z.enum(["held", "applied", "global"]),
+  proxy: z.object({ region: z.string().min(1), name: z.string().min(1) }).optional(),
+  clusters: z.array(clusterSchema).min(1),
+});
 
 /** The cluster whose autoscaled readers the cleanup removes. */
-export interface CleanupTarget {
-  region: string;
-  clusterId: string;
-}
+const cleanupSchema = z.object({ region: z.string().min(1), clusterId: z.string().min(1) });
+
+export type AuroraExpectedReader = z.infer<typeof readerSchema>;
+export type AuroraExpectedCluster = z.infer<typeof clusterSchema>;
+export type AuroraExpectation = z.infer<typeof expectationSchema>;
+export type CleanupTarget = z.infer<typeof cleanupSchema>;
 
 export function auroraCheckCommand(cli: string, node = process.execPath) {
   return {
@@ -64,27 +58,6 @@ export function autoscaledReadersCleanupCommand(cli: string, node = process.exec
     environment: (target: CleanupTarget): Record<string, string> => ({ [CLEANUP_ENV]: JSON.stringify(target) }),
   };
 }
-
-const expectationSchema = z.object({
-  timeoutMs: z.number().positive(),
-  maxLagMs: z.number().positive(),
-  postgresVersion: z.number().int(),
-  majorUpgrade: z.enum(["held", "applied", "global"]),
-  proxy: z.object({ region: z.string().min(1), name: z.string().min(1) }).optional(),
-  clusters: z
-    .array(
-      z.object({
-        region: z.string().min(1),
-        clusterId: z.string().min(1),
-        primary: z.boolean(),
-        declaredWriter: z.string().optional(),
-        readers: z.array(z.object({ id: z.string().min(1), role: z.enum(["oltp", "olap"]) })),
-      }),
-    )
-    .min(1),
-});
-
-const cleanupSchema = z.object({ region: z.string().min(1), clusterId: z.string().min(1) });
 
 export class ExpectationError extends UserError {
   override name = "ExpectationError";
@@ -113,7 +86,7 @@ function parsed<T>(
 }
 
 export function parseExpectation(text: string | undefined, source: string): AuroraExpectation {
-  return parsed(text, source, expectationSchema, { name: "check", runBy: "pulumi up" }) as AuroraExpectation;
+  return parsed(text, source, expectationSchema, { name: "check", runBy: "pulumi up" });
 }
 
 export function parseCleanupTarget(text: string | undefined, source: string): CleanupTarget {
