@@ -39,6 +39,9 @@ export function fail(ctx: z.RefinementCtx, input: unknown, problem: string, fix:
 
 export const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
+/** The most replicas a stack takes in one region (readers, on Aurora). */
+export const MAX_REPLICAS = 15;
+
 export function wholeNumber(min: number, max: number, example: number) {
   const fix = `use a whole number from ${min} to ${max}, e.g. ${example}`;
   return scalar.transform((raw, ctx) => {

@@ -8,17 +8,18 @@
  */
 import { type Capacity, requiredReplicas } from "./capacity";
 import { CHANGE_LABEL } from "./labels";
-import {
-  type AuroraConfig,
-  type LocalConfig,
-  type SelfHostedConfig,
-  type StackConfig,
-  selfHostedConfigSchema,
-} from "./schema";
+import type { AuroraConfig, LocalConfig, SelfHostedConfig, StackConfig } from "./schema";
 import { parseByteQuantity } from "../ground/units";
 import { type ResolvedPrometheusMonitoring, resolvePrometheusMonitoring } from "./monitoringFields";
 import { type ResolvedKubernetes, resolveKubernetes } from "./kubernetes";
 import { type ResolvedReplication, resolveReplication } from "./replication";
+import {
+  type AuroraRegionEntry,
+  type ResolvedAuroraBlock,
+  auroraPlaceholders,
+  resolveAuroraBlock,
+  resolveAuroraRegions,
+} from "./aurora";
 
 export type PoolName = "write" | "read" | "olap";
 export type ResourceRole = "primary" | "replica" | "olap";
@@ -105,21 +106,6 @@ export interface ResolvedSelfHosted extends ResolvedCommon {
   kubernetes: ResolvedKubernetes;
 }
 
-export interface AuroraRegionEntry {
-  region: string;
-  replicas: number;
-  vpcId: string;
-  subnetIds: readonly string[];
-  kmsKeyId: string;
-  instanceClass: string;
-  allowedCidrs: readonly string[];
-}
-
-export type ResolvedAuroraBlock = Omit<AuroraConfig["aurora"], "instanceClass" | "proxy"> & {
-  instanceClass: { writer: string; reader: string; olap?: string };
-  proxy: { enabled: boolean; requireTls: boolean; maxConnectionsPercent: number; idleClientTimeoutS: number };
-};
-
 export interface ResolvedAurora extends ResolvedCommon {
   backend: "aurora";
   alarms: { enabled: boolean; snsTopicArn?: string; createSnsTopic: boolean };
@@ -150,19 +136,6 @@ export const FIXED = {
    */
   serverLifetimeS: { write: 3600, read: 300, olap: 3600 },
 } as const;
-
-/**
- * Aurora takes no resources, pgbouncer or replication keys; the per-role settings it maps
- * still derive from them, so they hold the schema's own defaults.
- */
-function auroraPlaceholders(): Pick<SelfHostedConfig, "resources" | "pgbouncer" | "replication"> {
-  const shape = selfHostedConfigSchema.shape;
-  return {
-    resources: shape.resources.parse(undefined),
-    pgbouncer: shape.pgbouncer.parse(undefined),
-    replication: shape.replication.parse(undefined),
-  };
-}
 
 function nodeResources(given: { cpu: string; memory: string; storage: string }): NodeResources {
   return {
@@ -200,15 +173,25 @@ function replicaCount(config: StackConfig): ResolvedCommon["replicas"] {
   return { count: requiredReplicas(peakReadQps, perNodeQps, safetyFactor).requiredReplicas, from: "capacity" };
 }
 
+/** The OLAP choice, its region defaulting to the primary's; and the block as given, when it is. */
+function resolveOlap(config: StackConfig): Pick<ResolvedCommon, "olap" | "olapGiven"> {
+  const given = config.olap;
+  if (!given) return { olap: { enabled: false } };
+  const olap: OlapChoice = given.enabled
+    ? { enabled: true, region: given.region ?? config.region, settings: given.settings }
+    : { enabled: false };
+  return {
+    olap,
+    olapGiven: { enabled: given.enabled, ...(given.region !== undefined ? { region: given.region } : {}) },
+  };
+}
+
 function resolveCommon(
   config: StackConfig,
   parts: Pick<SelfHostedConfig, "resources" | "pgbouncer" | "replication">,
   requireTls: boolean,
 ): ResolvedCommon {
   const replication = resolveReplication(parts.replication);
-  const olap: OlapChoice = config.olap?.enabled
-    ? { enabled: true, region: config.olap.region ?? config.region, settings: config.olap.settings }
-    : { enabled: false };
   return {
     name: config.name,
     postgresVersion: config.postgresVersion,
@@ -228,15 +211,7 @@ function resolveCommon(
     allowedCidrs: config.allowedCidrs,
     replicationCidrs: config.replicationCidrs ?? config.allowedCidrs,
     requireTls,
-    olap,
-    ...(config.olap
-      ? {
-          olapGiven: {
-            enabled: config.olap.enabled,
-            ...(config.olap.region !== undefined ? { region: config.olap.region } : {}),
-          },
-        }
-      : {}),
+    ...resolveOlap(config),
     maxConnections: config.postgresql.maxConnections ?? DEFAULTS.maxConnections,
     maxConnectionsGiven: config.postgresql.maxConnections !== undefined,
     overrides: { primary: config.postgresql.primary, replica: config.postgresql.replica },
@@ -271,8 +246,6 @@ function resolveSelfHosted(config: SelfHostedConfig): ResolvedSelfHosted {
 }
 
 function resolveAurora(config: AuroraConfig): ResolvedAurora {
-  const { aurora } = config;
-  const readerClass = aurora.instanceClass.reader ?? aurora.instanceClass.writer;
   return {
     ...resolveCommon(config, auroraPlaceholders(), config.requireTls),
     backend: "aurora",
@@ -281,25 +254,8 @@ function resolveAurora(config: AuroraConfig): ResolvedAurora {
       ...(config.monitoring.snsTopicArn !== undefined ? { snsTopicArn: config.monitoring.snsTopicArn } : {}),
       createSnsTopic: config.monitoring.createSnsTopic,
     },
-    crossRegion: config.crossRegion.map((entry) => ({
-      ...entry,
-      instanceClass: entry.instanceClass ?? readerClass,
-      allowedCidrs: entry.allowedCidrs ?? config.allowedCidrs,
-    })),
-    aurora: {
-      ...aurora,
-      instanceClass: {
-        writer: aurora.instanceClass.writer,
-        reader: readerClass,
-        ...(aurora.instanceClass.olap ? { olap: aurora.instanceClass.olap } : {}),
-      },
-      proxy: {
-        enabled: aurora.proxy.enabled,
-        requireTls: aurora.proxy.requireTls,
-        maxConnectionsPercent: aurora.proxy.maxConnectionsPercent,
-        idleClientTimeoutS: Math.round(aurora.proxy.idleClientTimeout / 1000),
-      },
-    },
+    crossRegion: resolveAuroraRegions(config),
+    aurora: resolveAuroraBlock(config.aurora),
   };
 }
 

@@ -7,8 +7,7 @@
  */
 import { z } from "zod";
 import {
-  auroraEngineVersion,
-  awsId,
+  MAX_REPLICAS,
   basebackupRate,
   bool,
   byteQuantity,
@@ -19,9 +18,7 @@ import {
   doc,
   duration,
   gucOverrides,
-  instanceClass,
   labelMap,
-  monitoringInterval,
   positiveNumber,
   postgresVersion,
   region,
@@ -29,11 +26,11 @@ import {
   sqlIdentifier,
   wholeNumber,
 } from "./fields";
-import { backupWindow, caCertificate, kmsKeyArn, logRetentionDays, maintenanceWindow } from "./auroraFields";
-
+import { aurora, auroraRegion } from "./auroraFields";
 import { kubernetes } from "./kubernetesFields";
 import { auroraMonitoring, localMonitoring, selfHostedMonitoring } from "./monitoringFields";
-export const MAX_REPLICAS = 15;
+
+export { MAX_REPLICAS } from "./fields";
 
 export const BACKENDS = ["selfHosted", "aurora", "local"] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -232,104 +229,6 @@ export const selfHostedConfigSchema = z.strictObject({
   ),
   kubernetes,
   monitoring: selfHostedMonitoring,
-});
-
-const auroraRegion = z.strictObject({
-  region: doc(region, "an AWS region for a Global Database secondary"),
-  replicas: doc(wholeNumber(1, MAX_REPLICAS, 1), "readers in that region"),
-  vpcId: doc(awsId("vpc", "VPC id"), "VPC of that region"),
-  subnetIds: doc(z.array(awsId("subnet", "subnet id")), "subnets of that region, in two zones or more"),
-  kmsKeyId: doc(kmsKeyArn, "KMS key ARN in that region (storage is encrypted)"),
-  instanceClass: doc(instanceClass.optional(), "reader instance class there", "aurora.instanceClass.reader"),
-  allowedCidrs: doc(cidrList.optional(), "clients of that region's readers", "allowedCidrs"),
-});
-
-const aurora = z.strictObject({
-  engineVersion: doc(auroraEngineVersion, "major.minor, the major equal to postgresVersion"),
-  vpcId: doc(awsId("vpc", "VPC id"), "VPC of the cluster"),
-  subnetIds: doc(z.array(awsId("subnet", "subnet id")), "at least two subnets in different zones"),
-  allowedSecurityGroupIds: doc(
-    z.array(awsId("sg", "security group id")).prefault([]),
-    "security groups admitted besides allowedCidrs",
-  ),
-  instanceClass: z.strictObject({
-    writer: doc(instanceClass, "writer instance class, e.g. db.r6g.large"),
-    reader: doc(instanceClass.optional(), "OLTP reader instance class", "instanceClass.writer"),
-    olap: doc(instanceClass.optional(), "OLAP reader instance class; required with OLAP"),
-  }),
-  kmsKeyId: doc(
-    kmsKeyArn.optional(),
-    "KMS key ARN in the primary's region: storage, the proxy's secret, the managed master secret",
-    "the account's RDS key",
-  ),
-  deletionProtection: doc(bool.prefault(true), "turn off only for scratch stacks"),
-  skipFinalSnapshot: doc(bool.prefault(false), "turn on only for scratch stacks"),
-  backupRetentionDays: doc(wholeNumber(1, 35, 7).prefault(7), "automated backups kept, 1–35 days"),
-  performanceInsights: doc(bool.prefault(false), "Performance Insights on every instance"),
-  monitoringInterval: doc(monitoringInterval.prefault(0), "enhanced monitoring seconds (0: off); creates its IAM role"),
-  autoMinorVersionUpgrade: doc(
-    bool.prefault(true),
-    "AWS applies minor upgrades in the maintenance window (no effect with crossRegion: a Global Database upgrades through engineVersion)",
-  ),
-  allowMajorVersionUpgrade: doc(
-    bool.prefault(false),
-    "let a change of postgresVersion and engineVersion upgrade the cluster in place",
-  ),
-  applyImmediately: doc(
-    bool.prefault(false),
-    "apply cluster and instance changes during pulumi up (may restart instances) instead of in the maintenance window",
-  ),
-  preferredMaintenanceWindow: doc(
-    maintenanceWindow.optional(),
-    "weekly maintenance window, ddd:hh24:mi-ddd:hh24:mi in UTC",
-    "a 30-minute window AWS picks",
-  ),
-  preferredBackupWindow: doc(
-    backupWindow.optional(),
-    "daily backup window, hh24:mi-hh24:mi in UTC, apart from the maintenance window",
-    "a 30-minute window AWS picks",
-  ),
-  caCertIdentifier: doc(
-    caCertificate.optional(),
-    "CA of every instance's server certificate",
-    "the region's default CA for new instances",
-  ),
-  manageMasterUserPassword: doc(
-    bool.prefault(false),
-    "RDS keeps the master password in Secrets Manager and rotates it; RDS Proxy reads that secret (not with crossRegion)",
-  ),
-  masterPasswordRotationDays: doc(
-    wholeNumber(1, 1000, 7).optional(),
-    "days between rotations of the managed master password",
-    "7 (RDS's schedule)",
-  ),
-  logRetentionDays: doc(
-    logRetentionDays.prefault(30),
-    "days the /aws/rds/cluster/<id>/postgresql log group keeps events (0: never expire)",
-  ),
-  iamDatabaseAuthentication: doc(
-    bool.prefault(false),
-    "IAM database authentication (grant rds_iam to the roles that use it)",
-  ),
-  proxy: z
-    .strictObject({
-      enabled: doc(bool.prefault(true), "RDS Proxy for the write pool"),
-      requireTls: doc(bool.prefault(true), "clients must use TLS to the proxy"),
-      maxConnectionsPercent: doc(wholeNumber(1, 100, 90).prefault(90), "share of max_connections the proxy may use"),
-      idleClientTimeout: doc(duration.prefault("30m"), "idle client connections are closed after this"),
-    })
-    .prefault({}),
-  autoscaling: doc(
-    z
-      .strictObject({
-        minReaders: doc(wholeNumber(0, MAX_REPLICAS, 1), "fewest readers (every reader counts, OLAP included)"),
-        maxReaders: doc(wholeNumber(1, MAX_REPLICAS, 6), "most readers; must exceed the declared readers"),
-        metric: doc(z.enum(["cpu", "connections"]).prefault("cpu"), "what the readers scale on"),
-        target: doc(positiveNumber(1, 100_000, 60).prefault(60), "target value of the metric"),
-      })
-      .optional(),
-    "reader autoscaling (absent: off)",
-  ),
 });
 
 export const auroraConfigSchema = z.strictObject({

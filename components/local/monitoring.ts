@@ -115,7 +115,24 @@ export async function startMonitoring(layout: Layout, state: LocalState): Promis
   state.monitoring = monitoring;
   writeFiles(layout, state, monitoring);
   writeState(layout, state);
-  const f = files(layout);
+  startServerExporters(layout, state, monitoring);
+  startPoolExporter(layout, state, monitoring);
+  await startOrReloadPrometheus(layout, state, monitoring);
+  writeState(layout, state);
+  await waitForListener(monitoring.prometheus, monitoring.pids.prometheus, "Prometheus", layout.log("prometheus"));
+  for (const pool of poolsOf(state.topology)) {
+    await waitForListener(
+      monitoring.poolExporters[poolKey(state, pool)]!,
+      monitoring.pids.poolExporter,
+      `the pool exporter for ${poolKey(state, pool)}`,
+      layout.log("pool-exporter"),
+    );
+  }
+  return prometheusUrl(monitoring.prometheus);
+}
+
+/** A postgres_exporter per server not yet watched, in the server's region namespace when it has one. */
+function startServerExporters(layout: Layout, state: LocalState, monitoring: Monitoring): void {
   for (const node of liveNodes(state)) {
     if (isAlive(monitoring.pids.exporters[node.name])) continue;
     const listen = monitoring.exporters[node.name]!;
@@ -130,49 +147,43 @@ export async function startMonitoring(layout: Layout, state: LocalState): Promis
           DATA_SOURCE_URI: dataSourceUri(state, endpointOf(state, node)),
           DATA_SOURCE_USER: state.topology.monitoring.user,
           DATA_SOURCE_PASS: state.passwords.monitor,
-          PG_EXPORTER_EXTEND_QUERY_PATH: f.queries,
+          PG_EXPORTER_EXTEND_QUERY_PATH: files(layout).queries,
         },
         logFile: layout.log(`exporter-${node.name}`),
       },
     );
   }
-  if (!isAlive(monitoring.pids.poolExporter)) {
-    monitoring.pids.poolExporter = spawnDaemon(
-      process.execPath,
-      [CLI_ENTRY, "local", "serve-pool-exporter", "--state-dir", layout.root],
-      {
-        runAs: { ...state.runAs, switchUser: false },
-        env: { PG_READ_REPLICAS_DAEMON: "1" },
-        logFile: layout.log("pool-exporter"),
-      },
-    );
-  }
-  if (isAlive(monitoring.pids.prometheus)) await reloadPrometheus(monitoring.prometheus);
-  else {
-    const { host, port } = monitoring.prometheus;
-    monitoring.pids.prometheus = spawnDaemon(
-      MONITORING_BINARIES.prometheus,
-      [
-        `--config.file=${f.config}`,
-        `--storage.tsdb.path=${f.data}`,
-        `--web.listen-address=${host}:${port}`,
-        "--web.enable-lifecycle",
-        "--log.level=warn",
-      ],
-      { runAs: state.runAs, logFile: layout.log("prometheus") },
-    );
-  }
-  writeState(layout, state);
-  await waitForListener(monitoring.prometheus, monitoring.pids.prometheus, "Prometheus", layout.log("prometheus"));
-  for (const pool of poolsOf(state.topology)) {
-    await waitForListener(
-      monitoring.poolExporters[poolKey(state, pool)]!,
-      monitoring.pids.poolExporter,
-      `the pool exporter for ${poolKey(state, pool)}`,
-      layout.log("pool-exporter"),
-    );
-  }
-  return prometheusUrl(monitoring.prometheus);
+}
+
+/** One daemon of this CLI serves every pool's metrics. */
+function startPoolExporter(layout: Layout, state: LocalState, monitoring: Monitoring): void {
+  if (isAlive(monitoring.pids.poolExporter)) return;
+  monitoring.pids.poolExporter = spawnDaemon(
+    process.execPath,
+    [CLI_ENTRY, "local", "serve-pool-exporter", "--state-dir", layout.root],
+    {
+      runAs: { ...state.runAs, switchUser: false },
+      env: { PG_READ_REPLICAS_DAEMON: "1" },
+      logFile: layout.log("pool-exporter"),
+    },
+  );
+}
+
+async function startOrReloadPrometheus(layout: Layout, state: LocalState, monitoring: Monitoring): Promise<void> {
+  if (isAlive(monitoring.pids.prometheus)) return reloadPrometheus(monitoring.prometheus);
+  const { host, port } = monitoring.prometheus;
+  const f = files(layout);
+  monitoring.pids.prometheus = spawnDaemon(
+    MONITORING_BINARIES.prometheus,
+    [
+      `--config.file=${f.config}`,
+      `--storage.tsdb.path=${f.data}`,
+      `--web.listen-address=${host}:${port}`,
+      "--web.enable-lifecycle",
+      "--log.level=warn",
+    ],
+    { runAs: state.runAs, logFile: layout.log("prometheus") },
+  );
 }
 
 /** Prometheus re-reads its config and rules (started with --web.enable-lifecycle). */

@@ -4,6 +4,7 @@
  * drives each read pool's ReadPoolController with the real probe, ini and admin console.
  */
 import { readinessSql } from "../sql/replicationSql";
+import type { Pool } from "../topology/types";
 import { queryOnce } from "../contract/connection";
 import {
   endpointOf,
@@ -21,7 +22,7 @@ import { Layout } from "./layout";
 import { localOutputs } from "./outputs";
 import { adminCommand, killClientsOn, showDatabaseHosts } from "./pgbouncerAdmin";
 import { writePoolFiles } from "./pgbouncerProcess";
-import { ReadPoolController } from "./readPoolController";
+import { type ReadPoolActions, ReadPoolController } from "./readPoolController";
 import { type LocalState, readState } from "./state";
 
 /** Clients still on a replica this long after it stopped being ready are disconnected. */
@@ -37,57 +38,10 @@ function requireState(layout: Layout): LocalState {
 export async function serveReadPool(stateDir: string, log: (message: string) => void): Promise<never> {
   const layout = new Layout(stateDir);
   let state = requireState(layout);
-  const lastReason = new Map<string, string>();
+  const daemon: Daemon = { layout, state: () => state, log, lastReason: new Map() };
   const controllers = poolsOf(state.topology)
     .filter((pool) => pool.target === "oltp")
-    .map((pool) => {
-      const admin = () => ({ endpoint: poolEndpointOf(state, pool), login: poolAdminLogin(state) });
-      const hostOf = (name: string) => endpointOf(state, name).host;
-      const controller = new ReadPoolController(
-        {
-          probe: async (name) => {
-            try {
-              const rows = await queryOnce(
-                { outputs: localOutputs(state) },
-                endpointOf(state, name),
-                readinessSql("oltp", state.topology.replication.maxLagBytes),
-              );
-              return rows[0]?.[0] === true;
-            } catch (error) {
-              // Why a replica is not ready, said once per reason so the log shows causes, not noise.
-              const reason = `${name} not ready: ${(error as Error).message.split("\n")[0]}`;
-              if (lastReason.get(name) !== reason) log(`${poolKey(state, pool)}: ${reason}`);
-              lastReason.set(name, reason);
-              return false;
-            }
-          },
-          apply: async (ready) => {
-            const target = poolTarget(state, pool, ready);
-            writePoolFiles(poolContext(layout, state), pool, poolEndpointOf(state, pool), target);
-            const { endpoint, login } = admin();
-            await adminCommand(endpoint, login, "RELOAD");
-            const hosts = await showDatabaseHosts(endpoint, login);
-            // A refused ini is half-applied silently: say so, the next change retries.
-            if (hosts[state.topology.database] !== target.host)
-              log(
-                `${poolKey(state, pool)}: after RELOAD PgBouncer uses ${hosts[state.topology.database]}, not ${target.host}; see its log`,
-              );
-          },
-          drain: (names) => killClientsOn(admin().endpoint, admin().login, names.map(hostOf)),
-          pause: () => adminCommand(admin().endpoint, admin().login, `KILL ${state.topology.database}`),
-          // RESUME of a database that is not paused is an error PgBouncer may answer: nothing to undo then.
-          resume: () =>
-            adminCommand(admin().endpoint, admin().login, `RESUME ${state.topology.database}`).catch((error) => {
-              if (!/not paused/i.test((error as Error).message)) throw error;
-            }),
-          log: (message) => log(`${poolKey(state, pool)}: ${message}`),
-          now: Date.now,
-        },
-        readPoolCandidates(state, pool).map((node) => node.name),
-        READ_POOL_DRAIN_MS,
-      );
-      return { pool, controller };
-    });
+    .map((pool) => ({ pool, controller: controllerFor(daemon, pool) }));
   log(`controlling ${controllers.map((c) => poolKey(state, c.pool)).join(", ")} every ${READ_POOL_TICK_MS} ms`);
   for (;;) {
     state = readState(layout) ?? state;
@@ -98,4 +52,70 @@ export async function serveReadPool(stateDir: string, log: (message: string) => 
     }
     await sleep(READ_POOL_TICK_MS);
   }
+}
+
+/** What every pool's actions share; `state` is the latest read, re-read every tick. */
+interface Daemon {
+  layout: Layout;
+  state: () => LocalState;
+  log: (message: string) => void;
+  /** Why each replica was last not ready, so each reason is logged once: causes, not noise. */
+  lastReason: Map<string, string>;
+}
+
+function controllerFor(daemon: Daemon, pool: Pool): ReadPoolController {
+  const { state } = daemon;
+  const admin = () => ({ endpoint: poolEndpointOf(state(), pool), login: poolAdminLogin(state()) });
+  const database = () => state().topology.database;
+  const hostOf = (name: string) => endpointOf(state(), name).host;
+  const actions: ReadPoolActions = {
+    probe: (name) => probeReplica(daemon, pool, name),
+    apply: (ready) => applyReady(daemon, pool, ready),
+    drain: (names) => killClientsOn(admin().endpoint, admin().login, names.map(hostOf)),
+    pause: () => adminCommand(admin().endpoint, admin().login, `KILL ${database()}`),
+    // RESUME of a database that is not paused is an error PgBouncer may answer: nothing to undo then.
+    resume: () =>
+      adminCommand(admin().endpoint, admin().login, `RESUME ${database()}`).catch((error) => {
+        if (!/not paused/i.test((error as Error).message)) throw error;
+      }),
+    log: (message) => daemon.log(`${poolKey(state(), pool)}: ${message}`),
+    now: Date.now,
+  };
+  const initial = readPoolCandidates(state(), pool).map((node) => node.name);
+  return new ReadPoolController(actions, initial, READ_POOL_DRAIN_MS);
+}
+
+/** The readiness probe's question, asked of the replica itself; a failure to ask is "not ready", logged once. */
+async function probeReplica(daemon: Daemon, pool: Pool, name: string): Promise<boolean> {
+  const state = daemon.state();
+  try {
+    const rows = await queryOnce(
+      { outputs: localOutputs(state) },
+      endpointOf(state, name),
+      readinessSql("oltp", state.topology.replication.maxLagBytes),
+    );
+    return rows[0]?.[0] === true;
+  } catch (error) {
+    const reason = `${name} not ready: ${(error as Error).message.split("\n")[0]}`;
+    if (daemon.lastReason.get(name) !== reason) daemon.log(`${poolKey(state, pool)}: ${reason}`);
+    daemon.lastReason.set(name, reason);
+    return false;
+  }
+}
+
+/** Points the pool at the ready replicas and reloads PgBouncer. */
+async function applyReady(daemon: Daemon, pool: Pool, ready: readonly string[]): Promise<void> {
+  const state = daemon.state();
+  const target = poolTarget(state, pool, ready);
+  writePoolFiles(poolContext(daemon.layout, state), pool, poolEndpointOf(state, pool), target);
+  const endpoint = poolEndpointOf(state, pool);
+  const login = poolAdminLogin(state);
+  await adminCommand(endpoint, login, "RELOAD");
+  const hosts = await showDatabaseHosts(endpoint, login);
+  // A refused ini is half-applied silently: say so, the next change retries.
+  const database = state.topology.database;
+  if (hosts[database] !== target.host)
+    daemon.log(
+      `${poolKey(state, pool)}: after RELOAD PgBouncer uses ${hosts[database]}, not ${target.host}; see its log`,
+    );
 }

@@ -26,6 +26,9 @@ export interface TlsFiles {
   regions: Record<string, { certFile: string; keyFile: string }>;
 }
 
+/** A new ECDSA P-256 key, unencrypted. */
+const EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+
 async function openssl(args: string[]): Promise<void> {
   await run("openssl", args, { runAs: AS_ME, timeoutMs: 60_000 });
 }
@@ -44,67 +47,87 @@ export async function makeCertificates(
   ensureDir(dir, runAs, 0o700);
   const scratch = mkdtempSync(join(tmpdir(), "pgrr-tls-"));
   try {
-    const caKey = join(scratch, "ca.key");
-    const caFile = join(dir, "ca.crt");
-    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    await openssl([
-      "req",
-      "-x509",
-      ...ec,
-      "-keyout",
-      caKey,
-      "-out",
-      caFile,
-      "-days",
-      "3650",
-      "-subj",
-      `/O=pg-read-replicas/CN=${name} rehearsal CA`,
-    ]);
-    const files: TlsFiles = { caFile, regions: {} };
+    const ca = { certFile: join(dir, "ca.crt"), keyFile: join(scratch, "ca.key") };
+    await makeCa(ca, name);
+    const files: TlsFiles = { caFile: ca.certFile, regions: {} };
     for (const [region, addresses] of Object.entries(regions)) {
-      const certFile = join(dir, `${region}.crt`);
-      const keyFile = join(dir, `${region}.key`);
-      const csr = join(scratch, `${region}.csr`);
-      const ext = join(scratch, `${region}.ext`);
-      writeFileSync(
-        ext,
-        `subjectAltName=${[...addresses.map((a) => `IP:${a}`), "DNS:localhost"].join(",")}\nextendedKeyUsage=serverAuth\n`,
-      );
-      await openssl([
-        "req",
-        "-new",
-        ...ec,
-        "-keyout",
-        keyFile,
-        "-out",
-        csr,
-        "-subj",
-        `/O=pg-read-replicas/CN=${name} ${region}`,
-      ]);
-      await openssl([
-        "x509",
-        "-req",
-        "-in",
-        csr,
-        "-CA",
-        caFile,
-        "-CAkey",
-        caKey,
-        "-CAcreateserial",
-        "-out",
-        certFile,
-        "-days",
-        "730",
-        "-extfile",
-        ext,
-      ]);
-      await run("chmod", ["0600", keyFile], { runAs: AS_ME });
+      const server = { certFile: join(dir, `${region}.crt`), keyFile: join(dir, `${region}.key`) };
+      await makeServerCertificate(server, ca, scratch, `${name} ${region}`, region, addresses);
+      await run("chmod", ["0600", server.keyFile], { runAs: AS_ME });
       if (runAs.switchUser)
-        await run("chown", [`${runAs.uid}:${runAs.gid}`, keyFile, certFile, caFile], { runAs: AS_ME });
-      files.regions[region] = { certFile, keyFile };
+        await run("chown", [`${runAs.uid}:${runAs.gid}`, server.keyFile, server.certFile, ca.certFile], {
+          runAs: AS_ME,
+        });
+      files.regions[region] = server;
     }
     return files;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+interface KeyPair {
+  certFile: string;
+  keyFile: string;
+}
+
+async function makeCa(ca: KeyPair, name: string): Promise<void> {
+  await openssl([
+    "req",
+    "-x509",
+    ...EC_KEY,
+    "-keyout",
+    ca.keyFile,
+    "-out",
+    ca.certFile,
+    "-days",
+    "3650",
+    "-subj",
+    `/O=pg-read-replicas/CN=${name} rehearsal CA`,
+  ]);
+}
+
+/** A key, a request (in scratch) and the CA's signature on it, valid for these addresses and localhost. */
+async function makeServerCertificate(
+  server: KeyPair,
+  ca: KeyPair,
+  scratch: string,
+  commonName: string,
+  region: string,
+  addresses: readonly string[],
+): Promise<void> {
+  const csr = join(scratch, `${region}.csr`);
+  const ext = join(scratch, `${region}.ext`);
+  writeFileSync(
+    ext,
+    `subjectAltName=${[...addresses.map((a) => `IP:${a}`), "DNS:localhost"].join(",")}\nextendedKeyUsage=serverAuth\n`,
+  );
+  await openssl([
+    "req",
+    "-new",
+    ...EC_KEY,
+    "-keyout",
+    server.keyFile,
+    "-out",
+    csr,
+    "-subj",
+    `/O=pg-read-replicas/CN=${commonName}`,
+  ]);
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    csr,
+    "-CA",
+    ca.certFile,
+    "-CAkey",
+    ca.keyFile,
+    "-CAcreateserial",
+    "-out",
+    server.certFile,
+    "-days",
+    "730",
+    "-extfile",
+    ext,
+  ]);
 }

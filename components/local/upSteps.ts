@@ -151,77 +151,83 @@ export function resumeSteps(ctx: UpContext, state: LocalState): Step[] {
 }
 
 function serviceSteps(ctx: UpContext): Step[] {
-  const { layout } = ctx;
   return [
     {
       title: "Start the PgBouncer pools (each read pool over its region's OLTP replicas' own addresses)",
-      run: async () => {
-        const state = stateOf(ctx);
-        const pools = poolContext(layout, state);
-        for (const pool of poolsOf(state.topology)) {
-          const key = poolKey(state, pool);
-          writePoolFiles(pools, pool, poolEndpointOf(state, pool), poolTarget(state, pool));
-          if (isAlive(state.pids.pools[key])) continue;
-          await requireFree(state, poolEndpointOf(state, pool), `the ${key} pool`);
-          state.pids.pools[key] = startPool(pools, pool);
-          writeState(layout, state);
-        }
-        for (const pool of poolsOf(state.topology)) {
-          await waitForListener(
-            poolEndpointOf(state, pool),
-            state.pids.pools[poolKey(state, pool)],
-            `pool ${poolKey(state, pool)}`,
-            poolLog(pools, pool),
-          );
-        }
-      },
+      run: () => startPools(ctx),
     },
     {
       title:
         "Start the read pool controller (keeps each read pool on its ready OLTP replicas, as the ro Service's endpoints)",
-      run: async () => {
-        const state = stateOf(ctx);
-        if (isAlive(state.pids.readPoolController)) return;
-        state.pids.readPoolController = spawnDaemon(
-          process.execPath,
-          [CLI_ENTRY, "local", "serve-read-pool", "--state-dir", layout.root],
-          {
-            runAs: { ...state.runAs, switchUser: false },
-            env: { PG_READ_REPLICAS_DAEMON: "1" },
-            logFile: layout.log("read-pool-controller"),
-          },
-        );
-        writeState(layout, state);
-      },
+      run: () => startReadPoolController(ctx),
     },
-    {
-      title: "Verify replication is streaming end to end",
-      run: async () => {
-        const report = await verifyStack(localOutputs(stateOf(ctx)), ctx.signal ? { signal: ctx.signal } : {});
-        if (ctx.signal?.aborted) throw new LocalError("interrupted");
-        if (!report.ok) throw new VerificationFailed(report, layout.logDir);
-        ctx.report = report;
-      },
-    },
+    { title: "Verify replication is streaming end to end", run: () => verifyReplication(ctx) },
     ...monitoringSteps(ctx),
-    {
-      title: "Write the stack outputs",
-      run: async () => {
-        const state = stateOf(ctx);
-        state.phase = "ready";
-        writeState(layout, state);
-        const outputs = ctx.writeOutputs(state);
-        if (!ctx.report) throw new Error("local up: outputs are written only after verification");
-        ctx.result = {
-          outputs,
-          outputsFile: layout.outputsFile,
-          report: ctx.report,
-          started: ctx.started,
-          ...(ctx.prometheusUrl ? { prometheusUrl: ctx.prometheusUrl } : {}),
-        };
-      },
-    },
+    { title: "Write the stack outputs", run: () => finish(ctx) },
   ];
+}
+
+/** Starts the pools not running (rewriting every pool's files), then waits for each to listen. */
+async function startPools(ctx: UpContext): Promise<void> {
+  const { layout } = ctx;
+  const state = stateOf(ctx);
+  const pools = poolContext(layout, state);
+  for (const pool of poolsOf(state.topology)) {
+    const key = poolKey(state, pool);
+    writePoolFiles(pools, pool, poolEndpointOf(state, pool), poolTarget(state, pool));
+    if (isAlive(state.pids.pools[key])) continue;
+    await requireFree(state, poolEndpointOf(state, pool), `the ${key} pool`);
+    state.pids.pools[key] = startPool(pools, pool);
+    writeState(layout, state);
+  }
+  for (const pool of poolsOf(state.topology)) {
+    await waitForListener(
+      poolEndpointOf(state, pool),
+      state.pids.pools[poolKey(state, pool)],
+      `pool ${poolKey(state, pool)}`,
+      poolLog(pools, pool),
+    );
+  }
+}
+
+async function startReadPoolController(ctx: UpContext): Promise<void> {
+  const { layout } = ctx;
+  const state = stateOf(ctx);
+  if (isAlive(state.pids.readPoolController)) return;
+  state.pids.readPoolController = spawnDaemon(
+    process.execPath,
+    [CLI_ENTRY, "local", "serve-read-pool", "--state-dir", layout.root],
+    {
+      runAs: { ...state.runAs, switchUser: false },
+      env: { PG_READ_REPLICAS_DAEMON: "1" },
+      logFile: layout.log("read-pool-controller"),
+    },
+  );
+  writeState(layout, state);
+}
+
+async function verifyReplication(ctx: UpContext): Promise<void> {
+  const report = await verifyStack(localOutputs(stateOf(ctx)), ctx.signal ? { signal: ctx.signal } : {});
+  if (ctx.signal?.aborted) throw new LocalError("interrupted");
+  if (!report.ok) throw new VerificationFailed(report, ctx.layout.logDir);
+  ctx.report = report;
+}
+
+/** Marks the stack ready and writes its outputs: the result of `up`. */
+async function finish(ctx: UpContext): Promise<void> {
+  const { layout } = ctx;
+  const state = stateOf(ctx);
+  state.phase = "ready";
+  writeState(layout, state);
+  const outputs = ctx.writeOutputs(state);
+  if (!ctx.report) throw new Error("local up: outputs are written only after verification");
+  ctx.result = {
+    outputs,
+    outputsFile: layout.outputsFile,
+    report: ctx.report,
+    started: ctx.started,
+    ...(ctx.prometheusUrl ? { prometheusUrl: ctx.prometheusUrl } : {}),
+  };
 }
 
 function monitoringSteps(ctx: UpContext): Step[] {

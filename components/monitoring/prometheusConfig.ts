@@ -4,7 +4,7 @@
  */
 import { stringify } from "yaml";
 import type { Endpoint } from "../contract/stackOutputs";
-import { promDuration } from "./alertRules";
+import { promDuration } from "./ruleFile";
 import { JOBS, TARGET_LABELS } from "./targets";
 
 export interface ScrapeTarget {

@@ -95,7 +95,7 @@ export async function runPreview(
   identity: PreviewIdentity,
   options: CycleOptions,
 ): Promise<PreviewResult> {
-  const { log, signal } = options;
+  const { signal } = options;
   const result: PreviewResult = {
     ...identity,
     mode: driver.mode,
@@ -106,13 +106,34 @@ export async function runPreview(
     cleanupCommand: options.cleanupCommand,
     ok: false,
   };
+  await runSteps(cycleSteps(driver, identity, options, result), result, options);
+  await tearDown(driver, identity, options, result);
+  driver.release?.();
+  if (signal.aborted) result.interrupted = String(signal.reason ?? "interrupted");
+  result.ok = !signal.aborted && result.steps.every((step) => step.status === "passed" || step.status === "kept");
+  return result;
+}
+
+interface Step {
+  name: StepName;
+  title: string;
+  run: () => Promise<void>;
+}
+
+/** Every step before teardown; each records what it learns in the result. */
+function cycleSteps(
+  driver: PreviewDriver,
+  identity: PreviewIdentity,
+  { log, signal, deps }: CycleOptions,
+  result: PreviewResult,
+): Step[] {
   let deployed: Deployed | undefined;
   const need = () => {
     if (!deployed) throw new Error("preview: a step ran before the stack was deployed");
     return deployed;
   };
   const how = driver.mode === "local" ? "rehearse it on this machine" : "deploy it with Pulumi";
-  const steps: Array<{ name: StepName; title: string; run: () => Promise<void> }> = [
+  return [
     {
       name: "prepare",
       title: `Create stack ${identity.stack} from template ${identity.template}`,
@@ -132,67 +153,86 @@ export async function runPreview(
       name: "verify",
       title: "Verify replication streams end to end",
       run: async () => {
-        const report = await options.deps.verify(need().outputs, signal);
-        result.verification = report;
-        if (!report.ok)
-          throw new Error(`${report.problems.length} problem(s); first: ${report.problems[0] ?? "(none listed)"}`);
+        result.verification = await deps.verify(need().outputs, signal);
+        throwUnlessVerified(result.verification);
       },
     },
     {
       name: "suite",
       title: "Run the integration suite against the stack's outputs",
       run: async () => {
-        const suite = await options.deps.suite(need().outputsFile, log, signal);
-        result.suite = suite;
-        if (!suite.ok)
-          throw new Error(
-            suite.problem ?? `${suite.failed} failing check(s); first: ${suite.failures[0]?.test ?? "(none listed)"}`,
-          );
+        result.suite = await deps.suite(need().outputsFile, log, signal);
+        throwUnlessPassed(result.suite);
       },
     },
   ];
+}
 
+function throwUnlessVerified(report: VerificationReport): void {
+  if (!report.ok)
+    throw new Error(`${report.problems.length} problem(s); first: ${report.problems[0] ?? "(none listed)"}`);
+}
+
+function throwUnlessPassed(suite: SuiteResult): void {
+  if (!suite.ok)
+    throw new Error(
+      suite.problem ?? `${suite.failed} failing check(s); first: ${suite.failures[0]?.test ?? "(none listed)"}`,
+    );
+}
+
+/** In order; after a failure, or once interrupted, the rest are skipped. */
+async function runSteps(steps: Step[], result: PreviewResult, { log, signal }: CycleOptions): Promise<void> {
   let stopped = false;
   for (const step of steps) {
     if (stopped || signal.aborted) {
       result.steps.push({ name: step.name, title: step.title, status: "skipped", ms: 0 });
       continue;
     }
-    log(`▶ ${step.title}`);
-    const started = Date.now();
-    try {
-      await step.run();
-      result.steps.push({ name: step.name, title: step.title, status: "passed", ms: Date.now() - started });
-    } catch (error) {
-      stopped = true;
-      if (hasReport(error)) result.verification = error.report;
-      result.steps.push({
-        name: step.name,
-        title: step.title,
-        status: signal.aborted ? "interrupted" : "failed",
-        ms: Date.now() - started,
-        error: message(error),
-      });
-      log(`✖ ${step.title}: ${message(error).split("\n")[0]}`);
-    }
+    stopped = !(await runStep(step, result, log, signal));
   }
+}
 
-  const title = `Tear down ${identity.stack}`;
-  if (options.keep && !signal.aborted) {
-    result.steps.push({ name: "teardown", title, status: "kept", ms: 0 });
-  } else {
-    log(`▶ ${title}`);
-    const started = Date.now();
-    try {
-      result.removed = await driver.teardown(log);
-      result.steps.push({ name: "teardown", title, status: "passed", ms: Date.now() - started });
-    } catch (error) {
-      result.steps.push({ name: "teardown", title, status: "failed", ms: Date.now() - started, error: message(error) });
-      log(`✖ ${title}: ${message(error).split("\n")[0]}. Finish it with: ${options.cleanupCommand}`);
-    }
+/** Runs one step and records it; false when it failed. */
+async function runStep(step: Step, result: PreviewResult, log: Log, signal: AbortSignal): Promise<boolean> {
+  log(`▶ ${step.title}`);
+  const started = Date.now();
+  try {
+    await step.run();
+    result.steps.push({ name: step.name, title: step.title, status: "passed", ms: Date.now() - started });
+    return true;
+  } catch (error) {
+    if (hasReport(error)) result.verification = error.report;
+    result.steps.push({
+      name: step.name,
+      title: step.title,
+      status: signal.aborted ? "interrupted" : "failed",
+      ms: Date.now() - started,
+      error: message(error),
+    });
+    log(`✖ ${step.title}: ${message(error).split("\n")[0]}`);
+    return false;
   }
-  driver.release?.();
-  if (signal.aborted) result.interrupted = String(signal.reason ?? "interrupted");
-  result.ok = !signal.aborted && result.steps.every((step) => step.status === "passed" || step.status === "kept");
-  return result;
+}
+
+/** Always, after a failure too; only --keep on a run that was not interrupted leaves the stack up. */
+async function tearDown(
+  driver: PreviewDriver,
+  identity: PreviewIdentity,
+  { keep, signal, log, cleanupCommand }: CycleOptions,
+  result: PreviewResult,
+): Promise<void> {
+  const title = `Tear down ${identity.stack}`;
+  if (keep && !signal.aborted) {
+    result.steps.push({ name: "teardown", title, status: "kept", ms: 0 });
+    return;
+  }
+  log(`▶ ${title}`);
+  const started = Date.now();
+  try {
+    result.removed = await driver.teardown(log);
+    result.steps.push({ name: "teardown", title, status: "passed", ms: Date.now() - started });
+  } catch (error) {
+    result.steps.push({ name: "teardown", title, status: "failed", ms: Date.now() - started, error: message(error) });
+    log(`✖ ${title}: ${message(error).split("\n")[0]}. Finish it with: ${cleanupCommand}`);
+  }
 }

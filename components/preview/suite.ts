@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
+import type { Readable } from "node:stream";
 import { dirname, join, relative } from "node:path";
 import { z } from "zod";
 import { PROJECT_ROOT } from "../ground/paths";
@@ -115,7 +116,19 @@ export interface SuiteOptions {
 export async function runIntegrationSuite(outputsFile: string, options: SuiteOptions): Promise<SuiteResult> {
   const scratch = mkdtempSync(join(tmpdir(), "pgrr-suite-"));
   const reportFile = join(scratch, "report.json");
-  const command = options.command ?? {
+  try {
+    const command = options.command ?? vitestCommand(reportFile);
+    const env = { ...process.env, STACK_OUTPUTS: outputsFile, SUITE_REPORT: reportFile };
+    const code = await runInGroup(command, env, options);
+    if (options.signal.aborted) return withoutCounts("the suite was stopped");
+    return suiteOutcome(code, reportFile);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function vitestCommand(reportFile: string): { file: string; args: string[] } {
+  return {
     file: process.execPath,
     args: [
       vitestEntry(),
@@ -127,66 +140,64 @@ export async function runIntegrationSuite(outputsFile: string, options: SuiteOpt
       `--outputFile.json=${reportFile}`,
     ],
   };
+}
+
+/** Runs the command in a process group of its own, its output logged line by line, stopped on abort; its exit code. */
+async function runInGroup(
+  command: { file: string; args: string[] },
+  env: NodeJS.ProcessEnv,
+  { log, signal }: SuiteOptions,
+): Promise<number | null> {
+  const child = spawn(command.file, command.args, {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => resolve(code));
+  });
+  for (const stream of [child.stdout, child.stderr]) if (stream) logLines(stream, log);
+  const stop = () => void stopGroup(child, exited);
+  signal.addEventListener("abort", stop, { once: true });
+  return exited.finally(() => signal.removeEventListener("abort", stop));
+}
+
+function logLines(stream: Readable, log: (line: string) => void): void {
+  let pending = "";
+  stream.on("data", (chunk: Buffer) => {
+    const lines = (pending + chunk.toString()).split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) log(`  ${line}`);
+  });
+}
+
+const withoutCounts = (problem: string): SuiteResult => ({
+  ok: false,
+  passed: 0,
+  failed: 0,
+  skipped: 0,
+  total: 0,
+  failures: [],
+  problem,
+});
+
+/** What the exit code and the report say together. */
+function suiteOutcome(code: number | null, reportFile: string): SuiteResult {
+  if (!existsSync(reportFile))
+    return withoutCounts(`the suite exited with code ${code} without writing its report; its output is above`);
+  let result: SuiteResult;
   try {
-    const child = spawn(command.file, command.args, {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, STACK_OUTPUTS: outputsFile, SUITE_REPORT: reportFile },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    const exited = new Promise<number | null>((resolve, reject) => {
-      child.once("error", reject);
-      child.once("exit", (code) => resolve(code));
-    });
-    for (const stream of [child.stdout, child.stderr]) {
-      let pending = "";
-      stream?.on("data", (chunk: Buffer) => {
-        const lines = (pending + chunk.toString()).split("\n");
-        pending = lines.pop() ?? "";
-        for (const line of lines) options.log(`  ${line}`);
-      });
-    }
-    const stop = () => void stopGroup(child, exited);
-    options.signal.addEventListener("abort", stop, { once: true });
-    const code = await exited.finally(() => options.signal.removeEventListener("abort", stop));
-    if (options.signal.aborted)
-      return { ok: false, passed: 0, failed: 0, skipped: 0, total: 0, failures: [], problem: "the suite was stopped" };
-    if (!existsSync(reportFile)) {
-      return {
-        ok: false,
-        passed: 0,
-        failed: 0,
-        skipped: 0,
-        total: 0,
-        failures: [],
-        problem: `the suite exited with code ${code} without writing its report; its output is above`,
-      };
-    }
-    let result: SuiteResult;
-    try {
-      result = parseSuiteReport(readFileSync(reportFile, "utf8"));
-    } catch (error) {
-      return {
-        ok: false,
-        passed: 0,
-        failed: 0,
-        skipped: 0,
-        total: 0,
-        failures: [],
-        problem: `its report is not vitest's JSON report: ${(error as Error).message.split("\n")[0]}`,
-      };
-    }
-    // A non-zero exit with every test passed (an error outside the tests) is still a failure.
-    return code === 0
-      ? result
-      : {
-          ...result,
-          ok: false,
-          ...(result.failures.length === 0
-            ? { problem: `the suite exited with code ${code}; its output is above` }
-            : {}),
-        };
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    result = parseSuiteReport(readFileSync(reportFile, "utf8"));
+  } catch (error) {
+    return withoutCounts(`its report is not vitest's JSON report: ${(error as Error).message.split("\n")[0]}`);
   }
+  if (code === 0) return result;
+  // A non-zero exit with every test passed (an error outside the tests) is still a failure.
+  return {
+    ...result,
+    ok: false,
+    ...(result.failures.length === 0 ? { problem: `the suite exited with code ${code}; its output is above` } : {}),
+  };
 }

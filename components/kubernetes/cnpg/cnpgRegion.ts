@@ -9,9 +9,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "../../contract/stackOutputs";
 import type { CnpgEngine, Region, SelfHostedTopology } from "../../topology/types";
 import type { ServerCertificate } from "../clusterTls";
-import { baseLabels, serviceHost } from "../conventions";
+import { serviceHost } from "../conventions";
 import { type RegionCredentials, credentialsSecret } from "../manifests/secrets";
 import { exposedPrimaryManifest } from "../manifests/services";
+import { createNamespace } from "../namespace";
 import { VerificationJob } from "../verificationJob";
 import { instanceNetworkPolicy, poolerNetworkPolicy } from "./access";
 import { type ClusterManifest, clusterMetadata, mainClusterManifest, replicaClusterManifest } from "./cluster";
@@ -52,112 +53,16 @@ export class CnpgRegion extends pulumi.ComponentResource {
 
   constructor(name: string, args: CnpgRegionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:kubernetes:CnpgRegion", name, {}, opts);
-    const { topology, region, certificates } = args;
-    const { engine } = args;
+    const { topology, region } = args;
     const child = (dependsOn: pulumi.Resource[] = []) => ({ parent: this, dependsOn });
 
-    const namespace = topology.kubernetes.createNamespace
-      ? [
-          new k8s.core.v1.Namespace(
-            `${name}-ns`,
-            { metadata: { name: topology.kubernetes.namespace, labels: baseLabels(topology, "postgresql") } },
-            child(),
-          ),
-        ]
-      : [];
-    const operator = engine.installOperator
-      ? [
-          new k8s.helm.v3.Release(
-            `${name}-cloudnative-pg`,
-            operatorRelease(topology, engine.operatorNamespace),
-            child(),
-          ),
-        ]
-      : [];
-    // Without an install, the CRD the operator registers must be there, and new enough: read at preview, before
-    // anything is created.
-    const crdCheck = engine.installOperator
-      ? pulumi.output(undefined)
-      : k8s.apiextensions.v1.CustomResourceDefinition.get(
-          `${name}-cloudnative-pg-operator`,
-          CNPG_OPERATOR.crds.value.cluster,
-          { parent: this },
-        ).spec.apply((spec) => {
-          const problem = crdProblem(engine, { spec: spec as never }, `region ${region.name}'s cluster`);
-          if (problem) throw new Error(problem);
-          return undefined;
-        });
-
-    const base = [...namespace, ...operator];
-    const secrets = [
-      new k8s.core.v1.Secret(`${name}-app-user`, appUserSecret(topology, args.credentials.app), child(base)),
-      new k8s.core.v1.Secret(
-        `${name}-tls-ca`,
-        caSecret(topology, certificates.caPem, certificates.caKeyPem),
-        child(base),
-      ),
-      new k8s.core.v1.Secret(
-        `${name}-tls`,
-        certificateSecret(topology, cnpgNames.serverSecret(topology), certificates.server),
-        child(base),
-      ),
-      new k8s.core.v1.Secret(
-        `${name}-tls-replication`,
-        certificateSecret(topology, cnpgNames.replicationSecret(topology), certificates.replication),
-        child(base),
-      ),
-      // The verification Job's password and heartbeat token, as on the StatefulSet engine.
-      new k8s.core.v1.Secret(`${name}-credentials`, credentialsSecret(topology, args.credentials, false), child(base)),
-    ];
-    const policies = [
-      new k8s.networking.v1.NetworkPolicy(
-        `${name}-netpol-postgresql`,
-        instanceNetworkPolicy(topology, region, engine.operatorNamespace),
-        child(base),
-      ),
-      new k8s.networking.v1.NetworkPolicy(
-        `${name}-netpol-pgbouncer`,
-        poolerNetworkPolicy(topology, region),
-        child(base),
-      ),
-    ];
-    const ready = [...base, ...secrets, ...policies];
-
-    this.clusters = [];
-    const byName = new Map<string, k8s.apiextensions.CustomResource>();
-    for (const plan of clusterPlans(topology, region)) {
-      // In the primary's region, replica clusters seed from the main Cluster once it is Ready.
-      const main = byName.get(cnpgNames.main(topology));
-      const waitFor = [...ready, ...(main ? [main] : []), ...(args.after ?? [])];
-      const cluster = this.cluster(name, args, plan, crdCheck, waitFor);
-      byName.set(plan.name, cluster);
-      this.clusters.push(cluster);
-    }
-
-    const remoteCidrs = topology.regions.flatMap((r) => (r.primary ? [] : r.access.cidrs));
-    if (region.primary && remoteCidrs.length > 0) {
-      const exposed = exposedPrimaryManifest(topology, remoteCidrs);
-      const labels = CNPG_OPERATOR.labels.value;
-      // The main Cluster's primary, whichever instance the operator elected (what its -rw selects).
-      const selector = { [labels.cluster]: cnpgNames.main(topology), [labels.instanceRole]: labels.primary };
-      const ports = [{ name: "postgres", port: topology.port, targetPort: CNPG_OPERATOR.postgresPort.value.number }];
-      this.exposedPrimary = new k8s.core.v1.Service(
-        `${name}-rw-external`,
-        { ...exposed, spec: { ...exposed.spec, selector, ports } },
-        child(ready),
-      );
-    }
-
-    this.poolers = region.pools.map((pool) => {
-      const target = byName.get(poolerTarget(topology, pool).cluster);
-      const manifest = poolerManifest(topology, pool);
-      return new k8s.apiextensions.CustomResource(
-        `${name}-${pool.service}`,
-        manifest,
-        child([...ready, ...(target ? [target] : [])]),
-      );
-    });
-
+    const base = [...createNamespace(name, topology, child()), ...createOperator(name, args, child())];
+    const crdCheck = checkInstalledOperator(name, args, { parent: this });
+    const ready = [...base, ...createSecrets(name, args, child(base)), ...createPolicies(name, args, child(base))];
+    const clusters = createClusters(name, args, crdCheck, ready, this);
+    this.clusters = [...clusters.values()];
+    this.exposedPrimary = createExposedPrimary(name, topology, region, child(ready));
+    this.poolers = createPoolers(name, args, clusters, ready, this);
     this.verification = new VerificationJob(
       `${name}-verify`,
       {
@@ -169,37 +74,158 @@ export class CnpgRegion extends pulumi.ComponentResource {
     );
     this.registerOutputs({ verification: this.verification.job.metadata.name });
   }
+}
 
-  private cluster(
-    name: string,
-    args: CnpgRegionArgs,
-    plan: ClusterPlan,
-    check: pulumi.Output<undefined>,
-    waitFor: pulumi.Resource[],
-  ): k8s.apiextensions.CustomResource {
-    const { topology, region } = args;
-    const inRegion = {
-      host: serviceHost(cnpgNames.service(cnpgNames.main(topology), "rw"), topology.kubernetes.namespace),
-      port: topology.port,
-    };
-    const source = plan.kind === "replica" && plan.remote ? args.primaryEndpoint : inRegion;
-    if (!source) throw new Error(`CnpgRegion ${region.name}: a replica-only region needs primaryEndpoint`);
-    const manifest = pulumi
-      .all([pulumi.output(source), check])
-      .apply(([endpoint]): ClusterManifest =>
-        plan.kind === "main"
-          ? mainClusterManifest(topology, plan, region)
-          : replicaClusterManifest(topology, plan, region, endpoint),
-      );
-    return new k8s.apiextensions.CustomResource(
-      `${name}-${plan.name}`,
-      {
-        apiVersion: "postgresql.cnpg.io/v1",
-        kind: "Cluster",
-        metadata: clusterMetadata(topology, plan),
-        spec: manifest.spec,
-      },
-      { parent: this, dependsOn: waitFor },
-    );
+function createOperator(
+  name: string,
+  { topology, engine }: CnpgRegionArgs,
+  opts: pulumi.CustomResourceOptions,
+): k8s.helm.v3.Release[] {
+  if (!engine.installOperator) return [];
+  return [new k8s.helm.v3.Release(`${name}-cloudnative-pg`, operatorRelease(topology, engine.operatorNamespace), opts)];
+}
+
+/**
+ * Without an install, the CRD the operator registers must be there, and new enough: read at preview, before
+ * anything is created.
+ */
+function checkInstalledOperator(
+  name: string,
+  { engine, region }: CnpgRegionArgs,
+  opts: pulumi.CustomResourceOptions,
+): pulumi.Output<undefined> {
+  if (engine.installOperator) return pulumi.output(undefined);
+  const crd = k8s.apiextensions.v1.CustomResourceDefinition.get(
+    `${name}-cloudnative-pg-operator`,
+    CNPG_OPERATOR.crds.value.cluster,
+    opts,
+  );
+  return crd.spec.apply((spec) => {
+    const problem = crdProblem(engine, { spec: spec as never }, `region ${region.name}'s cluster`);
+    if (problem) throw new Error(problem);
+    return undefined;
+  });
+}
+
+function createSecrets(
+  name: string,
+  { topology, credentials, certificates }: CnpgRegionArgs,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret[] {
+  const { caPem, caKeyPem, server, replication } = certificates;
+  return [
+    new k8s.core.v1.Secret(`${name}-app-user`, appUserSecret(topology, credentials.app), opts),
+    new k8s.core.v1.Secret(`${name}-tls-ca`, caSecret(topology, caPem, caKeyPem), opts),
+    new k8s.core.v1.Secret(`${name}-tls`, certificateSecret(topology, cnpgNames.serverSecret(topology), server), opts),
+    new k8s.core.v1.Secret(
+      `${name}-tls-replication`,
+      certificateSecret(topology, cnpgNames.replicationSecret(topology), replication),
+      opts,
+    ),
+    // The verification Job's password and heartbeat token, as on the StatefulSet engine.
+    new k8s.core.v1.Secret(`${name}-credentials`, credentialsSecret(topology, credentials, false), opts),
+  ];
+}
+
+function createPolicies(
+  name: string,
+  { topology, region, engine }: CnpgRegionArgs,
+  opts: pulumi.CustomResourceOptions,
+): k8s.networking.v1.NetworkPolicy[] {
+  const instances = instanceNetworkPolicy(topology, region, engine.operatorNamespace);
+  return [
+    new k8s.networking.v1.NetworkPolicy(`${name}-netpol-postgresql`, instances, opts),
+    new k8s.networking.v1.NetworkPolicy(`${name}-netpol-pgbouncer`, poolerNetworkPolicy(topology, region), opts),
+  ];
+}
+
+/** The region's Clusters by name, in plan order. */
+function createClusters(
+  name: string,
+  args: CnpgRegionArgs,
+  crdCheck: pulumi.Output<undefined>,
+  ready: pulumi.Resource[],
+  parent: pulumi.Resource,
+): Map<string, k8s.apiextensions.CustomResource> {
+  const { topology, region } = args;
+  const byName = new Map<string, k8s.apiextensions.CustomResource>();
+  for (const plan of clusterPlans(topology, region)) {
+    // In the primary's region, replica clusters seed from the main Cluster once it is Ready.
+    const main = byName.get(cnpgNames.main(topology));
+    const waitFor = [...ready, ...(main ? [main] : []), ...(args.after ?? [])];
+    byName.set(plan.name, createCluster(name, args, plan, crdCheck, { parent, dependsOn: waitFor }));
   }
+  return byName;
+}
+
+function createCluster(
+  name: string,
+  args: CnpgRegionArgs,
+  plan: ClusterPlan,
+  check: pulumi.Output<undefined>,
+  opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+  const { topology, region } = args;
+  const inRegion = {
+    host: serviceHost(cnpgNames.service(cnpgNames.main(topology), "rw"), topology.kubernetes.namespace),
+    port: topology.port,
+  };
+  const source = plan.kind === "replica" && plan.remote ? args.primaryEndpoint : inRegion;
+  if (!source) throw new Error(`CnpgRegion ${region.name}: a replica-only region needs primaryEndpoint`);
+  const manifest = pulumi
+    .all([pulumi.output(source), check])
+    .apply(([endpoint]): ClusterManifest =>
+      plan.kind === "main"
+        ? mainClusterManifest(topology, plan, region)
+        : replicaClusterManifest(topology, plan, region, endpoint),
+    );
+  return new k8s.apiextensions.CustomResource(
+    `${name}-${plan.name}`,
+    {
+      apiVersion: "postgresql.cnpg.io/v1",
+      kind: "Cluster",
+      metadata: clusterMetadata(topology, plan),
+      spec: manifest.spec,
+    },
+    opts,
+  );
+}
+
+/** In the primary's region when other regions exist: the main Cluster's primary, for their replica clusters. */
+function createExposedPrimary(
+  name: string,
+  topology: SelfHostedTopology,
+  region: Region,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Service | undefined {
+  const remoteCidrs = topology.regions.flatMap((r) => (r.primary ? [] : r.access.cidrs));
+  if (!region.primary || remoteCidrs.length === 0) return undefined;
+  const exposed = exposedPrimaryManifest(topology, remoteCidrs);
+  const labels = CNPG_OPERATOR.labels.value;
+  // Whichever instance the operator elected (what its -rw selects).
+  const selector = { [labels.cluster]: cnpgNames.main(topology), [labels.instanceRole]: labels.primary };
+  const ports = [{ name: "postgres", port: topology.port, targetPort: CNPG_OPERATOR.postgresPort.value.number }];
+  return new k8s.core.v1.Service(
+    `${name}-rw-external`,
+    { ...exposed, spec: { ...exposed.spec, selector, ports } },
+    opts,
+  );
+}
+
+/** Each pool's Pooler, after the Cluster it targets. */
+function createPoolers(
+  name: string,
+  { topology, region }: CnpgRegionArgs,
+  clusters: Map<string, k8s.apiextensions.CustomResource>,
+  ready: pulumi.Resource[],
+  parent: pulumi.Resource,
+): k8s.apiextensions.CustomResource[] {
+  return region.pools.map((pool) => {
+    const target = clusters.get(poolerTarget(topology, pool).cluster);
+    const dependsOn = [...ready, ...(target ? [target] : [])];
+    return new k8s.apiextensions.CustomResource(`${name}-${pool.service}`, poolerManifest(topology, pool), {
+      parent,
+      dependsOn,
+    });
+  });
 }

@@ -9,7 +9,7 @@ import type { Endpoint } from "../../contract/stackOutputs";
 import type { VerifyTargets } from "../../render/verifyScript";
 import type { NodeRole, Region, SelfHostedTopology } from "../../topology/types";
 import type { ServerCertificate } from "../clusterTls";
-import { POOL_SERVICE_PORT, baseLabels, names, podHost, serviceHost } from "../conventions";
+import { POOL_SERVICE_PORT, names, podHost, serviceHost } from "../conventions";
 import { servingStandbys } from "../../topology/queries";
 import { DatabaseGroup } from "./databaseGroup";
 import { contentHash } from "./hash";
@@ -19,6 +19,7 @@ import { databaseNetworkPolicy, poolNetworkPolicy } from "../manifests/networkPo
 import { dashboardConfigMap, podMonitors, prometheusRule } from "./manifests/monitoringObjects";
 import { type RegionCredentials, credentialsSecret, poolAuthSecret, tlsSecret } from "../manifests/secrets";
 import { exposedPrimaryManifest, roleServiceManifest } from "../manifests/services";
+import { createNamespace } from "../namespace";
 import { PgBouncerPool } from "./pgbouncerPool";
 import { VerificationJob } from "../verificationJob";
 
@@ -46,80 +47,16 @@ export class RegionDeployment extends pulumi.ComponentResource {
     const { topology, region } = args;
     const child = (dependsOn: pulumi.Resource[] = []) => ({ parent: this, dependsOn });
 
-    const namespace = topology.kubernetes.createNamespace
-      ? [
-          new k8s.core.v1.Namespace(
-            `${name}-ns`,
-            { metadata: { name: topology.kubernetes.namespace, labels: baseLabels(topology, "postgresql") } },
-            child(),
-          ),
-        ]
-      : [];
-    const secrets = [
-      new k8s.core.v1.Secret(
-        `${name}-credentials`,
-        credentialsSecret(topology, args.credentials, region.primary),
-        child(namespace),
-      ),
-      new k8s.core.v1.Secret(`${name}-tls`, tlsSecret(topology, args.certificate), child(namespace)),
-      new k8s.core.v1.Secret(`${name}-pgbouncer-auth`, poolAuthSecret(topology, args.credentials), child(namespace)),
-    ];
-    const policies = [
-      new k8s.networking.v1.NetworkPolicy(
-        `${name}-netpol-postgresql`,
-        databaseNetworkPolicy(topology, region),
-        child(namespace),
-      ),
-      new k8s.networking.v1.NetworkPolicy(
-        `${name}-netpol-pgbouncer`,
-        poolNetworkPolicy(topology, region),
-        child(namespace),
-      ),
-    ];
-    const base = [...namespace, ...secrets, ...policies];
+    const namespace = createNamespace(name, topology, child());
+    const access = [...createSecrets(name, args, child(namespace)), ...createPolicies(name, args, child(namespace))];
+    const base = [...namespace, ...access];
     const scripts = renderScripts(topology, region);
-    const configs = this.configMaps(name, args, scripts, base);
-    const roles = new Set<NodeRole>(region.groups.map((g) => g.role));
-    const services = [...roles].map(
-      (role) => new k8s.core.v1.Service(`${name}-svc-${role}`, roleServiceManifest(topology, role), child(base)),
-    );
-    const remoteCidrs = topology.regions.flatMap((r) => (r.primary ? [] : r.access.cidrs));
-    if (region.primary && remoteCidrs.length > 0) {
-      this.exposedPrimary = new k8s.core.v1.Service(
-        `${name}-rw-external`,
-        exposedPrimaryManifest(topology, remoteCidrs),
-        child(base),
-      );
-    }
-
+    const configs = createConfigMaps(name, args, scripts, child(base));
+    const services = createRoleServices(name, args, child(base));
+    this.exposedPrimary = createExposedPrimary(name, args, child(base));
     const ready: pulumi.Resource[] = [...base, ...configs, ...services];
-    this.groups = [];
-    let primary: DatabaseGroup | undefined;
-    // A rotated password rolls the pods: the writer's bootstrap re-applies it, replicas rewrite their passfile.
-    const credentialsHash = pulumi.secret(
-      pulumi
-        .all([args.credentials.app, args.credentials.replication, args.credentials.monitor])
-        .apply(([app, replication, monitor]) => contentHash(app, replication, monitor)),
-    );
-    for (const group of region.groups) {
-      // Replicas seed from a running primary: in its region, create them after it is ready.
-      const waitFor = primary ? [...ready, primary.statefulSet] : ready;
-      const created = new DatabaseGroup(
-        `${name}-${group.name}`,
-        { topology, group, scripts, credentialsHash, waitFor },
-        { parent: this },
-      );
-      if (group.role === "primary") primary = created;
-      this.groups.push(created);
-    }
-
-    const authHash = pulumi.secret(
-      pulumi.all([args.credentials.app, args.credentials.monitor]).apply(([app, monitor]) => contentHash(app, monitor)),
-    );
-    this.pools = region.pools.map(
-      (pool) =>
-        new PgBouncerPool(`${name}-${pool.service}`, { topology, pool, authHash, waitFor: ready }, { parent: this }),
-    );
+    this.groups = createDatabaseGroups(name, args, scripts, ready, this);
+    this.pools = createPools(name, args, ready, this);
 
     const workloads = [
       ...this.groups.map((g) => g.statefulSet),
@@ -134,55 +71,144 @@ export class RegionDeployment extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.monitoringObjects(name, args, base);
+    createMonitoringObjects(name, args, child(base));
     this.registerOutputs({ verification: this.verification.job.metadata.name });
   }
+}
 
-  /** PodMonitors everywhere, the rules and the dashboard in the primary's region (where the writer's metrics are). */
-  private monitoringObjects(name: string, args: RegionDeploymentArgs, waitFor: pulumi.Resource[]): void {
-    const { topology, region } = args;
-    const settings = topology.kubernetes.monitoring;
-    if (!topology.monitoring.enabled) return;
-    const opts = { parent: this, dependsOn: waitFor };
-    if (settings.prometheusOperator) {
-      for (const monitor of podMonitors(topology, region))
-        new k8s.apiextensions.CustomResource(`${name}-${monitor.metadata.name}-monitor`, monitor, opts);
-      if (region.primary) {
-        const rule = prometheusRule(topology);
-        new k8s.apiextensions.CustomResource(`${name}-alerts`, rule, opts);
-      }
-    }
-    if (settings.grafanaDashboard && region.primary)
-      new k8s.core.v1.ConfigMap(`${name}-dashboard`, dashboardConfigMap(topology), opts);
-  }
+function createSecrets(
+  name: string,
+  { topology, region, credentials, certificate }: RegionDeploymentArgs,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret[] {
+  return [
+    new k8s.core.v1.Secret(`${name}-credentials`, credentialsSecret(topology, credentials, region.primary), opts),
+    new k8s.core.v1.Secret(`${name}-tls`, tlsSecret(topology, certificate), opts),
+    new k8s.core.v1.Secret(`${name}-pgbouncer-auth`, poolAuthSecret(topology, credentials), opts),
+  ];
+}
 
-  private configMaps(
-    name: string,
-    args: RegionDeploymentArgs,
-    scripts: Scripts,
-    waitFor: pulumi.Resource[],
-  ): pulumi.Resource[] {
-    const { topology, region, primaryEndpoint } = args;
-    const opts = { parent: this, dependsOn: waitFor };
-    const scriptMap = new k8s.core.v1.ConfigMap(`${name}-scripts`, scriptsConfigMap(topology, scripts), opts);
-    if (region.primary) {
-      // Only `pg-read-replicas kubernetes failover` moves the fence; a stale kubernetes.writer must not move it back.
-      return [
-        scriptMap,
-        new k8s.core.v1.ConfigMap(`${name}-fence`, fenceConfigMap(topology), { ...opts, ignoreChanges: ["data"] }),
-      ];
-    }
-    if (!primaryEndpoint)
-      throw new Error(`RegionDeployment ${region.name}: a replica-only region needs primaryEndpoint`);
+function createPolicies(
+  name: string,
+  { topology, region }: RegionDeploymentArgs,
+  opts: pulumi.CustomResourceOptions,
+): k8s.networking.v1.NetworkPolicy[] {
+  return [
+    new k8s.networking.v1.NetworkPolicy(`${name}-netpol-postgresql`, databaseNetworkPolicy(topology, region), opts),
+    new k8s.networking.v1.NetworkPolicy(`${name}-netpol-pgbouncer`, poolNetworkPolicy(topology, region), opts),
+  ];
+}
+
+/** The scripts; in the primary's region the fence, in the others the primary's address. */
+function createConfigMaps(
+  name: string,
+  { topology, region, primaryEndpoint }: RegionDeploymentArgs,
+  scripts: Scripts,
+  opts: pulumi.CustomResourceOptions,
+): pulumi.Resource[] {
+  const scriptMap = new k8s.core.v1.ConfigMap(`${name}-scripts`, scriptsConfigMap(topology, scripts), opts);
+  if (region.primary) {
+    // Only `pg-read-replicas kubernetes failover` moves the fence; a stale kubernetes.writer must not move it back.
     return [
       scriptMap,
-      new k8s.core.v1.ConfigMap(
-        `${name}-primary-endpoint`,
-        primaryEndpointConfigMap(topology, pulumi.output(primaryEndpoint)),
-        opts,
-      ),
+      new k8s.core.v1.ConfigMap(`${name}-fence`, fenceConfigMap(topology), { ...opts, ignoreChanges: ["data"] }),
     ];
   }
+  if (!primaryEndpoint) throw new Error(`RegionDeployment ${region.name}: a replica-only region needs primaryEndpoint`);
+  return [
+    scriptMap,
+    new k8s.core.v1.ConfigMap(
+      `${name}-primary-endpoint`,
+      primaryEndpointConfigMap(topology, pulumi.output(primaryEndpoint)),
+      opts,
+    ),
+  ];
+}
+
+/** One Service per role the region runs (rw, ro, olap). */
+function createRoleServices(
+  name: string,
+  { topology, region }: RegionDeploymentArgs,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Service[] {
+  const roles = new Set<NodeRole>(region.groups.map((g) => g.role));
+  return [...roles].map(
+    (role) => new k8s.core.v1.Service(`${name}-svc-${role}`, roleServiceManifest(topology, role), opts),
+  );
+}
+
+/** In the primary's region when other regions exist: the primary, for their replicas. */
+function createExposedPrimary(
+  name: string,
+  { topology, region }: RegionDeploymentArgs,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Service | undefined {
+  const remoteCidrs = topology.regions.flatMap((r) => (r.primary ? [] : r.access.cidrs));
+  if (!region.primary || remoteCidrs.length === 0) return undefined;
+  return new k8s.core.v1.Service(`${name}-rw-external`, exposedPrimaryManifest(topology, remoteCidrs), opts);
+}
+
+function createDatabaseGroups(
+  name: string,
+  { topology, region, credentials }: RegionDeploymentArgs,
+  scripts: Scripts,
+  ready: pulumi.Resource[],
+  parent: pulumi.Resource,
+): DatabaseGroup[] {
+  // A rotated password rolls the pods: the writer's bootstrap re-applies it, replicas rewrite their passfile.
+  const credentialsHash = pulumi.secret(
+    pulumi
+      .all([credentials.app, credentials.replication, credentials.monitor])
+      .apply(([app, replication, monitor]) => contentHash(app, replication, monitor)),
+  );
+  const groups: DatabaseGroup[] = [];
+  let primary: DatabaseGroup | undefined;
+  for (const group of region.groups) {
+    // Replicas seed from a running primary: in its region, create them after it is ready.
+    const waitFor = primary ? [...ready, primary.statefulSet] : ready;
+    const created = new DatabaseGroup(
+      `${name}-${group.name}`,
+      { topology, group, scripts, credentialsHash, waitFor },
+      { parent },
+    );
+    if (group.role === "primary") primary = created;
+    groups.push(created);
+  }
+  return groups;
+}
+
+function createPools(
+  name: string,
+  { topology, region, credentials }: RegionDeploymentArgs,
+  ready: pulumi.Resource[],
+  parent: pulumi.Resource,
+): PgBouncerPool[] {
+  const authHash = pulumi.secret(
+    pulumi.all([credentials.app, credentials.monitor]).apply(([app, monitor]) => contentHash(app, monitor)),
+  );
+  return region.pools.map(
+    (pool) => new PgBouncerPool(`${name}-${pool.service}`, { topology, pool, authHash, waitFor: ready }, { parent }),
+  );
+}
+
+/** PodMonitors everywhere, the rules and the dashboard in the primary's region (where the writer's metrics are). */
+function createMonitoringObjects(
+  name: string,
+  { topology, region }: RegionDeploymentArgs,
+  opts: pulumi.CustomResourceOptions,
+): void {
+  const settings = topology.kubernetes.monitoring;
+  if (!topology.monitoring.enabled) return;
+  if (settings.prometheusOperator) {
+    for (const monitor of podMonitors(topology, region))
+      new k8s.apiextensions.CustomResource(`${name}-${monitor.metadata.name}-monitor`, monitor, opts);
+    if (region.primary) {
+      const rule = prometheusRule(topology);
+      new k8s.apiextensions.CustomResource(`${name}-alerts`, rule, opts);
+    }
+  }
+  if (settings.grafanaDashboard && region.primary)
+    new k8s.core.v1.ConfigMap(`${name}-dashboard`, dashboardConfigMap(topology), opts);
 }
 
 /** What a region's verification Job checks: its readers and pools, and in the primary's region the writer. */
