@@ -35,7 +35,7 @@ const ONLY: Readonly<Record<string, readonly string[]>> = {
   ground: ["ground"],
 };
 
-/** Packages a layer must not pull in, at any depth: the model, the contract and the client load without the deploy tool. */
+/** Packages a layer must not reach at any depth: the model, the contract and the client load without Pulumi. */
 const FORBIDDEN_PACKAGES: Readonly<Record<string, RegExp>> = {
   contract: /^@pulumi\//,
   client: /^@pulumi\//,
