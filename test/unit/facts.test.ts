@@ -11,15 +11,17 @@ import { PGBOUNCER_EXPORTER, POSTGRES_EXPORTER } from "../../components/facts/ex
 import type { SourceRef } from "../../components/facts/fact";
 import { EXPORTER_IMAGES, STATEFULSET_IMAGES, tagVersion } from "../../components/facts/images";
 import { PGBOUNCER_IMAGE, POSTGRES_IMAGE } from "../../components/facts/kubernetes";
-import { SOURCES, type Source } from "../../components/facts/sources";
+import { SOURCES, SOURCE_GROUPS, type Source } from "../../components/facts/sources";
 
 const FACTS = resolve(__dirname, "../../components/facts");
-/** The machinery and the image pins: everything else under facts/ is facts. */
+/** The machinery, the registry and the image pins: everything else under facts/ is facts. */
 const NOT_FACTS = new Set(["fact.ts", "sources.ts", "citation.ts", "images.ts"]);
+const REGISTRY = join(FACTS, "sources");
 
 function factModules(dir: string = FACTS): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
+    if (path === REGISTRY) return [];
     if (statSync(path).isDirectory()) return factModules(path);
     const top = dir === FACTS;
     return name.endsWith(".ts") && name !== "index.ts" && !(top && NOT_FACTS.has(name)) ? [path] : [];
@@ -118,6 +120,12 @@ describe("every facts module", () => {
 });
 
 describe("the sources registry", () => {
+  it("defines each id in one group only (a second definition would silently replace the first)", () => {
+    const ids = Object.values(SOURCE_GROUPS).flatMap((group) => Object.keys(group));
+    expect(ids.filter((id, index) => ids.indexOf(id) !== index)).toEqual([]);
+    expect(Object.keys(SOURCES)).toHaveLength(ids.length);
+  });
+
   it("holds repositories at a commit or tag, and pages by address with a title", () => {
     for (const [id, source] of Object.entries(SOURCES) as Array<[string, Source]>) {
       if ("url" in source) {

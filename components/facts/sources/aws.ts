@@ -1,0 +1,256 @@
+/** Sources: AWS: Aurora, RDS Proxy, CloudWatch, IAM, the provider. */
+import type { Source } from "./source";
+
+const AUG = "awsdocs/amazon-aurora-user-guide";
+const AUG_2023 = "287c60402f2da72238efbe4bd10cc34bb03acfa3";
+const TF = "hashicorp/terraform-provider-aws";
+
+export const AWS_SOURCES = {
+  apgParams2023: {
+    title: "Aurora PostgreSQL parameters (cluster and instance tables, generated from default.aurora-postgresql14)",
+    repo: AUG,
+    path: "doc_source/AuroraPostgreSQL.Reference.ParameterGroups.md",
+    ref: AUG_2023,
+    note: "the last archived copy (2023-06); the current page's tables for aurora-postgresql15/16/17 were not readable in the stored corpus",
+  },
+  apgParams2022: {
+    title: "Aurora PostgreSQL parameters, aurora-postgresql13 ('Static.' markers)",
+    repo: AUG,
+    path: "doc_source/AuroraPostgreSQL.Reference.ParameterGroups.md",
+    ref: "4527278326d07063eeb0092f96b90c0ba830be52",
+  },
+  apgParams2021: {
+    title: "Aurora PostgreSQL reference with a 'Modifiable' column",
+    repo: AUG,
+    path: "doc_source/AuroraPostgreSQL.Reference.md",
+    ref: "b0b981a0969c5dbf4158ba0dcf8c51222fbbc192",
+  },
+  apgParamsCurrent: {
+    title: "Amazon Aurora PostgreSQL parameters (current page)",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Reference.ParameterGroups.html",
+    note: "only the page head is readable in stored copies; confirm per family with aws rds describe-db-cluster-parameters / describe-db-parameters on default.aurora-postgresql<major>",
+  },
+  pgGucContext: {
+    title: "PostgreSQL GUC contexts (postmaster = needs a restart)",
+    repo: "postgres/postgres",
+    ref: "REL_15_18",
+    path: "src/backend/utils/misc/guc.c",
+    note: "read with postgres --describe-config (15.18) on this machine; from 16 on the tables are in src/backend/utils/misc/guc_tables.c",
+  },
+  apgManaging: {
+    title: "Managing Aurora PostgreSQL: max_connections formula and table",
+    repo: AUG,
+    path: "doc_source/AuroraPostgreSQL.Managing.md",
+    ref: AUG_2023,
+  },
+  apgScram: {
+    title:
+      "Using SCRAM for PostgreSQL password encryption: 14 and later default to scram-sha-256 in default.aurora-postgresql14",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/PostgreSQL_Password_Encryption_configuration.html",
+  },
+  apgSecurity: {
+    title: "Aurora PostgreSQL security: rds.force_ssl",
+    repo: AUG,
+    path: "doc_source/AuroraPostgreSQL.Security.md",
+    ref: AUG_2023,
+  },
+  apgReplication: {
+    title: "Replication with Aurora PostgreSQL: static parameters need a reboot of each instance",
+    repo: AUG,
+    path: "doc_source/AuroraPostgreSQL.Replication.md",
+    ref: AUG_2023,
+  },
+  longRunningReads: {
+    title: "AWS Database Blog: Manage long-running read queries on Aurora PostgreSQL",
+    url: "https://aws.amazon.com/blogs/database/manage-long-running-read-queries-on-amazon-aurora-postgresql-compatible-edition/",
+    note: "the 1000-30000 ms bound the product applies to max_standby_streaming_delay is not in any stored source; unverified",
+  },
+  metrics2023: {
+    title: "Aurora metrics: cluster-level and instance-level tables",
+    repo: AUG,
+    path: "doc_source/Aurora.AuroraMonitoring.Metrics.md",
+    ref: AUG_2023,
+  },
+  dimensions2023: {
+    title: "Aurora CloudWatch dimensions",
+    repo: AUG,
+    path: "doc_source/dimensions.md",
+    ref: AUG_2023,
+  },
+  metricsCurrentKo: {
+    title: "Aurora metrics (current, Korean): AuroraGlobalDB* 'available only in the secondary AWS Region'",
+    url: "https://docs.aws.amazon.com/ko_kr/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html",
+  },
+  globalLabCw: {
+    title:
+      "Aurora labs: AuroraGlobalDBReplicationLag found under the 'SourceRegion' metrics group in the secondary region",
+    url: "https://awsauroralabsmy.com/global/cw/",
+    note: "AWS workshop, an observation rather than a reference",
+  },
+  globalSecondaryAvailability: {
+    title:
+      "Cross-Region resiliency for Global Database secondaries: monitor AuroraGlobalDBProgressLag (+ AuroraReplicaLag end to end)",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-secondary-availability.html",
+  },
+  cwGetMetricStatistics: {
+    title:
+      "CloudWatch GetMetricStatistics: 'If a specific combination of dimensions was not published, you can't retrieve statistics for it'; ListMetrics matches metrics having the given dimensions among others",
+    repo: "aws/aws-sdk-js-v3",
+    ref: "v3.1164.0",
+    path: "clients/client-cloudwatch",
+    note: "GetMetricStatisticsInput.Dimensions, ListMetricsInput.Dimensions: @aws-sdk/client-cloudwatch 3.x type documentation in node_modules (3.1164.0)",
+  },
+  autoScaling2023: {
+    title: "Using Aurora Auto Scaling with Aurora replicas",
+    repo: AUG,
+    path: "doc_source/Aurora.Integrating.AutoScaling.md",
+    ref: "0dfaa41a89d9004396421180fa2e7d2b02b968ca",
+  },
+  highAvailability2023: {
+    title: "High availability for Aurora: 15 replicas; promotion tiers and the largest-instance tie-break",
+    repo: AUG,
+    path: "doc_source/Concepts.AuroraHighAvailability.md",
+    ref: AUG_2023,
+  },
+  endpoints2023: {
+    title: "Aurora endpoints: custom endpoints, 5 per cluster, identifiers unique per account and region",
+    repo: AUG,
+    path: "doc_source/Aurora.Overview.Endpoints.md",
+    ref: AUG_2023,
+  },
+  globalRequirements: {
+    title: "Aurora Global Database configuration requirements: up to 10 secondary Regions; primary readers 15 - s",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.configuration.requirements.html",
+  },
+  globalDatabase2023: {
+    title: "Aurora Global Database: automatic minor version upgrade does not apply",
+    repo: AUG,
+    path: "doc_source/aurora-global-database.md",
+    ref: AUG_2023,
+  },
+  upgradePostgres2023: {
+    title: "Upgrading Aurora PostgreSQL: global major upgrades upgrade every member",
+    repo: AUG,
+    path: "doc_source/USER_UpgradeDBInstance.PostgreSQL.md",
+    ref: AUG_2023,
+  },
+  secretsManagerRds: {
+    title:
+      "Password management with Aurora and Secrets Manager: not supported for clusters in an Aurora global database; rotated every 7 days by default",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html",
+  },
+  proxySetup2023: {
+    title:
+      "Getting started with RDS Proxy: the role's kms:Decrypt on the key ARN via secretsmanager.<region>.amazonaws.com",
+    repo: AUG,
+    path: "doc_source/rds-proxy-setup.md",
+    ref: AUG_2023,
+  },
+  proxySecrets: {
+    title: "RDS Proxy database credentials: a secret with keys username and password",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-secrets-arns.html",
+  },
+  iamConditionOperators: {
+    title: "IAM condition operators: StringEquals is exact matching; only StringLike takes * and ? wildcards",
+    repo: "awsdocs/iam-user-guide",
+    ref: "b78cb749f54da00d3e324635a0e027b936160759",
+    note: "the last commit with the guide's text (2023-03) before the repository was archived; the operators table says the same",
+    path: "doc_source/reference_policies_elements_condition_operators.md",
+  },
+  sdkRds: {
+    title:
+      "@aws-sdk/client-rds 3.1169 model documentation (CreateDBCluster, DBParameterGroupStatus, TargetHealth, DescribeCertificates)",
+    repo: "aws/aws-sdk-js-v3",
+    ref: "v3.1169.0",
+    path: "clients/client-rds/src/models",
+    note: "read from node_modules/@aws-sdk/client-rds/dist-types (3.1169.0)",
+  },
+  sslRotation: {
+    title: "Rotating your SSL/TLS certificate: rds-ca-2019 expired August 2024",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.SSL-certificate-rotation.html",
+  },
+  logsCloudWatch2023: {
+    title: "Publishing Aurora PostgreSQL logs: /aws/rds/cluster/<cluster>/postgresql, 'Never expire' by default",
+    repo: AUG,
+    path: "doc_source/AuroraPostgreSQL.CloudWatch.md",
+    ref: AUG_2023,
+  },
+  logRetentionValues: {
+    title: "CloudWatch Logs retention values (PutRetentionPolicy), as @pulumi/aws 7 documents them",
+    repo: "pulumi/pulumi-aws",
+    ref: "v7.48.0",
+    path: "sdk/nodejs/cloudwatch/logGroup.ts",
+    note: "read from node_modules/@pulumi/aws (7.48.0)",
+  },
+  tfCluster: {
+    title: "aws_rds_cluster: kms_key_id ValidARN + ForceNew, read back verbatim",
+    repo: TF,
+    path: "internal/service/rds/cluster.go",
+    ref: "0168cf6844f393420326f1426bf18ed357b56a77",
+  },
+  tfClusterInstance: {
+    title: "aws_rds_cluster_instance",
+    repo: TF,
+    path: "internal/service/rds/cluster_instance.go",
+    ref: "01606926a0c0ab9174aec440f976a48b0baee722",
+  },
+  tfProxy: {
+    title: "aws_db_proxy: role_arn and auth.secret_arn ValidARN",
+    repo: TF,
+    path: "internal/service/rds/proxy.go",
+    ref: "013f1736b90439e5a19567a87d3e5cd11858c420",
+  },
+  tfClusterEndpoint: {
+    title: "aws_rds_cluster_endpoint: identifier ForceNew, not auto-named",
+    repo: TF,
+    path: "internal/service/rds/cluster_endpoint.go",
+    ref: "0413c661ec1b94f3033c98f3fbd1e8c1b2725589",
+  },
+  tfGlobalCluster: {
+    title: "aws_rds_global_cluster: identifier ForceNew; no kms_key_id",
+    repo: TF,
+    path: "internal/service/rds/global_cluster.go",
+    ref: "060c26034cb68a176dc23146b1fe6fdc92accba7",
+  },
+  tfEngineVersion: {
+    title: "compareActualEngineVersion: a configured version that differs from the running one becomes a diff",
+    url: "https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/rds/engine_version.go",
+    note: "not pinned: no copy at a commit is stored here; the function was read as the reference index holds it (2026)",
+  },
+  tfIssue25713: {
+    title: "KMS alias with RDS causes forced recreation (alias ARN vs key ARN)",
+    url: "https://github.com/hashicorp/terraform-provider-aws/issues/25713",
+  },
+  tfIssue19536: {
+    title: "Terraform not deleting RDS autoscaled instances: InvalidDBClusterStateFault on destroy",
+    url: "https://github.com/hashicorp/terraform-provider-aws/issues/19536",
+  },
+  pulumiGlobalCluster: {
+    title:
+      "@pulumi/aws 7 GlobalCluster: ignore engineVersion on member clusters when upgrading through the global cluster",
+    repo: "pulumi/pulumi-aws",
+    ref: "v7.48.0",
+    path: "sdk/nodejs/rds/globalCluster.ts",
+    note: "read from node_modules/@pulumi/aws (7.48.0): Upgrading Engine Versions",
+  },
+  pulumiClusterInstance: {
+    title: "@pulumi/aws 7 ClusterInstance.engineVersion: upgrades happen on the Cluster, not here",
+    repo: "pulumi/pulumi-aws",
+    ref: "v7.48.0",
+    path: "sdk/nodejs/rds/clusterInstance.ts",
+    note: "read from node_modules/@pulumi/aws (7.48.0)",
+  },
+  bridgeAutoname: {
+    title: "pulumi-terraform-bridge: delete-before-replace only for auto-nameable fields the user set",
+    repo: "pulumi/pulumi-terraform-bridge",
+    ref: "v3.136.0",
+    path: "pkg/tfbridge/provider.go",
+    note: "Diff: deleteBeforeReplace when nameRequiresDeleteBeforeReplace (schema.go), i.e. an auto-nameable field the autonamer did not fill",
+  },
+  rdsAuroraModule: {
+    title: "terraform-aws-rds-aurora: inputs users expect; random final snapshot suffix before v8",
+    repo: "terraform-aws-modules/terraform-aws-rds-aurora",
+    path: "variables.tf",
+    ref: "259b5827d159ea73d6f61da802291dceaa2ad2c0",
+  },
+} as const satisfies Record<string, Source>;

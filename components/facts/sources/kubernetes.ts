@@ -1,0 +1,35 @@
+/** Sources: Kubernetes, its runtimes and the Pulumi provider. */
+import type { Source } from "./source";
+
+export const KUBERNETES_SOURCES = {
+  kubernetes: {
+    repo: "kubernetes/kubernetes",
+    ref: "7dd8853fa0291d32159b74e9887a06384747572c",
+    note: "pkg/volume/volume_linux.go as the reference index stores it",
+  },
+  podSecurityAdmission: {
+    repo: "kubernetes/pod-security-admission",
+    ref: "v0.34.0",
+    note: "Kubernetes 1.34.0's staging/src/k8s.io/pod-security-admission, published as its own repository",
+  },
+  kubernetesVolumeApi: {
+    url: "https://kubernetes.io/docs/reference/kubernetes-api/config-and-storage-resources/volume/",
+    title: "Kubernetes API: Volume (EmptyDirVolumeSource, SecretVolumeSource, …)",
+  },
+  kubernetesPodApi: {
+    url: "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/",
+    title: "Kubernetes API: Pod (PodSecurityContext, …)",
+  },
+  lifecycleHooksDocs: {
+    url: "https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/",
+    title: "Kubernetes: Container Lifecycle Hooks",
+  },
+  commandArgsDocs: {
+    url: "https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/",
+    title: "Kubernetes: Define a Command and Arguments for a Container",
+  },
+  kubernetesEnhancements: { repo: "kubernetes/enhancements", ref: "64765b4b02389318f2113119dd9e491479f978a0" },
+  containerd: { repo: "containerd/containerd", ref: "v2.3.4" },
+  pulumiKubernetes: { repo: "pulumi/pulumi-kubernetes", ref: "94977969" },
+  pulumiEngine: { repo: "pulumi/pulumi", ref: "v3.259.0" },
+} as const satisfies Record<string, Source>;
