@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
-import { METRIC_FACTS } from "../facts/aws/metrics";
+import { METRIC_FACTS, RDS_NAMESPACE } from "../facts/aws/metrics";
 import type { Instance } from "./primaryInstances";
 import type { SecondaryInRegion } from "./secondaryRegion";
 
@@ -30,7 +30,7 @@ export interface AlarmsArgs {
   secondaries: readonly AlarmedSecondary[];
 }
 
-const NAMESPACE = "AWS/RDS";
+const NAMESPACE = RDS_NAMESPACE.value;
 /** Aurora's local storage holds temporary files and logs: below this, sorts and logging start to fail. */
 export const FREE_LOCAL_STORAGE_FLOOR_BYTES = 2 * 1024 ** 3;
 export const CPU_CEILING_PERCENT = 85;

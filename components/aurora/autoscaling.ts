@@ -12,7 +12,7 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AuroraSettings } from "../topology/types";
-import type { MetricName } from "../facts/aws/metrics";
+import { type MetricName, RDS_NAMESPACE } from "../facts/aws/metrics";
 
 type Scaling = NonNullable<AuroraSettings["autoscaling"]>;
 
@@ -43,7 +43,11 @@ export function oltpAverage(
   const queries = readerIds.map((id, index) => ({
     id: `r${index}`,
     metricStat: {
-      metric: { namespace: "AWS/RDS", metricName: metric, dimensions: [{ name: "DBInstanceIdentifier", value: id }] },
+      metric: {
+        namespace: RDS_NAMESPACE.value,
+        metricName: metric,
+        dimensions: [{ name: "DBInstanceIdentifier", value: id }],
+      },
       stat: "Average",
     },
     returnData: false,

@@ -10,7 +10,7 @@ import {
   InvalidDBInstanceStateFault,
   RDSClient,
 } from "@aws-sdk/client-rds";
-import type { MetricName } from "../../facts/aws/metrics";
+import { type MetricName, RDS_NAMESPACE } from "../../facts/aws/metrics";
 import type { AuroraApi, ClusterDescription, Dimension, InstanceDescription, ProxyTargetDescription } from "./api";
 
 /** CloudWatch publishes RDS metrics each minute; five minutes spans a fresh instance's first datapoints. */
@@ -112,7 +112,7 @@ async function listMetricDimensions(
   do {
     const page = await cloudwatch.send(
       new ListMetricsCommand({
-        Namespace: "AWS/RDS",
+        Namespace: RDS_NAMESPACE.value,
         MetricName: metric,
         Dimensions: having.map((d) => ({ Name: d.name, Value: d.value })),
         NextToken: token,
@@ -133,7 +133,7 @@ async function maxMetric(
   const end = new Date();
   const { Datapoints } = await cloudwatch.send(
     new GetMetricStatisticsCommand({
-      Namespace: "AWS/RDS",
+      Namespace: RDS_NAMESPACE.value,
       MetricName: metric,
       Dimensions: dimensions.map((d) => ({ Name: d.name, Value: d.value })),
       StartTime: new Date(end.getTime() - METRIC_WINDOW_MS),

@@ -6,7 +6,10 @@
  * with ListMetrics (which matches metrics carrying the given dimensions among
  * others).
  */
-import { type SourceRef, cite } from "../fact";
+import { type SourceRef, cite, fact } from "../fact";
+
+/** The CloudWatch namespace every Aurora metric here is published in. */
+export const RDS_NAMESPACE = fact("AWS/RDS", cite("metrics2023"), cite("dimensions2023"));
 
 export type DimensionName =
   "DBInstanceIdentifier" | "DBClusterIdentifier" | "Role" | "SourceRegion" | "DatabaseClass" | "EngineName";
