@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cnpgVerifyTargets } from "../../components/kubernetes/cnpg/verify";
 import { renderVerifyScript } from "../../components/render/verifyScript";
-import { topologyFromConfig } from "../../components/pipeline/loadTopology";
-import { patched, selfHostedBase } from "../support/configs";
+
+import { cnpgTopology } from "../support/topologies";
 
 const dir = mkdtempSync(join(tmpdir(), "cnpg-verify-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,11 +49,7 @@ install("psql", FAKE_PSQL);
 install("date", FAKE_DATE);
 install("sleep", "#!/bin/sh\nexit 0\n");
 
-const base = selfHostedBase();
-const { topology } = topologyFromConfig(
-  patched(base, { kubernetes: { ...(base.kubernetes as object), engine: "cloudnative-pg" } }),
-);
-if (topology.backend !== "selfHosted") throw new Error("selfHosted expected");
+const topology = cnpgTopology();
 const script = renderVerifyScript(topology, cnpgVerifyTargets(topology, topology.regions[0]!));
 writeFileSync(join(dir, "verify.sh"), script);
 
