@@ -1,16 +1,8 @@
 import { defineConfig } from "vitest/config";
-import { BaseSequencer, type TestSpecification } from "vitest/node";
 
-/** Integration files run in name order: routing first, faults (which stop servers) after, the CLI last. */
-class NameOrderSequencer extends BaseSequencer {
-  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    return [...files].sort((a, b) => a.moduleId.localeCompare(b.moduleId));
-  }
-}
-
+/** One project per tier; each runs alone (`npx vitest run --project <tier>`), its files in any order. */
 export default defineConfig({
   test: {
-    sequence: { sequencer: NameOrderSequencer },
     projects: [
       {
         test: { name: "unit", include: ["test/unit/**/*.test.ts"] },
@@ -26,11 +18,35 @@ export default defineConfig({
         },
       },
       {
+        // One local topology booted for every file (or a deployed stack's outputs, STACK_OUTPUTS=<file>). Files run
+        // one at a time; each starts from a healthy topology and leaves one (setupHealthy.ts).
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           globalSetup: ["test/integration/globalSetup.ts"],
-          // One shared topology: files run one after another, in name order.
+          setupFiles: ["test/integration/setupHealthy.ts"],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        // Each file boots the stacks it needs and takes them down: prod rehearsed with its regions in network
+        // namespaces, promotion and failover drills, the Pulumi local backend's commands.
+        test: {
+          name: "rehearsal",
+          include: ["test/rehearsal/**/*.test.ts"],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        // The Kubernetes manifests run as the kubelet runs them (test/harness; root: namespaces, mounts, nftables).
+        test: {
+          name: "harness",
+          include: ["test/harness/**/*.test.ts"],
+          globalSetup: ["test/harness/globalSetup.ts"],
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 300_000,

@@ -12,7 +12,7 @@
  * COMMIT, on the writer, is at or past the end of the commit record: the insert position
  * only moves forward, and the record was inserted before COMMIT returned. (The write
  * position, pg_current_wal_lsn(), can still be behind it under synchronous_commit = off.)
- * test/integration/1-client-token.test.ts checks this against the commit record itself
+ * test/integration/client-edges.test.ts checks this against the commit record itself
  * with pg_walinspect.
  *
  * One correction keeps idle replicas usable: when the insert position is at the start of a

@@ -11,8 +11,6 @@
  */
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { ConfigError } from "../../components/config/errors";
-import { type BuiltTopology, topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { Topology } from "../../components/topology/types";
 import { auroraConfig, selfHostedConfigOn, stackName } from "../support/arbitraries";
 import { expectAuroraFacts } from "../support/auroraFacts";
@@ -26,8 +24,9 @@ import type { Raw } from "../support/configs";
 import { KUBERNETES_FACT_CHECKS } from "../support/kubernetesFacts";
 import { kubernetesNameProblems } from "../support/kubernetesNames";
 import { isKubernetesObject, validateKubernetesObject } from "../support/kubernetesSchema";
-import { type ProgramRun, pulumiConfigOf, runWithConfig } from "../support/pulumiMocks";
+import { type ProgramRun, pulumiConfigOf, registeredByHand, runWithConfig } from "../support/pulumiMocks";
 import { expectAuroraRealises, expectKubernetesRealises } from "../support/realised";
+import { accepted } from "../support/topologies";
 
 /** Programs run per backend (each takes a few hundred milliseconds); GEN_RUNS=200 for a longer hunt. */
 const RUNS = Number(process.env.GEN_RUNS ?? 25);
@@ -37,16 +36,6 @@ const RUNS = Number(process.env.GEN_RUNS ?? 25);
  * made most configs invalid fails here instead of silently testing little.
  */
 const MIN_ACCEPTANCE = 0.25;
-
-/** The topology, or undefined when the product's validation refuses the config; any other failure is a bug. */
-function accepted(raw: Raw): BuiltTopology | undefined {
-  try {
-    return topologyFromConfig(raw);
-  } catch (error) {
-    if (error instanceof ConfigError) return undefined;
-    throw error;
-  }
-}
 
 /**
  * Runs the program as `pulumi up` would with this config. Under mocks an error thrown in an
@@ -153,26 +142,13 @@ describe("the checks catch what they are for", () => {
         ],
       },
     };
-    const broken = {
-      urn: "x",
-      type: "kubernetes:apps/v1:Deployment",
-      name: "broken",
-      custom: true,
-      parent: "",
-      dependencies: [],
-      provider: "",
-      ignoreChanges: [],
-      deleteBeforeReplace: false,
-      rawInputs: {},
-    };
-    const problems = kubernetesNameProblems({
-      ...broken,
-      inputs: {
+    const problems = kubernetesNameProblems(
+      registeredByHand("kubernetes:apps/v1:Deployment", {
         kind: "Deployment",
         metadata: { name: "Broken_Pool", namespace: "ns", labels: { team: "a b" } },
         spec: { template: pod },
-      },
-    });
+      }),
+    );
     expect(problems).toEqual([
       "Deployment Broken_Pool: name",
       "Deployment Broken_Pool: label team = a b",

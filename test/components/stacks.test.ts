@@ -9,10 +9,10 @@ import { TYPES, envOf, k8sNames, k8sObject, ofType, providerUrn } from "../suppo
 import { isKubernetesObject, validateKubernetesObject } from "../support/kubernetesSchema";
 import {
   type ProgramRun,
-  type Registered,
   installMocks,
   isSecretValue,
   registered,
+  registeredByHand,
   resolve,
   runProgram,
   setStackConfig,
@@ -40,19 +40,12 @@ describe.each(["dev", "staging", "prod"])("stack %s: every Kubernetes object pas
 
 describe("the schema check catches a malformed manifest", () => {
   it("rejects a Service whose port is not a number", () => {
-    const broken = {
-      urn: "x",
-      type: TYPES.service,
-      name: "broken",
-      custom: true,
-      parent: "",
-      dependencies: [],
-      provider: "",
-      ignoreChanges: [],
-      deleteBeforeReplace: false,
-      rawInputs: {},
-      inputs: { apiVersion: "v1", kind: "Service", metadata: { name: "broken" }, spec: { ports: [{ port: "five" }] } },
-    } satisfies Registered;
+    const broken = registeredByHand(TYPES.service, {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "broken" },
+      spec: { ports: [{ port: "five" }] },
+    });
     expect(() => validateKubernetesObject(broken)).toThrow(/Service broken fails the Kubernetes schema/);
   });
 });

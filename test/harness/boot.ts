@@ -71,22 +71,9 @@ function ensureMountPoints(paths: readonly string[]): void {
   for (const path of paths.filter((p) => !existsSync(p))) mkdirSync(path, { recursive: true });
 }
 
-/** nftables does kube-proxy's part; installed from Debian's packages when missing, as local up installs PostgreSQL. */
-function ensureNft(): void {
-  try {
-    execFileSync("nft", ["--version"], { stdio: "ignore" });
-  } catch {
-    execFileSync("apt-get", ["install", "-y", "--no-install-recommends", "nftables"], {
-      stdio: "inherit",
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    });
-  }
-}
-
 export async function bootStack(stack: string, postgresMajor = 15): Promise<BootedStack> {
   if (process.getuid?.() !== 0)
     throw new Error("the Kubernetes harness needs root: network namespaces, mounts and nftables");
-  ensureNft();
   const root = mkdtempSync(join(tmpdir(), `pgrh-${stack}-`));
   chmodSync(root, 0o755);
   const net = new HarnessNet();

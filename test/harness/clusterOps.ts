@@ -34,26 +34,7 @@ export function harnessOps(harness: Harness, cluster = 0): ClusterOps {
       await harness.sync();
     },
     async sql(pod, statements) {
-      const result = await harness
-        .pod(pod)
-        .exec(
-          [
-            "psql",
-            "-h",
-            "/var/run/postgresql",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-XAtq",
-            "-v",
-            "ON_ERROR_STOP=1",
-            ...statements.flatMap((s) => ["-c", s]),
-          ],
-          120_000,
-        );
-      if (result.code !== 0) throw new Error(`exec ${pod}: ${result.output}`);
-      return result.output;
+      return harness.pod(pod).psql(statements, 120_000);
     },
     async rolloutRestart(deployment) {
       await harness.restart(podOf(deployment).name);

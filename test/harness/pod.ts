@@ -247,8 +247,8 @@ export class Pod {
     };
   }
 
-  /** psql as the superuser over the server's socket, in the postgres container (like kubectl exec). */
-  async psql(sql: string): Promise<string> {
+  /** psql as the superuser over the server's socket, in the postgres container (like kubectl exec); one -c each. */
+  async psql(statements: string | readonly string[], timeoutMs = 60_000): Promise<string> {
     const result = await this.exec(
       [
         "psql",
@@ -261,10 +261,9 @@ export class Pod {
         "-XAtq",
         "-v",
         "ON_ERROR_STOP=1",
-        "-c",
-        sql,
+        ...[statements].flat().flatMap((statement) => ["-c", statement]),
       ],
-      60_000,
+      timeoutMs,
     );
     if (result.code !== 0) throw new Error(`${this.name}: psql failed: ${result.output}`);
     return result.output;

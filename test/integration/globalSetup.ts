@@ -11,7 +11,7 @@ import { LocalRunner } from "../../components/local/runner";
 import type { StackOutputs } from "../../components/contract/stackOutputs";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import { readOutputsFile } from "../../components/contract/outputsFile";
-import { integrationConfig } from "./topologyConfig";
+import { integrationConfig } from "../support/integrationTopology";
 
 declare module "vitest" {
   export interface ProvidedContext {

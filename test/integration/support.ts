@@ -1,10 +1,27 @@
-/** Helpers shared by the integration tests: the injected outputs, SQL on any endpoint, the local runner. */
+/**
+ * Helpers shared by the integration tests, bound to the suite's one topology: the injected outputs, SQL on any
+ * endpoint, the local runner, the read pool as PgBouncer sees it, and the topology brought back to health.
+ */
 import { inject } from "vitest";
 import pg from "pg";
+import { nodeContext } from "../../components/local/contexts";
+import { nodeIsRunning } from "../../components/local/postgresNode";
 import { LocalRunner } from "../../components/local/runner";
 import { type StreamingExpectation, renderVerifyScript } from "../../components/render/verifyScript";
 import type { Endpoint, StackOutputs } from "../../components/contract/stackOutputs";
-import { stackClient } from "../../components/contract/connection";
+import { allNodes } from "../../components/topology/queries";
+import { verifyStack } from "../../components/verify/verifier";
+import {
+  clientOn,
+  endpointOf,
+  eventually,
+  oltpReadersOf,
+  readPoolHostsOf,
+  readPoolLandingsOf,
+  sqlOn,
+} from "../support/localStack";
+
+export { endpointOf, eventually };
 
 export const outputs: StackOutputs = inject("outputs");
 export const stateDir = inject("stateDir");
@@ -17,52 +34,27 @@ export function runner(): LocalRunner {
 }
 
 export function client(endpoint: Endpoint, queryTimeoutMs?: number): pg.Client {
-  return stackClient(outputs, endpoint, {
-    ...(queryTimeoutMs !== undefined ? { queryTimeoutMs } : {}),
-    applicationName: "pg-read-replicas-test",
-  });
+  return clientOn(outputs, endpoint, queryTimeoutMs);
 }
 
 /** One statement on a fresh connection; returns rows as objects. */
-export async function sql<T = Record<string, unknown>>(
+export function sql<T = Record<string, unknown>>(
   endpoint: Endpoint,
   text: string,
   values: unknown[] = [],
   queryTimeoutMs?: number,
 ): Promise<T[]> {
-  const c = client(endpoint, queryTimeoutMs);
-  await c.connect();
-  try {
-    return (await c.query(text, values)).rows as T[];
-  } finally {
-    await c.end().catch(() => undefined);
-  }
+  return sqlOn<T>(outputs, endpoint, text, values, queryTimeoutMs);
 }
 
-export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(
-    `${what} did not happen within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ""}`,
-  );
-}
-
-export const oltpReaders = () =>
-  outputs.readers.filter((r) => r.role === "oltp" && r.region === outputs.regions.find((x) => x.primary)?.region);
+export const oltpReaders = () => oltpReadersOf(outputs);
 export const olapReaders = () => outputs.readers.filter((r) => r.role === "olap");
-export const endpointOf = (reader: { host: string; port: number }): Endpoint => ({
-  host: reader.host,
-  port: reader.port,
-});
+
+/** The host list PgBouncer itself uses for the read pool (SHOW DATABASES on its admin console). */
+export const readPoolHosts = () => readPoolHostsOf(runner(), outputs);
+
+/** The servers `count` concurrent read-pool connections land on. */
+export const readPoolLandings = (count: number) => readPoolLandingsOf(outputs, count);
 
 /** Roughly `megabytes` of WAL on the writer. */
 export async function generateWal(megabytes: number): Promise<void> {
@@ -75,6 +67,43 @@ export async function generateWal(megabytes: number): Promise<void> {
       [rowsPerMb * 16],
     );
   }
+}
+
+/**
+ * The suite's topology as every file may assume it, whatever the file before left: each server running, no
+ * replay paused, no replica on a lost slot (re-seeded), every replica streaming and verified, the read pool
+ * listing every OLTP replica. Run before and after each file (setupHealthy.ts). A promotion cannot be undone
+ * in place, so none happens here: promotion runs on a topology of its own (test/rehearsal/promotion.test.ts).
+ */
+export async function ensureHealthy(): Promise<void> {
+  if (external) return;
+  const local = runner();
+  const state = local.state()!;
+  if (state.writer !== state.topology.primary.name || state.retired.length > 0)
+    throw new Error(
+      `the suite's topology was promoted (writer ${state.writer}, former writers ${state.retired.join(", ")}), which ` +
+        "cannot be undone in place: promote only a topology the test boots for itself (test/rehearsal/promotion.test.ts)",
+    );
+  const context = nodeContext(local.layout, state);
+  for (const node of allNodes(state.topology))
+    if (!(await nodeIsRunning(context, node))) await local.startNodeByName(node.name);
+  for (const standby of state.topology.standbys) {
+    const replay = await local.superuserQuery(standby.name, "SELECT pg_get_wal_replay_pause_state()");
+    if (replay.trim() !== "not paused") await local.superuserQuery(standby.name, "SELECT pg_wal_replay_resume()");
+  }
+  const lost = await local.superuserQuery(
+    state.writer,
+    "SELECT string_agg(slot_name, ' ') FROM pg_replication_slots WHERE wal_status = 'lost'",
+  );
+  for (const standby of state.topology.standbys.filter((s) => lost.trim().split(" ").includes(s.slot)))
+    await local.reseed(standby.name);
+  const report = await verifyStack(outputs, { timeoutMs: 60_000 });
+  if (!report.ok) throw new Error(`the suite's topology is not healthy again: ${report.problems.join("; ")}`);
+  const oltpHosts = oltpReaders().map((r) => r.host);
+  await eventually("every OLTP replica back in the read pool's host list", 30_000, async () => {
+    const hosts = await readPoolHosts();
+    return oltpHosts.every((host) => hosts.includes(host)) ? true : undefined;
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * AWS's documented behaviour (components/facts/aws, each fact with its source) as checks
- * of one recorded run, so the Aurora example stacks (auroraFacts.test.ts, auroraAlarms.test.ts)
+ * of one recorded run, so the Aurora example stacks (auroraGraphFacts.test.ts, auroraAlarms.test.ts)
  * and generated configs (generatedStacks.test.ts) are held to the same.
  */
 import { expect } from "vitest";

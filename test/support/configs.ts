@@ -52,6 +52,12 @@ export function patched(base: Raw, patch: Raw): Raw {
   return result;
 }
 
+/** selfHostedBase() on the cloudnative-pg engine, with `patch` applied. */
+export function cnpgConfig(patch: Raw = {}): Raw {
+  const base = selfHostedBase();
+  return patched(base, { kubernetes: { ...(base.kubernetes as object), engine: "cloudnative-pg" }, ...patch });
+}
+
 export function auroraBase(): Raw {
   return {
     backend: "aurora",
@@ -69,6 +75,12 @@ export function auroraBase(): Raw {
       instanceClass: { writer: "db.r6g.large", olap: "db.r6g.xlarge" },
     },
   };
+}
+
+/** auroraBase() with `patch` applied, and its aurora block (with any `patch.aurora` merged in) given `changes`. */
+export function withAurora(changes: Raw, patch: Raw = {}): Raw {
+  const base = auroraBase();
+  return patched(base, { ...patch, aurora: { ...(base.aurora as Raw), ...(patch.aurora as Raw), ...changes } });
 }
 
 export const auroraSecondary = {

@@ -73,6 +73,23 @@ export interface Registered {
   deleteBeforeReplace: boolean;
 }
 
+/** A resource record made by hand (named "broken"), for checks that must catch a malformed object. */
+export function registeredByHand(type: string, inputs: Record<string, any>): Registered {
+  return {
+    urn: "x",
+    type,
+    name: "broken",
+    custom: true,
+    inputs,
+    rawInputs: {},
+    parent: "",
+    dependencies: [],
+    provider: "",
+    ignoreChanges: [],
+    deleteBeforeReplace: false,
+  };
+}
+
 type Request = {
   getType(): string;
   getName(): string;

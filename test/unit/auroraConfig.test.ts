@@ -6,11 +6,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
-import { type Raw, auroraBase, auroraSecondary, patched, refusalMessage } from "../support/configs";
+import { type Raw, auroraBase, auroraSecondary, patched, refusalMessage, withAurora } from "../support/configs";
 
 const aurora = auroraBase();
-const withAurora = (changes: Record<string, unknown>, patch: Raw = {}) =>
-  patched(aurora, { ...patch, aurora: { ...(aurora.aurora as object), ...changes } });
 const secondaries = (count: number) =>
   [
     "eu-west-1",

@@ -7,18 +7,9 @@ import { removeAutoscaledReaders } from "../../components/aurora/check/autoscale
 import { clusterArgs } from "../../components/aurora/instances";
 import { versionPolicy } from "../../components/aurora/versions";
 import { parseBackupWindow, parseMaintenanceWindow, windowsOverlap } from "../../components/config/windows";
-import { topologyFromConfig } from "../../components/pipeline/loadTopology";
-import type { AuroraTopology } from "../../components/topology/types";
 import { fakeAuroraApi, healthyAws } from "../support/fakeAurora";
-import { auroraBase, auroraSecondary, patched } from "../support/configs";
-
-function aurora(patch: Record<string, unknown> = {}, block: Record<string, unknown> = {}): AuroraTopology {
-  const { topology } = topologyFromConfig(
-    patched(auroraBase(), { ...patch, aurora: { ...(auroraBase().aurora as object), ...block } }),
-  );
-  if (topology.backend !== "aurora") throw new Error("expected an Aurora topology");
-  return topology;
-}
+import { auroraSecondary } from "../support/configs";
+import { auroraTopology as aurora } from "../support/topologies";
 
 describe("engine versions", () => {
   it("upgrades a Global Database through its global cluster: members ignore engineVersion, the global cluster does not", () => {

@@ -4,15 +4,9 @@ import { auroraExpectation } from "../../components/aurora/expectation";
 import { clusterIdentifier } from "../../components/aurora/identifiers";
 import { clusterArgs, instanceArgs, primaryClusterNodes } from "../../components/aurora/instances";
 import { versionPolicy } from "../../components/aurora/versions";
-import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { AuroraTopology } from "../../components/topology/types";
-import { auroraBase, auroraSecondary, patched } from "../support/configs";
-
-function aurora(patch: Record<string, unknown> = {}): AuroraTopology {
-  const { topology } = topologyFromConfig(patched(auroraBase(), patch));
-  if (topology.backend !== "aurora") throw new Error("expected an Aurora topology");
-  return topology;
-}
+import { auroraBase, auroraSecondary } from "../support/configs";
+import { auroraTopology as aurora } from "../support/topologies";
 
 const ctx = { clusterId: "c", parameterGroupName: "pg", subnetGroupName: "sn" };
 

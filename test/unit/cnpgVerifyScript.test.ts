@@ -14,8 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { cnpgVerifyTargets } from "../../components/kubernetes/cnpg/verify";
 import { renderVerifyScript } from "../../components/render/verifyScript";
 import { STREAMING_COLUMNS, streamingProblemsSql } from "../../components/sql/streamingSql";
-import { topologyFromConfig } from "../../components/pipeline/loadTopology";
-import { patched, selfHostedBase } from "../support/configs";
+import { cnpgTopology } from "../support/topologies";
 
 const dir = mkdtempSync(join(tmpdir(), "cnpg-verify-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,11 +51,7 @@ install("psql", FAKE_PSQL);
 install("date", FAKE_DATE);
 install("sleep", "#!/bin/sh\nexit 0\n");
 
-const base = selfHostedBase();
-const { topology } = topologyFromConfig(
-  patched(base, { kubernetes: { ...(base.kubernetes as object), engine: "cloudnative-pg" } }),
-);
-if (topology.backend !== "selfHosted") throw new Error("selfHosted expected");
+const topology = cnpgTopology();
 const targets = cnpgVerifyTargets(topology, topology.regions[0]!);
 const script = renderVerifyScript(topology, targets);
 writeFileSync(join(dir, "verify.sh"), script);

@@ -13,6 +13,7 @@ import {
   patched,
   selfHostedBase,
   refusalMessage,
+  withAurora,
 } from "../support/configs";
 
 interface Row {
@@ -24,8 +25,6 @@ interface Row {
 
 const base = selfHostedBase();
 const aurora = auroraBase();
-const withAurora = (changes: Record<string, unknown>) =>
-  patched(aurora, { aurora: { ...(aurora.aurora as object), ...changes } });
 const rows: Row[] = [
   {
     mistake: "more Aurora readers than a cluster allows",

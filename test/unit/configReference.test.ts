@@ -4,8 +4,9 @@ import { describe, expect, it } from "vitest";
 import { configReference, withConfigReference } from "../../components/config/reference";
 import { PROJECT_ROOT } from "../../components/ground/paths";
 import { alertRules } from "../../components/monitoring/alertRules";
-import { topologyFromConfig } from "../../components/pipeline/loadTopology";
+
 import { localBase } from "../support/configs";
+import { buildAs } from "../support/topologies";
 
 describe("config reference", () => {
   it("in the README equals the one generated from the schemas (npm run docs rewrites it)", () => {
@@ -32,8 +33,7 @@ describe("config reference", () => {
 
 describe("the README's runbook", () => {
   it("has a section for every alert the rules ship", () => {
-    const topology = topologyFromConfig(localBase()).topology;
-    if (topology.backend !== "local") throw new Error("localBase is a local stack");
+    const topology = buildAs("local", localBase());
     const readme = readFileSync(`${PROJECT_ROOT}/README.md`, "utf8");
     const alerts = alertRules(topology).flatMap((g) => g.rules.flatMap((r) => ("alert" in r ? [r.alert] : [])));
     expect(alerts.length).toBeGreaterThan(15);

@@ -1,19 +1,10 @@
 /** Rehearsal keeps a selfHosted stack's topology and changes only what cannot fit this machine, saying what. */
 import { describe, expect, it } from "vitest";
-import { readStackConfig } from "../../components/config/stackFile";
 import type { NamespacePlan } from "../../components/local/network";
 import { rehearsalTopology } from "../../components/local/rehearsal";
 import { renderBootstrapSql } from "../../components/render/bootstrapSql";
 import { renderPgHba } from "../../components/render/pgHba";
-import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
-import { allGroups } from "../../components/topology/queries";
-import type { SelfHostedTopology } from "../../components/topology/types";
-
-function stack(name: string): SelfHostedTopology {
-  const { topology } = topologyFromPulumiConfig(readStackConfig("stacks", name));
-  if (topology.backend !== "selfHosted") throw new Error(`${name} is not selfHosted`);
-  return topology;
-}
+import { stackTopology, setting } from "../support/topologies";
 
 const namespaces: NamespacePlan = {
   kind: "namespaces",
@@ -28,11 +19,9 @@ const namespaces: NamespacePlan = {
     { region: "eu-west-1", namespace: "pgrr-abc123-r1", cidr: "198.18.10.0/24", octets: [198, 18, 10] },
   ],
 };
-const setting = (groups: ReturnType<typeof allGroups>, group: string, name: string) =>
-  groups.find((g) => g.name === group)?.settings.find((s) => s.name === name)?.value;
 
 describe("rehearsing prod", () => {
-  const source = stack("prod");
+  const source = stackTopology("prod", "selfHosted");
   const { topology, changes } = rehearsalTopology(source, namespaces, { postgresVersion: 15 });
 
   it("keeps nodes, slots, roles, regions, synchronous commit and TLS as the cluster gets them", () => {
@@ -42,16 +31,16 @@ describe("rehearsing prod", () => {
     );
     expect(topology.replication).toEqual(source.replication);
     expect(topology.access).toMatchObject({ requireTls: true, tls: true });
-    expect(setting(allGroups(topology), "pg-primary", "synchronous_standby_names")).toBe(
-      setting(allGroups(source), "pg-primary", "synchronous_standby_names"),
+    expect(setting(topology, "pg-primary", "synchronous_standby_names")).toBe(
+      setting(source, "pg-primary", "synchronous_standby_names"),
     );
-    expect(setting(allGroups(topology), "pg-olap", "work_mem")).toBe("256MB");
+    expect(setting(topology, "pg-olap", "work_mem")).toBe("256MB");
     expect(topology.hash).not.toBe(source.hash);
   });
 
   it("scales memory-derived settings down and runs one PgBouncer per pool, listing both", () => {
-    expect(setting(allGroups(source), "pg-primary", "shared_buffers")).toBe("4GB");
-    expect(setting(allGroups(topology), "pg-primary", "shared_buffers")).toBe("128MB");
+    expect(setting(source, "pg-primary", "shared_buffers")).toBe("4GB");
+    expect(setting(topology, "pg-primary", "shared_buffers")).toBe("128MB");
     expect(topology.regions.flatMap((r) => r.pools).every((p) => p.instances === 1)).toBe(true);
     expect(changes).toContain(
       "pg-primary: memory 16Gi → 512Mi, so shared_buffers 128MB and effective_cache_size 384MB (from 4GB and 12GB)",
@@ -88,7 +77,7 @@ describe("rehearsing prod", () => {
 
 describe("the bootstrap under synchronous commit", () => {
   it("commits locally in every session it opens, before any role, slot or table is made", () => {
-    const sql = renderBootstrapSql(stack("prod"));
+    const sql = renderBootstrapSql(stackTopology("prod", "selfHosted"));
     const lines = sql.split("\n");
     const firstSet = lines.indexOf("SET synchronous_commit = local;");
     const connect = lines.findIndex((l) => l.startsWith("\\connect "));
@@ -100,14 +89,16 @@ describe("the bootstrap under synchronous commit", () => {
 
 describe("rehearsing prod-cnpg", () => {
   it("rehearses prod's topology with this project's processes, and says the operator is not rehearsed", () => {
-    const { topology, changes } = rehearsalTopology(stack("prod-cnpg"), namespaces, { postgresVersion: 15 });
-    const prod = rehearsalTopology(stack("prod"), namespaces, { postgresVersion: 15 }).topology;
+    const { topology, changes } = rehearsalTopology(stackTopology("prod-cnpg", "selfHosted"), namespaces, {
+      postgresVersion: 15,
+    });
+    const prod = rehearsalTopology(stackTopology("prod", "selfHosted"), namespaces, { postgresVersion: 15 }).topology;
     expect(topology.standbys.map((s) => s.name)).toEqual(prod.standbys.map((s) => s.name));
     expect(changes.join("\n")).toContain(
       "kubernetes.engine cloudnative-pg: the topology runs as this project's processes; the operator",
     );
-    expect(rehearsalTopology(stack("prod"), namespaces, { postgresVersion: 15 }).changes.join("\n")).not.toContain(
-      "cloudnative-pg",
-    );
+    expect(
+      rehearsalTopology(stackTopology("prod", "selfHosted"), namespaces, { postgresVersion: 15 }).changes.join("\n"),
+    ).not.toContain("cloudnative-pg");
   });
 });

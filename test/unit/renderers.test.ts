@@ -9,12 +9,9 @@ import { renderSeedReplicaScript } from "../../components/render/seedReplicaScri
 import { type VerifyTargets, renderVerifyScript, streamingExpectations } from "../../components/render/verifyScript";
 import { streamingProblemsSql } from "../../components/sql/streamingSql";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
-import type { Topology } from "../../components/topology/types";
 import { patched, selfHostedBase } from "../support/configs";
+import { groupNamed, selfHostedTopology } from "../support/topologies";
 
-const build = (patch: Record<string, unknown> = {}): Topology =>
-  topologyFromConfig(patched(selfHostedBase(), patch)).topology;
-const group = (t: Topology, name: string) => t.regions.flatMap((r) => r.groups).find((g) => g.name === name)!;
 const paths = {
   hbaFile: "/etc/postgresql/pg_hba.conf",
   identFile: "/etc/postgresql/pg_ident.conf",
@@ -32,8 +29,8 @@ function confValues(text: string): Map<string, string> {
 
 describe("postgresql.conf", () => {
   it("renders each role's settings, the substituted port and paths, and the reason beside non-obvious ones", () => {
-    const t = build();
-    const olap = renderPostgresqlConf(t, group(t, "pg-olap"), { port: 6543, listenAddresses: "*" }, paths);
+    const t = selfHostedTopology();
+    const olap = renderPostgresqlConf(t, groupNamed(t, "pg-olap"), { port: 6543, listenAddresses: "*" }, paths);
     const values = confValues(olap);
     expect(values.get("port")).toBe("6543");
     expect(values.get("hba_file")).toBe("'/etc/postgresql/pg_hba.conf'");
@@ -45,11 +42,11 @@ describe("postgresql.conf", () => {
   });
 
   it("turns TLS on with the certificate paths a backend provides", () => {
-    const t = build();
+    const t = selfHostedTopology();
     const values = confValues(
       renderPostgresqlConf(
         t,
-        group(t, "pg-primary"),
+        groupNamed(t, "pg-primary"),
         { port: 5432, listenAddresses: "127.0.0.1" },
         { ...paths, ssl: { certFile: "/tls/tls.crt", keyFile: "/tls/tls.key" } },
       ),
@@ -73,7 +70,7 @@ describe("pg_hba.conf", () => {
   const rules = (text: string) => text.split("\n").filter((l) => l && !l.startsWith("#"));
 
   it("uses scram-sha-256, never trust, and keeps the superuser on the local socket", () => {
-    const hba = renderPgHba(build());
+    const hba = renderPgHba(selfHostedTopology());
     expect(hba).not.toMatch(/\btrust\b/);
     expect(hba).not.toMatch(/\bmd5\b/);
     expect(rules(hba)).toContain("local     all          postgres     peer map=admins");
@@ -86,7 +83,7 @@ describe("pg_hba.conf", () => {
   });
 
   it("admits replication only from the replication CIDRs and clients only to their database", () => {
-    const hba = renderPgHba(build({ allowedCidrs: ["10.1.0.0/16"], replicationCidrs: ["10.2.0.0/16"] }));
+    const hba = renderPgHba(selfHostedTopology({ allowedCidrs: ["10.1.0.0/16"], replicationCidrs: ["10.2.0.0/16"] }));
     expect(rules(hba)).toContain("host      replication  replicator   10.2.0.0/16            scram-sha-256");
     expect(rules(hba)).toContain("host      app          app          10.1.0.0/16            scram-sha-256");
     expect(rules(hba).filter((l) => l.includes("replication"))).toHaveLength(1);
@@ -100,7 +97,7 @@ describe("pg_hba.conf", () => {
   });
 
   it("forces TLS for other regions' replication, rejecting plain text from them first", () => {
-    const t = build({
+    const t = selfHostedTopology({
       crossRegion: [
         { region: "eu-west-1", replicas: 1, context: "eu", cidrs: ["10.20.0.0/16"], allowedCidrs: ["10.21.0.0/16"] },
       ],
@@ -116,7 +113,7 @@ describe("pg_hba.conf", () => {
   });
 
   it("maps only the listed OS users to the superuser", () => {
-    const t = build();
+    const t = selfHostedTopology();
     expect(
       renderPgIdent(t)
         .split("\n")
@@ -130,7 +127,7 @@ describe("pg_hba.conf", () => {
   });
 
   it("rejects every plain-text connection when requireTls is set", () => {
-    const lines = rules(renderPgHba(build({ requireTls: true })));
+    const lines = rules(renderPgHba(selfHostedTopology({ requireTls: true })));
     expect(lines[1]).toMatch(/^hostnossl all\s+all\s+0\.0\.0\.0\/0\s+reject$/);
     expect(lines.filter((l) => l.startsWith("host ")).length).toBe(0);
   });
@@ -155,7 +152,7 @@ describe("pgbouncer.ini", () => {
   }
 
   it("defaults to transaction pooling with a health check, a reserve pool and no reset query", () => {
-    const t = build();
+    const t = selfHostedTopology();
     const values = ini(renderPgbouncerIni(t, t.pools.write, placement));
     expect(values.get("pool_mode")).toBe("transaction");
     expect(values.get("server_check_query")).toBe("select 1");
@@ -166,7 +163,7 @@ describe("pgbouncer.ini", () => {
   });
 
   it("keeps prepared statements across transaction pooling, and grants the admin console only when a backend asks", () => {
-    const t = build();
+    const t = selfHostedTopology();
     const cluster = ini(renderPgbouncerIni(t, t.pools.read, placement));
     expect(cluster.get("max_prepared_statements")).toBe("200");
     expect(cluster.has("admin_users")).toBe(false);
@@ -184,12 +181,12 @@ describe("pgbouncer.ini", () => {
   });
 
   it("resets sessions with DISCARD ALL in session mode", () => {
-    const t = build({ pgbouncer: { poolMode: "session" } });
+    const t = selfHostedTopology({ pgbouncer: { poolMode: "session" } });
     expect(ini(renderPgbouncerIni(t, t.pools.read, placement)).get("server_reset_query")).toBe("DISCARD ALL");
   });
 
   it("points the read pool at its target with a statement timeout and round robin", () => {
-    const t = build();
+    const t = selfHostedTopology();
     const text = renderPgbouncerIni(t, t.pools.read, placement);
     expect(text).toContain(
       "app = host=pg-ro.ns.svc.cluster.local port=5432 dbname=app connect_query='SET statement_timeout = 30000'",
@@ -198,7 +195,7 @@ describe("pgbouncer.ini", () => {
   });
 
   it("keeps comments on their own lines (PgBouncer would read an inline comment as part of the value)", () => {
-    const t = build();
+    const t = selfHostedTopology();
     for (const pool of [t.pools.write, t.pools.read, t.pools.olap!]) {
       for (const line of renderPgbouncerIni(t, pool, placement).split("\n")) {
         if (!line.startsWith(";")) expect(line).not.toContain(";");
@@ -213,7 +210,7 @@ describe("pgbouncer.ini", () => {
 
 describe("bootstrap SQL and scripts", () => {
   it("creates the roles, database, heartbeat table and one slot per standby, with passwords from the environment", () => {
-    const t = build({ replicas: "2" });
+    const t = selfHostedTopology({ replicas: "2" });
     const sql = renderBootstrapSql(t);
     expect(sql).toContain("\\getenv app_password APP_PASSWORD");
     expect(sql).toContain("ALTER ROLE replicator WITH LOGIN REPLICATION PASSWORD :'replication_password';");
@@ -228,7 +225,7 @@ describe("bootstrap SQL and scripts", () => {
   }
 
   it("renders a seed script that looks up each replica's slot from the topology", () => {
-    const script = renderSeedReplicaScript(build());
+    const script = renderSeedReplicaScript(selfHostedTopology());
     bashSyntaxOk(script);
     expect(script).toContain("pg-replica-1) SLOT=pg_replica_1 ;;");
     expect(script).toContain("pg-olap-0) SLOT=pg_olap_0 ;;");
@@ -236,7 +233,9 @@ describe("bootstrap SQL and scripts", () => {
   });
 
   it("renders verify scripts for both modes that bash accepts", () => {
-    const t = build({ crossRegion: [{ region: "eu-west-1", replicas: 1, context: "eu", cidrs: ["10.20.0.0/16"] }] });
+    const t = selfHostedTopology({
+      crossRegion: [{ region: "eu-west-1", replicas: 1, context: "eu", cidrs: ["10.20.0.0/16"] }],
+    });
     const readers = t.standbys.map((node) => ({ node, endpoint: { host: `${node.name}.example`, port: 5432 } }));
     const primary = renderVerifyScript(t, {
       mode: "primary",

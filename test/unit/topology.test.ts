@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
-import type { Setting, Topology } from "../../components/topology/types";
 import { localBase, patched, selfHostedBase } from "../support/configs";
-
-function build(config: Record<string, unknown>): Topology {
-  return topologyFromConfig(config).topology;
-}
-
-function setting(topology: Topology, group: string, name: string): string | undefined {
-  const found = topology.regions.flatMap((r) => r.groups).find((g) => g.name === group);
-  return found?.settings.find((s: Setting) => s.name === name)?.value;
-}
+import { build, setting } from "../support/topologies";
 
 describe("topology", () => {
   it("names every node, group and slot once, from the config's replica count", () => {

@@ -5,7 +5,6 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../components/config/errors";
 import { renderBootstrapSql } from "../../components/render/bootstrapSql";
 import { renderPgHba } from "../../components/render/pgHba";
 import { renderPgbouncerIni } from "../../components/render/pgbouncerIni";
@@ -13,24 +12,11 @@ import { renderPostgresqlConf } from "../../components/render/postgresqlConf";
 import { renderSeedReplicaScript } from "../../components/render/seedReplicaScript";
 import { renderVerifyScript } from "../../components/render/verifyScript";
 import { CONNECTION_HEADROOM } from "../../components/topology/validate/common";
-import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import { allGroups, allPools } from "../../components/topology/queries";
 import type { Topology } from "../../components/topology/types";
 import { anyConfig, localConfig, selfHostedConfig } from "../support/arbitraries";
 import type { Raw } from "../support/configs";
-
-/** The topology, or undefined when validation refuses the config; any other failure is a bug. */
-function attempt(config: Raw): Topology | undefined {
-  try {
-    return topologyFromConfig(config).topology;
-  } catch (error) {
-    if (error instanceof ConfigError) return undefined;
-    throw error;
-  }
-}
-
-const setting = (topology: Topology, group: { settings: readonly { name: string; value: string }[] }, name: string) =>
-  group.settings.find((s) => s.name === name)?.value;
+import { accepted, setting } from "../support/topologies";
 
 /** Every file rendered from a topology, with the hash in their headers blanked out. */
 function renderedFiles(topology: Topology): string[] {
@@ -63,22 +49,22 @@ function renderedFiles(topology: Topology): string[] {
 
 describe("topology properties", () => {
   it("builds every config validation accepts, and refuses the rest only with a ConfigError", () => {
-    let accepted = 0;
+    let built = 0;
     fc.assert(
       fc.property(anyConfig, (config) => {
-        if (attempt(config)) accepted++;
+        if (accepted(config)) built++;
       }),
       { numRuns: 400 },
     );
     // A property over only refusals would prove nothing: about 58% of generated configs are valid
     // (the generators also aim at cross-field mistakes), so about 230 of 400, 100 with a wide margin.
-    expect(accepted).toBeGreaterThan(100);
+    expect(built).toBeGreaterThan(100);
   });
 
   it("gives every standby the primary's max_connections, max_worker_processes and max_wal_senders", () => {
     fc.assert(
       fc.property(fc.oneof(selfHostedConfig, localConfig), (config) => {
-        const topology = attempt(config);
+        const topology = accepted(config)?.topology;
         if (!topology) return;
         const groups = allGroups(topology);
         const primary = groups.find((g) => g.role === "primary")!;
@@ -94,7 +80,7 @@ describe("topology properties", () => {
   it("fits every pool's server connections on one node, leaving the headroom", () => {
     fc.assert(
       fc.property(fc.oneof(selfHostedConfig, localConfig), (config) => {
-        const topology = attempt(config);
+        const topology = accepted(config)?.topology;
         if (!topology) return;
         const maxConnections = Number(setting(topology, allGroups(topology)[0]!, "max_connections"));
         for (const pool of allPools(topology)) {
@@ -122,10 +108,10 @@ describe("topology properties", () => {
     );
     fc.assert(
       fc.property(fc.oneof(selfHostedConfig, localConfig), mutation, (config, mutate) => {
-        const before = attempt(config);
-        const after = attempt(mutate(structuredClone(config)));
+        const before = accepted(config)?.topology;
+        const after = accepted(mutate(structuredClone(config)))?.topology;
         if (!before || !after) return;
-        expect(attempt(structuredClone(config))?.hash).toBe(before.hash);
+        expect(accepted(structuredClone(config))?.topology.hash).toBe(before.hash);
         const filesChanged = JSON.stringify(renderedFiles(before)) !== JSON.stringify(renderedFiles(after));
         if (filesChanged) expect(after.hash).not.toBe(before.hash);
       }),

@@ -14,14 +14,13 @@ import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import { parseOutputs } from "../../components/contract/outputsFile";
 import { verifyStack } from "../../components/verify/verifier";
 import { localBase, patched } from "../support/configs";
-import { external } from "./support";
 
 const sh = promisify(exec);
 const scratch = mkdtempSync(join(tmpdir(), "pgrr-pl-"));
 chmodSync(scratch, 0o755);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-describe.skipIf(external)("pulumi up -s local's commands", () => {
+describe("pulumi up -s local's commands", () => {
   it("bring a verified topology up, print its outputs as JSON, and take it down", async () => {
     const { topology } = topologyFromConfig(
       patched(localBase(), { name: "pl", replicas: "1", olap: { enabled: false } }),

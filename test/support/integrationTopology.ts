@@ -1,7 +1,7 @@
 /**
  * The integration topology: two OLTP replicas and the OLAP replica, with WAL limits small enough to reach in a test.
  */
-import { localBase, patched } from "../support/configs";
+import { localBase, patched } from "./configs";
 
 export function integrationConfig(): Record<string, unknown> {
   return patched(localBase(), {

@@ -1,17 +1,14 @@
 /**
  * Faults against the topology this suite booted: a replica stopped and back,
- * its slot's WAL bound, a long analytic query, and promotion after the primary
- * stops. Skipped with STACK_OUTPUTS: these stop servers.
+ * its slot's WAL bound, a lagging replica, a long analytic query, and a promotion
+ * refused before it stops the writer (promotion itself runs on a topology of its
+ * own: test/rehearsal/promotion.test.ts). Skipped with STACK_OUTPUTS: these stop servers.
  */
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { prometheusUrl } from "../../components/local/monitoring";
-import { showDatabaseHosts } from "../../components/local/pgbouncerAdmin";
-import { TARGET_LABELS } from "../../components/monitoring/targets";
-import { POOL_ADMIN_USER } from "../../components/local/pgbouncerProcess";
 import { verifyStack } from "../../components/verify/verifier";
 import {
   client,
@@ -23,6 +20,8 @@ import {
   olapReaders,
   oltpReaders,
   outputs,
+  readPoolHosts,
+  readPoolLandings,
   runner,
   sql,
   stateDir,
@@ -45,73 +44,6 @@ async function slot(name: string): Promise<SlotRow> {
     [name],
   );
   return row!;
-}
-
-/** The host list PgBouncer itself uses for the read pool (SHOW DATABASES on its admin console). */
-async function readPoolHosts(): Promise<string[]> {
-  const state = runner().state()!;
-  const hosts = await showDatabaseHosts(outputs.pools.read, {
-    user: POOL_ADMIN_USER,
-    password: state.passwords.poolAdmin,
-  });
-  return (hosts[outputs.database] ?? "").split(",");
-}
-
-async function readPoolLandings(count: number): Promise<Set<string>> {
-  const rows = await Promise.all(
-    Array.from({ length: count }, () =>
-      sql<{ name: string }>(outputs.pools.read, "SELECT current_setting('cluster_name') AS name, pg_sleep(0.01)"),
-    ),
-  );
-  return new Set(rows.map(([row]) => row!.name));
-}
-
-interface PrometheusAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  state: string;
-}
-
-type RuleGroups = {
-  data: {
-    groups: Array<{ lastEvaluation: string; rules: Array<{ name: string; annotations?: Record<string, string> }> }>;
-  };
-};
-
-/** After promote, the local Prometheus treats the promoted node as the writer and no longer scrapes the retired one. */
-async function expectMonitoringToFollow(writer: string, retired: string): Promise<void> {
-  const state = runner().state()!;
-  if (!state.monitoring) return;
-  const url = prometheusUrl(state.monitoring.prometheus);
-  const reloadedBy = Date.now();
-  const rules = async () => (await (await fetch(`${url}/api/v1/rules`)).json()) as RuleGroups;
-  const notInRecovery = (await rules()).data.groups
-    .flatMap((g) => g.rules)
-    .find((r) => r.name === "PgReplicaNotInRecovery");
-  expect(notInRecovery?.annotations?.description).toContain(`the writer is ${writer}`);
-  // Prometheus hands new targets to its scrape manager at most every 5 s after a reload.
-  await eventually(`${retired} no longer scraped`, 20_000, async () => {
-    const targets = (await (await fetch(`${url}/api/v1/targets`)).json()) as {
-      data: { activeTargets: Array<{ labels: Record<string, string> }> };
-    };
-    return targets.data.activeTargets.some((t) => t.labels[TARGET_LABELS.node] === retired) ? undefined : true;
-  });
-  // Every group evaluated twice since the reload (on Prometheus's clock, the same as ours): a rule still
-  // naming the promoted node a replica would be pending by then.
-  const twice = reloadedBy + 2 * state.topology.monitoring.scrapeIntervalMs;
-  await eventually("two rule evaluations after the reload", 60_000, async () =>
-    (await rules()).data.groups.every((g) => Date.parse(g.lastEvaluation) > twice) ? true : undefined,
-  );
-  const active = ((await (await fetch(`${url}/api/v1/alerts`)).json()) as { data: { alerts: PrometheusAlert[] } }).data
-    .alerts;
-  // Alerts about roles; the retired writer's own (its exporter could not reach it) end with its series, not here.
-  const roleAlerts = ["PgReplicaNotInRecovery", "PgMoreThanOneWriter", "PgFewerStreamingReplicasThanDeclared"];
-  const aboutWriter = active.filter(
-    (a) =>
-      roleAlerts.includes(a.labels.alertname ?? "") ||
-      (a.labels.alertname === "PgReplicaNotStreaming" && Object.values(a.labels).includes(writer)),
-  );
-  expect(aboutWriter.map((a) => `${a.labels.alertname} ${a.state} ${JSON.stringify(a.labels)}`)).toEqual([]);
 }
 
 describe.skipIf(external).sequential("faults", () => {
@@ -308,46 +240,6 @@ describe.skipIf(external).sequential("faults", () => {
         "INSERT INTO after_refused_promote VALUES (1) RETURNING current_setting('cluster_name') AS name",
       );
       expect(row!.name).toBe("it-primary-0");
-    });
-  });
-
-  describe("the primary stopped", () => {
-    it("lets promote turn a replica into the writer, repoint the write pool, and lose no replicated row", async () => {
-      await sql(outputs.pools.write, "CREATE TABLE before_failover (id int PRIMARY KEY)");
-      await sql(outputs.pools.write, "INSERT INTO before_failover SELECT generate_series(1, 500)");
-      for (const reader of oltpReaders()) {
-        await eventually(`500 rows on ${reader.name}`, 10_000, async () =>
-          (await sql(endpointOf(reader), "SELECT count(*)::int AS n FROM before_failover"))[0]!.n === 500
-            ? true
-            : undefined,
-        );
-      }
-      await runner().stopNodeByName("it-primary-0", "immediate");
-      // PgBouncer queues the client (query_wait_timeout) while no writer answers; give up after 3s.
-      await expect(sql(outputs.pools.write, "INSERT INTO before_failover VALUES (501)", [], 3000)).rejects.toThrow();
-
-      const result = await runner().promote();
-      expect(["it-replica-0", "it-replica-1"]).toContain(result.promoted);
-      expect(result.formerWriter).toBe("it-primary-0");
-      expect(result.writeThroughPoolMs).toBeLessThan(60_000);
-
-      const [landed] = await sql<{ name: string; in_recovery: boolean }>(
-        outputs.pools.write,
-        "INSERT INTO before_failover VALUES (501) RETURNING current_setting('cluster_name') AS name, pg_is_in_recovery() AS in_recovery",
-      );
-      expect(landed).toEqual({ name: result.promoted, in_recovery: false });
-      expect((await sql(outputs.pools.write, "SELECT count(*)::int AS n FROM before_failover"))[0]!.n).toBe(501);
-
-      const after = runner().outputs();
-      const promoted = outputs.readers.find((r) => r.name === result.promoted)!;
-      expect(after.writer).toEqual({ host: promoted.host, port: promoted.port });
-      const report = await verifyStack(after, { timeoutMs: 60_000 });
-      expect(report.problems).toEqual([]);
-      expect(await readPoolLandings(30)).not.toContain(result.promoted);
-      await eventually("the promoted replica out of the read pool's host list", 10_000, async () =>
-        (await readPoolHosts()).includes(promoted.host) ? undefined : true,
-      );
-      await expectMonitoringToFollow(result.promoted, result.formerWriter);
     });
   });
 });

@@ -5,7 +5,7 @@
  * scrapes and resolves once it is back; the OLAP replica's held replay fires the
  * informational alert and nothing about the OLTP replicas.
  */
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { alertsPageUrl, prometheusUrl } from "../../components/local/monitoring";
 import { alertRules } from "../../components/monitoring/alertRules";
 import { dashboardQueries } from "../../components/monitoring/dashboard";
@@ -58,6 +58,17 @@ function forMs(topology: LocalTopology, alert: string): number {
 }
 
 describe.skipIf(external)("monitoring, from the local Prometheus scraping the real exporters", () => {
+  // Files run in any order: alerts raised by what ran before (a replica stopped, a slot lost) resolve first, or a
+  // PgReplicaNotStreaming still firing would answer the stopped-replica test below before its replica stopped.
+  beforeAll(async () => {
+    const { url } = prometheus();
+    await eventually("no alert pending or firing", 120_000, async () => {
+      const active = await alerts(url);
+      if (active.length > 0) throw new Error(active.map((a) => `${a.labels.alertname} ${a.state}`).join(", "));
+      return true;
+    });
+  });
+
   it("has series for every selector of every alert and every dashboard panel", async () => {
     const { url, topology, scrapeMs } = prometheus();
     // Right after up, Prometheus needs a few scrapes for rate() over its window.

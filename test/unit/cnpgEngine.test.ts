@@ -20,19 +20,9 @@ import { poolerParameters } from "../../components/kubernetes/cnpg/pooler";
 import { GUCS } from "../../components/settings/registry";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { CnpgEngine, SelfHostedTopology, Setting } from "../../components/topology/types";
-import { patched, selfHostedBase } from "../support/configs";
+import { cnpgConfig, patched, selfHostedBase } from "../support/configs";
 import { INSTALLED_CNPG_CRD } from "../support/pulumiMocks";
-
-function cnpg(patch: Record<string, unknown> = {}): Record<string, unknown> {
-  const base = selfHostedBase();
-  return patched(base, { kubernetes: { ...(base.kubernetes as object), engine: "cloudnative-pg" }, ...patch });
-}
-
-function build(patch: Record<string, unknown> = {}): SelfHostedTopology {
-  const { topology } = topologyFromConfig(cnpg(patch));
-  if (topology.backend !== "selfHosted") throw new Error("selfHosted expected");
-  return topology;
-}
+import { cnpgTopology } from "../support/topologies";
 
 function issuesOf(config: Record<string, unknown>): ConfigIssue[] {
   try {
@@ -58,7 +48,7 @@ function withPrimarySetting(topology: SelfHostedTopology, setting: Setting): Ext
 
 describe("CloudNativePG's managed parameters", () => {
   it("refuses a parameter the operator fixes, naming key, value and fix", () => {
-    const plan = withPrimarySetting(build(), {
+    const plan = withPrimarySetting(cnpgTopology(), {
       name: "shared_preload_libraries" as never,
       value: "pg_stat_statements",
       source: "stackConfig",
@@ -76,7 +66,7 @@ describe("CloudNativePG's managed parameters", () => {
   });
 
   it("refuses every fixed and blocked parameter, never passing one through", () => {
-    const topology = build();
+    const topology = cnpgTopology();
     const managed = [...CNPG_PARAMETERS.fixed.value, ...CNPG_PARAMETERS.blocked.value];
     expect(managed).toHaveLength(65);
     for (const name of managed) {
@@ -105,7 +95,7 @@ describe("CloudNativePG's managed parameters", () => {
   });
 
   it("maps the product's settings: one set for the main Cluster, synchronous_standby_names and hot_standby realised by the operator", () => {
-    const topology = build({ replication: { synchronousCommit: "remote_write", synchronousReplicas: 1 } });
+    const topology = cnpgTopology({ replication: { synchronousCommit: "remote_write", synchronousReplicas: 1 } });
     const { parameters, issues, notes } = clusterParameters(mainPlan(topology));
     expect(issues).toEqual([]);
     expect(Object.keys(parameters).filter((name) => managedParameter(name) !== undefined)).toEqual([]);
@@ -122,7 +112,7 @@ describe("CloudNativePG's managed parameters", () => {
   });
 
   it("gives the OLAP replica cluster its own analytic settings", () => {
-    const topology = build({ olap: { enabled: true, settings: { work_mem: "256MB" } } });
+    const topology = cnpgTopology({ olap: { enabled: true, settings: { work_mem: "256MB" } } });
     const olap = clusterPlans(topology, topology.regions[0]!).find((p) => p.kind === "replica" && p.role === "olap")!;
     const { parameters, issues } = clusterParameters(olap);
     expect(issues).toEqual([]);
@@ -136,7 +126,9 @@ describe("CloudNativePG's managed parameters", () => {
 
   it("refuses replica settings that would reach the primary too, and WAL sizes the webhook refuses", () => {
     const issues = issuesOf(
-      cnpg({ postgresql: { replica: { work_mem: "64MB" }, primary: { min_wal_size: "2GB", max_wal_size: "1GB" } } }),
+      cnpgConfig({
+        postgresql: { replica: { work_mem: "64MB" }, primary: { min_wal_size: "2GB", max_wal_size: "1GB" } },
+      }),
     );
     expect(issues.map((i) => i.key)).toEqual(
       expect.arrayContaining(["postgresql.replica.work_mem", "postgresql.primary.min_wal_size"]),
@@ -153,7 +145,7 @@ describe("CloudNativePG's managed parameters", () => {
   it("accepts a replica setting the primary has too, and standby-only ones", () => {
     expect(
       issuesOf(
-        cnpg({
+        cnpgConfig({
           postgresql: {
             primary: { work_mem: "64MB" },
             replica: { work_mem: "64MB", max_standby_streaming_delay: "10s" },
@@ -166,7 +158,7 @@ describe("CloudNativePG's managed parameters", () => {
 
 describe("the engine's config rules", () => {
   it("refuses kubernetes.writer (the operator elects the writer) and statement pooling (the Pooler lacks it)", () => {
-    const base = cnpg();
+    const base = cnpgConfig();
     const issues = issuesOf(
       patched(base, {
         kubernetes: { ...(base.kubernetes as object), writer: "pg-replica-0" },
@@ -183,7 +175,7 @@ describe("the engine's config rules", () => {
   it("refuses the kube-prometheus-stack objects and the dashboard, which it would not create, unless monitoring is off", () => {
     // Found by generatedStacks.test.ts: these keys were accepted on cloudnative-pg and silently created nothing.
     const monitoring = { prometheusOperator: true, grafanaDashboard: true };
-    const issues = issuesOf(cnpg({ monitoring }));
+    const issues = issuesOf(cnpgConfig({ monitoring }));
     expect(issues.map((i) => [i.key, i.value])).toEqual([
       ["monitoring.prometheusOperator", true],
       ["monitoring.grafanaDashboard", true],
@@ -192,7 +184,7 @@ describe("the engine's config rules", () => {
       /^is for the statefulset engine: on cloudnative-pg the stack creates no PodMonitors or PrometheusRule/,
     );
     expect(issues[0]!.fix).toMatch(/port 9187.*or use kubernetes\.engine statefulset$/);
-    expect(issuesOf(cnpg({ monitoring: { ...monitoring, enabled: false } }))).toEqual([]);
+    expect(issuesOf(cnpgConfig({ monitoring: { ...monitoring, enabled: false } }))).toEqual([]);
     expect(issuesOf(patched(selfHostedBase(), { monitoring }))).toEqual([]);
   });
 
@@ -200,7 +192,7 @@ describe("the engine's config rules", () => {
     const region = (name: string) => ({ region: name, replicas: 1, context: "eu", cidrs: ["10.20.0.0/16"] });
     // A name of 20 and a region of 30 characters make a Cluster name of 51.
     const issues = issuesOf(
-      cnpg({
+      cnpgConfig({
         name: "p".repeat(20),
         crossRegion: [region("olap"), region("pool-read"), region(`eu-${"x".repeat(27)}`), region("eu-west-1")],
       }),
@@ -213,12 +205,12 @@ describe("the engine's config rules", () => {
   });
 
   it("warns when replicas are sized apart from the primary: every instance is sized as the primary", () => {
-    const { warnings } = topologyFromConfig(cnpg({ resources: { replica: { memory: "1Gi" } } }));
+    const { warnings } = topologyFromConfig(cnpgConfig({ resources: { replica: { memory: "1Gi" } } }));
     expect(warnings.join("\n")).toContain("sizes every instance of the main Cluster as resources.primary");
   });
 
   it("defaults the images to the operator's, by PostgreSQL major", () => {
-    const topology = build();
+    const topology = cnpgTopology();
     expect(topology.kubernetes.images).toEqual({
       postgres: CNPG_OPERATOR.images.value.postgres[16],
       pgbouncer: CNPG_OPERATOR.images.value.pgbouncer,
@@ -246,7 +238,7 @@ describe("kubernetes.images.postgres on cloudnative-pg", () => {
     ["postgres:12.20", /PostgreSQL 12, older than the 13/],
   ])("refuses %s, whose tag the operator cannot read a supported version from", (image, problem) => {
     const issues = issuesOf(
-      cnpg({ kubernetes: { namespace: "pg-test", engine: "cloudnative-pg", images: { postgres: image } } }),
+      cnpgConfig({ kubernetes: { namespace: "pg-test", engine: "cloudnative-pg", images: { postgres: image } } }),
     );
     expect(issues).toEqual([
       expect.objectContaining({
@@ -269,8 +261,9 @@ describe("kubernetes.images.postgres on cloudnative-pg", () => {
     }
     expect(imageTag("localhost:5000/postgresql")).toBe("latest");
     expect(
-      build({ kubernetes: { namespace: "pg-test", engine: "cloudnative-pg", images: { postgres: "postgres:16.4" } } })
-        .kubernetes.images.postgres,
+      cnpgTopology({
+        kubernetes: { namespace: "pg-test", engine: "cloudnative-pg", images: { postgres: "postgres:16.4" } },
+      }).kubernetes.images.postgres,
     ).toBe("postgres:16.4");
     expect(
       issuesOf(
@@ -282,7 +275,7 @@ describe("kubernetes.images.postgres on cloudnative-pg", () => {
   it("refuses an image of another major than postgresVersion, naming both", () => {
     const image = "ghcr.io/cloudnative-pg/postgresql:15.8-system-bookworm";
     const issues = issuesOf(
-      cnpg({ kubernetes: { namespace: "pg-test", engine: "cloudnative-pg", images: { postgres: image } } }),
+      cnpgConfig({ kubernetes: { namespace: "pg-test", engine: "cloudnative-pg", images: { postgres: image } } }),
     );
     expect(issues).toEqual([
       expect.objectContaining({
@@ -297,7 +290,7 @@ describe("kubernetes.images.postgres on cloudnative-pg", () => {
 
 describe("Poolers", () => {
   it("sends only parameters the Pooler's allow-list has, with the product's pool settings", () => {
-    const topology = build();
+    const topology = cnpgTopology();
     for (const pool of [topology.pools.write, topology.pools.read, topology.pools.olap!]) {
       const parameters = poolerParameters(topology, pool);
       expect(
@@ -314,7 +307,7 @@ describe("Poolers", () => {
   });
 
   it("points the read pool at the main Cluster's replicas only and the OLAP pool at the OLAP Cluster", () => {
-    const topology = build();
+    const topology = cnpgTopology();
     expect(poolerTarget(topology, topology.pools.write)).toEqual({ cluster: "pg", type: "rw" });
     expect(poolerTarget(topology, topology.pools.read)).toEqual({ cluster: "pg", type: "ro" });
     expect(poolerTarget(topology, topology.pools.olap!)).toEqual({ cluster: "pg-olap", type: "r" });
@@ -331,7 +324,7 @@ function cnpgEngine(topology: SelfHostedTopology): CnpgEngine {
 }
 
 describe("the operator check", () => {
-  const topology = build();
+  const topology = cnpgTopology();
   it("passes an installed 1.30 CRD", () => {
     expect(crdProblem(cnpgEngine(topology), INSTALLED_CNPG_CRD, "test")).toBeUndefined();
   });

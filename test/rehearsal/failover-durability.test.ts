@@ -14,7 +14,6 @@ import type { StackOutputs } from "../../components/contract/stackOutputs";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import { stackClient } from "../../components/contract/connection";
 import { localBase, patched } from "../support/configs";
-import { external } from "./support";
 
 interface Crash {
   acknowledged: number[];
@@ -95,7 +94,7 @@ async function crashAndPromote(name: string, replication: Record<string, unknown
   }
 }
 
-describe.skipIf(external).sequential("failover after the primary is killed", () => {
+describe.sequential("failover after the primary is killed", () => {
   it("loses no acknowledged commit on a synchronous stack, and keeps commits synchronous on the new writer", async () => {
     const crash = await crashAndPromote("durable", { synchronousCommit: "remote_write", synchronousReplicas: 1 });
     expect(crash.acknowledged.length).toBeGreaterThan(100);

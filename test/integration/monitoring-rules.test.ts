@@ -14,7 +14,7 @@ import { MONITORING_BINARIES } from "../../components/local/monitoring";
 import { renderAlertRules } from "../../components/monitoring/alertRules";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { LocalTopology } from "../../components/topology/types";
-import { integrationConfig } from "./topologyConfig";
+import { integrationConfig } from "../support/integrationTopology";
 
 const topology = topologyFromConfig(integrationConfig()).topology as LocalTopology;
 const dir = mkdtempSync(join(tmpdir(), "pgrr-rules-"));

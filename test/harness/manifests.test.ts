@@ -16,11 +16,10 @@ import { renderUserlist } from "../../components/render/pgbouncerIni";
 import { failover } from "../../components/kubernetes/statefulset/failover/failover";
 import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../../components/topology/types";
-import { harnessOps } from "../harness/clusterOps";
-import { applyFsGroup } from "../harness/kubelet";
-import { type BootedStack, bootStack } from "../harness/boot";
-import { HARNESS_LIMITS } from "../harness/images";
-import { external } from "./support";
+import { harnessOps } from "./clusterOps";
+import { applyFsGroup } from "./kubelet";
+import { type BootedStack, bootStack } from "./boot";
+import { HARNESS_LIMITS } from "./images";
 
 async function bootAll(stack: BootedStack): Promise<void> {
   const { harness } = stack;
@@ -107,7 +106,7 @@ async function eventuallyStreaming(stack: BootedStack, primary: string, replica:
   );
 }
 
-describe.skipIf(external).each(["dev", "staging"])("the %s stack's manifests, run as the kubelet runs them", (name) => {
+describe.each(["dev", "staging"])("the %s stack's manifests, run as the kubelet runs them", (name) => {
   let stack: BootedStack;
   beforeAll(async () => {
     stack = await bootStack(name);
@@ -145,7 +144,7 @@ describe.skipIf(external).each(["dev", "staging"])("the %s stack's manifests, ru
   });
 });
 
-describe.skipIf(external)("the prod stack's manifests, run as the kubelet runs them", () => {
+describe("the prod stack's manifests, run as the kubelet runs them", () => {
   let stack: BootedStack;
   const primary = "pg-primary-0";
   beforeAll(async () => {

@@ -17,7 +17,14 @@ import {
 import { TYPES, k8sObject, ofType, providerUrn } from "../support/graph";
 import { kubernetesNameProblems } from "../support/kubernetesNames";
 import { isKubernetesObject, validateKubernetesObject } from "../support/kubernetesSchema";
-import { type ProgramRun, type Registered, isSecretValue, resolve, runProgram } from "../support/pulumiMocks";
+import {
+  type ProgramRun,
+  type Registered,
+  isSecretValue,
+  registeredByHand,
+  resolve,
+  runProgram,
+} from "../support/pulumiMocks";
 import { verifierStreamingSql } from "../support/streamingStatement";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -74,24 +81,13 @@ describe.each([
 });
 
 describe("the schema check catches a malformed Cluster", () => {
-  const cluster = (spec: Record<string, unknown>): Registered => ({
-    urn: "x",
-    type: CLUSTER,
-    name: "broken",
-    custom: true,
-    parent: "",
-    dependencies: [],
-    provider: "",
-    ignoreChanges: [],
-    deleteBeforeReplace: false,
-    rawInputs: {},
-    inputs: {
+  const cluster = (spec: Record<string, unknown>): Registered =>
+    registeredByHand(CLUSTER, {
       apiVersion: "postgresql.cnpg.io/v1",
       kind: "Cluster",
       metadata: { name: "broken" },
       spec: { instances: 2, storage: { size: "1Gi" }, ...spec },
-    },
-  });
+    });
   it("rejects a probe type the CRD does not have, and a field only 1.30 has", () => {
     expect(() => validateKubernetesObject(cluster({ probes: { readiness: { type: "tcp" } } }))).toThrow(
       /readiness\/type must be equal to one of the allowed values/,

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# npm test's tiers, after its static checks: unit and components first; then the integration tier in one lane
+# and, in a second lane beside it, the harness and rehearsal tiers one after the other. The lanes share nothing:
+# the integration topology and the CLI tests' stacks listen on loopback addresses and ports found free, and only
+# the second lane creates network namespaces (198.18.0.0/15: test/harness/net.ts, components/local/network.ts).
+# The integration tier mostly waits (alerts' `for`, lag bounds, timeouts) while the harness boots servers, so the
+# two lanes take about as long as the longer one. What they run is provisioned once before them: two lanes
+# installing PostgreSQL at once would fight over dpkg's lock. Every tier runs even when one before it failed;
+# the second lane's report is printed after the first's, whole.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+vitest=node_modules/.bin/vitest
+failed=0
+
+"$vitest" run --project unit --project components || failed=1
+node_modules/.bin/tsx test/provision.ts || exit 1
+
+beside="$(mktemp)"
+"$vitest" run --project harness --project rehearsal >"$beside" 2>&1 &
+lane=$!
+# Interrupted, or ended early: the second lane stops too (vitest exits on SIGTERM as on an interrupt).
+trap '[ -z "$lane" ] || kill -TERM "$lane" 2>/dev/null; rm -f "$beside"' EXIT
+trap 'exit 130' INT TERM
+
+"$vitest" run --project integration
+integration=$?
+[ "$integration" -lt 128 ] || exit "$integration"
+[ "$integration" -eq 0 ] || failed=1
+wait "$lane" || failed=1
+lane=""
+echo
+echo "== the harness and rehearsal tiers, run beside the integration tier:"
+cat "$beside"
+exit "$failed"
