@@ -3,7 +3,7 @@
  * fake psql that answers as CloudNativePG's servers do: every instance reports the
  * Cluster's name as cluster_name, the read pool lands on the main Cluster. The streaming
  * rule is one statement (sql/streamingSql.ts) proven against a real PostgreSQL in
- * test/integration/1-streaming-rule.test.ts; here the fake answers it with rows in its
+ * test/integration/streaming-rule.test.ts; here the fake answers it with rows in its
  * shape, and the script must send the statement verbatim and print what it returns.
  */
 import { spawnSync } from "node:child_process";

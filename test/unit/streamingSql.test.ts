@@ -1,6 +1,6 @@
 /**
  * The streaming statement's inputs: what cannot be written into it safely is refused while rendering. (The statement
- * itself runs on a real PostgreSQL in test/integration/1-streaming-rule.test.ts.)
+ * itself runs on a real PostgreSQL in test/integration/streaming-rule.test.ts.)
  */
 import { describe, expect, it } from "vitest";
 import { type StreamingExpectation, streamingProblemsSql } from "../../components/sql/streamingSql";
