@@ -255,6 +255,11 @@ describe("the prod stack's manifests, run as the kubelet runs them", () => {
     expect(
       (await throughPool(stack, "pg-pool-write", true, secret(stack, 0, "pg-credentials")["app-password"])).server,
     ).toBe(writer);
+    // The read pool was restarted off the promoted replica: no read lands on the writer, from the first one on
+    // (its server connections to it used to outlive the promotion until server_lifetime).
+    const password = secret(stack, 0, "pg-credentials")["app-password"];
+    for (let sample = 0; sample < 8; sample++)
+      expect((await throughPool(stack, "pg-pool-read", true, password)).server).not.toBe(writer);
     // The old primary's data directory can never start as a second writer, whatever starts its pod.
     await expect(stack.harness.restart(primary)).rejects.toThrow(/refusing to start a second writer/);
     for (const follower of topology.standbys.filter((s) => s.name !== writer && !s.remote))

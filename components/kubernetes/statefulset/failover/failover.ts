@@ -8,7 +8,7 @@
  *     replica's pod is deleted; the guard keeps it down);
  *  3. the replica is promoted and gets the writer's settings and its followers' slots;
  *  4. rw (and the exposed primary) select the new writer's pod; standbys follow it
- *     through rw, the write pool is restarted onto it;
+ *     through rw, the write pool is restarted onto it, and the read pool off it;
  *  5. a write through the write pool must land on the new writer.
  * Then the stack's config is told (kubernetes.writer), so `pulumi up` keeps it so.
  */
@@ -158,6 +158,10 @@ export async function failover(
   log(`rw follows ${target.name}; restarting the write pool`);
   await repoint(topology, ops, target.name);
   await ops.rolloutRestart(topology.pools.write.service);
+  // The ro Service drops the promoted pod once its readiness probe fails, but the read pool's open server
+  // connections to it (through the Service address) live on until server_lifetime: restart the pool.
+  log(`restarting the read pool, whose server connections to ${target.name} would outlive its promotion`);
+  await ops.rolloutRestart(topology.pools.read.service);
   await proveWrite(topology, ops, target.name, options.proveTimeoutMs ?? 120_000);
   log(`a write through ${topology.pools.write.service} landed on ${target.name}`);
   return {
