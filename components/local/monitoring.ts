@@ -19,6 +19,7 @@ import { isAlive, spawnDaemon, stopProcess } from "./exec";
 import { ensureDir, writeOwnedFile } from "./files";
 import type { Layout } from "./layout";
 import { waitForListener } from "./readiness";
+import { servingStandbys } from "./serving";
 import { type LocalState, writeState } from "./state";
 import { join } from "node:path";
 
@@ -68,7 +69,11 @@ function writeFiles(layout: Layout, state: LocalState, monitoring: Monitoring): 
   writeOwnedFile(f.queries, renderExporterQueries(), state.runAs, 0o644);
   writeOwnedFile(
     f.rules,
-    renderAlertRules(state.topology, { writer: state.writer, retired: state.retired }),
+    renderAlertRules(state.topology, {
+      writer: state.writer,
+      retired: state.retired,
+      standbys: servingStandbys(state),
+    }),
     state.runAs,
     0o644,
   );

@@ -18,7 +18,9 @@ import { refreshMonitoring } from "./monitoring";
 import { rehearsalVersion } from "./provision";
 import { setRegionLink } from "./network";
 import { localOutputs } from "./outputs";
-import { seedReplica, startNode, stopNode, superuserSql } from "./postgresNode";
+import { seedReplica, startNode, stopNode, superuserSql, writeNodeConfig } from "./postgresNode";
+import { asStandby } from "./serving";
+import { allNodes } from "../topology/queries";
 import { type LocalState, readState, writeState } from "./state";
 import { stopEverything, tearDown } from "./teardown";
 import { type Step, type UpContext, type UpResult, type UpSource, createSteps, resumeSteps } from "./upSteps";
@@ -180,9 +182,11 @@ export class LocalRunner {
   async reseed(name: string): Promise<void> {
     const state = this.requireState();
     const node = nodeContext(this.layout, state);
-    const member = state.topology.standbys.find((s) => s.name === name);
-    if (!member) throw new LocalError(`${name} is not a replica of stack ${this.stack}; only replicas are re-seeded.`);
-    if (member.name === state.writer) throw new LocalError(`${name} is the writer; only replicas are re-seeded.`);
+    if (name === state.writer) throw new LocalError(`${name} is the writer; only replicas are re-seeded.`);
+    const found = allNodes(state.topology).find((n) => n.name === name);
+    if (!found) throw new LocalError(`${name} is not a node of stack ${this.stack}; only its replicas are re-seeded.`);
+    // A retired former writer rejoins as a standby of the current writer, on a slot of its own name.
+    const member = asStandby(found);
     await stopNode(node, member);
     rmSync(this.layout.dataDir(name), { recursive: true, force: true });
     const writer = nodeByName(state, state.writer);
@@ -190,10 +194,11 @@ export class LocalRunner {
       "-c",
       `SELECT pg_drop_replication_slot('${member.slot}') FROM pg_replication_slots WHERE slot_name = '${member.slot}' AND NOT active`,
     ]);
-    await seedReplica(node, member, endpointOf(state, writer));
-    await startNode(node, member);
     state.retired = state.retired.filter((r) => r !== name);
     writeState(this.layout, state);
+    await seedReplica(node, member, endpointOf(state, writer));
+    writeNodeConfig(nodeContext(this.layout, state), member);
+    await startNode(node, member);
   }
 
   /** The partition drill: cuts a region's link (down) or restores it; needs the regions in namespaces (root). */
