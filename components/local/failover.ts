@@ -143,7 +143,12 @@ async function mostAdvancedCandidate(layout: Layout, state: LocalState): Promise
 }
 
 /** Points a standby at the new writer. */
-async function follow(layout: Layout, state: LocalState, follower: StandbyNode, writer: StandbyNode): Promise<void> {
+export async function follow(
+  layout: Layout,
+  state: LocalState,
+  follower: StandbyNode,
+  writer: StandbyNode,
+): Promise<void> {
   const node = nodeContext(layout, state);
   if (!(await nodeIsRunning(node, follower))) return;
   const { host, port } = endpointOf(state, writer);

@@ -220,6 +220,30 @@ export async function refreshMonitoring(layout: Layout, state: LocalState): Prom
 }
 
 /**
+ * After a change of members: exporters of servers that left stop, servers that joined get one (on the port the others
+ * share), then the rules and targets are rewritten and Prometheus reloaded.
+ */
+export async function followMembers(layout: Layout, state: LocalState): Promise<void> {
+  const monitoring = state.monitoring;
+  if (!monitoring) return;
+  const live = liveNodes(state);
+  for (const name of Object.keys(monitoring.exporters)) {
+    if (live.some((node) => node.name === name)) continue;
+    await stopProcess(monitoring.pids.exporters[name], "SIGTERM", 10_000);
+    delete monitoring.pids.exporters[name];
+    delete monitoring.exporters[name];
+  }
+  const port =
+    Object.values(monitoring.exporters)[0]?.port ??
+    (state.network.kind === "namespaces" ? EXPORTER_PORTS.postgres : (await freePorts(1))[0]!);
+  for (const node of live) monitoring.exporters[node.name] ??= { host: endpointOf(state, node).host, port };
+  for (const pool of poolsOf(state.topology))
+    monitoring.poolExporters[poolKey(state, pool)] ??= { host: LOOPBACK, port: (await freePorts(1))[0]! };
+  startServerExporters(layout, state, monitoring);
+  await refreshMonitoring(layout, state);
+}
+
+/**
  * The alerts page: Debian's Prometheus ships only the classic UI (its package has no React
  * build), whose pages live under /classic/ and whose root redirects there; upstream's is /alerts.
  */
