@@ -118,6 +118,49 @@ async function rejoin(layout: Layout, state: LocalState, former: StandbyNode): P
   await startNode(node, former);
 }
 
+/** How long PAUSE may wait for in-flight transactions before the switchover is called off. */
+const PAUSE_TIMEOUT_MS = 30_000;
+
+/** PAUSE, bounded: a transaction that never ends would hold every writer waiting. */
+async function pauseWrites(pool: ReturnType<typeof writePool>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new LocalError(
+            `PAUSE of the write pool did not complete in ${PAUSE_TIMEOUT_MS / 1000} s: a transaction through it is still open. The switchover was called off; nothing changed.`,
+          ),
+        ),
+      PAUSE_TIMEOUT_MS,
+    );
+  });
+  try {
+    await Promise.race([adminCommand(pool.endpoint, pool.login, `PAUSE ${pool.database}`), timeout]);
+  } catch (error) {
+    await resumeWrites(pool);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** RESUME, retried: a write pool left paused would hold every writer until query_wait_timeout. */
+async function resumeWrites(pool: ReturnType<typeof writePool>): Promise<void> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      await adminCommand(pool.endpoint, pool.login, `RESUME ${pool.database}`);
+      return;
+    } catch (error) {
+      if (/not paused/i.test((error as Error).message)) return;
+      last = error;
+      await sleep(250);
+    }
+  }
+  throw new LocalError(`RESUME of the write pool failed: ${(last as Error).message}; run it on its admin console`);
+}
+
 /**
  * Hands the writer from `from` to `to`. `rejoin`: the old writer becomes a standby of the new one
  * (false when the change removes it; it is then left stopped for removal).
@@ -134,7 +177,7 @@ export async function switchover(
   const pool = writePool(state);
   const node = nodeContext(layout, state);
   // New and waiting queries wait until RESUME (CHANGE_FACTS.pauseHoldsClients).
-  await adminCommand(pool.endpoint, pool.login, `PAUSE ${pool.database}`);
+  await pauseWrites(pool);
   const paused = Date.now();
   let promoted = false;
   let handoverLsn = "";
@@ -161,7 +204,7 @@ export async function switchover(
     }
     throw error;
   } finally {
-    await adminCommand(pool.endpoint, pool.login, `RESUME ${pool.database}`).catch(() => undefined);
+    await resumeWrites(pool);
   }
   const pausedMs = Date.now() - paused;
   if (!synchronous) for (const follower of followers) await follow(layout, state, follower, asStandby(target));
