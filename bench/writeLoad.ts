@@ -43,7 +43,7 @@ export class WriteLoad {
 
   /** Acknowledged ids the writer does not hold now: must be none. */
   async lost(outputs: StackOutputs = this.outputs): Promise<number[]> {
-    const reader = stackClient(outputs, outputs.pools.write);
+    const reader = stackClient(outputs, outputs.pools.write, { queryTimeoutMs: 60_000 });
     await reader.connect();
     try {
       const rows = (await reader.query<{ id: string }>(`SELECT id FROM ${LOAD_TABLE}`)).rows;
@@ -56,15 +56,21 @@ export class WriteLoad {
 
   /** The longest time in [from, to] with no acknowledged commit (ms): 0-ish under a steady load. */
   longestGap(from: number, to: number): number {
+    return this.longestGapAt(from, to).ms;
+  }
+
+  /** The longest gap and when it began. */
+  longestGapAt(from: number, to: number): { ms: number; at: number } {
     const times = this.acknowledged.map((a) => a.at).sort((a, b) => a - b);
-    let previous = times.filter((t) => t <= from).pop() ?? from;
-    let longest = 0;
+    let previous = Math.max(times.filter((t) => t <= from).pop() ?? from, from);
+    let longest = { ms: 0, at: from };
     for (const t of times.filter((t) => t > from)) {
-      longest = Math.max(longest, Math.min(t, to) - Math.max(previous, from));
+      const gap = Math.min(t, to) - previous;
+      if (gap > longest.ms) longest = { ms: gap, at: previous };
       if (t >= to) return longest;
       previous = t;
     }
-    return Math.max(longest, to - previous);
+    return to - previous > longest.ms ? { ms: to - previous, at: previous } : longest;
   }
 
   failuresBetween(from: number, to: number): string[] {

@@ -4,11 +4,11 @@
  * of the read pools) until they are stopped and deleted. Who writes is unchanged.
  */
 import type { Endpoint } from "../contract/stackOutputs";
-import { allNodes } from "../topology/queries";
+import { allNodes, allPools } from "../topology/queries";
 import type { LocalTopology } from "../topology/types";
-import { endpointIsFree } from "./addresses";
+import { LOOPBACK, endpointIsFree, freePorts } from "./addresses";
 import { LocalError } from "./errors";
-import { addRegionAddress, regionNet, serverEndpoint } from "./network";
+import { addRegionAddress, poolEndpoint, regionNet, serverEndpoint } from "./network";
 import { asStandby } from "./serving";
 import type { LocalState } from "./state";
 
@@ -36,6 +36,19 @@ async function namespaceEndpoint(state: LocalState, region: string, taken: Set<s
     return candidate;
   }
   throw new LocalError(`no server address left in region ${region}`);
+}
+
+/** A pool the change adds (the OLAP pool): a free port on loopback, or the region's next pool address. */
+async function newPoolEndpoint(state: LocalState, region: string, taken: Set<string>): Promise<Endpoint> {
+  if (state.network.kind !== "namespaces") return { host: LOOPBACK, port: (await freePorts(1))[0]! };
+  const net = regionNet(state.network, region);
+  for (let k = 0; k < 50; k++) {
+    const candidate = poolEndpoint(net, k);
+    if (taken.has(candidate.host)) continue;
+    await addRegionAddress(state.network, region, candidate.host);
+    return candidate;
+  }
+  throw new LocalError(`no pool address left in region ${region}`);
 }
 
 /** The state `local up` records before it changes anything: new topology, new nodes' places, leaving nodes. */
@@ -68,11 +81,19 @@ export async function changedState(
     taken.add(endpoint.host);
     sockets[node.name] = Math.max(-1, ...Object.values(sockets)) + 1;
   }
+  const pools = { ...state.endpoints.pools };
+  const poolHosts = new Set(Object.values(pools).map((e) => e.host));
+  for (const pool of allPools(topology)) {
+    const key = pool.region === topology.region ? pool.name : `${pool.name}@${pool.region}`;
+    if (pools[key]) continue;
+    pools[key] = await newPoolEndpoint(state, pool.region, poolHosts);
+    poolHosts.add(pools[key].host);
+  }
   return {
     ...state,
     topology,
     ...(rehearsal ? { rehearsal } : {}),
-    endpoints: { ...state.endpoints, nodes, sockets },
+    endpoints: { ...state.endpoints, nodes, sockets, pools },
     leaving,
     draining: [...new Set([...(state.draining ?? []), ...leaving.map((n) => n.name)])],
   };

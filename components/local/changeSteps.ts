@@ -5,7 +5,7 @@
  * the writer over when it needs a restart or leaves (switchover.ts), remove the leaving replicas
  * and their slots, then follow with the pools. The plan was checked for refusals before this runs.
  */
-import { rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { allNodes, allPools } from "../topology/queries";
 import type { DatabaseNode, LocalTopology } from "../topology/types";
 import type { ChangePlan, ServerStep } from "./changePlan";
@@ -153,7 +153,9 @@ async function removeLeaving(ctx: ChangeContext): Promise<void> {
   const writer = nodeByName(ctx.state, ctx.state.writer);
   for (const member of ctx.state.leaving ?? []) {
     await stopNode(node, member);
-    rmSync(ctx.layout.nodeDir(member.name), { recursive: true, force: true });
+    // Asynchronous: deleting a data directory takes seconds, and a synchronous delete would stall whatever shares
+    // this process (the read pool controller's callers, a test's or bench's write load).
+    await rm(ctx.layout.nodeDir(member.name), { recursive: true, force: true });
     await dropSlot(ctx, writer, member.slot);
     ctx.state.leaving = (ctx.state.leaving ?? []).filter((n) => n.name !== member.name);
     ctx.state.draining = (ctx.state.draining ?? []).filter((n) => n !== member.name);
@@ -203,6 +205,7 @@ async function followPools(ctx: ChangeContext): Promise<void> {
     if (step.action === "remove") {
       await stopPool(state.pids.pools[step.key]);
       delete state.pids.pools[step.key];
+      delete state.endpoints.pools[step.key];
       writeState(layout, state);
     }
   }
