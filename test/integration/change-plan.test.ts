@@ -90,6 +90,22 @@ describe.sequential("local up --dry-run and refusals on a running stack", () => 
     expect(postmasterPids(stack)).toEqual(before);
     expect(await stack.runner.superuserQuery("planned-replica-0", "SHOW work_mem")).toBe("8MB");
   });
+
+  it("turns the OLAP replica on (seeded, its pool started) and off (removed, its slot dropped, its pool stopped)", async () => {
+    const base = { replicas: 1, postgresql: { replica: { work_mem: "8MB" } } };
+    stack.edit(drillConfig("planned", { ...base, olap: { enabled: true } }));
+    const on = await stack.up();
+    expect(on.change!.plan.servers.find((s) => s.name === "planned-olap-0")?.action).toBe("seed");
+    expect(on.change!.plan.pools.find((p) => p.key === "olap")?.action).toBe("start");
+    expect(on.outputs.pools.olap).toBeDefined();
+    expect((await stack.slots()).slots).toEqual(["planned_olap_0", "planned_replica_0"]);
+    stack.edit(drillConfig("planned", base));
+    const off = await stack.up();
+    expect(off.change!.plan.servers.find((s) => s.name === "planned-olap-0")?.action).toBe("remove");
+    expect(off.outputs.pools.olap).toBeUndefined();
+    expect((await stack.slots()).slots).toEqual(["planned_replica_0"]);
+    expect(stack.runner.state()!.pids.pools.olap).toBeUndefined();
+  });
 });
 
 describe.sequential("a synchronous stack changed under write load", () => {
