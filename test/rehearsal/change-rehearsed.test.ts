@@ -16,17 +16,16 @@ import { ChangingStack } from "../support/changeDrill";
 
 describe.skipIf(userInfo().uid !== 0).sequential("prod, rehearsed, changed under write load", () => {
   const stack = new ChangingStack("prod");
-  const file = join(stack.stacksDir, "Pulumi.prod.yaml");
   let load: WriteLoad;
 
   function editStackFile(change: (config: Record<string, unknown>) => void): void {
-    const document = parse(readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+    const document = parse(readFileSync(stack.stackFile(), "utf8")) as { config: Record<string, unknown> };
     change(document.config);
-    writeFileSync(file, stringify(document));
+    writeFileSync(stack.stackFile(), stringify(document));
   }
 
   beforeAll(async () => {
-    copyFileSync(join(__dirname, "../../stacks/Pulumi.prod.yaml"), file);
+    copyFileSync(join(__dirname, "../../stacks/Pulumi.prod.yaml"), stack.stackFile());
     load = new WriteLoad((await stack.up()).outputs);
     await load.start();
   });

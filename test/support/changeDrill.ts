@@ -2,7 +2,8 @@
  * A small local stack driven the way a user changes one: its stack file (Pulumi.<stack>.yaml) is
  * edited, then `local up` runs again on the running stack. For the change drill and the change bench.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -20,19 +21,27 @@ export class ChangingStack {
   readonly runner: LocalRunner;
   private readonly root: string;
 
+  /** Makes nothing on disk until the stack file is first written (a skipped suite leaves nothing behind). */
   constructor(readonly name: string) {
-    this.root = mkdtempSync(join(tmpdir(), `pgrr-change-${name}-`));
-    chmodSync(this.root, 0o755);
+    this.root = join(tmpdir(), `pgrr-change-${name}-${randomBytes(4).toString("hex")}`);
     this.stacksDir = join(this.root, "stacks");
     this.stateDir = join(this.root, "state");
-    mkdirSync(this.stacksDir);
     this.runner = new LocalRunner(name, this.stateDir);
+  }
+
+  /** The stack file's path, its directory made (world-traversable: the servers run as postgres). */
+  stackFile(): string {
+    if (!existsSync(this.stacksDir)) {
+      mkdirSync(this.stacksDir, { recursive: true });
+      chmodSync(this.root, 0o755);
+    }
+    return join(this.stacksDir, `Pulumi.${this.name}.yaml`);
   }
 
   /** Writes the stack file as a user would: `pg-read-replicas:<key>: value` under `config:`. */
   edit(config: StackConfig): void {
     const keyed = Object.fromEntries(Object.entries(config).map(([key, value]) => [`pg-read-replicas:${key}`, value]));
-    writeFileSync(join(this.stacksDir, `Pulumi.${this.name}.yaml`), stringify({ config: keyed }));
+    writeFileSync(this.stackFile(), stringify({ config: keyed }));
   }
 
   topology(): Topology {
