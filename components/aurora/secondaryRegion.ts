@@ -2,7 +2,10 @@
  * A secondary region of the Aurora Global Database: its own network, a cluster
  * that joins the global cluster (no credentials, no database name: both come
  * from the primary), its log group and its readers. Children run through that
- * region's provider.
+ * region's provider. The cluster depends on the global cluster through its
+ * globalClusterIdentifier, so when the region is removed from crossRegion, Pulumi
+ * deletes its readers, then it (leaving the global cluster first), then the
+ * global cluster: the primary leaves last and keeps running.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -51,7 +54,7 @@ export class AuroraSecondaryRegion extends pulumi.ComponentResource {
       name,
       { kmsKeyId: secondary.kmsKeyId, subnetGroup: network.subnetGroup.name },
       (hex) => clusterIdentifier(args.identifierPrefix, hex, secondary.region),
-      this,
+      { parent: this },
     );
     const logGroup = createLogGroup(name, clusterId, topology.aurora.logRetentionDays, child);
     const waitFor = [args.primaryWriter, logGroup];
@@ -84,8 +87,9 @@ function createSecondaryCluster(name: string, args: SecondaryClusterArgs, parent
       dbClusterParameterGroupName: args.parameters.cluster.name,
       storageEncrypted: true,
       kmsKeyId: secondary.kmsKeyId,
-      deletionProtection: aurora.deletionProtection,
-      // A secondary holds no data of its own: the primary's final snapshot covers it.
+      // A secondary holds no data of its own (the primary's final snapshot covers it), and removing its region from
+      // crossRegion must be able to delete it: RDS refuses to delete a cluster with deletion protection on.
+      deletionProtection: false,
       skipFinalSnapshot: true,
       enabledCloudwatchLogsExports: ["postgresql"],
       applyImmediately: aurora.applyImmediately,

@@ -1,7 +1,7 @@
 /**
  * Aurora options that relate to other keys: the managed master password and
- * Global Database, windows that must not overlap, major upgrades, and the
- * promotion order autoscaled readers end up in.
+ * Global Database, windows that must not overlap, major upgrades, lifted
+ * protections, and the promotion order autoscaled readers end up in.
  */
 import { AUTOSCALING, GLOBAL_DATABASE } from "../facts/aws/limits";
 import type { ResolvedAurora } from "../config/resolve";
@@ -63,6 +63,18 @@ function versions(config: ResolvedAurora): Check {
   };
 }
 
+function replacement(config: ResolvedAurora): Check {
+  return ({ warnings }) => {
+    const { allowReplacement, deletionProtection } = config.aurora;
+    if (!allowReplacement) return;
+    warnings.push(
+      deletionProtection
+        ? "aurora.allowReplacement is set: the cluster has neither Pulumi protect nor RDS deletion protection while it is, so a change of database, user or aurora.kmsKeyId replaces it with a new, empty cluster and pulumi destroy deletes it. Run pulumi up with it alone first (RDS would otherwise refuse to delete the old cluster), and remove it when done."
+        : "aurora.allowReplacement has no effect: aurora.deletionProtection is false, so nothing protects the cluster.",
+    );
+  };
+}
+
 /** db.r6g.4xlarge → 8 (xlarge 4, Nxlarge 4 + N); undefined for names it cannot rank. */
 export function instanceSizeRank(instanceClass: string): number | undefined {
   const size = instanceClass.split(".")[2];
@@ -87,5 +99,5 @@ function promotion(config: ResolvedAurora): Check {
 }
 
 export function auroraOptionRules(config: ResolvedAurora): Check[] {
-  return [managedPassword(config), windows(config), versions(config), promotion(config)];
+  return [managedPassword(config), windows(config), versions(config), replacement(config), promotion(config)];
 }
