@@ -63,10 +63,25 @@ function versions(config: ResolvedAurora): Check {
   };
 }
 
+/**
+ * A replaced primary cluster would be created outside the Global Database (it never names the global cluster), and
+ * the old one, still the writer of secondaries, cannot leave it: the stack would end with a new, empty writer beside a
+ * Global Database still holding the old one.
+ */
 function replacement(config: ResolvedAurora): Check {
-  return ({ warnings }) => {
+  return ({ issues, warnings }) => {
     const { allowReplacement, deletionProtection } = config.aurora;
     if (!allowReplacement) return;
+    if (config.crossRegion.length > 0) {
+      issues.push({
+        key: "aurora.allowReplacement",
+        value: true,
+        problem:
+          "would let the primary cluster of a Global Database be replaced, but its secondaries and the global cluster stay with the old one",
+        fix: "remove crossRegion and run pulumi up (the secondary regions are deleted, the primary keeps running), then make the change with aurora.allowReplacement, then add crossRegion back",
+      });
+      return;
+    }
     warnings.push(
       deletionProtection
         ? "aurora.allowReplacement is set: the cluster has neither Pulumi protect nor RDS deletion protection while it is, so a change of database, user or aurora.kmsKeyId replaces it with a new, empty cluster and pulumi destroy deletes it. Run pulumi up with it alone first (RDS would otherwise refuse to delete the old cluster), and remove it when done."

@@ -129,7 +129,7 @@ export const aurora = z.strictObject({
   ),
   allowReplacement: doc(
     bool.prefault(false),
-    "lift the cluster's protections for as long as it is set, so a change may replace it with a new, empty cluster (the old one's final snapshot keeps its data) or pulumi destroy may delete it; apply it alone first",
+    "lift the cluster's protections for as long as it is set, so a change may replace it with a new, empty cluster (the old one's final snapshot keeps its data) or pulumi destroy may delete it; apply it alone first; not with crossRegion",
   ),
   skipFinalSnapshot: doc(bool.prefault(false), "turn on only for scratch stacks"),
   backupRetentionDays: doc(wholeNumber(1, 35, 7).prefault(7), "automated backups kept, 1–35 days"),
