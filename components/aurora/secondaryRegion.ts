@@ -9,6 +9,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { GLOBAL_DATABASE } from "../facts/aws/limits";
 import { ROLES } from "../topology/roles";
 import type { AuroraSecondary, AuroraTopology } from "../topology/types";
 import { createClusterIdentifier } from "./cluster";
@@ -100,6 +101,9 @@ function createSecondaryCluster(name: string, args: SecondaryClusterArgs, parent
     {
       parent,
       dependsOn: args.waitFor,
+      // Replaced (crossRegion[].kmsKeyId, subnets' group name): the old cluster must leave the region first, since a
+      // Global Database takes one cluster per region; its readers go with it, and the region is re-cloned.
+      deleteBeforeReplace: GLOBAL_DATABASE.oneClusterPerRegion.value,
       // The provider reports the source cluster here once joined; re-applying it would try to detach.
       // engineVersion moves with the global cluster (versions.ts).
       ignoreChanges: ["replicationSourceIdentifier", ...args.versions.cluster],

@@ -13,6 +13,7 @@ import {
   PROTECTED_REPLACE_REFUSED,
 } from "../../components/facts/aws/replacement";
 import { CLUSTER_REPLACING_KEYS } from "../../components/aurora/protection";
+import { GLOBAL_DATABASE } from "../../components/facts/aws/limits";
 import { type ChangePlan, changePlan } from "../support/changePlan";
 import { TYPES, one, providerUrn } from "../support/graph";
 import { PROJECT, type ProgramRun, type Registered, runProgram } from "../support/pulumiMocks";
@@ -102,6 +103,11 @@ describe("aurora-prod and its eu-west-1 region", () => {
       const stateful = plan.created.filter((r) => STATEFUL.has(r.type) && r !== made);
       expect(names(stateful)).toEqual(["pg-eu-west-1-cluster", "pg-eu-west-1-reader-0", "pg-eu-west-1-reader-1"]);
       for (const resource of stateful) expect(providerUrn(resource), resource.name).toBe(eu);
+    });
+
+    it("replaces a secondary cluster delete-first: a Global Database takes one cluster per region", () => {
+      expect(GLOBAL_DATABASE.oneClusterPerRegion.value).toBe(true);
+      expect(one(global, TYPES.cluster, "pg-eu-west-1-cluster").deleteBeforeReplace).toBe(true);
     });
 
     it(`never asks the running cluster to join (${CLUSTER_JOINS_GLOBAL_ONLY_AT_CREATION.value})`, () => {
@@ -261,6 +267,17 @@ const TABLE: Array<{ change: string; edit: Edit; replaced: string[]; created: st
     change: "aurora.subnetIds",
     edit: edit({}, { subnetIds: ["subnet-0a1b2c3d4e5f60021", "subnet-0a1b2c3d4e5f60022", "subnet-0a1b2c3d4e5f60024"] }),
     replaced: ["pg-proxy", "pg-proxy-ro"],
+    created: [],
+    deleted: [],
+  },
+  {
+    change: "crossRegion[0].kmsKeyId",
+    edit: (c) => {
+      const [region, ...others] = JSON.parse(c[key("crossRegion")]!);
+      const kmsKeyId = "arn:aws:kms:eu-west-1:111122223333:key/0a1b2c3d-4e5f-6789-0abc-def012345678";
+      return edit({ crossRegion: [{ ...region, kmsKeyId }, ...others] })(c);
+    },
+    replaced: ["pg-eu-west-1-cluster", "pg-eu-west-1-cluster-id", "pg-eu-west-1-reader-0", "pg-eu-west-1-reader-1"],
     created: [],
     deleted: [],
   },

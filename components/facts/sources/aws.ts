@@ -119,7 +119,8 @@ export const AWS_SOURCES = {
     ref: AUG_2023,
   },
   globalRequirements: {
-    title: "Aurora Global Database configuration requirements: up to 10 secondary Regions; primary readers 15 - s",
+    title:
+      "Aurora Global Database configuration requirements: up to 10 secondary Regions, each cluster in its own Region; primary readers 15 - s",
     url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.configuration.requirements.html",
   },
   globalDatabase2023: {
