@@ -27,6 +27,15 @@ export const CNPG_UPDATES = {
     cite("cnpg", "api/v1/cluster_types.go:424-441", "kubebuilder defaults unsupervised and restart"),
     cite("cnpg", "api/v1/cluster_funcs.go:803-823", "GetPrimaryUpdateStrategy / GetPrimaryUpdateMethod"),
   ),
+  /** A change of postgresql.parameters is reloaded on every instance; only one that needs a restart rolls them. */
+  reloadFirst: fact(
+    true,
+    cite(
+      "cnpg",
+      "docs/src/postgresql_conf.md:595-603",
+      "the instances immediately reload; a parameter requiring a restart makes a rolling upgrade",
+    ),
+  ),
   /**
    * A rolling update (a new image, a setting that needs a restart, new resources) restarts the replicas one at a
    * time, the most lagged first, and the primary last.
