@@ -4,7 +4,8 @@
  * bridge turns a ForceNew difference into a replacement), how a Global Database is made from a running cluster and
  * taken apart again, and what the engine does with a protected resource. Argument names are @pulumi/aws's (camelCase
  * of the provider's snake_case). The schemas were read from the stored index's copies of the provider's files at the
- * commits in the registry; the index gives no line numbers, so each reference names the schema function instead.
+ * commits in the registry; the index gives no line numbers, so each reference names the schema function, and for the
+ * cluster and the global cluster also the lines, counted in the stored copy (its import block checked by machine).
  */
 import { type Fact, type SourceRef, cite, fact } from "../fact";
 
@@ -40,6 +41,11 @@ export const REPLACING_ARGUMENTS: readonly ReplacingArguments[] = [
     ],
     sources: [
       cite("tfCluster", forceNew("resourceCluster()"), "port, engine_version, global_cluster_identifier are not"),
+      cite(
+        "tfCluster",
+        "lines 94-100, 121-136, 147-153, 165-170, 184-195, 240-248, 255-267, 317-323, 374-379",
+        "ForceNew: availability_zones, cluster_identifier(_prefix), cluster_scalability_type, database_name, db_subnet_group_name, db_system_id, engine, engine_mode, kms_key_id, master_username; global_cluster_identifier (295-298) is Optional only",
+      ),
     ],
   },
   {
@@ -62,6 +68,11 @@ export const REPLACING_ARGUMENTS: readonly ReplacingArguments[] = [
     fields: ["databaseName", "engine", "globalClusterIdentifier", "sourceDbClusterIdentifier", "storageEncrypted"],
     sources: [
       cite("tfGlobalCluster", forceNew("ResourceGlobalCluster()"), "engine_version, deletion_protection are not"),
+      cite(
+        "tfGlobalCluster",
+        "lines 50-54, 60-67, 81-86, 107-120",
+        "ForceNew: database_name, engine, global_cluster_identifier, source_db_cluster_identifier, storage_encrypted; engine, source_db_cluster_identifier and storage_encrypted are also Computed, so leaving one out of the program changes nothing",
+      ),
     ],
   },
   {
@@ -185,7 +196,7 @@ export const GLOBAL_FROM_EXISTING_CLUSTER: Fact<{
   ),
   cite(
     "tfGlobalCluster",
-    "ResourceGlobalCluster() Schema: source_db_cluster_identifier",
+    "lines 107-114 (ResourceGlobalCluster() Schema: source_db_cluster_identifier)",
     "ConflictsWith engine, RequiredWith force_destroy",
   ),
 );
