@@ -16,7 +16,7 @@ import { CLUSTER_REPLACING_KEYS } from "../../components/aurora/protection";
 import { GLOBAL_DATABASE } from "../../components/facts/aws/limits";
 import { type ChangePlan, changePlan } from "../support/changePlan";
 import { TYPES, one, providerUrn } from "../support/graph";
-import { PROJECT, type ProgramRun, type Registered, runProgram } from "../support/pulumiMocks";
+import { PROJECT, type ProgramRun, type Registered, resolve, runProgram } from "../support/pulumiMocks";
 
 type Config = Record<string, string>;
 type Edit = (config: Config) => Config;
@@ -173,6 +173,14 @@ describe("a change that would replace the cluster", () => {
     expect(refusedNames(plan)).toEqual(["pg-cluster", "pg-cluster-id"]);
     const cluster = plan.replaced.find((r) => r.resource.name === "pg-cluster")!;
     expect(cluster.because).toContain(argument);
+  });
+
+  it("names, beside Pulumi's refusal, the keys that replace the cluster and the one that lifts its protection", async () => {
+    const notes = (await resolve((await runProgram("aurora-prod")).program.notes)).value;
+    const note = notes.find((n) => n.includes("aurora.allowReplacement"));
+    expect(note).toBeDefined();
+    for (const name of CLUSTER_REPLACING_KEYS) expect(note).toContain(name);
+    expect(note).toContain("unable to replace resource");
   });
 
   it.each(CLUSTER_REPLACING_KEYS)(
