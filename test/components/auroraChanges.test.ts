@@ -165,6 +165,37 @@ describe("aurora-prod and its eu-west-1 region", () => {
   });
 });
 
+/**
+ * A Global Database as this program made it before the global cluster was made from the primary: the global cluster
+ * created empty (engine, encryption, deletion protection of its own) and the primary joining it by name.
+ */
+function madeTheOlderWay(run: ProgramRun): ProgramRun {
+  const global = one(run, TYPES.global, "pg-global");
+  const resources = run.resources.map((r): Registered => {
+    if (r === global) {
+      const { sourceDbClusterIdentifier: _, forceDestroy: __, ...inputs } = r.inputs;
+      const older = { ...inputs, engine: "aurora-postgresql", storageEncrypted: true, deletionProtection: true };
+      return { ...r, inputs: older, propertyDependencies: {}, dependencies: [] };
+    }
+    if (r.type === TYPES.cluster && r.name === "pg-cluster")
+      return { ...r, inputs: { ...r.inputs, globalClusterIdentifier: "pg-global-id" }, dependencies: [global.urn] };
+    return r;
+  });
+  return { ...run, resources };
+}
+
+describe("aurora-prod deployed before the global cluster was made from the primary", () => {
+  it("keeps its global cluster and its primary's membership on the first up after the change", async () => {
+    const current = await runProgram("aurora-prod");
+    const plan = changePlan(madeTheOlderWay(current), current);
+    expect(plan.replaced).toEqual([]);
+    expect(plan.created).toEqual([]);
+    expect(plan.deleted).toEqual([]);
+    // What does change in place on that up: forceDestroy, so a later removal of crossRegion can take the primary out.
+    expect(one(current, TYPES.global, "pg-global").inputs.forceDestroy).toBe(true);
+  });
+});
+
 describe("a change that would replace the cluster", () => {
   it.each(CLUSTER_REPLACING_KEYS)("%s is refused on aurora-prod before anything is touched", async (name) => {
     const { edit: change, argument } = REPLACING_EDITS[name];

@@ -4,14 +4,15 @@
  *
  * - a resource is replaced when an argument that replaces it (components/facts/aws/replacement.ts) differs, or comes
  *   from a resource that is itself replaced (its new outputs are new values), unless the program ignores changes to
- *   that argument (ignoreChanges keeps the old value on update);
+ *   that argument (ignoreChanges keeps the old value on update) or leaves out one the provider computes (the state's
+ *   value stays);
  * - a replacement is refused when the resource is protected before and after (the engine allows unprotecting and
  *   replacing in one update, and refuses it in preview already: PROTECTED_REPLACE_REFUSED);
  * - resources only in the second run are created, those only in the first are deleted, dependents before what they
  *   depend on (the engine's ScheduleDeletes, pulumi/pulumi@v3.248.0 pkg/resource/deploy/step_generator.go:2536-2600).
  */
 import { isDeepStrictEqual } from "node:util";
-import { replacingFields } from "../../components/facts/aws/replacement";
+import { computedReplacingFields, replacingFields } from "../../components/facts/aws/replacement";
 import type { ProgramRun, Registered } from "./pulumiMocks";
 
 export interface Replacement {
@@ -31,8 +32,10 @@ export interface ChangePlan {
 
 /** The replacing arguments of `after` that change, given which resources are already replaced. */
 function changedArguments(before: Registered, after: Registered, replaced: ReadonlySet<string>): string[] {
+  const computed = computedReplacingFields(after.type);
+  const keepsState = (field: string) => after.inputs[field] === undefined && computed.includes(field);
   return replacingFields(after.type)
-    .filter((field) => !after.ignoreChanges.includes(field))
+    .filter((field) => !after.ignoreChanges.includes(field) && !keepsState(field))
     .filter(
       (field) =>
         !isDeepStrictEqual(before.inputs[field], after.inputs[field]) ||

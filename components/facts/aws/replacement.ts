@@ -13,6 +13,10 @@ export interface ReplacingArguments {
   type: string;
   /** Top-level arguments whose change replaces the resource (a nested ForceNew block counts as its top argument). */
   fields: readonly string[];
+  /**
+   * Those of them also Computed (where read): left out of the program, one keeps the value in the state, no diff.
+   */
+  computed?: readonly string[];
   sources: readonly SourceRef[];
 }
 
@@ -38,6 +42,17 @@ export const REPLACING_ARGUMENTS: readonly ReplacingArguments[] = [
       "snapshotIdentifier",
       "sourceRegion",
       "storageEncrypted",
+    ],
+    computed: [
+      "availabilityZones",
+      "clusterIdentifier",
+      "clusterIdentifierPrefix",
+      "clusterScalabilityType",
+      "databaseName",
+      "dbSubnetGroupName",
+      "dbSystemId",
+      "kmsKeyId",
+      "masterUsername",
     ],
     sources: [
       cite("tfCluster", forceNew("resourceCluster()"), "port, engine_version, global_cluster_identifier are not"),
@@ -66,6 +81,7 @@ export const REPLACING_ARGUMENTS: readonly ReplacingArguments[] = [
   {
     type: "aws:rds/globalCluster:GlobalCluster",
     fields: ["databaseName", "engine", "globalClusterIdentifier", "sourceDbClusterIdentifier", "storageEncrypted"],
+    computed: ["engine", "sourceDbClusterIdentifier", "storageEncrypted"],
     sources: [
       cite("tfGlobalCluster", forceNew("ResourceGlobalCluster()"), "engine_version, deletion_protection are not"),
       cite(
@@ -117,6 +133,11 @@ export const REPLACING_ARGUMENTS: readonly ReplacingArguments[] = [
 /** The arguments whose change replaces a resource of this type; none for a type without a record here. */
 export function replacingFields(type: string): readonly string[] {
   return REPLACING_ARGUMENTS.find((entry) => entry.type === type)?.fields ?? [];
+}
+
+/** Of those, the ones the provider computes: left out of the program, they keep their value. */
+export function computedReplacingFields(type: string): readonly string[] {
+  return REPLACING_ARGUMENTS.find((entry) => entry.type === type)?.computed ?? [];
 }
 
 const STEP_GENERATOR = "pkg/resource/deploy/step_generator.go";
