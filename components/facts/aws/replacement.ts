@@ -5,7 +5,8 @@
  * taken apart again, and what the engine does with a protected resource. Argument names are @pulumi/aws's (camelCase
  * of the provider's snake_case). The schemas were read from the stored index's copies of the provider's files at the
  * commits in the registry; the index gives no line numbers, so each reference names the schema function, and for the
- * cluster and the global cluster also the lines, counted in the stored copy (its import block checked by machine).
+ * cluster, its instances and the global cluster also the lines, counted in the stored copy (the part before the
+ * schema checked by machine).
  */
 import { type Fact, type SourceRef, cite, fact } from "../fact";
 
@@ -74,8 +75,14 @@ export const REPLACING_ARGUMENTS: readonly ReplacingArguments[] = [
       "identifier",
       "identifierPrefix",
     ],
+    computed: ["availabilityZone", "dbSubnetGroupName", "identifier", "identifierPrefix"],
     sources: [
       cite("tfClusterInstance", forceNew("resourceClusterInstance()"), "instance_class, promotion_tier are not"),
+      cite(
+        "tfClusterInstance",
+        "lines 68-73, 79-83, 89-94, 100-105, 114-122, 137-152",
+        "ForceNew: availability_zone, cluster_identifier, custom_iam_instance_profile, db_subnet_group_name, engine, identifier(_prefix); instance_class (153-156) is Required only",
+      ),
     ],
   },
   {
