@@ -4,9 +4,9 @@
  * bridge turns a ForceNew difference into a replacement), how a Global Database is made from a running cluster and
  * taken apart again, and what the engine does with a protected resource. Argument names are @pulumi/aws's (camelCase
  * of the provider's snake_case). The schemas were read from the stored index's copies of the provider's files at the
- * commits in the registry; the index gives no line numbers, so each reference names the schema function, and for the
- * cluster, its instances and the global cluster also the lines, counted in the stored copy (the part before the
- * schema checked by machine).
+ * commits in the registry; the index gives no line numbers, so each reference names the schema function, and for
+ * the cluster, its instances, the global cluster and the proxy also the lines, counted in the stored copy (the part
+ * before the schema checked by machine).
  */
 import { type Fact, type SourceRef, cite, fact } from "../fact";
 
@@ -101,7 +101,15 @@ export const REPLACING_ARGUMENTS: readonly ReplacingArguments[] = [
   {
     type: "aws:rds/proxy:Proxy",
     fields: ["endpointNetworkType", "engineFamily", "targetConnectionNetworkType", "vpcSubnetIds"],
-    sources: [cite("tfProxy", forceNew("resourceProxy()"), "name is renamed in place (ModifyDBProxy NewDBProxyName)")],
+    computed: ["endpointNetworkType", "targetConnectionNetworkType"],
+    sources: [
+      cite("tfProxy", forceNew("resourceProxy()"), "name is renamed in place (ModifyDBProxy NewDBProxyName)"),
+      cite(
+        "tfProxy",
+        "lines 110-122, 144-150, 157-162",
+        "ForceNew: endpoint_network_type, engine_family, target_connection_network_type, vpc_subnet_ids; name (128-132) is Required only",
+      ),
+    ],
   },
   {
     type: "aws:rds/proxyEndpoint:ProxyEndpoint",
