@@ -5,8 +5,8 @@
  * taken apart again, and what the engine does with a protected resource. Argument names are @pulumi/aws's (camelCase
  * of the provider's snake_case). The schemas were read from the stored index's copies of the provider's files at the
  * commits in the registry; the index gives no line numbers, so each reference names the schema function, and for
- * the cluster, its instances, the global cluster and the proxy also the lines, counted in the stored copy (the part
- * before the schema checked by machine).
+ * the cluster, its instances, the global cluster, the proxy and the parameter groups also the lines, counted in the
+ * stored copy (the part before the schema checked by machine).
  */
 import { type Fact, type SourceRef, cite, fact } from "../fact";
 
@@ -124,14 +124,20 @@ export const REPLACING_ARGUMENTS: readonly ReplacingArguments[] = [
   {
     type: "aws:rds/clusterParameterGroup:ClusterParameterGroup",
     fields: ["description", "family", "name", "namePrefix"],
+    computed: ["name", "namePrefix"],
     sources: [
       cite("tfClusterParameterGroup", forceNew("ResourceClusterParameterGroup()"), "parameters change in place"),
+      cite("tfClusterParameterGroup", "lines 49-75", "ForceNew: description, family, name, name_prefix"),
     ],
   },
   {
     type: "aws:rds/parameterGroup:ParameterGroup",
     fields: ["description", "family", "name", "namePrefix"],
-    sources: [cite("tfParameterGroup", forceNew("resourceParameterGroup()"), "parameters change in place")],
+    computed: ["name", "namePrefix"],
+    sources: [
+      cite("tfParameterGroup", forceNew("resourceParameterGroup()"), "parameters change in place"),
+      cite("tfParameterGroup", "lines 52-78", "ForceNew: description, family, name, name_prefix"),
+    ],
   },
   {
     type: "aws:rds/subnetGroup:SubnetGroup",
