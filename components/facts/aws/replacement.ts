@@ -5,8 +5,8 @@
  * taken apart again, and what the engine does with a protected resource. Argument names are @pulumi/aws's (camelCase
  * of the provider's snake_case). The schemas were read from the stored index's copies of the provider's files at the
  * commits in the registry; the index gives no line numbers, so each reference names the schema function, and for
- * the cluster, its instances, the global cluster, the proxy and the parameter groups also the lines, counted in the
- * stored copy (the part before the schema checked by machine).
+ * the cluster, its instances, the global cluster, the proxy, the custom endpoints and the parameter groups also the
+ * lines, counted in the stored copy (the part before the schema checked by machine).
  */
 import { type Fact, type SourceRef, cite, fact } from "../fact";
 
@@ -119,7 +119,10 @@ export const REPLACING_ARGUMENTS: readonly ReplacingArguments[] = [
   {
     type: "aws:rds/clusterEndpoint:ClusterEndpoint",
     fields: ["clusterEndpointIdentifier", "clusterIdentifier"],
-    sources: [cite("tfClusterEndpoint", forceNew("resourceClusterEndpoint()"), "members change in place")],
+    sources: [
+      cite("tfClusterEndpoint", forceNew("resourceClusterEndpoint()"), "members change in place"),
+      cite("tfClusterEndpoint", "lines 49-60", "ForceNew: cluster_endpoint_identifier, cluster_identifier"),
+    ],
   },
   {
     type: "aws:rds/clusterParameterGroup:ClusterParameterGroup",
