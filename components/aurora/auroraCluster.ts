@@ -7,8 +7,8 @@
  *
  * A thin component: its constructor calls one plain `create…` function per part,
  * in the order each needs the last (credentials and network, parameter groups,
- * monitoring role, cluster, instances, endpoints, proxy, autoscaling, secondary
- * regions, alarms, deploy check, outputs). Each function takes what it needs and
+ * monitoring role, cluster, the global cluster made from it, instances, endpoints,
+ * proxy, autoscaling, secondary regions, alarms, deploy check, outputs). Each function takes what it needs and
  * its parent, and lives with the resources it creates.
  */
 import type * as aws from "@pulumi/aws";
@@ -61,8 +61,8 @@ export class AuroraCluster extends pulumi.ComponentResource {
     const network = createNetwork(name, topology, inPrimary);
     const parameters = createParameterGroups(name, { aurora, plan, versions, roles: instanceRoles(nodes) }, inPrimary);
     const monitoringRole = createMonitoringRole(name, aurora, inPrimary);
-    const global = createGlobalCluster(name, { topology, prefix, versions }, inPrimary);
-    const cluster = createCluster(name, { topology, prefix, master, network, parameters, versions, global }, inPrimary);
+    const cluster = createCluster(name, { topology, prefix, master, network, parameters, versions }, inPrimary);
+    const global = createGlobalCluster(name, { topology, prefix, versions, cluster }, inPrimary);
     const password = masterPasswordOutput(name, aurora, master, cluster, inPrimary);
     const instances = createInstances(
       name,

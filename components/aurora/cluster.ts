@@ -1,24 +1,36 @@
 /**
- * The primary region's cluster: the Global Database's global cluster first when
- * the stack has secondary regions, then the cluster with a name renewed on every
- * replacement, created after the log group it exports to.
+ * The primary region's cluster, with a name renewed on every replacement, created after the log group it exports to
+ * and guarded as protection.ts decides; and, when the stack has secondary regions, the Global Database's global
+ * cluster made from it. The cluster never names its global cluster (it ignores globalClusterIdentifier), so adding
+ * crossRegion to a running stack creates the global cluster around the running cluster instead of asking the
+ * provider to move it into one, which it refuses (facts/aws/replacement.ts).
  */
 import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { GLOBAL_FROM_EXISTING_CLUSTER } from "../facts/aws/replacement";
 import type { AuroraTopology } from "../topology/types";
 import type { MasterPassword } from "./credentials";
 import { clusterIdentifier } from "./identifiers";
-import { ENGINE, clusterArgs } from "./instances";
+import { clusterArgs } from "./instances";
 import { createLogGroup } from "./logGroup";
 import type { AuroraNetwork } from "./network";
 import type { AuroraParameterGroups } from "./parameterGroups";
+import { clusterProtection, protectionNote } from "./protection";
 import type { InRegion } from "./regionProvider";
 import type { VersionPolicy } from "./versions";
 
+const { sourceField, memberIgnores } = GLOBAL_FROM_EXISTING_CLUSTER.value;
+
+/**
+ * The global cluster made from the running primary cluster (its ARN, read at creation only: the program ignores later
+ * changes, so a stack whose global cluster was created the older way keeps it). forceDestroy makes its deletion, when
+ * crossRegion is removed, take the primary out of it rather than fail on a non-empty global cluster; it holds no data
+ * of its own, so it has no deletion protection that would stop that removal.
+ */
 export function createGlobalCluster(
   name: string,
-  args: { topology: AuroraTopology; prefix: string; versions: VersionPolicy },
+  args: { topology: AuroraTopology; prefix: string; versions: VersionPolicy; cluster: aws.rds.Cluster },
   opts: InRegion,
 ): aws.rds.GlobalCluster | undefined {
   const { aurora } = args.topology;
@@ -27,14 +39,14 @@ export function createGlobalCluster(
     `${name}-global`,
     {
       globalClusterIdentifier: `${args.prefix}-global`,
-      engine: ENGINE,
+      [sourceField]: args.cluster.arn,
+      forceDestroy: GLOBAL_FROM_EXISTING_CLUSTER.value.forceDestroy,
+      // Upgrades of a Global Database go through here (versions.ts); engine and encryption come from the cluster.
       engineVersion: aurora.engineVersion,
-      storageEncrypted: true,
-      deletionProtection: aurora.deletionProtection,
+      deletionProtection: false,
     },
-    // The upgrades of a Global Database go through here (versions.ts); its fixed name must be freed before a
-    // replacement.
-    { ...opts, deleteBeforeReplace: true, ignoreChanges: args.versions.global },
+    // Its fixed name must be freed before a replacement.
+    { ...opts, deleteBeforeReplace: true, ignoreChanges: [sourceField, ...args.versions.global] },
   );
 }
 
@@ -46,9 +58,9 @@ export function createClusterIdentifier(
   name: string,
   keepers: Record<string, pulumi.Input<string>>,
   identify: (hex: string) => string,
-  parent: pulumi.Resource,
+  opts: { parent: pulumi.Resource; protect?: boolean },
 ): pulumi.Output<string> {
-  const suffix = new random.RandomId(`${name}-cluster-id`, { byteLength: 4, keepers }, { parent });
+  const suffix = new random.RandomId(`${name}-cluster-id`, { byteLength: 4, keepers }, opts);
   return suffix.hex.apply(identify);
 }
 
@@ -59,11 +71,11 @@ export interface ClusterArgs {
   network: AuroraNetwork;
   parameters: AuroraParameterGroups;
   versions: VersionPolicy;
-  global?: aws.rds.GlobalCluster;
 }
 
 export function createCluster(name: string, args: ClusterArgs, opts: InRegion): aws.rds.Cluster {
-  const { topology, network, parameters, versions, global } = args;
+  const { topology, network, parameters, versions } = args;
+  const { protect } = clusterProtection(topology.aurora);
   const clusterId = createClusterIdentifier(
     name,
     {
@@ -73,10 +85,10 @@ export function createCluster(name: string, args: ClusterArgs, opts: InRegion): 
       subnetGroup: network.subnetGroup.name,
     },
     (hex) => clusterIdentifier(args.prefix, hex),
-    opts.parent,
+    { parent: opts.parent, protect },
   );
   const logGroup = createLogGroup(name, clusterId, topology.aurora.logRetentionDays, opts);
-  return new aws.rds.Cluster(
+  const cluster = new aws.rds.Cluster(
     `${name}-cluster`,
     clusterArgs(topology, {
       clusterId,
@@ -86,8 +98,10 @@ export function createCluster(name: string, args: ClusterArgs, opts: InRegion): 
       parameterGroupName: parameters.cluster.name,
       writerParameterGroupName: parameters.forRole("writer").name,
       versions,
-      ...(global ? { globalClusterId: global.id } : {}),
     }),
-    { ...opts, dependsOn: [logGroup], ignoreChanges: versions.cluster },
+    { ...opts, protect, dependsOn: [logGroup], ignoreChanges: [...versions.cluster, memberIgnores] },
   );
+  // Beside Pulumi's own refusal, which names the resource only: the key that caused it and the one that lifts it.
+  if (protect) pulumi.log.info(protectionNote(topology.aurora), cluster);
+  return cluster;
 }

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ROLES } from "../topology/roles";
 import type { AuroraSettings, AuroraTopology, DatabaseNode } from "../topology/types";
 import { finalSnapshotIdentifier } from "./identifiers";
+import { clusterProtection } from "./protection";
 import type { VersionPolicy } from "./versions";
 
 export const ENGINE = "aurora-postgresql";
@@ -78,7 +79,6 @@ export interface ClusterContext {
   /** The writer's instance parameter group, sent with a major upgrade. */
   writerParameterGroupName: pulumi.Input<string>;
   versions: VersionPolicy;
-  globalClusterId?: pulumi.Input<string>;
 }
 
 /** Settings the cluster takes from aurora.*, beyond storage and credentials. */
@@ -119,7 +119,7 @@ export function clusterArgs(topology: AuroraTopology, ctx: ClusterContext): aws.
     dbClusterParameterGroupName: ctx.parameterGroupName,
     storageEncrypted: true,
     ...(aurora.kmsKeyId ? { kmsKeyId: aurora.kmsKeyId } : {}),
-    deletionProtection: aurora.deletionProtection,
+    deletionProtection: clusterProtection(aurora).deletionProtection,
     skipFinalSnapshot: aurora.skipFinalSnapshot,
     ...(aurora.skipFinalSnapshot
       ? {}
@@ -131,7 +131,6 @@ export function clusterArgs(topology: AuroraTopology, ctx: ClusterContext): aws.
     ...(ctx.versions.allowMajorVersionUpgrade
       ? { allowMajorVersionUpgrade: true, dbInstanceParameterGroupName: ctx.writerParameterGroupName }
       : {}),
-    ...(ctx.globalClusterId !== undefined ? { globalClusterIdentifier: ctx.globalClusterId } : {}),
     // availabilityZones is left unset: Aurora picks three, and a declared list that drifts forces replacement.
   };
 }

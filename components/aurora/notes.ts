@@ -4,6 +4,7 @@ import type { AuroraTopology } from "../topology/types";
 import { scalingMetric } from "./autoscaling";
 import { AUTOSCALING } from "../facts/aws/limits";
 import { type AuroraNote, auroraParameterPlan } from "./parameters";
+import { protectionNote } from "./protection";
 import { versionPolicy } from "./versions";
 
 const ROLE_NAMES = { primary: "writer", oltp: "OLTP readers", olap: "OLAP reader", cluster: "cluster" } as const;
@@ -65,7 +66,7 @@ function scalingNotes(topology: AuroraTopology, olap: boolean): string[] {
 
 function operationsNotes(topology: AuroraTopology, masterSecretArn: string | undefined): string[] {
   const { aurora } = topology;
-  const notes = [versionPolicy(aurora).explanation];
+  const notes = [versionPolicy(aurora).explanation, protectionNote(aurora)];
   if (!aurora.applyImmediately) {
     notes.push(
       "aurora.applyImmediately is false: instance class, engine version and other cluster changes wait for the maintenance window; parameter groups change at once, and static ones (max_connections, max_worker_processes) still need a reboot, which the deploy check names.",

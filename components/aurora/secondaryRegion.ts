@@ -2,10 +2,14 @@
  * A secondary region of the Aurora Global Database: its own network, a cluster
  * that joins the global cluster (no credentials, no database name: both come
  * from the primary), its log group and its readers. Children run through that
- * region's provider.
+ * region's provider. The cluster depends on the global cluster through its
+ * globalClusterIdentifier, so when the region is removed from crossRegion, Pulumi
+ * deletes its readers, then it (leaving the global cluster first), then the
+ * global cluster: the primary leaves last and keeps running.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { GLOBAL_DATABASE } from "../facts/aws/limits";
 import { ROLES } from "../topology/roles";
 import type { AuroraSecondary, AuroraTopology } from "../topology/types";
 import { createClusterIdentifier } from "./cluster";
@@ -51,7 +55,7 @@ export class AuroraSecondaryRegion extends pulumi.ComponentResource {
       name,
       { kmsKeyId: secondary.kmsKeyId, subnetGroup: network.subnetGroup.name },
       (hex) => clusterIdentifier(args.identifierPrefix, hex, secondary.region),
-      this,
+      { parent: this },
     );
     const logGroup = createLogGroup(name, clusterId, topology.aurora.logRetentionDays, child);
     const waitFor = [args.primaryWriter, logGroup];
@@ -84,8 +88,9 @@ function createSecondaryCluster(name: string, args: SecondaryClusterArgs, parent
       dbClusterParameterGroupName: args.parameters.cluster.name,
       storageEncrypted: true,
       kmsKeyId: secondary.kmsKeyId,
-      deletionProtection: aurora.deletionProtection,
-      // A secondary holds no data of its own: the primary's final snapshot covers it.
+      // A secondary holds no data of its own (the primary's final snapshot covers it), and removing its region from
+      // crossRegion must be able to delete it: RDS refuses to delete a cluster with deletion protection on.
+      deletionProtection: false,
       skipFinalSnapshot: true,
       enabledCloudwatchLogsExports: ["postgresql"],
       applyImmediately: aurora.applyImmediately,
@@ -96,6 +101,9 @@ function createSecondaryCluster(name: string, args: SecondaryClusterArgs, parent
     {
       parent,
       dependsOn: args.waitFor,
+      // Replaced (crossRegion[].kmsKeyId, subnets' group name): the old cluster must leave the region first, since a
+      // Global Database takes one cluster per region; its readers go with it, and the region is re-cloned.
+      deleteBeforeReplace: GLOBAL_DATABASE.oneClusterPerRegion.value,
       // The provider reports the source cluster here once joined; re-applying it would try to detach.
       // engineVersion moves with the global cluster (versions.ts).
       ignoreChanges: ["replicationSourceIdentifier", ...args.versions.cluster],

@@ -1,7 +1,7 @@
 /**
  * Aurora options that relate to other keys: the managed master password and
- * Global Database, windows that must not overlap, major upgrades, and the
- * promotion order autoscaled readers end up in.
+ * Global Database, windows that must not overlap, major upgrades, lifted
+ * protections, and the promotion order autoscaled readers end up in.
  */
 import { AUTOSCALING, GLOBAL_DATABASE } from "../facts/aws/limits";
 import type { ResolvedAurora } from "../config/resolve";
@@ -63,6 +63,33 @@ function versions(config: ResolvedAurora): Check {
   };
 }
 
+/**
+ * A replaced primary cluster would be created outside the Global Database (it never names the global cluster), and
+ * the old one, still the writer of secondaries, cannot leave it: the stack would end with a new, empty writer beside a
+ * Global Database still holding the old one.
+ */
+function replacement(config: ResolvedAurora): Check {
+  return ({ issues, warnings }) => {
+    const { allowReplacement, deletionProtection } = config.aurora;
+    if (!allowReplacement) return;
+    if (config.crossRegion.length > 0) {
+      issues.push({
+        key: "aurora.allowReplacement",
+        value: true,
+        problem:
+          "would let the primary cluster of a Global Database be replaced, but its secondaries and the global cluster stay with the old one",
+        fix: "remove crossRegion and run pulumi up (the secondary regions are deleted, the primary keeps running), then make the change with aurora.allowReplacement, then add crossRegion back",
+      });
+      return;
+    }
+    warnings.push(
+      deletionProtection
+        ? "aurora.allowReplacement is set: the cluster has neither Pulumi protect nor RDS deletion protection while it is, so a change of database, user or aurora.kmsKeyId replaces it with a new, empty cluster and pulumi destroy deletes it. Run pulumi up with it alone first (RDS would otherwise refuse to delete the old cluster), and remove it when done."
+        : "aurora.allowReplacement has no effect: aurora.deletionProtection is false, so nothing protects the cluster.",
+    );
+  };
+}
+
 /** db.r6g.4xlarge → 8 (xlarge 4, Nxlarge 4 + N); undefined for names it cannot rank. */
 export function instanceSizeRank(instanceClass: string): number | undefined {
   const size = instanceClass.split(".")[2];
@@ -87,5 +114,5 @@ function promotion(config: ResolvedAurora): Check {
 }
 
 export function auroraOptionRules(config: ResolvedAurora): Check[] {
-  return [managedPassword(config), windows(config), versions(config), promotion(config)];
+  return [managedPassword(config), windows(config), versions(config), replacement(config), promotion(config)];
 }

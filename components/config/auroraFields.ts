@@ -123,7 +123,14 @@ export const aurora = z.strictObject({
     "KMS key ARN in the primary's region: storage, the proxy's secret, the managed master secret",
     "the account's RDS key",
   ),
-  deletionProtection: doc(bool.prefault(true), "turn off only for scratch stacks"),
+  deletionProtection: doc(
+    bool.prefault(true),
+    "RDS deletion protection, and Pulumi protect on the cluster: a change that would replace it (database, user, aurora.kmsKeyId) is refused; turn off only for scratch stacks",
+  ),
+  allowReplacement: doc(
+    bool.prefault(false),
+    "lift the cluster's protections for as long as it is set, so a change may replace it with a new, empty cluster (the old one's final snapshot keeps its data) or pulumi destroy may delete it; apply it alone first; not with crossRegion",
+  ),
   skipFinalSnapshot: doc(bool.prefault(false), "turn on only for scratch stacks"),
   backupRetentionDays: doc(wholeNumber(1, 35, 7).prefault(7), "automated backups kept, 1–35 days"),
   performanceInsights: doc(bool.prefault(false), "Performance Insights on every instance"),

@@ -206,6 +206,8 @@ export interface AuroraSettings {
   kmsKeyId?: string;
   instanceClass: { writer: string; reader: string; olap?: string };
   deletionProtection: boolean;
+  /** Lifts deletionProtection's guards (protection.ts): a replacement or a destroy may go through. */
+  allowReplacement: boolean;
   skipFinalSnapshot: boolean;
   backupRetentionDays: number;
   performanceInsights: boolean;

@@ -101,26 +101,39 @@ describe("aurora-prod", () => {
       expect(regionOf.get(providerUrn(one(run, TYPES.instance, reader)))).toBe("eu-west-1");
   });
 
-  it("joins eu-west-1 to the Global Database without credentials, after the primary's writer, ignoring its replication source", () => {
-    const global = one(run, TYPES.global, "pg-global").inputs;
-    expect(global).toMatchObject({
-      globalClusterIdentifier: "pg-aurora-prod-global",
-      engine: "aurora-postgresql",
-      storageEncrypted: true,
-    });
+  it("makes the Global Database from the primary cluster, which never names it", () => {
     const primary = one(run, TYPES.cluster, "pg-cluster");
-    expect(primary.inputs.globalClusterIdentifier).toBe("pg-global-id");
+    const global = one(run, TYPES.global, "pg-global");
+    expect(global.inputs).toMatchObject({
+      globalClusterIdentifier: "pg-aurora-prod-global",
+      sourceDbClusterIdentifier: "arn:aws:rds:us-east-1:111122223333:cluster:pg-aurora-prod-a1b2c3d4",
+      forceDestroy: true,
+      engineVersion: "16.8",
+      deletionProtection: false,
+    });
+    // engine conflicts with sourceDbClusterIdentifier; encryption comes with the source cluster.
+    expect(global.inputs.engine).toBeUndefined();
+    expect(global.inputs.storageEncrypted).toBeUndefined();
+    expect(global.ignoreChanges).toContain("sourceDbClusterIdentifier");
+    expect(global.propertyDependencies.sourceDbClusterIdentifier).toEqual([primary.urn]);
+    expect(primary.inputs.globalClusterIdentifier).toBeUndefined();
+    expect(primary.ignoreChanges).toContain("globalClusterIdentifier");
+    expect(primary.dependencies).not.toContain(global.urn);
+  });
+
+  it("joins eu-west-1 to the Global Database without credentials, after the primary's writer, ignoring its replication source", () => {
     const secondary = one(run, TYPES.cluster, "pg-eu-west-1-cluster");
     expect(secondary.inputs.globalClusterIdentifier).toBe("pg-global-id");
     expect(secondary.inputs.masterUsername).toBeUndefined();
     expect(secondary.inputs.masterPassword).toBeUndefined();
     expect(secondary.inputs.databaseName).toBeUndefined();
     expect(secondary.inputs.kmsKeyId).toMatch(/^arn:aws:kms:eu-west-1:/);
+    expect(secondary.propertyDependencies.globalClusterIdentifier).toEqual([one(run, TYPES.global, "pg-global").urn]);
     expect(secondary.dependencies).toContain(one(run, TYPES.instance, "pg-pg-primary-0").urn);
     expect(secondary.ignoreChanges).toContain("replicationSourceIdentifier");
     expect(secondary.ignoreChanges).toContain("engineVersion");
     expect(secondary.inputs.availabilityZones).toBeUndefined();
-    expect(primary.inputs.availabilityZones).toBeUndefined();
+    expect(one(run, TYPES.cluster, "pg-cluster").inputs.availabilityZones).toBeUndefined();
   });
 
   it("protects production data: deletion protection, a final snapshot, encryption with the stack's key", () => {

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { readStackConfig } from "../../components/config/stackFile";
-import { CNPG_OPERATOR } from "../../components/facts/cnpg";
+import { CNPG_OPERATOR, CNPG_UPDATES } from "../../components/facts/cnpg";
 import {
   CLUSTER,
   POOLER,
@@ -132,6 +132,19 @@ describe("prod-cnpg", () => {
     expect(annotations["pulumi.com/waitFor"]).toBe("condition=Ready");
     // Three clones of 500 Gi at basebackupMaxRate (100M = 100 MiB/s) on top of the provider's 600 s.
     expect(annotations["pulumi.com/timeoutSeconds"]).toBe(String(600 + 3 * 5120));
+  });
+
+  it("restarts every Cluster's primary only through a switchover, not in place as the operator would by default", () => {
+    const clusters = ofType(run, CLUSTER);
+    expect(clusters.map((c) => c.inputs.metadata.name).sort()).toEqual(["pg", "pg-eu-west-1", "pg-olap"]);
+    for (const cluster of clusters) {
+      const { primaryUpdateStrategy, primaryUpdateMethod } = cluster.inputs.spec;
+      expect({ primaryUpdateStrategy, primaryUpdateMethod }, cluster.name).toEqual({
+        primaryUpdateStrategy: "unsupervised",
+        primaryUpdateMethod: CNPG_UPDATES.switchover.value.method,
+      });
+    }
+    expect(CNPG_UPDATES.defaults.value.primaryUpdateMethod).not.toBe(CNPG_UPDATES.switchover.value.method);
   });
 
   it("sends the product's settings as parameters, none that the operator manages", () => {

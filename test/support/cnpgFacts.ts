@@ -8,6 +8,7 @@ import {
   CNPG_OPERATOR,
   CNPG_PARAMETERS,
   CNPG_POOLER,
+  CNPG_UPDATES,
   managedParameter,
   poolerParameterAllowed,
 } from "../../components/facts/cnpg";
@@ -19,7 +20,8 @@ export const CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster";
 export const POOLER = "kubernetes:postgresql.cnpg.io/v1:Pooler";
 
 /**
- * No parameter the operator manages; names, wal_level, wal_log_hints and WAL sizes as its Cluster webhook wants them.
+ * No parameter the operator manages; names, wal_level, wal_log_hints and WAL sizes as its Cluster webhook wants them;
+ * no supervised update of a Cluster of one instance.
  */
 export function expectClustersTheWebhookTakes(run: ProgramRun): void {
   for (const cluster of ofType(run, CLUSTER)) {
@@ -47,6 +49,8 @@ export function expectClustersTheWebhookTakes(run: ProgramRun): void {
       if (wal !== undefined && parameters[name] !== undefined)
         expect(value, `${where} ${name} against the WAL volume`).toBeLessThan(wal);
     }
+    if (spec.instances === 1)
+      expect(spec.primaryUpdateStrategy, `${where}: ${citations(CNPG_UPDATES.supervised)}`).not.toBe("supervised");
     const imageProblem = imageNameProblem(spec.imageName);
     expect(imageProblem, `${where} imageName ${spec.imageName}`).toBeUndefined();
   }

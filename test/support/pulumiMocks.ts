@@ -71,6 +71,10 @@ export interface Registered {
   provider: string;
   ignoreChanges: string[];
   deleteBeforeReplace: boolean;
+  /** The protect option: the engine neither replaces nor deletes the resource. */
+  protect: boolean;
+  /** Per input: the resources its value came from (what the engine's dependency graph and diffs follow). */
+  propertyDependencies: Record<string, string[]>;
 }
 
 /** A resource record made by hand (named "broken"), for checks that must catch a malformed object. */
@@ -87,6 +91,8 @@ export function registeredByHand(type: string, inputs: Record<string, any>): Reg
     provider: "",
     ignoreChanges: [],
     deleteBeforeReplace: false,
+    protect: false,
+    propertyDependencies: {},
   };
 }
 
@@ -99,6 +105,11 @@ type Request = {
   getCustom(): boolean;
   getIgnorechangesList(): string[];
   getDeletebeforereplace(): boolean;
+  getProtect(): boolean | undefined;
+  getPropertydependenciesMap(): {
+    toArray(): Array<[string, unknown]>;
+    get(key: string): { getUrnsList(): string[] } | undefined;
+  };
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 };
 
@@ -153,6 +164,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
       return {
         ...inputs,
         clusterIdentifier: id,
+        arn: `arn:aws:rds:us-east-1:111122223333:cluster:${id}`,
         endpoint: `${id}.cluster-xyz.rds.amazonaws.com`,
         readerEndpoint: `${id}.cluster-ro-xyz.rds.amazonaws.com`,
         ...(inputs.manageMasterUserPassword
@@ -241,9 +253,16 @@ class RecordingMonitor extends MockMonitor {
       provider: req.getProvider(),
       ignoreChanges: req.getIgnorechangesList(),
       deleteBeforeReplace: req.getDeletebeforereplace(),
+      protect: req.getProtect() ?? false,
+      propertyDependencies: propertyDependencies(req),
     });
     return super.registerResource(req as never, callback);
   }
+}
+
+function propertyDependencies(req: Request): Record<string, string[]> {
+  const map = req.getPropertydependenciesMap();
+  return Object.fromEntries(map.toArray().map(([key]) => [key, map.get(key)?.getUrnsList() ?? []]));
 }
 
 function unwrapSecrets(value: unknown): unknown {

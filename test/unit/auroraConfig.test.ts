@@ -98,6 +98,15 @@ const rows: Array<{ mistake: string; config: Raw; expect: string[] }> = [
     ],
   },
   {
+    mistake: "lifting the protections of a Global Database's primary cluster",
+    config: withAurora({ allowReplacement: true }, { crossRegion: [auroraSecondary] }),
+    expect: [
+      "aurora.allowReplacement = true",
+      "its secondaries and the global cluster stay with the old one",
+      "remove crossRegion and run pulumi up",
+    ],
+  },
+  {
     mistake: "a rotation schedule without a managed password",
     config: withAurora({ masterPasswordRotationDays: 30 }),
     expect: ["aurora.masterPasswordRotationDays = 30", "rotates the RDS-managed master password, which is off"],

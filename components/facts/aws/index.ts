@@ -3,3 +3,4 @@ export * from "./limits";
 export * from "./metrics";
 export * from "./parameters";
 export * from "./provider";
+export * from "./replacement";

@@ -44,6 +44,14 @@ export const GLOBAL_DATABASE = {
   /** A major upgrade goes through the global cluster and upgrades every member; members then ignore engineVersion. */
   majorUpgradeThroughGlobalCluster: fact(true, cite("upgradePostgres2023"), cite("pulumiGlobalCluster")),
   managedMasterPassword: fact("not supported", cite("secretsManagerRds")),
+  /**
+   * Each cluster of a Global Database in its own region: a secondary cluster replaced create-before-delete could not
+   * join while the old one is still a member there.
+   */
+  oneClusterPerRegion: fact(
+    true,
+    cite("globalRequirements", "AWS Region requirements", "the secondary clusters must each be in a different Region"),
+  ),
 } as const satisfies Record<string, Fact<unknown>>;
 
 /** Where the engine version lives, and what the provider makes of a version AWS moved on its own. */

@@ -119,7 +119,8 @@ export const AWS_SOURCES = {
     ref: AUG_2023,
   },
   globalRequirements: {
-    title: "Aurora Global Database configuration requirements: up to 10 secondary Regions; primary readers 15 - s",
+    title:
+      "Aurora Global Database configuration requirements: up to 10 secondary Regions, each cluster in its own Region; primary readers 15 - s",
     url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.configuration.requirements.html",
   },
   globalDatabase2023: {
@@ -183,7 +184,8 @@ export const AWS_SOURCES = {
     note: "read from node_modules/@pulumi/aws (7.48.0)",
   },
   tfCluster: {
-    title: "aws_rds_cluster: kms_key_id ValidARN + ForceNew, read back verbatim",
+    title:
+      "aws_rds_cluster: its ForceNew arguments; kms_key_id ValidARN, read back verbatim; joining a global cluster only at creation; leaving it on delete",
     repo: TF,
     path: "internal/service/rds/cluster.go",
     ref: "0168cf6844f393420326f1426bf18ed357b56a77",
@@ -200,6 +202,43 @@ export const AWS_SOURCES = {
     path: "internal/service/rds/proxy.go",
     ref: "013f1736b90439e5a19567a87d3e5cd11858c420",
   },
+  tfProxyEndpoint: {
+    title: "aws_db_proxy_endpoint: its ForceNew arguments",
+    repo: TF,
+    path: "internal/service/rds/proxy_endpoint.go",
+    ref: "01f431114674c27cf790fafb67ac274bf8f765e1",
+  },
+  tfClusterParameterGroup: {
+    title: "aws_rds_cluster_parameter_group: its ForceNew arguments",
+    repo: TF,
+    path: "internal/service/rds/cluster_parameter_group.go",
+    ref: "01e5fd8f048e919760263fed00bb5a7120439a4f",
+  },
+  tfParameterGroup: {
+    title: "aws_db_parameter_group: its ForceNew arguments",
+    repo: TF,
+    path: "internal/service/rds/parameter_group.go",
+    ref: "01606926a0c0ab9174aec440f976a48b0baee722",
+  },
+  tfSubnetGroup: {
+    title: "aws_db_subnet_group: only its name is ForceNew; subnet_ids change in place",
+    repo: TF,
+    path: "internal/service/rds/subnet_group.go",
+    ref: "01c08000ddb14181b5bd19201d8fca311dc570e4",
+  },
+  tfRandomId: {
+    title: "random_id: keepers, byte_length and prefix require replacement",
+    repo: "hashicorp/terraform-provider-random",
+    path: "internal/provider/resource_id.go",
+    ref: "04572027ebbaca354b5018c9fc62ea23c4f688cf",
+  },
+  pulumiEngine248: {
+    title:
+      "Pulumi engine: a protected resource is neither replaced nor deleted; ignoreChanges applies only to a resource that exists",
+    repo: "pulumi/pulumi",
+    ref: "v3.248.0",
+    note: "the CLI release matching the @pulumi/pulumi SDK in node_modules (3.248.0); no CLI runs here",
+  },
   tfClusterEndpoint: {
     title: "aws_rds_cluster_endpoint: identifier ForceNew, not auto-named",
     repo: TF,
@@ -207,7 +246,8 @@ export const AWS_SOURCES = {
     ref: "0413c661ec1b94f3033c98f3fbd1e8c1b2725589",
   },
   tfGlobalCluster: {
-    title: "aws_rds_global_cluster: identifier ForceNew; no kms_key_id",
+    title:
+      "aws_rds_global_cluster: its ForceNew arguments; no kms_key_id; force_destroy removes the members, the writer last",
     repo: TF,
     path: "internal/service/rds/global_cluster.go",
     ref: "060c26034cb68a176dc23146b1fe6fdc92accba7",
@@ -227,7 +267,7 @@ export const AWS_SOURCES = {
   },
   pulumiGlobalCluster: {
     title:
-      "@pulumi/aws 7 GlobalCluster: ignore engineVersion on member clusters when upgrading through the global cluster",
+      "@pulumi/aws 7 GlobalCluster: a new global cluster from an existing cluster; ignore engineVersion on member clusters when upgrading through the global cluster",
     repo: "pulumi/pulumi-aws",
     ref: "v7.48.0",
     path: "sdk/nodejs/rds/globalCluster.ts",

@@ -13,6 +13,7 @@ import { PULUMI_KUBERNETES } from "../../facts/kubernetes";
 import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 import { clusterParameters } from "./parameters";
 import { type ClusterPlan, cnpgNames } from "./plan";
+import { PRIMARY_UPDATE } from "./primaryUpdate";
 
 export type ClusterSpec = NonNullable<ICluster["spec"]>;
 
@@ -89,6 +90,8 @@ function common(topology: SelfHostedTopology, plan: ClusterPlan, region: Region)
       replicationTLSSecret: cnpgNames.replicationSecret(topology),
     },
     replicationSlots: { highAvailability: { enabled: true }, updateInterval: 30 },
+    // A restart of the primary goes through a switchover, never in place (primaryUpdate.ts).
+    ...PRIMARY_UPDATE,
   };
 }
 
