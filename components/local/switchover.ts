@@ -14,6 +14,7 @@
  * If anything fails before the promotion, the old writer is started again and the pool resumes on it.
  */
 import { join } from "node:path";
+import { CHANGE_FACTS } from "../facts/local/changes";
 import { PROMOTE_SQL } from "../sql/promotionSql";
 import { ensureSlotsSql } from "../sql/replicationSql";
 import type { DatabaseNode, StandbyNode } from "../topology/types";
@@ -45,7 +46,12 @@ async function finalCheckpoint(layout: Layout, state: LocalState, node: Database
     env: { LC_ALL: "C" },
     timeoutMs: 30_000,
   });
-  const lsn = /^Latest checkpoint location:\s+(\S+)$/m.exec(stdout)?.[1];
+  const label = CHANGE_FACTS.controldataCheckpointLabel.value;
+  const lsn = stdout
+    .split("\n")
+    .find((line) => line.startsWith(label))
+    ?.slice(label.length)
+    .trim();
   if (!lsn) throw new LocalError(`pg_controldata of ${node.name} names no latest checkpoint:\n${stdout}`);
   return lsn;
 }

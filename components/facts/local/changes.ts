@@ -86,6 +86,18 @@ export const CHANGE_FACTS = {
       "'it is necessary to execute a CHECKPOINT after promotion such that its control file reflects up-to-date timeline information'",
     ),
   ),
+  /**
+   * pg_controldata prints the control file's last checkpoint (a cleanly stopped server's shutdown checkpoint, the
+   * last record it wrote) under this label; the labels are translated, so it runs with LC_ALL=C.
+   */
+  controldataCheckpointLabel: fact(
+    "Latest checkpoint location:",
+    cite(
+      "postgres",
+      "src/bin/pg_controldata/pg_controldata.c",
+      'printf(_("Latest checkpoint location:           %X/%X\\n"), LSN_FORMAT_ARGS(ControlFile->checkPoint))',
+    ),
+  ),
   /** pg_rewind needs wal_log_hints (or data checksums) on the target and a cleanly stopped target. */
   rewindNeedsHintsAndCleanStop: fact(
     true,
