@@ -15,7 +15,8 @@ import {
   parseExpectation,
 } from "../components/aurora/check/handover";
 import { readStackConfig } from "../components/config/stackFile";
-import { LocalError, LocalRunner, type Step } from "../components/local/runner";
+import { LocalError, LocalRunner, type PreparedChange, type Step } from "../components/local/runner";
+import { changePlanText } from "./changePlanText";
 import { collectStatus } from "../components/local/status";
 import { topologyFromJson } from "../components/topology/fromJson";
 import { topologyFromPulumiConfig } from "../components/pipeline/loadTopology";
@@ -80,13 +81,20 @@ async function runWithProgress(runner: LocalRunner, steps: Step[]): Promise<void
 }
 
 async function localUp(
-  options: StackOptions & { outputs?: string; json?: boolean; install: boolean; fromEnv?: boolean },
+  options: StackOptions & { outputs?: string; json?: boolean; install: boolean; fromEnv?: boolean; dryRun?: boolean },
 ): Promise<void> {
   const topology = loadTopology(options);
   const runner = runnerFor(options);
+  // A running stack whose stack file changed: the plan is shown first (and is all a dry run does).
+  const change = await runner.planChange(topology);
+  if (options.dryRun) {
+    printDryRun(options, runner, change);
+    return;
+  }
+  if (change) stderr(changePlanText(options.stack, change.plan));
   // Planning checks the backend, any existing state and what this machine lacks before anything is installed or
   // started.
-  const plan = runner.planUp(topology, { install: options.install });
+  const plan = runner.planUp(topology, { install: options.install, ...(change ? { change } : {}) });
   await runWithProgress(runner, plan.steps);
   const result = plan.result();
   if (options.outputs) writeFileSync(options.outputs, `${JSON.stringify(result.outputs, null, 2)}\n`, { mode: 0o600 });
@@ -101,6 +109,23 @@ async function localUp(
     console.log(
       monitoringHelp(result.prometheusUrl, await alertsPageUrl(result.prometheusUrl), runner.layout.monitoringDir),
     );
+}
+
+function printDryRun(options: StackOptions & { json?: boolean }, runner: LocalRunner, change?: PreparedChange): void {
+  const state = runner.state();
+  const what = !state
+    ? `no stack runs at ${runner.layout.root}: local up would create it`
+    : change
+      ? undefined
+      : `stack ${options.stack} runs this stack file already: local up would only start what is stopped`;
+  if (options.json) {
+    process.stdout.write(
+      `${JSON.stringify(change ? change.plan : { servers: [], pools: [], refusals: [], notes: [what] })}\n`,
+    );
+    return;
+  }
+  console.log(change ? changePlanText(options.stack, change.plan) : what);
+  if (change?.plan.refusals.length) process.exitCode = 1;
 }
 
 /** The stack's alerts, said after its status table. */
@@ -230,7 +255,8 @@ export function program(): Command {
     .description("run a stack's topology on this machine with real PostgreSQL and PgBouncer");
   stackOptions(local.command("up").description("start (or resume) the topology, verify it, print status and outputs"))
     .option("--outputs <file>", "also write the StackOutputs JSON here")
-    .option("--json", "print only the StackOutputs JSON on stdout")
+    .option("--json", "print only the StackOutputs JSON on stdout (with --dry-run: the plan)")
+    .option("--dry-run", "print what up would do to each server and pool of a running stack, and change nothing")
     .option("--no-install", "never install PostgreSQL with apt-get or build PgBouncer; fail with the commands instead")
     .addOption(
       new Option(

@@ -8,6 +8,7 @@ import type { Layout } from "./layout";
 import type { AdminLogin } from "./pgbouncerAdmin";
 import { POOL_ADMIN_USER, type PoolContext } from "./pgbouncerProcess";
 import type { NodeContext } from "./postgresNode";
+import { playedGroup, servingStandbys } from "./serving";
 import type { LocalState } from "./state";
 
 /** The network namespace a region runs in, when regions have their own (as root). */
@@ -17,8 +18,19 @@ export function netnsOf(state: LocalState, region: string): string | undefined {
     : undefined;
 }
 
+/**
+ * A node's socket directory number: the one recorded for it, or (states from before nodes could be added) its place
+ * in the topology.
+ */
+export function socketIndexOf(state: LocalState, name: string): number {
+  const recorded = state.endpoints.sockets?.[name];
+  if (recorded !== undefined) return recorded;
+  const index = allNodes(state.topology).findIndex((n) => n.name === name);
+  if (index < 0) throw new LocalError(`state of stack ${state.stack} has no socket directory for ${name}`);
+  return index;
+}
+
 export function nodeContext(layout: Layout, state: LocalState): NodeContext {
-  const nodes = allNodes(state.topology);
   const tls = state.tls;
   return {
     topology: state.topology,
@@ -26,8 +38,9 @@ export function nodeContext(layout: Layout, state: LocalState): NodeContext {
     runAs: state.runAs,
     pgBin: state.binaries.pgBin,
     passwords: state.passwords,
+    groupOf: (node) => playedGroup(state, node),
     endpointOf: (node) => endpointOf(state, node),
-    socketDirOf: (node) => layout.nodeSocketDir(nodes.findIndex((n) => n.name === node.name)),
+    socketDirOf: (node) => layout.nodeSocketDir(socketIndexOf(state, node.name)),
     netnsOf: (node) => netnsOf(state, node.region),
     ...(tls ? { tls: { caFile: tls.caFile, forRegion: (region: string) => tls.regions[region] } } : {}),
   };
@@ -48,8 +61,9 @@ export function poolContext(layout: Layout, state: LocalState): PoolContext {
   };
 }
 
+/** A node of the topology, or one a change is removing. */
 export function nodeByName(state: LocalState, name: string): DatabaseNode {
-  const node = allNodes(state.topology).find((n) => n.name === name);
+  const node = [...allNodes(state.topology), ...(state.leaving ?? [])].find((n) => n.name === name);
   if (!node)
     throw new LocalError(
       `no node ${name} in stack ${state.stack}; nodes: ${allNodes(state.topology)
@@ -89,10 +103,14 @@ export function poolEndpointOf(state: LocalState, pool: Pool): Endpoint {
 /** Every pool of every region. */
 export const poolsOf = allPools;
 
-/** The OLTP replicas a read pool may send to (retired ones and the writer excluded), in a stable order. */
+/**
+ * The OLTP replicas a read pool may send to, in a stable order: those of its region streaming from the writer (the
+ * primary's node too after a switchover), less those a change is restarting or removing.
+ */
 export function readPoolCandidates(state: LocalState, pool: Pool): DatabaseNode[] {
-  return standbysOf(state.topology, "oltp", pool.region).filter(
-    (node) => node.name !== state.writer && !state.retired.includes(node.name),
+  const draining = state.draining ?? [];
+  return servingStandbys(state).filter(
+    (node) => node.role === "oltp" && node.region === pool.region && !draining.includes(node.name),
   );
 }
 

@@ -22,7 +22,8 @@ import { LocalError } from "./errors";
 import { isAlive, sleep } from "./exec";
 import type { Layout } from "./layout";
 import { reloadPool, writePoolFiles } from "./pgbouncerProcess";
-import { nodeIsRunning, stopNode, superuserSql } from "./postgresNode";
+import { nodeIsRunning, stopNode, superuserSql, writeNodeConfig } from "./postgresNode";
+import { servingStandbys } from "./serving";
 import { type LocalState, writeState } from "./state";
 
 export interface PromoteResult {
@@ -59,8 +60,10 @@ export async function promote(
   if (options.force) await stopNode(node, oldWriter, "immediate");
   const target = named ?? (await mostAdvancedCandidate(layout, state));
   await superuserSql(node, target, ["-c", PROMOTE_SQL]);
-  const followers = state.topology.standbys.filter((s) => s.name !== target.name && !state.retired.includes(s.name));
+  const followers = servingStandbys(state).filter((s) => s.name !== target.name);
   const synchronous = synchronousAfterPromotion(state.topology, followers);
+  // Its postgresql.conf as the writer's (read by any later change); ALTER SYSTEM below names the survivors.
+  writeNodeConfig(nodeContext(layout, { ...state, writer: target.name }), target);
   await superuserSql(
     node,
     target,
@@ -110,9 +113,7 @@ async function proveWriteThroughPool(layout: Layout, outputs: StackOutputs, writ
 
 /** The writer stays in the primary's region: its pg_hba admits the replicas, its pools serve writes there. */
 function promotionCandidates(state: LocalState): StandbyNode[] {
-  return state.topology.standbys.filter(
-    (s) => s.role === "oltp" && !s.remote && !state.retired.includes(s.name) && s.name !== state.writer,
-  );
+  return servingStandbys(state).filter((s) => s.role === "oltp" && !s.remote);
 }
 
 function namedCandidate(state: LocalState, wanted: string): StandbyNode {
@@ -142,7 +143,12 @@ async function mostAdvancedCandidate(layout: Layout, state: LocalState): Promise
 }
 
 /** Points a standby at the new writer. */
-async function follow(layout: Layout, state: LocalState, follower: StandbyNode, writer: StandbyNode): Promise<void> {
+export async function follow(
+  layout: Layout,
+  state: LocalState,
+  follower: StandbyNode,
+  writer: StandbyNode,
+): Promise<void> {
   const node = nodeContext(layout, state);
   if (!(await nodeIsRunning(node, follower))) return;
   const { host, port } = endpointOf(state, writer);

@@ -19,6 +19,7 @@ import { isAlive, spawnDaemon, stopProcess } from "./exec";
 import { ensureDir, writeOwnedFile } from "./files";
 import type { Layout } from "./layout";
 import { waitForListener } from "./readiness";
+import { servingStandbys } from "./serving";
 import { type LocalState, writeState } from "./state";
 import { join } from "node:path";
 
@@ -68,7 +69,11 @@ function writeFiles(layout: Layout, state: LocalState, monitoring: Monitoring): 
   writeOwnedFile(f.queries, renderExporterQueries(), state.runAs, 0o644);
   writeOwnedFile(
     f.rules,
-    renderAlertRules(state.topology, { writer: state.writer, retired: state.retired }),
+    renderAlertRules(state.topology, {
+      writer: state.writer,
+      retired: state.retired,
+      standbys: servingStandbys(state),
+    }),
     state.runAs,
     0o644,
   );
@@ -212,6 +217,30 @@ export async function refreshMonitoring(layout: Layout, state: LocalState): Prom
   writeFiles(layout, state, monitoring);
   writeState(layout, state);
   if (isAlive(monitoring.pids.prometheus)) await reloadPrometheus(monitoring.prometheus);
+}
+
+/**
+ * After a change of members: exporters of servers that left stop, servers that joined get one (on the port the others
+ * share), then the rules and targets are rewritten and Prometheus reloaded.
+ */
+export async function followMembers(layout: Layout, state: LocalState): Promise<void> {
+  const monitoring = state.monitoring;
+  if (!monitoring) return;
+  const live = liveNodes(state);
+  for (const name of Object.keys(monitoring.exporters)) {
+    if (live.some((node) => node.name === name)) continue;
+    await stopProcess(monitoring.pids.exporters[name], "SIGTERM", 10_000);
+    delete monitoring.pids.exporters[name];
+    delete monitoring.exporters[name];
+  }
+  const port =
+    Object.values(monitoring.exporters)[0]?.port ??
+    (state.network.kind === "namespaces" ? EXPORTER_PORTS.postgres : (await freePorts(1))[0]!);
+  for (const node of live) monitoring.exporters[node.name] ??= { host: endpointOf(state, node).host, port };
+  for (const pool of poolsOf(state.topology))
+    monitoring.poolExporters[poolKey(state, pool)] ??= { host: LOOPBACK, port: (await freePorts(1))[0]! };
+  startServerExporters(layout, state, monitoring);
+  await refreshMonitoring(layout, state);
 }
 
 /**

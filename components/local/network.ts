@@ -154,6 +154,14 @@ export async function createNetwork(plan: NamespacePlan, addresses: Record<strin
   await ip(["route", "add", plan.block, "via", plan.hubAddress]);
 }
 
+/** Puts one more address on a region's interface (a server added to a running stack). */
+export async function addRegionAddress(plan: NamespacePlan, region: string, address: string): Promise<void> {
+  const net = regionNet(plan, region);
+  const listed = await ip(["-n", net.namespace, "-4", "-o", "addr", "show", "dev", "eth0"]);
+  if (listed.includes(` ${address}/`)) return;
+  await ip(["-n", net.namespace, "addr", "add", `${address}/24`, "dev", "eth0"]);
+}
+
 /** Cuts a region off (its link to the hub down), or brings it back: the partition drill. */
 export async function setRegionLink(plan: NamespacePlan, region: string, up: boolean): Promise<void> {
   const index = plan.regions.findIndex((r) => r.region === region);

@@ -8,6 +8,7 @@ import { connectionUrls } from "../contract/urls";
 import { type PlainOutputs, type StackOutputs } from "../contract/stackOutputs";
 import { commonOutputs } from "../outputs/commonOutputs";
 import { endpointOf, poolEndpointOf } from "./contexts";
+import { servingStandbys } from "./serving";
 import type { LocalState } from "./state";
 
 export function localOutputs(state: LocalState): StackOutputs {
@@ -18,15 +19,13 @@ export function localOutputs(state: LocalState): StackOutputs {
 
 function plainOutputs(state: LocalState): PlainOutputs {
   const { topology } = state;
-  const readers = topology.standbys
-    .filter((node) => node.name !== state.writer && !state.retired.includes(node.name))
-    .map((node) => ({
-      name: node.name,
-      region: node.region,
-      role: node.role,
-      ...endpointOf(state, node),
-      slot: node.slot,
-    }));
+  const readers = servingStandbys(state).map((node) => ({
+    name: node.name,
+    region: node.region,
+    role: node.role,
+    ...endpointOf(state, node),
+    slot: node.slot,
+  }));
   const { write, read, olap } = topology.pools;
   const readPool = poolEndpointOf(state, read);
   return {

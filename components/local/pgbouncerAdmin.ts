@@ -99,6 +99,17 @@ export async function killClientsOn(endpoint: Endpoint, login: AdminLogin, hosts
   return ids.length;
 }
 
+/** SHOW CONFIG: each setting and whether a RELOAD changes it. */
+export function showConfig(
+  endpoint: Endpoint,
+  login: AdminLogin,
+): Promise<Array<{ key: string; changeable: boolean }>> {
+  return withConsole(endpoint, login, async (client) => {
+    const { rows } = await client.query("SHOW CONFIG");
+    return rows.map((row) => ({ key: String(row.key), changeable: String(row.changeable) === "yes" }));
+  });
+}
+
 /** What the PgBouncer exporter reads on each scrape, in one console session. */
 export function consoleRows(endpoint: Endpoint, login: AdminLogin): Promise<ConsoleRows> {
   return withConsole(endpoint, login, async (client) => {

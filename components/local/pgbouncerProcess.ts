@@ -45,19 +45,29 @@ export function renderLocalPoolIni(ctx: PoolContext, pool: Pool, listen: Endpoin
 export function writePoolFiles(ctx: PoolContext, pool: Pool, listen: Endpoint, target: Endpoint): void {
   const key = ctx.keyOf(pool);
   ensureDir(ctx.layout.poolDir(key), ctx.runAs);
+  const files = renderPoolFiles(ctx, pool, listen, target);
+  writeOwnedFile(ctx.layout.poolUserlist(key), files.userlist, ctx.runAs);
+  const next = `${ctx.layout.poolIni(key)}.new`;
+  writeOwnedFile(next, files.ini, ctx.runAs);
+  renameSync(next, ctx.layout.poolIni(key));
+}
+
+/** The two files writePoolFiles writes, as text. */
+export function renderPoolFiles(
+  ctx: PoolContext,
+  pool: Pool,
+  listen: Endpoint,
+  target: Endpoint,
+): { ini: string; userlist: string } {
   const monitoring = prometheusMonitoring(ctx.topology);
   const logins: Array<readonly [string, string]> = [
     [POOL_ADMIN_USER, ctx.passwords.poolAdmin],
     ...(monitoring ? [[monitoring.user, ctx.passwords.monitor] as const] : []),
   ];
-  writeOwnedFile(
-    ctx.layout.poolUserlist(key),
-    renderUserlist(ctx.topology.user, ctx.passwords.app, ...logins),
-    ctx.runAs,
-  );
-  const next = `${ctx.layout.poolIni(key)}.new`;
-  writeOwnedFile(next, renderLocalPoolIni(ctx, pool, listen, target), ctx.runAs);
-  renameSync(next, ctx.layout.poolIni(key));
+  return {
+    userlist: renderUserlist(ctx.topology.user, ctx.passwords.app, ...logins),
+    ini: renderLocalPoolIni(ctx, pool, listen, target),
+  };
 }
 
 /** Runs in the foreground of its own session, in its region's namespace if it has one; returns its pid. */

@@ -8,8 +8,7 @@ import { join } from "node:path";
 import { renderBootstrapSql } from "../render/bootstrapSql";
 import { renderPostgresqlConf } from "../render/postgresqlConf";
 import { replicationSslMode } from "../render/tlsModes";
-import { groupOf } from "../topology/queries";
-import type { DatabaseNode, Topology } from "../topology/types";
+import type { DatabaseNode, NodeGroup, Topology } from "../topology/types";
 import { type RunOptions, isAlive, run } from "./exec";
 import { ensureDir, writeOwnedFile } from "./files";
 import type { RunAs } from "./identity";
@@ -22,6 +21,8 @@ export interface NodeContext {
   runAs: RunAs;
   pgBin: string;
   passwords: { app: string; replication: string; monitor: string };
+  /** The settings the node runs with: its group's, with the replication settings of the part it plays now. */
+  groupOf: (node: DatabaseNode) => NodeGroup;
   endpointOf: (node: DatabaseNode) => Endpoint;
   socketDirOf: (node: DatabaseNode) => string;
   netnsOf: (node: DatabaseNode) => string | undefined;
@@ -47,11 +48,16 @@ const options = (ctx: NodeContext, extra: Partial<RunOptions> = {}): RunOptions 
 export function writeNodeConfig(ctx: NodeContext, node: DatabaseNode): void {
   ensureDir(ctx.layout.nodeDir(node.name), ctx.runAs);
   ensureDir(ctx.socketDirOf(node), ctx.runAs);
+  writeOwnedFile(ctx.layout.confFile(node.name), renderNodeConfig(ctx, node), ctx.runAs);
+}
+
+/** The text writeNodeConfig writes: what the node should run with now. */
+export function renderNodeConfig(ctx: NodeContext, node: DatabaseNode): string {
   const { host, port } = ctx.endpointOf(node);
   const certificate = ctx.tls?.forRegion(node.region);
-  const conf = renderPostgresqlConf(
+  return renderPostgresqlConf(
     ctx.topology,
-    groupOf(ctx.topology, node),
+    ctx.groupOf(node),
     { port, listenAddresses: host },
     {
       hbaFile: ctx.layout.hbaFile(node.region),
@@ -60,7 +66,6 @@ export function writeNodeConfig(ctx: NodeContext, node: DatabaseNode): void {
       ...(certificate ? { ssl: certificate } : {}),
     },
   );
-  writeOwnedFile(ctx.layout.confFile(node.name), conf, ctx.runAs);
 }
 
 export async function initPrimary(ctx: NodeContext, node: DatabaseNode): Promise<void> {

@@ -19,6 +19,7 @@ import { resolveRunAs } from "./identity";
 import type { Layout } from "./layout";
 import { type NetworkPlan, createNetwork, planNamespaces, poolEndpoint, regionNet, serverEndpoint } from "./network";
 import { rehearsalTopology } from "./rehearsal";
+import { asStandby } from "./serving";
 import { type LocalState, writeState } from "./state";
 import { prepareDirectories, requireReachable } from "./stateDir";
 import { makeCertificates } from "./tls";
@@ -117,13 +118,22 @@ export async function prepareState(
     phase: "creating",
     topology,
     ...(source.kind === "rehearsal"
-      ? { rehearsal: { sourceHash: source.topology.hash, changes: rehearsed.changes } }
+      ? {
+          rehearsal: {
+            sourceHash: source.topology.hash,
+            changes: rehearsed.changes,
+            sourceVersion: source.topology.postgresVersion,
+          },
+        }
       : {}),
     network,
     runAs,
     binaries: { pgBin: binaries.pgBin, pgbouncer: binaries.pgbouncer, pgbouncerVersion: binaries.pgbouncerVersion },
     passwords: { app: secret(), replication: secret(), poolAdmin: secret(), monitor: secret() },
-    endpoints: await endpointsFor(topology, network, poolKeyOf),
+    endpoints: {
+      ...(await endpointsFor(topology, network, poolKeyOf)),
+      sockets: Object.fromEntries(allNodes(topology).map((node, index) => [node.name, index])),
+    },
     writer: topology.primary.name,
     retired: [],
     pids: { pools: {} },
@@ -145,10 +155,13 @@ export async function prepareState(
   return state;
 }
 
-function writeRenderedFiles(layout: Layout, state: LocalState): void {
+/** pg_hba per region, pg_ident and seed-replica.sh, as the topology renders them. */
+export function writeRenderedFiles(layout: Layout, state: LocalState): void {
   const { topology, runAs } = state;
   for (const region of topology.regions)
     writeOwnedFile(layout.hbaFile(region.name), renderPgHba(topology, region.name), runAs);
   writeOwnedFile(layout.identFile, renderPgIdent(topology, [runAs.user]), runAs);
-  writeOwnedFile(join(layout.scriptsDir, "seed-replica.sh"), renderSeedReplicaScript(topology), runAs, 0o700);
+  // Any node but the writer may be (re-)seeded here, the primary's own after a switchover or a re-seed.
+  const seedable = { ...topology, standbys: allNodes(topology).map(asStandby) };
+  writeOwnedFile(join(layout.scriptsDir, "seed-replica.sh"), renderSeedReplicaScript(seedable), runAs, 0o700);
 }

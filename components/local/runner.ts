@@ -8,7 +8,12 @@
  */
 import { resolve } from "node:path";
 import type { StackOutputs } from "../contract/stackOutputs";
-import type { Topology } from "../topology/types";
+import type { LocalTopology, Topology } from "../topology/types";
+import { type ChangePlan, planChange } from "./changePlan";
+import { observeChange } from "./changeObserve";
+import type { StackSource } from "./changeRefusals";
+import { type ChangeContext, changeSteps } from "./changeSteps";
+import { rehearsalTopology } from "./rehearsal";
 import { endpointOf, nodeByName, nodeContext } from "./contexts";
 import { LocalError } from "./errors";
 import { type PromoteOptions, type PromoteResult, promote } from "./failover";
@@ -18,10 +23,21 @@ import { refreshMonitoring } from "./monitoring";
 import { rehearsalVersion } from "./provision";
 import { setRegionLink } from "./network";
 import { localOutputs } from "./outputs";
-import { seedReplica, startNode, stopNode, superuserSql } from "./postgresNode";
+import { seedReplica, startNode, stopNode, superuserSql, writeNodeConfig } from "./postgresNode";
+import { asStandby } from "./serving";
+import { allNodes } from "../topology/queries";
 import { type LocalState, readState, writeState } from "./state";
 import { stopEverything, tearDown } from "./teardown";
-import { type Step, type UpContext, type UpResult, type UpSource, createSteps, resumeSteps } from "./upSteps";
+import {
+  type Step,
+  type UpContext,
+  type UpResult,
+  type UpSource,
+  createSteps,
+  provisionFor,
+  resumeSteps,
+  serviceSteps,
+} from "./upSteps";
 import { rmSync } from "node:fs";
 
 export { LocalError, VerificationFailed } from "./errors";
@@ -49,7 +65,52 @@ function upSource(stack: string, topology: Topology): UpSource {
   }
 }
 
+/** A change to a running stack, planned: what `local up --dry-run` prints and `local up` carries out. */
+export interface PreparedChange {
+  plan: ChangePlan;
+  /** The topology the servers will run (a selfHosted stack's, as rehearsed here). */
+  topology: LocalTopology;
+  rehearsal?: LocalState["rehearsal"];
+}
+
+/** The topology a stack file's topology runs as here, on the running stack's network. */
+function runningTopology(
+  state: LocalState,
+  source: UpSource,
+): { topology: LocalTopology; rehearsal?: LocalState["rehearsal"] } {
+  if (source.kind === "local") return { topology: source.topology };
+  const rehearsed = rehearsalTopology(source.topology, state.network, {
+    postgresVersion: source.postgresVersion,
+    ...(source.versionChange ? { versionChange: source.versionChange } : {}),
+  });
+  return {
+    topology: rehearsed.topology,
+    rehearsal: {
+      sourceHash: source.topology.hash,
+      changes: rehearsed.changes,
+      sourceVersion: source.topology.postgresVersion,
+    },
+  };
+}
+
+function stackSource(source: UpSource): StackSource {
+  return source.kind === "local"
+    ? { backend: "local", postgresVersion: source.topology.postgresVersion }
+    : { backend: "selfHosted", postgresVersion: source.topology.postgresVersion };
+}
+
+/** Every refusal, as one error: nothing was touched. */
+function refuse(stack: string, plan: ChangePlan): void {
+  if (plan.refusals.length === 0) return;
+  throw new LocalError(
+    `local up cannot change the running stack ${stack} in place:\n${plan.refusals.map((r) => `  - ${r}`).join("\n")}`,
+  );
+}
+
 export class LocalRunner {
+  /** A change to a running stack is under way: a failure leaves the stack running rather than stopping it. */
+  private changing = false;
+
   readonly layout: Layout;
 
   constructor(
@@ -79,14 +140,15 @@ export class LocalRunner {
    */
   planUp(
     topology: Topology,
-    options: { install: boolean; signal?: AbortSignal } = { install: true },
+    options: { install: boolean; signal?: AbortSignal; change?: PreparedChange } = { install: true },
   ): { steps: Step[]; result: () => UpResult } {
     const source = upSource(this.stack, topology);
     const existing = this.state();
     const existingSource = existing?.rehearsal?.sourceHash ?? existing?.topology.hash;
-    if (existing && existingSource !== topology.hash) {
+    const changed = existing !== undefined && existingSource !== topology.hash;
+    if (changed && existing.phase !== "ready") {
       throw new LocalError(
-        `${this.layout.root} holds stack ${existing.stack} from a different topology (${existingSource}, now ${topology.hash}). Run pg-read-replicas local down --stack ${this.stack} first; it deletes the local data.`,
+        `${this.layout.root} holds stack ${existing.stack} half-created from another topology (${existingSource}, now ${topology.hash}); a change applies only to a stack that came up. Run pg-read-replicas local down --stack ${this.stack} first; it deletes the local data.`,
       );
     }
     const ready = existing?.phase === "ready" ? existing : undefined;
@@ -95,7 +157,7 @@ export class LocalRunner {
       layout: this.layout,
       env: this.env,
       source,
-      started: ready ? "resumed" : "created",
+      started: changed ? "changed" : ready ? "resumed" : "created",
       install: options.install,
       ...(options.signal ? { signal: options.signal } : {}),
       writeOutputs: (state) => this.writeOutputs(state),
@@ -103,7 +165,13 @@ export class LocalRunner {
         await this.down();
       },
     };
-    const steps = ready ? resumeSteps(ctx, ready) : createSteps(ctx, existing !== undefined);
+    this.changing = changed;
+    const steps =
+      changed && ready
+        ? this.changeUpSteps(ctx, ready, options.change)
+        : ready
+          ? resumeSteps(ctx, ready)
+          : createSteps(ctx, existing !== undefined);
     return {
       steps,
       result: () => {
@@ -111,6 +179,61 @@ export class LocalRunner {
         return ctx.result;
       },
     };
+  }
+
+  /**
+   * The change a stack file makes to the running stack, planned from what runs now; undefined when the stack file is
+   * the one the stack runs (or no stack runs). Reads only.
+   */
+  async planChange(topology: Topology): Promise<PreparedChange | undefined> {
+    const existing = this.state();
+    if (!existing || existing.phase !== "ready") return undefined;
+    if ((existing.rehearsal?.sourceHash ?? existing.topology.hash) === topology.hash) return undefined;
+    const source = upSource(this.stack, topology);
+    const next = runningTopology(existing, source);
+    const input = await observeChange(this.layout, existing, { topology: next.topology, source: stackSource(source) });
+    return { plan: planChange(input), ...next };
+  }
+
+  /** Provisioning, the change (planned first when not given), then the pools, verification and outputs. */
+  private changeUpSteps(ctx: UpContext, state: LocalState, prepared?: PreparedChange): Step[] {
+    const apply = (change: PreparedChange): ChangeContext => {
+      refuse(this.stack, change.plan);
+      return {
+        layout: this.layout,
+        state,
+        topology: change.topology,
+        ...(change.rehearsal ? { rehearsal: change.rehearsal } : {}),
+        plan: change.plan,
+      };
+    };
+    const finish: Step = {
+      title: "Hand the changed stack to the pools and the verifier",
+      run: async () => {
+        ctx.state = changing!.state;
+        ctx.change = { plan: changing!.plan, ...(changing!.switchover ? { switchover: changing!.switchover } : {}) };
+      },
+    };
+    let changing: ChangeContext | undefined = prepared ? apply(prepared) : undefined;
+    const middle: Step[] = changing
+      ? changeSteps(changing)
+      : [
+          {
+            title: "Plan the change to the running stack",
+            run: async () => {
+              const planned = await this.planChange(ctx.source.topology);
+              if (!planned) throw new Error("local up: the stack changed while its change was planned");
+              changing = apply(planned);
+            },
+          },
+          {
+            title: "Apply the change: seed, reload, restart replicas, switch the writer over, remove",
+            run: async () => {
+              for (const step of changeSteps(changing!)) await step.run();
+            },
+          },
+        ];
+    return [...provisionFor(state, ctx.install, ctx.env), ...middle, finish, ...serviceSteps(ctx)];
   }
 
   /** Runs the plan; on failure or interrupt stops whatever it started and rethrows. */
@@ -127,7 +250,8 @@ export class LocalRunner {
         await onStep(step);
       }
     } catch (error) {
-      await this.stopEverything().catch(() => undefined);
+      // A fresh stack that failed is stopped; a running stack being changed keeps running as the failure left it.
+      if (!this.changing) await this.stopEverything().catch(() => undefined);
       throw error;
     } finally {
       process.removeListener("SIGINT", onSignal);
@@ -136,7 +260,8 @@ export class LocalRunner {
   }
 
   async up(topology: Topology): Promise<UpResult> {
-    const plan = this.planUp(topology);
+    const change = await this.planChange(topology);
+    const plan = this.planUp(topology, { install: true, ...(change ? { change } : {}) });
     await this.runSteps(plan.steps);
     return plan.result();
   }
@@ -180,9 +305,11 @@ export class LocalRunner {
   async reseed(name: string): Promise<void> {
     const state = this.requireState();
     const node = nodeContext(this.layout, state);
-    const member = state.topology.standbys.find((s) => s.name === name);
-    if (!member) throw new LocalError(`${name} is not a replica of stack ${this.stack}; only replicas are re-seeded.`);
-    if (member.name === state.writer) throw new LocalError(`${name} is the writer; only replicas are re-seeded.`);
+    if (name === state.writer) throw new LocalError(`${name} is the writer; only replicas are re-seeded.`);
+    const found = allNodes(state.topology).find((n) => n.name === name);
+    if (!found) throw new LocalError(`${name} is not a node of stack ${this.stack}; only its replicas are re-seeded.`);
+    // A retired former writer rejoins as a standby of the current writer, on a slot of its own name.
+    const member = asStandby(found);
     await stopNode(node, member);
     rmSync(this.layout.dataDir(name), { recursive: true, force: true });
     const writer = nodeByName(state, state.writer);
@@ -190,10 +317,11 @@ export class LocalRunner {
       "-c",
       `SELECT pg_drop_replication_slot('${member.slot}') FROM pg_replication_slots WHERE slot_name = '${member.slot}' AND NOT active`,
     ]);
-    await seedReplica(node, member, endpointOf(state, writer));
-    await startNode(node, member);
     state.retired = state.retired.filter((r) => r !== name);
     writeState(this.layout, state);
+    await seedReplica(node, member, endpointOf(state, writer));
+    writeNodeConfig(nodeContext(this.layout, state), member);
+    await startNode(node, member);
   }
 
   /** The partition drill: cuts a region's link (down) or restores it; needs the regions in namespaces (root). */

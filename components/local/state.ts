@@ -17,6 +17,15 @@ const runAs = z.object({
   switchUser: z.boolean(),
 });
 const endpoint = z.object({ host: z.string(), port: z.number() });
+const standbyNode = z.object({
+  name: z.string(),
+  role: z.enum(["oltp", "olap"]),
+  group: z.string(),
+  ordinal: z.number(),
+  region: z.string(),
+  remote: z.boolean(),
+  slot: z.string(),
+});
 const regionNet = z.object({
   region: z.string(),
   namespace: z.string(),
@@ -43,7 +52,14 @@ const stateSchema = z.object({
   phase: z.enum(["creating", "ready"]),
   topology: z.record(z.string(), z.unknown()),
   /** A selfHosted stack realised here: its own topology's hash, and what had to change to fit. */
-  rehearsal: z.object({ sourceHash: z.string(), changes: z.array(z.string()) }).optional(),
+  rehearsal: z
+    .object({
+      sourceHash: z.string(),
+      changes: z.array(z.string()),
+      /** The stack's own PostgreSQL major (the servers may run another here; `changes` says so). */
+      sourceVersion: z.number().optional(),
+    })
+    .optional(),
   network,
   /** The stack's CA and each region's server certificate, when its topology has TLS. */
   tls: z
@@ -56,11 +72,23 @@ const stateSchema = z.object({
   binaries: z.object({ pgBin: z.string(), pgbouncer: z.string(), pgbouncerVersion: z.string() }),
   /** poolAdmin: the read pool controller's admin-console login (RELOAD, KILL_CLIENT). */
   passwords: z.object({ app: z.string(), replication: z.string(), poolAdmin: z.string(), monitor: z.string() }),
-  endpoints: z.object({ nodes: z.record(z.string(), endpoint), pools: z.record(z.string(), endpoint) }),
+  endpoints: z.object({
+    nodes: z.record(z.string(), endpoint),
+    pools: z.record(z.string(), endpoint),
+    /**
+     * Each node's socket directory number, kept for its life: a running server's socket cannot move, and nodes come
+     * and go. Absent in states written before nodes could be added: then the node's place in the topology.
+     */
+    sockets: z.record(z.string(), z.number()).optional(),
+  }),
   /** The node currently acting as writer; changes on promote. */
   writer: z.string(),
   /** Former writers after a promote: never started again as they are (that would be a second writer). */
   retired: z.array(z.string()),
+  /** Nodes a change removes that still have data or run: no longer in the topology, stopped and deleted last. */
+  leaving: z.array(standbyNode).optional(),
+  /** Replicas kept out of the read pools while they restart or leave. */
+  draining: z.array(z.string()).optional(),
   pids: z.object({ pools: z.record(z.string(), z.number()), readPoolController: z.number().optional() }),
   /** Exporters and Prometheus, when the topology's monitoring is on: where they listen and their pids. */
   monitoring: z

@@ -9,6 +9,7 @@ import { allNodes } from "../topology/queries";
 import { queryOnce } from "../contract/connection";
 import { endpointOf, poolAdminLogin, poolEndpointOf, poolKey, poolsOf } from "./contexts";
 import { isAlive } from "./exec";
+import { asStandby } from "./serving";
 import { localOutputs } from "./outputs";
 import { showDatabaseHosts } from "./pgbouncerAdmin";
 import type { LocalState } from "./state";
@@ -38,20 +39,21 @@ async function nodeRows(state: LocalState, ctx: QueryContext): Promise<StatusRow
     const endpoint = at(endpointOf(state, node));
     if (node.name === state.writer) {
       rows.push({ role: "writer", name: node.name, endpoint, state: replication ? "accepting writes" : "DOWN" });
-    } else if (state.retired.includes(node.name) || node.role === "primary") {
+    } else if (state.retired.includes(node.name)) {
       rows.push({ role: "retired", name: node.name, endpoint, state: "former writer (re-seed to rejoin)" });
     } else {
+      const standby = asStandby(node);
       const row = replication?.get(node.name);
       const reachable = row !== undefined || (await reachableAt(ctx, endpointOf(state, node)));
       const [, streamState, slot, , replayBytes, , replayMs, sync] = (row ?? []).map(String);
       rows.push({
-        role: node.role,
+        role: standby.role,
         name: node.name,
         endpoint,
         state: row ? `${streamState ?? "?"} (${sync ?? "?"})` : reachable ? "running, not streaming" : "DOWN",
         ...(row
           ? { lagBytes: Number(replayBytes), lagMs: Number(replayMs), ...(slot !== undefined ? { slot } : {}) }
-          : { slot: `${node.slot} (inactive)` }),
+          : { slot: `${standby.slot} (inactive)` }),
       });
     }
   }

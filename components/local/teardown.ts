@@ -19,7 +19,7 @@ export async function stopEverything(layout: Layout, state: LocalState): Promise
   const node = nodeContext(layout, state);
   const writer = nodeByName(state, state.writer);
   await Promise.all(
-    allNodes(state.topology)
+    [...allNodes(state.topology), ...(state.leaving ?? [])]
       .filter((n) => n.name !== writer.name)
       .map((member) => stopNode(node, member)),
   );

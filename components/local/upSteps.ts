@@ -29,6 +29,8 @@ import { waitForListener } from "./readiness";
 import { type LocalState, writeState } from "./state";
 import { monitoringEnabled, startMonitoring } from "./monitoring";
 import { prometheusMonitoring } from "../topology/queries";
+import type { ChangePlan } from "./changePlan";
+import type { SwitchoverResult } from "./switchover";
 
 export type Step = ProvisionStep;
 export type { UpSource } from "./prepare";
@@ -39,7 +41,14 @@ export interface UpResult {
   prometheusUrl?: string;
   outputsFile: string;
   report: VerificationReport;
-  started: "created" | "resumed";
+  started: "created" | "resumed" | "changed";
+  /** What a change to the running stack did (started: changed). */
+  change?: AppliedChange;
+}
+
+export interface AppliedChange {
+  plan: ChangePlan;
+  switchover?: SwitchoverResult;
 }
 
 /** Shared by the steps of one `up`: filled in as they run. */
@@ -48,7 +57,8 @@ export interface UpContext {
   layout: Layout;
   env: NodeJS.ProcessEnv;
   source: UpSource;
-  started: "created" | "resumed";
+  started: "created" | "resumed" | "changed";
+  change?: AppliedChange;
   state?: LocalState;
   report?: VerificationReport;
   result?: UpResult;
@@ -127,13 +137,14 @@ export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
   ];
 }
 
+/** The binaries a running stack needs (its own major; Prometheus when it is monitored). */
+export function provisionFor(state: LocalState, install = false, env: NodeJS.ProcessEnv = process.env): Step[] {
+  return provisionSteps(state.topology.postgresVersion, { install, monitoring: monitoringEnabled(state) }, env);
+}
+
 export function resumeSteps(ctx: UpContext, state: LocalState): Step[] {
   return [
-    ...provisionSteps(
-      state.topology.postgresVersion,
-      { install: ctx.install, monitoring: monitoringEnabled(state) },
-      ctx.env,
-    ),
+    ...provisionFor(state, ctx.install, ctx.env),
     {
       title: "Start any stopped servers",
       run: async () => {
@@ -150,7 +161,7 @@ export function resumeSteps(ctx: UpContext, state: LocalState): Step[] {
   ];
 }
 
-function serviceSteps(ctx: UpContext): Step[] {
+export function serviceSteps(ctx: UpContext): Step[] {
   return [
     {
       title: "Start the PgBouncer pools (each read pool over its region's OLTP replicas' own addresses)",
@@ -226,6 +237,7 @@ async function finish(ctx: UpContext): Promise<void> {
     outputsFile: layout.outputsFile,
     report: ctx.report,
     started: ctx.started,
+    ...(ctx.change ? { change: ctx.change } : {}),
     ...(ctx.prometheusUrl ? { prometheusUrl: ctx.prometheusUrl } : {}),
   };
 }

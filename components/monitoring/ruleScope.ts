@@ -16,6 +16,11 @@ export type MonitoredTopology = SelfHostedTopology | LocalTopology;
 export interface ServingNodes {
   writer: string;
   retired: readonly string[];
+  /**
+   * The standbys that stream from the writer, when the backend knows better than the topology: after a local
+   * switchover the primary's own node is one of them.
+   */
+  standbys?: readonly StandbyNode[];
 }
 
 /** What every rule group reads. */
@@ -29,9 +34,9 @@ export interface RuleScope {
 }
 
 export function ruleScope(topology: MonitoredTopology, serving: ServingNodes): RuleScope {
-  const standbys = servingStandbys(topology).filter(
-    (s) => s.name !== serving.writer && !serving.retired.includes(s.name),
-  );
+  const standbys =
+    serving.standbys ??
+    servingStandbys(topology).filter((s) => s.name !== serving.writer && !serving.retired.includes(s.name));
   return { topology, sel: `${TARGET_LABELS.cluster}="${topology.name}"`, writer: serving.writer, standbys };
 }
 

@@ -207,6 +207,20 @@ function applyOverrides(settings: Default[], overrides: Readonly<Record<string, 
   return result;
 }
 
+/**
+ * The settings that follow the part a server plays rather than its group: what the writer sets for commits, and
+ * what a standby sets for reads and replay. Each is reloadable (sighup or user context), so a promotion or a
+ * switchover changes them without a restart.
+ */
+export const ROLE_SETTING_NAMES = [
+  "synchronous_commit",
+  "synchronous_standby_names",
+  "default_transaction_read_only",
+  "wal_receiver_status_interval",
+  "hot_standby_feedback",
+  "max_standby_streaming_delay",
+] as const satisfies readonly GucName[];
+
 export function settingsFor(ctx: SettingsContext): Setting[] {
   const roleSpecific = ctx.role === "primary" ? primary(ctx) : ctx.role === "oltp" ? oltpReplica() : olapReplica();
   return applyOverrides([...common(ctx), ...roleSpecific], ctx.overrides);

@@ -17,4 +17,9 @@ export const POSTGRES_SOURCES = {
   },
   shutdownDocs: { url: `${POSTGRES_DOCS}/server-shutdown.html`, title: "PostgreSQL: Shutting Down the Server" },
   pgbouncerConfigDocs: { url: "https://www.pgbouncer.org/config.html", title: "PgBouncer: configuration" },
+  pgbouncerUsageDocs: { url: "https://www.pgbouncer.org/usage.html", title: "PgBouncer: usage (admin console)" },
+  pgSettingsDocs: { url: `${POSTGRES_DOCS}/view-pg-settings.html`, title: "PostgreSQL: pg_settings" },
+  hotStandbyDocs: { url: `${POSTGRES_DOCS}/hot-standby.html`, title: "PostgreSQL: Hot Standby" },
+  pgRewindDocs: { url: `${POSTGRES_DOCS}/app-pgrewind.html`, title: "PostgreSQL: pg_rewind" },
+  pgFileSettingsDocs: { url: `${POSTGRES_DOCS}/view-pg-file-settings.html`, title: "PostgreSQL: pg_file_settings" },
 } as const satisfies Record<string, Source>;
