@@ -149,6 +149,6 @@ function writeRenderedFiles(layout: Layout, state: LocalState): void {
   const { topology, runAs } = state;
   for (const region of topology.regions)
     writeOwnedFile(layout.hbaFile(region.name), renderPgHba(topology, region.name), runAs);
-  writeOwnedFile(layout.identFile, renderPgIdent(topology, [runAs.user]), runAs);
+  writeOwnedFile(layout.identFile, renderPgIdent([runAs.user]), runAs);
   writeOwnedFile(join(layout.scriptsDir, "seed-replica.sh"), renderSeedReplicaScript(topology), runAs, 0o700);
 }

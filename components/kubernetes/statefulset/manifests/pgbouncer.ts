@@ -45,7 +45,7 @@ export function poolLabels(topology: Topology, pool: Pool, scope: "object" | "po
 export function pgbouncerDeploymentManifest(
   topology: Topology,
   pool: Pool,
-  configHash: pulumi.Input<string>,
+  hashes: { restart: string; credentials: pulumi.Input<string> },
 ): k8s.apps.v1.DeploymentArgs {
   const k = topology.kubernetes;
   return {
@@ -57,7 +57,11 @@ export function pgbouncerDeploymentManifest(
       template: {
         metadata: {
           labels: poolLabels(topology, pool, "pod"),
-          annotations: { "pg-read-replicas/config-hash": configHash },
+          annotations: {
+            "pg-read-replicas/restart-hash": hashes.restart,
+            // A rotated password restarts the pool (its userlist is read at start and on RELOAD alike).
+            "pg-read-replicas/credentials-hash": hashes.credentials,
+          },
         },
         spec: {
           securityContext: {
