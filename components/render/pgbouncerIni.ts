@@ -22,6 +22,8 @@ export interface PoolerPlacement {
   authFile: string;
   /** libpq sslmode for server connections. */
   serverTlsMode: "disable" | "prefer" | "require";
+  /** Where PgBouncer's Unix socket goes (Kubernetes: shared with the config reloader); none when unset. */
+  unixSocketDir?: string;
   /** A user allowed the admin console (RELOAD, KILL_CLIENT): the local read pool's controller. */
   adminUser?: string;
   /** The server certificate clients see; without it the pool offers no TLS (PgBouncer's default). */
@@ -86,7 +88,7 @@ export function renderPgbouncerIni(topology: Topology, pool: Pool, placement: Po
     "[pgbouncer]",
     `listen_addr = ${placement.listen.host}`,
     `listen_port = ${placement.listen.port}`,
-    "unix_socket_dir =",
+    `unix_socket_dir = ${placement.unixSocketDir ?? ""}`,
     "auth_type = scram-sha-256",
     `auth_file = ${placement.authFile}`,
     `stats_users = ${statsUsers(topology).join(", ")}`,

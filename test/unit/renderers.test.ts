@@ -113,7 +113,6 @@ describe("pg_hba.conf", () => {
   });
 
   it("maps only the listed OS users to the superuser", () => {
-    const t = selfHostedTopology();
     expect(
       renderPgIdent()
         .split("\n")

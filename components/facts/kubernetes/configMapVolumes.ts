@@ -48,4 +48,13 @@ export const CONFIGMAP_VOLUMES = {
       "new timestamped dir; ..data_tmp symlink; rename(..data_tmp, ..data) is atomic; old dir removed",
     ),
   ),
+  /** An emptyDir volume is one directory for the whole pod: every container mounting it sees the same files. */
+  emptyDirSharedByContainers: fact(
+    true,
+    cite(
+      "kubernetesVolumeApi",
+      "EmptyDirVolumeSource",
+      "'emptyDir represents a temporary directory that shares a pod's lifetime'; all containers of the pod may mount it",
+    ),
+  ),
 } as const;

@@ -2,6 +2,7 @@
 export { HANDOVER } from "./handover";
 export { PGBOUNCER } from "./pgbouncer";
 export {
+  HBA_READ_ON_RELOAD,
   RELOAD_KEEPS_OLD_VALUE_ON_ERROR,
   RESTART_CONTEXT,
   SETTING_CONTEXTS,

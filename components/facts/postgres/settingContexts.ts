@@ -110,3 +110,13 @@ export const RELOAD_KEEPS_OLD_VALUE_ON_ERROR = fact(
     "'configuration file … contains errors; unaffected changes were applied' at reload; FATAL at postmaster start",
   ),
 );
+
+/** pg_hba.conf and pg_ident.conf are read at start and again on every reload (SIGHUP, pg_reload_conf()). */
+export const HBA_READ_ON_RELOAD = fact(
+  true,
+  cite(
+    "hbaDocs",
+    undefined,
+    "'The pg_hba.conf file is read on start-up and when the main server process receives a SIGHUP signal'",
+  ),
+);

@@ -15,6 +15,10 @@ export const POSTGRES_SOURCES = {
     url: `${POSTGRES_DOCS}/protocol-replication.html`,
     title: "PostgreSQL: Streaming Replication Protocol",
   },
+  hbaDocs: {
+    url: `${POSTGRES_DOCS}/auth-pg-hba-conf.html`,
+    title: "PostgreSQL: The pg_hba.conf File (read at start and on SIGHUP)",
+  },
   shutdownDocs: { url: `${POSTGRES_DOCS}/server-shutdown.html`, title: "PostgreSQL: Shutting Down the Server" },
   pgSettingsDocs: {
     url: `${POSTGRES_DOCS}/view-pg-settings.html`,

@@ -45,6 +45,7 @@ export function renderPoolIni(topology: SelfHostedTopology, pool: Pool): string 
       port: topology.port,
     },
     listen: { host: "*", port: topology.poolPort },
+    unixSocketDir: PATHS.pgbouncerSocketDir,
     authFile: `${PATHS.pgbouncerDir}/userlist.txt`,
     serverTlsMode: serverTlsMode(topology),
     clientTls: { certFile: `${PATHS.pgbouncerDir}/tls/tls.crt`, keyFile: `${PATHS.pgbouncerDir}/tls/tls.key` },

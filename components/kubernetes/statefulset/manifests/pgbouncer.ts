@@ -4,6 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Pool, SelfHostedTopology } from "../../../topology/types";
 
 type Topology = SelfHostedTopology;
+import { SOCKET_VOLUME, poolReloaderContainer, socketVolume } from "./configReloader";
 import { pgbouncerExporterContainer } from "./exporters";
 import {
   CREDENTIAL_KEYS,
@@ -114,11 +115,16 @@ export function pgbouncerDeploymentManifest(
                 timeoutSeconds: 4,
               },
               livenessProbe: { tcpSocket: { port: "pgbouncer" }, periodSeconds: 10, failureThreshold: 6 },
-              volumeMounts: [{ name: "config", mountPath: PATHS.pgbouncerDir, readOnly: true }],
+              volumeMounts: [
+                { name: "config", mountPath: PATHS.pgbouncerDir, readOnly: true },
+                { name: SOCKET_VOLUME, mountPath: PATHS.pgbouncerSocketDir },
+              ],
             },
+            poolReloaderContainer(topology),
             ...(topology.monitoring.enabled ? [pgbouncerExporterContainer(topology, topology.monitoring)] : []),
           ],
           volumes: [
+            socketVolume,
             {
               name: "config",
               projected: {
