@@ -14,6 +14,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderUserlist } from "../../components/render/pgbouncerIni";
 import { failover } from "../../components/kubernetes/statefulset/failover/failover";
+import { switchover } from "../../components/kubernetes/statefulset/failover/switchover";
 import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../../components/topology/types";
 import { harnessOps } from "./clusterOps";
@@ -106,6 +107,136 @@ async function eventuallyStreaming(stack: BootedStack, primary: string, replica:
   );
 }
 
+/** Writes through the write pool, one row per transaction, until stopped: the ids it saw acknowledged. */
+function writeLoad(
+  stack: BootedStack,
+  table: string,
+): { stop(): Promise<{ acknowledged: number[]; errors: string[] }> } {
+  let running = true;
+  const acknowledged: number[] = [];
+  const errors: string[] = [];
+  const loop = (async () => {
+    const connect = async () => {
+      const client = new pg.Client({
+        host: stack.harness.serviceAddress(0, "pg-pool-write"),
+        port: 5432,
+        user: "app",
+        database: "app",
+        password: secret(stack, 0, `${stack.name}-credentials`)["app-password"],
+        ssl: { ca: stack.caPem, checkServerIdentity: () => undefined },
+        connectionTimeoutMillis: 5000,
+      });
+      client.on("error", () => undefined); // a dropped connection surfaces as the next query's error
+      await client.connect();
+      return client;
+    };
+    let client = await connect();
+    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (id int PRIMARY KEY)`);
+    for (let id = 1; running; id++) {
+      try {
+        await client.query(`INSERT INTO ${table} VALUES ($1)`, [id]);
+        acknowledged.push(id);
+      } catch (error) {
+        errors.push((error as Error).message);
+        await client.end().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        client = await connect().catch(() => client);
+      }
+    }
+    await client.end().catch(() => undefined);
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { acknowledged, errors };
+    },
+  };
+}
+
+async function until<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (done(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new Error(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms`);
+}
+
+/**
+ * `pulumi up` of reloadable changes to a running prod stack (work_mem on every role, a client CIDR in pg_hba, the pool
+ * size) as the kubelet delivers them: no pod template changes, the volumes are swapped in place, and each server's
+ * config-reloader makes it take them.
+ */
+async function reloadInPlace(stack: BootedStack, servers: readonly string[]): Promise<void> {
+  const next = await stack.rerender((config) => {
+    const json = (key: string) => JSON.parse(config[`pg-read-replicas:${key}`] ?? "{}");
+    const postgresql = json("postgresql");
+    config["pg-read-replicas:postgresql"] = JSON.stringify({
+      ...postgresql,
+      primary: { ...postgresql.primary, work_mem: "48MB" },
+      replica: { ...postgresql.replica, work_mem: "48MB" },
+    });
+    const olap = json("olap");
+    config["pg-read-replicas:olap"] = JSON.stringify({ ...olap, settings: { ...olap.settings, work_mem: "48MB" } });
+    config["pg-read-replicas:allowedCidrs"] = JSON.stringify([...json("allowedCidrs"), "198.19.254.0/24"]);
+    config["pg-read-replicas:pgbouncer"] = JSON.stringify({ ...json("pgbouncer"), defaultPoolSize: 77 });
+  });
+  // Nothing Kubernetes would restart: every pod template is the running one.
+  for (const workload of next[0]!.workloads.filter((w) => w.kind !== "Job"))
+    expect(JSON.stringify(workload.template), workload.name).toBe(
+      JSON.stringify(stack.harness.workload(0, workload.name).template),
+    );
+  const changed = stack.harness.syncVolumes(0, next[0]!);
+  expect(changed.get("pg-primary-0")).toEqual(["config"]);
+  expect(changed.get("pg-pool-write-h0")).toEqual(["config"]);
+  for (const pod of servers)
+    await until(
+      `${pod} work_mem`,
+      () => stack.harness.pod(pod).psql("SHOW work_mem"),
+      (v) => v === "48MB",
+    );
+  const poolConfig = async () => {
+    const client = new pg.Client({
+      host: stack.harness.serviceAddress(0, "pg-pool-write"),
+      port: 5432,
+      user: "app",
+      database: "pgbouncer",
+      password: secret(stack, 0, "pg-credentials")["app-password"],
+      ssl: { ca: stack.caPem, checkServerIdentity: () => undefined },
+    });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ key: string; value: string }>("SHOW CONFIG");
+      return rows.find((row) => row.key === "default_pool_size")?.value;
+    } finally {
+      await client.end();
+    }
+  };
+  await until("the write pool's default_pool_size", poolConfig, (v) => v === "77");
+  expect(stack.harness.pod("pg-primary-0").tail(400)).toMatch(/config-reloader: files changed; PostgreSQL reloaded/);
+}
+
+async function countRows(stack: BootedStack, pod: string, table: string): Promise<number> {
+  const result = await stack.harness
+    .pod(pod)
+    .exec([
+      "psql",
+      "-h",
+      "/var/run/postgresql",
+      "-U",
+      "postgres",
+      "-d",
+      "app",
+      "-XAtqc",
+      `SELECT count(*) FROM ${table}`,
+    ]);
+  if (result.code !== 0) throw new Error(`count ${table} on ${pod}: ${result.output}`);
+  return Number(result.output.split("\n").pop());
+}
+
 describe.each(["dev", "staging"])("the %s stack's manifests, run as the kubelet runs them", (name) => {
   let stack: BootedStack;
   beforeAll(async () => {
@@ -142,6 +273,35 @@ describe.each(["dev", "staging"])("the %s stack's manifests, run as the kubelet 
     await stack.harness.restart(pool.name);
     await stack.harness.waitReady(pool.name, 60_000);
   });
+});
+
+describe("the dev stack: a writer change applied by the planned switchover", () => {
+  let stack: BootedStack;
+  beforeAll(async () => {
+    stack = await bootStack("dev");
+    await bootAll(stack);
+  }, 900_000);
+  afterAll(async () => stack?.teardown(), 180_000);
+
+  it("switches the writer over under writes through the write pool: clients wait, none fails, no acknowledged write is lost", async () => {
+    const topology = topologyFromPulumiConfig(stack.config, "dev").topology as SelfHostedTopology;
+    const load = writeLoad(stack, "switchover_drill");
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const lines: string[] = [];
+    const switched = switchover(topology, harnessOps(stack.harness), { log: (line) => lines.push(line) });
+    const result = await switched.finally(() => console.log(`dev switchover (harness):\n  ${lines.join("\n  ")}`));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const outcome = await load.stop();
+    expect(result.from).toBe("pg-primary-0");
+    expect(result.to).toBe("pg-replica-0");
+    // PAUSE held the clients instead of failing them, and the rows they were told were committed are all there.
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.acknowledged.length).toBeGreaterThan(0);
+    expect(await countRows(stack, result.to, "switchover_drill")).toBe(outcome.acknowledged.length);
+    expect((await throughPool(stack, "pg-pool-write", false)).server).toBe(result.to);
+    // The old writer can never come back as a second writer behind rw.
+    await expect(stack.harness.restart("pg-primary-0")).rejects.toThrow(/refusing to start a second writer/);
+  }, 400_000);
 });
 
 describe("the prod stack's manifests, run as the kubelet runs them", () => {
@@ -204,6 +364,23 @@ describe("the prod stack's manifests, run as the kubelet runs them", () => {
     );
     await eventuallyStreaming(stack, primary, replica, "pg_replica_1");
   });
+
+  it("takes reloadable changes (work_mem, pg_hba, pool sizes) to the running servers in place, under writes: no restart, nothing lost", async () => {
+    const servers = ["pg-primary-0", "pg-replica-0", "pg-replica-1", "pg-replica-2", "pg-olap-0"];
+    const started = async () =>
+      Promise.all(servers.map((pod) => stack.harness.pod(pod).psql("SELECT pg_postmaster_start_time()")));
+    const before = await started();
+    const load = writeLoad(stack, "reload_drill");
+    try {
+      await reloadInPlace(stack, servers);
+    } finally {
+      const { acknowledged, errors } = await load.stop();
+      expect(errors).toEqual([]);
+      expect(acknowledged.length).toBeGreaterThan(0);
+      expect(await countRows(stack, primary, "reload_drill")).toBe(acknowledged.length);
+    }
+    expect(await started()).toEqual(before);
+  }, 300_000);
 
   it("applies rotated passwords to the roles when the pods roll", async () => {
     const credentials = secret(stack, 0, "pg-credentials");
