@@ -14,17 +14,20 @@ const writer = topology.primary.name;
 const [first] = topology.standbys.filter((s) => s.role === "oltp").map((s) => s.name);
 
 /** A cluster as kubectl answers it: two write-pool pods, replicas that replay as told. */
-function scriptedCluster(options: { replayed: boolean; streaming?: boolean }) {
+function scriptedCluster(options: { replayed: boolean; streaming?: boolean; fencedWriter?: string }) {
   const sent: string[][] = [];
+  let promoted: string | undefined;
   const run = async (args: readonly string[]): Promise<string> => {
     const argv = args.slice(2); // --namespace <ns>
     sent.push([...argv]);
     const text = argv.join(" ");
     // The proving write through the write pool: its last line names the server it landed on.
-    if (text.includes("psql -h 127.0.0.1")) return `x\n${first}|f`;
+    if (text.includes("psql -h 127.0.0.1")) return `x\n${promoted ?? first}|f`;
+    if (text.includes("pg_promote")) promoted = argv[1];
     if (options.streaming === false && text.includes("pg_stat_replication WHERE")) return "catchup";
     if (argv[0] === "get" && argv[1] === "pods") return "pg-pool-write-a pg-pool-write-b";
-    if (argv[0] === "get" && argv[1] === "configmap") return "";
+    if (argv[0] === "get" && argv[1] === "configmap")
+      return options.fencedWriter ? JSON.stringify({ writer: options.fencedWriter }) : "";
     if (argv[0] === "get" && argv[1] === "service" && text.includes("jsonpath")) return "{}";
     if (argv[0] === "get" && argv[1] === "service") return `service/${argv[2]}`;
     if (text.includes("pg_last_wal_receive_lsn(), '0/0'")) return argv[1] === first ? "t|5000" : "t|4000";
@@ -96,7 +99,22 @@ describe("kubectl argv for the switchover", () => {
     expect(Math.min(paused, writerLsn, caughtUp, fenced, stopped, promoted, repointed, resumed)).toBeGreaterThanOrEqual(
       0,
     );
-    expect(sent[fenced]).toContain(JSON.stringify({ data: { writer: first } }));
+    // The primary goes to zero (no rejoin): only a replica-group writer comes back as a standby.
+    expect(sent[fenced]).toContain(JSON.stringify({ data: { writer: first, rejoin: "" } }));
+  });
+
+  it("names an old writer of a replica group in the fence's rejoin, deletes its pod and gives it a slot on the new writer", async () => {
+    const { sent, ops } = scriptedCluster({ replayed: true, fencedWriter: first });
+    const result = await switchover(topology, ops, { catchUpTimeoutMs: 2000, proveTimeoutMs: 2000 });
+    expect(result.from).toBe(first);
+    const slot = topology.standbys.find((s) => s.name === first)!.slot;
+    const fenced = sent.findIndex((a) => a[0] === "patch" && a[1] === "configmap");
+    expect(sent[fenced]).toContain(JSON.stringify({ data: { writer: result.to, rejoin: first } }));
+    const deleted = sent.findIndex((a) => a[0] === "delete" && a[2] === first);
+    expect(deleted).toBeGreaterThan(fenced);
+    expect(sent.some((a) => a[0] === "scale")).toBe(false);
+    const slotMade = sent.findIndex((a) => a[1] === result.to && a.some((x) => x.includes(`'${slot}'`)));
+    expect(slotMade).toBeGreaterThan(deleted);
   });
 
   it("resumes the pool and changes nothing when the target cannot catch up", async () => {

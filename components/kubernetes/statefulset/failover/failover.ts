@@ -147,7 +147,8 @@ export async function failover(
   const candidates = candidatesFor(topology, from);
   const target = await chooseTarget(topology, ops, candidates, options.to, log);
   log(`fencing: only ${target.name} may start as the writer (ConfigMap ${names.fence(topology)})`);
-  await ops.patchConfigMap(names.fence(topology), { writer: target.name });
+  // No rejoin after a failover: the old writer may hold writes the new one never received.
+  await ops.patchConfigMap(names.fence(topology), { writer: target.name, rejoin: "" });
   log(`stopping the old writer ${from}`);
   await stopOldWriter(topology, ops, from);
   const followers = topology.standbys.filter((s) => s.name !== target.name && s.name !== from);

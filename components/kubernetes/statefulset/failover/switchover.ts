@@ -10,7 +10,9 @@
  *     nothing changed);
  *  4. the fence names the target, the old writer stops cleanly (a fast shutdown sends its last WAL to
  *     the connected standbys before it exits: facts/postgres/handover.ts), and the target replays
- *     everything it received;
+ *     everything it received. An old writer in a replica group is named in the fence's `rejoin`: its
+ *     pod, recreated at once on the newest template, comes back as a standby (start-guard.sh); the
+ *     primary's StatefulSet goes to zero as after a failover;
  *  5. the target is promoted with the writer's settings and its followers' slots, rw selects it;
  *  6. every write-pool pod RESUMEs: their new server connections go through rw to the new writer,
  *     and the clients that waited carry on; the read pool restarts off the promoted replica;
@@ -27,6 +29,7 @@ import {
   promotedWriterSql,
   replayedUpToSql,
 } from "../../../sql/promotionSql";
+import { ensureSlotsSql } from "../../../sql/replicationSql";
 import type { SelfHostedTopology } from "../../../topology/types";
 import { PATHS, names, poolSelector } from "../../conventions";
 import {
@@ -143,8 +146,11 @@ export async function switchover(
     throw new SwitchoverError(`no running pod of ${topology.pools.write.service}; nothing was changed`);
   await pauseAndCatchUp(topology, ops, { from, target: target.name, pools, timeoutMs, log });
 
+  // A writer in a replica group comes back as a standby of the new one (the start guard reads `rejoin`); the
+  // primary's StatefulSet goes to zero, as after a failover.
+  const rejoining = topology.standbys.find((s) => s.name === from);
   log(`fencing: only ${target.name} may start as the writer (ConfigMap ${names.fence(topology)}); stopping ${from}`);
-  await ops.patchConfigMap(names.fence(topology), { writer: target.name });
+  await ops.patchConfigMap(names.fence(topology), { writer: target.name, rejoin: rejoining?.name ?? "" });
   await stopOldWriter(topology, ops, from);
   // The old writer's fast shutdown sent its last WAL (the shutdown checkpoint) before it exited.
   if (!(await until(async () => (await ops.sql(target.name, [REPLAYED_ALL_RECEIVED_SQL])) === "t", timeoutMs)))
@@ -156,6 +162,10 @@ export async function switchover(
   log(`promoting ${target.name}; ${synchronous.description}`);
   await ops.sql(target.name, [PROMOTE_SQL]);
   await ops.sql(target.name, promotedWriterSql(synchronous, followers));
+  if (rejoining) {
+    log(`${from} rejoins as a standby of ${target.name}, on slot ${rejoining.slot}`);
+    await ops.sql(target.name, [ensureSlotsSql([rejoining.slot])]);
+  }
   await repoint(topology, ops, target.name);
   log(`rw selects ${target.name}; resuming the write pool`);
   await onWritePool(topology, ops, pools, "RESUME", 30);

@@ -88,10 +88,16 @@ function startGuardContainer(topology: Topology): Container {
       podNameEnv,
       { name: "PGDATA", value: PATHS.pgdata },
       { name: "CONFIGURED_WRITER", value: topology.kubernetes.writer },
+      { name: "POSTGRES_MAJOR", value: String(topology.postgresVersion) },
       // Optional: only the primary's cluster has a fence (other regions never hold a writer).
       {
         name: "FENCED_WRITER",
         valueFrom: { configMapKeyRef: { name: names.fence(topology), key: "writer", optional: true } },
+      },
+      // The old writer a switchover handed over cleanly: it may come back as a standby.
+      {
+        name: "REJOIN",
+        valueFrom: { configMapKeyRef: { name: names.fence(topology), key: "rejoin", optional: true } },
       },
     ],
     resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
