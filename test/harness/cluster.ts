@@ -205,7 +205,7 @@ export class Harness {
 
   /**
    * `pulumi up` of a re-rendered stack as far as running pods see it without a restart: the cluster's ConfigMaps and
-   * Secrets take their new data, then the kubelet's sync rewrites every running pod's volumes (atomically). Pod
+   * Secrets take their new data, then the kubelet's sync rewrites every pod's volumes (atomically). Pod
    * templates are left as they were (a changed template is a restart: the tests compare those themselves).
    * Returns, per pod, the volumes whose files changed.
    */
@@ -224,8 +224,10 @@ export class Harness {
       }
     }
     const changed = new Map<string, string[]>();
+    // Every pod that exists, running or not: the kubelet syncs a pod's volumes whatever its containers do (a
+    // crash-looping container restarted in place reads the new files).
     for (const [name, entry] of this.pods)
-      if (entry.cluster === cluster && entry.pod.running()) changed.set(name, entry.pod.refreshVolumes());
+      if (entry.cluster === cluster && entry.workload.kind !== "Job") changed.set(name, entry.pod.refreshVolumes());
     return changed;
   }
 

@@ -21,6 +21,8 @@ import { harnessOps } from "./clusterOps";
 import { applyFsGroup } from "./kubelet";
 import { type BootedStack, bootStack } from "./boot";
 import { HARNESS_LIMITS } from "./images";
+import type { ClusterObjects } from "./objects";
+import { nextStep, revisionOf } from "./statefulSetController";
 
 async function bootAll(stack: BootedStack): Promise<void> {
   const { harness } = stack;
@@ -111,8 +113,10 @@ async function eventuallyStreaming(stack: BootedStack, primary: string, replica:
 function writeLoad(
   stack: BootedStack,
   table: string,
-): { stop(): Promise<{ acknowledged: number[]; errors: string[] }> } {
+): { stop(): Promise<{ acknowledged: number[]; errors: string[]; longestGapMs: number }> } {
   let running = true;
+  let last = Date.now();
+  let longestGapMs = 0;
   const acknowledged: number[] = [];
   const errors: string[] = [];
   const loop = (async () => {
@@ -136,6 +140,8 @@ function writeLoad(
       try {
         await client.query(`INSERT INTO ${table} VALUES ($1)`, [id]);
         acknowledged.push(id);
+        longestGapMs = Math.max(longestGapMs, Date.now() - last);
+        last = Date.now();
       } catch (error) {
         errors.push((error as Error).message);
         await client.end().catch(() => undefined);
@@ -149,7 +155,7 @@ function writeLoad(
     async stop() {
       running = false;
       await loop;
-      return { acknowledged, errors };
+      return { acknowledged, errors, longestGapMs };
     },
   };
 }
@@ -275,32 +281,59 @@ describe.each(["dev", "staging"])("the %s stack's manifests, run as the kubelet 
   });
 });
 
-describe("the dev stack: a writer change applied by the planned switchover", () => {
+describe("the staging stack: writer changes applied by the planned switchover", () => {
   let stack: BootedStack;
   beforeAll(async () => {
-    stack = await bootStack("dev");
+    stack = await bootStack("staging");
     await bootAll(stack);
   }, 900_000);
   afterAll(async () => stack?.teardown(), 180_000);
 
-  it("switches the writer over under writes through the write pool: clients wait, none fails, no acknowledged write is lost", async () => {
-    const topology = topologyFromPulumiConfig(stack.config, "dev").topology as SelfHostedTopology;
-    const load = writeLoad(stack, "switchover_drill");
+  /** One switchover under writes through the write pool: what it did, and what the writers saw. */
+  async function switchoverUnderWrites(table: string, to?: string) {
+    const topology = topologyFromPulumiConfig(stack.config, "staging").topology as SelfHostedTopology;
+    const load = writeLoad(stack, table);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const lines: string[] = [];
-    const switched = switchover(topology, harnessOps(stack.harness), { log: (line) => lines.push(line) });
-    const result = await switched.finally(() => console.log(`dev switchover (harness):\n  ${lines.join("\n  ")}`));
+    const switched = switchover(topology, harnessOps(stack.harness), {
+      ...(to ? { to } : {}),
+      log: (line) => lines.push(line),
+    });
+    const result = await switched.finally(() => console.log(`staging switchover (harness):\n  ${lines.join("\n  ")}`));
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const outcome = await load.stop();
+    // A figure, not an assertion: the longest wait a client saw between two commits through the write pool.
+    console.log(
+      `staging switchover ${result.from} -> ${result.to}: ${outcome.acknowledged.length} writes acknowledged, longest gap between two ${outcome.longestGapMs} ms`,
+    );
+    return { result, outcome, topology };
+  }
+
+  it("switches the writer over under writes through the write pool: clients wait, none fails, no acknowledged write is lost", async () => {
+    const { result, outcome } = await switchoverUnderWrites("switchover_drill");
     expect(result.from).toBe("pg-primary-0");
-    expect(result.to).toBe("pg-replica-0");
+    expect(result.to).toMatch(/^pg-replica-\d$/);
     // PAUSE held the clients instead of failing them, and the rows they were told were committed are all there.
     expect(outcome.errors).toEqual([]);
     expect(outcome.acknowledged.length).toBeGreaterThan(0);
     expect(await countRows(stack, result.to, "switchover_drill")).toBe(outcome.acknowledged.length);
     expect((await throughPool(stack, "pg-pool-write", false)).server).toBe(result.to);
-    // The old writer can never come back as a second writer behind rw.
+    // The old primary can never come back as a second writer behind rw (its StatefulSet goes to zero).
     await expect(stack.harness.restart("pg-primary-0")).rejects.toThrow(/refusing to start a second writer/);
+  }, 400_000);
+
+  it("switches over again from a replica-group writer, which rejoins as a standby of the new writer", async () => {
+    const from = stack.harness.objects(0).configMaps.get("pg-fence")!.writer!;
+    const to = ["pg-replica-0", "pg-replica-1"].find((pod) => pod !== from)!;
+    const { result, outcome, topology } = await switchoverUnderWrites("switchover_drill_2", to);
+    expect(result).toMatchObject({ from, to });
+    expect(outcome.errors).toEqual([]);
+    expect(await countRows(stack, to, "switchover_drill_2")).toBe(outcome.acknowledged.length);
+    expect(stack.harness.pod(from).tail(200)).toMatch(/rejoining as its standby/);
+    const slot = topology.standbys.find((s) => s.name === from)!.slot;
+    await eventuallyStreaming(stack, to, from, slot);
+    // Every row the old writer acknowledged, in both rounds, is on it again as a standby.
+    expect(await countRows(stack, from, "switchover_drill_2")).toBe(outcome.acknowledged.length);
   }, 400_000);
 });
 
@@ -381,6 +414,60 @@ describe("the prod stack's manifests, run as the kubelet runs them", () => {
     }
     expect(await started()).toEqual(before);
   }, 300_000);
+
+  it("recovers a replica rollout the server refuses once the config is reverted, with no pod deleted by hand", async () => {
+    const replica = "pg-replica-2";
+    const set = (objects: ClusterObjects) => objects.workloads.find((w) => w.name === "pg-replica")!;
+    const writerSet = (objects: ClusterObjects) => objects.workloads.find((w) => w.name === "pg-primary")!;
+    const original = stack.harness.objects(0);
+    const revision0 = revisionOf(set(original).template);
+    const pods = [0, 1, 2].map((ordinal) => ({ ordinal, revision: revision0, ready: true }));
+    const policy = { podManagementPolicy: "OrderedReady", updateStrategy: "RollingUpdate" } as const;
+    // A setting the server refuses at start: shared_buffers far beyond this machine's memory.
+    const bad = await stack.rerender((config) => {
+      const postgresql = JSON.parse(config["pg-read-replicas:postgresql"] ?? "{}");
+      config["pg-read-replicas:postgresql"] = JSON.stringify({
+        ...postgresql,
+        replica: { ...postgresql.replica, shared_buffers: "200GB" },
+      });
+    });
+    const revision1 = revisionOf(set(bad[0]!).template);
+    expect(revision1).not.toBe(revision0);
+    expect(revisionOf(writerSet(bad[0]!).template)).toBe(revisionOf(writerSet(original).template));
+    stack.harness.syncVolumes(0, bad[0]!);
+    expect(nextStep({ ...policy, updateRevision: revision1 }, pods)).toEqual({ delete: 2 });
+    // The container exits during its postStart hook or right after it: either way the pod never becomes Ready.
+    await stack.harness.restart(replica).catch(() => undefined);
+    await expect(stack.harness.waitReady(replica, 60_000)).rejects.toThrow(/exited before it was Ready/);
+    pods[2] = { ordinal: 2, revision: revision1, ready: false };
+    expect(stack.harness.pod(replica).tail(100)).toMatch(/could not map anonymous shared memory|shared memory/);
+    // The rollout stops at the refused pod: the other replicas keep their template and keep streaming.
+    expect(nextStep({ ...policy, updateRevision: revision1 }, pods)).toEqual({
+      wait: "pod 2 is not Running and Ready (OrderedReady)",
+    });
+    await eventuallyStreaming(stack, primary, "pg-replica-1", "pg_replica_1");
+
+    // The revert: the template is the first one again, and the ConfigMap is swapped back in place.
+    const reverted = await stack.rerender(() => undefined);
+    const revision2 = revisionOf(set(reverted[0]!).template);
+    expect(revision2).toBe(revision0);
+    stack.harness.syncVolumes(0, reverted[0]!);
+    // The controller still will not touch the unready pod (the forced-rollback case)...
+    expect(nextStep({ ...policy, updateRevision: revision2 }, pods)).toEqual({
+      wait: "pod 2 is not Running and Ready (OrderedReady)",
+    });
+    // ...but the kubelet restarts its exited container in place, and that container reads the reverted file.
+    await stack.harness.pod(replica).restartContainer();
+    await stack.harness.waitReady(replica, 120_000);
+    pods[2] = { ordinal: 2, revision: revision1, ready: true };
+    // Then the rolling update puts it back on the current revision: one more restart, and it streams.
+    expect(nextStep({ ...policy, updateRevision: revision2 }, pods)).toEqual({ delete: 2 });
+    await stack.harness.restart(replica);
+    await stack.harness.waitReady(replica, 120_000);
+    pods[2] = { ordinal: 2, revision: revision2, ready: true };
+    expect(nextStep({ ...policy, updateRevision: revision2 }, pods)).toEqual({ done: true });
+    await eventuallyStreaming(stack, primary, replica, "pg_replica_2");
+  }, 400_000);
 
   it("applies rotated passwords to the roles when the pods roll", async () => {
     const credentials = secret(stack, 0, "pg-credentials");

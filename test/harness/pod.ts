@@ -217,8 +217,16 @@ export class Pod {
     return child;
   }
 
-  private runToEnd(container: Container, command?: string[], timeoutMs = 600_000, log = this.log): Promise<number> {
+  private runToEnd(
+    container: Container,
+    command?: string[],
+    timeoutMs = 600_000,
+    log = this.log,
+    stopWhen?: Promise<unknown>,
+  ): Promise<number> {
     const child = this.spawn(container, command, log);
+    // A hook dies with its container: the kubelet does not wait for it once the container has exited.
+    void stopWhen?.then(() => child.kill("SIGTERM"));
     return new Promise((resolve) => {
       const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
       child.on("exit", (code, signal) => {
@@ -240,27 +248,48 @@ export class Pod {
     }
     const [container, ...others] = this.options.template.spec.containers;
     if (!container) throw new Error(`${this.name}: no container`);
-    this.main = this.spawn(container);
     this.sidecars = others.filter((c) => knownImage(c.image)).map((c) => this.spawn(c));
-    const main = this.main;
-    this.exited = new Promise((resolve) => main.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+    await this.runMain(container);
+  }
+
+  /** The main container and its postStart hook. */
+  private async runMain(container: Container): Promise<void> {
+    const main = this.spawn(container);
+    this.main = main;
+    const exited = new Promise<number>((resolve) =>
+      main.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1))),
+    );
+    this.exited = exited;
     const hook = container.lifecycle?.postStart?.exec.command;
-    if (hook) {
-      const result = await this.exec(hook);
-      // A failed postStart hook kills the container (FailedPostStartHook).
-      if (result.code !== 0) {
-        await this.stop();
-        throw new Error(`${this.name}: postStart hook exited ${result.code}: ${result.output}`);
-      }
+    if (!hook) return;
+    const result = await this.exec(hook, 600_000, exited);
+    if (!this.running())
+      throw new Error(
+        `${this.name}: container ${container.name} exited during its postStart hook (the kubelet restarts it with a back-off: CrashLoopBackOff). Its log:\n${this.tail()}`,
+      );
+    // A failed postStart hook kills the container (FailedPostStartHook).
+    if (result.code !== 0) {
+      await this.stop();
+      throw new Error(`${this.name}: postStart hook exited ${result.code}: ${result.output}`);
     }
   }
 
+  /**
+   * The kubelet's restart of an exited main container in place (restartPolicy Always, after its back-off: facts
+   * kubernetes/statefulSetController.ts containerRestartInPlace): same pod and volumes, no init container again.
+   */
+  async restartContainer(): Promise<void> {
+    if (this.running())
+      throw new Error(`${this.name}: its container is running; the kubelet restarts only exited ones`);
+    await this.runMain(this.options.template.spec.containers[0]!);
+  }
+
   /** Runs a command in the main container's context (probes, hooks, kubectl exec); its output goes to exec.log. */
-  async exec(command: string[], timeoutMs = 600_000): Promise<ExecResult> {
+  async exec(command: string[], timeoutMs = 600_000, stopWhen?: Promise<unknown>): Promise<ExecResult> {
     const [container] = this.options.template.spec.containers;
     const log = join(this.options.dir, "exec.log");
     const before = existsSync(log) ? readFileSync(log, "utf8").length : 0;
-    const code = await this.runToEnd(container!, command, timeoutMs, log);
+    const code = await this.runToEnd(container!, command, timeoutMs, log, stopWhen);
     return {
       code,
       output: readFileSync(log, "utf8")
