@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { failover } from "../components/kubernetes/statefulset/failover/failover";
 import { kubectlOps } from "../components/kubernetes/statefulset/failover/kubectl";
+import { switchover } from "../components/kubernetes/statefulset/failover/switchover";
 import { readStackConfig } from "../components/config/stackFile";
 import { UserError } from "../components/ground/errors";
 import { DEFAULT_STACKS_DIR } from "../components/ground/paths";
@@ -23,7 +24,7 @@ function selfHostedTopology(options: FailoverCliOptions): SelfHostedTopology {
   );
   if (topology.backend !== "selfHosted") {
     throw new UserError(
-      `stack ${options.stack} uses the ${topology.backend} backend; kubernetes failover is for selfHosted stacks (Aurora fails over itself; local stacks use pg-read-replicas promote)`,
+      `stack ${options.stack} uses the ${topology.backend} backend; kubernetes failover and switchover are for selfHosted stacks (Aurora fails over itself; local stacks use pg-read-replicas promote)`,
     );
   }
   if (topology.kubernetes.engine.name === "cloudnative-pg") {
@@ -34,24 +35,48 @@ function selfHostedTopology(options: FailoverCliOptions): SelfHostedTopology {
   return topology;
 }
 
-async function runFailover(options: FailoverCliOptions): Promise<void> {
-  const topology = selfHostedTopology(options);
+function clusterOps(options: FailoverCliOptions, topology: SelfHostedTopology) {
   const config = readStackConfig(options.stacksDir, options.stack);
   const context = options.context ?? config["kubernetes:context"];
   const timeoutS = Number(options.timeout);
   if (!Number.isInteger(timeoutS) || timeoutS <= 0)
     throw new UserError(`--timeout ${options.timeout}: give whole seconds, such as 300`);
-  const ops = kubectlOps({ ...(context ? { context } : {}), namespace: topology.kubernetes.namespace, timeoutS });
+  return {
+    ops: kubectlOps({ ...(context ? { context } : {}), namespace: topology.kubernetes.namespace, timeoutS }),
+    timeoutS,
+  };
+}
+
+function printNext(options: FailoverCliOptions, next: readonly string[]): void {
+  console.log(
+    "Now record it in the stack's config, so pulumi up keeps it so (the primary's StatefulSet stays at zero):",
+  );
+  for (const line of next) console.log(`  ${line}${line.startsWith("pulumi") ? ` --stack ${options.stack}` : ""}`);
+}
+
+async function runSwitchover(options: FailoverCliOptions): Promise<void> {
+  const topology = selfHostedTopology(options);
+  const { ops, timeoutS } = clusterOps(options, topology);
+  const result = await switchover(topology, ops, {
+    ...(options.to ? { to: options.to } : {}),
+    catchUpTimeoutMs: timeoutS * 1000,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  console.log(
+    `${result.to} is the writer, with every write ${result.from} acknowledged; ${result.from} is fenced and stopped. ${result.synchronous}.`,
+  );
+  printNext(options, result.next);
+}
+
+async function runFailover(options: FailoverCliOptions): Promise<void> {
+  const topology = selfHostedTopology(options);
+  const { ops } = clusterOps(options, topology);
   const result = await failover(topology, ops, {
     ...(options.to ? { to: options.to } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   console.log(`${result.to} is the writer; ${result.from} is fenced and stopped. ${result.synchronous}.`);
-  console.log(
-    "Now record it in the stack's config, so pulumi up keeps it so (the primary's StatefulSet stays at zero):",
-  );
-  for (const line of result.next)
-    console.log(`  ${line}${line.startsWith("pulumi") ? ` --stack ${options.stack}` : ""}`);
+  printNext(options, result.next);
 }
 
 export function registerKubernetesCommands(root: Command): void {
@@ -65,4 +90,19 @@ export function registerKubernetesCommands(root: Command): void {
     .option("--context <name>", "kubeconfig context (default: the stack's kubernetes:context)")
     .option("--timeout <seconds>", "how long to wait for the old writer to stop and the write pool to roll", "300")
     .action(runFailover);
+  kubernetes
+    .command("switchover")
+    .description(
+      "planned, zero-loss change of writer (how a changed writer template is applied): pause the write pool, let an OLTP replica replay everything, fence and stop the writer, promote, repoint, resume, prove a write",
+    )
+    .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", "dev")
+    .option("--stacks-dir <dir>", "directory of Pulumi.<stack>.yaml files", DEFAULT_STACKS_DIR)
+    .option("--to <pod>", "the OLTP replica pod to promote (default: the most advanced)")
+    .option("--context <name>", "kubeconfig context (default: the stack's kubernetes:context)")
+    .option(
+      "--timeout <seconds>",
+      "how long the replica may take to catch up (writes wait meanwhile), and kubectl to wait for pods",
+      "60",
+    )
+    .action(runSwitchover);
 }

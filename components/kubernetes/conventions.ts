@@ -57,9 +57,11 @@ export function poolSelector(topology: Topology, pool: Pool): Record<string, str
 
 export const PATHS = {
   configDir: "/etc/postgresql",
-  postgresqlConf: "/etc/postgresql/postgresql.conf",
-  hbaFile: "/etc/postgresql/pg_hba.conf",
-  identFile: "/etc/postgresql/pg_ident.conf",
+  /** The group's ConfigMap, mounted as a directory (never subPath): the kubelet updates its files in place. */
+  configMount: "/etc/postgresql/conf",
+  postgresqlConf: "/etc/postgresql/conf/postgresql.conf",
+  hbaFile: "/etc/postgresql/conf/pg_hba.conf",
+  identFile: "/etc/postgresql/conf/pg_ident.conf",
   tlsDir: "/etc/postgresql/tls",
   tlsCert: "/etc/postgresql/tls/tls.crt",
   tlsKey: "/etc/postgresql/tls/tls.key",
@@ -76,6 +78,8 @@ export const PATHS = {
   replicationPassfile: "/var/lib/postgresql/data/replication.pgpass",
   socketDir: "/var/run/postgresql",
   pgbouncerDir: "/etc/pgbouncer",
+  /** PgBouncer's Unix socket, shared with the pool's config reloader (an emptyDir). */
+  pgbouncerSocketDir: "/var/run/pgbouncer",
 } as const;
 
 /** UID/GID of the postgres user in the official postgres images (Debian-based). */

@@ -160,7 +160,7 @@ export function writeRenderedFiles(layout: Layout, state: LocalState): void {
   const { topology, runAs } = state;
   for (const region of topology.regions)
     writeOwnedFile(layout.hbaFile(region.name), renderPgHba(topology, region.name), runAs);
-  writeOwnedFile(layout.identFile, renderPgIdent(topology, [runAs.user]), runAs);
+  writeOwnedFile(layout.identFile, renderPgIdent([runAs.user]), runAs);
   // Any node but the writer may be (re-)seeded here, the primary's own after a switchover or a re-seed.
   const seedable = { ...topology, standbys: allNodes(topology).map(asStandby) };
   writeOwnedFile(join(layout.scriptsDir, "seed-replica.sh"), renderSeedReplicaScript(seedable), runAs, 0o700);

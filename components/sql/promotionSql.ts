@@ -13,6 +13,19 @@ export const RECEIVED_LSN_SQL = "SELECT pg_is_in_recovery(), pg_wal_lsn_diff(pg_
 /** The same distance alone (the local runner's candidates are its own standbys). */
 export const RECEIVED_BYTES_SQL = "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::bigint";
 
+/** The writer's current end of WAL, as text (pg_lsn). */
+export const WRITER_LSN_SQL = "SELECT pg_current_wal_lsn()";
+
+/** On a standby: 't' once it has replayed up to `lsn` (everything the writer had written then is applied). */
+export function replayedUpToSql(lsn: string): string {
+  if (!/^[0-9A-F]+\/[0-9A-F]+$/i.test(lsn)) throw new Error(`not an LSN: ${lsn}`);
+  return `SELECT pg_is_in_recovery() AND pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn`;
+}
+
+/** On a standby whose upstream stopped: 't' once it has replayed all it received (nothing left to apply). */
+export const REPLAYED_ALL_RECEIVED_SQL =
+  "SELECT pg_is_in_recovery() AND pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn()";
+
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /**

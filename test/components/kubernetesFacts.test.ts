@@ -16,6 +16,7 @@ import {
   expectPodSecurityRestricted,
   expectRetriedVerification,
   expectServerKeyMode,
+  expectConfigReachesRunningPods,
   expectShutdownTime,
   templateOf,
   workloads,
@@ -54,6 +55,9 @@ describe.each(["dev", "staging", "prod"])("stack %s against the facts", (stack) 
 
   it("runs PgBouncer as the image's user and binary, Ready only when a login through it works", () =>
     expectPgbouncerPods(run));
+
+  it("takes changed config files to running servers in place: no subPath, a reloader beside each server", () =>
+    expectConfigReachesRunningPods(run));
 
   it("re-runs a failed verification on the next up, and waits long enough for seeding", () =>
     expectRetriedVerification(run));

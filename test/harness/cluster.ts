@@ -203,6 +203,34 @@ export class Harness {
     return entries;
   }
 
+  /**
+   * `pulumi up` of a re-rendered stack as far as running pods see it without a restart: the cluster's ConfigMaps and
+   * Secrets take their new data, then the kubelet's sync rewrites every pod's volumes (atomically). Pod
+   * templates are left as they were (a changed template is a restart: the tests compare those themselves).
+   * Returns, per pod, the volumes whose files changed.
+   */
+  syncVolumes(cluster: number, next: ClusterObjects): Map<string, string[]> {
+    const objects = this.objects(cluster);
+    for (const [kind, source] of [
+      [objects.configMaps, next.configMaps],
+      [objects.secrets, next.secrets],
+    ] as const) {
+      for (const [name, data] of source) {
+        // The fence is the failover's record: the component ignores changes to it after creating it.
+        if (name.endsWith("-fence")) continue;
+        const existing = kind.get(name);
+        if (!existing) kind.set(name, { ...data });
+        else if (!name.endsWith("-tls")) Object.assign(existing, data); // TLS keeps the harness's real certificates
+      }
+    }
+    const changed = new Map<string, string[]>();
+    // Every pod that exists, running or not: the kubelet syncs a pod's volumes whatever its containers do (a
+    // crash-looping container restarted in place reads the new files).
+    for (const [name, entry] of this.pods)
+      if (entry.cluster === cluster && entry.workload.kind !== "Job") changed.set(name, entry.pod.refreshVolumes());
+    return changed;
+  }
+
   async stopAll(): Promise<void> {
     for (const entry of [...this.pods.values()].reverse()) await entry.pod.stop(30_000);
   }

@@ -1,4 +1,4 @@
-/** The failover's cluster operations carried out on the harness (kubectl's stand-in). */
+/** The failover's and switchover's cluster operations carried out on the harness (kubectl's stand-in). */
 import type { ClusterOps } from "../../components/kubernetes/statefulset/failover/ops";
 import type { Harness } from "./cluster";
 
@@ -39,6 +39,20 @@ export function harnessOps(harness: Harness, cluster = 0): ClusterOps {
     async rolloutRestart(deployment) {
       await harness.restart(podOf(deployment).name);
       await harness.waitReady(podOf(deployment).name, 120_000);
+    },
+    async listPods(selector) {
+      return [...harness.pods]
+        .filter(([, entry]) => entry.cluster === cluster && entry.pod.running())
+        .filter(([, entry]) => Object.entries(selector).every(([key, value]) => entry.pod.labels[key] === value))
+        .map(([name]) => name);
+    },
+    async execInPod(pod, container, command) {
+      // The harness runs commands in the pod's main container (the server's); the switchover asks for no other.
+      const main = harness.pods.get(pod)?.workload.template.spec.containers[0]?.name;
+      if (main !== container) throw new Error(`exec ${pod} -c ${container}: the harness execs in ${main} only`);
+      const result = await harness.pod(pod).exec([...command], 300_000);
+      if (result.code !== 0) throw new Error(`exec ${pod}: ${result.output}`);
+      return result.output;
     },
     async execInDeployment(deployment, command) {
       const result = await podOf(deployment).exec([...command], 60_000);

@@ -53,10 +53,19 @@ export function imageRuntimes(root: string, postgresMajor: number): Record<"post
       entrypoint: ["/entrypoint.sh"],
       // psql for the readiness probe comes from Debian's client, as the image's from Alpine's.
       env: { PATH: `${pgbouncerBin}:${SYSTEM_PATH}:${pgBin}` },
-      directories: { "/etc/pgbouncer": { owner: "postgres", mode: 0o755 } },
+      // /var/run/pgbouncer: a mount point the runtime creates for the socket's emptyDir.
+      directories: {
+        "/etc/pgbouncer": { owner: "postgres", mode: 0o755 },
+        "/var/run/pgbouncer": { owner: "root", mode: 0o755 },
+      },
       stopSignal: "SIGTERM",
     },
   };
+}
+
+/** Whether the harness can run a container of this image (the exporters' images are not here). */
+export function knownImage(reference: string): boolean {
+  return /^(docker\.io\/)?(library\/)?postgres:/.test(reference) || /(^|\/)pgbouncer:/.test(reference);
 }
 
 export function imageOf(reference: string): "postgres" | "pgbouncer" {
@@ -72,6 +81,8 @@ export const HARNESS_LIMITS = [
   "kube-proxy: DNAT from Service IPs in one hub namespace; no SNAT, so externalTrafficPolicy Cluster is not emulated",
   "NetworkPolicies are not enforced (no CNI); their peers are checked against the pods' labels instead",
   "one PgBouncer pod per pool, whatever instances says; readOnlyRootFilesystem and seccomp are not enforced",
-  "Secret and ConfigMap volumes are plain files (no ..data symlink swap); a changed ConfigMap reaches pods only at restart",
-  "sidecars (the exporters) are not run: their images are not here; the local backend runs Debian's postgres_exporter with the same queries file and role",
+  "Secret and ConfigMap volumes are written as the kubelet's AtomicWriter writes them (..data symlink swap); a changed object reaches running pods when a test calls the kubelet's sync (Harness.syncVolumes), not on a timer",
+  "sidecars run when their image is here (the config reloaders); the exporters' images are not: the local backend runs Debian's postgres_exporter with the same queries file and role",
+  "no StatefulSet controller: a test asks its double (statefulSetController.ts, from pkg/controller/statefulset) what to delete and restarts that pod; the kubelet's in-place restart of an exited container is Pod.restartContainer, called by the test (no back-off timer)",
+  "a memory-backed emptyDir is a tmpfs per container (only /dev/shm uses one); a disk emptyDir is one directory shared by the pod's containers",
 ];

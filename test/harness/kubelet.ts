@@ -1,12 +1,26 @@
 /**
  * What the kubelet does to a pod's volumes and environment, as far as the
- * manifests rely on it: volume files with their modes and owners, fsGroup's
+ * manifests rely on it: volume files with their modes and owners, written and
+ * updated atomically (pkg/volume/util/atomic_writer.go), fsGroup's
  * recursive change (kubernetes pkg/volume/volume_linux.go), env from fields,
  * Secrets and ConfigMaps, and $(VAR) expansion in command and args.
  */
-import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
-import { KUBELET } from "../../components/facts/kubernetes";
+import { CONFIGMAP_VOLUMES, KUBELET } from "../../components/facts/kubernetes";
 import type { ClusterObjects, Container, Volume } from "./objects";
 
 export type FsGroupPolicy = "Always" | "OnRootMismatch";
@@ -46,42 +60,69 @@ function lookup(objects: ClusterObjects, kind: "configMap" | "secret", name: str
   return found;
 }
 
-/** Writes a Secret, ConfigMap or projected volume's files into `dir`. */
-export function materializeVolume(volume: Volume, objects: ClusterObjects, dir: string, gid: number): void {
-  mkdirSync(dir, { recursive: true });
+interface VolumeFile {
+  path: string;
+  text: string;
+  mode: number;
+}
+
+/** The files a Secret, ConfigMap or projected volume holds, by their paths in the volume. */
+function volumeFiles(volume: Volume, objects: ClusterObjects): VolumeFile[] {
   if (volume.configMap) {
     const data = lookup(objects, "configMap", volume.configMap.name);
+    const mode = volume.configMap.defaultMode ?? KUBELET.secretDefaultMode.value;
     const items = volume.configMap.items ?? Object.keys(data).map((key) => ({ key, path: key }));
-    for (const { key, path } of items)
-      writeVolumeFile(
-        join(dir, path),
-        data[key]!,
-        volume.configMap.defaultMode ?? KUBELET.secretDefaultMode.value,
-        gid,
-      );
-  } else if (volume.secret) {
+    return items.map(({ key, path }) => ({ path, text: data[key]!, mode }));
+  }
+  if (volume.secret) {
     const data = lookup(objects, "secret", volume.secret.secretName);
-    for (const [key, text] of Object.entries(data))
-      writeVolumeFile(join(dir, key), text, volume.secret.defaultMode ?? KUBELET.secretDefaultMode.value, gid);
-  } else if (volume.projected) {
-    for (const source of volume.projected.sources) {
+    const mode = volume.secret.defaultMode ?? KUBELET.secretDefaultMode.value;
+    return Object.entries(data).map(([path, text]) => ({ path, text, mode }));
+  }
+  if (volume.projected) {
+    const mode = volume.projected.defaultMode ?? KUBELET.secretDefaultMode.value;
+    return volume.projected.sources.flatMap((source) => {
       const [kind, ref] = source.configMap
         ? (["configMap", source.configMap] as const)
         : (["secret", source.secret!] as const);
       const data = lookup(objects, kind, ref.name);
-      for (const { key, path } of ref.items) {
+      return ref.items.map(({ key, path }) => {
         if (data[key] === undefined) throw new Error(`${kind} ${ref.name} has no key ${key}`);
-        writeVolumeFile(
-          join(dir, path),
-          data[key],
-          volume.projected.defaultMode ?? KUBELET.secretDefaultMode.value,
-          gid,
-        );
-      }
-    }
-  } else {
-    throw new Error(`volume ${volume.name}: the harness materialises only configMap, secret and projected here`);
+        return { path, text: data[key], mode };
+      });
+    });
   }
+  throw new Error(`volume ${volume.name}: the harness materialises only configMap, secret and projected here`);
+}
+
+/** rename(2) of a fresh symlink over `path`: readers see the old link or the new one, never none. */
+function swapSymlink(dir: string, name: string, target: string): void {
+  const tmp = join(dir, `${name}_tmp`);
+  rmSync(tmp, { force: true });
+  symlinkSync(target, tmp);
+  renameSync(tmp, join(dir, name));
+}
+
+/**
+ * Writes a Secret, ConfigMap or projected volume into `dir` as the kubelet's AtomicWriter does
+ * (facts/kubernetes/configMapVolumes.ts atomicSymlinkSwap): the files in a new `..<timestamp>`
+ * directory, `..data` swapped to it in one rename, each top-level name a symlink through `..data`,
+ * the old directory removed. A directory mount sees the new files at once; a subPath mount, bound to
+ * the file the symlinks resolved to at the container's start, keeps the old one (subPathNeverUpdated).
+ */
+export function materializeVolume(volume: Volume, objects: ClusterObjects, dir: string, gid: number): void {
+  const { dataDir, timestampedDirPrefix } = CONFIGMAP_VOLUMES.atomicSymlinkSwap.value;
+  const files = volumeFiles(volume, objects);
+  mkdirSync(dir, { recursive: true });
+  const previous = existsSync(join(dir, dataDir)) ? readlinkSync(join(dir, dataDir)) : undefined;
+  const stamp = `${timestampedDirPrefix}${new Date().toISOString().replace(/[-:.TZ]/g, "_")}${process.hrtime.bigint()}`;
+  mkdirSync(join(dir, stamp), { mode: 0o755 });
+  for (const file of files) writeVolumeFile(join(dir, stamp, file.path), file.text, file.mode, gid);
+  swapSymlink(dir, dataDir, stamp);
+  for (const top of new Set(files.map((file) => file.path.split("/")[0]!)))
+    if (!existsSync(join(dir, top)) || lstatSync(join(dir, top)).isSymbolicLink())
+      swapSymlink(dir, top, `${dataDir}/${top}`);
+  if (previous && previous !== stamp) rmSync(join(dir, previous), { recursive: true, force: true });
 }
 
 /** A container's environment as the kubelet builds it (fieldRef supports metadata.name). */

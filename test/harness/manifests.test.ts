@@ -14,12 +14,15 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderUserlist } from "../../components/render/pgbouncerIni";
 import { failover } from "../../components/kubernetes/statefulset/failover/failover";
+import { switchover } from "../../components/kubernetes/statefulset/failover/switchover";
 import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../../components/topology/types";
 import { harnessOps } from "./clusterOps";
 import { applyFsGroup } from "./kubelet";
 import { type BootedStack, bootStack } from "./boot";
 import { HARNESS_LIMITS } from "./images";
+import type { ClusterObjects } from "./objects";
+import { nextStep, revisionOf } from "./statefulSetController";
 
 async function bootAll(stack: BootedStack): Promise<void> {
   const { harness } = stack;
@@ -106,6 +109,140 @@ async function eventuallyStreaming(stack: BootedStack, primary: string, replica:
   );
 }
 
+/** Writes through the write pool, one row per transaction, until stopped: the ids it saw acknowledged. */
+function writeLoad(
+  stack: BootedStack,
+  table: string,
+): { stop(): Promise<{ acknowledged: number[]; errors: string[]; longestGapMs: number }> } {
+  let running = true;
+  let last = Date.now();
+  let longestGapMs = 0;
+  const acknowledged: number[] = [];
+  const errors: string[] = [];
+  const loop = (async () => {
+    const connect = async () => {
+      const client = new pg.Client({
+        host: stack.harness.serviceAddress(0, "pg-pool-write"),
+        port: 5432,
+        user: "app",
+        database: "app",
+        password: secret(stack, 0, `${stack.name}-credentials`)["app-password"],
+        ssl: { ca: stack.caPem, checkServerIdentity: () => undefined },
+        connectionTimeoutMillis: 5000,
+      });
+      client.on("error", () => undefined); // a dropped connection surfaces as the next query's error
+      await client.connect();
+      return client;
+    };
+    let client = await connect();
+    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (id int PRIMARY KEY)`);
+    for (let id = 1; running; id++) {
+      try {
+        await client.query(`INSERT INTO ${table} VALUES ($1)`, [id]);
+        acknowledged.push(id);
+        longestGapMs = Math.max(longestGapMs, Date.now() - last);
+        last = Date.now();
+      } catch (error) {
+        errors.push((error as Error).message);
+        await client.end().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        client = await connect().catch(() => client);
+      }
+    }
+    await client.end().catch(() => undefined);
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { acknowledged, errors, longestGapMs };
+    },
+  };
+}
+
+async function until<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (done(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new Error(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms`);
+}
+
+/**
+ * `pulumi up` of reloadable changes to a running prod stack (work_mem on every role, a client CIDR in pg_hba, the pool
+ * size) as the kubelet delivers them: no pod template changes, the volumes are swapped in place, and each server's
+ * config-reloader makes it take them.
+ */
+async function reloadInPlace(stack: BootedStack, servers: readonly string[]): Promise<void> {
+  const next = await stack.rerender((config) => {
+    const json = (key: string) => JSON.parse(config[`pg-read-replicas:${key}`] ?? "{}");
+    const postgresql = json("postgresql");
+    config["pg-read-replicas:postgresql"] = JSON.stringify({
+      ...postgresql,
+      primary: { ...postgresql.primary, work_mem: "48MB" },
+      replica: { ...postgresql.replica, work_mem: "48MB" },
+    });
+    const olap = json("olap");
+    config["pg-read-replicas:olap"] = JSON.stringify({ ...olap, settings: { ...olap.settings, work_mem: "48MB" } });
+    config["pg-read-replicas:allowedCidrs"] = JSON.stringify([...json("allowedCidrs"), "198.19.254.0/24"]);
+    config["pg-read-replicas:pgbouncer"] = JSON.stringify({ ...json("pgbouncer"), defaultPoolSize: 77 });
+  });
+  // Nothing Kubernetes would restart: every pod template is the running one.
+  for (const workload of next[0]!.workloads.filter((w) => w.kind !== "Job"))
+    expect(JSON.stringify(workload.template), workload.name).toBe(
+      JSON.stringify(stack.harness.workload(0, workload.name).template),
+    );
+  const changed = stack.harness.syncVolumes(0, next[0]!);
+  expect(changed.get("pg-primary-0")).toEqual(["config"]);
+  expect(changed.get("pg-pool-write-h0")).toEqual(["config"]);
+  for (const pod of servers)
+    await until(
+      `${pod} work_mem`,
+      () => stack.harness.pod(pod).psql("SHOW work_mem"),
+      (v) => v === "48MB",
+    );
+  const poolConfig = async () => {
+    const client = new pg.Client({
+      host: stack.harness.serviceAddress(0, "pg-pool-write"),
+      port: 5432,
+      user: "app",
+      database: "pgbouncer",
+      password: secret(stack, 0, "pg-credentials")["app-password"],
+      ssl: { ca: stack.caPem, checkServerIdentity: () => undefined },
+    });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ key: string; value: string }>("SHOW CONFIG");
+      return rows.find((row) => row.key === "default_pool_size")?.value;
+    } finally {
+      await client.end();
+    }
+  };
+  await until("the write pool's default_pool_size", poolConfig, (v) => v === "77");
+  expect(stack.harness.pod("pg-primary-0").tail(400)).toMatch(/config-reloader: files changed; PostgreSQL reloaded/);
+}
+
+async function countRows(stack: BootedStack, pod: string, table: string): Promise<number> {
+  const result = await stack.harness
+    .pod(pod)
+    .exec([
+      "psql",
+      "-h",
+      "/var/run/postgresql",
+      "-U",
+      "postgres",
+      "-d",
+      "app",
+      "-XAtqc",
+      `SELECT count(*) FROM ${table}`,
+    ]);
+  if (result.code !== 0) throw new Error(`count ${table} on ${pod}: ${result.output}`);
+  return Number(result.output.split("\n").pop());
+}
+
 describe.each(["dev", "staging"])("the %s stack's manifests, run as the kubelet runs them", (name) => {
   let stack: BootedStack;
   beforeAll(async () => {
@@ -142,6 +279,62 @@ describe.each(["dev", "staging"])("the %s stack's manifests, run as the kubelet 
     await stack.harness.restart(pool.name);
     await stack.harness.waitReady(pool.name, 60_000);
   });
+});
+
+describe("the staging stack: writer changes applied by the planned switchover", () => {
+  let stack: BootedStack;
+  beforeAll(async () => {
+    stack = await bootStack("staging");
+    await bootAll(stack);
+  }, 900_000);
+  afterAll(async () => stack?.teardown(), 180_000);
+
+  /** One switchover under writes through the write pool: what it did, and what the writers saw. */
+  async function switchoverUnderWrites(table: string, to?: string) {
+    const topology = topologyFromPulumiConfig(stack.config, "staging").topology as SelfHostedTopology;
+    const load = writeLoad(stack, table);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const lines: string[] = [];
+    const switched = switchover(topology, harnessOps(stack.harness), {
+      ...(to ? { to } : {}),
+      log: (line) => lines.push(line),
+    });
+    const result = await switched.finally(() => console.log(`staging switchover (harness):\n  ${lines.join("\n  ")}`));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const outcome = await load.stop();
+    // A figure, not an assertion: the longest wait a client saw between two commits through the write pool.
+    console.log(
+      `staging switchover ${result.from} -> ${result.to}: ${outcome.acknowledged.length} writes acknowledged, longest gap between two ${outcome.longestGapMs} ms`,
+    );
+    return { result, outcome, topology };
+  }
+
+  it("switches the writer over under writes through the write pool: clients wait, none fails, no acknowledged write is lost", async () => {
+    const { result, outcome } = await switchoverUnderWrites("switchover_drill");
+    expect(result.from).toBe("pg-primary-0");
+    expect(result.to).toMatch(/^pg-replica-\d$/);
+    // PAUSE held the clients instead of failing them, and the rows they were told were committed are all there.
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.acknowledged.length).toBeGreaterThan(0);
+    expect(await countRows(stack, result.to, "switchover_drill")).toBe(outcome.acknowledged.length);
+    expect((await throughPool(stack, "pg-pool-write", false)).server).toBe(result.to);
+    // The old primary can never come back as a second writer behind rw (its StatefulSet goes to zero).
+    await expect(stack.harness.restart("pg-primary-0")).rejects.toThrow(/refusing to start a second writer/);
+  }, 400_000);
+
+  it("switches over again from a replica-group writer, which rejoins as a standby of the new writer", async () => {
+    const from = stack.harness.objects(0).configMaps.get("pg-fence")!.writer!;
+    const to = ["pg-replica-0", "pg-replica-1"].find((pod) => pod !== from)!;
+    const { result, outcome, topology } = await switchoverUnderWrites("switchover_drill_2", to);
+    expect(result).toMatchObject({ from, to });
+    expect(outcome.errors).toEqual([]);
+    expect(await countRows(stack, to, "switchover_drill_2")).toBe(outcome.acknowledged.length);
+    expect(stack.harness.pod(from).tail(200)).toMatch(/rejoining as its standby/);
+    const slot = topology.standbys.find((s) => s.name === from)!.slot;
+    await eventuallyStreaming(stack, to, from, slot);
+    // Every row the old writer acknowledged, in both rounds, is on it again as a standby.
+    expect(await countRows(stack, from, "switchover_drill_2")).toBe(outcome.acknowledged.length);
+  }, 400_000);
 });
 
 describe("the prod stack's manifests, run as the kubelet runs them", () => {
@@ -204,6 +397,77 @@ describe("the prod stack's manifests, run as the kubelet runs them", () => {
     );
     await eventuallyStreaming(stack, primary, replica, "pg_replica_1");
   });
+
+  it("takes reloadable changes (work_mem, pg_hba, pool sizes) to the running servers in place, under writes: no restart, nothing lost", async () => {
+    const servers = ["pg-primary-0", "pg-replica-0", "pg-replica-1", "pg-replica-2", "pg-olap-0"];
+    const started = async () =>
+      Promise.all(servers.map((pod) => stack.harness.pod(pod).psql("SELECT pg_postmaster_start_time()")));
+    const before = await started();
+    const load = writeLoad(stack, "reload_drill");
+    try {
+      await reloadInPlace(stack, servers);
+    } finally {
+      const { acknowledged, errors } = await load.stop();
+      expect(errors).toEqual([]);
+      expect(acknowledged.length).toBeGreaterThan(0);
+      expect(await countRows(stack, primary, "reload_drill")).toBe(acknowledged.length);
+    }
+    expect(await started()).toEqual(before);
+  }, 300_000);
+
+  it("recovers a replica rollout the server refuses once the config is reverted, with no pod deleted by hand", async () => {
+    const replica = "pg-replica-2";
+    const set = (objects: ClusterObjects) => objects.workloads.find((w) => w.name === "pg-replica")!;
+    const writerSet = (objects: ClusterObjects) => objects.workloads.find((w) => w.name === "pg-primary")!;
+    const original = stack.harness.objects(0);
+    const revision0 = revisionOf(set(original).template);
+    const pods = [0, 1, 2].map((ordinal) => ({ ordinal, revision: revision0, ready: true }));
+    const policy = { podManagementPolicy: "OrderedReady", updateStrategy: "RollingUpdate" } as const;
+    // A setting the server refuses at start: shared_buffers far beyond this machine's memory.
+    const bad = await stack.rerender((config) => {
+      const postgresql = JSON.parse(config["pg-read-replicas:postgresql"] ?? "{}");
+      config["pg-read-replicas:postgresql"] = JSON.stringify({
+        ...postgresql,
+        replica: { ...postgresql.replica, shared_buffers: "200GB" },
+      });
+    });
+    const revision1 = revisionOf(set(bad[0]!).template);
+    expect(revision1).not.toBe(revision0);
+    expect(revisionOf(writerSet(bad[0]!).template)).toBe(revisionOf(writerSet(original).template));
+    stack.harness.syncVolumes(0, bad[0]!);
+    expect(nextStep({ ...policy, updateRevision: revision1 }, pods)).toEqual({ delete: 2 });
+    // The container exits during its postStart hook or right after it: either way the pod never becomes Ready.
+    await stack.harness.restart(replica).catch(() => undefined);
+    await expect(stack.harness.waitReady(replica, 60_000)).rejects.toThrow(/exited before it was Ready/);
+    pods[2] = { ordinal: 2, revision: revision1, ready: false };
+    expect(stack.harness.pod(replica).tail(100)).toMatch(/could not map anonymous shared memory|shared memory/);
+    // The rollout stops at the refused pod: the other replicas keep their template and keep streaming.
+    expect(nextStep({ ...policy, updateRevision: revision1 }, pods)).toEqual({
+      wait: "pod 2 is not Running and Ready (OrderedReady)",
+    });
+    await eventuallyStreaming(stack, primary, "pg-replica-1", "pg_replica_1");
+
+    // The revert: the template is the first one again, and the ConfigMap is swapped back in place.
+    const reverted = await stack.rerender(() => undefined);
+    const revision2 = revisionOf(set(reverted[0]!).template);
+    expect(revision2).toBe(revision0);
+    stack.harness.syncVolumes(0, reverted[0]!);
+    // The controller still will not touch the unready pod (the forced-rollback case)...
+    expect(nextStep({ ...policy, updateRevision: revision2 }, pods)).toEqual({
+      wait: "pod 2 is not Running and Ready (OrderedReady)",
+    });
+    // ...but the kubelet restarts its exited container in place, and that container reads the reverted file.
+    await stack.harness.pod(replica).restartContainer();
+    await stack.harness.waitReady(replica, 120_000);
+    pods[2] = { ordinal: 2, revision: revision1, ready: true };
+    // Then the rolling update puts it back on the current revision: one more restart, and it streams.
+    expect(nextStep({ ...policy, updateRevision: revision2 }, pods)).toEqual({ delete: 2 });
+    await stack.harness.restart(replica);
+    await stack.harness.waitReady(replica, 120_000);
+    pods[2] = { ordinal: 2, revision: revision2, ready: true };
+    expect(nextStep({ ...policy, updateRevision: revision2 }, pods)).toEqual({ done: true });
+    await eventuallyStreaming(stack, primary, replica, "pg_replica_2");
+  }, 400_000);
 
   it("applies rotated passwords to the roles when the pods roll", async () => {
     const credentials = secret(stack, 0, "pg-credentials");

@@ -16,13 +16,15 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readdirSync,
   statSync,
+  rmSync,
   writeFileSync,
 } from "node:fs";
 import { join, relative } from "node:path";
 import { isAlive } from "../../components/local/exec";
 import { type FsGroupPolicy, applyFsGroup, containerEnv, expand, materializeVolume } from "./kubelet";
-import { type ImageRuntime, imageOf } from "./images";
+import { type ImageRuntime, imageOf, knownImage } from "./images";
 import type { PodNet } from "./net";
 import type { ClusterObjects, Container, PodTemplate } from "./objects";
 
@@ -50,6 +52,18 @@ export interface ExecResult {
   output: string;
 }
 
+/** The files of a volume as seen through its ..data link, with their contents: what a reader in the pod sees. */
+function volumeDigest(path: string): string {
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => !entry.name.startsWith(".."))
+      .flatMap((entry) => {
+        const full = join(dir, entry.name);
+        return statSync(full).isDirectory() ? walk(full) : [`${full}\n${readFileSync(full, "utf8")}`];
+      });
+  return existsSync(path) ? walk(path).sort().join("\n") : "";
+}
+
 /** Image paths are kept as the manifests name them; each maps to a private directory per container. */
 function anchorOf(mountPath: string, image: ImageRuntime): string | undefined {
   return Object.keys(image.directories).find((dir) => mountPath === dir || mountPath.startsWith(`${dir}/`));
@@ -58,6 +72,7 @@ function anchorOf(mountPath: string, image: ImageRuntime): string | undefined {
 export class Pod {
   private main?: ChildProcess;
   private exited?: Promise<number>;
+  private sidecars: ChildProcess[] = [];
   readonly log: string;
 
   constructor(readonly options: PodOptions) {
@@ -85,7 +100,15 @@ export class Pod {
     const { template, objects, dir, claims, identity } = this.options;
     const security = template.spec.securityContext;
     for (const volume of template.spec.volumes) {
-      if (volume.emptyDir) continue;
+      if (volume.emptyDir?.medium === "Memory") continue;
+      if (volume.emptyDir) {
+        // An emptyDir lives as long as the pod; a harness restart stands for a new pod (0777, as the kubelet makes it).
+        const path = join(dir, "volumes", volume.name);
+        rmSync(path, { recursive: true, force: true });
+        mkdirSync(path, { recursive: true });
+        chmodSync(path, 0o777);
+        continue;
+      }
       materializeVolume(volume, objects, join(dir, "volumes", volume.name), identity.gid);
     }
     for (const [name, path] of Object.entries(claims)) {
@@ -106,11 +129,10 @@ export class Pod {
     if (claim) return { path: claim };
     const volume = this.options.template.spec.volumes.find((v) => v.name === name);
     if (!volume) throw new Error(`${this.name}: mounts volume ${name}, which the pod does not declare`);
-    if (volume.emptyDir) {
-      if (volume.emptyDir.medium !== "Memory")
-        throw new Error(`${this.name}: only memory-backed emptyDir volumes are emulated`);
-      return { tmpfs: volume.emptyDir.sizeLimit ?? "64Mi" };
-    }
+    // A memory-backed emptyDir is a tmpfs per container here (its size limit is what the tests check); a disk one is
+    // one directory of the pod's, shared by every container that mounts it, as in Kubernetes.
+    if (volume.emptyDir?.medium === "Memory") return { tmpfs: volume.emptyDir.sizeLimit ?? "64Mi" };
+    if (volume.emptyDir) return { path: join(this.options.dir, "volumes", name) };
     return { path: join(this.options.dir, "volumes", name) };
   }
 
@@ -195,8 +217,16 @@ export class Pod {
     return child;
   }
 
-  private runToEnd(container: Container, command?: string[], timeoutMs = 600_000, log = this.log): Promise<number> {
+  private runToEnd(
+    container: Container,
+    command?: string[],
+    timeoutMs = 600_000,
+    log = this.log,
+    stopWhen?: Promise<unknown>,
+  ): Promise<number> {
     const child = this.spawn(container, command, log);
+    // A hook dies with its container: the kubelet does not wait for it once the container has exited.
+    void stopWhen?.then(() => child.kill("SIGTERM"));
     return new Promise((resolve) => {
       const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
       child.on("exit", (code, signal) => {
@@ -216,28 +246,50 @@ export class Pod {
           `${this.name}: init container ${init.name} exited ${code} (Init:Error). Its log:\n${this.tail()}`,
         );
     }
-    const [container] = this.options.template.spec.containers;
+    const [container, ...others] = this.options.template.spec.containers;
     if (!container) throw new Error(`${this.name}: no container`);
-    this.main = this.spawn(container);
-    const main = this.main;
-    this.exited = new Promise((resolve) => main.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+    this.sidecars = others.filter((c) => knownImage(c.image)).map((c) => this.spawn(c));
+    await this.runMain(container);
+  }
+
+  /** The main container and its postStart hook. */
+  private async runMain(container: Container): Promise<void> {
+    const main = this.spawn(container);
+    this.main = main;
+    const exited = new Promise<number>((resolve) =>
+      main.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1))),
+    );
+    this.exited = exited;
     const hook = container.lifecycle?.postStart?.exec.command;
-    if (hook) {
-      const result = await this.exec(hook);
-      // A failed postStart hook kills the container (FailedPostStartHook).
-      if (result.code !== 0) {
-        await this.stop();
-        throw new Error(`${this.name}: postStart hook exited ${result.code}: ${result.output}`);
-      }
+    if (!hook) return;
+    const result = await this.exec(hook, 600_000, exited);
+    if (!this.running())
+      throw new Error(
+        `${this.name}: container ${container.name} exited during its postStart hook (the kubelet restarts it with a back-off: CrashLoopBackOff). Its log:\n${this.tail()}`,
+      );
+    // A failed postStart hook kills the container (FailedPostStartHook).
+    if (result.code !== 0) {
+      await this.stop();
+      throw new Error(`${this.name}: postStart hook exited ${result.code}: ${result.output}`);
     }
   }
 
+  /**
+   * The kubelet's restart of an exited main container in place (restartPolicy Always, after its back-off: facts
+   * kubernetes/statefulSetController.ts containerRestartInPlace): same pod and volumes, no init container again.
+   */
+  async restartContainer(): Promise<void> {
+    if (this.running())
+      throw new Error(`${this.name}: its container is running; the kubelet restarts only exited ones`);
+    await this.runMain(this.options.template.spec.containers[0]!);
+  }
+
   /** Runs a command in the main container's context (probes, hooks, kubectl exec); its output goes to exec.log. */
-  async exec(command: string[], timeoutMs = 600_000): Promise<ExecResult> {
+  async exec(command: string[], timeoutMs = 600_000, stopWhen?: Promise<unknown>): Promise<ExecResult> {
     const [container] = this.options.template.spec.containers;
     const log = join(this.options.dir, "exec.log");
     const before = existsSync(log) ? readFileSync(log, "utf8").length : 0;
-    const code = await this.runToEnd(container!, command, timeoutMs, log);
+    const code = await this.runToEnd(container!, command, timeoutMs, log, stopWhen);
     return {
       code,
       output: readFileSync(log, "utf8")
@@ -286,12 +338,30 @@ export class Pod {
 
   /** The image's stop signal, then SIGKILL after the grace period. */
   async stop(graceMs = 120_000): Promise<void> {
+    for (const sidecar of this.sidecars) sidecar.kill("SIGTERM");
+    this.sidecars = [];
     if (!this.main || !this.running()) return;
     const [container] = this.options.template.spec.containers;
     this.main.kill(this.options.images[imageOf(container!.image)].stopSignal);
     const timer = setTimeout(() => this.main?.kill("SIGKILL"), graceMs);
     await this.exited;
     clearTimeout(timer);
+  }
+
+  /**
+   * The kubelet's periodic sync of a running pod's Secret, ConfigMap and projected volumes: the objects' current data
+   * written atomically (kubelet.ts materializeVolume). Returns the volumes whose files changed.
+   */
+  refreshVolumes(): string[] {
+    const { template, objects, dir, identity } = this.options;
+    const changed: string[] = [];
+    for (const volume of template.spec.volumes.filter((v) => v.configMap ?? v.secret ?? v.projected)) {
+      const path = join(dir, "volumes", volume.name);
+      const before = volumeDigest(path);
+      materializeVolume(volume, objects, path, identity.gid);
+      if (volumeDigest(path) !== before) changed.push(volume.name);
+    }
+    return changed;
   }
 
   tail(lines = 60): string {

@@ -7,6 +7,7 @@ import { expect } from "vitest";
 import { parseByteQuantity } from "../../components/ground/units";
 import { PATHS } from "../../components/kubernetes/conventions";
 import {
+  CONFIGMAP_VOLUMES,
   KUBELET,
   PGBOUNCER_IMAGE,
   POD_SECURITY_RESTRICTED,
@@ -14,6 +15,7 @@ import {
   POSTGRES_IMAGE,
   PULUMI_KUBERNETES,
 } from "../../components/facts/kubernetes";
+import { HBA_READ_ON_RELOAD } from "../../components/facts/postgres";
 import { TYPES, ofType } from "./graph";
 import type { ProgramRun, Registered } from "./pulumiMocks";
 
@@ -135,6 +137,38 @@ export function expectRetriedVerification(run: ProgramRun): void {
   }
 }
 
+/**
+ * Files a server reloads reach it in place: no ConfigMap, Secret or projected volume is mounted with subPath (the
+ * kubelet never updates those), and a config-reloader beside the server mounts its config directory at the same path
+ * and shares its socket's emptyDir (one directory for the pod).
+ */
+export function expectConfigReachesRunningPods(run: ProgramRun): void {
+  expect(CONFIGMAP_VOLUMES.subPathNeverUpdated.value).toBe(true);
+  expect(CONFIGMAP_VOLUMES.updatedInPlace.value).toBe(true);
+  expect(CONFIGMAP_VOLUMES.emptyDirSharedByContainers.value).toBe(true);
+  expect(HBA_READ_ON_RELOAD.value).toBe(true); // pg_hba.conf needs no restart either
+  for (const resource of [...ofType(run, TYPES.statefulSet), ...ofType(run, TYPES.deployment)]) {
+    const where = resource.inputs.metadata.name;
+    const pod = templateOf(resource);
+    const projected = new Set(
+      pod.spec.volumes.filter((v: any) => v.configMap ?? v.secret ?? v.projected).map((v: any) => v.name),
+    );
+    for (const container of [...(pod.spec.initContainers ?? []), ...pod.spec.containers])
+      for (const mount of container.volumeMounts ?? [])
+        if (projected.has(mount.name))
+          expect(mount.subPath, `${where}/${container.name} ${mount.name}`).toBeUndefined();
+    const [server] = pod.spec.containers;
+    const reloader = pod.spec.containers.find((c: any) => c.name === "config-reloader");
+    expect(reloader, where).toBeDefined();
+    const mountOf = (c: any, name: string) => c.volumeMounts.find((m: any) => m.name === name)?.mountPath;
+    expect(mountOf(reloader, "config"), where).toBe(mountOf(server, "config"));
+    const socket = pod.spec.volumes.find((v: any) => v.name === "socket");
+    expect(socket?.emptyDir, where).toBeDefined();
+    expect(mountOf(reloader, "socket"), where).toBe(mountOf(server, "socket"));
+    expect(reloader.image, where).toBe(server.image);
+  }
+}
+
 /** Every check above, each a function of one run. */
 export const KUBERNETES_FACT_CHECKS = [
   expectPodSecurityRestricted,
@@ -144,4 +178,5 @@ export const KUBERNETES_FACT_CHECKS = [
   expectServerKeyMode,
   expectPgbouncerPods,
   expectRetriedVerification,
+  expectConfigReachesRunningPods,
 ] as const;

@@ -113,14 +113,13 @@ describe("pg_hba.conf", () => {
   });
 
   it("maps only the listed OS users to the superuser", () => {
-    const t = selfHostedTopology();
     expect(
-      renderPgIdent(t)
+      renderPgIdent()
         .split("\n")
         .filter((l) => l.startsWith("admins")),
     ).toEqual(["admins   postgres         postgres"]);
     expect(
-      renderPgIdent(t, ["alice"])
+      renderPgIdent(["alice"])
         .split("\n")
         .filter((l) => l.startsWith("admins")),
     ).toEqual(["admins   postgres         postgres", "admins   alice            postgres"]);

@@ -4,3 +4,5 @@ export { PGBOUNCER_IMAGE } from "./pgbouncerImage";
 export { POSTGRES } from "./postgres";
 export { POSTGRES_IMAGE } from "./postgresImage";
 export { PULUMI_KUBERNETES } from "./pulumiProvider";
+export { CONFIGMAP_VOLUMES } from "./configMapVolumes";
+export { STATEFULSET_CONTROLLER } from "./statefulSetController";

@@ -20,6 +20,14 @@ export const KUBERNETES_SOURCES = {
     url: "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/",
     title: "Kubernetes API: Pod (PodSecurityContext, …)",
   },
+  podLifecycleDocs: {
+    url: "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/",
+    title: "Kubernetes: Pod Lifecycle (container restart policy and back-off)",
+  },
+  initContainersDocs: {
+    url: "https://kubernetes.io/docs/concepts/workloads/pods/init-containers/",
+    title: "Kubernetes: Init Containers (when they run again)",
+  },
   lifecycleHooksDocs: {
     url: "https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/",
     title: "Kubernetes: Container Lifecycle Hooks",
@@ -27,6 +35,30 @@ export const KUBERNETES_SOURCES = {
   commandArgsDocs: {
     url: "https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/",
     title: "Kubernetes: Define a Command and Arguments for a Container",
+  },
+  configMapDocs: {
+    url: "https://kubernetes.io/docs/concepts/configuration/configmap/",
+    title: "Kubernetes: ConfigMaps (mounted ConfigMaps are updated automatically; not with subPath)",
+  },
+  atomicWriter: {
+    repo: "kubernetes/kubernetes",
+    ref: "00e11024cf8ce5ae5b75ec122545f69b7e42c3f6",
+    path: "pkg/volume/util/atomic_writer.go",
+    title: "AtomicWriter: how the kubelet projects ConfigMap, Secret and projected volumes",
+  },
+  statefulSetController: {
+    repo: "kubernetes/kubernetes",
+    ref: "0004b149a571af0103032a1788dc9fa70b885601",
+    note: "pkg/controller/statefulset as the reference index stores it (Kubernetes 1.34/1.35)",
+  },
+  statefulSetMaxUnavailableRegression: {
+    url: "https://github.com/kubernetes/kubernetes/issues/137409",
+    title:
+      "StatefulSet pod revisions not updated when MaxUnavailableStatefulSet enabled (1.35 regression; gate off again from 1.35.4)",
+  },
+  statefulSetDocs: {
+    url: "https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/",
+    title: "Kubernetes: StatefulSets (update strategies, forced rollback)",
   },
   kubernetesEnhancements: { repo: "kubernetes/enhancements", ref: "64765b4b02389318f2113119dd9e491479f978a0" },
   containerd: { repo: "containerd/containerd", ref: "v2.3.4" },

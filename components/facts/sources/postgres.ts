@@ -15,11 +15,32 @@ export const POSTGRES_SOURCES = {
     url: `${POSTGRES_DOCS}/protocol-replication.html`,
     title: "PostgreSQL: Streaming Replication Protocol",
   },
+  hbaDocs: {
+    url: `${POSTGRES_DOCS}/auth-pg-hba-conf.html`,
+    title: "PostgreSQL: The pg_hba.conf File (read at start and on SIGHUP)",
+  },
   shutdownDocs: { url: `${POSTGRES_DOCS}/server-shutdown.html`, title: "PostgreSQL: Shutting Down the Server" },
+  pgSettingsDocs: {
+    url: `${POSTGRES_DOCS}/view-pg-settings.html`,
+    title: "PostgreSQL: pg_settings (its context column)",
+  },
+  controldataSource: {
+    repo: "postgres/postgres",
+    ref: "REL_15_18",
+    path: "src/bin/pg_controldata/pg_controldata.c",
+    title: "pg_controldata: dbState() and the lines it prints",
+  },
   pgbouncerConfigDocs: { url: "https://www.pgbouncer.org/config.html", title: "PgBouncer: configuration" },
-  pgbouncerUsageDocs: { url: "https://www.pgbouncer.org/usage.html", title: "PgBouncer: usage (admin console)" },
-  pgSettingsDocs: { url: `${POSTGRES_DOCS}/view-pg-settings.html`, title: "PostgreSQL: pg_settings" },
   hotStandbyDocs: { url: `${POSTGRES_DOCS}/hot-standby.html`, title: "PostgreSQL: Hot Standby" },
   pgRewindDocs: { url: `${POSTGRES_DOCS}/app-pgrewind.html`, title: "PostgreSQL: pg_rewind" },
   pgFileSettingsDocs: { url: `${POSTGRES_DOCS}/view-pg-file-settings.html`, title: "PostgreSQL: pg_file_settings" },
+  pgbouncerUsageDocs: {
+    url: "https://www.pgbouncer.org/usage.html",
+    title: "PgBouncer: usage (the admin console: PAUSE, RESUME, RELOAD)",
+  },
+  pgbouncer: {
+    repo: "pgbouncer/pgbouncer",
+    ref: "pgbouncer_1_24_1",
+    note: "the version the local runner and the harness build; 1.25's src/main.c and src/admin.c say the same at these places",
+  },
 } as const satisfies Record<string, Source>;

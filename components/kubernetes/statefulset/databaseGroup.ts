@@ -5,8 +5,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeGroup, SelfHostedTopology } from "../../topology/types";
-import { type Scripts, renderGroupFiles } from "./files";
-import { contentHash } from "./hash";
+import { groupConfLines, renderGroupFiles } from "./files";
+import { databaseRestartHash } from "./restartHashes";
 import { groupConfigMap } from "./manifests/configMaps";
 import { groupDisruptionBudget } from "./manifests/disruptionBudgets";
 import { headlessServiceManifest } from "../manifests/services";
@@ -16,8 +16,8 @@ export interface DatabaseGroupArgs {
   /** Plain, not an Input: the group's shape decides which resources exist. */
   topology: SelfHostedTopology;
   group: NodeGroup;
-  /** The region's scripts, hashed into the pods so a changed script rolls them. */
-  scripts: Scripts;
+  /** The exporter sidecar's queries file (it reads it when it starts), when monitoring is on. */
+  exporterQueries?: string;
   /** Hash of the passwords the pods read at start (secret). */
   credentialsHash: pulumi.Input<string>;
   /** Resources every child must wait for (the namespace, secrets, the primary). */
@@ -37,13 +37,11 @@ export class DatabaseGroup extends pulumi.ComponentResource {
 
     const config = new k8s.core.v1.ConfigMap(`${name}-config`, groupConfigMap(topology, group, files), child);
     this.headlessService = new k8s.core.v1.Service(`${name}-hl`, headlessServiceManifest(topology, group), child);
-    const configHash = contentHash(
-      ...Object.values(files),
-      ...Object.values(args.scripts).filter((text): text is string => text !== undefined),
-    );
+    // Only what the pods cannot reload: pg_hba, reloadable settings and scripts reach them in place.
+    const restart = databaseRestartHash(groupConfLines(topology, group), args.exporterQueries);
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       name,
-      statefulSetManifest(topology, group, { config: configHash, credentials: args.credentialsHash }),
+      statefulSetManifest(topology, group, { restart, credentials: args.credentialsHash }),
       {
         parent: this,
         dependsOn: [...waitFor, config, this.headlessService],

@@ -5,7 +5,7 @@ import { prometheusMonitoring } from "../../topology/queries";
 import { renderPgHba } from "../../render/pgHba";
 import { renderPgIdent } from "../../render/pgIdent";
 import { renderPgbouncerIni } from "../../render/pgbouncerIni";
-import { renderPostgresqlConf } from "../../render/postgresqlConf";
+import { type ConfLine, postgresqlConfLines, renderPostgresqlConf } from "../../render/postgresqlConf";
 import { renderSeedReplicaScript } from "../../render/seedReplicaScript";
 import { renderStartGuardScript } from "../../render/startGuardScript";
 import { renderWriterBootstrapScript } from "../../render/writerBootstrapScript";
@@ -16,22 +16,25 @@ import { PATHS, names, serviceHost } from "../conventions";
 
 export type GroupFiles = Record<"postgresql.conf" | "pg_hba.conf" | "pg_ident.conf", string>;
 
+const PLACEMENT = (topology: SelfHostedTopology) => ({ port: topology.port, listenAddresses: "*" });
+const SERVER_PATHS = {
+  hbaFile: PATHS.hbaFile,
+  identFile: PATHS.identFile,
+  socketDirectory: PATHS.socketDir,
+  ssl: { certFile: PATHS.tlsCert, keyFile: PATHS.tlsKey },
+};
+
 export function renderGroupFiles(topology: SelfHostedTopology, group: NodeGroup): GroupFiles {
   return {
-    "postgresql.conf": renderPostgresqlConf(
-      topology,
-      group,
-      { port: topology.port, listenAddresses: "*" },
-      {
-        hbaFile: PATHS.hbaFile,
-        identFile: PATHS.identFile,
-        socketDirectory: PATHS.socketDir,
-        ssl: { certFile: PATHS.tlsCert, keyFile: PATHS.tlsKey },
-      },
-    ),
+    "postgresql.conf": renderPostgresqlConf(topology, group, PLACEMENT(topology), SERVER_PATHS),
     "pg_hba.conf": renderPgHba(topology, group.region),
-    "pg_ident.conf": renderPgIdent(topology),
+    "pg_ident.conf": renderPgIdent(),
   };
+}
+
+/** The settings a group's postgresql.conf sets, as lines (what its pods' restart hash reads). */
+export function groupConfLines(topology: SelfHostedTopology, group: NodeGroup): ConfLine[] {
+  return postgresqlConfLines(group, PLACEMENT(topology), SERVER_PATHS);
 }
 
 /** A pool's pgbouncer.ini: its server connections go to the Service of the role it serves. */
@@ -42,6 +45,7 @@ export function renderPoolIni(topology: SelfHostedTopology, pool: Pool): string 
       port: topology.port,
     },
     listen: { host: "*", port: topology.poolPort },
+    unixSocketDir: PATHS.pgbouncerSocketDir,
     authFile: `${PATHS.pgbouncerDir}/userlist.txt`,
     serverTlsMode: serverTlsMode(topology),
     clientTls: { certFile: `${PATHS.pgbouncerDir}/tls/tls.crt`, keyFile: `${PATHS.pgbouncerDir}/tls/tls.key` },

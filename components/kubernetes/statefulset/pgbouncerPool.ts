@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Pool, SelfHostedTopology } from "../../topology/types";
 import { renderPoolIni } from "./files";
 import { contentHash } from "./hash";
+import { poolRestartHash } from "./restartHashes";
 import { poolConfigMap } from "./manifests/configMaps";
 import { poolDisruptionBudget } from "./manifests/disruptionBudgets";
 import { pgbouncerDeploymentManifest, pgbouncerServiceManifest } from "./manifests/pgbouncer";
@@ -28,8 +29,12 @@ export class PgBouncerPool extends pulumi.ComponentResource {
     const ini = renderPoolIni(topology, pool);
 
     const config = new k8s.core.v1.ConfigMap(`${name}-config`, poolConfigMap(topology, pool, ini), child);
-    const configHash = pulumi.output(args.authHash).apply((authHash) => contentHash(ini, authHash));
-    this.deployment = new k8s.apps.v1.Deployment(name, pgbouncerDeploymentManifest(topology, pool, configHash), {
+    // pgbouncer.ini reaches the pods in place and is reloaded; only its no-reload settings restart them.
+    const hashes = {
+      restart: poolRestartHash(ini),
+      credentials: pulumi.output(args.authHash).apply((h) => contentHash(h)),
+    };
+    this.deployment = new k8s.apps.v1.Deployment(name, pgbouncerDeploymentManifest(topology, pool, hashes), {
       parent: this,
       dependsOn: [...waitFor, config],
     });

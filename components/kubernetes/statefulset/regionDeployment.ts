@@ -168,7 +168,7 @@ function createDatabaseGroups(
     const waitFor = primary ? [...ready, primary.statefulSet] : ready;
     const created = new DatabaseGroup(
       `${name}-${group.name}`,
-      { topology, group, scripts, credentialsHash, waitFor },
+      { topology, group, exporterQueries: scripts["queries.yaml"], credentialsHash, waitFor },
       { parent },
     );
     if (group.role === "primary") primary = created;

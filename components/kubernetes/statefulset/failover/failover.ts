@@ -42,17 +42,17 @@ export interface FailoverResult {
   next: string[];
 }
 
-async function currentWriter(topology: SelfHostedTopology, ops: ClusterOps): Promise<string> {
+export async function currentWriter(topology: SelfHostedTopology, ops: ClusterOps): Promise<string> {
   const fence = await ops.readConfigMap(names.fence(topology));
   return fence?.writer ?? topology.kubernetes.writer;
 }
 
-function candidatesFor(topology: SelfHostedTopology, writer: string): StandbyNode[] {
+export function candidatesFor(topology: SelfHostedTopology, writer: string): StandbyNode[] {
   // The writer stays in the primary's region: its pg_hba admits the replicas, its pools serve writes there.
   return standbysOf(topology, "oltp", homeRegion(topology).name).filter((node) => node.name !== writer);
 }
 
-async function chooseTarget(
+export async function chooseTarget(
   topology: SelfHostedTopology,
   ops: ClusterOps,
   candidates: StandbyNode[],
@@ -86,19 +86,19 @@ async function chooseTarget(
   return best.node;
 }
 
-async function stopOldWriter(topology: SelfHostedTopology, ops: ClusterOps, writer: string): Promise<void> {
+export async function stopOldWriter(topology: SelfHostedTopology, ops: ClusterOps, writer: string): Promise<void> {
   if (writer === topology.primary.name) await ops.scaleStatefulSetToZero(topology.primary.group, writer);
   else await ops.deletePod(writer);
 }
 
-async function repoint(topology: SelfHostedTopology, ops: ClusterOps, target: string): Promise<void> {
+export async function repoint(topology: SelfHostedTopology, ops: ClusterOps, target: string): Promise<void> {
   const selector = writerSelector({ ...topology, kubernetes: { ...topology.kubernetes, writer: target } });
   for (const service of [names.roleService(topology, "primary"), names.exposedPrimary(topology)]) {
     if (await ops.serviceExists(service)) await ops.patchService(service, selector, true);
   }
 }
 
-async function proveWrite(
+export async function proveWrite(
   topology: SelfHostedTopology,
   ops: ClusterOps,
   target: string,
@@ -147,7 +147,8 @@ export async function failover(
   const candidates = candidatesFor(topology, from);
   const target = await chooseTarget(topology, ops, candidates, options.to, log);
   log(`fencing: only ${target.name} may start as the writer (ConfigMap ${names.fence(topology)})`);
-  await ops.patchConfigMap(names.fence(topology), { writer: target.name });
+  // No rejoin after a failover: the old writer may hold writes the new one never received.
+  await ops.patchConfigMap(names.fence(topology), { writer: target.name, rejoin: "" });
   log(`stopping the old writer ${from}`);
   await stopOldWriter(topology, ops, from);
   const followers = topology.standbys.filter((s) => s.name !== target.name && s.name !== from);

@@ -15,7 +15,7 @@ export class KubectlError extends UserError {
   override name = "KubectlError";
 }
 
-/** Every argv the failover sends to kubectl. */
+/** Every argv the failover and the switchover send to kubectl. */
 export const kubectlArgs = {
   base: (t: KubectlTarget) => [...(t.context ? ["--context", t.context] : []), "--namespace", t.namespace],
   getConfigMap: (name: string) => ["get", "configmap", name, "--ignore-not-found", "-o", "jsonpath={.data}"],
@@ -66,6 +66,25 @@ export const kubectlArgs = {
     "status",
     `deployment/${deployment}`,
     `--timeout=${timeoutS}s`,
+  ],
+  listPods: (selector: Record<string, string>) => [
+    "get",
+    "pods",
+    "-l",
+    Object.entries(selector)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(","),
+    "--field-selector=status.phase=Running",
+    "-o",
+    "jsonpath={.items[*].metadata.name}",
+  ],
+  execInPod: (pod: string, container: string, command: readonly string[]) => [
+    "exec",
+    pod,
+    "-c",
+    container,
+    "--",
+    ...command,
   ],
   exec: (deployment: string, command: readonly string[]) => ["exec", `deployment/${deployment}`, "--", ...command],
   getSelector: (name: string) => ["get", "service", name, "-o", "jsonpath={.spec.selector}"],
@@ -118,6 +137,12 @@ export function kubectlOps(target: KubectlTarget, run: KubectlRunner = kubectlRu
     async rolloutRestart(deployment) {
       await k(kubectlArgs.rolloutRestart(deployment));
       await k(kubectlArgs.rolloutStatus(deployment, target.timeoutS));
+    },
+    async listPods(selector) {
+      return (await k(kubectlArgs.listPods(selector))).trim().split(/\s+/).filter(Boolean);
+    },
+    async execInPod(pod, container, command) {
+      return (await k(kubectlArgs.execInPod(pod, container, command))).trim();
     },
     async execInDeployment(deployment, command) {
       return (await k(kubectlArgs.exec(deployment, command))).trim();

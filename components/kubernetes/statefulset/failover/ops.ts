@@ -16,6 +16,10 @@ export interface ClusterOps {
   sql(pod: string, statements: readonly string[]): Promise<string>;
   /** Restarts a Deployment's pods and waits for the rollout. */
   rolloutRestart(deployment: string): Promise<void>;
+  /** The names of the running pods a label selector matches (a Deployment's, by its pod labels). */
+  listPods(selector: Record<string, string>): Promise<string[]>;
+  /** Runs a command in one container of a pod (kubectl exec); resolves with its output, rejects when it fails. */
+  execInPod(pod: string, container: string, command: readonly string[]): Promise<string>;
   /** Runs a command in one of a Deployment's pods. */
   execInDeployment(deployment: string, command: readonly string[]): Promise<string>;
 }

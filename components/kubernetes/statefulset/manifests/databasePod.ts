@@ -8,6 +8,7 @@ import { livenessCommand, readinessCommand } from "../../../render/probes";
 import { replicationSslMode } from "../../../render/tlsModes";
 import type { NodeGroup, SelfHostedTopology } from "../../../topology/types";
 import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, names, serviceHost } from "../../conventions";
+import { SOCKET_VOLUME, databaseReloaderContainer, socketVolume } from "./configReloader";
 import { postgresExporterContainer } from "./exporters";
 
 type Topology = SelfHostedTopology;
@@ -87,10 +88,16 @@ function startGuardContainer(topology: Topology): Container {
       podNameEnv,
       { name: "PGDATA", value: PATHS.pgdata },
       { name: "CONFIGURED_WRITER", value: topology.kubernetes.writer },
+      { name: "POSTGRES_MAJOR", value: String(topology.postgresVersion) },
       // Optional: only the primary's cluster has a fence (other regions never hold a writer).
       {
         name: "FENCED_WRITER",
         valueFrom: { configMapKeyRef: { name: names.fence(topology), key: "writer", optional: true } },
+      },
+      // The old writer a switchover handed over cleanly: it may come back as a standby.
+      {
+        name: "REJOIN",
+        valueFrom: { configMapKeyRef: { name: names.fence(topology), key: "rejoin", optional: true } },
       },
     ],
     resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
@@ -154,9 +161,9 @@ function postgresContainer(topology: Topology, group: NodeGroup): Container {
     },
     volumeMounts: [
       dataMount,
-      { name: "config", mountPath: PATHS.postgresqlConf, subPath: "postgresql.conf" },
-      { name: "config", mountPath: PATHS.hbaFile, subPath: "pg_hba.conf" },
-      { name: "config", mountPath: PATHS.identFile, subPath: "pg_ident.conf" },
+      // A directory, never subPath: the kubelet updates it in place and the config-reloader reloads the server.
+      { name: "config", mountPath: PATHS.configMount, readOnly: true },
+      { name: SOCKET_VOLUME, mountPath: PATHS.socketDir },
       { name: "tls", mountPath: PATHS.tlsDir, readOnly: true },
       scriptsMount,
       { name: "shm", mountPath: PATHS.shm },
@@ -187,6 +194,8 @@ function volumes(topology: Topology, group: NodeGroup): k8s.types.input.core.v1.
     // 0640 with fsGroup: PostgreSQL accepts a root-owned key only if it is not group-writable or world-readable.
     { name: "tls", secret: { secretName: names.tls(topology), defaultMode: 0o640 } },
     { name: "scripts", configMap: { name: names.scripts(topology), defaultMode: 0o555 } },
+    // The server's socket, shared with the config-reloader (and probes, hooks, kubectl exec in this container).
+    socketVolume,
     // The runtime's /dev/shm is 64 MiB: parallel queries (the OLAP replica's above all) would fail
     // with "could not resize shared memory segment". Memory-backed, so it counts toward the limit.
     { name: "shm", emptyDir: { medium: "Memory", sizeLimit: `${shmBytes / MiB}Mi` } },
@@ -218,6 +227,7 @@ export function databasePodSpec(topology: Topology, group: NodeGroup): k8s.types
     ],
     containers: [
       postgresContainer(topology, group),
+      databaseReloaderContainer(topology),
       ...(topology.monitoring.enabled ? [postgresExporterContainer(topology, topology.monitoring)] : []),
     ],
     volumes: volumes(topology, group),

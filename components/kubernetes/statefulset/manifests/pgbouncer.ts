@@ -4,6 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Pool, SelfHostedTopology } from "../../../topology/types";
 
 type Topology = SelfHostedTopology;
+import { SOCKET_VOLUME, poolReloaderContainer, socketVolume } from "./configReloader";
 import { pgbouncerExporterContainer } from "./exporters";
 import {
   CREDENTIAL_KEYS,
@@ -45,7 +46,7 @@ export function poolLabels(topology: Topology, pool: Pool, scope: "object" | "po
 export function pgbouncerDeploymentManifest(
   topology: Topology,
   pool: Pool,
-  configHash: pulumi.Input<string>,
+  hashes: { restart: string; credentials: pulumi.Input<string> },
 ): k8s.apps.v1.DeploymentArgs {
   const k = topology.kubernetes;
   return {
@@ -57,7 +58,11 @@ export function pgbouncerDeploymentManifest(
       template: {
         metadata: {
           labels: poolLabels(topology, pool, "pod"),
-          annotations: { "pg-read-replicas/config-hash": configHash },
+          annotations: {
+            "pg-read-replicas/restart-hash": hashes.restart,
+            // A rotated password restarts the pool (its userlist is read at start and on RELOAD alike).
+            "pg-read-replicas/credentials-hash": hashes.credentials,
+          },
         },
         spec: {
           securityContext: {
@@ -110,11 +115,16 @@ export function pgbouncerDeploymentManifest(
                 timeoutSeconds: 4,
               },
               livenessProbe: { tcpSocket: { port: "pgbouncer" }, periodSeconds: 10, failureThreshold: 6 },
-              volumeMounts: [{ name: "config", mountPath: PATHS.pgbouncerDir, readOnly: true }],
+              volumeMounts: [
+                { name: "config", mountPath: PATHS.pgbouncerDir, readOnly: true },
+                { name: SOCKET_VOLUME, mountPath: PATHS.pgbouncerSocketDir },
+              ],
             },
+            poolReloaderContainer(topology),
             ...(topology.monitoring.enabled ? [pgbouncerExporterContainer(topology, topology.monitoring)] : []),
           ],
           volumes: [
+            socketVolume,
             {
               name: "config",
               projected: {

@@ -7,12 +7,15 @@ import { databasePodSpec } from "./databasePod";
 
 type Topology = SelfHostedTopology;
 
+/** The pod-template annotation whose change restarts a group's pods. */
+export const RESTART_HASH_ANNOTATION = "pg-read-replicas/restart-hash";
+
 /** The provider's default await; seeding a large primary's copy takes longer. */
 export const DEFAULT_AWAIT_S = 600;
 
 export interface PodHashes {
-  /** Of the group's rendered files and scripts: a changed file rolls the pods. */
-  config: string;
+  /** Of what the pods can only take by restarting (restartHashes.ts): a change restarts them, nothing else does. */
+  restart: string;
   /** Of the passwords the pods read at start: a rotation rolls them (bootstrap re-applies, passfiles are rewritten). */
   credentials: pulumi.Input<string>;
 }
@@ -26,6 +29,23 @@ export function replicaCount(topology: Topology, group: NodeGroup): number {
 /** The promoted pod is a writer in a replica group: it never passes that group's (standby) readiness. */
 export function holdsPromotedWriter(topology: Topology, group: NodeGroup): boolean {
   return group.role !== "primary" && group.members.some((member) => member.name === topology.kubernetes.writer);
+}
+
+/** The group whose pod is the writer (the primary's, or after a failover the promoted replica's). */
+export function holdsWriter(topology: Topology, group: NodeGroup): boolean {
+  return group.members.some((member) => member.name === topology.kubernetes.writer);
+}
+
+/**
+ * Kubernetes never restarts the writer on its own: its StatefulSet takes a changed template only when its pod is
+ * deleted (OnDelete), which `pg-read-replicas kubernetes switchover` does after handing the writer to a caught-up
+ * replica. Replicas roll one at a time, highest ordinal first (facts/kubernetes/statefulSetController.ts).
+ */
+export function updateStrategy(
+  topology: Topology,
+  group: NodeGroup,
+): k8s.types.input.apps.v1.StatefulSetUpdateStrategy {
+  return holdsWriter(topology, group) ? { type: "OnDelete" } : { type: "RollingUpdate" };
 }
 
 /**
@@ -64,12 +84,13 @@ export function statefulSetManifest(
       replicas: replicaCount(topology, group),
       // One at a time: each replica's base backup is throttled, and they never stack up on the primary.
       podManagementPolicy: "OrderedReady",
+      updateStrategy: updateStrategy(topology, group),
       selector: { matchLabels: groupSelector(topology, group) },
       template: {
         metadata: {
           labels: groupLabels(topology, group, "pod"),
           annotations: {
-            "pg-read-replicas/config-hash": hashes.config,
+            [RESTART_HASH_ANNOTATION]: hashes.restart,
             "pg-read-replicas/credentials-hash": hashes.credentials,
           },
         },

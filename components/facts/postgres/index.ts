@@ -1,0 +1,10 @@
+/** PostgreSQL's and PgBouncer's behaviours a running stack's changes rely on, each with its sources. */
+export { HANDOVER } from "./handover";
+export { PGBOUNCER } from "./pgbouncer";
+export {
+  HBA_READ_ON_RELOAD,
+  RELOAD_KEEPS_OLD_VALUE_ON_ERROR,
+  RESTART_CONTEXT,
+  SETTING_CONTEXTS,
+  type SettingContext,
+} from "./settingContexts";

@@ -1,0 +1,62 @@
+/**
+ * What PgBouncer does on RELOAD and on PAUSE/RESUME, and who may send them, from its source
+ * (src/main.c's table of settings, src/admin.c) and its documentation.
+ */
+import { cite, fact } from "../fact";
+
+export const PGBOUNCER = {
+  /** Settings a RELOAD does not change (CF_NO_RELOAD): a new value needs a restart. Everything else reloads. */
+  noReloadSettings: fact(
+    [
+      "disable_pqexec",
+      "job_name",
+      "listen_addr",
+      "listen_backlog",
+      "listen_port",
+      "pidfile",
+      "pkt_buf",
+      "resolv_conf",
+      "service_name",
+      "so_reuseport",
+      "track_extra_parameters",
+      "unix_socket_dir",
+      "unix_socket_group",
+      "unix_socket_mode",
+      "user",
+    ] as readonly string[],
+    cite("pgbouncer", "src/main.c:267-341 bouncer_params", "entries flagged CF_NO_RELOAD"),
+  ),
+  /** RELOAD re-reads the main file and auth_file; the [databases] section's changes apply to new server connections. */
+  reloadRereadsFiles: fact(
+    "RELOAD",
+    cite(
+      "pgbouncerUsageDocs",
+      "#process-controlling-commands",
+      "'RELOAD: The PgBouncer process will reload its configuration files and update changeable settings. This includes the main configuration file as well as the files specified by the settings auth_file and auth_hba_file'",
+    ),
+  ),
+  /**
+   * The console admits, without a password, a Unix-socket client of PgBouncer's own uid logging in as "pgbouncer": no
+   * admin password needs to exist for a process in the same pod to PAUSE, RESUME or RELOAD.
+   */
+  sameUidSocketAdmin: fact(
+    { user: "pgbouncer", database: "pgbouncer" },
+    cite(
+      "pgbouncer",
+      "src/admin.c:1771-1790 admin_pre_login",
+      "'tag same uid as special': pga_is_unix && peer_uid == getuid() && username is \"pgbouncer\"",
+    ),
+  ),
+  /**
+   * PAUSE waits until every server connection is released (transaction pooling: each transaction ends) and closes them;
+   * clients wait.
+   */
+  pauseWaitsForTransactions: fact(
+    "PAUSE",
+    cite(
+      "pgbouncerUsageDocs",
+      "#process-controlling-commands",
+      "'PgBouncer tries to disconnect from all servers … The command will not return before all server connections have been disconnected'; RESUME resumes work",
+    ),
+  ),
+} as const;
