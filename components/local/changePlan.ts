@@ -11,6 +11,7 @@
  * never restarted in place: a writer that needs a restart, or that the new topology removes, hands
  * over to an OLTP replica of its region first (a switchover).
  */
+import type { SettingContext } from "../facts/postgres/settingContexts";
 import { allNodes } from "../topology/queries";
 import type { LocalTopology, StandbyNode } from "../topology/types";
 import { type StackSource, changeRefusals } from "./changeRefusals";
@@ -24,7 +25,8 @@ import {
 } from "./configFiles";
 import { asStandby, playedRole } from "./serving";
 
-export type GucContext = "internal" | "postmaster" | "sighup" | "superuser-backend" | "backend" | "superuser" | "user";
+/** pg_settings.context, as the running server reports it. */
+export type GucContext = SettingContext;
 
 export type ServerAction = "nothing" | "start" | "reload" | "restart" | "switchover" | "seed" | "remove" | "refused";
 export type PoolAction = "nothing" | "start" | "reload" | "restart" | "remove" | "refused";

@@ -28,6 +28,9 @@ export const SETTING_CONTEXTS = fact<Readonly<Record<string, SettingContext>>>(
     // connections and memory
     max_connections: "postmaster",
     superuser_reserved_connections: "postmaster",
+    // never rendered, but a standby needs at least its primary's value (the change planners refuse lowering them)
+    max_locks_per_transaction: "postmaster",
+    max_prepared_transactions: "postmaster",
     password_encryption: "user",
     shared_buffers: "postmaster",
     effective_cache_size: "user",
