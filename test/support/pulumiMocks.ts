@@ -71,6 +71,8 @@ export interface Registered {
   provider: string;
   ignoreChanges: string[];
   deleteBeforeReplace: boolean;
+  /** The retainOnDelete option: the engine skips the provider's Delete when the resource leaves the program. */
+  retainOnDelete: boolean;
 }
 
 /** A resource record made by hand (named "broken"), for checks that must catch a malformed object. */
@@ -87,6 +89,7 @@ export function registeredByHand(type: string, inputs: Record<string, any>): Reg
     provider: "",
     ignoreChanges: [],
     deleteBeforeReplace: false,
+    retainOnDelete: false,
   };
 }
 
@@ -99,6 +102,7 @@ type Request = {
   getCustom(): boolean;
   getIgnorechangesList(): string[];
   getDeletebeforereplace(): boolean;
+  getRetainondelete(): boolean | undefined;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 };
 
@@ -241,6 +245,7 @@ class RecordingMonitor extends MockMonitor {
       provider: req.getProvider(),
       ignoreChanges: req.getIgnorechangesList(),
       deleteBeforeReplace: req.getDeletebeforereplace(),
+      retainOnDelete: req.getRetainondelete() === true,
     });
     return super.registerResource(req as never, callback);
   }
