@@ -7,7 +7,8 @@ type Topology = SelfHostedTopology;
 
 export const LABEL_PREFIX = "pg-read-replicas";
 
-type Component = "postgresql" | "pgbouncer" | "verify";
+/** What an object is part of: the servers, the pools, the verification Job, or a Job that maintains the writer. */
+type Component = "postgresql" | "pgbouncer" | "verify" | "maintenance";
 
 /** The product's own labels: what pod templates carry. */
 export function ownLabels(topology: Topology, component: Component): Record<string, string> {
@@ -100,6 +101,8 @@ export const names = {
   primaryEndpoint: (t: Topology) => `${t.name}-primary-endpoint`,
   verifyJob: (t: Topology, region: string) =>
     region === t.region ? `${t.name}-verify-${t.hash}` : `${t.name}-verify-${region}-${t.hash}`,
+  /** Named by the declared slots' hash: a Job runs only when created, so each change of the set drops again. */
+  slotsJob: (t: Topology, slotsHash: string) => `${t.name}-slots-${slotsHash}`,
 };
 
 export function serviceHost(service: string, namespace: string): string {
