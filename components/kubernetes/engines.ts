@@ -40,6 +40,11 @@ function regionArgs({ remote, ...shared }: RegionArgs) {
   };
 }
 
+/** The primary region's passwords Job, which another region's pools and replicas wait for. */
+function passwordsOf(primary: RegionStack | undefined): pulumi.Resource[] {
+  return primary instanceof RegionDeployment && primary.passwords ? [primary.passwords.job] : [];
+}
+
 /** `name` prefixes the resources an engine shares between regions (CloudNativePG's replication certificate). */
 export function engineFor(topology: SelfHostedTopology, name: string, tls: ClusterTls): Engine {
   const { engine } = topology.kubernetes;
@@ -47,7 +52,15 @@ export function engineFor(topology: SelfHostedTopology, name: string, tls: Clust
     case "statefulset":
       return {
         deployRegion: (regionName, args, opts) =>
-          new RegionDeployment(regionName, { ...regionArgs(args), certificate: tls.forRegion(args.region.name) }, opts),
+          new RegionDeployment(
+            regionName,
+            {
+              ...regionArgs(args),
+              certificate: tls.forRegion(args.region.name),
+              passwordsApplied: passwordsOf(args.remote?.primary),
+            },
+            opts,
+          ),
         // The writer's slots follow the standbys of every region, once all of them have scaled.
         afterRegions: (regionName, regions) => {
           const [primary] = regions;

@@ -186,6 +186,16 @@ export class Harness {
     return this.runJob(cluster, workload.name);
   }
 
+  /** A Secret changed by `up`: stored, and its volumes in the running pods rewritten as the kubelet syncs them. */
+  updateSecret(cluster: number, name: string, data: Record<string, string>): string[] {
+    const secret = this.objects(cluster).secrets.get(name);
+    if (!secret) throw new Error(`no Secret ${name} in ${this.objects(cluster).region}`);
+    Object.assign(secret, data);
+    return [...this.pods.values()]
+      .filter((entry) => entry.cluster === cluster && entry.pod.running() && entry.pod.refreshSecretVolumes(name))
+      .map((entry) => entry.pod.name);
+  }
+
   async restart(name: string, options: Parameters<Pod["start"]>[0] = {}): Promise<void> {
     const entry = this.pods.get(name);
     if (!entry) throw new Error(`no pod ${name}`);

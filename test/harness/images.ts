@@ -72,6 +72,6 @@ export const HARNESS_LIMITS = [
   "kube-proxy: DNAT from Service IPs in one hub namespace; no SNAT, so externalTrafficPolicy Cluster is not emulated",
   "NetworkPolicies are not enforced (no CNI); their peers are checked against the pods' labels instead",
   "one PgBouncer pod per pool, whatever instances says; readOnlyRootFilesystem and seccomp are not enforced",
-  "Secret and ConfigMap volumes are plain files (no ..data symlink swap); a changed ConfigMap reaches pods only at restart",
-  "sidecars (the exporters) are not run: their images are not here; the local backend runs Debian's postgres_exporter with the same queries file and role",
+  "Secret and ConfigMap volumes are plain files (no ..data symlink swap); a changed ConfigMap reaches pods only at restart, a changed Secret when a test calls updateSecret (the kubelet's sync)",
+  "sidecars of the postgres image (the refresher) run; the exporters do not: their images are not here; the local backend runs Debian's postgres_exporter with the same queries file and role",
 ];

@@ -61,8 +61,9 @@ export function materializeVolume(volume: Volume, objects: ClusterObjects, dir: 
       );
   } else if (volume.secret) {
     const data = lookup(objects, "secret", volume.secret.secretName);
-    for (const [key, text] of Object.entries(data))
-      writeVolumeFile(join(dir, key), text, volume.secret.defaultMode ?? KUBELET.secretDefaultMode.value, gid);
+    const items = volume.secret.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+    for (const { key, path } of items)
+      writeVolumeFile(join(dir, path), data[key]!, volume.secret.defaultMode ?? KUBELET.secretDefaultMode.value, gid);
   } else if (volume.projected) {
     for (const source of volume.projected.sources) {
       const [kind, ref] = source.configMap
@@ -79,7 +80,7 @@ export function materializeVolume(volume: Volume, objects: ClusterObjects, dir: 
         );
       }
     }
-  } else {
+  } else if (!volume.emptyDir) {
     throw new Error(`volume ${volume.name}: the harness materialises only configMap, secret and projected here`);
   }
 }

@@ -2,9 +2,13 @@
  * A running stack changed, as `pulumi up` changes it on the statefulset engine, with the manifests run as the kubelet
  * runs them (test/harness): staging with synchronous commit to one replica, holding data. Scaled down, the writer keeps
  * exactly the declared standbys' slots (the slots Job, after the StatefulSet controller's test double has removed the
- * pod), never an active one and never another tool's.
+ * pod), never an active one and never another tool's. Passwords rotated under writes through the write pool: the
+ * writer's refresher sets them on the roles, the passwords Job waits for that, only then do the pools roll, and
+ * replicas reconnect with their refreshed passfile.
  */
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderUserlist } from "../../components/render/pgbouncerIni";
 import { type BootedStack, bootStack } from "./boot";
 import type { ClusterObjects } from "./objects";
 
@@ -35,6 +39,88 @@ function jobOf(objects: ClusterObjects, pattern: RegExp): string {
   return job.name;
 }
 
+/** psql as the superuser in the application's database, over the writer's socket. */
+async function inApp(stack: BootedStack, statements: string | string[]): Promise<string> {
+  const sql = [statements].flat().flatMap((statement) => ["-c", statement]);
+  const result = await stack.harness
+    .pod(WRITER)
+    .exec([
+      "psql",
+      "-h",
+      "/var/run/postgresql",
+      "-U",
+      "postgres",
+      "-d",
+      "app",
+      "-XAtq",
+      "-v",
+      "ON_ERROR_STOP=1",
+      ...sql,
+    ]);
+  if (result.code !== 0) throw new Error(`psql in app: ${result.output}`);
+  return result.output;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Inserts one row at a time through the write pool, reconnecting with whatever password the Secret holds now. */
+class WriteLoad {
+  readonly acknowledged: number[] = [];
+  readonly failures: string[] = [];
+  private running = true;
+  private done?: Promise<void>;
+
+  constructor(
+    private readonly address: string,
+    private readonly password: () => string,
+    private readonly caPem: string,
+  ) {}
+
+  start(from: number): void {
+    this.done = this.loop(from);
+  }
+
+  private connect(): pg.Client {
+    return new pg.Client({
+      host: this.address,
+      port: 5432,
+      user: "app",
+      database: "app",
+      password: this.password(),
+      ssl: { ca: this.caPem, checkServerIdentity: () => undefined },
+      connectionTimeoutMillis: 5000,
+    });
+  }
+
+  private async loop(from: number): Promise<void> {
+    let next = from;
+    let client: pg.Client | undefined;
+    while (this.running) {
+      try {
+        if (!client) {
+          client = this.connect();
+          client.on("error", () => undefined);
+          await client.connect();
+        }
+        await client.query("INSERT INTO lifecycle (id) VALUES ($1)", [next]);
+        this.acknowledged.push(next++);
+      } catch (error) {
+        this.failures.push(String(error));
+        await client?.end().catch(() => undefined);
+        client = undefined;
+        await sleep(200);
+      }
+      await sleep(20);
+    }
+    await client?.end().catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+  }
+}
+
 describe("a running staging stack changed by up (statefulset engine)", () => {
   let stack: BootedStack;
   const slots = async () =>
@@ -43,12 +129,11 @@ describe("a running staging stack changed by up (statefulset engine)", () => {
   beforeAll(async () => {
     stack = await bootStack("staging", 15, synchronous);
     await bootAll(stack);
-    await stack.harness
-      .pod(WRITER)
-      .psql([
-        "CREATE TABLE IF NOT EXISTS lifecycle (id bigint PRIMARY KEY, at timestamptz DEFAULT now())",
-        "INSERT INTO lifecycle (id) SELECT generate_series(1, 1000)",
-      ]);
+    await inApp(stack, [
+      "CREATE TABLE IF NOT EXISTS lifecycle (id bigint PRIMARY KEY, at timestamptz DEFAULT now())",
+      "INSERT INTO lifecycle (id) SELECT generate_series(1, 1000)",
+      "ALTER TABLE lifecycle OWNER TO app",
+    ]);
   }, 600_000);
   afterAll(async () => stack?.teardown(), 180_000);
 
@@ -79,5 +164,67 @@ describe("a running staging stack changed by up (statefulset engine)", () => {
       .psql("SELECT application_name || ':' || state FROM pg_stat_replication ORDER BY 1");
     expect(streaming.split("\n")).toEqual(["pg-olap-0:streaming", "pg-replica-0:streaming"]);
     await stack.harness.pod(WRITER).psql("SELECT pg_drop_replication_slot('backup_tool_0')");
+  });
+
+  it("rotates every password under writes: roles first, then the pools; replicas keep streaming", async () => {
+    const { harness } = stack;
+    const credentials = harness.objects(0).secrets.get("pg-credentials")!;
+    // The application switches to the new password once the write pool serves it (its pods rolled).
+    let password = credentials["app-password"]!;
+    const load = new WriteLoad(harness.serviceAddress(0, "pg-pool-write"), () => password, stack.caPem);
+    load.start(100_000);
+    await sleep(1000);
+
+    // As `up` applies a rotation: the Secrets change, and the kubelet rewrites their volumes in the running pods.
+    const rotated = { app: "rotatedApp0123456789", replication: "rotatedRepl0123456789" };
+    const synced = harness.updateSecret(0, "pg-credentials", {
+      "app-password": rotated.app,
+      "replication-password": rotated.replication,
+    });
+    expect(synced).toEqual(expect.arrayContaining([WRITER, "pg-replica-0", "pg-olap-0"]));
+    harness.updateSecret(0, "pg-pgbouncer-auth", {
+      "userlist.txt": renderUserlist("app", rotated.app, ["pgrr_monitor", credentials["monitor-password"]!]),
+    });
+
+    // The passwords Job, which the StatefulSets and pools depend on, passes once the writer accepts them.
+    const job = jobOf(harness.objects(0), /^pg-passwords-[0-9a-f]{16}$/);
+    const applied = await harness.runNewJob(0, harness.objects(0), job, { name: `${job}-rotated` });
+    expect(applied.code, applied.output).toBe(0);
+    expect(applied.output).toMatch(/the writer accepts the application user's and the replication role's passwords/);
+
+    // Then the pools roll (their userlist hash changed); the database pods' templates did not change.
+    for (const pool of ["pg-pool-write-h0", "pg-pool-read-h0", "pg-pool-olap-h0"].filter((p) => harness.pods.has(p))) {
+      // The application takes the new password as the write pool's old pod goes (with a surge, per pod).
+      await harness.pod(pool).stop();
+      if (pool === "pg-pool-write-h0") password = rotated.app;
+      await harness.restart(pool);
+      await harness.waitReady(pool, 120_000);
+    }
+    await sleep(1000);
+    await load.stop();
+
+    // Every replica's WAL receiver reconnects (a writer-side disconnect): it logs in with its refreshed passfile.
+    await harness.pod(WRITER).psql("SELECT pg_terminate_backend(pid) FROM pg_stat_replication");
+    const streaming = async () =>
+      (
+        await harness.pod(WRITER).psql("SELECT application_name || ':' || state FROM pg_stat_replication ORDER BY 1")
+      ).split("\n");
+    let now: string[] = [];
+    for (let i = 0; i < 30 && now.join() !== "pg-olap-0:streaming,pg-replica-0:streaming"; i++) {
+      await sleep(1000);
+      now = await streaming();
+    }
+    expect(now).toEqual(["pg-olap-0:streaming", "pg-replica-0:streaming"]);
+
+    expect(
+      load.failures.filter((f) => /authentication|password|login/i.test(f)),
+      load.failures.join("\n"),
+    ).toEqual([]);
+    expect(load.acknowledged.length).toBeGreaterThan(20);
+    const stored = await inApp(
+      stack,
+      `SELECT count(*) FROM lifecycle WHERE id = ANY ('{${load.acknowledged.join(",")}}'::bigint[])`,
+    );
+    expect(Number(stored)).toBe(load.acknowledged.length);
   });
 });

@@ -50,6 +50,15 @@ export interface ExecResult {
   output: string;
 }
 
+function knownImage(container: Container): boolean {
+  try {
+    imageOf(container.image);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Image paths are kept as the manifests name them; each maps to a private directory per container. */
 function anchorOf(mountPath: string, image: ImageRuntime): string | undefined {
   return Object.keys(image.directories).find((dir) => mountPath === dir || mountPath.startsWith(`${dir}/`));
@@ -58,6 +67,8 @@ function anchorOf(mountPath: string, image: ImageRuntime): string | undefined {
 export class Pod {
   private main?: ChildProcess;
   private exited?: Promise<number>;
+  /** The other containers whose image the harness has (the refresher), started after the main one. */
+  private sidecars: ChildProcess[] = [];
   readonly log: string;
 
   constructor(readonly options: PodOptions) {
@@ -85,9 +96,13 @@ export class Pod {
     const { template, objects, dir, claims, identity } = this.options;
     const security = template.spec.securityContext;
     for (const volume of template.spec.volumes) {
-      if (volume.emptyDir) continue;
-      materializeVolume(volume, objects, join(dir, "volumes", volume.name), identity.gid);
+      if (volume.emptyDir?.medium === "Memory") continue;
+      const path = join(dir, "volumes", volume.name);
+      materializeVolume(volume, objects, path, identity.gid);
+      // A disk-backed emptyDir: one directory every container of the pod shares, 0777 as the kubelet makes it.
+      if (volume.emptyDir) chmodSync(path, 0o777);
     }
+
     for (const [name, path] of Object.entries(claims)) {
       if (!existsSync(path)) mkdirSync(path, { recursive: true, mode: 0o755 }); // a fresh filesystem's root: root 0755
       if (security.fsGroup !== undefined) {
@@ -101,16 +116,26 @@ export class Pod {
     }
   }
 
+  /**
+   * What the kubelet does to a running pod when a Secret it mounts changes: the Secret's volumes rewritten in place
+   * (environment variables and the rest stay as they were at start).
+   */
+  refreshSecretVolumes(secret: string): boolean {
+    const { template, objects, dir, identity } = this.options;
+    const mounting = template.spec.volumes.filter(
+      (volume) =>
+        volume.secret?.secretName === secret || volume.projected?.sources.some((s) => s.secret?.name === secret),
+    );
+    for (const volume of mounting) materializeVolume(volume, objects, join(dir, "volumes", volume.name), identity.gid);
+    return mounting.length > 0;
+  }
+
   private volumeSource(name: string): { path: string } | { tmpfs: string } {
     const claim = this.options.claims[name];
     if (claim) return { path: claim };
     const volume = this.options.template.spec.volumes.find((v) => v.name === name);
     if (!volume) throw new Error(`${this.name}: mounts volume ${name}, which the pod does not declare`);
-    if (volume.emptyDir) {
-      if (volume.emptyDir.medium !== "Memory")
-        throw new Error(`${this.name}: only memory-backed emptyDir volumes are emulated`);
-      return { tmpfs: volume.emptyDir.sizeLimit ?? "64Mi" };
-    }
+    if (volume.emptyDir?.medium === "Memory") return { tmpfs: volume.emptyDir.sizeLimit ?? "64Mi" };
     return { path: join(this.options.dir, "volumes", name) };
   }
 
@@ -230,6 +255,10 @@ export class Pod {
         throw new Error(`${this.name}: postStart hook exited ${result.code}: ${result.output}`);
       }
     }
+    this.sidecars = this.options.template.spec.containers
+      .slice(1)
+      .filter(knownImage)
+      .map((c) => this.spawn(c));
   }
 
   /** Runs a command in the main container's context (probes, hooks, kubectl exec); its output goes to exec.log. */
@@ -286,6 +315,7 @@ export class Pod {
 
   /** The image's stop signal, then SIGKILL after the grace period. */
   async stop(graceMs = 120_000): Promise<void> {
+    for (const sidecar of this.sidecars.splice(0)) if (sidecar.exitCode === null) sidecar.kill("SIGKILL");
     if (!this.main || !this.running()) return;
     const [container] = this.options.template.spec.containers;
     this.main.kill(this.options.images[imageOf(container!.image)].stopSignal);

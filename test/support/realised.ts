@@ -105,9 +105,15 @@ export function expectKubernetesRealises(run: ProgramRun, raw: Raw, topology: To
     const jobsOf = (component: string) =>
       named(TYPES.job).filter((job) => job.inputs.metadata.labels?.["app.kubernetes.io/name"] === component);
     expect(jobsOf("verify"), `${region}: one verification Job`).toHaveLength(1);
-    // The statefulset engine drops the writer's undeclared slots from the primary's region, after every region.
-    expect(jobsOf("maintenance").map(nameOf), `${region}: maintenance Jobs`).toEqual(
-      home && engine === "statefulset" ? [expect.stringMatching(new RegExp(`^${plan.name}-slots-[0-9a-f]{16}$`))] : [],
+    // The statefulset engine, in the primary's region: the rotated passwords are awaited on the writer before
+    // anything restarts with them, and the writer's undeclared slots are dropped after every region.
+    expect(jobsOf("maintenance").map(nameOf).sort(), `${region}: maintenance Jobs`).toEqual(
+      home && engine === "statefulset"
+        ? [
+            expect.stringMatching(new RegExp(`^${plan.name}-passwords-[0-9a-f]{16}$`)),
+            expect.stringMatching(new RegExp(`^${plan.name}-slots-[0-9a-f]{16}$`)),
+          ]
+        : [],
     );
     expect(named("kubernetes:monitoring.coreos.com/v1:PodMonitor").length > 0, `${region}: PodMonitors`).toBe(
       operatorObjects,

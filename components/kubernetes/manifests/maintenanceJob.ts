@@ -4,6 +4,7 @@
  * gates whatever depends on it. Pure.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import type { SelfHostedTopology } from "../../topology/types";
 import { PATHS, POSTGRES_UID, baseLabels, names, ownLabels, serviceHost } from "../conventions";
 import { JOB_AWAIT_MARGIN_S } from "./verifyJob";
@@ -12,9 +13,11 @@ type Env = k8s.types.input.core.v1.EnvVar;
 
 export interface MaintenanceJob {
   /** The Job's and its ConfigMap's name (unique per change: a Job runs only when created). */
-  name: string;
+  name: pulumi.Input<string>;
   /** The script's file name in the ConfigMap. */
   script: string;
+  /** The ConfigMap holding it, when not named as the Job. */
+  configMap?: string;
   env: Env[];
   /** How long the script may run; the provider waits a margin longer. */
   timeoutS: number;
@@ -80,7 +83,7 @@ export function maintenanceJobManifest(topology: SelfHostedTopology, job: Mainte
               volumeMounts: [{ name: "script", mountPath: PATHS.scriptsDir }],
             },
           ],
-          volumes: [{ name: "script", configMap: { name: job.name, defaultMode: 0o555 } }],
+          volumes: [{ name: "script", configMap: { name: job.configMap ?? job.name, defaultMode: 0o555 } }],
         },
       },
     },

@@ -20,6 +20,7 @@ import { dashboardConfigMap, podMonitors, prometheusRule } from "./manifests/mon
 import { type RegionCredentials, credentialsSecret, poolAuthSecret, tlsSecret } from "../manifests/secrets";
 import { exposedPrimaryManifest, roleServiceManifest } from "../manifests/services";
 import { createNamespace } from "../namespace";
+import { PasswordsJob } from "./passwordsJob";
 import { PgBouncerPool } from "./pgbouncerPool";
 import { VerificationJob } from "../verificationJob";
 
@@ -34,6 +35,8 @@ export interface RegionDeploymentArgs {
   primaryEndpoint?: pulumi.Input<Endpoint>;
   /** Other regions only: verify after the primary region has (its final heartbeat is awaited here). */
   verifyAfter?: pulumi.Resource[];
+  /** Other regions only: the primary region's passwords Job (the writer accepts the Secret's passwords). */
+  passwordsApplied?: pulumi.Resource[];
 }
 
 export class RegionDeployment extends pulumi.ComponentResource {
@@ -41,6 +44,8 @@ export class RegionDeployment extends pulumi.ComponentResource {
   declare readonly exposedPrimary?: k8s.core.v1.Service;
   declare readonly groups: DatabaseGroup[];
   declare readonly pools: PgBouncerPool[];
+  /** The primary's region only: the writer accepts the Secret's passwords. */
+  declare readonly passwords?: PasswordsJob;
 
   constructor(name: string, args: RegionDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:kubernetes:RegionDeployment", name, {}, opts);
@@ -54,7 +59,15 @@ export class RegionDeployment extends pulumi.ComponentResource {
     const configs = createConfigMaps(name, args, scripts, child(base));
     const services = createRoleServices(name, args, child(base));
     this.exposedPrimary = createExposedPrimary(name, args, child(base));
-    const ready: pulumi.Resource[] = [...base, ...configs, ...services];
+    if (region.primary)
+      this.passwords = new PasswordsJob(
+        `${name}-passwords`,
+        { topology, credentials: args.credentials, waitFor: base },
+        { parent: this },
+      );
+    // Nothing restarts with a rotated password before the writer accepts it.
+    const passwordsApplied = this.passwords ? [this.passwords.job] : (args.passwordsApplied ?? []);
+    const ready: pulumi.Resource[] = [...base, ...configs, ...services, ...passwordsApplied];
     this.groups = createDatabaseGroups(name, args, scripts, ready, this);
     this.pools = createPools(name, args, ready, this);
 
@@ -155,11 +168,10 @@ function createDatabaseGroups(
   ready: pulumi.Resource[],
   parent: pulumi.Resource,
 ): DatabaseGroup[] {
-  // A rotated password rolls the pods: the writer's bootstrap re-applies it, replicas rewrite their passfile.
+  // The refresher brings rotated application and replication passwords to the running server (roles on the writer,
+  // the passfile on a replica); only the exporter reads its password once, at start.
   const credentialsHash = pulumi.secret(
-    pulumi
-      .all([credentials.app, credentials.replication, credentials.monitor])
-      .apply(([app, replication, monitor]) => contentHash(app, replication, monitor)),
+    pulumi.output(credentials.monitor).apply((monitor) => (topology.monitoring.enabled ? contentHash(monitor) : "")),
   );
   const groups: DatabaseGroup[] = [];
   let primary: DatabaseGroup | undefined;

@@ -5,6 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { livenessCommand, readinessCommand } from "../../../render/probes";
+import { refreshRoles } from "../../../render/refreshScript";
 import { replicationSslMode } from "../../../render/tlsModes";
 import type { NodeGroup, SelfHostedTopology } from "../../../topology/types";
 import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, names, serviceHost } from "../../conventions";
@@ -77,6 +78,9 @@ function containerSecurity(): k8s.types.input.core.v1.SecurityContext {
 
 const dataMount = { name: "data", mountPath: PATHS.dataMount };
 const scriptsMount = { name: "scripts", mountPath: PATHS.scriptsDir, readOnly: true };
+const tlsMount = { name: "tls", mountPath: PATHS.tlsDir, readOnly: true };
+/** Shared by the server and its refresher: the refresher logs in over the server's socket. */
+const socketMount = { name: "sockets", mountPath: PATHS.socketDir };
 
 function startGuardContainer(topology: Topology): Container {
   return {
@@ -113,7 +117,7 @@ function seedContainer(topology: Topology, group: NodeGroup): Container {
     ],
     resources: containerResources(group),
     securityContext: containerSecurity(),
-    volumeMounts: [dataMount, scriptsMount, { name: "tls", mountPath: PATHS.tlsDir, readOnly: true }],
+    volumeMounts: [dataMount, scriptsMount, tlsMount],
   };
 }
 
@@ -157,9 +161,37 @@ function postgresContainer(topology: Topology, group: NodeGroup): Container {
       { name: "config", mountPath: PATHS.postgresqlConf, subPath: "postgresql.conf" },
       { name: "config", mountPath: PATHS.hbaFile, subPath: "pg_hba.conf" },
       { name: "config", mountPath: PATHS.identFile, subPath: "pg_ident.conf" },
-      { name: "tls", mountPath: PATHS.tlsDir, readOnly: true },
+      tlsMount,
       scriptsMount,
+      socketMount,
       { name: "shm", mountPath: PATHS.shm },
+    ],
+  };
+}
+
+/**
+ * Brings rotated passwords and renewed certificates to the running server (render/refreshScript.ts): the kubelet
+ * updates Secret volumes in place (never environment variables, never subPath mounts), so the passwords and the
+ * certificate are mounted as whole directories here.
+ */
+function refresherContainer(topology: Topology): Container {
+  return {
+    name: "refresher",
+    image: topology.kubernetes.images.postgres,
+    command: ["bash", PATHS.refreshScript],
+    env: [
+      { name: "CREDENTIALS_DIR", value: PATHS.credentialsDir },
+      { name: "TLS_DIR", value: PATHS.tlsDir },
+      { name: "PASSFILE", value: PATHS.replicationPassfile },
+    ],
+    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+    securityContext: containerSecurity(),
+    volumeMounts: [
+      dataMount,
+      tlsMount,
+      scriptsMount,
+      socketMount,
+      { name: "credentials", mountPath: PATHS.credentialsDir, readOnly: true },
     ],
   };
 }
@@ -187,6 +219,17 @@ function volumes(topology: Topology, group: NodeGroup): k8s.types.input.core.v1.
     // 0640 with fsGroup: PostgreSQL accepts a root-owned key only if it is not group-writable or world-readable.
     { name: "tls", secret: { secretName: names.tls(topology), defaultMode: 0o640 } },
     { name: "scripts", configMap: { name: names.scripts(topology), defaultMode: 0o555 } },
+    // The passwords the refresher sets on the roles (writer) or writes to the passfile (replica); not the
+    // superuser's, which only initdb reads.
+    {
+      name: "credentials",
+      secret: {
+        secretName: names.credentials(topology),
+        defaultMode: 0o440,
+        items: Object.keys(refreshRoles(topology, CREDENTIAL_KEYS).passwords).map((key) => ({ key, path: key })),
+      },
+    },
+    { name: "sockets", emptyDir: {} },
     // The runtime's /dev/shm is 64 MiB: parallel queries (the OLAP replica's above all) would fail
     // with "could not resize shared memory segment". Memory-backed, so it counts toward the limit.
     { name: "shm", emptyDir: { medium: "Memory", sizeLimit: `${shmBytes / MiB}Mi` } },
@@ -218,6 +261,7 @@ export function databasePodSpec(topology: Topology, group: NodeGroup): k8s.types
     ],
     containers: [
       postgresContainer(topology, group),
+      refresherContainer(topology),
       ...(topology.monitoring.enabled ? [postgresExporterContainer(topology, topology.monitoring)] : []),
     ],
     volumes: volumes(topology, group),
