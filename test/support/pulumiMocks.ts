@@ -136,6 +136,9 @@ export const INSTALLED_CNPG_CRD = {
   },
 };
 
+/** When the mocks' certificates were issued. */
+export const MOCK_ISSUED_AT = Date.UTC(2026, 0, 1);
+
 function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
   switch (type) {
     case "random:index/randomPassword:RandomPassword":
@@ -146,7 +149,12 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
       return { ...inputs, privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock ${name}\n-----END PRIVATE KEY-----\n` };
     case "tls:index/selfSignedCert:SelfSignedCert":
     case "tls:index/locallySignedCert:LocallySignedCert":
-      return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\nmock ${name}\n-----END CERTIFICATE-----\n` };
+      return {
+        ...inputs,
+        certPem: `-----BEGIN CERTIFICATE-----\nmock ${name}\n-----END CERTIFICATE-----\n`,
+        // As the provider sets it (CERTIFICATES.validityEndTime): issued at MOCK_ISSUED_AT, valid validityPeriodHours.
+        validityEndTime: new Date(MOCK_ISSUED_AT + inputs.validityPeriodHours * 3_600_000).toISOString(),
+      };
     case "tls:index/certRequest:CertRequest":
       return { ...inputs, certRequestPem: `mock csr ${name}` };
     case "command:local:Command":

@@ -4,3 +4,4 @@ export { PGBOUNCER_IMAGE } from "./pgbouncerImage";
 export { POSTGRES } from "./postgres";
 export { POSTGRES_IMAGE } from "./postgresImage";
 export { PULUMI_KUBERNETES } from "./pulumiProvider";
+export { CERTIFICATES } from "./certificates";

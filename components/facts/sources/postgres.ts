@@ -16,5 +16,6 @@ export const POSTGRES_SOURCES = {
     title: "PostgreSQL: Streaming Replication Protocol",
   },
   shutdownDocs: { url: `${POSTGRES_DOCS}/server-shutdown.html`, title: "PostgreSQL: Shutting Down the Server" },
+  sslTcpDocs: { url: `${POSTGRES_DOCS}/ssl-tcp.html`, title: "PostgreSQL: Secure TCP/IP Connections with SSL" },
   pgbouncerConfigDocs: { url: "https://www.pgbouncer.org/config.html", title: "PgBouncer: configuration" },
 } as const satisfies Record<string, Source>;

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "../../contract/stackOutputs";
 import type { VerifyTargets } from "../../render/verifyScript";
 import type { NodeRole, Region, SelfHostedTopology } from "../../topology/types";
-import type { ServerCertificate } from "../clusterTls";
+import type { IssuedCertificate, ServerCertificate } from "../clusterTls";
 import { POOL_SERVICE_PORT, names, podHost, serviceHost } from "../conventions";
 import { servingStandbys } from "../../topology/queries";
 import { DatabaseGroup } from "./databaseGroup";
@@ -16,7 +16,7 @@ import { contentHash } from "./hash";
 import { type Scripts, renderScripts } from "./files";
 import { fenceConfigMap, primaryEndpointConfigMap, scriptsConfigMap } from "./manifests/configMaps";
 import { databaseNetworkPolicy, poolNetworkPolicy } from "../manifests/networkPolicies";
-import { dashboardConfigMap, podMonitors, prometheusRule } from "./manifests/monitoringObjects";
+import { certificateRule, dashboardConfigMap, podMonitors, prometheusRule } from "./manifests/monitoringObjects";
 import { type RegionCredentials, credentialsSecret, poolAuthSecret, tlsSecret } from "../manifests/secrets";
 import { exposedPrimaryManifest, roleServiceManifest } from "../manifests/services";
 import { createNamespace } from "../namespace";
@@ -35,6 +35,8 @@ export interface RegionDeploymentArgs {
   primaryEndpoint?: pulumi.Input<Endpoint>;
   /** Other regions only: verify after the primary region has (its final heartbeat is awaited here). */
   verifyAfter?: pulumi.Resource[];
+  /** The primary's region only: every certificate the stack issued, for the expiry alerts. */
+  certificates?: IssuedCertificate[];
   /** Other regions only: the primary region's passwords Job (the writer accepts the Secret's passwords). */
   passwordsApplied?: pulumi.Resource[];
 }
@@ -191,12 +193,16 @@ function createDatabaseGroups(
 
 function createPools(
   name: string,
-  { topology, region, credentials }: RegionDeploymentArgs,
+  { topology, region, credentials, certificate }: RegionDeploymentArgs,
   ready: pulumi.Resource[],
   parent: pulumi.Resource,
 ): PgBouncerPool[] {
+  // PgBouncer reads its userlist and its TLS files at start: a rotated password or a renewed certificate rolls the
+  // pools (one surge pod at a time), after the writer accepts the passwords.
   const authHash = pulumi.secret(
-    pulumi.all([credentials.app, credentials.monitor]).apply(([app, monitor]) => contentHash(app, monitor)),
+    pulumi
+      .all([credentials.app, credentials.monitor, certificate.certPem])
+      .apply(([app, monitor, cert]) => contentHash(app, monitor, cert)),
   );
   return region.pools.map(
     (pool) => new PgBouncerPool(`${name}-${pool.service}`, { topology, pool, authHash, waitFor: ready }, { parent }),
@@ -206,7 +212,7 @@ function createPools(
 /** PodMonitors everywhere, the rules and the dashboard in the primary's region (where the writer's metrics are). */
 function createMonitoringObjects(
   name: string,
-  { topology, region }: RegionDeploymentArgs,
+  { topology, region, certificates }: RegionDeploymentArgs,
   opts: pulumi.CustomResourceOptions,
 ): void {
   const settings = topology.kubernetes.monitoring;
@@ -217,10 +223,29 @@ function createMonitoringObjects(
     if (region.primary) {
       const rule = prometheusRule(topology);
       new k8s.apiextensions.CustomResource(`${name}-alerts`, rule, opts);
+      createCertificateRule(name, topology, certificates ?? [], opts);
     }
   }
   if (settings.grafanaDashboard && region.primary)
     new k8s.core.v1.ConfigMap(`${name}-dashboard`, dashboardConfigMap(topology), opts);
+}
+
+/** Rendered again on every `up` from what Pulumi recorded: a renewed certificate moves its alert's deadline. */
+function createCertificateRule(
+  name: string,
+  topology: SelfHostedTopology,
+  certificates: IssuedCertificate[],
+  opts: pulumi.CustomResourceOptions,
+): void {
+  if (certificates.length === 0) return;
+  const expiries = pulumi
+    .all(certificates.map((c) => c.notAfter))
+    .apply((ends) => certificates.map((c, i) => ({ name: c.name, notAfter: Date.parse(ends[i]!) / 1000 })));
+  new k8s.apiextensions.CustomResource(
+    `${name}-certificate-alerts`,
+    { ...certificateRule(topology, []), spec: expiries.apply((list) => certificateRule(topology, list).spec) },
+    opts,
+  );
 }
 
 /** What a region's verification Job checks: its readers and pools, and in the primary's region the writer. */
