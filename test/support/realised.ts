@@ -118,8 +118,9 @@ export function expectKubernetesRealises(run: ProgramRun, raw: Raw, topology: To
     expect(named("kubernetes:monitoring.coreos.com/v1:PodMonitor").length > 0, `${region}: PodMonitors`).toBe(
       operatorObjects,
     );
+    // On the statefulset engine a second one: the certificates' expiry.
     expect(named("kubernetes:monitoring.coreos.com/v1:PrometheusRule"), `${region}: PrometheusRule`).toHaveLength(
-      operatorObjects && home ? 1 : 0,
+      operatorObjects && home ? (engine === "statefulset" ? 2 : 1) : 0,
     );
     const dashboards = named(TYPES.configMap).filter((o) => o.inputs.metadata.labels?.grafana_dashboard === "1");
     expect(dashboards, `${region}: dashboard ConfigMap`).toHaveLength(dashboard && home ? 1 : 0);
