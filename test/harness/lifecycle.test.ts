@@ -6,8 +6,14 @@
  * writer's refresher sets them on the roles, the passwords Job waits for that, only then do the pools roll, and
  * replicas reconnect with their refreshed passfile.
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Layout } from "../../components/local/layout";
+import { makeCertificates } from "../../components/local/tls";
 import { renderUserlist } from "../../components/render/pgbouncerIni";
 import { type BootedStack, bootStack } from "./boot";
 import type { ClusterObjects } from "./objects";
@@ -59,6 +65,26 @@ async function inApp(stack: BootedStack, statements: string | string[]): Promise
     ]);
   if (result.code !== 0) throw new Error(`psql in app: ${result.output}`);
   return result.output;
+}
+
+/** The SHA-256 fingerprint of the certificate a server presents (PostgreSQL's SSLRequest, then the handshake). */
+function servedFingerprint(address: string): string {
+  const chain = execFileSync(
+    "bash",
+    [
+      "-c",
+      `openssl s_client -starttls postgres -connect ${address}:5432 </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256`,
+    ],
+    { encoding: "utf8", timeout: 20_000 },
+  );
+  return chain.trim();
+}
+
+function fingerprintOf(pem: string): string {
+  return execFileSync("openssl", ["x509", "-noout", "-fingerprint", "-sha256"], {
+    input: pem,
+    encoding: "utf8",
+  }).trim();
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -166,6 +192,7 @@ describe("a running staging stack changed by up (statefulset engine)", () => {
     await stack.harness.pod(WRITER).psql("SELECT pg_drop_replication_slot('backup_tool_0')");
   });
 
+  // PgBouncer's SIGTERM waits for its clients (the load keeps one) up to the harness's grace: minutes, not seconds.
   it("rotates every password under writes: roles first, then the pools; replicas keep streaming", async () => {
     const { harness } = stack;
     const credentials = harness.objects(0).secrets.get("pg-credentials")!;
@@ -226,5 +253,39 @@ describe("a running staging stack changed by up (statefulset engine)", () => {
       `SELECT count(*) FROM lifecycle WHERE id = ANY ('{${load.acknowledged.join(",")}}'::bigint[])`,
     );
     expect(Number(stored)).toBe(load.acknowledged.length);
+  }, 300_000);
+
+  it("serves a renewed certificate from the running writer and replicas, without restarting them", async () => {
+    const { harness } = stack;
+    const started = await harness.pod(WRITER).psql("SELECT pg_postmaster_start_time()");
+    const dir = mkdtempSync(join(tmpdir(), "pgrh-renewed-"));
+    const renewed = await makeCertificates(
+      { tlsDir: dir } as Layout,
+      { user: "root", uid: 0, gid: 0, home: "/root", switchUser: false },
+      "staging",
+      { [harness.objects(0).region]: [] },
+    );
+    const files = renewed.regions[harness.objects(0).region]!;
+    const certificate = readFileSync(files.certFile, "utf8");
+    const servers = [WRITER, "pg-replica-0", "pg-olap-0"];
+    const before = servers.map((server) => servedFingerprint(harness.pod(server).address));
+    expect(new Set(before).size).toBe(1);
+    expect(before[0]).not.toBe(fingerprintOf(certificate));
+
+    // As `up` applies a renewal: the Secret changes and the kubelet rewrites the mounted files in place.
+    harness.updateSecret(0, "pg-tls", {
+      "tls.crt": certificate,
+      "tls.key": readFileSync(files.keyFile, "utf8"),
+      "ca.crt": readFileSync(renewed.caFile, "utf8"),
+    });
+    const served = async () => servers.map((server) => servedFingerprint(harness.pod(server).address));
+    let now = await served();
+    for (let i = 0; i < 30 && now.some((f) => f !== fingerprintOf(certificate)); i++) {
+      await sleep(1000);
+      now = await served();
+    }
+    expect(now).toEqual(servers.map(() => fingerprintOf(certificate)));
+    expect(await harness.pod(WRITER).psql("SELECT pg_postmaster_start_time()")).toBe(started);
+    expect(harness.pod(WRITER).tail(400)).toMatch(/certificate files changed: configuration reloaded/);
   });
 });
