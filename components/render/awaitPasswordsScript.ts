@@ -44,6 +44,8 @@ while :; do
     echo "  application user: $app_out" >&2
     echo "  replication role: $repl_out" >&2
     echo "await-passwords: its refresher sets them once the kubelet updates its credentials volume; see its log" >&2
+    echo "await-passwords: a writer pod made before the refresher existed has none (its StatefulSet is OnDelete):" >&2
+    echo "  run pg-read-replicas kubernetes switchover once, then up again" >&2
     exit 1
   fi
   sleep 2

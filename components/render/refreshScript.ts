@@ -78,8 +78,11 @@ refresh_passfile() {
     log "passfile rewritten from the rotated replication password"
 }
 applied=""
+# PID 1 of its container: without a handler SIGTERM would be ignored and the pod would wait out its whole grace
+# period. The sleep runs in the background so the trap is not held up by it.
+trap 'exit 0' TERM INT
 while :; do
-  sleep "$INTERVAL"
+  sleep "$INTERVAL" & wait $!
   role=$(psql_local -c 'SELECT pg_is_in_recovery()' 2>/dev/null) || continue
   if [ "$role" = f ]; then
     passwords=$(digest "$CREDENTIALS_DIR"/*)
