@@ -1,10 +1,12 @@
 /**
  * Password rotation on the statefulset engine, as rendered: the passwords Job in the primary's region gates every
- * StatefulSet and pool of every region; every database pod runs the refresher with the rotated passwords mounted
- * (never the superuser's) and shares the server's socket with it; a rotation of the application or replication
- * password changes no database pod template (only the exporter's password is read once, at start).
+ * StatefulSet, pool and pool userlist of every region; every database pod runs the refresher with the rotated
+ * passwords mounted (never the superuser's) and one socket volume for the server and both sidecars; a rotation of
+ * the application or replication password changes no database pod template (only the exporter's password is read
+ * once, at start).
  */
 import { describe, expect, it } from "vitest";
+import { SOCKET_VOLUME } from "../../components/kubernetes/statefulset/manifests/configReloader";
 import { contentHash } from "../../components/kubernetes/statefulset/hash";
 import { TYPES, ofType } from "../support/graph";
 import { type ProgramRun, type Registered, runProgram } from "../support/pulumiMocks";
@@ -28,6 +30,10 @@ describe("password rotation (statefulset engine)", () => {
     const gated = [...ofType(run, TYPES.statefulSet), ...ofType(run, TYPES.deployment)];
     expect(gated.map((w) => w.inputs.metadata.name)).toContain("pg-replica-eu-west-1");
     for (const workload of gated) expect(workload.dependencies, workload.name).toContain(job.urn);
+    // The pools' userlist too: their config-reloader would RELOAD a changed one in place, before any pod rolls.
+    const userlists = ofType(run, TYPES.secret).filter((s) => s.inputs.metadata.name === "pg-pgbouncer-auth");
+    expect(userlists.length).toBeGreaterThan(1);
+    for (const userlist of userlists) expect(userlist.dependencies, userlist.name).toContain(job.urn);
   });
 
   it("runs the refresher beside every server, with the rotated passwords but not the superuser's", async () => {
@@ -45,7 +51,11 @@ describe("password rotation (statefulset engine)", () => {
           spec.containers
             .filter((c: { volumeMounts?: Array<{ name: string }> }) => c.volumeMounts?.some((m) => m.name === name))
             .map((c: { name: string }) => c.name);
-        expect(mounts("sockets")).toEqual(["postgres", "refresher"]);
+        // One socket volume: the server's, shared with both sidecars that log in over it.
+        expect(mounts(SOCKET_VOLUME)).toEqual(["postgres", "config-reloader", "refresher"]);
+        expect(
+          spec.volumes.filter((v: { emptyDir?: { medium?: string } }) => v.emptyDir && !v.emptyDir.medium),
+        ).toEqual([{ name: SOCKET_VOLUME, emptyDir: {} }]);
         // Whole directories: the kubelet never updates a subPath mount.
         for (const mount of refresher.volumeMounts) expect(mount.subPath).toBeUndefined();
       }

@@ -210,15 +210,17 @@ describe("a running staging stack changed by up (statefulset engine)", () => {
       "replication-password": rotated.replication,
     });
     expect(synced).toEqual(expect.arrayContaining([WRITER, "pg-replica-0", "pg-olap-0"]));
-    harness.updateSecret(0, "pg-pgbouncer-auth", {
-      "userlist.txt": renderUserlist("app", rotated.app, ["pgrr_monitor", credentials["monitor-password"]!]),
-    });
 
-    // The passwords Job, which the StatefulSets and pools depend on, passes once the writer accepts them.
+    // The passwords Job, which the StatefulSets, the pools and their userlist depend on, passes once the writer
+    // accepts them.
     const job = jobOf(harness.objects(0), /^pg-passwords-[0-9a-f]{16}$/);
     const applied = await harness.runNewJob(0, harness.objects(0), job, { name: `${job}-rotated` });
     expect(applied.code, applied.output).toBe(0);
     expect(applied.output).toMatch(/the writer accepts the application user's and the replication role's passwords/);
+    // Only then the pools' userlist changes (their config-reloader may RELOAD it in place: the writer knows it).
+    harness.updateSecret(0, "pg-pgbouncer-auth", {
+      "userlist.txt": renderUserlist("app", rotated.app, ["pgrr_monitor", credentials["monitor-password"]!]),
+    });
 
     // Then the pools roll (their userlist hash changed); the database pods' templates did not change.
     for (const pool of ["pg-pool-write-h0", "pg-pool-read-h0", "pg-pool-olap-h0"].filter((p) => harness.pods.has(p))) {

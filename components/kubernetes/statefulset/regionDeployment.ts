@@ -69,7 +69,10 @@ export class RegionDeployment extends pulumi.ComponentResource {
       );
     // Nothing restarts with a rotated password before the writer accepts it.
     const passwordsApplied = this.passwords ? [this.passwords.job] : (args.passwordsApplied ?? []);
-    const ready: pulumi.Resource[] = [...base, ...configs, ...services, ...passwordsApplied];
+    // Nor does a running pool reload one: its config-reloader RELOADs a changed userlist in place (PgBouncer logs in
+    // to the servers with it), so the pools' Secret changes only once the writer accepts the passwords.
+    const poolAuth = createPoolAuthSecret(name, args, child([...base, ...passwordsApplied]));
+    const ready: pulumi.Resource[] = [...base, ...configs, ...services, ...passwordsApplied, poolAuth];
     this.groups = createDatabaseGroups(name, args, scripts, ready, this);
     this.pools = createPools(name, args, ready, this);
 
@@ -99,8 +102,16 @@ function createSecrets(
   return [
     new k8s.core.v1.Secret(`${name}-credentials`, credentialsSecret(topology, credentials, region.primary), opts),
     new k8s.core.v1.Secret(`${name}-tls`, tlsSecret(topology, certificate), opts),
-    new k8s.core.v1.Secret(`${name}-pgbouncer-auth`, poolAuthSecret(topology, credentials), opts),
   ];
+}
+
+/** The pools' userlist: after the passwords Job, which reads the credentials Secret. */
+function createPoolAuthSecret(
+  name: string,
+  { topology, credentials }: RegionDeploymentArgs,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
+  return new k8s.core.v1.Secret(`${name}-pgbouncer-auth`, poolAuthSecret(topology, credentials), opts);
 }
 
 function createPolicies(
