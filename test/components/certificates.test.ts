@@ -1,8 +1,8 @@
 /**
  * Certificates on the statefulset engine, as rendered: renewed by any `up` in their last 90 days (the provider's
  * early renewal), watched by expiry alerts in the primary's region that count down to what Pulumi issued, and a
- * renewed certificate reaches the servers and the pools by their config-reloader's reload (pg_reload_conf(); PgBouncer's
- * RELOAD sets its TLS context up again from the files): no pod template carries the certificate.
+ * renewed certificate reaches the servers and the pools by their config-reloader's reload (pg_reload_conf();
+ * PgBouncer's RELOAD sets its TLS context up again from the files): no pod template carries the certificate.
  */
 import { describe, expect, it } from "vitest";
 import { RENEW_BEFORE_H } from "../../components/kubernetes/clusterTls";
