@@ -12,6 +12,14 @@ export interface ServerCertificate {
   certPem: pulumi.Output<string>;
   keyPem: pulumi.Output<string>;
   caPem: pulumi.Output<string>;
+  /** When it expires (RFC 3339): what the expiry alerts count down to. */
+  notAfter: pulumi.Output<string>;
+}
+
+/** A certificate the stack issued, by what it is for, and when it expires (RFC 3339). */
+export interface IssuedCertificate {
+  name: string;
+  notAfter: pulumi.Output<string>;
 }
 
 export interface ClusterTlsArgs {
@@ -20,14 +28,20 @@ export interface ClusterTlsArgs {
 
 const TEN_YEARS_H = 10 * 365 * 24;
 const TWO_YEARS_H = 2 * 365 * 24;
-/** `pulumi up` within 30 days of expiry issues a fresh certificate. */
-const RENEW_BEFORE_H = 30 * 24;
+/**
+ * Any `up` in a certificate's last 90 days issues a fresh one (CERTIFICATES.earlyRenewalReplacesAtPlan): a stack
+ * changed at least once a quarter never sees an expiry alert, and the first alert (30 days left,
+ * monitoring/certificateRules.ts) comes two months after an `up` would already have renewed it.
+ */
+export const RENEW_BEFORE_H = 90 * 24;
 
 export class ClusterTls extends pulumi.ComponentResource {
   declare readonly caPem: pulumi.Output<string>;
   /** The CA's key, for an operator that signs its own client certificates with it (CloudNativePG's poolers). */
   declare readonly caKeyPem: pulumi.Output<string>;
   private readonly certificates = new Map<string, ServerCertificate>();
+  /** Every certificate issued here, the CA first: the expiry alerts watch each. */
+  readonly issued: IssuedCertificate[] = [];
   private readonly ca: { keyPem: pulumi.Output<string>; certPem: pulumi.Output<string> };
 
   constructor(name: string, args: ClusterTlsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -49,6 +63,7 @@ export class ClusterTls extends pulumi.ComponentResource {
     this.caPem = ca.certPem;
     this.caKeyPem = pulumi.secret(caKey.privateKeyPem);
     this.ca = { keyPem: caKey.privateKeyPem, certPem: ca.certPem };
+    this.issued.push({ name: "ca", notAfter: ca.validityEndTime });
 
     for (const region of topology.regions) {
       const key = new tls.PrivateKey(`${name}-${region.name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
@@ -85,7 +100,9 @@ export class ClusterTls extends pulumi.ComponentResource {
         certPem: cert.certPem,
         keyPem: pulumi.secret(key.privateKeyPem),
         caPem: ca.certPem,
+        notAfter: cert.validityEndTime,
       });
+      this.issued.push({ name: `server-${region.name}`, notAfter: cert.validityEndTime });
     }
     this.registerOutputs({ caPem: this.caPem });
   }
@@ -113,7 +130,13 @@ export class ClusterTls extends pulumi.ComponentResource {
       },
       child,
     );
-    return { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem), caPem: this.ca.certPem };
+    this.issued.push({ name: `client-${commonName}`, notAfter: cert.validityEndTime });
+    return {
+      certPem: cert.certPem,
+      keyPem: pulumi.secret(key.privateKeyPem),
+      caPem: this.ca.certPem,
+      notAfter: cert.validityEndTime,
+    };
   }
 
   forRegion(region: string): ServerCertificate {

@@ -7,7 +7,8 @@ type Topology = SelfHostedTopology;
 
 export const LABEL_PREFIX = "pg-read-replicas";
 
-type Component = "postgresql" | "pgbouncer" | "verify";
+/** What an object is part of: the servers, the pools, the verification Job, or a Job that maintains the writer. */
+type Component = "postgresql" | "pgbouncer" | "verify" | "maintenance";
 
 /** The product's own labels: what pod templates carry. */
 export function ownLabels(topology: Topology, component: Component): Record<string, string> {
@@ -66,11 +67,14 @@ export const PATHS = {
   tlsCert: "/etc/postgresql/tls/tls.crt",
   tlsKey: "/etc/postgresql/tls/tls.key",
   tlsCa: "/etc/postgresql/tls/ca.crt",
+  /** The credentials Secret as files, updated in place by the kubelet (the refresher reads them). */
+  credentialsDir: "/etc/postgresql/credentials",
   scriptsDir: "/etc/pg-read-replicas",
   seedScript: "/etc/pg-read-replicas/seed-replica.sh",
   startGuardScript: "/etc/pg-read-replicas/start-guard.sh",
   bootstrapScript: "/etc/pg-read-replicas/bootstrap.sh",
   bootstrapSql: "/etc/pg-read-replicas/bootstrap.sql",
+  refreshScript: "/etc/pg-read-replicas/refresh.sh",
   shm: "/dev/shm",
   exporterQueries: "/etc/pg-read-replicas/queries.yaml",
   dataMount: "/var/lib/postgresql/data",
@@ -104,6 +108,12 @@ export const names = {
   primaryEndpoint: (t: Topology) => `${t.name}-primary-endpoint`,
   verifyJob: (t: Topology, region: string) =>
     region === t.region ? `${t.name}-verify-${t.hash}` : `${t.name}-verify-${region}-${t.hash}`,
+  /** Named by the declared slots' hash: a Job runs only when created, so each change of the set drops again. */
+  slotsJob: (t: Topology, slotsHash: string) => `${t.name}-slots-${slotsHash}`,
+  /** Named by the passwords' hash: each rotation waits for the writer once. */
+  passwordsJob: (t: Topology, passwordsHash: string) => `${t.name}-passwords-${passwordsHash}`,
+  /** One script for every rotation: the Job's name is what changes. */
+  passwordsScript: (t: Topology) => `${t.name}-await-passwords`,
 };
 
 export function serviceHost(service: string, namespace: string): string {

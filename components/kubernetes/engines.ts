@@ -12,6 +12,7 @@ import { CnpgRegion } from "./cnpg/cnpgRegion";
 import { cnpgStackOutputs } from "./cnpg/outputs";
 import { statefulsetStackOutputs } from "./statefulset/outputs";
 import { RegionDeployment } from "./statefulset/regionDeployment";
+import { SlotsJob } from "./statefulset/slotsJob";
 
 /** One region on either engine: what other regions need of it. */
 export type RegionStack = RegionDeployment | CnpgRegion;
@@ -26,6 +27,8 @@ export interface RegionArgs {
 
 export interface Engine {
   deployRegion(name: string, args: RegionArgs, opts: pulumi.ComponentResourceOptions): RegionStack;
+  /** After every region: what spans them (the primary region's stack first, and the parent of what it makes). */
+  afterRegions?(name: string, regions: RegionStack[]): void;
   outputs(topology: SelfHostedTopology): PlainOutputs;
 }
 
@@ -37,6 +40,11 @@ function regionArgs({ remote, ...shared }: RegionArgs) {
   };
 }
 
+/** The primary region's passwords Job, which another region's pools and replicas wait for. */
+function passwordsOf(primary: RegionStack | undefined): pulumi.Resource[] {
+  return primary instanceof RegionDeployment && primary.passwords ? [primary.passwords.job] : [];
+}
+
 /** `name` prefixes the resources an engine shares between regions (CloudNativePG's replication certificate). */
 export function engineFor(topology: SelfHostedTopology, name: string, tls: ClusterTls): Engine {
   const { engine } = topology.kubernetes;
@@ -44,7 +52,25 @@ export function engineFor(topology: SelfHostedTopology, name: string, tls: Clust
     case "statefulset":
       return {
         deployRegion: (regionName, args, opts) =>
-          new RegionDeployment(regionName, { ...regionArgs(args), certificate: tls.forRegion(args.region.name) }, opts),
+          new RegionDeployment(
+            regionName,
+            {
+              ...regionArgs(args),
+              certificate: tls.forRegion(args.region.name),
+              passwordsApplied: passwordsOf(args.remote?.primary),
+              ...(args.region.primary ? { certificates: tls.issued } : {}),
+            },
+            opts,
+          ),
+        // The writer's slots follow the standbys of every region, once all of them have scaled.
+        afterRegions: (regionName, regions) => {
+          const [primary] = regions;
+          const deployments = regions.filter(
+            (region): region is RegionDeployment => region instanceof RegionDeployment,
+          );
+          const waitFor = deployments.flatMap((region) => region.groups.map((group) => group.statefulSet));
+          new SlotsJob(`${regionName}-slots`, { topology, waitFor }, { parent: primary });
+        },
         outputs: statefulsetStackOutputs,
       };
     case "cloudnative-pg": {

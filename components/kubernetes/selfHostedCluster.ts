@@ -69,6 +69,7 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
         ),
       );
     }
+    engine.afterRegions?.(`${name}-${home.name}`, this.regions);
     const plain = engine.outputs(topology);
     this.outputs = toOutputValues(
       {

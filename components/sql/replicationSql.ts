@@ -52,6 +52,20 @@ export function ensureSlotsSql(slots: readonly string[]): string {
   ].join("\n");
 }
 
+/**
+ * On the writer: the physical slots named as this stack names them (`pattern`, a POSIX regex) that no declared
+ * standby uses, each with whether a WAL sender streams from it and, if so, to whom: `slot|active|application_name`.
+ */
+export function undeclaredSlotsSql(pattern: string, declared: readonly string[]): string {
+  return [
+    "SELECT s.slot_name, s.active, coalesce(r.application_name, '')",
+    "FROM pg_replication_slots s LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid",
+    `WHERE s.slot_type = 'physical' AND s.slot_name ~ '${pattern.replace(/'/g, "''")}'`,
+    `  AND NOT s.slot_name = ANY (${sqlTextArray(declared)})`,
+    "ORDER BY s.slot_name",
+  ].join("\n");
+}
+
 /** Identity of whatever server answered: used on direct endpoints and through pools. */
 export const IDENTITY_SQL = "SELECT current_setting('cluster_name'), pg_is_in_recovery()";
 /** On Aurora the identity is the instance identifier. */

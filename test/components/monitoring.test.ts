@@ -51,9 +51,13 @@ describe("prod's monitoring objects", () => {
   it("creates PodMonitors in every region, the rules once, all valid against the operator's schema and selected by its release", () => {
     const monitors = ofType(run, POD_MONITOR);
     expect(monitors).toHaveLength(4);
-    const rules = ofType(run, PROMETHEUS_RULE);
+    // The stack's rules, and the certificates' expiry (certificates.test.ts) beside them.
+    const [rules, certificates] = [false, true].map((cert) =>
+      ofType(run, PROMETHEUS_RULE).filter((r) => r.inputs.metadata.name.endsWith("-certificate-alerts") === cert),
+    ) as [Registered[], Registered[]];
     expect(rules).toHaveLength(1);
-    for (const resource of [...monitors, ...rules]) {
+    expect(certificates).toHaveLength(1);
+    for (const resource of [...monitors, ...rules, ...certificates]) {
       validateKubernetesObject(resource);
       expect(resource.inputs.metadata.labels.release).toBe("kube-prometheus-stack");
     }

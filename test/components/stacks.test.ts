@@ -196,7 +196,7 @@ describe("staging stack", () => {
   });
 
   it("runs the verification Job after every database workload, pool and Service", async () => {
-    const job = ofType(run, TYPES.job)[0]!;
+    const job = ofType(run, TYPES.job).find((j) => j.inputs.metadata.name.startsWith("pg-verify-"))!;
     const hash = job.inputs.metadata.name.replace("pg-verify-", "");
     expect(hash).toMatch(/^[0-9a-f]{10}$/);
     const mustWaitFor = [

@@ -71,14 +71,22 @@ function ensureMountPoints(paths: readonly string[]): void {
   for (const path of paths.filter((p) => !existsSync(p))) mkdirSync(path, { recursive: true });
 }
 
-export async function bootStack(stack: string, postgresMajor = 15): Promise<BootedStack> {
+/**
+ * Boots `stack` as rendered from its stack file; `edit` changes its config first (as a stack whose Pulumi.<stack>.yaml
+ * says so would).
+ */
+export async function bootStack(
+  stack: string,
+  postgresMajor = 15,
+  edit: (config: Record<string, string>) => void = () => undefined,
+): Promise<BootedStack> {
   if (process.getuid?.() !== 0)
     throw new Error("the Kubernetes harness needs root: network namespaces, mounts and nftables");
   const root = mkdtempSync(join(tmpdir(), `pgrh-${stack}-`));
   chmodSync(root, 0o755);
   const net = new HarnessNet();
   try {
-    return await boot(stack, postgresMajor, root, net);
+    return await boot(stack, postgresMajor, root, net, edit);
   } catch (error) {
     await net.destroy();
     rmSync(root, { recursive: true, force: true });
@@ -86,10 +94,20 @@ export async function bootStack(stack: string, postgresMajor = 15): Promise<Boot
   }
 }
 
-async function boot(stack: string, postgresMajor: number, root: string, net: HarnessNet): Promise<BootedStack> {
+async function boot(
+  stack: string,
+  postgresMajor: number,
+  root: string,
+  net: HarnessNet,
+  edit: (config: Record<string, string>) => void,
+): Promise<BootedStack> {
   await net.create();
   let config: Record<string, string> = {};
-  const run = await runProgram(stack, (original) => (config = withHarnessCidrs(original, net)));
+  const run = await runProgram(stack, (original) => {
+    config = withHarnessCidrs(original, net);
+    edit(config);
+    return config;
+  });
   const regions = regionsOf(config);
   const clusters = clustersOf(run, regions);
   const name = config["pg-read-replicas:name"] ?? "pg";

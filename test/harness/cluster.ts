@@ -131,6 +131,71 @@ export class Harness {
     return entry.pod.runJob();
   }
 
+  /**
+   * The StatefulSet controller scaling a set down, as it does under OrderedReady (the test double for it): the
+   * condemned pods, highest ordinal first, each deleted only once the one before has terminated
+   * (kubernetes.io/docs/concepts/workloads/controllers/statefulset/#deployment-and-scaling-guarantees: "When Pods are
+   * being deleted, they are terminated in reverse order, from {N-1..0}"; pkg/controller/statefulset/
+   * stateful_set_control.go processCondemned waits for a terminating pod in monotonic mode). Claims stay.
+   */
+  async scaleStatefulSetDown(cluster: number, name: string, replicas: number): Promise<string[]> {
+    const condemned = [...this.pods.values()]
+      .filter((e) => e.cluster === cluster && e.workload.kind === "StatefulSet" && e.workload.name === name)
+      .map((e) => e.pod.name)
+      .filter((pod) => Number(pod.slice(name.length + 1)) >= replicas)
+      .sort((a, b) => Number(b.slice(name.length + 1)) - Number(a.slice(name.length + 1)));
+    for (const pod of condemned) {
+      await this.pods.get(pod)!.pod.stop();
+      this.pods.delete(pod);
+      await this.sync();
+    }
+    this.workload(cluster, name).replicas = replicas;
+    return condemned;
+  }
+
+  /**
+   * A Job of the next render, as `pulumi up` creates it: its ConfigMaps and the Job itself added to the cluster's
+   * objects, then run to its end.
+   */
+  async runNewJob(
+    cluster: number,
+    next: ClusterObjects,
+    job: string,
+    as: { name?: string; env?: Record<string, string> } = {},
+  ): Promise<{ code: number; output: string }> {
+    const objects = this.objects(cluster);
+    const found = next.workloads.find((w) => w.kind === "Job" && w.name === job);
+    if (!found) throw new Error(`the next render of ${objects.region} has no Job ${job}`);
+    // A test may run a copy under another name with more environment (a shorter deadline, say).
+    const extra = Object.entries(as.env ?? {}).map(([name, value]) => ({ name, value }));
+    const [container, ...rest] = found.template.spec.containers;
+    const workload = {
+      ...found,
+      name: as.name ?? job,
+      template: {
+        ...found.template,
+        spec: {
+          ...found.template.spec,
+          containers: [{ ...container!, env: [...(container!.env ?? []), ...extra] }, ...rest],
+        },
+      },
+    };
+    for (const volume of workload.template.spec.volumes)
+      if (volume.configMap) objects.configMaps.set(volume.configMap.name, next.configMaps.get(volume.configMap.name)!);
+    if (!objects.workloads.some((w) => w.kind === "Job" && w.name === workload.name)) objects.workloads.push(workload);
+    return this.runJob(cluster, workload.name);
+  }
+
+  /** A Secret changed by `up`: stored, and its volumes in the running pods rewritten as the kubelet syncs them. */
+  updateSecret(cluster: number, name: string, data: Record<string, string>): string[] {
+    const secret = this.objects(cluster).secrets.get(name);
+    if (!secret) throw new Error(`no Secret ${name} in ${this.objects(cluster).region}`);
+    Object.assign(secret, data);
+    return [...this.pods.values()]
+      .filter((entry) => entry.cluster === cluster && entry.pod.running() && entry.pod.refreshSecretVolumes(name))
+      .map((entry) => entry.pod.name);
+  }
+
   async restart(name: string, options: Parameters<Pod["start"]>[0] = {}): Promise<void> {
     const entry = this.pods.get(name);
     if (!entry) throw new Error(`no pod ${name}`);

@@ -81,8 +81,8 @@ export const HARNESS_LIMITS = [
   "kube-proxy: DNAT from Service IPs in one hub namespace; no SNAT, so externalTrafficPolicy Cluster is not emulated",
   "NetworkPolicies are not enforced (no CNI); their peers are checked against the pods' labels instead",
   "one PgBouncer pod per pool, whatever instances says; readOnlyRootFilesystem and seccomp are not enforced",
-  "Secret and ConfigMap volumes are written as the kubelet's AtomicWriter writes them (..data symlink swap); a changed object reaches running pods when a test calls the kubelet's sync (Harness.syncVolumes), not on a timer",
-  "sidecars run when their image is here (the config reloaders); the exporters' images are not: the local backend runs Debian's postgres_exporter with the same queries file and role",
-  "no StatefulSet controller: a test asks its double (statefulSetController.ts, from pkg/controller/statefulset) what to delete and restarts that pod; the kubelet's in-place restart of an exited container is Pod.restartContainer, called by the test (no back-off timer)",
+  "Secret and ConfigMap volumes are written as the kubelet's AtomicWriter writes them (..data symlink swap); a changed object reaches running pods when a test calls the kubelet's sync (Harness.syncVolumes, or Harness.updateSecret for a Secret `up` changed), not on a timer",
+  "sidecars run when their image is here (the config reloaders, the refresher); the exporters' images are not: the local backend runs Debian's postgres_exporter with the same queries file and role",
+  "no StatefulSet controller: a test asks its double (statefulSetController.ts, from pkg/controller/statefulset) what to delete and restarts that pod, or scales a set down through Harness.scaleStatefulSetDown; the kubelet's in-place restart of an exited container is Pod.restartContainer, called by the test (no back-off timer)",
   "a memory-backed emptyDir is a tmpfs per container (only /dev/shm uses one); a disk emptyDir is one directory shared by the pod's containers",
 ];

@@ -77,7 +77,9 @@ function volumeFiles(volume: Volume, objects: ClusterObjects): VolumeFile[] {
   if (volume.secret) {
     const data = lookup(objects, "secret", volume.secret.secretName);
     const mode = volume.secret.defaultMode ?? KUBELET.secretDefaultMode.value;
-    return Object.entries(data).map(([path, text]) => ({ path, text, mode }));
+    // Only the listed keys when items says which (a key not listed is not in the volume).
+    const items = volume.secret.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+    return items.map(({ key, path }) => ({ path, text: data[key]!, mode }));
   }
   if (volume.projected) {
     const mode = volume.projected.defaultMode ?? KUBELET.secretDefaultMode.value;

@@ -35,7 +35,7 @@ export interface EnvVar {
 export interface Volume {
   name: string;
   configMap?: { name: string; defaultMode?: number; items?: Array<{ key: string; path: string }> };
-  secret?: { secretName: string; defaultMode?: number };
+  secret?: { secretName: string; defaultMode?: number; items?: Array<{ key: string; path: string }> };
   projected?: {
     defaultMode?: number;
     sources: Array<{

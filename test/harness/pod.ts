@@ -72,6 +72,7 @@ function anchorOf(mountPath: string, image: ImageRuntime): string | undefined {
 export class Pod {
   private main?: ChildProcess;
   private exited?: Promise<number>;
+  /** The other containers whose image the harness has (the config-reloader, the refresher). */
   private sidecars: ChildProcess[] = [];
   readonly log: string;
 
@@ -122,6 +123,20 @@ export class Pod {
       }
       void name;
     }
+  }
+
+  /**
+   * What the kubelet does to a running pod when a Secret it mounts changes: the Secret's volumes rewritten in place
+   * (environment variables and the rest stay as they were at start).
+   */
+  refreshSecretVolumes(secret: string): boolean {
+    const { template, objects, dir, identity } = this.options;
+    const mounting = template.spec.volumes.filter(
+      (volume) =>
+        volume.secret?.secretName === secret || volume.projected?.sources.some((s) => s.secret?.name === secret),
+    );
+    for (const volume of mounting) materializeVolume(volume, objects, join(dir, "volumes", volume.name), identity.gid);
+    return mounting.length > 0;
   }
 
   private volumeSource(name: string): { path: string } | { tmpfs: string } {
@@ -338,8 +353,19 @@ export class Pod {
 
   /** The image's stop signal, then SIGKILL after the grace period. */
   async stop(graceMs = 120_000): Promise<void> {
-    for (const sidecar of this.sidecars) sidecar.kill("SIGTERM");
-    this.sidecars = [];
+    // The kubelet sends every container its stop signal; a sidecar still running once the main container has stopped
+    // (bash defers SIGTERM until its foreground sleep ends) is killed, so none outlives its pod into the next one.
+    const sidecars = this.sidecars.splice(0);
+    for (const sidecar of sidecars) if (sidecar.exitCode === null) sidecar.kill("SIGTERM");
+    try {
+      await this.stopMain(graceMs);
+    } finally {
+      for (const sidecar of sidecars)
+        if (sidecar.exitCode === null && sidecar.signalCode === null) sidecar.kill("SIGKILL");
+    }
+  }
+
+  private async stopMain(graceMs: number): Promise<void> {
     if (!this.main || !this.running()) return;
     const [container] = this.options.template.spec.containers;
     this.main.kill(this.options.images[imageOf(container!.image)].stopSignal);

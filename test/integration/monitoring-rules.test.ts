@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { MONITORING_BINARIES } from "../../components/local/monitoring";
 import { renderAlertRules } from "../../components/monitoring/alertRules";
+import { certificateRules } from "../../components/monitoring/certificateRules";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { LocalTopology } from "../../components/topology/types";
 import { integrationConfig } from "../support/integrationTopology";
@@ -191,5 +192,58 @@ describe("the alert rules, under promtool", () => {
       { alert: "PgOlapReplayPaused", at: `${bound - 5}s`, firing: false },
       { alert: "PgOlapReplayPaused", at: `${bound + 10}s`, firing: true, labels: 'severity="info"' },
     ]);
+  });
+});
+
+describe("the certificate expiry alerts, under promtool", () => {
+  const DAY = 86_400;
+  const file = join(dir, "certificates.yml");
+  writeFileSync(
+    file,
+    stringify({
+      groups: [
+        certificateRules("it", [
+          { name: "ca", notAfter: 400 * DAY },
+          { name: "server-a", notAfter: 40 * DAY },
+          { name: "server-b", notAfter: 20 * DAY },
+        ]),
+      ],
+    }),
+  );
+  const firing = (alert: string, at: string, certificates: string[]) => ({
+    expr: `count by (certificate) (ALERTS{alertname="${alert}", alertstate="firing", pgrr_cluster="it"})`,
+    eval_time: at,
+    exp_samples: certificates.map((certificate) => ({ labels: `{certificate="${certificate}"}`, value: 1 })),
+  });
+
+  it("warn 30 days before a certificate expires and page in its last week, naming it", () => {
+    const test = {
+      rule_files: [file],
+      evaluation_interval: "1h",
+      tests: [
+        {
+          name: "certificates",
+          interval: "1h",
+          input_series: [],
+          promql_expr_test: [
+            firing("PgCertificateExpiresSoon", "1h", ["server-b"]),
+            firing("PgCertificateExpiring", "1h", []),
+            firing("PgCertificateExpiresSoon", "14d", ["server-a", "server-b"]),
+            firing("PgCertificateExpiring", "14d", ["server-b"]),
+          ],
+        },
+      ],
+    };
+    const spec = join(dir, "certificates-test.yml");
+    writeFileSync(spec, stringify(test));
+    expect(execFileSync(MONITORING_BINARIES.promtool, ["check", "rules", file], { encoding: "utf8" })).toMatch(
+      /SUCCESS: 5 rules found/,
+    );
+    try {
+      execFileSync(MONITORING_BINARIES.promtool, ["test", "rules", spec], { encoding: "utf8", stdio: "pipe" });
+    } catch (error) {
+      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+      throw new Error(`promtool test rules (certificates) failed:\n${stdout ?? ""}${stderr ?? ""}`);
+    }
   });
 });

@@ -75,6 +75,8 @@ export interface Registered {
   protect: boolean;
   /** Per input: the resources its value came from (what the engine's dependency graph and diffs follow). */
   propertyDependencies: Record<string, string[]>;
+  /** The retainOnDelete option: the engine skips the provider's Delete when the resource leaves the program. */
+  retainOnDelete: boolean;
 }
 
 /** A resource record made by hand (named "broken"), for checks that must catch a malformed object. */
@@ -93,6 +95,7 @@ export function registeredByHand(type: string, inputs: Record<string, any>): Reg
     deleteBeforeReplace: false,
     protect: false,
     propertyDependencies: {},
+    retainOnDelete: false,
   };
 }
 
@@ -110,6 +113,7 @@ type Request = {
     toArray(): Array<[string, unknown]>;
     get(key: string): { getUrnsList(): string[] } | undefined;
   };
+  getRetainondelete(): boolean | undefined;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 };
 
@@ -143,6 +147,9 @@ export const INSTALLED_CNPG_CRD = {
   },
 };
 
+/** When the mocks' certificates were issued. */
+export const MOCK_ISSUED_AT = Date.UTC(2026, 0, 1);
+
 function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
   switch (type) {
     case "random:index/randomPassword:RandomPassword":
@@ -153,7 +160,12 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
       return { ...inputs, privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock ${name}\n-----END PRIVATE KEY-----\n` };
     case "tls:index/selfSignedCert:SelfSignedCert":
     case "tls:index/locallySignedCert:LocallySignedCert":
-      return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\nmock ${name}\n-----END CERTIFICATE-----\n` };
+      return {
+        ...inputs,
+        certPem: `-----BEGIN CERTIFICATE-----\nmock ${name}\n-----END CERTIFICATE-----\n`,
+        // As the provider sets it (CERTIFICATES.validityEndTime): issued at MOCK_ISSUED_AT, valid validityPeriodHours.
+        validityEndTime: new Date(MOCK_ISSUED_AT + inputs.validityPeriodHours * 3_600_000).toISOString(),
+      };
     case "tls:index/certRequest:CertRequest":
       return { ...inputs, certRequestPem: `mock csr ${name}` };
     case "command:local:Command":
@@ -255,6 +267,7 @@ class RecordingMonitor extends MockMonitor {
       deleteBeforeReplace: req.getDeletebeforereplace(),
       protect: req.getProtect() ?? false,
       propertyDependencies: propertyDependencies(req),
+      retainOnDelete: req.getRetainondelete() === true,
     });
     return super.registerResource(req as never, callback);
   }

@@ -102,12 +102,25 @@ export function expectKubernetesRealises(run: ProgramRun, raw: Raw, topology: To
     const olapHere = plan.olapRegion === region;
     const named = (type: string) => ofType(run, type).filter(here);
     const pools = [...(home ? [pool("write")] : []), pool("read"), ...(olapHere ? [pool("olap")] : [])];
-    expect(named(TYPES.job), `${region}: one verification Job`).toHaveLength(1);
+    const jobsOf = (component: string) =>
+      named(TYPES.job).filter((job) => job.inputs.metadata.labels?.["app.kubernetes.io/name"] === component);
+    expect(jobsOf("verify"), `${region}: one verification Job`).toHaveLength(1);
+    // The statefulset engine, in the primary's region: the rotated passwords are awaited on the writer before
+    // anything restarts with them, and the writer's undeclared slots are dropped after every region.
+    expect(jobsOf("maintenance").map(nameOf).sort(), `${region}: maintenance Jobs`).toEqual(
+      home && engine === "statefulset"
+        ? [
+            expect.stringMatching(new RegExp(`^${plan.name}-passwords-[0-9a-f]{16}$`)),
+            expect.stringMatching(new RegExp(`^${plan.name}-slots-[0-9a-f]{16}$`)),
+          ]
+        : [],
+    );
     expect(named("kubernetes:monitoring.coreos.com/v1:PodMonitor").length > 0, `${region}: PodMonitors`).toBe(
       operatorObjects,
     );
+    // On the statefulset engine a second one: the certificates' expiry.
     expect(named("kubernetes:monitoring.coreos.com/v1:PrometheusRule"), `${region}: PrometheusRule`).toHaveLength(
-      operatorObjects && home ? 1 : 0,
+      operatorObjects && home ? (engine === "statefulset" ? 2 : 1) : 0,
     );
     const dashboards = named(TYPES.configMap).filter((o) => o.inputs.metadata.labels?.grafana_dashboard === "1");
     expect(dashboards, `${region}: dashboard ConfigMap`).toHaveLength(dashboard && home ? 1 : 0);

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { configReference, withConfigReference } from "../../components/config/reference";
 import { PROJECT_ROOT } from "../../components/ground/paths";
 import { alertRules } from "../../components/monitoring/alertRules";
+import { certificateRules } from "../../components/monitoring/certificateRules";
 
 import { localBase } from "../support/configs";
 import { buildAs } from "../support/topologies";
@@ -35,7 +36,8 @@ describe("the README's runbook", () => {
   it("has a section for every alert the rules ship", () => {
     const topology = buildAs("local", localBase());
     const readme = readFileSync(`${PROJECT_ROOT}/README.md`, "utf8");
-    const alerts = alertRules(topology).flatMap((g) => g.rules.flatMap((r) => ("alert" in r ? [r.alert] : [])));
+    const groups = [...alertRules(topology), certificateRules("pg", [{ name: "ca", notAfter: 0 }])];
+    const alerts = groups.flatMap((g) => g.rules.flatMap((r) => ("alert" in r ? [r.alert] : [])));
     expect(alerts.length).toBeGreaterThan(15);
     expect(alerts.filter((alert) => !readme.includes(`\n#### ${alert}\n`))).toEqual([]);
   });

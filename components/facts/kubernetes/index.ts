@@ -6,3 +6,4 @@ export { POSTGRES_IMAGE } from "./postgresImage";
 export { PULUMI_KUBERNETES } from "./pulumiProvider";
 export { CONFIGMAP_VOLUMES } from "./configMapVolumes";
 export { STATEFULSET_CONTROLLER } from "./statefulSetController";
+export { CERTIFICATES } from "./certificates";

@@ -47,4 +47,42 @@ export const PULUMI_KUBERNETES = {
       "Patch resources …; 'Conflicts will result in an error by default, but can be forced using the \"pulumi.com/patchForce\" annotation'",
     ),
   ),
+  /**
+   * Deleting a Patch resource does not delete the object: the provider applies an empty patch under the patch's field
+   * manager, giving up every field it set. A field no other manager holds is then removed, and for a required one (a
+   * claim's spec.resources.requests.storage, held by this patch alone once it was forced) the API server refuses the
+   * apply: the delete fails and so does the update, unless the Patch carries the retainOnDelete option.
+   */
+  patchDeletionRelinquishes: fact(
+    true,
+    cite("pulumiKubernetes", "provider/pkg/await/await.go:958-962", "Deletion: a Patch resource → ssa.Relinquish"),
+    cite(
+      "pulumiKubernetes",
+      "provider/pkg/ssa/actions.go:27-61",
+      "Relinquish applies a minimal object; 'if the specified field manager is the sole manager … this will fail'",
+    ),
+    cite(
+      "pulumiKubernetes",
+      "provider/pkg/provider/provider.go:2627-2633",
+      "'this Patch resource is currently managing a required field, so it can't be deleted directly. Either set the `retainOnDelete` resource option, or transfer ownership'",
+    ),
+  ),
+  /**
+   * With retainOnDelete the engine never calls the provider's Delete: the object stays as it is and leaves the state.
+   * The engine reads the option from the resource's recorded state, which every `up` that still declares the resource
+   * rewrites from the program: a resource that gains the option and is dropped in the same `up` is still deleted.
+   */
+  retainOnDeleteSkipsDelete: fact(
+    true,
+    cite(
+      "pulumiEngine",
+      "pkg/resource/deploy/step.go:659-662",
+      "DeleteStep.Apply: `else if s.old.RetainOnDelete` → no-op",
+    ),
+    cite(
+      "pulumiEngine",
+      "pkg/resource/deploy/step_generator.go:796-828",
+      "the new state takes the goal's RetainOnDelete",
+    ),
+  ),
 } as const;

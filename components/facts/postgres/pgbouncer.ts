@@ -36,6 +36,24 @@ export const PGBOUNCER = {
     ),
   ),
   /**
+   * RELOAD (and SIGHUP) builds the TLS contexts again from the client_tls_* and server_tls_* files, whether or not
+   * their paths changed: a renewed certificate written over the same files is served to the next client after a
+   * RELOAD.
+   */
+  reloadRereadsTlsFiles: fact(
+    true,
+    cite(
+      "pgbouncer",
+      "src/admin.c admin_cmd_reload",
+      'load_config(); then sbuf_tls_setup() ("TLS configuration could not be reloaded, keeping old configuration")',
+    ),
+    cite(
+      "pgbouncer",
+      "src/sbuf.c sbuf_tls_setup",
+      "tls_config_new(); setup_tls(… cf_client_tls_key_file, cf_client_tls_cert_file, cf_client_tls_ca_file …); tls_configure(new_client_accept_base, …); the new context replaces client_accept_base",
+    ),
+  ),
+  /**
    * The console admits, without a password, a Unix-socket client of PgBouncer's own uid logging in as "pgbouncer": no
    * admin password needs to exist for a process in the same pod to PAUSE, RESUME or RELOAD.
    */

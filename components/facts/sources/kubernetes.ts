@@ -64,4 +64,9 @@ export const KUBERNETES_SOURCES = {
   containerd: { repo: "containerd/containerd", ref: "v2.3.4" },
   pulumiKubernetes: { repo: "pulumi/pulumi-kubernetes", ref: "94977969" },
   pulumiEngine: { repo: "pulumi/pulumi", ref: "v3.259.0" },
+  terraformProviderTls: {
+    repo: "pulumi/pulumi-terraform-bridge",
+    ref: "a6989f42bf30e4383fe61ce982a921b25e3c0d77",
+    note: "hashicorp/terraform-provider-tls (v4, which @pulumi/tls 5.x bridges) as vendored under pkg/pf/tests/internal/tlsshim/vendor/github.com/hashicorp/terraform-provider-tls",
+  },
 } as const satisfies Record<string, Source>;

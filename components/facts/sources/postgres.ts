@@ -30,6 +30,7 @@ export const POSTGRES_SOURCES = {
     path: "src/bin/pg_controldata/pg_controldata.c",
     title: "pg_controldata: dbState() and the lines it prints",
   },
+  sslTcpDocs: { url: `${POSTGRES_DOCS}/ssl-tcp.html`, title: "PostgreSQL: Secure TCP/IP Connections with SSL" },
   pgbouncerConfigDocs: { url: "https://www.pgbouncer.org/config.html", title: "PgBouncer: configuration" },
   hotStandbyDocs: { url: `${POSTGRES_DOCS}/hot-standby.html`, title: "PostgreSQL: Hot Standby" },
   pgRewindDocs: { url: `${POSTGRES_DOCS}/app-pgrewind.html`, title: "PostgreSQL: pg_rewind" },

@@ -1,6 +1,6 @@
 /**
  * NetworkPolicies per role, ingress only. Database pods: from this stack's pools,
- * verification Jobs and other database pods (replication), from the client and
+ * verification and maintenance Jobs and other database pods (replication), from the client and
  * replication CIDRs pg_hba admits, and from monitoring. Pools: from the client
  * CIDRs, verification and monitoring. pg_hba still decides who may log in; these
  * decide who may connect at all. Pure.
@@ -16,7 +16,10 @@ type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 /** Pods in any namespace carrying this label may scrape or query the stack (exporters, dashboards). */
 export const MONITORING_LABEL = { [`${LABEL_PREFIX}/access`]: "monitoring" } as const;
 
-function component(topology: Topology, name: "postgresql" | "pgbouncer" | "verify"): Record<string, string> {
+function component(
+  topology: Topology,
+  name: "postgresql" | "pgbouncer" | "verify" | "maintenance",
+): Record<string, string> {
   return { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": name };
 }
 
@@ -69,6 +72,7 @@ export function databaseNetworkPolicy(topology: Topology, region: Region): k8s.n
   const from: Peer[] = [
     { podSelector: { matchLabels: component(topology, "pgbouncer") } },
     { podSelector: { matchLabels: component(topology, "verify") } },
+    { podSelector: { matchLabels: component(topology, "maintenance") } },
     { podSelector: { matchLabels: component(topology, "postgresql") } },
     monitoring,
     ...cidrs([...clientCidrs(topology, region), ...replicationCidrs(topology, region)]),

@@ -55,10 +55,11 @@ export class DatabaseGroup extends pulumi.ComponentResource {
       new k8s.core.v1.PersistentVolumeClaimPatch(
         `${name}-data-${member.ordinal}`,
         dataClaimPatch(topology, group, member.name),
-        {
-          parent: this,
-          dependsOn: [this.statefulSet],
-        },
+        // Dropping a patch (scale-down, the primary's group after a failover) must not make the provider
+        // relinquish the storage request it set: the claim would be left without that required field, the API
+        // server refuses, and the `up` fails. Retained, the claim keeps its size and the state forgets the patch
+        // (PULUMI_KUBERNETES.patchDeletionRelinquishes, retainOnDeleteSkipsDelete).
+        { parent: this, dependsOn: [this.statefulSet], retainOnDelete: true },
       );
     });
     const budget = groupDisruptionBudget(topology, group);

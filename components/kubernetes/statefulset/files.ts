@@ -6,13 +6,14 @@ import { renderPgHba } from "../../render/pgHba";
 import { renderPgIdent } from "../../render/pgIdent";
 import { renderPgbouncerIni } from "../../render/pgbouncerIni";
 import { type ConfLine, postgresqlConfLines, renderPostgresqlConf } from "../../render/postgresqlConf";
+import { refreshRoles, renderRefreshScript } from "../../render/refreshScript";
 import { renderSeedReplicaScript } from "../../render/seedReplicaScript";
 import { renderStartGuardScript } from "../../render/startGuardScript";
 import { renderWriterBootstrapScript } from "../../render/writerBootstrapScript";
 import { serverTlsMode } from "../../render/tlsModes";
 import type { NodeGroup, Pool, Region, SelfHostedTopology } from "../../topology/types";
 import { BOOTSTRAP_WAIT_S } from "./manifests/databasePod";
-import { PATHS, names, serviceHost } from "../conventions";
+import { CREDENTIAL_KEYS, PATHS, names, serviceHost } from "../conventions";
 
 export type GroupFiles = Record<"postgresql.conf" | "pg_hba.conf" | "pg_ident.conf", string>;
 
@@ -53,7 +54,10 @@ export function renderPoolIni(topology: SelfHostedTopology, pool: Pool): string 
 }
 
 export type Scripts = Partial<
-  Record<"seed-replica.sh" | "start-guard.sh" | "bootstrap.sh" | "bootstrap.sql" | "queries.yaml", string>
+  Record<
+    "seed-replica.sh" | "start-guard.sh" | "refresh.sh" | "bootstrap.sh" | "bootstrap.sql" | "queries.yaml",
+    string
+  >
 >;
 
 /** The scripts every database pod of a region mounts; the bootstrap only where a writer may run. */
@@ -61,6 +65,7 @@ export function renderScripts(topology: SelfHostedTopology, region: Region): Scr
   const common = {
     "seed-replica.sh": renderSeedReplicaScript(topology),
     "start-guard.sh": renderStartGuardScript(names.fence(topology)),
+    "refresh.sh": renderRefreshScript(topology, refreshRoles(topology, CREDENTIAL_KEYS), PATHS.socketDir),
     ...(prometheusMonitoring(topology) ? { "queries.yaml": renderExporterQueries() } : {}),
   };
   if (!region.primary) return common;

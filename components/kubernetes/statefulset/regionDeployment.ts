@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "../../contract/stackOutputs";
 import type { VerifyTargets } from "../../render/verifyScript";
 import type { NodeRole, Region, SelfHostedTopology } from "../../topology/types";
-import type { ServerCertificate } from "../clusterTls";
+import type { IssuedCertificate, ServerCertificate } from "../clusterTls";
 import { POOL_SERVICE_PORT, names, podHost, serviceHost } from "../conventions";
 import { servingStandbys } from "../../topology/queries";
 import { DatabaseGroup } from "./databaseGroup";
@@ -16,10 +16,11 @@ import { contentHash } from "./hash";
 import { type Scripts, renderScripts } from "./files";
 import { fenceConfigMap, primaryEndpointConfigMap, scriptsConfigMap } from "./manifests/configMaps";
 import { databaseNetworkPolicy, poolNetworkPolicy } from "../manifests/networkPolicies";
-import { dashboardConfigMap, podMonitors, prometheusRule } from "./manifests/monitoringObjects";
+import { certificateRule, dashboardConfigMap, podMonitors, prometheusRule } from "./manifests/monitoringObjects";
 import { type RegionCredentials, credentialsSecret, poolAuthSecret, tlsSecret } from "../manifests/secrets";
 import { exposedPrimaryManifest, roleServiceManifest } from "../manifests/services";
 import { createNamespace } from "../namespace";
+import { PasswordsJob } from "./passwordsJob";
 import { PgBouncerPool } from "./pgbouncerPool";
 import { VerificationJob } from "../verificationJob";
 
@@ -34,6 +35,10 @@ export interface RegionDeploymentArgs {
   primaryEndpoint?: pulumi.Input<Endpoint>;
   /** Other regions only: verify after the primary region has (its final heartbeat is awaited here). */
   verifyAfter?: pulumi.Resource[];
+  /** The primary's region only: every certificate the stack issued, for the expiry alerts. */
+  certificates?: IssuedCertificate[];
+  /** Other regions only: the primary region's passwords Job (the writer accepts the Secret's passwords). */
+  passwordsApplied?: pulumi.Resource[];
 }
 
 export class RegionDeployment extends pulumi.ComponentResource {
@@ -41,6 +46,8 @@ export class RegionDeployment extends pulumi.ComponentResource {
   declare readonly exposedPrimary?: k8s.core.v1.Service;
   declare readonly groups: DatabaseGroup[];
   declare readonly pools: PgBouncerPool[];
+  /** The primary's region only: the writer accepts the Secret's passwords. */
+  declare readonly passwords?: PasswordsJob;
 
   constructor(name: string, args: RegionDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:kubernetes:RegionDeployment", name, {}, opts);
@@ -54,7 +61,18 @@ export class RegionDeployment extends pulumi.ComponentResource {
     const configs = createConfigMaps(name, args, scripts, child(base));
     const services = createRoleServices(name, args, child(base));
     this.exposedPrimary = createExposedPrimary(name, args, child(base));
-    const ready: pulumi.Resource[] = [...base, ...configs, ...services];
+    if (region.primary)
+      this.passwords = new PasswordsJob(
+        `${name}-passwords`,
+        { topology, credentials: args.credentials, waitFor: base },
+        { parent: this },
+      );
+    // Nothing restarts with a rotated password before the writer accepts it.
+    const passwordsApplied = this.passwords ? [this.passwords.job] : (args.passwordsApplied ?? []);
+    // Nor does a running pool reload one: its config-reloader RELOADs a changed userlist in place (PgBouncer logs in
+    // to the servers with it), so the pools' Secret changes only once the writer accepts the passwords.
+    const poolAuth = createPoolAuthSecret(name, args, child([...base, ...passwordsApplied]));
+    const ready: pulumi.Resource[] = [...base, ...configs, ...services, ...passwordsApplied, poolAuth];
     this.groups = createDatabaseGroups(name, args, scripts, ready, this);
     this.pools = createPools(name, args, ready, this);
 
@@ -84,8 +102,16 @@ function createSecrets(
   return [
     new k8s.core.v1.Secret(`${name}-credentials`, credentialsSecret(topology, credentials, region.primary), opts),
     new k8s.core.v1.Secret(`${name}-tls`, tlsSecret(topology, certificate), opts),
-    new k8s.core.v1.Secret(`${name}-pgbouncer-auth`, poolAuthSecret(topology, credentials), opts),
   ];
+}
+
+/** The pools' userlist: after the passwords Job, which reads the credentials Secret. */
+function createPoolAuthSecret(
+  name: string,
+  { topology, credentials }: RegionDeploymentArgs,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
+  return new k8s.core.v1.Secret(`${name}-pgbouncer-auth`, poolAuthSecret(topology, credentials), opts);
 }
 
 function createPolicies(
@@ -155,11 +181,10 @@ function createDatabaseGroups(
   ready: pulumi.Resource[],
   parent: pulumi.Resource,
 ): DatabaseGroup[] {
-  // A rotated password rolls the pods: the writer's bootstrap re-applies it, replicas rewrite their passfile.
+  // The refresher brings rotated application and replication passwords to the running server (roles on the writer,
+  // the passfile on a replica); only the exporter reads its password once, at start.
   const credentialsHash = pulumi.secret(
-    pulumi
-      .all([credentials.app, credentials.replication, credentials.monitor])
-      .apply(([app, replication, monitor]) => contentHash(app, replication, monitor)),
+    pulumi.output(credentials.monitor).apply((monitor) => (topology.monitoring.enabled ? contentHash(monitor) : "")),
   );
   const groups: DatabaseGroup[] = [];
   let primary: DatabaseGroup | undefined;
@@ -183,6 +208,10 @@ function createPools(
   ready: pulumi.Resource[],
   parent: pulumi.Resource,
 ): PgBouncerPool[] {
+  // A rotated password rolls the pools (one surge pod at a time; the readiness probe logs in with the password the
+  // container was started with), after the writer accepts the passwords. A renewed certificate does not: the
+  // pool's config-reloader watches tls/tls.crt and tls/tls.key and RELOAD sets client TLS up again from the files
+  // (facts/postgres/pgbouncer.ts reloadRereadsTlsFiles).
   const authHash = pulumi.secret(
     pulumi.all([credentials.app, credentials.monitor]).apply(([app, monitor]) => contentHash(app, monitor)),
   );
@@ -194,7 +223,7 @@ function createPools(
 /** PodMonitors everywhere, the rules and the dashboard in the primary's region (where the writer's metrics are). */
 function createMonitoringObjects(
   name: string,
-  { topology, region }: RegionDeploymentArgs,
+  { topology, region, certificates }: RegionDeploymentArgs,
   opts: pulumi.CustomResourceOptions,
 ): void {
   const settings = topology.kubernetes.monitoring;
@@ -205,10 +234,29 @@ function createMonitoringObjects(
     if (region.primary) {
       const rule = prometheusRule(topology);
       new k8s.apiextensions.CustomResource(`${name}-alerts`, rule, opts);
+      createCertificateRule(name, topology, certificates ?? [], opts);
     }
   }
   if (settings.grafanaDashboard && region.primary)
     new k8s.core.v1.ConfigMap(`${name}-dashboard`, dashboardConfigMap(topology), opts);
+}
+
+/** Rendered again on every `up` from what Pulumi recorded: a renewed certificate moves its alert's deadline. */
+function createCertificateRule(
+  name: string,
+  topology: SelfHostedTopology,
+  certificates: IssuedCertificate[],
+  opts: pulumi.CustomResourceOptions,
+): void {
+  if (certificates.length === 0) return;
+  const expiries = pulumi
+    .all(certificates.map((c) => c.notAfter))
+    .apply((ends) => certificates.map((c, i) => ({ name: c.name, notAfter: Date.parse(ends[i]!) / 1000 })));
+  new k8s.apiextensions.CustomResource(
+    `${name}-certificate-alerts`,
+    { ...certificateRule(topology, []), spec: expiries.apply((list) => certificateRule(topology, list).spec) },
+    opts,
+  );
 }
 
 /** What a region's verification Job checks: its readers and pools, and in the primary's region the writer. */

@@ -16,7 +16,7 @@ import { PATHS } from "../../conventions";
 type Container = k8s.types.input.core.v1.Container;
 
 export const RELOADER_PERIOD_S = 5;
-/** The emptyDir volume holding a server's Unix socket, shared with its reloader. */
+/** The emptyDir volume holding a server's Unix socket, shared with its reloader (and a database server's refresher). */
 export const SOCKET_VOLUME = "socket";
 
 const security = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };

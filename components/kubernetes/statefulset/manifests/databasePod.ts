@@ -5,6 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { livenessCommand, readinessCommand } from "../../../render/probes";
+import { refreshRoles } from "../../../render/refreshScript";
 import { replicationSslMode } from "../../../render/tlsModes";
 import type { NodeGroup, SelfHostedTopology } from "../../../topology/types";
 import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, names, serviceHost } from "../../conventions";
@@ -78,6 +79,9 @@ function containerSecurity(): k8s.types.input.core.v1.SecurityContext {
 
 const dataMount = { name: "data", mountPath: PATHS.dataMount };
 const scriptsMount = { name: "scripts", mountPath: PATHS.scriptsDir, readOnly: true };
+const tlsMount = { name: "tls", mountPath: PATHS.tlsDir, readOnly: true };
+/** The server's socket: one emptyDir shared with the config-reloader and the refresher, which log in over it. */
+const socketMount = { name: SOCKET_VOLUME, mountPath: PATHS.socketDir };
 
 function startGuardContainer(topology: Topology): Container {
   return {
@@ -120,7 +124,7 @@ function seedContainer(topology: Topology, group: NodeGroup): Container {
     ],
     resources: containerResources(group),
     securityContext: containerSecurity(),
-    volumeMounts: [dataMount, scriptsMount, { name: "tls", mountPath: PATHS.tlsDir, readOnly: true }],
+    volumeMounts: [dataMount, scriptsMount, tlsMount],
   };
 }
 
@@ -163,10 +167,35 @@ function postgresContainer(topology: Topology, group: NodeGroup): Container {
       dataMount,
       // A directory, never subPath: the kubelet updates it in place and the config-reloader reloads the server.
       { name: "config", mountPath: PATHS.configMount, readOnly: true },
-      { name: SOCKET_VOLUME, mountPath: PATHS.socketDir },
-      { name: "tls", mountPath: PATHS.tlsDir, readOnly: true },
+      socketMount,
+      tlsMount,
       scriptsMount,
       { name: "shm", mountPath: PATHS.shm },
+    ],
+  };
+}
+
+/**
+ * Brings rotated passwords to the running server (render/refreshScript.ts): the kubelet updates Secret volumes in
+ * place (never environment variables, never subPath mounts), so the passwords are mounted as a whole directory here.
+ * A renewed certificate is the config-reloader's (it watches the TLS files and reloads the server), not this one's.
+ */
+function refresherContainer(topology: Topology): Container {
+  return {
+    name: "refresher",
+    image: topology.kubernetes.images.postgres,
+    command: ["bash", PATHS.refreshScript],
+    env: [
+      { name: "CREDENTIALS_DIR", value: PATHS.credentialsDir },
+      { name: "PASSFILE", value: PATHS.replicationPassfile },
+    ],
+    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+    securityContext: containerSecurity(),
+    volumeMounts: [
+      dataMount,
+      scriptsMount,
+      socketMount,
+      { name: "credentials", mountPath: PATHS.credentialsDir, readOnly: true },
     ],
   };
 }
@@ -194,8 +223,19 @@ function volumes(topology: Topology, group: NodeGroup): k8s.types.input.core.v1.
     // 0640 with fsGroup: PostgreSQL accepts a root-owned key only if it is not group-writable or world-readable.
     { name: "tls", secret: { secretName: names.tls(topology), defaultMode: 0o640 } },
     { name: "scripts", configMap: { name: names.scripts(topology), defaultMode: 0o555 } },
-    // The server's socket, shared with the config-reloader (and probes, hooks, kubectl exec in this container).
+    // The server's socket, shared with the config-reloader and the refresher (and probes, hooks, kubectl exec in this
+    // container).
     socketVolume,
+    // The passwords the refresher sets on the roles (writer) or writes to the passfile (replica); not the
+    // superuser's, which only initdb reads.
+    {
+      name: "credentials",
+      secret: {
+        secretName: names.credentials(topology),
+        defaultMode: 0o440,
+        items: Object.keys(refreshRoles(topology, CREDENTIAL_KEYS).passwords).map((key) => ({ key, path: key })),
+      },
+    },
     // The runtime's /dev/shm is 64 MiB: parallel queries (the OLAP replica's above all) would fail
     // with "could not resize shared memory segment". Memory-backed, so it counts toward the limit.
     { name: "shm", emptyDir: { medium: "Memory", sizeLimit: `${shmBytes / MiB}Mi` } },
@@ -228,6 +268,7 @@ export function databasePodSpec(topology: Topology, group: NodeGroup): k8s.types
     containers: [
       postgresContainer(topology, group),
       databaseReloaderContainer(topology),
+      refresherContainer(topology),
       ...(topology.monitoring.enabled ? [postgresExporterContainer(topology, topology.monitoring)] : []),
     ],
     volumes: volumes(topology, group),

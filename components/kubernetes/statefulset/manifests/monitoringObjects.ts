@@ -5,6 +5,7 @@
  * sidecar. Plain specs: the prometheus-operator models validate them in tests.
  */
 import { alertRules } from "../../../monitoring/alertRules";
+import { type CertificateExpiry, certificateRules } from "../../../monitoring/certificateRules";
 import { dashboardJson } from "../../../monitoring/dashboard";
 import { JOBS, TARGET_LABELS } from "../../../monitoring/targets";
 import type { Region, SelfHostedTopology } from "../../../topology/types";
@@ -78,6 +79,20 @@ export function prometheusRule(topology: Topology): CustomObject {
       labels: operatorLabels(topology, "postgresql"),
     },
     spec: { groups: alertRules(topology) },
+  };
+}
+
+/** The certificates' expiry series and alerts (monitoring/certificateRules.ts), beside the stack's other rules. */
+export function certificateRule(topology: Topology, certificates: readonly CertificateExpiry[]): CustomObject {
+  return {
+    apiVersion: MONITORING_API,
+    kind: "PrometheusRule",
+    metadata: {
+      name: `${topology.name}-certificate-alerts`,
+      namespace: topology.kubernetes.namespace,
+      labels: operatorLabels(topology, "postgresql"),
+    },
+    spec: { groups: [certificateRules(topology.name, certificates)] },
   };
 }
 

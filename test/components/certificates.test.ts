@@ -1,0 +1,77 @@
+/**
+ * Certificates on the statefulset engine, as rendered: renewed by any `up` in their last 90 days (the provider's
+ * early renewal), watched by expiry alerts in the primary's region that count down to what Pulumi issued, and a
+ * renewed certificate reaches the servers and the pools by their config-reloader's reload (pg_reload_conf();
+ * PgBouncer's RELOAD sets its TLS context up again from the files): no pod template carries the certificate.
+ */
+import { describe, expect, it } from "vitest";
+import { RENEW_BEFORE_H } from "../../components/kubernetes/clusterTls";
+import { PATHS } from "../../components/kubernetes/conventions";
+import { contentHash } from "../../components/kubernetes/statefulset/hash";
+import { CERTIFICATE_SERIES, CERTIFICATE_WARNING_DAYS } from "../../components/monitoring/certificateRules";
+import { TYPES, ofType } from "../support/graph";
+import { MOCK_ISSUED_AT, type ProgramRun, runProgram } from "../support/pulumiMocks";
+
+const render = (stack: string): Promise<ProgramRun> => runProgram(stack, (config) => config);
+const HOUR_MS = 3_600_000;
+
+describe("certificates (statefulset engine)", () => {
+  it("renew at any up in their last 90 days, well before the first alert", async () => {
+    const run = await render("prod");
+    const issued = ofType(run, "tls:index/locallySignedCert:LocallySignedCert");
+    expect(issued.length).toBeGreaterThanOrEqual(2);
+    for (const cert of issued) {
+      expect(cert.inputs.earlyRenewalHours, cert.name).toBe(RENEW_BEFORE_H);
+      expect(cert.inputs.validityPeriodHours).toBeGreaterThan(RENEW_BEFORE_H * 2);
+    }
+    expect(RENEW_BEFORE_H / 24).toBeGreaterThan(CERTIFICATE_WARNING_DAYS * 2);
+  });
+
+  it("alert on every certificate's expiry, as Pulumi issued it, from the primary's region only", async () => {
+    const run = await render("prod");
+    const rules = ofType(run, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").filter((r) =>
+      r.inputs.metadata.name.endsWith("-certificate-alerts"),
+    );
+    expect(rules).toHaveLength(1);
+    const [group] = rules[0]!.inputs.spec.groups;
+    const recorded = group.rules.filter((r: { record?: string }) => r.record === CERTIFICATE_SERIES);
+    const byName = Object.fromEntries(
+      recorded.map((r: { labels: { certificate: string }; expr: string }) => [r.labels.certificate, r.expr]),
+    );
+    expect(Object.keys(byName).sort()).toEqual(["ca", "server-eu-west-1", "server-us-east-1"].sort());
+    const serverHours = ofType(run, "tls:index/locallySignedCert:LocallySignedCert")[0]!.inputs.validityPeriodHours;
+    expect(byName["server-eu-west-1"]).toBe(`vector(${(MOCK_ISSUED_AT + serverHours * HOUR_MS) / 1000})`);
+    expect(group.rules.map((r: { alert?: string }) => r.alert).filter(Boolean)).toEqual([
+      "PgCertificateExpiresSoon",
+      "PgCertificateExpiring",
+    ]);
+  });
+
+  it("leave every pod to its config-reloader's reload of a renewed certificate: no template carries it", async () => {
+    const run = await render("staging");
+    const secret = (name: string) => ofType(run, TYPES.secret).find((s) => s.inputs.metadata.name === name)!;
+    const certificate = secret("pg-tls").inputs.stringData["tls.crt"] as string;
+    const { "app-password": app, "monitor-password": monitor } = secret("pg-credentials").inputs.stringData;
+    const workloads = [...ofType(run, TYPES.statefulSet), ...ofType(run, TYPES.deployment)];
+    expect(ofType(run, TYPES.deployment).length).toBeGreaterThan(0);
+    for (const workload of workloads) {
+      const template = workload.inputs.spec.template;
+      expect(JSON.stringify(template), workload.name).not.toContain(certificate.split("\n")[1]);
+      // The reloader watches the TLS files it serves from, so RELOAD / pg_reload_conf() takes a renewed one.
+      const reloader = template.spec.containers.find((c: { name: string }) => c.name === "config-reloader");
+      expect(reloader, workload.name).toBeDefined();
+      const script = reloader.command.join(" ");
+      const [certFile, keyFile] =
+        workload.type === TYPES.statefulSet
+          ? [PATHS.tlsCert, PATHS.tlsKey]
+          : [`${PATHS.pgbouncerDir}/tls/tls.crt`, `${PATHS.pgbouncerDir}/tls/tls.key`];
+      expect(script, workload.name).toContain(certFile);
+      expect(script, workload.name).toContain(keyFile);
+    }
+    // The pools' credentials hash is the passwords' alone (the probe logs in with the password it started with).
+    for (const pool of ofType(run, TYPES.deployment))
+      expect(pool.inputs.spec.template.metadata.annotations["pg-read-replicas/credentials-hash"], pool.name).toBe(
+        contentHash(contentHash(app, monitor)),
+      );
+  });
+});
