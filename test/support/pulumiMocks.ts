@@ -147,13 +147,22 @@ export const INSTALLED_CNPG_CRD = {
   },
 };
 
+/**
+ * Which generation of generated passwords the mocks hand out: 0 as first created; a higher one models
+ * `pulumi up --replace` on every RandomPassword (a rotation).
+ */
+export const MOCK_PASSWORDS = { generation: 0 };
+
 /** When the mocks' certificates were issued. */
 export const MOCK_ISSUED_AT = Date.UTC(2026, 0, 1);
 
 function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
   switch (type) {
     case "random:index/randomPassword:RandomPassword":
-      return { ...inputs, result: `mock-${name}` };
+      return {
+        ...inputs,
+        result: MOCK_PASSWORDS.generation === 0 ? `mock-${name}` : `mock-${name}-${MOCK_PASSWORDS.generation}`,
+      };
     case "random:index/randomId:RandomId":
       return { ...inputs, hex: mockRandomHex(inputs.byteLength) };
     case "tls:index/privateKey:PrivateKey":

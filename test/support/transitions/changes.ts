@@ -21,6 +21,8 @@ export type Edit = (config: StackConfig) => void;
 export interface Step {
   before?: Edit;
   after: Edit;
+  /** Not a config edit: `pulumi up --replace` on every generated password (RandomPassword). */
+  rotatePasswords?: true;
 }
 
 export interface ChangeKind {
@@ -123,6 +125,10 @@ export const CHANGE_KINDS: ChangeKind[] = [
   {
     label: "TLS required",
     steps: everyWhere(["statefulset", "cloudnative-pg", "aurora"], { before: tls(false), after: tls(true) }),
+  },
+  {
+    label: "passwords rotated",
+    steps: everyWhere(["statefulset", "cloudnative-pg", "aurora"], { after: () => undefined, rotatePasswords: true }),
   },
   {
     label: "image minor version",

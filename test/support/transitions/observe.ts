@@ -2,9 +2,9 @@
  * The transition table as the program realises it: each change kind applied to each backend's example stack, observed
  * by that backend's observer. A config the program refuses is a change refused before anything is touched.
  */
-import { type ProgramRun, runWithConfig } from "../pulumiMocks";
+import { MOCK_PASSWORDS, type ProgramRun, runWithConfig } from "../pulumiMocks";
 import { readStackConfig } from "../../../components/config/stackFile";
-import { BASE_STACK, type Backend, CHANGE_KINDS, type ChangeKind, type StackConfig } from "./changes";
+import { BASE_STACK, type Backend, CHANGE_KINDS, type ChangeKind, type StackConfig, type Step } from "./changes";
 import { observeLocal } from "./observeLocal";
 import { observeAurora } from "./observeAurora";
 import { observeCnpg } from "./observeCnpg";
@@ -41,12 +41,17 @@ async function render(config: StackConfig, stack: string): Promise<ProgramRun | 
   }
 }
 
-async function observedRow(backend: Backend, configs: { before: StackConfig; after: StackConfig }): Promise<Row> {
+async function observedRow(
+  backend: Backend,
+  configs: { before: StackConfig; after: StackConfig },
+  step: Step,
+): Promise<Row> {
   if (backend === "local") return observeLocal(configs.before, configs.after);
   const stack = BASE_STACK[backend];
   const before = await render(configs.before, stack);
   if (before instanceof Error) throw new Error(`the stack before the change is refused: ${before.message}`);
-  const after = await render(configs.after, stack);
+  MOCK_PASSWORDS.generation = step.rotatePasswords ? 1 : 0;
+  const after = await render(configs.after, stack).finally(() => (MOCK_PASSWORDS.generation = 0));
   return after instanceof Error ? uniformRow("refused") : OBSERVERS[backend]!(before, after);
 }
 
@@ -54,7 +59,7 @@ export async function observedTable(backend: Backend): Promise<Array<[string, Ro
   const rows: Array<[string, Row]> = [];
   for (const kind of CHANGE_KINDS) {
     const configs = configsOf(backend, kind);
-    if (configs) rows.push([kind.label, await observedRow(backend, configs)]);
+    if (configs) rows.push([kind.label, await observedRow(backend, configs, kind.steps[backend]!)]);
   }
   return rows;
 }

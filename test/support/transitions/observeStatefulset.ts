@@ -1,8 +1,9 @@
 /**
  * What a change does on the statefulset engine, read from two renders of the program (before and after): Kubernetes
  * rolls a workload whose pod template changed (the writer's StatefulSet is OnDelete: its pods take a new template only
- * through `pg-read-replicas kubernetes switchover`), a ConfigMap changed under an unchanged template reaches the
- * running pods in place and is reloaded, and a StatefulSet's replica count seeds or removes pods.
+ * through `pg-read-replicas kubernetes switchover`), a ConfigMap or Secret changed under an unchanged template reaches
+ * the running pods in place (the kubelet updates mounted volumes) and is reloaded by their sidecars, and a
+ * StatefulSet's replica count seeds or removes pods.
  */
 import { TYPES, ofType, providerUrn } from "../graph";
 import type { ProgramRun, Registered } from "../pulumiMocks";
@@ -28,15 +29,34 @@ const workloads = (run: ProgramRun) => [...ofType(run, TYPES.statefulSet), ...of
 const podCount = (rs: Registered[]) => rs.reduce((sum, r) => sum + Number(r.inputs.spec.replicas ?? 1), 0);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-function mountedConfigMaps(workload: Registered): string[] {
-  const volumes: any[] = workload.inputs.spec.template.spec.volumes ?? [];
-  const direct = volumes.flatMap((v) => (v.configMap ? [v.configMap.name] : []));
-  const projected = volumes.flatMap((v) => (v.projected?.sources ?? []).flatMap((s: any) => s.configMap?.name ?? []));
-  return [...direct, ...projected].map((name) => `${providerUrn(workload)}|${name}`);
+interface Mounted {
+  key: string;
+  /** The keys the volume projects (`items`), or all of them. */
+  items?: string[];
 }
 
-function configMapData(run: ProgramRun): Map<string, unknown> {
-  return new Map(ofType(run, TYPES.configMap).map((r) => [keyOf(r), r.inputs.data]));
+/** ConfigMaps and Secrets mounted as volumes: the kubelet updates them in place, and the pod's sidecars reload. */
+function mountedFiles(workload: Registered): Mounted[] {
+  const volumes: any[] = workload.inputs.spec.template.spec.volumes ?? [];
+  const sources = volumes.flatMap((v) => [
+    ...(v.configMap ? [{ name: v.configMap.name, items: v.configMap.items }] : []),
+    ...(v.secret ? [{ name: v.secret.secretName, items: v.secret.items }] : []),
+    ...(v.projected?.sources ?? []).flatMap((s: any) => [s.configMap, s.secret].filter(Boolean)),
+  ]);
+  return sources.map((source: any) => ({
+    key: `${providerUrn(workload)}|${source.name}`,
+    ...(source.items ? { items: source.items.map((item: any) => item.key) } : {}),
+  }));
+}
+
+function mountedData(run: ProgramRun): Map<string, Record<string, unknown>> {
+  const objects = [...ofType(run, TYPES.configMap), ...ofType(run, TYPES.secret)];
+  return new Map(objects.map((r) => [keyOf(r), r.inputs.data ?? r.inputs.stringData ?? {}]));
+}
+
+function projected(data: Record<string, unknown> | undefined, items?: string[]): unknown {
+  if (!data || !items) return data;
+  return Object.fromEntries(items.map((item) => [item, data[item]]));
 }
 
 /**
@@ -50,14 +70,16 @@ function postgresMajor(workload: Registered): string | undefined {
 
 /** What happens to the pods of workloads present before and after. */
 function inPlace(pairs: Array<[Registered, Registered]>, before: ProgramRun, after: ProgramRun): string[] {
-  const oldData = configMapData(before);
-  const newData = configMapData(after);
+  const oldData = mountedData(before);
+  const newData = mountedData(after);
   return pairs.map(([was, now]) => {
     if (Number(now.inputs.spec.replicas ?? 1) === 0) return "—";
     if (postgresMajor(was) !== postgresMajor(now)) return "refused at start (another major)";
     if (!same(was.inputs.spec.template, now.inputs.spec.template))
       return now.inputs.spec.updateStrategy?.type === "OnDelete" ? "switchover" : "restart";
-    const reread = mountedConfigMaps(now).some((key) => !same(oldData.get(key), newData.get(key)));
+    const reread = mountedFiles(now).some(
+      ({ key, items }) => !same(projected(oldData.get(key), items), projected(newData.get(key), items)),
+    );
     return reread ? "reload" : "—";
   });
 }
