@@ -93,7 +93,7 @@ export const AURORA_RESTORE = {
     cite("tfCluster", "resourceCluster schema kms_key_id: ValidARN, ForceNew"),
   ),
   backupRetentionPeriod: fact(
-    { providerMax: 35, awsRange: [1, 35], sdkDefaultDoc: 1 },
+    { providerMax: 35, awsMin: 1, awsMax: 35, sdkDefaultDoc: 1 },
     cite("tfCluster", "resourceCluster schema backup_retention_period: validation.IntAtMost(35)"),
     cite("pulumiAwsCluster748", "rds/cluster.d.ts:1016", "Days to retain backups for. Default 1"),
   ),

@@ -54,7 +54,7 @@ export const PGBACKREST = {
     cite("pgbackrest245", `${HELP}:2252`, "restore option type (restore command at 2220)"),
   ),
   retentionFull: fact(
-    { range: [1, 9999999], types: ["count", "time"], defaultType: "count" },
+    { min: 1, max: 9999999, types: ["count", "time"], defaultType: "count" },
     cite("pgbackrest245", `${CONFIG}:2236-2241`, "repo-retention-full allow-range [1, 9999999]"),
     cite(
       "pgbackrest245",
