@@ -147,7 +147,7 @@ export const auroraBackup = z
   .strictObject({
     enabled: doc(
       bool.prefault(false),
-      "Aurora always takes automated backups; true adds the protections of issue 22 (automated backups kept on destroy)",
+      "Aurora always takes automated backups (kept aurora.backupRetentionDays); true asks for issue 22's additions, not available yet",
     ),
     retention: doc(
       retention.optional(),

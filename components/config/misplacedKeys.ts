@@ -33,7 +33,7 @@ const EXPLANATIONS: Partial<Record<Backend, Record<string, Explanation>>> = {
       fix: "remove backup.repository",
     },
     "backup.archiveTimeout": {
-      problem: "does not apply on Aurora, whose storage keeps every commit restorable to within about 5 minutes",
+      problem: "does not apply on Aurora, which archives its storage itself: there is no archive_command to time",
       fix: "remove backup.archiveTimeout",
     },
     "backup.s3": {
