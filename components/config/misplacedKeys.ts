@@ -24,6 +24,30 @@ const EXPLANATIONS: Partial<Record<Backend, Record<string, Explanation>>> = {
       problem: "is not used by backend aurora",
       fix: "remove it; instance sizes live under aurora.instanceClass",
     },
+    "backup.schedule": {
+      problem: "does not apply on Aurora, which takes one automated backup a day",
+      fix: "remove backup.schedule; set the hour in aurora.preferredBackupWindow",
+    },
+    "backup.repository": {
+      problem: "does not apply on Aurora, which keeps its automated backups and snapshots itself",
+      fix: "remove backup.repository",
+    },
+    "backup.archiveTimeout": {
+      problem: "does not apply on Aurora, which archives its storage itself: there is no archive_command to time",
+      fix: "remove backup.archiveTimeout",
+    },
+    "backup.s3": {
+      problem: "does not apply on Aurora, which keeps its automated backups and snapshots itself",
+      fix: "remove backup.s3",
+    },
+    "restore.targetLsn": {
+      problem: "does not apply on Aurora, which restores to a time or to the latest restorable time only",
+      fix: "use restore.targetTime or restore.latest: true",
+    },
+    "restore.fromStack": {
+      problem: "does not apply on Aurora: restore.from names the source cluster itself",
+      fix: "remove restore.fromStack; put the source cluster's identifier, ARN or resource id in restore.from",
+    },
     "replication.synchronousCommit": {
       problem: `does not apply on Aurora: ${AURORA_STORAGE}`,
       fix: "remove replication.synchronousCommit and synchronousReplicas from the Aurora stack",
@@ -33,7 +57,21 @@ const EXPLANATIONS: Partial<Record<Backend, Record<string, Explanation>>> = {
       fix: "remove replication.synchronousCommit and synchronousReplicas from the Aurora stack",
     },
   },
+  selfHosted: {
+    "restore.snapshot": {
+      problem: "applies only to backend aurora (a cluster snapshot)",
+      fix: "restore from a repository: set restore.from to the source stack's backup.repository",
+    },
+  },
   local: {
+    "backup.s3": {
+      problem: "is not used by the local backend, whose repository is a directory on this machine",
+      fix: "remove backup.s3 and set backup.repository to an absolute directory outside the stack's state directory",
+    },
+    "restore.snapshot": {
+      problem: "applies only to backend aurora (a cluster snapshot)",
+      fix: "restore from a repository: set restore.from to the source stack's backup.repository",
+    },
     crossRegion: {
       problem: "is not supported by the local backend, which runs every server on this machine",
       fix: "remove crossRegion from the local stack; keep it in the selfHosted or aurora stacks (local up --stack <name> rehearses those)",

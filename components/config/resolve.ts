@@ -14,6 +14,14 @@ import { type ResolvedPrometheusMonitoring, resolvePrometheusMonitoring } from "
 import { type ResolvedKubernetes, resolveKubernetes } from "./kubernetes";
 import { type ResolvedReplication, resolveReplication } from "./replication";
 import {
+  type ResolvedArchiveBackup,
+  type ResolvedAuroraBackup,
+  type ResolvedRestore,
+  resolveArchiveBackup,
+  resolveAuroraBackup,
+  resolveRestore,
+} from "./backup";
+import {
   type AuroraRegionEntry,
   type ResolvedAuroraBlock,
   auroraPlaceholders,
@@ -83,6 +91,8 @@ interface ResolvedCommon {
   changeId?: string;
   /** Every Kubernetes object's labels and every AWS resource's tags; the change label included. */
   labels: Readonly<Record<string, string>>;
+  /** A new stack that starts from a backup (creation only); absent: an empty stack. */
+  restore?: ResolvedRestore;
 }
 
 export interface SelfHostedRegionEntry {
@@ -98,12 +108,14 @@ export interface SelfHostedRegionEntry {
 export type { CnpgEngine, KubernetesEngine } from "./kubernetes";
 export type { ResolvedPrometheusMonitoring } from "./monitoringFields";
 export type { ResolvedReplication } from "./replication";
+export type { ResolvedArchiveBackup, ResolvedAuroraBackup, ResolvedRestore, ResolvedS3, Retention } from "./backup";
 
 export interface ResolvedSelfHosted extends ResolvedCommon {
   backend: "selfHosted";
   monitoring: ResolvedPrometheusMonitoring;
   crossRegion: readonly SelfHostedRegionEntry[];
   kubernetes: ResolvedKubernetes;
+  backup: ResolvedArchiveBackup;
 }
 
 export interface ResolvedAurora extends ResolvedCommon {
@@ -111,12 +123,14 @@ export interface ResolvedAurora extends ResolvedCommon {
   alarms: { enabled: boolean; snsTopicArn?: string; createSnsTopic: boolean };
   crossRegion: readonly AuroraRegionEntry[];
   aurora: ResolvedAuroraBlock;
+  backup: ResolvedAuroraBackup;
 }
 
 export interface ResolvedLocal extends ResolvedCommon {
   backend: "local";
   monitoring: ResolvedPrometheusMonitoring;
   crossRegion: readonly never[];
+  backup: ResolvedArchiveBackup;
 }
 
 export type ResolvedConfig = ResolvedSelfHosted | ResolvedAurora | ResolvedLocal;
@@ -232,6 +246,7 @@ function resolveCommon(
     replicationUser: FIXED.replicationUser,
     ...(config.changeId !== undefined ? { changeId: config.changeId } : {}),
     labels: { ...config.labels, ...(config.changeId !== undefined ? { [CHANGE_LABEL]: config.changeId } : {}) },
+    ...(config.restore !== undefined ? { restore: resolveRestore(config.restore) } : {}),
   };
 }
 
@@ -242,6 +257,7 @@ function resolveSelfHosted(config: SelfHostedConfig): ResolvedSelfHosted {
     crossRegion: config.crossRegion.map((entry) => ({ ...entry, allowedCidrs: entry.allowedCidrs ?? entry.cidrs })),
     kubernetes: resolveKubernetes(config),
     monitoring: resolvePrometheusMonitoring(config.monitoring, FIXED.monitoringUser),
+    backup: resolveArchiveBackup(config.backup),
   };
 }
 
@@ -256,6 +272,7 @@ function resolveAurora(config: AuroraConfig): ResolvedAurora {
     },
     crossRegion: resolveAuroraRegions(config),
     aurora: resolveAuroraBlock(config.aurora),
+    backup: resolveAuroraBackup(config.backup, config.aurora.backupRetentionDays),
   };
 }
 
@@ -265,6 +282,7 @@ function resolveLocal(config: LocalConfig): ResolvedLocal {
     backend: "local",
     crossRegion: [],
     monitoring: resolvePrometheusMonitoring(config.monitoring, FIXED.monitoringUser),
+    backup: resolveArchiveBackup(config.backup),
   };
 }
 

@@ -28,6 +28,14 @@ import {
 } from "./fields";
 import { aurora, auroraRegion } from "./auroraFields";
 import { kubernetes } from "./kubernetesFields";
+import {
+  RESTORE_DESCRIPTION,
+  archiveRestore,
+  auroraBackup,
+  auroraRestore,
+  localBackup,
+  selfHostedBackup,
+} from "./backupFields";
 import { auroraMonitoring, localMonitoring, selfHostedMonitoring } from "./monitoringFields";
 
 export { MAX_REPLICAS } from "./fields";
@@ -229,6 +237,8 @@ export const selfHostedConfigSchema = z.strictObject({
   ),
   kubernetes,
   monitoring: selfHostedMonitoring,
+  backup: selfHostedBackup,
+  restore: doc(archiveRestore.optional(), RESTORE_DESCRIPTION, "none: a new, empty stack"),
 });
 
 export const auroraConfigSchema = z.strictObject({
@@ -241,6 +251,8 @@ export const auroraConfigSchema = z.strictObject({
   crossRegion: doc(z.array(auroraRegion).prefault([]), "Aurora Global Database secondaries"),
   aurora,
   monitoring: auroraMonitoring,
+  backup: auroraBackup,
+  restore: doc(auroraRestore.optional(), RESTORE_DESCRIPTION, "none: a new, empty stack"),
 });
 
 export const localConfigSchema = z.strictObject({
@@ -251,6 +263,8 @@ export const localConfigSchema = z.strictObject({
   pgbouncer: pgbouncer(1),
   replication,
   monitoring: localMonitoring,
+  backup: localBackup,
+  restore: doc(archiveRestore.optional(), RESTORE_DESCRIPTION, "none: a new, empty stack"),
 });
 
 export const BACKEND_SCHEMAS = {

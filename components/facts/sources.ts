@@ -10,6 +10,7 @@ import { KUBERNETES_SOURCES } from "./sources/kubernetes";
 import { CNPG_SOURCES } from "./sources/cnpg";
 import { EXPORTER_SOURCES } from "./sources/exporters";
 import { AWS_SOURCES } from "./sources/aws";
+import { BACKUP_SOURCES } from "./sources/backup";
 
 export type { PageSource, RepoSource, Source } from "./sources/source";
 
@@ -21,6 +22,7 @@ export const SOURCE_GROUPS = {
   cnpg: CNPG_SOURCES,
   exporters: EXPORTER_SOURCES,
   aws: AWS_SOURCES,
+  backup: BACKUP_SOURCES,
 } as const;
 
 export const SOURCES = {
@@ -30,6 +32,7 @@ export const SOURCES = {
   ...CNPG_SOURCES,
   ...EXPORTER_SOURCES,
   ...AWS_SOURCES,
+  ...BACKUP_SOURCES,
 } as const;
 
 export type SourceId = keyof typeof SOURCES;

@@ -4,6 +4,7 @@ import type { ResolvedSelfHosted } from "../config/resolve";
 import type { SelfHostedTopology } from "../topology/types";
 import { cnpgRules, cnpgTopologyIssues } from "./cnpg/validate";
 import { statefulsetRules } from "./statefulset/validate";
+import { backupNotAvailableYet } from "../topology/validate/backup";
 import { pools } from "../topology/validate/common";
 import type { Check } from "../topology/validate/rule";
 
@@ -57,7 +58,13 @@ function engineRules(config: ResolvedSelfHosted): Check[] {
 }
 
 export function selfHostedRules(config: ResolvedSelfHosted): Check[] {
-  return [regionAccess(config), pools(config), perChangeNamespace(config), ...engineRules(config)];
+  return [
+    regionAccess(config),
+    pools(config),
+    perChangeNamespace(config),
+    ...engineRules(config),
+    backupNotAvailableYet(config, `the ${config.kubernetes.engine.name} engine`),
+  ];
 }
 
 /** What the engine would refuse of the built topology (CloudNativePG's managed parameters, its Pooler's limits). */

@@ -1,6 +1,17 @@
 /** Rules of the local backend, which runs every server and pool on this machine. */
 import type { ResolvedLocal } from "../config/resolve";
 import { cidrContains, parseCidr } from "../ground/units";
+import { join, relative, isAbsolute } from "node:path";
+import { PROJECT_ROOT } from "../ground/paths";
+
+/** Where local stacks keep their state by default (ground/paths.ts defaultStateDir). */
+const STATE_ROOT = join(PROJECT_ROOT, ".pg-read-replicas");
+
+function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+}
+import { backupNotAvailableYet } from "../topology/validate/backup";
 import { pools } from "../topology/validate/common";
 import type { Check } from "../topology/validate/rule";
 
@@ -38,6 +49,26 @@ function admitsLoopback(config: ResolvedLocal): Check {
   };
 }
 
+/** `local down` deletes a stack's state directory: a repository inside any of them would go with it. */
+function repositoryOutsideState(config: ResolvedLocal): Check {
+  return ({ issues }) => {
+    const repository = config.backup.repository;
+    if (repository === undefined || !isInside(repository, STATE_ROOT)) return;
+    issues.push({
+      key: "backup.repository",
+      value: repository,
+      problem: `is inside ${STATE_ROOT}, where the local stacks' state lives: local down would delete the backups`,
+      fix: "use a directory outside it, or leave backup.repository unset (~/.pg-read-replicas/backups/<stack>)",
+    });
+  };
+}
+
 export function localRules(config: ResolvedLocal): Check[] {
-  return [onePoolerEach(config), admitsLoopback(config), pools(config)];
+  return [
+    onePoolerEach(config),
+    admitsLoopback(config),
+    pools(config),
+    repositoryOutsideState(config),
+    backupNotAvailableYet(config, "the local backend"),
+  ];
 }

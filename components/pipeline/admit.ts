@@ -10,6 +10,7 @@ import type { ResolvedConfig } from "../config/resolve";
 import { kubernetesTopologyIssues, selfHostedRules } from "../kubernetes/validate";
 import { localRules } from "../local/validate";
 import type { Topology } from "../topology/types";
+import { backupRules } from "../topology/validate/backup";
 import { commonRules } from "../topology/validate/common";
 import type { Check, Findings } from "../topology/validate/rule";
 
@@ -29,7 +30,7 @@ function backendRules(config: ResolvedConfig): Check[] {
 /** The resolved config: rules that relate one key to another, shared and the backend's. */
 export function admitConfig(config: ResolvedConfig): Findings {
   const findings: Findings = { issues: [], warnings: [] };
-  for (const check of [...commonRules(config), ...backendRules(config)]) check(findings);
+  for (const check of [...commonRules(config), ...backupRules(config), ...backendRules(config)]) check(findings);
   return findings;
 }
 

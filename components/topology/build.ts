@@ -1,6 +1,7 @@
 /** Resolved (and admitted) config → Topology: every name, node, pool and setting assembled once. */
 import type { ResolvedAurora, ResolvedConfig, ResolvedSelfHosted } from "../config/resolve";
 import { MAX_REPLICAS } from "../config/schema";
+import { buildBackup, buildRestore } from "./backup";
 import { hashed } from "./hash";
 import { nodeName, olapGroupName, primaryGroupName, replicaGroupName, slotName } from "./names";
 import { buildPool } from "./pools";
@@ -214,6 +215,13 @@ function auroraSettings(config: ResolvedAurora): AuroraSettings {
   };
 }
 
+/** Only when set: a stack without them builds (and hashes) exactly as before. */
+function backupParts(config: ResolvedConfig): Pick<Topology, "backup" | "restore"> {
+  const backup = buildBackup(config);
+  const restore = buildRestore(config);
+  return { ...(backup ? { backup } : {}), ...(restore ? { restore } : {}) };
+}
+
 export function buildTopology(config: ResolvedConfig): Topology {
   const plans = standbyPlans(config);
   const standbyCount = plans.reduce((sum, p) => sum + p.count, 0);
@@ -254,6 +262,7 @@ export function buildTopology(config: ResolvedConfig): Topology {
     verification: config.verification,
     ...(config.capacity ? { capacity: config.capacity } : {}),
     labels: config.labels,
+    ...backupParts(config),
   };
   switch (config.backend) {
     case "selfHosted":

@@ -8,10 +8,12 @@
 import type { Capacity } from "../config/capacity";
 import type { KubernetesEngine, NodeResources } from "../config/resolve";
 import type { ResolvedReplication } from "../config/replication";
+import type { Retention } from "../config/backup";
 import type { GucName } from "../settings/registry";
 
 export type { CnpgEngine, KubernetesEngine, NodeResources } from "../config/resolve";
 export type { Capacity } from "../config/capacity";
+export type { Retention } from "../config/backup";
 export type Backend = "selfHosted" | "aurora" | "local";
 export type StandbyRole = "oltp" | "olap";
 export type NodeRole = "primary" | StandbyRole;
@@ -229,6 +231,69 @@ export interface AuroraSettings {
   secondaries: readonly AuroraSecondary[];
 }
 
+/** Where a pgBackRest or barman repository is (issue 22). */
+export type BackupRepository =
+  /** A directory on this machine (local); absent path: the backend's default for the stack (topology/backup.ts). */
+  | { kind: "posix"; path?: string }
+  /** Object storage: s3://bucket/prefix. */
+  | {
+      kind: "s3";
+      bucket: string;
+      /** Without leading or trailing slash; "" for the bucket's root. */
+      prefix: string;
+      endpoint?: string;
+      region: string;
+      secretName?: string;
+      uriStyle: "host" | "path";
+    }
+  /** A ReadWriteMany claim every pod mounts (statefulset engine). */
+  | { kind: "pvc"; claim: string };
+
+/** local and the statefulset engine: pgBackRest archives WAL and takes base backups on a schedule. */
+export interface PgbackrestBackup {
+  tool: "pgbackrest";
+  repository: BackupRepository;
+  /** The stanza in the repository; absent only with the local default repository (the stack's name, then). */
+  stanza?: string;
+  /** 5-field cron, UTC. */
+  schedule: string;
+  retention: Retention;
+  archiveTimeoutSeconds: number;
+}
+
+/** cloudnative-pg: the Barman Cloud plugin archives WAL into an ObjectStore; ScheduledBackups take base backups. */
+export interface BarmanCloudBackup {
+  tool: "barmanCloud";
+  repository: Extract<BackupRepository, { kind: "s3" }>;
+  /** The plugin's serverName: the folder of this stack under the destination path. */
+  serverName: string;
+  /** 6-field cron with seconds, as ScheduledBackup reads it. */
+  schedule: string;
+  /** The ObjectStore's retentionPolicy, e.g. 7d. */
+  retentionPolicy: string;
+  archiveTimeoutSeconds: number;
+}
+
+/** Aurora: automated backups, kept this many days. */
+export interface AuroraBackup {
+  tool: "aurora";
+  retentionDays: number;
+}
+
+export type Backup = PgbackrestBackup | BarmanCloudBackup | AuroraBackup;
+
+/** How far a restore replays. */
+export type RestoreTarget = { type: "time"; at: string } | { type: "lsn"; lsn: string } | { type: "latest" };
+
+/** A new stack that starts from a backup, at creation only. */
+export type Restore =
+  /** From a pgBackRest or barman repository: the source stack's stanza (serverName). */
+  | { source: "repository"; repository: BackupRepository; stanza: string; target: RestoreTarget }
+  /** Aurora: restoreToPointInTime from a cluster (identifier, ARN or resource id). */
+  | { source: "auroraCluster"; cluster: string; target: Exclude<RestoreTarget, { type: "lsn" }> }
+  /** Aurora: from a cluster snapshot. */
+  | { source: "auroraSnapshot"; snapshot: string };
+
 interface TopologyBase {
   name: string;
   postgresVersion: 15 | 16 | 17;
@@ -248,6 +313,10 @@ interface TopologyBase {
   capacity?: Capacity;
   /** On every Kubernetes object and, as tags, every AWS resource (stack config labels and changeId). */
   labels: Readonly<Record<string, string>>;
+  /** WAL archive and base backups (absent: none, and nothing rendered for them). */
+  backup?: Backup;
+  /** The backup this stack starts from (absent: an empty stack). */
+  restore?: Restore;
   /** Short hash of everything above: changes whenever anything that needs re-verifying changes. */
   hash: string;
 }

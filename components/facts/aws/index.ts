@@ -4,3 +4,4 @@ export * from "./metrics";
 export * from "./parameters";
 export * from "./provider";
 export * from "./replacement";
+export * from "./restore";
