@@ -4,7 +4,7 @@
  */
 import { provisionTools } from "./support/provisionTools";
 
-provisionTools({ monitoring: true, nftables: true }).catch((error: Error) => {
+provisionTools({ monitoring: true, harness: true }).catch((error: Error) => {
   console.error(`provision: ${error.message}`);
   process.exit(1);
 });

@@ -5,5 +5,5 @@
 import { provisionTools } from "../support/provisionTools";
 
 export async function setup(): Promise<void> {
-  await provisionTools({ monitoring: false, nftables: true });
+  await provisionTools({ monitoring: false, harness: true });
 }
