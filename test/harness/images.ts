@@ -4,7 +4,7 @@
  * and what stands in for the image's binaries (Debian's PostgreSQL, the
  * PgBouncer built here). Differences are listed in HARNESS_LIMITS.
  */
-import { mkdirSync, symlinkSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { PGBOUNCER_IMAGE, POSTGRES_IMAGE } from "../../components/facts/kubernetes";
 import { findPgbouncer, findPostgres } from "../../components/local/binaries";
@@ -20,17 +20,30 @@ export interface ImageRuntime {
 const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 export const VENDORED_ENTRYPOINT = join(__dirname, "vendor", "docker-entrypoint.sh");
 
-/** A directory of stand-ins named as in the image, first on PATH. */
-function binDir(root: string, name: string, links: Record<string, string>): string {
+/**
+ * A directory of stand-ins named as in the image, first on PATH: `links` point at installed binaries, `copies` are
+ * copied in (a checkout under /root, as CI may clone it, is not traversable by the postgres user the containers run
+ * as, so a link into it would be "Permission denied").
+ */
+function binDir(
+  root: string,
+  name: string,
+  links: Record<string, string>,
+  copies: Record<string, string> = {},
+): string {
   const dir = join(root, "images", name);
   mkdirSync(dir, { recursive: true });
   for (const [command, target] of Object.entries(links)) symlinkSync(target, join(dir, command));
+  for (const [command, source] of Object.entries(copies)) {
+    copyFileSync(source, join(dir, command));
+    chmodSync(join(dir, command), 0o755);
+  }
   return dir;
 }
 
 export function imageRuntimes(root: string, postgresMajor: number): Record<"postgres" | "pgbouncer", ImageRuntime> {
   const pgBin = findPostgres(postgresMajor);
-  const postgresBin = binDir(root, "postgres", { "docker-entrypoint.sh": VENDORED_ENTRYPOINT });
+  const postgresBin = binDir(root, "postgres", {}, { "docker-entrypoint.sh": VENDORED_ENTRYPOINT });
   const pgbouncerBin = binDir(root, "pgbouncer", { pgbouncer: findPgbouncer().path });
   return {
     postgres: {
