@@ -152,13 +152,42 @@ export async function failover(
   log(`stopping the old writer ${from}`);
   await stopOldWriter(topology, ops, from);
   const followers = topology.standbys.filter((s) => s.name !== target.name && s.name !== from);
+  const synchronous = await promote(topology, ops, target, followers, log);
+  log(`rw follows ${target.name}; restarting the write pool`);
+  await repoint(topology, ops, target.name);
+  await ops.rolloutRestart(topology.pools.write.service);
+  return completeHandover(topology, ops, { from, target, followers, synchronous }, options, log);
+}
+
+/** Promotes the target and gives it a writer's settings for its followers (synchronous_standby_names). */
+export async function promote(
+  topology: SelfHostedTopology,
+  ops: ClusterOps,
+  target: StandbyNode,
+  followers: StandbyNode[],
+  log: (line: string) => void,
+): Promise<ReturnType<typeof synchronousAfterPromotion>> {
   const synchronous = synchronousAfterPromotion(topology, followers);
   log(`promoting ${target.name}; ${synchronous.description}`);
   await ops.sql(target.name, [PROMOTE_SQL]);
   await ops.sql(target.name, promotedWriterSql(synchronous, followers));
-  log(`rw follows ${target.name}; restarting the write pool`);
-  await repoint(topology, ops, target.name);
-  await ops.rolloutRestart(topology.pools.write.service);
+  return synchronous;
+}
+
+/** After rw selects the new writer and the write pool uses it: the read pool restarted, a write proven. */
+export async function completeHandover(
+  topology: SelfHostedTopology,
+  ops: ClusterOps,
+  handover: {
+    from: string;
+    target: StandbyNode;
+    followers: StandbyNode[];
+    synchronous: ReturnType<typeof synchronousAfterPromotion>;
+  },
+  options: { proveTimeoutMs?: number },
+  log: (line: string) => void,
+): Promise<FailoverResult> {
+  const { from, target, followers, synchronous } = handover;
   // The ro Service drops the promoted pod once its readiness probe fails, but the read pool's open server
   // connections to it (through the Service address) live on until server_lifetime: restart the pool.
   log(`restarting the read pool, whose server connections to ${target.name} would outlive its promotion`);

@@ -21,14 +21,7 @@
  * as "pgbouncer" there: facts/postgres/pgbouncer.ts), so no admin password exists.
  */
 import { PGBOUNCER } from "../../../facts/postgres";
-import { synchronousAfterPromotion } from "../../../failover/promotion";
-import {
-  PROMOTE_SQL,
-  REPLAYED_ALL_RECEIVED_SQL,
-  WRITER_LSN_SQL,
-  promotedWriterSql,
-  replayedUpToSql,
-} from "../../../sql/promotionSql";
+import { REPLAYED_ALL_RECEIVED_SQL, WRITER_LSN_SQL, replayedUpToSql } from "../../../sql/promotionSql";
 import { ensureSlotsSql } from "../../../sql/replicationSql";
 import type { SelfHostedTopology } from "../../../topology/types";
 import { PATHS, names, poolSelector } from "../../conventions";
@@ -37,8 +30,9 @@ import {
   type FailoverResult,
   candidatesFor,
   chooseTarget,
+  completeHandover,
   currentWriter,
-  proveWrite,
+  promote,
   repoint,
   stopOldWriter,
 } from "./failover";
@@ -158,10 +152,7 @@ export async function switchover(
       `${target.name} has not replayed all it received from ${from}; the write pool stays paused. Finish with: pg-read-replicas kubernetes failover --to ${target.name}`,
     );
   const followers = topology.standbys.filter((s) => s.name !== target.name && s.name !== from);
-  const synchronous = synchronousAfterPromotion(topology, followers);
-  log(`promoting ${target.name}; ${synchronous.description}`);
-  await ops.sql(target.name, [PROMOTE_SQL]);
-  await ops.sql(target.name, promotedWriterSql(synchronous, followers));
+  const synchronous = await promote(topology, ops, target, followers, log);
   if (rejoining) {
     log(`${from} rejoins as a standby of ${target.name}, on slot ${rejoining.slot}`);
     await ops.sql(target.name, [ensureSlotsSql([rejoining.slot])]);
@@ -169,15 +160,5 @@ export async function switchover(
   await repoint(topology, ops, target.name);
   log(`rw selects ${target.name}; resuming the write pool`);
   await onWritePool(topology, ops, pools, "RESUME", 30);
-  log(`restarting the read pool, whose server connections to ${target.name} would outlive its promotion`);
-  await ops.rolloutRestart(topology.pools.read.service);
-  await proveWrite(topology, ops, target.name, options.proveTimeoutMs ?? 120_000);
-  log(`a write through ${topology.pools.write.service} landed on ${target.name}`);
-  return {
-    from,
-    to: target.name,
-    followers: followers.map((f) => f.name),
-    synchronous: synchronous.description,
-    next: [`pulumi config set --path kubernetes.writer ${target.name}`, "pulumi up"],
-  };
+  return completeHandover(topology, ops, { from, target, followers, synchronous }, options, log);
 }
