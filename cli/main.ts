@@ -2,7 +2,7 @@
  * pg-read-replicas: the local backend (up, status, down), the verifier for any
  * stack's outputs, and promotion of a local replica to writer.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from "listr2";
 import { awsAuroraApi } from "../components/aurora/check/awsApi";
@@ -25,6 +25,7 @@ import { readOutputsFile } from "../components/contract/outputsFile";
 import { verifyStack } from "../components/verify/verifier";
 import { DEFAULT_STACKS_DIR, defaultStateDir } from "../components/ground/paths";
 import { UserError } from "../components/ground/errors";
+import { writePrivateFile } from "../components/ground/privateFile";
 import { alertsTable, auroraReportText, connectHelp, monitoringHelp, statusTable, verificationTable } from "./render";
 import { activeAlerts, alertsPageUrl, prometheusUrl } from "../components/local/monitoring";
 import type { LocalState } from "../components/local/state";
@@ -97,7 +98,7 @@ async function localUp(
   const plan = runner.planUp(topology, { install: options.install, ...(change ? { change } : {}) });
   await runWithProgress(runner, plan.steps);
   const result = plan.result();
-  if (options.outputs) writeFileSync(options.outputs, `${JSON.stringify(result.outputs, null, 2)}\n`, { mode: 0o600 });
+  if (options.outputs) writePrivateFile(options.outputs, `${JSON.stringify(result.outputs, null, 2)}\n`);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(result.outputs)}\n`);
     return;

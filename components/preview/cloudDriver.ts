@@ -6,8 +6,9 @@
  * suite, then `destroy` and remove the stack. Only the calls below are used, so a test can
  * hand in a fake in place of @pulumi/pulumi/automation's LocalWorkspace.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { writePrivateFile } from "../ground/privateFile";
 import { join } from "node:path";
 import { LocalWorkspace, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { readStackConfig } from "../config/stackFile";
@@ -74,7 +75,7 @@ export function writeOutputsFile(outputs: Record<string, { value: unknown }>, di
       output.value === null || output.value === undefined ? [] : [[key, output.value]],
     ),
   );
-  writeFileSync(file, `${JSON.stringify(plain, null, 2)}\n`, { mode: 0o600 });
+  writePrivateFile(file, `${JSON.stringify(plain, null, 2)}\n`);
   readOutputsFile(file);
   return file;
 }

@@ -12,6 +12,7 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { createServer } from "node:net";
@@ -291,6 +292,9 @@ describe.skipIf(external)("local up on a stack of its own", () => {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
+    // An outputs file that exists already, world-readable, is narrowed to its owner: it holds the passwords.
+    const outputs = join(stack.stateDir, "..", "porty.outputs.json");
+    writeFileSync(outputs, "{}\n", { mode: 0o644 });
     const resumed = await cli([
       "local",
       "up",
@@ -300,10 +304,14 @@ describe.skipIf(external)("local up on a stack of its own", () => {
       stack.stacksDir,
       "--state-dir",
       stack.stateDir,
+      "--outputs",
+      outputs,
       "--json",
     ]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout).backend).toBe("local");
+    expect(statSync(outputs).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(outputs, "utf8")).backend).toBe("local");
     const down = await cli(["local", "down", "--stack", "porty", "--state-dir", stack.stateDir]);
     expect(down.stderr).toContain("Stopped every process of stack porty");
     expect(processesUnder(stack.stateDir)).toEqual([]);

@@ -20,18 +20,24 @@ const EXAMPLES = join(__dirname, "../../examples/ci");
 
 interface Step {
   name?: string;
+  id?: string;
   run?: string;
   uses?: string;
   if?: string;
-  with?: Record<string, string>;
+  with?: Record<string, string | boolean | number>;
+  env?: Record<string, string>;
 }
 interface Job {
   if?: string;
   concurrency?: { group: string; "cancel-in-progress": boolean };
+  permissions?: Record<string, string>;
+  env?: Record<string, string>;
   steps: Step[];
 }
 interface Workflow {
   on: { pull_request: { types: string[] } };
+  permissions?: Record<string, string>;
+  env?: Record<string, string>;
   jobs: Record<string, Job>;
 }
 
@@ -121,6 +127,96 @@ describe("the GitHub Actions workflow", () => {
   });
 });
 
+/** `${{ secrets.X }}` and `${{ steps.X.outputs.pulumi-access-token }}` in a value: credentials handed to a step. */
+function credentialsIn(value: unknown): string[] {
+  const text = JSON.stringify(value ?? {});
+  return [...text.matchAll(/\$\{\{\s*(secrets\.\w+|steps\.[\w-]+\.outputs\.pulumi-access-token)\s*\}\}/g)].map(
+    (m) => m[1]!,
+  );
+}
+
+/** Whose pull requests a job runs for: true when its condition excludes forks. */
+function excludesForks(job: Job): boolean {
+  return (job.if ?? "").includes("github.event.pull_request.head.repo.full_name == github.repository");
+}
+
+describe("the GitHub Actions workflow's credentials (what a change's code can reach)", () => {
+  const jobs = Object.entries(workflow.jobs);
+
+  it("hands no credential to the whole workflow or a whole job, only to the steps that use it", () => {
+    expect(credentialsIn(workflow.env)).toEqual([]);
+    for (const [name, job] of jobs) {
+      expect(credentialsIn(job.env), name).toEqual([]);
+      for (const step of job.steps) {
+        const outsideEnv = credentialsIn({ ...step, env: undefined });
+        expect(outsideEnv, `${name}: ${step.name ?? step.uses ?? step.run}`).toEqual([]);
+      }
+    }
+  });
+
+  it("keeps every credential away from npm ci's install scripts and from forks' pull requests", () => {
+    for (const [name, job] of jobs)
+      for (const step of job.steps) {
+        if (credentialsIn(step.env).length === 0) continue;
+        expect(step.run ?? "", `${name}: ${step.name}`).not.toMatch(/npm (ci|install)/);
+        expect(excludesForks(job), `${name} holds ${credentialsIn(step.env).join(", ")}`).toBe(true);
+      }
+  });
+
+  it("stores no long-lived Pulumi token: a short-lived team token from GitHub's OIDC, not exported to later steps", () => {
+    const everything = JSON.stringify(workflow);
+    expect(everything).not.toContain("secrets.PULUMI_ACCESS_TOKEN");
+    for (const [name, job] of jobs) {
+      const deploys = job.steps.filter((step) => step.env?.PULUMI_ACCESS_TOKEN !== undefined);
+      const auth = job.steps.filter((step) => step.uses?.startsWith("pulumi/auth-actions@"));
+      expect(job.permissions?.["id-token"] === "write", `${name}: id-token only where a token is exchanged`).toBe(
+        auth.length > 0,
+      );
+      if (deploys.length === 0) continue;
+      expect(auth, name).toHaveLength(1);
+      expect(auth[0]!.with).toMatchObject({
+        "requested-token-type": "urn:pulumi:token-type:access_token:team",
+        "export-environment-variables": false,
+      });
+      expect(String(auth[0]!.with!.scope)).toMatch(/^team:/);
+      for (const step of deploys)
+        expect(step.env!.PULUMI_ACCESS_TOKEN).toBe(`\${{ steps.${auth[0]!.id}.outputs.pulumi-access-token }}`);
+    }
+  });
+
+  it("grants the workflow only read access, and pull-requests: write only to the jobs that comment", () => {
+    expect(workflow.permissions).toEqual({ contents: "read" });
+    for (const [name, job] of jobs) {
+      const comments = job.steps.some((step) => step.uses?.startsWith("actions/github-script@"));
+      expect(job.permissions?.["pull-requests"] === "write", name).toBe(comments);
+    }
+  });
+
+  it("leaves no GitHub token in .git/config", () => {
+    for (const [name, job] of jobs)
+      for (const step of job.steps.filter((s) => s.uses?.startsWith("actions/checkout@")))
+        expect(step.with?.["persist-credentials"], name).toBe(false);
+  });
+
+  it("writes the kubeconfig 0600 outside the workspace, and removes it even after a failure", () => {
+    for (const [name, job] of jobs) {
+      const writes = job.steps.findIndex((step) => step.env?.PREVIEW_KUBECONFIG !== undefined);
+      if (writes < 0) continue;
+      const write = job.steps[writes]!.run!;
+      expect(write, name).toMatch(/^umask 077 && /);
+      expect(write, name).toContain('> "$RUNNER_TEMP/');
+      const path = /> "(\$RUNNER_TEMP\/[\w.-]+)"/.exec(write)![1]!;
+      const users = job.steps.flatMap((step, at) => (step.env?.KUBECONFIG !== undefined ? [at] : []));
+      expect(users.length, name).toBeGreaterThan(0);
+      for (const at of users)
+        expect(job.steps[at]!.env!.KUBECONFIG).toBe(path.replace("$RUNNER_TEMP", "${{ runner.temp }}"));
+      const removal = job.steps.findIndex((step) => step.run === `rm -f "${path}"`);
+      expect(removal, name).toBeGreaterThan(Math.max(...users));
+      expect(job.steps[removal]!.if, name).toBe("always()");
+    }
+  });
+});
+
 /**
  * The deployment file's fields, from the Pulumi CLI: ProjectStackDeployment wraps DeploymentSettings
  * under `settings` (sdk/go/common/workspace/project.go); the fields are the yaml tags of
@@ -179,6 +275,11 @@ describe("the Pulumi Deployments review-stack settings", () => {
     expect(keys).toEqual(["changeId", "labels"]);
     for (const key of keys) expect(Object.keys(selfHostedConfigSchema.shape)).toContain(key);
     expect(sets[1]).toContain('labels["pg-read-replicas/expires"]');
+  });
+
+  it("writes the kubeconfig for the executor 0600", () => {
+    const write = settings.operationContext.preRunCommands.find((c) => c.includes("$KUBECONFIG_DATA"))!;
+    expect(write).toMatch(/^umask 077 && printf/);
   });
 
   it("writes the expiry as the product does (GNU date's format matches expiryLabelValue)", () => {
