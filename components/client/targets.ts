@@ -8,6 +8,7 @@ import type { Endpoint, StackOutputs } from "../contract/stackOutputs";
 import { parseOutputs, readOutputsFile } from "../contract/outputsFile";
 import { sslFor } from "../contract/connection";
 import { ClientConfigError } from "./errors";
+import { redactConnectionString } from "../ground/redact";
 import { ENV_NAMES } from "../contract/urls";
 
 export interface PoolTarget {
@@ -52,7 +53,7 @@ export function targetsFromOutputsFile(path: string): ClientTargets {
 
 /** A URL with the password replaced, safe to print. */
 function redacted(url: string): string {
-  return url.replace(/^(\w+:\/\/[^:@/]*:)[^@]*@/, "$1***@");
+  return redactConnectionString(url);
 }
 
 function fromUrl(name: string, url: string): PoolTarget {
