@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import { redactConnectionString } from "../../components/ground/redact";
 import { targetsFromEnv } from "../../components/client/targets";
 
-/** A password no other part of the templates can contain, with the characters people really put in them. */
+/** A password no other part of the templates can contain, of printable ASCII (@ : / ? # % and quotes included). */
 const password = fc
-  .string({ unitBinaryOrder: "full", minLength: 1, maxLength: 16 })
+  .string({ minLength: 1, maxLength: 16 })
   .filter((s) => !/[\s\0]/.test(s))
   .map((s) => `S3cret${s}`);
 
