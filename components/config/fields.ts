@@ -144,6 +144,23 @@ export const region = z.string().transform((raw, ctx) => {
   return raw;
 });
 
+const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/** An RFC 1123 host name or an IP address, and nothing else: it is written into libpq connection strings, where a
+ * space or `=` would add keywords (`h sslmode=disable`). */
+export const hostName = z.string().transform((raw, ctx) => {
+  const isName = raw.length <= 253 && raw.split(".").every((label) => HOST_LABEL.test(label));
+  const isIpv6 = /^[0-9a-f:.]+$/i.test(raw) && raw.includes(":");
+  if (!isName && !isIpv6)
+    return fail(
+      ctx,
+      raw,
+      "is not a host name or an IP address",
+      "write a DNS name such as db.eu.example.com, or an address such as 198.18.0.10 (no spaces, ports or keywords)",
+    );
+  return raw;
+});
+
 export const cidr = z.string().transform((raw, ctx) => {
   const parsed = parseCidr(raw);
   if (!parsed) {

@@ -18,6 +18,7 @@ import {
   doc,
   duration,
   gucOverrides,
+  hostName,
   labelMap,
   positiveNumber,
   postgresVersion,
@@ -217,7 +218,7 @@ const selfHostedRegion = z.strictObject({
   cidrs: doc(cidrList, "where that cluster reaches the primary from; replication is TLS-only from these"),
   allowedCidrs: doc(cidrList.optional(), "clients of that region's replicas", "its cidrs"),
   primaryHost: doc(
-    z.string().min(1).optional(),
+    hostName.optional(),
     "host that region's replicas reach the primary at",
     "the exposed Service's load balancer",
   ),

@@ -2,7 +2,9 @@
  * Every bad input is refused with a message that names the key, the value and
  * the fix. One row per distinct mistake; each asserts on the message text.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { hostName } from "../../components/config/fields";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import {
@@ -313,6 +315,25 @@ const rows: Row[] = [
     expect: ["capacity.safetyFactor = 0.5", "must be from 1 to 3"],
   },
   {
+    mistake: "a primaryHost that would add keywords to the replicas' connection string",
+    config: patched(base, {
+      crossRegion: [
+        {
+          region: "eu-west-1",
+          replicas: 1,
+          context: "eu",
+          cidrs: ["10.20.0.0/16"],
+          primaryHost: "db.example.com sslmode=disable",
+        },
+      ],
+    }),
+    expect: [
+      'crossRegion[0].primaryHost = "db.example.com sslmode=disable"',
+      "is not a host name or an IP address",
+      "no spaces, ports or keywords",
+    ],
+  },
+  {
     mistake: "selfHosted without a namespace",
     config: patched(base, { kubernetes: undefined }),
     expect: ["kubernetes.namespace = (not set)", "is required for backend selfHosted"],
@@ -519,5 +540,22 @@ describe("bad stack config is refused with key, value and fix", () => {
     expect(() => topologyFromConfig(base)).not.toThrow();
     expect(() => topologyFromConfig(localBase())).not.toThrow();
     expect(() => topologyFromConfig(patched(aurora, { crossRegion: [auroraSecondary] }))).not.toThrow();
+  });
+});
+
+describe("hostName (written into libpq connection strings)", () => {
+  it("accepts DNS names and IP addresses, and refuses anything that could add a keyword", () => {
+    const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?$/);
+    fc.assert(
+      fc.property(fc.array(label, { minLength: 1, maxLength: 4 }), (labels) => {
+        expect(hostName.safeParse(labels.join(".")).success).toBe(true);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.string(), fc.constantFrom(" ", "=", "'", "\\", "\t", "\n", "/", "?"), fc.string(), (a, bad, b) => {
+        expect(hostName.safeParse(`db${a}${bad}${b}`).success).toBe(false);
+      }),
+    );
+    for (const address of ["198.18.0.10", "::1", "2001:db8::7"]) expect(hostName.safeParse(address).success).toBe(true);
   });
 });
