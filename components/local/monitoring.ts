@@ -22,6 +22,7 @@ import { waitForListener } from "./readiness";
 import { servingStandbys } from "./serving";
 import { type LocalState, writeState } from "./state";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 
 export const MONITORING_BINARIES = {
   postgresExporter: "/usr/bin/prometheus-postgres-exporter",
@@ -175,7 +176,7 @@ function startPoolExporter(layout: Layout, state: LocalState, monitoring: Monito
 }
 
 async function startOrReloadPrometheus(layout: Layout, state: LocalState, monitoring: Monitoring): Promise<void> {
-  if (isAlive(monitoring.pids.prometheus)) return reloadPrometheus(monitoring.prometheus);
+  if (isAlive(monitoring.pids.prometheus)) return reloadPrometheus(monitoring);
   const { host, port } = monitoring.prometheus;
   const f = files(layout);
   monitoring.pids.prometheus = spawnDaemon(
@@ -183,24 +184,46 @@ async function startOrReloadPrometheus(layout: Layout, state: LocalState, monito
     [
       `--config.file=${f.config}`,
       `--storage.tsdb.path=${f.data}`,
+      // No --web.enable-lifecycle: it would let anyone who reaches the port stop Prometheus (POST /-/quit); the
+      // runner reloads with SIGHUP instead, as the process's owner.
       `--web.listen-address=${host}:${port}`,
-      "--web.enable-lifecycle",
       "--log.level=warn",
     ],
     { runAs: state.runAs, logFile: layout.log("prometheus") },
   );
 }
 
-/** Prometheus re-reads its config and rules (started with --web.enable-lifecycle). */
-async function reloadPrometheus(endpoint: Endpoint): Promise<void> {
-  const response = await fetch(`${prometheusUrl(endpoint)}/-/reload`, {
-    method: "POST",
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!response.ok)
-    throw new LocalError(
-      `Prometheus refused to reload its rules (${response.status}: ${(await response.text()).trim()})`,
-    );
+/** Prometheus's own record of its last reload, from its /metrics page. */
+async function lastReload(endpoint: Endpoint): Promise<{ at: number; successful: boolean }> {
+  const response = await fetch(`${prometheusUrl(endpoint)}/metrics`, { signal: AbortSignal.timeout(5_000) });
+  const text = await response.text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+  return {
+    at: value("prometheus_config_last_reload_success_timestamp_seconds"),
+    successful: value("prometheus_config_last_reload_successful") === 1,
+  };
+}
+
+/**
+ * Prometheus re-reads its config and rules on SIGHUP. Its success timestamp has whole seconds, so the signal waits for
+ * the clock to pass the last reload's second: a newer timestamp then proves this reload, not an earlier one.
+ */
+async function reloadPrometheus(monitoring: Monitoring): Promise<void> {
+  const endpoint = monitoring.prometheus;
+  const before = await lastReload(endpoint);
+  while (Date.now() / 1000 < before.at + 1) await sleep(50);
+  process.kill(monitoring.pids.prometheus!, "SIGHUP");
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const after = await lastReload(endpoint).catch(() => before);
+    if (after.at > before.at) return;
+    if (before.successful && !after.successful)
+      throw new LocalError(
+        "Prometheus refused to reload its rules: its log says why (the prometheus log in the state directory)",
+      );
+    if (Date.now() > deadline) throw new LocalError("Prometheus did not reload its rules within 10 s of SIGHUP");
+    await sleep(100);
+  }
 }
 
 /**
@@ -216,7 +239,7 @@ export async function refreshMonitoring(layout: Layout, state: LocalState): Prom
   }
   writeFiles(layout, state, monitoring);
   writeState(layout, state);
-  if (isAlive(monitoring.pids.prometheus)) await reloadPrometheus(monitoring.prometheus);
+  if (isAlive(monitoring.pids.prometheus)) await reloadPrometheus(monitoring);
 }
 
 /**

@@ -6,7 +6,7 @@
  * informational alert and nothing about the OLTP replicas.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { alertsPageUrl, prometheusUrl } from "../../components/local/monitoring";
+import { alertsPageUrl, prometheusUrl, refreshMonitoring } from "../../components/local/monitoring";
 import { alertRules } from "../../components/monitoring/alertRules";
 import { dashboardQueries } from "../../components/monitoring/dashboard";
 import { metricSelectors } from "../../components/monitoring/selectors";
@@ -86,6 +86,23 @@ describe.skipIf(external)("monitoring, from the local Prometheus scraping the re
       if ((await query(url, panel)).length === 0) emptyPanels.push(panel);
     expect(emptyPanels).toEqual([]);
     expect(selectors.length).toBeGreaterThan(30);
+  });
+
+  it("offers no lifecycle API to whoever reaches its port, and reloads its rules on the runner's SIGHUP", async () => {
+    const { url } = prometheus();
+    // Prometheus answers 403 "Lifecycle API is not enabled" unless started with --web.enable-lifecycle.
+    expect((await fetch(`${url}/-/quit`, { method: "POST" })).status).toBe(403);
+    expect((await fetch(`${url}/-/reload`, { method: "POST" })).status).toBe(403);
+    const reloadedAt = async () =>
+      Number(
+        /^prometheus_config_last_reload_success_timestamp_seconds (\S+)$/m.exec(
+          await (await fetch(`${url}/metrics`)).text(),
+        )![1],
+      );
+    const before = await reloadedAt();
+    await refreshMonitoring(runner().layout, runner().state()!);
+    expect(await reloadedAt()).toBeGreaterThan(before);
+    expect((await fetch(`${url}/-/healthy`)).status).toBe(200);
   });
 
   it("prints an alerts page this Prometheus serves", async () => {
