@@ -6,6 +6,7 @@ import { switchover } from "../components/kubernetes/statefulset/failover/switch
 import { readStackConfig } from "../components/config/stackFile";
 import { UserError } from "../components/ground/errors";
 import { DEFAULT_STACKS_DIR } from "../components/ground/paths";
+import { stackName } from "./shared";
 import { topologyFromPulumiConfig } from "../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../components/topology/types";
 
@@ -84,7 +85,7 @@ export function registerKubernetesCommands(root: Command): void {
   kubernetes
     .command("failover")
     .description("fence the writer, promote an OLTP replica, point rw and the write pool at it, prove a write")
-    .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", "dev")
+    .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", stackName, "dev")
     .option("--stacks-dir <dir>", "directory of Pulumi.<stack>.yaml files", DEFAULT_STACKS_DIR)
     .option("--to <pod>", "the OLTP replica pod to promote (default: the most advanced)")
     .option("--context <name>", "kubeconfig context (default: the stack's kubernetes:context)")
@@ -95,7 +96,7 @@ export function registerKubernetesCommands(root: Command): void {
     .description(
       "planned, zero-loss change of writer (how a changed writer template is applied): pause the write pool, let an OLTP replica replay everything, fence and stop the writer, promote, repoint, resume, prove a write",
     )
-    .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", "dev")
+    .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", stackName, "dev")
     .option("--stacks-dir <dir>", "directory of Pulumi.<stack>.yaml files", DEFAULT_STACKS_DIR)
     .option("--to <pod>", "the OLTP replica pod to promote (default: the most advanced)")
     .option("--context <name>", "kubeconfig context (default: the stack's kubernetes:context)")

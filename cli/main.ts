@@ -29,7 +29,7 @@ import { writePrivateFile } from "../components/ground/privateFile";
 import { alertsTable, auroraReportText, connectHelp, monitoringHelp, statusTable, verificationTable } from "./render";
 import { activeAlerts, alertsPageUrl, prometheusUrl } from "../components/local/monitoring";
 import type { LocalState } from "../components/local/state";
-import { durationOption, invokedAs, keepGoingWhenOutputCloses, quote, stderr } from "./shared";
+import { durationOption, invokedAs, keepGoingWhenOutputCloses, quote, stackName, stderr } from "./shared";
 import { previewCommands } from "./preview";
 import { serveReadPool } from "../components/local/readPoolDaemon";
 import { servePoolExporter } from "../components/local/poolExporterDaemon";
@@ -239,7 +239,7 @@ async function auroraRemoveAutoscaled(): Promise<void> {
 
 function stackOptions(command: Command): Command {
   return command
-    .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", "local")
+    .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", stackName, "local")
     .option(
       "--state-dir <dir>",
       "where local data and logs live (default .pg-read-replicas/<stack>, or $PG_READ_REPLICAS_STATE_DIR)",

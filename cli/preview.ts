@@ -9,7 +9,7 @@ import { previewMarkdown } from "../components/preview/summary";
 import { checkChangeId, previewStackName } from "../components/preview/template";
 import { DEFAULT_STACKS_DIR, PROJECT_ROOT } from "../components/ground/paths";
 import { verifyStack } from "../components/verify/verifier";
-import { durationOption, invokedAs, quote, stderr } from "./shared";
+import { durationOption, invokedAs, quote, stackName, stderr } from "./shared";
 
 interface PreviewOptions {
   stack: string;
@@ -121,6 +121,7 @@ function previewOptions(command: Command): Command {
     .option(
       "--stack <template>",
       "the preview template in stacks/ (Pulumi.<template>.yaml); the stack is <template>-<id>",
+      stackName,
       "pr",
     )
     .requiredOption("--id <id>", "the change: a pull request number, or lower-case letters, digits and -", idOption)

@@ -35,3 +35,15 @@ export function invokedAs(): string {
 
 /** A word as typed, quoted for the shell only when it needs it. */
 export const quote = (text: string) => (/^[\w./@:=-]+$/.test(text) ? text : shq(text));
+
+/**
+ * A stack name as Pulumi allows it (letters, digits, -, _ and .), starting with a letter or digit: it names files and
+ * the default state directory, so `..` or a path would reach outside them.
+ */
+export function stackName(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(value))
+    throw new InvalidArgumentError(
+      `${JSON.stringify(value)} is not a stack name: use letters, digits, -, _ and ., starting with a letter or digit (the name of a Pulumi.<name>.yaml)`,
+    );
+  return value;
+}

@@ -7,6 +7,10 @@ export class Layout {
   get stateFile(): string {
     return join(this.root, "state.json");
   }
+  /** Written first by local up: local down deletes only a directory that holds it (or a state file). */
+  get markerFile(): string {
+    return join(this.root, ".pg-read-replicas-stack");
+  }
   get outputsFile(): string {
     return join(this.root, "outputs.json");
   }

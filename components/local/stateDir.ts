@@ -1,5 +1,5 @@
 /** The state directory: created step by step, owned by the servers' user, reachable by it. */
-import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { LocalError } from "./errors";
 import { run } from "./exec";
@@ -37,6 +37,15 @@ function otherUsersCanEnter(dir: string): boolean {
   }
 }
 
+/** The stack's own mark on its state directory, so local down never deletes a directory it did not create. */
+function markStateDirectory(layout: Layout): void {
+  if (!existsSync(layout.markerFile))
+    writeFileSync(layout.markerFile, "pg-read-replicas local stack state: local down deletes this directory\n", {
+      mode: 0o644,
+      flag: "wx",
+    });
+}
+
 export function prepareDirectories(layout: Layout, runAs: RunAs): void {
   if (layout.nodeSocketDir(999).length > MAX_SOCKET_DIR_LENGTH) {
     throw new LocalError(
@@ -46,6 +55,7 @@ export function prepareDirectories(layout: Layout, runAs: RunAs): void {
   try {
     makeParents(layout.root);
     ensureDir(layout.root, runAs);
+    markStateDirectory(layout);
   } catch (error) {
     throw new LocalError(
       `cannot create the state directory ${layout.root} (${(error as Error).message}); pass a writable --state-dir or set PG_READ_REPLICAS_STATE_DIR.`,

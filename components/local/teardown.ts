@@ -1,9 +1,10 @@
 /** Stopping a local stack: the read pool controller and pools first, then replicas, the writer last. */
-import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { userInfo } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { allNodes } from "../topology/queries";
 import { nodeByName, nodeContext } from "./contexts";
+import { LocalError } from "./errors";
 import { stopProcess } from "./exec";
 import type { Layout } from "./layout";
 import { removeNetwork } from "./network";
@@ -39,12 +40,36 @@ async function stopOrphanServers(layout: Layout): Promise<void> {
 }
 
 /**
+ * local down deletes only what local up created: a directory with the stack's marker or its state file (stacks from
+ * before the marker have the state file), or an empty one. Anything else — a mistyped --state-dir, a home or a
+ * checkout — is refused whole, before anything is stopped or deleted.
+ */
+export function refuseForeignDirectory(layout: Layout): void {
+  const entries = readdirSync(layout.root);
+  if (entries.length === 0) return;
+  const ours = [layout.markerFile, layout.stateFile].some((file) => {
+    try {
+      return lstatSync(file).isFile();
+    } catch {
+      return false;
+    }
+  });
+  if (!ours)
+    throw new LocalError(
+      `${layout.root} is not a pg-read-replicas state directory (it holds ${entries.length} ${entries.length === 1 ? "entry" : "entries"} but neither ` +
+        `${basename(layout.markerFile)} nor state.json): local down deletes only what local up created. Check --state-dir; ` +
+        "if you mean to delete that directory, do it yourself.",
+    );
+}
+
+/**
  * Stops whatever runs, deletes the stack's network namespaces (with their links and routes) and
  * removes the state directory; also after a crash, and when the state file is unreadable.
  */
 export async function tearDown(layout: Layout): Promise<{ removed: boolean; namespaces: string[] }> {
   const namespaces = async () => (userInfo().uid === 0 ? removeNetwork(layout.root) : []);
   if (!existsSync(layout.root)) return { removed: false, namespaces: await namespaces() };
+  refuseForeignDirectory(layout);
   let state: LocalState | undefined;
   try {
     state = readState(layout);

@@ -93,6 +93,25 @@ describe("bad input to the CLI", () => {
     );
   });
 
+  it("refuses a stack name that is a path, before anything is read or deleted", async () => {
+    for (const name of ["..", "../x", "a/b", ".hidden"]) {
+      const result = await cli(["local", "down", "--stack", name]);
+      expect(result.code, name).toBe(1);
+      expect(result.stderr).toContain(`${JSON.stringify(name)} is not a stack name`);
+    }
+    expect(existsSync(join(__dirname, "../../package.json"))).toBe(true);
+  });
+
+  it("local down refuses a directory local up did not create, and leaves it whole", async () => {
+    const mine = join(scratch, "not-a-stack");
+    mkdirSync(mine);
+    writeFileSync(join(mine, "notes.txt"), "keep\n");
+    const result = await cli(["local", "down", "--stack", "local", "--state-dir", mine]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${mine} is not a pg-read-replicas state directory`);
+    expect(readFileSync(join(mine, "notes.txt"), "utf8")).toBe("keep\n");
+  });
+
   it("refuses kubernetes failover on a CloudNativePG stack: the operator fails over itself", async () => {
     const result = await cli(["kubernetes", "failover", "--stack", "prod-cnpg"]);
     expect(result.code).toBe(1);
