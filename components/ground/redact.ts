@@ -34,3 +34,23 @@ export function redactConnectionString(text: string): string {
     ? text.replace(KEYWORD_SECRET, "$1***")
     : redactUserinfo(text).replace(URL_SECRET, "$1***");
 }
+
+/** Known secrets (a stack's password) hidden wherever they appear: as written, URL-encoded, or escaped in JSON. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of secrets) {
+    if (secret.length === 0) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]))
+      result = result.split(form).join("***");
+  }
+  return result;
+}
+
+/** Every string inside a plain value (objects, arrays) with the secrets hidden; other values as they are. */
+export function redactSecretsDeep<T>(value: T, secrets: readonly string[]): T {
+  if (typeof value === "string") return redactSecrets(value, secrets) as T;
+  if (Array.isArray(value)) return value.map((item) => redactSecretsDeep(item, secrets)) as T;
+  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactSecretsDeep(item, secrets)])) as T;
+  return value;
+}

@@ -46,7 +46,19 @@ function markStateDirectory(layout: Layout): void {
     });
 }
 
+/**
+ * pg_ctl starts the postmaster through /bin/sh with the data directory inside double quotes
+ * (src/bin/pg_ctl/pg_ctl.c, start_postmaster), where $ ` \ and " still act: a state directory holding one would run
+ * shell code as the servers' user.
+ */
+const SHELL_ACTIVE_IN_DOUBLE_QUOTES = /[$`"\\\n]/;
+
 export function prepareDirectories(layout: Layout, runAs: RunAs): void {
+  const active = SHELL_ACTIVE_IN_DOUBLE_QUOTES.exec(layout.root);
+  if (active)
+    throw new LocalError(
+      `state directory ${JSON.stringify(layout.root)} holds ${JSON.stringify(active[0])}, which pg_ctl's shell would interpret; pass a --state-dir without $ \` " \\ or a newline.`,
+    );
   if (layout.nodeSocketDir(999).length > MAX_SOCKET_DIR_LENGTH) {
     throw new LocalError(
       `state directory ${layout.root} is too deep for PostgreSQL's Unix sockets (${layout.nodeSocketDir(999).length} > ${MAX_SOCKET_DIR_LENGTH} characters); pass a shorter --state-dir.`,

@@ -5,6 +5,7 @@
  * --keep, which otherwise leaves the stack up). A driver per mode does what differs: the
  * local one rehearses the stack on this machine, the cloud one deploys it through Pulumi.
  */
+import { redactSecrets, redactSecretsDeep } from "../ground/redact";
 import type { StackOutputs } from "../contract/stackOutputs";
 import type { Topology } from "../topology/types";
 import type { VerificationReport } from "../verify/verifier";
@@ -106,12 +107,15 @@ export async function runPreview(
     cleanupCommand: options.cleanupCommand,
     ok: false,
   };
-  await runSteps(cycleSteps(driver, identity, options, result), result, options);
-  await tearDown(driver, identity, options, result);
+  // The stack's password, once deployed, never reaches the log or the summary (a failing check may print a URL).
+  const secrets: string[] = [];
+  const guarded: CycleOptions = { ...options, log: (line) => options.log(redactSecrets(line, secrets)) };
+  await runSteps(cycleSteps(driver, identity, guarded, result, secrets), result, guarded);
+  await tearDown(driver, identity, guarded, result);
   driver.release?.();
   if (signal.aborted) result.interrupted = String(signal.reason ?? "interrupted");
   result.ok = !signal.aborted && result.steps.every((step) => step.status === "passed" || step.status === "kept");
-  return result;
+  return redactSecretsDeep(result, secrets);
 }
 
 interface Step {
@@ -126,6 +130,7 @@ function cycleSteps(
   identity: PreviewIdentity,
   { log, signal, deps }: CycleOptions,
   result: PreviewResult,
+  secrets: string[],
 ): Step[] {
   let deployed: Deployed | undefined;
   const need = () => {
@@ -146,6 +151,7 @@ function cycleSteps(
       title: `Deploy ${identity.stack} (${how})`,
       run: async () => {
         deployed = await driver.deploy(log, signal);
+        secrets.push(deployed.outputs.password);
         result.notes = deployed.notes;
       },
     },

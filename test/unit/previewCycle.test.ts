@@ -48,6 +48,40 @@ async function run(
 
 const statuses = (result: PreviewResult) => Object.fromEntries(result.steps.map((s) => [s.name, s.status]));
 
+describe("a preview run's log and summary", () => {
+  it("never show the stack's password, though a failing check prints a URL with it", async () => {
+    const password = "pw'S3cr/et@x";
+    const outputs = { ...FAKE_OUTPUTS, password };
+    const url = `postgresql://app:${encodeURIComponent(password)}@h:5432/app`;
+    const driver: PreviewDriver = {
+      ...fakeDriver([]),
+      deploy: async () => ({ outputs, outputsFile: "/tmp/outputs.json", notes: [] }),
+    };
+    const logged: string[] = [];
+    const result = await runPreview(driver, IDENTITY, {
+      keep: false,
+      signal: new AbortController().signal,
+      log: (line) => void logged.push(line),
+      cleanupCommand: CLEANUP,
+      deps: deps({
+        suite: async (_file, log) => {
+          log(`connecting to ${url} with password ${password}`);
+          return {
+            ...PASSED_SUITE,
+            ok: false,
+            failed: 1,
+            failures: [{ file: "routing.test.ts", test: "reads", message: `could not reach ${url} (${password})` }],
+          };
+        },
+      }),
+    });
+    const everything = [previewMarkdown(result), ...logged].join("\n");
+    expect(everything).toContain("could not reach postgresql://app:***@h:5432/app (***)");
+    expect(everything).not.toContain(password);
+    expect(everything).not.toContain(encodeURIComponent(password));
+  });
+});
+
 describe("a preview run", () => {
   it("creates, deploys, verifies, runs the suite, then tears down, in that order", async () => {
     const calls: string[] = [];
@@ -119,7 +153,7 @@ describe("a preview run", () => {
     });
     const calls: string[] = [];
     const result = await run(fakeDriver(calls, { deploy: new VerificationFailed(failing, "/state/logs") }));
-    expect(result.verification).toBe(failing);
+    expect(result.verification).toEqual(failing);
     const summary = previewMarkdown(result);
     expect(summary).toContain("**Not verified** after 2000 ms (3 attempts):");
     expect(summary).toMatch(
