@@ -35,6 +35,25 @@ export const READY_SEGMENT = `^${SEGMENT}\\.ready$`;
 /** A backup history file, `<start segment>.<offset>.backup`: pg_backup_stop writes it on the server backed up. */
 export const BACKUP_HISTORY = `^${SEGMENT}\\.[0-9A-F]{8}\\.backup$`;
 
+/**
+ * Failing now, as SQL over pg_stat_archiver `a`: the newest failure is newer than the newest success (archiveFailing()
+ * says why). The exporter's gauge and the parse decide alike.
+ */
+export const ARCHIVE_FAILING_SQL =
+  "(a.last_failed_time IS NOT NULL AND (a.last_archived_time IS NULL OR a.last_failed_time > a.last_archived_time))";
+
+/** The segment size in bytes (wal_segment_size, 16MB unless initdb was told otherwise). */
+export const SEGMENT_BYTES_SQL = "pg_size_bytes(current_setting('wal_segment_size'))";
+
+/**
+ * Where the segment a file name starts with begins, in bytes of WAL (the same scale as pg_wal_lsn_diff(lsn, '0/0')):
+ * its log and segment numbers (hex digits 9-16 and 17-24; the timeline, digits 1-8, does not move the position).
+ */
+export function segmentStartBytesSql(name: string): string {
+  const hex = (from: number) => `('x' || substr(${name}, ${from}, 8))::bit(32)::bigint`;
+  return `((${hex(9)} * (4294967296 / ${SEGMENT_BYTES_SQL}) + ${hex(17)}) * ${SEGMENT_BYTES_SQL})`;
+}
+
 const epoch = (column: string) => `extract(epoch FROM ${column})::float8`;
 
 export const ARCHIVE_STATE_SQL = `SELECT pg_is_in_recovery() AS in_recovery,
