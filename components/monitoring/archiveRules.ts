@@ -5,13 +5,12 @@
  * (kubernetes/cnpg/validate.ts); its plugin's metrics are in facts ARCHIVE_WATCH.barmanPluginMetrics.
  */
 import { ARCHIVE_WATCH } from "../facts/backup/archive";
+import { ARCHIVE_MARGIN_S } from "../sql/archiveState";
 import type { PgbackrestBackup } from "../topology/types";
 import { longestCronGapMs } from "./cronGap";
 import { type AlertRule, promDuration, rule } from "./ruleFile";
 import type { RuleScope } from "./ruleScope";
 
-/** Beyond archive_timeout: the switch waits for the checkpointer's next round, then archive-push runs and a scrape. */
-export const ARCHIVE_MARGIN_S = 60;
 /**
  * WAL an idle writer leaves unswitched after a segment switch (its own unimportant records, observed up to
  * ARCHIVE_WATCH.idleSegmentTailBytes until the next checkpoint): a WAL page, so they never read as unarchived data.

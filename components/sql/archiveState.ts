@@ -9,6 +9,12 @@
  * with the server's own now(), so an age never mixes two clocks.
  */
 
+/**
+ * How long past archive_timeout WAL may wait for the archive before it counts as behind: the switch waits for the
+ * checkpointer's next round, then archive_command runs (and, for an alert, a scrape).
+ */
+export const ARCHIVE_MARGIN_S = 60;
+
 /** The columns, in this order. */
 export const ARCHIVE_STATE_COLUMNS = [
   "in_recovery",
