@@ -14,6 +14,7 @@
  * The exporter's role needs only pg_monitor.
  */
 import { stringify } from "yaml";
+import type { Backup } from "../topology/types";
 import {
   ARCHIVE_FAILING_SQL,
   BACKUP_HISTORY,
@@ -219,6 +220,25 @@ FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'`,
     ],
   },
   {
+    namespace: "pgrr_database",
+    query: `SELECT coalesce(sum(xact_commit + xact_rollback), 0)::float8 AS transactions_total FROM pg_stat_database`,
+    columns: [
+      {
+        column: "transactions_total",
+        usage: "COUNTER",
+        description:
+          "Transactions committed or rolled back in every database of the server (rate() = transactions per second)",
+      },
+    ],
+  },
+];
+
+/**
+ * The writer's archive and base backups (archiveRules.ts reads them), only for a stack that archives: a changed
+ * queries file rolls the statefulset engine's database pods (restartHashes.ts), so stacks without a backup keep theirs.
+ */
+export const ARCHIVE_QUERIES: readonly ExporterQuery[] = [
+  {
     namespace: "pgrr_archiver",
     // Writer only: a standby archives nothing (archive_mode = on). pg_ls_archive_statusdir() needs pg_monitor.
     query: `WITH a AS (SELECT * FROM pg_stat_archiver),
@@ -293,19 +313,13 @@ WHERE NOT pg_is_in_recovery()`,
       },
     ],
   },
-  {
-    namespace: "pgrr_database",
-    query: `SELECT coalesce(sum(xact_commit + xact_rollback), 0)::float8 AS transactions_total FROM pg_stat_database`,
-    columns: [
-      {
-        column: "transactions_total",
-        usage: "COUNTER",
-        description:
-          "Transactions committed or rolled back in every database of the server (rate() = transactions per second)",
-      },
-    ],
-  },
 ];
+
+/** The queries a stack's exporters run: every stack's, and the archive's when it archives WAL. */
+export function exporterQueriesFor(topology: { backup?: Backup }): readonly ExporterQuery[] {
+  const archives = topology.backup !== undefined && topology.backup.tool !== "aurora";
+  return archives ? [...EXPORTER_QUERIES, ...ARCHIVE_QUERIES] : EXPORTER_QUERIES;
+}
 
 /** The queries file both exporters read. */
 export function renderExporterQueries(queries: readonly ExporterQuery[] = EXPORTER_QUERIES): string {

@@ -14,7 +14,7 @@ import type { StackOutputs } from "../../components/contract/stackOutputs";
 import { freePorts, LOOPBACK } from "../../components/local/addresses";
 import { MONITORING_BINARIES } from "../../components/local/monitoring";
 import { alertRules, renderAlertRules } from "../../components/monitoring/alertRules";
-import { renderExporterQueries } from "../../components/monitoring/exporterQueries";
+import { exporterQueriesFor, renderExporterQueries } from "../../components/monitoring/exporterQueries";
 import { renderPrometheusConfig } from "../../components/monitoring/prometheusConfig";
 import type { LocalTopology } from "../../components/topology/types";
 import { checkArchive } from "../../components/verify/archive";
@@ -131,7 +131,7 @@ describe("watching the archive on a real server, through Prometheus", () => {
     await sql(
       "CREATE ROLE mon LOGIN PASSWORD 'mon' IN ROLE pg_monitor; CREATE ROLE app LOGIN PASSWORD 'app' IN ROLE pg_monitor; CREATE TABLE t (x int)",
     );
-    writeFileSync(join(dir, "queries.yaml"), renderExporterQueries());
+    writeFileSync(join(dir, "queries.yaml"), renderExporterQueries(exporterQueriesFor(topology)));
     writeFileSync(join(dir, "rules.yml"), renderAlertRules(topology));
     const labels = { pgrr_cluster: topology.name, role: "primary", pg_node: NODE, region: topology.region };
     writeFileSync(

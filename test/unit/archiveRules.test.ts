@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { alertRules } from "../../components/monitoring/alertRules";
 import { baseBackupBoundMs } from "../../components/monitoring/archiveRules";
 import { longestCronGapMs } from "../../components/monitoring/cronGap";
-import { exporterMetrics } from "../../components/monitoring/exporterQueries";
+import { EXPORTER_QUERIES, exporterMetrics, exporterQueriesFor } from "../../components/monitoring/exporterQueries";
 import { metricSelectors } from "../../components/monitoring/selectors";
 import type { AlertRule } from "../../components/monitoring/ruleFile";
 import type { LocalTopology, PgbackrestBackup } from "../../components/topology/types";
@@ -89,6 +89,14 @@ describe("archive and base backup alerts", () => {
     );
     const used = alerts.flatMap((a) => metricSelectors(a.expr)).map((s) => s.slice(0, s.indexOf("{")));
     expect(used.length).toBeGreaterThan(5);
-    expect(used.filter((metric) => !exporterMetrics().has(metric))).toEqual([]);
+    const produced = exporterMetrics(exporterQueriesFor({ backup: pgbackrest }));
+    expect(used.filter((metric) => !produced.has(metric))).toEqual([]);
+  });
+
+  it("come with the archive's exporter queries only on a stack that archives", () => {
+    expect(exporterQueriesFor(plain)).toBe(EXPORTER_QUERIES);
+    expect(exporterQueriesFor({ backup: { tool: "aurora", retentionDays: 7 } })).toBe(EXPORTER_QUERIES);
+    const archiving = exporterQueriesFor({ backup: pgbackrest }).map((q) => q.namespace);
+    expect(archiving).toEqual([...EXPORTER_QUERIES.map((q) => q.namespace), "pgrr_archiver", "pgrr_backup"]);
   });
 });

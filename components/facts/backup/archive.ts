@@ -100,6 +100,19 @@ export const ARCHIVE_WATCH = {
     0x110,
     cite("pgArchiveTimeout", undefined, "observed on 15 here (archive_timeout 10s): tails of 0x60 and 0x110 bytes"),
   ),
+  /**
+   * After a server starts, its first archive_timeout switch waits for checkpoint_timeout: a write 3 s after the start
+   * was switched 300 s after it (archive_timeout 10s, checkpoint_timeout 5min), later switches 10 s apart. The recovery
+   * point right after a start (and, unverified, a promotion) can be older than archive_timeout.
+   */
+  firstSwitchAfterStartWaitsCheckpointTimeout: fact(
+    true,
+    cite(
+      "pgArchiveTimeout",
+      undefined,
+      "observed on 15.18 here: started 13:56:39, written 13:56:42, switched 14:01:39",
+    ),
+  ),
   /** The exporter's own pg_stat_archiver collector runs on every server and reports no failure time. */
   builtinCollectorLacks: fact(
     ["last_failed_time", "segments waiting", "the unarchived position", "writer only"],
