@@ -6,7 +6,7 @@
  */
 import { renderAlertRules } from "../monitoring/alertRules";
 import { dashboardJson } from "../monitoring/dashboard";
-import { renderExporterQueries } from "../monitoring/exporterQueries";
+import { exporterQueriesFor, renderExporterQueries } from "../monitoring/exporterQueries";
 import { EXPORTER_PORTS, TARGET_LABELS } from "../monitoring/targets";
 import { renderPrometheusConfig } from "../monitoring/prometheusConfig";
 import type { Endpoint } from "../contract/stackOutputs";
@@ -67,7 +67,7 @@ function writeFiles(layout: Layout, state: LocalState, monitoring: Monitoring): 
   const f = files(layout);
   ensureDir(f.dir, state.runAs, 0o755);
   ensureDir(f.data, state.runAs);
-  writeOwnedFile(f.queries, renderExporterQueries(), state.runAs, 0o644);
+  writeOwnedFile(f.queries, renderExporterQueries(exporterQueriesFor(state.topology)), state.runAs, 0o644);
   writeOwnedFile(
     f.rules,
     renderAlertRules(state.topology, {

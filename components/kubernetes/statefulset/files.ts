@@ -1,5 +1,5 @@
 /** The rendered files a cluster mounts, with in-pod paths substituted. Pure. */
-import { renderExporterQueries } from "../../monitoring/exporterQueries";
+import { exporterQueriesFor, renderExporterQueries } from "../../monitoring/exporterQueries";
 import { renderBootstrapSql } from "../../render/bootstrapSql";
 import { prometheusMonitoring } from "../../topology/queries";
 import { renderPgHba } from "../../render/pgHba";
@@ -66,7 +66,7 @@ export function renderScripts(topology: SelfHostedTopology, region: Region): Scr
     "seed-replica.sh": renderSeedReplicaScript(topology),
     "start-guard.sh": renderStartGuardScript(names.fence(topology)),
     "refresh.sh": renderRefreshScript(topology, refreshRoles(topology, CREDENTIAL_KEYS), PATHS.socketDir),
-    ...(prometheusMonitoring(topology) ? { "queries.yaml": renderExporterQueries() } : {}),
+    ...(prometheusMonitoring(topology) ? { "queries.yaml": renderExporterQueries(exporterQueriesFor(topology)) } : {}),
   };
   if (!region.primary) return common;
   return {
