@@ -7,7 +7,7 @@
  *
  * A thin component: its constructor calls one plain `create…` function per part,
  * in the order each needs the last (credentials and network, parameter groups,
- * monitoring role, cluster, the global cluster made from it, instances, endpoints,
+ * monitoring role, a restore's check of its source, cluster, the global cluster made from it, instances, endpoints,
  * proxy, autoscaling, secondary regions, alarms, deploy check, outputs). Each function takes what it needs and
  * its parent, and lives with the resources it creates.
  */
