@@ -11,9 +11,12 @@ import { removeAutoscaledReaders } from "../components/aurora/check/autoscaledRe
 import {
   CLEANUP_ENV,
   EXPECTATION_ENV,
+  RESTORE_ENV,
   parseCleanupTarget,
   parseExpectation,
+  parseRestoreExpectation,
 } from "../components/aurora/check/handover";
+import { checkRestoreSource } from "../components/aurora/check/checkRestore";
 import { readStackConfig } from "../components/config/stackFile";
 import { LocalError, LocalRunner, type PreparedChange, type Step } from "../components/local/runner";
 import { changePlanText } from "./changePlanText";
@@ -227,6 +230,19 @@ async function auroraCheck(options: { expect?: string; json?: boolean }): Promis
   }
 }
 
+async function auroraRestoreCheck(): Promise<void> {
+  const expectation = parseRestoreExpectation(process.env[RESTORE_ENV], RESTORE_ENV);
+  const problems = await checkRestoreSource(expectation, awsAuroraApi());
+  if (problems.length === 0) {
+    stderr(`pg-read-replicas: the restore's source in ${expectation.region} can be restored as stack config asks.`);
+    return;
+  }
+  stderr(
+    `pg-read-replicas: the restore would fail or never verify; nothing was restored:\n  - ${problems.join("\n  - ")}`,
+  );
+  process.exitCode = 1;
+}
+
 async function auroraRemoveAutoscaled(): Promise<void> {
   const target = parseCleanupTarget(process.env[CLEANUP_ENV], CLEANUP_ENV);
   const removed = await removeAutoscaledReaders(target, awsAuroraApi(), { log: stderr });
@@ -319,6 +335,11 @@ export function program(): Command {
     .option("--expect <file>", "read the expectation from a file instead")
     .option("--json", "print the report as JSON")
     .action(auroraCheck);
+  root
+    .command("aurora-restore-check", { hidden: true })
+    .description("fail unless the restore's source exists and can be restored as stack config asks (run by pulumi up)")
+    .option("--from-env", `read the restore from $${RESTORE_ENV} (the default)`)
+    .action(auroraRestoreCheck);
   root
     .command("aurora-remove-autoscaled", { hidden: true })
     .description(

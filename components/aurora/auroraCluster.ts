@@ -7,7 +7,7 @@
  *
  * A thin component: its constructor calls one plain `create…` function per part,
  * in the order each needs the last (credentials and network, parameter groups,
- * monitoring role, cluster, the global cluster made from it, instances, endpoints,
+ * monitoring role, a restore's check of its source, cluster, the global cluster made from it, instances, endpoints,
  * proxy, autoscaling, secondary regions, alarms, deploy check, outputs). Each function takes what it needs and
  * its parent, and lives with the resources it creates.
  */
@@ -30,6 +30,7 @@ import { createInstances, instanceRoles, writerOf } from "./primaryInstances";
 import { createProxy } from "./proxy";
 import { createReaderScaling } from "./readerScaling";
 import { createRegionProvider } from "./regionProvider";
+import { createRestoreCheck } from "./restoreCheck";
 import { createSecondaryRegions } from "./secondaryRegion";
 import { versionPolicy } from "./versions";
 
@@ -61,7 +62,12 @@ export class AuroraCluster extends pulumi.ComponentResource {
     const network = createNetwork(name, topology, inPrimary);
     const parameters = createParameterGroups(name, { aurora, plan, versions, roles: instanceRoles(nodes) }, inPrimary);
     const monitoringRole = createMonitoringRole(name, aurora, inPrimary);
-    const cluster = createCluster(name, { topology, prefix, master, network, parameters, versions }, inPrimary);
+    const restoreCheck = createRestoreCheck(name, { cli, topology }, { parent: this });
+    const cluster = createCluster(
+      name,
+      { topology, prefix, master, network, parameters, versions, restoreCheck },
+      inPrimary,
+    );
     const global = createGlobalCluster(name, { topology, prefix, versions, cluster }, inPrimary);
     const password = masterPasswordOutput(name, aurora, master, cluster, inPrimary);
     const instances = createInstances(

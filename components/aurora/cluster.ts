@@ -18,6 +18,7 @@ import type { AuroraNetwork } from "./network";
 import type { AuroraParameterGroups } from "./parameterGroups";
 import { clusterProtection, protectionNote } from "./protection";
 import type { InRegion } from "./regionProvider";
+import { restoreKeeper } from "./restore";
 import type { VersionPolicy } from "./versions";
 
 const { sourceField, memberIgnores } = GLOBAL_FROM_EXISTING_CLUSTER.value;
@@ -64,6 +65,18 @@ export function createClusterIdentifier(
   return suffix.hex.apply(identify);
 }
 
+/**
+ * The config that replaces the cluster: a new cluster's database, user, key and subnet group; a restored one's
+ * restore instead of database and user, which it takes from its source (restore.ts), so correcting `user` after a
+ * restore does not replace it. Running stacks without a restore keep exactly the keepers they were created with.
+ */
+function identifierKeepers(topology: AuroraTopology, network: AuroraNetwork): Record<string, pulumi.Input<string>> {
+  const common = { kmsKeyId: topology.aurora.kmsKeyId ?? "", subnetGroup: network.subnetGroup.name };
+  const restore = restoreKeeper(topology.restore);
+  if (restore !== undefined) return { ...common, restore };
+  return { ...common, database: topology.database, user: topology.user };
+}
+
 export interface ClusterArgs {
   topology: AuroraTopology;
   prefix: string;
@@ -71,6 +84,8 @@ export interface ClusterArgs {
   network: AuroraNetwork;
   parameters: AuroraParameterGroups;
   versions: VersionPolicy;
+  /** A restore's gate (restoreCheck.ts): the cluster is created only once it passed. */
+  restoreCheck?: pulumi.Resource | undefined;
 }
 
 export function createCluster(name: string, args: ClusterArgs, opts: InRegion): aws.rds.Cluster {
@@ -78,12 +93,7 @@ export function createCluster(name: string, args: ClusterArgs, opts: InRegion): 
   const { protect } = clusterProtection(topology.aurora);
   const clusterId = createClusterIdentifier(
     name,
-    {
-      kmsKeyId: topology.aurora.kmsKeyId ?? "",
-      database: topology.database,
-      user: topology.user,
-      subnetGroup: network.subnetGroup.name,
-    },
+    identifierKeepers(topology, network),
     (hex) => clusterIdentifier(args.prefix, hex),
     { parent: opts.parent, protect },
   );
@@ -99,7 +109,12 @@ export function createCluster(name: string, args: ClusterArgs, opts: InRegion): 
       writerParameterGroupName: parameters.forRole("writer").name,
       versions,
     }),
-    { ...opts, protect, dependsOn: [logGroup], ignoreChanges: [...versions.cluster, memberIgnores] },
+    {
+      ...opts,
+      protect,
+      dependsOn: [logGroup, ...(args.restoreCheck ? [args.restoreCheck] : [])],
+      ignoreChanges: [...versions.cluster, memberIgnores],
+    },
   );
   // Beside Pulumi's own refusal, which names the resource only: the key that caused it and the one that lifts it.
   if (protect) pulumi.log.info(protectionNote(topology.aurora), cluster);

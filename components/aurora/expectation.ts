@@ -41,6 +41,7 @@ export function auroraExpectation(
         clusterId: ids.clusterId,
         primary: true,
         ...(declaredWriter !== undefined ? { declaredWriter } : {}),
+        ...(topology.restore !== undefined ? { restoredUser: topology.user } : {}),
         readers,
       },
       ...topology.aurora.secondaries.flatMap((secondary, index) => {

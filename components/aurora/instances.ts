@@ -5,6 +5,7 @@ import { ROLES } from "../topology/roles";
 import type { AuroraSettings, AuroraTopology, DatabaseNode } from "../topology/types";
 import { finalSnapshotIdentifier } from "./identifiers";
 import { clusterProtection } from "./protection";
+import { INHERITED_ARGUMENTS, backupArgs, restoreArgs } from "./restore";
 import type { VersionPolicy } from "./versions";
 
 export const ENGINE = "aurora-postgresql";
@@ -105,26 +106,37 @@ function credentials(topology: AuroraTopology, ctx: ClusterContext): Partial<aws
   return { masterUsername: topology.user, ...(ctx.password !== undefined ? { masterPassword: ctx.password } : {}) };
 }
 
+/** What a new, empty cluster states and a restored one takes from its source (restore.ts). */
+function contents(topology: AuroraTopology, ctx: ClusterContext): Partial<aws.rds.ClusterArgs> {
+  const stated: Partial<aws.rds.ClusterArgs> = {
+    databaseName: topology.database,
+    ...credentials(topology, ctx),
+    storageEncrypted: true,
+  };
+  if (topology.restore === undefined) return stated;
+  const restored = { ...stated };
+  for (const key of INHERITED_ARGUMENTS) delete restored[key];
+  return { ...restored, ...restoreArgs(topology.restore) };
+}
+
 export function clusterArgs(topology: AuroraTopology, ctx: ClusterContext): aws.rds.ClusterArgs {
   const { aurora } = topology;
   return {
     clusterIdentifier: ctx.clusterId,
     engine: ENGINE,
     engineVersion: aurora.engineVersion,
-    databaseName: topology.database,
-    ...credentials(topology, ctx),
+    ...contents(topology, ctx),
     port: topology.port,
     dbSubnetGroupName: ctx.subnetGroupName,
     vpcSecurityGroupIds: [ctx.securityGroupId],
     dbClusterParameterGroupName: ctx.parameterGroupName,
-    storageEncrypted: true,
     ...(aurora.kmsKeyId ? { kmsKeyId: aurora.kmsKeyId } : {}),
     deletionProtection: clusterProtection(aurora).deletionProtection,
     skipFinalSnapshot: aurora.skipFinalSnapshot,
     ...(aurora.skipFinalSnapshot
       ? {}
       : { finalSnapshotIdentifier: pulumiApply(ctx.clusterId, finalSnapshotIdentifier) }),
-    backupRetentionPeriod: aurora.backupRetentionDays,
+    ...backupArgs(topology),
     copyTagsToSnapshot: true,
     enabledCloudwatchLogsExports: ["postgresql"],
     ...operations(aurora),

@@ -5,6 +5,7 @@ import { scalingMetric } from "./autoscaling";
 import { AUTOSCALING } from "../facts/aws/limits";
 import { type AuroraNote, auroraParameterPlan } from "./parameters";
 import { protectionNote } from "./protection";
+import { backupNotes } from "./restore";
 import { versionPolicy } from "./versions";
 
 const ROLE_NAMES = { primary: "writer", oltp: "OLTP readers", olap: "OLAP reader", cluster: "cluster" } as const;
@@ -66,7 +67,7 @@ function scalingNotes(topology: AuroraTopology, olap: boolean): string[] {
 
 function operationsNotes(topology: AuroraTopology, masterSecretArn: string | undefined): string[] {
   const { aurora } = topology;
-  const notes = [versionPolicy(aurora).explanation, protectionNote(aurora)];
+  const notes = [versionPolicy(aurora).explanation, protectionNote(aurora), ...backupNotes(topology)];
   if (!aurora.applyImmediately) {
     notes.push(
       "aurora.applyImmediately is false: instance class, engine version and other cluster changes wait for the maintenance window; parameter groups change at once, and static ones (max_connections, max_worker_processes) still need a reboot, which the deploy check names.",

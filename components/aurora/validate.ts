@@ -5,7 +5,7 @@ import type { ResolvedAurora } from "../config/resolve";
 import type { ConfigIssue } from "../config/errors";
 import { auroraOptionRules } from "./validateOptions";
 import type { Check } from "../topology/validate/rule";
-import { backupNotAvailableYet } from "../topology/validate/backup";
+import { auroraRestoreRules } from "./validateRestore";
 
 /** Aurora caps a cluster at 15 read replicas; the OLAP reader counts among them. */
 export const AURORA_MAX_READERS = LIMITS.readersPerCluster.value;
@@ -200,6 +200,6 @@ export function auroraRules(config: ResolvedAurora): Check[] {
     autoscaling(config),
     secondaries(config),
     ...auroraOptionRules(config),
-    backupNotAvailableYet(config, "backend aurora"),
+    ...auroraRestoreRules(config),
   ];
 }

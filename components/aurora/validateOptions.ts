@@ -84,7 +84,7 @@ function replacement(config: ResolvedAurora): Check {
     }
     warnings.push(
       deletionProtection
-        ? "aurora.allowReplacement is set: the cluster has neither Pulumi protect nor RDS deletion protection while it is, so a change of database, user or aurora.kmsKeyId replaces it with a new, empty cluster and pulumi destroy deletes it. Run pulumi up with it alone first (RDS would otherwise refuse to delete the old cluster), and remove it when done."
+        ? "aurora.allowReplacement is set: the cluster has neither Pulumi protect nor RDS deletion protection while it is, so a change of database, user, aurora.kmsKeyId or restore replaces it with a new cluster (empty, or restored anew) and pulumi destroy deletes it. Run pulumi up with it alone first (RDS would otherwise refuse to delete the old cluster), and remove it when done."
         : "aurora.allowReplacement has no effect: aurora.deletionProtection is false, so nothing protects the cluster.",
     );
   };

@@ -147,11 +147,11 @@ export const auroraBackup = z
   .strictObject({
     enabled: doc(
       bool.prefault(false),
-      "Aurora always takes automated backups (kept aurora.backupRetentionDays); true asks for issue 22's additions, not available yet",
+      "Aurora always takes automated backups; true keeps them backup.retention days and after the cluster is deleted (deleteAutomatedBackups: false), so a destroyed stack can still be restored",
     ),
     retention: doc(
       retention.optional(),
-      "days automated backups are kept, Nd with N from 1 to 35",
+      "days automated backups are kept, Nd with N from 1 to 35 (with backup.enabled)",
       "aurora.backupRetentionDays",
     ),
   })

@@ -51,6 +51,7 @@ const REPLACING_EDITS: Record<(typeof CLUSTER_REPLACING_KEYS)[number], { edit: E
     edit: edit({}, { kmsKeyId: "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-4e5f-6789-0abc-def012345678" }),
     argument: "kmsKeyId",
   },
+  restore: { edit: edit({ restore: { from: "orders-prod", latest: true } }), argument: "restoreToPointInTime" },
 };
 
 const STATEFUL = new Set<string>([TYPES.cluster, TYPES.instance, TYPES.global]);

@@ -208,6 +208,11 @@ describe("the Aurora check from the command line", () => {
       PG_READ_REPLICAS_AURORA_EXPECT: JSON.stringify({ timeoutMs: 1, maxLagMs: 5000, clusters: [] }),
     });
     expect(malformed.stderr).toMatch(/is not an Aurora check input: .*clusters: /);
+    const restore = await cli(["aurora-restore-check"], { PG_READ_REPLICAS_AURORA_RESTORE: "" });
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toContain(
+      "PG_READ_REPLICAS_AURORA_RESTORE is empty; the Aurora restore check runs from pulumi up, which sets it.",
+    );
     const cleanup = await cli(["aurora-remove-autoscaled"], { PG_READ_REPLICAS_AURORA_CLUSTER: "" });
     expect(cleanup.code).toBe(1);
     expect(cleanup.stderr).toContain(

@@ -254,7 +254,7 @@ export function expectRdsIdentifiers(run: ProgramRun): void {
 }
 
 /** A fake AWS where the expected topology is healthy and metrics are published only under the facts' dimension sets. */
-function fakeFor(expectation: AuroraExpectation): FakeAws {
+export function fakeFor(expectation: AuroraExpectation): FakeAws {
   const primaryRegion = expectation.clusters.find((c) => c.primary)!.region;
   const aws: FakeAws = { clusters: {}, metrics: [], proxyTargets: [], deleted: [], setMetric: () => {} };
   for (const cluster of expectation.clusters) {

@@ -9,6 +9,7 @@ import type {
   Dimension,
   InstanceDescription,
   ProxyTargetDescription,
+  RestoreSourceDescription,
 } from "../../components/aurora/check/api";
 import type { MetricName } from "../../components/facts/aws/metrics";
 
@@ -31,6 +32,8 @@ export interface FakeAws {
   metrics: PublishedMetric[];
   proxyTargets: ProxyTargetDescription[];
   deleted: string[];
+  /** Restore sources, keyed "region/<identifier, resource id or snapshot>". */
+  restoreSources?: Record<string, RestoreSourceDescription>;
   /** Sets the value of the metric published for this instance or cluster identifier. */
   setMetric(region: string, metric: MetricName, id: string, value: number | undefined): void;
 }
@@ -72,6 +75,11 @@ export function fakeAuroraApi(aws: FakeAws): AuroraApi & { calls: string[] } {
       return aws.metrics.find(
         (m) => m.region === region && m.metric === metric && key(m.dimensions) === key(dimensions),
       )?.value;
+    },
+    async describeRestoreSource(region, source) {
+      const id = source.kind === "retainedBackups" ? source.resourceId : source.id;
+      calls.push(`describeRestoreSource ${region} ${source.kind} ${id}`);
+      return aws.restoreSources?.[`${region}/${id}`];
     },
     async deleteInstance(region, id) {
       calls.push(`deleteInstance ${region} ${id}`);

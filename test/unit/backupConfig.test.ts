@@ -14,7 +14,6 @@ import { PROJECT_ROOT } from "../../components/ground/paths";
 import {
   type Raw,
   auroraBase,
-  auroraSecondary,
   cnpgConfig,
   localBase,
   patched,
@@ -160,11 +159,6 @@ const rows: Row[] = [
     config: aurora({ restore: { snapshot: "snap-1", latest: true } }),
     expect: ["restore.latest = true", "does not apply to a snapshot", "restore.from"],
   },
-  {
-    mistake: "an Aurora restore with secondaries",
-    config: aurora({ restore: { from: "orders-prod", latest: true }, crossRegion: [auroraSecondary] }),
-    expect: ["restore = ", "cannot join a Global Database", "remove crossRegion"],
-  },
 ];
 
 describe("backup and restore config", () => {
@@ -190,7 +184,6 @@ describe("until a backend ships backups", () => {
     { backend: "local", config: localBase(), where: "the local backend" },
     { backend: "statefulset", config: selfHostedBase(), where: "the statefulset engine" },
     { backend: "cloudnative-pg", config: cnpgConfig(), where: "the cloudnative-pg engine" },
-    { backend: "aurora", config: auroraBase(), where: "backend aurora" },
   ];
 
   it.each(cases)("$backend refuses backup.enabled: true, naming the key", ({ config, where }) => {

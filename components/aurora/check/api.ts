@@ -7,6 +7,8 @@ import type { MetricName } from "../../facts/aws/metrics";
 export interface ClusterDescription {
   status: string;
   engineVersion: string;
+  /** The master user's name (a restored cluster keeps its source's). */
+  masterUsername?: string;
   members: Array<{ id: string; isWriter: boolean; parameterGroupStatus?: string }>;
 }
 
@@ -26,6 +28,21 @@ export interface ProxyTargetDescription {
   description?: string;
 }
 
+/** What a restore starts from, as restore.from or restore.snapshot name it. */
+export type RestoreSource =
+  { kind: "cluster"; id: string } | { kind: "retainedBackups"; resourceId: string } | { kind: "snapshot"; id: string };
+
+/** What RDS says about a restore's source before the restore (DescribeDBClusters, …AutomatedBackups, …Snapshots). */
+export interface RestoreSourceDescription {
+  status: string;
+  engineVersion: string;
+  masterUsername?: string;
+  storageEncrypted: boolean;
+  /** A point-in-time source: EarliestRestorableTime / LatestRestorableTime (ISO 8601), when RDS has them. */
+  earliest?: string;
+  latest?: string;
+}
+
 export interface Dimension {
   name: string;
   value: string;
@@ -43,4 +60,5 @@ export interface AuroraApi {
    */
   maxMetric(region: string, metric: MetricName, dimensions: Dimension[]): Promise<number | undefined>;
   deleteInstance(region: string, instanceId: string): Promise<void>;
+  describeRestoreSource(region: string, source: RestoreSource): Promise<RestoreSourceDescription | undefined>;
 }

@@ -4,6 +4,8 @@ import {
   DBClusterNotFoundFault,
   DBInstanceNotFoundFault,
   DeleteDBInstanceCommand,
+  DescribeDBClusterAutomatedBackupsCommand,
+  DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   DescribeDBProxyTargetsCommand,
@@ -11,7 +13,15 @@ import {
   RDSClient,
 } from "@aws-sdk/client-rds";
 import { type MetricName, RDS_NAMESPACE } from "../../facts/aws/metrics";
-import type { AuroraApi, ClusterDescription, Dimension, InstanceDescription, ProxyTargetDescription } from "./api";
+import type {
+  AuroraApi,
+  ClusterDescription,
+  Dimension,
+  InstanceDescription,
+  ProxyTargetDescription,
+  RestoreSource,
+  RestoreSourceDescription,
+} from "./api";
 
 /** CloudWatch publishes RDS metrics each minute; five minutes spans a fresh instance's first datapoints. */
 const METRIC_WINDOW_MS = 5 * 60_000;
@@ -37,6 +47,7 @@ export function awsAuroraApi(): AuroraApi {
     listMetricDimensions: (region, metric, having) => listMetricDimensions(cloudwatchIn(region), metric, having),
     maxMetric: (region, metric, dimensions) => maxMetric(cloudwatchIn(region), metric, dimensions),
     deleteInstance: (region, instanceId) => deleteInstance(rdsIn(region), instanceId),
+    describeRestoreSource: (region, source) => describeRestoreSource(rdsIn(region), source),
   };
 }
 
@@ -50,6 +61,7 @@ async function describeCluster(rds: RDSClient, clusterId: string): Promise<Clust
     return {
       status: cluster.Status ?? "unknown",
       engineVersion: cluster.EngineVersion ?? "unknown",
+      ...(cluster.MasterUsername ? { masterUsername: cluster.MasterUsername } : {}),
       members: (cluster.DBClusterMembers ?? []).map((m) => ({
         id: m.DBInstanceIdentifier ?? "",
         isWriter: m.IsClusterWriter ?? false,
@@ -58,6 +70,65 @@ async function describeCluster(rds: RDSClient, clusterId: string): Promise<Clust
     };
   } catch (error) {
     if (error instanceof DBClusterNotFoundFault) return undefined;
+    throw error;
+  }
+}
+
+interface SourceFields {
+  Status?: string | undefined;
+  EngineVersion?: string | undefined;
+  MasterUsername?: string | undefined;
+  StorageEncrypted?: boolean | undefined;
+}
+
+function sourceOf(found: SourceFields | undefined, window?: { earliest?: Date; latest?: Date }) {
+  if (!found) return undefined;
+  const description: RestoreSourceDescription = {
+    status: found.Status ?? "unknown",
+    engineVersion: found.EngineVersion ?? "unknown",
+    storageEncrypted: found.StorageEncrypted ?? false,
+    ...(found.MasterUsername ? { masterUsername: found.MasterUsername } : {}),
+    ...(window?.earliest ? { earliest: window.earliest.toISOString() } : {}),
+    ...(window?.latest ? { latest: window.latest.toISOString() } : {}),
+  };
+  return description;
+}
+
+async function describeRestoreSource(
+  rds: RDSClient,
+  source: RestoreSource,
+): Promise<RestoreSourceDescription | undefined> {
+  try {
+    switch (source.kind) {
+      case "cluster": {
+        const { DBClusters } = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: source.id }));
+        const found = DBClusters?.[0];
+        return sourceOf(found, {
+          ...(found?.EarliestRestorableTime ? { earliest: found.EarliestRestorableTime } : {}),
+          ...(found?.LatestRestorableTime ? { latest: found.LatestRestorableTime } : {}),
+        });
+      }
+      case "retainedBackups": {
+        const { DBClusterAutomatedBackups } = await rds.send(
+          new DescribeDBClusterAutomatedBackupsCommand({ DbClusterResourceId: source.resourceId }),
+        );
+        const found = DBClusterAutomatedBackups?.[0];
+        const window = found?.RestoreWindow;
+        return sourceOf(found, {
+          ...(window?.EarliestTime ? { earliest: window.EarliestTime } : {}),
+          ...(window?.LatestTime ? { latest: window.LatestTime } : {}),
+        });
+      }
+      case "snapshot": {
+        const { DBClusterSnapshots } = await rds.send(
+          new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: source.id }),
+        );
+        return sourceOf(DBClusterSnapshots?.[0]);
+      }
+    }
+  } catch (error) {
+    // DBClusterNotFoundFault, DBClusterSnapshotNotFoundFault, DBClusterAutomatedBackupNotFoundFault.
+    if (error instanceof Error && error.name.endsWith("NotFoundFault")) return undefined;
     throw error;
   }
 }

@@ -63,6 +63,25 @@ function majorProblems(
   );
 }
 
+/**
+ * A restored cluster keeps its source's master user (facts: AURORA_RESTORE.inheritedFromSource); the stack's password,
+ * RDS Proxy's secret and its outputs name `user`, so the two must agree.
+ */
+function restoredUserProblems(
+  expected: AuroraExpectedCluster,
+  cluster: ClusterDescription,
+  report: AuroraCheckReport,
+): void {
+  const { restoredUser } = expected;
+  if (restoredUser === undefined || cluster.masterUsername === undefined || cluster.masterUsername === restoredUser)
+    return;
+  problem(
+    report,
+    `cluster ${expected.clusterId} in ${expected.region} was restored with its source's master user "${cluster.masterUsername}", but user is "${restoredUser}": the stack's password was set on "${cluster.masterUsername}", and clients and RDS Proxy would log in as "${restoredUser}". Fix: set user: ${cluster.masterUsername} in stack config and run pulumi up (on a restored cluster this changes the proxy's secret and the outputs, not the cluster).`,
+    true,
+  );
+}
+
 /** A parameter group that is not in-sync: pending-reboot never resolves by waiting. */
 function parameterProblems(
   expected: AuroraExpectedCluster,
@@ -118,6 +137,7 @@ export async function checkCluster(
   const writers = cluster.members.filter((m) => m.isWriter).map((m) => m.id);
   writerProblems(expected, writers, statuses, report);
   majorProblems(expected, cluster, exp, report);
+  restoredUserProblems(expected, cluster, report);
   parameterProblems(expected, cluster, instances, report);
 
   const expectedIds = [

@@ -11,6 +11,7 @@ import { shq } from "../../ground/shell";
 
 export const EXPECTATION_ENV = "PG_READ_REPLICAS_AURORA_EXPECT";
 export const CLEANUP_ENV = "PG_READ_REPLICAS_AURORA_CLUSTER";
+export const RESTORE_ENV = "PG_READ_REPLICAS_AURORA_RESTORE";
 
 const readerSchema = z.object({ id: z.string().min(1), role: z.enum(["oltp", "olap"]) });
 
@@ -20,6 +21,8 @@ const clusterSchema = z.object({
   primary: z.boolean(),
   /** The writer as declared; after a failover another instance may be writer: fine unless it is the OLAP one. */
   declaredWriter: z.string().optional(),
+  /** A restored cluster: the master user stack config names (`user`), which the source must have had. */
+  restoredUser: z.string().optional(),
   readers: z.array(readerSchema),
 });
 
@@ -35,6 +38,22 @@ const expectationSchema = z.object({
   clusters: z.array(clusterSchema).min(1),
 });
 
+/** What a restore is checked against before the cluster is created (checkRestore.ts). */
+const restoreSchema = z.object({
+  region: z.string().min(1),
+  source: z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("cluster"), id: z.string().min(1) }),
+    z.object({ kind: z.literal("retainedBackups"), resourceId: z.string().min(1) }),
+    z.object({ kind: z.literal("snapshot"), id: z.string().min(1) }),
+  ]),
+  /** An RFC 3339 time in UTC, or the latest restorable time (a snapshot has no target). */
+  target: z.union([z.object({ at: z.string().min(1) }), z.literal("latest"), z.literal("snapshot")]),
+  postgresVersion: z.number().int(),
+  user: z.string().min(1),
+  /** aurora.kmsKeyId is set: RDS rejects a key for a point-in-time restore of an unencrypted source. */
+  kmsKeyGiven: z.boolean(),
+});
+
 /** The cluster whose autoscaled readers the cleanup removes. */
 const cleanupSchema = z.object({ region: z.string().min(1), clusterId: z.string().min(1) });
 
@@ -42,12 +61,22 @@ export type AuroraExpectedReader = z.infer<typeof readerSchema>;
 export type AuroraExpectedCluster = z.infer<typeof clusterSchema>;
 export type AuroraExpectation = z.infer<typeof expectationSchema>;
 export type CleanupTarget = z.infer<typeof cleanupSchema>;
+export type RestoreExpectation = z.infer<typeof restoreSchema>;
 
 export function auroraCheckCommand(cli: string, node = process.execPath) {
   return {
     create: `${shq(node)} ${shq(cli)} aurora-check --from-env`,
     environment: (expectation: AuroraExpectation): Record<string, string> => ({
       [EXPECTATION_ENV]: JSON.stringify(expectation),
+    }),
+  };
+}
+
+export function restoreCheckCommand(cli: string, node = process.execPath) {
+  return {
+    create: `${shq(node)} ${shq(cli)} aurora-restore-check --from-env`,
+    environment: (expectation: RestoreExpectation): Record<string, string> => ({
+      [RESTORE_ENV]: JSON.stringify(expectation),
     }),
   };
 }
@@ -91,4 +120,8 @@ export function parseExpectation(text: string | undefined, source: string): Auro
 
 export function parseCleanupTarget(text: string | undefined, source: string): CleanupTarget {
   return parsed(text, source, cleanupSchema, { name: "cleanup", runBy: "pulumi destroy" });
+}
+
+export function parseRestoreExpectation(text: string | undefined, source: string): RestoreExpectation {
+  return parsed(text, source, restoreSchema, { name: "restore check", runBy: "pulumi up" });
 }

@@ -54,9 +54,15 @@ export const REPLACING_ARGUMENTS: readonly ReplacingArguments[] = [
       "dbSystemId",
       "kmsKeyId",
       "masterUsername",
+      "storageEncrypted",
     ],
     sources: [
       cite("tfCluster", forceNew("resourceCluster()"), "port, engine_version, global_cluster_identifier are not"),
+      cite(
+        "tfCluster",
+        "resourceCluster schema storage_encrypted",
+        "Optional, Computed, ForceNew: read back by resourceClusterRead",
+      ),
       cite(
         "tfCluster",
         "lines 94-100, 121-136, 147-153, 165-170, 184-195, 240-248, 255-267, 317-323, 374-379",

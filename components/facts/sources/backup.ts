@@ -74,4 +74,25 @@ export const BACKUP_SOURCES = {
     path: "sdk/nodejs/rds/cluster.d.ts",
     note: "read from node_modules/@pulumi/aws (7.48.0); ClusterRestoreToPointInTime in types/input.d.ts:82518-82539",
   },
+  // Aurora's own pages on automated backups and restore (AWS documentation, read 2026-12 via the stored copies).
+  auroraBackupsDoc: {
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html",
+    title: "Overview of backing up and restoring an Aurora DB cluster",
+    note: "retention 1–35 days; automated backups cannot be disabled on Aurora; a restore inherits the source's retention unless one is given",
+  },
+  auroraPitrDoc: {
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-pitr.html",
+    title: "Restoring a DB cluster to a specified time (Aurora)",
+    note: "a new cluster; default parameter groups unless given; any time from EarliestRestorableTime to LatestRestorableTime (describe-db-clusters)",
+  },
+  rdsPitrApi: {
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterToPointInTime.html",
+    title: "RDS API: RestoreDBClusterToPointInTime",
+    note: "read as the AWS SDKs generate it (aws-sdk-kotlin rds RestoreDbClusterToPointInTimeRequest.kmsKeyId): without KmsKeyId the source's key; the restore to any time before LatestRestorableTime for up to BackupRetentionPeriod days; RestoreType full-copy unless copy-on-write",
+  },
+  rdsSnapshotRestoreApi: {
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html",
+    title: "RDS API: RestoreDBClusterFromSnapshot",
+    note: "read as aws-sdk-kotlin rds RestoreDbClusterFromSnapshotRequest.kmsKeyId documents it: a key in another account by key ARN or alias ARN; without KmsKeyId the snapshot's key",
+  },
 } as const satisfies Record<string, Source>;

@@ -1,7 +1,7 @@
 /**
  * Cross-key rules of the backup and restore blocks (issue 22), per backend: the repository's kind, exactly one restore
- * source and target, a restored stack's own repository, Aurora's limits. Each problem names the key, its value and
- * the fix, before anything is created.
+ * source and target, a restored stack's own repository, Aurora's retention (Aurora's restore rules:
+ * aurora/validateRestore.ts). Each problem names the key, its value and the fix, before anything is created.
  */
 import type { ConfigIssue } from "../../config/errors";
 import type { ResolvedConfig, ResolvedRestore } from "../../config/resolve";
@@ -152,14 +152,6 @@ function aurora(config: ResolvedConfig): Check {
         value: retention.type === "time" ? `${retention.days}d` : retention.value,
         problem: `must be whole days from ${min} to ${max} on Aurora, which keeps automated backups by time`,
         fix: `write e.g. 7d (or set aurora.backupRetentionDays)`,
-      });
-    if (config.restore && config.crossRegion.length > 0)
-      issues.push({
-        key: "restore",
-        value: config.restore,
-        problem:
-          "cannot be combined with crossRegion: a restored cluster cannot join a Global Database at creation, nor be added to one later",
-        fix: "restore the primary region alone first (remove crossRegion); adding the Global Database from the restored cluster is a later step",
       });
   };
 }
