@@ -11,6 +11,7 @@ import { CLUSTER, expectClustersTheWebhookTakes } from "../support/cnpgFacts";
 import { TYPES, k8sObject, ofType } from "../support/graph";
 import { isKubernetesObject, validateKubernetesObject } from "../support/kubernetesSchema";
 import { type ProgramRun, type Registered, registeredByHand, runProgram } from "../support/pulumiMocks";
+import { observeCnpg } from "../support/transitions/observeCnpg";
 
 const OBJECT_STORE = "kubernetes:barmancloud.cnpg.io/v1:ObjectStore";
 const SCHEDULED = "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup";
@@ -204,6 +205,26 @@ describe("the plugin with an operator the stack installs", () => {
     expect(run.reads.filter((r) => r.id === BARMAN_PLUGIN.manifestObjects.value.crd)).toHaveLength(0);
     const store = ofType(run, OBJECT_STORE).find((s) => s.name.startsWith("pg-us-east-1"))!;
     expect(store.dependencies).toContain(east.urn);
+  });
+});
+
+describe("turning backup on for a running stack (day two)", () => {
+  it("rolls every instance to add the plugin's sidecar; the writer is recreated in place, not switched over", async () => {
+    const before = await runProgram("prod-cnpg");
+    const after = await runProgram("prod-cnpg", patch({ backup }));
+    expect(observeCnpg(before, after)).toMatchObject({
+      writer: "restart",
+      replicas: "restart",
+      olap: "restart",
+      writePool: "—",
+      readPool: "—",
+    });
+    expect(CNPG_BACKUP_API.archiverOnRunningCluster.value.primary).toContain("in place");
+    // The data stays: no Cluster is replaced (bootstrap unchanged), only their pods roll.
+    for (const cluster of ofType(after, CLUSTER)) {
+      const was = ofType(before, CLUSTER).find((c) => c.name === cluster.name)!;
+      expect(spec(cluster).bootstrap).toEqual(spec(was).bootstrap);
+    }
   });
 });
 
