@@ -61,6 +61,10 @@ describe("prod-cnpg with backup to s3 (two regions)", () => {
         parameters: { barmanObjectName: "pg-archive", serverName: "orders" },
       },
     ]);
+    // The stack's archive_timeout (default 60s) instead of the operator's default.
+    expect(spec(named(run, CLUSTER, "pg")).postgresql.parameters.archive_timeout).toBe("60s");
+    expect(CNPG_BACKUP_API.archiveTimeoutDefault.value).toBe("5min");
+    expect(spec(named(run, CLUSTER, "pg-olap")).postgresql.parameters).not.toHaveProperty("archive_timeout");
     // At most one WAL archiver (the operator's webhook).
     expect(plugins.filter((p) => p.isWALArchiver)).toHaveLength(1);
     expect(CNPG_BACKUP_API.oneWalArchiver.value).toContain("at most one");
@@ -213,8 +217,9 @@ describe("turning backup on for a running stack (day two)", () => {
     const before = await runProgram("prod-cnpg");
     const after = await runProgram("prod-cnpg", patch({ backup }));
     expect(observeCnpg(before, after)).toMatchObject({
-      writer: "restart",
-      replicas: "restart",
+      // archive_timeout is reloaded; the sidecar needs new pods.
+      writer: "reload, restart",
+      replicas: "reload, restart",
       olap: "restart",
       writePool: "—",
       readPool: "—",

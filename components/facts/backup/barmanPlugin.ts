@@ -250,6 +250,11 @@ export const CNPG_BACKUP_API = {
     },
     cite("cnpg", "api/v1/cluster_types.go:1265-1302"),
   ),
+  /** archive_timeout is a default the operator sets (5min), not a fixed parameter: a Cluster may set its own. */
+  archiveTimeoutDefault: fact(
+    "5min",
+    cite("cnpg", "pkg/postgres/configuration.go:559-562", "CnpgConfigurationSettings.GlobalDefaultSettings"),
+  ),
   /**
    * Turning the WAL archiver plugin on for a running Cluster rolls every instance (the plugin injects its sidecar into
    * the pod spec); the primary, lacking the sidecar, is recreated in place, not switched over (a demotion would wait

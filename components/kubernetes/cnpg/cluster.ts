@@ -14,7 +14,7 @@ import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 import { clusterParameters } from "./parameters";
 import { type ClusterPlan, cnpgNames } from "./plan";
 import { PRIMARY_UPDATE } from "./primaryUpdate";
-import { archiveSource, recoveryBootstrap, repositoryRestore, walArchiverPlugins } from "./backup";
+import { archiveSource, barmanBackup, recoveryBootstrap, repositoryRestore, walArchiverPlugins } from "./backup";
 
 export type ClusterSpec = NonNullable<ICluster["spec"]>;
 
@@ -126,6 +126,15 @@ function archiver(topology: SelfHostedTopology): Pick<ClusterSpec, "plugins"> {
   return plugins.length > 0 ? { plugins } : {};
 }
 
+/**
+ * With backup: the stack's archive_timeout (the operator's default is 5min), so a quiet writer still closes and archives
+ * a segment that often: the most a lost writer's archive can lack.
+ */
+function archiveTimeout(topology: SelfHostedTopology): Record<string, string> {
+  const backup = barmanBackup(topology);
+  return backup ? { archive_timeout: `${backup.archiveTimeoutSeconds}s` } : {};
+}
+
 export function mainClusterManifest(
   topology: SelfHostedTopology,
   plan: Extract<ClusterPlan, { kind: "main" }>,
@@ -141,6 +150,7 @@ export function mainClusterManifest(
       ...base,
       postgresql: {
         ...base.postgresql,
+        parameters: { ...base.postgresql?.parameters, ...archiveTimeout(topology) },
         // Quorum over the main Cluster's own instances: the OLAP and remote replica clusters are never waited for.
         ...(synchronousReplicas > 0
           ? { synchronous: { method: "any", number: synchronousReplicas, dataDurability: "required" } }
