@@ -127,8 +127,8 @@ function archiver(topology: SelfHostedTopology): Pick<ClusterSpec, "plugins"> {
 }
 
 /**
- * With backup: the stack's archive_timeout (the operator's default is 5min), so a quiet writer still closes and archives
- * a segment that often: the most a lost writer's archive can lack.
+ * With backup: the stack's archive_timeout (the operator's default is 5min), so a quiet writer still closes and
+ * archives a segment that often: the most a lost writer's archive can lack.
  */
 function archiveTimeout(topology: SelfHostedTopology): Record<string, string> {
   const backup = barmanBackup(topology);
