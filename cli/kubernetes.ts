@@ -9,6 +9,7 @@ import { DEFAULT_STACKS_DIR } from "../components/ground/paths";
 import { stackName } from "./shared";
 import { topologyFromPulumiConfig } from "../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../components/topology/types";
+import { backupKubectl, takeCnpgBackup } from "../components/kubernetes/cnpg/onDemandBackup";
 
 interface FailoverCliOptions {
   stack: string;
@@ -80,6 +81,39 @@ async function runFailover(options: FailoverCliOptions): Promise<void> {
   printNext(options, result.next);
 }
 
+interface BackupCliOptions {
+  stack: string;
+  stacksDir: string;
+  context?: string;
+  timeout: string;
+}
+
+/** A base backup now. Each engine has its own branch; the cloudnative-pg one is cnpg/onDemandBackup.ts. */
+async function runBackup(options: BackupCliOptions): Promise<void> {
+  const config = readStackConfig(options.stacksDir, options.stack);
+  const { topology } = topologyFromPulumiConfig(config, `stack ${options.stack} config`);
+  if (topology.backend !== "selfHosted")
+    throw new UserError(
+      `stack ${options.stack} uses the ${topology.backend} backend; kubernetes backup is for selfHosted stacks`,
+    );
+  const timeoutS = Number(options.timeout);
+  if (!Number.isInteger(timeoutS) || timeoutS <= 0)
+    throw new UserError(`--timeout ${options.timeout}: give whole seconds, such as 3600`);
+  if (topology.kubernetes.engine.name !== "cloudnative-pg")
+    throw new UserError(
+      `stack ${options.stack}: kubernetes backup is not available on the ${topology.kubernetes.engine.name} engine yet`,
+    );
+  const context = options.context ?? config["kubernetes:context"];
+  const target = { ...(context ? { context } : {}), namespace: topology.kubernetes.namespace };
+  const result = await takeCnpgBackup(topology, backupKubectl(), target, {
+    now: new Date(),
+    timeoutS,
+    pollMs: 5000,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  console.log(`Backup ${result.name} ${result.phase}`);
+}
+
 export function registerKubernetesCommands(root: Command): void {
   const kubernetes = root.command("kubernetes").description("operate a selfHosted stack's cluster (uses kubectl)");
   kubernetes
@@ -106,4 +140,12 @@ export function registerKubernetesCommands(root: Command): void {
       "60",
     )
     .action(runSwitchover);
+  kubernetes
+    .command("backup")
+    .description("take a base backup now, into the stack's backup.repository, and wait for it")
+    .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", "dev")
+    .option("--stacks-dir <dir>", "directory of Pulumi.<stack>.yaml files", DEFAULT_STACKS_DIR)
+    .option("--context <name>", "kubeconfig context (default: the stack's kubernetes:context)")
+    .option("--timeout <seconds>", "how long to wait for the backup to complete", "3600")
+    .action(runBackup);
 }

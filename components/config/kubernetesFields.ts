@@ -33,7 +33,7 @@ export const kubernetes = z.strictObject({
     .strictObject({
       installOperator: doc(
         bool.prefault(false),
-        "cloudnative-pg engine: install the operator from its Helm chart (cloudnative-pg 0.29.0) in every region's cluster; false: the stack checks it is installed",
+        "cloudnative-pg engine: install the operator from its Helm chart (cloudnative-pg 0.29.0) in every region's cluster, and with backup or restore the Barman Cloud plugin 0.14.0 from its release manifest (needs cert-manager; operatorNamespace cnpg-system); false: the stack checks both are installed",
       ),
       operatorNamespace: doc(
         dnsLabel(63).prefault("cnpg-system"),

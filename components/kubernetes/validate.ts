@@ -63,7 +63,10 @@ export function selfHostedRules(config: ResolvedSelfHosted): Check[] {
     pools(config),
     perChangeNamespace(config),
     ...engineRules(config),
-    backupNotAvailableYet(config, `the ${config.kubernetes.engine.name} engine`),
+    // cloudnative-pg ships backups and restore with the Barman Cloud plugin (cnpg/validate.ts has its rules).
+    ...(config.kubernetes.engine.name === "cloudnative-pg"
+      ? []
+      : [backupNotAvailableYet(config, `the ${config.kubernetes.engine.name} engine`)]),
   ];
 }
 

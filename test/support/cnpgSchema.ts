@@ -4,7 +4,7 @@
  * or that only 1.30 has (which the package would let through unchecked), fails here.
  * The list of changes is components/facts/cnpg/schema.ts, with its source.
  */
-import { CNPG_SCHEMA } from "../../components/facts/cnpg";
+import { CNPG_SCHEMA, type CnpgKind } from "../../components/facts/cnpg";
 import { citations } from "../../components/facts/citation";
 
 /** Every dot path present in a value ("spec.template.spec.containers" for arrays' items too). */
@@ -18,7 +18,7 @@ export function fieldPaths(value: unknown, prefix = ""): string[] {
 }
 
 export function assertTargetedCnpgFields(object: { kind: string; spec?: unknown }): void {
-  const kind = object.kind as "Cluster" | "Pooler";
+  const kind = object.kind as CnpgKind;
   const paths = fieldPaths(object.spec, "spec");
   for (const changed of [
     ...(CNPG_SCHEMA.addedIn130.value[kind] ?? []),

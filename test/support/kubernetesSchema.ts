@@ -16,6 +16,9 @@ import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.co
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { Cluster } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Cluster";
 import { Pooler } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Pooler";
+import { ScheduledBackup } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/ScheduledBackup";
+import { Backup } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1/Backup";
+import { crdModel } from "./crdSchema";
 import type { Registered } from "./pulumiMocks";
 import { assertTargetedCnpgFields } from "./cnpgSchema";
 
@@ -38,6 +41,10 @@ const MODELS: Record<string, new (data: never) => Validatable> = {
   // CloudNativePG's CRDs (their OpenAPI schema as of 1.29.0; 1.30.0's changes are checked by assertTargetedCnpgFields).
   "kubernetes:postgresql.cnpg.io/v1:Cluster": Cluster,
   "kubernetes:postgresql.cnpg.io/v1:Pooler": Pooler,
+  "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup": ScheduledBackup,
+  "kubernetes:postgresql.cnpg.io/v1:Backup": Backup,
+  // The Barman Cloud plugin's CRD at the pinned release (v0.14.0), vendored: no npm package carries it.
+  "kubernetes:barmancloud.cnpg.io/v1:ObjectStore": crdModel("barmancloud.cnpg.io_objectstores.v0.14.0.yaml"),
 };
 
 /** Patch resources carry only the fields they set (server-side apply), so the full schema does not apply. */

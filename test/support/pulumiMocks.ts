@@ -239,8 +239,21 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
   }
 }
 
+/** A resource the program read (Resource.get): what it checks is installed, e.g. an operator's CRD. */
+export interface ReadResource {
+  type: string;
+  name: string;
+  id: string;
+}
+
 class RecordingMonitor extends MockMonitor {
   readonly registered = new Map<string, Registered>();
+  readonly reads: ReadResource[] = [];
+
+  override async readResource(req: Request & { getId(): string }, callback: (err: unknown, res: unknown) => void) {
+    this.reads.push({ type: req.getType(), name: req.getName(), id: req.getId() });
+    return super.readResource(req as never, callback);
+  }
 
   constructor() {
     super({
@@ -330,6 +343,10 @@ export function registered(): Registered[] {
   return [...monitor.registered.values()];
 }
 
+export function readResources(): ReadResource[] {
+  return [...monitor.reads];
+}
+
 export function setStackConfig(config: Record<string, string>, secretKeys: string[] = []): void {
   pulumi.runtime.setAllConfig(config, secretKeys);
 }
@@ -344,6 +361,8 @@ export async function resolve<T>(output: pulumi.Output<T>): Promise<{ value: T; 
 export interface ProgramRun {
   program: StackOutputValues;
   resources: Registered[];
+  /** Resources read, not created (Resource.get). */
+  reads: ReadResource[];
 }
 
 /**
@@ -391,5 +410,5 @@ export async function runWithConfig(config: Record<string, string>, stackName: s
   vi.resetModules();
   const program = programExports(await import("../../infra/index.js"));
   await settle();
-  return { program, resources: registered() };
+  return { program, resources: registered(), reads: readResources() };
 }

@@ -183,7 +183,6 @@ describe("until a backend ships backups", () => {
   const cases: Array<{ backend: string; config: Raw; where: string }> = [
     { backend: "local", config: localBase(), where: "the local backend" },
     { backend: "statefulset", config: selfHostedBase(), where: "the statefulset engine" },
-    { backend: "cloudnative-pg", config: cnpgConfig(), where: "the cloudnative-pg engine" },
   ];
 
   it.each(cases)("$backend refuses backup.enabled: true, naming the key", ({ config, where }) => {

@@ -2,5 +2,5 @@
 export { CNPG_OPERATOR } from "./operator";
 export { CNPG_PARAMETERS, type ManagedParameterKind, managedParameter } from "./parameters";
 export { CNPG_POOLER, poolerParameterAllowed } from "./pooler";
-export { CNPG_SCHEMA } from "./schema";
+export { CNPG_SCHEMA, type CnpgKind } from "./schema";
 export { CNPG_UPDATES } from "./updates";

@@ -278,6 +278,23 @@ export const CNPG_ROLLOUT = {
     cite("cnpg", "internal/controller/replicas.go:464-500", "not the primary, not unready; the highest serial"),
   ),
   /**
+   * The Barman Cloud plugin (issue 22): a Cluster that names it, in spec.plugins (the WAL archiver) or in the
+   * externalClusters entry its replica.source names (WAL restore from the archive), gets the plugin's sidecar injected
+   * into its instance pods, so adding or removing it rolls the instances. A primary that lacks the sidecar of a new
+   * WAL archiver is recreated in place rather than switched over (CNPG_BACKUP_API.archiverOnRunningCluster).
+   */
+  barmanPlugin: fact(
+    { plugins: "rolling", "externalClusters[replica.source].plugin": "rolling" } as const satisfies ClusterFields,
+    cite("cnpg", `${CONTROLLER}:296-305`, "getPluginsNeededForReconcile: spec.plugins and externalClusters' plugins"),
+    cite(
+      "barmanPlugin",
+      "internal/cnpgi/operator/lifecycle.go:112-131",
+      "Pod lifecycle once any barmanObjectName is set",
+    ),
+    cite("barmanPlugin", "internal/cnpgi/operator/lifecycle.go:417-433", "the plugin-barman-cloud sidecar"),
+    cite("cnpg", `${UPGRADE}:212-226`, "a primary missing the archiver's sidecar: recreatePrimaryInPlace"),
+  ),
+  /**
    * bootstrap: the bootstrap Job (initdb, pg_basebackup) runs only when the Cluster has no instance, and never again
    * once it is initialized; new replicas join from the primary instead. The application owner's password is the
    * exception: a primary (not a replica cluster's designated primary, which is in recovery) keeps it in step with the

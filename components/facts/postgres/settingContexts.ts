@@ -70,6 +70,8 @@ export const SETTING_CONTEXTS = fact<Readonly<Record<string, SettingContext>>>(
     checkpoint_timeout: "sighup",
     max_wal_size: "sighup",
     min_wal_size: "sighup",
+    // WAL archive (issue 22; the cloudnative-pg engine sets it on the main Cluster)
+    archive_timeout: "sighup",
     // standbys
     hot_standby: "postmaster",
     default_transaction_read_only: "user",

@@ -14,6 +14,7 @@ import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 import { clusterParameters } from "./parameters";
 import { type ClusterPlan, cnpgNames } from "./plan";
 import { PRIMARY_UPDATE } from "./primaryUpdate";
+import { archiveSource, barmanBackup, recoveryBootstrap, repositoryRestore, walArchiverPlugins } from "./backup";
 
 export type ClusterSpec = NonNullable<ICluster["spec"]>;
 
@@ -108,6 +109,32 @@ function readiness(topology: SelfHostedTopology, role: "oltp" | "olap"): Cluster
   };
 }
 
+/** A new, empty database; or, for a stack with `restore`, the source stack's archive replayed to the target. */
+function mainBootstrap(topology: SelfHostedTopology): Pick<ClusterSpec, "bootstrap" | "externalClusters"> {
+  const restore = repositoryRestore(topology);
+  if (restore) return recoveryBootstrap(topology, restore);
+  return {
+    bootstrap: {
+      initdb: { database: topology.database, owner: topology.user, secret: { name: cnpgNames.appSecret(topology) } },
+    },
+  };
+}
+
+/** With backup enabled: the Barman Cloud plugin archives every WAL segment of the main Cluster's primary. */
+function archiver(topology: SelfHostedTopology): Pick<ClusterSpec, "plugins"> {
+  const plugins = walArchiverPlugins(topology);
+  return plugins.length > 0 ? { plugins } : {};
+}
+
+/**
+ * With backup: the stack's archive_timeout (the operator's default is 5min), so a quiet writer still closes and
+ * archives a segment that often: the most a lost writer's archive can lack.
+ */
+function archiveTimeout(topology: SelfHostedTopology): Record<string, string> {
+  const backup = barmanBackup(topology);
+  return backup ? { archive_timeout: `${backup.archiveTimeoutSeconds}s` } : {};
+}
+
 export function mainClusterManifest(
   topology: SelfHostedTopology,
   plan: Extract<ClusterPlan, { kind: "main" }>,
@@ -123,15 +150,15 @@ export function mainClusterManifest(
       ...base,
       postgresql: {
         ...base.postgresql,
+        parameters: { ...base.postgresql?.parameters, ...archiveTimeout(topology) },
         // Quorum over the main Cluster's own instances: the OLAP and remote replica clusters are never waited for.
         ...(synchronousReplicas > 0
           ? { synchronous: { method: "any", number: synchronousReplicas, dataDurability: "required" } }
           : {}),
       },
       probes: readiness(topology, "oltp"),
-      bootstrap: {
-        initdb: { database: topology.database, owner: topology.user, secret: { name: cnpgNames.appSecret(topology) } },
-      },
+      ...mainBootstrap(topology),
+      ...archiver(topology),
       // initdb runs once; the managed role keeps the password (and pg_monitor, which the verifier needs) in step with
       // the Secret.
       managed: {
@@ -188,6 +215,8 @@ export function replicaClusterManifest(
           sslCert: { name: replicationSecret, key: "tls.crt" },
           sslKey: { name: replicationSecret, key: "tls.key" },
           sslRootCert: { name: cnpgNames.caSecret(topology), key: "ca.crt" },
+          // With backup enabled, also the main Cluster's archive: a gap in the stream is filled from it.
+          ...archiveSource(topology),
         },
       ],
     },

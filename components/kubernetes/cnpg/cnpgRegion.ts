@@ -22,6 +22,7 @@ import { type ClusterPlan, clusterPlans, cnpgNames, poolerTarget } from "./plan"
 import { poolerManifest } from "./pooler";
 import { appUserSecret, caSecret, certificateSecret } from "./secrets";
 import { cnpgVerifyTargets } from "./verify";
+import { createBarmanPlugin, createBarmanStores, createScheduledBackup } from "./barmanRegion";
 
 export interface CnpgCertificates {
   server: ServerCertificate;
@@ -50,17 +51,29 @@ export class CnpgRegion extends pulumi.ComponentResource {
   declare readonly exposedPrimary?: k8s.core.v1.Service;
   declare readonly clusters: k8s.apiextensions.CustomResource[];
   declare readonly poolers: k8s.apiextensions.CustomResource[];
+  /** With backup or restore: the ObjectStores and the ScheduledBackup (Barman Cloud plugin). */
+  declare readonly backupObjects: pulumi.Resource[];
 
   constructor(name: string, args: CnpgRegionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:kubernetes:CnpgRegion", name, {}, opts);
     const { topology, region } = args;
     const child = (dependsOn: pulumi.Resource[] = []) => ({ parent: this, dependsOn });
 
-    const base = [...createNamespace(name, topology, child()), ...createOperator(name, args, child())];
-    const crdCheck = checkInstalledOperator(name, args, { parent: this });
-    const ready = [...base, ...createSecrets(name, args, child(base)), ...createPolicies(name, args, child(base))];
+    const namespace = createNamespace(name, topology, child());
+    const operator = createOperator(name, args, child());
+    const plugin = createBarmanPlugin(name, args, operator, { parent: this });
+    const base = [...namespace, ...operator, ...plugin.installed];
+    const crdCheck = pulumi
+      .all([checkInstalledOperator(name, args, { parent: this }), plugin.check])
+      .apply((): undefined => undefined);
+    const secured = [...base, ...createSecrets(name, args, child(base)), ...createPolicies(name, args, child(base))];
+    const stores = createBarmanStores(name, args, crdCheck, child(secured));
+    const ready = [...secured, ...stores];
     const clusters = createClusters(name, args, crdCheck, ready, this);
     this.clusters = [...clusters.values()];
+    const main = clusters.get(cnpgNames.main(topology));
+    const scheduled = main ? createScheduledBackup(name, args, child([...ready, main])) : [];
+    this.backupObjects = [...plugin.installed, ...stores, ...scheduled];
     this.exposedPrimary = createExposedPrimary(name, topology, region, child(ready));
     this.poolers = createPoolers(name, args, clusters, ready, this);
     this.verification = new VerificationJob(

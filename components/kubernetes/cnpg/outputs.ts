@@ -11,6 +11,7 @@ import { POOL_SERVICE_PORT, serviceHost } from "../conventions";
 import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 import { clusterParameters, realisedElsewhere } from "./parameters";
 import { clusterPlans, cnpgNames } from "./plan";
+import { barmanBackup } from "./backup";
 
 const SLOT_PREFIX = CNPG_OPERATOR.instanceNaming.value.slotPrefix;
 
@@ -26,7 +27,11 @@ function notes(topology: SelfHostedTopology): string[] {
   ];
   if (replicaClusters.length > 0) {
     lines.push(
-      `replica clusters (${replicaClusters.join(", ")}) stream without a replication slot (CloudNativePG has none for them): the primary keeps WAL for them only up to wal_keep_size`,
+      `replica clusters (${replicaClusters.join(", ")}) stream without a replication slot (CloudNativePG has none for them): the primary keeps WAL for them only up to wal_keep_size; ${
+        barmanBackup(topology)
+          ? "a gap beyond it is filled from the Barman Cloud archive (their source has the plugin), not by a new clone"
+          : "a gap beyond it needs a new clone (enable backup to fill it from the archive)"
+      }`,
     );
   }
   lines.push(

@@ -15,6 +15,7 @@ import type { SelfHostedTopology } from "../../topology/types";
 import { clusterParameters } from "./parameters";
 import { clusterPlans } from "./plan";
 import { poolModeIssue, poolerIssues } from "./pooler";
+import { BARMAN_PLUGIN } from "../../facts/backup/barmanPlugin";
 
 export function cnpgTopologyIssues(topology: SelfHostedTopology): ConfigIssue[] {
   const issues = topology.regions.flatMap((region) => [
@@ -111,6 +112,41 @@ function engineSizing(config: ResolvedSelfHosted): Check {
   };
 }
 
+/**
+ * What the Barman Cloud plugin cannot do: keep a count of backups (its retentionPolicy is a recovery window), read a
+ * bucket without keys, or run where a stack-installed operator is not (its release manifest installs into cnpg-system).
+ */
+function engineBackup(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    const { backup, restore } = config;
+    if (!backup.enabled && !restore) return;
+    if (backup.enabled && backup.retention.type === "count")
+      issues.push({
+        key: "backup.retention",
+        value: backup.retention.value,
+        problem:
+          "is a count of base backups, but the Barman Cloud plugin keeps backups by a recovery window (its ObjectStore retentionPolicy)",
+        fix: `write a number of days, e.g. ${backup.retention.value * 7}d`,
+      });
+    if (restore?.from !== undefined && backup.s3?.secretName === undefined)
+      issues.push({
+        key: "backup.s3.secretName",
+        value: undefined,
+        problem: "is required for restore on cloudnative-pg: the recovery reads restore.from's bucket with those keys",
+        fix: "create a Secret with ACCESS_KEY_ID and ACCESS_SECRET_KEY in the stack's namespace and name it in backup.s3.secretName",
+      });
+    const { engine } = config.kubernetes;
+    const fixed = BARMAN_PLUGIN.installNamespace.value;
+    if (engine.name === "cloudnative-pg" && engine.installOperator && engine.operatorNamespace !== fixed)
+      issues.push({
+        key: "kubernetes.cloudnativePg.operatorNamespace",
+        value: engine.operatorNamespace,
+        problem: `is where the stack installs the operator, but the Barman Cloud plugin (backup, restore) must run in the operator's namespace and its release manifest installs into ${fixed}`,
+        fix: `set it to ${fixed}, or install the operator and the plugin yourself and set installOperator to false`,
+      });
+  };
+}
+
 /** What CloudNativePG's webhooks and managed settings refuse of the resolved config. */
 export function cnpgRules(config: ResolvedSelfHosted): Check[] {
   return [
@@ -119,5 +155,6 @@ export function cnpgRules(config: ResolvedSelfHosted): Check[] {
     engineImage(config),
     engineMonitoring(config),
     clusterNames(config),
+    engineBackup(config),
   ];
 }

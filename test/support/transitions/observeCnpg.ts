@@ -26,6 +26,7 @@ const CLUSTER_FACTS: FactName[] = [
   "storage",
   "instances",
   "bootstrap",
+  "barmanPlugin",
   "sql",
   "probes",
   "updatePolicy",
@@ -60,7 +61,9 @@ function clusterFields(was: any, now: any): string[] {
       for (const sub of ["type", "maximumLag"])
         if (differs(readiness(was)[sub], readiness(now)[sub])) fields.push(`probes.readiness.${sub}`);
     } else if (key === "externalClusters") {
-      fields.push("externalClusters[replica.source].connectionParameters");
+      const source = (s: any) => (s.externalClusters ?? []).find((e: any) => e.name === s.replica?.source) ?? {};
+      for (const sub of ["connectionParameters", "plugin"])
+        if (differs(source(was)[sub], source(now)[sub])) fields.push(`externalClusters[replica.source].${sub}`);
     } else if (key === "replica") {
       fields.push("replica.source");
     } else if (key === "managed") {
@@ -77,8 +80,13 @@ function classify<T extends string>(table: Record<string, T>, field: string, kin
   return found;
 }
 
-const isMain = (cluster: Registered) => cluster.inputs.spec.bootstrap?.initdb !== undefined;
+/** The main Cluster: a new database (initdb) or one restored from an archive (recovery); never a replica cluster. */
+const isMain = (cluster: Registered) => cluster.inputs.spec.replica === undefined;
 const majorOf = (cluster: Registered) => /:(\d+)/.exec(cluster.inputs.spec.imageName ?? "")?.[1];
+
+const archiver = (cluster: Registered) =>
+  ((cluster.inputs.spec.plugins ?? []) as Array<{ isWALArchiver?: boolean }>).some((p) => p.isWALArchiver === true);
+const archiverAdded = (was: Registered, now: Registered) => !archiver(was) && archiver(now);
 
 /** Changed parameters: whether any needs a restart, and whether a hot-standby-sensitive one decreased. */
 function parameterEffect(was: Registered, now: Registered): { restart: boolean; decrease: boolean } {
@@ -110,6 +118,12 @@ function clusterOutcomes(was: Registered, now: Registered): { primary: string[];
   }
   for (const field of clusterFields(was.inputs.spec, spec)) {
     const transition: ClusterTransition = classify(CNPG_ROLLOUT_FIELDS.cluster, field, "Cluster");
+    if (field === "plugins" && archiverAdded(was, now)) {
+      // The primary lacks the new archiver's sidecar: recreated in place, never switched over.
+      standbys.push("restart");
+      primary.push("restart");
+      continue;
+    }
     if (transition === "rolling" && field === "imageName" && majorOf(was) !== majorOf(now)) continue;
     if (transition === "rolling") rolling();
     if (transition === "reload") [primary, standbys].forEach((o) => o.push("reload"));
