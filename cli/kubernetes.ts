@@ -1,7 +1,8 @@
 /** `pg-read-replicas kubernetes …`: operations on a self-hosted stack's cluster, through kubectl. */
 import type { Command } from "commander";
 import { failover } from "../components/kubernetes/statefulset/failover/failover";
-import { kubectlOps } from "../components/kubernetes/statefulset/failover/kubectl";
+import { kubectlOps, kubectlRunner } from "../components/kubernetes/statefulset/failover/kubectl";
+import { backupNow } from "../components/kubernetes/statefulset/backupNow";
 import { switchover } from "../components/kubernetes/statefulset/failover/switchover";
 import { readStackConfig } from "../components/config/stackFile";
 import { UserError } from "../components/ground/errors";
@@ -79,6 +80,30 @@ async function runFailover(options: FailoverCliOptions): Promise<void> {
   printNext(options, result.next);
 }
 
+async function runBackup(options: FailoverCliOptions): Promise<void> {
+  const topology = selfHostedTopology(options);
+  const config = readStackConfig(options.stacksDir, options.stack);
+  const context = options.context ?? config["kubernetes:context"];
+  const timeoutS = Number(options.timeout);
+  if (!Number.isInteger(timeoutS) || timeoutS <= 0)
+    throw new UserError(`--timeout ${options.timeout}: give whole seconds, such as 3600`);
+  const started = Date.now();
+  const result = await backupNow(
+    topology,
+    { ...(context ? { context } : {}), namespace: topology.kubernetes.namespace, timeoutS },
+    kubectlRunner(),
+    {
+      now: new Date(),
+      pollMs: 5000,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      elapsedMs: () => Date.now() - started,
+    },
+  );
+  process.stderr.write(result.log.endsWith("\n") ? result.log : `${result.log}\n`);
+  if (!result.succeeded) throw new UserError(`backup Job ${result.job} failed (its log is above)`);
+  console.log(`base backup taken by Job ${result.job}`);
+}
+
 export function registerKubernetesCommands(root: Command): void {
   const kubernetes = root.command("kubernetes").description("operate a selfHosted stack's cluster (uses kubectl)");
   kubernetes
@@ -105,4 +130,14 @@ export function registerKubernetesCommands(root: Command): void {
       "60",
     )
     .action(runSwitchover);
+  kubernetes
+    .command("backup")
+    .description(
+      "take a full base backup now: a Job from the stack's backup CronJob (pgbackrest in the writer's pod), awaited",
+    )
+    .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", "dev")
+    .option("--stacks-dir <dir>", "directory of Pulumi.<stack>.yaml files", DEFAULT_STACKS_DIR)
+    .option("--context <name>", "kubeconfig context (default: the stack's kubernetes:context)")
+    .option("--timeout <seconds>", "how long to wait for the backup to finish (it keeps running after)", "3600")
+    .action(runBackup);
 }

@@ -63,7 +63,10 @@ export function selfHostedRules(config: ResolvedSelfHosted): Check[] {
     pools(config),
     perChangeNamespace(config),
     ...engineRules(config),
-    backupNotAvailableYet(config, `the ${config.kubernetes.engine.name} engine`),
+    // The statefulset engine ships backups and restores (issue 22 part C); cloudnative-pg not yet.
+    ...(config.kubernetes.engine.name === "statefulset"
+      ? []
+      : [backupNotAvailableYet(config, `the ${config.kubernetes.engine.name} engine`)]),
   ];
 }
 

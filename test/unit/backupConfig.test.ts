@@ -188,7 +188,6 @@ describe("backup and restore config", () => {
 describe("until a backend ships backups", () => {
   const cases: Array<{ backend: string; config: Raw; where: string }> = [
     { backend: "local", config: localBase(), where: "the local backend" },
-    { backend: "statefulset", config: selfHostedBase(), where: "the statefulset engine" },
     { backend: "cloudnative-pg", config: cnpgConfig(), where: "the cloudnative-pg engine" },
     { backend: "aurora", config: auroraBase(), where: "backend aurora" },
   ];
