@@ -33,6 +33,14 @@ export const RECOVERY_SETTINGS = [
   "recovery_target_timeline",
 ] as const;
 
+/**
+ * An RFC 3339 time (stack config) as pgbackrest restore reads one: its backup set selection refuses `T` and `Z`
+ * (PGBACKREST.restoreTimeFormat); PostgreSQL's recovery_target_time reads this form as well.
+ */
+export function pgbackrestTime(rfc3339: string): string {
+  return rfc3339.replace("T", " ").replace(/Z$/i, "+00");
+}
+
 /** pgbackrest restore's target options; target-action needs --type (PGBACKREST.targetActionNeedsType). */
 export function restoreTargetArgs(target: RestoreTarget): string[] {
   const needsType = new Set(PGBACKREST.targetActionNeedsType.value);
@@ -43,7 +51,7 @@ export function restoreTargetArgs(target: RestoreTarget): string[] {
     case "time":
     case "lsn": {
       if (!needsType.has(target.type)) throw new Error(`restoreTargetArgs: --type=${target.type} takes no target`);
-      const value = target.type === "time" ? target.at : target.lsn;
+      const value = target.type === "time" ? pgbackrestTime(target.at) : target.lsn;
       return [`--type=${target.type}`, `'--target=${value}'`, "--target-action=promote"];
     }
   }
@@ -72,8 +80,10 @@ fi
 mkdir -p "$PGDATA" && chmod 0700 "$PGDATA"
 command pgbackrest --config=${args.source.configFile} --stanza=${args.source.stanza} restore \\
   ${restoreTargetArgs(args.target).join(" ")} '--recovery-option=restore_command=${restoreCommand.replace(/'/g, `'\\''`)}'
-# Recovery runs here, on no TCP address; the final server starts in the postgres container.
-postgres -D "$PGDATA" -c config_file=${args.configFile} -c listen_addresses= -c cluster_name=restore &
+# Recovery runs here, on no TCP address; the final server starts in the postgres container. No archive_command yet:
+# the stanza is created only once the server is promoted, and pushes failing before it stall the shutdown (async
+# archive-push then waits out its timeout); the WAL waits (.ready) and the final server archives it.
+postgres -D "$PGDATA" -c config_file=${args.configFile} -c listen_addresses= -c archive_command= -c cluster_name=restore &
 server=$!
 until [ "$($psql -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]; do
   if ! kill -0 "$server" 2>/dev/null; then

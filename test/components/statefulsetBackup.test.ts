@@ -110,7 +110,7 @@ describe("a statefulset stack restored from a repository", () => {
       restore: { from: "pvc://pg-backups", fromStack: "orders", targetTime: "2026-12-06T05:40:00Z" },
     });
     const script = scripts(run)["restore.sh"]!;
-    expect(script).toContain("--type=time '--target=2026-12-06T05:40:00Z' --target-action=promote");
+    expect(script).toContain("--type=time '--target=2026-12-06 05:40:00+00' --target-action=promote");
     expect(script).toContain('if [ -s "$PGDATA/PG_VERSION" ]');
     expect(script).toContain("--stanza=orders restore");
     for (const sts of ofType(run, TYPES.statefulSet)) {

@@ -50,10 +50,10 @@ describe("the postgres image with pgBackRest", () => {
 });
 
 describe("restore targets", () => {
-  it("time and LSN name their type (target-action needs one); latest replays everything and promotes", () => {
+  it("time (in the form pgBackRest parses) and LSN name their type (target-action needs one); latest replays everything", () => {
     expect(restoreTargetArgs({ type: "time", at: "2026-12-06T05:40:00Z" })).toEqual([
       "--type=time",
-      "'--target=2026-12-06T05:40:00Z'",
+      "'--target=2026-12-06 05:40:00+00'",
       "--target-action=promote",
     ]);
     expect(PGBACKREST.targetActionNeedsType.value).toContain("lsn");
