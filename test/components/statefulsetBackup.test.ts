@@ -10,6 +10,7 @@ import { STATEFULSET_PVC_RETENTION } from "../../components/facts/backup/pvc";
 import { STATEFULSET_IMAGES } from "../../components/facts/images";
 import { KUBECTL_IMAGE, PULUMI_KUBERNETES } from "../../components/facts/kubernetes";
 import { PATHS } from "../../components/kubernetes/conventions";
+import { SETTING_CONTEXTS } from "../../components/facts/postgres";
 import { TYPES, ofType } from "../support/graph";
 import { type ProgramRun, type Registered, runProgram } from "../support/pulumiMocks";
 
@@ -100,6 +101,23 @@ describe("a statefulset stack with backup", () => {
     expect(role!.inputs.rules.map((r: any) => r.resources[0]).sort()).toEqual(
       Object.keys(KUBECTL_IMAGE.execVerbs.value).sort(),
     );
+  });
+});
+
+describe("what a change of the archive settings restarts", () => {
+  const restartHashes = (run: ProgramRun) =>
+    ofType(run, TYPES.statefulSet).map(
+      (sts) => sts.inputs.spec.template.metadata.annotations["pg-read-replicas/restart-hash"] as string,
+    );
+
+  it("turning the archive on restarts the servers (archive_mode); a new archiveTimeout is a reload", async () => {
+    const off = await staging({});
+    const on = await staging({ backup: pvcBackup });
+    const timeout = await staging({ backup: { ...pvcBackup, archiveTimeout: "5m" } });
+    expect(SETTING_CONTEXTS.value.archive_mode).toBe("postmaster");
+    expect(SETTING_CONTEXTS.value.archive_timeout).toBe("sighup");
+    expect(restartHashes(on)).not.toEqual(restartHashes(off));
+    expect(restartHashes(timeout)).toEqual(restartHashes(on));
   });
 });
 
