@@ -83,6 +83,13 @@ describe("kubernetes backup", () => {
     expect(result.log).toContain("full backup done");
   });
 
+  it("refuses a stack without backup before calling kubectl", async () => {
+    const bare = topologyFromConfig(selfHostedBase()).topology as SelfHostedTopology;
+    const sent: string[][] = [];
+    await expect(backupNow(bare, target, fake([], sent), options)).rejects.toThrow(/has no backup: set backup.enabled/);
+    expect(sent).toEqual([]);
+  });
+
   it("reports a failed Job as failed", async () => {
     const result = await backupNow(topology, target, fake([",1"], []), options);
     expect(result.succeeded).toBe(false);

@@ -33,6 +33,10 @@ export async function backupNow(
   run: KubectlRunner,
   options: { now: Date; pollMs: number; sleep: (ms: number) => Promise<void>; elapsedMs: () => number },
 ): Promise<BackupNowResult> {
+  if (topology.backup?.tool !== "pgbackrest")
+    throw new UserError(
+      `stack ${topology.name} has no backup: set backup.enabled: true and backup.repository (s3://… or pvc://…), run pulumi up, then back up`,
+    );
   const k = (args: readonly string[]) => run([...kubectlArgs.base(target), ...args]);
   const cronJob = names.backupCronJob(topology);
   if ((await k(backupNowArgs.getCronJob(cronJob))).trim() === "")
