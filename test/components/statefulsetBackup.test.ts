@@ -104,6 +104,24 @@ describe("a statefulset stack with backup", () => {
   });
 });
 
+describe("a stack with regions and a pvc:// repository", () => {
+  it("mounts the claim only in the primary's cluster (a claim lives in one)", async () => {
+    const run = await runProgram("prod", (config) => ({
+      ...config,
+      "pg-read-replicas:backup": JSON.stringify(pvcBackup),
+    }));
+    const mounted = (sts: Registered) =>
+      (sts.inputs.spec.template.spec.volumes as any[]).some((v) => v.persistentVolumeClaim?.claimName === "pg-backups");
+    const all = ofType(run, TYPES.statefulSet);
+    const local = all.filter((sts) => !sts.name.includes("eu-west-1"));
+    expect(all.filter(mounted).length).toBeGreaterThan(0);
+    const remote = all.filter((sts) => sts.name.includes("eu-west-1"));
+    expect(remote.length).toBeGreaterThan(0);
+    expect(remote.some(mounted)).toBe(false);
+    expect(local.every(mounted)).toBe(true);
+  });
+});
+
 describe("what a change of the archive settings restarts", () => {
   const restartHashes = (run: ProgramRun) =>
     ofType(run, TYPES.statefulSet).map(

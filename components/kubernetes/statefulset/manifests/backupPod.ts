@@ -34,8 +34,12 @@ function claimOf(repository: BackupRepository | undefined): string[] {
   return repository?.kind === "pvc" ? [repository.claim] : [];
 }
 
-/** Every claim a pod of this group mounts: this stack's repository, and on the primary the restore source's. */
+/**
+ * Every claim a pod of this group mounts: this stack's repository, and on the primary the restore source's. Not in
+ * another region: a claim lives in one cluster (those replicas stream only; their archive-get finds no repository).
+ */
 export function repositoryClaims(topology: SelfHostedTopology, group: NodeGroup): string[] {
+  if (group.remote) return [];
   const own = claimOf(pgbackrestBackup(topology)?.repository);
   const source = group.role === "primary" ? claimOf(repositoryRestore(topology)?.repository) : [];
   return [...new Set([...own, ...source])];
@@ -57,8 +61,8 @@ export function backupEnv(topology: SelfHostedTopology): Env[] {
   return repositoryEnv(pgbackrestBackup(topology)?.repository);
 }
 
-export function backupMounts(topology: SelfHostedTopology): Mount[] {
-  return repositoryMounts(claimOf(pgbackrestBackup(topology)?.repository));
+export function backupMounts(topology: SelfHostedTopology, group: NodeGroup): Mount[] {
+  return group.remote ? [] : repositoryMounts(claimOf(pgbackrestBackup(topology)?.repository));
 }
 
 function uniqueByName(env: Env[]): Env[] {

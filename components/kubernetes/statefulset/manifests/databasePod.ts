@@ -172,7 +172,7 @@ function postgresContainer(topology: Topology, group: NodeGroup): Container {
       tlsMount,
       scriptsMount,
       { name: "shm", mountPath: PATHS.shm },
-      ...backupMounts(topology),
+      ...backupMounts(topology, group),
     ],
   };
 }
