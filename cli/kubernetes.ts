@@ -1,7 +1,8 @@
 /** `pg-read-replicas kubernetes …`: operations on a self-hosted stack's cluster, through kubectl. */
 import type { Command } from "commander";
 import { failover } from "../components/kubernetes/statefulset/failover/failover";
-import { kubectlOps } from "../components/kubernetes/statefulset/failover/kubectl";
+import { kubectlOps, kubectlRunner } from "../components/kubernetes/statefulset/failover/kubectl";
+import { backupNow } from "../components/kubernetes/statefulset/backupNow";
 import { switchover } from "../components/kubernetes/statefulset/failover/switchover";
 import { readStackConfig } from "../components/config/stackFile";
 import { UserError } from "../components/ground/errors";
@@ -88,7 +89,10 @@ interface BackupCliOptions {
   timeout: string;
 }
 
-/** A base backup now. Each engine has its own branch; the cloudnative-pg one is cnpg/onDemandBackup.ts. */
+/**
+ * A base backup now. cloudnative-pg: a Backup (method plugin), cnpg/onDemandBackup.ts; statefulset: a Job from the
+ * stack's backup CronJob, statefulset/backupNow.ts.
+ */
 async function runBackup(options: BackupCliOptions): Promise<void> {
   const config = readStackConfig(options.stacksDir, options.stack);
   const { topology } = topologyFromPulumiConfig(config, `stack ${options.stack} config`);
@@ -99,19 +103,28 @@ async function runBackup(options: BackupCliOptions): Promise<void> {
   const timeoutS = Number(options.timeout);
   if (!Number.isInteger(timeoutS) || timeoutS <= 0)
     throw new UserError(`--timeout ${options.timeout}: give whole seconds, such as 3600`);
-  if (topology.kubernetes.engine.name !== "cloudnative-pg")
-    throw new UserError(
-      `stack ${options.stack}: kubernetes backup is not available on the ${topology.kubernetes.engine.name} engine yet`,
-    );
   const context = options.context ?? config["kubernetes:context"];
   const target = { ...(context ? { context } : {}), namespace: topology.kubernetes.namespace };
-  const result = await takeCnpgBackup(topology, backupKubectl(), target, {
+  if (topology.kubernetes.engine.name === "cloudnative-pg") {
+    const result = await takeCnpgBackup(topology, backupKubectl(), target, {
+      now: new Date(),
+      timeoutS,
+      pollMs: 5000,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    console.log(`Backup ${result.name} ${result.phase}`);
+    return;
+  }
+  const started = Date.now();
+  const result = await backupNow(topology, { ...target, timeoutS }, kubectlRunner(), {
     now: new Date(),
-    timeoutS,
     pollMs: 5000,
-    log: (line) => process.stderr.write(`${line}\n`),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    elapsedMs: () => Date.now() - started,
   });
-  console.log(`Backup ${result.name} ${result.phase}`);
+  process.stderr.write(result.log.endsWith("\n") ? result.log : `${result.log}\n`);
+  if (!result.succeeded) throw new UserError(`backup Job ${result.job} failed (its log is above)`);
+  console.log(`base backup taken by Job ${result.job}`);
 }
 
 export function registerKubernetesCommands(root: Command): void {
@@ -142,10 +155,12 @@ export function registerKubernetesCommands(root: Command): void {
     .action(runSwitchover);
   kubernetes
     .command("backup")
-    .description("take a base backup now, into the stack's backup.repository, and wait for it")
-    .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", "dev")
+    .description(
+      "take a base backup now and wait for it: statefulset, a full backup by a Job from the stack's backup CronJob; cloudnative-pg, a Backup (Barman Cloud plugin)",
+    )
+    .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", stackName, "dev")
     .option("--stacks-dir <dir>", "directory of Pulumi.<stack>.yaml files", DEFAULT_STACKS_DIR)
     .option("--context <name>", "kubeconfig context (default: the stack's kubernetes:context)")
-    .option("--timeout <seconds>", "how long to wait for the backup to complete", "3600")
+    .option("--timeout <seconds>", "how long to wait for the backup to finish (it keeps running after)", "3600")
     .action(runBackup);
 }

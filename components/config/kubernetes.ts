@@ -15,6 +15,8 @@ export interface ResolvedKubernetes {
   storageClass?: string;
   antiAffinity: "preferred" | "required";
   images: { postgres: string; pgbouncer: string };
+  /** statefulset engine: images.postgres runs pgBackRest (the pinned build, or declared so by the user). */
+  postgresHasPgbackrest: boolean;
   /** The writer pod (the primary's, unless a failover made another). */
   writer: string;
   /** kubernetes.writer was set in stack config (the cloudnative-pg engine elects its writer itself). */
@@ -40,6 +42,11 @@ function engineOf(config: SelfHostedConfig): KubernetesEngine {
   };
 }
 
+/** Backups and restores run pgBackRest in the database pods: the official image has none. */
+function needsPgbackrest(config: SelfHostedConfig): boolean {
+  return config.backup.enabled || config.restore !== undefined;
+}
+
 /**
  * Each engine runs its own images: CloudNativePG's instance manager needs the operator's PostgreSQL and PgBouncer
  * images.
@@ -52,8 +59,9 @@ function imagesOf(config: SelfHostedConfig): { postgres: string; pgbouncer: stri
       pgbouncer: given.pgbouncer ?? CNPG_IMAGES.pgbouncer,
     };
   }
+  const postgres = needsPgbackrest(config) ? STATEFULSET_IMAGES.postgresWithBackup : STATEFULSET_IMAGES.postgres;
   return {
-    postgres: given.postgres ?? STATEFULSET_IMAGES.postgres(config.postgresVersion),
+    postgres: given.postgres ?? postgres(config.postgresVersion),
     pgbouncer: given.pgbouncer ?? STATEFULSET_IMAGES.pgbouncer,
   };
 }
@@ -67,6 +75,8 @@ export function resolveKubernetes(config: SelfHostedConfig): ResolvedKubernetes 
     ...(kubernetes.storageClass !== undefined ? { storageClass: kubernetes.storageClass } : {}),
     antiAffinity: kubernetes.antiAffinity,
     images: imagesOf(config),
+    postgresHasPgbackrest:
+      kubernetes.images.postgres === undefined ? needsPgbackrest(config) : kubernetes.images.postgresHasPgbackrest,
     writer: kubernetes.writer ?? `${config.name}-primary-0`,
     writerGiven: kubernetes.writer !== undefined,
     loadBalancerAnnotations: kubernetes.loadBalancerAnnotations,

@@ -46,7 +46,11 @@ export const kubernetes = z.strictObject({
       postgres: doc(
         z.string().min(1).optional(),
         "PostgreSQL image; cloudnative-pg: its tag must start with the PostgreSQL version, of postgresVersion's major (the operator reads the version from it), e.g. 16.10-system-trixie",
-        "postgres:<postgresVersion>-bookworm; cloudnative-pg: ghcr.io/cloudnative-pg/postgresql:<minor>-system-trixie",
+        "postgres:<postgresVersion>-bookworm; with backup or restore: pg-read-replicas/postgres-pgbackrest:<postgresVersion>-bookworm-2.45 (built from images/postgres-pgbackrest); cloudnative-pg: ghcr.io/cloudnative-pg/postgresql:<minor>-system-trixie",
+      ),
+      postgresHasPgbackrest: doc(
+        bool.prefault(false),
+        "statefulset engine: images.postgres has pgBackRest 2.45 on its PATH (e.g. built from images/postgres-pgbackrest); required to set images.postgres on a stack with backup or restore",
       ),
       pgbouncer: doc(
         z.string().min(1).optional(),

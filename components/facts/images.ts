@@ -3,9 +3,15 @@
  * binaries, metric names) are read at these tags; changing a tag means re-reading them.
  */
 
-/** The statefulset engine: the official postgres image (Debian bookworm) and edoburu/pgbouncer. */
+/**
+ * The statefulset engine: the official postgres image (Debian bookworm) and edoburu/pgbouncer; with `backup` or
+ * `restore`, the same image plus pgBackRest, built from images/postgres-pgbackrest/Dockerfile (POSTGRES_BACKUP_IMAGE),
+ * and kubectl for the Jobs that run pgBackRest in the writer's pod.
+ */
 export const STATEFULSET_IMAGES = {
   postgres: (major: number) => `postgres:${major}-bookworm`,
+  postgresWithBackup: (major: number) => `pg-read-replicas/postgres-pgbackrest:${major}-bookworm-2.45`,
+  kubectl: "registry.k8s.io/kubectl:v1.32.8",
   pgbouncer: "edoburu/pgbouncer:v1.25.1-p0",
 } as const;
 

@@ -82,6 +82,18 @@ export const PATHS = {
   replicationPassfile: "/var/lib/postgresql/data/replication.pgpass",
   socketDir: "/var/run/postgresql",
   pgbouncerDir: "/etc/pgbouncer",
+  /** pgBackRest (stack config backup/restore): one file for every pod (PGDATA is the same path in all of them). */
+  pgbackrestConf: "/etc/pg-read-replicas/pgbackrest.conf",
+  /** The restore source's repository and stanza, read by the writer's restore init container only. */
+  pgbackrestRestoreConf: "/etc/pg-read-replicas/pgbackrest-restore.conf",
+  restoreScript: "/etc/pg-read-replicas/restore.sh",
+  backupScript: "/etc/pg-read-replicas/backup.sh",
+  stanzaScript: "/etc/pg-read-replicas/stanza.sh",
+  /** A pvc:// repository's claim is mounted at <this>/<claim>. */
+  repositoryMounts: "/var/lib/pgbackrest",
+  /** On the data volume (the same filesystem as pg_wal, as spool-path asks), outside PGDATA. */
+  pgbackrestSpool: "/var/lib/postgresql/data/pgbackrest-spool",
+  pgbackrestLock: "/tmp/pgbackrest",
   /** PgBouncer's Unix socket, shared with the pool's config reloader (an emptyDir). */
   pgbouncerSocketDir: "/var/run/pgbouncer",
 } as const;
@@ -112,6 +124,12 @@ export const names = {
   slotsJob: (t: Topology, slotsHash: string) => `${t.name}-slots-${slotsHash}`,
   /** Named by the passwords' hash: each rotation waits for the writer once. */
   passwordsJob: (t: Topology, passwordsHash: string) => `${t.name}-passwords-${passwordsHash}`,
+  /** Named by the pgbackrest.conf's hash: stanza-create and check run again when the repository changes. */
+  stanzaJob: (t: Topology, confHash: string) => `${t.name}-stanza-${confHash}`,
+  /** The scheduled base backups; `pg-read-replicas kubernetes backup` makes a Job from it. */
+  backupCronJob: (t: Topology) => `${t.name}-backup`,
+  /** The ServiceAccount (and its Role) the backup Jobs exec into the writer's pod with. */
+  backupAccount: (t: Topology) => `${t.name}-backup`,
   /** One script for every rotation: the Job's name is what changes. */
   passwordsScript: (t: Topology) => `${t.name}-await-passwords`,
 };

@@ -4,7 +4,6 @@ import type { ResolvedSelfHosted } from "../config/resolve";
 import type { SelfHostedTopology } from "../topology/types";
 import { cnpgRules, cnpgTopologyIssues } from "./cnpg/validate";
 import { statefulsetRules } from "./statefulset/validate";
-import { backupNotAvailableYet } from "../topology/validate/backup";
 import { pools } from "../topology/validate/common";
 import type { Check } from "../topology/validate/rule";
 
@@ -63,10 +62,8 @@ export function selfHostedRules(config: ResolvedSelfHosted): Check[] {
     pools(config),
     perChangeNamespace(config),
     ...engineRules(config),
-    // cloudnative-pg ships backups and restore with the Barman Cloud plugin (cnpg/validate.ts has its rules).
-    ...(config.kubernetes.engine.name === "cloudnative-pg"
-      ? []
-      : [backupNotAvailableYet(config, `the ${config.kubernetes.engine.name} engine`)]),
+    // Both engines ship backups and restore (issue 22): statefulset with pgBackRest, cloudnative-pg with the Barman
+    // Cloud plugin (cnpg/validate.ts has its rules).
   ];
 }
 

@@ -182,7 +182,6 @@ describe("backup and restore config", () => {
 describe("until a backend ships backups", () => {
   const cases: Array<{ backend: string; config: Raw; where: string }> = [
     { backend: "local", config: localBase(), where: "the local backend" },
-    { backend: "statefulset", config: selfHostedBase(), where: "the statefulset engine" },
   ];
 
   it.each(cases)("$backend refuses backup.enabled: true, naming the key", ({ config, where }) => {

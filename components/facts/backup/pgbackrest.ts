@@ -107,6 +107,18 @@ export const PGBACKREST = {
       "observed: pgbackrest restore output in postgresql.auto.conf, §b of the design note",
     ),
   ),
+  /**
+   * restore --type=time picks the backup set by parsing --target itself, and refuses RFC 3339's `T` and `Z` (exit 29:
+   * "time format must be YYYY-MM-DD HH:MM:SS with optional msec and optional timezone (+/- HH or HHMM or HH:MM)").
+   */
+  restoreTimeFormat: fact(
+    "YYYY-MM-DD HH:MM:SS[.fraction][+/-HH[:MM]]",
+    cite(
+      "pgbackrestDebian",
+      undefined,
+      "observed: --target=2026-12-06T13:44:49.491917Z → ERROR [029] automatic backup set selection cannot be performed",
+    ),
+  ),
   /** pgBackRest publishes no official container image. */
   officialImage: fact(false, cite("pgbackrestIssue1883")),
   /** `info` refuses pg options on its command line (exit 31): keep them in the config file. */

@@ -70,8 +70,11 @@ export const SETTING_CONTEXTS = fact<Readonly<Record<string, SettingContext>>>(
     checkpoint_timeout: "sighup",
     max_wal_size: "sighup",
     min_wal_size: "sighup",
-    // WAL archive (issue 22; the cloudnative-pg engine sets it on the main Cluster)
+    // WAL archive (stack config backup): archive_mode restarts, the commands and the timeout reload
+    archive_mode: "postmaster",
+    archive_command: "sighup",
     archive_timeout: "sighup",
+    restore_command: "sighup",
     // standbys
     hot_standby: "postmaster",
     default_transaction_read_only: "user",

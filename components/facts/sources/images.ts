@@ -13,4 +13,9 @@ export const IMAGE_SOURCES = {
     note: "the postgres image's documentation (Docker Hub page)",
   },
   dockerPgbouncer: { repo: "edoburu/docker-pgbouncer", ref: "v1.25.1-p0" },
+  kubectlImage: {
+    url: "https://github.com/kumahq/kuma/pull/14299",
+    title: "kumahq/kuma #14299: kubectl image from registry.k8s.io (v1.32.8)",
+    note: "registry.k8s.io/kubectl is the Kubernetes project's kubectl image, v1.28 the first tag there (#14300); distroless: kubectl is the entrypoint, no shell",
+  },
 } as const satisfies Record<string, Source>;

@@ -12,6 +12,14 @@ export const KUBERNETES_SOURCES = {
     ref: "v0.34.0",
     note: "Kubernetes 1.34.0's staging/src/k8s.io/pod-security-admission, published as its own repository",
   },
+  kubernetesPersistentVolumes: {
+    url: "https://kubernetes.io/docs/concepts/storage/persistent-volumes/#access-modes",
+    title: "Kubernetes: persistent volumes, access modes (ReadWriteOnce, ReadWriteMany, …)",
+  },
+  kubernetesRbacDocs: {
+    url: "https://kubernetes.io/docs/reference/access-authn-authz/authorization/#determine-the-request-verb",
+    title: "Kubernetes: authorization, request verbs (kubectl exec: pods/exec; websocket upgrades from 1.31)",
+  },
   kubernetesVolumeApi: {
     url: "https://kubernetes.io/docs/reference/kubernetes-api/config-and-storage-resources/volume/",
     title: "Kubernetes API: Volume (EmptyDirVolumeSource, SecretVolumeSource, …)",

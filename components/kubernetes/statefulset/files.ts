@@ -5,7 +5,12 @@ import { prometheusMonitoring } from "../../topology/queries";
 import { renderPgHba } from "../../render/pgHba";
 import { renderPgIdent } from "../../render/pgIdent";
 import { renderPgbouncerIni } from "../../render/pgbouncerIni";
-import { type ConfLine, postgresqlConfLines, renderPostgresqlConf } from "../../render/postgresqlConf";
+import {
+  type ConfLine,
+  archiveConfLines,
+  postgresqlConfLines,
+  renderPostgresqlConf,
+} from "../../render/postgresqlConf";
 import { refreshRoles, renderRefreshScript } from "../../render/refreshScript";
 import { renderSeedReplicaScript } from "../../render/seedReplicaScript";
 import { renderStartGuardScript } from "../../render/startGuardScript";
@@ -13,21 +18,27 @@ import { renderWriterBootstrapScript } from "../../render/writerBootstrapScript"
 import { serverTlsMode } from "../../render/tlsModes";
 import type { NodeGroup, Pool, Region, SelfHostedTopology } from "../../topology/types";
 import { BOOTSTRAP_WAIT_S } from "./manifests/databasePod";
+import { type BackupFileName, type RestoreFileName, backupFiles, backupStanza, restoreFiles } from "./backupFiles";
 import { CREDENTIAL_KEYS, PATHS, names, serviceHost } from "../conventions";
 
 export type GroupFiles = Record<"postgresql.conf" | "pg_hba.conf" | "pg_ident.conf", string>;
 
 const PLACEMENT = (topology: SelfHostedTopology) => ({ port: topology.port, listenAddresses: "*" });
-const SERVER_PATHS = {
-  hbaFile: PATHS.hbaFile,
-  identFile: PATHS.identFile,
-  socketDirectory: PATHS.socketDir,
-  ssl: { certFile: PATHS.tlsCert, keyFile: PATHS.tlsKey },
-};
+/** Every server's paths; with a pgBackRest backup, the one pgbackrest.conf and this stack's stanza. */
+function serverPaths(topology: SelfHostedTopology) {
+  const stanza = backupStanza(topology);
+  return {
+    hbaFile: PATHS.hbaFile,
+    identFile: PATHS.identFile,
+    socketDirectory: PATHS.socketDir,
+    ssl: { certFile: PATHS.tlsCert, keyFile: PATHS.tlsKey },
+    ...(stanza !== undefined ? { archive: { configFile: PATHS.pgbackrestConf, stanza } } : {}),
+  };
+}
 
 export function renderGroupFiles(topology: SelfHostedTopology, group: NodeGroup): GroupFiles {
   return {
-    "postgresql.conf": renderPostgresqlConf(topology, group, PLACEMENT(topology), SERVER_PATHS),
+    "postgresql.conf": renderPostgresqlConf(topology, group, PLACEMENT(topology), serverPaths(topology)),
     "pg_hba.conf": renderPgHba(topology, group.region),
     "pg_ident.conf": renderPgIdent(),
   };
@@ -35,7 +46,9 @@ export function renderGroupFiles(topology: SelfHostedTopology, group: NodeGroup)
 
 /** The settings a group's postgresql.conf sets, as lines (what its pods' restart hash reads). */
 export function groupConfLines(topology: SelfHostedTopology, group: NodeGroup): ConfLine[] {
-  return postgresqlConfLines(group, PLACEMENT(topology), SERVER_PATHS);
+  // The archive lines too: archive_mode takes a restart, archive_command and archive_timeout a reload.
+  const paths = serverPaths(topology);
+  return [...postgresqlConfLines(group, PLACEMENT(topology), paths), ...archiveConfLines(topology, paths)];
 }
 
 /** A pool's pgbouncer.ini: its server connections go to the Service of the role it serves. */
@@ -55,7 +68,14 @@ export function renderPoolIni(topology: SelfHostedTopology, pool: Pool): string 
 
 export type Scripts = Partial<
   Record<
-    "seed-replica.sh" | "start-guard.sh" | "refresh.sh" | "bootstrap.sh" | "bootstrap.sql" | "queries.yaml",
+    | "seed-replica.sh"
+    | "start-guard.sh"
+    | "refresh.sh"
+    | "bootstrap.sh"
+    | "bootstrap.sql"
+    | "queries.yaml"
+    | BackupFileName
+    | RestoreFileName,
     string
   >
 >;
@@ -67,10 +87,12 @@ export function renderScripts(topology: SelfHostedTopology, region: Region): Scr
     "start-guard.sh": renderStartGuardScript(names.fence(topology)),
     "refresh.sh": renderRefreshScript(topology, refreshRoles(topology, CREDENTIAL_KEYS), PATHS.socketDir),
     ...(prometheusMonitoring(topology) ? { "queries.yaml": renderExporterQueries(exporterQueriesFor(topology)) } : {}),
+    ...backupFiles(topology),
   };
   if (!region.primary) return common;
   return {
     ...common,
+    ...restoreFiles(topology),
     "bootstrap.sh": renderWriterBootstrapScript({
       socketDir: PATHS.socketDir,
       bootstrapSql: PATHS.bootstrapSql,

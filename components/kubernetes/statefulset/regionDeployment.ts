@@ -21,6 +21,9 @@ import { type RegionCredentials, credentialsSecret, poolAuthSecret, tlsSecret } 
 import { exposedPrimaryManifest, roleServiceManifest } from "../manifests/services";
 import { createNamespace } from "../namespace";
 import { PasswordsJob } from "./passwordsJob";
+import { BackupJobs } from "./backupJobs";
+import { retainsVolumes } from "./volumeProtection";
+import { pgbackrestBackup } from "../../render/pgbackrestConf";
 import { PgBouncerPool } from "./pgbouncerPool";
 import { VerificationJob } from "../verificationJob";
 
@@ -48,13 +51,17 @@ export class RegionDeployment extends pulumi.ComponentResource {
   declare readonly pools: PgBouncerPool[];
   /** The primary's region only: the writer accepts the Secret's passwords. */
   declare readonly passwords?: PasswordsJob;
+  /** The primary's region of a stack with a pgBackRest backup: stanza, CronJob and their RBAC. */
+  declare readonly backup?: BackupJobs;
 
   constructor(name: string, args: RegionDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:kubernetes:RegionDeployment", name, {}, opts);
     const { topology, region } = args;
     const child = (dependsOn: pulumi.Resource[] = []) => ({ parent: this, dependsOn });
 
-    const namespace = createNamespace(name, topology, child());
+    // Deleting the Namespace deletes every claim in it, whatever the StatefulSets' retention policy: a stack that is
+    // not a per-change preview keeps it on `pulumi destroy` or a namespace change (volumeProtection.ts).
+    const namespace = createNamespace(name, topology, { ...child(), retainOnDelete: retainsVolumes(topology) });
     const access = [...createSecrets(name, args, child(namespace)), ...createPolicies(name, args, child(namespace))];
     const base = [...namespace, ...access];
     const scripts = renderScripts(topology, region);
@@ -89,6 +96,12 @@ export class RegionDeployment extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    if (region.primary && pgbackrestBackup(topology))
+      this.backup = new BackupJobs(
+        `${name}-backup`,
+        { topology, base: [...base, ...configs], writer: this.groups.map((g) => g.statefulSet) },
+        { parent: this },
+      );
     createMonitoringObjects(name, args, child(base));
     this.registerOutputs({ verification: this.verification.job.metadata.name });
   }

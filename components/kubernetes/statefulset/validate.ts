@@ -1,5 +1,6 @@
 /** Admission rules of the statefulset engine. */
 import type { ResolvedSelfHosted } from "../../config/resolve";
+import { STATEFULSET_IMAGES } from "../../facts/images";
 import type { Check } from "../../topology/validate/rule";
 
 /** After a failover the writer is an OLTP replica of the primary's region: one that exists. */
@@ -17,6 +18,20 @@ function writer(config: ResolvedSelfHosted): Check {
   };
 }
 
+/** Backups and restores run pgBackRest in the database pods: an image the user names must say it has it. */
+function backupImage(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    const uses = config.backup.enabled ? "backup.enabled" : config.restore ? "restore" : undefined;
+    if (uses === undefined || config.kubernetes.postgresHasPgbackrest) return;
+    issues.push({
+      key: "kubernetes.images.postgres",
+      value: config.kubernetes.images.postgres,
+      problem: `has no pgBackRest that ${uses} needs (the official postgres image has none), or is not declared to`,
+      fix: `build images/postgres-pgbackrest (FROM that image + pgbackrest 2.45), push it and name it here with kubernetes.images.postgresHasPgbackrest: true; or remove images.postgres for the default ${STATEFULSET_IMAGES.postgresWithBackup(config.postgresVersion)}`,
+    });
+  };
+}
+
 export function statefulsetRules(config: ResolvedSelfHosted): Check[] {
-  return [writer(config)];
+  return [writer(config), backupImage(config)];
 }

@@ -11,6 +11,7 @@ import type { NodeGroup, SelfHostedTopology } from "../../../topology/types";
 import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, names, serviceHost } from "../../conventions";
 import { SOCKET_VOLUME, databaseReloaderContainer, socketVolume } from "./configReloader";
 import { postgresExporterContainer } from "./exporters";
+import { backupEnv, backupMounts, repositoryVolumes, restoreContainer } from "./backupPod";
 
 type Topology = SelfHostedTopology;
 type Env = k8s.types.input.core.v1.EnvVar;
@@ -145,7 +146,7 @@ function postgresContainer(topology: Topology, group: NodeGroup): Container {
     name: "postgres",
     image: topology.kubernetes.images.postgres,
     args: postgresArgs(),
-    env: [podNameEnv, { name: "PGDATA", value: PATHS.pgdata }, ...writerEnv(topology, group)],
+    env: [podNameEnv, { name: "PGDATA", value: PATHS.pgdata }, ...writerEnv(topology, group), ...backupEnv(topology)],
     ports: [{ name: "postgres", containerPort: topology.port }],
     resources: containerResources(group),
     securityContext: containerSecurity(),
@@ -171,6 +172,7 @@ function postgresContainer(topology: Topology, group: NodeGroup): Container {
       tlsMount,
       scriptsMount,
       { name: "shm", mountPath: PATHS.shm },
+      ...backupMounts(topology, group),
     ],
   };
 }
@@ -239,6 +241,8 @@ function volumes(topology: Topology, group: NodeGroup): k8s.types.input.core.v1.
     // The runtime's /dev/shm is 64 MiB: parallel queries (the OLAP replica's above all) would fail
     // with "could not resize shared memory segment". Memory-backed, so it counts toward the limit.
     { name: "shm", emptyDir: { medium: "Memory", sizeLimit: `${shmBytes / MiB}Mi` } },
+    // A pvc:// backup repository (ReadWriteMany: every pod archives or reads WAL), and a restore source's claim.
+    ...repositoryVolumes(topology, group),
   ];
 }
 
@@ -263,6 +267,19 @@ export function databasePodSpec(topology: Topology, group: NodeGroup): k8s.types
     affinity: antiAffinity(topology),
     initContainers: [
       startGuardContainer(topology),
+      // A restored stack's writer: its data directory from the repository, before the server's first start.
+      ...restoreContainer(
+        topology,
+        group,
+        { resources: containerResources(group), securityContext: containerSecurity() },
+        [
+          dataMount,
+          scriptsMount,
+          { name: "config", mountPath: PATHS.configMount, readOnly: true },
+          socketMount,
+          tlsMount,
+        ],
+      ),
       ...(group.role === "primary" ? [] : [seedContainer(topology, group)]),
     ],
     containers: [

@@ -4,6 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { NodeGroup, SelfHostedTopology } from "../../../topology/types";
 import { baseLabels, groupLabels, groupSelector, names } from "../../conventions";
 import { databasePodSpec } from "./databasePod";
+import { claimRetentionPolicy } from "../volumeProtection";
 
 type Topology = SelfHostedTopology;
 
@@ -53,7 +54,11 @@ export function updateStrategy(
  * basebackupMaxRate: the await must outlast all of them.
  */
 export function awaitSeconds(topology: Topology, group: NodeGroup): number {
-  if (group.role === "primary") return DEFAULT_AWAIT_S;
+  // A restored stack's writer first copies its data directory from the repository (as fast as a seed, assumed).
+  if (group.role === "primary")
+    return topology.restore === undefined
+      ? DEFAULT_AWAIT_S
+      : DEFAULT_AWAIT_S + Math.ceil(group.resources.storageBytes / topology.replication.basebackupBytesPerS);
   const perReplica = Math.ceil(group.resources.storageBytes / topology.replication.basebackupBytesPerS);
   return DEFAULT_AWAIT_S + group.members.length * perReplica;
 }
@@ -84,6 +89,8 @@ export function statefulSetManifest(
       replicas: replicaCount(topology, group),
       // One at a time: each replica's base backup is throttled, and they never stack up on the primary.
       podManagementPolicy: "OrderedReady",
+      // Claims outlive the StatefulSet and a scale-down (a replica added back re-seeds over its old claim).
+      persistentVolumeClaimRetentionPolicy: claimRetentionPolicy(),
       updateStrategy: updateStrategy(topology, group),
       selector: { matchLabels: groupSelector(topology, group) },
       template: {

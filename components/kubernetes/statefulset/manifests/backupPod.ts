@@ -1,0 +1,97 @@
+/**
+ * What a database pod needs for pgBackRest (issue 22): the repository's claim mounted (pvc://) or its S3 keys from
+ * the Secret backup.s3.secretName as environment (never in a ConfigMap), and on the writer of a restored stack the
+ * restore step before the server's first start. Pure.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import { pgbackrestBackup } from "../../../render/pgbackrestConf";
+import type { BackupRepository, NodeGroup, SelfHostedTopology } from "../../../topology/types";
+import { PATHS } from "../../conventions";
+import { repositoryMountPath, repositoryRestore } from "../backupFiles";
+
+type Env = k8s.types.input.core.v1.EnvVar;
+type Volume = k8s.types.input.core.v1.Volume;
+type Mount = k8s.types.input.core.v1.VolumeMount;
+
+/** The keys backup.s3.secretName holds (config/backupFields.ts), as pgBackRest's environment options. */
+export const S3_KEY_ENV = {
+  PGBACKREST_REPO1_S3_KEY: "ACCESS_KEY_ID",
+  PGBACKREST_REPO1_S3_KEY_SECRET: "ACCESS_SECRET_KEY",
+} as const;
+
+const volumeName = (claim: string) => `repo-${claim}`.slice(0, 63).replace(/[.-]+$/, "");
+
+export function repositoryEnv(repository: BackupRepository | undefined): Env[] {
+  if (repository?.kind !== "s3" || repository.secretName === undefined) return [];
+  const secretName = repository.secretName;
+  return Object.entries(S3_KEY_ENV).map(([name, key]) => ({
+    name,
+    valueFrom: { secretKeyRef: { name: secretName, key } },
+  }));
+}
+
+function claimOf(repository: BackupRepository | undefined): string[] {
+  return repository?.kind === "pvc" ? [repository.claim] : [];
+}
+
+/**
+ * Every claim a pod of this group mounts: this stack's repository, and on the primary the restore source's. Not in
+ * another region: a claim lives in one cluster (those replicas stream only; their archive-get finds no repository).
+ */
+export function repositoryClaims(topology: SelfHostedTopology, group: NodeGroup): string[] {
+  if (group.remote) return [];
+  const own = claimOf(pgbackrestBackup(topology)?.repository);
+  const source = group.role === "primary" ? claimOf(repositoryRestore(topology)?.repository) : [];
+  return [...new Set([...own, ...source])];
+}
+
+export function repositoryVolumes(topology: SelfHostedTopology, group: NodeGroup): Volume[] {
+  return repositoryClaims(topology, group).map((claim) => ({
+    name: volumeName(claim),
+    persistentVolumeClaim: { claimName: claim },
+  }));
+}
+
+export function repositoryMounts(claims: readonly string[]): Mount[] {
+  return claims.map((claim) => ({ name: volumeName(claim), mountPath: repositoryMountPath(claim) }));
+}
+
+/** The postgres container's: archive-push and archive-get run as its children, backups in it (kubectl exec). */
+export function backupEnv(topology: SelfHostedTopology): Env[] {
+  return repositoryEnv(pgbackrestBackup(topology)?.repository);
+}
+
+export function backupMounts(topology: SelfHostedTopology, group: NodeGroup): Mount[] {
+  return group.remote ? [] : repositoryMounts(claimOf(pgbackrestBackup(topology)?.repository));
+}
+
+function uniqueByName(env: Env[]): Env[] {
+  return env.filter((entry, index) => env.findIndex((other) => other.name === entry.name) === index);
+}
+
+/** The restore step, on the primary's pod of a stack created with `restore` (render/restoreScript.ts). */
+export function restoreContainer(
+  topology: SelfHostedTopology,
+  group: NodeGroup,
+  base: Pick<k8s.types.input.core.v1.Container, "resources" | "securityContext">,
+  mounts: Mount[],
+): k8s.types.input.core.v1.Container[] {
+  const restore = repositoryRestore(topology);
+  if (!restore || group.role !== "primary") return [];
+  return [
+    {
+      name: "restore",
+      image: topology.kubernetes.images.postgres,
+      command: ["bash", PATHS.restoreScript],
+      // One set of PGBACKREST_REPO1_* names: the source's keys win when both repositories are s3 (the same Secret,
+      // backup.s3.secretName, unless this stack archives to a claim).
+      env: uniqueByName([
+        { name: "PGDATA", value: PATHS.pgdata },
+        ...repositoryEnv(restore.repository),
+        ...backupEnv(topology),
+      ]),
+      ...base,
+      volumeMounts: [...mounts, ...repositoryMounts(repositoryClaims(topology, group))],
+    },
+  ];
+}
