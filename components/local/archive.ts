@@ -125,3 +125,15 @@ export function writeArchiveConfig(
   const text = renderPgbackrestConf(topology, node.name, placementOf(layout, location, node.name, address));
   writeOwnedFile(files.configFile, text, runAs);
 }
+
+/** What `local down` says about a stack's repository: kept, where, and how to delete it on purpose. */
+export function keptRepository(
+  state: { topology: Topology; stack: string; runAs: RunAs } | undefined,
+): string | undefined {
+  const location = state && archiveLocation(state.topology, state.stack, state.runAs);
+  if (!location) return undefined;
+  return (
+    `Kept the backup repository ${location.repository} (stanza ${location.stanza}): its base backups and WAL archive ` +
+    `outlive the stack, to restore from. Delete it on purpose with: rm -rf ${location.repository}`
+  );
+}

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { pgbackrestBackup } from "../render/pgbackrestConf";
 import { type ArchiveLocation, archiveFiles, archiveLocation, ensureRepository } from "./archive";
 import { type BackupInventory, parseBackupInfo } from "./backupInfo";
-import { nodeByName, nodeContext } from "./contexts";
+import { liveNodes, nodeByName, nodeContext } from "./contexts";
 import { LocalError } from "./errors";
 import { CommandError, run } from "./exec";
 import type { Layout } from "./layout";
@@ -103,6 +103,9 @@ export async function listBackups(layout: Layout, state: LocalState): Promise<Ba
  */
 export async function ensureArchive(layout: Layout, state: LocalState): Promise<void> {
   if (!pgbackrestBackup(state.topology)) return;
+  // A change of retention touches no postgresql.conf setting, so no server step rewrote these: rewrite them all.
+  const node = nodeContext(layout, state);
+  for (const member of liveNodes(state)) node.archive?.writeConfig(member);
   await createStanza(layout, state);
   await repairLostSlots(layout, state);
   await checkArchive(layout, state);

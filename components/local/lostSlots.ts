@@ -42,10 +42,16 @@ export function archiveHolds(oldest: string | undefined, segment: string): boole
   return oldest !== undefined && oldest.slice(8) <= segment.slice(8);
 }
 
+/**
+ * Drop (unless a standby streams from it again: PostgreSQL 15 lets a standby re-use a lost physical slot once the WAL
+ * it asks for exists, facts OBSERVED_PG15.lostPhysicalSlotReusable) and create, reserving WAL from now.
+ */
 function recreateSlotSql(slot: string): string {
+  const named = `slot_name = '${slot}'`;
   return [
-    `SELECT pg_drop_replication_slot('${slot}') FROM pg_replication_slots WHERE slot_name = '${slot}' AND NOT active;`,
-    `SELECT pg_create_physical_replication_slot('${slot}', true);`,
+    `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE ${named} AND NOT active;`,
+    `SELECT pg_create_physical_replication_slot('${slot}', true)`,
+    `WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE ${named});`,
   ].join("\n");
 }
 

@@ -97,6 +97,24 @@ describe.sequential("local WAL archive and base backups (pgBackRest)", () => {
     expect(streaming).toBe("t");
   });
 
+  it("a replica whose slot was dropped on the writer streams again: up re-creates the slot the archive covers", async () => {
+    const state = stack.runner.state()!;
+    const replica = Object.keys(state.endpoints.nodes).filter((n) => n !== state.writer)[1]!;
+    const slot = state.topology.standbys.find((s) => s.name === replica)!.slot;
+    await stack.runner.stopNodeByName(replica);
+    await writerSql(`SELECT pg_drop_replication_slot('${slot}')`);
+    await writerSql("CREATE TABLE slot_dropped (id int)");
+    await writerSql("INSERT INTO slot_dropped SELECT generate_series(1, 100)");
+    await writerSql("SELECT pg_switch_wal()");
+
+    // Without the slot the replica would replay the archive and then fail to stream forever ("does not exist").
+    const result = await stack.up();
+    expect(result.report.ok).toBe(true);
+    const row = await query(state.writer, `SELECT active FROM pg_replication_slots WHERE slot_name = '${slot}'`);
+    expect(row).toBe("t");
+    expect(await query(replica, "SELECT count(*) FROM slot_dropped")).toBe("100");
+  });
+
   it("keeps backup.retention full backups: a second full backup expires the first", async () => {
     const state = stack.runner.state()!;
     const before = await listBackups(stack.runner.layout, state);
