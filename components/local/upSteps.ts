@@ -31,6 +31,7 @@ import { monitoringEnabled, startMonitoring } from "./monitoring";
 import { archiveLocation } from "./archive";
 import { createStanza, ensureArchive, refuseEarlierStanza } from "./backup";
 import { resolveRunAs } from "./identity";
+import { pgbackrestBackup } from "../render/pgbackrestConf";
 import { prometheusMonitoring } from "../topology/queries";
 import type { ChangePlan } from "./changePlan";
 import type { SwitchoverResult } from "./switchover";
@@ -99,7 +100,11 @@ export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
   return [
     ...provisionSteps(
       runVersion(ctx.source),
-      { install: ctx.install, monitoring: prometheusMonitoring(topology) !== undefined },
+      {
+        install: ctx.install,
+        monitoring: prometheusMonitoring(topology) !== undefined,
+        backup: pgbackrestBackup(topology) !== undefined,
+      },
       ctx.env,
     ),
     {
@@ -146,7 +151,11 @@ export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
 
 /** The binaries a running stack needs (its own major; Prometheus when it is monitored). */
 export function provisionFor(state: LocalState, install = false, env: NodeJS.ProcessEnv = process.env): Step[] {
-  return provisionSteps(state.topology.postgresVersion, { install, monitoring: monitoringEnabled(state) }, env);
+  return provisionSteps(
+    state.topology.postgresVersion,
+    { install, monitoring: monitoringEnabled(state), backup: pgbackrestBackup(state.topology) !== undefined },
+    env,
+  );
 }
 
 export function resumeSteps(ctx: UpContext, state: LocalState): Step[] {
