@@ -3,7 +3,8 @@
  * drill's write load. archive_mode restarts every server (the writer hands over), then the stanza, check and a first
  * full backup; nothing acknowledged is lost, and the plan said so before. Then `local status` shows the archive.
  */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +12,16 @@ import { WriteLoad } from "../../bench/writeLoad";
 import { listBackups } from "../../components/local/backup";
 import { collectStatus } from "../../components/local/status";
 import { ChangingStack, drillConfig } from "../support/changeDrill";
+
+const BIN = join(__dirname, "../../bin/pg-read-replicas.cjs");
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 240_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
 
 describe.sequential("backup turned on on a running local stack under write load", () => {
   const stack = new ChangingStack("bkon");
@@ -73,5 +84,30 @@ describe.sequential("backup turned on on a running local stack under write load"
     expect(archive.state).not.toContain("FAILING");
     const backup = rows.find((r) => r.role === "backup")!;
     expect(backup.state).toMatch(/^\d{8}-\d{6}F \(full\) ended .* ago; 1 backup kept$/);
+  });
+
+  it("the CLI: local backup --type diff, local backups --json, and local down keeps the repository", async () => {
+    const where = ["--stack", "bkon", "--state-dir", stack.stateDir, "--stacks-dir", stack.stacksDir];
+    const backup = await cli(["local", "backup", ...where, "--type", "diff"]);
+    expect(backup.stderr).toContain("Taking a diff backup");
+    expect(backup.code).toBe(0);
+    const listed = await cli(["local", "backups", ...where, "--json"]);
+    expect(listed.code).toBe(0);
+    const inventory = JSON.parse(listed.stdout) as {
+      repository: string;
+      backups: Array<{ type: string; walStart: string }>;
+    };
+    expect(inventory.repository).toBe(repository);
+    expect(inventory.backups.map((b) => b.type)).toEqual(["full", "diff"]);
+    expect(inventory.backups[1]!.walStart).toMatch(/^[0-9A-F]{24}$/);
+    const wrong = await cli(["local", "backup", ...where, "--type", "weekly"]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("--type weekly: use one of full, diff, incr");
+    const down = await cli(["local", "down", ...where]);
+    expect(down.code).toBe(0);
+    expect(down.stderr).toContain(`Kept the backup repository ${repository} (stanza bkon)`);
+    expect(down.stderr).toContain(`rm -rf ${repository}`);
+    // pgBackRest's own files outlive the stack.
+    expect(readdirSync(join(repository, "backup", "bkon"))).toContain("backup.info");
   });
 });
