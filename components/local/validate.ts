@@ -11,7 +11,7 @@ function isInside(path: string, dir: string): boolean {
   const rel = relative(dir, path);
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
-import { backupNotAvailableYet } from "../topology/validate/backup";
+import { restoreNotAvailableYet } from "../topology/validate/backup";
 import { pools } from "../topology/validate/common";
 import type { Check } from "../topology/validate/rule";
 
@@ -69,6 +69,6 @@ export function localRules(config: ResolvedLocal): Check[] {
     admitsLoopback(config),
     pools(config),
     repositoryOutsideState(config),
-    backupNotAvailableYet(config, "the local backend"),
+    restoreNotAvailableYet(config, "the local backend"),
   ];
 }

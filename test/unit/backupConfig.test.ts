@@ -184,13 +184,22 @@ describe("until a backend ships backups", () => {
     { backend: "local", config: localBase(), where: "the local backend" },
   ];
 
-  it.each(cases)("$backend refuses backup.enabled: true, naming the key", ({ config, where }) => {
-    const backup = config.backend === "selfHosted" ? s3Backup : { enabled: true };
-    const message = refusalMessage(patched(config, { backup }));
-    expect(message).toContain("backup.enabled = true");
-    expect(message).toContain(`is not available yet on ${where}`);
-    expect(message).toContain("nothing was created");
+  it("local ships backups: backup.enabled: true is admitted (restore is still refused)", () => {
+    const parsed = parseStackConfig(local({ backup: { enabled: true } }));
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    expect(admitConfig(resolveConfig(parsed.config)).issues).toEqual([]);
   });
+
+  it.each(cases.filter((c) => c.backend !== "local"))(
+    "$backend refuses backup.enabled: true, naming the key",
+    ({ config, where }) => {
+      const backup = config.backend === "selfHosted" ? s3Backup : { enabled: true };
+      const message = refusalMessage(patched(config, { backup }));
+      expect(message).toContain("backup.enabled = true");
+      expect(message).toContain(`is not available yet on ${where}`);
+      expect(message).toContain("nothing was created");
+    },
+  );
 
   it.each(cases)("$backend refuses restore, naming the key", ({ config, where }) => {
     const restore =
