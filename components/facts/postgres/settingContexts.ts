@@ -63,7 +63,7 @@ export const SETTING_CONTEXTS = fact<Readonly<Record<string, SettingContext>>>(
     log_replication_commands: "superuser",
     primary_conninfo: "sighup",
     primary_slot_name: "sighup",
-    // the WAL archive (stack config backup)
+    // the WAL archive (stack config backup): archive_mode restarts, the commands and the timeout reload
     archive_mode: "postmaster",
     archive_command: "sighup",
     archive_timeout: "sighup",
@@ -75,11 +75,6 @@ export const SETTING_CONTEXTS = fact<Readonly<Record<string, SettingContext>>>(
     checkpoint_timeout: "sighup",
     max_wal_size: "sighup",
     min_wal_size: "sighup",
-    // WAL archive (stack config backup): archive_mode restarts, the commands and the timeout reload
-    archive_mode: "postmaster",
-    archive_command: "sighup",
-    archive_timeout: "sighup",
-    restore_command: "sighup",
     // standbys
     hot_standby: "postmaster",
     default_transaction_read_only: "user",
