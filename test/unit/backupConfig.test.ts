@@ -201,16 +201,36 @@ describe("until a backend ships backups", () => {
     expect(message).toContain("nothing was created");
   });
 
-  it.each(cases)("$backend refuses restore, naming the key", ({ config, where }) => {
+  // The local backend ships restore (components/local/restore.ts): test/integration/restore-drill.test.ts.
+  const notRestoring = cases.filter((c) => c.backend !== "local");
+  it.each(notRestoring)("$backend refuses restore, naming the key", ({ config, where }) => {
     const restore =
       config.backend === "aurora"
         ? { from: "orders-prod", latest: true }
-        : config.backend === "local"
-          ? { from: "/srv/backups/orders", latest: true }
-          : { from: "s3://backups/prod/orders", latest: true };
+        : { from: "s3://backups/prod/orders", latest: true };
     const message = refusalMessage(patched(config, { restore }));
     expect(message).toContain("restore = ");
     expect(message).toContain(`is not available yet on ${where}`);
+  });
+});
+
+describe("the local backend ships restore", () => {
+  it("admits restore from a directory, with the source's stanza and the target", () => {
+    const topology = build(local({ restore: { from: "/srv/backups/orders", targetLsn: "0/3000060" } }));
+    expect(topology.restore).toEqual({
+      source: "repository",
+      repository: { kind: "posix", path: "/srv/backups/orders" },
+      stanza: "orders",
+      target: { type: "lsn", lsn: "0/3000060" },
+    });
+  });
+
+  it("still refuses backup.enabled beside it until the local archive ships", () => {
+    const message = refusalMessage(
+      local({ backup: { enabled: true }, restore: { from: "/srv/backups/orders", latest: true } }),
+    );
+    expect(message).toContain("backup.enabled = true");
+    expect(message).not.toContain("restore = ");
   });
 });
 
