@@ -25,7 +25,6 @@ import { ensureDir, writeOwnedFile } from "../components/local/files";
 import { LocalRunner, type Step } from "../components/local/runner";
 import { topologyFromConfig } from "../components/pipeline/loadTopology";
 import { renderRestoreConf } from "../components/render/pgbackrestRestore";
-import { localBase, patched } from "../test/support/configs";
 import { type HandRepository, archiveFrom, archiveNow, pgbackrest } from "../test/support/handArchive";
 import { sqlOn } from "../test/support/localStack";
 
@@ -51,13 +50,18 @@ function stackConfig(
   repository: HandRepository,
   restore?: Record<string, unknown>,
 ): Record<string, unknown> {
-  return patched(localBase(), {
+  return {
+    backend: "local",
+    postgresVersion: "15",
     name,
     replicas: "1",
+    database: "app",
+    user: "app",
+    allowedCidrs: ["127.0.0.1/32"],
     olap: { enabled: false },
     resources: { primary: { memory: "256Mi" }, replica: { memory: "256Mi" } },
     ...(restore ? { restore: { from: repository.path, ...restore } } : {}),
-  });
+  };
 }
 
 /** The source: a pgbench database in a base backup, and WAL after it in the archive. */
@@ -107,6 +111,15 @@ async function productRestore(parent: string, repository: HandRepository, round:
   return { writerMs, stackMs, steps };
 }
 
+/**
+ * The source writer's own rendered settings (a restore needs max_connections and the like at least as high as the
+ * source's for hot standby), on a port and socket of its own, archiving nothing.
+ */
+function bareServerOptions(source: LocalRunner, port: number, dir: string): string {
+  const conf = source.layout.confFile(source.state()!.topology.primary.name);
+  return `-c config_file='${conf}' -c port=${port} -c listen_addresses='' -c unix_socket_directories='${dir}' -c archive_mode=off`;
+}
+
 /** The bare tool: pgbackrest restore, pg_ctl start -w, then poll until the server has promoted. */
 async function bareRestore(
   parent: string,
@@ -132,7 +145,7 @@ async function bareRestore(
   const opts = { runAs: state.runAs, timeoutMs: 600_000 };
   const started = performance.now();
   await run("pgbackrest", [`--config=${conf}`, `--stanza=${repository.stanza}`, "restore"], opts);
-  const serverOptions = `-c port=${port} -c listen_addresses='' -c unix_socket_directories='${dir}' -c archive_mode=off`;
+  const serverOptions = bareServerOptions(source, port, dir);
   await run(ctl, ["-D", data, "-l", join(dir, "log"), "-o", serverOptions, "-w", "start"], opts);
   for (;;) {
     const { stdout } = await run(
@@ -177,6 +190,10 @@ function steadyWrites(outputs: StackOutputs): { stop: () => Promise<Date | undef
   };
 }
 
+async function archiveFailures(source: LocalRunner, writer: string): Promise<number> {
+  return Number(await source.superuserQuery(writer, "SELECT failed_count FROM pg_stat_archiver"));
+}
+
 /** Seconds between the last acknowledged commit and the newest row the archive restores, after the writer is lost. */
 async function recoveryPoint(
   parent: string,
@@ -186,9 +203,15 @@ async function recoveryPoint(
   port: number,
 ): Promise<number> {
   const state = source.state()!;
+  // Each round starts from a writer whose archive has caught up (the round before restarted it after a crash).
+  await archiveNow(source, state.writer);
+  const failedBefore = await archiveFailures(source, state.writer);
   const load = steadyWrites(outputs);
   await sleep(5000 + Math.random() * 10_000);
-  // The writer's data is lost: an immediate stop archives nothing more. The load's last commit is the newest acknowledged.
+  const failed = (await archiveFailures(source, state.writer)) - failedBefore;
+  if (failed > 0) console.log(`recovery point round: ${failed} failed archive attempts during the load`);
+  // The writer's data is lost: an immediate stop archives nothing more.
+  // The load's last commit is the newest acknowledged.
   await source.stopNodeByName(state.writer, "immediate");
   const lastCommit = await load.stop();
   const dir = join(parent, `rpo-${port}`);
@@ -209,46 +232,13 @@ async function recoveryPoint(
   const opts = { runAs: state.runAs, timeoutMs: 600_000 };
   await run("pgbackrest", [`--config=${conf}`, `--stanza=${repository.stanza}`, "restore"], opts);
   const ctl = join(state.binaries.pgBin, "pg_ctl");
-  await run(
-    ctl,
-    [
-      "-D",
-      data,
-      "-l",
-      join(dir, "log"),
-      "-o",
-      `-c port=${port} -c listen_addresses='' -c unix_socket_directories='${dir}' -c archive_mode=off`,
-      "-w",
-      "start",
-    ],
-    opts,
-  );
+  await run(ctl, ["-D", data, "-l", join(dir, "log"), "-o", bareServerOptions(source, port, dir), "-w", "start"], opts);
   const psql = join(state.binaries.pgBin, "psql");
-  let newest = "";
-  for (;;) {
-    const { stdout } = await run(
-      psql,
-      [
-        "-h",
-        dir,
-        "-p",
-        String(port),
-        "-U",
-        "postgres",
-        "-d",
-        outputs.database,
-        "-XAtc",
-        "SELECT pg_is_in_recovery(), extract(epoch FROM max(at)) FROM rpo",
-      ],
-      opts,
-    );
-    const [inRecovery, epoch] = stdout.trim().split("|");
-    if (inRecovery === "f") {
-      newest = epoch ?? "";
-      break;
-    }
-    await sleep(50);
-  }
+  const query = (sql: string) =>
+    run(psql, ["-h", dir, "-p", String(port), "-U", "postgres", "-d", outputs.database, "-XAtc", sql], opts);
+  // Until it promotes: mid-replay, the table may not exist yet.
+  while ((await query("SELECT pg_is_in_recovery()")).stdout.trim() !== "f") await sleep(50);
+  const newest = (await query("SELECT extract(epoch FROM max(at)) FROM rpo")).stdout.trim();
   await run(ctl, ["-D", data, "-m", "immediate", "stop"], opts);
   rmSync(dir, { recursive: true, force: true });
   await source.startNodeByName(state.writer);
@@ -270,8 +260,16 @@ async function main(): Promise<void> {
     const product: ProductRound[] = [];
     const bare: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      bare.push(await bareRestore(parent, source, repository, 55600 + round));
-      product.push(await productRestore(parent, repository, round));
+      // Alternating which goes first: the second restore of a round reads a repository the first left in the cache.
+      const bareRun = () => bareRestore(parent, source, repository, 55600 + round);
+      const productRun = () => productRestore(parent, repository, round);
+      if (round % 2 === 0) {
+        bare.push(await bareRun());
+        product.push(await productRun());
+      } else {
+        product.push(await productRun());
+        bare.push(await bareRun());
+      }
       console.log(
         `round ${round + 1}: bare ${(bare.at(-1)! / 1000).toFixed(2)} s, writer ${(product.at(-1)!.writerMs / 1000).toFixed(2)} s, stack ${(product.at(-1)!.stackMs / 1000).toFixed(2)} s`,
       );
