@@ -34,6 +34,8 @@ import { serveReadPool } from "../components/local/readPoolDaemon";
 import { servePoolExporter } from "../components/local/poolExporterDaemon";
 import { registerKubernetesCommands } from "./kubernetes";
 import { connectionUrls, shellExports } from "../components/contract/urls";
+import { keptRepository } from "../components/local/archive";
+import { localBackup, localBackups, parseBackupType } from "./backups";
 
 interface StackOptions {
   stack: string;
@@ -103,7 +105,7 @@ async function localUp(
     return;
   }
   const state = runner.state()!;
-  console.log(statusTable(await collectStatus(state)));
+  console.log(statusTable(await collectStatus(state, runner.layout)));
   console.log(connectHelp(result.outputs, options.outputs ?? result.outputsFile, stackArgs(options), invokedAs()));
   if (result.prometheusUrl)
     console.log(
@@ -146,7 +148,7 @@ async function localStatus(options: StackOptions & { json?: boolean }): Promise<
     throw new LocalError(
       `no local stack ${options.stack} at ${runner.layout.root} (one started with --state-dir is found only with the same --state-dir); start one with: ${invokedAs()} local up ${stackArgs(options)}`,
     );
-  const rows = await collectStatus(state);
+  const rows = await collectStatus(state, runner.layout);
   if (options.json) {
     console.log(JSON.stringify(rows, null, 2));
     return;
@@ -171,12 +173,21 @@ async function localEnv(options: StackOptions): Promise<void> {
 
 async function localDown(options: StackOptions): Promise<void> {
   const runner = runnerFor(options);
+  // An unreadable state is down's to remove, not a reason to stop before it.
+  const kept = (() => {
+    try {
+      return keptRepository(runner.state());
+    } catch {
+      return undefined;
+    }
+  })();
   const { removed } = await runner.down();
   stderr(
     removed
       ? `Stopped every process of stack ${options.stack} and removed ${runner.layout.root}.`
       : `Nothing to do: no local stack ${options.stack} at ${runner.layout.root}.`,
   );
+  if (kept) stderr(kept);
 }
 
 async function verify(options: {
@@ -277,9 +288,21 @@ export function program(): Command {
         "print DATABASE_PRIMARY_URL, DATABASE_REPLICA_URL, DATABASE_OLAP_URL as shell exports (they hold the password)",
       ),
   ).action(localEnv);
-  stackOptions(local.command("down").description("stop everything the topology started and remove its data")).action(
-    localDown,
-  );
+  stackOptions(
+    local
+      .command("down")
+      .description("stop everything the topology started and remove its data (a backup repository is kept)"),
+  ).action(localDown);
+  stackOptions(local.command("backup").description("take a base backup now (backup.enabled stacks; pgBackRest)"))
+    .option("--type <type>", "full, diff (changes since the last full) or incr (since the last backup)", "full")
+    .action((options: StackOptions & { type: string }) =>
+      localBackup(runnerFor(options), options.stack, parseBackupType(options.type)),
+    );
+  stackOptions(local.command("backups").description("the base backups in the stack's repository, with their WAL range"))
+    .option("--json", "print the inventory as JSON")
+    .action((options: StackOptions & { json?: boolean }) =>
+      localBackups(runnerFor(options), options.stack, options.json === true),
+    );
   local
     .command("serve-pool-exporter", { hidden: true })
     .requiredOption("--state-dir <dir>")

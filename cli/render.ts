@@ -65,7 +65,16 @@ export function verificationTable(report: VerificationReport): string {
     ? `verified in ${report.elapsedMs} ms (${report.attempts} attempt${report.attempts === 1 ? "" : "s"})`
     : `NOT verified after ${report.elapsedMs} ms (${report.attempts} attempts)`;
   const writer = report.writer.problems.length > 0 ? `\nwriter: ${report.writer.problems.join("; ")}` : "";
-  return `${verdict}${writer}\n${replicas.toString()}\n${pools.toString()}`;
+  return `${verdict}${writer}\n${replicas.toString()}\n${pools.toString()}${archiveText(report)}`;
+}
+
+/** The writer's archive line and its problems, for a stack that archives WAL. */
+function archiveText({ archive }: VerificationReport): string {
+  if (!archive) return "";
+  return [archive.line ?? "", ...archive.problems]
+    .filter((line) => line !== "")
+    .map((line) => `\n${line}`)
+    .join("");
 }
 
 /** `stackArgs`: the --stack/--state-dir/--stacks-dir the user gave, so printed commands act on the same stack. */

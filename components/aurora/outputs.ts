@@ -97,6 +97,7 @@ export function auroraStackOutputs(
     {
       ...common,
       capacity: pulumi.output(common.capacity),
+      backup: pulumi.output(common.backup),
       backend: "aurora",
       writer: at(created.writer),
       readerEndpoint,

@@ -53,6 +53,16 @@ export const regionOutputsSchema = z.object({
  */
 export const connectionUrlsSchema = z.object({ primary: z.string(), replica: z.string(), olap: z.string().optional() });
 
+/**
+ * The stack's WAL archive and base backups (issue 22), so the verifier checks the archive: the tool, archive_timeout,
+ * and the base backups' schedule (5 fields on pgBackRest, 6 on the Barman Cloud plugin). Absent: no backups.
+ */
+export const backupOutputsSchema = z.object({
+  tool: z.enum(["pgbackrest", "barmanCloud", "aurora"]),
+  archiveTimeoutSeconds: z.number().int().positive().optional(),
+  schedule: z.string().optional(),
+});
+
 export const stackOutputsSchema = z.object({
   backend: z.enum(BACKENDS),
   database: z.string().min(1),
@@ -74,6 +84,7 @@ export const stackOutputsSchema = z.object({
   /** Whether servers and pools refuse plain text, and the CA their certificates chain to (public). */
   tls: z.object({ required: z.boolean(), caPem: z.string().optional() }).optional(),
   connectionUrls: connectionUrlsSchema,
+  backup: backupOutputsSchema.optional(),
 });
 
 export type Backend = (typeof BACKENDS)[number];
@@ -82,6 +93,7 @@ export type Reader = z.infer<typeof readerSchema>;
 export type VerificationBounds = z.infer<typeof verificationBoundsSchema>;
 export type RegionOutputs = z.infer<typeof regionOutputsSchema>;
 export type ConnectionUrls = z.infer<typeof connectionUrlsSchema>;
+export type BackupOutputs = z.infer<typeof backupOutputsSchema>;
 export type StackOutputs = z.infer<typeof stackOutputsSchema>;
 
 /** Every key the Pulumi program exports, in the schema's order. */

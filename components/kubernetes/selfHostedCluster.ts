@@ -75,6 +75,7 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
       {
         ...plain,
         capacity: pulumi.output(plain.capacity),
+        backup: pulumi.output(plain.backup),
         tls: tls.caPem.apply((caPem) => ({ required: topology.access.requireTls, caPem })),
       },
       app,

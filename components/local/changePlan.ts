@@ -11,6 +11,7 @@
  * never restarted in place: a writer that needs a restart, or that the new topology removes, hands
  * over to an OLTP replica of its region first (a switchover).
  */
+import { backupChangeNotes } from "./backupChangeNotes";
 import type { SettingContext } from "../facts/postgres/settingContexts";
 import { allNodes } from "../topology/queries";
 import type { LocalTopology, StandbyNode } from "../topology/types";
@@ -253,6 +254,7 @@ function notesFor(input: ChangeInput, servers: ServerStep[]): string[] {
     notes.push("new replicas join their region's read pool once the read pool controller finds them ready");
   if (servers.some((s) => s.action === "restart" && s.now === "oltp"))
     notes.push("a restarting replica leaves the read pool first and joins again once it streams, one at a time");
+  notes.push(...backupChangeNotes(a, b));
   return notes;
 }
 

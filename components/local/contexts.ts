@@ -3,6 +3,7 @@ import type { Endpoint } from "../contract/stackOutputs";
 import { serverTlsMode } from "../render/tlsModes";
 import { allNodes, allPools, standbysOf } from "../topology/queries";
 import type { DatabaseNode, Pool } from "../topology/types";
+import { archiveLocation, archivePathsOf, writeArchiveConfig } from "./archive";
 import { LocalError } from "./errors";
 import type { Layout } from "./layout";
 import type { AdminLogin } from "./pgbouncerAdmin";
@@ -30,8 +31,23 @@ export function socketIndexOf(state: LocalState, name: string): number {
   return index;
 }
 
+/** Each server's archive files, when the topology has a WAL archive. */
+function archiveContext(layout: Layout, state: LocalState): NodeContext["archive"] {
+  const location = archiveLocation(state.topology, state.stack, state.runAs);
+  if (!location) return undefined;
+  const address = (node: DatabaseNode) => ({
+    port: endpointOf(state, node).port,
+    socketDirectory: layout.nodeSocketDir(socketIndexOf(state, node.name)),
+  });
+  return {
+    pathsOf: (node) => archivePathsOf(layout, location, node.name),
+    writeConfig: (node) => writeArchiveConfig(layout, state.topology, location, node, address(node), state.runAs),
+  };
+}
+
 export function nodeContext(layout: Layout, state: LocalState): NodeContext {
   const tls = state.tls;
+  const archive = archiveContext(layout, state);
   return {
     topology: state.topology,
     layout,
@@ -43,6 +59,7 @@ export function nodeContext(layout: Layout, state: LocalState): NodeContext {
     socketDirOf: (node) => layout.nodeSocketDir(socketIndexOf(state, node.name)),
     netnsOf: (node) => netnsOf(state, node.region),
     ...(tls ? { tls: { caFile: tls.caFile, forRegion: (region: string) => tls.regions[region] } } : {}),
+    ...(archive ? { archive } : {}),
   };
 }
 

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderBootstrapSql } from "../render/bootstrapSql";
+import type { ArchivePaths } from "../render/pgbackrestConf";
 import { renderPostgresqlConf } from "../render/postgresqlConf";
 import { replicationSslMode } from "../render/tlsModes";
 import type { DatabaseNode, NodeGroup, Topology } from "../topology/types";
@@ -28,6 +29,8 @@ export interface NodeContext {
   netnsOf: (node: DatabaseNode) => string | undefined;
   /** The stack's CA and each region's server certificate, when the topology has TLS. */
   tls?: { caFile: string; forRegion: (region: string) => { certFile: string; keyFile: string } | undefined };
+  /** When the topology has a WAL archive: each server's pgbackrest.conf (archive.ts). */
+  archive?: { pathsOf: (node: DatabaseNode) => ArchivePaths; writeConfig: (node: DatabaseNode) => void };
 }
 
 function inNamespace(ctx: NodeContext, node: DatabaseNode): Partial<RunOptions> {
@@ -49,6 +52,7 @@ export function writeNodeConfig(ctx: NodeContext, node: DatabaseNode): void {
   ensureDir(ctx.layout.nodeDir(node.name), ctx.runAs);
   ensureDir(ctx.socketDirOf(node), ctx.runAs);
   writeOwnedFile(ctx.layout.confFile(node.name), renderNodeConfig(ctx, node), ctx.runAs);
+  ctx.archive?.writeConfig(node);
 }
 
 /** The text writeNodeConfig writes: what the node should run with now. */
@@ -64,6 +68,7 @@ export function renderNodeConfig(ctx: NodeContext, node: DatabaseNode): string {
       identFile: ctx.layout.identFile,
       socketDirectory: ctx.socketDirOf(node),
       ...(certificate ? { ssl: certificate } : {}),
+      ...(ctx.archive ? { archive: ctx.archive.pathsOf(node) } : {}),
     },
   );
 }

@@ -64,6 +64,9 @@ function postgresMissing(version: number, env: NodeJS.ProcessEnv): boolean {
  * The steps that make PostgreSQL `version` and a recent PgBouncer available; empty when both are.
  * Refuses at once, with the command to run, when they are missing and `install` is off or we are not root.
  */
+/** Debian 12's pgBackRest (2.45, facts/backup/pgbackrest.ts), which archive_command and the backups run. */
+export const PGBACKREST_BINARY = "/usr/bin/pgbackrest";
+
 /** Debian's packages for monitoring: Prometheus (and promtool), postgres_exporter. */
 export const MONITORING_PACKAGES = ["prometheus", "prometheus-postgres-exporter"] as const;
 
@@ -73,16 +76,22 @@ function monitoringMissing(): boolean {
 
 export function provisionSteps(
   version: number,
-  options: { install: boolean; monitoring?: boolean },
+  options: { install: boolean; monitoring?: boolean; backup?: boolean },
   env: NodeJS.ProcessEnv = process.env,
 ): ProvisionStep[] {
   const steps: ProvisionStep[] = [];
   const needPostgres = postgresMissing(version, env);
   const needMonitoring = options.monitoring === true && monitoringMissing();
+  const needPgbackrest = options.backup === true && !existsSync(PGBACKREST_BINARY);
   const pgbouncer = searchPgbouncer(env);
   const mayInstall = options.install && canUseApt() && env.PG_READ_REPLICAS_PGBOUNCER === undefined;
-  if (!mayInstall && (needPostgres || !pgbouncer.found || needMonitoring)) {
+  if (!mayInstall && (needPostgres || !pgbouncer.found || needMonitoring || needPgbackrest)) {
     const fixes = [
+      ...(needPgbackrest
+        ? [
+            "pgBackRest for backup (install it: sudo apt-get install --no-install-recommends pgbackrest; or set backup.enabled: false)",
+          ]
+        : []),
       ...(needMonitoring
         ? [
             `Prometheus and postgres_exporter for monitoring (install them: sudo apt-get install --no-install-recommends ${MONITORING_PACKAGES.join(" ")}; or set monitoring.enabled: false)`,
@@ -109,6 +118,11 @@ export function provisionSteps(
     steps.push({
       title: `Install ${MONITORING_PACKAGES.join(" and ")} with apt-get (monitoring)`,
       run: () => aptInstall(MONITORING_PACKAGES),
+    });
+  if (needPgbackrest)
+    steps.push({
+      title: "Install pgbackrest with apt-get (backup)",
+      run: () => aptInstall(["pgbackrest"]),
     });
   if (!pgbouncer.found) {
     const cache = pgbouncerCacheDir(env);

@@ -16,6 +16,9 @@ import {
   poolsOf,
   readPoolCandidates,
 } from "./contexts";
+import { pgbackrestBackup } from "../render/pgbackrestConf";
+import { takeBackup } from "./backup";
+import { BackupSchedule } from "./backupSchedule";
 import { LocalError } from "./errors";
 import { sleep } from "./exec";
 import { Layout } from "./layout";
@@ -43,8 +46,14 @@ export async function serveReadPool(stateDir: string, log: (message: string) => 
     .filter((pool) => pool.target === "oltp")
     .map((pool) => ({ pool, controller: controllerFor(daemon, pool) }));
   log(`controlling ${controllers.map((c) => poolKey(state, c.pool)).join(", ")} every ${READ_POOL_TICK_MS} ms`);
+  // backup.schedule rides on this tick: no extra idle process per stack (backupSchedule.ts).
+  const backups = new BackupSchedule(
+    () => scheduledBackup(layout),
+    (message) => log(`backup: ${message}`),
+  );
   for (;;) {
     state = readState(layout) ?? state;
+    backups.tick(pgbackrestBackup(state.topology)?.schedule);
     for (const { pool, controller } of controllers) {
       await controller
         .tick(readPoolCandidates(state, pool).map((node) => node.name))
@@ -52,6 +61,11 @@ export async function serveReadPool(stateDir: string, log: (message: string) => 
     }
     await sleep(READ_POOL_TICK_MS);
   }
+}
+
+/** A scheduled base backup: full, with the state as it is now (the writer may have changed). */
+async function scheduledBackup(layout: Layout): Promise<void> {
+  await takeBackup(layout, requireState(layout), "full");
 }
 
 /** What every pool's actions share; `state` is the latest read, re-read every tick. */

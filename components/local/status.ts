@@ -13,6 +13,8 @@ import { asStandby } from "./serving";
 import { localOutputs } from "./outputs";
 import { showDatabaseHosts } from "./pgbouncerAdmin";
 import type { LocalState } from "./state";
+import { archiveStatusRows } from "./archiveStatus";
+import type { Layout } from "./layout";
 
 export interface StatusRow {
   role: string;
@@ -103,9 +105,11 @@ function stackRows(state: LocalState): StatusRow[] {
   ];
 }
 
-export async function collectStatus(state: LocalState): Promise<StatusRow[]> {
+/** With the stack's layout, the WAL archive's rows too (archiveStatus.ts; none without backup). */
+export async function collectStatus(state: LocalState, layout?: Layout): Promise<StatusRow[]> {
   const ctx: QueryContext = { outputs: localOutputs(state) };
-  return [...(await nodeRows(state, ctx)), ...(await poolRows(state, ctx)), ...stackRows(state)];
+  const archive = layout ? await archiveStatusRows(layout, state) : [];
+  return [...(await nodeRows(state, ctx)), ...(await poolRows(state, ctx)), ...archive, ...stackRows(state)];
 }
 
 async function reachableAt(ctx: QueryContext, endpoint: Endpoint): Promise<boolean> {

@@ -28,6 +28,10 @@ import { type ProvisionStep, provisionSteps } from "./provision";
 import { waitForListener } from "./readiness";
 import { type LocalState, writeState } from "./state";
 import { monitoringEnabled, startMonitoring } from "./monitoring";
+import { archiveLocation } from "./archive";
+import { createStanza, ensureArchive, refuseEarlierStanza } from "./backup";
+import { resolveRunAs } from "./identity";
+import { pgbackrestBackup } from "../render/pgbackrestConf";
 import { prometheusMonitoring } from "../topology/queries";
 import type { ChangePlan } from "./changePlan";
 import type { SwitchoverResult } from "./switchover";
@@ -99,7 +103,11 @@ export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
   return [
     ...provisionSteps(
       runVersion(ctx.source),
-      { install: ctx.install, monitoring: prometheusMonitoring(topology) !== undefined },
+      {
+        install: ctx.install,
+        monitoring: prometheusMonitoring(topology) !== undefined,
+        backup: pgbackrestBackup(topology) !== undefined,
+      },
       ctx.env,
     ),
     ...(restore ? [restore.check] : []),
@@ -115,10 +123,14 @@ export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
       run: async () => {
         const state = stateOf(ctx);
         const node = nodeContext(layout, state);
+        const archive = archiveLocation(state.topology, state.stack, state.runAs);
+        if (archive) refuseEarlierStanza(archive);
         await initPrimary(node, state.topology.primary);
         writeNodeConfig(node, state.topology.primary);
         await startNode(node, state.topology.primary);
         await bootstrapPrimary(node, state.topology.primary);
+        // Before the first WAL segment fills: archive-push fails (and counts failures) until the stanza exists.
+        if (archive) await createStanza(layout, state);
       },
     },
     {
@@ -143,7 +155,11 @@ export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
 
 /** The binaries a running stack needs (its own major; Prometheus when it is monitored). */
 export function provisionFor(state: LocalState, install = false, env: NodeJS.ProcessEnv = process.env): Step[] {
-  return provisionSteps(state.topology.postgresVersion, { install, monitoring: monitoringEnabled(state) }, env);
+  return provisionSteps(
+    state.topology.postgresVersion,
+    { install, monitoring: monitoringEnabled(state), backup: pgbackrestBackup(state.topology) !== undefined },
+    env,
+  );
 }
 
 export function resumeSteps(ctx: UpContext, state: LocalState): Step[] {
@@ -176,6 +192,7 @@ export function serviceSteps(ctx: UpContext): Step[] {
         "Start the read pool controller (keeps each read pool on its ready OLTP replicas, as the ro Service's endpoints)",
       run: () => startReadPoolController(ctx),
     },
+    ...archiveSteps(ctx),
     { title: "Verify replication is streaming end to end", run: () => verifyReplication(ctx) },
     ...monitoringSteps(ctx),
     { title: "Write the stack outputs", run: () => finish(ctx) },
@@ -244,6 +261,17 @@ async function finish(ctx: UpContext): Promise<void> {
     ...(ctx.change ? { change: ctx.change } : {}),
     ...(ctx.prometheusUrl ? { prometheusUrl: ctx.prometheusUrl } : {}),
   };
+}
+
+function archiveSteps(ctx: UpContext): Step[] {
+  const archive = archiveLocation(ctx.source.topology, ctx.stack, ctx.state?.runAs ?? resolveRunAs());
+  if (!archive) return [];
+  return [
+    {
+      title: `Archive WAL to ${archive.repository} (stanza ${archive.stanza}): re-create lost slots the archive covers, pgbackrest check, a first full backup when there is none`,
+      run: () => ensureArchive(ctx.layout, stateOf(ctx)),
+    },
+  ];
 }
 
 function monitoringSteps(ctx: UpContext): Step[] {

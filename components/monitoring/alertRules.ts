@@ -20,6 +20,7 @@ import {
   walShareOfVolume,
 } from "./ruleScope";
 import { JOBS, TARGET_LABELS } from "./targets";
+import { archiveRules } from "./archiveRules";
 
 export function alertRules(
   topology: MonitoredTopology,
@@ -28,6 +29,7 @@ export function alertRules(
   const scope = ruleScope(topology, serving);
   const group = (suffix: string, rules: AlertRule[]): RuleGroup => ({ name: `pgrr-${topology.name}-${suffix}`, rules });
   const olap = olapRules(scope);
+  const archive = archiveRules(scope);
   return [
     recordingRules(scope),
     group("replication", replicationRules(scope)),
@@ -35,6 +37,7 @@ export function alertRules(
     group("pgbouncer", pgbouncerRules(scope)),
     group("exporters", exporterRules(scope)),
     ...(olap.length > 0 ? [group("olap", olap)] : []),
+    ...(archive.length > 0 ? [group("backup", archive)] : []),
   ];
 }
 

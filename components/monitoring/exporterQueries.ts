@@ -14,6 +14,13 @@
  * The exporter's role needs only pg_monitor.
  */
 import { stringify } from "yaml";
+import {
+  ARCHIVE_FAILING_SQL,
+  BACKUP_HISTORY,
+  READY_SEGMENT,
+  SEGMENT_BYTES_SQL,
+  segmentStartBytesSql,
+} from "../sql/archiveState";
 
 export type ColumnUsage = "LABEL" | "GAUGE" | "COUNTER";
 
@@ -209,6 +216,81 @@ FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'`,
     columns: [
       { column: "segments", usage: "GAUGE", description: "WAL segment files in pg_wal" },
       { column: "dir_bytes", usage: "GAUGE", description: "Bytes of WAL segment files in pg_wal" },
+    ],
+  },
+  {
+    namespace: "pgrr_archiver",
+    // Writer only: a standby archives nothing (archive_mode = on). pg_ls_archive_statusdir() needs pg_monitor.
+    query: `WITH a AS (SELECT * FROM pg_stat_archiver),
+ready AS (SELECT ${segmentStartBytesSql("name")} AS start FROM pg_ls_archive_statusdir() WHERE name ~ '${READY_SEGMENT}')
+SELECT (current_setting('archive_mode') <> 'off')::int::float8 AS enabled,
+       (SELECT setting::float8 FROM pg_settings WHERE name = 'archive_timeout') AS timeout_seconds,
+       a.archived_count::float8 AS archived_count,
+       a.failed_count::float8 AS failed_count,
+       ${ARCHIVE_FAILING_SQL}::int::float8 AS failing,
+       coalesce(extract(epoch FROM now() - a.last_archived_time), -1)::float8 AS last_archive_age_seconds,
+       (SELECT count(*) FROM ready)::float8 AS ready_segments,
+       coalesce((SELECT min(start) FROM ready),
+                floor(pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') / ${SEGMENT_BYTES_SQL}) * ${SEGMENT_BYTES_SQL})::float8
+         AS unarchived_from_bytes
+FROM a
+WHERE NOT pg_is_in_recovery()`,
+    columns: [
+      { column: "enabled", usage: "GAUGE", description: "1 when archive_mode is on (or always), 0 when off" },
+      { column: "timeout_seconds", usage: "GAUGE", description: "archive_timeout in seconds (0: no forced switch)" },
+      {
+        column: "archived_count",
+        usage: "COUNTER",
+        description: "WAL files archived since stats_reset (pg_stat_archiver.archived_count)",
+      },
+      {
+        column: "failed_count",
+        usage: "COUNTER",
+        description: "Failed archive_command runs since stats_reset (each retry counts)",
+      },
+      {
+        column: "failing",
+        usage: "GAUGE",
+        description: "1 while the newest archive attempt failed (last_failed_time newer than last_archived_time)",
+      },
+      {
+        column: "last_archive_age_seconds",
+        usage: "GAUGE",
+        description:
+          "Seconds since the last WAL file was archived (-1: none since stats_reset); grows on an idle writer",
+      },
+      {
+        column: "ready_segments",
+        usage: "GAUGE",
+        description: "Complete segments waiting for archive_command (.ready in pg_wal/archive_status)",
+      },
+      {
+        column: "unarchived_from_bytes",
+        usage: "GAUGE",
+        description:
+          "WAL position (bytes) from which nothing is archived: the oldest waiting segment's start, else the current segment's",
+      },
+    ],
+  },
+  {
+    namespace: "pgrr_backup",
+    // The backup history file pg_backup_stop leaves in pg_wal (facts ARCHIVE_WATCH.backupHistoryFile): its mtime is
+    // the newest base backup's end. None (a fresh writer, a promoted standby): the server's start stands in.
+    query: `SELECT coalesce(extract(epoch FROM b.newest), 0)::float8 AS newest_end_time_seconds,
+       extract(epoch FROM coalesce(b.newest, pg_postmaster_start_time()))::float8 AS baseline_time_seconds
+FROM (SELECT max(modification) AS newest FROM pg_ls_waldir() WHERE name ~ '${BACKUP_HISTORY}') b
+WHERE NOT pg_is_in_recovery()`,
+    columns: [
+      {
+        column: "newest_end_time_seconds",
+        usage: "GAUGE",
+        description: "When the newest base backup of this writer ended, epoch seconds (0: none in pg_wal)",
+      },
+      {
+        column: "baseline_time_seconds",
+        usage: "GAUGE",
+        description: "The newest base backup's end, or the server's start when pg_wal holds none (epoch seconds)",
+      },
     ],
   },
   {

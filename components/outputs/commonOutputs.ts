@@ -1,8 +1,16 @@
 /** The output keys every backend fills the same way, from the Topology alone. */
-import type { StackOutputs } from "../contract/stackOutputs";
-import type { Topology } from "../topology/types";
+import type { BackupOutputs, StackOutputs } from "../contract/stackOutputs";
+import type { Backup, Topology } from "../topology/types";
 
-export type CommonOutputs = Pick<StackOutputs, "database" | "user" | "topologyHash" | "verification" | "capacity">;
+export type CommonOutputs = Pick<
+  StackOutputs,
+  "database" | "user" | "topologyHash" | "verification" | "capacity" | "backup"
+>;
+
+function backupOutputs(backup: Backup): BackupOutputs {
+  if (backup.tool === "aurora") return { tool: "aurora" };
+  return { tool: backup.tool, archiveTimeoutSeconds: backup.archiveTimeoutSeconds, schedule: backup.schedule };
+}
 
 export function commonOutputs(topology: Topology): CommonOutputs {
   return {
@@ -13,5 +21,6 @@ export function commonOutputs(topology: Topology): CommonOutputs {
     ...(topology.capacity
       ? { capacity: { requiredReplicas: topology.capacity.requiredReplicas, formula: topology.capacity.formula } }
       : {}),
+    ...(topology.backup ? { backup: backupOutputs(topology.backup) } : {}),
   };
 }

@@ -1,6 +1,7 @@
 /** What the verifier reports, per writer, replica and pool, and what each of its checks is given. */
 import type { Endpoint, Reader, StackOutputs, VerificationBounds } from "../contract/stackOutputs";
 import type { SslMode } from "../contract/connection";
+import type { ArchiveState } from "../sql/archiveState";
 
 export interface ReplicaReport {
   name: string;
@@ -30,6 +31,14 @@ export interface PoolReport {
   problems: string[];
 }
 
+/** The writer's WAL archive, when the stack archives (outputs.backup). */
+export interface ArchiveReport {
+  /** formatArchiveState's line; absent when the state could not be read. */
+  line?: string;
+  state?: ArchiveState;
+  problems: string[];
+}
+
 export interface VerificationReport {
   ok: boolean;
   attempts: number;
@@ -37,6 +46,7 @@ export interface VerificationReport {
   writer: { endpoint: Endpoint; name?: string; problems: string[] };
   replicas: ReplicaReport[];
   pools: PoolReport[];
+  archive?: ArchiveReport;
   problems: string[];
 }
 

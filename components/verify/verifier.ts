@@ -7,7 +7,7 @@
  * Per attempt: the writer answers as a primary; every expected reader streams on
  * its slot within the byte bound; a fresh heartbeat written on the writer becomes
  * visible on every reader within maxLag; every reader refuses writes; every pool
- * lands only on the role it serves.
+ * lands only on the role it serves; with a WAL archive, the writer archives (verify/archive.ts).
  */
 import { randomBytes } from "node:crypto";
 import type { Endpoint, StackOutputs, VerificationBounds } from "../contract/stackOutputs";
@@ -30,10 +30,11 @@ import {
   describe,
   emptyReport,
 } from "./report";
+import { checkArchive } from "./archive";
 import { checkStreaming } from "./streaming";
 
 export type { SslMode } from "../contract/connection";
-export type { PoolReport, ReplicaReport, VerificationReport } from "./report";
+export type { ArchiveReport, PoolReport, ReplicaReport, VerificationReport } from "./report";
 
 export interface VerifyOptions extends Partial<VerificationBounds> {
   /** Concurrent connections per pool; each must land on the pool's role. */
@@ -194,11 +195,13 @@ async function attempt(ctx: VerifyContext, token: string): Promise<VerificationR
     if (writtenAt !== undefined)
       await Promise.all(report.replicas.map((replica) => checkReader(ctx, replica, token, writtenAt)));
     await checkPools(ctx, report);
+    await checkArchive(ctx, report);
   }
   report.problems = [
     ...report.writer.problems,
     ...report.replicas.flatMap((r) => r.problems),
     ...report.pools.flatMap((p) => p.problems),
+    ...(report.archive?.problems ?? []),
   ];
   report.ok = report.problems.length === 0;
   return report;

@@ -39,7 +39,15 @@ export function confOf(topology: Topology, writer: string, node: DatabaseNode): 
     topology,
     playedGroup({ topology, writer, retired: [] }, node),
     { port: 5432, listenAddresses: `node-${node.name}` },
-    { hbaFile: layout.hbaFile(node.region), identFile: layout.identFile, socketDirectory: `/run/${node.name}` },
+    {
+      hbaFile: layout.hbaFile(node.region),
+      identFile: layout.identFile,
+      socketDirectory: `/run/${node.name}`,
+      // The local backend's paths when the stack archives (archive.ts): each server its own pgbackrest.conf.
+      ...(topology.backup
+        ? { archive: { configFile: `/state/nodes/${node.name}/pgbackrest/pgbackrest.conf`, stanza: topology.name } }
+        : {}),
+    },
   );
 }
 

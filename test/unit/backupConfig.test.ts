@@ -193,13 +193,22 @@ describe("until a backend ships backups", () => {
     { backend: "aurora", config: auroraBase(), where: "backend aurora" },
   ];
 
-  it.each(cases)("$backend refuses backup.enabled: true, naming the key", ({ config, where }) => {
-    const backup = config.backend === "selfHosted" ? s3Backup : { enabled: true };
-    const message = refusalMessage(patched(config, { backup }));
-    expect(message).toContain("backup.enabled = true");
-    expect(message).toContain(`is not available yet on ${where}`);
-    expect(message).toContain("nothing was created");
+  it("local ships backups: backup.enabled: true is admitted", () => {
+    const parsed = parseStackConfig(local({ backup: { enabled: true } }));
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    expect(admitConfig(resolveConfig(parsed.config)).issues).toEqual([]);
   });
+
+  it.each(cases.filter((c) => c.backend !== "local"))(
+    "$backend refuses backup.enabled: true, naming the key",
+    ({ config, where }) => {
+      const backup = config.backend === "selfHosted" ? s3Backup : { enabled: true };
+      const message = refusalMessage(patched(config, { backup }));
+      expect(message).toContain("backup.enabled = true");
+      expect(message).toContain(`is not available yet on ${where}`);
+      expect(message).toContain("nothing was created");
+    },
+  );
 
   // The local backend ships restore (components/local/restore.ts): test/integration/restore-drill.test.ts.
   const notRestoring = cases.filter((c) => c.backend !== "local");
@@ -225,12 +234,12 @@ describe("the local backend ships restore", () => {
     });
   });
 
-  it("still refuses backup.enabled beside it until the local archive ships", () => {
-    const message = refusalMessage(
+  it("admits backup.enabled beside it: the restored stack archives to a repository of its own", () => {
+    const parsed = parseStackConfig(
       local({ backup: { enabled: true }, restore: { from: "/srv/backups/orders", latest: true } }),
     );
-    expect(message).toContain("backup.enabled = true");
-    expect(message).not.toContain("restore = ");
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    expect(admitConfig(resolveConfig(parsed.config)).issues).toEqual([]);
   });
 });
 

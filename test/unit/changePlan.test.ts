@@ -94,6 +94,44 @@ describe("the change plan of a running local stack", () => {
     expect(step(plan, "cs-replica-1").why).toContain("shared_buffers 64MB → 128MB (postmaster: restart)");
   });
 
+  it("turning backup on restarts every server for archive_mode (the writer hands over) and says what follows", () => {
+    const plan = planChange(changeInput({ topology: topology() }, topology({ backup: { enabled: true } })));
+    expect(actions(plan)).toEqual({
+      "cs-primary-0": "switchover",
+      "cs-replica-0": "restart",
+      "cs-replica-1": "restart",
+      "cs-olap-0": "restart",
+    });
+    const why = step(plan, "cs-replica-1").why;
+    expect(why).toContain("archive_mode (default) → on (postmaster: restart)");
+    expect(why.some((line) => line.startsWith("restore_command (default) → pgbackrest"))).toBe(true);
+    expect(plan.notes.join("\n")).toContain("backup turned on");
+    expect(plan.notes.join("\n")).toContain("a first full backup");
+  });
+
+  it("changing archiveTimeout reloads; retention and schedule restart nothing and are said in the notes", () => {
+    const on = topology({ backup: { enabled: true } });
+    const timeout = planChange(
+      changeInput({ topology: on }, topology({ backup: { enabled: true, archiveTimeout: "120s" } })),
+    );
+    expect(new Set(Object.values(actions(timeout)))).toEqual(new Set(["reload"]));
+    expect(step(timeout, "cs-primary-0").why).toEqual(["archive_timeout 60s → 120s (sighup: reload)"]);
+    const kept = planChange(
+      changeInput({ topology: on }, topology({ backup: { enabled: true, retention: "3", schedule: "30 1 * * *" } })),
+    );
+    expect(new Set(Object.values(actions(kept)))).toEqual(new Set(["nothing"]));
+    expect(kept.notes).toEqual([
+      "backup.retention 7d → 3 full: each pgbackrest.conf is rewritten, no restart; the next backup expires by it",
+      'backup.schedule "0 3 * * *" → "30 1 * * *" (UTC): the read pool controller takes it within a second, no restart',
+    ]);
+  });
+
+  it("turning backup off restarts every server and keeps the repository", () => {
+    const plan = planChange(changeInput({ topology: topology({ backup: { enabled: true } }) }, topology()));
+    expect(step(plan, "cs-replica-0").why).toContain("archive_mode on → (default) (postmaster: restart)");
+    expect(plan.notes.join("\n")).toContain("the repository and its backups are kept");
+  });
+
   it("reloads for settings PostgreSQL applies on a reload, naming each with its context", () => {
     const plan = planChange(
       changeInput(

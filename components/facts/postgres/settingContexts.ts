@@ -63,6 +63,11 @@ export const SETTING_CONTEXTS = fact<Readonly<Record<string, SettingContext>>>(
     log_replication_commands: "superuser",
     primary_conninfo: "sighup",
     primary_slot_name: "sighup",
+    // the WAL archive (stack config backup)
+    archive_mode: "postmaster",
+    archive_command: "sighup",
+    archive_timeout: "sighup",
+    restore_command: "sighup",
     // commit path and checkpoints
     commit_delay: "superuser",
     commit_siblings: "user",

@@ -47,6 +47,17 @@ export const BACKUP_SOURCES = {
     url: "https://www.postgresql.org/docs/15/runtime-config-replication.html#GUC-MAX-SLOT-WAL-KEEP-SIZE",
     title: "PostgreSQL 15: max_slot_wal_keep_size",
   },
+  pgLsArchiveStatusdir: {
+    url: "https://www.postgresql.org/docs/15/functions-admin.html#FUNCTIONS-ADMIN-GENFILE",
+    title: "PostgreSQL 15: pg_ls_waldir() and pg_ls_archive_statusdir() (superusers and pg_monitor by default)",
+  },
+  pgBackupHistoryFile: {
+    url: "https://www.postgresql.org/docs/15/continuous-archiving.html#BACKUP-LOWLEVEL-BASE-BACKUP",
+    title:
+      "PostgreSQL 15: making a base backup using the low level API (the backup history file pg_backup_stop writes)",
+  },
+  // Crunchy Data's pgmonitor, weighed for the base backup's age (monitor.pgbackrest_info()).
+  pgmonitor: { repo: "CrunchyData/pgmonitor", ref: "4936a6e6195d7208d38c50e62ff449265b0cf252" },
   // Kubernetes: StatefulSet PVC retention.
   statefulSetPvcRetention: {
     url: "https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#persistentvolumeclaim-retention",

@@ -173,7 +173,8 @@ export function backupRules(config: ResolvedConfig): Check[] {
  * never accepted and ignored. Each backend drops this check from its validate.ts when it ships its part.
  */
 export function backupNotAvailableYet(config: ResolvedConfig, where: string): Check {
-  return ({ issues }) => {
+  return (findings) => {
+    const { issues } = findings;
     if (config.backup.enabled)
       issues.push({
         key: "backup.enabled",
@@ -181,6 +182,13 @@ export function backupNotAvailableYet(config: ResolvedConfig, where: string): Ch
         problem: `is not available yet on ${where} (issue 22: the archive and base backups are not deployed there yet)`,
         fix: "remove backup.enabled (or set it to false) until this backend ships backups",
       });
+    restoreNotAvailableYet(config, where)(findings);
+  };
+}
+
+/** The restore half of backupNotAvailableYet, for a backend that ships backups before restores. */
+export function restoreNotAvailableYet(config: ResolvedConfig, where: string): Check {
+  return ({ issues }) => {
     if (config.restore)
       issues.push({
         key: "restore",
