@@ -16,6 +16,8 @@ import {
   withoutSettings,
 } from "../render/pgbackrestRestore";
 import type { Restore, Topology } from "../topology/types";
+import { archiveLocation } from "./archive";
+import { createStanza, refuseEarlierStanza } from "./backup";
 import { nodeContext } from "./contexts";
 import { LocalError } from "./errors";
 import { CommandError, run } from "./exec";
@@ -188,7 +190,12 @@ export function restoreSteps(ctx: UpContext, restore: RepositoryRestore): { chec
       title: `Restore the primary ${ctx.source.topology.primary.name} from ${from} to ${target}, promote it, apply this stack's roles and passwords`,
       run: async () => {
         if (!ctx.state || !set) throw new Error("local up: the restore ran before its source was checked");
+        // With backup.enabled the new stack archives to its own stanza (never restore.from: refused at admission),
+        // created as soon as the writer has promoted; ensureArchive takes its first backup later in up.
+        const archive = archiveLocation(ctx.state.topology, ctx.state.stack, ctx.state.runAs);
+        if (archive) refuseEarlierStanza(archive);
         await restoreWriter(nodeContext(ctx.layout, ctx.state), restore, set, ctx.signal);
+        if (archive) await createStanza(ctx.layout, ctx.state);
       },
     },
   };

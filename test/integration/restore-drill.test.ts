@@ -5,7 +5,7 @@
  * the source's writer fails over (a new timeline) and a restore to latest follows it. The refusals come first: a
  * target outside the repository, and a restore onto existing state, touch nothing.
  */
-import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -153,9 +153,19 @@ describe("restore into a new local stack", () => {
     expect(await ids(outputs)).toEqual(range(1, 150));
   }, 300_000);
 
-  it("restores to the latest archived WAL, the DELETE included", async () => {
-    const { outputs } = await restoreStack("drilllatest", { latest: true });
+  it("restores to the latest archived WAL, the DELETE included, archiving to its own repository", async () => {
+    const own = join(parent, "repo", "drilllatest");
+    const runner = runnerFor("drilllatest");
+    const config = patched(stackConfig("drilllatest", { latest: true }), {
+      backup: { enabled: true, repository: own },
+    });
+    const { outputs } = await runner.up(topologyFromConfig(config).topology);
     expect(await ids(outputs)).toEqual([]);
+    // Its first backup is in its own repository; the source's archive holds no timeline of the restored stack.
+    expect(readdirSync(join(own, "backup", "drilllatest")).some((name) => /F$/.test(name))).toBe(true);
+    expect(readdirSync(join(repository.path, "archive", "drillsrc", "15-1")).some((n) => n.endsWith(".history"))).toBe(
+      false,
+    );
   }, 300_000);
 
   it("refuses a restore onto existing state, and carries on a stack this restore created", async () => {
