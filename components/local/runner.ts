@@ -14,6 +14,7 @@ import { observeChange } from "./changeObserve";
 import type { StackSource } from "./changeRefusals";
 import { type ChangeContext, changeSteps } from "./changeSteps";
 import { rehearsalTopology } from "./rehearsal";
+import { restoreOnExisting } from "./restore";
 import { endpointOf, nodeByName, nodeContext } from "./contexts";
 import { LocalError } from "./errors";
 import { type PromoteOptions, type PromoteResult, promote } from "./failover";
@@ -151,6 +152,7 @@ export class LocalRunner {
         `${this.layout.root} holds stack ${existing.stack} half-created from another topology (${existingSource}, now ${topology.hash}); a change applies only to a stack that came up. Run pg-read-replicas local down --stack ${this.stack} first; it deletes the local data.`,
       );
     }
+    const restoreNotice = restoreOnExisting(this.layout, existing, topology);
     const ready = existing?.phase === "ready" ? existing : undefined;
     const ctx: UpContext = {
       stack: this.stack,
@@ -166,12 +168,13 @@ export class LocalRunner {
       },
     };
     this.changing = changed;
-    const steps =
+    const planned =
       changed && ready
         ? this.changeUpSteps(ctx, ready, options.change)
         : ready
           ? resumeSteps(ctx, ready)
           : createSteps(ctx, existing !== undefined);
+    const steps = restoreNotice ? [restoreNotice, ...planned] : planned;
     return {
       steps,
       result: () => {
@@ -187,6 +190,7 @@ export class LocalRunner {
    */
   async planChange(topology: Topology): Promise<PreparedChange | undefined> {
     const existing = this.state();
+    restoreOnExisting(this.layout, existing, topology);
     if (!existing || existing.phase !== "ready") return undefined;
     if ((existing.rehearsal?.sourceHash ?? existing.topology.hash) === topology.hash) return undefined;
     const source = upSource(this.stack, topology);

@@ -35,6 +35,7 @@ import { pgbackrestBackup } from "../render/pgbackrestConf";
 import { prometheusMonitoring } from "../topology/queries";
 import type { ChangePlan } from "./changePlan";
 import type { SwitchoverResult } from "./switchover";
+import { repositoryRestore, restoreSteps } from "./restore";
 
 export type Step = ProvisionStep;
 export type { UpSource } from "./prepare";
@@ -95,6 +96,8 @@ export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
   const { layout } = ctx;
   const { topology } = ctx.source;
   const primary = topology.primary;
+  const restoring = repositoryRestore(topology);
+  const restore = restoring ? restoreSteps(ctx, restoring) : undefined;
   const rehearsing =
     ctx.source.kind === "rehearsal" ? ` (rehearsing backend ${ctx.source.topology.backend} stack ${ctx.stack})` : "";
   return [
@@ -107,6 +110,7 @@ export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
       },
       ctx.env,
     ),
+    ...(restore ? [restore.check] : []),
     {
       title: `Check PostgreSQL ${runVersion(ctx.source)}, PgBouncer, the state directory${topology.regions.length > 1 ? ", the regions' networks" : ""}${topology.access.tls ? " and certificates" : ""}${rehearsing}`,
       run: async () => {
@@ -114,7 +118,7 @@ export function createSteps(ctx: UpContext, leftover: boolean): Step[] {
         ctx.state = await prepareState(ctx.stack, ctx.source, layout, ctx.env);
       },
     },
-    {
+    restore?.writer ?? {
       title: `Initialise the primary ${primary.name}`,
       run: async () => {
         const state = stateOf(ctx);

@@ -11,7 +11,6 @@ function isInside(path: string, dir: string): boolean {
   const rel = relative(dir, path);
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
-import { restoreNotAvailableYet } from "../topology/validate/backup";
 import { pools } from "../topology/validate/common";
 import type { Check } from "../topology/validate/rule";
 
@@ -64,11 +63,5 @@ function repositoryOutsideState(config: ResolvedLocal): Check {
 }
 
 export function localRules(config: ResolvedLocal): Check[] {
-  return [
-    onePoolerEach(config),
-    admitsLoopback(config),
-    pools(config),
-    repositoryOutsideState(config),
-    restoreNotAvailableYet(config, "the local backend"),
-  ];
+  return [onePoolerEach(config), admitsLoopback(config), pools(config), repositoryOutsideState(config)];
 }

@@ -184,7 +184,7 @@ describe("until a backend ships backups", () => {
     { backend: "local", config: localBase(), where: "the local backend" },
   ];
 
-  it("local ships backups: backup.enabled: true is admitted (restore is still refused)", () => {
+  it("local ships backups: backup.enabled: true is admitted", () => {
     const parsed = parseStackConfig(local({ backup: { enabled: true } }));
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
     expect(admitConfig(resolveConfig(parsed.config)).issues).toEqual([]);
@@ -201,16 +201,36 @@ describe("until a backend ships backups", () => {
     },
   );
 
-  it.each(cases)("$backend refuses restore, naming the key", ({ config, where }) => {
+  // The local backend ships restore (components/local/restore.ts): test/integration/restore-drill.test.ts.
+  const notRestoring = cases.filter((c) => c.backend !== "local");
+  it.each(notRestoring)("$backend refuses restore, naming the key", ({ config, where }) => {
     const restore =
       config.backend === "aurora"
         ? { from: "orders-prod", latest: true }
-        : config.backend === "local"
-          ? { from: "/srv/backups/orders", latest: true }
-          : { from: "s3://backups/prod/orders", latest: true };
+        : { from: "s3://backups/prod/orders", latest: true };
     const message = refusalMessage(patched(config, { restore }));
     expect(message).toContain("restore = ");
     expect(message).toContain(`is not available yet on ${where}`);
+  });
+});
+
+describe("the local backend ships restore", () => {
+  it("admits restore from a directory, with the source's stanza and the target", () => {
+    const topology = build(local({ restore: { from: "/srv/backups/orders", targetLsn: "0/3000060" } }));
+    expect(topology.restore).toEqual({
+      source: "repository",
+      repository: { kind: "posix", path: "/srv/backups/orders" },
+      stanza: "orders",
+      target: { type: "lsn", lsn: "0/3000060" },
+    });
+  });
+
+  it("admits backup.enabled beside it: the restored stack archives to a repository of its own", () => {
+    const parsed = parseStackConfig(
+      local({ backup: { enabled: true }, restore: { from: "/srv/backups/orders", latest: true } }),
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    expect(admitConfig(resolveConfig(parsed.config)).issues).toEqual([]);
   });
 });
 

@@ -5,3 +5,4 @@ export * from "./archive";
 export * from "./barmanPlugin";
 export * from "./pgbackrest";
 export * from "./pvc";
+export * from "./recoveryTarget";
