@@ -108,6 +108,10 @@ export async function ensureArchive(layout: Layout, state: LocalState): Promise<
   for (const member of liveNodes(state)) node.archive?.writeConfig(member);
   await createStanza(layout, state);
   await repairLostSlots(layout, state);
+  // After a start (and a crash restart) the checkpointer sleeps a whole checkpoint_timeout before its first
+  // archive_timeout switch (facts ARCHIVE_WATCH.firstSwitchAfterStartWaitsCheckpointTimeout): a CHECKPOINT wakes it,
+  // so the recovery point is archive_timeout from the moment up returns, not checkpoint_timeout.
+  await superuserSql(nodeContext(layout, state), nodeByName(state, state.writer), ["-c", "CHECKPOINT"]);
   await checkArchive(layout, state);
   const inventory = await listBackups(layout, state);
   if (inventory.backups.length === 0) await takeBackup(layout, state, "full");
