@@ -6,7 +6,7 @@ import { PROJECT_ROOT } from "../../components/ground/paths";
 import { alertRules } from "../../components/monitoring/alertRules";
 import { certificateRules } from "../../components/monitoring/certificateRules";
 
-import { localBase } from "../support/configs";
+import { localBase, patched } from "../support/configs";
 import { buildAs } from "../support/topologies";
 
 describe("config reference", () => {
@@ -34,11 +34,15 @@ describe("config reference", () => {
 
 describe("the README's runbook", () => {
   it("has a section for every alert the rules ship", () => {
-    const topology = buildAs("local", localBase());
+    const topology = buildAs(
+      "local",
+      patched(localBase(), { backup: { enabled: true, repository: "/srv/pg-backups/x" } }),
+    );
     const readme = readFileSync(`${PROJECT_ROOT}/README.md`, "utf8");
     const groups = [...alertRules(topology), certificateRules("pg", [{ name: "ca", notAfter: 0 }])];
     const alerts = groups.flatMap((g) => g.rules.flatMap((r) => ("alert" in r ? [r.alert] : [])));
     expect(alerts.length).toBeGreaterThan(15);
+    expect(alerts).toContain("PgArchiveFailing");
     expect(alerts.filter((alert) => !readme.includes(`\n#### ${alert}\n`))).toEqual([]);
   });
 });
