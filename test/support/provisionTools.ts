@@ -1,6 +1,6 @@
 /**
  * What the tiers with real servers run on this machine, installed or built when missing, as `local up` does:
- * PostgreSQL 15 and PgBouncer 1.21+ (components/local/provision.ts), Prometheus and postgres_exporter for
+ * PostgreSQL 15 and PgBouncer 1.21+ (components/local/provision.ts), pgBackRest, Prometheus and postgres_exporter for
  * monitoring, nftables, which does kube-proxy's part in the Kubernetes harness, and openssl, with which the harness
  * reads the certificate a server serves.
  */
@@ -8,7 +8,8 @@ import { execFileSync } from "node:child_process";
 import { provisionSteps } from "../../components/local/provision";
 
 export async function provisionTools(needs: { monitoring: boolean; harness: boolean }): Promise<void> {
-  for (const step of provisionSteps(15, { install: true, monitoring: needs.monitoring })) {
+  // backup: pgBackRest, which the backup and restore tests run (directly, and through local up).
+  for (const step of provisionSteps(15, { install: true, monitoring: needs.monitoring, backup: true })) {
     console.log(`provision: ${step.title}`);
     await step.run();
   }
