@@ -31,11 +31,12 @@ import { accepted } from "../support/topologies";
 /** Programs run per backend (each takes a few hundred milliseconds); GEN_RUNS=200 for a longer hunt. */
 const RUNS = Number(process.env.GEN_RUNS ?? 25);
 /**
- * About half of each generator's configs are valid; the rest carry a cross-field mistake on
- * purpose. Well below that, the property would mostly be skipping: a generator change that
- * made most configs invalid fails here instead of silently testing little.
+ * Between about 0.4 (cloudnative-pg: 150 of 395 measured) and 0.6 of each generator's configs are valid; the rest
+ * carry a cross-field mistake on purpose. Well below that, the property would mostly be skipping: a generator change
+ * that made most configs invalid fails here instead of silently testing little. The bound sits five standard
+ * deviations under cloudnative-pg's rate for 25 accepted runs (0.25 failed once at 25 of 112, by chance).
  */
-const MIN_ACCEPTANCE = 0.25;
+const MIN_ACCEPTANCE = 0.15;
 
 /**
  * Runs the program as `pulumi up` would with this config. Under mocks an error thrown in an
