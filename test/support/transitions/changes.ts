@@ -159,6 +159,24 @@ export const CHANGE_KINDS: ChangeKind[] = [
     },
   },
   {
+    label: "backups turned on",
+    steps: {
+      local: { after: (c) => writeIn(c, "backup", "enabled", true) },
+      statefulset: {
+        after: (c) => write(c, "backup", { enabled: true, repository: "pvc://pg-archive" }),
+      },
+      "cloudnative-pg": {
+        after: (c) =>
+          write(c, "backup", {
+            enabled: true,
+            repository: "s3://acme-pg/prod/orders",
+            s3: { secretName: "pg-backup-keys" },
+          }),
+      },
+      aurora: { after: (c) => writeIn(c, "backup", "enabled", true) },
+    },
+  },
+  {
     label: "a region added",
     steps: {
       statefulset: {
