@@ -12,6 +12,7 @@ export interface Container {
   image: string;
   command?: string[];
   args?: string[];
+  workingDir?: string;
   env?: EnvVar[];
   ports?: Array<{ name: string; containerPort: number }>;
   volumeMounts?: Array<{ name: string; mountPath: string; subPath?: string; readOnly?: boolean }>;

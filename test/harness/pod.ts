@@ -225,6 +225,10 @@ export class Pod {
       ],
       {
         env,
+        // A container starts in its image's WORKDIR (/ for the images here), never in the test's directory: from a
+        // checkout under /root (0700), PostgreSQL's programs run as postgres print "could not change directory" into
+        // every output the tests read.
+        cwd: container.workingDir ?? "/",
         stdio: ["ignore", fd, fd],
       },
     );
