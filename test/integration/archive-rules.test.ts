@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { MONITORING_BINARIES } from "../../components/local/monitoring";
 import { renderAlertRules } from "../../components/monitoring/alertRules";
 import { baseBackupBoundMs } from "../../components/monitoring/archiveRules";
 import type { LocalTopology } from "../../components/topology/types";
 import { localBase, patched } from "../support/configs";
 import { buildAs } from "../support/topologies";
+import { runPromtoolTest } from "../support/promtool";
 
 const STEP_S = 15;
 const SEGMENT = 16 * 1024 * 1024;
@@ -83,14 +83,7 @@ function promtoolTest(name: string, series: Series[], checks: Check[]): void {
       },
     ],
   };
-  const file = join(dir, `${name.replace(/\W+/g, "-")}.yml`);
-  writeFileSync(file, stringify(test));
-  try {
-    execFileSync(MONITORING_BINARIES.promtool, ["test", "rules", file], { encoding: "utf8", stdio: "pipe" });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`promtool test rules (${name}) failed:\n${stdout ?? ""}${stderr ?? ""}`);
-  }
+  runPromtoolTest(dir, name, test);
 }
 
 const ARCHIVE_ALERTS = ["PgArchiveDisabled", "PgArchiveFailing", "PgArchiveBehind", "PgBaseBackupTooOld"];

@@ -16,6 +16,7 @@ import { certificateRules } from "../../components/monitoring/certificateRules";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { LocalTopology } from "../../components/topology/types";
 import { integrationConfig } from "../support/integrationTopology";
+import { runPromtoolTest } from "../support/promtool";
 
 const topology = topologyFromConfig(integrationConfig()).topology as LocalTopology;
 const dir = mkdtempSync(join(tmpdir(), "pgrr-rules-"));
@@ -85,14 +86,7 @@ function promtoolTest(name: string, series: Series[], checks: Check[]): void {
       },
     ],
   };
-  const file = join(dir, `${name.replace(/\W+/g, "-")}.yml`);
-  writeFileSync(file, stringify(test));
-  try {
-    execFileSync(MONITORING_BINARIES.promtool, ["test", "rules", file], { encoding: "utf8", stdio: "pipe" });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`promtool test rules (${name}) failed:\n${stdout ?? ""}${stderr ?? ""}`);
-  }
+  runPromtoolTest(dir, name, test);
 }
 
 describe("the alert rules, under promtool", () => {
