@@ -12,18 +12,24 @@ cd "$(dirname "$0")/.."
 vitest=node_modules/.bin/vitest
 failed=0
 
-"$vitest" run --project unit --project components || failed=1
+first="$(mktemp)"
+beside="$(mktemp)"
+lane=""
+# Interrupted, or ended early: the second lane stops too (vitest exits on SIGTERM as on an interrupt).
+trap '[ -z "$lane" ] || kill -TERM "$lane" 2>/dev/null; rm -f "$beside" "$first"' EXIT
+trap 'exit 130' INT TERM
+# What failed, named again at the very end: CI keeps only the tail of a long log.
+failures() { sed -e 's/\x1b\[[0-9;]*m//g' "$@" | grep -aE '^ *(FAIL|×|✗) ' | sort -u; }
+
+"$vitest" run --project unit --project components 2>&1 | tee "$first"
+[ "${PIPESTATUS[0]}" -eq 0 ] || failed=1
 node_modules/.bin/tsx test/provision.ts || exit 1
 
-beside="$(mktemp)"
 "$vitest" run --project harness --project rehearsal >"$beside" 2>&1 &
 lane=$!
-# Interrupted, or ended early: the second lane stops too (vitest exits on SIGTERM as on an interrupt).
-trap '[ -z "$lane" ] || kill -TERM "$lane" 2>/dev/null; rm -f "$beside"' EXIT
-trap 'exit 130' INT TERM
 
-"$vitest" run --project integration
-integration=$?
+"$vitest" run --project integration 2>&1 | tee -a "$first"
+integration=${PIPESTATUS[0]}
 [ "$integration" -lt 128 ] || exit "$integration"
 [ "$integration" -eq 0 ] || failed=1
 wait "$lane" || failed=1
@@ -31,4 +37,9 @@ lane=""
 echo
 echo "== the harness and rehearsal tiers, run beside the integration tier:"
 cat "$beside"
+if [ "$failed" -ne 0 ]; then
+  echo
+  echo "== npm test failed; the failing tests of every tier:"
+  failures "$first" "$beside" || echo "(none named: a tier failed before or outside its tests; see its report above)"
+fi
 exit "$failed"

@@ -140,12 +140,14 @@ export class HarnessNet {
   }
 
   async destroy(): Promise<void> {
+    // The host's end first: deleting a veth end deletes its peer at once, while a deleted namespace's devices go
+    // in the kernel's asynchronous cleanup (a check right after the tests could still see the host's end).
+    await sh("ip", ["link", "del", `pgrh${this.id}c`]).catch(() => undefined);
     for (const pod of this.pods) {
       await sh("ip", ["netns", "del", pod.namespace]).catch(() => undefined);
       rmSync(`/etc/netns/${pod.namespace}`, { recursive: true, force: true });
     }
     await sh("ip", ["netns", "del", this.hub]).catch(() => undefined);
     await sh("ip", ["route", "del", `${this.block.join(".")}.0/21`]).catch(() => undefined);
-    await sh("ip", ["link", "del", `pgrh${this.id}c`]).catch(() => undefined);
   }
 }
