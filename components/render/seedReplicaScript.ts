@@ -142,8 +142,8 @@ const KEEP_OR_CLEAR_EXISTING_DATA = `keep() {
 
 refuse_other_system() {
   echo "seed-replica: REFUSING to touch $NODE_NAME: its data directory belongs to database system $1, but the writer at $PRIMARY_HOST:$PRIMARY_PORT is database system $2 (initialised again, e.g. on an empty volume). Nothing was deleted." >&2
-  echo "seed-replica: this standby may hold the only copy of the data. To keep it, make it the writer: pg-read-replicas kubernetes failover --to $NODE_NAME (local: pg-read-replicas local failover --to $NODE_NAME)." >&2
-  echo "seed-replica: to discard it on purpose and re-seed it from the new writer, delete its PersistentVolumeClaim and the pod (local: pg-read-replicas local reseed $NODE_NAME)." >&2
+  echo "seed-replica: this standby may hold the only copy of the data. To keep it, make it the writer: pg-read-replicas kubernetes failover --to $NODE_NAME (local backend: pg-read-replicas promote --replica $NODE_NAME --force)." >&2
+  echo "seed-replica: to discard it on purpose and re-seed it from the new writer, delete its PersistentVolumeClaim and the pod (local backend: LocalRunner.reseed('$NODE_NAME'))." >&2
   exit 1
 }
 
