@@ -22,7 +22,7 @@ export const REPLICATION_SLOTS = {
     cite(
       "postgres",
       "src/backend/replication/slot.c InvalidatePossiblyObsoleteSlot",
-      "s->data.invalidated_at = s->data.restart_lsn; s->data.restart_lsn = InvalidXLogRecPtr",
+      "s->data.invalidated_at = restart_lsn; s->data.restart_lsn = InvalidXLogRecPtr (read in source: 16 and later do the same when the cause is RS_INVAL_WAL_REMOVED; not run here)",
     ),
     cite(
       "pgReplicationFunctionsDocs",
