@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { REPLICATION_SLOTS } from "../facts/postgres";
 import type { StandbyNode } from "../topology/types";
 import { listBackups } from "./backup";
 import { nodeByName, nodeContext } from "./contexts";
@@ -24,14 +25,24 @@ export interface SlotRepair {
   needs: string;
 }
 
-/** The slot's wal_status on the writer, or "missing". */
+/**
+ * The slot's wal_status on the writer; "unreserved" for a slot that reserves no WAL yet (made without
+ * immediately_reserve and never used: wal_status NULL; an invalidated one says 'lost'), "missing" for none. As in
+ * seed-replica.sh, a new slot is not a lost one (facts REPLICATION_SLOTS.readSlotAnswers).
+ */
 const SLOT_STATUS_SQL = (slot: string) =>
-  `SELECT coalesce((SELECT coalesce(wal_status, 'missing') FROM pg_replication_slots WHERE slot_name = '${slot}'), 'missing')`;
+  `SELECT coalesce((SELECT coalesce(wal_status, 'unreserved') FROM pg_replication_slots WHERE slot_name = '${slot}'), 'missing')`;
 
-/** The segment a stopped or starting standby replays from: its last checkpoint's REDO (pg_controldata). */
+/** The segment a stopped or starting standby replays from: its last checkpoint's REDO, as seed-replica.sh reads it. */
 export function redoSegmentOf(pgBin: string, dataDir: string): string | undefined {
   const text = execFileSync(join(pgBin, "pg_controldata"), [dataDir], { encoding: "utf8", env: { LC_ALL: "C" } });
-  return /^Latest checkpoint's REDO WAL file:\s+([0-9A-F]{24})$/m.exec(text)?.[1];
+  return redoSegmentIn(text);
+}
+
+/** The REDO segment's file name in pg_controldata's output. */
+export function redoSegmentIn(controldata: string): string | undefined {
+  const line = REPLICATION_SLOTS.redoSegment.value.controldataLine;
+  return new RegExp(`^${line}:\\s+([0-9A-F]{24})$`, "m").exec(controldata)?.[1];
 }
 
 /**

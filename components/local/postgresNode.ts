@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderBootstrapSql } from "../render/bootstrapSql";
-import type { ArchivePaths } from "../render/pgbackrestConf";
+import { type ArchivePaths, archiveCommands } from "../render/pgbackrestConf";
 import { renderPostgresqlConf } from "../render/postgresqlConf";
 import { replicationSslMode } from "../render/tlsModes";
 import type { DatabaseNode, NodeGroup, Topology } from "../topology/types";
@@ -101,6 +101,16 @@ export async function bootstrapPrimary(ctx: NodeContext, primary: DatabaseNode):
   });
 }
 
+/**
+ * The server's restore_command, for a stack that archives: the seed script lets a standby whose slot was lost catch up
+ * from the archive when it holds the WAL needed (its pgbackrest.conf written first, so the command can run).
+ */
+function restoreCommandEnv(ctx: NodeContext, node: DatabaseNode): Record<string, string> {
+  if (!ctx.archive) return {};
+  ctx.archive.writeConfig(node);
+  return { RESTORE_COMMAND: archiveCommands(ctx.archive.pathsOf(node)).restoreCommand };
+}
+
 /** Runs the rendered seed-replica.sh exactly as the Kubernetes init container does. */
 export async function seedReplica(ctx: NodeContext, node: DatabaseNode, primary: Endpoint): Promise<void> {
   ensureDir(ctx.layout.nodeDir(node.name), ctx.runAs);
@@ -119,6 +129,7 @@ export async function seedReplica(ctx: NodeContext, node: DatabaseNode, primary:
         PRIMARY_SSLMODE: sslmode,
         ...(sslmode === "verify-ca" && ctx.tls ? { PRIMARY_SSLROOTCERT: ctx.tls.caFile } : {}),
         SEED_WAIT_SECONDS: "60",
+        ...restoreCommandEnv(ctx, node),
       },
       timeoutMs: 30 * 60_000,
       ...inNamespace(ctx, node),

@@ -9,6 +9,7 @@
  * optional SEED_WAIT_SECONDS (default 600).
  */
 import type { StandbyNode, Topology } from "../topology/types";
+import { REPLICATION_SLOTS } from "../facts/postgres";
 import { shq } from "../ground/shell";
 
 /** libpq connect_timeout of every standby's connection to its writer (seeding, streaming, after a promotion). */
@@ -22,7 +23,9 @@ export function renderSeedReplicaScript(topology: Topology): string {
     replicationConnection(user),
     WRITE_STANDBY_SETTINGS,
     REPLICATION_COMMAND,
+    CONTROLDATA,
     SLOT_STATE,
+    WAL_PROBE,
     KEEP_OR_CLEAR_EXISTING_DATA,
     WAIT_FOR_PRIMARY,
     ensureSlot(user),
@@ -71,29 +74,121 @@ const WRITE_STANDBY_SETTINGS = `write_standby_settings() {
 /** Runs one replication-protocol command on the primary; its output (or error) on stdout. */
 const REPLICATION_COMMAND = `replication() { psql "$conninfo replication=true" -XAtq -c "$1" 2>&1; }`;
 
-const SLOT_STATE = `# READ_REPLICATION_SLOT answers NULLs for a slot that does not exist, and no restart_lsn for one
-# invalidated by max_slot_wal_keep_size: either way the WAL this standby needs is gone.
+/** pg_controldata's value for one line of the standby's own control file. */
+const CONTROLDATA = `controldata() { LC_ALL=C pg_controldata "$PGDATA" | sed -n "s/^$1: *//p"; }`;
+
+const SLOTS = REPLICATION_SLOTS.readSlotAnswers.value;
+
+const SLOT_STATE = `# READ_REPLICATION_SLOT (facts REPLICATION_SLOTS.readSlotAnswers): a slot reserving WAL answers its restart_lsn;
+# one reserving none answers none, whether it is new (never used) or was invalidated past max_slot_wal_keep_size;
+# a slot that does not exist answers NULLs.
 slot_state() {
   local out
   if ! out=$(replication "READ_REPLICATION_SLOT $SLOT"); then echo unreachable; return; fi
-  case "$out" in physical\\|?*\\|*) echo kept ;; *) echo lost ;; esac
+  case "$out" in
+    ${shq(SLOTS.noReservation)}) echo unreserved ;;
+    ${shq(SLOTS.reservedPrefix)}?*) echo reserved ;;
+    ${shq(SLOTS.missing)}) echo missing ;;
+    *) echo unreachable ;;
+  esac
 }`;
 
-/** A data directory seeded before: left as it is when promoted, refreshed, or cleared when its slot is lost. */
-const KEEP_OR_CLEAR_EXISTING_DATA = `if [ -s "$PGDATA/PG_VERSION" ]; then
+const [REMOVED_BEFORE, REMOVED_AFTER] = REPLICATION_SLOTS.removedSegmentMessage.value.split("%s").map(shq);
+
+const WAL_PROBE = `# Whether the writer still has WAL segment $1 (a file name: timeline, then segment): pg_receivewal, on no slot,
+# asked for exactly that segment through an empty <segment>.partial (facts REPLICATION_SLOTS.receivewalProbe).
+# Prints kept, removed, or unknown: <what the writer said>.
+writer_has_segment() {
+  local segment=$1 probe="$PGDATA.probe" size out
+  size=$(controldata ${shq(REPLICATION_SLOTS.redoSegment.value.segmentSizeLine)}) || true
+  local endpos
+  endpos=$(printf '%X/%X' $((16#\${segment:8:8})) $((16#\${segment:16:8} * size + 1)))
+  rm -rf "$probe" && mkdir -p "$probe" && : > "$probe/$segment.partial"
+  if out=$(timeout 120 pg_receivewal -d "$conninfo application_name=$NODE_NAME-seed-probe" -D "$probe" --no-loop --no-sync --no-password --endpos="$endpos" 2>&1); then
+    echo kept
+  else
+    case "$out" in
+      *${REMOVED_BEFORE}"$segment"${REMOVED_AFTER}*) echo removed ;;
+      *) echo "unknown: $(printf '%s' "$out" | tr '\\n' ' ')" ;;
+    esac
+  fi
+  rm -rf "$probe"
+}
+
+# Whether the WAL archive holds segment $1: RESTORE_COMMAND (the server's restore_command, when the stack archives)
+# run as PostgreSQL runs it, %f the segment, %p a scratch file.
+archive_has_segment() {
+  [ -n "\${RESTORE_COMMAND:-}" ] || return 1
+  local scratch="$PGDATA.archive-probe" command=$RESTORE_COMMAND
+  command=\${command//%f/$1}
+  command=\${command//%p/$scratch}
+  command=\${command//%%/%}
+  rm -f "$scratch"
+  if sh -c "$command" >/dev/null 2>&1 && [ -s "$scratch" ]; then rm -f "$scratch"; return 0; fi
+  rm -f "$scratch"
+  return 1
+}`;
+
+/**
+ * A data directory seeded before: left as it is when promoted; refused when the writer is another system; refreshed
+ * when its WAL is still to be had (from the writer, or from the archive on a re-created slot); re-seeded only when
+ * the slot was dropped or invalidated on this same system and neither holds what it needs.
+ */
+const KEEP_OR_CLEAR_EXISTING_DATA = `keep() {
+  write_standby_settings
+  echo "seed-replica: $NODE_NAME already seeded; replication settings refreshed ($1)"
+  exit 0
+}
+
+refuse_other_system() {
+  echo "seed-replica: REFUSING to touch $NODE_NAME: its data directory belongs to database system $1, but the writer at $PRIMARY_HOST:$PRIMARY_PORT is database system $2 (initialised again, e.g. on an empty volume). Nothing was deleted." >&2
+  echo "seed-replica: this standby may hold the only copy of the data. To keep it, make it the writer: pg-read-replicas kubernetes failover --to $NODE_NAME (local backend: pg-read-replicas promote --replica $NODE_NAME --force)." >&2
+  echo "seed-replica: to discard it on purpose and re-seed it from the new writer, delete its PersistentVolumeClaim and the pod (local backend: LocalRunner.reseed('$NODE_NAME'))." >&2
+  exit 1
+}
+
+recreate_slot() {
+  replication "DROP_REPLICATION_SLOT $SLOT" >/dev/null || true
+  local out
+  if ! out=$(replication "${REPLICATION_SLOTS.createReserved.value.replace("%s", "$SLOT")}"); then
+    echo "seed-replica: cannot re-create slot $SLOT on the writer: $out" >&2
+    exit 1
+  fi
+}
+
+if [ -s "$PGDATA/PG_VERSION" ]; then
   if [ ! -f "$PGDATA/standby.signal" ]; then
     # Promoted earlier: it is a writer now. Turning it back into a standby is a decision for a human.
     echo "seed-replica: $NODE_NAME has data and no standby.signal (it was promoted); leaving it as it is"
     exit 0
   fi
+  # Nothing below deletes data unless the writer is the very system this standby copies (facts
+  # REPLICATION_SLOTS.systemIdentifier): a writer initialised again would otherwise wipe the only surviving copy.
+  if ! identity=$(replication "IDENTIFY_SYSTEM"); then keep "writer unreachable: $identity"; fi
+  ours=$(controldata ${shq(REPLICATION_SLOTS.systemIdentifier.value.controldataLine)}) || ours=
+  theirs=\${identity%%|*}
+  if [ -z "$ours" ] || [ "$theirs" != "$ours" ]; then refuse_other_system "\${ours:-unknown}" "$theirs"; fi
   state=$(slot_state)
-  if [ "$state" != lost ]; then
-    write_standby_settings
-    echo "seed-replica: $NODE_NAME already seeded; replication settings refreshed (slot $SLOT: $state)"
-    exit 0
+  case "$state" in reserved|unreachable) keep "slot $SLOT: $state" ;; esac
+  needs=$(controldata ${shq(REPLICATION_SLOTS.redoSegment.value.controldataLine)}) || needs=
+  if [ -z "$needs" ]; then keep "slot $SLOT: $state, but the REDO segment is not readable from pg_controldata"; fi
+  if [ "$state" = unreserved ]; then
+    # New (a writer's bootstrap or a failover made it) or invalidated: what tells them apart is whether the WAL
+    # this standby replays from is still on the writer.
+    wal=$(writer_has_segment "$needs")
+    case "$wal" in
+      kept) keep "slot $SLOT reserves no WAL yet; the writer still has $needs" ;;
+      unknown*) keep "slot $SLOT reserves no WAL; could not ask the writer for $needs ($wal)" ;;
+    esac
+  fi
+  if archive_has_segment "$needs"; then
+    # The archive covers it: catch up from there (restore_command), then stream on a slot reserving WAL from now.
+    recreate_slot
+    keep "slot $SLOT was $state and the writer no longer has $needs; the archive has it: slot re-created, catching up from the archive"
   fi
   # The primary dropped or invalidated this standby's slot: it would loop on missing WAL forever.
-  echo "seed-replica: slot $SLOT is gone on the primary (dropped, or invalidated past max_slot_wal_keep_size): re-seeding $NODE_NAME"
+  if [ "$state" = missing ]; then why="dropped"; else why="invalidated past max_slot_wal_keep_size: $needs is no longer on the writer"; fi
+  echo "seed-replica: slot $SLOT is gone on the primary ($why; no archive holds $needs): re-seeding $NODE_NAME"
   replication "DROP_REPLICATION_SLOT $SLOT" >/dev/null || true
   rm -rf "\${PGDATA:?}"/* "\${PGDATA:?}"/.[!.]* 2>/dev/null || true
 fi`;

@@ -49,7 +49,7 @@ fi
 if [ "$writer" != "$POD_NAME" ]; then
   echo "start-guard: $POD_NAME holds a writer's data directory, but the writer is $writer (ConfigMap ${fenceConfigMap}, key writer)." >&2
   echo "start-guard: refusing to start a second writer. To use this pod's data anyway, make it the writer: pg-read-replicas kubernetes failover --to $POD_NAME;" >&2
-  echo "start-guard: to discard it and re-seed this pod as a replica, delete its PersistentVolumeClaim and the pod." >&2
+  echo "start-guard: to discard this data instead: a replica StatefulSet's pod whose PersistentVolumeClaim and pod are deleted comes back re-seeded from $writer; the primary StatefulSet's pod is never re-seeded: on an empty volume it initialises a new, empty database, which the replicas refuse to follow (they keep their data). Keep the primary StatefulSet at zero replicas after a failover (README, Failover)." >&2
   exit 1
 fi
 if [ "$CONFIGURED_WRITER" != "$writer" ]; then

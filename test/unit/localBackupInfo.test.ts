@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { BackupInfoError, parseBackupInfo } from "../../components/local/backupInfo";
-import { archiveHolds } from "../../components/local/lostSlots";
+import { archiveHolds, redoSegmentIn } from "../../components/local/lostSlots";
 
 /** The shape pgBackRest 2.45 prints (trimmed to the keys read; the rest is ignored). */
 function info(status: { code: number; message: string }, backups: unknown[] = [], archive: unknown[] = []): string {
@@ -93,5 +93,18 @@ describe("whether the archive covers a replica's next WAL", () => {
     expect(archiveHolds("000000010000000000000006", "000000010000000000000005")).toBe(false);
     expect(archiveHolds("000000020000000000000004", "000000010000000000000005")).toBe(true);
     expect(archiveHolds(undefined, "000000010000000000000005")).toBe(false);
+  });
+});
+
+describe("the segment a standby replays from", () => {
+  it("is read from pg_controldata's REDO WAL file line, the line seed-replica.sh reads", () => {
+    // As pg_controldata 15.18 prints it (a standby shut down in recovery).
+    const controldata = [
+      "Database cluster state:               shut down in recovery",
+      "Latest checkpoint's REDO location:    0/2000028",
+      "Latest checkpoint's REDO WAL file:    000000010000000000000002",
+    ].join("\n");
+    expect(redoSegmentIn(controldata)).toBe("000000010000000000000002");
+    expect(redoSegmentIn("Latest checkpoint's REDO location:    0/2000028")).toBeUndefined();
   });
 });

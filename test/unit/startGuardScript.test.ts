@@ -63,6 +63,9 @@ describe("start-guard.sh", () => {
     const refused = guard(dir, { POD_NAME: "pg-primary-0", FENCED_WRITER: "pg-replica-1" });
     expect(refused.code).toBe(1);
     expect(refused.log).toContain("refusing to start a second writer");
+    // Deleting the primary pod's claim does not re-seed it: it initialises a new system, which replicas refuse.
+    expect(refused.log).toContain("the primary StatefulSet's pod is never re-seeded");
+    expect(refused.log).not.toMatch(/delete its PersistentVolumeClaim and the pod\.$/m);
   });
 
   it("lets the old writer named in rejoin come back as a standby after a clean shutdown, and only then", () => {

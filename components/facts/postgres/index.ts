@@ -1,6 +1,7 @@
 /** PostgreSQL's and PgBouncer's behaviours a running stack's changes rely on, each with its sources. */
 export { HANDOVER } from "./handover";
 export { PGBOUNCER } from "./pgbouncer";
+export { REPLICATION_SLOTS } from "./replicationSlots";
 export {
   HBA_READ_ON_RELOAD,
   RELOAD_KEEPS_OLD_VALUE_ON_ERROR,

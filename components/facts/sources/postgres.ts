@@ -30,6 +30,14 @@ export const POSTGRES_SOURCES = {
     path: "src/bin/pg_controldata/pg_controldata.c",
     title: "pg_controldata: dbState() and the lines it prints",
   },
+  pgReplicationFunctionsDocs: {
+    url: "https://www.postgresql.org/docs/15/functions-admin.html#FUNCTIONS-REPLICATION",
+    title: "PostgreSQL 15: Replication Management Functions",
+  },
+  pgReceivewalDocs: {
+    url: "https://www.postgresql.org/docs/15/app-pgreceivewal.html",
+    title: "PostgreSQL 15: pg_receivewal",
+  },
   sslTcpDocs: { url: `${POSTGRES_DOCS}/ssl-tcp.html`, title: "PostgreSQL: Secure TCP/IP Connections with SSL" },
   pgbouncerConfigDocs: { url: "https://www.pgbouncer.org/config.html", title: "PgBouncer: configuration" },
   hotStandbyDocs: { url: `${POSTGRES_DOCS}/hot-standby.html`, title: "PostgreSQL: Hot Standby" },
