@@ -34,6 +34,7 @@ import { activeAlerts, alertsPageUrl, prometheusUrl } from "../components/local/
 import type { LocalState } from "../components/local/state";
 import { durationOption, invokedAs, keepGoingWhenOutputCloses, quote, stackName, stderr } from "./shared";
 import { previewCommands } from "./preview";
+import { localReseed } from "./reseed";
 import { serveReadPool } from "../components/local/readPoolDaemon";
 import { servePoolExporter } from "../components/local/poolExporterDaemon";
 import { registerKubernetesCommands } from "./kubernetes";
@@ -319,6 +320,16 @@ export function program(): Command {
     .option("--json", "print the inventory as JSON")
     .action((options: StackOptions & { json?: boolean }) =>
       localBackups(runnerFor(options), options.stack, options.json === true),
+    );
+  stackOptions(
+    local
+      .command("reseed")
+      .description("replace a replica's data with a fresh copy of the writer's (after a lost slot; a former writer)")
+      .argument("<name>", "the replica (or former writer), as local status names it"),
+  )
+    .option("--discard-writes", "a former writer: throw away whatever it holds that the writer never received")
+    .action((name: string, options: StackOptions & { discardWrites?: boolean }) =>
+      localReseed(runnerFor(options), options.stack, name, { discardWrites: options.discardWrites === true }),
     );
   local
     .command("serve-pool-exporter", { hidden: true })

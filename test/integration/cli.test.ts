@@ -341,6 +341,38 @@ describe.skipIf(external)("local up on a stack of its own", () => {
     expect(processesUnder(stack.stateDir)).toEqual([]);
   });
 
+  it("re-seeds a replica with local reseed, and refuses the writer and names it does not know", async () => {
+    const stack = smallStack("reseedy");
+    const where = ["--stack", "reseedy", "--stacks-dir", stack.stacksDir, "--state-dir", stack.stateDir];
+    const outputsFile = join(scratch, "reseedy.outputs.json");
+    const up = await cli(["local", "up", ...where, "--outputs", outputsFile]);
+    expect(up.code, up.stderr).toBe(0);
+    const local = new LocalRunner("reseedy", stack.stateDir);
+    const marker = join(local.layout.dataDir("reseedy-replica-0"), "pgrr-before-reseed");
+    writeFileSync(marker, "");
+    try {
+      const writer = await cli(["local", "reseed", ...where, "reseedy-primary-0"]);
+      expect(writer.code).toBe(1);
+      expect(writer.stderr).toContain("reseedy-primary-0 is the writer; only replicas are re-seeded.");
+      const unknown = await cli(["local", "reseed", ...where, "reseedy-replica-9"]);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain(
+        "reseedy-replica-9 is not a node of stack reseedy; its replicas are reseedy-replica-0",
+      );
+      expect(existsSync(marker)).toBe(true);
+
+      const reseed = await cli(["local", "reseed", ...where, "reseedy-replica-0"]);
+      expect(reseed.code, reseed.stderr).toBe(0);
+      expect(reseed.stderr).toContain("Done: reseedy-replica-0 streams from reseedy-primary-0 again.");
+      expect(existsSync(marker)).toBe(false);
+      const verify = await cli(["verify", "--outputs", outputsFile]);
+      expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    } finally {
+      await cli(["local", "down", "--stack", "reseedy", "--state-dir", stack.stateDir]);
+    }
+    expect(processesUnder(stack.stateDir)).toEqual([]);
+  });
+
   it("stops everything it started when interrupted half-way", async () => {
     const stack = smallStack("halt");
     const child: ChildProcess = spawn(
