@@ -35,15 +35,22 @@ function warningBelow(critical: number, seedWarning: number, seedCritical: numbe
   return seedWarning < critical ? seedWarning : (critical * seedWarning) / seedCritical;
 }
 
+/** The tiers in seconds alone, for lag measured only in time (Aurora's AuroraReplicaLag, in milliseconds). */
+export function lagSecondsTiers(maxLagMs: number): { warning: number; critical: number } {
+  const critical = maxLagMs / 1000;
+  const seed = SEED_LAG_TIERS;
+  return { warning: warningBelow(critical, seed.warning.seconds, seed.critical.seconds), critical };
+}
+
 export function lagTiers({ verification, replication }: LagBounds): LagTiers {
-  const critical = { seconds: verification.maxLagMs / 1000, bytes: replication.maxLagBytes };
+  const seconds = lagSecondsTiers(verification.maxLagMs);
   const seed = SEED_LAG_TIERS;
   return {
     warning: {
-      seconds: warningBelow(critical.seconds, seed.warning.seconds, seed.critical.seconds),
-      bytes: Math.floor(warningBelow(critical.bytes, seed.warning.bytes, seed.critical.bytes)),
+      seconds: seconds.warning,
+      bytes: Math.floor(warningBelow(replication.maxLagBytes, seed.warning.bytes, seed.critical.bytes)),
     },
-    critical,
+    critical: { seconds: seconds.critical, bytes: replication.maxLagBytes },
   };
 }
 
