@@ -142,7 +142,7 @@ function replicationRules(scope: Scope): AlertRule[] {
             `cnpg_pg_replication_in_recovery{${sel}, ${CNPG_CLUSTER_LABEL}=~"${replicaClusters}"} == 0`,
             30_000,
             "{{ $labels.pg_node }} of replica cluster {{ $labels.cnpg_cluster }} accepts writes",
-            "A replica cluster was promoted outside the stack's config: two writers may diverge. Put it back as a replica (its Cluster's spec.replica) or make the promotion the stack's.",
+            "A replica cluster was promoted outside the stack's config: two writers may diverge. Keep clients off it; make the promotion the stack's, or delete that Cluster and let pulumi up clone it again.",
           ),
         ]
       : []),
