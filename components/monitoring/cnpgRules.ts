@@ -88,9 +88,9 @@ function fewerSenders({ sel, clusters }: Scope): string {
 /**
  * The OLTP standbys' lag. With the writer in the region, as the writer measures it (pg_stat_replication, per WAL
  * sender: the main Cluster's standbys and every replica cluster's designated primary), the OLAP replica's left out.
- * Elsewhere the writer is not scraped and a designated primary is no "primary" to the operator (standby.signal), so
- * its standbys' WAL senders are not exported: there each OLTP standby's own lag in seconds (0 when it has replayed
- * all it received), and no bytes.
+ * Elsewhere the writer is not scraped and a designated primary is no "primary" to the operator (CNPG_METRICS
+ * primaryOnlyQueries), so its standbys' WAL senders are not exported: there each OLTP standby's own lag in seconds
+ * (0 when it has replayed all it received), and no bytes.
  */
 function oltpLag({ sel, clusters }: Scope): LagSeries {
   const olap = anyOf(namesOf(clusters, "olap"));

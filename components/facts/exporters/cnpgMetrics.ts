@@ -91,6 +91,16 @@ export const CNPG_METRICS = {
     cite("cnpg", `${POOLER_EXPORTER}/lists.go:47-80`, "SHOW LISTS rows as cnpg_pgbouncer_lists_<list>: used_clients"),
     cite("cnpg", "docs/src/connection_pooling.md", "Monitoring: sample exposition"),
   ),
+  /**
+   * A query marked `primary: true` (pg_stat_replication) runs only where PGDATA has neither standby.signal nor
+   * recovery.conf: on the writer, never on a replica cluster's designated primary. So a replica cluster's standbys
+   * have no WAL sender series; their lag is read on each standby (pg_replication.lag, seconds only).
+   */
+  primaryOnlyQueries: fact(
+    { runsOn: "no standby.signal" },
+    cite("cnpg", "pkg/management/postgres/metrics/collector.go:202-203", "userQuery.Primary && !isPrimary: skipped"),
+    cite("cnpg", "pkg/management/postgres/instance.go:985-999", "IsPrimary: false when standby.signal exists"),
+  ),
   /** Both exporters' container port is named "metrics". */
   metricsPortName: fact(
     "metrics",
