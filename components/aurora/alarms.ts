@@ -11,6 +11,7 @@ import type { AuroraTopology, DatabaseNode } from "../topology/types";
 import { METRIC_FACTS, RDS_NAMESPACE } from "../facts/aws/metrics";
 import type { Instance } from "./primaryInstances";
 import type { SecondaryInRegion } from "./secondaryRegion";
+import { lagSecondsTiers } from "../monitoring/lagTiers";
 
 export interface AlarmedInstance {
   node: DatabaseNode;
@@ -94,6 +95,7 @@ function instanceAlarms(
   const alarm = (suffix: string, metric: Metric, settings: InstanceAlarmSettings) =>
     instanceAlarm(`${context.prefix}-${name}-${suffix}`, metric, instance, settings, context);
   const maxLagMs = topology.verification.maxLagMs;
+  const warningMs = lagSecondsTiers(maxLagMs).warning * 1000;
   const maxConnections = maxConnectionsOf(topology);
   return [
     ...(instance.node.role !== "primary"
@@ -103,7 +105,15 @@ function instanceAlarms(
             comparison: "GreaterThanThreshold",
             statistic: "Maximum",
             periods: 3,
-            description: `${name} replays more than verification.maxLag (${maxLagMs} ms) behind the writer for 3 minutes: it serves stale reads. See the README's runbook (AuroraReplicaLag).`,
+            description: `Critical: ${name} replays more than verification.maxLag (${maxLagMs} ms) behind the writer for 3 minutes: it serves stale reads. See the README's runbook (AuroraReplicaLag).`,
+          }),
+          // The seeds' warning tier (monitoring/lagTiers.ts): Aurora readers have no byte lag (shared storage).
+          alarm("replica-lag-warning", "AuroraReplicaLag", {
+            threshold: warningMs,
+            comparison: "GreaterThanThreshold",
+            statistic: "Maximum",
+            periods: 3,
+            description: `Warning: ${name} replays more than ${warningMs} ms behind the writer for 3 minutes (critical at verification.maxLag, ${maxLagMs} ms). See the README's runbook (AuroraReplicaLag).`,
           }),
         ]
       : []),
@@ -135,16 +145,29 @@ function instanceAlarms(
   ];
 }
 
+/** A secondary region's replication lag in the seeds' two tiers: critical at verification.maxLag, and a warning. */
+function globalLagAlarms(
+  secondary: AlarmedSecondary,
+  maxLagMs: number,
+  context: AlarmContext,
+): aws.cloudwatch.MetricAlarm[] {
+  const warningMs = lagSecondsTiers(maxLagMs).warning * 1000;
+  return [
+    globalLagAlarm(secondary, { suffix: "global-lag", thresholdMs: maxLagMs, tier: "Critical" }, context),
+    globalLagAlarm(secondary, { suffix: "global-lag-warning", thresholdMs: warningMs, tier: "Warning" }, context),
+  ];
+}
+
 /** A secondary region's replication lag, alarmed in that region. */
 function globalLagAlarm(
   secondary: AlarmedSecondary,
-  maxLagMs: number,
+  { suffix, thresholdMs, tier }: { suffix: string; thresholdMs: number; tier: string },
   context: AlarmContext,
 ): aws.cloudwatch.MetricAlarm {
   // CloudWatch answers only for a dimension set exactly as published, and no source settles this one's:
   // a Metrics Insights query filters by the cluster without naming the set (alarms accept such queries).
   const query = pulumi.interpolate`SELECT MAX(AuroraGlobalDBReplicationLag) FROM "${NAMESPACE}" WHERE DBClusterIdentifier = '${secondary.clusterIdentifier}'`;
-  const name = `${context.prefix}-${secondary.region}-global-lag`;
+  const name = `${context.prefix}-${secondary.region}-${suffix}`;
   return new aws.cloudwatch.MetricAlarm(
     name,
     {
@@ -152,10 +175,10 @@ function globalLagAlarm(
       metricQueries: [{ id: "lag", expression: query, period: 60, returnData: true }],
       evaluationPeriods: 3,
       datapointsToAlarm: 3,
-      threshold: maxLagMs,
+      threshold: thresholdMs,
       comparisonOperator: "GreaterThanThreshold",
       treatMissingData: "breaching",
-      alarmDescription: `${secondary.region} replicates more than verification.maxLag (${maxLagMs} ms) behind the primary region for 3 minutes.`,
+      alarmDescription: `${tier}: ${secondary.region} replicates more than ${thresholdMs} ms behind the primary region for 3 minutes (critical at verification.maxLag).`,
       alarmActions: context.actions,
       okActions: context.actions,
     },
@@ -185,7 +208,9 @@ export function auroraAlarms(
   const context: AlarmContext = { prefix: args.prefix, actions: topicArn ? [topicArn] : [], opts };
   const alarms = [
     ...args.instances.flatMap((instance) => instanceAlarms(instance, args.topology, context)),
-    ...args.secondaries.map((secondary) => globalLagAlarm(secondary, args.topology.verification.maxLagMs, context)),
+    ...args.secondaries.flatMap((secondary) =>
+      globalLagAlarms(secondary, args.topology.verification.maxLagMs, context),
+    ),
   ];
   return { ...(topicArn ? { topicArn } : {}), alarms };
 }

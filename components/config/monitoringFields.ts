@@ -26,7 +26,7 @@ export const selfHostedMonitoring = z
     ...prometheus,
     prometheusOperator: doc(
       bool.prefault(false),
-      "create PodMonitors and a PrometheusRule (kube-prometheus-stack must be installed); statefulset engine only",
+      "create PodMonitors and PrometheusRules (kube-prometheus-stack must be installed); on cloudnative-pg they read the operator's cnpg_* metrics",
     ),
     releaseLabel: doc(
       z.string().min(1).prefault("kube-prometheus-stack"),

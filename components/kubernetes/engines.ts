@@ -9,6 +9,7 @@ import type { Region, SelfHostedTopology } from "../topology/types";
 import type { ClusterTls } from "./clusterTls";
 import type { RegionCredentials } from "./manifests/secrets";
 import { CnpgRegion } from "./cnpg/cnpgRegion";
+import { createCnpgMonitoring } from "./cnpg/monitoring";
 import { cnpgStackOutputs } from "./cnpg/outputs";
 import { statefulsetStackOutputs } from "./statefulset/outputs";
 import { RegionDeployment } from "./statefulset/regionDeployment";
@@ -86,7 +87,9 @@ export function engineFor(topology: SelfHostedTopology, name: string, tls: Clust
           };
           // Other regions' replica clusters seed from the primary region's main Cluster.
           const after = args.remote?.primary instanceof CnpgRegion ? args.remote.primary.clusters.slice(0, 1) : [];
-          return new CnpgRegion(regionName, { ...regionArgs(args), engine, certificates, after }, opts);
+          const region = new CnpgRegion(regionName, { ...regionArgs(args), engine, certificates, after }, opts);
+          createCnpgMonitoring(regionName, topology, args.region, { parent: region });
+          return region;
         },
         outputs: cnpgStackOutputs,
       };

@@ -21,6 +21,7 @@ import {
 } from "./ruleScope";
 import { JOBS, TARGET_LABELS } from "./targets";
 import { archiveRules } from "./archiveRules";
+import { lagTierRules, lagTiers } from "./lagTiers";
 
 export function alertRules(
   topology: MonitoredTopology,
@@ -61,7 +62,6 @@ function recordingRules(scope: RuleScope): RuleGroup {
 
 function replicationRules(scope: RuleScope): AlertRule[] {
   const { topology, sel, writer, standbys } = scope;
-  const maxLagS = topology.verification.maxLagMs / 1000;
   const oltp = standbysOf(scope, "oltp");
   return [
     rule(
@@ -80,22 +80,11 @@ function replicationRules(scope: RuleScope): AlertRule[] {
       "{{ $labels.pg_node }}: WAL receiver not streaming",
       "The standby runs but receives no WAL; its lag reads 0 while it falls behind. Check the writer, the network and the standby's log (a lost slot shows 'requested WAL segment has already been removed': re-seed it).",
     ),
-    rule(
-      "PgReplicationLagHigh",
-      "warning",
-      `max by (${TARGET_LABELS.cluster}, application_name) (pgrr_replication_replay_lag_seconds{${sel}, application_name=~"${anyOf(oltp)}"}) > ${maxLagS}`,
-      60_000,
-      "{{ $labels.application_name }} replays {{ $value | humanizeDuration }} behind (bound ${maxLagS}s)",
-      `Replay lag as the writer measures it (0 when idle) is above verification.maxLag. The replica leaves the read pool when it lags past replication.maxLagBytes; find what holds replay (long queries, I/O) or add replicas.`,
-    ),
-    rule(
-      "PgReplicationLagBytesHigh",
-      "warning",
-      `max by (${TARGET_LABELS.cluster}, application_name) (pgrr_replication_replay_lag_bytes{${sel}, application_name=~"${anyOf(oltp)}"}) > ${topology.replication.maxLagBytes}`,
-      120_000,
-      "{{ $labels.application_name }} is {{ $value | humanize1024 }}B behind the writer",
-      "More WAL than replication.maxLagBytes is not replayed: the replica is out of the read pool until it catches up. Check its disk and CPU, and long queries on it.",
-    ),
+    ...lagTierRules(lagTiers(topology), {
+      seconds: `max by (${TARGET_LABELS.cluster}, application_name) (pgrr_replication_replay_lag_seconds{${sel}, application_name=~"${anyOf(oltp)}"})`,
+      bytes: `max by (${TARGET_LABELS.cluster}, application_name) (pgrr_replication_replay_lag_bytes{${sel}, application_name=~"${anyOf(oltp)}"})`,
+      standbyLabel: "application_name",
+    }),
     rule(
       "PgReplicaNotInRecovery",
       "critical",

@@ -20,25 +20,29 @@ describe.each(["aurora-dev", "aurora-prod"])("%s alarms", (stack) => {
     expectAlarmDimensions(run);
   });
 
-  it("watches every reader's replica lag at verification.maxLag, and no writer's", () => {
+  it("watches every reader's replica lag in the seeds' two tiers (warning 1 s, critical at verification.maxLag), and no writer's", () => {
     const lag = ofType(run, ALARM).filter((a) => a.inputs.metricName === "AuroraReplicaLag");
     const instances = ofType(run, TYPES.instance).filter(
       (i) => !i.name.includes("eu-west") && !i.name.includes("us-west"),
     );
     const readers = instances.filter((i) => !i.name.endsWith("-primary-0"));
-    expect(lag).toHaveLength(readers.length);
-    for (const alarm of lag) expect(alarm.inputs.threshold).toBe(5000);
+    const [warning, critical] = [true, false].map((w) => lag.filter((a) => a.name.endsWith("-warning") === w));
+    expect(critical).toHaveLength(readers.length);
+    expect(warning).toHaveLength(readers.length);
+    for (const alarm of critical!) expect(alarm.inputs.threshold).toBe(5000);
+    for (const alarm of warning!) expect(alarm.inputs.threshold).toBe(1000);
   });
 });
 
 describe("aurora-prod's global lag", () => {
   it("is alarmed in each secondary's own region, through a query that names no dimension set", async () => {
     const run = await runProgram("aurora-prod");
-    const global = ofType(run, ALARM).filter((a) => a.name.endsWith("-global-lag"));
+    const global = ofType(run, ALARM).filter((a) => /-global-lag(-warning)?$/.test(a.name));
     const secondaries = ofType(run, TYPES.cluster).filter(
       (c) => c.inputs.globalClusterIdentifier && c.inputs.masterUsername === undefined,
     );
-    expect(global.length).toBe(secondaries.length);
+    expect(global.length).toBe(2 * secondaries.length);
+    expect(global.map((a) => a.inputs.threshold).sort()).toEqual(secondaries.flatMap(() => [1000, 5000]).sort());
     expect(global.length).toBeGreaterThan(0);
     for (const alarm of global) {
       expect(alarm.inputs.metricQueries[0].expression).toMatch(

@@ -13,6 +13,7 @@ import { stringify } from "yaml";
 import { MONITORING_BINARIES } from "../../components/local/monitoring";
 import { renderAlertRules } from "../../components/monitoring/alertRules";
 import { certificateRules } from "../../components/monitoring/certificateRules";
+import { lagTiers } from "../../components/monitoring/lagTiers";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { LocalTopology } from "../../components/topology/types";
 import { integrationConfig } from "../support/integrationTopology";
@@ -140,9 +141,44 @@ describe("the alert rules, under promtool", () => {
       values: "900x60",
     });
     promtoolTest("lag", series, [
-      { alert: "PgReplicationLagHigh", at: "2m", firing: true, labels: 'application_name="it-replica-0"' },
+      {
+        alert: "PgReplicationLagHigh",
+        at: "2m",
+        firing: true,
+        labels: 'application_name="it-replica-0", severity="critical"',
+      },
       { alert: "PgReplicationLagHigh", at: "2m", firing: false, labels: 'application_name="it-olap-0"' },
     ]);
+  });
+
+  it("fire each lag tier just above its threshold and not at it, in seconds and in bytes", () => {
+    const { warning, critical } = lagTiers(topology);
+    const lag = (s: string) => s.startsWith("pgrr_replication_replay_lag_");
+    const sender = (unit: "seconds" | "bytes", name: string, value: number) => ({
+      series: `pgrr_replication_replay_lag_${unit}{${C}, application_name="${name}", state="streaming"}`,
+      values: `${value}x60`,
+    });
+    // The two OLTP replicas sit at one tier's bound and just above it; then the other tier.
+    const edges = (at: "warning" | "critical", step: number): Series[] => [
+      sender("seconds", "it-replica-0", (at === "warning" ? warning : critical).seconds),
+      sender("seconds", "it-replica-1", (at === "warning" ? warning : critical).seconds + step / 1000),
+      sender("bytes", "it-replica-0", (at === "warning" ? warning : critical).bytes),
+      sender("bytes", "it-replica-1", (at === "warning" ? warning : critical).bytes + step),
+    ];
+    const firing = (alert: string, severity: string, name: string, fires: boolean): Check => ({
+      alert,
+      at: "3m",
+      firing: fires,
+      labels: `application_name="${name}", severity="${severity}"`,
+    });
+    for (const tier of ["warning", "critical"] as const) {
+      const checks = ["PgReplicationLagHigh", "PgReplicationLagBytesHigh"].flatMap((alert) => [
+        firing(alert, tier, "it-replica-0", false),
+        firing(alert, tier, "it-replica-1", true),
+      ]);
+      promtoolTest(`lag ${tier} edge`, [...healthy(5, lag), ...edges(tier, 1)], checks);
+    }
+    expect([warning.seconds, critical.seconds]).toEqual([1, topology.verification.maxLagMs / 1000]);
   });
 
   it("fire at once on a second writer, and on a lost slot", () => {

@@ -321,17 +321,13 @@ export function selfHostedConfigOn(engine: (typeof kubernetesEngines)[number]) {
           ...(imageChoice?.pgbouncer ? { pgbouncer: imageChoice.pgbouncer } : {}),
           ...(postgresImage ? { postgres: postgresImage } : {}),
         };
-        const {
-          prometheusOperator: _operator,
-          grafanaDashboard: _dashboard,
-          enabled,
-          ...engineMonitoring
-        } = monitoring ?? {};
+        // cloudnative-pg takes the PodMonitors and rules (prometheusOperator) but refuses the dashboard.
+        const { grafanaDashboard: _dashboard, enabled, ...engineMonitoring } = monitoring ?? {};
         const withoutObjects = monitoring && { ...engineMonitoring, ...(enabled !== undefined ? { enabled } : {}) };
         const keptMonitoring = !cnpg
           ? monitoring
           : mistakes.monitoring
-            ? { ...engineMonitoring, prometheusOperator: true }
+            ? { ...engineMonitoring, grafanaDashboard: true }
             : withoutObjects;
         const postgresql = flat.postgresql as Raw;
         if (cnpg && !mistakes.parameters) flat.postgresql = { ...postgresql, replica: postgresql.primary };

@@ -89,8 +89,8 @@ export function expectKubernetesRealises(run: ProgramRun, raw: Raw, topology: To
     flag(k.createNamespace, true) ? plan.regions.length : 0,
   );
   const monitoring = raw.monitoring ?? {};
-  // PodMonitors in every region, the rules and the dashboard in the primary's. (cloudnative-pg refuses both keys
-  // while monitoring is on: a config it accepts implies none of these objects.)
+  // PodMonitors in every region, the rules and the dashboard in the primary's; on cloudnative-pg each region's rules
+  // in that region, and no dashboard (refused while monitoring is on: a config it accepts implies none).
   const operatorObjects = flag(monitoring.enabled, true) && flag(monitoring.prometheusOperator, false);
   const dashboard = flag(monitoring.enabled, true) && flag(monitoring.grafanaDashboard, false);
   const pool = (name: string) => `${plan.name}-pool-${name}`;
@@ -119,8 +119,9 @@ export function expectKubernetesRealises(run: ProgramRun, raw: Raw, topology: To
       operatorObjects,
     );
     // On the statefulset engine a second one: the certificates' expiry.
+    const rules = engine === "statefulset" ? (home ? 2 : 0) : 1;
     expect(named("kubernetes:monitoring.coreos.com/v1:PrometheusRule"), `${region}: PrometheusRule`).toHaveLength(
-      operatorObjects && home ? (engine === "statefulset" ? 2 : 1) : 0,
+      operatorObjects ? rules : 0,
     );
     const dashboards = named(TYPES.configMap).filter((o) => o.inputs.metadata.labels?.grafana_dashboard === "1");
     expect(dashboards, `${region}: dashboard ConfigMap`).toHaveLength(dashboard && home ? 1 : 0);

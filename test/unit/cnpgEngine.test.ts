@@ -172,18 +172,17 @@ describe("the engine's config rules", () => {
     expect(issues[0]!.fix).toBe("use transaction (or session), or kubernetes.engine statefulset");
   });
 
-  it("refuses the kube-prometheus-stack objects and the dashboard, which it would not create, unless monitoring is off", () => {
-    // Found by generatedStacks.test.ts: these keys were accepted on cloudnative-pg and silently created nothing.
+  it("refuses the dashboard, which it would not create, and takes the kube-prometheus-stack objects", () => {
+    // Found by generatedStacks.test.ts: the dashboard key was accepted on cloudnative-pg and silently created nothing.
+    // The PodMonitors and PrometheusRules exist on this engine too (cnpg/monitoring.ts; components/cnpgMonitoring).
     const monitoring = { prometheusOperator: true, grafanaDashboard: true };
     const issues = issuesOf(cnpgConfig({ monitoring }));
-    expect(issues.map((i) => [i.key, i.value])).toEqual([
-      ["monitoring.prometheusOperator", true],
-      ["monitoring.grafanaDashboard", true],
-    ]);
+    expect(issues.map((i) => [i.key, i.value])).toEqual([["monitoring.grafanaDashboard", true]]);
     expect(issues[0]!.problem).toMatch(
-      /^is for the statefulset engine: on cloudnative-pg the stack creates no PodMonitors or PrometheusRule/,
+      /^is for the statefulset engine: on cloudnative-pg the stack creates no Grafana dashboard/,
     );
-    expect(issues[0]!.fix).toMatch(/port 9187.*or use kubernetes\.engine statefulset$/);
+    expect(issues[0]!.fix).toMatch(/cloudnative-pg\/grafana-dashboards\), or use kubernetes\.engine statefulset$/);
+    expect(issuesOf(cnpgConfig({ monitoring: { prometheusOperator: true } }))).toEqual([]);
     expect(issuesOf(cnpgConfig({ monitoring: { ...monitoring, enabled: false } }))).toEqual([]);
     expect(issuesOf(patched(selfHostedBase(), { monitoring }))).toEqual([]);
   });

@@ -76,27 +76,20 @@ function engineImage(config: ResolvedSelfHosted): Check {
 }
 
 /**
- * The operator's objects for kube-prometheus-stack and the dashboard are the statefulset engine's: their rules and
- * panels read the exporter sidecars' metrics (pgrr_*, pgbouncer_*), which CloudNativePG's pods do not carry, and the
- * cloudnative-pg engine creates none of them. Refused like kubernetes.writer, rather than ignored.
+ * The dashboard is the statefulset engine's: its panels read the exporter sidecars' metrics (pgrr_*, pgbouncer_*),
+ * which CloudNativePG's pods do not carry. Refused like kubernetes.writer, rather than ignored. (The PodMonitors and
+ * the PrometheusRule exist on both engines: cnpg/monitoring.ts.)
  */
 function engineMonitoring(config: ResolvedSelfHosted): Check {
   return ({ issues }) => {
-    const { monitoring } = config.kubernetes;
-    if (!config.monitoring.enabled) return;
-    const objects = {
-      prometheusOperator: "PodMonitors or PrometheusRule",
-      grafanaDashboard: "Grafana dashboard",
-    } as const;
-    for (const key of ["prometheusOperator", "grafanaDashboard"] as const) {
-      if (!monitoring[key]) continue;
-      issues.push({
-        key: `monitoring.${key}`,
-        value: true,
-        problem: `is for the statefulset engine: on cloudnative-pg the stack creates no ${objects[key]} (they read the exporter sidecars' pgrr_* and pgbouncer_* metrics, which the operator's pods do not have)`,
-        fix: `remove monitoring.${key} (CloudNativePG exports its own metrics on port ${CNPG_OPERATOR.metricsPort.value}, which the NetworkPolicies admit to pods labelled pg-read-replicas/access: monitoring), or use kubernetes.engine statefulset`,
-      });
-    }
+    if (!config.monitoring.enabled || !config.kubernetes.monitoring.grafanaDashboard) return;
+    issues.push({
+      key: "monitoring.grafanaDashboard",
+      value: true,
+      problem:
+        "is for the statefulset engine: on cloudnative-pg the stack creates no Grafana dashboard (its panels read the exporter sidecars' pgrr_* and pgbouncer_* metrics, which the operator's pods do not have)",
+      fix: "remove monitoring.grafanaDashboard (import CloudNativePG's own dashboard, which reads its cnpg_* metrics: charts/cluster/grafana-dashboard.json in github.com/cloudnative-pg/grafana-dashboards), or use kubernetes.engine statefulset",
+    });
   };
 }
 
