@@ -45,8 +45,8 @@ export const kubernetes = z.strictObject({
     .strictObject({
       postgres: doc(
         z.string().min(1).optional(),
-        "PostgreSQL image; cloudnative-pg: its tag must start with the PostgreSQL version, of postgresVersion's major (the operator reads the version from it), e.g. 16.10-system-trixie",
-        "postgres:<postgresVersion>-bookworm; with backup or restore: pg-read-replicas/postgres-pgbackrest:<postgresVersion>-bookworm-2.45 (built from images/postgres-pgbackrest); cloudnative-pg: ghcr.io/cloudnative-pg/postgresql:<minor>-system-trixie",
+        "PostgreSQL image; cloudnative-pg: its tag must start with the PostgreSQL version, of postgresVersion's major (the operator reads the version from it), e.g. 16.14-standard-trixie",
+        "postgres:<postgresVersion>-bookworm; with backup or restore: pg-read-replicas/postgres-pgbackrest:<postgresVersion>-bookworm-2.45 (built from images/postgres-pgbackrest); cloudnative-pg: ghcr.io/cloudnative-pg/postgresql:<minor>-standard-trixie (the minor 1.30.0's CI tests)",
       ),
       postgresHasPgbackrest: doc(
         bool.prefault(false),

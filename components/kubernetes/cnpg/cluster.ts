@@ -8,9 +8,11 @@ import type { ICluster } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg
 import type { Endpoint } from "../../contract/stackOutputs";
 import type { Region, SelfHostedTopology } from "../../topology/types";
 import { baseLabels } from "../conventions";
-import { hbaLines, stackLabel } from "./access";
+import { hbaAccess, stackLabel } from "./access";
+import { placement } from "./placement";
 import { PULUMI_KUBERNETES } from "../../facts/kubernetes";
 import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
+import { CNPG_AVAILABILITY } from "../../facts/cnpg/availability";
 import { clusterParameters } from "./parameters";
 import { type ClusterPlan, cnpgNames } from "./plan";
 import { PRIMARY_UPDATE } from "./primaryUpdate";
@@ -38,6 +40,13 @@ export function awaitSeconds(topology: SelfHostedTopology, plan: ClusterPlan): n
   );
 }
 
+/**
+ * libpq settings of every connection to another Cluster (clone and streaming): give up on an unreachable host after
+ * 10 s, and find a dead peer of an open connection within keepalives_idle + keepalives_interval x keepalives_count =
+ * 60 s (facts/cnpg/availability.ts sourceConnection).
+ */
+export const SOURCE_CONNECTION = CNPG_AVAILABILITY.sourceConnection.value;
+
 /** The name replica clusters give the main Cluster in externalClusters. */
 export const SOURCE = "primary";
 
@@ -64,24 +73,26 @@ function common(topology: SelfHostedTopology, plan: ClusterPlan, region: Region)
     throw new Error(
       `cloudnative-pg: ${plan.name} has unvalidated parameter issues: ${planned.issues.map((i) => i.key).join(", ")}`,
     );
+  const access = hbaAccess(topology, region);
   return {
     instances: plan.instances,
     imageName: k.images.postgres,
     enableSuperuserAccess: false,
     inheritedMetadata: { labels: stackLabel(topology) },
-    postgresql: { parameters: planned.parameters, pg_hba: hbaLines(topology, region) },
-    affinity: {
-      enablePodAntiAffinity: true,
-      podAntiAffinityType: k.antiAffinity,
-      topologyKey: "kubernetes.io/hostname",
-    },
+    postgresql: { parameters: planned.parameters, pg_hba: access.pg_hba },
+    podSelectorRefs: access.podSelectorRefs,
+    ...placement(topology, plan),
     storage: {
       size: resources.storage,
       resizeInUseVolumes: true,
       ...(k.storageClass !== undefined ? { storageClass: k.storageClass } : {}),
     },
-    // No CPU limit: throttling turns spikes into replication lag.
-    resources: { requests: { cpu: resources.cpu, memory: resources.memory }, limits: { memory: resources.memory } },
+    // Guaranteed QoS, as the operator recommends: the postmaster keeps its low OOM score, so the OOM killer takes a
+    // backend, not the instance. The CPU limit equals the request the node reserved anyway.
+    resources: {
+      requests: { cpu: resources.cpu, memory: resources.memory },
+      limits: { cpu: resources.cpu, memory: resources.memory },
+    },
     // The stack's own CA: replica clusters in other Kubernetes clusters trust the same one and
     // authenticate with the same streaming_replica certificate, which the stack creates in each.
     certificates: {
@@ -153,7 +164,16 @@ export function mainClusterManifest(
         parameters: { ...base.postgresql?.parameters, ...archiveTimeout(topology) },
         // Quorum over the main Cluster's own instances: the OLAP and remote replica clusters are never waited for.
         ...(synchronousReplicas > 0
-          ? { synchronous: { method: "any", number: synchronousReplicas, dataDurability: "required" } }
+          ? {
+              synchronous: {
+                method: "any",
+                number: synchronousReplicas,
+                dataDurability: "required",
+                // Promote only a standby that must hold every acknowledged commit (failover.md: ANY 1 alone can
+                // promote one that lacks them when the primary and the acknowledging standby fail together).
+                failoverQuorum: true,
+              },
+            }
           : {}),
       },
       probes: readiness(topology, "oltp"),
@@ -211,6 +231,7 @@ export function replicaClusterManifest(
             sslmode: "verify-ca",
             // How the writer's pg_stat_replication names this replica cluster (the verification Job looks for it).
             application_name: plan.name,
+            ...SOURCE_CONNECTION,
           },
           sslCert: { name: replicationSecret, key: "tls.crt" },
           sslKey: { name: replicationSecret, key: "tls.key" },

@@ -17,7 +17,8 @@ import { VerificationJob } from "../verificationJob";
 import { instanceNetworkPolicy, poolerNetworkPolicy } from "./access";
 import { type ClusterManifest, clusterMetadata, mainClusterManifest, replicaClusterManifest } from "./cluster";
 import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
-import { crdProblem, operatorRelease } from "./operator";
+import { CNPG_AVAILABILITY } from "../../facts/cnpg/availability";
+import { crdProblem, operatorCheckName, operatorRelease } from "./operator";
 import { type ClusterPlan, clusterPlans, cnpgNames, poolerTarget } from "./plan";
 import { poolerManifest } from "./pooler";
 import { appUserSecret, caSecret, certificateSecret } from "./secrets";
@@ -82,6 +83,8 @@ export class CnpgRegion extends pulumi.ComponentResource {
         topology,
         targets: cnpgVerifyTargets(topology, region),
         waitFor: [...ready, ...this.clusters, ...this.poolers, ...(args.verifyAfter ?? [])],
+        // The operator's image (the Job runs its psql) has postgres as UID 26, not the official image's 999.
+        runAsUser: CNPG_AVAILABILITY.postgresUid.value,
       },
       { parent: this },
     );
@@ -100,7 +103,8 @@ function createOperator(
 
 /**
  * Without an install, the CRD the operator registers must be there, and new enough: read at preview, before
- * anything is created.
+ * anything is created. A missing CRD halts the program inside Pulumi's `.get()` (pulumi/pulumi#3364), before any code
+ * here runs: the read is named so that Pulumi's diagnostic, which prints the name, says what is missing and the fix.
  */
 function checkInstalledOperator(
   name: string,
@@ -109,7 +113,7 @@ function checkInstalledOperator(
 ): pulumi.Output<undefined> {
   if (engine.installOperator) return pulumi.output(undefined);
   const crd = k8s.apiextensions.v1.CustomResourceDefinition.get(
-    `${name}-cloudnative-pg-operator`,
+    operatorCheckName(name),
     CNPG_OPERATOR.crds.value.cluster,
     opts,
   );
