@@ -39,6 +39,21 @@ export const kubernetes = z.strictObject({
         dnsLabel(63).prefault("cnpg-system"),
         "cloudnative-pg engine: namespace of the operator (where installOperator puts it)",
       ),
+      primaryRegion: doc(
+        z.string().min(1).optional(),
+        "cloudnative-pg engine with crossRegion replicas: the region whose Cluster is the primary of the distributed topology (replica.primary); changing it demotes the current one and promotes this one",
+        "region",
+      ),
+      promotionToken: doc(
+        z.string().min(1).optional(),
+        "cloudnative-pg engine: the demoted Cluster's status.demotionToken, set with primaryRegion for a switchover without rebuilding the former primary (replica.promotionToken); remove it once the promotion is done",
+        "none: a promotion without it is a failover",
+      ),
+      regionHosts: doc(
+        z.record(z.string(), z.string().min(1)).prefault({}),
+        "cloudnative-pg engine: per crossRegion region, the address of its <name>-<region>-rw-external Service, from which other regions' Clusters stream once it is the primary; required for primaryRegion and the region it demotes",
+        "{}",
+      ),
     })
     .prefault({}),
   images: z

@@ -80,6 +80,73 @@ describe.each([
   });
 });
 
+describe("prod-cnpg's regions as one distributed topology (finding 8)", () => {
+  const promoted = (more: Record<string, unknown> = {}) =>
+    withEngine("prod-cnpg", "cloudnative-pg", {
+      cloudnativePg: { primaryRegion: "eu-west-1", regionHosts: { "eu-west-1": "pg-eu.lb.example.com" }, ...more },
+    });
+  const replicaOf = (run: ProgramRun, name: string) => named(run, CLUSTER, name).inputs.spec.replica;
+  const entries = (run: ProgramRun, name: string) =>
+    Object.fromEntries(
+      (
+        named(run, CLUSTER, name).inputs.spec.externalClusters as Array<{ name: string; connectionParameters: any }>
+      ).map((e) => [e.name, e.connectionParameters.host]),
+    );
+
+  it("by default: us-east-1's Cluster is the primary, eu-west-1's a replica of it, each listing both", async () => {
+    const run = await runProgram("prod-cnpg");
+    expect(replicaOf(run, "pg")).toEqual({ primary: "pg", source: "pg-eu-west-1" });
+    expect(replicaOf(run, "pg-eu-west-1")).toEqual({ primary: "pg", source: "pg" });
+    expect(entries(run, "pg-eu-west-1")).toEqual({
+      pg: "pg-rw-external.lb.example.com",
+      "pg-eu-west-1": "pg-eu-west-1-rw.pg-prod.svc.cluster.local",
+    });
+    // The OLAP replica cluster stays a standalone replica of its region's main Cluster.
+    expect(replicaOf(run, "pg-olap")).toEqual({ enabled: true, source: "primary" });
+  });
+
+  it("promoting eu-west-1 is a config change: its Cluster renders as the primary, us-east-1's as its replica", async () => {
+    const run = await runProgram("prod-cnpg", promoted());
+    for (const resource of run.resources.filter(isKubernetesObject)) validateKubernetesObject(resource);
+    expectClustersTheWebhookTakes(run);
+    expect(replicaOf(run, "pg-eu-west-1")).toEqual({ primary: "pg-eu-west-1", source: "pg" });
+    expect(replicaOf(run, "pg")).toEqual({ primary: "pg-eu-west-1", source: "pg-eu-west-1" });
+    // us-east-1's Cluster follows eu-west-1's exposed primary at the configured address.
+    expect(entries(run, "pg")["pg-eu-west-1"]).toBe("pg-eu.lb.example.com");
+    // Same Cluster names and bootstraps as before: a promotion replaces nothing.
+    const before = await runProgram("prod-cnpg");
+    for (const cluster of ofType(run, CLUSTER)) {
+      const was = ofType(before, CLUSTER).find((c) => c.name === cluster.name)!;
+      expect(cluster.inputs.spec.bootstrap, cluster.name).toEqual(was.inputs.spec.bootstrap);
+    }
+  });
+
+  it("the promoted Cluster does not keep default_transaction_read_only = on, in any region", async () => {
+    const run = await runProgram("prod-cnpg", promoted());
+    for (const name of ["pg", "pg-eu-west-1"]) {
+      const parameters = named(run, CLUSTER, name).inputs.spec.postgresql.parameters as Record<string, string>;
+      expect(parameters, name).not.toHaveProperty("default_transaction_read_only");
+    }
+  });
+
+  it("exposes eu-west-1's designated primary to us-east-1, and admits us-east-1 to its instances", async () => {
+    const run = await runProgram("prod-cnpg");
+    const exposed = named(run, TYPES.service, "pg-rw-external", "pg-eu-west-1").inputs.spec;
+    expect(exposed.selector).toEqual({ "cnpg.io/cluster": "pg-eu-west-1", "cnpg.io/instanceRole": "primary" });
+    expect(exposed.loadBalancerSourceRanges).toEqual(["10.0.0.0/16"]);
+    const policy = named(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "pg-postgresql", "pg-eu-west-1").inputs
+      .spec;
+    expect(policy.ingress[0].from).toContainEqual({ ipBlock: { cidr: "10.0.0.0/16" } });
+  });
+
+  it("carries a promotion token only on the Cluster being promoted, as the webhook requires", async () => {
+    const token = "eyJsYXRlc3RDaGVja3BvaW50VGltZWxpbmVJRCI6IjEifQ==";
+    const run = await runProgram("prod-cnpg", promoted({ promotionToken: token }));
+    expect(replicaOf(run, "pg-eu-west-1").promotionToken).toBe(token);
+    expect(replicaOf(run, "pg")).not.toHaveProperty("promotionToken");
+  });
+});
+
 describe("the schema check catches a malformed Cluster", () => {
   const cluster = (spec: Record<string, unknown>): Registered =>
     registeredByHand(CLUSTER, {
@@ -295,7 +362,7 @@ describe("prod-cnpg", () => {
     const euPool = named(run, POOLER, "pg-pool-read", "pg-eu-west-1");
     expect(providerUrn(euPool)).toBe(provider!.urn);
     expect([euPool.inputs.spec.cluster.name, euPool.inputs.spec.type]).toEqual(["pg-eu-west-1", "r"]);
-    const exposed = named(run, TYPES.service, "pg-rw-external");
+    const exposed = named(run, TYPES.service, "pg-rw-external", "pg-us-east-1");
     expect(exposed.inputs.spec.selector).toEqual({ "cnpg.io/cluster": "pg", "cnpg.io/instanceRole": "primary" });
     // The instances name their port "postgresql": target it by number, as the operator's Services do.
     expect(exposed.inputs.spec.ports).toEqual([

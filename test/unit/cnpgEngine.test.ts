@@ -205,6 +205,25 @@ describe("the engine's config rules", () => {
     expect(issues.map((i) => i.key)).not.toContain("crossRegion[3].region");
   });
 
+  it("refuses a primaryRegion without an OLTP Cluster, a promoted region without its address, and stray hosts", () => {
+    const eu = { region: "eu-west-1", replicas: 2, context: "eu", cidrs: ["10.20.0.0/16"] };
+    const engine = (cloudnativePg: Record<string, unknown>) => {
+      const base = cnpgConfig({ crossRegion: [eu] });
+      return patched(base, { kubernetes: { ...(base.kubernetes as object), cloudnativePg } });
+    };
+    const unknown = issuesOf(engine({ primaryRegion: "ap-south-1" }));
+    expect(unknown.map((i) => [i.key, i.value])).toContainEqual([
+      "kubernetes.cloudnativePg.primaryRegion",
+      "ap-south-1",
+    ]);
+    const hostless = issuesOf(engine({ primaryRegion: "eu-west-1" }));
+    const missing = hostless.find((i) => i.key === "kubernetes.cloudnativePg.regionHosts.eu-west-1")!;
+    expect(missing.fix).toContain("get service pg-rw-external");
+    const stray = issuesOf(engine({ regionHosts: { "us-west-2": "x.example.com" } }));
+    expect(stray.map((i) => i.key)).toContain("kubernetes.cloudnativePg.regionHosts.us-west-2");
+    expect(issuesOf(engine({ primaryRegion: "eu-west-1", regionHosts: { "eu-west-1": "x.example.com" } }))).toEqual([]);
+  });
+
   it("warns when replicas are sized apart from the primary: every instance is sized as the primary", () => {
     const { warnings } = topologyFromConfig(cnpgConfig({ resources: { replica: { memory: "1Gi" } } }));
     expect(warnings.join("\n")).toContain("sizes every instance of the main Cluster as resources.primary");

@@ -12,6 +12,7 @@ import { LABEL_PREFIX, baseLabels } from "../conventions";
 import { MONITORING_LABEL } from "../manifests/networkPolicies";
 import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 import { CNPG_POOLER } from "../../facts/cnpg/pooler";
+import { isDistributed } from "./distributed";
 
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
@@ -87,6 +88,18 @@ function policy(
 }
 
 /**
+ * Other regions that stream from this one: every other region from the primary's; in the distributed topology also,
+ * from another region's, the primary's region (replicationCidrs) and the rest, any of which may follow it once it is
+ * the primary.
+ */
+function otherRegionsCidrs(topology: SelfHostedTopology, region: Region): string[] {
+  if (!region.primary && !isDistributed(topology)) return [];
+  return topology.regions
+    .filter((r) => r.name !== region.name)
+    .flatMap((r) => (r.primary ? topology.access.replicationCidrs : r.access.cidrs));
+}
+
+/**
  * Instances: PostgreSQL from the stack's own pods, the verification Job and the region's
  * client (and, on the primary's side, other regions') CIDRs; the instance manager's status port
  * from the operator (it calls every instance) and other instances; metrics from monitoring.
@@ -96,7 +109,7 @@ export function instanceNetworkPolicy(
   region: Region,
   operatorNamespace: string,
 ): k8s.networking.v1.NetworkPolicyArgs {
-  const remote = region.primary ? topology.regions.flatMap((r) => (r.primary ? [] : r.access.cidrs)) : [];
+  const remote = otherRegionsCidrs(topology, region);
   const instances: Peer = { podSelector: { matchLabels: podsOf(topology, "instance") } };
   const postgres: Peer[] = [
     // Every pod the operator runs for this stack's Clusters and Poolers: instances, poolers, and the

@@ -23,6 +23,7 @@ import { type ClusterPlan, clusterPlans, cnpgNames, poolerTarget } from "./plan"
 import { poolerManifest } from "./pooler";
 import { appUserSecret, caSecret, certificateSecret } from "./secrets";
 import { cnpgVerifyTargets } from "./verify";
+import { isDistributed, members } from "./distributed";
 import { createBarmanPlugin, createBarmanStores, createScheduledBackup } from "./barmanRegion";
 
 export interface CnpgCertificates {
@@ -208,19 +209,26 @@ function createCluster(
   );
 }
 
-/** In the primary's region when other regions exist: the main Cluster's primary, for their replica clusters. */
+/**
+ * The region's member of the distributed topology exposed to the other regions, whichever instance the operator
+ * elected (what its -rw selects): the main Cluster's primary for other regions' Clusters, and each other region's
+ * designated primary, which the others stream from once primaryRegion names that region.
+ */
 function createExposedPrimary(
   name: string,
   topology: SelfHostedTopology,
   region: Region,
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Service | undefined {
-  const remoteCidrs = topology.regions.flatMap((r) => (r.primary ? [] : r.access.cidrs));
-  if (!region.primary || remoteCidrs.length === 0) return undefined;
-  const exposed = exposedPrimaryManifest(topology, remoteCidrs);
+  const member = members(topology).find((m) => m.region === region.name);
+  const others = topology.regions.filter((r) => r.name !== region.name);
+  const cidrs = others.flatMap((r) => (r.primary ? topology.access.replicationCidrs : r.access.cidrs));
+  // The primary's region exposes its main Cluster to any other region (its OLAP or OLTP replicas stream from it).
+  const exposes = region.primary || (member !== undefined && isDistributed(topology));
+  if (!member || !exposes || cidrs.length === 0) return undefined;
+  const exposed = exposedPrimaryManifest(topology, [...new Set(cidrs)]);
   const labels = CNPG_OPERATOR.labels.value;
-  // Whichever instance the operator elected (what its -rw selects).
-  const selector = { [labels.cluster]: cnpgNames.main(topology), [labels.instanceRole]: labels.primary };
+  const selector = { [labels.cluster]: member.cluster, [labels.instanceRole]: labels.primary };
   const ports = [{ name: "postgres", port: topology.port, targetPort: CNPG_OPERATOR.postgresPort.value.number }];
   return new k8s.core.v1.Service(
     `${name}-rw-external`,
