@@ -102,6 +102,22 @@ export const CNPG_AVAILABILITY = {
     cite("libpqConnectDocs", "connect_timeout, keepalives, keepalives_idle, keepalives_interval, keepalives_count"),
     cite("cnpg", "api/v1/cluster_types.go:2480-2483", "ExternalCluster.ConnectionParameters: libpq parameters"),
   ),
+  /**
+   * The distributed topology: every Cluster names the same spec.replica.primary (the primary Cluster's name) and lists
+   * every Cluster in externalClusters; the webhook wants `primary`, `source` (and `self`) among externalClusters,
+   * `primary` and `enabled` never together, and `promotionToken` only on the Cluster that is the primary. Changing
+   * `primary` demotes one and promotes the other; without the demoted one's token the promotion is a failover.
+   */
+  distributedTopology: fact(
+    { field: ["spec", "replica", "primary"], tokenField: ["spec", "replica", "promotionToken"] },
+    cite("cnpg", "docs/src/replica_cluster.md:180-390", "Distributed Topology: demoting, promoting"),
+    cite(
+      "cnpg",
+      "api/v1/cluster_types.go:1265-1292",
+      "ReplicaClusterConfiguration: self, primary, source, promotionToken",
+    ),
+    cite("cnpg", "internal/webhook/v1/cluster_webhook.go:2046-2175", "validatePromotionToken, validateReplicaMode"),
+  ),
   /** The operator's images run PostgreSQL as UID and GID 26 (spec.postgresUID/postgresGID default). */
   postgresUid: fact(
     26,
