@@ -7,7 +7,16 @@ import type { SelfHostedConfig } from "./schema";
 
 /** Who runs PostgreSQL on Kubernetes: this project's StatefulSets, or the CloudNativePG operator. */
 export type KubernetesEngine = { name: "statefulset" } | CnpgEngine;
-export type CnpgEngine = { name: "cloudnative-pg"; installOperator: boolean; operatorNamespace: string };
+export type CnpgEngine = {
+  name: "cloudnative-pg";
+  installOperator: boolean;
+  operatorNamespace: string;
+  /** The region whose Cluster is the distributed topology's primary (undefined: the stack's own region). */
+  primaryRegion?: string;
+  promotionToken?: string;
+  /** Per other region: where its exposed designated primary is reached from other regions. */
+  regionHosts: Readonly<Record<string, string>>;
+};
 
 export interface ResolvedKubernetes {
   namespace: string;
@@ -39,6 +48,9 @@ function engineOf(config: SelfHostedConfig): KubernetesEngine {
     name: "cloudnative-pg",
     installOperator: cloudnativePg.installOperator,
     operatorNamespace: cloudnativePg.operatorNamespace,
+    ...(cloudnativePg.primaryRegion !== undefined ? { primaryRegion: cloudnativePg.primaryRegion } : {}),
+    ...(cloudnativePg.promotionToken !== undefined ? { promotionToken: cloudnativePg.promotionToken } : {}),
+    regionHosts: cloudnativePg.regionHosts,
   };
 }
 

@@ -39,14 +39,29 @@ export const kubernetes = z.strictObject({
         dnsLabel(63).prefault("cnpg-system"),
         "cloudnative-pg engine: namespace of the operator (where installOperator puts it)",
       ),
+      primaryRegion: doc(
+        z.string().min(1).optional(),
+        "cloudnative-pg engine with crossRegion replicas: the region whose Cluster is the primary of the distributed topology (replica.primary); changing it demotes the current one and promotes this one",
+        "region",
+      ),
+      promotionToken: doc(
+        z.string().min(1).optional(),
+        "cloudnative-pg engine: the demoted Cluster's status.demotionToken, set with primaryRegion for a switchover without rebuilding the former primary (replica.promotionToken); remove it once the promotion is done",
+        "none: a promotion without it is a failover",
+      ),
+      regionHosts: doc(
+        z.record(z.string(), z.string().min(1)).prefault({}),
+        "cloudnative-pg engine: per crossRegion region, the address of its <name>-<region>-rw-external Service, from which other regions' Clusters stream once it is the primary; required for primaryRegion and the region it demotes",
+        "{}",
+      ),
     })
     .prefault({}),
   images: z
     .strictObject({
       postgres: doc(
         z.string().min(1).optional(),
-        "PostgreSQL image; cloudnative-pg: its tag must start with the PostgreSQL version, of postgresVersion's major (the operator reads the version from it), e.g. 16.10-system-trixie",
-        "postgres:<postgresVersion>-bookworm; with backup or restore: pg-read-replicas/postgres-pgbackrest:<postgresVersion>-bookworm-2.45 (built from images/postgres-pgbackrest); cloudnative-pg: ghcr.io/cloudnative-pg/postgresql:<minor>-system-trixie",
+        "PostgreSQL image; cloudnative-pg: its tag must start with the PostgreSQL version, of postgresVersion's major (the operator reads the version from it), e.g. 16.14-standard-trixie",
+        "postgres:<postgresVersion>-bookworm; with backup or restore: pg-read-replicas/postgres-pgbackrest:<postgresVersion>-bookworm-2.45 (built from images/postgres-pgbackrest); cloudnative-pg: ghcr.io/cloudnative-pg/postgresql:<minor>-standard-trixie (the minor 1.30.0's CI tests)",
       ),
       postgresHasPgbackrest: doc(
         bool.prefault(false),

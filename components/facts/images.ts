@@ -15,12 +15,16 @@ export const STATEFULSET_IMAGES = {
   pgbouncer: "edoburu/pgbouncer:v1.25.1-p0",
 } as const;
 
-/** The cloudnative-pg engine: the operator's own images (facts/cnpg/operator.ts has the release they come from). */
+/**
+ * The cloudnative-pg engine: the operator's own images (facts/cnpg/operator.ts has the release they come from): the
+ * minors 1.30.0's CI tests, in the `standard` flavour (the `system` one, with in-core Barman Cloud, is deprecated; the
+ * stack archives through the Barman Cloud plugin's sidecar).
+ */
 export const CNPG_IMAGES = {
   postgres: {
-    15: "ghcr.io/cloudnative-pg/postgresql:15.14-system-trixie",
-    16: "ghcr.io/cloudnative-pg/postgresql:16.10-system-trixie",
-    17: "ghcr.io/cloudnative-pg/postgresql:17.6-system-trixie",
+    15: "ghcr.io/cloudnative-pg/postgresql:15.18-standard-trixie",
+    16: "ghcr.io/cloudnative-pg/postgresql:16.14-standard-trixie",
+    17: "ghcr.io/cloudnative-pg/postgresql:17.10-standard-trixie",
   },
   pgbouncer: "ghcr.io/cloudnative-pg/pgbouncer:1.25.1",
 } as const;

@@ -11,6 +11,8 @@ export interface VerificationJobArgs {
   targets: VerifyTargets;
   /** Everything that must exist and be ready before verification starts. */
   waitFor: pulumi.Resource[];
+  /** The image's postgres user when it is not the official image's (cloudnative-pg's images: 26). */
+  runAsUser?: number;
 }
 
 export class VerificationJob extends pulumi.ComponentResource {
@@ -26,7 +28,7 @@ export class VerificationJob extends pulumi.ComponentResource {
       parent: this,
       dependsOn: args.waitFor,
     });
-    this.job = new k8s.batch.v1.Job(name, verifyJobManifest(topology, targets.region, jobName), {
+    this.job = new k8s.batch.v1.Job(name, verifyJobManifest(topology, targets.region, jobName, args.runAsUser), {
       parent: this,
       dependsOn: [...args.waitFor, script],
     });

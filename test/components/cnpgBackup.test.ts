@@ -113,7 +113,10 @@ describe("prod-cnpg with backup to s3 (two regions)", () => {
   it("replica clusters stream and read the main Cluster's archive: a gap past wal_keep_size needs no new clone", () => {
     for (const name of ["pg-olap", "pg-eu-west-1"]) {
       const cluster = spec(named(run, CLUSTER, name));
-      expect(cluster.replica).toEqual({ enabled: true, source: "primary" });
+      // The OLAP replica cluster is standalone; eu-west-1's is a member of the distributed topology.
+      expect(cluster.replica).toEqual(
+        name === "pg-olap" ? { enabled: true, source: "primary" } : { primary: "pg", source: "pg" },
+      );
       const source = (cluster.externalClusters as Spec[]).find((e) => e.name === cluster.replica.source)!;
       expect(source.connectionParameters).toBeDefined();
       expect(source.plugin).toEqual({
@@ -154,15 +157,15 @@ describe("a restored stack", () => {
         secret: { name: "pg-app-user" },
       },
     });
-    expect(main.externalClusters).toEqual([
-      {
-        name: "origin",
-        plugin: {
-          name: BARMAN_PLUGIN.name.value,
-          parameters: { barmanObjectName: "pg-restore-source", serverName: "orders" },
-        },
+    expect((main.externalClusters as Spec[])[0]).toEqual({
+      name: "origin",
+      plugin: {
+        name: BARMAN_PLUGIN.name.value,
+        parameters: { barmanObjectName: "pg-restore-source", serverName: "orders" },
       },
-    ]);
+    });
+    // Then the distributed topology's members (eu-west-1 has replicas).
+    expect((main.externalClusters as Spec[]).map((e) => e.name)).toEqual(["origin", "pg", "pg-eu-west-1"]);
     // The plugin refuses to archive into a folder that holds WAL: the restored stack's own serverName differs.
     const archiver = (main.plugins as Spec[])[0]!;
     expect(archiver.parameters.serverName).toBe("orders-restored");

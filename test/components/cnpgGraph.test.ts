@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { readStackConfig } from "../../components/config/stackFile";
-import { CNPG_OPERATOR, CNPG_UPDATES } from "../../components/facts/cnpg";
+import { CNPG_AVAILABILITY, CNPG_OPERATOR, CNPG_UPDATES } from "../../components/facts/cnpg";
 import {
   CLUSTER,
   POOLER,
@@ -80,6 +80,73 @@ describe.each([
   });
 });
 
+describe("prod-cnpg's regions as one distributed topology (finding 8)", () => {
+  const promoted = (more: Record<string, unknown> = {}) =>
+    withEngine("prod-cnpg", "cloudnative-pg", {
+      cloudnativePg: { primaryRegion: "eu-west-1", regionHosts: { "eu-west-1": "pg-eu.lb.example.com" }, ...more },
+    });
+  const replicaOf = (run: ProgramRun, name: string) => named(run, CLUSTER, name).inputs.spec.replica;
+  const entries = (run: ProgramRun, name: string) =>
+    Object.fromEntries(
+      (
+        named(run, CLUSTER, name).inputs.spec.externalClusters as Array<{ name: string; connectionParameters: any }>
+      ).map((e) => [e.name, e.connectionParameters.host]),
+    );
+
+  it("by default: us-east-1's Cluster is the primary, eu-west-1's a replica of it, each listing both", async () => {
+    const run = await runProgram("prod-cnpg");
+    expect(replicaOf(run, "pg")).toEqual({ primary: "pg", source: "pg-eu-west-1" });
+    expect(replicaOf(run, "pg-eu-west-1")).toEqual({ primary: "pg", source: "pg" });
+    expect(entries(run, "pg-eu-west-1")).toEqual({
+      pg: "pg-rw-external.lb.example.com",
+      "pg-eu-west-1": "pg-eu-west-1-rw.pg-prod.svc.cluster.local",
+    });
+    // The OLAP replica cluster stays a standalone replica of its region's main Cluster.
+    expect(replicaOf(run, "pg-olap")).toEqual({ enabled: true, source: "primary" });
+  });
+
+  it("promoting eu-west-1 is a config change: its Cluster renders as the primary, us-east-1's as its replica", async () => {
+    const run = await runProgram("prod-cnpg", promoted());
+    for (const resource of run.resources.filter(isKubernetesObject)) validateKubernetesObject(resource);
+    expectClustersTheWebhookTakes(run);
+    expect(replicaOf(run, "pg-eu-west-1")).toEqual({ primary: "pg-eu-west-1", source: "pg" });
+    expect(replicaOf(run, "pg")).toEqual({ primary: "pg-eu-west-1", source: "pg-eu-west-1" });
+    // us-east-1's Cluster follows eu-west-1's exposed primary at the configured address.
+    expect(entries(run, "pg")["pg-eu-west-1"]).toBe("pg-eu.lb.example.com");
+    // Same Cluster names and bootstraps as before: a promotion replaces nothing.
+    const before = await runProgram("prod-cnpg");
+    for (const cluster of ofType(run, CLUSTER)) {
+      const was = ofType(before, CLUSTER).find((c) => c.name === cluster.name)!;
+      expect(cluster.inputs.spec.bootstrap, cluster.name).toEqual(was.inputs.spec.bootstrap);
+    }
+  });
+
+  it("the promoted Cluster does not keep default_transaction_read_only = on, in any region", async () => {
+    const run = await runProgram("prod-cnpg", promoted());
+    for (const name of ["pg", "pg-eu-west-1"]) {
+      const parameters = named(run, CLUSTER, name).inputs.spec.postgresql.parameters as Record<string, string>;
+      expect(parameters, name).not.toHaveProperty("default_transaction_read_only");
+    }
+  });
+
+  it("exposes eu-west-1's designated primary to us-east-1, and admits us-east-1 to its instances", async () => {
+    const run = await runProgram("prod-cnpg");
+    const exposed = named(run, TYPES.service, "pg-rw-external", "pg-eu-west-1").inputs.spec;
+    expect(exposed.selector).toEqual({ "cnpg.io/cluster": "pg-eu-west-1", "cnpg.io/instanceRole": "primary" });
+    expect(exposed.loadBalancerSourceRanges).toEqual(["10.0.0.0/16"]);
+    const policy = named(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "pg-postgresql", "pg-eu-west-1").inputs
+      .spec;
+    expect(policy.ingress[0].from).toContainEqual({ ipBlock: { cidr: "10.0.0.0/16" } });
+  });
+
+  it("carries a promotion token only on the Cluster being promoted, as the webhook requires", async () => {
+    const token = "eyJsYXRlc3RDaGVja3BvaW50VGltZWxpbmVJRCI6IjEifQ==";
+    const run = await runProgram("prod-cnpg", promoted({ promotionToken: token }));
+    expect(replicaOf(run, "pg-eu-west-1").promotionToken).toBe(token);
+    expect(replicaOf(run, "pg")).not.toHaveProperty("promotionToken");
+  });
+});
+
 describe("the schema check catches a malformed Cluster", () => {
   const cluster = (spec: Record<string, unknown>): Registered =>
     registeredByHand(CLUSTER, {
@@ -104,10 +171,94 @@ describe("prod-cnpg", () => {
     run = await runProgram("prod-cnpg");
   });
 
+  it("fails over only with the quorum, its instances spread across zones (finding 7)", () => {
+    const spec = named(run, CLUSTER, "pg").inputs.spec;
+    // ANY 1 alone promotes a standby that may lack acknowledged commits when the primary and the acknowledging
+    // standby fail together; the operator cannot pin that standby to another zone with spec.postgresql.synchronous.
+    expect(CNPG_AVAILABILITY.electionConstraintLegacyOnly.value).toBe(true);
+    expect(spec.postgresql.synchronous.failoverQuorum).toBe(true);
+    expect(spec.postgresql).not.toHaveProperty("syncReplicaElectionConstraint");
+    expect(spec.topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: CNPG_AVAILABILITY.topologySpread.value.zoneKey,
+        whenUnsatisfiable: "DoNotSchedule",
+        labelSelector: { matchLabels: { [CNPG_OPERATOR.labels.value.cluster]: "pg" } },
+      },
+    ]);
+    // The single-instance OLAP cluster has nothing to spread.
+    expect(named(run, CLUSTER, "pg-olap").inputs.spec).not.toHaveProperty("topologySpreadConstraints");
+  });
+
+  it("keeps the OLAP instance off the main Cluster's nodes and lets its node drain (finding 10)", () => {
+    const olap = named(run, CLUSTER, "pg-olap").inputs.spec;
+    expect(olap.affinity.additionalPodAntiAffinity).toEqual({
+      requiredDuringSchedulingIgnoredDuringExecution: [
+        {
+          labelSelector: { matchLabels: { [CNPG_OPERATOR.labels.value.cluster]: "pg" } },
+          topologyKey: "kubernetes.io/hostname",
+        },
+      ],
+    });
+    // One instance cannot switch over: the operator's primary PDB would block the drain for good.
+    expect(olap.enablePDB).toBe(false);
+    const main = named(run, CLUSTER, "pg").inputs.spec;
+    expect(main).not.toHaveProperty("enablePDB");
+    expect(main.affinity).not.toHaveProperty("additionalPodAntiAffinity");
+  });
+
+  it("admits the Poolers and the verification Job to PostgreSQL by label, not only by CIDR (finding 10)", () => {
+    for (const cluster of ofType(run, CLUSTER)) {
+      const { podSelectorRefs, postgresql } = cluster.inputs.spec;
+      expect(podSelectorRefs, cluster.name).toEqual([
+        { name: "poolers", selector: { matchLabels: { "pg-read-replicas/stack": "pg", "cnpg.io/podRole": "pooler" } } },
+        {
+          name: "verify",
+          selector: { matchLabels: { "app.kubernetes.io/instance": "pg", "app.kubernetes.io/name": "verify" } },
+        },
+      ]);
+      expect(postgresql.pg_hba, cluster.name).toContain("hostssl app app ${podselector:poolers} scram-sha-256");
+    }
+    // The labels the selectors name are the ones the pods carry.
+    const pooler = named(run, POOLER, "pg-pool-read", "pg-us-east-1").inputs;
+    expect(pooler.spec.template.metadata.labels).toMatchObject({ "pg-read-replicas/stack": "pg" });
+    const job = ofType(run, TYPES.job)[0]!.inputs.spec.template;
+    expect(job.metadata.labels).toMatchObject({
+      "app.kubernetes.io/instance": "pg",
+      "app.kubernetes.io/name": "verify",
+    });
+  });
+
+  it("runs the verification Job as the operator image's postgres user, and bounds every cross-cluster connection (finding 11)", () => {
+    for (const job of ofType(run, TYPES.job)) {
+      const { securityContext } = job.inputs.spec.template.spec;
+      expect([securityContext.runAsUser, securityContext.runAsGroup], job.name).toEqual([
+        CNPG_AVAILABILITY.postgresUid.value,
+        CNPG_AVAILABILITY.postgresUid.value,
+      ]);
+    }
+    for (const cluster of ofType(run, CLUSTER)) {
+      for (const external of cluster.inputs.spec.externalClusters ?? []) {
+        expect(external.connectionParameters, cluster.name).toMatchObject({
+          connect_timeout: "10",
+          keepalives: "1",
+          keepalives_idle: "30",
+          keepalives_interval: "10",
+          keepalives_count: "3",
+        });
+      }
+    }
+  });
+
   it("runs the primary and the three OLTP replicas as one Cluster the operator fails over", () => {
     const spec = named(run, CLUSTER, "pg").inputs.spec;
     expect(spec.instances).toBe(4);
-    expect(spec.postgresql.synchronous).toEqual({ method: "any", number: 1, dataDurability: "required" });
+    expect(spec.postgresql.synchronous).toEqual({
+      method: "any",
+      number: 1,
+      dataDurability: "required",
+      failoverQuorum: true,
+    });
     expect(spec.probes.readiness).toEqual({ type: "streaming", maximumLag: String(64 * 1024 * 1024) });
     expect(spec.replicationSlots.highAvailability.enabled).toBe(true);
     expect(spec.affinity).toEqual({
@@ -116,7 +267,11 @@ describe("prod-cnpg", () => {
       topologyKey: "kubernetes.io/hostname",
     });
     expect(spec.storage).toEqual({ size: "500Gi", storageClass: "gp3-encrypted", resizeInUseVolumes: true });
-    expect(spec.resources).toEqual({ requests: { cpu: "4", memory: "16Gi" }, limits: { memory: "16Gi" } });
+    // Guaranteed QoS, as the operator recommends.
+    expect(spec.resources).toEqual({
+      requests: { cpu: "4", memory: "16Gi" },
+      limits: { cpu: "4", memory: "16Gi" },
+    });
     expect(spec.imageName).toBe(CNPG_OPERATOR.images.value.postgres[15]);
     expect(spec.bootstrap.initdb).toEqual({ database: "app", owner: "app", secret: { name: "pg-app-user" } });
     expect(spec.managed.roles).toEqual([
@@ -162,6 +317,8 @@ describe("prod-cnpg", () => {
       "hostnossl all all 0.0.0.0/0 reject",
       "hostnossl all all ::/0 reject",
       "hostssl app app 10.0.0.0/16 scram-sha-256",
+      "hostssl app app ${podselector:poolers} scram-sha-256",
+      "hostssl app app ${podselector:verify} scram-sha-256",
       "host all all 0.0.0.0/0 reject",
       "host all all ::/0 reject",
     ]);
@@ -205,7 +362,7 @@ describe("prod-cnpg", () => {
     const euPool = named(run, POOLER, "pg-pool-read", "pg-eu-west-1");
     expect(providerUrn(euPool)).toBe(provider!.urn);
     expect([euPool.inputs.spec.cluster.name, euPool.inputs.spec.type]).toEqual(["pg-eu-west-1", "r"]);
-    const exposed = named(run, TYPES.service, "pg-rw-external");
+    const exposed = named(run, TYPES.service, "pg-rw-external", "pg-us-east-1");
     expect(exposed.inputs.spec.selector).toEqual({ "cnpg.io/cluster": "pg", "cnpg.io/instanceRole": "primary" });
     // The instances name their port "postgresql": target it by number, as the operator's Services do.
     expect(exposed.inputs.spec.ports).toEqual([

@@ -5,6 +5,7 @@
 import { expect } from "vitest";
 import { parseByteQuantity, parsePostgresSize } from "../../components/ground/units";
 import {
+  CNPG_AVAILABILITY,
   CNPG_OPERATOR,
   CNPG_PARAMETERS,
   CNPG_POOLER,
@@ -53,7 +54,50 @@ export function expectClustersTheWebhookTakes(run: ProgramRun): void {
       expect(spec.primaryUpdateStrategy, `${where}: ${citations(CNPG_UPDATES.supervised)}`).not.toBe("supervised");
     const imageProblem = imageNameProblem(spec.imageName);
     expect(imageProblem, `${where} imageName ${spec.imageName}`).toBeUndefined();
+    expectPodSelectorsDefined(spec, where);
+    expectReplicaStanzaTaken(metadata.name, spec, where);
+    // Guaranteed QoS (CNPG_AVAILABILITY.guaranteedQos): limits equal to requests, CPU and memory.
+    if (CNPG_AVAILABILITY.guaranteedQos.value) expect(spec.resources.limits, where).toEqual(spec.resources.requests);
+    // Synchronous replication without the quorum can promote a standby lacking acknowledged commits.
+    if (spec.postgresql.synchronous !== undefined)
+      expect(
+        spec.postgresql.synchronous.failoverQuorum,
+        `${where}: ${citations(CNPG_AVAILABILITY.failoverQuorum)}`,
+      ).toBe(true);
   }
+}
+
+/**
+ * The webhook's replica rules (internal/webhook/v1/cluster_webhook.go validateReplicaMode, validatePromotionToken):
+ * `primary` and `enabled` never together; `source`, `primary` and `self` among externalClusters; a promotion token only
+ * on the Cluster that is the primary.
+ */
+function expectReplicaStanzaTaken(
+  name: string,
+  spec: { replica?: Record<string, unknown>; externalClusters?: Array<{ name: string }> },
+  where: string,
+): void {
+  const replica = spec.replica;
+  if (replica === undefined) return;
+  const external = (spec.externalClusters ?? []).map((e) => e.name);
+  expect(replica.primary !== undefined && replica.enabled !== undefined, `${where}: primary with enabled`).toBe(false);
+  for (const key of ["source", "primary", "self"])
+    if (replica[key] !== undefined) expect(external, `${where} replica.${key}`).toContain(replica[key]);
+  if (replica.promotionToken !== undefined)
+    expect(replica.primary, `${where}: ${citations(CNPG_AVAILABILITY.distributedTopology)}`).toBe(replica.self ?? name);
+}
+
+/** The webhook's podSelectorRefs rules: names of the pattern, and every ${podselector:NAME} in pg_hba defined. */
+function expectPodSelectorsDefined(
+  spec: { podSelectorRefs?: Array<{ name: string }>; postgresql: { pg_hba?: string[] } },
+  where: string,
+): void {
+  const defined = (spec.podSelectorRefs ?? []).map((ref) => ref.name);
+  for (const name of defined) expect(name, where).toMatch(CNPG_AVAILABILITY.podSelectorRefs.value.namePattern);
+  const used = (spec.postgresql.pg_hba ?? []).flatMap((line) =>
+    [...line.matchAll(/\$\{podselector:([^}]*)\}/g)].map((m) => m[1]!),
+  );
+  for (const name of used) expect(defined, `${where} pg_hba names \${podselector:${name}}`).toContain(name);
 }
 
 /**

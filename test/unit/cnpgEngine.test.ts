@@ -13,13 +13,14 @@ import {
   poolerParameterAllowed,
 } from "../../components/facts/cnpg";
 import { imageProblem, imageTag } from "../../components/kubernetes/cnpg/image";
-import { crdProblem } from "../../components/kubernetes/cnpg/operator";
+import { crdProblem, operatorCheckName } from "../../components/kubernetes/cnpg/operator";
+import { CNPG_AVAILABILITY } from "../../components/facts/cnpg/availability";
 import { clusterParameters } from "../../components/kubernetes/cnpg/parameters";
 import { type ClusterPlan, clusterPlans, poolerTarget } from "../../components/kubernetes/cnpg/plan";
-import { poolerParameters } from "../../components/kubernetes/cnpg/pooler";
+import { READ_POOL_SERVER_LIFETIME_S, poolerParameters } from "../../components/kubernetes/cnpg/pooler";
 import { GUCS } from "../../components/settings/registry";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
-import type { CnpgEngine, SelfHostedTopology, Setting } from "../../components/topology/types";
+import type { CnpgEngine, Pool, SelfHostedTopology, Setting } from "../../components/topology/types";
 import { cnpgConfig, patched, selfHostedBase } from "../support/configs";
 import { INSTALLED_CNPG_CRD } from "../support/pulumiMocks";
 import { cnpgTopology } from "../support/topologies";
@@ -203,9 +204,39 @@ describe("the engine's config rules", () => {
     expect(issues.map((i) => i.key)).not.toContain("crossRegion[3].region");
   });
 
+  it("refuses a primaryRegion without an OLTP Cluster, a promoted region without its address, and stray hosts", () => {
+    const eu = { region: "eu-west-1", replicas: 2, context: "eu", cidrs: ["10.20.0.0/16"] };
+    const engine = (cloudnativePg: Record<string, unknown>) => {
+      const base = cnpgConfig({ crossRegion: [eu] });
+      return patched(base, { kubernetes: { ...(base.kubernetes as object), cloudnativePg } });
+    };
+    const unknown = issuesOf(engine({ primaryRegion: "ap-south-1" }));
+    expect(unknown.map((i) => [i.key, i.value])).toContainEqual([
+      "kubernetes.cloudnativePg.primaryRegion",
+      "ap-south-1",
+    ]);
+    const hostless = issuesOf(engine({ primaryRegion: "eu-west-1" }));
+    const missing = hostless.find((i) => i.key === "kubernetes.cloudnativePg.regionHosts.eu-west-1")!;
+    expect(missing.fix).toContain("get service pg-rw-external");
+    const stray = issuesOf(engine({ regionHosts: { "us-west-2": "x.example.com" } }));
+    expect(stray.map((i) => i.key)).toContain("kubernetes.cloudnativePg.regionHosts.us-west-2");
+    expect(issuesOf(engine({ primaryRegion: "eu-west-1", regionHosts: { "eu-west-1": "x.example.com" } }))).toEqual([]);
+  });
+
   it("warns when replicas are sized apart from the primary: every instance is sized as the primary", () => {
     const { warnings } = topologyFromConfig(cnpgConfig({ resources: { replica: { memory: "1Gi" } } }));
     expect(warnings.join("\n")).toContain("sizes every instance of the main Cluster as resources.primary");
+  });
+
+  it("defaults each major to the newest minor 1.30.0's CI tests, in a flavour that is not deprecated", () => {
+    const { minors, flavours, deprecatedFlavour } = CNPG_OPERATOR.ciTested.value;
+    for (const [major, image] of Object.entries(CNPG_OPERATOR.images.value.postgres)) {
+      const [, minor, flavour] = /:(\d+\.\d+)-([a-z]+)-/.exec(image) ?? [];
+      expect(minor, image).toBe(minors[Number(major)]![0]);
+      expect(flavours, image).toContain(flavour);
+      expect(flavour, image).not.toBe(deprecatedFlavour);
+      expect(imageProblem(image), image).toBeUndefined();
+    }
   });
 
   it("defaults the images to the operator's, by PostgreSQL major", () => {
@@ -301,8 +332,20 @@ describe("Poolers", () => {
     expect(poolerParameters(topology, topology.pools.read)).toMatchObject({
       query_timeout: "30",
       server_round_robin: "1",
-      server_lifetime: "300",
     });
+  });
+
+  it("bounds how long the read Pooler keeps connections to an instance the operator promoted", () => {
+    // Nothing issues RECONNECT after a failover: server_lifetime is the bound (facts/cnpg/pooler.ts).
+    expect(CNPG_POOLER.keepsConnectionsAfterFailover.value).toBe(true);
+    const topology = cnpgTopology();
+    const lifetime = (pool: Pool) => Number(poolerParameters(topology, pool).server_lifetime);
+    expect(topology.pools.read.serverLifetimeS).toBe(300);
+    expect(lifetime(topology.pools.read)).toBe(READ_POOL_SERVER_LIFETIME_S);
+    expect(READ_POOL_SERVER_LIFETIME_S).toBeLessThanOrEqual(60);
+    // The writer's and the OLAP pool's targets do not change role: their long lifetimes stay.
+    expect(lifetime(topology.pools.write)).toBe(topology.pools.write.serverLifetimeS);
+    expect(lifetime(topology.pools.olap!)).toBe(topology.pools.olap!.serverLifetimeS);
   });
 
   it("points the read pool at the main Cluster's replicas only and the OLAP pool at the OLAP Cluster", () => {
@@ -324,14 +367,22 @@ function cnpgEngine(topology: SelfHostedTopology): CnpgEngine {
 
 describe("the operator check", () => {
   const topology = cnpgTopology();
+  it("names the CRD read so that Pulumi's own 'does not exist' diagnostic says what is missing and the fix", () => {
+    // A missing CRD halts the program inside .get() (pulumi/pulumi#3364): crdProblem never sees it.
+    expect(CNPG_AVAILABILITY.getAbortsWhenMissing.value).toBe(true);
+    const name = operatorCheckName("pg-us-east-1");
+    expect(name).toMatch(/^pg-us-east-1-requires-cloudnative-pg-1\.30\.0-installed-or-/);
+    expect(name).toContain("kubernetes.cloudnativePg.installOperator-true");
+  });
+
   it("passes an installed 1.30 CRD", () => {
     expect(crdProblem(cnpgEngine(topology), INSTALLED_CNPG_CRD, "test")).toBeUndefined();
   });
 
-  it("names the operator and how to install it when its CRD is missing", () => {
-    const problem = crdProblem(cnpgEngine(topology), undefined, "region us-east-1's cluster");
+  it("names the operator and how to install it when its CRD has no v1 version", () => {
+    const problem = crdProblem(cnpgEngine(topology), { spec: { versions: [] } }, "region us-east-1's cluster");
     expect(problem).toContain(
-      "the CloudNativePG operator is not installed in region us-east-1's cluster: its CRD clusters.postgresql.cnpg.io",
+      "the CloudNativePG operator in region us-east-1's cluster does not serve postgresql.cnpg.io/v1: its CRD clusters.postgresql.cnpg.io",
     );
     expect(problem).toContain(
       "helm upgrade --install cnpg --namespace cnpg-system --create-namespace --version 0.29.0 cnpg/cloudnative-pg",

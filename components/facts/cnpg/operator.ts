@@ -41,9 +41,30 @@ export const CNPG_OPERATOR = {
   /** Default images of the release; tags are versions (the webhook refuses latest and digest-only names). */
   images: fact(
     CNPG_IMAGES,
-    cite("cnpg", "docs/src/image_catalog.md:106-112", "15.14/16.10/17.6-system-trixie"),
+    cite("cnpg", ".github/pg_versions.json", "CI tests 15.18/16.14/17.10 (and the minor before each)"),
+    cite(
+      "cnpg",
+      "docs/src/index.md:89-100",
+      "minimal, standard, system (deprecated: removed with in-core Barman Cloud)",
+    ),
+    cite("postgresContainers", undefined, "tags <minor>-<flavour>-<distro>, e.g. 17.10-standard-trixie"),
     cite("cnpg", "pkg/versions/versions.go:35", "DefaultPgbouncerImage"),
     cite("cnpg", `${WEBHOOK}:771-810`, "tag must be a version"),
+  ),
+  /** The PostgreSQL minors 1.30.0's CI runs its end-to-end tests on, newest first, and the image flavours. */
+  ciTested: fact(
+    {
+      minors: {
+        14: ["14.23", "14.22"],
+        15: ["15.18", "15.17"],
+        16: ["16.14", "16.13"],
+        17: ["17.10", "17.9"],
+      } as Readonly<Record<number, readonly string[]>>,
+      flavours: ["minimal", "standard"] as readonly string[],
+      deprecatedFlavour: "system",
+    },
+    cite("cnpg", ".github/pg_versions.json"),
+    cite("cnpg", "docs/src/index.md:89-100", "system images deprecated"),
   ),
   /**
    * The Cluster's own Services: -rw (the primary, or a replica cluster's designated primary), -ro (replicas only), -r

@@ -116,6 +116,18 @@ export const CNPG_POOLER = {
       "'The Pooler resource sets only the * fallback database in PgBouncer'",
     ),
   ),
+  /**
+   * The Pooler's PgBouncer reaches its Cluster through the Cluster's Service (kube-proxy picks an endpoint per new
+   * connection only); after an automatic failover nothing in the operator issues RECONNECT (it only PAUSEs on request),
+   * so a read Pooler's open server connections to the promoted instance stay until PgBouncer retires them: an idle
+   * server connection older than server_lifetime is closed when released.
+   */
+  keepsConnectionsAfterFailover: fact(
+    true,
+    cite("cnpg", `${CONFIG}:83-94`, "'* = host=<cluster>-<type>': the Service, not the pods"),
+    cite("cnpg", "internal/pgbouncer/management/controller/instance.go:38-90", "Pause/Resume only; no RECONNECT"),
+    cite("pgbouncerConfigDocs", "#server_lifetime", "close an unused server connection connected longer than this"),
+  ),
   /** PgBouncer listens on 5432 in the Pooler's pods; the Pooler's Service exposes it on 5432. */
   port: fact(5432, cite("cnpg", `${CONFIG}:131-142`, "listen_port = 5432")),
   metricsPort: fact(9127, cite("cnpg", "pkg/management/url/url.go:37", "PgBouncerMetricsPort")),

@@ -184,6 +184,23 @@ export const CNPG_ROLLOUT = {
     ),
   ),
   /**
+   * Placement and access fields of issue 23: topologySpreadConstraints are copied into the pod spec and compared by
+   * the pod-spec diff (a change recreates the pods); enablePDB creates or deletes the PodDisruptionBudgets only;
+   * podSelectorRefs are resolved to pod IPs into pg_hba.conf, which the instances rewrite and reload.
+   */
+  placementFields: fact(
+    {
+      topologySpreadConstraints: "rolling",
+      enablePDB: "in-place",
+      podSelectorRefs: "reload",
+    } as const satisfies ClusterFields,
+    cite("cnpg", `${PODS}:205`, "TopologySpreadConstraints: cluster.Spec.TopologySpreadConstraints"),
+    cite("cnpg", `${DIFF}:87`, "TopologySpreadConstraints compared"),
+    cite("cnpg", `${CREATE}:118-125`, "reconcilePodDisruptionBudget: delete when disabled, else build"),
+    cite("cnpg", "docs/src/postgresql_conf.md:490-500", "pod events regenerate the configuration and reload"),
+    cite("cnpg", "pkg/postgres/hba/hba.go:29-45", "${podselector:NAME} expansion"),
+  ),
+  /**
    * A replica cluster's designated primary: primary_conninfo, built from the externalClusters entry that replica.source
    * names, is rewritten in override.conf and PostgreSQL reloaded; primary_conninfo is a sighup setting since PostgreSQL
    * 13, so the pod is not restarted. Its replicas stream from the designated primary and are not affected.

@@ -21,4 +21,24 @@ export const CNPG_SOURCES = {
     note: "the Version Packages commit that made @kubernetes-models/cloudnative-pg 1.0.0",
   },
   tlsProvider: { repo: "hashicorp/terraform-provider-tls", ref: "d72d90e1" },
+  pulumiIssue3364: {
+    url: "https://github.com/pulumi/pulumi/issues/3364",
+    title: 'pulumi/pulumi issue #3364: Allow applications to handle "not found" errors from <resource>.get()',
+  },
+  postgresContainers: {
+    url: "https://github.com/cloudnative-pg/postgres-containers",
+    title: "CloudNativePG PostgreSQL container images (minimal, standard, system flavours)",
+  },
+  topologySpreadDocs: {
+    url: "https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/",
+    title: "Kubernetes: Pod Topology Spread Constraints",
+  },
+  wellKnownLabels: {
+    url: "https://kubernetes.io/docs/reference/labels-annotations-taints/#topologykubernetesiozone",
+    title: "Kubernetes: Well-Known Labels, topology.kubernetes.io/zone",
+  },
+  libpqConnectDocs: {
+    url: "https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS",
+    title: "PostgreSQL: libpq parameter key words",
+  },
 } as const satisfies Record<string, Source>;

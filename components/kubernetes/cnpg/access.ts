@@ -3,8 +3,8 @@
  * the NetworkPolicies of its instances and poolers. CloudNativePG puts its own
  * rules first (local peer, streaming_replica and its pooler's user by client
  * certificate) and appends `host all all all <method>`: the lines here admit the
- * application user from the region's client CIDRs only and refuse the rest before
- * that catch-all. Pure.
+ * application user from the region's client CIDRs and, by label, the stack's Poolers
+ * and verification Job, and refuse the rest before that catch-all. Pure.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type { Region, SelfHostedTopology } from "../../topology/types";
@@ -12,6 +12,7 @@ import { LABEL_PREFIX, baseLabels } from "../conventions";
 import { MONITORING_LABEL } from "../manifests/networkPolicies";
 import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 import { CNPG_POOLER } from "../../facts/cnpg/pooler";
+import { isDistributed } from "./distributed";
 
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
@@ -26,17 +27,39 @@ function clientCidrs(topology: SelfHostedTopology, region: Region): readonly str
   return region.primary ? topology.access.clientCidrs : region.access.allowedCidrs;
 }
 
-export function hbaLines(topology: SelfHostedTopology, region: Region): string[] {
+/** The verification Job's pods (manifests/verifyJob.ts labels them so). */
+function verifyPods(topology: SelfHostedTopology): Record<string, string> {
+  return { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": "verify" };
+}
+
+/** Names of the pod selectors pg_hba admits by label (spec.podSelectorRefs). */
+export const HBA_SELECTORS = { poolers: "poolers", verify: "verify" } as const;
+
+/**
+ * pg_hba and the pod selectors it names: the application user from the region's client CIDRs, and from the stack's
+ * Poolers and the verification Job by label (the operator writes each matching pod's IP, so an overlay pod network
+ * outside the CIDRs still reaches the instances); everything else refused before CloudNativePG's catch-all.
+ */
+export function hbaAccess(
+  topology: SelfHostedTopology,
+  region: Region,
+): { pg_hba: string[]; podSelectorRefs: Array<{ name: string; selector: { matchLabels: Record<string, string> } }> } {
   const hostType = topology.access.requireTls ? "hostssl" : "host";
-  return [
-    ...(topology.access.requireTls ? ["hostnossl all all 0.0.0.0/0 reject", "hostnossl all all ::/0 reject"] : []),
-    ...clientCidrs(topology, region).map(
-      (cidr) => `${hostType} ${topology.database} ${topology.user} ${cidr} scram-sha-256`,
-    ),
-    // CloudNativePG appends `host all all all <method>` after these: refuse first what it would admit.
-    "host all all 0.0.0.0/0 reject",
-    "host all all ::/0 reject",
-  ];
+  const line = (address: string) => `${hostType} ${topology.database} ${topology.user} ${address} scram-sha-256`;
+  return {
+    pg_hba: [
+      ...(topology.access.requireTls ? ["hostnossl all all 0.0.0.0/0 reject", "hostnossl all all ::/0 reject"] : []),
+      ...clientCidrs(topology, region).map(line),
+      ...Object.values(HBA_SELECTORS).map((name) => line(`\${podselector:${name}}`)),
+      // CloudNativePG appends `host all all all <method>` after these: refuse first what it would admit.
+      "host all all 0.0.0.0/0 reject",
+      "host all all ::/0 reject",
+    ],
+    podSelectorRefs: [
+      { name: HBA_SELECTORS.poolers, selector: { matchLabels: podsOf(topology, "pooler") } },
+      { name: HBA_SELECTORS.verify, selector: { matchLabels: verifyPods(topology) } },
+    ],
+  };
 }
 
 function cidrs(blocks: readonly string[]): Peer[] {
@@ -65,6 +88,18 @@ function policy(
 }
 
 /**
+ * Other regions that stream from this one: every other region from the primary's; in the distributed topology also,
+ * from another region's, the primary's region (replicationCidrs) and the rest, any of which may follow it once it is
+ * the primary.
+ */
+function otherRegionsCidrs(topology: SelfHostedTopology, region: Region): string[] {
+  if (!region.primary && !isDistributed(topology)) return [];
+  return topology.regions
+    .filter((r) => r.name !== region.name)
+    .flatMap((r) => (r.primary ? topology.access.replicationCidrs : r.access.cidrs));
+}
+
+/**
  * Instances: PostgreSQL from the stack's own pods, the verification Job and the region's
  * client (and, on the primary's side, other regions') CIDRs; the instance manager's status port
  * from the operator (it calls every instance) and other instances; metrics from monitoring.
@@ -74,15 +109,13 @@ export function instanceNetworkPolicy(
   region: Region,
   operatorNamespace: string,
 ): k8s.networking.v1.NetworkPolicyArgs {
-  const remote = region.primary ? topology.regions.flatMap((r) => (r.primary ? [] : r.access.cidrs)) : [];
+  const remote = otherRegionsCidrs(topology, region);
   const instances: Peer = { podSelector: { matchLabels: podsOf(topology, "instance") } };
   const postgres: Peer[] = [
     // Every pod the operator runs for this stack's Clusters and Poolers: instances, poolers, and the
     // bootstrap Jobs that clone a replica cluster (inheritedMetadata puts the stack label on all of them).
     { podSelector: { matchLabels: stackLabel(topology) } },
-    {
-      podSelector: { matchLabels: { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": "verify" } },
-    },
+    { podSelector: { matchLabels: verifyPods(topology) } },
     monitoring,
     ...cidrs([...clientCidrs(topology, region), ...topology.access.replicationCidrs, ...remote]),
   ];
@@ -98,9 +131,7 @@ export function instanceNetworkPolicy(
 
 /** Poolers: from the region's clients and the verification Job; metrics from monitoring. */
 export function poolerNetworkPolicy(topology: SelfHostedTopology, region: Region): k8s.networking.v1.NetworkPolicyArgs {
-  const verify: Peer = {
-    podSelector: { matchLabels: { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": "verify" } },
-  };
+  const verify: Peer = { podSelector: { matchLabels: verifyPods(topology) } };
   return policy(topology, `${topology.name}-pgbouncer`, podsOf(topology, "pooler"), [
     {
       from: [verify, monitoring, ...cidrs(clientCidrs(topology, region))],

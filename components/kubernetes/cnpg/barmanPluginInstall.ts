@@ -26,7 +26,20 @@ function served(crd: CrdShape | undefined, version: string): boolean {
   return crd?.spec?.versions?.some((v) => v.name === version && v.served !== false) ?? false;
 }
 
-/** Why the installed plugin cannot take this stack's ObjectStores, or undefined when it can. */
+/**
+ * The names of the CRD reads: a missing CRD halts the program inside Pulumi's `.get()` before the problem functions
+ * below run (pulumi/pulumi#3364), and the diagnostic prints only the read's name, so the name says what is required.
+ */
+export const PREREQUISITE_READS = {
+  plugin: (name: string) =>
+    `${name}-requires-barman-cloud-plugin-${BARMAN_PLUGIN.version.value}-installed-or-kubernetes.cloudnativePg.installOperator-true`,
+  certManager: (name: string) => `${name}-requires-cert-manager-installed`,
+};
+
+/**
+ * Why the installed plugin cannot take this stack's ObjectStores, or undefined when it can (reached when the CRD
+ * exists; a missing one stops at PREREQUISITE_READS).
+ */
 export function pluginCrdProblem(crd: CrdShape | undefined, cluster: string): string | undefined {
   const version = BARMAN_PLUGIN.objectStoreApi.value.apiVersion.split("/")[1]!;
   if (served(crd, version)) return undefined;

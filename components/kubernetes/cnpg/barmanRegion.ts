@@ -15,7 +15,13 @@ import {
   restoreStoreManifest,
   scheduledBackupManifest,
 } from "./backup";
-import { certManagerProblem, installNamespaceProblem, pluginCrdProblem, usesBarmanPlugin } from "./barmanPluginInstall";
+import {
+  PREREQUISITE_READS,
+  certManagerProblem,
+  installNamespaceProblem,
+  pluginCrdProblem,
+  usesBarmanPlugin,
+} from "./barmanPluginInstall";
 import type { CnpgRegionArgs } from "./cnpgRegion";
 
 export interface BarmanPlugin {
@@ -50,7 +56,7 @@ export function createBarmanPlugin(
   const where = `region ${region.name}'s cluster`;
   if (!engine.installOperator) {
     const check = crdCheck(
-      `${name}-barman-cloud-plugin`,
+      PREREQUISITE_READS.plugin(name),
       BARMAN_PLUGIN.manifestObjects.value.crd,
       (crd) => pluginCrdProblem(crd, where),
       opts,
@@ -60,7 +66,7 @@ export function createBarmanPlugin(
   const namespaceProblem = installNamespaceProblem(engine);
   if (namespaceProblem) throw new Error(`kubernetes.cloudnativePg.operatorNamespace ${namespaceProblem}`);
   const certManager = crdCheck(
-    `${name}-cert-manager`,
+    PREREQUISITE_READS.certManager(name),
     BARMAN_PLUGIN.certManagerCrd.value,
     (crd) => certManagerProblem(crd, where),
     opts,

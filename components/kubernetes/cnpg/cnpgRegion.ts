@@ -17,11 +17,13 @@ import { VerificationJob } from "../verificationJob";
 import { instanceNetworkPolicy, poolerNetworkPolicy } from "./access";
 import { type ClusterManifest, clusterMetadata, mainClusterManifest, replicaClusterManifest } from "./cluster";
 import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
-import { crdProblem, operatorRelease } from "./operator";
+import { CNPG_AVAILABILITY } from "../../facts/cnpg/availability";
+import { crdProblem, operatorCheckName, operatorRelease } from "./operator";
 import { type ClusterPlan, clusterPlans, cnpgNames, poolerTarget } from "./plan";
 import { poolerManifest } from "./pooler";
 import { appUserSecret, caSecret, certificateSecret } from "./secrets";
 import { cnpgVerifyTargets } from "./verify";
+import { isDistributed, members } from "./distributed";
 import { createBarmanPlugin, createBarmanStores, createScheduledBackup } from "./barmanRegion";
 
 export interface CnpgCertificates {
@@ -82,6 +84,8 @@ export class CnpgRegion extends pulumi.ComponentResource {
         topology,
         targets: cnpgVerifyTargets(topology, region),
         waitFor: [...ready, ...this.clusters, ...this.poolers, ...(args.verifyAfter ?? [])],
+        // The operator's image (the Job runs its psql) has postgres as UID 26, not the official image's 999.
+        runAsUser: CNPG_AVAILABILITY.postgresUid.value,
       },
       { parent: this },
     );
@@ -100,7 +104,8 @@ function createOperator(
 
 /**
  * Without an install, the CRD the operator registers must be there, and new enough: read at preview, before
- * anything is created.
+ * anything is created. A missing CRD halts the program inside Pulumi's `.get()` (pulumi/pulumi#3364), before any code
+ * here runs: the read is named so that Pulumi's diagnostic, which prints the name, says what is missing and the fix.
  */
 function checkInstalledOperator(
   name: string,
@@ -109,7 +114,7 @@ function checkInstalledOperator(
 ): pulumi.Output<undefined> {
   if (engine.installOperator) return pulumi.output(undefined);
   const crd = k8s.apiextensions.v1.CustomResourceDefinition.get(
-    `${name}-cloudnative-pg-operator`,
+    operatorCheckName(name),
     CNPG_OPERATOR.crds.value.cluster,
     opts,
   );
@@ -204,19 +209,26 @@ function createCluster(
   );
 }
 
-/** In the primary's region when other regions exist: the main Cluster's primary, for their replica clusters. */
+/**
+ * The region's member of the distributed topology exposed to the other regions, whichever instance the operator
+ * elected (what its -rw selects): the main Cluster's primary for other regions' Clusters, and each other region's
+ * designated primary, which the others stream from once primaryRegion names that region.
+ */
 function createExposedPrimary(
   name: string,
   topology: SelfHostedTopology,
   region: Region,
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Service | undefined {
-  const remoteCidrs = topology.regions.flatMap((r) => (r.primary ? [] : r.access.cidrs));
-  if (!region.primary || remoteCidrs.length === 0) return undefined;
-  const exposed = exposedPrimaryManifest(topology, remoteCidrs);
+  const member = members(topology).find((m) => m.region === region.name);
+  const others = topology.regions.filter((r) => r.name !== region.name);
+  const cidrs = others.flatMap((r) => (r.primary ? topology.access.replicationCidrs : r.access.cidrs));
+  // The primary's region exposes its main Cluster to any other region (its OLAP or OLTP replicas stream from it).
+  const exposes = region.primary || (member !== undefined && isDistributed(topology));
+  if (!member || !exposes || cidrs.length === 0) return undefined;
+  const exposed = exposedPrimaryManifest(topology, [...new Set(cidrs)]);
   const labels = CNPG_OPERATOR.labels.value;
-  // Whichever instance the operator elected (what its -rw selects).
-  const selector = { [labels.cluster]: cnpgNames.main(topology), [labels.instanceRole]: labels.primary };
+  const selector = { [labels.cluster]: member.cluster, [labels.instanceRole]: labels.primary };
   const ports = [{ name: "postgres", port: topology.port, targetPort: CNPG_OPERATOR.postgresPort.value.number }];
   return new k8s.core.v1.Service(
     `${name}-rw-external`,

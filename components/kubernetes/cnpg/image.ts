@@ -31,7 +31,7 @@ export function imageProblem(image: string): string | undefined {
   const version = /^(\d\.?)+/.exec(tag)?.[0];
   const [major, minor] = (version ?? "").split(".");
   if (version === undefined || (minor !== undefined && (minor === "" || Number(minor) >= 100))) {
-    return `has the tag ${tag}, which does not start with a PostgreSQL version (such as 16.10-system-trixie)`;
+    return `has the tag ${tag}, which does not start with a PostgreSQL version (such as 16.14-standard-trixie)`;
   }
   const { minimumMajor } = CNPG_OPERATOR.imageTag.value;
   return Number(major) < minimumMajor
@@ -51,7 +51,7 @@ export function imageIssue(image: string, postgresVersion: number): ConfigIssue 
     key: "kubernetes.images.postgres",
     value: image,
     problem: `${problem}; the operator's webhook refuses such a Cluster`,
-    fix: "tag the image with its PostgreSQL version, e.g. registry.example.com/postgresql:16.10-system-trixie (a digest may follow: …:16.10-system-trixie@sha256:…), or remove it to use the operator's image",
+    fix: "tag the image with its PostgreSQL version, e.g. registry.example.com/postgresql:16.14-standard-trixie (a digest may follow: …:16.14-standard-trixie@sha256:…), or remove it to use the operator's image",
   };
 }
 

@@ -28,12 +28,24 @@ function has(schema: Schema | undefined, path: readonly string[]): boolean {
   return true;
 }
 
-/** Why the installed CRD cannot take this stack's Clusters, or undefined when it can. */
+/**
+ * The name of the read of the operator's CRD. When the CRD is missing, Pulumi's `.get()` halts the program before
+ * crdProblem can run (pulumi/pulumi#3364) and prints only `<type> (<this name>): error: Preview failed: resource
+ * 'clusters.postgresql.cnpg.io' does not exist`: the name carries what is missing and the fix.
+ */
+export function operatorCheckName(name: string): string {
+  return `${name}-requires-cloudnative-pg-${CNPG_OPERATOR.version.value}-installed-or-kubernetes.cloudnativePg.installOperator-true`;
+}
+
+/**
+ * Why the installed CRD cannot take this stack's Clusters, or undefined when it can. A missing CRD never gets here
+ * (operatorCheckName); one without a v1 version does (an operator from before postgresql.cnpg.io/v1).
+ */
 export function crdProblem(engine: CnpgEngine, crd: CrdShape | undefined, cluster: string): string | undefined {
   const name = CNPG_OPERATOR.crds.value.cluster;
   const v1 = crd?.spec?.versions?.find((v) => v.name === "v1");
   if (!v1)
-    return `the CloudNativePG operator is not installed in ${cluster}: its CRD ${name} (postgresql.cnpg.io/v1) is missing. Fix: ${install(engine)}`;
+    return `the CloudNativePG operator in ${cluster} does not serve postgresql.cnpg.io/v1: its CRD ${name} has no v1 version. Fix: ${install(engine)}`;
   const schema = v1.schema?.openAPIV3Schema;
   const missing = CNPG_OPERATOR.requiredCrdFields.value.find((field) => !has(schema, field.path));
   if (missing) {

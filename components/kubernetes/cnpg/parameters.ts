@@ -113,12 +113,27 @@ function walSizeIssues(parameters: Record<string, string>, storageBytes: number,
   return issues;
 }
 
+/**
+ * Another region's OLTP Cluster may be promoted (distributed.ts): a setting that would make its primary refuse writes
+ * is left out, as on the main Cluster; while a replica cluster, recovery refuses writes anyway.
+ */
+function promotableSettings(plan: Extract<ClusterPlan, { kind: "replica" }>, out: ParameterPlan): readonly Setting[] {
+  if (plan.role !== "oltp") return plan.group.settings;
+  return plan.group.settings.filter((setting) => {
+    if (!PRIMARY_HARMFUL.has(setting.name)) return true;
+    out.notes.push(
+      `${setting.name} = ${setting.value} is not set on ${plan.name}: promoting that region (kubernetes.cloudnativePg.primaryRegion) would leave its primary refusing writes; as a replica cluster it refuses them anyway, being in recovery`,
+    );
+    return false;
+  });
+}
+
 /** spec.postgresql.parameters of one Cluster, with every problem the operator would refuse it for. */
 export function clusterParameters(plan: ClusterPlan): ParameterPlan {
   const out: ParameterPlan = { parameters: {}, issues: [], notes: [] };
   const block =
     plan.kind === "main" ? "postgresql.primary" : plan.role === "olap" ? "olap.settings" : "postgresql.replica";
-  const settings = plan.kind === "main" ? mainSettings(plan, out) : plan.group.settings;
+  const settings = plan.kind === "main" ? mainSettings(plan, out) : promotableSettings(plan, out);
   for (const setting of settings) {
     if (REALISED_ELSEWHERE[setting.name] !== undefined && setting.source === "default") continue;
     if (managedParameter(setting.name) !== undefined || !CNPG_PARAMETERS.namePattern.value.test(setting.name)) {

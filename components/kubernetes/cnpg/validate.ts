@@ -140,6 +140,53 @@ function engineBackup(config: ResolvedSelfHosted): Check {
   };
 }
 
+/**
+ * The distributed topology: primaryRegion must name a region with an OLTP Cluster; the Clusters that stream from
+ * another region's (the main one, and the rest, once primaryRegion names that region) need its address; hosts only
+ * for regions the stack has.
+ */
+function distributedTopology(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    const { engine } = config.kubernetes;
+    if (engine.name !== "cloudnative-pg") return;
+    const remote = config.crossRegion.filter((entry) => entry.replicas > 0).map((entry) => entry.region);
+    const { primaryRegion, promotionToken, regionHosts } = engine;
+    if (primaryRegion !== undefined && primaryRegion !== config.region && !remote.includes(primaryRegion)) {
+      issues.push({
+        key: "kubernetes.cloudnativePg.primaryRegion",
+        value: primaryRegion,
+        problem: `is not a region with an OLTP Cluster (${[config.region, ...remote].join(", ")})`,
+        fix: `name one of them, or remove the key (the primary stays in ${config.region})`,
+      });
+    } else if (
+      primaryRegion !== undefined &&
+      primaryRegion !== config.region &&
+      regionHosts[primaryRegion] === undefined
+    ) {
+      issues.push({
+        key: `kubernetes.cloudnativePg.regionHosts.${primaryRegion}`,
+        value: undefined,
+        problem: `is required while primaryRegion is ${primaryRegion}: the other regions' Clusters stream from that region's exposed primary (${config.name}-rw-external in its cluster)`,
+        fix: `set it to that Service's load balancer address (kubectl --context <${primaryRegion}'s> -n ${config.kubernetes.namespace} get service ${config.name}-rw-external)`,
+      });
+    }
+    for (const region of Object.keys(regionHosts).filter((r) => !remote.includes(r)))
+      issues.push({
+        key: `kubernetes.cloudnativePg.regionHosts.${region}`,
+        value: regionHosts[region],
+        problem: `names no crossRegion region with replicas (${remote.join(", ") || "none"})`,
+        fix: "remove it, or add that region under crossRegion",
+      });
+    if (promotionToken !== undefined && remote.length === 0)
+      issues.push({
+        key: "kubernetes.cloudnativePg.promotionToken",
+        value: "(set)",
+        problem: "promotes a Cluster of a distributed topology, but the stack has no other region",
+        fix: "remove it",
+      });
+  };
+}
+
 /** What CloudNativePG's webhooks and managed settings refuse of the resolved config. */
 export function cnpgRules(config: ResolvedSelfHosted): Check[] {
   return [
@@ -149,5 +196,6 @@ export function cnpgRules(config: ResolvedSelfHosted): Check[] {
     engineMonitoring(config),
     clusterNames(config),
     engineBackup(config),
+    distributedTopology(config),
   ];
 }

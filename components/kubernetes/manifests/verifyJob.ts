@@ -22,6 +22,7 @@ export function verifyJobManifest(
   topology: SelfHostedTopology,
   region: string,
   scriptConfigMap: string,
+  uid: number = POSTGRES_UID,
 ): k8s.batch.v1.JobArgs {
   const namespace = topology.kubernetes.namespace;
   const timeoutS = Math.ceil(topology.verification.timeoutMs / 1000);
@@ -48,8 +49,8 @@ export function verifyJobManifest(
         spec: {
           restartPolicy: "Never",
           securityContext: {
-            runAsUser: POSTGRES_UID,
-            runAsGroup: POSTGRES_UID,
+            runAsUser: uid,
+            runAsGroup: uid,
             runAsNonRoot: true,
             seccompProfile: { type: "RuntimeDefault" },
           },

@@ -22,6 +22,7 @@ const CLUSTER_FACTS: FactName[] = [
   "synchronous",
   "certificates",
   "replicaSource",
+  "placementFields",
   "inheritedMetadata",
   "storage",
   "instances",
@@ -80,8 +81,11 @@ function classify<T extends string>(table: Record<string, T>, field: string, kin
   return found;
 }
 
-/** The main Cluster: a new database (initdb) or one restored from an archive (recovery); never a replica cluster. */
-const isMain = (cluster: Registered) => cluster.inputs.spec.replica === undefined;
+/**
+ * The main Cluster: a new database (initdb) or one restored from an archive (recovery), never cloned by pg_basebackup
+ * (in the distributed topology it has a replica stanza too).
+ */
+const isMain = (cluster: Registered) => cluster.inputs.spec.bootstrap?.pg_basebackup === undefined;
 const majorOf = (cluster: Registered) => /:(\d+)/.exec(cluster.inputs.spec.imageName ?? "")?.[1];
 
 const archiver = (cluster: Registered) =>
