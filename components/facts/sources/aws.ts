@@ -147,6 +147,16 @@ export const AWS_SOURCES = {
     path: "doc_source/rds-proxy-setup.md",
     ref: AUG_2023,
   },
+  proxyTls: {
+    title:
+      "Using TLS/SSL with RDS Proxy: certificates from ACM; for verify-ca/verify-full use the Amazon Root CA 1 trust store from Amazon Trust Services (not the RDS bundle); RequireTLS enforces TLS on the proxy",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-proxy.howitworks.html#rds-proxy-security.tls",
+  },
+  rdsCaBundle: {
+    title:
+      "Using SSL/TLS to encrypt a connection to a DB cluster: Aurora endpoints' certificates chain to the RDS CAs; the global bundle at truststore.pki.rds.amazonaws.com verifies every region; RDS Proxy needs no RDS certificates",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.SSL.html",
+  },
   proxySecrets: {
     title: "RDS Proxy database credentials: a secret with keys username and password",
     url: "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-secrets-arns.html",
