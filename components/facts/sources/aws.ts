@@ -157,6 +157,16 @@ export const AWS_SOURCES = {
       "Using SSL/TLS to encrypt a connection to a DB cluster: Aurora endpoints' certificates chain to the RDS CAs; the global bundle at truststore.pki.rds.amazonaws.com verifies every region; RDS Proxy needs no RDS certificates",
     url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.SSL.html",
   },
+  tfIamPropagation: {
+    title:
+      "terraform-provider-aws: IAM changes are retried for propagationTimeout = 2 * time.Minute, citing IAM's eventual-consistency troubleshooting page",
+    url: "https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/iam/wait.go",
+  },
+  iamEventualConsistency: {
+    title:
+      "Troubleshooting IAM: changes are eventually consistent; do not depend on them in critical paths right after the change",
+    url: "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency",
+  },
   proxySecrets: {
     title: "RDS Proxy database credentials: a secret with keys username and password",
     url: "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-secrets-arns.html",

@@ -1,0 +1,13 @@
+/**
+ * IAM is eventually consistent: a role's new policy may not be visible to the
+ * service assuming the role for a while. AWS gives no figure; the provider
+ * retries IAM-dependent calls for two minutes, citing that page, and so does
+ * the deploy check before it calls a proxy's AUTH_FAILURE a real one.
+ */
+import { type Fact, cite, fact } from "../fact";
+
+export const IAM_PROPAGATION_WINDOW_MS: Fact<number> = fact(
+  2 * 60_000,
+  cite("tfIamPropagation", "propagationTimeout = 2 * time.Minute"),
+  cite("iamEventualConsistency", "Changes that I make are not always immediately visible"),
+);
