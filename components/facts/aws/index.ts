@@ -7,3 +7,4 @@ export * from "./replacement";
 export * from "./restore";
 export * from "./tls";
 export * from "./iam";
+export * from "./serverless";

@@ -167,6 +167,11 @@ export const AWS_SOURCES = {
       "Troubleshooting IAM: changes are eventually consistent; do not depend on them in critical paths right after the change",
     url: "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency",
   },
+  serverlessV2Create: {
+    title:
+      "Creating a cluster that uses Aurora Serverless v2: set the cluster's capacity range (ServerlessV2ScalingConfiguration) before adding any db.serverless instance",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.create.html",
+  },
   proxySecrets: {
     title: "RDS Proxy database credentials: a secret with keys username and password",
     url: "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-secrets-arns.html",
