@@ -405,7 +405,7 @@ const auroraOptions = fc.record(
     monitoringInterval: fc.constantFrom(0, 1, 60),
     manageMasterUserPassword: fc.boolean(),
     logRetentionDays: fc.constantFrom(0, 7, 30, 365),
-    iamDatabaseAuthentication: fc.boolean(),
+    iamDatabaseAuthentication: fc.constant(false),
     caCertIdentifier: fc.constantFrom("rds-ca-rsa2048-g1", "rds-ca-ecc384-g1"),
     windows: fc.constantFrom(
       { preferredBackupWindow: "03:00-04:00", preferredMaintenanceWindow: "sun:05:00-sun:06:00" },

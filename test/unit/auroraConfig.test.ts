@@ -35,6 +35,16 @@ const US_KEY = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-4e5f-6789-0abc-d
 const rows: Array<{ mistake: string; config: Raw; expect: string[] }> = [
   {
     mistake:
+      "IAM database authentication (the proxy logs in with a password secret; a role granted rds_iam refuses it)",
+    config: withAurora({ iamDatabaseAuthentication: true }),
+    expect: [
+      "aurora.iamDatabaseAuthentication = true",
+      "a role granted rds_iam accepts IAM tokens only",
+      "remove aurora.iamDatabaseAuthentication",
+    ],
+  },
+  {
+    mistake:
       "Aurora Serverless v2 (db.serverless needs a capacity range on the cluster, which the product does not set)",
     config: withAurora({ instanceClass: { writer: "db.r6g.large", reader: SERVERLESS_V2_CLASS.value.instanceClass } }),
     expect: [

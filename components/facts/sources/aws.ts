@@ -172,6 +172,11 @@ export const AWS_SOURCES = {
       "Creating a cluster that uses Aurora Serverless v2: set the cluster's capacity range (ServerlessV2ScalingConfiguration) before adding any db.serverless instance",
     url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.create.html",
   },
+  iamDbAuthPostgres: {
+    title:
+      "Creating a database account using IAM authentication (PostgreSQL): GRANT rds_iam; a user with rds_iam can log in only with an IAM authentication token",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.DBAccounts.html",
+  },
   proxySecrets: {
     title: "RDS Proxy database credentials: a secret with keys username and password",
     url: "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-secrets-arns.html",
