@@ -1,7 +1,8 @@
 /** StackOutputs for Aurora, from the endpoints AWS assigns. */
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type Endpoint, type Reader } from "../contract/stackOutputs";
+import { type Endpoint, type Reader, type StackOutputs } from "../contract/stackOutputs";
+import { auroraTls } from "./endpointTls";
 import { type StackOutputValues, toOutputValues } from "../outputs/pulumiOutputs";
 import { commonOutputs } from "../outputs/commonOutputs";
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
@@ -83,6 +84,24 @@ function poolsOf(created: CreatedEndpoints, readPool: pulumi.Output<Endpoint>, a
     .apply(([write, read, olap]) => ({ write, read, ...(olap ? { olap } : {}) }));
 }
 
+/** Every host the outputs name, with what it demands and the bundle that verifies it. */
+function tlsOf(topology: AuroraTopology, created: CreatedEndpoints, pools: pulumi.Output<StackOutputs["pools"]>) {
+  const hosts = (inputs: ReadonlyArray<pulumi.Input<string>>) => pulumi.all([...inputs]);
+  const cluster = hosts([
+    created.writer,
+    created.oltpReader,
+    ...(created.olap !== undefined ? [created.olap] : []),
+    ...created.instances.map((i) => i.endpoint),
+    ...created.secondaries.flatMap((s) => [s.readerEndpoint, ...s.readers.map((r) => r.endpoint)]),
+  ]);
+  const proxy = hosts(created.proxy ? [created.proxy.write, created.proxy.readOnly] : []);
+  return pulumi
+    .all([cluster, proxy, pools])
+    .apply(([c, p, { write, read, olap }]) =>
+      auroraTls(topology, { cluster: c, proxy: p, pools: [write.host, read.host, ...(olap ? [olap.host] : [])] }),
+    );
+}
+
 export function auroraStackOutputs(
   topology: AuroraTopology,
   created: CreatedEndpoints,
@@ -109,8 +128,7 @@ export function auroraStackOutputs(
         .apply(([readOnly, masterSecretArn]) =>
           auroraNotes(topology, { proxyReadOnlyEndpoint: readOnly, masterSecretArn }),
         ),
-      // rds.force_ssl; Aurora's certificates chain to the RDS CA bundle, which clients fetch from AWS.
-      tls: { required: topology.access.requireTls },
+      tls: tlsOf(topology, created, poolsOf(created, readPool, at)),
     },
     password,
   );

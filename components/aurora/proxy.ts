@@ -64,9 +64,9 @@ export class AuroraProxy extends pulumi.ComponentResource {
   constructor(name: string, args: AuroraProxyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:aurora:Proxy", name, {}, opts);
     this.secretArn = proxySecretArn(name, args.credentials, args.aurora.kmsKeyId, this);
-    const role = createProxyRole(name, this.secretArn, args, this);
+    const { role, policy } = createProxyRole(name, this.secretArn, args, this);
     const network = { vpcSubnetIds: [...args.aurora.subnetIds], vpcSecurityGroupIds: [args.securityGroupId] };
-    this.proxy = createRdsProxy(name, { role, secretArn: this.secretArn, network, aurora: args.aurora }, this);
+    this.proxy = createRdsProxy(name, { role, policy, secretArn: this.secretArn, network, aurora: args.aurora }, this);
     createProxyTarget(name, this.proxy, args, this);
     this.readOnly = createReadOnlyEndpoint(name, this.proxy, network, this);
     this.registerOutputs({ endpoint: this.proxy.endpoint, readOnlyEndpoint: this.readOnly.endpoint });
@@ -161,7 +161,7 @@ function createProxyRole(
   secretArn: pulumi.Output<string>,
   args: Pick<AuroraProxyArgs, "aurora" | "region">,
   parent: pulumi.Resource,
-): aws.iam.Role {
+): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
   const role = new aws.iam.Role(
     `${name}-role`,
     {
@@ -173,17 +173,23 @@ function createProxyRole(
     },
     { parent },
   );
-  new aws.iam.RolePolicy(
+  const policy = new aws.iam.RolePolicy(
     `${name}-read-secret`,
     { role: role.id, policy: secretArn.apply((arn) => proxyRolePolicy(arn, args.aurora.kmsKeyId, args.region)) },
     { parent },
   );
-  return role;
+  return { role, policy };
 }
 
 function createRdsProxy(
   name: string,
-  args: { role: aws.iam.Role; secretArn: pulumi.Output<string>; network: ProxyNetwork; aurora: AuroraSettings },
+  args: {
+    role: aws.iam.Role;
+    policy: aws.iam.RolePolicy;
+    secretArn: pulumi.Output<string>;
+    network: ProxyNetwork;
+    aurora: AuroraSettings;
+  },
   parent: pulumi.Resource,
 ): aws.rds.Proxy {
   return new aws.rds.Proxy(
@@ -203,7 +209,8 @@ function createRdsProxy(
       ],
       ...args.network,
     },
-    { parent },
+    // The role alone is not enough: without its policy the proxy's first secret fetch fails (AUTH_FAILURE).
+    { parent, dependsOn: [args.policy] },
   );
 }
 

@@ -4,6 +4,7 @@
  * protections, and the promotion order autoscaled readers end up in.
  */
 import { AUTOSCALING, GLOBAL_DATABASE } from "../facts/aws/limits";
+import { RDS_IAM_ROLE_REFUSES_PASSWORDS } from "../facts/aws/iam";
 import type { ResolvedAurora } from "../config/resolve";
 import { parseBackupWindow, parseMaintenanceWindow, windowsOverlap } from "../config/windows";
 import type { Check } from "../topology/validate/rule";
@@ -113,6 +114,26 @@ function promotion(config: ResolvedAurora): Check {
   };
 }
 
+/** IAM database authentication is not wired end to end (proxy iamAuth, tokens in the client): refused, not half-on. */
+function iamAuthentication(config: ResolvedAurora): Check {
+  return ({ issues }) => {
+    if (!config.aurora.iamDatabaseAuthentication) return;
+    issues.push({
+      key: "aurora.iamDatabaseAuthentication",
+      value: true,
+      problem: `is not supported: RDS Proxy logs in with a password secret and the outputs carry a password, while a role granted rds_iam ${RDS_IAM_ROLE_REFUSES_PASSWORDS.value ? "accepts IAM tokens only" : "changes how it logs in"}, so granting it (as IAM authentication needs) breaks every login through the proxy`,
+      fix: "remove aurora.iamDatabaseAuthentication (the application logs in with the password in the stack outputs); IAM tokens to RDS Proxy are not offered yet",
+    });
+  };
+}
+
 export function auroraOptionRules(config: ResolvedAurora): Check[] {
-  return [managedPassword(config), windows(config), versions(config), replacement(config), promotion(config)];
+  return [
+    managedPassword(config),
+    windows(config),
+    versions(config),
+    replacement(config),
+    promotion(config),
+    iamAuthentication(config),
+  ];
 }

@@ -32,7 +32,7 @@ function fromEndpoint(outputs: StackOutputs, endpoint: Endpoint): PoolTarget {
       database: outputs.database,
       user: outputs.user,
       password: outputs.password,
-      ssl: sslFor(outputs, undefined),
+      ssl: sslFor(outputs, undefined, endpoint.host),
     },
   };
 }

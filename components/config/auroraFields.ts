@@ -177,7 +177,7 @@ export const aurora = z.strictObject({
   ),
   iamDatabaseAuthentication: doc(
     bool.prefault(false),
-    "IAM database authentication (grant rds_iam to the roles that use it)",
+    "IAM database authentication: refused (RDS Proxy logs in with a password secret; not wired end to end)",
   ),
   proxy: z
     .strictObject({

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { closestKey } from "./errors";
+import { SERVERLESS_V2_CLASS } from "../facts/aws/serverless";
 import { CHANGE_ID_RULE, PRODUCT_LABEL_KEYS, changeIdProblem, labelKeyProblem, labelValueProblem } from "./labels";
 import { OVERRIDABLE_GUC_NAMES, gucSpec } from "../settings/registry";
 import { gucValueProblem, normaliseGucValue } from "../settings/values";
@@ -222,8 +223,16 @@ export function awsId(prefix: string, what: string) {
 }
 
 export const instanceClass = z.string().transform((raw, ctx) => {
-  if (!/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(raw) && raw !== "db.serverless") {
-    return fail(ctx, raw, "is not an RDS instance class", "write a class such as db.r6g.large or db.serverless");
+  // Serverless v2 needs a capacity range on the cluster that the product does not set (facts/aws/serverless.ts).
+  if (raw === SERVERLESS_V2_CLASS.value.instanceClass)
+    return fail(
+      ctx,
+      raw,
+      `is Aurora Serverless v2, which needs ${SERVERLESS_V2_CLASS.value.needs}; this product does not set one, so AWS would refuse the instance`,
+      "write a provisioned class such as db.r6g.large (db.t4g.medium for development)",
+    );
+  if (!/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(raw)) {
+    return fail(ctx, raw, "is not an RDS instance class", "write a class such as db.r6g.large");
   }
   return raw;
 });

@@ -1,17 +1,39 @@
 /** Connections the verifier (and the status table, promote, the tests) open to any endpoint of a stack. */
 import pg from "pg";
-import type { Endpoint, StackOutputs } from "./stackOutputs";
+import { readFileSync } from "node:fs";
+import type { Endpoint, EndpointTls, StackOutputs } from "./stackOutputs";
+import { endpointTls } from "./urls";
 
 export type SslMode = "disable" | "require";
 
 /**
  * TLS as the stack asks: verified against its CA when the outputs carry one (libpq's verify-ca: no host name check).
  */
-export function sslFor(outputs: Pick<StackOutputs, "tls">, sslmode: SslMode | undefined): pg.ClientConfig["ssl"] {
+export function sslFor(
+  outputs: Pick<StackOutputs, "tls">,
+  sslmode: SslMode | undefined,
+  host?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): pg.ClientConfig["ssl"] {
+  const own = host === undefined ? undefined : endpointTls(outputs.tls, host);
+  if (own) return sslmode === "disable" ? false : verifyFull(own, env);
   const mode = sslmode ?? (outputs.tls?.required ? "require" : "disable");
   if (mode === "disable") return false;
   const ca = outputs.tls?.caPem;
   return ca ? { ca, checkServerIdentity: () => undefined } : { rejectUnauthorized: false };
+}
+
+/**
+ * libpq's verify-full for an endpoint with a public CA bundle: the chain and the host name. The bundle comes from
+ * PGSSLROOTCERT as with libpq; without it, Node's own roots serve when they hold the bundle's (Amazon Root CA 1).
+ */
+function verifyFull(own: EndpointTls, env: NodeJS.ProcessEnv): pg.ClientConfig["ssl"] {
+  const file = env.PGSSLROOTCERT;
+  if (file) return { ca: readFileSync(file, "utf8"), rejectUnauthorized: true };
+  if (own.caBundle.inSystemStores) return { rejectUnauthorized: true };
+  throw new Error(
+    `${own.host} serves a certificate from the ${own.caBundle.name}, which no system store holds: download ${own.caBundle.url} and set PGSSLROOTCERT to its path (it may hold other bundles too) to connect with sslmode=verify-full.`,
+  );
 }
 
 export interface ClientOptions {
@@ -39,7 +61,7 @@ export function stackClient(
     connectionTimeoutMillis: 5000,
     ...(options.queryTimeoutMs !== undefined ? { query_timeout: options.queryTimeoutMs } : {}),
     application_name: options.applicationName ?? "pg-read-replicas",
-    ssl: sslFor(outputs, options.sslmode),
+    ssl: sslFor(outputs, options.sslmode, endpoint.host),
   });
   client.on("error", () => undefined);
   return client;

@@ -63,6 +63,13 @@ export const backupOutputsSchema = z.object({
   schedule: z.string().optional(),
 });
 
+/** What one endpoint demands, and the public CA bundle that verifies its certificate (clients then use verify-full). */
+const endpointTlsSchema = z.object({
+  host: z.string(),
+  required: z.boolean(),
+  caBundle: z.object({ name: z.string(), url: z.string(), inSystemStores: z.boolean() }),
+});
+
 export const stackOutputsSchema = z.object({
   backend: z.enum(BACKENDS),
   database: z.string().min(1),
@@ -82,13 +89,21 @@ export const stackOutputsSchema = z.object({
   /** What the backend does differently from the topology, or cannot do, in words; empty when nothing. */
   notes: z.array(z.string()),
   /** Whether servers and pools refuse plain text, and the CA their certificates chain to (public). */
-  tls: z.object({ required: z.boolean(), caPem: z.string().optional() }).optional(),
+  tls: z
+    .object({
+      required: z.boolean(),
+      caPem: z.string().optional(),
+      /** Per endpoint, when they differ (Aurora: RDS Proxy and the cluster demand and serve differently). */
+      endpoints: z.array(endpointTlsSchema).optional(),
+    })
+    .optional(),
   connectionUrls: connectionUrlsSchema,
   backup: backupOutputsSchema.optional(),
 });
 
 export type Backend = (typeof BACKENDS)[number];
 export type Endpoint = z.infer<typeof endpointSchema>;
+export type EndpointTls = z.infer<typeof endpointTlsSchema>;
 export type Reader = z.infer<typeof readerSchema>;
 export type VerificationBounds = z.infer<typeof verificationBoundsSchema>;
 export type RegionOutputs = z.infer<typeof regionOutputsSchema>;

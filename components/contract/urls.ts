@@ -4,7 +4,7 @@
  * on request. The primary URL is the write pool: every write (and every primary read) goes
  * through the transaction-mode pooler in front of the writer, as the application's own would.
  */
-import type { ConnectionUrls, Endpoint, StackOutputs } from "./stackOutputs";
+import type { ConnectionUrls, Endpoint, EndpointTls, StackOutputs } from "./stackOutputs";
 import { shq } from "../ground/shell";
 
 export const ENV_NAMES = {
@@ -24,9 +24,18 @@ function hostPart(host: string): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }
 
+/** The TLS entry the outputs give this endpoint, when they give endpoints their own. */
+export function endpointTls(tls: StackOutputs["tls"], host: string): EndpointTls | undefined {
+  return tls?.endpoints?.find((e) => e.host === host);
+}
+
 export function connectionUrl(source: UrlSource, endpoint: Endpoint, options: UrlOptions = {}): string {
   const credentials = `${encodeURIComponent(source.user)}:${encodeURIComponent(source.password)}`;
   const base = `postgresql://${credentials}@${hostPart(endpoint.host)}:${endpoint.port}/${encodeURIComponent(source.database)}`;
+  // An endpoint with a public CA bundle is verified in full (host name too); libpq reads the bundle from
+  // sslrootcert, else PGSSLROOTCERT or ~/.postgresql/root.crt (the README says which bundles to put there).
+  if (endpointTls(source.tls, endpoint.host))
+    return `${base}?sslmode=verify-full${options.sslrootcert ? `&sslrootcert=${encodeURIComponent(options.sslrootcert)}` : ""}`;
   if (!source.tls?.required) return base;
   // libpq's sslmode=require encrypts without checking the certificate; with the stack's CA at hand, verify against it.
   const params = options.sslrootcert

@@ -32,7 +32,6 @@ describe("aurora-dev with an RDS-managed master password and the operational opt
         preferredMaintenanceWindow: "sun:05:00-sun:06:00",
         preferredBackupWindow: "03:00-04:00",
         caCertIdentifier: "rds-ca-rsa4096-g1",
-        iamDatabaseAuthentication: true,
         logRetentionDays: 90,
       }),
     );
@@ -43,7 +42,7 @@ describe("aurora-dev with an RDS-managed master password and the operational opt
     expect(cluster).toMatchObject({
       manageMasterUserPassword: true,
       masterUserSecretKmsKeyId: KEY,
-      iamDatabaseAuthenticationEnabled: true,
+      iamDatabaseAuthenticationEnabled: false,
       applyImmediately: true,
     });
     expect(cluster.masterPassword).toBeUndefined();

@@ -17,8 +17,11 @@ describe.each(["dev", "staging", "prod", "aurora-dev", "aurora-prod", "local"])(
       database: (await resolve(program.database)).value,
       user: (await resolve(program.user)).value,
     };
+    // An endpoint the outputs give a CA bundle of its own (Aurora) is verified in full; others as the stack asks.
+    const mode = (host: string) =>
+      tls?.endpoints?.some((e) => e.host === host) ? "?sslmode=verify-full" : tls?.required ? "?sslmode=require" : "";
     const expected = (endpoint: { host: string; port: number }) =>
-      `postgresql://${user}:${encodeURIComponent(password)}@${endpoint.host}:${endpoint.port}/${database}${tls?.required ? "?sslmode=require" : ""}`;
+      `postgresql://${user}:${encodeURIComponent(password)}@${endpoint.host}:${endpoint.port}/${database}${mode(endpoint.host)}`;
     expect(urls.value.primary).toBe(expected(pools.write));
     expect(urls.value.replica).toBe(expected(pools.read));
     expect(urls.value.olap).toBe(pools.olap ? expected(pools.olap) : undefined);

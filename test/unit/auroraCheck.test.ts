@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { checkAurora, checkAuroraOnce } from "../../components/aurora/check/checkAurora";
 import type { AuroraExpectation } from "../../components/aurora/check/handover";
 import { type FakeAws, fakeAuroraApi, healthyAws } from "../support/fakeAurora";
+import { IAM_PROPAGATION_WINDOW_MS } from "../../components/facts/aws";
 
 const expectation: AuroraExpectation = {
   timeoutMs: 0,
@@ -269,5 +270,44 @@ describe("the Aurora check", () => {
     });
     expect(report.attempts).toBe(1);
     expect(report.needsAction).toHaveLength(1);
+  });
+
+  const authFailure = (aws: FakeAws) =>
+    (aws.proxyTargets[1] = { ...aws.proxyTargets[1]!, state: "UNAVAILABLE", reason: "AUTH_FAILURE" });
+
+  it("keeps polling on AUTH_FAILURE through IAM's propagation window, naming what it waits for, and passes once the policy is visible", async () => {
+    const aws = healthyAws();
+    const healthy = aws.proxyTargets[1]!;
+    authFailure(aws);
+    let clock = 0;
+    const report = await checkAurora({ ...expectation, timeoutMs: 15 * 60_000 }, fakeAuroraApi(aws), {
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms;
+        if (clock >= IAM_PROPAGATION_WINDOW_MS.value / 2) aws.proxyTargets[1] = healthy;
+      },
+    });
+    expect(report.ok).toBe(true);
+    expect(report.attempts).toBeGreaterThan(1);
+    const once = await checkAuroraOnce(expectation, fakeAuroraApi((authFailure(aws), aws)), 15_000);
+    expect(once.needsAction).toEqual([]);
+    expect(once.problems.join("\n")).toMatch(
+      /Waiting up to 120 s \(15 s so far\) for IAM to make the proxy role's policy visible/,
+    );
+  });
+
+  it("calls AUTH_FAILURE a failure once IAM's propagation window has passed, and stops there", async () => {
+    const aws = healthyAws();
+    authFailure(aws);
+    let clock = 0;
+    const report = await checkAurora({ ...expectation, timeoutMs: 15 * 60_000 }, fakeAuroraApi(aws), {
+      now: () => clock,
+      sleep: async (ms) => void (clock += ms),
+    });
+    expect(report.ok).toBe(false);
+    expect(clock).toBeGreaterThanOrEqual(IAM_PROPAGATION_WINDOW_MS.value);
+    expect(clock).toBeLessThan(IAM_PROPAGATION_WINDOW_MS.value + 30_000);
+    expect(report.needsAction).toHaveLength(1);
+    expect(report.needsAction[0]).not.toMatch(/Waiting/);
   });
 });

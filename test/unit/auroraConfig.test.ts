@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
+import { SERVERLESS_V2_CLASS } from "../../components/facts/aws";
 import { type Raw, auroraBase, auroraSecondary, patched, refusalMessage, withAurora } from "../support/configs";
 
 const aurora = auroraBase();
@@ -32,6 +33,26 @@ const secondaries = (count: number) =>
 const US_KEY = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-4e5f-6789-0abc-def012345678";
 
 const rows: Array<{ mistake: string; config: Raw; expect: string[] }> = [
+  {
+    mistake:
+      "IAM database authentication (the proxy logs in with a password secret; a role granted rds_iam refuses it)",
+    config: withAurora({ iamDatabaseAuthentication: true }),
+    expect: [
+      "aurora.iamDatabaseAuthentication = true",
+      "a role granted rds_iam accepts IAM tokens only",
+      "remove aurora.iamDatabaseAuthentication",
+    ],
+  },
+  {
+    mistake:
+      "Aurora Serverless v2 (db.serverless needs a capacity range on the cluster, which the product does not set)",
+    config: withAurora({ instanceClass: { writer: "db.r6g.large", reader: SERVERLESS_V2_CLASS.value.instanceClass } }),
+    expect: [
+      'aurora.instanceClass.reader = "db.serverless"',
+      "is Aurora Serverless v2, which needs the cluster's ServerlessV2ScalingConfiguration",
+      "write a provisioned class such as db.r6g.large",
+    ],
+  },
   {
     mistake: "a KMS alias as the cluster's key (the provider wants an ARN; RDS reads back the key ARN)",
     config: withAurora({ kmsKeyId: "alias/pg-prod" }),

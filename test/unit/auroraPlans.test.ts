@@ -68,14 +68,13 @@ describe("Aurora plans", () => {
         preferredMaintenanceWindow: "Sun:05:00-Sun:06:00",
         preferredBackupWindow: "03:00-04:00",
         caCertIdentifier: "rds-ca-ecc384-g1",
-        iamDatabaseAuthentication: true,
       },
     });
     expect(clusterArgs(topology, base(topology))).toMatchObject({
       applyImmediately: true,
       preferredMaintenanceWindow: "sun:05:00-sun:06:00",
       preferredBackupWindow: "03:00-04:00",
-      iamDatabaseAuthenticationEnabled: true,
+      iamDatabaseAuthenticationEnabled: false,
     });
     const writer = instanceArgs(topology, topology.primary, ctx);
     expect(writer).toMatchObject({

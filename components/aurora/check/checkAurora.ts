@@ -16,7 +16,12 @@ import type { AuroraApi } from "./api";
 import type { AuroraExpectation } from "./handover";
 import { type AuroraCheckReport, newReport, problem } from "./report";
 
-export async function checkAuroraOnce(exp: AuroraExpectation, api: AuroraApi): Promise<AuroraCheckReport> {
+/** One round; `elapsedMs` since the check began bounds how long an AUTH_FAILURE counts as IAM still propagating. */
+export async function checkAuroraOnce(
+  exp: AuroraExpectation,
+  api: AuroraApi,
+  elapsedMs = 0,
+): Promise<AuroraCheckReport> {
   const report = newReport();
   const primaryRegion = exp.clusters.find((c) => c.primary)?.region;
   for (const cluster of exp.clusters) {
@@ -33,7 +38,7 @@ export async function checkAuroraOnce(exp: AuroraExpectation, api: AuroraApi): P
   }
   if (exp.proxy) {
     try {
-      await checkProxy(exp.proxy, api, report);
+      await checkProxy(exp.proxy, api, report, elapsedMs);
     } catch (error) {
       problem(
         report,
@@ -54,7 +59,7 @@ export async function checkAurora(
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const started = now();
   for (let attempt = 1; ; attempt++) {
-    const report = await checkAuroraOnce(exp, api);
+    const report = await checkAuroraOnce(exp, api, now() - started);
     report.attempts = attempt;
     const nothingToWaitFor = report.problems.length > 0 && report.problems.length === report.needsAction.length;
     if (report.ok || nothingToWaitFor || now() - started >= exp.timeoutMs) return report;

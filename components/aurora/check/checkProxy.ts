@@ -6,6 +6,7 @@
 import type { AuroraApi } from "./api";
 import { type AuroraCheckReport, problem } from "./report";
 import { secretsManagerViaService } from "../../facts/aws/provider";
+import { IAM_PROPAGATION_WINDOW_MS } from "../../facts/aws/iam";
 
 function fixFor(reason: string | undefined, region: string): string {
   switch (reason) {
@@ -26,10 +27,25 @@ function fixFor(reason: string | undefined, region: string): string {
 const WAITABLE_STATES = new Set(["REGISTERING"]);
 const WAITABLE_REASONS = new Set(["PENDING_PROXY_CAPACITY", "PROMOTED", "INVALID_REPLICATION_STATE"]);
 
+/**
+ * AUTH_FAILURE right after creation may be IAM's eventual consistency (the role's policy not yet visible to the
+ * proxy): waitable within the propagation window, counted from the check's start, a real failure after it.
+ */
+function authFailureWaitable(reason: string | undefined, elapsedMs: number): boolean {
+  return reason === "AUTH_FAILURE" && elapsedMs < IAM_PROPAGATION_WINDOW_MS.value;
+}
+
+function waitingFor(reason: string | undefined, elapsedMs: number): string {
+  if (!authFailureWaitable(reason, elapsedMs)) return "";
+  const windowS = IAM_PROPAGATION_WINDOW_MS.value / 1000;
+  return ` Waiting up to ${windowS} s (${Math.floor(elapsedMs / 1000)} s so far) for IAM to make the proxy role's policy visible (eventual consistency) before calling it a failure.`;
+}
+
 export async function checkProxy(
   proxy: { region: string; name: string },
   api: AuroraApi,
   report: AuroraCheckReport,
+  elapsedMs = 0,
 ): Promise<void> {
   const { region, name } = proxy;
   const targets = await api.describeProxyTargets(region, name);
@@ -46,11 +62,14 @@ export async function checkProxy(
       ...(target.reason ? { reason: target.reason } : {}),
     });
     if (state === "AVAILABLE" || state === "UNUSED") continue;
-    const waitable = WAITABLE_STATES.has(state) || WAITABLE_REASONS.has(target.reason ?? "");
+    const waitable =
+      WAITABLE_STATES.has(state) ||
+      WAITABLE_REASONS.has(target.reason ?? "") ||
+      authFailureWaitable(target.reason, elapsedMs);
     const why = [target.reason, target.description].filter(Boolean).join(": ");
     problem(
       report,
-      `RDS Proxy ${name} in ${region}: target ${target.id} (${target.role ?? "UNKNOWN"}) is ${state}${why ? ` (${why})` : ""}, not AVAILABLE. Fix: ${fixFor(target.reason, region)}.`,
+      `RDS Proxy ${name} in ${region}: target ${target.id} (${target.role ?? "UNKNOWN"}) is ${state}${why ? ` (${why})` : ""}, not AVAILABLE. Fix: ${fixFor(target.reason, region)}.${waitingFor(target.reason, elapsedMs)}`,
       !waitable,
     );
   }

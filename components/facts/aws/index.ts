@@ -5,3 +5,6 @@ export * from "./parameters";
 export * from "./provider";
 export * from "./replacement";
 export * from "./restore";
+export * from "./tls";
+export * from "./iam";
+export * from "./serverless";

@@ -147,6 +147,36 @@ export const AWS_SOURCES = {
     path: "doc_source/rds-proxy-setup.md",
     ref: AUG_2023,
   },
+  proxyTls: {
+    title:
+      "Using TLS/SSL with RDS Proxy: certificates from ACM; for verify-ca/verify-full use the Amazon Root CA 1 trust store from Amazon Trust Services (not the RDS bundle); RequireTLS enforces TLS on the proxy",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-proxy.howitworks.html#rds-proxy-security.tls",
+  },
+  rdsCaBundle: {
+    title:
+      "Using SSL/TLS to encrypt a connection to a DB cluster: Aurora endpoints' certificates chain to the RDS CAs; the global bundle at truststore.pki.rds.amazonaws.com verifies every region; RDS Proxy needs no RDS certificates",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.SSL.html",
+  },
+  tfIamPropagation: {
+    title:
+      "terraform-provider-aws: IAM changes are retried for propagationTimeout = 2 * time.Minute, citing IAM's eventual-consistency troubleshooting page",
+    url: "https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/iam/wait.go",
+  },
+  iamEventualConsistency: {
+    title:
+      "Troubleshooting IAM: changes are eventually consistent; do not depend on them in critical paths right after the change",
+    url: "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency",
+  },
+  serverlessV2Create: {
+    title:
+      "Creating a cluster that uses Aurora Serverless v2: set the cluster's capacity range (ServerlessV2ScalingConfiguration) before adding any db.serverless instance",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.create.html",
+  },
+  iamDbAuthPostgres: {
+    title:
+      "Creating a database account using IAM authentication (PostgreSQL): GRANT rds_iam; a user with rds_iam can log in only with an IAM authentication token",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.DBAccounts.html",
+  },
   proxySecrets: {
     title: "RDS Proxy database credentials: a secret with keys username and password",
     url: "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-secrets-arns.html",
