@@ -43,6 +43,14 @@ export function groupLabels(
   return { ...base, ...groupSelector(topology, group), [`${LABEL_PREFIX}/role`]: group.role };
 }
 
+/**
+ * The role a database pod serves in now: `writer` or `standby`. The primary's template says `writer`, every replica
+ * group's `standby`; a failover or switchover relabels the promoted pod (kubernetes/statefulset/servingLabels.ts),
+ * as Patroni labels its pods `role=master|replica`. ro selects `standby`, so a Ready writer is never its endpoint.
+ */
+export const SERVING_LABEL = `${LABEL_PREFIX}/serving`;
+export const SERVING = { writer: "writer", standby: "standby" } as const;
+
 /** Selects every database pod of one role: the rw, ro and olap Services use these. */
 export function roleSelector(topology: Topology, role: NodeRole): Record<string, string> {
   return {
@@ -81,6 +89,10 @@ export const PATHS = {
   pgdata: "/var/lib/postgresql/data/pgdata",
   replicationPassfile: "/var/lib/postgresql/data/replication.pgpass",
   socketDir: "/var/run/postgresql",
+  /** The pod's labels (downward API), read by the readiness probe of a pod that may be the writer. */
+  podLabels: "/etc/pg-read-replicas-pod/labels",
+  /** The fence's `writer` key (a ConfigMap volume, updated in place), read by the same probe. */
+  fenceWriter: "/etc/pg-read-replicas-fence/writer",
   pgbouncerDir: "/etc/pgbouncer",
   /** pgBackRest (stack config backup/restore): one file for every pod (PGDATA is the same path in all of them). */
   pgbackrestConf: "/etc/pg-read-replicas/pgbackrest.conf",

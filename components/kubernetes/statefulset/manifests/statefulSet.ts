@@ -2,7 +2,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { NodeGroup, SelfHostedTopology } from "../../../topology/types";
-import { baseLabels, groupLabels, groupSelector, names } from "../../conventions";
+import { SERVING, SERVING_LABEL, baseLabels, groupLabels, groupSelector, names } from "../../conventions";
 import { databasePodSpec } from "./databasePod";
 import { claimRetentionPolicy } from "../volumeProtection";
 
@@ -25,11 +25,6 @@ export interface PodHashes {
 export function replicaCount(topology: Topology, group: NodeGroup): number {
   if (group.role === "primary") return topology.kubernetes.writer === group.members[0].name ? 1 : 0;
   return group.members.length;
-}
-
-/** The promoted pod is a writer in a replica group: it never passes that group's (standby) readiness. */
-export function holdsPromotedWriter(topology: Topology, group: NodeGroup): boolean {
-  return group.role !== "primary" && group.members.some((member) => member.name === topology.kubernetes.writer);
 }
 
 /** The group whose pod is the writer (the primary's, or after a failover the promoted replica's). */
@@ -64,11 +59,16 @@ export function awaitSeconds(topology: Topology, group: NodeGroup): number {
 }
 
 function annotations(topology: Topology, group: NodeGroup): Record<string, string> {
-  return {
-    "pulumi.com/timeoutSeconds": String(awaitSeconds(topology, group)),
-    // The verification Job checks the promoted writer and every standby; this group can never be all-Ready.
-    ...(holdsPromotedWriter(topology, group) ? { "pulumi.com/skipAwait": "true" } : {}),
-  };
+  // No skipAwait after a failover: the promoted writer is Ready in its replica group (render/probes.ts).
+  return { "pulumi.com/timeoutSeconds": String(awaitSeconds(topology, group)) };
+}
+
+/**
+ * The role a new pod of this group serves in: the primary's pod is the writer, a replica group's pods are standbys
+ * (the promoted one is relabelled by the failover: servingLabels.ts).
+ */
+export function templateServing(group: NodeGroup): string {
+  return group.role === "primary" ? SERVING.writer : SERVING.standby;
 }
 
 export function statefulSetManifest(
@@ -95,7 +95,7 @@ export function statefulSetManifest(
       selector: { matchLabels: groupSelector(topology, group) },
       template: {
         metadata: {
-          labels: groupLabels(topology, group, "pod"),
+          labels: { ...groupLabels(topology, group, "pod"), [SERVING_LABEL]: templateServing(group) },
           annotations: {
             [RESTART_HASH_ANNOTATION]: hashes.restart,
             "pg-read-replicas/credentials-hash": hashes.credentials,
