@@ -18,8 +18,9 @@ export function readinessCommand(topology: Topology, role: NodeRole, socketDirec
 export interface HeldRoleFiles {
   /** The pod's labels (a downward API volume: `key="value"` lines). */
   labels: string;
-  /** The label naming the role the pod serves in (`writer` or `standby`). */
-  servingLabel: string;
+  /** The role label and its value on a pod serving as the writer (any other value: a standby). */
+  roleLabel: string;
+  writerRole: string;
   /** The fence's `writer` key (a ConfigMap volume); when absent the container's CONFIGURED_WRITER decides. */
   fence: string;
 }
@@ -27,20 +28,20 @@ export interface HeldRoleFiles {
 /**
  * Readiness of a pod that may be the writer or a standby (the primary's, and the OLTP replicas a failover can
  * promote): healthy in the role it holds now. A writer (not in recovery, bootstrapped) is Ready when its pod is
- * labelled to serve as the writer and the fence names it (POD_NAME); a standby (in recovery, streaming, within the
- * lag bound) when its pod is labelled to serve as a standby. So the promoted writer is Ready in its replica group
- * (the StatefulSet controller's OrderedReady walk passes it) but never an endpoint of ro, whose selector asks for the
- * standby label; a pod whose label and state disagree is unready, so ro never reaches a writer.
+ * labelled with the writer's role and the fence names it (POD_NAME); a standby (in recovery, streaming, within the
+ * lag bound) when its pod is labelled with any other role. So the promoted writer, relabelled, is Ready in its
+ * replica group (the StatefulSet controller's OrderedReady walk passes it) but never an endpoint of ro, which selects
+ * the OLTP role; a pod whose label and state disagree is unready, so ro never reaches a writer.
  */
 export function heldRoleReadinessCommand(topology: Topology, socketDirectory: string, files: HeldRoleFiles): string[] {
   const sql = heldRoleSql(topology.database, topology.replication.maxLagBytes);
-  const labelled = (value: string) => `grep -qx ${shq(`${files.servingLabel}="${value}"`)} ${shq(files.labels)}`;
+  const labelledWriter = `grep -qx ${shq(`${files.roleLabel}="${files.writerRole}"`)} ${shq(files.labels)}`;
   const script = [
     `state=$(${psql(socketDirectory, sql)}) || exit 1`,
     `fence=$(cat ${shq(files.fence)} 2>/dev/null); fence=\${fence:-$CONFIGURED_WRITER}`,
     `case "$state" in`,
-    `  ${HELD_ROLE.standby}) ${labelled(HELD_ROLE.standby)} ;;`,
-    `  ${HELD_ROLE.writer}) ${labelled(HELD_ROLE.writer)} && [ "$fence" = "$POD_NAME" ] ;;`,
+    `  ${HELD_ROLE.standby}) [ -s ${shq(files.labels)} ] && ! ${labelledWriter} ;;`,
+    `  ${HELD_ROLE.writer}) ${labelledWriter} && [ "$fence" = "$POD_NAME" ] ;;`,
     `  *) exit 1 ;;`,
     `esac`,
   ].join("\n");

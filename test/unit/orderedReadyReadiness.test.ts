@@ -16,13 +16,9 @@ import { describe, expect, it } from "vitest";
 import { readStackConfig } from "../../components/config/stackFile";
 import { PATHS, POD_NAME_LABEL } from "../../components/kubernetes/conventions";
 import { roleServiceManifest } from "../../components/kubernetes/manifests/services";
-import { mayBeWriter } from "../../components/kubernetes/statefulset/manifests/databasePod";
-import {
-  groupDisruptionBudget,
-  writerDisruptionBudget,
-} from "../../components/kubernetes/statefulset/manifests/disruptionBudgets";
+import { groupDisruptionBudget } from "../../components/kubernetes/statefulset/manifests/disruptionBudgets";
 import { statefulSetManifest } from "../../components/kubernetes/statefulset/manifests/statefulSet";
-import { markWriter } from "../../components/kubernetes/statefulset/servingLabels";
+import { markWriter } from "../../components/kubernetes/statefulset/roleLabels";
 import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import { HELD_ROLE, heldRoleSql, readinessSql, writerReadinessSql } from "../../components/sql/replicationSql";
 import type { NodeGroup, SelfHostedTopology } from "../../components/topology/types";
@@ -211,17 +207,11 @@ describe("OrderedReady StatefulSets: every pod's readiness can pass in the state
 
     it("refuses to evict the writer and lets a drain take one standby of a group at a time", async () => {
       const home = topology.regions.find((r) => r.primary)!;
-      const primaryGroup = home.groups.find((g) => g.role === "primary")!;
       const budgets: BudgetSpec[] = [];
       for (const group of home.groups) {
         const budget = groupDisruptionBudget(topology, group);
         if (budget) budgets.push({ name: group.name, ...(budget.spec as object) } as BudgetSpec);
       }
-      if (home.groups.some((g) => g.role !== "primary" && mayBeWriter(g)))
-        budgets.push({
-          name: "writer",
-          ...(writerDisruptionBudget(topology, primaryGroup).spec as object),
-        } as BudgetSpec);
       const pods: EvictablePod[] = [];
       for (const c of podCases(topology).filter((p) => home.groups.includes(p.group))) {
         const replicas = specOf(c.manifest).replicas as number;

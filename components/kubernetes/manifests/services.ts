@@ -2,7 +2,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { NodeGroup, NodeRole, SelfHostedTopology } from "../../topology/types";
 import { servingStandbys } from "../../topology/queries";
-import { SERVING, SERVING_LABEL, baseLabels, groupSelector, names, roleSelector, writerSelector } from "../conventions";
+import { baseLabels, groupSelector, names, roleSelector, writerSelector } from "../conventions";
 
 type Topology = SelfHostedTopology;
 
@@ -33,8 +33,9 @@ function failedOver(topology: Topology): boolean {
  * relabels the pod). After a failover rw publishes it even while unready: the promoted pod is Ready only once the
  * kubelet has brought its relabelled labels and the fence into its files (render/probes.ts); the start guard keeps
  * any other writer down.
- * ro → OLTP replicas serving as standbys: the role label leaves the OLAP replica out, the serving label a promoted
- * writer (Ready in its replica group, since readiness means healthy in the role held now).
+ * ro → OLTP replicas by their role label, which leaves the OLAP replica out and the promoted writer too: the failover
+ * relabels it `primary` (roleLabels.ts), and it is Ready in its replica group (readiness means healthy in the role
+ * held now), so a selector on the group's role alone would make it an endpoint.
  * olap → the OLAP replica. Readiness decides membership: a replica not streaming or lagging past the bound leaves ro
  * until it recovers.
  */
@@ -49,11 +50,7 @@ export function roleServiceManifest(topology: Topology, role: NodeRole): k8s.cor
     },
     spec: {
       type: "ClusterIP",
-      selector: writer
-        ? writerSelector(topology)
-        : role === "oltp"
-          ? { ...roleSelector(topology, role), [SERVING_LABEL]: SERVING.standby }
-          : roleSelector(topology, role),
+      selector: writer ? writerSelector(topology) : roleSelector(topology, role),
       ...(writer && failedOver(topology) ? { publishNotReadyAddresses: true } : {}),
       ports: [{ name: "postgres", port: topology.port, targetPort: "postgres" }],
     },

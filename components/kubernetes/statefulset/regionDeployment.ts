@@ -19,8 +19,6 @@ import { databaseNetworkPolicy, poolNetworkPolicy } from "../manifests/networkPo
 import { certificateRule, dashboardConfigMap, podMonitors, prometheusRule } from "./manifests/monitoringObjects";
 import { type RegionCredentials, credentialsSecret, poolAuthSecret, tlsSecret } from "../manifests/secrets";
 import { exposedPrimaryManifest, roleServiceManifest } from "../manifests/services";
-import { writerDisruptionBudget } from "./manifests/disruptionBudgets";
-import { mayBeWriter } from "./manifests/databasePod";
 import { createNamespace } from "../namespace";
 import { PasswordsJob } from "./passwordsJob";
 import { BackupJobs } from "./backupJobs";
@@ -214,12 +212,6 @@ function createDatabaseGroups(
     if (group.role === "primary") primary = created;
     groups.push(created);
   }
-  // A failover can make a pod of a replica group the writer: its own budget keeps drains off it.
-  const primaryGroup = region.groups.find((group) => group.role === "primary");
-  if (primaryGroup && region.groups.some((group) => group.role !== "primary" && mayBeWriter(group)))
-    new k8s.policy.v1.PodDisruptionBudget(`${name}-writer-pdb`, writerDisruptionBudget(topology, primaryGroup), {
-      parent,
-    });
   return groups;
 }
 

@@ -8,7 +8,7 @@ import { heldRoleReadinessCommand, livenessCommand, readinessCommand } from "../
 import { refreshRoles } from "../../../render/refreshScript";
 import { replicationSslMode } from "../../../render/tlsModes";
 import type { NodeGroup, SelfHostedTopology } from "../../../topology/types";
-import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, SERVING_LABEL, names, serviceHost } from "../../conventions";
+import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, ROLE_LABEL, WRITER_ROLE, names, serviceHost } from "../../conventions";
 import { SOCKET_VOLUME, databaseReloaderContainer, socketVolume } from "./configReloader";
 import { postgresExporterContainer } from "./exporters";
 import { backupEnv, backupMounts, repositoryVolumes, restoreContainer } from "./backupPod";
@@ -150,7 +150,8 @@ function readiness(topology: Topology, group: NodeGroup): string[] {
   if (!mayBeWriter(group)) return readinessCommand(topology, group.role, PATHS.socketDir);
   return heldRoleReadinessCommand(topology, PATHS.socketDir, {
     labels: PATHS.podLabels,
-    servingLabel: SERVING_LABEL,
+    roleLabel: ROLE_LABEL,
+    writerRole: WRITER_ROLE,
     fence: PATHS.fenceWriter,
   });
 }

@@ -2,7 +2,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { NodeGroup, SelfHostedTopology } from "../../../topology/types";
-import { SERVING, SERVING_LABEL, baseLabels, groupLabels, groupSelector, names } from "../../conventions";
+import { baseLabels, groupLabels, groupSelector, names } from "../../conventions";
 import { databasePodSpec } from "./databasePod";
 import { claimRetentionPolicy } from "../volumeProtection";
 
@@ -63,14 +63,6 @@ function annotations(topology: Topology, group: NodeGroup): Record<string, strin
   return { "pulumi.com/timeoutSeconds": String(awaitSeconds(topology, group)) };
 }
 
-/**
- * The role a new pod of this group serves in: the primary's pod is the writer, a replica group's pods are standbys
- * (the promoted one is relabelled by the failover: servingLabels.ts).
- */
-export function templateServing(group: NodeGroup): string {
-  return group.role === "primary" ? SERVING.writer : SERVING.standby;
-}
-
 export function statefulSetManifest(
   topology: Topology,
   group: NodeGroup,
@@ -95,7 +87,7 @@ export function statefulSetManifest(
       selector: { matchLabels: groupSelector(topology, group) },
       template: {
         metadata: {
-          labels: { ...groupLabels(topology, group, "pod"), [SERVING_LABEL]: templateServing(group) },
+          labels: groupLabels(topology, group, "pod"),
           annotations: {
             [RESTART_HASH_ANNOTATION]: hashes.restart,
             "pg-read-replicas/credentials-hash": hashes.credentials,
