@@ -158,6 +158,19 @@ describe("OrderedReady StatefulSets: every pod's readiness can pass in the state
       expect(unready).toEqual([]);
     });
 
+    it("lets no sidecar decide a database pod's readiness (a slow exporter scrape must not take the writer out of rw)", () => {
+      for (const c of podCases(topology)) {
+        const [, ...sidecars] = specOf(c.manifest).template.spec.containers as Array<{
+          name: string;
+          readinessProbe?: unknown;
+        }>;
+        expect(
+          sidecars.filter((s) => s.readinessProbe !== undefined).map((s) => s.name),
+          c.pod,
+        ).toEqual([]);
+      }
+    });
+
     it("keeps a writer that is not labelled as the writer unready, and ro never selects the writer", async () => {
       const ro = roleServiceManifest(topology, "oltp").spec as unknown as { selector: Record<string, string> };
       for (const c of podCases(topology).filter((p) => p.state === "writer")) {
