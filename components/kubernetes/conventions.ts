@@ -43,6 +43,14 @@ export function groupLabels(
   return { ...base, ...groupSelector(topology, group), [`${LABEL_PREFIX}/role`]: group.role };
 }
 
+/**
+ * The role label: a pod's group's role from its template, and the role it serves in now once a failover or switchover
+ * has relabelled the promoted pod `primary` (kubernetes/statefulset/roleLabels.ts), as Patroni labels its pods
+ * `role=master|replica`. ro selects `oltp`, so a Ready writer is never its endpoint; metrics carry the role it holds.
+ */
+export const ROLE_LABEL = `${LABEL_PREFIX}/role`;
+export const WRITER_ROLE = "primary";
+
 /** Selects every database pod of one role: the rw, ro and olap Services use these. */
 export function roleSelector(topology: Topology, role: NodeRole): Record<string, string> {
   return {
@@ -81,6 +89,10 @@ export const PATHS = {
   pgdata: "/var/lib/postgresql/data/pgdata",
   replicationPassfile: "/var/lib/postgresql/data/replication.pgpass",
   socketDir: "/var/run/postgresql",
+  /** The pod's labels (downward API), read by the readiness probe of a pod that may be the writer. */
+  podLabels: "/etc/postgresql/pod/labels",
+  /** The fence's `writer` key (a ConfigMap volume, updated in place), read by the same probe. */
+  fenceWriter: "/etc/postgresql/fence/writer",
   pgbouncerDir: "/etc/pgbouncer",
   /** pgBackRest (stack config backup/restore): one file for every pod (PGDATA is the same path in all of them). */
   pgbackrestConf: "/etc/pg-read-replicas/pgbackrest.conf",

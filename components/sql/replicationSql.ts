@@ -128,7 +128,29 @@ export function writerReadinessSql(database: string): string {
  * long queries by design, so no lag bound applies.
  */
 export function readinessSql(role: StandbyRole, maxLagBytes: number): string {
-  const base = "pg_is_in_recovery() AND coalesce((SELECT status = 'streaming' FROM pg_stat_wal_receiver), false)";
-  if (role === "olap") return `SELECT ${base}`;
-  return `SELECT ${base} AND coalesce(pg_wal_lsn_diff((SELECT latest_end_lsn FROM pg_stat_wal_receiver), pg_last_wal_replay_lsn()), 0) <= ${maxLagBytes}`;
+  return `SELECT pg_is_in_recovery() AND ${standbyHealthy(role, maxLagBytes)}`;
+}
+
+/** A standby's health, without the recovery test: streaming and, for OLTP, replayed to within maxLagBytes. */
+function standbyHealthy(role: StandbyRole, maxLagBytes: number): string {
+  const streaming = "coalesce((SELECT status = 'streaming' FROM pg_stat_wal_receiver), false)";
+  if (role === "olap") return streaming;
+  return `${streaming} AND coalesce(pg_wal_lsn_diff((SELECT latest_end_lsn FROM pg_stat_wal_receiver), pg_last_wal_replay_lsn()), 0) <= ${maxLagBytes}`;
+}
+
+/** What a server that may be the writer answers its readiness probe with: the role it holds now, healthy. */
+export const HELD_ROLE = { writer: "writer", standby: "standby" } as const;
+
+/**
+ * Readiness of a server that may hold either role (the primary's pod, and the OLTP replicas of its region, which a
+ * failover can promote): `writer` when not in recovery and bootstrapped, `standby` when in recovery and healthy as
+ * an OLTP standby (streaming, within maxLagBytes), nothing otherwise. The probe compares the answer with the role
+ * the pod is labelled for and the fence (render/probes.ts), so a healthy writer is Ready in any StatefulSet.
+ */
+export function heldRoleSql(database: string, maxLagBytes: number): string {
+  const bootstrapped = `EXISTS (SELECT FROM pg_database WHERE datname = '${database.replace(/'/g, "''")}')`;
+  return (
+    `SELECT CASE WHEN pg_is_in_recovery() THEN CASE WHEN ${standbyHealthy("oltp", maxLagBytes)} THEN '${HELD_ROLE.standby}' END ` +
+    `WHEN ${bootstrapped} THEN '${HELD_ROLE.writer}' END`
+  );
 }

@@ -200,6 +200,8 @@ export class Harness {
     const entry = this.pods.get(name);
     if (!entry) throw new Error(`no pod ${name}`);
     await entry.pod.stop();
+    // A restart here stands for the pod deleted and created again: its labels are the template's once more.
+    entry.pod.recreated();
     await this.sync();
     await entry.pod.start(options);
   }

@@ -1,6 +1,17 @@
 /** The failover's and switchover's cluster operations carried out on the harness (kubectl's stand-in). */
 import type { ClusterOps } from "../../components/kubernetes/statefulset/failover/ops";
+import type { PodLabeller } from "../../components/kubernetes/statefulset/roleLabels";
 import type { Harness } from "./cluster";
+
+/** `kubectl label pod --overwrite` on the harness: the pod's labels, its downward API files, then Services. */
+export function harnessLabeller(harness: Harness): PodLabeller {
+  return {
+    async labelPod(pod, labels) {
+      harness.pod(pod).label(labels);
+      await harness.sync();
+    },
+  };
+}
 
 export function harnessOps(harness: Harness, cluster = 0): ClusterOps {
   const objects = harness.objects(cluster);

@@ -97,5 +97,6 @@ export const HARNESS_LIMITS = [
   "Secret and ConfigMap volumes are written as the kubelet's AtomicWriter writes them (..data symlink swap); a changed object reaches running pods when a test calls the kubelet's sync (Harness.syncVolumes, or Harness.updateSecret for a Secret `up` changed), not on a timer",
   "sidecars run when their image is here (the config reloaders, the refresher); the exporters' images are not: the local backend runs Debian's postgres_exporter with the same queries file and role",
   "no StatefulSet controller: a test asks its double (statefulSetController.ts, from pkg/controller/statefulset) what to delete and restarts that pod, or scales a set down through Harness.scaleStatefulSetDown; the kubelet's in-place restart of an exited container is Pod.restartContainer, called by the test (no back-off timer)",
+  "downward API volumes project metadata.labels only, rewritten when a test labels a pod (Pod.label, kubectl label's stand-in) or calls the kubelet's sync; no disruption controller or eviction API: a test asks evictionModel.ts (from eviction.go) whether a drain may evict a pod",
   "a memory-backed emptyDir is a tmpfs per container (only /dev/shm uses one); a disk emptyDir is one directory shared by the pod's containers",
 ];

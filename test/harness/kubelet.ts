@@ -66,8 +66,24 @@ interface VolumeFile {
   mode: number;
 }
 
-/** The files a Secret, ConfigMap or projected volume holds, by their paths in the volume. */
-function volumeFiles(volume: Volume, objects: ClusterObjects): VolumeFile[] {
+/** The pod's labels as a downward API volume writes them: `key="value"` lines, sorted (facts DOWNWARD_API). */
+export function labelsFileText(labels: Record<string, string>): string {
+  return Object.keys(labels)
+    .sort()
+    .map((key) => `${key}=${JSON.stringify(labels[key])}\n`)
+    .join("");
+}
+
+/** The files a Secret, ConfigMap, projected or downward API volume holds, by their paths in the volume. */
+function volumeFiles(volume: Volume, objects: ClusterObjects, labels: Record<string, string>): VolumeFile[] {
+  if (volume.downwardAPI) {
+    return volume.downwardAPI.items.map(({ path, fieldRef }) => {
+      if (fieldRef.fieldPath !== "metadata.labels")
+        throw new Error(`volume ${volume.name}: the harness projects only metadata.labels (${fieldRef.fieldPath})`);
+      return { path, text: labelsFileText(labels), mode: 0o644 };
+    });
+  }
+  if (volume.configMap?.optional && !objects.configMaps.has(volume.configMap.name)) return [];
   if (volume.configMap) {
     const data = lookup(objects, "configMap", volume.configMap.name);
     const mode = volume.configMap.defaultMode ?? KUBELET.secretDefaultMode.value;
@@ -94,7 +110,7 @@ function volumeFiles(volume: Volume, objects: ClusterObjects): VolumeFile[] {
       });
     });
   }
-  throw new Error(`volume ${volume.name}: the harness materialises only configMap, secret and projected here`);
+  throw new Error(`volume ${volume.name}: the harness materialises only configMap, secret, projected and downwardAPI`);
 }
 
 /** rename(2) of a fresh symlink over `path`: readers see the old link or the new one, never none. */
@@ -112,9 +128,15 @@ function swapSymlink(dir: string, name: string, target: string): void {
  * the old directory removed. A directory mount sees the new files at once; a subPath mount, bound to
  * the file the symlinks resolved to at the container's start, keeps the old one (subPathNeverUpdated).
  */
-export function materializeVolume(volume: Volume, objects: ClusterObjects, dir: string, gid: number): void {
+export function materializeVolume(
+  volume: Volume,
+  objects: ClusterObjects,
+  dir: string,
+  gid: number,
+  labels: Record<string, string> = {},
+): void {
   const { dataDir, timestampedDirPrefix } = CONFIGMAP_VOLUMES.atomicSymlinkSwap.value;
-  const files = volumeFiles(volume, objects);
+  const files = volumeFiles(volume, objects, labels);
   mkdirSync(dir, { recursive: true });
   const previous = existsSync(join(dir, dataDir)) ? readlinkSync(join(dir, dataDir)) : undefined;
   const stamp = `${timestampedDirPrefix}${new Date().toISOString().replace(/[-:.TZ]/g, "_")}${process.hrtime.bigint()}`;

@@ -35,7 +35,8 @@ export interface EnvVar {
 }
 export interface Volume {
   name: string;
-  configMap?: { name: string; defaultMode?: number; items?: Array<{ key: string; path: string }> };
+  configMap?: { name: string; defaultMode?: number; optional?: boolean; items?: Array<{ key: string; path: string }> };
+  downwardAPI?: { items: Array<{ path: string; fieldRef: { fieldPath: string } }> };
   secret?: { secretName: string; defaultMode?: number; items?: Array<{ key: string; path: string }> };
   projected?: {
     defaultMode?: number;

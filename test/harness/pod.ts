@@ -88,8 +88,26 @@ export class Pod {
     return this.options.net.address;
   }
 
+  /** Labels set on the running pod (kubectl label); a pod created again starts from its template's. */
+  private setLabels: Record<string, string> = {};
+
   get labels(): Record<string, string> {
-    return { ...this.options.template.metadata.labels, "statefulset.kubernetes.io/pod-name": this.name };
+    return {
+      ...this.options.template.metadata.labels,
+      "statefulset.kubernetes.io/pod-name": this.name,
+      ...this.setLabels,
+    };
+  }
+
+  /** `kubectl label --overwrite`: the pod's labels change, and the kubelet rewrites its downward API volumes. */
+  label(labels: Record<string, string>): void {
+    Object.assign(this.setLabels, labels);
+    this.refreshVolumes();
+  }
+
+  /** The pod deleted and created again by its StatefulSet: labels from the template only. */
+  recreated(): void {
+    this.setLabels = {};
   }
 
   running(): boolean {
@@ -110,7 +128,7 @@ export class Pod {
         chmodSync(path, 0o777);
         continue;
       }
-      materializeVolume(volume, objects, join(dir, "volumes", volume.name), identity.gid);
+      materializeVolume(volume, objects, join(dir, "volumes", volume.name), identity.gid, this.labels);
     }
     for (const [name, path] of Object.entries(claims)) {
       if (!existsSync(path)) mkdirSync(path, { recursive: true, mode: 0o755 }); // a fresh filesystem's root: root 0755
@@ -385,10 +403,10 @@ export class Pod {
   refreshVolumes(): string[] {
     const { template, objects, dir, identity } = this.options;
     const changed: string[] = [];
-    for (const volume of template.spec.volumes.filter((v) => v.configMap ?? v.secret ?? v.projected)) {
+    for (const volume of template.spec.volumes.filter((v) => v.configMap ?? v.secret ?? v.projected ?? v.downwardAPI)) {
       const path = join(dir, "volumes", volume.name);
       const before = volumeDigest(path);
-      materializeVolume(volume, objects, path, identity.gid);
+      materializeVolume(volume, objects, path, identity.gid, this.labels);
       if (volumeDigest(path) !== before) changed.push(volume.name);
     }
     return changed;

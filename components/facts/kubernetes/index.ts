@@ -6,5 +6,7 @@ export { POSTGRES_IMAGE } from "./postgresImage";
 export { PULUMI_KUBERNETES } from "./pulumiProvider";
 export { CONFIGMAP_VOLUMES } from "./configMapVolumes";
 export { STATEFULSET_CONTROLLER } from "./statefulSetController";
+export { EVICTION_API } from "./eviction";
+export { DOWNWARD_API } from "./downwardApi";
 export { CERTIFICATES } from "./certificates";
 export { KUBECTL_IMAGE, POSTGRES_BACKUP_IMAGE } from "./backupImages";

@@ -84,6 +84,49 @@ export const STATEFULSET_CONTROLLER = {
     ),
   ),
   /**
+   * The ordinal walk (runForAll over processReplica, in ordinal order): in monotonic mode (OrderedReady) a missing pod
+   * is created and the walk returns; a pod that is terminating, or created but not Running and Ready, ends the walk.
+   * So one unready pod keeps every higher ordinal from being created or recreated, and the update never starts.
+   * Parallel ("burst") creates every missing pod and never stops at an unready one.
+   */
+  ordinalWalk: fact(
+    { monotonic: "OrderedReady", burst: "Parallel" },
+    cite(
+      "statefulSetController",
+      `${CONTROL} runForAll, processReplica`,
+      "'if the set does not allow bursting, return immediately' after CreateStatefulPod; '!isRunningAndReady(replicas[i]) && monotonic' returns true",
+    ),
+  ),
+  /**
+   * A failed or succeeded pod is deleted (and created again on the next sync) before anything else: in both modes.
+   */
+  failedPodReplaced: fact(
+    true,
+    cite("statefulSetController", `${CONTROL} processReplica`, "isFailed || isSucceeded: DeleteStatefulPod"),
+  ),
+  /**
+   * The rolling update (without MaxUnavailableStatefulSet) walks from the highest ordinal down to the partition: it
+   * deletes the first pod not at the update revision (ready or not) and waits at a pod of the update revision that is
+   * unavailable. Under Parallel a never-Ready pod at the update revision stops every lower ordinal; one at an old
+   * revision is deleted (the writer's restart, if it is the writer).
+   */
+  rollingUpdateWaitsOnUnavailable: fact(
+    "RollingUpdate",
+    cite("statefulSetController", `${CONTROL} updateStatefulSet`, "'wait for unavailable Pods on update'"),
+  ),
+  /**
+   * Labels of a running pod are left as they are: the controller fixes only the identity (pod-name, pod-index) and
+   * storage; a pod created again takes the template's labels.
+   */
+  labelsOfRunningPodKept: fact(
+    true,
+    cite(
+      "statefulSetController",
+      `${CONTROL} processReplica; ${UTILS} identityMatches, updateIdentity`,
+      "only the identity labels are compared and set",
+    ),
+  ),
+  /**
    * A container that exits is restarted in place (restartPolicy Always) with a growing back-off; init containers do not
    * run again.
    */

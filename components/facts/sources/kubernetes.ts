@@ -64,6 +64,28 @@ export const KUBERNETES_SOURCES = {
     title:
       "StatefulSet pod revisions not updated when MaxUnavailableStatefulSet enabled (1.35 regression; gate off again from 1.35.4)",
   },
+  kubernetesEviction: {
+    url: "https://github.com/kubernetes/kubernetes/blob/master/pkg/registry/core/pod/storage/eviction.go",
+    title:
+      "The eviction subresource: PodDisruptionBudget checks (EvictionREST.Create with the unhealthyPodEvictionPolicy branch, 1.27+; checkAndDecrement)",
+  },
+  kubernetesDisruption: {
+    url: "https://github.com/kubernetes/kubernetes/blob/master/pkg/controller/disruption/disruption.go",
+    title: "The disruption controller: a budget's expected, desired and current healthy pods, disruptionsAllowed",
+  },
+  pdbDocs: {
+    url: "https://kubernetes.io/docs/tasks/run-application/configure-pdb/",
+    title: "Kubernetes: Specifying a Disruption Budget (unhealthy pod eviction policy)",
+  },
+  downwardApiDocs: {
+    url: "https://kubernetes.io/docs/concepts/workloads/pods/downward-api/",
+    title:
+      "Kubernetes: Downward API (labels in a volume are updated while the pod runs; environment variables are not)",
+  },
+  patroniKubernetes: {
+    url: "https://patroni.readthedocs.io/en/latest/kubernetes.html",
+    title: "Patroni on Kubernetes: the leader labels its pod role=master, replicas role=replica; Services select on it",
+  },
   statefulSetDocs: {
     url: "https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/",
     title: "Kubernetes: StatefulSets (update strategies, forced rollback)",

@@ -1,6 +1,7 @@
 /** Services for database groups and roles. Pure. */
 import type * as k8s from "@pulumi/kubernetes";
 import type { NodeGroup, NodeRole, SelfHostedTopology } from "../../topology/types";
+import { servingStandbys } from "../../topology/queries";
 import { baseLabels, groupSelector, names, roleSelector, writerSelector } from "../conventions";
 
 type Topology = SelfHostedTopology;
@@ -28,12 +29,15 @@ function failedOver(topology: Topology): boolean {
 }
 
 /**
- * rw → the writer pod, by name, so it follows a failover (a role label cannot: every pod of a
- * StatefulSet carries the same labels). A promoted replica fails its group's standby readiness,
- * so after a failover rw publishes it regardless; the start guard keeps any other writer down.
- * ro → OLTP replicas (the OLAP replica's role label differs, so it is never an endpoint here);
- * olap → the OLAP replica. Readiness decides membership: a replica not streaming or lagging past
- * the bound, or promoted, leaves ro until it recovers.
+ * rw → the writer pod, by name, so it follows a failover (the failover patches the selector before anything
+ * relabels the pod). After a failover rw publishes it even while unready: the promoted pod is Ready only once the
+ * kubelet has brought its relabelled labels and the fence into its files (render/probes.ts); the start guard keeps
+ * any other writer down.
+ * ro → OLTP replicas by their role label, which leaves the OLAP replica out and the promoted writer too: the failover
+ * relabels it `primary` (roleLabels.ts), and it is Ready in its replica group (readiness means healthy in the role
+ * held now), so a selector on the group's role alone would make it an endpoint.
+ * olap → the OLAP replica. Readiness decides membership: a replica not streaming or lagging past the bound leaves ro
+ * until it recovers.
  */
 export function roleServiceManifest(topology: Topology, role: NodeRole): k8s.core.v1.ServiceArgs {
   const writer = role === "primary";
@@ -42,6 +46,7 @@ export function roleServiceManifest(topology: Topology, role: NodeRole): k8s.cor
       name: names.roleService(topology, role),
       namespace: topology.kubernetes.namespace,
       labels: baseLabels(topology, "postgresql"),
+      ...(awaitsNoEndpoint(topology, role) ? { annotations: { "pulumi.com/skipAwait": "true" } } : {}),
     },
     spec: {
       type: "ClusterIP",
@@ -50,6 +55,16 @@ export function roleServiceManifest(topology: Topology, role: NodeRole): k8s.cor
       ports: [{ name: "postgres", port: topology.port, targetPort: "postgres" }],
     },
   };
+}
+
+/**
+ * pulumi-kubernetes awaits a Service with a selector until it has an endpoint: ro has none once the failover has
+ * promoted its region's only OLTP replica, and would fail every later update after ten minutes.
+ */
+function awaitsNoEndpoint(topology: Topology, role: NodeRole): boolean {
+  if (role !== "oltp") return false;
+  const inRegion = topology.standbys.filter((node) => node.role === "oltp" && node.region === topology.region);
+  return inRegion.length > 0 && !servingStandbys(topology).some((node) => inRegion.includes(node));
 }
 
 /**

@@ -4,11 +4,11 @@
  * The facts each choice relies on are in ../facts, with their sources.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { livenessCommand, readinessCommand } from "../../../render/probes";
+import { heldRoleReadinessCommand, livenessCommand, readinessCommand } from "../../../render/probes";
 import { refreshRoles } from "../../../render/refreshScript";
 import { replicationSslMode } from "../../../render/tlsModes";
 import type { NodeGroup, SelfHostedTopology } from "../../../topology/types";
-import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, names, serviceHost } from "../../conventions";
+import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, ROLE_LABEL, WRITER_ROLE, names, serviceHost } from "../../conventions";
 import { SOCKET_VOLUME, databaseReloaderContainer, socketVolume } from "./configReloader";
 import { postgresExporterContainer } from "./exporters";
 import { backupEnv, backupMounts, repositoryVolumes, restoreContainer } from "./backupPod";
@@ -141,19 +141,74 @@ function writerEnv(topology: Topology, group: NodeGroup): Env[] {
   ];
 }
 
+/**
+ * Ready means healthy in the role the pod holds now (render/probes.ts). A pod that may be the writer answers for
+ * either role, so the promoted writer of a replica group is Ready and the StatefulSet controller's OrderedReady walk
+ * never stops at it (facts/kubernetes/statefulSetController.ts); the others are standbys only.
+ */
+function readiness(topology: Topology, group: NodeGroup): string[] {
+  if (!mayBeWriter(group)) return readinessCommand(topology, group.role, PATHS.socketDir);
+  return heldRoleReadinessCommand(topology, PATHS.socketDir, {
+    labels: PATHS.podLabels,
+    roleLabel: ROLE_LABEL,
+    writerRole: WRITER_ROLE,
+    fence: PATHS.fenceWriter,
+  });
+}
+
+const POD_INFO_VOLUME = "pod-info";
+const FENCE_VOLUME = "fence";
+
+/** What the held-role probe reads: the pod's labels and the fence, both kept current by the kubelet. */
+function heldRoleMounts(group: NodeGroup): k8s.types.input.core.v1.VolumeMount[] {
+  if (!mayBeWriter(group)) return [];
+  return [
+    { name: POD_INFO_VOLUME, mountPath: dirOf(PATHS.podLabels), readOnly: true },
+    { name: FENCE_VOLUME, mountPath: dirOf(PATHS.fenceWriter), readOnly: true },
+  ];
+}
+
+function heldRoleVolumes(topology: Topology, group: NodeGroup): k8s.types.input.core.v1.Volume[] {
+  if (!mayBeWriter(group)) return [];
+  return [
+    {
+      name: POD_INFO_VOLUME,
+      downwardAPI: { items: [{ path: baseOf(PATHS.podLabels), fieldRef: { fieldPath: "metadata.labels" } }] },
+    },
+    {
+      name: FENCE_VOLUME,
+      configMap: {
+        name: names.fence(topology),
+        optional: true,
+        items: [{ key: "writer", path: baseOf(PATHS.fenceWriter) }],
+      },
+    },
+  ];
+}
+
+const dirOf = (path: string) => path.slice(0, path.lastIndexOf("/"));
+const baseOf = (path: string) => path.slice(path.lastIndexOf("/") + 1);
+
 function postgresContainer(topology: Topology, group: NodeGroup): Container {
   return {
     name: "postgres",
     image: topology.kubernetes.images.postgres,
     args: postgresArgs(),
-    env: [podNameEnv, { name: "PGDATA", value: PATHS.pgdata }, ...writerEnv(topology, group), ...backupEnv(topology)],
+    env: [
+      podNameEnv,
+      { name: "PGDATA", value: PATHS.pgdata },
+      // The readiness probe's writer when the fence has none (as the start guard decides).
+      ...(mayBeWriter(group) ? [{ name: "CONFIGURED_WRITER", value: topology.kubernetes.writer }] : []),
+      ...writerEnv(topology, group),
+      ...backupEnv(topology),
+    ],
     ports: [{ name: "postgres", containerPort: topology.port }],
     resources: containerResources(group),
     securityContext: containerSecurity(),
     ...(mayBeWriter(group) ? { lifecycle: { postStart: { exec: { command: ["bash", PATHS.bootstrapScript] } } } } : {}),
     startupProbe: { exec: { command: livenessCommand(PATHS.socketDir) }, periodSeconds: 5, failureThreshold: 120 },
     readinessProbe: {
-      exec: { command: readinessCommand(topology, group.role, PATHS.socketDir) },
+      exec: { command: readiness(topology, group) },
       periodSeconds: 5,
       timeoutSeconds: 4,
       failureThreshold: 2,
@@ -173,6 +228,7 @@ function postgresContainer(topology: Topology, group: NodeGroup): Container {
       scriptsMount,
       { name: "shm", mountPath: PATHS.shm },
       ...backupMounts(topology, group),
+      ...heldRoleMounts(group),
     ],
   };
 }
@@ -243,6 +299,7 @@ function volumes(topology: Topology, group: NodeGroup): k8s.types.input.core.v1.
     { name: "shm", emptyDir: { medium: "Memory", sizeLimit: `${shmBytes / MiB}Mi` } },
     // A pvc:// backup repository (ReadWriteMany: every pod archives or reads WAL), and a restore source's claim.
     ...repositoryVolumes(topology, group),
+    ...heldRoleVolumes(topology, group),
   ];
 }
 

@@ -32,7 +32,8 @@ export function postgresExporterContainer(topology: SelfHostedTopology, monitori
     ports: [{ name: "metrics", containerPort: EXPORTER_PORTS.postgres }],
     resources,
     securityContext: security,
-    readinessProbe: { httpGet: { path: "/metrics", port: "metrics" }, periodSeconds: 30, timeoutSeconds: 10 },
+    // No readiness probe: a pod is Ready only when every container is, so a slow scrape would take the writer out of
+    // rw (issue 23, finding 5). Prometheus's own `up` and PgExporterDown watch the exporter instead.
     volumeMounts: [{ name: "scripts", mountPath: PATHS.scriptsDir, readOnly: true }],
   };
 }

@@ -27,11 +27,6 @@ export function replicaCount(topology: Topology, group: NodeGroup): number {
   return group.members.length;
 }
 
-/** The promoted pod is a writer in a replica group: it never passes that group's (standby) readiness. */
-export function holdsPromotedWriter(topology: Topology, group: NodeGroup): boolean {
-  return group.role !== "primary" && group.members.some((member) => member.name === topology.kubernetes.writer);
-}
-
 /** The group whose pod is the writer (the primary's, or after a failover the promoted replica's). */
 export function holdsWriter(topology: Topology, group: NodeGroup): boolean {
   return group.members.some((member) => member.name === topology.kubernetes.writer);
@@ -64,11 +59,8 @@ export function awaitSeconds(topology: Topology, group: NodeGroup): number {
 }
 
 function annotations(topology: Topology, group: NodeGroup): Record<string, string> {
-  return {
-    "pulumi.com/timeoutSeconds": String(awaitSeconds(topology, group)),
-    // The verification Job checks the promoted writer and every standby; this group can never be all-Ready.
-    ...(holdsPromotedWriter(topology, group) ? { "pulumi.com/skipAwait": "true" } : {}),
-  };
+  // No skipAwait after a failover: the promoted writer is Ready in its replica group (render/probes.ts).
+  return { "pulumi.com/timeoutSeconds": String(awaitSeconds(topology, group)) };
 }
 
 export function statefulSetManifest(

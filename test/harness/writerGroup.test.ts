@@ -1,0 +1,140 @@
+/**
+ * Issue 23, finding 1, as the controllers behave: on the staging stack's real servers, a failover leaves every
+ * StatefulSet reconciling. The promoted pod, labelled to serve as the writer (servingLabels.ts markWriter, which the
+ * failover calls) and with the fence in its files after the kubelet's sync, is Ready in its replica group; the
+ * StatefulSet controller's model (statefulSetController.ts) then passes every pod and recreates a lost follower; ro
+ * never reaches the writer; the eviction model (evictionModel.ts) over the rendered budgets refuses to evict it; a
+ * second failover ends with one writer again, Ready and outside ro.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { failover } from "../../components/kubernetes/statefulset/failover/failover";
+import { groupDisruptionBudget } from "../../components/kubernetes/statefulset/manifests/disruptionBudgets";
+import { statefulSetManifest } from "../../components/kubernetes/statefulset/manifests/statefulSet";
+import { markWriter } from "../../components/kubernetes/statefulset/roleLabels";
+import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
+import type { SelfHostedTopology } from "../../components/topology/types";
+import { type BootedStack, bootStack } from "./boot";
+import { harnessLabeller, harnessOps } from "./clusterOps";
+import { type BudgetSpec, type EvictablePod, evict, selects } from "./evictionModel";
+import { type ControlledPod, nextStep } from "./statefulSetController";
+
+async function bootAll(stack: BootedStack): Promise<void> {
+  const sets = stack.harness.objects(0).workloads.filter((w) => w.kind === "StatefulSet");
+  for (const set of [...sets].sort((a, b) => Number(b.name.endsWith("-primary")) - Number(a.name.endsWith("-primary"))))
+    await stack.harness.startStatefulSet(0, set.name);
+  for (const deployment of stack.harness.objects(0).workloads.filter((w) => w.kind === "Deployment"))
+    await stack.harness.startDeployment(0, deployment.name);
+}
+
+describe("the staging stack after a failover: every StatefulSet keeps reconciling", () => {
+  let stack: BootedStack;
+  let topology: SelfHostedTopology;
+  beforeAll(async () => {
+    stack = await bootStack("staging");
+    await bootAll(stack);
+    topology = topologyFromPulumiConfig(stack.config, "staging").topology as SelfHostedTopology;
+  }, 900_000);
+  afterAll(async () => stack?.teardown(), 180_000);
+
+  const withWriter = (writer: string): SelfHostedTopology => ({
+    ...topology,
+    kubernetes: { ...topology.kubernetes, writer },
+  });
+
+  /** The failover as the CLI runs it once it labels the target, then the kubelet's next sync of the pods' files. */
+  async function failoverTo(to: string): Promise<string> {
+    const result = await failover(
+      withWriter(stack.harness.objects(0).configMaps.get("pg-fence")!.writer!),
+      harnessOps(stack.harness),
+      { to },
+    );
+    await markWriter(harnessLabeller(stack.harness), result.to);
+    stack.harness.syncVolumes(0, stack.harness.objects(0));
+    await stack.harness.waitReady(result.to, 60_000);
+    return result.to;
+  }
+
+  /** The controller's next step for each StatefulSet, from the pods' real readiness. */
+  async function controllerSteps(writer: string) {
+    await stack.harness.sync();
+    const steps: Record<string, unknown> = {};
+    for (const group of topology.regions.flatMap((r) => r.groups)) {
+      const spec = statefulSetManifest(withWriter(writer), group, { restart: "r", credentials: "c" })
+        .spec as unknown as {
+        podManagementPolicy: "OrderedReady";
+        updateStrategy: { type: "RollingUpdate" | "OnDelete" };
+        replicas: number;
+      };
+      const pods: ControlledPod[] = [...stack.harness.pods.values()]
+        .filter((e) => e.workload.name === group.name && e.pod.running())
+        .map((e) => ({ ordinal: Number(e.pod.name.slice(group.name.length + 1)), revision: "r", ready: e.ready }));
+      const set = {
+        podManagementPolicy: spec.podManagementPolicy,
+        updateStrategy: spec.updateStrategy.type,
+        updateRevision: "r",
+        replicas: spec.replicas,
+      };
+      steps[group.name] = nextStep(set, pods);
+    }
+    return steps;
+  }
+
+  function evictionOf(writer: string, pod: string) {
+    const t = withWriter(writer);
+    const home = t.regions.find((r) => r.primary)!;
+    const budgets: BudgetSpec[] = home.groups.flatMap((g) => {
+      const b = groupDisruptionBudget(t, g);
+      return b ? [{ name: g.name, ...(b.spec as object) } as BudgetSpec] : [];
+    });
+    const pods: EvictablePod[] = [...stack.harness.pods.values()]
+      .filter((e) => e.workload.kind === "StatefulSet" && e.pod.running())
+      .map((e) => ({
+        name: e.pod.name,
+        labels: e.pod.labels,
+        ready: e.ready,
+        phase: "Running" as const,
+        // The primary's StatefulSet is at zero after a failover: its pod is stopped, not listed here.
+        owner: { name: e.workload.name, replicas: e.workload.replicas },
+      }));
+    return evict(
+      pods.find((p) => p.name === pod)!,
+      budgets,
+      pods,
+    );
+  }
+
+  function roSelects(pod: string): boolean {
+    const ro = stack.harness.objects(0).services.find((s) => s.name === "pg-ro")!;
+    return selects({ matchLabels: ro.selector }, stack.harness.pod(pod).labels);
+  }
+
+  it("fails over: the promoted pod is Ready in its group, outside ro, and no drain can evict it", async () => {
+    const writer = await failoverTo("pg-replica-0");
+    const steps = await controllerSteps(writer);
+    expect(steps["pg-replica"]).toEqual({ done: true });
+    expect(roSelects(writer)).toBe(false);
+    expect(roSelects("pg-replica-1")).toBe(true);
+    expect(evictionOf(writer, writer)).toMatchObject({ refused: 429 });
+  }, 400_000);
+
+  it("recreates a lost follower above the writer's ordinal", async () => {
+    await stack.harness.pod("pg-replica-1").stop();
+    const lost = await controllerSteps("pg-replica-0");
+    expect(lost["pg-replica"]).toEqual({ create: 1, revision: "r" });
+    await stack.harness.restart("pg-replica-1");
+    await stack.harness.waitReady("pg-replica-1", 180_000);
+    expect((await controllerSteps("pg-replica-0"))["pg-replica"]).toEqual({ done: true });
+  }, 400_000);
+
+  it("fails over a second time: one writer, Ready and outside ro", async () => {
+    const writer = await failoverTo("pg-replica-1");
+    expect(writer).toBe("pg-replica-1");
+    expect(roSelects(writer)).toBe(false);
+    expect(evictionOf(writer, writer)).toMatchObject({ refused: 429 });
+    const writers = [];
+    for (const [name, entry] of stack.harness.pods)
+      if (entry.workload.kind === "StatefulSet" && entry.pod.running())
+        if ((await entry.pod.psql("SELECT pg_is_in_recovery()")) === "f") writers.push(name);
+    expect(writers).toEqual([writer]);
+  }, 400_000);
+});
