@@ -4,6 +4,7 @@
  */
 import { CNPG_IMAGES, STATEFULSET_IMAGES } from "../facts/images";
 import type { SelfHostedConfig } from "./schema";
+import { type ClientSelector, defaultClients } from "./clientSelectors";
 
 /** Who runs PostgreSQL on Kubernetes: this project's StatefulSets, or the CloudNativePG operator. */
 export type KubernetesEngine = { name: "statefulset" } | CnpgEngine;
@@ -22,6 +23,8 @@ export interface ResolvedKubernetes {
   /** kubernetes.writer was set in stack config (the cloudnative-pg engine elects its writer itself). */
   writerGiven: boolean;
   loadBalancerAnnotations: Readonly<Record<string, string>>;
+  /** Application pods the primary's region admits to its pools and servers by label (allowedClients). */
+  allowedClients: readonly ClientSelector[];
   engine: KubernetesEngine;
   monitoring: {
     prometheusOperator: boolean;
@@ -66,6 +69,11 @@ function imagesOf(config: SelfHostedConfig): { postgres: string; pgbouncer: stri
   };
 }
 
+/** allowedClients, or the default client peer of the stack's own namespace. */
+export function allowedClientsOf(config: SelfHostedConfig): readonly ClientSelector[] {
+  return config.allowedClients ?? defaultClients(config.name);
+}
+
 export function resolveKubernetes(config: SelfHostedConfig): ResolvedKubernetes {
   const { kubernetes } = config;
   return {
@@ -80,6 +88,7 @@ export function resolveKubernetes(config: SelfHostedConfig): ResolvedKubernetes 
     writer: kubernetes.writer ?? `${config.name}-primary-0`,
     writerGiven: kubernetes.writer !== undefined,
     loadBalancerAnnotations: kubernetes.loadBalancerAnnotations,
+    allowedClients: allowedClientsOf(config),
     engine: engineOf(config),
     monitoring: {
       prometheusOperator: config.monitoring.prometheusOperator,

@@ -6,12 +6,13 @@
  * from capacity). Validation and the topology builder read only the result: plain
  * fields, nothing optional that has a default.
  */
+import type { ClientSelector } from "./clientSelectors";
 import { type Capacity, requiredReplicas } from "./capacity";
 import { CHANGE_LABEL } from "./labels";
 import type { AuroraConfig, LocalConfig, SelfHostedConfig, StackConfig } from "./schema";
 import { parseByteQuantity } from "../ground/units";
 import { type ResolvedPrometheusMonitoring, resolvePrometheusMonitoring } from "./monitoringFields";
-import { type ResolvedKubernetes, resolveKubernetes } from "./kubernetes";
+import { type ResolvedKubernetes, allowedClientsOf, resolveKubernetes } from "./kubernetes";
 import { type ResolvedReplication, resolveReplication } from "./replication";
 import {
   type ResolvedArchiveBackup,
@@ -102,6 +103,8 @@ export interface SelfHostedRegionEntry {
   kubeconfig?: string;
   cidrs: readonly string[];
   allowedCidrs: readonly string[];
+  /** Application pods admitted there by label; default: the stack's allowedClients. */
+  allowedClients: readonly ClientSelector[];
   primaryHost?: string;
 }
 
@@ -254,7 +257,11 @@ function resolveSelfHosted(config: SelfHostedConfig): ResolvedSelfHosted {
   return {
     ...resolveCommon(config, config, config.requireTls),
     backend: "selfHosted",
-    crossRegion: config.crossRegion.map((entry) => ({ ...entry, allowedCidrs: entry.allowedCidrs ?? entry.cidrs })),
+    crossRegion: config.crossRegion.map((entry) => ({
+      ...entry,
+      allowedCidrs: entry.allowedCidrs ?? entry.cidrs,
+      allowedClients: entry.allowedClients ?? allowedClientsOf(config),
+    })),
     kubernetes: resolveKubernetes(config),
     monitoring: resolvePrometheusMonitoring(config.monitoring, FIXED.monitoringUser),
     backup: resolveArchiveBackup(config.backup),

@@ -7,4 +7,5 @@ export { PULUMI_KUBERNETES } from "./pulumiProvider";
 export { CONFIGMAP_VOLUMES } from "./configMapVolumes";
 export { STATEFULSET_CONTROLLER } from "./statefulSetController";
 export { CERTIFICATES } from "./certificates";
+export { NETWORK_POLICY } from "./networkPolicy";
 export { KUBECTL_IMAGE, POSTGRES_BACKUP_IMAGE } from "./backupImages";
