@@ -148,10 +148,13 @@ export const FIXED = {
   /** postgres_exporter's role: pg_monitor, nothing else. */
   monitoringUser: "pgrr_monitor",
   /**
-   * Server connection lifetimes per pool. The read pool's is short so replicas added by a
-   * scale-out (or back after a fault) receive connections within minutes.
+   * Server connection lifetimes per pool. The read pool's is short: its target is a Service, which
+   * stops sending new connections to a replica that leaves (unready, lagging, promoted), while
+   * PgBouncer reuses the ones it has until they age out. A connection is closed on release once
+   * older than this, one per lifetime/pool-size (facts/postgres/pgbouncer.ts), so the last one to a
+   * leaving replica goes within 2 × 30 s; replicas added by a scale-out get connections as soon.
    */
-  serverLifetimeS: { write: 3600, read: 300, olap: 3600 },
+  serverLifetimeS: { write: 3600, read: 30, olap: 3600 },
 } as const;
 
 function nodeResources(given: { cpu: string; memory: string; storage: string }): NodeResources {

@@ -302,7 +302,7 @@ describe("Poolers", () => {
     expect(poolerParameters(topology, topology.pools.read)).toMatchObject({
       query_timeout: "30",
       server_round_robin: "1",
-      server_lifetime: "300",
+      server_lifetime: "30",
     });
   });
 
