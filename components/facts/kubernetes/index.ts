@@ -8,4 +8,5 @@ export { CONFIGMAP_VOLUMES } from "./configMapVolumes";
 export { STATEFULSET_CONTROLLER } from "./statefulSetController";
 export { CERTIFICATES } from "./certificates";
 export { NETWORK_POLICY } from "./networkPolicy";
+export { HUGE_PAGES } from "./hugePages";
 export { KUBECTL_IMAGE, POSTGRES_BACKUP_IMAGE } from "./backupImages";

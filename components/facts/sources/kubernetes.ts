@@ -81,6 +81,15 @@ export const KUBERNETES_SOURCES = {
     url: "https://kubernetes.io/docs/concepts/services-networking/network-policies/",
     title: "Kubernetes: Network Policies (the three peer kinds; ipBlock for cluster-external IPs)",
   },
+  hugePagesDocs: {
+    url: "https://kubernetes.io/docs/tasks/manage-hugepages/scheduling-hugepages/",
+    title: "Kubernetes: Manage HugePages (a container consumes huge pages only through a hugepages-<size> limit)",
+  },
+  hugePagesSigbusIssue: {
+    url: "https://github.com/kubernetes/kubernetes/issues/71233",
+    title:
+      "kubernetes/kubernetes#71233: Bus error (core dumped) — PostgreSQL with huge_pages = try on a node with huge pages",
+  },
   ciliumLayer3Docs: {
     url: "https://docs.cilium.io/en/stable/security/policy/language/",
     title: "Cilium: Layer 3 policies (endpoints based, IP/CIDR based)",
