@@ -23,6 +23,8 @@ export interface ResolvedKubernetes {
   /** kubernetes.writer was set in stack config (the cloudnative-pg engine elects its writer itself). */
   writerGiven: boolean;
   loadBalancerAnnotations: Readonly<Record<string, string>>;
+  /** Where the applications' connection Secrets go (kubernetes.appSecret); absent: none. */
+  appSecret?: { namespace: string; name: string };
   /** Application pods the primary's region admits to its pools and servers by label (allowedClients). */
   allowedClients: readonly ClientSelector[];
   engine: KubernetesEngine;
@@ -88,6 +90,14 @@ export function resolveKubernetes(config: SelfHostedConfig): ResolvedKubernetes 
     writer: kubernetes.writer ?? `${config.name}-primary-0`,
     writerGiven: kubernetes.writer !== undefined,
     loadBalancerAnnotations: kubernetes.loadBalancerAnnotations,
+    ...(kubernetes.appSecret
+      ? {
+          appSecret: {
+            namespace: kubernetes.appSecret.namespace,
+            name: kubernetes.appSecret.name ?? `${config.name}-app`,
+          },
+        }
+      : {}),
     allowedClients: allowedClientsOf(config),
     engine: engineOf(config),
     monitoring: {

@@ -70,6 +70,20 @@ function hugePages(config: ResolvedSelfHosted): Check {
   };
 }
 
+/** The applications' connection Secrets are rendered by the statefulset engine only. */
+function appSecretEngine(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    const { appSecret, engine } = config.kubernetes;
+    if (!appSecret || engine.name === "statefulset") return;
+    issues.push({
+      key: "kubernetes.appSecret.namespace",
+      value: appSecret.namespace,
+      problem: "applies to the statefulset engine only",
+      fix: "remove kubernetes.appSecret; CloudNativePG writes its own <cluster>-app Secret in the stack's namespace",
+    });
+  };
+}
+
 /** Each engine's own rules, chosen once. */
 function engineRules(config: ResolvedSelfHosted): Check[] {
   const { engine } = config.kubernetes;
@@ -87,6 +101,7 @@ export function selfHostedRules(config: ResolvedSelfHosted): Check[] {
     pools(config),
     perChangeNamespace(config),
     hugePages(config),
+    appSecretEngine(config),
     ...engineRules(config),
     // Both engines ship backups and restore (issue 22): statefulset with pgBackRest, cloudnative-pg with the Barman
     // Cloud plugin (cnpg/validate.ts has its rules).

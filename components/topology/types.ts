@@ -162,6 +162,8 @@ export interface KubernetesSettings {
    */
   writer: string;
   loadBalancerAnnotations: Readonly<Record<string, string>>;
+  /** Where the applications' connection Secrets go (kubernetes.appSecret); absent: none. */
+  appSecret?: { namespace: string; name: string };
   /** Application pods the primary's region admits to its pools and servers by label. */
   allowedClients: readonly ClientSelector[];
   monitoring: KubernetesMonitoring;
