@@ -4,6 +4,7 @@
  */
 import { CNPG_IMAGES, STATEFULSET_IMAGES } from "../facts/images";
 import type { SelfHostedConfig } from "./schema";
+import { type ClientSelector, defaultClients } from "./clientSelectors";
 
 /** Who runs PostgreSQL on Kubernetes: this project's StatefulSets, or the CloudNativePG operator. */
 export type KubernetesEngine = { name: "statefulset" } | CnpgEngine;
@@ -31,6 +32,10 @@ export interface ResolvedKubernetes {
   /** kubernetes.writer was set in stack config (the cloudnative-pg engine elects its writer itself). */
   writerGiven: boolean;
   loadBalancerAnnotations: Readonly<Record<string, string>>;
+  /** Where the applications' connection Secrets go (kubernetes.appSecret); absent: none. */
+  appSecret?: { namespace: string; name: string };
+  /** Application pods the primary's region admits to its pools and servers by label (allowedClients). */
+  allowedClients: readonly ClientSelector[];
   engine: KubernetesEngine;
   monitoring: {
     prometheusOperator: boolean;
@@ -78,6 +83,11 @@ function imagesOf(config: SelfHostedConfig): { postgres: string; pgbouncer: stri
   };
 }
 
+/** allowedClients, or the default client peer of the stack's own namespace. */
+export function allowedClientsOf(config: SelfHostedConfig): readonly ClientSelector[] {
+  return config.allowedClients ?? defaultClients(config.name);
+}
+
 export function resolveKubernetes(config: SelfHostedConfig): ResolvedKubernetes {
   const { kubernetes } = config;
   return {
@@ -92,6 +102,15 @@ export function resolveKubernetes(config: SelfHostedConfig): ResolvedKubernetes 
     writer: kubernetes.writer ?? `${config.name}-primary-0`,
     writerGiven: kubernetes.writer !== undefined,
     loadBalancerAnnotations: kubernetes.loadBalancerAnnotations,
+    ...(kubernetes.appSecret
+      ? {
+          appSecret: {
+            namespace: kubernetes.appSecret.namespace,
+            name: kubernetes.appSecret.name ?? `${config.name}-app`,
+          },
+        }
+      : {}),
+    allowedClients: allowedClientsOf(config),
     engine: engineOf(config),
     monitoring: {
       prometheusOperator: config.monitoring.prometheusOperator,

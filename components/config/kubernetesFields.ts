@@ -79,6 +79,16 @@ export const kubernetes = z.strictObject({
     "statefulset engine: the pod that is the writer: after `pg-read-replicas kubernetes failover --to <pod>`, that pod (the rw Service follows it; the old primary's StatefulSet stays at 0)",
     "<name>-primary-0",
   ),
+  appSecret: doc(
+    z
+      .strictObject({
+        namespace: doc(dnsLabel(63), "namespace the applications run in (it must exist)"),
+        name: doc(dnsLabel(63).optional(), "name of the write pool's Secret; the read pool's adds -ro", "<name>-app"),
+      })
+      .optional(),
+    "statefulset engine: Secrets with the application user's connection (keys uri, host, port, username, password, dbname, as CloudNativePG's app Secret) for the write pool and the read pool, in the applications' namespace",
+    "none",
+  ),
   loadBalancerAnnotations: doc(
     z.record(z.string(), z.string()).prefault(INTERNAL_LOAD_BALANCER),
     "annotations of the Service exposing the primary to other regions (default: internal on AWS, GKE and Azure)",

@@ -6,12 +6,13 @@
  * from capacity). Validation and the topology builder read only the result: plain
  * fields, nothing optional that has a default.
  */
+import type { ClientSelector } from "./clientSelectors";
 import { type Capacity, requiredReplicas } from "./capacity";
 import { CHANGE_LABEL } from "./labels";
 import type { AuroraConfig, LocalConfig, SelfHostedConfig, StackConfig } from "./schema";
 import { parseByteQuantity } from "../ground/units";
 import { type ResolvedPrometheusMonitoring, resolvePrometheusMonitoring } from "./monitoringFields";
-import { type ResolvedKubernetes, resolveKubernetes } from "./kubernetes";
+import { type ResolvedKubernetes, allowedClientsOf, resolveKubernetes } from "./kubernetes";
 import { type ResolvedReplication, resolveReplication } from "./replication";
 import {
   type ResolvedArchiveBackup,
@@ -102,6 +103,8 @@ export interface SelfHostedRegionEntry {
   kubeconfig?: string;
   cidrs: readonly string[];
   allowedCidrs: readonly string[];
+  /** Application pods admitted there by label; default: the stack's allowedClients. */
+  allowedClients: readonly ClientSelector[];
   primaryHost?: string;
 }
 
@@ -145,10 +148,13 @@ export const FIXED = {
   /** postgres_exporter's role: pg_monitor, nothing else. */
   monitoringUser: "pgrr_monitor",
   /**
-   * Server connection lifetimes per pool. The read pool's is short so replicas added by a
-   * scale-out (or back after a fault) receive connections within minutes.
+   * Server connection lifetimes per pool. The read pool's is short: its target is a Service, which
+   * stops sending new connections to a replica that leaves (unready, lagging, promoted), while
+   * PgBouncer reuses the ones it has until they age out. A connection is closed on release once
+   * older than this, one per lifetime/pool-size (facts/postgres/pgbouncer.ts), so the last one to a
+   * leaving replica goes within 2 × 30 s; replicas added by a scale-out get connections as soon.
    */
-  serverLifetimeS: { write: 3600, read: 300, olap: 3600 },
+  serverLifetimeS: { write: 3600, read: 30, olap: 3600 },
 } as const;
 
 function nodeResources(given: { cpu: string; memory: string; storage: string }): NodeResources {
@@ -254,7 +260,11 @@ function resolveSelfHosted(config: SelfHostedConfig): ResolvedSelfHosted {
   return {
     ...resolveCommon(config, config, config.requireTls),
     backend: "selfHosted",
-    crossRegion: config.crossRegion.map((entry) => ({ ...entry, allowedCidrs: entry.allowedCidrs ?? entry.cidrs })),
+    crossRegion: config.crossRegion.map((entry) => ({
+      ...entry,
+      allowedCidrs: entry.allowedCidrs ?? entry.cidrs,
+      allowedClients: entry.allowedClients ?? allowedClientsOf(config),
+    })),
     kubernetes: resolveKubernetes(config),
     monitoring: resolvePrometheusMonitoring(config.monitoring, FIXED.monitoringUser),
     backup: resolveArchiveBackup(config.backup),

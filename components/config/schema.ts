@@ -29,6 +29,7 @@ import {
 } from "./fields";
 import { aurora, auroraRegion } from "./auroraFields";
 import { kubernetes } from "./kubernetesFields";
+import { CLIENT_SELECTORS_DEFAULT, CLIENT_SELECTORS_DESCRIPTION, clientSelectorList } from "./clientSelectors";
 import {
   RESTORE_DESCRIPTION,
   archiveRestore,
@@ -217,6 +218,11 @@ const selfHostedRegion = z.strictObject({
   kubeconfig: doc(z.string().min(1).optional(), "kubeconfig path or contents for that region's cluster"),
   cidrs: doc(cidrList, "where that cluster reaches the primary from; replication is TLS-only from these"),
   allowedCidrs: doc(cidrList.optional(), "clients of that region's replicas", "its cidrs"),
+  allowedClients: doc(
+    clientSelectorList.optional(),
+    "application pods in that region's cluster admitted to its pools by label (as allowedClients)",
+    "allowedClients",
+  ),
   primaryHost: doc(
     hostName.optional(),
     "host that region's replicas reach the primary at",
@@ -229,6 +235,7 @@ export const selfHostedConfigSchema = z.strictObject({
   ...common,
   region: doc(region, "the primary's region"),
   requireTls: doc(bool.prefault(false), "refuse every plain-text connection"),
+  allowedClients: doc(clientSelectorList.optional(), CLIENT_SELECTORS_DESCRIPTION, CLIENT_SELECTORS_DEFAULT),
   resources,
   pgbouncer: pgbouncer(2),
   replication,

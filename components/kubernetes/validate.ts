@@ -6,6 +6,7 @@ import { cnpgRules, cnpgTopologyIssues } from "./cnpg/validate";
 import { statefulsetRules } from "./statefulset/validate";
 import { pools } from "../topology/validate/common";
 import type { Check } from "../topology/validate/rule";
+import { HUGE_PAGES } from "../facts/kubernetes";
 
 function regionAccess(config: ResolvedSelfHosted): Check {
   return ({ issues }) => {
@@ -45,6 +46,44 @@ function perChangeNamespace(config: ResolvedSelfHosted): Check {
   };
 }
 
+/**
+ * huge_pages try/on: the pods carry no hugepages-2Mi limit, so a node with huge pages would crash the server (SIGBUS)
+ * (facts/kubernetes/hugePages.ts). Refused until stack config can give the pods that resource.
+ */
+function hugePages(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    const given: Array<[string, Readonly<Record<string, string>>]> = [
+      ["postgresql.primary", config.overrides.primary],
+      ["postgresql.replica", config.overrides.replica],
+      ["olap.settings", config.olap.enabled ? config.olap.settings : {}],
+    ];
+    for (const [key, overrides] of given) {
+      const value = overrides.huge_pages;
+      if (value === undefined || value === "off") continue;
+      issues.push({
+        key: `${key}.huge_pages`,
+        value,
+        problem: `needs a ${HUGE_PAGES.needsHugepagesLimit.value} resource limit on the database pods, which this stack does not set: a node with huge pages would crash the server with SIGBUS`,
+        fix: "remove it (the servers run with huge_pages = off), or use the local backend",
+      });
+    }
+  };
+}
+
+/** The applications' connection Secrets are rendered by the statefulset engine only. */
+function appSecretEngine(config: ResolvedSelfHosted): Check {
+  return ({ issues }) => {
+    const { appSecret, engine } = config.kubernetes;
+    if (!appSecret || engine.name === "statefulset") return;
+    issues.push({
+      key: "kubernetes.appSecret.namespace",
+      value: appSecret.namespace,
+      problem: "applies to the statefulset engine only",
+      fix: "remove kubernetes.appSecret; CloudNativePG writes its own <cluster>-app Secret in the stack's namespace",
+    });
+  };
+}
+
 /** Each engine's own rules, chosen once. */
 function engineRules(config: ResolvedSelfHosted): Check[] {
   const { engine } = config.kubernetes;
@@ -61,6 +100,8 @@ export function selfHostedRules(config: ResolvedSelfHosted): Check[] {
     regionAccess(config),
     pools(config),
     perChangeNamespace(config),
+    hugePages(config),
+    appSecretEngine(config),
     ...engineRules(config),
     // Both engines ship backups and restore (issue 22): statefulset with pgBackRest, cloudnative-pg with the Barman
     // Cloud plugin (cnpg/validate.ts has its rules).

@@ -49,6 +49,11 @@ export const GUCS = {
     aurora: { managed: "Aurora PostgreSQL 14 and later hash passwords with scram-sha-256 by default" },
   },
   shared_buffers: { type: "size", overridable: true, aurora: { managed: "Aurora sizes it from the instance class" } },
+  huge_pages: {
+    type: { oneOf: ["off", "try", "on"] },
+    overridable: true,
+    aurora: { managed: "Aurora configures huge pages itself" },
+  },
   effective_cache_size: {
     type: "size",
     overridable: true,

@@ -155,15 +155,16 @@ function standbyGroup(ctx: GroupContext, plan: StandbyPlan): StandbyGroup {
 function remoteRegions(config: ResolvedConfig): Array<{ name: string; replicas: number; access: RemoteAccess }> {
   switch (config.backend) {
     case "selfHosted":
-      return config.crossRegion.map(({ region, replicas, context, kubeconfig, cidrs, allowedCidrs, primaryHost }) => ({
-        name: region,
-        replicas,
+      return config.crossRegion.map((entry) => ({
+        name: entry.region,
+        replicas: entry.replicas,
         access: {
-          ...(context !== undefined ? { context } : {}),
-          ...(kubeconfig !== undefined ? { kubeconfig } : {}),
-          cidrs,
-          allowedCidrs,
-          ...(primaryHost !== undefined ? { primaryHost } : {}),
+          ...(entry.context !== undefined ? { context: entry.context } : {}),
+          ...(entry.kubeconfig !== undefined ? { kubeconfig: entry.kubeconfig } : {}),
+          cidrs: entry.cidrs,
+          allowedCidrs: entry.allowedCidrs,
+          allowedClients: entry.allowedClients,
+          ...(entry.primaryHost !== undefined ? { primaryHost: entry.primaryHost } : {}),
         },
       }));
     case "aurora":

@@ -60,6 +60,11 @@ function common(ctx: SettingsContext): Default[] {
       why: "a quarter of the memory limit",
     },
     {
+      name: "huge_pages",
+      value: "off",
+      why: "try (PostgreSQL's default) maps the node's huge pages; without a hugepages-2Mi limit the pod may not use them: SIGBUS",
+    },
+    {
       name: "effective_cache_size",
       value: memorySettings(ctx.memoryBytes).effective_cache_size,
       why: "planner hint: three quarters of the memory limit",

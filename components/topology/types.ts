@@ -9,6 +9,7 @@ import type { Capacity } from "../config/capacity";
 import type { KubernetesEngine, NodeResources } from "../config/resolve";
 import type { ResolvedReplication } from "../config/replication";
 import type { Retention } from "../config/backup";
+import type { ClientSelector } from "../config/clientSelectors";
 import type { GucName } from "../settings/registry";
 
 export type { CnpgEngine, KubernetesEngine, NodeResources } from "../config/resolve";
@@ -106,6 +107,8 @@ export interface RemoteAccess {
   cidrs: readonly string[];
   /** Clients of this region's replicas (its read pool, its applications). */
   allowedCidrs: readonly string[];
+  /** selfHosted: application pods in this region's cluster admitted to its pools by label. */
+  allowedClients?: readonly ClientSelector[];
   /** Host the region's replicas reach the primary at; default: the exposed Service's load balancer. */
   primaryHost?: string;
 }
@@ -159,6 +162,10 @@ export interface KubernetesSettings {
    */
   writer: string;
   loadBalancerAnnotations: Readonly<Record<string, string>>;
+  /** Where the applications' connection Secrets go (kubernetes.appSecret); absent: none. */
+  appSecret?: { namespace: string; name: string };
+  /** Application pods the primary's region admits to its pools and servers by label. */
+  allowedClients: readonly ClientSelector[];
   monitoring: KubernetesMonitoring;
   /** statefulset: this project's workloads; cloudnative-pg: the operator's Clusters and Poolers. */
   engine: KubernetesEngine;

@@ -17,7 +17,7 @@ import { crdProblem, operatorCheckName } from "../../components/kubernetes/cnpg/
 import { CNPG_AVAILABILITY } from "../../components/facts/cnpg/availability";
 import { clusterParameters } from "../../components/kubernetes/cnpg/parameters";
 import { type ClusterPlan, clusterPlans, poolerTarget } from "../../components/kubernetes/cnpg/plan";
-import { READ_POOL_SERVER_LIFETIME_S, poolerParameters } from "../../components/kubernetes/cnpg/pooler";
+import { poolerParameters } from "../../components/kubernetes/cnpg/pooler";
 import { GUCS } from "../../components/settings/registry";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { CnpgEngine, Pool, SelfHostedTopology, Setting } from "../../components/topology/types";
@@ -332,6 +332,7 @@ describe("Poolers", () => {
     expect(poolerParameters(topology, topology.pools.read)).toMatchObject({
       query_timeout: "30",
       server_round_robin: "1",
+      server_lifetime: "30",
     });
   });
 
@@ -340,9 +341,7 @@ describe("Poolers", () => {
     expect(CNPG_POOLER.keepsConnectionsAfterFailover.value).toBe(true);
     const topology = cnpgTopology();
     const lifetime = (pool: Pool) => Number(poolerParameters(topology, pool).server_lifetime);
-    expect(topology.pools.read.serverLifetimeS).toBe(300);
-    expect(lifetime(topology.pools.read)).toBe(READ_POOL_SERVER_LIFETIME_S);
-    expect(READ_POOL_SERVER_LIFETIME_S).toBeLessThanOrEqual(60);
+    expect(lifetime(topology.pools.read)).toBeLessThanOrEqual(60);
     // The writer's and the OLAP pool's targets do not change role: their long lifetimes stay.
     expect(lifetime(topology.pools.write)).toBe(topology.pools.write.serverLifetimeS);
     expect(lifetime(topology.pools.olap!)).toBe(topology.pools.olap!.serverLifetimeS);

@@ -9,4 +9,6 @@ export { STATEFULSET_CONTROLLER } from "./statefulSetController";
 export { EVICTION_API } from "./eviction";
 export { DOWNWARD_API } from "./downwardApi";
 export { CERTIFICATES } from "./certificates";
+export { NETWORK_POLICY } from "./networkPolicy";
+export { HUGE_PAGES } from "./hugePages";
 export { KUBECTL_IMAGE, POSTGRES_BACKUP_IMAGE } from "./backupImages";

@@ -5,6 +5,28 @@
 import { cite, fact } from "../fact";
 
 export const PGBOUNCER = {
+  /**
+   * A server connection older than server_lifetime is closed when a client releases it (end of transaction in
+   * transaction pooling), or by the janitor when idle; never while linked to a client.
+   */
+  serverLifetimeOnRelease: fact(
+    true,
+    cite("pgbouncer", "src/objects.c:1247 release_server", "'enforce lifetime immediately on release'"),
+    cite("pgbouncer", "src/janitor.c:501", "idle servers past their lifetime: 'server lifetime over'"),
+    cite("pgbouncerConfigDocs", "#server_lifetime", "closes an unused server connection older than this"),
+  ),
+  /**
+   * Lifetime closes in one pool are spaced server_lifetime / pool_size apart, so a full pool's last old connection
+   * goes by about 2 × server_lifetime.
+   */
+  lifetimeKillGapIsLifetimeOverPoolSize: fact(
+    true,
+    cite(
+      "pgbouncer",
+      "src/objects.c:1166-1190 life_over",
+      "lifetime_kill_gap = server_lifetime / pool_pool_size(pool)",
+    ),
+  ),
   /** Settings a RELOAD does not change (CF_NO_RELOAD): a new value needs a restart. Everything else reloads. */
   noReloadSettings: fact(
     [

@@ -33,6 +33,7 @@ export const SETTING_CONTEXTS = fact<Readonly<Record<string, SettingContext>>>(
     max_prepared_transactions: "postmaster",
     password_encryption: "user",
     shared_buffers: "postmaster",
+    huge_pages: "postmaster",
     effective_cache_size: "user",
     work_mem: "user",
     maintenance_work_mem: "user",

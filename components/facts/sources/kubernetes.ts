@@ -99,4 +99,22 @@ export const KUBERNETES_SOURCES = {
     ref: "a6989f42bf30e4383fe61ce982a921b25e3c0d77",
     note: "hashicorp/terraform-provider-tls (v4, which @pulumi/tls 5.x bridges) as vendored under pkg/pf/tests/internal/tlsshim/vendor/github.com/hashicorp/terraform-provider-tls",
   },
+  networkPolicyDocs: {
+    url: "https://kubernetes.io/docs/concepts/services-networking/network-policies/",
+    title: "Kubernetes: Network Policies (the three peer kinds; ipBlock for cluster-external IPs)",
+  },
+  hugePagesDocs: {
+    url: "https://kubernetes.io/docs/tasks/manage-hugepages/scheduling-hugepages/",
+    title: "Kubernetes: Manage HugePages (a container consumes huge pages only through a hugepages-<size> limit)",
+  },
+  hugePagesSigbusIssue: {
+    url: "https://github.com/kubernetes/kubernetes/issues/71233",
+    title:
+      "kubernetes/kubernetes#71233: Bus error (core dumped) — PostgreSQL with huge_pages = try on a node with huge pages",
+  },
+  ciliumLayer3Docs: {
+    url: "https://docs.cilium.io/en/stable/security/policy/language/",
+    title: "Cilium: Layer 3 policies (endpoints based, IP/CIDR based)",
+    note: "Cilium also enforces Kubernetes NetworkPolicy objects through the same engine (GKE Dataplane V2, AKS with Azure CNI powered by Cilium)",
+  },
 } as const satisfies Record<string, Source>;

@@ -42,6 +42,10 @@ export const POSTGRES_SOURCES = {
   pgbouncerConfigDocs: { url: "https://www.pgbouncer.org/config.html", title: "PgBouncer: configuration" },
   hotStandbyDocs: { url: `${POSTGRES_DOCS}/hot-standby.html`, title: "PostgreSQL: Hot Standby" },
   pgRewindDocs: { url: `${POSTGRES_DOCS}/app-pgrewind.html`, title: "PostgreSQL: pg_rewind" },
+  postgresResourceDocs: {
+    url: `${POSTGRES_DOCS}/runtime-config-resource.html#GUC-HUGE-PAGES`,
+    title: "PostgreSQL: Resource Consumption (huge_pages: try, on, off; default try)",
+  },
   pgFileSettingsDocs: { url: `${POSTGRES_DOCS}/view-pg-file-settings.html`, title: "PostgreSQL: pg_file_settings" },
   pgbouncerUsageDocs: {
     url: "https://www.pgbouncer.org/usage.html",

@@ -20,20 +20,6 @@ export interface PoolerManifest {
   spec: PoolerSpec;
 }
 
-/**
- * The read Pooler's server_lifetime on this engine (CNPG_POOLER.keepsConnectionsAfterFailover): after the operator
- * promotes a replica, the read pool's connections to it (now the writer) end within this plus one transaction, instead
- * of the statefulset engine's 300 s. The cost: each PgBouncer reconnects its default_pool_size connections once per
- * lifetime (50 / 30 s: under two TLS + SCRAM handshakes a second per pooler instance).
- */
-export const READ_POOL_SERVER_LIFETIME_S = 30;
-
-function serverLifetime(pool: Pool): number {
-  return pool.target === "primary" || pool.target === "olap"
-    ? pool.serverLifetimeS
-    : Math.min(pool.serverLifetimeS, READ_POOL_SERVER_LIFETIME_S);
-}
-
 /** The same values the StatefulSet engine's pgbouncer.ini carries, as the Pooler's parameters. */
 export function poolerParameters(topology: SelfHostedTopology, pool: Pool): Record<string, string> {
   return {
@@ -47,7 +33,9 @@ export function poolerParameters(topology: SelfHostedTopology, pool: Pool): Reco
     server_login_retry: "2",
     server_check_query: "select 1",
     server_check_delay: "30",
-    server_lifetime: String(serverLifetime(pool)),
+    // The read pool's 30 s (config/resolve.ts) also bounds how long it keeps connections to an instance the
+    // operator promoted: nothing issues RECONNECT after a failover (CNPG_POOLER.keepsConnectionsAfterFailover).
+    server_lifetime: String(pool.serverLifetimeS),
     server_idle_timeout: "600",
     server_round_robin: pool.serverRoundRobin ? "1" : "0",
     client_tls_sslmode: topology.access.requireTls ? "require" : "prefer",

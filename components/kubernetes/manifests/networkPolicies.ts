@@ -1,19 +1,24 @@
 /**
- * NetworkPolicies per role, ingress only. Database pods: from this stack's pools,
- * verification and maintenance Jobs and other database pods (replication), from the client and
- * replication CIDRs pg_hba admits, and from monitoring. Pools: from the client
- * CIDRs, verification and monitoring. pg_hba still decides who may log in; these
- * decide who may connect at all. Pure.
+ * NetworkPolicies per role, ingress only. Database pods: from this stack's pools, verification
+ * and maintenance Jobs and other database pods (replication), from the application pods of
+ * allowedClients and the client and replication CIDRs pg_hba admits. Pools: from allowedClients,
+ * the client CIDRs and verification. Scrapers reach only the exporters' ports: a label any pod
+ * can give itself opens neither 5432 nor 6432. pg_hba still decides who may log in; these decide
+ * who may connect at all. Pure.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type { Region, SelfHostedTopology } from "../../topology/types";
+import type { ClientSelector } from "../../config/clientSelectors";
 import { EXPORTER_PORTS } from "../../monitoring/targets";
 import { LABEL_PREFIX, baseLabels } from "../conventions";
 
 type Topology = SelfHostedTopology;
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
-/** Pods in any namespace carrying this label may scrape or query the stack (exporters, dashboards). */
+/**
+ * cloudnative-pg engine: pods in any namespace carrying this label may scrape the operator's metrics port. Any pod can
+ * give itself a label, so it admits no connection port (5432, 6432) on the statefulset engine.
+ */
 export const MONITORING_LABEL = { [`${LABEL_PREFIX}/access`]: "monitoring" } as const;
 
 function component(
@@ -23,8 +28,6 @@ function component(
   return { "app.kubernetes.io/instance": topology.name, "app.kubernetes.io/name": name };
 }
 
-const monitoring: Peer = { namespaceSelector: {}, podSelector: { matchLabels: { ...MONITORING_LABEL } } };
-
 function cidrs(blocks: readonly string[]): Peer[] {
   return [...new Set(blocks)].map((cidr) => ({ ipBlock: { cidr } }));
 }
@@ -32,6 +35,21 @@ function cidrs(blocks: readonly string[]): Peer[] {
 /** Who connects to a region's clients' side: the primary's region admits clientCidrs, another its allowedCidrs. */
 function clientCidrs(topology: Topology, region: Region): readonly string[] {
   return region.primary ? topology.access.clientCidrs : region.access.allowedCidrs;
+}
+
+/**
+ * The region's application pods, by label (allowedClients): ipBlock is for cluster-external addresses, and Cilium
+ * applies no CIDR rule between pods (facts/kubernetes/networkPolicy.ts). Exported for the cloudnative-pg engine's
+ * policies.
+ */
+export function clientPeers(topology: Topology, region: Region): Peer[] {
+  const selectors: readonly ClientSelector[] = region.primary
+    ? topology.kubernetes.allowedClients
+    : (region.access.allowedClients ?? []);
+  return selectors.map((s) => ({
+    ...(s.namespaceSelector ? { namespaceSelector: { matchLabels: { ...s.namespaceSelector.matchLabels } } } : {}),
+    ...(s.podSelector ? { podSelector: { matchLabels: { ...s.podSelector.matchLabels } } } : {}),
+  }));
 }
 
 function replicationCidrs(topology: Topology, region: Region): readonly string[] {
@@ -74,7 +92,7 @@ export function databaseNetworkPolicy(topology: Topology, region: Region): k8s.n
     { podSelector: { matchLabels: component(topology, "verify") } },
     { podSelector: { matchLabels: component(topology, "maintenance") } },
     { podSelector: { matchLabels: component(topology, "postgresql") } },
-    monitoring,
+    ...clientPeers(topology, region),
     ...cidrs([...clientCidrs(topology, region), ...replicationCidrs(topology, region)]),
   ];
   return policy(
@@ -90,7 +108,7 @@ export function databaseNetworkPolicy(topology: Topology, region: Region): k8s.n
 export function poolNetworkPolicy(topology: Topology, region: Region): k8s.networking.v1.NetworkPolicyArgs {
   const from: Peer[] = [
     { podSelector: { matchLabels: component(topology, "verify") } },
-    monitoring,
+    ...clientPeers(topology, region),
     ...cidrs(clientCidrs(topology, region)),
   ];
   return policy(

@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderUserlist } from "../../render/pgbouncerIni";
 import type { SelfHostedTopology } from "../../topology/types";
 import type { ServerCertificate } from "../clusterTls";
-import { CREDENTIAL_KEYS, baseLabels, names } from "../conventions";
+import { CREDENTIAL_KEYS, POOL_SERVICE_PORT, baseLabels, names, serviceHost } from "../conventions";
+import type { Pool } from "../../topology/types";
 
 export interface RegionCredentials {
   superuser: pulumi.Input<string>;
@@ -59,5 +60,40 @@ export function poolAuthSecret(
   return {
     metadata: metadata(topology, names.poolAuth(topology), "pgbouncer"),
     stringData: { "userlist.txt": userlist },
+  };
+}
+
+/**
+ * The application user's connection through one pool, in the applications' namespace (kubernetes.appSecret), with
+ * the keys of CloudNativePG's app Secret. The password and the URI carrying it are secret outputs.
+ */
+export function appSecret(
+  topology: SelfHostedTopology,
+  pool: Pool,
+  name: string,
+  password: pulumi.Input<string>,
+): k8s.core.v1.SecretArgs {
+  const target = topology.kubernetes.appSecret;
+  if (!target) throw new Error("appSecret: the topology has no kubernetes.appSecret");
+  const host = serviceHost(pool.service, topology.kubernetes.namespace);
+  const port = String(POOL_SERVICE_PORT);
+  const sslmode = topology.access.requireTls ? "require" : "prefer";
+  const uri = pulumi
+    .secret(password)
+    .apply(
+      (secret) =>
+        `postgresql://${topology.user}:${encodeURIComponent(secret)}@${host}:${port}/${topology.database}?sslmode=${sslmode}`,
+    );
+  return {
+    metadata: { name, namespace: target.namespace, labels: baseLabels(topology, "pgbouncer") },
+    type: "kubernetes.io/basic-auth",
+    stringData: {
+      username: topology.user,
+      password: pulumi.secret(password),
+      host,
+      port,
+      dbname: topology.database,
+      uri,
+    },
   };
 }

@@ -17,7 +17,7 @@ import { type Scripts, renderScripts } from "./files";
 import { fenceConfigMap, primaryEndpointConfigMap, scriptsConfigMap } from "./manifests/configMaps";
 import { databaseNetworkPolicy, poolNetworkPolicy } from "../manifests/networkPolicies";
 import { certificateRule, dashboardConfigMap, podMonitors, prometheusRule } from "./manifests/monitoringObjects";
-import { type RegionCredentials, credentialsSecret, poolAuthSecret, tlsSecret } from "../manifests/secrets";
+import { type RegionCredentials, appSecret, credentialsSecret, poolAuthSecret, tlsSecret } from "../manifests/secrets";
 import { exposedPrimaryManifest, roleServiceManifest } from "../manifests/services";
 import { createNamespace } from "../namespace";
 import { PasswordsJob } from "./passwordsJob";
@@ -115,6 +115,24 @@ function createSecrets(
   return [
     new k8s.core.v1.Secret(`${name}-credentials`, credentialsSecret(topology, credentials, region.primary), opts),
     new k8s.core.v1.Secret(`${name}-tls`, tlsSecret(topology, certificate), opts),
+    ...(region.primary ? createAppSecrets(name, topology, region, credentials.app, opts) : []),
+  ];
+}
+
+/** kubernetes.appSecret: the write and read pools' connections, in the applications' namespace (primary region). */
+function createAppSecrets(
+  name: string,
+  topology: RegionDeploymentArgs["topology"],
+  region: RegionDeploymentArgs["region"],
+  password: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret[] {
+  const target = topology.kubernetes.appSecret;
+  const read = region.pools.find((p) => p.name === "read");
+  if (!target || !read) return [];
+  return [
+    new k8s.core.v1.Secret(`${name}-app`, appSecret(topology, topology.pools.write, target.name, password), opts),
+    new k8s.core.v1.Secret(`${name}-app-ro`, appSecret(topology, read, `${target.name}-ro`, password), opts),
   ];
 }
 
