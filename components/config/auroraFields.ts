@@ -23,6 +23,7 @@ import {
   scalar,
   wholeNumber,
 } from "./fields";
+import { snsTopicArn } from "./monitoringFields";
 import { MINIMUM_WINDOW_MINUTES, minutes, parseBackupWindow, parseMaintenanceWindow } from "./windows";
 
 const KEY_ARN_FIX =
@@ -102,6 +103,11 @@ export const auroraRegion = z.strictObject({
   kmsKeyId: doc(kmsKeyArn, "KMS key ARN in that region (storage is encrypted)"),
   instanceClass: doc(instanceClass.optional(), "reader instance class there", "aurora.instanceClass.reader"),
   allowedCidrs: doc(cidrList.optional(), "clients of that region's readers", "allowedCidrs"),
+  snsTopicArn: doc(
+    snsTopicArn.optional(),
+    "an existing SNS topic in that region the region's alarms notify (CloudWatch takes only a topic of the alarm's region)",
+    "the created topic there (monitoring.createSnsTopic), or none",
+  ),
 });
 
 /** The `aurora` block. */

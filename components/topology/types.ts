@@ -196,6 +196,8 @@ export interface AuroraSecondary {
   replicas: number;
   /** Clients of this region's readers. */
   allowedCidrs: readonly string[];
+  /** The SNS topic this region's alarms notify (an alarm's actions must be in its region). */
+  snsTopicArn?: string;
 }
 
 export interface AuroraSettings {

@@ -5,3 +5,4 @@ export * from "./parameters";
 export * from "./provider";
 export * from "./replacement";
 export * from "./restore";
+export * from "./cloudwatch";

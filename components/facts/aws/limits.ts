@@ -48,6 +48,18 @@ export const GLOBAL_DATABASE = {
    * Each cluster of a Global Database in its own region: a secondary cluster replaced create-before-delete could not
    * join while the old one is still a member there.
    */
+  /**
+   * "An Aurora global database requires DB instance classes that are optimized for memory-intensive applications"
+   * (the db.r and db.x families; AWS recommends db.r5 or higher): burstable db.t and general-purpose db.m are refused.
+   */
+  memoryOptimizedClass: fact(
+    /^db\.(r|x)\d/,
+    cite(
+      "globalRequirements",
+      "DB instance class requirements",
+      "memory-optimized classes; db.r5 or higher recommended",
+    ),
+  ),
   oneClusterPerRegion: fact(
     true,
     cite("globalRequirements", "AWS Region requirements", "the secondary clusters must each be in a different Region"),

@@ -100,6 +100,27 @@ export const AWS_SOURCES = {
     path: "clients/client-cloudwatch",
     note: "GetMetricStatisticsInput.Dimensions, ListMetricsInput.Dimensions: @aws-sdk/client-cloudwatch 3.x type documentation in node_modules (3.1164.0)",
   },
+  cwAlarmActionRegion: {
+    title:
+      "CloudWatch PutMetricAlarm refuses an SNS action in another region: 'Invalid region ca-central-1 specified. Only us-west-2 is supported.'",
+    url: "https://github.com/cds-snc/notification-terraform/pull/128",
+    note: "the error text AWS returned, quoted in the pull request that moved the topics; AWS's PutMetricAlarm reference lists arn:aws:sns:region:account-id:sns-topic-name only",
+  },
+  cwMissingData: {
+    title:
+      "Configuring how CloudWatch alarms treat missing data: notBreaching (good), breaching (bad), ignore (keep the state), missing (default)",
+    url: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html",
+  },
+  cwAlarmLimits: {
+    title:
+      "CloudWatch alarm limits: a metric-math alarm references at most 10 metrics (hard limit); PutMetricAlarm Metrics: at most 10 MetricStat structures",
+    url: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html",
+  },
+  cwMetricsInsightsSyntax: {
+    title:
+      "Metrics Insights query syntax: WHERE labelKey OPERATOR labelValue [AND ...] (no OR); SCHEMA(...) matches an exact dimension set",
+    url: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html",
+  },
   autoScaling2023: {
     title: "Using Aurora Auto Scaling with Aurora replicas",
     repo: AUG,
