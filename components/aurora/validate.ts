@@ -6,6 +6,7 @@ import type { ConfigIssue } from "../config/errors";
 import { auroraOptionRules } from "./validateOptions";
 import type { Check } from "../topology/validate/rule";
 import { auroraRestoreRules } from "./validateRestore";
+import { auroraGlobalRules } from "./validateGlobal";
 
 /** Aurora caps a cluster at 15 read replicas; the OLAP reader counts among them. */
 export const AURORA_MAX_READERS = LIMITS.readersPerCluster.value;
@@ -201,5 +202,6 @@ export function auroraRules(config: ResolvedAurora): Check[] {
     secondaries(config),
     ...auroraOptionRules(config),
     ...auroraRestoreRules(config),
+    ...auroraGlobalRules(config),
   ];
 }
