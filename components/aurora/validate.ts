@@ -14,7 +14,8 @@ export const AURORA_MAX_READERS = LIMITS.readersPerCluster.value;
 export const AURORA_MAX_SECONDARY_REGIONS = LIMITS.secondaryRegions.value;
 /**
  * The oldest minor Aurora still offers for new clusters, per major (AWS retires old
- * minors over time; raise these when it does). The deploy-time check confirms against AWS.
+ * minors over time; raise these when it does). A static floor ages: engineVersionCheck.ts asks AWS
+ * (DescribeDBEngineVersions) whether the version can still be created.
  */
 export const AURORA_MINOR_FLOOR: Record<number, number> = { 15: 10, 16: 8, 17: 4 };
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;

@@ -75,6 +75,22 @@ export const ENGINE_VERSION = {
   ),
   /** After AWS's automatic minor upgrade, the configured minor differs from the running one: a diff, a "downgrade". */
   runningMinorDiffsFromConfigured: fact(true, cite("tfEngineVersion", "compareActualEngineVersion")),
+  /**
+   * DescribeDBEngineVersions lists only versions a new cluster can still be created with ("available") unless
+   * IncludeAll is set; statuses are available and deprecated. Aurora retires minors: a pinned version ages.
+   */
+  describeListsOnlyAvailable: fact(
+    true,
+    cite(
+      "sdkRds",
+      "DescribeDBEngineVersionsMessage.IncludeAll",
+      "The default is to list only available engine versions.",
+    ),
+  ),
+  statuses: fact(
+    ["available", "deprecated"] as const,
+    cite("sdkRds", "DescribeDBEngineVersionsMessage.Filters status"),
+  ),
 } as const satisfies Record<string, Fact<unknown>>;
 
 /**
