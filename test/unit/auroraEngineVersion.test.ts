@@ -15,7 +15,7 @@ interface Row extends ListedEngineVersion {
   family: string;
 }
 
-/** AWS's answer: deprecated versions are left out unless IncludeAll; two records a page, joined here as a client would. */
+/** AWS's answer: deprecated versions left out unless IncludeAll; two records a page, joined as a client would. */
 function fakeAws(rows: Record<string, Row[]>, calls: string[] = []): EngineVersionApi {
   const page = (all: Row[], marker: number) => ({ rows: all.slice(marker, marker + 2), next: marker + 2 < all.length });
   return {
