@@ -9,7 +9,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GLOBAL_FROM_EXISTING_CLUSTER } from "../facts/aws/replacement";
-import type { AuroraTopology } from "../topology/types";
+import type { AuroraSettings, AuroraTopology } from "../topology/types";
 import type { MasterPassword } from "./credentials";
 import { clusterIdentifier } from "./identifiers";
 import { clusterArgs } from "./instances";
@@ -77,6 +77,17 @@ function identifierKeepers(topology: AuroraTopology, network: AuroraNetwork): Re
   return { ...common, database: topology.database, user: topology.user };
 }
 
+/**
+ * Options every member cluster takes from aurora.* (the primary and each secondary): the storage type, only when the
+ * stack names it (RDS does not return Standard's), and the engine lifecycle. Both change in place.
+ */
+export function clusterOptionArgs(aurora: AuroraSettings): Partial<aws.rds.ClusterArgs> {
+  return {
+    ...(aurora.storageType !== undefined ? { storageType: aurora.storageType } : {}),
+    engineLifecycleSupport: aurora.engineLifecycleSupport,
+  };
+}
+
 export interface ClusterArgs {
   topology: AuroraTopology;
   prefix: string;
@@ -100,15 +111,18 @@ export function createCluster(name: string, args: ClusterArgs, opts: InRegion): 
   const logGroup = createLogGroup(name, clusterId, topology.aurora.logRetentionDays, opts);
   const cluster = new aws.rds.Cluster(
     `${name}-cluster`,
-    clusterArgs(topology, {
-      clusterId,
-      ...(args.master.kind === "generated" ? { password: args.master.password } : {}),
-      subnetGroupName: network.subnetGroup.name,
-      securityGroupId: network.securityGroup.id,
-      parameterGroupName: parameters.cluster.name,
-      writerParameterGroupName: parameters.forRole("writer").name,
-      versions,
-    }),
+    {
+      ...clusterArgs(topology, {
+        clusterId,
+        ...(args.master.kind === "generated" ? { password: args.master.password } : {}),
+        subnetGroupName: network.subnetGroup.name,
+        securityGroupId: network.securityGroup.id,
+        parameterGroupName: parameters.cluster.name,
+        writerParameterGroupName: parameters.forRole("writer").name,
+        versions,
+      }),
+      ...clusterOptionArgs(topology.aurora),
+    },
     {
       ...opts,
       protect,

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GLOBAL_DATABASE } from "../facts/aws/limits";
 import { ROLES } from "../topology/roles";
 import type { AuroraSecondary, AuroraTopology } from "../topology/types";
-import { createClusterIdentifier } from "./cluster";
+import { clusterOptionArgs, createClusterIdentifier } from "./cluster";
 import { clusterIdentifier } from "./identifiers";
 import { ENGINE, commonInstanceArgs } from "./instances";
 import { createLogGroup } from "./logGroup";
@@ -94,6 +94,7 @@ function createSecondaryCluster(name: string, args: SecondaryClusterArgs, parent
       skipFinalSnapshot: true,
       enabledCloudwatchLogsExports: ["postgresql"],
       applyImmediately: aurora.applyImmediately,
+      ...clusterOptionArgs(aurora),
       ...(aurora.preferredMaintenanceWindow !== undefined
         ? { preferredMaintenanceWindow: aurora.preferredMaintenanceWindow }
         : {}),

@@ -5,6 +5,7 @@
  * Global Database regions built from them.
  */
 import { z } from "zod";
+import { ENGINE_LIFECYCLE, STORAGE } from "../facts/aws/clusterOptions";
 import { CA_CERTIFICATES, LOG_RETENTION_DAYS } from "../facts/aws/limits";
 import { kmsKeyArnRegion } from "../facts/aws/provider";
 import {
@@ -139,6 +140,15 @@ export const aurora = z.strictObject({
   ),
   skipFinalSnapshot: doc(bool.prefault(false), "turn on only for scratch stacks"),
   backupRetentionDays: doc(wholeNumber(1, 35, 7).prefault(7), "automated backups kept, 1–35 days"),
+  storageType: doc(
+    z.enum(STORAGE.types.value).optional(),
+    "aurora (Standard: I/O billed per request) or aurora-iopt1 (I/O-Optimized: no I/O charges, higher instance and storage prices); changed in place",
+    "Standard for a new cluster (not sent: RDS does not return it)",
+  ),
+  engineLifecycleSupport: doc(
+    z.enum(ENGINE_LIFECYCLE.values.value).prefault("open-source-rds-extended-support-disabled"),
+    "open-source-rds-extended-support enrolls the cluster in paid RDS Extended Support past its major's end of standard support; disabled (the default here) avoids those charges, and RDS then upgrades the major itself",
+  ),
   performanceInsights: doc(bool.prefault(false), "Performance Insights on every instance"),
   monitoringInterval: doc(monitoringInterval.prefault(0), "enhanced monitoring seconds (0: off); creates its IAM role"),
   autoMinorVersionUpgrade: doc(

@@ -214,6 +214,9 @@ export interface AuroraSettings {
   allowReplacement: boolean;
   skipFinalSnapshot: boolean;
   backupRetentionDays: number;
+  /** Absent: not sent (Standard on a new cluster). */
+  storageType?: "aurora" | "aurora-iopt1";
+  engineLifecycleSupport: "open-source-rds-extended-support" | "open-source-rds-extended-support-disabled";
   performanceInsights: boolean;
   monitoringInterval: number;
   autoMinorVersionUpgrade: boolean;

@@ -6,3 +6,4 @@ export * from "./provider";
 export * from "./replacement";
 export * from "./restore";
 export * from "./cloudwatch";
+export * from "./clusterOptions";

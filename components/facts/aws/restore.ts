@@ -61,6 +61,7 @@ export const AURORA_RESTORE = {
         "serverlessv2_scaling_configuration",
       ],
       notPassed: [
+        "engine_lifecycle_support",
         "engine_version",
         "storage_encrypted",
         "global_cluster_identifier",

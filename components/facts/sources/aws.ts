@@ -211,6 +211,18 @@ export const AWS_SOURCES = {
     path: "internal/service/rds/cluster.go",
     ref: "0168cf6844f393420326f1426bf18ed357b56a77",
   },
+  pulumiCluster: {
+    title:
+      "@pulumi/aws 7 rds.Cluster: storageType (aurora-iopt1, changed in place on Aurora), engineLifecycleSupport (default open-source-rds-extended-support), databaseInsightsMode, cluster-level performanceInsights and monitoring",
+    repo: "pulumi/pulumi-aws",
+    ref: "v7.48.0",
+    path: "sdk/nodejs/rds/cluster.ts",
+    note: "read from node_modules/@pulumi/aws (7.48.0) rds/cluster.d.ts",
+  },
+  extendedSupport: {
+    title: "Amazon RDS Extended Support with Aurora: paid past a major's end of standard support",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/extended-support.html",
+  },
   tfClusterInstance: {
     title: "aws_rds_cluster_instance",
     repo: TF,

@@ -1,0 +1,46 @@
+/**
+ * Cluster options the provider and RDS take, with their values and defaults: the storage configuration and the
+ * engine lifecycle (Extended Support). Neither replaces the cluster (facts/aws/replacement.ts lists what does).
+ */
+import { type Fact, cite, fact } from "../fact";
+
+export const STORAGE = {
+  /** Aurora's storage types: Standard (aurora) and I/O-Optimized (aurora-iopt1). */
+  types: fact(
+    ["aurora", "aurora-iopt1"] as const,
+    cite("sdkRds", "CreateDBClusterMessage.StorageType", "Aurora DB clusters - aurora | aurora-iopt1; default aurora"),
+    cite("pulumiCluster", "storageType", "For Aurora DB clusters, storageType modifications can be done in-place"),
+  ),
+  /** RDS does not return the type of a Standard cluster, so the program sends it only when the stack names it. */
+  standardNotReturned: fact(
+    true,
+    cite("sdkRds", "CreateDBClusterMessage.StorageType", "The storage type isn't returned when you set it to aurora."),
+  ),
+} as const satisfies Record<string, Fact<unknown>>;
+
+export const ENGINE_LIFECYCLE = {
+  values: fact(
+    ["open-source-rds-extended-support", "open-source-rds-extended-support-disabled"] as const,
+    cite("pulumiCluster", "engineLifecycleSupport"),
+    cite("sdkRds", "CreateDBClusterMessage.EngineLifecycleSupport"),
+  ),
+  /** Left unset, RDS enrolls the cluster in paid Extended Support once its major passes end of standard support. */
+  awsDefault: fact(
+    "open-source-rds-extended-support" as const,
+    cite(
+      "sdkRds",
+      "CreateDBClusterMessage.EngineLifecycleSupport",
+      "By default, this value is set to open-source-rds-extended-support",
+    ),
+    cite("extendedSupport"),
+  ),
+  /** Disabled: no Extended Support charges; creating a cluster of a major past end of standard support fails. */
+  disabledRefusesPastEndOfSupport: fact(
+    true,
+    cite(
+      "sdkRds",
+      "CreateDBClusterMessage.EngineLifecycleSupport",
+      "creating the DB cluster will fail if the DB major version is past its end of standard support date",
+    ),
+  ),
+} as const satisfies Record<string, Fact<unknown>>;
