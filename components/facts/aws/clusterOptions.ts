@@ -18,6 +18,25 @@ export const STORAGE = {
   ),
 } as const satisfies Record<string, Fact<unknown>>;
 
+export const PROXY_BILLING = {
+  /** RDS Proxy bills per vCPU-hour of every instance of the cluster it fronts, whatever endpoint reads go through. */
+  perVcpuOfEveryInstance: fact(true, cite("proxyPricing")),
+  minimumVcpus: fact(2, cite("proxyPricing")),
+} as const satisfies Record<string, Fact<unknown>>;
+
+/**
+ * A global major upgrade (ModifyGlobalCluster with AllowMajorVersionUpgrade) moves every member to the new major's
+ * parameter groups: the defaults, unless the call names the cluster's and instances' own; the provider's global
+ * cluster update names none, so the stack's settings are off until the clusters' own update applies them.
+ */
+export const GLOBAL_MAJOR_UPGRADE = {
+  resetsToDefaultParameterGroups: fact(
+    true,
+    cite("modifyGlobalCluster", "AllowMajorVersionUpgrade", "parameter groups of the new major version"),
+    cite("upgradePostgres2023", "global database major upgrade"),
+  ),
+} as const satisfies Record<string, Fact<unknown>>;
+
 export const ENGINE_LIFECYCLE = {
   values: fact(
     ["open-source-rds-extended-support", "open-source-rds-extended-support-disabled"] as const,

@@ -223,6 +223,16 @@ export const AWS_SOURCES = {
     title: "Amazon RDS Extended Support with Aurora: paid past a major's end of standard support",
     url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/extended-support.html",
   },
+  proxyPricing: {
+    title:
+      "Amazon RDS Proxy pricing: per vCPU-hour of every database instance the proxy is enabled for (Aurora: every instance of the cluster), minimum 2 vCPUs",
+    url: "https://aws.amazon.com/rds/proxy/pricing/",
+  },
+  modifyGlobalCluster: {
+    title:
+      "ModifyGlobalCluster / upgrading a global database's major version: parameter groups of the new major, defaults unless named",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyGlobalCluster.html",
+  },
   tfClusterInstance: {
     title: "aws_rds_cluster_instance",
     repo: TF,
