@@ -8,6 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { CLUSTER_LEVEL_MONITORING } from "../facts/aws/clusterOptions";
 import { GLOBAL_FROM_EXISTING_CLUSTER } from "../facts/aws/replacement";
 import type { AuroraSettings, AuroraTopology } from "../topology/types";
 import type { MasterPassword } from "./credentials";
@@ -79,12 +80,23 @@ function identifierKeepers(topology: AuroraTopology, network: AuroraNetwork): Re
 
 /**
  * Options every member cluster takes from aurora.* (the primary and each secondary): the storage type, only when the
- * stack names it (RDS does not return Standard's), and the engine lifecycle. Both change in place.
+ * stack names it (RDS does not return Standard's), and the engine lifecycle, both changed in place; and Performance
+ * Insights and enhanced monitoring at cluster level (facts: CLUSTER_LEVEL_MONITORING), so a secondary region's
+ * readers and the readers autoscaling adds get them too, not only the instances the program creates.
  */
-export function clusterOptionArgs(aurora: AuroraSettings): Partial<aws.rds.ClusterArgs> {
+export function clusterOptionArgs(
+  aurora: AuroraSettings,
+  monitoringRoleArn?: pulumi.Input<string>,
+): Partial<aws.rds.ClusterArgs> {
   return {
     ...(aurora.storageType !== undefined ? { storageType: aurora.storageType } : {}),
     engineLifecycleSupport: aurora.engineLifecycleSupport,
+    ...(CLUSTER_LEVEL_MONITORING.performanceInsights.value && aurora.performanceInsights
+      ? { performanceInsightsEnabled: true }
+      : {}),
+    ...(CLUSTER_LEVEL_MONITORING.enhancedMonitoring.value && monitoringRoleArn !== undefined
+      ? { monitoringInterval: aurora.monitoringInterval, monitoringRoleArn }
+      : {}),
   };
 }
 
@@ -97,6 +109,8 @@ export interface ClusterArgs {
   versions: VersionPolicy;
   /** A restore's gate (restoreCheck.ts): the cluster is created only once it passed. */
   restoreCheck?: pulumi.Resource | undefined;
+  /** Enhanced monitoring's role, when aurora.monitoringInterval is set. */
+  monitoringRoleArn?: pulumi.Input<string> | undefined;
 }
 
 export function createCluster(name: string, args: ClusterArgs, opts: InRegion): aws.rds.Cluster {
@@ -121,7 +135,7 @@ export function createCluster(name: string, args: ClusterArgs, opts: InRegion): 
         writerParameterGroupName: parameters.forRole("writer").name,
         versions,
       }),
-      ...clusterOptionArgs(topology.aurora),
+      ...clusterOptionArgs(topology.aurora, args.monitoringRoleArn),
     },
     {
       ...opts,

@@ -149,8 +149,14 @@ export const aurora = z.strictObject({
     z.enum(ENGINE_LIFECYCLE.values.value).prefault("open-source-rds-extended-support-disabled"),
     "open-source-rds-extended-support enrolls the cluster in paid RDS Extended Support past its major's end of standard support; disabled (the default here) avoids those charges, and RDS then upgrades the major itself",
   ),
-  performanceInsights: doc(bool.prefault(false), "Performance Insights on every instance"),
-  monitoringInterval: doc(monitoringInterval.prefault(0), "enhanced monitoring seconds (0: off); creates its IAM role"),
+  performanceInsights: doc(
+    bool.prefault(false),
+    "Performance Insights on the cluster and every instance (secondary regions' and autoscaled readers included)",
+  ),
+  monitoringInterval: doc(
+    monitoringInterval.prefault(0),
+    "enhanced monitoring seconds (0: off), on the cluster and every instance; creates its IAM role",
+  ),
   autoMinorVersionUpgrade: doc(
     bool.prefault(true),
     "AWS applies minor upgrades in the maintenance window (no effect with crossRegion: a Global Database upgrades through engineVersion)",

@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { encodeConfigValue } from "../../components/config/rawConfig";
-import { ENGINE_LIFECYCLE, STORAGE } from "../../components/facts/aws";
+import { CLUSTER_LEVEL_MONITORING, ENGINE_LIFECYCLE, STORAGE } from "../../components/facts/aws";
 import { expectClusterOptions } from "../support/auroraFacts";
 import { TYPES, ofType } from "../support/graph";
 import { runProgram } from "../support/pulumiMocks";
@@ -41,6 +41,22 @@ describe("cluster options on aurora-prod (primary and secondary clusters)", () =
     for (const cluster of ofType(run, TYPES.cluster)) {
       expect(cluster.inputs.storageType).toBe("aurora-iopt1");
       expect(cluster.inputs.engineLifecycleSupport).toBe("open-source-rds-extended-support");
+    }
+  });
+});
+
+describe("Performance Insights and enhanced monitoring at cluster level on aurora-prod", () => {
+  it("reach the secondary region's cluster too, so its readers and autoscaled ones get them", async () => {
+    expect(CLUSTER_LEVEL_MONITORING.performanceInsights.value).toBe(true);
+    const run = await runProgram("aurora-prod");
+    const [role] = ofType(run, "aws:iam/role:Role").filter((r) => r.name.endsWith("-monitoring"));
+    expect(role).toBeDefined();
+    const clusters = ofType(run, TYPES.cluster);
+    expect(clusters).toHaveLength(2);
+    for (const cluster of clusters) {
+      expect(cluster.inputs.performanceInsightsEnabled, cluster.name).toBe(true);
+      expect(cluster.inputs.monitoringInterval, cluster.name).toBe(60);
+      expect(cluster.dependencies, cluster.name).toContain(role!.urn);
     }
   });
 });

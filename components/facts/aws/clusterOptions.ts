@@ -37,6 +37,26 @@ export const GLOBAL_MAJOR_UPGRADE = {
   ),
 } as const satisfies Record<string, Fact<unknown>>;
 
+/**
+ * The cluster takes Performance Insights and enhanced monitoring itself (the provider sends them with CreateDBCluster,
+ * and for a Global Database member by ModifyDBCluster right after): instances it gets later, in any region, have them.
+ */
+export const CLUSTER_LEVEL_MONITORING = {
+  performanceInsights: fact(
+    true,
+    cite("pulumiCluster", "performanceInsightsEnabled"),
+    cite(
+      "tfCluster",
+      "resourceClusterCreate: performance_insights_enabled → input, or modifyDbClusterInput in a global cluster",
+    ),
+  ),
+  enhancedMonitoring: fact(
+    true,
+    cite("pulumiCluster", "monitoringInterval, monitoringRoleArn"),
+    cite("tfCluster", "resourceClusterCreate: monitoring_interval, monitoring_role_arn → CreateDBClusterInput"),
+  ),
+} as const satisfies Record<string, Fact<unknown>>;
+
 export const ENGINE_LIFECYCLE = {
   values: fact(
     ["open-source-rds-extended-support", "open-source-rds-extended-support-disabled"] as const,

@@ -50,6 +50,8 @@ export const AURORA_RESTORE = {
         "storage_type",
         "enabled_cloudwatch_logs_exports",
         "iam_database_authentication_enabled",
+        "monitoring_interval",
+        "monitoring_role_arn",
       ],
       modifyAfter: [
         "backup_retention_period",
