@@ -3,12 +3,13 @@
  * creates a cluster in. Aurora retires minors over time, so the version pinned in stack config and the static floor
  * in validate.ts age; this asks the source. DescribeDBEngineVersions lists only versions a new cluster can be created
  * with unless IncludeAll is set (facts/aws/limits.ts ENGINE_VERSION), so a version missing from the family's list is
- * one AWS no longer offers. Runs from aurora-check before anything is created (the lead wires it: see the report).
+ * one AWS no longer offers. Pure: the SDK call belongs in check/awsApi.ts (check-time code: layers.test.ts), which
+ * implements EngineVersionApi with DescribeDBEngineVersions (Engine, DBParameterGroupFamily, every page by Marker).
  */
-import { DescribeDBEngineVersionsCommand, RDSClient } from "@aws-sdk/client-rds";
-import { ENGINE_VERSION } from "../facts/aws/limits";
-import { ENGINE } from "./instances";
 import { majorOf } from "./versions";
+
+/** instances.ts ENGINE, repeated: check-time code may import this file, and instances.ts reaches Pulumi. */
+const ENGINE = "aurora-postgresql";
 
 export interface ListedEngineVersion {
   engineVersion: string;
@@ -59,33 +60,4 @@ export async function checkEngineVersion(
     ),
   );
   return answers.filter((p): p is string => p !== undefined);
-}
-
-/** The AWS SDK's answer, all pages (IncludeAll unset: available versions only, as AWS lists them by default). */
-export function rdsEngineVersionApi(): EngineVersionApi {
-  return {
-    async listEngineVersions(region, engine, family) {
-      const rds = new RDSClient({ region });
-      const found: ListedEngineVersion[] = [];
-      let marker: string | undefined;
-      do {
-        const page = await rds.send(
-          new DescribeDBEngineVersionsCommand({
-            Engine: engine,
-            DBParameterGroupFamily: family,
-            ...(marker ? { Marker: marker } : {}),
-          }),
-        );
-        for (const v of page.DBEngineVersions ?? [])
-          if (v.EngineVersion)
-            found.push({
-              engineVersion: v.EngineVersion,
-              // Listed without IncludeAll means available (facts: ENGINE_VERSION.describeListsOnlyAvailable).
-              status: v.Status ?? (ENGINE_VERSION.describeListsOnlyAvailable.value ? "available" : "unknown"),
-            });
-        marker = page.Marker;
-      } while (marker);
-      return found;
-    },
-  };
 }
