@@ -8,6 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
+import { ALARMS } from "../facts/aws/cloudwatch";
 import { METRIC_FACTS, RDS_NAMESPACE } from "../facts/aws/metrics";
 import type { Instance } from "./primaryInstances";
 import type { SecondaryInRegion } from "./secondaryRegion";
@@ -22,6 +23,8 @@ export interface AlarmedSecondary {
   region: string;
   clusterIdentifier: pulumi.Input<string>;
   provider: aws.Provider;
+  /** The region's own topic (crossRegion[].snsTopicArn), when the stack names one. */
+  snsTopicArn?: string;
 }
 
 export interface AlarmsArgs {
@@ -53,7 +56,15 @@ interface InstanceAlarmSettings {
   statistic: string;
   periods: number;
   description: string;
+  missingData: keyof typeof ALARMS.missingData.value;
 }
+
+/**
+ * Replica lag is published for readers only: after a failover the promoted reader stops publishing it, and a reboot
+ * leaves gaps. Missing lag is therefore no alarm (notBreaching); an instance that is really gone still shows in its
+ * CPU and local-storage alarms, which keep treating missing data as breaching.
+ */
+export const REPLICA_LAG_MISSING_DATA = "notBreaching" satisfies keyof typeof ALARMS.missingData.value;
 
 function instanceAlarm(
   name: string,
@@ -75,8 +86,7 @@ function instanceAlarm(
       datapointsToAlarm: settings.periods,
       threshold: settings.threshold,
       comparisonOperator: settings.comparison,
-      // An instance that stops reporting (deleted, stopped) is its own problem, not a false all-clear.
-      treatMissingData: "breaching",
+      treatMissingData: settings.missingData,
       alarmDescription: settings.description,
       alarmActions: context.actions,
       okActions: context.actions,
@@ -105,6 +115,7 @@ function instanceAlarms(
             comparison: "GreaterThanThreshold",
             statistic: "Maximum",
             periods: 3,
+            missingData: REPLICA_LAG_MISSING_DATA,
             description: `Critical: ${name} replays more than verification.maxLag (${maxLagMs} ms) behind the writer for 3 minutes: it serves stale reads. See the README's runbook (AuroraReplicaLag).`,
           }),
           // The seeds' warning tier (monitoring/lagTiers.ts): Aurora readers have no byte lag (shared storage).
@@ -113,6 +124,7 @@ function instanceAlarms(
             comparison: "GreaterThanThreshold",
             statistic: "Maximum",
             periods: 3,
+            missingData: REPLICA_LAG_MISSING_DATA,
             description: `Warning: ${name} replays more than ${warningMs} ms behind the writer for 3 minutes (critical at verification.maxLag, ${maxLagMs} ms). See the README's runbook (AuroraReplicaLag).`,
           }),
         ]
@@ -122,6 +134,8 @@ function instanceAlarms(
       comparison: "GreaterThanThreshold",
       statistic: "Average",
       periods: 10,
+      // An instance that stops reporting (deleted, stopped) is its own problem, not a false all-clear.
+      missingData: "breaching",
       description: `${name} uses more than ${CPU_CEILING_PERCENT}% CPU for 10 minutes.`,
     }),
     alarm("free-local-storage", "FreeLocalStorage", {
@@ -129,6 +143,7 @@ function instanceAlarms(
       comparison: "LessThanThreshold",
       statistic: "Minimum",
       periods: 5,
+      missingData: "breaching",
       description: `${name} has under 2 GiB of local storage (temporary files, logs).`,
     }),
     ...(maxConnections !== undefined
@@ -138,6 +153,7 @@ function instanceAlarms(
             comparison: "GreaterThanThreshold",
             statistic: "Maximum",
             periods: 5,
+            missingData: "breaching",
             description: `${name} holds over ${CONNECTIONS_SHARE * 100}% of max_connections (${maxConnections}).`,
           }),
         ]
@@ -145,28 +161,44 @@ function instanceAlarms(
   ];
 }
 
+/**
+ * The filter of a secondary region's global-lag query. CloudWatch answers only for a dimension set exactly as
+ * published, and no source settles this metric's (facts/metrics.ts); the deploy check reads the sets carrying the
+ * cluster's identifier, else the one keyed by SourceRegion alone. Metrics Insights joins conditions with AND only, so
+ * one query cannot say "this cluster, or SourceRegion alone"; filtering on SourceRegion = the primary's region matches
+ * both sets that carry SourceRegion (the cluster's own and the aggregate), so the alarm reads no less than the check.
+ */
+export function globalLagQuery(primaryRegion: string): string {
+  return `SELECT MAX(AuroraGlobalDBReplicationLag) FROM "${NAMESPACE}" WHERE SourceRegion = '${primaryRegion}'`;
+}
+
 /** A secondary region's replication lag in the seeds' two tiers: critical at verification.maxLag, and a warning. */
 function globalLagAlarms(
   secondary: AlarmedSecondary,
-  maxLagMs: number,
+  topology: AuroraTopology,
   context: AlarmContext,
 ): aws.cloudwatch.MetricAlarm[] {
+  const maxLagMs = topology.verification.maxLagMs;
   const warningMs = lagSecondsTiers(maxLagMs).warning * 1000;
   return [
-    globalLagAlarm(secondary, { suffix: "global-lag", thresholdMs: maxLagMs, tier: "Critical" }, context),
-    globalLagAlarm(secondary, { suffix: "global-lag-warning", thresholdMs: warningMs, tier: "Warning" }, context),
+    globalLagAlarm(secondary, topology, { suffix: "global-lag", thresholdMs: maxLagMs, tier: "Critical" }, context),
+    globalLagAlarm(
+      secondary,
+      topology,
+      { suffix: "global-lag-warning", thresholdMs: warningMs, tier: "Warning" },
+      context,
+    ),
   ];
 }
 
-/** A secondary region's replication lag, alarmed in that region. */
+/** A secondary region's replication lag, alarmed in that region, notifying that region's topic. */
 function globalLagAlarm(
   secondary: AlarmedSecondary,
+  topology: AuroraTopology,
   { suffix, thresholdMs, tier }: { suffix: string; thresholdMs: number; tier: string },
   context: AlarmContext,
 ): aws.cloudwatch.MetricAlarm {
-  // CloudWatch answers only for a dimension set exactly as published, and no source settles this one's:
-  // a Metrics Insights query filters by the cluster without naming the set (alarms accept such queries).
-  const query = pulumi.interpolate`SELECT MAX(AuroraGlobalDBReplicationLag) FROM "${NAMESPACE}" WHERE DBClusterIdentifier = '${secondary.clusterIdentifier}'`;
+  const query = globalLagQuery(topology.region);
   const name = `${context.prefix}-${secondary.region}-${suffix}`;
   return new aws.cloudwatch.MetricAlarm(
     name,
@@ -182,37 +214,65 @@ function globalLagAlarm(
       alarmActions: context.actions,
       okActions: context.actions,
     },
-    { ...context.opts, provider: secondary.provider },
+    context.opts,
   );
 }
 
-/** The topic the alarms notify: one the stack creates, the one it names, or none. */
-function alarmTopicArn(
+/**
+ * The topic one region's alarms notify: one the stack creates there, the one it names for that region, or none.
+ * CloudWatch refuses an action in another region (facts/cloudwatch.ts), so a region never borrows another's topic.
+ */
+function regionTopicArn(
   name: string,
-  args: AlarmsArgs,
+  args: { prefix: string; region: string; createSnsTopic: boolean; snsTopicArn: string | undefined },
   opts: pulumi.CustomResourceOptions,
 ): pulumi.Output<string> | undefined {
-  const settings = args.topology.aurora.alarms;
-  const topic = settings.createSnsTopic
-    ? new aws.sns.Topic(`${name}-alarms`, { name: `${args.prefix}-alarms` }, opts)
-    : undefined;
-  return topic?.arn ?? (settings.snsTopicArn ? pulumi.output(settings.snsTopicArn) : undefined);
+  if (args.createSnsTopic) return new aws.sns.Topic(`${name}-alarms`, { name: `${args.prefix}-alarms` }, opts).arn;
+  return args.snsTopicArn !== undefined ? pulumi.output(args.snsTopicArn) : undefined;
+}
+
+function contextIn(
+  topicArn: pulumi.Output<string> | undefined,
+  prefix: string,
+  opts: AlarmContext["opts"],
+): AlarmContext {
+  return { prefix, actions: topicArn ? [topicArn] : [], opts };
 }
 
 export function auroraAlarms(
   name: string,
   args: AlarmsArgs,
   opts: pulumi.ComponentResourceOptions & { provider: aws.Provider },
-): { topicArn?: pulumi.Output<string>; alarms: aws.cloudwatch.MetricAlarm[] } {
-  const topicArn = alarmTopicArn(name, args, opts);
-  const context: AlarmContext = { prefix: args.prefix, actions: topicArn ? [topicArn] : [], opts };
-  const alarms = [
-    ...args.instances.flatMap((instance) => instanceAlarms(instance, args.topology, context)),
-    ...args.secondaries.flatMap((secondary) =>
-      globalLagAlarms(secondary, args.topology.verification.maxLagMs, context),
-    ),
-  ];
-  return { ...(topicArn ? { topicArn } : {}), alarms };
+): { topicArns: Record<string, pulumi.Output<string>>; alarms: aws.cloudwatch.MetricAlarm[] } {
+  const settings = args.topology.aurora.alarms;
+  const { prefix } = args;
+  const home = args.topology.region;
+  const topicArns: Record<string, pulumi.Output<string>> = {};
+  const homeTopic = regionTopicArn(
+    name,
+    { prefix, region: home, createSnsTopic: settings.createSnsTopic, snsTopicArn: settings.snsTopicArn },
+    opts,
+  );
+  if (homeTopic) topicArns[home] = homeTopic;
+  const alarms = args.instances.flatMap((instance) =>
+    instanceAlarms(instance, args.topology, contextIn(homeTopic, prefix, opts)),
+  );
+  for (const secondary of args.secondaries) {
+    const inRegion = { ...opts, provider: secondary.provider };
+    const topic = regionTopicArn(
+      `${name}-${secondary.region}`,
+      {
+        prefix,
+        region: secondary.region,
+        createSnsTopic: settings.createSnsTopic,
+        snsTopicArn: secondary.snsTopicArn,
+      },
+      inRegion,
+    );
+    if (topic) topicArns[secondary.region] = topic;
+    alarms.push(...globalLagAlarms(secondary, args.topology, contextIn(topic, prefix, inRegion)));
+  }
+  return { topicArns, alarms };
 }
 
 function maxConnectionsOf(topology: AuroraTopology): number | undefined {
@@ -270,11 +330,15 @@ export function createAlarms(
     topology: args.topology,
     prefix: args.prefix,
     instances: args.instances.map((i) => ({ node: i.node, identifier: i.resource.identifier })),
-    secondaries: args.secondaries.map(({ provider, secondary }) => ({
-      region: secondary.region,
-      clusterIdentifier: secondary.cluster.clusterIdentifier,
-      provider,
-    })),
+    secondaries: args.secondaries.map(({ provider, secondary }) => {
+      const declared = args.topology.aurora.secondaries.find((s) => s.region === secondary.region);
+      return {
+        region: secondary.region,
+        clusterIdentifier: secondary.cluster.clusterIdentifier,
+        provider,
+        ...(declared?.snsTopicArn !== undefined ? { snsTopicArn: declared.snsTopicArn } : {}),
+      };
+    }),
   };
   auroraAlarms(`${name}-alarm`, alarmArgs, opts);
   auroraDashboard(`${name}-dashboard`, alarmArgs, pulumi.all(args.instances.map((i) => i.resource.identifier)), opts);

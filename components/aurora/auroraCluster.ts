@@ -65,7 +65,7 @@ export class AuroraCluster extends pulumi.ComponentResource {
     const restoreCheck = createRestoreCheck(name, { cli, topology }, { parent: this });
     const cluster = createCluster(
       name,
-      { topology, prefix, master, network, parameters, versions, restoreCheck },
+      { topology, prefix, master, network, parameters, versions, restoreCheck, monitoringRoleArn: monitoringRole?.arn },
       inPrimary,
     );
     const global = createGlobalCluster(name, { topology, prefix, versions, cluster }, inPrimary);
@@ -79,7 +79,11 @@ export class AuroraCluster extends pulumi.ComponentResource {
     const proxy = createProxy(name, { topology, master, cluster, network, instances }, inPrimary);
     createReaderScaling(name, { topology, cli, cluster, instances }, inPrimary);
     const primaryWriter = writerOf(instances).resource;
-    const regions = createSecondaryRegions(name, { topology, plan, versions, prefix, global, primaryWriter }, this);
+    const regions = createSecondaryRegions(
+      name,
+      { topology, plan, versions, prefix, global, primaryWriter, monitoringRoleArn: monitoringRole?.arn },
+      this,
+    );
     const secondaries = regions.map((r) => r.secondary);
     createAlarms(name, { topology, prefix, instances, secondaries: regions }, inPrimary);
     createDeployCheck(name, { cli, topology, cluster, instances, secondaries, proxy, endpoints }, { parent: this });

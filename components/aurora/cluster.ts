@@ -8,8 +8,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { CLUSTER_LEVEL_MONITORING } from "../facts/aws/clusterOptions";
 import { GLOBAL_FROM_EXISTING_CLUSTER } from "../facts/aws/replacement";
-import type { AuroraTopology } from "../topology/types";
+import type { AuroraSettings, AuroraTopology } from "../topology/types";
 import type { MasterPassword } from "./credentials";
 import { clusterIdentifier } from "./identifiers";
 import { clusterArgs } from "./instances";
@@ -77,6 +78,28 @@ function identifierKeepers(topology: AuroraTopology, network: AuroraNetwork): Re
   return { ...common, database: topology.database, user: topology.user };
 }
 
+/**
+ * Options every member cluster takes from aurora.* (the primary and each secondary): the storage type, only when the
+ * stack names it (RDS does not return Standard's), and the engine lifecycle, both changed in place; and Performance
+ * Insights and enhanced monitoring at cluster level (facts: CLUSTER_LEVEL_MONITORING), so a secondary region's
+ * readers and the readers autoscaling adds get them too, not only the instances the program creates.
+ */
+export function clusterOptionArgs(
+  aurora: AuroraSettings,
+  monitoringRoleArn?: pulumi.Input<string>,
+): Partial<aws.rds.ClusterArgs> {
+  return {
+    ...(aurora.storageType !== undefined ? { storageType: aurora.storageType } : {}),
+    engineLifecycleSupport: aurora.engineLifecycleSupport,
+    ...(CLUSTER_LEVEL_MONITORING.performanceInsights.value && aurora.performanceInsights
+      ? { performanceInsightsEnabled: true }
+      : {}),
+    ...(CLUSTER_LEVEL_MONITORING.enhancedMonitoring.value && monitoringRoleArn !== undefined
+      ? { monitoringInterval: aurora.monitoringInterval, monitoringRoleArn }
+      : {}),
+  };
+}
+
 export interface ClusterArgs {
   topology: AuroraTopology;
   prefix: string;
@@ -86,6 +109,8 @@ export interface ClusterArgs {
   versions: VersionPolicy;
   /** A restore's gate (restoreCheck.ts): the cluster is created only once it passed. */
   restoreCheck?: pulumi.Resource | undefined;
+  /** Enhanced monitoring's role, when aurora.monitoringInterval is set. */
+  monitoringRoleArn?: pulumi.Input<string> | undefined;
 }
 
 export function createCluster(name: string, args: ClusterArgs, opts: InRegion): aws.rds.Cluster {
@@ -100,15 +125,18 @@ export function createCluster(name: string, args: ClusterArgs, opts: InRegion): 
   const logGroup = createLogGroup(name, clusterId, topology.aurora.logRetentionDays, opts);
   const cluster = new aws.rds.Cluster(
     `${name}-cluster`,
-    clusterArgs(topology, {
-      clusterId,
-      ...(args.master.kind === "generated" ? { password: args.master.password } : {}),
-      subnetGroupName: network.subnetGroup.name,
-      securityGroupId: network.securityGroup.id,
-      parameterGroupName: parameters.cluster.name,
-      writerParameterGroupName: parameters.forRole("writer").name,
-      versions,
-    }),
+    {
+      ...clusterArgs(topology, {
+        clusterId,
+        ...(args.master.kind === "generated" ? { password: args.master.password } : {}),
+        subnetGroupName: network.subnetGroup.name,
+        securityGroupId: network.securityGroup.id,
+        parameterGroupName: parameters.cluster.name,
+        writerParameterGroupName: parameters.forRole("writer").name,
+        versions,
+      }),
+      ...clusterOptionArgs(topology.aurora, args.monitoringRoleArn),
+    },
     {
       ...opts,
       protect,

@@ -2,6 +2,7 @@
 import { ROLES } from "../topology/roles";
 import type { AuroraTopology } from "../topology/types";
 import { scalingMetric } from "./autoscaling";
+import { GLOBAL_MAJOR_UPGRADE, PROXY_BILLING } from "../facts/aws/clusterOptions";
 import { AUTOSCALING } from "../facts/aws/limits";
 import { type AuroraNote, auroraParameterPlan } from "./parameters";
 import { protectionNote } from "./protection";
@@ -33,6 +34,22 @@ function mergedNotes(notes: readonly AuroraNote[]): string[] {
     else groups.set(key, { note, roles: [note.role] });
   }
   return [...groups.values()].map(({ note, roles }) => describeNote(note, roles));
+}
+
+/** What the proxy costs: every instance's vCPUs, readers the proxy never routes to included (item 7). */
+export function proxyCostNote(topology: AuroraTopology, olap: boolean): string | undefined {
+  if (!topology.aurora.proxy.enabled || !PROXY_BILLING.perVcpuOfEveryInstance.value) return undefined;
+  const { aurora } = topology;
+  const counted = [
+    `the writer (${aurora.instanceClass.writer})`,
+    `${topology.standbys.filter((s) => !s.remote && s.role !== "olap").length} OLTP reader(s) (${aurora.instanceClass.reader})`,
+    ...(olap ? [`the OLAP reader (${aurora.instanceClass.olap ?? "its class"})`] : []),
+    ...(aurora.autoscaling
+      ? [`up to ${aurora.autoscaling.maxReaders} readers in all while autoscaling adds them`]
+      : []),
+  ];
+  const unused = olap ? " although no read goes through the proxy here (pools.read is the OLTP custom endpoint)" : "";
+  return `RDS Proxy is billed per vCPU-hour of every instance in the cluster (minimum ${PROXY_BILLING.minimumVcpus.value} vCPUs): ${counted.join(", ")}${unused}. aurora.proxy.enabled: false drops it (pools.write is then the cluster endpoint, pools.read the reader endpoint).`;
 }
 
 function poolNotes(topology: AuroraTopology, olap: boolean, proxyReadOnlyEndpoint: string | undefined): string[] {
@@ -68,6 +85,11 @@ function scalingNotes(topology: AuroraTopology, olap: boolean): string[] {
 function operationsNotes(topology: AuroraTopology, masterSecretArn: string | undefined): string[] {
   const { aurora } = topology;
   const notes = [versionPolicy(aurora).explanation, protectionNote(aurora), ...backupNotes(topology)];
+  if (aurora.secondaries.length > 0 && GLOBAL_MAJOR_UPGRADE.resetsToDefaultParameterGroups.value) {
+    notes.push(
+      "A major upgrade of this Global Database (a new postgresVersion and aurora.engineVersion) goes through the global cluster, which moves every member to the new major's default parameter groups: rds.force_ssl, max_connections and the OLAP settings are off from then until the stack's own groups (of the new family) are applied to each cluster again: run pulumi up once more after the upgrade, then reboot as the deploy check names (static settings).",
+    );
+  }
   if (!aurora.applyImmediately) {
     notes.push(
       "aurora.applyImmediately is false: instance class, engine version and other cluster changes wait for the maintenance window; parameter groups change at once, and static ones (max_connections, max_worker_processes) still need a reboot, which the deploy check names.",
@@ -93,7 +115,8 @@ export interface NoteContext {
 export function auroraNotes(topology: AuroraTopology, context: NoteContext = {}): string[] {
   const aurora = topology.aurora;
   const olap = topology.standbys.some((s) => s.role === "olap");
-  const notes: string[] = [...poolNotes(topology, olap, context.proxyReadOnlyEndpoint)];
+  const cost = proxyCostNote(topology, olap);
+  const notes: string[] = [...poolNotes(topology, olap, context.proxyReadOnlyEndpoint), ...(cost ? [cost] : [])];
   if (olap) {
     notes.push(
       `Failover prefers OLTP readers (promotion tier ${ROLES.oltp.promotionTier}) over the OLAP reader (tier ${ROLES.olap.promotionTier}); Aurora still promotes the OLAP reader when no other reader is healthy, and the deploy check then fails with the command to fail back.`,

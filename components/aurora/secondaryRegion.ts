@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GLOBAL_DATABASE } from "../facts/aws/limits";
 import { ROLES } from "../topology/roles";
 import type { AuroraSecondary, AuroraTopology } from "../topology/types";
-import { createClusterIdentifier } from "./cluster";
+import { clusterOptionArgs, createClusterIdentifier } from "./cluster";
 import { clusterIdentifier } from "./identifiers";
 import { ENGINE, commonInstanceArgs } from "./instances";
 import { createLogGroup } from "./logGroup";
@@ -32,6 +32,8 @@ export interface AuroraSecondaryRegionArgs {
   globalClusterIdentifier: pulumi.Input<string>;
   /** The primary's writer: a secondary can join only once the primary cluster has one. */
   primaryWriter: pulumi.Resource;
+  /** Enhanced monitoring's role (IAM is global: the primary's serves every region). */
+  monitoringRoleArn?: pulumi.Input<string> | undefined;
 }
 
 export class AuroraSecondaryRegion extends pulumi.ComponentResource {
@@ -94,6 +96,7 @@ function createSecondaryCluster(name: string, args: SecondaryClusterArgs, parent
       skipFinalSnapshot: true,
       enabledCloudwatchLogsExports: ["postgresql"],
       applyImmediately: aurora.applyImmediately,
+      ...clusterOptionArgs(aurora, args.monitoringRoleArn),
       ...(aurora.preferredMaintenanceWindow !== undefined
         ? { preferredMaintenanceWindow: aurora.preferredMaintenanceWindow }
         : {}),
@@ -153,6 +156,7 @@ export interface SecondaryRegionsArgs {
   prefix: string;
   global: aws.rds.GlobalCluster | undefined;
   primaryWriter: pulumi.Resource;
+  monitoringRoleArn?: pulumi.Input<string> | undefined;
 }
 
 /** One provider and one AuroraSecondaryRegion per secondary the stack declares, children of `parent`. */
@@ -175,6 +179,7 @@ export function createSecondaryRegions(
         identifierPrefix: args.prefix,
         globalClusterIdentifier: global.id,
         primaryWriter: args.primaryWriter,
+        monitoringRoleArn: args.monitoringRoleArn,
       },
       { parent, providers: [provider] },
     );

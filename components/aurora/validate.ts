@@ -6,6 +6,7 @@ import type { ConfigIssue } from "../config/errors";
 import { auroraOptionRules } from "./validateOptions";
 import type { Check } from "../topology/validate/rule";
 import { auroraRestoreRules } from "./validateRestore";
+import { auroraGlobalRules } from "./validateGlobal";
 
 /** Aurora caps a cluster at 15 read replicas; the OLAP reader counts among them. */
 export const AURORA_MAX_READERS = LIMITS.readersPerCluster.value;
@@ -13,7 +14,8 @@ export const AURORA_MAX_READERS = LIMITS.readersPerCluster.value;
 export const AURORA_MAX_SECONDARY_REGIONS = LIMITS.secondaryRegions.value;
 /**
  * The oldest minor Aurora still offers for new clusters, per major (AWS retires old
- * minors over time; raise these when it does). The deploy-time check confirms against AWS.
+ * minors over time; raise these when it does). A static floor ages: engineVersionCheck.ts asks AWS
+ * (DescribeDBEngineVersions) whether the version can still be created.
  */
 export const AURORA_MINOR_FLOOR: Record<number, number> = { 15: 10, 16: 8, 17: 4 };
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -201,5 +203,6 @@ export function auroraRules(config: ResolvedAurora): Check[] {
     secondaries(config),
     ...auroraOptionRules(config),
     ...auroraRestoreRules(config),
+    ...auroraGlobalRules(config),
   ];
 }

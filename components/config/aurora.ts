@@ -12,6 +12,7 @@ export interface AuroraRegionEntry {
   kmsKeyId: string;
   instanceClass: string;
   allowedCidrs: readonly string[];
+  snsTopicArn?: string;
 }
 
 export type ResolvedAuroraBlock = Omit<AuroraConfig["aurora"], "instanceClass" | "proxy"> & {

@@ -5,6 +5,7 @@
  * Global Database regions built from them.
  */
 import { z } from "zod";
+import { ENGINE_LIFECYCLE, STORAGE } from "../facts/aws/clusterOptions";
 import { CA_CERTIFICATES, LOG_RETENTION_DAYS } from "../facts/aws/limits";
 import { kmsKeyArnRegion } from "../facts/aws/provider";
 import {
@@ -23,6 +24,7 @@ import {
   scalar,
   wholeNumber,
 } from "./fields";
+import { snsTopicArn } from "./monitoringFields";
 import { MINIMUM_WINDOW_MINUTES, minutes, parseBackupWindow, parseMaintenanceWindow } from "./windows";
 
 const KEY_ARN_FIX =
@@ -102,6 +104,11 @@ export const auroraRegion = z.strictObject({
   kmsKeyId: doc(kmsKeyArn, "KMS key ARN in that region (storage is encrypted)"),
   instanceClass: doc(instanceClass.optional(), "reader instance class there", "aurora.instanceClass.reader"),
   allowedCidrs: doc(cidrList.optional(), "clients of that region's readers", "allowedCidrs"),
+  snsTopicArn: doc(
+    snsTopicArn.optional(),
+    "an existing SNS topic in that region the region's alarms notify (CloudWatch takes only a topic of the alarm's region)",
+    "the created topic there (monitoring.createSnsTopic), or none",
+  ),
 });
 
 /** The `aurora` block. */
@@ -133,8 +140,23 @@ export const aurora = z.strictObject({
   ),
   skipFinalSnapshot: doc(bool.prefault(false), "turn on only for scratch stacks"),
   backupRetentionDays: doc(wholeNumber(1, 35, 7).prefault(7), "automated backups kept, 1–35 days"),
-  performanceInsights: doc(bool.prefault(false), "Performance Insights on every instance"),
-  monitoringInterval: doc(monitoringInterval.prefault(0), "enhanced monitoring seconds (0: off); creates its IAM role"),
+  storageType: doc(
+    z.enum(STORAGE.types.value).optional(),
+    "aurora (Standard: I/O billed per request) or aurora-iopt1 (I/O-Optimized: no I/O charges, higher instance and storage prices); changed in place",
+    "Standard for a new cluster (not sent: RDS does not return it)",
+  ),
+  engineLifecycleSupport: doc(
+    z.enum(ENGINE_LIFECYCLE.values.value).prefault("open-source-rds-extended-support-disabled"),
+    "open-source-rds-extended-support enrolls the cluster in paid RDS Extended Support past its major's end of standard support; disabled (the default here) avoids those charges, and RDS then upgrades the major itself",
+  ),
+  performanceInsights: doc(
+    bool.prefault(false),
+    "Performance Insights on the cluster and every instance (secondary regions' and autoscaled readers included)",
+  ),
+  monitoringInterval: doc(
+    monitoringInterval.prefault(0),
+    "enhanced monitoring seconds (0: off), on the cluster and every instance; creates its IAM role",
+  ),
   autoMinorVersionUpgrade: doc(
     bool.prefault(true),
     "AWS applies minor upgrades in the maintenance window (no effect with crossRegion: a Global Database upgrades through engineVersion)",

@@ -55,7 +55,7 @@ export const selfHostedMonitoring = z
   })
   .prefault({});
 
-const snsTopicArn = z
+export const snsTopicArn = z
   .string()
   .regex(
     /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/,
@@ -65,7 +65,11 @@ const snsTopicArn = z
 export const auroraMonitoring = z
   .strictObject({
     enabled: doc(bool.prefault(true), "CloudWatch alarms and a dashboard"),
-    snsTopicArn: doc(snsTopicArn.optional(), "an existing SNS topic the alarms notify", "none (or the created topic)"),
+    snsTopicArn: doc(
+      snsTopicArn.optional(),
+      "an existing SNS topic in the primary's region the alarms there notify",
+      "none (or the created topic)",
+    ),
     createSnsTopic: doc(bool.prefault(false), "create an SNS topic for the alarms (subscribe to it yourself)"),
   })
   .prefault({});

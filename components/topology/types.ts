@@ -203,6 +203,8 @@ export interface AuroraSecondary {
   replicas: number;
   /** Clients of this region's readers. */
   allowedCidrs: readonly string[];
+  /** The SNS topic this region's alarms notify (an alarm's actions must be in its region). */
+  snsTopicArn?: string;
 }
 
 export interface AuroraSettings {
@@ -219,6 +221,9 @@ export interface AuroraSettings {
   allowReplacement: boolean;
   skipFinalSnapshot: boolean;
   backupRetentionDays: number;
+  /** Absent: not sent (Standard on a new cluster). */
+  storageType?: "aurora" | "aurora-iopt1";
+  engineLifecycleSupport: "open-source-rds-extended-support" | "open-source-rds-extended-support-disabled";
   performanceInsights: boolean;
   monitoringInterval: number;
   autoMinorVersionUpgrade: boolean;

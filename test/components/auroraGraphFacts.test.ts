@@ -9,7 +9,9 @@
  */
 import { beforeAll, describe, it } from "vitest";
 import {
+  expectAlarmTopicsInRegion,
   expectArns,
+  expectClusterOptions,
   expectDeployCheckQueries,
   expectEngineVersionPlacement,
   expectIamConditionsThatMatch,
@@ -54,6 +56,11 @@ describe.each(Object.entries(STACKS))("stack %s against AWS's facts", (stack, { 
 
   it("creates each cluster's postgresql log group first, under the name RDS writes to, with a retention CloudWatch takes", () =>
     expectLogGroups(run));
+
+  it("sets storage type and engine lifecycle as AWS takes them, neither replacing the cluster", () =>
+    expectClusterOptions(run));
+
+  it("notifies from every alarm only a topic of the alarm's own region", () => expectAlarmTopicsInRegion(run));
 
   it("scales on metrics with the dimensions CloudWatch publishes them under", () => expectScalingDimensions(run));
 

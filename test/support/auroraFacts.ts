@@ -7,8 +7,13 @@ import { expect } from "vitest";
 import { checkAuroraOnce } from "../../components/aurora/check/checkAurora";
 import type { AuroraExpectation } from "../../components/aurora/check/handover";
 import {
+  ALARMS,
   ARN_FIELDS,
   CA_CERTIFICATES,
+  ENGINE_LIFECYCLE,
+  REPLACING_ARGUMENTS,
+  STORAGE,
+  snsTopicRegion,
   ENGINE_VERSION,
   EXACT_STRING_OPERATORS,
   FINAL_SNAPSHOT,
@@ -308,7 +313,39 @@ export async function expectDeployCheckQueries(run: ProgramRun): Promise<void> {
 }
 
 /** Every check above of a run whose primary is in `region` on PostgreSQL `major`. */
+/**
+ * Every member cluster: a storage type Aurora takes (or none: Standard, which RDS does not return), an engine
+ * lifecycle value the provider takes, and neither among the arguments that replace a cluster.
+ */
+export function expectClusterOptions(run: ProgramRun): void {
+  const replacing = REPLACING_ARGUMENTS.find((r) => r.type === TYPES.cluster)!.fields;
+  for (const option of ["storageType", "engineLifecycleSupport"]) expect(replacing).not.toContain(option);
+  const clusters = ofType(run, TYPES.cluster);
+  expect(clusters.length).toBeGreaterThan(0);
+  for (const cluster of clusters) {
+    expect(ENGINE_LIFECYCLE.values.value, cluster.name).toContain(cluster.inputs.engineLifecycleSupport);
+    if (cluster.inputs.storageType !== undefined)
+      expect(STORAGE.types.value, cluster.name).toContain(cluster.inputs.storageType);
+  }
+}
+
+/** Every alarm notifies only topics of its own region (the created topic's provider, or an ARN naming the region). */
+export function expectAlarmTopicsInRegion(run: ProgramRun): void {
+  expect(ALARMS.actionsInAlarmRegion.value).toBe(true);
+  const topics = ofType(run, "aws:sns/topic:Topic");
+  for (const alarm of ofType(run, ALARM)) {
+    const topic = topics.find((t) => alarm.dependencies.includes(t.urn));
+    if (topic) expect(providerUrn(topic), alarm.name).toBe(providerUrn(alarm));
+    for (const action of (alarm.inputs.alarmActions ?? []) as unknown[]) {
+      const region = typeof action === "string" ? snsTopicRegion(action) : undefined;
+      if (region !== undefined) expect(alarm.provider, alarm.name).toContain(region);
+    }
+  }
+}
+
 export async function expectAuroraFacts(run: ProgramRun, region: string, major: number): Promise<void> {
+  expectClusterOptions(run);
+  expectAlarmTopicsInRegion(run);
   expectParametersAwsTakes(run, major);
   expectArns(run);
   expectIamConditionsThatMatch(run, region);

@@ -207,7 +207,8 @@ export function expectAuroraRealises(run: ProgramRun, raw: Raw, topology: Topolo
   const monitoring = raw.monitoring ?? {};
   const alarms = flag(monitoring.enabled, true);
   expect(ofType(run, ALARM).length > 0, "alarms").toBe(alarms);
-  expect(ofType(run, "aws:sns/topic:Topic"), "SNS topic").toHaveLength(
-    alarms && flag(monitoring.createSnsTopic, false) ? 1 : 0,
+  // One topic per region with alarms: CloudWatch takes only an action of the alarm's region.
+  expect(ofType(run, "aws:sns/topic:Topic"), "SNS topic per region").toHaveLength(
+    alarms && flag(monitoring.createSnsTopic, false) ? 1 + (raw.crossRegion ?? []).length : 0,
   );
 }

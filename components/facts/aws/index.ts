@@ -8,3 +8,5 @@ export * from "./restore";
 export * from "./tls";
 export * from "./iam";
 export * from "./serverless";
+export * from "./cloudwatch";
+export * from "./clusterOptions";

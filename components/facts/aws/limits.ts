@@ -48,6 +48,18 @@ export const GLOBAL_DATABASE = {
    * Each cluster of a Global Database in its own region: a secondary cluster replaced create-before-delete could not
    * join while the old one is still a member there.
    */
+  /**
+   * "An Aurora global database requires DB instance classes that are optimized for memory-intensive applications"
+   * (the db.r and db.x families; AWS recommends db.r5 or higher): burstable db.t and general-purpose db.m are refused.
+   */
+  memoryOptimizedClass: fact(
+    /^db\.(r|x)\d/,
+    cite(
+      "globalRequirements",
+      "DB instance class requirements",
+      "memory-optimized classes; db.r5 or higher recommended",
+    ),
+  ),
   oneClusterPerRegion: fact(
     true,
     cite("globalRequirements", "AWS Region requirements", "the secondary clusters must each be in a different Region"),
@@ -63,6 +75,22 @@ export const ENGINE_VERSION = {
   ),
   /** After AWS's automatic minor upgrade, the configured minor differs from the running one: a diff, a "downgrade". */
   runningMinorDiffsFromConfigured: fact(true, cite("tfEngineVersion", "compareActualEngineVersion")),
+  /**
+   * DescribeDBEngineVersions lists only versions a new cluster can still be created with ("available") unless
+   * IncludeAll is set; statuses are available and deprecated. Aurora retires minors: a pinned version ages.
+   */
+  describeListsOnlyAvailable: fact(
+    true,
+    cite(
+      "sdkRds",
+      "DescribeDBEngineVersionsMessage.IncludeAll",
+      "The default is to list only available engine versions.",
+    ),
+  ),
+  statuses: fact(
+    ["available", "deprecated"] as const,
+    cite("sdkRds", "DescribeDBEngineVersionsMessage.Filters status"),
+  ),
 } as const satisfies Record<string, Fact<unknown>>;
 
 /**

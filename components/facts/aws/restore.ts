@@ -50,6 +50,8 @@ export const AURORA_RESTORE = {
         "storage_type",
         "enabled_cloudwatch_logs_exports",
         "iam_database_authentication_enabled",
+        "monitoring_interval",
+        "monitoring_role_arn",
       ],
       modifyAfter: [
         "backup_retention_period",
@@ -61,6 +63,7 @@ export const AURORA_RESTORE = {
         "serverlessv2_scaling_configuration",
       ],
       notPassed: [
+        "engine_lifecycle_support",
         "engine_version",
         "storage_encrypted",
         "global_cluster_identifier",

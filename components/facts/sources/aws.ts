@@ -100,6 +100,27 @@ export const AWS_SOURCES = {
     path: "clients/client-cloudwatch",
     note: "GetMetricStatisticsInput.Dimensions, ListMetricsInput.Dimensions: @aws-sdk/client-cloudwatch 3.x type documentation in node_modules (3.1164.0)",
   },
+  cwAlarmActionRegion: {
+    title:
+      "CloudWatch PutMetricAlarm refuses an SNS action in another region: 'Invalid region ca-central-1 specified. Only us-west-2 is supported.'",
+    url: "https://github.com/cds-snc/notification-terraform/pull/128",
+    note: "the error text AWS returned, quoted in the pull request that moved the topics; AWS's PutMetricAlarm reference lists arn:aws:sns:region:account-id:sns-topic-name only",
+  },
+  cwMissingData: {
+    title:
+      "Configuring how CloudWatch alarms treat missing data: notBreaching (good), breaching (bad), ignore (keep the state), missing (default)",
+    url: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html",
+  },
+  cwAlarmLimits: {
+    title:
+      "CloudWatch alarm limits: a metric-math alarm references at most 10 metrics (hard limit); PutMetricAlarm Metrics: at most 10 MetricStat structures",
+    url: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html",
+  },
+  cwMetricsInsightsSyntax: {
+    title:
+      "Metrics Insights query syntax: WHERE labelKey OPERATOR labelValue [AND ...] (no OR); SCHEMA(...) matches an exact dimension set",
+    url: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html",
+  },
   autoScaling2023: {
     title: "Using Aurora Auto Scaling with Aurora replicas",
     repo: AUG,
@@ -219,6 +240,28 @@ export const AWS_SOURCES = {
     repo: TF,
     path: "internal/service/rds/cluster.go",
     ref: "0168cf6844f393420326f1426bf18ed357b56a77",
+  },
+  pulumiCluster: {
+    title:
+      "@pulumi/aws 7 rds.Cluster: storageType (aurora-iopt1, changed in place on Aurora), engineLifecycleSupport (default open-source-rds-extended-support), databaseInsightsMode, cluster-level performanceInsights and monitoring",
+    repo: "pulumi/pulumi-aws",
+    ref: "v7.48.0",
+    path: "sdk/nodejs/rds/cluster.ts",
+    note: "read from node_modules/@pulumi/aws (7.48.0) rds/cluster.d.ts",
+  },
+  extendedSupport: {
+    title: "Amazon RDS Extended Support with Aurora: paid past a major's end of standard support",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/extended-support.html",
+  },
+  proxyPricing: {
+    title:
+      "Amazon RDS Proxy pricing: per vCPU-hour of every database instance the proxy is enabled for (Aurora: every instance of the cluster), minimum 2 vCPUs",
+    url: "https://aws.amazon.com/rds/proxy/pricing/",
+  },
+  modifyGlobalCluster: {
+    title:
+      "ModifyGlobalCluster / upgrading a global database's major version: parameter groups of the new major, defaults unless named",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyGlobalCluster.html",
   },
   tfClusterInstance: {
     title: "aws_rds_cluster_instance",
