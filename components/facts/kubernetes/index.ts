@@ -8,3 +8,4 @@ export { CONFIGMAP_VOLUMES } from "./configMapVolumes";
 export { STATEFULSET_CONTROLLER } from "./statefulSetController";
 export { CERTIFICATES } from "./certificates";
 export { KUBECTL_IMAGE, POSTGRES_BACKUP_IMAGE } from "./backupImages";
+export { NODE_LOSS } from "./nodeLoss";
