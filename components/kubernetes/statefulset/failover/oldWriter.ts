@@ -100,8 +100,10 @@ export async function stopOldWriter(
   const isPrimary = pod === topology.primary.name;
   if (isPrimary) await ops.scaleStatefulSet(topology.primary.group, 0);
   if (!state) return options.log(`${pod}: no such pod; nothing to stop`);
-  if (!isPrimary && nodeReachable(state) && (await status(ops, pod, undefined)) === "standby")
-    return options.log(`${pod} runs as a standby; it takes no writes`);
+  // A run resumed after the old writer stopped finds it a standby (a switchover's rejoin) or held by the start guard.
+  const now = nodeReachable(state) ? await status(ops, pod, undefined) : "present";
+  if (now === "standby" || now === "not running")
+    return options.log(`${pod} is ${now === "standby" ? "a standby" : "not running"}; it takes no writes`);
   if (!nodeReachable(state)) {
     options.log(`${pod}: node ${state.node} confirmed lost by the operator; force-deleting the pod`);
     await ops.forceDeletePod(pod);
