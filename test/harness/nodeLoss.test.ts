@@ -148,9 +148,10 @@ describe("the prod stack's failover when nodes fail", () => {
     expect(fence).toEqual(before);
     expect(nodes.podState(primary)).toMatchObject({ terminating: false, nodeReady: "Unknown" });
 
+    const began = Date.now();
     const result = await failover(topology, harnessOps(stack.harness), { oldWriterNodeLost: node, log });
     console.log(
-      `prod failover, writer's node lost (harness):\n  ${lines.join("\n  ")}\n  ${result.warnings.join("\n  ")}`,
+      `prod failover, writer's node lost (harness), ${Date.now() - began} ms:\n  ${lines.join("\n  ")}\n  ${result.warnings.join("\n  ")}`,
     );
     expect(result.from).toBe(primary);
     expect(nodes.podState(primary)).toBeUndefined();
