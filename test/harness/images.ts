@@ -98,4 +98,5 @@ export const HARNESS_LIMITS = [
   "sidecars run when their image is here (the config reloaders, the refresher); the exporters' images are not: the local backend runs Debian's postgres_exporter with the same queries file and role",
   "no StatefulSet controller: a test asks its double (statefulSetController.ts, from pkg/controller/statefulset) what to delete and restarts that pod, or scales a set down through Harness.scaleStatefulSetDown; the kubelet's in-place restart of an exited container is Pod.restartContainer, called by the test (no back-off timer)",
   "a memory-backed emptyDir is a tmpfs per container (only /dev/shm uses one); a disk emptyDir is one directory shared by the pod's containers",
+  "nodes: each pod on a node of its own; node loss is a test double (nodes.ts, from facts/kubernetes/nodeLoss.ts) the test drives: a partition cuts the pod's network namespace off, and the node lifecycle controller's marking and the healed kubelet's clean-up happen when the test calls them, not on timers; a pod recreated away from a lost node waits for its volume for good (no attach/detach controller)",
 ];

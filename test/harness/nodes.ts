@@ -124,9 +124,16 @@ export class HarnessNodes {
       object.terminating = true;
       return;
     }
-    await this.harness.pod(pod).stop();
-    this.remove(pod);
-    await this.recreate(pod, false);
+    const entry = this.harness.pods.get(pod)!;
+    this.objects.delete(pod); // the next read is the recreated pod: another uid
+    if (entry.workload.kind === "StatefulSet" && !this.zeroed.has(entry.workload.name)) {
+      // Recreated by its StatefulSet once gone (out of the endpoints meanwhile); the start guard may refuse it.
+      await this.harness.restart(pod).catch(() => undefined);
+      return;
+    }
+    await entry.pod.stop();
+    this.harness.deleted.add(pod);
+    await this.harness.sync();
   }
 
   /** Force deletion: the API object goes at once; the containers on a partitioned node keep running. */
