@@ -18,6 +18,7 @@ interface FailoverCliOptions {
   to?: string;
   context?: string;
   timeout: string;
+  oldWriterNodeLost?: string;
 }
 
 function selfHostedTopology(options: FailoverCliOptions): SelfHostedTopology {
@@ -73,12 +74,16 @@ async function runSwitchover(options: FailoverCliOptions): Promise<void> {
 
 async function runFailover(options: FailoverCliOptions): Promise<void> {
   const topology = selfHostedTopology(options);
-  const { ops } = clusterOps(options, topology);
+  const { ops, timeoutS } = clusterOps(options, topology);
   const result = await failover(topology, ops, {
     ...(options.to ? { to: options.to } : {}),
+    ...(options.oldWriterNodeLost ? { oldWriterNodeLost: options.oldWriterNodeLost } : {}),
+    stopTimeoutMs: timeoutS * 1000,
+    command: `pg-read-replicas kubernetes failover --stack ${options.stack}`,
     log: (line) => process.stderr.write(`${line}\n`),
   });
   console.log(`${result.to} is the writer; ${result.from} is fenced and stopped. ${result.synchronous}.`);
+  for (const warning of result.warnings) console.log(`Warning: ${warning}`);
   printNext(options, result.next);
 }
 
@@ -136,6 +141,10 @@ export function registerKubernetesCommands(root: Command): void {
     .option("--stacks-dir <dir>", "directory of Pulumi.<stack>.yaml files", DEFAULT_STACKS_DIR)
     .option("--to <pod>", "the OLTP replica pod to promote (default: the most advanced)")
     .option("--context <name>", "kubeconfig context (default: the stack's kubernetes:context)")
+    .option(
+      "--old-writer-node-lost <node>",
+      "the old writer's node, which you have confirmed down (powered off or cut off for good): its pod is force-deleted. Without it, a failover whose old writer is on a node that does not answer changes nothing",
+    )
     .option("--timeout <seconds>", "how long to wait for the old writer to stop and the write pool to roll", "300")
     .action(runFailover);
   kubernetes

@@ -34,6 +34,10 @@ function matches(selector: Record<string, string>, labels: Record<string, string
 
 export class Harness {
   readonly pods = new Map<string, ClusterPod>();
+  /** Pods the node lifecycle controller marked not ready: their node stopped reporting (test/harness/nodes.ts). */
+  readonly notReady = new Set<string>();
+  /** Pods the API server no longer has, whose processes may still run behind a partition: no endpoints, no names. */
+  readonly deleted = new Set<string>();
   private readonly vips = new Map<string, string>();
 
   constructor(private readonly options: ClusterOptions) {
@@ -220,7 +224,8 @@ export class Harness {
 
   /** Readiness of every pod, then Service endpoints and names, as the endpoints controller and kube-proxy would. */
   async sync(): Promise<void> {
-    for (const entry of this.pods.values()) entry.ready = entry.workload.kind !== "Job" && (await entry.pod.ready());
+    for (const [name, entry] of this.pods)
+      entry.ready = entry.workload.kind !== "Job" && !this.notReady.has(name) && (await entry.pod.ready());
     const rules: Array<{ vip: string; port: number; backends: Backend[] }> = [];
     this.options.clusters.forEach((objects, cluster) => {
       for (const service of objects.services.filter((s) => s.clusterIP !== "None")) {
@@ -236,6 +241,7 @@ export class Harness {
   private endpoints(cluster: number, service: ServiceObject, targetPort: number | string): Backend[] {
     return [...this.pods.values()]
       .filter((e) => e.cluster === cluster && e.workload.kind !== "Job" && matches(service.selector, e.pod.labels))
+      .filter((e) => !this.deleted.has(e.pod.name))
       .filter((e) => e.ready || (service.publishNotReadyAddresses && e.pod.running()))
       .map((e) => {
         const ports = e.workload.template.spec.containers.flatMap((c) => c.ports ?? []);
@@ -257,7 +263,7 @@ export class Harness {
         continue;
       }
       for (const e of this.pods.values()) {
-        if (e.cluster === cluster && matches(service.selector, e.pod.labels))
+        if (e.cluster === cluster && matches(service.selector, e.pod.labels) && !this.deleted.has(e.pod.name))
           entries.push([e.pod.address, `${e.pod.name}.${serviceHost(service.name, namespace)}`]);
       }
     }

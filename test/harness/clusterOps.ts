@@ -1,7 +1,11 @@
-/** The failover's and switchover's cluster operations carried out on the harness (kubectl's stand-in). */
+/**
+ * The failover's and switchover's cluster operations carried out on the harness (kubectl's stand-in), with the node
+ * model's rules (nodes.ts) for deletions and for exec into a pod whose node does not answer.
+ */
 import type { ClusterOps } from "../../components/kubernetes/statefulset/failover/ops";
 import type { PodLabeller } from "../../components/kubernetes/statefulset/roleLabels";
 import type { Harness } from "./cluster";
+import { nodesOf } from "./nodes";
 
 /** `kubectl label pod --overwrite` on the harness: the pod's labels, its downward API files, then Services. */
 export function harnessLabeller(harness: Harness): PodLabeller {
@@ -15,7 +19,15 @@ export function harnessLabeller(harness: Harness): PodLabeller {
 
 export function harnessOps(harness: Harness, cluster = 0): ClusterOps {
   const objects = harness.objects(cluster);
+  const nodes = nodesOf(harness);
   const podOf = (deployment: string) => harness.pod(`${deployment}-h${cluster}`);
+  // kubectl exec goes through the API server to the pod's kubelet.
+  const reach = (pod: string) => {
+    if (!nodes.podState(pod)) throw new Error(`Error from server (NotFound): pods "${pod}" not found`);
+    if (!nodes.reachable(pod))
+      throw new Error(`Error from server: error dialing backend: dial tcp ${nodes.nodeOf(pod)}:10250: i/o timeout`);
+    return harness.pod(pod);
+  };
   return {
     async readConfigMap(name) {
       const data = objects.configMaps.get(name);
@@ -26,13 +38,19 @@ export function harnessOps(harness: Harness, cluster = 0): ClusterOps {
       if (!existing) throw new Error(`configmaps "${name}" not found`);
       Object.assign(existing, data);
     },
-    async scaleStatefulSetToZero(name) {
-      for (const [podName, entry] of harness.pods)
-        if (entry.cluster === cluster && entry.workload.name === name) await harness.pod(podName).stop();
+    async podState(pod) {
+      return nodes.podState(pod);
+    },
+    async scaleStatefulSet(name, replicas) {
+      await nodes.scale(cluster, name, replicas);
       await harness.sync();
     },
     async deletePod(pod) {
-      await harness.restart(pod).catch(() => undefined);
+      await nodes.deleteGracefully(pod);
+    },
+    async forceDeletePod(pod) {
+      await nodes.forceDelete(pod);
+      await harness.sync();
     },
     async serviceExists(name) {
       return objects.services.some((s) => s.name === name);
@@ -45,7 +63,7 @@ export function harnessOps(harness: Harness, cluster = 0): ClusterOps {
       await harness.sync();
     },
     async sql(pod, statements) {
-      return harness.pod(pod).psql(statements, 120_000);
+      return reach(pod).psql(statements, 120_000);
     },
     async rolloutRestart(deployment) {
       await harness.restart(podOf(deployment).name);
@@ -53,7 +71,7 @@ export function harnessOps(harness: Harness, cluster = 0): ClusterOps {
     },
     async listPods(selector) {
       return [...harness.pods]
-        .filter(([, entry]) => entry.cluster === cluster && entry.pod.running())
+        .filter(([name, entry]) => entry.cluster === cluster && entry.pod.running() && nodes.podState(name))
         .filter(([, entry]) => Object.entries(selector).every(([key, value]) => entry.pod.labels[key] === value))
         .map(([name]) => name);
     },
@@ -61,7 +79,7 @@ export function harnessOps(harness: Harness, cluster = 0): ClusterOps {
       // The harness runs commands in the pod's main container (the server's); the switchover asks for no other.
       const main = harness.pods.get(pod)?.workload.template.spec.containers[0]?.name;
       if (main !== container) throw new Error(`exec ${pod} -c ${container}: the harness execs in ${main} only`);
-      const result = await harness.pod(pod).exec([...command], 300_000);
+      const result = await reach(pod).exec([...command], 300_000);
       if (result.code !== 0) throw new Error(`exec ${pod}: ${result.output}`);
       return result.output;
     },

@@ -48,14 +48,50 @@ describe("kubectl argv for the failover", () => {
     });
   });
 
-  it("waits for the old writer's pod to be gone after scaling its StatefulSet to zero", async () => {
+  it("scales and deletes without waiting (the failover polls the pod's uid), and force-deletes with grace period 0", async () => {
     const sent: string[][] = [];
     const ops = kubectlOps({ namespace: "pg-dev", timeoutS: 120 }, async (args) => (sent.push([...args]), ""));
-    await ops.scaleStatefulSetToZero("pg-primary", "pg-primary-0");
+    await ops.scaleStatefulSet("pg-primary", 0);
+    await ops.deletePod("pg-replica-1");
+    await ops.forceDeletePod("pg-primary-0");
     expect(sent).toEqual([
       ["--namespace", "pg-dev", "scale", "statefulset", "pg-primary", "--replicas=0"],
-      ["--namespace", "pg-dev", "wait", "--for=delete", "pod/pg-primary-0", "--timeout=120s"],
+      ["--namespace", "pg-dev", "delete", "pod", "pg-replica-1", "--wait=false"],
+      ["--namespace", "pg-dev", "delete", "pod", "pg-primary-0", "--grace-period=0", "--force", "--wait=false"],
     ]);
+  });
+
+  it("reads a pod's uid, node, phase and deletion, and its node's Ready condition", async () => {
+    const sent: string[][] = [];
+    const ops = kubectlOps({ namespace: "pg-dev", timeoutS: 120 }, async (args) => {
+      sent.push([...args]);
+      if (args.includes("pod"))
+        return JSON.stringify({
+          metadata: { uid: "u-1", deletionTimestamp: "2026-12-06T16:00:00Z" },
+          spec: { nodeName: "ip-10-0-1-7" },
+          status: { phase: "Running" },
+        });
+      return args.includes("ip-10-0-1-7") ? "Unknown" : "";
+    });
+    expect(await ops.podState("pg-primary-0")).toEqual({
+      uid: "u-1",
+      node: "ip-10-0-1-7",
+      nodeReady: "Unknown",
+      phase: "Running",
+      terminating: true,
+    });
+    expect(sent[1]).toEqual([
+      "--namespace",
+      "pg-dev",
+      "get",
+      "node",
+      "ip-10-0-1-7",
+      "--ignore-not-found",
+      "-o",
+      'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+    ]);
+    const none = kubectlOps({ namespace: "pg-dev", timeoutS: 1 }, async () => "");
+    expect(await none.podState("pg-primary-0")).toBeUndefined();
   });
 
   it("runs SQL in the postgres container over its socket, one -c per statement", () => {

@@ -17,13 +17,28 @@ const [first] = topology.standbys.filter((s) => s.role === "oltp").map((s) => s.
 function scriptedCluster(options: { replayed: boolean; streaming?: boolean; fencedWriter?: string }) {
   const sent: string[][] = [];
   let promoted: string | undefined;
+  const gone = new Set<string>();
   const run = async (args: readonly string[]): Promise<string> => {
     const argv = args.slice(2); // --namespace <ns>
     sent.push([...argv]);
     const text = argv.join(" ");
+    // The old writer's pod, until it is deleted (the primary's StatefulSet scaled to zero) and its node.
+    if (argv[0] === "scale") gone.add(`${argv[2]}-0`);
+    if (argv[0] === "delete") gone.add(argv[2]!);
+    if (argv[0] === "get" && argv[1] === "pod")
+      return gone.has(argv[2]!)
+        ? ""
+        : JSON.stringify({
+            metadata: { uid: `uid-${argv[2]}` },
+            spec: { nodeName: "node-1" },
+            status: { phase: "Running" },
+          });
+    if (argv[0] === "get" && argv[1] === "node") return "True";
+    if (text.includes("pg_is_in_recovery()") && argv.at(-1) === "SELECT pg_is_in_recovery()")
+      return argv[1] === (promoted ?? options.fencedWriter) ? "f" : "t";
     // The proving write through the write pool: its last line names the server it landed on.
     if (text.includes("psql -h 127.0.0.1")) return `x\n${promoted ?? first}|f`;
-    if (text.includes("pg_promote")) promoted = argv[1];
+    if (text.includes("pg_promote")) return ((promoted = argv[1]), "t");
     if (options.streaming === false && text.includes("pg_stat_replication WHERE")) return "catchup";
     if (argv[0] === "get" && argv[1] === "pods") return "pg-pool-write-a pg-pool-write-b";
     if (argv[0] === "get" && argv[1] === "configmap")
@@ -100,7 +115,9 @@ describe("kubectl argv for the switchover", () => {
       0,
     );
     // The primary goes to zero (no rejoin): only a replica-group writer comes back as a standby.
-    expect(sent[fenced]).toContain(JSON.stringify({ data: { writer: first, rejoin: "" } }));
+    expect(JSON.parse(sent[fenced]!.at(-1)!)).toEqual({
+      data: { writer: first, rejoin: "", "failover-from": writer, "failover-to": first, "failover-step": "promoting" },
+    });
   });
 
   it("names an old writer of a replica group in the fence's rejoin, deletes its pod and gives it a slot on the new writer", async () => {
@@ -109,7 +126,7 @@ describe("kubectl argv for the switchover", () => {
     expect(result.from).toBe(first);
     const slot = topology.standbys.find((s) => s.name === first)!.slot;
     const fenced = sent.findIndex((a) => a[0] === "patch" && a[1] === "configmap");
-    expect(sent[fenced]).toContain(JSON.stringify({ data: { writer: result.to, rejoin: first } }));
+    expect(JSON.parse(sent[fenced]!.at(-1)!).data).toMatchObject({ writer: result.to, rejoin: first });
     const deleted = sent.findIndex((a) => a[0] === "delete" && a[2] === first);
     expect(deleted).toBeGreaterThan(fenced);
     expect(sent.some((a) => a[0] === "scale")).toBe(false);

@@ -12,3 +12,4 @@ export { CERTIFICATES } from "./certificates";
 export { NETWORK_POLICY } from "./networkPolicy";
 export { HUGE_PAGES } from "./hugePages";
 export { KUBECTL_IMAGE, POSTGRES_BACKUP_IMAGE } from "./backupImages";
+export { NODE_LOSS } from "./nodeLoss";

@@ -90,6 +90,22 @@ export const KUBERNETES_SOURCES = {
     url: "https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/",
     title: "Kubernetes: StatefulSets (update strategies, forced rollback)",
   },
+  podGcController: {
+    repo: "kubernetes/kubernetes",
+    ref: "003e86297d18a8538c9da3619871393f9703bf70",
+    path: "pkg/controller/podgc/gc_controller.go",
+    title:
+      "The pod garbage collector: force-deletes pods of deleted Nodes and terminating pods on out-of-service Nodes",
+  },
+  forceDeleteStatefulSetPodDocs: {
+    url: "https://kubernetes.io/docs/tasks/run-application/force-delete-stateful-set-pod/",
+    title:
+      "Kubernetes: Force Delete StatefulSet Pods (a pod on an unreachable node stays until the kubelet, a Node deletion or a force deletion removes it)",
+  },
+  nodeShutdownDocs: {
+    url: "https://kubernetes.io/docs/concepts/cluster-administration/node-shutdown/#non-graceful-node-shutdown",
+    title: "Kubernetes: Node Shutdowns, non-graceful shutdown and the node.kubernetes.io/out-of-service taint",
+  },
   kubernetesEnhancements: { repo: "kubernetes/enhancements", ref: "64765b4b02389318f2113119dd9e491479f978a0" },
   containerd: { repo: "containerd/containerd", ref: "v2.3.4" },
   pulumiKubernetes: { repo: "pulumi/pulumi-kubernetes", ref: "94977969" },

@@ -1,15 +1,18 @@
 /**
- * `pg-read-replicas kubernetes failover`: makes an OLTP replica of the
- * primary's region the writer, fencing the old one first.
+ * `pg-read-replicas kubernetes failover`: makes an OLTP replica of the primary's region the writer, once the old one
+ * can no longer take writes.
  *
- *  1. the fence ConfigMap names the new writer (from now on the start guard keeps
- *     any other data directory that could write from starting);
- *  2. the old writer stops: the primary's StatefulSet goes to zero (a promoted
- *     replica's pod is deleted; the guard keeps it down);
- *  3. the replica is promoted and gets the writer's settings and its followers' slots;
- *  4. rw (and the exposed primary) select the new writer's pod; standbys follow it
- *     through rw, the write pool is restarted onto it, and the read pool off it;
- *  5. a write through the write pool must land on the new writer.
+ *  1. the old writer's pod and node are read first: on a node that does not answer, nothing changes until the operator
+ *     confirms the node lost (oldWriter.ts);
+ *  2. the fence closes (it names no pod, so no writer's data directory can start) and records the hand-over;
+ *  3. the old writer stops: the primary's StatefulSet goes to zero (a replica group's pod is deleted), force-deleted
+ *     when its node is confirmed lost; the failover waits until the API server no longer has that pod;
+ *  4. only then the target is chosen (the most advanced OLTP replica by received WAL), the fence names it, and it is
+ *     promoted: pg_promote() must return true and the server must have left recovery;
+ *  5. rw (and the exposed primary) select the new writer's pod; the write pool restarts onto it and the read pool off
+ *     it; a write through the write pool must land on it; the fence records the hand-over done.
+ * Each step is recorded in the fence (fence.ts): run again after a failure, the failover resumes with the same old
+ * writer and checks it again, and never takes the target it named for the old writer.
  * Then the stack's config is told (kubernetes.writer), so `pulumi up` keeps it so.
  */
 import { randomBytes } from "node:crypto";
@@ -19,6 +22,8 @@ import { PROMOTE_SQL, RECEIVED_LSN_SQL, promotedWriterSql, provingWriteSql } fro
 import { homeRegion, standbysOf } from "../../../topology/queries";
 import type { SelfHostedTopology, StandbyNode } from "../../../topology/types";
 import { names, writerSelector } from "../../conventions";
+import { type FailoverRecord, NO_WRITER, readFence, writeFence } from "./fence";
+import { nodeReachable, requireReachableOrLost, stopOldWriter } from "./oldWriter";
 import type { ClusterOps } from "./ops";
 
 export class FailoverError extends UserError {
@@ -31,6 +36,12 @@ export interface FailoverOptions {
   log?: (line: string) => void;
   /** How long to keep trying the proving write (ms). */
   proveTimeoutMs?: number;
+  /** The old writer's node, which the operator has confirmed down: its pod is force-deleted. */
+  oldWriterNodeLost?: string;
+  /** How long the old writer's pod may take to go (ms). */
+  stopTimeoutMs?: number;
+  /** The command that runs this failover again, as the operator types it (named in refusals). */
+  command?: string;
 }
 
 export interface FailoverResult {
@@ -40,16 +51,26 @@ export interface FailoverResult {
   synchronous: string;
   /** What the operator runs next so the stack's config agrees with the cluster. */
   next: string[];
+  /** What the failover could not rule out (an old writer force-deleted from a node that may still run). */
+  warnings: string[];
 }
 
 export async function currentWriter(topology: SelfHostedTopology, ops: ClusterOps): Promise<string> {
-  const fence = await ops.readConfigMap(names.fence(topology));
-  return fence?.writer ?? topology.kubernetes.writer;
+  return (await readFence(topology, ops)).writer;
 }
 
 export function candidatesFor(topology: SelfHostedTopology, writer: string): StandbyNode[] {
   // The writer stays in the primary's region: its pg_hba admits the replicas, its pools serve writes there.
   return standbysOf(topology, "oltp", homeRegion(topology).name).filter((node) => node.name !== writer);
+}
+
+function requireCandidate(candidates: StandbyNode[], wanted: string): StandbyNode {
+  const chosen = candidates.find((c) => c.name === wanted);
+  if (!chosen)
+    throw new FailoverError(
+      `--to ${wanted}: not an OLTP replica of the primary's region that could be promoted; choose one of ${candidates.map((c) => c.name).join(", ")}`,
+    );
+  return chosen;
 }
 
 export async function chooseTarget(
@@ -59,14 +80,7 @@ export async function chooseTarget(
   wanted: string | undefined,
   log: (line: string) => void,
 ): Promise<StandbyNode> {
-  if (wanted !== undefined) {
-    const chosen = candidates.find((c) => c.name === wanted);
-    if (!chosen)
-      throw new FailoverError(
-        `--to ${wanted}: not an OLTP replica of the primary's region that could be promoted; choose one of ${candidates.map((c) => c.name).join(", ")}`,
-      );
-    return chosen;
-  }
+  if (wanted !== undefined) return requireCandidate(candidates, wanted);
   let best: { node: StandbyNode; lsn: bigint } | undefined;
   for (const candidate of candidates) {
     const answer = await ops.sql(candidate.name, [RECEIVED_LSN_SQL]).catch((error: Error) => {
@@ -82,13 +96,7 @@ export async function chooseTarget(
     throw new FailoverError(
       `no OLTP replica of ${topology.region} is running in recovery to promote (${candidates.map((c) => c.name).join(", ")})`,
     );
-  void topology;
   return best.node;
-}
-
-export async function stopOldWriter(topology: SelfHostedTopology, ops: ClusterOps, writer: string): Promise<void> {
-  if (writer === topology.primary.name) await ops.scaleStatefulSetToZero(topology.primary.group, writer);
-  else await ops.deletePod(writer);
 }
 
 export async function repoint(topology: SelfHostedTopology, ops: ClusterOps, target: string): Promise<void> {
@@ -143,23 +151,91 @@ export async function failover(
   options: FailoverOptions = {},
 ): Promise<FailoverResult> {
   const log = options.log ?? (() => undefined);
-  const from = await currentWriter(topology, ops);
+  const fence = await readFence(topology, ops);
+  const resuming = fence.record && fence.record.step !== "done" ? fence.record : undefined;
+  // Resumed, the old writer is the one recorded, never the target the fence may already name.
+  const from = resuming?.from ?? fence.writer;
+  if (resuming)
+    log(`resuming the failover from ${from}${resuming.to ? ` to ${resuming.to}` : ""} (fence: ${resuming.step})`);
   const candidates = candidatesFor(topology, from);
-  const target = await chooseTarget(topology, ops, candidates, options.to, log);
-  log(`fencing: only ${target.name} may start as the writer (ConfigMap ${names.fence(topology)})`);
-  // No rejoin after a failover: the old writer may hold writes the new one never received.
-  await ops.patchConfigMap(names.fence(topology), { writer: target.name, rejoin: "" });
+  if (options.to !== undefined) requireCandidate(candidates, options.to);
+  const command = options.command ?? "pg-read-replicas kubernetes failover";
+  const oldState = await ops.podState(from);
+  requireReachableOrLost(topology, from, oldState, options.oldWriterNodeLost, command);
+
+  if (!resuming || resuming.step === "stopping") {
+    log(`fencing: no pod may start as the writer while ${from} stops (ConfigMap ${names.fence(topology)})`);
+    // No rejoin after a failover: the old writer may hold writes the new one never received.
+    await writeFence(topology, ops, { from, to: "", step: "stopping" }, NO_WRITER);
+  }
   log(`stopping the old writer ${from}`);
-  await stopOldWriter(topology, ops, from);
+  await stopOldWriter(topology, ops, from, {
+    ...(options.oldWriterNodeLost === undefined ? {} : { nodeLost: options.oldWriterNodeLost }),
+    timeoutMs: options.stopTimeoutMs ?? 300_000,
+    command,
+    log,
+  });
+  const target = await resolveTarget(topology, ops, { candidates, resuming, wanted: options.to }, log);
+  log(`fencing: only ${target.name} may start as the writer`);
+  await writeFence(topology, ops, { from, to: target.name, step: "promoting" }, target.name);
   const followers = topology.standbys.filter((s) => s.name !== target.name && s.name !== from);
   const synchronous = await promote(topology, ops, target, followers, log);
   log(`rw follows ${target.name}; restarting the write pool`);
   await repoint(topology, ops, target.name);
   await ops.rolloutRestart(topology.pools.write.service);
-  return completeHandover(topology, ops, { from, target, followers, synchronous }, options, log);
+  const result = await completeHandover(topology, ops, { from, target, followers, synchronous }, options, log);
+  await writeFence(topology, ops, { from, to: target.name, step: "done" }, target.name);
+  const lostNode = oldState && !nodeReachable(oldState) ? oldState.node : undefined;
+  return { ...result, warnings: lostNode ? partitionWarnings(topology, from, lostNode, target.name) : [] };
 }
 
-/** Promotes the target and gives it a writer's settings for its followers (synchronous_standby_names). */
+/**
+ * The target, chosen once the old writer is stopped. Resumed after the fence named one: a target already promoted is
+ * kept (two promoted servers would be two timelines); one still in recovery may be chosen again.
+ */
+async function resolveTarget(
+  topology: SelfHostedTopology,
+  ops: ClusterOps,
+  context: { candidates: StandbyNode[]; resuming: FailoverRecord | undefined; wanted: string | undefined },
+  log: (line: string) => void,
+): Promise<StandbyNode> {
+  const { candidates, resuming, wanted } = context;
+  const named = resuming?.to ? candidates.find((c) => c.name === resuming.to) : undefined;
+  if (named) {
+    const recovery = await ops.sql(named.name, ["SELECT pg_is_in_recovery()"]).catch((error: Error) => {
+      throw new FailoverError(
+        `the fence names ${named.name} as the new writer, and it may have been promoted, but it does not answer (${error.message.split("\n")[0]}); nothing else was promoted. Bring ${named.name} back and run the failover again`,
+      );
+    });
+    if (recovery === "f") {
+      if (wanted !== undefined && wanted !== named.name)
+        throw new FailoverError(
+          `--to ${wanted}: ${named.name} was already promoted by the failover under way; run again without --to (or --to ${named.name})`,
+        );
+      log(`${named.name} was already promoted; carrying on with it`);
+      return named;
+    }
+  }
+  return chooseTarget(topology, ops, candidates, wanted, log);
+}
+
+/** What a force-deleted old writer may still do if its node runs after all (a partition rather than a shutdown). */
+export function partitionWarnings(topology: SelfHostedTopology, from: string, node: string, to: string): string[] {
+  const { synchronousCommit, synchronousReplicas } = topology.replication;
+  const waits = synchronousReplicas > 0 && !["local", "off"].includes(synchronousCommit);
+  return [
+    `${from} was force-deleted from node ${node}. If ${node} still runs (a partition, not a shutdown), so does ${from}'s PostgreSQL until the kubelet there sees the deletion, and clients on that node (a pool pod there, whose Service rules no longer change) may still reach it.`,
+    waits
+      ? `This stack commits synchronously (synchronous_commit = ${synchronousCommit}, ${synchronousReplicas} synchronous replica(s)): ${from} cannot acknowledge a commit without a standby, and none follows it now, so nothing it takes there is acknowledged.`
+      : `This stack commits locally (synchronous_commit = ${synchronousCommit}, ${synchronousReplicas} synchronous replicas): writes ${from} acknowledges there are lost (${to} never receives them). Keep ${node} powered off, or cut its clients off, until the kubelet there has stopped the pod.`,
+  ];
+}
+
+/**
+ * Promotes the target (unless a resumed failover already did) and gives it a writer's settings for its followers
+ * (synchronous_standby_names). pg_promote(true, 60) returns false when the server did not finish promoting within 60 s
+ * (facts/postgres/handover.ts promoteWaits): then nothing is repointed.
+ */
 export async function promote(
   topology: SelfHostedTopology,
   ops: ClusterOps,
@@ -169,7 +245,19 @@ export async function promote(
 ): Promise<ReturnType<typeof synchronousAfterPromotion>> {
   const synchronous = synchronousAfterPromotion(topology, followers);
   log(`promoting ${target.name}; ${synchronous.description}`);
-  await ops.sql(target.name, [PROMOTE_SQL]);
+  const again = `Find out why (kubectl logs ${target.name} -c postgres), then run the failover again: the fence names ${target.name}, and it resumes with it`;
+  if ((await ops.sql(target.name, ["SELECT pg_is_in_recovery()"])) === "t") {
+    const promoted = await ops.sql(target.name, [PROMOTE_SQL]);
+    if (promoted !== "t")
+      throw new FailoverError(
+        `pg_promote() on ${target.name} returned ${promoted || "nothing"}: the server did not finish promoting within its wait; rw and the pools were not moved. ${again}`,
+      );
+  }
+  const recovery = await ops.sql(target.name, ["SELECT pg_is_in_recovery()"]);
+  if (recovery !== "f")
+    throw new FailoverError(
+      `${target.name} is still in recovery after pg_promote() (pg_is_in_recovery: ${recovery}); rw and the pools were not moved. ${again}`,
+    );
   await ops.sql(target.name, promotedWriterSql(synchronous, followers));
   return synchronous;
 }
@@ -200,5 +288,6 @@ export async function completeHandover(
     followers: followers.map((f) => f.name),
     synchronous: synchronous.description,
     next: [`pulumi config set --path kubernetes.writer ${target.name}`, "pulumi up"],
+    warnings: [],
   };
 }

@@ -1,8 +1,9 @@
 /** ClusterOps carried out with kubectl; each operation's argv comes from a pure function (tested as text). */
 import { execFile } from "node:child_process";
+import { NODE_LOSS } from "../../../facts/kubernetes";
 import { UserError } from "../../../ground/errors";
 import { PATHS } from "../../conventions";
-import type { ClusterOps } from "./ops";
+import type { ClusterOps, PodState } from "./ops";
 
 export interface KubectlTarget {
   context?: string;
@@ -28,9 +29,19 @@ export const kubectlArgs = {
     "-p",
     JSON.stringify({ data }),
   ],
-  scale: (statefulSet: string) => ["scale", "statefulset", statefulSet, "--replicas=0"],
-  waitGone: (pod: string, timeoutS: number) => ["wait", "--for=delete", `pod/${pod}`, `--timeout=${timeoutS}s`],
-  deletePod: (pod: string, timeoutS: number) => ["delete", "pod", pod, "--wait=true", `--timeout=${timeoutS}s`],
+  scale: (statefulSet: string, replicas: number) => ["scale", "statefulset", statefulSet, `--replicas=${replicas}`],
+  getPod: (pod: string) => ["get", "pod", pod, "--ignore-not-found", "-o", "json"],
+  nodeReady: (node: string) => [
+    "get",
+    "node",
+    node,
+    "--ignore-not-found",
+    "-o",
+    'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+  ],
+  // The failover polls the pod's uid itself: `kubectl wait --for=delete` waits for a recreated pod of the same name.
+  deletePod: (pod: string) => ["delete", "pod", pod, "--wait=false"],
+  forceDeletePod: (pod: string) => ["delete", "pod", pod, ...NODE_LOSS.forceDeleteArgs.value, "--wait=false"],
   getService: (name: string) => ["get", "service", name, "--ignore-not-found", "-o", "name"],
   // A JSON merge patch replaces the selector map only when the old keys are removed: null deletes them.
   patchService: (name: string, selector: Record<string, string | null>, publish: boolean) => [
@@ -90,6 +101,22 @@ export const kubectlArgs = {
   getSelector: (name: string) => ["get", "service", name, "-o", "jsonpath={.spec.selector}"],
 };
 
+interface PodJson {
+  metadata: { uid: string; deletionTimestamp?: string };
+  spec: { nodeName?: string };
+  status?: { phase?: string };
+}
+
+/** The pod's part of PodState; its node's readiness is read separately. */
+export function podStateOf(pod: PodJson): Omit<PodState, "nodeReady"> {
+  return {
+    uid: pod.metadata.uid,
+    node: pod.spec.nodeName ?? "",
+    phase: pod.status?.phase ?? "Unknown",
+    terminating: pod.metadata.deletionTimestamp !== undefined,
+  };
+}
+
 export type KubectlRunner = (args: readonly string[]) => Promise<string>;
 
 export function kubectlRunner(binary = "kubectl"): KubectlRunner {
@@ -112,12 +139,22 @@ export function kubectlOps(target: KubectlTarget, run: KubectlRunner = kubectlRu
     async patchConfigMap(name, data) {
       await k(kubectlArgs.patchConfigMap(name, data));
     },
-    async scaleStatefulSetToZero(name, pod) {
-      await k(kubectlArgs.scale(name));
-      await k(kubectlArgs.waitGone(pod, target.timeoutS));
+    async podState(pod) {
+      const out = (await k(kubectlArgs.getPod(pod))).trim();
+      if (!out) return undefined;
+      const state = podStateOf(JSON.parse(out) as PodJson);
+      if (!state.node) return { ...state, nodeReady: "Unscheduled" };
+      const ready = (await k(kubectlArgs.nodeReady(state.node))).trim();
+      return { ...state, nodeReady: ready || "Absent" };
+    },
+    async scaleStatefulSet(name, replicas) {
+      await k(kubectlArgs.scale(name, replicas));
     },
     async deletePod(pod) {
-      await k(kubectlArgs.deletePod(pod, target.timeoutS));
+      await k(kubectlArgs.deletePod(pod));
+    },
+    async forceDeletePod(pod) {
+      await k(kubectlArgs.forceDeletePod(pod));
     },
     async serviceExists(name) {
       return (await k(kubectlArgs.getService(name))).trim() !== "";

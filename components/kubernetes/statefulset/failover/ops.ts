@@ -2,13 +2,37 @@
  * The cluster operations a failover needs, as an interface: kubectl carries
  * them out on a real cluster (kubectl.ts), the Kubernetes harness here.
  */
+
+/** A pod as the API server reports it, with its node's Ready condition. */
+export interface PodState {
+  uid: string;
+  /** The node it is bound to ("" when not scheduled). */
+  node: string;
+  /**
+   * The node's Ready condition: "True", "False", "Unknown" (the node controller's value once the kubelet stops
+   * reporting), or "Absent" when the Node object is gone.
+   */
+  nodeReady: string;
+  /** status.phase: "Running" once its containers started; "Pending" while an init container (the start guard) fails. */
+  phase: string;
+  /** metadata.deletionTimestamp is set: deletion asked for, waiting for the kubelet to confirm. */
+  terminating: boolean;
+}
+
 export interface ClusterOps {
   readConfigMap(name: string): Promise<Record<string, string> | undefined>;
   patchConfigMap(name: string, data: Record<string, string>): Promise<void>;
-  /** Scales a StatefulSet and returns once the pod is gone. */
-  scaleStatefulSetToZero(name: string, pod: string): Promise<void>;
-  /** Deletes a pod (its StatefulSet recreates it; the start guard keeps a fenced writer down). */
+  /** The pod and its node's readiness; undefined when the API server has no such pod. */
+  podState(pod: string): Promise<PodState | undefined>;
+  /** Sets a StatefulSet's replicas; returns without waiting for its pods. */
+  scaleStatefulSet(name: string, replicas: number): Promise<void>;
+  /** Asks for a pod's graceful deletion; returns without waiting (its StatefulSet recreates it). */
   deletePod(pod: string): Promise<void>;
+  /**
+   * Removes the pod from the API server without the kubelet's confirmation (grace period 0, --force). Only for a pod
+   * whose node the operator has confirmed down: if the node still runs, so do the pod's containers.
+   */
+  forceDeletePod(pod: string): Promise<void>;
   serviceExists(name: string): Promise<boolean>;
   /** Replaces the Service's selector and sets publishNotReadyAddresses. */
   patchService(name: string, selector: Record<string, string>, publishNotReadyAddresses: boolean): Promise<void>;

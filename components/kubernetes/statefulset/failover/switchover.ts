@@ -31,11 +31,11 @@ import {
   candidatesFor,
   chooseTarget,
   completeHandover,
-  currentWriter,
   promote,
   repoint,
-  stopOldWriter,
 } from "./failover";
+import { readFence, writeFence } from "./fence";
+import { stopOldWriter } from "./oldWriter";
 import type { ClusterOps } from "./ops";
 
 export class SwitchoverError extends FailoverError {
@@ -132,7 +132,12 @@ export async function switchover(
 ): Promise<FailoverResult> {
   const log = options.log ?? (() => undefined);
   const timeoutMs = options.catchUpTimeoutMs ?? 60_000;
-  const from = await currentWriter(topology, ops);
+  const fence = await readFence(topology, ops);
+  if (fence.record && fence.record.step !== "done")
+    throw new SwitchoverError(
+      `a hand-over from ${fence.record.from}${fence.record.to ? ` to ${fence.record.to}` : ""} is under way (ConfigMap ${names.fence(topology)}, ${fence.record.step}); nothing was changed. Finish it: pg-read-replicas kubernetes failover`,
+    );
+  const from = fence.writer;
   const target = await chooseTarget(topology, ops, candidatesFor(topology, from), options.to, log);
   await requireStreaming(ops, from, target.name);
   const pools = await ops.listPods(poolSelector(topology, topology.pools.write));
@@ -144,8 +149,9 @@ export async function switchover(
   // primary's StatefulSet goes to zero, as after a failover.
   const rejoining = topology.standbys.find((s) => s.name === from);
   log(`fencing: only ${target.name} may start as the writer (ConfigMap ${names.fence(topology)}); stopping ${from}`);
-  await ops.patchConfigMap(names.fence(topology), { writer: target.name, rejoin: rejoining?.name ?? "" });
-  await stopOldWriter(topology, ops, from);
+  const record = { from, to: target.name, step: "promoting" as const };
+  await writeFence(topology, ops, record, target.name, rejoining?.name ?? "");
+  await stopOldWriter(topology, ops, from, { timeoutMs, log });
   // The old writer's fast shutdown sent its last WAL (the shutdown checkpoint) before it exited.
   if (!(await until(async () => (await ops.sql(target.name, [REPLAYED_ALL_RECEIVED_SQL])) === "t", timeoutMs)))
     throw new SwitchoverError(
@@ -160,5 +166,7 @@ export async function switchover(
   await repoint(topology, ops, target.name);
   log(`rw selects ${target.name}; resuming the write pool`);
   await onWritePool(topology, ops, pools, "RESUME", 30);
-  return completeHandover(topology, ops, { from, target, followers, synchronous }, options, log);
+  const result = await completeHandover(topology, ops, { from, target, followers, synchronous }, options, log);
+  await writeFence(topology, ops, { ...record, step: "done" }, target.name, rejoining?.name ?? "");
+  return result;
 }

@@ -1,0 +1,207 @@
+/**
+ * `kubernetes failover` on the prod stack (synchronous commit to one local replica) as nodes really fail, on real
+ * servers in the harness with the node double (nodes.ts):
+ *  - the writer's node stops answering while its PostgreSQL keeps running behind the partition: the failover changes
+ *    nothing until the operator names the node lost, then force-deletes the pod and promotes; every write the
+ *    clients saw acknowledged is on the new writer, and a client on the lost node gets nothing acknowledged;
+ *  - a second failover whose pg_promote() does not promote stops with a clear error, and run again resumes with
+ *    the same old writer and target, leaving the healthy standbys running.
+ */
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { failover } from "../../components/kubernetes/statefulset/failover/failover";
+import { FENCE_KEYS } from "../../components/kubernetes/statefulset/failover/fence";
+import { PROMOTE_SQL } from "../../components/sql/promotionSql";
+import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
+import type { SelfHostedTopology } from "../../components/topology/types";
+import { type BootedStack, bootStack } from "./boot";
+import { harnessOps } from "./clusterOps";
+import { nodesOf } from "./nodes";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function bootAll(stack: BootedStack): Promise<void> {
+  const { harness } = stack;
+  for (const [cluster] of stack.regions.entries()) {
+    const sets = harness.objects(cluster).workloads.filter((w) => w.kind === "StatefulSet");
+    // The primary's group first: replicas seed from it.
+    for (const set of [...sets].sort(
+      (a, b) => Number(b.name.endsWith("-primary")) - Number(a.name.endsWith("-primary")),
+    ))
+      await harness.startStatefulSet(cluster, set.name);
+    for (const deployment of harness.objects(cluster).workloads.filter((w) => w.kind === "Deployment"))
+      await harness.startDeployment(cluster, deployment.name);
+  }
+}
+
+function client(stack: BootedStack, service: string): pg.Client {
+  const c = new pg.Client({
+    host: stack.harness.serviceAddress(0, service),
+    port: 5432,
+    user: "app",
+    database: "app",
+    password: stack.harness.objects(0).secrets.get(`${stack.name}-credentials`)!["app-password"],
+    ssl: { ca: stack.caPem, checkServerIdentity: () => undefined },
+    connectionTimeoutMillis: 5000,
+  });
+  c.on("error", () => undefined); // a dropped connection surfaces as the next query's error
+  return c;
+}
+
+/** Writes through the write pool, one row per transaction, until stopped: the ids it saw acknowledged. */
+function writeLoad(stack: BootedStack, table: string) {
+  let running = true;
+  const acknowledged: number[] = [];
+  const loop = (async () => {
+    let c = client(stack, "pg-pool-write");
+    await c.connect();
+    await c.query(`CREATE TABLE IF NOT EXISTS ${table} (id int PRIMARY KEY)`);
+    for (let id = 1; running; id++) {
+      try {
+        await c.query(`INSERT INTO ${table} VALUES ($1)`, [id]);
+        acknowledged.push(id);
+      } catch {
+        await c.end().catch(() => undefined);
+        await sleep(200);
+        c = client(stack, "pg-pool-write");
+        await c.connect().catch(() => undefined);
+      }
+    }
+    await c.end().catch(() => undefined);
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return acknowledged;
+    },
+  };
+}
+
+async function writerBehindPool(stack: BootedStack): Promise<string> {
+  const c = client(stack, "pg-pool-write");
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ server: string; recovery: boolean }>(
+      "SELECT current_setting('cluster_name') AS server, pg_is_in_recovery() AS recovery",
+    );
+    expect(rows[0]!.recovery).toBe(false);
+    return rows[0]!.server;
+  } finally {
+    await c.end();
+  }
+}
+
+async function ids(stack: BootedStack, pod: string, table: string): Promise<Set<number>> {
+  const result = await stack.harness
+    .pod(pod)
+    .exec(["psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "app", "-XAtqc", `SELECT id FROM ${table}`]);
+  if (result.code !== 0) throw new Error(`ids on ${pod}: ${result.output}`);
+  return new Set(result.output.split("\n").filter(Boolean).map(Number));
+}
+
+const startedAt = (stack: BootedStack, pod: string) => stack.harness.pod(pod).psql("SELECT pg_postmaster_start_time()");
+
+describe("the prod stack's failover when nodes fail", () => {
+  let stack: BootedStack;
+  let topology: SelfHostedTopology;
+  const primary = "pg-primary-0";
+  beforeAll(async () => {
+    stack = await bootStack("prod");
+    await bootAll(stack);
+    topology = topologyFromPulumiConfig(stack.config, "prod").topology as SelfHostedTopology;
+  }, 900_000);
+  afterAll(async () => stack?.teardown(), 180_000);
+
+  it("fails over from a writer whose node is lost only on the operator's word: one writer, nothing acknowledged lost", async () => {
+    const nodes = nodesOf(stack.harness);
+    const lines: string[] = [];
+    const log = (line: string) => lines.push(line);
+    const load = writeLoad(stack, "node_loss");
+    await sleep(3000);
+    const node = await nodes.partition(primary);
+    // A client on the lost node (as a pool pod there would) keeps writing to the old writer, which still runs.
+    const stranded = stack.harness
+      .pod(primary)
+      .exec(
+        [
+          "psql",
+          "-h",
+          "/var/run/postgresql",
+          "-U",
+          "postgres",
+          "-d",
+          "app",
+          "-XAtqc",
+          "INSERT INTO node_loss VALUES (-1)",
+        ],
+        600_000,
+      );
+    const fence = stack.harness.objects(0).configMaps.get("pg-fence")!;
+    const before = { ...fence };
+
+    await expect(failover(topology, harnessOps(stack.harness), { log })).rejects.toThrow(
+      new RegExp(
+        `the old writer ${primary} is on node ${node}, whose Ready condition is Unknown[\\s\\S]*Nothing was changed`,
+      ),
+    );
+    expect(fence).toEqual(before);
+    expect(nodes.podState(primary)).toMatchObject({ terminating: false, nodeReady: "Unknown" });
+
+    const began = Date.now();
+    const result = await failover(topology, harnessOps(stack.harness), { oldWriterNodeLost: node, log });
+    console.log(
+      `prod failover, writer's node lost (harness), ${Date.now() - began} ms:\n  ${lines.join("\n  ")}\n  ${result.warnings.join("\n  ")}`,
+    );
+    expect(result.from).toBe(primary);
+    expect(nodes.podState(primary)).toBeUndefined();
+    expect(result.warnings.join("\n")).toMatch(/commits synchronously/);
+    const acknowledged = await load.stop();
+    const onWriter = await ids(stack, result.to, "node_loss");
+    console.log(`node loss drill: ${acknowledged.length} writes acknowledged, all on ${result.to}`);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    expect(acknowledged.filter((id) => !onWriter.has(id))).toEqual([]);
+    expect(await writerBehindPool(stack)).toBe(result.to);
+    // The old writer still runs behind the partition, but cannot acknowledge: no standby follows it.
+    const early = await Promise.race([stranded.then((r) => `ended ${r.code}: ${r.output}`), sleep(2000)]);
+    expect(early).toBeUndefined();
+    expect(stack.harness.pod(primary).running()).toBe(true);
+
+    // The node answers again: its kubelet stops the pod the API server no longer has; the write was never acknowledged.
+    await nodes.heal(primary);
+    expect(stack.harness.pod(primary).running()).toBe(false);
+    expect((await stranded).code).not.toBe(0);
+    expect((await ids(stack, result.to, "node_loss")).has(-1)).toBe(false);
+    expect(await writerBehindPool(stack)).toBe(result.to);
+  }, 600_000);
+
+  it("stops clearly when pg_promote() does not promote, and a retry resumes without touching a healthy standby", async () => {
+    const from = (await harnessOps(stack.harness).readConfigMap("pg-fence"))!.writer!;
+    const ops = harnessOps(stack.harness);
+    const standbys = topology.standbys.filter((s) => s.role === "oltp" && !s.remote && s.name !== from);
+    const started = new Map(
+      await Promise.all(standbys.map(async (s) => [s.name, await startedAt(stack, s.name)] as const)),
+    );
+    const refusing = {
+      ...ops,
+      sql: async (pod: string, sql: readonly string[]) => (sql[0] === PROMOTE_SQL ? "f" : ops.sql(pod, sql)),
+    };
+    const error = await failover(topology, refusing, {}).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(
+      /pg_promote\(\) on (pg-replica-\d) returned f: the server did not finish promoting/,
+    );
+    const target = /pg_promote\(\) on (\S+)/.exec((error as Error).message)![1]!;
+    const fence = stack.harness.objects(0).configMaps.get("pg-fence")!;
+    expect(fence).toMatchObject({ writer: target, [FENCE_KEYS.from]: from, [FENCE_KEYS.step]: "promoting" });
+
+    const lines: string[] = [];
+    const result = await failover(topology, ops, { log: (line) => lines.push(line) });
+    console.log(`prod failover resumed (harness):\n  ${lines.join("\n  ")}`);
+    expect(result).toMatchObject({ from, to: target });
+    expect(fence[FENCE_KEYS.step]).toBe("done");
+    for (const standby of standbys) expect(await startedAt(stack, standby.name)).toBe(started.get(standby.name));
+    expect(await writerBehindPool(stack)).toBe(target);
+    // The old writer (a replica group's pod, recreated) is kept down by the start guard.
+    expect(stack.harness.pod(from).running()).toBe(false);
+  }, 600_000);
+});

@@ -1,0 +1,136 @@
+/**
+ * A self-hosted stack's primary region as the failover's ClusterOps see it, in memory: pods on nodes that can stop
+ * answering (a graceful deletion then only marks the pod Terminating: facts/kubernetes/nodeLoss.ts), StatefulSets that
+ * recreate a deleted replica pod (the start guard keeps a writer's data directory down: Pending), servers that are
+ * writers or standbys with a received LSN. Every call is recorded, so a test can say what was touched and in which
+ * order. The harness (test/harness) runs the same procedure against real servers; this covers the branches.
+ */
+import { PROMOTE_SQL, RECEIVED_LSN_SQL } from "../../components/sql/promotionSql";
+import type { ClusterOps, PodState } from "../../components/kubernetes/statefulset/failover/ops";
+import type { SelfHostedTopology } from "../../components/topology/types";
+
+interface FakePod extends PodState {
+  server: "writer" | "standby" | "down";
+  lsn: number;
+}
+
+export interface FakeCluster {
+  ops: ClusterOps;
+  calls: string[];
+  pods: Map<string, FakePod>;
+  fence: Record<string, string>;
+  /** What pg_promote() answers (default "t"); "f" leaves the server in recovery, as a timed-out promotion does. */
+  promoteAnswer: { value: string };
+  /** Operations that fail once, by name (e.g. "rolloutRestart"). */
+  failOnce: Set<string>;
+}
+
+export function fakeCluster(topology: SelfHostedTopology): FakeCluster {
+  const calls: string[] = [];
+  const pods = new Map<string, FakePod>();
+  let uid = 0;
+  const add = (name: string, server: FakePod["server"], lsn: number) =>
+    pods.set(name, {
+      uid: `uid-${++uid}`,
+      node: `node-${name}`,
+      nodeReady: "True",
+      phase: "Running",
+      terminating: false,
+      server,
+      lsn,
+    });
+  add(topology.primary.name, "writer", 9000);
+  topology.standbys.forEach((s, i) => add(s.name, "standby", 5000 - i * 100));
+  const fence: Record<string, string> = { writer: topology.primary.name };
+  const promoteAnswer = { value: "t" };
+  const failOnce = new Set<string>();
+  const reachable = (name: string) => {
+    const pod = pods.get(name);
+    if (!pod) throw new Error(`pods "${name}" not found`);
+    if (pod.nodeReady !== "True") throw new Error(`error dialing backend: ${pod.node} unreachable`);
+    if (pod.server === "down" || pod.phase !== "Running") throw new Error(`container not running in ${name}`);
+    return pod;
+  };
+  // A replica group recreates its deleted pod; the start guard refuses a writer's data directory (Pending).
+  const recreate = (name: string, old: FakePod) => {
+    if (name === topology.primary.name) return;
+    add(name, old.server === "standby" ? "standby" : "down", old.lsn);
+    if (old.server !== "standby") pods.get(name)!.phase = "Pending";
+  };
+  const failing = (op: string) => {
+    if (failOnce.delete(op)) throw new Error(`${op} failed (injected)`);
+  };
+  const ops: ClusterOps = {
+    async readConfigMap() {
+      return { ...fence };
+    },
+    async patchConfigMap(_name, data) {
+      calls.push(`fence ${data.writer} ${data["failover-step"] ?? ""}`);
+      Object.assign(fence, data);
+    },
+    async podState(name) {
+      const pod = pods.get(name);
+      if (!pod) return undefined;
+      const { server: _s, lsn: _l, ...state } = pod;
+      return state;
+    },
+    async scaleStatefulSet(name, replicas) {
+      calls.push(`scale ${name} ${replicas}`);
+      const pod = pods.get(topology.primary.name);
+      if (!pod) return;
+      if (pod.nodeReady === "True") pods.delete(topology.primary.name);
+      else pod.terminating = true;
+    },
+    async deletePod(name) {
+      calls.push(`delete ${name}`);
+      const pod = pods.get(name);
+      if (!pod) return;
+      if (pod.nodeReady !== "True") {
+        pod.terminating = true;
+        return;
+      }
+      pods.delete(name);
+      recreate(name, pod);
+    },
+    async forceDeletePod(name) {
+      calls.push(`force-delete ${name}`);
+      const pod = pods.get(name);
+      if (!pod) return;
+      pods.delete(name);
+      recreate(name, pod);
+    },
+    async serviceExists() {
+      return true;
+    },
+    async patchService(name, selector) {
+      calls.push(`service ${name} ${Object.values(selector).at(-1)}`);
+    },
+    async sql(name, statements) {
+      const pod = reachable(name);
+      const [first] = statements;
+      if (first === "SELECT pg_is_in_recovery()") return pod.server === "standby" ? "t" : "f";
+      if (first === RECEIVED_LSN_SQL) return `${pod.server === "standby" ? "t" : "f"}|${pod.lsn}`;
+      if (first === PROMOTE_SQL) {
+        calls.push(`promote ${name}`);
+        if (promoteAnswer.value === "t") pod.server = "writer";
+        return promoteAnswer.value;
+      }
+      return "";
+    },
+    async rolloutRestart(deployment) {
+      calls.push(`restart ${deployment}`);
+      failing("rolloutRestart");
+    },
+    async listPods() {
+      return [];
+    },
+    async execInPod() {
+      return "";
+    },
+    async execInDeployment() {
+      const writer = [...pods].find(([, p]) => p.server === "writer" && p.nodeReady === "True")?.[0];
+      return `x\n${writer}|f`;
+    },
+  };
+  return { ops, calls, pods, fence, promoteAnswer, failOnce };
+}
