@@ -29,6 +29,7 @@ export function harnessOps(harness: Harness, cluster = 0): ClusterOps {
     return harness.pod(pod);
   };
   return {
+    ...harnessLabeller(harness),
     async readConfigMap(name) {
       const data = objects.configMaps.get(name);
       return data ? { ...data } : undefined;

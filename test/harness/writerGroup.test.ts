@@ -1,6 +1,6 @@
 /**
  * Issue 23, finding 1, as the controllers behave: on the staging stack's real servers, a failover leaves every
- * StatefulSet reconciling. The promoted pod, labelled to serve as the writer (servingLabels.ts markWriter, which the
+ * StatefulSet reconciling. The promoted pod, labelled to serve as the writer (roleLabels.ts markWriter, which the
  * failover calls) and with the fence in its files after the kubelet's sync, is Ready in its replica group; the
  * StatefulSet controller's model (statefulSetController.ts) then passes every pod and recreates a lost follower; ro
  * never reaches the writer; the eviction model (evictionModel.ts) over the rendered budgets refuses to evict it; a
@@ -10,11 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failover } from "../../components/kubernetes/statefulset/failover/failover";
 import { groupDisruptionBudget } from "../../components/kubernetes/statefulset/manifests/disruptionBudgets";
 import { statefulSetManifest } from "../../components/kubernetes/statefulset/manifests/statefulSet";
-import { markWriter } from "../../components/kubernetes/statefulset/roleLabels";
 import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../../components/topology/types";
 import { type BootedStack, bootStack } from "./boot";
-import { harnessLabeller, harnessOps } from "./clusterOps";
+import { harnessOps } from "./clusterOps";
 import { type BudgetSpec, type EvictablePod, evict, selects } from "./evictionModel";
 import { type ControlledPod, nextStep } from "./statefulSetController";
 
@@ -41,14 +40,13 @@ describe("the staging stack after a failover: every StatefulSet keeps reconcilin
     kubernetes: { ...topology.kubernetes, writer },
   });
 
-  /** The failover as the CLI runs it once it labels the target, then the kubelet's next sync of the pods' files. */
+  /** The failover as the CLI runs it (it labels the target the writer), then the kubelet's sync of the files. */
   async function failoverTo(to: string): Promise<string> {
     const result = await failover(
       withWriter(stack.harness.objects(0).configMaps.get("pg-fence")!.writer!),
       harnessOps(stack.harness),
       { to },
     );
-    await markWriter(harnessLabeller(stack.harness), result.to);
     stack.harness.syncVolumes(0, stack.harness.objects(0));
     await stack.harness.waitReady(result.to, 60_000);
     return result.to;

@@ -68,6 +68,9 @@ export function fakeCluster(topology: SelfHostedTopology): FakeCluster {
       calls.push(`fence ${data.writer} ${data["failover-step"] ?? ""}`);
       Object.assign(fence, data);
     },
+    async labelPod(name, labels) {
+      calls.push(`label ${name} ${Object.values(labels).join(",")}`);
+    },
     async podState(name) {
       const pod = pods.get(name);
       if (!pod) return undefined;

@@ -53,11 +53,13 @@ describe("failover with the old writer's node unreachable", () => {
     const cluster = lostPrimary();
     const result = await failover(synchronous, cluster.ops, { ...quick, oldWriterNodeLost: `node-${primary}` });
     expect(result).toMatchObject({ from: primary, to: first });
-    expect(cluster.calls.slice(0, 5)).toEqual([
+    expect(cluster.calls.slice(0, 6)).toEqual([
       `fence ${NO_WRITER} stopping`,
       `scale ${synchronous.primary.group} 0`,
       `force-delete ${primary}`,
       `fence ${first} promoting`,
+      // Labelled the writer before it is promoted: it leaves ro while still a standby (roleLabels.ts).
+      `label ${first} primary`,
       `promote ${first}`,
     ]);
     expect(cluster.calls.at(-1)).toBe(`fence ${first} done`);

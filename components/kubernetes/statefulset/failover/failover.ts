@@ -22,6 +22,7 @@ import { PROMOTE_SQL, RECEIVED_LSN_SQL, promotedWriterSql, provingWriteSql } fro
 import { homeRegion, standbysOf } from "../../../topology/queries";
 import type { SelfHostedTopology, StandbyNode } from "../../../topology/types";
 import { names, writerSelector } from "../../conventions";
+import { markWriter } from "../roleLabels";
 import { type FailoverRecord, NO_WRITER, readFence, writeFence } from "./fence";
 import { nodeReachable, requireReachableOrLost, stopOldWriter } from "./oldWriter";
 import type { ClusterOps } from "./ops";
@@ -178,6 +179,9 @@ export async function failover(
   const target = await resolveTarget(topology, ops, { candidates, resuming, wanted: options.to }, log);
   log(`fencing: only ${target.name} may start as the writer`);
   await writeFence(topology, ops, { from, to: target.name, step: "promoting" }, target.name);
+  // Before the promotion: the pod leaves ro while still a standby (its label and its state disagree), and once
+  // promoted its readiness passes as the writer (roleLabels.ts).
+  await markWriter(ops, target.name);
   const followers = topology.standbys.filter((s) => s.name !== target.name && s.name !== from);
   const synchronous = await promote(topology, ops, target, followers, log);
   log(`rw follows ${target.name}; restarting the write pool`);

@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { NODE_LOSS } from "../../../facts/kubernetes";
 import { UserError } from "../../../ground/errors";
 import { PATHS } from "../../conventions";
+import { labelPodArgs } from "../roleLabels";
 import type { ClusterOps, PodState } from "./ops";
 
 export interface KubectlTarget {
@@ -138,6 +139,9 @@ export function kubectlOps(target: KubectlTarget, run: KubectlRunner = kubectlRu
     },
     async patchConfigMap(name, data) {
       await k(kubectlArgs.patchConfigMap(name, data));
+    },
+    async labelPod(pod, labels) {
+      await k(labelPodArgs(pod, labels));
     },
     async podState(pod) {
       const out = (await k(kubectlArgs.getPod(pod))).trim();

@@ -2,6 +2,7 @@
  * The cluster operations a failover needs, as an interface: kubectl carries
  * them out on a real cluster (kubectl.ts), the Kubernetes harness here.
  */
+import type { PodLabeller } from "../roleLabels";
 
 /** A pod as the API server reports it, with its node's Ready condition. */
 export interface PodState {
@@ -19,7 +20,7 @@ export interface PodState {
   terminating: boolean;
 }
 
-export interface ClusterOps {
+export interface ClusterOps extends PodLabeller {
   readConfigMap(name: string): Promise<Record<string, string> | undefined>;
   patchConfigMap(name: string, data: Record<string, string>): Promise<void>;
   /** The pod and its node's readiness; undefined when the API server has no such pod. */

@@ -34,6 +34,7 @@ import {
   promote,
   repoint,
 } from "./failover";
+import { markWriter } from "../roleLabels";
 import { readFence, writeFence } from "./fence";
 import { stopOldWriter } from "./oldWriter";
 import type { ClusterOps } from "./ops";
@@ -151,6 +152,7 @@ export async function switchover(
   log(`fencing: only ${target.name} may start as the writer (ConfigMap ${names.fence(topology)}); stopping ${from}`);
   const record = { from, to: target.name, step: "promoting" as const };
   await writeFence(topology, ops, record, target.name, rejoining?.name ?? "");
+  await markWriter(ops, target.name);
   await stopOldWriter(topology, ops, from, { timeoutMs, log });
   // The old writer's fast shutdown sent its last WAL (the shutdown checkpoint) before it exited.
   if (!(await until(async () => (await ops.sql(target.name, [REPLAYED_ALL_RECEIVED_SQL])) === "t", timeoutMs)))
