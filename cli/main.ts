@@ -5,14 +5,17 @@
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from "listr2";
-import { awsAuroraApi } from "../components/aurora/check/awsApi";
+import { awsAuroraApi, awsEngineVersionApi } from "../components/aurora/check/awsApi";
+import { checkEngineVersion } from "../components/aurora/engineVersionCheck";
 import { checkAurora } from "../components/aurora/check/checkAurora";
 import { removeAutoscaledReaders } from "../components/aurora/check/autoscaledReaders";
 import {
   CLEANUP_ENV,
+  ENGINE_VERSION_ENV,
   EXPECTATION_ENV,
   RESTORE_ENV,
   parseCleanupTarget,
+  parseEngineVersionExpectation,
   parseExpectation,
   parseRestoreExpectation,
 } from "../components/aurora/check/handover";
@@ -255,6 +258,19 @@ async function auroraRestoreCheck(): Promise<void> {
   process.exitCode = 1;
 }
 
+async function auroraEngineVersionCheck(): Promise<void> {
+  const expectation = parseEngineVersionExpectation(process.env[ENGINE_VERSION_ENV], ENGINE_VERSION_ENV);
+  const problems = await checkEngineVersion(awsEngineVersionApi(), expectation.engineVersion, expectation.regions);
+  if (problems.length === 0) {
+    stderr(
+      `pg-read-replicas: Aurora PostgreSQL ${expectation.engineVersion} can be created in ${expectation.regions.join(", ")}.`,
+    );
+    return;
+  }
+  stderr(`pg-read-replicas: no cluster was created:\n  - ${problems.join("\n  - ")}`);
+  process.exitCode = 1;
+}
+
 async function auroraRemoveAutoscaled(): Promise<void> {
   const target = parseCleanupTarget(process.env[CLEANUP_ENV], CLEANUP_ENV);
   const removed = await removeAutoscaledReaders(target, awsAuroraApi(), { log: stderr });
@@ -374,6 +390,13 @@ export function program(): Command {
     .description("fail unless the restore's source exists and can be restored as stack config asks (run by pulumi up)")
     .option("--from-env", `read the restore from $${RESTORE_ENV} (the default)`)
     .action(auroraRestoreCheck);
+  root
+    .command("aurora-engine-version-check", { hidden: true })
+    .description(
+      "fail unless aurora.engineVersion can still be created in every region of the stack (run by pulumi up)",
+    )
+    .option("--from-env", `read the version and regions from $${ENGINE_VERSION_ENV} (the default)`)
+    .action(auroraEngineVersionCheck);
   root
     .command("aurora-remove-autoscaled", { hidden: true })
     .description(

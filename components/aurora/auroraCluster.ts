@@ -31,6 +31,7 @@ import { createProxy } from "./proxy";
 import { createReaderScaling } from "./readerScaling";
 import { createRegionProvider } from "./regionProvider";
 import { createRestoreCheck } from "./restoreCheck";
+import { createEngineVersionGate } from "./engineVersionGate";
 import { createSecondaryRegions } from "./secondaryRegion";
 import { versionPolicy } from "./versions";
 
@@ -63,9 +64,11 @@ export class AuroraCluster extends pulumi.ComponentResource {
     const parameters = createParameterGroups(name, { aurora, plan, versions, roles: instanceRoles(nodes) }, inPrimary);
     const monitoringRole = createMonitoringRole(name, aurora, inPrimary);
     const restoreCheck = createRestoreCheck(name, { cli, topology }, { parent: this });
+    const engineVersionGate = createEngineVersionGate(name, { cli, topology }, { parent: this });
+    const gates = [engineVersionGate, ...(restoreCheck ? [restoreCheck] : [])];
     const cluster = createCluster(
       name,
-      { topology, prefix, master, network, parameters, versions, restoreCheck, monitoringRoleArn: monitoringRole?.arn },
+      { topology, prefix, master, network, parameters, versions, gates, monitoringRoleArn: monitoringRole?.arn },
       inPrimary,
     );
     const global = createGlobalCluster(name, { topology, prefix, versions, cluster }, inPrimary);
@@ -81,7 +84,16 @@ export class AuroraCluster extends pulumi.ComponentResource {
     const primaryWriter = writerOf(instances).resource;
     const regions = createSecondaryRegions(
       name,
-      { topology, plan, versions, prefix, global, primaryWriter, monitoringRoleArn: monitoringRole?.arn },
+      {
+        topology,
+        plan,
+        versions,
+        prefix,
+        global,
+        primaryWriter,
+        engineVersionGate,
+        monitoringRoleArn: monitoringRole?.arn,
+      },
       this,
     );
     const secondaries = regions.map((r) => r.secondary);

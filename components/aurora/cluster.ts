@@ -107,8 +107,8 @@ export interface ClusterArgs {
   network: AuroraNetwork;
   parameters: AuroraParameterGroups;
   versions: VersionPolicy;
-  /** A restore's gate (restoreCheck.ts): the cluster is created only once it passed. */
-  restoreCheck?: pulumi.Resource | undefined;
+  /** Checks the cluster is created only once they passed: the engine version's, a restore's (restoreCheck.ts). */
+  gates: pulumi.Resource[];
   /** Enhanced monitoring's role, when aurora.monitoringInterval is set. */
   monitoringRoleArn?: pulumi.Input<string> | undefined;
 }
@@ -140,7 +140,7 @@ export function createCluster(name: string, args: ClusterArgs, opts: InRegion): 
     {
       ...opts,
       protect,
-      dependsOn: [logGroup, ...(args.restoreCheck ? [args.restoreCheck] : [])],
+      dependsOn: [logGroup, ...args.gates],
       ignoreChanges: [...versions.cluster, memberIgnores],
     },
   );

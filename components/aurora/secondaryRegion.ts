@@ -32,6 +32,8 @@ export interface AuroraSecondaryRegionArgs {
   globalClusterIdentifier: pulumi.Input<string>;
   /** The primary's writer: a secondary can join only once the primary cluster has one. */
   primaryWriter: pulumi.Resource;
+  /** engineVersionGate.ts: a region added later is created only once AWS says the version can be created there. */
+  engineVersionGate: pulumi.Resource;
   /** Enhanced monitoring's role (IAM is global: the primary's serves every region). */
   monitoringRoleArn?: pulumi.Input<string> | undefined;
 }
@@ -60,7 +62,7 @@ export class AuroraSecondaryRegion extends pulumi.ComponentResource {
       { parent: this },
     );
     const logGroup = createLogGroup(name, clusterId, topology.aurora.logRetentionDays, child);
-    const waitFor = [args.primaryWriter, logGroup];
+    const waitFor = [args.primaryWriter, args.engineVersionGate, logGroup];
     this.cluster = createSecondaryCluster(name, { ...args, clusterId, network, parameters, waitFor }, this);
     this.readers = createSecondaryReaders(name, { ...args, cluster: this.cluster, network, parameters }, this);
     this.registerOutputs({ readerEndpoint: this.cluster.readerEndpoint });
@@ -156,6 +158,7 @@ export interface SecondaryRegionsArgs {
   prefix: string;
   global: aws.rds.GlobalCluster | undefined;
   primaryWriter: pulumi.Resource;
+  engineVersionGate: pulumi.Resource;
   monitoringRoleArn?: pulumi.Input<string> | undefined;
 }
 
@@ -179,6 +182,7 @@ export function createSecondaryRegions(
         identifierPrefix: args.prefix,
         globalClusterIdentifier: global.id,
         primaryWriter: args.primaryWriter,
+        engineVersionGate: args.engineVersionGate,
         monitoringRoleArn: args.monitoringRoleArn,
       },
       { parent, providers: [provider] },

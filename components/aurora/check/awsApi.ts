@@ -7,12 +7,14 @@ import {
   DescribeDBClusterAutomatedBackupsCommand,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
+  DescribeDBEngineVersionsCommand,
   DescribeDBInstancesCommand,
   DescribeDBProxyTargetsCommand,
   InvalidDBInstanceStateFault,
   RDSClient,
 } from "@aws-sdk/client-rds";
 import { type MetricName, RDS_NAMESPACE } from "../../facts/aws/metrics";
+import type { EngineVersionApi, ListedEngineVersion } from "../engineVersionCheck";
 import type {
   AuroraApi,
   ClusterDescription,
@@ -48,6 +50,27 @@ export function awsAuroraApi(): AuroraApi {
     maxMetric: (region, metric, dimensions) => maxMetric(cloudwatchIn(region), metric, dimensions),
     deleteInstance: (region, instanceId) => deleteInstance(rdsIn(region), instanceId),
     describeRestoreSource: (region, source) => describeRestoreSource(rdsIn(region), source),
+  };
+}
+
+/** DescribeDBEngineVersions, every page; without IncludeAll it lists only what a new cluster can be created with. */
+export function awsEngineVersionApi(): EngineVersionApi {
+  const rdsIn = perRegion((region) => new RDSClient({ region }));
+  return {
+    async listEngineVersions(region, engine, family) {
+      const listed: ListedEngineVersion[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await rdsIn(region).send(
+          new DescribeDBEngineVersionsCommand({ Engine: engine, DBParameterGroupFamily: family, Marker: marker }),
+        );
+        for (const version of page.DBEngineVersions ?? [])
+          if (version.EngineVersion)
+            listed.push({ engineVersion: version.EngineVersion, status: version.Status ?? "available" });
+        marker = page.Marker;
+      } while (marker);
+      return listed;
+    },
   };
 }
 

@@ -12,6 +12,7 @@ import { shq } from "../../ground/shell";
 export const EXPECTATION_ENV = "PG_READ_REPLICAS_AURORA_EXPECT";
 export const CLEANUP_ENV = "PG_READ_REPLICAS_AURORA_CLUSTER";
 export const RESTORE_ENV = "PG_READ_REPLICAS_AURORA_RESTORE";
+export const ENGINE_VERSION_ENV = "PG_READ_REPLICAS_AURORA_ENGINE_VERSION";
 
 const readerSchema = z.object({ id: z.string().min(1), role: z.enum(["oltp", "olap"]) });
 
@@ -54,6 +55,9 @@ const restoreSchema = z.object({
   kmsKeyGiven: z.boolean(),
 });
 
+/** The version a new cluster is created with, and every region the stack creates one in (engineVersionCheck.ts). */
+const engineVersionSchema = z.object({ engineVersion: z.string().min(1), regions: z.array(z.string().min(1)).min(1) });
+
 /** The cluster whose autoscaled readers the cleanup removes. */
 const cleanupSchema = z.object({ region: z.string().min(1), clusterId: z.string().min(1) });
 
@@ -62,6 +66,7 @@ export type AuroraExpectedCluster = z.infer<typeof clusterSchema>;
 export type AuroraExpectation = z.infer<typeof expectationSchema>;
 export type CleanupTarget = z.infer<typeof cleanupSchema>;
 export type RestoreExpectation = z.infer<typeof restoreSchema>;
+export type EngineVersionExpectation = z.infer<typeof engineVersionSchema>;
 
 export function auroraCheckCommand(cli: string, node = process.execPath) {
   return {
@@ -77,6 +82,15 @@ export function restoreCheckCommand(cli: string, node = process.execPath) {
     create: `${shq(node)} ${shq(cli)} aurora-restore-check --from-env`,
     environment: (expectation: RestoreExpectation): Record<string, string> => ({
       [RESTORE_ENV]: JSON.stringify(expectation),
+    }),
+  };
+}
+
+export function engineVersionCheckCommand(cli: string, node = process.execPath) {
+  return {
+    create: `${shq(node)} ${shq(cli)} aurora-engine-version-check --from-env`,
+    environment: (expectation: EngineVersionExpectation): Record<string, string> => ({
+      [ENGINE_VERSION_ENV]: JSON.stringify(expectation),
     }),
   };
 }
@@ -120,6 +134,10 @@ export function parseExpectation(text: string | undefined, source: string): Auro
 
 export function parseCleanupTarget(text: string | undefined, source: string): CleanupTarget {
   return parsed(text, source, cleanupSchema, { name: "cleanup", runBy: "pulumi destroy" });
+}
+
+export function parseEngineVersionExpectation(text: string | undefined, source: string): EngineVersionExpectation {
+  return parsed(text, source, engineVersionSchema, { name: "engine version check", runBy: "pulumi up" });
 }
 
 export function parseRestoreExpectation(text: string | undefined, source: string): RestoreExpectation {
