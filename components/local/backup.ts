@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { PGBACKREST } from "../facts/backup";
 import { pgbackrestBackup } from "../render/pgbackrestConf";
 import { type ArchiveLocation, archiveFiles, archiveLocation, ensureRepository } from "./archive";
 import { type BackupInventory, parseBackupInfo } from "./backupInfo";
@@ -32,7 +33,10 @@ export function requireArchive(state: LocalState): ArchiveLocation {
   return location;
 }
 
-/** pgbackrest <command> with the writer's config, as the servers' user. */
+/** How long a command waits out another pgBackRest process's lock (an async archive-push holds it for seconds). */
+const LOCK_WAIT_MS = 60_000;
+
+/** pgbackrest <command> with the writer's config, as the servers' user; retried while another process holds a lock. */
 async function pgbackrest(
   layout: Layout,
   state: LocalState,
@@ -41,10 +45,22 @@ async function pgbackrest(
 ): Promise<{ stdout: string; stderr: string }> {
   const location = requireArchive(state);
   const config = archiveFiles(layout, state.writer).configFile;
-  return run("pgbackrest", [`--config=${config}`, `--stanza=${location.stanza}`, ...args], {
-    runAs: state.runAs,
-    timeoutMs,
-  });
+  const command = () =>
+    run("pgbackrest", [`--config=${config}`, `--stanza=${location.stanza}`, ...args], {
+      runAs: state.runAs,
+      timeoutMs,
+    });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      return await command();
+    } catch (error) {
+      // PGBACKREST.archiveLockFailsFast: no pgBackRest command waits for a lock by itself.
+      const locked = error instanceof CommandError && error.exitCode === PGBACKREST.exitCodes.value.lockAcquire;
+      if (!locked || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
 
 /**

@@ -4,13 +4,14 @@
  * catches up from the archive without a re-seed; a promoted writer archives (new timeline) and backs up to the same
  * stanza; retention keeps what backup.retention says. Its own small stack, beside the shared one.
  */
+import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { external } from "./support";
 import { archiveFiles } from "../../components/local/archive";
-import { listBackups, takeBackup } from "../../components/local/backup";
+import { createStanza, listBackups, takeBackup } from "../../components/local/backup";
 import { ChangingStack, drillConfig } from "../support/changeDrill";
 import { eventually } from "../support/localStack";
 
@@ -56,6 +57,30 @@ describe.skipIf(external).sequential("local WAL archive and base backups (pgBack
       expect(text).toContain(`pg1-path=${stack.runner.layout.dataDir(name)}`);
       expect(text).toContain(`repo1-path=${repository}`);
     }
+  });
+
+  it("waits out another pgBackRest process's archive lock at up instead of failing (an async archive-push)", async () => {
+    const state = stack.runner.state()!;
+    const lockFile = join(archiveFiles(stack.runner.layout, state.writer).lockPath, "arch-archive.lock");
+    // pgBackRest locks with flock(2): flock(1) holds the same lock, as an archive-push running in the background does.
+    const holder = spawn("runuser", ["-u", "postgres", "--", "flock", "-x", lockFile, "sleep", "3"], {
+      stdio: "ignore",
+    });
+    let holding = true;
+    holder.on("exit", () => (holding = false));
+    const held = () => {
+      try {
+        execFileSync("runuser", ["-u", "postgres", "--", "flock", "-n", lockFile, "true"]);
+        return undefined;
+      } catch {
+        return true; // flock -n exits 1 while another process holds the lock
+      }
+    };
+    await eventually("the lock held by flock", 10_000, async () => held());
+    expect(holding).toBe(true);
+    await createStanza(stack.runner.layout, state);
+    // It returned only after the holder let go: a pgBackRest command fails at once on a held lock (exit 50).
+    expect(holding).toBe(false);
   });
 
   it("a replica stopped past its slot's cap catches up from the archive without a re-seed", async () => {

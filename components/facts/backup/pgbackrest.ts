@@ -64,9 +64,16 @@ export const PGBACKREST = {
   ),
   /** Exit codes seen here, from the error table. */
   exitCodes: fact(
-    { optionInvalid: 31, optionInvalidValue: 32, pathNotEmpty: 40, dbMismatch: 58 },
+    { optionInvalid: 31, optionInvalidValue: 32, pathNotEmpty: 40, lockAcquire: 50, dbMismatch: 58 },
     cite("pgbackrest245", `${ERRORS}:15-38`),
   ),
+  /**
+   * stanza-create (and the other commands that take the stanza's archive lock) fail at once with exit 50 ("unable to
+   * acquire lock on file …-archive.lock … is another pgBackRest process running?") while an asynchronous archive-push
+   * holds that lock; they take no wait option. Seen here: `local up` on a running stack whose writer was archiving (a
+   * CI run of test/integration/backup-archive.test.ts).
+   */
+  archiveLockFailsFast: fact(true, cite("pgbackrest245", `${ERRORS}:15-38`, "lock-acquire 50")),
   /**
    * archive-push refuses to run when PostgreSQL's cwd (its data directory) differs from pg1-path: every server needs
    * its own pg1-path.
