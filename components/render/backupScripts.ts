@@ -31,7 +31,12 @@ until [ "$(sql 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]; do
   if [ "$(date +%s)" -ge "$deadline" ]; then echo "stanza: the writer was not up and writable within ${waitSeconds}s" >&2; exit 1; fi
   sleep 2
 done
-pgbackrest stanza-create
+# PGBACKREST.archiveLockFailsFast: a running archive-push holds the archive lock; stanza-create does not wait for it.
+until pgbackrest stanza-create; do
+  status=$?
+  if [ "$status" != ${PGBACKREST.exitCodes.value.lockAcquire} ] || [ "$(date +%s)" -ge "$deadline" ]; then exit "$status"; fi
+  sleep 1
+done
 pgbackrest check
 echo "stanza: ${paths.stanza} created and its archive checked"
 `;
