@@ -3,11 +3,14 @@
  * changes nothing (same server processes, same data); a change that cannot be made in place is
  * refused, naming the procedure, and nothing is touched; a reload-only change reloads, restarting
  * nothing. Then a synchronous stack's switchover and scale-down: commits never stall, none is lost.
+ * Skipped against a deployed stack (STACK_OUTPUTS): it boots and changes stacks of its own, not the stack in the
+ * outputs file; npm test runs it.
  */
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { againstADeployedStack } from "./support";
 import { WriteLoad } from "../../bench/writeLoad";
 import type { ChangePlan } from "../../components/local/changePlan";
 import { ChangingStack, drillConfig } from "../support/changeDrill";
@@ -32,7 +35,7 @@ function postmasterPids(stack: ChangingStack): Record<string, number> {
   );
 }
 
-describe.sequential("local up --dry-run and refusals on a running stack", () => {
+describe.skipIf(againstADeployedStack).sequential("local up --dry-run and refusals on a running stack", () => {
   const stack = new ChangingStack("planned");
   const args = () => ["--stack", "planned", "--state-dir", stack.stateDir, "--stacks-dir", stack.stacksDir];
   const rows = async () =>
@@ -108,7 +111,7 @@ describe.sequential("local up --dry-run and refusals on a running stack", () => 
   });
 });
 
-describe.sequential("a synchronous stack changed under write load", () => {
+describe.skipIf(againstADeployedStack).sequential("a synchronous stack changed under write load", () => {
   const stack = new ChangingStack("syncdrill");
   const sync = { replication: { synchronousCommit: "remote_write", synchronousReplicas: 1 } };
   let load: WriteLoad;

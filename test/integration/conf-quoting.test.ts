@@ -1,9 +1,14 @@
-/** postgresql.conf quoting, read back by a real PostgreSQL (`postgres -C`): what we write is what it reads. */
+/**
+ * postgresql.conf quoting, read back by a real PostgreSQL (`postgres -C`): what we write is what it reads.
+ * Skipped against a deployed stack (STACK_OUTPUTS): it starts no server and reads the local postgres binary, not the
+ * stack in the outputs file; npm test runs it.
+ */
 import fc from "fast-check";
 import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { againstADeployedStack } from "./support";
 import { findPostgres } from "../../components/local/binaries";
 import { run } from "../../components/local/exec";
 import { resolveRunAs } from "../../components/local/identity";
@@ -24,7 +29,7 @@ async function readBack(value: string): Promise<string> {
   return stdout.slice(0, -1);
 }
 
-describe("postgresql.conf quoting against a real PostgreSQL", () => {
+describe.skipIf(againstADeployedStack)("postgresql.conf quoting against a real PostgreSQL", () => {
   it("reads back exactly the value written, for awkward and generated values", async () => {
     for (const value of ["C:\\new", "it's", "a\nb", "%m [%p] %q%u@%d ", "tab\there"])
       expect(await readBack(value)).toBe(value);

@@ -27,6 +27,12 @@ export const outputs: StackOutputs = inject("outputs");
 export const stateDir = inject("stateDir");
 /** Fault tests stop servers: only against the topology this suite booted. */
 export const external = stateDir === null;
+/**
+ * True against a deployed stack (STACK_OUTPUTS): a test that never reads the outputs file nor connects to that stack
+ * (bad input, rule files, renderers, stacks of its own) skips then. It ran in npm test; each rehearsal running it
+ * again would prove nothing about the stack rehearsed, and cost minutes of CI.
+ */
+export const againstADeployedStack = external;
 
 export function runner(): LocalRunner {
   if (!stateDir) throw new Error("no local topology in STACK_OUTPUTS mode");
