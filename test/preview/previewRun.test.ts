@@ -18,7 +18,7 @@ import {
 } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { namespacePrefix } from "../../components/local/network";
 
 const BIN = join(__dirname, "../../bin/pg-read-replicas.cjs");
@@ -73,10 +73,8 @@ const state = (id: string) => join(scratch, `state-${id}`);
 const run = (id: string, ...extra: string[]) =>
   cli(["preview", "run", "--stack", "pr", "--id", id, "--state-dir", state(id), ...extra]);
 
-// The three run at once: each has its own change id, state directory (so namespaces and address block) and files in
-// scratch; they mostly wait on servers.
-describe.skipIf(userInfo().uid !== 0).concurrent("preview run, as CI runs it", () => {
-  it("passes for two changes side by side, each leaving nothing behind once removed", async ({ expect }) => {
+describe.skipIf(userInfo().uid !== 0).sequential("preview run, as CI runs it", () => {
+  it("passes for two changes side by side, each leaving nothing behind once removed", async () => {
     const summaryFile = join(scratch, "summary-a.md");
     const kept = await run("a", "--keep", "--summary", summaryFile);
     expect(kept.code, kept.stdout + kept.stderr).toBe(0);
@@ -101,7 +99,7 @@ describe.skipIf(userInfo().uid !== 0).concurrent("preview run, as CI runs it", (
     expect(leftovers(state("a"))).toEqual([]);
   });
 
-  it("fails on a broken config with the verifier's reason, and still tears down", async ({ expect }) => {
+  it("fails on a broken config with the verifier's reason, and still tears down", async () => {
     // A read pool that admits one client: valid config, but the deploy's verification cannot get through it.
     const stacksDir = join(scratch, "broken");
     const template = readFileSync(TEMPLATE, "utf8")
@@ -126,7 +124,7 @@ describe.skipIf(userInfo().uid !== 0).concurrent("preview run, as CI runs it", (
     expect(leftovers(state("broken"))).toEqual([]);
   });
 
-  it("tears down when interrupted during the integration suite", async ({ expect }) => {
+  it("tears down when interrupted during the integration suite", async () => {
     const child: ChildProcess = spawn(
       process.execPath,
       [BIN, "preview", "run", "--stack", "pr", "--id", "halt", "--state-dir", state("halt")],
