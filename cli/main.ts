@@ -345,7 +345,7 @@ export function program(): Command {
   )
     .option("--discard-writes", "a former writer: throw away whatever it holds that the writer never received")
     .action((name: string, options: StackOptions & { discardWrites?: boolean }) =>
-      localReseed(runnerFor(options), options.stack, name, { discardWrites: options.discardWrites === true }),
+      localReseed(runnerFor(options), name, { discardWrites: options.discardWrites === true }),
     );
   local
     .command("serve-pool-exporter", { hidden: true })

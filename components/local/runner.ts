@@ -25,8 +25,7 @@ import { rehearsalVersion } from "./provision";
 import { setRegionLink } from "./network";
 import { localOutputs } from "./outputs";
 import { seedReplica, startNode, stopNode, superuserSql, writeNodeConfig } from "./postgresNode";
-import { asStandby } from "./serving";
-import { allNodes } from "../topology/queries";
+import { reseedTarget } from "./reseedTarget";
 import { type LocalState, readState, writeState } from "./state";
 import { stopEverything, tearDown } from "./teardown";
 import {
@@ -305,15 +304,24 @@ export class LocalRunner {
     await startNode(nodeContext(this.layout, state), nodeByName(state, name));
   }
 
-  /** Throws a standby's data away and seeds it again from the current writer (e.g. after its slot was lost). */
-  async reseed(name: string): Promise<void> {
+  /**
+   * Throws a standby's data away and seeds it again from the current writer (e.g. after its slot was lost). The
+   * checks (reseedTarget) come first; `onChecked` runs after them, before anything is stopped or deleted. A former
+   * writer rejoins as a standby of the current writer, on a slot of its own name, only with `discardWrites`.
+   */
+  async reseed(
+    name: string,
+    options: { discardWrites?: boolean; onChecked?: (writer: string) => void } = {},
+  ): Promise<{ writer: string }> {
     const state = this.requireState();
     const node = nodeContext(this.layout, state);
-    if (name === state.writer) throw new LocalError(`${name} is the writer; only replicas are re-seeded.`);
-    const found = allNodes(state.topology).find((n) => n.name === name);
-    if (!found) throw new LocalError(`${name} is not a node of stack ${this.stack}; only its replicas are re-seeded.`);
-    // A retired former writer rejoins as a standby of the current writer, on a slot of its own name.
-    const member = asStandby(found);
+    const member = reseedTarget(state, {
+      stack: this.stack,
+      name,
+      discardWrites: options.discardWrites === true,
+      dataDir: this.layout.dataDir(name),
+    });
+    options.onChecked?.(state.writer);
     await stopNode(node, member);
     rmSync(this.layout.dataDir(name), { recursive: true, force: true });
     const writer = nodeByName(state, state.writer);
@@ -326,6 +334,7 @@ export class LocalRunner {
     await seedReplica(node, member, endpointOf(state, writer));
     writeNodeConfig(nodeContext(this.layout, state), member);
     await startNode(node, member);
+    return { writer: state.writer };
   }
 
   /** The partition drill: cuts a region's link (down) or restores it; needs the regions in namespaces (root). */

@@ -355,16 +355,19 @@ describe.skipIf(external)("local up on a stack of its own", () => {
     try {
       const writer = await cli(["local", "reseed", ...where, "reseedy-primary-0"]);
       expect(writer.code).toBe(1);
-      expect(writer.stderr).toContain("reseedy-primary-0 is the writer; only replicas are re-seeded.");
+      expect(writer.stderr).toContain("reseedy-primary-0 is the writer of stack reseedy; only replicas are re-seeded");
+      expect(writer.stderr).not.toContain("Re-seeding");
       const unknown = await cli(["local", "reseed", ...where, "reseedy-replica-9"]);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toContain(
         "reseedy-replica-9 is not a node of stack reseedy; its replicas are reseedy-replica-0",
       );
+      expect(unknown.stderr).not.toContain("Re-seeding");
       expect(existsSync(marker)).toBe(true);
 
       const reseed = await cli(["local", "reseed", ...where, "reseedy-replica-0"]);
       expect(reseed.code, reseed.stderr).toBe(0);
+      expect(reseed.stderr).toContain("Re-seeding reseedy-replica-0 from reseedy-primary-0");
       expect(reseed.stderr).toContain("Done: reseedy-replica-0 streams from reseedy-primary-0 again.");
       expect(existsSync(marker)).toBe(false);
       const verify = await cli(["verify", "--outputs", outputsFile]);
