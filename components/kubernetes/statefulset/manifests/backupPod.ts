@@ -4,10 +4,10 @@
  * restore step before the server's first start. Pure.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { pgbackrestBackup } from "../../../render/pgbackrestConf";
+import { archiveCommands, pgbackrestBackup } from "../../../render/pgbackrestConf";
 import type { BackupRepository, NodeGroup, SelfHostedTopology } from "../../../topology/types";
 import { PATHS } from "../../conventions";
-import { repositoryMountPath, repositoryRestore } from "../backupFiles";
+import { backupStanza, repositoryMountPath, repositoryRestore } from "../backupFiles";
 
 type Env = k8s.types.input.core.v1.EnvVar;
 type Volume = k8s.types.input.core.v1.Volume;
@@ -56,13 +56,29 @@ export function repositoryMounts(claims: readonly string[]): Mount[] {
   return claims.map((claim) => ({ name: volumeName(claim), mountPath: repositoryMountPath(claim) }));
 }
 
-/** The postgres container's: archive-push and archive-get run as its children, backups in it (kubectl exec). */
-export function backupEnv(topology: SelfHostedTopology): Env[] {
-  return repositoryEnv(pgbackrestBackup(topology)?.repository);
+/**
+ * What a container running pgBackRest against this stack's repository needs: its S3 keys as environment, its pvc://
+ * claim mounted (pgbackrest.conf itself is in the scripts volume every database container mounts). One answer for
+ * the postgres container (archive-push and archive-get run as its children, backups in it by kubectl exec) and the
+ * seed container (archive-get, when a replica past its slot's cap catches up from the archive).
+ */
+export function pgbackrestAccess(topology: SelfHostedTopology, group: NodeGroup): { env: Env[]; mounts: Mount[] } {
+  const repository = pgbackrestBackup(topology)?.repository;
+  return {
+    env: repositoryEnv(repository),
+    mounts: group.remote ? [] : repositoryMounts(claimOf(repository)),
+  };
 }
 
-export function backupMounts(topology: SelfHostedTopology, group: NodeGroup): Mount[] {
-  return group.remote ? [] : repositoryMounts(claimOf(pgbackrestBackup(topology)?.repository));
+/**
+ * The seed container's RESTORE_COMMAND: the servers' restore_command (postgresql.conf), which seed-replica.sh runs to
+ * ask whether the archive still holds what a replica whose slot was lost needs. None without an archive.
+ */
+export function seedArchiveEnv(topology: SelfHostedTopology): Env[] {
+  const stanza = backupStanza(topology);
+  if (stanza === undefined) return [];
+  const { restoreCommand } = archiveCommands({ configFile: PATHS.pgbackrestConf, stanza });
+  return [{ name: "RESTORE_COMMAND", value: restoreCommand }];
 }
 
 function uniqueByName(env: Env[]): Env[] {
@@ -88,7 +104,7 @@ export function restoreContainer(
       env: uniqueByName([
         { name: "PGDATA", value: PATHS.pgdata },
         ...repositoryEnv(restore.repository),
-        ...backupEnv(topology),
+        ...pgbackrestAccess(topology, group).env,
       ]),
       ...base,
       volumeMounts: [...mounts, ...repositoryMounts(repositoryClaims(topology, group))],
