@@ -230,6 +230,46 @@ describe("a statefulset stack restored from a repository", () => {
   });
 });
 
+describe("a statefulset stack restored from another stack's bucket with its own keys (restore.s3.secretName)", () => {
+  it("gives the restore step both Secrets under different names; restore.sh reads the source with the source's", async () => {
+    const run = await staging({
+      backup: s3Backup,
+      restore: { from: "s3://old-backups/orders", latest: true, s3: { secretName: "old-keys" } },
+    });
+    const primary = ofType(run, TYPES.statefulSet).find((s) => s.inputs.metadata.name.endsWith("-primary"))!;
+    const restore = containers(primary).find((c) => c.name === "restore");
+    const env = new Map((restore.env as Array<{ name: string; valueFrom?: any }>).map((e) => [e.name, e.valueFrom]));
+    expect(env.get("PGBACKREST_REPO1_S3_KEY")).toEqual({ secretKeyRef: { name: "backup-keys", key: "ACCESS_KEY_ID" } });
+    expect(env.get("RESTORE_S3_KEY")).toEqual({ secretKeyRef: { name: "old-keys", key: "ACCESS_KEY_ID" } });
+    expect(env.get("RESTORE_S3_KEY_SECRET")).toEqual({ secretKeyRef: { name: "old-keys", key: "ACCESS_SECRET_KEY" } });
+    const files = scripts(run);
+    const script = files["restore.sh"]!;
+    expect(script).toContain(
+      'from_source() { PGBACKREST_REPO1_S3_KEY="$RESTORE_S3_KEY" PGBACKREST_REPO1_S3_KEY_SECRET="$RESTORE_S3_KEY_SECRET" "$@"; }',
+    );
+    expect(script).toMatch(/^from_source pgbackrest --config=\S*pgbackrest-restore\.conf --stanza=orders restore/m);
+    expect(script).toMatch(/^from_source postgres -D/m);
+    // This stack's stanza-create runs with this stack's keys (not wrapped).
+    expect(script).toMatch(/^command pgbackrest --config=\S*\/pgbackrest\.conf --stanza=staging stanza-create/m);
+    expect(files["pgbackrest-restore.conf"]).toContain("repo1-s3-bucket=old-backups");
+    expect(files["pgbackrest-restore.conf"]).not.toMatch(/^repo1-s3-key/m);
+    // Only the restore step reads the source's Secret.
+    for (const sts of ofType(run, TYPES.statefulSet))
+      for (const container of containers(sts).filter((c) => c.name !== "restore"))
+        expect(JSON.stringify(container.env ?? []), `${sts.inputs.metadata.name}/${container.name}`).not.toContain(
+          "old-keys",
+        );
+  });
+
+  it("without restore.s3, restore.sh reads the source with backup.s3's keys (the same Secret)", async () => {
+    const run = await staging({ backup: s3Backup, restore: { from: "s3://old-backups/orders", latest: true } });
+    const primary = ofType(run, TYPES.statefulSet).find((s) => s.inputs.metadata.name.endsWith("-primary"))!;
+    const restore = containers(primary).find((c) => c.name === "restore");
+    const env = new Map((restore.env as Array<{ name: string; valueFrom?: any }>).map((e) => [e.name, e.valueFrom]));
+    expect(env.get("RESTORE_S3_KEY")).toEqual({ secretKeyRef: { name: "backup-keys", key: "ACCESS_KEY_ID" } });
+  });
+});
+
 describe("volume protection", () => {
   it("keeps the claims when a StatefulSet goes (the API's defaults, written down)", async () => {
     const run = await staging({});
