@@ -30,6 +30,7 @@ import { allNodes } from "../topology/queries";
 import { type LocalState, readState, writeState } from "./state";
 import { stopEverything, tearDown } from "./teardown";
 import {
+  type PhaseListener,
   type Step,
   type UpContext,
   type UpResult,
@@ -141,7 +142,9 @@ export class LocalRunner {
    */
   planUp(
     topology: Topology,
-    options: { install: boolean; signal?: AbortSignal; change?: PreparedChange } = { install: true },
+    options: { install: boolean; signal?: AbortSignal; change?: PreparedChange; onPhase?: PhaseListener } = {
+      install: true,
+    },
   ): { steps: Step[]; result: () => UpResult } {
     const source = upSource(this.stack, topology);
     const existing = this.state();
@@ -162,6 +165,7 @@ export class LocalRunner {
       started: changed ? "changed" : ready ? "resumed" : "created",
       install: options.install,
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onPhase ? { onPhase: options.onPhase } : {}),
       writeOutputs: (state) => this.writeOutputs(state),
       removeLeftover: async () => {
         await this.down();
