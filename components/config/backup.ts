@@ -11,6 +11,7 @@ import type {
   auroraRestore,
   localBackup,
   selfHostedBackup,
+  selfHostedRestore,
 } from "./backupFields";
 
 export type { Retention } from "./backupFields";
@@ -49,6 +50,8 @@ export interface ResolvedRestore {
   targetTime?: string;
   targetLsn?: string;
   latest?: boolean;
+  /** Kubernetes: restore.from's own S3 settings; each key absent is backup.s3's. */
+  s3?: Partial<ResolvedS3>;
 }
 
 export function resolveArchiveBackup(
@@ -77,7 +80,8 @@ export function resolveAuroraBackup(
 }
 
 export function resolveRestore(
-  given: z.output<typeof archiveRestore> | z.output<typeof auroraRestore> | undefined,
+  given:
+    z.output<typeof archiveRestore> | z.output<typeof selfHostedRestore> | z.output<typeof auroraRestore> | undefined,
 ): ResolvedRestore | undefined {
   if (!given) return undefined;
   const out: ResolvedRestore = {};

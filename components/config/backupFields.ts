@@ -114,6 +114,12 @@ export const localBackup = z
   })
   .prefault({});
 
+const s3Endpoint = z.string().min(1);
+const s3Region = z.string().min(1);
+const s3SecretName = z.string().min(1);
+const s3UriStyle = z.enum(["host", "path"]);
+const SECRET_KEYS = "a Secret in the stack's namespace holding ACCESS_KEY_ID and ACCESS_SECRET_KEY";
+
 export const selfHostedBackup = z
   .strictObject({
     enabled,
@@ -125,14 +131,10 @@ export const selfHostedBackup = z
     s3: doc(
       z
         .strictObject({
-          endpoint: doc(z.string().min(1).optional(), "S3 endpoint host (MinIO, Ceph, …)", "AWS S3 of s3.region"),
-          region: doc(z.string().min(1).prefault("us-east-1"), "the bucket's region"),
-          secretName: doc(
-            z.string().min(1).optional(),
-            "a Secret in the stack's namespace holding ACCESS_KEY_ID and ACCESS_SECRET_KEY",
-            "none: required for s3://",
-          ),
-          uriStyle: doc(z.enum(["host", "path"]).prefault("host"), "bucket in the host name or in the path (MinIO)"),
+          endpoint: doc(s3Endpoint.optional(), "S3 endpoint host (MinIO, Ceph, …)", "AWS S3 of s3.region"),
+          region: doc(s3Region.prefault("us-east-1"), "the bucket's region"),
+          secretName: doc(s3SecretName.optional(), SECRET_KEYS, "none: required for s3://"),
+          uriStyle: doc(s3UriStyle.prefault("host"), "bucket in the host name or in the path (MinIO)"),
         })
         .optional(),
       "how to reach an s3:// repository",
@@ -175,6 +177,28 @@ export const archiveRestore = z.strictObject({
     "from's last path segment",
   ),
   ...restoreTargets,
+});
+
+/**
+ * Kubernetes: from a repository, and for an s3:// one its own keys and place when they are not this stack's. Each key
+ * left out is backup.s3's (the same bucket's keys, region, endpoint), as before restore.s3 existed.
+ */
+export const selfHostedRestore = archiveRestore.extend({
+  s3: doc(
+    z
+      .strictObject({
+        endpoint: doc(s3Endpoint.optional(), "S3 endpoint host of restore.from's bucket", "backup.s3.endpoint"),
+        region: doc(s3Region.optional(), "restore.from's bucket's region", "backup.s3.region"),
+        secretName: doc(
+          s3SecretName.optional(),
+          `${SECRET_KEYS} for restore.from's bucket; read only by the restore (the stack archives with backup.s3.secretName)`,
+          "backup.s3.secretName",
+        ),
+        uriStyle: doc(s3UriStyle.optional(), "bucket in the host name or in the path (MinIO)", "backup.s3.uriStyle"),
+      })
+      .optional(),
+    "how to reach an s3:// restore.from when it is not with backup.s3's keys and settings",
+  ),
 });
 
 export const auroraRestore = z.strictObject({

@@ -44,6 +44,10 @@ const EXPLANATIONS: Partial<Record<Backend, Record<string, Explanation>>> = {
       problem: "does not apply on Aurora, which restores to a time or to the latest restorable time only",
       fix: "use restore.targetTime or restore.latest: true",
     },
+    "restore.s3": {
+      problem: "does not apply on Aurora: restore.from is a cluster, read with the stack's own AWS credentials",
+      fix: "remove restore.s3",
+    },
     "restore.fromStack": {
       problem: "does not apply on Aurora: restore.from names the source cluster itself",
       fix: "remove restore.fromStack; put the source cluster's identifier, ARN or resource id in restore.from",
@@ -67,6 +71,10 @@ const EXPLANATIONS: Partial<Record<Backend, Record<string, Explanation>>> = {
     "backup.s3": {
       problem: "is not used by the local backend, whose repository is a directory on this machine",
       fix: "remove backup.s3 and set backup.repository to an absolute directory outside the stack's state directory",
+    },
+    "restore.s3": {
+      problem: "is not used by the local backend, which restores from a directory on this machine",
+      fix: "remove restore.s3 and set restore.from to the source stack's backup.repository (a directory)",
     },
     "restore.snapshot": {
       problem: "applies only to backend aurora (a cluster snapshot)",

@@ -37,6 +37,7 @@ import {
   auroraRestore,
   localBackup,
   selfHostedBackup,
+  selfHostedRestore,
 } from "./backupFields";
 import { auroraMonitoring, localMonitoring, selfHostedMonitoring } from "./monitoringFields";
 
@@ -246,7 +247,7 @@ export const selfHostedConfigSchema = z.strictObject({
   kubernetes,
   monitoring: selfHostedMonitoring,
   backup: selfHostedBackup,
-  restore: doc(archiveRestore.optional(), RESTORE_DESCRIPTION, "none: a new, empty stack"),
+  restore: doc(selfHostedRestore.optional(), RESTORE_DESCRIPTION, "none: a new, empty stack"),
 });
 
 export const auroraConfigSchema = z.strictObject({

@@ -5,7 +5,7 @@
  * never waits for it, and a run that is due while one is still going is skipped (logged), as a CronJob with
  * concurrencyPolicy Forbid does. Runs missed while the daemon was stopped are not caught up (cron's rule too).
  */
-import { type CronSchedule, nextRun, parseCron } from "./cron";
+import { type CronSchedule, nextRun, parseCron } from "../ground/cron";
 
 export interface ScheduleClock {
   now: () => number;

@@ -29,6 +29,7 @@ import { reseedTarget } from "./reseedTarget";
 import { type LocalState, readState, writeState } from "./state";
 import { stopEverything, tearDown } from "./teardown";
 import {
+  type PhaseListener,
   type Step,
   type UpContext,
   type UpResult,
@@ -140,7 +141,9 @@ export class LocalRunner {
    */
   planUp(
     topology: Topology,
-    options: { install: boolean; signal?: AbortSignal; change?: PreparedChange } = { install: true },
+    options: { install: boolean; signal?: AbortSignal; change?: PreparedChange; onPhase?: PhaseListener } = {
+      install: true,
+    },
   ): { steps: Step[]; result: () => UpResult } {
     const source = upSource(this.stack, topology);
     const existing = this.state();
@@ -161,6 +164,7 @@ export class LocalRunner {
       started: changed ? "changed" : ready ? "resumed" : "created",
       install: options.install,
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onPhase ? { onPhase: options.onPhase } : {}),
       writeOutputs: (state) => this.writeOutputs(state),
       removeLeftover: async () => {
         await this.down();

@@ -77,7 +77,11 @@ export interface UpContext {
   prometheusUrl?: string;
   /** Stops the verification's polling when the run is interrupted. */
   signal?: AbortSignal;
+  /** Told how long each phase inside a step took (the restore's, for bench:backup); nothing else reads it. */
+  onPhase?: PhaseListener;
 }
+
+export type PhaseListener = (phase: string, ms: number) => void;
 
 function stateOf(ctx: UpContext): LocalState {
   if (!ctx.state) throw new Error("local up: a step ran before the state was prepared");

@@ -7,7 +7,7 @@
 import { ARCHIVE_WATCH } from "../facts/backup/archive";
 import { ARCHIVE_MARGIN_S } from "../sql/archiveState";
 import type { PgbackrestBackup } from "../topology/types";
-import { longestCronGapMs } from "./cronGap";
+import { longestCronGapMs } from "../ground/cron";
 import { type AlertRule, promDuration, rule } from "./ruleFile";
 import type { RuleScope } from "./ruleScope";
 

@@ -10,8 +10,11 @@ import type { RestoreTarget } from "../topology/types";
 import { archiveCommands } from "./pgbackrestConf";
 
 export interface RestoreScriptArgs {
-  /** The source's pgbackrest.conf (its repository) and stanza. */
-  source: { configFile: string; stanza: string };
+  /**
+   * The source's pgbackrest.conf (its repository) and stanza; `keys`: the environment variables holding its S3 keys
+   * when they are not this stack's (restore.s3.secretName), set as pgBackRest's for the commands reading the source.
+   */
+  source: { configFile: string; stanza: string; keys?: { key: string; secret: string } };
   /** This stack's, when it archives: stanza-create runs while the restored server is up. */
   own?: { configFile: string; stanza: string };
   target: RestoreTarget;
@@ -57,6 +60,17 @@ export function restoreTargetArgs(target: RestoreTarget): string[] {
   }
 }
 
+/**
+ * from_source: runs a command with the source repository's S3 keys as pgBackRest reads them (PGBACKREST_REPO1_S3_KEY…),
+ * only for that command: this stack's own keys stay in the environment for its own stanza-create.
+ */
+function fromSource(keys: RestoreScriptArgs["source"]["keys"]): string {
+  if (!keys) return `from_source() { "$@"; }`;
+  return `# The source bucket's keys (restore.s3.secretName) for the commands that read it; this stack's stay as they are.
+: "\${${keys.key}:?}" "\${${keys.secret}:?}"
+from_source() { PGBACKREST_REPO1_S3_KEY="$${keys.key}" PGBACKREST_REPO1_S3_KEY_SECRET="$${keys.secret}" "$@"; }`;
+}
+
 export function renderRestoreScript(args: RestoreScriptArgs): string {
   const { restoreCommand } = archiveCommands(args.source);
   const sql = `psql -h ${args.socketDir} -p ${args.port} -U postgres -d postgres -XAtq -v ON_ERROR_STOP=1`;
@@ -69,6 +83,7 @@ export function renderRestoreScript(args: RestoreScriptArgs): string {
 set -euo pipefail
 : "\${PGDATA:?}"
 psql="${sql}"
+${fromSource(args.source.keys)}
 if [ -s "$PGDATA/PG_VERSION" ]; then
   echo "restore: $PGDATA already holds a data directory; nothing restored (a restore never overwrites one)"
   exit 0
@@ -78,12 +93,12 @@ if [ -d "$PGDATA" ] && [ -n "$(ls -A "$PGDATA")" ]; then
   exit 1
 fi
 mkdir -p "$PGDATA" && chmod 0700 "$PGDATA"
-command pgbackrest --config=${args.source.configFile} --stanza=${args.source.stanza} restore \\
+from_source pgbackrest --config=${args.source.configFile} --stanza=${args.source.stanza} restore \\
   ${restoreTargetArgs(args.target).join(" ")} '--recovery-option=restore_command=${restoreCommand.replace(/'/g, `'\\''`)}'
 # Recovery runs here, on no TCP address; the final server starts in the postgres container. No archive_command yet:
 # the stanza is created only once the server is promoted, and pushes failing before it stall the shutdown (async
 # archive-push then waits out its timeout); the WAL waits (.ready) and the final server archives it.
-postgres -D "$PGDATA" -c config_file=${args.configFile} -c listen_addresses= -c archive_command= -c cluster_name=restore &
+from_source postgres -D "$PGDATA" -c config_file=${args.configFile} -c listen_addresses= -c archive_command= -c cluster_name=restore &
 server=$!
 until [ "$($psql -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]; do
   if ! kill -0 "$server" 2>/dev/null; then

@@ -117,6 +117,21 @@ function targetOf(given: ResolvedRestore): RestoreTarget {
   return { type: "latest" };
 }
 
+/** restore.from's S3 settings: restore.s3's keys over backup.s3's (the same bucket's, unless restore.s3 says). */
+export function restoreS3(config: ResolvedConfig, given: ResolvedRestore): ResolvedS3 | undefined {
+  const own = "s3" in config.backup ? config.backup.s3 : undefined;
+  if (!own && !given.s3) return undefined;
+  return {
+    region: given.s3?.region ?? own?.region ?? "us-east-1",
+    uriStyle: given.s3?.uriStyle ?? own?.uriStyle ?? "host",
+    ...pick("endpoint", given.s3?.endpoint ?? own?.endpoint),
+    ...pick("secretName", given.s3?.secretName ?? own?.secretName),
+  };
+}
+
+const pick = <K extends string>(key: K, value: string | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, string>>;
+
 export function buildRestore(config: ResolvedConfig): Restore | undefined {
   const given = config.restore;
   if (!given) return undefined;
@@ -128,8 +143,7 @@ export function buildRestore(config: ResolvedConfig): Restore | undefined {
     return { source: "auroraCluster", cluster: given.from, target };
   }
   const from = given.from;
-  const repository =
-    from === undefined ? undefined : parseRepository(from, "s3" in config.backup ? config.backup.s3 : undefined);
+  const repository = from === undefined ? undefined : parseRepository(from, restoreS3(config, given));
   const stanza = given.fromStack ?? (from === undefined ? undefined : lastSegment(from));
   if (!repository || stanza === undefined)
     throw new Error("buildRestore: admission lets no unparsable restore.from through");

@@ -177,6 +177,18 @@ describe("a restored stack", () => {
     expect(ofType(run, OBJECT_STORE).filter((s) => s.inputs.metadata.name === "pg-restore-source")).toHaveLength(1);
   });
 
+  it("reads the source with restore.s3.secretName when the source bucket has keys of its own", async () => {
+    const run = await runProgram(
+      "prod-cnpg",
+      patch({ backup: ownBackup, restore: { ...restore, s3: { secretName: "old-keys" } } }),
+    );
+    const source = spec(named(run, OBJECT_STORE, "pg-restore-source")).configuration.s3Credentials;
+    expect(source.accessKeyId).toEqual({ name: "old-keys", key: "ACCESS_KEY_ID" });
+    const own = ofType(run, OBJECT_STORE).filter((s) => s.inputs.metadata.name !== "pg-restore-source");
+    expect(own.length).toBeGreaterThan(0);
+    for (const store of own) expect(JSON.stringify(spec(store))).not.toContain("old-keys");
+  });
+
   it("to an LSN, or to the end of the archive (no recoveryTarget: the newest backup, then every WAL)", async () => {
     const lsn = await runProgram(
       "prod-cnpg",

@@ -104,6 +104,79 @@ describe("a statefulset stack with backup", () => {
   });
 });
 
+/** The restore_command a StatefulSet's servers run: from the postgresql.conf of the ConfigMap its pods mount. */
+function restoreCommandOf(run: ProgramRun, sts: Registered): string | undefined {
+  const config = (sts.inputs.spec.template.spec.volumes as any[]).find((v) => v.name === "config").configMap.name;
+  const map = ofType(run, TYPES.configMap).find((c) => c.inputs.metadata.name === config)!;
+  const match = /^restore_command = '((?:[^']|'')*)'/m.exec(map.inputs.data["postgresql.conf"] as string);
+  return match?.[1]!.replace(/''/g, "'");
+}
+
+const pgbackrestEnv = (container: any) =>
+  (container.env as Array<{ name: string }>).filter((e) => e.name.startsWith("PGBACKREST_"));
+const repositoryMountsOf = (container: any) =>
+  (container.volumeMounts as Array<{ mountPath: string }>).filter((m) =>
+    m.mountPath.startsWith(PATHS.repositoryMounts),
+  );
+const seed = (sts: Registered) => containers(sts).find((c) => c.name === "seed-replica");
+
+describe("a replica's seed step on a stack that archives (a lost slot catches up from the archive)", () => {
+  const archiving: Array<[string, () => Promise<ProgramRun>]> = [
+    ["staging, pvc://", () => staging({ backup: pvcBackup })],
+    ["staging, s3://", () => staging({ backup: s3Backup })],
+    [
+      "prod (regions), pvc://",
+      () => runProgram("prod", (c) => ({ ...c, "pg-read-replicas:backup": JSON.stringify(pvcBackup) })),
+    ],
+    [
+      "prod (regions), s3://",
+      () => runProgram("prod", (c) => ({ ...c, "pg-read-replicas:backup": JSON.stringify(s3Backup) })),
+    ],
+  ];
+
+  it.each(archiving)(
+    "%s: has the database container's pgBackRest keys and mounts, and its restore_command",
+    async (_, start) => {
+      const run = await start();
+      const replicas = ofType(run, TYPES.statefulSet).filter((sts) => seed(sts) !== undefined);
+      expect(replicas.length).toBeGreaterThan(0);
+      for (const sts of replicas) {
+        const where = sts.inputs.metadata.name;
+        const [theirs, ours] = [postgres(sts), seed(sts)];
+        expect(ours.image, where).toBe(theirs.image);
+        expect(pgbackrestEnv(ours), where).toEqual(pgbackrestEnv(theirs));
+        expect(repositoryMountsOf(ours), where).toEqual(repositoryMountsOf(theirs));
+        // pgbackrest.conf (the restore_command's --config) is in the scripts volume both mount.
+        for (const container of [ours, theirs])
+          expect(container.volumeMounts, where).toContainEqual(
+            expect.objectContaining({ mountPath: PATHS.scriptsDir }),
+          );
+        expect(scripts(run)["pgbackrest.conf"]).toBeDefined();
+        const command = restoreCommandOf(run, sts);
+        expect(command, where).toContain(`--config=${PATHS.pgbackrestConf}`);
+        expect(ours.env, where).toContainEqual({ name: "RESTORE_COMMAND", value: command });
+      }
+      // The comparison above is not vacuous: replicas of the primary's cluster reach the repository.
+      const reaches = (sts: Registered) =>
+        pgbackrestEnv(postgres(sts)).length + repositoryMountsOf(postgres(sts)).length > 0;
+      expect(replicas.some(reaches)).toBe(true);
+    },
+  );
+
+  it("has no RESTORE_COMMAND, keys or repository mount on a stack without a backup (it re-seeds a lost slot)", async () => {
+    for (const run of [await staging({}), await runProgram("prod")]) {
+      const replicas = ofType(run, TYPES.statefulSet).filter((sts) => seed(sts) !== undefined);
+      expect(replicas.length).toBeGreaterThan(0);
+      for (const sts of replicas) {
+        expect(restoreCommandOf(run, sts)).toBeUndefined();
+        expect((seed(sts).env as Array<{ name: string }>).map((e) => e.name)).not.toContain("RESTORE_COMMAND");
+        expect(pgbackrestEnv(seed(sts))).toEqual([]);
+        expect(repositoryMountsOf(seed(sts))).toEqual([]);
+      }
+    }
+  });
+});
+
 describe("a stack with regions and a pvc:// repository", () => {
   it("mounts the claim only in the primary's cluster (a claim lives in one)", async () => {
     const run = await runProgram("prod", (config) => ({
@@ -154,6 +227,46 @@ describe("a statefulset stack restored from a repository", () => {
       if (sts.inputs.metadata.name.endsWith("-primary")) expect(names).toEqual(["start-guard", "restore"]);
       else expect(names).not.toContain("restore");
     }
+  });
+});
+
+describe("a statefulset stack restored from another stack's bucket with its own keys (restore.s3.secretName)", () => {
+  it("gives the restore step both Secrets under different names; restore.sh reads the source with the source's", async () => {
+    const run = await staging({
+      backup: s3Backup,
+      restore: { from: "s3://old-backups/orders", latest: true, s3: { secretName: "old-keys" } },
+    });
+    const primary = ofType(run, TYPES.statefulSet).find((s) => s.inputs.metadata.name.endsWith("-primary"))!;
+    const restore = containers(primary).find((c) => c.name === "restore");
+    const env = new Map((restore.env as Array<{ name: string; valueFrom?: any }>).map((e) => [e.name, e.valueFrom]));
+    expect(env.get("PGBACKREST_REPO1_S3_KEY")).toEqual({ secretKeyRef: { name: "backup-keys", key: "ACCESS_KEY_ID" } });
+    expect(env.get("RESTORE_S3_KEY")).toEqual({ secretKeyRef: { name: "old-keys", key: "ACCESS_KEY_ID" } });
+    expect(env.get("RESTORE_S3_KEY_SECRET")).toEqual({ secretKeyRef: { name: "old-keys", key: "ACCESS_SECRET_KEY" } });
+    const files = scripts(run);
+    const script = files["restore.sh"]!;
+    expect(script).toContain(
+      'from_source() { PGBACKREST_REPO1_S3_KEY="$RESTORE_S3_KEY" PGBACKREST_REPO1_S3_KEY_SECRET="$RESTORE_S3_KEY_SECRET" "$@"; }',
+    );
+    expect(script).toMatch(/^from_source pgbackrest --config=\S*pgbackrest-restore\.conf --stanza=orders restore/m);
+    expect(script).toMatch(/^from_source postgres -D/m);
+    // This stack's stanza-create runs with this stack's keys (not wrapped).
+    expect(script).toMatch(/^command pgbackrest --config=\S*\/pgbackrest\.conf --stanza=staging stanza-create/m);
+    expect(files["pgbackrest-restore.conf"]).toContain("repo1-s3-bucket=old-backups");
+    expect(files["pgbackrest-restore.conf"]).not.toMatch(/^repo1-s3-key/m);
+    // Only the restore step reads the source's Secret.
+    for (const sts of ofType(run, TYPES.statefulSet))
+      for (const container of containers(sts).filter((c) => c.name !== "restore"))
+        expect(JSON.stringify(container.env ?? []), `${sts.inputs.metadata.name}/${container.name}`).not.toContain(
+          "old-keys",
+        );
+  });
+
+  it("without restore.s3, restore.sh reads the source with backup.s3's keys (the same Secret)", async () => {
+    const run = await staging({ backup: s3Backup, restore: { from: "s3://old-backups/orders", latest: true } });
+    const primary = ofType(run, TYPES.statefulSet).find((s) => s.inputs.metadata.name.endsWith("-primary"))!;
+    const restore = containers(primary).find((c) => c.name === "restore");
+    const env = new Map((restore.env as Array<{ name: string; valueFrom?: any }>).map((e) => [e.name, e.valueFrom]));
+    expect(env.get("RESTORE_S3_KEY")).toEqual({ secretKeyRef: { name: "backup-keys", key: "ACCESS_KEY_ID" } });
   });
 });
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { alertRules } from "../../components/monitoring/alertRules";
 import { baseBackupBoundMs } from "../../components/monitoring/archiveRules";
-import { longestCronGapMs } from "../../components/monitoring/cronGap";
+import { longestCronGapMs } from "../../components/ground/cron";
 import { EXPORTER_QUERIES, exporterMetrics, exporterQueriesFor } from "../../components/monitoring/exporterQueries";
 import { metricSelectors } from "../../components/monitoring/selectors";
 import type { AlertRule } from "../../components/monitoring/ruleFile";

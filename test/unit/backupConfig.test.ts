@@ -120,6 +120,36 @@ const rows: Row[] = [
     expect: ["backup.s3.secretName = (not set)", "needs the bucket's keys", "ACCESS_KEY_ID"],
   },
   {
+    mistake: "restore.s3 for a source that is not in object storage",
+    config: selfHosted({
+      restore: { from: "pvc://pg-archive", fromStack: "orders", latest: true, s3: { secretName: "old-keys" } },
+    }),
+    expect: ["restore.s3 = ", "is set but restore.from is not s3://", "remove restore.s3"],
+  },
+  {
+    mistake: "an s3 restore source without keys on the statefulset engine",
+    config: selfHosted({ restore: { from: "s3://old-backups/prod/orders", latest: true } }),
+    expect: ["restore.s3.secretName = (not set)", "reads the source bucket with those keys", "ACCESS_KEY_ID"],
+  },
+  {
+    mistake: "restore.s3 on the local backend",
+    config: local({ restore: { from: "/srv/backups/orders", latest: true, s3: { secretName: "old-keys" } } }),
+    expect: ["restore.s3", "is not used by the local backend", "a directory"],
+  },
+  {
+    mistake: "restore.s3 on Aurora",
+    config: aurora({ restore: { from: "orders-prod", latest: true, s3: { secretName: "old-keys" } } }),
+    expect: ["restore.s3", "does not apply on Aurora", "remove restore.s3"],
+  },
+  {
+    mistake: "a misspelt key in restore.s3",
+    config: selfHosted({
+      backup: s3Backup,
+      restore: { from: "s3://old-backups/prod/orders", latest: true, s3: { secret: "old-keys" } },
+    }),
+    expect: ["restore.s3", "secret"],
+  },
+  {
     mistake: "a volume repository on the cloudnative-pg engine",
     config: cnpgConfig({ backup: { enabled: true, repository: "pvc://pg-archive" } }),
     expect: ['backup.repository = "pvc://pg-archive"', "(cloudnative-pg engine)", "object storage only"],
@@ -320,5 +350,41 @@ describe("the Topology's backup and restore", () => {
     });
     const fromSnapshot = builtPastRefusal(aurora({ restore: { snapshot: "orders-2026-12-06" } }));
     expect(fromSnapshot.restore).toEqual({ source: "auroraSnapshot", snapshot: "orders-2026-12-06" });
+  });
+});
+
+describe("a Kubernetes restore from another stack's bucket (restore.s3)", () => {
+  it("reads the source with restore.s3's keys and settings, each key left out taken from backup.s3", () => {
+    const topology = build(
+      selfHosted({
+        backup: { ...s3Backup, s3: { ...s3Backup.s3, region: "eu-west-1", uriStyle: "path" } },
+        restore: {
+          from: "s3://old-backups/prod/orders",
+          latest: true,
+          s3: { secretName: "old-keys", endpoint: "minio.old:9000" },
+        },
+      }),
+    );
+    expect(topology.restore).toMatchObject({
+      source: "repository",
+      stanza: "orders",
+      repository: {
+        kind: "s3",
+        bucket: "old-backups",
+        prefix: "prod/orders",
+        secretName: "old-keys",
+        endpoint: "minio.old:9000",
+        region: "eu-west-1",
+        uriStyle: "path",
+      },
+    });
+    expect(topology.backup).toMatchObject({ repository: { secretName: "backup-keys" } });
+  });
+
+  it("without restore.s3, reads the source with backup.s3's keys, as before", () => {
+    const topology = build(
+      selfHosted({ backup: s3Backup, restore: { from: "s3://old-backups/orders", latest: true } }),
+    );
+    expect(topology.restore).toMatchObject({ repository: { kind: "s3", secretName: "backup-keys" } });
   });
 });

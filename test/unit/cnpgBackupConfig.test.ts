@@ -33,8 +33,8 @@ describe("cloudnative-pg backup admission", () => {
 
   it("refuses a restore without the bucket's keys", () => {
     const message = refusalMessage(cnpgConfig({ restore: { from: "s3://acme-pg/prod/orders", latest: true } }));
-    expect(message).toContain("backup.s3.secretName = (not set)");
-    expect(message).toContain("restore.from's bucket");
+    expect(message).toContain("restore.s3.secretName = (not set)");
+    expect(message).toContain("reads the source bucket with those keys");
   });
 
   it("refuses installing the operator outside cnpg-system with backup: the plugin's manifest installs there", () => {

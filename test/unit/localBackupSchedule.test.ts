@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BackupSchedule } from "../../components/local/backupSchedule";
-import { CronError, firesAt, nextRun, parseCron } from "../../components/local/cron";
+import { CronError, firesAt, nextRun, parseCron } from "../../components/ground/cron";
 
 const MINUTE = 60_000;
 

@@ -121,13 +121,8 @@ function engineBackup(config: ResolvedSelfHosted): Check {
           "is a count of base backups, but the Barman Cloud plugin keeps backups by a recovery window (its ObjectStore retentionPolicy)",
         fix: `write a number of days, e.g. ${backup.retention.value * 7}d`,
       });
-    if (restore?.from !== undefined && backup.s3?.secretName === undefined)
-      issues.push({
-        key: "backup.s3.secretName",
-        value: undefined,
-        problem: "is required for restore on cloudnative-pg: the recovery reads restore.from's bucket with those keys",
-        fix: "create a Secret with ACCESS_KEY_ID and ACCESS_SECRET_KEY in the stack's namespace and name it in backup.s3.secretName",
-      });
+    // A restore without the source bucket's keys (restore.s3.secretName, else backup.s3.secretName) is refused for
+    // every engine in topology/validate/backup.ts.
     const { engine } = config.kubernetes;
     const fixed = BARMAN_PLUGIN.installNamespace.value;
     if (engine.name === "cloudnative-pg" && engine.installOperator && engine.operatorNamespace !== fixed)

@@ -21,6 +21,19 @@ export function repositoryRestore(topology: SelfHostedTopology): RepositoryResto
   return topology.restore?.source === "repository" ? topology.restore : undefined;
 }
 
+/**
+ * Where the restore step finds the source bucket's keys (restore.s3.secretName, else backup.s3.secretName): under
+ * names of their own, so this stack's keys (PGBACKREST_REPO1_S3_KEY…) stay for its own stanza; restore.sh sets them as
+ * pgBackRest's only for the commands that read the source.
+ */
+export const RESTORE_KEY_ENV = { key: "RESTORE_S3_KEY", secret: "RESTORE_S3_KEY_SECRET" } as const;
+
+/** The Secret holding the source bucket's keys, when the restore reads an s3:// repository. */
+export function restoreSecretName(topology: SelfHostedTopology): string | undefined {
+  const repository = repositoryRestore(topology)?.repository;
+  return repository?.kind === "s3" ? repository.secretName : undefined;
+}
+
 /** This stack's stanza: the repository's (its last path segment), or the stack's name. */
 export function backupStanza(topology: SelfHostedTopology): string | undefined {
   const backup = pgbackrestBackup(topology);
@@ -94,7 +107,11 @@ export function restoreFiles(topology: SelfHostedTopology): Partial<Record<Resto
   return {
     "pgbackrest-restore.conf": sourceConf(topology, restore),
     "restore.sh": renderRestoreScript({
-      source: { configFile: PATHS.pgbackrestRestoreConf, stanza: restore.stanza },
+      source: {
+        configFile: PATHS.pgbackrestRestoreConf,
+        stanza: restore.stanza,
+        ...(restoreSecretName(topology) !== undefined ? { keys: RESTORE_KEY_ENV } : {}),
+      },
       ...(stanza !== undefined ? { own: { configFile: PATHS.pgbackrestConf, stanza } } : {}),
       target: restore.target,
       configFile: PATHS.postgresqlConf,

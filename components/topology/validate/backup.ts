@@ -6,7 +6,7 @@
 import type { ConfigIssue } from "../../config/errors";
 import type { ResolvedConfig, ResolvedRestore } from "../../config/resolve";
 import { AURORA_RESTORE } from "../../facts/aws/restore";
-import { lastSegment, parseRepository } from "../backup";
+import { lastSegment, parseRepository, restoreS3 } from "../backup";
 import type { Check } from "./rule";
 
 const TARGETS = ["targetTime", "targetLsn", "latest"] as const;
@@ -94,6 +94,7 @@ function restoreSource(config: ResolvedConfig, restore: ResolvedRestore, issues:
       problem: "cannot be taken from restore.from, which has no path below the bucket or claim",
       fix: "set restore.fromStack to the source stack's name",
     });
+  restoreKeys(config, restore, issues);
   if (config.backup.enabled && config.backup.repository !== undefined) {
     const strip = (text: string) => text.replace(/\/+$/, "");
     if (strip(config.backup.repository) === strip(restore.from))
@@ -105,6 +106,27 @@ function restoreSource(config: ResolvedConfig, restore: ResolvedRestore, issues:
         fix: "give the restored stack a repository of its own",
       });
   }
+}
+
+/** An s3:// source is read with keys: restore.s3.secretName, else backup.s3.secretName; restore.s3 only for s3://. */
+function restoreKeys(config: ResolvedConfig, restore: ResolvedRestore, issues: ConfigIssue[]): void {
+  if (config.backend !== "selfHosted" || restore.from === undefined) return;
+  const s3Source = restore.from.startsWith("s3://");
+  if (!s3Source && restore.s3 !== undefined)
+    issues.push({
+      key: "restore.s3",
+      value: restore.s3,
+      problem: "is set but restore.from is not s3://",
+      fix: "remove restore.s3, or set restore.from to the source's s3://bucket/prefix",
+    });
+  if (s3Source && restoreS3(config, restore)?.secretName === undefined)
+    issues.push({
+      key: "restore.s3.secretName",
+      value: undefined,
+      problem:
+        "is required for an s3:// restore.from (and backup.s3.secretName is not set either): the restore reads the source bucket with those keys",
+      fix: "create a Secret with ACCESS_KEY_ID and ACCESS_SECRET_KEY for the source bucket in the stack's namespace and name it in restore.s3.secretName (or in backup.s3.secretName when the same keys read both)",
+    });
 }
 
 function restoreTarget(config: ResolvedConfig, restore: ResolvedRestore, issues: ConfigIssue[]): void {

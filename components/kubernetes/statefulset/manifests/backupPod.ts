@@ -1,13 +1,19 @@
 /**
  * What a database pod needs for pgBackRest (issue 22): the repository's claim mounted (pvc://) or its S3 keys from
  * the Secret backup.s3.secretName as environment (never in a ConfigMap), and on the writer of a restored stack the
- * restore step before the server's first start. Pure.
+ * restore step before the server's first start, with the source's keys (restore.s3.secretName) beside. Pure.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { pgbackrestBackup } from "../../../render/pgbackrestConf";
+import { archiveCommands, pgbackrestBackup } from "../../../render/pgbackrestConf";
 import type { BackupRepository, NodeGroup, SelfHostedTopology } from "../../../topology/types";
 import { PATHS } from "../../conventions";
-import { repositoryMountPath, repositoryRestore } from "../backupFiles";
+import {
+  RESTORE_KEY_ENV,
+  backupStanza,
+  repositoryMountPath,
+  repositoryRestore,
+  restoreSecretName,
+} from "../backupFiles";
 
 type Env = k8s.types.input.core.v1.EnvVar;
 type Volume = k8s.types.input.core.v1.Volume;
@@ -56,17 +62,45 @@ export function repositoryMounts(claims: readonly string[]): Mount[] {
   return claims.map((claim) => ({ name: volumeName(claim), mountPath: repositoryMountPath(claim) }));
 }
 
-/** The postgres container's: archive-push and archive-get run as its children, backups in it (kubectl exec). */
-export function backupEnv(topology: SelfHostedTopology): Env[] {
-  return repositoryEnv(pgbackrestBackup(topology)?.repository);
+/**
+ * What a container running pgBackRest against this stack's repository needs: its S3 keys as environment, its pvc://
+ * claim mounted (pgbackrest.conf itself is in the scripts volume every database container mounts). One answer for
+ * the postgres container (archive-push and archive-get run as its children, backups in it by kubectl exec) and the
+ * seed container (archive-get, when a replica past its slot's cap catches up from the archive).
+ */
+export function pgbackrestAccess(topology: SelfHostedTopology, group: NodeGroup): { env: Env[]; mounts: Mount[] } {
+  const repository = pgbackrestBackup(topology)?.repository;
+  return {
+    env: repositoryEnv(repository),
+    mounts: group.remote ? [] : repositoryMounts(claimOf(repository)),
+  };
 }
 
-export function backupMounts(topology: SelfHostedTopology, group: NodeGroup): Mount[] {
-  return group.remote ? [] : repositoryMounts(claimOf(pgbackrestBackup(topology)?.repository));
+/**
+ * The seed container's RESTORE_COMMAND: the servers' restore_command (postgresql.conf), which seed-replica.sh runs to
+ * ask whether the archive still holds what a replica whose slot was lost needs. None without an archive.
+ */
+export function seedArchiveEnv(topology: SelfHostedTopology): Env[] {
+  const stanza = backupStanza(topology);
+  if (stanza === undefined) return [];
+  const { restoreCommand } = archiveCommands({ configFile: PATHS.pgbackrestConf, stanza });
+  return [{ name: "RESTORE_COMMAND", value: restoreCommand }];
 }
 
-function uniqueByName(env: Env[]): Env[] {
-  return env.filter((entry, index) => env.findIndex((other) => other.name === entry.name) === index);
+/** The source bucket's keys, under the names restore.sh reads (backupFiles.ts RESTORE_KEY_ENV). */
+function restoreKeyEnv(topology: SelfHostedTopology): Env[] {
+  const secretName = restoreSecretName(topology);
+  if (secretName === undefined) return [];
+  return [
+    {
+      name: RESTORE_KEY_ENV.key,
+      valueFrom: { secretKeyRef: { name: secretName, key: S3_KEY_ENV.PGBACKREST_REPO1_S3_KEY } },
+    },
+    {
+      name: RESTORE_KEY_ENV.secret,
+      valueFrom: { secretKeyRef: { name: secretName, key: S3_KEY_ENV.PGBACKREST_REPO1_S3_KEY_SECRET } },
+    },
+  ];
 }
 
 /** The restore step, on the primary's pod of a stack created with `restore` (render/restoreScript.ts). */
@@ -83,13 +117,13 @@ export function restoreContainer(
       name: "restore",
       image: topology.kubernetes.images.postgres,
       command: ["bash", PATHS.restoreScript],
-      // One set of PGBACKREST_REPO1_* names: the source's keys win when both repositories are s3 (the same Secret,
-      // backup.s3.secretName, unless this stack archives to a claim).
-      env: uniqueByName([
+      // This stack's keys as pgBackRest's (its stanza-create), the source's under names of their own: restore.sh
+      // uses them for the source's commands only, so the two may be different Secrets (restore.s3.secretName).
+      env: [
         { name: "PGDATA", value: PATHS.pgdata },
-        ...repositoryEnv(restore.repository),
-        ...backupEnv(topology),
-      ]),
+        ...pgbackrestAccess(topology, group).env,
+        ...restoreKeyEnv(topology),
+      ],
       ...base,
       volumeMounts: [...mounts, ...repositoryMounts(repositoryClaims(topology, group))],
     },

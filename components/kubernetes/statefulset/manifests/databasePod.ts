@@ -11,7 +11,7 @@ import type { NodeGroup, SelfHostedTopology } from "../../../topology/types";
 import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, ROLE_LABEL, WRITER_ROLE, names, serviceHost } from "../../conventions";
 import { SOCKET_VOLUME, databaseReloaderContainer, socketVolume } from "./configReloader";
 import { postgresExporterContainer } from "./exporters";
-import { backupEnv, backupMounts, repositoryVolumes, restoreContainer } from "./backupPod";
+import { pgbackrestAccess, repositoryVolumes, restoreContainer, seedArchiveEnv } from "./backupPod";
 
 type Topology = SelfHostedTopology;
 type Env = k8s.types.input.core.v1.EnvVar;
@@ -112,6 +112,8 @@ function startGuardContainer(topology: Topology): Container {
 }
 
 function seedContainer(topology: Topology, group: NodeGroup): Container {
+  // With an archive, a replica whose slot was lost catches up from it instead of a re-seed (seed-replica.sh).
+  const pgbackrest = pgbackrestAccess(topology, group);
   return {
     name: "seed-replica",
     image: topology.kubernetes.images.postgres,
@@ -122,10 +124,12 @@ function seedContainer(topology: Topology, group: NodeGroup): Container {
       { name: "PASSFILE", value: PATHS.replicationPassfile },
       secretEnv(topology, "REPLICATION_PASSWORD", CREDENTIAL_KEYS.replication),
       ...primaryHostEnv(topology, group),
+      ...seedArchiveEnv(topology),
+      ...pgbackrest.env,
     ],
     resources: containerResources(group),
     securityContext: containerSecurity(),
-    volumeMounts: [dataMount, scriptsMount, tlsMount],
+    volumeMounts: [dataMount, scriptsMount, tlsMount, ...pgbackrest.mounts],
   };
 }
 
@@ -190,6 +194,7 @@ const dirOf = (path: string) => path.slice(0, path.lastIndexOf("/"));
 const baseOf = (path: string) => path.slice(path.lastIndexOf("/") + 1);
 
 function postgresContainer(topology: Topology, group: NodeGroup): Container {
+  const pgbackrest = pgbackrestAccess(topology, group);
   return {
     name: "postgres",
     image: topology.kubernetes.images.postgres,
@@ -200,7 +205,7 @@ function postgresContainer(topology: Topology, group: NodeGroup): Container {
       // The readiness probe's writer when the fence has none (as the start guard decides).
       ...(mayBeWriter(group) ? [{ name: "CONFIGURED_WRITER", value: topology.kubernetes.writer }] : []),
       ...writerEnv(topology, group),
-      ...backupEnv(topology),
+      ...pgbackrest.env,
     ],
     ports: [{ name: "postgres", containerPort: topology.port }],
     resources: containerResources(group),
@@ -227,7 +232,7 @@ function postgresContainer(topology: Topology, group: NodeGroup): Container {
       tlsMount,
       scriptsMount,
       { name: "shm", mountPath: PATHS.shm },
-      ...backupMounts(topology, group),
+      ...pgbackrest.mounts,
       ...heldRoleMounts(group),
     ],
   };

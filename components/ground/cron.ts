@@ -1,6 +1,7 @@
 /**
- * A 5-field cron schedule (backup.schedule, as Kubernetes CronJobs read it), in UTC: parsed once, and the next
- * minute it fires after a given time. The local stack's base backups run on it (backupSchedule.ts).
+ * A 5-field cron schedule (backup.schedule, as Kubernetes CronJobs read it), in UTC: the one parser of the code base,
+ * the next minute it fires after a given time (the local stack's base backups run on it: local/backupSchedule.ts),
+ * and the longest time between two runs (how old the newest base backup may be: monitoring/archiveRules.ts).
  *
  * Fields: minute 0-59, hour 0-23, day of month 1-31, month 1-12 (or jan-dec), day of week 0-7 (0 and 7 are Sunday,
  * or sun-sat); each `*`, a number, a range, a list, and `/step` on `*` or a range. As in cron(8) and Kubernetes, when
@@ -138,4 +139,31 @@ export function nextRun(schedule: CronSchedule, after: number): number {
     } else return at.getTime();
   }
   throw new CronError(`${schedule.text} never fires (no such date)`);
+}
+
+const DAY = 24 * 60 * MINUTE;
+/** Four years from a leap year: every leap-day and month-length combination a schedule's gaps depend on. */
+const GAP_HORIZON_DAYS = 4 * 366;
+
+/**
+ * The longest time between two runs in milliseconds, over four years from `from` (a leap year's 1 January by default);
+ * undefined when the schedule never runs (e.g. `0 0 30 2 *`).
+ */
+export function longestCronGapMs(text: string, from: Date = new Date(Date.UTC(2024, 0, 1))): number | undefined {
+  const schedule = parseCron(text);
+  const times = [...schedule.hours]
+    .flatMap((h) => [...schedule.minutes].map((m) => (h * 60 + m) * MINUTE))
+    .sort((a, b) => a - b);
+  let previous: number | undefined;
+  let longest = 0;
+  for (let d = 0; d < GAP_HORIZON_DAYS; d++) {
+    const day = new Date(from.getTime() + d * DAY);
+    if (!schedule.months.has(day.getUTCMonth() + 1) || !dayMatches(schedule, day)) continue;
+    for (const offset of times) {
+      const at = day.getTime() + offset;
+      if (previous !== undefined) longest = Math.max(longest, at - previous);
+      previous = at;
+    }
+  }
+  return longest > 0 ? longest : undefined;
 }
