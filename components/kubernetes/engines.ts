@@ -87,9 +87,22 @@ export function engineFor(topology: SelfHostedTopology, name: string, tls: Clust
           };
           // Other regions' replica clusters seed from the primary region's main Cluster.
           const after = args.remote?.primary instanceof CnpgRegion ? args.remote.primary.clusters.slice(0, 1) : [];
-          const region = new CnpgRegion(regionName, { ...regionArgs(args), engine, certificates, after }, opts);
+          // No verifyAfter: the Jobs are made in afterRegions, in the writer's order.
+          const { remote, ...shared } = args;
+          const primaryEndpoint = remote ? { primaryEndpoint: remote.primaryEndpoint } : {};
+          const cnpgArgs = { ...shared, ...primaryEndpoint, engine, certificates, after };
+          const region = new CnpgRegion(regionName, cnpgArgs, opts);
           createCnpgMonitoring(regionName, topology, args.region, { parent: region });
           return region;
+        },
+        // The region holding the writer (kubernetes.cloudnativePg.primaryRegion) verifies first: its Job writes the
+        // heartbeat every other region's Job looks for.
+        afterRegions: (_name, regions) => {
+          const cnpg = regions.filter((region): region is CnpgRegion => region instanceof CnpgRegion);
+          const writer = cnpg.find((region) => region.holdsWriter);
+          if (!writer) throw new Error("cloudnative-pg: no region holds the writer (validate.ts refuses that config)");
+          const first = writer.verify([]);
+          for (const region of cnpg.filter((r) => r !== writer)) region.verify([first.job]);
         },
         outputs: cnpgStackOutputs,
       };

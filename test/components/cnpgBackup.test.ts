@@ -84,7 +84,10 @@ describe("prod-cnpg with backup to s3 (two regions)", () => {
         wal: { compression: "gzip" },
       },
       retentionPolicy: "14d",
-      instanceSidecarConfiguration: { env: [{ name: "AWS_DEFAULT_REGION", value: "us-east-1" }] },
+      instanceSidecarConfiguration: {
+        env: [{ name: "AWS_DEFAULT_REGION", value: "us-east-1" }],
+        resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+      },
     });
     expect(primary.retentionPolicy).toMatch(new RegExp(BARMAN_PLUGIN.retentionPattern.value));
     const remote = spec(stores.find((s) => s.name.startsWith("pg-eu-west-1"))!);
@@ -92,6 +95,21 @@ describe("prod-cnpg with backup to s3 (two regions)", () => {
     expect(remote.configuration).toEqual(primary.configuration);
     // The keys are never copied into a Secret the stack owns.
     expect(ofType(run, TYPES.secret).map((s) => s.inputs.metadata?.name)).not.toContain("pg-backup-keys");
+  });
+
+  it("keeps instance pods Guaranteed: the plugin's sidecar gets requests equal to limits from every ObjectStore", () => {
+    // The plugin takes the sidecar's resources from one of the Cluster's ObjectStores (archive, recovery or replica
+    // source): each one the stack renders must carry them, cpu and memory, requests equal to limits.
+    expect(BARMAN_PLUGIN.sidecarResources.value.field).toBe("instanceSidecarConfiguration.resources");
+    for (const store of ofType(run, OBJECT_STORE)) {
+      const resources = spec(store).instanceSidecarConfiguration.resources;
+      expect(Object.keys(resources.limits).sort(), store.name).toEqual(["cpu", "memory"]);
+      expect(resources.requests, store.name).toEqual(resources.limits);
+    }
+    for (const cluster of ofType(run, CLUSTER)) {
+      const { requests, limits } = spec(cluster).resources;
+      expect(requests, cluster.name).toEqual(limits);
+    }
   });
 
   it("a ScheduledBackup of the main Cluster on the schedule with seconds, by the plugin", () => {

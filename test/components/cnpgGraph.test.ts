@@ -147,6 +147,72 @@ describe("prod-cnpg's regions as one distributed topology (finding 8)", () => {
   });
 });
 
+describe("prod-cnpg after promoting eu-west-1: the write pool, verification and outputs follow (finding 8)", () => {
+  let before: ProgramRun;
+  let after: ProgramRun;
+  beforeAll(async () => {
+    before = await runProgram("prod-cnpg");
+    after = await runProgram(
+      "prod-cnpg",
+      withEngine("prod-cnpg", "cloudnative-pg", {
+        cloudnativePg: { primaryRegion: "eu-west-1", regionHosts: { "eu-west-1": "pg-eu.lb.example.com" } },
+      }),
+    );
+  });
+  const region = (r: Registered) => (r.name.startsWith("pg-eu-west-1") ? "eu-west-1" : "us-east-1");
+  const poolers = (run: ProgramRun) =>
+    ofType(run, POOLER).map((p) => [region(p), p.inputs.metadata.name, p.inputs.spec.cluster.name, p.inputs.spec.type]);
+  const jobOf = (run: ProgramRun, where: string) => ofType(run, TYPES.job).find((j) => region(j) === where)!;
+  const scriptOf = (run: ProgramRun, where: string) =>
+    k8sObject(run, TYPES.configMap, jobOf(run, where).inputs.metadata.name, `pg-${where}`).inputs.data[
+      "verify.sh"
+    ] as string;
+
+  it("moves the write Pooler to the promoted region's Cluster; the demoted region keeps none on a standby", () => {
+    expect(poolers(before)).toContainEqual(["us-east-1", "pg-pool-write", "pg", "rw"]);
+    const moved = poolers(after);
+    expect(moved.filter(([, , , type]) => type === "rw")).toEqual([
+      ["eu-west-1", "pg-pool-write", "pg-eu-west-1", "rw"],
+    ]);
+    // Read pools: the standbys of each region's OLTP Cluster, never the promoted primary.
+    expect(moved).toContainEqual(["eu-west-1", "pg-pool-read", "pg-eu-west-1", "ro"]);
+    expect(moved).toContainEqual(["us-east-1", "pg-pool-read", "pg", "ro"]);
+    expectPoolersTheWebhookTakes(after);
+  });
+
+  it("verifies the promoted region as the primary first, the demoted one as a replica after it", () => {
+    const eu = scriptOf(after, "eu-west-1");
+    expect(eu).toContain("primary mode, region eu-west-1");
+    expect(eu).toContain("check_writer");
+    expect(eu).toContain("pg-eu-west-1-rw.pg-prod.svc.cluster.local");
+    expect(eu).toContain("check_pool write 'pg-pool-write.pg-prod.svc.cluster.local' 5432 f 'pg-eu-west-1'");
+    expect(eu).toContain("check_reader 'pg-eu-west-1-ro'");
+    const us = scriptOf(after, "us-east-1");
+    expect(us).toContain("replica mode, region us-east-1");
+    expect(us).not.toContain("check_pool write");
+    expect(us).toContain("check_reader 'pg-r'");
+    expect(jobOf(after, "us-east-1").dependencies).toContain(jobOf(after, "eu-west-1").urn);
+    expect(jobOf(after, "eu-west-1").dependencies).not.toContain(jobOf(after, "us-east-1").urn);
+    // Before the promotion, the other way round.
+    expect(scriptOf(before, "us-east-1")).toContain("primary mode, region us-east-1");
+    expect(jobOf(before, "eu-west-1").dependencies).toContain(jobOf(before, "us-east-1").urn);
+  });
+
+  it("exports the promoted Cluster as the writer and eu-west-1 as the primary region", async () => {
+    const { program } = after;
+    expect((await resolve(program.writer)).value.host).toBe("pg-eu-west-1-rw.pg-prod.svc.cluster.local");
+    expect((await resolve(program.readerEndpoint)).value.host).toBe("pg-eu-west-1-ro.pg-prod.svc.cluster.local");
+    const regions = (await resolve(program.regions)).value;
+    expect(regions.map((r) => [r.region, r.primary, r.readerEndpoint.host])).toEqual([
+      ["us-east-1", false, "pg-ro.pg-prod.svc.cluster.local"],
+      ["eu-west-1", true, "pg-eu-west-1-ro.pg-prod.svc.cluster.local"],
+    ]);
+    const readers = (await resolve(program.readers)).value;
+    expect(readers.map((r) => [r.name, r.host])).toContainEqual(["pg", "pg-r.pg-prod.svc.cluster.local"]);
+    expect((await resolve(program.notes)).value.join("\n")).toContain("the write pool runs there only");
+  });
+});
+
 describe("the schema check catches a malformed Cluster", () => {
   const cluster = (spec: Record<string, unknown>): Registered =>
     registeredByHand(CLUSTER, {

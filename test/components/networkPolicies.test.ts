@@ -1,8 +1,8 @@
 /**
- * Who reaches the pools and servers, on the rendered NetworkPolicies of every statefulset example stack, under the
- * rules of a Cilium data path (facts/kubernetes/networkPolicy.ts): a pod matches a peer only by its labels and its
- * namespace's labels, never by an ipBlock. Every client-facing policy admits the stack's allowedClients; a label any
- * pod can give itself opens no connection port.
+ * Who reaches the pools and servers, on the rendered NetworkPolicies of every Kubernetes example stack (both
+ * engines), under the rules of a Cilium data path (facts/kubernetes/networkPolicy.ts): a pod matches a peer only by
+ * its labels and its namespace's labels, never by an ipBlock. Every client-facing policy admits the stack's
+ * allowedClients; a label any pod can give itself opens no connection port.
  */
 import { describe, expect, it } from "vitest";
 import { readStackConfig } from "../../components/config/stackFile";
@@ -10,6 +10,7 @@ import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology
 import type { SelfHostedTopology } from "../../components/topology/types";
 import type { ClientSelector } from "../../components/config/clientSelectors";
 import { NETWORK_POLICY } from "../../components/facts/kubernetes";
+import { CNPG_POOLER } from "../../components/facts/cnpg/pooler";
 import { ofType } from "../support/graph";
 import { type ProgramRun, type Registered, runProgram } from "../support/pulumiMocks";
 
@@ -55,9 +56,13 @@ function podOf(selector: ClientSelector, stackNamespace: string): Pod {
 
 const clientFacing = (run: ProgramRun) =>
   ofType(run, POLICY).filter((p) => /-(postgresql|pgbouncer)$/.test(p.inputs.metadata.name));
-const connectionPort = (policy: Registered) => (policy.inputs.metadata.name.endsWith("-pgbouncer") ? 6432 : 5432);
+/** The port a policy's clients connect to: PostgreSQL's, or the pool's (CloudNativePG's Pooler listens on 5432). */
+function connectionPort(topology: SelfHostedTopology, policy: Registered): number {
+  if (!policy.inputs.metadata.name.endsWith("-pgbouncer")) return topology.port;
+  return topology.kubernetes.engine.name === "cloudnative-pg" ? CNPG_POOLER.port.value : topology.poolPort;
+}
 
-describe.each(["dev", "pr", "staging", "prod"])(
+describe.each(["dev", "pr", "staging", "prod", "prod-cnpg"])(
   "stack %s: client peers in every client-facing NetworkPolicy",
   (stack) => {
     const topology = topologyFromPulumiConfig(readStackConfig("stacks", stack)).topology as SelfHostedTopology;
@@ -75,9 +80,10 @@ describe.each(["dev", "pr", "staging", "prod"])(
         expect(given.length, `${policy.name}: a selector peer for clients`).toBeGreaterThan(0);
         for (const selector of given) {
           const pod = podOf(selector, policy.inputs.metadata.namespace);
-          expect(admits(policy, connectionPort(policy), pod), `${policy.name} admits ${JSON.stringify(selector)}`).toBe(
-            true,
-          );
+          expect(
+            admits(policy, connectionPort(topology, policy), pod),
+            `${policy.name} admits ${JSON.stringify(selector)}`,
+          ).toBe(true);
         }
       }
     });
@@ -113,22 +119,25 @@ describe.each(["dev", "pr", "staging", "prod"])(
   },
 );
 
-describe("the prod stack teaches selectors", () => {
+describe.each([
+  ["prod", 6432],
+  ["prod-cnpg", CNPG_POOLER.port.value],
+])("the %s stack teaches selectors", (stack, port) => {
   it("admits its shop applications and no pod with the same labels in another namespace", async () => {
-    const run = await runProgram("prod");
+    const run = await runProgram(stack);
     const pool = ofType(run, POLICY).find(
       (p) => p.inputs.metadata.name === "pg-pgbouncer" && !p.name.includes("eu-west-1"),
     )!;
     const web = { "app.kubernetes.io/part-of": "shop" };
     const inShop: Pod = { namespace: "shop", namespaceLabels: { "kubernetes.io/metadata.name": "shop" }, labels: web };
-    expect(admits(pool, 6432, inShop)).toBe(true);
+    expect(admits(pool, port, inShop)).toBe(true);
     expect(
-      admits(pool, 6432, {
+      admits(pool, port, {
         ...inShop,
         namespace: "other",
         namespaceLabels: { "kubernetes.io/metadata.name": "other" },
       }),
     ).toBe(false);
-    expect(admits(pool, 6432, { ...inShop, labels: { app: "other" } })).toBe(false);
+    expect(admits(pool, port, { ...inShop, labels: { app: "other" } })).toBe(false);
   });
 });

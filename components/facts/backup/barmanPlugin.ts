@@ -140,6 +140,25 @@ export const BARMAN_PLUGIN = {
     cite("cnpg", "internal/management/controller/instance_controller.go:1095-1109", "removed once ContinuousArchiving"),
     cite("cnpg", "pkg/utils/labels_annotations.go:203-205,543"),
   ),
+  /**
+   * The sidecar the plugin adds to every instance pod (and to the recovery Job) takes its requests and limits from
+   * one ObjectStore's instanceSidecarConfiguration.resources: the archive's (barmanObjectName), else the recovery
+   * source's, else the replica source's; without them it has none, and the pod is Burstable whatever its postgres
+   * container asks for.
+   */
+  sidecarResources: fact(
+    {
+      field: "instanceSidecarConfiguration.resources",
+      precedence: ["barmanObjectName", "recoveryBarmanObjectName", "replicaSourceBarmanObjectName"],
+    },
+    cite("barmanPlugin", "api/v1/objectstore_types.go:40-42", "Resources corev1.ResourceRequirements"),
+    cite(
+      "barmanPlugin",
+      "internal/cnpgi/operator/lifecycle_resources.go:47-97",
+      "collectSidecarResourcesForPod: only one object store provides the sidecar resources",
+    ),
+    cite("barmanPlugin", "internal/cnpgi/operator/lifecycle.go:434", "sidecarTemplate.Resources = config.resources"),
+  ),
   /** A recovery picks its base backup by targetTime or targetLSN; with no target, the newest, then all WAL. */
   recoveryBackupChoice: fact(
     { byTarget: ["targetTime", "targetLSN"], none: "latest backup, then every archived WAL" },

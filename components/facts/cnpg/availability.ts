@@ -72,12 +72,28 @@ export const CNPG_AVAILABILITY = {
     cite("cnpg", "docs/src/resource_management.md:40-70", "recommended to set a Guaranteed QoS"),
   ),
   /**
-   * The operator does not re-clone an instance whose HA slot was invalidated (max_slot_wal_keep_size): it retries
-   * streaming (and restore_command, with an archive); `kubectl cnpg destroy CLUSTER N` removes the instance and its
-   * PVCs, and the operator then creates a new one by cloning.
+   * The operator does not re-clone an instance whose HA slot was invalidated (max_slot_wal_keep_size), nor re-create
+   * the slot: confirmed in the 1.30.0 source. The primary's slot reconciler creates only a missing slot and drops only
+   * those of departed instances; its slot list never reads wal_status, so a `lost` slot counts as present and stays.
+   * No instance-manager code re-clones on "requested WAL segment … has already been removed": the instance retries
+   * streaming (and restore_command, with an archive). Ways out: drop the inactive slot on the primary (the reconciler
+   * re-creates it, with no WAL reserved until first use), which lets the instance catch up only if an archive still
+   * has the WAL it needs; else `kubectl cnpg destroy CLUSTER N` removes the instance and its PVCs, and the operator
+   * clones a new one (new name, new slot).
    */
   invalidatedSlotNotRecloned: fact(
-    { destroy: "kubectl cnpg destroy" },
+    { destroy: "kubectl cnpg destroy", dropSlot: "SELECT pg_drop_replication_slot('_cnpg_<cluster>_<n>')" },
+    cite(
+      "cnpg",
+      "internal/management/controller/slots/reconciler/replicationslot.go:82-97,104-125",
+      "reconcilePrimaryHAReplicationSlots: 'if currentSlots.Has(slotName) { continue }'; deletes only slots not expected",
+    ),
+    cite(
+      "cnpg",
+      "internal/management/controller/slots/infrastructure/postgresmanager.go:33-40,94-101",
+      "List selects slot_name, slot_type, active, restart_lsn, holds_xmin (no wal_status); Create: pg_create_physical_replication_slot($1, restart_lsn != '')",
+    ),
+    cite("cnpg", "pkg/management/postgres/probes.go:404-416", "wal_status read only for the status report"),
     cite("cnpg", "docs/src/postgresql_conf.md:100-120", "'requested WAL segment … has already been removed'"),
     cite("cnpg", "docs/src/replication.md:840-862", "max_slot_wal_keep_size caps slots; no re-clone described"),
     cite("cnpg", "docs/src/kubectl-plugin.md:940-965", "kubectl cnpg destroy CLUSTER INSTANCE"),

@@ -9,7 +9,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { Region, SelfHostedTopology } from "../../topology/types";
 import { LABEL_PREFIX, baseLabels } from "../conventions";
-import { MONITORING_LABEL } from "../manifests/networkPolicies";
+import { MONITORING_LABEL, clientPeers } from "../manifests/networkPolicies";
 import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 import { CNPG_POOLER } from "../../facts/cnpg/pooler";
 import { isDistributed } from "./distributed";
@@ -100,9 +100,10 @@ function otherRegionsCidrs(topology: SelfHostedTopology, region: Region): string
 }
 
 /**
- * Instances: PostgreSQL from the stack's own pods, the verification Job and the region's
- * client (and, on the primary's side, other regions') CIDRs; the instance manager's status port
- * from the operator (it calls every instance) and other instances; metrics from monitoring.
+ * Instances: PostgreSQL from the stack's own pods, the verification Job, the region's application pods by selector
+ * (allowedClients, as on the statefulset engine) and its client (and, on the primary's side, other regions') CIDRs;
+ * the instance manager's status port from the operator (it calls every instance) and other instances; metrics from
+ * monitoring. The monitoring label is one any pod can give itself: it opens only the metrics ports.
  */
 export function instanceNetworkPolicy(
   topology: SelfHostedTopology,
@@ -116,7 +117,7 @@ export function instanceNetworkPolicy(
     // bootstrap Jobs that clone a replica cluster (inheritedMetadata puts the stack label on all of them).
     { podSelector: { matchLabels: stackLabel(topology) } },
     { podSelector: { matchLabels: verifyPods(topology) } },
-    monitoring,
+    ...clientPeers(topology, region),
     ...cidrs([...clientCidrs(topology, region), ...topology.access.replicationCidrs, ...remote]),
   ];
   return policy(topology, `${topology.name}-postgresql`, podsOf(topology, "instance"), [
@@ -129,12 +130,12 @@ export function instanceNetworkPolicy(
   ]);
 }
 
-/** Poolers: from the region's clients and the verification Job; metrics from monitoring. */
+/** Poolers: from the region's clients (by selector and CIDR) and the verification Job; metrics from monitoring. */
 export function poolerNetworkPolicy(topology: SelfHostedTopology, region: Region): k8s.networking.v1.NetworkPolicyArgs {
   const verify: Peer = { podSelector: { matchLabels: verifyPods(topology) } };
   return policy(topology, `${topology.name}-pgbouncer`, podsOf(topology, "pooler"), [
     {
-      from: [verify, monitoring, ...cidrs(clientCidrs(topology, region))],
+      from: [verify, ...clientPeers(topology, region), ...cidrs(clientCidrs(topology, region))],
       ports: [{ protocol: "TCP", port: CNPG_POOLER.port.value }],
     },
     { from: [monitoring], ports: [{ protocol: "TCP", port: CNPG_POOLER.metricsPort.value }] },

@@ -38,6 +38,19 @@ export const barmanNames = {
   scheduled: (t: SelfHostedTopology) => `${t.name}-base-backup`,
 };
 
+interface SidecarResources {
+  cpu: string;
+  memory: string;
+}
+
+/**
+ * The plugin's sidecar in every instance pod, requests equal to limits so the pod stays Guaranteed (as the operator
+ * recommends; the postgres container already is). The plugin reads them from one of the Cluster's ObjectStores
+ * (BARMAN_PLUGIN.sidecarResources), so every ObjectStore here carries the same. Sized for barman-cloud-wal-archive
+ * (Python, boto3, gzip) pushing one segment at a time; not measured here.
+ */
+export const BARMAN_SIDECAR_RESOURCES: SidecarResources = { cpu: "500m", memory: "512Mi" };
+
 export interface ObjectStoreManifest {
   apiVersion: "barmancloud.cnpg.io/v1";
   kind: "ObjectStore";
@@ -53,7 +66,10 @@ export interface ObjectStoreManifest {
       wal: { compression: "gzip" };
     };
     retentionPolicy?: string;
-    instanceSidecarConfiguration: { env: Array<{ name: string; value: string }> };
+    instanceSidecarConfiguration: {
+      env: Array<{ name: string; value: string }>;
+      resources: { requests: SidecarResources; limits: SidecarResources };
+    };
   };
 }
 
@@ -111,7 +127,11 @@ function objectStore(
       ...(retentionPolicy !== undefined ? { retentionPolicy } : {}),
       // barman-cloud (boto3) reads the bucket's region from the environment; the plugin passes this env to every
       // instance's sidecar and to the recovery Job.
-      instanceSidecarConfiguration: { env: [{ name: "AWS_DEFAULT_REGION", value: repository.region }] },
+      // The sidecar's resources: without them every instance pod is Burstable (BARMAN_PLUGIN.sidecarResources).
+      instanceSidecarConfiguration: {
+        env: [{ name: "AWS_DEFAULT_REGION", value: repository.region }],
+        resources: { requests: { ...BARMAN_SIDECAR_RESOURCES }, limits: { ...BARMAN_SIDECAR_RESOURCES } },
+      },
     },
   };
 }

@@ -2,7 +2,10 @@
  * Everything of one region on the cloudnative-pg engine: the operator (checked or
  * installed), Secrets, NetworkPolicies, the region's Clusters and Poolers, and the
  * same verification Job as the StatefulSet engine. The primary's region also
- * exposes the main Cluster's primary to other regions when any exist.
+ * exposes the main Cluster's primary to other regions when any exist. The
+ * verification Job is made by `verify`, once every region exists: the region
+ * holding the writer (primaryRegion) verifies first and writes the heartbeat
+ * the others look for, whichever region the stack was created in.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,7 +22,8 @@ import { type ClusterManifest, clusterMetadata, mainClusterManifest, replicaClus
 import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 import { CNPG_AVAILABILITY } from "../../facts/cnpg/availability";
 import { crdProblem, operatorCheckName, operatorRelease } from "./operator";
-import { type ClusterPlan, clusterPlans, cnpgNames, poolerTarget } from "./plan";
+import { type ClusterPlan, clusterPlans, cnpgNames } from "./plan";
+import { holdsWriter, poolerTarget, poolsOf } from "./writerRegion";
 import { poolerManifest } from "./pooler";
 import { appUserSecret, caSecret, certificateSecret } from "./secrets";
 import { cnpgVerifyTargets } from "./verify";
@@ -43,22 +47,29 @@ export interface CnpgRegionArgs {
   certificates: CnpgCertificates;
   /** Other regions only: where their replica clusters reach the primary. */
   primaryEndpoint?: pulumi.Input<Endpoint>;
-  /** Other regions only: the main Cluster (their replica clusters seed from it) and the primary region's Job. */
+  /** Other regions only: the main Cluster (their replica clusters seed from it). */
   after?: pulumi.Resource[];
-  verifyAfter?: pulumi.Resource[];
 }
 
 export class CnpgRegion extends pulumi.ComponentResource {
-  declare readonly verification: VerificationJob;
+  declare readonly region: Region;
   declare readonly exposedPrimary?: k8s.core.v1.Service;
   declare readonly clusters: k8s.apiextensions.CustomResource[];
   declare readonly poolers: k8s.apiextensions.CustomResource[];
   /** With backup or restore: the ObjectStores and the ScheduledBackup (Barman Cloud plugin). */
   declare readonly backupObjects: pulumi.Resource[];
+  private readonly args: CnpgRegionArgs;
+  private readonly name: string;
+  /** What the verification Job waits for in this region. */
+  private readonly verifyReady: pulumi.Resource[];
+  private job?: VerificationJob;
 
   constructor(name: string, args: CnpgRegionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:kubernetes:CnpgRegion", name, {}, opts);
     const { topology, region } = args;
+    this.args = args;
+    this.name = name;
+    this.region = region;
     const child = (dependsOn: pulumi.Resource[] = []) => ({ parent: this, dependsOn });
 
     const namespace = createNamespace(name, topology, child());
@@ -78,18 +89,36 @@ export class CnpgRegion extends pulumi.ComponentResource {
     this.backupObjects = [...plugin.installed, ...stores, ...scheduled];
     this.exposedPrimary = createExposedPrimary(name, topology, region, child(ready));
     this.poolers = createPoolers(name, args, clusters, ready, this);
-    this.verification = new VerificationJob(
-      `${name}-verify`,
+    this.verifyReady = [...ready, ...this.clusters, ...this.poolers];
+  }
+
+  /** The region's verification Job, made once by `verify`. */
+  get verification(): VerificationJob {
+    if (!this.job) throw new Error(`CnpgRegion ${this.region.name}: verify() has not run yet`);
+    return this.job;
+  }
+
+  /** This region holds the distributed topology's writer (its Job writes the heartbeat the others look for). */
+  get holdsWriter(): boolean {
+    return holdsWriter(this.args.topology, this.region);
+  }
+
+  /** Makes the verification Job, after `after` (the writer's region's Job, for every other region). */
+  verify(after: pulumi.Resource[]): VerificationJob {
+    const { topology, region } = this.args;
+    this.job = new VerificationJob(
+      `${this.name}-verify`,
       {
         topology,
         targets: cnpgVerifyTargets(topology, region),
-        waitFor: [...ready, ...this.clusters, ...this.poolers, ...(args.verifyAfter ?? [])],
+        waitFor: [...this.verifyReady, ...after],
         // The operator's image (the Job runs its psql) has postgres as UID 26, not the official image's 999.
         runAsUser: CNPG_AVAILABILITY.postgresUid.value,
       },
       { parent: this },
     );
-    this.registerOutputs({ verification: this.verification.job.metadata.name });
+    this.registerOutputs({ verification: this.job.job.metadata.name });
+    return this.job;
   }
 }
 
@@ -237,7 +266,7 @@ function createExposedPrimary(
   );
 }
 
-/** Each pool's Pooler, after the Cluster it targets. */
+/** Each pool's Pooler, after the Cluster it targets; the write pool only where the writer is (writerRegion.ts). */
 function createPoolers(
   name: string,
   { topology, region }: CnpgRegionArgs,
@@ -245,7 +274,7 @@ function createPoolers(
   ready: pulumi.Resource[],
   parent: pulumi.Resource,
 ): k8s.apiextensions.CustomResource[] {
-  return region.pools.map((pool) => {
+  return poolsOf(topology, region).map((pool) => {
     const target = clusters.get(poolerTarget(topology, pool).cluster);
     const dependsOn = [...ready, ...(target ? [target] : [])];
     return new k8s.apiextensions.CustomResource(`${name}-${pool.service}`, poolerManifest(topology, pool), {

@@ -14,6 +14,7 @@ import { JOBS, TARGET_LABELS } from "../../monitoring/targets";
 import type { Pool, Region, SelfHostedTopology } from "../../topology/types";
 import { baseLabels } from "../conventions";
 import { clusterPlans } from "./plan";
+import { poolsOf } from "./writerRegion";
 
 const MONITORING_API = "monitoring.coreos.com/v1";
 
@@ -90,7 +91,8 @@ export function cnpgPodMonitors(topology: SelfHostedTopology, region: Region): M
       [{ targetLabel: CNPG_CLUSTER_LABEL, replacement: plan.name }],
     ),
   );
-  const poolers = region.pools.map((pool: Pool) =>
+  // The region's Poolers: the write pool's where the writer is (writerRegion.ts).
+  const poolers = poolsOf(topology, region).map((pool: Pool) =>
     podMonitor(
       topology,
       region,

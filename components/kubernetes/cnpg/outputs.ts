@@ -2,7 +2,9 @@
  * StackOutputs on the cloudnative-pg engine: the same keys and meanings as the
  * StatefulSet engine's. Readers are Services (the operator names and replaces
  * instances itself, and elects the writer): the main Cluster's -ro for its OLTP
- * replicas, each replica cluster's -r. Notes say what differs from the topology. Pure.
+ * replicas, each replica cluster's -r. The writer, the write pool and which region is
+ * the primary follow kubernetes.cloudnativePg.primaryRegion (writerRegion.ts). Notes
+ * say what differs from the topology. Pure.
  */
 import { type Endpoint, type PlainOutputs } from "../../contract/stackOutputs";
 import { commonOutputs } from "../../outputs/commonOutputs";
@@ -11,6 +13,8 @@ import { POOL_SERVICE_PORT, serviceHost } from "../conventions";
 import { CNPG_OPERATOR } from "../../facts/cnpg/operator";
 import { clusterParameters, realisedElsewhere } from "./parameters";
 import { clusterPlans, cnpgNames } from "./plan";
+import { primaryMember } from "./distributed";
+import { holdsWriter, poolerTarget } from "./writerRegion";
 import { barmanBackup } from "./backup";
 
 const SLOT_PREFIX = CNPG_OPERATOR.instanceNaming.value.slotPrefix;
@@ -41,6 +45,11 @@ function notes(topology: SelfHostedTopology): string[] {
     lines.push(
       "CloudNativePG does no failover across Kubernetes clusters: another region's replica cluster is promoted declaratively",
     );
+  const writer = primaryMember(topology);
+  if (writer.region !== topology.region)
+    lines.push(
+      `the writer is Cluster ${writer.cluster} in ${writer.region} (kubernetes.cloudnativePg.primaryRegion): the write pool runs there only, and ${topology.region}'s Clusters replicate from it`,
+    );
   if (read.statementTimeoutMs !== undefined) {
     lines.push(
       `the read pool's statement timeout is PgBouncer's query_timeout (${Math.ceil(read.statementTimeoutMs / 1000)} s): a Pooler has only the * database, so no connect_query`,
@@ -66,11 +75,11 @@ export function cnpgStackOutputs(topology: SelfHostedTopology): PlainOutputs {
     host: serviceHost(service, namespace),
     port: POOL_SERVICE_PORT,
   });
-  const main = cnpgNames.main(topology);
+  const writerCluster = primaryMember(topology).cluster;
   const { write, read, olap } = topology.pools;
   const readers = topology.regions.flatMap((region) =>
     clusterPlans(topology, region).map((plan) =>
-      plan.kind === "main"
+      plan.name === writerCluster
         ? {
             name: plan.name,
             region: region.name,
@@ -81,7 +90,7 @@ export function cnpgStackOutputs(topology: SelfHostedTopology): PlainOutputs {
         : {
             name: plan.name,
             region: region.name,
-            role: plan.role,
+            role: plan.kind === "main" ? ("oltp" as const) : plan.role,
             ...endpoint(plan.name, "r"),
             cluster: { kind: "replicaCluster" as const },
           },
@@ -90,20 +99,24 @@ export function cnpgStackOutputs(topology: SelfHostedTopology): PlainOutputs {
   return {
     ...commonOutputs(topology),
     backend: "selfHosted",
-    writer: endpoint(main, "rw"),
-    readerEndpoint: endpoint(main, "ro"),
+    writer: endpoint(writerCluster, "rw"),
+    readerEndpoint: endpoint(writerCluster, "ro"),
     readers,
     pools: {
       write: poolEndpoint(write.service),
       read: poolEndpoint(read.service),
       ...(olap ? { olap: poolEndpoint(olap.service) } : {}),
     },
-    regions: topology.regions.map((region) => ({
-      region: region.name,
-      primary: region.primary,
-      readerEndpoint: region.primary ? endpoint(main, "ro") : endpoint(cnpgNames.region(topology, region.name), "r"),
-      readPool: poolEndpoint(region.pools.find((p) => p.name === "read")?.service ?? read.service),
-    })),
+    regions: topology.regions.map((region) => {
+      const readPool = region.pools.find((p) => p.name === "read") ?? { ...read, region: region.name };
+      const target = poolerTarget(topology, readPool);
+      return {
+        region: region.name,
+        primary: holdsWriter(topology, region),
+        readerEndpoint: endpoint(target.cluster, target.type),
+        readPool: poolEndpoint(readPool.service),
+      };
+    }),
     notes: notes(topology),
     tls: { required: topology.access.requireTls },
   };

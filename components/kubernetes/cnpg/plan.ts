@@ -10,7 +10,6 @@
 import type {
   NodeGroup,
   NodeResources,
-  Pool,
   Region,
   SelfHostedTopology,
   StandbyGroup,
@@ -103,14 +102,4 @@ export function clusterPlans(topology: SelfHostedTopology, region: Region): Clus
     });
   }
   return plans;
-}
-
-/** The Cluster a pool's PgBouncer reaches, and through which of its Services. */
-export function poolerTarget(topology: SelfHostedTopology, pool: Pool): { cluster: string; type: "rw" | "ro" | "r" } {
-  if (pool.target === "primary") return { cluster: cnpgNames.main(topology), type: "rw" };
-  if (pool.target === "olap") return { cluster: cnpgNames.olap(topology), type: "r" };
-  // The read pool: the main Cluster's replicas only (its -ro never selects another Cluster's pods);
-  // in another region, every instance of that region's replica cluster (all of them are standbys).
-  if (pool.region === topology.region) return { cluster: cnpgNames.main(topology), type: "ro" };
-  return { cluster: cnpgNames.region(topology, pool.region), type: "r" };
 }

@@ -9,7 +9,7 @@ import type { Pool, SelfHostedTopology } from "../../topology/types";
 import { LABEL_PREFIX, baseLabels } from "../conventions";
 import { stackLabel } from "./access";
 import { CNPG_POOLER, poolerParameterAllowed } from "../../facts/cnpg/pooler";
-import { poolerTarget } from "./plan";
+import { poolerTarget } from "./writerRegion";
 
 export type PoolerSpec = IPooler["spec"];
 

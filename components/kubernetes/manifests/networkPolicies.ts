@@ -17,7 +17,7 @@ type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
 /**
  * cloudnative-pg engine: pods in any namespace carrying this label may scrape the operator's metrics port. Any pod can
- * give itself a label, so it admits no connection port (5432, 6432) on the statefulset engine.
+ * give itself a label, so it admits no connection port (5432, 6432) on either engine.
  */
 export const MONITORING_LABEL = { [`${LABEL_PREFIX}/access`]: "monitoring" } as const;
 
