@@ -20,6 +20,7 @@ import {
   parseRestoreExpectation,
 } from "../components/aurora/check/handover";
 import { checkRestoreSource } from "../components/aurora/check/checkRestore";
+import { auroraAppRole } from "./auroraAppRole";
 import { readStackConfig } from "../components/config/stackFile";
 import { LocalError, LocalRunner, type PreparedChange, type Step } from "../components/local/runner";
 import { changePlanText } from "./changePlanText";
@@ -397,6 +398,11 @@ export function program(): Command {
     )
     .option("--from-env", `read the version and regions from $${ENGINE_VERSION_ENV} (the default)`)
     .action(auroraEngineVersionCheck);
+  root
+    .command("aurora-app-role", { hidden: true })
+    .description("create the application role through the RDS Data API, or set its password again (run by pulumi up)")
+    .option("--from-env", "read the cluster, secret and role from the environment (the default)")
+    .action(auroraAppRole);
   root
     .command("aurora-remove-autoscaled", { hidden: true })
     .description(

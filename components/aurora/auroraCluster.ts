@@ -7,9 +7,9 @@
  *
  * A thin component: its constructor calls one plain `create…` function per part,
  * in the order each needs the last (credentials and network, parameter groups,
- * monitoring role, a restore's check of its source, cluster, the global cluster made from it, instances, endpoints,
- * proxy, autoscaling, secondary regions, alarms, deploy check, outputs). Each function takes what it needs and
- * its parent, and lives with the resources it creates.
+ * monitoring role, a restore's check of its source, cluster, the global cluster made from it, instances,
+ * endpoints, the application role, proxy, autoscaling, secondary regions, alarms, deploy check, outputs). Each
+ * function takes what it needs and its parent, and lives with the resources it creates.
  */
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -17,7 +17,8 @@ import type { StackOutputValues } from "../outputs/pulumiOutputs";
 import type { AuroraTopology } from "../topology/types";
 import { createAlarms } from "./alarms";
 import { createCluster, createGlobalCluster } from "./cluster";
-import { createMasterPassword, masterPasswordOutput } from "./credentials";
+import { createAppRole } from "./appRoleStep";
+import { createMasterPassword, masterSecretArn } from "./credentials";
 import { createCustomEndpoints } from "./customEndpoints";
 import { createDeployCheck } from "./deployCheck";
 import { primaryClusterNodes } from "./instances";
@@ -72,16 +73,25 @@ export class AuroraCluster extends pulumi.ComponentResource {
       inPrimary,
     );
     const global = createGlobalCluster(name, { topology, prefix, versions, cluster }, inPrimary);
-    const password = masterPasswordOutput(name, aurora, master, cluster, inPrimary);
+    const masterSecret = masterSecretArn(name, { topology, master, cluster }, inPrimary);
     const instances = createInstances(
       name,
       { topology, nodes, cluster, parameters, network, monitoringRole },
       inPrimary,
     );
     const endpoints = createCustomEndpoints(name, { prefix, cluster, instances }, inPrimary);
-    const proxy = createProxy(name, { topology, master, cluster, network, instances }, inPrimary);
-    createReaderScaling(name, { topology, cli, cluster, instances }, inPrimary);
     const primaryWriter = writerOf(instances).resource;
+    const appRole = createAppRole(
+      name,
+      { cli, topology, cluster, writer: primaryWriter, masterSecretArn: masterSecret },
+      inPrimary,
+    );
+    const proxy = createProxy(
+      name,
+      { topology, masterSecretArn: masterSecret, appSecretArn: appRole.secretArn, cluster, network, instances },
+      inPrimary,
+    );
+    createReaderScaling(name, { topology, cli, cluster, instances }, inPrimary);
     const regions = createSecondaryRegions(
       name,
       {
@@ -105,7 +115,11 @@ export class AuroraCluster extends pulumi.ComponentResource {
       [topology.region, home],
       ...regions.map((r) => [r.secondary.region, r.provider]),
     ]);
-    this.outputs = createOutputs(topology, { cluster, master, instances, endpoints, proxy, secondaries }, password);
+    this.outputs = createOutputs(
+      topology,
+      { cluster, masterSecretArn: masterSecret, instances, endpoints, proxy, secondaries },
+      appRole,
+    );
     this.registerOutputs({ clusterIdentifier: cluster.clusterIdentifier });
   }
 }

@@ -9,6 +9,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { CLUSTER_LEVEL_MONITORING } from "../facts/aws/clusterOptions";
+import { DATA_API } from "../facts/aws/dataApi";
 import { GLOBAL_FROM_EXISTING_CLUSTER } from "../facts/aws/replacement";
 import type { AuroraSettings, AuroraTopology } from "../topology/types";
 import type { MasterPassword } from "./credentials";
@@ -136,6 +137,9 @@ export function createCluster(name: string, args: ClusterArgs, opts: InRegion): 
         versions,
       }),
       ...clusterOptionArgs(topology.aurora, args.monitoringRoleArn),
+      // The RDS Data API: the application role's step runs through it (the cluster is private). A running stack's
+      // cluster gets it in place (facts/aws/dataApi.ts); secondary clusters have no writer to run it on.
+      enableHttpEndpoint: DATA_API.providerEnablesInPlace.value,
     },
     {
       ...opts,

@@ -82,6 +82,16 @@ function scalingNotes(topology: AuroraTopology, olap: boolean): string[] {
   ];
 }
 
+/** Where the master's password is: the outputs log in as the application role and hold no master password. */
+function masterNote(topology: AuroraTopology, masterSecretArn: string | undefined): string {
+  const { aurora } = topology;
+  const where = `in Secrets Manager${masterSecretArn ? ` (${masterSecretArn})` : ""}`;
+  const kept = aurora.manageMasterUserPassword
+    ? `RDS keeps its password ${where} and rotates it every ${aurora.masterPasswordRotationDays ?? 7} days`
+    : `its password is ${where}`;
+  return `The outputs' user and URLs are the application role "${aurora.appUser}" (no superuser, no CREATEROLE, pg_monitor, owner of database ${topology.database}); the master user "${topology.user}" is for administration: ${kept}. RDS Proxy takes both.`;
+}
+
 function operationsNotes(topology: AuroraTopology, masterSecretArn: string | undefined): string[] {
   const { aurora } = topology;
   const notes = [versionPolicy(aurora).explanation, protectionNote(aurora), ...backupNotes(topology)];
@@ -95,15 +105,7 @@ function operationsNotes(topology: AuroraTopology, masterSecretArn: string | und
       "aurora.applyImmediately is false: instance class, engine version and other cluster changes wait for the maintenance window; parameter groups change at once, and static ones (max_connections, max_worker_processes) still need a reboot, which the deploy check names.",
     );
   }
-  if (aurora.manageMasterUserPassword) {
-    notes.push(
-      `RDS keeps the master password in Secrets Manager${masterSecretArn ? ` (${masterSecretArn})` : ""} and rotates it${
-        aurora.masterPasswordRotationDays !== undefined
-          ? ` every ${aurora.masterPasswordRotationDays} days`
-          : " every 7 days"
-      }; RDS Proxy logs in with that secret, and the password output is its value at the last pulumi up: after a rotation, read the secret.`,
-    );
-  }
+  notes.push(masterNote(topology, masterSecretArn));
   return notes;
 }
 

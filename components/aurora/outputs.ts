@@ -6,7 +6,7 @@ import { auroraTls } from "./endpointTls";
 import { type StackOutputValues, toOutputValues } from "../outputs/pulumiOutputs";
 import { commonOutputs } from "../outputs/commonOutputs";
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
-import { type MasterPassword, managedSecretArn } from "./credentials";
+import type { AppRole } from "./appRoleStep";
 import type { CustomEndpoints } from "./customEndpoints";
 import { auroraNotes } from "./notes";
 import type { Instance } from "./primaryInstances";
@@ -25,7 +25,7 @@ export interface CreatedEndpoints {
     readerEndpoint: pulumi.Input<string>;
     readers: ReadonlyArray<{ identifier: pulumi.Input<string>; endpoint: pulumi.Input<string> }>;
   }>;
-  /** The RDS-managed master secret, when RDS manages the password. */
+  /** The master user's secret (RDS's, or the product's): where administration finds the password. */
   masterSecretArn?: pulumi.Input<string>;
 }
 
@@ -102,10 +102,11 @@ function tlsOf(topology: AuroraTopology, created: CreatedEndpoints, pools: pulum
     );
 }
 
+/** The outputs log in as the application role (`app`), never as the master user. */
 export function auroraStackOutputs(
   topology: AuroraTopology,
   created: CreatedEndpoints,
-  password: pulumi.Input<string>,
+  app: Pick<AppRole, "user" | "password">,
 ): StackOutputValues {
   const at: At = (host) => pulumi.output(host).apply((h) => ({ host: h, port: topology.port }));
   const readerEndpoint = at(created.oltpReader);
@@ -115,6 +116,7 @@ export function auroraStackOutputs(
   return toOutputValues(
     {
       ...common,
+      user: app.user,
       capacity: pulumi.output(common.capacity),
       backup: pulumi.output(common.backup),
       backend: "aurora",
@@ -130,13 +132,13 @@ export function auroraStackOutputs(
         ),
       tls: tlsOf(topology, created, poolsOf(created, readPool, at)),
     },
-    password,
+    app.password,
   );
 }
 
 export interface CreatedResources {
   cluster: aws.rds.Cluster;
-  master: MasterPassword;
+  masterSecretArn: pulumi.Input<string>;
   instances: readonly Instance[];
   endpoints: CustomEndpoints | undefined;
   proxy: AuroraProxy | undefined;
@@ -161,14 +163,14 @@ function endpointsOf(created: CreatedResources): CreatedEndpoints {
       readerEndpoint: s.cluster.readerEndpoint,
       readers: s.readers.map((r) => ({ identifier: r.identifier, endpoint: r.endpoint })),
     })),
-    ...(created.master.kind === "managed" ? { masterSecretArn: managedSecretArn(cluster) } : {}),
+    masterSecretArn: created.masterSecretArn,
   };
 }
 
 export function createOutputs(
   topology: AuroraTopology,
   created: CreatedResources,
-  password: pulumi.Input<string>,
+  app: Pick<AppRole, "user" | "password">,
 ): StackOutputValues {
-  return auroraStackOutputs(topology, endpointsOf(created), password);
+  return auroraStackOutputs(topology, endpointsOf(created), app);
 }

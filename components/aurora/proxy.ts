@@ -1,31 +1,25 @@
 /**
  * RDS Proxy, the managed counterpart of PgBouncer: its default endpoint for
- * writes and a READ_ONLY endpoint for reads. It logs in with a Secrets Manager
- * secret holding `username` and `password`: one the product writes (generated
- * password), or the one RDS manages (aurora.manageMasterUserPassword), read
- * through an IAM role that may read that secret only, and decrypt it only
- * through Secrets Manager in the proxy's region.
+ * writes and a READ_ONLY endpoint for reads. Clients log in with the users of
+ * its Secrets Manager secrets (each holding `username` and `password`): the
+ * application role's and the master user's (credentials.ts), read through an
+ * IAM role that may read those secrets only, and decrypt them only through
+ * Secrets Manager in the proxy's region.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AuroraSettings, AuroraTopology } from "../topology/types";
 import { secretsManagerViaService } from "../facts/aws/provider";
-import { type MasterPassword, managedSecretArn } from "./credentials";
 import type { AuroraNetwork } from "./network";
 import type { Instance } from "./primaryInstances";
 import type { InRegion } from "./regionProvider";
-
-/** Where the proxy's credentials come from. */
-export type ProxyCredentials =
-  | { kind: "generated"; user: string; password: pulumi.Input<string> }
-  /** RDS's own secret (keys username and password), rotated by RDS. */
-  | { kind: "managed"; secretArn: pulumi.Input<string> };
 
 export interface AuroraProxyArgs {
   aurora: AuroraSettings;
   /** The proxy's region: the only one its role may decrypt through. */
   region: string;
-  credentials: ProxyCredentials;
+  /** The secrets it logs in with, one auth each: the application role's, then the master user's. */
+  secretArns: pulumi.Input<string>[];
   clusterIdentifier: pulumi.Input<string>;
   securityGroupId: pulumi.Input<string>;
   /** The instances must exist before the proxy can register the cluster as its target. */
@@ -37,11 +31,11 @@ export interface AuroraProxyArgs {
  * names this region's Secrets Manager, and Resource is the key ARN, as AWS's
  * RDS Proxy setup guide writes it.
  */
-export function proxyRolePolicy(secretArn: string, kmsKeyArn: string | undefined, region: string): string {
+export function proxyRolePolicy(secretArns: readonly string[], kmsKeyArn: string | undefined, region: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
-      { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: secretArn },
+      { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [...secretArns] },
       ...(kmsKeyArn
         ? [
             {
@@ -59,14 +53,18 @@ export function proxyRolePolicy(secretArn: string, kmsKeyArn: string | undefined
 export class AuroraProxy extends pulumi.ComponentResource {
   declare readonly proxy: aws.rds.Proxy;
   declare readonly readOnly: aws.rds.ProxyEndpoint;
-  declare readonly secretArn: pulumi.Output<string>;
+  declare readonly secretArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: AuroraProxyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:aurora:Proxy", name, {}, opts);
-    this.secretArn = proxySecretArn(name, args.credentials, args.aurora.kmsKeyId, this);
-    const { role, policy } = createProxyRole(name, this.secretArn, args, this);
+    this.secretArns = pulumi.all(args.secretArns);
+    const { role, policy } = createProxyRole(name, this.secretArns, args, this);
     const network = { vpcSubnetIds: [...args.aurora.subnetIds], vpcSecurityGroupIds: [args.securityGroupId] };
-    this.proxy = createRdsProxy(name, { role, policy, secretArn: this.secretArn, network, aurora: args.aurora }, this);
+    this.proxy = createRdsProxy(
+      name,
+      { role, policy, secretArns: this.secretArns, network, aurora: args.aurora },
+      this,
+    );
     createProxyTarget(name, this.proxy, args, this);
     this.readOnly = createReadOnlyEndpoint(name, this.proxy, network, this);
     this.registerOutputs({ endpoint: this.proxy.endpoint, readOnlyEndpoint: this.readOnly.endpoint });
@@ -75,13 +73,16 @@ export class AuroraProxy extends pulumi.ComponentResource {
 
 export interface ProxyArgs {
   topology: AuroraTopology;
-  master: MasterPassword;
+  /** The master user's secret (credentials.ts masterSecretArn). */
+  masterSecretArn: pulumi.Input<string>;
+  /** The application role's secret (appRoleStep.ts). */
+  appSecretArn: pulumi.Input<string>;
   cluster: aws.rds.Cluster;
   network: AuroraNetwork;
   instances: readonly Instance[];
 }
 
-/** The stack's proxy, when aurora.proxy.enabled: it logs in as the master user, with that password's secret. */
+/** The stack's proxy, when aurora.proxy.enabled: clients log in as the application role, or as the master. */
 export function createProxy(name: string, args: ProxyArgs, opts: InRegion): AuroraProxy | undefined {
   const { topology, cluster } = args;
   if (!topology.aurora.proxy.enabled) return undefined;
@@ -90,7 +91,7 @@ export function createProxy(name: string, args: ProxyArgs, opts: InRegion): Auro
     {
       aurora: topology.aurora,
       region: topology.region,
-      credentials: proxyCredentials(topology.user, args.master, cluster),
+      secretArns: [args.appSecretArn, args.masterSecretArn],
       clusterIdentifier: cluster.clusterIdentifier,
       securityGroupId: args.network.securityGroup.id,
       waitFor: args.instances.map((i) => i.resource),
@@ -99,66 +100,12 @@ export function createProxy(name: string, args: ProxyArgs, opts: InRegion): Auro
   );
 }
 
-function proxyCredentials(user: string, master: MasterPassword, cluster: aws.rds.Cluster): ProxyCredentials {
-  switch (master.kind) {
-    case "generated":
-      return { kind: "generated", user, password: master.password };
-    case "managed":
-      return { kind: "managed", secretArn: managedSecretArn(cluster) };
-  }
-}
-
 type ProxyNetwork = Pick<aws.rds.ProxyArgs, "vpcSubnetIds" | "vpcSecurityGroupIds">;
 
-/** The secret the proxy logs in with: RDS's own, or one the product writes. */
-function proxySecretArn(
-  name: string,
-  credentials: ProxyCredentials,
-  kmsKeyId: string | undefined,
-  parent: pulumi.Resource,
-): pulumi.Output<string> {
-  switch (credentials.kind) {
-    case "managed":
-      return pulumi.output(credentials.secretArn);
-    case "generated":
-      return createProxySecret(name, credentials, kmsKeyId, parent);
-  }
-}
-
-/** A secret of the product's own, encrypted with the stack's key when it has one. */
-function createProxySecret(
-  name: string,
-  credentials: Extract<ProxyCredentials, { kind: "generated" }>,
-  kmsKeyId: string | undefined,
-  parent: pulumi.Resource,
-): pulumi.Output<string> {
-  const secret = new aws.secretsmanager.Secret(
-    `${name}-auth`,
-    {
-      description: "pg-read-replicas: application credentials RDS Proxy logs in with",
-      ...(kmsKeyId ? { kmsKeyId } : {}),
-    },
-    { parent },
-  );
-  new aws.secretsmanager.SecretVersion(
-    `${name}-auth`,
-    {
-      secretId: secret.id,
-      secretString: pulumi.secret(
-        pulumi
-          .output(credentials.password)
-          .apply((password) => JSON.stringify({ username: credentials.user, password })),
-      ),
-    },
-    { parent },
-  );
-  return secret.arn;
-}
-
-/** The role RDS Proxy assumes: it may read its secret, and decrypt it through Secrets Manager in its region only. */
+/** The role RDS Proxy assumes: it may read its secrets, and decrypt them through Secrets Manager in its region only. */
 function createProxyRole(
   name: string,
-  secretArn: pulumi.Output<string>,
+  secretArns: pulumi.Output<string[]>,
   args: Pick<AuroraProxyArgs, "aurora" | "region">,
   parent: pulumi.Resource,
 ): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
@@ -175,7 +122,7 @@ function createProxyRole(
   );
   const policy = new aws.iam.RolePolicy(
     `${name}-read-secret`,
-    { role: role.id, policy: secretArn.apply((arn) => proxyRolePolicy(arn, args.aurora.kmsKeyId, args.region)) },
+    { role: role.id, policy: secretArns.apply((arns) => proxyRolePolicy(arns, args.aurora.kmsKeyId, args.region)) },
     { parent },
   );
   return { role, policy };
@@ -186,7 +133,7 @@ function createRdsProxy(
   args: {
     role: aws.iam.Role;
     policy: aws.iam.RolePolicy;
-    secretArn: pulumi.Output<string>;
+    secretArns: pulumi.Output<string[]>;
     network: ProxyNetwork;
     aurora: AuroraSettings;
   },
@@ -199,14 +146,14 @@ function createRdsProxy(
       roleArn: args.role.arn,
       requireTls: args.aurora.proxy.requireTls,
       idleClientTimeout: args.aurora.proxy.idleClientTimeoutS,
-      auths: [
-        {
+      auths: args.secretArns.apply((arns) =>
+        arns.map((secretArn) => ({
           authScheme: "SECRETS",
-          secretArn: args.secretArn,
+          secretArn,
           iamAuth: "DISABLED",
           clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
-        },
-      ],
+        })),
+      ),
       ...args.network,
     },
     // The role alone is not enough: without its policy the proxy's first secret fetch fails (AUTH_FAILURE).

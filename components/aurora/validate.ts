@@ -7,6 +7,7 @@ import { auroraOptionRules } from "./validateOptions";
 import type { Check } from "../topology/validate/rule";
 import { auroraRestoreRules } from "./validateRestore";
 import { auroraGlobalRules } from "./validateGlobal";
+import { auroraDataApiRules } from "./validateDataApi";
 
 /** Aurora caps a cluster at 15 read replicas; the OLAP reader counts among them. */
 export const AURORA_MAX_READERS = LIMITS.readersPerCluster.value;
@@ -204,5 +205,6 @@ export function auroraRules(config: ResolvedAurora): Check[] {
     ...auroraOptionRules(config),
     ...auroraRestoreRules(config),
     ...auroraGlobalRules(config),
+    ...auroraDataApiRules(config),
   ];
 }

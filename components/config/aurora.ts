@@ -15,7 +15,9 @@ export interface AuroraRegionEntry {
   snsTopicArn?: string;
 }
 
-export type ResolvedAuroraBlock = Omit<AuroraConfig["aurora"], "instanceClass" | "proxy"> & {
+export type ResolvedAuroraBlock = Omit<AuroraConfig["aurora"], "instanceClass" | "proxy" | "appUser"> & {
+  /** The application role's name (aurora.appUser, else `<user>_app`). */
+  appUser: string;
   instanceClass: { writer: string; reader: string; olap?: string };
   proxy: { enabled: boolean; requireTls: boolean; maxConnectionsPercent: number; idleClientTimeoutS: number };
 };
@@ -35,9 +37,10 @@ export function auroraPlaceholders(): Pick<SelfHostedConfig, "resources" | "pgbo
 
 const readerClass = (aurora: AuroraConfig["aurora"]) => aurora.instanceClass.reader ?? aurora.instanceClass.writer;
 
-export function resolveAuroraBlock(aurora: AuroraConfig["aurora"]): ResolvedAuroraBlock {
+export function resolveAuroraBlock(aurora: AuroraConfig["aurora"], user: string): ResolvedAuroraBlock {
   return {
     ...aurora,
+    appUser: aurora.appUser ?? `${user}_app`,
     instanceClass: {
       writer: aurora.instanceClass.writer,
       reader: readerClass(aurora),

@@ -22,6 +22,7 @@ import {
   positiveNumber,
   region,
   scalar,
+  sqlIdentifier,
   wholeNumber,
 } from "./fields";
 import { snsTopicArn } from "./monitoringFields";
@@ -192,6 +193,11 @@ export const aurora = z.strictObject({
     wholeNumber(1, 1000, 7).optional(),
     "days between rotations of the managed master password",
     "7 (RDS's schedule)",
+  ),
+  appUser: doc(
+    sqlIdentifier("aurora.appUser").optional(),
+    "the application's role, created by pulumi up through the RDS Data API (LOGIN, no superuser, no CREATEROLE, pg_monitor, owner of the database); the outputs' user and URLs log in as it, and `user` stays the master, for administration",
+    "<user>_app",
   ),
   logRetentionDays: doc(
     logRetentionDays.prefault(30),

@@ -281,7 +281,7 @@ function resolveAurora(config: AuroraConfig): ResolvedAurora {
       createSnsTopic: config.monitoring.createSnsTopic,
     },
     crossRegion: resolveAuroraRegions(config),
-    aurora: resolveAuroraBlock(config.aurora),
+    aurora: resolveAuroraBlock(config.aurora, config.user),
     backup: resolveAuroraBackup(config.backup, config.aurora.backupRetentionDays),
   };
 }

@@ -235,6 +235,8 @@ export interface AuroraSettings {
   /** RDS keeps the master password in Secrets Manager (never with secondaries). */
   manageMasterUserPassword: boolean;
   masterPasswordRotationDays?: number;
+  /** The application's role (not the master): what the outputs' user and URLs log in as. */
+  appUser: string;
   logRetentionDays: number;
   iamDatabaseAuthentication: boolean;
   proxy: { enabled: boolean; requireTls: boolean; maxConnectionsPercent: number; idleClientTimeoutS: number };

@@ -154,13 +154,17 @@ describe("aurora-prod", () => {
     });
   });
 
-  it("keeps passwords secret: the master password, the proxy's credentials and the password output", async () => {
+  it("keeps passwords secret: the master password, the proxy's credentials and the password output (the app role's)", async () => {
     expect(isSecretValue(one(run, TYPES.cluster, "pg-cluster").rawInputs.masterPassword)).toBe(true);
-    const version = ofType(run, TYPES.secretVersion)[0]!;
-    expect(isSecretValue(version.rawInputs.secretString)).toBe(true);
-    expect(JSON.parse(version.inputs.secretString)).toEqual({ username: "app", password: "mock-pg-master-password" });
-    expect(Object.keys(JSON.parse(version.inputs.secretString))).toEqual(PROXY_SECRET_KEYS.value);
-    expect(await resolve(run.program.password)).toEqual({ value: "mock-pg-master-password", secret: true });
+    const master = one(run, TYPES.secretVersion, "pg-master-secret");
+    const app = one(run, TYPES.secretVersion, "pg-app-secret");
+    for (const version of [master, app]) {
+      expect(isSecretValue(version.rawInputs.secretString)).toBe(true);
+      expect(Object.keys(JSON.parse(version.inputs.secretString))).toEqual(PROXY_SECRET_KEYS.value);
+    }
+    expect(JSON.parse(master.inputs.secretString)).toEqual({ username: "app", password: "mock-pg-master-password" });
+    expect(JSON.parse(app.inputs.secretString)).toEqual({ username: "app_app", password: "mock-pg-app-password" });
+    expect(await resolve(run.program.password)).toEqual({ value: "mock-pg-app-password", secret: true });
     expect((await resolve(run.program.writer)).secret).toBe(false);
   });
 

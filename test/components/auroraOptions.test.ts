@@ -1,7 +1,7 @@
 /**
  * The options terraform-aws-rds-aurora users expect, on the aurora-dev stack
- * under mocks: an RDS-managed master password (the proxy then logs in with
- * RDS's own secret), windows, CA, IAM authentication, applyImmediately and a
+ * under mocks: an RDS-managed master password (the proxy then takes RDS's own
+ * secret beside the app role's), windows, CA, IAM authentication, applyImmediately and a
  * major upgrade in place.
  */
 import { parse } from "yaml";
@@ -46,16 +46,22 @@ describe("aurora-dev with an RDS-managed master password and the operational opt
       applyImmediately: true,
     });
     expect(cluster.masterPassword).toBeUndefined();
-    expect(ofType(run, "random:index/randomPassword:RandomPassword")).toHaveLength(0);
+    // The only generated password is the application role's.
+    expect(ofType(run, "random:index/randomPassword:RandomPassword").map((r) => r.name)).toEqual(["pg-app-password"]);
   });
 
-  it("points RDS Proxy at RDS's secret, readable and decryptable only through Secrets Manager in us-east-1", () => {
+  it("points RDS Proxy at the app role's secret and RDS's, readable and decryptable only through Secrets Manager in us-east-1", () => {
     const managed = "arn:aws:secretsmanager:us-east-1:111122223333:secret:rds!cluster-pg-aurora-dev-a1b2c3d4-AbCdEf";
-    expect(ofType(run, TYPES.proxy)[0]!.inputs.auths[0].secretArn).toBe(managed);
-    expect(ofType(run, TYPES.secretVersion)).toHaveLength(0);
+    const app = "arn:aws:secretsmanager:us-east-1:111122223333:secret:pg-app-secret-AbCdEf";
+    expect(ofType(run, TYPES.proxy)[0]!.inputs.auths.map((a: { secretArn: string }) => a.secretArn)).toEqual([
+      app,
+      managed,
+    ]);
+    // The product writes only the application role's secret: RDS keeps the master's.
+    expect(ofType(run, TYPES.secretVersion).map((v) => v.name)).toEqual(["pg-app-secret"]);
     const policy = JSON.parse(ofType(run, "aws:iam/rolePolicy:RolePolicy")[0]!.inputs.policy);
     expect(policy.Statement).toEqual([
-      { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: managed },
+      { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [app, managed] },
       {
         Effect: "Allow",
         Action: ["kms:Decrypt"],
@@ -65,19 +71,22 @@ describe("aurora-dev with an RDS-managed master password and the operational opt
     ]);
   });
 
-  it("rotates on the stack's schedule and exports the secret's current password as a secret", async () => {
+  it("rotates on the stack's schedule, exports the app role's password (never the master's) and names the master's secret", async () => {
     expect(ofType(run, "aws:secretsmanager/secretRotation:SecretRotation")[0]!.inputs).toMatchObject({
       rotationRules: { automaticallyAfterDays: 14 },
     });
-    expect(await resolve(run.program.password)).toEqual({ value: "mock-managed-password", secret: true });
+    expect(await resolve(run.program.password)).toEqual({ value: "mock-pg-app-password", secret: true });
+    expect((await resolve(run.program.user)).value).toBe("app_app");
     const notes = (await resolve(run.program.notes)).value;
     expect(
       notes.some(
         (n) =>
-          n.startsWith("RDS keeps the master password in Secrets Manager (arn:aws:secretsmanager:") &&
-          n.includes("every 14 days"),
+          n.includes(
+            'the master user "app" is for administration: RDS keeps its password in Secrets Manager (arn:aws:secretsmanager:',
+          ) && n.includes("every 14 days"),
       ),
     ).toBe(true);
+    expect(JSON.stringify(notes)).not.toContain("mock-managed-password");
   });
 
   it("applies windows, the CA and applyImmediately on every instance, and the log retention", () => {

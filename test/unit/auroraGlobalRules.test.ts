@@ -73,11 +73,10 @@ describe("a Global Database's instance classes", () => {
     expect(message).toContain('crossRegion[0].instanceClass = "db.m6g.large"');
   });
 
-  it("leaves a single-region stack's burstable class alone", () => {
-    const { topology } = topologyFromConfig(
-      withAurora({ instanceClass: { writer: "db.t4g.medium", olap: "db.r6g.large" } }),
-    );
-    expect(topology.backend).toBe("aurora");
+  it("leaves a single-region stack's burstable class to the Data API's rule (auroraDataApiRules.test.ts)", () => {
+    const message = refusalMessage(withAurora({ instanceClass: { writer: "db.t4g.medium", olap: "db.r6g.large" } }));
+    expect(message).not.toContain("memory-optimized");
+    expect(message).toContain("the RDS Data API does not run on");
   });
 });
 

@@ -13,6 +13,9 @@ export const EXPECTATION_ENV = "PG_READ_REPLICAS_AURORA_EXPECT";
 export const CLEANUP_ENV = "PG_READ_REPLICAS_AURORA_CLUSTER";
 export const RESTORE_ENV = "PG_READ_REPLICAS_AURORA_RESTORE";
 export const ENGINE_VERSION_ENV = "PG_READ_REPLICAS_AURORA_ENGINE_VERSION";
+export const APP_ROLE_ENV = "PG_READ_REPLICAS_AURORA_APP_ROLE";
+/** The application role's password: its own variable, a Pulumi secret in the Command's state, never in JSON or argv. */
+export const APP_PASSWORD_ENV = "PG_READ_REPLICAS_AURORA_APP_PASSWORD";
 
 const readerSchema = z.object({ id: z.string().min(1), role: z.enum(["oltp", "olap"]) });
 
@@ -58,6 +61,17 @@ const restoreSchema = z.object({
 /** The version a new cluster is created with, and every region the stack creates one in (engineVersionCheck.ts). */
 const engineVersionSchema = z.object({ engineVersion: z.string().min(1), regions: z.array(z.string().min(1)).min(1) });
 
+/** Where the application role is created (appRoleRun.ts): the primary cluster, as its master user. */
+const appRoleSchema = z.object({
+  region: z.string().min(1),
+  clusterId: z.string().min(1),
+  clusterArn: z.string().startsWith("arn:"),
+  /** The master user's secret (RDS's, or the one the product writes): the Data API logs in with it. */
+  secretArn: z.string().startsWith("arn:"),
+  database: z.string().min(1),
+  user: z.string().min(1),
+});
+
 /** The cluster whose autoscaled readers the cleanup removes. */
 const cleanupSchema = z.object({ region: z.string().min(1), clusterId: z.string().min(1) });
 
@@ -67,6 +81,7 @@ export type AuroraExpectation = z.infer<typeof expectationSchema>;
 export type CleanupTarget = z.infer<typeof cleanupSchema>;
 export type RestoreExpectation = z.infer<typeof restoreSchema>;
 export type EngineVersionExpectation = z.infer<typeof engineVersionSchema>;
+export type AppRoleTarget = z.infer<typeof appRoleSchema>;
 
 export function auroraCheckCommand(cli: string, node = process.execPath) {
   return {
@@ -92,6 +107,13 @@ export function engineVersionCheckCommand(cli: string, node = process.execPath) 
     environment: (expectation: EngineVersionExpectation): Record<string, string> => ({
       [ENGINE_VERSION_ENV]: JSON.stringify(expectation),
     }),
+  };
+}
+
+export function appRoleCommand(cli: string, node = process.execPath) {
+  return {
+    create: `${shq(node)} ${shq(cli)} aurora-app-role --from-env`,
+    environment: (target: AppRoleTarget): Record<string, string> => ({ [APP_ROLE_ENV]: JSON.stringify(target) }),
   };
 }
 
@@ -138,6 +160,10 @@ export function parseCleanupTarget(text: string | undefined, source: string): Cl
 
 export function parseEngineVersionExpectation(text: string | undefined, source: string): EngineVersionExpectation {
   return parsed(text, source, engineVersionSchema, { name: "engine version check", runBy: "pulumi up" });
+}
+
+export function parseAppRoleTarget(text: string | undefined, source: string): AppRoleTarget {
+  return parsed(text, source, appRoleSchema, { name: "application role step", runBy: "pulumi up" });
 }
 
 export function parseRestoreExpectation(text: string | undefined, source: string): RestoreExpectation {

@@ -71,6 +71,7 @@ export const AURORA_RESTORE = {
         "database_name",
         "performance_insights_enabled",
         "auto_minor_version_upgrade",
+        "enable_http_endpoint",
       ],
     },
     cite(
@@ -95,7 +96,12 @@ export const AURORA_RESTORE = {
         "enabled_cloudwatch_logs_exports",
       ],
       /** RestoreDBClusterFromSnapshotInput gets no EnableIAMDatabaseAuthentication: the next update sets it. */
-      notPassed: ["master_username", "storage_encrypted", "iam_database_authentication_enabled"],
+      notPassed: [
+        "master_username",
+        "storage_encrypted",
+        "iam_database_authentication_enabled",
+        "enable_http_endpoint",
+      ],
       modifyAfter: [
         "backup_retention_period",
         "preferred_backup_window",

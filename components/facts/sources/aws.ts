@@ -366,4 +366,27 @@ export const AWS_SOURCES = {
     path: "variables.tf",
     ref: "259b5827d159ea73d6f61da802291dceaa2ad2c0",
   },
+  dataApiRegions: {
+    title:
+      "Supported Regions and Aurora DB engines for RDS Data API: Aurora PostgreSQL provisioned and Serverless v2, 13.11, 14.8, 15.3, 16.1, 17.4 (and 18.3) and higher, the same in every listed region",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html",
+  },
+  dataApiLimitations: {
+    title:
+      "Limitations for the Amazon RDS Data API: writer instances only; not on T DB instance classes; a Global Database secondary has no writer; 14 and later: scram-sha-256 passwords only",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html",
+  },
+  dataApiDifferences: {
+    title:
+      "RDS Data API on Serverless v2 and provisioned clusters: enabled with EnableHttpEndpoint (not ModifyDBCluster); calls are CloudTrail data events, left out of trails by default",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.differences.html",
+  },
+  tfClusterHttpEndpoint: {
+    title:
+      "aws_rds_cluster enable_http_endpoint: sent with CreateDBCluster; on a provisioned cluster a change calls EnableHttpEndpoint / DisableHttpEndpoint (enableHTTPEndpointProvisioned)",
+    repo: TF,
+    path: "internal/service/rds/cluster.go",
+    ref: "main",
+    note: "read in the stored index of the provider's source (resourceClusterCreate and resourceClusterUpdate); @pulumi/aws 7.48.0 rds/cluster.d.ts: enableHttpEndpoint does not work with snapshotIdentifier, replicationSourceIdentifier or s3Import",
+  },
 } as const satisfies Record<string, Source>;
