@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failover } from "../../components/kubernetes/statefulset/failover/failover";
 import { FENCE_KEYS } from "../../components/kubernetes/statefulset/failover/fence";
 import { PROMOTE_SQL } from "../../components/sql/promotionSql";
+import { renderUserlist } from "../../components/render/pgbouncerIni";
 import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../../components/topology/types";
 import { type BootedStack, bootStack } from "./boot";
@@ -203,5 +204,53 @@ describe("the prod stack's failover when nodes fail", () => {
     expect(await writerBehindPool(stack)).toBe(target);
     // The old writer (a replica group's pod, recreated) is kept down by the start guard.
     expect(stack.harness.pod(from).running()).toBe(false);
+  }, 600_000);
+  it("rotates the passwords after a failover: the promoted writer and the pools take them, the old is refused, nothing acknowledged lost", async () => {
+    const { harness } = stack;
+    const result = await failover(topology, harnessOps(harness), {});
+    harness.syncVolumes(0, harness.objects(0));
+    await harness.waitReady(result.to, 120_000);
+    const credentials = harness.objects(0).secrets.get(`${stack.name}-credentials`)!;
+    const old = credentials["app-password"]!;
+    // The load reconnects with whatever the Secret holds: the application's password follows the rotation.
+    const load = writeLoad(stack, "rotation_after_failover");
+    await sleep(2000);
+
+    // As `up` applies a rotation: the Secrets change, and the kubelet rewrites their volumes in the running pods.
+    const rotated = { app: "rotatedAfterFailover0123", replication: "rotatedReplAfterFailover0" };
+    harness.updateSecret(0, `${stack.name}-credentials`, {
+      "app-password": rotated.app,
+      "replication-password": rotated.replication,
+    });
+    // The passwords Job waits until the writer (the promoted pod, through rw) accepts them: its refresher sets them.
+    const job = harness.objects(0).workloads.find((w) => w.kind === "Job" && /-passwords-[0-9a-f]{16}$/.test(w.name));
+    const applied = await harness.runNewJob(0, harness.objects(0), job!.name, { name: `${job!.name}-rotated` });
+    expect(applied.code, applied.output).toBe(0);
+    harness.updateSecret(0, `${stack.name}-pgbouncer-auth`, {
+      "userlist.txt": renderUserlist("app", rotated.app, ["pgrr_monitor", credentials["monitor-password"]!]),
+    });
+    for (const pool of [...harness.pods.keys()].filter((p) => /^pg-pool-.*-h0$/.test(p))) {
+      await harness.restart(pool);
+      await harness.waitReady(pool, 120_000);
+    }
+    await sleep(2000);
+    const acknowledged = await load.stop();
+
+    expect(await writerBehindPool(stack)).toBe(result.to);
+    const refused = new pg.Client({
+      host: harness.serviceAddress(0, "pg-pool-write"),
+      port: 5432,
+      user: "app",
+      database: "app",
+      password: old,
+      ssl: { ca: stack.caPem, checkServerIdentity: () => undefined },
+      connectionTimeoutMillis: 5000,
+    });
+    await expect(refused.connect()).rejects.toThrow(/password authentication failed|authentication/);
+    await refused.end().catch(() => undefined);
+    const onWriter = await ids(stack, result.to, "rotation_after_failover");
+    console.log(`rotation after failover: ${acknowledged.length} writes acknowledged, all on ${result.to}`);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    expect(acknowledged.filter((id) => !onWriter.has(id))).toEqual([]);
   }, 600_000);
 });
