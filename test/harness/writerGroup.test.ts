@@ -12,25 +12,17 @@ import { groupDisruptionBudget } from "../../components/kubernetes/statefulset/m
 import { statefulSetManifest } from "../../components/kubernetes/statefulset/manifests/statefulSet";
 import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../../components/topology/types";
-import { type BootedStack, bootStack } from "./boot";
+import { type BootedStack, bootStack, startAll } from "./boot";
 import { harnessOps } from "./clusterOps";
 import { type BudgetSpec, type EvictablePod, evict, selects } from "./evictionModel";
 import { type ControlledPod, nextStep } from "./statefulSetController";
-
-async function bootAll(stack: BootedStack): Promise<void> {
-  const sets = stack.harness.objects(0).workloads.filter((w) => w.kind === "StatefulSet");
-  for (const set of [...sets].sort((a, b) => Number(b.name.endsWith("-primary")) - Number(a.name.endsWith("-primary"))))
-    await stack.harness.startStatefulSet(0, set.name);
-  for (const deployment of stack.harness.objects(0).workloads.filter((w) => w.kind === "Deployment"))
-    await stack.harness.startDeployment(0, deployment.name);
-}
 
 describe("the staging stack after a failover: every StatefulSet keeps reconciling", () => {
   let stack: BootedStack;
   let topology: SelfHostedTopology;
   beforeAll(async () => {
     stack = await bootStack("staging");
-    await bootAll(stack);
+    await startAll(stack);
     topology = topologyFromPulumiConfig(stack.config, "staging").topology as SelfHostedTopology;
   }, 900_000);
   afterAll(async () => stack?.teardown(), 180_000);
