@@ -4,6 +4,7 @@ import { failover } from "../components/kubernetes/statefulset/failover/failover
 import { kubectlOps, kubectlRunner } from "../components/kubernetes/statefulset/failover/kubectl";
 import { backupNow } from "../components/kubernetes/statefulset/backupNow";
 import { switchover } from "../components/kubernetes/statefulset/failover/switchover";
+import { roll } from "../components/kubernetes/statefulset/failover/roll";
 import { readStackConfig } from "../components/config/stackFile";
 import { UserError } from "../components/ground/errors";
 import { DEFAULT_STACKS_DIR } from "../components/ground/paths";
@@ -87,6 +88,39 @@ async function runFailover(options: FailoverCliOptions): Promise<void> {
   printNext(options, result.next);
 }
 
+interface RollCliOptions extends FailoverCliOptions {
+  standbysOnly?: boolean;
+  readyTimeout: string;
+}
+
+async function runRoll(options: RollCliOptions): Promise<void> {
+  const topology = selfHostedTopology(options);
+  const { ops, timeoutS } = clusterOps(options, topology);
+  const readyS = Number(options.readyTimeout);
+  if (!Number.isInteger(readyS) || readyS <= 0)
+    throw new UserError(`--ready-timeout ${options.readyTimeout}: give whole seconds, such as 1800`);
+  const result = await roll(topology, ops, {
+    standbysOnly: options.standbysOnly ?? false,
+    readyTimeoutMs: readyS * 1000,
+    catchUpTimeoutMs: timeoutS * 1000,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  const rolled = result.rolled.length > 0 ? result.rolled.join(", ") : "none";
+  console.log(
+    `${result.group} at revision ${result.revision}: rolled ${rolled}; already current: ${result.current.join(", ") || "none"}.`,
+  );
+  if (result.writerBehind)
+    console.log(
+      `The writer ${result.writerBehind} is still on its older template: run kubernetes roll without --standbys-only (a switchover) when writes may pause for a moment.`,
+    );
+  if (result.switchover) {
+    console.log(
+      `${result.switchover.to} is the writer now (switchover from ${result.switchover.from}). ${result.switchover.synchronous}.`,
+    );
+    printNext(options, result.switchover.next);
+  }
+}
+
 interface BackupCliOptions {
   stack: string;
   stacksDir: string;
@@ -162,6 +196,22 @@ export function registerKubernetesCommands(root: Command): void {
       "60",
     )
     .action(runSwitchover);
+  kubernetes
+    .command("roll")
+    .description(
+      "bring the writer's group (OnDelete, which pulumi up never restarts) onto its newest template: its standbys one at a time (each Ready and streaming before the next), then the writer by a switchover",
+    )
+    .option("--stack <name>", "stack in stacks/ (Pulumi.<name>.yaml)", stackName, "dev")
+    .option("--stacks-dir <dir>", "directory of Pulumi.<stack>.yaml files", DEFAULT_STACKS_DIR)
+    .option("--context <name>", "kubeconfig context (default: the stack's kubernetes:context)")
+    .option("--standbys-only", "roll only the standbys; the writer stays on its older template (no switchover)")
+    .option(
+      "--ready-timeout <seconds>",
+      "how long each recreated pod may take to be Ready and streaming (a re-seed copies the whole database)",
+      "1800",
+    )
+    .option("--timeout <seconds>", "the switchover's catch-up bound (writes wait meanwhile)", "60")
+    .action(runRoll);
   kubernetes
     .command("backup")
     .description(

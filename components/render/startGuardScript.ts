@@ -10,15 +10,72 @@
  * nothing past the new writer's fork point (facts/postgres/handover.ts), so it may come back as a
  * standby of the new writer (standby.signal; seed-replica.sh points it at rw) without a rewind.
  *
+ * After a failover the old writer, if it was a replica group's pod, is recreated by its StatefulSet; refused, it would
+ * stay unready and (OrderedReady) keep every higher ordinal from being created or rolled. It rejoins as a standby by
+ * itself only when it provably holds nothing the new writer lacks: it was shut down cleanly (its shutdown checkpoint
+ * is its last WAL record), it is the same database system, and the writer's timeline history says the new timeline
+ * forked from this pod's timeline after that checkpoint (facts HANDOVER.replicationCommands and
+ * refusesCheckpointPastFork):
+ * its WAL is then a prefix of the writer's, so following it needs no rewind and discards nothing. A crashed old writer
+ * (its end of WAL unknown here) or one with WAL past the fork stays refused, deleting nothing: a human decides. Pods
+ * of the primary's group have no replication connection here (no PRIMARY_HOST) and never rejoin this way.
+ *
  * A data directory of another major version than the stack's postgresVersion never starts: a major
  * version cannot change in place (the server would refuse it with "database files are incompatible
  * with server"); the guard says so first, with what to do, in the pod's log.
  *
  * Inputs (environment): POD_NAME, PGDATA, CONFIGURED_WRITER (the stack's
  * kubernetes.writer), POSTGRES_MAJOR (its postgresVersion), optional FENCED_WRITER and REJOIN (the
- * fence ConfigMap's `writer`, `rejoin`).
+ * fence ConfigMap's `writer`, `rejoin`); for the rejoin after a failover, optional PRIMARY_HOST, PRIMARY_PORT,
+ * PRIMARY_SSLMODE, PRIMARY_SSLROOTCERT, REPLICATION_USER, REPLICATION_PASSWORD and PASSFILE (seed-replica.sh's).
  */
 import { HANDOVER } from "../facts/postgres";
+
+/** The fence's `writer` while a failover stops the old writer (failover/fence.ts NO_WRITER): nobody to rejoin. */
+export const NO_WRITER_YET = "none-failover-under-way";
+
+const LINES = HANDOVER.controldataLines.value;
+
+/** The rejoin after a failover (see above): 0 and standby.signal written, or 1 with the reason on stderr. */
+const REJOIN_AFTER_FAILOVER = `controldata() { LC_ALL=C pg_controldata "$PGDATA" | sed -n "s/^$1: *//p"; }
+lsn_value() { local hi=\${1%/*} lo=\${1#*/}; echo $(( (16#$hi << 32) + 16#$lo )); }
+rejoin_after_failover() {
+  if [ -z "\${PRIMARY_HOST:-}" ] || [ -z "\${REPLICATION_PASSWORD:-}" ] || [ "$writer" = "${NO_WRITER_YET}" ]; then return 1; fi
+  local state; state=$(controldata "${LINES.state}")
+  if [ "$state" != "${HANDOVER.cleanShutdownStates.value.writer}" ]; then
+    echo "start-guard: $POD_NAME was not shut down cleanly ('$state'): its end of WAL is not known here, so it cannot be shown to hold nothing $writer lacks: not rejoining" >&2
+    return 1
+  fi
+  local escaped; escaped=$(printf '%s' "$REPLICATION_PASSWORD" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/:/\\\\:/g')
+  rm -f "$PASSFILE"
+  (umask 077 && printf '*:*:*:%s:%s\\n' "$REPLICATION_USER" "$escaped" > "$PASSFILE")
+  local conninfo="host=$PRIMARY_HOST port=$PRIMARY_PORT user=$REPLICATION_USER passfile=$PASSFILE sslmode=$PRIMARY_SSLMODE connect_timeout=10 replication=true"
+  if [ -n "\${PRIMARY_SSLROOTCERT:-}" ]; then conninfo="$conninfo sslrootcert=$PRIMARY_SSLROOTCERT"; fi
+  local identity history
+  if ! identity=$(psql "$conninfo" -XAtq -c IDENTIFY_SYSTEM 2>&1); then
+    echo "start-guard: cannot ask the writer at $PRIMARY_HOST whether $POD_NAME may rejoin ($identity): not rejoining now" >&2
+    return 1
+  fi
+  local system=\${identity%%|*} rest=\${identity#*|}
+  local tli=\${rest%%|*} ours_tli ours_checkpoint
+  ours_tli=$(controldata "${LINES.timeline}")
+  ours_checkpoint=$(controldata "${LINES.checkpoint}")
+  if [ "$system" != "$(controldata "${LINES.systemId}")" ] || [ "$tli" = "$ours_tli" ]; then
+    echo "start-guard: the writer at $PRIMARY_HOST is database system $system on timeline $tli; $POD_NAME is $(controldata "${LINES.systemId}") on timeline $ours_tli: not a fork of this pod's history, not rejoining" >&2
+    return 1
+  fi
+  if ! history=$(psql "$conninfo" -XAtq -c "TIMELINE_HISTORY $tli" 2>&1); then
+    echo "start-guard: cannot read the writer's timeline history ($history): not rejoining now" >&2
+    return 1
+  fi
+  local fork; fork=$(printf '%s\\n' "\${history#*|}" | awk -F '\\t' -v t="$ours_tli" '$1 == t { print $2 }')
+  if [ -z "$fork" ] || [ "$(lsn_value "$fork")" -le "$(lsn_value "$ours_checkpoint")" ]; then
+    echo "start-guard: $POD_NAME wrote past the point where $writer's timeline forked from timeline $ours_tli (its shutdown checkpoint $ours_checkpoint, the fork \${fork:-not in the history}): those writes exist only here. Not rejoining; nothing was deleted" >&2
+    return 1
+  fi
+  touch "$PGDATA/standby.signal"
+  echo "start-guard: $POD_NAME, the writer before a failover, shut down cleanly at $ours_checkpoint, before $writer's timeline $tli forked at $fork: it holds nothing $writer lacks, rejoining as its standby"
+}`;
 
 export function renderStartGuardScript(fenceConfigMap: string): string {
   return `#!/usr/bin/env bash
@@ -46,6 +103,8 @@ if [ "$writer" != "$POD_NAME" ] && [ "\${REJOIN:-}" = "$POD_NAME" ]; then
   fi
   echo "start-guard: $POD_NAME is named to rejoin, but its data directory is '$state', not cleanly shut down: not rejoining" >&2
 fi
+${REJOIN_AFTER_FAILOVER}
+if [ "$writer" != "$POD_NAME" ] && rejoin_after_failover; then exit 0; fi
 if [ "$writer" != "$POD_NAME" ]; then
   echo "start-guard: $POD_NAME holds a writer's data directory, but the writer is $writer (ConfigMap ${fenceConfigMap}, key writer)." >&2
   echo "start-guard: refusing to start a second writer. To use this pod's data anyway, make it the writer: pg-read-replicas kubernetes failover --to $POD_NAME;" >&2

@@ -158,3 +158,20 @@ async function boot(
     },
   };
 }
+
+/**
+ * Starts every StatefulSet and Deployment of every region, as the component orders them: the primary's group first
+ * (replicas seed from it), then the others, then the pools.
+ */
+export async function startAll(stack: BootedStack): Promise<void> {
+  const { harness } = stack;
+  for (const [cluster] of stack.regions.entries()) {
+    const sets = harness.objects(cluster).workloads.filter((w) => w.kind === "StatefulSet");
+    for (const set of [...sets].sort(
+      (a, b) => Number(b.name.endsWith("-primary")) - Number(a.name.endsWith("-primary")),
+    ))
+      await harness.startStatefulSet(cluster, set.name);
+    for (const deployment of harness.objects(cluster).workloads.filter((w) => w.kind === "Deployment"))
+      await harness.startDeployment(cluster, deployment.name);
+  }
+}

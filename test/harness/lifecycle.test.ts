@@ -16,19 +16,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Layout } from "../../components/local/layout";
 import { makeCertificates } from "../../components/local/tls";
 import { renderUserlist } from "../../components/render/pgbouncerIni";
-import { type BootedStack, bootStack } from "./boot";
+import { type BootedStack, bootStack, startAll } from "./boot";
 import type { ClusterObjects } from "./objects";
 
 const WRITER = "pg-primary-0";
-
-async function bootAll(stack: BootedStack): Promise<void> {
-  const { harness } = stack;
-  const sets = harness.objects(0).workloads.filter((w) => w.kind === "StatefulSet");
-  for (const set of [...sets].sort((a, b) => Number(b.name.endsWith("-primary")) - Number(a.name.endsWith("-primary"))))
-    await harness.startStatefulSet(0, set.name);
-  for (const deployment of harness.objects(0).workloads.filter((w) => w.kind === "Deployment"))
-    await harness.startDeployment(0, deployment.name);
-}
 
 /** Commits wait for one replica: a replica that stops streaming for long would stall writes. */
 function synchronous(config: Record<string, string>): void {
@@ -155,7 +146,7 @@ describe("a running staging stack changed by up (statefulset engine)", () => {
 
   beforeAll(async () => {
     stack = await bootStack("staging", 15, synchronous);
-    await bootAll(stack);
+    await startAll(stack);
     await inApp(stack, [
       "CREATE TABLE IF NOT EXISTS lifecycle (id bigint PRIMARY KEY, at timestamptz DEFAULT now())",
       "INSERT INTO lifecycle (id) SELECT generate_series(1, 1000)",

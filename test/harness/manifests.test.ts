@@ -18,26 +18,12 @@ import { switchover } from "../../components/kubernetes/statefulset/failover/swi
 import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../../components/topology/types";
 import { harnessOps } from "./clusterOps";
+import { writeLoad } from "./writeLoad";
 import { applyFsGroup } from "./kubelet";
-import { type BootedStack, bootStack } from "./boot";
+import { type BootedStack, bootStack, startAll } from "./boot";
 import { HARNESS_LIMITS } from "./images";
 import type { ClusterObjects } from "./objects";
 import { nextStep, revisionOf } from "./statefulSetController";
-
-async function bootAll(stack: BootedStack): Promise<void> {
-  const { harness } = stack;
-  for (const [cluster] of stack.regions.entries()) {
-    const sets = harness.objects(cluster).workloads.filter((w) => w.kind === "StatefulSet");
-    // The primary's group first: replicas seed from it (the component orders them the same way).
-    for (const set of [...sets].sort(
-      (a, b) => Number(b.name.endsWith("-primary")) - Number(a.name.endsWith("-primary")),
-    )) {
-      await harness.startStatefulSet(cluster, set.name);
-    }
-    for (const deployment of harness.objects(cluster).workloads.filter((w) => w.kind === "Deployment"))
-      await harness.startDeployment(cluster, deployment.name);
-  }
-}
 
 /** The verification Job (the primary's region also has maintenance Jobs: passwords, slots). */
 const isVerifyJob = (w: { kind: string; name: string }) => w.kind === "Job" && /-verify-/.test(w.name);
@@ -110,57 +96,6 @@ async function eventuallyStreaming(stack: BootedStack, primary: string, replica:
   throw new Error(
     `${replica} is not streaming on ${slot}: ${JSON.stringify(seen)}. Its log:\n${stack.harness.pod(replica).tail(30)}`,
   );
-}
-
-/** Writes through the write pool, one row per transaction, until stopped: the ids it saw acknowledged. */
-function writeLoad(
-  stack: BootedStack,
-  table: string,
-): { stop(): Promise<{ acknowledged: number[]; errors: string[]; longestGapMs: number }> } {
-  let running = true;
-  let last = Date.now();
-  let longestGapMs = 0;
-  const acknowledged: number[] = [];
-  const errors: string[] = [];
-  const loop = (async () => {
-    const connect = async () => {
-      const client = new pg.Client({
-        host: stack.harness.serviceAddress(0, "pg-pool-write"),
-        port: 5432,
-        user: "app",
-        database: "app",
-        password: secret(stack, 0, `${stack.name}-credentials`)["app-password"],
-        ssl: { ca: stack.caPem, checkServerIdentity: () => undefined },
-        connectionTimeoutMillis: 5000,
-      });
-      client.on("error", () => undefined); // a dropped connection surfaces as the next query's error
-      await client.connect();
-      return client;
-    };
-    let client = await connect();
-    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (id int PRIMARY KEY)`);
-    for (let id = 1; running; id++) {
-      try {
-        await client.query(`INSERT INTO ${table} VALUES ($1)`, [id]);
-        acknowledged.push(id);
-        longestGapMs = Math.max(longestGapMs, Date.now() - last);
-        last = Date.now();
-      } catch (error) {
-        errors.push((error as Error).message);
-        await client.end().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        client = await connect().catch(() => client);
-      }
-    }
-    await client.end().catch(() => undefined);
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return { acknowledged, errors, longestGapMs };
-    },
-  };
 }
 
 async function until<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000) {
@@ -250,7 +185,7 @@ describe.each(["dev", "staging"])("the %s stack's manifests, run as the kubelet 
   let stack: BootedStack;
   beforeAll(async () => {
     stack = await bootStack(name);
-    await bootAll(stack);
+    await startAll(stack);
   }, 600_000);
   afterAll(async () => stack?.teardown(), 120_000);
 
@@ -288,7 +223,7 @@ describe("the staging stack: writer changes applied by the planned switchover", 
   let stack: BootedStack;
   beforeAll(async () => {
     stack = await bootStack("staging");
-    await bootAll(stack);
+    await startAll(stack);
   }, 900_000);
   afterAll(async () => stack?.teardown(), 180_000);
 
@@ -345,7 +280,7 @@ describe("the prod stack's manifests, run as the kubelet runs them", () => {
   const primary = "pg-primary-0";
   beforeAll(async () => {
     stack = await bootStack("prod");
-    await bootAll(stack);
+    await startAll(stack);
   }, 900_000);
   afterAll(async () => stack?.teardown(), 180_000);
 

@@ -7,79 +7,22 @@
  *  - a second failover whose pg_promote() does not promote stops with a clear error, and run again resumes with
  *    the same old writer and target, leaving the healthy standbys running.
  */
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failover } from "../../components/kubernetes/statefulset/failover/failover";
 import { FENCE_KEYS } from "../../components/kubernetes/statefulset/failover/fence";
 import { PROMOTE_SQL } from "../../components/sql/promotionSql";
+import { renderUserlist } from "../../components/render/pgbouncerIni";
 import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../../components/topology/types";
-import { type BootedStack, bootStack } from "./boot";
+import { type BootedStack, bootStack, startAll } from "./boot";
 import { harnessOps } from "./clusterOps";
+import { appClient, writeLoad } from "./writeLoad";
 import { nodesOf } from "./nodes";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function bootAll(stack: BootedStack): Promise<void> {
-  const { harness } = stack;
-  for (const [cluster] of stack.regions.entries()) {
-    const sets = harness.objects(cluster).workloads.filter((w) => w.kind === "StatefulSet");
-    // The primary's group first: replicas seed from it.
-    for (const set of [...sets].sort(
-      (a, b) => Number(b.name.endsWith("-primary")) - Number(a.name.endsWith("-primary")),
-    ))
-      await harness.startStatefulSet(cluster, set.name);
-    for (const deployment of harness.objects(cluster).workloads.filter((w) => w.kind === "Deployment"))
-      await harness.startDeployment(cluster, deployment.name);
-  }
-}
-
-function client(stack: BootedStack, service: string): pg.Client {
-  const c = new pg.Client({
-    host: stack.harness.serviceAddress(0, service),
-    port: 5432,
-    user: "app",
-    database: "app",
-    password: stack.harness.objects(0).secrets.get(`${stack.name}-credentials`)!["app-password"],
-    ssl: { ca: stack.caPem, checkServerIdentity: () => undefined },
-    connectionTimeoutMillis: 5000,
-  });
-  c.on("error", () => undefined); // a dropped connection surfaces as the next query's error
-  return c;
-}
-
-/** Writes through the write pool, one row per transaction, until stopped: the ids it saw acknowledged. */
-function writeLoad(stack: BootedStack, table: string) {
-  let running = true;
-  const acknowledged: number[] = [];
-  const loop = (async () => {
-    let c = client(stack, "pg-pool-write");
-    await c.connect();
-    await c.query(`CREATE TABLE IF NOT EXISTS ${table} (id int PRIMARY KEY)`);
-    for (let id = 1; running; id++) {
-      try {
-        await c.query(`INSERT INTO ${table} VALUES ($1)`, [id]);
-        acknowledged.push(id);
-      } catch {
-        await c.end().catch(() => undefined);
-        await sleep(200);
-        c = client(stack, "pg-pool-write");
-        await c.connect().catch(() => undefined);
-      }
-    }
-    await c.end().catch(() => undefined);
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return acknowledged;
-    },
-  };
-}
-
 async function writerBehindPool(stack: BootedStack): Promise<string> {
-  const c = client(stack, "pg-pool-write");
+  const c = appClient(stack, "pg-pool-write");
   await c.connect();
   try {
     const { rows } = await c.query<{ server: string; recovery: boolean }>(
@@ -108,7 +51,7 @@ describe("the prod stack's failover when nodes fail", () => {
   const primary = "pg-primary-0";
   beforeAll(async () => {
     stack = await bootStack("prod");
-    await bootAll(stack);
+    await startAll(stack);
     topology = topologyFromPulumiConfig(stack.config, "prod").topology as SelfHostedTopology;
   }, 900_000);
   afterAll(async () => stack?.teardown(), 180_000);
@@ -156,7 +99,7 @@ describe("the prod stack's failover when nodes fail", () => {
     expect(result.from).toBe(primary);
     expect(nodes.podState(primary)).toBeUndefined();
     expect(result.warnings.join("\n")).toMatch(/commits synchronously/);
-    const acknowledged = await load.stop();
+    const { acknowledged } = await load.stop();
     const onWriter = await ids(stack, result.to, "node_loss");
     console.log(`node loss drill: ${acknowledged.length} writes acknowledged, all on ${result.to}`);
     expect(acknowledged.length).toBeGreaterThan(0);
@@ -203,5 +146,45 @@ describe("the prod stack's failover when nodes fail", () => {
     expect(await writerBehindPool(stack)).toBe(target);
     // The old writer (a replica group's pod, recreated) is kept down by the start guard.
     expect(stack.harness.pod(from).running()).toBe(false);
+  }, 600_000);
+  it("rotates the passwords after a failover: the promoted writer and the pools take them, the old is refused, nothing acknowledged lost", async () => {
+    const { harness } = stack;
+    const result = await failover(topology, harnessOps(harness), {});
+    harness.syncVolumes(0, harness.objects(0));
+    await harness.waitReady(result.to, 120_000);
+    const credentials = harness.objects(0).secrets.get(`${stack.name}-credentials`)!;
+    const old = credentials["app-password"]!;
+    // The load reconnects with whatever the Secret holds: the application's password follows the rotation.
+    const load = writeLoad(stack, "rotation_after_failover");
+    await sleep(2000);
+
+    // As `up` applies a rotation: the Secrets change, and the kubelet rewrites their volumes in the running pods.
+    const rotated = { app: "rotatedAfterFailover0123", replication: "rotatedReplAfterFailover0" };
+    harness.updateSecret(0, `${stack.name}-credentials`, {
+      "app-password": rotated.app,
+      "replication-password": rotated.replication,
+    });
+    // The passwords Job waits until the writer (the promoted pod, through rw) accepts them: its refresher sets them.
+    const job = harness.objects(0).workloads.find((w) => w.kind === "Job" && /-passwords-[0-9a-f]{16}$/.test(w.name));
+    const applied = await harness.runNewJob(0, harness.objects(0), job!.name, { name: `${job!.name}-rotated` });
+    expect(applied.code, applied.output).toBe(0);
+    harness.updateSecret(0, `${stack.name}-pgbouncer-auth`, {
+      "userlist.txt": renderUserlist("app", rotated.app, ["pgrr_monitor", credentials["monitor-password"]!]),
+    });
+    for (const pool of [...harness.pods.keys()].filter((p) => /^pg-pool-.*-h0$/.test(p))) {
+      await harness.restart(pool);
+      await harness.waitReady(pool, 120_000);
+    }
+    await sleep(2000);
+    const { acknowledged } = await load.stop();
+
+    expect(await writerBehindPool(stack)).toBe(result.to);
+    const refused = appClient(stack, "pg-pool-write", old);
+    await expect(refused.connect()).rejects.toThrow(/password authentication failed|authentication/);
+    await refused.end().catch(() => undefined);
+    const onWriter = await ids(stack, result.to, "rotation_after_failover");
+    console.log(`rotation after failover: ${acknowledged.length} writes acknowledged, all on ${result.to}`);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    expect(acknowledged.filter((id) => !onWriter.has(id))).toEqual([]);
   }, 600_000);
 });

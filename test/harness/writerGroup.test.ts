@@ -12,25 +12,17 @@ import { groupDisruptionBudget } from "../../components/kubernetes/statefulset/m
 import { statefulSetManifest } from "../../components/kubernetes/statefulset/manifests/statefulSet";
 import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../../components/topology/types";
-import { type BootedStack, bootStack } from "./boot";
+import { type BootedStack, bootStack, startAll } from "./boot";
 import { harnessOps } from "./clusterOps";
 import { type BudgetSpec, type EvictablePod, evict, selects } from "./evictionModel";
 import { type ControlledPod, nextStep } from "./statefulSetController";
-
-async function bootAll(stack: BootedStack): Promise<void> {
-  const sets = stack.harness.objects(0).workloads.filter((w) => w.kind === "StatefulSet");
-  for (const set of [...sets].sort((a, b) => Number(b.name.endsWith("-primary")) - Number(a.name.endsWith("-primary"))))
-    await stack.harness.startStatefulSet(0, set.name);
-  for (const deployment of stack.harness.objects(0).workloads.filter((w) => w.kind === "Deployment"))
-    await stack.harness.startDeployment(0, deployment.name);
-}
 
 describe("the staging stack after a failover: every StatefulSet keeps reconciling", () => {
   let stack: BootedStack;
   let topology: SelfHostedTopology;
   beforeAll(async () => {
     stack = await bootStack("staging");
-    await bootAll(stack);
+    await startAll(stack);
     topology = topologyFromPulumiConfig(stack.config, "staging").topology as SelfHostedTopology;
   }, 900_000);
   afterAll(async () => stack?.teardown(), 180_000);
@@ -53,7 +45,7 @@ describe("the staging stack after a failover: every StatefulSet keeps reconcilin
   }
 
   /** The controller's next step for each StatefulSet, from the pods' real readiness. */
-  async function controllerSteps(writer: string) {
+  async function controllerSteps(writer: string, held: readonly string[] = []) {
     await stack.harness.sync();
     const steps: Record<string, unknown> = {};
     for (const group of topology.regions.flatMap((r) => r.groups)) {
@@ -64,8 +56,13 @@ describe("the staging stack after a failover: every StatefulSet keeps reconcilin
         replicas: number;
       };
       const pods: ControlledPod[] = [...stack.harness.pods.values()]
-        .filter((e) => e.workload.name === group.name && e.pod.running())
-        .map((e) => ({ ordinal: Number(e.pod.name.slice(group.name.length + 1)), revision: "r", ready: e.ready }));
+        // Running pods, and those the API server has but whose init containers hold them (the start guard refusing).
+        .filter((e) => e.workload.name === group.name && (e.pod.running() || held.includes(e.pod.name)))
+        .map((e) => ({
+          ordinal: Number(e.pod.name.slice(group.name.length + 1)),
+          revision: "r",
+          ready: e.ready && e.pod.running(),
+        }));
       const set = {
         podManagementPolicy: spec.podManagementPolicy,
         updateStrategy: spec.updateStrategy.type,
@@ -134,5 +131,23 @@ describe("the staging stack after a failover: every StatefulSet keeps reconcilin
       if (entry.workload.kind === "StatefulSet" && entry.pod.running())
         if ((await entry.pod.psql("SELECT pg_is_in_recovery()")) === "f") writers.push(name);
     expect(writers).toEqual([writer]);
+  }, 400_000);
+
+  it("after the second failover the old writer rejoins as a standby and the group reconciles (finding 1's fenced pod)", async () => {
+    // Recreated while the fence named no writer, pg-replica-0 was refused: OrderedReady then stops at ordinal 0.
+    expect((await controllerSteps("pg-replica-1", ["pg-replica-0"]))["pg-replica"]).toEqual({
+      wait: "pod 0 is not Running and Ready (OrderedReady)",
+    });
+    // The kubelet runs the init containers again (back-off): shut down cleanly before the fork, it rejoins.
+    await stack.harness.restart("pg-replica-0");
+    await stack.harness.waitReady("pg-replica-0", 180_000);
+    expect(stack.harness.pod("pg-replica-0").tail(2000)).toContain("rejoining as its standby");
+    expect(await stack.harness.pod("pg-replica-0").psql("SELECT pg_is_in_recovery()")).toBe("t");
+    const state = await stack.harness
+      .pod("pg-replica-1")
+      .psql("SELECT state FROM pg_stat_replication WHERE application_name = 'pg-replica-0'");
+    expect(state).toBe("streaming");
+    expect((await controllerSteps("pg-replica-1"))["pg-replica"]).toEqual({ done: true });
+    expect(roSelects("pg-replica-0")).toBe(true);
   }, 400_000);
 });

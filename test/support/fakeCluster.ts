@@ -5,8 +5,9 @@
  * writers or standbys with a received LSN. Every call is recorded, so a test can say what was touched and in which
  * order. The harness (test/harness) runs the same procedure against real servers; this covers the branches.
  */
-import { PROMOTE_SQL, RECEIVED_LSN_SQL } from "../../components/sql/promotionSql";
-import type { ClusterOps, PodState } from "../../components/kubernetes/statefulset/failover/ops";
+import { PROMOTE_SQL, RECEIVED_LSN_SQL, WRITER_LSN_SQL } from "../../components/sql/promotionSql";
+import type { PodState, RollOps } from "../../components/kubernetes/statefulset/failover/ops";
+import { allGroups } from "../../components/topology/queries";
 import type { SelfHostedTopology } from "../../components/topology/types";
 
 interface FakePod extends PodState {
@@ -15,7 +16,7 @@ interface FakePod extends PodState {
 }
 
 export interface FakeCluster {
-  ops: ClusterOps;
+  ops: RollOps;
   calls: string[];
   pods: Map<string, FakePod>;
   fence: Record<string, string>;
@@ -23,22 +24,33 @@ export interface FakeCluster {
   promoteAnswer: { value: string };
   /** Operations that fail once, by name (e.g. "rolloutRestart"). */
   failOnce: Set<string>;
+  /** Each StatefulSet's update revision (default "rev-1" for all); a recreated pod takes its group's. */
+  revisions: Map<string, string>;
+  /** Revisions whose pods never become Ready (a broken template). */
+  brokenRevisions: Set<string>;
 }
 
 export function fakeCluster(topology: SelfHostedTopology): FakeCluster {
   const calls: string[] = [];
   const pods = new Map<string, FakePod>();
   let uid = 0;
-  const add = (name: string, server: FakePod["server"], lsn: number) =>
+  const groupOfPod = new Map(allGroups(topology).flatMap((g) => g.members.map((m) => [m.name, g.name] as const)));
+  const revisions = new Map(allGroups(topology).map((g) => [g.name, "rev-1"]));
+  const brokenRevisions = new Set<string>();
+  const add = (name: string, server: FakePod["server"], lsn: number) => {
+    const revision = revisions.get(groupOfPod.get(name) ?? "") ?? "rev-1";
     pods.set(name, {
       uid: `uid-${++uid}`,
       node: `node-${name}`,
       nodeReady: "True",
       phase: "Running",
       terminating: false,
+      revision,
+      ready: server !== "down" && !brokenRevisions.has(revision),
       server,
       lsn,
     });
+  };
   add(topology.primary.name, "writer", 9000);
   topology.standbys.forEach((s, i) => add(s.name, "standby", 5000 - i * 100));
   const fence: Record<string, string> = { writer: topology.primary.name };
@@ -51,16 +63,18 @@ export function fakeCluster(topology: SelfHostedTopology): FakeCluster {
     if (pod.server === "down" || pod.phase !== "Running") throw new Error(`container not running in ${name}`);
     return pod;
   };
-  // A replica group recreates its deleted pod; the start guard refuses a writer's data directory (Pending).
+  // A replica group recreates its deleted pod (OnDelete or not: at its update revision); the start guard refuses a
+  // writer's data directory (Pending) unless the fence names it to rejoin (a switchover's old writer).
   const recreate = (name: string, old: FakePod) => {
     if (name === topology.primary.name) return;
-    add(name, old.server === "standby" ? "standby" : "down", old.lsn);
-    if (old.server !== "standby") pods.get(name)!.phase = "Pending";
+    const standby = old.server === "standby" || fence.rejoin === name;
+    add(name, standby ? "standby" : "down", old.lsn);
+    if (!standby) pods.get(name)!.phase = "Pending";
   };
   const failing = (op: string) => {
     if (failOnce.delete(op)) throw new Error(`${op} failed (injected)`);
   };
-  const ops: ClusterOps = {
+  const ops: RollOps = {
     async readConfigMap() {
       return { ...fence };
     },
@@ -113,6 +127,13 @@ export function fakeCluster(topology: SelfHostedTopology): FakeCluster {
       const [first] = statements;
       if (first === "SELECT pg_is_in_recovery()") return pod.server === "standby" ? "t" : "f";
       if (first === RECEIVED_LSN_SQL) return `${pod.server === "standby" ? "t" : "f"}|${pod.lsn}`;
+      if (first === WRITER_LSN_SQL) return `0/${pod.lsn.toString(16).toUpperCase()}`;
+      if (first?.startsWith("SELECT pg_is_in_recovery() AND")) return pod.server === "standby" ? "t" : "f";
+      const streaming = first?.match(/FROM pg_stat_replication WHERE application_name = '([^']+)'/)?.[1];
+      if (streaming !== undefined) {
+        const standby = pods.get(streaming);
+        return pod.server === "writer" && standby?.server === "standby" && standby.ready ? "streaming" : "";
+      }
       if (first === PROMOTE_SQL) {
         calls.push(`promote ${name}`);
         if (promoteAnswer.value === "t") pod.server = "writer";
@@ -125,7 +146,7 @@ export function fakeCluster(topology: SelfHostedTopology): FakeCluster {
       failing("rolloutRestart");
     },
     async listPods() {
-      return [];
+      return [`${topology.pools.write.service}-0`];
     },
     async execInPod() {
       return "";
@@ -134,6 +155,9 @@ export function fakeCluster(topology: SelfHostedTopology): FakeCluster {
       const writer = [...pods].find(([, p]) => p.server === "writer" && p.nodeReady === "True")?.[0];
       return `x\n${writer}|f`;
     },
+    async updateRevision(statefulSet) {
+      return revisions.get(statefulSet) ?? "";
+    },
   };
-  return { ops, calls, pods, fence, promoteAnswer, failOnce };
+  return { ops, calls, pods, fence, promoteAnswer, failOnce, revisions, brokenRevisions };
 }

@@ -79,6 +79,7 @@ describe("kubectl argv for the failover", () => {
       nodeReady: "Unknown",
       phase: "Running",
       terminating: true,
+      ready: false,
     });
     expect(sent[1]).toEqual([
       "--namespace",
@@ -92,6 +93,32 @@ describe("kubectl argv for the failover", () => {
     ]);
     const none = kubectlOps({ namespace: "pg-dev", timeoutS: 1 }, async () => "");
     expect(await none.podState("pg-primary-0")).toBeUndefined();
+  });
+
+  it("reads a pod's template revision and Ready condition, and its StatefulSet's update revision (kubernetes roll)", async () => {
+    const sent: string[][] = [];
+    const ops = kubectlOps({ namespace: "pg-dev", timeoutS: 120 }, async (args) => {
+      sent.push([...args]);
+      if (args.includes("pod"))
+        return JSON.stringify({
+          metadata: { uid: "u-2", labels: { "controller-revision-hash": "pg-replica-7d9f" } },
+          spec: { nodeName: "n1" },
+          status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] },
+        });
+      if (args.includes("statefulset")) return "pg-replica-5c4b\n";
+      return "True";
+    });
+    expect(await ops.podState("pg-replica-1")).toMatchObject({ revision: "pg-replica-7d9f", ready: true });
+    expect(await ops.updateRevision("pg-replica")).toBe("pg-replica-5c4b");
+    expect(sent.at(-1)).toEqual([
+      "--namespace",
+      "pg-dev",
+      "get",
+      "statefulset",
+      "pg-replica",
+      "-o",
+      "jsonpath={.status.updateRevision}",
+    ]);
   });
 
   it("runs SQL in the postgres container over its socket, one -c per statement", () => {

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { HANDOVER } from "../../components/facts/postgres";
+import { NO_WRITER } from "../../components/kubernetes/statefulset/failover/fence";
 import { renderStartGuardScript } from "../../components/render/startGuardScript";
 
 const dirs: string[] = [];
@@ -85,5 +86,93 @@ describe("start-guard.sh", () => {
     expect(guard(other, { POD_NAME: "pg-replica-2", FENCED_WRITER: "pg-replica-1", REJOIN: "pg-replica-0" }).code).toBe(
       1,
     );
+  });
+});
+
+/** An old writer's data directory after a failover, and a writer answering the replication commands (fake psql). */
+function oldWriter(options: { state: string; checkpoint: string; writerSystem?: string; history: string }) {
+  const dir = dataDir({ major: "15", state: options.state });
+  const lines = HANDOVER.controldataLines.value;
+  writeFileSync(
+    join(dir.bin, "pg_controldata"),
+    [
+      "#!/bin/sh",
+      `echo '${lines.state}:               ${options.state}'`,
+      `echo '${lines.systemId}:            7301234567890123456'`,
+      `echo '${lines.checkpoint}:           ${options.checkpoint}'`,
+      `echo "${lines.timeline}:       2"`,
+    ].join("\n"),
+  );
+  const history = options.history.replace(/\t/g, "\\t").replace(/\n/g, "\\n");
+  writeFileSync(
+    join(dir.bin, "psql"),
+    [
+      "#!/bin/bash",
+      `case "$*" in`,
+      `  *IDENTIFY_SYSTEM*) echo '${options.writerSystem ?? "7301234567890123456"}|3|0/6000000|' ;;`,
+      `  *"TIMELINE_HISTORY 3"*) printf '00000003.history|${history}\\n' ;;`,
+      `  *) exit 2 ;;`,
+      "esac",
+    ].join("\n"),
+  );
+  chmodSync(join(dir.bin, "psql"), 0o755);
+  return dir;
+}
+
+const connection = {
+  POD_NAME: "pg-replica-0",
+  FENCED_WRITER: "pg-replica-1",
+  PRIMARY_HOST: "pg-rw",
+  PRIMARY_PORT: "5432",
+  PRIMARY_SSLMODE: "require",
+  REPLICATION_USER: "replicator",
+  REPLICATION_PASSWORD: "s3cret",
+};
+const clean = HANDOVER.cleanShutdownStates.value.writer;
+const forkedAt = (lsn: string) => `1\t0/3000000\tno recovery target specified\n2\t${lsn}\tno recovery target specified`;
+
+describe("start-guard.sh: the old writer of a replica group after a failover", () => {
+  it("rejoins as a standby when it shut down cleanly before the writer's timeline forked from its own", () => {
+    const dir = oldWriter({ state: clean, checkpoint: "0/5000028", history: forkedAt("0/50000A0") });
+    const passfile = join(dir.pgdata, "..", "replication.pgpass");
+    const { code, log } = guard(dir, { ...connection, PASSFILE: passfile });
+    expect(log).toContain("it holds nothing pg-replica-1 lacks, rejoining as its standby");
+    expect(code).toBe(0);
+    expect(existsSync(join(dir.pgdata, "standby.signal"))).toBe(true);
+  });
+
+  it("refuses, deleting nothing, when it wrote past the fork (writes that exist only there)", () => {
+    const dir = oldWriter({ state: clean, checkpoint: "0/5000028", history: forkedAt("0/4F00000") });
+    const { code, log } = guard(dir, { ...connection, PASSFILE: join(dir.pgdata, "..", "p") });
+    expect(code).toBe(1);
+    expect(log).toContain("wrote past the point where pg-replica-1's timeline forked from timeline 2");
+    expect(log).toContain("refusing to start a second writer");
+    expect(existsSync(join(dir.pgdata, "standby.signal"))).toBe(false);
+    expect(existsSync(join(dir.pgdata, "PG_VERSION"))).toBe(true);
+  });
+
+  it("refuses a crashed old writer, another system, and a failover still under way", () => {
+    const crashed = oldWriter({ state: "in production", checkpoint: "0/5000028", history: forkedAt("0/50000A0") });
+    const env = { ...connection, PASSFILE: join(crashed.pgdata, "..", "p") };
+    expect(guard(crashed, env).log).toContain("was not shut down cleanly ('in production')");
+    const other = oldWriter({
+      state: clean,
+      checkpoint: "0/5000028",
+      history: forkedAt("0/50000A0"),
+      writerSystem: "1",
+    });
+    expect(guard(other, { ...env, PASSFILE: join(other.pgdata, "..", "p") }).log).toContain(
+      "not a fork of this pod's history",
+    );
+    const fenced = oldWriter({ state: clean, checkpoint: "0/5000028", history: forkedAt("0/50000A0") });
+    const during = guard(fenced, { ...env, PASSFILE: join(fenced.pgdata, "..", "p"), FENCED_WRITER: NO_WRITER });
+    expect(during.code).toBe(1);
+    for (const dir of [crashed, other, fenced]) expect(existsSync(join(dir.pgdata, "standby.signal"))).toBe(false);
+  });
+
+  it("never rejoins a pod without the replication connection (the primary's group)", () => {
+    const dir = oldWriter({ state: clean, checkpoint: "0/5000028", history: forkedAt("0/50000A0") });
+    expect(guard(dir, { POD_NAME: "pg-replica-0", FENCED_WRITER: "pg-replica-1" }).code).toBe(1);
+    expect(existsSync(join(dir.pgdata, "standby.signal"))).toBe(false);
   });
 });

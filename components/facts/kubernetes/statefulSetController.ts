@@ -143,4 +143,17 @@ export const STATEFULSET_CONTROLLER = {
       "init containers run again only when the whole Pod restarts (sandbox restart, or the Pod's containers all gone), not when an app container restarts",
     ),
   ),
+  /**
+   * Which template a pod was made from: the controller labels each pod with its revision's name
+   * (`controller-revision-hash`) and reports the newest template's as status.updateRevision; a pod whose label differs
+   * takes the newest template only when it is created again (OnDelete: when something deletes it).
+   */
+  podRevision: fact(
+    { podLabel: "controller-revision-hash", statusField: "updateRevision" },
+    cite(
+      "statefulSetController",
+      `${UTILS} getPodRevision, setPodRevision; ${CONTROL} updateStatefulSetStatus`,
+      'pod.Labels[apps.StatefulSetRevisionLabel] (= "controller-revision-hash"); status.UpdateRevision = updateRevision.Name',
+    ),
+  ),
 } as const;

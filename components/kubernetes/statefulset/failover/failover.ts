@@ -19,6 +19,7 @@ import { randomBytes } from "node:crypto";
 import { UserError } from "../../../ground/errors";
 import { synchronousAfterPromotion } from "../../../failover/promotion";
 import { PROMOTE_SQL, RECEIVED_LSN_SQL, promotedWriterSql, provingWriteSql } from "../../../sql/promotionSql";
+import { ensureSlotsSql } from "../../../sql/replicationSql";
 import { homeRegion, standbysOf } from "../../../topology/queries";
 import type { SelfHostedTopology, StandbyNode } from "../../../topology/types";
 import { names, writerSelector } from "../../conventions";
@@ -184,6 +185,7 @@ export async function failover(
   await markWriter(ops, target.name);
   const followers = topology.standbys.filter((s) => s.name !== target.name && s.name !== from);
   const synchronous = await promote(topology, ops, target, followers, log);
+  await keepSlotForRejoin(topology, ops, from, target.name, log);
   log(`rw follows ${target.name}; restarting the write pool`);
   await repoint(topology, ops, target.name);
   await ops.rolloutRestart(topology.pools.write.service);
@@ -221,6 +223,24 @@ async function resolveTarget(
     }
   }
   return chooseTarget(topology, ops, candidates, wanted, log);
+}
+
+/**
+ * An old writer from a replica group comes back by itself (its StatefulSet recreates it) and rejoins as a standby when
+ * it holds nothing the new writer lacks (render/startGuardScript.ts): its slot on the new writer lets it stream. The
+ * slot reserves no WAL until used (facts REPLICATION_SLOTS), so an old writer that never rejoins pins nothing.
+ */
+async function keepSlotForRejoin(
+  topology: SelfHostedTopology,
+  ops: ClusterOps,
+  from: string,
+  target: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const old = topology.standbys.find((s) => s.name === from);
+  if (!old) return;
+  log(`slot ${old.slot} on ${target}: ${from} may rejoin as its standby if it holds nothing ${target} lacks`);
+  await ops.sql(target, [ensureSlotsSql([old.slot])]);
 }
 
 /** What a force-deleted old writer may still do if its node runs after all (a partition rather than a shutdown). */

@@ -5,6 +5,7 @@
  * ignores later changes to its data, so these keys survive `pulumi up`.
  */
 import type { SelfHostedTopology } from "../../../topology/types";
+import { NO_WRITER_YET } from "../../../render/startGuardScript";
 import { names } from "../../conventions";
 import type { ClusterOps } from "./ops";
 
@@ -26,7 +27,7 @@ export const FENCE_KEYS = { from: "failover-from", to: "failover-to", step: "fai
  * start guard lets no writer's data directory start (the old writer's pod, recreated by a replica StatefulSet, stays
  * down). Backups (which exec into the fenced writer) fail until the fence names the new writer.
  */
-export const NO_WRITER = "none-failover-under-way";
+export const NO_WRITER = NO_WRITER_YET;
 
 export async function readFence(
   topology: SelfHostedTopology,

@@ -1,10 +1,10 @@
 /** ClusterOps carried out with kubectl; each operation's argv comes from a pure function (tested as text). */
 import { execFile } from "node:child_process";
-import { NODE_LOSS } from "../../../facts/kubernetes";
+import { NODE_LOSS, STATEFULSET_CONTROLLER } from "../../../facts/kubernetes";
 import { UserError } from "../../../ground/errors";
 import { PATHS } from "../../conventions";
 import { labelPodArgs } from "../roleLabels";
-import type { ClusterOps, PodState } from "./ops";
+import type { PodState, RollOps } from "./ops";
 
 export interface KubectlTarget {
   context?: string;
@@ -100,21 +100,31 @@ export const kubectlArgs = {
   ],
   exec: (deployment: string, command: readonly string[]) => ["exec", `deployment/${deployment}`, "--", ...command],
   getSelector: (name: string) => ["get", "service", name, "-o", "jsonpath={.spec.selector}"],
+  updateRevision: (statefulSet: string) => [
+    "get",
+    "statefulset",
+    statefulSet,
+    "-o",
+    `jsonpath={.status.${STATEFULSET_CONTROLLER.podRevision.value.statusField}}`,
+  ],
 };
 
 interface PodJson {
-  metadata: { uid: string; deletionTimestamp?: string };
+  metadata: { uid: string; deletionTimestamp?: string; labels?: Record<string, string> };
   spec: { nodeName?: string };
-  status?: { phase?: string };
+  status?: { phase?: string; conditions?: { type: string; status: string }[] };
 }
 
 /** The pod's part of PodState; its node's readiness is read separately. */
 export function podStateOf(pod: PodJson): Omit<PodState, "nodeReady"> {
+  const revision = pod.metadata.labels?.[STATEFULSET_CONTROLLER.podRevision.value.podLabel];
   return {
     uid: pod.metadata.uid,
     node: pod.spec.nodeName ?? "",
     phase: pod.status?.phase ?? "Unknown",
     terminating: pod.metadata.deletionTimestamp !== undefined,
+    ...(revision !== undefined ? { revision } : {}),
+    ready: pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
   };
 }
 
@@ -130,7 +140,7 @@ export function kubectlRunner(binary = "kubectl"): KubectlRunner {
     });
 }
 
-export function kubectlOps(target: KubectlTarget, run: KubectlRunner = kubectlRunner()): ClusterOps {
+export function kubectlOps(target: KubectlTarget, run: KubectlRunner = kubectlRunner()): RollOps {
   const k = (args: readonly string[]) => run([...kubectlArgs.base(target), ...args]);
   return {
     async readConfigMap(name) {
@@ -187,6 +197,9 @@ export function kubectlOps(target: KubectlTarget, run: KubectlRunner = kubectlRu
     },
     async execInDeployment(deployment, command) {
       return (await k(kubectlArgs.exec(deployment, command))).trim();
+    },
+    async updateRevision(statefulSet) {
+      return (await k(kubectlArgs.updateRevision(statefulSet))).trim();
     },
   };
 }

@@ -18,6 +18,10 @@ export interface PodState {
   phase: string;
   /** metadata.deletionTimestamp is set: deletion asked for, waiting for the kubelet to confirm. */
   terminating: boolean;
+  /** The revision of the template it was made from (its `controller-revision-hash` label), when read. */
+  revision?: string;
+  /** Its Ready condition is True (every readiness probe passes), when read. */
+  ready?: boolean;
 }
 
 export interface ClusterOps extends PodLabeller {
@@ -47,4 +51,10 @@ export interface ClusterOps extends PodLabeller {
   execInPod(pod: string, container: string, command: readonly string[]): Promise<string>;
   /** Runs a command in one of a Deployment's pods. */
   execInDeployment(deployment: string, command: readonly string[]): Promise<string>;
+}
+
+/** What `kubernetes roll` needs beyond the failover's operations. */
+export interface RollOps extends ClusterOps {
+  /** The StatefulSet's newest template revision (status.updateRevision). */
+  updateRevision(statefulSet: string): Promise<string>;
 }

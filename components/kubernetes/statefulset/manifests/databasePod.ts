@@ -84,7 +84,21 @@ const tlsMount = { name: "tls", mountPath: PATHS.tlsDir, readOnly: true };
 /** The server's socket: one emptyDir shared with the config-reloader and the refresher, which log in over it. */
 const socketMount = { name: SOCKET_VOLUME, mountPath: PATHS.socketDir };
 
-function startGuardContainer(topology: Topology): Container {
+/**
+ * What the start guard needs to let a replica group's old writer rejoin after a failover (render/startGuardScript.ts):
+ * the seed's replication connection. The primary's group has none: its pod never rejoins that way.
+ */
+function rejoinEnv(topology: Topology, group: NodeGroup): Env[] {
+  if (group.role === "primary" || !mayBeWriter(group)) return [];
+  return [
+    ...primaryHostEnv(topology, group),
+    { name: "REPLICATION_USER", value: topology.replication.user },
+    secretEnv(topology, "REPLICATION_PASSWORD", CREDENTIAL_KEYS.replication),
+    { name: "PASSFILE", value: PATHS.replicationPassfile },
+  ];
+}
+
+function startGuardContainer(topology: Topology, group: NodeGroup): Container {
   return {
     name: "start-guard",
     image: topology.kubernetes.images.postgres,
@@ -104,6 +118,7 @@ function startGuardContainer(topology: Topology): Container {
         name: "REJOIN",
         valueFrom: { configMapKeyRef: { name: names.fence(topology), key: "rejoin", optional: true } },
       },
+      ...rejoinEnv(topology, group),
     ],
     resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
     securityContext: containerSecurity(),
@@ -328,7 +343,7 @@ export function databasePodSpec(topology: Topology, group: NodeGroup): k8s.types
     terminationGracePeriodSeconds: shutdownGraceSeconds(group),
     affinity: antiAffinity(topology),
     initContainers: [
-      startGuardContainer(topology),
+      startGuardContainer(topology, group),
       // A restored stack's writer: its data directory from the repository, before the server's first start.
       ...restoreContainer(
         topology,
