@@ -5,7 +5,9 @@ export default defineConfig({
   test: {
     projects: [
       {
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"] },
+        // A hang guard, not a speed bound: the table and property tests run bash and PostgreSQL's tools per case, and
+        // CI runs this tier a second time beside the rehearsals, on a loaded machine.
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 30_000 },
       },
       {
         test: {
