@@ -10,3 +10,4 @@ export * from "./iam";
 export * from "./serverless";
 export * from "./cloudwatch";
 export * from "./clusterOptions";
+export * from "./engine";
