@@ -1,6 +1,7 @@
 /**
  * RDS Proxy, the managed counterpart of PgBouncer: its default endpoint for
- * writes and a READ_ONLY endpoint for reads. It logs in with a Secrets Manager
+ * writes and, in mode readWrite, a READ_ONLY endpoint for reads (writeOnly
+ * leaves reads on the cluster's reader endpoint; none creates no proxy). It logs in with a Secrets Manager
  * secret holding `username` and `password`: one the product writes (generated
  * password), or the one RDS manages (aurora.manageMasterUserPassword), read
  * through an IAM role that may read that secret only, and decrypt it only
@@ -58,7 +59,8 @@ export function proxyRolePolicy(secretArn: string, kmsKeyArn: string | undefined
 
 export class AuroraProxy extends pulumi.ComponentResource {
   declare readonly proxy: aws.rds.Proxy;
-  declare readonly readOnly: aws.rds.ProxyEndpoint;
+  /** Mode readWrite only: writeOnly sends reads to the cluster's reader endpoint instead. */
+  declare readonly readOnly: aws.rds.ProxyEndpoint | undefined;
   declare readonly secretArn: pulumi.Output<string>;
 
   constructor(name: string, args: AuroraProxyArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -68,8 +70,9 @@ export class AuroraProxy extends pulumi.ComponentResource {
     const network = { vpcSubnetIds: [...args.aurora.subnetIds], vpcSecurityGroupIds: [args.securityGroupId] };
     this.proxy = createRdsProxy(name, { role, policy, secretArn: this.secretArn, network, aurora: args.aurora }, this);
     createProxyTarget(name, this.proxy, args, this);
-    this.readOnly = createReadOnlyEndpoint(name, this.proxy, network, this);
-    this.registerOutputs({ endpoint: this.proxy.endpoint, readOnlyEndpoint: this.readOnly.endpoint });
+    this.readOnly =
+      args.aurora.proxy.mode === "readWrite" ? createReadOnlyEndpoint(name, this.proxy, network, this) : undefined;
+    this.registerOutputs({ endpoint: this.proxy.endpoint, readOnlyEndpoint: this.readOnly?.endpoint });
   }
 }
 
@@ -81,10 +84,10 @@ export interface ProxyArgs {
   instances: readonly Instance[];
 }
 
-/** The stack's proxy, when aurora.proxy.enabled: it logs in as the master user, with that password's secret. */
+/** The stack's proxy, unless aurora.proxy.mode is none: it logs in as the master user, with that password's secret. */
 export function createProxy(name: string, args: ProxyArgs, opts: InRegion): AuroraProxy | undefined {
   const { topology, cluster } = args;
-  if (!topology.aurora.proxy.enabled) return undefined;
+  if (topology.aurora.proxy.mode === "none") return undefined;
   return new AuroraProxy(
     `${name}-proxy`,
     {

@@ -27,6 +27,10 @@ import {
 import { snsTopicArn } from "./monitoringFields";
 import { MINIMUM_WINDOW_MINUTES, minutes, parseBackupWindow, parseMaintenanceWindow } from "./windows";
 
+/** Which pools go through RDS Proxy: both, the write pool only (reads on the cluster's reader endpoint), or none. */
+export const PROXY_MODES = ["readWrite", "writeOnly", "none"] as const;
+export type ProxyMode = (typeof PROXY_MODES)[number];
+
 const KEY_ARN_FIX =
   "write the key's ARN, arn:aws:kms:<region>:<account>:key/<key-id>; for an alias: aws kms describe-key --key-id alias/<name> --region <region> --query KeyMetadata.Arn --output text";
 
@@ -203,10 +207,25 @@ export const aurora = z.strictObject({
   ),
   proxy: z
     .strictObject({
-      enabled: doc(bool.prefault(true), "RDS Proxy for the write pool"),
+      mode: doc(
+        z.enum(PROXY_MODES).optional(),
+        "readWrite: writes and reads through RDS Proxy (with an OLAP reader, reads stay on the OLTP endpoint); writeOnly: writes only, reads on the cluster's reader endpoint; none: no proxy. Billed per vCPU of every instance either way",
+        "readWrite (none when enabled is false)",
+      ),
+      enabled: doc(bool.optional(), "the older form of mode: false is mode none", "true"),
       requireTls: doc(bool.prefault(true), "clients must use TLS to the proxy"),
       maxConnectionsPercent: doc(wholeNumber(1, 100, 90).prefault(90), "share of max_connections the proxy may use"),
       idleClientTimeout: doc(duration.prefault("30m"), "idle client connections are closed after this"),
+    })
+    .superRefine((proxy, ctx) => {
+      if (proxy.enabled === false && proxy.mode !== undefined && proxy.mode !== "none") {
+        fail(
+          ctx,
+          proxy,
+          `sets enabled: false and mode: ${proxy.mode}, which disagree`,
+          "remove aurora.proxy.enabled and keep aurora.proxy.mode (none drops the proxy)",
+        );
+      }
     })
     .prefault({}),
   autoscaling: doc(

@@ -5,6 +5,7 @@
  * backend: the Kubernetes or Aurora part exists exactly when that backend is
  * chosen, and a standby always has its slot.
  */
+import type { ProxyMode } from "../config/auroraFields";
 import type { Capacity } from "../config/capacity";
 import type { KubernetesEngine, NodeResources } from "../config/resolve";
 import type { ResolvedReplication } from "../config/replication";
@@ -237,7 +238,13 @@ export interface AuroraSettings {
   masterPasswordRotationDays?: number;
   logRetentionDays: number;
   iamDatabaseAuthentication: boolean;
-  proxy: { enabled: boolean; requireTls: boolean; maxConnectionsPercent: number; idleClientTimeoutS: number };
+  /** mode: readWrite (both pools through the proxy), writeOnly (reads on the cluster's reader endpoint), none. */
+  proxy: {
+    mode: ProxyMode;
+    requireTls: boolean;
+    maxConnectionsPercent: number;
+    idleClientTimeoutS: number;
+  };
   autoscaling?: { minReaders: number; maxReaders: number; metric: "cpu" | "connections"; target: number };
   alarms: AuroraAlarms;
   secondaries: readonly AuroraSecondary[];

@@ -11,3 +11,4 @@ export * from "./serverless";
 export * from "./cloudwatch";
 export * from "./clusterOptions";
 export * from "./engine";
+export * from "./proxyEndpoints";
