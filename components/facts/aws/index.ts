@@ -12,3 +12,4 @@ export * from "./cloudwatch";
 export * from "./clusterOptions";
 export * from "./engine";
 export * from "./proxyEndpoints";
+export * from "./tagging";

@@ -208,6 +208,13 @@ export const AWS_SOURCES = {
       "Reader endpoints for Amazon Aurora: each connection balanced among the Aurora Replicas; RDS Proxy read-only endpoints balance the same way",
     url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Endpoints.Reader.html",
   },
+  pulumiAwsTypes: {
+    title: "@pulumi/aws 7 resource argument types: which resources take tags (and so the provider's defaultTags)",
+    repo: "pulumi/pulumi-aws",
+    ref: "v7.48.0",
+    path: "sdk/nodejs",
+    note: "read from node_modules/@pulumi/aws (7.48.0) <module>/<resource>.d.ts",
+  },
   pulumiProxyEndpoint: {
     title: "@pulumi/aws 7 rds.ProxyEndpoint: targetRole READ_WRITE (default) or READ_ONLY",
     repo: "pulumi/pulumi-aws",
