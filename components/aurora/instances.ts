@@ -61,7 +61,8 @@ export function instanceArgs(
     dbSubnetGroupName: ctx.subnetGroupName,
     // Failover promotes the lowest tier: OLTP readers (1) before the OLAP reader (15).
     promotionTier: ROLES[node.role].promotionTier,
-    performanceInsightsEnabled: aurora.performanceInsights,
+    // Advanced Database Insights needs them (cluster.ts performanceInsightsOn; not imported: cluster.ts imports this).
+    performanceInsightsEnabled: aurora.performanceInsights || aurora.databaseInsights === "advanced",
     ...(ctx.monitoringRoleArn !== undefined
       ? { monitoringInterval: aurora.monitoringInterval, monitoringRoleArn: ctx.monitoringRoleArn }
       : {}),

@@ -5,7 +5,7 @@
  * Global Database regions built from them.
  */
 import { z } from "zod";
-import { ENGINE_LIFECYCLE, STORAGE } from "../facts/aws/clusterOptions";
+import { DATABASE_INSIGHTS, ENGINE_LIFECYCLE, STORAGE } from "../facts/aws/clusterOptions";
 import { CA_CERTIFICATES, LOG_RETENTION_DAYS } from "../facts/aws/limits";
 import { kmsKeyArnRegion } from "../facts/aws/provider";
 import {
@@ -155,7 +155,12 @@ export const aurora = z.strictObject({
   ),
   performanceInsights: doc(
     bool.prefault(false),
-    "Performance Insights on the cluster and every instance (secondary regions' and autoscaled readers included)",
+    "Performance Insights data (read in CloudWatch Database Insights: the Performance Insights console reached end of life) on the cluster and every instance (secondary regions' and autoscaled readers included)",
+  ),
+  databaseInsights: doc(
+    z.enum(DATABASE_INSIGHTS.modes.value).optional(),
+    "CloudWatch Database Insights mode on each cluster (instances inherit it): standard, or advanced (turns Performance Insights on with the 465 days' retention AWS requires)",
+    "not sent (AWS's default, standard)",
   ),
   monitoringInterval: doc(
     monitoringInterval.prefault(0),

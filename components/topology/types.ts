@@ -226,6 +226,8 @@ export interface AuroraSettings {
   storageType?: "aurora" | "aurora-iopt1";
   engineLifecycleSupport: "open-source-rds-extended-support" | "open-source-rds-extended-support-disabled";
   performanceInsights: boolean;
+  /** CloudWatch Database Insights mode on each cluster; absent: not sent. */
+  databaseInsights?: "standard" | "advanced";
   monitoringInterval: number;
   autoMinorVersionUpgrade: boolean;
   allowMajorVersionUpgrade: boolean;

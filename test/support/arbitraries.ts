@@ -398,6 +398,7 @@ const auroraOptions = fc.record(
     skipFinalSnapshot: fc.boolean(),
     backupRetentionDays: fc.integer({ min: 1, max: 35 }),
     performanceInsights: fc.boolean(),
+    databaseInsights: fc.constantFrom("standard", "advanced"),
     monitoringInterval: fc.constantFrom(0, 1, 60),
     manageMasterUserPassword: fc.boolean(),
     logRetentionDays: fc.constantFrom(0, 7, 30, 365),
