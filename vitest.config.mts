@@ -17,6 +17,8 @@ export default defineConfig({
           // Each file builds whole resource graphs; Pulumi's runtime state is per process.
           pool: "forks",
           testTimeout: 30_000,
+          // A file's first program run (the Pulumi runtime's start) exceeded the 10 s default on a loaded machine.
+          hookTimeout: 60_000,
         },
       },
       {

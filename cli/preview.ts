@@ -4,7 +4,11 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { type PreviewIdentity, runPreview } from "../components/preview/cycle";
 import { type Automation, cloudDriver, pulumiAutomation, removeCloudPreview } from "../components/preview/cloudDriver";
 import { localDriver, localPreviewRunner, removeLocalPreview } from "../components/preview/localDriver";
+import { reapPreviews } from "../components/preview/reap";
+import type { ReapApi } from "../components/preview/reap";
+import { awsReapApi } from "../components/preview/reapAws";
 import { runIntegrationSuite } from "../components/preview/suite";
+import { readStackConfig } from "../components/config/stackFile";
 import { previewMarkdown } from "../components/preview/summary";
 import { checkChangeId, previewStackName } from "../components/preview/template";
 import { DEFAULT_STACKS_DIR, PROJECT_ROOT } from "../components/ground/paths";
@@ -136,8 +140,43 @@ function previewOptions(command: Command): Command {
     );
 }
 
+/** The regions an Aurora preview template deploys to: its region and each crossRegion entry's. */
+export function templateRegions(stacksDir: string, template: string): string[] {
+  const config = readStackConfig(stacksDir, template);
+  const region = config["pg-read-replicas:region"];
+  const cross = JSON.parse(config["pg-read-replicas:crossRegion"] ?? "[]") as Array<{ region: string }>;
+  return [...new Set([...(region ? [region] : []), ...cross.map((c) => c.region)])];
+}
+
+interface ReapOptions {
+  olderThan: number;
+  dryRun?: boolean;
+  region?: string[];
+  stack: string;
+  stacksDir: string;
+}
+
+async function previewReap(options: ReapOptions, api: ReapApi): Promise<number> {
+  const regions = options.region ?? templateRegions(options.stacksDir, options.stack);
+  const report = await reapPreviews(api, {
+    regions,
+    now: new Date(),
+    olderThanMs: options.olderThan,
+    dryRun: options.dryRun ?? false,
+    log: stderr,
+  });
+  stderr(
+    `${options.dryRun ? "Would delete" : "Deleted"} ${options.dryRun ? report.remove.length : report.deleted.length}, failed ${report.failed.length}, by hand ${report.byHand.length}, refused ${report.refused.length}, not expired ${report.kept} (regions ${regions.join(", ")}).`,
+  );
+  return report.failed.length > 0 ? 1 : 0;
+}
+
 /** `automation` is Pulumi's LocalWorkspace; a test hands in another. */
-export function previewCommands(root: Command, automation: () => Promise<Automation> = pulumiAutomation): void {
+export function previewCommands(
+  root: Command,
+  automation: () => Promise<Automation> = pulumiAutomation,
+  reapApi: ReapApi = awsReapApi,
+): void {
   const preview = root
     .command("preview")
     .description("a per-change stack from a template: deploy, verify, run the integration suite, tear down");
@@ -163,4 +202,21 @@ export function previewCommands(root: Command, automation: () => Promise<Automat
   previewOptions(
     preview.command("down").description("remove a preview left by --keep or by a teardown that did not finish"),
   ).action((options: PreviewOptions) => previewDown(options, automation));
+  preview
+    .command("reap")
+    .description(
+      "delete AWS resources of previews whose expiry tag passed longer ago than --older-than, in dependency order; anything without the tag is refused",
+    )
+    .requiredOption(
+      "--older-than <duration>",
+      "how long past its expiry a preview must be, e.g. 0s or 6h",
+      durationOption,
+    )
+    .option("--dry-run", "list what would be deleted, delete nothing")
+    .option("--region <region...>", "regions to search (default: the template's region and crossRegion regions)")
+    .option("--stack <template>", "the Aurora preview template whose regions to search", stackName, "aurora-pr")
+    .option("--stacks-dir <dir>", "directory of Pulumi.<stack>.yaml files", DEFAULT_STACKS_DIR)
+    .action(async (options: ReapOptions) => {
+      process.exitCode = await previewReap(options, reapApi);
+    });
 }

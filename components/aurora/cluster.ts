@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { CLUSTER_LEVEL_MONITORING } from "../facts/aws/clusterOptions";
+import { CLUSTER_LEVEL_MONITORING, DATABASE_INSIGHTS } from "../facts/aws/clusterOptions";
 import { DATA_API } from "../facts/aws/dataApi";
 import { GLOBAL_FROM_EXISTING_CLUSTER } from "../facts/aws/replacement";
 import type { AuroraSettings, AuroraTopology } from "../topology/types";
@@ -85,6 +85,22 @@ function identifierKeepers(topology: AuroraTopology, network: AuroraNetwork): Re
  * Insights and enhanced monitoring at cluster level (facts: CLUSTER_LEVEL_MONITORING), so a secondary region's
  * readers and the readers autoscaling adds get them too, not only the instances the program creates.
  */
+/** Advanced Database Insights needs Performance Insights, so it turns them on. */
+export function performanceInsightsOn(aurora: AuroraSettings): boolean {
+  return aurora.performanceInsights || aurora.databaseInsights === "advanced";
+}
+
+/** The cluster's Database Insights mode; advanced with the retention AWS requires of it. */
+function databaseInsightsArgs(aurora: AuroraSettings): Partial<aws.rds.ClusterArgs> {
+  if (aurora.databaseInsights === undefined) return {};
+  return {
+    databaseInsightsMode: aurora.databaseInsights,
+    ...(aurora.databaseInsights === "advanced"
+      ? { performanceInsightsRetentionPeriod: DATABASE_INSIGHTS.advancedRetentionDays.value }
+      : {}),
+  };
+}
+
 export function clusterOptionArgs(
   aurora: AuroraSettings,
   monitoringRoleArn?: pulumi.Input<string>,
@@ -92,9 +108,10 @@ export function clusterOptionArgs(
   return {
     ...(aurora.storageType !== undefined ? { storageType: aurora.storageType } : {}),
     engineLifecycleSupport: aurora.engineLifecycleSupport,
-    ...(CLUSTER_LEVEL_MONITORING.performanceInsights.value && aurora.performanceInsights
+    ...(CLUSTER_LEVEL_MONITORING.performanceInsights.value && performanceInsightsOn(aurora)
       ? { performanceInsightsEnabled: true }
       : {}),
+    ...databaseInsightsArgs(aurora),
     ...(CLUSTER_LEVEL_MONITORING.enhancedMonitoring.value && monitoringRoleArn !== undefined
       ? { monitoringInterval: aurora.monitoringInterval, monitoringRoleArn }
       : {}),

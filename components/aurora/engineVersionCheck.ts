@@ -6,10 +6,8 @@
  * one AWS no longer offers. Pure: the SDK call belongs in check/awsApi.ts (check-time code: layers.test.ts), which
  * implements EngineVersionApi with DescribeDBEngineVersions (Engine, DBParameterGroupFamily, every page by Marker).
  */
+import { AURORA_ENGINE, parameterGroupFamily } from "../facts/aws/engine";
 import { majorOf } from "./versions";
-
-/** instances.ts ENGINE, repeated: check-time code may import this file, and instances.ts reaches Pulumi. */
-const ENGINE = "aurora-postgresql";
 
 export interface ListedEngineVersion {
   engineVersion: string;
@@ -53,10 +51,10 @@ export async function checkEngineVersion(
   version: string,
   regions: readonly string[],
 ): Promise<string[]> {
-  const family = `${ENGINE}${majorOf(version)}`;
+  const family = parameterGroupFamily(majorOf(version));
   const answers = await Promise.all(
     regions.map(async (region) =>
-      engineVersionProblem(version, region, await api.listEngineVersions(region, ENGINE, family)),
+      engineVersionProblem(version, region, await api.listEngineVersions(region, AURORA_ENGINE.name.value, family)),
     ),
   );
   return answers.filter((p): p is string => p !== undefined);

@@ -1,14 +1,13 @@
 /** Aurora instance and cluster arguments from the Topology. Pure: tests call these directly. */
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AURORA_ENGINE } from "../facts/aws/engine";
 import { ROLES } from "../topology/roles";
 import type { AuroraSettings, AuroraTopology, DatabaseNode } from "../topology/types";
 import { finalSnapshotIdentifier } from "./identifiers";
 import { clusterProtection } from "./protection";
 import { INHERITED_ARGUMENTS, backupArgs, restoreArgs } from "./restore";
 import type { VersionPolicy } from "./versions";
-
-export const ENGINE = "aurora-postgresql";
 
 /** The nodes of the primary region's cluster: the writer first (the first instance created becomes writer). */
 export function primaryClusterNodes(topology: AuroraTopology): DatabaseNode[] {
@@ -35,7 +34,7 @@ export function instanceClassOf(aurora: AuroraSettings, node: DatabaseNode): str
 /** What every instance shares, in the primary region and in secondaries. */
 export function commonInstanceArgs(aurora: AuroraSettings): Partial<aws.rds.ClusterInstanceArgs> {
   return {
-    engine: ENGINE,
+    engine: AURORA_ENGINE.name.value,
     // No engineVersion: an instance runs its cluster's version, and upgrades happen on the cluster.
     publiclyAccessible: false,
     autoMinorVersionUpgrade: aurora.autoMinorVersionUpgrade,
@@ -55,14 +54,15 @@ export function instanceArgs(
   const { aurora } = topology;
   return {
     ...commonInstanceArgs(aurora),
-    engine: ENGINE,
+    engine: AURORA_ENGINE.name.value,
     clusterIdentifier: ctx.clusterId,
     instanceClass: instanceClassOf(aurora, node),
     dbParameterGroupName: ctx.parameterGroupName,
     dbSubnetGroupName: ctx.subnetGroupName,
     // Failover promotes the lowest tier: OLTP readers (1) before the OLAP reader (15).
     promotionTier: ROLES[node.role].promotionTier,
-    performanceInsightsEnabled: aurora.performanceInsights,
+    // Advanced Database Insights needs them (cluster.ts performanceInsightsOn; not imported: cluster.ts imports this).
+    performanceInsightsEnabled: aurora.performanceInsights || aurora.databaseInsights === "advanced",
     ...(ctx.monitoringRoleArn !== undefined
       ? { monitoringInterval: aurora.monitoringInterval, monitoringRoleArn: ctx.monitoringRoleArn }
       : {}),
@@ -123,7 +123,7 @@ export function clusterArgs(topology: AuroraTopology, ctx: ClusterContext): aws.
   const { aurora } = topology;
   return {
     clusterIdentifier: ctx.clusterId,
-    engine: ENGINE,
+    engine: AURORA_ENGINE.name.value,
     engineVersion: aurora.engineVersion,
     ...contents(topology, ctx),
     port: topology.port,

@@ -36,10 +36,15 @@ function mergedNotes(notes: readonly AuroraNote[]): string[] {
   return [...groups.values()].map(({ note, roles }) => describeNote(note, roles));
 }
 
+/** Where pools.read goes when the proxy does not serve it. */
+function readEndpointName(olap: boolean): string {
+  return olap ? "the OLTP custom endpoint" : "the cluster's reader endpoint";
+}
+
 /** What the proxy costs: every instance's vCPUs, readers the proxy never routes to included (item 7). */
 export function proxyCostNote(topology: AuroraTopology, olap: boolean): string | undefined {
-  if (!topology.aurora.proxy.enabled || !PROXY_BILLING.perVcpuOfEveryInstance.value) return undefined;
   const { aurora } = topology;
+  if (aurora.proxy.mode === "none" || !PROXY_BILLING.perVcpuOfEveryInstance.value) return undefined;
   const counted = [
     `the writer (${aurora.instanceClass.writer})`,
     `${topology.standbys.filter((s) => !s.remote && s.role !== "olap").length} OLTP reader(s) (${aurora.instanceClass.reader})`,
@@ -48,21 +53,31 @@ export function proxyCostNote(topology: AuroraTopology, olap: boolean): string |
       ? [`up to ${aurora.autoscaling.maxReaders} readers in all while autoscaling adds them`]
       : []),
   ];
-  const unused = olap ? " although no read goes through the proxy here (pools.read is the OLTP custom endpoint)" : "";
-  return `RDS Proxy is billed per vCPU-hour of every instance in the cluster (minimum ${PROXY_BILLING.minimumVcpus.value} vCPUs): ${counted.join(", ")}${unused}. aurora.proxy.enabled: false drops it (pools.write is then the cluster endpoint, pools.read the reader endpoint).`;
+  const noReads = olap || aurora.proxy.mode === "writeOnly";
+  const unused = noReads
+    ? ` although no read goes through the proxy here (pools.read is ${readEndpointName(olap)})`
+    : "";
+  return `RDS Proxy is billed per vCPU-hour of every instance in the cluster (minimum ${PROXY_BILLING.minimumVcpus.value} vCPUs), whichever endpoint reads take: ${counted.join(", ")}${unused}. aurora.proxy.mode: none drops it (pools.write is then the cluster endpoint, pools.read ${readEndpointName(olap)}); writeOnly keeps it for writes and costs the same.`;
 }
 
 function poolNotes(topology: AuroraTopology, olap: boolean, proxyReadOnlyEndpoint: string | undefined): string[] {
-  if (!topology.aurora.proxy.enabled) {
-    return [
-      "RDS Proxy is disabled (aurora.proxy.enabled: false): pools.write is the cluster endpoint and pools.read the reader endpoint, without connection pooling.",
-    ];
+  const reads = readEndpointName(olap);
+  switch (topology.aurora.proxy.mode) {
+    case "none":
+      return [
+        `RDS Proxy is off (aurora.proxy.mode: none): pools.write is the cluster endpoint and pools.read ${reads}, without connection pooling.`,
+      ];
+    case "writeOnly":
+      return [
+        `pools.write is RDS Proxy; pools.read is ${reads}, served with an RDS CA certificate (see tls.endpoints): aurora.proxy.mode writeOnly creates no READ_ONLY proxy endpoint.`,
+      ];
+    case "readWrite":
+      return olap
+        ? [
+            `pools.read is the OLTP custom endpoint, not RDS Proxy: a proxy's READ_ONLY endpoint cannot exclude a reader, so ${proxyReadOnlyEndpoint ?? "it"} would send OLTP reads to the OLAP reader too. pools.write is RDS Proxy. aurora.proxy.mode: writeOnly drops that unused endpoint.`,
+          ]
+        : [];
   }
-  return olap
-    ? [
-        `pools.read is the OLTP custom endpoint, not RDS Proxy: a proxy's READ_ONLY endpoint cannot exclude a reader, so ${proxyReadOnlyEndpoint ?? "it"} would send OLTP reads to the OLAP reader too. pools.write is RDS Proxy.`,
-      ]
-    : [];
 }
 
 function scalingNotes(topology: AuroraTopology, olap: boolean): string[] {

@@ -18,7 +18,8 @@ export interface CreatedEndpoints {
   /** OLTP readers only: the custom endpoint excluding the OLAP reader, or the cluster's reader endpoint. */
   oltpReader: pulumi.Input<string>;
   olap?: pulumi.Input<string>;
-  proxy?: { write: pulumi.Input<string>; readOnly: pulumi.Input<string> };
+  /** readOnly in aurora.proxy.mode readWrite only. */
+  proxy?: { write: pulumi.Input<string>; readOnly?: pulumi.Input<string> };
   instances: ReadonlyArray<{ node: DatabaseNode; identifier: pulumi.Input<string>; endpoint: pulumi.Input<string> }>;
   secondaries: ReadonlyArray<{
     region: string;
@@ -94,7 +95,11 @@ function tlsOf(topology: AuroraTopology, created: CreatedEndpoints, pools: pulum
     ...created.instances.map((i) => i.endpoint),
     ...created.secondaries.flatMap((s) => [s.readerEndpoint, ...s.readers.map((r) => r.endpoint)]),
   ]);
-  const proxy = hosts(created.proxy ? [created.proxy.write, created.proxy.readOnly] : []);
+  const proxy = hosts(
+    created.proxy
+      ? [created.proxy.write, ...(created.proxy.readOnly !== undefined ? [created.proxy.readOnly] : [])]
+      : [],
+  );
   return pulumi
     .all([cluster, proxy, pools])
     .apply(([c, p, { write, read, olap }]) =>
@@ -110,8 +115,10 @@ export function auroraStackOutputs(
 ): StackOutputValues {
   const at: At = (host) => pulumi.output(host).apply((h) => ({ host: h, port: topology.port }));
   const readerEndpoint = at(created.oltpReader);
-  // With an OLAP reader, the proxy's READ_ONLY endpoint would reach it too: reads use the OLTP endpoint.
-  const readPool = created.olap !== undefined || !created.proxy ? readerEndpoint : at(created.proxy.readOnly);
+  // With an OLAP reader, the proxy's READ_ONLY endpoint would reach it too: reads use the OLTP endpoint. Without a
+  // READ_ONLY endpoint (aurora.proxy.mode writeOnly or none), reads use it as well.
+  const proxyReads = created.olap === undefined ? created.proxy?.readOnly : undefined;
+  const readPool = proxyReads !== undefined ? at(proxyReads) : readerEndpoint;
   const common = commonOutputs(topology);
   return toOutputValues(
     {
@@ -152,7 +159,9 @@ function endpointsOf(created: CreatedResources): CreatedEndpoints {
     writer: cluster.endpoint,
     oltpReader: endpoints ? endpoints.oltp.endpoint : cluster.readerEndpoint,
     ...(endpoints ? { olap: endpoints.olap.endpoint } : {}),
-    ...(proxy ? { proxy: { write: proxy.proxy.endpoint, readOnly: proxy.readOnly.endpoint } } : {}),
+    ...(proxy
+      ? { proxy: { write: proxy.proxy.endpoint, ...(proxy.readOnly ? { readOnly: proxy.readOnly.endpoint } : {}) } }
+      : {}),
     instances: created.instances.map((i) => ({
       node: i.node,
       identifier: i.resource.identifier,

@@ -1,10 +1,11 @@
 /**
  * RDS Proxy, the managed counterpart of PgBouncer: its default endpoint for
- * writes and a READ_ONLY endpoint for reads. Clients log in with the users of
- * its Secrets Manager secrets (each holding `username` and `password`): the
- * application role's and the master user's (credentials.ts), read through an
- * IAM role that may read those secrets only, and decrypt them only through
- * Secrets Manager in the proxy's region.
+ * writes and, in mode readWrite, a READ_ONLY endpoint for reads (writeOnly leaves
+ * reads on the cluster's reader endpoint; none creates no proxy). Clients log in
+ * with the users of its Secrets Manager secrets (each holding `username` and
+ * `password`): the application role's and the master user's (credentials.ts),
+ * read through an IAM role that may read those secrets only, and decrypt them
+ * only through Secrets Manager in the proxy's region.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -52,7 +53,8 @@ export function proxyRolePolicy(secretArns: readonly string[], kmsKeyArn: string
 
 export class AuroraProxy extends pulumi.ComponentResource {
   declare readonly proxy: aws.rds.Proxy;
-  declare readonly readOnly: aws.rds.ProxyEndpoint;
+  /** Mode readWrite only: writeOnly sends reads to the cluster's reader endpoint instead. */
+  declare readonly readOnly: aws.rds.ProxyEndpoint | undefined;
   declare readonly secretArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: AuroraProxyArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -66,8 +68,9 @@ export class AuroraProxy extends pulumi.ComponentResource {
       this,
     );
     createProxyTarget(name, this.proxy, args, this);
-    this.readOnly = createReadOnlyEndpoint(name, this.proxy, network, this);
-    this.registerOutputs({ endpoint: this.proxy.endpoint, readOnlyEndpoint: this.readOnly.endpoint });
+    this.readOnly =
+      args.aurora.proxy.mode === "readWrite" ? createReadOnlyEndpoint(name, this.proxy, network, this) : undefined;
+    this.registerOutputs({ endpoint: this.proxy.endpoint, readOnlyEndpoint: this.readOnly?.endpoint });
   }
 }
 
@@ -82,10 +85,10 @@ export interface ProxyArgs {
   instances: readonly Instance[];
 }
 
-/** The stack's proxy, when aurora.proxy.enabled: clients log in as the application role, or as the master. */
+/** The stack's proxy, unless aurora.proxy.mode is none: clients log in as the application role, or as the master. */
 export function createProxy(name: string, args: ProxyArgs, opts: InRegion): AuroraProxy | undefined {
   const { topology, cluster } = args;
-  if (!topology.aurora.proxy.enabled) return undefined;
+  if (topology.aurora.proxy.mode === "none") return undefined;
   return new AuroraProxy(
     `${name}-proxy`,
     {

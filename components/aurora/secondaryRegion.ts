@@ -9,12 +9,13 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AURORA_ENGINE } from "../facts/aws/engine";
 import { GLOBAL_DATABASE } from "../facts/aws/limits";
 import { ROLES } from "../topology/roles";
 import type { AuroraSecondary, AuroraTopology } from "../topology/types";
 import { clusterOptionArgs, createClusterIdentifier } from "./cluster";
 import { clusterIdentifier } from "./identifiers";
-import { ENGINE, commonInstanceArgs } from "./instances";
+import { commonInstanceArgs } from "./instances";
 import { createLogGroup } from "./logGroup";
 import { type AuroraNetwork, createSecondaryNetwork } from "./network";
 import { type AuroraParameterGroups, createParameterGroups } from "./parameterGroups";
@@ -84,7 +85,7 @@ function createSecondaryCluster(name: string, args: SecondaryClusterArgs, parent
     `${name}-cluster`,
     {
       clusterIdentifier: args.clusterId,
-      engine: ENGINE,
+      engine: AURORA_ENGINE.name.value,
       engineVersion: aurora.engineVersion,
       globalClusterIdentifier: args.globalClusterIdentifier,
       dbSubnetGroupName: network.subnetGroup.name,
@@ -133,7 +134,7 @@ function createSecondaryReaders(
         `${name}-reader-${ordinal}`,
         {
           ...commonInstanceArgs(args.topology.aurora),
-          engine: ENGINE,
+          engine: AURORA_ENGINE.name.value,
           clusterIdentifier: args.cluster.id,
           instanceClass: secondary.readerClass,
           dbParameterGroupName: args.parameters.forRole("reader").name,

@@ -5,6 +5,7 @@
  */
 import { AUTOSCALING, GLOBAL_DATABASE } from "../facts/aws/limits";
 import { RDS_IAM_ROLE_REFUSES_PASSWORDS } from "../facts/aws/iam";
+import { PROXY_ENDPOINTS } from "../facts/aws/proxyEndpoints";
 import type { ResolvedAurora } from "../config/resolve";
 import { parseBackupWindow, parseMaintenanceWindow, windowsOverlap } from "../config/windows";
 import type { Check } from "../topology/validate/rule";
@@ -127,6 +128,19 @@ function iamAuthentication(config: ResolvedAurora): Check {
   };
 }
 
+/**
+ * With an OLAP reader, pools.read cannot be the proxy's READ_ONLY endpoint (it reaches every reader, the OLAP one too),
+ * so in mode readWrite that endpoint is created for nothing; the proxy is billed per instance either way.
+ */
+function proxyReads(config: ResolvedAurora): Check {
+  return ({ warnings }) => {
+    if (config.aurora.proxy.mode !== "readWrite" || !config.olap.enabled) return;
+    warnings.push(
+      `aurora.proxy.mode is readWrite with an OLAP reader: the proxy's READ_ONLY endpoint ${PROXY_ENDPOINTS.readOnlyReachesEveryReader.value ? "reaches every reader, the OLAP reader included" : "cannot exclude a reader"}, so pools.read stays on the OLTP custom endpoint and that endpoint goes unused. Set aurora.proxy.mode: writeOnly (or none: the proxy is billed per vCPU of every instance, whichever endpoint reads take).`,
+    );
+  };
+}
+
 export function auroraOptionRules(config: ResolvedAurora): Check[] {
   return [
     managedPassword(config),
@@ -135,5 +149,6 @@ export function auroraOptionRules(config: ResolvedAurora): Check[] {
     replacement(config),
     promotion(config),
     iamAuthentication(config),
+    proxyReads(config),
   ];
 }

@@ -2,6 +2,7 @@
  * The aurora block of an Aurora stack and its Global Database regions, resolved once: the reader
  * class from the writer's, a region's clients from allowedCidrs, the proxy's idle timeout in seconds.
  */
+import type { ProxyMode } from "./auroraFields";
 import { type AuroraConfig, type SelfHostedConfig, selfHostedConfigSchema } from "./schema";
 
 export interface AuroraRegionEntry {
@@ -19,7 +20,7 @@ export type ResolvedAuroraBlock = Omit<AuroraConfig["aurora"], "instanceClass" |
   /** The application role's name (aurora.appUser, else `<user>_app`). */
   appUser: string;
   instanceClass: { writer: string; reader: string; olap?: string };
-  proxy: { enabled: boolean; requireTls: boolean; maxConnectionsPercent: number; idleClientTimeoutS: number };
+  proxy: { mode: ProxyMode; requireTls: boolean; maxConnectionsPercent: number; idleClientTimeoutS: number };
 };
 
 /**
@@ -47,7 +48,7 @@ export function resolveAuroraBlock(aurora: AuroraConfig["aurora"], user: string)
       ...(aurora.instanceClass.olap ? { olap: aurora.instanceClass.olap } : {}),
     },
     proxy: {
-      enabled: aurora.proxy.enabled,
+      mode: aurora.proxy.mode ?? (aurora.proxy.enabled === false ? "none" : "readWrite"),
       requireTls: aurora.proxy.requireTls,
       maxConnectionsPercent: aurora.proxy.maxConnectionsPercent,
       idleClientTimeoutS: Math.round(aurora.proxy.idleClientTimeout / 1000),

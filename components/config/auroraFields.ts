@@ -5,7 +5,7 @@
  * Global Database regions built from them.
  */
 import { z } from "zod";
-import { ENGINE_LIFECYCLE, STORAGE } from "../facts/aws/clusterOptions";
+import { DATABASE_INSIGHTS, ENGINE_LIFECYCLE, STORAGE } from "../facts/aws/clusterOptions";
 import { CA_CERTIFICATES, LOG_RETENTION_DAYS } from "../facts/aws/limits";
 import { kmsKeyArnRegion } from "../facts/aws/provider";
 import {
@@ -27,6 +27,10 @@ import {
 } from "./fields";
 import { snsTopicArn } from "./monitoringFields";
 import { MINIMUM_WINDOW_MINUTES, minutes, parseBackupWindow, parseMaintenanceWindow } from "./windows";
+
+/** Which pools go through RDS Proxy: both, the write pool only (reads on the cluster's reader endpoint), or none. */
+export const PROXY_MODES = ["readWrite", "writeOnly", "none"] as const;
+export type ProxyMode = (typeof PROXY_MODES)[number];
 
 const KEY_ARN_FIX =
   "write the key's ARN, arn:aws:kms:<region>:<account>:key/<key-id>; for an alias: aws kms describe-key --key-id alias/<name> --region <region> --query KeyMetadata.Arn --output text";
@@ -152,7 +156,12 @@ export const aurora = z.strictObject({
   ),
   performanceInsights: doc(
     bool.prefault(false),
-    "Performance Insights on the cluster and every instance (secondary regions' and autoscaled readers included)",
+    "Performance Insights data (read in CloudWatch Database Insights: the Performance Insights console reached end of life) on the cluster and every instance (secondary regions' and autoscaled readers included)",
+  ),
+  databaseInsights: doc(
+    z.enum(DATABASE_INSIGHTS.modes.value).optional(),
+    "CloudWatch Database Insights mode on each cluster (instances inherit it): standard, or advanced (turns Performance Insights on with the 465 days' retention AWS requires)",
+    "not sent (AWS's default, standard)",
   ),
   monitoringInterval: doc(
     monitoringInterval.prefault(0),
@@ -209,10 +218,25 @@ export const aurora = z.strictObject({
   ),
   proxy: z
     .strictObject({
-      enabled: doc(bool.prefault(true), "RDS Proxy for the write pool"),
+      mode: doc(
+        z.enum(PROXY_MODES).optional(),
+        "readWrite: writes and reads through RDS Proxy (with an OLAP reader, reads stay on the OLTP endpoint); writeOnly: writes only, reads on the cluster's reader endpoint; none: no proxy. Billed per vCPU of every instance either way",
+        "readWrite (none when enabled is false)",
+      ),
+      enabled: doc(bool.optional(), "the older form of mode: false is mode none", "true"),
       requireTls: doc(bool.prefault(true), "clients must use TLS to the proxy"),
       maxConnectionsPercent: doc(wholeNumber(1, 100, 90).prefault(90), "share of max_connections the proxy may use"),
       idleClientTimeout: doc(duration.prefault("30m"), "idle client connections are closed after this"),
+    })
+    .superRefine((proxy, ctx) => {
+      if (proxy.enabled === false && proxy.mode !== undefined && proxy.mode !== "none") {
+        fail(
+          ctx,
+          proxy,
+          `sets enabled: false and mode: ${proxy.mode}, which disagree`,
+          "remove aurora.proxy.enabled and keep aurora.proxy.mode (none drops the proxy)",
+        );
+      }
     })
     .prefault({}),
   autoscaling: doc(

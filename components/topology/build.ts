@@ -1,6 +1,7 @@
 /** Resolved (and admitted) config → Topology: every name, node, pool and setting assembled once. */
 import type { ResolvedAurora, ResolvedConfig, ResolvedSelfHosted } from "../config/resolve";
 import { MAX_REPLICAS } from "../config/schema";
+import { parameterGroupFamily } from "../facts/aws/engine";
 import { buildBackup, buildRestore } from "./backup";
 import { hashed } from "./hash";
 import { nodeName, olapGroupName, primaryGroupName, replicaGroupName, slotName } from "./names";
@@ -208,7 +209,7 @@ function auroraSettings(config: ResolvedAurora): AuroraSettings {
   const { autoscaling, kmsKeyId, ...rest } = aurora;
   return {
     ...rest,
-    family: `aurora-postgresql${aurora.engineVersion.split(".")[0]}`,
+    family: parameterGroupFamily(aurora.engineVersion.split(".")[0] ?? ""),
     ...(kmsKeyId !== undefined ? { kmsKeyId } : {}),
     ...(autoscaling ? { autoscaling } : {}),
     secondaries: config.crossRegion.map(({ instanceClass, ...entry }) => ({ ...entry, readerClass: instanceClass })),

@@ -5,6 +5,7 @@
  * backend: the Kubernetes or Aurora part exists exactly when that backend is
  * chosen, and a standby always has its slot.
  */
+import type { ProxyMode } from "../config/auroraFields";
 import type { Capacity } from "../config/capacity";
 import type { KubernetesEngine, NodeResources } from "../config/resolve";
 import type { ResolvedReplication } from "../config/replication";
@@ -225,6 +226,8 @@ export interface AuroraSettings {
   storageType?: "aurora" | "aurora-iopt1";
   engineLifecycleSupport: "open-source-rds-extended-support" | "open-source-rds-extended-support-disabled";
   performanceInsights: boolean;
+  /** CloudWatch Database Insights mode on each cluster; absent: not sent. */
+  databaseInsights?: "standard" | "advanced";
   monitoringInterval: number;
   autoMinorVersionUpgrade: boolean;
   allowMajorVersionUpgrade: boolean;
@@ -239,7 +242,13 @@ export interface AuroraSettings {
   appUser: string;
   logRetentionDays: number;
   iamDatabaseAuthentication: boolean;
-  proxy: { enabled: boolean; requireTls: boolean; maxConnectionsPercent: number; idleClientTimeoutS: number };
+  /** mode: readWrite (both pools through the proxy), writeOnly (reads on the cluster's reader endpoint), none. */
+  proxy: {
+    mode: ProxyMode;
+    requireTls: boolean;
+    maxConnectionsPercent: number;
+    idleClientTimeoutS: number;
+  };
   autoscaling?: { minReaders: number; maxReaders: number; metric: "cpu" | "connections"; target: number };
   alarms: AuroraAlarms;
   secondaries: readonly AuroraSecondary[];

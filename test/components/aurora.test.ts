@@ -87,7 +87,9 @@ describe("aurora-prod", () => {
       true,
     );
     expect(notes.some((n) => n.includes("hot_standby_feedback = off not applied"))).toBe(true);
-    expect(notes.some((n) => n.startsWith("pools.read is the OLTP custom endpoint, not RDS Proxy"))).toBe(true);
+    expect(notes.some((n) => n.startsWith("pools.write is RDS Proxy; pools.read is the OLTP custom endpoint"))).toBe(
+      true,
+    );
   });
 
   it("runs each region through a provider for that region", () => {
@@ -184,7 +186,8 @@ describe("aurora-prod", () => {
     const proxy = ofType(run, TYPES.proxy)[0]!.inputs;
     expect(proxy).toMatchObject({ engineFamily: "POSTGRESQL", requireTls: true });
     expect(proxy.auths[0]).toMatchObject({ authScheme: "SECRETS", clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256" });
-    expect(ofType(run, TYPES.proxyEndpoint)[0]!.inputs.targetRole).toBe("READ_ONLY");
+    // aurora.proxy.mode writeOnly: with the OLAP reader a READ_ONLY proxy endpoint would go unused.
+    expect(ofType(run, TYPES.proxyEndpoint)).toHaveLength(0);
     expect(ofType(run, TYPES.proxyTarget)[0]!.inputs.dbClusterIdentifier).toBe("pg-aurora-prod-a1b2c3d4");
     const pools = (await resolve(run.program.pools)).value;
     expect(pools.write.host).toBe("pg-proxy.proxy-xyz.rds.amazonaws.com");

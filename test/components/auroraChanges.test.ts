@@ -307,7 +307,8 @@ const TABLE: Array<{ change: string; edit: Edit; replaced: string[]; created: st
   {
     change: "aurora.subnetIds",
     edit: edit({}, { subnetIds: ["subnet-0a1b2c3d4e5f60021", "subnet-0a1b2c3d4e5f60022", "subnet-0a1b2c3d4e5f60024"] }),
-    replaced: ["pg-proxy", "pg-proxy-ro"],
+    // aurora-prod's proxy is writeOnly: no READ_ONLY endpoint to replace with it.
+    replaced: ["pg-proxy"],
     created: [],
     deleted: [],
   },
@@ -327,7 +328,22 @@ const TABLE: Array<{ change: string; edit: Edit; replaced: string[]; created: st
     edit: edit({}, { proxy: { enabled: false } }),
     replaced: [],
     created: [],
-    deleted: ["pg-proxy", "pg-proxy-cluster", "pg-proxy-ro", "pg-proxy-targets"],
+    deleted: ["pg-proxy", "pg-proxy-cluster", "pg-proxy-targets"],
+  },
+  {
+    change: "aurora.proxy.mode none",
+    edit: edit({}, { proxy: { mode: "none", requireTls: true, maxConnectionsPercent: 80 } }),
+    replaced: [],
+    created: [],
+    deleted: ["pg-proxy", "pg-proxy-cluster", "pg-proxy-targets"],
+  },
+  {
+    // Only the READ_ONLY endpoint is added: the proxy, its target and the cluster stay.
+    change: "aurora.proxy.mode writeOnly to readWrite",
+    edit: edit({}, { proxy: { mode: "readWrite", requireTls: true, maxConnectionsPercent: 80 } }),
+    replaced: [],
+    created: ["pg-proxy-ro"],
+    deleted: [],
   },
 ];
 

@@ -398,6 +398,7 @@ const auroraOptions = fc.record(
     skipFinalSnapshot: fc.boolean(),
     backupRetentionDays: fc.integer({ min: 1, max: 35 }),
     performanceInsights: fc.boolean(),
+    databaseInsights: fc.constantFrom("standard", "advanced"),
     monitoringInterval: fc.constantFrom(0, 1, 60),
     manageMasterUserPassword: fc.boolean(),
     logRetentionDays: fc.constantFrom(0, 7, 30, 365),
@@ -407,10 +408,16 @@ const auroraOptions = fc.record(
       { preferredBackupWindow: "03:00-04:00", preferredMaintenanceWindow: "sun:05:00-sun:06:00" },
       { preferredBackupWindow: "22:30-23:00" },
     ),
-    proxy: fc.record(
-      { enabled: fc.boolean(), requireTls: fc.boolean(), maxConnectionsPercent: fc.integer({ min: 10, max: 100 }) },
-      optional,
-    ),
+    proxy: fc
+      .tuple(
+        fc.oneof(
+          fc.record({ mode: fc.constantFrom("readWrite", "writeOnly", "none") }),
+          fc.record({ enabled: fc.boolean() }),
+          fc.constant({}),
+        ),
+        fc.record({ requireTls: fc.boolean(), maxConnectionsPercent: fc.integer({ min: 10, max: 100 }) }, optional),
+      )
+      .map(([which, rest]) => ({ ...which, ...rest })),
     autoscaling: fc.record(
       {
         minReaders: fc.integer({ min: 0, max: 3 }),

@@ -10,6 +10,7 @@ import {
   ALARMS,
   ARN_FIELDS,
   CA_CERTIFICATES,
+  DATABASE_INSIGHTS,
   ENGINE_LIFECYCLE,
   REPLACING_ARGUMENTS,
   STORAGE,
@@ -326,6 +327,13 @@ export function expectClusterOptions(run: ProgramRun): void {
     expect(ENGINE_LIFECYCLE.values.value, cluster.name).toContain(cluster.inputs.engineLifecycleSupport);
     if (cluster.inputs.storageType !== undefined)
       expect(STORAGE.types.value, cluster.name).toContain(cluster.inputs.storageType);
+    const insights = cluster.inputs.databaseInsightsMode;
+    if (insights !== undefined) expect(DATABASE_INSIGHTS.modes.value, cluster.name).toContain(insights);
+    if (insights === "advanced")
+      expect(cluster.inputs, `${cluster.name}: advanced Database Insights`).toMatchObject({
+        performanceInsightsEnabled: true,
+        performanceInsightsRetentionPeriod: DATABASE_INSIGHTS.advancedRetentionDays.value,
+      });
   }
 }
 

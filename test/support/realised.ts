@@ -202,7 +202,9 @@ export function expectAuroraRealises(run: ProgramRun, raw: Raw, topology: Topolo
       "the OLAP reader, in its class",
     ).toEqual([[plan.home, aurora.instanceClass.olap]]);
   }
-  expect(ofType(run, TYPES.proxy), "RDS Proxy").toHaveLength(flag(aurora.proxy?.enabled, true) ? 1 : 0);
+  const proxyMode = aurora.proxy?.mode ?? (flag(aurora.proxy?.enabled, true) ? "readWrite" : "none");
+  expect(ofType(run, TYPES.proxy), "RDS Proxy").toHaveLength(proxyMode === "none" ? 0 : 1);
+  expect(ofType(run, TYPES.proxyEndpoint), "its READ_ONLY endpoint").toHaveLength(proxyMode === "readWrite" ? 1 : 0);
   expect(ofType(run, TYPES.scalingTarget), "reader autoscaling").toHaveLength(aurora.autoscaling ? 1 : 0);
   const monitoring = raw.monitoring ?? {};
   const alarms = flag(monitoring.enabled, true);

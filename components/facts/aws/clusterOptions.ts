@@ -57,6 +57,34 @@ export const CLUSTER_LEVEL_MONITORING = {
   ),
 } as const satisfies Record<string, Fact<unknown>>;
 
+/**
+ * Database Insights, the current name of what the Performance Insights console showed (its console reached end of
+ * life): a cluster-level mode its Aurora instances inherit; advanced needs Performance Insights with 465 days.
+ */
+export const DATABASE_INSIGHTS = {
+  modes: fact(
+    ["standard", "advanced"] as const,
+    cite("pulumiCluster", "databaseInsightsMode", "Valid values: standard, advanced"),
+    cite("sdkRds", "CreateDBClusterMessage.DatabaseInsightsMode"),
+  ),
+  advancedRetentionDays: fact(
+    465,
+    cite(
+      "sdkRds",
+      "CreateDBClusterMessage.DatabaseInsightsMode",
+      "advanced: you must also set PerformanceInsightsEnabled to true and PerformanceInsightsRetentionPeriod to 465",
+    ),
+  ),
+  instancesInherit: fact(
+    true,
+    cite(
+      "sdkRds",
+      "CreateDBInstanceMessage.DatabaseInsightsMode",
+      "Aurora DB instances inherit this value from the DB cluster",
+    ),
+  ),
+} as const satisfies Record<string, Fact<unknown>>;
+
 export const ENGINE_LIFECYCLE = {
   values: fact(
     ["open-source-rds-extended-support", "open-source-rds-extended-support-disabled"] as const,

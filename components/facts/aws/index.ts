@@ -11,3 +11,6 @@ export * from "./serverless";
 export * from "./cloudwatch";
 export * from "./clusterOptions";
 export * from "./dataApi";
+export * from "./engine";
+export * from "./proxyEndpoints";
+export * from "./tagging";

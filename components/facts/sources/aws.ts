@@ -198,6 +198,30 @@ export const AWS_SOURCES = {
       "Creating a database account using IAM authentication (PostgreSQL): GRANT rds_iam; a user with rds_iam can log in only with an IAM authentication token",
     url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.DBAccounts.html",
   },
+  rdsProxyEndpoints: {
+    title:
+      "Working with Amazon RDS Proxy endpoints: the default read/write endpoint, reader endpoints for Aurora clusters",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-proxy-endpoints.html",
+  },
+  auroraReaderEndpoint: {
+    title:
+      "Reader endpoints for Amazon Aurora: each connection balanced among the Aurora Replicas; RDS Proxy read-only endpoints balance the same way",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Endpoints.Reader.html",
+  },
+  pulumiAwsTypes: {
+    title: "@pulumi/aws 7 resource argument types: which resources take tags (and so the provider's defaultTags)",
+    repo: "pulumi/pulumi-aws",
+    ref: "v7.48.0",
+    path: "sdk/nodejs",
+    note: "read from node_modules/@pulumi/aws (7.48.0) <module>/<resource>.d.ts",
+  },
+  pulumiProxyEndpoint: {
+    title: "@pulumi/aws 7 rds.ProxyEndpoint: targetRole READ_WRITE (default) or READ_ONLY",
+    repo: "pulumi/pulumi-aws",
+    ref: "v7.48.0",
+    path: "sdk/nodejs/rds/proxyEndpoint.ts",
+    note: "read from node_modules/@pulumi/aws (7.48.0) rds/proxyEndpoint.d.ts",
+  },
   proxySecrets: {
     title: "RDS Proxy database credentials: a secret with keys username and password",
     url: "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-secrets-arns.html",
