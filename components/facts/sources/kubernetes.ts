@@ -119,6 +119,14 @@ export const KUBERNETES_SOURCES = {
     url: "https://kubernetes.io/docs/concepts/services-networking/network-policies/",
     title: "Kubernetes: Network Policies (the three peer kinds; ipBlock for cluster-external IPs)",
   },
+  dnsPodServiceDocs: {
+    url: "https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/",
+    title: "Kubernetes: DNS for Services and Pods",
+  },
+  kubeletConfigDocs: {
+    url: "https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/#kubelet-config-k8s-io-v1beta1-KubeletConfiguration",
+    title: "Kubernetes: Kubelet Configuration (v1beta1), clusterDomain",
+  },
   hugePagesDocs: {
     url: "https://kubernetes.io/docs/tasks/manage-hugepages/scheduling-hugepages/",
     title: "Kubernetes: Manage HugePages (a container consumes huge pages only through a hugepages-<size> limit)",

@@ -15,7 +15,7 @@ const SLOT_PREFIX = CNPG_OPERATOR.instanceNaming.value.slotPrefix;
 
 function readerOf(topology: SelfHostedTopology, plan: ClusterPlan): ServiceReader[] {
   const endpoint = (type: "ro" | "r") => ({
-    host: serviceHost(cnpgNames.service(plan.name, type), topology.kubernetes.namespace),
+    host: serviceHost(cnpgNames.service(plan.name, type), topology.kubernetes),
     port: topology.port,
   });
   if (plan.kind === "main") {
@@ -53,17 +53,16 @@ export function poolExpectationOf(topology: SelfHostedTopology, pool: Pool): { n
 }
 
 export function cnpgVerifyTargets(topology: SelfHostedTopology, region: Region): VerifyTargets {
-  const namespace = topology.kubernetes.namespace;
   const plans = clusterPlans(topology, region);
   const readers = plans.flatMap((plan) => readerOf(topology, plan));
   const pools = region.pools.map((pool) => ({
     pool,
-    endpoint: { host: serviceHost(pool.service, namespace), port: POOL_SERVICE_PORT },
+    endpoint: { host: serviceHost(pool.service, topology.kubernetes), port: POOL_SERVICE_PORT },
     expect: poolExpectationOf(topology, pool),
   }));
   if (!region.primary) return { mode: "replica", region: region.name, readers, pools };
   const writer = {
-    host: serviceHost(cnpgNames.service(cnpgNames.main(topology), "rw"), namespace),
+    host: serviceHost(cnpgNames.service(cnpgNames.main(topology), "rw"), topology.kubernetes),
     port: topology.port,
   };
   return { mode: "primary", region: region.name, writer, readers, pools, streaming: plans.flatMap(streamingOf) };
