@@ -366,4 +366,8 @@ export const AWS_SOURCES = {
     path: "variables.tf",
     ref: "259b5827d159ea73d6f61da802291dceaa2ad2c0",
   },
+  auroraSqlStatisticsDocs: {
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_PerfInsights.UsingDashboard.AnalyzeDBLoad.AdditionalMetrics.PostgreSQL.html",
+    title: "Amazon Aurora: SQL statistics for Aurora PostgreSQL (pg_stat_statements loaded by default)",
+  },
 } as const satisfies Record<string, Source>;
