@@ -14,3 +14,4 @@ export { HUGE_PAGES } from "./hugePages";
 export { KUBECTL_IMAGE, POSTGRES_BACKUP_IMAGE } from "./backupImages";
 export { NODE_LOSS } from "./nodeLoss";
 export { CLUSTER_DNS } from "./clusterDns";
+export { LOAD_BALANCERS } from "./loadBalancers";
