@@ -413,4 +413,10 @@ export const AWS_SOURCES = {
     ref: "main",
     note: "read in the stored index of the provider's source (resourceClusterCreate and resourceClusterUpdate); @pulumi/aws 7.48.0 rds/cluster.d.ts: enableHttpEndpoint does not work with snapshotIdentifier, replicationSourceIdentifier or s3Import",
   },
+  githubJobTimeout: {
+    title:
+      "GitHub Actions workflow syntax: jobs.<job_id>.timeout-minutes (default 360) and the 6-hour limit on a job's execution time on GitHub-hosted runners",
+    url: "https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#jobsjob_idtimeout-minutes",
+    note: "the CI example's preview jobs run Aurora previews; filed with the AWS sources because only the Aurora preview's bound needs it",
+  },
 } as const satisfies Record<string, Source>;
