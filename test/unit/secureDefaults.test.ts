@@ -125,7 +125,12 @@ describe("the load balancer exposing the primary to other regions", () => {
   const exposed = (config: Raw) => {
     const { topology, warnings } = topologyFromConfig(config);
     if (topology.backend !== "selfHosted") throw new Error("expected a selfHosted topology");
-    return { annotations: exposedPrimaryManifest(topology, ["10.1.0.0/16"]).metadata!.annotations!, warnings };
+    return {
+      annotations: (
+        exposedPrimaryManifest(topology, ["10.1.0.0/16"]).metadata as { annotations: Record<string, string> }
+      ).annotations,
+      warnings,
+    };
   };
 
   it("keeps the internal-load-balancer annotations under the user's own, without a warning", () => {
