@@ -17,6 +17,7 @@ import { clusterOptionArgs, createClusterIdentifier } from "./cluster";
 import { clusterIdentifier } from "./identifiers";
 import { commonInstanceArgs } from "./instances";
 import { createLogGroup } from "./logGroup";
+import { backupArgs } from "./restore";
 import { type AuroraNetwork, createSecondaryNetwork } from "./network";
 import { type AuroraParameterGroups, createParameterGroups } from "./parameterGroups";
 import type { AuroraParameterPlan } from "./parameters";
@@ -97,6 +98,9 @@ function createSecondaryCluster(name: string, args: SecondaryClusterArgs, parent
       // crossRegion must be able to delete it: RDS refuses to delete a cluster with deletion protection on.
       deletionProtection: false,
       skipFinalSnapshot: true,
+      // The primary's retention (RDS takes 1–35 on any Aurora cluster, secondaries included; its default is 1 day):
+      // a secondary promoted by a failover or detached keeps that many days of point-in-time recovery.
+      backupRetentionPeriod: backupArgs(args.topology).backupRetentionPeriod,
       enabledCloudwatchLogsExports: ["postgresql"],
       applyImmediately: aurora.applyImmediately,
       ...clusterOptionArgs(aurora, args.monitoringRoleArn),

@@ -5,6 +5,7 @@
 import { CNPG_IMAGES, STATEFULSET_IMAGES } from "../facts/images";
 import type { SelfHostedConfig } from "./schema";
 import { type ClientSelector, defaultClients } from "./clientSelectors";
+import { INTERNAL_LOAD_BALANCER } from "./kubernetesFields";
 
 /** Who runs PostgreSQL on Kubernetes: this project's StatefulSets, or the CloudNativePG operator. */
 export type KubernetesEngine = { name: "statefulset" } | CnpgEngine;
@@ -34,6 +35,8 @@ export interface ResolvedKubernetes {
   /** kubernetes.writer was set in stack config (the cloudnative-pg engine elects its writer itself). */
   writerGiven: boolean;
   loadBalancerAnnotations: Readonly<Record<string, string>>;
+  /** kubernetes.publicLoadBalancer: the exposed primary's Service goes without the internal-LB annotations. */
+  publicLoadBalancer: boolean;
   /** Where the applications' connection Secrets go (kubernetes.appSecret); absent: none. */
   appSecret?: { namespace: string; name: string };
   /** Application pods the primary's region admits to its pools and servers by label (allowedClients). */
@@ -104,7 +107,11 @@ export function resolveKubernetes(config: SelfHostedConfig): ResolvedKubernetes 
       kubernetes.images.postgres === undefined ? needsPgbackrest(config) : kubernetes.images.postgresHasPgbackrest,
     writer: kubernetes.writer ?? `${config.name}-primary-0`,
     writerGiven: kubernetes.writer !== undefined,
-    loadBalancerAnnotations: kubernetes.loadBalancerAnnotations,
+    // The user's annotations go over the internal-load-balancer defaults; only publicLoadBalancer drops them.
+    loadBalancerAnnotations: kubernetes.publicLoadBalancer
+      ? kubernetes.loadBalancerAnnotations
+      : { ...INTERNAL_LOAD_BALANCER, ...kubernetes.loadBalancerAnnotations },
+    publicLoadBalancer: kubernetes.publicLoadBalancer,
     ...(kubernetes.appSecret
       ? {
           appSecret: {

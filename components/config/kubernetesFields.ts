@@ -95,7 +95,11 @@ export const kubernetes = z.strictObject({
     "none",
   ),
   loadBalancerAnnotations: doc(
-    z.record(z.string(), z.string()).prefault(INTERNAL_LOAD_BALANCER),
-    "annotations of the Service exposing the primary to other regions (default: internal on AWS, GKE and Azure)",
+    z.record(z.string(), z.string()).prefault({}),
+    "annotations of the Service exposing the primary to other regions, merged over the internal-load-balancer ones (AWS, GKE, Azure); overriding one of those warns",
+  ),
+  publicLoadBalancer: doc(
+    bool.prefault(false),
+    "expose the primary to other regions without the internal-load-balancer annotations (still limited to the regions' cidrs by loadBalancerSourceRanges); warns",
   ),
 });

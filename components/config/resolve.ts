@@ -73,6 +73,10 @@ interface ResolvedCommon {
   capacity?: Capacity;
   allowedCidrs: readonly string[];
   replicationCidrs: readonly string[];
+  /** False when replicationCidrs fell back to allowedCidrs (a selfHosted stack is warned: clients' networks). */
+  replicationCidrsGiven: boolean;
+  /** An address list may hold 0.0.0.0/0 or ::/0 (non-local backends refuse it otherwise). */
+  allowOpenCidrs: boolean;
   requireTls: boolean;
   olap: OlapChoice;
   /** The olap block as given, for rules that must tell "not set" from "disabled". */
@@ -140,6 +144,12 @@ export type ResolvedConfig = ResolvedSelfHosted | ResolvedAurora | ResolvedLocal
 
 /** Static defaults that the schema cannot prefault because their provenance matters. */
 export const DEFAULTS = { maxConnections: 200 } as const;
+
+/**
+ * TLS is required unless a selfHosted or Aurora stack opts out (requireTls: false, which warns): secure by default
+ * (issue 25 item 8). A local stack listens on loopback addresses only and keeps TLS optional.
+ */
+export const REQUIRE_TLS_DEFAULT = true;
 
 /** Fixed by the product, not by stack config. */
 export const FIXED = {
@@ -230,6 +240,8 @@ function resolveCommon(
       : {}),
     allowedCidrs: config.allowedCidrs,
     replicationCidrs: config.replicationCidrs ?? config.allowedCidrs,
+    replicationCidrsGiven: config.replicationCidrs !== undefined,
+    allowOpenCidrs: config.allowOpenCidrs,
     requireTls,
     ...resolveOlap(config),
     maxConnections: config.postgresql.maxConnections ?? DEFAULTS.maxConnections,
@@ -258,7 +270,7 @@ function resolveCommon(
 
 function resolveSelfHosted(config: SelfHostedConfig): ResolvedSelfHosted {
   return {
-    ...resolveCommon(config, config, config.requireTls),
+    ...resolveCommon(config, config, config.requireTls ?? REQUIRE_TLS_DEFAULT),
     backend: "selfHosted",
     crossRegion: config.crossRegion.map((entry) => ({
       ...entry,
@@ -273,7 +285,7 @@ function resolveSelfHosted(config: SelfHostedConfig): ResolvedSelfHosted {
 
 function resolveAurora(config: AuroraConfig): ResolvedAurora {
   return {
-    ...resolveCommon(config, auroraPlaceholders(), config.requireTls),
+    ...resolveCommon(config, auroraPlaceholders(), config.requireTls ?? REQUIRE_TLS_DEFAULT),
     backend: "aurora",
     alarms: {
       enabled: config.monitoring.enabled,

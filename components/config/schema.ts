@@ -196,6 +196,10 @@ const common = {
   ),
   allowedCidrs: doc(cidrList, "client CIDRs: pg_hba admits the application user to its database from these"),
   replicationCidrs: doc(cidrList.optional(), "where in-region replicas connect from", "allowedCidrs"),
+  allowOpenCidrs: doc(
+    bool.prefault(false),
+    "let a CIDR list (allowedCidrs, replicationCidrs, crossRegion[].cidrs/allowedCidrs) hold 0.0.0.0/0 or ::/0 on a selfHosted or Aurora stack; it warns (password logins from any address)",
+  ),
   olap: doc(olap.optional(), "the OLAP replica (absent: none)"),
   postgresql,
   verification,
@@ -235,7 +239,11 @@ export const selfHostedConfigSchema = z.strictObject({
   backend: z.literal("selfHosted"),
   ...common,
   region: doc(region, "the primary's region"),
-  requireTls: doc(bool.prefault(false), "refuse every plain-text connection"),
+  requireTls: doc(
+    bool.optional(),
+    "refuse every plain-text connection; false is an explicit opt-out and warns",
+    "true",
+  ),
   allowedClients: doc(clientSelectorList.optional(), CLIENT_SELECTORS_DESCRIPTION, CLIENT_SELECTORS_DEFAULT),
   resources,
   pgbouncer: pgbouncer(2),
@@ -254,7 +262,11 @@ export const auroraConfigSchema = z.strictObject({
   backend: z.literal("aurora"),
   ...common,
   region: doc(region, "the primary's region (an AWS region)"),
-  requireTls: doc(bool.prefault(false), "rds.force_ssl: refuse plain-text connections"),
+  requireTls: doc(
+    bool.optional(),
+    "rds.force_ssl: refuse plain-text connections; false is an explicit opt-out and warns",
+    "true",
+  ),
   // Aurora readers share the writer's storage: no WAL streaming settings apply (every key is refused with why).
   replication: z.strictObject({}).optional(),
   crossRegion: doc(z.array(auroraRegion).prefault([]), "Aurora Global Database secondaries"),

@@ -15,12 +15,6 @@ const EXAMPLES = readdirSync("stacks").flatMap((file) => /^Pulumi\.(.+)\.yaml$/.
  * it. The pack is right about each: the test fails when an example changes either way, so this table only shrinks.
  */
 const KNOWN_GAPS: Record<string, Record<string, string[]>> = {
-  // requireTls defaults to false and dev/staging/aurora-dev do not set it (issue 25 item 8: secure by default).
-  dev: { "tls-required": ["pg-us-east-1-pg-primary-config", "pg-us-east-1-pg-replica-config"] },
-  staging: {
-    "tls-required": ["pg-us-east-1-pg-olap-config", "pg-us-east-1-pg-primary-config", "pg-us-east-1-pg-replica-config"],
-  },
-  "aurora-dev": { "tls-required": ["pg-params-cluster"] },
   // The Kubernetes production examples take no backups and run images by tag (real digests to be pinned).
   prod: {
     "production-scheduled-backups": [""],
@@ -53,11 +47,9 @@ const KNOWN_GAPS: Record<string, Record<string, string[]>> = {
       "pg-us-east-1-verify",
     ],
   },
-  // The Global Database's secondary cluster gets neither aurora.deletionProtection nor aurora.backupRetentionDays.
-  "aurora-prod": {
-    "production-deletion-protection": ["pg-eu-west-1-cluster"],
-    "production-backup-retention": ["pg-eu-west-1-cluster"],
-  },
+  // The Global Database's secondary cluster keeps deletion protection off by design: removing its region from
+  // crossRegion must be able to delete it, and RDS refuses to delete a protected cluster (secondaryRegion.ts).
+  "aurora-prod": { "production-deletion-protection": ["pg-eu-west-1-cluster"] },
 };
 
 async function findings(resources: Registered[]): Promise<Record<string, string[]>> {

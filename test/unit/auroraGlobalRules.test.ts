@@ -81,9 +81,9 @@ describe("a Global Database's instance classes", () => {
 });
 
 describe("open CIDRs and the scaling metric", () => {
-  it("warns about 0.0.0.0/0 in a region's allowedCidrs, naming the region", () => {
+  it("warns about 0.0.0.0/0 in a region's allowedCidrs (allowOpenCidrs), naming the region", () => {
     const crossRegion = [{ ...auroraSecondary, allowedCidrs: ["0.0.0.0/0"] }];
-    const { warnings } = topologyFromConfig(withAurora({ instanceClass: R6G }, { crossRegion }));
+    const { warnings } = topologyFromConfig(withAurora({ instanceClass: R6G }, { crossRegion, allowOpenCidrs: true }));
     expect(warnings.join("\n")).toMatch(/crossRegion\[0\]\.allowedCidrs \(eu-west-1\) contains 0\.0\.0\.0\/0/);
   });
 

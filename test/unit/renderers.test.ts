@@ -83,21 +83,30 @@ describe("pg_hba.conf", () => {
   });
 
   it("admits replication only from the replication CIDRs and clients only to their database", () => {
-    const hba = renderPgHba(selfHostedTopology({ allowedCidrs: ["10.1.0.0/16"], replicationCidrs: ["10.2.0.0/16"] }));
+    const hba = renderPgHba(
+      selfHostedTopology({
+        allowedCidrs: ["10.1.0.0/16"],
+        replicationCidrs: ["10.2.0.0/16"],
+        requireTls: false,
+      }),
+    );
     expect(rules(hba)).toContain("host      replication  replicator   10.2.0.0/16            scram-sha-256");
     expect(rules(hba)).toContain("host      app          app          10.1.0.0/16            scram-sha-256");
     expect(rules(hba).filter((l) => l.includes("replication"))).toHaveLength(1);
     expect(hba).not.toContain("0.0.0.0/0");
   });
 
-  it("opens to 0.0.0.0/0 only when configured, and then says so", () => {
-    const { topology, warnings } = topologyFromConfig(patched(selfHostedBase(), { allowedCidrs: ["0.0.0.0/0"] }));
+  it("opens to 0.0.0.0/0 only when configured with allowOpenCidrs, and then says so", () => {
+    const { topology, warnings } = topologyFromConfig(
+      patched(selfHostedBase(), { allowedCidrs: ["0.0.0.0/0"], allowOpenCidrs: true }),
+    );
     expect(renderPgHba(topology)).toContain("app          app          0.0.0.0/0");
     expect(warnings.join()).toContain("allowedCidrs contains 0.0.0.0/0");
   });
 
   it("forces TLS for other regions' replication, rejecting plain text from them first", () => {
     const t = selfHostedTopology({
+      requireTls: false,
       crossRegion: [
         { region: "eu-west-1", replicas: 1, context: "eu", cidrs: ["10.20.0.0/16"], allowedCidrs: ["10.21.0.0/16"] },
       ],

@@ -1,11 +1,12 @@
 /** Rules every backend shares. */
-import type { ResolvedConfig } from "../../config/resolve";
+import { INTERNAL_LOAD_BALANCER } from "../../config/kubernetesFields";
+import type { ResolvedConfig, ResolvedSelfHosted } from "../../config/resolve";
 import { reservedDatabase, reservedUser } from "../../config/reservedNames";
 import { MAX_REPLICAS } from "../../config/schema";
 import { formatDuration, formatPostgresSize, isOpenToEveryone, parseCidr } from "../../ground/units";
 import { MAX_GROUP_NAME, replicaGroupName } from "../names";
 import { POOL_NAMES } from "../roles";
-import { type Check, SYNCHRONOUS_MODES } from "./rule";
+import { type Check, type Findings, SYNCHRONOUS_MODES } from "./rule";
 
 /** Server connections kept free on every node for admins, probes and the verifier. */
 export const CONNECTION_HEADROOM = 10;
@@ -165,17 +166,66 @@ function access(config: ResolvedConfig): Check {
         fix: 'list the CIDRs your applications connect from, e.g. ["10.0.0.0/8"]',
       });
     }
-    for (const [key, list] of [
-      ["allowedCidrs", config.allowedCidrs],
-      ["replicationCidrs", config.replicationCidrs],
-    ] as const) {
+    for (const [key, list] of cidrLists(config)) {
       for (const text of list) {
         const parsed = parseCidr(text);
-        if (parsed && isOpenToEveryone(parsed))
-          warnings.push(`${key} contains ${text}: the database accepts password logins from any address`);
+        if (parsed && isOpenToEveryone(parsed)) openCidr(config, key, text, { issues, warnings });
       }
     }
+    if (config.backend === "selfHosted") warnings.push(...publicLoadBalancer(config.kubernetes));
+    if (config.backend === "selfHosted" && !config.replicationCidrsGiven)
+      warnings.push(
+        `replicationCidrs is not set, so in-region replicas are admitted to replication from allowedCidrs (${config.allowedCidrs.join(", ")}), the clients' networks: set replicationCidrs to the pod network's CIDR of the primary's cluster`,
+      );
+    if (config.backend !== "local" && !config.requireTls)
+      warnings.push(
+        "requireTls is false: the database and pools accept plain-text connections, so passwords and data can cross the network unencrypted; remove requireTls (TLS is required by default)",
+      );
   };
+}
+
+/** The exposed primary's Service made public: by publicLoadBalancer, or by overriding an internal-LB annotation. */
+function publicLoadBalancer(kubernetes: ResolvedSelfHosted["kubernetes"]): string[] {
+  const annotations = kubernetes.loadBalancerAnnotations;
+  if (kubernetes.publicLoadBalancer)
+    return [
+      "kubernetes.publicLoadBalancer is true: the Service exposing the primary to other regions drops the internal-load-balancer annotations, so its load balancer may get a public address (loadBalancerSourceRanges still limits it to the regions' cidrs)",
+    ];
+  return Object.entries(INTERNAL_LOAD_BALANCER)
+    .filter(([key, value]) => annotations[key] !== value)
+    .map(
+      ([key, value]) =>
+        `kubernetes.loadBalancerAnnotations sets ${key} to "${annotations[key]}" over the internal default "${value}": the primary's load balancer may become public`,
+    );
+}
+
+/** Every address list of the stack, by its config key; a region's allowedCidrs only when it is not its cidrs. */
+function cidrLists(config: ResolvedConfig): Array<readonly [string, readonly string[]]> {
+  const regions = (
+    config.crossRegion as ReadonlyArray<{ allowedCidrs: readonly string[]; cidrs?: readonly string[] }>
+  ).flatMap((entry, i) => [
+    ...(entry.cidrs !== undefined ? [[`crossRegion[${i}].cidrs`, entry.cidrs] as const] : []),
+    ...(entry.allowedCidrs !== entry.cidrs ? [[`crossRegion[${i}].allowedCidrs`, entry.allowedCidrs] as const] : []),
+  ]);
+  return [["allowedCidrs", config.allowedCidrs], ["replicationCidrs", config.replicationCidrs], ...regions];
+}
+
+/**
+ * 0.0.0.0/0 or ::/0 admits password logins from any address: refused outside local (whose servers listen on loopback
+ * only) unless allowOpenCidrs opts in, which warns.
+ */
+function openCidr(config: ResolvedConfig, key: string, text: string, { issues, warnings }: Findings): void {
+  const risk = `${key} contains ${text}: the database accepts password logins from any address`;
+  if (config.backend === "local" || config.allowOpenCidrs) {
+    warnings.push(risk);
+    return;
+  }
+  issues.push({
+    key,
+    value: text,
+    problem: "admits every address, so the database accepts password logins from anywhere",
+    fix: "list the CIDRs your applications and replicas connect from (e.g. 10.0.0.0/16), or set allowOpenCidrs: true to accept the risk",
+  });
 }
 
 function verification(config: ResolvedConfig): Check {
