@@ -132,6 +132,20 @@ export function dnsLabel(maxLength: number) {
   });
 }
 
+/** A DNS domain of one or more labels (RFC 1123), e.g. cluster.local: a Kubernetes cluster's service domain. */
+export const dnsDomain = z.string().transform((raw, ctx) => {
+  const labels = raw.split(".");
+  if (raw.length > 253 || !labels.every((label) => DNS_LABEL.test(label) && label.length <= 63)) {
+    return fail(
+      ctx,
+      raw,
+      "is not a DNS domain",
+      "use dot-separated lower-case labels (letters, digits and -, each starting with a letter), without a leading or trailing dot, e.g. cluster.local or k8s.example.internal",
+    );
+  }
+  return raw;
+});
+
 const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$|^[a-z][a-z0-9]*$/;
 export const region = z.string().transform((raw, ctx) => {
   if (!REGION.test(raw) || raw.length > 30) {

@@ -22,6 +22,8 @@ export type CnpgEngine = {
 export interface ResolvedKubernetes {
   namespace: string;
   createNamespace: boolean;
+  /** The cluster's DNS domain: in-cluster names are <service>.<namespace>.svc.<clusterDomain>. */
+  clusterDomain: string;
   storageClass?: string;
   antiAffinity: "preferred" | "required";
   images: { postgres: string; pgbouncer: string };
@@ -94,6 +96,7 @@ export function resolveKubernetes(config: SelfHostedConfig): ResolvedKubernetes 
     // A per-change stack gets a namespace of its own, so previews of different changes never meet.
     namespace: config.changeId !== undefined ? `${kubernetes.namespace}-${config.changeId}` : kubernetes.namespace,
     createNamespace: kubernetes.createNamespace,
+    clusterDomain: kubernetes.clusterDomain,
     ...(kubernetes.storageClass !== undefined ? { storageClass: kubernetes.storageClass } : {}),
     antiAffinity: kubernetes.antiAffinity,
     images: imagesOf(config),

@@ -2,7 +2,8 @@
  * The `kubernetes` block of a selfHosted stack's config: namespace, scheduling, engine, images, writer, load balancer.
  */
 import { z } from "zod";
-import { bool, doc, dnsLabel } from "./fields";
+import { CLUSTER_DNS } from "../facts/kubernetes";
+import { bool, doc, dnsDomain, dnsLabel } from "./fields";
 
 export const KUBERNETES_ENGINES = ["statefulset", "cloudnative-pg"] as const;
 
@@ -20,6 +21,10 @@ export const INTERNAL_LOAD_BALANCER: Readonly<Record<string, string>> = {
 export const kubernetes = z.strictObject({
   namespace: doc(dnsLabel(63), "namespace of every object (per region)"),
   createNamespace: doc(bool.prefault(true), "create the namespace"),
+  clusterDomain: doc(
+    dnsDomain.prefault(CLUSTER_DNS.defaultDomain.value),
+    "the cluster's DNS domain (the kubelet's clusterDomain): every in-cluster host name (<service>.<namespace>.svc.<clusterDomain>) and server certificate name ends in it; cloudnative-pg with installOperator: also the operator's KUBERNETES_CLUSTER_DOMAIN",
+  ),
   storageClass: doc(z.string().min(1).optional(), "storage class of the data volumes", "the cluster's default"),
   antiAffinity: doc(
     z.enum(["preferred", "required"]).prefault("preferred"),

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { SelfHostedTopology } from "../topology/types";
-import { names, serviceHost } from "./conventions";
+import { names, namespaceDomain, serviceHost } from "./conventions";
 
 export interface ServerCertificate {
   certPem: pulumi.Output<string>;
@@ -67,14 +67,13 @@ export class ClusterTls extends pulumi.ComponentResource {
 
     for (const region of topology.regions) {
       const key = new tls.PrivateKey(`${name}-${region.name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
-      const namespace = topology.kubernetes.namespace;
-      const rw = serviceHost(names.roleService(topology, "primary"), namespace);
+      const rw = serviceHost(names.roleService(topology, "primary"), topology.kubernetes);
       const dnsNames = [
         rw,
-        serviceHost(names.roleService(topology, "oltp"), namespace),
-        `*.${namespace}.svc.cluster.local`,
+        serviceHost(names.roleService(topology, "oltp"), topology.kubernetes),
+        `*.${namespaceDomain(topology.kubernetes)}`,
         // A wildcard matches one label only (RFC 6125; libpq too): each headless Service's pod names need their own.
-        ...region.groups.map((group) => `*.${names.headless(group)}.${namespace}.svc.cluster.local`),
+        ...region.groups.map((group) => `*.${serviceHost(names.headless(group), topology.kubernetes)}`),
         ...(region.primary
           ? topology.regions.flatMap((r) => (!r.primary && r.access.primaryHost ? [r.access.primaryHost] : []))
           : []),

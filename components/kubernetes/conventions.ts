@@ -1,7 +1,7 @@
 /** Labels, in-pod paths and DNS names shared by every Kubernetes manifest. */
-import { PGBOUNCER_IMAGE, POSTGRES_IMAGE } from "../facts/kubernetes";
+import { CLUSTER_DNS, PGBOUNCER_IMAGE, POSTGRES_IMAGE } from "../facts/kubernetes";
 import { ROLES } from "../topology/roles";
-import type { NodeGroup, NodeRole, Pool, SelfHostedTopology } from "../topology/types";
+import type { KubernetesSettings, NodeGroup, NodeRole, Pool, SelfHostedTopology } from "../topology/types";
 
 type Topology = SelfHostedTopology;
 
@@ -146,8 +146,25 @@ export const names = {
   passwordsScript: (t: Topology) => `${t.name}-await-passwords`,
 };
 
-export function serviceHost(service: string, namespace: string): string {
-  return `${service}.${namespace}.svc.cluster.local`;
+/** Where an in-cluster name lives: the namespace and the cluster's DNS domain (kubernetes.clusterDomain). */
+export type InCluster = Pick<KubernetesSettings, "namespace" | "clusterDomain">;
+
+/** Kubernetes' default cluster domain (kubernetes.clusterDomain's default). */
+export const DEFAULT_CLUSTER_DOMAIN = CLUSTER_DNS.defaultDomain.value;
+
+/**
+ * A Service's full name (Kubernetes DNS for Services and Pods: <service>.<namespace>.svc.<cluster domain>). The
+ * program passes topology.kubernetes; a bare namespace (the test harness's cluster DNS) means the default domain.
+ */
+export function serviceHost(service: string, at: InCluster | string): string {
+  const { namespace, clusterDomain } =
+    typeof at === "string" ? { namespace: at, clusterDomain: DEFAULT_CLUSTER_DOMAIN } : at;
+  return `${service}.${namespace}.svc.${clusterDomain}`;
+}
+
+/** The suffix every Service name of the namespace ends in: a certificate's wildcard covers one label before it. */
+export function namespaceDomain(at: InCluster): string {
+  return `${at.namespace}.svc.${at.clusterDomain}`;
 }
 
 /** The label the StatefulSet controller puts on each of its pods. */
@@ -162,8 +179,9 @@ export function writerSelector(topology: Topology): Record<string, string> {
   };
 }
 
-export function podHost(pod: string, group: NodeGroup, namespace: string): string {
-  return `${pod}.${names.headless(group)}.${namespace}.svc.cluster.local`;
+/** A StatefulSet pod's name through its group's headless Service. */
+export function podHost(pod: string, group: NodeGroup, at: InCluster): string {
+  return `${pod}.${serviceHost(names.headless(group), at)}`;
 }
 
 export const CREDENTIAL_KEYS = {

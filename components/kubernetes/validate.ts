@@ -6,7 +6,7 @@ import { cnpgRules, cnpgTopologyIssues } from "./cnpg/validate";
 import { statefulsetRules } from "./statefulset/validate";
 import { pools } from "../topology/validate/common";
 import type { Check } from "../topology/validate/rule";
-import { HUGE_PAGES } from "../facts/kubernetes";
+import { HUGE_PAGES, LOAD_BALANCERS } from "../facts/kubernetes";
 
 function regionAccess(config: ResolvedSelfHosted): Check {
   return ({ issues }) => {
@@ -95,6 +95,38 @@ function engineRules(config: ResolvedSelfHosted): Check[] {
   }
 }
 
+const AWS_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-";
+
+/** Why the exposed primary's AWS load balancer would hide the remote regions' addresses from pg_hba, or undefined. */
+function awsClientAddressProblem(annotations: Readonly<Record<string, string>>): string | undefined {
+  if (!Object.keys(annotations).some((key) => key.startsWith(AWS_ANNOTATION))) return undefined;
+  const { typeAnnotation } = LOAD_BALANCERS.awsClassicElbKeepsNoClientAddress.value;
+  const nlb = LOAD_BALANCERS.awsNlbKeepsClientAddress.value;
+  const type = annotations[typeAnnotation];
+  if (type === undefined) return `on AWS it makes a Classic ELB (no ${typeAnnotation}), which keeps no client address`;
+  const ipTargets = type === "nlb-ip" || (type === "external" && annotations[nlb.targetTypeAnnotation] === "ip");
+  if (ipTargets && !(annotations[nlb.attributesAnnotation] ?? "").includes(nlb.ipTargetsNeed))
+    return `its NLB has IP targets, which keep no client address over TCP without ${nlb.attributesAnnotation}: ${nlb.ipTargetsNeed}`;
+  return undefined;
+}
+
+/**
+ * pg_hba admits other regions' replicas by their CIDRs through the exposed primary's load balancer
+ * (externalTrafficPolicy Local): a load balancer that replaces the client's address makes those rules match only by
+ * luck. The cloud is not known here, so this warns.
+ */
+function exposedPrimaryClientAddress(config: ResolvedSelfHosted): Check {
+  return ({ warnings }) => {
+    if (config.crossRegion.length === 0) return;
+    const problem = awsClientAddressProblem(config.kubernetes.loadBalancerAnnotations);
+    if (problem === undefined) return;
+    const [key, value] = Object.entries(LOAD_BALANCERS.awsNlbKeepsClientAddress.value.annotations)[0]!;
+    warnings.push(
+      `kubernetes.loadBalancerAnnotations: the exposed primary's load balancer ${problem}, so pg_hba's per-region rules (crossRegion[].cidrs) would see a load balancer's address. Fix on AWS: add ${key}: ${value} (instance targets keep the address) to kubernetes.loadBalancerAnnotations when the Service is created (the in-tree controller does not turn an existing ELB into an NLB: delete the <name>-rw-external Service first); elsewhere ignore this`,
+    );
+  };
+}
+
 export function selfHostedRules(config: ResolvedSelfHosted): Check[] {
   return [
     regionAccess(config),
@@ -102,6 +134,7 @@ export function selfHostedRules(config: ResolvedSelfHosted): Check[] {
     perChangeNamespace(config),
     hugePages(config),
     appSecretEngine(config),
+    exposedPrimaryClientAddress(config),
     ...engineRules(config),
     // Both engines ship backups and restore (issue 22): statefulset with pgBackRest, cloudnative-pg with the Barman
     // Cloud plugin (cnpg/validate.ts has its rules).

@@ -13,7 +13,7 @@ import {
   promotedWriterSql,
   provingWriteSql,
 } from "../sql/promotionSql";
-import { REPLICATION_CONNECT_TIMEOUT_S } from "../render/seedReplicaScript";
+import { standbyConnectionKeywords } from "../render/standbyConnection";
 import { replicationSslMode } from "../render/tlsModes";
 import type { StandbyNode } from "../topology/types";
 import { queryOnce } from "../contract/connection";
@@ -154,7 +154,7 @@ export async function follow(
   const { host, port } = endpointOf(state, writer);
   const sslmode = replicationSslMode(state.topology, follower);
   const rootCert = sslmode === "verify-ca" && state.tls ? ` sslrootcert=${state.tls.caFile}` : "";
-  const conninfo = `host=${host} port=${port} user=${state.topology.replication.user} passfile=${layout.passfile(follower.name)} application_name=${follower.name} sslmode=${sslmode}${rootCert} connect_timeout=${REPLICATION_CONNECT_TIMEOUT_S}`;
+  const conninfo = `host=${host} port=${port} user=${state.topology.replication.user} passfile=${layout.passfile(follower.name)} application_name=${follower.name} sslmode=${sslmode}${rootCert} ${standbyConnectionKeywords()}`;
   await superuserSql(
     node,
     follower,

@@ -11,9 +11,7 @@
 import type { StandbyNode, Topology } from "../topology/types";
 import { REPLICATION_SLOTS } from "../facts/postgres";
 import { shq } from "../ground/shell";
-
-/** libpq connect_timeout of every standby's connection to its writer (seeding, streaming, after a promotion). */
-export const REPLICATION_CONNECT_TIMEOUT_S = 10;
+import { standbyConnectionKeywords } from "./standbyConnection";
 
 export function renderSeedReplicaScript(topology: Topology): string {
   const user = topology.replication.user;
@@ -58,8 +56,9 @@ escaped=$(printf '%s' "$REPLICATION_PASSWORD" | sed -e 's/\\\\/\\\\\\\\/g' -e 's
 rm -f "$PASSFILE"
 (umask 077 && printf '*:*:*:%s:%s\\n' ${shq(user)} "$escaped" > "$PASSFILE")
 # connect_timeout: a writer address that drops packets (a gone pod's IP, a load balancer without a healthy
-# target) would otherwise hold the WAL receiver in connect() for the kernel's SYN retries, about two minutes.
-conninfo="host=$PRIMARY_HOST port=$PRIMARY_PORT user=${user} passfile=$PASSFILE application_name=$NODE_NAME sslmode=$PRIMARY_SSLMODE connect_timeout=${REPLICATION_CONNECT_TIMEOUT_S}"
+# target) would otherwise hold the WAL receiver in connect() for the kernel's SYN retries, about two minutes;
+# keepalives and tcp_user_timeout end an open connection to an upstream that is gone within seconds.
+conninfo="host=$PRIMARY_HOST port=$PRIMARY_PORT user=${user} passfile=$PASSFILE application_name=$NODE_NAME sslmode=$PRIMARY_SSLMODE ${standbyConnectionKeywords()}"
 if [ -n "\${PRIMARY_SSLROOTCERT:-}" ]; then conninfo="$conninfo sslrootcert=$PRIMARY_SSLROOTCERT"; fi`;
 }
 

@@ -108,6 +108,7 @@ export const GUCS = {
   hot_standby: { type: "bool", aurora: { managed: "Aurora readers always serve reads" } },
   default_transaction_read_only: { type: "bool", aurora: { managed: "Aurora readers refuse writes by construction" } },
   wal_receiver_status_interval: { type: "duration", aurora: { managed: "Aurora readers have no WAL receiver" } },
+  wal_receiver_timeout: { type: "duration", aurora: { managed: "Aurora readers have no WAL receiver" } },
   hot_standby_feedback: {
     type: "bool",
     overridable: true,
@@ -123,6 +124,11 @@ export const GUCS = {
   statement_timeout: { type: "duration", overridable: true, aurora: { unit: "ms" } },
   idle_in_transaction_session_timeout: { type: "duration", overridable: true, aurora: { unit: "ms" } },
   lock_timeout: { type: "duration", overridable: true, aurora: { unit: "ms" } },
+  // statistics
+  shared_preload_libraries: {
+    type: "string",
+    aurora: { managed: "Aurora PostgreSQL loads pg_stat_statements by default (facts/postgres STATEMENT_STATISTICS)" },
+  },
   // logging
   log_line_prefix: { type: "string", aurora: { managed: "RDS fixes the log format" } },
   log_min_duration_statement: { type: "duration", overridable: true, aurora: { unit: "ms" } },

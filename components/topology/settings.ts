@@ -4,6 +4,7 @@
  * carries its reason, which the renderer writes next to it.
  */
 import { formatPostgresSize } from "../ground/units";
+import { STANDBY_LINK, STATEMENT_STATISTICS } from "../facts/postgres";
 import { type GucName, isGucName } from "../settings/registry";
 import type { NodeRole, Setting, SynchronousCommit } from "./types";
 
@@ -97,8 +98,18 @@ function common(ctx: SettingsContext): Default[] {
       why: "lets pg_rewind turn a failed old primary into a replica instead of re-seeding it",
     },
     { name: "hot_standby", value: "on" },
+    {
+      name: "wal_receiver_timeout",
+      value: STANDBY_LINK.walReceiverTimeout.value,
+      why: "a standby drops a silent upstream in 10s, not 60s (a lost node, a partition); inert on a writer, set everywhere since any server may stream",
+    },
     { name: "log_replication_commands", value: "on" },
     { name: "log_line_prefix", value: "%m [%p] %q%u@%d " },
+    {
+      name: "shared_preload_libraries",
+      value: STATEMENT_STATISTICS.preloadLibrary.value,
+      why: "per-query latency and call rates (the capacity formula's input); loaded only at start",
+    },
   ];
 }
 

@@ -154,6 +154,8 @@ export interface Verification {
 export interface KubernetesSettings {
   namespace: string;
   createNamespace: boolean;
+  /** The cluster's DNS domain: in-cluster names are <service>.<namespace>.svc.<clusterDomain>. */
+  clusterDomain: string;
   storageClass?: string;
   antiAffinity: "preferred" | "required";
   images: { postgres: string; pgbouncer: string };

@@ -19,6 +19,7 @@ import { clusterParameters } from "../../components/kubernetes/cnpg/parameters";
 import { type ClusterPlan, clusterPlans } from "../../components/kubernetes/cnpg/plan";
 import { poolerTarget } from "../../components/kubernetes/cnpg/writerRegion";
 import { poolerParameters } from "../../components/kubernetes/cnpg/pooler";
+import { STATEMENT_STATISTICS } from "../../components/facts/postgres";
 import { GUCS } from "../../components/settings/registry";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { CnpgEngine, Pool, SelfHostedTopology, Setting } from "../../components/topology/types";
@@ -75,8 +76,9 @@ describe("CloudNativePG's managed parameters", () => {
       const { parameters, issues } = clusterParameters(
         withPrimarySetting(topology, { name: name as never, value: "x", source: "default" }),
       );
-      if (name === "hot_standby" || name === "synchronous_standby_names") {
-        // The product's own value of these is realised by the operator (mandatory setting, synchronous stanza).
+      if (name === "hot_standby" || name === "synchronous_standby_names" || name === "shared_preload_libraries") {
+        // The product's own value of these is realised by the operator (mandatory setting, synchronous stanza,
+        // pg_stat_statements through its parameter).
         expect(parameters, name).not.toHaveProperty(name);
         continue;
       }
@@ -86,6 +88,15 @@ describe("CloudNativePG's managed parameters", () => {
         name,
       ).toContainEqual(["kubernetes.engine", "use kubernetes.engine statefulset, which writes this setting itself"]);
     }
+  });
+
+  it("makes the operator load and create pg_stat_statements through a pg_stat_statements.* parameter", () => {
+    const { parameters, issues } = clusterParameters(mainPlan(cnpgTopology()));
+    const { trigger, value } = STATEMENT_STATISTICS.cnpgManagesExtension.value;
+    expect(parameters[trigger]).toBe(value);
+    expect(parameters).not.toHaveProperty("shared_preload_libraries");
+    expect(issues).toEqual([]);
+    expect(CNPG_PARAMETERS.namePattern.value.test(trigger)).toBe(true);
   });
 
   it("leaves stack config no way to reach a managed parameter: none is overridable", () => {

@@ -497,6 +497,11 @@ const rows: Row[] = [
       "changeId gives this stack its own namespace pg-pr-42, which nothing else creates",
     ],
   },
+  {
+    mistake: "a cluster domain that is not a DNS domain",
+    config: patched(base, { kubernetes: { namespace: "pg", clusterDomain: "Cluster.Local." } }),
+    expect: ['kubernetes.clusterDomain = "Cluster.Local."', "is not a DNS domain", "e.g. cluster.local"],
+  },
 ];
 
 describe("bad stack config is refused with key, value and fix", () => {

@@ -29,6 +29,30 @@ export const CNPG_OPERATOR = {
     ),
   ),
   /** Fields this stack renders that older operators lack; the installed CRD must have them. */
+  /**
+   * The operator's own in-cluster names (its server certificates' SANs, the app Secret's fqdn-uri) end in
+   * KUBERNETES_CLUSTER_DOMAIN (default cluster.local), read from its configuration ConfigMap, which the chart fills
+   * from values config.data.
+   */
+  clusterDomainSetting: fact(
+    { key: "KUBERNETES_CLUSTER_DOMAIN", default: "cluster.local", chartValues: ["config", "data"] },
+    cite(
+      "cnpg",
+      "internal/configuration/configuration.go:47-49,178-180",
+      'env:"KUBERNETES_CLUSTER_DOMAIN", default "cluster.local"',
+    ),
+    cite(
+      "cnpg",
+      "api/v1/cluster_funcs.go:1151",
+      "GetClusterAltDNSNames: <service>.<namespace>.svc.<KubernetesClusterDomain>",
+    ),
+    cite("cnpg", "pkg/specs/secrets.go:45-50", "fqdn-uri host: <service>.<namespace>.svc.<KubernetesClusterDomain>"),
+    cite(
+      "cnpgCharts",
+      "charts/cloudnative-pg/values.yaml:70-84",
+      "config.data: the content of the operator's configmap",
+    ),
+  ),
   requiredCrdFields: fact(
     [
       { path: ["spec", "probes", "readiness", "maximumLag"], since: "1.26.0" },

@@ -13,3 +13,5 @@ export { NETWORK_POLICY } from "./networkPolicy";
 export { HUGE_PAGES } from "./hugePages";
 export { KUBECTL_IMAGE, POSTGRES_BACKUP_IMAGE } from "./backupImages";
 export { NODE_LOSS } from "./nodeLoss";
+export { CLUSTER_DNS } from "./clusterDns";
+export { LOAD_BALANCERS } from "./loadBalancers";

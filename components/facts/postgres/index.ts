@@ -9,3 +9,5 @@ export {
   SETTING_CONTEXTS,
   type SettingContext,
 } from "./settingContexts";
+export { STATEMENT_STATISTICS } from "./statementStatistics";
+export { STANDBY_LINK } from "./standbyLink";

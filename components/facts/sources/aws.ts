@@ -413,4 +413,8 @@ export const AWS_SOURCES = {
     ref: "main",
     note: "read in the stored index of the provider's source (resourceClusterCreate and resourceClusterUpdate); @pulumi/aws 7.48.0 rds/cluster.d.ts: enableHttpEndpoint does not work with snapshotIdentifier, replicationSourceIdentifier or s3Import",
   },
+  auroraSqlStatisticsDocs: {
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_PerfInsights.UsingDashboard.AnalyzeDBLoad.AdditionalMetrics.PostgreSQL.html",
+    title: "Amazon Aurora: SQL statistics for Aurora PostgreSQL (pg_stat_statements loaded by default)",
+  },
 } as const satisfies Record<string, Source>;

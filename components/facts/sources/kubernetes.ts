@@ -119,6 +119,26 @@ export const KUBERNETES_SOURCES = {
     url: "https://kubernetes.io/docs/concepts/services-networking/network-policies/",
     title: "Kubernetes: Network Policies (the three peer kinds; ipBlock for cluster-external IPs)",
   },
+  dnsPodServiceDocs: {
+    url: "https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/",
+    title: "Kubernetes: DNS for Services and Pods",
+  },
+  kubeletConfigDocs: {
+    url: "https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/#kubelet-config-k8s-io-v1beta1-KubeletConfiguration",
+    title: "Kubernetes: Kubelet Configuration (v1beta1), clusterDomain",
+  },
+  externalLoadBalancerDocs: {
+    url: "https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#preserving-the-client-source-ip",
+    title: "Kubernetes: Create an External Load Balancer, preserving the client source IP",
+  },
+  kubernetesIssue35187: {
+    url: "https://github.com/kubernetes/kubernetes/issues/35187",
+    title: "kubernetes/kubernetes#35187: AWS: external-traffic OnlyLocal not working with ELB (preserve source IP)",
+  },
+  nlbTargetGroupsDocs: {
+    url: "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-target-groups.html#client-ip-preservation",
+    title: "AWS: Target groups for Network Load Balancers, client IP preservation",
+  },
   hugePagesDocs: {
     url: "https://kubernetes.io/docs/tasks/manage-hugepages/scheduling-hugepages/",
     title: "Kubernetes: Manage HugePages (a container consumes huge pages only through a hugepages-<size> limit)",

@@ -39,6 +39,15 @@ export const POSTGRES_SOURCES = {
     title: "PostgreSQL 15: pg_receivewal",
   },
   sslTcpDocs: { url: `${POSTGRES_DOCS}/ssl-tcp.html`, title: "PostgreSQL: Secure TCP/IP Connections with SSL" },
+  pgStatStatementsDocs: {
+    url: `${POSTGRES_DOCS}/pgstatstatements.html`,
+    title: "PostgreSQL: pg_stat_statements — track statistics of SQL planning and execution",
+  },
+  predefinedRolesDocs: { url: `${POSTGRES_DOCS}/predefined-roles.html`, title: "PostgreSQL: Predefined Roles" },
+  replicationConfigDocs: {
+    url: `${POSTGRES_DOCS}/runtime-config-replication.html`,
+    title: "PostgreSQL: Replication settings (wal_receiver_timeout, primary_conninfo)",
+  },
   pgbouncerConfigDocs: { url: "https://www.pgbouncer.org/config.html", title: "PgBouncer: configuration" },
   hotStandbyDocs: { url: `${POSTGRES_DOCS}/hot-standby.html`, title: "PostgreSQL: Hot Standby" },
   pgRewindDocs: { url: `${POSTGRES_DOCS}/app-pgrewind.html`, title: "PostgreSQL: pg_rewind" },

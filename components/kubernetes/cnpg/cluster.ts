@@ -155,7 +155,7 @@ function distributedMain(
   region: Region,
 ): Pick<ClusterSpec, "replica" | "externalClusters"> {
   if (!isDistributed(topology)) return {};
-  const inRegion = serviceHost(cnpgNames.service(plan.name, "rw"), topology.kubernetes.namespace);
+  const inRegion = serviceHost(cnpgNames.service(plan.name, "rw"), topology.kubernetes);
   const spec = distributedSpec(topology, plan.name, region, inRegion);
   // A restored stack's recovery source stays listed next to the members.
   return {

@@ -214,7 +214,7 @@ function createCluster(
 ): k8s.apiextensions.CustomResource {
   const { topology, region } = args;
   const inRegion = {
-    host: serviceHost(cnpgNames.service(cnpgNames.main(topology), "rw"), topology.kubernetes.namespace),
+    host: serviceHost(cnpgNames.service(cnpgNames.main(topology), "rw"), topology.kubernetes),
     port: topology.port,
   };
   const source = plan.kind === "replica" && plan.remote ? args.primaryEndpoint : inRegion;

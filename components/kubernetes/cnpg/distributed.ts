@@ -69,8 +69,10 @@ export function replicaStanza(
  * replica no one streams from).
  */
 export function memberHost(topology: SelfHostedTopology, member: Member, fromRegion: string, homeHost: string): string {
-  const namespace = topology.kubernetes.namespace;
-  if (member.region === fromRegion) return serviceHost(cnpgNames.service(member.cluster, "rw"), namespace);
+  if (member.region === fromRegion) return serviceHost(cnpgNames.service(member.cluster, "rw"), topology.kubernetes);
   if (member.home) return homeHost;
-  return cnpgEngine(topology)?.regionHosts[member.region] ?? serviceHost(cnpgNames.exposedPrimary(topology), namespace);
+  return (
+    cnpgEngine(topology)?.regionHosts[member.region] ??
+    serviceHost(cnpgNames.exposedPrimary(topology), topology.kubernetes)
+  );
 }

@@ -54,9 +54,20 @@ export function crdProblem(engine: CnpgEngine, crd: CrdShape | undefined, cluste
   return undefined;
 }
 
+/**
+ * The chart values: the operator's cluster domain when the stack's is not the default (so a stack on the default
+ * keeps the values it always had, and its operator is not rolled).
+ */
+function operatorValues(topology: SelfHostedTopology): Record<string, unknown> {
+  const setting = CNPG_OPERATOR.clusterDomainSetting.value;
+  const domain = topology.kubernetes.clusterDomain;
+  return domain === setting.default ? {} : { config: { data: { [setting.key]: domain } } };
+}
+
 /** The operator from its chart, in the namespace stack config names (its CRDs come with it). */
 export function operatorRelease(topology: SelfHostedTopology, namespace: string): k8s.helm.v3.ReleaseArgs {
   const { repo, chart, version } = CNPG_OPERATOR.helm.value;
+  const values = operatorValues(topology);
   return {
     name: "cnpg",
     chart,
@@ -64,6 +75,7 @@ export function operatorRelease(topology: SelfHostedTopology, namespace: string)
     repositoryOpts: { repo },
     namespace,
     createNamespace: true,
+    ...(Object.keys(values).length > 0 ? { values } : {}),
     // Clusters are created only once the operator (and its webhooks) are up.
     skipAwait: false,
     description: `CloudNativePG for ${topology.name}`,

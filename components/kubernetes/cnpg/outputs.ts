@@ -66,13 +66,12 @@ function notes(topology: SelfHostedTopology): string[] {
 }
 
 export function cnpgStackOutputs(topology: SelfHostedTopology): PlainOutputs {
-  const namespace = topology.kubernetes.namespace;
   const endpoint = (cluster: string, type: "rw" | "ro" | "r"): Endpoint => ({
-    host: serviceHost(cnpgNames.service(cluster, type), namespace),
+    host: serviceHost(cnpgNames.service(cluster, type), topology.kubernetes),
     port: topology.port,
   });
   const poolEndpoint = (service: string): Endpoint => ({
-    host: serviceHost(service, namespace),
+    host: serviceHost(service, topology.kubernetes),
     port: POOL_SERVICE_PORT,
   });
   const writerCluster = primaryMember(topology).cluster;

@@ -9,6 +9,7 @@ import type { ConfigIssue } from "../../config/errors";
 import { parsePostgresSize } from "../../ground/units";
 import type { Setting } from "../../topology/types";
 import { CNPG_PARAMETERS, managedParameter } from "../../facts/cnpg/parameters";
+import { STATEMENT_STATISTICS } from "../../facts/postgres";
 import type { ClusterPlan } from "./plan";
 
 export interface ParameterPlan {
@@ -22,7 +23,16 @@ export interface ParameterPlan {
 const REALISED_ELSEWHERE: Readonly<Record<string, string>> = {
   synchronous_standby_names: "spec.postgresql.synchronous (ANY k over the main Cluster's own instances)",
   hot_standby: "the operator always runs standbys as hot standbys (hot_standby = true)",
+  shared_preload_libraries: `the operator loads pg_stat_statements and creates it in every database when a pg_stat_statements.* parameter is set (${STATEMENT_STATISTICS.cnpgManagesExtension.value.trigger} = ${STATEMENT_STATISTICS.cnpgManagesExtension.value.value}, PostgreSQL's default, is sent for that)`,
 };
+
+/** pg_stat_statements on this engine: the parameter that makes the operator preload and create it. */
+function statementStatistics(settings: readonly Setting[], out: ParameterPlan): void {
+  const preload = settings.find((s) => s.name === "shared_preload_libraries" && s.source === "default");
+  if (preload?.value !== STATEMENT_STATISTICS.preloadLibrary.value) return;
+  const { trigger, value } = STATEMENT_STATISTICS.cnpgManagesExtension.value;
+  out.parameters[trigger] = value;
+}
 
 /** Inert on a primary, so one Cluster-wide set may carry the replicas' values. */
 const STANDBY_ONLY: ReadonlySet<string> = new Set([
@@ -142,6 +152,7 @@ export function clusterParameters(plan: ClusterPlan): ParameterPlan {
     }
     out.parameters[setting.name] = setting.value;
   }
+  statementStatistics(settings, out);
   const walLevel = out.parameters.wal_level;
   if (walLevel !== undefined && !CNPG_PARAMETERS.walLevels.value.includes(walLevel)) {
     out.issues.push({

@@ -19,7 +19,7 @@ const SLOT_PREFIX = CNPG_OPERATOR.instanceNaming.value.slotPrefix;
 
 function readerOf(topology: SelfHostedTopology, plan: ClusterPlan): ServiceReader[] {
   const endpoint = (type: "ro" | "r") => ({
-    host: serviceHost(cnpgNames.service(plan.name, type), topology.kubernetes.namespace),
+    host: serviceHost(cnpgNames.service(plan.name, type), topology.kubernetes),
     port: topology.port,
   });
   if (plan.name === primaryMember(topology).cluster) {
@@ -60,17 +60,16 @@ export function poolExpectationOf(topology: SelfHostedTopology, pool: Pool): { n
 }
 
 export function cnpgVerifyTargets(topology: SelfHostedTopology, region: Region): VerifyTargets {
-  const namespace = topology.kubernetes.namespace;
   const plans = clusterPlans(topology, region);
   const readers = plans.flatMap((plan) => readerOf(topology, plan));
   const pools = poolsOf(topology, region).map((pool) => ({
     pool,
-    endpoint: { host: serviceHost(pool.service, namespace), port: POOL_SERVICE_PORT },
+    endpoint: { host: serviceHost(pool.service, topology.kubernetes), port: POOL_SERVICE_PORT },
     expect: poolExpectationOf(topology, pool),
   }));
   if (!holdsWriter(topology, region)) return { mode: "replica", region: region.name, readers, pools };
   const writer = {
-    host: serviceHost(cnpgNames.service(primaryMember(topology).cluster, "rw"), namespace),
+    host: serviceHost(cnpgNames.service(primaryMember(topology).cluster, "rw"), topology.kubernetes),
     port: topology.port,
   };
   const streaming = plans.flatMap((plan) => streamingOf(topology, plan));

@@ -37,7 +37,7 @@ export function maintenanceConfigMap(
 /** Where the writer is, and libpq's TLS mode towards it (a login, as the verification Job's). */
 export function writerEnv(topology: SelfHostedTopology): Env[] {
   return [
-    { name: "WRITER_HOST", value: serviceHost(names.roleService(topology, "primary"), topology.kubernetes.namespace) },
+    { name: "WRITER_HOST", value: serviceHost(names.roleService(topology, "primary"), topology.kubernetes) },
     { name: "WRITER_PORT", value: String(topology.port) },
     { name: "PGSSLMODE", value: topology.access.requireTls ? "require" : "prefer" },
   ];

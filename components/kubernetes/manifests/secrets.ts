@@ -75,7 +75,7 @@ export function appSecret(
 ): k8s.core.v1.SecretArgs {
   const target = topology.kubernetes.appSecret;
   if (!target) throw new Error("appSecret: the topology has no kubernetes.appSecret");
-  const host = serviceHost(pool.service, topology.kubernetes.namespace);
+  const host = serviceHost(pool.service, topology.kubernetes);
   const port = String(POOL_SERVICE_PORT);
   const sslmode = topology.access.requireTls ? "require" : "prefer";
   const uri = pulumi

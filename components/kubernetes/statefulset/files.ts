@@ -55,7 +55,7 @@ export function groupConfLines(topology: SelfHostedTopology, group: NodeGroup): 
 export function renderPoolIni(topology: SelfHostedTopology, pool: Pool): string {
   return renderPgbouncerIni(topology, pool, {
     target: {
-      host: serviceHost(names.roleService(topology, pool.target), topology.kubernetes.namespace),
+      host: serviceHost(names.roleService(topology, pool.target), topology.kubernetes),
       port: topology.port,
     },
     listen: { host: "*", port: topology.poolPort },

@@ -6,9 +6,8 @@ import type { SelfHostedTopology } from "../../topology/types";
 import { POOL_SERVICE_PORT, names, podHost, serviceHost } from "../conventions";
 
 export function statefulsetStackOutputs(topology: SelfHostedTopology): PlainOutputs {
-  const namespace = topology.kubernetes.namespace;
   const endpoint = (service: string, port = topology.port): Endpoint => ({
-    host: serviceHost(service, namespace),
+    host: serviceHost(service, topology.kubernetes),
     port,
   });
   const poolEndpoint = (service: string) => endpoint(service, POOL_SERVICE_PORT);
@@ -23,7 +22,7 @@ export function statefulsetStackOutputs(topology: SelfHostedTopology): PlainOutp
       name: node.name,
       region: node.region,
       role: node.role,
-      host: podHost(node.name, groupOf(topology, node), namespace),
+      host: podHost(node.name, groupOf(topology, node), topology.kubernetes),
       port: topology.port,
       slot: node.slot,
     })),

@@ -292,20 +292,25 @@ function createCertificateRule(
 
 /** What a region's verification Job checks: its readers and pools, and in the primary's region the writer. */
 export function verifyTargets(topology: SelfHostedTopology, region: Region): VerifyTargets {
-  const namespace = topology.kubernetes.namespace;
   const serving = new Set(servingStandbys(topology).map((node) => node.name));
   const readers = region.groups.flatMap((group) =>
     group.role === "primary"
       ? []
       : group.members
           .filter((node) => serving.has(node.name))
-          .map((node) => ({ node, endpoint: { host: podHost(node.name, group, namespace), port: topology.port } })),
+          .map((node) => ({
+            node,
+            endpoint: { host: podHost(node.name, group, topology.kubernetes), port: topology.port },
+          })),
   );
   const pools = region.pools.map((pool) => ({
     pool,
-    endpoint: { host: serviceHost(pool.service, namespace), port: POOL_SERVICE_PORT },
+    endpoint: { host: serviceHost(pool.service, topology.kubernetes), port: POOL_SERVICE_PORT },
   }));
   if (!region.primary) return { mode: "replica", region: region.name, readers, pools };
-  const writer = { host: serviceHost(names.roleService(topology, "primary"), namespace), port: topology.port };
+  const writer = {
+    host: serviceHost(names.roleService(topology, "primary"), topology.kubernetes),
+    port: topology.port,
+  };
   return { mode: "primary", region: region.name, writer, readers, pools };
 }

@@ -50,7 +50,7 @@ function primaryHostEnv(topology: Topology, group: NodeGroup): Env[] {
     return [
       {
         name: "PRIMARY_HOST",
-        value: serviceHost(names.roleService(topology, "primary"), topology.kubernetes.namespace),
+        value: serviceHost(names.roleService(topology, "primary"), topology.kubernetes),
       },
       { name: "PRIMARY_PORT", value: String(topology.port) },
       { name: "PRIMARY_SSLMODE", value: sslmode },
