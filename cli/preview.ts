@@ -150,7 +150,8 @@ export function templateRegions(stacksDir: string, template: string): string[] {
 
 interface ReapOptions {
   olderThan: number;
-  dryRun?: boolean;
+  /** Without it, reap only lists: nothing destroys by default. */
+  delete?: boolean;
   region?: string[];
   stack: string;
   stacksDir: string;
@@ -162,11 +163,12 @@ async function previewReap(options: ReapOptions, api: ReapApi): Promise<number> 
     regions,
     now: new Date(),
     olderThanMs: options.olderThan,
-    dryRun: options.dryRun ?? false,
+    delete: options.delete === true,
     log: stderr,
   });
+  const acted = options.delete === true;
   stderr(
-    `${options.dryRun ? "Would delete" : "Deleted"} ${options.dryRun ? report.remove.length : report.deleted.length}, failed ${report.failed.length}, by hand ${report.byHand.length}, refused ${report.refused.length}, not expired ${report.kept} (regions ${regions.join(", ")}).`,
+    `${acted ? "Deleted" : "Would delete (run again with --delete to delete)"} ${acted ? report.deleted.length : report.remove.length}, failed ${report.failed.length}, by hand ${report.byHand.length}, refused ${report.refused.length}, not expired ${report.kept} (regions ${regions.join(", ")}).`,
   );
   return report.failed.length > 0 ? 1 : 0;
 }
@@ -205,14 +207,14 @@ export function previewCommands(
   preview
     .command("reap")
     .description(
-      "delete AWS resources of previews whose expiry tag passed longer ago than --older-than, in dependency order; anything without the tag is refused",
+      "list AWS resources of previews whose expiry tag passed longer ago than --older-than, and with --delete delete them in dependency order; anything without the tag is refused",
     )
     .requiredOption(
       "--older-than <duration>",
       "how long past its expiry a preview must be, e.g. 0s or 6h",
       durationOption,
     )
-    .option("--dry-run", "list what would be deleted, delete nothing")
+    .option("--delete", "delete what is listed (without it, reap lists what it would delete and deletes nothing)")
     .option("--region <region...>", "regions to search (default: the template's region and crossRegion regions)")
     .option("--stack <template>", "the Aurora preview template whose regions to search", stackName, "aurora-pr")
     .option("--stacks-dir <dir>", "directory of Pulumi.<stack>.yaml files", DEFAULT_STACKS_DIR)

@@ -112,7 +112,7 @@ function operationsNotes(topology: AuroraTopology, masterSecretArn: string | und
   const notes = [versionPolicy(aurora).explanation, protectionNote(aurora), ...backupNotes(topology)];
   if (aurora.secondaries.length > 0 && GLOBAL_MAJOR_UPGRADE.resetsToDefaultParameterGroups.value) {
     notes.push(
-      "A major upgrade of this Global Database (a new postgresVersion and aurora.engineVersion) goes through the global cluster, which moves every member to the new major's default parameter groups: rds.force_ssl, max_connections and the OLAP settings are off from then until the stack's own groups (of the new family) are applied to each cluster again: run pulumi up once more after the upgrade, then reboot as the deploy check names (static settings).",
+      "A major upgrade of this Global Database (a new postgresVersion and aurora.engineVersion) cannot go through one pulumi up: ModifyGlobalCluster names no parameter group, and a group of the new family fits only a cluster already running that major, while the primary cluster is updated before the global cluster made from it. Upgrade first: aws rds modify-global-cluster --global-cluster-identifier <id> --engine-version <version> --allow-major-version-upgrade; every member then runs the new major's default parameter groups, so rds.force_ssl, max_connections and the OLAP settings are off. Then set postgresVersion and aurora.engineVersion and run pulumi up --refresh, which attaches the stack's groups of the new family to each cluster and instance; they apply when each instance reboots, which the deploy check names (readers one at a time, the writer last). The settings are off from the upgrade until those reboots.",
     );
   }
   if (!aurora.applyImmediately) {

@@ -143,19 +143,28 @@ async function deleteInOrder(
   }
 }
 
-/** Lists every region, plans, and (unless dryRun) deletes in order; a failure is reported, not fatal. */
+/**
+ * Lists every region and plans; deletes in order only when `delete` is true (nothing destroys data by default: without
+ * it, reap lists what it would delete). A failure is reported, not fatal.
+ */
 export async function reapPreviews(
   api: ReapApi,
-  options: { regions: readonly string[]; now: Date; olderThanMs: number; dryRun: boolean; log: (line: string) => void },
+  options: {
+    regions: readonly string[];
+    now: Date;
+    olderThanMs: number;
+    delete?: boolean;
+    log: (line: string) => void;
+  },
 ): Promise<ReapReport> {
   const listed = (await Promise.all(options.regions.map((r) => api.listTagged(r, EXPIRES_LABEL)))).flat();
   const unique = [...new Map(listed.map((r) => [r.arn, r])).values()];
   const plan = reapPlan(unique, options.now, options.olderThanMs);
   const report: ReapReport = { ...plan, deleted: [], failed: [] };
-  if (options.dryRun) {
-    for (const t of plan.remove) options.log(`would delete ${t.arn} (expired ${t.expires.toISOString()})`);
-  } else {
+  if (options.delete === true) {
     await deleteInOrder(api, plan.remove, report, options.log);
+  } else {
+    for (const t of plan.remove) options.log(`would delete ${t.arn} (expired ${t.expires.toISOString()})`);
   }
   for (const r of plan.byHand) options.log(`expired, not deleted by this command (delete it by hand): ${r.arn}`);
   for (const r of plan.refused) options.log(`refused ${r.arn}: ${r.why}`);

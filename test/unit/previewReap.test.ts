@@ -3,7 +3,8 @@
  * region (a global cluster in its primary region only), RDS refuses to delete a cluster that still has instances or a
  * global cluster that still has members, and a global cluster's writer leaves only after its secondaries.
  */
-import { describe, expect, it } from "vitest";
+import { Command } from "commander";
+import { describe, expect, it, vi } from "vitest";
 import { EXPIRES_LABEL, expiryLabelValue } from "../../components/config/labels";
 import {
   DELETION_ORDER,
@@ -13,7 +14,7 @@ import {
   reapPlan,
   reapPreviews,
 } from "../../components/preview/reap";
-import { templateRegions } from "../../cli/preview";
+import { previewCommands, templateRegions } from "../../cli/preview";
 
 const NOW = new Date("2026-12-06T12:00:00Z");
 const HOUR = 3_600_000;
@@ -68,8 +69,24 @@ function fakeAws(resources: TaggedResource[]): ReapApi & { deleted: string[] } {
   };
 }
 
-const run = (api: ReapApi, dryRun = false, olderThanMs = HOUR) =>
-  reapPreviews(api, { regions: ["us-east-1", "eu-west-1"], now: NOW, olderThanMs, dryRun, log: () => {} });
+const REGIONS = ["us-east-1", "eu-west-1"];
+const run = (api: ReapApi, del = true, olderThanMs = HOUR) =>
+  reapPreviews(api, { regions: REGIONS, now: NOW, olderThanMs, delete: del, log: () => {} });
+
+/** The CLI as a user runs it, against the fake account; what it wrote to stderr. */
+async function reapCli(api: ReapApi, ...args: string[]): Promise<string> {
+  const root = new Command().exitOverride();
+  previewCommands(root, undefined, api);
+  const written: string[] = [];
+  const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (written.push(String(chunk)), true));
+  try {
+    await root.parseAsync(["node", "cli", "preview", "reap", "--older-than", "1h", "--region", ...REGIONS, ...args]);
+  } finally {
+    spy.mockRestore();
+    process.exitCode = undefined;
+  }
+  return written.join("");
+}
 
 describe("preview reap", () => {
   it("deletes an expired preview in dependency order, the writer's cluster after its secondary's", async () => {
@@ -93,12 +110,26 @@ describe("preview reap", () => {
     expect(plan.remove.map((r) => r.arn)).not.toContain(`${A}:db:someone-elses`);
   });
 
-  it("keeps a preview not yet expired for --older-than, and deletes nothing on --dry-run", async () => {
+  it("keeps a preview not yet expired for --older-than, and deletes nothing unless asked to", async () => {
     expect(reapPlan(preview(), NOW, 11 * HOUR)).toMatchObject({ remove: [], kept: 10 });
     const api = fakeAws(preview());
-    const report = await run(api, true);
+    const report = await run(api, false);
     expect(api.deleted).toEqual([]);
     expect(report.remove.length).toBe(9);
+    const unstated = await reapPreviews(api, { regions: REGIONS, now: NOW, olderThanMs: HOUR, log: () => {} });
+    expect(api.deleted).toEqual([]);
+    expect(unstated.remove.length).toBe(9);
+  });
+
+  it("lists by default on the command line and deletes only with --delete", async () => {
+    const api = fakeAws(preview());
+    const listed = await reapCli(api);
+    expect(api.deleted).toEqual([]);
+    expect(listed).toContain(`would delete ${A}:cluster:pg-aurora-pr-42`);
+    expect(listed).toContain("Would delete (run again with --delete to delete) 9");
+    const acted = await reapCli(api, "--delete");
+    expect(api.deleted.length).toBe(9);
+    expect(acted).toContain("Deleted 9, failed 0");
   });
 
   it("searches the Aurora preview template's regions by default", () => {

@@ -26,14 +26,54 @@ export const PROXY_BILLING = {
 
 /**
  * A global major upgrade (ModifyGlobalCluster with AllowMajorVersionUpgrade) moves every member to the new major's
- * parameter groups: the defaults, unless the call names the cluster's and instances' own; the provider's global
- * cluster update names none, so the stack's settings are off until the clusters' own update applies them.
+ * default parameter groups. No call can name the stack's own: ModifyGlobalCluster has no parameter-group field, and the
+ * provider's upgrade sends only AllowMajorVersionUpgrade and EngineVersion. A group fits only an engine of its family,
+ * so the new family's groups can be attached only after the upgrade, and a group newly attached applies on reboot.
  */
 export const GLOBAL_MAJOR_UPGRADE = {
   resetsToDefaultParameterGroups: fact(
     true,
     cite("modifyGlobalCluster", "AllowMajorVersionUpgrade", "parameter groups of the new major version"),
     cite("upgradePostgres2023", "global database major upgrade"),
+  ),
+  /** The request's fields, all of them (the SDK's ModifyGlobalClusterMessage): none names a parameter group. */
+  requestFields: fact(
+    [
+      "GlobalClusterIdentifier",
+      "NewGlobalClusterIdentifier",
+      "DeletionProtection",
+      "EngineVersion",
+      "AllowMajorVersionUpgrade",
+    ] as const,
+    cite("sdkRds", "ModifyGlobalClusterMessage"),
+  ),
+  /** What terraform-provider-aws sends for a major upgrade of aws_rds_global_cluster. */
+  providerSends: fact(
+    ["AllowMajorVersionUpgrade", "EngineVersion", "GlobalClusterIdentifier"] as const,
+    cite("tfGlobalCluster", "globalClusterUpgradeMajorEngineVersion"),
+  ),
+  /** A group of another family is refused: the new family's groups wait for the engine to run that major. */
+  groupMustMatchRunningFamily: fact(
+    true,
+    cite(
+      "sdkRds",
+      "CreateDBClusterParameterGroupMessage.DBParameterGroupFamily",
+      "applied only to a DB cluster running a database engine and engine version compatible with that family",
+    ),
+    cite(
+      "sdkRds",
+      "ModifyDBInstanceMessage.DBParameterGroupName",
+      "Must be in the same DB parameter group family as the DB instance",
+    ),
+  ),
+  /** A newly attached group's values apply when the instance reboots (without failover), not when it is attached. */
+  attachedGroupAppliesOnReboot: fact(
+    true,
+    cite(
+      "sdkRds",
+      "ModifyDBInstanceMessage.DBParameterGroupName",
+      "the actual parameter changes are not applied until you reboot the instance without failover",
+    ),
   ),
 } as const satisfies Record<string, Fact<unknown>>;
 

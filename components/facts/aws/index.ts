@@ -14,3 +14,4 @@ export * from "./dataApi";
 export * from "./engine";
 export * from "./proxyEndpoints";
 export * from "./tagging";
+export * from "./operationTimeouts";

@@ -417,4 +417,10 @@ export const AWS_SOURCES = {
     url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_PerfInsights.UsingDashboard.AnalyzeDBLoad.AdditionalMetrics.PostgreSQL.html",
     title: "Amazon Aurora: SQL statistics for Aurora PostgreSQL (pg_stat_statements loaded by default)",
   },
+  githubJobTimeout: {
+    title:
+      "GitHub Actions workflow syntax: jobs.<job_id>.timeout-minutes (default 360) and the 6-hour limit on a job's execution time on GitHub-hosted runners",
+    url: "https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#jobsjob_idtimeout-minutes",
+    note: "the CI example's preview jobs run Aurora previews; filed with the AWS sources because only the Aurora preview's bound needs it",
+  },
 } as const satisfies Record<string, Source>;
