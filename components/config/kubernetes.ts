@@ -35,6 +35,8 @@ export interface ResolvedKubernetes {
   /** kubernetes.writer was set in stack config (the cloudnative-pg engine elects its writer itself). */
   writerGiven: boolean;
   loadBalancerAnnotations: Readonly<Record<string, string>>;
+  /** The annotations the user wrote (kubernetes.loadBalancerAnnotations), before the defaults: they name the cloud. */
+  userLoadBalancerAnnotations: Readonly<Record<string, string>>;
   /** kubernetes.publicLoadBalancer: the exposed primary's Service goes without the internal-LB annotations. */
   publicLoadBalancer: boolean;
   /** Where the applications' connection Secrets go (kubernetes.appSecret); absent: none. */
@@ -111,6 +113,7 @@ export function resolveKubernetes(config: SelfHostedConfig): ResolvedKubernetes 
     loadBalancerAnnotations: kubernetes.publicLoadBalancer
       ? kubernetes.loadBalancerAnnotations
       : { ...INTERNAL_LOAD_BALANCER, ...kubernetes.loadBalancerAnnotations },
+    userLoadBalancerAnnotations: kubernetes.loadBalancerAnnotations,
     publicLoadBalancer: kubernetes.publicLoadBalancer,
     ...(kubernetes.appSecret
       ? {

@@ -97,9 +97,20 @@ function engineRules(config: ResolvedSelfHosted): Check[] {
 
 const AWS_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-";
 
-/** Why the exposed primary's AWS load balancer would hide the remote regions' addresses from pg_hba, or undefined. */
-function awsClientAddressProblem(annotations: Readonly<Record<string, string>>): string | undefined {
-  if (!Object.keys(annotations).some((key) => key.startsWith(AWS_ANNOTATION))) return undefined;
+const namesAws = (annotations: Readonly<Record<string, string>>) =>
+  Object.keys(annotations).some((key) => key.startsWith(AWS_ANNOTATION));
+
+/**
+ * Why the exposed primary's AWS load balancer would hide the remote regions' addresses from pg_hba, or undefined.
+ * The defaults carry every cloud's internal-LB annotation, so the cloud is read from the user's own annotations:
+ * none written, it may be AWS; some written, none of them AWS's, it is another cloud.
+ */
+function awsClientAddressProblem(
+  annotations: Readonly<Record<string, string>>,
+  written: Readonly<Record<string, string>>,
+): string | undefined {
+  const mayBeAws = Object.keys(written).length === 0 ? namesAws(annotations) : namesAws(written);
+  if (!mayBeAws) return undefined;
   const { typeAnnotation } = LOAD_BALANCERS.awsClassicElbKeepsNoClientAddress.value;
   const nlb = LOAD_BALANCERS.awsNlbKeepsClientAddress.value;
   const type = annotations[typeAnnotation];
@@ -118,7 +129,10 @@ function awsClientAddressProblem(annotations: Readonly<Record<string, string>>):
 function exposedPrimaryClientAddress(config: ResolvedSelfHosted): Check {
   return ({ warnings }) => {
     if (config.crossRegion.length === 0) return;
-    const problem = awsClientAddressProblem(config.kubernetes.loadBalancerAnnotations);
+    const problem = awsClientAddressProblem(
+      config.kubernetes.loadBalancerAnnotations,
+      config.kubernetes.userLoadBalancerAnnotations,
+    );
     if (problem === undefined) return;
     const [key, value] = Object.entries(LOAD_BALANCERS.awsNlbKeepsClientAddress.value.annotations)[0]!;
     warnings.push(
