@@ -198,8 +198,8 @@ describe.each(["dev", "staging"])("the %s stack's manifests, run as the kubelet 
   });
 
   it("serves the write and read pools to a client in allowedCidrs", async () => {
-    expect((await throughPool(stack, `${stack.name}-pool-write`, false)).server).toBe(`${stack.name}-primary-0`);
-    expect((await throughPool(stack, `${stack.name}-pool-read`, false)).server).toMatch(
+    expect((await throughPool(stack, `${stack.name}-pool-write`, true)).server).toBe(`${stack.name}-primary-0`);
+    expect((await throughPool(stack, `${stack.name}-pool-read`, true)).server).toMatch(
       new RegExp(`^${stack.name}-replica-\\d$`),
     );
   });
@@ -255,7 +255,7 @@ describe("the staging stack: writer changes applied by the planned switchover", 
     expect(outcome.errors).toEqual([]);
     expect(outcome.acknowledged.length).toBeGreaterThan(0);
     expect(await countRows(stack, result.to, "switchover_drill")).toBe(outcome.acknowledged.length);
-    expect((await throughPool(stack, "pg-pool-write", false)).server).toBe(result.to);
+    expect((await throughPool(stack, "pg-pool-write", true)).server).toBe(result.to);
     // The old primary can never come back as a second writer behind rw (its StatefulSet goes to zero).
     await expect(stack.harness.restart("pg-primary-0")).rejects.toThrow(/refusing to start a second writer/);
   }, 400_000);
