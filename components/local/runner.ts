@@ -266,10 +266,10 @@ export class LocalRunner {
     }
   }
 
-  async up(topology: Topology): Promise<UpResult> {
+  async up(topology: Topology, onStep?: (step: Step) => Promise<void>): Promise<UpResult> {
     const change = await this.planChange(topology);
     const plan = this.planUp(topology, { install: true, ...(change ? { change } : {}) });
-    await this.runSteps(plan.steps);
+    await this.runSteps(plan.steps, onStep);
     return plan.result();
   }
 

@@ -59,7 +59,9 @@ async function throughPool(
     database: "app",
     password: password ?? secret(stack, 0, `${stack.name}-credentials`)["app-password"],
     ssl: ssl ? { ca: stack.caPem, checkServerIdentity: () => undefined } : false,
-    connectionTimeoutMillis: 5000,
+    // Generous: a login through a just-restarted pool (TLS, then auth_query on the server) under CI's load once
+    // took over 5 s; this checks where a connection lands, not how fast.
+    connectionTimeoutMillis: 20_000,
   });
   await client.connect();
   try {

@@ -9,7 +9,7 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { againstADeployedStack } from "./support";
 import { WriteLoad } from "../../bench/writeLoad";
 import type { ChangePlan } from "../../components/local/changePlan";
@@ -127,6 +127,13 @@ describe.skipIf(againstADeployedStack).sequential("a synchronous stack changed u
   });
 
   it("switches the writer over and removes a standby named in synchronous_standby_names: no commit stalls or is lost", async () => {
+    // A hang shows where: the steps each `up` took and the load's last acknowledged commit.
+    onTestFailed(() => {
+      const last = load.acknowledged.at(-1);
+      console.log(
+        `syncdrill steps:\n${stack.steps.join("\n")}\nload: ${load.acknowledged.length} acknowledged, the last at ${last ? new Date(last.at).toISOString() : "-"}; failures: ${JSON.stringify(load.failures.slice(-5))}`,
+      );
+    });
     stack.edit(
       drillConfig("syncdrill", { ...sync, resources: { primary: { memory: "320Mi" }, replica: { memory: "320Mi" } } }),
     );

@@ -19,6 +19,8 @@ export class ChangingStack {
   readonly stacksDir: string;
   readonly stateDir: string;
   readonly runner: LocalRunner;
+  /** Each step of each `up`, when it started and how long it took: printed when a drill fails or hangs. */
+  readonly steps: string[] = [];
   private readonly root: string;
 
   /** Makes nothing on disk until the stack file is first written (a skipped suite leaves nothing behind). */
@@ -49,7 +51,12 @@ export class ChangingStack {
   }
 
   up(): Promise<UpResult> {
-    return this.runner.up(this.topology());
+    return this.runner.up(this.topology(), async (step) => {
+      const started = Date.now();
+      this.steps.push(`${new Date(started).toISOString()} ${step.title}`);
+      await step.run();
+      this.steps.push(`  ${Date.now() - started} ms`);
+    });
   }
 
   /** The writer's replication slots, and the slots of the standbys the state declares. */
