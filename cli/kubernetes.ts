@@ -70,6 +70,7 @@ async function runSwitchover(options: FailoverCliOptions): Promise<void> {
   console.log(
     `${result.to} is the writer, with every write ${result.from} acknowledged; ${result.from} is fenced and stopped. ${result.synchronous}.`,
   );
+  for (const warning of result.warnings) console.log(`Warning: ${warning}`);
   printNext(options, result.next);
 }
 

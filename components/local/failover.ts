@@ -61,7 +61,9 @@ export async function promote(
   const target = named ?? (await mostAdvancedCandidate(layout, state));
   await superuserSql(node, target, ["-c", PROMOTE_SQL]);
   const followers = servingStandbys(state).filter((s) => s.name !== target.name);
-  const synchronous = synchronousAfterPromotion(state.topology, followers);
+  const running = new Set<string>();
+  for (const follower of followers) if (await nodeIsRunning(node, follower)) running.add(follower.name);
+  const synchronous = synchronousAfterPromotion(state.topology, followers, running);
   // Its postgresql.conf as the writer's (read by any later change); ALTER SYSTEM below names the survivors.
   writeNodeConfig(nodeContext(layout, { ...state, writer: target.name }), target);
   await superuserSql(

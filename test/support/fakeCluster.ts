@@ -13,6 +13,8 @@ import type { SelfHostedTopology } from "../../components/topology/types";
 interface FakePod extends PodState {
   server: "writer" | "standby" | "down";
   lsn: number;
+  /** A writer's synchronous_standby_names as ALTER SYSTEM set it: a commit waits for `k` of `names` to stream. */
+  waitsFor?: { k: number; names: string[] };
 }
 
 export interface FakeCluster {
@@ -134,6 +136,15 @@ export function fakeCluster(topology: SelfHostedTopology): FakeCluster {
         const standby = pods.get(streaming);
         return pod.server === "writer" && standby?.server === "standby" && standby.ready ? "streaming" : "";
       }
+      const synchronousNames = statements
+        .map((statement) => statement.match(/^ALTER SYSTEM SET synchronous_standby_names = '(.*)'$/)?.[1])
+        .find((value) => value !== undefined);
+      if (synchronousNames !== undefined) {
+        const any = synchronousNames.match(/^ANY (\d+) \((.*)\)$/);
+        pod.waitsFor = any
+          ? { k: Number(any[1]), names: any[2]!.split(", ").map((n) => n.replaceAll('"', "")) }
+          : { k: 0, names: [] };
+      }
       if (first === PROMOTE_SQL) {
         calls.push(`promote ${name}`);
         if (promoteAnswer.value === "t") pod.server = "writer";
@@ -152,7 +163,14 @@ export function fakeCluster(topology: SelfHostedTopology): FakeCluster {
       return "";
     },
     async execInDeployment() {
-      const writer = [...pods].find(([, p]) => p.server === "writer" && p.nodeReady === "True")?.[0];
+      const [writer, pod] = [...pods].find(([, p]) => p.server === "writer" && p.nodeReady === "True") ?? [];
+      // PostgreSQL holds a commit until k of synchronous_standby_names confirm it: with fewer streaming, forever.
+      const streaming = (name: string) => {
+        const standby = pods.get(name);
+        return standby?.server === "standby" && standby.phase === "Running" && standby.nodeReady === "True";
+      };
+      if (pod?.waitsFor && pod.waitsFor.names.filter(streaming).length < pod.waitsFor.k)
+        throw new Error(`the proving write's commit on ${writer} waits for a synchronous standby`);
       return `x\n${writer}|f`;
     },
     async updateRevision(statefulSet) {

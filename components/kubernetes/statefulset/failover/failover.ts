@@ -184,7 +184,7 @@ export async function failover(
   // promoted its readiness passes as the writer (roleLabels.ts).
   await markWriter(ops, target.name);
   const followers = topology.standbys.filter((s) => s.name !== target.name && s.name !== from);
-  const synchronous = await promote(topology, ops, target, followers, log);
+  const synchronous = await promote(topology, ops, target, followers, await runningPods(ops, followers), log);
   await keepSlotForRejoin(topology, ops, from, target.name, log);
   log(`rw follows ${target.name}; restarting the write pool`);
   await repoint(topology, ops, target.name);
@@ -192,7 +192,33 @@ export async function failover(
   const result = await completeHandover(topology, ops, { from, target, followers, synchronous }, options, log);
   await writeFence(topology, ops, { from, to: target.name, step: "done" }, target.name);
   const lostNode = oldState && !nodeReachable(oldState) ? oldState.node : undefined;
-  return { ...result, warnings: lostNode ? partitionWarnings(topology, from, lostNode, target.name) : [] };
+  return {
+    ...result,
+    warnings: [...(lostNode ? partitionWarnings(topology, from, lostNode, target.name) : []), ...result.warnings],
+  };
+}
+
+/** The followers whose server runs now: a pod that exists, started, on a node that answers, not being deleted. */
+export async function runningPods(ops: ClusterOps, followers: readonly StandbyNode[]): Promise<Set<string>> {
+  const running = new Set<string>();
+  for (const follower of followers) {
+    const state = await ops.podState(follower.name);
+    if (state && state.phase === "Running" && !state.terminating && nodeReachable(state)) running.add(follower.name);
+  }
+  return running;
+}
+
+/** A synchronous stack's new writer that commits locally because no follower runs: what to do once one streams. */
+export function degradedWarnings(
+  topology: SelfHostedTopology,
+  writer: string,
+  synchronous: ReturnType<typeof synchronousAfterPromotion>,
+): string[] {
+  if (!synchronous.degraded) return [];
+  const set = `ALTER SYSTEM SET synchronous_standby_names = '${synchronous.degraded.names.replaceAll("'", "''")}'`;
+  return [
+    `${writer} commits locally (synchronous_commit = local): the stack asks for ${topology.replication.synchronousReplicas} synchronous replica(s), and none of its OLTP replicas runs to acknowledge a commit. A commit it acknowledges now is lost if ${writer} is lost before a standby has it. Once one streams (SELECT application_name, state FROM pg_stat_replication), make commits synchronous again: kubectl exec -n ${topology.kubernetes.namespace} ${writer} -c postgres -- psql -c "${set}" -c "ALTER SYSTEM SET synchronous_commit = '${topology.replication.synchronousCommit}'" -c "SELECT pg_reload_conf()"`,
+  ];
 }
 
 /**
@@ -265,9 +291,10 @@ export async function promote(
   ops: ClusterOps,
   target: StandbyNode,
   followers: StandbyNode[],
+  running: ReadonlySet<string>,
   log: (line: string) => void,
 ): Promise<ReturnType<typeof synchronousAfterPromotion>> {
-  const synchronous = synchronousAfterPromotion(topology, followers);
+  const synchronous = synchronousAfterPromotion(topology, followers, running);
   log(`promoting ${target.name}; ${synchronous.description}`);
   const again = `Find out why (kubectl logs ${target.name} -c postgres), then run the failover again: the fence names ${target.name}, and it resumes with it`;
   if ((await ops.sql(target.name, ["SELECT pg_is_in_recovery()"])) === "t") {
@@ -312,6 +339,6 @@ export async function completeHandover(
     followers: followers.map((f) => f.name),
     synchronous: synchronous.description,
     next: [`pulumi config set --path kubernetes.writer ${target.name}`, "pulumi up"],
-    warnings: [],
+    warnings: degradedWarnings(topology, target.name, synchronous),
   };
 }

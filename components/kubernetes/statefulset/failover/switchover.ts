@@ -33,6 +33,7 @@ import {
   completeHandover,
   promote,
   repoint,
+  runningPods,
 } from "./failover";
 import { markWriter } from "../roleLabels";
 import { readFence, writeFence } from "./fence";
@@ -160,7 +161,7 @@ export async function switchover(
       `${target.name} has not replayed all it received from ${from}; the write pool stays paused. Finish with: pg-read-replicas kubernetes failover --to ${target.name}`,
     );
   const followers = topology.standbys.filter((s) => s.name !== target.name && s.name !== from);
-  const synchronous = await promote(topology, ops, target, followers, log);
+  const synchronous = await promote(topology, ops, target, followers, await runningPods(ops, followers), log);
   if (rejoining) {
     log(`${from} rejoins as a standby of ${target.name}, on slot ${rejoining.slot}`);
     await ops.sql(target.name, [ensureSlotsSql([rejoining.slot])]);
