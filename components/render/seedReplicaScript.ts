@@ -130,8 +130,8 @@ archive_has_segment() {
 
 /**
  * A data directory seeded before: left as it is when promoted; refused when the writer is another system; refreshed
- * when its WAL is still to be had (from the writer, or from the archive on a re-created slot); re-seeded only when
- * the slot was dropped or invalidated on this same system and neither holds what it needs.
+ * when its WAL is still to be had (from the writer, its slot made again if dropped; or from the archive on a re-created
+ * slot); re-seeded only when the slot was dropped or invalidated on this same system and neither holds what it needs.
  */
 const KEEP_OR_CLEAR_EXISTING_DATA = `keep() {
   write_standby_settings
@@ -144,6 +144,14 @@ refuse_other_system() {
   echo "seed-replica: this standby may hold the only copy of the data. To keep it, make it the writer: pg-read-replicas kubernetes failover --to $NODE_NAME (local backend: pg-read-replicas promote --replica $NODE_NAME --force)." >&2
   echo "seed-replica: to discard it on purpose and re-seed it from the new writer, delete its PersistentVolumeClaim and the pod (local backend: LocalRunner.reseed('$NODE_NAME'))." >&2
   exit 1
+}
+
+create_slot() {
+  local out
+  if ! out=$(replication "CREATE_REPLICATION_SLOT $SLOT PHYSICAL") && [ "\${out#*already exists}" = "$out" ]; then
+    echo "seed-replica: cannot make slot $SLOT on the writer: $out" >&2
+    exit 1
+  fi
 }
 
 recreate_slot() {
@@ -171,22 +179,26 @@ if [ -s "$PGDATA/PG_VERSION" ]; then
   case "$state" in reserved|unreachable) keep "slot $SLOT: $state" ;; esac
   needs=$(controldata ${shq(REPLICATION_SLOTS.redoSegment.value.controldataLine)}) || needs=
   if [ -z "$needs" ]; then keep "slot $SLOT: $state, but the REDO segment is not readable from pg_controldata"; fi
-  if [ "$state" = unreserved ]; then
-    # New (a writer's bootstrap or a failover made it) or invalidated: what tells them apart is whether the WAL
-    # this standby replays from is still on the writer.
-    wal=$(writer_has_segment "$needs")
-    case "$wal" in
-      kept) keep "slot $SLOT reserves no WAL yet; the writer still has $needs" ;;
-      unknown*) keep "slot $SLOT reserves no WAL; could not ask the writer for $needs ($wal)" ;;
-    esac
-  fi
+  # Unreserved: new (a writer's bootstrap or a failover made it) or invalidated. Missing: dropped (by hand, or a
+  # writer that never had it). Either way what decides is whether the WAL this standby replays from is still on the
+  # writer: then it streams from there, on a slot made again as a new one is (reserving WAL from its first use).
+  wal=$(writer_has_segment "$needs")
+  case "$wal" in
+    kept|unknown*)
+      if [ "$state" = missing ]; then create_slot; fi
+      case "$wal:$state" in
+        kept:missing) keep "slot $SLOT was missing on the writer, which still has $needs: slot made again" ;;
+        kept:*) keep "slot $SLOT reserves no WAL yet; the writer still has $needs" ;;
+        *) keep "slot $SLOT was $state; could not ask the writer for $needs ($wal)" ;;
+      esac ;;
+  esac
   if archive_has_segment "$needs"; then
     # The archive covers it: catch up from there (restore_command), then stream on a slot reserving WAL from now.
     recreate_slot
     keep "slot $SLOT was $state and the writer no longer has $needs; the archive has it: slot re-created, catching up from the archive"
   fi
   # The primary dropped or invalidated this standby's slot: it would loop on missing WAL forever.
-  if [ "$state" = missing ]; then why="dropped"; else why="invalidated past max_slot_wal_keep_size: $needs is no longer on the writer"; fi
+  if [ "$state" = missing ]; then why="dropped, and $needs is no longer on the writer"; else why="invalidated past max_slot_wal_keep_size: $needs is no longer on the writer"; fi
   echo "seed-replica: slot $SLOT is gone on the primary ($why; no archive holds $needs): re-seeding $NODE_NAME"
   replication "DROP_REPLICATION_SLOT $SLOT" >/dev/null || true
   rm -rf "\${PGDATA:?}"/* "\${PGDATA:?}"/.[!.]* 2>/dev/null || true

@@ -326,15 +326,15 @@ describe("the prod stack's manifests, run as the kubelet runs them", () => {
     await eventuallyStreaming(stack, primary, replica, "pg_replica_0");
   });
 
-  it("re-seeds a replica whose slot the primary no longer has", async () => {
+  it("makes a replica's dropped slot again when the primary still has its WAL: it streams, not re-seeded", async () => {
     const replica = "pg-replica-1";
     await stack.harness.pod(replica).stop();
     await stack.harness.pod(primary).psql("SELECT pg_drop_replication_slot('pg_replica_1')");
     await stack.harness.restart(replica);
     await stack.harness.waitReady(replica, 120_000);
-    expect(stack.harness.pod(replica).tail(200)).toMatch(
-      /slot pg_replica_1 is gone on the primary .*re-seeding pg-replica-1/,
-    );
+    const log = stack.harness.pod(replica).tail(200);
+    expect(log).toMatch(/slot pg_replica_1 was missing on the writer, which still has [0-9A-F]{24}: slot made again/);
+    expect(log).not.toMatch(/re-seeding pg-replica-1/);
     await eventuallyStreaming(stack, primary, replica, "pg_replica_1");
   });
 

@@ -244,6 +244,21 @@ describe("seed-replica.sh on a standby that holds data, with the real tools", ()
     expect(readSlot()).toMatch(/^physical\|[0-9A-F]+\/[0-9A-F]+\|1$/);
   });
 
+  it("makes a dropped slot again when the writer still has the standby's WAL: no re-seed", async () => {
+    await eventually(() => readSlot() !== REPLICATION_SLOTS.readSlotAnswers.value.noReservation, "a reserved slot");
+    stop("standby");
+    sh(`touch ${marker}`);
+    psql(PORTS.writer, `SELECT pg_drop_replication_slot('${standby.slot}')`);
+    expect(readSlot()).toBe(REPLICATION_SLOTS.readSlotAnswers.value.missing);
+    psql(PORTS.writer, "INSERT INTO t SELECT generate_series(1, 10)");
+    const run = seed(false);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain(`slot ${standby.slot} was missing on the writer, which still has`);
+    expect(existsSync(marker)).toBe(true);
+    await startAndCatchUp();
+    expect(readSlot()).toMatch(/^physical\|[0-9A-F]+\/[0-9A-F]+\|1$/);
+  });
+
   it("re-seeds a standby whose slot was invalidated past max_slot_wal_keep_size when there is no archive", async () => {
     await eventually(() => readSlot() !== REPLICATION_SLOTS.readSlotAnswers.value.noReservation, "a reserved slot");
     await invalidateSlot();
