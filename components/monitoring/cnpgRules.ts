@@ -19,10 +19,13 @@ export const CNPG_CLUSTER_LABEL = "cnpg_cluster";
 /** One CloudNativePG Cluster of the stack, as the rules need it (the backend derives these from its plans). */
 export interface WatchedCluster {
   name: string;
-  /** main: the writer and the primary region's OLTP replicas; oltp: another region's; olap: the OLAP replica. */
-  kind: "main" | "oltp" | "olap";
-  /** WAL senders its primary (a replica cluster's: its designated primary) should have: its own standbys, and on the
-   * main Cluster one per replica cluster too. */
+  /**
+   * writer: the Cluster holding the writer and its standbys (the main one, or primaryRegion's after a promotion);
+   * oltp: any other OLTP Cluster (a replica cluster, the main one once demoted); olap: the OLAP replica.
+   */
+  kind: "writer" | "oltp" | "olap";
+  /** WAL senders its primary (a replica cluster's: its designated primary) should have: its own standbys, on the
+   * writer's Cluster one per other OLTP Cluster, on the main Cluster one for the OLAP replica cluster. */
   walSenders: number;
   /** Each instance's data volume (pg_wal lives on it). */
   storageBytes: number;
@@ -94,7 +97,7 @@ function fewerSenders({ sel, clusters }: Scope): string {
  */
 function oltpLag({ sel, clusters }: Scope): LagSeries {
   const olap = anyOf(namesOf(clusters, "olap"));
-  if (!clusters.some((c) => c.kind === "main"))
+  if (!clusters.some((c) => c.kind === "writer"))
     return {
       seconds: `max by (${C}, ${TARGET_LABELS.node}) (cnpg_pg_replication_lag{${sel}, ${CNPG_CLUSTER_LABEL}=~"${anyOf(namesOf(clusters, "oltp"))}"})`,
       standbyLabel: TARGET_LABELS.node,
@@ -111,7 +114,7 @@ function oltpLag({ sel, clusters }: Scope): LagSeries {
 function replicationRules(scope: Scope): AlertRule[] {
   const { topology, sel, clusters } = scope;
   const declared = clusters.reduce((sum, c) => sum + c.walSenders, 0);
-  const replicaClusters = anyOf(clusters.filter((c) => c.kind !== "main").map((c) => c.name));
+  const replicaClusters = anyOf(clusters.filter((c) => c.kind !== "writer").map((c) => c.name));
   return [
     ...(declared > 0
       ? [

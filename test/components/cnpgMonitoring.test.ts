@@ -91,10 +91,10 @@ describe("prod-cnpg's monitoring objects", () => {
 
   it("counts on the main Cluster a WAL sender per standby and per replica cluster, on a replica cluster its own", () => {
     const [home, remote] = topology.regions;
-    const main = watchedClusters(topology, home!).find((c) => c.kind === "main")!;
+    const main = watchedClusters(topology, home!).find((c) => c.kind === "writer")!;
     const replicaClusters = topology.regions
       .flatMap((r) => watchedClusters(topology, r))
-      .filter((c) => c.kind !== "main");
+      .filter((c) => c.kind !== "writer");
     const standbys = home!.groups.find((g) => g.role === "oltp")!.members.length;
     expect(main.walSenders).toBe(standbys + replicaClusters.length);
     const remoteStandbys = remote!.groups.find((g) => g.role === "oltp")!.members.length;

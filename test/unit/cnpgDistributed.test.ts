@@ -8,7 +8,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { clusterParameters } from "../../components/kubernetes/cnpg/parameters";
 import { isDistributed, members, replicaStanza } from "../../components/kubernetes/cnpg/distributed";
+import { watchedClusters } from "../../components/kubernetes/cnpg/monitoring";
 import { clusterPlans } from "../../components/kubernetes/cnpg/plan";
+import { cnpgAlertRules } from "../../components/monitoring/cnpgRules";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../../components/topology/types";
 import { cnpgConfig, patched } from "../support/configs";
@@ -71,6 +73,37 @@ describe("the distributed topology", () => {
           }
       }),
       { numRuns: 20 },
+    );
+  });
+
+  it("alerts on the Cluster that holds the writer as the writer's, wherever the promotion put it", () => {
+    fc.assert(
+      fc.property(cases, ([remote, primaryRegion]) => {
+        const topology = topologyWith(remote, primaryRegion);
+        const writer = members(topology).find((m) => m.region === (primaryRegion ?? topology.region))!.cluster;
+        const watched = topology.regions.map((region) => ({ region, clusters: watchedClusters(topology, region) }));
+        const all = watched.flatMap((w) => w.clusters);
+        expect(all.filter((c) => c.kind === "writer").map((c) => c.name)).toEqual([writer]);
+        // Every instance but the writer streams from exactly one WAL sender, so the declared senders add up to that.
+        const instances = topology.regions
+          .flatMap((r) => clusterPlans(topology, r))
+          .reduce((n, p) => n + p.instances, 0);
+        expect(all.reduce((n, c) => n + c.walSenders, 0)).toBe(instances - 1);
+        for (const { region, clusters } of watched) {
+          const rules = cnpgAlertRules(topology, region.name, clusters).flatMap((g) => g.rules);
+          // A promoted replica cluster is the writer by the stack's own config: no "accepts writes" alert for it;
+          // every other Cluster of the region is a replica that must stay in recovery.
+          const notInRecovery = rules.find((r) => "alert" in r && r.alert === "PgReplicaNotInRecovery")?.expr ?? "";
+          const selected = notInRecovery.match(/cnpg_cluster=~"([^"]*)"/)?.[1]?.split("|") ?? [];
+          expect(selected.sort()).toEqual(
+            clusters
+              .filter((c) => c.kind !== "writer")
+              .map((c) => c.name)
+              .sort(),
+          );
+        }
+      }),
+      { numRuns: 30 },
     );
   });
 });

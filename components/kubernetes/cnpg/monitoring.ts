@@ -13,7 +13,8 @@ import { CNPG_CLUSTER_LABEL, type WatchedCluster, cnpgAlertRules } from "../../m
 import { JOBS, TARGET_LABELS } from "../../monitoring/targets";
 import type { Pool, Region, SelfHostedTopology } from "../../topology/types";
 import { baseLabels } from "../conventions";
-import { clusterPlans } from "./plan";
+import { members, primaryMember } from "./distributed";
+import { clusterPlans, cnpgNames } from "./plan";
 import { poolsOf } from "./writerRegion";
 
 const MONITORING_API = "monitoring.coreos.com/v1";
@@ -25,17 +26,27 @@ export interface MonitoringObject {
   spec: Record<string, unknown>;
 }
 
-/** The region's Clusters as the rules count them: every replica cluster of the stack streams from the main one. */
+/**
+ * The region's Clusters as the rules count them. `writer` is the Cluster that is the distributed topology's primary
+ * (primaryRegion's, the main one until a promotion): every other OLTP Cluster streams from it. The OLAP replica
+ * cluster stays a replica of the main Cluster wherever the writer is (distributed.ts), so the main Cluster also
+ * counts its WAL sender once demoted.
+ */
 export function watchedClusters(topology: SelfHostedTopology, region: Region): WatchedCluster[] {
-  const replicaClusters = topology.regions
+  const writer = primaryMember(topology).cluster;
+  const others = members(topology).filter((m) => m.cluster !== writer).length;
+  const olap = topology.regions
     .flatMap((r) => clusterPlans(topology, r))
-    .filter((p) => p.kind === "replica");
-  return clusterPlans(topology, region).map((plan) => ({
-    name: plan.name,
-    kind: plan.kind === "main" ? "main" : plan.role,
-    walSenders: plan.instances - 1 + (plan.kind === "main" ? replicaClusters.length : 0),
-    storageBytes: plan.resources.storageBytes,
-  }));
+    .filter((p) => p.name === cnpgNames.olap(topology));
+  return clusterPlans(topology, region).map((plan) => {
+    const fed = (plan.name === writer ? others : 0) + (plan.kind === "main" ? olap.length : 0);
+    return {
+      name: plan.name,
+      kind: plan.name === writer ? "writer" : plan.kind === "main" ? "oltp" : plan.role,
+      walSenders: plan.instances - 1 + fed,
+      storageBytes: plan.resources.storageBytes,
+    };
+  });
 }
 
 function labelsOf(topology: SelfHostedTopology, component: "postgresql" | "pgbouncer"): Record<string, string> {
