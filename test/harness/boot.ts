@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Layout } from "../../components/local/layout";
+import { DEFAULT_CLUSTER_DOMAIN } from "../../components/kubernetes/conventions";
 import { makeCertificates } from "../../components/local/tls";
 import { Harness } from "./cluster";
 import { imageRuntimes } from "./images";
@@ -54,6 +55,12 @@ function withHarnessCidrs(config: Record<string, string>, net: HarnessNet): Reco
     );
   }
   return edited;
+}
+
+/** kubernetes.clusterDomain as the stack sets it, or Kubernetes' default. */
+function clusterDomainOf(config: Record<string, string>): string {
+  const kubernetes = JSON.parse(config["pg-read-replicas:kubernetes"] ?? "{}") as { clusterDomain?: string };
+  return kubernetes.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
 }
 
 function regionsOf(config: Record<string, string>): string[] {
@@ -132,7 +139,14 @@ async function boot(
   ensureMountPoints([
     ...new Set([...Object.keys(images.postgres.directories), ...Object.keys(images.pgbouncer.directories)]),
   ]);
-  const harness = new Harness({ clusters, net, root, images, identity: postgresIdentity() });
+  const harness = new Harness({
+    clusters,
+    net,
+    root,
+    images,
+    identity: postgresIdentity(),
+    clusterDomain: clusterDomainOf(config),
+  });
   return {
     harness,
     net,

@@ -25,6 +25,8 @@ export interface ClusterOptions {
   root: string;
   images: Record<"postgres" | "pgbouncer", ImageRuntime>;
   identity: Identity;
+  /** kubernetes.clusterDomain of the stack: cluster DNS answers <service>.<namespace>.svc.<clusterDomain>. */
+  clusterDomain: string;
 }
 
 function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
@@ -256,15 +258,16 @@ export class Harness {
   /** Cluster DNS as a hosts file: Services, headless pod names, and every cluster's load balancer names. */
   private names(cluster: number): Array<[string, string]> {
     const { namespace, services } = this.objects(cluster);
+    const domain = { namespace, clusterDomain: this.options.clusterDomain };
     const entries: Array<[string, string]> = [];
     for (const service of services) {
       if (service.clusterIP !== "None") {
-        entries.push([this.serviceAddress(cluster, service.name), serviceHost(service.name, namespace)]);
+        entries.push([this.serviceAddress(cluster, service.name), serviceHost(service.name, domain)]);
         continue;
       }
       for (const e of this.pods.values()) {
         if (e.cluster === cluster && matches(service.selector, e.pod.labels) && !this.deleted.has(e.pod.name))
-          entries.push([e.pod.address, `${e.pod.name}.${serviceHost(service.name, namespace)}`]);
+          entries.push([e.pod.address, `${e.pod.name}.${serviceHost(service.name, domain)}`]);
       }
     }
     this.options.clusters.forEach((objects, other) => {

@@ -183,10 +183,21 @@ async function countRows(stack: BootedStack, pod: string, table: string): Promis
   return Number(result.output.split("\n").pop());
 }
 
+/**
+ * staging runs under a cluster DNS domain that is not Kubernetes' default (kubernetes.clusterDomain): the harness's
+ * DNS answers only that domain's names, so a name rendered with `cluster.local` would fail to resolve.
+ */
+const CLUSTER_DOMAINS: Record<string, string> = { staging: "pg-harness.test" };
+
 describe.each(["dev", "staging"])("the %s stack's manifests, run as the kubelet runs them", (name) => {
   let stack: BootedStack;
   beforeAll(async () => {
-    stack = await bootStack(name);
+    stack = await bootStack(name, 15, (config) => {
+      const clusterDomain = CLUSTER_DOMAINS[name];
+      if (!clusterDomain) return;
+      const kubernetes = JSON.parse(config["pg-read-replicas:kubernetes"] ?? "{}") as Record<string, unknown>;
+      config["pg-read-replicas:kubernetes"] = JSON.stringify({ ...kubernetes, clusterDomain });
+    });
     await startAll(stack);
   }, 600_000);
   afterAll(async () => stack?.teardown(), 120_000);
@@ -197,6 +208,8 @@ describe.each(["dev", "staging"])("the %s stack's manifests, run as the kubelet 
     );
     const [output] = await verifyAll(stack);
     console.log(`${name} (harness): ${output}`);
+    // The verification Job reached the pools by the names the stack rendered, under its cluster domain.
+    expect(output).toContain(`.svc.${CLUSTER_DOMAINS[name] ?? "cluster.local"}:`);
   });
 
   it("serves the write and read pools to a client in allowedCidrs", async () => {
