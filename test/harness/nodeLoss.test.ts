@@ -6,6 +6,7 @@
  *    clients saw acknowledged is on the new writer, and a client on the lost node gets nothing acknowledged;
  *  - a second failover whose pg_promote() does not promote stops with a clear error, and run again resumes with
  *    the same old writer and target, leaving the healthy standbys running;
+ *  - a third, with no other OLTP standby able to stream, commits locally for now instead of waiting for one;
  *  - on a fresh prod stack, a password rotation after a failover reaches the promoted writer and the pools.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -147,6 +148,17 @@ describe("the prod stack's failover when nodes fail", () => {
     expect(await writerBehindPool(stack)).toBe(target);
     // The old writer (a replica group's pod, recreated) is kept down by the start guard.
     expect(stack.harness.pod(from).running()).toBe(false);
+  }, 600_000);
+
+  it("a third failover, no other OLTP standby left to stream, promotes with local commits and says how to undo it", async () => {
+    const lines: string[] = [];
+    const result = await failover(topology, harnessOps(stack.harness), { log: (line) => lines.push(line) });
+    console.log(`prod third failover (harness):\n  ${lines.join("\n  ")}\n  ${result.warnings.join("\n  ")}`);
+    // Before, the new writer named only standbys that could not stream (ANY 1 of them), and its proving write waited.
+    expect(result.synchronous).toMatch(/^asynchronous for now: none of the OLTP replicas that follow it/);
+    expect(result.warnings.join("\n")).toContain(`${result.to} commits locally`);
+    expect(await stack.harness.pod(result.to).psql("SHOW synchronous_standby_names")).toBe("");
+    expect(await writerBehindPool(stack)).toBe(result.to);
   }, 600_000);
 });
 
