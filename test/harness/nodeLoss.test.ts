@@ -4,6 +4,7 @@
  *  - the writer's node stops answering while its PostgreSQL keeps running behind the partition: the failover changes
  *    nothing until the operator names the node lost, then force-deletes the pod and promotes; every write the
  *    clients saw acknowledged is on the new writer, and a client on the lost node gets nothing acknowledged;
+ *  - a drain after that failover: the new writer cannot be evicted, the standbys only one at a time;
  *  - a second failover whose pg_promote() does not promote stops with a clear error, and run again resumes with
  *    the same old writer and target, leaving the healthy standbys running;
  *  - a third, with no other OLTP standby able to stream, commits locally for now instead of waiting for one;
@@ -20,6 +21,7 @@ import { type BootedStack, bootStack, startAll } from "./boot";
 import { harnessOps } from "./clusterOps";
 import { appClient, writeLoad } from "./writeLoad";
 import { nodesOf } from "./nodes";
+import { controllerSteps, evictionOf } from "./reconcile";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -118,6 +120,35 @@ describe("the prod stack's failover when nodes fail", () => {
     expect((await stranded).code).not.toBe(0);
     expect((await ids(stack, result.to, "node_loss")).has(-1)).toBe(false);
     expect(await writerBehindPool(stack)).toBe(result.to);
+  }, 600_000);
+
+  it("drains after the failover: the new writer cannot be evicted, standbys go one at a time and come back, nothing acknowledged lost", async () => {
+    const writer = (await harnessOps(stack.harness).readConfigMap("pg-fence"))!.writer!;
+    // The kubelet's sync brings the fence to the pods' files: the promoted pod's readiness then passes as the writer.
+    stack.harness.syncVolumes(0, stack.harness.objects(0));
+    await stack.harness.waitReady(writer, 60_000);
+    expect(evictionOf(stack, topology, writer, writer)).toMatchObject({ refused: 429 });
+    const [first, second] = topology.standbys
+      .filter((s) => s.role === "oltp" && !s.remote && s.name !== writer && stack.harness.pod(s.name).running())
+      .map((s) => s.name);
+    expect(second).toBeDefined();
+    const load = writeLoad(stack, "drain_drill");
+    await sleep(2000);
+    expect(evictionOf(stack, topology, writer, first!)).toEqual({ evicted: true });
+    await stack.harness.pod(first!).stop();
+    await stack.harness.sync();
+    // The budget allows one standby of the group down at a time: the drain waits for the first to come back.
+    expect(evictionOf(stack, topology, writer, second!)).toMatchObject({ refused: 429 });
+    await stack.harness.restart(first!);
+    await stack.harness.waitReady(first!, 180_000);
+    await stack.harness.sync();
+    expect(evictionOf(stack, topology, writer, second!)).toEqual({ evicted: true });
+    const { acknowledged } = await load.stop();
+    const onWriter = await ids(stack, writer, "drain_drill");
+    console.log(`prod drain after failover: ${acknowledged.length} writes acknowledged, all on ${writer}`);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    expect(acknowledged.filter((id) => !onWriter.has(id))).toEqual([]);
+    expect((await controllerSteps(stack, topology, writer))["pg-replica"]).toEqual({ done: true });
   }, 600_000);
 
   it("stops clearly when pg_promote() does not promote, and a retry resumes without touching a healthy standby", async () => {

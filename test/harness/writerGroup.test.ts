@@ -8,14 +8,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failover } from "../../components/kubernetes/statefulset/failover/failover";
-import { groupDisruptionBudget } from "../../components/kubernetes/statefulset/manifests/disruptionBudgets";
-import { statefulSetManifest } from "../../components/kubernetes/statefulset/manifests/statefulSet";
 import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../../components/topology/types";
 import { type BootedStack, bootStack, startAll } from "./boot";
 import { harnessOps } from "./clusterOps";
-import { type BudgetSpec, type EvictablePod, evict, selects } from "./evictionModel";
-import { type ControlledPod, nextStep } from "./statefulSetController";
+import { selects } from "./evictionModel";
+import { controllerSteps as stepsOf, evictionOf as evictionOfPod, withWriter as withWriterOf } from "./reconcile";
 
 describe("the staging stack after a failover: every StatefulSet keeps reconciling", () => {
   let stack: BootedStack;
@@ -27,10 +25,7 @@ describe("the staging stack after a failover: every StatefulSet keeps reconcilin
   }, 900_000);
   afterAll(async () => stack?.teardown(), 180_000);
 
-  const withWriter = (writer: string): SelfHostedTopology => ({
-    ...topology,
-    kubernetes: { ...topology.kubernetes, writer },
-  });
+  const withWriter = (writer: string): SelfHostedTopology => withWriterOf(topology, writer);
 
   /** The failover as the CLI runs it (it labels the target the writer), then the kubelet's sync of the files. */
   async function failoverTo(to: string): Promise<string> {
@@ -44,59 +39,8 @@ describe("the staging stack after a failover: every StatefulSet keeps reconcilin
     return result.to;
   }
 
-  /** The controller's next step for each StatefulSet, from the pods' real readiness. */
-  async function controllerSteps(writer: string, held: readonly string[] = []) {
-    await stack.harness.sync();
-    const steps: Record<string, unknown> = {};
-    for (const group of topology.regions.flatMap((r) => r.groups)) {
-      const spec = statefulSetManifest(withWriter(writer), group, { restart: "r", credentials: "c" })
-        .spec as unknown as {
-        podManagementPolicy: "OrderedReady";
-        updateStrategy: { type: "RollingUpdate" | "OnDelete" };
-        replicas: number;
-      };
-      const pods: ControlledPod[] = [...stack.harness.pods.values()]
-        // Running pods, and those the API server has but whose init containers hold them (the start guard refusing).
-        .filter((e) => e.workload.name === group.name && (e.pod.running() || held.includes(e.pod.name)))
-        .map((e) => ({
-          ordinal: Number(e.pod.name.slice(group.name.length + 1)),
-          revision: "r",
-          ready: e.ready && e.pod.running(),
-        }));
-      const set = {
-        podManagementPolicy: spec.podManagementPolicy,
-        updateStrategy: spec.updateStrategy.type,
-        updateRevision: "r",
-        replicas: spec.replicas,
-      };
-      steps[group.name] = nextStep(set, pods);
-    }
-    return steps;
-  }
-
-  function evictionOf(writer: string, pod: string) {
-    const t = withWriter(writer);
-    const home = t.regions.find((r) => r.primary)!;
-    const budgets: BudgetSpec[] = home.groups.flatMap((g) => {
-      const b = groupDisruptionBudget(t, g);
-      return b ? [{ name: g.name, ...(b.spec as object) } as BudgetSpec] : [];
-    });
-    const pods: EvictablePod[] = [...stack.harness.pods.values()]
-      .filter((e) => e.workload.kind === "StatefulSet" && e.pod.running())
-      .map((e) => ({
-        name: e.pod.name,
-        labels: e.pod.labels,
-        ready: e.ready,
-        phase: "Running" as const,
-        // The primary's StatefulSet is at zero after a failover: its pod is stopped, not listed here.
-        owner: { name: e.workload.name, replicas: e.workload.replicas },
-      }));
-    return evict(
-      pods.find((p) => p.name === pod)!,
-      budgets,
-      pods,
-    );
-  }
+  const controllerSteps = (writer: string, held: readonly string[] = []) => stepsOf(stack, topology, writer, held);
+  const evictionOf = (writer: string, pod: string) => evictionOfPod(stack, topology, writer, pod);
 
   function roSelects(pod: string): boolean {
     const ro = stack.harness.objects(0).services.find((s) => s.name === "pg-ro")!;
