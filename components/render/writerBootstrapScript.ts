@@ -9,7 +9,7 @@
  * on no TCP address (listen_addresses=''), so a TCP answer on 127.0.0.1 means
  * the final server is up. A standby (standby.signal) has nothing to bootstrap.
  *
- * Inputs (environment): PGDATA, APP_PASSWORD, REPLICATION_PASSWORD.
+ * Inputs (environment): PGDATA, and the verifiers bootstrap.sql reads (APP_PASSWORD_SCRAM, REPLICATION_PASSWORD_SCRAM).
  */
 export interface WriterBootstrapPaths {
   socketDir: string;
