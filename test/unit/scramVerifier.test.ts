@@ -3,13 +3,17 @@
  * stable for the same (role, password) so a re-rendered Secret does not change, and different for another password or
  * role. That PostgreSQL takes it and a client logs in with the password is test/integration/scram-verifier.test.ts.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SCRAM_SECRET } from "../../components/facts/postgres";
 import { VERIFIER_ENV, bootstrapEnvironment } from "../../components/render/bootstrapSql";
 import { refreshFiles, refreshRoles, renderRefreshScript } from "../../components/render/refreshScript";
 import { REFRESH_KEYS } from "../../components/kubernetes/conventions";
+import { renderWriterBootstrapScript } from "../../components/render/writerBootstrapScript";
 import {
   SCRAM_VERIFIER_PATTERN,
   derivedSalt,
@@ -99,5 +103,31 @@ describe("where the verifiers go", () => {
     expect(script).toContain(`case "$(cat "$CREDENTIALS_DIR/app-password-scram")" in 'SCRAM-SHA-256$'*) ;;`);
     // The cleartext replication password is read only for the passfile.
     expect(script.match(/CREDENTIALS_DIR\/replication-password"/g)).toHaveLength(1);
+  });
+});
+
+describe("bootstrap.sh on a writer pod created before the verifiers", () => {
+  it("skips bootstrap.sql (no failing postStart loop) when its environment has no verifiers, before waiting for the server", () => {
+    const script = renderWriterBootstrapScript({
+      socketDir: "/nonexistent",
+      bootstrapSql: "/nonexistent/bootstrap.sql",
+      port: 5432,
+      waitSeconds: 1,
+    });
+    const pgdata = mkdtempSync(join(tmpdir(), "pgrr-bootstrap-"));
+    try {
+      const env = { PATH: "/usr/bin:/bin", PGDATA: pgdata, APP_PASSWORD: "legacy" };
+      const result = spawnSync("bash", ["-c", script], { env, encoding: "utf8" });
+      expect(result.status).toBe(0);
+      expect(result.stderr).toMatch(/created before the roles' SCRAM verifiers.*bootstrap.sql not applied/);
+      // With the verifiers it goes on to wait for the server (none here: it gives up and fails, as before).
+      const current = spawnSync("bash", ["-c", script], {
+        env: { ...env, APP_PASSWORD_SCRAM: "SCRAM-SHA-256$4096:x" },
+        encoding: "utf8",
+      });
+      expect(current.status).not.toBe(0);
+    } finally {
+      rmSync(pgdata, { recursive: true, force: true });
+    }
   });
 });
