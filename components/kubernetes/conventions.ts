@@ -191,3 +191,13 @@ export const CREDENTIAL_KEYS = {
   heartbeatToken: "heartbeat-token",
   monitor: "monitor-password",
 } as const;
+
+/** The SCRAM verifiers of the role passwords (manifests/secrets.ts): what the writer sets on its roles. */
+export const VERIFIER_KEYS = {
+  app: "app-password-scram",
+  replication: "replication-password-scram",
+  monitor: "monitor-password-scram",
+} as const;
+
+/** The credentials files the refresher reads: the roles' verifiers (writer), the replication password (passfile). */
+export const REFRESH_KEYS = { replication: CREDENTIAL_KEYS.replication, verifiers: VERIFIER_KEYS } as const;

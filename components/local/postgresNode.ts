@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderBootstrapSql } from "../render/bootstrapSql";
+import { bootstrapEnvironment, renderBootstrapSql } from "../render/bootstrapSql";
 import { type ArchivePaths, archiveCommands } from "../render/pgbackrestConf";
 import { renderPostgresqlConf } from "../render/postgresqlConf";
 import { replicationSslMode } from "../render/tlsModes";
@@ -90,15 +90,14 @@ export async function initPrimary(ctx: NodeContext, node: DatabaseNode): Promise
   );
 }
 
-/** The bootstrap SQL, as the Kubernetes primary runs it at first start; passwords via the environment. */
+/**
+ * The bootstrap SQL, as the Kubernetes writer runs it at every start: each role gets the SCRAM verifier of its
+ * password, computed here (the passwords never reach psql, nor any statement), through the environment.
+ */
 export async function bootstrapPrimary(ctx: NodeContext, primary: DatabaseNode): Promise<void> {
   const script = join(ctx.layout.scriptsDir, "bootstrap.sql");
   writeOwnedFile(script, renderBootstrapSql(ctx.topology), ctx.runAs);
-  await superuserSql(ctx, primary, ["-f", script], {
-    APP_PASSWORD: ctx.passwords.app,
-    REPLICATION_PASSWORD: ctx.passwords.replication,
-    MONITOR_PASSWORD: ctx.passwords.monitor,
-  });
+  await superuserSql(ctx, primary, ["-f", script], bootstrapEnvironment(ctx.topology, ctx.passwords));
 }
 
 /**

@@ -1,13 +1,18 @@
 /**
  * The primary's bootstrap, run by psql as the superuser. Idempotent: roles,
  * database, heartbeat table and slots are created when missing, and passwords
- * are (re)set on every run. Passwords arrive through the environment
- * (APP_PASSWORD, REPLICATION_PASSWORD) via psql's \getenv, so they never appear
- * in a command line or in this file.
+ * are (re)set on every run. No password is ever in it: each role gets the SCRAM
+ * verifier of its password (sql/scramVerifier.ts, computed where the password
+ * is known), which arrives through the environment (APP_PASSWORD_SCRAM,
+ * REPLICATION_PASSWORD_SCRAM, MONITOR_PASSWORD_SCRAM) via psql's \getenv. A
+ * statement holding a cleartext password would reach the server log (on an
+ * error, or with log_statement / log_min_duration_statement set) and
+ * pg_stat_activity; a verifier is stored as it is (facts/postgres SCRAM_SECRET).
  */
 import type { Topology } from "../topology/types";
 import { HEARTBEAT_DDL, ensureSlotsSql } from "../sql/replicationSql";
 import { prometheusMonitoring } from "../topology/queries";
+import { scramVerifier } from "../sql/scramVerifier";
 
 function requireEnv(variable: string, env: string): string[] {
   return [
@@ -19,10 +24,17 @@ function requireEnv(variable: string, env: string): string[] {
   ];
 }
 
-function ensureRole(role: string, attributes: string, passwordVariable: string): string[] {
+/** The environment variable holding the verifier of a role's password, read into a psql variable. */
+export const VERIFIER_ENV = {
+  app: "APP_PASSWORD_SCRAM",
+  replication: "REPLICATION_PASSWORD_SCRAM",
+  monitor: "MONITOR_PASSWORD_SCRAM",
+} as const;
+
+function ensureRole(role: string, attributes: string, verifierVariable: string): string[] {
   return [
     `SELECT format('CREATE ROLE %I WITH ${attributes}', '${role}') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') \\gexec`,
-    `ALTER ROLE ${role} WITH ${attributes} PASSWORD :'${passwordVariable}';`,
+    `ALTER ROLE ${role} WITH ${attributes} PASSWORD :'${verifierVariable}';`,
   ];
 }
 
@@ -32,8 +44,8 @@ function monitoringRole(topology: Topology): string[] {
   if (!monitoring) return [];
   return [
     "-- The exporters' role: pg_monitor reads replication, WAL and activity statistics; no data access.",
-    ...requireEnv("monitor_password", "MONITOR_PASSWORD"),
-    ...ensureRole(monitoring.user, "LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB", "monitor_password"),
+    ...requireEnv("monitor_verifier", VERIFIER_ENV.monitor),
+    ...ensureRole(monitoring.user, "LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB", "monitor_verifier"),
     `GRANT pg_monitor TO ${monitoring.user};`,
   ];
 }
@@ -48,13 +60,13 @@ export function renderBootstrapSql(topology: Topology): string {
     "-- (it needs the roles and slots made here); the bootstrap's own commits are acknowledged locally.",
     "-- A \\connect starts a new session, so this is repeated after it.",
     "SET synchronous_commit = local;",
-    ...requireEnv("app_password", "APP_PASSWORD"),
-    ...requireEnv("replication_password", "REPLICATION_PASSWORD"),
+    ...requireEnv("app_verifier", VERIFIER_ENV.app),
+    ...requireEnv("replication_verifier", VERIFIER_ENV.replication),
     "",
     "-- Streaming replication only: no database access.",
-    ...ensureRole(replication.user, "LOGIN REPLICATION", "replication_password"),
+    ...ensureRole(replication.user, "LOGIN REPLICATION", "replication_verifier"),
     "-- The application user. pg_monitor lets the verifier and dashboards read lag and slot views.",
-    ...ensureRole(user, "LOGIN NOSUPERUSER NOCREATEROLE", "app_password"),
+    ...ensureRole(user, "LOGIN NOSUPERUSER NOCREATEROLE", "app_verifier"),
     `GRANT pg_monitor TO ${user};`,
     `SELECT 'CREATE DATABASE ${database} OWNER ${user}' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '${database}') \\gexec`,
     ...monitoringRole(topology),
@@ -72,4 +84,31 @@ export function renderBootstrapSql(topology: Topology): string {
     "RESET ROLE;",
     "",
   ].join("\n");
+}
+
+/** The passwords of the roles the bootstrap sets, by the Secret's names for them. */
+export interface RolePasswords {
+  app: string;
+  replication: string;
+  monitor: string;
+}
+
+/** Each role the bootstrap sets, by its password's name: the exporters' only with Prometheus monitoring. */
+export function bootstrapRoles(topology: Topology): Partial<Record<keyof RolePasswords, string>> {
+  const monitoring = prometheusMonitoring(topology);
+  return {
+    app: topology.user,
+    replication: topology.replication.user,
+    ...(monitoring ? { monitor: monitoring.user } : {}),
+  };
+}
+
+/** The bootstrap's environment where the passwords are known (local runner): each role's verifier, no password. */
+export function bootstrapEnvironment(topology: Topology, passwords: RolePasswords): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(bootstrapRoles(topology)).map(([key, role]) => {
+      const name = key as keyof RolePasswords;
+      return [VERIFIER_ENV[name], scramVerifier(role, passwords[name])];
+    }),
+  );
 }

@@ -2,9 +2,10 @@
  * refresh.sh: beside every database server, a loop that brings what Kubernetes updates in place (a Secret volume's
  * files; environment variables never change in a running container) to the running server, so rotating a password
  * or renewing a certificate restarts nothing:
- * - on the writer, the passwords in the credentials volume are set on their roles (ALTER ROLE … PASSWORD, the
- *   replication role included) whenever the files change: a connection that is already open is not affected, and
- *   the pools and replicas that log in next use the new ones;
+ * - on the writer, the SCRAM verifiers of the passwords in the credentials volume (computed where the Secret is
+ *   made, sql/scramVerifier.ts) are set on their roles (ALTER ROLE … PASSWORD '<verifier>', the replication role
+ *   included) whenever the files change: a connection that is already open is not affected, and the pools and
+ *   replicas that log in next use the new passwords;
  * - on a replica, its passfile is rewritten from the replication password file, so the WAL receiver's next
  *   connection (libpq reads the passfile at each connect) logs in with whatever the writer now expects.
  * A renewed certificate is not this loop's: the pod's config-reloader watches the TLS files with the configuration
@@ -20,36 +21,57 @@ import { shq } from "../ground/shell";
 import type { Topology } from "../topology/types";
 import { prometheusMonitoring } from "../topology/queries";
 
-/** The Secret keys the refresher reads, and the role each one is the password of. */
+/** The Secret keys the refresher reads. */
 export interface RefreshRoles {
-  /** Credential file name → role. */
-  passwords: Record<string, string>;
+  /** Credential file holding the SCRAM verifier of a role's password → the role (set on the writer). */
+  verifiers: Record<string, string>;
   /** The file holding the replication role's password (the replica's passfile). */
   replicationFile: string;
 }
 
-export function refreshRoles(topology: Topology, keys: { app: string; replication: string; monitor: string }) {
+/** Each role's verifier file and the replication password's file; the exporters' role only with monitoring. */
+export function refreshRoles(
+  topology: Topology,
+  keys: { replication: string; verifiers: { app: string; replication: string; monitor: string } },
+) {
   const monitoring = prometheusMonitoring(topology);
   return {
-    passwords: {
-      [keys.app]: topology.user,
-      [keys.replication]: topology.replication.user,
-      ...(monitoring ? { [keys.monitor]: monitoring.user } : {}),
+    verifiers: {
+      [keys.verifiers.app]: topology.user,
+      [keys.verifiers.replication]: topology.replication.user,
+      ...(monitoring ? { [keys.verifiers.monitor]: monitoring.user } : {}),
     },
     replicationFile: keys.replication,
   } satisfies RefreshRoles;
 }
 
+/** Every file of the credentials volume the refresher reads. */
+export function refreshFiles(roles: RefreshRoles): string[] {
+  return [...Object.keys(roles.verifiers), roles.replicationFile];
+}
+
+/**
+ * Each role gets its verifier, never the password: a statement holding a password would reach the server log and
+ * pg_stat_activity. A file that is not a verifier (a Secret written by hand with a password in it) is refused before
+ * any SQL runs.
+ */
 function applyPasswords(roles: RefreshRoles): string {
-  const variables = Object.entries(roles.passwords)
+  const checks = Object.keys(roles.verifiers)
+    .map(
+      (file) =>
+        `  case "$(cat "$CREDENTIALS_DIR/${file}")" in 'SCRAM-SHA-256$'*) ;; *) log "${file} is not a SCRAM-SHA-256 verifier; no password set"; return 1 ;; esac`,
+    )
+    .join("\n");
+  const variables = Object.entries(roles.verifiers)
     .map(([file, role]) => `-v ${shq(role)}="$(cat "$CREDENTIALS_DIR/${file}")"`)
     .join(" ");
-  const statements = Object.values(roles.passwords)
+  const statements = Object.values(roles.verifiers)
     .map((role) => `ALTER ROLE ${role} PASSWORD :'${role}';`)
     .join("\n");
   // Variables are interpolated in psql's input, not in -c; synchronous_commit local: a rotation must not wait
   // for (or stall behind) a synchronous standby.
   return `apply_passwords() {
+${checks}
   psql_local ${variables} <<'SQL'
 SET synchronous_commit = local;
 ${statements}

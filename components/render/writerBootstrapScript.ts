@@ -9,7 +9,13 @@
  * on no TCP address (listen_addresses=''), so a TCP answer on 127.0.0.1 means
  * the final server is up. A standby (standby.signal) has nothing to bootstrap.
  *
- * Inputs (environment): PGDATA, APP_PASSWORD, REPLICATION_PASSWORD.
+ * Day two: a writer's StatefulSet is OnDelete, so after the `up` that brought the verifiers a running writer pod
+ * still has the environment it was created with (the cleartext passwords, no verifiers) while its scripts volume
+ * already holds the new bootstrap.sql. Were its container to restart, that bootstrap would fail for the missing
+ * verifiers and the failed postStart hook would kill the container again and again; it is skipped instead (the
+ * roles exist, the pod's own refresher applies rotations) until a switchover recreates the pod.
+ *
+ * Inputs (environment): PGDATA, and the verifiers bootstrap.sql reads (APP_PASSWORD_SCRAM, REPLICATION_PASSWORD_SCRAM).
  */
 export interface WriterBootstrapPaths {
   socketDir: string;
@@ -25,6 +31,10 @@ export function renderWriterBootstrapScript(paths: WriterBootstrapPaths): string
 set -euo pipefail
 : "\${PGDATA:?}"
 if [ -f "$PGDATA/standby.signal" ]; then exit 0; fi
+if [ -z "\${APP_PASSWORD_SCRAM:-}" ]; then
+  echo "bootstrap: this pod was created before the roles' SCRAM verifiers (no APP_PASSWORD_SCRAM in its environment); bootstrap.sql not applied: its roles were set when it was created and its refresher applies rotations; a switchover recreates it on the current template" >&2
+  exit 0
+fi
 deadline=$(( $(date +%s) + ${paths.waitSeconds} ))
 until pg_isready -q -h 127.0.0.1 -p ${paths.port} -t 2; do
   if [ "$(date +%s)" -ge "$deadline" ]; then

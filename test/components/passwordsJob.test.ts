@@ -45,8 +45,13 @@ describe("password rotation (statefulset engine)", () => {
         expect(refresher, `${stack} ${set.name}`).toBeDefined();
         const volume = spec.volumes.find((v: { name: string }) => v.name === "credentials");
         const keys = volume.secret.items.map((item: { key: string }) => item.key).sort();
-        expect(keys).toEqual(expect.arrayContaining(["app-password", "replication-password"]));
+        // The roles' verifiers (the writer sets them) and the replication password (a replica's passfile); never
+        // the application's or the superuser's password.
+        expect(keys).toEqual(
+          expect.arrayContaining(["app-password-scram", "replication-password", "replication-password-scram"]),
+        );
         expect(keys).not.toContain("superuser-password");
+        expect(keys).not.toContain("app-password");
         const mounts = (name: string) =>
           spec.containers
             .filter((c: { volumeMounts?: Array<{ name: string }> }) => c.volumeMounts?.some((m) => m.name === name))

@@ -19,6 +19,7 @@ import {
   settle,
 } from "../support/pulumiMocks";
 import { verifierStreamingSql } from "../support/streamingStatement";
+import { scramVerifier } from "../../components/sql/scramVerifier";
 
 function pgbouncerTarget(run: ProgramRun, pool: string, owner?: string): string {
   const ini = k8sObject(run, TYPES.configMap, `${pool}-config`, owner).inputs.data["pgbouncer.ini"] as string;
@@ -181,12 +182,25 @@ describe("staging stack", () => {
     expect(isSecretValue(credentials.rawInputs.stringData)).toBe(true);
     expect(Object.keys(credentials.inputs.stringData).sort()).toEqual([
       "app-password",
+      "app-password-scram",
       "heartbeat-token",
       "monitor-password",
+      "monitor-password-scram",
       "replication-password",
+      "replication-password-scram",
       "superuser-password",
     ]);
     expect(credentials.inputs.stringData["app-password"]).toBe("mock-pg-app-password");
+    // What the writer sets on the roles: the verifiers, derived from the passwords where the Secret is made.
+    expect(credentials.inputs.stringData["app-password-scram"]).toBe(scramVerifier("app", "mock-pg-app-password"));
+    const writerEnv = ofType(run, TYPES.statefulSet)
+      .flatMap((set) => set.inputs.spec.template.spec.containers)
+      .filter((c: { name: string }) => c.name === "postgres")
+      .flatMap((c: { env: Array<{ name: string; valueFrom?: { secretKeyRef?: { key: string } } }> }) => c.env);
+    expect(writerEnv.map((e: { name: string }) => e.name)).toContain("APP_PASSWORD_SCRAM");
+    expect(
+      writerEnv.map((e: { valueFrom?: { secretKeyRef?: { key: string } } }) => e.valueFrom?.secretKeyRef?.key),
+    ).not.toContain("app-password");
     expect(isSecretValue(k8sObject(run, TYPES.secret, "pg-pgbouncer-auth").rawInputs.stringData)).toBe(true);
     expect(k8sObject(run, TYPES.secret, "pg-pgbouncer-auth").inputs.stringData["userlist.txt"]).toBe(
       '"app" "mock-pg-app-password"\n"pgrr_monitor" "mock-pg-monitor-password"\n',

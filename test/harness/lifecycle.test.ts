@@ -18,6 +18,7 @@ import { makeCertificates } from "../../components/local/tls";
 import { renderUserlist } from "../../components/render/pgbouncerIni";
 import { type BootedStack, bootStack, startAll } from "./boot";
 import type { ClusterObjects } from "./objects";
+import { rotatedCredentials } from "./rotation";
 
 const WRITER = "pg-primary-0";
 
@@ -196,10 +197,7 @@ describe("a running staging stack changed by up (statefulset engine)", () => {
 
     // As `up` applies a rotation: the Secrets change, and the kubelet rewrites their volumes in the running pods.
     const rotated = { app: "rotatedApp0123456789", replication: "rotatedRepl0123456789" };
-    const synced = harness.updateSecret(0, "pg-credentials", {
-      "app-password": rotated.app,
-      "replication-password": rotated.replication,
-    });
+    const synced = harness.updateSecret(0, "pg-credentials", rotatedCredentials(stack, "staging", rotated));
     expect(synced).toEqual(expect.arrayContaining([WRITER, "pg-replica-0", "pg-olap-0"]));
 
     // The passwords Job, which the StatefulSets, the pools and their userlist depend on, passes once the writer

@@ -19,6 +19,7 @@ import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology
 import type { SelfHostedTopology } from "../../components/topology/types";
 import { harnessOps } from "./clusterOps";
 import { writeLoad } from "./writeLoad";
+import { rotatedCredentials } from "./rotation";
 import { applyFsGroup } from "./kubelet";
 import { type BootedStack, bootStack, startAll } from "./boot";
 import { HARNESS_LIMITS } from "./images";
@@ -426,10 +427,7 @@ describe("the prod stack's manifests, run as the kubelet runs them", () => {
     const credentials = secret(stack, 0, "pg-credentials");
     const rotated = { app: "rotated-app-password", replication: "rotated-replication-password" };
     for (const cluster of stack.regions.keys()) {
-      Object.assign(secret(stack, cluster, "pg-credentials"), {
-        "app-password": rotated.app,
-        "replication-password": rotated.replication,
-      });
+      Object.assign(secret(stack, cluster, "pg-credentials"), rotatedCredentials(stack, "prod", rotated));
       const monitor = secret(stack, cluster, "pg-credentials")["monitor-password"]!;
       Object.assign(secret(stack, cluster, "pg-pgbouncer-auth"), {
         "userlist.txt": renderUserlist("app", rotated.app, ["pgrr_monitor", monitor]),

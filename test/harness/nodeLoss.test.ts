@@ -22,6 +22,7 @@ import { harnessOps } from "./clusterOps";
 import { appClient, writeLoad } from "./writeLoad";
 import { nodesOf } from "./nodes";
 import { controllerSteps, evictionOf } from "./reconcile";
+import { rotatedCredentials } from "./rotation";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -219,10 +220,7 @@ describe("the prod stack's passwords rotated after a failover", () => {
 
     // As `up` applies a rotation: the Secrets change, and the kubelet rewrites their volumes in the running pods.
     const rotated = { app: "rotatedAfterFailover0123", replication: "rotatedReplAfterFailover0" };
-    harness.updateSecret(0, `${stack.name}-credentials`, {
-      "app-password": rotated.app,
-      "replication-password": rotated.replication,
-    });
+    harness.updateSecret(0, `${stack.name}-credentials`, rotatedCredentials(stack, "prod", rotated));
     // The passwords Job waits until the writer (the promoted pod, through rw) accepts them: its refresher sets them.
     const job = harness.objects(0).workloads.find((w) => w.kind === "Job" && /-passwords-[0-9a-f]{16}$/.test(w.name));
     const applied = await harness.runNewJob(0, harness.objects(0), job!.name, { name: `${job!.name}-rotated` });

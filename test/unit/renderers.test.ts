@@ -217,11 +217,11 @@ describe("pgbouncer.ini", () => {
 });
 
 describe("bootstrap SQL and scripts", () => {
-  it("creates the roles, database, heartbeat table and one slot per standby, with passwords from the environment", () => {
+  it("creates the roles, database, heartbeat table and one slot per standby, with password verifiers from the environment", () => {
     const t = selfHostedTopology({ replicas: "2" });
     const sql = renderBootstrapSql(t);
-    expect(sql).toContain("\\getenv app_password APP_PASSWORD");
-    expect(sql).toContain("ALTER ROLE replicator WITH LOGIN REPLICATION PASSWORD :'replication_password';");
+    expect(sql).toContain("\\getenv app_verifier APP_PASSWORD_SCRAM");
+    expect(sql).toContain("ALTER ROLE replicator WITH LOGIN REPLICATION PASSWORD :'replication_verifier';");
     expect(sql).toContain("GRANT pg_monitor TO app;");
     expect(sql).toContain("ARRAY['pg_replica_0', 'pg_replica_1', 'pg_olap_0']::text[]");
     expect(sql).toContain("CREATE TABLE IF NOT EXISTS replication_check.heartbeat");

@@ -2,6 +2,7 @@
 export { HANDOVER } from "./handover";
 export { PGBOUNCER } from "./pgbouncer";
 export { REPLICATION_SLOTS } from "./replicationSlots";
+export { SCRAM_SECRET } from "./scramSecret";
 export {
   HBA_READ_ON_RELOAD,
   RELOAD_KEEPS_OLD_VALUE_ON_ERROR,

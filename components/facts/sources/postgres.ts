@@ -43,6 +43,10 @@ export const POSTGRES_SOURCES = {
     url: `${POSTGRES_DOCS}/pgstatstatements.html`,
     title: "PostgreSQL: pg_stat_statements — track statistics of SQL planning and execution",
   },
+  createRoleDocs: {
+    url: "https://www.postgresql.org/docs/15/sql-createrole.html",
+    title: "PostgreSQL 15: CREATE ROLE (PASSWORD: an already-encrypted string is stored as it is)",
+  },
   predefinedRolesDocs: { url: `${POSTGRES_DOCS}/predefined-roles.html`, title: "PostgreSQL: Predefined Roles" },
   replicationConfigDocs: {
     url: `${POSTGRES_DOCS}/runtime-config-replication.html`,

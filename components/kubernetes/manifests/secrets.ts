@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderUserlist } from "../../render/pgbouncerIni";
 import type { SelfHostedTopology } from "../../topology/types";
 import type { ServerCertificate } from "../clusterTls";
-import { CREDENTIAL_KEYS, POOL_SERVICE_PORT, baseLabels, names, serviceHost } from "../conventions";
+import { CREDENTIAL_KEYS, POOL_SERVICE_PORT, VERIFIER_KEYS, baseLabels, names, serviceHost } from "../conventions";
+import { scramVerifier } from "../../sql/scramVerifier";
 import type { Pool } from "../../topology/types";
 
 export interface RegionCredentials {
@@ -19,10 +20,49 @@ function metadata(topology: SelfHostedTopology, name: string, component: "postgr
   return { name, namespace: topology.kubernetes.namespace, labels: baseLabels(topology, component) };
 }
 
+/** The roles whose passwords the writer sets, by their keys in the credentials Secret. */
+export function verifierRoles(topology: SelfHostedTopology): Record<keyof typeof VERIFIER_KEYS, string> {
+  return { app: topology.user, replication: topology.replication.user, monitor: topology.monitoring.user };
+}
+
+/**
+ * The Secret's verifier keys for these passwords (a rotation sets both: tests that write a Secret by hand use this).
+ * Stable for the same password (scramVerifier derives the salt), so re-rendering the Secret changes nothing.
+ */
+export function verifierData(
+  topology: SelfHostedTopology,
+  passwords: Partial<Record<keyof typeof VERIFIER_KEYS, string>>,
+): Record<string, string> {
+  const roles = verifierRoles(topology);
+  return Object.fromEntries(
+    Object.entries(passwords).map(([key, password]) => {
+      const name = key as keyof typeof VERIFIER_KEYS;
+      return [VERIFIER_KEYS[name], scramVerifier(roles[name], password!)];
+    }),
+  );
+}
+
+/** Each verifier a secret output of its password: computed by Pulumi where the password is known, never in the pod. */
+function verifierOutputs(topology: SelfHostedTopology, credentials: RegionCredentials) {
+  const roles = verifierRoles(topology);
+  const keys = Object.keys(VERIFIER_KEYS) as (keyof typeof VERIFIER_KEYS)[];
+  return Object.fromEntries(
+    keys.map((key) => [
+      VERIFIER_KEYS[key],
+      pulumi.secret(pulumi.output(credentials[key]).apply((password) => scramVerifier(roles[key], password))),
+    ]),
+  );
+}
+
+/**
+ * The passwords and, with `verifiers` (the statefulset engine, whose writer sets its roles' passwords), the SCRAM
+ * verifier of each role's: bootstrap.sql and refresh.sh set those, so no password is ever a statement's text.
+ */
 export function credentialsSecret(
   topology: SelfHostedTopology,
   credentials: RegionCredentials,
   withSuperuser: boolean,
+  verifiers = false,
 ): k8s.core.v1.SecretArgs {
   return {
     metadata: metadata(topology, names.credentials(topology), "postgresql"),
@@ -33,6 +73,7 @@ export function credentialsSecret(
       [CREDENTIAL_KEYS.monitor]: credentials.monitor,
       // The superuser password exists only where the primary was initialised.
       ...(withSuperuser ? { [CREDENTIAL_KEYS.superuser]: credentials.superuser } : {}),
+      ...(verifiers ? verifierOutputs(topology, credentials) : {}),
     },
   };
 }

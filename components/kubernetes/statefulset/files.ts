@@ -19,7 +19,7 @@ import { serverTlsMode } from "../../render/tlsModes";
 import type { NodeGroup, Pool, Region, SelfHostedTopology } from "../../topology/types";
 import { BOOTSTRAP_WAIT_S } from "./manifests/databasePod";
 import { type BackupFileName, type RestoreFileName, backupFiles, backupStanza, restoreFiles } from "./backupFiles";
-import { CREDENTIAL_KEYS, PATHS, names, serviceHost } from "../conventions";
+import { PATHS, REFRESH_KEYS, names, serviceHost } from "../conventions";
 
 export type GroupFiles = Record<"postgresql.conf" | "pg_hba.conf" | "pg_ident.conf", string>;
 
@@ -85,7 +85,7 @@ export function renderScripts(topology: SelfHostedTopology, region: Region): Scr
   const common = {
     "seed-replica.sh": renderSeedReplicaScript(topology),
     "start-guard.sh": renderStartGuardScript(names.fence(topology)),
-    "refresh.sh": renderRefreshScript(topology, refreshRoles(topology, CREDENTIAL_KEYS), PATHS.socketDir),
+    "refresh.sh": renderRefreshScript(topology, refreshRoles(topology, REFRESH_KEYS), PATHS.socketDir),
     ...(prometheusMonitoring(topology) ? { "queries.yaml": renderExporterQueries(exporterQueriesFor(topology)) } : {}),
     ...backupFiles(topology),
   };

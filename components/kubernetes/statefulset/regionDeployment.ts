@@ -113,7 +113,7 @@ function createSecrets(
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Secret[] {
   return [
-    new k8s.core.v1.Secret(`${name}-credentials`, credentialsSecret(topology, credentials, region.primary), opts),
+    new k8s.core.v1.Secret(`${name}-credentials`, credentialsSecret(topology, credentials, region.primary, true), opts),
     new k8s.core.v1.Secret(`${name}-tls`, tlsSecret(topology, certificate), opts),
     ...(region.primary ? createAppSecrets(name, topology, region, credentials.app, opts) : []),
   ];

@@ -5,10 +5,21 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { heldRoleReadinessCommand, livenessCommand, readinessCommand } from "../../../render/probes";
-import { refreshRoles } from "../../../render/refreshScript";
+import { refreshFiles, refreshRoles } from "../../../render/refreshScript";
+import { VERIFIER_ENV } from "../../../render/bootstrapSql";
 import { replicationSslMode } from "../../../render/tlsModes";
 import type { NodeGroup, SelfHostedTopology } from "../../../topology/types";
-import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, ROLE_LABEL, WRITER_ROLE, names, serviceHost } from "../../conventions";
+import {
+  CREDENTIAL_KEYS,
+  PATHS,
+  POSTGRES_UID,
+  REFRESH_KEYS,
+  ROLE_LABEL,
+  VERIFIER_KEYS,
+  WRITER_ROLE,
+  names,
+  serviceHost,
+} from "../../conventions";
 import { SOCKET_VOLUME, databaseReloaderContainer, socketVolume } from "./configReloader";
 import { postgresExporterContainer } from "./exporters";
 import { pgbackrestAccess, repositoryVolumes, restoreContainer, seedArchiveEnv } from "./backupPod";
@@ -153,10 +164,10 @@ function writerEnv(topology: Topology, group: NodeGroup): Env[] {
   return [
     // The image's initdb reads POSTGRES_PASSWORD once, on an empty data directory.
     ...(group.role === "primary" ? [secretEnv(topology, "POSTGRES_PASSWORD", CREDENTIAL_KEYS.superuser)] : []),
-    // bootstrap.sql reads these with \getenv on every start of a writer.
-    secretEnv(topology, "APP_PASSWORD", CREDENTIAL_KEYS.app),
-    secretEnv(topology, "REPLICATION_PASSWORD", CREDENTIAL_KEYS.replication),
-    ...(topology.monitoring.enabled ? [secretEnv(topology, "MONITOR_PASSWORD", CREDENTIAL_KEYS.monitor)] : []),
+    // bootstrap.sql reads these with \getenv on every start of a writer: the roles' SCRAM verifiers, not passwords.
+    secretEnv(topology, VERIFIER_ENV.app, VERIFIER_KEYS.app),
+    secretEnv(topology, VERIFIER_ENV.replication, VERIFIER_KEYS.replication),
+    ...(topology.monitoring.enabled ? [secretEnv(topology, VERIFIER_ENV.monitor, VERIFIER_KEYS.monitor)] : []),
   ];
 }
 
@@ -304,14 +315,14 @@ function volumes(topology: Topology, group: NodeGroup): k8s.types.input.core.v1.
     // The server's socket, shared with the config-reloader and the refresher (and probes, hooks, kubectl exec in this
     // container).
     socketVolume,
-    // The passwords the refresher sets on the roles (writer) or writes to the passfile (replica); not the
-    // superuser's, which only initdb reads.
+    // The verifiers the refresher sets on the roles (writer) and the replication password it writes to the passfile
+    // (replica); not the superuser's, which only initdb reads.
     {
       name: "credentials",
       secret: {
         secretName: names.credentials(topology),
         defaultMode: 0o440,
-        items: Object.keys(refreshRoles(topology, CREDENTIAL_KEYS).passwords).map((key) => ({ key, path: key })),
+        items: refreshFiles(refreshRoles(topology, REFRESH_KEYS)).map((key) => ({ key, path: key })),
       },
     },
     // The runtime's /dev/shm is 64 MiB: parallel queries (the OLAP replica's above all) would fail
