@@ -4,6 +4,7 @@
  * forever. It commits locally for now and the operator is told how to make commits synchronous again. Against the
  * in-memory cluster (test/support/fakeCluster.ts), whose writer holds a commit as PostgreSQL does.
  */
+import { execFileSync } from "node:child_process";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { synchronousAfterPromotion } from "../../components/failover/promotion";
@@ -79,8 +80,19 @@ describe("kubernetes failover on a synchronous stack whose other replica cannot 
     expect(cluster.pods.get(first)!.waitsFor).toEqual({ k: 0, names: [] });
     const warning = result.warnings.join("\n");
     expect(warning).toContain(`${first} commits locally`);
-    expect(warning).toContain(`ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 ("${second}")'`);
-    expect(warning).toContain("ALTER SYSTEM SET synchronous_commit = 'remote_write'");
+    // The command as a shell runs it: psql gets each statement whole, the standby names' double quotes included.
+    const command = warning.match(/kubectl exec .* -- psql (.*)$/m)![1]!;
+    const args = execFileSync("bash", ["-c", `printf '%s\\n' ${command}`], { encoding: "utf8" })
+      .trimEnd()
+      .split("\n");
+    expect(args).toEqual([
+      "-c",
+      `ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 ("${second}")'`,
+      "-c",
+      "ALTER SYSTEM SET synchronous_commit = 'remote_write'",
+      "-c",
+      "SELECT pg_reload_conf()",
+    ]);
   });
 
   it("keeps commits synchronous when the other replica runs", async () => {

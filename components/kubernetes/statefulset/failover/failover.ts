@@ -215,7 +215,12 @@ export function degradedWarnings(
   synchronous: ReturnType<typeof synchronousAfterPromotion>,
 ): string[] {
   if (!synchronous.degraded) return [];
-  const set = `ALTER SYSTEM SET synchronous_standby_names = '${synchronous.degraded.names.replaceAll("'", "''")}'`;
+  // Inside a double-quoted shell word: the standby names' own double quotes (pod names hold '-') are escaped.
+  const set =
+    `ALTER SYSTEM SET synchronous_standby_names = '${synchronous.degraded.names.replaceAll("'", "''")}'`.replace(
+      /["\\$`]/g,
+      (c) => `\\${c}`,
+    );
   return [
     `${writer} commits locally (synchronous_commit = local): the stack asks for ${topology.replication.synchronousReplicas} synchronous replica(s), and none of its OLTP replicas runs to acknowledge a commit. A commit it acknowledges now is lost if ${writer} is lost before a standby has it. Once one streams (SELECT application_name, state FROM pg_stat_replication), make commits synchronous again: kubectl exec -n ${topology.kubernetes.namespace} ${writer} -c postgres -- psql -c "${set}" -c "ALTER SYSTEM SET synchronous_commit = '${topology.replication.synchronousCommit}'" -c "SELECT pg_reload_conf()"`,
   ];
