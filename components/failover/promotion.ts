@@ -19,13 +19,13 @@ export interface SynchronousPlan {
 }
 
 /**
- * ANY k of the primary region's surviving OLTP replicas, k capped at how many of them run now (`running`, every
- * survivor when not given): commits never wait for a standby that is gone or cannot start (a refused old writer).
+ * ANY k of the primary region's surviving OLTP replicas, k capped at how many of them run now (`running`): commits
+ * never wait for a standby that is gone or cannot start (a refused old writer).
  */
 export function synchronousAfterPromotion(
   topology: Topology,
   followers: readonly StandbyNode[],
-  running?: ReadonlySet<string>,
+  running: ReadonlySet<string>,
 ): SynchronousPlan {
   const { synchronousCommit, synchronousReplicas } = topology.replication;
   if (synchronousReplicas === 0)
@@ -42,7 +42,7 @@ export function synchronousAfterPromotion(
       description: "asynchronous: no OLTP replica of the primary region survives to be synchronous",
     };
   const quoted = survivors.map((n) => `"${n}"`).join(", ");
-  const runningNow = survivors.filter((name) => running?.has(name) ?? true);
+  const runningNow = survivors.filter((name) => running.has(name));
   const k = Math.min(synchronousReplicas, runningNow.length);
   if (k === 0)
     return {
