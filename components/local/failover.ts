@@ -15,7 +15,7 @@ import {
 } from "../sql/promotionSql";
 import { standbyConnectionKeywords } from "../render/standbyConnection";
 import { replicationSslMode } from "../render/tlsModes";
-import type { StandbyNode } from "../topology/types";
+import type { DatabaseNode, StandbyNode } from "../topology/types";
 import { queryOnce } from "../contract/connection";
 import { endpointOf, nodeByName, nodeContext, poolContext, poolEndpointOf } from "./contexts";
 import { LocalError } from "./errors";
@@ -148,8 +148,8 @@ async function mostAdvancedCandidate(layout: Layout, state: LocalState): Promise
 export async function follow(
   layout: Layout,
   state: LocalState,
-  follower: StandbyNode,
-  writer: StandbyNode,
+  follower: DatabaseNode,
+  writer: DatabaseNode,
 ): Promise<void> {
   const node = nodeContext(layout, state);
   if (!(await nodeIsRunning(node, follower))) return;

@@ -17,7 +17,9 @@ import {
   readPoolCandidates,
 } from "./contexts";
 import { pgbackrestBackup } from "../render/pgbackrestConf";
+import { REFRESH_INTERVAL_SECONDS } from "../render/refreshScript";
 import { takeBackup } from "./backup";
+import { keepSynchronous } from "./keepSynchronous";
 import { BackupSchedule } from "./backupSchedule";
 import { LocalError } from "./errors";
 import { sleep } from "./exec";
@@ -51,9 +53,19 @@ export async function serveReadPool(stateDir: string, log: (message: string) => 
     () => scheduledBackup(layout),
     (message) => log(`backup: ${message}`),
   );
+  // As often as refresh.sh runs it beside a Kubernetes writer: a psql per round, so not every tick.
+  let keeperDue = 0;
   for (;;) {
     state = readState(layout) ?? state;
     backups.tick(pgbackrestBackup(state.topology)?.schedule);
+    if (Date.now() >= keeperDue) {
+      keeperDue = Date.now() + REFRESH_INTERVAL_SECONDS * 1000;
+      await keepSynchronous(layout, state)
+        .then((ran) =>
+          ran.filter((s) => s.includes("synchronous_")).forEach((s) => log(`synchronous commit raised: ${s}`)),
+        )
+        .catch((error) => log(`synchronous keeper: ${(error as Error).message}`));
+    }
     for (const { pool, controller } of controllers) {
       await controller
         .tick(readPoolCandidates(state, pool).map((node) => node.name))

@@ -17,7 +17,7 @@ import { rehearsalTopology } from "./rehearsal";
 import { restoreOnExisting } from "./restore";
 import { endpointOf, nodeByName, nodeContext } from "./contexts";
 import { LocalError } from "./errors";
-import { type PromoteOptions, type PromoteResult, promote } from "./failover";
+import { type PromoteOptions, type PromoteResult, follow, promote } from "./failover";
 import { writeOwnedFile } from "./files";
 import { Layout } from "./layout";
 import { refreshMonitoring } from "./monitoring";
@@ -305,7 +305,12 @@ export class LocalRunner {
     const state = this.requireState();
     if (state.retired.includes(name))
       throw new LocalError(`${name} is a former writer; starting it would create a second writer. Re-seed it instead.`);
-    await startNode(nodeContext(this.layout, state), nodeByName(state, name));
+    const node = nodeByName(state, name);
+    await startNode(nodeContext(this.layout, state), node);
+    // A standby stopped while a promotion re-pointed the others still names the former writer in its
+    // postgresql.auto.conf: it follows the writer now, as seed-replica.sh points a Kubernetes standby at rw.
+    if (node.role !== "primary" && state.retired.length > 0)
+      await follow(this.layout, state, node, nodeByName(state, state.writer));
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import type { StandbyNode } from "../topology/types";
 import { HEARTBEAT_DDL, IDENTITY_SQL, ensureSlotsSql, heartbeatWriteSql } from "./replicationSql";
+import { recordWantedSql } from "./synchronousKeeper";
 
 /** Promotion waits (up to 60 s) until the server accepts writes. */
 export const PROMOTE_SQL = "SELECT pg_promote(true, 60)";
@@ -31,11 +32,12 @@ const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 /**
  * Run on the promoted server, after pg_promote. Its configuration is a replica's
  * (default_transaction_read_only = on, no synchronous settings); ALTER SYSTEM
- * persists the writer's in its data directory. Each followers' slot is made here,
- * so they keep streaming with their WAL retained.
+ * persists the writer's in its data directory, with what the stack asks for when
+ * that is more than can be had now (sql/synchronousKeeper.ts). Run in one session.
+ * Each followers' slot is made here, so they keep streaming with their WAL retained.
  */
 export function promotedWriterSql(
-  synchronous: { commit: string; names: string },
+  synchronous: { commit: string; names: string; wanted?: { commit: string; names: string } },
   followers: readonly StandbyNode[],
 ): string[] {
   return [
@@ -44,6 +46,7 @@ export function promotedWriterSql(
     "ALTER SYSTEM RESET primary_slot_name",
     `ALTER SYSTEM SET synchronous_commit = '${synchronous.commit}'`,
     `ALTER SYSTEM SET synchronous_standby_names = ${literal(synchronous.names)}`,
+    ...recordWantedSql(synchronous.wanted),
     "SELECT pg_reload_conf()",
     ensureSlotsSql(followers.map((f) => f.slot)),
   ];

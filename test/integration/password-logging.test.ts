@@ -11,8 +11,7 @@
  * through SCRAM, and the verifier computed in TypeScript equals, byte for byte, the one PostgreSQL computes for the
  * same password and salt.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -24,11 +23,10 @@ import { bootstrapPrimary } from "../../components/local/postgresNode";
 import { LocalRunner } from "../../components/local/runner";
 import type { LocalState } from "../../components/local/state";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
-import { refreshRoles, renderRefreshScript } from "../../components/render/refreshScript";
-import { REFRESH_KEYS } from "../../components/kubernetes/conventions";
 import { scramVerifier, scramVerifierWithSalt } from "../../components/sql/scramVerifier";
 import { localBase, patched } from "../support/configs";
 import { clientOn, eventually } from "../support/localStack";
+import { startRefresher, writeCredentials } from "../support/refresher";
 
 const parent = mkdtempSync(join(tmpdir(), "pgrr-pwlog-"));
 chmodSync(parent, 0o755);
@@ -91,42 +89,6 @@ function sampleActivity(): { stop: () => Promise<string[]> } {
   };
 }
 
-/** refresh.sh as rendered for the statefulset engine, pointed at this stack's writer, as the postgres user. */
-function startRefresher(credentialsDir: string): ChildProcess {
-  const topology = { ...state.topology, port: state.endpoints.nodes[writer().name]!.port };
-  const socketDir = nodeContext(runner.layout, state).socketDirOf(writer());
-  const script = join(parent, "refresh.sh");
-  writeFileSync(script, renderRefreshScript(topology, refreshRoles(topology, REFRESH_KEYS), socketDir), {
-    mode: 0o755,
-  });
-  const env = {
-    PATH: `${state.binaries.pgBin}:/usr/bin:/bin`,
-    CREDENTIALS_DIR: credentialsDir,
-    PASSFILE: join(parent, "passfile"),
-    REFRESH_INTERVAL_SECONDS: "1",
-  };
-  const { runAs } = state;
-  return runAs.switchUser
-    ? spawn("setpriv", [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, "--clear-groups", "--", "bash", script], {
-        env,
-        stdio: "ignore",
-      })
-    : spawn("bash", [script], { env, stdio: "ignore" });
-}
-
-/** The credentials volume as the statefulset engine's Secret fills it: verifiers, and the replication password. */
-function writeCredentials(dir: string, next: { app: string; replication: string; monitor: string }): void {
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const { topology } = state;
-  const files: Record<string, string> = {
-    [REFRESH_KEYS.verifiers.app]: scramVerifier(topology.user, next.app),
-    [REFRESH_KEYS.verifiers.replication]: scramVerifier(topology.replication.user, next.replication),
-    [REFRESH_KEYS.verifiers.monitor]: scramVerifier(topology.monitoring.user, next.monitor),
-    [REFRESH_KEYS.replication]: next.replication,
-  };
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text, { mode: 0o644 });
-}
-
 describe.skipIf(external)("role passwords never travel as SQL text", () => {
   it("PostgreSQL stores the verifier as given, and the application user logs in with the password (SCRAM)", async () => {
     const stored = await runner.superuserQuery(
@@ -171,8 +133,12 @@ describe.skipIf(external)("role passwords never travel as SQL text", () => {
     const second = { app: "rotatedAppSecond004", replication: "rotatedReplSecond05", monitor: "rotatedMonSecond006" };
     passwords.push(...Object.values(second));
     const credentials = join(parent, "credentials");
-    writeCredentials(credentials, second);
-    const refresher = startRefresher(credentials);
+    writeCredentials(state, credentials, second);
+    const refresher = startRefresher(runner, state, {
+      writer: writer().name,
+      credentialsDir: credentials,
+      dir: parent,
+    });
     try {
       await eventually(
         "the refresher set the rotated application password",
@@ -184,7 +150,7 @@ describe.skipIf(external)("role passwords never travel as SQL text", () => {
           )) || undefined,
       );
     } finally {
-      refresher.kill("SIGTERM");
+      await refresher.stop();
     }
     const queries = await sampler.stop();
 

@@ -47,6 +47,18 @@ export const POSTGRES_SOURCES = {
     url: "https://www.postgresql.org/docs/15/sql-createrole.html",
     title: "PostgreSQL 15: CREATE ROLE (PASSWORD: an already-encrypted string is stored as it is)",
   },
+  alterSystemDocs: {
+    url: `${POSTGRES_DOCS}/sql-altersystem.html`,
+    title: "PostgreSQL: ALTER SYSTEM (written to postgresql.auto.conf; not inside a transaction block)",
+  },
+  customOptionsDocs: {
+    url: `${POSTGRES_DOCS}/runtime-config-custom.html`,
+    title: "PostgreSQL: Customized Options (placeholders with a dotted name)",
+  },
+  postgres17ReleaseNotes: {
+    url: "https://www.postgresql.org/docs/17/release-17.html",
+    title: "PostgreSQL 17 release notes (ALTER SYSTEM and unrecognized custom server variables)",
+  },
   predefinedRolesDocs: { url: `${POSTGRES_DOCS}/predefined-roles.html`, title: "PostgreSQL: Predefined Roles" },
   replicationConfigDocs: {
     url: `${POSTGRES_DOCS}/runtime-config-replication.html`,

@@ -17,7 +17,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { UserError } from "../../../ground/errors";
-import { synchronousAfterPromotion } from "../../../failover/promotion";
+import { commitsLocallyForNow, synchronousAfterPromotion } from "../../../failover/promotion";
+import { REFRESH_INTERVAL_SECONDS } from "../../../render/refreshScript";
 import { PROMOTE_SQL, RECEIVED_LSN_SQL, promotedWriterSql, provingWriteSql } from "../../../sql/promotionSql";
 import { ensureSlotsSql } from "../../../sql/replicationSql";
 import { homeRegion, standbysOf } from "../../../topology/queries";
@@ -208,21 +209,21 @@ export async function runningPods(ops: ClusterOps, followers: readonly StandbyNo
   return running;
 }
 
-/** A synchronous stack's new writer that commits locally because no follower runs: what to do once one streams. */
+/** A synchronous stack's new writer that commits locally because no follower runs: what happens once one streams. */
 export function degradedWarnings(
   topology: SelfHostedTopology,
   writer: string,
   synchronous: ReturnType<typeof synchronousAfterPromotion>,
 ): string[] {
-  if (!synchronous.degraded) return [];
+  if (!commitsLocallyForNow(synchronous)) return [];
   // Inside a double-quoted shell word: the standby names' own double quotes (pod names hold '-') are escaped.
   const set =
-    `ALTER SYSTEM SET synchronous_standby_names = '${synchronous.degraded.names.replaceAll("'", "''")}'`.replace(
+    `ALTER SYSTEM SET synchronous_standby_names = '${synchronous.wanted.names.replaceAll("'", "''")}'`.replace(
       /["\\$`]/g,
       (c) => `\\${c}`,
     );
   return [
-    `${writer} commits locally (synchronous_commit = local): the stack asks for ${topology.replication.synchronousReplicas} synchronous replica(s), and none of its OLTP replicas runs to acknowledge a commit. A commit it acknowledges now is lost if ${writer} is lost before a standby has it. Once one streams (SELECT application_name, state FROM pg_stat_replication), make commits synchronous again: kubectl exec -n ${topology.kubernetes.namespace} ${writer} -c postgres -- psql -c "${set}" -c "ALTER SYSTEM SET synchronous_commit = '${topology.replication.synchronousCommit}'" -c "SELECT pg_reload_conf()"`,
+    `${writer} commits locally (synchronous_commit = local): the stack asks for ${topology.replication.synchronousReplicas} synchronous replica(s), and none of its OLTP replicas runs to acknowledge a commit. A commit it acknowledges now is lost if ${writer} is lost before a standby has it. Once one streams (SELECT application_name, state FROM pg_stat_replication), ${writer}'s refresher makes commits synchronous again within ${REFRESH_INTERVAL_SECONDS} s (its log says "synchronous commit raised"). To do it by hand: kubectl exec -n ${topology.kubernetes.namespace} ${writer} -c postgres -- psql -c "${set}" -c "ALTER SYSTEM SET synchronous_commit = '${synchronous.wanted.commit}'" -c "SELECT pg_reload_conf()"`,
   ];
 }
 
