@@ -3,11 +3,13 @@
  * declared standbys and slots, the lag bounds (verification.maxLag,
  * replication.maxLagBytes), the pools' sizes, the volumes' size. The same rules
  * run in the local Prometheus and, as a PrometheusRule, in kube-prometheus-stack.
- * Every selector names the stack (pgrr_cluster), so stacks can share a Prometheus.
+ * Every selector names the stack (pgrr_cluster), so stacks can share a Prometheus. Each alert's severity, `for`
+ * and shared texts are the alert catalog's (alertCatalog.ts); this file holds the expressions and its own texts.
  */
 import { writerName } from "../topology/queries";
 import { stringify } from "yaml";
-import { type AlertRule, type RuleGroup, anyOf, promDuration, rule } from "./ruleFile";
+import { type AlertRule, type RuleGroup, anyOf, promDuration } from "./ruleFile";
+import { catalogRule } from "./catalogRule";
 import {
   type MonitoredTopology,
   type RuleScope,
@@ -61,183 +63,121 @@ function recordingRules(scope: RuleScope): RuleGroup {
 }
 
 function replicationRules(scope: RuleScope): AlertRule[] {
-  const { topology, sel, writer, standbys } = scope;
+  const { topology, sel, writer, standbys, engine } = scope;
   const oltp = standbysOf(scope, "oltp");
   return [
-    rule(
-      "PgReplicaNotStreaming",
-      "critical",
-      `(pgrr:standby_declared{${sel}} unless on (${TARGET_LABELS.cluster}, application_name) pgrr_replication_replay_lag_bytes{${sel}, state="streaming"})\n  and on (${TARGET_LABELS.cluster}) (count by (${TARGET_LABELS.cluster}) (pgrr_node_in_recovery{${sel}} == 0) == 1)`,
-      60_000,
-      "{{ $labels.application_name }} does not stream from the writer",
-      "A declared standby has no streaming WAL sender on the writer. It serves stale reads (or none) and its slot retains WAL. Look at that replica's log: stopped, seeding, authentication, or its slot lost.",
-    ),
-    rule(
-      "PgReplicationStreamingInterrupted",
-      "critical",
-      `pgrr_standby_wal_receiver_streaming{${sel}} == 0`,
-      60_000,
-      "{{ $labels.pg_node }}: WAL receiver not streaming",
-      "The standby runs but receives no WAL; its lag reads 0 while it falls behind. Check the writer, the network and the standby's log (a lost slot shows 'requested WAL segment has already been removed': re-seed it).",
-    ),
-    ...lagTierRules(lagTiers(topology), {
+    catalogRule(engine, "PgReplicaNotStreaming", {
+      expr: `(pgrr:standby_declared{${sel}} unless on (${TARGET_LABELS.cluster}, application_name) pgrr_replication_replay_lag_bytes{${sel}, state="streaming"})\n  and on (${TARGET_LABELS.cluster}) (count by (${TARGET_LABELS.cluster}) (pgrr_node_in_recovery{${sel}} == 0) == 1)`,
+      summary: "{{ $labels.application_name }} does not stream from the writer",
+      description:
+        "A declared standby has no streaming WAL sender on the writer. It serves stale reads (or none) and its slot retains WAL. Look at that replica's log: stopped, seeding, authentication, or its slot lost.",
+    }),
+    catalogRule(engine, "PgReplicationStreamingInterrupted", {
+      expr: `pgrr_standby_wal_receiver_streaming{${sel}} == 0`,
+      description:
+        "The standby runs but receives no WAL; its lag reads 0 while it falls behind. Check the writer, the network and the standby's log (a lost slot shows 'requested WAL segment has already been removed': re-seed it).",
+    }),
+    ...lagTierRules(engine, lagTiers(topology), {
       seconds: `max by (${TARGET_LABELS.cluster}, application_name) (pgrr_replication_replay_lag_seconds{${sel}, application_name=~"${anyOf(oltp)}"})`,
       bytes: `max by (${TARGET_LABELS.cluster}, application_name) (pgrr_replication_replay_lag_bytes{${sel}, application_name=~"${anyOf(oltp)}"})`,
       standbyLabel: "application_name",
     }),
-    rule(
-      "PgReplicaNotInRecovery",
-      "critical",
-      `pgrr_node_in_recovery{${sel}, ${TARGET_LABELS.node}=~"${anyOf(standbys.map((s) => s.name))}"} == 0`,
-      30_000,
-      "{{ $labels.pg_node }} is a declared replica but accepts writes",
-      `Promoted outside the stack's control: two writers may diverge. Stop it (the writer is ${writer}) and re-seed it, or make it the writer with the documented failover.`,
-    ),
-    rule(
-      "PgMoreThanOneWriter",
-      "critical",
-      `count by (${TARGET_LABELS.cluster}) (pgrr_node_in_recovery{${sel}} == 0) > 1`,
-      30_000,
-      "{{ $labels.pgrr_cluster }}: {{ $value }} servers accept writes",
-      "Split brain: writes may land on either. Fence and stop every writer but one now.",
-    ),
-    rule(
-      "PgFewerStreamingReplicasThanDeclared",
-      "critical",
-      `max by (${TARGET_LABELS.cluster}) (pgrr_primary_streaming_replicas{${sel}}) < ${standbys.length}`,
-      120_000,
-      `{{ $labels.pgrr_cluster }}: {{ $value }} standbys stream, ${standbys.length} declared`,
-      "Fewer standbys stream than the topology declares: read capacity and, with synchronous commit, write availability are reduced. PgReplicaNotStreaming names which.",
-    ),
+    catalogRule(engine, "PgReplicaNotInRecovery", {
+      expr: `pgrr_node_in_recovery{${sel}, ${TARGET_LABELS.node}=~"${anyOf(standbys.map((s) => s.name))}"} == 0`,
+      summary: "{{ $labels.pg_node }} is a declared replica but accepts writes",
+      description: `Promoted outside the stack's control: two writers may diverge. Stop it (the writer is ${writer}) and re-seed it, or make it the writer with the documented failover.`,
+    }),
+    catalogRule(engine, "PgMoreThanOneWriter", {
+      expr: `count by (${TARGET_LABELS.cluster}) (pgrr_node_in_recovery{${sel}} == 0) > 1`,
+      description: "Split brain: writes may land on either. Fence and stop every writer but one now.",
+    }),
+    catalogRule(engine, "PgFewerStreamingReplicasThanDeclared", {
+      expr: `max by (${TARGET_LABELS.cluster}) (pgrr_primary_streaming_replicas{${sel}}) < ${standbys.length}`,
+      fill: { declared: standbys.length },
+      description:
+        "Fewer standbys stream than the topology declares: read capacity and, with synchronous commit, write availability are reduced. PgReplicaNotStreaming names which.",
+    }),
   ];
 }
 
 function walRules(scope: RuleScope): AlertRule[] {
-  const { sel, standbys } = scope;
+  const { sel, standbys, engine } = scope;
   return [
-    rule(
-      "PgReplicationSlotInactive",
-      "warning",
-      `pgrr_slot_active{${sel}, slot_type="physical", slot_name=~"${anyOf(standbys.map((s) => s.slot))}"} == 0`,
-      120_000,
-      "slot {{ $labels.slot_name }} has no consumer",
-      "Its standby is not connected; the slot retains WAL on the writer until max_slot_wal_keep_size, then the standby must be re-seeded.",
-    ),
-    rule(
-      "PgSlotRetainedWalNearMax",
-      "warning",
-      `pgrr_slot_retained_bytes{${sel}} / (pgrr_slot_max_slot_wal_keep_size_bytes{${sel}} > 0) > 0.8`,
-      60_000,
-      "slot {{ $labels.slot_name }} retains {{ $value | humanizePercentage }} of max_slot_wal_keep_size",
-      "The slot will be invalidated soon and its standby will need re-seeding: bring the standby back or accept the re-seed.",
-    ),
-    rule(
-      "PgSlotWalLost",
-      "critical",
-      `pgrr_slot_wal_status_current{${sel}, wal_status=~"unreserved|lost"} == 1`,
-      undefined,
-      "slot {{ $labels.slot_name }} is {{ $labels.wal_status }}",
-      "WAL its standby needs is (about to be) removed. A lost slot's standby cannot stream again: restart it (the seed script re-seeds it) or delete its volume.",
-    ),
-    rule(
-      "PgWalDiskHigh",
-      "warning",
-      `(${walShareOfVolume(scope)}) > 0.7`,
-      300_000,
-      "{{ $labels.pg_node }}: WAL fills {{ $value | humanizePercentage }} of the data volume",
-      "pg_wal is over 70% of the volume: an inactive slot or a slow standby retains WAL. Find it (PgReplicationSlotInactive, PgSlotRetainedWalNearMax) before the disk fills.",
-    ),
+    catalogRule(engine, "PgReplicationSlotInactive", {
+      expr: `pgrr_slot_active{${sel}, slot_type="physical", slot_name=~"${anyOf(standbys.map((s) => s.slot))}"} == 0`,
+      summary: "slot {{ $labels.slot_name }} has no consumer",
+      description:
+        "Its standby is not connected; the slot retains WAL on the writer until max_slot_wal_keep_size, then the standby must be re-seeded.",
+    }),
+    catalogRule(engine, "PgSlotRetainedWalNearMax", {
+      expr: `pgrr_slot_retained_bytes{${sel}} / (pgrr_slot_max_slot_wal_keep_size_bytes{${sel}} > 0) > 0.8`,
+      description:
+        "The slot will be invalidated soon and its standby will need re-seeding: bring the standby back or accept the re-seed.",
+    }),
+    catalogRule(engine, "PgSlotWalLost", {
+      expr: `pgrr_slot_wal_status_current{${sel}, wal_status=~"unreserved|lost"} == 1`,
+    }),
+    catalogRule(engine, "PgWalDiskHigh", {
+      expr: `(${walShareOfVolume(scope)}) > 0.7`,
+      description:
+        "pg_wal is over 70% of the volume: an inactive slot or a slow standby retains WAL. Find it (PgReplicationSlotInactive, PgSlotRetainedWalNearMax) before the disk fills.",
+    }),
   ];
 }
 
 function pgbouncerRules(scope: RuleScope): AlertRule[] {
-  const { sel } = scope;
+  const { sel, engine } = scope;
   return [
-    rule(
-      "PgbouncerClientsWaiting",
-      "warning",
-      `sum by (${TARGET_LABELS.cluster}, pool, instance) (pgbouncer_pools_client_waiting_connections{${sel}, database!="pgbouncer"}) > 0`,
-      60_000,
-      "pool {{ $labels.pool }} ({{ $labels.instance }}): {{ $value }} clients wait for a server connection",
-      "The pool and its reserve are in use: queries queue. Look for long transactions, or raise pgbouncer.defaultPoolSize within max_connections.",
-    ),
-    rule(
-      "PgbouncerPoolSaturated",
-      "warning",
-      `pgrr:pgbouncer_pool_utilisation:ratio{${sel}} > 0.85`,
-      60_000,
-      "pool {{ $labels.pool }} ({{ $labels.instance }}) uses {{ $value | humanizePercentage }} of its pool size",
-      "Server connections near the pool size: the next burst waits. Raise the pool size or add replicas (read pool).",
-    ),
-    rule(
-      "PgbouncerClientConnectionsNearMax",
-      "warning",
-      `(${clientShare(scope)}) > 0.9`,
-      120_000,
-      "pool {{ $labels.pool }} ({{ $labels.instance }}): {{ $value | humanizePercentage }} of max_client_conn",
-      "New clients will be refused soon: raise pgbouncer.maxClientConn or find the connection leak.",
-    ),
+    catalogRule(engine, "PgbouncerClientsWaiting", {
+      expr: `sum by (${TARGET_LABELS.cluster}, pool, instance) (pgbouncer_pools_client_waiting_connections{${sel}, database!="pgbouncer"}) > 0`,
+    }),
+    catalogRule(engine, "PgbouncerPoolSaturated", { expr: `pgrr:pgbouncer_pool_utilisation:ratio{${sel}} > 0.85` }),
+    catalogRule(engine, "PgbouncerClientConnectionsNearMax", { expr: `(${clientShare(scope)}) > 0.9` }),
   ];
 }
 
-function exporterRules({ topology, sel }: RuleScope): AlertRule[] {
+function exporterRules({ topology, sel, engine }: RuleScope): AlertRule[] {
   return [
-    rule(
-      "PgExporterDown",
-      "critical",
-      `up{${sel}, job=~"${JOBS.postgres}|${JOBS.pgbouncer}"} == 0`,
-      60_000,
-      "{{ $labels.job }} target {{ $labels.instance }} is down",
-      "Every alert built on that target's metrics is blind until it is back. Check the exporter process or sidecar.",
-    ),
-    rule(
-      "PgExporterCannotReachPostgres",
-      "critical",
-      `pg_up{${sel}, job="${JOBS.postgres}"} == 0`,
-      60_000,
-      "{{ $labels.pg_node }}: the exporter cannot connect to PostgreSQL",
-      "The server is down or refuses the monitoring role. If the server is down this is the first sign; otherwise check pg_hba and the monitoring password.",
-    ),
-    rule(
-      "PgbouncerExporterCannotReachPgbouncer",
-      "critical",
-      `pgbouncer_up{${sel}, job="${JOBS.pgbouncer}"} == 0`,
-      60_000,
-      "pool {{ $labels.pool }}: the exporter cannot query PgBouncer's console",
-      "PgBouncer is down or its stats user cannot log in.",
-    ),
-    rule(
-      "PgExporterQueriesFileBroken",
-      "warning",
-      `pg_exporter_user_queries_load_error{${sel}} == 1`,
-      undefined,
-      "{{ $labels.pg_node }}: the queries file failed to load",
-      "Every pgrr_* metric of that server is missing, so most alerts are blind. Check the exporter's log.",
-    ),
-    rule(
-      "PgExporterTargetsMissing",
-      "warning",
-      `absent(up{${sel}, job="${JOBS.postgres}"})`,
-      300_000,
-      `${topology.name}: no database target is scraped`,
-      "Prometheus scrapes none of this stack's exporters: the PodMonitor is not selected (release label) or the exporters are not running.",
-    ),
+    catalogRule(engine, "PgExporterDown", {
+      expr: `up{${sel}, job=~"${JOBS.postgres}|${JOBS.pgbouncer}"} == 0`,
+      description:
+        "Every alert built on that target's metrics is blind until it is back. Check the exporter process or sidecar.",
+    }),
+    catalogRule(engine, "PgExporterCannotReachPostgres", {
+      expr: `pg_up{${sel}, job="${JOBS.postgres}"} == 0`,
+      summary: "{{ $labels.pg_node }}: the exporter cannot connect to PostgreSQL",
+      description:
+        "The server is down or refuses the monitoring role. If the server is down this is the first sign; otherwise check pg_hba and the monitoring password.",
+    }),
+    catalogRule(engine, "PgbouncerExporterCannotReachPgbouncer", {
+      expr: `pgbouncer_up{${sel}, job="${JOBS.pgbouncer}"} == 0`,
+      summary: "pool {{ $labels.pool }}: the exporter cannot query PgBouncer's console",
+      description: "PgBouncer is down or its stats user cannot log in.",
+    }),
+    catalogRule(engine, "PgExporterQueriesFileBroken", {
+      expr: `pg_exporter_user_queries_load_error{${sel}} == 1`,
+      summary: "{{ $labels.pg_node }}: the queries file failed to load",
+      description: "Every pgrr_* metric of that server is missing, so most alerts are blind. Check the exporter's log.",
+    }),
+    catalogRule(engine, "PgExporterTargetsMissing", {
+      expr: `absent(up{${sel}, job="${JOBS.postgres}"})`,
+      fill: { stack: topology.name },
+      description:
+        "Prometheus scrapes none of this stack's exporters: the PodMonitor is not selected (release label) or the exporters are not running.",
+    }),
   ];
 }
 
 /** Only for a stack with an OLAP replica serving. */
 function olapRules(scope: RuleScope): AlertRule[] {
-  const { topology, sel } = scope;
+  const { topology, sel, engine } = scope;
   const olap = standbysOf(scope, "olap");
   if (olap.length === 0) return [];
   return [
-    rule(
-      "PgOlapReplayPaused",
-      "info",
-      `(pgrr_standby_replay_blocked{${sel}, ${TARGET_LABELS.node}=~"${anyOf(olap)}"} == 1) or (pgrr_node_replay_paused{${sel}, ${TARGET_LABELS.node}=~"${anyOf(olap)}"} == 1)`,
-      topology.monitoring.olapReplayPausedForMs,
-      "{{ $labels.pg_node }}: replay waits for analytic queries",
-      "By design the OLAP replica lets long queries hold replay (max_standby_streaming_delay = -1); its data is as old as the oldest such query. Informational; OLTP replicas are unaffected.",
-    ),
+    catalogRule(engine, "PgOlapReplayPaused", {
+      expr: `(pgrr_standby_replay_blocked{${sel}, ${TARGET_LABELS.node}=~"${anyOf(olap)}"} == 1) or (pgrr_node_replay_paused{${sel}, ${TARGET_LABELS.node}=~"${anyOf(olap)}"} == 1)`,
+      olapReplayPausedForMs: topology.monitoring.olapReplayPausedForMs,
+      summary: "{{ $labels.pg_node }}: replay waits for analytic queries",
+    }),
   ];
 }

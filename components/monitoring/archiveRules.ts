@@ -8,7 +8,8 @@ import { ARCHIVE_WATCH } from "../facts/backup/archive";
 import { ARCHIVE_MARGIN_S } from "../sql/archiveState";
 import type { PgbackrestBackup } from "../topology/types";
 import { longestCronGapMs } from "../ground/cron";
-import { type AlertRule, promDuration, rule } from "./ruleFile";
+import { catalogRule } from "./catalogRule";
+import { type AlertRule, promDuration } from "./ruleFile";
 import type { RuleScope } from "./ruleScope";
 
 /**
@@ -31,47 +32,31 @@ export function archiveRules(scope: RuleScope): AlertRule[] {
   return [...archiveAlerts(scope, backup), ...baseBackupAlerts(scope, backup)];
 }
 
-function archiveAlerts({ sel }: RuleScope, backup: PgbackrestBackup): AlertRule[] {
+function archiveAlerts({ sel, engine }: RuleScope, backup: PgbackrestBackup): AlertRule[] {
   const behindS = backup.archiveTimeoutSeconds + ARCHIVE_MARGIN_S;
   return [
-    rule(
-      "PgArchiveDisabled",
-      "critical",
-      `pgrr_archiver_enabled{${sel}} == 0`,
-      300_000,
-      "{{ $labels.pg_node }}: archive_mode is off on the writer",
-      "The stack archives WAL, but its writer does not: nothing after the newest base backup can be restored. The writer was started with a configuration other than the stack's; restart it through the stack (archive_mode needs a restart).",
-    ),
-    rule(
-      "PgArchiveFailing",
-      "critical",
-      `increase(pgrr_archiver_failed_count{${sel}}[5m]) > 0 and pgrr_archiver_failing{${sel}} == 1`,
-      60_000,
-      "{{ $labels.pg_node }}: archive_command fails",
-      "The writer's newest archive attempts failed: WAL piles up in pg_wal and the recovery point stands still. The writer's log names the failing command and pgBackRest's error (repository unreachable, full, or credentials).",
-    ),
-    rule(
-      "PgArchiveBehind",
-      "critical",
-      `(pgrr_primary_wal_written_bytes_total{${sel}} offset ${behindS}s) - pgrr_archiver_unarchived_from_bytes{${sel}} > ${IDLE_TAIL_SLACK_BYTES}`,
-      undefined,
-      `{{ $labels.pg_node }}: {{ $value | humanize1024 }}B of WAL written over ${promDuration(behindS * 1000)} ago is not archived`,
-      `WAL written more than archive_timeout (${backup.archiveTimeoutSeconds}s) plus ${ARCHIVE_MARGIN_S}s ago is still only on the writer: losing its disk now loses those transactions. archive_command hangs or is too slow for the write rate (segments waiting: pgrr_archiver_ready_segments).`,
-    ),
+    catalogRule(engine, "PgArchiveDisabled", { expr: `pgrr_archiver_enabled{${sel}} == 0` }),
+    catalogRule(engine, "PgArchiveFailing", {
+      expr: `increase(pgrr_archiver_failed_count{${sel}}[5m]) > 0 and pgrr_archiver_failing{${sel}} == 1`,
+    }),
+    catalogRule(engine, "PgArchiveBehind", {
+      expr: `(pgrr_primary_wal_written_bytes_total{${sel}} offset ${behindS}s) - pgrr_archiver_unarchived_from_bytes{${sel}} > ${IDLE_TAIL_SLACK_BYTES}`,
+      fill: {
+        behind: promDuration(behindS * 1000),
+        archiveTimeout: backup.archiveTimeoutSeconds,
+        margin: ARCHIVE_MARGIN_S,
+      },
+    }),
   ];
 }
 
-function baseBackupAlerts({ sel }: RuleScope, backup: PgbackrestBackup): AlertRule[] {
+function baseBackupAlerts({ sel, engine }: RuleScope, backup: PgbackrestBackup): AlertRule[] {
   const boundMs = baseBackupBoundMs(backup.schedule);
   if (boundMs === undefined) return [];
   return [
-    rule(
-      "PgBaseBackupTooOld",
-      "warning",
-      `time() - pgrr_backup_baseline_time_seconds{${sel}} > ${Math.round(boundMs / 1000)}`,
-      undefined,
-      "{{ $labels.pg_node }}: no base backup for {{ $value | humanizeDuration }}",
-      `The schedule "${backup.schedule}" runs a base backup at least every ${promDuration(longestCronGapMs(backup.schedule)!)}; the writer's newest ended longer ago than that plus a margin (or, with none on this writer, it started that long ago). Restores replay all WAL since the newest base backup, and retention keeps WAL only from the oldest kept one.`,
-    ),
+    catalogRule(engine, "PgBaseBackupTooOld", {
+      expr: `time() - pgrr_backup_baseline_time_seconds{${sel}} > ${Math.round(boundMs / 1000)}`,
+      fill: { schedule: backup.schedule, gap: promDuration(longestCronGapMs(backup.schedule)!) },
+    }),
   ];
 }

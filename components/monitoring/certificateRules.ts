@@ -6,7 +6,7 @@
  * Pulumi issued is what they serve. The alerts fire when no `up` ran in the renewal window (90 days, clusterTls.ts).
  */
 import type { AlertRule, RecordingRule, RuleGroup } from "./ruleFile";
-import { rule } from "./ruleFile";
+import { catalogRule } from "./catalogRule";
 import { TARGET_LABELS } from "./targets";
 
 const DAY_S = 86_400;
@@ -33,22 +33,8 @@ export function certificateRules(stack: string, certificates: readonly Certifica
   }));
   const left = `(${CERTIFICATE_SERIES}{${sel}} - time())`;
   const alerts: AlertRule[] = [
-    rule(
-      "PgCertificateExpiresSoon",
-      "warning",
-      `${left} < ${CERTIFICATE_WARNING_DAYS * DAY_S}`,
-      undefined,
-      "certificate {{ $labels.certificate }} expires in {{ $value | humanizeDuration }}",
-      "No `up` ran in its renewal window. Run `pulumi up`: it issues a fresh certificate and the servers and pools take it without a writer restart.",
-    ),
-    rule(
-      "PgCertificateExpiring",
-      "critical",
-      `${left} < ${CERTIFICATE_CRITICAL_DAYS * DAY_S}`,
-      undefined,
-      "certificate {{ $labels.certificate }} expires in {{ $value | humanizeDuration }}",
-      "At expiry, replicas in other regions (which verify it) stop streaming and TLS clients that verify refuse the pools. Run `pulumi up` now.",
-    ),
+    catalogRule("statefulset", "PgCertificateExpiresSoon", { expr: `${left} < ${CERTIFICATE_WARNING_DAYS * DAY_S}` }),
+    catalogRule("statefulset", "PgCertificateExpiring", { expr: `${left} < ${CERTIFICATE_CRITICAL_DAYS * DAY_S}` }),
   ];
   return { name: `pgrr-${stack}-certificates`, rules: [...recorded, ...alerts] };
 }

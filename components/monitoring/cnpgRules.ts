@@ -1,16 +1,18 @@
 /**
  * The stack's alert set on the cloudnative-pg engine, read from CloudNativePG's own metrics (its instance collector,
  * its default monitoring queries, its Pooler's exporter: facts/exporters/cnpgMetrics.ts) instead of our exporter
- * sidecars'. Same alert names, severities and runbook entries as the statefulset and local rules where the operator's
- * metrics carry the signal; where they do not (a slot's wal_status, the OLAP replica's replay conflict wait) the
- * nearest signal they do carry stands in, and the README says which. The operator names pods and WAL senders itself
+ * sidecars'. The alerts' names, severities, `for` and shared texts are the alert catalog's (alertCatalog.ts), as for
+ * the statefulset and local rules; where the operator's metrics lack a signal the catalog says so (a slot's
+ * wal_status: absent) or the nearest signal they carry stands in (the OLAP replica's replay conflict wait: its lag),
+ * and the README says which. The operator names pods and WAL senders itself
  * (`<cluster>-<serial>`, a new serial for every re-created instance), so standbys are counted per Cluster rather
  * than named. Every selector keeps to the stack (pgrr_cluster, set by the stack's PodMonitors). Pure.
  */
 import { stringify } from "yaml";
 import type { SelfHostedTopology } from "../topology/types";
 import { type LagSeries, lagTierRules, lagTiers } from "./lagTiers";
-import { type AlertRule, type RuleGroup, anyOf, rule } from "./ruleFile";
+import { catalogRule } from "./catalogRule";
+import { type AlertRule, type RuleGroup, anyOf } from "./ruleFile";
 import { JOBS, TARGET_LABELS } from "./targets";
 
 /** The label our PodMonitors give every series of a Cluster's pods: the Cluster's name. */
@@ -39,6 +41,7 @@ interface Scope {
 }
 
 const C = TARGET_LABELS.cluster;
+const ENGINE = "cloudnative-pg";
 const byCluster = `${C}, ${CNPG_CLUSTER_LABEL}`;
 const namesOf = (clusters: readonly WatchedCluster[], kind?: WatchedCluster["kind"]) =>
   clusters.filter((c) => kind === undefined || c.kind === kind).map((c) => c.name);
@@ -118,55 +121,43 @@ function replicationRules(scope: Scope): AlertRule[] {
   return [
     ...(declared > 0
       ? [
-          rule(
-            "PgReplicaNotStreaming",
-            "critical",
-            fewerSenders(scope),
-            60_000,
-            "{{ $labels.cnpg_cluster }}: {{ $value }} standbys stream from its primary, fewer than declared",
-            "A declared standby of that Cluster (or, on the main Cluster, a replica cluster's designated primary) has no WAL sender. CloudNativePG names instances itself, so look at the Cluster: kubectl cnpg status, its pods (stopped, cloning, crash-looping) and their logs.",
-          ),
+          catalogRule(ENGINE, "PgReplicaNotStreaming", {
+            expr: fewerSenders(scope),
+            // The operator names instances itself (a new serial per re-created pod): the alert names the Cluster.
+            summary: "{{ $labels.cnpg_cluster }}: {{ $value }} standbys stream from its primary, fewer than declared",
+            description:
+              "A declared standby of that Cluster (or, on the main Cluster, a replica cluster's designated primary) has no WAL sender. CloudNativePG names instances itself, so look at the Cluster: kubectl cnpg status, its pods (stopped, cloning, crash-looping) and their logs.",
+          }),
         ]
       : []),
-    rule(
-      "PgReplicationStreamingInterrupted",
-      "critical",
-      `(cnpg_pg_replication_is_wal_receiver_up{${sel}} == 0)\n  and on (${C}, ${TARGET_LABELS.node}) (cnpg_pg_replication_in_recovery{${sel}} == 1)`,
-      60_000,
-      "{{ $labels.pg_node }}: WAL receiver not streaming",
-      "The standby runs but receives no WAL; it falls behind. Check its source (the Cluster's -rw, or a replica cluster's external cluster), the network and the standby's log.",
-    ),
-    ...(clusters.some((c) => c.kind !== "olap") ? lagTierRules(lagTiers(topology), oltpLag(scope)) : []),
+    catalogRule(ENGINE, "PgReplicationStreamingInterrupted", {
+      expr: `(cnpg_pg_replication_is_wal_receiver_up{${sel}} == 0)\n  and on (${C}, ${TARGET_LABELS.node}) (cnpg_pg_replication_in_recovery{${sel}} == 1)`,
+      description:
+        "The standby runs but receives no WAL; it falls behind. Check its source (the Cluster's -rw, or a replica cluster's external cluster), the network and the standby's log.",
+    }),
+    ...(clusters.some((c) => c.kind !== "olap") ? lagTierRules(ENGINE, lagTiers(topology), oltpLag(scope)) : []),
     ...(replicaClusters
       ? [
-          rule(
-            "PgReplicaNotInRecovery",
-            "critical",
-            `cnpg_pg_replication_in_recovery{${sel}, ${CNPG_CLUSTER_LABEL}=~"${replicaClusters}"} == 0`,
-            30_000,
-            "{{ $labels.pg_node }} of replica cluster {{ $labels.cnpg_cluster }} accepts writes",
-            "A replica cluster was promoted outside the stack's config: two writers may diverge. Keep clients off it; make the promotion the stack's, or delete that Cluster and let pulumi up clone it again.",
-          ),
+          catalogRule(ENGINE, "PgReplicaNotInRecovery", {
+            expr: `cnpg_pg_replication_in_recovery{${sel}, ${CNPG_CLUSTER_LABEL}=~"${replicaClusters}"} == 0`,
+            summary: "{{ $labels.pg_node }} of replica cluster {{ $labels.cnpg_cluster }} accepts writes",
+            description:
+              "A replica cluster was promoted outside the stack's config: two writers may diverge. Keep clients off it; make the promotion the stack's, or delete that Cluster and let pulumi up clone it again.",
+          }),
         ]
       : []),
-    rule(
-      "PgMoreThanOneWriter",
-      "critical",
-      `count by (${C}) (cnpg_pg_replication_in_recovery{${sel}} == 0) > 1`,
-      30_000,
-      "{{ $labels.pgrr_cluster }}: {{ $value }} servers accept writes",
-      "Split brain: writes may land on either. Fence every writer but one now (kubectl cnpg fencing on).",
-    ),
+    catalogRule(ENGINE, "PgMoreThanOneWriter", {
+      expr: `count by (${C}) (cnpg_pg_replication_in_recovery{${sel}} == 0) > 1`,
+      description: "Split brain: writes may land on either. Fence every writer but one now (kubectl cnpg fencing on).",
+    }),
     ...(declared > 0
       ? [
-          rule(
-            "PgFewerStreamingReplicasThanDeclared",
-            "critical",
-            `sum by (${C}) (${sendersPerCluster(scope)}) < ${declared}`,
-            120_000,
-            `{{ $labels.pgrr_cluster }}: {{ $value }} standbys stream, ${declared} declared`,
-            "Fewer standbys stream than the topology declares: read capacity and, with synchronous commit, write availability are reduced. PgReplicaNotStreaming names the Cluster.",
-          ),
+          catalogRule(ENGINE, "PgFewerStreamingReplicasThanDeclared", {
+            expr: `sum by (${C}) (${sendersPerCluster(scope)}) < ${declared}`,
+            fill: { declared },
+            description:
+              "Fewer standbys stream than the topology declares: read capacity and, with synchronous commit, write availability are reduced. PgReplicaNotStreaming names the Cluster.",
+          }),
         ]
       : []),
   ];
@@ -179,32 +170,24 @@ function walRules(scope: Scope): AlertRule[] {
     .map((c) => `cnpg_collector_pg_wal{${sel}, ${CNPG_CLUSTER_LABEL}="${c.name}", value="size"} / ${c.storageBytes}`)
     .join("\n  or ");
   return [
-    rule(
-      "PgReplicationSlotInactive",
-      "warning",
+    catalogRule(ENGINE, "PgReplicationSlotInactive", {
       // On the writer only: the operator copies its HA slots to the standbys, where they are inactive by design.
-      `(cnpg_pg_replication_slots_active{${sel}, slot_type="physical"} == 0)\n  and ${onWriter}`,
-      120_000,
-      "slot {{ $labels.slot_name }} on {{ $labels.pg_node }} has no consumer",
-      "Its standby is not connected; the slot retains WAL on the writer until max_slot_wal_keep_size, then the standby must be re-cloned.",
-    ),
-    rule(
-      "PgSlotRetainedWalNearMax",
-      "warning",
+      expr: `(cnpg_pg_replication_slots_active{${sel}, slot_type="physical"} == 0)\n  and ${onWriter}`,
+      summary: "slot {{ $labels.slot_name }} on {{ $labels.pg_node }} has no consumer",
+      description:
+        "Its standby is not connected; the slot retains WAL on the writer until max_slot_wal_keep_size, then the standby must be re-cloned.",
+    }),
+    catalogRule(ENGINE, "PgSlotRetainedWalNearMax", {
       // max_slot_wal_keep_size is in MB in pg_settings; -1 (unlimited) is left out by the > 0.
-      `cnpg_pg_replication_slots_pg_wal_lsn_diff{${sel}, slot_type="physical"}\n  / on (${C}, ${TARGET_LABELS.node}) group_left () (1048576 * (cnpg_pg_settings_setting{${sel}, name="max_slot_wal_keep_size"} > 0)) > 0.8`,
-      60_000,
-      "slot {{ $labels.slot_name }} retains {{ $value | humanizePercentage }} of max_slot_wal_keep_size",
-      "The slot will be invalidated soon and its standby will need re-cloning: bring the standby back or accept that.",
-    ),
-    rule(
-      "PgWalDiskHigh",
-      "warning",
-      `(${walShare}) > 0.7`,
-      300_000,
-      "{{ $labels.pg_node }}: WAL fills {{ $value | humanizePercentage }} of the data volume",
-      "pg_wal is over 70% of the volume: an inactive slot or a slow standby retains WAL, or archiving fails. Find it before the disk fills.",
-    ),
+      expr: `cnpg_pg_replication_slots_pg_wal_lsn_diff{${sel}, slot_type="physical"}\n  / on (${C}, ${TARGET_LABELS.node}) group_left () (1048576 * (cnpg_pg_settings_setting{${sel}, name="max_slot_wal_keep_size"} > 0)) > 0.8`,
+      description:
+        "The slot will be invalidated soon and its standby will need re-cloning: bring the standby back or accept that.",
+    }),
+    catalogRule(ENGINE, "PgWalDiskHigh", {
+      expr: `(${walShare}) > 0.7`,
+      description:
+        "pg_wal is over 70% of the volume: an inactive slot or a slow standby retains WAL, or archiving fails. Find it before the disk fills.",
+    }),
   ];
 }
 
@@ -213,81 +196,54 @@ function pgbouncerRules({ topology, sel }: Scope): AlertRule[] {
   const perPool = (metric: (pool: string) => string, size: (p: (typeof pools)[number]) => number) =>
     pools.map((p) => `sum by (${C}, pool, instance) (${metric(p.name)}) / ${size(p)}`).join("\n  or ");
   return [
-    rule(
-      "PgbouncerClientsWaiting",
-      "warning",
-      `sum by (${C}, pool, instance) (cnpg_pgbouncer_pools_cl_waiting{${sel}, database!="pgbouncer"}) > 0`,
-      60_000,
-      "pool {{ $labels.pool }} ({{ $labels.instance }}): {{ $value }} clients wait for a server connection",
-      "The pool and its reserve are in use: queries queue. Look for long transactions, or raise pgbouncer.defaultPoolSize within max_connections.",
-    ),
-    rule(
-      "PgbouncerPoolSaturated",
-      "warning",
-      `(${perPool(
+    catalogRule(ENGINE, "PgbouncerClientsWaiting", {
+      expr: `sum by (${C}, pool, instance) (cnpg_pgbouncer_pools_cl_waiting{${sel}, database!="pgbouncer"}) > 0`,
+    }),
+    catalogRule(ENGINE, "PgbouncerPoolSaturated", {
+      expr: `(${perPool(
         (pool) => `cnpg_pgbouncer_pools_sv_active{${sel}, pool="${pool}", database!="pgbouncer"}`,
         (p) => p.defaultPoolSize,
       )}) > 0.85`,
-      60_000,
-      "pool {{ $labels.pool }} ({{ $labels.instance }}) uses {{ $value | humanizePercentage }} of its pool size",
-      "Server connections near the pool size: the next burst waits. Raise the pool size or add replicas (read pool).",
-    ),
-    rule(
-      "PgbouncerClientConnectionsNearMax",
-      "warning",
-      `(${perPool(
+    }),
+    catalogRule(ENGINE, "PgbouncerClientConnectionsNearMax", {
+      expr: `(${perPool(
         (pool) => `cnpg_pgbouncer_lists_used_clients{${sel}, pool="${pool}"}`,
         (p) => p.maxClientConn,
       )}) > 0.9`,
-      120_000,
-      "pool {{ $labels.pool }} ({{ $labels.instance }}): {{ $value | humanizePercentage }} of max_client_conn",
-      "New clients will be refused soon: raise pgbouncer.maxClientConn or find the connection leak.",
-    ),
+    }),
   ];
 }
 
 function exporterRules({ topology, sel }: Scope): AlertRule[] {
   return [
-    rule(
-      "PgExporterDown",
-      "critical",
-      `up{${sel}, job=~"${JOBS.postgres}|${JOBS.pgbouncer}"} == 0`,
-      60_000,
-      "{{ $labels.job }} target {{ $labels.instance }} is down",
-      "Prometheus cannot scrape that pod's metrics port (9187 instances, 9127 poolers): every alert built on it is blind. Check the pod and the NetworkPolicy's monitoring peers.",
-    ),
-    rule(
-      "PgExporterCannotReachPostgres",
-      "critical",
-      `cnpg_collector_up{${sel}} == 0`,
-      60_000,
-      "{{ $labels.pg_node }}: the instance manager cannot query PostgreSQL",
-      "PostgreSQL in that pod is down or refuses cnpg_metrics_exporter. If the server is down this is the first sign; read the pod's log.",
-    ),
-    rule(
-      "PgbouncerExporterCannotReachPgbouncer",
-      "critical",
-      `cnpg_pgbouncer_up{${sel}} == 0`,
-      60_000,
-      "pool {{ $labels.pool }}: the Pooler's exporter cannot query PgBouncer",
-      "PgBouncer in that Pooler pod is down or its console refuses the exporter. Read the pod's log.",
-    ),
-    rule(
-      "PgExporterQueriesFileBroken",
-      "warning",
-      `cnpg_collector_last_collection_error{${sel}} == 1`,
-      300_000,
-      "{{ $labels.pg_node }}: a monitoring query fails",
-      "A query of the operator's monitoring ConfigMap failed at the last collection: its metrics, and the alerts on them, are missing. Read the pod's log for 'Error during query update'.",
-    ),
-    rule(
-      "PgExporterTargetsMissing",
-      "warning",
-      `absent(up{${sel}, job="${JOBS.postgres}"})`,
-      300_000,
-      `${topology.name}: no database target is scraped`,
-      "Prometheus scrapes none of this stack's instances: the PodMonitors are not selected (release label) or no pod matches them.",
-    ),
+    catalogRule(ENGINE, "PgExporterDown", {
+      expr: `up{${sel}, job=~"${JOBS.postgres}|${JOBS.pgbouncer}"} == 0`,
+      description:
+        "Prometheus cannot scrape that pod's metrics port (9187 instances, 9127 poolers): every alert built on it is blind. Check the pod and the NetworkPolicy's monitoring peers.",
+    }),
+    catalogRule(ENGINE, "PgExporterCannotReachPostgres", {
+      expr: `cnpg_collector_up{${sel}} == 0`,
+      summary: "{{ $labels.pg_node }}: the instance manager cannot query PostgreSQL",
+      description:
+        "PostgreSQL in that pod is down or refuses cnpg_metrics_exporter. If the server is down this is the first sign; read the pod's log.",
+    }),
+    catalogRule(ENGINE, "PgbouncerExporterCannotReachPgbouncer", {
+      expr: `cnpg_pgbouncer_up{${sel}} == 0`,
+      summary: "pool {{ $labels.pool }}: the Pooler's exporter cannot query PgBouncer",
+      description: "PgBouncer in that Pooler pod is down or its console refuses the exporter. Read the pod's log.",
+    }),
+    catalogRule(ENGINE, "PgExporterQueriesFileBroken", {
+      expr: `cnpg_collector_last_collection_error{${sel}} == 1`,
+      summary: "{{ $labels.pg_node }}: a monitoring query fails",
+      description:
+        "A query of the operator's monitoring ConfigMap failed at the last collection: its metrics, and the alerts on them, are missing. Read the pod's log for 'Error during query update'.",
+    }),
+    catalogRule(ENGINE, "PgExporterTargetsMissing", {
+      expr: `absent(up{${sel}, job="${JOBS.postgres}"})`,
+      fill: { stack: topology.name },
+      description:
+        "Prometheus scrapes none of this stack's instances: the PodMonitors are not selected (release label) or no pod matches them.",
+    }),
   ];
 }
 
@@ -299,13 +255,9 @@ function olapRules({ topology, sel, clusters }: Scope): AlertRule[] {
   const olap = namesOf(clusters, "olap");
   if (olap.length === 0) return [];
   return [
-    rule(
-      "PgOlapReplayPaused",
-      "info",
-      `max by (${C}, ${TARGET_LABELS.node}) (cnpg_pg_replication_lag{${sel}, ${CNPG_CLUSTER_LABEL}=~"${anyOf(olap)}"}) > ${topology.monitoring.olapReplayPausedForMs / 1000}`,
-      undefined,
-      "{{ $labels.pg_node }}: replay is {{ $value | humanizeDuration }} behind (analytic queries hold it)",
-      "By design the OLAP replica lets long queries hold replay (max_standby_streaming_delay = -1); its data is as old as the oldest such query. Informational; OLTP replicas are unaffected.",
-    ),
+    catalogRule(ENGINE, "PgOlapReplayPaused", {
+      expr: `max by (${C}, ${TARGET_LABELS.node}) (cnpg_pg_replication_lag{${sel}, ${CNPG_CLUSTER_LABEL}=~"${anyOf(olap)}"}) > ${topology.monitoring.olapReplayPausedForMs / 1000}`,
+      summary: "{{ $labels.pg_node }}: replay is {{ $value | humanizeDuration }} behind (analytic queries hold it)",
+    }),
   ];
 }

@@ -6,7 +6,9 @@
  * those figures (verification.maxLag 5s; replication.maxLagBytes 100MB, past which a replica leaves the read pool);
  * the warning tier is the seeds' unless a stack's bound is that low, then it keeps the seeds' ratio below it.
  */
-import { type AlertRule, rule } from "./ruleFile";
+import type { RuleEngine } from "./alertCatalog";
+import { catalogRule } from "./catalogRule";
+import type { AlertRule } from "./ruleFile";
 
 const MB = 1024 ** 2;
 
@@ -63,36 +65,26 @@ export interface LagSeries {
   standbyLabel: string;
 }
 
-/** The lag rules: seconds and bytes, each a warning and a critical rule. */
-export function lagTierRules(tiers: LagTiers, series: LagSeries): AlertRule[] {
-  const who = `{{ $labels.${series.standbyLabel} }}`;
+/** The lag rules: seconds and bytes, each a warning and a critical rule (texts: the alert catalog's). */
+export function lagTierRules(engine: RuleEngine, tiers: LagTiers, series: LagSeries): AlertRule[] {
+  const standby = `{{ $labels.${series.standbyLabel} }}`;
   return (["warning", "critical"] as const).flatMap((severity) => {
     const tier = tiers[severity];
     const bytes = series.bytes;
     return [
-      rule(
-        "PgReplicationLagHigh",
+      catalogRule(engine, "PgReplicationLagHigh", {
+        expr: `${series.seconds} > ${tier.seconds}`,
         severity,
-        `${series.seconds} > ${tier.seconds}`,
-        60_000,
-        `${who} replays {{ $value | humanizeDuration }} behind (${severity} above ${tier.seconds}s)`,
-        severity === "critical"
-          ? "Replay lag (0 when idle) is above verification.maxLag: reads there are stale past the stack's bound. Find what holds replay (long queries, I/O) or add replicas."
-          : "Replay lag (0 when idle) is above the warning tier: reads there may be stale. Watch it; the critical tier is verification.maxLag.",
-      ),
+        fill: { standby, severity, threshold: tier.seconds },
+      }),
       ...(bytes === undefined
         ? []
         : [
-            rule(
-              "PgReplicationLagBytesHigh",
+            catalogRule(engine, "PgReplicationLagBytesHigh", {
+              expr: `${bytes} > ${tier.bytes}`,
               severity,
-              `${bytes} > ${tier.bytes}`,
-              120_000,
-              `${who} is {{ $value | humanize1024 }}B behind the writer (${severity} above ${tier.bytes} bytes)`,
-              severity === "critical"
-                ? "More WAL than replication.maxLagBytes is not replayed: the replica is out of the read pool until it catches up. Check its disk and CPU, and long queries on it."
-                : "More WAL than the warning tier is not replayed; past replication.maxLagBytes the replica leaves the read pool. Check its disk and CPU, and long queries on it.",
-            ),
+              fill: { standby, severity, threshold: tier.bytes },
+            }),
           ]),
     ];
   });

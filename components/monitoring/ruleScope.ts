@@ -4,6 +4,7 @@
  */
 import { servingStandbys } from "../topology/queries";
 import type { LocalTopology, SelfHostedTopology, StandbyNode } from "../topology/types";
+import type { RuleEngine } from "./alertCatalog";
 import { TARGET_LABELS } from "./targets";
 
 export type MonitoredTopology = SelfHostedTopology | LocalTopology;
@@ -31,13 +32,21 @@ export interface RuleScope {
   writer: string;
   /** The standbys that should stream from the writer now. */
   standbys: readonly StandbyNode[];
+  /** Whose rules these are, in the alert catalog's terms. */
+  engine: Extract<RuleEngine, "statefulset" | "local">;
 }
 
 export function ruleScope(topology: MonitoredTopology, serving: ServingNodes): RuleScope {
   const standbys =
     serving.standbys ??
     servingStandbys(topology).filter((s) => s.name !== serving.writer && !serving.retired.includes(s.name));
-  return { topology, sel: `${TARGET_LABELS.cluster}="${topology.name}"`, writer: serving.writer, standbys };
+  return {
+    topology,
+    sel: `${TARGET_LABELS.cluster}="${topology.name}"`,
+    writer: serving.writer,
+    standbys,
+    engine: topology.backend === "local" ? "local" : "statefulset",
+  };
 }
 
 export const standbysOf = (scope: RuleScope, role: StandbyNode["role"]) =>

@@ -216,6 +216,21 @@ describe.skipIf(againstADeployedStack)("the alert rules, under promtool", () => 
     ]);
   });
 
+  it("warn on a broken queries file after 5 minutes, as on cloudnative-pg, and not on one failed load", () => {
+    const series = healthy(10);
+    const loadError = (pgNode: string, values: string) => ({
+      series: `pg_exporter_user_queries_load_error{${C}, pg_node="${pgNode}", filename="queries.yaml"}`,
+      values,
+    });
+    // it-replica-0's file fails once and loads again; the writer's stays broken.
+    series.push(loadError("it-replica-0", "0x10 1 0x100"), loadError("it-primary-0", "0x10 1x110"));
+    promtoolTest("queries file", series, [
+      { alert: "PgExporterQueriesFileBroken", at: "4m", firing: false },
+      { alert: "PgExporterQueriesFileBroken", at: "6m", firing: true, labels: 'pg_node="it-primary-0"' },
+      { alert: "PgExporterQueriesFileBroken", at: "9m", firing: false, labels: 'pg_node="it-replica-0"' },
+    ]);
+  });
+
   it("mark the OLAP replica's held replay as information after its bound, never paging", () => {
     const series = healthy(3);
     series.push({ series: `pgrr_standby_replay_blocked{${C}, pg_node="it-olap-0"}`, values: "1x36" });
