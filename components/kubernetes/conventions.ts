@@ -115,6 +115,11 @@ export const POSTGRES_UID = POSTGRES_IMAGE.uid.value;
 /** UID/GID of the postgres user in the Alpine-based PgBouncer image. */
 export const PGBOUNCER_UID = PGBOUNCER_IMAGE.uid.value;
 export const POOL_SERVICE_PORT = 5432;
+/**
+ * For every pod that does not call the Kubernetes API (all but the backup Jobs' kubectl): no token of the
+ * namespace's default ServiceAccount in it (facts/kubernetes/serviceAccountToken.ts).
+ */
+export const NO_API_TOKEN = { automountServiceAccountToken: false } as const;
 
 export const names = {
   /** The Service selecting every ready pod of a role: `<name>-rw`, `-ro`, `-olap`. */

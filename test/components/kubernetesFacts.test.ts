@@ -12,6 +12,7 @@ import { TYPES, ofType } from "../support/graph";
 import {
   expectDatabasePodsAsTheImageExpects,
   expectDevShm,
+  expectNoUnusedApiToken,
   expectPgbouncerPods,
   expectPodSecurityRestricted,
   expectRetriedVerification,
@@ -41,6 +42,8 @@ describe.each(["dev", "staging", "prod"])("stack %s against the facts", (stack) 
   });
 
   it("meets Pod Security restricted on every pod", () => expectPodSecurityRestricted(run));
+
+  it("mounts no API token in a pod that does not call the API", () => expectNoUnusedApiToken(run));
 
   it("runs the database pods as the image expects: its uid, its entrypoint, bootstrap outside initdb.d", () =>
     expectDatabasePodsAsTheImageExpects(run));

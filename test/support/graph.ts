@@ -8,6 +8,7 @@ export const TYPES = {
   configMap: "kubernetes:core/v1:ConfigMap",
   secret: "kubernetes:core/v1:Secret",
   job: "kubernetes:batch/v1:Job",
+  cronJob: "kubernetes:batch/v1:CronJob",
   pdb: "kubernetes:policy/v1:PodDisruptionBudget",
   kubernetesProvider: "pulumi:providers:kubernetes",
   cluster: "aws:rds/cluster:Cluster",

@@ -14,6 +14,7 @@ import {
   POSTGRES,
   POSTGRES_IMAGE,
   PULUMI_KUBERNETES,
+  SERVICE_ACCOUNT_TOKEN,
 } from "../../components/facts/kubernetes";
 import { HBA_READ_ON_RELOAD } from "../../components/facts/postgres";
 import { TYPES, ofType } from "./graph";
@@ -52,6 +53,26 @@ export function expectPodSecurityRestricted(run: ProgramRun): void {
       const types = Object.keys(volume).filter((key) => key !== "name");
       for (const type of types) expect(allowedVolumes.has(type), `${where} volume ${volume.name}: ${type}`).toBe(true);
     }
+  }
+}
+
+/**
+ * No pod carries an API token it does not use: only a pod that names its own ServiceAccount (the backup Jobs, which
+ * run kubectl) may have one mounted; every other opts out, since the default is a mounted token.
+ */
+export function expectNoUnusedApiToken(run: ProgramRun): void {
+  const cronJobPods = ofType(run, TYPES.cronJob).map((r) => ({
+    where: `${r.type} ${r.inputs.metadata.name}`,
+    spec: r.inputs.spec.jobTemplate.spec.template.spec,
+  }));
+  const pods = [
+    ...workloads(run).map((r) => ({ where: `${r.type} ${r.inputs.metadata.name}`, spec: templateOf(r).spec })),
+    ...cronJobPods,
+  ];
+  expect(pods.length).toBeGreaterThan(0);
+  for (const { where, spec } of pods) {
+    const mounted = spec.automountServiceAccountToken ?? SERVICE_ACCOUNT_TOKEN.mountedUnlessOptedOut.value;
+    if (spec.serviceAccountName === undefined) expect(mounted, `${where} has an API token it never uses`).toBe(false);
   }
 }
 
@@ -172,6 +193,7 @@ export function expectConfigReachesRunningPods(run: ProgramRun): void {
 /** Every check above, each a function of one run. */
 export const KUBERNETES_FACT_CHECKS = [
   expectPodSecurityRestricted,
+  expectNoUnusedApiToken,
   expectDatabasePodsAsTheImageExpects,
   expectDevShm,
   expectShutdownTime,

@@ -24,6 +24,10 @@ export const KUBERNETES_SOURCES = {
     url: "https://kubernetes.io/docs/reference/kubernetes-api/config-and-storage-resources/volume/",
     title: "Kubernetes API: Volume (EmptyDirVolumeSource, SecretVolumeSource, …)",
   },
+  serviceAccountDocs: {
+    url: "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting",
+    title: "Kubernetes: Configure Service Accounts for Pods (opt out of API credential automounting)",
+  },
   kubernetesPodApi: {
     url: "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/",
     title: "Kubernetes API: Pod (PodSecurityContext, …)",

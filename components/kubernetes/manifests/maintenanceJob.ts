@@ -6,7 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { SelfHostedTopology } from "../../topology/types";
-import { PATHS, POSTGRES_UID, baseLabels, names, ownLabels, serviceHost } from "../conventions";
+import { NO_API_TOKEN, PATHS, POSTGRES_UID, baseLabels, names, ownLabels, serviceHost } from "../conventions";
 import { JOB_AWAIT_MARGIN_S } from "./verifyJob";
 
 type Env = k8s.types.input.core.v1.EnvVar;
@@ -66,6 +66,7 @@ export function maintenanceJobManifest(topology: SelfHostedTopology, job: Mainte
         metadata: { labels: ownLabels(topology, "maintenance") },
         spec: {
           restartPolicy: "Never",
+          ...NO_API_TOKEN,
           securityContext: {
             runAsUser: POSTGRES_UID,
             runAsGroup: POSTGRES_UID,

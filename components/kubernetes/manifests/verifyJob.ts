@@ -1,7 +1,7 @@
 /** The verification Job: runs verify.sh with psql; its failure fails `pulumi up`. Pure. */
 import type * as k8s from "@pulumi/kubernetes";
 import type { SelfHostedTopology } from "../../topology/types";
-import { CREDENTIAL_KEYS, PATHS, POSTGRES_UID, baseLabels, names, ownLabels } from "../conventions";
+import { CREDENTIAL_KEYS, NO_API_TOKEN, PATHS, POSTGRES_UID, baseLabels, names, ownLabels } from "../conventions";
 
 /** Extra time the provider waits beyond the script's own timeout (image pull, scheduling). */
 export const JOB_AWAIT_MARGIN_S = 300;
@@ -48,6 +48,7 @@ export function verifyJobManifest(
         metadata: { labels: ownLabels(topology, "verify") },
         spec: {
           restartPolicy: "Never",
+          ...NO_API_TOKEN,
           securityContext: {
             runAsUser: uid,
             runAsGroup: uid,

@@ -19,6 +19,7 @@ import {
   WRITER_ROLE,
   names,
   serviceHost,
+  NO_API_TOKEN,
 } from "../../conventions";
 import { SOCKET_VOLUME, databaseReloaderContainer, socketVolume } from "./configReloader";
 import { postgresExporterContainer } from "./exporters";
@@ -341,6 +342,7 @@ export function shutdownGraceSeconds(group: NodeGroup): number {
 
 export function databasePodSpec(topology: Topology, group: NodeGroup): k8s.types.input.core.v1.PodSpec {
   return {
+    ...NO_API_TOKEN,
     securityContext: {
       runAsUser: POSTGRES_UID,
       runAsGroup: POSTGRES_UID,

@@ -15,6 +15,7 @@ import {
   names,
   ownLabels,
   poolSelector,
+  NO_API_TOKEN,
 } from "../../conventions";
 
 /** Logs in to the pool's admin console as the stats user: the same auth path as every client. */
@@ -65,6 +66,7 @@ export function pgbouncerDeploymentManifest(
           },
         },
         spec: {
+          ...NO_API_TOKEN,
           securityContext: {
             runAsUser: PGBOUNCER_UID,
             runAsGroup: PGBOUNCER_UID,
