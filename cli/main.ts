@@ -261,7 +261,7 @@ async function auroraRestoreCheck(): Promise<void> {
 
 async function auroraEngineVersionCheck(): Promise<void> {
   const expectation = parseEngineVersionExpectation(process.env[ENGINE_VERSION_ENV], ENGINE_VERSION_ENV);
-  const problems = await checkEngineVersion(awsEngineVersionApi(), expectation.engineVersion, expectation.regions);
+  const problems = await checkEngineVersion(awsEngineVersionApi(), expectation);
   if (problems.length === 0) {
     stderr(
       `pg-read-replicas: Aurora PostgreSQL ${expectation.engineVersion} can be created in ${expectation.regions.join(", ")}.`,

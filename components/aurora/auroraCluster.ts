@@ -65,7 +65,7 @@ export class AuroraCluster extends pulumi.ComponentResource {
     const parameters = createParameterGroups(name, { aurora, plan, versions, roles: instanceRoles(nodes) }, inPrimary);
     const monitoringRole = createMonitoringRole(name, aurora, inPrimary);
     const restoreCheck = createRestoreCheck(name, { cli, topology }, { parent: this });
-    const engineVersionGate = createEngineVersionGate(name, { cli, topology }, { parent: this });
+    const engineVersionGate = createEngineVersionGate(name, { cli, topology, prefix }, { parent: this });
     const gates = [engineVersionGate, ...(restoreCheck ? [restoreCheck] : [])];
     const cluster = createCluster(
       name,

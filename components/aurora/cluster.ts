@@ -13,7 +13,7 @@ import { DATA_API } from "../facts/aws/dataApi";
 import { GLOBAL_FROM_EXISTING_CLUSTER } from "../facts/aws/replacement";
 import type { AuroraSettings, AuroraTopology } from "../topology/types";
 import type { MasterPassword } from "./credentials";
-import { clusterIdentifier } from "./identifiers";
+import { clusterIdentifier, globalClusterIdentifier } from "./identifiers";
 import { clusterArgs } from "./instances";
 import { createLogGroup } from "./logGroup";
 import type { AuroraNetwork } from "./network";
@@ -41,7 +41,7 @@ export function createGlobalCluster(
   return new aws.rds.GlobalCluster(
     `${name}-global`,
     {
-      globalClusterIdentifier: `${args.prefix}-global`,
+      globalClusterIdentifier: globalClusterIdentifier(args.prefix),
       [sourceField]: args.cluster.arn,
       forceDestroy: GLOBAL_FROM_EXISTING_CLUSTER.value.forceDestroy,
       // Upgrades of a Global Database go through here (versions.ts); engine and encryption come from the cluster.

@@ -3,9 +3,10 @@
  * creates a cluster in. Aurora retires minors over time, so the version pinned in stack config and the static floor
  * in validate.ts age; this asks the source. DescribeDBEngineVersions lists only versions a new cluster can be created
  * with unless IncludeAll is set (facts/aws/limits.ts ENGINE_VERSION), so a version missing from the family's list is
- * one AWS no longer offers. Pure: the SDK call belongs in check/awsApi.ts (check-time code: layers.test.ts), which
+ * one AWS no longer offers. A Global Database asked to change major is refused here too (globalMajorProblem). Pure: the SDK call belongs in check/awsApi.ts (check-time code: layers.test.ts), which
  * implements EngineVersionApi with DescribeDBEngineVersions (Engine, DBParameterGroupFamily, every page by Marker).
  */
+import { GLOBAL_MAJOR_UPGRADE } from "../facts/aws/clusterOptions";
 import { AURORA_ENGINE, parameterGroupFamily } from "../facts/aws/engine";
 import { majorOf } from "./versions";
 
@@ -14,9 +15,18 @@ export interface ListedEngineVersion {
   status: string;
 }
 
-/** The one call: DescribeDBEngineVersions for an engine and parameter-group family, every page. */
+/** DescribeDBEngineVersions for an engine and parameter-group family, every page; DescribeGlobalClusters for one. */
 export interface EngineVersionApi {
   listEngineVersions(region: string, engine: string, family: string): Promise<ListedEngineVersion[]>;
+  /** The global cluster's EngineVersion, or undefined when it does not exist (GlobalClusterNotFoundFault). */
+  globalClusterVersion(region: string, identifier: string): Promise<string | undefined>;
+}
+
+/** What the gate checks: the version, the regions it creates clusters in, and the stack's global cluster if any. */
+export interface EngineVersionQuestion {
+  engineVersion: string;
+  regions: readonly string[];
+  globalCluster?: { region: string; identifier: string } | undefined;
 }
 
 /** "16.10" after "16.9": versions compared as numbers, part by part. */
@@ -45,17 +55,37 @@ export function engineVersionProblem(
   return `aurora.engineVersion = "${version}" cannot be used for a new cluster in ${region}: DescribeDBEngineVersions does not list it as available (AWS retires Aurora minors); ${offered}. Fix: set aurora.engineVersion to one of them.`;
 }
 
-/** Every region's problem with the version, in region order; empty when every region can create it. */
-export async function checkEngineVersion(
-  api: EngineVersionApi,
+/**
+ * A Global Database that runs another major than the one asked for: one pulumi up cannot take it there. ModifyGlobalCluster
+ * names no parameter group, and the primary cluster (updated first, with the new family's groups) refuses groups of a
+ * major it does not run yet (facts/aws/clusterOptions.ts GLOBAL_MAJOR_UPGRADE). Refused here, before any cluster
+ * changes, with the order that works.
+ */
+export function globalMajorProblem(
   version: string,
-  regions: readonly string[],
-): Promise<string[]> {
+  identifier: string,
+  running: string | undefined,
+): string | undefined {
+  if (running === undefined || majorOf(running) === majorOf(version)) return undefined;
+  if (!GLOBAL_MAJOR_UPGRADE.groupMustMatchRunningFamily.value) return undefined;
+  return `aurora.engineVersion = "${version}" is a major upgrade of Global Database ${identifier}, which runs ${running}: one pulumi up cannot do it (ModifyGlobalCluster names no parameter group, and the clusters refuse the ${majorOf(version)}.x parameter groups until they run ${majorOf(version)}). Nothing was changed. Fix: upgrade the global cluster first (aws rds modify-global-cluster --global-cluster-identifier ${identifier} --engine-version ${version} --allow-major-version-upgrade), wait until every member runs ${version}, then run pulumi up --refresh with this config: it attaches the stack's ${majorOf(version)}.x parameter groups (until then every member runs the new major's defaults: rds.force_ssl and the OLAP settings are off), and the deploy check names the reboots they need. Or set postgresVersion and aurora.engineVersion back to ${majorOf(running)}.`;
+}
+
+/** Every problem with the version: the global cluster's major first, then each region's, in region order. */
+export async function checkEngineVersion(api: EngineVersionApi, question: EngineVersionQuestion): Promise<string[]> {
+  const { engineVersion: version, regions, globalCluster } = question;
   const family = parameterGroupFamily(majorOf(version));
+  const global = globalCluster
+    ? globalMajorProblem(
+        version,
+        globalCluster.identifier,
+        await api.globalClusterVersion(globalCluster.region, globalCluster.identifier),
+      )
+    : undefined;
   const answers = await Promise.all(
     regions.map(async (region) =>
       engineVersionProblem(version, region, await api.listEngineVersions(region, AURORA_ENGINE.name.value, family)),
     ),
   );
-  return answers.filter((p): p is string => p !== undefined);
+  return [global, ...answers].filter((p): p is string => p !== undefined);
 }

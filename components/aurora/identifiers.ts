@@ -32,3 +32,6 @@ export function clusterIdentifier(prefix: string, suffix: string, region?: strin
 export function finalSnapshotIdentifier(clusterId: string): string {
   return `${clusterId}-final`;
 }
+
+/** The stack's global cluster (crossRegion): one per identifier prefix. */
+export const globalClusterIdentifier = (prefix: string) => `${prefix}-global`;

@@ -6,6 +6,8 @@
  * name the stack's groups anyway.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { globalMajorProblem } from "../../components/aurora/engineVersionCheck";
+import { ENGINE_VERSION_ENV } from "../../components/aurora/check/handover";
 import { GLOBAL_MAJOR_UPGRADE } from "../../components/facts/aws/clusterOptions";
 import { TYPES, one } from "../support/graph";
 import { PROJECT, type ProgramRun, type Registered, resolve, runProgram } from "../support/pulumiMocks";
@@ -41,6 +43,20 @@ describe("aurora-prod's Global Database moving to PostgreSQL 17", () => {
     expect(group.inputs.family).toBe("aurora-postgresql17");
     expect(GLOBAL_MAJOR_UPGRADE.groupMustMatchRunningFamily.value).toBe(true);
     expect(GLOBAL_MAJOR_UPGRADE.requestFields.value.some((f) => f.includes("ParameterGroup"))).toBe(false);
+  });
+
+  it("gates the primary cluster on a check that reads the global cluster's running major (and refuses the change)", () => {
+    const gate = one(after, TYPES.command, "pg-engine-version-check");
+    const primary = one(after, TYPES.cluster, "pg-cluster");
+    expect(primary.dependencies).toContain(gate.urn);
+    const asked = JSON.parse(gate.inputs.environment[ENGINE_VERSION_ENV]);
+    expect(asked.engineVersion).toBe("17.4");
+    expect(asked.globalCluster).toEqual({
+      region: asked.regions[0], // the primary's region, where the global cluster is described
+      identifier: one(after, TYPES.global, "pg-global").inputs.globalClusterIdentifier,
+    });
+    // What the check then says of a global cluster still on 16 (test/unit/auroraEngineVersion.test.ts runs it whole).
+    expect(globalMajorProblem("17.4", asked.globalCluster.identifier, "16.8")).toContain("Nothing was changed");
   });
 
   it("says so in its notes, with the order that works and the window the defaults run", async () => {

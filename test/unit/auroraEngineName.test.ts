@@ -34,9 +34,11 @@ describe("the Aurora engine name", () => {
           calls.push(`${region} ${engine} ${family}`);
           return [{ engineVersion: "16.8", status: "available" }];
         },
+        async globalClusterVersion() {
+          return undefined;
+        },
       },
-      "16.8",
-      ["us-east-1"],
+      { engineVersion: "16.8", regions: ["us-east-1"] },
     );
     expect(calls).toEqual([`us-east-1 ${AURORA_ENGINE.name.value} ${parameterGroupFamily(16)}`]);
     expect(parameterGroupFamily(16)).toBe("aurora-postgresql16");

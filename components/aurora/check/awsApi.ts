@@ -10,6 +10,8 @@ import {
   DescribeDBEngineVersionsCommand,
   DescribeDBInstancesCommand,
   DescribeDBProxyTargetsCommand,
+  DescribeGlobalClustersCommand,
+  GlobalClusterNotFoundFault,
   InvalidDBInstanceStateFault,
   RDSClient,
 } from "@aws-sdk/client-rds";
@@ -70,6 +72,17 @@ export function awsEngineVersionApi(): EngineVersionApi {
         marker = page.Marker;
       } while (marker);
       return listed;
+    },
+    async globalClusterVersion(region, identifier) {
+      try {
+        const { GlobalClusters } = await rdsIn(region).send(
+          new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: identifier }),
+        );
+        return GlobalClusters?.[0]?.EngineVersion;
+      } catch (error) {
+        if (error instanceof GlobalClusterNotFoundFault) return undefined;
+        throw error;
+      }
     },
   };
 }

@@ -59,7 +59,12 @@ const restoreSchema = z.object({
 });
 
 /** The version a new cluster is created with, and every region the stack creates one in (engineVersionCheck.ts). */
-const engineVersionSchema = z.object({ engineVersion: z.string().min(1), regions: z.array(z.string().min(1)).min(1) });
+const engineVersionSchema = z.object({
+  engineVersion: z.string().min(1),
+  regions: z.array(z.string().min(1)).min(1),
+  /** A stack with crossRegion: its global cluster, whose running major the check compares. */
+  globalCluster: z.object({ region: z.string().min(1), identifier: z.string().min(1) }).optional(),
+});
 
 /** Where the application role is created (appRoleRun.ts): the primary cluster, as its master user. */
 const appRoleSchema = z.object({

@@ -70,7 +70,22 @@ function inPlaceChange(was: Registered, now: Registered, changed: string[]): str
   return "modified";
 }
 
+/**
+ * A Global Database moved to another major: the engine version gate, which the primary cluster depends on, refuses
+ * it while the global cluster runs the old one (engineVersionCheck.ts globalMajorProblem): nothing changes.
+ */
+function globalMajorRefused(before: ProgramRun, after: ProgramRun): boolean {
+  const globalOf = (run: ProgramRun) => run.resources.find((r) => r.type === TYPES.global);
+  const [was, now] = [globalOf(before), globalOf(after)];
+  return was !== undefined && now !== undefined && major(was) !== major(now);
+}
+
 export function observeAurora(before: ProgramRun, after: ProgramRun): Row {
+  if (globalMajorRefused(before, after)) {
+    const refused = emptyRow();
+    for (const part of DATABASE) refused[part] = "refused: global cluster first";
+    return refused;
+  }
   const outcomes = new Map<Part, string[]>();
   const add = (part: Part | undefined, outcome: string) =>
     part && outcomes.set(part, [...(outcomes.get(part) ?? []), outcome]);
