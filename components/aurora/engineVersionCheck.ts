@@ -3,8 +3,9 @@
  * creates a cluster in. Aurora retires minors over time, so the version pinned in stack config and the static floor
  * in validate.ts age; this asks the source. DescribeDBEngineVersions lists only versions a new cluster can be created
  * with unless IncludeAll is set (facts/aws/limits.ts ENGINE_VERSION), so a version missing from the family's list is
- * one AWS no longer offers. A Global Database asked to change major is refused here too (globalMajorProblem). Pure: the SDK call belongs in check/awsApi.ts (check-time code: layers.test.ts), which
- * implements EngineVersionApi with DescribeDBEngineVersions (Engine, DBParameterGroupFamily, every page by Marker).
+ * one AWS no longer offers. A Global Database asked to change major is refused here too (globalMajorProblem).
+ * Pure: the SDK calls belong in check/awsApi.ts (check-time code: layers.test.ts), which implements EngineVersionApi
+ * with DescribeDBEngineVersions (Engine, DBParameterGroupFamily, every page by Marker) and DescribeGlobalClusters.
  */
 import { GLOBAL_MAJOR_UPGRADE } from "../facts/aws/clusterOptions";
 import { AURORA_ENGINE, parameterGroupFamily } from "../facts/aws/engine";
@@ -56,8 +57,8 @@ export function engineVersionProblem(
 }
 
 /**
- * A Global Database that runs another major than the one asked for: one pulumi up cannot take it there. ModifyGlobalCluster
- * names no parameter group, and the primary cluster (updated first, with the new family's groups) refuses groups of a
+ * A Global Database that runs another major than the one asked for: one pulumi up cannot take it there.
+ * ModifyGlobalCluster names no parameter group, and the primary cluster (updated first, with the new family's groups) refuses groups of a
  * major it does not run yet (facts/aws/clusterOptions.ts GLOBAL_MAJOR_UPGRADE). Refused here, before any cluster
  * changes, with the order that works.
  */
