@@ -58,9 +58,9 @@ export function engineVersionProblem(
 
 /**
  * A Global Database that runs another major than the one asked for: one pulumi up cannot take it there.
- * ModifyGlobalCluster names no parameter group, and the primary cluster (updated first, with the new family's groups) refuses groups of a
- * major it does not run yet (facts/aws/clusterOptions.ts GLOBAL_MAJOR_UPGRADE). Refused here, before any cluster
- * changes, with the order that works.
+ * ModifyGlobalCluster names no parameter group, and the primary cluster (updated first, with the new family's
+ * groups) refuses groups of a major it does not run yet (facts/aws/clusterOptions.ts GLOBAL_MAJOR_UPGRADE). Refused
+ * here, before any cluster changes, with the order that works.
  */
 export function globalMajorProblem(
   version: string,
