@@ -12,3 +12,4 @@ export {
 } from "./settingContexts";
 export { STATEMENT_STATISTICS } from "./statementStatistics";
 export { STANDBY_LINK } from "./standbyLink";
+export { POOL_LINK } from "./poolLink";
