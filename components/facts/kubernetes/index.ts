@@ -15,3 +15,4 @@ export { KUBECTL_IMAGE, POSTGRES_BACKUP_IMAGE } from "./backupImages";
 export { NODE_LOSS } from "./nodeLoss";
 export { CLUSTER_DNS } from "./clusterDns";
 export { LOAD_BALANCERS } from "./loadBalancers";
+export { DEPLOYMENT_ROLLOUT } from "./deploymentRollout";
