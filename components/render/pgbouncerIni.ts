@@ -4,6 +4,7 @@
  * Needs PgBouncer 1.21 or later (max_prepared_statements); the cluster image runs 1.25,
  * the local runner 1.24 (built from Debian 13's source when the system's is older).
  */
+import { POOL_LINK } from "../facts/postgres";
 import { prometheusMonitoring } from "../topology/queries";
 import type { Pool, Topology } from "../topology/types";
 
@@ -73,6 +74,18 @@ function databaseLine(topology: Topology, pool: Pool, target: Endpoint): string 
   return `${topology.database} = ${parts.join(" ")}`;
 }
 
+/**
+ * A server whose node stops answering: without these, PgBouncer keeps the connection (and the client on it) for
+ * hours, and a pool's restart waits on that client (facts/postgres/poolLink.ts).
+ */
+function tcpLines(): string[] {
+  return [
+    "; A server (or client) that stops answering is dropped within seconds: keepalives, and tcp_user_timeout for",
+    "; data left unacknowledged. The client whose transaction was on a dropped server gets an error.",
+    ...Object.entries(POOL_LINK.tcp.value).map(([key, value]) => `${key} = ${value}`),
+  ];
+}
+
 /** SHOW on the console: the application user (readiness probes), and the exporter's role when monitoring is on. */
 export function statsUsers(topology: Topology): string[] {
   const monitoring = prometheusMonitoring(topology);
@@ -109,6 +122,7 @@ export function renderPgbouncerIni(topology: Topology, pool: Pool, placement: Po
     "server_check_delay = 30",
     `server_lifetime = ${pool.serverLifetimeS}`,
     "server_idle_timeout = 600",
+    ...tcpLines(),
     `server_round_robin = ${pool.serverRoundRobin ? 1 : 0}`,
     `server_tls_sslmode = ${placement.serverTlsMode}`,
     ...clientTlsLines(topology, placement),

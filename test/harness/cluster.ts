@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { DEPLOYMENT_ROLLOUT } from "../../components/facts/kubernetes";
 import { serviceHost } from "../../components/kubernetes/conventions";
 import { type ImageRuntime } from "./images";
 import type { Backend, HarnessNet } from "./net";
@@ -210,6 +211,31 @@ export class Harness {
     entry.pod.recreated();
     await this.sync();
     await entry.pod.start(options);
+  }
+
+  /**
+   * `kubectl rollout restart` of a one-pod Deployment, then `kubectl rollout status`, as the controllers do them
+   * (facts/kubernetes/deploymentRollout.ts): with maxSurge the new pod starts while the old one terminates (its grace
+   * period: the template's, or Kubernetes' default), and rollout status is done once the new pod is Ready, whether or
+   * not the old one has exited. Here both incarnations share the pod's network namespace: the old one keeps the
+   * connections it has, the new one takes new ones (Pod.retire). Without surge, the old pod goes first.
+   */
+  async rollDeployment(name: string, timeoutMs: number): Promise<void> {
+    const entry = this.pods.get(name);
+    if (!entry || entry.workload.kind !== "Deployment") throw new Error(`no Deployment pod ${name}`);
+    const surge = entry.workload.strategy?.rollingUpdate?.maxSurge;
+    if (entry.workload.strategy?.type === "Recreate" || !surge || surge === "0%") {
+      await this.restart(name);
+    } else {
+      const grace =
+        entry.workload.template.spec.terminationGracePeriodSeconds ??
+        DEPLOYMENT_ROLLOUT.defaultGracePeriodSeconds.value;
+      await entry.pod.retire(grace * 1000);
+      // No sync meanwhile: the Service keeps its endpoint (the new pod would be Ready before the old one left it).
+      entry.pod.recreated();
+      await entry.pod.start();
+    }
+    await this.waitReady(name, timeoutMs);
   }
 
   async waitReady(name: string, timeoutMs: number): Promise<void> {

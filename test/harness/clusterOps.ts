@@ -67,8 +67,7 @@ export function harnessOps(harness: Harness, cluster = 0): ClusterOps {
       return reach(pod).psql(statements, 120_000);
     },
     async rolloutRestart(deployment) {
-      await harness.restart(podOf(deployment).name);
-      await harness.waitReady(podOf(deployment).name, 120_000);
+      await harness.rollDeployment(podOf(deployment).name, 120_000);
     },
     async listPods(selector) {
       return [...harness.pods]

@@ -3,7 +3,8 @@
  * servers in the harness with the node double (nodes.ts):
  *  - the writer's node stops answering while its PostgreSQL keeps running behind the partition: the failover changes
  *    nothing until the operator names the node lost, then force-deletes the pod and promotes; every write the
- *    clients saw acknowledged is on the new writer, and a client on the lost node gets nothing acknowledged;
+ *    clients saw acknowledged is on the new writer, the write pool drops its connection to the lost writer within
+ *    seconds (the client on it gets an error and reconnects), and a client on the lost node gets nothing acknowledged;
  *  - a drain after that failover: the new writer cannot be evicted, the standbys only one at a time;
  *  - a second failover whose pg_promote() does not promote stops with a clear error, and run again resumes with
  *    the same old writer and target, leaving the healthy standbys running;
@@ -104,7 +105,10 @@ describe("the prod stack's failover when nodes fail", () => {
     expect(result.from).toBe(primary);
     expect(nodes.podState(primary)).toBeUndefined();
     expect(result.warnings.join("\n")).toMatch(/commits synchronously/);
-    const { acknowledged } = await load.stop();
+    const { acknowledged, errors } = await load.stop();
+    // The write that was on the lost writer ended with the pool's own error: its keepalives dropped that server
+    // connection (facts/postgres/poolLink.ts). Before, it hung until the old write pool's process was killed.
+    expect(errors.join("\n")).toMatch(/server conn crashed/);
     const onWriter = await ids(stack, result.to, "node_loss");
     console.log(`node loss drill: ${acknowledged.length} writes acknowledged, all on ${result.to}`);
     expect(acknowledged.length).toBeGreaterThan(0);

@@ -52,6 +52,7 @@ export interface PodSpec {
   initContainers?: Container[];
   containers: Container[];
   volumes: Volume[];
+  terminationGracePeriodSeconds?: number;
 }
 export interface PodTemplate {
   metadata: { labels: Record<string, string> };
@@ -64,6 +65,8 @@ export interface Workload {
   serviceName?: string;
   template: PodTemplate;
   volumeClaimTemplates: Array<{ metadata: { name: string } }>;
+  /** A Deployment's update strategy, as rendered. */
+  strategy?: { type?: string; rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string } };
 }
 export interface ServiceObject {
   name: string;
@@ -101,6 +104,7 @@ function workload(resource: Registered): Workload {
     serviceName: spec.serviceName,
     template: spec.template,
     volumeClaimTemplates: spec.volumeClaimTemplates ?? [],
+    strategy: spec.strategy,
   };
 }
 

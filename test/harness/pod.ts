@@ -25,7 +25,7 @@ import { join, relative } from "node:path";
 import { isAlive } from "../../components/local/exec";
 import { type FsGroupPolicy, applyFsGroup, containerEnv, expand, materializeVolume } from "./kubelet";
 import { type ImageRuntime, imageOf, knownImage } from "./images";
-import type { PodNet } from "./net";
+import { type PodNet, sh } from "./net";
 import type { ClusterObjects, Container, PodTemplate } from "./objects";
 
 export interface Identity {
@@ -74,6 +74,8 @@ export class Pod {
   private exited?: Promise<number>;
   /** The other containers whose image the harness has (the config-reloader, the refresher). */
   private sidecars: ChildProcess[] = [];
+  /** Containers of this pod's previous incarnation still terminating (retire): killed at the latest by stop(). */
+  private retired: ChildProcess[] = [];
   readonly log: string;
 
   constructor(readonly options: PodOptions) {
@@ -373,8 +375,43 @@ export class Pod {
     return (await this.exec(probe, 10_000)).code === 0;
   }
 
+  /**
+   * This incarnation terminating while the next one starts, as a Deployment's rolling update replaces a pod (the old
+   * pod out of the Service's endpoints, its open connections served on): every container gets its stop signal and is
+   * left to end by itself, SIGKILLed after `graceMs`. Resolves once the main container has exited or stopped listening
+   * on its ports (PgBouncer closes its listeners on SIGTERM), so that the next one can listen on them in this network
+   * namespace: new connections reach the next incarnation, as they would the new pod.
+   */
+  async retire(graceMs: number): Promise<void> {
+    const main = this.main;
+    const exited = this.exited;
+    const containers = [...this.sidecars.splice(0), ...(main ? [main] : [])].filter((c) => c.exitCode === null);
+    this.main = undefined;
+    this.exited = undefined;
+    const [container] = this.options.template.spec.containers;
+    for (const child of containers) {
+      child.kill(child === main ? this.options.images[imageOf(container!.image)].stopSignal : "SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      child.once("exit", () => clearTimeout(timer));
+      this.retired.push(child);
+    }
+    if (!main || !exited || main.exitCode !== null) return;
+    const ports = (container!.ports ?? []).map((p) => p.containerPort);
+    let gone = false;
+    void exited.then(() => (gone = true));
+    while (!gone && (await this.listening(ports))) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  /** Whether anything in the pod's network namespace listens on one of these TCP ports. */
+  private async listening(ports: readonly number[]): Promise<boolean> {
+    if (ports.length === 0) return false;
+    const out = await sh("ip", ["netns", "exec", this.options.net.namespace, "ss", "-Hltn"]);
+    return out.split("\n").some((line) => ports.some((port) => line.split(/\s+/)[3]?.endsWith(`:${port}`)));
+  }
+
   /** The image's stop signal, then SIGKILL after the grace period. */
   async stop(graceMs = 120_000): Promise<void> {
+    for (const old of this.retired.splice(0)) if (old.exitCode === null && old.signalCode === null) old.kill("SIGKILL");
     // The kubelet sends every container its stop signal; a sidecar still running once the main container has stopped
     // (bash defers SIGTERM until its foreground sleep ends) is killed, so none outlives its pod into the next one.
     const sidecars = this.sidecars.splice(0);

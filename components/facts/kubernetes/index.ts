@@ -16,3 +16,4 @@ export { NODE_LOSS } from "./nodeLoss";
 export { CLUSTER_DNS } from "./clusterDns";
 export { LOAD_BALANCERS } from "./loadBalancers";
 export { SERVICE_ACCOUNT_TOKEN } from "./serviceAccountToken";
+export { DEPLOYMENT_ROLLOUT } from "./deploymentRollout";

@@ -13,3 +13,4 @@ export {
 export { STATEMENT_STATISTICS } from "./statementStatistics";
 export { STANDBY_LINK } from "./standbyLink";
 export { SYNCHRONOUS_KEEPER } from "./synchronousKeeper";
+export { POOL_LINK } from "./poolLink";

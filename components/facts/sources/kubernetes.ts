@@ -94,6 +94,10 @@ export const KUBERNETES_SOURCES = {
     url: "https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/",
     title: "Kubernetes: StatefulSets (update strategies, forced rollback)",
   },
+  deploymentDocs: {
+    url: "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/",
+    title: "Kubernetes: Deployments (rolling update: maxSurge, maxUnavailable; kubectl rollout status)",
+  },
   podGcController: {
     repo: "kubernetes/kubernetes",
     ref: "003e86297d18a8538c9da3619871393f9703bf70",

@@ -9,6 +9,7 @@ import type { Pool, SelfHostedTopology } from "../../topology/types";
 import { LABEL_PREFIX, baseLabels } from "../conventions";
 import { stackLabel } from "./access";
 import { CNPG_POOLER, poolerParameterAllowed } from "../../facts/cnpg/pooler";
+import { POOL_LINK } from "../../facts/postgres";
 import { poolerTarget } from "./writerRegion";
 
 export type PoolerSpec = IPooler["spec"];
@@ -38,6 +39,8 @@ export function poolerParameters(topology: SelfHostedTopology, pool: Pool): Reco
     server_lifetime: String(pool.serverLifetimeS),
     server_idle_timeout: "600",
     server_round_robin: pool.serverRoundRobin ? "1" : "0",
+    // A server whose node stops answering is dropped in seconds, not hours (facts/postgres/poolLink.ts).
+    ...POOL_LINK.tcp.value,
     client_tls_sslmode: topology.access.requireTls ? "require" : "prefer",
     ignore_startup_parameters: "extra_float_digits",
     log_connections: "0",
