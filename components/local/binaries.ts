@@ -45,9 +45,28 @@ function installedPostgresVersions(): string[] {
   );
 }
 
-export function findPostgres(version: number, env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * The variables that change where binaries are looked for, to hand to the CLI's own daemons: they read state.json,
+ * and root believes its binaries only where this search would look (stateTrust.ts).
+ */
+export function binaryOverrides(env: NodeJS.ProcessEnv): Record<string, string> {
+  const names = [
+    "PG_READ_REPLICAS_PG_BINDIR",
+    "PG_READ_REPLICAS_PGBOUNCER",
+    "PG_READ_REPLICAS_CACHE_DIR",
+    "XDG_CACHE_HOME",
+  ];
+  return Object.fromEntries(names.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]!]])));
+}
+
+/** Where PostgreSQL's tools are looked for, in order: the override alone, or the packaged then the built place. */
+export function postgresCandidates(version: number, env: NodeJS.ProcessEnv = process.env): string[] {
   const override = env.PG_READ_REPLICAS_PG_BINDIR;
-  const candidates = override ? [override] : [`/usr/lib/postgresql/${version}/bin`, `/usr/local/pgsql/bin`];
+  return override ? [override] : [`/usr/lib/postgresql/${version}/bin`, `/usr/local/pgsql/bin`];
+}
+
+export function findPostgres(version: number, env: NodeJS.ProcessEnv = process.env): string {
+  const candidates = postgresCandidates(version, env);
   for (const dir of candidates) {
     if (PG_TOOLS.every((tool) => executable(join(dir, tool)))) return dir;
   }
@@ -98,9 +117,14 @@ export interface PgbouncerSearch {
 }
 
 /** The first PgBouncer ≥ 1.21: the override, then this machine's cached build, then the system's. */
-export function searchPgbouncer(env: NodeJS.ProcessEnv = process.env): PgbouncerSearch {
+/** Where PgBouncer is looked for, in order: the override alone, or this machine's cached build, then the system's. */
+export function pgbouncerCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   const override = env.PG_READ_REPLICAS_PGBOUNCER;
-  const candidates = override ? [override] : [join(pgbouncerCacheDir(env), "bin", "pgbouncer"), ...SYSTEM_PGBOUNCERS];
+  return override ? [override] : [join(pgbouncerCacheDir(env), "bin", "pgbouncer"), ...SYSTEM_PGBOUNCERS];
+}
+
+export function searchPgbouncer(env: NodeJS.ProcessEnv = process.env): PgbouncerSearch {
+  const candidates = pgbouncerCandidates(env);
   const rejected: string[] = [];
   for (const path of candidates) {
     if (!executable(path)) continue;

@@ -1,7 +1,8 @@
 /** Running PostgreSQL's tools and the servers as the RunAs identity. */
 import { UserError } from "../ground/errors";
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, readFileSync } from "node:fs";
+import { openLogForAppend } from "./files";
 import type { RunAs } from "./identity";
 
 export class CommandError extends UserError {
@@ -98,7 +99,7 @@ export function spawnDaemon(
   args: readonly string[],
   options: RunOptions & { logFile: string },
 ): number {
-  const log = openSync(options.logFile, "a");
+  const log = openLogForAppend(options.logFile, options.runAs);
   const { file, argv, identity } = invocation(command, args, options);
   let child: ChildProcess;
   try {

@@ -1,19 +1,31 @@
-/** Files and directories the servers read or write, owned by the RunAs identity. */
-import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+/**
+ * Files and directories the servers read or write, owned by the RunAs identity. Root reaches them without following a
+ * link the servers' user could have planted (safePaths.ts), and sets mode and owner through the open descriptor.
+ */
+import { closeSync, fchmodSync, fchownSync } from "node:fs";
 import type { RunAs } from "./identity";
-
-function own(path: string, runAs: RunAs): void {
-  if (runAs.switchUser) chownSync(path, runAs.uid, runAs.gid);
-}
+import { openDirectory, openFileForWriting, untrustedFor, writeThrough } from "./safePaths";
 
 export function ensureDir(path: string, runAs: RunAs, mode = 0o700): void {
-  if (!existsSync(path)) mkdirSync(path, { mode });
-  chmodSync(path, mode);
-  own(path, runAs);
+  const fd = openDirectory(path, untrustedFor(runAs), mode);
+  try {
+    fchmodSync(fd, mode);
+    if (runAs.switchUser) fchownSync(fd, runAs.uid, runAs.gid);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function writeOwnedFile(path: string, content: string, runAs: RunAs, mode = 0o600): void {
-  writeFileSync(path, content, { mode });
-  chmodSync(path, mode);
-  own(path, runAs);
+  const fd = openFileForWriting(path, untrustedFor(runAs), { mode });
+  try {
+    writeThrough(fd, content, mode, runAs.switchUser ? runAs : undefined);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Opens a log file for appending (a daemon's stdout and stderr), under the same rules; the caller closes it. */
+export function openLogForAppend(path: string, runAs: RunAs): number {
+  return openFileForWriting(path, untrustedFor(runAs), { append: true, mode: 0o644 });
 }

@@ -4,6 +4,7 @@
  * exporter daemon (upstream names), and Prometheus with the stack's rules.
  * Everything listens on loopback or inside the region's namespace.
  */
+import { binaryOverrides } from "./binaries";
 import { renderAlertRules } from "../monitoring/alertRules";
 import { dashboardJson } from "../monitoring/dashboard";
 import { exporterQueriesFor, renderExporterQueries } from "../monitoring/exporterQueries";
@@ -169,7 +170,7 @@ function startPoolExporter(layout: Layout, state: LocalState, monitoring: Monito
     [CLI_ENTRY, "local", "serve-pool-exporter", "--state-dir", layout.root],
     {
       runAs: { ...state.runAs, switchUser: false },
-      env: { PG_READ_REPLICAS_DAEMON: "1" },
+      env: { PG_READ_REPLICAS_DAEMON: "1", ...binaryOverrides(process.env) },
       logFile: layout.log("pool-exporter"),
     },
   );

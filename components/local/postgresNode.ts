@@ -12,6 +12,7 @@ import { replicationSslMode } from "../render/tlsModes";
 import type { DatabaseNode, NodeGroup, Topology } from "../topology/types";
 import { type RunOptions, isAlive, run } from "./exec";
 import { ensureDir, writeOwnedFile } from "./files";
+import { isStackProcess } from "./stackProcess";
 import type { RunAs } from "./identity";
 import type { Endpoint } from "../contract/stackOutputs";
 import type { Layout } from "./layout";
@@ -161,7 +162,8 @@ export function livePostmaster(ctx: NodeContext, node: DatabaseNode): number | u
   const lock = join(ctx.layout.dataDir(node.name), "postmaster.pid");
   if (!existsSync(lock)) return undefined;
   const pid = Number(readFileSync(lock, "utf8").split("\n")[0]);
-  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+  // The servers' user writes the lock file: a pid root signals must be this node's server, not any process.
+  return isStackProcess(pid, ctx.layout.dataDir(node.name)) && isAlive(pid) ? pid : undefined;
 }
 
 export async function stopNode(

@@ -5,7 +5,7 @@
  * roles, passwords, database and slots are applied by the same bootstrap as a fresh writer. Replicas, pools and
  * verification follow as on any up. A restore only ever creates a stack (restoreOnExisting).
  */
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import {
@@ -22,6 +22,7 @@ import { nodeContext } from "./contexts";
 import { LocalError } from "./errors";
 import { CommandError, run } from "./exec";
 import { ensureDir, writeOwnedFile } from "./files";
+import { removeTree } from "./removeTree";
 import { type RunAs, resolveRunAs } from "./identity";
 import type { Layout } from "./layout";
 import {
@@ -240,7 +241,7 @@ async function restoreWriter(
   await timed("replay until promoted", () => waitForPromotion(node, signal));
   await timed("reset the recovery settings", () => resetRecoverySettings(node));
   await timed("bootstrap: this stack's roles and passwords", () => bootstrapPrimary(node, writer));
-  rmSync(restorePaths(node.layout, writer.name).spool, { recursive: true, force: true });
+  await removeTree(restorePaths(node.layout, writer.name).spool, node.runAs);
 }
 
 /**

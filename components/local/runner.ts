@@ -39,7 +39,7 @@ import {
   resumeSteps,
   serviceSteps,
 } from "./upSteps";
-import { rmSync } from "node:fs";
+import { removeTree } from "./removeTree";
 
 export { LocalError, VerificationFailed } from "./errors";
 export type { PromoteResult } from "./failover";
@@ -123,7 +123,7 @@ export class LocalRunner {
   }
 
   state(): LocalState | undefined {
-    return readState(this.layout);
+    return readState(this.layout, this.env);
   }
 
   private requireState(): LocalState {
@@ -280,7 +280,7 @@ export class LocalRunner {
   }
 
   down(): Promise<{ removed: boolean; namespaces: string[] }> {
-    return tearDown(this.layout);
+    return tearDown(this.layout, this.env);
   }
 
   async promote(options: PromoteOptions = {}): Promise<PromoteResult> {
@@ -332,7 +332,7 @@ export class LocalRunner {
     });
     options.onChecked?.(state.writer);
     await stopNode(node, member);
-    rmSync(this.layout.dataDir(name), { recursive: true, force: true });
+    await removeTree(this.layout.dataDir(name), node.runAs);
     const writer = nodeByName(state, state.writer);
     await superuserSql(node, writer, [
       "-c",

@@ -2,12 +2,17 @@
  * state.json: what `local up` created, so status, down and promote need no
  * recomputation. The topology is stored whole; its hash is checked on read.
  */
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync } from "node:fs";
 import { z } from "zod";
 import { UserError } from "../ground/errors";
 import { topologyHash } from "../topology/hash";
 import type { LocalTopology } from "../topology/types";
+import { writeOwnedFile } from "./files";
+import { resolveRunAs } from "./identity";
 import type { Layout } from "./layout";
+import { isStackProcess } from "./stackProcess";
+import { secureStateRoot } from "./stateDir";
+import { binariesDistrust, runAsDistrust, stateFileDistrust } from "./stateTrust";
 
 const runAs = z.object({
   user: z.string(),
@@ -112,11 +117,66 @@ export class StateError extends UserError {
   override name = "StateError";
 }
 
-export function readState(layout: Layout): LocalState | undefined {
-  if (!existsSync(layout.stateFile)) return undefined;
+/** The state file's text, read without following a link; as root, only a file root alone could have written. */
+function readStateText(layout: Layout): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(layout.stateFile, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    if (code === "ELOOP") throw untrusted(layout, "it is a symbolic link");
+    throw error;
+  }
+  try {
+    const stat = fstatSync(fd);
+    const myUid = process.geteuid?.();
+    const distrust =
+      myUid === 0
+        ? stateFileDistrust({ ...stat, isFile: stat.isFile() }, myUid)
+        : stat.isFile()
+          ? undefined
+          : "it is not a regular file";
+    if (distrust) throw untrusted(layout, distrust);
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function untrusted(layout: Layout, why: string): StateError {
+  return new StateError(
+    `${layout.stateFile} is not a state file root can trust: ${why}. Only pg-read-replicas writes it (as root: root-owned, 0600); ` +
+      "if you did not change it, someone else did. Run local down to stop the stack and remove it.",
+  );
+}
+
+/** As root: the identity and binaries must be the ones this CLI picks itself. */
+function requireTrustedContents(layout: Layout, state: LocalState, env: NodeJS.ProcessEnv): void {
+  if (process.geteuid?.() !== 0) return;
+  const distrust =
+    runAsDistrust(state.runAs, resolveRunAs()) ?? binariesDistrust(state.binaries, state.topology.postgresVersion, env);
+  if (distrust) throw untrusted(layout, distrust);
+}
+
+/** Pids of processes this stack no longer runs (gone, or the number reused by another process) are forgotten. */
+function forgetForeignPids(layout: Layout, state: LocalState): void {
+  const ours = (pid: number | undefined) => isStackProcess(pid, layout.root);
+  for (const [key, pid] of Object.entries(state.pids.pools)) if (!ours(pid)) delete state.pids.pools[key];
+  if (!ours(state.pids.readPoolController)) delete state.pids.readPoolController;
+  const pids = state.monitoring?.pids;
+  if (!pids) return;
+  for (const [key, pid] of Object.entries(pids.exporters)) if (!ours(pid)) delete pids.exporters[key];
+  if (!ours(pids.prometheus)) delete pids.prometheus;
+  if (!ours(pids.poolExporter)) delete pids.poolExporter;
+}
+
+export function readState(layout: Layout, env: NodeJS.ProcessEnv = process.env): LocalState | undefined {
+  const text = readStateText(layout);
+  if (text === undefined) return undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(layout.stateFile, "utf8"));
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new StateError(
       `${layout.stateFile} is not valid JSON (${(error as Error).message}); run local down to remove this state.`,
@@ -138,13 +198,19 @@ export function readState(layout: Layout): LocalState | undefined {
       `${layout.stateFile} holds a topology whose contents do not match its hash; it was edited by hand. Run local down to start fresh.`,
     );
   }
-  return { ...result.data, topology };
+  const state: LocalState = { ...result.data, topology };
+  requireTrustedContents(layout, state, env);
+  forgetForeignPids(layout, state);
+  return state;
 }
 
-/** Written atomically and readable only by its owner: it holds passwords. */
+/**
+ * Written atomically and readable only by its owner: it holds passwords. Owned by whoever runs the CLI (root, not the
+ * servers' user), in a state root the servers' user cannot change (secureStateRoot also moves a stack made before).
+ */
 export function writeState(layout: Layout, state: LocalState): void {
+  secureStateRoot(layout.root, state.runAs);
   const temporary = `${layout.stateFile}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(temporary, 0o600);
+  writeOwnedFile(temporary, `${JSON.stringify(state, null, 2)}\n`, { ...state.runAs, switchUser: false }, 0o600);
   renameSync(temporary, layout.stateFile);
 }

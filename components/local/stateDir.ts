@@ -1,11 +1,26 @@
-/** The state directory: created step by step, owned by the servers' user, reachable by it. */
-import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+/**
+ * The state directory: created step by step and reachable by the servers' user. As root, the directory itself is
+ * root's (0711): what root trusts lives there (state.json, outputs.json, the marker), and the servers' user, who
+ * owns the directories under it, cannot rename, replace or plant entries in it.
+ */
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  fchmodSync,
+  fchownSync,
+  mkdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { LocalError } from "./errors";
 import { run } from "./exec";
 import { ensureDir } from "./files";
 import type { RunAs } from "./identity";
 import { type Layout, MAX_SOCKET_DIR_LENGTH } from "./layout";
+import { openDirectory, untrustedFor } from "./safePaths";
 
 /**
  * Creates the missing parents one level at a time. (Node's recursive mkdirSync
@@ -37,6 +52,46 @@ function otherUsersCanEnter(dir: string): boolean {
   }
 }
 
+/**
+ * The state root as root keeps it when the servers run as another user: root's, 0711 (they pass through, they
+ * cannot list or change it). Otherwise the invoking user's, 0700. Also moves a stack made when the servers' user
+ * owned the root.
+ */
+export function secureStateRoot(root: string, runAs: RunAs): void {
+  const who = untrustedFor(runAs);
+  const fd = openDirectory(root, who, 0o700);
+  try {
+    if (who) fchownSync(fd, process.geteuid!(), process.getegid!());
+    fchmodSync(fd, who ? 0o711 : 0o700);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A parent of the state root the servers' user could rename or replace entries in (its own, or writable without the
+ * sticky bit) would let them swap the whole state directory. The sticky /tmp is fine: they cannot move root's entry.
+ */
+export function parentOpenToServers(
+  parent: { uid: number; gid: number; mode: number },
+  who: { uid: number; gid: number },
+): boolean {
+  if (parent.uid === who.uid) return true;
+  if ((parent.mode & 0o020) !== 0 && parent.gid === who.gid) return true;
+  return (parent.mode & 0o002) !== 0 && (parent.mode & 0o1000) === 0;
+}
+
+function refuseParentsOpenToServers(layout: Layout, runAs: RunAs): void {
+  const who = untrustedFor(runAs);
+  if (!who) return;
+  const open = ancestors(layout.root).find((dir) => parentOpenToServers(statSync(dir), who));
+  if (open)
+    throw new LocalError(
+      `state directory ${layout.root}: its parent ${open} can be changed by ${runAs.user}, who runs the servers, so they could swap the state root that root trusts; ` +
+        `pass a --state-dir whose parents only root can change (e.g. under /var/lib/pg-read-replicas or mktemp -d in /tmp).`,
+    );
+}
+
 /** The stack's own mark on its state directory, so local down never deletes a directory it did not create. */
 function markStateDirectory(layout: Layout): void {
   if (!existsSync(layout.markerFile))
@@ -64,14 +119,21 @@ export function prepareDirectories(layout: Layout, runAs: RunAs): void {
       `state directory ${layout.root} is too deep for PostgreSQL's Unix sockets (${layout.nodeSocketDir(999).length} > ${MAX_SOCKET_DIR_LENGTH} characters); pass a shorter --state-dir.`,
     );
   }
-  try {
-    makeParents(layout.root);
-    ensureDir(layout.root, runAs);
-    markStateDirectory(layout);
-  } catch (error) {
-    throw new LocalError(
+  const cannotCreate = (error: unknown) =>
+    new LocalError(
       `cannot create the state directory ${layout.root} (${(error as Error).message}); pass a writable --state-dir or set PG_READ_REPLICAS_STATE_DIR.`,
     );
+  try {
+    makeParents(layout.root);
+  } catch (error) {
+    throw cannotCreate(error);
+  }
+  refuseParentsOpenToServers(layout, runAs);
+  try {
+    secureStateRoot(layout.root, runAs);
+    markStateDirectory(layout);
+  } catch (error) {
+    throw cannotCreate(error);
   }
   for (const dir of [
     layout.socketDir,
@@ -83,10 +145,10 @@ export function prepareDirectories(layout: Layout, runAs: RunAs): void {
     ensureDir(dir, runAs);
 }
 
-/** The servers run as runAs: every parent of the state directory must let that user through. */
+/** The servers run as runAs: the state directory and every parent must let that user through. */
 export async function requireReachable(layout: Layout, runAs: RunAs): Promise<void> {
   try {
-    await run("test", ["-w", layout.root, "-a", "-x", layout.root], { runAs });
+    await run("test", ["-x", layout.root], { runAs });
   } catch {
     const blocking = ancestors(layout.root).find((dir) => !otherUsersCanEnter(dir));
     throw new LocalError(

@@ -1,5 +1,5 @@
 /** Stopping a local stack: the read pool controller and pools first, then replicas, the writer last. */
-import { existsSync, lstatSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readdirSync } from "node:fs";
 import { userInfo } from "node:os";
 import { basename, join } from "node:path";
 import { allNodes } from "../topology/queries";
@@ -11,6 +11,8 @@ import { removeNetwork } from "./network";
 import { stopMonitoring } from "./monitoring";
 import { stopPool } from "./pgbouncerProcess";
 import { stopNode } from "./postgresNode";
+import { asThisProcess, removeTree } from "./removeTree";
+import { isStackProcess } from "./stackProcess";
 import { type LocalState, StateError, readState } from "./state";
 
 export async function stopEverything(layout: Layout, state: LocalState): Promise<void> {
@@ -34,8 +36,9 @@ async function stopOrphanServers(layout: Layout): Promise<void> {
   for (const name of readdirSync(nodesDir)) {
     const pidFile = join(nodesDir, name, "data", "postmaster.pid");
     if (!existsSync(pidFile)) continue;
+    // The servers' user writes this file: signal only a server of this state directory, not whatever pid it names.
     const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
-    await stopProcess(pid, "SIGINT", 30_000);
+    if (isStackProcess(pid, layout.root)) await stopProcess(pid, "SIGINT", 30_000);
   }
 }
 
@@ -66,19 +69,22 @@ export function refuseForeignDirectory(layout: Layout): void {
  * Stops whatever runs, deletes the stack's network namespaces (with their links and routes) and
  * removes the state directory; also after a crash, and when the state file is unreadable.
  */
-export async function tearDown(layout: Layout): Promise<{ removed: boolean; namespaces: string[] }> {
+export async function tearDown(
+  layout: Layout,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ removed: boolean; namespaces: string[] }> {
   const namespaces = async () => (userInfo().uid === 0 ? removeNetwork(layout.root) : []);
   if (!existsSync(layout.root)) return { removed: false, namespaces: await namespaces() };
   refuseForeignDirectory(layout);
   let state: LocalState | undefined;
   try {
-    state = readState(layout);
+    state = readState(layout, env);
   } catch (error) {
     if (!(error instanceof StateError)) throw error;
   }
   if (state) await stopEverything(layout, state);
   else await stopOrphanServers(layout);
   const removed = await namespaces();
-  rmSync(layout.root, { recursive: true, force: true });
+  await removeTree(layout.root, asThisProcess());
   return { removed: true, namespaces: removed };
 }

@@ -4,11 +4,11 @@
  * with openssl. Servers and pools of a region present its certificate; remote
  * replicas verify the primary against the CA (sslmode=verify-ca).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "./exec";
-import { ensureDir } from "./files";
+import { ensureDir, writeOwnedFile } from "./files";
 import type { RunAs } from "./identity";
 import type { Layout } from "./layout";
 
@@ -36,6 +36,8 @@ async function openssl(args: string[]): Promise<void> {
 /**
  * The CA and one certificate per region, with every address of that region as a subject
  * alternative name. Keys end up 0600 and owned by the servers' user (PostgreSQL refuses others).
+ * openssl (as root) writes only into a scratch directory of root's own; the files are then copied into the state
+ * directory without following links (writeOwnedFile), since the servers' user owns the directory they land in.
  */
 export async function makeCertificates(
   layout: Layout,
@@ -46,19 +48,19 @@ export async function makeCertificates(
   const dir = layout.tlsDir;
   ensureDir(dir, runAs, 0o700);
   const scratch = mkdtempSync(join(tmpdir(), "pgrr-tls-"));
+  const install = (made: string, file: string, mode: number) =>
+    writeOwnedFile(join(dir, file), readFileSync(made, "utf8"), runAs, mode);
   try {
-    const ca = { certFile: join(dir, "ca.crt"), keyFile: join(scratch, "ca.key") };
+    const ca = { certFile: join(scratch, "ca.crt"), keyFile: join(scratch, "ca.key") };
     await makeCa(ca, name);
-    const files: TlsFiles = { caFile: ca.certFile, regions: {} };
+    install(ca.certFile, "ca.crt", 0o644);
+    const files: TlsFiles = { caFile: join(dir, "ca.crt"), regions: {} };
     for (const [region, addresses] of Object.entries(regions)) {
-      const server = { certFile: join(dir, `${region}.crt`), keyFile: join(dir, `${region}.key`) };
-      await makeServerCertificate(server, ca, scratch, `${name} ${region}`, region, addresses);
-      await run("chmod", ["0600", server.keyFile], { runAs: AS_ME });
-      if (runAs.switchUser)
-        await run("chown", [`${runAs.uid}:${runAs.gid}`, server.keyFile, server.certFile, ca.certFile], {
-          runAs: AS_ME,
-        });
-      files.regions[region] = server;
+      const made = { certFile: join(scratch, `${region}.crt`), keyFile: join(scratch, `${region}.key`) };
+      await makeServerCertificate(made, ca, scratch, `${name} ${region}`, region, addresses);
+      install(made.certFile, `${region}.crt`, 0o644);
+      install(made.keyFile, `${region}.key`, 0o600);
+      files.regions[region] = { certFile: join(dir, `${region}.crt`), keyFile: join(dir, `${region}.key`) };
     }
     return files;
   } finally {

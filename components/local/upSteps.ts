@@ -3,6 +3,7 @@
  * initialised, seeded and started; an existing one is brought back to running.
  * Either way the pools start and replication is verified end to end.
  */
+import { binaryOverrides } from "./binaries";
 import type { Endpoint, StackOutputs } from "../contract/stackOutputs";
 import { CLI_ENTRY } from "../ground/paths";
 import { type VerificationReport, verifyStack } from "../verify/verifier";
@@ -235,7 +236,7 @@ async function startReadPoolController(ctx: UpContext): Promise<void> {
     [CLI_ENTRY, "local", "serve-read-pool", "--state-dir", layout.root],
     {
       runAs: { ...state.runAs, switchUser: false },
-      env: { PG_READ_REPLICAS_DAEMON: "1" },
+      env: { PG_READ_REPLICAS_DAEMON: "1", ...binaryOverrides(ctx.env) },
       logFile: layout.log("read-pool-controller"),
     },
   );
