@@ -21,6 +21,26 @@ export class WriteNotCommittedError extends Error {
   override name = "WriteNotCommittedError";
 }
 
+/**
+ * COMMIT was sent but its answer never arrived (the connection dropped, the position query after it failed, the call
+ * was aborted or timed out): the write may or may not have committed. Retrying it blindly can write twice; retry only
+ * a write that is idempotent (an upsert, a unique request key checked inside it), or look for its effect first. The
+ * pg-level error is `cause`; the caller's own error classes never surface here.
+ */
+export class CommitOutcomeUnknownError extends Error {
+  override name = "CommitOutcomeUnknownError";
+  constructor(
+    message: string,
+    /** The write pool the COMMIT went to (host:port/database). */
+    readonly pool: string,
+    /** The token the write was given: the position the caller had seen before it (undefined: none). */
+    readonly tokenBefore: string | undefined,
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** A pool answered from a server of the wrong role (a writer in recovery, an OLAP pool on a primary). */
 export class WrongServerError extends Error {
   override name = "WrongServerError";

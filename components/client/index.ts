@@ -20,6 +20,7 @@ export type { Isolation } from "./sql";
 export { type CausalityToken, TokenError, mergeTokens, normalizeToken, parseToken, formatLsn } from "./token";
 export {
   ClientConfigError,
+  CommitOutcomeUnknownError,
   NoServerError,
   ReplicaUnavailableError,
   WriteNotCommittedError,

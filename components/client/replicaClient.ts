@@ -11,7 +11,15 @@
  * service can hand it back in a header or cookie; a Session keeps it for you.
  */
 import pg from "pg";
-import { ClientConfigError, NoServerError, WriteNotCommittedError, describeError } from "./errors";
+import { acquire } from "./cancellation";
+import { commitOutcome } from "./commitOutcome";
+import {
+  ClientConfigError,
+  CommitOutcomeUnknownError,
+  NoServerError,
+  WriteNotCommittedError,
+  describeError,
+} from "./errors";
 import { PrimaryPositions } from "./positions";
 import { type Consistency, type NamedPool, type Queryable, type Route, Router, type Work } from "./route";
 import { COMMIT_WRITE, type Isolation, PRIMARY_POSITION, beginWrite } from "./sql";
@@ -168,30 +176,17 @@ export class ReplicaClient {
       "db.write",
       { "db.routing.target": "primary", "db.routed_to_primary": true },
       async (span) => {
-        const conn = await this.pools.write.pool.connect().catch((error: unknown) => {
+        const conn = await acquire(this.pools.write.pool, undefined).catch((error: unknown) => {
           throw new NoServerError(
             `the write pool ${this.pools.write.label} is unavailable (${describeError(error)}); nothing was written.`,
             { cause: error },
           );
         });
-        let committed: { command: string; lsn: string; at: number };
+        let result: T;
         try {
           await conn.query(beginWrite(options.isolation));
-          const result = await work(conn);
-          const at = Date.now();
-          const [commit, position] = resultsOf(await conn.query(COMMIT_WRITE));
-          committed = { command: commit?.command ?? "", lsn: position?.rows[0]?.lsn as string, at };
-          conn.release();
-          if (committed.command !== "COMMIT") {
-            throw new WriteNotCommittedError(
-              `the write was rolled back, not committed (COMMIT answered ${committed.command}): a statement inside it failed and its error was caught. Nothing was written; no token was issued.`,
-            );
-          }
-          this.positions.record(committed.at, committed.lsn);
-          span.setAttribute("db.causality_token", committed.lsn);
-          return { result, token: mergeTokens(given, committed.lsn)! };
+          result = await work(conn);
         } catch (error) {
-          if (error instanceof WriteNotCommittedError) throw error;
           const rolledBack = await conn.query("ROLLBACK").then(
             () => true,
             () => false,
@@ -199,8 +194,44 @@ export class ReplicaClient {
           conn.release(rolledBack ? undefined : (error as Error));
           throw error;
         }
+        const committed = await this.commit(conn, given);
+        if (committed.command !== "COMMIT") {
+          throw new WriteNotCommittedError(
+            `the write was rolled back, not committed (COMMIT answered ${committed.command}): a statement inside it failed and its error was caught. Nothing was written; no token was issued.`,
+          );
+        }
+        this.positions.record(committed.at, committed.lsn);
+        span.setAttribute("db.causality_token", committed.lsn);
+        return { result, token: mergeTokens(given, committed.lsn)! };
       },
     );
+  }
+
+  /**
+   * Sends COMMIT and the position query, and releases the connection. An error that proves the rollback (a deferred
+   * constraint, a serialization failure) is the caller's and is thrown as it is; any other leaves the outcome unknown.
+   */
+  private async commit(conn: pg.PoolClient, given: CausalityToken | undefined) {
+    const at = Date.now();
+    try {
+      const [commit, position] = resultsOf(await conn.query(COMMIT_WRITE));
+      conn.release();
+      return { command: commit?.command ?? "", lsn: position?.rows[0]?.lsn as string, at };
+    } catch (error) {
+      const outcome = commitOutcome(error);
+      // After a proven rollback the session is idle and reusable; otherwise its state is unknown too.
+      conn.release(outcome === "rolled back" ? undefined : (error as Error));
+      if (outcome === "rolled back") throw error;
+      const pool = this.pools.write.label;
+      throw new CommitOutcomeUnknownError(
+        `the write's COMMIT was sent to ${pool}, but no answer came back (${describeError(error)}): it may have committed or not. ` +
+          "Retry only if the write is idempotent (an upsert, a unique request key), or check for its effect first; " +
+          `no token was issued${given ? ` (the token before it was ${given})` : ""}.`,
+        pool,
+        given,
+        { cause: error },
+      );
+    }
   }
 
   /**

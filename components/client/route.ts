@@ -9,6 +9,7 @@
  */
 import type pg from "pg";
 import { ReplicaUnavailableError, NoServerError, WrongServerError, describeError } from "./errors";
+import { acquire } from "./cancellation";
 import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, END_PRIMARY_READ, END_REPLICA_READ } from "./sql";
 import { bytesBehind, reached } from "./token";
 
@@ -179,7 +180,7 @@ export class Router {
   }
 
   private async openPrimary(): Promise<{ conn: pg.PoolClient; server: string }> {
-    const conn = await this.write.pool.connect();
+    const conn = await acquire(this.write.pool, undefined);
     try {
       const [, check] = resultsOf(await conn.query(BEGIN_PRIMARY_READ));
       const row = check?.rows[0] as { in_recovery: boolean; server: string };
@@ -232,7 +233,7 @@ export class Router {
 
   /** Opens a read transaction and reads the server's status in the same message, within the replica timeout. */
   private async open(target: NamedPool): Promise<{ conn: pg.PoolClient; status: ReplicaStatus }> {
-    const conn = await target.pool.connect();
+    const conn = await acquire(target.pool, undefined);
     try {
       const [, check] = resultsOf(
         await conn.query({ text: BEGIN_REPLICA_READ, query_timeout: this.options.replicaTimeoutMs } as pg.QueryConfig),
