@@ -41,6 +41,15 @@ export class CommitOutcomeUnknownError extends Error {
   }
 }
 
+/**
+ * The function given to read() or analytic() ended the read's transaction itself (a COMMIT or ROLLBACK inside it, as an
+ * ORM's own transaction() does): its later statements ran outside the gate, possibly on a replica that had not
+ * replayed the token, and on the primary no longer READ ONLY. Its result is not returned.
+ */
+export class ReadTransactionEndedError extends Error {
+  override name = "ReadTransactionEndedError";
+}
+
 /** A pool answered from a server of the wrong role (a writer in recovery, an OLAP pool on a primary). */
 export class WrongServerError extends Error {
   override name = "WrongServerError";

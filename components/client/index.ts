@@ -22,6 +22,7 @@ export {
   ClientConfigError,
   CommitOutcomeUnknownError,
   NoServerError,
+  ReadTransactionEndedError,
   ReplicaUnavailableError,
   WriteNotCommittedError,
   WrongServerError,

@@ -8,9 +8,15 @@
  * read or OLAP pools, and the write pool must answer from one that is not.
  */
 import type pg from "pg";
-import { ReplicaUnavailableError, NoServerError, WrongServerError, describeError } from "./errors";
+import {
+  NoServerError,
+  ReadTransactionEndedError,
+  ReplicaUnavailableError,
+  WrongServerError,
+  describeError,
+} from "./errors";
 import { acquire } from "./cancellation";
-import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, END_PRIMARY_READ, END_REPLICA_READ } from "./sql";
+import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, END_PRIMARY_READ, END_REPLICA_READ, GATE_ENDED_CODES } from "./sql";
 import { bytesBehind, reached } from "./token";
 
 export type Consistency = "eventual" | "bounded" | "read-your-writes" | "primary";
@@ -82,7 +88,8 @@ function resultsOf(value: unknown): pg.QueryResult[] {
 
 /**
  * Runs the caller's statements and the closing message; on any failure rolls back and drops the connection if it is
- * unusable.
+ * unusable. A transaction the caller's function ended itself fails the read (see GATE_ENDED_CODES): its statements
+ * after that point already ran outside the gate, so running the check again cannot make their results consistent.
  */
 async function runAndClose<T>(
   conn: pg.PoolClient,
@@ -91,7 +98,7 @@ async function runAndClose<T>(
 ): Promise<{ result: T; seen: string | undefined }> {
   try {
     const result = await work(conn);
-    const [position] = resultsOf(await conn.query(end));
+    const [, position] = resultsOf(await conn.query(end).catch(gateEnded));
     conn.release();
     return { result, seen: position?.rows[0]?.lsn ?? undefined };
   } catch (error) {
@@ -102,6 +109,19 @@ async function runAndClose<T>(
     conn.release(rolledBack ? undefined : (error as Error));
     throw error;
   }
+}
+
+function gateEnded(error: unknown): never {
+  const code = (error as { code?: unknown }).code;
+  if ((GATE_ENDED_CODES as readonly unknown[]).includes(code)) {
+    throw new ReadTransactionEndedError(
+      "the read's function ended the read's transaction itself (a COMMIT or ROLLBACK inside it, such as an ORM's own transaction()): " +
+        "what it ran afterwards ran outside the read's gate, possibly on a replica behind the token, so its result is discarded. " +
+        "Run the function's statements on the transaction read() hands it, without a transaction of its own; writes belong in write().",
+      { cause: error },
+    );
+  }
+  throw error;
 }
 
 export class Router {
