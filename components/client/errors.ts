@@ -50,6 +50,29 @@ export class ReadTransactionEndedError extends Error {
   override name = "ReadTransactionEndedError";
 }
 
+/**
+ * An analytic read given a token found the OLAP replica short of it after the wait. The OLAP replica falls behind by
+ * design (its replay waits for long scans), and analytic reads never move to the primary or the OLTP replicas.
+ */
+export class OlapBehindError extends Error {
+  override name = "OlapBehindError";
+  readonly required: string;
+  /** What the OLAP replica had replayed when the wait ended (undefined: nothing yet). */
+  readonly replayed: string | undefined;
+  readonly bytesBehind: number | undefined;
+  readonly server: string;
+  constructor(
+    message: string,
+    known: { required: string; replayed: string | undefined; bytesBehind: number | undefined; server: string },
+  ) {
+    super(message);
+    this.required = known.required;
+    this.replayed = known.replayed;
+    this.bytesBehind = known.bytesBehind;
+    this.server = known.server;
+  }
+}
+
 /** A pool answered from a server of the wrong role (a writer in recovery, an OLAP pool on a primary). */
 export class WrongServerError extends Error {
   override name = "WrongServerError";

@@ -8,6 +8,7 @@
 export {
   ReplicaClient,
   DEFAULTS,
+  type AnalyticOptions,
   type ClientOptions,
   type ReadOptions,
   type ReadResult,
@@ -22,6 +23,7 @@ export {
   ClientConfigError,
   CommitOutcomeUnknownError,
   NoServerError,
+  OlapBehindError,
   ReadTransactionEndedError,
   ReplicaUnavailableError,
   WriteNotCommittedError,

@@ -78,6 +78,12 @@ export interface ReadResult<T> {
   route: Route;
 }
 
+export interface AnalyticOptions {
+  /** Enforced: the OLAP replica must have replayed it (see analytic()). */
+  token?: string | null;
+  maxWaitMs?: number;
+}
+
 export interface WriteOptions {
   token?: string | null;
   isolation?: Isolation;
@@ -253,17 +259,24 @@ export class ReplicaClient {
     });
   }
 
-  /** An analytic read on the OLAP replica (eventually consistent; long scans are what it is for). */
-  async analytic<T>(work: Work<T>, options: { token?: string | null } = {}): Promise<ReadResult<T>> {
+  /**
+   * An analytic read on the OLAP replica. Without a token it reads whatever the replica has replayed; with one, it
+   * waits up to maxWaitMs for the replica to replay it and otherwise throws OlapBehindError (never the primary).
+   */
+  async analytic<T>(work: Work<T>, options: AnalyticOptions = {}): Promise<ReadResult<T>> {
     const token = mergeTokens(options.token);
     if (!this.pools.olap) {
       throw new ClientConfigError(
         "analytic read: this client has no OLAP pool (set DATABASE_OLAP_URL, or use a stack with olap.enabled: true); no read was made.",
       );
     }
-    return this.telemetry.span("db.analytic", { "db.consistency": "eventual" }, async (span) => {
-      const served = await this.router.olap(work);
-      this.telemetry.routed(span, "eventual", served.route);
+    const consistency = token === undefined ? "eventual" : "read-your-writes";
+    return this.telemetry.span("db.analytic", { "db.consistency": consistency }, async (span) => {
+      const served = await this.router.olap(work, {
+        required: token,
+        waitMs: options.maxWaitMs ?? this.settings.maxWaitMs,
+      });
+      this.telemetry.routed(span, consistency, served.route);
       return { result: served.result, token: mergeTokens(token, served.seen), route: served.route };
     });
   }

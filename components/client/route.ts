@@ -10,6 +10,7 @@
 import type pg from "pg";
 import {
   NoServerError,
+  OlapBehindError,
   ReadTransactionEndedError,
   ReplicaUnavailableError,
   WrongServerError,
@@ -218,11 +219,48 @@ export class Router {
     }
   }
 
-  /** Analytic reads: the OLAP pool, never the primary (a long scan there is what the OLAP replica exists to avoid). */
-  async olap<T>(work: Work<T>): Promise<Served<T>> {
+  /**
+   * Analytic reads: the OLAP pool, never the primary (a long scan there is what the OLAP replica exists to avoid) nor
+   * the OLTP replicas (they cancel long queries). A token is enforced like on the OLTP route, waiting up to
+   * `gate.waitMs`; the OLAP replica falls behind by design while a long scan holds its replay
+   * (max_standby_streaming_delay = -1), so when the wait is over the read fails with OlapBehindError instead of
+   * moving elsewhere.
+   */
+  async olap<T>(work: Work<T>, gate: Omit<Gate, "lagReason">): Promise<Served<T>> {
     if (!this.olapPool) throw new Error("no OLAP pool"); // the client checks first, with a clear message
     const started = performance.now();
     const pool = this.olapPool;
+    let delay = Math.max(1, this.options.pollIntervalMs);
+    for (let attempts = 1; ; attempts++) {
+      const attemptStarted = performance.now();
+      const { conn, status } = await this.openOlap(pool);
+      const lag = status.lag_ms !== null ? { lagMs: status.lag_ms } : {};
+      if (status.replay_lsn === null ? gate.required === undefined : reached(status.replay_lsn, gate.required)) {
+        const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ);
+        const route = { server: status.server, waitedMs: Math.round(attemptStarted - started), attempts, ...lag };
+        return { result, seen, route: { ...route, target: "olap", gated: gate.required !== undefined } };
+      }
+      await this.abandon(conn);
+      if (performance.now() + delay - started > gate.waitMs) {
+        const behind = status.replay_lsn === null ? "has replayed nothing yet" : `has replayed ${status.replay_lsn}`;
+        throw new OlapBehindError(
+          `analytic read: the OLAP replica ${status.server} ${behind}, short of the token ${gate.required} after waiting ${Math.round(performance.now() - started)} ms; no read was made. ` +
+            "It falls behind while long scans hold its replay, and analytic reads never move to the primary: wait longer (maxWaitMs), retry later, or read without the token.",
+          {
+            required: gate.required!,
+            replayed: status.replay_lsn ?? undefined,
+            bytesBehind: status.replay_lsn === null ? undefined : bytesBehind(status.replay_lsn, gate.required),
+            server: status.server,
+          },
+        );
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, MAX_POLL_MS);
+    }
+  }
+
+  /** A read transaction on the OLAP pool, refused on a server that is not in recovery. */
+  private async openOlap(pool: NamedPool): Promise<{ conn: pg.PoolClient; status: ReplicaStatus }> {
     const { conn, status } = await this.open(pool).catch((error: unknown) => {
       throw new ReplicaUnavailableError(
         `the OLAP pool ${pool.label} is unavailable (${describeError(error)}); no analytic read was made.`,
@@ -235,20 +273,7 @@ export class Router {
         `the OLAP pool ${pool.label} answered from ${status.server}, which is not in recovery: no analytic read was made on a writer.`,
       );
     }
-    const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ);
-    const lag = status.lag_ms !== null ? { lagMs: status.lag_ms } : {};
-    return {
-      result,
-      seen,
-      route: {
-        target: "olap",
-        server: status.server,
-        waitedMs: Math.round(performance.now() - started),
-        attempts: 1,
-        gated: false,
-        ...lag,
-      },
-    };
+    return { conn, status };
   }
 
   /** Opens a read transaction and reads the server's status in the same message, within the replica timeout. */
