@@ -8,6 +8,18 @@
  * sooner); statement_timeout is the server's own bound.
  */
 import type pg from "pg";
+import { ClientConfigError } from "./errors";
+
+/**
+ * A timeout must be a positive number of milliseconds. 0 is refused, not read as "no timeout" (node-postgres's
+ * meaning for connectionTimeoutMillis and query_timeout), so a computed 0 cannot switch a timeout off unnoticed.
+ */
+export function checkTimeout(what: string, value: number | undefined): void {
+  if (value === undefined || (Number.isFinite(value) && value > 0)) return;
+  throw new ClientConfigError(
+    `${what} = ${String(value)}: use a number of milliseconds > 0 (0 does not mean "no timeout" here; leave the option out for its default)`,
+  );
+}
 
 /** The caller's signal and the call's deadline as one signal; undefined when there is neither. */
 export function callSignal(signal: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal | undefined {

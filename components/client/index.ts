@@ -9,6 +9,7 @@ export {
   ReplicaClient,
   DEFAULTS,
   type AnalyticOptions,
+  type CallOptions,
   type ClientOptions,
   type ReadOptions,
   type ReadResult,

@@ -11,7 +11,7 @@
  * service can hand it back in a header or cookie; a Session keeps it for you.
  */
 import pg from "pg";
-import { acquire } from "./cancellation";
+import { abortable, acquire, callSignal, checkTimeout } from "./cancellation";
 import { commitOutcome } from "./commitOutcome";
 import {
   ClientConfigError,
@@ -49,6 +49,16 @@ export interface ClientOptions extends TelemetryOptions {
   poolSize?: number;
   connectionTimeoutMs?: number;
   applicationName?: string;
+  /** A deadline for every call (write, read, analytic) unless the call sets its own; none when left out. */
+  timeoutMs?: number;
+}
+
+/** What every public call accepts to be cancelled: the caller's signal, a deadline, or both. */
+export interface CallOptions {
+  /** Aborting it rejects the call with the signal's reason and gives up its connection. */
+  signal?: AbortSignal;
+  /** The call's deadline in ms (> 0): it rejects with a TimeoutError. Overrides the client's timeoutMs. */
+  timeoutMs?: number;
 }
 
 export const DEFAULTS = {
@@ -60,9 +70,11 @@ export const DEFAULTS = {
   poolSize: 10,
   connectionTimeoutMs: 5000,
   applicationName: "pg-read-replicas-client",
-} as const satisfies Required<Omit<ClientOptions, keyof TelemetryOptions>>;
+} as const satisfies Required<Omit<ClientOptions, keyof TelemetryOptions | "timeoutMs">>;
 
-export interface ReadOptions {
+type Settings = typeof DEFAULTS & { timeoutMs?: number };
+
+export interface ReadOptions extends CallOptions {
   /** Default read-your-writes: with no token that is any replica; with one, a replica that has replayed it. */
   consistency?: Consistency;
   /** From an earlier write() or read(); "" and null count as none. A malformed token is refused before any I/O. */
@@ -78,13 +90,13 @@ export interface ReadResult<T> {
   route: Route;
 }
 
-export interface AnalyticOptions {
+export interface AnalyticOptions extends CallOptions {
   /** Enforced: the OLAP replica must have replayed it (see analytic()). */
   token?: string | null;
   maxWaitMs?: number;
 }
 
-export interface WriteOptions {
+export interface WriteOptions extends CallOptions {
   token?: string | null;
   isolation?: Isolation;
 }
@@ -96,19 +108,17 @@ export interface WriteResult<T> {
 }
 
 function checkOptions(options: ClientOptions): void {
-  const numbers = [
-    "maxWaitMs",
-    "pollIntervalMs",
-    "maxStalenessMs",
-    "replicaTimeoutMs",
-    "poolSize",
-    "connectionTimeoutMs",
-  ] as const;
-  for (const key of numbers) {
+  for (const key of ["maxWaitMs", "pollIntervalMs", "maxStalenessMs"] as const) {
     const value = options[key];
     if (value !== undefined && !(Number.isFinite(value) && value >= 0))
       throw new ClientConfigError(`client option ${key} = ${String(value)}: use a number ≥ 0`);
   }
+  for (const key of ["replicaTimeoutMs", "connectionTimeoutMs", "timeoutMs"] as const) {
+    checkTimeout(`client option ${key}`, options[key]);
+  }
+  const size = options.poolSize;
+  if (size !== undefined && !(Number.isInteger(size) && size >= 1))
+    throw new ClientConfigError(`client option poolSize = ${String(size)}: use a whole number ≥ 1`);
   if (options.onReplicaUnavailable !== undefined && !["primary", "error"].includes(options.onReplicaUnavailable)) {
     throw new ClientConfigError(
       `client option onReplicaUnavailable = ${JSON.stringify(options.onReplicaUnavailable)}: use "primary" or "error"`,
@@ -121,7 +131,7 @@ function resultsOf(value: unknown): pg.QueryResult[] {
 }
 
 export class ReplicaClient {
-  private readonly settings: Required<Omit<ClientOptions, keyof TelemetryOptions>>;
+  private readonly settings: Settings;
   private readonly pools: { write: NamedPool; read: NamedPool; olap?: NamedPool };
   private readonly router: Router;
   private readonly telemetry: Telemetry;
@@ -178,11 +188,13 @@ export class ReplicaClient {
   /** Runs `work` in a transaction on the writer and returns its result with the commit's causality token. */
   async write<T>(work: Work<T>, options: WriteOptions = {}): Promise<WriteResult<T>> {
     const given = mergeTokens(options.token);
+    const signal = this.signalFor(options);
     return this.telemetry.span(
       "db.write",
       { "db.routing.target": "primary", "db.routed_to_primary": true },
       async (span) => {
-        const conn = await acquire(this.pools.write.pool, undefined).catch((error: unknown) => {
+        const conn = await acquire(this.pools.write.pool, signal).catch((error: unknown) => {
+          signal?.throwIfAborted();
           throw new NoServerError(
             `the write pool ${this.pools.write.label} is unavailable (${describeError(error)}); nothing was written.`,
             { cause: error },
@@ -191,13 +203,15 @@ export class ReplicaClient {
         let result: T;
         try {
           await conn.query(beginWrite(options.isolation));
-          result = await work(conn);
+          result = await abortable(work(conn), signal);
         } catch (error) {
           const rolledBack = await conn.query("ROLLBACK").then(
             () => true,
             () => false,
           );
           conn.release(rolledBack ? undefined : (error as Error));
+          // Cancelled before COMMIT was sent: the connection was closed, so the server rolls the transaction back.
+          signal?.throwIfAborted();
           throw error;
         }
         const committed = await this.commit(conn, given);
@@ -252,8 +266,12 @@ export class ReplicaClient {
       );
     }
     const token = mergeTokens(options.token);
+    const signal = this.signalFor(options);
     return this.telemetry.span("db.read", { "db.consistency": consistency }, async (span) => {
-      const served = await this.route(work, consistency, token, options);
+      const served = await this.route(work, consistency, token, options, signal).catch((error: unknown) => {
+        signal?.throwIfAborted();
+        throw error;
+      });
       this.telemetry.routed(span, consistency, served.route);
       return { result: served.result, token: mergeTokens(token, served.seen), route: served.route };
     });
@@ -271,10 +289,12 @@ export class ReplicaClient {
       );
     }
     const consistency = token === undefined ? "eventual" : "read-your-writes";
+    const signal = this.signalFor(options);
     return this.telemetry.span("db.analytic", { "db.consistency": consistency }, async (span) => {
-      const served = await this.router.olap(work, {
-        required: token,
-        waitMs: options.maxWaitMs ?? this.settings.maxWaitMs,
+      const gate = { required: token, waitMs: options.maxWaitMs ?? this.settings.maxWaitMs };
+      const served = await this.router.olap(work, gate, signal).catch((error: unknown) => {
+        signal?.throwIfAborted();
+        throw error;
       });
       this.telemetry.routed(span, consistency, served.route);
       return { result: served.result, token: mergeTokens(token, served.seen), route: served.route };
@@ -290,31 +310,44 @@ export class ReplicaClient {
     await Promise.all(Object.values(this.pools).map((p) => p.pool.end()));
   }
 
-  private async route<T>(work: Work<T>, consistency: Consistency, token: string | undefined, options: ReadOptions) {
+  /** The call's signal: its own, and its deadline (its timeoutMs, else the client's), checked first. */
+  private signalFor(options: CallOptions): AbortSignal | undefined {
+    checkTimeout("timeoutMs", options.timeoutMs);
+    return callSignal(options.signal, options.timeoutMs ?? this.settings.timeoutMs);
+  }
+
+  private async route<T>(
+    work: Work<T>,
+    consistency: Consistency,
+    token: string | undefined,
+    options: ReadOptions,
+    signal: AbortSignal | undefined,
+  ) {
     switch (consistency) {
       case "primary":
-        return this.router.primary(work, { waitedMs: 0, attempts: 0, gated: false });
+        return this.router.primary(work, { waitedMs: 0, attempts: 0, gated: false }, signal);
       case "eventual":
-        return this.router.replica(work, { required: undefined, waitMs: 0, lagReason: "lag_over_bound" });
+        return this.router.replica(work, { required: undefined, waitMs: 0, lagReason: "lag_over_bound" }, signal);
       case "read-your-writes":
-        return this.router.replica(work, {
-          required: token,
-          waitMs: options.maxWaitMs ?? this.settings.maxWaitMs,
-          lagReason: "wait_timeout",
-        });
+        return this.router.replica(
+          work,
+          { required: token, waitMs: options.maxWaitMs ?? this.settings.maxWaitMs, lagReason: "wait_timeout" },
+          signal,
+        );
       case "bounded": {
         const bound = options.maxStalenessMs ?? this.settings.maxStalenessMs;
-        const position = await this.positions.requiredFor(bound).catch((error: unknown) => {
+        const position = await abortable(this.positions.requiredFor(bound), signal).catch((error: unknown) => {
+          signal?.throwIfAborted();
           throw new NoServerError(
             `bounded read: the writer's position could not be read through ${this.pools.write.label} (${describeError(error)}); no read was made.`,
             { cause: error },
           );
         });
-        return this.router.replica(work, {
-          required: mergeTokens(token, position),
-          waitMs: 0,
-          lagReason: "lag_over_bound",
-        });
+        return this.router.replica(
+          work,
+          { required: mergeTokens(token, position), waitMs: 0, lagReason: "lag_over_bound" },
+          signal,
+        );
       }
     }
   }

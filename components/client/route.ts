@@ -16,7 +16,7 @@ import {
   WrongServerError,
   describeError,
 } from "./errors";
-import { acquire } from "./cancellation";
+import { abortable, acquire, sleep } from "./cancellation";
 import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, END_PRIMARY_READ, END_REPLICA_READ, GATE_ENDED_CODES } from "./sql";
 import { bytesBehind, reached } from "./token";
 
@@ -79,7 +79,6 @@ interface ReplicaStatus {
   server: string;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MAX_POLL_MS = 20;
 
 /** Results of a multi-statement message: node-postgres returns an array of them. */
@@ -96,9 +95,10 @@ async function runAndClose<T>(
   conn: pg.PoolClient,
   work: Work<T>,
   end: string,
+  signal: AbortSignal | undefined,
 ): Promise<{ result: T; seen: string | undefined }> {
   try {
-    const result = await work(conn);
+    const result = await abortable(work(conn), signal);
     const [, position] = resultsOf(await conn.query(end).catch(gateEnded));
     conn.release();
     return { result, seen: position?.rows[0]?.lsn ?? undefined };
@@ -134,7 +134,7 @@ export class Router {
   ) {}
 
   /** A read on a replica that has replayed `gate.required`, or on the primary once the wait is over. */
-  async replica<T>(work: Work<T>, gate: Gate): Promise<Served<T>> {
+  async replica<T>(work: Work<T>, gate: Gate, signal: AbortSignal | undefined): Promise<Served<T>> {
     const started = performance.now();
     const gated = gate.required !== undefined;
     let delay = Math.max(1, this.options.pollIntervalMs);
@@ -143,8 +143,11 @@ export class Router {
       attempts++;
       const attemptStarted = performance.now();
       const waited = () => Math.round(performance.now() - started);
-      const opened = await this.open(this.read).catch((error: unknown) => error as Error);
-      if (opened instanceof Error) return this.unavailable(work, opened, { attempts, gated, waitedMs: waited() });
+      const opened = await this.open(this.read, signal).catch((error: unknown) => error as Error);
+      if (opened instanceof Error) {
+        signal?.throwIfAborted(); // a cancelled read goes nowhere else
+        return this.unavailable(work, opened, { attempts, gated, waitedMs: waited() }, signal);
+      }
       const { conn, status } = opened;
       const lagMs = status.lag_ms ?? undefined;
       // A standby with no replay position (none replayed yet; or not PostgreSQL's WAL replay) cannot prove a token.
@@ -155,16 +158,14 @@ export class Router {
           : undefined;
       if (unfit) {
         await this.abandon(conn);
-        return this.primary(work, {
-          fallback: unfit,
-          attempts,
-          gated,
-          waitedMs: waited(),
-          ...(lagMs !== undefined ? { lagMs } : {}),
-        });
+        return this.primary(
+          work,
+          { fallback: unfit, attempts, gated, waitedMs: waited(), ...(lagMs !== undefined ? { lagMs } : {}) },
+          signal,
+        );
       }
       if (status.replay_lsn === null || reached(status.replay_lsn, gate.required)) {
-        const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ);
+        const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ, signal);
         // Waited: the checks that failed and the pauses between them, not this last check.
         const waitedMs = Math.round(attemptStarted - started);
         return {
@@ -186,22 +187,27 @@ export class Router {
         ...(lagMs !== undefined ? { lagMs } : {}),
       };
       if (performance.now() + delay - started > gate.waitMs) {
-        return this.primary(work, { fallback: gate.lagReason, attempts, gated, waitedMs: waited(), ...passedOver });
+        const route = { fallback: gate.lagReason, attempts, gated, waitedMs: waited(), ...passedOver };
+        return this.primary(work, route, signal);
       }
-      await sleep(delay);
+      await sleep(delay, signal);
       delay = Math.min(delay * 2, MAX_POLL_MS);
     }
   }
 
   /** A read-only transaction on the writer, through the write pool. */
-  async primary<T>(work: Work<T>, route: Omit<Route, "target" | "server">): Promise<Served<T>> {
-    const { conn, server } = await this.openPrimary();
-    const { result, seen } = await runAndClose(conn, work, END_PRIMARY_READ);
+  async primary<T>(
+    work: Work<T>,
+    route: Omit<Route, "target" | "server">,
+    signal: AbortSignal | undefined,
+  ): Promise<Served<T>> {
+    const { conn, server } = await this.openPrimary(signal);
+    const { result, seen } = await runAndClose(conn, work, END_PRIMARY_READ, signal);
     return { result, seen, route: { ...route, target: "primary", server } };
   }
 
-  private async openPrimary(): Promise<{ conn: pg.PoolClient; server: string }> {
-    const conn = await acquire(this.write.pool, undefined);
+  private async openPrimary(signal: AbortSignal | undefined): Promise<{ conn: pg.PoolClient; server: string }> {
+    const conn = await acquire(this.write.pool, signal);
     try {
       const [, check] = resultsOf(await conn.query(BEGIN_PRIMARY_READ));
       const row = check?.rows[0] as { in_recovery: boolean; server: string };
@@ -226,17 +232,17 @@ export class Router {
    * (max_standby_streaming_delay = -1), so when the wait is over the read fails with OlapBehindError instead of
    * moving elsewhere.
    */
-  async olap<T>(work: Work<T>, gate: Omit<Gate, "lagReason">): Promise<Served<T>> {
+  async olap<T>(work: Work<T>, gate: Omit<Gate, "lagReason">, signal: AbortSignal | undefined): Promise<Served<T>> {
     if (!this.olapPool) throw new Error("no OLAP pool"); // the client checks first, with a clear message
     const started = performance.now();
     const pool = this.olapPool;
     let delay = Math.max(1, this.options.pollIntervalMs);
     for (let attempts = 1; ; attempts++) {
       const attemptStarted = performance.now();
-      const { conn, status } = await this.openOlap(pool);
+      const { conn, status } = await this.openOlap(pool, signal);
       const lag = status.lag_ms !== null ? { lagMs: status.lag_ms } : {};
       if (status.replay_lsn === null ? gate.required === undefined : reached(status.replay_lsn, gate.required)) {
-        const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ);
+        const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ, signal);
         const route = { server: status.server, waitedMs: Math.round(attemptStarted - started), attempts, ...lag };
         return { result, seen, route: { ...route, target: "olap", gated: gate.required !== undefined } };
       }
@@ -254,14 +260,18 @@ export class Router {
           },
         );
       }
-      await sleep(delay);
+      await sleep(delay, signal);
       delay = Math.min(delay * 2, MAX_POLL_MS);
     }
   }
 
   /** A read transaction on the OLAP pool, refused on a server that is not in recovery. */
-  private async openOlap(pool: NamedPool): Promise<{ conn: pg.PoolClient; status: ReplicaStatus }> {
-    const { conn, status } = await this.open(pool).catch((error: unknown) => {
+  private async openOlap(
+    pool: NamedPool,
+    signal: AbortSignal | undefined,
+  ): Promise<{ conn: pg.PoolClient; status: ReplicaStatus }> {
+    const { conn, status } = await this.open(pool, signal).catch((error: unknown) => {
+      signal?.throwIfAborted();
       throw new ReplicaUnavailableError(
         `the OLAP pool ${pool.label} is unavailable (${describeError(error)}); no analytic read was made.`,
         { cause: error },
@@ -277,8 +287,11 @@ export class Router {
   }
 
   /** Opens a read transaction and reads the server's status in the same message, within the replica timeout. */
-  private async open(target: NamedPool): Promise<{ conn: pg.PoolClient; status: ReplicaStatus }> {
-    const conn = await acquire(target.pool, undefined);
+  private async open(
+    target: NamedPool,
+    signal: AbortSignal | undefined,
+  ): Promise<{ conn: pg.PoolClient; status: ReplicaStatus }> {
+    const conn = await acquire(target.pool, signal);
     try {
       const [, check] = resultsOf(
         await conn.query({ text: BEGIN_REPLICA_READ, query_timeout: this.options.replicaTimeoutMs } as pg.QueryConfig),
@@ -304,6 +317,7 @@ export class Router {
     work: Work<T>,
     error: Error,
     route: Omit<Route, "target" | "server">,
+    signal: AbortSignal | undefined,
   ): Promise<Served<T>> {
     const why = `the read pool ${this.read.label} is unavailable (${describeError(error)})`;
     if (this.options.onReplicaUnavailable === "error") {
@@ -311,15 +325,16 @@ export class Router {
     }
     let opened: Awaited<ReturnType<Router["openPrimary"]>>;
     try {
-      opened = await this.openPrimary();
+      opened = await this.openPrimary(signal);
     } catch (primaryError) {
+      signal?.throwIfAborted();
       if (primaryError instanceof WrongServerError) throw primaryError;
       throw new NoServerError(
         `${why}, and the write pool ${this.write.label} failed too (${describeError(primaryError)}); no read was made.`,
         { cause: primaryError },
       );
     }
-    const { result, seen } = await runAndClose(opened.conn, work, END_PRIMARY_READ);
+    const { result, seen } = await runAndClose(opened.conn, work, END_PRIMARY_READ, signal);
     return {
       result,
       seen,
