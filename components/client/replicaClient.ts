@@ -205,13 +205,14 @@ export class ReplicaClient {
           await conn.query(beginWrite(options.isolation));
           result = await abortable(work(conn), signal);
         } catch (error) {
+          // Cancelled before COMMIT was sent: the statement is cancelled and the connection closed (cancellation.ts),
+          // so the server rolls the transaction back.
+          signal?.throwIfAborted();
           const rolledBack = await conn.query("ROLLBACK").then(
             () => true,
             () => false,
           );
           conn.release(rolledBack ? undefined : (error as Error));
-          // Cancelled before COMMIT was sent: the connection was closed, so the server rolls the transaction back.
-          signal?.throwIfAborted();
           throw error;
         }
         const committed = await this.commit(conn, given);

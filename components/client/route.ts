@@ -103,6 +103,8 @@ async function runAndClose<T>(
     conn.release();
     return { result, seen: position?.rows[0]?.lsn ?? undefined };
   } catch (error) {
+    // Cancelled: the connection is being cancelled and closed (cancellation.ts); nothing to wait for here.
+    signal?.throwIfAborted();
     const rolledBack = await conn.query("ROLLBACK").then(
       () => true,
       () => false,

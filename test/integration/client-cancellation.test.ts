@@ -14,7 +14,17 @@ import {
   versionedTable,
   writeVersion,
 } from "./clientSupport";
-import { endpointOf, external, oltpReaders } from "./support";
+import type { Endpoint } from "../../components/contract/stackOutputs";
+import { endpointOf, eventually, external, oltpReaders, outputs, sql } from "./support";
+
+/** Statements tagged `tag` still running on `server`. */
+async function running(server: Endpoint, tag: string): Promise<number> {
+  const [row] = await sql<{ n: number }>(
+    server,
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%${tag}%' AND pid <> pg_backend_pid()`,
+  );
+  return row!.n;
+}
 
 let table: string;
 beforeAll(async () => {
@@ -26,21 +36,43 @@ afterEach(async () => {
 afterAll(closeClients);
 
 describe("cancelling a call", () => {
-  it("rejects an aborted read with an AbortError and gives its connection up", async () => {
-    const db = clientWith({ poolSize: 1 });
+  it.each(["read-your-writes", "primary"] as const)(
+    "rejects an aborted %s read with an AbortError and gives its connection up",
+    async (consistency) => {
+      const db = clientWith({ poolSize: 1 });
+      const controller = new AbortController();
+      const aborted = db.read(
+        async (tx) => {
+          const slow = tx.query("SELECT pg_sleep(30)");
+          setTimeout(() => controller.abort(), 50);
+          return slow;
+        },
+        { signal: controller.signal, consistency },
+      );
+      await expect(aborted).rejects.toMatchObject({ name: "AbortError" });
+      // One connection per pool: the next read gets one only if the aborted read gave it up.
+      const next = await db.read((tx) => tx.query("SELECT 1 AS one"), { timeoutMs: 10_000, consistency });
+      expect(next.result.rows[0].one).toBe(1);
+    },
+  );
+
+  it("asks the server to cancel the aborted statement, which a closed connection alone leaves running", async () => {
+    const db = clientWith();
     const controller = new AbortController();
     const aborted = db.read(
       async (tx) => {
-        const slow = tx.query("SELECT pg_sleep(30)");
+        const slow = tx.query("SELECT pg_sleep(30) /* pgrr-aborted-read */");
         setTimeout(() => controller.abort(), 50);
         return slow;
       },
-      { signal: controller.signal },
+      { signal: controller.signal, consistency: "primary" },
     );
     await expect(aborted).rejects.toMatchObject({ name: "AbortError" });
-    // One connection per pool: the next read gets one only if the aborted read gave it up.
-    const next = await db.read((tx) => tx.query("SELECT 1 AS one"), { timeoutMs: 10_000 });
-    expect(next.result.rows[0].one).toBe(1);
+    // The write pool has one server: the cancel reaches the backend running the sleep (see cancellation.ts for a read
+    // pool whose connections a balancer spreads).
+    await eventually("the aborted read's statement cancelled on the writer", 10_000, async () =>
+      (await running(outputs.writer, "pgrr-aborted-read")) === 0 ? true : undefined,
+    );
   });
 
   it("refuses a call whose signal was aborted already, running nothing", async () => {
