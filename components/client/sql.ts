@@ -58,7 +58,10 @@ SAVEPOINT pgrr_gate`;
  * pooler, possibly on another server). The savepoint taken as the read opens is released
  * first: outside any transaction that fails with 25P01, in a new one with 3B001, and the
  * caller's own savepoints (named differently, taken after it) leave it alone. SAVEPOINT and
- * RELEASE are allowed on a hot standby (PostgreSQL's "Hot Standby" chapter).
+ * RELEASE are allowed on a hot standby (PostgreSQL's "Hot Standby" chapter). In a READ ONLY
+ * transaction the subtransaction never gets a transaction id, so none of subtransactions'
+ * known costs (pg_subtrans lookups on standbys, subxid overflow) apply; writes take no such
+ * savepoint for that reason.
  */
 export const GATE_ENDED_CODES = ["25P01", "3B001"] as const;
 
