@@ -67,7 +67,8 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
 
 /**
  * A connection from `pool` for one call. Its release() may be called more than once (only the first counts); a
- * cancellation while it is held destroys it, which fails the statement running on it at once; and a connection lost
+ * cancellation while it is held asks the server to cancel its statement and then destroys it (the call itself has
+ * rejected already, or fails with the statement); and a connection lost
  * while held fails that statement (pg rejects it) without also raising an unhandled 'error' event that would end the
  * process (pg-pool listens for those only on idle connections).
  */
