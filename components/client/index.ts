@@ -8,6 +8,8 @@
 export {
   ReplicaClient,
   DEFAULTS,
+  type AnalyticOptions,
+  type CallOptions,
   type ClientOptions,
   type ReadOptions,
   type ReadResult,
@@ -20,7 +22,10 @@ export type { Isolation } from "./sql";
 export { type CausalityToken, TokenError, mergeTokens, normalizeToken, parseToken, formatLsn } from "./token";
 export {
   ClientConfigError,
+  CommitOutcomeUnknownError,
   NoServerError,
+  OlapBehindError,
+  ReadTransactionEndedError,
   ReplicaUnavailableError,
   WriteNotCommittedError,
   WrongServerError,

@@ -11,7 +11,15 @@
  * service can hand it back in a header or cookie; a Session keeps it for you.
  */
 import pg from "pg";
-import { ClientConfigError, NoServerError, WriteNotCommittedError, describeError } from "./errors";
+import { abortable, acquire, callSignal, checkTimeout } from "./cancellation";
+import { commitOutcome } from "./commitOutcome";
+import {
+  ClientConfigError,
+  CommitOutcomeUnknownError,
+  NoServerError,
+  WriteNotCommittedError,
+  describeError,
+} from "./errors";
 import { PrimaryPositions } from "./positions";
 import { type Consistency, type NamedPool, type Queryable, type Route, Router, type Work } from "./route";
 import { COMMIT_WRITE, type Isolation, PRIMARY_POSITION, beginWrite } from "./sql";
@@ -41,6 +49,16 @@ export interface ClientOptions extends TelemetryOptions {
   poolSize?: number;
   connectionTimeoutMs?: number;
   applicationName?: string;
+  /** A deadline for every call (write, read, analytic) unless the call sets its own; none when left out. */
+  timeoutMs?: number;
+}
+
+/** What every public call accepts to be cancelled: the caller's signal, a deadline, or both. */
+export interface CallOptions {
+  /** Aborting it rejects the call with the signal's reason and gives up its connection. */
+  signal?: AbortSignal;
+  /** The call's deadline in ms (> 0): it rejects with a TimeoutError. Overrides the client's timeoutMs. */
+  timeoutMs?: number;
 }
 
 export const DEFAULTS = {
@@ -52,9 +70,11 @@ export const DEFAULTS = {
   poolSize: 10,
   connectionTimeoutMs: 5000,
   applicationName: "pg-read-replicas-client",
-} as const satisfies Required<Omit<ClientOptions, keyof TelemetryOptions>>;
+} as const satisfies Required<Omit<ClientOptions, keyof TelemetryOptions | "timeoutMs">>;
 
-export interface ReadOptions {
+type Settings = typeof DEFAULTS & { timeoutMs?: number };
+
+export interface ReadOptions extends CallOptions {
   /** Default read-your-writes: with no token that is any replica; with one, a replica that has replayed it. */
   consistency?: Consistency;
   /** From an earlier write() or read(); "" and null count as none. A malformed token is refused before any I/O. */
@@ -70,7 +90,13 @@ export interface ReadResult<T> {
   route: Route;
 }
 
-export interface WriteOptions {
+export interface AnalyticOptions extends CallOptions {
+  /** Enforced: the OLAP replica must have replayed it (see analytic()). */
+  token?: string | null;
+  maxWaitMs?: number;
+}
+
+export interface WriteOptions extends CallOptions {
   token?: string | null;
   isolation?: Isolation;
 }
@@ -82,19 +108,17 @@ export interface WriteResult<T> {
 }
 
 function checkOptions(options: ClientOptions): void {
-  const numbers = [
-    "maxWaitMs",
-    "pollIntervalMs",
-    "maxStalenessMs",
-    "replicaTimeoutMs",
-    "poolSize",
-    "connectionTimeoutMs",
-  ] as const;
-  for (const key of numbers) {
+  for (const key of ["maxWaitMs", "pollIntervalMs", "maxStalenessMs"] as const) {
     const value = options[key];
     if (value !== undefined && !(Number.isFinite(value) && value >= 0))
       throw new ClientConfigError(`client option ${key} = ${String(value)}: use a number ≥ 0`);
   }
+  for (const key of ["replicaTimeoutMs", "connectionTimeoutMs", "timeoutMs"] as const) {
+    checkTimeout(`client option ${key}`, options[key]);
+  }
+  const size = options.poolSize;
+  if (size !== undefined && !(Number.isInteger(size) && size >= 1))
+    throw new ClientConfigError(`client option poolSize = ${String(size)}: use a whole number ≥ 1`);
   if (options.onReplicaUnavailable !== undefined && !["primary", "error"].includes(options.onReplicaUnavailable)) {
     throw new ClientConfigError(
       `client option onReplicaUnavailable = ${JSON.stringify(options.onReplicaUnavailable)}: use "primary" or "error"`,
@@ -107,7 +131,7 @@ function resultsOf(value: unknown): pg.QueryResult[] {
 }
 
 export class ReplicaClient {
-  private readonly settings: Required<Omit<ClientOptions, keyof TelemetryOptions>>;
+  private readonly settings: Settings;
   private readonly pools: { write: NamedPool; read: NamedPool; olap?: NamedPool };
   private readonly router: Router;
   private readonly telemetry: Telemetry;
@@ -164,34 +188,26 @@ export class ReplicaClient {
   /** Runs `work` in a transaction on the writer and returns its result with the commit's causality token. */
   async write<T>(work: Work<T>, options: WriteOptions = {}): Promise<WriteResult<T>> {
     const given = mergeTokens(options.token);
+    const signal = this.signalFor(options);
     return this.telemetry.span(
       "db.write",
       { "db.routing.target": "primary", "db.routed_to_primary": true },
       async (span) => {
-        const conn = await this.pools.write.pool.connect().catch((error: unknown) => {
+        const conn = await acquire(this.pools.write.pool, signal).catch((error: unknown) => {
+          signal?.throwIfAborted();
           throw new NoServerError(
             `the write pool ${this.pools.write.label} is unavailable (${describeError(error)}); nothing was written.`,
             { cause: error },
           );
         });
-        let committed: { command: string; lsn: string; at: number };
+        let result: T;
         try {
           await conn.query(beginWrite(options.isolation));
-          const result = await work(conn);
-          const at = Date.now();
-          const [commit, position] = resultsOf(await conn.query(COMMIT_WRITE));
-          committed = { command: commit?.command ?? "", lsn: position?.rows[0]?.lsn as string, at };
-          conn.release();
-          if (committed.command !== "COMMIT") {
-            throw new WriteNotCommittedError(
-              `the write was rolled back, not committed (COMMIT answered ${committed.command}): a statement inside it failed and its error was caught. Nothing was written; no token was issued.`,
-            );
-          }
-          this.positions.record(committed.at, committed.lsn);
-          span.setAttribute("db.causality_token", committed.lsn);
-          return { result, token: mergeTokens(given, committed.lsn)! };
+          result = await abortable(work(conn), signal);
         } catch (error) {
-          if (error instanceof WriteNotCommittedError) throw error;
+          // Cancelled before COMMIT was sent: the statement is cancelled and the connection closed (cancellation.ts),
+          // so the server rolls the transaction back.
+          signal?.throwIfAborted();
           const rolledBack = await conn.query("ROLLBACK").then(
             () => true,
             () => false,
@@ -199,8 +215,44 @@ export class ReplicaClient {
           conn.release(rolledBack ? undefined : (error as Error));
           throw error;
         }
+        const committed = await this.commit(conn, given);
+        if (committed.command !== "COMMIT") {
+          throw new WriteNotCommittedError(
+            `the write was rolled back, not committed (COMMIT answered ${committed.command}): a statement inside it failed and its error was caught. Nothing was written; no token was issued.`,
+          );
+        }
+        this.positions.record(committed.at, committed.lsn);
+        span.setAttribute("db.causality_token", committed.lsn);
+        return { result, token: mergeTokens(given, committed.lsn)! };
       },
     );
+  }
+
+  /**
+   * Sends COMMIT and the position query, and releases the connection. An error that proves the rollback (a deferred
+   * constraint, a serialization failure) is the caller's and is thrown as it is; any other leaves the outcome unknown.
+   */
+  private async commit(conn: pg.PoolClient, given: CausalityToken | undefined) {
+    const at = Date.now();
+    try {
+      const [commit, position] = resultsOf(await conn.query(COMMIT_WRITE));
+      conn.release();
+      return { command: commit?.command ?? "", lsn: position?.rows[0]?.lsn as string, at };
+    } catch (error) {
+      const outcome = commitOutcome(error);
+      // After a proven rollback the session is idle and reusable; otherwise its state is unknown too.
+      conn.release(outcome === "rolled back" ? undefined : (error as Error));
+      if (outcome === "rolled back") throw error;
+      const pool = this.pools.write.label;
+      throw new CommitOutcomeUnknownError(
+        `the write's COMMIT was sent to ${pool}, but no answer came back (${describeError(error)}): it may have committed or not. ` +
+          "Retry only if the write is idempotent (an upsert, a unique request key), or check for its effect first; " +
+          `no token was issued${given ? ` (the token before it was ${given})` : ""}.`,
+        pool,
+        given,
+        { cause: error },
+      );
+    }
   }
 
   /**
@@ -215,24 +267,37 @@ export class ReplicaClient {
       );
     }
     const token = mergeTokens(options.token);
+    const signal = this.signalFor(options);
     return this.telemetry.span("db.read", { "db.consistency": consistency }, async (span) => {
-      const served = await this.route(work, consistency, token, options);
+      const served = await this.route(work, consistency, token, options, signal).catch((error: unknown) => {
+        signal?.throwIfAborted();
+        throw error;
+      });
       this.telemetry.routed(span, consistency, served.route);
       return { result: served.result, token: mergeTokens(token, served.seen), route: served.route };
     });
   }
 
-  /** An analytic read on the OLAP replica (eventually consistent; long scans are what it is for). */
-  async analytic<T>(work: Work<T>, options: { token?: string | null } = {}): Promise<ReadResult<T>> {
+  /**
+   * An analytic read on the OLAP replica. Without a token it reads whatever the replica has replayed; with one, it
+   * waits up to maxWaitMs for the replica to replay it and otherwise throws OlapBehindError (never the primary).
+   */
+  async analytic<T>(work: Work<T>, options: AnalyticOptions = {}): Promise<ReadResult<T>> {
     const token = mergeTokens(options.token);
     if (!this.pools.olap) {
       throw new ClientConfigError(
         "analytic read: this client has no OLAP pool (set DATABASE_OLAP_URL, or use a stack with olap.enabled: true); no read was made.",
       );
     }
-    return this.telemetry.span("db.analytic", { "db.consistency": "eventual" }, async (span) => {
-      const served = await this.router.olap(work);
-      this.telemetry.routed(span, "eventual", served.route);
+    const consistency = token === undefined ? "eventual" : "read-your-writes";
+    const signal = this.signalFor(options);
+    return this.telemetry.span("db.analytic", { "db.consistency": consistency }, async (span) => {
+      const gate = { required: token, waitMs: options.maxWaitMs ?? this.settings.maxWaitMs };
+      const served = await this.router.olap(work, gate, signal).catch((error: unknown) => {
+        signal?.throwIfAborted();
+        throw error;
+      });
+      this.telemetry.routed(span, consistency, served.route);
       return { result: served.result, token: mergeTokens(token, served.seen), route: served.route };
     });
   }
@@ -246,31 +311,44 @@ export class ReplicaClient {
     await Promise.all(Object.values(this.pools).map((p) => p.pool.end()));
   }
 
-  private async route<T>(work: Work<T>, consistency: Consistency, token: string | undefined, options: ReadOptions) {
+  /** The call's signal: its own, and its deadline (its timeoutMs, else the client's), checked first. */
+  private signalFor(options: CallOptions): AbortSignal | undefined {
+    checkTimeout("timeoutMs", options.timeoutMs);
+    return callSignal(options.signal, options.timeoutMs ?? this.settings.timeoutMs);
+  }
+
+  private async route<T>(
+    work: Work<T>,
+    consistency: Consistency,
+    token: string | undefined,
+    options: ReadOptions,
+    signal: AbortSignal | undefined,
+  ) {
     switch (consistency) {
       case "primary":
-        return this.router.primary(work, { waitedMs: 0, attempts: 0, gated: false });
+        return this.router.primary(work, { waitedMs: 0, attempts: 0, gated: false }, signal);
       case "eventual":
-        return this.router.replica(work, { required: undefined, waitMs: 0, lagReason: "lag_over_bound" });
+        return this.router.replica(work, { required: undefined, waitMs: 0, lagReason: "lag_over_bound" }, signal);
       case "read-your-writes":
-        return this.router.replica(work, {
-          required: token,
-          waitMs: options.maxWaitMs ?? this.settings.maxWaitMs,
-          lagReason: "wait_timeout",
-        });
+        return this.router.replica(
+          work,
+          { required: token, waitMs: options.maxWaitMs ?? this.settings.maxWaitMs, lagReason: "wait_timeout" },
+          signal,
+        );
       case "bounded": {
         const bound = options.maxStalenessMs ?? this.settings.maxStalenessMs;
-        const position = await this.positions.requiredFor(bound).catch((error: unknown) => {
+        const position = await abortable(this.positions.requiredFor(bound), signal).catch((error: unknown) => {
+          signal?.throwIfAborted();
           throw new NoServerError(
             `bounded read: the writer's position could not be read through ${this.pools.write.label} (${describeError(error)}); no read was made.`,
             { cause: error },
           );
         });
-        return this.router.replica(work, {
-          required: mergeTokens(token, position),
-          waitMs: 0,
-          lagReason: "lag_over_bound",
-        });
+        return this.router.replica(
+          work,
+          { required: mergeTokens(token, position), waitMs: 0, lagReason: "lag_over_bound" },
+          signal,
+        );
       }
     }
   }

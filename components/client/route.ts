@@ -8,8 +8,16 @@
  * read or OLAP pools, and the write pool must answer from one that is not.
  */
 import type pg from "pg";
-import { ReplicaUnavailableError, NoServerError, WrongServerError, describeError } from "./errors";
-import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, END_PRIMARY_READ, END_REPLICA_READ } from "./sql";
+import {
+  NoServerError,
+  OlapBehindError,
+  ReadTransactionEndedError,
+  ReplicaUnavailableError,
+  WrongServerError,
+  describeError,
+} from "./errors";
+import { abortable, acquire, sleep } from "./cancellation";
+import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, END_PRIMARY_READ, END_REPLICA_READ, GATE_ENDED_CODES } from "./sql";
 import { bytesBehind, reached } from "./token";
 
 export type Consistency = "eventual" | "bounded" | "read-your-writes" | "primary";
@@ -71,7 +79,6 @@ interface ReplicaStatus {
   server: string;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MAX_POLL_MS = 20;
 
 /** Results of a multi-statement message: node-postgres returns an array of them. */
@@ -81,19 +88,23 @@ function resultsOf(value: unknown): pg.QueryResult[] {
 
 /**
  * Runs the caller's statements and the closing message; on any failure rolls back and drops the connection if it is
- * unusable.
+ * unusable. A transaction the caller's function ended itself fails the read (see GATE_ENDED_CODES): its statements
+ * after that point already ran outside the gate, so running the check again cannot make their results consistent.
  */
 async function runAndClose<T>(
   conn: pg.PoolClient,
   work: Work<T>,
   end: string,
+  signal: AbortSignal | undefined,
 ): Promise<{ result: T; seen: string | undefined }> {
   try {
-    const result = await work(conn);
-    const [position] = resultsOf(await conn.query(end));
+    const result = await abortable(work(conn), signal);
+    const [, position] = resultsOf(await conn.query(end).catch(gateEnded));
     conn.release();
     return { result, seen: position?.rows[0]?.lsn ?? undefined };
   } catch (error) {
+    // Cancelled: the connection is being cancelled and closed (cancellation.ts); nothing to wait for here.
+    signal?.throwIfAborted();
     const rolledBack = await conn.query("ROLLBACK").then(
       () => true,
       () => false,
@@ -101,6 +112,19 @@ async function runAndClose<T>(
     conn.release(rolledBack ? undefined : (error as Error));
     throw error;
   }
+}
+
+function gateEnded(error: unknown): never {
+  const code = (error as { code?: unknown }).code;
+  if ((GATE_ENDED_CODES as readonly unknown[]).includes(code)) {
+    throw new ReadTransactionEndedError(
+      "the read's function ended the read's transaction itself (a COMMIT or ROLLBACK inside it, such as an ORM's own transaction()): " +
+        "what it ran afterwards ran outside the read's gate, possibly on a replica behind the token, so its result is discarded. " +
+        "Run the function's statements on the transaction read() hands it, without a transaction of its own; writes belong in write().",
+      { cause: error },
+    );
+  }
+  throw error;
 }
 
 export class Router {
@@ -112,7 +136,7 @@ export class Router {
   ) {}
 
   /** A read on a replica that has replayed `gate.required`, or on the primary once the wait is over. */
-  async replica<T>(work: Work<T>, gate: Gate): Promise<Served<T>> {
+  async replica<T>(work: Work<T>, gate: Gate, signal: AbortSignal | undefined): Promise<Served<T>> {
     const started = performance.now();
     const gated = gate.required !== undefined;
     let delay = Math.max(1, this.options.pollIntervalMs);
@@ -121,8 +145,11 @@ export class Router {
       attempts++;
       const attemptStarted = performance.now();
       const waited = () => Math.round(performance.now() - started);
-      const opened = await this.open(this.read).catch((error: unknown) => error as Error);
-      if (opened instanceof Error) return this.unavailable(work, opened, { attempts, gated, waitedMs: waited() });
+      const opened = await this.open(this.read, signal).catch((error: unknown) => error as Error);
+      if (opened instanceof Error) {
+        signal?.throwIfAborted(); // a cancelled read goes nowhere else
+        return this.unavailable(work, opened, { attempts, gated, waitedMs: waited() }, signal);
+      }
       const { conn, status } = opened;
       const lagMs = status.lag_ms ?? undefined;
       // A standby with no replay position (none replayed yet; or not PostgreSQL's WAL replay) cannot prove a token.
@@ -133,16 +160,14 @@ export class Router {
           : undefined;
       if (unfit) {
         await this.abandon(conn);
-        return this.primary(work, {
-          fallback: unfit,
-          attempts,
-          gated,
-          waitedMs: waited(),
-          ...(lagMs !== undefined ? { lagMs } : {}),
-        });
+        return this.primary(
+          work,
+          { fallback: unfit, attempts, gated, waitedMs: waited(), ...(lagMs !== undefined ? { lagMs } : {}) },
+          signal,
+        );
       }
       if (status.replay_lsn === null || reached(status.replay_lsn, gate.required)) {
-        const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ);
+        const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ, signal);
         // Waited: the checks that failed and the pauses between them, not this last check.
         const waitedMs = Math.round(attemptStarted - started);
         return {
@@ -164,22 +189,27 @@ export class Router {
         ...(lagMs !== undefined ? { lagMs } : {}),
       };
       if (performance.now() + delay - started > gate.waitMs) {
-        return this.primary(work, { fallback: gate.lagReason, attempts, gated, waitedMs: waited(), ...passedOver });
+        const route = { fallback: gate.lagReason, attempts, gated, waitedMs: waited(), ...passedOver };
+        return this.primary(work, route, signal);
       }
-      await sleep(delay);
+      await sleep(delay, signal);
       delay = Math.min(delay * 2, MAX_POLL_MS);
     }
   }
 
   /** A read-only transaction on the writer, through the write pool. */
-  async primary<T>(work: Work<T>, route: Omit<Route, "target" | "server">): Promise<Served<T>> {
-    const { conn, server } = await this.openPrimary();
-    const { result, seen } = await runAndClose(conn, work, END_PRIMARY_READ);
+  async primary<T>(
+    work: Work<T>,
+    route: Omit<Route, "target" | "server">,
+    signal: AbortSignal | undefined,
+  ): Promise<Served<T>> {
+    const { conn, server } = await this.openPrimary(signal);
+    const { result, seen } = await runAndClose(conn, work, END_PRIMARY_READ, signal);
     return { result, seen, route: { ...route, target: "primary", server } };
   }
 
-  private async openPrimary(): Promise<{ conn: pg.PoolClient; server: string }> {
-    const conn = await this.write.pool.connect();
+  private async openPrimary(signal: AbortSignal | undefined): Promise<{ conn: pg.PoolClient; server: string }> {
+    const conn = await acquire(this.write.pool, signal);
     try {
       const [, check] = resultsOf(await conn.query(BEGIN_PRIMARY_READ));
       const row = check?.rows[0] as { in_recovery: boolean; server: string };
@@ -197,12 +227,53 @@ export class Router {
     }
   }
 
-  /** Analytic reads: the OLAP pool, never the primary (a long scan there is what the OLAP replica exists to avoid). */
-  async olap<T>(work: Work<T>): Promise<Served<T>> {
+  /**
+   * Analytic reads: the OLAP pool, never the primary (a long scan there is what the OLAP replica exists to avoid) nor
+   * the OLTP replicas (they cancel long queries). A token is enforced like on the OLTP route, waiting up to
+   * `gate.waitMs`; the OLAP replica falls behind by design while a long scan holds its replay
+   * (max_standby_streaming_delay = -1), so when the wait is over the read fails with OlapBehindError instead of
+   * moving elsewhere.
+   */
+  async olap<T>(work: Work<T>, gate: Omit<Gate, "lagReason">, signal: AbortSignal | undefined): Promise<Served<T>> {
     if (!this.olapPool) throw new Error("no OLAP pool"); // the client checks first, with a clear message
     const started = performance.now();
     const pool = this.olapPool;
-    const { conn, status } = await this.open(pool).catch((error: unknown) => {
+    let delay = Math.max(1, this.options.pollIntervalMs);
+    for (let attempts = 1; ; attempts++) {
+      const attemptStarted = performance.now();
+      const { conn, status } = await this.openOlap(pool, signal);
+      const lag = status.lag_ms !== null ? { lagMs: status.lag_ms } : {};
+      if (status.replay_lsn === null ? gate.required === undefined : reached(status.replay_lsn, gate.required)) {
+        const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ, signal);
+        const route = { server: status.server, waitedMs: Math.round(attemptStarted - started), attempts, ...lag };
+        return { result, seen, route: { ...route, target: "olap", gated: gate.required !== undefined } };
+      }
+      await this.abandon(conn);
+      if (performance.now() + delay - started > gate.waitMs) {
+        const behind = status.replay_lsn === null ? "has replayed nothing yet" : `has replayed ${status.replay_lsn}`;
+        throw new OlapBehindError(
+          `analytic read: the OLAP replica ${status.server} ${behind}, short of the token ${gate.required} after waiting ${Math.round(performance.now() - started)} ms; no read was made. ` +
+            "It falls behind while long scans hold its replay, and analytic reads never move to the primary: wait longer (maxWaitMs), retry later, or read without the token.",
+          {
+            required: gate.required!,
+            replayed: status.replay_lsn ?? undefined,
+            bytesBehind: status.replay_lsn === null ? undefined : bytesBehind(status.replay_lsn, gate.required),
+            server: status.server,
+          },
+        );
+      }
+      await sleep(delay, signal);
+      delay = Math.min(delay * 2, MAX_POLL_MS);
+    }
+  }
+
+  /** A read transaction on the OLAP pool, refused on a server that is not in recovery. */
+  private async openOlap(
+    pool: NamedPool,
+    signal: AbortSignal | undefined,
+  ): Promise<{ conn: pg.PoolClient; status: ReplicaStatus }> {
+    const { conn, status } = await this.open(pool, signal).catch((error: unknown) => {
+      signal?.throwIfAborted();
       throw new ReplicaUnavailableError(
         `the OLAP pool ${pool.label} is unavailable (${describeError(error)}); no analytic read was made.`,
         { cause: error },
@@ -214,25 +285,15 @@ export class Router {
         `the OLAP pool ${pool.label} answered from ${status.server}, which is not in recovery: no analytic read was made on a writer.`,
       );
     }
-    const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ);
-    const lag = status.lag_ms !== null ? { lagMs: status.lag_ms } : {};
-    return {
-      result,
-      seen,
-      route: {
-        target: "olap",
-        server: status.server,
-        waitedMs: Math.round(performance.now() - started),
-        attempts: 1,
-        gated: false,
-        ...lag,
-      },
-    };
+    return { conn, status };
   }
 
   /** Opens a read transaction and reads the server's status in the same message, within the replica timeout. */
-  private async open(target: NamedPool): Promise<{ conn: pg.PoolClient; status: ReplicaStatus }> {
-    const conn = await target.pool.connect();
+  private async open(
+    target: NamedPool,
+    signal: AbortSignal | undefined,
+  ): Promise<{ conn: pg.PoolClient; status: ReplicaStatus }> {
+    const conn = await acquire(target.pool, signal);
     try {
       const [, check] = resultsOf(
         await conn.query({ text: BEGIN_REPLICA_READ, query_timeout: this.options.replicaTimeoutMs } as pg.QueryConfig),
@@ -258,6 +319,7 @@ export class Router {
     work: Work<T>,
     error: Error,
     route: Omit<Route, "target" | "server">,
+    signal: AbortSignal | undefined,
   ): Promise<Served<T>> {
     const why = `the read pool ${this.read.label} is unavailable (${describeError(error)})`;
     if (this.options.onReplicaUnavailable === "error") {
@@ -265,15 +327,16 @@ export class Router {
     }
     let opened: Awaited<ReturnType<Router["openPrimary"]>>;
     try {
-      opened = await this.openPrimary();
+      opened = await this.openPrimary(signal);
     } catch (primaryError) {
+      signal?.throwIfAborted();
       if (primaryError instanceof WrongServerError) throw primaryError;
       throw new NoServerError(
         `${why}, and the write pool ${this.write.label} failed too (${describeError(primaryError)}); no read was made.`,
         { cause: primaryError },
       );
     }
-    const { result, seen } = await runAndClose(opened.conn, work, END_PRIMARY_READ);
+    const { result, seen } = await runAndClose(opened.conn, work, END_PRIMARY_READ, signal);
     return {
       result,
       seen,

@@ -48,17 +48,33 @@ SELECT pg_is_in_recovery() AS in_recovery,
        pg_last_wal_replay_lsn()::text AS replay_lsn,
        CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
             ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000 END::float8 AS lag_ms,
-       ${SERVER} AS server`;
+       ${SERVER} AS server;
+SAVEPOINT pgrr_gate`;
+
+/**
+ * Whether the read's own transaction is still open when the caller's function returns: a
+ * COMMIT or ROLLBACK inside it (an ORM's own transaction()) ends the gated, READ ONLY
+ * transaction, and what runs after that runs outside the gate (through a transaction-mode
+ * pooler, possibly on another server). The savepoint taken as the read opens is released
+ * first: outside any transaction that fails with 25P01, in a new one with 3B001, and the
+ * caller's own savepoints (named differently, taken after it) leave it alone. SAVEPOINT and
+ * RELEASE are allowed on a hot standby (PostgreSQL's "Hot Standby" chapter). In a READ ONLY
+ * transaction the subtransaction never gets a transaction id, so none of subtransactions'
+ * known costs (pg_subtrans lookups on standbys, subxid overflow) apply; writes take no such
+ * savepoint for that reason.
+ */
+export const GATE_ENDED_CODES = ["25P01", "3B001"] as const;
 
 /** Ends a replica read, reporting the replayed position its statements saw at most (monotonic reads). */
-export const END_REPLICA_READ = "SELECT pg_last_wal_replay_lsn()::text AS lsn; COMMIT";
+export const END_REPLICA_READ = "RELEASE SAVEPOINT pgrr_gate; SELECT pg_last_wal_replay_lsn()::text AS lsn; COMMIT";
 
 /** Opens a read on the writer through the write pool; a writer in recovery is refused by the caller. */
 export const BEGIN_PRIMARY_READ = `BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
-SELECT pg_is_in_recovery() AS in_recovery, ${SERVER} AS server`;
+SELECT pg_is_in_recovery() AS in_recovery, ${SERVER} AS server;
+SAVEPOINT pgrr_gate`;
 
 /** Ends a primary read with the position its statements saw at most. */
-export const END_PRIMARY_READ = `SELECT ${WRITER_POSITION}::text AS lsn; COMMIT`;
+export const END_PRIMARY_READ = `RELEASE SAVEPOINT pgrr_gate; SELECT ${WRITER_POSITION}::text AS lsn; COMMIT`;
 
 export type Isolation = "read committed" | "repeatable read" | "serializable";
 
