@@ -134,7 +134,8 @@ describe.skipIf(external).sequential("faults", () => {
       const held = client(outputs.pools.read);
       await held.connect();
       await held.query("BEGIN");
-      await eventually(`a read-pool transaction on ${LAGGING}`, 10_000, async () => {
+      // Finding one is not a bound: after the re-seed above the read pool may take a while to list every replica.
+      await eventually(`a read-pool transaction on ${LAGGING}`, 60_000, async () => {
         const { rows } = await held.query("SELECT current_setting('cluster_name') AS name");
         if (rows[0].name === LAGGING) return true;
         await held.query("ROLLBACK");
