@@ -53,6 +53,25 @@ async function throughPool(
   ssl: boolean,
   password?: string,
 ): Promise<{ server: string; encrypted: boolean }> {
+  // A login through a just-restarted pool once hung past 20 s under CI's load (stop 31 and 33, not reproduced
+  // here, cause not found): this checks where a connection lands, so a login that times out is tried again, said
+  // aloud, at most three times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await landOnce(stack, service, ssl, password);
+    } catch (error) {
+      if (attempt === 3 || !/timeout expired/.test((error as Error).message)) throw error;
+      console.warn(`throughPool ${service}: login attempt ${attempt} timed out after 20 s; trying again`);
+    }
+  }
+}
+
+async function landOnce(
+  stack: BootedStack,
+  service: string,
+  ssl: boolean,
+  password?: string,
+): Promise<{ server: string; encrypted: boolean }> {
   const client = new pg.Client({
     host: stack.harness.serviceAddress(0, service),
     port: 5432,
@@ -64,13 +83,13 @@ async function throughPool(
     // took over 5 s; this checks where a connection lands, not how fast.
     connectionTimeoutMillis: 20_000,
   });
-  await client.connect();
   try {
+    await client.connect();
     const { rows } = await client.query<{ server: string }>("SELECT current_setting('cluster_name') AS server");
     const stream = (client as unknown as { connection: { stream: { encrypted?: boolean } } }).connection.stream;
     return { server: rows[0]!.server, encrypted: stream.encrypted === true };
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined);
   }
 }
 
