@@ -33,4 +33,4 @@ export {
 export { type ClientTargets, targetsFromEnv, targetsFromOutputs, targetsFromOutputsFile } from "./targets";
 export { ENV_NAMES, connectionUrls, shellExports } from "../contract/urls";
 export type { ConnectionUrls, Endpoint, StackOutputs } from "../contract/stackOutputs";
-export { INSTRUMENTATION_SCOPE, METRICS } from "./telemetry";
+export { ATTRIBUTES, INSTRUMENTATION_SCOPE, METRICS } from "./telemetry";

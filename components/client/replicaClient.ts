@@ -3,9 +3,12 @@
  * token (the writer's WAL position after COMMIT). Reads choose their consistency:
  *
  *   eventual          any replica in recovery, through the read pool
- *   bounded           a replica at most maxStalenessMs behind the writer, else the primary
+ *   bounded           a replica at most maxStalenessMs behind the writer (replicaAttempts tried), else the primary
  *   read-your-writes  a replica that has replayed the token, waiting up to maxWaitMs, else the primary
  *   primary           the writer, read-only
+ *
+ * No replica read (but analytic ones) is served by a replica more than maxReplicaStalenessMs
+ * behind the writer: the staleness ceiling, proven by positions like bounded reads.
  *
  * Analytic reads go to the OLAP pool. Every result carries the merged token, so a stateless
  * service can hand it back in a header or cookie; a Session keeps it for you.
@@ -21,7 +24,7 @@ import {
   describeError,
 } from "./errors";
 import { PrimaryPositions } from "./positions";
-import { type Consistency, type NamedPool, type Queryable, type Route, Router, type Work } from "./route";
+import { type Consistency, type NamedPool, type Queryable, type Route, Router, type Served, type Work } from "./route";
 import { COMMIT_WRITE, type Isolation, PRIMARY_POSITION, beginWrite } from "./sql";
 import {
   type ClientTargets,
@@ -30,7 +33,7 @@ import {
   targetsFromOutputs,
   targetsFromOutputsFile,
 } from "./targets";
-import { Telemetry, type TelemetryOptions } from "./telemetry";
+import { ATTRIBUTES, Telemetry, type TelemetryOptions, type TelemetryTargets } from "./telemetry";
 import { type CausalityToken, mergeTokens } from "./token";
 import { Session } from "./session";
 
@@ -41,6 +44,17 @@ export interface ClientOptions extends TelemetryOptions {
   pollIntervalMs?: number;
   /** The bound of `bounded` reads. */
   maxStalenessMs?: number;
+  /**
+   * Read-pool transactions a bounded read opens before the primary serves it: each may land on another replica, so
+   * one replica behind the bound does not send the read to the primary while another is within it.
+   */
+  replicaAttempts?: number;
+  /**
+   * No replica read (eventual, read-your-writes) is served by a replica further behind the writer than this: its
+   * replay position is compared with the writer's, sampled at most this long ago. Analytic reads are exempt (the
+   * OLAP replica falls behind by design); bounded reads have their own bound.
+   */
+  maxReplicaStalenessMs?: number;
   /** How long the read pool may take to connect and answer the check before it counts as unavailable. */
   replicaTimeoutMs?: number;
   /** When the read pool cannot be reached: serve from the primary (counted and traced), or throw. */
@@ -65,6 +79,8 @@ export const DEFAULTS = {
   maxWaitMs: 250,
   pollIntervalMs: 2,
   maxStalenessMs: 1000,
+  replicaAttempts: 3,
+  maxReplicaStalenessMs: 30_000,
   replicaTimeoutMs: 2000,
   onReplicaUnavailable: "primary",
   poolSize: 10,
@@ -107,18 +123,36 @@ export interface WriteResult<T> {
   token: CausalityToken;
 }
 
+/** The pools' addresses for spans (server.address, server.port) and the database (db.namespace). */
+function telemetryTargets(targets: ClientTargets): TelemetryTargets {
+  const server = (target: PoolTarget | undefined) =>
+    target?.config.host ? { host: target.config.host, port: Number(target.config.port ?? 5432) } : undefined;
+  return {
+    // libpq and node-postgres connect to the database named like the user when none is given.
+    database: targets.write.config.database ?? targets.write.config.user ?? "postgres",
+    servers: { primary: server(targets.write), replica: server(targets.read), olap: server(targets.olap) },
+  };
+}
+
 function checkOptions(options: ClientOptions): void {
   for (const key of ["maxWaitMs", "pollIntervalMs", "maxStalenessMs"] as const) {
     const value = options[key];
     if (value !== undefined && !(Number.isFinite(value) && value >= 0))
       throw new ClientConfigError(`client option ${key} = ${String(value)}: use a number ≥ 0`);
   }
+  const ceiling = options.maxReplicaStalenessMs;
+  if (ceiling !== undefined && !(Number.isFinite(ceiling) && ceiling > 0))
+    throw new ClientConfigError(
+      `client option maxReplicaStalenessMs = ${String(ceiling)}: use a number of milliseconds > 0`,
+    );
   for (const key of ["replicaTimeoutMs", "connectionTimeoutMs", "timeoutMs"] as const) {
     checkTimeout(`client option ${key}`, options[key]);
   }
-  const size = options.poolSize;
-  if (size !== undefined && !(Number.isInteger(size) && size >= 1))
-    throw new ClientConfigError(`client option poolSize = ${String(size)}: use a whole number ≥ 1`);
+  for (const key of ["poolSize", "replicaAttempts"] as const) {
+    const value = options[key];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1))
+      throw new ClientConfigError(`client option ${key} = ${String(value)}: use a whole number ≥ 1`);
+  }
   if (options.onReplicaUnavailable !== undefined && !["primary", "error"].includes(options.onReplicaUnavailable)) {
     throw new ClientConfigError(
       `client option onReplicaUnavailable = ${JSON.stringify(options.onReplicaUnavailable)}: use "primary" or "error"`,
@@ -136,6 +170,7 @@ export class ReplicaClient {
   private readonly router: Router;
   private readonly telemetry: Telemetry;
   private readonly positions: PrimaryPositions;
+  private readonly ceilingPositions: PrimaryPositions;
 
   static fromOutputs(outputs: unknown, options: ClientOptions = {}): ReplicaClient {
     return new ReplicaClient(targetsFromOutputs(outputs), options);
@@ -176,13 +211,14 @@ export class ReplicaClient {
       ...(targets.olap ? { olap: open(targets.olap, settings.connectionTimeoutMs) } : {}),
     };
     this.router = new Router(this.pools.write, this.pools.read, this.pools.olap, settings);
-    this.telemetry = new Telemetry({
+    this.telemetry = new Telemetry(telemetryTargets(targets), {
       ...(tracerProvider ? { tracerProvider } : {}),
       ...(meterProvider ? { meterProvider } : {}),
     });
-    this.positions = new PrimaryPositions(
-      async () => (await this.pools.write.pool.query(PRIMARY_POSITION)).rows[0].lsn as string,
-    );
+    const writerPosition = async () => (await this.pools.write.pool.query(PRIMARY_POSITION)).rows[0].lsn as string;
+    // Two samplers: samples spread over the 30 s ceiling would be too coarse for a 1 s bound (positions.ts).
+    this.positions = new PrimaryPositions(writerPosition, settings.maxStalenessMs);
+    this.ceilingPositions = new PrimaryPositions(writerPosition, settings.maxReplicaStalenessMs);
   }
 
   /** Runs `work` in a transaction on the writer and returns its result with the commit's causality token. */
@@ -190,8 +226,8 @@ export class ReplicaClient {
     const given = mergeTokens(options.token);
     const signal = this.signalFor(options);
     return this.telemetry.span(
-      "db.write",
-      { "db.routing.target": "primary", "db.routed_to_primary": true },
+      "write",
+      { [ATTRIBUTES.target]: "primary", [ATTRIBUTES.routedToPrimary]: true },
       async (span) => {
         const conn = await acquire(this.pools.write.pool, signal).catch((error: unknown) => {
           signal?.throwIfAborted();
@@ -222,7 +258,8 @@ export class ReplicaClient {
           );
         }
         this.positions.record(committed.at, committed.lsn);
-        span.setAttribute("db.causality_token", committed.lsn);
+        this.ceilingPositions.record(committed.at, committed.lsn);
+        span.setAttribute(ATTRIBUTES.causalityToken, committed.lsn);
         return { result, token: mergeTokens(given, committed.lsn)! };
       },
     );
@@ -268,7 +305,7 @@ export class ReplicaClient {
     }
     const token = mergeTokens(options.token);
     const signal = this.signalFor(options);
-    return this.telemetry.span("db.read", { "db.consistency": consistency }, async (span) => {
+    return this.telemetry.span("read", { [ATTRIBUTES.consistency]: consistency }, async (span) => {
       const served = await this.route(work, consistency, token, options, signal).catch((error: unknown) => {
         signal?.throwIfAborted();
         throw error;
@@ -291,7 +328,7 @@ export class ReplicaClient {
     }
     const consistency = token === undefined ? "eventual" : "read-your-writes";
     const signal = this.signalFor(options);
-    return this.telemetry.span("db.analytic", { "db.consistency": consistency }, async (span) => {
+    return this.telemetry.span("analytic", { [ATTRIBUTES.consistency]: consistency }, async (span) => {
       const gate = { required: token, waitMs: options.maxWaitMs ?? this.settings.maxWaitMs };
       const served = await this.router.olap(work, gate, signal).catch((error: unknown) => {
         signal?.throwIfAborted();
@@ -324,33 +361,57 @@ export class ReplicaClient {
     options: ReadOptions,
     signal: AbortSignal | undefined,
   ) {
-    switch (consistency) {
-      case "primary":
-        return this.router.primary(work, { waitedMs: 0, attempts: 0, gated: false }, signal);
-      case "eventual":
-        return this.router.replica(work, { required: undefined, waitMs: 0, lagReason: "lag_over_bound" }, signal);
-      case "read-your-writes":
-        return this.router.replica(
-          work,
-          { required: token, waitMs: options.maxWaitMs ?? this.settings.maxWaitMs, lagReason: "wait_timeout" },
-          signal,
-        );
-      case "bounded": {
-        const bound = options.maxStalenessMs ?? this.settings.maxStalenessMs;
-        const position = await abortable(this.positions.requiredFor(bound), signal).catch((error: unknown) => {
-          signal?.throwIfAborted();
-          throw new NoServerError(
-            `bounded read: the writer's position could not be read through ${this.pools.write.label} (${describeError(error)}); no read was made.`,
-            { cause: error },
-          );
-        });
-        return this.router.replica(
-          work,
-          { required: mergeTokens(token, position), waitMs: 0, lagReason: "lag_over_bound" },
-          signal,
-        );
-      }
+    if (consistency === "primary") return this.router.primary(work, { waitedMs: 0, attempts: 0, gated: false }, signal);
+    if (consistency === "bounded") return this.bounded(work, token, options, signal);
+    // Every other replica read stays under the staleness ceiling, proven by the writer's position, not by a lag
+    // figure (a replica whose WAL receiver died reports lag 0).
+    const ceiling = await abortable(this.ceilingPositions.ceilingFor(this.settings.maxReplicaStalenessMs), signal);
+    const withCeiling = <R extends { route: Route }>(served: R): R => ({
+      ...served,
+      route: { ...served.route, ceilingVerified: ceiling.verified },
+    });
+    if (consistency === "eventual" || token === undefined) {
+      const gate = {
+        required: ceiling.lsn,
+        waitMs: consistency === "eventual" ? 0 : (options.maxWaitMs ?? this.settings.maxWaitMs),
+        attempts: this.settings.replicaAttempts,
+        lagReason: "lag_over_ceiling" as const,
+      };
+      return withCeiling(await this.router.replica(work, gate, signal));
     }
+    const gate = {
+      required: mergeTokens(token, ceiling.lsn),
+      waitMs: options.maxWaitMs ?? this.settings.maxWaitMs,
+      attempts: 1,
+      lagReason: "wait_timeout" as const,
+    };
+    return withCeiling(await this.router.replica(work, gate, signal));
+  }
+
+  private async bounded<T>(
+    work: Work<T>,
+    token: string | undefined,
+    options: ReadOptions,
+    signal: AbortSignal | undefined,
+  ): Promise<Served<T>> {
+    const bound = options.maxStalenessMs ?? this.settings.maxStalenessMs;
+    const position = await abortable(this.positions.requiredFor(bound), signal).catch((error: unknown) => {
+      signal?.throwIfAborted();
+      throw new NoServerError(
+        `bounded read: the writer's position could not be read through ${this.pools.write.label} (${describeError(error)}); no read was made.`,
+        { cause: error },
+      );
+    });
+    return this.router.replica(
+      work,
+      {
+        required: mergeTokens(token, position),
+        waitMs: 0,
+        attempts: this.settings.replicaAttempts,
+        lagReason: "lag_over_bound",
+      },
+      signal,
+    );
   }
 }
 

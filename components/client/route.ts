@@ -22,7 +22,12 @@ import { bytesBehind, reached } from "./token";
 
 export type Consistency = "eventual" | "bounded" | "read-your-writes" | "primary";
 export type FallbackReason =
-  "wait_timeout" | "lag_over_bound" | "not_in_recovery" | "no_replay_position" | "replica_unavailable";
+  | "wait_timeout"
+  | "lag_over_bound"
+  | "lag_over_ceiling"
+  | "not_in_recovery"
+  | "no_replay_position"
+  | "replica_unavailable";
 
 export interface Route {
   target: "replica" | "primary" | "olap";
@@ -39,6 +44,11 @@ export interface Route {
   /** Whether a position was required. */
   gated: boolean;
   fallback?: FallbackReason;
+  /**
+   * False when the staleness ceiling could not be checked against the writer (it did not answer): the replica had
+   * replayed at least the writer's last reported position, or nothing was known of it.
+   */
+  ceilingVerified?: boolean;
 }
 
 /** What the caller's function gets: a connection inside the read's (or write's) transaction. */
@@ -68,8 +78,10 @@ export interface Gate {
   /** The position the replica must have replayed; undefined: any replica in recovery. */
   required: string | undefined;
   waitMs: number;
+  /** Read-pool transactions opened, one after another without a pause, before the wait (if any) decides. */
+  attempts: number;
   /** Why the primary serves when no replica reached the position in time. */
-  lagReason: "wait_timeout" | "lag_over_bound";
+  lagReason: "wait_timeout" | "lag_over_bound" | "lag_over_ceiling";
 }
 
 interface ReplicaStatus {
@@ -184,6 +196,7 @@ export class Router {
         };
       }
       await this.abandon(conn);
+      if (attempts < gate.attempts) continue; // the next transaction may land on another replica
       const passedOver = {
         bytesBehind: bytesBehind(status.replay_lsn, gate.required),
         ...(lagMs !== undefined ? { lagMs } : {}),
@@ -234,7 +247,11 @@ export class Router {
    * (max_standby_streaming_delay = -1), so when the wait is over the read fails with OlapBehindError instead of
    * moving elsewhere.
    */
-  async olap<T>(work: Work<T>, gate: Omit<Gate, "lagReason">, signal: AbortSignal | undefined): Promise<Served<T>> {
+  async olap<T>(
+    work: Work<T>,
+    gate: Omit<Gate, "lagReason" | "attempts">,
+    signal: AbortSignal | undefined,
+  ): Promise<Served<T>> {
     if (!this.olapPool) throw new Error("no OLAP pool"); // the client checks first, with a clear message
     const started = performance.now();
     const pool = this.olapPool;

@@ -9,6 +9,7 @@ import { type ReplicaClient, type Route, WrongServerError, parseToken } from "pg
 import {
   clientWith,
   closeClients,
+  closedPort,
   pauseReplay,
   readAll,
   readVersion,
@@ -178,11 +179,47 @@ describe.skipIf(external).sequential("with one replica's replay paused", () => {
       return read.route.target === "replica" ? read : undefined;
     });
     expect(served.result).toBe(1);
-    const pooled = clientWith({ maxStalenessMs: 200 });
-    for (let i = 0; i < 30; i++)
-      expect((await pooled.read((tx) => tx.query("SELECT 1"), { consistency: "bounded" })).route.server).not.toBe(
-        paused.name,
-      );
+    // Through the read pool, which spreads transactions over both replicas: a read that meets the paused one first
+    // tries again (replicaAttempts, default 3) and the current replica serves it; the primary only when every
+    // attempt met the paused one. With one attempt (as before) the first replica behind sent the read to the primary.
+    const boundedReads = async (options: { replicaAttempts?: number }): Promise<Route[]> => {
+      const db = clientWith({ maxStalenessMs: 200, ...options });
+      const routes: Route[] = [];
+      for (let i = 0; i < 100; i++)
+        routes.push((await db.read((tx) => tx.query("SELECT 1"), { consistency: "bounded" })).route);
+      return routes;
+    };
+    const routes = await boundedReads({});
+    const single = await boundedReads({ replicaAttempts: 1 });
+    const onReplicas = (list: Route[]) => list.filter((r) => r.target === "replica").length;
+    expect([...routes, ...single].map((r) => r.server)).not.toContain(paused.name);
+    expect(routes.every((r) => r.attempts <= 3)).toBe(true);
+    // Here 100 of 100 with three attempts against 49–50 with one (the pool alternates its server connections).
+    expect(onReplicas(routes)).toBeGreaterThanOrEqual(60);
+    expect(onReplicas(routes)).toBeGreaterThan(onReplicas(single));
+    expect(single.every((r) => r.attempts === 1)).toBe(true);
+  });
+
+  it("keeps eventual and token-less reads under the staleness ceiling: a replica further behind the writer serves none", async () => {
+    const capped = clientWith({ maxReplicaStalenessMs: 300, maxWaitMs: 50 }, { read: endpointOf(paused) });
+    await capped.write((tx) => writeVersion(tx, table, "ceiling", 1));
+    // Past the ceiling: the paused replica now misses a write older than 300 ms, and says so by its position only
+    // (its lag figure is no help: replay paused, or a dead WAL receiver, it reports what it has).
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    for (const consistency of ["eventual", "read-your-writes"] as const) {
+      const read = await capped.read((tx) => readVersion(tx, table, "ceiling"), { consistency });
+      expect(read.result).toBe(1);
+      expect(read.route).toMatchObject({ target: "primary", fallback: "lag_over_ceiling", ceilingVerified: true });
+    }
+  });
+
+  it("keeps serving replica reads while the writer cannot be asked, saying the ceiling is unverified", async () => {
+    const writerDown = clientWith(
+      { maxReplicaStalenessMs: 300 },
+      { read: endpointOf(healthy), write: await closedPort() },
+    );
+    const read = await writerDown.read((tx) => tx.query("SELECT 1"), { consistency: "eventual" });
+    expect(read.route).toMatchObject({ target: "replica", server: healthy.name, ceilingVerified: false });
   });
 
   it("goes back to the replica once replay resumes", async () => {

@@ -6,13 +6,14 @@
  * are skipped with STACK_OUTPUTS.
  */
 import { execFile } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type DataPoint, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { type DataPoint, type Histogram, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  ATTRIBUTES,
   METRICS,
   NoServerError,
   ReplicaClient,
@@ -22,7 +23,15 @@ import {
   parseToken,
 } from "pg-read-replicas/client";
 import { WRITER_POSITION } from "../../components/client/sql";
-import { clientWith, closeClients, readVersion, replayed, versionedTable, writeVersion } from "./clientSupport";
+import {
+  clientWith,
+  closeClients,
+  closedPort,
+  readVersion,
+  replayed,
+  versionedTable,
+  writeVersion,
+} from "./clientSupport";
 import { endpointOf, eventually, external, oltpReaders, outputs, runner, sql, stateDir } from "./support";
 
 class TestReader extends MetricReader {
@@ -40,13 +49,14 @@ async function counted(reader: TestReader, name: string, match: Record<string, s
     .reduce((sum, p) => sum + Number(p.value), 0);
 }
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<{ host: string; port: number }> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return { host: "127.0.0.1", port };
+/** How many values a histogram recorded on points whose attributes include `match`. */
+async function histogramCount(reader: TestReader, name: string, match: Record<string, string>): Promise<number> {
+  const { resourceMetrics } = await reader.collect();
+  const metrics = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).filter((m) => m.descriptor.name === name);
+  const points = metrics.flatMap((m) => m.dataPoints as DataPoint<Histogram>[]);
+  return points
+    .filter((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v))
+    .reduce((sum, p) => sum + p.value.count, 0);
 }
 
 let table: string;
@@ -78,7 +88,7 @@ describe("bad input: refused clearly, no stale read", () => {
     const read = await db.read((tx) => readVersion(tx, table, "no-replica"), { token });
     expect(read.result).toBe(7);
     expect(read.route).toMatchObject({ target: "primary", fallback: "replica_unavailable" });
-    expect(await counted(reader, METRICS.fallbacks, { "db.routing.fallback_reason": "replica_unavailable" })).toBe(1);
+    expect(await counted(reader, METRICS.fallbacks, { [ATTRIBUTES.fallbackReason]: "replica_unavailable" })).toBe(1);
     const strict = clientWith({ onReplicaUnavailable: "error" }, { read: unreachable });
     await expect(strict.read((tx) => readVersion(tx, table, "no-replica"), { token })).rejects.toThrow(
       ReplicaUnavailableError,
@@ -117,7 +127,7 @@ describe("bad input: refused clearly, no stale read", () => {
 });
 
 describe("telemetry", () => {
-  it("tags each read's span with where it went and why, and counts decisions and fallbacks", async () => {
+  it("traces each call as OpenTelemetry's database conventions ask, with where it went and why, and counts decisions", async () => {
     const spans = new InMemorySpanExporter();
     const reader = new TestReader();
     const telemetry = {
@@ -130,40 +140,71 @@ describe("telemetry", () => {
     await db.read((tx) => readVersion(tx, table, "traced"), { consistency: "primary", token });
     const onWriter = clientWith(telemetry, { read: outputs.writer });
     await onWriter.read((tx) => readVersion(tx, table, "traced"), { token });
+    await expect(db.write((tx) => tx.query("SELECT 1/0"))).rejects.toThrow(/division by zero/);
 
     const finished = spans.getFinishedSpans();
-    expect(finished.map((s) => s.name)).toEqual(["db.write", "db.read", "db.read", "db.read"]);
-    const [write, eventual, primary, fallback] = finished.map((s) => s.attributes);
+    const database = outputs.database;
+    expect(finished.map((s) => s.name)).toEqual([
+      `write ${database}`,
+      `read ${database}`,
+      `read ${database}`,
+      `read ${database}`,
+      `write ${database}`,
+    ]);
+    expect(finished.every((s) => s.kind === SpanKind.CLIENT)).toBe(true);
+    const [write, eventual, primary, fallback, failed] = finished.map((s) => s.attributes);
+    // The conventions' own attributes: the system, the database, the call, and the pool it ran on.
+    for (const attributes of [write, eventual, primary, fallback, failed])
+      expect(attributes).toMatchObject({ "db.system.name": "postgresql", "db.namespace": database });
     expect(write).toMatchObject({
-      "db.system.name": "postgresql",
-      "db.causality_token": token,
-      "db.routed_to_primary": true,
+      "db.operation.name": "write",
+      "server.address": outputs.pools.write.host,
+      "server.port": outputs.pools.write.port,
+      [ATTRIBUTES.causalityToken]: token,
+      [ATTRIBUTES.routedToPrimary]: true,
     });
     expect(eventual).toMatchObject({
-      "db.consistency": "eventual",
-      "db.routed_to_primary": false,
-      "db.routing.target": "replica",
+      "db.operation.name": "read",
+      "server.address": outputs.pools.read.host,
+      "server.port": outputs.pools.read.port,
+      [ATTRIBUTES.consistency]: "eventual",
+      [ATTRIBUTES.routedToPrimary]: false,
+      [ATTRIBUTES.target]: "replica",
     });
-    expect(typeof eventual!["db.replica_target"]).toBe("string");
-    expect(eventual!["db.lag_at_route_time"]).toBeGreaterThanOrEqual(0);
-    if (!external) expect(oltpReaders().map((r) => r.name)).toContain(eventual!["db.replica_target"]);
-    expect(primary).toMatchObject({ "db.consistency": "primary", "db.routed_to_primary": true });
-    expect(primary!["db.routing.fallback_reason"]).toBeUndefined();
+    expect(typeof eventual![ATTRIBUTES.server]).toBe("string");
+    expect(eventual![ATTRIBUTES.lagMs]).toBeGreaterThanOrEqual(0);
+    if (!external) expect(oltpReaders().map((r) => r.name)).toContain(eventual![ATTRIBUTES.server]);
+    expect(primary).toMatchObject({
+      [ATTRIBUTES.consistency]: "primary",
+      [ATTRIBUTES.routedToPrimary]: true,
+      "server.address": outputs.pools.write.host,
+      "server.port": outputs.pools.write.port,
+    });
+    expect(primary![ATTRIBUTES.fallbackReason]).toBeUndefined();
     expect(fallback).toMatchObject({
-      "db.consistency": "read-your-writes",
-      "db.routed_to_primary": true,
-      "db.routing.fallback_reason": "not_in_recovery",
+      [ATTRIBUTES.consistency]: "read-your-writes",
+      [ATTRIBUTES.routedToPrimary]: true,
+      [ATTRIBUTES.fallbackReason]: "not_in_recovery",
     });
+    // A failed call: the SQLSTATE as error.type and db.response.status_code, and an error status.
+    expect(failed).toMatchObject({ "error.type": "22012", "db.response.status_code": "22012" });
+    expect(finished[4]!.status.code).toBe(SpanStatusCode.ERROR);
+    // Nothing of the product's own in the reserved db.* namespace.
+    const reserved = new Set(["db.system.name", "db.namespace", "db.operation.name", "db.response.status_code"]);
+    for (const span of finished)
+      expect(Object.keys(span.attributes).filter((k) => k.startsWith("db.") && !reserved.has(k))).toEqual([]);
 
-    expect(await counted(reader, METRICS.decisions, { "db.routing.target": "replica" })).toBe(1);
-    expect(await counted(reader, METRICS.decisions, { "db.routing.target": "primary" })).toBe(2);
+    expect(await counted(reader, METRICS.decisions, { [ATTRIBUTES.target]: "replica" })).toBe(1);
+    expect(await counted(reader, METRICS.decisions, { [ATTRIBUTES.target]: "primary" })).toBe(2);
     expect(await counted(reader, METRICS.fallbacks, {})).toBe(1);
     expect(
       await counted(reader, METRICS.fallbacks, {
-        "db.routing.fallback_reason": "not_in_recovery",
-        "db.consistency": "read-your-writes",
+        [ATTRIBUTES.fallbackReason]: "not_in_recovery",
+        [ATTRIBUTES.consistency]: "read-your-writes",
       }),
     ).toBe(1);
+    // Lag at routing time, as a histogram: the eventual read's replica and the writer passed over (lag unknown there).
+    expect(await histogramCount(reader, METRICS.replicaLag, { [ATTRIBUTES.target]: "replica" })).toBe(1);
   });
 });
 

@@ -2,6 +2,7 @@
  * Helpers for the routing client's tests: clients on the stack's pools or on one server, versioned rows, replay paused.
  */
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
 import {
   type ClientOptions,
   type ClientTargets,
@@ -79,4 +80,13 @@ export async function resumeReplay(name: string): Promise<void> {
 export async function replayed(reader: Endpoint): Promise<string> {
   const [row] = await sql<{ lsn: string }>(reader, "SELECT pg_last_wal_replay_lsn()::text AS lsn");
   return row!.lsn;
+}
+
+/** A loopback port nothing listens on. */
+export async function closedPort(): Promise<{ host: string; port: number }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return { host: "127.0.0.1", port };
 }

@@ -3,6 +3,7 @@
  * bounded-read sampler.
  */
 import { execFileSync } from "node:child_process";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   ClientConfigError,
@@ -119,6 +120,9 @@ describe("configuration refused with the reason", () => {
 
   it("refuses nonsense options", () => {
     expect(() => ReplicaClient.fromOutputs(outputs, { maxWaitMs: -1 })).toThrow(/maxWaitMs = -1: use a number ≥ 0/);
+    expect(() => ReplicaClient.fromOutputs(outputs, { replicaAttempts: 0 })).toThrow(
+      /replicaAttempts = 0: use a whole number ≥ 1/,
+    );
     expect(() => ReplicaClient.fromOutputs(outputs, { onReplicaUnavailable: "maybe" as never })).toThrow(
       /onReplicaUnavailable/,
     );
@@ -135,6 +139,7 @@ describe("the writer's position for bounded reads", () => {
         asked++;
         return `0/${(position += 0x100).toString(16)}`;
       },
+      1000,
       () => now,
     );
     const [a, b] = await Promise.all([positions.requiredFor(1000), positions.requiredFor(1000)]);
@@ -150,5 +155,76 @@ describe("the writer's position for bounded reads", () => {
     now += 1200;
     expect(await positions.requiredFor(1000)).toBe("0/400");
     expect(asked).toBe(3);
+  });
+
+  it("holds a busy client's bound near what it asks for: at 1,000 writes/s, a 1 s bound is not enforced as 31 ms", async () => {
+    let now = 0;
+    const positions = new PrimaryPositions(
+      () => Promise.reject(new Error("no query: the writes are the samples")),
+      1000,
+      () => now,
+    );
+    for (; now <= 3000; now++) positions.record(now, `0/${(0x1000 + now).toString(16)}`);
+    now = 3000;
+    const required = parseInt((await positions.requiredFor(1000)).split("/")[1]!, 16) - 0x1000;
+    // The sample used is at most horizon/64 (~16 ms) younger than the bound: the replica may be ~984 ms behind.
+    expect(now - required).toBeLessThanOrEqual(1000);
+    expect(now - required).toBeGreaterThanOrEqual(1000 - 1000 / 64 - 1);
+    expect(positions.size).toBeLessThanOrEqual(128);
+  });
+
+  it("only ever asks for a real sample inside the bound, and none much younger than the oldest one there (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 2, maxLength: 400 }),
+        fc.integer({ min: 100, max: 2000 }),
+        fc.integer({ min: 20, max: 2000 }),
+        async (gaps, horizon, boundWanted) => {
+          const bound = Math.min(boundWanted, horizon);
+          let now = 0;
+          const positions = new PrimaryPositions(
+            () => Promise.resolve("FF/0"),
+            horizon,
+            () => now,
+          );
+          const recorded: number[] = [];
+          for (const gap of gaps) {
+            now += gap;
+            recorded.push(now);
+            positions.record(now, `0/${now.toString(16)}`);
+          }
+          now += Math.floor(bound / 2); // the newest sample still counts: no new query
+          const inside = recorded.filter((at) => at >= now - bound);
+          const required = await positions.requiredFor(bound);
+          if (inside.length === 0) return; // the newest is older than the bound: a new sample was taken
+          const at = parseInt(required.split("/")[1]!, 16);
+          expect(recorded).toContain(at); // a real sample: the writer was there
+          expect(at).toBeGreaterThanOrEqual(now - bound); // it proves the bound
+          expect(at - inside[0]!).toBeLessThanOrEqual(horizon / 64 + Math.max(...gaps)); // and asks little more
+        },
+      ),
+    );
+  });
+
+  it("keeps the ceiling when the writer cannot be asked: its last reported position, said to be unverified", async () => {
+    let now = 0;
+    let writerUp = true;
+    const positions = new PrimaryPositions(
+      () => (writerUp ? Promise.resolve("0/100") : Promise.reject(new Error("connect ECONNREFUSED"))),
+      30_000,
+      () => now,
+    );
+    expect(await positions.ceilingFor(30_000)).toEqual({ lsn: "0/100", verified: true });
+    writerUp = false;
+    now += 20_000; // past half the ceiling: a new sample is wanted, but the one inside the ceiling still proves it
+    expect(await positions.ceilingFor(30_000)).toEqual({ lsn: "0/100", verified: true });
+    now += 20_000; // nothing inside the ceiling: the last position known is required, unverified
+    expect(await positions.ceilingFor(30_000)).toEqual({ lsn: "0/100", verified: false });
+    const neverAnswered = new PrimaryPositions(
+      () => Promise.reject(new Error("down")),
+      30_000,
+      () => now,
+    );
+    expect(await neverAnswered.ceilingFor(30_000)).toEqual({ lsn: undefined, verified: false });
   });
 });
