@@ -6,7 +6,7 @@
  * older than this session saw it before went back in time (monotonic reads broken). Four ways to route the same reads:
  *
  *   gate       the client: sessions, read-your-writes by LSN through the pools
- *   sticky-5s  the seeds' window: 5 s after a session's write its reads go to the primary
+ *   sticky-5s  the seeds' window (the client's windowSession): 5 s after a session's write its reads go to the primary
  *   primary    every read through the write pool
  *   unchecked  every read through the read pool, no check (what a plain read/write split does)
  */
@@ -100,16 +100,14 @@ export class Routes {
         };
       }
       case "sticky-5s": {
-        let lastWrite = -Infinity;
+        // The client's own window mode (windowSession.ts), as a caller without a token would use it.
+        const session = this.client.windowSession({ primaryAfterWriteMs: STICKY_WINDOW_MS });
         return {
-          write: async (id, version) => {
-            await plainWrite(id, version);
-            lastWrite = performance.now();
+          write: async (id, version) => void (await session.write((tx) => tx.query(UPSERT(table), [id, version]))),
+          read: async (id) => {
+            const { result, route } = await session.read((tx) => tx.query(SELECT(table), [id]));
+            return { version: result.rows[0]?.version, replica: route.target === "replica" };
           },
-          read: (id) =>
-            performance.now() - lastWrite < STICKY_WINDOW_MS
-              ? plainRead(this.write, id, false)
-              : plainRead(this.read, id, true),
         };
       }
       case "primary":

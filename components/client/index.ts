@@ -17,6 +17,7 @@ export {
   type WriteResult,
 } from "./replicaClient";
 export { Session } from "./session";
+export { WindowSession, type WindowSessionOptions } from "./windowSession";
 export type { Consistency, FallbackReason, Queryable, Route, Work } from "./route";
 export type { Isolation } from "./sql";
 export { type CausalityToken, TokenError, mergeTokens, normalizeToken, parseToken, formatLsn } from "./token";

@@ -36,6 +36,7 @@ import {
 import { ATTRIBUTES, Telemetry, type TelemetryOptions, type TelemetryTargets } from "./telemetry";
 import { type CausalityToken, mergeTokens } from "./token";
 import { Session } from "./session";
+import { WindowSession, type WindowSessionOptions } from "./windowSession";
 
 export interface ClientOptions extends TelemetryOptions {
   /** How long a read-your-writes read waits for a replica to reach its token before the primary serves it. */
@@ -342,6 +343,11 @@ export class ReplicaClient {
   /** A session: its token follows every write and read, so its reads see its writes and never go back in time. */
   session(token?: string | null): Session {
     return new Session(this, token);
+  }
+
+  /** For callers that cannot carry a token: reads go to the primary for a while after each write (windowSession.ts). */
+  windowSession(options: WindowSessionOptions): WindowSession {
+    return new WindowSession(this, options);
   }
 
   async close(): Promise<void> {

@@ -222,6 +222,24 @@ describe.skipIf(external).sequential("with one replica's replay paused", () => {
     expect(read.route).toMatchObject({ target: "replica", server: healthy.name, ceilingVerified: false });
   });
 
+  it("routes a token-less window session to the primary for its window after a write, then to replicas", async () => {
+    const db = clientWith({}, { read: endpointOf(healthy) });
+    const session = db.windowSession({ primaryAfterWriteMs: 400 });
+    const before = await session.read((tx) => readVersion(tx, table, "window"));
+    expect(before.route.target).toBe("replica"); // no write yet: any replica
+    await session.write((tx) => writeVersion(tx, table, "window", 1));
+    const inWindow = await session.read((tx) => readVersion(tx, table, "window"));
+    expect(inWindow).toMatchObject({ result: 1, route: { target: "primary" } });
+    // Another instance, given only the time of the write (a cookie), keeps the window.
+    const elsewhere = db.windowSession({ primaryAfterWriteMs: 400, lastWriteAt: session.lastWriteAt });
+    expect((await elsewhere.read((tx) => readVersion(tx, table, "window"))).route.target).toBe("primary");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // After the window a replica serves (one that has the write here; a replica further behind than the window but
+    // within the staleness ceiling would serve a stale row: the window's weakness, which a token does not have).
+    const after = await session.read((tx) => readVersion(tx, table, "window"));
+    expect(after).toMatchObject({ result: 1, route: { target: "replica", server: healthy.name } });
+  });
+
   it("goes back to the replica once replay resumes", async () => {
     const db = clientWith({ maxWaitMs: 2000 }, { read: endpointOf(paused) });
     const before = await replayed(endpointOf(paused));

@@ -120,6 +120,12 @@ describe("configuration refused with the reason", () => {
 
   it("refuses nonsense options", () => {
     expect(() => ReplicaClient.fromOutputs(outputs, { maxWaitMs: -1 })).toThrow(/maxWaitMs = -1: use a number ≥ 0/);
+    const db = ReplicaClient.fromOutputs(outputs);
+    expect(() => db.windowSession({ primaryAfterWriteMs: 0 })).toThrow(/primaryAfterWriteMs = 0: use a number/);
+    expect(() => db.windowSession({ primaryAfterWriteMs: 5000, lastWriteAt: Number.NaN })).toThrow(
+      /lastWriteAt = NaN: use the epoch milliseconds/,
+    );
+    void db.close();
     expect(() => ReplicaClient.fromOutputs(outputs, { replicaAttempts: 0 })).toThrow(
       /replicaAttempts = 0: use a whole number ≥ 1/,
     );
