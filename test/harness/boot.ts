@@ -147,6 +147,7 @@ async function boot(
     identity: postgresIdentity(),
     clusterDomain: clusterDomainOf(config),
   });
+  harness.startControllers();
   return {
     harness,
     net,

@@ -5,6 +5,7 @@
  * and load balancer names in every pod's hosts file.
  */
 import { mkdirSync } from "node:fs";
+import { createConnection } from "node:net";
 import { join } from "node:path";
 import { DEPLOYMENT_ROLLOUT } from "../../components/facts/kubernetes";
 import { serviceHost } from "../../components/kubernetes/conventions";
@@ -30,6 +31,25 @@ export interface ClusterOptions {
   clusterDomain: string;
 }
 
+/** Whether a TCP handshake with address:port completes within 3 s. */
+function tcpConnect(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port, timeout: 3000 });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve("completes");
+    });
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve("times out after 3 s");
+    });
+    socket.once("error", (error) => resolve(`fails: ${error.message}`));
+  });
+}
+
+/** The pods' readinessProbe periodSeconds (databasePod.ts, pgbouncer.ts): how often endpoints follow readiness. */
+const PROBE_PERIOD_MS = 5000;
+
 function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
   const entries = Object.entries(selector);
   return entries.length > 0 && entries.every(([key, value]) => labels[key] === value);
@@ -42,6 +62,11 @@ export class Harness {
   /** Pods the API server no longer has, whose processes may still run behind a partition: no endpoints, no names. */
   readonly deleted = new Set<string>();
   private readonly vips = new Map<string, string>();
+  /** Deployment pods in a rolling restart: the old pod keeps the Service's endpoint until the new one is Ready. */
+  private readonly rolling = new Set<string>();
+  /** One sync at a time: a test's and the periodic one take turns. */
+  private syncing: Promise<void> = Promise.resolve();
+  private periodic: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ClusterOptions) {
     options.clusters.forEach((objects, cluster) => {
@@ -49,6 +74,31 @@ export class Harness {
         if (service.clusterIP !== "None") this.vips.set(`${cluster}/${service.name}`, options.net.allocateVip(cluster));
       }
     });
+  }
+
+  /**
+   * The kubelet's readiness probes, the endpoints controller and kube-proxy do not wait for a test to ask: a pod
+   * that turns Ready (a follower whose WAL receiver reconnected after a failover) joins its Services' endpoints
+   * within a probe period, and one that turns unready leaves them. Without this, a Service left with no endpoints
+   * at a test's last sync stayed so (stop 33's CI: the read pool's logins waited out client_login_timeout with
+   * "server down" while every replica had long been Ready again).
+   */
+  startControllers(periodMs = PROBE_PERIOD_MS): void {
+    this.stopControllers();
+    let busy = false;
+    this.periodic = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      this.sync()
+        .catch(() => undefined) // the next tick tries again; a test's own sync reports its errors
+        .finally(() => (busy = false));
+    }, periodMs);
+    this.periodic.unref();
+  }
+
+  stopControllers(): void {
+    if (this.periodic) clearInterval(this.periodic);
+    this.periodic = undefined;
   }
 
   cluster(region: string): number {
@@ -230,10 +280,17 @@ export class Harness {
       const grace =
         entry.workload.template.spec.terminationGracePeriodSeconds ??
         DEPLOYMENT_ROLLOUT.defaultGracePeriodSeconds.value;
-      await entry.pod.retire(grace * 1000);
-      // No sync meanwhile: the Service keeps its endpoint (the new pod would be Ready before the old one left it).
-      entry.pod.recreated();
-      await entry.pod.start();
+      // The Service keeps the endpoint meanwhile: the old pod would leave it only once the new one is Ready.
+      this.rolling.add(name);
+      try {
+        await entry.pod.retire(grace * 1000);
+        entry.pod.recreated();
+        await entry.pod.start();
+        await this.waitReady(name, timeoutMs);
+      } finally {
+        this.rolling.delete(name);
+      }
+      return;
     }
     await this.waitReady(name, timeoutMs);
   }
@@ -251,7 +308,16 @@ export class Harness {
   }
 
   /** Readiness of every pod, then Service endpoints and names, as the endpoints controller and kube-proxy would. */
-  async sync(): Promise<void> {
+  sync(): Promise<void> {
+    const next = this.syncing.then(
+      () => this.syncOnce(),
+      () => this.syncOnce(),
+    );
+    this.syncing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async syncOnce(): Promise<void> {
     for (const [name, entry] of this.pods)
       entry.ready = entry.workload.kind !== "Job" && !this.notReady.has(name) && (await entry.pod.ready());
     const rules: Array<{ vip: string; port: number; backends: Backend[] }> = [];
@@ -270,7 +336,7 @@ export class Harness {
     return [...this.pods.values()]
       .filter((e) => e.cluster === cluster && e.workload.kind !== "Job" && matches(service.selector, e.pod.labels))
       .filter((e) => !this.deleted.has(e.pod.name))
-      .filter((e) => e.ready || (service.publishNotReadyAddresses && e.pod.running()))
+      .filter((e) => e.ready || this.rolling.has(e.pod.name) || (service.publishNotReadyAddresses && e.pod.running()))
       .map((e) => {
         const ports = e.workload.template.spec.containers.flatMap((c) => c.ports ?? []);
         const port =
@@ -333,7 +399,47 @@ export class Harness {
     return changed;
   }
 
+  /**
+   * What a client of a Service meets now, for a failure's message: kube-proxy's rules, a TCP connect to the Service
+   * address and to each selected pod, and each pod's readiness (at the last sync and now), sockets and log.
+   */
+  async explainService(
+    cluster: number,
+    name: string,
+    commands: (podPort: number) => string[][] = () => [],
+  ): Promise<string> {
+    const service = this.objects(cluster).services.find((s) => s.name === name);
+    if (!service) return `no Service ${name}`;
+    const [port] = service.ports;
+    if (!port) return `Service ${name} has no port`;
+    const vip = this.serviceAddress(cluster, name);
+    const lines = [
+      `Service ${name} ${vip}:${port.port} selector ${JSON.stringify(service.selector)}: TCP connect ${await tcpConnect(vip, port.port)}`,
+      await this.options.net.rules(),
+    ];
+    for (const [podName, entry] of this.pods) {
+      if (entry.cluster !== cluster || !matches(service.selector, entry.pod.labels)) continue;
+      const podPort =
+        typeof port.targetPort === "number"
+          ? port.targetPort
+          : (entry.workload.template.spec.containers
+              .flatMap((c) => c.ports ?? [])
+              .find((p) => p.name === port.targetPort)?.containerPort ?? port.port);
+      lines.push(
+        `pod ${podName} ${entry.pod.address}:${podPort}: running ${entry.pod.running()}, ready at the last sync ${entry.ready}, ready now ${await entry.pod.ready()}, deleted ${this.deleted.has(podName)}; TCP connect ${await tcpConnect(entry.pod.address, podPort)}`,
+        await this.options.net.sockets(entry.pod.netNamespace),
+      );
+      for (const command of commands(podPort)) {
+        const result = await entry.pod.exec(command, 15_000).catch((e: Error) => ({ code: -1, output: e.message }));
+        lines.push(`$ ${command.join(" ")} (exit ${result.code})\n${result.output}`);
+      }
+      lines.push(`its log:\n${entry.pod.tail(25)}`);
+    }
+    return lines.join("\n");
+  }
+
   async stopAll(): Promise<void> {
+    this.stopControllers();
     for (const entry of [...this.pods.values()].reverse()) await entry.pod.stop(30_000);
   }
 }

@@ -139,6 +139,18 @@ export class HarnessNet {
     });
   }
 
+  /** kube-proxy's rules as the hub holds them now (for a failure's message). */
+  async rules(): Promise<string> {
+    return sh("ip", ["netns", "exec", this.hub, "nft", "list", "table", "ip", "harness"]).catch(
+      (e: Error) => e.message,
+    );
+  }
+
+  /** The TCP sockets in a pod's network namespace, with their processes (for a failure's message). */
+  async sockets(namespace: string): Promise<string> {
+    return sh("ip", ["netns", "exec", namespace, "ss", "-tanp"]).catch((e: Error) => e.message);
+  }
+
   async destroy(): Promise<void> {
     // The host's end first: deleting a veth end deletes its peer at once, while a deleted namespace's devices go
     // in the kernel's asynchronous cleanup (a check right after the tests could still see the host's end).

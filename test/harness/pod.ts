@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import {
   chownSync,
   chmodSync,
+  appendFileSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -76,6 +77,7 @@ export class Pod {
   private sidecars: ChildProcess[] = [];
   /** Containers of this pod's previous incarnation still terminating (retire): killed at the latest by stop(). */
   private retired: ChildProcess[] = [];
+  private execs = 0;
   readonly log: string;
 
   constructor(readonly options: PodOptions) {
@@ -92,6 +94,10 @@ export class Pod {
 
   /** Labels set on the running pod (kubectl label); a pod created again starts from its template's. */
   private setLabels: Record<string, string> = {};
+
+  get netNamespace(): string {
+    return this.options.net.namespace;
+  }
 
   get labels(): Record<string, string> {
     return {
@@ -326,16 +332,17 @@ export class Pod {
   /** Runs a command in the main container's context (probes, hooks, kubectl exec); its output goes to exec.log. */
   async exec(command: string[], timeoutMs = 600_000, stopWhen?: Promise<unknown>): Promise<ExecResult> {
     const [container] = this.options.template.spec.containers;
-    const log = join(this.options.dir, "exec.log");
-    const before = existsSync(log) ? readFileSync(log, "utf8").length : 0;
-    const code = await this.runToEnd(container!, command, timeoutMs, log, stopWhen);
-    return {
-      code,
-      output: readFileSync(log, "utf8")
-        .slice(before)
-        .replace(/^--- .*\n/, "")
-        .trim(),
-    };
+    // Its own file: probes run beside a test's commands (Harness.startControllers), and a shared log read back by
+    // offset mixed one's output into another's. Kept afterwards in exec.log.
+    const own = join(this.options.dir, `exec-${++this.execs}.log`);
+    try {
+      const code = await this.runToEnd(container!, command, timeoutMs, own, stopWhen);
+      const text = readFileSync(own, "utf8");
+      appendFileSync(join(this.options.dir, "exec.log"), text);
+      return { code, output: text.replace(/^--- .*\n/, "").trim() };
+    } finally {
+      rmSync(own, { force: true });
+    }
   }
 
   /** psql as the superuser over the server's socket, in the postgres container (like kubectl exec); one -c each. */
