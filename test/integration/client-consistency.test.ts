@@ -179,9 +179,10 @@ describe.skipIf(external).sequential("with one replica's replay paused", () => {
       return read.route.target === "replica" ? read : undefined;
     });
     expect(served.result).toBe(1);
-    // Through the read pool, which spreads transactions over both replicas: a read that meets the paused one first
-    // tries again (replicaAttempts, default 3) and the current replica serves it; the primary only when every
-    // attempt met the paused one. With one attempt (as before) the first replica behind sent the read to the primary.
+    // Through the read pool: a read that meets the paused replica first tries again (replicaAttempts, default 3) and
+    // the current replica serves it; the primary only when every attempt met the paused one. How often the pool hands
+    // out the paused replica is PgBouncer's and the read pool controller's (which drops a replica it finds too far
+    // behind), so the comparison with one attempt is test/unit/clientRouting.test.ts's, on scripted servers.
     const boundedReads = async (options: { replicaAttempts?: number }): Promise<Route[]> => {
       const db = clientWith({ maxStalenessMs: 200, ...options });
       const routes: Route[] = [];
@@ -194,9 +195,7 @@ describe.skipIf(external).sequential("with one replica's replay paused", () => {
     const onReplicas = (list: Route[]) => list.filter((r) => r.target === "replica").length;
     expect([...routes, ...single].map((r) => r.server)).not.toContain(paused.name);
     expect(routes.every((r) => r.attempts <= 3)).toBe(true);
-    // Here 100 of 100 with three attempts against 49–50 with one (the pool alternates its server connections).
     expect(onReplicas(routes)).toBeGreaterThanOrEqual(60);
-    expect(onReplicas(routes)).toBeGreaterThan(onReplicas(single));
     expect(single.every((r) => r.attempts === 1)).toBe(true);
   });
 
