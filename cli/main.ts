@@ -23,6 +23,7 @@ import { checkRestoreSource } from "../components/aurora/check/checkRestore";
 import { auroraAppRole } from "./auroraAppRole";
 import { readStackConfig } from "../components/config/stackFile";
 import { LocalError, LocalRunner, type PreparedChange, type Step } from "../components/local/runner";
+import { timedSteps, timingsText } from "../components/local/stepTimings";
 import { changePlanText } from "./changePlanText";
 import { collectStatus } from "../components/local/status";
 import { topologyFromJson } from "../components/topology/fromJson";
@@ -75,10 +76,10 @@ function stackArgs(options: StackOptions): string {
   ].join(" ");
 }
 
-/** Progress on stderr, so stdout stays clean for --json. */
-async function runWithProgress(runner: LocalRunner, steps: Step[]): Promise<void> {
+/** Progress on stderr, so stdout stays clean for --json; with `timings`, each step's duration after them. */
+async function runWithProgress(runner: LocalRunner, steps: Step[], timings = false): Promise<void> {
   const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
-  await runner.runSteps(steps, async (step) => {
+  const timed = timedSteps(async (step) => {
     const list = new Listr([{ title: step.title, task: step.run }], {
       renderer: "default",
       fallbackRenderer: "simple",
@@ -89,10 +90,22 @@ async function runWithProgress(runner: LocalRunner, steps: Step[]): Promise<void
     });
     await list.run();
   });
+  try {
+    await runner.runSteps(steps, timed.onStep);
+  } finally {
+    if (timings) stderr(`local up, step by step:\n${timingsText(timed.timings)}`);
+  }
 }
 
 async function localUp(
-  options: StackOptions & { outputs?: string; json?: boolean; install: boolean; fromEnv?: boolean; dryRun?: boolean },
+  options: StackOptions & {
+    outputs?: string;
+    json?: boolean;
+    install: boolean;
+    fromEnv?: boolean;
+    dryRun?: boolean;
+    timings?: boolean;
+  },
 ): Promise<void> {
   const topology = loadTopology(options);
   const runner = runnerFor(options);
@@ -106,7 +119,7 @@ async function localUp(
   // Planning checks the backend, any existing state and what this machine lacks before anything is installed or
   // started.
   const plan = runner.planUp(topology, { install: options.install, ...(change ? { change } : {}) });
-  await runWithProgress(runner, plan.steps);
+  await runWithProgress(runner, plan.steps, options.timings === true);
   const result = plan.result();
   if (options.outputs) writePrivateFile(options.outputs, `${JSON.stringify(result.outputs, null, 2)}\n`);
   if (options.json) {
@@ -304,6 +317,7 @@ export function program(): Command {
     .option("--json", "print only the StackOutputs JSON on stdout (with --dry-run: the plan)")
     .option("--dry-run", "print what up would do to each server and pool of a running stack, and change nothing")
     .option("--no-install", "never install PostgreSQL with apt-get or build PgBouncer; fail with the commands instead")
+    .option("--timings", "after the steps, print how long each took (on stderr)")
     .addOption(
       new Option(
         "--from-env",

@@ -94,6 +94,19 @@ describe.skipIf(againstADeployedStack).sequential("local up --dry-run and refusa
     expect(await stack.runner.superuserQuery("planned-replica-0", "SHOW work_mem")).toBe("8MB");
   });
 
+  it("local up --timings: each step of an up on the running stack with its duration, and the total", async () => {
+    const up = await cli(["local", "up", "--timings", "--json", ...args()]);
+    expect(up.code, up.stderr).toBe(0);
+    const table = up.stderr.slice(up.stderr.indexOf("local up, step by step:")).trimEnd();
+    const rows = table.split("\n").slice(2, -1);
+    expect(rows.length).toBeGreaterThan(2);
+    for (const row of rows) expect(row).toMatch(/^\S.*\s+\d+\s+\d+%$/);
+    const total = Number(/^total\s+(\d+)$/m.exec(table)?.[1]);
+    const sum = rows.reduce((acc, row) => acc + Number(/\s(\d+)\s+\d+%$/.exec(row)![1]), 0);
+    expect(total).toBe(sum);
+    expect(JSON.parse(up.stdout)).toMatchObject({ backend: "local" }); // stdout stays the outputs alone
+  });
+
   it("turns the OLAP replica on (seeded, its pool started) and off (removed, its slot dropped, its pool stopped)", async () => {
     const base = { replicas: 1, postgresql: { replica: { work_mem: "8MB" } } };
     stack.edit(drillConfig("planned", { ...base, olap: { enabled: true } }));
