@@ -9,6 +9,7 @@
  *      alone in front of that replica; through the product's read pool (PgBouncer over
  *      the ready replicas' host list); directly on a bare baseline replica
  *
+ * BENCH_IDLE_SECONDS (default 10) is how long the stack's idle footprint is measured.
  * BENCH_SECONDS (default 30), BENCH_RATES (default 200,1000) and BENCH_ROUNDS (default 3) tune
  * the load; every figure is the median of its rounds, product and bare alternating.
  * Prints a table and writes bench-results/bench-<timestamp>.json.
@@ -24,6 +25,8 @@ import { ensureDir } from "../components/local/files";
 import { type RunAs, resolveRunAs } from "../components/local/identity";
 import { freePorts } from "../components/local/addresses";
 import { LocalRunner } from "../components/local/runner";
+import { timedSteps, timingsText } from "../components/local/stepTimings";
+import { type Footprint, measureFootprint, stackProcesses } from "../components/local/footprint";
 import { poolContext } from "../components/local/contexts";
 import { startPool, stopPool, writePoolFiles } from "../components/local/pgbouncerProcess";
 import { waitForListener } from "../components/local/readiness";
@@ -287,15 +290,33 @@ async function selects(pgBin: string, runAs: RunAs, target: Target) {
 
 const median = (values: number[] = []) => percentile(values, 50);
 
+/** How long the idle footprint is measured (BENCH_IDLE_SECONDS, default 10). */
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+
+/** Goal (issue 27): the whole stack at idle ≤ 250 MB RSS and ≤ 3% of one core beyond PostgreSQL. */
+function idleText(idle: Footprint): string {
+  const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+  return [
+    `idle footprint beyond PostgreSQL over ${IDLE_SECONDS} s: ${mb(idle.rssBytes)} MB RSS (goal ≤ 250), ${idle.cpuPercentOfOneCore.toFixed(1)}% of one core (goal ≤ 3)`,
+    ...idle.processes.map(
+      (p) =>
+        `  ${p.name.padEnd(28)} ${mb(p.rssBytes).padStart(5)} MB  ${p.cpuPercentOfOneCore.toFixed(1).padStart(5)}%`,
+    ),
+  ].join("\n");
+}
+
 /** `local up` to verified, and the bare baseline to streaming, alternately ROUNDS times each (both torn down after). */
 async function upTimes(pgBin: string, runAs: RunAs, root: string, topology: Topology) {
   const product: number[] = [];
   const bare: number[] = [];
+  const stepMs = new Map<string, number[]>();
   for (let round = 0; round < ROUNDS; round++) {
     const runner = new LocalRunner("bench-up", join(root, `up-${round}`));
+    const timed = timedSteps();
     const started = Date.now();
-    await runner.up(topology);
+    await runner.up(topology, timed.onStep);
     product.push(Date.now() - started);
+    for (const { title, ms } of timed.timings) stepMs.set(title, [...(stepMs.get(title) ?? []), ms]);
     await runner.down();
     const baseline = await bareBaseline(pgBin, runAs, join(root, `bare-up-${round}`));
     bare.push(baseline.upMs);
@@ -307,6 +328,8 @@ async function upTimes(pgBin: string, runAs: RunAs, root: string, topology: Topo
     bare: median(bare),
     ratio: median(product) / median(bare),
     rounds: { product, bare },
+    // Each step of the product's up, median of the rounds (as `local up --timings` prints one up's).
+    steps: [...stepMs].map(([title, values]) => ({ title, ms: median(values) })),
   };
 }
 
@@ -324,6 +347,8 @@ async function main(): Promise<void> {
     const upToVerifiedMs = await upTimes(pgBin, runAs, root, topology);
     process.stderr.write("bench: product and bare baseline side by side...\n");
     const { outputs } = await runner.up(topology);
+    process.stderr.write(`bench: the stack's idle footprint beyond PostgreSQL (${IDLE_SECONDS} s)...\n`);
+    const idle = await measureFootprint(stackProcesses(runner.state()!), IDLE_SECONDS * 1000);
     baseline = await bareBaseline(pgBin, runAs, join(root, "bare"));
     const oneReplica = { host: outputs.readers[0]!.host, port: outputs.readers[0]!.port };
     alone = await pgbouncerAlone(runner, oneReplica);
@@ -355,10 +380,15 @@ async function main(): Promise<void> {
       machine: { cpus: (await import("node:os")).cpus().length },
       settings: { seconds: SECONDS, rates: RATES, clients: CLIENTS, pgbenchScale: 10, rounds: ROUNDS },
       upToVerifiedMs,
+      idle,
       lag,
       select: { product: await selects(pgBin, runAs, product), bare: await selects(pgBin, runAs, baseline.target) },
     };
     print(result);
+    process.stdout.write(`${idleText(idle)}\n`);
+    process.stdout.write(
+      `local up, step by step (median of ${ROUNDS} rounds):\n${timingsText(upToVerifiedMs.steps)}\n`,
+    );
     mkdirSync("bench-results", { recursive: true });
     const file = join("bench-results", `bench-${result.when.replace(/[:.]/g, "-")}.json`);
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);

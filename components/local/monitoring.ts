@@ -11,7 +11,8 @@ import { exporterQueriesFor, renderExporterQueries } from "../monitoring/exporte
 import { EXPORTER_PORTS, TARGET_LABELS } from "../monitoring/targets";
 import { renderPrometheusConfig } from "../monitoring/prometheusConfig";
 import type { Endpoint } from "../contract/stackOutputs";
-import { CLI_ENTRY } from "../ground/paths";
+import { DAEMON_ENTRY } from "../ground/paths";
+import { daemonArgs } from "./daemonMain";
 import { prometheusMonitoring } from "../topology/queries";
 import { freePorts, LOOPBACK } from "./addresses";
 import { endpointOf, liveNodes, netnsOf, poolKey, poolsOf } from "./contexts";
@@ -165,15 +166,11 @@ function startServerExporters(layout: Layout, state: LocalState, monitoring: Mon
 /** One daemon of this CLI serves every pool's metrics. */
 function startPoolExporter(layout: Layout, state: LocalState, monitoring: Monitoring): void {
   if (isAlive(monitoring.pids.poolExporter)) return;
-  monitoring.pids.poolExporter = spawnDaemon(
-    process.execPath,
-    [CLI_ENTRY, "local", "serve-pool-exporter", "--state-dir", layout.root],
-    {
-      runAs: { ...state.runAs, switchUser: false },
-      env: { PG_READ_REPLICAS_DAEMON: "1", ...binaryOverrides(process.env) },
-      logFile: layout.log("pool-exporter"),
-    },
-  );
+  monitoring.pids.poolExporter = spawnDaemon(process.execPath, daemonArgs(DAEMON_ENTRY, "pool-exporter", layout.root), {
+    runAs: { ...state.runAs, switchUser: false },
+    env: { PG_READ_REPLICAS_DAEMON: "1", ...binaryOverrides(process.env) },
+    logFile: layout.log("pool-exporter"),
+  });
 }
 
 async function startOrReloadPrometheus(layout: Layout, state: LocalState, monitoring: Monitoring): Promise<void> {

@@ -5,7 +5,8 @@
  */
 import { binaryOverrides } from "./binaries";
 import type { Endpoint, StackOutputs } from "../contract/stackOutputs";
-import { CLI_ENTRY } from "../ground/paths";
+import { DAEMON_ENTRY } from "../ground/paths";
+import { daemonArgs } from "./daemonMain";
 import { type VerificationReport, verifyStack } from "../verify/verifier";
 import { endpointIsFree } from "./addresses";
 import {
@@ -231,15 +232,11 @@ async function startReadPoolController(ctx: UpContext): Promise<void> {
   const { layout } = ctx;
   const state = stateOf(ctx);
   if (isAlive(state.pids.readPoolController)) return;
-  state.pids.readPoolController = spawnDaemon(
-    process.execPath,
-    [CLI_ENTRY, "local", "serve-read-pool", "--state-dir", layout.root],
-    {
-      runAs: { ...state.runAs, switchUser: false },
-      env: { PG_READ_REPLICAS_DAEMON: "1", ...binaryOverrides(ctx.env) },
-      logFile: layout.log("read-pool-controller"),
-    },
-  );
+  state.pids.readPoolController = spawnDaemon(process.execPath, daemonArgs(DAEMON_ENTRY, "read-pool", layout.root), {
+    runAs: { ...state.runAs, switchUser: false },
+    env: { PG_READ_REPLICAS_DAEMON: "1", ...binaryOverrides(ctx.env) },
+    logFile: layout.log("read-pool-controller"),
+  });
   writeState(layout, state);
 }
 
