@@ -18,13 +18,16 @@ import { eventually } from "../support/localStack";
 // Boots servers of its own: against a deployed stack (STACK_OUTPUTS) the suite boots nothing.
 describe.skipIf(external).sequential("local WAL archive and base backups (pgBackRest)", () => {
   const stack = new ChangingStack("arch");
-  const repositoryRoot = mkdtempSync(join(tmpdir(), "pgrr-arch-repo-"));
-  const repository = join(repositoryRoot, "arch");
+  // Made in beforeAll, not here: a skipped describe's body still runs (STACK_OUTPUTS), and its afterAll does not.
+  let repositoryRoot = "";
+  let repository = "";
   const query = (node: string, sql: string) => stack.runner.superuserQuery(node, sql);
   /** On the current writer, as the superuser (database postgres). */
   const writerSql = (sql: string) => query(stack.runner.state()!.writer, sql);
 
   beforeAll(async () => {
+    repositoryRoot = mkdtempSync(join(tmpdir(), "pgrr-arch-repo-"));
+    repository = join(repositoryRoot, "arch");
     chmodSync(repositoryRoot, 0o755);
     stack.edit(
       drillConfig("arch", {
@@ -37,7 +40,7 @@ describe.skipIf(external).sequential("local WAL archive and base backups (pgBack
 
   afterAll(async () => {
     await stack.down();
-    rmSync(repositoryRoot, { recursive: true, force: true });
+    if (repositoryRoot) rmSync(repositoryRoot, { recursive: true, force: true });
   });
 
   it("archives from the writer and is restorable from the start: one full backup after up", async () => {

@@ -27,11 +27,14 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 // Boots servers of its own: against a deployed stack (STACK_OUTPUTS) the suite boots nothing.
 describe.skipIf(external).sequential("backup turned on on a running local stack under write load", () => {
   const stack = new ChangingStack("bkon");
-  const repositoryRoot = mkdtempSync(join(tmpdir(), "pgrr-bkon-repo-"));
-  const repository = join(repositoryRoot, "bkon");
+  // Made in beforeAll, not here: a skipped describe's body still runs (STACK_OUTPUTS), and its afterAll does not.
+  let repositoryRoot = "";
+  let repository = "";
   let load: WriteLoad;
 
   beforeAll(async () => {
+    repositoryRoot = mkdtempSync(join(tmpdir(), "pgrr-bkon-repo-"));
+    repository = join(repositoryRoot, "bkon");
     chmodSync(repositoryRoot, 0o755);
     stack.edit(drillConfig("bkon"));
     const { outputs } = await stack.up();
@@ -42,7 +45,7 @@ describe.skipIf(external).sequential("backup turned on on a running local stack 
   afterAll(async () => {
     await load?.stop();
     await stack.down();
-    rmSync(repositoryRoot, { recursive: true, force: true });
+    if (repositoryRoot) rmSync(repositoryRoot, { recursive: true, force: true });
   });
 
   it("plans restarts for archive_mode with the writer handed over, and says what follows", async () => {

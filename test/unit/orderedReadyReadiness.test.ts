@@ -9,7 +9,7 @@
  * the ro Service must not select it.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -86,27 +86,31 @@ function probePasses(c: PodCase, manifest: Manifest): boolean {
   const container = specOf(manifest).template.spec.containers[0];
   const [shell, flag, script] = container.readinessProbe.exec.command as string[];
   const dir = mkdtempSync(join(tmpdir(), "probe-"));
-  const bin = fakePsql(dir, answers(c.topology, c.state));
-  const labelsFile = join(dir, "labels");
-  const fenceFile = join(dir, "fence");
-  writeFileSync(
-    labelsFile,
-    Object.entries(c.labels)
-      .map(([key, value]) => `${key}="${value}"\n`)
-      .join(""),
-  );
-  writeFileSync(fenceFile, c.topology.kubernetes.writer);
-  const rewritten = script!.split(PATHS.podLabels).join(labelsFile).split(PATHS.fenceWriter).join(fenceFile);
-  const env = Object.fromEntries(
-    (container.env as Array<{ name: string; value?: string }>)
-      .filter((e) => e.value !== undefined)
-      .map((e) => [e.name, e.value!]),
-  );
-  const result = spawnSync(shell!, [flag!, rewritten], {
-    env: { ...env, POD_NAME: c.pod, PATH: `${bin}:${process.env.PATH}` },
-    encoding: "utf8",
-  });
-  return result.status === 0;
+  try {
+    const bin = fakePsql(dir, answers(c.topology, c.state));
+    const labelsFile = join(dir, "labels");
+    const fenceFile = join(dir, "fence");
+    writeFileSync(
+      labelsFile,
+      Object.entries(c.labels)
+        .map(([key, value]) => `${key}="${value}"\n`)
+        .join(""),
+    );
+    writeFileSync(fenceFile, c.topology.kubernetes.writer);
+    const rewritten = script!.split(PATHS.podLabels).join(labelsFile).split(PATHS.fenceWriter).join(fenceFile);
+    const env = Object.fromEntries(
+      (container.env as Array<{ name: string; value?: string }>)
+        .filter((e) => e.value !== undefined)
+        .map((e) => [e.name, e.value!]),
+    );
+    const result = spawnSync(shell!, [flag!, rewritten], {
+      env: { ...env, POD_NAME: c.pod, PATH: `${bin}:${process.env.PATH}` },
+      encoding: "utf8",
+    });
+    return result.status === 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Every pod the stack runs with this writer, in the state it holds and with the labels it carries. */
