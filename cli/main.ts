@@ -40,8 +40,6 @@ import type { LocalState } from "../components/local/state";
 import { durationOption, invokedAs, keepGoingWhenOutputCloses, quote, stackName, stderr } from "./shared";
 import { previewCommands } from "./preview";
 import { localReseed } from "./reseed";
-import { serveReadPool } from "../components/local/readPoolDaemon";
-import { servePoolExporter } from "../components/local/poolExporterDaemon";
 import { registerKubernetesCommands } from "./kubernetes";
 import { connectionUrls, shellExports } from "../components/contract/urls";
 import { keptRepository } from "../components/local/archive";
@@ -361,18 +359,6 @@ export function program(): Command {
     .option("--discard-writes", "a former writer: throw away whatever it holds that the writer never received")
     .action((name: string, options: StackOptions & { discardWrites?: boolean }) =>
       localReseed(runnerFor(options), name, { discardWrites: options.discardWrites === true }),
-    );
-  local
-    .command("serve-pool-exporter", { hidden: true })
-    .requiredOption("--state-dir <dir>")
-    .action((options: { stateDir: string }) =>
-      servePoolExporter(options.stateDir, (message) => console.log(`${new Date().toISOString()} ${message}`)),
-    );
-  local
-    .command("serve-read-pool", { hidden: true })
-    .requiredOption("--state-dir <dir>")
-    .action((options: { stateDir: string }) =>
-      serveReadPool(options.stateDir, (message) => console.log(`${new Date().toISOString()} ${message}`)),
     );
   root
     .command("verify")

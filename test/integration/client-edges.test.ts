@@ -39,24 +39,23 @@ class TestReader extends MetricReader {
   protected async onShutdown(): Promise<void> {}
 }
 
-/** Sum of a counter's points whose attributes include `match`. */
-async function counted(reader: TestReader, name: string, match: Record<string, string>): Promise<number> {
+/** A metric's data points whose attributes include `match`. */
+async function pointsOf<T>(reader: TestReader, name: string, match: Record<string, string>): Promise<DataPoint<T>[]> {
   const { resourceMetrics } = await reader.collect();
   const metrics = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).filter((m) => m.descriptor.name === name);
-  const points = metrics.flatMap((m) => m.dataPoints as DataPoint<number>[]);
-  return points
-    .filter((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v))
-    .reduce((sum, p) => sum + Number(p.value), 0);
+  return metrics
+    .flatMap((m) => m.dataPoints as DataPoint<T>[])
+    .filter((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v));
+}
+
+/** Sum of a counter's points whose attributes include `match`. */
+async function counted(reader: TestReader, name: string, match: Record<string, string>): Promise<number> {
+  return (await pointsOf<number>(reader, name, match)).reduce((sum, p) => sum + Number(p.value), 0);
 }
 
 /** How many values a histogram recorded on points whose attributes include `match`. */
 async function histogramCount(reader: TestReader, name: string, match: Record<string, string>): Promise<number> {
-  const { resourceMetrics } = await reader.collect();
-  const metrics = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).filter((m) => m.descriptor.name === name);
-  const points = metrics.flatMap((m) => m.dataPoints as DataPoint<Histogram>[]);
-  return points
-    .filter((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v))
-    .reduce((sum, p) => sum + p.value.count, 0);
+  return (await pointsOf<Histogram>(reader, name, match)).reduce((sum, p) => sum + p.value.count, 0);
 }
 
 let table: string;
