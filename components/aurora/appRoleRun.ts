@@ -1,8 +1,8 @@
 /**
  * The application role's step at check time: appRole.ts's statements sent through the RDS Data API as the master user
- * (its secret's ARN), in one transaction, each parameter as a Data API parameter: the password never appears in a
- * statement's text. A failure rolls the transaction back and names the cluster and the fix. Pure: the SDK's
- * implementation of DataApi is check/dataApi.ts (check-time code: layers.test.ts); tests use a fake.
+ * (its secret's ARN), in one transaction. The password itself is never sent: the role's SCRAM verifier is, as a Data
+ * API parameter, never in a statement's text. A failure rolls the transaction back and names the cluster and the fix.
+ * Pure: the SDK's implementation of DataApi is check/dataApi.ts (check-time code: layers.test.ts); tests use a fake.
  */
 import { UserError } from "../ground/errors";
 import { type AppRoleStatement, appRoleStatements } from "./appRole";

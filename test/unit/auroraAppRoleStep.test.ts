@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { AppRoleStatement } from "../../components/aurora/appRole";
 import { type AppRoleRequest, type DataApi, createAppRole } from "../../components/aurora/appRoleRun";
+import { scramVerifier } from "../../components/sql/scramVerifier";
 import { APP_PASSWORD_ENV, appRoleCommand, parseAppRoleTarget } from "../../components/aurora/check/handover";
 
 class DataApiError extends Error {
@@ -103,21 +104,22 @@ describe("the aurora-app-role step", () => {
   it("runs the role's statements in order in one transaction, then commits", async () => {
     const { api, calls, committed } = fakeDataApi();
     expect(await createAppRole(api, request, PASSWORD, noWait)).toEqual({ attempts: 1 });
-    expect(calls.map((c) => c.op)).toEqual(["begin", "execute", "execute", "commit"]);
+    expect(calls.map((c) => c.op)).toEqual(["begin", "execute", "execute", "execute", "commit"]);
     expect(new Set(calls.filter((c) => c.transactionId).map((c) => c.transactionId))).toEqual(new Set(["tx-1"]));
     expect(committed).toHaveLength(1);
-    const [setPassword, role] = committed[0]!;
-    expect(setPassword!.sql).toMatch(/^SELECT set_config\(/);
+    const [setVerifier, role, statistics] = committed[0]!;
+    expect(setVerifier!.sql).toMatch(/^SELECT set_config\(/);
+    expect(statistics!.sql).toBe("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
     expect(role!.sql).toContain("CREATE ROLE %I WITH LOGIN NOSUPERUSER NOCREATEROLE");
     expect(role!.sql).toContain("'app_app'");
   });
 
-  it("sends the password only as a parameter, never in a statement's text", async () => {
+  it("never sends the password: only its SCRAM verifier, as a parameter", async () => {
     const { api, calls } = fakeDataApi();
     await createAppRole(api, request, PASSWORD, noWait);
     const executed = calls.filter((c) => c.op === "execute");
-    for (const call of executed) expect(call.sql).not.toContain(PASSWORD);
-    expect(executed.flatMap((c) => Object.values(c.parameters ?? {}))).toEqual([PASSWORD]);
+    for (const call of executed) expect(JSON.stringify(call)).not.toContain(PASSWORD);
+    expect(executed.flatMap((c) => Object.values(c.parameters ?? {}))).toEqual([scramVerifier("app_app", PASSWORD)]);
   });
 
   it("rolls back and names the cluster, the error and the fix when PostgreSQL refuses a statement, without the password", async () => {
@@ -162,7 +164,15 @@ describe("the aurora-app-role step", () => {
   it("turns the HTTP endpoint on once when the cluster came without it (a restore), then creates the role", async () => {
     const { api, calls, committed } = fakeDataApi({ endpointOn: false });
     expect(await createAppRole(api, request, PASSWORD, noWait)).toEqual({ attempts: 2 });
-    expect(calls.map((c) => c.op)).toEqual(["begin", "enableHttpEndpoint", "begin", "execute", "execute", "commit"]);
+    expect(calls.map((c) => c.op)).toEqual([
+      "begin",
+      "enableHttpEndpoint",
+      "begin",
+      "execute",
+      "execute",
+      "execute",
+      "commit",
+    ]);
     expect(committed).toHaveLength(1);
   });
 

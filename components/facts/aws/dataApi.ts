@@ -38,6 +38,31 @@ export const DATA_API = {
   ),
   /** Not sent with a restore from a snapshot (the provider's own documentation of enableHttpEndpoint). */
   notAtSnapshotRestore: fact(true, cite("pulumiCluster", "enableHttpEndpoint")),
+  /**
+   * The master user the statements run as is not a superuser: it holds rds_superuser, which may create roles and add
+   * the extensions Aurora offers (pg_stat_statements among them), but only PostgreSQL's own rules for the rest
+   * (aurora/appRole.ts grants itself the new role before giving it objects).
+   */
+  /**
+   * Role commands behave as in PostgreSQL, so a SCRAM verifier given as PASSWORD is stored as it is
+   * (facts/postgres SCRAM_SECRET verifierStoredAsIs): the step sends the verifier, not the password.
+   */
+  roleCommandsAsPostgres: fact(
+    true,
+    cite(
+      "auroraPostgresSecurity",
+      "Security with Amazon Aurora PostgreSQL",
+      "Commands such as CREATE ROLE, ALTER ROLE, GRANT, and REVOKE work just as they do in on-premises databases",
+    ),
+  ),
+  masterIsRdsSuperuser: fact(
+    { attributes: "LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE", mayCreateExtensions: true },
+    cite(
+      "auroraRdsSuperuser",
+      "Understanding the rds_superuser role",
+      "CREATE ROLE postgres WITH LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE …; the rds_superuser role allows the postgres user to add extensions that are available for use with Aurora PostgreSQL, create roles and grant privileges",
+    ),
+  ),
 } as const satisfies Record<string, Fact<unknown>>;
 
 /** Whether an Aurora PostgreSQL version takes the Data API on a provisioned cluster; undefined: a major not listed. */

@@ -1,6 +1,7 @@
 /** PostgreSQL's and PgBouncer's behaviours a running stack's changes rely on, each with its sources. */
 export { HANDOVER } from "./handover";
 export { PGBOUNCER } from "./pgbouncer";
+export { ROLE_ADMINISTRATION } from "./roleAdministration";
 export { REPLICATION_SLOTS } from "./replicationSlots";
 export { SCRAM_SECRET } from "./scramSecret";
 export {
@@ -10,6 +11,7 @@ export {
   SETTING_CONTEXTS,
   type SettingContext,
 } from "./settingContexts";
+export { STATEMENT_LOGGING } from "./statementLogging";
 export { STATEMENT_STATISTICS } from "./statementStatistics";
 export { STANDBY_LINK } from "./standbyLink";
 export { SYNCHRONOUS_KEEPER } from "./synchronousKeeper";

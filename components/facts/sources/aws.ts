@@ -43,6 +43,14 @@ export const AWS_SOURCES = {
     path: "doc_source/AuroraPostgreSQL.Managing.md",
     ref: AUG_2023,
   },
+  auroraPostgresSecurity: {
+    title: "Amazon Aurora: Security with Amazon Aurora PostgreSQL (role commands as in PostgreSQL)",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Security.html",
+  },
+  auroraRdsSuperuser: {
+    title: "Amazon Aurora: Understanding the rds_superuser role (the master user's attributes and what it may do)",
+    url: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser.html",
+  },
   apgScram: {
     title:
       "Using SCRAM for PostgreSQL password encryption: 14 and later default to scram-sha-256 in default.aurora-postgresql14",

@@ -59,6 +59,14 @@ export const POSTGRES_SOURCES = {
     url: "https://www.postgresql.org/docs/17/release-17.html",
     title: "PostgreSQL 17 release notes (ALTER SYSTEM and unrecognized custom server variables)",
   },
+  loggingConfigDocs: {
+    url: `${POSTGRES_DOCS}/runtime-config-logging.html`,
+    title: "PostgreSQL: Error Reporting and Logging (log_statement, log_parameter_max_length)",
+  },
+  reassignOwnedDocs: {
+    url: `${POSTGRES_DOCS}/sql-reassign-owned.html`,
+    title: "PostgreSQL: REASSIGN OWNED (the current database's objects and the shared objects)",
+  },
   predefinedRolesDocs: { url: `${POSTGRES_DOCS}/predefined-roles.html`, title: "PostgreSQL: Predefined Roles" },
   replicationConfigDocs: {
     url: `${POSTGRES_DOCS}/runtime-config-replication.html`,
