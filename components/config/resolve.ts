@@ -41,6 +41,8 @@ export interface PoolSizing {
   configKey: string;
   /** How long a server connection lives before PgBouncer replaces it. */
   serverLifetimeS: number;
+  /** How long PgBouncer waits after a failed server connect or login before the next attempt. */
+  serverLoginRetryMs: number;
 }
 
 export interface ResolvedPgbouncer {
@@ -165,6 +167,15 @@ export const FIXED = {
    * leaving replica goes within 2 × 30 s; replicas added by a scale-out get connections as soon.
    */
   serverLifetimeS: { write: 3600, read: 30, olap: 3600 },
+  /**
+   * server_login_retry per pool. After a failed connect PgBouncer makes no new attempt for this long, and a RELOAD
+   * that points the pool at another server does not cut the wait short (facts/postgres PGBOUNCER
+   * loginRetryAfterFailedConnect): after a failover the write pool reaches the new writer at the first attempt
+   * past it. The write pool's is short so that a promotion is felt for well under a second more than it takes;
+   * one attempt at a time, so a writer that is down costs a refused connect every 250 ms. The read and OLAP pools
+   * move between replicas that stay up, so they keep 2 s.
+   */
+  serverLoginRetryMs: { write: 250, read: 2000, olap: 2000 },
 } as const;
 
 function nodeResources(given: { cpu: string; memory: string; storage: string }): NodeResources {
@@ -184,6 +195,7 @@ function resolvePgbouncer(given: SelfHostedConfig["pgbouncer"]): ResolvedPgbounc
       reservePoolSize: own.reservePoolSize ?? given.reservePoolSize,
       configKey: own.defaultPoolSize !== undefined ? `pgbouncer.pools.${pool}` : "pgbouncer",
       serverLifetimeS: FIXED.serverLifetimeS[pool],
+      serverLoginRetryMs: FIXED.serverLoginRetryMs[pool],
     };
   };
   return {

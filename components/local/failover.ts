@@ -25,6 +25,7 @@ import { reloadPool, writePoolFiles } from "./pgbouncerProcess";
 import { nodeIsRunning, stopNode, superuserSql, writeNodeConfig } from "./postgresNode";
 import { servingStandbys } from "./serving";
 import { type LocalState, writeState } from "./state";
+import type { StepTiming } from "./stepTimings";
 
 export interface PromoteResult {
   promoted: string;
@@ -35,6 +36,8 @@ export interface PromoteResult {
   outputs: StackOutputs;
   /** How long after repointing a write through the write pool first succeeded. */
   writeThroughPoolMs: number;
+  /** Each phase's duration, in order. */
+  timings: StepTiming[];
 }
 
 export interface PromoteOptions {
@@ -48,6 +51,8 @@ export async function promote(
   options: PromoteOptions,
   writeOutputs: (state: LocalState) => StackOutputs,
 ): Promise<PromoteResult> {
+  const timings: StepTiming[] = [];
+  const phase = phaseClock(timings);
   const node = nodeContext(layout, state);
   const oldWriter = nodeByName(state, state.writer);
   if ((await nodeIsRunning(node, oldWriter)) && !options.force) {
@@ -57,27 +62,33 @@ export async function promote(
   }
   // A wrong --replica must fail before --force stops the writer, or the stack is left without one.
   const named = options.replica !== undefined ? namedCandidate(state, options.replica) : undefined;
-  if (options.force) await stopNode(node, oldWriter, "immediate");
-  const target = named ?? (await mostAdvancedCandidate(layout, state));
-  await superuserSql(node, target, ["-c", PROMOTE_SQL]);
+  if (options.force) await phase("stop the writer", () => stopNode(node, oldWriter, "immediate"));
+  const target = named ?? (await phase("choose the most advanced replica", () => mostAdvancedCandidate(layout, state)));
+  await phase("pg_promote", () => superuserSql(node, target, ["-c", PROMOTE_SQL]));
   const followers = servingStandbys(state).filter((s) => s.name !== target.name);
   const running = new Set<string>();
   for (const follower of followers) if (await nodeIsRunning(node, follower)) running.add(follower.name);
   const synchronous = synchronousAfterPromotion(state.topology, followers, running);
-  // Its postgresql.conf as the writer's (read by any later change); ALTER SYSTEM below names the survivors.
-  writeNodeConfig(nodeContext(layout, { ...state, writer: target.name }), target);
-  await superuserSql(
-    node,
-    target,
-    promotedWriterSql(synchronous, followers).flatMap((statement) => ["-c", statement]),
-  );
-  for (const follower of followers) await follow(layout, state, follower, target);
+  await phase("writer settings", async () => {
+    // Its postgresql.conf as the writer's (read by any later change); ALTER SYSTEM below names the survivors.
+    writeNodeConfig(nodeContext(layout, { ...state, writer: target.name }), target);
+    await superuserSql(
+      node,
+      target,
+      promotedWriterSql(synchronous, followers).flatMap((statement) => ["-c", statement]),
+    );
+  });
+  await phase("followers repointed", async () => {
+    for (const follower of followers) await follow(layout, state, follower, target);
+  });
   state.retired.push(oldWriter.name);
   state.writer = target.name;
   writeState(layout, state);
   repointWritePool(layout, state);
   const outputs = writeOutputs(state);
-  const writeThroughPoolMs = await proveWriteThroughPool(layout, outputs, target.name);
+  const writeThroughPoolMs = await phase("a write through the write pool", () =>
+    proveWriteThroughPool(layout, outputs, target.name),
+  );
   return {
     promoted: target.name,
     formerWriter: oldWriter.name,
@@ -85,6 +96,19 @@ export async function promote(
     synchronous: synchronous.description,
     outputs,
     writeThroughPoolMs,
+    timings,
+  };
+}
+
+/** Times each phase of a promotion (the bench prints them: where a failover's seconds go). */
+function phaseClock(timings: StepTiming[]) {
+  return async <T>(title: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings.push({ title, ms: Math.round(performance.now() - started) });
+    }
   };
 }
 

@@ -95,6 +95,8 @@ export interface Pool extends PoolSizing {
   statementTimeoutMs?: number;
   /** Shorter lifetimes on the read pool let new replicas receive connections after a scale-out. */
   serverLifetimeS: number;
+  /** PgBouncer's wait after a failed server connect or login (short on the write pool: failover). */
+  serverLoginRetryMs: number;
   serverRoundRobin: boolean;
   instances: number;
 }

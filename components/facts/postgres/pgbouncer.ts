@@ -27,6 +27,36 @@ export const PGBOUNCER = {
       "lifetime_kill_gap = server_lifetime / pool_pool_size(pool)",
     ),
   ),
+  /**
+   * After a failed server connect or login, a pool makes no new attempt until server_login_retry has passed since
+   * the last one; only a successful login clears the flag, so a RELOAD that changes the pool's host does not cut
+   * the wait short (and the reload drops the pool's welcome message, so a client logging in after it waits for that
+   * next connection too). The setting takes fractions of a second.
+   */
+  loginRetryAfterFailedConnect: fact(
+    true,
+    cite(
+      "pgbouncer",
+      "src/objects.c:1861-1869 launch_new_connection",
+      "if (pool->last_connect_failed) { if (now - pool->last_connect_time < cf_server_login_retry) return; }",
+    ),
+    cite("pgbouncer", "src/objects.c:1227", "pool->last_connect_failed = false only when a server's login completes"),
+    cite(
+      "pgbouncer",
+      "src/objects.c:2496-2517 tag_pool_dirty",
+      "a changed database on reload: welcome_msg_ready = false",
+    ),
+    cite(
+      "pgbouncer",
+      "lib/usual/cfparser.c parse_time, cf_set_time_usec",
+      "strtod_dot: a time setting in fractional seconds",
+    ),
+    cite(
+      "pgbouncerConfigDocs",
+      "#server_login_retry",
+      "the pooler waits this much before retrying to connect; during the interval new clients get an error immediately",
+    ),
+  ),
   /** Settings a RELOAD does not change (CF_NO_RELOAD): a new value needs a restart. Everything else reloads. */
   noReloadSettings: fact(
     [

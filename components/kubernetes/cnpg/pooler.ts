@@ -31,7 +31,7 @@ export function poolerParameters(topology: SelfHostedTopology, pool: Pool): Reco
     // Transaction pooling never runs a reset query; session pooling hands connections on clean.
     server_reset_query: pool.poolMode === "session" ? "DISCARD ALL" : "",
     max_prepared_statements: "200",
-    server_login_retry: "2",
+    server_login_retry: String(pool.serverLoginRetryMs / 1000),
     server_check_query: "select 1",
     server_check_delay: "30",
     // The read pool's 30 s (config/resolve.ts) also bounds how long it keeps connections to an instance the
