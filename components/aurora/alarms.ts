@@ -5,6 +5,7 @@
  * a dimension set AWS publishes it with (facts/metrics.ts); the global lag, whose
  * set no source settles, through a Metrics Insights query that needs none.
  */
+import { DASHBOARD_LABEL } from "../config/labels";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AuroraTopology, DatabaseNode } from "../topology/types";
@@ -47,8 +48,13 @@ type Metric = keyof typeof METRIC_FACTS;
 interface AlarmContext {
   prefix: string;
   actions: pulumi.Input<string>[];
+  /** Tags of the alarm's own, beside the providers' defaultTags: the home region's name the dashboard. */
+  tags: Record<string, string>;
   opts: pulumi.CustomResourceOptions & { provider: aws.Provider };
 }
+
+/** The stack's dashboard, in the home region. */
+export const dashboardNameOf = (prefix: string) => `${prefix}-replication`;
 
 interface InstanceAlarmSettings {
   threshold: number;
@@ -90,6 +96,7 @@ function instanceAlarm(
       alarmDescription: settings.description,
       alarmActions: context.actions,
       okActions: context.actions,
+      tags: context.tags,
     },
     context.opts,
   );
@@ -235,8 +242,9 @@ function contextIn(
   topicArn: pulumi.Output<string> | undefined,
   prefix: string,
   opts: AlarmContext["opts"],
+  tags: Record<string, string> = {},
 ): AlarmContext {
-  return { prefix, actions: topicArn ? [topicArn] : [], opts };
+  return { prefix, actions: topicArn ? [topicArn] : [], tags, opts };
 }
 
 export function auroraAlarms(
@@ -255,7 +263,11 @@ export function auroraAlarms(
   );
   if (homeTopic) topicArns[home] = homeTopic;
   const alarms = args.instances.flatMap((instance) =>
-    instanceAlarms(instance, args.topology, contextIn(homeTopic, prefix, opts)),
+    instanceAlarms(
+      instance,
+      args.topology,
+      contextIn(homeTopic, prefix, opts, { [DASHBOARD_LABEL]: dashboardNameOf(prefix) }),
+    ),
   );
   for (const secondary of args.secondaries) {
     const inRegion = { ...opts, provider: secondary.provider };
@@ -311,7 +323,7 @@ export function auroraDashboard(
       ],
     });
   });
-  return new aws.cloudwatch.Dashboard(name, { dashboardName: `${args.prefix}-replication`, dashboardBody: body }, opts);
+  return new aws.cloudwatch.Dashboard(name, { dashboardName: dashboardNameOf(args.prefix), dashboardBody: body }, opts);
 }
 
 /** The alarms and the dashboard, when aurora.alarms.enabled. */

@@ -11,6 +11,11 @@
 export const CHANGE_LABEL = "pg-read-replicas/change";
 /** When a preview stack may be removed (UTC, `YYYYMMDDTHHMMSSZ`, so text order is time order). */
 export const EXPIRES_LABEL = "pg-read-replicas/expires";
+/**
+ * On an Aurora stack's home-region alarms: the name of the stack's CloudWatch dashboard, which takes no tags itself
+ * (facts/aws UNTAGGED_TYPES); `preview reap` finds a leaked preview's dashboard through it.
+ */
+export const DASHBOARD_LABEL = "pg-read-replicas/dashboard";
 
 /**
  * Labels the product sets itself; selectors rely on them, so stack config may not override them.

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { DASHBOARD_LABEL } from "../../components/config/labels";
 import { UNTAGGED_TYPES } from "../../components/facts/aws";
 import { type ProgramRun, runProgram } from "../support/pulumiMocks";
 import { instantiateTemplate } from "../../components/preview/template";
@@ -38,6 +39,16 @@ describe("the Aurora preview's AWS resources", () => {
     };
     run = await runProgram("aurora-pr", full, "aurora-pr-42");
   }, 60_000);
+
+  it("name the untaggable dashboard on every primary-region alarm, so the reaper finds it (preview/reap.ts)", () => {
+    const dashboards = run.resources.filter((r) => r.type === "aws:cloudwatch/dashboard:Dashboard");
+    expect(dashboards).toHaveLength(1);
+    const name = dashboards[0]!.inputs.dashboardName as string;
+    const alarms = run.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
+    const home = alarms.filter((a) => a.inputs.dimensions?.DBInstanceIdentifier !== undefined);
+    expect(home.length).toBeGreaterThan(0);
+    for (const alarm of home) expect(alarm.inputs.tags?.[DASHBOARD_LABEL], alarm.name).toBe(name);
+  });
 
   it("take tags, or are listed with what removes them", () => {
     const types = [...new Set(run.resources.filter((r) => r.custom && r.type.startsWith("aws:")).map((r) => r.type))];

@@ -14,9 +14,22 @@ export const UNTAGGED_TYPES: Fact<Readonly<Record<string, string>>> = fact(
     "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": "deleted with its proxy (tagged)",
     "aws:rds/proxyTarget:ProxyTarget": "deleted with its proxy (tagged)",
     "aws:secretsmanager/secretVersion:SecretVersion": "deleted with its secret (tagged)",
-    // Nothing removes it and no tag finds it: the reaper names it by the stack's prefix (README, previews).
-    "aws:cloudwatch/dashboard:Dashboard":
-      "nothing: a dashboard takes no tags and outlives a leaked preview; delete it by name (aws cloudwatch delete-dashboards)",
+    // No tag finds it: the home region's alarms (tagged) carry its name in DASHBOARD_LABEL, and `preview reap`
+    // deletes it with them (preview/reap.ts dashboardsOf).
+    "aws:cloudwatch/dashboard:Dashboard": "named by its alarms (tagged, pg-read-replicas/dashboard): deleted with them",
   },
   cite("pulumiAwsTypes", "<module>/<resource>.d.ts", "Args interface without tags"),
+);
+
+/**
+ * Whether the Resource Groups Tagging API's GetResources returns IAM roles: it does not, in any region, so
+ * `preview reap` lists roles through IAM itself (ListRoles, then ListRoleTags for each role's tags).
+ */
+export const TAGGING_API_LISTS_IAM_ROLES: Fact<boolean> = fact(
+  false,
+  cite(
+    "taggingApiServices",
+    "the note on IAM",
+    "IAM users and roles can only be used in TagResources and UntagResources; GetResources does not currently support IAM users and roles",
+  ),
 );

@@ -431,4 +431,10 @@ export const AWS_SOURCES = {
     url: "https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#jobsjob_idtimeout-minutes",
     note: "the CI example's preview jobs run Aurora previews; filed with the AWS sources because only the Aurora preview's bound needs it",
   },
+  taggingApiServices: {
+    title:
+      "Services that support the Resource Groups Tagging API: IAM users and roles only in TagResources and UntagResources; GetResources does not currently support them",
+    url: "https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/supported-services.html",
+    note: "read in the stored docs corpus; IAM's ListRoles returns no Tags (installed @aws-sdk/client-iam 3.1178.0, commands/ListRolesCommand.d.ts), so the reaper reads each role's with ListRoleTags",
+  },
 } as const satisfies Record<string, Source>;
