@@ -34,7 +34,7 @@ import {
   targetsFromOutputsFile,
 } from "./targets";
 import { ATTRIBUTES, Telemetry, type TelemetryOptions, type TelemetryTargets } from "./telemetry";
-import { type CausalityToken, mergeTokens } from "./token";
+import { type CausalityToken, mergeTokens, reached } from "./token";
 import { Session } from "./session";
 import { WindowSession, type WindowSessionOptions } from "./windowSession";
 
@@ -120,8 +120,10 @@ export interface WriteOptions extends CallOptions {
 
 export interface WriteResult<T> {
   result: T;
-  /** The writer's position after COMMIT, merged with the given token. */
+  /** The writer's position after COMMIT, merged with the given token (unless that was ahead of the writer). */
   token: CausalityToken;
+  /** The given token was ahead of the writer (see Route.tokenClamped): the token returned is the commit's alone. */
+  tokenClamped?: true;
 }
 
 /** The pools' addresses for spans (server.address, server.port) and the database (db.namespace). */
@@ -159,6 +161,24 @@ function checkOptions(options: ClientOptions): void {
       `client option onReplicaUnavailable = ${JSON.stringify(options.onReplicaUnavailable)}: use "primary" or "error"`,
     );
   }
+}
+
+/**
+ * The token a read returns. Served by the primary, `seen` is the writer's own position after the read: a given token
+ * beyond it names WAL the writer never wrote (lost in an asynchronous failover, from before a restore, from another
+ * cluster, forged), which no replica will ever reach, and merging would make every later read with it wait and fall
+ * back to the primary again. So the writer's position replaces it, and the route says so. (A token from a lost
+ * timeline that the new writer's position has already passed is not detected: it costs nothing, and the writes it
+ * stood for are gone either way.)
+ */
+function clampedToWriter<T>(
+  token: CausalityToken | undefined,
+  served: Served<T>,
+): { token: CausalityToken | undefined; route: Route } {
+  const { seen, route } = served;
+  if (route.target === "primary" && token !== undefined && seen !== undefined && !reached(seen, token))
+    return { token: mergeTokens(seen), route: { ...route, tokenClamped: true } };
+  return { token: mergeTokens(token, seen), route };
 }
 
 function resultsOf(value: unknown): pg.QueryResult[] {
@@ -261,6 +281,11 @@ export class ReplicaClient {
         this.positions.record(committed.at, committed.lsn);
         this.ceilingPositions.record(committed.at, committed.lsn);
         span.setAttribute(ATTRIBUTES.causalityToken, committed.lsn);
+        // The commit is at the writer's position: a given token beyond it is one no server will ever reach.
+        if (given !== undefined && !reached(committed.lsn, given)) {
+          span.setAttribute(ATTRIBUTES.tokenClamped, true);
+          return { result, token: committed.lsn, tokenClamped: true };
+        }
         return { result, token: mergeTokens(given, committed.lsn)! };
       },
     );
@@ -311,8 +336,9 @@ export class ReplicaClient {
         signal?.throwIfAborted();
         throw error;
       });
-      this.telemetry.routed(span, consistency, served.route);
-      return { result: served.result, token: mergeTokens(token, served.seen), route: served.route };
+      const healed = clampedToWriter(token, served);
+      this.telemetry.routed(span, consistency, healed.route);
+      return { result: served.result, token: healed.token, route: healed.route };
     });
   }
 

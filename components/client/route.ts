@@ -49,6 +49,12 @@ export interface Route {
    * replayed at least the writer's last reported position, or nothing was known of it.
    */
   ceilingVerified?: boolean;
+  /**
+   * The token given was ahead of the writer itself (its commits lost in an asynchronous failover, a token from before
+   * a restore or from another cluster, a forged one): no replica can ever reach it, so the primary served, and the
+   * token returned is the writer's position instead of the given one (ReplicaClient.read).
+   */
+  tokenClamped?: boolean;
 }
 
 /** What the caller's function gets: a connection inside the read's (or write's) transaction. */

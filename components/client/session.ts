@@ -2,7 +2,8 @@
  * A session keeps one causality token: every write and every read merges into it, and its
  * reads (read-your-writes by default) require it. So a session reads its own writes and
  * never reads older data than it already saw (monotonic reads), whichever replica serves.
- * Concurrent calls on one session are fine: the token only moves forward.
+ * Concurrent calls on one session are fine: the token only moves forward, except when a call finds it ahead of the
+ * writer itself (Route.tokenClamped): then it becomes the writer's position, which every replica can reach.
  */
 import type { ReadOptions, ReadResult, ReplicaClient, WriteOptions, WriteResult } from "./replicaClient";
 import type { Work } from "./route";
@@ -25,13 +26,13 @@ export class Session {
 
   async write<T>(work: Work<T>, options: Omit<WriteOptions, "token"> = {}): Promise<WriteResult<T>> {
     const written = await this.client.write(work, { ...options, token: this.current });
-    this.current = mergeTokens(this.current, written.token);
+    this.current = written.tokenClamped ? written.token : mergeTokens(this.current, written.token);
     return written;
   }
 
   async read<T>(work: Work<T>, options: Omit<ReadOptions, "token"> = {}): Promise<ReadResult<T>> {
     const read = await this.client.read(work, { ...options, token: this.current });
-    this.current = mergeTokens(this.current, read.token);
+    this.current = read.route.tokenClamped ? read.token : mergeTokens(this.current, read.token);
     return read;
   }
 }

@@ -42,6 +42,7 @@ export const ATTRIBUTES = {
   fallbackReason: `${OWN}.routing.fallback_reason`,
   causalityToken: `${OWN}.causality_token`,
   ceilingVerified: `${OWN}.routing.ceiling_verified`,
+  tokenClamped: `${OWN}.causality_token.clamped`,
 } as const;
 
 export const METRICS = {
@@ -137,6 +138,7 @@ export class Telemetry {
       ...(route.bytesBehind !== undefined ? { [ATTRIBUTES.bytesBehind]: route.bytesBehind } : {}),
       ...(route.fallback ? { [ATTRIBUTES.fallbackReason]: route.fallback } : {}),
       ...(route.ceilingVerified !== undefined ? { [ATTRIBUTES.ceilingVerified]: route.ceilingVerified } : {}),
+      ...(route.tokenClamped ? { [ATTRIBUTES.tokenClamped]: true } : {}),
     });
     this.decisions.add(1, { [ATTRIBUTES.target]: route.target, [ATTRIBUTES.consistency]: consistency });
     if (route.fallback)
