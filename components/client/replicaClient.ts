@@ -60,6 +60,18 @@ export interface ClientOptions extends TelemetryOptions {
   replicaTimeoutMs?: number;
   /** When the read pool cannot be reached: serve from the primary (counted and traced), or throw. */
   onReplicaUnavailable?: "primary" | "error";
+  /**
+   * Read-pool failures in a row (it could not be reached within replicaTimeoutMs) after which reads stop trying it
+   * for breakerCooldownMs and go where onReplicaUnavailable says at once; then one read tries it again (breaker.ts).
+   */
+  breakerThreshold?: number;
+  breakerCooldownMs?: number;
+  /**
+   * How many times a replica read cancelled by a conflict with recovery (SQLSTATE 40001: replay needed a lock or a row
+   * version the read held for longer than max_standby_streaming_delay) runs again, in a new transaction, before the
+   * error is thrown. The read's function then runs more than once: it must not act outside the database.
+   */
+  recoveryConflictRetries?: number;
   /** Connections per pool (each is a client connection to PgBouncer). */
   poolSize?: number;
   connectionTimeoutMs?: number;
@@ -84,6 +96,9 @@ export const DEFAULTS = {
   maxReplicaStalenessMs: 30_000,
   replicaTimeoutMs: 2000,
   onReplicaUnavailable: "primary",
+  breakerThreshold: 3,
+  breakerCooldownMs: 5000,
+  recoveryConflictRetries: 2,
   poolSize: 10,
   connectionTimeoutMs: 5000,
   applicationName: "pg-read-replicas-client",
@@ -148,14 +163,19 @@ function checkOptions(options: ClientOptions): void {
     throw new ClientConfigError(
       `client option maxReplicaStalenessMs = ${String(ceiling)}: use a number of milliseconds > 0`,
     );
-  for (const key of ["replicaTimeoutMs", "connectionTimeoutMs", "timeoutMs"] as const) {
+  for (const key of ["replicaTimeoutMs", "connectionTimeoutMs", "timeoutMs", "breakerCooldownMs"] as const) {
     checkTimeout(`client option ${key}`, options[key]);
   }
-  for (const key of ["poolSize", "replicaAttempts"] as const) {
+  for (const key of ["poolSize", "replicaAttempts", "breakerThreshold"] as const) {
     const value = options[key];
     if (value !== undefined && !(Number.isInteger(value) && value >= 1))
       throw new ClientConfigError(`client option ${key} = ${String(value)}: use a whole number ≥ 1`);
   }
+  const retries = options.recoveryConflictRetries;
+  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0))
+    throw new ClientConfigError(
+      `client option recoveryConflictRetries = ${String(retries)}: use a whole number ≥ 0 (0: never run a read again)`,
+    );
   if (options.onReplicaUnavailable !== undefined && !["primary", "error"].includes(options.onReplicaUnavailable)) {
     throw new ClientConfigError(
       `client option onReplicaUnavailable = ${JSON.stringify(options.onReplicaUnavailable)}: use "primary" or "error"`,
@@ -187,7 +207,7 @@ function resultsOf(value: unknown): pg.QueryResult[] {
 
 export class ReplicaClient {
   private readonly settings: Settings;
-  private readonly pools: { write: NamedPool; read: NamedPool; olap?: NamedPool };
+  private readonly pools: { write: NamedPool; primaryReads: NamedPool; read: NamedPool; olap?: NamedPool };
   private readonly router: Router;
   private readonly telemetry: Telemetry;
   private readonly positions: PrimaryPositions;
@@ -228,10 +248,13 @@ export class ReplicaClient {
     };
     this.pools = {
       write: open(targets.write, settings.connectionTimeoutMs),
+      // Reads the primary serves (consistency primary, fallbacks) have connections of their own: a surge of them,
+      // when replicas cannot serve, queues behind its own pool and leaves the writes' connections free.
+      primaryReads: open(targets.write, settings.connectionTimeoutMs),
       read: open(targets.read, settings.replicaTimeoutMs),
       ...(targets.olap ? { olap: open(targets.olap, settings.connectionTimeoutMs) } : {}),
     };
-    this.router = new Router(this.pools.write, this.pools.read, this.pools.olap, settings);
+    this.router = new Router(this.pools.primaryReads, this.pools.read, this.pools.olap, settings);
     this.telemetry = new Telemetry(telemetryTargets(targets), {
       ...(tracerProvider ? { tracerProvider } : {}),
       ...(meterProvider ? { meterProvider } : {}),

@@ -16,6 +16,7 @@ import {
   WrongServerError,
   describeError,
 } from "./errors";
+import { Breaker } from "./breaker";
 import { abortable, acquire, sleep } from "./cancellation";
 import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, END_PRIMARY_READ, END_REPLICA_READ, GATE_ENDED_CODES } from "./sql";
 import { bytesBehind, reached } from "./token";
@@ -55,6 +56,10 @@ export interface Route {
    * token returned is the writer's position instead of the given one (ReplicaClient.read).
    */
   tokenClamped?: boolean;
+  /** The read pool's circuit breaker was open: the read pool was not tried (breaker.ts). */
+  breakerOpen?: boolean;
+  /** Replica reads cancelled by a conflict with recovery and run again (a new transaction, possibly elsewhere). */
+  recoveryConflicts?: number;
 }
 
 /** What the caller's function gets: a connection inside the read's (or write's) transaction. */
@@ -78,6 +83,13 @@ export interface RouterOptions {
   /** How long the read pool may take to open a transaction and answer the check. */
   replicaTimeoutMs: number;
   onReplicaUnavailable: "primary" | "error";
+  /** Read-pool failures in a row that open the breaker, and how long it stays open before a probe. */
+  breakerThreshold: number;
+  breakerCooldownMs: number;
+  /** How many times a replica read cancelled by a conflict with recovery runs again before its error is thrown. */
+  recoveryConflictRetries: number;
+  /** The breaker's clock (tests). */
+  now?: () => number;
 }
 
 export interface Gate {
@@ -145,13 +157,34 @@ function gateEnded(error: unknown): never {
   throw error;
 }
 
+/**
+ * A hot standby cancels a query that holds up replay longer than max_standby_streaming_delay (a lock or a row version
+ * replay needs) with SQLSTATE 40001, "conflict with recovery": not the read's fault, and another transaction (which the
+ * read pool may place elsewhere, or which waits for replay to pass) usually succeeds. A read-committed, read-only
+ * transaction on a standby raises 40001 for nothing else (serialization failures need a writer or SERIALIZABLE).
+ */
+export const RECOVERY_CONFLICT_CODE = "40001";
+
+function recoveryConflict(error: unknown): boolean {
+  return (error as { code?: unknown }).code === RECOVERY_CONFLICT_CODE;
+}
+
 export class Router {
+  private readonly breaker: Breaker;
+
+  /** `write` serves primary reads: the client gives it a pool of its own, apart from the one writes use. */
   constructor(
     private readonly write: NamedPool,
     private readonly read: NamedPool,
     private readonly olapPool: NamedPool | undefined,
     private readonly options: RouterOptions,
-  ) {}
+  ) {
+    this.breaker = new Breaker({
+      threshold: options.breakerThreshold,
+      cooldownMs: options.breakerCooldownMs,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
 
   /** A read on a replica that has replayed `gate.required`, or on the primary once the wait is over. */
   async replica<T>(work: Work<T>, gate: Gate, signal: AbortSignal | undefined): Promise<Served<T>> {
@@ -159,15 +192,25 @@ export class Router {
     const gated = gate.required !== undefined;
     let delay = Math.max(1, this.options.pollIntervalMs);
     let attempts = 0;
+    let conflicts = 0;
+    const retried = () => (conflicts > 0 ? { recoveryConflicts: conflicts } : {});
     for (;;) {
+      const waited = () => Math.round(performance.now() - started);
+      if (this.breaker.admit() === "open") {
+        const skipped = new Error(
+          `not tried: its circuit breaker is open after ${this.breaker.consecutiveFailures} failures in a row; the next read tries it in ${this.breaker.retryInMs()} ms`,
+        );
+        return this.unavailable(work, skipped, { attempts, gated, waitedMs: waited(), breakerOpen: true }, signal);
+      }
       attempts++;
       const attemptStarted = performance.now();
-      const waited = () => Math.round(performance.now() - started);
       const opened = await this.open(this.read, signal).catch((error: unknown) => error as Error);
       if (opened instanceof Error) {
-        signal?.throwIfAborted(); // a cancelled read goes nowhere else
-        return this.unavailable(work, opened, { attempts, gated, waitedMs: waited() }, signal);
+        signal?.throwIfAborted(); // a cancelled read goes nowhere else, and says nothing of the read pool
+        this.breaker.failed();
+        return this.unavailable(work, opened, { attempts, gated, waitedMs: waited(), ...retried() }, signal);
       }
+      this.breaker.succeeded();
       const { conn, status } = opened;
       const lagMs = status.lag_ms ?? undefined;
       // A standby with no replay position (none replayed yet; or not PostgreSQL's WAL replay) cannot prove a token.
@@ -180,12 +223,27 @@ export class Router {
         await this.abandon(conn);
         return this.primary(
           work,
-          { fallback: unfit, attempts, gated, waitedMs: waited(), ...(lagMs !== undefined ? { lagMs } : {}) },
+          {
+            fallback: unfit,
+            attempts,
+            gated,
+            waitedMs: waited(),
+            ...(lagMs !== undefined ? { lagMs } : {}),
+            ...retried(),
+          },
           signal,
         );
       }
       if (status.replay_lsn === null || reached(status.replay_lsn, gate.required)) {
-        const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ, signal);
+        const ran = await runAndClose(conn, work, END_REPLICA_READ, signal).catch((error: unknown) => {
+          if (recoveryConflict(error) && conflicts < this.options.recoveryConflictRetries) return undefined;
+          throw error;
+        });
+        if (ran === undefined) {
+          conflicts++;
+          continue;
+        }
+        const { result, seen } = ran;
         // Waited: the checks that failed and the pauses between them, not this last check.
         const waitedMs = Math.round(attemptStarted - started);
         return {
@@ -198,6 +256,7 @@ export class Router {
             attempts,
             gated,
             ...(lagMs !== undefined ? { lagMs } : {}),
+            ...retried(),
           },
         };
       }
@@ -208,7 +267,7 @@ export class Router {
         ...(lagMs !== undefined ? { lagMs } : {}),
       };
       if (performance.now() + delay - started > gate.waitMs) {
-        const route = { fallback: gate.lagReason, attempts, gated, waitedMs: waited(), ...passedOver };
+        const route = { fallback: gate.lagReason, attempts, gated, waitedMs: waited(), ...passedOver, ...retried() };
         return this.primary(work, route, signal);
       }
       await sleep(delay, signal);

@@ -43,6 +43,8 @@ export const ATTRIBUTES = {
   causalityToken: `${OWN}.causality_token`,
   ceilingVerified: `${OWN}.routing.ceiling_verified`,
   tokenClamped: `${OWN}.causality_token.clamped`,
+  breakerOpen: `${OWN}.routing.breaker_open`,
+  recoveryConflicts: `${OWN}.routing.recovery_conflicts`,
 } as const;
 
 export const METRICS = {
@@ -139,6 +141,8 @@ export class Telemetry {
       ...(route.fallback ? { [ATTRIBUTES.fallbackReason]: route.fallback } : {}),
       ...(route.ceilingVerified !== undefined ? { [ATTRIBUTES.ceilingVerified]: route.ceilingVerified } : {}),
       ...(route.tokenClamped ? { [ATTRIBUTES.tokenClamped]: true } : {}),
+      ...(route.breakerOpen ? { [ATTRIBUTES.breakerOpen]: true } : {}),
+      ...(route.recoveryConflicts ? { [ATTRIBUTES.recoveryConflicts]: route.recoveryConflicts } : {}),
     });
     this.decisions.add(1, { [ATTRIBUTES.target]: route.target, [ATTRIBUTES.consistency]: consistency });
     if (route.fallback)

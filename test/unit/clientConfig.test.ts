@@ -132,6 +132,17 @@ describe("configuration refused with the reason", () => {
     expect(() => ReplicaClient.fromOutputs(outputs, { onReplicaUnavailable: "maybe" as never })).toThrow(
       /onReplicaUnavailable/,
     );
+    expect(() => ReplicaClient.fromOutputs(outputs, { breakerThreshold: 0 })).toThrow(
+      /breakerThreshold = 0: use a whole number ≥ 1/,
+    );
+    expect(() => ReplicaClient.fromOutputs(outputs, { breakerCooldownMs: 0 })).toThrow(
+      /breakerCooldownMs = 0: use a number of milliseconds > 0/,
+    );
+    for (const bad of [-1, 1.5])
+      expect(() => ReplicaClient.fromOutputs(outputs, { recoveryConflictRetries: bad })).toThrow(
+        new RegExp(`recoveryConflictRetries = ${bad}: use a whole number ≥ 0`),
+      );
+    void ReplicaClient.fromOutputs(outputs, { recoveryConflictRetries: 0 }).close();
   });
 });
 

@@ -1,0 +1,117 @@
+/**
+ * The routing client protects the primary and rides out replicas' own cancellations, on real servers:
+ * - a read pool that accepts connections and never answers (blackholed) costs replicaTimeoutMs for the first
+ *   breakerThreshold reads only; then the breaker opens and reads go to the primary at once, the read pool untried
+ *   (its listener counts the connections it got);
+ * - a replica read cancelled by a conflict with recovery (the primary takes an ACCESS EXCLUSIVE lock on a table the
+ *   read holds; an OLTP replica's replay waits max_standby_streaming_delay = 5 s, then cancels the read with SQLSTATE
+ *   40001) runs again in a new transaction and returns its rows, instead of failing the caller.
+ */
+import { type Server, type Socket, createServer } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Queryable } from "pg-read-replicas/client";
+import { clientWith, closeClients } from "./clientSupport";
+import { eventually, oltpReaders, outputs, sql } from "./support";
+
+/** Accepts connections and never answers: a blackholed read pool. */
+async function blackhole(): Promise<{
+  endpoint: { host: string; port: number };
+  accepted: () => number;
+  close: () => void;
+}> {
+  const sockets: Socket[] = [];
+  const server: Server = createServer((socket) => {
+    sockets.push(socket);
+    socket.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: { host: "127.0.0.1", port },
+    accepted: () => sockets.length,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
+
+const one = async (tx: Queryable) => (await tx.query("SELECT 1 AS one")).rows[0].one as number;
+
+afterAll(closeClients);
+
+describe("the read pool's circuit breaker, on a blackholed read pool", () => {
+  it("tries it for the first reads only, then sends reads to the primary without trying it", async () => {
+    const hole = await blackhole();
+    try {
+      const client = clientWith(
+        { replicaTimeoutMs: 300, breakerThreshold: 3, breakerCooldownMs: 60_000 },
+        { read: hole.endpoint },
+      );
+      const routes = [];
+      for (let i = 0; i < 8; i++) {
+        const read = await client.read(one, { consistency: "eventual" });
+        expect(read.result).toBe(1);
+        routes.push(read.route);
+      }
+      expect(routes.every((r) => r.target === "primary" && r.fallback === "replica_unavailable")).toBe(true);
+      expect(routes.slice(0, 3).map((r) => r.breakerOpen)).toEqual([undefined, undefined, undefined]);
+      expect(routes.slice(3).every((r) => r.breakerOpen === true && r.attempts === 0)).toBe(true);
+      expect(hole.accepted()).toBe(3);
+    } finally {
+      hole.close();
+    }
+  });
+
+  it("with onReplicaUnavailable: error, fails fast while open, naming the breaker", async () => {
+    const hole = await blackhole();
+    try {
+      const client = clientWith(
+        { replicaTimeoutMs: 300, breakerThreshold: 2, breakerCooldownMs: 60_000, onReplicaUnavailable: "error" },
+        { read: hole.endpoint },
+      );
+      for (let i = 0; i < 2; i++)
+        await expect(client.read(one, { consistency: "eventual" })).rejects.toThrow(/unavailable/);
+      await expect(client.read(one, { consistency: "eventual" })).rejects.toThrow(
+        /circuit breaker is open after 2 failures/,
+      );
+      expect(hole.accepted()).toBe(2);
+    } finally {
+      hole.close();
+    }
+  });
+});
+
+describe("a replica read cancelled by a conflict with recovery", () => {
+  it("runs again and returns its rows when the primary's lock cancels it on the replica", async () => {
+    const table = `conflict_${Date.now()}`;
+    await sql(outputs.pools.write, `CREATE TABLE ${table} (id int); INSERT INTO ${table} VALUES (1), (2)`);
+    for (const reader of oltpReaders())
+      await eventually(`${table} on ${reader.name}`, 30_000, async () =>
+        (await sql(reader, `SELECT to_regclass('${table}') IS NOT NULL AS there`))[0]?.there ? true : undefined,
+      );
+    const client = clientWith({ recoveryConflictRetries: 2 });
+    let runs = 0;
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const reading = client.read(
+      async (tx) => {
+        runs++;
+        const { rows } = await tx.query(`SELECT count(*)::int AS n FROM ${table}`);
+        if (runs === 1) {
+          holding();
+          await tx.query("SELECT pg_sleep(30)"); // holds the table's lock until replay cancels it
+        }
+        return rows[0].n as number;
+      },
+      { consistency: "eventual" },
+    );
+    await held;
+    // ACCESS EXCLUSIVE is WAL-logged as it is taken; replay on the replica waits 5 s for the read, then cancels it.
+    await sql(outputs.pools.write, `BEGIN; LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(7); COMMIT`);
+    const read = await reading;
+    expect(read.result).toBe(2);
+    expect(runs).toBe(2);
+    expect(read.route).toMatchObject({ target: "replica", recoveryConflicts: 1 });
+  });
+});
