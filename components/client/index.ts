@@ -17,6 +17,17 @@ export {
   type WriteResult,
 } from "./replicaClient";
 export { Session } from "./session";
+export {
+  TOKEN_HEADER,
+  type HttpTokenOptions,
+  type MiddlewareOptions,
+  causalityMiddleware,
+  runJob,
+  sessionFromRequest,
+  tokenFromHeaders,
+  tokenHeaders,
+  withToken,
+} from "./http";
 export { WindowSession, type WindowSessionOptions } from "./windowSession";
 export type { Consistency, FallbackReason, Queryable, Route, Work } from "./route";
 export type { Isolation } from "./sql";
