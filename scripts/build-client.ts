@@ -69,10 +69,10 @@ function packageJson(): Record<string, unknown> {
   };
 }
 
-async function bundle(format: "esm" | "cjs", file: string): Promise<void> {
+async function bundle(dir: string, format: "esm" | "cjs", file: string): Promise<void> {
   await build({
     entryPoints: [ENTRY],
-    outfile: join(CLIENT_PACKAGE_DIR, file),
+    outfile: join(dir, file),
     bundle: true,
     platform: "node",
     target: "node20",
@@ -83,8 +83,8 @@ async function bundle(format: "esm" | "cjs", file: string): Promise<void> {
   });
 }
 
-function declarations(): void {
-  const tsconfig = join(CLIENT_PACKAGE_DIR, "tsconfig.types.json");
+function declarations(dir: string): void {
+  const tsconfig = join(dir, "tsconfig.types.json");
   writeFileSync(
     tsconfig,
     JSON.stringify({
@@ -94,7 +94,9 @@ function declarations(): void {
         emitDeclarationOnly: true,
         sourceMap: false,
         rootDir: ROOT,
-        outDir: join(CLIENT_PACKAGE_DIR, "types"),
+        outDir: join(dir, "types"),
+        // Read from the repository wherever `dir` is (types resolve from the tsconfig's own place otherwise).
+        typeRoots: [join(ROOT, "node_modules", "@types")],
       },
       include: [],
       files: [ENTRY],
@@ -104,15 +106,16 @@ function declarations(): void {
   rmSync(tsconfig);
 }
 
-export async function buildClientPackage(): Promise<string> {
-  rmSync(CLIENT_PACKAGE_DIR, { recursive: true, force: true });
-  mkdirSync(CLIENT_PACKAGE_DIR, { recursive: true });
-  await bundle("esm", "index.mjs");
-  await bundle("cjs", "index.cjs");
-  declarations();
-  writeFileSync(join(CLIENT_PACKAGE_DIR, "package.json"), `${JSON.stringify(packageJson(), null, 2)}\n`);
-  cpSync(join(ROOT, "components", "client", "README.md"), join(CLIENT_PACKAGE_DIR, "README.md"));
-  return CLIENT_PACKAGE_DIR;
+/** Builds into `dir` (emptied first): dist/client-package by default; the suite builds into a directory of its own. */
+export async function buildClientPackage(dir: string = CLIENT_PACKAGE_DIR): Promise<string> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  await bundle(dir, "esm", "index.mjs");
+  await bundle(dir, "cjs", "index.cjs");
+  declarations(dir);
+  writeFileSync(join(dir, "package.json"), `${JSON.stringify(packageJson(), null, 2)}\n`);
+  cpSync(join(ROOT, "components", "client", "README.md"), join(dir, "README.md"));
+  return dir;
 }
 
 if (require.main === module) {

@@ -34,7 +34,8 @@ function node(file: string): { token: string; rows: number; target: string } {
 describe("the client package, installed from its tarball into a project of its own", () => {
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), "pgrr-client-package-"));
-    const dir = await buildClientPackage();
+    // Its own build directory: the rehearsal lanes run this suite side by side in one checkout.
+    const dir = await buildClientPackage(join(scratch, "package"));
     execFileSync("npm", ["pack", "--pack-destination", scratch], { cwd: dir, stdio: "pipe" });
     const tarball = readdirSync(scratch).find((f) => f.endsWith(".tgz"))!;
     writeFileSync(join(scratch, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
