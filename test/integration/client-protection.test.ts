@@ -91,13 +91,19 @@ describe("a replica read cancelled by a conflict with recovery", () => {
         (await sql(reader, `SELECT to_regclass('${table}') IS NOT NULL AS there`))[0]?.there ? true : undefined,
       );
     const client = clientWith({ recoveryConflictRetries: 2 });
+    // A new client's staleness ceiling asks replicas for the writer's position at its start: once a read is a
+    // replica's, the read below is one too (a read the primary served would hold the lock there, not on a replica).
+    await eventually("a replica serving the client's reads", 30_000, async () =>
+      (await client.read(one, { consistency: "eventual" })).route.target === "replica" ? true : undefined,
+    );
     let runs = 0;
     let holding!: () => void;
     const held = new Promise<void>((resolve) => (holding = resolve));
     const reading = client.read(
       async (tx) => {
         runs++;
-        const { rows } = await tx.query(`SELECT count(*)::int AS n FROM ${table}`);
+        const { rows } = await tx.query(`SELECT count(*)::int AS n, pg_is_in_recovery() AS replica FROM ${table}`);
+        if (!rows[0].replica) throw new Error("the read ran on the primary: no recovery conflict can happen there");
         if (runs === 1) {
           holding();
           await tx.query("SELECT pg_sleep(30)"); // holds the table's lock until replay cancels it
