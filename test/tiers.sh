@@ -3,7 +3,7 @@
 # one after the other in one lane and, in a second lane beside it, the harness tier (the longest: about as long as
 # the other two together). The lanes share nothing: the integration topology and the CLI tests' stacks listen on
 # loopback addresses and ports found free, and the rehearsal and harness stacks' network namespaces each take a
-# free /21 of 198.18.0.0/15 (components/local/network.ts freeBlock, used by test/harness/net.ts too) and are named
+# free /21 of 198.18.0.0/15 (components/local/network.ts freeBlock under withNetworkLock, used by test/harness/net.ts too) and are named
 # after their own state directories. The integration tier mostly waits (alerts' `for`, lag bounds, timeouts) while
 # the harness boots servers, so the two lanes take about as long as the longer one. What they run is provisioned
 # once before them: two lanes installing PostgreSQL at once would fight over dpkg's lock. Every tier runs even

@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import type { Endpoint } from "../contract/stackOutputs";
 import { LocalError } from "./errors";
 import { run } from "./exec";
+import { NETWORK_LOCK_FILE, withHostLock } from "./hostLock";
 import type { RunAs } from "./identity";
 
 const ROOT: RunAs = { user: "root", uid: 0, gid: 0, home: "/root", switchUser: false };
@@ -61,6 +62,16 @@ export function namespacePrefix(stateRoot: string): string {
 
 async function ip(args: string[]): Promise<string> {
   return (await run("ip", args, { runAs: ROOT, timeoutMs: 30_000 })).stdout;
+}
+
+/**
+ * Held from picking a block (freeBlock) until the host's address in it exists, by every stack and harness on this
+ * host: two of them brought up side by side would otherwise both find the same block free, and the second's
+ * host address and route would steal the first's traffic. Creating a network takes a few seconds; two minutes is
+ * a hang guard.
+ */
+export function withNetworkLock<T>(work: () => Promise<T>): Promise<T> {
+  return withHostLock(NETWORK_LOCK_FILE, 120_000, work);
 }
 
 /** 198.18.0.0/15 split into /21 blocks; the first one free on this host, starting from the stack's own. */

@@ -15,9 +15,17 @@ import type { LocalTopology, SelfHostedTopology } from "../topology/types";
 import { LOOPBACK, freePorts, nodeEndpoints } from "./addresses";
 import { findBinaries } from "./binaries";
 import { writeOwnedFile } from "./files";
-import { resolveRunAs } from "./identity";
+import { type RunAs, resolveRunAs } from "./identity";
 import type { Layout } from "./layout";
-import { type NetworkPlan, createNetwork, planNamespaces, poolEndpoint, regionNet, serverEndpoint } from "./network";
+import {
+  type NetworkPlan,
+  createNetwork,
+  planNamespaces,
+  poolEndpoint,
+  regionNet,
+  serverEndpoint,
+  withNetworkLock,
+} from "./network";
 import { rehearsalTopology } from "./rehearsal";
 import { asStandby } from "./serving";
 import { type LocalState, writeState } from "./state";
@@ -39,9 +47,13 @@ function secret(): string {
 }
 
 /** Namespaces when this is a rehearsal of a stack with regions and we are root; loopback otherwise, and why. */
+function usesNamespaces(source: UpSource): boolean {
+  return source.kind !== "local" && userInfo().uid === 0;
+}
+
 async function planNetwork(source: UpSource, layout: Layout): Promise<NetworkPlan> {
   if (source.kind === "local") return { kind: "loopback", reason: "backend local: one region on loopback" };
-  if (userInfo().uid !== 0)
+  if (!usesNamespaces(source))
     return {
       kind: "loopback",
       reason: "not root: every region shares loopback, so pg_hba's per-region rules are not exercised",
@@ -102,6 +114,33 @@ export async function prepareState(
   const runAs = resolveRunAs();
   prepareDirectories(layout, runAs);
   await requireReachable(layout, runAs);
+  // Picking a free address block and taking it (the host's address in it) is one step for every stack on this
+  // host: two stacks brought up side by side would otherwise both find the same block free.
+  const state = usesNamespaces(source)
+    ? await withNetworkLock(() => recordAndConnect(stack, source, layout, binaries, runAs))
+    : await recordAndConnect(stack, source, layout, binaries, runAs);
+  const addresses = regionAddresses(state);
+  const { network } = state;
+  if (state.topology.access.tls) {
+    const withLoopback =
+      network.kind === "loopback"
+        ? Object.fromEntries(Object.entries(addresses).map(([r, list]) => [r, [...list, LOOPBACK]]))
+        : addresses;
+    state.tls = await makeCertificates(layout, runAs, state.topology.name, withLoopback);
+    writeState(layout, state);
+  }
+  writeRenderedFiles(layout, state);
+  return state;
+}
+
+/** Plans the stack's network and endpoints, records the state, then creates the network. */
+async function recordAndConnect(
+  stack: string,
+  source: UpSource,
+  layout: Layout,
+  binaries: ReturnType<typeof findBinaries>,
+  runAs: RunAs,
+): Promise<LocalState> {
   const network = await planNetwork(source, layout);
   const rehearsed =
     source.kind === "rehearsal"
@@ -141,17 +180,7 @@ export async function prepareState(
   };
   // Recorded before anything exists, so a crash half-way leaves nothing local down cannot find.
   writeState(layout, state);
-  const addresses = regionAddresses(state);
-  if (network.kind === "namespaces") await createNetwork(network, addresses);
-  if (topology.access.tls) {
-    const withLoopback =
-      network.kind === "loopback"
-        ? Object.fromEntries(Object.entries(addresses).map(([r, list]) => [r, [...list, LOOPBACK]]))
-        : addresses;
-    state.tls = await makeCertificates(layout, runAs, topology.name, withLoopback);
-    writeState(layout, state);
-  }
-  writeRenderedFiles(layout, state);
+  if (network.kind === "namespaces") await createNetwork(network, regionAddresses(state));
   return state;
 }
 

@@ -13,7 +13,7 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { promisify } from "node:util";
-import { freeBlock } from "../../components/local/network";
+import { freeBlock, withNetworkLock } from "../../components/local/network";
 
 const exec = promisify(execFile);
 
@@ -59,6 +59,11 @@ export class HarnessNet {
   }
 
   async create(): Promise<void> {
+    // Under the host's network lock, as the local runner takes its block: the rehearsal tier runs beside this one.
+    await withNetworkLock(() => this.createHub());
+  }
+
+  private async createHub(): Promise<void> {
     this.block = await freeBlock(this.id);
     const link = `pgrh${this.id}`;
     await sh("ip", ["netns", "add", this.hub]);
