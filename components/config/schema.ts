@@ -195,7 +195,11 @@ const common = {
     "replicas = ceil(peakReadQps / perNodeQps × safetyFactor); with replicas also set, replicas wins and a warning shows if it is lower",
   ),
   allowedCidrs: doc(cidrList, "client CIDRs: pg_hba admits the application user to its database from these"),
-  replicationCidrs: doc(cidrList.optional(), "where in-region replicas connect from", "allowedCidrs"),
+  replicationCidrs: doc(
+    cidrList.optional(),
+    "where the primary's in-region replicas log in for replication from: the pod network of the primary's cluster",
+    "required on selfHosted; allowedCidrs on local",
+  ),
   allowOpenCidrs: doc(
     bool.prefault(false),
     "let a CIDR list (allowedCidrs, replicationCidrs, crossRegion[].cidrs/allowedCidrs) hold 0.0.0.0/0 or ::/0 on a selfHosted or Aurora stack; it warns (password logins from any address)",

@@ -133,10 +133,10 @@ describe("prod-cnpg's regions as one distributed topology (finding 8)", () => {
     const run = await runProgram("prod-cnpg");
     const exposed = named(run, TYPES.service, "pg-rw-external", "pg-eu-west-1").inputs.spec;
     expect(exposed.selector).toEqual({ "cnpg.io/cluster": "pg-eu-west-1", "cnpg.io/instanceRole": "primary" });
-    expect(exposed.loadBalancerSourceRanges).toEqual(["10.0.0.0/16"]);
+    expect(exposed.loadBalancerSourceRanges).toEqual(["10.244.0.0/16"]);
     const policy = named(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "pg-postgresql", "pg-eu-west-1").inputs
       .spec;
-    expect(policy.ingress[0].from).toContainEqual({ ipBlock: { cidr: "10.0.0.0/16" } });
+    expect(policy.ingress[0].from).toContainEqual({ ipBlock: { cidr: "10.244.0.0/16" } });
   });
 
   it("carries a promotion token only on the Cluster being promoted, as the webhook requires", async () => {

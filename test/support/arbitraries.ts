@@ -346,6 +346,7 @@ export function selfHostedConfigOn(engine: (typeof kubernetesEngines)[number]) {
           backend: "selfHosted",
           region: "us-east-1",
           allowedCidrs: ["10.0.0.0/8"],
+          replicationCidrs: ["10.244.0.0/16"],
           ...flat,
           ...(olap && olapRegion ? { olap: { ...olap, region: olapRegion } } : {}),
           pgbouncer,

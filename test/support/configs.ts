@@ -25,6 +25,7 @@ export function selfHostedBase(): Raw {
     database: "app",
     user: "app",
     allowedCidrs: ["10.0.0.0/8"],
+    replicationCidrs: ["10.244.0.0/16"],
     kubernetes: { namespace: "pg-test" },
     olap: { enabled: true },
   };

@@ -27,7 +27,7 @@ describe("config reference", () => {
     const byKey = new Map(rows.map((row) => [row.key, row]));
     expect(byKey.get("replication.walKeepSize")?.defaults.selfHosted).toBe("1GB");
     expect(byKey.get("pgbouncer.instances")?.defaults).toEqual({ selfHosted: "2", local: "1" });
-    expect(byKey.get("replicationCidrs")?.defaults.aurora).toBe("allowedCidrs");
+    expect(byKey.get("replicationCidrs")?.defaults.selfHosted).toBe("required on selfHosted; allowedCidrs on local");
     expect(byKey.get("aurora.engineVersion")?.backends).toEqual(["aurora"]);
   });
 });

@@ -12,6 +12,7 @@ const TEMPLATE = {
   "pg-read-replicas:database": "app",
   "pg-read-replicas:user": "app",
   "pg-read-replicas:allowedCidrs": '["10.0.0.0/16"]',
+  "pg-read-replicas:replicationCidrs": '["10.244.0.0/16"]',
   "pg-read-replicas:kubernetes": '{"namespace":"pg-pr"}',
   "pg-read-replicas:labels": '{"team":"data"}',
 };

@@ -103,14 +103,34 @@ describe("an address list open to everyone", () => {
 });
 
 describe("replicationCidrs", () => {
-  it("warns on a selfHosted stack that leaves it to fall back to the clients' CIDRs, naming the key and the fix", () => {
-    const { topology, warnings } = topologyFromConfig(selfHostedBase());
-    expect(topology.access.replicationCidrs).toEqual(["10.0.0.0/8"]);
-    expect(warnings.join("\n")).toMatch(/replicationCidrs is not set.*allowedCidrs \(10\.0\.0\.0\/8\).*pod network/);
+  it.each([
+    ["statefulset", selfHostedBase()],
+    ["cloudnative-pg", cnpgConfig()],
+  ])("is required on a selfHosted stack (%s): never inferred from the clients' CIDRs", (_engine, base) => {
+    const message = refusalMessage(patched(base, { replicationCidrs: undefined }));
+    expect(message).toContain("pg-read-replicas:replicationCidrs = (not set)");
+    expect(message).toMatch(/pod network's CIDR of the primary's cluster/);
+    // The opt-out is spelled out with the stack's own client list.
+    expect(message).toContain('set it to allowedCidrs\' value (["10.0.0.0/8"])');
   });
 
-  it("does not warn when set", () => {
-    const { warnings } = topologyFromConfig(patched(selfHostedBase(), { replicationCidrs: ["10.2.0.0/16"] }));
+  it("admits the clients' networks to replication when listed, as the user's choice", () => {
+    const { topology, warnings } = topologyFromConfig(
+      patched(selfHostedBase(), { replicationCidrs: ["10.244.0.0/16", "10.0.0.0/8"] }),
+    );
+    expect(topology.access.replicationCidrs).toEqual(["10.244.0.0/16", "10.0.0.0/8"]);
+    expect(warnings.join("\n")).not.toContain("replicationCidrs");
+  });
+
+  it("takes a network of its own, without a warning", () => {
+    const { topology, warnings } = topologyFromConfig(patched(selfHostedBase(), { replicationCidrs: ["10.2.0.0/16"] }));
+    expect(topology.access.replicationCidrs).toEqual(["10.2.0.0/16"]);
+    expect(warnings.join("\n")).not.toContain("replicationCidrs");
+  });
+
+  it("still falls back to allowedCidrs on the local backend, whose servers listen on loopback only", () => {
+    const { topology, warnings } = topologyFromConfig(localBase());
+    expect(topology.access.replicationCidrs).toEqual(["127.0.0.1/32"]);
     expect(warnings.join("\n")).not.toContain("replicationCidrs");
   });
 });

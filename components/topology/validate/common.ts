@@ -173,10 +173,7 @@ function access(config: ResolvedConfig): Check {
       }
     }
     if (config.backend === "selfHosted") warnings.push(...publicLoadBalancer(config.kubernetes));
-    if (config.backend === "selfHosted" && !config.replicationCidrsGiven)
-      warnings.push(
-        `replicationCidrs is not set, so in-region replicas are admitted to replication from allowedCidrs (${config.allowedCidrs.join(", ")}), the clients' networks: set replicationCidrs to the pod network's CIDR of the primary's cluster`,
-      );
+    if (config.backend === "selfHosted") replicationSources(config, { issues, warnings });
     if (config.backend !== "local" && !config.requireTls)
       warnings.push(
         "requireTls is false: the database and pools accept plain-text connections, so passwords and data can cross the network unencrypted; remove requireTls (TLS is required by default)",
@@ -298,4 +295,20 @@ export function commonRules(config: ResolvedConfig): Check[] {
     access(config),
     verification(config),
   ];
+}
+
+/**
+ * Who may log in for replication to the primary is never inferred from the clients' networks: an unset
+ * replicationCidrs is refused on a selfHosted stack. Listing a client network there is a choice the user makes (in a
+ * Kubernetes cluster the in-cluster applications and the replicas often share the pod network), so it does not warn.
+ */
+function replicationSources(config: ResolvedSelfHosted, { issues }: Findings): void {
+  if (config.replicationCidrsGiven) return;
+  issues.push({
+    key: "replicationCidrs",
+    value: undefined,
+    problem:
+      "is not set; the primary's in-region replicas log in for replication from these networks only, and they are not inferred from allowedCidrs (the clients' networks)",
+    fix: `set replicationCidrs to the pod network's CIDR of the primary's cluster (e.g. ["10.244.0.0/16"]); to keep admitting the clients' networks as before, set it to allowedCidrs' value (${JSON.stringify(config.allowedCidrs)})`,
+  });
 }
