@@ -123,7 +123,8 @@ export function reservedUser(name: string, replicationUser: string): ReservedNam
     return { why: "is the replication role; sharing it would overwrite the replication password and break seeding" };
   if (name.startsWith("pg_")) return { why: "starts with pg_, which PostgreSQL reserves for its own roles" };
   if (name === "public" || name === "none") return { why: `is a role name PostgreSQL reserves (${name})` };
-  if (name === "pgbouncer" || name === "pgrr_admin") return { why: "is reserved for PgBouncer's admin console" };
+  if (name === "pgbouncer" || name === "pgrr_admin" || name === "pgrr_probe")
+    return { why: "is reserved for PgBouncer's console (its admin, and the pools' readiness probe)" };
   if (RESERVED_KEYWORDS.has(name)) return { why: "is a reserved SQL key word" };
   return undefined;
 }

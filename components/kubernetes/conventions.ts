@@ -195,7 +195,14 @@ export const CREDENTIAL_KEYS = {
   app: "app-password",
   heartbeatToken: "heartbeat-token",
   monitor: "monitor-password",
+  probe: "probe-password",
 } as const;
+
+/**
+ * The pools' readiness probe logs in to PgBouncer's console as this user, a stats user known only to PgBouncer's
+ * userlist (no PostgreSQL role): the application user is no stats user, so it cannot list other clients.
+ */
+export const PROBE_USER = "pgrr_probe";
 
 /** The SCRAM verifiers of the role passwords (manifests/secrets.ts): what the writer sets on its roles. */
 export const VERIFIER_KEYS = {

@@ -37,6 +37,7 @@ export class SelfHostedCluster extends pulumi.ComponentResource {
       superuser: password(`${name}-superuser-password`, this),
       replication: password(`${name}-replication-password`, this),
       monitor: password(`${name}-monitor-password`, this),
+      probe: password(`${name}-probe-password`, this),
       app,
       // A new token whenever the topology changes, so each verification proves fresh replication.
       heartbeatToken: new random.RandomId(

@@ -27,6 +27,8 @@ export interface PoolerPlacement {
   unixSocketDir?: string;
   /** A user allowed the admin console (RELOAD, KILL_CLIENT): the local read pool's controller. */
   adminUser?: string;
+  /** A console login for read-only SHOW only, never the application's: the Kubernetes pool's readiness probe. */
+  probeUser?: string;
   /** The server certificate clients see; without it the pool offers no TLS (PgBouncer's default). */
   clientTls?: { certFile: string; keyFile: string };
 }
@@ -86,10 +88,13 @@ function tcpLines(): string[] {
   ];
 }
 
-/** SHOW on the console: the application user (readiness probes), and the exporter's role when monitoring is on. */
-export function statsUsers(topology: Topology): string[] {
+/**
+ * SHOW on the console: the placement's probe login and the exporter's role when monitoring is on. Never the
+ * application user: SHOW CLIENTS would show it every other client's address (PGBOUNCER.consoleLogins).
+ */
+export function statsUsers(topology: Topology, placement: Pick<PoolerPlacement, "probeUser">): string[] {
   const monitoring = prometheusMonitoring(topology);
-  return [topology.user, ...(monitoring ? [monitoring.user] : [])];
+  return [...(placement.probeUser ? [placement.probeUser] : []), ...(monitoring ? [monitoring.user] : [])];
 }
 
 export function renderPgbouncerIni(topology: Topology, pool: Pool, placement: PoolerPlacement): string {
@@ -104,7 +109,7 @@ export function renderPgbouncerIni(topology: Topology, pool: Pool, placement: Po
     `unix_socket_dir = ${placement.unixSocketDir ?? ""}`,
     "auth_type = scram-sha-256",
     `auth_file = ${placement.authFile}`,
-    `stats_users = ${statsUsers(topology).join(", ")}`,
+    `stats_users = ${statsUsers(topology, placement).join(", ")}`,
     ...(placement.adminUser ? [`admin_users = ${placement.adminUser}`] : []),
     `pool_mode = ${pool.poolMode}`,
     `max_client_conn = ${pool.maxClientConn}`,

@@ -186,6 +186,7 @@ describe("staging stack", () => {
       "heartbeat-token",
       "monitor-password",
       "monitor-password-scram",
+      "probe-password",
       "replication-password",
       "replication-password-scram",
       "superuser-password",
@@ -203,7 +204,7 @@ describe("staging stack", () => {
     ).not.toContain("app-password");
     expect(isSecretValue(k8sObject(run, TYPES.secret, "pg-pgbouncer-auth").rawInputs.stringData)).toBe(true);
     expect(k8sObject(run, TYPES.secret, "pg-pgbouncer-auth").inputs.stringData["userlist.txt"]).toBe(
-      '"app" "mock-pg-app-password"\n"pgrr_monitor" "mock-pg-monitor-password"\n',
+      '"app" "mock-pg-app-password"\n"pgrr_probe" "mock-pg-probe-password"\n"pgrr_monitor" "mock-pg-monitor-password"\n',
     );
     for (const map of ofType(run, TYPES.configMap))
       expect(JSON.stringify(map.inputs)).not.toContain("mock-pg-app-password");

@@ -15,10 +15,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Layout } from "../../components/local/layout";
 import { makeCertificates } from "../../components/local/tls";
-import { renderUserlist } from "../../components/render/pgbouncerIni";
 import { type BootedStack, bootStack, startAll } from "./boot";
 import type { ClusterObjects } from "./objects";
-import { rotatedCredentials } from "./rotation";
+import { rotatedCredentials, rotatedUserlist } from "./rotation";
 
 const WRITER = "pg-primary-0";
 
@@ -207,9 +206,7 @@ describe("a running staging stack changed by up (statefulset engine)", () => {
     expect(applied.code, applied.output).toBe(0);
     expect(applied.output).toMatch(/the writer accepts the application user's and the replication role's passwords/);
     // Only then the pools' userlist changes (their config-reloader may RELOAD it in place: the writer knows it).
-    harness.updateSecret(0, "pg-pgbouncer-auth", {
-      "userlist.txt": renderUserlist("app", rotated.app, ["pgrr_monitor", credentials["monitor-password"]!]),
-    });
+    harness.updateSecret(0, "pg-pgbouncer-auth", rotatedUserlist(credentials, rotated.app));
 
     // Then the pools roll (their userlist hash changed); the database pods' templates did not change.
     for (const pool of ["pg-pool-write-h0", "pg-pool-read-h0", "pg-pool-olap-h0"].filter((p) => harness.pods.has(p))) {

@@ -13,13 +13,15 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderUserlist } from "../../components/render/pgbouncerIni";
+import { PROBE_USER } from "../../components/kubernetes/conventions";
+import { PROBE_PASSWORD_ENV } from "../../components/kubernetes/statefulset/manifests/pgbouncer";
 import { failover } from "../../components/kubernetes/statefulset/failover/failover";
 import { switchover } from "../../components/kubernetes/statefulset/failover/switchover";
 import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../../components/topology/types";
 import { harnessOps } from "./clusterOps";
 import { writeLoad } from "./writeLoad";
-import { rotatedCredentials } from "./rotation";
+import { rotatedCredentials, rotatedUserlist } from "./rotation";
 import { applyFsGroup } from "./kubelet";
 import { type BootedStack, bootStack, startAll } from "./boot";
 import { HARNESS_LIMITS } from "./images";
@@ -67,20 +69,13 @@ async function throughPool(
   }
 }
 
-/** psql on the pool's console inside its pod, as its readiness probe logs in. */
+/** psql on the pool's console inside its pod, as its readiness probe logs in (poolReadinessCommand). */
 function poolConsole(port: number, ...statements: string[]): string[] {
+  const commands = statements.map((statement) => `-c '${statement}'`).join(" ");
   return [
-    "psql",
-    "-h",
-    "127.0.0.1",
-    "-p",
-    String(port),
-    "-U",
-    "app",
-    "-d",
-    "pgbouncer",
-    "-XAq",
-    ...statements.flatMap((s) => ["-c", s]),
+    "sh",
+    "-c",
+    `PGPASSWORD="$${PROBE_PASSWORD_ENV}" exec psql -h 127.0.0.1 -p ${port} -U ${PROBE_USER} -d pgbouncer -XAq ${commands}`,
   ];
 }
 
@@ -186,9 +181,9 @@ async function reloadInPlace(stack: BootedStack, servers: readonly string[]): Pr
     const client = new pg.Client({
       host: stack.harness.serviceAddress(0, "pg-pool-write"),
       port: 5432,
-      user: "app",
+      user: PROBE_USER,
       database: "pgbouncer",
-      password: secret(stack, 0, "pg-credentials")["app-password"],
+      password: secret(stack, 0, "pg-credentials")["probe-password"],
       ssl: { ca: stack.caPem, checkServerIdentity: () => undefined },
     });
     await client.connect();
@@ -257,10 +252,36 @@ describe.each(["dev", "staging"])("the %s stack's manifests, run as the kubelet 
     );
   });
 
+  it("lists no client to the application user: only the probe's login reaches the console", async () => {
+    const credentials = secret(stack, 0, `${stack.name}-credentials`);
+    const consoleAs = async (user: string, password: string) => {
+      const client = new pg.Client({
+        host: stack.harness.serviceAddress(0, `${stack.name}-pool-write`),
+        port: 5432,
+        user,
+        database: "pgbouncer",
+        password,
+        ssl: { ca: stack.caPem, checkServerIdentity: () => undefined },
+        connectionTimeoutMillis: 20_000,
+      });
+      await client.connect();
+      try {
+        // The console speaks the simple protocol only.
+        return ((await client.query({ text: "SHOW CLIENTS", queryMode: "simple" } as never)) as pg.QueryResult).rows;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    };
+    await expect(consoleAs("app", credentials["app-password"]!)).rejects.toThrow(/not allowed/);
+    const clients = await consoleAs(PROBE_USER, credentials["probe-password"]!);
+    expect(clients.map((row) => row.user)).toContain(PROBE_USER);
+  });
+
   it("keeps a pool whose logins fail out of its Service (its readiness probe logs in)", async () => {
     const auth = secret(stack, 0, `${stack.name}-pgbouncer-auth`);
     const good = auth["userlist.txt"]!;
     const pool = stack.harness.pod(`${stack.name}-pool-write-h0`);
+    // A userlist that lost its logins (the probe's among them): the pool must take no clients.
     auth["userlist.txt"] = renderUserlist("app", "not-the-password");
     await stack.harness.restart(pool.name);
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -465,10 +486,10 @@ describe("the prod stack's manifests, run as the kubelet runs them", () => {
     const rotated = { app: "rotated-app-password", replication: "rotated-replication-password" };
     for (const cluster of stack.regions.keys()) {
       Object.assign(secret(stack, cluster, "pg-credentials"), rotatedCredentials(stack, "prod", rotated));
-      const monitor = secret(stack, cluster, "pg-credentials")["monitor-password"]!;
-      Object.assign(secret(stack, cluster, "pg-pgbouncer-auth"), {
-        "userlist.txt": renderUserlist("app", rotated.app, ["pgrr_monitor", monitor]),
-      });
+      Object.assign(
+        secret(stack, cluster, "pg-pgbouncer-auth"),
+        rotatedUserlist(secret(stack, cluster, "pg-credentials"), rotated.app),
+      );
     }
     expect(credentials["app-password"]).toBe(rotated.app);
     // The credentials hash in the pod templates rolls every database pod, the writer first; the pools roll on the

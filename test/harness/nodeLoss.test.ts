@@ -15,7 +15,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failover } from "../../components/kubernetes/statefulset/failover/failover";
 import { FENCE_KEYS } from "../../components/kubernetes/statefulset/failover/fence";
 import { PROMOTE_SQL } from "../../components/sql/promotionSql";
-import { renderUserlist } from "../../components/render/pgbouncerIni";
 import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../../components/topology/types";
 import { type BootedStack, bootStack, startAll } from "./boot";
@@ -23,7 +22,7 @@ import { harnessOps } from "./clusterOps";
 import { appClient, writeLoad } from "./writeLoad";
 import { nodesOf } from "./nodes";
 import { controllerSteps, evictionOf } from "./reconcile";
-import { rotatedCredentials } from "./rotation";
+import { rotatedCredentials, rotatedUserlist } from "./rotation";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -229,9 +228,7 @@ describe("the prod stack's passwords rotated after a failover", () => {
     const job = harness.objects(0).workloads.find((w) => w.kind === "Job" && /-passwords-[0-9a-f]{16}$/.test(w.name));
     const applied = await harness.runNewJob(0, harness.objects(0), job!.name, { name: `${job!.name}-rotated` });
     expect(applied.code, applied.output).toBe(0);
-    harness.updateSecret(0, `${stack.name}-pgbouncer-auth`, {
-      "userlist.txt": renderUserlist("app", rotated.app, ["pgrr_monitor", credentials["monitor-password"]!]),
-    });
+    harness.updateSecret(0, `${stack.name}-pgbouncer-auth`, rotatedUserlist(credentials, rotated.app));
     for (const pool of [...harness.pods.keys()].filter((p) => /^pg-pool-.*-h0$/.test(p))) {
       await harness.restart(pool);
       await harness.waitReady(pool, 120_000);

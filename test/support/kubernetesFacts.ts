@@ -144,7 +144,10 @@ export function expectPgbouncerPods(run: ProgramRun): void {
     const [container] = pod.spec.containers;
     expect(PGBOUNCER_IMAGE.binary.value.endsWith(`/${container.command[0]}`)).toBe(true);
     expect(container.readinessProbe.tcpSocket).toBeUndefined();
-    expect(PGBOUNCER_IMAGE.clientTools.value).toContain(container.readinessProbe.exec.command[0]);
+    // The image's shell runs one of its client tools.
+    const [shell, flag, script] = container.readinessProbe.exec.command;
+    expect([shell, flag]).toEqual([PGBOUNCER_IMAGE.shell.value, "-c"]);
+    expect(PGBOUNCER_IMAGE.clientTools.value).toContain(/\bexec (\S+)/.exec(script)?.[1]);
   }
 }
 

@@ -32,6 +32,12 @@ export const PGBOUNCER_IMAGE = {
     cite("dockerPgbouncer", "Dockerfile", "apk add postgresql-client"),
     cite("dockerPgbouncer", "README.md", "'Includes PostgreSQL client tools such as psql, pg_isready'"),
   ),
+  /** A POSIX shell: the image is Alpine's (busybox sh), and its own entrypoint is a sh script. */
+  shell: fact(
+    "/bin/sh",
+    cite("dockerPgbouncer", "Dockerfile", "FROM alpine:3.22"),
+    cite("dockerPgbouncer", "entrypoint.sh", "#!/bin/sh"),
+  ),
   /** Prepared statements in transaction pooling need 1.21 or later. */
   minimumForPreparedStatements: fact("1.21", cite("pgbouncerConfigDocs", "#max_prepared_statements")),
 } as const;

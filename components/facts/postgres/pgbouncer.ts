@@ -106,6 +106,18 @@ export const PGBOUNCER = {
     ),
   ),
   /**
+   * Only admin_users and stats_users log in to the console (database "pgbouncer"); anyone else is disconnected
+   * "not allowed" after authenticating. A stats user may run the SHOW commands, which list every client's user,
+   * database and address (SHOW CLIENTS) and every server connection; the commands that change anything need an
+   * admin user ("admin access needed").
+   */
+  consoleLogins: fact(
+    { admitted: ["admin_users", "stats_users"], refusal: "not allowed", statsUsersSee: "SHOW CLIENTS" },
+    cite("pgbouncer", "src/admin.c:1821-1837 admin_post_login", 'else disconnect_client(client, true, "not allowed")'),
+    cite("pgbouncerConfigDocs", "#stats_users", "users allowed to connect and run read-only queries on the console"),
+    cite("pgbouncerUsageDocs", "#show-clients", "SHOW CLIENTS: user, database, addr, port of each client"),
+  ),
+  /**
    * The console admits, without a password, a Unix-socket client of PgBouncer's own uid logging in as "pgbouncer": no
    * admin password needs to exist for a process in the same pod to PAUSE, RESUME or RELOAD.
    */

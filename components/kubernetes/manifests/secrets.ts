@@ -4,7 +4,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderUserlist } from "../../render/pgbouncerIni";
 import type { SelfHostedTopology } from "../../topology/types";
 import type { ServerCertificate } from "../clusterTls";
-import { CREDENTIAL_KEYS, POOL_SERVICE_PORT, VERIFIER_KEYS, baseLabels, names, serviceHost } from "../conventions";
+import {
+  CREDENTIAL_KEYS,
+  POOL_SERVICE_PORT,
+  PROBE_USER,
+  VERIFIER_KEYS,
+  baseLabels,
+  names,
+  serviceHost,
+} from "../conventions";
 import { scramVerifier } from "../../sql/scramVerifier";
 import type { Pool } from "../../topology/types";
 
@@ -14,6 +22,8 @@ export interface RegionCredentials {
   app: pulumi.Input<string>;
   heartbeatToken: pulumi.Input<string>;
   monitor: pulumi.Input<string>;
+  /** The pools' readiness probe's console login (PROBE_USER): in PgBouncer's userlist only. */
+  probe: pulumi.Input<string>;
 }
 
 function metadata(topology: SelfHostedTopology, name: string, component: "postgresql" | "pgbouncer") {
@@ -71,6 +81,8 @@ export function credentialsSecret(
       [CREDENTIAL_KEYS.app]: credentials.app,
       [CREDENTIAL_KEYS.heartbeatToken]: credentials.heartbeatToken,
       [CREDENTIAL_KEYS.monitor]: credentials.monitor,
+      // The statefulset engine's pools' readiness probe; cloudnative-pg's Poolers probe themselves.
+      ...(topology.kubernetes.engine.name === "statefulset" ? { [CREDENTIAL_KEYS.probe]: credentials.probe } : {}),
       // The superuser password exists only where the primary was initialised.
       ...(withSuperuser ? { [CREDENTIAL_KEYS.superuser]: credentials.superuser } : {}),
       ...(verifiers ? verifierOutputs(topology, credentials) : {}),
@@ -86,17 +98,20 @@ export function tlsSecret(topology: SelfHostedTopology, certificate: ServerCerti
   };
 }
 
-/** PgBouncer's logins: the application user, and the exporter's role (a stats user) when monitoring is on. */
+/**
+ * PgBouncer's logins: the application user, the readiness probe's (a stats user), and the exporter's role (a stats
+ * user) when monitoring is on.
+ */
 export function poolAuthSecret(
   topology: SelfHostedTopology,
-  credentials: Pick<RegionCredentials, "app" | "monitor">,
+  credentials: Pick<RegionCredentials, "app" | "monitor" | "probe">,
 ): k8s.core.v1.SecretArgs {
   const userlist = pulumi
-    .all([credentials.app, credentials.monitor])
-    .apply(([app, monitor]) =>
+    .all([credentials.app, credentials.monitor, credentials.probe])
+    .apply(([app, monitor, probe]) =>
       topology.monitoring.enabled
-        ? renderUserlist(topology.user, app, [topology.monitoring.user, monitor])
-        : renderUserlist(topology.user, app),
+        ? renderUserlist(topology.user, app, [PROBE_USER, probe], [topology.monitoring.user, monitor])
+        : renderUserlist(topology.user, app, [PROBE_USER, probe]),
     );
   return {
     metadata: metadata(topology, names.poolAuth(topology), "pgbouncer"),

@@ -19,7 +19,7 @@ import { serverTlsMode } from "../../render/tlsModes";
 import type { NodeGroup, Pool, Region, SelfHostedTopology } from "../../topology/types";
 import { BOOTSTRAP_WAIT_S } from "./manifests/databasePod";
 import { type BackupFileName, type RestoreFileName, backupFiles, backupStanza, restoreFiles } from "./backupFiles";
-import { PATHS, REFRESH_KEYS, names, serviceHost } from "../conventions";
+import { PATHS, PROBE_USER, REFRESH_KEYS, names, serviceHost } from "../conventions";
 
 export type GroupFiles = Record<"postgresql.conf" | "pg_hba.conf" | "pg_ident.conf", string>;
 
@@ -61,6 +61,7 @@ export function renderPoolIni(topology: SelfHostedTopology, pool: Pool): string 
     listen: { host: "*", port: topology.poolPort },
     unixSocketDir: PATHS.pgbouncerSocketDir,
     authFile: `${PATHS.pgbouncerDir}/userlist.txt`,
+    probeUser: PROBE_USER,
     serverTlsMode: serverTlsMode(topology),
     clientTls: { certFile: `${PATHS.pgbouncerDir}/tls/tls.crt`, keyFile: `${PATHS.pgbouncerDir}/tls/tls.key` },
   });

@@ -6,11 +6,13 @@ import type { Pool, SelfHostedTopology } from "../../../topology/types";
 type Topology = SelfHostedTopology;
 import { SOCKET_VOLUME, poolReloaderContainer, socketVolume } from "./configReloader";
 import { pgbouncerExporterContainer } from "./exporters";
+import { PGBOUNCER_IMAGE } from "../../../facts/kubernetes/pgbouncerImage";
 import {
   CREDENTIAL_KEYS,
   PATHS,
   PGBOUNCER_UID,
   POOL_SERVICE_PORT,
+  PROBE_USER,
   baseLabels,
   names,
   ownLabels,
@@ -18,23 +20,19 @@ import {
   NO_API_TOKEN,
 } from "../../conventions";
 
-/** Logs in to the pool's admin console as the stats user: the same auth path as every client. */
+/**
+ * Logs in to the pool's console as the probe's stats user: the same listener, TLS and userlist as every client's
+ * login, without the application's password or its sight of other clients. PGPASSWORD stays the application's for
+ * what runs in the container as the application (kubernetes failover's write through the pool); the probe sets its
+ * own for psql alone.
+ */
 export function poolReadinessCommand(topology: Topology): string[] {
-  return [
-    "psql",
-    "-h",
-    "127.0.0.1",
-    "-p",
-    String(topology.poolPort),
-    "-U",
-    topology.user,
-    "-d",
-    "pgbouncer",
-    "-XAtq",
-    "-c",
-    "SHOW VERSION",
-  ];
+  const psql = `psql -h 127.0.0.1 -p ${topology.poolPort} -U ${PROBE_USER} -d pgbouncer -XAtq -c 'SHOW VERSION'`;
+  return [PGBOUNCER_IMAGE.shell.value, "-c", `PGPASSWORD="$${PROBE_PASSWORD_ENV}" exec ${psql}`];
 }
+
+/** The probe's password in the pool container's environment. */
+export const PROBE_PASSWORD_ENV = "PROBE_PASSWORD";
 
 /** The Deployment's and Service's labels, or with `pod` its pods' (without the stack's labels; see baseLabels). */
 export function poolLabels(topology: Topology, pool: Pool, scope: "object" | "pod" = "object"): Record<string, string> {
@@ -102,11 +100,16 @@ export function pgbouncerDeploymentManifest(
                 readOnlyRootFilesystem: true,
                 capabilities: { drop: ["ALL"] },
               },
-              // The probe's login: a pool whose userlist or TLS is broken must not receive clients.
+              // The probe's login: a pool whose userlist or TLS is broken must not receive clients. The application's
+              // password is for `kubernetes failover`'s write through the pool (kubectl exec psql as the app user).
               env: [
                 {
                   name: "PGPASSWORD",
                   valueFrom: { secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.app } },
+                },
+                {
+                  name: PROBE_PASSWORD_ENV,
+                  valueFrom: { secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.probe } },
                 },
                 { name: "PGSSLMODE", value: topology.access.requireTls ? "require" : "prefer" },
                 { name: "PGCONNECT_TIMEOUT", value: "3" },
