@@ -12,7 +12,8 @@
  */
 import { connect } from "node:net";
 import type pg from "pg";
-import { ClientConfigError } from "./errors";
+import { PG_POOL } from "../facts/postgres/pgPool";
+import { ClientConfigError, ClientPoolExhaustedError } from "./errors";
 
 /**
  * A timeout must be a positive number of milliseconds. 0 is refused, not read as "no timeout" (node-postgres's
@@ -72,9 +73,14 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
  * while held fails that statement (pg rejects it) without also raising an unhandled 'error' event that would end the
  * process (pg-pool listens for those only on idle connections).
  */
-export async function acquire(pool: pg.Pool, signal: AbortSignal | undefined): Promise<pg.PoolClient> {
+export async function acquire(
+  { pool, label }: { pool: pg.Pool; label: string },
+  signal: AbortSignal | undefined,
+): Promise<pg.PoolClient> {
   signal?.throwIfAborted();
-  const connecting = pool.connect();
+  const connecting = pool.connect().catch((error: unknown) => {
+    throw exhausted(error, pool, label) ?? error;
+  });
   const conn = await abortable(connecting, signal, () => {
     connecting.then(
       (late) => late.release(),
@@ -160,4 +166,17 @@ function requestCancel(conn: pg.PoolClient): Promise<void> {
     socket.on("error", done);
     socket.on("connect", () => socket.end(packet, done));
   });
+}
+
+/** pg-pool's own queue timed out: every connection of this client's pool was in use (PG_POOL.queueTimeoutMessage). */
+function exhausted(error: unknown, pool: pg.Pool, label: string): ClientPoolExhaustedError | undefined {
+  if ((error as Error | undefined)?.message !== PG_POOL.queueTimeoutMessage.value) return undefined;
+  const { max, connectionTimeoutMillis } = pool.options as { max: number; connectionTimeoutMillis: number };
+  return new ClientPoolExhaustedError(
+    `all ${max} of this client's connections to ${label} were in use for ${connectionTimeoutMillis} ms; nothing was sent to the server, which is not at fault. ` +
+      "Raise the client's poolSize, run fewer calls at once in this process, or do less inside each read() and write().",
+    label,
+    max,
+    { cause: error },
+  );
 }

@@ -11,6 +11,35 @@ export class ReplicaUnavailableError extends Error {
   override name = "ReplicaUnavailableError";
 }
 
+/**
+ * All of this client's own connections to a pool were in use for as long as the pool waits for one (pg-pool's queue
+ * timeout, PG_POOL.queueTimeoutMessage): nothing was sent to any server, and nothing is wrong with one. Not a reason
+ * to move the read elsewhere or to count the pool as failing: raise poolSize, lower the process's concurrency, or
+ * shorten what runs inside read() and write().
+ */
+export class ClientPoolExhaustedError extends Error {
+  override name = "ClientPoolExhaustedError";
+  constructor(
+    message: string,
+    /** The pool (host:port/database) whose connections were all in use. */
+    readonly pool: string,
+    /** Its size: the client's poolSize. */
+    readonly size: number,
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The read would have gone to the primary (no replica could serve it), but the primary had already served the
+ * client's primaryBudget share of its replica reads in the window: no read was made. Retry later, or with
+ * consistency "eventual" where that is acceptable.
+ */
+export class PrimaryBudgetExceededError extends Error {
+  override name = "PrimaryBudgetExceededError";
+}
+
 /** Neither a replica nor the primary could serve; `cause` holds the primary's error. */
 export class NoServerError extends Error {
   override name = "NoServerError";

@@ -17,6 +17,7 @@ export {
   type WriteResult,
 } from "./replicaClient";
 export { Session } from "./session";
+export type { BudgetOptions } from "./budget";
 export {
   TOKEN_HEADER,
   type HttpTokenOptions,
@@ -34,9 +35,11 @@ export type { Isolation } from "./sql";
 export { type CausalityToken, TokenError, mergeTokens, normalizeToken, parseToken, formatLsn } from "./token";
 export {
   ClientConfigError,
+  ClientPoolExhaustedError,
   CommitOutcomeUnknownError,
   NoServerError,
   OlapBehindError,
+  PrimaryBudgetExceededError,
   ReadTransactionEndedError,
   ReplicaUnavailableError,
   WriteNotCommittedError,

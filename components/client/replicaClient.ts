@@ -18,6 +18,7 @@ import { abortable, acquire, callSignal, checkTimeout } from "./cancellation";
 import { commitOutcome } from "./commitOutcome";
 import {
   ClientConfigError,
+  ClientPoolExhaustedError,
   CommitOutcomeUnknownError,
   NoServerError,
   WriteNotCommittedError,
@@ -37,6 +38,7 @@ import { ATTRIBUTES, Telemetry, type TelemetryOptions, type TelemetryTargets } f
 import { type CausalityToken, mergeTokens, reached } from "./token";
 import { Session } from "./session";
 import { WindowSession, type WindowSessionOptions } from "./windowSession";
+import type { BudgetOptions } from "./budget";
 
 export interface ClientOptions extends TelemetryOptions {
   /** How long a read-your-writes read waits for a replica to reach its token before the primary serves it. */
@@ -72,6 +74,12 @@ export interface ClientOptions extends TelemetryOptions {
    * error is thrown. The read's function then runs more than once: it must not act outside the database.
    */
   recoveryConflictRetries?: number;
+  /**
+   * At most `share` of the replica reads of the last `windowMs` go to the primary when no replica can serve them;
+   * past it such a read fails fast with PrimaryBudgetExceededError (budget.ts). Until `minReads` reads were seen in
+   * the window nothing is refused. None by default: every such read goes to the primary.
+   */
+  primaryBudget?: BudgetOptions;
   /** Connections per pool (each is a client connection to PgBouncer). */
   poolSize?: number;
   connectionTimeoutMs?: number;
@@ -102,9 +110,10 @@ export const DEFAULTS = {
   poolSize: 10,
   connectionTimeoutMs: 5000,
   applicationName: "pg-read-replicas-client",
-} as const satisfies Required<Omit<ClientOptions, keyof TelemetryOptions | "timeoutMs">>;
+} as const satisfies Required<Omit<ClientOptions, keyof TelemetryOptions | "timeoutMs" | "primaryBudget">>;
 
-type Settings = typeof DEFAULTS & { timeoutMs?: number };
+/** Without a default: no deadline, no budget. */
+type Settings = typeof DEFAULTS & { timeoutMs?: number; primaryBudget?: BudgetOptions };
 
 export interface ReadOptions extends CallOptions {
   /** Default read-your-writes: with no token that is any replica; with one, a replica that has replayed it. */
@@ -176,11 +185,23 @@ function checkOptions(options: ClientOptions): void {
     throw new ClientConfigError(
       `client option recoveryConflictRetries = ${String(retries)}: use a whole number ≥ 0 (0: never run a read again)`,
     );
+  if (options.primaryBudget !== undefined) checkBudget(options.primaryBudget);
   if (options.onReplicaUnavailable !== undefined && !["primary", "error"].includes(options.onReplicaUnavailable)) {
     throw new ClientConfigError(
       `client option onReplicaUnavailable = ${JSON.stringify(options.onReplicaUnavailable)}: use "primary" or "error"`,
     );
   }
+}
+
+function checkBudget(budget: BudgetOptions): void {
+  const { share, windowMs, minReads } = budget;
+  if (!(typeof share === "number" && share > 0 && share <= 1))
+    throw new ClientConfigError(
+      `client option primaryBudget.share = ${String(share)}: use a share of replica reads > 0 and ≤ 1 (0.2: a fifth)`,
+    );
+  checkTimeout("client option primaryBudget.windowMs", windowMs);
+  if (!(Number.isInteger(minReads) && minReads >= 1))
+    throw new ClientConfigError(`client option primaryBudget.minReads = ${String(minReads)}: use a whole number ≥ 1`);
 }
 
 /**
@@ -273,8 +294,9 @@ export class ReplicaClient {
       "write",
       { [ATTRIBUTES.target]: "primary", [ATTRIBUTES.routedToPrimary]: true },
       async (span) => {
-        const conn = await acquire(this.pools.write.pool, signal).catch((error: unknown) => {
+        const conn = await acquire(this.pools.write, signal).catch((error: unknown) => {
           signal?.throwIfAborted();
+          if (error instanceof ClientPoolExhaustedError) throw error;
           throw new NoServerError(
             `the write pool ${this.pools.write.label} is unavailable (${describeError(error)}); nothing was written.`,
             { cause: error },

@@ -9,14 +9,17 @@
  */
 import type pg from "pg";
 import {
+  ClientPoolExhaustedError,
   NoServerError,
   OlapBehindError,
+  PrimaryBudgetExceededError,
   ReadTransactionEndedError,
   ReplicaUnavailableError,
   WrongServerError,
   describeError,
 } from "./errors";
 import { Breaker } from "./breaker";
+import { type BudgetOptions, FallbackBudget } from "./budget";
 import { abortable, acquire, sleep } from "./cancellation";
 import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, END_PRIMARY_READ, END_REPLICA_READ, GATE_ENDED_CODES } from "./sql";
 import { bytesBehind, reached } from "./token";
@@ -88,6 +91,8 @@ export interface RouterOptions {
   breakerCooldownMs: number;
   /** How many times a replica read cancelled by a conflict with recovery runs again before its error is thrown. */
   recoveryConflictRetries: number;
+  /** The primary's share of replica reads (budget.ts); none: every fallback is served. */
+  primaryBudget?: BudgetOptions;
   /** The breaker's clock (tests). */
   now?: () => number;
 }
@@ -171,6 +176,7 @@ function recoveryConflict(error: unknown): boolean {
 
 export class Router {
   private readonly breaker: Breaker;
+  private readonly budget: FallbackBudget | undefined;
 
   /** `write` serves primary reads: the client gives it a pool of its own, apart from the one writes use. */
   constructor(
@@ -184,6 +190,7 @@ export class Router {
       cooldownMs: options.breakerCooldownMs,
       ...(options.now ? { now: options.now } : {}),
     });
+    this.budget = options.primaryBudget ? new FallbackBudget(options.primaryBudget, options.now) : undefined;
   }
 
   /** A read on a replica that has replayed `gate.required`, or on the primary once the wait is over. */
@@ -207,6 +214,8 @@ export class Router {
       const opened = await this.open(this.read, signal).catch((error: unknown) => error as Error);
       if (opened instanceof Error) {
         signal?.throwIfAborted(); // a cancelled read goes nowhere else, and says nothing of the read pool
+        // This process's own connections were all busy: no server failed, and the primary must not take the overflow.
+        if (opened instanceof ClientPoolExhaustedError) throw opened;
         this.breaker.failed();
         return this.unavailable(work, opened, { attempts, gated, waitedMs: waited(), ...retried() }, signal);
       }
@@ -244,6 +253,7 @@ export class Router {
           continue;
         }
         const { result, seen } = ran;
+        this.budget?.served();
         // Waited: the checks that failed and the pauses between them, not this last check.
         const waitedMs = Math.round(attemptStarted - started);
         return {
@@ -281,13 +291,14 @@ export class Router {
     route: Omit<Route, "target" | "server">,
     signal: AbortSignal | undefined,
   ): Promise<Served<T>> {
+    this.spend(route.fallback);
     const { conn, server } = await this.openPrimary(signal);
     const { result, seen } = await runAndClose(conn, work, END_PRIMARY_READ, signal);
     return { result, seen, route: { ...route, target: "primary", server } };
   }
 
   private async openPrimary(signal: AbortSignal | undefined): Promise<{ conn: pg.PoolClient; server: string }> {
-    const conn = await acquire(this.write.pool, signal);
+    const conn = await acquire(this.write, signal);
     try {
       const [, check] = resultsOf(await conn.query(BEGIN_PRIMARY_READ));
       const row = check?.rows[0] as { in_recovery: boolean; server: string };
@@ -356,6 +367,7 @@ export class Router {
   ): Promise<{ conn: pg.PoolClient; status: ReplicaStatus }> {
     const { conn, status } = await this.open(pool, signal).catch((error: unknown) => {
       signal?.throwIfAborted();
+      if (error instanceof ClientPoolExhaustedError) throw error;
       throw new ReplicaUnavailableError(
         `the OLAP pool ${pool.label} is unavailable (${describeError(error)}); no analytic read was made.`,
         { cause: error },
@@ -375,7 +387,7 @@ export class Router {
     target: NamedPool,
     signal: AbortSignal | undefined,
   ): Promise<{ conn: pg.PoolClient; status: ReplicaStatus }> {
-    const conn = await acquire(target.pool, signal);
+    const conn = await acquire(target, signal);
     try {
       const [, check] = resultsOf(
         await conn.query({ text: BEGIN_REPLICA_READ, query_timeout: this.options.replicaTimeoutMs } as pg.QueryConfig),
@@ -386,6 +398,18 @@ export class Router {
       conn.release(error as Error);
       throw error;
     }
+  }
+
+  /** A read meant for a replica is about to go to the primary: within the budget, or refused before any I/O. */
+  private spend(reason: FallbackReason | undefined): void {
+    if (!this.budget || reason === undefined) return;
+    const { admitted, reads, fallbacks } = this.budget.admitFallback();
+    if (admitted) return;
+    const { share, windowMs } = this.budget.options;
+    throw new PrimaryBudgetExceededError(
+      `the read would go to the primary (${reason}), but the primary already served ${fallbacks} of the last ${reads} replica reads in ${windowMs} ms, its primaryBudget share of ${share}; no read was made. ` +
+        'Retry later, read with consistency "eventual" where that will do, or look at why replicas cannot serve (replay lag, the read pool).',
+    );
   }
 
   private async abandon(conn: pg.PoolClient): Promise<void> {
@@ -407,12 +431,14 @@ export class Router {
     if (this.options.onReplicaUnavailable === "error") {
       throw new ReplicaUnavailableError(`${why}; no read was made (onReplicaUnavailable: "error").`, { cause: error });
     }
+    this.spend("replica_unavailable");
     let opened: Awaited<ReturnType<Router["openPrimary"]>>;
     try {
       opened = await this.openPrimary(signal);
     } catch (primaryError) {
       signal?.throwIfAborted();
-      if (primaryError instanceof WrongServerError) throw primaryError;
+      if (primaryError instanceof WrongServerError || primaryError instanceof ClientPoolExhaustedError)
+        throw primaryError;
       throw new NoServerError(
         `${why}, and the write pool ${this.write.label} failed too (${describeError(primaryError)}); no read was made.`,
         { cause: primaryError },

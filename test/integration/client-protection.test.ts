@@ -8,10 +8,10 @@
  *   40001) runs again in a new transaction and returns its rows, instead of failing the caller.
  */
 import { type Server, type Socket, createServer } from "node:net";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Queryable } from "pg-read-replicas/client";
-import { clientWith, closeClients } from "./clientSupport";
-import { eventually, oltpReaders, outputs, sql } from "./support";
+import { clientWith, closeClients, pauseReplay, resumeReplay } from "./clientSupport";
+import { eventually, external, oltpReaders, outputs, sql } from "./support";
 
 /** Accepts connections and never answers: a blackholed read pool. */
 async function blackhole(): Promise<{
@@ -119,5 +119,61 @@ describe("a replica read cancelled by a conflict with recovery", () => {
     expect(read.result).toBe(2);
     expect(runs).toBe(2);
     expect(read.route).toMatchObject({ target: "replica", recoveryConflicts: 1 });
+  });
+});
+
+describe("this process's own pool, all in use", () => {
+  const holdFor = (ms: number) => async (tx: Queryable) => (await tx.query(`SELECT pg_sleep(${ms / 1000})`)).rowCount;
+
+  it("fails the read that found no free connection, naming the pool: no breaker, no primary read", async () => {
+    const client = clientWith({ poolSize: 1, replicaTimeoutMs: 400, breakerThreshold: 1, breakerCooldownMs: 60_000 });
+    const holding = client.read(holdFor(1500), { consistency: "eventual" });
+    // Let the first read take the one connection before the second asks for it.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const refused = await client.read(one, { consistency: "eventual" }).catch((error: unknown) => error);
+    expect((refused as Error).name).toBe("ClientPoolExhaustedError");
+    expect((refused as Error).message).toMatch(/all 1 of this client's connections to .* were in use for 400 ms/);
+    expect((refused as { pool: string }).pool).toContain(`${outputs.pools.read.port}`);
+    expect((await holding).route.target).toBe("replica");
+    // The refusal counted nothing against the read pool: with breakerThreshold 1 a failure would have opened it.
+    const after = await client.read(one, { consistency: "eventual" });
+    expect(after.route).toMatchObject({ target: "replica" });
+    expect(after.route.breakerOpen).toBeUndefined();
+  });
+
+  it("fails the write that found no free connection as exhaustion, not as the writer being unavailable", async () => {
+    const client = clientWith({ poolSize: 1, connectionTimeoutMs: 400 });
+    const holding = client.write(holdFor(1500));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const refused = await client.write(one).catch((error: unknown) => error);
+    expect((refused as Error).name).toBe("ClientPoolExhaustedError");
+    expect((refused as Error).message).toContain("nothing was sent to the server");
+    await holding;
+    expect((await client.write(one)).result).toBe(1);
+  });
+});
+
+describe.skipIf(external)("the primary's budget of replica reads, with replay stopped on every replica", () => {
+  afterEach(async () => {
+    for (const reader of oltpReaders()) await resumeReplay(reader.name);
+  });
+
+  it("serves fallbacks up to its share of the window's replica reads, then fails fast", async () => {
+    const client = clientWith({ maxWaitMs: 50, primaryBudget: { share: 0.25, windowMs: 60_000, minReads: 4 } });
+    // Six reads the replicas serve (caught up: eventual reads pass the staleness ceiling).
+    for (let i = 0; i < 6; i++)
+      expect((await client.read(one, { consistency: "eventual" })).route.target).toBe("replica");
+    for (const reader of oltpReaders()) await pauseReplay(reader.name);
+    // A commit that writes WAL (an xid), which no replica replays while paused.
+    const { token: ahead } = await client.write(async (tx) => (await tx.query("SELECT txid_current()")).rowCount);
+    const gated = () => client.read(one, { token: ahead });
+    // 1 of 7, then 2 of 8 reads: within a quarter.
+    for (let i = 0; i < 2; i++)
+      expect((await gated()).route).toMatchObject({ target: "primary", fallback: "wait_timeout" });
+    const refused = (await gated().catch((error: unknown) => error)) as Error;
+    expect(refused.name).toBe("PrimaryBudgetExceededError");
+    expect(refused.message).toMatch(/wait_timeout.*already served 2 of the last 9 replica reads in 60000 ms/);
+    for (const reader of oltpReaders()) await resumeReplay(reader.name);
+    await eventually("the token replayed", 10_000, async () => (await gated()).route.target === "replica");
   });
 });

@@ -134,8 +134,8 @@ describe("the sources registry", () => {
         expect(source.title.trim(), id).not.toBe("");
       } else {
         expect(source.repo, id).toMatch(/^[\w.-]+\/[\w.-]+$/);
-        // A tag may hold a slash (pgBackRest tags its releases release/2.45).
-        expect(source.ref, id).toMatch(/^[\w.-]+(\/[\w.-]+)*$/);
+        // A tag may hold a slash (pgBackRest tags its releases release/2.45) or an @ (node-postgres: pg-pool@3.14.0).
+        expect(source.ref, id).toMatch(/^[\w.@-]+(\/[\w.@-]+)*$/);
       }
     }
   });

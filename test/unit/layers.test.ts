@@ -29,8 +29,8 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
 const ONLY: Readonly<Record<string, readonly string[]>> = {
   // A leaf: StackOutputs, its file and URLs must not change with the model or the deploy tool.
   contract: ["ground"],
-  // The routing client ships to applications: the contract, and the ground's error base.
-  client: ["contract", "ground"],
+  // The routing client ships to applications: the contract, the ground's error base, and the facts it relies on.
+  client: ["contract", "ground", "facts"],
   facts: ["facts"],
   ground: ["ground"],
 };

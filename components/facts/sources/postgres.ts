@@ -89,4 +89,10 @@ export const POSTGRES_SOURCES = {
     ref: "pgbouncer_1_24_1",
     note: "the version the local runner and the harness build; 1.25's src/main.c and src/admin.c say the same at these places",
   },
+  pgPool: {
+    repo: "brianc/node-postgres",
+    ref: "pg-pool@3.14.0",
+    path: "packages/pg-pool/index.js",
+    note: "the version package-lock.json installs (node_modules/pg-pool/index.js), under pg 8.23.1",
+  },
 } as const satisfies Record<string, Source>;
