@@ -10,8 +10,9 @@
  *   Deno, Cloudflare Workers).
  * - `runJob`: a background job whose payload carries the token of the request that enqueued it.
  *
- * A token is a WAL position and grants nothing (token.ts; one ahead of the writer is healed by the first read,
- * Route.tokenClamped), so a cookie holding it need not be secret; a malformed one is answered 400 (or ignored).
+ * A token is a WAL position with the writer's identity and grants nothing (token.ts; one ahead of the writer is healed
+ * by the first read, Route.tokenClamped), so a cookie holding it need not be secret; a malformed one, or one without
+ * a valid signature when the client has a tokenSecret, is answered 400 (or ignored).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ReplicaClient } from "./replicaClient";
@@ -92,9 +93,9 @@ export function tokenHeaders(token: CausalityToken | undefined, options: HttpTok
 export function causalityMiddleware(client: ReplicaClient, options: MiddlewareOptions = {}) {
   const property = options.property ?? "db";
   return (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
-    let token: CausalityToken | undefined;
+    let session: Session;
     try {
-      token = tokenFromHeaders(req.headers, options);
+      session = client.session(requestToken(client, req.headers, options));
     } catch (error) {
       if (!(error instanceof TokenError)) return next(error);
       res.statusCode = 400;
@@ -102,7 +103,6 @@ export function causalityMiddleware(client: ReplicaClient, options: MiddlewareOp
       res.end(`${options.header ?? TOKEN_HEADER}: ${error.message}\n`);
       return;
     }
-    const session = client.session(token);
     (req as unknown as Record<string, unknown>)[property] = session;
     const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
     res.writeHead = ((...args: unknown[]) => {
@@ -114,9 +114,26 @@ export function causalityMiddleware(client: ReplicaClient, options: MiddlewareOp
   };
 }
 
-/** Fetch API: a Session from a Request's token (TokenError for a malformed one unless ignored). */
+/**
+ * The request's token as the client takes it: well formed, and signed with its tokenSecret when it has one. A token
+ * that is not is a TokenError, or none when told to ignore it.
+ */
+function requestToken(
+  client: ReplicaClient,
+  headers: HeaderBag,
+  options: HttpTokenOptions,
+): CausalityToken | undefined {
+  try {
+    return client.checkToken(tokenFromHeaders(headers, options));
+  } catch (error) {
+    if (error instanceof TokenError && options.onMalformedToken === "ignore") return undefined;
+    throw error;
+  }
+}
+
+/** Fetch API: a Session from a Request's token (TokenError for a malformed or badly signed one unless ignored). */
 export function sessionFromRequest(client: ReplicaClient, request: Request, options: HttpTokenOptions = {}): Session {
-  return client.session(tokenFromHeaders(request.headers, options));
+  return client.session(requestToken(client, request.headers, options));
 }
 
 /** Fetch API: the Response with the session's token in its headers (a new Response; the body is not read). */

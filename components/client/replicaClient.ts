@@ -35,7 +35,9 @@ import {
   targetsFromOutputsFile,
 } from "./targets";
 import { ATTRIBUTES, Telemetry, type TelemetryOptions, type TelemetryTargets } from "./telemetry";
-import { type CausalityToken, mergeTokens, reached } from "./token";
+import { type CausalityToken, type TokenIdentity, mergeTokens, reached } from "./token";
+import { type AcceptedToken, type TokenDropReason, TokenPolicy, checkSecrets } from "./tokenPolicy";
+import { WriterIdentity } from "./writerIdentity";
 import { Session } from "./session";
 import { WindowSession, type WindowSessionOptions } from "./windowSession";
 import type { BudgetOptions } from "./budget";
@@ -86,6 +88,17 @@ export interface ClientOptions extends TelemetryOptions {
   applicationName?: string;
   /** A deadline for every call (write, read, analytic) unless the call sets its own; none when left out. */
   timeoutMs?: number;
+  /**
+   * Sign the tokens this client issues (HMAC-SHA-256) and read only tokens so signed: a forged or edited token is a
+   * TokenError before any I/O. At least 32 bytes, the same on every instance; a list rotates: the first signs, any
+   * verifies (tokenPolicy.ts). None by default: tokens are taken as given, a position ahead of the writer is clamped.
+   */
+  tokenSecret?: string | readonly string[];
+  /**
+   * A token issued longer ago than this is dropped (Route.tokenDropped "expired"): the staleness ceiling already
+   * requires more of every replica. Never below maxReplicaStalenessMs.
+   */
+  tokenMaxAgeMs?: number;
 }
 
 /** What every public call accepts to be cancelled: the caller's signal, a deadline, or both. */
@@ -110,10 +123,22 @@ export const DEFAULTS = {
   poolSize: 10,
   connectionTimeoutMs: 5000,
   applicationName: "pg-read-replicas-client",
-} as const satisfies Required<Omit<ClientOptions, keyof TelemetryOptions | "timeoutMs" | "primaryBudget">>;
+  tokenMaxAgeMs: 600_000,
+} as const satisfies Required<
+  Omit<ClientOptions, keyof TelemetryOptions | "timeoutMs" | "primaryBudget" | "tokenSecret">
+>;
 
-/** Without a default: no deadline, no budget. */
-type Settings = typeof DEFAULTS & { timeoutMs?: number; primaryBudget?: BudgetOptions };
+/** Without a default: no deadline, no budget, unsigned tokens. */
+type Settings = typeof DEFAULTS & {
+  timeoutMs?: number;
+  primaryBudget?: BudgetOptions;
+  tokenSecret?: string | readonly string[];
+};
+
+/** How long the writer's identity is taken as known before it is asked again (a promotion changes the timeline). */
+const IDENTITY_REFRESH_MS = 10_000;
+/** After the writer failed to say who it is, how long calls go on without asking again. */
+const IDENTITY_RETRY_MS = 1_000;
 
 export interface ReadOptions extends CallOptions {
   /** Default read-your-writes: with no token that is any replica; with one, a replica that has replayed it. */
@@ -148,6 +173,8 @@ export interface WriteResult<T> {
   token: CausalityToken;
   /** The given token was ahead of the writer (see Route.tokenClamped): the token returned is the commit's alone. */
   tokenClamped?: true;
+  /** The given token was dropped (see Route.tokenDropped). */
+  tokenDropped?: TokenDropReason;
 }
 
 /** The pools' addresses for spans (server.address, server.port) and the database (db.namespace). */
@@ -186,11 +213,26 @@ function checkOptions(options: ClientOptions): void {
       `client option recoveryConflictRetries = ${String(retries)}: use a whole number ≥ 0 (0: never run a read again)`,
     );
   if (options.primaryBudget !== undefined) checkBudget(options.primaryBudget);
+  checkTokenOptions(options);
   if (options.onReplicaUnavailable !== undefined && !["primary", "error"].includes(options.onReplicaUnavailable)) {
     throw new ClientConfigError(
       `client option onReplicaUnavailable = ${JSON.stringify(options.onReplicaUnavailable)}: use "primary" or "error"`,
     );
   }
+}
+
+function checkTokenOptions(options: ClientOptions): void {
+  if (options.tokenSecret !== undefined) {
+    checkSecrets(typeof options.tokenSecret === "string" ? [options.tokenSecret] : options.tokenSecret);
+  }
+  const maxAge = options.tokenMaxAgeMs;
+  if (maxAge === undefined) return;
+  const ceiling = options.maxReplicaStalenessMs ?? DEFAULTS.maxReplicaStalenessMs;
+  if (!(Number.isFinite(maxAge) && maxAge >= ceiling))
+    throw new ClientConfigError(
+      `client option tokenMaxAgeMs = ${String(maxAge)}: use a number of milliseconds ≥ maxReplicaStalenessMs (${ceiling}); ` +
+        "a token is dropped only once the staleness ceiling demands more than it does",
+    );
 }
 
 function checkBudget(budget: BudgetOptions): void {
@@ -205,21 +247,28 @@ function checkBudget(budget: BudgetOptions): void {
 }
 
 /**
- * The token a read returns. Served by the primary, `seen` is the writer's own position after the read: a given token
- * beyond it names WAL the writer never wrote (lost in an asynchronous failover, from before a restore, from another
- * cluster, forged), which no replica will ever reach, and merging would make every later read with it wait and fall
- * back to the primary again. So the writer's position replaces it, and the route says so. (A token from a lost
- * timeline that the new writer's position has already passed is not detected: it costs nothing, and the writes it
- * stood for are gone either way.)
+ * The token a read returns: a new one for the position it saw, unless the given one is later (it is returned as it
+ * is). Served by the primary, `seen` is the writer's own position after the read: a given token beyond it names WAL
+ * the writer never wrote (lost in an asynchronous failover, from before a restore, forged), which no replica will
+ * ever reach, and keeping it would make every later read with it wait and fall back to the primary again. So the
+ * writer's position replaces it, and the route says so. (A token from a lost timeline that the new writer's position
+ * has already passed is not detected: it costs nothing, and the writes it stood for are gone either way.)
  */
-function clampedToWriter<T>(
-  token: CausalityToken | undefined,
+function tokenAfterRead<T>(
+  accepted: AcceptedToken,
   served: Served<T>,
+  issue: (position: string) => CausalityToken,
 ): { token: CausalityToken | undefined; route: Route } {
   const { seen, route } = served;
-  if (route.target === "primary" && token !== undefined && seen !== undefined && !reached(seen, token))
-    return { token: mergeTokens(seen), route: { ...route, tokenClamped: true } };
-  return { token: mergeTokens(token, seen), route };
+  const dropped = accepted.dropped ? { tokenDropped: accepted.dropped } : {};
+  const required = accepted.required;
+  if (seen === undefined)
+    return { token: accepted.dropped ? undefined : accepted.given, route: { ...route, ...dropped } };
+  if (required !== undefined && !reached(seen, required)) {
+    if (route.target === "primary") return { token: issue(seen), route: { ...route, tokenClamped: true } };
+    return { token: accepted.given, route };
+  }
+  return { token: issue(seen), route: { ...route, ...dropped } };
 }
 
 function resultsOf(value: unknown): pg.QueryResult[] {
@@ -233,6 +282,8 @@ export class ReplicaClient {
   private readonly telemetry: Telemetry;
   private readonly positions: PrimaryPositions;
   private readonly ceilingPositions: PrimaryPositions;
+  private readonly tokens: TokenPolicy;
+  private readonly identity: WriterIdentity;
 
   static fromOutputs(outputs: unknown, options: ClientOptions = {}): ReplicaClient {
     return new ReplicaClient(targetsFromOutputs(outputs), options);
@@ -280,7 +331,19 @@ export class ReplicaClient {
       ...(tracerProvider ? { tracerProvider } : {}),
       ...(meterProvider ? { meterProvider } : {}),
     });
-    const writerPosition = async () => (await this.pools.write.pool.query(PRIMARY_POSITION)).rows[0].lsn as string;
+    const askWriter = async () => {
+      const at = Date.now();
+      const row = (await this.pools.write.pool.query(PRIMARY_POSITION)).rows[0] as TokenIdentity & { lsn: string };
+      this.identity.observe({ system: row.system, timeline: row.timeline }, at);
+      return row;
+    };
+    const writerPosition = async () => (await askWriter()).lsn;
+    this.identity = new WriterIdentity(askWriter, { refreshMs: IDENTITY_REFRESH_MS, retryMs: IDENTITY_RETRY_MS });
+    const secret = settings.tokenSecret;
+    this.tokens = new TokenPolicy({
+      ...(secret !== undefined ? { secrets: typeof secret === "string" ? [secret] : secret } : {}),
+      maxAgeMs: settings.tokenMaxAgeMs,
+    });
     // Two samplers: samples spread over the 30 s ceiling would be too coarse for a 1 s bound (positions.ts).
     this.positions = new PrimaryPositions(writerPosition, settings.maxStalenessMs);
     this.ceilingPositions = new PrimaryPositions(writerPosition, settings.maxReplicaStalenessMs);
@@ -288,8 +351,9 @@ export class ReplicaClient {
 
   /** Runs `work` in a transaction on the writer and returns its result with the commit's causality token. */
   async write<T>(work: Work<T>, options: WriteOptions = {}): Promise<WriteResult<T>> {
-    const given = mergeTokens(options.token);
     const signal = this.signalFor(options);
+    const accepted = await this.accept(options.token);
+    const given = accepted.dropped ? undefined : accepted.required;
     return this.telemetry.span(
       "write",
       { [ATTRIBUTES.target]: "primary", [ATTRIBUTES.routedToPrimary]: true },
@@ -317,7 +381,7 @@ export class ReplicaClient {
           conn.release(rolledBack ? undefined : (error as Error));
           throw error;
         }
-        const committed = await this.commit(conn, given);
+        const committed = await this.commit(conn, accepted.dropped ? undefined : accepted.given);
         if (committed.command !== "COMMIT") {
           throw new WriteNotCommittedError(
             `the write was rolled back, not committed (COMMIT answered ${committed.command}): a statement inside it failed and its error was caught. Nothing was written; no token was issued.`,
@@ -325,13 +389,19 @@ export class ReplicaClient {
         }
         this.positions.record(committed.at, committed.lsn);
         this.ceilingPositions.record(committed.at, committed.lsn);
-        span.setAttribute(ATTRIBUTES.causalityToken, committed.lsn);
+        if (committed.timeline !== undefined) this.identity.observeTimeline(committed.timeline, committed.at);
+        const token = this.tokens.issue(committed.lsn, await this.identity.current());
+        span.setAttribute(ATTRIBUTES.causalityToken, token);
+        if (accepted.dropped) {
+          span.setAttribute(ATTRIBUTES.tokenDropped, accepted.dropped);
+          return { result, token, tokenDropped: accepted.dropped };
+        }
         // The commit is at the writer's position: a given token beyond it is one no server will ever reach.
         if (given !== undefined && !reached(committed.lsn, given)) {
           span.setAttribute(ATTRIBUTES.tokenClamped, true);
-          return { result, token: committed.lsn, tokenClamped: true };
+          return { result, token, tokenClamped: true };
         }
-        return { result, token: mergeTokens(given, committed.lsn)! };
+        return { result, token };
       },
     );
   }
@@ -345,7 +415,8 @@ export class ReplicaClient {
     try {
       const [commit, position] = resultsOf(await conn.query(COMMIT_WRITE));
       conn.release();
-      return { command: commit?.command ?? "", lsn: position?.rows[0]?.lsn as string, at };
+      const row = position?.rows[0] as { lsn: string; timeline: number } | undefined;
+      return { command: commit?.command ?? "", lsn: row?.lsn as string, timeline: row?.timeline, at };
     } catch (error) {
       const outcome = commitOutcome(error);
       // After a proven rollback the session is idle and reusable; otherwise its state is unknown too.
@@ -374,14 +445,14 @@ export class ReplicaClient {
         `consistency ${JSON.stringify(consistency)}: use eventual, bounded, read-your-writes or primary`,
       );
     }
-    const token = mergeTokens(options.token);
     const signal = this.signalFor(options);
+    const accepted = await this.accept(options.token);
     return this.telemetry.span("read", { [ATTRIBUTES.consistency]: consistency }, async (span) => {
-      const served = await this.route(work, consistency, token, options, signal).catch((error: unknown) => {
+      const served = await this.route(work, consistency, accepted.required, options, signal).catch((error: unknown) => {
         signal?.throwIfAborted();
         throw error;
       });
-      const healed = clampedToWriter(token, served);
+      const healed = tokenAfterRead(accepted, served, await this.issuer());
       this.telemetry.routed(span, consistency, healed.route);
       return { result: served.result, token: healed.token, route: healed.route };
     });
@@ -392,22 +463,24 @@ export class ReplicaClient {
    * waits up to maxWaitMs for the replica to replay it and otherwise throws OlapBehindError (never the primary).
    */
   async analytic<T>(work: Work<T>, options: AnalyticOptions = {}): Promise<ReadResult<T>> {
-    const token = mergeTokens(options.token);
     if (!this.pools.olap) {
       throw new ClientConfigError(
         "analytic read: this client has no OLAP pool (set DATABASE_OLAP_URL, or use a stack with olap.enabled: true); no read was made.",
       );
     }
-    const consistency = token === undefined ? "eventual" : "read-your-writes";
     const signal = this.signalFor(options);
+    const accepted = await this.accept(options.token);
+    const token = accepted.required;
+    const consistency = token === undefined ? "eventual" : "read-your-writes";
     return this.telemetry.span("analytic", { [ATTRIBUTES.consistency]: consistency }, async (span) => {
       const gate = { required: token, waitMs: options.maxWaitMs ?? this.settings.maxWaitMs };
       const served = await this.router.olap(work, gate, signal).catch((error: unknown) => {
         signal?.throwIfAborted();
         throw error;
       });
-      this.telemetry.routed(span, consistency, served.route);
-      return { result: served.result, token: mergeTokens(token, served.seen), route: served.route };
+      const healed = tokenAfterRead(accepted, served, await this.issuer());
+      this.telemetry.routed(span, consistency, healed.route);
+      return { result: served.result, token: healed.token, route: healed.route };
     });
   }
 
@@ -423,6 +496,30 @@ export class ReplicaClient {
 
   async close(): Promise<void> {
     await Promise.all(Object.values(this.pools).map((p) => p.pool.end()));
+  }
+
+  /**
+   * A token as this client takes it, in canonical form: well formed, and signed with its tokenSecret when it has one
+   * (TokenError otherwise); undefined for none. No I/O: for checking a request's token before doing anything with it.
+   */
+  checkToken(token: string | null | undefined): CausalityToken | undefined {
+    return this.tokens.accept(token, undefined).given;
+  }
+
+  /**
+   * A given token checked (tokenPolicy.ts): malformed or badly signed throws before any I/O; one with an identity is
+   * compared with the writer's, asked for first when not yet known.
+   */
+  private async accept(token: string | null | undefined): Promise<AcceptedToken> {
+    const first = this.tokens.accept(token, this.identity.peek);
+    if (first.given === undefined || first.dropped || this.identity.peek || !first.given.includes(".")) return first;
+    return this.tokens.accept(token, await this.identity.current());
+  }
+
+  /** Issues tokens with the writer's identity as known now. */
+  private async issuer(): Promise<(position: string) => CausalityToken> {
+    const identity = await this.identity.current();
+    return (position) => this.tokens.issue(position, identity);
   }
 
   /** The call's signal: its own, and its deadline (its timeoutMs, else the client's), checked first. */

@@ -23,6 +23,7 @@ import { type BudgetOptions, FallbackBudget } from "./budget";
 import { abortable, acquire, sleep } from "./cancellation";
 import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, END_PRIMARY_READ, END_REPLICA_READ, GATE_ENDED_CODES } from "./sql";
 import { bytesBehind, reached } from "./token";
+import type { TokenDropReason } from "./tokenPolicy";
 
 export type Consistency = "eventual" | "bounded" | "read-your-writes" | "primary";
 export type FallbackReason =
@@ -59,6 +60,12 @@ export interface Route {
    * token returned is the writer's position instead of the given one (ReplicaClient.read).
    */
   tokenClamped?: boolean;
+  /**
+   * The token given was not used (tokenPolicy.ts): issued longer ago than tokenMaxAgeMs (the staleness ceiling already
+   * covers it), issued that far in the future, or for another cluster. The read ran as one without a token, and the
+   * token returned is a new one.
+   */
+  tokenDropped?: TokenDropReason;
   /** The read pool's circuit breaker was open: the read pool was not tried (breaker.ts). */
   breakerOpen?: boolean;
   /** Replica reads cancelled by a conflict with recovery and run again (a new transaction, possibly elsewhere). */

@@ -3,7 +3,8 @@
  * reads (read-your-writes by default) require it. So a session reads its own writes and
  * never reads older data than it already saw (monotonic reads), whichever replica serves.
  * Concurrent calls on one session are fine: the token only moves forward, except when a call finds it ahead of the
- * writer itself (Route.tokenClamped): then it becomes the writer's position, which every replica can reach.
+ * writer itself (Route.tokenClamped): then it becomes the writer's position, which every replica can reach; and when a
+ * call dropped it (expired, another cluster's: Route.tokenDropped), the call's new token replaces it.
  */
 import type { ReadOptions, ReadResult, ReplicaClient, WriteOptions, WriteResult } from "./replicaClient";
 import type { Work } from "./route";
@@ -16,7 +17,7 @@ export class Session {
     private readonly client: ReplicaClient,
     token?: string | null,
   ) {
-    this.current = mergeTokens(token);
+    this.current = client.checkToken(token);
   }
 
   /** The token to hand to another instance (a header, a cookie) or to resume this session later. */
@@ -26,13 +27,15 @@ export class Session {
 
   async write<T>(work: Work<T>, options: Omit<WriteOptions, "token"> = {}): Promise<WriteResult<T>> {
     const written = await this.client.write(work, { ...options, token: this.current });
-    this.current = written.tokenClamped ? written.token : mergeTokens(this.current, written.token);
+    this.current =
+      written.tokenClamped || written.tokenDropped ? written.token : mergeTokens(this.current, written.token);
     return written;
   }
 
   async read<T>(work: Work<T>, options: Omit<ReadOptions, "token"> = {}): Promise<ReadResult<T>> {
     const read = await this.client.read(work, { ...options, token: this.current });
-    this.current = read.route.tokenClamped ? read.token : mergeTokens(this.current, read.token);
+    this.current =
+      read.route.tokenClamped || read.route.tokenDropped ? read.token : mergeTokens(this.current, read.token);
     return read;
   }
 }

@@ -81,8 +81,20 @@ export type Isolation = "read committed" | "repeatable read" | "serializable";
 export const beginWrite = (isolation: Isolation = "read committed") =>
   `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} READ WRITE`;
 
-/** Commits and reads the token on the same server connection, in the same message (see above). */
-export const COMMIT_WRITE = `COMMIT; SELECT ${WRITER_POSITION}::text AS lsn`;
+/**
+ * The writer's identity for the tokens it issues (token.ts): its cluster's system identifier (pg_control_system(), kept
+ * by every physical replica, base backup and restore of it) and the timeline it writes on, from the name of its current
+ * WAL file (pg_walfile_name uses the insert timeline; the checkpoint's timeline in pg_control_checkpoint() lags a
+ * promotion until the next checkpoint). Both functions are executable by any role.
+ */
+const WRITER_TIMELINE = `('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int AS timeline`;
+const WRITER_IDENTITY = `(SELECT system_identifier FROM pg_control_system())::text AS system, ${WRITER_TIMELINE}`;
 
-/** The writer's position now: bounded reads require a replica to have replayed a recent one. */
-export const PRIMARY_POSITION = `SELECT ${WRITER_POSITION}::text AS lsn`;
+/**
+ * Commits and reads the token on the same server connection, in the same message (see above), with the timeline the
+ * commit was written on: a token issued just after a promotion names the new one.
+ */
+export const COMMIT_WRITE = `COMMIT; SELECT ${WRITER_POSITION}::text AS lsn, ${WRITER_TIMELINE}`;
+
+/** The writer's position and identity now: bounded reads require a replica to have replayed a recent one. */
+export const PRIMARY_POSITION = `SELECT ${WRITER_POSITION}::text AS lsn, ${WRITER_IDENTITY}`;

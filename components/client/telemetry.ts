@@ -43,6 +43,8 @@ export const ATTRIBUTES = {
   causalityToken: `${OWN}.causality_token`,
   ceilingVerified: `${OWN}.routing.ceiling_verified`,
   tokenClamped: `${OWN}.causality_token.clamped`,
+  /** Why a given token was dropped (tokenPolicy.ts): expired, issued_in_future, other_cluster. */
+  tokenDropped: `${OWN}.causality_token.dropped`,
   breakerOpen: `${OWN}.routing.breaker_open`,
   recoveryConflicts: `${OWN}.routing.recovery_conflicts`,
 } as const;
@@ -141,6 +143,7 @@ export class Telemetry {
       ...(route.fallback ? { [ATTRIBUTES.fallbackReason]: route.fallback } : {}),
       ...(route.ceilingVerified !== undefined ? { [ATTRIBUTES.ceilingVerified]: route.ceilingVerified } : {}),
       ...(route.tokenClamped ? { [ATTRIBUTES.tokenClamped]: true } : {}),
+      ...(route.tokenDropped ? { [ATTRIBUTES.tokenDropped]: route.tokenDropped } : {}),
       ...(route.breakerOpen ? { [ATTRIBUTES.breakerOpen]: true } : {}),
       ...(route.recoveryConflicts ? { [ATTRIBUTES.recoveryConflicts]: route.recoveryConflicts } : {}),
     });

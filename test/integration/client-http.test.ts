@@ -92,7 +92,7 @@ describe.skipIf(external)("the token through HTTP", () => {
     await pauseReplicas();
     const written = await fetch(`${a}/write?v=8`, { method: "POST" });
     const cookie = written.headers.get("set-cookie")!;
-    expect(cookie).toMatch(/^pgrr_token=[0-9A-F]+%2F[0-9A-F]+; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(cookie).toMatch(/^pgrr_token=[0-9A-F]+%2F[0-9A-F]+\.\d+\.\d+\.[0-9a-z]+; Path=\/; HttpOnly; SameSite=Lax$/);
     const read = await fetch(`${a}/read`, { headers: { cookie: cookie.split(";")[0]! } });
     expect(await read.json()).toEqual({ version: 8, target: "primary" });
   });
@@ -102,6 +102,20 @@ describe.skipIf(external)("the token through HTTP", () => {
     const response = await fetch(`${a}/read`, { headers: { [TOKEN_HEADER]: "yesterday" } });
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/x-causality-token: "yesterday" is not a causality token/);
+  });
+
+  it("with a tokenSecret, answers 400 to a token another secret signed, and serves one its own secret signed", async () => {
+    const secret = "http-test-secret-of-at-least-32-bytes";
+    const a = await instance(clientWith({ tokenSecret: secret }));
+    const foreign = (await clientWith({ tokenSecret: `other-${secret}` }).write(async () => undefined)).token;
+    const refused = await fetch(`${a}/read`, { headers: { [TOKEN_HEADER]: foreign } });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/has a signature none of this client's tokenSecret values made/);
+    const written = await fetch(`${a}/write?v=10`, { method: "POST" });
+    const token = written.headers.get(TOKEN_HEADER)!;
+    const read = await fetch(`${a}/read`, { headers: { [TOKEN_HEADER]: token } });
+    expect(read.status).toBe(200);
+    expect(((await read.json()) as { version: number }).version).toBe(10);
   });
 
   it("works with the Fetch API's Request and Response, as Hono or a Next.js route handler would", async () => {

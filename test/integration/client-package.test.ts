@@ -59,7 +59,7 @@ describe("the client package, installed from its tarball into a project of its o
     );
     const ran = node("quick-start.mjs");
     expect(ran.rows).toBe(1);
-    expect(ran.token).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(ran.token).toMatch(/^[0-9A-F]+\/[0-9A-F]+\.\d+\.\d+\.[0-9a-z]+$/);
   });
 
   it("runs it from CommonJS", () => {

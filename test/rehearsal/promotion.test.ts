@@ -14,6 +14,8 @@ import { LocalRunner } from "../../components/local/runner";
 import { TARGET_LABELS } from "../../components/monitoring/targets";
 import { topologyFromConfig } from "../../components/pipeline/loadTopology";
 import { verifyStack } from "../../components/verify/verifier";
+import { ReplicaClient } from "pg-read-replicas/client";
+import { decodeToken, encodeToken } from "../../components/client/token";
 import { integrationConfig } from "../support/integrationTopology";
 import {
   endpointOf,
@@ -111,6 +113,9 @@ describe("the primary stopped", () => {
           : undefined,
       );
     }
+    // The routing client's tokens name the writer's timeline: the one before the promotion, then the new one.
+    const client = ReplicaClient.fromOutputs(outputs, { maxWaitMs: 2_000 });
+    const before = decodeToken((await client.write((tx) => tx.query("INSERT INTO before_failover VALUES (0)"))).token);
     await runner().stopNodeByName("it-primary-0", "immediate");
     // PgBouncer queues the client (query_wait_timeout) while no writer answers; give up after 3s.
     await expect(sql(outputs.pools.write, "INSERT INTO before_failover VALUES (501)", [], 3000)).rejects.toThrow();
@@ -125,12 +130,21 @@ describe("the primary stopped", () => {
       "INSERT INTO before_failover VALUES (501) RETURNING current_setting('cluster_name') AS name, pg_is_in_recovery() AS in_recovery",
     );
     expect(landed).toEqual({ name: result.promoted, in_recovery: false });
-    expect((await sql(outputs.pools.write, "SELECT count(*)::int AS n FROM before_failover"))[0]!.n).toBe(501);
+    expect((await sql(outputs.pools.write, "SELECT count(*)::int AS n FROM before_failover"))[0]!.n).toBe(502);
 
-    const after = runner().outputs();
+    const written = await client.write((tx) => tx.query("INSERT INTO before_failover VALUES (502)"));
+    const after = decodeToken(written.token);
+    expect(after.identity).toEqual({ system: before.identity!.system, timeline: before.identity!.timeline + 1 });
+    // A token from before the promotion is still this cluster's: kept, and a replica of the new writer serves it.
+    const read = await client.read((tx) => tx.query("SELECT 1"), { token: encodeToken(before) });
+    expect(read.route.tokenDropped).toBeUndefined();
+    expect(decodeToken(read.token!).identity?.timeline).toBe(after.identity!.timeline);
+    await client.close();
+
+    const promotedOutputs = runner().outputs();
     const promoted = outputs.readers.find((r) => r.name === result.promoted)!;
-    expect(after.writer).toEqual({ host: promoted.host, port: promoted.port });
-    const report = await verifyStack(after, { timeoutMs: 60_000 });
+    expect(promotedOutputs.writer).toEqual({ host: promoted.host, port: promoted.port });
+    const report = await verifyStack(promotedOutputs, { timeoutMs: 60_000 });
     expect(report.problems).toEqual([]);
     expect(await readPoolLandings(30)).not.toContain(result.promoted);
     await eventually("the promoted replica out of the read pool's host list", 10_000, async () =>
