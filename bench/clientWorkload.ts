@@ -29,6 +29,9 @@ export interface Workload {
 export interface RunResult {
   reads: number;
   replicaReads: number;
+  /** The reads of a session's own row right after its write: where a replay delay shows. */
+  afterWriteReads: number;
+  afterWriteReplicaReads: number;
   stale: number;
   wentBack: number;
   writes: number;
@@ -127,6 +130,8 @@ export async function runWorkload(routes: Routes, strategy: StrategyName, worklo
   const result: RunResult = {
     reads: 0,
     replicaReads: 0,
+    afterWriteReads: 0,
+    afterWriteReplicaReads: 0,
     stale: 0,
     wentBack: 0,
     writes: 0,
@@ -145,11 +150,15 @@ export async function runWorkload(routes: Routes, strategy: StrategyName, worklo
     const seen = new Map<string, number>();
     let written = 0;
     let nextWrite = performance.now() + Math.random() * workload.readEveryMs;
-    const read = async (id: string) => {
+    const read = async (id: string, afterWrite = false) => {
       const started = performance.now();
       const routed = await router.read(id);
       const ms = performance.now() - started;
       result.reads++;
+      if (afterWrite) {
+        result.afterWriteReads++;
+        if (routed.replica) result.afterWriteReplicaReads++;
+      }
       result.latencyMs.push(ms);
       if (routed.replica) {
         result.replicaReads++;
@@ -169,7 +178,7 @@ export async function runWorkload(routes: Routes, strategy: StrategyName, worklo
         result.writes++;
         seen.set(own, written);
         nextWrite = performance.now() + gap(workload.meanWriteGapMs);
-        await read(own); // the read right after the write: where stale reads happen
+        await read(own, true); // the read right after the write: where stale reads happen
       } else {
         await read(Math.random() < 0.5 ? own : ids[Math.floor(Math.random() * ids.length)]!);
       }
