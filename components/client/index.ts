@@ -30,6 +30,7 @@ export {
   withToken,
 } from "./http";
 export { WindowSession, type WindowSessionOptions } from "./windowSession";
+export { type OrmClient, type OrmSession, type OrmWork, connectionPool, ormClient } from "./orm";
 export type { Consistency, FallbackReason, Queryable, Route, Work } from "./route";
 export type { Isolation } from "./sql";
 export { type CausalityToken, TokenError, mergeTokens, normalizeToken, parseToken, formatLsn } from "./token";

@@ -1,8 +1,8 @@
 /**
  * A read's function that ends the read's transaction itself (drizzle-orm's transaction()
- * sends begin ... commit on the connection it is given; drizzle-orm is not installed here,
- * so its statements are sent as it sends them) is refused: what it ran after its COMMIT ran
- * outside the gate. Its own savepoints, which ORMs use for nested transactions, are fine.
+ * sends begin ... commit on the connection it is given; here its statements are sent as it
+ * sends them, and client-orm.test.ts runs drizzle's own) is refused: what it ran after its
+ * COMMIT ran outside the gate. Its own savepoints, which ORMs use for nested transactions, are fine.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Queryable, ReadTransactionEndedError } from "pg-read-replicas/client";
