@@ -3,9 +3,10 @@
  * (a new version) at random times, exponentially spaced with a mean gap, reads it back at
  * once, and in between reads its own row or another session's every READ_EVERY_MS. A read
  * of its own row older than its last acknowledged write is stale; another session's row read
- * older than this session saw it before went back in time (monotonic reads broken). Four ways to route the same reads:
+ * older than this session saw it before went back in time (monotonic reads broken). Five ways to route the same reads:
  *
  *   gate       the client: sessions, read-your-writes by LSN through the pools
+ *   gate-direct the same with replicaRouting "direct": each replica on its own, positions remembered
  *   sticky-5s  the seeds' window (the client's windowSession): 5 s after a session's write its reads go to the primary
  *   primary    every read through the write pool
  *   unchecked  every read through the read pool, no check (what a plain read/write split does)
@@ -14,7 +15,7 @@ import pg from "pg";
 import { ReplicaClient, type Session } from "pg-read-replicas/client";
 import type { StackOutputs } from "../components/contract/stackOutputs";
 
-export const STRATEGIES = ["gate", "sticky-5s", "primary", "unchecked"] as const;
+export const STRATEGIES = ["gate", "gate-direct", "sticky-5s", "primary", "unchecked"] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 export const STICKY_WINDOW_MS = 5000;
 
@@ -61,22 +62,21 @@ const SELECT = (table: string) => `SELECT version FROM ${table} WHERE id = $1`;
 /** The connections a run needs: the client and plain pools on the same endpoints, each as large as the client's. */
 export class Routes {
   readonly client: ReplicaClient;
+  readonly direct: ReplicaClient;
   readonly write: pg.Pool;
   readonly read: pg.Pool;
 
   constructor(outputs: StackOutputs, poolSize: number) {
-    this.client = ReplicaClient.fromOutputs(outputs, {
-      poolSize,
-      maxWaitMs: 250,
-      applicationName: "pg-read-replicas-bench",
-    });
+    const options = { poolSize, maxWaitMs: 250, applicationName: "pg-read-replicas-bench" };
+    this.client = ReplicaClient.fromOutputs(outputs, options);
+    this.direct = ReplicaClient.fromOutputs(outputs, { ...options, replicaRouting: "direct" });
     const base = { database: outputs.database, user: outputs.user, password: outputs.password, max: poolSize };
     this.write = new pg.Pool({ ...base, ...outputs.pools.write });
     this.read = new pg.Pool({ ...base, ...outputs.pools.read });
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.client.close(), this.write.end(), this.read.end()]);
+    await Promise.all([this.client.close(), this.direct.close(), this.write.end(), this.read.end()]);
   }
 
   router(strategy: StrategyName, table: string): SessionRouter {
@@ -87,8 +87,9 @@ export class Routes {
       replica,
     });
     switch (strategy) {
-      case "gate": {
-        const session: Session = this.client.session();
+      case "gate":
+      case "gate-direct": {
+        const session: Session = (strategy === "gate" ? this.client : this.direct).session();
         return {
           write: async (id, version) => void (await session.write((tx) => tx.query(UPSERT(table), [id, version]))),
           read: async (id) => {
@@ -121,6 +122,10 @@ export class Routes {
   }
 }
 
+/** Versions per run: each run's start above the last one's (a run writes far fewer than this). */
+const RUN_VERSIONS = 1_000_000;
+let runs = 0;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** Exponentially distributed gap (a Poisson process of writes per session). */
@@ -142,13 +147,17 @@ export async function runWorkload(routes: Routes, strategy: StrategyName, worklo
   };
   const end = performance.now() + workload.seconds * 1000;
   const ids = Array.from({ length: workload.sessions }, (_, s) => `s${s}`);
-  // Every row restarts at version 0, so runs do not see each other's versions.
-  await routes.write.query(`UPDATE ${workload.table} SET version = 0`);
+  // Every run's versions are above every earlier run's, so a row a replica still shows from an earlier run is older in
+  // numbers too. (Restarting every run at 0 made a read of an earlier run's row, then of this run's, look like going
+  // back in time: a false "went back" the detector counted against whichever routing met a delayed replica.)
+  const base = ++runs * RUN_VERSIONS;
+  await routes.write.query(`UPDATE ${workload.table} SET version = $1`, [base]);
 
   const oneSession = async (own: string) => {
     const router = routes.router(strategy, workload.table);
     const seen = new Map<string, number>();
     let written = 0;
+    let writes = 0;
     let nextWrite = performance.now() + Math.random() * workload.readEveryMs;
     const read = async (id: string, afterWrite = false) => {
       const started = performance.now();
@@ -174,7 +183,8 @@ export async function runWorkload(routes: Routes, strategy: StrategyName, worklo
     while (performance.now() < end) {
       const tick = performance.now();
       if (tick >= nextWrite) {
-        await router.write(own, ++written);
+        written = base + ++writes;
+        await router.write(own, written);
         result.writes++;
         seen.set(own, written);
         nextWrite = performance.now() + gap(workload.meanWriteGapMs);

@@ -32,6 +32,11 @@ export class Breaker {
     return "probe";
   }
 
+  /** Whether admit() would say "open" now, without taking the probe. */
+  get blocked(): boolean {
+    return this.openedAt !== undefined && (this.probing || this.now() - this.openedAt < this.options.cooldownMs);
+  }
+
   /** How long until the next probe, for messages (0 when closed). */
   retryInMs(): number {
     if (this.openedAt === undefined) return 0;

@@ -38,6 +38,7 @@ import { ATTRIBUTES, Telemetry, type TelemetryOptions, type TelemetryTargets } f
 import { type CausalityToken, type TokenIdentity, mergeTokens, reached } from "./token";
 import { type AcceptedToken, type TokenDropReason, TokenPolicy, checkSecrets } from "./tokenPolicy";
 import { WriterIdentity } from "./writerIdentity";
+import { type ReplicaMember, ReplicaSet } from "./replicaSet";
 import { Session } from "./session";
 import { WindowSession, type WindowSessionOptions } from "./windowSession";
 import type { BudgetOptions } from "./budget";
@@ -62,6 +63,14 @@ export interface ClientOptions extends TelemetryOptions {
   maxReplicaStalenessMs?: number;
   /** How long the read pool may take to connect and answer the check before it counts as unavailable. */
   replicaTimeoutMs?: number;
+  /**
+   * "pool" (the default): replica reads go through the read pool, which places each transaction on a replica; a
+   * replica behind the token is let go and the read asked again. "direct": the client connects to each OLTP replica
+   * of the writer's region itself (StackOutputs' readers; poolSize connections each), remembers each one's replay
+   * position from its reads and sends a gated read straight to one known to have caught up, asking their positions
+   * only when none is known to (replicaSet.ts).
+   */
+  replicaRouting?: "pool" | "direct";
   /** When the read pool cannot be reached: serve from the primary (counted and traced), or throw. */
   onReplicaUnavailable?: "primary" | "error";
   /**
@@ -124,6 +133,7 @@ export const DEFAULTS = {
   connectionTimeoutMs: 5000,
   applicationName: "pg-read-replicas-client",
   tokenMaxAgeMs: 600_000,
+  replicaRouting: "pool" as "pool" | "direct",
 } as const satisfies Required<
   Omit<ClientOptions, keyof TelemetryOptions | "timeoutMs" | "primaryBudget" | "tokenSecret">
 >;
@@ -214,11 +224,26 @@ function checkOptions(options: ClientOptions): void {
     );
   if (options.primaryBudget !== undefined) checkBudget(options.primaryBudget);
   checkTokenOptions(options);
+  if (options.replicaRouting !== undefined && !["pool", "direct"].includes(options.replicaRouting)) {
+    throw new ClientConfigError(
+      `client option replicaRouting = ${JSON.stringify(options.replicaRouting)}: use "pool" (through the read pool) or "direct" (each replica)`,
+    );
+  }
   if (options.onReplicaUnavailable !== undefined && !["primary", "error"].includes(options.onReplicaUnavailable)) {
     throw new ClientConfigError(
       `client option onReplicaUnavailable = ${JSON.stringify(options.onReplicaUnavailable)}: use "primary" or "error"`,
     );
   }
+}
+
+function directReplicas(targets: ClientTargets): NonNullable<ClientTargets["replicas"]> {
+  if (!targets.replicas || targets.replicas.length === 0) {
+    throw new ClientConfigError(
+      'client option replicaRouting = "direct" needs each replica\'s address: build the client from the stack outputs ' +
+        '(ReplicaClient.fromOutputs / fromOutputsFile), whose readers name them, or leave replicaRouting at "pool"',
+    );
+  }
+  return targets.replicas;
 }
 
 function checkTokenOptions(options: ClientOptions): void {
@@ -277,7 +302,13 @@ function resultsOf(value: unknown): pg.QueryResult[] {
 
 export class ReplicaClient {
   private readonly settings: Settings;
-  private readonly pools: { write: NamedPool; primaryReads: NamedPool; read: NamedPool; olap?: NamedPool };
+  private readonly pools: {
+    write: NamedPool;
+    primaryReads: NamedPool;
+    read: NamedPool;
+    olap?: NamedPool;
+    replicas?: ReplicaMember[];
+  };
   private readonly router: Router;
   private readonly telemetry: Telemetry;
   private readonly positions: PrimaryPositions;
@@ -325,8 +356,26 @@ export class ReplicaClient {
       primaryReads: open(targets.write, settings.connectionTimeoutMs),
       read: open(targets.read, settings.replicaTimeoutMs),
       ...(targets.olap ? { olap: open(targets.olap, settings.connectionTimeoutMs) } : {}),
+      ...(settings.replicaRouting === "direct"
+        ? {
+            replicas: directReplicas(targets).map((r) => ({
+              name: r.name,
+              ...open(r.target, settings.replicaTimeoutMs),
+            })),
+          }
+        : {}),
     };
-    this.router = new Router(this.pools.primaryReads, this.pools.read, this.pools.olap, settings);
+    const replicas = this.pools.replicas
+      ? new ReplicaSet(this.pools.replicas, {
+          breakerThreshold: settings.breakerThreshold,
+          breakerCooldownMs: settings.breakerCooldownMs,
+          timeoutMs: settings.replicaTimeoutMs,
+        })
+      : undefined;
+    this.router = new Router(this.pools.primaryReads, this.pools.read, this.pools.olap, {
+      ...settings,
+      ...(replicas ? { replicas } : {}),
+    });
     this.telemetry = new Telemetry(telemetryTargets(targets), {
       ...(tracerProvider ? { tracerProvider } : {}),
       ...(meterProvider ? { meterProvider } : {}),
@@ -495,7 +544,8 @@ export class ReplicaClient {
   }
 
   async close(): Promise<void> {
-    await Promise.all(Object.values(this.pools).map((p) => p.pool.end()));
+    const { replicas = [], ...pools } = this.pools;
+    await Promise.all([...Object.values(pools), ...replicas].map((p) => p.pool.end()));
   }
 
   /**

@@ -19,6 +19,7 @@ import {
   describeError,
 } from "./errors";
 import { Breaker } from "./breaker";
+import type { ReplicaMember, ReplicaSet } from "./replicaSet";
 import { type BudgetOptions, FallbackBudget } from "./budget";
 import { abortable, acquire, sleep } from "./cancellation";
 import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, END_PRIMARY_READ, END_REPLICA_READ, GATE_ENDED_CODES } from "./sql";
@@ -100,6 +101,8 @@ export interface RouterOptions {
   recoveryConflictRetries: number;
   /** The primary's share of replica reads (budget.ts); none: every fallback is served. */
   primaryBudget?: BudgetOptions;
+  /** replicaRouting "direct": the replicas, each on its own pool, with their positions (replicaSet.ts). */
+  replicas?: ReplicaSet;
   /** The breaker's clock (tests). */
   now?: () => number;
 }
@@ -202,6 +205,7 @@ export class Router {
 
   /** A read on a replica that has replayed `gate.required`, or on the primary once the wait is over. */
   async replica<T>(work: Work<T>, gate: Gate, signal: AbortSignal | undefined): Promise<Served<T>> {
+    if (this.options.replicas) return this.direct(this.options.replicas, work, gate, signal);
     const started = performance.now();
     const gated = gate.required !== undefined;
     let delay = Math.max(1, this.options.pollIntervalMs);
@@ -290,6 +294,116 @@ export class Router {
       await sleep(delay, signal);
       delay = Math.min(delay * 2, MAX_POLL_MS);
     }
+  }
+
+  /**
+   * replicaRouting "direct": straight to a replica known to have replayed `gate.required` (replicaSet.ts); when none is
+   * known to, every replica is asked its position (one light query each), and asked again after a pause until the wait
+   * is over, then the primary serves. A replica that cannot be reached or is no longer in recovery is skipped and
+   * another tried; with none left the read goes where onReplicaUnavailable says.
+   */
+  private async direct<T>(
+    set: ReplicaSet,
+    work: Work<T>,
+    gate: Gate,
+    signal: AbortSignal | undefined,
+  ): Promise<Served<T>> {
+    const started = performance.now();
+    const gated = gate.required !== undefined;
+    let delay = Math.max(1, this.options.pollIntervalMs);
+    let attempts = 0;
+    let conflicts = 0;
+    const retried = () => (conflicts > 0 ? { recoveryConflicts: conflicts } : {});
+    let lastError: Error | undefined;
+    for (;;) {
+      const waited = () => Math.round(performance.now() - started);
+      let member = set.caughtUp(gate.required);
+      if (!member) {
+        await abortable(set.refresh(), signal);
+        member = set.caughtUp(gate.required);
+      }
+      if (!member) {
+        if (set.available.length === 0) {
+          const why = lastError ?? new Error("every replica is skipped by its circuit breaker");
+          return this.unavailable(work, why, { attempts, gated, waitedMs: waited(), ...retried() }, signal);
+        }
+        if (performance.now() + delay - started > gate.waitMs) {
+          const behind = set.bytesBehind(gate.required);
+          const route = {
+            fallback: gate.lagReason,
+            attempts,
+            gated,
+            waitedMs: waited(),
+            ...(behind !== undefined ? { bytesBehind: behind } : {}),
+            ...retried(),
+          };
+          return this.primary(work, route, signal);
+        }
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, MAX_POLL_MS);
+        continue;
+      }
+      attempts++;
+      const attemptStarted = performance.now();
+      const opened = await this.open(member, signal).catch((error: unknown) => error as Error);
+      if (opened instanceof Error) {
+        signal?.throwIfAborted();
+        if (opened instanceof ClientPoolExhaustedError) throw opened;
+        lastError = opened;
+        set.failed(member);
+        continue;
+      }
+      const { conn, status } = opened;
+      set.observe(member, status.replay_lsn);
+      if (!status.in_recovery) {
+        // Promoted, or a pool pointed at a writer: never a replica read's server.
+        await this.abandon(conn);
+        lastError = new Error(`${status.server} (${member.label}) is not in recovery`);
+        set.failed(member);
+        continue;
+      }
+      set.succeeded(member);
+      if (status.replay_lsn === null ? gated : !reached(status.replay_lsn, gate.required)) {
+        await this.abandon(conn); // behind after all (its position went back): the set now knows
+        continue;
+      }
+      const ran = await this.runOn(member, set, conn, work, signal).catch((error: unknown) => {
+        if (recoveryConflict(error) && conflicts < this.options.recoveryConflictRetries) return undefined;
+        throw error;
+      });
+      if (ran === undefined) {
+        conflicts++;
+        continue;
+      }
+      this.budget?.served();
+      const lagMs = status.lag_ms ?? undefined;
+      return {
+        result: ran.result,
+        seen: ran.seen,
+        route: {
+          target: "replica",
+          server: status.server,
+          waitedMs: Math.round(attemptStarted - started),
+          attempts,
+          gated,
+          ...(lagMs !== undefined ? { lagMs } : {}),
+          ...retried(),
+        },
+      };
+    }
+  }
+
+  /** Runs the read on a replica of the set and records the position it ended at. */
+  private async runOn<T>(
+    member: ReplicaMember,
+    set: ReplicaSet,
+    conn: pg.PoolClient,
+    work: Work<T>,
+    signal: AbortSignal | undefined,
+  ) {
+    const ran = await runAndClose(conn, work, END_REPLICA_READ, signal);
+    if (ran.seen !== undefined) set.observe(member, ran.seen);
+    return ran;
   }
 
   /** A read-only transaction on the writer, through the write pool. */

@@ -21,6 +21,11 @@ export interface ClientTargets {
   write: PoolTarget;
   read: PoolTarget;
   olap?: PoolTarget;
+  /**
+   * Each OLTP replica of the writer's region on its own (the servers, not a pool), for replicaRouting "direct";
+   * from StackOutputs' readers only.
+   */
+  replicas?: Array<{ name: string; target: PoolTarget }>;
 }
 
 function fromEndpoint(outputs: StackOutputs, endpoint: Endpoint): PoolTarget {
@@ -40,10 +45,15 @@ function fromEndpoint(outputs: StackOutputs, endpoint: Endpoint): PoolTarget {
 /** From StackOutputs, or anything claiming to be (a parsed outputs file): checked first, every problem named. */
 export function targetsFromOutputs(value: unknown, source = "outputs"): ClientTargets {
   const outputs = parseOutputs(value, source);
+  const home = outputs.regions.find((r) => r.primary)?.region;
+  const replicas = outputs.readers
+    .filter((r) => r.role === "oltp" && (home === undefined || r.region === home))
+    .map((r) => ({ name: r.name, target: fromEndpoint(outputs, r) }));
   return {
     write: fromEndpoint(outputs, outputs.pools.write),
     read: fromEndpoint(outputs, outputs.pools.read),
     ...(outputs.pools.olap ? { olap: fromEndpoint(outputs, outputs.pools.olap) } : {}),
+    ...(replicas.length > 0 ? { replicas } : {}),
   };
 }
 

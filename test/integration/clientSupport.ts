@@ -29,6 +29,7 @@ export function clientWith(
     write: replace.write ? at(replace.write) : base.write,
     read: replace.read ? at(replace.read) : base.read,
     ...(replace.olap ? { olap: at(replace.olap) } : base.olap ? { olap: base.olap } : {}),
+    ...(base.replicas ? { replicas: base.replicas } : {}),
   };
   const client = new ReplicaClient(targets, { applicationName: "pg-read-replicas-test", ...options });
   opened.push(client);
