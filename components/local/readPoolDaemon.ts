@@ -5,7 +5,6 @@
  */
 import { readinessSql } from "../sql/replicationSql";
 import type { Pool } from "../topology/types";
-import { queryOnce } from "../contract/connection";
 import {
   endpointOf,
   poolAdminLogin,
@@ -29,10 +28,13 @@ import { adminCommand, killClientsOn, showDatabaseHosts } from "./pgbouncerAdmin
 import { writePoolFiles } from "./pgbouncerProcess";
 import { type ReadPoolActions, ReadPoolController } from "./readPoolController";
 import { type LocalState, readState } from "./state";
+import { ProbeConnections } from "./probeConnections";
 
 /** Clients still on a replica this long after it stopped being ready are disconnected. */
 export const READ_POOL_DRAIN_MS = 3000;
 export const READ_POOL_TICK_MS = 1000;
+/** How long a probe may take before its replica counts as not ready: a new connection's timeout (5 s) before. */
+const PROBE_TIMEOUT_MS = 5_000;
 
 function requireState(layout: Layout): LocalState {
   const state = readState(layout);
@@ -43,7 +45,13 @@ function requireState(layout: Layout): LocalState {
 export async function serveReadPool(stateDir: string, log: (message: string) => void): Promise<never> {
   const layout = new Layout(stateDir);
   let state = requireState(layout);
-  const daemon: Daemon = { layout, state: () => state, log, lastReason: new Map() };
+  const daemon: Daemon = {
+    layout,
+    state: () => state,
+    log,
+    lastReason: new Map(),
+    probes: new ProbeConnections(PROBE_TIMEOUT_MS),
+  };
   const controllers = poolsOf(state.topology)
     .filter((pool) => pool.target === "oltp")
     .map((pool) => ({ pool, controller: controllerFor(daemon, pool) }));
@@ -87,6 +95,8 @@ interface Daemon {
   log: (message: string) => void;
   /** Why each replica was last not ready, so each reason is logged once: causes, not noise. */
   lastReason: Map<string, string>;
+  /** The probe's connection to each replica, kept between ticks. */
+  probes: ProbeConnections;
 }
 
 function controllerFor(daemon: Daemon, pool: Pool): ReadPoolController {
@@ -115,8 +125,9 @@ function controllerFor(daemon: Daemon, pool: Pool): ReadPoolController {
 async function probeReplica(daemon: Daemon, pool: Pool, name: string): Promise<boolean> {
   const state = daemon.state();
   try {
-    const rows = await queryOnce(
-      { outputs: localOutputs(state) },
+    const rows = await daemon.probes.query(
+      name,
+      localOutputs(state),
       endpointOf(state, name),
       readinessSql("oltp", state.topology.replication.maxLagBytes),
     );
