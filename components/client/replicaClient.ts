@@ -147,8 +147,12 @@ type Settings = typeof DEFAULTS & {
 
 /** How long the writer's identity is taken as known before it is asked again (a promotion changes the timeline). */
 const IDENTITY_REFRESH_MS = 10_000;
-/** After the writer failed to say who it is, how long calls go on without asking again. */
-const IDENTITY_RETRY_MS = 1_000;
+/**
+ * After the writer failed to say who it is, how long calls go on without asking again (the position samples and the
+ * writes bring it anyway once the writer answers), and how long a call waits for the answer when nothing is known.
+ */
+const IDENTITY_RETRY_MS = 30_000;
+const IDENTITY_ASK_TIMEOUT_MS = 1_000;
 
 export interface ReadOptions extends CallOptions {
   /** Default read-your-writes: with no token that is any replica; with one, a replica that has replayed it. */
@@ -387,7 +391,11 @@ export class ReplicaClient {
       return row;
     };
     const writerPosition = async () => (await askWriter()).lsn;
-    this.identity = new WriterIdentity(askWriter, { refreshMs: IDENTITY_REFRESH_MS, retryMs: IDENTITY_RETRY_MS });
+    this.identity = new WriterIdentity(askWriter, {
+      refreshMs: IDENTITY_REFRESH_MS,
+      retryMs: IDENTITY_RETRY_MS,
+      askTimeoutMs: IDENTITY_ASK_TIMEOUT_MS,
+    });
     const secret = settings.tokenSecret;
     this.tokens = new TokenPolicy({
       ...(secret !== undefined ? { secrets: typeof secret === "string" ? [secret] : secret } : {}),

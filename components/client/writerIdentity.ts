@@ -10,6 +10,12 @@ import type { TokenIdentity } from "./token";
 export interface IdentityOptions {
   refreshMs: number;
   retryMs: number;
+  /**
+   * How long a caller waits for the answer when nothing is known yet; past it the call goes on without (a bare token)
+   * and the answer, if it comes, is kept. A writer that is down would otherwise hold a read for the pool's whole
+   * connection timeout.
+   */
+  askTimeoutMs: number;
   now?: () => number;
 }
 
@@ -54,9 +60,23 @@ export class WriterIdentity {
     const mayAsk = now - this.failedAt > this.options.retryMs;
     if (stale && mayAsk) {
       const refresh = this.refresh();
-      if (!this.known) await refresh;
+      if (!this.known) await this.within(refresh);
     }
     return this.known;
+  }
+
+  /** Waits for `work` at most askTimeoutMs; a timeout counts as a failure to answer (no new wait for retryMs). */
+  private async within(work: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.failedAt = this.now();
+        resolve();
+      }, this.options.askTimeoutMs);
+      timer.unref?.();
+    });
+    await Promise.race([work, timedOut]);
+    clearTimeout(timer);
   }
 
   private refresh(): Promise<void> {

@@ -170,7 +170,7 @@ describe("the writer's identity", () => {
         asked++;
         return answers.shift()!();
       },
-      { refreshMs: 10_000, retryMs: 1_000, now },
+      { refreshMs: 10_000, retryMs: 1_000, askTimeoutMs: 1_000, now },
     );
     answers.push(async () => WRITER);
     expect(await identity.current()).toEqual(WRITER);
@@ -189,7 +189,7 @@ describe("the writer's identity", () => {
         asked++;
         return Promise.reject(new Error("down"));
       },
-      { refreshMs: 10_000, retryMs: 1_000, now },
+      { refreshMs: 10_000, retryMs: 1_000, askTimeoutMs: 1_000, now },
     );
     const before = asked;
     expect(await fresh.current()).toBeUndefined();
@@ -198,5 +198,19 @@ describe("the writer's identity", () => {
     state.now += 1_001;
     await fresh.current();
     expect(asked).toBe(before + 2);
+  });
+
+  it("does not hold a call longer than askTimeoutMs for a writer that does not answer, nor again soon after", async () => {
+    let asked = 0;
+    const silent = new WriterIdentity(
+      () => {
+        asked++;
+        return new Promise<never>(() => undefined);
+      },
+      { refreshMs: 10_000, retryMs: 60_000, askTimeoutMs: 20 },
+    );
+    await expect(silent.current()).resolves.toBeUndefined();
+    await expect(silent.current()).resolves.toBeUndefined();
+    expect(asked).toBe(1);
   });
 });
