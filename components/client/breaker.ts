@@ -47,6 +47,14 @@ export class Breaker {
     return this.failures;
   }
 
+  /**
+   * The probe was taken but the read never reached the target (cancelled, or this process's own connections were all
+   * busy): nothing was learned, so the next read may probe again. Without this the breaker would stay open for good.
+   */
+  abandoned(): void {
+    this.probing = false;
+  }
+
   succeeded(): void {
     this.failures = 0;
     this.openedAt = undefined;

@@ -35,7 +35,7 @@ import {
   targetsFromOutputsFile,
 } from "./targets";
 import { ATTRIBUTES, Telemetry, type TelemetryOptions, type TelemetryTargets } from "./telemetry";
-import { type CausalityToken, type TokenIdentity, mergeTokens, reached } from "./token";
+import { type CausalityToken, type TokenIdentity, formatLsn, mergeTokens, parseToken, reached } from "./token";
 import { type AcceptedToken, type TokenDropReason, TokenPolicy, checkSecrets } from "./tokenPolicy";
 import { WriterIdentity } from "./writerIdentity";
 import { type ReplicaMember, ReplicaSet } from "./replicaSet";
@@ -505,7 +505,7 @@ export class ReplicaClient {
     const signal = this.signalFor(options);
     const accepted = await this.accept(options.token);
     return this.telemetry.span("read", { [ATTRIBUTES.consistency]: consistency }, async (span) => {
-      const served = await this.route(work, consistency, accepted.required, options, signal).catch((error: unknown) => {
+      const served = await this.route(work, consistency, accepted, options, signal).catch((error: unknown) => {
         signal?.throwIfAborted();
         throw error;
       });
@@ -589,22 +589,30 @@ export class ReplicaClient {
   private async route<T>(
     work: Work<T>,
     consistency: Consistency,
-    token: string | undefined,
+    accepted: AcceptedToken,
     options: ReadOptions,
     signal: AbortSignal | undefined,
   ) {
     if (consistency === "primary") return this.router.primary(work, { waitedMs: 0, attempts: 0, gated: false }, signal);
+    const token = accepted.required;
     if (consistency === "bounded") return this.bounded(work, token, options, signal);
     // Every other replica read stays under the staleness ceiling, proven by the writer's position, not by a lag
     // figure (a replica whose WAL receiver died reports lag 0).
     const ceiling = await abortable(this.ceilingPositions.ceilingFor(this.settings.maxReplicaStalenessMs), signal);
+    // A token dropped for its age is covered by the ceiling only when the writer could be asked: otherwise it still
+    // counts, as the only floor there is.
+    const floor =
+      !ceiling.verified && accepted.dropped === "expired" && accepted.given
+        ? formatLsn(parseToken(accepted.given))
+        : undefined;
+    const required = mergeTokens(ceiling.lsn, floor);
     const withCeiling = <R extends { route: Route }>(served: R): R => ({
       ...served,
       route: { ...served.route, ceilingVerified: ceiling.verified },
     });
     if (consistency === "eventual" || token === undefined) {
       const gate = {
-        required: ceiling.lsn,
+        required,
         waitMs: consistency === "eventual" ? 0 : (options.maxWaitMs ?? this.settings.maxWaitMs),
         attempts: this.settings.replicaAttempts,
         lagReason: "lag_over_ceiling" as const,
@@ -612,7 +620,7 @@ export class ReplicaClient {
       return withCeiling(await this.router.replica(work, gate, signal));
     }
     const gate = {
-      required: mergeTokens(token, ceiling.lsn),
+      required: mergeTokens(token, required),
       waitMs: options.maxWaitMs ?? this.settings.maxWaitMs,
       attempts: 1,
       lagReason: "wait_timeout" as const,

@@ -35,7 +35,8 @@ export interface ReplicaSetOptions {
   random?: () => number;
 }
 
-const REPLAY_POSITION = "SELECT pg_last_wal_replay_lsn()::text AS lsn";
+/** A promoted server keeps answering its last replayed position: whether it is still in recovery decides. */
+const REPLAY_POSITION = "SELECT pg_is_in_recovery() AS in_recovery, pg_last_wal_replay_lsn()::text AS lsn";
 
 export class ReplicaSet {
   private readonly known = new Map<ReplicaMember, Known>();
@@ -73,6 +74,11 @@ export class ReplicaSet {
     const known = this.known.get(member)!;
     known.position = undefined;
     known.breaker.failed();
+  }
+
+  /** A read took the replica's probe but never reached it (cancelled, or the client's own pool was busy). */
+  abandoned(member: ReplicaMember): void {
+    this.known.get(member)!.breaker.abandoned();
   }
 
   /** Replicas not skipped by their breakers. */
@@ -124,7 +130,12 @@ export class ReplicaSet {
         text: REPLAY_POSITION,
         query_timeout: this.options.timeoutMs,
       } as pg.QueryConfig);
-      this.observe(member, (result.rows[0] as { lsn: string | null }).lsn);
+      const row = result.rows[0] as { in_recovery: boolean; lsn: string | null };
+      if (!row.in_recovery) {
+        this.failed(member); // promoted, or an address that reaches a writer: no replica read goes there
+        return;
+      }
+      this.observe(member, row.lsn);
       this.succeeded(member);
     } catch {
       this.failed(member);

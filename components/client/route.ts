@@ -224,8 +224,10 @@ export class Router {
       const attemptStarted = performance.now();
       const opened = await this.open(this.read, signal).catch((error: unknown) => error as Error);
       if (opened instanceof Error) {
-        signal?.throwIfAborted(); // a cancelled read goes nowhere else, and says nothing of the read pool
-        // This process's own connections were all busy: no server failed, and the primary must not take the overflow.
+        // A cancelled read goes nowhere else and says nothing of the read pool; nor does this process's own pool being
+        // busy (and the primary must not take that overflow). Either way a probe it took is given back.
+        if (signal?.aborted || opened instanceof ClientPoolExhaustedError) this.breaker.abandoned();
+        signal?.throwIfAborted();
         if (opened instanceof ClientPoolExhaustedError) throw opened;
         this.breaker.failed();
         return this.unavailable(work, opened, { attempts, gated, waitedMs: waited(), ...retried() }, signal);
@@ -347,6 +349,7 @@ export class Router {
       const attemptStarted = performance.now();
       const opened = await this.open(member, signal).catch((error: unknown) => error as Error);
       if (opened instanceof Error) {
+        if (signal?.aborted || opened instanceof ClientPoolExhaustedError) set.abandoned(member);
         signal?.throwIfAborted();
         if (opened instanceof ClientPoolExhaustedError) throw opened;
         lastError = opened;

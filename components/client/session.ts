@@ -26,16 +26,34 @@ export class Session {
   }
 
   async write<T>(work: Work<T>, options: Omit<WriteOptions, "token"> = {}): Promise<WriteResult<T>> {
-    const written = await this.client.write(work, { ...options, token: this.current });
-    this.current =
-      written.tokenClamped || written.tokenDropped ? written.token : mergeTokens(this.current, written.token);
+    const sent = this.current;
+    const written = await this.client.write(work, { ...options, token: sent });
+    this.current = this.next(sent, written.token, written.tokenClamped === true || written.tokenDropped !== undefined);
     return written;
   }
 
   async read<T>(work: Work<T>, options: Omit<ReadOptions, "token"> = {}): Promise<ReadResult<T>> {
-    const read = await this.client.read(work, { ...options, token: this.current });
-    this.current =
-      read.route.tokenClamped || read.route.tokenDropped ? read.token : mergeTokens(this.current, read.token);
+    const sent = this.current;
+    const read = await this.client.read(work, { ...options, token: sent });
+    this.current = this.next(
+      sent,
+      read.token,
+      read.route.tokenClamped === true || read.route.tokenDropped !== undefined,
+    );
     return read;
+  }
+
+  /**
+   * The token after a call: merged with what the call returned; replaced by it when the call found the token sent
+   * unusable (clamped or dropped), but only if no other call moved the token meanwhile (then merging keeps that call's
+   * later position; the unusable token was handled by whichever call replaced it first).
+   */
+  private next(
+    sent: CausalityToken | undefined,
+    returned: CausalityToken | undefined,
+    replace: boolean,
+  ): CausalityToken | undefined {
+    if (replace && this.current === sent) return returned;
+    return mergeTokens(this.current, returned);
   }
 }

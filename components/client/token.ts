@@ -7,6 +7,7 @@
  *   16/B374D848.1.7442839455417651234.miuq1x7k[.<mac>]
  *   position    timeline  system_identifier  issued (epoch ms, base 36)  HMAC (with a tokenSecret)
  *
+ * (A client that signs but does not know the writer's identity yet issues the position with its HMAC alone.)
  * Every character is safe in a header and a cookie value. A bare position is still read (a
  * token from before identities, or one a caller made) and carries no identity. Merging takes
  * the token with the later position, as it is: a read gated on the merge has seen every write
@@ -39,7 +40,7 @@ export interface DecodedToken {
 /** Two 32-bit halves in hex, as pg_lsn prints them (`%X/%X`). Lower case and leading zeros are read too. */
 const LSN = "([0-9A-Fa-f]{1,8})\\/([0-9A-Fa-f]{1,8})";
 const TOKEN_TEXT = new RegExp(
-  `^${LSN}(?:\\.([1-9][0-9]{0,9})\\.([0-9]{1,20})\\.([0-9a-z]{1,11})(?:\\.([A-Za-z0-9_-]{22}))?)?$`,
+  `^${LSN}(?:\\.([1-9][0-9]{0,9})\\.([0-9]{1,20})\\.([0-9a-z]{1,11}))?(?:\\.([A-Za-z0-9_-]{22}))?$`,
 );
 const MAX_U64 = (1n << 64n) - 1n;
 
@@ -48,7 +49,7 @@ function malformed(token: unknown, why = ""): TokenError {
     typeof token === "string" ? JSON.stringify(token.length > 40 ? `${token.slice(0, 40)}…` : token) : String(token);
   return new TokenError(
     `${shown} is not a causality token: expected a WAL position such as 0/3000148 (two hex numbers of up to 8 digits, as pg_lsn prints), ` +
-      `optionally followed by the identity write() adds (0/3000148.<timeline>.<system id>.<issued>[.<signature>])${why}; ` +
+      `optionally followed by what write() adds (0/3000148[.<timeline>.<system id>.<issued>][.<signature>])${why}; ` +
       "no read was made. Pass the token exactly as a previous write() or read() returned it, or none.",
   );
 }
@@ -58,7 +59,8 @@ export function decodeToken(token: string): DecodedToken {
   const match = typeof token === "string" ? TOKEN_TEXT.exec(token) : null;
   if (!match) throw malformed(token);
   const position = (BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`);
-  if (match[3] === undefined) return { position };
+  const mac = match[6] !== undefined ? { mac: match[6] } : {};
+  if (match[3] === undefined) return { position, ...mac };
   const timeline = Number(match[3]);
   const system = BigInt(match[4]!);
   const issuedAt = parseInt(match[5]!, 36);
@@ -69,7 +71,7 @@ export function decodeToken(token: string): DecodedToken {
     position,
     identity: { system: system.toString(), timeline },
     issuedAt,
-    ...(match[6] !== undefined ? { mac: match[6] } : {}),
+    ...mac,
   };
 }
 
@@ -93,7 +95,7 @@ export function unsignedText(token: Omit<DecodedToken, "mac">): string {
 /** The canonical text of a decoded token. */
 export function encodeToken(token: DecodedToken): CausalityToken {
   const text = unsignedText(token);
-  return token.identity && token.mac !== undefined ? `${text}.${token.mac}` : text;
+  return token.mac !== undefined ? `${text}.${token.mac}` : text;
 }
 
 /** The canonical form of a token (upper-case position, no leading zeros); throws TokenError on a malformed one. */

@@ -100,11 +100,13 @@ export class TokenPolicy {
     return { required: formatLsn(decoded.position), given };
   }
 
-  /** A token for `position`, with the writer's identity when known (else a bare position), signed with a secret. */
+  /**
+   * A token for `position`, with the writer's identity when known (else a bare position), signed with a secret either
+   * way: a client that signs reads back every token it issues.
+   */
   issue(position: string, writer: TokenIdentity | undefined): CausalityToken {
     const decoded: DecodedToken = { position: parseToken(position) };
-    if (!writer) return encodeToken(decoded);
-    const unsigned = { ...decoded, identity: writer, issuedAt: this.now() };
+    const unsigned = writer ? { ...decoded, identity: writer, issuedAt: this.now() } : decoded;
     const secret = this.options.secrets?.[0];
     return encodeToken(secret === undefined ? unsigned : { ...unsigned, mac: mac(secret, unsignedText(unsigned)) });
   }

@@ -77,6 +77,28 @@ describe.skipIf(external || oltpReaders().length < 2)("direct replica routing", 
     );
   });
 
+  it("never reads from a member that reaches a writer (a promoted replica), and the read still completes", async () => {
+    const targets = targetsFromOutputs(outputs);
+    const [promoted, ...rest] = targets.replicas!;
+    const writer = { ...promoted!.target, config: { ...promoted!.target.config, ...outputs.writer } };
+    const db = new ReplicaClient(
+      { ...targets, replicas: [{ name: promoted!.name, target: writer }, ...rest] },
+      {
+        replicaRouting: "direct",
+        maxWaitMs: 300,
+      },
+    );
+    own.push(db);
+    const table = await versionedTable("direct_promoted");
+    for (let i = 1; i <= 5; i++) {
+      const { token } = await db.write((tx) => writeVersion(tx, table, "k", i));
+      // A deadline, so a read that looped on the writer fails here instead of hanging the suite.
+      const read = await db.read(one, { token, timeoutMs: 10_000 });
+      expect(read.route.target).not.toBe("olap");
+      if (read.route.target === "replica") expect(rest.map((r) => r.name)).toContain(read.route.server);
+    }
+  });
+
   it("skips a replica that cannot be reached, and the others serve", async () => {
     const targets = targetsFromOutputs(outputs);
     const closed = await closedPort();

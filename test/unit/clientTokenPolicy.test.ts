@@ -137,8 +137,13 @@ describe("the token policy", () => {
     expect(policy.accept(token, undefined).required).toBe("3/0");
   });
 
-  it("issues a bare position when the writer's identity is unknown", () => {
-    expect(new TokenPolicy({ secrets: [SECRET], maxAgeMs: 1 }).issue("0/3000148", undefined)).toBe("0/3000148");
+  it("issues a bare position when the writer's identity is unknown: signed with a secret, and read back", () => {
+    expect(new TokenPolicy({ maxAgeMs: 1 }).issue("0/3000148", undefined)).toBe("0/3000148");
+    const signing = new TokenPolicy({ secrets: [SECRET], maxAgeMs: 1 });
+    const token = signing.issue("0/3000148", undefined);
+    expect(token).toMatch(/^0\/3000148\.[A-Za-z0-9_-]{22}$/);
+    expect(signing.accept(token, WRITER)).toEqual({ required: "0/3000148", given: token });
+    expect(() => signing.accept(`0/3000149${token.slice(9)}`, WRITER)).toThrow(TokenError);
   });
 });
 

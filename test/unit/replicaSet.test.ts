@@ -5,10 +5,10 @@ import { describe, expect, it } from "vitest";
 import { type ReplicaMember, ReplicaSet } from "../../components/client/replicaSet";
 import { formatLsn } from "../../components/client/token";
 
-const member = (name: string, answer: () => Promise<string | null>): ReplicaMember => ({
+const member = (name: string, answer: () => Promise<string | null>, inRecovery = true): ReplicaMember => ({
   name,
   label: `${name}:5432/app`,
-  pool: { query: async () => ({ rows: [{ lsn: await answer() }] }) } as unknown as pg.Pool,
+  pool: { query: async () => ({ rows: [{ in_recovery: inRecovery, lsn: await answer() }] }) } as unknown as pg.Pool,
 });
 
 describe("the replica set", () => {
@@ -72,5 +72,26 @@ describe("the replica set", () => {
     expect(set.caughtUp("1/0")).toBe(up);
     expect(set.available).toEqual([up]);
     expect(set.bytesBehind("1/10")).toBe(16);
+  });
+
+  it("takes a promoted server (no longer in recovery) out, whatever position it still reports", async () => {
+    const promoted = member("promoted", async () => "9/0", false);
+    const replica = member("replica", async () => "1/0");
+    const set = new ReplicaSet([promoted, replica], { breakerThreshold: 1, breakerCooldownMs: 60_000, timeoutMs: 100 });
+    await set.refresh();
+    expect(set.caughtUp("2/0")).toBeUndefined();
+    expect(set.available).toEqual([replica]);
+  });
+
+  it("gives the probe back when a read took it but never reached the replica", () => {
+    let now = 0;
+    const a = member("a", async () => "0/1");
+    const set = new ReplicaSet([a], { breakerThreshold: 1, breakerCooldownMs: 1000, timeoutMs: 100, now: () => now });
+    set.failed(a);
+    now = 1001;
+    expect(set.caughtUp(undefined)).toBe(a); // the probe
+    expect(set.available).toEqual([]); // while it runs
+    set.abandoned(a);
+    expect(set.caughtUp(undefined)).toBe(a);
   });
 });
