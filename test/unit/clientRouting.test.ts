@@ -148,6 +148,24 @@ describe("the read pool's circuit breaker", () => {
     expect(reads.tried()).toBe(6);
   });
 
+  it("gives its probe back when the probing read is cancelled before the read pool answers", async () => {
+    let now = 0;
+    const reads = unreachablePool();
+    const writes = scriptedPool([writer]);
+    const route = new Router({ pool: writes.pool, label: "write" }, { pool: reads.pool, label: "read" }, undefined, {
+      ...OPTIONS,
+      now: () => now,
+    });
+    for (let i = 0; i < 3; i++) await route.replica(async () => "rows", eventual, undefined);
+    now = 5_000;
+    const cancelled = new AbortController();
+    cancelled.abort(new Error("the caller gave up"));
+    await expect(route.replica(async () => "rows", eventual, cancelled.signal)).rejects.toThrow("the caller gave up");
+    reads.bringUp();
+    // Not stuck half-open: the next read is the probe, it succeeds, and the breaker closes.
+    expect((await route.replica(async () => "rows", eventual, undefined)).route.target).toBe("replica");
+  });
+
   it("is not opened by reads behind their token, only by a read pool that cannot be reached", async () => {
     const { route, reads } = router([behind]);
     for (let i = 0; i < 5; i++) await route.replica(async () => "rows", gate(1), undefined);
