@@ -27,7 +27,7 @@ import { freePorts } from "../components/local/addresses";
 import { LocalRunner } from "../components/local/runner";
 import { timedSteps, timingsText } from "../components/local/stepTimings";
 import { type Footprint, measureFootprint, stackProcesses } from "../components/local/footprint";
-import { poolContext } from "../components/local/contexts";
+import { poolContext, poolTarget } from "../components/local/contexts";
 import { startPool, stopPool, writePoolFiles } from "../components/local/pgbouncerProcess";
 import { waitForListener } from "../components/local/readiness";
 import { topologyFromPulumiConfig } from "../components/pipeline/loadTopology";
@@ -52,6 +52,11 @@ interface Target {
   readPath: { host: string; port: number };
   /** PgBouncer alone (the product's read-pool settings) in front of oneReplica; undefined for the bare baseline. */
   pgbouncerAlone?: { host: string; port: number };
+  /**
+   * PgBouncer alone in front of the read pool's own replicas (its host list), without the controller or the exporter:
+   * what the product adds to the same topology. Undefined for the bare baseline.
+   */
+  pgbouncerAloneOverReplicas?: { host: string; port: number };
   oneReplica: { host: string; port: number };
   replicas: string[];
 }
@@ -276,6 +281,7 @@ async function selects(pgBin: string, runAs: RunAs, target: Target) {
     throughReadPath: target.readPath,
     directOnOneReplica: target.oneReplica,
     ...(target.pgbouncerAlone ? { pgbouncerAloneOnOneReplica: target.pgbouncerAlone } : {}),
+    ...(target.pgbouncerAloneOverReplicas ? { pgbouncerAloneOverReplicas: target.pgbouncerAloneOverReplicas } : {}),
   };
   const runs: Record<string, number[]> = {};
   for (let round = 0; round < ROUNDS; round++) {
@@ -286,6 +292,7 @@ async function selects(pgBin: string, runAs: RunAs, target: Target) {
     throughReadPath: median(runs.throughReadPath),
     directOnOneReplica: median(runs.directOnOneReplica),
     ...(runs.pgbouncerAloneOnOneReplica ? { pgbouncerAloneOnOneReplica: median(runs.pgbouncerAloneOnOneReplica) } : {}),
+    ...(runs.pgbouncerAloneOverReplicas ? { pgbouncerAloneOverReplicas: median(runs.pgbouncerAloneOverReplicas) } : {}),
     rounds: runs,
   };
 }
@@ -294,6 +301,12 @@ const median = (values: number[] = []) => percentile(values, 50);
 
 /** How long the idle footprint is measured (BENCH_IDLE_SECONDS, default 10). */
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+/**
+ * How long the stack runs before its idle footprint is measured (BENCH_IDLE_SETTLE_SECONDS, default 15): right after
+ * `up` the daemons still hold what starting took (the read pool controller ~77 MB in its first seconds, ~67 MB from
+ * ten seconds on), and a stack at idle is one that has been running.
+ */
+const IDLE_SETTLE_SECONDS = Number(process.env.BENCH_IDLE_SETTLE_SECONDS ?? 15);
 
 /** Goal (issue 27): the whole stack at idle ≤ 250 MB RSS and ≤ 3% of one core beyond PostgreSQL. */
 function idleText(idle: Footprint): string {
@@ -345,22 +358,33 @@ async function main(): Promise<void> {
   const load = sampleMachineLoad();
   let baseline: Awaited<ReturnType<typeof bareBaseline>> | undefined;
   let alone: Awaited<ReturnType<typeof pgbouncerAlone>> | undefined;
+  let aloneOverReplicas: Awaited<ReturnType<typeof pgbouncerAlone>> | undefined;
   try {
     process.stderr.write(`bench: local up → verified vs bare, ${ROUNDS} rounds each...\n`);
     const upToVerifiedMs = await upTimes(pgBin, runAs, root, topology);
     process.stderr.write("bench: product and bare baseline side by side...\n");
     const { outputs } = await runner.up(topology);
-    process.stderr.write(`bench: the stack's idle footprint beyond PostgreSQL (${IDLE_SECONDS} s)...\n`);
+    process.stderr.write(
+      `bench: the stack's idle footprint beyond PostgreSQL (${IDLE_SECONDS} s, after ${IDLE_SETTLE_SECONDS} s running)...\n`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_SECONDS * 1000));
     const idle = await measureFootprint(stackProcesses(runner.state()!), IDLE_SECONDS * 1000);
     baseline = await bareBaseline(pgBin, runAs, join(root, "bare"));
     const oneReplica = { host: outputs.readers[0]!.host, port: outputs.readers[0]!.port };
-    alone = await pgbouncerAlone(runner, oneReplica);
+    alone = await pgbouncerAlone(runner, oneReplica, "bench-pgbouncer-alone");
+    const state = runner.state()!;
+    aloneOverReplicas = await pgbouncerAlone(
+      runner,
+      poolTarget(state, state.topology.pools.read),
+      "bench-pgbouncer-alone-replicas",
+    );
     const product: Target = {
       label: "product",
       connection: { ...outputs.writer, user: outputs.user, password: outputs.password, database: outputs.database },
       writePath: outputs.pools.write,
       readPath: outputs.pools.read,
       pgbouncerAlone: alone.endpoint,
+      pgbouncerAloneOverReplicas: aloneOverReplicas.endpoint,
       oneReplica,
       replicas: outputs.readers.map((r) => r.name),
     };
@@ -405,6 +429,7 @@ async function main(): Promise<void> {
     console.log(`\nJSON: ${file}`);
   } finally {
     await alone?.stop();
+    await aloneOverReplicas?.stop();
     await runner.down().catch(() => undefined);
     await baseline?.stop();
     rmSync(root, { recursive: true, force: true });
@@ -415,11 +440,11 @@ async function main(): Promise<void> {
  * PgBouncer alone in front of one replica, with the product's read-pool settings (the same
  * rendered ini, the target one replica instead of the host list): what the read pool costs on top.
  */
-async function pgbouncerAlone(runner: LocalRunner, replica: { host: string; port: number }) {
+async function pgbouncerAlone(runner: LocalRunner, replica: { host: string; port: number }, service: string) {
   const state = runner.state()!;
   const [port] = await freePorts(1);
   const endpoint = { host: "127.0.0.1", port: port! };
-  const pool = { ...state.topology.pools.read, service: "bench-pgbouncer-alone" };
+  const pool = { ...state.topology.pools.read, service };
   const ctx = poolContext(runner.layout, state);
   writePoolFiles(ctx, pool, endpoint, replica);
   const pid = startPool(ctx, pool);
@@ -457,6 +482,12 @@ function print(result: {
     fmt(alone),
     "-",
     fmt(alone / product.directOnOneReplica, 2),
+  ]);
+  figures.push([
+    "select-only TPS, read pool / PgBouncer alone over the same replicas (no controller, no exporter)",
+    fmt(product.throughReadPath),
+    fmt(product.pgbouncerAloneOverReplicas ?? 0),
+    fmt(product.throughReadPath / (product.pgbouncerAloneOverReplicas ?? 1), 2),
   ]);
   figures.push([
     "select-only TPS, read pool (product) / one replica (bare)",
@@ -512,6 +543,12 @@ function goalRows(result: {
       goal: { bound: 0.97, direction: "at least" },
       stats: ratioStats(runs.throughReadPath ?? [], runs.pgbouncerAloneOnOneReplica ?? []),
       detail: `select-only TPS per round: ${(runs.throughReadPath ?? []).map(Math.round).join(", ")} / ${(runs.pgbouncerAloneOnOneReplica ?? []).map(Math.round).join(", ")}`,
+    },
+    {
+      figure: "read pool TPS / PgBouncer alone over the same replicas (what the product adds)",
+      goal: { bound: 0.97, direction: "at least" },
+      stats: ratioStats(runs.throughReadPath ?? [], runs.pgbouncerAloneOverReplicas ?? []),
+      detail: `select-only TPS per round: ${(runs.throughReadPath ?? []).map(Math.round).join(", ")} / ${(runs.pgbouncerAloneOverReplicas ?? []).map(Math.round).join(", ")}`,
     },
     {
       figure: "local up → verified, product / bare",
