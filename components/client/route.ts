@@ -19,7 +19,7 @@ import {
   describeError,
 } from "./errors";
 import { Breaker } from "./breaker";
-import type { ReplicaMember, ReplicaSet } from "./replicaSet";
+import type { ReplicaSet } from "./replicaSet";
 import { type BudgetOptions, FallbackBudget } from "./budget";
 import { abortable, acquire, sleep } from "./cancellation";
 import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, END_PRIMARY_READ, END_REPLICA_READ, GATE_ENDED_CODES } from "./sql";
@@ -257,31 +257,14 @@ export class Router {
         );
       }
       if (status.replay_lsn === null || reached(status.replay_lsn, gate.required)) {
-        const ran = await runAndClose(conn, work, END_REPLICA_READ, signal).catch((error: unknown) => {
-          if (recoveryConflict(error) && conflicts < this.options.recoveryConflictRetries) return undefined;
-          throw error;
-        });
-        if (ran === undefined) {
+        // Waited: the checks that failed and the pauses between them, not this last check.
+        const route = { attempts, gated, waitedMs: Math.round(attemptStarted - started), conflicts };
+        const served = await this.serveOnReplica(conn, status, work, route, signal);
+        if (served === undefined) {
           conflicts++;
           continue;
         }
-        const { result, seen } = ran;
-        this.budget?.served();
-        // Waited: the checks that failed and the pauses between them, not this last check.
-        const waitedMs = Math.round(attemptStarted - started);
-        return {
-          result,
-          seen,
-          route: {
-            target: "replica",
-            server: status.server,
-            waitedMs,
-            attempts,
-            gated,
-            ...(lagMs !== undefined ? { lagMs } : {}),
-            ...retried(),
-          },
-        };
+        return served;
       }
       await this.abandon(conn);
       if (attempts < gate.attempts) continue; // the next transaction may land on another replica
@@ -370,43 +353,50 @@ export class Router {
         await this.abandon(conn); // behind after all (its position went back): the set now knows
         continue;
       }
-      const ran = await this.runOn(member, set, conn, work, signal).catch((error: unknown) => {
-        if (recoveryConflict(error) && conflicts < this.options.recoveryConflictRetries) return undefined;
-        throw error;
-      });
-      if (ran === undefined) {
+      const route = { attempts, gated, waitedMs: Math.round(attemptStarted - started), conflicts };
+      const served = await this.serveOnReplica(conn, status, work, route, signal, (seen) => set.observe(member, seen));
+      if (served === undefined) {
         conflicts++;
         continue;
       }
-      this.budget?.served();
-      const lagMs = status.lag_ms ?? undefined;
-      return {
-        result: ran.result,
-        seen: ran.seen,
-        route: {
-          target: "replica",
-          server: status.server,
-          waitedMs: Math.round(attemptStarted - started),
-          attempts,
-          gated,
-          ...(lagMs !== undefined ? { lagMs } : {}),
-          ...retried(),
-        },
-      };
+      return served;
     }
   }
 
-  /** Runs the read on a replica of the set and records the position it ended at. */
-  private async runOn<T>(
-    member: ReplicaMember,
-    set: ReplicaSet,
+  /**
+   * Runs the read on the replica transaction opened and checked, and says how it went. Undefined: recovery cancelled
+   * it and it may run again (`conflicts` so far are under recoveryConflictRetries), in a new transaction.
+   */
+  private async serveOnReplica<T>(
     conn: pg.PoolClient,
+    status: ReplicaStatus,
     work: Work<T>,
+    route: { attempts: number; gated: boolean; waitedMs: number; conflicts: number },
     signal: AbortSignal | undefined,
-  ) {
-    const ran = await runAndClose(conn, work, END_REPLICA_READ, signal);
-    if (ran.seen !== undefined) set.observe(member, ran.seen);
-    return ran;
+    sawPosition?: (seen: string) => void,
+  ): Promise<Served<T> | undefined> {
+    const { conflicts, ...counted } = route;
+    let ran: Awaited<ReturnType<typeof runAndClose<T>>>;
+    try {
+      ran = await runAndClose(conn, work, END_REPLICA_READ, signal);
+    } catch (error) {
+      if (recoveryConflict(error) && conflicts < this.options.recoveryConflictRetries) return undefined;
+      throw error;
+    }
+    if (ran.seen !== undefined) sawPosition?.(ran.seen);
+    this.budget?.served();
+    const lagMs = status.lag_ms ?? undefined;
+    return {
+      result: ran.result,
+      seen: ran.seen,
+      route: {
+        target: "replica",
+        server: status.server,
+        ...counted,
+        ...(lagMs !== undefined ? { lagMs } : {}),
+        ...(conflicts > 0 ? { recoveryConflicts: conflicts } : {}),
+      },
+    };
   }
 
   /** A read-only transaction on the writer, through the write pool. */

@@ -117,17 +117,23 @@ function unreachablePool(): { pool: pg.Pool; tried: () => number; bringUp: () =>
   return { pool: { connect } as unknown as pg.Pool, tried: () => tried, bringUp: () => (up = true) };
 }
 
+/** A router over an unreachable read pool, on the given clock. */
+function unreachableRouter(now: () => number) {
+  const reads = unreachablePool();
+  const writes = scriptedPool([writer]);
+  const route = new Router({ pool: writes.pool, label: "write" }, { pool: reads.pool, label: "read" }, undefined, {
+    ...OPTIONS,
+    now,
+  });
+  return { route, reads };
+}
+
 describe("the read pool's circuit breaker", () => {
   const eventual = { required: undefined, waitMs: 0, attempts: 1, lagReason: "lag_over_ceiling" as const };
 
   it("stops trying an unreachable read pool after 3 failures in a row, then probes it once per cooldown", async () => {
     let now = 0;
-    const reads = unreachablePool();
-    const writes = scriptedPool([writer]);
-    const route = new Router({ pool: writes.pool, label: "write" }, { pool: reads.pool, label: "read" }, undefined, {
-      ...OPTIONS,
-      now: () => now,
-    });
+    const { route, reads } = unreachableRouter(() => now);
     const read = () => route.replica(async () => "rows", eventual, undefined);
     for (let i = 0; i < 3; i++)
       expect((await read()).route).toMatchObject({ target: "primary", fallback: "replica_unavailable" });
@@ -150,12 +156,7 @@ describe("the read pool's circuit breaker", () => {
 
   it("gives its probe back when the probing read is cancelled before the read pool answers", async () => {
     let now = 0;
-    const reads = unreachablePool();
-    const writes = scriptedPool([writer]);
-    const route = new Router({ pool: writes.pool, label: "write" }, { pool: reads.pool, label: "read" }, undefined, {
-      ...OPTIONS,
-      now: () => now,
-    });
+    const { route, reads } = unreachableRouter(() => now);
     for (let i = 0; i < 3; i++) await route.replica(async () => "rows", eventual, undefined);
     now = 5_000;
     const cancelled = new AbortController();
