@@ -66,6 +66,21 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
   );
 }
 
+const lostWith = new WeakMap<pg.PoolClient, Error[]>();
+
+function noteLost(conn: pg.PoolClient, error: Error): void {
+  lostWith.set(conn, [...(lostWith.get(conn) ?? []), error]);
+}
+
+/**
+ * What the server said as it closed a connection between two of its caller's statements (pg emits it as an 'error'
+ * event; the next statement fails only with "not queryable"): a hot standby's FATAL 40001 when a recovery conflict
+ * meets a transaction idle between statements, for one.
+ */
+export function connectionErrors(conn: pg.PoolClient): readonly Error[] {
+  return lostWith.get(conn) ?? [];
+}
+
 /**
  * A connection from `pool` for one call. Its release() may be called more than once (only the first counts); a
  * cancellation while it is held asks the server to cancel its statement and then destroys it (the call itself has
@@ -88,7 +103,7 @@ export async function acquire(
     );
   });
   const release = conn.release.bind(conn);
-  const ignore = () => undefined;
+  const ignore = (error: Error) => noteLost(conn, error);
   const running = signal ? track(conn) : () => Promise.resolve();
   let released = false;
   const destroy = () => {

@@ -21,8 +21,8 @@ import {
 import { Breaker } from "./breaker";
 import type { ReplicaSet } from "./replicaSet";
 import { type BudgetOptions, FallbackBudget } from "./budget";
-import { abortable, acquire, sleep } from "./cancellation";
-import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, END_PRIMARY_READ, END_REPLICA_READ, GATE_ENDED_CODES } from "./sql";
+import { abortable, acquire, connectionErrors, sleep } from "./cancellation";
+import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, READ_ENDED_MARK, endPrimaryRead, endReplicaRead } from "./sql";
 import { bytesBehind, reached } from "./token";
 import type { TokenDropReason } from "./tokenPolicy";
 
@@ -122,6 +122,8 @@ interface ReplicaStatus {
   replay_lsn: string | null;
   lag_ms: number | null;
   server: string;
+  /** When the read's transaction began (sql.ts), for its closing message to check it is still the one open. */
+  began: string;
 }
 
 const MAX_POLL_MS = 20;
@@ -133,7 +135,7 @@ function resultsOf(value: unknown): pg.QueryResult[] {
 
 /**
  * Runs the caller's statements and the closing message; on any failure rolls back and drops the connection if it is
- * unusable. A transaction the caller's function ended itself fails the read (see GATE_ENDED_CODES): its statements
+ * unusable. A transaction the caller's function ended itself fails the read (see READ_ENDED_MARK): its statements
  * after that point already ran outside the gate, so running the check again cannot make their results consistent.
  */
 async function runAndClose<T>(
@@ -144,7 +146,7 @@ async function runAndClose<T>(
 ): Promise<{ result: T; seen: string | undefined }> {
   try {
     const result = await abortable(work(conn), signal);
-    const [, position] = resultsOf(await conn.query(end).catch(gateEnded));
+    const [position] = resultsOf(await conn.query(end).catch(gateEnded));
     conn.release();
     return { result, seen: position?.rows[0]?.lsn ?? undefined };
   } catch (error) {
@@ -160,8 +162,8 @@ async function runAndClose<T>(
 }
 
 function gateEnded(error: unknown): never {
-  const code = (error as { code?: unknown }).code;
-  if ((GATE_ENDED_CODES as readonly unknown[]).includes(code)) {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (code === "22P02" && typeof message === "string" && message.includes(READ_ENDED_MARK)) {
     throw new ReadTransactionEndedError(
       "the read's function ended the read's transaction itself (a COMMIT or ROLLBACK inside it, such as an ORM's own transaction()): " +
         "what it ran afterwards ran outside the read's gate, possibly on a replica behind the token, so its result is discarded. " +
@@ -182,6 +184,14 @@ export const RECOVERY_CONFLICT_CODE = "40001";
 
 function recoveryConflict(error: unknown): boolean {
   return (error as { code?: unknown }).code === RECOVERY_CONFLICT_CODE;
+}
+
+/**
+ * The read's statements failed because recovery cancelled them, or because it ended their connection while the
+ * function was between statements (FATAL 40001, which pg reports apart from the statement that then fails).
+ */
+function cancelledByRecovery(error: unknown, conn: pg.PoolClient): boolean {
+  return recoveryConflict(error) || connectionErrors(conn).some(recoveryConflict);
 }
 
 export class Router {
@@ -378,9 +388,9 @@ export class Router {
     const { conflicts, ...counted } = route;
     let ran: Awaited<ReturnType<typeof runAndClose<T>>>;
     try {
-      ran = await runAndClose(conn, work, END_REPLICA_READ, signal);
+      ran = await runAndClose(conn, work, endReplicaRead(status.began), signal);
     } catch (error) {
-      if (recoveryConflict(error) && conflicts < this.options.recoveryConflictRetries) return undefined;
+      if (cancelledByRecovery(error, conn) && conflicts < this.options.recoveryConflictRetries) return undefined;
       throw error;
     }
     if (ran.seen !== undefined) sawPosition?.(ran.seen);
@@ -406,23 +416,25 @@ export class Router {
     signal: AbortSignal | undefined,
   ): Promise<Served<T>> {
     this.spend(route.fallback);
-    const { conn, server } = await this.openPrimary(signal);
-    const { result, seen } = await runAndClose(conn, work, END_PRIMARY_READ, signal);
+    const { conn, server, began } = await this.openPrimary(signal);
+    const { result, seen } = await runAndClose(conn, work, endPrimaryRead(began), signal);
     return { result, seen, route: { ...route, target: "primary", server } };
   }
 
-  private async openPrimary(signal: AbortSignal | undefined): Promise<{ conn: pg.PoolClient; server: string }> {
+  private async openPrimary(
+    signal: AbortSignal | undefined,
+  ): Promise<{ conn: pg.PoolClient; server: string; began: string }> {
     const conn = await acquire(this.write, signal);
     try {
       const [, check] = resultsOf(await conn.query(BEGIN_PRIMARY_READ));
-      const row = check?.rows[0] as { in_recovery: boolean; server: string };
+      const row = check?.rows[0] as { in_recovery: boolean; server: string; began: string };
       if (row.in_recovery) {
         throw new WrongServerError(
           `the write pool ${this.write.label} answered from ${row.server}, which is in recovery (a replica): no read was made. ` +
             "After a failover the write pool must point at the new writer (pg-read-replicas promote does this locally).",
         );
       }
-      return { conn, server: row.server };
+      return { conn, server: row.server, began: row.began };
     } catch (error) {
       await conn.query("ROLLBACK").catch(() => undefined);
       conn.release(error as Error);
@@ -451,7 +463,7 @@ export class Router {
       const { conn, status } = await this.openOlap(pool, signal);
       const lag = status.lag_ms !== null ? { lagMs: status.lag_ms } : {};
       if (status.replay_lsn === null ? gate.required === undefined : reached(status.replay_lsn, gate.required)) {
-        const { result, seen } = await runAndClose(conn, work, END_REPLICA_READ, signal);
+        const { result, seen } = await runAndClose(conn, work, endReplicaRead(status.began), signal);
         const route = { server: status.server, waitedMs: Math.round(attemptStarted - started), attempts, ...lag };
         return { result, seen, route: { ...route, target: "olap", gated: gate.required !== undefined } };
       }
@@ -558,7 +570,7 @@ export class Router {
         { cause: primaryError },
       );
     }
-    const { result, seen } = await runAndClose(opened.conn, work, END_PRIMARY_READ, signal);
+    const { result, seen } = await runAndClose(opened.conn, work, endPrimaryRead(opened.began), signal);
     return {
       result,
       seen,

@@ -36,6 +36,12 @@ export const WRITER_POSITION = `(SELECT CASE WHEN (w.p - '0/0'::pg_lsn) % w.segm
                      (SELECT setting::numeric FROM pg_settings WHERE name = 'wal_segment_size') AS segment) AS w)`;
 
 /**
+ * When the transaction began, in microseconds since the epoch: the same for every statement of one transaction, and
+ * different in any later one (a transaction begins at its first message's arrival). Timezone- and DateStyle-proof.
+ */
+const TRANSACTION_BEGAN = "(extract(epoch FROM now()) * 1000000)::int8";
+
+/**
  * Opens a read on whatever server the read pool hands out and says where that server is.
  * READ COMMITTED on purpose: every later statement takes a new snapshot, after this check,
  * so it sees at least the replayed position checked here. (Under REPEATABLE READ the one
@@ -48,33 +54,41 @@ SELECT pg_is_in_recovery() AS in_recovery,
        pg_last_wal_replay_lsn()::text AS replay_lsn,
        CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
             ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000 END::float8 AS lag_ms,
-       ${SERVER} AS server;
-SAVEPOINT pgrr_gate`;
-
-/**
- * Whether the read's own transaction is still open when the caller's function returns: a
- * COMMIT or ROLLBACK inside it (an ORM's own transaction()) ends the gated, READ ONLY
- * transaction, and what runs after that runs outside the gate (through a transaction-mode
- * pooler, possibly on another server). The savepoint taken as the read opens is released
- * first: outside any transaction that fails with 25P01, in a new one with 3B001, and the
- * caller's own savepoints (named differently, taken after it) leave it alone. SAVEPOINT and
- * RELEASE are allowed on a hot standby (PostgreSQL's "Hot Standby" chapter). In a READ ONLY
- * transaction the subtransaction never gets a transaction id, so none of subtransactions'
- * known costs (pg_subtrans lookups on standbys, subxid overflow) apply; writes take no such
- * savepoint for that reason.
- */
-export const GATE_ENDED_CODES = ["25P01", "3B001"] as const;
-
-/** Ends a replica read, reporting the replayed position its statements saw at most (monotonic reads). */
-export const END_REPLICA_READ = "RELEASE SAVEPOINT pgrr_gate; SELECT pg_last_wal_replay_lsn()::text AS lsn; COMMIT";
+       ${SERVER} AS server,
+       ${TRANSACTION_BEGAN}::text AS began`;
 
 /** Opens a read on the writer through the write pool; a writer in recovery is refused by the caller. */
 export const BEGIN_PRIMARY_READ = `BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
-SELECT pg_is_in_recovery() AS in_recovery, ${SERVER} AS server;
-SAVEPOINT pgrr_gate`;
+SELECT pg_is_in_recovery() AS in_recovery, ${SERVER} AS server, ${TRANSACTION_BEGAN}::text AS began`;
 
-/** Ends a primary read with the position its statements saw at most. */
-export const END_PRIMARY_READ = `RELEASE SAVEPOINT pgrr_gate; SELECT ${WRITER_POSITION}::text AS lsn; COMMIT`;
+/**
+ * Whether the read's own transaction is still the one open when the caller's function returns: a COMMIT or ROLLBACK
+ * inside it (an ORM's own transaction()) ends the gated, READ ONLY transaction, and what runs after that runs outside
+ * the gate (through a transaction-mode pooler, possibly on another server). The closing message compares the open
+ * transaction's start with the one the read began and, when they differ, fails with this mark (SQLSTATE 22P02, an
+ * integer cast of the mark made only on that branch: a constant there would be folded, and fail, at plan time), so its
+ * COMMIT never commits what the function began after its own (a write on the primary route).
+ *
+ * Not a savepoint taken as the read opens, which detected the same: a hot standby resolves a recovery conflict with a
+ * transaction inside a subtransaction by terminating its connection instead of cancelling its statement
+ * (RecoveryConflictInterrupt, src/backend/tcop/postgres.c), so every conflict killed the pooler's server connection and
+ * the client saw "40001 FATAL" or, racing PgBouncer's close, a connection error it could not retry.
+ */
+export const READ_ENDED_MARK = "pgrr: the read's transaction ended inside its function";
+
+function endRead(position: string, began: string): string {
+  if (!/^-?\d+$/.test(began))
+    throw new Error(`the read's start ${JSON.stringify(began)} is not a number of microseconds`);
+  return `SELECT CASE WHEN ${TRANSACTION_BEGAN} = ${began} THEN ${position}::text
+            ELSE ('${READ_ENDED_MARK.replace("'", "''")}, seen at ' || now())::int::text END AS lsn;
+COMMIT`;
+}
+
+/** Ends a replica read begun at `began`, reporting the replayed position its statements saw at most (monotonic). */
+export const endReplicaRead = (began: string): string => endRead("pg_last_wal_replay_lsn()", began);
+
+/** Ends a primary read begun at `began` with the position its statements saw at most. */
+export const endPrimaryRead = (began: string): string => endRead(WRITER_POSITION, began);
 
 export type Isolation = "read committed" | "repeatable read" | "serializable";
 

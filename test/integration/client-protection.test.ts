@@ -4,8 +4,9 @@
  *   breakerThreshold reads only; then the breaker opens and reads go to the primary at once, the read pool untried
  *   (its listener counts the connections it got);
  * - a replica read cancelled by a conflict with recovery (the primary takes an ACCESS EXCLUSIVE lock on a table the
- *   read holds; an OLTP replica's replay waits max_standby_streaming_delay = 5 s, then cancels the read with SQLSTATE
- *   40001) runs again in a new transaction and returns its rows, instead of failing the caller.
+ *   read holds; an OLTP replica's replay waits max_standby_streaming_delay = 5 s, then cancels the read's statement
+ *   with SQLSTATE 40001, or ends its connection when it is between statements) runs again in a new transaction and
+ *   returns its rows, instead of failing the caller.
  */
 import { type Server, type Socket, createServer } from "node:net";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -83,7 +84,8 @@ describe("the read pool's circuit breaker, on a blackholed read pool", () => {
 });
 
 describe("a replica read cancelled by a conflict with recovery", () => {
-  it("runs again and returns its rows when the primary's lock cancels it on the replica", async () => {
+  /** A table on the writer with two rows, there on every OLTP replica, and a client whose reads replicas serve. */
+  async function conflictSetup() {
     const table = `conflict_${Date.now()}`;
     await sql(outputs.pools.write, `CREATE TABLE ${table} (id int); INSERT INTO ${table} VALUES (1), (2)`);
     for (const reader of oltpReaders())
@@ -96,6 +98,37 @@ describe("a replica read cancelled by a conflict with recovery", () => {
     await eventually("a replica serving the client's reads", 30_000, async () =>
       (await client.read(one, { consistency: "eventual" })).route.target === "replica" ? true : undefined,
     );
+    return { table, client };
+  }
+
+  /**
+   * The writer takes ACCESS EXCLUSIVE on the table for 7 s. The lock's WAL record is not flushed by itself (it is
+   * marked unimportant and asks for no flush), so a commit of another session's follows it at once: the replicas
+   * receive the lock then, and an OLTP replica's replay waits max_standby_streaming_delay = 5 s for a read holding the
+   * table, then cancels it. Without the flush the lock arrived with the COMMIT, or with the background writer's
+   * running-transactions record every 15 s, whichever came first.
+   */
+  async function lockOnWriter(table: string): Promise<void> {
+    const locking = sql(
+      outputs.pools.write,
+      `BEGIN; LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(7); COMMIT`,
+    );
+    await eventually("the writer holding the lock", 10_000, async () =>
+      (
+        await sql(
+          outputs.writer,
+          `SELECT count(*)::int AS n FROM pg_locks WHERE relation = '${table}'::regclass AND mode = 'AccessExclusiveLock' AND granted`,
+        )
+      )[0]?.n === 1
+        ? true
+        : undefined,
+    );
+    await sql(outputs.writer, `CREATE TABLE ${table}_flush (id int)`);
+    await locking;
+  }
+
+  it("runs again and returns its rows when the primary's lock cancels its statement on the replica", async () => {
+    const { table, client } = await conflictSetup();
     let runs = 0;
     let holding!: () => void;
     const held = new Promise<void>((resolve) => (holding = resolve));
@@ -113,8 +146,39 @@ describe("a replica read cancelled by a conflict with recovery", () => {
       { consistency: "eventual" },
     );
     await held;
-    // ACCESS EXCLUSIVE is WAL-logged as it is taken; replay on the replica waits 5 s for the read, then cancels it.
-    await sql(outputs.pools.write, `BEGIN; LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(7); COMMIT`);
+    await lockOnWriter(table);
+    const read = await reading;
+    expect(read.result).toBe(2);
+    expect(runs).toBe(2);
+    expect(read.route).toMatchObject({ target: "replica", recoveryConflicts: 1 });
+  });
+
+  it("runs again when replay ends its connection while the function is between two statements", async () => {
+    // A transaction idle between statements cannot have its statement cancelled: the standby ends its connection
+    // (FATAL 40001), which pg reports apart from the next statement, that fails only with "not queryable".
+    const { table, client } = await conflictSetup();
+    let runs = 0;
+    let holding!: () => void;
+    let released!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const lockReplayed = new Promise<void>((resolve) => (released = resolve));
+    const reading = client.read(
+      async (tx) => {
+        runs++;
+        const { rows } = await tx.query(`SELECT count(*)::int AS n, pg_is_in_recovery() AS replica FROM ${table}`);
+        if (!rows[0].replica) throw new Error("the read ran on the primary: no recovery conflict can happen there");
+        if (runs === 1) {
+          holding();
+          await lockReplayed; // idle in transaction, holding the table's lock, until the writer's lock is over
+          await tx.query("SELECT 1");
+        }
+        return rows[0].n as number;
+      },
+      { consistency: "eventual" },
+    );
+    await held;
+    await lockOnWriter(table);
+    released();
     const read = await reading;
     expect(read.result).toBe(2);
     expect(runs).toBe(2);

@@ -52,6 +52,25 @@ describe("a read whose function ends the read's transaction", () => {
     for (let i = 0; i < 3; i++) expect((await db.read((tx) => tx.query("SELECT 1"))).route.target).toBe("replica");
   });
 
+  it("on the primary route, rolls back what the function began after its own COMMIT: no write is committed", async () => {
+    const db = clientWith();
+    const marker = `after-commit-${Date.now()}`;
+    const read = db.read(
+      async (tx) => {
+        await tx.query("COMMIT");
+        await tx.query("BEGIN"); // a transaction of its own, not READ ONLY
+        await tx.query(`INSERT INTO ${table} (id, version) VALUES ($1, 1)`, [marker]);
+        return "written";
+      },
+      { consistency: "primary" },
+    );
+    await expect(read).rejects.toThrow(ReadTransactionEndedError);
+    const after = await db.read((tx) => tx.query(`SELECT count(*)::int AS n FROM ${table} WHERE id = $1`, [marker]), {
+      consistency: "primary",
+    });
+    expect(after.result.rows[0].n).toBe(0);
+  });
+
   it("is served when the function uses savepoints of its own, as ORMs do for nested transactions", async () => {
     const db = clientWith();
     const { token } = await db.write((tx) => writeVersion(tx, table, "nested", 4));

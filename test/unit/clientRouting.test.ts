@@ -6,12 +6,7 @@
 import type pg from "pg";
 import { describe, expect, it } from "vitest";
 import { Router } from "../../components/client/route";
-import {
-  BEGIN_PRIMARY_READ,
-  BEGIN_REPLICA_READ,
-  END_PRIMARY_READ,
-  END_REPLICA_READ,
-} from "../../components/client/sql";
+import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, endPrimaryRead, endReplicaRead } from "../../components/client/sql";
 
 interface Scripted {
   server: string;
@@ -20,6 +15,8 @@ interface Scripted {
   /** The caller's statements fail on this server with this SQLSTATE (a recovery conflict: 40001). */
   failsWith?: string;
 }
+
+const BEGAN = "1796660260728217";
 
 /** A pool whose n-th transaction runs on servers[n % length]. */
 function scriptedPool(servers: readonly Scripted[]): { pool: pg.Pool; opened: string[] } {
@@ -34,13 +31,21 @@ function scriptedPool(servers: readonly Scripted[]): { pool: pg.Pool; opened: st
         return [
           {},
           {
-            rows: [{ in_recovery: server.inRecovery, replay_lsn: server.replayLsn, lag_ms: 0, server: server.server }],
+            rows: [
+              {
+                in_recovery: server.inRecovery,
+                replay_lsn: server.replayLsn,
+                lag_ms: 0,
+                server: server.server,
+                began: BEGAN,
+              },
+            ],
           },
-          {},
         ];
-      if (text === BEGIN_PRIMARY_READ) return [{}, { rows: [{ in_recovery: false, server: server.server }] }, {}];
-      if (text === END_REPLICA_READ || text === END_PRIMARY_READ)
-        return [{}, { rows: [{ lsn: server.replayLsn }] }, {}];
+      if (text === BEGIN_PRIMARY_READ)
+        return [{}, { rows: [{ in_recovery: false, server: server.server, began: BEGAN }] }];
+      if (text === endReplicaRead(BEGAN) || text === endPrimaryRead(BEGAN))
+        return [{ rows: [{ lsn: server.replayLsn }] }, {}];
       if (text === "SELECT 1" && server.failsWith)
         throw Object.assign(new Error("canceling statement due to conflict with recovery"), { code: server.failsWith });
       return { rows: [] }; // ROLLBACK, the caller's statements
