@@ -2,6 +2,9 @@
  * TLS for self-hosted PostgreSQL: a private CA per stack and a server
  * certificate per region. Replicas in other regions verify the primary against
  * this CA (sslmode=verify-ca), so only this stack's primary can serve them WAL.
+ * Client certificates (CloudNativePG's streaming_replica) come from a second CA,
+ * made only when one is asked for: its key goes where an operator signs client
+ * certificates of its own, and cannot mint a server certificate.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
@@ -35,14 +38,22 @@ const TWO_YEARS_H = 2 * 365 * 24;
  */
 export const RENEW_BEFORE_H = 90 * 24;
 
+/** A CA's certificate and key. */
+export interface Authority {
+  certPem: pulumi.Output<string>;
+  keyPem: pulumi.Output<string>;
+}
+
 export class ClusterTls extends pulumi.ComponentResource {
+  /** The server CA: what clients and replicas verify servers against. Its key stays in the stack's state. */
   declare readonly caPem: pulumi.Output<string>;
-  /** The CA's key, for an operator that signs its own client certificates with it (CloudNativePG's poolers). */
-  declare readonly caKeyPem: pulumi.Output<string>;
   private readonly certificates = new Map<string, ServerCertificate>();
   /** Every certificate issued here, the CA first: the expiry alerts watch each. */
   readonly issued: IssuedCertificate[] = [];
-  private readonly ca: { keyPem: pulumi.Output<string>; certPem: pulumi.Output<string> };
+  private readonly ca: Authority;
+  private readonly stack: string;
+  private readonly name: string;
+  private clientCa: Authority | undefined;
 
   constructor(name: string, args: ClusterTlsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pg-read-replicas:kubernetes:ClusterTls", name, {}, opts);
@@ -61,8 +72,9 @@ export class ClusterTls extends pulumi.ComponentResource {
       child,
     );
     this.caPem = ca.certPem;
-    this.caKeyPem = pulumi.secret(caKey.privateKeyPem);
     this.ca = { keyPem: caKey.privateKeyPem, certPem: ca.certPem };
+    this.stack = topology.name;
+    this.name = name;
     this.issued.push({ name: "ca", notAfter: ca.validityEndTime });
 
     for (const region of topology.regions) {
@@ -107,10 +119,33 @@ export class ClusterTls extends pulumi.ComponentResource {
   }
 
   /**
-   * A client certificate for `commonName` from the same CA (PostgreSQL's cert authentication maps the CN to the role).
+   * The client CA, made on first use: it signs client certificates only, so its key can sit where an operator signs
+   * its own (CloudNativePG's poolers) without letting anyone who reads it mint a server certificate.
    */
+  clientAuthority(): Authority {
+    if (this.clientCa) return this.clientCa;
+    const child = { parent: this };
+    const key = new tls.PrivateKey(`${this.name}-client-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+    const cert = new tls.SelfSignedCert(
+      `${this.name}-client-ca`,
+      {
+        privateKeyPem: key.privateKeyPem,
+        isCaCertificate: true,
+        subject: { commonName: `${this.stack} PostgreSQL client CA`, organization: "pg-read-replicas" },
+        validityPeriodHours: TEN_YEARS_H,
+        allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+      },
+      child,
+    );
+    this.issued.push({ name: "client-ca", notAfter: cert.validityEndTime });
+    this.clientCa = { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
+    return this.clientCa;
+  }
+
+  /** A client certificate for `commonName` from the client CA (cert authentication maps the CN to the role). */
   clientCertificate(name: string, commonName: string): ServerCertificate {
     const child = { parent: this };
+    const authority = this.clientAuthority();
     const key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
     const request = new tls.CertRequest(
       `${name}-csr`,
@@ -121,8 +156,8 @@ export class ClusterTls extends pulumi.ComponentResource {
       `${name}-cert`,
       {
         certRequestPem: request.certRequestPem,
-        caPrivateKeyPem: this.ca.keyPem,
-        caCertPem: this.ca.certPem,
+        caPrivateKeyPem: authority.keyPem,
+        caCertPem: authority.certPem,
         validityPeriodHours: TWO_YEARS_H,
         earlyRenewalHours: RENEW_BEFORE_H,
         allowedUses: ["client_auth", "digital_signature", "key_encipherment"],
@@ -133,7 +168,7 @@ export class ClusterTls extends pulumi.ComponentResource {
     return {
       certPem: cert.certPem,
       keyPem: pulumi.secret(key.privateKeyPem),
-      caPem: this.ca.certPem,
+      caPem: authority.certPem,
       notAfter: cert.validityEndTime,
     };
   }

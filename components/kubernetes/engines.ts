@@ -75,7 +75,7 @@ export function engineFor(topology: SelfHostedTopology, name: string, tls: Clust
         outputs: statefulsetStackOutputs,
       };
     case "cloudnative-pg": {
-      // Replica clusters authenticate as streaming_replica with a certificate from the stack's CA.
+      // Replica clusters authenticate as streaming_replica with a certificate from the stack's client CA.
       const replication = tls.clientCertificate(`${name}-tls-streaming-replica`, "streaming_replica");
       return {
         deployRegion: (regionName, args, opts) => {
@@ -83,7 +83,7 @@ export function engineFor(topology: SelfHostedTopology, name: string, tls: Clust
             server: tls.forRegion(args.region.name),
             replication,
             caPem: tls.caPem,
-            caKeyPem: tls.caKeyPem,
+            clientCa: tls.clientAuthority(),
           };
           // Other regions' replica clusters seed from the primary region's main Cluster.
           const after = args.remote?.primary instanceof CnpgRegion ? args.remote.primary.clusters.slice(0, 1) : [];

@@ -21,6 +21,8 @@ import {
   type ProgramRun,
   type Registered,
   isSecretValue,
+  mockCertPem,
+  mockKeyPem,
   registeredByHand,
   resolve,
   runProgram,
@@ -346,7 +348,7 @@ describe("prod-cnpg", () => {
     expect(spec.certificates).toEqual({
       serverCASecret: "pg-tls-ca",
       serverTLSSecret: "pg-tls",
-      clientCASecret: "pg-tls-ca",
+      clientCASecret: "pg-tls-client-ca",
       replicationTLSSecret: "pg-tls-replication",
     });
     const annotations = named(run, CLUSTER, "pg").inputs.metadata.annotations;
@@ -436,13 +438,50 @@ describe("prod-cnpg", () => {
     ]);
     expect(run.resources.filter((r) => r.type === "tls:index/privateKey:PrivateKey").length).toBeGreaterThanOrEqual(4);
     expectEcKeys(run);
-    // The same CA and streaming_replica certificate in both clusters.
-    for (const name of ["pg-tls-ca", "pg-tls-replication"]) {
+    // The same CAs and streaming_replica certificate in both clusters.
+    for (const name of ["pg-tls-ca", "pg-tls-client-ca", "pg-tls-replication"]) {
       const secrets = ofType(run, TYPES.secret).filter((s) => s.inputs.metadata.name === name);
       expect(secrets, name).toHaveLength(2);
       expect(secrets[0]!.inputs.stringData).toEqual(secrets[1]!.inputs.stringData);
       expect(isSecretValue(secrets[0]!.rawInputs.stringData), name).toBe(true);
     }
+  });
+
+  it("keeps the server CA's key out of every cluster; the client CA's, which the operator signs its poolers' with, signs streaming_replica's", () => {
+    const serverCaKey = mockKeyPem("pg-tls-ca-key");
+    const clientCaKey = mockKeyPem("pg-tls-client-ca-key");
+    const certOf = mockCertPem;
+    expect(serverCaKey).not.toBe(clientCaKey);
+    // No Secret in any region holds the server CA's key: reading a cluster's Secrets mints no server certificate.
+    const secrets = ofType(run, TYPES.secret);
+    for (const secret of secrets)
+      expect(Object.values(secret.inputs.stringData ?? {}), secret.inputs.metadata.name).not.toContain(serverCaKey);
+    expect(CNPG_OPERATOR.caKeys.value.serverCaKeyNeeded).toBe(false);
+    for (const secret of secrets.filter((s) => s.inputs.metadata.name === "pg-tls-ca"))
+      expect(Object.keys(secret.inputs.stringData)).toEqual(["ca.crt"]);
+    // The client CA Secret: its key, and the client CA first (the one the operator signs with), then the server CA
+    // that signed the poolers' certificates before the split (the operator does not re-sign them).
+    expect(CNPG_OPERATOR.leafRenewal.value).toEqual({ resignsOnCaChange: false, signingCaIsFirstInBundle: true });
+    const clientCa = secrets.filter((s) => s.inputs.metadata.name === "pg-tls-client-ca");
+    expect(clientCa).toHaveLength(2);
+    for (const secret of clientCa) {
+      expect(secret.inputs.stringData["ca.key"]).toBe(clientCaKey);
+      const bundle = secret.inputs.stringData["ca.crt"] as string;
+      expect(bundle.match(/-----BEGIN CERTIFICATE-----[^]*?-----END CERTIFICATE-----/g)).toEqual([
+        certOf("pg-tls-client-ca").trim(),
+        certOf("pg-tls-ca").trim(),
+      ]);
+    }
+    const streaming = ofType(run, "tls:index/locallySignedCert:LocallySignedCert").find((c) =>
+      c.name.includes("streaming-replica"),
+    )!;
+    expect(streaming.inputs.caCertPem).toBe(certOf("pg-tls-client-ca"));
+    expect(streaming.inputs.caPrivateKeyPem).toBe(clientCaKey);
+    // Server certificates still come from the server CA, which the replicas verify the primary against.
+    for (const server of ofType(run, "tls:index/locallySignedCert:LocallySignedCert").filter(
+      (c) => c.name.endsWith("-cert") && !c.name.includes("streaming-replica"),
+    ))
+      expect(server.inputs.caPrivateKeyPem, server.name).toBe(serverCaKey);
   });
 
   it("admits the operator to the instance manager, monitoring to the metrics, the stack's pods and clients to PostgreSQL", () => {

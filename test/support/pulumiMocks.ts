@@ -153,6 +153,12 @@ export const INSTALLED_CNPG_CRD = {
  */
 export const MOCK_PASSWORDS = { generation: 0 };
 
+/** The private key the mocks hand a tls PrivateKey named `name`. */
+export const mockKeyPem = (name: string) => `-----BEGIN PRIVATE KEY-----\nmock ${name}\n-----END PRIVATE KEY-----\n`;
+
+/** The certificate the mocks hand a tls SelfSignedCert or LocallySignedCert named `name`. */
+export const mockCertPem = (name: string) => `-----BEGIN CERTIFICATE-----\nmock ${name}\n-----END CERTIFICATE-----\n`;
+
 /** When the mocks' certificates were issued. */
 export const MOCK_ISSUED_AT = Date.UTC(2026, 0, 1);
 
@@ -166,12 +172,12 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     case "random:index/randomId:RandomId":
       return { ...inputs, hex: mockRandomHex(inputs.byteLength) };
     case "tls:index/privateKey:PrivateKey":
-      return { ...inputs, privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock ${name}\n-----END PRIVATE KEY-----\n` };
+      return { ...inputs, privateKeyPem: mockKeyPem(name) };
     case "tls:index/selfSignedCert:SelfSignedCert":
     case "tls:index/locallySignedCert:LocallySignedCert":
       return {
         ...inputs,
-        certPem: `-----BEGIN CERTIFICATE-----\nmock ${name}\n-----END CERTIFICATE-----\n`,
+        certPem: mockCertPem(name),
         // As the provider sets it (CERTIFICATES.validityEndTime): issued at MOCK_ISSUED_AT, valid validityPeriodHours.
         validityEndTime: new Date(MOCK_ISSUED_AT + inputs.validityPeriodHours * 3_600_000).toISOString(),
       };

@@ -190,6 +190,52 @@ export const CNPG_OPERATOR = {
       "serverTLSSecret needs serverCASecret; replicationTLSSecret needs clientCASecret",
     ),
   ),
+  /**
+   * Which CA keys the operator reads. The server CA's ca.key only when it must sign the server certificate itself
+   * (no serverTLSSecret); the client CA's when it signs streaming_replica's (no replicationTLSSecret) and always for
+   * its poolers' auth certificates (cnpg_pooler_pgbouncer). So a stack that brings both certificates needs no server
+   * CA key in the cluster, and one with Poolers needs the client CA's.
+   */
+  caKeys: fact(
+    { serverCaKeyNeeded: false, clientCaKeyNeededForPoolers: true },
+    cite("cnpg", "internal/controller/cluster_pki.go:138-147", 'ca.key parsed only if ServerTLSSecret == ""'),
+    cite("cnpg", "internal/controller/cluster_pki.go:101-108", 'ca.key parsed only if ReplicationTLSSecret == ""'),
+    cite(
+      "cnpg",
+      "internal/controller/cluster_create.go:275-306",
+      "reconcilePoolerSecrets: ensureLeafCertificate(PGBouncerPoolerUserName, clientCaSecret, CertTypeClient)",
+    ),
+  ),
+  /**
+   * A certificate the operator signed is re-signed only when it nears expiry or its DNS names change, never because
+   * the CA Secret changed; and of a ca.crt holding several certificates, the first is the CA it signs with (its key
+   * must match it). So a new client CA must be put first, and the one the poolers' certificates were signed with kept
+   * trusted after it.
+   */
+  leafRenewal: fact(
+    { resignsOnCaChange: false, signingCaIsFirstInBundle: true },
+    cite("cnpg", "pkg/certs/k8s.go:97-116", "RenewLeafCertificate: if !expiring && altDNSNamesMatch { return false }"),
+    cite("cnpg", "pkg/certs/certs.go:99-106", "ParseCertificate: pem.Decode, the first block"),
+    cite("cnpg", "pkg/certs/certs.go:385-403", "ParseCASecret: tls.X509KeyPair(ca.crt, ca.key)"),
+  ),
+  /**
+   * The instance manager rewrites the certificate and CA files when their Secrets (or the Cluster's status naming
+   * them) change, and PostgreSQL reloads: no restart. So switching clientCASecret, or a new streaming_replica
+   * certificate, reaches running instances in place.
+   */
+  certificateRefresh: fact(
+    { restart: false },
+    cite(
+      "cnpg",
+      "pkg/reconciler/instance/certificate/reconciler.go:63-110",
+      "RefreshSecrets: without reloading… the invoker reloads",
+    ),
+    cite(
+      "cnpg",
+      "pkg/reconciler/instance/certificate/reconciler.go:237-249",
+      "refreshClientCA: Status.Certificates.ClientCASecret",
+    ),
+  ),
   /** A Cluster's name: a DNS-1035 label of at most 50 characters. */
   clusterNameMaxLength: fact(
     50,

@@ -95,12 +95,13 @@ function common(topology: SelfHostedTopology, plan: ClusterPlan, region: Region)
       requests: { cpu: resources.cpu, memory: resources.memory },
       limits: { cpu: resources.cpu, memory: resources.memory },
     },
-    // The stack's own CA: replica clusters in other Kubernetes clusters trust the same one and
-    // authenticate with the same streaming_replica certificate, which the stack creates in each.
+    // The stack's own CAs: replica clusters in other Kubernetes clusters trust the same server CA and
+    // authenticate with the same streaming_replica certificate, which the stack creates in each. The server CA's
+    // key is in no cluster (the operator needs none: CNPG_OPERATOR.caKeys); the client CA's is, for the poolers.
     certificates: {
       serverCASecret: cnpgNames.caSecret(topology),
       serverTLSSecret: cnpgNames.serverSecret(topology),
-      clientCASecret: cnpgNames.caSecret(topology),
+      clientCASecret: cnpgNames.clientCaSecret(topology),
       replicationTLSSecret: cnpgNames.replicationSecret(topology),
     },
     replicationSlots: { highAvailability: { enabled: true }, updateInterval: 30 },

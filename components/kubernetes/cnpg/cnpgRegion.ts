@@ -25,7 +25,7 @@ import { crdProblem, operatorCheckName, operatorRelease } from "./operator";
 import { type ClusterPlan, clusterPlans, cnpgNames } from "./plan";
 import { holdsWriter, poolerTarget, poolsOf } from "./writerRegion";
 import { poolerManifest } from "./pooler";
-import { appUserSecret, caSecret, certificateSecret } from "./secrets";
+import { appUserSecret, caSecret, certificateSecret, clientCaSecret, pemBundle } from "./secrets";
 import { cnpgVerifyTargets } from "./verify";
 import { isDistributed, members } from "./distributed";
 import { createBarmanPlugin, createBarmanStores, createScheduledBackup } from "./barmanRegion";
@@ -34,8 +34,10 @@ export interface CnpgCertificates {
   server: ServerCertificate;
   /** streaming_replica's client certificate, the same in every region. */
   replication: ServerCertificate;
+  /** The server CA: no key, nothing here signs a server certificate. */
   caPem: pulumi.Input<string>;
-  caKeyPem: pulumi.Input<string>;
+  /** The client CA: the operator signs its poolers' client certificates with it. */
+  clientCa: { certPem: pulumi.Input<string>; keyPem: pulumi.Input<string> };
 }
 
 export interface CnpgRegionArgs {
@@ -159,10 +161,12 @@ function createSecrets(
   { topology, credentials, certificates }: CnpgRegionArgs,
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Secret[] {
-  const { caPem, caKeyPem, server, replication } = certificates;
+  const { caPem, clientCa, server, replication } = certificates;
+  const trusted = pulumi.all([clientCa.certPem, caPem]).apply(([client, server]) => pemBundle(client, server));
   return [
     new k8s.core.v1.Secret(`${name}-app-user`, appUserSecret(topology, credentials.app), opts),
-    new k8s.core.v1.Secret(`${name}-tls-ca`, caSecret(topology, caPem, caKeyPem), opts),
+    new k8s.core.v1.Secret(`${name}-tls-ca`, caSecret(topology, caPem), opts),
+    new k8s.core.v1.Secret(`${name}-tls-client-ca`, clientCaSecret(topology, trusted, clientCa.keyPem), opts),
     new k8s.core.v1.Secret(`${name}-tls`, certificateSecret(topology, cnpgNames.serverSecret(topology), server), opts),
     new k8s.core.v1.Secret(
       `${name}-tls-replication`,

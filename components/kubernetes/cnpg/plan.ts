@@ -45,8 +45,9 @@ export const cnpgNames = {
   region: (t: SelfHostedTopology, region: string) => `${t.name}-${region}`,
   /** The operator's Services of a Cluster. */
   service: (cluster: string, type: "rw" | "ro" | "r") => `${cluster}-${type}`,
-  /** Secrets this stack provides (certificates from the stack's own CA, the application user's password). */
+  /** Secrets this stack provides (certificates from the stack's own CAs, the application user's password). */
   caSecret: (t: SelfHostedTopology) => `${t.name}-tls-ca`,
+  clientCaSecret: (t: SelfHostedTopology) => `${t.name}-tls-client-ca`,
   serverSecret: (t: SelfHostedTopology) => `${t.name}-tls`,
   replicationSecret: (t: SelfHostedTopology) => `${t.name}-tls-replication`,
   appSecret: (t: SelfHostedTopology) => `${t.name}-app-user`,
