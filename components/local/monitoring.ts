@@ -4,15 +4,13 @@
  * exporter daemon (upstream names), and Prometheus with the stack's rules.
  * Everything listens on loopback or inside the region's namespace.
  */
-import { binaryOverrides } from "./binaries";
 import { renderAlertRules } from "../monitoring/alertRules";
 import { dashboardJson } from "../monitoring/dashboard";
 import { exporterQueriesFor, renderExporterQueries } from "../monitoring/exporterQueries";
 import { EXPORTER_PORTS, TARGET_LABELS } from "../monitoring/targets";
 import { renderPrometheusConfig } from "../monitoring/prometheusConfig";
 import type { Endpoint } from "../contract/stackOutputs";
-import { DAEMON_ENTRY } from "../ground/paths";
-import { daemonArgs } from "./daemonMain";
+import { ensureDaemon } from "./daemons";
 import { prometheusMonitoring } from "../topology/queries";
 import { freePorts, LOOPBACK } from "./addresses";
 import { endpointOf, liveNodes, netnsOf, poolKey, poolsOf } from "./contexts";
@@ -124,7 +122,7 @@ export async function startMonitoring(layout: Layout, state: LocalState): Promis
   writeFiles(layout, state, monitoring);
   writeState(layout, state);
   startServerExporters(layout, state, monitoring);
-  startPoolExporter(layout, state, monitoring);
+  await startPoolExporter(layout, state, monitoring);
   await startOrReloadPrometheus(layout, state, monitoring);
   writeState(layout, state);
   await waitForListener(monitoring.prometheus, monitoring.pids.prometheus, "Prometheus", layout.log("prometheus"));
@@ -164,13 +162,9 @@ function startServerExporters(layout: Layout, state: LocalState, monitoring: Mon
 }
 
 /** One daemon of this CLI serves every pool's metrics. */
-function startPoolExporter(layout: Layout, state: LocalState, monitoring: Monitoring): void {
-  if (isAlive(monitoring.pids.poolExporter)) return;
-  monitoring.pids.poolExporter = spawnDaemon(process.execPath, daemonArgs(DAEMON_ENTRY, "pool-exporter", layout.root), {
-    runAs: { ...state.runAs, switchUser: false },
-    env: { PG_READ_REPLICAS_DAEMON: "1", ...binaryOverrides(process.env) },
-    logFile: layout.log("pool-exporter"),
-  });
+async function startPoolExporter(layout: Layout, state: LocalState, monitoring: Monitoring): Promise<void> {
+  const pid = monitoring.pids.poolExporter;
+  monitoring.pids.poolExporter = await ensureDaemon(layout, state, "pool-exporter", pid, "pool-exporter");
 }
 
 async function startOrReloadPrometheus(layout: Layout, state: LocalState, monitoring: Monitoring): Promise<void> {

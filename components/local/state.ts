@@ -95,6 +95,8 @@ const stateSchema = z.object({
   /** Replicas kept out of the read pools while they restart or leave. */
   draining: z.array(z.string()).optional(),
   pids: z.object({ pools: z.record(z.string(), z.number()), readPoolController: z.number().optional() }),
+  /** Per daemon of this CLI (daemonMain.ts): the digest of the code it was started from (daemonCode.ts). */
+  daemonCode: z.record(z.string(), z.string()).optional(),
   /** Exporters and Prometheus, when the topology's monitoring is on: where they listen and their pids. */
   monitoring: z
     .object({

@@ -3,10 +3,8 @@
  * initialised, seeded and started; an existing one is brought back to running.
  * Either way the pools start and replication is verified end to end.
  */
-import { binaryOverrides } from "./binaries";
 import type { Endpoint, StackOutputs } from "../contract/stackOutputs";
-import { DAEMON_ENTRY } from "../ground/paths";
-import { daemonArgs } from "./daemonMain";
+import { ensureDaemon } from "./daemons";
 import { type VerificationReport, verifyStack } from "../verify/verifier";
 import { endpointIsFree } from "./addresses";
 import {
@@ -20,7 +18,7 @@ import {
   poolsOf,
 } from "./contexts";
 import { LocalError, VerificationFailed } from "./errors";
-import { isAlive, spawnDaemon } from "./exec";
+import { isAlive } from "./exec";
 import type { Layout } from "./layout";
 import { localOutputs } from "./outputs";
 import { poolLog, startPool, writePoolFiles } from "./pgbouncerProcess";
@@ -231,12 +229,8 @@ async function startPools(ctx: UpContext): Promise<void> {
 async function startReadPoolController(ctx: UpContext): Promise<void> {
   const { layout } = ctx;
   const state = stateOf(ctx);
-  if (isAlive(state.pids.readPoolController)) return;
-  state.pids.readPoolController = spawnDaemon(process.execPath, daemonArgs(DAEMON_ENTRY, "read-pool", layout.root), {
-    runAs: { ...state.runAs, switchUser: false },
-    env: { PG_READ_REPLICAS_DAEMON: "1", ...binaryOverrides(ctx.env) },
-    logFile: layout.log("read-pool-controller"),
-  });
+  const pid = state.pids.readPoolController;
+  state.pids.readPoolController = await ensureDaemon(layout, state, "read-pool", pid, "read-pool-controller");
   writeState(layout, state);
 }
 
