@@ -127,7 +127,11 @@ describe("a replica read cancelled by a conflict with recovery", () => {
     await locking;
   }
 
-  it("runs again and returns its rows when the primary's lock cancels its statement on the replica", async () => {
+  /**
+   * A read whose first run reads the table on a replica and then holds it (`hold`) while the writer takes its lock;
+   * every later run returns at once. Resolves with the read and how many times its function ran.
+   */
+  async function conflictedRead(hold: (tx: Queryable) => Promise<unknown>, afterLock: () => void = () => undefined) {
     const { table, client } = await conflictSetup();
     let runs = 0;
     let holding!: () => void;
@@ -139,7 +143,7 @@ describe("a replica read cancelled by a conflict with recovery", () => {
         if (!rows[0].replica) throw new Error("the read ran on the primary: no recovery conflict can happen there");
         if (runs === 1) {
           holding();
-          await tx.query("SELECT pg_sleep(30)"); // holds the table's lock until replay cancels it
+          await hold(tx);
         }
         return rows[0].n as number;
       },
@@ -147,7 +151,13 @@ describe("a replica read cancelled by a conflict with recovery", () => {
     );
     await held;
     await lockOnWriter(table);
-    const read = await reading;
+    afterLock();
+    return { read: await reading, runs };
+  }
+
+  it("runs again and returns its rows when the primary's lock cancels its statement on the replica", async () => {
+    // pg_sleep holds the table's lock until replay cancels it.
+    const { read, runs } = await conflictedRead((tx) => tx.query("SELECT pg_sleep(30)"));
     expect(read.result).toBe(2);
     expect(runs).toBe(2);
     expect(read.route).toMatchObject({ target: "replica", recoveryConflicts: 1 });
@@ -156,30 +166,12 @@ describe("a replica read cancelled by a conflict with recovery", () => {
   it("runs again when replay ends its connection while the function is between two statements", async () => {
     // A transaction idle between statements cannot have its statement cancelled: the standby ends its connection
     // (FATAL 40001), which pg reports apart from the next statement, that fails only with "not queryable".
-    const { table, client } = await conflictSetup();
-    let runs = 0;
-    let holding!: () => void;
     let released!: () => void;
-    const held = new Promise<void>((resolve) => (holding = resolve));
     const lockReplayed = new Promise<void>((resolve) => (released = resolve));
-    const reading = client.read(
-      async (tx) => {
-        runs++;
-        const { rows } = await tx.query(`SELECT count(*)::int AS n, pg_is_in_recovery() AS replica FROM ${table}`);
-        if (!rows[0].replica) throw new Error("the read ran on the primary: no recovery conflict can happen there");
-        if (runs === 1) {
-          holding();
-          await lockReplayed; // idle in transaction, holding the table's lock, until the writer's lock is over
-          await tx.query("SELECT 1");
-        }
-        return rows[0].n as number;
-      },
-      { consistency: "eventual" },
-    );
-    await held;
-    await lockOnWriter(table);
-    released();
-    const read = await reading;
+    const { read, runs } = await conflictedRead(async (tx) => {
+      await lockReplayed; // idle in transaction, holding the table's lock, until the writer's lock is over
+      return tx.query("SELECT 1");
+    }, released);
     expect(read.result).toBe(2);
     expect(runs).toBe(2);
     expect(read.route).toMatchObject({ target: "replica", recoveryConflicts: 1 });
