@@ -197,8 +197,7 @@ export function serviceSteps(ctx: UpContext): Step[] {
       run: () => startReadPoolController(ctx),
     },
     ...archiveSteps(ctx),
-    { title: "Verify replication is streaming end to end", run: () => verifyReplication(ctx) },
-    ...monitoringSteps(ctx),
+    verifyStep(ctx),
     { title: "Write the stack outputs", run: () => finish(ctx) },
   ];
 }
@@ -270,15 +269,25 @@ function archiveSteps(ctx: UpContext): Step[] {
   ];
 }
 
-function monitoringSteps(ctx: UpContext): Step[] {
+/**
+ * Verification, and monitoring started meanwhile: neither needs the other (the exporters and Prometheus only need the
+ * servers and pools, which run by now), so `up` waits for the longer of the two, not for both in turn. Both are
+ * awaited before an error is thrown, so a failed up's clean-up never races a daemon still starting.
+ */
+function verifyStep(ctx: UpContext): Step {
+  const verifying = { title: "Verify replication is streaming end to end", run: () => verifyReplication(ctx) };
   const monitoring = prometheusMonitoring(ctx.source.topology);
-  if (!monitoring) return [];
-  return [
-    {
-      title: `Start monitoring: postgres_exporter beside each server, the PgBouncer exporter, Prometheus with the stack's alert rules (scrape every ${monitoring.scrapeIntervalMs / 1000}s)`,
-      run: async () => {
-        ctx.prometheusUrl = await startMonitoring(ctx.layout, stateOf(ctx));
-      },
+  if (!monitoring) return verifying;
+  return {
+    title: `${verifying.title}; meanwhile start monitoring: postgres_exporter beside each server, the PgBouncer exporter, Prometheus with the stack's alert rules (scrape every ${monitoring.scrapeIntervalMs / 1000}s)`,
+    run: async () => {
+      const [verified, started] = await Promise.allSettled([
+        verifyReplication(ctx),
+        startMonitoring(ctx.layout, stateOf(ctx)),
+      ]);
+      if (verified.status === "rejected") throw verified.reason;
+      if (started.status === "rejected") throw started.reason;
+      ctx.prometheusUrl = started.value;
     },
-  ];
+  };
 }
