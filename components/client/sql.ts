@@ -80,7 +80,7 @@ function endRead(position: string, began: string): string {
   if (!/^-?\d+$/.test(began))
     throw new Error(`the read's start ${JSON.stringify(began)} is not a number of microseconds`);
   return `SELECT CASE WHEN ${TRANSACTION_BEGAN} = ${began} THEN ${position}::text
-            ELSE ('${READ_ENDED_MARK.replace("'", "''")}, seen at ' || now())::int::text END AS lsn;
+            ELSE ('${READ_ENDED_MARK.replaceAll("'", "''")}, seen at ' || now())::int::text END AS lsn;
 COMMIT`;
 }
 

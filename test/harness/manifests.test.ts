@@ -410,6 +410,61 @@ describe("the prod stack's manifests, run as the kubelet runs them", () => {
     await eventuallyStreaming(stack, primary, replica, "pg_replica_1");
   });
 
+  it("takes a changed replicationCidrs in place: pg_hba reloaded, replicas keep streaming; a reconnect from outside the new list is refused, and admitted again once it is reverted", async () => {
+    const replica = "pg-replica-0";
+    const hbaReplicationAddresses = async () =>
+      (
+        await stack.harness
+          .pod(primary)
+          .psql(
+            "SELECT coalesce(string_agg(DISTINCT address || '/' || netmask, ',' ORDER BY address || '/' || netmask), '') FROM pg_hba_file_rules WHERE 'replication' = ANY(database) AND address IS NOT NULL AND address NOT IN ('127.0.0.1', '::1')",
+          )
+      ).trim();
+    const inRegion = await hbaReplicationAddresses();
+    // pg_hba_file_rules reads the file as it is on disk; pg_conf_load_time() moves when the server has reloaded it.
+    const loadedAt = () => stack.harness.pod(primary).psql("SELECT pg_conf_load_time()");
+    const apply = async (edit: (config: Record<string, string>) => void, hba: (addresses: string) => boolean) => {
+      const before = await loadedAt();
+      const next = await stack.rerender(edit);
+      // Nothing Kubernetes would restart: every pod template is the running one.
+      for (const workload of next[0]!.workloads.filter((w) => w.kind !== "Job"))
+        expect(JSON.stringify(workload.template), workload.name).toBe(
+          JSON.stringify(stack.harness.workload(0, workload.name).template),
+        );
+      stack.harness.syncVolumes(0, next[0]!);
+      await until("the writer's pg_hba file", hbaReplicationAddresses, hba);
+      await until("the writer reloading it", loadedAt, (at) => at !== before);
+    };
+    const kickReplica = () =>
+      stack.harness
+        .pod(primary)
+        .psql(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_replication WHERE application_name = '${replica}'`);
+    const started = await stack.harness.pod(primary).psql("SELECT pg_postmaster_start_time()");
+    try {
+      // A CIDR no pod of the harness has: as if an operator narrowed the list to another pod network.
+      await apply(
+        (config) => (config["pg-read-replicas:replicationCidrs"] = JSON.stringify(["198.19.253.0/24"])),
+        (addresses) => addresses.includes("198.19.253.0/255.255.255.0"),
+      );
+      // pg_hba is read for new connections only: the standbys already streaming go on.
+      expect((await streaming(stack, primary))[replica]).toBe("streaming:pg_replica_0");
+      await kickReplica();
+      await until(
+        "the writer refusing the replica's reconnect",
+        async () => stack.harness.pod(primary).tail(200),
+        (log) => /no pg_hba.conf entry for replication connection from host .* user "replicator"/.test(log),
+      );
+      expect((await streaming(stack, primary))[replica]).toBeUndefined();
+    } finally {
+      await apply(
+        () => undefined,
+        (addresses) => addresses === inRegion,
+      );
+    }
+    await eventuallyStreaming(stack, primary, replica, "pg_replica_0");
+    expect(await stack.harness.pod(primary).psql("SELECT pg_postmaster_start_time()")).toBe(started);
+  });
+
   it("takes reloadable changes (work_mem, pg_hba, pool sizes) to the running servers in place, under writes: no restart, nothing lost", async () => {
     const servers = ["pg-primary-0", "pg-replica-0", "pg-replica-1", "pg-replica-2", "pg-olap-0"];
     const started = async () =>
