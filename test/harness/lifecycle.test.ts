@@ -8,11 +8,11 @@
  * config-reloader, nothing restarted.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import type { Layout } from "../../components/local/layout";
 import { makeCertificates } from "../../components/local/tls";
 import { type BootedStack, bootStack, startAll } from "./boot";
@@ -248,6 +248,7 @@ describe("a running staging stack changed by up (statefulset engine)", () => {
     const { harness } = stack;
     const started = await harness.pod(WRITER).psql("SELECT pg_postmaster_start_time()");
     const dir = mkdtempSync(join(tmpdir(), "pgrh-renewed-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const renewed = await makeCertificates(
       { tlsDir: dir } as Layout,
       { user: "root", uid: 0, gid: 0, home: "/root", switchUser: false },
