@@ -88,15 +88,18 @@ export class ReplicaSet {
 
   /**
    * A replica known to have replayed `required` (any available one when nothing is required), chosen at random among
-   * those; undefined when none is known to have.
+   * those, and among those not in `avoid` when there are any (a replica that just cancelled the read for a recovery
+   * conflict: another one serves its next run); undefined when none is known to have.
    */
-  caughtUp(required: string | undefined): ReplicaMember | undefined {
+  caughtUp(required: string | undefined, avoid: ReadonlySet<ReplicaMember> = new Set()): ReplicaMember | undefined {
     const needed = required === undefined ? undefined : parseToken(required);
     const fit = this.available.filter((m) => {
       const position = this.known.get(m)!.position;
       return needed === undefined || (position !== undefined && position >= needed);
     });
-    const chosen = fit[Math.floor(this.random() * fit.length)];
+    const others = fit.filter((m) => !avoid.has(m));
+    const among = others.length > 0 ? others : fit;
+    const chosen = among[Math.floor(this.random() * among.length)];
     if (chosen) this.known.get(chosen)!.breaker.admit();
     return chosen;
   }

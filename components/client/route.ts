@@ -19,7 +19,7 @@ import {
   describeError,
 } from "./errors";
 import { Breaker } from "./breaker";
-import type { ReplicaSet } from "./replicaSet";
+import type { ReplicaMember, ReplicaSet } from "./replicaSet";
 import { type BudgetOptions, FallbackBudget } from "./budget";
 import { abortable, acquire, connectionErrors, sleep } from "./cancellation";
 import { BEGIN_PRIMARY_READ, BEGIN_REPLICA_READ, READ_ENDED_MARK, endPrimaryRead, endReplicaRead } from "./sql";
@@ -310,12 +310,14 @@ export class Router {
     let conflicts = 0;
     const retried = () => (conflicts > 0 ? { recoveryConflicts: conflicts } : {});
     let lastError: Error | undefined;
+    // Replicas that cancelled this read for a recovery conflict: its next run goes to another when one has caught up.
+    const cancelledOn = new Set<ReplicaMember>();
     for (;;) {
       const waited = () => Math.round(performance.now() - started);
-      let member = set.caughtUp(gate.required);
+      let member = set.caughtUp(gate.required, cancelledOn);
       if (!member) {
         await abortable(set.refresh(), signal);
-        member = set.caughtUp(gate.required);
+        member = set.caughtUp(gate.required, cancelledOn);
       }
       if (!member) {
         if (set.available.length === 0) {
@@ -367,6 +369,7 @@ export class Router {
       const served = await this.serveOnReplica(conn, status, work, route, signal, (seen) => set.observe(member, seen));
       if (served === undefined) {
         conflicts++;
+        cancelledOn.add(member);
         continue;
       }
       return served;

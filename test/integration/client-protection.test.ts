@@ -10,7 +10,7 @@
  */
 import { type Server, type Socket, createServer } from "node:net";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import type { Queryable } from "pg-read-replicas/client";
+import type { ClientOptions, Queryable } from "pg-read-replicas/client";
 import { clientWith, closeClients, pauseReplay, resumeReplay } from "./clientSupport";
 import { eventually, external, oltpReaders, outputs, sql } from "./support";
 
@@ -85,14 +85,14 @@ describe("the read pool's circuit breaker, on a blackholed read pool", () => {
 
 describe("a replica read cancelled by a conflict with recovery", () => {
   /** A table on the writer with two rows, there on every OLTP replica, and a client whose reads replicas serve. */
-  async function conflictSetup() {
+  async function conflictSetup(options: ClientOptions) {
     const table = `conflict_${Date.now()}`;
     await sql(outputs.pools.write, `CREATE TABLE ${table} (id int); INSERT INTO ${table} VALUES (1), (2)`);
     for (const reader of oltpReaders())
       await eventually(`${table} on ${reader.name}`, 30_000, async () =>
         (await sql(reader, `SELECT to_regclass('${table}') IS NOT NULL AS there`))[0]?.there ? true : undefined,
       );
-    const client = clientWith({ recoveryConflictRetries: 2 });
+    const client = clientWith({ recoveryConflictRetries: 2, ...options });
     // A new client's staleness ceiling asks replicas for the writer's position at its start: once a read is a
     // replica's, the read below is one too (a read the primary served would hold the lock there, not on a replica).
     await eventually("a replica serving the client's reads", 30_000, async () =>
@@ -131,15 +131,23 @@ describe("a replica read cancelled by a conflict with recovery", () => {
    * A read whose first run reads the table on a replica and then holds it (`hold`) while the writer takes its lock;
    * every later run returns at once. Resolves with the read and how many times its function ran.
    */
-  async function conflictedRead(hold: (tx: Queryable) => Promise<unknown>, afterLock: () => void = () => undefined) {
-    const { table, client } = await conflictSetup();
+  async function conflictedRead(
+    hold: (tx: Queryable) => Promise<unknown>,
+    afterLock: () => void = () => undefined,
+    options: ClientOptions = {},
+  ) {
+    const { table, client } = await conflictSetup(options);
+    const servers: string[] = [];
     let runs = 0;
     let holding!: () => void;
     const held = new Promise<void>((resolve) => (holding = resolve));
     const reading = client.read(
       async (tx) => {
         runs++;
-        const { rows } = await tx.query(`SELECT count(*)::int AS n, pg_is_in_recovery() AS replica FROM ${table}`);
+        const { rows } = await tx.query(
+          `SELECT count(*)::int AS n, pg_is_in_recovery() AS replica, current_setting('cluster_name') AS server FROM ${table}`,
+        );
+        servers.push(rows[0].server as string);
         if (!rows[0].replica) throw new Error("the read ran on the primary: no recovery conflict can happen there");
         if (runs === 1) {
           holding();
@@ -152,7 +160,7 @@ describe("a replica read cancelled by a conflict with recovery", () => {
     await held;
     await lockOnWriter(table);
     afterLock();
-    return { read: await reading, runs };
+    return { read: await reading, runs, servers };
   }
 
   it("runs again and returns its rows when the primary's lock cancels its statement on the replica", async () => {
@@ -161,6 +169,18 @@ describe("a replica read cancelled by a conflict with recovery", () => {
     expect(read.result).toBe(2);
     expect(runs).toBe(2);
     expect(read.route).toMatchObject({ target: "replica", recoveryConflicts: 1 });
+  });
+
+  it("with direct routing, runs again on another replica than the one that cancelled it", async () => {
+    const { read, runs, servers } = await conflictedRead(
+      (tx) => tx.query("SELECT pg_sleep(30)"),
+      () => undefined,
+      { replicaRouting: "direct" },
+    );
+    expect(read.result).toBe(2);
+    expect(runs).toBe(2);
+    expect(servers[1]).not.toBe(servers[0]);
+    expect(read.route).toMatchObject({ target: "replica", server: servers[1], recoveryConflicts: 1 });
   });
 
   it("runs again when replay ends its connection while the function is between two statements", async () => {

@@ -38,6 +38,33 @@ describe("the replica set", () => {
     );
   });
 
+  it("avoids the replicas asked to (one that cancelled the read) while another fits, and falls back to them alone", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.bigInt({ min: 0n, max: 1000n }), { minLength: 1, maxLength: 5 }),
+        fc.bigInt({ min: 0n, max: 1000n }),
+        fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        (positions, required, avoided, pick) => {
+          const members = positions.map((_, i) => member(`r${i}`, async () => null));
+          const set = new ReplicaSet(members, {
+            breakerThreshold: 1,
+            breakerCooldownMs: 1000,
+            timeoutMs: 100,
+            random: () => pick,
+          });
+          positions.forEach((p, i) => set.observe(members[i]!, formatLsn(p)));
+          const avoid = new Set(members.filter((_, i) => avoided[i]));
+          const chosen = set.caughtUp(formatLsn(required), avoid);
+          const fit = members.filter((_, i) => positions[i]! >= required);
+          const others = fit.filter((m) => !avoid.has(m));
+          if (fit.length === 0) expect(chosen).toBeUndefined();
+          else expect(others.length > 0 ? others : fit).toContain(chosen);
+        },
+      ),
+    );
+  });
+
   it("skips a replica whose breaker is open and forgets its position; it is tried again after the cooldown", () => {
     let now = 0;
     const [a, b] = [member("a", async () => "0/10"), member("b", async () => "0/10")];
