@@ -11,6 +11,7 @@ import { CNPG_SOURCES } from "./sources/cnpg";
 import { EXPORTER_SOURCES } from "./sources/exporters";
 import { AWS_SOURCES } from "./sources/aws";
 import { BACKUP_SOURCES } from "./sources/backup";
+import { CI_SOURCES } from "./sources/ci";
 
 export type { PageSource, RepoSource, Source } from "./sources/source";
 
@@ -23,6 +24,7 @@ export const SOURCE_GROUPS = {
   exporters: EXPORTER_SOURCES,
   aws: AWS_SOURCES,
   backup: BACKUP_SOURCES,
+  ci: CI_SOURCES,
 } as const;
 
 export const SOURCES = {
@@ -33,6 +35,7 @@ export const SOURCES = {
   ...EXPORTER_SOURCES,
   ...AWS_SOURCES,
   ...BACKUP_SOURCES,
+  ...CI_SOURCES,
 } as const;
 
 export type SourceId = keyof typeof SOURCES;

@@ -15,6 +15,7 @@ import { program } from "../../cli/main";
 import { selfHostedConfigSchema } from "../../components/config/schema";
 import { expiryLabelValue } from "../../components/config/labels";
 import { SUMMARY_MARKER } from "../../components/preview/summary";
+import { ACTIONS_RUNTIME, CI_ACTIONS } from "../../components/facts/ci/actions";
 
 const EXAMPLES = join(__dirname, "../../examples/ci");
 
@@ -213,6 +214,58 @@ describe("the GitHub Actions workflow's credentials (what a change's code can re
       const removal = job.steps.findIndex((step) => step.run === `rm -f "${path}"`);
       expect(removal, name).toBeGreaterThan(Math.max(...users));
       expect(job.steps[removal]!.if, name).toBe("always()");
+    }
+  });
+});
+
+/** Every action a step uses, with the comment on its line (the release a commit pin stands for). */
+function usedActions(): Array<{ job: string; step: Step; ref: string; comment: string }> {
+  const lines = readFileSync(join(EXAMPLES, "github-actions/preview.yml"), "utf8").split("\n");
+  const comments = new Map(
+    lines.flatMap((line) => {
+      const m = /uses:\s*(\S+)(?:\s+#\s*(.*))?$/.exec(line);
+      return m ? [[m[1]!, m[2] ?? ""] as const] : [];
+    }),
+  );
+  return Object.entries(workflow.jobs).flatMap(([job, { steps }]) =>
+    steps.flatMap((step) => (step.uses ? [{ job, step, ref: step.uses, comment: comments.get(step.uses) ?? "" }] : [])),
+  );
+}
+
+describe("the GitHub Actions workflow's actions (what code runs beside the credentials)", () => {
+  const pinned = Object.values(CI_ACTIONS).map((f) => f.value);
+
+  it("pins every action to the commit of a release its comment names, never to a tag", () => {
+    const used = usedActions();
+    expect(used.length).toBeGreaterThan(0);
+    for (const { job, ref, comment } of used) {
+      const [action, at] = ref.split("@") as [string, string];
+      expect(at, `${job}: ${ref}`).toMatch(/^[0-9a-f]{40}$/);
+      const known = pinned.find((p) => p.action === action);
+      expect(known, `${job}: ${action} has no entry in facts/ci/actions.ts`).toBeDefined();
+      expect(at, `${job}: ${action}`).toBe(known!.commit);
+      expect(comment, `${job}: ${ref}`).toBe(known!.release);
+    }
+  });
+
+  it("gives each action only inputs its action.yml at that commit declares", () => {
+    for (const { job, step, ref } of usedActions()) {
+      const known = pinned.find((p) => p.action === ref.split("@")[0])!;
+      for (const key of Object.keys(step.with ?? {})) expect(known.inputs, `${job}: ${ref} with ${key}`).toContain(key);
+    }
+  });
+
+  it("uses only actions released for the runtime runners require", () => {
+    for (const { action, runtime } of pinned) expect(runtime, action).toBe(ACTIONS_RUNTIME.value);
+  });
+
+  it("restores no dependency cache in a job that holds a credential", () => {
+    for (const [name, job] of Object.entries(workflow.jobs)) {
+      const holds = job.steps.some((step) => credentialsIn(step.env).length > 0);
+      for (const step of job.steps.filter((s) => s.uses?.startsWith("actions/setup-node@"))) {
+        expect(step.with?.cache, name).toBeUndefined();
+        if (holds) expect(step.with?.["package-manager-cache"], name).toBe(false);
+      }
     }
   });
 });
