@@ -106,7 +106,7 @@ describe.each(["dev", "pr", "staging", "prod", "prod-cnpg"])(
             expect(admits(policy, port, stranger(labels)), `${policy.name}:${port} ${JSON.stringify(labels)}`).toBe(
               false,
             );
-        for (const rule of policy.inputs.spec.ingress) {
+        for (const rule of policy.inputs.spec.ingress ?? []) {
           if (!rule.ports.some((p: any) => CONNECTION_PORTS.includes(p.port))) continue;
           for (const peer of rule.from)
             expect(

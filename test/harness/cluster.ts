@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { DEPLOYMENT_ROLLOUT } from "../../components/facts/kubernetes";
 import { serviceHost } from "../../components/kubernetes/conventions";
 import { type ImageRuntime } from "./images";
+import { type PolicyPod, allows, connects } from "../support/networkPolicyModel";
 import type { Backend, HarnessNet } from "./net";
 import type { ClusterObjects, ServiceObject, Workload } from "./objects";
 import { type Identity, Pod } from "./pod";
@@ -329,7 +330,36 @@ export class Harness {
       }
     });
     await this.options.net.programServices(rules);
+    await this.options.net.programPolicies(this.allowedConnections());
     this.options.clusters.forEach((_, cluster) => this.options.net.writeHosts(cluster, this.names(cluster)));
+  }
+
+  /**
+   * What the clusters' NetworkPolicies let each pod open to each other pod, on the ports the destination declares:
+   * in one cluster the source's egress and the destination's ingress by labels; across clusters each side sees the
+   * other as an address outside its cluster (support/networkPolicyModel.ts).
+   */
+  private allowedConnections(): Array<{ from: string; to: string; ports: number[] }> {
+    const entries = [...this.pods.values()];
+    const podOf = (e: ClusterPod): PolicyPod => ({
+      namespace: this.objects(e.cluster).namespace,
+      labels: e.pod.labels,
+    });
+    const policiesOf = (e: ClusterPod) => this.objects(e.cluster).policies;
+    return entries.flatMap((from) =>
+      entries.map((to) => {
+        const declared = [...(to.workload.template.spec.initContainers ?? []), ...to.workload.template.spec.containers]
+          .flatMap((c) => c.ports ?? [])
+          .map((p) => p.containerPort);
+        const ports = [...new Set(declared)].filter((port) =>
+          from.cluster === to.cluster
+            ? connects(policiesOf(from), podOf(from), { pod: podOf(to) }, port)
+            : allows(policiesOf(from), "Egress", podOf(from), { address: to.pod.address }, "TCP", port) &&
+              allows(policiesOf(to), "Ingress", podOf(to), { address: from.pod.address }, "TCP", port),
+        );
+        return { from: from.pod.address, to: to.pod.address, ports };
+      }),
+    );
   }
 
   private endpoints(cluster: number, service: ServiceObject, targetPort: number | string): Backend[] {

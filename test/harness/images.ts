@@ -92,7 +92,7 @@ export const HARNESS_LIMITS = [
   `images: Debian's PostgreSQL and PgBouncer ${"stand in"} for the images' (same major; PgBouncer built here vs ${PGBOUNCER_IMAGE.version.value}); LANG C.UTF-8 for en_US.utf8`,
   "users: the image uids (999, 70) map to this machine's postgres user",
   "kube-proxy: DNAT from Service IPs in one hub namespace; no SNAT, so externalTrafficPolicy Cluster is not emulated; readiness probes, endpoints and DNAT rules are synced every 5 s (the probes' period) and at each harness step, a pod Ready on one passing probe and unready on one failing (no thresholds)",
-  "NetworkPolicies are not enforced (no CNI); their peers are checked against the pods' labels instead",
+  "NetworkPolicies: enforced between pods by nftables in the hub (after kube-proxy's DNAT), on the ports the destination's containers declare, as support/networkPolicyModel.ts evaluates them (ipBlocks match only addresses outside the cluster, as Cilium does; another region's pods are outside); the host stands for the nodes, whose traffic with their pods is always allowed; no DNS server, so port 53 rules go unexercised",
   "one PgBouncer pod per pool, whatever instances says; readOnlyRootFilesystem and seccomp are not enforced",
   "Secret and ConfigMap volumes are written as the kubelet's AtomicWriter writes them (..data symlink swap); a changed object reaches running pods when a test calls the kubelet's sync (Harness.syncVolumes, or Harness.updateSecret for a Secret `up` changed), not on a timer",
   "sidecars run when their image is here (the config reloaders, the refresher); the exporters' images are not: the local backend runs Debian's postgres_exporter with the same queries file and role",

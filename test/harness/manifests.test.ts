@@ -20,6 +20,7 @@ import { switchover } from "../../components/kubernetes/statefulset/failover/swi
 import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import type { SelfHostedTopology } from "../../components/topology/types";
 import { harnessOps } from "./clusterOps";
+import { sh } from "./net";
 import { writeLoad } from "./writeLoad";
 import { rotatedCredentials, rotatedUserlist } from "./rotation";
 import { applyFsGroup } from "./kubelet";
@@ -46,6 +47,16 @@ async function verifyAll(stack: BootedStack): Promise<string[]> {
 
 function secret(stack: BootedStack, cluster: number, name: string): Record<string, string> {
   return stack.harness.objects(cluster).secrets.get(name)!;
+}
+
+/** Whether a TCP connection from a pod's network namespace (or the host, standing for the node) is accepted in 3 s. */
+async function opens(namespace: string | undefined, address: string, port: number): Promise<boolean> {
+  const attempt = ["timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${address}/${port}`];
+  const [command, ...args] = namespace ? ["ip", "netns", "exec", namespace, ...attempt] : attempt;
+  return sh(command!, args).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A client on the host, as an application in allowedCidrs would connect through a pool's Service. */
@@ -364,6 +375,20 @@ describe("the prod stack's manifests, run as the kubelet runs them", () => {
     expect(stack.harness.pod(primary).tail(400)).toMatch(/PostgreSQL init process complete; ready for start up/);
     const outputs = await verifyAll(stack);
     console.log(`prod (harness): ${outputs.join("\n")}\nnot emulated: ${HARNESS_LIMITS.join("; ")}`);
+  });
+
+  it("enforces the NetworkPolicies between pods: a pool opens the primary, the primary opens no pool, no pool another", async () => {
+    const home = [...stack.harness.pods.values()].filter((e) => e.cluster === 0);
+    const pools = home.filter((e) => e.pod.labels["app.kubernetes.io/name"] === "pgbouncer").map((e) => e.pod);
+    expect(pools.length).toBeGreaterThan(1);
+    const writer = stack.harness.pod(primary);
+    const [pool, other] = pools as [(typeof pools)[0], (typeof pools)[0]];
+    expect(await opens(pool.netNamespace, writer.address, 5432), "pool → primary:5432").toBe(true);
+    expect(await opens(undefined, pool.address, 6432), "the node → pool:6432").toBe(true);
+    expect(await opens(writer.netNamespace, pool.address, 6432), "primary → pool:6432").toBe(false);
+    expect(await opens(other.netNamespace, pool.address, 6432), "pool → pool:6432").toBe(false);
+    // A pool that cannot open its peers still serves its clients.
+    expect((await throughPool(stack, "pg-pool-write", true)).server).toBe("pg-primary-0");
   });
 
   it("requires TLS from clients of the pools, and serves them over it", async () => {

@@ -144,6 +144,46 @@ export class HarnessNet {
     });
   }
 
+  /**
+   * The NetworkPolicy plugin: the hub forwards every packet between pods (after kube-proxy's DNAT, so a Service's
+   * traffic is matched as going to the pod behind it), and passes a new connection only when `allowed` lists its
+   * source, destination and port. The host stands for the nodes, whose traffic with their pods is always allowed;
+   * replies to an allowed connection pass (conntrack).
+   */
+  async programPolicies(allowed: ReadonlyArray<{ from: string; to: string; ports: readonly number[] }>): Promise<void> {
+    const host = `${this.prefix(0)}.1`;
+    const lines = allowed
+      .filter((rule) => rule.ports.length > 0)
+      .map((rule) => `ip saddr ${rule.from} ip daddr ${rule.to} tcp dport { ${rule.ports.join(", ")} } accept`);
+    const ruleset = [
+      "table inet harness_policy",
+      "delete table inet harness_policy",
+      "table inet harness_policy {",
+      "  chain forward {",
+      "    type filter hook forward priority filter; policy drop;",
+      "    ct state established,related accept",
+      `    ip saddr ${host} accept`,
+      `    ip daddr ${host} accept`,
+      ...lines.map((l) => `    ${l}`),
+      "  }",
+      "}",
+      "",
+    ].join("\n");
+    await new Promise<void>((resolve, reject) => {
+      const child = execFile("ip", ["netns", "exec", this.hub, "nft", "-f", "-"], (error, _out, stderr) =>
+        error ? reject(new Error(`nft: ${stderr}`)) : resolve(),
+      );
+      child.stdin!.end(ruleset);
+    });
+  }
+
+  /** The NetworkPolicy plugin's rules as the hub holds them now (for a failure's message). */
+  async policyRules(): Promise<string> {
+    return sh("ip", ["netns", "exec", this.hub, "nft", "list", "table", "inet", "harness_policy"]).catch(
+      (e: Error) => e.message,
+    );
+  }
+
   /** kube-proxy's rules as the hub holds them now (for a failure's message). */
   async rules(): Promise<string> {
     return sh("ip", ["netns", "exec", this.hub, "nft", "list", "table", "ip", "harness"]).catch(

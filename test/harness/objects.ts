@@ -5,6 +5,7 @@
  */
 import { TYPES, providerUrn } from "../support/graph";
 import type { ProgramRun, Registered } from "../support/pulumiMocks";
+import type { PolicyObject } from "../support/networkPolicyModel";
 
 // The shapes the harness reads; the schema tests check the full objects.
 export interface Container {
@@ -87,7 +88,11 @@ export interface ClusterObjects {
   secrets: Map<string, Record<string, string>>;
   workloads: Workload[];
   services: ServiceObject[];
+  /** The NetworkPolicies, which the harness enforces (Harness.syncOnce, HarnessNet.programPolicies). */
+  policies: PolicyObject[];
 }
+
+const NETWORK_POLICY_TYPE = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 
 const KIND_OF: Record<string, Workload["kind"]> = {
   [TYPES.statefulSet]: "StatefulSet",
@@ -144,6 +149,7 @@ export function clustersOf(run: ProgramRun, regions: readonly string[]): Cluster
       secrets: new Map(of(TYPES.secret).map((r) => [r.inputs.metadata.name, r.inputs.stringData])),
       workloads: [...of(TYPES.statefulSet), ...of(TYPES.deployment), ...of(TYPES.job)].map(workload),
       services: of(TYPES.service).map(service),
+      policies: of(NETWORK_POLICY_TYPE).map((r) => r.inputs as PolicyObject),
     };
   });
 }

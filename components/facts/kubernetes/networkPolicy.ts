@@ -44,6 +44,31 @@ export const NETWORK_POLICY = {
       "podSelector: 'in the same namespace as the NetworkPolicy'",
     ),
   ),
+  /**
+   * A pod selected by a policy whose policyTypes include Egress may open only the connections some such policy's egress
+   * rules allow (their union); with Ingress, likewise for what it accepts. A connection between two pods needs both:
+   * the source's egress and the destination's ingress.
+   */
+  isolationIsPerDirectionAndAdditive: fact(
+    true,
+    cite(
+      "networkPolicyDocs",
+      "#the-two-sorts-of-pod-isolation",
+      "'Network policies do not conflict; they are additive'; 'both the egress policy on the source Pod and the ingress policy on the destination Pod need to allow the connection'",
+    ),
+  ),
+  /** An egress rule without `to` admits every destination on its ports; one without `ports` every port. */
+  emptyPeersOrPortsMatchAll: fact(
+    true,
+    cite("networkPolicyDocs", "NetworkPolicyEgressRule", "to/ports empty or missing: matches all destinations/ports"),
+  ),
+  /** A pod's connection to a ClusterIP Service is matched as a connection to the pod behind it. */
+  serviceTrafficMatchesBackendPods: fact(true, cite("kubeRouterIssue934")),
+  /**
+   * The API server listens outside the pod network (host network or the provider's endpoint), on 443 (managed
+   * services) or kubeadm's default 6443: a pod reaches it only through an ipBlock rule on those ports.
+   */
+  apiServerPorts: fact([443, 6443] as const, cite("kubeadmApiserverDocs", "--apiserver-bind-port, Default: 6443")),
   /** The API server sets kubernetes.io/metadata.name on every namespace: a label no tenant can forge. */
   namespaceNameLabel: fact(
     "kubernetes.io/metadata.name",

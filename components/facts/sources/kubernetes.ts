@@ -156,6 +156,16 @@ export const KUBERNETES_SOURCES = {
     title:
       "kubernetes/kubernetes#71233: Bus error (core dumped) — PostgreSQL with huge_pages = try on a node with huge pages",
   },
+  kubeadmApiserverDocs: {
+    url: "https://kubernetes.io/docs/reference/setup-tools/kubeadm/generated/kubeadm_init_phase_control-plane_apiserver",
+    title: "kubeadm init phase control-plane apiserver: --apiserver-bind-port, default 6443",
+  },
+  kubeRouterIssue934: {
+    url: "https://github.com/cloudnativelabs/kube-router/issues/934",
+    title:
+      "kube-router #934: ClusterIP traffic is matched by policy after IPVS has turned the VIP into a pod's address",
+    note: "a policy enforcer sees a Service's traffic as going to the pod behind it; LoadBalancer and external IPs are matched as addresses",
+  },
   ciliumLayer3Docs: {
     url: "https://docs.cilium.io/en/stable/security/policy/language/",
     title: "Cilium: Layer 3 policies (endpoints based, IP/CIDR based)",

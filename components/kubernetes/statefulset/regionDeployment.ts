@@ -15,7 +15,13 @@ import { DatabaseGroup } from "./databaseGroup";
 import { contentHash } from "./hash";
 import { type Scripts, renderScripts } from "./files";
 import { fenceConfigMap, primaryEndpointConfigMap, scriptsConfigMap } from "./manifests/configMaps";
-import { databaseNetworkPolicy, poolNetworkPolicy } from "../manifests/networkPolicies";
+import {
+  databaseNetworkPolicy,
+  defaultDenyNetworkPolicy,
+  maintenanceNetworkPolicies,
+  poolNetworkPolicy,
+  verifyNetworkPolicy,
+} from "../manifests/networkPolicies";
 import { certificateRule, dashboardConfigMap, podMonitors, prometheusRule } from "./manifests/monitoringObjects";
 import { type RegionCredentials, appSecret, credentialsSecret, poolAuthSecret, tlsSecret } from "../manifests/secrets";
 import { exposedPrimaryManifest, roleServiceManifest } from "../manifests/services";
@@ -151,8 +157,13 @@ function createPolicies(
   opts: pulumi.CustomResourceOptions,
 ): k8s.networking.v1.NetworkPolicy[] {
   return [
+    new k8s.networking.v1.NetworkPolicy(`${name}-netpol-default-deny`, defaultDenyNetworkPolicy(topology), opts),
     new k8s.networking.v1.NetworkPolicy(`${name}-netpol-postgresql`, databaseNetworkPolicy(topology, region), opts),
     new k8s.networking.v1.NetworkPolicy(`${name}-netpol-pgbouncer`, poolNetworkPolicy(topology, region), opts),
+    new k8s.networking.v1.NetworkPolicy(`${name}-netpol-verify`, verifyNetworkPolicy(topology, region), opts),
+    ...Object.entries(maintenanceNetworkPolicies(topology)).map(
+      ([role, args]) => new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${role}`, args, opts),
+    ),
   ];
 }
 

@@ -13,6 +13,7 @@ import type { PgbackrestBackup, SelfHostedTopology } from "../../../topology/typ
 import { PATHS, baseLabels, names, ownLabels } from "../../conventions";
 import { JOB_AWAIT_MARGIN_S } from "../../manifests/verifyJob";
 import { mayBeWriter } from "./databasePod";
+import { API_CLIENT_LABEL } from "../../manifests/networkPolicies";
 
 /** distroless' nonroot user, which the kubectl image runs as. */
 const NONROOT_UID = 65532;
@@ -74,7 +75,8 @@ export function execArgs(topology: Topology, script: string, scriptArgs: string[
 
 function execPod(topology: Topology, args: string[]): k8s.types.input.core.v1.PodTemplateSpec {
   return {
-    metadata: { labels: ownLabels(topology, "maintenance") },
+    // The label opens the API server to these pods alone (networkPolicies.ts maintenanceNetworkPolicies).
+    metadata: { labels: { ...ownLabels(topology, "maintenance"), ...API_CLIENT_LABEL } },
     spec: {
       restartPolicy: "Never",
       serviceAccountName: names.backupAccount(topology),
