@@ -1,3 +1,5 @@
+import { STATS_OWNER } from "../ground/statsNames";
+
 /**
  * Names the application user and database may not take. PostgreSQL refuses role names
  * starting with pg_ ("role name ... is reserved") and keywords it reserves; the built-in
@@ -125,6 +127,8 @@ export function reservedUser(name: string, replicationUser: string): ReservedNam
   if (name === "public" || name === "none") return { why: `is a role name PostgreSQL reserves (${name})` };
   if (name === "pgbouncer" || name === "pgrr_admin" || name === "pgrr_probe")
     return { why: "is reserved for PgBouncer's console (its admin, and the pools' readiness probe)" };
+  if (name === STATS_OWNER)
+    return { why: "owns the statistics functions the application user reads (it holds pg_monitor)" };
   if (RESERVED_KEYWORDS.has(name)) return { why: "is a reserved SQL key word" };
   return undefined;
 }

@@ -3,6 +3,7 @@ import pg from "pg";
 import { readFileSync } from "node:fs";
 import type { Endpoint, EndpointTls, StackOutputs } from "./stackOutputs";
 import { endpointTls } from "./urls";
+import { STATS_OPTIONS } from "../ground/statsNames";
 
 export type SslMode = "disable" | "require";
 
@@ -41,6 +42,8 @@ export interface ClientOptions {
   /** Client-side: PgBouncer refuses statement_timeout as a startup parameter. */
   queryTimeoutMs?: number;
   applicationName?: string;
+  /** A server (not a pool): read the statistics the application may through pgrr_stats (sql/statsAccess.ts). */
+  stats?: boolean;
 }
 
 /**
@@ -61,20 +64,27 @@ export function stackClient(
     connectionTimeoutMillis: 5000,
     ...(options.queryTimeoutMs !== undefined ? { query_timeout: options.queryTimeoutMs } : {}),
     application_name: options.applicationName ?? "pg-read-replicas",
+    // PGOPTIONS from the environment still applies (node-postgres reads it only when no options are given) and wins.
+    ...(options.stats ? { options: [STATS_OPTIONS, process.env.PGOPTIONS ?? ""].join(" ").trim() } : {}),
     ssl: sslFor(outputs, options.sslmode, endpoint.host),
   });
   client.on("error", () => undefined);
   return client;
 }
 
-/** Runs one statement (or a simple-protocol batch) on a fresh connection; returns the rows of every result. */
+/**
+ * Runs one statement (or a simple-protocol batch) on a fresh connection; returns the rows of every result. With
+ * `stats` (a server, never a pool) the session reads the replication views and WAL listings through pgrr_stats.
+ */
 export async function queryOnce(
   ctx: { outputs: StackOutputs; sslmode?: SslMode },
   endpoint: Endpoint,
   sql: string,
+  options: { stats?: boolean } = {},
 ): Promise<unknown[][]> {
   const client = stackClient(ctx.outputs, endpoint, {
     ...(ctx.sslmode ? { sslmode: ctx.sslmode } : {}),
+    stats: options.stats === true,
     queryTimeoutMs: 15_000,
     applicationName: "pg-read-replicas-verify",
   });

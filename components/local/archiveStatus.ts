@@ -16,7 +16,9 @@ import type { StatusRow } from "./status";
 async function archiverRow(state: LocalState, repository: string): Promise<StatusRow> {
   const row = { role: "archive", name: `WAL archive from ${state.writer}`, endpoint: repository };
   try {
-    const rows = await queryOnce({ outputs: localOutputs(state) }, endpointOf(state, state.writer), ARCHIVE_STATE_SQL);
+    const rows = await queryOnce({ outputs: localOutputs(state) }, endpointOf(state, state.writer), ARCHIVE_STATE_SQL, {
+      stats: true,
+    });
     return { ...row, state: formatArchiveState(parseArchiveState(rows[0] ?? [])) };
   } catch (error) {
     return { ...row, state: `unknown: ${(error as Error).message.split("\n")[0]}` };

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bootstrapEnvironment, renderBootstrapSql } from "../render/bootstrapSql";
+import { statsAccessScript } from "../sql/statsAccess";
 import { type ArchivePaths, archiveCommands } from "../render/pgbackrestConf";
 import { renderPostgresqlConf } from "../render/postgresqlConf";
 import { replicationSslMode } from "../render/tlsModes";
@@ -99,6 +100,16 @@ export async function bootstrapPrimary(ctx: NodeContext, primary: DatabaseNode):
   const script = join(ctx.layout.scriptsDir, "bootstrap.sql");
   writeOwnedFile(script, renderBootstrapSql(ctx.topology), ctx.runAs);
   await superuserSql(ctx, primary, ["-f", script], bootstrapEnvironment(ctx.topology, ctx.passwords));
+}
+
+/**
+ * The application user's statistics (pgrr_stats) on the writer, and its pg_monitor taken back: a stack whose bootstrap
+ * ran before this version gets them on its next `local up`. Idempotent.
+ */
+export async function grantStatistics(ctx: NodeContext, writer: DatabaseNode): Promise<void> {
+  const script = join(ctx.layout.scriptsDir, "statistics.sql");
+  writeOwnedFile(script, statsAccessScript(ctx.topology.database, ctx.topology.user), ctx.runAs);
+  await superuserSql(ctx, writer, ["-f", script]);
 }
 
 /**

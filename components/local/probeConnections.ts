@@ -34,6 +34,8 @@ export class ProbeConnections {
         const client = stackClient(outputs, endpoint, {
           queryTimeoutMs: this.queryTimeoutMs,
           applicationName: "pg-read-replicas-read-pool",
+          // The probe reads each replica's WAL receiver: a server, through pgrr_stats (sql/statsAccess.ts).
+          stats: true,
         });
         held = { client, address };
         this.held.set(name, held);

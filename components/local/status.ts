@@ -30,7 +30,7 @@ type QueryContext = Parameters<typeof queryOnce>[0];
 const at = (endpoint: Endpoint) => `${endpoint.host}:${endpoint.port}`;
 
 async function replicationRows(ctx: QueryContext, writer: Endpoint): Promise<Map<string, unknown[]> | undefined> {
-  const rows = await queryOnce(ctx, writer, REPLICATION_STATUS_SQL).catch(() => undefined);
+  const rows = await queryOnce(ctx, writer, REPLICATION_STATUS_SQL, { stats: true }).catch(() => undefined);
   return rows && new Map(rows.map((row) => [String(row[0]), row]));
 }
 

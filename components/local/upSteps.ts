@@ -10,6 +10,7 @@ import { endpointIsFree } from "./addresses";
 import {
   endpointOf,
   liveNodes,
+  nodeByName,
   nodeContext,
   poolContext,
   poolEndpointOf,
@@ -22,7 +23,15 @@ import { isAlive } from "./exec";
 import type { Layout } from "./layout";
 import { localOutputs } from "./outputs";
 import { poolLog, startPool, writePoolFiles } from "./pgbouncerProcess";
-import { bootstrapPrimary, initPrimary, nodeIsRunning, seedReplica, startNode, writeNodeConfig } from "./postgresNode";
+import {
+  bootstrapPrimary,
+  grantStatistics,
+  initPrimary,
+  nodeIsRunning,
+  seedReplica,
+  startNode,
+  writeNodeConfig,
+} from "./postgresNode";
 import { type UpSource, prepareState, runVersion } from "./prepare";
 import { type ProvisionStep, provisionSteps } from "./provision";
 import { waitForListener } from "./readiness";
@@ -195,6 +204,14 @@ export function serviceSteps(ctx: UpContext): Step[] {
       title:
         "Start the read pool controller (keeps each read pool on its ready OLTP replicas, as the ro Service's endpoints)",
       run: () => startReadPoolController(ctx),
+    },
+    {
+      // A stack made before the application user lost pg_monitor gets its statistics access here (sql/statsAccess.ts).
+      title: "Give the application user the statistics it reads (pgrr_stats), and no pg_monitor",
+      run: async () => {
+        const state = stateOf(ctx);
+        await grantStatistics(nodeContext(ctx.layout, state), nodeByName(state, state.writer));
+      },
     },
     ...archiveSteps(ctx),
     verifyStep(ctx),

@@ -13,6 +13,7 @@ import type { Topology } from "../topology/types";
 import { HEARTBEAT_DDL, ensureSlotsSql } from "../sql/replicationSql";
 import { prometheusMonitoring } from "../topology/queries";
 import { scramVerifier } from "../sql/scramVerifier";
+import { statsRolesSql, statsSchemaSql } from "../sql/statsAccess";
 
 function requireEnv(variable: string, env: string): string[] {
   return [
@@ -65,9 +66,9 @@ export function renderBootstrapSql(topology: Topology): string {
     "",
     "-- Streaming replication only: no database access.",
     ...ensureRole(replication.user, "LOGIN REPLICATION", "replication_verifier"),
-    "-- The application user. pg_monitor lets the verifier and dashboards read lag and slot views.",
+    "-- The application user.",
     ...ensureRole(user, "LOGIN NOSUPERUSER NOCREATEROLE", "app_verifier"),
-    `GRANT pg_monitor TO ${user};`,
+    ...statsRolesSql(user),
     `SELECT 'CREATE DATABASE ${database} OWNER ${user}' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '${database}') \\gexec`,
     ...monitoringRole(topology),
     "",
@@ -76,9 +77,11 @@ export function renderBootstrapSql(topology: Topology): string {
     "",
     `\\connect ${database}`,
     "SET synchronous_commit = local;",
-    "-- Per-query statistics (shared_preload_libraries loads the module); the app user and the exporters' role read",
-    "-- every user's statements through pg_monitor (pg_read_all_stats). Standbys get the view by replication.",
+    "-- Per-query statistics (shared_preload_libraries loads the module); the exporters' role reads every user's",
+    "-- statements through pg_monitor (pg_read_all_stats), the app user its own. Standbys get the view by replication.",
     "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;",
+    "-- The replication views and WAL listings the app user's verifier and probes read (sql/statsAccess.ts).",
+    ...statsSchemaSql(user),
     `SET ROLE ${user};`,
     ...HEARTBEAT_DDL.map((statement) => `${statement};`),
     "RESET ROLE;",

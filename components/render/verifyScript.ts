@@ -27,6 +27,7 @@ import {
   heartbeatWriteSql,
 } from "../sql/replicationSql";
 import { STREAMING_COLUMNS, type StreamingExpectation, streamingProblemsSql } from "../sql/streamingSql";
+import { STATS_OPTIONS } from "../sql/statsAccess";
 import { shq } from "../ground/shell";
 
 export type { StreamingExpectation } from "../sql/streamingSql";
@@ -119,7 +120,7 @@ check_writer() {
     problem "writer ${writer.host}:${writer.port} answered as \${out%%|*}, which is in recovery: the rw endpoint does not reach the primary."
     return 1
   fi
-  if ! streaming=$(sql ${shq(writer.host)} ${writer.port} "$STREAMING_SQL"); then
+  if ! streaming=$(stats_sql ${shq(writer.host)} ${writer.port} "$STREAMING_SQL"); then
     problem "writer: cannot read pg_stat_replication: $streaming"
     return 1
   fi
@@ -140,7 +141,7 @@ write_heartbeat() {
 function readerChecks(): string {
   return `check_reader() {
   local name=$1 host=$2 port=$3 token=$4 slot=$5 out waited=0
-  if ! out=$(sql "$host" "$port" ${shq(STANDBY_STATUS_SQL)}); then
+  if ! out=$(stats_sql "$host" "$port" ${shq(STANDBY_STATUS_SQL)}); then
     problem "$name ($host:$port): cannot query it: $out"
     return
   fi
@@ -239,6 +240,9 @@ HEARTBEAT_DDL=${shq(HEARTBEAT_DDL.join("; "))}
 export PGCONNECT_TIMEOUT=5
 
 sql() { psql -h "$1" -p "$2" -XAtq -F '|' -v ON_ERROR_STOP=1 -c "$3" 2>&1; }
+# On a server (never a pool): the replication views the application user may read, through pgrr_stats.
+# A PGOPTIONS of the environment comes after, and wins.
+stats_sql() { PGOPTIONS="${STATS_OPTIONS} \${PGOPTIONS:-}" sql "$@"; }
 problem() { problems+=("$1"); }
 
 ${heartbeatFunctions()}

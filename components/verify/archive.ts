@@ -40,7 +40,7 @@ export async function checkArchive(ctx: VerifyContext, report: VerificationRepor
   if (tool === undefined || tool === "aurora") return;
   let state: ArchiveState;
   try {
-    const [row] = await queryOnce(ctx, ctx.outputs.writer, ARCHIVE_STATE_SQL);
+    const [row] = await queryOnce(ctx, ctx.outputs.writer, ARCHIVE_STATE_SQL, { stats: true });
     state = parseArchiveState(row!);
   } catch (error) {
     report.archive = { problems: [`archive: cannot read the writer's archive state: ${describe(error)}`] };

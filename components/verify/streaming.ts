@@ -71,7 +71,7 @@ export async function checkStreaming(ctx: VerifyContext, report: VerificationRep
   const sql = streamingProblemsSql(streamingExpectations(outputs), bounds.maxLagBytes, source);
   let rows: unknown[][];
   try {
-    rows = await queryOnce(ctx, outputs.writer, sql);
+    rows = await queryOnce(ctx, outputs.writer, sql, { stats: true });
   } catch (error) {
     report.writer.problems.push(`writer: cannot read pg_stat_replication: ${describe(error)}`);
     return;

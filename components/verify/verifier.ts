@@ -80,7 +80,7 @@ async function checkReader(
   writtenAt: number,
 ): Promise<void> {
   try {
-    const [[inRecovery, receiver]] = (await queryOnce(ctx, replica.endpoint, STANDBY_STATUS_SQL)) as [
+    const [[inRecovery, receiver]] = (await queryOnce(ctx, replica.endpoint, STANDBY_STATUS_SQL, { stats: true })) as [
       [boolean, string],
     ];
     replica.inRecovery = inRecovery;

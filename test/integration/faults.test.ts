@@ -24,6 +24,7 @@ import {
   readPoolLandings,
   runner,
   sql,
+  statsSql,
   stateDir,
 } from "./support";
 
@@ -189,7 +190,7 @@ describe.skipIf(external).sequential("faults", () => {
       await new Promise((resolve) => setTimeout(resolve, 2500));
       await sql(outputs.writer, "VACUUM olap_conflict");
       await eventually("the OLAP replica's replay waiting on the analytic query", 15_000, async () => {
-        const [row] = await sql<{ wait_event: string | null }>(
+        const [row] = await statsSql<{ wait_event: string | null }>(
           endpointOf(olap!),
           "SELECT wait_event FROM pg_stat_activity WHERE backend_type = 'startup'",
         );
@@ -209,7 +210,7 @@ describe.skipIf(external).sequential("faults", () => {
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const onOlap = await sql(endpointOf(olap!), "SELECT 1 FROM olap_marker WHERE token = 'after-vacuum'");
       expect(onOlap, "OLAP replay should wait for the analytic query").toHaveLength(0);
-      const [status] = await sql<{ replay: string; flush: string }>(
+      const [status] = await statsSql<{ replay: string; flush: string }>(
         outputs.writer,
         "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint AS replay, pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn)::bigint AS flush FROM pg_stat_replication WHERE application_name = $1",
         [olap!.name],

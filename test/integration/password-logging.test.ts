@@ -3,7 +3,7 @@
  * boots with log_min_duration_statement = 0 on the primary (stack config: every statement reaches the server log), the
  * test adds log_statement = 'all' (not a setting stack config may override), then rotates every password twice —
  * by the bootstrap every writer start runs, and by the rendered refresh.sh as the statefulset engine's refresher runs
- * it — while the application user (pg_monitor: it reads every session's query) samples pg_stat_activity. The server
+ * it — while the monitoring role (pg_monitor: it reads every session's query) samples pg_stat_activity. The server
  * log and every sampled query must hold the verifiers and never a password. Before this, `ALTER ROLE … PASSWORD`
  * carried the cleartext and the log held it.
  *
@@ -65,11 +65,22 @@ async function appLogin(password: string): Promise<void> {
   await client.end();
 }
 
-/** The application user reading every session's query text, as fast as it can, until stopped. */
+/**
+ * The monitoring role (pg_monitor) reading every session's query text, as fast as it can, until stopped. (The
+ * application user no longer may: it sees other sessions' queries as <insufficient privilege>.)
+ */
 function sampleActivity(): { stop: () => Promise<string[]> } {
   const seen: string[] = [];
   let running = true;
-  const client: pg.Client = clientOn(outputs, outputs.writer);
+  // pg_hba admits the monitoring role to the postgres database (where the exporters read); pg_stat_activity is
+  // the same in every database.
+  const monitor = {
+    ...outputs,
+    database: "postgres",
+    user: state.topology.monitoring.user,
+    password: state.passwords.monitor,
+  };
+  const client: pg.Client = clientOn(monitor, outputs.writer);
   const loop = (async () => {
     await client.connect();
     while (running) {

@@ -130,6 +130,9 @@ describe.skipIf(external)("restore into a new local stack", () => {
       timed.outputs,
       timed.outputs.writer,
       "SELECT count(*)::int AS n FROM pg_stat_replication WHERE state = 'streaming'",
+      [],
+      undefined,
+      { stats: true },
     );
     expect(streaming!.n).toBe(1);
     // The replica carries none of the restore's recovery settings (it would promote itself at the target).

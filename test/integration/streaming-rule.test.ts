@@ -7,6 +7,7 @@
  * slots. On each state the Job's verify.sh (bash and psql) and the TypeScript verifier must report
  * the same problems, word for word.
  */
+import { STATS_SCHEMA } from "../../components/sql/statsAccess";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -19,7 +20,8 @@ import { checkStreaming, streamingExpectations } from "../../components/verify/s
 import { external, localJobScript, outputs, sql, stateDir } from "./support";
 
 const SCHEMA = `streaming_fake_${randomBytes(4).toString("hex")}`;
-const PGOPTIONS = `-c search_path=${SCHEMA},pg_catalog`;
+// The staged views first; the application user's statistics (pgrr_stats) for what is not staged (the replicas').
+const PGOPTIONS = `-c search_path=${SCHEMA},${STATS_SCHEMA},pg_catalog`;
 const BOUND = outputs.verification.maxLagBytes;
 /** The fake writer's position: every LSN below is this minus a lag. */
 const WRITER_LSN = 0x40000000;

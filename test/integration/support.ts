@@ -53,6 +53,15 @@ export function sql<T = Record<string, unknown>>(
   return sqlOn<T>(outputs, endpoint, text, values, queryTimeoutMs);
 }
 
+/** As `sql`, on a server, reading the statistics the application user may through pgrr_stats (sql/statsAccess.ts). */
+export function statsSql<T = Record<string, unknown>>(
+  endpoint: Endpoint,
+  text: string,
+  values: unknown[] = [],
+): Promise<T[]> {
+  return sqlOn<T>(outputs, endpoint, text, values, undefined, { stats: true });
+}
+
 export const oltpReaders = () => oltpReadersOf(outputs);
 export const olapReaders = () => outputs.readers.filter((r) => r.role === "olap");
 

@@ -11,22 +11,32 @@ import { showDatabaseHosts } from "../../components/local/pgbouncerAdmin";
 import { POOL_ADMIN_USER } from "../../components/local/pgbouncerProcess";
 import type { LocalRunner } from "../../components/local/runner";
 
-export function clientOn(outputs: StackOutputs, endpoint: Endpoint, queryTimeoutMs?: number): pg.Client {
+export function clientOn(
+  outputs: StackOutputs,
+  endpoint: Endpoint,
+  queryTimeoutMs?: number,
+  options: { stats?: boolean } = {},
+): pg.Client {
   return stackClient(outputs, endpoint, {
     ...(queryTimeoutMs !== undefined ? { queryTimeoutMs } : {}),
     applicationName: "pg-read-replicas-test",
+    ...options,
   });
 }
 
-/** One statement on a fresh connection; returns rows as objects. */
+/**
+ * One statement on a fresh connection; returns rows as objects. `stats`: on a server, the replication views and
+ * server processes the application user reads through pgrr_stats (sql/statsAccess.ts).
+ */
 export async function sqlOn<T = Record<string, unknown>>(
   outputs: StackOutputs,
   endpoint: Endpoint,
   text: string,
   values: unknown[] = [],
   queryTimeoutMs?: number,
+  options: { stats?: boolean } = {},
 ): Promise<T[]> {
-  const c = clientOn(outputs, endpoint, queryTimeoutMs);
+  const c = clientOn(outputs, endpoint, queryTimeoutMs, options);
   await c.connect();
   try {
     return (await c.query(text, values)).rows as T[];

@@ -222,7 +222,10 @@ describe("bootstrap SQL and scripts", () => {
     const sql = renderBootstrapSql(t);
     expect(sql).toContain("\\getenv app_verifier APP_PASSWORD_SCRAM");
     expect(sql).toContain("ALTER ROLE replicator WITH LOGIN REPLICATION PASSWORD :'replication_verifier';");
-    expect(sql).toContain("GRANT pg_monitor TO app;");
+    // The app user reads replication views through pgrr_stats, not pg_monitor (every session's query).
+    expect(sql).toContain("REVOKE pg_monitor FROM app;");
+    expect(sql).not.toContain("GRANT pg_monitor TO app;");
+    expect(sql).toContain("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgrr_stats TO app;");
     expect(sql).toContain("ARRAY['pg_replica_0', 'pg_replica_1', 'pg_olap_0']::text[]");
     expect(sql).toContain("CREATE TABLE IF NOT EXISTS replication_check.heartbeat");
     expect(sql).not.toMatch(/PASSWORD '[^:]/);
