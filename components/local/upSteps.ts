@@ -205,14 +205,19 @@ export function serviceSteps(ctx: UpContext): Step[] {
         "Start the read pool controller (keeps each read pool on its ready OLTP replicas, as the ro Service's endpoints)",
       run: () => startReadPoolController(ctx),
     },
-    {
-      // A stack made before the application user lost pg_monitor gets its statistics access here (sql/statsAccess.ts).
-      title: "Give the application user the statistics it reads (pgrr_stats), and no pg_monitor",
-      run: async () => {
-        const state = stateOf(ctx);
-        await grantStatistics(nodeContext(ctx.layout, state), nodeByName(state, state.writer));
-      },
-    },
+    // A stack made before the application user lost pg_monitor gets its statistics access here (sql/statsAccess.ts);
+    // a new one had it from its bootstrap.
+    ...(ctx.started === "created"
+      ? []
+      : [
+          {
+            title: "Give the application user the statistics it reads (pgrr_stats), and no pg_monitor",
+            run: async () => {
+              const state = stateOf(ctx);
+              await grantStatistics(nodeContext(ctx.layout, state), nodeByName(state, state.writer));
+            },
+          },
+        ]),
     ...archiveSteps(ctx),
     verifyStep(ctx),
     { title: "Write the stack outputs", run: () => finish(ctx) },
