@@ -62,7 +62,7 @@ describe("the application user's statistics", () => {
   });
 
   it.skipIf(external)(
-    "sees another role's running query neither in pg_stat_activity nor through pgrr_stats; the monitoring role does",
+    "sees another role's running query neither in pg_stat_activity nor through pgrr_stats, and its own session through it",
     async () => {
       const state = runner().state()!;
       const marker = `marker_${Date.now()}`;
