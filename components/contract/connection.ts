@@ -8,7 +8,8 @@ import { STATS_OPTIONS } from "../ground/statsNames";
 export type SslMode = "disable" | "require";
 
 /**
- * TLS as the stack asks: verified against its CA when the outputs carry one (libpq's verify-ca: no host name check).
+ * TLS as the stack asks: verified against its CA when the outputs carry one, the host name included (libpq's
+ * verify-full; every backend's certificates name the hosts its outputs publish); encrypted only without a CA.
  */
 export function sslFor(
   outputs: Pick<StackOutputs, "tls">,
@@ -21,7 +22,7 @@ export function sslFor(
   const mode = sslmode ?? (outputs.tls?.required ? "require" : "disable");
   if (mode === "disable") return false;
   const ca = outputs.tls?.caPem;
-  return ca ? { ca, checkServerIdentity: () => undefined } : { rejectUnauthorized: false };
+  return ca ? { ca, rejectUnauthorized: true } : { rejectUnauthorized: false };
 }
 
 /**

@@ -16,7 +16,7 @@ export const ENV_NAMES = {
 export type UrlSource = Pick<StackOutputs, "database" | "user" | "password" | "pools"> & { tls?: StackOutputs["tls"] };
 
 export interface UrlOptions {
-  /** A CA file on this machine: URLs then verify the server's certificate against it (sslmode=verify-ca). */
+  /** A CA file on this machine: URLs then verify the server's certificate against it and its name (verify-full). */
   sslrootcert?: string;
 }
 
@@ -37,9 +37,10 @@ export function connectionUrl(source: UrlSource, endpoint: Endpoint, options: Ur
   if (endpointTls(source.tls, endpoint.host))
     return `${base}?sslmode=verify-full${options.sslrootcert ? `&sslrootcert=${encodeURIComponent(options.sslrootcert)}` : ""}`;
   if (!source.tls?.required) return base;
-  // libpq's sslmode=require encrypts without checking the certificate; with the stack's CA at hand, verify against it.
+  // libpq's sslmode=require encrypts without checking the certificate; with the stack's CA at hand, verify against it
+  // and the host name (the certificates name every host the outputs publish).
   const params = options.sslrootcert
-    ? `sslmode=verify-ca&sslrootcert=${encodeURIComponent(options.sslrootcert)}`
+    ? `sslmode=verify-full&sslrootcert=${encodeURIComponent(options.sslrootcert)}`
     : "sslmode=require";
   return `${base}?${params}`;
 }

@@ -1,11 +1,14 @@
 /**
  * TLS for self-hosted PostgreSQL: a private CA per stack and a server
- * certificate per region. Replicas in other regions verify the primary against
- * this CA (sslmode=verify-ca), so only this stack's primary can serve them WAL.
+ * certificate per region, naming every host clients and standbys dial. With TLS
+ * required they verify it against this CA and the name (sslmode=verify-full;
+ * across regions verify-ca when the primary's address is a load balancer's,
+ * known only after the certificate), so only this stack's servers serve them.
  * Client certificates (CloudNativePG's streaming_replica) come from a second CA,
  * made only when one is asked for: its key goes where an operator signs client
  * certificates of its own, and cannot mint a server certificate.
  */
+import { isIP } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { SelfHostedTopology } from "../topology/types";
@@ -80,7 +83,7 @@ export class ClusterTls extends pulumi.ComponentResource {
     for (const region of topology.regions) {
       const key = new tls.PrivateKey(`${name}-${region.name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
       const rw = serviceHost(names.roleService(topology, "primary"), topology.kubernetes);
-      const dnsNames = [
+      const hosts = [
         rw,
         serviceHost(names.roleService(topology, "oltp"), topology.kubernetes),
         `*.${namespaceDomain(topology.kubernetes)}`,
@@ -90,9 +93,18 @@ export class ClusterTls extends pulumi.ComponentResource {
           ? topology.regions.flatMap((r) => (!r.primary && r.access.primaryHost ? [r.access.primaryHost] : []))
           : []),
       ];
+      // An address goes in as an IP SAN: clients checking the name of a host given as an address look only there
+      // (RFC 6125 §3.1.3.2 via Node's checkServerIdentity; libpq since PostgreSQL 14).
+      const ipAddresses = hosts.filter((host) => isIP(host) !== 0);
+      const dnsNames = hosts.filter((host) => isIP(host) === 0);
       const request = new tls.CertRequest(
         `${name}-${region.name}-csr`,
-        { privateKeyPem: key.privateKeyPem, subject: { commonName: rw }, dnsNames },
+        {
+          privateKeyPem: key.privateKeyPem,
+          subject: { commonName: rw },
+          dnsNames,
+          ...(ipAddresses.length > 0 ? { ipAddresses } : {}),
+        },
         child,
       );
       const cert = new tls.LocallySignedCert(

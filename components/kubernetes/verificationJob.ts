@@ -13,6 +13,8 @@ export interface VerificationJobArgs {
   waitFor: pulumi.Resource[];
   /** The image's postgres user when it is not the official image's (cloudnative-pg's images: 26). */
   runAsUser?: number;
+  /** The servers and pools present this stack's own certificates: verify.sh checks them in full (verify-full). */
+  verifiedTls?: boolean;
 }
 
 export class VerificationJob extends pulumi.ComponentResource {
@@ -28,10 +30,17 @@ export class VerificationJob extends pulumi.ComponentResource {
       parent: this,
       dependsOn: args.waitFor,
     });
-    this.job = new k8s.batch.v1.Job(name, verifyJobManifest(topology, targets.region, jobName, args.runAsUser), {
-      parent: this,
-      dependsOn: [...args.waitFor, script],
-    });
+    this.job = new k8s.batch.v1.Job(
+      name,
+      verifyJobManifest(topology, targets.region, jobName, {
+        ...(args.runAsUser !== undefined ? { uid: args.runAsUser } : {}),
+        verifiedTls: args.verifiedTls === true,
+      }),
+      {
+        parent: this,
+        dependsOn: [...args.waitFor, script],
+      },
+    );
     this.registerOutputs({ job: this.job.metadata.name });
   }
 }

@@ -1,6 +1,6 @@
 /** What the node and pool helpers need from a local stack's state, and lookups over it. */
 import type { Endpoint } from "../contract/stackOutputs";
-import { serverTlsMode } from "../render/tlsModes";
+import { serverTls } from "../render/tlsModes";
 import { allNodes, allPools, standbysOf } from "../topology/queries";
 import type { DatabaseNode, Pool } from "../topology/types";
 import { archiveLocation, archivePathsOf, writeArchiveConfig } from "./archive";
@@ -70,8 +70,9 @@ export function poolContext(layout: Layout, state: LocalState): PoolContext {
     layout,
     runAs: state.runAs,
     pgbouncer: state.binaries.pgbouncer,
+    pgbouncerVersion: state.binaries.pgbouncerVersion,
     passwords: state.passwords,
-    serverTlsMode: serverTlsMode(state.topology),
+    serverTls: tls ? serverTls(state.topology, tls.caFile) : { sslmode: "disable" },
     keyOf: (pool) => poolKey(state, pool),
     netnsOf: (pool) => netnsOf(state, pool.region),
     ...(tls ? { clientTls: (pool: Pool) => tls.regions[pool.region] } : {}),

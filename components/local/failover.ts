@@ -14,7 +14,7 @@ import {
   provingWriteSql,
 } from "../sql/promotionSql";
 import { standbyConnectionKeywords } from "../render/standbyConnection";
-import { replicationSslMode } from "../render/tlsModes";
+import { standbyTls } from "./standbyTls";
 import type { DatabaseNode, StandbyNode } from "../topology/types";
 import { queryOnce } from "../contract/connection";
 import { endpointOf, nodeByName, nodeContext, poolContext, poolEndpointOf } from "./contexts";
@@ -178,9 +178,9 @@ export async function follow(
   const node = nodeContext(layout, state);
   if (!(await nodeIsRunning(node, follower))) return;
   const { host, port } = endpointOf(state, writer);
-  const sslmode = replicationSslMode(state.topology, follower);
-  const rootCert = sslmode === "verify-ca" && state.tls ? ` sslrootcert=${state.tls.caFile}` : "";
-  const conninfo = `host=${host} port=${port} user=${state.topology.replication.user} passfile=${layout.passfile(follower.name)} application_name=${follower.name} sslmode=${sslmode}${rootCert} ${standbyConnectionKeywords()}`;
+  const tls = standbyTls(state.topology, follower, state.tls?.caFile);
+  const rootCert = tls.sslrootcert ? ` sslrootcert=${tls.sslrootcert}` : "";
+  const conninfo = `host=${host} port=${port} user=${state.topology.replication.user} passfile=${layout.passfile(follower.name)} application_name=${follower.name} sslmode=${tls.sslmode}${rootCert} ${standbyConnectionKeywords()}`;
   await superuserSql(
     node,
     follower,

@@ -2,7 +2,7 @@
  * Files and directories the servers read or write, owned by the RunAs identity. Root reaches them without following a
  * link the servers' user could have planted (safePaths.ts), and sets mode and owner through the open descriptor.
  */
-import { closeSync, fchmodSync, fchownSync } from "node:fs";
+import { closeSync, fchmodSync, fchownSync, renameSync } from "node:fs";
 import type { RunAs } from "./identity";
 import { openDirectory, openFileForWriting, untrustedFor, writeThrough } from "./safePaths";
 
@@ -23,6 +23,16 @@ export function writeOwnedFile(path: string, content: string, runAs: RunAs, mode
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Writes a file whole or not at all, by rename: a process reading it at any moment (PgBouncer on RELOAD, which the read
+ * pool controller sends whenever the ready replicas change) reads the old content or the new, never a truncated file.
+ */
+export function replaceOwnedFile(path: string, content: string, runAs: RunAs, mode = 0o600): void {
+  const next = `${path}.new`;
+  writeOwnedFile(next, content, runAs, mode);
+  renameSync(next, path);
 }
 
 /** Opens a log file for appending (a daemon's stdout and stderr), under the same rules; the caller closes it. */

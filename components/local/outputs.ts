@@ -14,7 +14,9 @@ import type { LocalState } from "./state";
 export function localOutputs(state: LocalState): StackOutputs {
   const plain = plainOutputs(state);
   const password = state.passwords.app;
-  return { ...plain, password, connectionUrls: connectionUrls({ ...plain, password }) };
+  // The CA file sits in the state directory, so the URLs verify each pool's certificate and name (verify-full).
+  const urlOptions = state.tls ? { sslrootcert: state.tls.caFile } : {};
+  return { ...plain, password, connectionUrls: connectionUrls({ ...plain, password }, urlOptions) };
 }
 
 function plainOutputs(state: LocalState): PlainOutputs {

@@ -1,11 +1,11 @@
 /** Local PgBouncer pools: the rendered pgbouncer.ini with local addresses and paths, one process per pool. */
-import { renameSync } from "node:fs";
 import type { Endpoint } from "../contract/stackOutputs";
 import { renderPgbouncerIni, renderUserlist } from "../render/pgbouncerIni";
+import { type ServerTls, serverTlsForTarget } from "../render/tlsModes";
 import { prometheusMonitoring } from "../topology/queries";
 import type { Pool, Topology } from "../topology/types";
 import { spawnDaemon, stopProcess } from "./exec";
-import { ensureDir, writeOwnedFile } from "./files";
+import { ensureDir, replaceOwnedFile } from "./files";
 import type { RunAs } from "./identity";
 import type { Layout } from "./layout";
 
@@ -18,7 +18,9 @@ export interface PoolContext {
   runAs: RunAs;
   pgbouncer: string;
   passwords: { app: string; poolAdmin: string; monitor: string };
-  serverTlsMode: "disable" | "prefer" | "require";
+  /** The stack's choice; a host list may check less (render/tlsModes.ts serverTlsForTarget). */
+  serverTls: ServerTls;
+  pgbouncerVersion: string;
   /** A pool's name in the state, files and logs (unique across regions). */
   keyOf: (pool: Pool) => string;
   netnsOf: (pool: Pool) => string | undefined;
@@ -32,24 +34,23 @@ export function renderLocalPoolIni(ctx: PoolContext, pool: Pool, listen: Endpoin
     target,
     listen,
     authFile: ctx.layout.poolUserlist(ctx.keyOf(pool)),
-    serverTlsMode: ctx.serverTlsMode,
+    serverTls: serverTlsForTarget(ctx.serverTls, target.host, ctx.pgbouncerVersion),
     adminUser: POOL_ADMIN_USER,
     ...(clientTls ? { clientTls } : {}),
   });
 }
 
 /**
- * Writes pgbouncer.ini and userlist.txt. The ini is replaced by rename, so a PgBouncer
- * reloading at that moment reads the old file or the new one, never half of one.
+ * Writes userlist.txt and pgbouncer.ini, each replaced by rename: a PgBouncer reloading at that moment reads the old
+ * file or the new one, never half of one. (The userlist written in place once let a RELOAD read it truncated: every
+ * client of that pool then failed SCRAM with "SASL authentication failed" until the next reload.)
  */
 export function writePoolFiles(ctx: PoolContext, pool: Pool, listen: Endpoint, target: Endpoint): void {
   const key = ctx.keyOf(pool);
   ensureDir(ctx.layout.poolDir(key), ctx.runAs);
   const files = renderPoolFiles(ctx, pool, listen, target);
-  writeOwnedFile(ctx.layout.poolUserlist(key), files.userlist, ctx.runAs);
-  const next = `${ctx.layout.poolIni(key)}.new`;
-  writeOwnedFile(next, files.ini, ctx.runAs);
-  renameSync(next, ctx.layout.poolIni(key));
+  replaceOwnedFile(ctx.layout.poolUserlist(key), files.userlist, ctx.runAs);
+  replaceOwnedFile(ctx.layout.poolIni(key), files.ini, ctx.runAs);
 }
 
 /** The two files writePoolFiles writes, as text. */

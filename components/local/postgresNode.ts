@@ -9,7 +9,7 @@ import { bootstrapEnvironment, renderBootstrapSql } from "../render/bootstrapSql
 import { statsAccessScript } from "../sql/statsAccess";
 import { type ArchivePaths, archiveCommands } from "../render/pgbackrestConf";
 import { renderPostgresqlConf } from "../render/postgresqlConf";
-import { replicationSslMode } from "../render/tlsModes";
+import { standbyTls } from "./standbyTls";
 import type { DatabaseNode, NodeGroup, Topology } from "../topology/types";
 import { type RunOptions, isAlive, run } from "./exec";
 import { ensureDir, writeOwnedFile } from "./files";
@@ -125,7 +125,7 @@ function restoreCommandEnv(ctx: NodeContext, node: DatabaseNode): Record<string,
 /** Runs the rendered seed-replica.sh exactly as the Kubernetes init container does. */
 export async function seedReplica(ctx: NodeContext, node: DatabaseNode, primary: Endpoint): Promise<void> {
   ensureDir(ctx.layout.nodeDir(node.name), ctx.runAs);
-  const sslmode = replicationSslMode(ctx.topology, node);
+  const tls = standbyTls(ctx.topology, node, ctx.tls?.caFile);
   await run(
     "bash",
     [join(ctx.layout.scriptsDir, "seed-replica.sh")],
@@ -137,8 +137,8 @@ export async function seedReplica(ctx: NodeContext, node: DatabaseNode, primary:
         PRIMARY_PORT: String(primary.port),
         REPLICATION_PASSWORD: ctx.passwords.replication,
         PASSFILE: ctx.layout.passfile(node.name),
-        PRIMARY_SSLMODE: sslmode,
-        ...(sslmode === "verify-ca" && ctx.tls ? { PRIMARY_SSLROOTCERT: ctx.tls.caFile } : {}),
+        PRIMARY_SSLMODE: tls.sslmode,
+        ...(tls.sslrootcert ? { PRIMARY_SSLROOTCERT: tls.sslrootcert } : {}),
         SEED_WAIT_SECONDS: "60",
         ...restoreCommandEnv(ctx, node),
       },

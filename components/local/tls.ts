@@ -1,11 +1,12 @@
 /**
  * TLS for a rehearsed stack, as the cluster gets it from @pulumi/tls: a CA of the
  * stack's own and a server certificate per region signed by it (ECDSA P-256), made
- * with openssl. Servers and pools of a region present its certificate; remote
- * replicas verify the primary against the CA (sslmode=verify-ca).
+ * with openssl. Servers and pools of a region present its certificate; standbys,
+ * pools and clients verify it against the CA and the address they dialled (verify-full).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { isIP } from "node:net";
 import { join } from "node:path";
 import { run } from "./exec";
 import { ensureDir, writeOwnedFile } from "./files";
@@ -34,8 +35,9 @@ async function openssl(args: string[]): Promise<void> {
 }
 
 /**
- * The CA and one certificate per region, with every address of that region as a subject
- * alternative name. Keys end up 0600 and owned by the servers' user (PostgreSQL refuses others).
+ * The CA and one certificate per region, with every host of that region (its addresses here; the program's names in
+ * the Kubernetes harness) as a subject alternative name. Keys end up 0600 and owned by the servers' user (PostgreSQL
+ * refuses others).
  * openssl (as root) writes only into a scratch directory of root's own; the files are then copied into the state
  * directory without following links (writeOwnedFile), since the servers' user owns the directory they land in.
  */
@@ -55,9 +57,9 @@ export async function makeCertificates(
     await makeCa(ca, name);
     install(ca.certFile, "ca.crt", 0o644);
     const files: TlsFiles = { caFile: join(dir, "ca.crt"), regions: {} };
-    for (const [region, addresses] of Object.entries(regions)) {
+    for (const [region, hosts] of Object.entries(regions)) {
       const made = { certFile: join(scratch, `${region}.crt`), keyFile: join(scratch, `${region}.key`) };
-      await makeServerCertificate(made, ca, scratch, `${name} ${region}`, region, addresses);
+      await makeServerCertificate(made, ca, scratch, `${name} ${region}`, region, hosts);
       install(made.certFile, `${region}.crt`, 0o644);
       install(made.keyFile, `${region}.key`, 0o600);
       files.regions[region] = { certFile: join(dir, `${region}.crt`), keyFile: join(dir, `${region}.key`) };
@@ -89,20 +91,25 @@ async function makeCa(ca: KeyPair, name: string): Promise<void> {
   ]);
 }
 
-/** A key, a request (in scratch) and the CA's signature on it, valid for these addresses and localhost. */
+/** An address as an IP SAN, a name as a DNS SAN (clients match an address only against IP SANs). */
+function subjectAltName(host: string): string {
+  return `${isIP(host) === 0 ? "DNS" : "IP"}:${host}`;
+}
+
+/** A key, a request (in scratch) and the CA's signature on it, valid for these hosts and localhost. */
 async function makeServerCertificate(
   server: KeyPair,
   ca: KeyPair,
   scratch: string,
   commonName: string,
   region: string,
-  addresses: readonly string[],
+  hosts: readonly string[],
 ): Promise<void> {
   const csr = join(scratch, `${region}.csr`);
   const ext = join(scratch, `${region}.ext`);
   writeFileSync(
     ext,
-    `subjectAltName=${[...addresses.map((a) => `IP:${a}`), "DNS:localhost"].join(",")}\nextendedKeyUsage=serverAuth\n`,
+    `subjectAltName=${[...hosts.map(subjectAltName), "DNS:localhost"].join(",")}\nextendedKeyUsage=serverAuth\n`,
   );
   await openssl([
     "req",

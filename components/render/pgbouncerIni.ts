@@ -5,6 +5,7 @@
  * the local runner 1.24 (built from Debian 13's source when the system's is older).
  */
 import { POOL_LINK } from "../facts/postgres";
+import type { ServerTls } from "./tlsModes";
 import { prometheusMonitoring } from "../topology/queries";
 import type { Pool, Topology } from "../topology/types";
 
@@ -21,8 +22,8 @@ export interface PoolerPlacement {
   target: Endpoint;
   listen: Endpoint;
   authFile: string;
-  /** libpq sslmode for server connections. */
-  serverTlsMode: "disable" | "prefer" | "require";
+  /** TLS on server connections (render/tlsModes.ts): verified against the stack's CA when the stack requires TLS. */
+  serverTls: ServerTls;
   /** Where PgBouncer's Unix socket goes (Kubernetes: shared with the config reloader); none when unset. */
   unixSocketDir?: string;
   /** A user allowed the admin console (RELOAD, KILL_CLIENT): the local read pool's controller. */
@@ -42,6 +43,13 @@ function clientTlsLines(topology: Topology, placement: PoolerPlacement): string[
     `client_tls_cert_file = ${placement.clientTls.certFile}`,
     `client_tls_key_file = ${placement.clientTls.keyFile}`,
   ];
+}
+
+/** verify-full: the server's certificate chains to the stack's CA and names the host the pool dialled (verify-ca: the
+ * chain only). */
+function serverTlsLines(tls: ServerTls): string[] {
+  if (!("caFile" in tls)) return [`server_tls_sslmode = ${tls.sslmode}`];
+  return [`server_tls_sslmode = ${tls.sslmode}`, `server_tls_ca_file = ${tls.caFile}`];
 }
 
 const DESCRIPTIONS: Record<Pool["name"], string> = {
@@ -129,7 +137,7 @@ export function renderPgbouncerIni(topology: Topology, pool: Pool, placement: Po
     "server_idle_timeout = 600",
     ...tcpLines(),
     `server_round_robin = ${pool.serverRoundRobin ? 1 : 0}`,
-    `server_tls_sslmode = ${placement.serverTlsMode}`,
+    ...serverTlsLines(placement.serverTls),
     ...clientTlsLines(topology, placement),
     "; JDBC and some drivers send extra_float_digits at startup; PgBouncer would refuse the client otherwise.",
     "ignore_startup_parameters = extra_float_digits",

@@ -7,6 +7,7 @@ import type {
   Pool,
   PrometheusMonitoring,
   Region,
+  RemoteRegion,
   StandbyNode,
   Topology,
 } from "./types";
@@ -38,6 +39,11 @@ export function homeRegion(topology: Topology): HomeRegion {
   const home = topology.regions.find((region): region is HomeRegion => region.primary);
   if (!home) throw new TopologyLookupError(`topology ${topology.hash} has no primary region`);
   return home;
+}
+
+/** The region other than the primary's that a group lives in; undefined in the primary's region. */
+export function remoteRegionOf(topology: Topology, group: Pick<NodeGroup, "region">): RemoteRegion | undefined {
+  return topology.regions.find((region): region is RemoteRegion => !region.primary && region.name === group.region);
 }
 
 export function groupOf(topology: Topology, node: DatabaseNode): NodeGroup {

@@ -9,7 +9,7 @@ import { RENEW_BEFORE_H } from "../../components/kubernetes/clusterTls";
 import { PATHS } from "../../components/kubernetes/conventions";
 import { contentHash } from "../../components/kubernetes/statefulset/hash";
 import { CERTIFICATE_SERIES, CERTIFICATE_WARNING_DAYS } from "../../components/monitoring/certificateRules";
-import { TYPES, ofType } from "../support/graph";
+import { TYPES, envOf, k8sObject, ofType } from "../support/graph";
 import { MOCK_ISSUED_AT, type ProgramRun, runProgram } from "../support/pulumiMocks";
 
 const render = (stack: string): Promise<ProgramRun> => runProgram(stack, (config) => config);
@@ -73,5 +73,37 @@ describe("certificates (statefulset engine)", () => {
       expect(pool.inputs.spec.template.metadata.annotations["pg-read-replicas/credentials-hash"], pool.name).toBe(
         contentHash(contentHash(app, monitor)),
       );
+  });
+
+  it("have every standby and the verification Job check the chain and the name, a named remote primary included", async () => {
+    const run = await runProgram("prod", (config) => {
+      const regions = JSON.parse(config["pg-read-replicas:crossRegion"]!);
+      regions[0].primaryHost = "198.51.100.7";
+      config["pg-read-replicas:crossRegion"] = JSON.stringify(regions);
+      return config;
+    });
+    const seedEnv = (set: string) =>
+      envOf(
+        k8sObject(run, TYPES.statefulSet, set).inputs.spec.template.spec.initContainers.find(
+          (c: { name: string }) => c.name === "seed-replica",
+        ),
+      );
+    for (const set of ["pg-replica", "pg-replica-eu-west-1"]) {
+      expect(seedEnv(set).PRIMARY_SSLMODE, set).toBe("verify-full");
+      expect(seedEnv(set).PRIMARY_SSLROOTCERT, set).toBe(PATHS.tlsCa);
+    }
+    // An address is an IP SAN (a client dialling an address looks there only), a name a DNS SAN.
+    const home = ofType(run, "tls:index/certRequest:CertRequest").find((r) => r.name.endsWith("-us-east-1-csr"))!;
+    expect(home.inputs.ipAddresses).toEqual(["198.51.100.7"]);
+    expect(home.inputs.dnsNames).not.toContain("198.51.100.7");
+    const verifyJobs = ofType(run, TYPES.job).filter(
+      (j) => j.inputs.metadata.labels["app.kubernetes.io/name"] === "verify",
+    );
+    expect(verifyJobs).toHaveLength(2);
+    for (const job of verifyJobs) {
+      const [container] = job.inputs.spec.template.spec.containers;
+      expect(envOf(container).PGSSLMODE, job.name).toBe("verify-full");
+      expect(envOf(container).PGSSLROOTCERT, job.name).toBe(PATHS.tlsCa);
+    }
   });
 });

@@ -50,7 +50,13 @@ describe("the slots Job", () => {
       PGUSER: "app",
       PGPASSWORD: "pg-credentials/app-password",
       REPLICATION_PASSWORD: "pg-credentials/replication-password",
-      PGSSLMODE: "require",
+      PGSSLMODE: "verify-full",
+      PGSSLROOTCERT: "/etc/postgresql/tls/ca.crt",
+    });
+    // The CA alone from the region's TLS Secret: the Job never holds the server's key.
+    expect(job.inputs.spec.template.spec.volumes).toContainEqual({
+      name: "server-ca",
+      secret: { secretName: "pg-tls", items: [{ key: "ca.crt", path: "ca.crt" }] },
     });
     expect(job.inputs.spec.template.metadata.labels["app.kubernetes.io/name"]).toBe("maintenance");
   });

@@ -365,7 +365,9 @@ describe("prod stack", () => {
     const values = parseIni(ini.replace(/^[;[].*$/gm, "").trim(), "\n", " = ");
     expect(values.default_pool_size).toBe("50");
     expect(values.max_client_conn).toBe("10000");
-    expect(values.server_tls_sslmode).toBe("require");
+    // One host (the Service), named by the region's certificate: the chain and the name are checked.
+    expect(values.server_tls_sslmode).toBe("verify-full");
+    expect(values.server_tls_ca_file).toBe("/etc/pgbouncer/tls/ca.crt");
   });
 });
 

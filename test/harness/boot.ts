@@ -13,7 +13,7 @@ import { makeCertificates } from "../../components/local/tls";
 import { Harness } from "./cluster";
 import { imageRuntimes } from "./images";
 import { HarnessNet } from "./net";
-import { runProgram } from "../support/pulumiMocks";
+import { type ProgramRun, runProgram } from "../support/pulumiMocks";
 import { type ClusterObjects, clustersOf } from "./objects";
 
 export interface BootedStack {
@@ -101,6 +101,16 @@ export async function bootStack(
   }
 }
 
+/** The names and addresses the program's certificate request for a region asks for (clusterTls.ts). */
+function requestedHosts(run: ProgramRun, name: string, region: string): string[] {
+  const request = run.resources.find(
+    (r) => r.type === "tls:index/certRequest:CertRequest" && r.name.endsWith(`-${region}-csr`),
+  );
+  if (!request) throw new Error(`the ${name} stack requests no certificate for ${region}`);
+  const { dnsNames = [], ipAddresses = [] } = request.inputs as { dnsNames?: string[]; ipAddresses?: string[] };
+  return [...dnsNames, ...ipAddresses];
+}
+
 async function boot(
   stack: string,
   postgresMajor: number,
@@ -122,7 +132,7 @@ async function boot(
     { tlsDir: join(root, "tls") } as Layout,
     { user: "root", uid: 0, gid: 0, home: "/root", switchUser: false },
     stack,
-    Object.fromEntries(regions.map((r) => [r, []])),
+    Object.fromEntries(regions.map((r) => [r, requestedHosts(run, name, r)])),
   );
   const caPem = readFileSync(tls.caFile, "utf8");
   clusters.forEach((cluster) => {

@@ -104,7 +104,7 @@ describe.skipIf(external)("the read pool when a replica leaves its Service", () 
       target,
       listen,
       authFile,
-      serverTlsMode: ctx.serverTlsMode,
+      serverTls: ctx.serverTls,
     });
     writeOwnedFile(join(dir, "pgbouncer.ini"), ini, ctx.runAs);
     pid = spawnDaemon(ctx.pgbouncer, [join(dir, "pgbouncer.ini")], {

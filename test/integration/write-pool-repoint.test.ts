@@ -49,7 +49,7 @@ class ScratchWritePool {
       target,
       listen: this.listen,
       authFile: join(this.dir, "userlist.txt"),
-      serverTlsMode: this.ctx.serverTlsMode,
+      serverTls: this.ctx.serverTls,
     });
     if (this.retryS !== undefined)
       ini = ini.replace(/^server_login_retry = .*$/m, `server_login_retry = ${this.retryS}`);

@@ -57,8 +57,9 @@ function poolFiles(topology: Topology, pool: Pool) {
     layout,
     runAs: { user: "postgres", uid: 1, gid: 1, home: "/", switchUser: false },
     pgbouncer: "/bin/pgbouncer",
+    pgbouncerVersion: "1.24.1",
     passwords: { app: "a", poolAdmin: "b", monitor: "c" },
-    serverTlsMode: "disable",
+    serverTls: { sslmode: "disable" },
     keyOf: (p) => (p.region === topology.region ? p.name : `${p.name}@${p.region}`),
     netnsOf: () => undefined,
   };

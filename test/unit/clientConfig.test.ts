@@ -59,7 +59,7 @@ describe("connection URLs", () => {
     const tls = { ...outputs, tls: { required: true } };
     expect(connectionUrls(tls).primary).toMatch(/\?sslmode=require$/);
     expect(connectionUrls(tls, { sslrootcert: "/s/ca.crt" }).primary).toMatch(
-      /\?sslmode=verify-ca&sslrootcert=%2Fs%2Fca\.crt$/,
+      /\?sslmode=verify-full&sslrootcert=%2Fs%2Fca\.crt$/,
     );
   });
 

@@ -35,6 +35,8 @@ function inis(topology: Topology): string[] {
             topology,
             layout: { poolUserlist: () => "/tmp/userlist.txt" },
             keyOf: (p: Pool) => p.name,
+            serverTls: { sslmode: "disable" },
+            pgbouncerVersion: "1.24.1",
           } as never,
           pool,
           { host: "127.0.0.1", port: 6432 },

@@ -53,7 +53,7 @@ describe("PgBouncer's links to its servers", () => {
       target: endpoint,
       listen: endpoint,
       authFile: "/tmp/userlist.txt",
-      serverTlsMode: "disable" as const,
+      serverTls: { sslmode: "disable" as const },
     };
     for (const pool of poolsOf(topology)) {
       const values = ini(renderPgbouncerIni(topology, pool, { ...placement, adminUser: "pgrr_admin" }));

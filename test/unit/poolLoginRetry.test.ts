@@ -22,7 +22,7 @@ const localPlacement = {
   target: { host: "127.0.0.1", port: 5432 },
   listen: { host: "127.0.0.1", port: 6432 },
   authFile: "/tmp/userlist.txt",
-  serverTlsMode: "disable" as const,
+  serverTls: { sslmode: "disable" as const },
 };
 
 describe("server_login_retry per pool", () => {

@@ -146,7 +146,7 @@ describe("pgbouncer.ini", () => {
     target: { host: "pg-ro.ns.svc.cluster.local", port: 5432 },
     listen: { host: "*", port: 6432 },
     authFile: "/etc/pgbouncer/userlist.txt",
-    serverTlsMode: "prefer" as const,
+    serverTls: { sslmode: "prefer" as const },
   };
 
   function ini(text: string): Map<string, string> {

@@ -31,7 +31,7 @@ function renderedFiles(topology: Topology): string[] {
         target: { host: "t", port: 1 },
         listen: { host: "l", port: 2 },
         authFile: "/a",
-        serverTlsMode: "disable",
+        serverTls: { sslmode: "disable" },
       }),
     ),
     renderBootstrapSql(topology),

@@ -106,6 +106,35 @@ export const PGBOUNCER = {
     ),
   ),
   /**
+   * With server_tls_sslmode = verify-full, PgBouncer before 1.25 checks a server's certificate against the database's
+   * whole `host` value, so a host list (`a,b,c`) never matches any certificate ("name `a,b,c' not present in server
+   * certificate", seen with 1.24.1 here); 1.25.0 checks the host it dialled. The chain (verify-ca) is checked either
+   * way.
+   */
+  verifiesEachHostOfAListFrom: fact(
+    "1.25.0",
+    cite("pgbouncer", "src/server.c:734 handle_sslchar", "sbuf_tls_connect(&server->sbuf, server->pool->db->host)"),
+    cite(
+      "pgbouncer125",
+      "src/server.c:727 handle_sslchar, from commit 313ed2cc (#1303)",
+      "'SSL verify-full mode is broken with multi-host configuration': sbuf_tls_connect(&server->sbuf, server->host)",
+    ),
+  ),
+  /**
+   * Loading auth_file (at start, RELOAD and SIGHUP) first clears every user's password, then sets those the file holds:
+   * a file read while it is being rewritten in place (truncated, partly written) leaves the users it lacks without a
+   * password, and their SCRAM logins fail ("SASL authentication failed") until the next load.
+   */
+  authFileLoadClearsPasswordsFirst: fact(
+    true,
+    cite(
+      "pgbouncer",
+      "src/loader.c:673-699 load_auth_file",
+      "disable_users(): user->credentials.passwd[0] = 0, before reading",
+    ),
+    cite("pgbouncer", "src/client.c:1281,1305", 'disconnect_client(client, true, "SASL authentication failed")'),
+  ),
+  /**
    * Only admin_users and stats_users log in to the console (database "pgbouncer"); anyone else is disconnected
    * "not allowed" after authenticating. A stats user may run the SHOW commands, which list every client's user,
    * database and address (SHOW CLIENTS) and every server connection; the commands that change anything need an

@@ -89,6 +89,11 @@ export const POSTGRES_SOURCES = {
     ref: "pgbouncer_1_24_1",
     note: "the version the local runner and the harness build; 1.25's src/main.c and src/admin.c say the same at these places",
   },
+  pgbouncer125: {
+    repo: "pgbouncer/pgbouncer",
+    ref: "pgbouncer_1_25_0",
+    note: "the version the Kubernetes pool image runs",
+  },
   pgPool: {
     repo: "brianc/node-postgres",
     ref: "pg-pool@3.14.0",

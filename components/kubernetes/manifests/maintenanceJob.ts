@@ -7,6 +7,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { SelfHostedTopology } from "../../topology/types";
 import { NO_API_TOKEN, PATHS, POSTGRES_UID, baseLabels, names, ownLabels, serviceHost } from "../conventions";
+import { jobTls } from "./jobTls";
 import { JOB_AWAIT_MARGIN_S } from "./verifyJob";
 
 type Env = k8s.types.input.core.v1.EnvVar;
@@ -34,12 +35,11 @@ export function maintenanceConfigMap(
   };
 }
 
-/** Where the writer is, and libpq's TLS mode towards it (a login, as the verification Job's). */
+/** Where the writer is (its TLS: the Job's, verified as the verification Job's, manifests/jobTls.ts). */
 export function writerEnv(topology: SelfHostedTopology): Env[] {
   return [
     { name: "WRITER_HOST", value: serviceHost(names.roleService(topology, "primary"), topology.kubernetes) },
     { name: "WRITER_PORT", value: String(topology.port) },
-    { name: "PGSSLMODE", value: topology.access.requireTls ? "require" : "prefer" },
   ];
 }
 
@@ -47,7 +47,9 @@ export function secretEnv(topology: SelfHostedTopology, name: string, key: strin
   return { name, valueFrom: { secretKeyRef: { name: names.credentials(topology), key } } };
 }
 
+/** Maintenance Jobs run on the statefulset engine only, whose servers present this stack's certificates. */
 export function maintenanceJobManifest(topology: SelfHostedTopology, job: MaintenanceJob): k8s.batch.v1.JobArgs {
+  const tls = jobTls(topology, true);
   return {
     metadata: {
       name: job.name,
@@ -78,13 +80,16 @@ export function maintenanceJobManifest(topology: SelfHostedTopology, job: Mainte
               name: "run",
               image: topology.kubernetes.images.postgres,
               command: ["bash", `${PATHS.scriptsDir}/${job.script}`],
-              env: job.env,
+              env: [...job.env, ...tls.env],
               resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
               securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-              volumeMounts: [{ name: "script", mountPath: PATHS.scriptsDir }],
+              volumeMounts: [{ name: "script", mountPath: PATHS.scriptsDir }, ...tls.volumeMounts],
             },
           ],
-          volumes: [{ name: "script", configMap: { name: job.configMap ?? job.name, defaultMode: 0o555 } }],
+          volumes: [
+            { name: "script", configMap: { name: job.configMap ?? job.name, defaultMode: 0o555 } },
+            ...tls.volumes,
+          ],
         },
       },
     },

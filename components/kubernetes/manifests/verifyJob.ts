@@ -1,6 +1,7 @@
 /** The verification Job: runs verify.sh with psql; its failure fails `pulumi up`. Pure. */
 import type * as k8s from "@pulumi/kubernetes";
 import type { SelfHostedTopology } from "../../topology/types";
+import { jobTls } from "./jobTls";
 import { CREDENTIAL_KEYS, NO_API_TOKEN, PATHS, POSTGRES_UID, baseLabels, names, ownLabels } from "../conventions";
 
 /** Extra time the provider waits beyond the script's own timeout (image pull, scheduling). */
@@ -18,12 +19,20 @@ export function verifyScriptConfigMap(
   };
 }
 
+export interface VerifyJobOptions {
+  /** The image's postgres user when it is not the official image's. */
+  uid?: number;
+  /** The servers and pools present this stack's certificates: verify them in full (manifests/jobTls.ts). */
+  verifiedTls?: boolean;
+}
+
 export function verifyJobManifest(
   topology: SelfHostedTopology,
   region: string,
   scriptConfigMap: string,
-  uid: number = POSTGRES_UID,
+  { uid = POSTGRES_UID, verifiedTls = false }: VerifyJobOptions = {},
 ): k8s.batch.v1.JobArgs {
+  const tls = jobTls(topology, verifiedTls);
   const namespace = topology.kubernetes.namespace;
   const timeoutS = Math.ceil(topology.verification.timeoutMs / 1000);
   return {
@@ -73,14 +82,14 @@ export function verifyJobManifest(
                     secretKeyRef: { name: names.credentials(topology), key: CREDENTIAL_KEYS.heartbeatToken },
                   },
                 },
-                { name: "PGSSLMODE", value: topology.access.requireTls ? "require" : "prefer" },
+                ...tls.env,
               ],
               resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
               securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-              volumeMounts: [{ name: "script", mountPath: PATHS.scriptsDir }],
+              volumeMounts: [{ name: "script", mountPath: PATHS.scriptsDir }, ...tls.volumeMounts],
             },
           ],
-          volumes: [{ name: "script", configMap: { name: scriptConfigMap, defaultMode: 0o555 } }],
+          volumes: [{ name: "script", configMap: { name: scriptConfigMap, defaultMode: 0o555 } }, ...tls.volumes],
         },
       },
     },

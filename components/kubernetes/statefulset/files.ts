@@ -15,7 +15,7 @@ import { refreshRoles, renderRefreshScript } from "../../render/refreshScript";
 import { renderSeedReplicaScript } from "../../render/seedReplicaScript";
 import { renderStartGuardScript } from "../../render/startGuardScript";
 import { renderWriterBootstrapScript } from "../../render/writerBootstrapScript";
-import { serverTlsMode } from "../../render/tlsModes";
+import { serverTls } from "../../render/tlsModes";
 import type { NodeGroup, Pool, Region, SelfHostedTopology } from "../../topology/types";
 import { BOOTSTRAP_WAIT_S } from "./manifests/databasePod";
 import { type BackupFileName, type RestoreFileName, backupFiles, backupStanza, restoreFiles } from "./backupFiles";
@@ -62,7 +62,7 @@ export function renderPoolIni(topology: SelfHostedTopology, pool: Pool): string 
     unixSocketDir: PATHS.pgbouncerSocketDir,
     authFile: `${PATHS.pgbouncerDir}/userlist.txt`,
     probeUser: PROBE_USER,
-    serverTlsMode: serverTlsMode(topology),
+    serverTls: serverTls(topology, `${PATHS.pgbouncerDir}/tls/ca.crt`),
     clientTls: { certFile: `${PATHS.pgbouncerDir}/tls/tls.crt`, keyFile: `${PATHS.pgbouncerDir}/tls/tls.key` },
   });
 }

@@ -98,6 +98,7 @@ export class RegionDeployment extends pulumi.ComponentResource {
       {
         topology,
         targets: verifyTargets(topology, region),
+        verifiedTls: true,
         waitFor: [...ready, ...workloads, ...(args.verifyAfter ?? [])],
       },
       { parent: this },

@@ -7,8 +7,9 @@ import type * as k8s from "@pulumi/kubernetes";
 import { heldRoleReadinessCommand, livenessCommand, readinessCommand } from "../../../render/probes";
 import { refreshFiles, refreshRoles } from "../../../render/refreshScript";
 import { VERIFIER_ENV } from "../../../render/bootstrapSql";
-import { replicationSslMode } from "../../../render/tlsModes";
+import { replicationSslMode, verifiesChain } from "../../../render/tlsModes";
 import type { NodeGroup, SelfHostedTopology } from "../../../topology/types";
+import { remoteRegionOf } from "../../../topology/queries";
 import {
   CREDENTIAL_KEYS,
   PATHS,
@@ -56,7 +57,10 @@ function postgresArgs(): string[] {
 
 function primaryHostEnv(topology: Topology, group: NodeGroup): Env[] {
   const [member] = group.members;
-  const sslmode = member ? replicationSslMode(topology, member) : "require";
+  // The certificate names the rw Service; across regions only a configured primaryHost (clusterTls.ts).
+  const standbyNames = { remotePrimaryNamed: Boolean(remoteRegionOf(topology, group)?.access.primaryHost) };
+  const sslmode = member ? replicationSslMode(topology, member, standbyNames) : "disable";
+  const rootCert = verifiesChain(sslmode) ? [{ name: "PRIMARY_SSLROOTCERT", value: PATHS.tlsCa }] : [];
   if (!group.remote) {
     // The rw Service follows the writer, so replicas follow a failover on their next start.
     return [
@@ -66,6 +70,7 @@ function primaryHostEnv(topology: Topology, group: NodeGroup): Env[] {
       },
       { name: "PRIMARY_PORT", value: String(topology.port) },
       { name: "PRIMARY_SSLMODE", value: sslmode },
+      ...rootCert,
     ];
   }
   // Across regions: through the exposed primary, TLS verified against this stack's own CA.
@@ -74,7 +79,7 @@ function primaryHostEnv(topology: Topology, group: NodeGroup): Env[] {
     { name: "PRIMARY_HOST", valueFrom: { configMapKeyRef: { name: endpoint, key: "host" } } },
     { name: "PRIMARY_PORT", valueFrom: { configMapKeyRef: { name: endpoint, key: "port" } } },
     { name: "PRIMARY_SSLMODE", value: sslmode },
-    { name: "PRIMARY_SSLROOTCERT", value: PATHS.tlsCa },
+    ...rootCert,
   ];
 }
 

@@ -145,13 +145,14 @@ export function pgbouncerDeploymentManifest(
                     secret: { name: names.poolAuth(topology), items: [{ key: "userlist.txt", path: "userlist.txt" }] },
                   },
                   // The region's server certificate: clients reach the pool over TLS (client_tls_*), required with
-                  // requireTls.
+                  // requireTls; and the CA the pool verifies the servers against (server_tls_ca_file).
                   {
                     secret: {
                       name: names.tls(topology),
                       items: [
                         { key: "tls.crt", path: "tls/tls.crt" },
                         { key: "tls.key", path: "tls/tls.key" },
+                        { key: "ca.crt", path: "tls/ca.crt" },
                       ],
                     },
                   },

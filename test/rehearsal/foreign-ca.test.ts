@@ -1,0 +1,168 @@
+/**
+ * Every client path checks the servers' certificates against the stack's own CA and the host it dialled
+ * (verify-full): the dev stack rehearsed (TLS required), then its region's certificate replaced by one naming the same
+ * hosts from another CA. The standby, the pools' server connections, the verifier and the published URLs each refuse
+ * it. With the stack's own certificate back, streaming resumes and what was written before is all there.
+ */
+import { spawnSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readStackConfig } from "../../components/config/stackFile";
+import { stackClient } from "../../components/contract/connection";
+import type { Endpoint, StackOutputs } from "../../components/contract/stackOutputs";
+import { writeOwnedFile } from "../../components/local/files";
+import type { Layout } from "../../components/local/layout";
+import { LocalRunner } from "../../components/local/runner";
+import type { LocalState } from "../../components/local/state";
+import { makeCertificates } from "../../components/local/tls";
+import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
+import { verifyStack } from "../../components/verify/verifier";
+
+const ROOT = { user: "root", uid: 0, gid: 0, home: "/root", switchUser: false };
+
+async function sql(outputs: StackOutputs, endpoint: Endpoint, text: string): Promise<unknown[]> {
+  const client = stackClient(outputs, endpoint, { queryTimeoutMs: 5_000 });
+  try {
+    await client.connect();
+    return (await client.query({ text, rowMode: "array" })).rows;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** psql given the published URL, as an application would use it; its exit and what it printed. */
+function psqlUrl(state: LocalState, url: string): { code: number | null; output: string } {
+  const result = spawnSync(join(state.binaries.pgBin, "psql"), [url, "-XAtc", "SELECT count(*) FROM tls_drill"], {
+    encoding: "utf8",
+    timeout: 20_000,
+    env: { PATH: process.env.PATH, PGCONNECT_TIMEOUT: "5" },
+  });
+  return { code: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/** The hosts a certificate names (its subject alternative names). */
+function namedHosts(pem: string): string[] {
+  return (new X509Certificate(pem).subjectAltName ?? "").split(", ").map((entry) => entry.replace(/^[^:]*:/, ""));
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return check();
+}
+
+describe.skipIf(userInfo().uid !== 0).sequential("dev, rehearsed, served a certificate from another CA", () => {
+  let parent: string;
+  let runner: LocalRunner;
+  let outputs: StackOutputs;
+  let state: LocalState;
+  let own: { cert: string; key: string };
+  const files = () => state.tls!.regions[state.topology.region]!;
+  const standby = () => state.topology.standbys[0]!.name;
+  const logOf = (name: string) => readFileSync(runner.layout.log(name), "utf8");
+
+  async function reloadServers(): Promise<void> {
+    for (const node of [state.writer, ...state.topology.standbys.map((s) => s.name)])
+      await runner.superuserQuery(node, "SELECT pg_reload_conf()");
+  }
+
+  function reloadPools(): void {
+    for (const pid of Object.values(state.pids.pools)) process.kill(pid, "SIGHUP");
+  }
+
+  function install(cert: string, key: string): void {
+    writeOwnedFile(files().certFile, cert, state.runAs, 0o644);
+    writeOwnedFile(files().keyFile, key, state.runAs, 0o600);
+  }
+
+  async function streaming(): Promise<boolean> {
+    const count = await runner.superuserQuery(
+      state.writer,
+      "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'",
+    );
+    return count === String(state.topology.standbys.length);
+  }
+
+  beforeAll(async () => {
+    parent = mkdtempSync(join(tmpdir(), "pgrr-foreign-ca-"));
+    chmodSync(parent, 0o755);
+    runner = new LocalRunner("dev", join(parent, "s"));
+    ({ outputs } = await runner.up(topologyFromPulumiConfig(readStackConfig("stacks", "dev")).topology));
+    state = runner.state()!;
+    own = { cert: readFileSync(files().certFile, "utf8"), key: readFileSync(files().keyFile, "utf8") };
+    await sql(outputs, outputs.pools.write, "CREATE TABLE tls_drill AS SELECT generate_series(1, 100) AS n");
+  });
+
+  afterAll(async () => {
+    await runner?.down();
+    rmSync(parent, { recursive: true, force: true });
+  });
+
+  it("publishes verify-full on every path: URLs, the standby's connection, the pools' server connections", async () => {
+    expect(outputs.connectionUrls.primary).toContain(
+      `sslmode=verify-full&sslrootcert=${encodeURIComponent(state.tls!.caFile)}`,
+    );
+    const conninfo = await runner.superuserQuery(standby(), "SHOW primary_conninfo");
+    expect(conninfo).toContain("sslmode=verify-full");
+    expect(conninfo).toContain(`sslrootcert=${state.tls!.caFile}`);
+    for (const key of Object.keys(state.pids.pools))
+      expect(readFileSync(runner.layout.poolIni(key), "utf8")).toContain(
+        `server_tls_sslmode = verify-full\nserver_tls_ca_file = ${state.tls!.caFile}`,
+      );
+    expect(psqlUrl(state, outputs.connectionUrls.primary)).toEqual({ code: 0, output: "100\n" });
+  });
+
+  it("refuses the same names from another CA: the standby, the pools, the verifier, the URLs", async () => {
+    const scratch = mkdtempSync(join(tmpdir(), "pgrr-impostor-"));
+    try {
+      const impostor = await makeCertificates({ tlsDir: scratch } as Layout, ROOT, "impostor", {
+        [state.topology.region]: namedHosts(own.cert),
+      });
+      const made = impostor.regions[state.topology.region]!;
+      install(readFileSync(made.certFile, "utf8"), readFileSync(made.keyFile, "utf8"));
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    await reloadServers();
+
+    // The standby's next connection to the writer: refused, and it says why.
+    await runner.superuserQuery(state.writer, "SELECT pg_terminate_backend(pid) FROM pg_stat_replication");
+    expect(await until(async () => /certificate verify failed/.test(logOf(standby())), 15_000)).toBe(true);
+    expect(await streaming()).toBe(false);
+
+    // The write pool's next server connection (its clients still see the pool's own certificate): refused.
+    await runner.superuserQuery(
+      state.writer,
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '${state.topology.user}' AND pid <> pg_backend_pid()`,
+    );
+    await expect(sql(outputs, outputs.pools.write, "SELECT count(*) FROM tls_drill")).rejects.toThrow();
+    expect(logOf("pool-write")).toMatch(/certificate verify failed/);
+
+    // The verifier (and any client of the contract) connecting to the servers directly.
+    await expect(sql(outputs, outputs.writer, "SELECT 1")).rejects.toThrow(/unable to verify the first certificate/);
+    const report = await verifyStack(outputs, { timeoutMs: 5_000 });
+    expect(report.ok).toBe(false);
+
+    // The pools reloaded: now they present the impostor too, and the published URL refuses them.
+    reloadPools();
+    const refused = psqlUrl(state, outputs.connectionUrls.primary);
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toMatch(/certificate verify failed/);
+  });
+
+  it("takes its own certificate back: streaming resumes, verification passes, every row is there", async () => {
+    install(own.cert, own.key);
+    await reloadServers();
+    reloadPools();
+    expect(await until(streaming, 30_000)).toBe(true);
+    const report = await verifyStack(outputs, { timeoutMs: 60_000 });
+    expect(report.problems).toEqual([]);
+    expect(psqlUrl(state, outputs.connectionUrls.replica)).toEqual({ code: 0, output: "100\n" });
+  });
+});
