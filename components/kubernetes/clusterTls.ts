@@ -51,6 +51,7 @@ export class ClusterTls extends pulumi.ComponentResource {
   /** The server CA: what clients and replicas verify servers against. Its key stays in the stack's state. */
   declare readonly caPem: pulumi.Output<string>;
   private readonly certificates = new Map<string, ServerCertificate>();
+  private readonly poolCertificates = new Map<string, ServerCertificate>();
   /** Every certificate issued here, the CA first: the expiry alerts watch each. */
   readonly issued: IssuedCertificate[] = [];
   private readonly ca: Authority;
@@ -81,7 +82,6 @@ export class ClusterTls extends pulumi.ComponentResource {
     this.issued.push({ name: "ca", notAfter: ca.validityEndTime });
 
     for (const region of topology.regions) {
-      const key = new tls.PrivateKey(`${name}-${region.name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
       const rw = serviceHost(names.roleService(topology, "primary"), topology.kubernetes);
       const hosts = [
         rw,
@@ -93,41 +93,57 @@ export class ClusterTls extends pulumi.ComponentResource {
           ? topology.regions.flatMap((r) => (!r.primary && r.access.primaryHost ? [r.access.primaryHost] : []))
           : []),
       ];
-      // An address goes in as an IP SAN: clients checking the name of a host given as an address look only there
-      // (RFC 6125 §3.1.3.2 via Node's checkServerIdentity; libpq since PostgreSQL 14).
-      const ipAddresses = hosts.filter((host) => isIP(host) !== 0);
-      const dnsNames = hosts.filter((host) => isIP(host) === 0);
-      const request = new tls.CertRequest(
-        `${name}-${region.name}-csr`,
-        {
-          privateKeyPem: key.privateKeyPem,
-          subject: { commonName: rw },
-          dnsNames,
-          ...(ipAddresses.length > 0 ? { ipAddresses } : {}),
-        },
-        child,
-      );
-      const cert = new tls.LocallySignedCert(
-        `${name}-${region.name}-cert`,
-        {
-          certRequestPem: request.certRequestPem,
-          caPrivateKeyPem: caKey.privateKeyPem,
-          caCertPem: ca.certPem,
-          validityPeriodHours: TWO_YEARS_H,
-          earlyRenewalHours: RENEW_BEFORE_H,
-          allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
-        },
-        child,
-      );
-      this.certificates.set(region.name, {
-        certPem: cert.certPem,
-        keyPem: pulumi.secret(key.privateKeyPem),
-        caPem: ca.certPem,
-        notAfter: cert.validityEndTime,
-      });
-      this.issued.push({ name: `server-${region.name}`, notAfter: cert.validityEndTime });
+      this.certificates.set(region.name, this.issue(`${name}-${region.name}`, `server-${region.name}`, rw, hosts));
+      // The statefulset engine's pools present a certificate of their own, naming their Services only: a pool pod
+      // holds no key a database server uses, and its key cannot pass for the rw Service or a database pod.
+      if (topology.kubernetes.engine.name === "statefulset") {
+        const poolHosts = region.pools.map((pool) => serviceHost(pool.service, topology.kubernetes));
+        this.poolCertificates.set(
+          region.name,
+          this.issue(`${name}-${region.name}-pools`, `pools-${region.name}`, poolHosts[0]!, poolHosts),
+        );
+      }
     }
     this.registerOutputs({ caPem: this.caPem });
+  }
+
+  /** A key and a server certificate from the server CA for these hosts (addresses as IP SANs, names as DNS SANs). */
+  private issue(resource: string, issuedAs: string, commonName: string, hosts: readonly string[]): ServerCertificate {
+    const child = { parent: this };
+    const key = new tls.PrivateKey(`${resource}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+    // Clients checking a host given as an address look only at IP SANs (RFC 6125 §3.1.3.2 via Node's
+    // checkServerIdentity; libpq since PostgreSQL 14).
+    const ipAddresses = hosts.filter((host) => isIP(host) !== 0);
+    const dnsNames = hosts.filter((host) => isIP(host) === 0);
+    const request = new tls.CertRequest(
+      `${resource}-csr`,
+      {
+        privateKeyPem: key.privateKeyPem,
+        subject: { commonName },
+        dnsNames,
+        ...(ipAddresses.length > 0 ? { ipAddresses } : {}),
+      },
+      child,
+    );
+    const cert = new tls.LocallySignedCert(
+      `${resource}-cert`,
+      {
+        certRequestPem: request.certRequestPem,
+        caPrivateKeyPem: this.ca.keyPem,
+        caCertPem: this.ca.certPem,
+        validityPeriodHours: TWO_YEARS_H,
+        earlyRenewalHours: RENEW_BEFORE_H,
+        allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
+      },
+      child,
+    );
+    this.issued.push({ name: issuedAs, notAfter: cert.validityEndTime });
+    return {
+      certPem: cert.certPem,
+      keyPem: pulumi.secret(key.privateKeyPem),
+      caPem: this.ca.certPem,
+      notAfter: cert.validityEndTime,
+    };
   }
 
   /**
@@ -183,6 +199,13 @@ export class ClusterTls extends pulumi.ComponentResource {
       caPem: authority.certPem,
       notAfter: cert.validityEndTime,
     };
+  }
+
+  /** The statefulset engine's pools of a region: their own certificate and key. */
+  forRegionPools(region: string): ServerCertificate {
+    const certificate = this.poolCertificates.get(region);
+    if (!certificate) throw new Error(`ClusterTls: no pool certificate for region ${region}`);
+    return certificate;
   }
 
   forRegion(region: string): ServerCertificate {

@@ -132,6 +132,8 @@ export const names = {
   fence: (t: Topology) => `${t.name}-fence`,
   credentials: (t: Topology) => `${t.name}-credentials`,
   tls: (t: Topology) => `${t.name}-tls`,
+  /** The pools' own certificate and key (statefulset engine), beside the CA they verify the servers against. */
+  poolTls: (t: Topology) => `${t.name}-pool-tls`,
   poolConfig: (pool: Pool) => `${pool.service}-config`,
   poolAuth: (t: Topology) => `${t.name}-pgbouncer-auth`,
   primaryEndpoint: (t: Topology) => `${t.name}-primary-endpoint`,

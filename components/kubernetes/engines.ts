@@ -58,6 +58,7 @@ export function engineFor(topology: SelfHostedTopology, name: string, tls: Clust
             {
               ...regionArgs(args),
               certificate: tls.forRegion(args.region.name),
+              poolCertificate: tls.forRegionPools(args.region.name),
               passwordsApplied: passwordsOf(args.remote?.primary),
               ...(args.region.primary ? { certificates: tls.issued } : {}),
             },

@@ -24,7 +24,11 @@ describe("kubernetes.appSecret on the statefulset engine", () => {
     expect(secrets.map((s) => s.inputs.metadata.name).sort()).toEqual(["pg-app", "pg-app-ro"]);
     for (const secret of secrets) {
       const data = secret.inputs.stringData;
-      expect(Object.keys(data).sort()).toEqual(["dbname", "host", "password", "port", "uri", "username"]);
+      expect(Object.keys(data).sort()).toEqual(["ca.crt", "dbname", "host", "password", "port", "uri", "username"]);
+      // The stack's CA, public: what an application mounting the Secret verifies the pool's certificate against.
+      expect(data["ca.crt"]).toBe(
+        ofType(run, TYPES.secret).find((s) => s.inputs.metadata.name === "pg-tls")!.inputs.stringData["ca.crt"],
+      );
       const pool = secret.inputs.metadata.name === "pg-app" ? "pool-write" : "pool-read";
       expect(data.host.startsWith(`pg-${pool}.`), data.host).toBe(true);
       const uri = String(data.uri);
@@ -37,7 +41,7 @@ describe("kubernetes.appSecret on the statefulset engine", () => {
     const base = selfHostedBase();
     const config = patched(base, { kubernetes: { ...(base.kubernetes as object), appSecret: { namespace: "shop" } } });
     const topology = topologyFromConfig(config).topology as SelfHostedTopology;
-    const args = appSecret(topology, topology.pools.write, "pg-app", "s3cret");
+    const args = appSecret(topology, topology.pools.write, "pg-app", "s3cret", "-----BEGIN CERTIFICATE-----");
     const data = args.stringData as Record<string, pulumi.Output<string>>;
     expect(await pulumi.isSecret(data.password!)).toBe(true);
     expect(await pulumi.isSecret(data.uri!)).toBe(true);

@@ -10,7 +10,7 @@ import { PATHS } from "../../components/kubernetes/conventions";
 import { contentHash } from "../../components/kubernetes/statefulset/hash";
 import { CERTIFICATE_SERIES, CERTIFICATE_WARNING_DAYS } from "../../components/monitoring/certificateRules";
 import { TYPES, envOf, k8sObject, ofType } from "../support/graph";
-import { MOCK_ISSUED_AT, type ProgramRun, runProgram } from "../support/pulumiMocks";
+import { MOCK_ISSUED_AT, type ProgramRun, type Registered, runProgram } from "../support/pulumiMocks";
 
 const render = (stack: string): Promise<ProgramRun> => runProgram(stack, (config) => config);
 const HOUR_MS = 3_600_000;
@@ -38,7 +38,9 @@ describe("certificates (statefulset engine)", () => {
     const byName = Object.fromEntries(
       recorded.map((r: { labels: { certificate: string }; expr: string }) => [r.labels.certificate, r.expr]),
     );
-    expect(Object.keys(byName).sort()).toEqual(["ca", "server-eu-west-1", "server-us-east-1"].sort());
+    expect(Object.keys(byName).sort()).toEqual(
+      ["ca", "server-eu-west-1", "server-us-east-1", "pools-eu-west-1", "pools-us-east-1"].sort(),
+    );
     const serverHours = ofType(run, "tls:index/locallySignedCert:LocallySignedCert")[0]!.inputs.validityPeriodHours;
     expect(byName["server-eu-west-1"]).toBe(`vector(${(MOCK_ISSUED_AT + serverHours * HOUR_MS) / 1000})`);
     expect(group.rules.map((r: { alert?: string }) => r.alert).filter(Boolean)).toEqual([
@@ -106,4 +108,51 @@ describe("certificates (statefulset engine)", () => {
       expect(envOf(container).PGSSLROOTCERT, job.name).toBe(PATHS.tlsCa);
     }
   });
+
+  it("give the pools a certificate and key of their own, naming their Services only; no pool mounts a server's key", async () => {
+    const run = await render("prod");
+    const request = (suffix: string) =>
+      ofType(run, "tls:index/certRequest:CertRequest").find((r) => r.name.endsWith(suffix))!;
+    expect(request("-us-east-1-pools-csr").inputs.dnsNames).toEqual([
+      "pg-pool-write.pg-prod.svc.cluster.local",
+      "pg-pool-read.pg-prod.svc.cluster.local",
+      "pg-pool-olap.pg-prod.svc.cluster.local",
+    ]);
+    expect(request("-eu-west-1-pools-csr").inputs.dnsNames).toEqual(["pg-pool-read.pg-prod.svc.cluster.local"]);
+    const secretsMounted = (workload: Registered) =>
+      JSON.stringify(workload.inputs.spec.template.spec.volumes).match(/"(?:secretName|name)":"pg-(?:pool-)?tls"/g);
+    const pools = ofType(run, TYPES.deployment).filter((d) => d.inputs.metadata.name.startsWith("pg-pool-"));
+    expect(pools.length).toBe(4);
+    for (const pool of pools) expect(secretsMounted(pool), pool.name).toEqual(['"name":"pg-pool-tls"']);
+    for (const set of ofType(run, TYPES.statefulSet))
+      expect(secretsMounted(set), set.name).toEqual(['"secretName":"pg-tls"']);
+  });
+
+  it.each(["dev", "staging", "prod"])(
+    "mount the CA file in every %s container told to verify against it",
+    async (stack) => {
+      const run = await render(stack);
+      const workloads = [
+        ...ofType(run, TYPES.statefulSet),
+        ...ofType(run, TYPES.deployment),
+        ...ofType(run, TYPES.job),
+      ];
+      let checked = 0;
+      for (const workload of workloads) {
+        const spec = workload.inputs.spec.template.spec;
+        for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
+          const env = envOf({ env: container.env ?? [] });
+          for (const file of [env.PRIMARY_SSLROOTCERT, env.PGSSLROOTCERT].filter((f): f is string => Boolean(f))) {
+            const mounts = (container.volumeMounts ?? []) as Array<{ mountPath: string }>;
+            expect(
+              mounts.some((m) => file.startsWith(`${m.mountPath}/`)),
+              `${workload.name}/${container.name}: ${file}`,
+            ).toBe(true);
+            checked++;
+          }
+        }
+      }
+      expect(checked).toBeGreaterThan(2);
+    },
+  );
 });

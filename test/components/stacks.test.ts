@@ -341,11 +341,13 @@ describe("prod stack", () => {
     expect(script).not.toContain("check_reader pg-replica-0 ");
   });
 
-  it("issues a server certificate per region from one CA and mounts it into every database pod", () => {
+  it("issues a server and a pool certificate per region from one CA and mounts the server's into every database pod", () => {
     expect(run.resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert")).toHaveLength(1);
-    expect(run.resources.filter((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert")).toHaveLength(2);
-    const tlsSecrets = ofType(run, TYPES.secret).filter((s) => s.inputs.metadata.name === "pg-tls");
-    expect(tlsSecrets).toHaveLength(2);
+    expect(run.resources.filter((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert")).toHaveLength(4);
+    const tlsSecrets = ofType(run, TYPES.secret).filter((s) =>
+      ["pg-tls", "pg-pool-tls"].includes(s.inputs.metadata.name),
+    );
+    expect(tlsSecrets).toHaveLength(4);
     for (const secret of tlsSecrets) {
       expect(isSecretValue(secret.rawInputs.stringData)).toBe(true);
       expect(secret.inputs.stringData["tls.key"]).toContain("BEGIN PRIVATE KEY");

@@ -24,6 +24,8 @@ export interface BootedStack {
   /** The stack's name (resource prefix) and namespace. */
   name: string;
   caPem: string;
+  /** The hosts each certificate names, as the program requested them: `<region>` (servers), `<region>-pools`. */
+  certificateHosts: Record<string, string[]>;
   /** The config the stack was rendered with (the harness's CIDRs in place). */
   config: Record<string, string>;
   /** Renders the stack again with more config changed, as the next `pulumi up` would, and returns its objects. */
@@ -101,12 +103,10 @@ export async function bootStack(
   }
 }
 
-/** The names and addresses the program's certificate request for a region asks for (clusterTls.ts). */
-function requestedHosts(run: ProgramRun, name: string, region: string): string[] {
-  const request = run.resources.find(
-    (r) => r.type === "tls:index/certRequest:CertRequest" && r.name.endsWith(`-${region}-csr`),
-  );
-  if (!request) throw new Error(`the ${name} stack requests no certificate for ${region}`);
+/** The names and addresses one of the program's certificate requests asks for (clusterTls.ts), by its name's end. */
+function requestedHosts(run: ProgramRun, suffix: string): string[] {
+  const request = run.resources.find((r) => r.type === "tls:index/certRequest:CertRequest" && r.name.endsWith(suffix));
+  if (!request) throw new Error(`the program requests no certificate named *${suffix}`);
   const { dnsNames = [], ipAddresses = [] } = request.inputs as { dnsNames?: string[]; ipAddresses?: string[] };
   return [...dnsNames, ...ipAddresses];
 }
@@ -128,22 +128,30 @@ async function boot(
   const regions = regionsOf(config);
   const clusters = clustersOf(run, regions);
   const name = config["pg-read-replicas:name"] ?? "pg";
+  const certificateHosts = Object.fromEntries(
+    regions.flatMap((r) => [
+      [r, requestedHosts(run, `-${r}-csr`)],
+      [`${r}-pools`, requestedHosts(run, `-${r}-pools-csr`)],
+    ]),
+  );
   const tls = await makeCertificates(
     { tlsDir: join(root, "tls") } as Layout,
     { user: "root", uid: 0, gid: 0, home: "/root", switchUser: false },
     stack,
-    Object.fromEntries(regions.map((r) => [r, requestedHosts(run, name, r)])),
+    certificateHosts,
   );
   const caPem = readFileSync(tls.caFile, "utf8");
   clusters.forEach((cluster) => {
     const secret = cluster.secrets.get(`${name}-tls`);
     if (!secret) throw new Error(`no ${name}-tls Secret in ${cluster.region}`);
-    const files = tls.regions[cluster.region]!;
-    cluster.secrets.set(`${name}-tls`, {
+    const issued = (files: { certFile: string; keyFile: string }) => ({
       "tls.crt": readFileSync(files.certFile, "utf8"),
       "tls.key": readFileSync(files.keyFile, "utf8"),
       "ca.crt": caPem,
     });
+    cluster.secrets.set(`${name}-tls`, issued(tls.regions[cluster.region]!));
+    if (!cluster.secrets.has(`${name}-pool-tls`)) throw new Error(`no ${name}-pool-tls Secret in ${cluster.region}`);
+    cluster.secrets.set(`${name}-pool-tls`, issued(tls.regions[`${cluster.region}-pools`]!));
   });
   const images = imageRuntimes(root, postgresMajor);
   ensureMountPoints([
@@ -165,6 +173,7 @@ async function boot(
     regions,
     name,
     caPem,
+    certificateHosts,
     config,
     async rerender(edit) {
       const next = await runProgram(stack, () => {

@@ -249,16 +249,23 @@ describe("a running staging stack changed by up (statefulset engine)", () => {
     const started = await harness.pod(WRITER).psql("SELECT pg_postmaster_start_time()");
     const dir = mkdtempSync(join(tmpdir(), "pgrh-renewed-"));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const region = harness.objects(0).region;
+    // Both certificates for the names the program asks for (a new CA too: the harness keeps no CA key).
     const renewed = await makeCertificates(
       { tlsDir: dir } as Layout,
       { user: "root", uid: 0, gid: 0, home: "/root", switchUser: false },
       "staging",
-      { [harness.objects(0).region]: [] },
+      { [region]: stack.certificateHosts[region]!, [`${region}-pools`]: stack.certificateHosts[`${region}-pools`]! },
     );
-    const files = renewed.regions[harness.objects(0).region]!;
-    const certificate = readFileSync(files.certFile, "utf8");
+    const secretOf = (files: { certFile: string; keyFile: string }) => ({
+      "tls.crt": readFileSync(files.certFile, "utf8"),
+      "tls.key": readFileSync(files.keyFile, "utf8"),
+      "ca.crt": readFileSync(renewed.caFile, "utf8"),
+    });
+    const serverSecret = secretOf(renewed.regions[region]!);
+    const poolSecret = secretOf(renewed.regions[`${region}-pools`]!);
     const servers = [WRITER, "pg-replica-0", "pg-olap-0"];
-    // The pools serve the region's certificate to their clients (client_tls_*): their config-reloader's RELOAD takes
+    // The pools serve their own certificate to their clients (client_tls_*): their config-reloader's RELOAD takes
     // the renewed one, no pod rolls for it.
     const pools = ["pg-pool-write-h0", "pg-pool-read-h0", "pg-pool-olap-h0"].filter((p) => harness.pods.has(p));
     expect(pools.length).toBeGreaterThan(0);
@@ -266,22 +273,26 @@ describe("a running staging stack changed by up (statefulset engine)", () => {
       ...servers.map((server) => servedFingerprint(harness.pod(server).address)),
       ...pools.map((pool) => servedFingerprint(harness.pod(pool).address, 6432)),
     ];
+    const expected = [
+      ...servers.map(() => fingerprintOf(serverSecret["tls.crt"])),
+      ...pools.map(() => fingerprintOf(poolSecret["tls.crt"])),
+    ];
     const before = fingerprints();
-    expect(new Set(before).size).toBe(1);
-    expect(before[0]).not.toBe(fingerprintOf(certificate));
+    // A certificate per role: the servers share one, the pools another.
+    expect(new Set(before.slice(0, servers.length)).size).toBe(1);
+    expect(new Set(before.slice(servers.length)).size).toBe(1);
+    expect(before[0]).not.toBe(before[servers.length]);
+    expect(before).not.toContain(expected[0]);
 
-    // As `up` applies a renewal: the Secret changes and the kubelet rewrites the mounted files in place.
-    harness.updateSecret(0, "pg-tls", {
-      "tls.crt": certificate,
-      "tls.key": readFileSync(files.keyFile, "utf8"),
-      "ca.crt": readFileSync(renewed.caFile, "utf8"),
-    });
+    // As `up` applies a renewal: the Secrets change and the kubelet rewrites the mounted files in place.
+    harness.updateSecret(0, "pg-tls", serverSecret);
+    harness.updateSecret(0, "pg-pool-tls", poolSecret);
     let now = fingerprints();
-    for (let i = 0; i < 30 && now.some((f) => f !== fingerprintOf(certificate)); i++) {
+    for (let i = 0; i < 30 && now.some((f, n) => f !== expected[n]); i++) {
       await sleep(1000);
       now = fingerprints();
     }
-    expect(now).toEqual([...servers, ...pools].map(() => fingerprintOf(certificate)));
+    expect(now).toEqual(expected);
     expect(await harness.pod(WRITER).psql("SELECT pg_postmaster_start_time()")).toBe(started);
     expect(harness.pod(WRITER).tail(400)).toMatch(/config-reloader: files changed; PostgreSQL reloaded/);
     for (const pool of pools)

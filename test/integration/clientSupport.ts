@@ -3,6 +3,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
+import { type PeerCertificate, checkServerIdentity } from "node:tls";
 import {
   type ClientOptions,
   type ClientTargets,
@@ -21,9 +22,9 @@ export function clientWith(
   replace: { read?: Endpoint; olap?: Endpoint; write?: Endpoint } = {},
 ): ReplicaClient {
   const base = targetsFromOutputs(outputs);
-  const at = (endpoint: Endpoint) => ({
+  const at = (endpoint: Endpoint & { verifyAs?: string }) => ({
     label: `${endpoint.host}:${endpoint.port}/${outputs.database}`,
-    config: { ...base.write.config, host: endpoint.host, port: endpoint.port },
+    config: { ...base.write.config, host: endpoint.host, port: endpoint.port, ...relayedTls(base.write, endpoint) },
   });
   const targets: ClientTargets = {
     write: replace.write ? at(replace.write) : base.write,
@@ -34,6 +35,19 @@ export function clientWith(
   const client = new ReplicaClient(targets, { applicationName: "pg-read-replicas-test", ...options });
   opened.push(client);
   return client;
+}
+
+/**
+ * A relay's endpoint (cutProxy.ts) passes the server's certificate through: verify-full checks it against the name the
+ * relay stands for, not the relay's own address.
+ */
+function relayedTls(base: ClientTargets["write"], endpoint: { verifyAs?: string }) {
+  const { ssl } = base.config;
+  if (!endpoint.verifyAs || !ssl || typeof ssl !== "object") return {};
+  const name = endpoint.verifyAs;
+  return {
+    ssl: { ...ssl, checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(name, cert) },
+  };
 }
 
 export async function closeClients(): Promise<void> {

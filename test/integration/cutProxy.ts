@@ -15,14 +15,15 @@ export class CutProxy {
 
   private constructor(
     private readonly server: Server,
-    readonly endpoint: Endpoint,
+    /** Where clients connect; their TLS checks the certificate against the upstream's name (verifyAs). */
+    readonly endpoint: Endpoint & { verifyAs: string },
   ) {}
 
   static async to(upstream: Endpoint): Promise<CutProxy> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as { port: number };
-    const proxy = new CutProxy(server, { ...upstream, host: "127.0.0.1", port });
+    const proxy = new CutProxy(server, { ...upstream, host: "127.0.0.1", port, verifyAs: upstream.host });
     server.on("connection", (client) => proxy.relay(client, upstream));
     return proxy;
   }

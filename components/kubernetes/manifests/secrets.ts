@@ -90,9 +90,14 @@ export function credentialsSecret(
   };
 }
 
-export function tlsSecret(topology: SelfHostedTopology, certificate: ServerCertificate): k8s.core.v1.SecretArgs {
+/** A certificate, its key and the CA, under `name` (names.tls: the database servers'; names.poolTls: the pools'). */
+export function tlsSecret(
+  topology: SelfHostedTopology,
+  name: string,
+  certificate: ServerCertificate,
+): k8s.core.v1.SecretArgs {
   return {
-    metadata: metadata(topology, names.tls(topology), "postgresql"),
+    metadata: metadata(topology, name, "postgresql"),
     type: "kubernetes.io/tls",
     stringData: { "tls.crt": certificate.certPem, "tls.key": certificate.keyPem, "ca.crt": certificate.caPem },
   };
@@ -121,13 +126,15 @@ export function poolAuthSecret(
 
 /**
  * The application user's connection through one pool, in the applications' namespace (kubernetes.appSecret), with
- * the keys of CloudNativePG's app Secret. The password and the URI carrying it are secret outputs.
+ * the keys of CloudNativePG's app Secret. The password and the URI carrying it are secret outputs. `ca.crt` (public)
+ * lets an application that mounts the Secret verify the pool in full: `sslmode=verify-full sslrootcert=<mount>/ca.crt`.
  */
 export function appSecret(
   topology: SelfHostedTopology,
   pool: Pool,
   name: string,
   password: pulumi.Input<string>,
+  caPem: pulumi.Input<string>,
 ): k8s.core.v1.SecretArgs {
   const target = topology.kubernetes.appSecret;
   if (!target) throw new Error("appSecret: the topology has no kubernetes.appSecret");
@@ -150,6 +157,7 @@ export function appSecret(
       port,
       dbname: topology.database,
       uri,
+      "ca.crt": caPem,
     },
   };
 }

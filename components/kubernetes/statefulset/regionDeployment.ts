@@ -40,6 +40,8 @@ export interface RegionDeploymentArgs {
   region: Region;
   credentials: RegionCredentials;
   certificate: ServerCertificate;
+  /** The pools' own certificate (ClusterTls.forRegionPools). */
+  poolCertificate: ServerCertificate;
   /** Other regions only: where their replicas reach the primary. */
   primaryEndpoint?: pulumi.Input<Endpoint>;
   /** Other regions only: verify after the primary region has (its final heartbeat is awaited here). */
@@ -116,13 +118,14 @@ export class RegionDeployment extends pulumi.ComponentResource {
 
 function createSecrets(
   name: string,
-  { topology, region, credentials, certificate }: RegionDeploymentArgs,
+  { topology, region, credentials, certificate, poolCertificate }: RegionDeploymentArgs,
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Secret[] {
   return [
     new k8s.core.v1.Secret(`${name}-credentials`, credentialsSecret(topology, credentials, region.primary, true), opts),
-    new k8s.core.v1.Secret(`${name}-tls`, tlsSecret(topology, certificate), opts),
-    ...(region.primary ? createAppSecrets(name, topology, region, credentials.app, opts) : []),
+    new k8s.core.v1.Secret(`${name}-tls`, tlsSecret(topology, names.tls(topology), certificate), opts),
+    new k8s.core.v1.Secret(`${name}-pool-tls`, tlsSecret(topology, names.poolTls(topology), poolCertificate), opts),
+    ...(region.primary ? createAppSecrets(name, topology, region, credentials.app, certificate.caPem, opts) : []),
   ];
 }
 
@@ -132,14 +135,19 @@ function createAppSecrets(
   topology: RegionDeploymentArgs["topology"],
   region: RegionDeploymentArgs["region"],
   password: pulumi.Input<string>,
+  caPem: pulumi.Input<string>,
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Secret[] {
   const target = topology.kubernetes.appSecret;
   const read = region.pools.find((p) => p.name === "read");
   if (!target || !read) return [];
   return [
-    new k8s.core.v1.Secret(`${name}-app`, appSecret(topology, topology.pools.write, target.name, password), opts),
-    new k8s.core.v1.Secret(`${name}-app-ro`, appSecret(topology, read, `${target.name}-ro`, password), opts),
+    new k8s.core.v1.Secret(
+      `${name}-app`,
+      appSecret(topology, topology.pools.write, target.name, password, caPem),
+      opts,
+    ),
+    new k8s.core.v1.Secret(`${name}-app-ro`, appSecret(topology, read, `${target.name}-ro`, password, caPem), opts),
   ];
 }
 

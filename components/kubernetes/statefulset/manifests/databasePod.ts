@@ -139,7 +139,8 @@ function startGuardContainer(topology: Topology, group: NodeGroup): Container {
     ],
     resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
     securityContext: containerSecurity(),
-    volumeMounts: [dataMount, scriptsMount],
+    // The CA: asking the writer whether an old writer may rejoin verifies it (PRIMARY_SSLROOTCERT).
+    volumeMounts: [dataMount, scriptsMount, tlsMount],
   };
 }
 

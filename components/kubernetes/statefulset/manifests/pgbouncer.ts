@@ -144,11 +144,12 @@ export function pgbouncerDeploymentManifest(
                   {
                     secret: { name: names.poolAuth(topology), items: [{ key: "userlist.txt", path: "userlist.txt" }] },
                   },
-                  // The region's server certificate: clients reach the pool over TLS (client_tls_*), required with
-                  // requireTls; and the CA the pool verifies the servers against (server_tls_ca_file).
+                  // The pools' own certificate (clients reach the pool over TLS, client_tls_*, required with
+                  // requireTls) and the CA the pool verifies the servers against (server_tls_ca_file); never the
+                  // database servers' key.
                   {
                     secret: {
-                      name: names.tls(topology),
+                      name: names.poolTls(topology),
                       items: [
                         { key: "tls.crt", path: "tls/tls.crt" },
                         { key: "tls.key", path: "tls/tls.key" },
