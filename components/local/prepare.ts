@@ -89,7 +89,25 @@ async function endpointsFor(
   return { nodes, pools: poolEndpoints };
 }
 
-/** Each region's addresses: servers and pools, for its interface and its certificate. */
+/**
+ * What each region's certificate names: every address its servers and pools can be given, not only today's, so a
+ * replica a later change adds (the next address of the same block, changeState.ts) is named too, as a Kubernetes
+ * pod is by its headless Service's wildcard. Namespaces: the region's /24 from .10 (servers .10 up, pools .200 up);
+ * loopback: the servers' 127.x.y block and the pools' 127.0.0.1.
+ */
+export function certificateAddresses(
+  state: Pick<LocalState, "network" | "endpoints" | "topology">,
+): Record<string, string[]> {
+  const block = (prefix: string, from: number) => Array.from({ length: 255 - from }, (_, k) => `${prefix}.${from + k}`);
+  const { network } = state;
+  if (network.kind === "namespaces")
+    return Object.fromEntries(network.regions.map((net) => [net.region, block(net.octets.join("."), 10)]));
+  const prefixes = new Set(Object.values(state.endpoints.nodes).map((e) => e.host.split(".").slice(0, 3).join(".")));
+  const addresses = [...[...prefixes].flatMap((prefix) => block(prefix, 1)), LOOPBACK];
+  return Object.fromEntries(state.topology.regions.map((region) => [region.name, addresses]));
+}
+
+/** Each region's addresses: servers and pools, for its interface. */
 function regionAddresses(state: LocalState): Record<string, string[]> {
   const byRegion: Record<string, string[]> = {};
   for (const region of state.topology.regions) {
@@ -119,14 +137,8 @@ export async function prepareState(
   const state = usesNamespaces(source)
     ? await withNetworkLock(() => recordAndConnect(stack, source, layout, binaries, runAs))
     : await recordAndConnect(stack, source, layout, binaries, runAs);
-  const addresses = regionAddresses(state);
-  const { network } = state;
   if (state.topology.access.tls) {
-    const withLoopback =
-      network.kind === "loopback"
-        ? Object.fromEntries(Object.entries(addresses).map(([r, list]) => [r, [...list, LOOPBACK]]))
-        : addresses;
-    state.tls = await makeCertificates(layout, runAs, state.topology.name, withLoopback);
+    state.tls = await makeCertificates(layout, runAs, state.topology.name, certificateAddresses(state));
     writeState(layout, state);
   }
   writeRenderedFiles(layout, state);
