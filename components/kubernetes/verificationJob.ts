@@ -13,8 +13,8 @@ export interface VerificationJobArgs {
   waitFor: pulumi.Resource[];
   /** The image's postgres user when it is not the official image's (cloudnative-pg's images: 26). */
   runAsUser?: number;
-  /** The servers and pools present this stack's own certificates: verify.sh checks them in full (verify-full). */
-  verifiedTls?: boolean;
+  /** The Secret whose ca.crt the servers' and pools' certificates chain to: verify.sh checks them in full. */
+  caSecret: string;
 }
 
 export class VerificationJob extends pulumi.ComponentResource {
@@ -34,7 +34,7 @@ export class VerificationJob extends pulumi.ComponentResource {
       name,
       verifyJobManifest(topology, targets.region, jobName, {
         ...(args.runAsUser !== undefined ? { uid: args.runAsUser } : {}),
-        verifiedTls: args.verifiedTls === true,
+        caSecret: args.caSecret,
       }),
       {
         parent: this,

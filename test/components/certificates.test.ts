@@ -5,6 +5,7 @@
  * PgBouncer's RELOAD sets its TLS context up again from the files): no pod template carries the certificate.
  */
 import { describe, expect, it } from "vitest";
+import { CNPG_OPERATOR } from "../../components/facts/cnpg/operator";
 import { RENEW_BEFORE_H } from "../../components/kubernetes/clusterTls";
 import { PATHS } from "../../components/kubernetes/conventions";
 import { contentHash } from "../../components/kubernetes/statefulset/hash";
@@ -128,7 +129,7 @@ describe("certificates (statefulset engine)", () => {
       expect(secretsMounted(set), set.name).toEqual(['"secretName":"pg-tls"']);
   });
 
-  it.each(["dev", "staging", "prod"])(
+  it.each(["dev", "staging", "prod", "prod-cnpg"])(
     "mount the CA file in every %s container told to verify against it",
     async (stack) => {
       const run = await render(stack);
@@ -152,7 +153,22 @@ describe("certificates (statefulset engine)", () => {
           }
         }
       }
-      expect(checked).toBeGreaterThan(2);
+      expect(checked).toBeGreaterThanOrEqual(2);
     },
   );
+
+  it("have the cloudnative-pg verification Jobs verify in full against the server CA, which its poolers chain to", async () => {
+    expect(CNPG_OPERATOR.poolerServesServerCertificate.value).toBe(true);
+    const run = await render("prod-cnpg");
+    const jobs = ofType(run, TYPES.job).filter((j) => j.inputs.metadata.labels["app.kubernetes.io/name"] === "verify");
+    expect(jobs.length).toBeGreaterThan(0);
+    for (const job of jobs) {
+      const { spec } = job.inputs.spec.template;
+      expect(envOf(spec.containers[0]).PGSSLMODE, job.name).toBe("verify-full");
+      expect(spec.volumes).toContainEqual({
+        name: "server-ca",
+        secret: { secretName: "pg-tls-ca", items: [{ key: "ca.crt", path: "ca.crt" }] },
+      });
+    }
+  });
 });

@@ -28,6 +28,23 @@ export const CNPG_OPERATOR = {
       "helm repo add cnpg …; helm upgrade --install cnpg --namespace cnpg-system --create-namespace cnpg/cloudnative-pg",
     ),
   ),
+  /**
+   * A Pooler without spec.pgbouncer.clientTLSSecret presents its Cluster's server certificate to clients
+   * (client_tls_cert_file from the Cluster's serverTLSSecret), so clients verify it against the server CA.
+   */
+  poolerServesServerCertificate: fact(
+    true,
+    cite(
+      "cnpg",
+      "api/v1/pooler_funcs.go:71-77 GetClientTLSSecretNameOrDefault",
+      "spec.pgbouncer.clientTLSSecret, else cluster.GetServerTLSSecretName()",
+    ),
+    cite(
+      "cnpg",
+      "pkg/management/pgbouncer/config/config.go:139,255",
+      "client_tls_cert_file = the ClientTLS Secret's tls.crt",
+    ),
+  ),
   /** Fields this stack renders that older operators lack; the installed CRD must have them. */
   /**
    * The operator's own in-cluster names (its server certificates' SANs, the app Secret's fqdn-uri) end in

@@ -116,6 +116,9 @@ export class CnpgRegion extends pulumi.ComponentResource {
         waitFor: [...this.verifyReady, ...after],
         // The operator's image (the Job runs its psql) has postgres as UID 26, not the official image's 999.
         runAsUser: CNPG_AVAILABILITY.postgresUid.value,
+        // The server CA: the instances and the poolers (by default they present the Cluster's server certificate,
+        // CNPG_OPERATOR.poolerServesServerCertificate) chain to it, and it names every Service verify.sh dials.
+        caSecret: cnpgNames.caSecret(topology),
       },
       { parent: this },
     );

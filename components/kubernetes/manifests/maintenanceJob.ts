@@ -47,9 +47,9 @@ export function secretEnv(topology: SelfHostedTopology, name: string, key: strin
   return { name, valueFrom: { secretKeyRef: { name: names.credentials(topology), key } } };
 }
 
-/** Maintenance Jobs run on the statefulset engine only, whose servers present this stack's certificates. */
+/** Maintenance Jobs run on the statefulset engine only: the CA is in the region's TLS Secret. */
 export function maintenanceJobManifest(topology: SelfHostedTopology, job: MaintenanceJob): k8s.batch.v1.JobArgs {
-  const tls = jobTls(topology, true);
+  const tls = jobTls(topology, names.tls(topology));
   return {
     metadata: {
       name: job.name,

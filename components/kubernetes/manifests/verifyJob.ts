@@ -22,17 +22,17 @@ export function verifyScriptConfigMap(
 export interface VerifyJobOptions {
   /** The image's postgres user when it is not the official image's. */
   uid?: number;
-  /** The servers and pools present this stack's certificates: verify them in full (manifests/jobTls.ts). */
-  verifiedTls?: boolean;
+  /** The Secret holding the CA (`ca.crt`) the servers' and pools' certificates chain to (manifests/jobTls.ts). */
+  caSecret: string;
 }
 
 export function verifyJobManifest(
   topology: SelfHostedTopology,
   region: string,
   scriptConfigMap: string,
-  { uid = POSTGRES_UID, verifiedTls = false }: VerifyJobOptions = {},
+  { uid = POSTGRES_UID, caSecret }: VerifyJobOptions,
 ): k8s.batch.v1.JobArgs {
-  const tls = jobTls(topology, verifiedTls);
+  const tls = jobTls(topology, caSecret);
   const namespace = topology.kubernetes.namespace;
   const timeoutS = Math.ceil(topology.verification.timeoutMs / 1000);
   return {

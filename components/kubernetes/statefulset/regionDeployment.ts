@@ -100,7 +100,7 @@ export class RegionDeployment extends pulumi.ComponentResource {
       {
         topology,
         targets: verifyTargets(topology, region),
-        verifiedTls: true,
+        caSecret: names.tls(topology),
         waitFor: [...ready, ...workloads, ...(args.verifyAfter ?? [])],
       },
       { parent: this },
