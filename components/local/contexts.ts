@@ -1,6 +1,7 @@
 /** What the node and pool helpers need from a local stack's state, and lookups over it. */
 import type { Endpoint } from "../contract/stackOutputs";
 import { serverTls } from "../render/tlsModes";
+import { poolCertificateKey } from "./tls";
 import { allNodes, allPools, standbysOf } from "../topology/queries";
 import type { DatabaseNode, Pool } from "../topology/types";
 import { archiveLocation, archivePathsOf, writeArchiveConfig } from "./archive";
@@ -75,7 +76,10 @@ export function poolContext(layout: Layout, state: LocalState): PoolContext {
     serverTls: tls ? serverTls(state.topology, tls.caFile) : { sslmode: "disable" },
     keyOf: (pool) => poolKey(state, pool),
     netnsOf: (pool) => netnsOf(state, pool.region),
-    ...(tls ? { clientTls: (pool: Pool) => tls.regions[pool.region] } : {}),
+    // The pools' own certificate; a stack made before pools had one serves its region's.
+    ...(tls
+      ? { clientTls: (pool: Pool) => tls.regions[poolCertificateKey(pool.region)] ?? tls.regions[pool.region] }
+      : {}),
   };
 }
 

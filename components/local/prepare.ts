@@ -30,7 +30,7 @@ import { rehearsalTopology } from "./rehearsal";
 import { asStandby } from "./serving";
 import { type LocalState, writeState } from "./state";
 import { prepareDirectories, requireReachable } from "./stateDir";
-import { makeCertificates } from "./tls";
+import { makeCertificates, poolCertificateKey } from "./tls";
 
 /** What `local up` realises: the local backend's own topology, or a selfHosted stack's, rehearsed. */
 export type UpSource =
@@ -90,21 +90,36 @@ async function endpointsFor(
 }
 
 /**
- * What each region's certificate names: every address its servers and pools can be given, not only today's, so a
- * replica a later change adds (the next address of the same block, changeState.ts) is named too, as a Kubernetes
- * pod is by its headless Service's wildcard. Namespaces: the region's /24 from .10 (servers .10 up, pools .200 up);
- * loopback: the servers' 127.x.y block and the pools' 127.0.0.1.
+ * What each certificate names: every address the region's servers (or its pools) can be given, not only today's, so
+ * a replica a later change adds (the next address of the same block, changeState.ts) is named too, as a Kubernetes
+ * pod is by its headless Service's wildcard. A region's servers and its pools have a certificate each (the pools'
+ * under poolCertificateKey), as on Kubernetes: a pool holds no key a server uses. Namespaces: servers .10 to .199 of
+ * the region's /24, pools .200 up; loopback: the servers' 127.x.y block, the pools' 127.0.0.1.
  */
 export function certificateAddresses(
   state: Pick<LocalState, "network" | "endpoints" | "topology">,
 ): Record<string, string[]> {
-  const block = (prefix: string, from: number) => Array.from({ length: 255 - from }, (_, k) => `${prefix}.${from + k}`);
+  const range = (prefix: string, from: number, to: number) =>
+    Array.from({ length: to - from + 1 }, (_, k) => `${prefix}.${from + k}`);
   const { network } = state;
   if (network.kind === "namespaces")
-    return Object.fromEntries(network.regions.map((net) => [net.region, block(net.octets.join("."), 10)]));
+    return Object.fromEntries(
+      network.regions.flatMap((net) => {
+        const prefix = net.octets.join(".");
+        return [
+          [net.region, range(prefix, 10, 199)],
+          [poolCertificateKey(net.region), range(prefix, 200, 254)],
+        ];
+      }),
+    );
   const prefixes = new Set(Object.values(state.endpoints.nodes).map((e) => e.host.split(".").slice(0, 3).join(".")));
-  const addresses = [...[...prefixes].flatMap((prefix) => block(prefix, 1)), LOOPBACK];
-  return Object.fromEntries(state.topology.regions.map((region) => [region.name, addresses]));
+  const servers = [...prefixes].flatMap((prefix) => range(prefix, 1, 254));
+  return Object.fromEntries(
+    state.topology.regions.flatMap((region) => [
+      [region.name, servers],
+      [poolCertificateKey(region.name), [LOOPBACK]],
+    ]),
+  );
 }
 
 /** Each region's addresses: servers and pools, for its interface. */

@@ -21,9 +21,12 @@ const AS_ME: RunAs = {
   switchUser: false,
 };
 
+/** The key of a region's pools' certificate in TlsFiles.regions (the servers' is the region's name). */
+export const poolCertificateKey = (region: string) => `${region}-pools`;
+
 export interface TlsFiles {
   caFile: string;
-  /** Per region: its server certificate and key. */
+  /** Per region: its servers' certificate and key; under poolCertificateKey(region), its pools'. */
   regions: Record<string, { certFile: string; keyFile: string }>;
 }
 

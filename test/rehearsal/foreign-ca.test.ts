@@ -17,7 +17,7 @@ import { writeOwnedFile } from "../../components/local/files";
 import type { Layout } from "../../components/local/layout";
 import { LocalRunner } from "../../components/local/runner";
 import type { LocalState } from "../../components/local/state";
-import { makeCertificates } from "../../components/local/tls";
+import { makeCertificates, poolCertificateKey } from "../../components/local/tls";
 import { topologyFromPulumiConfig } from "../../components/pipeline/loadTopology";
 import { verifyStack } from "../../components/verify/verifier";
 
@@ -62,8 +62,14 @@ describe.skipIf(userInfo().uid !== 0).sequential("dev, rehearsed, served a certi
   let runner: LocalRunner;
   let outputs: StackOutputs;
   let state: LocalState;
-  let own: { cert: string; key: string };
-  const files = () => state.tls!.regions[state.topology.region]!;
+  type Pair = { cert: string; key: string };
+  let own: { servers: Pair; pools: Pair };
+  const files = (role: "servers" | "pools") =>
+    state.tls!.regions[role === "servers" ? state.topology.region : poolCertificateKey(state.topology.region)]!;
+  const read = (role: "servers" | "pools"): Pair => ({
+    cert: readFileSync(files(role).certFile, "utf8"),
+    key: readFileSync(files(role).keyFile, "utf8"),
+  });
   const standby = () => state.topology.standbys[0]!.name;
   const logOf = (name: string) => readFileSync(runner.layout.log(name), "utf8");
 
@@ -76,9 +82,9 @@ describe.skipIf(userInfo().uid !== 0).sequential("dev, rehearsed, served a certi
     for (const pid of Object.values(state.pids.pools)) process.kill(pid, "SIGHUP");
   }
 
-  function install(cert: string, key: string): void {
-    writeOwnedFile(files().certFile, cert, state.runAs, 0o644);
-    writeOwnedFile(files().keyFile, key, state.runAs, 0o600);
+  function install(role: "servers" | "pools", pair: Pair): void {
+    writeOwnedFile(files(role).certFile, pair.cert, state.runAs, 0o644);
+    writeOwnedFile(files(role).keyFile, pair.key, state.runAs, 0o600);
   }
 
   async function streaming(): Promise<boolean> {
@@ -95,7 +101,7 @@ describe.skipIf(userInfo().uid !== 0).sequential("dev, rehearsed, served a certi
     runner = new LocalRunner("dev", join(parent, "s"));
     ({ outputs } = await runner.up(topologyFromPulumiConfig(readStackConfig("stacks", "dev")).topology));
     state = runner.state()!;
-    own = { cert: readFileSync(files().certFile, "utf8"), key: readFileSync(files().keyFile, "utf8") };
+    own = { servers: read("servers"), pools: read("pools") };
     await sql(outputs, outputs.pools.write, "CREATE TABLE tls_drill AS SELECT generate_series(1, 100) AS n");
   });
 
@@ -111,24 +117,35 @@ describe.skipIf(userInfo().uid !== 0).sequential("dev, rehearsed, served a certi
     const conninfo = await runner.superuserQuery(standby(), "SHOW primary_conninfo");
     expect(conninfo).toContain("sslmode=verify-full");
     expect(conninfo).toContain(`sslrootcert=${state.tls!.caFile}`);
-    for (const key of Object.keys(state.pids.pools))
-      expect(readFileSync(runner.layout.poolIni(key), "utf8")).toContain(
-        `server_tls_sslmode = verify-full\nserver_tls_ca_file = ${state.tls!.caFile}`,
-      );
+    for (const key of Object.keys(state.pids.pools)) {
+      const ini = readFileSync(runner.layout.poolIni(key), "utf8");
+      expect(ini).toContain(`server_tls_sslmode = verify-full\nserver_tls_ca_file = ${state.tls!.caFile}`);
+      // The pools present a certificate of their own, which names no server.
+      expect(ini).toContain(`client_tls_cert_file = ${files("pools").certFile}`);
+    }
+    const serverNames = namedHosts(own.servers.cert);
+    expect(namedHosts(own.pools.cert).filter((host) => host !== "localhost" && serverNames.includes(host))).toEqual([]);
     expect(psqlUrl(state, outputs.connectionUrls.primary)).toEqual({ code: 0, output: "100\n" });
   });
 
   it("refuses the same names from another CA: the standby, the pools, the verifier, the URLs", async () => {
+    const region = state.topology.region;
     const scratch = mkdtempSync(join(tmpdir(), "pgrr-impostor-"));
+    let impostor: { servers: Pair; pools: Pair };
     try {
-      const impostor = await makeCertificates({ tlsDir: scratch } as Layout, ROOT, "impostor", {
-        [state.topology.region]: namedHosts(own.cert),
+      const made = await makeCertificates({ tlsDir: scratch } as Layout, ROOT, "impostor", {
+        [region]: namedHosts(own.servers.cert),
+        [poolCertificateKey(region)]: namedHosts(own.pools.cert),
       });
-      const made = impostor.regions[state.topology.region]!;
-      install(readFileSync(made.certFile, "utf8"), readFileSync(made.keyFile, "utf8"));
+      const pair = (key: string): Pair => ({
+        cert: readFileSync(made.regions[key]!.certFile, "utf8"),
+        key: readFileSync(made.regions[key]!.keyFile, "utf8"),
+      });
+      impostor = { servers: pair(region), pools: pair(poolCertificateKey(region)) };
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
+    install("servers", impostor.servers);
     await reloadServers();
 
     // The standby's next connection to the writer: refused, and it says why.
@@ -149,7 +166,8 @@ describe.skipIf(userInfo().uid !== 0).sequential("dev, rehearsed, served a certi
     const report = await verifyStack(outputs, { timeoutMs: 5_000 });
     expect(report.ok).toBe(false);
 
-    // The pools reloaded: now they present the impostor too, and the published URL refuses them.
+    // The pools' certificate replaced and reloaded: the published URL refuses them.
+    install("pools", impostor.pools);
     reloadPools();
     const refused = psqlUrl(state, outputs.connectionUrls.primary);
     expect(refused.code).not.toBe(0);
@@ -157,7 +175,8 @@ describe.skipIf(userInfo().uid !== 0).sequential("dev, rehearsed, served a certi
   });
 
   it("takes its own certificate back: streaming resumes, verification passes, every row is there", async () => {
-    install(own.cert, own.key);
+    install("servers", own.servers);
+    install("pools", own.pools);
     await reloadServers();
     reloadPools();
     expect(await until(streaming, 30_000)).toBe(true);

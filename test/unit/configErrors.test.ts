@@ -413,6 +413,11 @@ const rows: Row[] = [
     expect: ['user = "pg_app"', "starts with pg_, which PostgreSQL reserves"],
   },
   {
+    mistake: "the statistics functions' owner as the application user",
+    config: patched(base, { user: "pgrr_stats_owner" }),
+    expect: ['user = "pgrr_stats_owner"', "owns the statistics functions the application user reads"],
+  },
+  {
     mistake: "a reserved key word as the user",
     config: patched(base, { user: "select" }),
     expect: ['user = "select"', "is a reserved SQL key word"],
