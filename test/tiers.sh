@@ -19,8 +19,6 @@ lane=""
 # Interrupted, or ended early: the second lane stops too (vitest exits on SIGTERM as on an interrupt).
 trap '[ -z "$lane" ] || kill -TERM "$lane" 2>/dev/null; rm -f "$beside" "$first"' EXIT
 trap 'exit 130' INT TERM
-# What failed, named again at the very end: CI keeps only the tail of a long log.
-failures() { sed -e 's/\x1b\[[0-9;]*m//g' "$@" | grep -aE '^ *(FAIL|×|✗) ' | sort -u; }
 
 "$vitest" run --project unit --project components 2>&1 | tee "$first"
 [ "${PIPESTATUS[0]}" -eq 0 ] || failed=1
@@ -43,6 +41,6 @@ cat "$beside"
 if [ "$failed" -ne 0 ]; then
   echo
   echo "== npm test failed; the failing tests of every tier:"
-  failures "$first" "$beside" || echo "(none named: a tier failed before or outside its tests; see its report above)"
+  test/failures.sh "$first" "$beside" || echo "(none named: a tier failed before or outside its tests; see its report above)"
 fi
 exit "$failed"
