@@ -10,6 +10,7 @@
 import { GLOBAL_MAJOR_UPGRADE } from "../facts/aws/clusterOptions";
 import { AURORA_ENGINE, parameterGroupFamily } from "../facts/aws/engine";
 import { majorOf } from "./versions";
+import { compareVersions } from "../ground/versions";
 
 export interface ListedEngineVersion {
   engineVersion: string;
@@ -30,16 +31,6 @@ export interface EngineVersionQuestion {
   globalCluster?: { region: string; identifier: string } | undefined;
 }
 
-/** "16.10" after "16.9": versions compared as numbers, part by part. */
-function byVersion(a: string, b: string): number {
-  const [pa, pb] = [a.split(".").map(Number), b.split(".").map(Number)];
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (diff !== 0) return diff;
-  }
-  return 0;
-}
-
 /** The problem with a version, given what AWS lists for its family in a region; undefined when it can be created. */
 export function engineVersionProblem(
   version: string,
@@ -48,7 +39,7 @@ export function engineVersionProblem(
 ): string | undefined {
   const available = listed.filter((v) => v.status === "available").map((v) => v.engineVersion);
   if (available.includes(version)) return undefined;
-  const current = [...new Set(available)].sort(byVersion);
+  const current = [...new Set(available)].sort(compareVersions);
   const offered =
     current.length > 0
       ? `the ${majorOf(version)}.x versions it offers now: ${current.join(", ")}`

@@ -9,6 +9,7 @@ import { accessSync, constants, existsSync, readdirSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../ground/errors";
+import { versionAtLeast } from "../ground/versions";
 
 export interface Binaries {
   pgBin: string;
@@ -106,8 +107,7 @@ export function pgbouncerVersion(path: string): string | undefined {
 }
 
 export function isRecentEnough(version: string): boolean {
-  const [major = 0, minor = 0] = version.split(".").map(Number);
-  return major > MIN_PGBOUNCER[0] || (major === MIN_PGBOUNCER[0] && minor >= MIN_PGBOUNCER[1]);
+  return versionAtLeast(version, MIN_PGBOUNCER.join("."));
 }
 
 export interface PgbouncerSearch {

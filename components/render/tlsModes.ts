@@ -4,6 +4,7 @@
  */
 import { PGBOUNCER } from "../facts/postgres";
 import type { DatabaseNode, Topology } from "../topology/types";
+import { versionAtLeast } from "../ground/versions";
 
 export type SslMode = "disable" | "prefer" | "verify-ca" | "verify-full";
 
@@ -39,14 +40,6 @@ export type ServerTls = { sslmode: "disable" | "prefer" } | { sslmode: "verify-f
 export function serverTls(topology: Topology, caFile: string): ServerTls {
   if (!topology.access.tls) return { sslmode: "disable" };
   return topology.access.requireTls ? { sslmode: "verify-full", caFile } : { sslmode: "prefer" };
-}
-
-function versionAtLeast(version: string, floor: string): boolean {
-  const parts = (v: string) => v.split(".").map((part) => Number.parseInt(part, 10) || 0);
-  const [have, want] = [parts(version), parts(floor)];
-  for (let i = 0; i < Math.max(have.length, want.length); i++)
-    if ((have[i] ?? 0) !== (want[i] ?? 0)) return (have[i] ?? 0) > (want[i] ?? 0);
-  return true;
 }
 
 /**
