@@ -2,6 +2,8 @@
  * Where the client's three pools connect: from StackOutputs (the pools' endpoints, TLS as
  * the stack asks, verified against its CA) or from the seeds' environment variables.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { parse as parseConnectionString } from "pg-connection-string";
 import type pg from "pg";
 import type { Endpoint, StackOutputs } from "../contract/stackOutputs";
@@ -66,7 +68,22 @@ function redacted(url: string): string {
   return redactConnectionString(url);
 }
 
-function fromUrl(name: string, url: string): PoolTarget {
+/**
+ * libpq's CA for a verifying sslmode named without sslrootcert: PGSSLROOTCERT, else ~/.postgresql/root.crt when it is
+ * there (pg-connection-string would use Node's public roots instead, which never hold the stack's own CA).
+ */
+function withDefaultRootCert(url: string, env: NodeJS.ProcessEnv): string {
+  const query = new URLSearchParams(url.split("?")[1] ?? "");
+  const verifying = ["verify-ca", "verify-full"].includes(query.get("sslmode") ?? "");
+  if (!verifying || query.has("sslrootcert")) return url;
+  const fallback = env.HOME ? join(env.HOME, ".postgresql", "root.crt") : undefined;
+  // PGSSLROOTCERT is used even when missing: reading it then fails, naming the file, as libpq does.
+  const file = env.PGSSLROOTCERT || (fallback && existsSync(fallback) ? fallback : undefined);
+  return file ? `${url}&sslrootcert=${encodeURIComponent(file)}` : url;
+}
+
+function fromUrl(name: string, given: string, env: NodeJS.ProcessEnv): PoolTarget {
+  const url = withDefaultRootCert(given, env);
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new ClientConfigError(
       `${name} = ${JSON.stringify(redacted(url))} is not a PostgreSQL URL: use postgresql://user:password@host:port/database`,
@@ -113,8 +130,8 @@ export function targetsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientTarg
   }
   const olap = env[ENV_NAMES.olap];
   return {
-    write: fromUrl(ENV_NAMES.primary, env[ENV_NAMES.primary]!),
-    read: fromUrl(ENV_NAMES.replica, env[ENV_NAMES.replica]!),
-    ...(olap ? { olap: fromUrl(ENV_NAMES.olap, olap) } : {}),
+    write: fromUrl(ENV_NAMES.primary, env[ENV_NAMES.primary]!, env),
+    read: fromUrl(ENV_NAMES.replica, env[ENV_NAMES.replica]!, env),
+    ...(olap ? { olap: fromUrl(ENV_NAMES.olap, olap, env) } : {}),
   };
 }

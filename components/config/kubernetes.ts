@@ -20,6 +20,19 @@ export type CnpgEngine = {
   regionHosts: Readonly<Record<string, string>>;
 };
 
+/**
+ * The applications' connection Secrets (kubernetes.appSecret): where they go, and how their `uri` checks the pool's
+ * certificate when TLS is required.
+ */
+export interface AppSecretTarget {
+  namespace: string;
+  name: string;
+  /** verify-full: the chain to the stack's CA and the pool's name; require: encryption only (opted out, warned). */
+  sslmode: "verify-full" | "require";
+  /** Where the applications mount the Secret's ca.crt: the uri names it; absent, libpq's PGSSLROOTCERT or default. */
+  sslrootcert?: string;
+}
+
 export interface ResolvedKubernetes {
   namespace: string;
   createNamespace: boolean;
@@ -40,7 +53,7 @@ export interface ResolvedKubernetes {
   /** kubernetes.publicLoadBalancer: the exposed primary's Service goes without the internal-LB annotations. */
   publicLoadBalancer: boolean;
   /** Where the applications' connection Secrets go (kubernetes.appSecret); absent: none. */
-  appSecret?: { namespace: string; name: string };
+  appSecret?: AppSecretTarget;
   /** Application pods the primary's region admits to its pools and servers by label (allowedClients). */
   allowedClients: readonly ClientSelector[];
   engine: KubernetesEngine;
@@ -95,6 +108,20 @@ export function allowedClientsOf(config: SelfHostedConfig): readonly ClientSelec
   return config.allowedClients ?? defaultClients(config.name);
 }
 
+function appSecretOf(config: SelfHostedConfig): { appSecret?: AppSecretTarget } {
+  const given = config.kubernetes.appSecret;
+  if (!given) return {};
+  const { namespace, name, sslmode, sslrootcert } = given;
+  return {
+    appSecret: {
+      namespace,
+      name: name ?? `${config.name}-app`,
+      sslmode,
+      ...(sslrootcert !== undefined ? { sslrootcert } : {}),
+    },
+  };
+}
+
 export function resolveKubernetes(config: SelfHostedConfig): ResolvedKubernetes {
   const { kubernetes } = config;
   return {
@@ -115,14 +142,7 @@ export function resolveKubernetes(config: SelfHostedConfig): ResolvedKubernetes 
       : { ...INTERNAL_LOAD_BALANCER, ...kubernetes.loadBalancerAnnotations },
     userLoadBalancerAnnotations: kubernetes.loadBalancerAnnotations,
     publicLoadBalancer: kubernetes.publicLoadBalancer,
-    ...(kubernetes.appSecret
-      ? {
-          appSecret: {
-            namespace: kubernetes.appSecret.namespace,
-            name: kubernetes.appSecret.name ?? `${config.name}-app`,
-          },
-        }
-      : {}),
+    ...appSecretOf(config),
     allowedClients: allowedClientsOf(config),
     engine: engineOf(config),
     monitoring: {

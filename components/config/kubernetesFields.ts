@@ -3,7 +3,21 @@
  */
 import { z } from "zod";
 import { CLUSTER_DNS } from "../facts/kubernetes";
-import { bool, doc, dnsDomain, dnsLabel } from "./fields";
+import { bool, doc, dnsDomain, dnsLabel, fail } from "./fields";
+
+/** A file's absolute path in a container, as a URL parameter carries it whole (no spaces, quotes or `&`). */
+const mountPath = z
+  .string()
+  .transform((path, ctx) =>
+    /^\/[A-Za-z0-9._/-]+$/.test(path)
+      ? path
+      : fail(
+          ctx,
+          path,
+          "must be an absolute path of letters, digits, '.', '_', '-' and '/'",
+          "give the path where the applications mount the Secret's ca.crt, e.g. /etc/db/ca.crt",
+        ),
+  );
 
 export const KUBERNETES_ENGINES = ["statefulset", "cloudnative-pg"] as const;
 
@@ -89,6 +103,15 @@ export const kubernetes = z.strictObject({
       .strictObject({
         namespace: doc(dnsLabel(63), "namespace the applications run in (it must exist)"),
         name: doc(dnsLabel(63).optional(), "name of the write pool's Secret; the read pool's adds -ro", "<name>-app"),
+        sslmode: doc(
+          z.enum(["verify-full", "require"]).prefault("verify-full"),
+          "with TLS required, the uri's sslmode: verify-full checks the pool's certificate (chain to the stack's CA, name); require only encrypts (warned: for applications not yet given the CA)",
+        ),
+        sslrootcert: doc(
+          mountPath.optional(),
+          "where the applications mount the Secret's ca.crt (e.g. /etc/db/ca.crt): the uri then names it, so libpq and node-postgres verify with nothing else set",
+          "none: libpq reads PGSSLROOTCERT, else ~/.postgresql/root.crt",
+        ),
       })
       .optional(),
     "statefulset engine: Secrets with the application user's connection (keys uri, host, port, username, password, dbname, as CloudNativePG's app Secret) for the write pool and the read pool, in the applications' namespace",

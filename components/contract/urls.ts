@@ -37,12 +37,11 @@ export function connectionUrl(source: UrlSource, endpoint: Endpoint, options: Ur
   if (endpointTls(source.tls, endpoint.host))
     return `${base}?sslmode=verify-full${options.sslrootcert ? `&sslrootcert=${encodeURIComponent(options.sslrootcert)}` : ""}`;
   if (!source.tls?.required) return base;
-  // libpq's sslmode=require encrypts without checking the certificate; with the stack's CA at hand, verify against it
-  // and the host name (the certificates name every host the outputs publish).
-  const params = options.sslrootcert
-    ? `sslmode=verify-full&sslrootcert=${encodeURIComponent(options.sslrootcert)}`
-    : "sslmode=require";
-  return `${base}?${params}`;
+  // The stack's own CA signs certificates naming every host the outputs publish: verify the chain and the name. libpq
+  // reads the CA from sslrootcert when this machine has it as a file, else PGSSLROOTCERT or ~/.postgresql/root.crt
+  // (the outputs' tls.caPem, written there). Only outputs without a CA fall back to encryption alone.
+  if (options.sslrootcert) return `${base}?sslmode=verify-full&sslrootcert=${encodeURIComponent(options.sslrootcert)}`;
+  return `${base}?sslmode=${source.tls.caPem ? "verify-full" : "require"}`;
 }
 
 export function connectionUrls(source: UrlSource, options: UrlOptions = {}): ConnectionUrls {

@@ -11,10 +11,12 @@ import type { KubernetesEngine, NodeResources } from "../config/resolve";
 import type { ResolvedReplication } from "../config/replication";
 import type { Retention } from "../config/backup";
 import type { ClientSelector } from "../config/clientSelectors";
+import type { AppSecretTarget } from "../config/kubernetes";
 import type { GucName } from "../settings/registry";
 
 export type { CnpgEngine, KubernetesEngine, NodeResources } from "../config/resolve";
 export type { Capacity } from "../config/capacity";
+export type { AppSecretTarget } from "../config/kubernetes";
 export type { Retention } from "../config/backup";
 export type Backend = "selfHosted" | "aurora" | "local";
 export type StandbyRole = "oltp" | "olap";
@@ -168,7 +170,7 @@ export interface KubernetesSettings {
   writer: string;
   loadBalancerAnnotations: Readonly<Record<string, string>>;
   /** Where the applications' connection Secrets go (kubernetes.appSecret); absent: none. */
-  appSecret?: { namespace: string; name: string };
+  appSecret?: AppSecretTarget;
   /** Application pods the primary's region admits to its pools and servers by label. */
   allowedClients: readonly ClientSelector[];
   monitoring: KubernetesMonitoring;

@@ -33,8 +33,49 @@ describe("kubernetes.appSecret on the statefulset engine", () => {
       expect(data.host.startsWith(`pg-${pool}.`), data.host).toBe(true);
       const uri = String(data.uri);
       expect(uri.startsWith(`postgresql://${data.username}:`)).toBe(true);
-      expect(uri).toContain(`@${data.host}:${data.port}/${data.dbname}?sslmode=`);
+      // TLS is required (the default): the uri verifies the pool's certificate, its chain and the Service's name.
+      expect(uri.endsWith(`@${data.host}:${data.port}/${data.dbname}?sslmode=verify-full`), uri).toBe(true);
     }
+  });
+
+  describe("the uri's TLS", () => {
+    const build = (appSecretConfig: Record<string, unknown>, top: Record<string, unknown> = {}) => {
+      const base = selfHostedBase();
+      const kubernetes = { ...(base.kubernetes as object), appSecret: { namespace: "shop", ...appSecretConfig } };
+      return topologyFromConfig(patched(base, { kubernetes, ...top }));
+    };
+    const uriOf = async (topology: SelfHostedTopology) => {
+      const args = appSecret(topology, topology.pools.read, "pg-app-ro", "s3cret", "ca");
+      const uri = (args.stringData as Record<string, pulumi.Output<string>>).uri!;
+      return new Promise<string>((resolve) => uri.apply((value) => resolve(value)));
+    };
+
+    it("names the CA file where the applications mount ca.crt, so libpq needs nothing else", async () => {
+      const { topology, warnings } = build({ sslrootcert: "/etc/db/ca.crt" });
+      expect(await uriOf(topology as SelfHostedTopology)).toMatch(
+        /\?sslmode=verify-full&sslrootcert=%2Fetc%2Fdb%2Fca\.crt$/,
+      );
+      expect(warnings.join("\n")).not.toContain("appSecret");
+    });
+
+    it("encrypts only when the stack opts out, which warns naming the key, the risk and the fix", async () => {
+      const { topology, warnings } = build({ sslmode: "require" });
+      expect(await uriOf(topology as SelfHostedTopology)).toMatch(/\?sslmode=require$/);
+      expect(warnings.join("\n")).toMatch(
+        /kubernetes\.appSecret\.sslmode is "require": .*man in the middle.*set kubernetes\.appSecret\.sslrootcert/,
+      );
+    });
+
+    it("prefers TLS without checking it when the stack does not require TLS", async () => {
+      const { topology } = build({}, { requireTls: false });
+      expect(await uriOf(topology as SelfHostedTopology)).toMatch(/\?sslmode=prefer$/);
+    });
+
+    it("refuses a CA path a URL cannot carry whole, naming the key", () => {
+      expect(() => build({ sslrootcert: "ca.crt" })).toThrow(/kubernetes\.appSecret\.sslrootcert.*absolute path/s);
+      expect(() => build({ sslrootcert: "/etc/db/ca.crt&sslmode=disable" })).toThrow(/sslrootcert/);
+      expect(() => build({ sslmode: "disable" })).toThrow(/kubernetes\.appSecret\.sslmode/);
+    });
   });
 
   it("keeps the password and the URI carrying it secret", async () => {

@@ -17,9 +17,11 @@ describe.each(["dev", "staging", "prod", "aurora-dev", "aurora-prod", "local"])(
       database: (await resolve(program.database)).value,
       user: (await resolve(program.user)).value,
     };
-    // An endpoint the outputs give a CA bundle of its own (Aurora) is verified in full; others as the stack asks.
+    // With TLS required every endpoint is verified in full: against its own CA bundle (Aurora) or the stack's CA, which
+    // signs certificates naming every published host. None is only encrypted.
     const mode = (host: string) =>
-      tls?.endpoints?.some((e) => e.host === host) ? "?sslmode=verify-full" : tls?.required ? "?sslmode=require" : "";
+      tls?.endpoints?.some((e) => e.host === host) || (tls?.required && tls.caPem) ? "?sslmode=verify-full" : "";
+    if (stack !== "local") expect(urls.value.primary).toContain("sslmode=verify-full");
     const expected = (endpoint: { host: string; port: number }) =>
       `postgresql://${user}:${encodeURIComponent(password)}@${endpoint.host}:${endpoint.port}/${database}${mode(endpoint.host)}`;
     expect(urls.value.primary).toBe(expected(pools.write));

@@ -6,13 +6,16 @@
  */
 import { spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { targetsFromEnv } from "../../components/client/targets";
 import { readStackConfig } from "../../components/config/stackFile";
 import { stackClient } from "../../components/contract/connection";
-import type { Endpoint, StackOutputs } from "../../components/contract/stackOutputs";
+import type { ConnectionUrls, Endpoint, StackOutputs } from "../../components/contract/stackOutputs";
+import { connectionUrls } from "../../components/contract/urls";
 import { writeOwnedFile } from "../../components/local/files";
 import type { Layout } from "../../components/local/layout";
 import { LocalRunner } from "../../components/local/runner";
@@ -34,13 +37,40 @@ async function sql(outputs: StackOutputs, endpoint: Endpoint, text: string): Pro
 }
 
 /** psql given the published URL, as an application would use it; its exit and what it printed. */
-function psqlUrl(state: LocalState, url: string): { code: number | null; output: string } {
+function psqlUrl(
+  state: LocalState,
+  url: string,
+  env: Record<string, string> = {},
+): { code: number | null; output: string } {
   const result = spawnSync(join(state.binaries.pgBin, "psql"), [url, "-XAtc", "SELECT count(*) FROM tls_drill"], {
     encoding: "utf8",
     timeout: 20_000,
-    env: { PATH: process.env.PATH, PGCONNECT_TIMEOUT: "5" },
+    env: { PATH: process.env.PATH, PGCONNECT_TIMEOUT: "5", HOME: "/nonexistent", ...env },
   });
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/**
+ * The URLs as a deployed stack's outputs give them (no CA file on the reader's machine: `sslmode=verify-full` alone),
+ * and an application's home where ~/.postgresql/root.crt is the outputs' tls.caPem, as the README tells.
+ */
+function deployedForm(outputs: StackOutputs, scratch: string): { urls: ConnectionUrls; home: string } {
+  const home = join(scratch, "home");
+  mkdirSync(join(home, ".postgresql"), { recursive: true });
+  writeFileSync(join(home, ".postgresql", "root.crt"), outputs.tls!.caPem!);
+  return { urls: connectionUrls(outputs), home };
+}
+
+/** The routing client given those URLs (DATABASE_*_URL), as an application's: the write pool's row count. */
+async function clientCount(urls: ConnectionUrls, env: Record<string, string>): Promise<string> {
+  const targets = targetsFromEnv({ DATABASE_PRIMARY_URL: urls.primary, DATABASE_REPLICA_URL: urls.replica, ...env });
+  const client = new pg.Client({ ...targets.write.config, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+    return (await client.query<{ n: string }>("SELECT count(*) AS n FROM tls_drill")).rows[0]!.n;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** The hosts a certificate names (its subject alternative names). */
@@ -126,6 +156,18 @@ describe.skipIf(userInfo().uid !== 0).sequential("dev, rehearsed, served a certi
     const serverNames = namedHosts(own.servers.cert);
     expect(namedHosts(own.pools.cert).filter((host) => host !== "localhost" && serverNames.includes(host))).toEqual([]);
     expect(psqlUrl(state, outputs.connectionUrls.primary)).toEqual({ code: 0, output: "100\n" });
+
+    const deployed = deployedForm(outputs, parent);
+    expect(deployed.urls.primary).toMatch(/\?sslmode=verify-full$/);
+    expect(psqlUrl(state, deployed.urls.primary, { PGSSLROOTCERT: state.tls!.caFile })).toEqual({
+      code: 0,
+      output: "100\n",
+    });
+    expect(psqlUrl(state, deployed.urls.replica, { HOME: deployed.home })).toEqual({ code: 0, output: "100\n" });
+    // Without the CA anywhere, libpq refuses rather than connect unverified.
+    expect(psqlUrl(state, deployed.urls.primary).output).toMatch(/root certificate file .* does not exist/);
+    expect(await clientCount(deployed.urls, { HOME: deployed.home })).toBe("100");
+    expect(await clientCount(deployed.urls, { PGSSLROOTCERT: state.tls!.caFile, HOME: "/nonexistent" })).toBe("100");
   });
 
   it("refuses the same names from another CA: the standby, the pools, the verifier, the URLs", async () => {
@@ -172,6 +214,9 @@ describe.skipIf(userInfo().uid !== 0).sequential("dev, rehearsed, served a certi
     const refused = psqlUrl(state, outputs.connectionUrls.primary);
     expect(refused.code).not.toBe(0);
     expect(refused.output).toMatch(/certificate verify failed/);
+    const deployed = deployedForm(outputs, parent);
+    expect(psqlUrl(state, deployed.urls.primary, { HOME: deployed.home }).output).toMatch(/certificate verify failed/);
+    await expect(clientCount(deployed.urls, { HOME: deployed.home })).rejects.toThrow(/unable to verify/);
   });
 
   it("takes its own certificate back: streaming resumes, verification passes, every row is there", async () => {

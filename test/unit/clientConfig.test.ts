@@ -3,8 +3,11 @@
  * bounded-read sampler.
  */
 import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   ClientConfigError,
   ReplicaClient,
@@ -55,9 +58,11 @@ describe("connection URLs", () => {
     expect(shellExports({ primary: "a", replica: "b" })).toMatch(/^unset DATABASE_OLAP_URL$/m);
   });
 
-  it("ask for TLS when the stack requires it, verified when a CA file is at hand", () => {
+  it("ask for TLS when the stack requires it, verified when the outputs carry the CA, naming its file when at hand", () => {
     const tls = { ...outputs, tls: { required: true } };
     expect(connectionUrls(tls).primary).toMatch(/\?sslmode=require$/);
+    const withCa = { ...outputs, tls: { required: true, caPem: "-----BEGIN CERTIFICATE-----" } };
+    expect(connectionUrls(withCa).primary).toMatch(/\?sslmode=verify-full$/);
     expect(connectionUrls(tls, { sslrootcert: "/s/ca.crt" }).primary).toMatch(
       /\?sslmode=verify-full&sslrootcert=%2Fs%2Fca\.crt$/,
     );
@@ -77,6 +82,35 @@ describe("connection URLs", () => {
     expect(targets.olap).toBeUndefined();
     // sslmode=require: encrypted, certificate not verified (libpq), not node-postgres's verify-full.
     expect(targets.write.config.ssl).toMatchObject({ rejectUnauthorized: false });
+  });
+});
+
+describe("a verifying URL without sslrootcert takes libpq's CA file", () => {
+  const home = mkdtempSync(join(tmpdir(), "pgrr-home-"));
+  const ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  const urls = {
+    DATABASE_PRIMARY_URL: "postgresql://app:pw@pool.example:6432/app?sslmode=verify-full",
+    DATABASE_REPLICA_URL: "postgresql://app:pw@pool.example:6433/app?sslmode=require",
+  };
+  const sslOf = (env: NodeJS.ProcessEnv) => targetsFromEnv({ ...urls, ...env });
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it("PGSSLROOTCERT first; a missing one is refused naming the file, never replaced by the public roots", () => {
+    const file = join(home, "given.crt");
+    writeFileSync(file, ca);
+    expect(sslOf({ PGSSLROOTCERT: file, HOME: home }).write.config.ssl).toMatchObject({ ca });
+    expect(() => sslOf({ PGSSLROOTCERT: join(home, "absent.crt") })).toThrow(/DATABASE_PRIMARY_URL.*absent\.crt/);
+  });
+
+  it("then ~/.postgresql/root.crt when it is there; else Node's public roots, which refuse a private CA", () => {
+    expect(sslOf({ HOME: home }).write.config.ssl).not.toHaveProperty("ca");
+    mkdirSync(join(home, ".postgresql"), { recursive: true });
+    writeFileSync(join(home, ".postgresql", "root.crt"), ca);
+    const ssl = sslOf({ HOME: home }).write.config.ssl as { ca?: string; rejectUnauthorized?: boolean };
+    expect(ssl.ca).toBe(ca);
+    expect(ssl.rejectUnauthorized).not.toBe(false);
+    // A mode that does not verify takes no CA file, as libpq's.
+    expect(sslOf({ HOME: home }).read.config.ssl).toEqual({ rejectUnauthorized: false });
   });
 });
 

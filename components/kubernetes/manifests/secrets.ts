@@ -2,7 +2,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { renderUserlist } from "../../render/pgbouncerIni";
-import type { SelfHostedTopology } from "../../topology/types";
+import type { AppSecretTarget, SelfHostedTopology } from "../../topology/types";
 import type { ServerCertificate } from "../clusterTls";
 import {
   CREDENTIAL_KEYS,
@@ -125,9 +125,22 @@ export function poolAuthSecret(
 }
 
 /**
+ * The uri's TLS parameters: with TLS required, verify-full (the pool's certificate names its Service) against the
+ * CA file where the applications mount `ca.crt` when the stack says where, else where libpq looks by default
+ * (PGSSLROOTCERT, ~/.postgresql/root.crt); `require` only when the stack opted out. Without it, `prefer`.
+ */
+export function appUriTls(topology: SelfHostedTopology, target: AppSecretTarget): string {
+  if (!topology.access.requireTls) return "sslmode=prefer";
+  if (target.sslmode === "require") return "sslmode=require";
+  return target.sslrootcert === undefined
+    ? "sslmode=verify-full"
+    : `sslmode=verify-full&sslrootcert=${encodeURIComponent(target.sslrootcert)}`;
+}
+
+/**
  * The application user's connection through one pool, in the applications' namespace (kubernetes.appSecret), with
  * the keys of CloudNativePG's app Secret. The password and the URI carrying it are secret outputs. `ca.crt` (public)
- * lets an application that mounts the Secret verify the pool in full: `sslmode=verify-full sslrootcert=<mount>/ca.crt`.
+ * is what the uri verifies the pool against (appUriTls).
  */
 export function appSecret(
   topology: SelfHostedTopology,
@@ -140,12 +153,12 @@ export function appSecret(
   if (!target) throw new Error("appSecret: the topology has no kubernetes.appSecret");
   const host = serviceHost(pool.service, topology.kubernetes);
   const port = String(POOL_SERVICE_PORT);
-  const sslmode = topology.access.requireTls ? "require" : "prefer";
+  const tls = appUriTls(topology, target);
   const uri = pulumi
     .secret(password)
     .apply(
       (secret) =>
-        `postgresql://${topology.user}:${encodeURIComponent(secret)}@${host}:${port}/${topology.database}?sslmode=${sslmode}`,
+        `postgresql://${topology.user}:${encodeURIComponent(secret)}@${host}:${port}/${topology.database}?${tls}`,
     );
   return {
     metadata: { name, namespace: target.namespace, labels: baseLabels(topology, "pgbouncer") },

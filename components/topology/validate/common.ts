@@ -173,6 +173,10 @@ function access(config: ResolvedConfig): Check {
       }
     }
     if (config.backend === "selfHosted") warnings.push(...publicLoadBalancer(config.kubernetes));
+    if (config.backend === "selfHosted" && config.requireTls && config.kubernetes.appSecret?.sslmode === "require")
+      warnings.push(
+        `kubernetes.appSecret.sslmode is "require": the applications' uri encrypts without checking the pool's certificate, so a man in the middle on the pod network can read and change the traffic; mount the Secret's ca.crt in the applications, set kubernetes.appSecret.sslrootcert to its path and remove sslmode (verify-full is the default)`,
+      );
     if (config.backend === "selfHosted") replicationSources(config, { issues, warnings });
     if (config.backend !== "local" && !config.requireTls)
       warnings.push(
