@@ -14,6 +14,8 @@
  * the load; every figure is the median of its rounds, product and bare alternating.
  * Prints a table and writes bench-results/bench-<timestamp>.json.
  */
+import { ensureDaemonBundle } from "../components/local/daemonBundle";
+import { daemonCodeDigest } from "../components/local/daemonCode";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -360,6 +362,8 @@ async function main(): Promise<void> {
   let alone: Awaited<ReturnType<typeof pgbouncerAlone>> | undefined;
   let aloneOverReplicas: Awaited<ReturnType<typeof pgbouncerAlone>> | undefined;
   try {
+    // The daemons' bundle is built by the first up after the code changes, once per checkout: not part of an up.
+    ensureDaemonBundle(daemonCodeDigest());
     process.stderr.write(`bench: local up → verified vs bare, ${ROUNDS} rounds each...\n`);
     const upToVerifiedMs = await upTimes(pgBin, runAs, root, topology);
     process.stderr.write("bench: product and bare baseline side by side...\n");

@@ -4,8 +4,6 @@ import { join, resolve } from "node:path";
 export const PROJECT_ROOT = resolve(__dirname, "../..");
 /** The CLI entry: the Pulumi local backend and the Aurora check run it; `local up` starts daemons with it. */
 export const CLI_ENTRY = join(PROJECT_ROOT, "bin", "pg-read-replicas.cjs");
-/** The local stack's daemons, without the CLI (components/local/daemonMain.ts). */
-export const DAEMON_ENTRY = join(PROJECT_ROOT, "bin", "pgrr-daemon.cjs");
 export const DEFAULT_STACKS_DIR = join(PROJECT_ROOT, "stacks");
 
 export function defaultStateDir(stack: string, env: NodeJS.ProcessEnv = process.env): string {

@@ -10,7 +10,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { PROJECT_ROOT } from "../ground/paths";
 
-/** Everything a daemon loads from the checkout: the components' sources, its entry, and the locked dependencies. */
+/** What a daemon bundle is built from: the components' sources (its entry among them), the locked dependencies. */
 function daemonSources(root: string): string[] {
   const sources: string[] = [];
   const walk = (dir: string) => {
@@ -21,7 +21,7 @@ function daemonSources(root: string): string[] {
     }
   };
   walk(join(root, "components"));
-  return [...sources, join(root, "bin", "pgrr-daemon.cjs"), join(root, "package-lock.json")];
+  return [...sources, join(root, "package-lock.json")];
 }
 
 /** A digest of every file a daemon started now would run, by path and content. */

@@ -1,8 +1,9 @@
 /**
- * Starting the CLI's own daemons (bin/pgrr-daemon.cjs): the read pool controller and the pools' exporter. One that
- * runs the code on disk is left alone; one started from other code (daemonCode.ts) is stopped and started again.
+ * Starting the CLI's own daemons (their bundle: daemonBundle.ts): the read pool controller and the pools' exporter.
+ * One that runs the code on disk is left alone; one started from other code (daemonCode.ts) is stopped and started
+ * again.
  */
-import { DAEMON_ENTRY } from "../ground/paths";
+import { ensureDaemonBundle } from "./daemonBundle";
 import { binaryOverrides } from "./binaries";
 import { daemonCodeDigest, runsOldCode } from "./daemonCode";
 import { type DaemonName, daemonArgs } from "./daemonMain";
@@ -32,7 +33,7 @@ export async function ensureDaemon(
   const code = currentCode();
   if (isAlive(pid) && !runsOldCode(state.daemonCode?.[name], code)) return pid!;
   await stopProcess(pid);
-  const started = spawnDaemon(process.execPath, daemonArgs(DAEMON_ENTRY, name, layout.root), {
+  const started = spawnDaemon(process.execPath, daemonArgs(ensureDaemonBundle(code), name, layout.root), {
     runAs: { ...state.runAs, switchUser: false },
     env: { PG_READ_REPLICAS_DAEMON: "1", ...binaryOverrides(process.env) },
     logFile: layout.log(logName),

@@ -23,7 +23,7 @@ function checkout(): { root: string; write: (path: string, text: string) => void
   };
   write("components/local/readPoolDaemon.ts", "export const tick = 1000;\n");
   write("components/render/pgbouncerIni.ts", "export const x = 1;\n");
-  write("bin/pgrr-daemon.cjs", "require('tsx/cjs');\n");
+  write("components/local/daemonEntry.ts", "void main();\n");
   write("package-lock.json", '{"lockfileVersion":3}\n');
   write("README.md", "docs\n");
   return { root, write };
@@ -35,7 +35,7 @@ describe("the daemons' code digest", () => {
       ["components/local/readPoolDaemon.ts", "export const tick = 500;\n"],
       ["components/render/pgbouncerIni.ts", "export const x = 2;\n"],
       ["components/local/newModule.ts", "export {};\n"],
-      ["bin/pgrr-daemon.cjs", "require('tsx/cjs'); // changed\n"],
+      ["components/local/daemonEntry.ts", "void main(); // changed\n"],
       ["package-lock.json", '{"lockfileVersion":3,"packages":{}}\n'],
     ] as const) {
       const { root, write } = checkout();
