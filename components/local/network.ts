@@ -120,14 +120,23 @@ export function regionNet(plan: NamespacePlan, region: string): RegionNet {
   return net;
 }
 
+/** The last octets a region's /24 gives its servers and its pools (the hub is .1). */
+export const REGION_HOSTS = { servers: { first: 10, last: 199 }, pools: { first: 200, last: 254 } } as const;
+
+/** Every address of a region's /24 that one role may take, in order. */
+export function regionAddresses(net: RegionNet, role: keyof typeof REGION_HOSTS): string[] {
+  const { first, last } = REGION_HOSTS[role];
+  return Array.from({ length: last - first + 1 }, (_, k) => `${net.octets.join(".")}.${first + k}`);
+}
+
 /** The k-th server address of a region (port 5432, as in a pod). */
 export function serverEndpoint(net: RegionNet, k: number): Endpoint {
-  return { host: `${net.octets.join(".")}.${10 + k}`, port: 5432 };
+  return { host: regionAddresses(net, "servers")[k]!, port: 5432 };
 }
 
 /** The k-th pool address of a region (port 6432). */
 export function poolEndpoint(net: RegionNet, k: number): Endpoint {
-  return { host: `${net.octets.join(".")}.${200 + k}`, port: 6432 };
+  return { host: regionAddresses(net, "pools")[k]!, port: 6432 };
 }
 
 /** Creates the namespaces, links, addresses and routes; `addresses` per region are put on its interface. */

@@ -22,6 +22,7 @@ import {
   createNetwork,
   planNamespaces,
   poolEndpoint,
+  regionAddresses,
   regionNet,
   serverEndpoint,
   withNetworkLock,
@@ -99,21 +100,17 @@ async function endpointsFor(
 export function certificateAddresses(
   state: Pick<LocalState, "network" | "endpoints" | "topology">,
 ): Record<string, string[]> {
-  const range = (prefix: string, from: number, to: number) =>
-    Array.from({ length: to - from + 1 }, (_, k) => `${prefix}.${from + k}`);
   const { network } = state;
   if (network.kind === "namespaces")
     return Object.fromEntries(
-      network.regions.flatMap((net) => {
-        const prefix = net.octets.join(".");
-        return [
-          [net.region, range(prefix, 10, 199)],
-          [poolCertificateKey(net.region), range(prefix, 200, 254)],
-        ];
-      }),
+      network.regions.flatMap((net) => [
+        [net.region, regionAddresses(net, "servers")],
+        [poolCertificateKey(net.region), regionAddresses(net, "pools")],
+      ]),
     );
+  // On loopback the servers take addresses of their own /24s (a block's every host: .1 to .254).
   const prefixes = new Set(Object.values(state.endpoints.nodes).map((e) => e.host.split(".").slice(0, 3).join(".")));
-  const servers = [...prefixes].flatMap((prefix) => range(prefix, 1, 254));
+  const servers = [...prefixes].flatMap((prefix) => Array.from({ length: 254 }, (_, k) => `${prefix}.${k + 1}`));
   return Object.fromEntries(
     state.topology.regions.flatMap((region) => [
       [region.name, servers],
@@ -122,8 +119,8 @@ export function certificateAddresses(
   );
 }
 
-/** Each region's addresses: servers and pools, for its interface. */
-function regionAddresses(state: LocalState): Record<string, string[]> {
+/** Each region's addresses in use: servers and pools, for its interface. */
+function addressesInUse(state: LocalState): Record<string, string[]> {
   const byRegion: Record<string, string[]> = {};
   for (const region of state.topology.regions) {
     const nodes = nodesIn(region).map((node) => state.endpoints.nodes[node.name]?.host ?? "");
@@ -207,7 +204,7 @@ async function recordAndConnect(
   };
   // Recorded before anything exists, so a crash half-way leaves nothing local down cannot find.
   writeState(layout, state);
-  if (network.kind === "namespaces") await createNetwork(network, regionAddresses(state));
+  if (network.kind === "namespaces") await createNetwork(network, addressesInUse(state));
   return state;
 }
 
