@@ -9,6 +9,7 @@ import { buildSync } from "esbuild";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../ground/paths";
+import { LocalError } from "./errors";
 
 export const DAEMON_BUNDLE_DIR = join(PROJECT_ROOT, "node_modules", ".cache", "pg-read-replicas");
 const PREFIX = "daemon-";
@@ -37,10 +38,16 @@ export function ensureDaemonBundle(digest: string, dir: string = DAEMON_BUNDLE_D
     write: false,
     logLevel: "silent",
   });
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
   const next = `${path}.${process.pid}.tmp`;
-  writeFileSync(next, built.outputFiles[0]!.contents, { mode: 0o644 });
-  renameSync(next, path);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    writeFileSync(next, built.outputFiles[0]!.contents, { mode: 0o644 });
+    renameSync(next, path);
+  } catch (error) {
+    throw new LocalError(
+      `cannot write the daemons' bundle in ${dir}: ${(error as Error).message}. Run pg-read-replicas as the user who owns the checkout's node_modules (or run npm ci as this user).`,
+    );
+  }
   for (const entry of readdirSync(dir))
     if (entry.startsWith(PREFIX) && join(dir, entry) !== path) rmSync(join(dir, entry), { force: true });
   return path;

@@ -3,7 +3,7 @@
  * checkout's TypeScript, is built once per code digest, and a new digest's bundle replaces the old one.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -39,5 +39,13 @@ describe("the daemons' bundle", () => {
     expect(existsSync(first)).toBe(false);
     expect(readdirSync(dir)).toEqual([`daemon-${"c".repeat(32)}.cjs`]);
     expect(run(second, []).status).toBe(2);
+  });
+
+  it("names the directory and the fix when it cannot write there", () => {
+    const file = join(dir, "a-file");
+    writeFileSync(file, "");
+    expect(() => ensureDaemonBundle("d".repeat(32), join(file, "cache"))).toThrow(
+      /cannot write the daemons' bundle in .*a-file\/cache: .*Run pg-read-replicas as the user who owns/,
+    );
   });
 });
