@@ -1,7 +1,9 @@
 /**
  * The application role on Aurora, as the self-hosted backends make theirs (render/bootstrapSql.ts): LOGIN, no
- * superuser, no CREATEROLE, pg_monitor, owner of the application database; the master user stays for
- * administration. The statements run in one transaction through the RDS Data API as the master user (appRoleRun.ts).
+ * superuser, no CREATEROLE, owner of the application database, and no pg_monitor: the statistics it reads come through
+ * the definer functions of schema pgrr_stats (sql/statsAccess.ts), as on the self-hosted backends, so it never reads
+ * another role's query text. The master user stays for administration. The statements run in one transaction through
+ * the RDS Data API as the master user (appRoleRun.ts).
  *
  * The password never reaches PostgreSQL: the role gets the SCRAM verifier computed here (sql/scramVerifier.ts), which
  * PostgreSQL stores as it is (facts/postgres SCRAM_SECRET). It travels as a Data API parameter, and a bound parameter
@@ -10,6 +12,7 @@
  */
 import { STATEMENT_STATISTICS } from "../facts/postgres";
 import { scramVerifier } from "../sql/scramVerifier";
+import { STATS_OWNER, STATS_SCHEMA, statsSchemaSql } from "../sql/statsAccess";
 
 /** The attributes the self-hosted backends give their application user, kept equal by a test. */
 export const APP_ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEROLE";
@@ -51,6 +54,48 @@ function adoptMasterObjects(role: string): string[] {
 }
 
 /**
+ * The role owning the statistics functions (NOLOGIN, pg_monitor), and pg_monitor taken from the application role
+ * (granted by earlier versions). The master becomes a member of the owner so it may create objects for it: from
+ * PostgreSQL 16 a role's creator holds only ADMIN OPTION on it (createrole_self_grant is empty by default).
+ */
+function statsOwnerSql(role: string): string[] {
+  const owner = literal(STATS_OWNER);
+  return [
+    `  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${owner}) THEN`,
+    `    EXECUTE format('CREATE ROLE %I NOLOGIN', ${owner});`,
+    "  END IF;",
+    `  EXECUTE format('GRANT pg_monitor TO %I', ${owner});`,
+    `  EXECUTE format('GRANT %I TO CURRENT_USER', ${owner});`,
+    `  IF pg_has_role(${role}, 'pg_monitor', 'MEMBER') THEN`,
+    `    EXECUTE format('REVOKE pg_monitor FROM %I', ${role});`,
+    "  END IF;",
+  ];
+}
+
+/**
+ * Aurora's reader status for the verifier (sql/replicationSql.ts AURORA_REPLICA_STATUS_SQL), through a definer function
+ * of the same name in pgrr_stats: its columns the verifier reads, whatever privilege Aurora asks of the caller (its
+ * documentation names none). Made only where the function is a built-in (pg_catalog); elsewhere the verifier's call
+ * finds Aurora's own.
+ */
+function auroraReplicaStatusSql(user: string): string {
+  const fn = `${STATS_SCHEMA}.aurora_replica_status()`;
+  return [
+    "DO $$",
+    "BEGIN",
+    "  IF to_regprocedure('pg_catalog.aurora_replica_status()') IS NOT NULL THEN",
+    `    CREATE OR REPLACE FUNCTION ${fn} RETURNS TABLE (server_id text, session_id text, replica_lag_in_msec double precision)`,
+    "      LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog",
+    "      AS 'SELECT server_id::text, session_id::text, replica_lag_in_msec::float8 FROM pg_catalog.aurora_replica_status()';",
+    `    ALTER FUNCTION ${fn} OWNER TO ${STATS_OWNER};`,
+    `    REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC;`,
+    `    EXECUTE format('GRANT EXECUTE ON FUNCTION ${fn} TO %I', ${literal(user)});`,
+    "  END IF;",
+    "END $$",
+  ].join("\n");
+}
+
+/**
  * Idempotent: re-running sets the verifier again (a rotation) and changes nothing else. The verifier reaches ALTER
  * ROLE through a transaction-local setting and dynamic SQL, so no statement text holds it either.
  */
@@ -78,7 +123,7 @@ export function appRoleStatements(user: string, database: string, password: stri
         "  END IF;",
         // Not NOSUPERUSER again: naming that attribute in ALTER ROLE needs a superuser (ROLE_ADMINISTRATION).
         `  EXECUTE format('ALTER ROLE %I WITH ${ALTER_ATTRIBUTES} PASSWORD %L', ${role}, ${verifier});`,
-        `  EXECUTE format('GRANT pg_monitor TO %I', ${role});`,
+        ...statsOwnerSql(role),
         // ALTER DATABASE … OWNER and REASSIGN OWNED need the master to hold the new owner's privileges (rds_superuser
         // is not a superuser); from PostgreSQL 16 the creator holds ADMIN OPTION on the role and may grant itself that.
         `  EXECUTE format('GRANT %I TO CURRENT_USER', ${role});`,
@@ -88,6 +133,8 @@ export function appRoleStatements(user: string, database: string, password: stri
       ].join("\n"),
       parameters: {},
     },
+    ...statsSchemaSql(user).map((sql) => ({ sql, parameters: {} })),
+    { sql: auroraReplicaStatusSql(user), parameters: {} },
     // Aurora loads the library by default but the view is per database (STATEMENT_STATISTICS); the master creates it
     // (rds_superuser may add extensions), after the adoption above, so it stays the master's.
     {

@@ -205,7 +205,7 @@ export const aurora = z.strictObject({
   ),
   appUser: doc(
     sqlIdentifier("aurora.appUser").optional(),
-    "the application's role, created by pulumi up through the RDS Data API (LOGIN, no superuser, no CREATEROLE, pg_monitor, owner of the database); the outputs' user and URLs log in as it, and `user` stays the master, for administration",
+    "the application's role, created by pulumi up through the RDS Data API (LOGIN, no superuser, no CREATEROLE, no pg_monitor: statistics through pgrr_stats; owner of the database); the outputs' user and URLs log in as it, and `user` stays the master, for administration",
     "<user>_app",
   ),
   logRetentionDays: doc(

@@ -21,6 +21,8 @@ import { type AppRoleRequest, type DataApi, createAppRole } from "../../componen
 import { DATA_API } from "../../components/facts/aws";
 import { freePorts } from "../../components/local/addresses";
 import { scramVerifier } from "../../components/sql/scramVerifier";
+import { AURORA_REPLICA_STATUS_SQL } from "../../components/sql/replicationSql";
+import { STATS_OPTIONS, STATS_OWNER } from "../../components/sql/statsAccess";
 
 const BIN = "/usr/lib/postgresql/15/bin";
 const MASTER = "pgadmin";
@@ -180,6 +182,17 @@ describe("the Aurora application role, on a stack upgraded from the master user 
       ].join("; "),
       MASTER,
     );
+    // Aurora's built-in reader status (AWS: aurora_replica_status), modelled at its worst for us: executable by
+    // pg_monitor only (AWS's page names no privilege). The rows: the writer's and one reader's.
+    await sql(
+      [
+        "CREATE FUNCTION pg_catalog.aurora_replica_status() RETURNS TABLE (server_id text, session_id text, durable_lsn bigint, replica_lag_in_msec real)",
+        "LANGUAGE sql AS $$ VALUES ('shop-primary-1', 'MASTER_SESSION_ID', 0::bigint, NULL::real), ('shop-reader-1', '8d0c9e6a', 0::bigint, 18.4::real) $$;",
+        "REVOKE EXECUTE ON FUNCTION pg_catalog.aurora_replica_status() FROM PUBLIC;",
+        "GRANT EXECUTE ON FUNCTION pg_catalog.aurora_replica_status() TO pg_monitor",
+      ].join("\n"),
+      "postgres",
+    );
     await sql("CREATE TABLE audit (x int)", "postgres");
     await sql("ALTER TABLE audit OWNER TO other", "postgres");
   });
@@ -248,6 +261,51 @@ describe("the Aurora application role, on a stack upgraded from the master user 
     } finally {
       await app.end();
     }
+  });
+
+  it("reads Aurora's reader status and its own sessions through pgrr_stats, holding no pg_monitor", async () => {
+    const memberships = await sql<{ app: boolean; owner: boolean; login: boolean }>(
+      `SELECT pg_has_role('${APP}', 'pg_monitor', 'MEMBER') AS app, pg_has_role('${STATS_OWNER}', 'pg_monitor', 'MEMBER') AS owner,
+              (SELECT rolcanlogin FROM pg_roles WHERE rolname = '${STATS_OWNER}') AS login`,
+    );
+    expect(memberships[0]).toEqual({ app: false, owner: true, login: false });
+    const master = connect(MASTER, DATABASE, "master");
+    await master.connect();
+    const busy = master.query("SELECT pg_sleep(3) /* the master's own business */");
+    const app = new pg.Client({ host: "127.0.0.1", port, user: APP, database: DATABASE, password: passwords[0]! });
+    const statsApp = new pg.Client({
+      host: "127.0.0.1",
+      port,
+      user: APP,
+      database: DATABASE,
+      password: passwords[0]!,
+      options: STATS_OPTIONS,
+    });
+    await Promise.all([app.connect(), statsApp.connect()]);
+    try {
+      // As the verifier asks the writer (its connections put pgrr_stats first): the readers and their lag.
+      const readers = await statsApp.query({ text: AURORA_REPLICA_STATUS_SQL, rowMode: "array" });
+      expect(readers.rows).toEqual([["shop-reader-1", "streaming", "", true, "0", "0", "18", "async"]]);
+      // Without the schema first the built-in answers, which the role may not call.
+      await expect(app.query(AURORA_REPLICA_STATUS_SQL)).rejects.toThrow(/permission denied for function/);
+      // Another role's query text stays hidden, through the catalog and through pgrr_stats.
+      for (const client of [app, statsApp]) {
+        const { rows } = await client.query<{ query: string }>(
+          `SELECT query FROM pg_stat_activity WHERE usename = '${MASTER}' AND state = 'active'`,
+        );
+        expect(rows.map((r) => r.query).join(" ")).not.toContain("the master's own business");
+      }
+    } finally {
+      await Promise.all([app.end(), statsApp.end(), busy.catch(() => undefined)]);
+      await master.end();
+    }
+  });
+
+  it("takes pg_monitor back from a role an earlier version granted it to", async () => {
+    await sql(`GRANT pg_monitor TO ${APP}`, MASTER);
+    await createAppRole(dataApiDouble(), request, passwords[0]!, noWait);
+    const member = await sql<{ m: boolean }>(`SELECT pg_has_role('${APP}', 'pg_monitor', 'MEMBER') AS m`);
+    expect(member[0]!.m).toBe(false);
   });
 
   it("rotates the password on the next run, and leaves what the master made since as the master's", async () => {

@@ -4,7 +4,8 @@
  * cluster without its HTTP endpoint refuses every call until EnableHttpEndpoint.
  */
 import { describe, expect, it } from "vitest";
-import type { AppRoleStatement } from "../../components/aurora/appRole";
+import { type AppRoleStatement, appRoleStatements } from "../../components/aurora/appRole";
+import { statsSchemaSql } from "../../components/sql/statsAccess";
 import { type AppRoleRequest, type DataApi, createAppRole } from "../../components/aurora/appRoleRun";
 import { scramVerifier } from "../../components/sql/scramVerifier";
 import { APP_PASSWORD_ENV, appRoleCommand, parseAppRoleTarget } from "../../components/aurora/check/handover";
@@ -88,6 +89,8 @@ const request: AppRoleRequest = {
   user: "app_app",
 };
 const PASSWORD = "Zx9-secret-Password";
+/** One ExecuteStatement per statement of the role's step. */
+const EXECUTES = appRoleStatements("app_app", "shop", PASSWORD).map(() => "execute");
 const noWait = { attempts: 4, delayMs: 1, sleep: async () => undefined };
 
 /** The error the step fails with; a step that succeeds fails the test. */
@@ -104,11 +107,17 @@ describe("the aurora-app-role step", () => {
   it("runs the role's statements in order in one transaction, then commits", async () => {
     const { api, calls, committed } = fakeDataApi();
     expect(await createAppRole(api, request, PASSWORD, noWait)).toEqual({ attempts: 1 });
-    expect(calls.map((c) => c.op)).toEqual(["begin", "execute", "execute", "execute", "commit"]);
+    expect(calls.map((c) => c.op)).toEqual(["begin", ...EXECUTES, "commit"]);
     expect(new Set(calls.filter((c) => c.transactionId).map((c) => c.transactionId))).toEqual(new Set(["tx-1"]));
     expect(committed).toHaveLength(1);
-    const [setVerifier, role, statistics] = committed[0]!;
+    const [setVerifier, role] = committed[0]!;
+    const statistics = committed[0]!.at(-1);
     expect(setVerifier!.sql).toMatch(/^SELECT set_config\(/);
+    // Between them, the statistics schema the role reads through (sql/statsAccess.ts), Aurora's reader status too.
+    expect(committed[0]!.slice(2, -1).map((s) => s.sql)).toEqual([
+      ...statsSchemaSql("app_app"),
+      expect.stringContaining("pgrr_stats.aurora_replica_status()"),
+    ]);
     expect(statistics!.sql).toBe("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
     expect(role!.sql).toContain("CREATE ROLE %I WITH LOGIN NOSUPERUSER NOCREATEROLE");
     expect(role!.sql).toContain("'app_app'");
@@ -164,15 +173,7 @@ describe("the aurora-app-role step", () => {
   it("turns the HTTP endpoint on once when the cluster came without it (a restore), then creates the role", async () => {
     const { api, calls, committed } = fakeDataApi({ endpointOn: false });
     expect(await createAppRole(api, request, PASSWORD, noWait)).toEqual({ attempts: 2 });
-    expect(calls.map((c) => c.op)).toEqual([
-      "begin",
-      "enableHttpEndpoint",
-      "begin",
-      "execute",
-      "execute",
-      "execute",
-      "commit",
-    ]);
+    expect(calls.map((c) => c.op)).toEqual(["begin", "enableHttpEndpoint", "begin", ...EXECUTES, "commit"]);
     expect(committed).toHaveLength(1);
   });
 
