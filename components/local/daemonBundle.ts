@@ -13,6 +13,7 @@ import { LocalError } from "./errors";
 
 export const DAEMON_BUNDLE_DIR = join(PROJECT_ROOT, "node_modules", ".cache", "pg-read-replicas");
 const PREFIX = "daemon-";
+const BUNDLE = /^daemon-[0-9a-f]+\.cjs$/;
 
 export function daemonBundlePath(digest: string, dir: string = DAEMON_BUNDLE_DIR): string {
   return join(dir, `${PREFIX}${digest}.cjs`);
@@ -21,7 +22,7 @@ export function daemonBundlePath(digest: string, dir: string = DAEMON_BUNDLE_DIR
 /**
  * The bundle of the code with this digest, built when missing (about half a second), written whole by rename (a
  * daemon starting meanwhile never reads half a file); bundles of other digests are removed (a running daemon has its
- * code in memory already).
+ * code in memory already). Two `up`s building at once each write a file of their own and rename it into place.
  */
 export function ensureDaemonBundle(digest: string, dir: string = DAEMON_BUNDLE_DIR): string {
   const path = daemonBundlePath(digest, dir);
@@ -48,7 +49,8 @@ export function ensureDaemonBundle(digest: string, dir: string = DAEMON_BUNDLE_D
       `cannot write the daemons' bundle in ${dir}: ${(error as Error).message}. Run pg-read-replicas as the user who owns the checkout's node_modules (or run npm ci as this user).`,
     );
   }
+  // Whole bundles only: another `up` may be writing its own temporary file here right now.
   for (const entry of readdirSync(dir))
-    if (entry.startsWith(PREFIX) && join(dir, entry) !== path) rmSync(join(dir, entry), { force: true });
+    if (BUNDLE.test(entry) && join(dir, entry) !== path) rmSync(join(dir, entry), { force: true });
   return path;
 }

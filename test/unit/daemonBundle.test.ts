@@ -35,9 +35,13 @@ describe("the daemons' bundle", () => {
     const built = statSync(first).mtimeMs;
     expect(ensureDaemonBundle("b".repeat(32), dir)).toBe(first);
     expect(statSync(first).mtimeMs).toBe(built);
+    // Another up's bundle half-written meanwhile: left alone.
+    const writing = `${daemonBundlePath("e".repeat(32), dir)}.4242.tmp`;
+    writeFileSync(writing, "// being written");
     const second = ensureDaemonBundle("c".repeat(32), dir);
     expect(existsSync(first)).toBe(false);
-    expect(readdirSync(dir)).toEqual([`daemon-${"c".repeat(32)}.cjs`]);
+    expect(readdirSync(dir).sort()).toEqual([`daemon-${"c".repeat(32)}.cjs`, `daemon-${"e".repeat(32)}.cjs.4242.tmp`]);
+    rmSync(writing);
     expect(run(second, []).status).toBe(2);
   });
 
