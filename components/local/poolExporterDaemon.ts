@@ -1,5 +1,5 @@
 /**
- * The PgBouncer exporter of a local stack (`bin/pgrr-daemon.cjs pool-exporter`, started
+ * The PgBouncer exporter of a local stack (the daemons' bundle, `pool-exporter`, started
  * by `local up` with monitoring on): one HTTP listener per pool, each scrape a
  * fresh console session as the stats user, as pgbouncer_exporter does beside
  * every pool pod on Kubernetes, with the same metric names.

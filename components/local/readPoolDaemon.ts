@@ -1,5 +1,5 @@
 /**
- * The read pool controller as a process (`bin/pgrr-daemon.cjs read-pool`, started by
+ * The read pool controller as a process (the daemons' bundle, `read-pool`, started by
  * `local up`): re-reads the state each second (promote changes the writer), and
  * drives each read pool's ReadPoolController with the real probe, ini and admin console.
  */
